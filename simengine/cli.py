@@ -1,0 +1,132 @@
+"""Command line: ``python -m simengine run|validate ...``.
+
+Exit codes: 0 ok; 2 invalid input or usage; 1 anything else (130 on Ctrl-C, 143 on SIGTERM).
+Bad input never produces a traceback: it produces one line per problem on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+
+from simengine.errors import ConfigError, SimengineError
+
+
+class Interrupted(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised by a subprocess test
+    raise Interrupted(143)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2^63), got {text!r}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m simengine",
+                                description="Monte Carlo engine for promised digitalisation gains.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = sub.add_parser("run", help="simulate a scenario and write results")
+    r.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    r.add_argument("--draws", type=_positive_int, help="number of draws (overrides [simulation] draws)")
+    r.add_argument("--seed", type=_seed, help="random seed (overrides [simulation] seed)")
+    r.add_argument("--out", type=Path, help="output folder (default outputs/<scenario file stem>/)")
+    r.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
+    r.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
+    r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
+    v.add_argument("scenario", type=Path)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage error
+        return int(exc.code or 0)
+    old = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    try:
+        if args.command == "validate":
+            return cmd_validate(args)
+        return cmd_run(args, argv)
+    except SimengineError as exc:
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: previous results left as they were", file=sys.stderr)
+        return 130
+    except Interrupted as exc:
+        print("terminated: previous results left as they were", file=sys.stderr)
+        return exc.code
+    except MemoryError:
+        print("error: out of memory; run fewer draws", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: say so in one line, full traceback on request
+        if os.environ.get("SIMENGINE_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (set SIMENGINE_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 1
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def cmd_validate(args) -> int:
+    from simengine import scenario
+
+    sc = scenario.load(args.scenario)
+    print(f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
+          f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})")
+    return 0
+
+
+def cmd_run(args, argv: list[str]) -> int:
+    from simengine import scenario
+    from simengine.runner import run_scenario
+
+    sc = scenario.load(args.scenario)
+    sc = sc.with_run_options(draws=args.draws, seed=args.seed)
+    out = args.out if args.out is not None else Path("outputs") / args.scenario.stem
+    command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
+    t0 = time.perf_counter()
+    ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command, quiet=args.quiet)
+    if not args.quiet:
+        from simengine.results import format_table
+
+        print(format_table(ds))
+        print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
+    return 0

@@ -1,0 +1,249 @@
+"""Compile a validated scenario into the flat arrays the kernel works on (a :class:`Plan`).
+
+Everything here is done once per run, in Python: allocation keys, target paths, stream keys,
+quantile tables, histogram ranges. The kernel itself does no validation.
+
+Per-draw scalar inputs ("inputs") are numbered: 0 = national weak share W, 1 = economic
+pressure E, then for initiative i the ``N_VARS`` variables of :data:`INITIATIVE_VARS` at
+``2 + i * N_VARS + v``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simengine.distributions import TABLE, TABLE_LEN, Dist, quantile_table
+from simengine.rng import stream_key
+from simengine.scenario import Scenario
+
+NATIONAL_VARS = ("weak_share", "economic_pressure")
+INITIATIVE_VARS = ("estimate_factor", "delay", "legislation", "legislation_delay", "technology",
+                   "technology_loss", "adoption", "ramp", "overrun", "realisation")
+N_NATIONAL = len(NATIONAL_VARS)
+N_VARS = len(INITIATIVE_VARS)
+REGIMES = ("prebudgeted", "realised", "retention")
+
+#: histogram layout: bin 0 holds exact zeros, bin 1 values in (0, lo), bins 2..B-2 are
+#: log-spaced over [lo, hi), bin B-1 holds values >= hi. lo and hi are HIST_LO and HIST_HI
+#: times the statistic's nominal size (its business-case gain at full effect).
+HIST_LO = 1e-6
+HIST_HI = 1e2
+#: fixed-point unit for order-independent sums: nominal * 2**-FIXED_BITS
+FIXED_BITS = 30
+#: go-live histogram: monthly bins from start_year over GOLIVE_YEARS years
+GOLIVE_PER_YEAR = 12
+GOLIVE_YEARS = 60
+
+
+@dataclass
+class Plan:
+    scenario: Scenario
+    years: np.ndarray  # int64 (Y)
+    year_mid: np.ndarray  # float64 (Y)
+    discount: np.ndarray  # (Y) 1/(1+r)^(y - start_year)
+    target: np.ndarray  # (Y)
+    area_target: np.ndarray  # (A, Y)
+    mun_target: np.ndarray  # (Y, M)
+    # inputs
+    input_names: list[str]
+    input_initiative: list[str]
+    input_kind: list[str]
+    input_dists: list[Dist]
+    in_code: np.ndarray
+    in_par: np.ndarray  # (n_in, 3)
+    in_tab: np.ndarray
+    in_key: np.ndarray  # uint64
+    tables: np.ndarray  # (n_tab, TABLE_LEN)
+    # capacity and local execution
+    cap_dist: Dist
+    cap_code: int
+    cap_par: np.ndarray
+    cap_tab: int
+    cap_key: np.ndarray  # (M) uint64
+    size_effect: np.ndarray  # (M)
+    loc_dist: Dist
+    loc_code: int
+    loc_par: np.ndarray
+    loc_tab: int
+    loc_key: np.ndarray  # (I, M) uint64
+    # initiatives
+    gain: np.ndarray
+    start: np.ndarray  # float64
+    channel: np.ndarray  # float64 0/1
+    investment: np.ndarray
+    running: np.ndarray
+    area_of: np.ndarray  # int64
+    weights: np.ndarray  # (I, M), rows sum to 1
+    # histograms / sums
+    hist_bins: int
+    mun_nominal: np.ndarray  # (M)
+    init_nominal: np.ndarray  # (I)
+    mun_inv_unit: np.ndarray  # (M)
+    init_inv_unit: np.ndarray  # (I)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.in_code)
+
+
+def size_effect(pop: np.ndarray, band: tuple[float, float], penalty: float) -> np.ndarray:
+    """1 inside the optimal band; falls by ``penalty`` per halving/doubling outside; floor 0."""
+    lo, hi = band
+    pop = np.asarray(pop, dtype=float)
+    with np.errstate(divide="ignore"):
+        below = np.where(pop < lo, np.log2(lo / pop), 0.0)
+        above = np.where(pop > hi, np.log2(pop / hi), 0.0) if math.isfinite(hi) else 0.0
+    return np.maximum(0.0, 1.0 - penalty * (below + above))
+
+
+def target_path(total: float, years: np.ndarray, first: int, full: int) -> np.ndarray:
+    """0 before ``first``; total*(y-first+1)/(full-first+1) up to ``full``; total after."""
+    frac = np.clip((years - first + 1) / (full - first + 1), 0.0, 1.0)
+    return total * frac
+
+
+def mean_one_lognormal(sigma: float) -> Dist:
+    if sigma == 0:
+        return Dist.fixed(1.0)
+    return Dist("lognormal", (("mu", -0.5 * sigma * sigma), ("sigma", sigma)))
+
+
+def allocation_weights(sc: Scenario) -> np.ndarray:
+    m = sc.municipalities
+    w = np.empty((len(sc.initiatives), len(m)))
+    for i, ini in enumerate(sc.initiatives):
+        if ini.key == "population":
+            col = m.population
+        elif ini.key == "equal":
+            col = np.ones(len(m))
+        else:
+            col = m.extra[ini.key]
+        w[i] = col / col.sum()
+    return w
+
+
+def initiative_dists(ini) -> list[Dist]:
+    """The initiative's distributions in :data:`INITIATIVE_VARS` order."""
+    return [
+        ini.estimate_factor,
+        ini.delay,
+        Dist("bernoulli", (("p", ini.legislation_probability),)) if ini.legislation_probability > 0 else Dist.fixed(0.0),
+        ini.legislation_delay,
+        Dist("bernoulli", (("p", ini.technology_probability),)) if ini.technology_probability > 0 else Dist.fixed(0.0),
+        ini.technology_loss,
+        ini.adoption,
+        ini.ramp,
+        ini.overrun,
+        ini.realisation,
+    ]
+
+
+class _Tables:
+    def __init__(self) -> None:
+        self.index: dict[Dist, int] = {}
+        self.rows: list[np.ndarray] = [np.zeros(TABLE_LEN)]  # row 0: unused placeholder
+
+    def encode(self, d: Dist) -> tuple[int, tuple[float, float, float], int]:
+        code, par = d.kernel_code()
+        tab = 0
+        if code == TABLE:
+            if d not in self.index:
+                self.index[d] = len(self.rows)
+                self.rows.append(quantile_table(d))
+            tab = self.index[d]
+        return code, par, tab
+
+
+def compile_plan(sc: Scenario, hist_bins: int = 4096) -> Plan:
+    years = np.arange(sc.start_year, sc.horizon + 1, dtype=np.int64)
+    mun = sc.municipalities
+    I, M = len(sc.initiatives), len(mun)
+    tabs = _Tables()
+
+    names, inits, kinds, dists = [], [], [], []
+    for v, d in zip(NATIONAL_VARS, (sc.weak_share, sc.economic_pressure)):
+        names.append(f"national.{v}")
+        inits.append("")
+        kinds.append(v)
+        dists.append(d)
+    for ini in sc.initiatives:
+        for v, d in zip(INITIATIVE_VARS, initiative_dists(ini)):
+            names.append(f"{ini.id}.{v}")
+            inits.append(ini.id)
+            kinds.append(v)
+            dists.append(d)
+    n_in = len(dists)
+    in_code = np.empty(n_in, np.int64)
+    in_par = np.empty((n_in, 3))
+    in_tab = np.empty(n_in, np.int64)
+    in_key = np.empty(n_in, np.uint64)
+    for k, d in enumerate(dists):
+        code, par, tab = tabs.encode(d)
+        in_code[k], in_par[k], in_tab[k] = code, par, tab
+        ident = inits[k]
+        in_key[k] = stream_key(sc.seed, kinds[k], ident)
+
+    cap = mean_one_lognormal(sc.capacity_spread)
+    cap_code, cap_par, cap_tab = tabs.encode(cap)
+    loc = mean_one_lognormal(sc.local_spread)
+    loc_code, loc_par, loc_tab = tabs.encode(loc)
+    cap_key = np.array([stream_key(sc.seed, "capacity", "", int(c)) for c in mun.codes], dtype=np.uint64)
+    loc_key = np.array([[stream_key(sc.seed, "local", ini.id, int(c)) for c in mun.codes]
+                        for ini in sc.initiatives], dtype=np.uint64).reshape(I, M)
+
+    weights = allocation_weights(sc)
+    gain = np.array([ini.gain for ini in sc.initiatives])
+    target = target_path(sc.target, years, sc.target_start_year, sc.target_year)
+    area_target = np.array([target_path(a.target, years, sc.target_start_year, sc.target_year) for a in sc.areas])
+    pop_share = mun.population / mun.population.sum()
+    mun_nominal = weights.T @ gain
+    init_nominal = gain.copy()
+
+    def inv_unit(nominal: np.ndarray) -> np.ndarray:
+        safe = np.where(nominal > 0, nominal, 1.0)
+        return 2.0 ** (FIXED_BITS - np.floor(np.log2(safe)))
+
+    return Plan(
+        scenario=sc,
+        years=years,
+        year_mid=years + 0.5,
+        discount=(1.0 + sc.discount_rate) ** -(years - sc.start_year).astype(float),
+        target=target,
+        area_target=area_target.reshape(len(sc.areas), len(years)),
+        mun_target=np.ascontiguousarray(target[:, None] * pop_share[None, :]),
+        input_names=names,
+        input_initiative=inits,
+        input_kind=kinds,
+        input_dists=dists,
+        in_code=in_code,
+        in_par=in_par,
+        in_tab=in_tab,
+        in_key=in_key,
+        tables=np.ascontiguousarray(np.array(tabs.rows)),
+        cap_dist=cap,
+        cap_code=cap_code,
+        cap_par=np.array(cap_par),
+        cap_tab=cap_tab,
+        cap_key=cap_key,
+        size_effect=size_effect(mun.population, sc.optimal_population, sc.size_penalty),
+        loc_dist=loc,
+        loc_code=loc_code,
+        loc_par=np.array(loc_par),
+        loc_tab=loc_tab,
+        loc_key=loc_key,
+        gain=gain,
+        start=np.array([float(ini.start) for ini in sc.initiatives]),
+        channel=np.array([1.0 if ini.channel_shift else 0.0 for ini in sc.initiatives]),
+        investment=np.array([ini.investment for ini in sc.initiatives]),
+        running=np.array([ini.running for ini in sc.initiatives]),
+        area_of=np.array([[a.key for a in sc.areas].index(ini.area) for ini in sc.initiatives], dtype=np.int64),
+        weights=np.ascontiguousarray(weights),
+        hist_bins=hist_bins,
+        mun_nominal=mun_nominal,
+        init_nominal=init_nominal,
+        mun_inv_unit=inv_unit(mun_nominal),
+        init_inv_unit=inv_unit(init_nominal),
+    )

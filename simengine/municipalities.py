@@ -1,0 +1,141 @@
+"""The municipalities a scenario runs over: the 98 of 2011 shipped with the package, or a CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+REQUIRED = ("code", "name", "region", "population")
+BUILTIN = "builtin"
+
+
+@dataclass(frozen=True)
+class Municipalities:
+    source: str
+    codes: np.ndarray  # int64 kommunekode
+    names: tuple[str, ...]
+    regions: tuple[str, ...]
+    population: np.ndarray  # float64
+    extra: dict[str, np.ndarray]  # further numeric columns, usable as allocation keys
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def builtin_text() -> str:
+    return resources.files("simengine").joinpath("data/municipalities_2011.csv").read_text("utf-8")
+
+
+def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> Municipalities | None:
+    """Load ``spec`` ("builtin" or a CSV path relative to the scenario file).
+
+    Problems are appended as full lines; returns None when the data cannot be used.
+    """
+    if spec == BUILTIN:
+        return parse(builtin_text(), "builtin municipalities", problems)
+    path = (scenario_path.parent / spec).resolve()
+    where = f"{scenario_path}: {key_path}"
+    if not path.exists():
+        problems.append(f"{where}: municipalities file not found, got {spec!r} (resolved to {path}); "
+                        f"use \"builtin\" or a CSV path relative to the scenario file")
+        return None
+    if not path.is_file():
+        problems.append(f"{where}: municipalities path is not a file, got {spec!r} ({path})")
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(f"{where}: cannot read municipalities file {path}: {exc.strerror}")
+        return None
+    if len(raw) > 50_000_000:
+        problems.append(f"{path}: municipalities file is {len(raw):,} bytes; at most 50 MB is allowed")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(f"{path}: not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+                        "save the CSV as UTF-8")
+        return None
+    return parse(text, str(path), problems)
+
+
+def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
+    n0 = len(problems)
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        problems.append(f"{source}: the municipalities CSV is empty; it needs a header "
+                        f"{','.join(REQUIRED)} and one row per municipality")
+        return None
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        problems.append(f"{source}: missing column(s) {', '.join(missing)}; got columns {', '.join(header) or '(none)'}; "
+                        f"required: {', '.join(REQUIRED)}")
+        return None
+    if len(set(header)) != len(header):
+        problems.append(f"{source}: duplicate column names in header {header}")
+        return None
+    body = rows[1:]
+    if not body:
+        problems.append(f"{source}: no municipalities after the header")
+        return None
+    idx = {h: i for i, h in enumerate(header)}
+    extra_cols = [h for h in header if h not in REQUIRED]
+    codes, names, regions, pops = [], [], [], []
+    extra: dict[str, list[float]] = {h: [] for h in extra_cols}
+    seen: dict[int, int] = {}
+    for lineno, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            problems.append(f"{source}: line {lineno}: {len(row)} fields, expected {len(header)}")
+            continue
+        cell = {h: row[i].strip() for h, i in idx.items()}
+        code_s = cell["code"]
+        try:
+            code = int(code_s)
+            if code <= 0:
+                raise ValueError
+        except ValueError:
+            problems.append(f"{source}: line {lineno}: code must be a positive integer (kommunekode), got {code_s!r}")
+            continue
+        if code in seen:
+            problems.append(f"{source}: line {lineno}: duplicate code {code} (also on line {seen[code]})")
+            continue
+        seen[code] = lineno
+        if not cell["name"]:
+            problems.append(f"{source}: line {lineno}: empty name for code {code}")
+        pop = _number(cell["population"])
+        if pop is None or pop <= 0:
+            problems.append(f"{source}: line {lineno}: population must be a positive number, got {cell['population']!r}")
+            continue
+        for h in extra_cols:
+            v = _number(cell[h])
+            extra[h].append(math.nan if v is None else v)
+        codes.append(code)
+        names.append(cell["name"])
+        regions.append(cell["region"])
+        pops.append(pop)
+    if len(problems) > n0:
+        return None
+    return Municipalities(
+        source=source,
+        codes=np.array(codes, dtype=np.int64),
+        names=tuple(names),
+        regions=tuple(regions),
+        population=np.array(pops, dtype=np.float64),
+        extra={h: np.array(v, dtype=np.float64) for h, v in extra.items()},
+    )
+
+
+def _number(s: str) -> float | None:
+    try:
+        v = float(s.replace("_", ""))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None

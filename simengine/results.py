@@ -1,0 +1,316 @@
+"""Turn raw kernel results into the xarray Dataset, the tidy summary table and the stdout table."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+import numpy as np
+import polars as pl
+import xarray as xr
+
+from simengine import __version__
+from simengine.engine import RawResults
+from simengine.model import GOLIVE_PER_YEAR, HIST_HI, HIST_LO, REGIMES
+from simengine.rng import STREAM_VERSION
+
+DKK = "DKK/year"
+
+
+def hist_edges(nominal: float, nbins: int) -> np.ndarray:
+    """Edges of the log-spaced bins 2..B-2 (length B-2), for a statistic of size ``nominal``."""
+    nominal = nominal if nominal > 0 else 1.0
+    return nominal * HIST_LO * np.exp(np.linspace(0.0, math.log(HIST_HI / HIST_LO), nbins - 2))
+
+
+def hist_quantiles(counts: np.ndarray, nominal: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles from the kernel's histograms.
+
+    ``counts``: (..., B) with the bin layout of :mod:`simengine.model`; ``nominal``: (...).
+    Rank r = q*(N-1) (numpy's default definition); inside a log bin the value is interpolated
+    geometrically by rank, inside the (0, lo) bin linearly, exact zeros stay 0. The error is at
+    most one bin: a relative error below ``bin_ratio() - 1``.
+    """
+    counts = np.asarray(counts)
+    lead = counts.shape[:-1]
+    nb = counts.shape[-1]
+    flat = counts.reshape(-1, nb)
+    noms = np.broadcast_to(np.asarray(nominal, dtype=float), lead).reshape(-1)
+    out = np.empty((len(q), flat.shape[0]))
+    step = math.log(HIST_HI / HIST_LO) / (nb - 3)
+    for h in range(flat.shape[0]):
+        c = flat[h]
+        cum = np.cumsum(c)
+        total = cum[-1]
+        nom = noms[h] if noms[h] > 0 else 1.0
+        lo = nom * HIST_LO
+        for qi, qq in enumerate(q):
+            if total == 0:
+                out[qi, h] = np.nan
+                continue
+            r = qq * (total - 1)
+            k = int(np.searchsorted(cum, r, side="right"))
+            k = min(k, nb - 1)
+            before = cum[k - 1] if k > 0 else 0
+            f = (r - before + 0.5) / c[k]
+            f = min(max(f, 0.0), 1.0)
+            if k == 0:
+                v = 0.0
+            elif k == 1:
+                v = lo * f
+            elif k == nb - 1:
+                v = nom * HIST_HI
+            else:
+                v = lo * math.exp((k - 2 + f) * step)
+            out[qi, h] = v
+    return out.reshape((len(q),) + lead)
+
+
+def bin_ratio(nbins: int) -> float:
+    return math.exp(math.log(HIST_HI / HIST_LO) / (nbins - 3))
+
+
+def golive_quantiles(counts: np.ndarray, origin: float, q: np.ndarray) -> np.ndarray:
+    """Go-live time quantiles (years, decimal) from monthly-bin histograms (I, G)."""
+    out = np.empty((len(q), counts.shape[0]))
+    for i in range(counts.shape[0]):
+        cum = np.cumsum(counts[i])
+        total = cum[-1]
+        for qi, qq in enumerate(q):
+            r = qq * (total - 1)
+            k = int(np.searchsorted(cum, r, side="right"))
+            k = min(k, counts.shape[1] - 1)
+            before = cum[k - 1] if k > 0 else 0
+            f = min(max((r - before + 0.5) / counts[i, k], 0.0), 1.0)
+            out[qi, i] = origin + (k + f) / GOLIVE_PER_YEAR
+    return out
+
+
+def expected_shortfall(values: np.ndarray, target: np.ndarray, tail: float) -> np.ndarray:
+    """Mean of max(0, target - value) over the worst ``tail`` share of draws, per column."""
+    short = np.maximum(0.0, target[None, :] - values)
+    n = values.shape[0]
+    k = max(1, math.ceil(tail * n))
+    worst = -np.partition(-short, k - 1, axis=0)[:k]
+    return worst.mean(axis=0)
+
+
+def _attrs(units: str, long_name: str, **extra) -> dict:
+    return {"units": units, "long_name": long_name, **extra}
+
+
+def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
+    plan = raw.plan
+    sc = plan.scenario
+    m = sc.municipalities
+    q = np.array(sc.quantiles)
+    N = raw.draws
+    years = plan.years
+    nbins = plan.hist_bins
+    acc = raw.acc
+
+    benefit = raw.benefit
+    net = benefit - raw.cost
+    area_keys = [a.key for a in sc.areas]
+    coords = {
+        "year": years,
+        "area": area_keys,
+        "area_name": ("area", [a.name for a in sc.areas]),
+        "municipality": m.codes,
+        "municipality_name": ("municipality", list(m.names)),
+        "region": ("municipality", list(m.regions)),
+        "initiative": [i.id for i in sc.initiatives],
+        "initiative_name": ("initiative", [i.name for i in sc.initiatives]),
+        "initiative_area": ("initiative", [i.area for i in sc.initiatives]),
+        "quantile": q,
+        "regime": list(REGIMES),
+        "draw": np.arange(N),
+    }
+    ds = xr.Dataset(coords=coords)
+    ds["year"].attrs = _attrs("year", "calendar year (adoption evaluated at mid-year)")
+    ds["quantile"].attrs = _attrs("1", "probability level of the quantile")
+    ds["municipality"].attrs = _attrs("1", "kommunekode")
+
+    def put(name, dims, data, units, long_name, **extra):
+        ds[name] = (dims, np.asarray(data))
+        ds[name].attrs = _attrs(units, long_name, **extra)
+
+    put("benefit", ("draw", "year"), benefit, DKK, "national gross gain")
+    put("net_benefit", ("draw", "year"), net, DKK, "national net gain (gross gain minus investment and running costs)")
+    put("cost", ("draw", "year"), raw.cost, DKK, "national investment and running costs")
+    put("area_benefit", ("draw", "area", "year"), raw.area_benefit, DKK, "gross gain per area")
+    put("fte", ("draw", "year"), benefit / sc.cost_per_fte, "FTE", "staff freed (gross gain / cost_per_fte)")
+    put("npv", ("draw",), raw.npv, "DKK", f"net present value of net gain {sc.start_year}-{sc.horizon} "
+                                          f"at {sc.discount_rate:g} per year, discounted to {sc.start_year}")
+    put("target", ("year",), plan.target, DKK, "promised national gain (target path)")
+    put("area_target", ("area", "year"), plan.area_target, DKK, "promised gain per area (target path)")
+    put("municipality_target", ("municipality", "year"), plan.mun_target.T, DKK,
+        "municipality's population share of the national target path")
+
+    hit = benefit >= plan.target[None, :]
+    put("p_target", ("year",), hit.mean(axis=0), "1", "probability that the national gain reaches the target")
+    area_hit = raw.area_benefit >= plan.area_target[None, :, :]
+    put("area_p_target", ("area", "year"), area_hit.mean(axis=0), "1",
+        "probability that the area's gain reaches its target")
+    put("expected_shortfall", ("year",), expected_shortfall(benefit, plan.target, sc.tail), DKK,
+        f"expected shortfall: mean of max(0, target - gain) over the worst {sc.tail:.0%} of draws (CVaR)",
+        tail=sc.tail)
+    put("shortfall_mean", ("year",), np.maximum(0.0, plan.target[None, :] - benefit).mean(axis=0), DKK,
+        "mean of max(0, target - gain) over all draws")
+    put("benefit_quantile", ("quantile", "year"), np.quantile(benefit, q, axis=0), DKK, "quantiles of the national gross gain")
+    put("benefit_mean", ("year",), benefit.mean(axis=0), DKK, "mean national gross gain")
+    put("net_benefit_quantile", ("quantile", "year"), np.quantile(net, q, axis=0), DKK, "quantiles of the national net gain")
+    put("area_benefit_quantile", ("quantile", "area", "year"), np.quantile(raw.area_benefit, q, axis=0), DKK,
+        "quantiles of the gross gain per area")
+    put("npv_quantile", ("quantile",), np.quantile(raw.npv, q), "DKK", "quantiles of the NPV")
+
+    hist_note = (f"from {nbins}-bin log histograms over [{HIST_LO:g}, {HIST_HI:g}] x the business-case size; "
+                 f"relative error at most {bin_ratio(nbins) - 1:.2%}")
+    mun_bq = hist_quantiles(acc.mun_hist, plan.mun_nominal[None, :], q)  # (q, Y, M)
+    put("municipality_benefit", ("quantile", "municipality", "year"), mun_bq.transpose(0, 2, 1), DKK,
+        "quantiles of the municipality's gross gain", method=hist_note)
+    put("municipality_benefit_mean", ("municipality", "year"), (acc.mun_sum / plan.mun_inv_unit[None, :] / N).T, DKK,
+        "mean gross gain of the municipality")
+    put("municipality_shortfall_mean", ("municipality", "year"),
+        (acc.mun_short_sum / plan.mun_inv_unit[None, :] / N).T, DKK,
+        "mean of max(0, municipality target - municipality gain): what its services lose under prebudgeting")
+    ini_q = hist_quantiles(acc.init_hist, plan.init_nominal[None, :], q)  # (q, Y, I)
+    put("initiative_benefit", ("quantile", "initiative", "year"), ini_q.transpose(0, 2, 1), DKK,
+        "quantiles of the initiative's national gross gain", method=hist_note)
+    put("initiative_benefit_mean", ("initiative", "year"), (acc.init_sum / plan.init_inv_unit[None, :] / N).T, DKK,
+        "mean national gross gain of the initiative")
+    put("initiative_golive", ("quantile", "initiative"), golive_quantiles(acc.golive_hist, float(sc.start_year), q),
+        "year", "go-live time (decimal year) of the initiative", method="monthly histogram")
+
+    put("central_gain", ("draw", "regime", "year"), raw.central_gain, DKK,
+        "gain to the central budget under each budget regime")
+    put("service_cut", ("draw", "regime", "year"), raw.service_cut, DKK,
+        "what services lose where budgets were cut but the gain did not come")
+    put("regime_benefit", ("draw", "regime", "year"), raw.regime_benefit, DKK,
+        "gross gain realised under each regime (retention lifts realisation by incentive_uplift)")
+
+    if sc.observed:
+        oy = np.array([y for y, _ in sc.observed])
+        ov = np.array([v for _, v in sc.observed])
+        ranks = []
+        for y, v in sc.observed:
+            col = benefit[:, int(y - sc.start_year)]
+            ranks.append(((col < v).sum() + 0.5 * (col == v).sum()) / N)
+        ranks = np.array(ranks)
+        ds = ds.assign_coords(observed_year=oy)
+        put("observed", ("observed_year",), ov, DKK, "observed national gain (backtest)")
+        put("observed_rank", ("observed_year",), ranks, "1",
+            "share of simulated draws below the observed value (mid-rank percentile)")
+        put("observed_tail_probability", ("observed_year",), np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)), "1",
+            "two-sided tail probability of the observed value")
+
+    ds.attrs = {
+        "title": "simengine results",
+        "scenario": sc.name,
+        "scenario_file": str(sc.path),
+        "scenario_sha256": sc.sha256,
+        "seed": sc.seed,
+        "draws": N,
+        "sampling": sc.sampling,
+        "simengine_version": __version__,
+        "stream_version": STREAM_VERSION,
+        "threads": raw.threads,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
+        "histogram_bins": nbins,
+        "quantile_method_national": "exact (numpy linear interpolation over all draws)",
+        "quantile_method_municipality_initiative": hist_note,
+    }
+    return ds
+
+
+# ------------------------------------------------------------------------------------------
+_SUMMARY_VARS = (
+    # name, metric, statistic
+    ("benefit_quantile", "benefit", "quantile"),
+    ("benefit_mean", "benefit", "mean"),
+    ("net_benefit_quantile", "net_benefit", "quantile"),
+    ("area_benefit_quantile", "area_benefit", "quantile"),
+    ("p_target", "p_target", "probability"),
+    ("area_p_target", "area_p_target", "probability"),
+    ("expected_shortfall", "expected_shortfall", "mean"),
+    ("target", "target", "value"),
+    ("area_target", "area_target", "value"),
+    ("npv_quantile", "npv", "quantile"),
+    ("municipality_benefit", "municipality_benefit", "quantile"),
+    ("municipality_benefit_mean", "municipality_benefit", "mean"),
+    ("municipality_shortfall_mean", "municipality_shortfall", "mean"),
+    ("initiative_benefit", "initiative_benefit", "quantile"),
+    ("initiative_benefit_mean", "initiative_benefit", "mean"),
+    ("initiative_golive", "initiative_golive", "quantile"),
+    ("observed_rank", "observed_rank", "probability"),
+)
+
+
+def summary_table(ds: xr.Dataset) -> pl.DataFrame:
+    """One row per (metric, year, area/municipality/initiative/regime, quantile)."""
+    frames = []
+    extra = []
+    for r in ds["regime"].values:
+        extra.append((ds["central_gain"].sel(regime=r), "central_gain", str(r)))
+        extra.append((ds["service_cut"].sel(regime=r), "service_cut", str(r)))
+    items = [(ds[v], metric, stat, None) for v, metric, stat in _SUMMARY_VARS if v in ds]
+    q = ds["quantile"]
+    for da, metric, regime in extra:
+        items.append((da.quantile(q.values, dim="draw").rename(quantile="quantile"), metric, "quantile", regime))
+        items.append((da.mean("draw"), metric, "mean", regime))
+    for da, metric, stat, regime in items:
+        if "observed_year" in da.dims:
+            da = da.rename(observed_year="year")
+        da = da.reset_coords(drop=True)
+        grids = np.meshgrid(*[np.asarray(da[d].values) for d in da.dims], indexing="ij") if da.dims else []
+        n = int(np.prod(da.shape)) if da.dims else 1
+        cols = {
+            "metric": [metric] * n,
+            "statistic": [stat] * n,
+            "regime": [regime] * n,
+            "year": grids[list(da.dims).index("year")].ravel().astype(np.int64) if "year" in da.dims else [None] * n,
+            "area": grids[list(da.dims).index("area")].ravel().astype(str) if "area" in da.dims else [None] * n,
+            "municipality": (grids[list(da.dims).index("municipality")].ravel().astype(np.int64)
+                             if "municipality" in da.dims else [None] * n),
+            "initiative": (grids[list(da.dims).index("initiative")].ravel().astype(str)
+                           if "initiative" in da.dims else [None] * n),
+            "quantile": (grids[list(da.dims).index("quantile")].ravel().astype(float)
+                         if "quantile" in da.dims else [None] * n),
+            "value": np.asarray(da.values, dtype=float).ravel(),
+            "unit": [str(ds[da.name].attrs.get("units", "")) if da.name in ds else "DKK/year"] * n,
+        }
+        frames.append(pl.DataFrame(cols, schema={
+            "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
+            "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
+            "unit": pl.Utf8}))
+    return pl.concat(frames)
+
+
+def format_table(ds: xr.Dataset) -> str:
+    """The short stdout table: per year the target, P10/P50/P90 of the national gain, P(target)."""
+    q = ds["quantile"].values
+    bq = ds["benefit_quantile"]
+
+    def col(level: float) -> np.ndarray:
+        if np.any(np.isclose(q, level)):
+            return bq.sel(quantile=q[np.isclose(q, level)][0]).values
+        return ds["benefit"].quantile(level, dim="draw").values
+
+    p10, p50, p90 = col(0.10), col(0.50), col(0.90)
+    lines = [
+        f"{ds.attrs['scenario']}",
+        f"{ds.attrs['draws']:,} draws, seed {ds.attrs['seed']}; gross gain in mio. DKK/year (fixed prices)",
+        "",
+        f"{'year':>6} {'target':>9} {'P10':>9} {'P50':>9} {'P90':>9} {'mean':>9} {'P(target)':>10} {'ES10%':>9}",
+    ]
+    for k, y in enumerate(ds["year"].values):
+        lines.append(
+            f"{int(y):>6} {ds['target'].values[k] / 1e6:>9.0f} {p10[k] / 1e6:>9.0f} {p50[k] / 1e6:>9.0f} "
+            f"{p90[k] / 1e6:>9.0f} {ds['benefit_mean'].values[k] / 1e6:>9.0f} {ds['p_target'].values[k]:>10.3f} "
+            f"{ds['expected_shortfall'].values[k] / 1e6:>9.0f}"
+        )
+    if "observed" in ds:
+        for y, v, r in zip(ds["observed_year"].values, ds["observed"].values, ds["observed_rank"].values):
+            lines.append(f"observed {int(y)}: {v / 1e6:,.0f} mio. DKK, at the {r:.0%} point of the simulated distribution")
+    return "\n".join(lines)

@@ -1,0 +1,606 @@
+"""Reading and validating scenario files (TOML).
+
+Validation happens once, here. Every problem becomes one line naming the file, the key path,
+the value and what is allowed; all problems of a file are reported together in a
+:class:`~simengine.errors.ConfigError`. Nothing in a scenario is executed: it can only name a
+data file, resolved relative to the scenario's own folder. Keys are documented in
+``scenarios/README.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simengine import municipalities as mun
+from simengine.distributions import FAMILIES, Dist
+from simengine.errors import ConfigError
+
+MAX_FILE_BYTES = 5_000_000
+MAX_DRAWS = 1_000_000_000
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+
+TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "areas",
+            "defaults", "initiatives", "observed")
+SCENARIO_KEYS = ("name", "description", "start_year", "horizon", "target", "target_start_year",
+                 "target_year", "discount_rate", "cost_per_fte", "municipalities")
+SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
+SIMULATION_KEYS = ("draws", "seed", "sampling")
+SAMPLINGS = ("random",)
+NATIONAL_KEYS = ("assumed_weak_share", "weak_share", "economic_pressure")
+MUNICIPAL_KEYS = ("capacity_spread", "local_spread", "optimal_population", "size_penalty")
+REGIME_KEYS = ("retention_share", "retention_years", "incentive_uplift")
+OUTPUT_KEYS = ("quantiles", "tail")
+AREA_KEYS = ("name", "target")
+INITIATIVE_OWN = ("id", "name", "area", "gain", "start")
+INITIATIVE_SHARED = ("channel_shift", "key", "estimate_factor", "delay", "legislation", "technology",
+                     "adoption", "ramp", "realisation", "cost", "note")
+INITIATIVE_KEYS = INITIATIVE_OWN + INITIATIVE_SHARED
+RISK_EVENT_KEYS = {"legislation": ("probability", "delay"), "technology": ("probability", "loss")}
+COST_KEYS = ("investment", "running", "overrun")
+
+# (lower, upper, lower bound strict) allowed for the support of each initiative distribution
+DIST_DOMAINS: dict[str, tuple[float, float, bool]] = {
+    "estimate_factor": (0.0, math.inf, False),
+    "delay": (0.0, math.inf, False),
+    "legislation.delay": (0.0, math.inf, False),
+    "technology.loss": (0.0, 1.0, False),
+    "adoption": (0.0, math.inf, False),
+    "ramp": (0.0, math.inf, True),
+    "realisation": (0.0, 1.0, False),
+    "cost.overrun": (0.0, math.inf, False),
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    name: str
+    target: float
+
+
+@dataclass(frozen=True)
+class Initiative:
+    id: str
+    name: str
+    area: str
+    gain: float
+    start: int
+    channel_shift: bool = False
+    key: str = "population"
+    estimate_factor: Dist = field(default_factory=lambda: Dist.fixed(1.0))
+    delay: Dist = field(default_factory=lambda: Dist.fixed(0.0))
+    legislation_probability: float = 0.0
+    legislation_delay: Dist = field(default_factory=lambda: Dist.fixed(0.0))
+    technology_probability: float = 0.0
+    technology_loss: Dist = field(default_factory=lambda: Dist.fixed(0.0))
+    adoption: Dist = field(default_factory=lambda: Dist.fixed(1.0))
+    ramp: Dist = field(default_factory=lambda: Dist.fixed(1.0))
+    realisation: Dist = field(default_factory=lambda: Dist.fixed(1.0))
+    investment: float = 0.0
+    running: float = 0.0
+    overrun: Dist = field(default_factory=lambda: Dist.fixed(1.0))
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    sha256: str
+    name: str
+    description: str
+    start_year: int
+    horizon: int
+    target: float
+    target_start_year: int
+    target_year: int
+    discount_rate: float
+    cost_per_fte: float
+    municipalities: mun.Municipalities
+    draws: int
+    seed: int
+    sampling: str
+    assumed_weak_share: float
+    weak_share: Dist
+    economic_pressure: Dist
+    capacity_spread: float
+    local_spread: float
+    optimal_population: tuple[float, float]
+    size_penalty: float
+    retention_share: float
+    retention_years: float
+    incentive_uplift: float
+    quantiles: tuple[float, ...]
+    tail: float
+    areas: tuple[Area, ...]
+    initiatives: tuple[Initiative, ...]
+    observed: tuple[tuple[int, float], ...]
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_year, self.horizon + 1))
+
+    def with_run_options(self, draws: int | None = None, seed: int | None = None) -> Scenario:
+        return replace(self, draws=self.draws if draws is None else draws,
+                       seed=self.seed if seed is None else seed)
+
+
+# ------------------------------------------------------------------------------------------
+class _Checker:
+    """Collects problems as full lines: ``<file>: <key path>: <what>, got <value>``."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[str] = []
+
+    def bad(self, path: str, msg: str) -> None:
+        self.problems.append(f"{self.file}: {path}: {msg}")
+
+    def table(self, obj: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
+        if not isinstance(obj, dict):
+            self.bad(path, f"must be a table, got {_show(obj)}")
+            return None
+        for k in obj:
+            if k not in allowed:
+                hint = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
+                did = f"; did you mean {hint[0]!r}?" if hint else ""
+                self.bad(_join(path, k), f"unknown key{did} allowed keys: {', '.join(allowed)}")
+        for k in required:
+            if k not in obj:
+                self.bad(_join(path, k), "required key is missing")
+        return obj
+
+    def number(self, obj: dict, key: str, path: str, default: float | None = None, *, lo: float = -math.inf,
+               hi: float = math.inf, lo_strict: bool = False, hi_strict: bool = False,
+               integer: bool = False) -> float | None:
+        p = _join(path, key)
+        if key not in obj:
+            return default
+        v = obj[key]
+        kind = "an integer" if integer else "a number"
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
+            self.bad(p, f"must be {kind}, got {_show(v)}")
+            return None
+        if not math.isfinite(v):
+            self.bad(p, f"must be a finite number, got {_show(v)}")
+            return None
+        below = v <= lo if lo_strict else v < lo
+        above = v >= hi if hi_strict else v > hi
+        if below or above:
+            self.bad(p, f"must be {_interval(lo, hi, lo_strict, hi_strict)}, got {_show(v)}")
+            return None
+        return v
+
+    def string(self, obj: dict, key: str, path: str, default: str | None = None) -> str | None:
+        if key not in obj:
+            return default
+        v = obj[key]
+        if not isinstance(v, str):
+            self.bad(_join(path, key), f"must be a string, got {_show(v)}")
+            return None
+        return v
+
+    def boolean(self, obj: dict, key: str, path: str, default: bool) -> bool:
+        if key not in obj:
+            return default
+        v = obj[key]
+        if not isinstance(v, bool):
+            self.bad(_join(path, key), f"must be true or false, got {_show(v)}")
+            return default
+        return v
+
+    def dist(self, value: Any, path: str, domain: tuple[float, float, bool] = (-math.inf, math.inf, False)) -> Dist | None:
+        n0 = len(self.problems)
+        d = self._dist(value, path)
+        if d is None or len(self.problems) > n0:
+            return None
+        lo, hi, lo_strict = domain
+        slo, shi = d.support()
+        if (slo <= lo if lo_strict else slo < lo) or shi > hi:
+            need = _interval(lo, hi, lo_strict, False)
+            self.bad(path, f"values must lie in {need}, but {d.describe()} ranges over "
+                           f"[{slo:g}, {shi:g}]" + ("; truncate it with min/max" if d.family == "normal" else ""))
+            return None
+        return d
+
+    def _dist(self, value: Any, path: str) -> Dist | None:
+        if isinstance(value, bool):
+            self.bad(path, f"must be a number or a distribution table, got {_show(value)}")
+            return None
+        if isinstance(value, (int, float)):
+            if not math.isfinite(value):
+                self.bad(path, f"must be finite, got {_show(value)}")
+                return None
+            return Dist.fixed(float(value))
+        if not isinstance(value, dict):
+            self.bad(path, f"must be a number or a table like {{ dist = \"pert\", min = 1, mode = 2, max = 4 }}, "
+                           f"got {_show(value)}")
+            return None
+        fam = value.get("dist")
+        if not isinstance(fam, str):
+            self.bad(_join(path, "dist"), f"required: the distribution name, one of {', '.join(FAMILIES)}; "
+                                          f"got {_show(fam) if 'dist' in value else 'nothing'}")
+            return None
+        if fam not in FAMILIES:
+            hint = difflib.get_close_matches(fam, FAMILIES, n=1, cutoff=0.5)
+            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            self.bad(_join(path, "dist"), f"unknown distribution {fam!r}{did} allowed: {', '.join(FAMILIES)}")
+            return None
+        req, opt = FAMILIES[fam]
+        if self.table(value, path, ("dist",) + req + opt, req) is None:
+            return None
+        params: dict[str, float] = {}
+        for k in req + opt:
+            if k in value:
+                v = self.number(value, k, path)
+                if v is None:
+                    return None
+                params[k] = float(v)
+        if any(k not in params for k in req):
+            return None
+        return self._check_family(fam, params, path)
+
+    def _check_family(self, fam: str, p: dict[str, float], path: str) -> Dist | None:
+        def got(*names: str) -> str:
+            return ", ".join(f"{n}={p[n]:g}" for n in names if n in p)
+
+        if fam == "uniform":
+            if not p["min"] < p["max"]:
+                return self._fail(path, f"uniform needs min < max, got {got('min', 'max')}")
+        elif fam in ("triangular", "pert"):
+            if not (p["min"] <= p["mode"] <= p["max"] and p["min"] < p["max"]):
+                return self._fail(path, f"{fam} needs min <= mode <= max with min < max, got {got('min', 'mode', 'max')}")
+            if fam == "pert" and "lambda" in p and not p["lambda"] > 0:
+                return self._fail(path, f"pert needs lambda > 0, got {got('lambda')}")
+        elif fam == "beta":
+            lo, hi = p.get("min", 0.0), p.get("max", 1.0)
+            if not lo < hi:
+                return self._fail(path, f"beta needs min < max, got min={lo:g}, max={hi:g}")
+            if not lo < p["mean"] < hi:
+                return self._fail(path, f"beta needs min < mean < max, got mean={p['mean']:g}, min={lo:g}, max={hi:g}")
+            if not p["sd"] > 0:
+                return self._fail(path, f"beta needs sd > 0, got sd={p['sd']:g}")
+            m = (p["mean"] - lo) / (hi - lo)
+            s = p["sd"] / (hi - lo)
+            if not s * s < m * (1 - m):
+                limit = math.sqrt(m * (1 - m)) * (hi - lo)
+                return self._fail(path, f"beta sd too large for its mean: needs sd < {limit:.4g} "
+                                        f"(sd^2 < (mean-min)(max-mean)), got mean={p['mean']:g}, sd={p['sd']:g}")
+        elif fam == "lognormal":
+            by_q = "median" in p or "p90" in p
+            by_ms = "mu" in p or "sigma" in p
+            if by_q == by_ms:
+                return self._fail(path, "lognormal needs either median and p90, or mu and sigma, got "
+                                        + (got("median", "p90", "mu", "sigma") or "none of them"))
+            if by_q:
+                if "median" not in p or "p90" not in p:
+                    return self._fail(path, f"lognormal needs both median and p90, got {got('median', 'p90')}")
+                if not 0 < p["median"] < p["p90"]:
+                    return self._fail(path, f"lognormal needs 0 < median < p90, got {got('median', 'p90')}")
+            else:
+                if "mu" not in p or "sigma" not in p:
+                    return self._fail(path, f"lognormal needs both mu and sigma, got {got('mu', 'sigma')}")
+                if not p["sigma"] > 0:
+                    return self._fail(path, f"lognormal needs sigma > 0, got {got('sigma')}")
+        elif fam == "normal":
+            if not p["sd"] > 0:
+                return self._fail(path, f"normal needs sd > 0, got sd={p['sd']:g}")
+            if "min" in p and "max" in p and not p["min"] < p["max"]:
+                return self._fail(path, f"normal needs min < max, got {got('min', 'max')}")
+            d = Dist(fam, tuple(p.items()))
+            lo, hi = d.support()
+            mass = d.scipy().cdf(hi) - d.scipy().cdf(lo) if (math.isfinite(lo) or math.isfinite(hi)) else 1.0
+            if not mass > 1e-9:
+                return self._fail(path, f"truncated normal keeps no probability between min and max "
+                                        f"(mass {mass:.2g}), got {got('mean', 'sd', 'min', 'max')}")
+        elif fam == "bernoulli":
+            if not 0 <= p["p"] <= 1:
+                return self._fail(path, f"bernoulli needs 0 <= p <= 1, got p={p['p']:g}")
+        return Dist(fam, tuple(p.items()))
+
+    def _fail(self, path: str, msg: str) -> None:
+        self.bad(path, msg)
+        return None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        s = v if len(v) <= 60 else v[:57] + "..."
+        return repr(s)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, list):
+        return f"a list of {len(v)}"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return repr(v)
+
+
+def _interval(lo: float, hi: float, lo_strict: bool, hi_strict: bool) -> str:
+    if math.isinf(lo) and math.isinf(hi):
+        return "a finite number"
+    if math.isinf(hi):
+        return f"{'>' if lo_strict else '>='} {lo:g}"
+    if math.isinf(lo):
+        return f"{'<' if hi_strict else '<='} {hi:g}"
+    return f"in {'(' if lo_strict else '['}{lo:g}, {hi:g}{')' if hi_strict else ']'}"
+
+
+# ------------------------------------------------------------------------------------------
+def read_toml(path: Path) -> tuple[dict, bytes]:
+    """Read a scenario file into a dict, with clear errors for every way that can fail."""
+    where = str(path)
+    if not path.exists():
+        raise ConfigError(f"{where}: no such file")
+    if path.is_dir():
+        raise ConfigError(f"{where}: is a directory, expected a scenario file (.toml)")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(f"{where}: file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+                          "save the scenario as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: not valid TOML: nested too deeply") from None
+    return data, raw
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raises ConfigError listing every problem."""
+    path = Path(path)
+    data, raw = read_toml(path)
+    return from_dict(data, path, hashlib.sha256(raw).hexdigest())
+
+
+def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
+    c = _Checker(str(path))
+    c.table(data, "", TOP_KEYS, ("scenario", "areas", "initiatives"))
+
+    s = c.table(data.get("scenario", {}), "scenario", SCENARIO_KEYS,
+                SCENARIO_REQUIRED if "scenario" in data else ()) or {}
+    name = c.string(s, "name", "scenario", "")
+    description = c.string(s, "description", "scenario", "") or ""
+    start = c.number(s, "start_year", "scenario", lo=1900, hi=2200, integer=True)
+    horizon = c.number(s, "horizon", "scenario", lo=1900, hi=2200, integer=True)
+    if start is not None and horizon is not None:
+        if horizon < start:
+            c.bad("scenario.horizon", f"must be >= start_year ({start}), got {horizon}")
+            horizon = None
+        elif horizon - start > 100:
+            c.bad("scenario.horizon", f"at most 100 years after start_year ({start}), got {horizon}")
+            horizon = None
+    target = c.number(s, "target", "scenario", lo=0.0)
+    target_year = c.number(s, "target_year", "scenario", integer=True, lo=1900, hi=2200)
+    target_start = c.number(s, "target_start_year", "scenario", default=start, integer=True, lo=1900, hi=2200)
+    if None not in (start, horizon, target_year):
+        if not start <= target_year <= horizon:
+            c.bad("scenario.target_year", f"must lie within start_year..horizon ({start}..{horizon}), got {target_year}")
+        elif target_start is not None and not start <= target_start <= target_year:
+            c.bad("scenario.target_start_year",
+                  f"must lie within start_year..target_year ({start}..{target_year}), got {target_start}")
+    discount = c.number(s, "discount_rate", "scenario", 0.04, lo=-0.5, hi=1.0, lo_strict=True)
+    cost_per_fte = c.number(s, "cost_per_fte", "scenario", 450_000.0, lo=0.0, lo_strict=True)
+    mspec = c.string(s, "municipalities", "scenario", mun.BUILTIN)
+
+    sim = c.table(data.get("simulation", {}), "simulation", SIMULATION_KEYS) or {}
+    draws = c.number(sim, "draws", "simulation", 100_000, lo=1, hi=MAX_DRAWS, integer=True)
+    seed = c.number(sim, "seed", "simulation", 0, lo=0, hi=2**63 - 1, integer=True)
+    sampling = c.string(sim, "sampling", "simulation", "random")
+    if sampling is not None and sampling not in SAMPLINGS:
+        c.bad("simulation.sampling", f"must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
+
+    nat = c.table(data.get("national", {}), "national", NATIONAL_KEYS) or {}
+    w0 = c.number(nat, "assumed_weak_share", "national", 0.0, lo=0.0, hi=1.0, hi_strict=True)
+    weak = c.dist(nat["weak_share"], "national.weak_share", (0.0, 1.0, False)) if "weak_share" in nat else Dist.fixed(w0 or 0.0)
+    econ = (c.dist(nat["economic_pressure"], "national.economic_pressure", (0.0, 1.0, False))
+            if "economic_pressure" in nat else Dist.fixed(0.0))
+
+    mu = c.table(data.get("municipal", {}), "municipal", MUNICIPAL_KEYS) or {}
+    cap_spread = c.number(mu, "capacity_spread", "municipal", 0.0, lo=0.0, hi=3.0)
+    loc_spread = c.number(mu, "local_spread", "municipal", 0.0, lo=0.0, hi=3.0)
+    size_penalty = c.number(mu, "size_penalty", "municipal", 0.0, lo=0.0, hi=1.0)
+    band = mu.get("optimal_population", [0, math.inf])
+    opt_pop: tuple[float, float] | None = (0.0, math.inf)
+    if "optimal_population" in mu:
+        if (not isinstance(band, list) or len(band) != 2
+                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in band)
+                or not 0 < band[0] <= band[1]):
+            c.bad("municipal.optimal_population", f"must be [low, high] with 0 < low <= high, got {_show(band)}"
+                  + (f" {band}" if isinstance(band, list) else ""))
+            opt_pop = None
+        else:
+            opt_pop = (float(band[0]), float(band[1]))
+
+    reg = c.table(data.get("regimes", {}), "regimes", REGIME_KEYS) or {}
+    ret_share = c.number(reg, "retention_share", "regimes", 0.5, lo=0.0, hi=1.0)
+    ret_years = c.number(reg, "retention_years", "regimes", 3, lo=0.0, hi=100.0)
+    uplift = c.number(reg, "incentive_uplift", "regimes", 0.0, lo=0.0, hi=10.0)
+
+    out = c.table(data.get("outputs", {}), "outputs", OUTPUT_KEYS) or {}
+    quantiles: tuple[float, ...] | None = DEFAULT_QUANTILES
+    if "quantiles" in out:
+        q = out["quantiles"]
+        if (not isinstance(q, list) or not q or len(q) > 99
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < 1 for x in q)):
+            c.bad("outputs.quantiles", f"must be a non-empty list of numbers strictly between 0 and 1, got {_show(q)}")
+            quantiles = None
+        else:
+            quantiles = tuple(sorted({float(x) for x in q}))
+    tail = c.number(out, "tail", "outputs", 0.10, lo=0.0, hi=1.0, lo_strict=True)
+
+    areas = _areas(c, data.get("areas"))
+    area_keys = {a.key for a in areas}
+    municipalities = None
+    if mspec is not None:
+        municipalities = mun.load(mspec, path, c.problems, "scenario.municipalities")
+    initiatives = _initiatives(c, data.get("initiatives"), data.get("defaults", {}), area_keys, start, municipalities)
+
+    observed: list[tuple[int, float]] = []
+    obs = data.get("observed", {})
+    if "observed" in data:
+        if not isinstance(obs, dict):
+            c.bad("observed", f"must be a table of year = value, got {_show(obs)}")
+        else:
+            for k, v in obs.items():
+                p = f"observed.{k}"
+                if not re.fullmatch(r"\d{4}", k):
+                    c.bad(p, f"keys must be years like \"2016\", got {k!r}")
+                    continue
+                year = int(k)
+                if start is not None and horizon is not None and not start <= year <= horizon:
+                    c.bad(p, f"year must lie within start_year..horizon ({start}..{horizon}), got {year}")
+                    continue
+                val = c.number(obs, k, "observed", lo=0.0)
+                if val is not None:
+                    observed.append((year, float(val)))
+
+    if c.problems:
+        raise ConfigError(c.problems)
+    return Scenario(
+        path=path, sha256=sha256, name=name or path.stem, description=description,
+        start_year=int(start), horizon=int(horizon), target=float(target), target_start_year=int(target_start),
+        target_year=int(target_year), discount_rate=float(discount), cost_per_fte=float(cost_per_fte),
+        municipalities=municipalities, draws=int(draws), seed=int(seed), sampling=sampling,
+        assumed_weak_share=float(w0), weak_share=weak, economic_pressure=econ,
+        capacity_spread=float(cap_spread), local_spread=float(loc_spread), optimal_population=opt_pop,
+        size_penalty=float(size_penalty), retention_share=float(ret_share), retention_years=float(ret_years),
+        incentive_uplift=float(uplift), quantiles=quantiles, tail=float(tail), areas=tuple(areas),
+        initiatives=tuple(initiatives), observed=tuple(sorted(observed)),
+    )
+
+
+def _areas(c: _Checker, obj: Any) -> list[Area]:
+    if obj is None:
+        return []
+    if not isinstance(obj, dict) or not obj:
+        c.bad("areas", f"must hold at least one [areas.<key>] table, got {_show(obj)}")
+        return []
+    out = []
+    for key, a in obj.items():
+        p = f"areas.{key}"
+        if not ID_RE.match(key):
+            c.bad(p, f"area keys may use letters, digits, - and _, got {key!r}")
+            continue
+        t = c.table(a, p, AREA_KEYS, ("target",))
+        if t is None:
+            continue
+        nm = c.string(t, "name", p, key)
+        target = c.number(t, "target", p, lo=0.0)
+        if nm is not None and target is not None:
+            out.append(Area(key, nm, float(target)))
+    return out
+
+
+def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], start_year: int | None,
+                 municipalities: mun.Municipalities | None) -> list[Initiative]:
+    dflt = c.table(defaults, "defaults", INITIATIVE_SHARED) if defaults is not None else {}
+    if dflt is None:
+        dflt = {}
+    if obj is None:
+        return []
+    if not isinstance(obj, list) or not obj:
+        c.bad("initiatives", f"must be a non-empty list of [[initiatives]] tables, got {_show(obj)}")
+        return []
+    keys_allowed = {"population", "equal"} | (set(municipalities.extra) if municipalities else set())
+    out: list[Initiative] = []
+    seen: dict[str, int] = {}
+    for n, raw in enumerate(obj):
+        ident = raw.get("id") if isinstance(raw, dict) else None
+        p = f"initiatives[{n}]" + (f" ({ident})" if isinstance(ident, str) else "")
+        t = c.table(raw, p, INITIATIVE_KEYS, INITIATIVE_OWN)
+        if t is None:
+            continue
+        n0 = len(c.problems)
+        merged = {**{k: v for k, v in dflt.items()}, **t}
+        iid = c.string(t, "id", p)
+        if iid is not None:
+            if not ID_RE.match(iid):
+                c.bad(f"{p}.id", f"ids may use letters, digits, - and _ (no dots or spaces), got {iid!r}")
+            elif iid in seen:
+                c.bad(f"{p}.id", f"duplicate id {iid!r} (also initiatives[{seen[iid]}])")
+            else:
+                seen[iid] = n
+        nm = c.string(t, "name", p)
+        area = c.string(t, "area", p)
+        if area is not None and area not in area_keys:
+            hint = difflib.get_close_matches(area, sorted(area_keys), n=1, cutoff=0.6)
+            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            c.bad(f"{p}.area", f"area {area!r} is not defined{did} defined areas: {', '.join(sorted(area_keys)) or '(none)'}")
+        gain = c.number(t, "gain", p, lo=0.0)
+        st = c.number(t, "start", p, integer=True, lo=start_year if start_year is not None else 1900, hi=2200)
+        channel = c.boolean(merged, "channel_shift", p, False)
+        key = c.string(merged, "key", p, "population")
+        if key is not None and key not in keys_allowed:
+            c.bad(f"{p}.key", f"must be one of {', '.join(sorted(keys_allowed))} (or a numeric column of the "
+                              f"municipalities CSV), got {key!r}")
+        elif key not in (None, "population", "equal") and municipalities is not None:
+            col = municipalities.extra[key]
+            if not (np.isfinite(col).all() and (col >= 0).all() and col.sum() > 0):
+                c.bad(f"{p}.key", f"column {key!r} of {municipalities.source} must hold non-negative numbers "
+                                  "with a positive sum to be used as an allocation key")
+        note = c.string(merged, "note", p, "") or ""
+
+        def dist(name: str, default: Dist) -> Dist:
+            if name not in merged:
+                return default
+            d = c.dist(merged[name], f"{p}.{name}", DIST_DOMAINS[name])
+            return d if d is not None else default
+
+        kw: dict[str, Any] = {}
+        for name, dflt_d in (("estimate_factor", Dist.fixed(1.0)), ("delay", Dist.fixed(0.0)),
+                             ("adoption", Dist.fixed(1.0)), ("ramp", Dist.fixed(1.0)),
+                             ("realisation", Dist.fixed(1.0))):
+            kw[name] = dist(name, dflt_d)
+        for ev, (prob_key, val_key) in RISK_EVENT_KEYS.items():
+            if ev not in merged:
+                continue
+            ep = f"{p}.{ev}"
+            e = c.table(merged[ev], ep, (prob_key, val_key), (prob_key, val_key))
+            if e is None:
+                continue
+            prob = c.number(e, prob_key, ep, lo=0.0, hi=1.0)
+            dom = DIST_DOMAINS[f"{ev}.{val_key}"]
+            val = c.dist(e[val_key], f"{ep}.{val_key}", dom) if val_key in e else None
+            if prob is not None and val is not None:
+                kw[f"{ev}_probability"] = float(prob)
+                kw[f"{ev}_{val_key}"] = val
+        if "cost" in merged:
+            cp = f"{p}.cost"
+            ct = c.table(merged["cost"], cp, COST_KEYS)
+            if ct is not None:
+                inv = c.number(ct, "investment", cp, 0.0, lo=0.0)
+                run = c.number(ct, "running", cp, 0.0, lo=0.0)
+                ov = c.dist(ct["overrun"], f"{cp}.overrun", DIST_DOMAINS["cost.overrun"]) if "overrun" in ct else Dist.fixed(1.0)
+                if None not in (inv, run, ov):
+                    kw.update(investment=float(inv), running=float(run), overrun=ov)
+        if len(c.problems) > n0 or None in (iid, nm, area, gain, st):
+            continue
+        out.append(Initiative(id=iid, name=nm, area=area, gain=float(gain), start=int(st), channel_shift=channel,
+                              key=key, note=note, **kw))
+    return out
+
