@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ import numpy as np
 
 from simengine.errors import ConfigError, RunError
 from simengine.kernel import simulate
-from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, HIST_HI, HIST_LO, REGIMES, Plan
+from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, REGIMES, Plan
 
 DEFAULT_CHUNK = 65_536
 #: per-draw inputs kept for sensitivity analysis (the first draws; a fixed-size sample)
@@ -71,11 +70,6 @@ def check_threads(threads: int | None) -> int:
 
 def _kernel_args(plan: Plan) -> tuple:
     sc = plan.scenario
-    B = plan.hist_bins
-    inv_step = (B - 3) / math.log(HIST_HI / HIST_LO)
-
-    def log_lo(nominal: np.ndarray) -> np.ndarray:
-        return np.log(np.where(nominal > 0, nominal, 1.0) * HIST_LO)
 
     return (
         plan.in_code, plan.in_par, plan.in_tab, plan.in_key, plan.tables,
@@ -84,7 +78,7 @@ def _kernel_args(plan: Plan) -> tuple:
         sc.assumed_weak_share, plan.gain, plan.start, plan.channel, plan.investment, plan.running,
         plan.area_of, plan.weights, plan.years, plan.year_mid, plan.discount, plan.target, plan.mun_target,
         sc.retention_share, sc.retention_years, sc.incentive_uplift, len(sc.areas),
-        log_lo(plan.mun_nominal), log_lo(plan.init_nominal), inv_step, plan.mun_inv_unit, plan.init_inv_unit,
+        plan.mun_hist_lo.view(np.int64), plan.init_hist_lo.view(np.int64), plan.mun_inv_unit, plan.init_inv_unit,
         float(sc.start_year), float(GOLIVE_PER_YEAR),
     )
 
@@ -93,8 +87,9 @@ def new_accumulators(plan: Plan, blocks: int) -> Accumulators:
     Y, M, I, B = len(plan.years), len(plan.size_effect), len(plan.gain), plan.hist_bins
     G = GOLIVE_PER_YEAR * GOLIVE_YEARS
     return Accumulators(
-        mun_hist=np.zeros((blocks, Y, M, B), np.int64),
-        init_hist=np.zeros((blocks, Y, I, B), np.int64),
+        # int32 per block is enough: a block never sees more than MAX_DRAWS (1e9) < 2^31 draws
+        mun_hist=np.zeros((blocks, Y, M, B), np.int32),
+        init_hist=np.zeros((blocks, Y, I, B), np.int32),
         golive_hist=np.zeros((blocks, I, G), np.int64),
         mun_sum=np.zeros((blocks, Y, M), np.int64),
         mun_short_sum=np.zeros((blocks, Y, M), np.int64),
@@ -104,7 +99,7 @@ def new_accumulators(plan: Plan, blocks: int) -> Accumulators:
 
 def _reduce_blocks(acc: Accumulators, overflow: np.ndarray) -> Accumulators:
     return Accumulators(
-        mun_hist=acc.mun_hist.sum(axis=0), init_hist=acc.init_hist.sum(axis=0),
+        mun_hist=acc.mun_hist.sum(axis=0, dtype=np.int64), init_hist=acc.init_hist.sum(axis=0, dtype=np.int64),
         golive_hist=acc.golive_hist.sum(axis=0), mun_sum=acc.mun_sum.sum(axis=0),
         mun_short_sum=acc.mun_short_sum.sum(axis=0), init_sum=acc.init_sum.sum(axis=0),
         overflow=int(overflow.sum()),

@@ -1,15 +1,20 @@
 """The numba core: one call simulates a contiguous range of global draw indices.
 
 The kernel never materialises the draws x initiatives x municipalities x years tensor. It
-uses the separable structure of the model: G_dimy = A_di * a_diy * (w_im * rho_dim), so per
-draw it computes rho for each (initiative, municipality) once and adds A_di*a_diy times that
-vector to the municipality-by-year totals.
+uses the separable structure of the model, G_dimy = A_di * a_diy * (w_im * rho_dim): per draw
+it computes rho for each (initiative, municipality) once and adds A_di * a_diy times that vector
+to the municipality-by-year totals of the draw.
+
+Per-municipality and per-initiative values of ``NBUF`` consecutive draws are buffered and then
+binned histogram by histogram, so each histogram's hot bins stay in cache. A value's bin is
+found from its float64 bit pattern (one subtraction and one shift; layout in
+:mod:`simengine.model`).
 
 Reproducibility: ``prange`` runs over ``nblocks`` contiguous sub-ranges, each with its own
-accumulators; every uniform comes from a keyed counter-based stream of the *global* draw
-index; per-draw values are written by draw index; histograms and sums are integers (sums are
-in fixed point, see :data:`simengine.model.FIXED_BITS`), so merging blocks, calls or workers in
-any order gives bit-identical results for any thread count or chunking.
+accumulators; every uniform comes from a keyed counter-based stream of the *global* draw index;
+per-draw values are written by draw index; histograms and sums are integers (sums in fixed
+point, see :data:`simengine.model.FIXED_BITS`), so merging blocks, calls or workers in any
+order gives bit-identical results for any thread count or chunking.
 """
 
 from __future__ import annotations
@@ -19,26 +24,70 @@ import math
 import numba as nb
 import numpy as np
 
-from simengine.distributions import sample
+from simengine.distributions import FIXED, N_CENTRE, TABLE, U_CENTRE, sample, table_lookup
+from simengine.model import HIST_SHIFT
 from simengine.rng import uniform
 
-FIXED_LIMIT = 2.0**52  # per-draw fixed-point value above this sets the overflow flag
+FIXED_LIMIT = 2.0**52  # a per-draw fixed-point value above this sets the overflow flag
+NBUF = 64  # draws buffered before their values are binned
+_C_SCALE = (N_CENTRE - 1) / (1.0 - 2.0 * U_CENTRE)
 
 
 @nb.njit(inline="always", cache=True)
-def hist_bin(v, log_lo, inv_step, nbins):  # pragma: no cover - compiled
-    if v <= 0.0:
+def hist_bin(bits, lo_bits, nbins):  # pragma: no cover - compiled
+    """Bin of a float64 value given its bit pattern (as int64); see simengine.model."""
+    if bits <= 0:  # +0.0 (and, defensively, negative values)
         return 0
-    lv = math.log(v)
-    if lv < log_lo:
+    if bits < lo_bits:
         return 1
-    k = 2 + int((lv - log_lo) * inv_step)
+    k = 2 + ((bits - lo_bits) >> HIST_SHIFT)
     if k > nbins - 1:
         k = nbins - 1
     return k
 
 
-@nb.njit(parallel=True, nogil=True, cache=True, fastmath=False)
+@nb.njit(inline="always", cache=True)
+def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit, init_inv_unit,
+           mun_hist, init_hist, mun_sum, mun_short_sum, init_sum, overflow):  # pragma: no cover - compiled
+    Y, M = bufB.shape[0], bufB.shape[1]
+    I = bufG.shape[1]
+    nbins = mun_hist.shape[3]
+    for y in range(Y):
+        for m in range(M):
+            lob = mun_lo_bits[m]
+            inv = mun_inv_unit[m]
+            t = mun_target[y, m]
+            s = np.int64(0)
+            ss = np.int64(0)
+            for k in range(nbuf):
+                v = bufB[y, m, k]
+                mun_hist[b, y, m, hist_bin(bitsB[y, m, k], lob, nbins)] += 1
+                fx = v * inv
+                short = t - v
+                fs = short * inv
+                if fx > FIXED_LIMIT or fs > FIXED_LIMIT:
+                    overflow[b] += 1
+                else:
+                    s += np.int64(fx + 0.5)
+                    if short > 0.0:
+                        ss += np.int64(fs + 0.5)
+            mun_sum[b, y, m] += s
+            mun_short_sum[b, y, m] += ss
+        for i in range(I):
+            lob = init_lo_bits[i]
+            inv = init_inv_unit[i]
+            s = np.int64(0)
+            for k in range(nbuf):
+                fx = bufG[y, i, k] * inv
+                init_hist[b, y, i, hist_bin(bitsG[y, i, k], lob, nbins)] += 1
+                if fx > FIXED_LIMIT:
+                    overflow[b] += 1
+                else:
+                    s += np.int64(fx + 0.5)
+            init_sum[b, y, i] += s
+
+
+@nb.njit(parallel=True, nogil=True, cache=True)
 def simulate(d0, n, nblocks,
              # inputs
              in_code, in_par, in_tab, in_key, tables,
@@ -49,7 +98,7 @@ def simulate(d0, n, nblocks,
              years, year_mid, discount, target, mun_target,
              ret_share, ret_years, uplift, n_areas,
              # histogram / fixed point layout
-             mun_log_lo, init_log_lo, inv_step, mun_inv_unit, init_inv_unit,
+             mun_lo_bits, init_lo_bits, mun_inv_unit, init_inv_unit,
              golive_origin, golive_per_year,
              # per-draw outputs (chunk-local, index d - d0)
              out_benefit, out_cost, out_area, out_central, out_cut, out_regime_benefit, out_npv,
@@ -61,15 +110,18 @@ def simulate(d0, n, nblocks,
     I = gain.shape[0]
     M = size_eff.shape[0]
     Y = years.shape[0]
-    nbins = mun_hist.shape[3]
     ngolive = golive_hist.shape[2]
     n_store_in = inputs_out.shape[0]
     nv = (n_in - 2) // I if I > 0 else 0
+    ltab = tables[loc_tab]
+    loc_is_table = loc_code == TABLE
     for b in nb.prange(nblocks):
         lo = d0 + (n * b) // nblocks
         hi = d0 + (n * (b + 1)) // nblocks
         vals = np.empty(n_in)
         cap = np.empty(M)
+        ub = np.empty(M)
+        eps = np.empty(M)
         x = np.empty(M)
         B = np.empty((Y, M))
         G = np.empty(Y)
@@ -77,21 +129,25 @@ def simulate(d0, n, nblocks,
         cen = np.empty(Y)
         cost = np.empty(Y)
         area = np.empty((n_areas, Y))
+        bufB = np.empty((Y, M, NBUF))
+        bitsB = bufB.view(np.int64)
+        bufG = np.empty((Y, I, NBUF))
+        bitsG = bufG.view(np.int64)
+        nbuf = 0
         for d in range(lo, hi):
             j = d - d0
             for k in range(n_in):
-                u = uniform(in_key[k], d)
-                vals[k] = sample(in_code[k], in_par[k, 0], in_par[k, 1], in_par[k, 2], tables[in_tab[k]], u)
+                if in_code[k] == FIXED:
+                    vals[k] = in_par[k, 0]
+                else:
+                    u = uniform(in_key[k], d)
+                    vals[k] = sample(in_code[k], in_par[k, 0], in_par[k, 1], in_par[k, 2], tables[in_tab[k]], u)
             if d < n_store_in:
                 for k in range(n_in):
                     inputs_out[d, k] = vals[k]
             W = vals[0]
             E = vals[1]
-            kappa_ch = (1.0 - W) / (1.0 - w0)
-            if kappa_ch > 1.0:
-                kappa_ch = 1.0
-            if kappa_ch < 0.0:
-                kappa_ch = 0.0
+            kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
             for m in range(M):
                 u = uniform(cap_key[m], d)
                 cap[m] = size_eff[m] * sample(cap_code, cap_par[0], cap_par[1], cap_par[2], tables[cap_tab], u) * (1.0 - E)
@@ -116,32 +172,36 @@ def simulate(d0, n, nblocks,
                 g = start[i] + S + Bl * L
                 kap = kappa_ch if channel[i] > 0.0 else 1.0
                 Ai = gain[i] * F * (1.0 - T * Q)
-                r2 = r * (1.0 + uplift)
-                if r2 > 1.0:
-                    r2 = 1.0
+                r2 = min(r * (1.0 + uplift), 1.0)
+                # local execution: uniforms (vectorisable), centre of the quantile table, tails
+                for m in range(M):
+                    ub[m] = uniform(loc_key[i, m], d)
+                if loc_is_table:
+                    for m in range(M):
+                        pos = min(max((ub[m] - U_CENTRE) * _C_SCALE, 0.0), N_CENTRE - 1.000001)
+                        k = int(pos)
+                        eps[m] = ltab[k] + (pos - k) * (ltab[k + 1] - ltab[k])
+                    for m in range(M):
+                        if ub[m] < U_CENTRE or ub[m] > 1.0 - U_CENTRE:
+                            eps[m] = table_lookup(ltab, ub[m])
+                else:
+                    for m in range(M):
+                        eps[m] = sample(loc_code, loc_par[0], loc_par[1], loc_par[2], ltab, ub[m])
                 s1 = 0.0
                 s2 = 0.0
-                ltab = tables[loc_tab]
                 for m in range(M):
-                    u = uniform(loc_key[i, m], d)
-                    base = cap[m] * sample(loc_code, loc_par[0], loc_par[1], loc_par[2], ltab, u)
-                    rho = r * base
-                    rho = min(max(rho, 0.0), 1.0)
-                    rho2 = min(max(r2 * base, 0.0), 1.0)
-                    x[m] = weights[i, m] * rho
-                    s1 += x[m]
-                    s2 += weights[i, m] * rho2
+                    base = cap[m] * eps[m]
+                    w = weights[i, m]
+                    xm = w * min(max(r * base, 0.0), 1.0)
+                    x[m] = xm
+                    s1 += xm
+                    s2 += w * min(max(r2 * base, 0.0), 1.0)
                 gk = int(math.floor((g - golive_origin) * golive_per_year))
-                if gk < 0:
-                    gk = 0
-                if gk > ngolive - 1:
-                    gk = ngolive - 1
+                gk = min(max(gk, 0), ngolive - 1)
                 golive_hist[b, i, gk] += 1
                 go_year = math.floor(g)
                 for y in range(Y):
-                    ramp = (year_mid[y] - g) / R
-                    if ramp > 1.0:
-                        ramp = 1.0
+                    ramp = min((year_mid[y] - g) / R, 1.0)
                     ad = kap * U * ramp
                     gi = 0.0
                     if ad > 0.0:
@@ -153,16 +213,9 @@ def simulate(d0, n, nblocks,
                             B[y, m] += coef * x[m]
                         gr = coef * s2
                         Gret[y] += gr
-                        ov = min(years[y] + 1.0, g + ret_years) - max(float(years[y]), g)
-                        if ov < 0.0:
-                            ov = 0.0
+                        ov = max(min(years[y] + 1.0, g + ret_years) - max(float(years[y]), g), 0.0)
                         cen[y] += gr * (1.0 - ret_share * ov)
-                    init_hist[b, y, i, hist_bin(gi, init_log_lo[i], inv_step, nbins)] += 1
-                    fx = gi * init_inv_unit[i]
-                    if fx > FIXED_LIMIT:
-                        overflow[b] += 1
-                    else:
-                        init_sum[b, y, i] += np.int64(fx + 0.5)
+                    bufG[y, i, nbuf] = gi
                     c = 0.0
                     yr = years[y]
                     if yr >= go_year:
@@ -178,20 +231,8 @@ def simulate(d0, n, nblocks,
                 cut = 0.0
                 for m in range(M):
                     v = B[y, m]
-                    mun_hist[b, y, m, hist_bin(v, mun_log_lo[m], inv_step, nbins)] += 1
-                    fx = v * mun_inv_unit[m]
-                    short = mun_target[y, m] - v
-                    if short > 0.0:
-                        cut += short
-                        fs = short * mun_inv_unit[m]
-                        if fs > FIXED_LIMIT:
-                            overflow[b] += 1
-                        else:
-                            mun_short_sum[b, y, m] += np.int64(fs + 0.5)
-                    if fx > FIXED_LIMIT:
-                        overflow[b] += 1
-                    else:
-                        mun_sum[b, y, m] += np.int64(fx + 0.5)
+                    bufB[y, m, nbuf] = v
+                    cut += max(mun_target[y, m] - v, 0.0)
                 out_benefit[j, y] = G[y]
                 out_cost[j, y] = cost[y]
                 for a in range(n_areas):
@@ -207,3 +248,8 @@ def simulate(d0, n, nblocks,
                 out_regime_benefit[j, 2, y] = Gret[y]
                 npv += (G[y] - cost[y]) * discount[y]
             out_npv[j] = npv
+            nbuf += 1
+            if nbuf == NBUF or d == hi - 1:
+                _flush(b, nbuf, bufB, bitsB, bufG, bitsG, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
+                       init_inv_unit, mun_hist, init_hist, mun_sum, mun_short_sum, init_sum, overflow)
+                nbuf = 0

@@ -26,11 +26,18 @@ N_NATIONAL = len(NATIONAL_VARS)
 N_VARS = len(INITIATIVE_VARS)
 REGIMES = ("prebudgeted", "realised", "retention")
 
-#: histogram layout: bin 0 holds exact zeros, bin 1 values in (0, lo), bins 2..B-2 are
-#: log-spaced over [lo, hi), bin B-1 holds values >= hi. lo and hi are HIST_LO and HIST_HI
-#: times the statistic's nominal size (its business-case gain at full effect).
-HIST_LO = 1e-6
-HIST_HI = 1e2
+#: Histogram layout (per municipality-year and initiative-year). Bin 0 holds exact zeros,
+#: bin 1 values in (0, lo), bin B-1 values >= hi; bins 2..B-2 split [lo, hi) into HIST_OCTAVES
+#: octaves of 2**HIST_SUB_BITS bins, equally spaced in the float64 bit pattern, i.e. linear
+#: inside each octave: bin k covers [2^e (1 + j/S), 2^e (1 + (j+1)/S)), S = 2**HIST_SUB_BITS,
+#: a relative width between 1/(2S) and 1/S (0.20 %-0.39 %). lo = 2^(floor(log2 nominal) -
+#: HIST_OCTAVES_BELOW), nominal being the statistic's business-case size at full effect. The
+#: kernel finds a bin with one subtraction and one shift of the value's bits.
+HIST_SUB_BITS = 8
+HIST_OCTAVES = 24
+HIST_OCTAVES_BELOW = 16
+HIST_BINS = 3 + HIST_OCTAVES * 2**HIST_SUB_BITS
+HIST_SHIFT = 52 - HIST_SUB_BITS
 #: fixed-point unit for order-independent sums: nominal * 2**-FIXED_BITS
 FIXED_BITS = 30
 #: go-live histogram: monthly bins from start_year over GOLIVE_YEARS years
@@ -81,6 +88,8 @@ class Plan:
     hist_bins: int
     mun_nominal: np.ndarray  # (M)
     init_nominal: np.ndarray  # (I)
+    mun_hist_lo: np.ndarray  # (M) lower edge of the log bins, a power of 2
+    init_hist_lo: np.ndarray  # (I)
     mun_inv_unit: np.ndarray  # (M)
     init_inv_unit: np.ndarray  # (I)
 
@@ -141,6 +150,18 @@ def initiative_dists(ini) -> list[Dist]:
     ]
 
 
+def hist_lo(nominal: np.ndarray) -> np.ndarray:
+    safe = np.where(nominal > 0, nominal, 1.0)
+    return np.exp2(np.floor(np.log2(safe)) - HIST_OCTAVES_BELOW)
+
+
+def hist_edges(lo: float) -> np.ndarray:
+    """The HIST_BINS - 2 edges of the log bins 2..B-2 for lower edge ``lo`` (exact)."""
+    sub = 2**HIST_SUB_BITS
+    j = np.arange(HIST_OCTAVES * sub + 1)
+    return lo * np.exp2(j // sub) * (1.0 + (j % sub) / sub)
+
+
 class _Tables:
     def __init__(self) -> None:
         self.index: dict[Dist, int] = {}
@@ -157,7 +178,7 @@ class _Tables:
         return code, par, tab
 
 
-def compile_plan(sc: Scenario, hist_bins: int = 4096) -> Plan:
+def compile_plan(sc: Scenario) -> Plan:
     years = np.arange(sc.start_year, sc.horizon + 1, dtype=np.int64)
     mun = sc.municipalities
     I, M = len(sc.initiatives), len(mun)
@@ -241,9 +262,11 @@ def compile_plan(sc: Scenario, hist_bins: int = 4096) -> Plan:
         running=np.array([ini.running for ini in sc.initiatives]),
         area_of=np.array([[a.key for a in sc.areas].index(ini.area) for ini in sc.initiatives], dtype=np.int64),
         weights=np.ascontiguousarray(weights),
-        hist_bins=hist_bins,
+        hist_bins=HIST_BINS,
         mun_nominal=mun_nominal,
         init_nominal=init_nominal,
+        mun_hist_lo=hist_lo(mun_nominal),
+        init_hist_lo=hist_lo(init_nominal),
         mun_inv_unit=inv_unit(mun_nominal),
         init_inv_unit=inv_unit(init_nominal),
     )

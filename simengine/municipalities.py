@@ -39,14 +39,19 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
     """
     if spec == BUILTIN:
         return parse(builtin_text(), "builtin municipalities", problems)
-    path = (scenario_path.parent / spec).resolve()
     where = f"{scenario_path}: {key_path}"
-    if not path.exists():
-        problems.append(f"{where}: municipalities file not found, got {spec!r} (resolved to {path}); "
+    try:
+        path = (scenario_path.parent / spec).resolve()
+        exists, is_file = path.exists(), path.is_file()
+    except (OSError, ValueError, RuntimeError) as exc:  # name too long, embedded NUL, symlink loop
+        problems.append(f"{where}: unusable municipalities path, got {spec[:60]!r}: {getattr(exc, 'strerror', None) or exc}")
+        return None
+    if not exists:
+        problems.append(f"{where}: municipalities file not found, got {spec!r} (resolved to {_shown(path)}); "
                         f"use \"builtin\" or a CSV path relative to the scenario file")
         return None
-    if not path.is_file():
-        problems.append(f"{where}: municipalities path is not a file, got {spec!r} ({path})")
+    if not is_file:
+        problems.append(f"{where}: municipalities path is not a file, got {spec!r} ({_shown(path)})")
         return None
     try:
         raw = path.read_bytes()
@@ -67,16 +72,21 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
 
 def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
     n0 = len(problems)
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        problems.append(f"{source}: not a readable CSV: {exc}")
+        return None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         problems.append(f"{source}: the municipalities CSV is empty; it needs a header "
                         f"{','.join(REQUIRED)} and one row per municipality")
         return None
     header = [h.strip() for h in rows[0]]
+    shown = ", ".join(h if h.isprintable() else repr(h) for h in header) or "(none)"
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        problems.append(f"{source}: missing column(s) {', '.join(missing)}; got columns {', '.join(header) or '(none)'}; "
+        problems.append(f"{source}: missing column(s) {', '.join(missing)}; got columns {shown}; "
                         f"required: {', '.join(REQUIRED)}")
         return None
     if len(set(header)) != len(header):
@@ -131,6 +141,12 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         population=np.array(pops, dtype=np.float64),
         extra={h: np.array(v, dtype=np.float64) for h, v in extra.items()},
     )
+
+
+def _shown(path: Path) -> str:
+    """A path for a one-line message: as is if printable, else quoted with escapes."""
+    s = str(path)
+    return s if s.isprintable() else repr(s)
 
 
 def _number(s: str) -> float | None:

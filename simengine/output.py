@@ -14,6 +14,12 @@ from pathlib import Path
 from simengine.errors import RunError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class AtomicOutputs:
     """Collects temporary files; :meth:`commit` renames them all into place."""
 
@@ -31,6 +37,7 @@ class AtomicOutputs:
             writer(tmp_path)
             with open(tmp_path, "rb+") as fh:
                 os.fsync(fh.fileno())
+            os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
         except OSError as exc:
             raise RunError(f"{final}: cannot write: {exc.strerror or exc}") from None
 

@@ -14,6 +14,7 @@ import hashlib
 import math
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,12 @@ from typing import Any
 import numpy as np
 
 from simengine import municipalities as mun
-from simengine.distributions import FAMILIES, Dist
+from simengine.distributions import FAMILIES, T_MIN, Dist
 from simengine.errors import ConfigError
 
 MAX_FILE_BYTES = 5_000_000
 MAX_DRAWS = 1_000_000_000
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
 TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "areas",
@@ -170,7 +171,7 @@ class _Checker:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
             self.bad(p, f"must be {kind}, got {_show(v)}")
             return None
-        if not math.isfinite(v):
+        if not _finite(v):
             self.bad(p, f"must be a finite number, got {_show(v)}")
             return None
         below = v <= lo if lo_strict else v < lo
@@ -210,6 +211,10 @@ class _Checker:
             self.bad(path, f"values must lie in {need}, but {d.describe()} ranges over "
                            f"[{slo:g}, {shi:g}]" + ("; truncate it with min/max" if d.family == "normal" else ""))
             return None
+        if d.family in ("pert", "beta", "lognormal", "normal") and not _finite_quantiles(d):
+            self.bad(path, f"parameters too extreme: {d.describe()} has no finite quantiles over the sampled "
+                           f"probability range [2^{T_MIN:g}, 1 - 2^{T_MIN:g}]")
+            return None
         return d
 
     def _dist(self, value: Any, path: str) -> Dist | None:
@@ -217,7 +222,7 @@ class _Checker:
             self.bad(path, f"must be a number or a distribution table, got {_show(value)}")
             return None
         if isinstance(value, (int, float)):
-            if not math.isfinite(value):
+            if not _finite(value):
                 self.bad(path, f"must be finite, got {_show(value)}")
                 return None
             return Dist.fixed(float(value))
@@ -298,7 +303,8 @@ class _Checker:
                 return self._fail(path, f"normal needs min < max, got {got('min', 'max')}")
             d = Dist(fam, tuple(p.items()))
             lo, hi = d.support()
-            mass = d.scipy().cdf(hi) - d.scipy().cdf(lo) if (math.isfinite(lo) or math.isfinite(hi)) else 1.0
+            with np.errstate(all="ignore"):
+                mass = d.scipy().cdf(hi) - d.scipy().cdf(lo) if (math.isfinite(lo) or math.isfinite(hi)) else 1.0
             if not mass > 1e-9:
                 return self._fail(path, f"truncated normal keeps no probability between min and max "
                                         f"(mass {mass:.2g}), got {got('mean', 'sd', 'min', 'max')}")
@@ -313,7 +319,35 @@ class _Checker:
 
 
 def _join(path: str, key: str) -> str:
+    key = _key(key)
     return f"{path}.{key}" if path else key
+
+
+def _key(key: Any) -> str:
+    """A key as shown in a key path: bare if it is a TOML bare key, else quoted (one line, escaped)."""
+    key = str(key)
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else repr(key)
+
+
+def _finite_quantiles(d: Dist) -> bool:
+    """Whether the kernel's quantile table of ``d`` (built from scipy at run time) can be finite."""
+    u = 2.0**T_MIN
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            sp = d.scipy()
+            q = np.concatenate([np.atleast_1d(sp.ppf([u, 0.5])), np.atleast_1d(sp.isf(u))])
+    except (ArithmeticError, ValueError):
+        return False
+    return bool(np.all(np.isfinite(q)))
+
+
+def _finite(v: int | float) -> bool:
+    """math.isfinite that also accepts integers too large for a float (TOML allows them)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _show(v: Any) -> str:
@@ -328,7 +362,8 @@ def _show(v: Any) -> str:
         return f"a list of {len(v)}"
     if isinstance(v, float):
         return f"{v:g}"
-    return repr(v)
+    s = repr(v)
+    return s if len(s) <= 60 else f"{s[:20]}... ({len(s)} characters)"
 
 
 def _interval(lo: float, hi: float, lo_strict: bool, hi_strict: bool) -> str:
@@ -345,9 +380,13 @@ def _interval(lo: float, hi: float, lo_strict: bool, hi_strict: bool) -> str:
 def read_toml(path: Path) -> tuple[dict, bytes]:
     """Read a scenario file into a dict, with clear errors for every way that can fail."""
     where = str(path)
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, ValueError) as exc:  # name too long, embedded NUL, ...
+        raise ConfigError(f"{where!r}: cannot use this path: {getattr(exc, 'strerror', None) or exc}") from None
+    if not exists:
         raise ConfigError(f"{where}: no such file")
-    if path.is_dir():
+    if is_dir:
         raise ConfigError(f"{where}: is a directory, expected a scenario file (.toml)")
     try:
         size = path.stat().st_size
@@ -364,6 +403,8 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ConfigError(f"{where}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{where}: not valid TOML: nested too deeply") from None
@@ -428,7 +469,7 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
     opt_pop: tuple[float, float] | None = (0.0, math.inf)
     if "optimal_population" in mu:
         if (not isinstance(band, list) or len(band) != 2
-                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in band)
+                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and _finite(b) for b in band)
                 or not 0 < band[0] <= band[1]):
             c.bad("municipal.optimal_population", f"must be [low, high] with 0 < low <= high, got {_show(band)}"
                   + (f" {band}" if isinstance(band, list) else ""))
@@ -467,7 +508,7 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
             c.bad("observed", f"must be a table of year = value, got {_show(obs)}")
         else:
             for k, v in obs.items():
-                p = f"observed.{k}"
+                p = _join("observed", k)
                 if not re.fullmatch(r"\d{4}", k):
                     c.bad(p, f"keys must be years like \"2016\", got {k!r}")
                     continue
@@ -502,7 +543,7 @@ def _areas(c: _Checker, obj: Any) -> list[Area]:
         return []
     out = []
     for key, a in obj.items():
-        p = f"areas.{key}"
+        p = _join("areas", key)
         if not ID_RE.match(key):
             c.bad(p, f"area keys may use letters, digits, - and _, got {key!r}")
             continue
@@ -531,7 +572,7 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
     seen: dict[str, int] = {}
     for n, raw in enumerate(obj):
         ident = raw.get("id") if isinstance(raw, dict) else None
-        p = f"initiatives[{n}]" + (f" ({ident})" if isinstance(ident, str) else "")
+        p = f"initiatives[{n}]" + (f" ({_key(ident)})" if isinstance(ident, str) else "")
         t = c.table(raw, p, INITIATIVE_KEYS, INITIATIVE_OWN)
         if t is None:
             continue
