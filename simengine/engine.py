@@ -1,9 +1,16 @@
-"""Run a compiled plan: call the kernel chunk by chunk and merge what it accumulates."""
+"""Run a compiled plan: call the kernel over ranges of draws and merge what it accumulates.
+
+The unit of work is a contiguous range of global draw indices. A range's result (a
+:class:`Partial`) holds integer accumulators (histograms, fixed-point sums, counts) and the
+per-draw values of the draws it covers that are *kept* (global index < keep_draws). Partials of
+disjoint ranges merge by integer addition and placement by draw index, so the merged result is
+identical however the draws were split over chunks, threads, calls or machines.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numba
@@ -11,48 +18,77 @@ import numpy as np
 
 from simengine.errors import ConfigError, RunError
 from simengine.kernel import simulate
-from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, REGIMES, Plan
+from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan
 
 DEFAULT_CHUNK = 65_536
-#: per-draw inputs kept for sensitivity analysis (the first draws; a fixed-size sample)
+#: per-draw values are kept for at most this many draws (the first ones: a fixed-size sample);
+#: beyond it national statistics come from streaming histograms. Scenario key
+#: [simulation] keep_draws overrides it.
+DEFAULT_KEEP_DRAWS = 200_000
+#: per-draw inputs kept for sensitivity analysis (the first draws)
 DEFAULT_STORE_INPUTS = 100_000
+
+ACC_FIELDS = ("mun_hist", "init_hist", "nat_hist", "golive_hist", "mun_sum", "mun_short_sum", "init_sum", "nat_sum",
+              "hit", "area_hit")
+PER_DRAW = ("benefit", "cost", "area_benefit", "central_gain", "service_cut", "regime_benefit", "npv")
 
 
 @dataclass
 class Accumulators:
     """Everything the kernel accumulates over draws; merged by integer addition."""
 
-    mun_hist: np.ndarray  # (Y, M, B) int64
-    init_hist: np.ndarray  # (Y, I, B) int64
-    golive_hist: np.ndarray  # (I, G) int64
-    mun_sum: np.ndarray  # (Y, M) int64 fixed point
-    mun_short_sum: np.ndarray  # (Y, M) int64 fixed point
-    init_sum: np.ndarray  # (Y, I) int64 fixed point
+    mun_hist: np.ndarray  # (Y, M, B)
+    init_hist: np.ndarray  # (Y, I, B)
+    nat_hist: np.ndarray  # (S, NAT_BINS) signed national histograms
+    golive_hist: np.ndarray  # (I, G)
+    mun_sum: np.ndarray  # (Y, M) fixed point
+    mun_short_sum: np.ndarray  # (Y, M) fixed point
+    init_sum: np.ndarray  # (Y, I) fixed point
+    nat_sum: np.ndarray  # (S,) fixed point
+    hit: np.ndarray  # (Y,) draws with gain >= target
+    area_hit: np.ndarray  # (A, Y)
     overflow: int = 0
 
-    def merge(self, other: Accumulators) -> None:
-        for name in ("mun_hist", "init_hist", "golive_hist", "mun_sum", "mun_short_sum", "init_sum"):
+    def merge(self, other: Accumulators) -> Accumulators:
+        for name in ACC_FIELDS:
             getattr(self, name).__iadd__(getattr(other, name))
         self.overflow += other.overflow
+        return self
+
+
+@dataclass
+class Partial:
+    """The result of draws [d0, d0 + n): accumulators plus the kept draws' per-draw values."""
+
+    d0: int
+    n: int
+    acc: Accumulators
+    kept: dict[str, np.ndarray]  # rows = draws d0 .. d0 + len - 1 that are < keep_draws
+    inputs: np.ndarray  # rows = draws d0 .. that are < store_inputs
 
 
 @dataclass
 class RawResults:
     plan: Plan
     draws: int
+    keep_draws: int
     threads: int
     chunk: int
     seconds: float
-    benefit: np.ndarray  # (N, Y)
-    cost: np.ndarray  # (N, Y)
-    area_benefit: np.ndarray  # (N, A, Y)
-    central_gain: np.ndarray  # (N, R, Y)
-    service_cut: np.ndarray  # (N, R, Y)
-    regime_benefit: np.ndarray  # (N, R, Y)
-    npv: np.ndarray  # (N,)
+    benefit: np.ndarray  # (K, Y), K = min(draws, keep_draws)
+    cost: np.ndarray  # (K, Y)
+    area_benefit: np.ndarray  # (K, A, Y)
+    central_gain: np.ndarray  # (K, R, Y)
+    service_cut: np.ndarray  # (K, R, Y)
+    regime_benefit: np.ndarray  # (K, R, Y)
+    npv: np.ndarray  # (K,)
     inputs: np.ndarray  # (S, n_in)
     acc: Accumulators
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def all_kept(self) -> bool:
+        return self.keep_draws >= self.draws
 
 
 def available_threads() -> int:
@@ -70,7 +106,6 @@ def check_threads(threads: int | None) -> int:
 
 def _kernel_args(plan: Plan) -> tuple:
     sc = plan.scenario
-
     return (
         plan.in_code, plan.in_par, plan.in_tab, plan.in_key, plan.tables,
         plan.cap_code, plan.cap_par, plan.cap_tab, plan.cap_key, plan.size_effect,
@@ -79,60 +114,69 @@ def _kernel_args(plan: Plan) -> tuple:
         plan.area_of, plan.weights, plan.years, plan.year_mid, plan.discount, plan.target, plan.mun_target,
         sc.retention_share, sc.retention_years, sc.incentive_uplift, len(sc.areas),
         plan.mun_hist_lo.view(np.int64), plan.init_hist_lo.view(np.int64), plan.mun_inv_unit, plan.init_inv_unit,
+        np.float64(plan.nat_hist_lo).view(np.int64), plan.nat_inv_unit, plan.area_target,
         float(sc.start_year), float(GOLIVE_PER_YEAR),
     )
 
 
-def new_accumulators(plan: Plan, blocks: int) -> Accumulators:
-    Y, M, I, B = len(plan.years), len(plan.size_effect), len(plan.gain), plan.hist_bins
+def new_accumulators(plan: Plan, blocks: int | None = None) -> Accumulators:
+    """Zeroed accumulators; with ``blocks``, one set per kernel block (first axis)."""
+    Y, M, I, A, B = len(plan.years), len(plan.size_effect), len(plan.gain), len(plan.scenario.areas), plan.hist_bins
     G = GOLIVE_PER_YEAR * GOLIVE_YEARS
+    lead = () if blocks is None else (blocks,)
+    # histogram counts per block fit int32: a block never sees more than MAX_DRAWS (1e9) < 2^31 draws
+    hdt = np.int64 if blocks is None else np.int32
     return Accumulators(
-        # int32 per block is enough: a block never sees more than MAX_DRAWS (1e9) < 2^31 draws
-        mun_hist=np.zeros((blocks, Y, M, B), np.int32),
-        init_hist=np.zeros((blocks, Y, I, B), np.int32),
-        golive_hist=np.zeros((blocks, I, G), np.int64),
-        mun_sum=np.zeros((blocks, Y, M), np.int64),
-        mun_short_sum=np.zeros((blocks, Y, M), np.int64),
-        init_sum=np.zeros((blocks, Y, I), np.int64),
+        mun_hist=np.zeros(lead + (Y, M, B), hdt),
+        init_hist=np.zeros(lead + (Y, I, B), hdt),
+        nat_hist=np.zeros(lead + (plan.n_series, NAT_BINS), hdt),
+        golive_hist=np.zeros(lead + (I, G), np.int64),
+        mun_sum=np.zeros(lead + (Y, M), np.int64),
+        mun_short_sum=np.zeros(lead + (Y, M), np.int64),
+        init_sum=np.zeros(lead + (Y, I), np.int64),
+        nat_sum=np.zeros(lead + (plan.n_series,), np.int64),
+        hit=np.zeros(lead + (Y,), np.int64),
+        area_hit=np.zeros(lead + (A, Y), np.int64),
     )
 
 
 def _reduce_blocks(acc: Accumulators, overflow: np.ndarray) -> Accumulators:
-    return Accumulators(
-        mun_hist=acc.mun_hist.sum(axis=0, dtype=np.int64), init_hist=acc.init_hist.sum(axis=0, dtype=np.int64),
-        golive_hist=acc.golive_hist.sum(axis=0), mun_sum=acc.mun_sum.sum(axis=0),
-        mun_short_sum=acc.mun_short_sum.sum(axis=0), init_sum=acc.init_sum.sum(axis=0),
-        overflow=int(overflow.sum()),
-    )
+    return Accumulators(**{name: getattr(acc, name).sum(axis=0, dtype=np.int64) for name in ACC_FIELDS},
+                        overflow=int(overflow.sum()))
 
 
-def run_range(plan: Plan, d0: int, n: int, threads: int, store_inputs: int = 0,
-              out: dict[str, np.ndarray] | None = None, chunk: int = DEFAULT_CHUNK,
-              progress: Callable[[int], None] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, Accumulators]:
-    """Simulate global draws [d0, d0+n). Returns per-draw arrays, the stored inputs and the
-    merged accumulators. Identical for any ``threads`` and ``chunk``."""
-    numba.set_num_threads(threads)
+def _per_draw(plan: Plan, n: int) -> dict[str, np.ndarray]:
     Y, A, R = len(plan.years), len(plan.scenario.areas), len(REGIMES)
-    if out is None:
-        out = {
-            "benefit": np.empty((n, Y)), "cost": np.empty((n, Y)), "area_benefit": np.empty((n, A, Y)),
-            "central_gain": np.empty((n, R, Y)), "service_cut": np.empty((n, R, Y)),
-            "regime_benefit": np.empty((n, R, Y)), "npv": np.empty(n),
-        }
-    store = max(0, min(store_inputs, d0 + n))
-    inputs = np.zeros((store, plan.n_inputs))
+    return {
+        "benefit": np.empty((n, Y)), "cost": np.empty((n, Y)), "area_benefit": np.empty((n, A, Y)),
+        "central_gain": np.empty((n, R, Y)), "service_cut": np.empty((n, R, Y)),
+        "regime_benefit": np.empty((n, R, Y)), "npv": np.empty(n),
+    }
+
+
+def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAULT_KEEP_DRAWS,
+              store_inputs: int = DEFAULT_STORE_INPUTS, chunk: int = DEFAULT_CHUNK,
+              progress: Callable[[int], None] | None = None) -> Partial:
+    """Simulate global draws [d0, d0+n) on ``threads`` threads, ``chunk`` draws per kernel call.
+
+    The result does not depend on ``threads`` or ``chunk``."""
+    numba.set_num_threads(threads)
+    n_keep = max(0, min(keep_draws, d0 + n) - d0)
+    n_inp = max(0, min(store_inputs, keep_draws, d0 + n) - d0)
+    kept = _per_draw(plan, n_keep)
+    inputs = np.zeros((n_inp, plan.n_inputs))
     acc = new_accumulators(plan, threads)
     overflow = np.zeros(threads, np.int64)
     args = _kernel_args(plan)
     done = 0
     while done < n:
         m = min(chunk, n - done)
-        s = slice(done, done + m)
-        simulate(d0 + done, m, threads, *args,
-                 out["benefit"][s], out["cost"][s], out["area_benefit"][s], out["central_gain"][s],
-                 out["service_cut"][s], out["regime_benefit"][s], out["npv"][s],
-                 inputs, acc.mun_hist, acc.init_hist, acc.golive_hist, acc.mun_sum, acc.mun_short_sum,
-                 acc.init_sum, overflow)
+        c0 = d0 + done
+        ks = slice(min(done, n_keep), min(done + m, n_keep))  # kept rows of this chunk
+        iset = slice(min(done, n_inp), min(done + m, n_inp))
+        simulate(c0, m, threads, *args, c0,
+                 *(kept[k][ks] for k in PER_DRAW), inputs[iset],
+                 *(getattr(acc, f) for f in ACC_FIELDS), overflow)
         done += m
         if progress is not None:
             progress(m)
@@ -140,17 +184,36 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, store_inputs: int = 0,
     if merged.overflow:
         raise RunError(f"{merged.overflow} simulated values exceeded 2^22 times their business-case size; "
                        "check the scenario's estimate_factor and adoption priors for absurd tails")
-    return out, inputs, merged
+    return Partial(d0=d0, n=n, acc=merged, kept=kept, inputs=inputs)
 
 
-def run(plan: Plan, threads: int | None = None, chunk: int = DEFAULT_CHUNK,
+def assemble(plan: Plan, partials: Iterable[Partial], draws: int, keep_draws: int, store_inputs: int) -> tuple:
+    """Merge partials covering draws [0, draws) exactly once into (kept arrays, inputs, accumulators)."""
+    n_keep = min(draws, keep_draws)
+    kept = _per_draw(plan, n_keep)
+    inputs = np.zeros((min(draws, store_inputs, keep_draws), plan.n_inputs))
+    acc = new_accumulators(plan)
+    covered = 0
+    for p in partials:
+        acc.merge(p.acc)
+        covered += p.n
+        for k in PER_DRAW:
+            kept[k][p.d0:p.d0 + len(p.kept[k])] = p.kept[k]
+        inputs[p.d0:p.d0 + len(p.inputs)] = p.inputs
+    if covered != draws:
+        raise RunError(f"internal: partial results cover {covered} draws, expected {draws}")
+    return kept, inputs, acc
+
+
+def run(plan: Plan, threads: int | None = None, chunk: int = DEFAULT_CHUNK, keep_draws: int | None = None,
         store_inputs: int = DEFAULT_STORE_INPUTS, progress: Callable[[int], None] | None = None) -> RawResults:
     threads = check_threads(threads)
     if chunk < 1:
         raise ConfigError(f"chunk: must be >= 1, got {chunk}")
+    keep = plan.scenario.keep_draws if keep_draws is None else keep_draws
     n = plan.scenario.draws
     t0 = time.perf_counter()
-    out, inputs, acc = run_range(plan, 0, n, threads, store_inputs=store_inputs, chunk=chunk, progress=progress)
+    part = run_range(plan, 0, n, threads, keep_draws=keep, store_inputs=store_inputs, chunk=chunk, progress=progress)
     secs = time.perf_counter() - t0
-    return RawResults(plan=plan, draws=n, threads=threads, chunk=chunk, seconds=secs, inputs=inputs, acc=acc,
-                      timings={"simulate": secs}, **out)
+    return RawResults(plan=plan, draws=n, keep_draws=keep, threads=threads, chunk=chunk, seconds=secs,
+                      inputs=part.inputs, acc=part.acc, timings={"simulate": secs}, **part.kept)

@@ -25,7 +25,7 @@ import numba as nb
 import numpy as np
 
 from simengine.distributions import FIXED, N_CENTRE, TABLE, U_CENTRE, sample, table_lookup
-from simengine.model import HIST_SHIFT
+from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
 from simengine.rng import uniform
 
 FIXED_LIMIT = 2.0**52  # a per-draw fixed-point value above this sets the overflow flag
@@ -33,25 +33,48 @@ NBUF = 64  # draws buffered before their values are binned
 _C_SCALE = (N_CENTRE - 1) / (1.0 - 2.0 * U_CENTRE)
 
 
+_ABS_MASK = np.int64(0x7FFFFFFFFFFFFFFF)
+
+
 @nb.njit(inline="always", cache=True)
-def hist_bin(bits, lo_bits, nbins):  # pragma: no cover - compiled
+def hist_bin(bits, lo_bits, nbins, shift=HIST_SHIFT):  # pragma: no cover - compiled
     """Bin of a float64 value given its bit pattern (as int64); see simengine.model."""
     if bits <= 0:  # +0.0 (and, defensively, negative values)
         return 0
     if bits < lo_bits:
         return 1
-    k = 2 + ((bits - lo_bits) >> HIST_SHIFT)
+    k = 2 + ((bits - lo_bits) >> shift)
     if k > nbins - 1:
         k = nbins - 1
     return k
 
 
 @nb.njit(inline="always", cache=True)
-def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit, init_inv_unit,
-           mun_hist, init_hist, mun_sum, mun_short_sum, init_sum, overflow):  # pragma: no cover - compiled
+def nat_bin(bits, lo_bits):  # pragma: no cover - compiled
+    """Signed national bin: NAT_HALF - 1 is exact zero, above it positive values, below negative."""
+    k = hist_bin(bits & _ABS_MASK, lo_bits, NAT_HALF, NAT_SHIFT)
+    if bits < 0:
+        return NAT_HALF - 1 - k
+    return NAT_HALF - 1 + k
+
+
+@nb.njit(inline="always", cache=True)
+def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
+           init_inv_unit, nat_lo_bits, nat_inv_unit, mun_hist, init_hist, nat_hist, mun_sum, mun_short_sum, init_sum,
+           nat_sum, overflow):  # pragma: no cover - compiled
     Y, M = bufB.shape[0], bufB.shape[1]
     I = bufG.shape[1]
     nbins = mun_hist.shape[3]
+    for sr in range(bufN.shape[0]):
+        s = np.int64(0)
+        for k in range(nbuf):
+            nat_hist[b, sr, nat_bin(bitsN[sr, k], nat_lo_bits)] += 1
+            fx = bufN[sr, k] * nat_inv_unit
+            if abs(fx) > FIXED_LIMIT:
+                overflow[b] += 1
+            else:
+                s += np.int64(math.floor(fx + 0.5))
+        nat_sum[b, sr] += s
     for y in range(Y):
         for m in range(M):
             lob = mun_lo_bits[m]
@@ -98,20 +121,24 @@ def simulate(d0, n, nblocks,
              years, year_mid, discount, target, mun_target,
              ret_share, ret_years, uplift, n_areas,
              # histogram / fixed point layout
-             mun_lo_bits, init_lo_bits, mun_inv_unit, init_inv_unit,
+             mun_lo_bits, init_lo_bits, mun_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, area_target,
              golive_origin, golive_per_year,
-             # per-draw outputs (chunk-local, index d - d0)
-             out_benefit, out_cost, out_area, out_central, out_cut, out_regime_benefit, out_npv,
-             # first draws' inputs (global index d < inputs_out.shape[0])
+             # per-draw outputs kept for draws out_d0 <= d < out_d0 + len(out_benefit)
+             out_d0, out_benefit, out_cost, out_area, out_central, out_cut, out_regime_benefit, out_npv,
+             # inputs of the same kept draws (first rows), for sensitivity analysis
              inputs_out,
              # accumulators, first axis = block
-             mun_hist, init_hist, golive_hist, mun_sum, mun_short_sum, init_sum, overflow):  # pragma: no cover
+             mun_hist, init_hist, nat_hist, golive_hist, mun_sum, mun_short_sum, init_sum, nat_sum, hit, area_hit,
+             overflow):  # pragma: no cover
     n_in = in_code.shape[0]
     I = gain.shape[0]
     M = size_eff.shape[0]
     Y = years.shape[0]
     ngolive = golive_hist.shape[2]
     n_store_in = inputs_out.shape[0]
+    n_keep = out_benefit.shape[0]
+    n_series = nat_sum.shape[1]
+    NR = out_central.shape[1]
     nv = (n_in - 2) // I if I > 0 else 0
     ltab = tables[loc_tab]
     loc_is_table = loc_code == TABLE
@@ -133,18 +160,21 @@ def simulate(d0, n, nblocks,
         bitsB = bufB.view(np.int64)
         bufG = np.empty((Y, I, NBUF))
         bitsG = bufG.view(np.int64)
+        bufN = np.empty((n_series, NBUF))
+        bitsN = bufN.view(np.int64)
         nbuf = 0
         for d in range(lo, hi):
-            j = d - d0
+            j = d - out_d0
+            keep = 0 <= j < n_keep
             for k in range(n_in):
                 if in_code[k] == FIXED:
                     vals[k] = in_par[k, 0]
                 else:
                     u = uniform(in_key[k], d)
                     vals[k] = sample(in_code[k], in_par[k, 0], in_par[k, 1], in_par[k, 2], tables[in_tab[k]], u)
-            if d < n_store_in:
+            if 0 <= j < n_store_in:
                 for k in range(n_in):
-                    inputs_out[d, k] = vals[k]
+                    inputs_out[j, k] = vals[k]
             W = vals[0]
             E = vals[1]
             kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
@@ -227,29 +257,57 @@ def simulate(d0, n, nblocks,
                         c += investment[i] / (go_year - start[i])
                     cost[y] += K * c
             npv = 0.0
+            A = n_areas
             for y in range(Y):
                 cut = 0.0
                 for m in range(M):
                     v = B[y, m]
                     bufB[y, m, nbuf] = v
                     cut += max(mun_target[y, m] - v, 0.0)
-                out_benefit[j, y] = G[y]
-                out_cost[j, y] = cost[y]
-                for a in range(n_areas):
-                    out_area[j, a, y] = area[a, y]
-                out_central[j, 0, y] = target[y]
-                out_central[j, 1, y] = G[y]
-                out_central[j, 2, y] = cen[y]
-                out_cut[j, 0, y] = cut
-                out_cut[j, 1, y] = 0.0
-                out_cut[j, 2, y] = 0.0
-                out_regime_benefit[j, 0, y] = G[y]
-                out_regime_benefit[j, 1, y] = G[y]
-                out_regime_benefit[j, 2, y] = Gret[y]
                 npv += (G[y] - cost[y]) * discount[y]
-            out_npv[j] = npv
+                if G[y] >= target[y]:
+                    hit[b, y] += 1
+                for a in range(A):
+                    if area[a, y] >= area_target[a, y]:
+                        area_hit[b, a, y] += 1
+                # national series, in the order of simengine.model.national_series
+                bufN[y, nbuf] = G[y]
+                bufN[Y + y, nbuf] = G[y] - cost[y]
+                bufN[2 * Y + y, nbuf] = cost[y]
+                for a in range(A):
+                    bufN[3 * Y + a * Y + y, nbuf] = area[a, y]
+                so = 3 * Y + A * Y
+                bufN[so + y, nbuf] = target[y]
+                bufN[so + Y + y, nbuf] = G[y]
+                bufN[so + 2 * Y + y, nbuf] = cen[y]
+                so += NR * Y
+                bufN[so + y, nbuf] = cut
+                bufN[so + Y + y, nbuf] = 0.0
+                bufN[so + 2 * Y + y, nbuf] = 0.0
+                so += NR * Y
+                bufN[so + y, nbuf] = G[y]
+                bufN[so + Y + y, nbuf] = G[y]
+                bufN[so + 2 * Y + y, nbuf] = Gret[y]
+                if keep:
+                    out_benefit[j, y] = G[y]
+                    out_cost[j, y] = cost[y]
+                    for a in range(A):
+                        out_area[j, a, y] = area[a, y]
+                    out_central[j, 0, y] = target[y]
+                    out_central[j, 1, y] = G[y]
+                    out_central[j, 2, y] = cen[y]
+                    out_cut[j, 0, y] = cut
+                    out_cut[j, 1, y] = 0.0
+                    out_cut[j, 2, y] = 0.0
+                    out_regime_benefit[j, 0, y] = G[y]
+                    out_regime_benefit[j, 1, y] = G[y]
+                    out_regime_benefit[j, 2, y] = Gret[y]
+            bufN[n_series - 1, nbuf] = npv
+            if keep:
+                out_npv[j] = npv
             nbuf += 1
             if nbuf == NBUF or d == hi - 1:
-                _flush(b, nbuf, bufB, bitsB, bufG, bitsG, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
-                       init_inv_unit, mun_hist, init_hist, mun_sum, mun_short_sum, init_sum, overflow)
+                _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits,
+                       mun_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, mun_hist, init_hist, nat_hist, mun_sum,
+                       mun_short_sum, init_sum, nat_sum, overflow)
                 nbuf = 0

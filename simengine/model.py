@@ -38,6 +38,15 @@ HIST_OCTAVES = 24
 HIST_OCTAVES_BELOW = 16
 HIST_BINS = 3 + HIST_OCTAVES * 2**HIST_SUB_BITS
 HIST_SHIFT = 52 - HIST_SUB_BITS
+#: National per-draw series (gain, net gain, costs, areas, regimes, NPV) also get histograms, used
+#: when a run has more draws than it keeps per draw. They are signed (net gain and NPV can be
+#: negative): bins mirror around an exact-zero bin. Finer: 2**NAT_SUB_BITS bins per octave.
+NAT_SUB_BITS = 10
+NAT_HALF = 3 + HIST_OCTAVES * 2**NAT_SUB_BITS
+NAT_BINS = 2 * NAT_HALF - 1
+NAT_SHIFT = 52 - NAT_SUB_BITS
+#: fixed-point unit of the national sums: nominal * 2**-NAT_FIXED_BITS
+NAT_FIXED_BITS = 24
 #: fixed-point unit for order-independent sums: nominal * 2**-FIXED_BITS
 FIXED_BITS = 30
 #: go-live histogram: monthly bins from start_year over GOLIVE_YEARS years
@@ -90,6 +99,10 @@ class Plan:
     init_nominal: np.ndarray  # (I)
     mun_hist_lo: np.ndarray  # (M) lower edge of the log bins, a power of 2
     init_hist_lo: np.ndarray  # (I)
+    nat_nominal: float  # size of the national series (for histogram range and fixed point)
+    nat_hist_lo: float
+    nat_inv_unit: float
+    n_series: int
     mun_inv_unit: np.ndarray  # (M)
     init_inv_unit: np.ndarray  # (I)
 
@@ -155,11 +168,23 @@ def hist_lo(nominal: np.ndarray) -> np.ndarray:
     return np.exp2(np.floor(np.log2(safe)) - HIST_OCTAVES_BELOW)
 
 
-def hist_edges(lo: float) -> np.ndarray:
-    """The HIST_BINS - 2 edges of the log bins 2..B-2 for lower edge ``lo`` (exact)."""
-    sub = 2**HIST_SUB_BITS
+def hist_edges(lo: float, sub_bits: int = HIST_SUB_BITS) -> np.ndarray:
+    """The edges of the log bins 2..B-2 for lower edge ``lo`` (exact): HIST_OCTAVES*2**sub_bits + 1."""
+    sub = 2**sub_bits
     j = np.arange(HIST_OCTAVES * sub + 1)
     return lo * np.exp2(j // sub) * (1.0 + (j % sub) / sub)
+
+
+def national_series(n_years: int, n_areas: int) -> dict[str, slice]:
+    """Positions of the national per-draw series in the kernel's national vector."""
+    Y, A, R = n_years, n_areas, len(REGIMES)
+    pos = {}
+    k = 0
+    for name, size in (("benefit", Y), ("net_benefit", Y), ("cost", Y), ("area_benefit", A * Y),
+                       ("central_gain", R * Y), ("service_cut", R * Y), ("regime_benefit", R * Y), ("npv", 1)):
+        pos[name] = slice(k, k + size)
+        k += size
+    return pos
 
 
 class _Tables:
@@ -222,6 +247,8 @@ def compile_plan(sc: Scenario) -> Plan:
     pop_share = mun.population / mun.population.sum()
     mun_nominal = weights.T @ gain
     init_nominal = gain.copy()
+    costs = sum(i.investment + i.running for i in sc.initiatives)
+    nat_nominal = float(max(gain.sum(), sc.target, costs, 1.0))
 
     def inv_unit(nominal: np.ndarray) -> np.ndarray:
         safe = np.where(nominal > 0, nominal, 1.0)
@@ -267,6 +294,10 @@ def compile_plan(sc: Scenario) -> Plan:
         init_nominal=init_nominal,
         mun_hist_lo=hist_lo(mun_nominal),
         init_hist_lo=hist_lo(init_nominal),
+        nat_nominal=nat_nominal,
+        nat_hist_lo=float(hist_lo(np.array([nat_nominal]))[0]),
+        nat_inv_unit=float(2.0 ** (NAT_FIXED_BITS - np.floor(np.log2(nat_nominal)))),
+        n_series=national_series(len(years), len(sc.areas))["npv"].stop,
         mun_inv_unit=inv_unit(mun_nominal),
         init_inv_unit=inv_unit(init_nominal),
     )

@@ -11,57 +11,133 @@ import xarray as xr
 
 from simengine import __version__
 from simengine.engine import RawResults
-from simengine.model import GOLIVE_PER_YEAR, HIST_OCTAVES, HIST_OCTAVES_BELOW, HIST_SUB_BITS, REGIMES, hist_edges
+from simengine.model import (GOLIVE_PER_YEAR, HIST_OCTAVES, HIST_OCTAVES_BELOW, HIST_SUB_BITS, NAT_SUB_BITS, REGIMES,
+                             hist_edges, national_series)
 from simengine.rng import STREAM_VERSION
 
 DKK = "DKK/year"
 
 
-def hist_quantiles(counts: np.ndarray, lo: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Quantiles from the kernel's histograms.
+def _bin_pattern(sub_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper edges, for lo = 1, of the unsigned bins 0..B-1 (see simengine.model)."""
+    e = hist_edges(1.0, sub_bits)
+    lower = np.concatenate([[0.0, 0.0], e[:-1], [e[-1]]])
+    upper = np.concatenate([[0.0, e[0]], e[1:], [e[-1]]])
+    return lower, upper
 
-    ``counts``: (..., B) with the bin layout of :mod:`simengine.model`; ``lo``: (...) the lower
-    edge of each histogram's log bins. Rank r = q*(N-1) (numpy's definition); the value is
-    interpolated linearly by rank inside the bin holding that rank (exact zeros stay 0). The
-    result lies within one bin of the order statistics that bracket the rank: a relative error
-    below ``bin_ratio() - 1`` (0.39 %).
+
+def _signed_pattern() -> tuple[np.ndarray, np.ndarray]:
+    """Edges, for lo = 1, of the signed national bins in index (= value) order."""
+    lower, upper = _bin_pattern(NAT_SUB_BITS)
+    return (np.concatenate([-upper[:0:-1], lower]), np.concatenate([-lower[:0:-1], upper]))
+
+
+def quantiles_from_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles of histograms whose bins, in value order, span [lower, upper] (per row or shared).
+
+    ``counts`` (H, B); ``lower``/``upper`` (B,) or (H, B). Rank r = q*(N-1) (numpy's definition);
+    the value is interpolated linearly by rank inside the bin that holds the rank, so it lies
+    within one bin of the order statistics that bracket the rank.
     """
     counts = np.asarray(counts)
-    lead = counts.shape[:-1]
-    nb = counts.shape[-1]
-    flat = counts.reshape(-1, nb)
-    los = np.broadcast_to(np.asarray(lo, dtype=float), lead).reshape(-1)
-    cum = np.cumsum(flat, axis=1)
+    H, nb = counts.shape
+    lower = np.broadcast_to(lower, (H, nb))
+    upper = np.broadcast_to(upper, (H, nb))
+    cum = np.cumsum(counts, axis=1)
     total = cum[:, -1]
-    out = np.full((len(q), flat.shape[0]), np.nan)
-    rows = np.arange(flat.shape[0])
+    rows = np.arange(H)
+    out = np.full((len(q), H), np.nan)
     for qi, qq in enumerate(q):
         r = qq * (total - 1)
         k = np.minimum((cum <= r[:, None]).sum(axis=1), nb - 1)
         before = np.where(k > 0, cum[rows, np.maximum(k - 1, 0)], 0)
-        cnt = np.maximum(flat[rows, k], 1)
+        cnt = np.maximum(counts[rows, k], 1)
         f = np.clip((r - before + 0.5) / cnt, 0.0, 1.0)
-        lo_edge = np.empty(len(rows))
-        hi_edge = np.empty(len(rows))
-        for h in range(len(rows)):
-            e = hist_edges(los[h])
-            kk = k[h]
-            if kk == 0:
-                lo_edge[h] = hi_edge[h] = 0.0
-            elif kk == 1:
-                lo_edge[h], hi_edge[h] = 0.0, e[0]
-            elif kk == nb - 1:
-                lo_edge[h] = hi_edge[h] = e[-1]
-            else:
-                lo_edge[h], hi_edge[h] = e[kk - 2], e[kk - 1]
-        val = lo_edge + f * (hi_edge - lo_edge)
-        out[qi] = np.where(total > 0, val, np.nan)
+        lo, hi = lower[rows, k], upper[rows, k]
+        out[qi] = np.where(total > 0, lo + f * (hi - lo), np.nan)
+    return out
+
+
+def hist_quantiles(counts: np.ndarray, lo: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles from the kernel's unsigned histograms: ``counts`` (..., B), ``lo`` (...) each
+    histogram's lower log edge. Relative error below ``bin_ratio() - 1`` (0.39 %) against the
+    order statistic at the quantile's rank."""
+    counts = np.asarray(counts)
+    lead = counts.shape[:-1]
+    los = np.broadcast_to(np.asarray(lo, dtype=float), lead).reshape(-1, 1)
+    lower, upper = _bin_pattern(HIST_SUB_BITS)
+    out = quantiles_from_counts(counts.reshape(-1, counts.shape[-1]), los * lower, los * upper, q)
     return out.reshape((len(q),) + lead)
 
 
-def bin_ratio() -> float:
+def bin_ratio(sub_bits: int = HIST_SUB_BITS) -> float:
     """Largest ratio of a log bin's upper to lower edge."""
-    return 1.0 + 2.0**-HIST_SUB_BITS
+    return 1.0 + 2.0**-sub_bits
+
+
+class NationalStats:
+    """Statistics of the national per-draw series: exact from the kept draws when every draw
+    was kept, otherwise from the streaming histograms, sums and counts over all draws."""
+
+    def __init__(self, raw: RawResults) -> None:
+        self.raw = raw
+        plan = raw.plan
+        self.exact = raw.all_kept
+        self.pos = national_series(len(plan.years), len(plan.scenario.areas))
+        lower, upper = _signed_pattern()
+        self.lower = lower * plan.nat_hist_lo
+        self.upper = upper * plan.nat_hist_lo
+
+    def _values(self, name: str) -> np.ndarray:
+        if name == "net_benefit":
+            return self.raw.benefit - self.raw.cost
+        return getattr(self.raw, name)
+
+    def _shape(self, name: str) -> tuple[int, ...]:
+        return self._values(name).shape[1:]
+
+    def counts(self, name: str) -> np.ndarray:
+        return self.raw.acc.nat_hist[self.pos[name]].reshape(self._shape(name) + (-1,))
+
+    def quantile(self, name: str, q: np.ndarray) -> np.ndarray:
+        if self.exact:
+            return np.quantile(self._values(name), q, axis=0)
+        c = self.raw.acc.nat_hist[self.pos[name]]
+        out = quantiles_from_counts(c, self.lower, self.upper, q)
+        return out.reshape((len(q),) + self._shape(name))
+
+    def mean(self, name: str) -> np.ndarray:
+        if self.exact:
+            return self._values(name).mean(axis=0)
+        s = self.raw.acc.nat_sum[self.pos[name]] / self.raw.plan.nat_inv_unit / self.raw.draws
+        return s.reshape(self._shape(name))
+
+    def shortfall(self, target: np.ndarray, tail: float | None) -> np.ndarray:
+        """Mean of max(0, target - gain) over the worst ``tail`` share of draws (all if None)."""
+        if self.exact:
+            short = np.maximum(0.0, target[None, :] - self.raw.benefit)
+            if tail is None:
+                return short.mean(axis=0)
+            k = max(1, math.ceil(tail * short.shape[0]))
+            return (-np.partition(-short, k - 1, axis=0)[:k]).mean(axis=0)
+        counts = self.counts("benefit")  # (Y, B), value order
+        n = self.raw.draws
+        k = n if tail is None else max(1, math.ceil(tail * n))
+        out = np.empty(len(target))
+        for y in range(len(target)):
+            remaining = k
+            total = 0.0
+            for b in np.nonzero(counts[y])[0]:  # lowest gains first
+                if remaining <= 0:
+                    break
+                c = counts[y, b]
+                t = min(c, remaining)
+                # the t lowest values of a bin, spread evenly over it
+                mid = self.lower[b] + (self.upper[b] - self.lower[b]) * t / (2.0 * c)
+                total += t * max(0.0, target[y] - mid)
+                remaining -= t
+            out[y] = total / k
+        return out
 
 
 def golive_quantiles(counts: np.ndarray, origin: float, q: np.ndarray) -> np.ndarray:
@@ -78,15 +154,6 @@ def golive_quantiles(counts: np.ndarray, origin: float, q: np.ndarray) -> np.nda
             f = min(max((r - before + 0.5) / counts[i, k], 0.0), 1.0)
             out[qi, i] = origin + (k + f) / GOLIVE_PER_YEAR
     return out
-
-
-def expected_shortfall(values: np.ndarray, target: np.ndarray, tail: float) -> np.ndarray:
-    """Mean of max(0, target - value) over the worst ``tail`` share of draws, per column."""
-    short = np.maximum(0.0, target[None, :] - values)
-    n = values.shape[0]
-    k = max(1, math.ceil(tail * n))
-    worst = -np.partition(-short, k - 1, axis=0)[:k]
-    return worst.mean(axis=0)
 
 
 def _attrs(units: str, long_name: str, **extra) -> dict:
@@ -118,12 +185,18 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "initiative_area": ("initiative", [i.area for i in sc.initiatives]),
         "quantile": q,
         "regime": list(REGIMES),
-        "draw": np.arange(N),
+        "draw": np.arange(len(raw.benefit)),
+        "population": ("municipality", m.population),
     }
     ds = xr.Dataset(coords=coords)
     ds["year"].attrs = _attrs("year", "calendar year (adoption evaluated at mid-year)")
     ds["quantile"].attrs = _attrs("1", "probability level of the quantile")
     ds["municipality"].attrs = _attrs("1", "kommunekode")
+    ds["population"].attrs = _attrs("persons", "population used for the municipality's share of the target")
+    ds["draw"].attrs = _attrs("1", "draw index" + ("" if raw.all_kept else
+                              f": per-draw values are kept for the first {len(raw.benefit):,} of {N:,} draws"
+                              " (a fixed-size sample); all statistics use every draw"))
+    stats = NationalStats(raw)
 
     def put(name, dims, data, units, long_name, **extra):
         ds[name] = (dims, np.asarray(data))
@@ -141,23 +214,32 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     put("municipality_target", ("municipality", "year"), plan.mun_target.T, DKK,
         "municipality's population share of the national target path")
 
-    hit = benefit >= plan.target[None, :]
-    put("p_target", ("year",), hit.mean(axis=0), "1", "probability that the national gain reaches the target")
-    area_hit = raw.area_benefit >= plan.area_target[None, :, :]
-    put("area_p_target", ("area", "year"), area_hit.mean(axis=0), "1",
+    put("p_target", ("year",), acc.hit / N, "1", "probability that the national gain reaches the target")
+    put("area_p_target", ("area", "year"), acc.area_hit / N, "1",
         "probability that the area's gain reaches its target")
-    put("expected_shortfall", ("year",), expected_shortfall(benefit, plan.target, sc.tail), DKK,
+    put("expected_shortfall", ("year",), stats.shortfall(plan.target, sc.tail), DKK,
         f"expected shortfall: mean of max(0, target - gain) over the worst {sc.tail:.0%} of draws (CVaR)",
         tail=sc.tail)
-    put("shortfall_mean", ("year",), np.maximum(0.0, plan.target[None, :] - benefit).mean(axis=0), DKK,
+    put("shortfall_mean", ("year",), stats.shortfall(plan.target, None), DKK,
         "mean of max(0, target - gain) over all draws")
-    put("benefit_quantile", ("quantile", "year"), np.quantile(benefit, q, axis=0), DKK, "quantiles of the national gross gain")
-    put("benefit_mean", ("year",), benefit.mean(axis=0), DKK, "mean national gross gain")
-    put("net_benefit_quantile", ("quantile", "year"), np.quantile(net, q, axis=0), DKK, "quantiles of the national net gain")
-    put("area_benefit_quantile", ("quantile", "area", "year"), np.quantile(raw.area_benefit, q, axis=0), DKK,
+    put("benefit_quantile", ("quantile", "year"), stats.quantile("benefit", q), DKK, "quantiles of the national gross gain")
+    put("benefit_mean", ("year",), stats.mean("benefit"), DKK, "mean national gross gain")
+    put("net_benefit_quantile", ("quantile", "year"), stats.quantile("net_benefit", q), DKK,
+        "quantiles of the national net gain")
+    put("net_benefit_mean", ("year",), stats.mean("net_benefit"), DKK, "mean national net gain")
+    put("area_benefit_quantile", ("quantile", "area", "year"), stats.quantile("area_benefit", q), DKK,
         "quantiles of the gross gain per area")
-    put("npv_quantile", ("quantile",), np.quantile(raw.npv, q), "DKK", "quantiles of the NPV")
-
+    put("area_benefit_mean", ("area", "year"), stats.mean("area_benefit"), DKK, "mean gross gain per area")
+    put("npv_quantile", ("quantile",), stats.quantile("npv", q), "DKK", "quantiles of the NPV")
+    put("npv_mean", (), stats.mean("npv"), "DKK", "mean NPV")
+    for name, what in (("central_gain", "gain to the central budget"), ("service_cut", "service cut"),
+                       ("regime_benefit", "gross gain realised")):
+        put(f"{name}_quantile", ("quantile", "regime", "year"), stats.quantile(name, q), DKK,
+            f"quantiles of the {what} under each budget regime")
+        put(f"{name}_mean", ("regime", "year"), stats.mean(name), DKK, f"mean {what} under each budget regime")
+    national_method = ("exact over all draws (numpy's linear interpolation)" if stats.exact else
+                       f"from streaming histograms over all {N:,} draws with {2**NAT_SUB_BITS} bins per octave "
+                       f"(relative error at most {bin_ratio(NAT_SUB_BITS) - 1:.2%}); P(target) counted exactly")
     hist_note = (f"from histograms with {2**HIST_SUB_BITS} bins per octave over {HIST_OCTAVES} octaves starting "
                  f"2^{HIST_OCTAVES_BELOW} below the business-case size; relative error at most "
                  f"{bin_ratio() - 1:.2%} of the order statistic at the quantile's rank")
@@ -213,7 +295,8 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "command": command,
         "histogram_bins": nbins,
-        "quantile_method_national": "exact (numpy linear interpolation over all draws)",
+        "draws_kept": len(raw.benefit),
+        "quantile_method_national": national_method,
         "quantile_method_municipality_initiative": hist_note,
     }
     return ds
@@ -225,6 +308,10 @@ _SUMMARY_VARS = (
     ("benefit_quantile", "benefit", "quantile"),
     ("benefit_mean", "benefit", "mean"),
     ("net_benefit_quantile", "net_benefit", "quantile"),
+    ("net_benefit_mean", "net_benefit", "mean"),
+    ("area_benefit_mean", "area_benefit", "mean"),
+    ("npv_mean", "npv", "mean"),
+    ("shortfall_mean", "shortfall", "mean"),
     ("area_benefit_quantile", "area_benefit", "quantile"),
     ("p_target", "p_target", "probability"),
     ("area_p_target", "area_p_target", "probability"),
@@ -245,15 +332,11 @@ _SUMMARY_VARS = (
 def summary_table(ds: xr.Dataset) -> pl.DataFrame:
     """One row per (metric, year, area/municipality/initiative/regime, quantile)."""
     frames = []
-    extra = []
-    for r in ds["regime"].values:
-        extra.append((ds["central_gain"].sel(regime=r), "central_gain", str(r)))
-        extra.append((ds["service_cut"].sel(regime=r), "service_cut", str(r)))
     items = [(ds[v], metric, stat, None) for v, metric, stat in _SUMMARY_VARS if v in ds]
-    q = ds["quantile"]
-    for da, metric, regime in extra:
-        items.append((da.quantile(q.values, dim="draw").rename(quantile="quantile"), metric, "quantile", regime))
-        items.append((da.mean("draw"), metric, "mean", regime))
+    for r in ds["regime"].values:
+        for name in ("central_gain", "service_cut", "regime_benefit"):
+            items.append((ds[f"{name}_quantile"].sel(regime=r), name, "quantile", str(r)))
+            items.append((ds[f"{name}_mean"].sel(regime=r), name, "mean", str(r)))
     for da, metric, stat, regime in items:
         if "observed_year" in da.dims:
             da = da.rename(observed_year="year")
@@ -290,7 +373,7 @@ def format_table(ds: xr.Dataset) -> str:
     def col(level: float) -> np.ndarray:
         if np.any(np.isclose(q, level)):
             return bq.sel(quantile=q[np.isclose(q, level)][0]).values
-        return ds["benefit"].quantile(level, dim="draw").values
+        return np.full(len(ds["year"]), np.nan)  # the scenario did not ask for this quantile
 
     p10, p50, p90 = col(0.10), col(0.50), col(0.90)
     lines = [

@@ -35,7 +35,7 @@ TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outpu
 SCENARIO_KEYS = ("name", "description", "start_year", "horizon", "target", "target_start_year",
                  "target_year", "discount_rate", "cost_per_fte", "municipalities")
 SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
-SIMULATION_KEYS = ("draws", "seed", "sampling")
+SIMULATION_KEYS = ("draws", "seed", "sampling", "keep_draws")
 SAMPLINGS = ("random",)
 NATIONAL_KEYS = ("assumed_weak_share", "weak_share", "economic_pressure")
 MUNICIPAL_KEYS = ("capacity_spread", "local_spread", "optimal_population", "size_penalty")
@@ -110,6 +110,7 @@ class Scenario:
     draws: int
     seed: int
     sampling: str
+    keep_draws: int
     assumed_weak_share: float
     weak_share: Dist
     economic_pressure: Dist
@@ -171,13 +172,16 @@ class _Checker:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
             self.bad(p, f"must be {kind}, got {_show(v)}")
             return None
-        if not _finite(v):
+        if isinstance(v, float) and not math.isfinite(v):
             self.bad(p, f"must be a finite number, got {_show(v)}")
             return None
         below = v <= lo if lo_strict else v < lo
         above = v >= hi if hi_strict else v > hi
         if below or above:
             self.bad(p, f"must be {_interval(lo, hi, lo_strict, hi_strict)}, got {_show(v)}")
+            return None
+        if not _finite(v):  # an integer beyond the range of a float (TOML allows any size)
+            self.bad(p, f"must be a finite number (at most about 1.8e308), got {_show(v)}")
             return None
         return v
 
@@ -383,7 +387,8 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
     try:
         exists, is_dir = path.exists(), path.is_dir()
     except (OSError, ValueError) as exc:  # name too long, embedded NUL, ...
-        raise ConfigError(f"{where!r}: cannot use this path: {getattr(exc, 'strerror', None) or exc}") from None
+        shown = where if where.isprintable() else repr(where)
+        raise ConfigError(f"{shown}: cannot use this path: {getattr(exc, 'strerror', None) or exc}") from None
     if not exists:
         raise ConfigError(f"{where}: no such file")
     if is_dir:
@@ -452,6 +457,7 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
     draws = c.number(sim, "draws", "simulation", 100_000, lo=1, hi=MAX_DRAWS, integer=True)
     seed = c.number(sim, "seed", "simulation", 0, lo=0, hi=2**63 - 1, integer=True)
     sampling = c.string(sim, "sampling", "simulation", "random")
+    keep_draws = c.number(sim, "keep_draws", "simulation", 200_000, lo=1, hi=MAX_DRAWS, integer=True)
     if sampling is not None and sampling not in SAMPLINGS:
         c.bad("simulation.sampling", f"must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
 
@@ -520,13 +526,14 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
                 if val is not None:
                     observed.append((year, float(val)))
 
-    if c.problems:
-        raise ConfigError(c.problems)
+    if c.problems:  # a bad [defaults] entry is found once per initiative: report it once
+        raise ConfigError(list(dict.fromkeys(c.problems)))
     return Scenario(
         path=path, sha256=sha256, name=name or path.stem, description=description,
         start_year=int(start), horizon=int(horizon), target=float(target), target_start_year=int(target_start),
         target_year=int(target_year), discount_rate=float(discount), cost_per_fte=float(cost_per_fte),
         municipalities=municipalities, draws=int(draws), seed=int(seed), sampling=sampling,
+        keep_draws=int(keep_draws),
         assumed_weak_share=float(w0), weak_share=weak, economic_pressure=econ,
         capacity_spread=float(cap_spread), local_spread=float(loc_spread), optimal_population=opt_pop,
         size_penalty=float(size_penalty), retention_share=float(ret_share), retention_years=float(ret_years),
@@ -594,22 +601,26 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
             c.bad(f"{p}.area", f"area {area!r} is not defined{did} defined areas: {', '.join(sorted(area_keys)) or '(none)'}")
         gain = c.number(t, "gain", p, lo=0.0)
         st = c.number(t, "start", p, integer=True, lo=start_year if start_year is not None else 1900, hi=2200)
-        channel = c.boolean(merged, "channel_shift", p, False)
-        key = c.string(merged, "key", p, "population")
+
+        def src(k: str) -> str:  # key path of a shared key: the initiative's own, or [defaults]
+            return p if k in t else "defaults"
+
+        channel = c.boolean(merged, "channel_shift", src("channel_shift"), False)
+        key = c.string(merged, "key", src("key"), "population")
         if key is not None and key not in keys_allowed:
-            c.bad(f"{p}.key", f"must be one of {', '.join(sorted(keys_allowed))} (or a numeric column of the "
+            c.bad(f"{src('key')}.key", f"must be one of {', '.join(sorted(keys_allowed))} (or a numeric column of the "
                               f"municipalities CSV), got {key!r}")
         elif key not in (None, "population", "equal") and municipalities is not None:
             col = municipalities.extra[key]
             if not (np.isfinite(col).all() and (col >= 0).all() and col.sum() > 0):
-                c.bad(f"{p}.key", f"column {key!r} of {municipalities.source} must hold non-negative numbers "
+                c.bad(f"{src('key')}.key", f"column {key!r} of {municipalities.source} must hold non-negative numbers "
                                   "with a positive sum to be used as an allocation key")
-        note = c.string(merged, "note", p, "") or ""
+        note = c.string(merged, "note", src("note"), "") or ""
 
         def dist(name: str, default: Dist) -> Dist:
             if name not in merged:
                 return default
-            d = c.dist(merged[name], f"{p}.{name}", DIST_DOMAINS[name])
+            d = c.dist(merged[name], f"{src(name)}.{name}", DIST_DOMAINS[name])
             return d if d is not None else default
 
         kw: dict[str, Any] = {}
@@ -620,7 +631,7 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
         for ev, (prob_key, val_key) in RISK_EVENT_KEYS.items():
             if ev not in merged:
                 continue
-            ep = f"{p}.{ev}"
+            ep = f"{src(ev)}.{ev}"
             e = c.table(merged[ev], ep, (prob_key, val_key), (prob_key, val_key))
             if e is None:
                 continue
@@ -631,7 +642,7 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
                 kw[f"{ev}_probability"] = float(prob)
                 kw[f"{ev}_{val_key}"] = val
         if "cost" in merged:
-            cp = f"{p}.cost"
+            cp = f"{src('cost')}.cost"
             ct = c.table(merged["cost"], cp, COST_KEYS)
             if ct is not None:
                 inv = c.number(ct, "investment", cp, 0.0, lo=0.0)

@@ -91,7 +91,7 @@ def test_sums_are_consistent(small_run):
 def _same(a, b):
     for name in PER_DRAW + ("inputs",):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    for name in ("mun_hist", "init_hist", "golive_hist", "mun_sum", "mun_short_sum", "init_sum"):
+    for name in engine.ACC_FIELDS:
         assert np.array_equal(getattr(a.acc, name), getattr(b.acc, name)), name
 
 
@@ -154,3 +154,38 @@ def test_keyed_streams_removing_an_initiative(small_dict, write_scenario):
     for ini in ("osb-2", "fmk"):
         assert np.array_equal(_inputs(plan_a, a, ini), _inputs(plan_b, b, ini))
     assert np.array_equal(a.acc.init_sum[:, 1:], b.acc.init_sum)
+
+
+def test_streaming_national_statistics_match_exact(small_path):
+    """With fewer draws kept than run, national statistics come from streaming histograms; they
+    must agree with the exact ones: quantiles within one bin (0.1 %) of the order statistics at
+    their rank, P(target) identical (it is counted exactly), means to fixed-point precision and
+    the expected shortfall within 0.2 % of the target."""
+    from simengine.results import bin_ratio, build_dataset
+    from simengine.model import NAT_SUB_BITS
+
+    sc = scenario.load(small_path).with_run_options(draws=4000)
+    plan = compile_plan(sc)
+    full = engine.run(plan, threads=2, keep_draws=4000)
+    part = engine.run(plan, threads=2, keep_draws=150)
+    assert len(part.benefit) == 150 and np.array_equal(part.benefit, full.benefit[:150])
+    ex, st = build_dataset(full), build_dataset(part)
+    assert st.sizes["draw"] == 150 and st.attrs["draws_kept"] == 150 and st.attrs["draws"] == 4000
+    np.testing.assert_array_equal(ex["p_target"].values, st["p_target"].values)
+    np.testing.assert_array_equal(ex["area_p_target"].values, st["area_p_target"].values)
+    for v in ("benefit_mean", "net_benefit_mean", "area_benefit_mean", "npv_mean", "central_gain_mean",
+              "service_cut_mean", "regime_benefit_mean"):
+        np.testing.assert_allclose(st[v].values, ex[v].values, rtol=1e-6, atol=1e-6 * plan.nat_nominal, err_msg=v)
+    gamma = bin_ratio(NAT_SUB_BITS)
+    for name, values in (("benefit", full.benefit), ("net_benefit", full.benefit - full.cost),
+                         ("area_benefit", full.area_benefit), ("npv", full.npv), ("service_cut", full.service_cut)):
+        for q in (0.05, 0.1, 0.5, 0.9, 0.95):
+            got = st[f"{name}_quantile"].sel(quantile=q).values
+            lo, hi = _bracket(values, q)
+            # widen by one bin on either side, for either sign
+            low = np.minimum(lo / gamma, lo * gamma) - 1e-6
+            high = np.maximum(hi * gamma, hi / gamma) + 1e-6
+            assert np.all(got >= low) and np.all(got <= high), (name, q)
+    np.testing.assert_allclose(st["expected_shortfall"].values, ex["expected_shortfall"].values,
+                               atol=2e-3 * sc.target)
+    np.testing.assert_allclose(st["shortfall_mean"].values, ex["shortfall_mean"].values, atol=2e-3 * sc.target)
