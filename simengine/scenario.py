@@ -212,7 +212,7 @@ class _Checker:
         slo, shi = d.support()
         if (slo <= lo if lo_strict else slo < lo) or shi > hi:
             need = _interval(lo, hi, lo_strict, False)
-            self.bad(path, f"values must lie in {need}, but {d.describe()} ranges over "
+            self.bad(path, f"values must be {need}, but {d.describe()} ranges over "
                            f"[{slo:g}, {shi:g}]" + ("; truncate it with min/max" if d.family == "normal" else ""))
             return None
         if d.family in ("pert", "beta", "lognormal", "normal") and not _finite_quantiles(d):
@@ -602,7 +602,7 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
         gain = c.number(t, "gain", p, lo=0.0)
         st = c.number(t, "start", p, integer=True, lo=start_year if start_year is not None else 1900, hi=2200)
 
-        def src(k: str) -> str:  # key path of a shared key: the initiative's own, or [defaults]
+        def src(k: str, t: dict = t, p: str = p) -> str:  # a shared key's path: the initiative's own, or [defaults]
             return p if k in t else "defaults"
 
         channel = c.boolean(merged, "channel_shift", src("channel_shift"), False)

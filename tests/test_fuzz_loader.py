@@ -133,8 +133,10 @@ def write(fuzz_dir: Path, text: str | bytes) -> Path:
     return p
 
 
-def test_writer_roundtrips_small():
+def test_writer_roundtrips_small(fuzz_dir):
     assert tomllib.loads(to_toml(SMALL)) == SMALL
+    sc = scenario.load(write(fuzz_dir, to_toml(SMALL)))  # the unmutated base loads
+    assert len(sc.initiatives) == 3
 
 
 # ------------------------------------------------------------------------------------------
@@ -237,4 +239,28 @@ def test_mutated_small_scenario(fuzz_dir, ops):
 def test_every_number_at_extremes(fuzz_dir, path, value):
     doc = copy.deepcopy(SMALL)
     _get(doc, path[:-1])[path[-1]] = value
+    check_load(write(fuzz_dir, to_toml(doc)))
+
+
+# ------------------------------------------------------------------------------------------
+# the municipalities CSV a scenario names: arbitrary text, and damaged copies of the builtin one
+BUILTIN_LINES = scenario.mun.builtin_text().splitlines()
+csv_cells = st.one_of(st.text(max_size=8), st.sampled_from(["", "0", "-1", "1e999", "nan", "101", "x", '"', "\r"]))
+csv_texts = st.one_of(
+    st.text(max_size=400),
+    st.tuples(st.sampled_from(["code,name,region,population", "code,name,region,population,extra"]),
+              st.lists(st.lists(csv_cells, max_size=6).map(",".join), max_size=6)).map(
+        lambda t: "\n".join([t[0], *t[1]])),
+    st.tuples(st.integers(0, len(BUILTIN_LINES) - 1), st.lists(csv_cells, max_size=6).map(",".join)).map(
+        lambda t: "\n".join(BUILTIN_LINES[: t[0]] + [t[1]] + BUILTIN_LINES[t[0] + 1:])),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=csv_texts, key=st.sampled_from(["population", "equal", "extra", "name"]))
+def test_arbitrary_municipalities_csv(fuzz_dir, text, key):
+    (fuzz_dir / "mun.csv").write_text(text, encoding="utf-8", newline="")
+    doc = copy.deepcopy(SMALL)
+    doc["scenario"]["municipalities"] = "mun.csv"
+    doc["initiatives"][0]["key"] = key
     check_load(write(fuzz_dir, to_toml(doc)))
