@@ -110,6 +110,24 @@ def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bi
             init_sum[b, y, i] += s
 
 
+@nb.njit(nogil=True, cache=True)
+def _municipality_totals(coefs, X, B):  # pragma: no cover - compiled
+    """B[y, :] = sum_i coefs[i, y] * X[i, :], a small matrix product in a fixed order (kept out of
+    BLAS so that results do not depend on the BLAS build). A function of its own so that LLVM
+    vectorises the inner loop."""
+    I, Y = coefs.shape
+    M = X.shape[1]
+    for y in range(Y):
+        for m in range(M):
+            B[y, m] = 0.0
+    for i in range(I):
+        for y in range(Y):
+            c = coefs[i, y]
+            if c > 0.0:
+                for m in range(M):
+                    B[y, m] += c * X[i, m]
+
+
 @nb.njit(parallel=True, nogil=True, cache=True)
 def simulate(d0, n, nblocks,
              # inputs
@@ -138,18 +156,18 @@ def simulate(d0, n, nblocks,
     n_store_in = inputs_out.shape[0]
     n_keep = out_benefit.shape[0]
     n_series = nat_sum.shape[1]
-    NR = out_central.shape[1]
     nv = (n_in - 2) // I if I > 0 else 0
     ltab = tables[loc_tab]
     loc_is_table = loc_code == TABLE
     for b in nb.prange(nblocks):
         lo = d0 + (n * b) // nblocks
         hi = d0 + (n * (b + 1)) // nblocks
-        vals = np.empty(n_in)
+        valsB = np.empty((NBUF, n_in))
+        X = np.empty((I, M))
+        coefs = np.empty((I, Y))
         cap = np.empty(M)
         ub = np.empty(M)
         eps = np.empty(M)
-        x = np.empty(M)
         B = np.empty((Y, M))
         G = np.empty(Y)
         Gret = np.empty(Y)
@@ -166,12 +184,22 @@ def simulate(d0, n, nblocks,
         for d in range(lo, hi):
             j = d - out_d0
             keep = 0 <= j < n_keep
-            for k in range(n_in):
-                if in_code[k] == FIXED:
-                    vals[k] = in_par[k, 0]
-                else:
-                    u = uniform(in_key[k], d)
-                    vals[k] = sample(in_code[k], in_par[k, 0], in_par[k, 1], in_par[k, 2], tables[in_tab[k]], u)
+            if nbuf == 0:
+                # sample the per-draw inputs of the next NBUF draws, one input at a time: the
+                # lookups in one quantile table are independent, so their cache misses overlap
+                nb_ = min(NBUF, hi - d)
+                for k in range(n_in):
+                    code = in_code[k]
+                    p0, p1, p2 = in_par[k, 0], in_par[k, 1], in_par[k, 2]
+                    if code == FIXED:
+                        for kk in range(nb_):
+                            valsB[kk, k] = p0
+                    else:
+                        key = in_key[k]
+                        tab = tables[in_tab[k]]
+                        for kk in range(nb_):
+                            valsB[kk, k] = sample(code, p0, p1, p2, tab, uniform(key, d + kk))
+            vals = valsB[nbuf]
             if 0 <= j < n_store_in:
                 for k in range(n_in):
                     inputs_out[j, k] = vals[k]
@@ -181,7 +209,6 @@ def simulate(d0, n, nblocks,
             for m in range(M):
                 u = uniform(cap_key[m], d)
                 cap[m] = size_eff[m] * sample(cap_code, cap_par[0], cap_par[1], cap_par[2], tables[cap_tab], u) * (1.0 - E)
-            B[:, :] = 0.0
             G[:] = 0.0
             Gret[:] = 0.0
             cen[:] = 0.0
@@ -219,11 +246,12 @@ def simulate(d0, n, nblocks,
                         eps[m] = sample(loc_code, loc_par[0], loc_par[1], loc_par[2], ltab, ub[m])
                 s1 = 0.0
                 s2 = 0.0
+                Xi = X[i]
                 for m in range(M):
                     base = cap[m] * eps[m]
                     w = weights[i, m]
                     xm = w * min(max(r * base, 0.0), 1.0)
-                    x[m] = xm
+                    Xi[m] = xm
                     s1 += xm
                     s2 += w * min(max(r2 * base, 0.0), 1.0)
                 gk = int(math.floor((g - golive_origin) * golive_per_year))
@@ -234,13 +262,13 @@ def simulate(d0, n, nblocks,
                     ramp = min((year_mid[y] - g) / R, 1.0)
                     ad = kap * U * ramp
                     gi = 0.0
+                    coefs[i, y] = 0.0
                     if ad > 0.0:
                         coef = Ai * ad
+                        coefs[i, y] = coef
                         gi = coef * s1
                         G[y] += gi
                         area[area_of[i], y] += gi
-                        for m in range(M):
-                            B[y, m] += coef * x[m]
                         gr = coef * s2
                         Gret[y] += gr
                         ov = max(min(years[y] + 1.0, g + ret_years) - max(float(years[y]), g), 0.0)
@@ -256,6 +284,7 @@ def simulate(d0, n, nblocks,
                     elif yr >= start[i] and yr < go_year:
                         c += investment[i] / (go_year - start[i])
                     cost[y] += K * c
+            _municipality_totals(coefs, X, B)
             npv = 0.0
             A = n_areas
             for y in range(Y):
@@ -277,16 +306,8 @@ def simulate(d0, n, nblocks,
                 for a in range(A):
                     bufN[3 * Y + a * Y + y, nbuf] = area[a, y]
                 so = 3 * Y + A * Y
-                bufN[so + y, nbuf] = target[y]
-                bufN[so + Y + y, nbuf] = G[y]
-                bufN[so + 2 * Y + y, nbuf] = cen[y]
-                so += NR * Y
-                bufN[so + y, nbuf] = cut
-                bufN[so + Y + y, nbuf] = 0.0
-                bufN[so + 2 * Y + y, nbuf] = 0.0
-                so += NR * Y
-                bufN[so + y, nbuf] = G[y]
-                bufN[so + Y + y, nbuf] = G[y]
+                bufN[so + y, nbuf] = cen[y]
+                bufN[so + Y + y, nbuf] = cut
                 bufN[so + 2 * Y + y, nbuf] = Gret[y]
                 if keep:
                     out_benefit[j, y] = G[y]

@@ -177,11 +177,15 @@ def hist_edges(lo: float, sub_bits: int = HIST_SUB_BITS) -> np.ndarray:
 
 def national_series(n_years: int, n_areas: int) -> dict[str, slice]:
     """Positions of the national per-draw series in the kernel's national vector."""
-    Y, A, R = n_years, n_areas, len(REGIMES)
+    Y, A = n_years, n_areas
     pos = {}
     k = 0
+    # only the distinct series: under "prebudgeted" the central gain is the target, under
+    # "realised" it is the gain; service cuts are 0 except under "prebudgeted"; the gross gain
+    # differs from ``benefit`` only under "retention"
     for name, size in (("benefit", Y), ("net_benefit", Y), ("cost", Y), ("area_benefit", A * Y),
-                       ("central_gain", R * Y), ("service_cut", R * Y), ("regime_benefit", R * Y), ("npv", 1)):
+                       ("central_gain_retention", Y), ("service_cut_prebudgeted", Y),
+                       ("regime_benefit_retention", Y), ("npv", 1)):
         pos[name] = slice(k, k + size)
         k += size
     return pos

@@ -75,6 +75,9 @@ def bin_ratio(sub_bits: int = HIST_SUB_BITS) -> float:
     return 1.0 + 2.0**-sub_bits
 
 
+PER_DRAW_NAMES = ("benefit", "net_benefit", "cost", "area_benefit", "npv")
+
+
 class NationalStats:
     """Statistics of the national per-draw series: exact from the kept draws when every draw
     was kept, otherwise from the streaming histograms, sums and counts over all draws."""
@@ -99,18 +102,42 @@ class NationalStats:
     def counts(self, name: str) -> np.ndarray:
         return self.raw.acc.nat_hist[self.pos[name]].reshape(self._shape(name) + (-1,))
 
+    def _regimes(self, name: str, stat) -> np.ndarray | None:
+        """Per-regime series from the distinct ones the kernel streams (see national_series)."""
+        if name not in ("central_gain", "service_cut", "regime_benefit"):
+            return None
+        ben = stat("benefit")
+        if name == "central_gain":
+            parts = [np.broadcast_to(self.raw.plan.target, ben.shape), ben, stat("central_gain_retention")]
+        elif name == "service_cut":
+            pre = stat("service_cut_prebudgeted")
+            parts = [pre, np.zeros_like(pre), np.zeros_like(pre)]
+        else:
+            parts = [ben, ben, stat("regime_benefit_retention")]
+        return np.stack(parts, axis=-2)
+
     def quantile(self, name: str, q: np.ndarray) -> np.ndarray:
         if self.exact:
             return np.quantile(self._values(name), q, axis=0)
+        regimes = self._regimes(name, lambda n: self.quantile(n, q))
+        if regimes is not None:
+            return regimes
         c = self.raw.acc.nat_hist[self.pos[name]]
         out = quantiles_from_counts(c, self.lower, self.upper, q)
-        return out.reshape((len(q),) + self._shape(name))
+        n_years = len(self.raw.plan.years)
+        shape = self._shape(name) if name in PER_DRAW_NAMES else ((n_years,) if name != "npv" else ())
+        return out.reshape((len(q),) + shape)
 
     def mean(self, name: str) -> np.ndarray:
         if self.exact:
             return self._values(name).mean(axis=0)
+        regimes = self._regimes(name, self.mean)
+        if regimes is not None:
+            return regimes
         s = self.raw.acc.nat_sum[self.pos[name]] / self.raw.plan.nat_inv_unit / self.raw.draws
-        return s.reshape(self._shape(name))
+        n_years = len(self.raw.plan.years)
+        shape = self._shape(name) if name in PER_DRAW_NAMES else ((n_years,) if name != "npv" else ())
+        return s.reshape(shape)
 
     def shortfall(self, target: np.ndarray, tail: float | None) -> np.ndarray:
         """Mean of max(0, target - gain) over the worst ``tail`` share of draws (all if None)."""
