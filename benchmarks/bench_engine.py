@@ -1,0 +1,195 @@
+"""Benchmarks (pytest-benchmark). Results and the command that produced them: benchmarks/README.md.
+
+With ``--benchmark-disable`` (the normal test suite) every benchmark runs once on a small size as
+a smoke test; with benchmarking enabled the sizes below are used. JIT compilation is excluded
+(a warm-up call compiles or loads the kernel first), thread counts are pinned, and every
+benchmark checks its result against the numpy reference or the exact statistics.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import synthetic
+from benchmarks.reference_numpy import simulate_reference, simulate_reference_chunked
+from simengine import engine, scenario
+from simengine.model import compile_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "2015.toml"
+
+
+def _size(benchmark, full: int, smoke: int) -> int:
+    return smoke if benchmark.disabled else full
+
+
+def _rounds(benchmark, full: int) -> int:
+    return 1 if benchmark.disabled else full
+
+
+def _plan(draws: int, path: Path = SCENARIO):
+    return compile_plan(scenario.load(path).with_run_options(draws=draws))
+
+
+def _check_against_reference(plan, part, n: int = 64) -> None:
+    """The kernel's first draws equal the numpy reference's (exact scipy ppf vs the kernel's
+    quantile tables: within 1e-4 relative)."""
+    ref = simulate_reference(plan, np.arange(n))
+    scale = np.abs(ref["benefit"]).max()
+    assert np.max(np.abs(part.kept["benefit"][:n] - ref["benefit"])) < 1e-4 * scale
+
+
+def _cells(plan) -> int:
+    return len(plan.gain) * len(plan.size_effect)
+
+
+@pytest.mark.benchmark(group="kernel 2015.toml")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_kernel_throughput(benchmark, threads):
+    n = _size(benchmark, 100_000, 2_000)
+    plan = _plan(n)
+    engine.run_range(plan, 0, 512, threads)  # compile / load from cache: not timed
+    part = benchmark.pedantic(engine.run_range, args=(plan, 0, n, threads), rounds=_rounds(benchmark, 3),
+                              iterations=1)
+    _check_against_reference(plan, part)
+    t = benchmark.stats.stats.min if not benchmark.disabled else None
+    if t:
+        benchmark.extra_info.update(draws=n, threads=threads, draws_per_s=n / t,
+                                    ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9)
+
+
+@pytest.mark.benchmark(group="kernel 2015.toml")
+def test_numpy_reference_throughput(benchmark):
+    n = _size(benchmark, 1_000, 100)
+    plan = _plan(n)
+    simulate_reference_chunked(plan, 16)
+    res = benchmark.pedantic(simulate_reference_chunked, args=(plan, n), kwargs={"chunk": 250}, rounds=2,
+                             iterations=1)
+    part = engine.run_range(plan, 0, n, 2)
+    np.testing.assert_allclose(part.kept["benefit"], res["benefit"], rtol=1e-4, atol=1e-4 * res["benefit"].max())
+    t = benchmark.stats.stats.min if not benchmark.disabled else None
+    if t:
+        benchmark.extra_info.update(draws=n, draws_per_s=n / t,
+                                    ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9)
+
+
+def _synthetic(tmp_path, initiatives=30, municipalities=98, years=10):
+    return synthetic.write(tmp_path, initiatives, municipalities, years)
+
+
+@pytest.mark.benchmark(group="scaling")
+@pytest.mark.parametrize("axis,size", [("draws", 25_000), ("draws", 50_000), ("draws", 100_000),
+                                       ("initiatives", 15), ("initiatives", 30), ("initiatives", 60),
+                                       ("municipalities", 49), ("municipalities", 98), ("municipalities", 196)])
+def test_scaling(benchmark, tmp_path, axis, size):
+    kw = {"initiatives": 30, "municipalities": 98}
+    n = 25_000
+    if axis == "draws":
+        n = size
+    else:
+        kw[axis] = size
+    n = _size(benchmark, n, 500)
+    plan = _plan(n, _synthetic(tmp_path, kw["initiatives"], kw["municipalities"]))
+    engine.run_range(plan, 0, 256, 2)
+    part = benchmark.pedantic(engine.run_range, args=(plan, 0, n, 2), rounds=_rounds(benchmark, 2), iterations=1)
+    _check_against_reference(plan, part, 16)
+    t = benchmark.stats.stats.min if not benchmark.disabled else None
+    if t:
+        benchmark.extra_info.update(axis=axis, size=size, draws=n, draws_per_s=n / t,
+                                    ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9)
+
+
+def _run_cli(args: list[str], env: dict | None = None) -> tuple[float, dict]:
+    """Run the CLI in a fresh process; returns (wall seconds, {'maxrss_mb': ...})."""
+    code = ("import resource, sys, time; t=time.perf_counter(); from simengine.cli import main; rc=main(sys.argv[1:]); "
+            "print('WALL', time.perf_counter()-t); print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); "
+            "sys.exit(rc)")
+    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, **(env or {})})
+    assert r.returncode == 0, r.stderr
+    vals = dict(line.split(" ", 1) for line in r.stdout.splitlines() if line.startswith(("WALL", "RSS")))
+    return float(vals["WALL"]), {"maxrss_mb": int(vals["RSS"]) / 1024}
+
+
+@pytest.mark.benchmark(group="end to end")
+def test_cli_end_to_end(benchmark, tmp_path):
+    """`python -m simengine run scenarios/2015.toml` with the scenario's default draws."""
+    draws = _size(benchmark, 100_000, 1_000)
+    out = tmp_path / "out"
+    args = ["run", str(SCENARIO), "--draws", str(draws), "--out", str(out), "--quiet"]
+    if not benchmark.disabled:
+        _run_cli(args)  # warm the numba cache
+    result = {}
+
+    def go():
+        result["wall"], result["mem"] = _run_cli(args)
+
+    benchmark.pedantic(go, rounds=_rounds(benchmark, 2), iterations=1)
+    import xarray as xr
+
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert ds.attrs["draws"] == draws
+        b = ds["benefit"].values
+        np.testing.assert_allclose(ds["p_target"].values, (b >= ds["target"].values).mean(axis=0))
+    benchmark.extra_info.update(draws=draws, peak_rss_mb=result["mem"]["maxrss_mb"])
+
+
+@pytest.mark.benchmark(group="start-up")
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_time_to_first_result(benchmark, tmp_path, cache):
+    """10,000 draws in a fresh process, with an empty numba cache (cold) or a filled one (warm)."""
+    cache_dir = tmp_path / "numba-cache"
+    args = ["run", str(SCENARIO), "--draws", str(_size(benchmark, 10_000, 1_000)), "--out", str(tmp_path / "o"), "--quiet"]
+    if benchmark.disabled:  # smoke test: one run with the shared cache, no recompilation
+        wall, _ = _run_cli(args)
+        benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+        assert wall > 0
+        return
+    env = {"NUMBA_CACHE_DIR": str(cache_dir)}
+    if cache == "warm":
+        _run_cli(args, env)
+    result = {}
+
+    def go():
+        if cache == "cold":
+            import shutil
+
+            shutil.rmtree(cache_dir, ignore_errors=True)
+        result["wall"], _ = _run_cli(args, env)
+
+    benchmark.pedantic(go, rounds=2, iterations=1)
+    assert any(cache_dir.rglob("*.nbi")), "numba wrote no cache index"
+    benchmark.extra_info.update(cache=cache, wall_s=result["wall"])
+
+
+@pytest.mark.benchmark(group="memory")
+@pytest.mark.parametrize("draws", [100_000, 1_000_000, 10_000_000])
+def test_peak_memory(benchmark, tmp_path, draws):
+    """Peak RSS of a whole run: bounded in draws (per-draw values kept for 200,000 draws)."""
+    if benchmark.disabled and draws != 100_000:
+        pytest.skip("smoke mode runs the memory benchmark at one size")
+    n = _size(benchmark, draws, 2_000)
+    out = tmp_path / "m"
+    args = ["run", str(SCENARIO), "--draws", str(n), "--out", str(out), "--quiet"]
+    result = {}
+
+    def go():
+        result["wall"], result["mem"] = _run_cli(args)
+
+    benchmark.pedantic(go, rounds=1, iterations=1)
+    benchmark.extra_info.update(draws=n, peak_rss_mb=result["mem"]["maxrss_mb"], wall_s=result["wall"])
+    import xarray as xr
+
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert ds.attrs["draws"] == n and ds.sizes["draw"] == min(n, 200_000)
+        assert np.all(np.diff(ds["benefit_quantile"].values, axis=0) >= 0)
+    if not benchmark.disabled:
+        assert result["mem"]["maxrss_mb"] < 2048, result
+
+
