@@ -59,9 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
     r.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _report_options(r)
+    r.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
     v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
     v.add_argument("scenario", type=Path)
+    rp = sub.add_parser("report", help="write report.html, summary.xlsx and charts/ from a results.nc")
+    rp.add_argument("results", type=Path, help="results file (results.nc) of a run")
+    rp.add_argument("--out", type=Path, help="output folder (default: the folder of the results file)")
+    rp.add_argument("--scenario", type=Path, help="scenario file for the assumptions table, if it has moved "
+                                                  "(default: the one recorded in the results)")
+    _report_options(rp)
+    rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=("da", "en"), default="da",
+                   help="language of report.html and summary.xlsx: da (default) or en")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "report":
+            return cmd_report(args)
         return cmd_run(args, argv)
     except SimengineError as exc:
         for line in str(exc).splitlines():
@@ -123,10 +139,40 @@ def cmd_run(args, argv: list[str]) -> int:
     out = args.out if args.out is not None else Path("outputs") / args.scenario.stem
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     t0 = time.perf_counter()
-    ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command, quiet=args.quiet)
+    from simengine import progress
+
+    with progress.draws_bar(sc.draws, progress.enabled(args.quiet),
+                            after="Writing results" + ("" if args.no_report else " and report")) as advance:
+        ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command,
+                                   quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance)
     if not args.quiet:
         from simengine.results import format_table
 
         print(format_table(ds))
-        print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
+        files = [p for p in written if p.parent == out]
+        charts = len(written) - len(files)
+        print(f"\nwrote {', '.join(str(p) for p in files)}" + (f" and {charts} charts in {out / 'charts'}" if charts
+                                                                else "") + f" in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """``report RESULTS.nc``: the report files, written atomically next to the results (or to --out)."""
+    from simengine import report
+    from simengine.output import atomic_outputs
+
+    ds = report.open_results(args.results)
+    if args.scenario is not None and not args.scenario.is_file():
+        raise ConfigError(f"{args.scenario}: no such scenario file")
+    files = report.build(ds, args.lang, scenario_path=args.scenario)
+    out = args.out if args.out is not None else args.results.parent
+    with atomic_outputs(out) as w:
+        report.write(w, files)
+        written = [final for _, final in w.pending if final.parent == out]
+    report.remove_stale(out, files)
+    for note in files.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not args.quiet:
+        n = len(files.charts)
+        print(f"wrote {', '.join(str(p) for p in written)} and {n} charts in {out / report.CHART_DIR}")
     return 0

@@ -18,12 +18,14 @@ from simengine.results import build_dataset, summary_table
 from simengine.scenario import Scenario
 
 
-def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None, command: str = "") -> xr.Dataset:
-    """Run a scenario in memory and return the results Dataset."""
+def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None, command: str = "",
+             progress=None) -> xr.Dataset:
+    """Run a scenario in memory and return the results Dataset. ``progress(n)`` is called after each
+    chunk of n draws (see simengine.progress)."""
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     t1 = time.perf_counter()
-    raw = engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK)
+    raw = engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
     t2 = time.perf_counter()
     ds = build_dataset(raw, command=command)
     t3 = time.perf_counter()
@@ -55,16 +57,39 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
 
 
 def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int | None = None,
-                 command: str = "", quiet: bool = False) -> tuple[xr.Dataset, list[Path]]:
-    """Simulate and write results.nc, summary.parquet and run.json to ``out``."""
+                 command: str = "", quiet: bool = False, lang: str = "da", report: bool = True,
+                 progress=None) -> tuple[xr.Dataset, list[Path]]:
+    """Simulate and write results.nc, summary.parquet and run.json to ``out``, and (unless
+    ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``."""
     from simengine.output import prepare_dir
 
     prepare_dir(out)  # fail early, before minutes of simulation, if the folder is unusable
-    ds = simulate(sc, threads=threads, chunk=chunk, command=command)
+    ds = simulate(sc, threads=threads, chunk=chunk, command=command, progress=progress)
     with atomic_outputs(out) as w:
         w.write("results.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
         table = summary_table(ds)
         w.write("summary.parquet", lambda p: table.write_parquet(p))
         w.write_json("run.json", manifest(ds, sc))
+        report_files = _write_report(w, ds, sc, lang) if report else None
         written = [final for _, final in w.pending]
+    _remove_stale_report(out, report_files)
     return ds, written
+
+
+# -- report (simengine.report) -------------------------------------------------------------------
+def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str):
+    """Queue report.html, summary.xlsx and charts/ on the run's atomic writer. A reporting bug never
+    costs the run its results: the page then says what went wrong (and a warning goes to stderr)."""
+    from simengine import report
+
+    files = report.build_safe(ds, lang, scenario=sc)
+    if files.error:
+        print(f"warning: report incomplete: {files.error}", file=sys.stderr)
+    report.write(w, files)
+    return files
+
+
+def _remove_stale_report(out: Path, files) -> None:
+    from simengine import report
+
+    report.remove_stale(out, files)

@@ -98,7 +98,9 @@ def test_run_manifest(run_out):
 
 
 def test_no_temporary_files_left(run_out):
-    assert sorted(p.name for p in run_out.iterdir()) == ["results.nc", "run.json", "summary.parquet"]
+    assert sorted(p.name for p in run_out.iterdir()) == ["charts", "report.html", "results.nc", "run.json",
+                                                         "summary.parquet", "summary.xlsx"]
+    assert not [p for p in run_out.rglob("*") if p.name.startswith(".")]
 
 
 def test_stdout_table(capsys, tmp_path):
@@ -148,7 +150,7 @@ def test_usage_errors_exit_2(capsys):
 def test_failed_run_keeps_previous_results(tmp_path, monkeypatch):
     out = tmp_path / "o"
     assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "200", "--out", str(out), "--quiet"]) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     import simengine.results as results
 
@@ -157,5 +159,5 @@ def test_failed_run_keeps_previous_results(tmp_path, monkeypatch):
 
     monkeypatch.setattr(results.pl.DataFrame, "write_parquet", boom)
     assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "300", "--out", str(out), "--quiet"]) == 1
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before  # same files, same bytes, no temporaries

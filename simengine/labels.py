@@ -1,0 +1,451 @@
+"""Labels and number formats for the report and the workbook, in Danish (``da``) or English (``en``).
+
+Danish style: thousands ``.``, decimal comma, ``1.234 mio. kr.``, ``12,5 %``.
+English style: thousands ``,``, decimal point, ``DKK 1,234m``, ``12.5%``.
+Municipality and initiative names are never translated: they are shown as in the data.
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGS = ("da", "en")
+DEFAULT_LANG = "da"
+
+MONTHS = {
+    "da": ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+# key: (Danish, English). Texts may hold str.format fields.
+TEXT: dict[str, tuple[str, str]] = {
+    # -- general ----------------------------------------------------------------------------
+    "title": ("Risikorapport", "Risk report"),
+    "mio": ("mio. kr.", "DKK m"),
+    "mio_year": ("mio. kr. pr. år", "DKK m per year"),
+    "kr_inh": ("kr. pr. indbygger", "DKK per inhabitant"),
+    "year": ("År", "Year"),
+    "target": ("Mål", "Target"),
+    "mean": ("Middel", "Mean"),
+    "median": ("Median (P50)", "Median (P50)"),
+    "p_target": ("Sandsynlighed for at nå målet", "Probability of reaching the target"),
+    "p_target_short": ("P(mål nået)", "P(target met)"),
+    "es": ("Forventet manglende gevinst, værste {tail} af udfaldene",
+           "Expected shortfall, worst {tail} of outcomes"),
+    "es_short": ("Manglende gevinst, værste {tail}", "Shortfall, worst {tail}"),
+    "es_card": ("Manglende gevinst {year}, værste {tail}", "Shortfall {year}, worst {tail} of outcomes"),
+    "shortfall_mean": ("Gns. manglende gevinst (alle udfald)", "Mean shortfall (all outcomes)"),
+    "observed": ("Faktisk udfald", "Observed"),
+    "area": ("Område", "Area"),
+    "municipality": ("Kommune", "Municipality"),
+    "code": ("Kommunekode", "Code"),
+    "region": ("Region", "Region"),
+    "population": ("Indbyggere", "Inhabitants"),
+    "initiative": ("Initiativ", "Initiative"),
+    "initiative_id": ("Id", "Id"),
+    "regime": ("Budgetmodel", "Budget regime"),
+    "value": ("Værdi", "Value"),
+    "unit": ("Enhed", "Unit"),
+    "item": ("Nøgletal", "Item"),
+    "source": ("Kilde / begrundelse", "Source / reasoning"),
+    "parameter": ("Parameter", "Parameter"),
+    "key": ("Nøgle i scenariefilen", "Scenario key"),
+    "share": ("andel", "share"),
+    "contents": ("Indhold", "Contents"),
+    "none": ("ingen", "none"),
+    "no_target": ("Intet gevinstmål", "No gain target"),
+    "no_target_short": ("intet mål", "no target"),
+    "of_target": ("{short} af {target} ({pct})", "{short} of {target} ({pct})"),
+    "percent_of_target": ("% af målet", "% of target"),
+    # -- header -----------------------------------------------------------------------------
+    "meta_draws": ("{draws} simulerede udfald (træk), seed {seed}", "{draws} simulated outcomes (draws), seed {seed}"),
+    "meta_created": ("Kørt {created} med simengine {version}", "Run {created} with simengine {version}"),
+    "meta_scenario": ("Scenariefil {file} (sha256 {sha})", "Scenario file {file} (sha256 {sha})"),
+    "meta_units": ("Alle beløb er gevinster i mio. kr. pr. år i faste priser, hvis intet andet er nævnt.",
+                   "All amounts are gains in DKK million per year at fixed prices unless stated otherwise."),
+    # -- sections ---------------------------------------------------------------------------
+    "sec_headline": ("Konklusion", "Headline"),
+    "sec_years": ("År for år", "Year by year"),
+    "sec_fan": ("Gevinsten over tid", "The gain over time"),
+    "sec_areas": ("Områderne", "The areas"),
+    "sec_dist": ("Udfaldsrummet i {year}", "The range of outcomes in {year}"),
+    "sec_regimes": ("Budgetmodellerne", "The budget regimes"),
+    "sec_municipalities": ("Kommunerne", "The municipalities"),
+    "sec_initiatives": ("Initiativerne", "The initiatives"),
+    "sec_sensitivity": ("Følsomhed", "Sensitivity"),
+    "sec_tornado": ("Hvad betyder mest? (tornadodiagram)", "What matters most? (tornado)"),
+    "sec_waterfall": ("Fra løfte til forventet gevinst (vandfald)", "From promise to expected gain (waterfall)"),
+    "sec_mc": ("Monte Carlo-usikkerhed", "Monte Carlo error"),
+    "sec_backtest": ("Efterprøvning mod det faktiske udfald", "Backtest against the observed outcome"),
+    "sec_assumptions": ("Antagelser", "Assumptions"),
+    "sec_method": ("Om beregningen", "About the calculation"),
+    # -- headline ---------------------------------------------------------------------------
+    "hl_promise": ("Løftet er en gevinst på {target} om året fra {year}.",
+                   "The promise is a gain of {target} a year from {year}."),
+    "hl_p": ("Sandsynligheden for at nå det i {year} er {p}{p_note}.",
+             "The probability of reaching it in {year} is {p}{p_note}."),
+    "hl_p_none": (" (ingen af de {draws} simulerede udfald når målet)", " (none of the {draws} simulated outcomes reaches it)"),
+    "hl_p_all": (" (alle {draws} simulerede udfald når målet)", " (all {draws} simulated outcomes reach it)"),
+    "hl_range": ("Med 50 % sandsynlighed bliver gevinsten i {year} mindst {p50} (medianen, {p50_pct} af løftet); med "
+                 "80 % sandsynlighed ligger den mellem {p10} og {p90} (P10–P90).",
+                 "With 50% probability the gain in {year} is at least {p50} (the median, {p50_pct} of the promise); "
+                 "with 80% probability it lies between {p10} and {p90} (P10–P90)."),
+    "hl_es": ("I de {tail} dårligste udfald mangler der i gennemsnit {es} i forhold til løftet (forventet manglende "
+              "gevinst).", "In the worst {tail} of outcomes the gain falls short of the promise by {es} on average "
+              "(expected shortfall)."),
+    "hl_when": ("Målet nås med mindst 50 % sandsynlighed første gang i {year}.",
+                "The target is first reached with at least 50% probability in {year}."),
+    "hl_never": ("Målet nås ikke med 50 % sandsynlighed i noget år til og med {year}; i {year} er mediangevinsten "
+                 "{p50} ({p50_pct} af løftet).",
+                 "The target is not reached with 50% probability in any year up to {year}; in {year} the median gain "
+                 "is {p50} ({p50_pct} of the promise)."),
+    "hl_observed": ("Det faktiske udfald i {year}, {obs}, ligger {where}.",
+                    "The observed outcome in {year}, {obs}, lies {where}."),
+    "obs_above_all": ("over alle de simulerede udfald", "above every simulated outcome"),
+    "obs_below_all": ("under alle de simulerede udfald", "below every simulated outcome"),
+    "obs_rank": ("ved {rank}-percentilen af de simulerede udfald ({tail_p} af udfaldene er mindst lige så langt fra "
+                 "midten)", "at the {rank} percentile of the simulated outcomes ({tail_p} of outcomes are at least as "
+                 "far from the middle)"),
+    "npv_line": ("Nutidsværdi (NPV) af nettogevinsten, dvs. gevinst minus investering og drift, {y0}–{y1}: median "
+                 "{p50}; P10–P90 {p10} til {p90}.", "Net present value (NPV) of the net gain, i.e. gain minus "
+                 "investment and running costs, {y0}–{y1}: median {p50}; P10–P90 {p10} to {p90}."),
+    "obs_elsewhere": ("Det faktiske udfald ({years}) er vist under efterprøvningen.",
+                      "The observed outcome ({years}) is shown in the backtest."),
+    "p_table_caption": ("Sandsynlighed for at nå målet og gevinstens fordeling år for år ({unit}).",
+                        "Probability of reaching the target and the distribution of the gain, year by year ({unit})."),
+    # -- charts -----------------------------------------------------------------------------
+    "gain_axis": ("Gevinst, mio. kr. pr. år", "Gain, DKK m per year"),
+    "band90": ("90 %-interval (P5–P95)", "90% interval (P5–P95)"),
+    "band50": ("50 %-interval (P25–P75)", "50% interval (P25–P75)"),
+    "band80": ("80 %-interval (P10–P90)", "80% interval (P10–P90)"),
+    "target_path": ("Målsti (løftet)", "Target path (the promise)"),
+    "fan_title": ("Gevinst på landsplan", "National gain"),
+    "fan_caption": ("Den simulerede gevinst pr. år med målstien. Det mørke bånd rummer halvdelen af udfaldene, det "
+                    "lyse 90 %.", "The simulated gain per year with the target path. The dark band holds half of the "
+                    "outcomes, the light band 90%."),
+    "areas_caption": ("Samme fordeling for hvert område med områdets eget mål (bemærk: akserne er forskellige).",
+                      "The same for each area with the area's own target (note: the axes differ)."),
+    "area_table_caption": ("Områderne i {year} ({unit}).", "The areas in {year} ({unit})."),
+    "hist_title": ("Fordeling af gevinsten i {year}", "Distribution of the gain in {year}"),
+    "cdf_title": ("Sandsynlighed for at gevinsten højst er x ({year})", "Probability that the gain is at most x ({year})"),
+    "share_draws": ("Andel af udfaldene", "Share of outcomes"),
+    "cum_prob": ("Sandsynlighed for gevinst ≤ x", "Probability that gain ≤ x"),
+    "dist_caption": ("Til venstre: hvor ofte hver gevinst forekommer. Til højre: S-kurven, sandsynligheden for at "
+                     "gevinsten højst bliver x. Den lodrette streg er løftet; afstanden til fordelingen viser hvor "
+                     "langt væk målet er.", "Left: how often each gain occurs. Right: the S-curve, the probability "
+                     "that the gain is at most x. The vertical line is the promise; the gap to the distribution shows "
+                     "how far away the target is."),
+    "sample_note": ("Figuren er tegnet ud fra de første {kept} af de {draws} træk; alle tal bruger alle træk.",
+                    "The figure is drawn from the first {kept} of the {draws} draws; all numbers use every draw."),
+    "central_gain": ("Gevinst til kassen", "Gain to the central budget"),
+    "service_cut": ("Servicereduktion", "Service cut"),
+    "regime_caption": ("De tre budgetmodeller på de samme udfald. Gevinst til kassen: hvad kommunekassen kan "
+                       "budgettere med. Servicereduktion: hvad borgernes service mister, fordi budgettet er skåret "
+                       "uden at gevinsten kom. Linje: median; bånd: P10–P90.",
+                       "The three budget regimes on the same outcomes. Gain to the central budget: what the budget "
+                       "can count on. Service cut: what citizens' services lose because budgets were cut and the gain "
+                       "did not come. Line: median; band: P10–P90."),
+    "regime_table_caption": ("Budgetmodellerne i {year} og samlet over {y0}–{y1} ({unit}).",
+                             "The budget regimes in {year} and in total over {y0}–{y1} ({unit})."),
+    "total_over": ("I alt {y0}–{y1}", "Total {y0}–{y1}"),
+    "mun_title": ("Gevinst pr. indbygger i {year}, P10–P90 og median", "Gain per inhabitant in {year}, P10–P90 and median"),
+    "mun_title_abs": ("Gevinst i {year}, P10–P90 og median", "Gain in {year}, P10–P90 and median"),
+    "mun_target_line": ("Målet pr. indbygger", "Target per inhabitant"),
+    "mun_target_note": ("Målet pr. indbygger er det samme for alle kommuner, fordi målet er fordelt efter "
+                        "befolkning: {value}.", "The target per inhabitant is the same in every municipality, "
+                        "because the target is shared by population: {value}."),
+    "mun_caption": ("Alle {n} kommuner sorteret efter median gevinst pr. indbygger i {year} (venstre halvdel "
+                    "fortsætter i højre). Prik: median; streg: P10–P90.",
+                    "All {n} municipalities sorted by median gain per inhabitant in {year} (the left half continues "
+                    "on the right). Dot: median; bar: P10–P90."),
+    "mun_pop_source_builtin": ("Befolkningstal: de indbyggede tal pr. 1. januar 2011 (scenariefilen kunne ikke "
+                               "læses; tallene passer med målets fordeling).",
+                               "Population: the built-in figures of 1 January 2011 (the scenario file could not be "
+                               "read; they match the target's allocation)."),
+    "mun_no_pop": ("Befolkningstal er ikke tilgængelige; gevinsten vises i mio. kr. pr. kommune.",
+                   "Population is not available; the gain is shown in DKK m per municipality."),
+    "top10_title": ("De 10 kommuner med størst forventet manglende gevinst i {year}",
+                    "The 10 municipalities with the largest expected shortfall in {year}"),
+    "top10_caption": ("Manglende gevinst er målet (kommunens befolkningsandel af det nationale mål) minus gevinsten, "
+                      "når den er positiv, i gennemsnit over alle udfald: det, kommunens service mister ved forlods "
+                      "budgetreduktion.", "The shortfall is the target (the municipality's population share of the "
+                      "national target) minus the gain where positive, averaged over all outcomes: what its services "
+                      "lose if budgets are cut up front."),
+    "mun_target_col": ("Kommunens mål", "Municipality's target"),
+    "mun_short_col": ("Gns. manglende gevinst", "Mean shortfall"),
+    "short_pct_col": ("Manglende i % af mål", "Shortfall, % of target"),
+    "short_inh_col": ("Manglende, kr. pr. indb.", "Shortfall, DKK per inh."),
+    "ini_title": ("Initiativernes bidrag i {year}: middel og P10–P90", "Contribution of each initiative in {year}: mean and P10–P90"),
+    "ini_caption": ("Hvert initiativs gevinst på landsplan i {year}; ruden er business casens gevinst. "
+                    "Idriftsættelse: P50 er tidspunktet, der med 50 % sandsynlighed nås, P90 det tidspunkt, der med "
+                    "90 % sandsynlighed ikke overskrides.",
+                    "Each initiative's national gain in {year}; the diamond is the business case's gain. Go-live: P50 "
+                    "is the median date, P90 the date that is not exceeded with 90% probability."),
+    "business_case": ("Business case", "Business case"),
+    "planned": ("Planlagt start", "Planned start"),
+    "golive": ("Idriftsættelse", "Go-live"),
+    "golive_p50": ("Idriftsættelse P50", "Go-live P50"),
+    "golive_p90": ("Idriftsættelse P90", "Go-live P90"),
+    "contribution": ("Bidrag", "Contribution"),
+    "zero_gain_note": ("Initiativer uden gevinst (fx kvalitetsinitiativer) bidrager kun med omkostninger.",
+                       "Initiatives without a gain (e.g. quality initiatives) add costs only."),
+    "tornado_caption": ("Middelgevinsten i {year}, når én antagelse sættes til sin lave og høje værdi og alt andet "
+                        "holdes fast.", "The mean gain in {year} when one input is set to its low and high value and "
+                        "everything else is held fixed."),
+    "tornado_low": ("Lav værdi", "Low value"),
+    "tornado_high": ("Høj værdi", "High value"),
+    "base": ("Basis", "Base"),
+    "waterfall_caption": ("Hvor meget af løftet hver årsag koster i {year} (mio. kr.).",
+                          "How much of the promise each cause costs in {year} (DKK m)."),
+    "waterfall_result": ("Resultat", "Result"),
+    "waterfall_start": ("Løftet", "Promise"),
+    "mc_caption": ("Tallene er beregnet af {draws} træk. Intervallerne viser hvor meget et tal kunne flytte sig med "
+                   "et andet seed (95 %-konfidensinterval).",
+                   "The numbers come from {draws} draws. The intervals show how far a number could move with another "
+                   "seed (95% confidence interval)."),
+    "mc_method_computed": ("Beregnet her med normaltilnærmelse: sandsynligheder ±1,96·√(p(1−p)/N), middelværdier "
+                           "±1,96·s/√N.", "Computed here by the normal approximation: probabilities ±1.96·√(p(1−p)/N), "
+                           "means ±1.96·s/√N."),
+    "ci_low": ("95 %-interval, nedre", "95% CI, low"),
+    "ci_high": ("95 %-interval, øvre", "95% CI, high"),
+    "estimate": ("Estimat", "Estimate"),
+    "backtest_caption": ("Det faktiske udfald holdt op mod den simulerede fordeling i samme år. Percentilen er andelen "
+                         "af udfald under det faktiske; halesandsynligheden er den tosidede sandsynlighed for et "
+                         "udfald mindst så ekstremt.", "The observed outcome against the simulated distribution of the "
+                         "same year. The percentile is the share of outcomes below it; the tail probability is the "
+                         "two-sided probability of an outcome at least as extreme."),
+    "percentile": ("Percentil", "Percentile"),
+    "tail_prob": ("Halesandsynlighed", "Tail probability"),
+    "backtest_title": ("Fordeling af gevinsten i {year} og det faktiske udfald", "Distribution of the gain in {year} and the observed outcome"),
+    # -- assumptions ------------------------------------------------------------------------
+    "ass_intro": ("Alle antagelser i scenariefilen {file}. Usikre størrelser er fordelinger; kilden er kommentaren "
+                  "i scenariefilen.", "Every assumption in the scenario file {file}. Uncertain quantities are "
+                  "distributions; the source is the comment in the scenario file."),
+    "ass_general": ("Løftet og de generelle antagelser", "The promise and general assumptions"),
+    "ass_areas": ("Områdernes mål", "Area targets"),
+    "ass_defaults": ("Standardantagelser for initiativerne", "Default assumptions for the initiatives"),
+    "ass_initiatives": ("Initiativerne: egne antagelser", "The initiatives: their own assumptions"),
+    "ass_initiatives_note": ("For hvert initiativ vises de antagelser, der afviger fra standard; resten er "
+                             "standardantagelserne ovenfor.", "For each initiative the assumptions that differ from the "
+                             "defaults are shown; the rest are the defaults above."),
+    "ass_missing": ("Scenariefilen {file} kunne ikke læses ({why}). Antagelserne kan derfor ikke vises; resten af "
+                    "rapporten bygger alene på resultatfilen.", "The scenario file {file} could not be read ({why}). "
+                    "The assumptions cannot be shown; the rest of the report uses the results file only."),
+    "ass_changed": ("Advarsel: scenariefilen er ændret siden kørslen (sha256 {now} mod {then}). Antagelserne "
+                    "nedenfor er fra den nuværende fil og kan afvige fra dem, der blev brugt.",
+                    "Warning: the scenario file has changed since the run (sha256 {now} vs {then}). The assumptions "
+                    "below are from the current file and may differ from those used."),
+    "ass_note": ("Note", "Note"),
+    "ass_default_mark": ("standard", "default"),
+    "ass_no_event": ("ingen", "none"),
+    "prob_then": ("sandsynlighed {p}, derefter {then}", "probability {p}, then {then}"),
+    # -- regimes ----------------------------------------------------------------------------
+    "regime_prebudgeted": ("Forlods budgetreduktion", "Pre-budgeted"),
+    "regime_realised": ("Reduktion efter realiseret gevinst", "Realised"),
+    "regime_retention": ("Gevinstdeling", "Retention"),
+    "regime_prebudgeted_desc": ("Budgetterne skæres med målet på forhånd; hvor gevinsten ikke kommer, betaler servicen.",
+                                "Budgets are cut by the target up front; where the gain does not come, services pay."),
+    "regime_realised_desc": ("Budgetterne skæres først, når gevinsten er dokumenteret; ingen servicereduktion.",
+                             "Budgets are cut only when the gain is documented; no service cut."),
+    "regime_retention_desc": ("Enheden beholder {share} af gevinsten i {years} år efter idriftsættelse; det løfter "
+                              "realiseringen med {uplift}.", "The unit keeps {share} of the gain for {years} years "
+                              "after go-live; this lifts realisation by {uplift}."),
+    "regime_retention_desc_generic": ("Enheden beholder en del af gevinsten i en periode efter idriftsættelse.",
+                                      "The unit keeps a share of the gain for a period after go-live."),
+    # -- method -----------------------------------------------------------------------------
+    "method_text": ("Hvert initiativ i hver kommune simuleres år for år med usikkerhed om business casen, "
+                    "forsinkelser, lovgivning, teknologi, digitalt svage borgere, økonomisk pres, realisering og "
+                    "indfasning. Landstal og områdetal er eksakte fraktiler over alle træk; kommune- og "
+                    "initiativtal er fraktiler fra histogrammer (fejl højst 0,4 %). P10 betyder at 10 % af "
+                    "udfaldene er lavere.", "Every initiative in every municipality is simulated year by year with "
+                    "uncertainty about the business case, delays, legislation, technology, digitally weak citizens, "
+                    "economic pressure, budget take-out and ramp-up. National and area figures are exact quantiles "
+                    "over all draws; municipality and initiative figures are quantiles from histograms (error at most "
+                    "0.4%). P10 means that 10% of outcomes are lower."),
+    "report_failed": ("Rapporten kunne ikke laves: {error}. Resultaterne i results.nc og summary.parquet er "
+                      "skrevet som normalt.", "The report could not be made: {error}. The results in results.nc and "
+                      "summary.parquet were written as usual."),
+    # -- workbook ---------------------------------------------------------------------------
+    "sheet_overview": ("Overblik", "Overview"),
+    "sheet_years": ("År", "Years"),
+    "sheet_areas": ("Områder", "Areas"),
+    "sheet_municipalities": ("Kommuner", "Municipalities"),
+    "sheet_initiatives": ("Initiativer", "Initiatives"),
+    "sheet_regimes": ("Budgetmodeller", "Regimes"),
+    "sheet_sensitivity": ("Følsomhed", "Sensitivity"),
+    "sheet_assumptions": ("Antagelser", "Assumptions"),
+    "wb_scenario": ("Scenarie", "Scenario"),
+    "wb_description": ("Beskrivelse", "Description"),
+    "wb_draws": ("Antal træk", "Draws"),
+    "wb_seed": ("Seed", "Seed"),
+    "wb_created": ("Kørt", "Run at"),
+    "wb_file": ("Scenariefil", "Scenario file"),
+    "wb_sha": ("Scenariefil sha256", "Scenario sha256"),
+    "wb_version": ("simengine-version", "simengine version"),
+    "wb_target_year": ("Målår", "Target year"),
+    "wb_target": ("Mål i målåret", "Target in the target year"),
+    "wb_first_year": ("Første år med P(mål) ≥ 50 %", "First year with P(target) ≥ 50%"),
+    "wb_units_note": ("Beløb i mio. kr. pr. år i faste priser; sandsynligheder som andele (vist i %).",
+                      "Amounts in DKK m per year at fixed prices; probabilities as shares (shown as %)."),
+    "wb_observed": ("Faktisk udfald {year}", "Observed {year}"),
+    "wb_observed_rank": ("Faktisk udfald {year}: percentil", "Observed {year}: percentile"),
+    "wb_per_inh": ("pr. indb.", "per inh."),
+    "wb_net": ("Nettogevinst", "Net gain"),
+    "wb_cost": ("Omkostninger, middel", "Costs, mean"),
+    "wb_regime_benefit": ("Realiseret gevinst, middel", "Realised gain, mean"),
+    "wb_stat": ("Størrelse", "Statistic"),
+    "wb_input": ("Input", "Input"),
+    "wb_never": ("ikke inden {year}", "not by {year}"),
+    "wb_ass_section": ("Afsnit", "Section"),
+}
+
+# Names of scenario parameters, for the assumptions table.
+PARAM: dict[str, tuple[str, str]] = {
+    "scenario.target": ("Løftet (gevinst ved fuld effekt)", "The promise (gain at full effect)"),
+    "scenario.target_start_year": ("Første år i målstien", "First year of the target path"),
+    "scenario.target_year": ("Målår", "Target year"),
+    "scenario.start_year": ("Første simulerede år", "First simulated year"),
+    "scenario.horizon": ("Sidste simulerede år", "Last simulated year"),
+    "scenario.discount_rate": ("Diskonteringsrente", "Discount rate"),
+    "scenario.cost_per_fte": ("Pris pr. årsværk", "Cost per FTE"),
+    "scenario.municipalities": ("Kommuner og befolkning", "Municipalities and population"),
+    "simulation.draws": ("Antal træk", "Draws"),
+    "simulation.seed": ("Seed", "Seed"),
+    "national.assumed_weak_share": ("Andel digitalt svage, antaget i business cases (W0)",
+                                    "Digitally weak share assumed by the business cases (W0)"),
+    "national.weak_share": ("Andel digitalt svage, faktisk (W)", "Digitally weak share, actual (W)"),
+    "national.economic_pressure": ("Økonomisk pres: tabt realiseringskapacitet (E)",
+                                   "Economic pressure: realisation capacity lost (E)"),
+    "municipal.capacity_spread": ("Spredning i kommunernes ledelseskapacitet (σ_C)",
+                                  "Spread of municipal management capacity (σ_C)"),
+    "municipal.local_spread": ("Spredning i lokal gennemførelse (σ_L)", "Spread of local execution (σ_L)"),
+    "municipal.optimal_population": ("Optimal kommunestørrelse (indbyggere)", "Optimal municipality size (inhabitants)"),
+    "municipal.size_penalty": ("Kapacitetstab pr. halvering/fordobling uden for optimum",
+                               "Capacity lost per halving/doubling outside the optimum"),
+    "regimes.retention_share": ("Gevinstdeling: andel enheden beholder", "Retention: share the unit keeps"),
+    "regimes.retention_years": ("Gevinstdeling: antal år", "Retention: years"),
+    "regimes.incentive_uplift": ("Gevinstdeling: løft i realisering", "Retention: uplift of realisation"),
+    "outputs.tail": ("Hale for forventet manglende gevinst", "Tail of the expected shortfall"),
+    "gain": ("Business case-gevinst pr. år", "Business-case gain per year"),
+    "start": ("Planlagt idriftsættelse (år)", "Planned go-live (year)"),
+    "area": ("Område", "Area"),
+    "channel_shift": ("Afhænger af kanalskift (digitalt svage)", "Depends on channel shift (digitally weak)"),
+    "key": ("Fordelingsnøgle", "Allocation key"),
+    "estimate_factor": ("Faktisk/beregnet potentiale (F)", "True/business-case potential (F)"),
+    "delay": ("Projekt- og leverandørforsinkelse, år (S)", "Project and vendor delay, years (S)"),
+    "legislation": ("Lovgivning mangler: sandsynlighed, derefter ekstra forsinkelse i år (B, L)",
+                    "Legislative blocker: probability, then extra delay in years (B, L)"),
+    "technology": ("Umoden teknologi: sandsynlighed, derefter tabt andel (T, Q)",
+                   "Immature technology: probability, then share lost (T, Q)"),
+    "adoption": ("Brugere nået i forhold til business case (U)", "Users reached relative to the business case (U)"),
+    "ramp": ("Indfasning fra idriftsættelse til fuld brug, år (R)", "Ramp-up from go-live to full use, years (R)"),
+    "realisation": ("Andel af frigjorte ressourcer taget ud af budgettet (r)",
+                    "Share of freed resources taken out of budgets (r)"),
+    "cost": ("Omkostninger: investering, drift pr. år, overskridelsesfaktor (K)",
+             "Costs: investment, running per year, overrun factor (K)"),
+    "note": ("Note", "Note"),
+    "name": ("Navn", "Name"),
+}
+
+REGIME_ORDER = ("prebudgeted", "realised", "retention")
+
+
+class Labels:
+    """``L = Labels("da"); L("mio")``; numbers: ``L.mio(1.2e9)`` -> ``"1.200 mio. kr."``."""
+
+    def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        if lang not in LANGS:
+            raise ValueError(f"language must be one of {', '.join(LANGS)}, got {lang!r}")
+        self.lang = lang
+        self._i = LANGS.index(lang)
+
+    def __call__(self, key: str, **fields) -> str:
+        text = TEXT[key][self._i]
+        return text.format(**fields) if fields else text
+
+    def param(self, key: str) -> str:
+        pair = PARAM.get(key)
+        return pair[self._i] if pair else key
+
+    def regime(self, key: str) -> str:
+        k = f"regime_{key}"
+        return self(k) if k in TEXT else key
+
+    # -- numbers ----------------------------------------------------------------------------
+    def num(self, x: float, decimals: int = 0) -> str:
+        """A number with thousands separators: da ``1.234,5``, en ``1,234.5``."""
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "–"
+        x = float(x)
+        if round(x, decimals) == 0:
+            x = 0.0  # no "-0"
+        s = f"{x:,.{decimals}f}"
+        if self.lang == "da":
+            s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+        return s.replace("-", "−")
+
+    def mio_value(self, dkk: float) -> str:
+        """DKK as millions without unit: 1 decimal below 10 mio., else whole millions."""
+        if dkk is None or (isinstance(dkk, float) and math.isnan(dkk)):
+            return "–"
+        m = float(dkk) / 1e6
+        return self.num(m, 1 if 0 < abs(m) < 10 else 0)
+
+    def mio(self, dkk: float) -> str:
+        v = self.mio_value(dkk)
+        return f"{v} mio. kr." if self.lang == "da" else f"DKK {v}m"
+
+    def mio_unit(self, text: str) -> str:
+        """Put the million-DKK unit around an already formatted number or range."""
+        return f"{text} mio. kr." if self.lang == "da" else f"DKK {text}m"
+
+    def kr(self, dkk: float) -> str:
+        v = self.num(dkk, 0)
+        return f"{v} kr." if self.lang == "da" else f"DKK {v}"
+
+    def pct(self, p: float, decimals: int | None = None) -> str:
+        """A probability or share as a percentage; extremes are never rounded to 0 or 100."""
+        if p is None or (isinstance(p, float) and math.isnan(p)):
+            return "–"
+        p = float(p)
+        sp = " %" if self.lang == "da" else "%"
+        if decimals is not None:
+            return self.num(100 * p, decimals) + sp
+        if p == 0:
+            return "0" + sp
+        if p == 1:
+            return "100" + sp
+        if p < 0.001:
+            return "< " + self.num(0.1, 1) + sp
+        if p > 0.999:
+            return "> " + self.num(99.9, 1) + sp
+        if p < 0.01 or p > 0.99:
+            return self.num(100 * p, 1) + sp
+        return self.num(100 * p, 0) + sp
+
+    def share(self, p: float) -> str:
+        """A share that is a model parameter (e.g. 0.5 -> 50 %)."""
+        sp = " %" if self.lang == "da" else "%"
+        v = 100 * float(p)
+        return self.num(v, 0 if abs(v - round(v)) < 1e-9 else 1) + sp
+
+    def general(self, x: float) -> str:
+        """A parameter value: integers plainly, others with up to 4 significant digits."""
+        x = float(x)
+        if x == int(x) and abs(x) < 1e15:
+            return self.num(x, 0)
+        digits = max(0, 3 - int(math.floor(math.log10(abs(x))))) if x != 0 else 0
+        s = self.num(x, digits)
+        if "," in s or "." in s:
+            dec = "," if self.lang == "da" else "."
+            if dec in s:
+                s = s.rstrip("0").rstrip(dec)
+        return s
+
+    def month_year(self, t: float) -> str:
+        """Decimal year -> month and year, e.g. 2014.42 -> "jun. 2014" / "Jun 2014"."""
+        if t is None or math.isnan(t):
+            return "–"
+        y = int(math.floor(t + 1e-9))
+        m = min(11, max(0, int(math.floor((t - y) * 12 + 1e-6))))
+        return f"{MONTHS[self.lang][m]} {y}"
