@@ -116,6 +116,7 @@ def _kernel_args(plan: Plan) -> tuple:
         plan.mun_hist_lo.view(np.int64), plan.init_hist_lo.view(np.int64), plan.mun_inv_unit, plan.init_inv_unit,
         np.float64(plan.nat_hist_lo).view(np.int64), plan.nat_inv_unit, plan.area_target,
         float(sc.start_year), float(GOLIVE_PER_YEAR),
+        plan.lhs_n, plan.lhs_half, plan.lhs_mask, plan.corr_idx, plan.corr_factor,
     )
 
 

@@ -26,7 +26,9 @@ import numpy as np
 
 from simengine.distributions import FIXED, N_CENTRE, TABLE, U_CENTRE, sample, table_lookup
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
-from simengine.rng import uniform
+from simengine.rng import draw_uniform, ndtr, ndtri, uniform
+
+_U_MIN = 2.0**-53
 
 FIXED_LIMIT = 2.0**52  # a per-draw fixed-point value above this sets the overflow flag
 NBUF = 64  # draws buffered before their values are binned
@@ -141,6 +143,8 @@ def simulate(d0, n, nblocks,
              # histogram / fixed point layout
              mun_lo_bits, init_lo_bits, mun_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, area_target,
              golive_origin, golive_per_year,
+             # sampling: Latin hypercube over lhs_n draws (0 = plain random); Gaussian copula
+             lhs_n, lhs_half, lhs_mask, corr_idx, corr_factor,
              # per-draw outputs kept for draws out_d0 <= d < out_d0 + len(out_benefit)
              out_d0, out_benefit, out_cost, out_area, out_central, out_cut, out_regime_benefit, out_npv,
              # inputs of the same kept draws (first rows), for sensitivity analysis
@@ -155,6 +159,7 @@ def simulate(d0, n, nblocks,
     ngolive = golive_hist.shape[2]
     n_store_in = inputs_out.shape[0]
     n_keep = out_benefit.shape[0]
+    nc = corr_idx.shape[0]
     n_series = nat_sum.shape[1]
     nv = (n_in - 2) // I if I > 0 else 0
     ltab = tables[loc_tab]
@@ -163,6 +168,7 @@ def simulate(d0, n, nblocks,
         lo = d0 + (n * b) // nblocks
         hi = d0 + (n * (b + 1)) // nblocks
         valsB = np.empty((NBUF, n_in))
+        zc = np.empty(nc)
         X = np.empty((I, M))
         coefs = np.empty((I, Y))
         cap = np.empty(M)
@@ -189,16 +195,29 @@ def simulate(d0, n, nblocks,
                 # lookups in one quantile table are independent, so their cache misses overlap
                 nb_ = min(NBUF, hi - d)
                 for k in range(n_in):
+                    if in_code[k] != FIXED:
+                        key = in_key[k]
+                        for kk in range(nb_):
+                            valsB[kk, k] = draw_uniform(key, d + kk, lhs_n, lhs_half, lhs_mask)
+                if nc > 0:  # Gaussian copula: correlate the uniforms of the inputs in corr_idx
+                    for kk in range(nb_):
+                        for c in range(nc):
+                            zc[c] = ndtri(valsB[kk, corr_idx[c]])
+                        for c in range(nc):
+                            z = 0.0
+                            for l2 in range(nc):
+                                z += corr_factor[c, l2] * zc[l2]
+                            valsB[kk, corr_idx[c]] = min(max(ndtr(z), _U_MIN), 1.0 - _U_MIN)
+                for k in range(n_in):
                     code = in_code[k]
                     p0, p1, p2 = in_par[k, 0], in_par[k, 1], in_par[k, 2]
                     if code == FIXED:
                         for kk in range(nb_):
                             valsB[kk, k] = p0
                     else:
-                        key = in_key[k]
                         tab = tables[in_tab[k]]
                         for kk in range(nb_):
-                            valsB[kk, k] = sample(code, p0, p1, p2, tab, uniform(key, d + kk))
+                            valsB[kk, k] = sample(code, p0, p1, p2, tab, valsB[kk, k])
             vals = valsB[nbuf]
             if 0 <= j < n_store_in:
                 for k in range(n_in):
@@ -207,7 +226,7 @@ def simulate(d0, n, nblocks,
             E = vals[1]
             kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
             for m in range(M):
-                u = uniform(cap_key[m], d)
+                u = draw_uniform(cap_key[m], d, lhs_n, lhs_half, lhs_mask)
                 cap[m] = size_eff[m] * sample(cap_code, cap_par[0], cap_par[1], cap_par[2], tables[cap_tab], u) * (1.0 - E)
             G[:] = 0.0
             Gret[:] = 0.0

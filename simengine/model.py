@@ -103,6 +103,13 @@ class Plan:
     nat_hist_lo: float
     nat_inv_unit: float
     n_series: int
+    # sampling
+    lhs_n: int  # number of draws stratified by Latin hypercube sampling (0: plain random)
+    lhs_half: int
+    lhs_mask: np.uint64
+    corr_idx: np.ndarray  # (C,) inputs in the Gaussian copula
+    corr_factor: np.ndarray  # (C, C) A with A A^T = the copula's normal correlation matrix
+    notes: list[str]  # warnings for the user (e.g. a repaired correlation matrix)
     mun_inv_unit: np.ndarray  # (M)
     init_inv_unit: np.ndarray  # (I)
 
@@ -207,6 +214,60 @@ class _Tables:
         return code, par, tab
 
 
+def nearest_correlation(a: np.ndarray, iterations: int = 200) -> np.ndarray:
+    """Higham's (2002) alternating projections: the nearest correlation matrix to ``a``."""
+    y = a.copy()
+    ds = np.zeros_like(a)
+    for _ in range(iterations):
+        r = y - ds
+        w, v = np.linalg.eigh(r)
+        x = (v * np.maximum(w, 0.0)) @ v.T
+        ds = x - r
+        y = x.copy()
+        np.fill_diagonal(y, 1.0)
+        if np.linalg.norm(y - x) < 1e-12:
+            break
+    return y
+
+
+def copula(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The Gaussian copula of the scenario's [[correlations]]: (input indices, factor A, notes).
+
+    Rank correlations rho_s become normal correlations 2 sin(pi rho_s / 6), which gives the
+    requested Spearman correlation between the inputs whatever their marginals. A matrix that is
+    not positive semi-definite is repaired to the nearest valid one (Higham 2002) with a note
+    naming the largest change.
+    """
+    if not sc.correlations:
+        return np.zeros(0, np.int64), np.zeros((0, 0)), []
+    index = {n: k for k, n in enumerate(names)}
+    involved = sorted({index[a] for a, b, _ in sc.correlations} | {index[b] for a, b, _ in sc.correlations})
+    pos = {k: j for j, k in enumerate(involved)}
+    C = len(involved)
+    spear = np.eye(C)
+    for a, b, rho in sc.correlations:
+        i, j = pos[index[a]], pos[index[b]]
+        spear[i, j] = spear[j, i] = rho
+    normal = 2.0 * np.sin(np.pi * spear / 6.0)
+    np.fill_diagonal(normal, 1.0)
+    notes = []
+    if np.linalg.eigvalsh(normal).min() < -1e-10:
+        fixed = nearest_correlation(normal)
+        # report the change in rank-correlation terms
+        spear_fixed = 6.0 / np.pi * np.arcsin(np.clip(fixed / 2.0, -0.5, 0.5))
+        np.fill_diagonal(spear_fixed, 1.0)
+        diff = np.abs(spear_fixed - spear)
+        i, j = np.unravel_index(np.argmax(diff), diff.shape)
+        notes.append(
+            f"the [[correlations]] matrix is not positive semi-definite; it was repaired to the nearest valid one: "
+            f"largest change {names[involved[i]]} ~ {names[involved[j]]} from {spear[i, j]:.3f} to {spear_fixed[i, j]:.3f}")
+        normal = fixed
+    w, v = np.linalg.eigh(normal)
+    factor = v * np.sqrt(np.maximum(w, 0.0))
+    factor /= np.sqrt((factor**2).sum(axis=1))[:, None]  # exact unit variances
+    return np.array(involved, dtype=np.int64), np.ascontiguousarray(factor), notes
+
+
 def compile_plan(sc: Scenario) -> Plan:
     years = np.arange(sc.start_year, sc.horizon + 1, dtype=np.int64)
     mun = sc.municipalities
@@ -236,6 +297,10 @@ def compile_plan(sc: Scenario) -> Plan:
         ident = inits[k]
         in_key[k] = stream_key(sc.seed, kinds[k], ident)
 
+    corr_idx, corr_factor, notes = copula(sc, names, dists)
+    from simengine.rng import lhs_bits
+
+    lhs_half, lhs_mask = lhs_bits(sc.draws)
     cap = mean_one_lognormal(sc.capacity_spread)
     cap_code, cap_par, cap_tab = tabs.encode(cap)
     loc = mean_one_lognormal(sc.local_spread)
@@ -302,6 +367,12 @@ def compile_plan(sc: Scenario) -> Plan:
         nat_hist_lo=float(hist_lo(np.array([nat_nominal]))[0]),
         nat_inv_unit=float(2.0 ** (NAT_FIXED_BITS - np.floor(np.log2(nat_nominal)))),
         n_series=national_series(len(years), len(sc.areas))["npv"].stop,
+        lhs_n=sc.draws if sc.sampling == "lhs" else 0,
+        lhs_half=lhs_half,
+        lhs_mask=lhs_mask,
+        corr_idx=corr_idx,
+        corr_factor=corr_factor,
+        notes=notes,
         mun_inv_unit=inv_unit(mun_nominal),
         init_inv_unit=inv_unit(init_nominal),
     )

@@ -20,6 +20,7 @@ stream is only shifted against the other.
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numba as nb
 import numpy as np
@@ -71,3 +72,98 @@ def uniforms_numpy(keys: np.ndarray, draws: np.ndarray) -> np.ndarray:
         z = (z ^ (z >> _S27)) * _M2
         z = z ^ (z >> _S31)
     return ((z >> _S11).astype(np.float64) + 0.5) * _TWO_M53
+
+
+# -- Latin hypercube sampling --------------------------------------------------------------------
+# With N draws, input k's uniform for draw d is (pi_k(d) + v_kd) / N, where pi_k is a keyed
+# pseudo-random permutation of 0..N-1 and v_kd a keyed uniform: each of the N strata
+# [j/N, (j+1)/N) gets exactly one draw. pi_k is a 4-round Feistel network on the smallest even
+# number of bits covering N, walked until it lands below N (cycle walking), so any draw's
+# uniform is computed on its own, independent of threads and chunks.
+_LHS_SALT = np.uint64(0xD1B54A32D192ED03)
+
+
+def lhs_bits(n: int) -> tuple[int, np.uint64]:
+    """(half the Feistel width in bits, mask of one half) for permutations of 0..n-1."""
+    bits = max(2, int(np.ceil(np.log2(max(n, 2)))))
+    bits += bits % 2
+    half = bits // 2
+    return half, np.uint64((1 << half) - 1)
+
+
+@nb.njit(inline="always", cache=True)
+def _feistel(x, key, half, mask):  # pragma: no cover - compiled
+    left = x >> half
+    right = x & mask
+    for r in range(4):
+        f = mix64(right ^ (key + np.uint64(r + 1) * GAMMA)) & mask
+        left, right = right, left ^ f
+    return (left << half) | right
+
+
+@nb.njit(inline="always", cache=True)
+def permute(d, n, key, half, mask):  # pragma: no cover - compiled
+    """A keyed permutation of 0..n-1 evaluated at d (d < n)."""
+    x = np.uint64(d)
+    nn = np.uint64(n)
+    h = np.uint64(half)
+    while True:
+        x = _feistel(x, key, h, mask)
+        if x < nn:
+            return x
+
+
+@nb.njit(inline="always", cache=True)
+def lhs_uniform(key, draw, n, half, mask):  # pragma: no cover - compiled
+    """Stratified uniform in (0, 1) of draw ``draw`` among ``n`` draws."""
+    j = permute(draw, n, key, half, mask)
+    v = uniform(key ^ _LHS_SALT, draw)
+    return (np.float64(j) + v) / n
+
+
+@nb.njit(inline="always", cache=True)
+def draw_uniform(key, draw, lhs_n, half, mask):  # pragma: no cover - compiled
+    """The uniform of one sampled quantity: Latin hypercube when lhs_n > 0, plain otherwise."""
+    if lhs_n > 0:
+        return lhs_uniform(key, draw, lhs_n, half, mask)
+    return uniform(key, draw)
+
+
+# -- the standard normal, for the Gaussian copula --------------------------------------------------
+@nb.njit(cache=True)
+def ndtri(p):  # pragma: no cover - compiled
+    """Standard normal quantile, Wichura's AS241 (PPND16): about 1e-16 relative accuracy."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) * r
+                        + 45921.953931549871457) * r + 13731.693765509461125) * r + 1971.5909503065514427) * r
+                     + 133.14166789178437745) * r + 3.387132872796366608) / (
+            ((((((r * 5226.495278852545925 + 28729.085735721942674) * r + 39307.89580009271061) * r
+                + 21213.794301586595867) * r + 5394.1960214247511077) * r + 687.1870074920579083) * r
+             + 42.313330701600911252) * r + 1.0)
+    r = p if q < 0.0 else 1.0 - p
+    r = math.sqrt(-math.log(r))
+    if r <= 5.0:
+        r -= 1.6
+        val = (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r + 0.24178072517745061177) * r
+                   + 1.27045825245236838258) * r + 3.64784832476320460504) * r + 5.7694972214606914055) * r
+                + 4.6303378461565452959) * r + 1.42343711074968357734) / (
+            ((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r
+                + 0.14810397642748007459) * r + 0.68976733498510000455) * r + 1.6763848301838038494) * r
+             + 2.05319162663775882187) * r + 1.0)
+    else:
+        r -= 5.0
+        val = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r
+                   + 0.026532189526576123093) * r + 0.29656057182850489123) * r + 1.7848265399172913358) * r
+                + 5.4637849111641143699) * r + 6.6579046435011037772) / (
+            ((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r
+                + 7.868691311456132591e-4) * r + 0.0148753612908506148525) * r + 0.13692988092273580531) * r
+             + 0.59983220655588793769) * r + 1.0)
+    return -val if q < 0.0 else val
+
+
+@nb.njit(cache=True)
+def ndtr(x):  # pragma: no cover - compiled
+    """Standard normal CDF."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))

@@ -30,13 +30,18 @@ MAX_DRAWS = 1_000_000_000
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
-TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "areas",
+TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "areas", "correlations",
             "defaults", "initiatives", "observed")
 SCENARIO_KEYS = ("name", "description", "start_year", "horizon", "target", "target_start_year",
                  "target_year", "discount_rate", "cost_per_fte", "municipalities")
 SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
 SIMULATION_KEYS = ("draws", "seed", "sampling", "keep_draws")
-SAMPLINGS = ("random",)
+SAMPLINGS = ("random", "lhs")
+CORRELATION_KEYS = ("a", "b", "rho")
+#: names of the per-draw inputs that can be correlated: national.<v> and <initiative id>.<v>
+NATIONAL_INPUTS = ("weak_share", "economic_pressure")
+INITIATIVE_INPUTS = ("estimate_factor", "delay", "legislation", "legislation_delay", "technology",
+                     "technology_loss", "adoption", "ramp", "overrun", "realisation")
 NATIONAL_KEYS = ("assumed_weak_share", "weak_share", "economic_pressure")
 MUNICIPAL_KEYS = ("capacity_spread", "local_spread", "optimal_population", "size_penalty")
 REGIME_KEYS = ("retention_share", "retention_years", "incentive_uplift")
@@ -126,6 +131,8 @@ class Scenario:
     areas: tuple[Area, ...]
     initiatives: tuple[Initiative, ...]
     observed: tuple[tuple[int, float], ...]
+    #: rank correlations between per-draw inputs: ((input name, input name, rho), ...), wildcards expanded
+    correlations: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def years(self) -> list[int]:
@@ -526,6 +533,8 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
                 if val is not None:
                     observed.append((year, float(val)))
 
+    correlations = _correlations(c, data.get("correlations"), initiatives, weak, econ)
+
     if c.problems:  # a bad [defaults] entry is found once per initiative: report it once
         raise ConfigError(list(dict.fromkeys(c.problems)))
     return Scenario(
@@ -538,8 +547,68 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
         capacity_spread=float(cap_spread), local_spread=float(loc_spread), optimal_population=opt_pop,
         size_penalty=float(size_penalty), retention_share=float(ret_share), retention_years=float(ret_years),
         incentive_uplift=float(uplift), quantiles=quantiles, tail=float(tail), areas=tuple(areas),
-        initiatives=tuple(initiatives), observed=tuple(sorted(observed)),
+        initiatives=tuple(initiatives), observed=tuple(sorted(observed)), correlations=tuple(correlations),
     )
+
+
+def _input_dists(initiatives, weak: Dist | None, econ: Dist | None) -> dict[str, Dist | None]:
+    """Every per-draw input name with its distribution (None where it could not be read)."""
+    from simengine.model import initiative_dists
+
+    out: dict[str, Dist | None] = {"national.weak_share": weak, "national.economic_pressure": econ}
+    for ini in initiatives:
+        for v, d in zip(INITIATIVE_INPUTS, initiative_dists(ini)):
+            out[f"{ini.id}.{v}"] = d
+    return out
+
+
+def _match(pattern: str, names: list[str]) -> list[str]:
+    """An input name, or a wildcard: "*.delay" (every initiative's delay), "osb-1.*"."""
+    import fnmatch
+
+    if "*" in pattern:
+        return [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+    return [n for n in names if n == pattern]
+
+
+def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[str, str, float]]:
+    if obj is None:
+        return []
+    if not isinstance(obj, list):
+        c.bad("correlations", f"must be a list of [[correlations]] tables with a, b and rho, got {_show(obj)}")
+        return []
+    inputs = _input_dists(initiatives, weak, econ)
+    names = list(inputs)
+    out: dict[tuple[str, str], float] = {}
+    for n, raw in enumerate(obj):
+        p = f"correlations[{n}]"
+        t = c.table(raw, p, CORRELATION_KEYS, CORRELATION_KEYS)
+        if t is None:
+            continue
+        rho = c.number(t, "rho", p, lo=-1.0, hi=1.0)
+        a, b = c.string(t, "a", p), c.string(t, "b", p)
+        if None in (rho, a, b):
+            continue
+        side = {}
+        for key, pat in (("a", a), ("b", b)):
+            found = _match(pat, names)
+            uncertain = [x for x in found if inputs[x] is not None and not inputs[x].is_fixed]
+            if not found:
+                hint = difflib.get_close_matches(pat, names, n=1, cutoff=0.6)
+                did = f"; did you mean {hint[0]!r}?" if hint else ""
+                c.bad(f"{p}.{key}", f"no input named {_show(pat)}{did} inputs are national.weak_share, "
+                                    f"national.economic_pressure and <initiative id>.<one of "
+                                    f"{', '.join(INITIATIVE_INPUTS)}>, or a wildcard such as '*.delay'")
+            elif not uncertain:
+                c.bad(f"{p}.{key}", f"{_show(pat)} has a fixed value: there is nothing to correlate")
+            side[key] = uncertain
+        if len(side) < 2 or not side["a"] or not side["b"]:
+            continue
+        for x in side["a"]:
+            for y in side["b"]:
+                if x != y:
+                    out[tuple(sorted((x, y)))] = float(rho)
+    return [(x, y, r) for (x, y), r in out.items()]
 
 
 def _areas(c: _Checker, obj: Any) -> list[Area]:
