@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
     v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
     v.add_argument("scenario", type=Path)
+    ck = sub.add_parser("check", help="re-run a run manifest (run.json) and confirm identical results")
+    ck.add_argument("manifest", type=Path, help="run.json written by a run")
+    ck.add_argument("--threads", type=_positive_int, help="numba threads (results do not depend on it)")
+    ck.add_argument("--quiet", action="store_true", help="print nothing but errors")
     rp = sub.add_parser("report", help="write report.html, summary.xlsx and charts/ from a results.nc")
     rp.add_argument("results", type=Path, help="results file (results.nc) of a run")
     rp.add_argument("--out", type=Path, help="output folder (default: the folder of the results file)")
@@ -89,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "check":
+            from simengine.check import check
+
+            return check(args.manifest, threads=args.threads, quiet=args.quiet)
         if args.command == "report":
             return cmd_report(args)
         return cmd_run(args, argv)

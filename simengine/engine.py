@@ -9,6 +9,7 @@ identical however the draws were split over chunks, threads, calls or machines.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -206,6 +207,39 @@ def assemble(plan: Plan, partials: Iterable[Partial], draws: int, keep_draws: in
     return kept, inputs, acc
 
 
+def estimate_memory(plan: Plan, draws: int, threads: int, keep_draws: int,
+                    store_inputs: int = DEFAULT_STORE_INPUTS) -> int:
+    """Bytes a run needs at its peak: per-draw values of the kept draws (and the Dataset built from
+    them, about twice over), the per-draw inputs kept for sensitivity, per-thread and merged
+    accumulators, quantile tables."""
+    Y, A, R, M, I = (len(plan.years), len(plan.scenario.areas), len(REGIMES), len(plan.size_effect),
+                     len(plan.gain))
+    kept = min(draws, keep_draws)
+    per_draw = (Y * (2 + A + 3 * R) + 1) * 8
+    inputs = min(draws, keep_draws, store_inputs) * plan.n_inputs * 8
+    hist = (Y * (M + I) * plan.hist_bins + plan.n_series * NAT_BINS)
+    acc = threads * hist * 4 + 2 * hist * 8
+    return int(3 * kept * per_draw + inputs + acc + plan.tables.nbytes + 200e6)
+
+
+def physical_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int) -> None:
+    """Refuse, before simulating, a run that would need more memory than the machine has."""
+    need = estimate_memory(plan, draws, threads, keep_draws)
+    have = physical_memory()
+    if have is not None and need > 0.8 * have:
+        raise ConfigError(
+            f"{plan.scenario.path}: simulation.keep_draws: this run would need about {need / 2**30:.1f} GiB of memory "
+            f"({min(draws, keep_draws):,} draws kept per draw), more than 80 % of this machine's "
+            f"{have / 2**30:.1f} GiB; lower keep_draws (statistics still use all {draws:,} draws)")
+
+
 def run(plan: Plan, threads: int | None = None, chunk: int = DEFAULT_CHUNK, keep_draws: int | None = None,
         store_inputs: int = DEFAULT_STORE_INPUTS, progress: Callable[[int], None] | None = None) -> RawResults:
     threads = check_threads(threads)
@@ -213,6 +247,7 @@ def run(plan: Plan, threads: int | None = None, chunk: int = DEFAULT_CHUNK, keep
         raise ConfigError(f"chunk: must be >= 1, got {chunk}")
     keep = plan.scenario.keep_draws if keep_draws is None else keep_draws
     n = plan.scenario.draws
+    check_memory(plan, n, threads, keep)
     t0 = time.perf_counter()
     part = run_range(plan, 0, n, threads, keep_draws=keep, store_inputs=store_inputs, chunk=chunk, progress=progress)
     secs = time.perf_counter() - t0

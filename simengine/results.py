@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import math
 
 import numpy as np
@@ -181,6 +182,20 @@ def golive_quantiles(counts: np.ndarray, origin: float, q: np.ndarray) -> np.nda
             f = min(max((r - before + 0.5) / counts[i, k], 0.0), 1.0)
             out[qi, i] = origin + (k + f) / GOLIVE_PER_YEAR
     return out
+
+
+def results_digest(ds: xr.Dataset) -> str:
+    """sha256 of every variable's name, dtype, shape and values (attributes such as the creation
+    time are left out): equal digests mean bit-identical results."""
+    h = hashlib.sha256()
+    for name in sorted(ds.variables):
+        arr = np.asarray(ds[name].values)
+        h.update(f"{name}|{arr.dtype.str}|{arr.shape}|".encode())
+        if arr.dtype.kind in "OUS":
+            h.update(repr(arr.tolist()).encode())
+        else:
+            h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
 
 
 def _attrs(units: str, long_name: str, **extra) -> dict:

@@ -14,7 +14,7 @@ import xarray as xr
 from simengine import __version__, engine
 from simengine.model import compile_plan
 from simengine.output import atomic_outputs
-from simengine.results import build_dataset, summary_table
+from simengine.results import build_dataset, results_digest, summary_table
 from simengine.scenario import Scenario
 
 
@@ -24,6 +24,8 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
     chunk of n draws (see simengine.progress)."""
     t0 = time.perf_counter()
     plan = compile_plan(sc)
+    for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
+        print(f"warning: {sc.path}: {note}", file=sys.stderr)
     t1 = time.perf_counter()
     raw = engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
     t2 = time.perf_counter()
@@ -53,6 +55,9 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
         },
         "platform": platform.platform(),
         "stream_version": ds.attrs.get("stream_version"),
+        "scenario_path_absolute": str(Path(sc.path).resolve()),
+        "keep_draws": sc.keep_draws,
+        "results_digest": results_digest(ds),
     }
 
 
