@@ -53,6 +53,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "share": ("andel", "share"),
     "contents": ("Indhold", "Contents"),
     "none": ("ingen", "none"),
+    "cause": ("Årsag", "Cause"),
     "no_target": ("Intet gevinstmål", "No gain target"),
     "no_target_short": ("intet mål", "no target"),
     "of_target": ("{short} af {target} ({pct})", "{short} of {target} ({pct})"),

@@ -63,7 +63,7 @@ def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None) -> Repor
         return build(ds, lang, scenario=scenario)
     except MemoryError:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if os.environ.get("SIMENGINE_DEBUG"):
             raise
         from simengine.report.html import failure_page

@@ -122,7 +122,7 @@ def toml_comments(text: str) -> dict[tuple, dict[str, str]]:
         # multi-line values (arrays, inline tables, triple-quoted strings): read on to the end
         open_triple = value.count('"""') % 2 == 1 or value.count("'''") % 2 == 1
         while (depth > 0 or open_triple) and i < len(lines):
-            more_code, more_comment, d = _split_comment(lines[i].strip())
+            _, more_comment, d = _split_comment(lines[i].strip())
             if open_triple and ('"""' in lines[i] or "'''" in lines[i]):
                 open_triple = False
             depth += d
@@ -202,8 +202,14 @@ def describe(value, L: Labels, kind: str = "") -> str:
             p = value.get("probability", 0)
             if not p:
                 return L("ass_no_event")
-            then = value.get("delay", value.get("loss"))
-            return L("prob_then", p=L.share(p), then=describe(then, L))
+            if "delay" in value:
+                then = value["delay"]
+                txt = describe(then, L) + ((" år" if lang == "da" else " years") if isinstance(then, (int, float))
+                                           else "")
+            else:
+                then = value.get("loss", 0)
+                txt = describe(then, L, "share" if isinstance(then, (int, float)) else "")
+            return L("prob_then", p=L.share(p), then=txt)
         if set(value) <= {"investment", "running", "overrun"}:  # cost
             parts = []
             if "investment" in value:

@@ -14,14 +14,14 @@ import matplotlib
 
 matplotlib.use("Agg")  # harmless if already set; we never use pyplot
 
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from simengine.report.context import Context  # noqa: E402
+from simengine.report.context import Context
 
 DPI = 150
 BLUE_DARK = "#1f4e79"
@@ -139,7 +139,7 @@ def fan_areas(ctx: Context) -> bytes | None:
             ax.plot(y, at[k] / 1e6, color=RED, lw=1.6, ls="--")
             ax.set_xticks(y[:: max(1, math.ceil(len(y) / 5))])
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: str(int(round(v)))))
-            ax.set_ylim(bottom=0, top=max(1.0, float(max(q95[k].max(), at[k].max())) / 1e6 * 1.08))
+            ax.set_ylim(bottom=0, top=max(1.0, float(max(q95[k].max(), at[k].max())) / 1e6 * 1.2))  # room for the note
             ax.yaxis.set_major_formatter(_num_formatter(L))
             ax.yaxis.set_major_locator(MaxNLocator(5))
             ax.set_title(_wrap(names.get(a, a), 44), loc="left", fontsize=10.5, fontweight="bold")
@@ -213,7 +213,6 @@ def target_distribution(ctx: Context) -> bytes | None:
 
 
 def regimes(ctx: Context) -> bytes | None:
-    ds = ctx.ds
     if not ctx.has_regimes():
         return None
     L = ctx.L
@@ -447,6 +446,9 @@ def waterfall(ctx: Context) -> bytes | None:
         ax.annotate(L.num(start, 0), xy=(0, start), xytext=(0, 3), textcoords="offset points", ha="center")
         ax.annotate(L.num(level, 0), xy=(len(deltas) + 1, level), xytext=(0, 3), textcoords="offset points",
                     ha="center")
+        levels = np.concatenate([[0.0, start], start + np.cumsum(deltas)])
+        span = float(levels.max() - min(0.0, levels.min())) or 1.0
+        ax.set_ylim(min(0.0, float(levels.min())) - 0.02 * span, float(levels.max()) + 0.1 * span)
         ax.set_xticks(x)
         ax.set_xticklabels([L("waterfall_start")] + [_wrap(s, 14) for s in labels] + [L("waterfall_result")],
                            fontsize=8.8)

@@ -44,7 +44,9 @@ thead th{background:#e9eef5;font-weight:600;border-bottom:2px solid #c9d3df;vert
 tbody tr:nth-child(even) td{background:#fafbfc}
 tr.group td{background:#eef3f9!important;font-weight:600;border-top:2px solid #c9d3df}
 tr.hl td{background:#fff6e0!important;font-weight:600}
-td.src{font-size:12.5px;color:#3d4650;max-width:520px}
+.src{font-size:12.5px;color:#3d4650}
+tr.group .src{font-weight:400;color:#1b1f24}
+.gsub{font-size:12px;font-weight:400;color:#4a5563}
 code{font-size:12px;color:#5a6570;background:#f1f3f6;padding:0 3px;border-radius:3px}
 figure{margin:18px 0 8px}
 figure img{width:100%;height:auto;display:block;border:1px solid #eceff3}
@@ -205,8 +207,9 @@ class Page:
             lv = [float(x) for x in nq["quantile"].values]
             if all(any(abs(a - b) < 1e-9 for a in lv) for b in (0.1, 0.5, 0.9)):
                 v = {q: float(nq.sel(quantile=q, method="nearest")) for q in (0.1, 0.5, 0.9)}
-                npv = (f'<p class="caption">' + esc(L("npv_line", y0=ctx.years[0], y1=ctx.years[-1], p50=L.mio(v[0.5]),
-                                                      p10=L.mio(v[0.1]), p90=L.mio(v[0.9]))) + "</p>")
+                npv = ('<p class="caption">' + esc(L("npv_line", y0=ctx.years[0], y1=ctx.years[-1], p50=L.mio(v[0.5]),
+                                                      p10=L.mio(v[0.1]), p90=L.mio(v[0.9]))).replace("..", ".")
+                       + "</p>")
         return (f'<div class="cards">{cards_html}</div><p class="lead">{lead}</p>{by_year_html}'
                 f"<h3>{esc(L('sec_years'))}</h3>{self.years_table()}{npv}")
 
@@ -281,7 +284,7 @@ class Page:
                       L("dist_caption") + note + self.sample_note())
 
     def regimes(self) -> str:
-        ctx, L, ds = self.ctx, self.L, self.ctx.ds
+        ctx, L = self.ctx, self.L
         if not ctx.has_regimes():
             return ""
         rp = ctx.retention_params()
@@ -323,7 +326,7 @@ class Page:
             return ""
         ti, ty = ctx.ti, ctx.ty
         out = ""
-        p10, p50, p90, tgt, per_inh = ch.municipality_values(ctx)
+        *_, tgt, per_inh = ch.municipality_values(ctx)
         n = ds.sizes["municipality"]
         out += figure(self.charts, "municipalities", L("mun_title", year=ty), L("mun_caption", n=n, year=ty))
         if per_inh and len(tgt) and np.allclose(tgt, tgt[0], rtol=1e-6):
@@ -413,7 +416,7 @@ class Page:
         da = ctx.at_target_year(ctx.ds["waterfall"])
         labels = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
         rows = [[esc(lab), L.mio_value(v)] for lab, v in zip(labels, np.asarray(da.values, dtype=float))]
-        return out + table([esc(L("parameter")), esc(L("mio_year"))], rows, {1})
+        return out + table([esc(L("cause")), esc(L("mio_year"))], rows, {1})
 
     def sensitivity(self) -> str:
         ctx, L, ds = self.ctx, self.L, self.ctx.ds
@@ -518,8 +521,8 @@ class Page:
             rows, classes = [], []
             for r in s.rows:
                 if r.group:
-                    rows.append([esc(r.label) + f' <code>{esc(r.key)}</code>', "",
-                                 f'<span class="src">{esc(r.source)}</span>'])
+                    rows.append([esc(r.label) + f'<div class="gsub">{esc(r.key)}</div>', "",
+                                 f'<div class="src">{esc(r.source)}</div>'])
                     classes.append("group")
                 else:
                     rows.append([esc(r.label) + f'<br><code>{esc(r.key)}</code>', esc(r.value),
@@ -538,7 +541,7 @@ class Page:
                 + table([esc(L("area")), esc(f"{L('target')} {ctx.ty}")], rows, {1}))
 
     def method(self) -> str:
-        ctx, L, ds = self.ctx, self.L, self.ctx.ds
+        L, ds = self.L, self.ctx.ds
         items = [L("method_text")]
         for k in ("quantile_method_national", "quantile_method_municipality_initiative"):
             if k in ds.attrs:
