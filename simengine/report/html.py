@@ -438,19 +438,40 @@ class Page:
     def mc_error(self) -> str:
         ctx, L, ds = self.ctx, self.L, self.ctx.ds
         rows = []
-        pairs = ctx.ci_pairs()
+        method = ""
+        pairs = {base: (lo, hi) for base, lo, hi in ctx.ci_pairs() if base in ds}
         if pairs:
-            for base, lo, hi in pairs:
-                if base not in ds:
+            # the national headline numbers first, in the reader's words; then any other scalar pair
+            named = [("p_target", None, f"{L('p_target')} {ctx.ty}"),
+                     ("benefit_mean", None, f"{L('mean')} {ctx.ty} ({L('mio')})")]
+            named += [("benefit_quantile", q, f"P{round(q * 100)} {ctx.ty} ({L('mio')})") for q in (0.1, 0.5, 0.9)]
+            named += [("net_benefit_mean", None, f"{L('wb_net')}, {L('mean').lower()} {ctx.ty} ({L('mio')})"),
+                      ("npv_mean", None, f"NPV, {L('mean').lower()} ({L('mio')})"),
+                      ("npv_quantile", 0.5, f"NPV, P50 ({L('mio')})")]
+            done = set()
+            for base, q, label in named + [(b, None, None) for b in pairs]:
+                if base not in pairs or (base, q) in done or (label is None and base in {n[0] for n in named}):
                     continue
-                b, l_, h_ = (ctx.at_target_year(ds[v]) for v in (base, lo, hi))
-                if b.ndim != 0:
+                done.add((base, q))
+                vals = []
+                for v in (base, *pairs[base]):
+                    da = ctx.at_target_year(ds[v])
+                    if q is not None and "quantile" in da.dims:
+                        lv = da["quantile"].values
+                        hit = np.isclose(lv, q, rtol=0, atol=1e-9)
+                        if not hit.any():
+                            break
+                        da = da.isel(quantile=int(np.argmax(hit)))
+                    if da.ndim != 0:
+                        break
+                    vals.append(float(da))
+                if len(vals) != 3:
                     continue
                 money = str(ds[base].attrs.get("units", "")).startswith("DKK")
-                f = (lambda x: L.mio_value(x)) if money else (lambda x: L.pct(x, 2))
-                rows.append([esc(ds[base].attrs.get("long_name", base)) + f" ({ctx.ty})", f(float(b)), f(float(l_)),
-                             f(float(h_))])
-            method = ""
+                f = (lambda x: L.num(x / 1e6, 1)) if money else (lambda x: L.pct(x, 3))
+                text = label or f"{ds[base].attrs.get('long_name', base)} ({ctx.ty})"
+                rows.append([esc(text)] + [f(x) for x in vals])
+            method = str(ds.attrs.get("mc_error_method", ""))
         if not rows and ctx.has_draws:
             x = ctx.benefit[:, ctx.ti]  # the kept draws: a sample when not every draw was kept
             n = max(ctx.draws, x.size)

@@ -197,6 +197,17 @@ def build(ctx: Context) -> bytes:
     obs = {o["year"]: o["value"] for o in ctx.observed}
     if obs:
         s.col(f"{L('observed')} ({mio})", MIO)
+    # Monte Carlo intervals, when the run computed them
+    ci = []
+    if "p_target_ci_low" in ds and "p_target_ci_high" in ds:
+        ci += [(f"{L('p_target_short')}, {L('ci_low')}", ds["p_target_ci_low"].values, PCT, 1.0),
+               (f"{L('p_target_short')}, {L('ci_high')}", ds["p_target_ci_high"].values, PCT, 1.0)]
+    if "benefit_quantile_ci_low" in ds and np.isclose(qlev, 0.5).any():
+        q50 = qlev[int(np.argmax(np.isclose(qlev, 0.5)))]
+        ci += [(f"P50, {L('ci_low')} ({mio})", ds["benefit_quantile_ci_low"].sel(quantile=q50).values, MIO, 1e6),
+               (f"P50, {L('ci_high')} ({mio})", ds["benefit_quantile_ci_high"].sel(quantile=q50).values, MIO, 1e6)]
+    for head, _v, fmt, _scale in ci:
+        s.col(head, fmt)
     nat = {q: ctx.nat(q) for q in qlev}
     net50 = ctx.ds["net_benefit_quantile"].sel(quantile=qlev[int(np.argmin(np.abs(np.array(qlev) - 0.5)))]).values \
         if has_net else None
@@ -212,6 +223,7 @@ def build(ctx: Context) -> bytes:
             row.append(float(cost_mean[k]) / 1e6)
         if obs:
             row.append(obs[y] / 1e6 if y in obs else None)
+        row += [float(v[k]) / scale for _h, v, _f, scale in ci]
         s.add(row, highlight=(y == ty))
     s.finish(freeze_cols=1)
 
