@@ -62,7 +62,7 @@ def nat_bin(bits, lo_bits):  # pragma: no cover - compiled
 
 @nb.njit(inline="always", cache=True)
 def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
-           init_inv_unit, nat_lo_bits, nat_inv_unit, mun_hist, init_hist, nat_hist, mun_sum, mun_short_sum, init_sum,
+           mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, mun_hist, init_hist, nat_hist, mun_sum, mun_short_sum, init_sum,
            nat_sum, overflow):  # pragma: no cover - compiled
     Y, M = bufB.shape[0], bufB.shape[1]
     I = bufG.shape[1]
@@ -81,6 +81,7 @@ def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bi
         for m in range(M):
             lob = mun_lo_bits[m]
             inv = mun_inv_unit[m]
+            sinv = mun_short_inv_unit[m]
             t = mun_target[y, m]
             s = np.int64(0)
             ss = np.int64(0)
@@ -89,7 +90,7 @@ def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bi
                 mun_hist[b, y, m, hist_bin(bitsB[y, m, k], lob, nbins)] += 1
                 fx = v * inv
                 short = t - v
-                fs = short * inv
+                fs = short * sinv
                 if fx > FIXED_LIMIT or fs > FIXED_LIMIT:
                     overflow[b] += 1
                 else:
@@ -141,7 +142,8 @@ def simulate(d0, n, nblocks,
              years, year_mid, discount, target, mun_target,
              ret_share, ret_years, uplift, n_areas,
              # histogram / fixed point layout
-             mun_lo_bits, init_lo_bits, mun_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, area_target,
+             mun_lo_bits, init_lo_bits, mun_inv_unit, mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit,
+             area_target,
              golive_origin, golive_per_year,
              # sampling: Latin hypercube over lhs_n draws (0 = plain random); Gaussian copula
              lhs_n, lhs_half, lhs_mask, corr_idx, corr_factor,
@@ -348,6 +350,6 @@ def simulate(d0, n, nblocks,
             nbuf += 1
             if nbuf == NBUF or d == hi - 1:
                 _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits,
-                       mun_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, mun_hist, init_hist, nat_hist, mun_sum,
+                       mun_inv_unit, mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, mun_hist, init_hist, nat_hist, mun_sum,
                        mun_short_sum, init_sum, nat_sum, overflow)
                 nbuf = 0

@@ -111,6 +111,7 @@ class Plan:
     corr_factor: np.ndarray  # (C, C) A with A A^T = the copula's normal correlation matrix
     notes: list[str]  # warnings for the user (e.g. a repaired correlation matrix)
     mun_inv_unit: np.ndarray  # (M)
+    mun_short_inv_unit: np.ndarray  # (M) for the shortfall against the target share
     init_inv_unit: np.ndarray  # (I)
 
     @property
@@ -171,7 +172,7 @@ def initiative_dists(ini) -> list[Dist]:
 
 
 def hist_lo(nominal: np.ndarray) -> np.ndarray:
-    safe = np.where(nominal > 0, nominal, 1.0)
+    safe = np.maximum(nominal, 1.0)  # amounts below 1 DKK carry no meaning
     return np.exp2(np.floor(np.log2(safe)) - HIST_OCTAVES_BELOW)
 
 
@@ -320,7 +321,7 @@ def compile_plan(sc: Scenario) -> Plan:
     nat_nominal = float(max(gain.sum(), sc.target, costs, 1.0))
 
     def inv_unit(nominal: np.ndarray) -> np.ndarray:
-        safe = np.where(nominal > 0, nominal, 1.0)
+        safe = np.maximum(nominal, 1.0)  # amounts below 1 DKK carry no meaning
         return 2.0 ** (FIXED_BITS - np.floor(np.log2(safe)))
 
     return Plan(
@@ -374,5 +375,6 @@ def compile_plan(sc: Scenario) -> Plan:
         corr_factor=corr_factor,
         notes=notes,
         mun_inv_unit=inv_unit(mun_nominal),
+        mun_short_inv_unit=inv_unit(np.maximum(mun_nominal, target.max() * pop_share)),
         init_inv_unit=inv_unit(init_nominal),
     )

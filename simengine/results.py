@@ -291,7 +291,7 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     put("municipality_benefit_mean", ("municipality", "year"), (acc.mun_sum / plan.mun_inv_unit[None, :] / N).T, DKK,
         "mean gross gain of the municipality")
     put("municipality_shortfall_mean", ("municipality", "year"),
-        (acc.mun_short_sum / plan.mun_inv_unit[None, :] / N).T, DKK,
+        (acc.mun_short_sum / plan.mun_short_inv_unit[None, :] / N).T, DKK,
         "mean of max(0, municipality target - municipality gain): what its services lose under prebudgeting")
     ini_q = hist_quantiles(acc.init_hist, plan.init_hist_lo[None, :], q)  # (q, Y, I)
     put("initiative_benefit", ("quantile", "initiative", "year"), ini_q.transpose(0, 2, 1), DKK,
@@ -307,6 +307,8 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "what services lose where budgets were cut but the gain did not come")
     put("regime_benefit", ("draw", "regime", "year"), raw.regime_benefit, DKK,
         "gross gain realised under each regime (retention lifts realisation by incentive_uplift)")
+    add_regime_comparison(ds, raw, stats, q)  # regimes compared pairwise; P(service cut > threshold)
+    add_fte_views(ds, sc)  # the national gain and target in FTE
 
     if sc.observed:
         oy = np.array([y for y, _ in sc.observed])
@@ -346,7 +348,101 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "quantile_method_national": national_method,
         "quantile_method_municipality_initiative": hist_note,
     }
+    ds.attrs.update(cost_per_fte=sc.cost_per_fte, cut_threshold=sc.cut_threshold)
     return ds
+
+
+# -- budget regimes compared pairwise; FTE views ------------------------------------------------
+#: (minuend, subtrahend): the pair "retention-prebudgeted" is retention minus prebudgeted, draw by draw
+REGIME_PAIRS = tuple((b, a) for i, a in enumerate(REGIMES) for b in REGIMES[i + 1:])
+
+
+def _constant_regime_series(plan) -> dict[tuple[str, str], np.ndarray]:
+    """(variable, regime) series that are the same in every draw (see docs/model.md, Budget regimes)."""
+    zero = np.zeros(len(plan.years))
+    return {("central_gain", "prebudgeted"): np.asarray(plan.target, dtype=float),
+            ("service_cut", "realised"): zero, ("service_cut", "retention"): zero}
+
+
+def p_above_from_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, x: float) -> np.ndarray:
+    """P(value > x) from histograms ``counts`` (H, B) with bins [lower, upper] in value order: bins
+    above x count whole, the bin holding x counts the share of its width above x."""
+    width = upper - lower
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(width > 0, np.clip((upper - x) / np.where(width > 0, width, 1.0), 0.0, 1.0),
+                        (lower > x).astype(float))
+    total = counts.sum(axis=1)
+    return np.where(total > 0, (counts * frac).sum(axis=1) / np.maximum(total, 1), np.nan)
+
+
+def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats, q: np.ndarray) -> None:
+    """Pairwise differences of central_gain and service_cut between the budget regimes (same draws,
+    so the difference is taken draw by draw) and P(service_cut > [outputs] cut_threshold)."""
+    plan = raw.plan
+    sc = plan.scenario
+    x = float(sc.cut_threshold)
+    idx = {r: k for k, r in enumerate(REGIMES)}
+    const = _constant_regime_series(plan)
+    K, N = len(raw.benefit), raw.draws
+    ds.coords["regime_pair"] = [f"{b}-{a}" for b, a in REGIME_PAIRS]
+    ds.coords["regime_pair_minuend"] = ("regime_pair", [b for b, _ in REGIME_PAIRS])
+    ds.coords["regime_pair_subtrahend"] = ("regime_pair", [a for _, a in REGIME_PAIRS])
+    for var, what in (("central_gain", "gain to the central budget"), ("service_cut", "service cut")):
+        per_draw = getattr(raw, var)  # (K, R, Y)
+        mean = stats.mean(var)  # (R, Y), over all draws
+        quants, methods = [], []
+        for b, a in REGIME_PAIRS:
+            if stats.exact:
+                quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
+                methods.append("exact over all draws")
+            elif (var, a) in const:  # X_b - c: the quantiles of X_b shifted
+                quants.append(stats.quantile(var, q)[:, idx[b]] - const[(var, a)])
+                methods.append("all draws, from the streaming histogram of the minuend")
+            elif (var, b) in const:  # c - X_a: quantile q of c - X is c - quantile 1 - q of X
+                quants.append(const[(var, b)] - stats.quantile(var, 1.0 - q)[:, idx[a]])
+                methods.append("all draws, from the streaming histogram of the subtrahend")
+            else:  # a genuinely paired difference: only the draws kept per draw have it
+                quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
+                methods.append(f"from the first {K:,} of {N:,} draws (those kept per draw)")
+        method = "; ".join(f"{b}-{a}: {m}" for (b, a), m in zip(REGIME_PAIRS, methods))
+        ds[f"{var}_difference_quantile"] = (("quantile", "regime_pair", "year"), np.stack(quants, axis=1))
+        ds[f"{var}_difference_quantile"].attrs = _attrs(
+            DKK, f"quantiles of the difference in {what} between two budget regimes, draw by draw "
+                 "(regime_pair 'b-a' is b minus a)", method=method)
+        ds[f"{var}_difference_mean"] = (("regime_pair", "year"),
+                                        np.stack([mean[idx[b]] - mean[idx[a]] for b, a in REGIME_PAIRS]))
+        ds[f"{var}_difference_mean"].attrs = _attrs(
+            DKK, f"mean difference in {what} between two budget regimes (regime_pair 'b-a' is b minus a)",
+            method="exact over all draws" if stats.exact else "from the fixed-point sums over all draws")
+    if stats.exact:
+        p = (raw.service_cut > x).mean(axis=0)
+        method = "counted exactly over all draws"
+    else:
+        p = np.empty((len(REGIMES), len(plan.years)))
+        for r, k in idx.items():
+            if ("service_cut", r) in const:
+                p[k] = (const[("service_cut", r)] > x).astype(float)
+            else:  # prebudgeted: the kernel streams a histogram of its service cut
+                counts = raw.acc.nat_hist[stats.pos["service_cut_prebudgeted"]]  # (Y, B)
+                p[k] = p_above_from_counts(counts, stats.lower, stats.upper, x)
+        method = (f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "
+                  "in proportion to its width above it)")
+    ds["p_service_cut_above"] = (("regime", "year"), p)
+    ds["p_service_cut_above"].attrs = _attrs(
+        "1", f"probability that services must be cut by more than {x:,.0f} DKK/year under each budget regime",
+        threshold=x, threshold_units=DKK, method=method)
+
+
+def add_fte_views(ds: xr.Dataset, sc) -> None:
+    """The national gain and the target in FTE (= DKK / cost_per_fte; quantiles scale exactly)."""
+    cpf = float(sc.cost_per_fte)
+    ds["fte_quantile"] = ds["benefit_quantile"] / cpf
+    ds["fte_quantile"].attrs = _attrs("FTE", f"quantiles of the staff freed (gross gain / {cpf:,.0f} DKK per FTE)")
+    ds["fte_mean"] = ds["benefit_mean"] / cpf
+    ds["fte_mean"].attrs = _attrs("FTE", "mean staff freed (gross gain / cost_per_fte)")
+    ds["target_fte"] = ds["target"] / cpf
+    ds["target_fte"].attrs = _attrs("FTE", "the target path in FTE (target / cost_per_fte); P(target) is the "
+                                           "same in FTE as in DKK")
 
 
 # ------------------------------------------------------------------------------------------
@@ -373,6 +469,9 @@ _SUMMARY_VARS = (
     ("initiative_benefit_mean", "initiative_benefit", "mean"),
     ("initiative_golive", "initiative_golive", "quantile"),
     ("observed_rank", "observed_rank", "probability"),
+    ("fte_quantile", "fte", "quantile"),
+    ("fte_mean", "fte", "mean"),
+    ("target_fte", "target_fte", "value"),
 )
 
 
@@ -384,6 +483,12 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
         for name in ("central_gain", "service_cut", "regime_benefit"):
             items.append((ds[f"{name}_quantile"].sel(regime=r), name, "quantile", str(r)))
             items.append((ds[f"{name}_mean"].sel(regime=r), name, "mean", str(r)))
+        if "p_service_cut_above" in ds:  # the regime column holds the regime, or the pair "b-a"
+            items.append((ds["p_service_cut_above"].sel(regime=r), "p_service_cut_above", "probability", str(r)))
+    for pair in (ds["regime_pair"].values if "regime_pair" in ds.coords else ()):
+        for name in ("central_gain_difference", "service_cut_difference"):
+            items.append((ds[f"{name}_quantile"].sel(regime_pair=pair), name, "quantile", str(pair)))
+            items.append((ds[f"{name}_mean"].sel(regime_pair=pair), name, "mean", str(pair)))
     for da, metric, stat, regime in items:
         if "observed_year" in da.dims:
             da = da.rename(observed_year="year")
@@ -412,10 +517,12 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def format_table(ds: xr.Dataset) -> str:
-    """The short stdout table: per year the target, P10/P50/P90 of the national gain, P(target)."""
+def format_table(ds: xr.Dataset, unit: str = "dkk") -> str:
+    """The short stdout table: per year the target, P10/P50/P90 of the national gain, P(target);
+    then the budget regimes in the target year. ``unit``: "dkk" (mio. DKK/year) or "fte"."""
     q = ds["quantile"].values
     bq = ds["benefit_quantile"]
+    div, what = _table_unit(ds, unit)
 
     def col(level: float) -> np.ndarray:
         if np.any(np.isclose(q, level)):
@@ -425,17 +532,64 @@ def format_table(ds: xr.Dataset) -> str:
     p10, p50, p90 = col(0.10), col(0.50), col(0.90)
     lines = [
         f"{ds.attrs['scenario']}",
-        f"{ds.attrs['draws']:,} draws, seed {ds.attrs['seed']}; gross gain in mio. DKK/year (fixed prices)",
+        f"{ds.attrs['draws']:,} draws, seed {ds.attrs['seed']}; {what}",
         "",
         f"{'year':>6} {'target':>9} {'P10':>9} {'P50':>9} {'P90':>9} {'mean':>9} {'P(target)':>10} {'ES10%':>9}",
     ]
     for k, y in enumerate(ds["year"].values):
         lines.append(
-            f"{int(y):>6} {ds['target'].values[k] / 1e6:>9.0f} {p10[k] / 1e6:>9.0f} {p50[k] / 1e6:>9.0f} "
-            f"{p90[k] / 1e6:>9.0f} {ds['benefit_mean'].values[k] / 1e6:>9.0f} {ds['p_target'].values[k]:>10.3f} "
-            f"{ds['expected_shortfall'].values[k] / 1e6:>9.0f}"
+            f"{int(y):>6} {ds['target'].values[k] / div:>9,.0f} {p10[k] / div:>9,.0f} {p50[k] / div:>9,.0f} "
+            f"{p90[k] / div:>9,.0f} {ds['benefit_mean'].values[k] / div:>9,.0f} {ds['p_target'].values[k]:>10.3f} "
+            f"{ds['expected_shortfall'].values[k] / div:>9,.0f}"
         )
     if "observed" in ds:
         for y, v, r in zip(ds["observed_year"].values, ds["observed"].values, ds["observed_rank"].values):
             lines.append(f"observed {int(y)}: {v / 1e6:,.0f} mio. DKK, at the {r:.0%} point of the simulated distribution")
+    lines += _format_regimes(ds, div, unit)
     return "\n".join(lines)
+
+
+def _table_unit(ds: xr.Dataset, unit: str) -> tuple[float, str]:
+    """(divisor, description) of the money columns of the stdout tables."""
+    if unit == "fte":
+        cpf = float(ds.attrs.get("cost_per_fte") or 0.0)
+        if cpf <= 0 and "fte" in ds and "benefit" in ds:  # results written before cost_per_fte was an attribute
+            b, f = np.asarray(ds["benefit"].values).ravel(), np.asarray(ds["fte"].values).ravel()
+            ok = f != 0
+            cpf = float(np.median(b[ok] / f[ok])) if ok.any() else 0.0
+        if cpf > 0:
+            return cpf, f"staff freed in FTE (årsværk; gross gain / {cpf:,.0f} DKK per FTE)"
+    return 1e6, "gross gain in mio. DKK/year (fixed prices)"
+
+
+def _format_regimes(ds: xr.Dataset, div: float, unit: str) -> list[str]:
+    """The budget regimes in the target year: mean central gain and service cut, P(service cut > X),
+    and the pairwise differences (mean [P10, P90])."""
+    if "central_gain_mean" not in ds or "p_service_cut_above" not in ds:
+        return []
+    target = np.asarray(ds["target"].values, dtype=float)
+    ti = int(np.argmax(target >= target.max())) if target.size and target.max() > 0 else len(target) - 1
+    year = int(ds["year"].values[ti])
+    x = float(ds["p_service_cut_above"].attrs.get("threshold", ds.attrs.get("cut_threshold", 0.0)))
+    u = "FTE" if unit == "fte" else "mio. DKK"
+    lines = ["", f"budget regimes in {year} (the target year), {u}/year, means over all draws:",
+             f"  {'regime':<24} {'central gain':>13} {'service cut':>12}  P(service cut > {x / div:,.0f} {u})"]
+    for k, r in enumerate(ds["regime"].values):
+        cg = float(ds["central_gain_mean"].values[k, ti]) / div
+        cut = float(ds["service_cut_mean"].values[k, ti]) / div
+        lines.append(f"  {str(r):<24} {cg:>13,.0f} {cut:>12,.0f}  {float(ds['p_service_cut_above'].values[k, ti]):.3f}")
+    qv = ds["quantile"].values
+    have = all(np.any(np.isclose(qv, lv)) for lv in (0.1, 0.9)) and "central_gain_difference_quantile" in ds
+    for j, pair in enumerate(ds["regime_pair"].values if "regime_pair" in ds.coords else ()):
+        parts = []
+        for var, label in (("central_gain", "central gain"), ("service_cut", "service cut")):
+            m = float(ds[f"{var}_difference_mean"].values[j, ti]) / div
+            txt = f"{label} {m:+,.0f}"
+            if have:
+                dq = ds[f"{var}_difference_quantile"]
+                lo = float(dq.sel(quantile=qv[np.isclose(qv, 0.1)][0]).values[j, ti]) / div
+                hi = float(dq.sel(quantile=qv[np.isclose(qv, 0.9)][0]).values[j, ti]) / div
+                txt += f" [P10 {lo:+,.0f}, P90 {hi:+,.0f}]"
+            parts.append(txt)
+        lines.append(f"  {str(pair).replace('-', ' - '):<24} " + "; ".join(parts))
+    return lines

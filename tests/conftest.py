@@ -19,8 +19,10 @@ def dump_toml(data: dict) -> str:
     def val(v):
         if isinstance(v, bool):
             return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return repr(v)
+        if isinstance(v, int):
+            return repr(int(v))
+        if isinstance(v, float):
+            return repr(float(v))  # float() also turns numpy floats into TOML floats
         if isinstance(v, str):
             return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
         if isinstance(v, list):

@@ -47,7 +47,7 @@ def test_kernel_matches_reference_per_municipality_and_initiative(small_run):
     np.testing.assert_allclose(mun_mean, ref["municipality"].mean(axis=0), rtol=1e-4, atol=1e-6 * plan.mun_nominal.max())
     ini_mean = raw.acc.init_sum / plan.init_inv_unit[None, :] / n  # (Y, I)
     np.testing.assert_allclose(ini_mean, ref["initiative"].mean(axis=0).T, rtol=1e-4, atol=1e-6 * plan.gain.max())
-    short = raw.acc.mun_short_sum / plan.mun_inv_unit[None, :] / n
+    short = raw.acc.mun_short_sum / plan.mun_short_inv_unit[None, :] / n
     np.testing.assert_allclose(short, ref["municipality_shortfall"].mean(axis=0), rtol=1e-4,
                                atol=1e-6 * plan.mun_nominal.max())
     # the stored inputs are the same draws' inputs
