@@ -5,3 +5,38 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 __all__ = ["__version__"]
+
+
+def _numba_cache_dir() -> None:
+    """Keep compiled kernels in a cache folder keyed by a hash of the package's numba sources.
+
+    numba decides whether a cached kernel is stale from the modification time of the file that
+    defines it, not of the files whose functions it inlines (distributions.py, rng.py, model.py),
+    so a change there could run a stale kernel. A folder per source hash rules that out, and works
+    when the installed package is read-only. A NUMBA_CACHE_DIR set by the user is respected.
+    """
+    import hashlib
+    import os
+    from pathlib import Path
+
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for name in ("kernel.py", "distributions.py", "rng.py", "model.py"):
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:
+            return
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "simengine" / "numba"
+    target = base / h.hexdigest()[:16]
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # numba falls back to its own locations
+    import numba
+
+    numba.config.CACHE_DIR = str(target)
+
+
+_numba_cache_dir()
