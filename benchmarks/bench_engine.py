@@ -193,3 +193,37 @@ def test_peak_memory(benchmark, tmp_path, draws):
         assert result["mem"]["maxrss_mb"] < 2048, result
 
 
+
+
+@pytest.mark.benchmark(group="sampling")
+def test_lhs_standard_error(benchmark, tmp_path):
+    """Standard error of the 2015 scenario's target-year mean: Latin hypercube vs random sampling at
+    equal draws, from the spread of the mean over independent seeds."""
+    import tomllib
+
+    from tests.conftest import dump_toml
+
+    draws = _size(benchmark, 10_000, 500)
+    reps = _size(benchmark, 16, 3)
+    data = tomllib.loads(SCENARIO.read_text(encoding="utf-8"))
+    paths = {}
+    for samp in ("random", "lhs"):
+        data["simulation"]["sampling"] = samp
+        paths[samp] = tmp_path / f"{samp}.toml"
+        paths[samp].write_text(dump_toml(data), encoding="utf-8")
+    k = 2015 - 2011
+    result = {}
+
+    def go():
+        for samp, p in paths.items():
+            means = []
+            for seed in range(reps):
+                plan = compile_plan(scenario.load(p).with_run_options(draws=draws, seed=seed))
+                means.append(engine.run_range(plan, 0, draws, 2).kept["benefit"][:, k].mean())
+            result[samp] = float(np.std(means, ddof=1))
+
+    benchmark.pedantic(go, rounds=1, iterations=1)
+    assert result["lhs"] > 0 and result["random"] > 0
+    if not benchmark.disabled:
+        assert result["lhs"] < result["random"], result
+    benchmark.extra_info.update(draws=draws, replications=reps, se_random=result["random"], se_lhs=result["lhs"])
