@@ -12,6 +12,7 @@ import shlex
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from simengine.errors import ConfigError, SimengineError
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "(default: the one recorded in the results)")
     _report_options(rp)
     rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.compare)
     return p
 
 
@@ -91,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     old = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     try:
+        if args.command == "compare":
+            return cmd_compare(args, argv)
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "check":
@@ -134,7 +138,8 @@ def cmd_validate(args) -> int:
 
     sc = scenario.load(args.scenario)
     print(f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
-          f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})")
+          f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})"
+          + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else ""))
     return 0
 
 
@@ -144,6 +149,8 @@ def cmd_run(args, argv: list[str]) -> int:
 
     sc = scenario.load(args.scenario)
     sc = sc.with_run_options(draws=args.draws, seed=args.seed)
+    if args.cut_threshold is not None:  # run --cut-threshold (simengine.compare)
+        sc = replace(sc, cut_threshold=args.cut_threshold)
     out = args.out if args.out is not None else Path("outputs") / args.scenario.stem
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     t0 = time.perf_counter()
@@ -156,7 +163,7 @@ def cmd_run(args, argv: list[str]) -> int:
     if not args.quiet:
         from simengine.results import format_table
 
-        print(format_table(ds))
+        print(format_table(ds, unit=args.unit))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
         print(f"\nwrote {', '.join(str(p) for p in files)}" + (f" and {charts} charts in {out / 'charts'}" if charts
@@ -184,3 +191,47 @@ def cmd_report(args) -> int:
         n = len(files.charts)
         print(f"wrote {', '.join(str(p) for p in written)} and {n} charts in {out / report.CHART_DIR}")
     return 0
+
+
+# -- compare (simengine.compare) ---------------------------------------------------------------
+def _money(text: str) -> float:
+    try:
+        v = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an amount in DKK, e.g. 100e6, got {text!r}") from None
+    if not 0 <= v < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite amount >= 0 DKK, got {text!r}")
+    return v
+
+
+def _compare_options(run: argparse.ArgumentParser, sub) -> None:
+    run.add_argument("--cut-threshold", type=_money, default=None, metavar="DKK",
+                     help="report P(service cut > DKK) per budget regime (default: [outputs] cut_threshold, "
+                          "100e6)")
+    run.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
+                     help="the stdout table in mio. DKK (default) or in FTE (gain / cost_per_fte)")
+    c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
+    c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
+    c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
+    c.add_argument("--draws", type=_positive_int, help="draws of both (default: A's [simulation] draws)")
+    c.add_argument("--seed", type=_seed, help="seed of both (default: A's [simulation] seed)")
+    c.add_argument("--out", type=Path, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
+    c.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
+    c.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
+    c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help="the table in mio. DKK (default) or FTE")
+    c.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def cmd_compare(args, argv: list[str]) -> int:
+    """``compare A.toml B.toml``: comparison.nc, comparison.txt and run.json, and the table on stdout."""
+    from simengine.compare import run_compare
+
+    command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
+    t0 = time.perf_counter()
+    ds, table, written = run_compare(args.a, args.b, out=args.out, draws=args.draws, seed=args.seed,
+                                     threads=args.threads, chunk=args.chunk, command=command, unit=args.unit)
+    if not args.quiet:
+        print(table)
+        print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
+    return 0
+# -- end compare --

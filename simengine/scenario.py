@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import os
 import re
 import tomllib
 import warnings
@@ -45,7 +46,7 @@ INITIATIVE_INPUTS = ("estimate_factor", "delay", "legislation", "legislation_del
 NATIONAL_KEYS = ("assumed_weak_share", "weak_share", "economic_pressure")
 MUNICIPAL_KEYS = ("capacity_spread", "local_spread", "optimal_population", "size_penalty")
 REGIME_KEYS = ("retention_share", "retention_years", "incentive_uplift")
-OUTPUT_KEYS = ("quantiles", "tail")
+OUTPUT_KEYS = ("quantiles", "tail", "cut_threshold")
 AREA_KEYS = ("name", "target")
 INITIATIVE_OWN = ("id", "name", "area", "gain", "start")
 INITIATIVE_SHARED = ("channel_shift", "key", "estimate_factor", "delay", "legislation", "technology",
@@ -133,6 +134,10 @@ class Scenario:
     observed: tuple[tuple[int, float], ...]
     #: rank correlations between per-draw inputs: ((input name, input name, rho), ...), wildcards expanded
     correlations: tuple[tuple[str, str, float], ...] = ()
+    #: [outputs] cut_threshold: P(service cut > this) is reported per regime (DKK/year)
+    cut_threshold: float = 100e6
+    #: the scenario file and the files it extends (``extends``), in that order
+    sources: tuple[Path, ...] = ()
 
     @property
     def years(self) -> list[int]:
@@ -147,12 +152,14 @@ class Scenario:
 class _Checker:
     """Collects problems as full lines: ``<file>: <key path>: <what>, got <value>``."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, origin: dict[tuple, str] | None = None) -> None:
         self.file = file
+        self.origin = origin  # key path -> file that set it, for a scenario that extends others
         self.problems: list[str] = []
 
     def bad(self, path: str, msg: str) -> None:
-        self.problems.append(f"{self.file}: {path}: {msg}")
+        file = (_origin_of(self.origin, path) or self.file) if self.origin else self.file
+        self.problems.append(f"{file}: {path}: {msg}")
 
     def table(self, obj: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
         if not isinstance(obj, dict):
@@ -424,15 +431,23 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
 
 
 def load(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises ConfigError listing every problem."""
+    """Read and validate a scenario file (and the files it ``extends``); raises ConfigError
+    listing every problem."""
     path = Path(path)
-    data, raw = read_toml(path)
-    return from_dict(data, path, hashlib.sha256(raw).hexdigest())
+    r = resolve(path)
+    return from_dict(r.data, path, r.sha256, origin=r.origin if len(r.files) > 1 else None, sources=r.files)
 
 
-def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
-    c = _Checker(str(path))
-    c.table(data, "", TOP_KEYS, ("scenario", "areas", "initiatives"))
+def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, str] | None = None,
+              sources: tuple[Path, ...] = ()) -> Scenario:
+    """Validate a scenario document. ``extends`` must already be resolved (:func:`resolve`);
+    ``origin`` maps key paths to the file that set them, so that errors name that file."""
+    c = _Checker(str(path), origin)
+    c.table(data, "", TOP_KEYS + INHERIT_KEYS, ("scenario", "areas", "initiatives"))
+    for k in INHERIT_KEYS:
+        if k in data:
+            c.bad(k, "is resolved when a scenario file is loaded (scenario.load or scenario.resolve), "
+                     "not by from_dict")
 
     s = c.table(data.get("scenario", {}), "scenario", SCENARIO_KEYS,
                 SCENARIO_REQUIRED if "scenario" in data else ()) or {}
@@ -506,6 +521,7 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
         else:
             quantiles = tuple(sorted({float(x) for x in q}))
     tail = c.number(out, "tail", "outputs", 0.10, lo=0.0, hi=1.0, lo_strict=True)
+    cut_threshold = c.number(out, "cut_threshold", "outputs", 100e6, lo=0.0)
 
     areas = _areas(c, data.get("areas"))
     area_keys = {a.key for a in areas}
@@ -548,6 +564,7 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Scenario:
         size_penalty=float(size_penalty), retention_share=float(ret_share), retention_years=float(ret_years),
         incentive_uplift=float(uplift), quantiles=quantiles, tail=float(tail), areas=tuple(areas),
         initiatives=tuple(initiatives), observed=tuple(sorted(observed)), correlations=tuple(correlations),
+        cut_threshold=float(cut_threshold), sources=tuple(sources) or (path,),
     )
 
 
@@ -725,3 +742,218 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
                               key=key, note=note, **kw))
     return out
 
+
+
+# -- scenario inheritance: extends = "base.toml" ----------------------------------------------
+#: top-level keys that only a file loaded with :func:`load` / :func:`resolve` may use
+INHERIT_KEYS = ("extends", "remove_initiatives")
+#: how many files a chain of ``extends`` may hold
+MAX_EXTENDS = 32
+#: tables merged key by key (a child key replaces the parent's value for that key, whole)
+MERGED_TABLES = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "defaults", "observed")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A scenario document with its ``extends`` chain merged in."""
+
+    data: dict  # the merged document, without extends / remove_initiatives
+    files: tuple[Path, ...]  # the file itself, then the file it extends, and so on
+    sha256: str  # of the file; for a chain, of the files' sha256 digests in the order of ``files``
+    origin: dict[tuple, str]  # key path -> file that set it (initiatives by merged index)
+
+
+def resolve(path: str | Path) -> Resolved:
+    """Read a scenario file and, if it says ``extends = "other.toml"``, the files it extends, and
+    merge them: the child's keys override the parent's (see scenarios/README.md, "extends")."""
+    path = Path(path)
+    chain: list[tuple[Path, dict, bytes]] = []
+    seen: list[str] = []
+    cur = path
+    while True:
+        data, raw = read_toml(cur)
+        chain.append((cur, data, raw))
+        seen.append(_real(cur))
+        ext = data.get("extends")
+        if ext is None:
+            if "remove_initiatives" in data:
+                raise ConfigError(f"{cur}: remove_initiatives: only allowed in a file that extends another "
+                                  "(extends = \"base.toml\")")
+            break
+        if not isinstance(ext, str) or not ext.strip():
+            raise ConfigError(f"{cur}: extends: must be the path of a scenario file, relative to this file, "
+                              f"got {_show(ext)}")
+        nxt = cur.parent / ext
+        if _real(nxt) in seen:
+            loop = " -> ".join(str(p) for p, _, _ in chain) + f" -> {nxt}"
+            raise ConfigError(f"{cur}: extends: {ext!r} makes a cycle: {loop}")
+        if len(chain) >= MAX_EXTENDS:
+            raise ConfigError(f"{cur}: extends: a chain of extends may hold at most {MAX_EXTENDS} files")
+        try:
+            missing = not nxt.exists()
+        except (OSError, ValueError):
+            missing = False  # read_toml says what is wrong with the path
+        if missing:
+            raise ConfigError(f"{cur}: extends: no such file {ext!r} (resolved to {nxt}); "
+                              "the path is relative to the folder of the file that extends it")
+        cur = nxt
+    files = tuple(p for p, _, _ in chain)
+    if len(chain) == 1:
+        return Resolved(chain[0][1], files, hashlib.sha256(chain[0][2]).hexdigest(), {})
+    data, origin = _merge_chain(chain)
+    sha = hashlib.sha256(b"".join(hashlib.sha256(raw).digest() for _, _, raw in chain)).hexdigest()
+    return Resolved(data, files, sha, origin)
+
+
+def _real(p: Path) -> str:
+    try:
+        return os.path.realpath(p)
+    except (OSError, ValueError):
+        return os.path.abspath(p)
+
+
+def _merge_chain(chain: list[tuple[Path, dict, bytes]]) -> tuple[dict, dict[tuple, str]]:
+    """Merge from the root of the chain down to the file itself; record who set each key."""
+    doc: dict = {}
+    origin: dict[tuple, str] = {}
+    inits: Any = None  # a list of (entry, key -> file, file that added it), or a value that is not a list
+    problems: list[str] = []
+    for p, data, _ in reversed(chain):
+        f = str(p)
+        removed = _removals(data, f, inits if isinstance(inits, list) else [], problems)
+        for k, v in data.items():
+            if k in INHERIT_KEYS:
+                continue
+            if k == "initiatives":
+                inits = _merge_initiatives(inits, v, f, removed, problems)
+                if not isinstance(inits, list):
+                    _mark(origin, (k,), v, f)
+            elif k in MERGED_TABLES and isinstance(v, dict) and isinstance(doc.get(k), dict):
+                doc[k] = {**doc[k], **v}
+                for sub, sv in v.items():
+                    _mark(origin, (k, sub), sv, f)
+            elif k == "areas" and isinstance(v, dict) and isinstance(doc.get(k), dict):
+                areas = dict(doc[k])
+                for a, av in v.items():
+                    if isinstance(av, dict) and isinstance(areas.get(a), dict):
+                        areas[a] = {**areas[a], **av}
+                        for sub, sv in av.items():
+                            _mark(origin, ("areas", a, sub), sv, f)
+                    else:
+                        areas[a] = av
+                        _mark(origin, ("areas", a), av, f, depth=2)
+                doc[k] = areas
+            else:  # a new table, or any other value: replaced whole
+                doc[k] = v
+                _mark(origin, (k,), v, f, depth=3 if k == "areas" else 2)
+        if removed:
+            inits = [e for e in inits if not (isinstance(e[0], dict) and e[0].get("id") in removed and e[2] != f)]
+    if problems:
+        raise ConfigError(problems)
+    if inits is not None and not isinstance(inits, list):
+        doc["initiatives"] = inits
+    elif inits is not None:
+        doc["initiatives"] = [e for e, _, _ in inits]
+        for n, (_, keys, added) in enumerate(inits):
+            origin[("initiatives", str(n))] = added
+            for k, fk in keys.items():
+                origin[("initiatives", str(n), k)] = fk
+    _rebase_municipalities(doc, origin, chain[0][0])
+    return doc, origin
+
+
+def _mark(origin: dict[tuple, str], key: tuple, value: Any, f: str, depth: int = 1) -> None:
+    """``key`` (and its sub-keys, ``depth`` levels down) were set by file ``f``."""
+    for old in [o for o in origin if o[:len(key)] == key]:
+        del origin[old]
+    origin[key] = f
+    if depth > 1 and isinstance(value, dict):
+        for sub, sv in value.items():
+            _mark(origin, key + (str(sub),), sv, f, depth - 1)
+
+
+def _removals(data: dict, f: str, inits: list, problems: list[str]) -> set[str]:
+    rm = data.get("remove_initiatives")
+    if rm is None:
+        return set()
+    if not isinstance(rm, list) or not all(isinstance(x, str) for x in rm):
+        problems.append(f"{f}: remove_initiatives: must be a list of initiative ids, got {_show(rm)}")
+        return set()
+    have = [e[0].get("id") for e in inits if isinstance(e[0], dict) and isinstance(e[0].get("id"), str)]
+    out = set()
+    for ident in rm:
+        if ident not in have:
+            hint = difflib.get_close_matches(ident, have, n=1, cutoff=0.6)
+            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            problems.append(f"{f}: remove_initiatives: no initiative {ident!r} in the scenario it extends{did}")
+        else:
+            out.add(ident)
+    return out
+
+
+def _merge_initiatives(base: list | None, value: Any, f: str, removed: set[str],
+                       problems: list[str]) -> list:
+    """The parent's initiatives with the child's ``[[initiatives]]`` merged in by id."""
+    def fresh(entry: Any) -> tuple:
+        return entry, ({str(k): f for k in entry} if isinstance(entry, dict) else {}), f
+
+    if not isinstance(base, list):  # the root of the chain, or no usable parent list: taken as they are
+        return [fresh(e) for e in value] if isinstance(value, list) else value
+    if not isinstance(value, list):
+        problems.append(f"{f}: initiatives: must be a list of [[initiatives]] tables, got {_show(value)}")
+        return base
+    out = list(base)
+    index = {e[0]["id"]: n for n, e in enumerate(out) if isinstance(e[0], dict) and isinstance(e[0].get("id"), str)}
+    mine: set[str] = set()
+    for n, entry in enumerate(value):
+        p = f"initiatives[{n}]"
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            problems.append(f"{f}: {p}: must be a table, got {_show(entry)}")
+        elif not isinstance(ident, str):
+            problems.append(f"{f}: {p}.id: required in a file that extends another: initiatives are merged "
+                            "with the parent's by id")
+        elif ident in mine:
+            problems.append(f"{f}: {p}.id: duplicate id {ident!r} in this file")
+        elif ident in removed or ident not in index:  # new, or replacing a removed one whole: in its place
+            mine.add(ident)
+            if ident in index:
+                out[index[ident]] = fresh(entry)
+            else:
+                out.append(fresh(entry))
+        else:
+            mine.add(ident)
+            old, keys, added = out[index[ident]]
+            out[index[ident]] = ({**old, **entry}, {**keys, **{str(k): f for k in entry}}, added)
+    return out
+
+
+def _rebase_municipalities(doc: dict, origin: dict[tuple, str], path: Path) -> None:
+    """A municipalities CSV named in a file in another folder stays relative to that file."""
+    sc = doc.get("scenario")
+    spec = sc.get("municipalities") if isinstance(sc, dict) else None
+    setter = origin.get(("scenario", "municipalities"))
+    if not isinstance(spec, str) or spec == mun.BUILTIN or setter is None or setter == str(path):
+        return
+    try:
+        if Path(spec).is_absolute() or Path(setter).parent.resolve() == path.parent.resolve():
+            return
+        doc["scenario"] = {**sc, "municipalities": os.path.abspath(Path(setter).parent / spec)}
+    except (OSError, ValueError, RuntimeError):
+        return
+
+
+def _origin_of(origin: dict[tuple, str] | None, path: str) -> str | None:
+    """The file that set the key at a checker key path (best effort; None if unknown)."""
+    if not origin:
+        return None
+    m = re.match(r"initiatives\[(\d+)\](?: \(.*?\))?", path)
+    if m:
+        parts = ["initiatives", m.group(1)] + [x for x in path[m.end():].split(".") if x]
+    else:
+        parts = [x for x in path.split(".") if x]
+    for n in range(len(parts), 0, -1):
+        f = origin.get(tuple(parts[:n]))
+        if f is not None:
+            return f
+    return None
