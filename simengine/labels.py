@@ -193,12 +193,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "tornado_caption": ("Middelgevinsten i {year}, når én antagelse sættes til sin lave og høje værdi og alt andet "
                         "holdes fast.", "The mean gain in {year} when one input is set to its low and high value and "
                         "everything else is held fixed."),
+    "tornado_caption_decile": ("Mediangevinsten i {year} blandt de udfald, hvor antagelsen ligger i sine laveste 10 % "
+                               "(rød) eller højeste 10 % (blå); stregen er medianen over alle udfald. De længste "
+                               "søjler er de antagelser, der betyder mest.",
+                               "The median gain in {year} over the outcomes where the input is in its lowest 10% "
+                               "(red) or highest 10% (blue); the line is the median over all outcomes. The longest "
+                               "bars are the inputs that matter most."),
+    "tornado_low_decile": ("Antagelsen i sine laveste 10 %", "Input in its lowest 10%"),
+    "tornado_high_decile": ("Antagelsen i sine højeste 10 %", "Input in its highest 10%"),
+    "sens_axis": ("Rangkorrelation med gevinsten i {year} (−1 til 1)", "Rank correlation with the gain in {year} (−1 to 1)"),
+    "sens_caption": ("Hvor tæt hver antagelse hænger sammen med gevinsten: positiv betyder at en højere værdi giver "
+                     "en højere gevinst. Figuren viser de 15 stærkeste, tabellen de 20 stærkeste; summary.xlsx har "
+                     "dem alle.",
+                     "How closely each input moves with the gain: positive means that a higher value gives a higher "
+                     "gain. The chart shows the 15 strongest, the table the 20 strongest; summary.xlsx has them all."),
     "tornado_low": ("Lav værdi", "Low value"),
     "tornado_high": ("Høj værdi", "High value"),
     "base": ("Basis", "Base"),
-    "waterfall_caption": ("Hvor meget af løftet hver årsag koster i {year} (mio. kr.).",
-                          "How much of the promise each cause costs in {year} (DKK m)."),
-    "waterfall_result": ("Resultat", "Result"),
+    "waterfall_caption": ("Hvor meget af løftet hver årsag koster i {year} (mio. kr. pr. år); årsager med en "
+                          "ubetydelig virkning vises kun i tabellen.",
+                          "How much of the promise each cause costs in {year} (DKK m per year); causes with a "
+                          "negligible effect are in the table only."),
+    "waterfall_result": ("Simuleret gevinst", "Simulated gain"),
     "waterfall_start": ("Løftet", "Promise"),
     "mc_caption": ("Tallene er beregnet af {draws} træk. Intervallerne viser hvor meget et tal kunne flytte sig med "
                    "et andet seed (95 %-konfidensinterval).",

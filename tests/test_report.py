@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html.parser
+import io
 import json
 import os
 import re
@@ -35,6 +36,7 @@ SMALL = ROOT / "tests" / "data" / "small.toml"
 CORE_CHARTS = {"fan_national", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
                "initiatives", "backtest"}
 PNG = b"\x89PNG\r\n\x1a\n"
+SENS_VARS = ("sensitivity", "tornado_low", "tornado_high", "waterfall")
 
 
 def _variant(tmp: Path) -> Path:
@@ -238,7 +240,9 @@ def test_report_renders_in_chromium(runs, ds_a, tmp_path):
 # workbook
 def test_workbook_values_equal_the_dataset(runs, ds_a):
     wb = openpyxl.load_workbook(runs["a"] / "summary.xlsx")
-    assert wb.sheetnames == ["Overblik", "År", "Områder", "Kommuner", "Initiativer", "Budgetmodeller", "Antagelser"]
+    sens = ["Følsomhed"] if any(v in ds_a for v in SENS_VARS) else []
+    assert wb.sheetnames == ["Overblik", "År", "Områder", "Kommuner", "Initiativer", "Budgetmodeller", *sens,
+                             "Antagelser"]
     for ws in wb.worksheets:
         assert ws.freeze_panes not in (None, "A1"), ws.title
         assert all(ws.column_dimensions[c].width and ws.column_dimensions[c].width > 5
@@ -321,7 +325,10 @@ def test_report_command_in_english(runs, tmp_path, capsys):
     assert "mio. kr." not in page.split("<section id=\"assumptions\">")[0]
     assert re.search(r"DKK [\d,]+m", page)
     wb = openpyxl.load_workbook(out / "summary.xlsx")
-    assert wb.sheetnames == ["Overview", "Years", "Areas", "Municipalities", "Initiatives", "Regimes", "Assumptions"]
+    with xr.open_dataset(runs["a"] / "results.nc", engine="h5netcdf") as ds:
+        sens = ["Sensitivity"] if any(v in ds for v in SENS_VARS) else []
+    assert wb.sheetnames == ["Overview", "Years", "Areas", "Municipalities", "Initiatives", "Regimes", *sens,
+                             "Assumptions"]
     assert len(list((out / "charts").glob("*.png"))) >= len(CORE_CHARTS)
     assert main(["report", str(tmp_path / "nope.nc")]) == 2
     assert main(["run", str(SMALL), "--lang", "fr"]) == 2
@@ -351,12 +358,15 @@ def test_scenario_file_gone_falls_back_to_the_dataset(tmp_path, capsys):
     assert "kunne ikke læses" in page and 'id="municipalities"' in page
     assert "kr. pr. indbygger" in page  # population from the Dataset's coordinate
     assert "Antagelser" not in openpyxl.load_workbook(out / "summary.xlsx").sheetnames
-    # the report command on it: a note on stderr, exit 0
-    assert main(["report", str(out / "results.nc"), "--quiet"]) == 0
-    assert "assumptions table is left out" in capsys.readouterr().err
+    from simengine.report.context import scenario_info
+
+    info = scenario_info(ds)
+    assert info.status == "missing" and str(sc_path) in info.path
     # with --scenario pointing at the file's new place, the assumptions come back
     assert main(["report", str(out / "results.nc"), "--scenario", str(SMALL), "--quiet"]) == 0
     assert "Standardantagelser" in (out / "report.html").read_text(encoding="utf-8")
+    assert main(["report", str(out / "results.nc"), "--scenario", str(tmp_path / "nowhere.toml")]) == 2
+    assert "nowhere.toml" in capsys.readouterr().err
 
 
 def test_changed_scenario_is_flagged(tmp_path):
@@ -372,7 +382,9 @@ def test_changed_scenario_is_flagged(tmp_path):
 
 
 def test_optional_sections_when_present(ds_a, runs):
-    ds = ds_a.copy()
+    # whatever analysis the run itself made is replaced by known synthetic values
+    ds = ds_a.drop_vars([v for v in ds_a.variables if {"input", "cause"} & set(ds_a[v].dims)] + ["tornado_base"],
+                        errors="ignore")
     inputs = ["estimate_factor", "delay", "realisation"]
     years = ds["year"].values
     base = float(ds["benefit_mean"].sel(year=2014))
@@ -388,18 +400,22 @@ def test_optional_sections_when_present(ds_a, runs):
     for sid in ("tornado", "waterfall", "sensitivity", "mc", "backtest"):
         assert f'<section id="{sid}">' in files.html, sid
     assert {"tornado", "waterfall", "sensitivity"} <= set(files.charts)
-    import io
-
     wb = openpyxl.load_workbook(io.BytesIO(files.xlsx))
     assert "Følsomhed" in wb.sheetnames
     rows = list(wb["Følsomhed"].iter_rows(values_only=True))[1:]
     sens = [r for r in rows if r[0].endswith("(sensitivity)")]
     assert [r[1] for r in sens] == inputs and [r[3] for r in sens] == [0.6, -0.2, 0.3]
+    tbl = files.html.split('<section id="waterfall">')[1].split("</section>")[0]
+    assert "−100,0" in tbl and "−175,0" not in tbl  # the causes, in mio. kr.
     # and none of it without the variables
-    plain = (runs["a"] / "report.html").read_text(encoding="utf-8")
-    for sid in ("tornado", "waterfall", "sensitivity"):
-        assert f'<section id="{sid}">' not in plain, sid
-    assert "Følsomhed" not in openpyxl.load_workbook(runs["a"] / "summary.xlsx").sheetnames
+    from simengine.report import charts, html, workbook
+    from simengine.report.context import Context
+
+    bare = Context(ds.drop_vars([v for v in ds.variables if {"input", "cause"} & set(ds[v].dims)]), "da")
+    assert charts.tornado(bare) is None and charts.waterfall(bare) is None and charts.sensitivity(bare) is None
+    page = html.Page(bare, {})
+    assert page.tornado() == page.waterfall() == page.sensitivity() == ""
+    assert "Følsomhed" not in openpyxl.load_workbook(io.BytesIO(workbook.build(bare))).sheetnames
 
 
 def test_report_failure_keeps_the_run(tmp_path, monkeypatch, capsys):
@@ -495,14 +511,32 @@ def _run_cli(args: list[str], tty: bool, tmp: Path) -> str:
 
 
 def test_progress_bar_only_on_a_terminal(tmp_path, capsys):
-    args = ["--draws", "60000", "--chunk", "5000", "--threads", "2"]
-    shown = _run_cli(args, True, tmp_path / "a")
-    assert re.search(r"[\d,]+/60,000 draws", shown), shown[-2000:]
+    # a real terminal (a pty): the bar is drawn, and the table follows it
+    shown = _run_cli(["--draws", "30000", "--chunk", "3000", "--threads", "2"], True, tmp_path / "a")
+    assert re.search(r"[\d,]+/30,000 draws", shown), shown[-2000:]
     assert "draws/s" in shown and "left" in shown and "Simulating" in shown
     assert "P(target)" in shown  # the table is still printed after the (transient) bar
-    quiet = _run_cli(args + ["--quiet"], True, tmp_path / "c")
-    assert quiet.strip() == ""
-    # stdout not a terminal (here: captured): the table only
-    assert main(["run", str(SMALL), "--no-report", "--out", str(tmp_path / "b"), *args]) == 0
+    # stdout not a terminal (here: captured by pytest): the table only, no bar, no escape codes
+    assert main(["run", str(SMALL), "--no-report", "--out", str(tmp_path / "b"), "--draws", "3000"]) == 0
     piped = capsys.readouterr().out
     assert "draws/s" not in piped and "\x1b[" not in piped and "P(target)" in piped
+
+
+class _Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_rules():
+    from simengine import progress
+
+    assert progress.enabled(False, _Tty()) and not progress.enabled(True, _Tty())  # --quiet: never
+    assert not progress.enabled(False, io.StringIO())  # not a terminal: never
+    out = _Tty()
+    with progress.draws_bar(1000, True, stream=out, transient=False) as advance:
+        for _ in range(4):
+            advance(250)
+    text = out.getvalue()
+    assert "1,000/1,000 draws" in text and "draws/s" in text and "Writing results" in text
+    with progress.draws_bar(1000, False, stream=out) as advance:
+        assert advance is None

@@ -277,10 +277,12 @@ def municipalities(ctx: Context) -> bytes | None:
         for j, idx in enumerate(halves):
             ax = fig.add_subplot(1, len(halves), j + 1)
             ypos = np.arange(len(idx))[::-1]
-            for yy, k in zip(ypos, idx):
-                c = colors[regions[k]]
-                ax.plot([p10[k], p90[k]], [yy, yy], color=c, lw=2.2, alpha=0.55, solid_capstyle="butt")
-                ax.plot([p50[k]], [yy], "o", color=c, ms=4.5)
+            reg = np.array([regions[k] for k in idx])
+            for r in reg_list:  # one artist per region, not per municipality
+                m = reg == r
+                if m.any():
+                    ax.hlines(ypos[m], p10[idx][m], p90[idx][m], color=colors[r], lw=2.2, alpha=0.55)
+                    ax.plot(p50[idx][m], ypos[m], "o", color=colors[r], ms=4.5, ls="none")
             if same_target:
                 ax.axvline(tgt[0], color=RED, lw=1.6, ls="--")
             else:
@@ -406,11 +408,14 @@ def tornado(ctx: Context) -> bytes | None:
         fig = _figure(10, 0.42 * len(order) + 1.5)
         ax = fig.add_subplot()
         ypos = np.arange(len(order))
-        ax.barh(ypos, lo[order] - base, left=base, color=RED, alpha=0.8, height=0.6, label=L("tornado_low"))
-        ax.barh(ypos, hi[order] - base, left=base, color=BLUE_MID, height=0.6, label=L("tornado_high"))
+        decile = "decile" in str(ds["tornado_low"].attrs.get("long_name", ""))
+        ax.barh(ypos, lo[order] - base, left=base, color=RED, alpha=0.8, height=0.6,
+                label=L("tornado_low_decile" if decile else "tornado_low"))
+        ax.barh(ypos, hi[order] - base, left=base, color=BLUE_MID, height=0.6,
+                label=L("tornado_high_decile" if decile else "tornado_high"))
         ax.axvline(base, color="black", lw=1.2)
         ax.set_yticks(ypos)
-        ax.set_yticklabels([_short(labels[k], 50) for k in order])
+        ax.set_yticklabels([_short(labels[k], 62) for k in order])
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(L("gain_axis") + f" ({ctx.ty})")
         ax.xaxis.set_major_formatter(_num_formatter(L))
@@ -420,44 +425,62 @@ def tornado(ctx: Context) -> bytes | None:
         return _png(fig)
 
 
-def waterfall(ctx: Context) -> bytes | None:
+def waterfall_data(ctx: Context):
+    """(start, [(label, delta)], end) in DKK for the target year, or None. Causes whose change is
+    negligible (below 0.05 % of the start) are left out of the chart; the table lists them all."""
     ds = ctx.ds
     if "waterfall" not in ds or "cause" not in ds["waterfall"].dims:
         return None
-    L = ctx.L
     da = ctx.at_target_year(ds["waterfall"])
     if da.ndim != 1:
         return None
-    deltas = np.asarray(da.values, dtype=float) / 1e6
+    deltas = np.asarray(da.values, dtype=float)
     labels = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
-    start = float(ds["waterfall"].attrs.get("start", ctx.target[ctx.ti])) / 1e6
+    start = float(ds["waterfall"].attrs.get("start", ctx.target[ctx.ti]))
+    return start, list(zip(labels, deltas)), start + float(deltas.sum())
+
+
+def waterfall(ctx: Context) -> bytes | None:
+    data = waterfall_data(ctx)
+    if data is None:
+        return None
+    L = ctx.L
+    start, items, end = data
+    tiny = 5e-4 * max(abs(start), abs(end), 1.0)
+    items = [(lab, d) for lab, d in items if abs(d) >= tiny]
+    n = len(items) + 2
     with matplotlib.rc_context(RC):
-        fig = _figure(10.5, 4.8)
+        fig = _figure(11, 0.42 * n + 1.5)
         ax = fig.add_subplot()
-        x = np.arange(len(deltas) + 2)
-        ax.bar(0, start, color=GREY, width=0.65)
+        y = np.arange(n)[::-1]  # top to bottom: the promise, the causes, the result
+        ax.barh(y[0], start / 1e6, color=GREY, height=0.62)
         level = start
-        for k, d in enumerate(deltas):
-            ax.bar(k + 1, d, bottom=level, color=RED if d < 0 else GREEN, width=0.65)
-            ax.annotate(L.num(d, 0), xy=(k + 1, level + d / 2), ha="center", va="center", fontsize=8.5,
-                        color="white" if abs(d) > 0.08 * max(abs(start), 1) else "black")
+        for k, (lab, d) in enumerate(items, start=1):
+            ax.barh(y[k], d / 1e6, left=level / 1e6, color=RED if d < 0 else GREEN, height=0.62)
+            ax.annotate(L.num(d / 1e6, 1 if abs(d) < 10e6 else 0), xy=(min(level, level + d) / 1e6, y[k]),
+                        xytext=(-4, 0), textcoords="offset points", ha="right", va="center", fontsize=9)
             level += d
-        ax.bar(len(deltas) + 1, level, color=BLUE_DARK, width=0.65)
-        ax.annotate(L.num(start, 0), xy=(0, start), xytext=(0, 3), textcoords="offset points", ha="center")
-        ax.annotate(L.num(level, 0), xy=(len(deltas) + 1, level), xytext=(0, 3), textcoords="offset points",
-                    ha="center")
-        levels = np.concatenate([[0.0, start], start + np.cumsum(deltas)])
-        span = float(levels.max() - min(0.0, levels.min())) or 1.0
-        ax.set_ylim(min(0.0, float(levels.min())) - 0.02 * span, float(levels.max()) + 0.1 * span)
-        ax.set_xticks(x)
-        ax.set_xticklabels([L("waterfall_start")] + [_wrap(s, 14) for s in labels] + [L("waterfall_result")],
-                           fontsize=8.8)
-        ax.set_ylabel(L("mio_year"))
-        ax.yaxis.set_major_formatter(_num_formatter(L))
-        ax.grid(axis="x", visible=False)
-        ax.set_title(L("sec_waterfall") + f" ({ctx.ty})", loc="left")
+        ax.barh(y[-1], end / 1e6, color=BLUE_DARK, height=0.62)
+        for yy, v in ((y[0], start), (y[-1], end)):
+            ax.annotate(L.num(v / 1e6, 0), xy=(v / 1e6, yy), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=9.5, fontweight="bold")
+        ax.set_yticks(y)
+        ax.set_yticklabels([L("waterfall_start")] + [_short(lab, 58) for lab, _ in items] + [L("waterfall_result")])
+        ax.set_xlim(left=min(0.0, min(start, end) / 1e6), right=max(start, end, level) / 1e6 * 1.08 or 1.0)
+        ax.set_xlabel(L("mio_year"))
+        ax.xaxis.set_major_formatter(_num_formatter(L))
+        ax.grid(axis="y", visible=False)
+        ax.set_title(f"{L('sec_waterfall')}, {ctx.ty}", loc="left")
         fig.tight_layout()
         return _png(fig)
+
+
+def sensitivity_label(ctx: Context) -> str:
+    da = ctx.ds["sensitivity"]
+    unit = str(da.attrs.get("units", ""))
+    if unit in ("1", "") and "correlation" in str(da.attrs.get("long_name", "")).lower():
+        return ctx.L("sens_axis", year=int(da.attrs.get("year", ctx.ty)))
+    return f"{da.attrs.get('long_name', 'sensitivity')} ({ctx.L('mio') if unit.startswith('DKK') else unit or '1'})"
 
 
 def sensitivity(ctx: Context) -> bytes | None:
@@ -480,11 +503,10 @@ def sensitivity(ctx: Context) -> bytes | None:
         ax.barh(np.arange(len(order)), vals, color=[BLUE_MID if x >= 0 else RED for x in vals], height=0.6)
         ax.axvline(0, color="black", lw=1)
         ax.set_yticks(np.arange(len(order)))
-        ax.set_yticklabels([_short(labels[k], 50) for k in order])
+        ax.set_yticklabels([_short(labels[k], 62) for k in order])
         ax.grid(axis="y", visible=False)
         ax.xaxis.set_major_formatter(_num_formatter(L))
-        long_name = str(ds["sensitivity"].attrs.get("long_name", "sensitivity"))
-        ax.set_xlabel(f"{long_name} ({L('mio') if money else unit or '1'})")
+        ax.set_xlabel(sensitivity_label(ctx))
         ax.set_title(L("sec_sensitivity") + f" ({ctx.ty})", loc="left")
         fig.tight_layout()
         return _png(fig)

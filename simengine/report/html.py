@@ -406,33 +406,34 @@ class Page:
     def tornado(self) -> str:
         if "tornado" not in self.charts:
             return ""
-        return figure(self.charts, "tornado", self.L("sec_tornado"), self.L("tornado_caption", year=self.ctx.ty))
+        decile = "decile" in str(self.ctx.ds["tornado_low"].attrs.get("long_name", ""))
+        cap = self.L("tornado_caption_decile" if decile else "tornado_caption", year=self.ctx.ty)
+        return figure(self.charts, "tornado", self.L("sec_tornado"), cap)
 
     def waterfall(self) -> str:
         if "waterfall" not in self.charts:
             return ""
         ctx, L = self.ctx, self.L
         out = figure(self.charts, "waterfall", L("sec_waterfall"), L("waterfall_caption", year=ctx.ty))
-        da = ctx.at_target_year(ctx.ds["waterfall"])
-        labels = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
-        rows = [[esc(lab), L.mio_value(v)] for lab, v in zip(labels, np.asarray(da.values, dtype=float))]
+        start, items, end = ch.waterfall_data(ctx)
+        rows = [[esc(L("waterfall_start")), L.num(start / 1e6, 1)]]
+        rows += [[esc(lab), L.num(v / 1e6, 1)] for lab, v in items]
+        rows += [[f"<b>{esc(L('waterfall_result'))}</b>", f"<b>{L.num(end / 1e6, 1)}</b>"]]
         return out + table([esc(L("cause")), esc(L("mio_year"))], rows, {1})
 
     def sensitivity(self) -> str:
         ctx, L, ds = self.ctx, self.L, self.ctx.ds
         if "sensitivity" not in ds:
             return ""
-        out = figure(self.charts, "sensitivity", L("sec_sensitivity"))
+        out = figure(self.charts, "sensitivity", L("sec_sensitivity"), L("sens_caption"))
         da = ctx.at_target_year(ds["sensitivity"])
         if da.ndim == 1 and "input" in da.dims:
             labels = ch._input_labels(da)
             v = np.asarray(da.values, dtype=float)
             money = str(ds["sensitivity"].attrs.get("units", "")).startswith("DKK")
             order = np.argsort(-np.abs(v), kind="stable")
-            rows = [[esc(labels[k]), L.mio_value(v[k]) if money else esc(L.general(v[k]))] for k in order]
-            unit = L("mio_year") if money else str(ds["sensitivity"].attrs.get("units", ""))
-            out += table([esc(L("wb_input")), esc(f"{ds['sensitivity'].attrs.get('long_name', '')} ({unit})")],
-                         rows, {1})
+            rows = [[esc(labels[k]), L.mio_value(v[k]) if money else esc(L.num(v[k], 2))] for k in order[:20]]
+            out += table([esc(L("wb_input")), esc(ch.sensitivity_label(ctx))], rows, {1})
         return out
 
     def mc_error(self) -> str:
