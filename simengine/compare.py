@@ -253,9 +253,11 @@ def format_comparison(ds: xr.Dataset, unit: str = "dkk", top: int = 5) -> str:
         else:
             lines.append(f"no initiative in both scenarios changed its mean gain in {y}")
     for side in ("a", "b"):
-        only = ds.attrs.get(f"initiatives_only_in_{side}", "none")
+        only = str(ds.attrs.get(f"initiatives_only_in_{side}", "none"))
         if only != "none":
-            lines.append(f"only in {side.upper()}: {only}")
+            ids = only.split(", ")
+            shown = ", ".join(ids[:8]) + (f", ... ({len(ids)} in all; see comparison.nc)" if len(ids) > 8 else "")
+            lines.append(f"only in {side.upper()}: {shown}")
     if ds.attrs.get("notes", "none") != "none":
         lines += [f"note: {n}" for n in str(ds.attrs["notes"]).split("; ")]
     return "\n".join(lines)

@@ -790,12 +790,14 @@ def resolve(path: str | Path) -> Resolved:
         if len(chain) >= MAX_EXTENDS:
             raise ConfigError(f"{cur}: extends: a chain of extends may hold at most {MAX_EXTENDS} files")
         try:
-            missing = not nxt.exists()
+            missing, other = not nxt.exists(), nxt.exists() and not nxt.is_file()
         except (OSError, ValueError):
-            missing = False  # read_toml says what is wrong with the path
+            missing = other = False  # read_toml says what is wrong with the path
         if missing:
             raise ConfigError(f"{cur}: extends: no such file {ext!r} (resolved to {nxt}); "
                               "the path is relative to the folder of the file that extends it")
+        if other:
+            raise ConfigError(f"{cur}: extends: {ext!r} is not a scenario file (resolved to {nxt})")
         cur = nxt
     files = tuple(p for p, _, _ in chain)
     if len(chain) == 1:

@@ -253,3 +253,40 @@ def test_run_cut_threshold_unit_and_summary(tmp_path, capsys):
     assert set(d["regime"].unique()) == {"realised-prebudgeted", "retention-prebudgeted", "retention-realised"}
     assert set(df.filter(pl.col("metric") == "fte")["unit"].unique()) == {"FTE"}
     assert main(["run", str(SMALL), "--cut-threshold", "-1"]) == 2
+
+
+# -- the shipped scenarios ------------------------------------------------------------------------
+def test_shipped_scenarios_cite_a_source_or_say_judgement():
+    import re
+    import tomllib
+
+    for name in ("2015.toml", "2020.toml", "2030.toml"):
+        data = tomllib.loads((ROOT / "scenarios" / name).read_text(encoding="utf-8"))
+        for ini in data["initiatives"]:
+            note = ini.get("note", "")
+            assert re.search(r"seed \d{3}|CAL §|INIT §|KL 20|judgement", note), (name, ini["id"], note)
+
+
+def test_2030_reads_in_fte(tmp_path, capsys):
+    sc = scenario.load(ROOT / "scenarios" / "2030.toml")
+    assert sc.target == 34_000 * sc.cost_per_fte  # seed 003: 44,000 short, 10,000 recruitable
+    assert sum(a.target for a in sc.areas) == pytest.approx(sc.target)
+    out = tmp_path / "o"
+    assert main(["run", str(ROOT / "scenarios" / "2030.toml"), "--draws", "400", "--out", str(out), "--no-report",
+                 "--unit", "fte"]) == 0
+    text = capsys.readouterr().out
+    assert "staff freed in FTE" in text and "34,000" in text
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert float(ds["target_fte"].sel(year=2030)) == pytest.approx(34_000)
+        np.testing.assert_allclose(ds["fte_quantile"].values, ds["benefit_quantile"].values / 500_000)
+
+
+def test_2015_against_2020_pairs_the_carried_projects(tmp_path):
+    sa, sb = scenario.load(ROOT / "scenarios" / "2015.toml"), scenario.load(ROOT / "scenarios" / "2020.toml")
+    assert sum(a.target for a in sb.areas) == pytest.approx(sb.target)
+    assert sum(i.gain for i in sb.initiatives) == pytest.approx(sb.target)
+    ds, table, _ = compare.run_compare(ROOT / "scenarios" / "2015.toml", ROOT / "scenarios" / "2020.toml",
+                                       out=tmp_path / "o", draws=500, threads=2)
+    assert list(ds["year"].values) == [2016, 2017, 2018, 2019, 2020]
+    assert {"mono-ky", "mono-ksd", "mono-sapa", "mono-infrastruktur", "tm-esr"} <= set(ds["initiative"].values)
+    assert "compared on the common years 2016-2020" in table and "the targets differ" in table

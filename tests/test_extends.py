@@ -194,6 +194,7 @@ def test_structural_errors(tmp_path, small_dict):
         'extends = "missing.toml"\n': "extends: no such file 'missing.toml'",
         "extends = 3\n": "extends: must be the path of a scenario file",
         'extends = ""\n': "extends: must be the path of a scenario file",
+        'extends = "."\n': "extends: '.' is not a scenario file",
         'extends = "base.toml"\n[[initiatives]]\nname = "no id"\n': "initiatives[0].id: required in a file that extends",
         'extends = "base.toml"\n[[initiatives]]\nid = "x"\n[[initiatives]]\nid = "x"\n': "duplicate id 'x'",
         'extends = "base.toml"\ninitiatives = 3\n': "initiatives: must be a list",
