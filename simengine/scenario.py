@@ -949,9 +949,9 @@ def _origin_of(origin: dict[tuple, str] | None, path: str) -> str | None:
     """The file that set the key at a checker key path (best effort; None if unknown)."""
     if not origin:
         return None
-    m = re.match(r"initiatives\[(\d+)\](?: \(.*?\))?", path)
+    m = re.match(r"(\w+)\[(\d+)\](?: \(.*?\))?", path)  # initiatives[3] (osb-1).delay, correlations[0].a
     if m:
-        parts = ["initiatives", m.group(1)] + [x for x in path[m.end():].split(".") if x]
+        parts = [m.group(1), m.group(2)] + [x for x in path[m.end():].split(".") if x]
     else:
         parts = [x for x in path.split(".") if x]
     for n in range(len(parts), 0, -1):

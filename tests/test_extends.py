@@ -254,3 +254,17 @@ def test_shipped_scenarios_are_unaffected():
         if p.exists():
             sc = scenario.load(p)
             assert sc.sources == (p,) and sc.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_a_removed_initiative_still_named_in_the_parents_correlations(tmp_path, small_dict):
+    base = copy.deepcopy(small_dict)
+    base["correlations"] = [{"a": "osb-1.delay", "b": "fmk.delay", "rho": 0.5}]
+    parent = _write(tmp_path / "base.toml", dump_toml(base))
+    child = _write(tmp_path / "child.toml", 'extends = "base.toml"\nremove_initiatives = ["fmk"]\n')
+    with pytest.raises(ConfigError) as e:
+        scenario.load(child)
+    assert [x.split(": ")[:2] for x in e.value.problems] == [[str(parent), "correlations[0].b"]]
+    # the child replaces the parent's [[correlations]] list whole
+    fixed = _write(tmp_path / "fixed.toml", 'extends = "child.toml"\n[[correlations]]\na = "osb-1.delay"\n'
+                                            'b = "osb-2.adoption"\nrho = 0.3\n')
+    assert scenario.load(fixed).correlations == (("osb-1.delay", "osb-2.adoption", 0.3),)
