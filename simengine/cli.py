@@ -62,6 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _report_options(r)
     r.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
+    _cluster_options(r)
+    # -- sweep (simengine.sweep) --
+    sw = sub.add_parser("sweep", help="run a grid of scenario variants with common random numbers")
+    sw.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    sw.add_argument("--set", dest="sets", action="append", required=True, metavar="KEY.PATH=V1,V2,...",
+                    help="values of one scenario key (TOML values, comma-separated), e.g. "
+                         "regimes.retention_share=0.25,0.5 or initiatives.osb-1.delay=0,0.5; repeat for a grid")
+    sw.add_argument("--draws", type=_positive_int, help="draws per variant (overrides [simulation] draws)")
+    sw.add_argument("--seed", type=_seed, help="random seed of every variant (overrides [simulation] seed)")
+    sw.add_argument("--out", type=Path, help="output folder (default outputs/<scenario file stem>-sweep/)")
+    sw.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
+    sw.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
+    sw.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _cluster_options(sw)
+    # -- end sweep --
     v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
     v.add_argument("scenario", type=Path)
     ck = sub.add_parser("check", help="re-run a run manifest (run.json) and confirm identical results")
@@ -84,6 +99,45 @@ def _report_options(p: argparse.ArgumentParser) -> None:
                    help="language of report.html and summary.xlsx: da (default) or en")
 
 
+# -- Dask cluster (simengine.distributed) ---------------------------------------------------------
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return v
+
+
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster (needs Dask: pip install 'simengine[dask]')")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run blocks of draws on the Dask cluster at ADDRESS (tcp://host:8786), or on a "
+                        "LocalCluster of N worker processes here (local:N); results are identical")
+    g.add_argument("--block-draws", type=_positive_int, default=None, metavar="N",
+                   help="draws per task (default: about 4 blocks per worker, at least 16384)")
+    g.add_argument("--connect-timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="give up connecting to the scheduler after this long (default 10)")
+
+
+def _cluster(args):
+    """Context manager: the run's cluster (a simengine.distributed.ClusterOptions) or None."""
+    import contextlib
+
+    if getattr(args, "scheduler", None) is None:
+        for opt, val in (("--block-draws", getattr(args, "block_draws", None)),
+                         ("--connect-timeout", getattr(args, "connect_timeout", None))):
+            if val is not None:
+                raise ConfigError(f"{opt}: only used with --scheduler")
+        return contextlib.nullcontext(None)
+    from simengine import distributed
+
+    return distributed.cluster_options(args.scheduler, threads=args.threads, block_draws=args.block_draws,
+                                       timeout=args.connect_timeout)
+# -- end Dask cluster --
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
@@ -97,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_compare(args, argv)
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "sweep":
+            from simengine.sweep import cmd_sweep
+
+            return cmd_sweep(args, argv, _cluster)
         if args.command == "check":
             from simengine.check import check
 
@@ -144,6 +202,13 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args, argv: list[str]) -> int:
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        return _cmd_run(args, argv, stack)
+
+
+def _cmd_run(args, argv: list[str], stack) -> int:
     from simengine import scenario
     from simengine.runner import run_scenario
 
@@ -151,6 +216,7 @@ def cmd_run(args, argv: list[str]) -> int:
     sc = sc.with_run_options(draws=args.draws, seed=args.seed)
     if args.cut_threshold is not None:  # run --cut-threshold (simengine.compare)
         sc = replace(sc, cut_threshold=args.cut_threshold)
+    cluster = stack.enter_context(_cluster(args))  # --scheduler: a Dask cluster (simengine.distributed)
     out = args.out if args.out is not None else Path("outputs") / args.scenario.stem
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     t0 = time.perf_counter()
@@ -158,7 +224,7 @@ def cmd_run(args, argv: list[str]) -> int:
 
     with progress.draws_bar(sc.draws, progress.enabled(args.quiet),
                             after="Writing results" + ("" if args.no_report else " and report")) as advance:
-        ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command,
+        ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command, cluster=cluster,
                                    quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance)
     if not args.quiet:
         from simengine.results import format_table

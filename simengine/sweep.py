@@ -1,0 +1,547 @@
+"""``python -m simengine sweep SCENARIO --set KEY.PATH=V1,V2,... [--set ...]``: a grid of variants.
+
+Every combination of the ``--set`` values is one variant of the scenario: the value is put into
+the scenario's TOML document at the key path (``regimes.retention_share``, ``areas.social.target``,
+``initiatives.osb-1.delay`` with the initiative named by its id) and the document is validated again,
+so a bad value gives the usual one-line error, naming the ``--set`` option. All variants run with
+the same seed and draw indices, and each sampled quantity's stream is keyed by (seed, variable,
+initiative id, municipality): an input the variant did not change draws the same values in every
+variant (common random numbers), so differences between variants are the effect of the change,
+not noise. Variants run on a Dask cluster with ``--scheduler`` (see simengine.distributed) or one
+after the other in this process; the numbers are the same either way, and each variant's numbers
+are those of ``python -m simengine run`` on that variant.
+
+Writes ``sweep.nc`` (an xarray Dataset with a ``variant`` dimension, one coordinate per swept key,
+and every result of a run that has no per-draw or per-municipality dimension: P(target), gain
+quantiles and means, expected shortfall, NPV, central gain / service cut / realised gain per regime,
+per-area and per-initiative statistics, backtest), ``sweep_summary.parquet`` (one row per variant,
+target-year figures) and ``sweep.json`` (the manifest), atomically.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import inspect
+import itertools
+import json
+import math
+import platform
+import re
+import shlex
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import xarray as xr
+
+from simengine import __version__, engine, scenario
+from simengine.distributed import (
+    MAX_BLOCK_DRAWS,
+    InProcess,
+    Merger,
+    Task,
+    blocks,
+    default_block_draws,
+    make_job,
+    remember_plan,
+)
+from simengine.errors import ConfigError
+from simengine.model import REGIMES, compile_plan
+from simengine.results import NationalStats, build_dataset
+
+#: a grid larger than this is almost certainly a typo (and would take days)
+MAX_VARIANTS = 10_000
+#: result dimensions that are not carried into sweep.nc (per draw, per municipality)
+DROPPED_DIMS = ("draw", "municipality")
+KEY_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.+-]*")
+
+
+# -- --set ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Setting:
+    """One ``--set KEY.PATH=V1,V2,...``."""
+
+    key: str
+    values: tuple[Any, ...]
+    option: str  # as given, for messages
+
+    def text(self, k: int) -> str:
+        return f"{self.key}={toml_value(self.values[k])}"
+
+
+def toml_value(v: Any) -> str:
+    """A value as TOML text (for labels, messages and string coordinates)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+    return str(v)
+
+
+def _toml(text: str) -> Any:
+    return tomllib.loads(f"v = {text}")["v"]
+
+
+def parse_values(rhs: str, option: str) -> list[Any]:
+    """``0.25,0.5`` -> [0.25, 0.5]: TOML values separated by commas (strings may be bare words)."""
+    if not rhs.strip() or "\n" in rhs or "\r" in rhs:
+        raise ConfigError(f"--set {option}: expected KEY.PATH=V1,V2,... with at least one value")
+    try:
+        values = _toml(f"[{rhs}]")
+        if isinstance(values, list) and values:
+            return values
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        pass
+    out = []
+    for item in rhs.split(","):
+        t = item.strip()
+        try:
+            out.append(_toml(t))
+            continue
+        except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+            pass
+        if BARE_WORD.fullmatch(t):
+            out.append(t)  # equal, population, lhs: a string does not need its quotes here
+            continue
+        raise ConfigError(f"--set {option}: cannot read {t!r} as a TOML value (numbers like 0.5 or 2e6, true/false, "
+                          f"\"text\", [arrays] or {{ inline = \"tables\" }}, separated by commas)")
+    return out
+
+
+def parse_set(option: str) -> Setting:
+    key, eq, rhs = option.partition("=")
+    key = key.strip()
+    if not eq or not key:
+        raise ConfigError(f"--set {option}: expected KEY.PATH=V1,V2,... such as regimes.retention_share=0.25,0.5")
+    parts = key.split(".")
+    if not all(KEY_SEGMENT.fullmatch(p) for p in parts):
+        raise ConfigError(f"--set {option}: the key path {key!r} must be dotted keys of letters, digits, - and _ "
+                          "(e.g. regimes.retention_share or initiatives.osb-1.delay)")
+    values = parse_values(rhs, option)
+    shown = [toml_value(v) for v in values]
+    dup = sorted({s for s in shown if shown.count(s) > 1})
+    if dup:
+        raise ConfigError(f"--set {option}: value {dup[0]} is given twice")
+    return Setting(key=key, values=tuple(values), option=option)
+
+
+def check_settings(settings: list[Setting]) -> None:
+    seen: dict[str, str] = {}
+    for s in settings:
+        for other, opt in seen.items():
+            if s.key == other or s.key.startswith(other + ".") or other.startswith(s.key + "."):
+                raise ConfigError(f"--set {s.option}: overlaps --set {opt}; set each key once")
+        seen[s.key] = s.option
+    n = math.prod(len(s.values) for s in settings)
+    if n > MAX_VARIANTS:
+        raise ConfigError(f"--set: {n:,} variants ({' x '.join(str(len(s.values)) for s in settings)}); "
+                          f"a sweep may have at most {MAX_VARIANTS:,}")
+
+
+def apply(doc: dict, s: Setting, value: Any) -> None:
+    """Put ``value`` at ``s.key`` in the scenario document ``doc`` (in place)."""
+    parts = s.key.split(".")
+    node: Any = doc
+    where = ""
+    if parts[0] == "initiatives":
+        items = doc.get("initiatives")
+        ids = [i.get("id") for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+        if len(parts) < 3:
+            eg = ids[0] if ids else "ID"
+            raise ConfigError(f"--set {s.option}: name an initiative by its id and a key, e.g. initiatives.{eg}.delay")
+        match = [i for i in items or [] if isinstance(i, dict) and i.get("id") == parts[1]]
+        if not match:
+            hint = difflib.get_close_matches(parts[1], [str(i) for i in ids], n=1, cutoff=0.6)
+            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ConfigError(f"--set {s.option}: no initiative with id {parts[1]!r}{did} "
+                              f"ids: {', '.join(str(i) for i in ids) or '(none)'}")
+        node = match[0]
+        where = f"initiatives.{parts[1]}"
+        parts = parts[2:]
+    for p in parts[:-1]:
+        where = f"{where}.{p}" if where else p
+        nxt = node.get(p)
+        if nxt is None:
+            nxt = node[p] = {}
+        elif not isinstance(nxt, dict):
+            raise ConfigError(f"--set {s.option}: {where} is {toml_value(nxt)}, not a table; "
+                              f"set {where} itself (e.g. {where}={{ dist = \"pert\", min = 0, mode = 0.5, max = 2 }})")
+        node = nxt
+    node[parts[-1]] = copy.deepcopy(value)
+
+
+# -- variants -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Variant:
+    index: int
+    choice: tuple[int, ...]  # index into each Setting's values
+    label: str
+    scenario: scenario.Scenario
+
+
+def _document(path: Path) -> tuple[dict, str, dict]:
+    """The scenario's TOML document (with ``extends`` resolved when supported), its sha256, and
+    extra keyword arguments for scenario.from_dict."""
+    resolve = getattr(scenario, "resolve", None)
+    if resolve is not None:
+        r = resolve(path)
+        extra = {"sources": r.files} if "sources" in inspect.signature(scenario.from_dict).parameters else {}
+        return r.data, r.sha256, extra
+    data, raw = scenario.read_toml(path)
+    return data, hashlib.sha256(raw).hexdigest(), {}
+
+
+def _problem_key(problem: str, files: list[str]) -> str:
+    """The key path a validation problem is about, with initiatives[n] (id) written initiatives.id."""
+    rest = problem
+    for f in files:
+        if rest.startswith(f + ": "):
+            rest = rest[len(f) + 2:]
+            break
+    key = rest.split(": ", 1)[0]
+    return re.sub(r"initiatives\[\d+\] \(([^)]*)\)", r"initiatives.\1", key).replace("'", "")
+
+
+def build_variants(path: Path, settings: list[Setting], draws: int | None = None,
+                   seed: int | None = None) -> list[Variant]:
+    """Validate every variant; raises one ConfigError listing each problem once, naming its --set."""
+    check_settings(settings)
+    path = Path(path)
+    base, sha, extra = _document(path)
+    scenario.from_dict(copy.deepcopy(base), path, sha, **extra)  # the scenario itself must be valid
+    variants: list[Variant] = []
+    problems: list[str] = []
+    for k, choice in enumerate(itertools.product(*[range(len(s.values)) for s in settings])):
+        doc = copy.deepcopy(base)
+        for s, c in zip(settings, choice):
+            apply(doc, s, s.values[c])
+        texts = [s.text(c) for s, c in zip(settings, choice)]
+        label = ", ".join(texts)
+        vsha = hashlib.sha256(f"{sha}|{label}".encode()).hexdigest()
+        try:
+            sc = scenario.from_dict(doc, path, vsha, **extra)
+        except ConfigError as exc:
+            files = [str(path)] + [str(f) for f in extra.get("sources", ())]
+            for p in exc.problems:
+                key = _problem_key(p, files)
+                culprits = [t for s, t in zip(settings, texts)
+                            if key == s.key or key.startswith(s.key + ".") or s.key.startswith(key + ".")]
+                problems.append(f"--set {' --set '.join(culprits or texts)}: {p}")
+            continue
+        variants.append(Variant(index=k, choice=tuple(choice), label=label,
+                                scenario=sc.with_run_options(draws=draws, seed=seed)))
+    if problems:
+        raise ConfigError(list(dict.fromkeys(problems)))
+    return variants
+
+
+# -- running ----------------------------------------------------------------------------------------
+def variant_task(job, d0: int, n: int) -> tuple[xr.Dataset, dict]:
+    """A whole variant as one task (draws [0, n), n = all of them): simulate, then reduce on the
+    worker to the sweep's results, so only a few kB travel back to the client."""
+    from simengine.distributed import _KERNEL_LOCK, _cached_plan, task_threads
+
+    if d0 != 0 or n != job.scenario.draws:
+        raise ValueError("variant_task runs all draws of a variant")
+    _, threads = task_threads(job)
+    with _KERNEL_LOCK:
+        plan = _cached_plan(job)
+        t0 = time.perf_counter()
+        part = engine.run_range(plan, 0, n, threads, keep_draws=job.keep_draws, store_inputs=job.store_inputs,
+                                chunk=job.chunk)
+        secs = time.perf_counter() - t0
+    raw = engine.RawResults(plan=plan, draws=n, keep_draws=job.keep_draws, threads=threads, chunk=job.chunk,
+                            seconds=secs, inputs=part.inputs, acc=part.acc, timings={"simulate": secs}, **part.kept)
+    return _extract(raw)
+
+
+@dataclass
+class _Open:
+    variant: Variant
+    merger: Merger
+
+
+def run_sweep(variants: list[Variant], executor, chunk: int = engine.DEFAULT_CHUNK, block_draws: int | None = None,
+              progress: Callable[[int], None] | None = None) -> list[tuple[Variant, xr.Dataset, dict]]:
+    """Run every variant on ``executor``; returns per variant (variant, its results without per-draw
+    and per-municipality variables, its target-year summary row).
+
+    A variant that fits one block runs as one task that also reduces its results (on the worker);
+    a larger one runs as blocks merged here. Blocks of all variants share the executor's window,
+    so memory stays bounded: a variant's merged draws are freed as soon as it is complete."""
+    opened: dict[int, _Open] = {}
+    done: dict[int, tuple[Variant, xr.Dataset, dict]] = {}
+    notes: set[str] = set()
+    total_draws = sum(v.scenario.draws for v in variants)
+    local = isinstance(executor, InProcess)
+    cap = getattr(executor, "threads", None)
+
+    def tasks():
+        for k, v in enumerate(variants):
+            sc = v.scenario
+            if local:
+                block = sc.draws  # one call per variant: exactly `run`
+            elif block_draws is not None:
+                block = block_draws
+            else:
+                block = min(sc.draws, default_block_draws(total_draws, executor.n_workers), MAX_BLOCK_DRAWS)
+            job = make_job(sc, sc.keep_draws, 0, chunk=chunk, threads=cap)
+            if block >= sc.draws and not local:
+                yield Task(job, 0, sc.draws, tag=v.index, fn=variant_task)  # compiled on the worker
+                continue
+            plan = compile_plan(sc)
+            if k == 0:
+                engine.check_memory(plan, sc.draws, cap or 1, sc.keep_draws)
+            remember_plan(job, plan)  # InProcess runs on the plan compiled here
+            if block >= sc.draws:
+                yield Task(job, 0, sc.draws, tag=v.index, fn=variant_task)
+                continue
+            bl = blocks(sc.draws, block)
+            opened[v.index] = _Open(v, Merger(plan, sc.draws, sc.keep_draws, 0, bl))
+            for d0, n in bl:
+                yield Task(job, d0, n, tag=v.index)
+
+    t0 = time.perf_counter()
+    by_index = {v.index: v for v in variants}
+    for task, result in executor.imap_unordered(tasks()):
+        if progress is not None:
+            progress(task.n)
+        if task.fn is variant_task:
+            done[task.tag] = (by_index[task.tag], *result)
+        else:
+            o = opened[task.tag]
+            o.merger.add(result)
+            if not o.merger.done:
+                continue
+            raw = o.merger.raw(threads=executor.total_threads, chunk=chunk, seconds=time.perf_counter() - t0)
+            done[task.tag] = (o.variant, *_extract(raw))
+            del opened[task.tag]
+        for note in str(done[task.tag][1].attrs.get("warnings", "none")).split("; "):
+            if note not in ("", "none") and note not in notes:  # e.g. a repaired correlation matrix
+                notes.add(note)
+                print(f"warning: {by_index[task.tag].label}: {note}", file=sys.stderr)
+    return [done[v.index] for v in variants]
+
+
+def _extract(raw: engine.RawResults) -> tuple[xr.Dataset, dict]:
+    """The sweep's view of one variant: every result without a per-draw or per-municipality
+    dimension, and the target-year summary row."""
+    ds = build_dataset(raw)
+    keep = [n for n in ds.data_vars if not set(ds[n].dims) & set(DROPPED_DIMS)]
+    small = ds[keep].drop_dims([d for d in DROPPED_DIMS if d in ds.dims], errors="ignore")
+    sc = raw.plan.scenario
+    y = list(ds["year"].values).index(sc.target_year)
+    q = NationalStats(raw).quantile("benefit", np.array([0.10, 0.50, 0.90]))[:, y]
+    row = {
+        "year": sc.target_year,
+        "target": float(ds["target"].values[y]),
+        "p_target": float(ds["p_target"].values[y]),
+        "benefit_p10": float(q[0]), "benefit_p50": float(q[1]), "benefit_p90": float(q[2]),
+        "benefit_mean": float(ds["benefit_mean"].values[y]),
+        "expected_shortfall": float(ds["expected_shortfall"].values[y]),
+        "service_cut_mean": float(ds["service_cut_mean"].sel(regime="prebudgeted").values[y]),
+    }
+    for r in REGIMES:
+        row[f"central_gain_mean_{r}"] = float(ds["central_gain_mean"].sel(regime=r).values[y])
+    row["npv_mean"] = float(ds["npv_mean"].values)
+    return small.load(), row
+
+
+# -- the Dataset and the table ------------------------------------------------------------------------
+def _coord_values(values: list[Any]) -> np.ndarray:
+    if all(isinstance(v, bool) for v in values):
+        return np.array(values, dtype=bool)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return np.array(values, dtype=np.int64)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return np.array(values, dtype=np.float64)
+    return np.array([v if isinstance(v, str) else toml_value(v) for v in values], dtype=object).astype(str)
+
+
+def combine(results: list[tuple[Variant, xr.Dataset, dict]], settings: list[Setting], base: scenario.Scenario,
+            command: str = "", timings: dict | None = None, scheduler: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
+    """One Dataset with a ``variant`` dimension (a coordinate per swept key) and the summary table."""
+    variants = [v for v, _, _ in results]
+    parts = [ds.expand_dims(variant=[v.index]) for v, ds, _ in results]
+    ds = xr.concat(parts, dim="variant", join="outer", coords="minimal", compat="override",
+                   combine_attrs="drop_conflicts", data_vars="all")
+    coords = {"variant_label": ("variant", np.array([v.label for v in variants], dtype=str))}
+    for s, col in zip(settings, range(len(settings))):
+        coords[s.key] = ("variant", _coord_values([s.values[v.choice[col]] for v in variants]))
+    ds = ds.assign_coords(coords)
+    ds["variant"].attrs = {"units": "1", "long_name": "variant number (the grid of --set values, last --set "
+                                                      "varying fastest)"}
+    ds["variant_label"].attrs = {"units": "1", "long_name": "the variant's --set values"}
+    for s in settings:
+        ds[s.key].attrs = {"long_name": f"swept scenario key {s.key}", "set_option": f"--set {s.option}"}
+    first = results[0][1].attrs
+    ds.attrs = {
+        "title": "simengine sweep",
+        "scenario": base.name,
+        "scenario_file": str(base.path),
+        "scenario_sha256": base.sha256,
+        "seed": base.seed if len({v.scenario.seed for v in variants}) == 1 else "per variant",
+        "draws": base.draws if len({v.scenario.draws for v in variants}) == 1 else "per variant",
+        "variants": len(variants),
+        "swept_keys": ", ".join(s.key for s in settings),
+        "set_options": " ".join(shlex.quote("--set=" + s.option) for s in settings),
+        "common_random_numbers": ("every variant uses the same seed and draw indices; each sampled quantity's "
+                                  "stream is keyed by (seed, variable, initiative id, municipality), so inputs a "
+                                  "variant does not change draw identical values in every variant"),
+        "sampling": first.get("sampling", base.sampling),
+        "simengine_version": __version__,
+        "stream_version": first.get("stream_version", ""),
+        "created": first.get("created", ""),
+        "command": command,
+        "dropped": "per-draw and per-municipality results (run a variant with `python -m simengine run` for them)",
+    }
+    if scheduler:
+        ds.attrs["scheduler"] = scheduler
+    for k, v in (timings or {}).items():
+        ds.attrs[f"seconds_{k}"] = round(float(v), 4)
+
+    rows = []
+    for v, _, row in results:
+        r = {"variant": v.index, "label": v.label}
+        for s, c in zip(settings, v.choice):
+            r[s.key] = s.values[c]
+        r.update(row)
+        rows.append(r)
+    table = pl.DataFrame({k: [r[k] for r in rows] for k in ["variant", "label"]})
+    for s in settings:
+        col = _coord_values([r[s.key] for r in rows])
+        table = table.with_columns(pl.Series(s.key, col.tolist()))
+    for k in rows[0]:
+        if k in ("variant", "label") or k in {s.key for s in settings}:
+            continue
+        dtype = pl.Int64 if k == "year" else pl.Float64
+        table = table.with_columns(pl.Series(k, [r[k] for r in rows], dtype=dtype))
+    return ds, table
+
+
+def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset) -> str:
+    """The stdout table: per variant its values and the target-year figures (mio. DKK/year)."""
+    keys = [s.key for s in settings]
+    draws, seed = ds.attrs["draws"], ds.attrs["seed"]
+    years = table["year"].unique().to_list()
+    one_year = len(years) == 1
+    head = [(f"{ds.attrs['scenario']}: sweep of {len(table)} variants, "
+             + (f"{draws:,} draws each" if isinstance(draws, int) else "draws per variant")
+             + (f", seed {seed}" if isinstance(seed, int) else ", seed per variant") + " (common random numbers)"),
+            (f"target year {years[0] if one_year else '(per variant)'}; gross gain in mio. DKK/year; "
+             "service cut = the prebudgeted regime's, central gain = the retention regime's"), ""]
+    cols = ([("variant", 7)] + [(k, max(len(k), 8)) for k in keys] + ([] if one_year else [("year", 4)])
+            + [("P(target)", 9), ("P10", 7), ("P50", 7), ("mean", 7), ("service cut", 11), ("central ret.", 12)])
+    lines = head + ["  ".join(f"{n:>{w}}" for n, w in cols)]
+    for r in table.iter_rows(named=True):
+        vals = [str(r["variant"])] + [f"{r[k]:g}" if isinstance(r[k], float) else toml_value(r[k]) for k in keys]
+        vals += [] if one_year else [str(r["year"])]
+        vals += [f"{r['p_target']:.3f}", f"{r['benefit_p10'] / 1e6:.0f}", f"{r['benefit_p50'] / 1e6:.0f}",
+                 f"{r['benefit_mean'] / 1e6:.0f}", f"{r['service_cut_mean'] / 1e6:.0f}",
+                 f"{r['central_gain_mean_retention'] / 1e6:.0f}"]
+        lines.append("  ".join(f"{v:>{w}}" for v, (_, w) in zip(vals, cols)))
+    return "\n".join(lines)
+
+
+def manifest(ds: xr.Dataset, settings: list[Setting]) -> dict:
+    import numba
+
+    return {
+        "scenario_file": ds.attrs.get("scenario_file"),
+        "scenario_path_absolute": str(Path(ds.attrs.get("scenario_file", "")).resolve()),
+        "scenario_sha256": ds.attrs.get("scenario_sha256"),
+        "scenario": ds.attrs.get("scenario"),
+        "seed": ds.attrs.get("seed"),
+        "draws": ds.attrs.get("draws"),
+        "sets": [s.option for s in settings],
+        "variants": [str(x) for x in ds["variant_label"].values],
+        "command": ds.attrs.get("command"),
+        "created": ds.attrs.get("created"),
+        "scheduler": ds.attrs.get("scheduler"),
+        "timings_seconds": {k[len("seconds_"):]: ds.attrs[k] for k in ds.attrs if k.startswith("seconds_")},
+        "versions": {"simengine": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
+                     "numba": numba.__version__, "xarray": xr.__version__},
+        "platform": platform.platform(),
+        "stream_version": ds.attrs.get("stream_version"),
+    }
+
+
+def sweep(path: Path, sets: list[str], executor=None, draws: int | None = None, seed: int | None = None,
+          chunk: int | None = None, block_draws: int | None = None, progress=None,
+          command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
+    """Parse, validate and run a sweep in memory (``executor``: a DaskExecutor, or None: this process)."""
+    settings = [parse_set(s) for s in sets]
+    variants = build_variants(path, settings, draws=draws, seed=seed)
+    return run_and_combine(path, settings, variants, executor, draws=draws, seed=seed, chunk=chunk,
+                           block_draws=block_draws, progress=progress, command=command)
+
+
+def run_and_combine(path: Path, settings: list[Setting], variants: list[Variant], executor=None,
+                    draws: int | None = None, seed: int | None = None, chunk: int | None = None,
+                    block_draws: int | None = None, progress=None,
+                    command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
+    base = scenario.load(path).with_run_options(draws=draws, seed=seed)
+    executor = executor if executor is not None else InProcess(None)
+    t0 = time.perf_counter()
+    results = run_sweep(variants, executor, chunk=chunk or engine.DEFAULT_CHUNK, block_draws=block_draws,
+                        progress=progress)
+    t1 = time.perf_counter()
+    return combine(results, settings, base, command=command, timings={"simulate": t1 - t0},
+                   scheduler="" if isinstance(executor, InProcess) else executor.description)
+
+
+def write(out: Path, ds: xr.Dataset, table: pl.DataFrame, settings: list[Setting]) -> list[Path]:
+    from simengine.output import atomic_outputs
+
+    with atomic_outputs(out) as w:
+        w.write("sweep.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+        w.write("sweep_summary.parquet", lambda p: table.write_parquet(p))
+        w.write_json("sweep.json", manifest(ds, settings))
+        written = [final for _, final in w.pending]
+    return written
+
+
+def cmd_sweep(args, argv: list[str], cluster_context) -> int:
+    """The ``sweep`` command (simengine.cli)."""
+    from simengine import progress
+    from simengine.output import prepare_dir
+
+    t0 = time.perf_counter()
+    settings = [parse_set(s) for s in args.sets]
+    check_settings(settings)
+    out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-sweep"
+    if args.scheduler is None:
+        engine.check_threads(args.threads)
+    variants = build_variants(args.scenario, settings, draws=args.draws, seed=args.seed)  # errors before work
+    prepare_dir(out)
+    command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
+    total = sum(v.scenario.draws for v in variants)
+    with cluster_context(args) as cluster:
+        executor = cluster.executor if cluster is not None else InProcess(args.threads)
+        with progress.draws_bar(total, progress.enabled(args.quiet), after="Writing results") as advance:
+            ds, table = run_and_combine(args.scenario, settings, variants, executor, draws=args.draws,
+                                        seed=args.seed, chunk=args.chunk,
+                                        block_draws=cluster.block_draws if cluster else None, progress=advance,
+                                        command=command)
+    written = write(out, ds, table, settings)
+    if not args.quiet:
+        print(format_sweep(table, settings, ds))
+        print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
+    return 0
