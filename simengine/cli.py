@@ -63,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(r)
     r.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
     _cluster_options(r)
+    # -- why and how sure (simengine.analysis, simengine.mcerror) --
+    r.add_argument("--explain", action="store_true",
+                   help="also print the shortfall waterfall (national, per area, per initiative) and the inputs "
+                        "that matter most")
+    r.add_argument("--precision", type=_precision, metavar="P",
+                   help="add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
+                        "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
+                        "replaces --draws")
+    r.add_argument("--max-draws", type=_positive_int, metavar="N",
+                   help="at most this many draws with --precision (default 10,000,000)")
+    # -- end why and how sure --
     # -- sweep (simengine.sweep) --
     sw = sub.add_parser("sweep", help="run a grid of scenario variants with common random numbers")
     sw.add_argument("scenario", type=Path, help="scenario file (.toml)")
@@ -97,6 +108,34 @@ def build_parser() -> argparse.ArgumentParser:
 def _report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("da", "en"), default="da",
                    help="language of report.html and summary.xlsx: da (default) or en")
+
+
+# -- why and how sure (simengine.mcerror) --------------------------------------------------------
+def _precision(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number such as 0.005, got {text!r}") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {text!r}")
+    return v
+
+
+def _precision_options(args, sc):
+    """(precision, max_draws, draws shown by the progress bar) of ``run``."""
+    precision, max_draws = getattr(args, "precision", None), getattr(args, "max_draws", None)
+    if precision is None:
+        if max_draws is not None:
+            raise ConfigError("--max-draws: only used with --precision")
+        return None, None, sc.draws
+    if args.draws is not None:
+        raise ConfigError("--draws: not used with --precision (the run adds blocks of draws until the precision is "
+                          "reached); set the upper limit with --max-draws")
+    from simengine.mcerror import DEFAULT_MAX_DRAWS
+
+    max_draws = max_draws or DEFAULT_MAX_DRAWS
+    return precision, max_draws, max_draws
+# -- end why and how sure --
 
 
 # -- Dask cluster (simengine.distributed) ---------------------------------------------------------
@@ -222,14 +261,20 @@ def _cmd_run(args, argv: list[str], stack) -> int:
     t0 = time.perf_counter()
     from simengine import progress
 
-    with progress.draws_bar(sc.draws, progress.enabled(args.quiet),
+    precision, max_draws, bar_total = _precision_options(args, sc)  # run --precision (simengine.mcerror)
+    with progress.draws_bar(bar_total, progress.enabled(args.quiet),
                             after="Writing results" + ("" if args.no_report else " and report")) as advance:
         ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command, cluster=cluster,
-                                   quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance)
+                                   quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance,
+                                   precision=precision, max_draws=max_draws)
     if not args.quiet:
         from simengine.results import format_table
 
         print(format_table(ds, unit=args.unit))
+        if args.explain:  # run --explain (simengine.analysis)
+            from simengine.analysis import explain_text
+
+            print("\n" + explain_text(ds))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
         print(f"\nwrote {', '.join(str(p) for p in files)}" + (f" and {charts} charts in {out / 'charts'}" if charts

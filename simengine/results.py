@@ -140,6 +140,21 @@ class NationalStats:
         shape = self._shape(name) if name in PER_DRAW_NAMES else ((n_years,) if name != "npv" else ())
         return s.reshape(shape)
 
+    # -- backtest (simengine.mcerror / analysis) --------------------------------------------
+    def rank(self, y: int, value: float) -> float:
+        """Mid-rank of ``value`` among the national gains of year index ``y``: (#draws below + half
+        #draws equal) / N; from the histogram (linear inside the bin) when not every draw was kept."""
+        if self.exact:
+            col = self.raw.benefit[:, y]
+            return float(((col < value).sum() + 0.5 * (col == value).sum()) / len(col))
+        c = self.counts("benefit")[y].astype(float)
+        lo, hi = self.lower, self.upper
+        width = hi - lo
+        below = np.where(hi <= value, 1.0, np.where(lo >= value, 0.0, (value - lo) / np.where(width > 0, width, 1.0)))
+        below = np.where((width == 0) & (lo == value), 0.5, below)
+        return float((c * below).sum() / c.sum())
+    # -- end backtest -------------------------------------------------------------------------
+
     def shortfall(self, target: np.ndarray, tail: float | None) -> np.ndarray:
         """Mean of max(0, target - gain) over the worst ``tail`` share of draws (all if None)."""
         if self.exact:
@@ -313,11 +328,8 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     if sc.observed:
         oy = np.array([y for y, _ in sc.observed])
         ov = np.array([v for _, v in sc.observed])
-        ranks = []
-        for y, v in sc.observed:
-            col = benefit[:, int(y - sc.start_year)]
-            ranks.append(((col < v).sum() + 0.5 * (col == v).sum()) / N)
-        ranks = np.array(ranks)
+        # mid-rank over every draw (from the histogram when not every draw was kept)
+        ranks = np.array([stats.rank(int(y - sc.start_year), v) for y, v in sc.observed])
         ds = ds.assign_coords(observed_year=oy)
         put("observed", ("observed_year",), ov, DKK, "observed national gain (backtest)")
         put("observed_rank", ("observed_year",), ranks, "1",
@@ -472,6 +484,14 @@ _SUMMARY_VARS = (
     ("fte_quantile", "fte", "quantile"),
     ("fte_mean", "fte", "mean"),
     ("target_fte", "target_fte", "value"),
+    # Monte Carlo intervals (simengine.mcerror): statistic "<statistic>_ci_low" / "_ci_high"
+    *((f"{v}_ci_{end}", metric, f"{stat}_ci_{end}") for v, metric, stat in (
+        ("benefit_quantile", "benefit", "quantile"), ("benefit_mean", "benefit", "mean"),
+        ("net_benefit_quantile", "net_benefit", "quantile"), ("area_benefit_quantile", "area_benefit", "quantile"),
+        ("npv_quantile", "npv", "quantile"), ("p_target", "p_target", "probability"),
+        ("area_p_target", "area_p_target", "probability"), ("municipality_benefit", "municipality_benefit", "quantile"),
+        ("initiative_benefit", "initiative_benefit", "quantile"), ("observed_rank", "observed_rank", "probability"))
+      for end in ("low", "high")),
 )
 
 
@@ -530,21 +550,59 @@ def format_table(ds: xr.Dataset, unit: str = "dkk") -> str:
         return np.full(len(ds["year"]), np.nan)  # the scenario did not ask for this quantile
 
     p10, p50, p90 = col(0.10), col(0.50), col(0.90)
+    # -- Monte Carlo intervals (simengine.mcerror): "±" half-widths when the Dataset has them --------
+    ci = "benefit_quantile_ci_low" in ds
+    mean, pt = ds["benefit_mean"].values, ds["p_target"].values
+
+    def half(est: np.ndarray, base: str, level: float | None = None) -> np.ndarray:
+        """The larger side of the interval around ``est`` (NaN without an interval)."""
+        if f"{base}_ci_low" not in ds:
+            return np.full(len(ds["year"]), np.nan)
+        lo, hi = ds[f"{base}_ci_low"], ds[f"{base}_ci_high"]
+        if level is not None:
+            if not np.any(np.isclose(q, level)):
+                return np.full(len(ds["year"]), np.nan)
+            lo, hi = (x.sel(quantile=q[np.isclose(q, level)][0]) for x in (lo, hi))
+        return np.maximum(hi.values - est, est - lo.values)
+
+    def money(v: float, h: float) -> str:
+        if not ci:
+            return f"{v / div:>9,.0f}"
+        hs = "" if np.isnan(h) else (f"±{h / div:,.1f}" if h / div < 9.95 else f"±{h / div:,.0f}")
+        return f"{v / div:>8,.0f} {hs:<6}"
+
+    h10, h50, h90 = (half(v, "benefit_quantile", lv) for v, lv in ((p10, 0.10), (p50, 0.50), (p90, 0.90)))
+    hm, hp = half(mean, "benefit_mean"), half(pt, "p_target")
+    w, wp = (15, 17) if ci else (9, 10)
     lines = [
         f"{ds.attrs['scenario']}",
         f"{ds.attrs['draws']:,} draws, seed {ds.attrs['seed']}; {what}",
         "",
-        f"{'year':>6} {'target':>9} {'P10':>9} {'P50':>9} {'P90':>9} {'mean':>9} {'P(target)':>10} {'ES10%':>9}",
+        (f"{'year':>6} {'target':>9} {'P10':>{w}} {'P50':>{w}} {'P90':>{w}} {'mean':>{w}} {'P(target)':>{wp}} "
+         f"{'ES10%':>9}"),
     ]
     for k, y in enumerate(ds["year"].values):
+        prob = f"{pt[k]:>10.3f}" if np.isnan(hp[k]) else f"{pt[k]:>9.3f} ±{hp[k]:<6.3f}"
         lines.append(
-            f"{int(y):>6} {ds['target'].values[k] / div:>9,.0f} {p10[k] / div:>9,.0f} {p50[k] / div:>9,.0f} "
-            f"{p90[k] / div:>9,.0f} {ds['benefit_mean'].values[k] / div:>9,.0f} {ds['p_target'].values[k]:>10.3f} "
+            f"{int(y):>6} {ds['target'].values[k] / div:>9,.0f} {money(p10[k], h10[k])} {money(p50[k], h50[k])} "
+            f"{money(p90[k], h90[k])} {money(mean[k], hm[k])} {prob:>{wp}} "
             f"{ds['expected_shortfall'].values[k] / div:>9,.0f}"
         )
+    if ci:
+        lines.append("± = half-width (larger side) of the 95 % Monte Carlo interval: percentiles by order statistics, "
+                     "P(target) by Wilson, mean by normal approximation; bounds in results.nc *_ci_low/*_ci_high")
     if "observed" in ds:
-        for y, v, r in zip(ds["observed_year"].values, ds["observed"].values, ds["observed_rank"].values):
-            lines.append(f"observed {int(y)}: {v / 1e6:,.0f} mio. DKK, at the {r:.0%} point of the simulated distribution")
+        for k, (y, v, r) in enumerate(zip(ds["observed_year"].values, ds["observed"].values,
+                                          ds["observed_rank"].values)):
+            line = f"observed {int(y)}: {v / 1e6:,.0f} mio. DKK, at the {r:.0%} point of the simulated distribution"
+            if "observed_rank_ci_low" in ds:
+                line += (f" (rank {r:.5f}, 95 % interval {ds['observed_rank_ci_low'].values[k]:.5f}–"
+                         f"{ds['observed_rank_ci_high'].values[k]:.5f}; two-sided tail probability "
+                         f"{ds['observed_tail_probability'].values[k]:.5f})")
+            lines.append(line)
+    if "precision_summary" in ds.attrs:  # run --precision
+        lines.append(str(ds.attrs["precision_summary"]))
+    # -- end Monte Carlo intervals -------------------------------------------------------------------
     lines += _format_regimes(ds, div, unit)
     return "\n".join(lines)
 

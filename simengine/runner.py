@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 import time
@@ -19,22 +20,47 @@ from simengine.scenario import Scenario
 
 
 def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None, command: str = "",
-             progress=None, cluster=None) -> xr.Dataset:
+             progress=None, cluster=None, precision: float | None = None, max_draws: int | None = None,
+             analyses: bool = True) -> xr.Dataset:
     """Run a scenario in memory and return the results Dataset. ``progress(n)`` is called after each
     chunk of n draws (see simengine.progress). ``cluster`` (a simengine.distributed.ClusterOptions):
-    simulate in blocks of draws on a Dask cluster instead; the results are the same bit for bit."""
+    simulate in blocks of draws on a Dask cluster instead; the results are the same bit for bit.
+    ``precision``/``max_draws``: add blocks of draws until the target year's Monte Carlo intervals
+    are that narrow (simengine.mcerror). ``analyses``: add the Monte Carlo intervals, sensitivity and
+    waterfall (simengine.analysis)."""
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
         print(f"warning: {sc.path}: {note}", file=sys.stderr)
     t1 = time.perf_counter()
-    if cluster is None:
+    prec = None
+    if precision is not None:  # --precision (simengine.mcerror)
+        from simengine import mcerror
+
+        if cluster is not None:
+            from simengine.errors import ConfigError
+
+            raise ConfigError("--precision: not available with --scheduler")
+        raw, prec = mcerror.run_adaptive(plan, precision, max_draws or mcerror.DEFAULT_MAX_DRAWS, threads=threads,
+                                         chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
+    elif cluster is None:
         raw = engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
     else:  # --scheduler (simengine.distributed)
         raw = cluster.run(plan, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
     t2 = time.perf_counter()
     ds = build_dataset(raw, command=command)
     t3 = time.perf_counter()
+    # -- analyses (simengine.analysis, simengine.mcerror) --
+    if analyses:
+        from simengine import analysis
+
+        ds = analysis.add_analyses(ds, raw)
+    if prec is not None:
+        from simengine import mcerror
+
+        ds = mcerror.add_precision(ds, prec)
+    ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
+    # -- end analyses --
     ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
     ds.attrs["seconds_simulate"] = round(t2 - t1, 4)
     ds.attrs["seconds_aggregate"] = round(t3 - t2, 4)
@@ -65,18 +91,24 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
         "scenario_path_absolute": str(Path(sc.path).resolve()),
         "keep_draws": sc.keep_draws,
         "results_digest": results_digest(ds),
+        # run --precision (simengine.mcerror): the rule, the draws it needed, the half-widths reached
+        "precision": json.loads(ds.attrs["precision_info"]) if "precision_info" in ds.attrs else None,
     }
 
 
 def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int | None = None,
                  command: str = "", quiet: bool = False, lang: str = "da", report: bool = True,
-                 progress=None, cluster=None) -> tuple[xr.Dataset, list[Path]]:
+                 progress=None, cluster=None, precision: float | None = None,
+                 max_draws: int | None = None) -> tuple[xr.Dataset, list[Path]]:
     """Simulate and write results.nc, summary.parquet and run.json to ``out``, and (unless
     ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``."""
     from simengine.output import prepare_dir
 
     prepare_dir(out)  # fail early, before minutes of simulation, if the folder is unusable
-    ds = simulate(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster)
+    ds = simulate(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
+                  precision=precision, max_draws=max_draws)
+    if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
+        sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
     with atomic_outputs(out) as w:
         w.write("results.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
         table = summary_table(ds)
