@@ -221,6 +221,7 @@ def test_cli_run_on_a_cluster_matches_the_plain_run(executor, tmp_path, capsys):
 
     with xr.open_dataset(dist / "results.nc", engine="h5netcdf") as ds:
         assert ds.attrs["blocks"] == 5 and ds.attrs["block_draws"] == 600
+    assert main(["check", str(dist / "run.json"), "--quiet"]) == 0  # re-run here: identical
 
 
 def test_a_failing_task_gives_one_clear_error(executor, tmp_path):
@@ -269,6 +270,19 @@ def test_sweep_on_the_cluster_equals_the_local_sweep(executor):
         xr.testing.assert_identical(local.drop_attrs(), dist.drop_attrs())
         assert tl.equals(td)
     assert dist.attrs["scheduler"] == executor.description
+
+
+def test_cli_sweep_on_a_cluster(executor, tmp_path, capsys):
+    address = executor.client.scheduler.address
+    args = ["sweep", str(SMALL), "--set", "regimes.retention_years=1,3", "--draws", "600", "--quiet"]
+    assert main(args + ["--out", str(tmp_path / "local")]) == 0
+    assert main(args + ["--out", str(tmp_path / "dist"), "--scheduler", address]) == 0, capsys.readouterr().err
+    import polars as pl
+
+    a = pl.read_parquet(tmp_path / "local" / "sweep_summary.parquet")
+    b = pl.read_parquet(tmp_path / "dist" / "sweep_summary.parquet")
+    assert a.equals(b) and b.height == 2
+    assert json.loads((tmp_path / "dist" / "sweep.json").read_text())["scheduler"] == f"Dask scheduler {address}"
 
 
 if __name__ == "__main__":  # LocalCluster spawns processes: keep module import side-effect free
