@@ -154,9 +154,63 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
             if base in ds:
                 put(base, *mean_ci(vals, ds[base].values, N), MEAN_METHOD +
                     ("" if K == N else f" (sd from the first {K:,} draws)"))
+    _regime_intervals(ds, raw, stats, q, put)
+    if "fte_quantile" in ds and "benefit_quantile_ci_low" in ds:  # FTE = DKK / cost_per_fte: the same intervals
+        cpf = float(sc.cost_per_fte)
+        put("fte_quantile", ds["benefit_quantile_ci_low"].values / cpf, ds["benefit_quantile_ci_high"].values / cpf,
+            nat_method)
+        if "fte_mean" in ds and "benefit_mean_ci_low" in ds:
+            put("fte_mean", ds["benefit_mean_ci_low"].values / cpf, ds["benefit_mean_ci_high"].values / cpf,
+                MEAN_METHOD)
     ds.attrs["mc_error_level"] = LEVEL
     ds.attrs["mc_error_method"] = (f"quantiles: {nat_method}; probabilities: {WILSON_METHOD}; means: {MEAN_METHOD}")
     return ds
+
+
+def _regime_intervals(ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put) -> None:
+    """Intervals of the budget regimes' pairwise differences and of P(service cut > X), by the same
+    case distinction as simengine.results.add_regime_comparison."""
+    from simengine.model import REGIMES
+    from simengine.results import REGIME_PAIRS, _constant_regime_series
+
+    if "p_service_cut_above" in ds:
+        p = ds["p_service_cut_above"].values
+        lo, hi = wilson(p * raw.draws, raw.draws)
+        const = np.array([("service_cut", r) in _constant_regime_series(raw.plan) for r in REGIMES])[:, None]
+        put("p_service_cut_above", np.where(const, p, lo), np.where(const, p, hi), WILSON_METHOD +
+            " (0 or 1 by definition under a regime without service cuts)")
+    idx = {r: k for k, r in enumerate(REGIMES)}
+    const = _constant_regime_series(raw.plan)
+    K, N = len(raw.benefit), raw.draws
+    for var in ("central_gain", "service_cut"):
+        if f"{var}_difference_quantile" not in ds:
+            continue
+        per_draw = getattr(raw, var)
+        los, his, mlo, mhi = [], [], [], []
+        for b, a in REGIME_PAIRS:
+            if not stats.exact and (var, a) in const:
+                _, lo, hi = quantile_ci(stats, var, q, N)
+                lo, hi = lo[:, idx[b]] - const[(var, a)], hi[:, idx[b]] - const[(var, a)]
+            elif not stats.exact and (var, b) in const:  # c - X_a: from the quantiles 1 - q of X_a
+                _, lo1, hi1 = quantile_ci(stats, var, 1.0 - q, N)
+                lo, hi = const[(var, b)] - hi1[:, idx[a]], const[(var, b)] - lo1[:, idx[a]]
+            else:  # paired per draw: order statistics of the kept draws' differences
+                diff = per_draw[:, idx[b]] - per_draw[:, idx[a]]
+                qlo, qhi = rank_levels(K, q)
+                lo, hi = np.quantile(diff, qlo, axis=0), np.quantile(diff, qhi, axis=0)
+            los.append(lo)
+            his.append(hi)
+            if K > 1:
+                diff = per_draw[:, idx[b]] - per_draw[:, idx[a]]
+                m = ds[f"{var}_difference_mean"].values[len(mlo)]
+                dlo, dhi = mean_ci(diff, m, N)
+            else:
+                dlo = dhi = ds[f"{var}_difference_mean"].values[len(mlo)]
+            mlo.append(dlo)
+            mhi.append(dhi)
+        put(f"{var}_difference_quantile", np.stack(los, axis=1), np.stack(his, axis=1),
+            QUANTILE_METHOD + " (as the variable's own method: exact, histogram or the kept draws)")
+        put(f"{var}_difference_mean", np.stack(mlo), np.stack(mhi), MEAN_METHOD)
 
 
 # -- the stopping rule ------------------------------------------------------------------------

@@ -103,7 +103,8 @@ def test_every_percentile_and_probability_has_an_interval(small_run):
     for base in ("benefit_quantile", "net_benefit_quantile", "area_benefit_quantile", "npv_quantile",
                  "central_gain_quantile", "service_cut_quantile", "regime_benefit_quantile", "municipality_benefit",
                  "initiative_benefit", "initiative_golive", "p_target", "area_p_target", "observed_rank",
-                 "benefit_mean", "npv_mean"):
+                 "benefit_mean", "npv_mean", "central_gain_difference_quantile", "service_cut_difference_quantile",
+                 "central_gain_difference_mean", "p_service_cut_above", "fte_quantile", "fte_mean"):
         lo, hi, est = ds[f"{base}_ci_low"], ds[f"{base}_ci_high"], ds[base]
         assert lo.dims == est.dims and hi.dims == est.dims, base
         assert lo.attrs["method"] and lo.attrs["level"] == 0.95 and lo.attrs["units"] == est.attrs["units"], base
