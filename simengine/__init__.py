@@ -23,7 +23,7 @@ def _numba_cache_dir() -> None:
         return
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(__version__.encode())
-    for name in ("kernel.py", "distributions.py", "rng.py", "model.py"):
+    for name in ("kernel.py", "distributions.py", "rng.py", "model.py", "analysis.py"):
         try:
             h.update((here / name).read_bytes())
         except OSError:

@@ -25,6 +25,7 @@ import xarray as xr
 
 from simengine.distributions import N_CENTRE, TABLE, U_CENTRE, sample, table_lookup
 from simengine.engine import RawResults
+from simengine.kernel import _sum8  # the kernel's fixed-order sum: same bits as the kernel
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
 from simengine.rng import draw_uniform, uniform
 
@@ -334,28 +335,6 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
                     for m in range(M):
                         xb[m] = weights[i, m] * min(max(rr * (caps[ci, m] * eps[m]), 0.0), 1.0)
                 out[d, i, l] = _sum8(xb)
-
-
-@nb.njit(inline="always", cache=True)
-def _sum8(a):  # pragma: no cover - compiled
-    """The kernel's fixed-order sum: eight interleaved partial sums, then combined."""
-    n = a.shape[0]
-    p0 = p1 = p2 = p3 = p4 = p5 = p6 = p7 = 0.0
-    k = 0
-    while k + 8 <= n:
-        p0 += a[k]
-        p1 += a[k + 1]
-        p2 += a[k + 2]
-        p3 += a[k + 3]
-        p4 += a[k + 4]
-        p5 += a[k + 5]
-        p6 += a[k + 6]
-        p7 += a[k + 7]
-        k += 8
-    while k < n:
-        p0 += a[k]
-        k += 1
-    return ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
 
 
 #: coalition mask of (p, q): p = ib | it << 2 (weak citizens, adoption | delay, legislation, ramp),
