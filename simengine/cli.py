@@ -155,7 +155,7 @@ def _cluster_options(p: argparse.ArgumentParser) -> None:
                    help="run blocks of draws on the Dask cluster at ADDRESS (tcp://host:8786), or on a "
                         "LocalCluster of N worker processes here (local:N); results are identical")
     g.add_argument("--block-draws", type=_positive_int, default=None, metavar="N",
-                   help="draws per task (default: about 4 blocks per worker, at least 16384)")
+                   help="draws per task (default: about 2 blocks per worker, at least 16384 draws)")
     g.add_argument("--connect-timeout", type=_positive_float, default=None, metavar="SECONDS",
                    help="give up connecting to the scheduler after this long (default 10)")
 

@@ -50,7 +50,11 @@ MIN_BLOCK_DRAWS = 2**14
 #: largest default block (a block's kept draws and accumulators travel in one message)
 MAX_BLOCK_DRAWS = 2**21
 #: default blocks per worker: enough to balance uneven workers and to lose little to a dead one
-BLOCKS_PER_WORKER = 4
+BLOCKS_PER_WORKER = 2
+#: a default block holds at least about this many draws x initiatives x municipalities (about a
+#: second of one thread's work), so that the fixed cost of a task (per-thread histograms, packing,
+#: transfer, merging: about 0.1-0.2 s for 2015.toml) stays small against the kernel's work
+MIN_BLOCK_CELLS = 10**8
 DEFAULT_CONNECT_TIMEOUT = 10.0
 INSTALL_HINT = "pip install 'simengine[dask]'  (or: pip install 'dask[distributed]')"
 
@@ -92,11 +96,24 @@ def require_dask() -> None:
                           f"install it with: {INSTALL_HINT}") from None
 
 
-def default_block_draws(draws: int, workers: int) -> int:
-    """Blocks of at least 2^14 draws, about BLOCKS_PER_WORKER per worker, a multiple of 2^14."""
-    per = math.ceil(draws / max(1, BLOCKS_PER_WORKER * workers))
-    per = math.ceil(per / MIN_BLOCK_DRAWS) * MIN_BLOCK_DRAWS
-    return int(min(MAX_BLOCK_DRAWS, max(MIN_BLOCK_DRAWS, per)))
+def default_block_draws(draws: int, workers: int, cells: int = 1) -> int:
+    """The default block: about BLOCKS_PER_WORKER blocks per worker, but at least 2^14 draws and
+    MIN_BLOCK_CELLS / ``cells`` (initiatives x municipalities) draws, at most 2^21; blocks of equal
+    size (the last one a little smaller), their number a multiple of the workers where possible."""
+    workers = max(1, workers)
+    lo = max(MIN_BLOCK_DRAWS, math.ceil(MIN_BLOCK_CELLS / max(1, cells)))
+    want = min(MAX_BLOCK_DRAWS, max(lo, math.ceil(draws / (BLOCKS_PER_WORKER * workers))))
+    n_blocks = max(1, draws // want)  # blocks of at least `want` draws
+    if math.ceil(draws / n_blocks) > MAX_BLOCK_DRAWS:
+        n_blocks = math.ceil(draws / MAX_BLOCK_DRAWS)
+    even = (n_blocks // workers) * workers  # a multiple of the workers: none idles at the end
+    if n_blocks > workers and math.ceil(draws / even) <= MAX_BLOCK_DRAWS:
+        n_blocks = even
+    return max(1, math.ceil(draws / n_blocks))
+
+
+def scenario_cells(sc: Scenario) -> int:
+    return max(1, len(sc.initiatives) * len(sc.municipalities))
 
 
 def blocks(draws: int, block_draws: int) -> list[tuple[int, int]]:
@@ -504,7 +521,8 @@ def run(plan: Plan, executor, chunk: int = engine.DEFAULT_CHUNK, keep_draws: int
     sc = plan.scenario
     keep = sc.keep_draws if keep_draws is None else keep_draws
     draws = sc.draws
-    block = default_block_draws(draws, executor.n_workers) if block_draws is None else block_draws
+    block = (default_block_draws(draws, executor.n_workers, scenario_cells(sc)) if block_draws is None
+             else block_draws)
     bl = blocks(draws, block)
     engine.check_memory(plan, draws, 1, keep)  # what the client holds: the kept draws and merged accumulators
     job = make_job(sc, keep, store_inputs, chunk=chunk, threads=getattr(executor, "threads", None))

@@ -52,6 +52,7 @@ from simengine.distributed import (
     default_block_draws,
     make_job,
     remember_plan,
+    scenario_cells,
 )
 from simengine.errors import ConfigError
 from simengine.model import REGIMES, compile_plan
@@ -301,7 +302,8 @@ def run_sweep(variants: list[Variant], executor, chunk: int = engine.DEFAULT_CHU
             elif block_draws is not None:
                 block = block_draws
             else:
-                block = min(sc.draws, default_block_draws(total_draws, executor.n_workers), MAX_BLOCK_DRAWS)
+                block = min(sc.draws, MAX_BLOCK_DRAWS,
+                            default_block_draws(total_draws, executor.n_workers, scenario_cells(sc)))
             job = make_job(sc, sc.keep_draws, 0, chunk=chunk, threads=cap)
             if block >= sc.draws and not local:
                 yield Task(job, 0, sc.draws, tag=v.index, fn=variant_task)  # compiled on the worker

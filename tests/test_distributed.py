@@ -60,10 +60,17 @@ def test_parse_scheduler():
 
 
 def test_default_blocks():
-    assert sd.default_block_draws(100_000, 2) == 16_384  # about 4 blocks per worker, at least 2^14
-    assert sd.default_block_draws(1_000, 8) == 2**14
-    assert sd.default_block_draws(10**8, 4) == sd.MAX_BLOCK_DRAWS
-    assert sd.default_block_draws(10**7, 8) % 2**14 == 0
+    cells_2015 = 30 * 98
+    assert sd.default_block_draws(100_000, 2, cells_2015) == 50_000  # at least ~1e8 cells: 2 equal blocks
+    assert sd.default_block_draws(1_000_000, 4, cells_2015) == 125_000  # 2 blocks per worker
+    assert sd.default_block_draws(1_000, 8) == 1_000  # never more than the draws
+    assert sd.default_block_draws(100_000, 8, 10**6) == 16_667  # 6 blocks of at least 2^14 draws (not 8)
+    assert sd.default_block_draws(10**8, 4, cells_2015) == -(-10**8 // 48)  # at most 2^21 draws, equal blocks
+    for draws in (1, 999, 16_385, 99_999, 10**6 + 1, 10**9):
+        for workers in (1, 2, 3, 7, 64):
+            for cells in (1, 294, 2940, 10**6):
+                b = sd.default_block_draws(draws, workers, cells)
+                assert min(draws, sd.MIN_BLOCK_DRAWS) <= b <= max(sd.MAX_BLOCK_DRAWS, 1), (draws, workers, cells, b)
     bl = sd.blocks(1000, 300)
     assert bl == [(0, 300), (300, 300), (600, 300), (900, 100)]
 
