@@ -27,7 +27,7 @@ from simengine.distributions import N_CENTRE, TABLE, U_CENTRE, sample, table_loo
 from simengine.engine import RawResults
 from simengine.kernel import _sum8  # the kernel's fixed-order sum: same bits as the kernel
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
-from simengine.rng import draw_uniform, uniform
+from simengine.rng import draw_uniform
 
 DKK = "DKK/year"
 
@@ -313,7 +313,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
         for i in range(I):
             r = inputs[d, N_NATIONAL + i * nv + 9]
             for m in range(M):
-                ub[m] = uniform(loc_key[i, m], d)
+                ub[m] = draw_uniform(loc_key[i, m], d, lhs_n, lhs_half, lhs_mask)
             if loc_is_table:
                 for m in range(M):
                     pos = min(max((ub[m] - U_CENTRE) * _C_SCALE, 0.0), N_CENTRE - 1.000001)

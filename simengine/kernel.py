@@ -26,7 +26,7 @@ import numpy as np
 
 from simengine.distributions import FIXED, N_CENTRE, TABLE, U_CENTRE, sample, table_lookup
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
-from simengine.rng import draw_uniform, ndtr, ndtri, uniform
+from simengine.rng import draw_uniform, lhs_uniform, ndtr, ndtri, uniform
 
 _U_MIN = 2.0**-53
 
@@ -276,8 +276,12 @@ def simulate(d0, n, nblocks,
                 Ai = gain[i] * F * (1.0 - T * Q)
                 r2 = min(r * (1.0 + uplift), 1.0)
                 # local execution: uniforms (vectorisable), centre of the quantile table, tails
-                for m in range(M):
-                    ub[m] = uniform(loc_key[i, m], d)
+                if lhs_n > 0:
+                    for m in range(M):
+                        ub[m] = lhs_uniform(loc_key[i, m], d, lhs_n, lhs_half, lhs_mask)
+                else:
+                    for m in range(M):
+                        ub[m] = uniform(loc_key[i, m], d)
                 if loc_is_table:
                     for m in range(M):
                         pos = min(max((ub[m] - U_CENTRE) * _C_SCALE, 0.0), N_CENTRE - 1.000001)

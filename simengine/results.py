@@ -352,8 +352,8 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "command": command,
         "histogram_bins": nbins,
         "draws_kept": len(raw.benefit),
-        "sampling_note": ("Latin hypercube: every per-draw input and municipal capacity stratified over all draws; "
-                          "local execution per initiative and municipality plain random")
+        "sampling_note": ("Latin hypercube: every sampled quantity (per-draw inputs, municipal capacity, local "
+                          "execution per initiative and municipality) stratified over all draws")
         if sc.sampling == "lhs" else "plain random (keyed counter-based streams)",
         "correlations": "; ".join(f"{a} ~ {b}: {r:g}" for a, b, r in sc.correlations) or "none",
         "warnings": "; ".join(plan.notes) or "none",
