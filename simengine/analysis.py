@@ -23,9 +23,9 @@ import numba as nb
 import numpy as np
 import xarray as xr
 
-from simengine.distributions import N_CENTRE, TABLE, U_CENTRE, sample, table_lookup
+from simengine.distributions import sample
 from simengine.engine import RawResults
-from simengine.kernel import _sum8  # the kernel's fixed-order sum: same bits as the kernel
+from simengine.kernel import _sum8, local_execution  # the kernel's own code: same bits
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
 from simengine.rng import draw_uniform
 
@@ -281,7 +281,6 @@ def switched_off(sc, causes) -> object:
 WATERFALL_DRAWS = 10_000
 #: the evaluator must reproduce the kernel's gains to this relative tolerance
 SELF_CHECK_RTOL = 1e-9
-_C_SCALE = (N_CENTRE - 1) / (1.0 - 2.0 * U_CENTRE)
 _NV = len(INITIATIVE_VARS)
 _NBLOCKS = 16  # fixed number of accumulation blocks: per-initiative sums do not depend on threads
 
@@ -295,7 +294,6 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
     D = inputs.shape[0]
     I, M = weights.shape
     ltab = tables[loc_tab]
-    loc_is_table = loc_code == TABLE
     for d in nb.prange(D):
         E = inputs[d, 1]
         csamp = np.empty(M)
@@ -312,19 +310,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
             caps[3, m] = 1.0 * 1.0 * (1.0 - 0.0)
         for i in range(I):
             r = inputs[d, N_NATIONAL + i * nv + 9]
-            for m in range(M):
-                ub[m] = draw_uniform(loc_key[i, m], d, lhs_n, lhs_half, lhs_mask)
-            if loc_is_table:
-                for m in range(M):
-                    pos = min(max((ub[m] - U_CENTRE) * _C_SCALE, 0.0), N_CENTRE - 1.000001)
-                    k = int(pos)
-                    eps[m] = ltab[k] + (pos - k) * (ltab[k + 1] - ltab[k])
-                for m in range(M):
-                    if ub[m] < U_CENTRE or ub[m] > 1.0 - U_CENTRE:
-                        eps[m] = table_lookup(ltab, ub[m])
-            else:
-                for m in range(M):
-                    eps[m] = sample(loc_code, loc_par[0], loc_par[1], loc_par[2], ltab, ub[m])
+            local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, eps)
             for l in range(8):
                 rr = 1.0 if l & 1 else r
                 ci = ((l >> 1) & 1) | (((l >> 2) & 1) << 1)

@@ -114,6 +114,30 @@ def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bi
 
 
 @nb.njit(inline="always", cache=True)
+def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, eps):  # pragma: no cover - compiled
+    """eps[m]: the local execution factor of draw d in every municipality (keys[m] its stream).
+    Uniforms first (a vectorisable loop), then the centre of the quantile table, then the tails."""
+    M = keys.shape[0]
+    if lhs_n > 0:
+        for m in range(M):
+            ub[m] = lhs_uniform(keys[m], d, lhs_n, lhs_half, lhs_mask)
+    else:
+        for m in range(M):
+            ub[m] = uniform(keys[m], d)
+    if code == TABLE:
+        for m in range(M):
+            pos = min(max((ub[m] - U_CENTRE) * _C_SCALE, 0.0), N_CENTRE - 1.000001)
+            k = int(pos)
+            eps[m] = tab[k] + (pos - k) * (tab[k + 1] - tab[k])
+        for m in range(M):
+            if ub[m] < U_CENTRE or ub[m] > 1.0 - U_CENTRE:
+                eps[m] = table_lookup(tab, ub[m])
+    else:
+        for m in range(M):
+            eps[m] = sample(code, par[0], par[1], par[2], tab, ub[m])
+
+
+@nb.njit(inline="always", cache=True)
 def _sum8(a):  # pragma: no cover - compiled
     """Sum in a fixed order that vectorises: eight interleaved partial sums, then combined.
     The order depends only on the length, so the result is the same on every machine."""
@@ -188,7 +212,6 @@ def simulate(d0, n, nblocks,
     n_series = nat_sum.shape[1]
     nv = (n_in - 2) // I if I > 0 else 0
     ltab = tables[loc_tab]
-    loc_is_table = loc_code == TABLE
     for b in nb.prange(nblocks):
         lo = d0 + (n * b) // nblocks
         hi = d0 + (n * (b + 1)) // nblocks
@@ -275,24 +298,7 @@ def simulate(d0, n, nblocks,
                 kap = kappa_ch if channel[i] > 0.0 else 1.0
                 Ai = gain[i] * F * (1.0 - T * Q)
                 r2 = min(r * (1.0 + uplift), 1.0)
-                # local execution: uniforms (vectorisable), centre of the quantile table, tails
-                if lhs_n > 0:
-                    for m in range(M):
-                        ub[m] = lhs_uniform(loc_key[i, m], d, lhs_n, lhs_half, lhs_mask)
-                else:
-                    for m in range(M):
-                        ub[m] = uniform(loc_key[i, m], d)
-                if loc_is_table:
-                    for m in range(M):
-                        pos = min(max((ub[m] - U_CENTRE) * _C_SCALE, 0.0), N_CENTRE - 1.000001)
-                        k = int(pos)
-                        eps[m] = ltab[k] + (pos - k) * (ltab[k + 1] - ltab[k])
-                    for m in range(M):
-                        if ub[m] < U_CENTRE or ub[m] > 1.0 - U_CENTRE:
-                            eps[m] = table_lookup(ltab, ub[m])
-                else:
-                    for m in range(M):
-                        eps[m] = sample(loc_code, loc_par[0], loc_par[1], loc_par[2], ltab, ub[m])
+                local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, eps)
                 Xi = X[i]
                 for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
                     base = cap[m] * eps[m]
