@@ -151,3 +151,14 @@ def test_check_refuses_a_changed_scenario(tmp_path, capsys):
     assert main(["check", str(out / "run.json")]) == 1
     assert "scenario changed" in capsys.readouterr().err
     assert main(["check", str(tmp_path / "missing.json")]) == 2
+
+
+def test_output_folder_that_cannot_be_created(capsys):
+    """/proc refuses new folders even for root (chmod does not stop root, so this stands in for a
+    folder without write permission)."""
+    out = Path("/proc/simengine-test/out")
+    if not Path("/proc").is_dir():
+        pytest.skip("needs /proc")
+    assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot create output folder" in err and str(out) in err and "Traceback" not in err
