@@ -89,6 +89,7 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
         "stream_version": ds.attrs.get("stream_version"),
         "scheduler": ds.attrs.get("scheduler"),  # --scheduler runs: where the draws ran (results are the same)
         "scenario_path_absolute": str(Path(sc.path).resolve()),
+        "scenario_files": [str(Path(f).resolve()) for f in (sc.sources or (sc.path,))],  # the extends chain
         "keep_draws": sc.keep_draws,
         "results_digest": results_digest(ds),
         # run --precision (simengine.mcerror): the rule, the draws it needed, the half-widths reached
