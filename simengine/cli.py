@@ -54,12 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="simulate a scenario and write results")
     r.add_argument("scenario", type=Path, help="scenario file (.toml)")
-    r.add_argument("--draws", type=_positive_int, help="number of draws (overrides [simulation] draws)")
-    r.add_argument("--seed", type=_seed, help="random seed (overrides [simulation] seed)")
-    r.add_argument("--out", type=Path, help="output folder (default outputs/<scenario file stem>/)")
-    r.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
-    r.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
-    r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _simulation_options(r, draws="number of draws (overrides [simulation] draws)",
+                        seed="random seed (overrides [simulation] seed)",
+                        out="output folder (default outputs/<scenario file stem>/)")
     _report_options(r)
     r.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
     _cluster_options(r)
@@ -80,12 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--set", dest="sets", action="append", required=True, metavar="KEY.PATH=V1,V2,...",
                     help="values of one scenario key (TOML values, comma-separated), e.g. "
                          "regimes.retention_share=0.25,0.5 or initiatives.osb-1.delay=0,0.5; repeat for a grid")
-    sw.add_argument("--draws", type=_positive_int, help="draws per variant (overrides [simulation] draws)")
-    sw.add_argument("--seed", type=_seed, help="random seed of every variant (overrides [simulation] seed)")
-    sw.add_argument("--out", type=Path, help="output folder (default outputs/<scenario file stem>-sweep/)")
-    sw.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
-    sw.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
-    sw.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _simulation_options(sw, draws="draws per variant (overrides [simulation] draws)",
+                        seed="random seed of every variant (overrides [simulation] seed)",
+                        out="output folder (default outputs/<scenario file stem>-sweep/)")
     _cluster_options(sw)
     # -- end sweep --
     v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
@@ -103,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.compare)
     return p
+
+
+def _simulation_options(p: argparse.ArgumentParser, draws: str, seed: str, out: str) -> None:
+    """--draws, --seed, --out, --threads, --chunk, --quiet: shared by run and sweep."""
+    p.add_argument("--draws", type=_positive_int, help=draws)
+    p.add_argument("--seed", type=_seed, help=seed)
+    p.add_argument("--out", type=Path, help=out)
+    p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
+    p.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
