@@ -300,6 +300,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
         caps = np.empty((4, M))  # index: bit 0 = E off, bit 1 = local off
         eps = np.empty(M)
         ub = np.empty(M)
+        tails = np.empty(M, np.int64)
         xb = np.empty(M)
         for m in range(M):
             u = draw_uniform(cap_key[m], d, lhs_n, lhs_half, lhs_mask)
@@ -310,7 +311,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
             caps[3, m] = 1.0 * 1.0 * (1.0 - 0.0)
         for i in range(I):
             r = inputs[d, N_NATIONAL + i * nv + 9]
-            local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, eps)
+            local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
             for l in range(8):
                 rr = 1.0 if l & 1 else r
                 ci = ((l >> 1) & 1) | (((l >> 2) & 1) << 1)

@@ -24,7 +24,7 @@ import math
 import numba as nb
 import numpy as np
 
-from simengine.distributions import FIXED, N_CENTRE, TABLE, U_CENTRE, sample, table_lookup
+from simengine.distributions import BERNOULLI, FIXED, TABLE, grid_lookup, sample, tail_lookup
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
 from simengine.rng import draw_uniform, lhs_uniform, ndtr, ndtri, uniform
 
@@ -32,7 +32,7 @@ _U_MIN = 2.0**-53
 
 FIXED_LIMIT = 2.0**52  # a per-draw fixed-point value above this sets the overflow flag
 NBUF = 64  # draws buffered before their values are binned
-_C_SCALE = (N_CENTRE - 1) / (1.0 - 2.0 * U_CENTRE)
+SPILL_AFTER = 2**16 - 1 - NBUF  # 16-bit counts are added into the histograms before they can overflow
 
 
 _ABS_MASK = np.int64(0x7FFFFFFFFFFFFFFF)
@@ -61,62 +61,71 @@ def nat_bin(bits, lo_bits):  # pragma: no cover - compiled
 
 
 @nb.njit(inline="always", cache=True)
-def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
-           mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, mun_hist, init_hist, nat_hist, mun_sum, mun_short_sum, init_sum,
-           nat_sum, overflow):  # pragma: no cover - compiled
-    Y, M = bufB.shape[0], bufB.shape[1]
-    I = bufG.shape[1]
-    nbins = mun_hist.shape[3]
-    for sr in range(bufN.shape[0]):
-        s = np.int64(0)
-        for k in range(nbuf):
-            nat_hist[b, sr, nat_bin(bitsN[sr, k], nat_lo_bits)] += 1
-            fx = bufN[sr, k] * nat_inv_unit
-            if abs(fx) > FIXED_LIMIT:
-                overflow[b] += 1
-            else:
-                s += np.int64(math.floor(fx + 0.5))
-        nat_sum[b, sr] += s
-    for y in range(Y):
-        for m in range(M):
-            lob = mun_lo_bits[m]
-            inv = mun_inv_unit[m]
-            sinv = mun_short_inv_unit[m]
-            t = mun_target[y, m]
-            s = np.int64(0)
-            ss = np.int64(0)
-            for k in range(nbuf):
-                v = bufB[y, m, k]
-                mun_hist[b, y, m, hist_bin(bitsB[y, m, k], lob, nbins)] += 1
-                fx = v * inv
-                short = t - v
-                fs = short * sinv
-                if fx > FIXED_LIMIT or fs > FIXED_LIMIT:
-                    overflow[b] += 1
-                else:
-                    s += np.int64(fx + 0.5)
-                    if short > 0.0:
-                        ss += np.int64(fs + 0.5)
-            mun_sum[b, y, m] += s
-            mun_short_sum[b, y, m] += ss
-        for i in range(I):
-            lob = init_lo_bits[i]
-            inv = init_inv_unit[i]
-            s = np.int64(0)
-            for k in range(nbuf):
-                fx = bufG[y, i, k] * inv
-                init_hist[b, y, i, hist_bin(bitsG[y, i, k], lob, nbins)] += 1
-                if fx > FIXED_LIMIT:
-                    overflow[b] += 1
-                else:
-                    s += np.int64(fx + 0.5)
-            init_sum[b, y, i] += s
+def _bin_into(lh, lo, hi, y, bits, lob, nbins, kb):  # pragma: no cover - compiled
+    """Count one draw's values bits[x] of histograms (y, x) in the block-local 16-bit counts
+    ``lh``, widening [lo, hi][y, x] (lowest and highest bin touched since the last spill)."""
+    X = bits.shape[0]
+    for x in range(X):  # bins and spans first: a loop that vectorises
+        k = hist_bin(bits[x], lob[x], nbins)
+        kb[x] = k
+        lo[y, x] = min(lo[y, x], k)
+        hi[y, x] = max(hi[y, x], k)
+    for x in range(X):
+        lh[y, x, kb[x]] += 1
 
 
 @nb.njit(inline="always", cache=True)
-def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, eps):  # pragma: no cover - compiled
+def _spill(b, lh, lo, hi, hist):  # pragma: no cover - compiled
+    """Add the 16-bit counts into the block's histograms and zero them (only the bins touched)."""
+    for y in range(lh.shape[0]):
+        for x in range(lh.shape[1]):
+            for k in range(lo[y, x], hi[y, x] + 1):
+                hist[b, y, x, k] += lh[y, x, k]
+                lh[y, x, k] = 0
+            lo[y, x] = lh.shape[2]
+            hi[y, x] = -1
+
+
+@nb.njit(inline="always", cache=True)
+def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
+           mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, lmun, mun_lo, mun_hi, linit, init_lo,
+           init_hi, kb, nat_hist, mun_sum, mun_short_sum, init_sum, nat_sum, overflow):  # pragma: no cover - compiled
+    """Bin and sum the values of the ``nbuf`` buffered draws (buffers: draw first, so that every
+    loop below runs along contiguous memory). Sums are integers: their order does not matter.
+    The sums are branch free, so that they vectorise; a value over FIXED_LIMIT is counted (the
+    run then fails) and its clamped contribution is never used."""
+    Y, M = bufB.shape[1], bufB.shape[2]
+    I = bufG.shape[2]
+    nbins = lmun.shape[2]
+    ov = np.int64(0)
+    for k in range(nbuf):
+        for sr in range(bufN.shape[1]):
+            nat_hist[b, sr, nat_bin(bitsN[k, sr], nat_lo_bits)] += 1
+            fx = bufN[k, sr] * nat_inv_unit
+            ov += abs(fx) > FIXED_LIMIT
+            nat_sum[b, sr] += np.int64(math.floor(min(max(fx, -FIXED_LIMIT), FIXED_LIMIT) + 0.5))
+        for y in range(Y):
+            _bin_into(lmun, mun_lo, mun_hi, y, bitsB[k, y], mun_lo_bits, nbins, kb)
+            _bin_into(linit, init_lo, init_hi, y, bitsG[k, y], init_lo_bits, nbins, kb)
+            for m in range(M):
+                v = bufB[k, y, m]
+                fx = v * mun_inv_unit[m]
+                fs = (mun_target[y, m] - v) * mun_short_inv_unit[m]
+                ov += (fx > FIXED_LIMIT) | (fs > FIXED_LIMIT)
+                mun_sum[b, y, m] += np.int64(min(fx, FIXED_LIMIT) + 0.5)
+                mun_short_sum[b, y, m] += np.int64(min(max(fs, 0.0), FIXED_LIMIT) + 0.5)
+            for i in range(I):
+                fx = bufG[k, y, i] * init_inv_unit[i]
+                ov += fx > FIXED_LIMIT
+                init_sum[b, y, i] += np.int64(min(fx, FIXED_LIMIT) + 0.5)
+    overflow[b] += ov
+
+
+@nb.njit(inline="always", cache=True)
+def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps):  # pragma: no cover - compiled
     """eps[m]: the local execution factor of draw d in every municipality (keys[m] its stream).
-    Uniforms first (a vectorisable loop), then the centre of the quantile table, then the tails."""
+    Uniforms first (a vectorisable loop), then the quantile table's grid for every value, branch
+    free, noting the few tail values (0.8 %) in ``tails``; they are then looked up in the tails."""
     M = keys.shape[0]
     if lhs_n > 0:
         for m in range(M):
@@ -125,13 +134,15 @@ def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, eps)
         for m in range(M):
             ub[m] = uniform(keys[m], d)
     if code == TABLE:
+        nt = 0
         for m in range(M):
-            pos = min(max((ub[m] - U_CENTRE) * _C_SCALE, 0.0), N_CENTRE - 1.000001)
-            k = int(pos)
-            eps[m] = tab[k] + (pos - k) * (tab[k + 1] - tab[k])
-        for m in range(M):
-            if ub[m] < U_CENTRE or ub[m] > 1.0 - U_CENTRE:
-                eps[m] = table_lookup(tab, ub[m])
+            v, tail = grid_lookup(tab, ub[m])
+            eps[m] = v
+            tails[nt] = m
+            nt += tail
+        for t in range(nt):
+            m = tails[t]
+            eps[m] = tail_lookup(tab, ub[m])
     else:
         for m in range(M):
             eps[m] = sample(code, par[0], par[1], par[2], tab, ub[m])
@@ -216,57 +227,95 @@ def simulate(d0, n, nblocks,
         lo = d0 + (n * b) // nblocks
         hi = d0 + (n * (b + 1)) // nblocks
         valsB = np.empty((NBUF, n_in))
+        valsT = np.empty((n_in, NBUF))
+        tmp = np.empty(NBUF)
         zc = np.empty(nc)
         X = np.empty((I, M))
         coefs = np.empty((I, Y))
         cap = np.empty(M)
         ub = np.empty(M)
+        tails = np.empty(max(M, NBUF), np.int64)
         eps = np.empty(M)
         x2 = np.empty(M)
-        B = np.empty((Y, M))
         G = np.empty(Y)
         Gret = np.empty(Y)
         cen = np.empty(Y)
         cost = np.empty(Y)
         area = np.empty((n_areas, Y))
-        bufB = np.empty((Y, M, NBUF))
+        bufB = np.empty((NBUF, Y, M))
         bitsB = bufB.view(np.int64)
-        bufG = np.empty((Y, I, NBUF))
+        bufG = np.empty((NBUF, Y, I))
         bitsG = bufG.view(np.int64)
-        bufN = np.empty((n_series, NBUF))
+        bufN = np.empty((NBUF, n_series))
         bitsN = bufN.view(np.int64)
+        # per-municipality and per-initiative counts: 16-bit, block-local, added into the
+        # histograms before they can overflow; a quarter of the memory keeps the hot bins in cache
+        nbins = mun_hist.shape[3]
+        lmun = np.zeros((Y, M, nbins), np.uint16)
+        linit = np.zeros((Y, I, nbins), np.uint16)
+        mun_lo = np.full((Y, M), nbins, np.int64)
+        mun_hi = np.full((Y, M), -1, np.int64)
+        init_lo = np.full((Y, I), nbins, np.int64)
+        init_hi = np.full((Y, I), -1, np.int64)
+        kb = np.empty(max(M, I), np.int64)
+        unspilled = 0
         nbuf = 0
         for d in range(lo, hi):
             j = d - out_d0
             keep = 0 <= j < n_keep
             if nbuf == 0:
-                # sample the per-draw inputs of the next NBUF draws, one input at a time: the
-                # lookups in one quantile table are independent, so their cache misses overlap
+                # sample the per-draw inputs of the next NBUF draws input by input (rows of valsT:
+                # contiguous, the uniforms vectorise), then transpose to one row per draw
                 nb_ = min(NBUF, hi - d)
                 for k in range(n_in):
                     if in_code[k] != FIXED:
                         key = in_key[k]
-                        for kk in range(nb_):
-                            valsB[kk, k] = draw_uniform(key, d + kk, lhs_n, lhs_half, lhs_mask)
+                        row = valsT[k]
+                        if lhs_n > 0:
+                            for kk in range(nb_):
+                                row[kk] = lhs_uniform(key, d + kk, lhs_n, lhs_half, lhs_mask)
+                        else:
+                            for kk in range(nb_):
+                                row[kk] = uniform(key, d + kk)
                 if nc > 0:  # Gaussian copula: correlate the uniforms of the inputs in corr_idx
                     for kk in range(nb_):
                         for c in range(nc):
-                            zc[c] = ndtri(valsB[kk, corr_idx[c]])
+                            zc[c] = ndtri(valsT[corr_idx[c], kk])
                         for c in range(nc):
                             z = 0.0
                             for l2 in range(nc):
                                 z += corr_factor[c, l2] * zc[l2]
-                            valsB[kk, corr_idx[c]] = min(max(ndtr(z), _U_MIN), 1.0 - _U_MIN)
+                            valsT[corr_idx[c], kk] = min(max(ndtr(z), _U_MIN), 1.0 - _U_MIN)
                 for k in range(n_in):
                     code = in_code[k]
                     p0, p1, p2 = in_par[k, 0], in_par[k, 1], in_par[k, 2]
+                    row = valsT[k]
                     if code == FIXED:
                         for kk in range(nb_):
-                            valsB[kk, k] = p0
+                            row[kk] = p0
+                    elif code == TABLE:  # as in local_execution: the grid branch free, then the tails
+                        tab = tables[in_tab[k]]
+                        nt = 0
+                        for kk in range(nb_):
+                            v, tail = grid_lookup(tab, row[kk])
+                            tmp[kk] = v
+                            tails[nt] = kk
+                            nt += tail
+                        for t in range(nt):
+                            kk = tails[t]
+                            tmp[kk] = tail_lookup(tab, row[kk])
+                        for kk in range(nb_):
+                            row[kk] = tmp[kk]
+                    elif code == BERNOULLI:
+                        for kk in range(nb_):
+                            row[kk] = 1.0 if row[kk] < p0 else 0.0
                     else:
                         tab = tables[in_tab[k]]
                         for kk in range(nb_):
-                            valsB[kk, k] = sample(code, p0, p1, p2, tab, valsB[kk, k])
+                            row[kk] = sample(code, p0, p1, p2, tab, row[kk])
+                for kk in range(nb_):
+                    for k in range(n_in):
+                        valsB[kk, k] = valsT[k, kk]
             vals = valsB[nbuf]
             if 0 <= j < n_store_in:
                 for k in range(n_in):
@@ -298,7 +347,7 @@ def simulate(d0, n, nblocks,
                 kap = kappa_ch if channel[i] > 0.0 else 1.0
                 Ai = gain[i] * F * (1.0 - T * Q)
                 r2 = min(r * (1.0 + uplift), 1.0)
-                local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, eps)
+                local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
                 Xi = X[i]
                 for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
                     base = cap[m] * eps[m]
@@ -326,7 +375,7 @@ def simulate(d0, n, nblocks,
                         Gret[y] += gr
                         ov = max(min(years[y] + 1.0, g + ret_years) - max(float(years[y]), g), 0.0)
                         cen[y] += gr * (1.0 - ret_share * ov)
-                    bufG[y, i, nbuf] = gi
+                    bufG[nbuf, y, i] = gi
                     c = 0.0
                     yr = years[y]
                     if yr >= go_year:
@@ -337,14 +386,13 @@ def simulate(d0, n, nblocks,
                     elif yr >= start[i] and yr < go_year:
                         c += investment[i] / (go_year - start[i])
                     cost[y] += K * c
+            B = bufB[nbuf]
             _municipality_totals(coefs, X, B)
             npv = 0.0
             A = n_areas
             for y in range(Y):
                 for m in range(M):
-                    v = B[y, m]
-                    bufB[y, m, nbuf] = v
-                    x2[m] = max(mun_target[y, m] - v, 0.0)
+                    x2[m] = max(mun_target[y, m] - B[y, m], 0.0)
                 cut = _sum8(x2)
                 npv += (G[y] - cost[y]) * discount[y]
                 if G[y] >= target[y]:
@@ -353,15 +401,15 @@ def simulate(d0, n, nblocks,
                     if area[a, y] >= area_target[a, y]:
                         area_hit[b, a, y] += 1
                 # national series, in the order of simengine.model.national_series
-                bufN[y, nbuf] = G[y]
-                bufN[Y + y, nbuf] = G[y] - cost[y]
-                bufN[2 * Y + y, nbuf] = cost[y]
+                bufN[nbuf, y] = G[y]
+                bufN[nbuf, Y + y] = G[y] - cost[y]
+                bufN[nbuf, 2 * Y + y] = cost[y]
                 for a in range(A):
-                    bufN[3 * Y + a * Y + y, nbuf] = area[a, y]
+                    bufN[nbuf, 3 * Y + a * Y + y] = area[a, y]
                 so = 3 * Y + A * Y
-                bufN[so + y, nbuf] = cen[y]
-                bufN[so + Y + y, nbuf] = cut
-                bufN[so + 2 * Y + y, nbuf] = Gret[y]
+                bufN[nbuf, so + y] = cen[y]
+                bufN[nbuf, so + Y + y] = cut
+                bufN[nbuf, so + 2 * Y + y] = Gret[y]
                 if keep:
                     out_benefit[j, y] = G[y]
                     out_cost[j, y] = cost[y]
@@ -376,12 +424,18 @@ def simulate(d0, n, nblocks,
                     out_regime_benefit[j, 0, y] = G[y]
                     out_regime_benefit[j, 1, y] = G[y]
                     out_regime_benefit[j, 2, y] = Gret[y]
-            bufN[n_series - 1, nbuf] = npv
+            bufN[nbuf, n_series - 1] = npv
             if keep:
                 out_npv[j] = npv
             nbuf += 1
             if nbuf == NBUF or d == hi - 1:
                 _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits,
-                       mun_inv_unit, mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, mun_hist, init_hist, nat_hist, mun_sum,
-                       mun_short_sum, init_sum, nat_sum, overflow)
+                       mun_inv_unit, mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, lmun, mun_lo,
+                       mun_hi, linit, init_lo, init_hi, kb, nat_hist, mun_sum, mun_short_sum, init_sum, nat_sum,
+                       overflow)
+                unspilled += nbuf
                 nbuf = 0
+                if unspilled > SPILL_AFTER or d == hi - 1:
+                    _spill(b, lmun, mun_lo, mun_hi, mun_hist)
+                    _spill(b, linit, init_lo, init_hi, init_hist)
+                    unspilled = 0
