@@ -143,6 +143,16 @@ def new_accumulators(plan: Plan, blocks: int | None = None) -> Accumulators:
     )
 
 
+def new_scratch(plan: Plan, blocks: int) -> tuple[np.ndarray, ...]:
+    """The kernel's per-block 16-bit histogram counts and their spans of touched bins. The kernel
+    leaves them zeroed and empty, so one set serves every call of a run (fresh memory is slow to
+    touch on some virtual machines)."""
+    Y, M, I, B = len(plan.years), len(plan.size_effect), len(plan.gain), plan.hist_bins
+    return (np.zeros((blocks, Y, M, B), np.uint16), np.zeros((blocks, Y, I, B), np.uint16),
+            np.full((blocks, Y, M), B, np.int64), np.full((blocks, Y, M), -1, np.int64),
+            np.full((blocks, Y, I), B, np.int64), np.full((blocks, Y, I), -1, np.int64))
+
+
 def _reduce_blocks(acc: Accumulators, overflow: np.ndarray) -> Accumulators:
     return Accumulators(**{name: getattr(acc, name).sum(axis=0, dtype=np.int64) for name in ACC_FIELDS},
                         overflow=int(overflow.sum()))
@@ -170,6 +180,7 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAU
     inputs = np.zeros((n_inp, plan.n_inputs))
     acc = new_accumulators(plan, threads)
     overflow = np.zeros(threads, np.int64)
+    scratch = new_scratch(plan, threads)
     args = _kernel_args(plan)
     done = 0
     while done < n:
@@ -179,7 +190,7 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAU
         iset = slice(min(done, n_inp), min(done + m, n_inp))
         simulate(c0, m, threads, *args, c0,
                  *(kept[k][ks] for k in PER_DRAW), inputs[iset],
-                 *(getattr(acc, f) for f in ACC_FIELDS), overflow)
+                 *(getattr(acc, f) for f in ACC_FIELDS), overflow, *scratch)
         done += m
         if progress is not None:
             progress(m)
@@ -212,14 +223,14 @@ def estimate_memory(plan: Plan, draws: int, threads: int, keep_draws: int,
                     store_inputs: int = DEFAULT_STORE_INPUTS) -> int:
     """Bytes a run needs at its peak: per-draw values of the kept draws (and the Dataset built from
     them, about twice over), the per-draw inputs kept for sensitivity, per-thread and merged
-    accumulators, quantile tables."""
+    accumulators and scratch counts, quantile tables."""
     Y, A, R, M, I = (len(plan.years), len(plan.scenario.areas), len(REGIMES), len(plan.size_effect),
                      len(plan.gain))
     kept = min(draws, keep_draws)
     per_draw = (Y * (2 + A + 3 * R) + 1) * 8
     inputs = min(draws, keep_draws, store_inputs) * plan.n_inputs * 8
     hist = (Y * (M + I) * plan.hist_bins + plan.n_series * NAT_BINS)
-    acc = threads * hist * 4 + 2 * hist * 8
+    acc = threads * hist * 4 + 2 * hist * 8 + threads * Y * (M + I) * plan.hist_bins * 2  # + 16-bit scratch
     return int(3 * kept * per_draw + inputs + acc + plan.tables.nbytes + 200e6)
 
 

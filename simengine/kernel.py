@@ -211,7 +211,9 @@ def simulate(d0, n, nblocks,
              inputs_out,
              # accumulators, first axis = block
              mun_hist, init_hist, nat_hist, golive_hist, mun_sum, mun_short_sum, init_sum, nat_sum, hit, area_hit,
-             overflow):  # pragma: no cover
+             overflow,
+             # scratch, first axis = block (see new_scratch in simengine.engine)
+             lmun_all, linit_all, mun_lo_all, mun_hi_all, init_lo_all, init_hi_all):  # pragma: no cover
     n_in = in_code.shape[0]
     I = gain.shape[0]
     M = size_eff.shape[0]
@@ -248,15 +250,15 @@ def simulate(d0, n, nblocks,
         bitsG = bufG.view(np.int64)
         bufN = np.empty((NBUF, n_series))
         bitsN = bufN.view(np.int64)
-        # per-municipality and per-initiative counts: 16-bit, block-local, added into the
-        # histograms before they can overflow; a quarter of the memory keeps the hot bins in cache
-        nbins = mun_hist.shape[3]
-        lmun = np.zeros((Y, M, nbins), np.uint16)
-        linit = np.zeros((Y, I, nbins), np.uint16)
-        mun_lo = np.full((Y, M), nbins, np.int64)
-        mun_hi = np.full((Y, M), -1, np.int64)
-        init_lo = np.full((Y, I), nbins, np.int64)
-        init_hi = np.full((Y, I), -1, np.int64)
+        # per-municipality and per-initiative counts: 16-bit, added into the block's histograms
+        # before they can overflow (a quarter of the memory keeps the hot bins in cache). They
+        # come zeroed, with empty spans, and are left so: one allocation serves every call.
+        lmun = lmun_all[b]
+        linit = linit_all[b]
+        mun_lo = mun_lo_all[b]
+        mun_hi = mun_hi_all[b]
+        init_lo = init_lo_all[b]
+        init_hi = init_hi_all[b]
         kb = np.empty(max(M, I), np.int64)
         unspilled = 0
         nbuf = 0
