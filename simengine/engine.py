@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from simengine.errors import ConfigError, RunError
-from simengine.kernel import simulate
+from simengine.kernel import merge_blocks, simulate
 from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan
 
 DEFAULT_CHUNK = 65_536
@@ -144,18 +144,38 @@ def new_accumulators(plan: Plan, blocks: int | None = None) -> Accumulators:
 
 
 def new_scratch(plan: Plan, blocks: int) -> tuple[np.ndarray, ...]:
-    """The kernel's per-block 16-bit histogram counts and their spans of touched bins. The kernel
-    leaves them zeroed and empty, so one set serves every call of a run (fresh memory is slow to
-    touch on some virtual machines)."""
+    """The kernel's per-block 16-bit histogram counts and the spans of bins touched: [0], [1]
+    since the counts were last added into the histograms, [2], [3] ever (for the final merge).
+    The kernel leaves the counts zeroed, so one set serves every call of a run."""
     Y, M, I, B = len(plan.years), len(plan.size_effect), len(plan.gain), plan.hist_bins
+
+    def spans(*shape):
+        out = np.empty((blocks, 4) + shape, np.int64)
+        out[:, 0::2] = B
+        out[:, 1::2] = -1
+        return out
+
+    nat = np.empty((blocks, 2, plan.n_series), np.int64)
+    nat[:, 0] = NAT_BINS
+    nat[:, 1] = -1
     return (np.zeros((blocks, Y, M, B), np.uint16), np.zeros((blocks, Y, I, B), np.uint16),
-            np.full((blocks, Y, M), B, np.int64), np.full((blocks, Y, M), -1, np.int64),
-            np.full((blocks, Y, I), B, np.int64), np.full((blocks, Y, I), -1, np.int64))
+            spans(Y, M), spans(Y, I), nat)
 
 
-def _reduce_blocks(acc: Accumulators, overflow: np.ndarray) -> Accumulators:
-    return Accumulators(**{name: getattr(acc, name).sum(axis=0, dtype=np.int64) for name in ACC_FIELDS},
-                        overflow=int(overflow.sum()))
+def _reduce_blocks(acc: Accumulators, overflow: np.ndarray, scratch: tuple[np.ndarray, ...]) -> Accumulators:
+    """Sum the kernel's per-block accumulators; histograms only over the bins the blocks touched."""
+    _, _, mun_span, init_span, nat_span = scratch
+    out = {name: getattr(acc, name).sum(axis=0, dtype=np.int64) for name in ACC_FIELDS
+           if name not in ("mun_hist", "init_hist", "nat_hist")}
+    for name, lo, hi in (("mun_hist", mun_span[:, 2], mun_span[:, 3]), ("init_hist", init_span[:, 2], init_span[:, 3]),
+                         ("nat_hist", nat_span[:, 0], nat_span[:, 1])):
+        h = getattr(acc, name)
+        merged = np.zeros(h.shape[1:], np.int64)
+        rows = int(np.prod(h.shape[1:-1]))
+        merge_blocks(h.reshape(h.shape[0], rows, h.shape[-1]), lo.reshape(lo.shape[0], rows),
+                     hi.reshape(hi.shape[0], rows), merged.reshape(rows, h.shape[-1]))
+        out[name] = merged
+    return Accumulators(**out, overflow=int(overflow.sum()))
 
 
 def _per_draw(plan: Plan, n: int) -> dict[str, np.ndarray]:
@@ -194,7 +214,7 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAU
         done += m
         if progress is not None:
             progress(m)
-    merged = _reduce_blocks(acc, overflow)
+    merged = _reduce_blocks(acc, overflow, scratch)
     if merged.overflow:
         raise RunError(f"{merged.overflow} simulated values exceeded 2^22 times their business-case size; "
                        "check the scenario's estimate_factor and adoption priors for absurd tails")

@@ -75,21 +75,37 @@ def _bin_into(lh, lo, hi, y, bits, lob, nbins, kb):  # pragma: no cover - compil
 
 
 @nb.njit(inline="always", cache=True)
-def _spill(b, lh, lo, hi, hist):  # pragma: no cover - compiled
-    """Add the 16-bit counts into the block's histograms and zero them (only the bins touched)."""
+def _spill(b, lh, span, hist):  # pragma: no cover - compiled
+    """Add the 16-bit counts into the block's histograms and zero them (only the bins touched:
+    span[0], span[1]); span[2], span[3] keep the bins ever touched, for the final merge."""
+    lo, hi, elo, ehi = span[0], span[1], span[2], span[3]
     for y in range(lh.shape[0]):
         for x in range(lh.shape[1]):
             for k in range(lo[y, x], hi[y, x] + 1):
                 hist[b, y, x, k] += lh[y, x, k]
                 lh[y, x, k] = 0
+            elo[y, x] = min(elo[y, x], lo[y, x])
+            ehi[y, x] = max(ehi[y, x], hi[y, x])
             lo[y, x] = lh.shape[2]
             hi[y, x] = -1
+
+
+@nb.njit(parallel=True, cache=True)
+def merge_blocks(hist, lo, hi, out):  # pragma: no cover - compiled
+    """out[r, k] = sum over blocks b of hist[b, r, k], for the bins lo[b, r] <= k <= hi[b, r] that
+    the blocks touched (the others are zero and left untouched: fresh memory is slow to touch on
+    some virtual machines). hist (blocks, R, K), lo and hi (blocks, R), out (R, K) zeroed."""
+    nb_, R = lo.shape
+    for r in nb.prange(R):
+        for b in range(nb_):
+            for k in range(lo[b, r], hi[b, r] + 1):
+                out[r, k] += hist[b, r, k]
 
 
 @nb.njit(inline="always", cache=True)
 def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
            mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, lmun, mun_lo, mun_hi, linit, init_lo,
-           init_hi, kb, nat_hist, mun_sum, mun_short_sum, init_sum, nat_sum, overflow):  # pragma: no cover - compiled
+           init_hi, kb, nat_hist, nat_span, mun_sum, mun_short_sum, init_sum, nat_sum, overflow):  # pragma: no cover - compiled
     """Bin and sum the values of the ``nbuf`` buffered draws (buffers: draw first, so that every
     loop below runs along contiguous memory). Sums are integers: their order does not matter.
     The sums are branch free, so that they vectorise; a value over FIXED_LIMIT is counted (the
@@ -100,7 +116,10 @@ def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bi
     ov = np.int64(0)
     for k in range(nbuf):
         for sr in range(bufN.shape[1]):
-            nat_hist[b, sr, nat_bin(bitsN[k, sr], nat_lo_bits)] += 1
+            kk = nat_bin(bitsN[k, sr], nat_lo_bits)
+            nat_hist[b, sr, kk] += 1
+            nat_span[b, 0, sr] = min(nat_span[b, 0, sr], kk)
+            nat_span[b, 1, sr] = max(nat_span[b, 1, sr], kk)
             fx = bufN[k, sr] * nat_inv_unit
             ov += abs(fx) > FIXED_LIMIT
             nat_sum[b, sr] += np.int64(math.floor(min(max(fx, -FIXED_LIMIT), FIXED_LIMIT) + 0.5))
@@ -213,7 +232,7 @@ def simulate(d0, n, nblocks,
              mun_hist, init_hist, nat_hist, golive_hist, mun_sum, mun_short_sum, init_sum, nat_sum, hit, area_hit,
              overflow,
              # scratch, first axis = block (see new_scratch in simengine.engine)
-             lmun_all, linit_all, mun_lo_all, mun_hi_all, init_lo_all, init_hi_all):  # pragma: no cover
+             lmun_all, linit_all, mun_span_all, init_span_all, nat_span):  # pragma: no cover
     n_in = in_code.shape[0]
     I = gain.shape[0]
     M = size_eff.shape[0]
@@ -255,10 +274,10 @@ def simulate(d0, n, nblocks,
         # come zeroed, with empty spans, and are left so: one allocation serves every call.
         lmun = lmun_all[b]
         linit = linit_all[b]
-        mun_lo = mun_lo_all[b]
-        mun_hi = mun_hi_all[b]
-        init_lo = init_lo_all[b]
-        init_hi = init_hi_all[b]
+        mun_lo = mun_span_all[b, 0]
+        mun_hi = mun_span_all[b, 1]
+        init_lo = init_span_all[b, 0]
+        init_hi = init_span_all[b, 1]
         kb = np.empty(max(M, I), np.int64)
         unspilled = 0
         nbuf = 0
@@ -433,11 +452,11 @@ def simulate(d0, n, nblocks,
             if nbuf == NBUF or d == hi - 1:
                 _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits,
                        mun_inv_unit, mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, lmun, mun_lo,
-                       mun_hi, linit, init_lo, init_hi, kb, nat_hist, mun_sum, mun_short_sum, init_sum, nat_sum,
-                       overflow)
+                       mun_hi, linit, init_lo, init_hi, kb, nat_hist, nat_span, mun_sum, mun_short_sum, init_sum,
+                       nat_sum, overflow)
                 unspilled += nbuf
                 nbuf = 0
                 if unspilled > SPILL_AFTER or d == hi - 1:
-                    _spill(b, lmun, mun_lo, mun_hi, mun_hist)
-                    _spill(b, linit, init_lo, init_hi, init_hist)
+                    _spill(b, lmun, mun_span_all[b], mun_hist)
+                    _spill(b, linit, init_span_all[b], init_hist)
                     unspilled = 0
