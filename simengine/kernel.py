@@ -114,16 +114,24 @@ def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bi
     I = bufG.shape[2]
     nbins = lmun.shape[2]
     ov = np.int64(0)
-    for k in range(nbuf):
-        for sr in range(bufN.shape[1]):
+    # histogram by histogram (national) and year by year: the bins touched stay in cache
+    for sr in range(bufN.shape[1]):
+        lo = nat_span[b, 0, sr]
+        hi = nat_span[b, 1, sr]
+        s = np.int64(0)
+        for k in range(nbuf):
             kk = nat_bin(bitsN[k, sr], nat_lo_bits)
             nat_hist[b, sr, kk] += 1
-            nat_span[b, 0, sr] = min(nat_span[b, 0, sr], kk)
-            nat_span[b, 1, sr] = max(nat_span[b, 1, sr], kk)
+            lo = min(lo, kk)
+            hi = max(hi, kk)
             fx = bufN[k, sr] * nat_inv_unit
             ov += abs(fx) > FIXED_LIMIT
-            nat_sum[b, sr] += np.int64(math.floor(min(max(fx, -FIXED_LIMIT), FIXED_LIMIT) + 0.5))
-        for y in range(Y):
+            s += np.int64(math.floor(min(max(fx, -FIXED_LIMIT), FIXED_LIMIT) + 0.5))
+        nat_span[b, 0, sr] = lo
+        nat_span[b, 1, sr] = hi
+        nat_sum[b, sr] += s
+    for y in range(Y):
+        for k in range(nbuf):
             _bin_into(lmun, mun_lo, mun_hi, y, bitsB[k, y], mun_lo_bits, nbins, kb)
             _bin_into(linit, init_lo, init_hi, y, bitsG[k, y], init_lo_bits, nbins, kb)
             for m in range(M):
