@@ -183,7 +183,7 @@ def quantile_table(dist: Dist) -> np.ndarray:
     out = np.empty(TABLE_LEN)
     j = np.arange(K_TAIL, N_GRID - K_TAIL + 1)
     out[j] = sp.ppf(j / N_GRID)
-    out[:K_TAIL] = out[K_TAIL]  # never read: finite filler
+    out[:K_TAIL] = out[K_TAIL]  # finite fillers, read only for tail u (whose value is then replaced)
     out[N_GRID - K_TAIL + 1 : N_GRID + 1] = out[N_GRID - K_TAIL]
     tl = np.exp2(np.linspace(T_MIN, T_MAX, N_TAIL))
     out[TAIL_LO:TAIL_HI] = sp.ppf(tl)
@@ -198,12 +198,12 @@ _T_SCALE = (N_TAIL - 1) / (T_MAX - T_MIN)
 
 @nb.njit(inline="always", cache=True)
 def grid_lookup(tab, u):  # pragma: no cover - compiled
-    """(value on the grid, whether u is in a tail). Branch-free; the value is meaningless for a
-    tail u, which :func:`tail_lookup` gives."""
+    """(value on the grid, whether u is in a tail), for 0 < u < 1. Branch free; the value is
+    meaningless for a tail u (the grid's unused knots hold finite fillers), which
+    :func:`tail_lookup` gives."""
     pos = u * N_GRID
-    k = int(pos)
+    k = int(pos)  # 0 <= k < N_GRID
     tail = (k < K_TAIL) | (k >= N_GRID - K_TAIL)
-    k = min(max(k, K_TAIL), N_GRID - K_TAIL - 1)
     return tab[k] + (pos - k) * (tab[k + 1] - tab[k]), tail
 
 
