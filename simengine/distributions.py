@@ -204,7 +204,9 @@ def grid_lookup(tab, u):  # pragma: no cover - compiled
     pos = u * N_GRID
     k = int(pos)  # 0 <= k < N_GRID
     tail = (k < K_TAIL) | (k >= N_GRID - K_TAIL)
-    return tab[k] + (pos - k) * (tab[k + 1] - tab[k]), tail
+    a = np.uint64(k)  # an unsigned index: no code for negative indices
+    b = a + np.uint64(1)
+    return tab[a] + (pos - k) * (tab[b] - tab[a]), tail
 
 
 @nb.njit(inline="always", cache=True)
