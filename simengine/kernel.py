@@ -67,7 +67,7 @@ def _bin_into(lh, lo, hi, y, bits, lob, nbins, kb):  # pragma: no cover - compil
     X = bits.shape[0]
     for x in range(X):  # bins and spans first: a loop that vectorises
         k = hist_bin(bits[x], lob[x], nbins)
-        kb[x] = k
+        kb[x] = np.uint64(k)  # unsigned: no code for negative indices below
         lo[y, x] = min(lo[y, x], k)
         hi[y, x] = max(hi[y, x], k)
     for x in range(X):
@@ -121,7 +121,7 @@ def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bi
         s = np.int64(0)
         for k in range(nbuf):
             kk = nat_bin(bitsN[k, sr], nat_lo_bits)
-            nat_hist[b, sr, kk] += 1
+            nat_hist[b, sr, np.uint64(kk)] += 1
             lo = min(lo, kk)
             hi = max(hi, kk)
             fx = bufN[k, sr] * nat_inv_unit
@@ -286,7 +286,7 @@ def simulate(d0, n, nblocks,
         mun_hi = mun_span_all[b, 1]
         init_lo = init_span_all[b, 0]
         init_hi = init_span_all[b, 1]
-        kb = np.empty(max(M, I), np.int64)
+        kb = np.empty(max(M, I), np.uint64)
         unspilled = 0
         nbuf = 0
         for d in range(lo, hi):
