@@ -31,7 +31,7 @@ from simengine.rng import draw_uniform, lhs_uniform, ndtr, ndtri, uniform
 _U_MIN = 2.0**-53
 
 FIXED_LIMIT = 2.0**52  # a per-draw fixed-point value above this sets the overflow flag
-NBUF = 64  # draws buffered before their values are binned
+NBUF = 256  # draws buffered before their values are binned
 SPILL_AFTER = 2**16 - 1 - NBUF  # 16-bit counts are added into the histograms before they can overflow
 
 
