@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -50,18 +51,44 @@ def _cells(plan) -> int:
 
 
 @pytest.mark.benchmark(group="kernel 2015.toml")
-@pytest.mark.parametrize("threads", [1, 2])
-def test_kernel_throughput(benchmark, threads):
-    n = _size(benchmark, 100_000, 2_000)
+@pytest.mark.parametrize("draws,threads,outputs", [(100_000, 1, "all"), (100_000, 2, "all"), (1_000_000, 2, "all"),
+                                                   (100_000, 2, "no per-draw samples")])
+def test_kernel_throughput(benchmark, draws, threads, outputs):
+    """Kernel throughput on 2015.toml. "all": every output of a run, including the per-draw values
+    of the first keep_draws (200,000) draws and the inputs of the first 100,000 (for sensitivity);
+    "no per-draw samples" leaves those out, to show what writing them costs."""
+    n = _size(benchmark, draws, 2_000)
     plan = _plan(n)
+    kw = {} if outputs == "all" else {"keep_draws": 64, "store_inputs": 0}
     engine.run_range(plan, 0, 512, threads)  # compile / load from cache: not timed
-    part = benchmark.pedantic(engine.run_range, args=(plan, 0, n, threads), rounds=_rounds(benchmark, 3),
-                              iterations=1)
+    part = benchmark.pedantic(engine.run_range, args=(plan, 0, n, threads), kwargs=kw,
+                              rounds=_rounds(benchmark, 3), iterations=1)
     _check_against_reference(plan, part)
     t = benchmark.stats.stats.min if not benchmark.disabled else None
     if t:
-        benchmark.extra_info.update(draws=n, threads=threads, draws_per_s=n / t,
+        benchmark.extra_info.update(draws=n, threads=threads, outputs=outputs, draws_per_s=n / t,
                                     ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9)
+
+
+@pytest.mark.benchmark(group="machine")
+def test_fresh_memory_cost(benchmark):
+    """Not simengine: what writing fresh memory costs on this machine (the first write to a page
+    faults it in), against writing the same memory again. The per-draw samples a run keeps are
+    fresh memory; this explains the gap between the kernel runs with and without them."""
+    mb = _size(benchmark, 256, 16)
+    times = {}
+
+    def go():
+        a = np.empty(mb * 2**20 // 8)
+        t0 = time.perf_counter()
+        a.fill(1.0)
+        t1 = time.perf_counter()
+        a.fill(2.0)
+        times.update(first=t1 - t0, again=time.perf_counter() - t1)
+        assert a[-1] == 2.0
+
+    benchmark.pedantic(go, rounds=1, iterations=1)
+    benchmark.extra_info.update(mb=mb, first_ms_per_mb=1e3 * times["first"] / mb, again_ms_per_mb=1e3 * times["again"] / mb)
 
 
 @pytest.mark.benchmark(group="kernel 2015.toml")

@@ -53,17 +53,33 @@ def main(path: str) -> None:
     def get(name, key):
         return rows[name]["extra_info"].get(key) if name in rows else None
 
-    k1, k2 = "test_kernel_throughput[1]", "test_kernel_throughput[2]"
+    kernel = {n: b["extra_info"] for n, b in rows.items() if n.startswith("test_kernel_throughput")}
     npy = "test_numpy_reference_throughput"
-    print("| what | draws/s | ns per draw·initiative·municipality |")
-    print("|---|---:|---:|")
-    for name, label in ((k1, "numba kernel, 1 thread"), (k2, "numba kernel, 2 threads"), (npy, "plain numpy (reference)")):
-        if name in rows:
-            print(f"| {label} | {get(name, 'draws_per_s'):,.0f} | {get(name, 'ns_per_draw_initiative_municipality'):.1f} |")
-    if k2 in rows and npy in rows and k1 in rows:
+    print("| what | draws | threads | outputs | draws/s | ns per draw·initiative·municipality |")
+    print("|---|---:|---:|---|---:|---:|")
+    for e in sorted(kernel.values(), key=lambda e: (e["outputs"] != "all", e["draws"], e["threads"])):
+        print(f"| numba kernel | {e['draws']:,} | {e['threads']} | {e['outputs']} | {e['draws_per_s']:,.0f} | "
+              f"{e['ns_per_draw_initiative_municipality']:.1f} |")
+    if npy in rows:
+        print(f"| plain numpy (reference) | {get(npy, 'draws'):,} | 1 | all | {get(npy, 'draws_per_s'):,.0f} | "
+              f"{get(npy, 'ns_per_draw_initiative_municipality'):.1f} |")
+
+    def pick(draws, threads):
+        return next((e for e in kernel.values() if e["draws"] == draws and e["threads"] == threads
+                     and e["outputs"] == "all"), None)
+
+    k1, k2 = pick(100_000, 1), pick(100_000, 2)
+    if k1 and k2 and npy in rows:
         print()
-        print(f"Ratios in this run: kernel (2 threads) / numpy = **{get(k2, 'draws_per_s') / get(npy, 'draws_per_s'):.0f}x**; "
-              f"2 threads / 1 thread = **{get(k2, 'draws_per_s') / get(k1, 'draws_per_s'):.2f}x**.")
+        print(f"Ratios in this run (10^5 draws, every output): kernel (2 threads) / numpy = "
+              f"**{k2['draws_per_s'] / get(npy, 'draws_per_s'):.0f}x**; 2 threads / 1 thread = "
+              f"**{k2['draws_per_s'] / k1['draws_per_s']:.2f}x**.")
+    fm = rows.get("test_fresh_memory_cost")
+    if fm:
+        e = fm["extra_info"]
+        print()
+        print(f"Writing fresh memory on this machine: {e['first_ms_per_mb']:.2f} ms per MB the first time, "
+              f"{e['again_ms_per_mb']:.2f} ms per MB again ({e['mb']} MB, `test_fresh_memory_cost`).")
     print()
     print("Scaling (2 threads; time should grow linearly with each size):")
     print()
