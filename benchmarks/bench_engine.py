@@ -133,9 +133,12 @@ def test_scaling(benchmark, tmp_path, axis, size):
 
 
 def _run_cli(args: list[str], env: dict | None = None) -> tuple[float, dict]:
-    """Run the CLI in a fresh process; returns (wall seconds, {'maxrss_mb': ...})."""
-    code = ("import resource, sys, time; t=time.perf_counter(); from simengine.cli import main; rc=main(sys.argv[1:]); "
-            "print('WALL', time.perf_counter()-t); print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); "
+    """Run the CLI in a fresh process; returns (wall seconds, {'maxrss_mb': peak RSS in MiB})."""
+    # peak RSS from VmHWM: it starts afresh at exec, while getrusage's ru_maxrss can carry the forked
+    # parent's (here the benchmark process's) resident size over
+    code = ("import sys, time; t=time.perf_counter(); from simengine.cli import main; rc=main(sys.argv[1:]); "
+            "print('WALL', time.perf_counter()-t); "
+            "print('RSS', [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]); "
             "sys.exit(rc)")
     r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
                        env={**os.environ, **(env or {})})
