@@ -5,10 +5,13 @@ uses the separable structure of the model, G_dimy = A_di * a_diy * (w_im * rho_d
 it computes rho for each (initiative, municipality) once and adds A_di * a_diy times that vector
 to the municipality-by-year totals of the draw.
 
-Per-municipality and per-initiative values of ``NBUF`` consecutive draws are buffered and then
-binned histogram by histogram, so each histogram's hot bins stay in cache. A value's bin is
-found from its float64 bit pattern (one subtraction and one shift; layout in
-:mod:`simengine.model`).
+Per-municipality, per-initiative and national values of ``NBUF`` consecutive draws are buffered
+(draw-major: each draw writes contiguous memory) and then binned year by year, so the hot bins of
+one year's histograms stay in cache. A value's bin is found from its float64 bit pattern (one
+subtraction and one shift; layout in :mod:`simengine.model`). Counts go first into 16-bit
+per-block arrays, added into the block's 32-bit histograms (only the bins touched) before they
+can overflow. Hot loops index with unsigned integers where the index is data-dependent: numba
+emits extra code for possibly negative signed indices.
 
 Reproducibility: ``prange`` runs over ``nblocks`` contiguous sub-ranges, each with its own
 accumulators; every uniform comes from a keyed counter-based stream of the *global* draw index;
