@@ -27,7 +27,7 @@ import math
 import numba as nb
 import numpy as np
 
-from simengine.distributions import BERNOULLI, FIXED, TABLE, grid_lookup, sample, tail_lookup
+from simengine.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
 from simengine.rng import draw_uniform, lhs_uniform, ndtr, ndtri, uniform
 
@@ -154,8 +154,7 @@ def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bi
 @nb.njit(inline="always", cache=True)
 def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps):  # pragma: no cover - compiled
     """eps[m]: the local execution factor of draw d in every municipality (keys[m] its stream).
-    Uniforms first (a vectorisable loop), then the quantile table's grid for every value, branch
-    free, noting the few tail values (0.8 %) in ``tails``; they are then looked up in the tails."""
+    Uniforms first (a vectorisable loop), then their quantiles (``tails``: scratch)."""
     M = keys.shape[0]
     if lhs_n > 0:
         for m in range(M):
@@ -164,15 +163,7 @@ def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tail
         for m in range(M):
             ub[m] = uniform(keys[m], d)
     if code == TABLE:
-        nt = 0
-        for m in range(M):
-            v, tail = grid_lookup(tab, ub[m])
-            eps[m] = v
-            tails[nt] = m
-            nt += tail
-        for t in range(nt):
-            m = tails[t]
-            eps[m] = tail_lookup(tab, ub[m])
+        table_values(tab, ub, eps, M, tails)
     else:
         for m in range(M):
             eps[m] = sample(code, par[0], par[1], par[2], tab, ub[m])
@@ -325,17 +316,8 @@ def simulate(d0, n, nblocks,
                     if code == FIXED:
                         for kk in range(nb_):
                             row[kk] = p0
-                    elif code == TABLE:  # as in local_execution: the grid branch free, then the tails
-                        tab = tables[in_tab[k]]
-                        nt = 0
-                        for kk in range(nb_):
-                            v, tail = grid_lookup(tab, row[kk])
-                            tmp[kk] = v
-                            tails[nt] = kk
-                            nt += tail
-                        for t in range(nt):
-                            kk = tails[t]
-                            tmp[kk] = tail_lookup(tab, row[kk])
+                    elif code == TABLE:
+                        table_values(tables[in_tab[k]], row, tmp, nb_, tails)
                         for kk in range(nb_):
                             row[kk] = tmp[kk]
                     elif code == BERNOULLI:
