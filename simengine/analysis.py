@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from simengine.distributions import sample
-from simengine.engine import RawResults
+from simengine.engine import DEFAULT_STORE_INPUTS, RawResults
 from simengine.kernel import _sum8, local_execution  # the kernel's own code: same bits
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
 from simengine.rng import draw_uniform
@@ -46,8 +46,8 @@ KIND_LABELS = {
     "realisation": "realisation r",
 }
 DECILE = 0.10
-#: draws the sensitivity analysis uses (the first ones with kept inputs)
-SENSITIVITY_DRAWS = 50_000
+#: draws the sensitivity analysis uses (the first ones with kept inputs: the engine keeps this many)
+SENSITIVITY_DRAWS = DEFAULT_STORE_INPUTS
 SENSITIVITY_METHOD = ("Spearman rank correlation (average ranks for ties) between the input and the output over "
                       "the draws whose inputs are kept")
 TORNADO_METHOD = ("median of the output over the draws with the input in its lowest (tornado_low) or highest "

@@ -26,8 +26,10 @@ DEFAULT_CHUNK = 65_536
 #: beyond it national statistics come from streaming histograms. Scenario key
 #: [simulation] keep_draws overrides it.
 DEFAULT_KEEP_DRAWS = 200_000
-#: per-draw inputs kept for sensitivity analysis (the first draws)
-DEFAULT_STORE_INPUTS = 100_000
+#: per-draw inputs kept for the sensitivity analysis and the waterfall (the first draws): as many
+#: as the sensitivity analysis uses (simengine.analysis.SENSITIVITY_DRAWS is this number), as
+#: more would be fresh memory written and never read
+DEFAULT_STORE_INPUTS = 50_000
 
 ACC_FIELDS = ("mun_hist", "init_hist", "nat_hist", "golive_hist", "mun_sum", "mun_short_sum", "init_sum", "nat_sum",
               "hit", "area_hit")
