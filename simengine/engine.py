@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from simengine.errors import ConfigError, RunError
-from simengine.kernel import merge_blocks, simulate
+from simengine.kernel import bin_national, merge_blocks, simulate
 from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan
 
 DEFAULT_CHUNK = 65_536
@@ -42,12 +42,13 @@ class Accumulators:
 
     mun_hist: np.ndarray  # (Y, M, B)
     init_hist: np.ndarray  # (Y, I, B)
-    nat_hist: np.ndarray  # (S, NAT_BINS) signed national histograms
+    nat_hist: np.ndarray  # (S, NAT_BINS) signed national histograms of the draws not kept
+    # (RawResults.national adds the kept ones)
     golive_hist: np.ndarray  # (I, G)
     mun_sum: np.ndarray  # (Y, M) fixed point
     mun_short_sum: np.ndarray  # (Y, M) fixed point
     init_sum: np.ndarray  # (Y, I) fixed point
-    nat_sum: np.ndarray  # (S,) fixed point
+    nat_sum: np.ndarray  # (S,) fixed point, the draws not kept
     hit: np.ndarray  # (Y,) draws with gain >= target
     area_hit: np.ndarray  # (A, Y)
     overflow: int = 0
@@ -88,10 +89,45 @@ class RawResults:
     inputs: np.ndarray  # (S, n_in)
     acc: Accumulators
     timings: dict[str, float] = field(default_factory=dict)
+    _national: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def all_kept(self) -> bool:
         return self.keep_draws >= self.draws
+
+    def national(self) -> tuple[np.ndarray, np.ndarray]:
+        """(histograms (S, NAT_BINS), fixed-point sums (S,)) of the national series over all draws.
+
+        The kernel streams these only for the draws it does not keep: a kept draw's values are
+        exact in the per-draw arrays, and when every draw is kept nothing else is needed. Here the
+        kept draws are binned and summed from those values, with the kernel's own code, so the
+        result is the same integers as streaming every draw."""
+        if self._national is None:
+            hist, sums = self.acc.nat_hist.copy(), self.acc.nat_sum.copy()
+            plan = self.plan
+            lo_bits = np.float64(plan.nat_hist_lo).view(np.int64)
+            kept = {k: getattr(self, k) for k in PER_DRAW}
+            ov = 0
+            for a in range(0, len(self.benefit), NATIONAL_BLOCK):
+                vals = national_values(kept, a, min(a + NATIONAL_BLOCK, len(self.benefit)))
+                ov += bin_national(vals, lo_bits, plan.nat_inv_unit, hist, sums)
+            if ov:
+                raise RunError(f"{ov} simulated national values exceeded 2^28 times their business-case size; "
+                               "check the scenario's cost_overrun and estimate_factor priors for absurd tails")
+            self._national = hist, sums
+        return self._national
+
+
+#: kept draws binned at a time by RawResults.national
+NATIONAL_BLOCK = 8192
+
+
+def national_values(kept: dict[str, np.ndarray], a: int, b: int) -> np.ndarray:
+    """The national series of kept draws [a, b) as rows, in the kernel's order (model.national_series)."""
+    ben, cost = kept["benefit"][a:b], kept["cost"][a:b]
+    return np.concatenate([ben, ben - cost, cost, kept["area_benefit"][a:b].reshape(b - a, -1),
+                           kept["central_gain"][a:b, 2], kept["service_cut"][a:b, 0],
+                           kept["regime_benefit"][a:b, 2], kept["npv"][a:b, None]], axis=1)
 
 
 def available_threads() -> int:

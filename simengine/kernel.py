@@ -106,33 +106,62 @@ def merge_blocks(hist, lo, hi, out):  # pragma: no cover - compiled
 
 
 @nb.njit(inline="always", cache=True)
-def _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
+def _nat_count(vals, bits, n, sr, lo_bits, inv_unit, hist, lo, hi):  # pragma: no cover - compiled
+    """Count national series ``sr`` of the first ``n`` rows of vals (bits: the same as int64) into
+    its histogram ``hist``; returns (their fixed-point sum, lowest and highest bin touched, given
+    the previous ones lo and hi, and how many values exceeded FIXED_LIMIT)."""
+    s = np.int64(0)
+    ov = np.int64(0)
+    for k in range(n):
+        kk = nat_bin(bits[k, sr], lo_bits)
+        hist[np.uint64(kk)] += 1
+        lo = min(lo, kk)
+        hi = max(hi, kk)
+        fx = vals[k, sr] * inv_unit
+        ov += abs(fx) > FIXED_LIMIT
+        s += np.int64(math.floor(min(max(fx, -FIXED_LIMIT), FIXED_LIMIT) + 0.5))
+    return s, lo, hi, ov
+
+
+@nb.njit(parallel=True, cache=True)
+def bin_national(vals, lo_bits, inv_unit, hist, sums):  # pragma: no cover - compiled
+    """Add national series vals (n, S) of n draws into the histograms hist (S, NAT_BINS) and the
+    fixed-point sums (S,) exactly as the kernel does for the draws it does not keep; returns how
+    many values exceeded FIXED_LIMIT."""
+    n, S = vals.shape
+    bits = vals.view(np.int64)
+    ov = np.zeros(S, np.int64)
+    for sr in nb.prange(S):
+        s, lo, hi, o = _nat_count(vals, bits, n, sr, lo_bits, inv_unit, hist[sr], 0, 0)
+        sums[sr] += s
+        ov[sr] = o
+    return ov.sum()
+
+
+@nb.njit(inline="always", cache=True)
+def _flush(b, nbuf, nnat, bufB, bufG, bufN, mun_target, mun_lo_bits, init_lo_bits, mun_inv_unit,
            mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, lmun, mun_lo, mun_hi, linit, init_lo,
            init_hi, kb, nat_hist, nat_span, mun_sum, mun_short_sum, init_sum, nat_sum, overflow):  # pragma: no cover - compiled
-    """Bin and sum the values of the ``nbuf`` buffered draws (buffers: draw first, so that every
-    loop below runs along contiguous memory). Sums are integers: their order does not matter.
-    The sums are branch free, so that they vectorise; a value over FIXED_LIMIT is counted (the
-    run then fails) and its clamped contribution is never used."""
+    """Bin and sum the values of the ``nbuf`` buffered draws, the national ones of the first
+    ``nnat`` (buffers: draw first, so that every loop below runs along contiguous memory). Sums
+    are integers: their order does not matter. The sums are branch free, so that they vectorise;
+    a value over FIXED_LIMIT is counted (the run then fails) and its clamped contribution is
+    never used."""
     Y, M = bufB.shape[1], bufB.shape[2]
     I = bufG.shape[2]
+    bitsB = bufB.view(np.int64)  # the values' bit patterns, for their bins
+    bitsG = bufG.view(np.int64)
+    bitsN = bufN.view(np.int64)
     nbins = lmun.shape[2]
     ov = np.int64(0)
     # histogram by histogram (national) and year by year: the bins touched stay in cache
     for sr in range(bufN.shape[1]):
-        lo = nat_span[b, 0, sr]
-        hi = nat_span[b, 1, sr]
-        s = np.int64(0)
-        for k in range(nbuf):
-            kk = nat_bin(bitsN[k, sr], nat_lo_bits)
-            nat_hist[b, sr, np.uint64(kk)] += 1
-            lo = min(lo, kk)
-            hi = max(hi, kk)
-            fx = bufN[k, sr] * nat_inv_unit
-            ov += abs(fx) > FIXED_LIMIT
-            s += np.int64(math.floor(min(max(fx, -FIXED_LIMIT), FIXED_LIMIT) + 0.5))
+        s, lo, hi, o = _nat_count(bufN, bitsN, nnat, sr, nat_lo_bits, nat_inv_unit, nat_hist[b, sr],
+                                  nat_span[b, 0, sr], nat_span[b, 1, sr])
         nat_span[b, 0, sr] = lo
         nat_span[b, 1, sr] = hi
         nat_sum[b, sr] += s
+        ov += o
     for y in range(Y):
         for k in range(nbuf):
             _bin_into(lmun, mun_lo, mun_hi, y, bitsB[k, y], mun_lo_bits, nbins, kb)
@@ -266,11 +295,8 @@ def simulate(d0, n, nblocks,
         cost = np.empty(Y)
         area = np.empty((n_areas, Y))
         bufB = np.empty((NBUF, Y, M))
-        bitsB = bufB.view(np.int64)
         bufG = np.empty((NBUF, Y, I))
-        bitsG = bufG.view(np.int64)
         bufN = np.empty((NBUF, n_series))
-        bitsN = bufN.view(np.int64)
         # per-municipality and per-initiative counts: 16-bit, added into the block's histograms
         # before they can overflow (a quarter of the memory keeps the hot bins in cache). They
         # come zeroed, with empty spans, and are left so: one allocation serves every call.
@@ -283,6 +309,7 @@ def simulate(d0, n, nblocks,
         kb = np.empty(max(M, I), np.uint64)
         unspilled = 0
         nbuf = 0
+        nnat = 0
         for d in range(lo, hi):
             j = d - out_d0
             keep = 0 <= j < n_keep
@@ -414,16 +441,6 @@ def simulate(d0, n, nblocks,
                 for a in range(A):
                     if area[a, y] >= area_target[a, y]:
                         area_hit[b, a, y] += 1
-                # national series, in the order of simengine.model.national_series
-                bufN[nbuf, y] = G[y]
-                bufN[nbuf, Y + y] = G[y] - cost[y]
-                bufN[nbuf, 2 * Y + y] = cost[y]
-                for a in range(A):
-                    bufN[nbuf, 3 * Y + a * Y + y] = area[a, y]
-                so = 3 * Y + A * Y
-                bufN[nbuf, so + y] = cen[y]
-                bufN[nbuf, so + Y + y] = cut
-                bufN[nbuf, so + 2 * Y + y] = Gret[y]
                 if keep:
                     out_benefit[j, y] = G[y]
                     out_cost[j, y] = cost[y]
@@ -438,17 +455,32 @@ def simulate(d0, n, nblocks,
                     out_regime_benefit[j, 0, y] = G[y]
                     out_regime_benefit[j, 1, y] = G[y]
                     out_regime_benefit[j, 2, y] = Gret[y]
-            bufN[nbuf, n_series - 1] = npv
+                else:  # national series, in the order of simengine.model.national_series
+                    bufN[nnat, y] = G[y]
+                    bufN[nnat, Y + y] = G[y] - cost[y]
+                    bufN[nnat, 2 * Y + y] = cost[y]
+                    for a in range(A):
+                        bufN[nnat, 3 * Y + a * Y + y] = area[a, y]
+                    so = 3 * Y + A * Y
+                    bufN[nnat, so + y] = cen[y]
+                    bufN[nnat, so + Y + y] = cut
+                    bufN[nnat, so + 2 * Y + y] = Gret[y]
+            # a kept draw's national series are binned from its kept values when needed
+            # (simengine.engine.RawResults.national): the kernel streams only the others
             if keep:
                 out_npv[j] = npv
+            else:
+                bufN[nnat, n_series - 1] = npv
+                nnat += 1
             nbuf += 1
             if nbuf == NBUF or d == hi - 1:
-                _flush(b, nbuf, bufB, bitsB, bufG, bitsG, bufN, bitsN, mun_target, mun_lo_bits, init_lo_bits,
+                _flush(b, nbuf, nnat, bufB, bufG, bufN, mun_target, mun_lo_bits, init_lo_bits,
                        mun_inv_unit, mun_short_inv_unit, init_inv_unit, nat_lo_bits, nat_inv_unit, lmun, mun_lo,
                        mun_hi, linit, init_lo, init_hi, kb, nat_hist, nat_span, mun_sum, mun_short_sum, init_sum,
                        nat_sum, overflow)
                 unspilled += nbuf
                 nbuf = 0
+                nnat = 0
                 if unspilled > SPILL_AFTER or d == hi - 1:
                     _spill(b, lmun, mun_span_all[b], mun_hist)
                     _spill(b, linit, init_span_all[b], init_hist)

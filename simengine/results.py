@@ -101,7 +101,11 @@ class NationalStats:
         return self._values(name).shape[1:]
 
     def counts(self, name: str) -> np.ndarray:
-        return self.raw.acc.nat_hist[self.pos[name]].reshape(self._shape(name) + (-1,))
+        return self.hist(name).reshape(self._shape(name) + (-1,))
+
+    def hist(self, name: str) -> np.ndarray:
+        """Histograms (series, bins) of a national series over all draws."""
+        return self.raw.national()[0][self.pos[name]]
 
     def _regimes(self, name: str, stat) -> np.ndarray | None:
         """Per-regime series from the distinct ones the kernel streams (see national_series)."""
@@ -123,7 +127,7 @@ class NationalStats:
         regimes = self._regimes(name, lambda n: self.quantile(n, q))
         if regimes is not None:
             return regimes
-        c = self.raw.acc.nat_hist[self.pos[name]]
+        c = self.hist(name)
         out = quantiles_from_counts(c, self.lower, self.upper, q)
         n_years = len(self.raw.plan.years)
         shape = self._shape(name) if name in PER_DRAW_NAMES else ((n_years,) if name != "npv" else ())
@@ -135,7 +139,7 @@ class NationalStats:
         regimes = self._regimes(name, self.mean)
         if regimes is not None:
             return regimes
-        s = self.raw.acc.nat_sum[self.pos[name]] / self.raw.plan.nat_inv_unit / self.raw.draws
+        s = self.raw.national()[1][self.pos[name]] / self.raw.plan.nat_inv_unit / self.raw.draws
         n_years = len(self.raw.plan.years)
         shape = self._shape(name) if name in PER_DRAW_NAMES else ((n_years,) if name != "npv" else ())
         return s.reshape(shape)
@@ -435,7 +439,7 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
             if ("service_cut", r) in const:
                 p[k] = (const[("service_cut", r)] > x).astype(float)
             else:  # prebudgeted: the kernel streams a histogram of its service cut
-                counts = raw.acc.nat_hist[stats.pos["service_cut_prebudgeted"]]  # (Y, B)
+                counts = stats.hist("service_cut_prebudgeted")  # (Y, B)
                 p[k] = p_above_from_counts(counts, stats.lower, stats.upper, x)
         method = (f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "
                   "in proportion to its width above it)")

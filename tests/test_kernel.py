@@ -189,3 +189,22 @@ def test_streaming_national_statistics_match_exact(small_path):
     np.testing.assert_allclose(st["expected_shortfall"].values, ex["expected_shortfall"].values,
                                atol=2e-3 * sc.target)
     np.testing.assert_allclose(st["shortfall_mean"].values, ex["shortfall_mean"].values, atol=2e-3 * sc.target)
+
+
+def test_national_histograms_of_kept_draws_equal_streaming_every_draw(small_path):
+    """The kernel streams national series only for draws it does not keep; RawResults.national
+    bins the kept ones from their per-draw values. The result must be the very integers of
+    streaming every draw (keep_draws=0), for kept samples that end inside a kernel chunk, and
+    must not change the run's other accumulators."""
+    plan = compile_plan(scenario.load(small_path).with_run_options(draws=3000))
+    every = engine.run(plan, threads=2, keep_draws=0)
+    assert every.acc.nat_hist.sum() == 3000 * every.acc.nat_hist.shape[0]
+    for keep in (1, 777, 3000):
+        raw = engine.run(plan, threads=2, keep_draws=keep, chunk=500)
+        assert raw.acc.nat_hist.sum() == (3000 - keep) * raw.acc.nat_hist.shape[0]  # streamed: the others
+        hist, sums = raw.national()
+        np.testing.assert_array_equal(hist, every.acc.nat_hist)
+        np.testing.assert_array_equal(sums, every.acc.nat_sum)
+        for name in engine.ACC_FIELDS:
+            if name not in ("nat_hist", "nat_sum"):
+                np.testing.assert_array_equal(getattr(raw.acc, name), getattr(every.acc, name), err_msg=name)
