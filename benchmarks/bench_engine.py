@@ -55,7 +55,7 @@ def _cells(plan) -> int:
                                                    (100_000, 2, "no per-draw samples")])
 def test_kernel_throughput(benchmark, draws, threads, outputs):
     """Kernel throughput on 2015.toml. "all": every output of a run, including the per-draw values
-    of the first keep_draws (200,000) draws and the inputs of the first 100,000 (for sensitivity);
+    of the first keep_draws (200,000) draws and the inputs of the first 50,000 (for sensitivity);
     "no per-draw samples" leaves those out, to show what writing them costs."""
     n = _size(benchmark, draws, 2_000)
     plan = _plan(n)

@@ -29,7 +29,7 @@ import numpy as np
 
 from simengine.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
-from simengine.rng import draw_uniform, lhs_uniform, ndtr, ndtri, uniform
+from simengine.rng import lhs_uniform, ndtr, ndtri, uniform
 
 _U_MIN = 2.0**-53
 
@@ -275,6 +275,7 @@ def simulate(d0, n, nblocks,
     n_series = nat_sum.shape[1]
     nv = (n_in - 2) // I if I > 0 else 0
     ltab = tables[loc_tab]
+    ctab = tables[cap_tab]
     for b in nb.prange(nblocks):
         lo = d0 + (n * b) // nblocks
         hi = d0 + (n * (b + 1)) // nblocks
@@ -364,9 +365,9 @@ def simulate(d0, n, nblocks,
             W = vals[0]
             E = vals[1]
             kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
+            local_execution(cap_key, d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, cap)
             for m in range(M):
-                u = draw_uniform(cap_key[m], d, lhs_n, lhs_half, lhs_mask)
-                cap[m] = size_eff[m] * sample(cap_code, cap_par[0], cap_par[1], cap_par[2], tables[cap_tab], u) * (1.0 - E)
+                cap[m] = size_eff[m] * cap[m] * (1.0 - E)
             G[:] = 0.0
             Gret[:] = 0.0
             cen[:] = 0.0
@@ -401,22 +402,20 @@ def simulate(d0, n, nblocks,
                 gk = min(max(gk, 0), ngolive - 1)
                 golive_hist[b, i, gk] += 1
                 go_year = math.floor(g)
-                for y in range(Y):
+                for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
                     ramp = min((year_mid[y] - g) / R, 1.0)
                     ad = kap * U * ramp
-                    gi = 0.0
-                    coefs[i, y] = 0.0
-                    if ad > 0.0:
-                        coef = Ai * ad
-                        coefs[i, y] = coef
-                        gi = coef * s1
-                        G[y] += gi
-                        area[area_of[i], y] += gi
-                        gr = coef * s2
-                        Gret[y] += gr
-                        ov = max(min(years[y] + 1.0, g + ret_years) - max(float(years[y]), g), 0.0)
-                        cen[y] += gr * (1.0 - ret_share * ov)
+                    coef = Ai * ad if ad > 0.0 else 0.0
+                    coefs[i, y] = coef
+                    gi = coef * s1
+                    G[y] += gi
+                    area[area_of[i], y] += gi
+                    gr = coef * s2
+                    Gret[y] += gr
+                    ov = max(min(years[y] + 1.0, g + ret_years) - max(float(years[y]), g), 0.0)
+                    cen[y] += gr * (1.0 - ret_share * ov)
                     bufG[nbuf, y, i] = gi
+                for y in range(Y):
                     c = 0.0
                     yr = years[y]
                     if yr >= go_year:
