@@ -1,0 +1,81 @@
+"""Time the kernel against its version at another git revision, in one process.
+
+Timings on a shared 2-core machine move by 5-10 % between processes, more than most single
+changes to the kernel gain or lose. This loads ``simengine/kernel.py`` as it was at REV as a
+second module and calls both ``simulate`` functions with the same arguments, alternating them,
+so that both see the same machine; it prints the best and median throughput of each and their
+ratio. The rest of the package (distributions, model) is the working tree's, so REV's kernel must
+still fit it. Draws are not kept (the timing is the kernel's own, not fresh memory's).
+
+    python benchmarks/ab_kernel.py HEAD [--draws 30000] [--threads 1] [--reps 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_kernel_at(rev: str, folder: Path):
+    src = subprocess.run(["git", "show", f"{rev}:simengine/kernel.py"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    path = folder / "kernel_at_rev.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location("kernel_at_rev", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("rev")
+    ap.add_argument("--draws", type=int, default=30_000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--reps", type=int, default=7)
+    a = ap.parse_args(argv)
+
+    import numba
+
+    from simengine import engine, kernel, scenario
+    from simengine.model import compile_plan
+
+    plan = compile_plan(scenario.load(ROOT / "scenarios" / "2015.toml").with_run_options(draws=a.draws))
+    numba.set_num_threads(a.threads)
+    args = engine._kernel_args(plan)
+    kept = engine._per_draw(plan, 0)
+    inputs = np.zeros((0, plan.n_inputs))
+
+    def go(mod, n):
+        acc = engine.new_accumulators(plan, a.threads)
+        scratch = engine.new_scratch(plan, a.threads)
+        mod.simulate(0, n, a.threads, *args, 0, *(kept[k] for k in engine.PER_DRAW), inputs,
+                     *(getattr(acc, f) for f in engine.ACC_FIELDS), np.zeros(a.threads, np.int64), *scratch)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        old = load_kernel_at(a.rev, Path(tmp))
+        for mod in (kernel, old):
+            go(mod, 300)  # compile or load from cache: not timed
+        times: dict[str, list[float]] = {"working tree": [], a.rev: []}
+        for _ in range(a.reps):
+            for name, mod in (("working tree", kernel), (a.rev, old)):
+                t = time.perf_counter()
+                go(mod, a.draws)
+                times[name].append(time.perf_counter() - t)
+    for name, t in times.items():
+        print(f"{name}: best {a.draws / min(t):,.0f} draws/s, median {a.draws / np.median(t):,.0f} draws/s")
+    new, old_t = times["working tree"], times[a.rev]
+    print(f"working tree / {a.rev}: {min(old_t) / min(new):.3f} (best), {np.median(old_t) / np.median(new):.3f} (median)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
