@@ -32,7 +32,8 @@ def small_run(request):
 
 def test_kernel_matches_numpy_reference_per_draw(small_run):
     """Same uniforms; the kernel's quantile tables differ from scipy's exact ppf by < 1e-5 of
-    each input's range, which moves outputs by well under 1e-4 relative."""
+    each input's range for 97 % of the uniforms (< 1e-3 for the rest), which moves outputs by
+    well under 1e-4 relative."""
     plan, raw, ref = small_run
     for name in PER_DRAW:
         a, b = getattr(raw, name), ref[name]
