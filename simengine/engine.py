@@ -113,7 +113,7 @@ class RawResults:
                 ov += bin_national(vals, lo_bits, plan.nat_inv_unit, hist, sums)
             if ov:
                 raise RunError(f"{ov} simulated national values exceeded 2^28 times their business-case size; "
-                               "check the scenario's cost_overrun and estimate_factor priors for absurd tails")
+                               "check the scenario's cost overrun and estimate_factor priors for absurd tails")
             self._national = hist, sums
         return self._national
 
