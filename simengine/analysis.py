@@ -23,11 +23,9 @@ import numba as nb
 import numpy as np
 import xarray as xr
 
-from simengine.distributions import sample
 from simengine.engine import DEFAULT_STORE_INPUTS, RawResults
 from simengine.kernel import _sum8, local_execution  # the kernel's own code: same bits
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
-from simengine.rng import draw_uniform
 
 DKK = "DKK/year"
 
@@ -294,6 +292,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
     D = inputs.shape[0]
     I, M = weights.shape
     ltab = tables[loc_tab]
+    ctab = tables[cap_tab]
     for d in nb.prange(D):
         E = inputs[d, 1]
         csamp = np.empty(M)
@@ -302,9 +301,9 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
         ub = np.empty(M)
         tails = np.empty(M, np.int64)
         xb = np.empty(M)
+        local_execution(cap_key, d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
         for m in range(M):
-            u = draw_uniform(cap_key[m], d, lhs_n, lhs_half, lhs_mask)
-            csamp[m] = size_eff[m] * sample(cap_code, cap_par[0], cap_par[1], cap_par[2], tables[cap_tab], u)
+            csamp[m] = size_eff[m] * csamp[m]
             caps[0, m] = csamp[m] * (1.0 - E)
             caps[1, m] = csamp[m] * (1.0 - 0.0)
             caps[2, m] = 1.0 * 1.0 * (1.0 - E)

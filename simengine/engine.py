@@ -19,7 +19,7 @@ import numpy as np
 
 from simengine.errors import ConfigError, RunError
 from simengine.kernel import bin_national, merge_blocks, simulate
-from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan
+from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan, national_series
 
 DEFAULT_CHUNK = 65_536
 #: per-draw values are kept for at most this many draws (the first ones: a fixed-size sample);
@@ -109,7 +109,7 @@ class RawResults:
             kept = {k: getattr(self, k) for k in PER_DRAW}
             ov = 0
             for a in range(0, len(self.benefit), NATIONAL_BLOCK):
-                vals = national_values(kept, a, min(a + NATIONAL_BLOCK, len(self.benefit)))
+                vals = national_values(plan, kept, a, min(a + NATIONAL_BLOCK, len(self.benefit)))
                 ov += bin_national(vals, lo_bits, plan.nat_inv_unit, hist, sums)
             if ov:
                 raise RunError(f"{ov} simulated national values exceeded 2^28 times their business-case size; "
@@ -122,12 +122,18 @@ class RawResults:
 NATIONAL_BLOCK = 8192
 
 
-def national_values(kept: dict[str, np.ndarray], a: int, b: int) -> np.ndarray:
-    """The national series of kept draws [a, b) as rows, in the kernel's order (model.national_series)."""
+def national_values(plan: Plan, kept: dict[str, np.ndarray], a: int, b: int) -> np.ndarray:
+    """The national series of kept draws [a, b) as rows, at their places in model.national_series."""
     ben, cost = kept["benefit"][a:b], kept["cost"][a:b]
-    return np.concatenate([ben, ben - cost, cost, kept["area_benefit"][a:b].reshape(b - a, -1),
-                           kept["central_gain"][a:b, 2], kept["service_cut"][a:b, 0],
-                           kept["regime_benefit"][a:b, 2], kept["npv"][a:b, None]], axis=1)
+    r = {name: i for i, name in enumerate(REGIMES)}
+    series = {"benefit": ben, "net_benefit": ben - cost, "cost": cost, "area_benefit": kept["area_benefit"][a:b],
+              "central_gain_retention": kept["central_gain"][a:b, r["retention"]],
+              "service_cut_prebudgeted": kept["service_cut"][a:b, r["prebudgeted"]],
+              "regime_benefit_retention": kept["regime_benefit"][a:b, r["retention"]], "npv": kept["npv"][a:b]}
+    out = np.empty((b - a, plan.n_series))
+    for name, pos in national_series(len(plan.years), len(plan.scenario.areas)).items():
+        out[:, pos] = series[name].reshape(b - a, -1)
+    return out
 
 
 def available_threads() -> int:
