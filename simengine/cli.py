@@ -51,6 +51,9 @@ def _seed(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m simengine",
                                 description="Monte Carlo engine for promised digitalisation gains.")
+    from simengine import __version__
+
+    p.add_argument("--version", action="version", version=f"simengine {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="simulate a scenario and write results")
     r.add_argument("scenario", type=Path, help="scenario file (.toml)")
