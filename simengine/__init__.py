@@ -4,7 +4,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["ConfigError", "RunError", "Scenario", "SimengineError", "__version__", "compare", "load", "run", "sweep",
+           "variant", "write"]
 
 
 def _numba_cache_dir() -> None:
@@ -40,3 +41,7 @@ def _numba_cache_dir() -> None:
 
 
 _numba_cache_dir()
+
+# the Python API (simengine.api), after the cache folder is set: it compiles kernels on first use
+from simengine.api import Scenario, compare, load, run, sweep, variant, write  # noqa: E402
+from simengine.errors import ConfigError, RunError, SimengineError  # noqa: E402
