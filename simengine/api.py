@@ -37,9 +37,9 @@ if TYPE_CHECKING:
 
     from simengine.variants import Setting
 
-__all__ = ["Scenario", "compare", "load", "run", "sweep", "variant", "write"]
+__all__ = ["Scenario", "compare_scenarios", "load", "rebuild", "run", "sweep_grid", "variant", "write"]
 
-#: what ``scenario=`` of :func:`run`, :func:`compare` and :func:`sweep` accepts: a loaded scenario or a file
+#: what :func:`run`, :func:`compare_scenarios` and :func:`sweep_grid` take as a scenario: a Scenario or a file
 ScenarioLike: TypeAlias = "Scenario | str | os.PathLike[str]"
 #: a progress callback: called with the number of draws just finished
 Progress: TypeAlias = Callable[[int], None]
@@ -132,7 +132,7 @@ def variant(scenario: Scenario, values: Mapping[str, Any] | str | Iterable[str])
                 raise ConfigError(f"variant: expected \"KEY.PATH=VALUE\" text, got {text!r}")
             s = v.parse_set(text, via="variant")
             if len(s.values) != 1:
-                raise ConfigError(f"variant {text}: one value per key (simengine.sweep takes several)")
+                raise ConfigError(f"variant {text}: one value per key (sweep_grid takes several)")
             settings.append(s)
     if not settings:
         return scenario
@@ -356,7 +356,7 @@ def rebuild(path: str | os.PathLike[str], changes: Sequence[str] = ()) -> Scenar
     return sc
 
 
-def compare(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = None, seed: int | None = None,
+def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = None, seed: int | None = None,
             threads: int | None = None, chunk: int | None = None, progress: Progress | None = None,
             command: str = "") -> xr.Dataset:
     """Run two scenarios on the same draws and return B - A, draw by draw (nothing is written).
@@ -395,14 +395,14 @@ def compare(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = None, seed:
     Examples
     --------
     >>> base = load("scenarios/2015.toml")
-    >>> ds = compare(base, variant(base, {"regimes.retention_share": 0.25}), draws=1_000)
+    >>> ds = compare_scenarios(base, variant(base, {"regimes.retention_share": 0.25}), draws=1_000)
     >>> ds["difference"].dims
     ('draw', 'year')
     """
-    from simengine import compare as cmp
+    import simengine.compare as cmp
 
-    sa, sb = _as_scenario(a, "compare"), _as_scenario(b, "compare")
-    _check_options("compare", draws, seed, threads, chunk)
+    sa, sb = _as_scenario(a, "compare_scenarios"), _as_scenario(b, "compare_scenarios")
+    _check_options("compare_scenarios", draws, seed, threads, chunk)
     sa, sb, notes = cmp.pair_options(sa, sb, draws=draws, seed=seed)
     t0 = time.perf_counter()
     ra, rb = cmp.run_pair(sa, sb, threads=threads, chunk=chunk, progress=progress)
@@ -411,7 +411,7 @@ def compare(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = None, seed:
     return ds
 
 
-def sweep(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Iterable[str], *, draws: int | None = None,
+def sweep_grid(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Iterable[str], *, draws: int | None = None,
           seed: int | None = None, threads: int | None = None, chunk: int | None = None,
           progress: Progress | None = None, command: str = "") -> xr.Dataset:
     """Run every combination of some keys' values (a grid of variants) on common random numbers.
@@ -450,7 +450,7 @@ def sweep(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Iterable[s
 
     Examples
     --------
-    >>> ds = sweep(load("scenarios/2015.toml"), {"regimes.retention_share": [0.25, 0.5]}, draws=1_000)
+    >>> ds = sweep_grid(load("scenarios/2015.toml"), {"regimes.retention_share": [0.25, 0.5]}, draws=1_000)
     >>> ds.sizes["variant"], ds["p_target"].dims
     (2, ('variant', 'year'))
     """
@@ -459,14 +459,14 @@ def sweep(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Iterable[s
 
 
 def settings_of(grid: Mapping[str, Sequence[Any]] | Iterable[str], via: str = "--set") -> list[Setting]:
-    """The grid of :func:`sweep` as validated settings (simengine.variants.Setting)."""
+    """The grid of :func:`sweep_grid` as validated settings (simengine.variants.Setting)."""
     from simengine import variants as v
 
     settings = []
     if isinstance(grid, Mapping):
         for key, values in grid.items():
             if not isinstance(key, str):
-                raise ConfigError(f"sweep: keys must be text such as \"regimes.retention_share\", got {key!r}")
+                raise ConfigError(f"sweep_grid: keys must be text such as \"regimes.retention_share\", got {key!r}")
             if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
                 values = [values]
             plain = [_plain(x, key) for x in values]
@@ -481,10 +481,10 @@ def settings_of(grid: Mapping[str, Sequence[Any]] | Iterable[str], via: str = "-
     else:
         for text in [grid] if isinstance(grid, str) else grid:
             if not isinstance(text, str):
-                raise ConfigError(f"sweep: expected \"KEY.PATH=V1,V2,...\" text, got {text!r}")
+                raise ConfigError(f"sweep_grid: expected \"KEY.PATH=V1,V2,...\" text, got {text!r}")
             settings.append(v.parse_set(text, via=via))
     if not settings:
-        raise ConfigError("sweep: give at least one key and its values")
+        raise ConfigError("sweep_grid: give at least one key and its values")
     v.check_settings(settings)
     return settings
 
@@ -494,19 +494,19 @@ def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] 
                       chunk: int | None = None, progress: Progress | None = None, command: str = "",
                       variants: list[Any] | None = None, executor: Any = None,
                       block_draws: int | None = None) -> tuple[xr.Dataset, pl.DataFrame]:
-    """:func:`sweep`, and the target-year summary table (one row per variant) of ``sweep_summary.parquet``.
+    """:func:`sweep_grid`, and the target-year summary table (one row per variant) of ``sweep_summary.parquet``.
 
     ``variants`` (from simengine.sweep.build_variants) and ``executor``/``block_draws`` (a Dask
     executor) are the command line's: it validates the grid before opening a cluster.
     """
-    from simengine import sweep as sw
+    import simengine.sweep as sw
     from simengine.distributed import InProcess
     from simengine.variants import Setting
 
-    base = _as_scenario(scenario, "sweep")
-    _check_options("sweep", draws, seed, threads if executor is None else None, chunk)
-    settings = (list(grid) if isinstance(grid, list) and grid and all(isinstance(s, Setting) for s in grid)
-                else settings_of(grid, via="sweep"))
+    base = _as_scenario(scenario, "sweep_grid")
+    _check_options("sweep_grid", draws, seed, threads if executor is None else None, chunk)
+    given = [s for s in grid if isinstance(s, Setting)] if isinstance(grid, list) else []
+    settings = given if given and len(given) == len(grid) else settings_of(grid, via="sweep_grid")  # type: ignore[arg-type]
     if variants is None:
         variants = sw.build_variants(base, settings, draws=draws, seed=seed)
     executor = executor if executor is not None else InProcess(threads)

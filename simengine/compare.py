@@ -288,10 +288,10 @@ def run_compare(path_a: Path, path_b: Path, out: Path | None = None, draws: int 
     from simengine.output import atomic_outputs, prepare_dir
 
     loaded = load_pair(Path(path_a), Path(path_b))
-    a, b, _ = pair_options(*loaded, draws=draws, seed=seed)  # as api.compare pairs them, for run.json
+    a, b, _ = pair_options(*loaded, draws=draws, seed=seed)  # as api.compare_scenarios pairs them, for run.json
     out = default_out(path_a, path_b) if out is None else Path(out)
     prepare_dir(out)  # fail early, before the simulation, if the folder is unusable
-    ds = api.compare(*loaded, draws=draws, seed=seed, threads=threads, chunk=chunk, progress=progress,
+    ds = api.compare_scenarios(*loaded, draws=draws, seed=seed, threads=threads, chunk=chunk, progress=progress,
                      command=command)
     table = format_comparison(ds, unit=unit)
     with atomic_outputs(out) as w:
