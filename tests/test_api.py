@@ -237,3 +237,15 @@ def test_public_names_have_numpydoc_docstrings():
         doc = getattr(simengine, name).__doc__ or ""
         for section in ("Parameters\n", "Returns\n", "Examples\n"):
             assert section in doc, (name, section)
+
+
+def test_docstring_examples_run(tmp_path, monkeypatch):
+    """Every example in the API's docstrings, as a doctest (outputs go to a temporary folder)."""
+    import doctest
+
+    import simengine.api
+
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    result = doctest.testmod(simengine.api, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 15 and result.failed == 0
