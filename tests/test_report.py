@@ -113,7 +113,7 @@ def _chromium() -> str:
         if exe:
             return exe
     pytest.fail("chromium is not installed: the report test renders report.html in headless chromium. "
-                "Install it with `apt-get install -y chromium` (.ci/run does this).")
+                "Install it with `apt-get install -y chromium` (scripts/test does this).")
 
 
 def _browser(args: list[str], profile: Path) -> subprocess.CompletedProcess:
