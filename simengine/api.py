@@ -223,8 +223,10 @@ def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = 
         quantile levels), ``draw`` (the first ``keep_draws`` draws), ``area``, ``initiative``,
         ``municipality``, ``regime`` and others. For example ``benefit`` (draw, year) is the national
         gross gain per draw in DKK/year, ``benefit_quantile`` (quantile, year) its quantiles over all
-        draws, ``p_target`` (year) P(gain >= target), ``realised_gain`` (draw, year, regime) the
-        gain each budget regime realises. ``ds.attrs`` holds the seed, draws, scenario file and sha256.
+        draws, ``p_target`` (year) P(gain >= target), ``central_gain`` and ``service_cut``
+        (draw, regime, year) per budget regime, ``npv`` (draw,) in DKK. Every variable's ``units``
+        and ``long_name`` attributes say what it is; the variables are listed in the README
+        ("What a run writes"). ``ds.attrs`` holds the seed, draws, scenario file and sha256.
 
     Raises
     ------
@@ -512,3 +514,9 @@ def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] 
     executor = executor if executor is not None else InProcess(threads)
     return sw.run_and_combine(base, settings, variants, executor, draws=draws, seed=seed, chunk=chunk,
                               block_draws=block_draws, progress=progress, command=command)
+
+
+#: the names of the commands, for ``from simengine.api import compare, sweep`` (in the package namespace
+#: ``simengine.compare`` and ``simengine.sweep`` are the modules, hence compare_scenarios and sweep_grid)
+compare = compare_scenarios
+sweep = sweep_grid
