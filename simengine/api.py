@@ -324,11 +324,8 @@ def write(ds: xr.Dataset, folder: str | os.PathLike[str], scenario: Scenario | N
 
 
 def _scenario_of(ds: xr.Dataset) -> Scenario:
-    """The scenario a run's Dataset came from: its file, and a variant's changes one by one."""
-    sc = load(str(ds.attrs["scenario_file"]))
-    for change in json.loads(str(ds.attrs.get("scenario_changes", "[]"))):
-        sc = variant(sc, change)
-    return sc
+    """The scenario a run's Dataset came from: its file, and a variant's changes."""
+    return rebuild(str(ds.attrs["scenario_file"]), json.loads(str(ds.attrs.get("scenario_changes", "[]"))))
 
 
 def rebuild(path: str | os.PathLike[str], changes: Sequence[str] = ()) -> Scenario:
@@ -352,10 +349,13 @@ def rebuild(path: str | os.PathLike[str], changes: Sequence[str] = ()) -> Scenar
     >>> rebuild("scenarios/2015.toml", sc.changes).sha256 == sc.sha256
     True
     """
+    from simengine import variants as v
+
     sc = load(path)
-    for change in changes:
-        sc = variant(sc, change)
-    return sc
+    if not changes:
+        return sc
+    settings = [v.parse_set(str(change), via="variant") for change in changes]
+    return v.derive(sc, settings, [0] * len(settings))  # in order, validated once, as recorded
 
 
 def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = None, seed: int | None = None,

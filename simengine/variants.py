@@ -7,8 +7,9 @@ scenario's TOML document (``extends`` already merged) at the key path -- ``regim
 document is validated again, so a bad value gives the usual one-line error of a scenario file,
 prefixed by the setting that caused it (``--set ...:`` or ``variant ...:``).
 
-A variant's sha256 is that of ``"<base sha256>|<key=value, ...>"``: the same variant built by a sweep
-or in Python has the same sha256.
+A variant's sha256 is that of ``"<the file's sha256>|<key=value, ...>"`` (every change made since the
+file was read, in order): the same variant built by a sweep or in Python, in one step or several, has
+the same sha256.
 """
 
 from __future__ import annotations
@@ -191,8 +192,8 @@ def derive(base: scenario.Scenario, settings: Sequence[Setting], choice: Sequenc
     for s, c in zip(settings, choice):
         apply(doc, s, s.values[c])
     texts = [s.text(c) for s, c in zip(settings, choice)]
-    label = ", ".join(texts)
-    sha = hashlib.sha256(f"{base.sha256}|{label}".encode()).hexdigest()
+    # of the file(s) and every change since: made in one step or several, the same variant has one sha256
+    sha = hashlib.sha256(f"{r.sha256}|{', '.join(base.changes + tuple(texts))}".encode()).hexdigest()
     try:
         sc = scenario.from_dict(doc, base.path, sha, sources=r.files)
     except ConfigError as exc:
@@ -206,4 +207,4 @@ def derive(base: scenario.Scenario, settings: Sequence[Setting], choice: Sequenc
         raise ConfigError(list(dict.fromkeys(problems))) from None
     if not any(s.key == "simulation" or s.key.startswith("simulation.") for s in settings):
         sc = sc.with_run_options(draws=base.draws, seed=base.seed)
-    return replace(sc, resolved=scenario.Resolved(doc, r.files, sha, {}), changes=base.changes + tuple(texts))
+    return replace(sc, resolved=scenario.Resolved(doc, r.files, r.sha256, {}), changes=base.changes + tuple(texts))

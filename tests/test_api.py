@@ -129,6 +129,7 @@ def test_variant_forms_and_record():
     # a variant of a variant, rebuilt from the recorded changes, is the same scenario
     twice = simengine.variant(simengine.variant(sc, {"regimes.retention_share": 0.3}), {"scenario.target": 2.5e8})
     assert simengine.rebuild(SMALL, twice.changes).sha256 == twice.sha256
+    assert simengine.variant(sc, {"regimes.retention_share": 0.3, "scenario.target": 2.5e8}).sha256 == twice.sha256
     assert twice.target == 2.5e8 and twice.retention_share == 0.3
     # numpy scalars and tuples are plain values; draws and seed stay the base's unless [simulation] changes
     d = simengine.variant(sc.with_run_options(draws=123, seed=9), {"municipal.optimal_population": (np.int64(60_000),
@@ -187,12 +188,13 @@ def test_bad_input_raises_config_error(call, needle):
 
 # -- write ------------------------------------------------------------------------------------------
 def test_write_a_variant_and_check_it(tmp_path, capsys):
-    sc = simengine.variant(simengine.load(SMALL), {"regimes.retention_share": 0.3})
+    sc = simengine.variant(simengine.load(SMALL), CHANGES)  # two keys at once
+    sc = simengine.variant(sc, {"regimes.retention_share": 0.35})  # and one of them again
     ds = simengine.run(sc, draws=1500, seed=5)
     files = simengine.write(ds, tmp_path / "out", report=False)  # the scenario rebuilt from ds.attrs
     assert sorted(p.name for p in files) == ["results.nc", "run.json", "summary.parquet"]
     m = json.loads((tmp_path / "out" / "run.json").read_text())
-    assert m["scenario_changes"] == ["regimes.retention_share=0.3"] and m["scenario_sha256"] == sc.sha256
+    assert m["scenario_changes"] == [*sc.changes] and len(sc.changes) == 3 and m["scenario_sha256"] == sc.sha256
     assert m["results_digest"] == results_digest(ds) and m["draws"] == 1500 and m["seed"] == 5
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary files left
     assert main(["check", str(tmp_path / "out" / "run.json"), "--quiet"]) == 0  # reproduces the variant
