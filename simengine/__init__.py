@@ -4,7 +4,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+# the Python API (simengine.api); compare_scenarios and sweep_grid are the compare and sweep commands (the
+# names compare and sweep are this package's modules simengine.compare and simengine.sweep)
+__all__ = ["ConfigError", "RunError", "Scenario", "SimengineError", "__version__", "compare_scenarios", "load",
+           "rebuild", "run", "sweep_grid", "variant", "write"]
 
 
 def _numba_cache_dir() -> None:
@@ -40,3 +43,7 @@ def _numba_cache_dir() -> None:
 
 
 _numba_cache_dir()
+
+# the Python API (simengine.api), after the cache folder is set: it compiles kernels on first use
+from simengine.api import Scenario, compare_scenarios, load, rebuild, run, sweep_grid, variant, write  # noqa: E402
+from simengine.errors import ConfigError, RunError, SimengineError  # noqa: E402

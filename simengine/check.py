@@ -30,6 +30,10 @@ def scenario_of(m: dict, manifest_path: Path):
     candidates = [Path(m[k]) for k in ("scenario_path_absolute", "scenario_file") if m.get(k)]
     for c in candidates:
         if c.is_file():
+            if m.get("scenario_changes"):  # a variant made in Python: its changes again (simengine.api)
+                from simengine.api import rebuild
+
+                return rebuild(c, [str(x) for x in m["scenario_changes"]])
             return scenario.load(c)
     raise ConfigError(f"{manifest_path}: the scenario file of this run is gone "
                       f"({', '.join(str(c) for c in candidates) or 'no path recorded'})")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -285,16 +284,15 @@ def run_compare(path_a: Path, path_b: Path, out: Path | None = None, draws: int 
                 command: str = "", unit: str = "dkk", progress=None) -> tuple[xr.Dataset, str, list[Path]]:
     """Load, pair, simulate, compare and write comparison.nc, comparison.txt and run.json to ``out``
     (default outputs/compare_<A stem>_vs_<B stem>/), atomically."""
+    from simengine import api  # the command line runs the Python API's compare
     from simengine.output import atomic_outputs, prepare_dir
 
-    a, b = load_pair(Path(path_a), Path(path_b))
-    a, b, notes = pair_options(a, b, draws=draws, seed=seed)
+    loaded = load_pair(Path(path_a), Path(path_b))
+    a, b, _ = pair_options(*loaded, draws=draws, seed=seed)  # as api.compare_scenarios pairs them, for run.json
     out = default_out(path_a, path_b) if out is None else Path(out)
     prepare_dir(out)  # fail early, before the simulation, if the folder is unusable
-    t0 = time.perf_counter()
-    ra, rb = run_pair(a, b, threads=threads, chunk=chunk, progress=progress)
-    ds = compare(ra, rb, notes, command=command)
-    ds.attrs["seconds"] = round(time.perf_counter() - t0, 3)
+    ds = api.compare_scenarios(*loaded, draws=draws, seed=seed, threads=threads, chunk=chunk, progress=progress,
+                     command=command)
     table = format_comparison(ds, unit=unit)
     with atomic_outputs(out) as w:
         w.write("comparison.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))

@@ -14,11 +14,11 @@ class SimengineError(Exception):
     exit_code = 1
 
 
-class ConfigError(SimengineError):
+class ConfigError(SimengineError, ValueError):
     """A scenario, data file or command-line option is invalid.
 
     ``problems`` holds one line per problem, each naming the file, the key path, the value
-    and what is allowed.
+    and what is allowed. Also a ValueError, so ``except ValueError`` catches bad input.
     """
 
     exit_code = 2

@@ -90,6 +90,7 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
         "scheduler": ds.attrs.get("scheduler"),  # --scheduler runs: where the draws ran (results are the same)
         "scenario_path_absolute": str(Path(sc.path).resolve()),
         "scenario_files": [str(Path(f).resolve()) for f in (sc.sources or (sc.path,))],  # the extends chain
+        **({"scenario_changes": list(sc.changes)} if sc.changes else {}),  # a variant made in Python (simengine.api)
         "keep_draws": sc.keep_draws,
         "results_digest": results_digest(ds),
         # run --precision (simengine.mcerror): the rule, the draws it needed, the half-widths reached
@@ -102,12 +103,19 @@ def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int
                  progress=None, cluster=None, precision: float | None = None,
                  max_draws: int | None = None) -> tuple[xr.Dataset, list[Path]]:
     """Simulate and write results.nc, summary.parquet and run.json to ``out``, and (unless
-    ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``."""
+    ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``: the ``run``
+    command, through the Python API (simengine.api.run and simengine.api.write)."""
+    from simengine import api
     from simengine.output import prepare_dir
 
     prepare_dir(out)  # fail early, before minutes of simulation, if the folder is unusable
-    ds = simulate(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
-                  precision=precision, max_draws=max_draws)
+    ds = api.run(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
+                 precision=precision, max_draws=max_draws)
+    return ds, api.write(ds, out, sc, report=report, lang=lang)
+
+
+def write_results(out: Path, ds: xr.Dataset, sc: Scenario, lang: str = "da", report: bool = True) -> list[Path]:
+    """Write a run's files to ``out`` atomically (see simengine.api.write); returns the files written."""
     if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
         sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
     with atomic_outputs(out) as w:
@@ -118,7 +126,7 @@ def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int
         report_files = _write_report(w, ds, sc, lang) if report else None
         written = [final for _, final in w.pending]
     _remove_stale_report(out, report_files)
-    return ds, written
+    return written
 
 
 # -- report (simengine.report) -------------------------------------------------------------------

@@ -9,6 +9,7 @@ data file, resolved relative to the scenario's own folder. Keys are documented i
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import math
@@ -138,6 +139,10 @@ class Scenario:
     cut_threshold: float = 100e6
     #: the scenario file and the files it extends (``extends``), in that order
     sources: tuple[Path, ...] = ()
+    #: the document it was validated from (``extends`` merged), from which variants are made (simengine.variants)
+    resolved: Resolved | None = field(default=None, compare=False, repr=False)
+    #: a variant's changes to its scenario file, ``KEY.PATH=VALUE`` each (simengine.variant); () for the file itself
+    changes: tuple[str, ...] = ()
 
     @property
     def years(self) -> list[int]:
@@ -146,6 +151,12 @@ class Scenario:
     def with_run_options(self, draws: int | None = None, seed: int | None = None) -> Scenario:
         return replace(self, draws=self.draws if draws is None else draws,
                        seed=self.seed if seed is None else seed)
+
+    def with_values(self, values: Any) -> Scenario:
+        """This scenario with keys set to other values, validated: ``simengine.variant(self, values)``."""
+        from simengine.api import variant
+
+        return variant(self, values)
 
 
 # ------------------------------------------------------------------------------------------
@@ -435,7 +446,9 @@ def load(path: str | Path) -> Scenario:
     listing every problem."""
     path = Path(path)
     r = resolve(path)
-    return from_dict(r.data, path, r.sha256, origin=r.origin if len(r.files) > 1 else None, sources=r.files)
+    doc = copy.deepcopy(r.data)  # kept unchanged for variants (simengine.variants)
+    sc = from_dict(r.data, path, r.sha256, origin=r.origin if len(r.files) > 1 else None, sources=r.files)
+    return replace(sc, resolved=replace(r, data=doc))
 
 
 def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, str] | None = None,

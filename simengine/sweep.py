@@ -20,19 +20,11 @@ target-year figures) and ``sweep.json`` (the manifest), atomically.
 
 from __future__ import annotations
 
-import copy
-import difflib
-import hashlib
-import inspect
 import itertools
-import json
-import math
 import platform
-import re
 import shlex
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,135 +49,19 @@ from simengine.distributed import (
 from simengine.errors import ConfigError
 from simengine.model import REGIMES, compile_plan
 from simengine.results import NationalStats, build_dataset
+from simengine.variants import (  # noqa: F401 (the --set rules, shared with simengine.api; names kept here)
+    MAX_VARIANTS,
+    Setting,
+    apply,
+    check_settings,
+    derive,
+    parse_set,
+    parse_values,
+    toml_value,
+)
 
-#: a grid larger than this is almost certainly a typo (and would take days)
-MAX_VARIANTS = 10_000
 #: result dimensions that are not carried into sweep.nc (per draw, per municipality)
 DROPPED_DIMS = ("draw", "municipality")
-KEY_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
-BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.+-]*")
-
-
-# -- --set ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Setting:
-    """One ``--set KEY.PATH=V1,V2,...``."""
-
-    key: str
-    values: tuple[Any, ...]
-    option: str  # as given, for messages
-
-    def text(self, k: int) -> str:
-        return f"{self.key}={toml_value(self.values[k])}"
-
-
-def toml_value(v: Any) -> str:
-    """A value as TOML text (for labels, messages and string coordinates)."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v) if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, list):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
-    return str(v)
-
-
-def _toml(text: str) -> Any:
-    return tomllib.loads(f"v = {text}")["v"]
-
-
-def parse_values(rhs: str, option: str) -> list[Any]:
-    """``0.25,0.5`` -> [0.25, 0.5]: TOML values separated by commas (strings may be bare words)."""
-    if not rhs.strip() or "\n" in rhs or "\r" in rhs:
-        raise ConfigError(f"--set {option}: expected KEY.PATH=V1,V2,... with at least one value")
-    try:
-        values = _toml(f"[{rhs}]")
-        if isinstance(values, list) and values:
-            return values
-    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
-        pass
-    out = []
-    for item in rhs.split(","):
-        t = item.strip()
-        try:
-            out.append(_toml(t))
-            continue
-        except (tomllib.TOMLDecodeError, ValueError, RecursionError):
-            pass
-        if BARE_WORD.fullmatch(t):
-            out.append(t)  # equal, population, lhs: a string does not need its quotes here
-            continue
-        raise ConfigError(f"--set {option}: cannot read {t!r} as a TOML value (numbers like 0.5 or 2e6, true/false, "
-                          f"\"text\", [arrays] or {{ inline = \"tables\" }}, separated by commas)")
-    return out
-
-
-def parse_set(option: str) -> Setting:
-    key, eq, rhs = option.partition("=")
-    key = key.strip()
-    if not eq or not key:
-        raise ConfigError(f"--set {option}: expected KEY.PATH=V1,V2,... such as regimes.retention_share=0.25,0.5")
-    parts = key.split(".")
-    if not all(KEY_SEGMENT.fullmatch(p) for p in parts):
-        raise ConfigError(f"--set {option}: the key path {key!r} must be dotted keys of letters, digits, - and _ "
-                          "(e.g. regimes.retention_share or initiatives.osb-1.delay)")
-    values = parse_values(rhs, option)
-    shown = [toml_value(v) for v in values]
-    dup = sorted({s for s in shown if shown.count(s) > 1})
-    if dup:
-        raise ConfigError(f"--set {option}: value {dup[0]} is given twice")
-    return Setting(key=key, values=tuple(values), option=option)
-
-
-def check_settings(settings: list[Setting]) -> None:
-    seen: dict[str, str] = {}
-    for s in settings:
-        for other, opt in seen.items():
-            if s.key == other or s.key.startswith(other + ".") or other.startswith(s.key + "."):
-                raise ConfigError(f"--set {s.option}: overlaps --set {opt}; set each key once")
-        seen[s.key] = s.option
-    n = math.prod(len(s.values) for s in settings)
-    if n > MAX_VARIANTS:
-        raise ConfigError(f"--set: {n:,} variants ({' x '.join(str(len(s.values)) for s in settings)}); "
-                          f"a sweep may have at most {MAX_VARIANTS:,}")
-
-
-def apply(doc: dict, s: Setting, value: Any) -> None:
-    """Put ``value`` at ``s.key`` in the scenario document ``doc`` (in place)."""
-    parts = s.key.split(".")
-    node: Any = doc
-    where = ""
-    if parts[0] == "initiatives":
-        items = doc.get("initiatives")
-        ids = [i.get("id") for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-        if len(parts) < 3:
-            eg = ids[0] if ids else "ID"
-            raise ConfigError(f"--set {s.option}: name an initiative by its id and a key, e.g. initiatives.{eg}.delay")
-        match = [i for i in items or [] if isinstance(i, dict) and i.get("id") == parts[1]]
-        if not match:
-            hint = difflib.get_close_matches(parts[1], [str(i) for i in ids], n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ConfigError(f"--set {s.option}: no initiative with id {parts[1]!r}{did} "
-                              f"ids: {', '.join(str(i) for i in ids) or '(none)'}")
-        node = match[0]
-        where = f"initiatives.{parts[1]}"
-        parts = parts[2:]
-    for p in parts[:-1]:
-        where = f"{where}.{p}" if where else p
-        nxt = node.get(p)
-        if nxt is None:
-            nxt = node[p] = {}
-        elif not isinstance(nxt, dict):
-            raise ConfigError(f"--set {s.option}: {where} is {toml_value(nxt)}, not a table; "
-                              f"set {where} itself (e.g. {where}={{ dist = \"pert\", min = 0, mode = 0.5, max = 2 }})")
-        node = nxt
-    node[parts[-1]] = copy.deepcopy(value)
 
 
 # -- variants -------------------------------------------------------------------------------------
@@ -197,56 +73,22 @@ class Variant:
     scenario: scenario.Scenario
 
 
-def _document(path: Path) -> tuple[dict, str, dict]:
-    """The scenario's TOML document (with ``extends`` resolved when supported), its sha256, and
-    extra keyword arguments for scenario.from_dict."""
-    resolve = getattr(scenario, "resolve", None)
-    if resolve is not None:
-        r = resolve(path)
-        extra = {"sources": r.files} if "sources" in inspect.signature(scenario.from_dict).parameters else {}
-        return r.data, r.sha256, extra
-    data, raw = scenario.read_toml(path)
-    return data, hashlib.sha256(raw).hexdigest(), {}
-
-
-def _problem_key(problem: str, files: list[str]) -> str:
-    """The key path a validation problem is about, with initiatives[n] (id) written initiatives.id."""
-    rest = problem
-    for f in files:
-        if rest.startswith(f + ": "):
-            rest = rest[len(f) + 2:]
-            break
-    key = rest.split(": ", 1)[0]
-    return re.sub(r"initiatives\[\d+\] \(([^)]*)\)", r"initiatives.\1", key).replace("'", "")
-
-
-def build_variants(path: Path, settings: list[Setting], draws: int | None = None,
+def build_variants(path: Path | scenario.Scenario, settings: list[Setting], draws: int | None = None,
                    seed: int | None = None) -> list[Variant]:
-    """Validate every variant; raises one ConfigError listing each problem once, naming its --set."""
+    """Validate every variant of the scenario (a file, or one already loaded); raises one ConfigError
+    listing each problem once, naming its --set."""
     check_settings(settings)
-    path = Path(path)
-    base, sha, extra = _document(path)
-    scenario.from_dict(copy.deepcopy(base), path, sha, **extra)  # the scenario itself must be valid
+    base = path if isinstance(path, scenario.Scenario) else scenario.load(Path(path))  # must be valid itself
     variants: list[Variant] = []
     problems: list[str] = []
     for k, choice in enumerate(itertools.product(*[range(len(s.values)) for s in settings])):
-        doc = copy.deepcopy(base)
-        for s, c in zip(settings, choice):
-            apply(doc, s, s.values[c])
-        texts = [s.text(c) for s, c in zip(settings, choice)]
-        label = ", ".join(texts)
-        vsha = hashlib.sha256(f"{sha}|{label}".encode()).hexdigest()
         try:
-            sc = scenario.from_dict(doc, path, vsha, **extra)
+            sc = derive(base, settings, choice)
         except ConfigError as exc:
-            files = [str(path)] + [str(f) for f in extra.get("sources", ())]
-            for p in exc.problems:
-                key = _problem_key(p, files)
-                culprits = [t for s, t in zip(settings, texts)
-                            if key == s.key or key.startswith(s.key + ".") or s.key.startswith(key + ".")]
-                problems.append(f"--set {' --set '.join(culprits or texts)}: {p}")
+            problems += exc.problems
             continue
-        variants.append(Variant(index=k, choice=tuple(choice), label=label,
+        variants.append(Variant(index=k, choice=tuple(choice), label=", ".join(s.text(c) for s, c in
+                                                                               zip(settings, choice)),
                                 scenario=sc.with_run_options(draws=draws, seed=seed)))
     if problems:
         raise ConfigError(list(dict.fromkeys(problems)))
@@ -489,17 +331,18 @@ def sweep(path: Path, sets: list[str], executor=None, draws: int | None = None, 
           chunk: int | None = None, block_draws: int | None = None, progress=None,
           command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
     """Parse, validate and run a sweep in memory (``executor``: a DaskExecutor, or None: this process)."""
-    settings = [parse_set(s) for s in sets]
-    variants = build_variants(path, settings, draws=draws, seed=seed)
-    return run_and_combine(path, settings, variants, executor, draws=draws, seed=seed, chunk=chunk,
-                           block_draws=block_draws, progress=progress, command=command)
+    from simengine import api
+
+    return api.sweep_and_summary(path, [parse_set(s) for s in sets], executor=executor, draws=draws, seed=seed,
+                                 chunk=chunk, block_draws=block_draws, progress=progress, command=command)
 
 
-def run_and_combine(path: Path, settings: list[Setting], variants: list[Variant], executor=None,
+def run_and_combine(path: Path | scenario.Scenario, settings: list[Setting], variants: list[Variant], executor=None,
                     draws: int | None = None, seed: int | None = None, chunk: int | None = None,
                     block_draws: int | None = None, progress=None,
                     command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
-    base = scenario.load(path).with_run_options(draws=draws, seed=seed)
+    base = path if isinstance(path, scenario.Scenario) else scenario.load(path)
+    base = base.with_run_options(draws=draws, seed=seed)
     executor = executor if executor is not None else InProcess(None)
     t0 = time.perf_counter()
     results = run_sweep(variants, executor, chunk=chunk or engine.DEFAULT_CHUNK, block_draws=block_draws,
@@ -531,17 +374,20 @@ def cmd_sweep(args, argv: list[str], cluster_context) -> int:
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-sweep"
     if args.scheduler is None:
         engine.check_threads(args.threads)
-    variants = build_variants(args.scenario, settings, draws=args.draws, seed=args.seed)  # errors before work
+    base = scenario.load(args.scenario)
+    variants = build_variants(base, settings, draws=args.draws, seed=args.seed)  # errors before work
     prepare_dir(out)
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     total = sum(v.scenario.draws for v in variants)
     with cluster_context(args) as cluster:
         executor = cluster.executor if cluster is not None else InProcess(args.threads)
         with progress.draws_bar(total, progress.enabled(args.quiet), after="Writing results") as advance:
-            ds, table = run_and_combine(args.scenario, settings, variants, executor, draws=args.draws,
-                                        seed=args.seed, chunk=args.chunk,
-                                        block_draws=cluster.block_draws if cluster else None, progress=advance,
-                                        command=command)
+            from simengine import api  # the command line runs the Python API's sweep
+
+            ds, table = api.sweep_and_summary(base, settings, variants=variants, executor=executor,
+                                              draws=args.draws, seed=args.seed, chunk=args.chunk,
+                                              block_draws=cluster.block_draws if cluster else None,
+                                              progress=advance, command=command)
     written = write(out, ds, table, settings)
     if not args.quiet:
         print(format_sweep(table, settings, ds))
