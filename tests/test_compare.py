@@ -264,7 +264,7 @@ def test_shipped_scenarios_cite_a_source_or_say_judgement():
         data = tomllib.loads((ROOT / "scenarios" / name).read_text(encoding="utf-8"))
         for ini in data["initiatives"]:
             note = ini.get("note", "")
-            assert re.search(r"\b(?:[APWDRBXE]|I[a-f])\d+\b|judgement", note), (name, ini["id"], note)
+            assert re.search(r"\b(?:[APWDRBXE]|I[a-f])\d+\b|[Jj]udgement", note), (name, ini["id"], note)
 
 
 def test_2030_reads_in_fte(tmp_path, capsys):
