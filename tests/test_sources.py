@@ -124,3 +124,11 @@ def test_observation_sources_are_listed_in_sources_md():
     rows = _rows()
     cited = _cited((ROOT / "observations" / "2015.toml").read_text(encoding="utf-8"))
     assert cited <= set(rows), sorted(cited - set(rows))
+
+
+def test_the_frozen_exante_scenario_matches_the_digest_in_docs():
+    import hashlib
+
+    digest = hashlib.sha256((ROOT / "scenarios" / "2015_exante.toml").read_bytes()).hexdigest()
+    text = (ROOT / "docs" / "backtest.md").read_text(encoding="utf-8")
+    assert f"`scenarios/2015_exante.toml` | `{digest}`" in text, "the ex-ante scenario changed after it was frozen"
