@@ -44,7 +44,7 @@ def test_sources_rows_have_an_address_a_date_and_a_known_by():
     for rid, cells in rows.items():
         assert len(cells) == 6, (rid, cells)
         _, what, address, date, known, checked = cells
-        assert what and date and checked, rid
+        assert what and address and date and checked, rid
         assert known.startswith(("yes", "no", "partly")), (rid, known)
 
 
