@@ -440,8 +440,8 @@ def test_report_failure_keeps_the_run(tmp_path, monkeypatch, capsys):
 def test_assumptions_table_has_every_prior_with_its_comment():
     text = (ROOT / "scenarios" / "2015.toml").read_text(encoding="utf-8")
     com = toml_comments(text)
-    assert com["scenario", "target"]["inline"].startswith("seed 000")
-    assert com["national", "weak_share"]["above"].startswith("W: CAL §1")
+    assert com["scenario", "target"]["inline"].startswith("A1")
+    assert com["national", "weak_share"]["above"].startswith("W: W1–W5")
     assert "judgement" in com["initiatives", 0, "gain"]["inline"]
     secs = assumption_sections(text, Labels("da"))
     rows = [r for s in secs for r in s.rows]

@@ -1,0 +1,134 @@
+"""The shipped scenarios and observations cite sources a reader can check.
+
+- no scenario refers to files outside the repository;
+- every source id cited in a scenario or in the observations is a row of docs/sources.md;
+- the ex-ante scenario cites only rows known by September 2011, and has the reconstruction's initiatives;
+- the observations file is well formed (schema of the observations, ids that exist, bounds that hold).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ("2015.toml", "2015_exante.toml", "2020.toml", "2030.toml")
+# a source id: one capital letter of a section (A, P, W, D, R, B, X, E) or I + a lowercase letter,
+# then a number; W0 is the model's symbol for the assumed weak share, not a source
+ID_RE = re.compile(r"(?<![\w§])((?:[APWDRBXE]|I[a-f])\d+)\b")
+NOT_IDS = {"W0"}
+
+
+def _rows() -> dict[str, list[str]]:
+    rows = {}
+    for line in (ROOT / "docs" / "sources.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\| ((?:[APWDRBXE]|I[a-f])\d+) \|", line)
+        if m:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            assert m.group(1) not in rows, f"duplicate row {m.group(1)}"
+            rows[m.group(1)] = cells
+    return rows
+
+
+def _cited(text: str) -> set[str]:
+    return {m.group(1) for m in ID_RE.finditer(text)} - NOT_IDS
+
+
+def test_sources_rows_have_an_address_a_date_and_a_known_by():
+    rows = _rows()
+    assert len(rows) > 60
+    for rid, cells in rows.items():
+        assert len(cells) == 6, (rid, cells)
+        _, what, address, date, known, checked = cells
+        assert what and address and date and checked, rid
+        assert known.startswith(("yes", "no", "partly")), (rid, known)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenarios_cite_no_file_outside_the_repository(name):
+    text = (ROOT / "scenarios" / name).read_text(encoding="utf-8")
+    for bad in ("CAL §", "INIT §", "/work/", "CALIBRATION", "INITIATIVES_", "../shared", "MODEL.md"):
+        assert bad not in text, (name, bad)
+    assert not re.search(r"\bseeds? \d{3}", text, re.IGNORECASE), name
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_cited_source_is_a_row_of_sources_md(name):
+    rows = _rows()
+    cited = _cited((ROOT / "scenarios" / name).read_text(encoding="utf-8"))
+    assert cited, name
+    assert cited <= set(rows), (name, sorted(cited - set(rows)))
+
+
+def test_exante_cites_only_what_was_known_by_september_2011():
+    rows = _rows()
+    text = (ROOT / "scenarios" / "2015_exante.toml").read_text(encoding="utf-8")
+    late = sorted(r for r in _cited(text) if not rows[r][4].startswith("yes"))
+    assert not late, late
+
+
+def test_exante_has_the_reconstructions_initiatives_and_areas():
+    a = tomllib.loads((ROOT / "scenarios" / "2015.toml").read_text(encoding="utf-8"))
+    b = tomllib.loads((ROOT / "scenarios" / "2015_exante.toml").read_text(encoding="utf-8"))
+    assert [i["id"] for i in a["initiatives"]] == [i["id"] for i in b["initiatives"]]
+    assert {k: v["target"] for k, v in a["areas"].items()} == {k: v["target"] for k, v in b["areas"].items()}
+    assert [(i["area"], i["gain"]) for i in a["initiatives"]] == [(i["area"], i["gain"]) for i in b["initiatives"]]
+    assert a["scenario"]["target"] == b["scenario"]["target"]
+
+
+def test_observations_are_well_formed():
+    obs = tomllib.loads((ROOT / "observations" / "2015.toml").read_text(encoding="utf-8"))["observation"]
+    assert len(obs) >= 15
+    ini = {i["id"] for i in tomllib.loads((ROOT / "scenarios" / "2015.toml").read_text(encoding="utf-8"))["initiatives"]}
+    areas = set(tomllib.loads((ROOT / "scenarios" / "2015.toml").read_text(encoding="utf-8"))["areas"])
+    ids = [o["id"] for o in obs]
+    assert len(ids) == len(set(ids))
+    for o in obs:
+        assert set(o) <= {"id", "quantity", "scope", "year", "value", "error", "known_by", "source"}, o["id"]
+        q, scope, err = o["quantity"], o["scope"], o["error"]
+        assert q in ("potential", "realised", "golive", "adoption"), o["id"]
+        if scope.startswith("initiative:"):
+            assert scope.split(":", 1)[1] in ini, o["id"]
+        elif scope.startswith("area:"):
+            assert scope.split(":", 1)[1] in areas, o["id"]
+        else:
+            assert scope == "national" and q in ("potential", "realised"), o["id"]
+        if q == "golive":
+            assert scope.startswith("initiative:") and "year" not in o, o["id"]
+        else:
+            assert 2011 <= o["year"] <= 2020, o["id"]
+        assert isinstance(o["known_by"], dt.date) and dt.date(2011, 1, 1) <= o["known_by"] <= dt.date(2020, 12, 31)
+        assert o["source"].startswith(("http://", "https://")), o["id"]
+        kind = err["kind"]
+        assert kind in ("exact", "normal", "lognormal", "interval", "at_least", "at_most"), o["id"]
+        if kind in ("normal", "lognormal"):
+            assert err["sd"] > 0, o["id"]
+        if kind == "interval":
+            assert err["low"] <= o["value"] <= err["high"], o["id"]
+        if "bias" in err:
+            assert err["bias"] > 0, o["id"]
+        if q == "adoption":
+            assert 0 <= o["value"] <= 1.5, o["id"]
+
+
+def test_observation_sources_are_listed_in_sources_md():
+    text = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    obs = tomllib.loads((ROOT / "observations" / "2015.toml").read_text(encoding="utf-8"))["observation"]
+    for o in obs:
+        assert o["source"] in text, (o["id"], o["source"])
+        assert f"`{o['id']}`" in text, o["id"]
+    rows = _rows()
+    cited = _cited((ROOT / "observations" / "2015.toml").read_text(encoding="utf-8"))
+    assert cited <= set(rows), sorted(cited - set(rows))
+
+
+def test_the_frozen_exante_scenario_matches_the_digest_in_docs():
+    import hashlib
+
+    digest = hashlib.sha256((ROOT / "scenarios" / "2015_exante.toml").read_bytes()).hexdigest()
+    text = (ROOT / "docs" / "backtest.md").read_text(encoding="utf-8")
+    assert f"`scenarios/2015_exante.toml` | `{digest}`" in text, "the ex-ante scenario changed after it was frozen"
