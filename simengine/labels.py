@@ -314,6 +314,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_input": ("Input", "Input"),
     "wb_never": ("ikke inden {year}", "not by {year}"),
     "wb_ass_section": ("Afsnit", "Section"),
+    # -- update (simengine.update) ----------------------------------------------------------
+    "upd_title": ("Hvad observationerne lærte os: input før og efter", "What the observations taught: inputs before and after"),
+    "upd_axis": ("Ændring i forhold til forhåndsfordelingen (standardafvigelser; P10-P90 og median)",
+                 "Change relative to the prior (prior standard deviations; P10-P90 and median)"),
+    "upd_prior": ("Før (forhåndsfordeling)", "Before (prior)"),
+    "upd_posterior": ("Efter (opdateret)", "After (posterior)"),
 }
 
 # Names of scenario parameters, for the assumptions table.
