@@ -165,7 +165,7 @@ def score(o: Observation, x: np.ndarray, w: np.ndarray | None = None, seed: int 
     elif e.kind == "lognormal":
         pos = xb > 0
         with np.errstate(divide="ignore"):
-            z = np.where(pos, (math.log(y) - np.log(np.where(pos, xb, 1.0))) / e.sd, -np.inf)
+            z = np.where(pos, (math.log(y) - np.log(np.where(pos, xb, 1.0))) / e.sd, np.inf)  # Y = 0 <= y
         pit = float(np.dot(w, ndtr(z)))
         dens = float(np.dot(w[pos], np.exp(-0.5 * z[pos] ** 2))) / (e.sd * y * math.sqrt(2 * math.pi))
         crps = crps_sample(predictive_sample(o, x, seed), y, None if _uniform(w) else w)
