@@ -314,7 +314,7 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Observations:
             p.bad(f"{where}.note", f"must be a string, got {_show(note)}")
         if len(p.lines) > n0 or em is None or kb is None or value is None:
             continue
-        obs.append(Observation(oid, q, scope, unit, year, value, em, kb, src, note))
+        obs.append(Observation(oid, str(q), scope, unit, year, value, em, kb, src, note))
     refs = _references(p, data.get("reference", None))
     if p.lines:
         raise ConfigError(list(dict.fromkeys(p.lines)))
@@ -406,11 +406,12 @@ def business_case(o: Observation, sc) -> float:
     go-live (start), adoption 1 from then on, go-live at ``start``."""
     inits = [i for i in sc.initiatives if o.scope == "national" or (o.scope == "area" and i.area == o.unit)
              or (o.scope == "initiative" and i.id == o.unit)]
-    if o.quantity == "golive":
+    if o.quantity == "golive" or o.year is None:
         return float(inits[0].start)
+    mid = o.year + 0.5
     if o.quantity == "adoption":
-        return 1.0 if o.year + 0.5 > inits[0].start else 0.0
-    return float(sum(i.gain for i in inits if o.year + 0.5 > i.start))
+        return 1.0 if mid > inits[0].start else 0.0
+    return float(sum(i.gain for i in inits if mid > i.start))
 
 
 def _year_index(o: Observation, sc) -> int:
@@ -478,20 +479,21 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
     K = ds.sizes["draw"]
     out = np.empty((len(observations), K))
     cache: dict[tuple[int, bool], np.ndarray] = {}
+    inp = inputs if inputs is not None else np.zeros((0, plan.n_inputs))
     ini_index = {ini.id: k for k, ini in enumerate(sc.initiatives)}
     for k, o in enumerate(observations):
         needs_inputs = o.quantity in NEEDS_INPUTS or o.scope == "initiative"
-        if needs_inputs and (inputs is None or len(inputs) < K):
+        if needs_inputs and len(inp) < K:
             raise ConfigError(f"{file}: observation {o.id!r}: {o.what}: needs the per-draw inputs of every kept draw "
-                              f"({0 if inputs is None else len(inputs):,} of {K:,} kept)")
+                              f"({len(inp):,} of {K:,} kept)")
         if o.quantity == "golive":
-            out[k] = golive_adoption(plan, inputs[:K], ini_index[o.unit])
+            out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit])
         elif o.quantity == "adoption":
-            out[k] = golive_adoption(plan, inputs[:K], ini_index[o.unit], float(plan.year_mid[_year_index(o, sc)]))
+            out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit], float(plan.year_mid[_year_index(o, sc)]))
         elif o.scope == "initiative":
             key = (_year_index(o, sc), o.quantity == "potential")
             if key not in cache:
-                cache[key] = initiative_gains(plan, inputs[:K], *key)
+                cache[key] = initiative_gains(plan, inp[:K], *key)
             out[k] = cache[key][:, ini_index[o.unit]]
         else:
             if o.quantity == "realised":

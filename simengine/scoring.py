@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr, ndtri  # type: ignore[import-untyped]
 
 from simengine.observations import Observation, Observations, Reference, business_case
 from simengine.rng import stream_key, uniforms_numpy
@@ -244,7 +244,7 @@ def backtest_dataset(obs: Observations, selected: tuple[Observation, ...], x: np
     put("log_score", ("observation",), [r["log_score"] for r in res], "1",
         "-log predictive density (normal, lognormal errors) or -log probability (interval, bounds) of the "
         "observation; NaN where no density applies")
-    ww = _norm_w(x.shape[1], w) if n else None
+    ww = _norm_w(x.shape[1], w)
     qs = np.array([0.1, 0.5, 0.9])
     fq = np.array([_wquant(x[k] * o.error.bias, ww, qs) for k, o in enumerate(selected)]).reshape(n, 3)
     for j, lab in enumerate(("p10", "p50", "p90")):
@@ -290,7 +290,7 @@ def _fmt(v: float, unit: str) -> str:
 
 
 def format_backtest(bt: xr.Dataset, title: str = "") -> str:
-    refs = [v[len("skill_"):] for v in bt.data_vars if v.startswith("skill_")]
+    refs = [str(v)[len("skill_"):] for v in bt.data_vars if str(v).startswith("skill_")]
     lines = [title] if title else []
     head = f"{'observation':<22} {'quantity':<28} {'value':>9} {'P10':>9} {'P50':>9} {'P90':>9} {'PIT':>6} {'CRPS':>9}"
     lines.append(head + "".join(f" {('CRPS ' + r)[:16]:>16}" for r in refs))

@@ -189,7 +189,7 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
     q = np.asarray(ds["quantile"].values, dtype=float)
     out = ds.copy()
     # Monte Carlo intervals of the prior's statistics do not apply to the weighted ones
-    out = out.drop_vars([v for v in out.data_vars if v.endswith("_ci_low") or v.endswith("_ci_high")])
+    out = out.drop_vars([v for v in out.data_vars if str(v).endswith(("_ci_low", "_ci_high"))])
     target = np.asarray(plan.target, dtype=float)
     G = np.asarray(ds["benefit"].values)
     done = []
@@ -312,8 +312,8 @@ def add_update_vars(out: xr.Dataset, prior: xr.Dataset, w: np.ndarray, ess: floa
             "posterior_mean", "posterior_sd", "posterior_p10", "posterior_p50", "posterior_p90")
     out = out.assign_coords(updated_input=[mv["names"][k] for k in sel])
     for j, c in enumerate(cols):
-        out[f"input_{c}"] = (("updated_input",), mv["values"][sel, j] if len(sel) else np.zeros(0))
-        out[f"input_{c}"].attrs = {"long_name": f"{c.replace('_', ' ')} of the input (inputs that moved)",
+        out[f"updated_input_{c}"] = (("updated_input",), mv["values"][sel, j] if len(sel) else np.zeros(0))
+        out[f"updated_input_{c}"].attrs = {"long_name": f"{c.replace('_', ' ')} of the input (inputs that moved)",
                                    "units": "the input's"}
     out.attrs.update(ess=ess, **info, moved_tolerance=mv["tolerance"])
     return out
@@ -332,8 +332,8 @@ def format_update(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, kno
         k = np.flatnonzero(np.isclose(qv, lv))
         return ds[var].values[k[0]] if len(k) else np.full(len(years), np.nan)
 
-    lines = [f"what the observations known by {known} taught (effective sample size {ess:,.0f} of "
-             f"{post.sizes['draw']:,} kept draws)", "",
+    lines = [(f"what the observations known by {known} taught (effective sample size {ess:,.0f} of "
+             f"{post.sizes['draw']:,} kept draws)"), "",
              "national gross gain, mio. DKK/year: prior -> posterior",
              f"  {'year':>6} {'P10':>17} {'P50':>17} {'P90':>17} {'P(target)':>15}"]
     for k, y in enumerate(years):
@@ -344,8 +344,8 @@ def format_update(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, kno
         lines.append(f"  {int(y):>6} " + " ".join(f"{c:>17}" for c in cells)
                      + f" {prior['p_target'].values[k]:>6.3f} -> {post['p_target'].values[k]:<5.3f}")
     sel = np.flatnonzero(mv["moved"])
-    lines += ["", f"inputs that moved ({len(sel)} of {len(mv['names'])}; shift of the mean or change of the sd "
-                  f">= {mv['tolerance']:.3f} prior sds): prior -> posterior",
+    lines += ["", (f"inputs that moved ({len(sel)} of {len(mv['names'])}; shift of the mean or change of the sd "
+                  f">= {mv['tolerance']:.3f} prior sds): prior -> posterior"),
               f"  {'input':<40} {'mean':>21} {'P10':>21} {'P90':>21} {'shift':>7}"]
     order = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")]
     for k in order:
@@ -359,17 +359,17 @@ def format_update(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, kno
 
 def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
     """Prior vs posterior P10-P90 (and median) of the inputs that moved most, in prior sds."""
+    import matplotlib
+
     from simengine.labels import Labels
     from simengine.report.charts import BLUE_DARK, GREY, RC, _figure, _png
-
-    import matplotlib
 
     sel = np.flatnonzero(mv["moved"])
     if not len(sel):
         return None
     sel = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")][:top]
     L = Labels(lang)
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         fig = _figure(8.0, 0.45 * len(sel) + 1.6)
         ax = fig.add_subplot(1, 1, 1)
         for j, k in enumerate(sel):
@@ -444,7 +444,10 @@ def cmd_update(args, argv: list[str]) -> int:
 
                 sub = AtomicOutputs(prepare_dir(out / "charts"))
                 try:
-                    sub.write("update_inputs.png", lambda p: Path(p).write_bytes(chart))
+                    def png(p: Path, data: bytes = chart) -> None:
+                        p.write_bytes(data)
+
+                    sub.write("update_inputs.png", png)
                 finally:
                     wr.pending.extend(sub.pending)
                     sub.pending.clear()

@@ -19,7 +19,7 @@ from simengine import observations as obsmod
 from simengine import scenario
 from simengine.errors import ConfigError
 from simengine.observations import ErrorModel, Observation
-from simengine.scoring import (crps_censored, crps_lognormal, crps_normal, crps_sample, predictive_sample, score)
+from simengine.scoring import crps_censored, crps_lognormal, crps_normal, crps_sample, score
 from simengine.update import simulate_for, weighted_quantile
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -64,7 +64,7 @@ def test_crps_integral_form_is_the_crps():
 def test_censored_crps_by_numerical_integration():
     rng = np.random.default_rng(4)
     x = np.sort(rng.normal(size=30))
-    F = lambda z: np.searchsorted(x, z, side="right") / len(x)  # noqa: E731
+    F = lambda z: np.searchsorted(x, z, side="right") / len(x)
     lo, hi = -0.3, 0.8
     pts = list(x)
     left = integrate.quad(lambda z: F(z) ** 2, -10, lo, points=[p for p in pts if p < lo], limit=200)[0]
@@ -177,7 +177,7 @@ def test_bad_observations_exit_2_one_line(tmp_path, old, new, words):
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-m", "simengine", "backtest", str(DATA / "small.toml"), str(bad),
-                           "--draws", "50", "--out", str(out)], capture_output=True, text=True, env=env)
+                           "--draws", "50", "--out", str(out)], check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(bad) in lines[0], proc.stderr
@@ -247,7 +247,7 @@ def test_golive_matches_the_kernel_histogram(small_run):
 
 
 def test_potential_missing_is_one_clear_line(small_run):
-    sc, o, ds, raw = small_run
+    _sc, o, ds, raw = small_run
     pot = replace(o.observations[0], quantity="potential")
     ds2 = ds.drop_vars([v for v in ("potential", "area_potential") if v in ds])
     with pytest.raises(ConfigError) as e:
@@ -276,7 +276,7 @@ def test_backtest_command(tmp_path):
     out = tmp_path / "bt"
     cmd = [sys.executable, "-m", "simengine", "backtest", str(DATA / "small.toml"), str(OBS), "--draws", "1000",
            "--out", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "PIT histogram" in proc.stdout and "skill vs reference_class" in proc.stdout
     with xr.open_dataset(out / "backtest.nc", engine="h5netcdf") as bt:
@@ -300,7 +300,7 @@ def test_backtest_command(tmp_path):
     # the business case at face value: a point forecast; exact observation: |bc - y|
     assert float(bt["crps_business_case"].values[ids.index("nat-2016")]) == pytest.approx(300e6 - 150e6)
     # reproducible: a second run gives the same file contents
-    proc = subprocess.run(cmd[:-1] + [str(tmp_path / "bt2")], capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd[:-1] + [str(tmp_path / "bt2")], check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0
     with xr.open_dataset(tmp_path / "bt2" / "backtest.nc", engine="h5netcdf") as bt2:
         for v in bt.data_vars:
