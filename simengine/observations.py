@@ -438,11 +438,12 @@ def golive_adoption(plan, inputs: np.ndarray, i: int, year_mid: float | None = N
 _EVAL_BLOCK = 8192
 
 
-def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool) -> np.ndarray:
+def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
+                     s1: np.ndarray | None = None) -> np.ndarray:
     """(D, I) per-draw gain of every initiative in one year, by the waterfall's evaluator
     (simengine.analysis) with every cause on: realised (``potential`` False) or potential (before
     local realisation: realisation, economic pressure and local capacity switched off, so that the
-    realisation sum is sum_m w_im = 1)."""
+    realisation sum is sum_m w_im = 1). ``s1``: analysis.local_sums of the same draws, if at hand."""
     from simengine import analysis
 
     D, I = len(inputs), len(plan.gain)
@@ -450,7 +451,8 @@ def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool)
     if not D or not I:
         return out
     inputs = np.ascontiguousarray(inputs)
-    s1 = analysis.local_sums(plan, inputs)  # draw index = row: must start at draw 0
+    if s1 is None:  # (D, I, 8) realisation sums; the draw index is the row: must start at draw 0
+        s1 = analysis.local_sums(plan, inputs)
     q = 28 if potential else 0  # q = ia | il << 2: il = 7 switches off realisation, pressure and capacity
     for a in range(0, D, _EVAL_BLOCK):
         b = min(a + _EVAL_BLOCK, D)
@@ -480,6 +482,7 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
     out = np.empty((len(observations), K))
     cache: dict[tuple[int, bool], np.ndarray] = {}
     inp = inputs if inputs is not None else np.zeros((0, plan.n_inputs))
+    s1: list[np.ndarray] = []
     ini_index = {ini.id: k for k, ini in enumerate(sc.initiatives)}
     for k, o in enumerate(observations):
         needs_inputs = o.quantity in NEEDS_INPUTS or o.scope == "initiative"
@@ -493,7 +496,11 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
         elif o.scope == "initiative":
             key = (_year_index(o, sc), o.quantity == "potential")
             if key not in cache:
-                cache[key] = initiative_gains(plan, inp[:K], *key)
+                if not s1:
+                    from simengine.analysis import local_sums
+
+                    s1.append(local_sums(plan, np.ascontiguousarray(inp[:K])))
+                cache[key] = initiative_gains(plan, inp[:K], *key, s1=s1[0])
             out[k] = cache[key][:, ini_index[o.unit]]
         else:
             if o.quantity == "realised":

@@ -249,8 +249,11 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
                                            for i in range(I)], axis=1) if I else np.zeros((len(q), 0)))
         iq = np.empty((len(q), I, len(plan.years)))
         im = np.empty((I, len(plan.years)))
+        from simengine.analysis import local_sums
+
+        s1 = local_sums(plan, np.ascontiguousarray(inputs[:K]))
         for y in range(len(plan.years)):
-            g = initiative_gains(plan, inputs[:K], y, potential=False)  # (K, I)
+            g = initiative_gains(plan, inputs[:K], y, potential=False, s1=s1)  # (K, I)
             iq[:, :, y] = wquantiles(g, w, q)
             im[:, y] = wmean(g, w)
         put("initiative_benefit", iq)
@@ -423,6 +426,14 @@ def cmd_update(args, argv: list[str]) -> int:
         info = {"observations_file": str(obs.path), "observations_sha256": obs.sha256, "known_by": known.isoformat(),
                 "conditioned_on": ", ".join(o.id for o in used) or "none",
                 "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)"}
+        scorable = []
+        for o in later:  # a later observation these results cannot evaluate is left out of the scores
+            try:
+                obsmod.per_draw((o,), prior, raw.plan, raw.inputs, str(obs.path))
+                scorable.append(o)
+            except obsmod.MissingQuantity as exc:
+                print(f"warning: not scored: {exc}", file=sys.stderr)
+        later = tuple(scorable)
         if later:  # did the update help with what came later? the same scores before and after
             xl = obsmod.per_draw(later, prior, raw.plan, raw.inputs, str(obs.path))
             b0 = backtest_dataset(obs, later, xl, sc, sc.seed)
