@@ -395,6 +395,57 @@ def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
         return _png(fig)
 
 
+def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False):
+    """Simulate ``sc`` and weight its kept draws on the observations of ``obs`` known by ``known``:
+    (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info)."""
+    from simengine import observations as obsmod
+    from simengine.scoring import backtest_dataset
+
+    used = obs.known_by(known)
+    prior, raw = simulate_for(sc, obs.observations, threads=threads, all_inputs=True, command=command,
+                              progress=progress)
+    x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path))
+    w, ess = weights_for(used, x, str(obs.path))
+    post = reweight(prior, raw, w) if used else prior.copy()
+    mv = input_movement(raw, w, ess)
+    info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
+            "observations_sha256": obs.sha256, "known_by": known.isoformat(),
+            "conditioned_on": ", ".join(o.id for o in used) or "none",
+            "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)"}
+    scorable = []
+    for o in obs.later_than(known):  # a later observation these results cannot evaluate is left out
+        try:
+            obsmod.per_draw((o,), prior, raw.plan, raw.inputs, str(obs.path))
+            scorable.append(o)
+        except obsmod.MissingQuantity as exc:
+            if not quiet:
+                print(f"warning: not scored: {exc}", file=sys.stderr)
+    later = tuple(scorable)
+    if later:  # did the update help with what came later? the same scores before and after
+        xl = obsmod.per_draw(later, prior, raw.plan, raw.inputs, str(obs.path))
+        b0 = backtest_dataset(obs, later, xl, sc, sc.seed)
+        b1 = backtest_dataset(obs, later, xl, sc, sc.seed, w)
+        info.update(later_observations=", ".join(o.id for o in later), crps_later_prior=later_summary(b0),
+                    crps_later_posterior=later_summary(b1))
+    post = add_update_vars(post, prior, w, ess, mv, info)
+    return post, prior, raw, w, ess, mv, info
+
+
+def recompute(sc, info: dict, threads: int | None = None):
+    """The results Dataset of an update recorded in a run manifest (``check``)."""
+    from simengine import observations as obsmod
+    from simengine.errors import ConfigError
+
+    paths = [Path(info[k]) for k in ("observations_file_absolute", "observations_file") if info.get(k)]
+    path = next((p for p in paths if p.is_file()), None)
+    if path is None:
+        raise ConfigError(f"the observations file of this update is gone ({', '.join(map(str, paths))})")
+    obs = obsmod.load(path)
+    if obs.sha256 != info.get("observations_sha256"):
+        raise RunError(f"{path}: the observations changed since the update; results cannot be compared")
+    return update_run(sc, obs, obsmod.parse_date(info["known_by"]), threads=threads, quiet=True)[0]
+
+
 def cmd_update(args, argv: list[str]) -> int:
     """``update SCENARIO OBSERVATIONS --known-by DATE``: the run's outputs under the weights."""
     import shlex
@@ -404,43 +455,20 @@ def cmd_update(args, argv: list[str]) -> int:
     from simengine.output import atomic_outputs, prepare_dir
     from simengine.results import format_table, summary_table
     from simengine.runner import _remove_stale_report, _write_report, manifest
-    from simengine.scoring import backtest_dataset
 
     t0 = time.perf_counter()
     sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
     obs = obsmod.load(args.observations)
     obsmod.check_against(obs, sc)
     known = obsmod.parse_date(args.known_by)
-    used = obs.known_by(known)
     later = obs.later_than(known)
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-update"
     prepare_dir(out)
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     with progress.draws_bar(sc.draws, progress.enabled(args.quiet), after="Weighting and writing") as advance:
-        prior, raw = simulate_for(sc, obs.observations, threads=args.threads, all_inputs=True, command=command,
-                                  progress=advance)
-        x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path))
-        w, ess = weights_for(used, x, str(obs.path))
-        post = reweight(prior, raw, w) if used else prior.copy()
-        mv = input_movement(raw, w, ess)
-        info = {"observations_file": str(obs.path), "observations_sha256": obs.sha256, "known_by": known.isoformat(),
-                "conditioned_on": ", ".join(o.id for o in used) or "none",
-                "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)"}
-        scorable = []
-        for o in later:  # a later observation these results cannot evaluate is left out of the scores
-            try:
-                obsmod.per_draw((o,), prior, raw.plan, raw.inputs, str(obs.path))
-                scorable.append(o)
-            except obsmod.MissingQuantity as exc:
-                print(f"warning: not scored: {exc}", file=sys.stderr)
-        later = tuple(scorable)
-        if later:  # did the update help with what came later? the same scores before and after
-            xl = obsmod.per_draw(later, prior, raw.plan, raw.inputs, str(obs.path))
-            b0 = backtest_dataset(obs, later, xl, sc, sc.seed)
-            b1 = backtest_dataset(obs, later, xl, sc, sc.seed, w)
-            info.update(later_observations=", ".join(o.id for o in later), crps_later_prior=later_summary(b0),
-                        crps_later_posterior=later_summary(b1))
-        post = add_update_vars(post, prior, w, ess, mv, info)
+        post, prior, _raw, w, ess, mv, info = update_run(sc, obs, known, threads=args.threads, command=command,
+                                                       progress=advance)
+        later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
         chart = movement_chart(mv, args.lang)
         with atomic_outputs(out) as wr:
             wr.write("results.nc", lambda p: post.to_netcdf(p, engine="h5netcdf"))
