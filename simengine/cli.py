@@ -375,6 +375,7 @@ def _scoring_options(sub) -> None:
                          "that became known later")
     up.add_argument("--known-by", metavar="DATE", required=True,
                     help="condition on the observations known by this date (YYYY-MM-DD)")
+    _report_options(bt)
     _report_options(up)
     up.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
 # -- end backtest and update --

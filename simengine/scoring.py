@@ -313,6 +313,32 @@ def format_backtest(bt: xr.Dataset, title: str = "") -> str:
     return "\n".join(lines)
 
 
+def pit_chart(bt: xr.Dataset, lang: str = "da") -> bytes | None:
+    """The PIT histogram (deciles) with the count a calibrated forecast expects per bin."""
+    import matplotlib
+
+    from simengine.labels import Labels
+    from simengine.report.charts import BLUE_DARK, GREY, RC, _figure, _png
+
+    n = bt.sizes["observation"]
+    if not n:
+        return None
+    L = Labels(lang)
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
+        fig = _figure(6.5, 3.6)
+        ax = fig.add_subplot(1, 1, 1)
+        edges = np.linspace(0.0, 1.0, PIT_BINS + 1)
+        ax.bar(edges[:-1], bt["pit_histogram"].values, width=1.0 / PIT_BINS, align="edge", color=BLUE_DARK,
+               edgecolor="white")
+        ax.axhline(n / PIT_BINS, color=GREY, ls="--", label=L("pit_expected"))
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(L("pit_axis"))
+        ax.set_ylabel(L("pit_count"))
+        ax.set_title(L("pit_title", n=n))
+        ax.legend(loc="best")
+        return _png(fig)
+
+
 def cmd_backtest(args, argv: list[str]) -> int:
     """``backtest SCENARIO OBSERVATIONS``: score the forecast against every observation (or, with
     --known-by, the forecast updated on what was known then against what became known later)."""
@@ -340,8 +366,21 @@ def cmd_backtest(args, argv: list[str]) -> int:
         attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
                      ess=ess)
     bt = backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs)
+    chart = pit_chart(bt, args.lang)
     with atomic_outputs(out) as wr:
         wr.write("backtest.nc", lambda p: bt.to_netcdf(p, engine="h5netcdf"))
+        if chart is not None:
+            from simengine.output import AtomicOutputs
+
+            sub = AtomicOutputs(prepare_dir(out / "charts"))
+            try:
+                def png(p: Path, data: bytes = chart) -> None:
+                    p.write_bytes(data)
+
+                sub.write("pit_histogram.png", png)
+            finally:
+                wr.pending.extend(sub.pending)
+                sub.pending.clear()
         written = [final for _, final in wr.pending]
     if not args.quiet:
         title = (f"{sc.name}: {sc.draws:,} draws, seed {sc.seed}; {len(selected)} observations from {obs.path}"

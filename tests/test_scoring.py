@@ -279,6 +279,7 @@ def test_backtest_command(tmp_path):
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "PIT histogram" in proc.stdout and "skill vs reference_class" in proc.stdout
+    assert (out / "charts" / "pit_histogram.png").stat().st_size > 1000
     with xr.open_dataset(out / "backtest.nc", engine="h5netcdf") as bt:
         bt = bt.load()
     ids = [x.id for x in obsmod.load(OBS).observations]
