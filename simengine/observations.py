@@ -434,35 +434,29 @@ def golive_adoption(plan, inputs: np.ndarray, i: int, year_mid: float | None = N
     return np.where(ad > 0.0, ad, 0.0)
 
 
-#: draws evaluated at a time by :func:`initiative_gains`
-_EVAL_BLOCK = 8192
-
-
 def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
                      s1: np.ndarray | None = None) -> np.ndarray:
-    """(D, I) per-draw gain of every initiative in one year, by the waterfall's evaluator
-    (simengine.analysis) with every cause on: realised (``potential`` False) or potential (before
-    local realisation: realisation, economic pressure and local capacity switched off, so that the
-    realisation sum is sum_m w_im = 1). ``s1``: analysis.local_sums of the same draws, if at hand."""
-    from simengine import analysis
+    """(D, I) per-draw gain of every initiative in one year: gain_i F (1 - T Q) a_iy times the
+    realisation sum sum_m w_im clamp(r C_m (1 - E) eps_im, 0, 1) of the waterfall's evaluator
+    (simengine.analysis.local_sums, every cause on), in the kernel's order of the products (so the
+    same bits); potential: the sum replaced by 1 (before local realisation). ``s1``: local_sums of
+    the same draws, if at hand."""
+    from simengine.model import N_NATIONAL, N_VARS
 
     D, I = len(inputs), len(plan.gain)
     out = np.empty((D, I))
     if not D or not I:
         return out
-    inputs = np.ascontiguousarray(inputs)
-    if s1 is None:  # (D, I, 8) realisation sums; the draw index is the row: must start at draw 0
-        s1 = analysis.local_sums(plan, inputs)
-    q = 28 if potential else 0  # q = ia | il << 2: il = 7 switches off realisation, pressure and capacity
-    for a in range(0, D, _EVAL_BLOCK):
-        b = min(a + _EVAL_BLOCK, D)
-        vals = np.zeros((1, 32, 1 + I, b - a))
-        acc = np.zeros((analysis._NBLOCKS, I, 1, 32))
-        analysis._coalitions(inputs[a:b], analysis._NV, np.ascontiguousarray(s1[a:b]),
-                             float(plan.scenario.assumed_weak_share), plan.gain, plan.start, plan.channel,
-                             np.arange(I, dtype=np.int64), I, float(plan.year_mid[year_index]),
-                             np.zeros(1, np.int64), vals, acc)
-        out[a:b] = vals[0, q, 1:].T
+    if s1 is None and not potential:  # (D, I, 8); the draw index is the row: must start at draw 0
+        from simengine.analysis import local_sums
+
+        s1 = local_sums(plan, np.ascontiguousarray(inputs))
+    ymid = float(plan.year_mid[year_index])
+    for i in range(I):
+        o = N_NATIONAL + i * N_VARS
+        F, T, Q = inputs[:, o], inputs[:, o + 4], inputs[:, o + 5]
+        coef = (plan.gain[i] * F * (1.0 - T * Q)) * golive_adoption(plan, inputs, i, ymid)
+        out[:, i] = coef if potential else coef * s1[:, i, 0]
     return out
 
 

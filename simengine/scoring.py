@@ -45,6 +45,11 @@ UNITS = ("DKK/year", "year", "1")
 
 
 # -- the scores -----------------------------------------------------------------------------------
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of a * b in a fixed order (not BLAS, whose result and speed depend on its threads)."""
+    return float(np.add.reduce(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+
+
 def _norm_w(n: int, w: np.ndarray | None) -> np.ndarray:
     if w is None:
         return np.full(n, 1.0 / n)
@@ -61,15 +66,15 @@ def crps_sample(x: np.ndarray, y: float, w: np.ndarray | None = None) -> float:
         n = len(xs)
         t1 = float(np.abs(xs - y).mean())
         i = np.arange(1, n + 1, dtype=float)
-        t2 = 2.0 * float(np.dot((2.0 * i - n - 1.0), xs)) / (n * n)
+        t2 = 2.0 * float(_dot((2.0 * i - n - 1.0), xs)) / (n * n)
         return t1 - 0.5 * t2
     w = _norm_w(len(x), w)
     order = np.argsort(x, kind="stable")
     xs, ws = x[order], w[order]
     before = np.cumsum(ws) - ws
     after = 1.0 - before - ws
-    t1 = float(np.dot(ws, np.abs(xs - y)))
-    t2 = 2.0 * float(np.dot(ws * xs, before - after))
+    t1 = float(_dot(ws, np.abs(xs - y)))
+    t2 = 2.0 * float(_dot(ws * xs, before - after))
     return t1 - 0.5 * t2
 
 
@@ -85,12 +90,12 @@ def crps_censored(x: np.ndarray, lo: float, hi: float, w: np.ndarray | None = No
     if math.isfinite(lo):  # F = cum[k] on [xs[k], xs[k+1]), xs[n] = lo
         right = np.minimum(np.append(xs[1:], lo), lo)
         seg = np.maximum(right - xs, 0.0)
-        total += float(np.dot(cum * cum, seg))
+        total += float(_dot(cum * cum, seg))
     if math.isfinite(hi):  # 1 - F = 1 - cum[k-1] on [xs[k-1], xs[k]), xs[-1] = hi
         left = np.maximum(np.concatenate([[hi], xs[:-1]]), hi)
         seg = np.maximum(xs - left, 0.0)
         sf = 1.0 - np.concatenate([[0.0], cum[:-1]])
-        total += float(np.dot(sf * sf, seg))
+        total += float(_dot(sf * sf, seg))
     return total
 
 
@@ -158,16 +163,16 @@ def score(o: Observation, x: np.ndarray, w: np.ndarray | None = None, seed: int 
     y = o.value
     if e.kind == "normal":
         z = (y - xb) / e.sd
-        pit = float(np.dot(w, ndtr(z)))
-        dens = float(np.dot(w, np.exp(-0.5 * z * z))) / (e.sd * math.sqrt(2 * math.pi))
+        pit = float(_dot(w, ndtr(z)))
+        dens = float(_dot(w, np.exp(-0.5 * z * z))) / (e.sd * math.sqrt(2 * math.pi))
         crps = crps_sample(predictive_sample(o, x, seed), y, None if _uniform(w) else w)
         logs = -math.log(dens) if dens > 0 else math.inf
     elif e.kind == "lognormal":
         pos = xb > 0
         with np.errstate(divide="ignore"):
             z = np.where(pos, (math.log(y) - np.log(np.where(pos, xb, 1.0))) / e.sd, np.inf)  # Y = 0 <= y
-        pit = float(np.dot(w, ndtr(z)))
-        dens = float(np.dot(w[pos], np.exp(-0.5 * z[pos] ** 2))) / (e.sd * y * math.sqrt(2 * math.pi))
+        pit = float(_dot(w, ndtr(z)))
+        dens = float(_dot(w[pos], np.exp(-0.5 * z[pos] ** 2))) / (e.sd * y * math.sqrt(2 * math.pi))
         crps = crps_sample(predictive_sample(o, x, seed), y, None if _uniform(w) else w)
         logs = -math.log(dens) if dens > 0 else math.inf
     else:

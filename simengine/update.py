@@ -36,6 +36,11 @@ MOVE_MIN = 0.05
 
 
 # -- weights -----------------------------------------------------------------------------------------
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of a * b in a fixed order (not BLAS, whose result and speed depend on its threads)."""
+    return float(np.add.reduce(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+
+
 def log_likelihood(o: Observation, x: np.ndarray) -> np.ndarray:
     """log L(y | x_d) per draw, up to a constant that is the same for every draw."""
     e = o.error
@@ -78,7 +83,7 @@ def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str 
                        f"at once ({K:,} draws); widen their error models or keep more draws")
     w = np.exp(ll - ll.max())
     w /= w.sum()
-    return w, float(1.0 / np.dot(w, w))
+    return w, float(1.0 / _dot(w, w))
 
 
 def ess_advice(ess: float, draws: int, kept: int) -> str | None:
@@ -113,15 +118,15 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray
 def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...)."""
     K = X.shape[0]
-    flat = X.reshape(K, -1)
-    out = np.empty((len(q), flat.shape[1]))
-    for c in range(flat.shape[1]):
-        out[:, c] = weighted_quantile(flat[:, c], w, q)
+    flat = np.ascontiguousarray(X.reshape(K, -1).T)  # one contiguous row per column of X
+    out = np.empty((len(q), flat.shape[0]))
+    for c in range(flat.shape[0]):
+        out[:, c] = weighted_quantile(flat[c], w, q)
     return out.reshape((len(q),) + X.shape[1:])
 
 
 def wmean(X: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return np.tensordot(w, X, axes=(0, 0))
+    return np.einsum("k,k...->...", w, X)  # not BLAS: a fixed order, whatever the threads
 
 
 def weighted_shortfall(gain: np.ndarray, target: np.ndarray, w: np.ndarray, tail: float | None) -> np.ndarray:
@@ -135,7 +140,7 @@ def weighted_shortfall(gain: np.ndarray, target: np.ndarray, w: np.ndarray, tail
         s, ws = short[order, y], w[order]
         cum = np.cumsum(ws)
         take = np.clip(tail - (cum - ws), 0.0, ws)  # the part of each draw's weight inside the tail
-        out[y] = float(np.dot(take, s) / take.sum())
+        out[y] = float(_dot(take, s) / take.sum())
     return out
 
 
@@ -205,7 +210,7 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
         put(f"{name}_mean", wmean(X, w))
     npv = np.asarray(ds["npv"].values)
     put("npv_quantile", weighted_quantile(npv, w, q))
-    put("npv_mean", float(np.dot(w, npv)))
+    put("npv_mean", float(_dot(w, npv)))
     for name in ("central_gain", "service_cut", "regime_benefit"):
         X = np.asarray(ds[name].values)
         put(f"{name}_quantile", wquantiles(X, w, q))
@@ -232,7 +237,7 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
         ranks = []
         for yv, v in zip(ds["observed_year"].values, ds["observed"].values):
             col = G[:, int(yv - sc.start_year)]
-            ranks.append(float(np.dot(w, (col < v) + 0.5 * (col == v))))
+            ranks.append(float(_dot(w, (col < v) + 0.5 * (col == v))))
         r = np.array(ranks)
         put("observed_rank", r)
         put("observed_tail_probability", np.minimum(1.0, 2 * np.minimum(r, 1 - r)))
@@ -280,19 +285,19 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     and which moved (see :data:`MOVE_MIN`)."""
     plan = raw.plan
     K = len(w)
-    X = raw.inputs[:K]
+    XT = np.ascontiguousarray(raw.inputs[:K].T)  # one contiguous row per input
     names, rows = [], []
     q = np.array([0.1, 0.5, 0.9])
-    u = np.full(K, 1.0 / K)
     for k, name in enumerate(plan.input_names):
-        v = X[:, k]
+        v = XT[k]
         if K == 0 or np.all(v == v[0]):
             continue
-        m0, m1 = float(v.mean()), float(np.dot(w, v))
+        m0, m1 = float(v.mean()), float(_dot(w, v))
         s0 = float(v.std())
-        s1 = float(math.sqrt(max(np.dot(w, (v - m1) ** 2), 0.0)))
+        s1 = float(math.sqrt(max(_dot(w, (v - m1) ** 2), 0.0)))
         names.append(name)
-        rows.append([m0, s0, *weighted_quantile(v, u, q), m1, s1, *weighted_quantile(v, w, q)])
+        # equal weights: numpy's quantile is the same definition (see weighted_quantile)
+        rows.append([m0, s0, *np.quantile(v, q), m1, s1, *weighted_quantile(v, w, q)])
     R = np.array(rows).reshape(len(names), 10)
     shift = np.where(R[:, 1] > 0, (R[:, 5] - R[:, 0]) / np.where(R[:, 1] > 0, R[:, 1], 1.0), 0.0)
     ratio = np.where(R[:, 1] > 0, R[:, 6] / np.where(R[:, 1] > 0, R[:, 1], 1.0), 1.0)
