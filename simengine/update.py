@@ -286,23 +286,30 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     plan = raw.plan
     K = len(w)
     XT = np.ascontiguousarray(raw.inputs[:K].T)  # one contiguous row per input
-    names, rows = [], []
-    q = np.array([0.1, 0.5, 0.9])
+    names, rows, idx = [], [], []
     for k, name in enumerate(plan.input_names):
         v = XT[k]
         if K == 0 or np.all(v == v[0]):
             continue
-        m0, m1 = float(v.mean()), float(_dot(w, v))
-        s0 = float(v.std())
-        s1 = float(math.sqrt(max(_dot(w, (v - m1) ** 2), 0.0)))
+        m1 = _dot(w, v)
         names.append(name)
-        # equal weights: numpy's quantile is the same definition (see weighted_quantile)
-        rows.append([m0, s0, *np.quantile(v, q), m1, s1, *weighted_quantile(v, w, q)])
-    R = np.array(rows).reshape(len(names), 10)
-    shift = np.where(R[:, 1] > 0, (R[:, 5] - R[:, 0]) / np.where(R[:, 1] > 0, R[:, 1], 1.0), 0.0)
-    ratio = np.where(R[:, 1] > 0, R[:, 6] / np.where(R[:, 1] > 0, R[:, 1], 1.0), 1.0)
+        idx.append(k)
+        rows.append([float(v.mean()), float(v.std()), m1, math.sqrt(max(_dot(w, (v - m1) ** 2), 0.0))])
+    M = np.array(rows).reshape(len(names), 4)
+    s0 = np.where(M[:, 1] > 0, M[:, 1], 1.0)
+    shift = np.where(M[:, 1] > 0, (M[:, 2] - M[:, 0]) / s0, 0.0)
+    ratio = np.where(M[:, 1] > 0, M[:, 3] / s0, 1.0)
     tol = max(MOVE_MIN, 3.0 / math.sqrt(max(ess, 1.0)))
     moved = (np.abs(shift) >= tol) | (np.abs(np.log(np.maximum(ratio, 1e-300))) >= tol)
+    # columns: prior mean, sd, P10, P50, P90, posterior mean, sd, P10, P50, P90 (quantiles of the inputs
+    # that moved; equal weights: numpy's quantile is the same definition, see weighted_quantile)
+    R = np.full((len(names), 10), np.nan)
+    R[:, [0, 1, 5, 6]] = M
+    q = np.array([0.1, 0.5, 0.9])
+    for j in np.flatnonzero(moved):
+        v = XT[idx[j]]
+        R[j, 2:5] = np.quantile(v, q)
+        R[j, 7:10] = weighted_quantile(v, w, q)
     return {"names": names, "values": R, "shift": shift, "sd_ratio": ratio, "moved": moved, "tolerance": tol}
 
 
