@@ -56,7 +56,12 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False) 
     old = m.get("versions", {}).get("simengine")
     if old and old != __version__ and not quiet:
         print(f"note: the run used simengine {old}, this is {__version__}", file=sys.stderr)
-    ds = simulate(sc, threads=threads)
+    if m.get("update"):  # the results of an update (simengine.update)
+        from simengine.update import recompute
+
+        ds = recompute(sc, m["update"], threads=threads)
+    else:
+        ds = simulate(sc, threads=threads)
     digest = results_digest(ds)
     if digest == m["results_digest"]:
         if not quiet:

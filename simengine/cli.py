@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(rp)
     rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.compare)
+    _scoring_options(sub)  # backtest and update (simengine.scoring, simengine.update)
     return p
 
 
@@ -195,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "compare":
             return cmd_compare(args, argv)
+        if args.command in ("backtest", "update"):  # simengine.scoring, simengine.update
+            from simengine.scoring import cmd_backtest
+            from simengine.update import cmd_update
+
+            return (cmd_backtest if args.command == "backtest" else cmd_update)(args, argv)
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "sweep":
@@ -353,3 +359,26 @@ def cmd_compare(args, argv: list[str]) -> int:
         print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
     return 0
 # -- end compare --
+
+
+# -- backtest and update (simengine.scoring, simengine.update) ---------------------------------
+def _scoring_options(sub) -> None:
+    bt = sub.add_parser("backtest", help="score the forecast against observations (PIT, CRPS, skill)")
+    up = sub.add_parser("update", help="condition the forecast on the observations known by a date")
+    for p, what in ((bt, "backtest"), (up, "update")):
+        p.add_argument("scenario", type=Path, help="scenario file (.toml)")
+        p.add_argument("observations", type=Path, help="observations file (.toml)")
+        p.add_argument("--draws", type=_positive_int, help="number of draws (overrides [simulation] draws)")
+        p.add_argument("--seed", type=_seed, help="random seed (overrides [simulation] seed)")
+        p.add_argument("--out", type=Path, help=f"output folder (default outputs/<scenario file stem>-{what}/)")
+        p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
+        p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    bt.add_argument("--known-by", metavar="DATE",
+                    help="score the forecast updated on the observations known by DATE (YYYY-MM-DD) against those "
+                         "that became known later")
+    up.add_argument("--known-by", metavar="DATE", required=True,
+                    help="condition on the observations known by this date (YYYY-MM-DD)")
+    _report_options(bt)
+    _report_options(up)
+    up.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
+# -- end backtest and update --

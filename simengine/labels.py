@@ -314,6 +314,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_input": ("Input", "Input"),
     "wb_never": ("ikke inden {year}", "not by {year}"),
     "wb_ass_section": ("Afsnit", "Section"),
+    # -- update (simengine.update) ----------------------------------------------------------
+    "upd_title": ("Hvad observationerne lærte os: input før og efter", "What the observations taught: inputs before and after"),
+    "upd_axis": ("Ændring i forhold til forhåndsfordelingen (standardafvigelser; P10-P90 og median)",
+                 "Change relative to the prior (prior standard deviations; P10-P90 and median)"),
+    "upd_prior": ("Før (forhåndsfordeling)", "Before (prior)"),
+    "upd_posterior": ("Efter (opdateret)", "After (posterior)"),
+    "pit_title": ("PIT-histogram: {n} observationer", "PIT histogram: {n} observations"),
+    "pit_axis": ("PIT: prognosens sandsynlighed for en værdi under den observerede",
+                 "PIT: the forecast's probability of a value below the observed one"),
+    "pit_count": ("Observationer", "Observations"),
+    "pit_expected": ("Forventet ved en kalibreret prognose", "Expected of a calibrated forecast"),
 }
 
 # Names of scenario parameters, for the assumptions table.

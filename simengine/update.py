@@ -1,0 +1,519 @@
+"""Updating a forecast on what was observed: importance weights from the observations' error models.
+
+The kept draws of a run are a sample of the prior. Given the observations known by a date, draw d
+gets the weight w_d proportional to prod_o L_o(y_o | x_od), the likelihood of observation o given
+the draw's value x_od of the observed quantity (simengine.observations: normal and lognormal
+densities, indicators for exact, interval and bound observations), normalised to sum 1. The
+posterior of any output is the weighted distribution of its per-draw values: weighted quantiles,
+weighted means, weighted P(target). The effective sample size ESS = 1 / sum_d w_d^2 says how many
+equally weighted draws the weighted sample is worth; with an ESS below :data:`ESS_MIN` the command
+warns and suggests a draw count.
+
+What is recomputed under the weights and what is not is listed in the attribute ``reweighted`` /
+``not_reweighted`` of the results (docs/model.md, *Scoring and updating*).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from simengine.errors import RunError
+from simengine.observations import NEEDS_INPUTS, Observation
+
+#: below this effective sample size the update warns and suggests more draws
+ESS_MIN = 1000
+#: the effective sample size the suggested draw count aims at
+ESS_TARGET = 2000
+#: an input "moved" when its mean shifted by at least this many prior sds (or its sd changed by this
+#: ratio), and by more than 3 Monte Carlo standard errors (3 / sqrt(ESS) prior sds)
+MOVE_MIN = 0.05
+
+
+# -- weights -----------------------------------------------------------------------------------------
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of a * b in a fixed order (not BLAS, whose result and speed depend on its threads)."""
+    return float(np.add.reduce(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+
+
+def log_likelihood(o: Observation, x: np.ndarray) -> np.ndarray:
+    """log L(y | x_d) per draw, up to a constant that is the same for every draw."""
+    e = o.error
+    xb = e.bias * np.asarray(x, dtype=float)
+    y = o.value
+    if e.kind == "normal":
+        return -0.5 * ((y - xb) / e.sd) ** 2
+    if e.kind == "lognormal":
+        pos = xb > 0
+        with np.errstate(divide="ignore"):
+            z = (math.log(y) - np.log(np.where(pos, xb, 1.0))) / e.sd
+        return np.where(pos, -0.5 * z * z, -np.inf)
+    if e.kind == "exact":
+        inside = xb == y
+    elif e.kind == "interval":
+        inside = (xb >= e.low) & (xb <= e.high)
+    elif e.kind == "at_least":
+        inside = xb >= y
+    else:
+        inside = xb <= y
+    return np.where(inside, 0.0, -np.inf)
+
+
+def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str = "observations"
+                ) -> tuple[np.ndarray, float]:
+    """(normalised importance weights (K,), effective sample size) given the observations (rows of
+    ``x``: their per-draw model values). No observations: equal weights, ESS = K."""
+    K = x.shape[1]
+    if not observations:
+        return np.full(K, 1.0 / K), float(K)
+    ll = np.zeros(K)
+    for k, o in enumerate(observations):
+        lk = log_likelihood(o, x[k])
+        if not np.isfinite(lk).any():
+            raise RunError(f"{file}: observation {o.id!r}: value {o.value:g} ({o.error.describe()}) is impossible "
+                           f"in every one of the {K:,} kept draws; widen its error model or keep more draws")
+        ll += lk
+    if not np.isfinite(ll).any():
+        raise RunError(f"{file}: no kept draw is consistent with all of {', '.join(o.id for o in observations)} "
+                       f"at once ({K:,} draws); widen their error models or keep more draws")
+    w = np.exp(ll - ll.max())
+    w /= w.sum()
+    return w, float(1.0 / _dot(w, w))
+
+
+def ess_advice(ess: float, draws: int, kept: int) -> str | None:
+    """A warning when the effective sample size is too small, with a suggested draw count."""
+    if ess >= ESS_MIN:
+        return None
+    need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
+    return (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
+            f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
+            f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+
+
+# -- weighted statistics -----------------------------------------------------------------------------
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles of the weighted sample (weights sum to 1): the sorted values placed at
+    p_k = (W_k - w_k) / (1 - w_last) (W_k cumulative, w_last the largest value's weight) and
+    interpolated linearly; with equal weights p_k = (k-1)/(n-1), numpy's default definition.
+    Draws of weight 0 are left out."""
+    x = np.asarray(x, dtype=float)
+    keep = w > 0
+    xs, ws = x[keep], w[keep]
+    order = np.argsort(xs, kind="stable")
+    xs, ws = xs[order], ws[order] / ws.sum()
+    if len(xs) == 1 or ws[-1] >= 1.0:
+        return np.full(len(np.atleast_1d(q)), xs[-1])
+    cum = np.cumsum(ws)
+    p = (cum - ws) / (1.0 - ws[-1])
+    p[-1] = 1.0
+    return np.interp(q, p, xs)
+
+
+def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...)."""
+    K = X.shape[0]
+    flat = np.ascontiguousarray(X.reshape(K, -1).T)  # one contiguous row per column of X
+    out = np.empty((len(q), flat.shape[0]))
+    for c in range(flat.shape[0]):
+        out[:, c] = weighted_quantile(flat[c], w, q)
+    return out.reshape((len(q),) + X.shape[1:])
+
+
+def wmean(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return np.einsum("k,k...->...", w, X)  # not BLAS: a fixed order, whatever the threads
+
+
+def weighted_shortfall(gain: np.ndarray, target: np.ndarray, w: np.ndarray, tail: float | None) -> np.ndarray:
+    """Weighted mean of max(0, target - gain) over the worst ``tail`` of the weight (all if None)."""
+    short = np.maximum(0.0, target[None, :] - gain)
+    if tail is None:
+        return wmean(short, w)
+    out = np.empty(short.shape[1])
+    for y in range(short.shape[1]):
+        order = np.argsort(-short[:, y], kind="stable")
+        s, ws = short[order, y], w[order]
+        cum = np.cumsum(ws)
+        take = np.clip(tail - (cum - ws), 0.0, ws)  # the part of each draw's weight inside the tail
+        out[y] = float(_dot(take, s) / take.sum())
+    return out
+
+
+# -- running ---------------------------------------------------------------------------------------
+def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None = None, analyses: bool = True,
+                 all_inputs: bool = False, command: str = "", progress=None):
+    """Run the scenario as ``run`` does (the same results, bit for bit), keeping the per-draw inputs
+    of every kept draw when the observations need them (go-live, adoption, per-initiative gains) or
+    ``all_inputs``. Returns (Dataset, raw results)."""
+    from simengine import engine
+    from simengine.model import compile_plan
+    from simengine.results import build_dataset
+
+    t0 = time.perf_counter()
+    plan = compile_plan(sc)
+    for note in plan.notes:
+        print(f"warning: {sc.path}: {note}", file=sys.stderr)
+    kept = min(sc.draws, sc.keep_draws)
+    need = all_inputs or any(o.quantity in NEEDS_INPUTS or o.scope == "initiative" for o in observations)
+    store = max(engine.DEFAULT_STORE_INPUTS, kept) if need else engine.DEFAULT_STORE_INPUTS
+    t1 = time.perf_counter()
+    raw = engine.run(plan, threads=threads, store_inputs=store, progress=progress)
+    t2 = time.perf_counter()
+    ds = build_dataset(raw, command=command)
+    t3 = time.perf_counter()
+    if analyses:
+        from simengine import analysis
+
+        ds = analysis.add_analyses(ds, raw)
+    ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
+    ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
+    ds.attrs["seconds_simulate"] = round(t2 - t1, 4)
+    ds.attrs["seconds_aggregate"] = round(t3 - t2, 4)
+    return ds, raw
+
+
+#: outputs that the weights cannot reach, and why
+NOT_REWEIGHTED = {
+    "municipality_benefit": "per-municipality values are not kept per draw (histograms over all draws)",
+    "municipality_benefit_mean": "per-municipality values are not kept per draw",
+    "municipality_shortfall_mean": "per-municipality values are not kept per draw",
+    "sensitivity": "prior sensitivity (what drives the outcome under the assumptions)",
+    "waterfall": "prior waterfall (the causes of the shortfall under the assumptions)",
+}
+
+
+def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
+    """The run's statistics recomputed under the weights ``w`` of the kept draws."""
+    plan = raw.plan
+    sc = plan.scenario
+    q = np.asarray(ds["quantile"].values, dtype=float)
+    out = ds.copy()
+    # Monte Carlo intervals of the prior's statistics do not apply to the weighted ones
+    out = out.drop_vars([v for v in out.data_vars if str(v).endswith(("_ci_low", "_ci_high"))])
+    target = np.asarray(plan.target, dtype=float)
+    G = np.asarray(ds["benefit"].values)
+    done = []
+
+    def put(name, data):
+        out[name] = (ds[name].dims, np.asarray(data, dtype=float).reshape(ds[name].shape))
+        out[name].attrs = dict(ds[name].attrs, method="weighted over the kept draws (importance weights)")
+        done.append(name)
+
+    for name in ("benefit", "net_benefit", "area_benefit", "fte"):
+        X = np.asarray(ds[name].values)
+        put(f"{name}_quantile", wquantiles(X, w, q))
+        put(f"{name}_mean", wmean(X, w))
+    npv = np.asarray(ds["npv"].values)
+    put("npv_quantile", weighted_quantile(npv, w, q))
+    put("npv_mean", float(_dot(w, npv)))
+    for name in ("central_gain", "service_cut", "regime_benefit"):
+        X = np.asarray(ds[name].values)
+        put(f"{name}_quantile", wquantiles(X, w, q))
+        put(f"{name}_mean", wmean(X, w))
+    put("p_target", wmean((G >= target[None, :]).astype(float), w))
+    A = np.asarray(ds["area_benefit"].values)
+    put("area_p_target", wmean((A >= plan.area_target[None, :, :]).astype(float), w))
+    put("expected_shortfall", weighted_shortfall(G, target, w, sc.tail))
+    put("shortfall_mean", weighted_shortfall(G, target, w, None))
+    from simengine.results import REGIME_PAIRS
+
+    idx = {str(r): k for k, r in enumerate(ds["regime"].values)}
+    for var in ("central_gain", "service_cut"):
+        if f"{var}_difference_quantile" not in ds:
+            continue
+        X = np.asarray(ds[var].values)
+        D = np.stack([X[:, idx[b]] - X[:, idx[a]] for b, a in REGIME_PAIRS], axis=1)  # (K, pair, Y)
+        put(f"{var}_difference_quantile", wquantiles(D, w, q))
+        put(f"{var}_difference_mean", wmean(D, w))
+    if "p_service_cut_above" in ds:
+        x = float(ds["p_service_cut_above"].attrs.get("threshold", sc.cut_threshold))
+        put("p_service_cut_above", wmean((np.asarray(ds["service_cut"].values) > x).astype(float), w))
+    if "observed" in ds:
+        ranks = []
+        for yv, v in zip(ds["observed_year"].values, ds["observed"].values):
+            col = G[:, int(yv - sc.start_year)]
+            ranks.append(float(_dot(w, (col < v) + 0.5 * (col == v))))
+        r = np.array(ranks)
+        put("observed_rank", r)
+        put("observed_tail_probability", np.minimum(1.0, 2 * np.minimum(r, 1 - r)))
+    # per initiative: the kept inputs give every kept draw's go-live and, by the waterfall's evaluator,
+    # its gain per year
+    inputs = raw.inputs
+    K = len(w)
+    not_done = dict(NOT_REWEIGHTED)
+    if len(inputs) >= K and "initiative_benefit" in ds:
+        from simengine.observations import golive_adoption, initiative_gains
+
+        I = len(plan.gain)
+        put("initiative_golive", np.stack([weighted_quantile(golive_adoption(plan, inputs[:K], i), w, q)
+                                           for i in range(I)], axis=1) if I else np.zeros((len(q), 0)))
+        iq = np.empty((len(q), I, len(plan.years)))
+        im = np.empty((I, len(plan.years)))
+        from simengine.analysis import local_sums
+
+        s1 = local_sums(plan, np.ascontiguousarray(inputs[:K]))
+        for y in range(len(plan.years)):
+            g = initiative_gains(plan, inputs[:K], y, potential=False, s1=s1)  # (K, I)
+            iq[:, :, y] = wquantiles(g, w, q)
+            im[:, y] = wmean(g, w)
+        put("initiative_benefit", iq)
+        put("initiative_benefit_mean", im)
+    else:
+        for name in ("initiative_benefit", "initiative_benefit_mean", "initiative_golive"):
+            not_done[name] = "the per-draw inputs of every kept draw were not kept"
+    for name in ("potential", "area_potential"):  # gross potential gain, where the results have it
+        if name in ds:
+            X = np.asarray(ds[name].values)
+            for stat, val in (("quantile", wquantiles(X, w, q)), ("mean", wmean(X, w))):
+                if f"{name}_{stat}" in ds:
+                    put(f"{name}_{stat}", val)
+    for name, why in not_done.items():
+        if name in out:
+            out[name].attrs = dict(out[name].attrs, weights=f"prior: not reweighted ({why})")
+    out.attrs["reweighted"] = ", ".join(done)
+    out.attrs["not_reweighted"] = "; ".join(f"{k}: {v}" for k, v in not_done.items())
+    return out
+
+
+def input_movement(raw, w: np.ndarray, ess: float) -> dict:
+    """Prior vs posterior (mean, sd, P10, P50, P90) of every sampled input that is not constant,
+    and which moved (see :data:`MOVE_MIN`)."""
+    plan = raw.plan
+    K = len(w)
+    XT = np.ascontiguousarray(raw.inputs[:K].T)  # one contiguous row per input
+    names, rows, idx = [], [], []
+    for k, name in enumerate(plan.input_names):
+        v = XT[k]
+        if K == 0 or np.all(v == v[0]):
+            continue
+        m1 = _dot(w, v)
+        names.append(name)
+        idx.append(k)
+        rows.append([float(v.mean()), float(v.std()), m1, math.sqrt(max(_dot(w, (v - m1) ** 2), 0.0))])
+    M = np.array(rows).reshape(len(names), 4)
+    s0 = np.where(M[:, 1] > 0, M[:, 1], 1.0)
+    shift = np.where(M[:, 1] > 0, (M[:, 2] - M[:, 0]) / s0, 0.0)
+    ratio = np.where(M[:, 1] > 0, M[:, 3] / s0, 1.0)
+    tol = max(MOVE_MIN, 3.0 / math.sqrt(max(ess, 1.0)))
+    moved = (np.abs(shift) >= tol) | (np.abs(np.log(np.maximum(ratio, 1e-300))) >= tol)
+    # columns: prior mean, sd, P10, P50, P90, posterior mean, sd, P10, P50, P90 (quantiles of the inputs
+    # that moved; equal weights: numpy's quantile is the same definition, see weighted_quantile)
+    R = np.full((len(names), 10), np.nan)
+    R[:, [0, 1, 5, 6]] = M
+    q = np.array([0.1, 0.5, 0.9])
+    for j in np.flatnonzero(moved):
+        v = XT[idx[j]]
+        R[j, 2:5] = np.quantile(v, q)
+        R[j, 7:10] = weighted_quantile(v, w, q)
+    return {"names": names, "values": R, "shift": shift, "sd_ratio": ratio, "moved": moved, "tolerance": tol}
+
+
+def add_update_vars(out: xr.Dataset, prior: xr.Dataset, w: np.ndarray, ess: float, mv: dict, info: dict) -> xr.Dataset:
+    out["weight"] = (("draw",), w)
+    out["weight"].attrs = {"units": "1", "long_name": "normalised importance weight of the kept draw (sums to 1)",
+                           "method": "likelihood of the observations known by the date under their error models"}
+    out["prior_benefit_quantile"] = prior["benefit_quantile"].copy()
+    out["prior_benefit_quantile"].attrs = dict(prior["benefit_quantile"].attrs,
+                                               long_name="quantiles of the national gross gain before the update")
+    out["prior_p_target"] = prior["p_target"].copy()
+    out["prior_p_target"].attrs = dict(prior["p_target"].attrs, long_name="P(target) before the update")
+    sel = np.flatnonzero(mv["moved"])
+    cols = ("prior_mean", "prior_sd", "prior_p10", "prior_p50", "prior_p90",
+            "posterior_mean", "posterior_sd", "posterior_p10", "posterior_p50", "posterior_p90")
+    out = out.assign_coords(updated_input=[mv["names"][k] for k in sel])
+    for j, c in enumerate(cols):
+        out[f"updated_input_{c}"] = (("updated_input",), mv["values"][sel, j] if len(sel) else np.zeros(0))
+        out[f"updated_input_{c}"].attrs = {"long_name": f"{c.replace('_', ' ')} of the input (inputs that moved)",
+                                   "units": "the input's"}
+    out.attrs.update(ess=ess, **info, moved_tolerance=mv["tolerance"])
+    return out
+
+
+def later_summary(bt: xr.Dataset) -> str:
+    """Total CRPS per unit of a backtest, as one line."""
+    return ", ".join(f"{float(v):.6g} {g}" for g, v in zip(bt["unit_group"].values, bt["crps_total"].values))
+
+
+def format_update(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known: str, from_year: int) -> str:
+    years = post["year"].values
+    qv = post["quantile"].values
+
+    def col(ds, var, lv):
+        k = np.flatnonzero(np.isclose(qv, lv))
+        return ds[var].values[k[0]] if len(k) else np.full(len(years), np.nan)
+
+    lines = [(f"what the observations known by {known} taught (effective sample size {ess:,.0f} of "
+             f"{post.sizes['draw']:,} kept draws)"), "",
+             "national gross gain, mio. DKK/year: prior -> posterior",
+             f"  {'year':>6} {'P10':>17} {'P50':>17} {'P90':>17} {'P(target)':>15}"]
+    for k, y in enumerate(years):
+        if y < from_year:
+            continue
+        cells = [f"{col(prior, 'benefit_quantile', lv)[k] / 1e6:>7,.0f} -> {col(post, 'benefit_quantile', lv)[k] / 1e6:<6,.0f}"
+                 for lv in (0.1, 0.5, 0.9)]
+        lines.append(f"  {int(y):>6} " + " ".join(f"{c:>17}" for c in cells)
+                     + f" {prior['p_target'].values[k]:>6.3f} -> {post['p_target'].values[k]:<5.3f}")
+    sel = np.flatnonzero(mv["moved"])
+    lines += ["", (f"inputs that moved ({len(sel)} of {len(mv['names'])}; shift of the mean or change of the sd "
+                  f">= {mv['tolerance']:.3f} prior sds): prior -> posterior"),
+              f"  {'input':<40} {'mean':>21} {'P10':>21} {'P90':>21} {'shift':>7}"]
+    order = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")]
+    for k in order:
+        v = mv["values"][k]
+        lines.append(f"  {mv['names'][k][:40]:<40} {v[0]:>9.4g} -> {v[5]:<9.4g} {v[2]:>9.4g} -> {v[7]:<9.4g} "
+                     f"{v[4]:>9.4g} -> {v[9]:<9.4g} {mv['shift'][k]:>+7.2f}")
+    if not len(sel):
+        lines.append("  (none)")
+    return "\n".join(lines)
+
+
+def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
+    """Prior vs posterior P10-P90 (and median) of the inputs that moved most, in prior sds."""
+    import matplotlib
+
+    from simengine.labels import Labels
+    from simengine.report.charts import BLUE_DARK, GREY, RC, _figure, _png
+
+    sel = np.flatnonzero(mv["moved"])
+    if not len(sel):
+        return None
+    sel = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")][:top]
+    L = Labels(lang)
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
+        fig = _figure(8.0, 0.45 * len(sel) + 1.6)
+        ax = fig.add_subplot(1, 1, 1)
+        for j, k in enumerate(sel):
+            v = mv["values"][k]
+            m0, s0 = v[0], v[1] if v[1] > 0 else 1.0
+            z = (np.array(v) - m0) / s0
+            yy = len(sel) - 1 - j
+            ax.plot([z[2], z[4]], [yy + 0.15] * 2, color=GREY, lw=4, solid_capstyle="butt")
+            ax.plot([z[3]], [yy + 0.15], "|", color="black", ms=9)
+            ax.plot([z[7], z[9]], [yy - 0.15] * 2, color=BLUE_DARK, lw=4, solid_capstyle="butt")
+            ax.plot([z[8]], [yy - 0.15], "|", color="black", ms=9)
+        ax.set_yticks(range(len(sel)))
+        ax.set_yticklabels([mv["names"][k] for k in sel[::-1]])
+        ax.set_xlabel(L("upd_axis"))
+        ax.set_title(L("upd_title"))
+        from matplotlib.lines import Line2D
+
+        ax.legend(handles=[Line2D([], [], color=GREY, lw=4, label=L("upd_prior")),
+                           Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior"))], loc="best")
+        return _png(fig)
+
+
+def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False):
+    """Simulate ``sc`` and weight its kept draws on the observations of ``obs`` known by ``known``:
+    (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info)."""
+    from simengine import observations as obsmod
+    from simengine.scoring import backtest_dataset
+
+    used = obs.known_by(known)
+    prior, raw = simulate_for(sc, obs.observations, threads=threads, all_inputs=True, command=command,
+                              progress=progress)
+    x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path))
+    w, ess = weights_for(used, x, str(obs.path))
+    post = reweight(prior, raw, w) if used else prior.copy()
+    mv = input_movement(raw, w, ess)
+    info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
+            "observations_sha256": obs.sha256, "known_by": known.isoformat(),
+            "conditioned_on": ", ".join(o.id for o in used) or "none",
+            "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)"}
+    scorable = []
+    for o in obs.later_than(known):  # a later observation these results cannot evaluate is left out
+        try:
+            obsmod.per_draw((o,), prior, raw.plan, raw.inputs, str(obs.path))
+            scorable.append(o)
+        except obsmod.MissingQuantity as exc:
+            if not quiet:
+                print(f"warning: not scored: {exc}", file=sys.stderr)
+    later = tuple(scorable)
+    if later:  # did the update help with what came later? the same scores before and after
+        xl = obsmod.per_draw(later, prior, raw.plan, raw.inputs, str(obs.path))
+        b0 = backtest_dataset(obs, later, xl, sc, sc.seed)
+        b1 = backtest_dataset(obs, later, xl, sc, sc.seed, w)
+        info.update(later_observations=", ".join(o.id for o in later), crps_later_prior=later_summary(b0),
+                    crps_later_posterior=later_summary(b1))
+    post = add_update_vars(post, prior, w, ess, mv, info)
+    return post, prior, raw, w, ess, mv, info
+
+
+def recompute(sc, info: dict, threads: int | None = None):
+    """The results Dataset of an update recorded in a run manifest (``check``)."""
+    from simengine import observations as obsmod
+    from simengine.errors import ConfigError
+
+    paths = [Path(info[k]) for k in ("observations_file_absolute", "observations_file") if info.get(k)]
+    path = next((p for p in paths if p.is_file()), None)
+    if path is None:
+        raise ConfigError(f"the observations file of this update is gone ({', '.join(map(str, paths))})")
+    obs = obsmod.load(path)
+    if obs.sha256 != info.get("observations_sha256"):
+        raise RunError(f"{path}: the observations changed since the update; results cannot be compared")
+    return update_run(sc, obs, obsmod.parse_date(info["known_by"]), threads=threads, quiet=True)[0]
+
+
+def cmd_update(args, argv: list[str]) -> int:
+    """``update SCENARIO OBSERVATIONS --known-by DATE``: the run's outputs under the weights."""
+    import shlex
+
+    from simengine import observations as obsmod
+    from simengine import progress, scenario
+    from simengine.output import atomic_outputs, prepare_dir
+    from simengine.results import format_table, summary_table
+    from simengine.runner import _remove_stale_report, _write_report, manifest
+
+    t0 = time.perf_counter()
+    sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
+    obs = obsmod.load(args.observations)
+    obsmod.check_against(obs, sc)
+    known = obsmod.parse_date(args.known_by)
+    later = obs.later_than(known)
+    out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-update"
+    prepare_dir(out)
+    command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
+    with progress.draws_bar(sc.draws, progress.enabled(args.quiet), after="Weighting and writing") as advance:
+        post, prior, _raw, w, ess, mv, info = update_run(sc, obs, known, threads=args.threads, command=command,
+                                                       progress=advance)
+        later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
+        chart = movement_chart(mv, args.lang)
+        with atomic_outputs(out) as wr:
+            wr.write("results.nc", lambda p: post.to_netcdf(p, engine="h5netcdf"))
+            table = summary_table(post)
+            wr.write("summary.parquet", lambda p: table.write_parquet(p))
+            m = manifest(post, sc)
+            m["update"] = info
+            wr.write_json("run.json", m)
+            report_files = _write_report(wr, post, sc, args.lang) if not args.no_report else None
+            if chart is not None:  # beside the report's charts, renamed into place with them
+                from simengine.output import AtomicOutputs
+
+                sub = AtomicOutputs(prepare_dir(out / "charts"))
+                try:
+                    def png(p: Path, data: bytes = chart) -> None:
+                        p.write_bytes(data)
+
+                    sub.write("update_inputs.png", png)
+                finally:
+                    wr.pending.extend(sub.pending)
+                    sub.pending.clear()
+            written = [final for _, final in wr.pending]
+        _remove_stale_report(out, report_files)
+    advice = ess_advice(ess, sc.draws, len(w))
+    if advice:
+        print(f"warning: {advice}", file=sys.stderr)
+    if not args.quiet:
+        print(format_table(post))
+        print()
+        print(format_update(prior, post, mv, ess, known.isoformat(), known.year))
+        if later:
+            print(f"\nscores on the {len(later)} observations known after {known} (total CRPS per unit): prior "
+                  f"{info['crps_later_prior']}; posterior {info['crps_later_posterior']}")
+        files = [p for p in written if p.parent == out]
+        print(f"\nwrote {', '.join(str(p) for p in files)} in {time.perf_counter() - t0:.1f} s")
+    return 0
