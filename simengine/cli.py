@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Monte Carlo engine for promised digitalisation gains.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="simulate a scenario and write results")
-    r.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    r.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
     _simulation_options(r, draws="number of draws (overrides [simulation] draws)",
                         seed="random seed (overrides [simulation] seed)",
                         out="output folder (default outputs/<scenario file stem>/)")
@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(rp)
     rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.compare)
+    _scenario_command(sub)  # scenario export (simengine.xlsx_scenario)
     return p
 
 
@@ -204,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             return check(args.manifest, threads=args.threads, quiet=args.quiet)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "scenario":
+            return cmd_scenario(args)
         return cmd_run(args, argv)
     except SimengineError as exc:
         for line in str(exc).splitlines():
@@ -350,3 +353,23 @@ def cmd_compare(args, argv: list[str]) -> int:
         print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
     return 0
 # -- end compare --
+
+
+# -- scenario workbooks (simengine.xlsx_scenario) -------------------------------------------------
+def _scenario_command(sub) -> None:
+    s = sub.add_parser("scenario", help="convert a scenario: export SCENARIO.toml FILE.xlsx")
+    ssub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    e = ssub.add_parser("export", help="write the scenario as an Excel workbook that run/validate/compare read")
+    e.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
+    e.add_argument("workbook", type=Path, help="the workbook to write (.xlsx)")
+    e.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def cmd_scenario(args) -> int:
+    from simengine import xlsx_scenario
+
+    out = xlsx_scenario.export(args.scenario, args.workbook)
+    if not args.quiet:
+        print(f"wrote {out}")
+    return 0
+# -- end scenario workbooks --

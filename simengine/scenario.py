@@ -152,14 +152,17 @@ class Scenario:
 class _Checker:
     """Collects problems as full lines: ``<file>: <key path>: <what>, got <value>``."""
 
-    def __init__(self, file: str, origin: dict[tuple, str] | None = None) -> None:
+    def __init__(self, file: str, origin: dict[tuple, str] | None = None,
+                 cells: dict[tuple, str] | None = None) -> None:
         self.file = file
         self.origin = origin  # key path -> file that set it, for a scenario that extends others
+        self.cells = cells  # key path -> "Sheet!B7", for a scenario read from a workbook
         self.problems: list[str] = []
 
     def bad(self, path: str, msg: str) -> None:
         file = (_origin_of(self.origin, path) or self.file) if self.origin else self.file
-        self.problems.append(f"{file}: {path}: {msg}")
+        cell = _origin_of(self.cells, path) if self.cells else None
+        self.problems.append(f"{file}: {cell}: {path}: {msg}" if cell else f"{file}: {path}: {msg}")
 
     def table(self, obj: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
         if not isinstance(obj, dict):
@@ -434,15 +437,20 @@ def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file (and the files it ``extends``); raises ConfigError
     listing every problem."""
     path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):  # a scenario workbook (simengine.xlsx_scenario)
+        from simengine import xlsx_scenario
+
+        return xlsx_scenario.load(path)
     r = resolve(path)
     return from_dict(r.data, path, r.sha256, origin=r.origin if len(r.files) > 1 else None, sources=r.files)
 
 
 def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, str] | None = None,
-              sources: tuple[Path, ...] = ()) -> Scenario:
+              sources: tuple[Path, ...] = (), cells: dict[tuple, str] | None = None) -> Scenario:
     """Validate a scenario document. ``extends`` must already be resolved (:func:`resolve`);
-    ``origin`` maps key paths to the file that set them, so that errors name that file."""
-    c = _Checker(str(path), origin)
+    ``origin`` maps key paths to the file that set them, so that errors name that file; ``cells``
+    maps them to the workbook cell that holds them (a scenario read from an .xlsx)."""
+    c = _Checker(str(path), origin, cells)
     c.table(data, "", TOP_KEYS + INHERIT_KEYS, ("scenario", "areas", "initiatives"))
     for k in INHERIT_KEYS:
         if k in data:
@@ -771,7 +779,7 @@ def resolve(path: str | Path) -> Resolved:
     seen: list[str] = []
     cur = path
     while True:
-        data, raw = read_toml(cur)
+        data, raw = _read_document(cur)
         chain.append((cur, data, raw))
         seen.append(_real(cur))
         ext = data.get("extends")
@@ -805,6 +813,16 @@ def resolve(path: str | Path) -> Resolved:
     data, origin = _merge_chain(chain)
     sha = hashlib.sha256(b"".join(hashlib.sha256(raw).digest() for _, _, raw in chain)).hexdigest()
     return Resolved(data, files, sha, origin)
+
+
+def _read_document(path: Path) -> tuple[dict, bytes]:
+    """A scenario file's document and bytes: TOML, or a workbook (simengine.xlsx_scenario)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from simengine import xlsx_scenario
+
+        raw = xlsx_scenario._read_bytes(path)
+        return xlsx_scenario.read(path)[0], raw
+    return read_toml(path)
 
 
 def _real(p: Path) -> str:
