@@ -379,7 +379,11 @@ def initiatives(ctx: Context) -> bytes | None:
         return _png(fig)
 
 
-def _input_labels(da) -> list[str]:
+def _input_labels(da, L=None) -> list[str]:
+    if L is not None:  # in the report's language, from the input's kind and initiative
+        from simengine.labels import input_labels
+
+        return input_labels(L, da)
     for c in ("input_name", "input_label"):
         if c in da.coords:
             return [str(v) for v in da[c].values]
@@ -402,7 +406,7 @@ def tornado(ctx: Context) -> bytes | None:
         base = float(ds["tornado_low"].attrs["base"]) / 1e6
     else:
         base = float(ctx.mean[ctx.ti]) / 1e6
-    labels = _input_labels(lo_da)
+    labels = _input_labels(lo_da, L)
     order = np.argsort(-np.abs(hi - lo), kind="stable")[:15][::-1]
     with matplotlib.rc_context(RC):
         fig = _figure(10, 0.42 * len(order) + 1.5)
@@ -435,7 +439,10 @@ def waterfall_data(ctx: Context):
     if da.ndim != 1:
         return None
     deltas = np.asarray(da.values, dtype=float)
-    labels = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
+    from simengine.labels import cause_label
+
+    names = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
+    labels = [cause_label(ctx.L, str(k), n) for k, n in zip(da["cause"].values, names)]
     start = float(ds["waterfall"].attrs.get("start", ctx.target[ctx.ti]))
     return start, list(zip(labels, deltas)), start + float(deltas.sum())
 
@@ -492,7 +499,7 @@ def sensitivity(ctx: Context) -> bytes | None:
         return None
     L = ctx.L
     v = np.asarray(da.values, dtype=float)
-    labels = _input_labels(da)
+    labels = _input_labels(da, L)
     order = np.argsort(-np.abs(v), kind="stable")[:15][::-1]
     unit = str(ds["sensitivity"].attrs.get("units", ""))
     money = unit.startswith("DKK")

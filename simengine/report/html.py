@@ -13,7 +13,7 @@ import struct
 
 import numpy as np
 
-from simengine.labels import TEXT
+from simengine.labels import TEXT, by_unit, unit_name, var_label
 from simengine.report import charts as ch
 from simengine.report.assumptions import assumption_sections
 from simengine.report.context import Context
@@ -428,7 +428,7 @@ class Page:
         out = figure(self.charts, "sensitivity", L("sec_sensitivity"), L("sens_caption"))
         da = ctx.at_target_year(ds["sensitivity"])
         if da.ndim == 1 and "input" in da.dims:
-            labels = ch._input_labels(da)
+            labels = ch._input_labels(da, L)
             v = np.asarray(da.values, dtype=float)
             money = str(ds["sensitivity"].attrs.get("units", "")).startswith("DKK")
             order = np.argsort(-np.abs(v), kind="stable")
@@ -468,11 +468,15 @@ class Page:
                     vals.append(float(da))
                 if len(vals) != 3:
                     continue
-                money = str(ds[base].attrs.get("units", "")).startswith("DKK")
-                f = (lambda x: L.num(x / 1e6, 1)) if money else (lambda x: L.pct(x, 3))
-                text = label or f"{ds[base].attrs.get('long_name', base)} ({ctx.ty})"
+                units = str(ds[base].attrs.get("units", ""))  # every number in the unit its variable says
+
+                def f(x: float, units: str = units) -> str:
+                    return by_unit(L, x, units)
+
+                text = label or (f"{var_label(L, base, str(ds[base].attrs.get('long_name', base)))} {ctx.ty}"
+                                 + ("" if units == "1" else f" ({unit_name(L, units)})"))
                 rows.append([esc(text)] + [f(x) for x in vals])
-            method = str(ds.attrs.get("mc_error_method", ""))
+            method = L("mc_method_attrs") if ds.attrs.get("mc_error_method") else ""
         if not rows and ctx.has_draws:
             x = ctx.benefit[:, ctx.ti]  # the kept draws: a sample when not every draw was kept
             n = max(ctx.draws, x.size)
@@ -565,9 +569,16 @@ class Page:
     def method(self) -> str:
         L, ds = self.L, self.ctx.ds
         items = [L("method_text")]
-        for k in ("quantile_method_national", "quantile_method_municipality_initiative"):
-            if k in ds.attrs:
-                items.append(f"{k}: {ds.attrs[k]}")
+        if "quantile_method_national" in ds.attrs:  # in the reader's words, not the attribute's
+            items.append(L("method_national"))
+        hist = str(ds.attrs.get("quantile_method_municipality_initiative", ""))
+        if hist:
+            import re
+
+            bins = re.search(r"(\d+) bins per octave", hist)
+            err = re.search(r"at most ([\d.]+)%", hist)
+            items.append(L("method_histogram", bins=bins.group(1) if bins else "256",
+                           err=L.pct(float(err.group(1)) / 100, 2) if err else "0,4 %"))
         return "".join(f"<p class=\"caption\">{esc(t)}</p>" for t in items)
 
     # -- assembly ---------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""Every number in the report carries the unit its variable says; the Danish report and workbook hold
+none of the engine's own English labels (and the English ones none of the Danish)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xarray as xr
+
+from simengine import analysis, labels, scenario
+from simengine.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run")
+    assert main(["run", str(ROOT / "tests" / "data" / "small.toml"), "--draws", "3000", "--out", str(out),
+                 "--quiet"]) == 0
+    assert main(["report", str(out / "results.nc"), "--lang", "en", "--out", str(out / "en"), "--quiet"]) == 0
+    return out
+
+
+def _visible(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<style.*?</style>|<script.*?</script>", " ", text, flags=re.S)
+    text = re.sub(r"<footer.*?</footer>", " ", text, flags=re.S)  # the command line as typed
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def _rows(page: str, section: str) -> list[list[str]]:
+    i = page.find(f'<section id="{section}">')
+    assert i >= 0, section
+    seg = page[i:page.find("</section>", i)]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)]
+            for r in re.findall(r"<tr[^>]*>(.*?)</tr>", seg, re.S)]
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_monte_carlo_table_numbers_carry_their_variables_unit(run_dir, lang):
+    page = (run_dir / ("report.html" if lang == "da" else "en/report.html")).read_text(encoding="utf-8")
+    rows = _rows(page, "mc")[1:]
+    assert len(rows) >= 5
+    L = labels.Labels(lang)
+    money, fte = L("mio"), labels.unit_name(L, "FTE")
+    ds = xr.open_dataset(run_dir / "results.nc")
+    seen_fte = False
+    for label, *vals in rows:
+        assert len(vals) == 3
+        if f"({money})" in label or f"({labels.unit_name(L, 'DKK/year')})" in label:
+            assert not any("%" in v for v in vals), (label, vals)  # money: no percent sign
+        elif f"({fte})" in label:
+            seen_fte = True
+            assert not any("%" in v for v in vals), (label, vals)
+            shown = float(vals[0].replace(".", "").replace(",", ".").replace("−", "-") if lang == "da"
+                          else vals[0].replace(",", ""))
+            ty = int(ds["benefit"].attrs.get("target_year", ds.attrs.get("target_year", 2014)))
+            assert shown == pytest.approx(float(ds["fte_mean"].sel(year=ty)), abs=0.5)  # whole FTE, not x100
+        else:  # no unit in the label: a probability, shown as a percentage
+            assert all(v.endswith("%") for v in vals), (label, vals)
+    assert seen_fte
+
+
+def _english_labels() -> set[str]:
+    out = set(analysis.KIND_LABELS.values())
+    out |= {name for _, name, _ in analysis.WATERFALL_ITEMS}
+    out |= {en for da, en in labels.TEXT.values() if da != en and len(en) >= 14 and "{" not in en}
+    out |= {en for da, en in labels.VARS.values()}
+    return {w for w in out if " " in w}  # one word (legislation) is also a scenario key, shown as such
+
+
+def _english_attr_phrases(ds: xr.Dataset) -> set[str]:
+    out = set()
+    for k in ("quantile_method_national", "quantile_method_municipality_initiative", "mc_error_method"):
+        if k in ds.attrs:
+            out.add(str(ds.attrs[k])[:30])
+    for v in ("fte_mean", "benefit_mean", "sensitivity", "tornado_low", "waterfall"):
+        if v in ds and ds[v].attrs.get("long_name"):
+            out.add(str(ds[v].attrs["long_name"]))
+    return out
+
+
+def test_danish_report_and_workbook_hold_no_english_engine_labels(run_dir):
+    ds = xr.open_dataset(run_dir / "results.nc")
+    words = _english_labels() | _english_attr_phrases(ds)
+    page = _visible(run_dir / "report.html")
+    found = sorted(w for w in words if w in page)
+    assert not found, found
+    wb = openpyxl.load_workbook(run_dir / "summary.xlsx")
+    assert "Følsomhed" in wb.sheetnames
+    cells = [str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    found = sorted({w for w in words for c in cells if w in c})
+    assert not found, found
+
+
+def test_english_report_is_english(run_dir):
+    page = _visible(run_dir / "en" / "report.html")
+    danish = {da for da, en in labels.VARS.values()} | {da for da, en in labels.CAUSES.values()}
+    danish |= {da for da, en in labels.INPUT_KINDS.values()}
+    found = sorted(w for w in danish if w in page)
+    assert not found, found
+    assert "slow ramp-up" in page or "ramp-up R" in page
+
+
+def test_scenario_loads(run_dir):  # the fixture's scenario is the one the labels were written for
+    assert scenario.load(ROOT / "tests" / "data" / "small.toml").target_year == 2014
