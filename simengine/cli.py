@@ -275,17 +275,18 @@ def _cmd_run(args, argv: list[str], stack) -> int:
                                    quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance,
                                    precision=precision, max_draws=max_draws)
     if not args.quiet:
-        from simengine.results import format_table
+        from simengine.terminal import explain_text, format_table  # in --lang, 80 columns wide
 
-        print(format_table(ds, unit=args.unit))
+        print(format_table(ds, unit=args.unit, lang=args.lang))
         if args.explain:  # run --explain (simengine.analysis)
-            from simengine.analysis import explain_text
-
-            print("\n" + explain_text(ds))
+            print("\n" + explain_text(ds, lang=args.lang))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
-        print(f"\nwrote {', '.join(str(p) for p in files)}" + (f" and {charts} charts in {out / 'charts'}" if charts
-                                                                else "") + f" in {time.perf_counter() - t0:.1f} s")
+        import textwrap  # the folder on one line, the files wrapped under it: 80 columns
+
+        names = ", ".join([p.name for p in files] + ([f"charts/ ({charts} charts)"] if charts else []))
+        print(f"\nwrote {out}{os.sep} in {time.perf_counter() - t0:.1f} s:\n"
+              + textwrap.fill(names, 80, initial_indent="  ", subsequent_indent="  "))
     return 0
 
 

@@ -109,3 +109,30 @@ def test_english_report_is_english(run_dir):
 
 def test_scenario_loads(run_dir):  # the fixture's scenario is the one the labels were written for
     assert scenario.load(ROOT / "tests" / "data" / "small.toml").target_year == 2014
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.run([sys.executable, "-m", "simengine", "run", str(ROOT / "tests" / "data" / "small.toml"),
+                           "--draws", "600", "--out", str(tmp_path), "--no-report", "--explain", "--lang", lang],
+                          check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    too_long = [x for x in lines if len(x) > 80 and not x.startswith(f"wrote {tmp_path}")]  # the folder itself
+    assert not too_long, too_long
+    L = labels.Labels(lang)
+    out = proc.stdout
+    for r in ("prebudgeted", "realised", "retention"):  # regimes named as in the report
+        assert L.regime(r) in out
+    assert ("ES10%" in out and "ES10%: expected shortfall" in out) if lang == "en" else \
+        ("ES10%" in out and "ES10%: forventet manglende gevinst" in out)
+    if lang == "da":
+        assert "P(mål)" in out and "P(target)" not in out and "Shapley-vandfald" in out
+        assert "langsom indfasning" in out and "slow ramp-up" not in out
+    else:
+        assert "P(target)" in out and "slow ramp-up" in out

@@ -386,7 +386,7 @@ def build(ctx: Context) -> bytes:
             for a, lab in enumerate(lab_vals):
                 for b, y in enumerate(yrs):
                     x = vals[a, b]
-                    s.add([var_label(L, v, str(da.attrs.get("long_name", v))), lab, y, x / 1e6 if money else x,
+                    s.add([var_label(L, v, str(da.attrs.get("long_name", v))) + f" ({v})", lab, y, x / 1e6 if money else x,
                            L("mio_year") if money else (L("rank_correlation") if v == "sensitivity"
                                                         else unit_name(L, unit))])
         s.finish(freeze_cols=2)
