@@ -136,3 +136,35 @@ def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
         assert "langsom indfasning" in out and "slow ramp-up" not in out
     else:
         assert "P(target)" in out and "slow ramp-up" in out
+
+
+def test_summary_parquet_has_names_units_and_analysis_rows(run_dir):
+    import numpy as np
+    import polars as pl
+
+    df = pl.read_parquet(run_dir / "summary.parquet")
+    ds = xr.open_dataset(run_dir / "results.nc")
+    assert df["unit"].null_count() == 0 and (df["unit"] != "").all()
+    fte = df.filter(pl.col("metric") == "fte")
+    assert set(fte["unit"]) == {"FTE"}
+    # names beside codes, as in the results' coordinates
+    mun = df.filter(pl.col("municipality").is_not_null())
+    names = dict(zip(ds["municipality"].values.tolist(), ds["municipality_name"].values.tolist()))
+    assert all(names[c] == n for c, n in zip(mun["municipality"], mun["municipality_name"]))
+    ini = df.filter(pl.col("metric") == "initiative_benefit")
+    inames = dict(zip(ds["initiative"].values.tolist(), ds["initiative_name"].values.tolist()))
+    assert all(inames[c] == n for c, n in zip(ini["initiative"], ini["initiative_name"]))
+    area = df.filter(pl.col("area").is_not_null())
+    assert area["area_name"].null_count() == 0
+    # the analyses, value for value
+    sens = df.filter(pl.col("metric") == "sensitivity")
+    assert sens["input"].to_list() == [str(x) for x in ds["input"].values]
+    np.testing.assert_array_equal(sens["value"].to_numpy(), ds["sensitivity"].values)
+    assert set(sens["unit"]) == {"1"}
+    wf = df.filter((pl.col("metric") == "waterfall") & (pl.col("statistic") == "mean"))
+    assert wf["cause"].to_list() == [str(x) for x in ds["cause"].values]
+    np.testing.assert_array_equal(wf["value"].to_numpy(), ds["waterfall"].values)
+    for m in ("tornado_low", "tornado_high", "area_waterfall", "initiative_waterfall"):
+        assert df.filter(pl.col("metric") == m).height > 0, m
+    tl = df.filter(pl.col("metric") == "tornado_low")
+    assert set(tl["unit"]) == {"DKK/year"} and tl["initiative_name"].null_count() < tl.height
