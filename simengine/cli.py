@@ -270,7 +270,7 @@ def _cmd_run(args, argv: list[str], stack) -> int:
 
     precision, max_draws, bar_total = _precision_options(args, sc)  # run --precision (simengine.mcerror)
     with progress.draws_bar(bar_total, progress.enabled(args.quiet),
-                            after="Writing results" + ("" if args.no_report else " and report")) as advance:
+                            after="Summarising the draws", lang=args.lang) as advance:
         ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command, cluster=cluster,
                                    quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance,
                                    precision=precision, max_draws=max_draws)

@@ -110,6 +110,9 @@ def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int
                   precision=precision, max_draws=max_draws)
     if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
         sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
+    from simengine import progress
+
+    progress.phase("Writing results")
     with atomic_outputs(out) as w:
         w.write("results.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
         table = summary_table(ds)

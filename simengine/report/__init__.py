@@ -46,6 +46,9 @@ def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path
 
     ctx = Context(ds, lang, scenario=scenario, scenario_path=scenario_path)
     figs = charts.all_charts(ctx)
+    from simengine import progress
+
+    progress.phase("Report: page and workbook")
     notes = []
     if ctx.sc.status == "changed":
         notes.append(f"scenario file {ctx.sc.path} has changed since the run: the assumptions table is from the "

@@ -557,10 +557,14 @@ CHARTS = ("fan_national", "fan_areas", "target_distribution", "regimes", "munici
 
 def all_charts(ctx: Context) -> dict[str, bytes]:
     """Every chart the Dataset supports, by file stem, in report order."""
+    from simengine import progress
+
     out: dict[str, bytes] = {}
+    progress.phase("Report: charts", len(CHARTS))
     for name in CHARTS:
         fn = globals()[name]
         res = fn(ctx)
+        progress.step()
         if isinstance(res, tuple):
             res = res[0]
         if res:
