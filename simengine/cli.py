@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--scenario", type=Path, help="scenario file for the assumptions table, if it has moved "
                                                   "(default: the one recorded in the results)")
     _report_options(rp)
+    rp.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
+                    help="the report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)")
     rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.compare)
     _scenario_command(sub)  # scenario export (simengine.xlsx_scenario)
@@ -273,7 +275,7 @@ def _cmd_run(args, argv: list[str], stack) -> int:
                             after="Summarising the draws", lang=args.lang) as advance:
         ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command, cluster=cluster,
                                    quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance,
-                                   precision=precision, max_draws=max_draws)
+                                   precision=precision, max_draws=max_draws, unit=args.unit)
     if not args.quiet:
         from simengine.terminal import explain_text, format_table  # in --lang, 80 columns wide
 
@@ -298,7 +300,7 @@ def cmd_report(args) -> int:
     ds = report.open_results(args.results)
     if args.scenario is not None and not args.scenario.is_file():
         raise ConfigError(f"{args.scenario}: no such scenario file")
-    files = report.build(ds, args.lang, scenario_path=args.scenario)
+    files = report.build(ds, args.lang, scenario_path=args.scenario, unit=args.unit)
     out = args.out if args.out is not None else args.results.parent
     with atomic_outputs(out) as w:
         report.write(w, files)
@@ -328,7 +330,8 @@ def _compare_options(run: argparse.ArgumentParser, sub) -> None:
                      help="report P(service cut > DKK) per budget regime (default: [outputs] cut_threshold, "
                           "100e6)")
     run.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
-                     help="the stdout table in mio. DKK (default) or in FTE (gain / cost_per_fte)")
+                     help="the stdout table, report and workbook in mio. DKK (default) or in FTE (årsværk: gain / "
+                          "cost_per_fte)")
     c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
     c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
     c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")

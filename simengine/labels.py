@@ -562,6 +562,8 @@ def _pair(table: dict[str, tuple[str, str]], key: str, lang: str) -> str | None:
 
 def unit_name(L: Labels, units: str) -> str:
     """The unit of a results variable as a reader writes it (``DKK/year`` -> ``mio. kr. pr. år``)."""
+    if getattr(L, "unit", "dkk") == "fte" and str(units).startswith("DKK"):
+        return UNITS["FTE"][LANGS.index(L.lang)]
     return _pair(UNITS, str(units), L.lang) or str(units)
 
 
@@ -569,7 +571,7 @@ def by_unit(L: Labels, x: float, units: str, decimals: int | None = None) -> str
     """A number of a results variable in the unit its ``units`` attribute says: money in millions,
     FTE as whole staff, probabilities and shares as percentages, years with decimals."""
     u = str(units)
-    if u.startswith("DKK"):
+    if u.startswith("DKK"):  # (FTE when the report is in FTE: simengine.report.fte rescales the values)
         return L.num(float(x) / 1e6, 1 if decimals is None else decimals)
     if u.startswith("FTE"):
         return L.num(x, 0 if decimals is None else decimals)

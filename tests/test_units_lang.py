@@ -168,3 +168,34 @@ def test_summary_parquet_has_names_units_and_analysis_rows(run_dir):
         assert df.filter(pl.col("metric") == m).height > 0, m
     tl = df.filter(pl.col("metric") == "tornado_low")
     assert set(tl["unit"]) == {"DKK/year"} and tl["initiative_name"].null_count() < tl.height
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_report_and_workbook_in_fte(run_dir, lang):
+    out = run_dir / f"fte_{lang}"
+    assert main(["report", str(run_dir / "results.nc"), "--unit", "fte", "--lang", lang, "--out", str(out),
+                 "--quiet"]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    ds = xr.open_dataset(run_dir / "results.nc")
+    fte = "årsværk" if lang == "da" else "FTE"
+    money = "mio. kr." if lang == "da" else "DKK m"
+    text = _visible(out / "report.html")
+    before_assumptions = text.split(labels.Labels(lang)("sec_assumptions"))[0]
+    assert money not in before_assumptions and fte in before_assumptions
+    # the year table's P50 column is the FTE quantile, year by year
+    rows = _rows(page, "headline")
+    start = next(k for k, r in enumerate(rows) if r and r[0] in ("År", "Year"))
+    rows = rows[start:]
+    head = rows[0]
+    p50 = head.index("P50")
+    ty = {int(r[0]): r[p50] for r in rows[1:] if r and r[0].isdigit()}
+    want = ds["fte_quantile"].sel(quantile=0.5)
+    for y, shown in ty.items():
+        v = float(shown.replace(".", "").replace(",", ".") if lang == "da" else shown.replace(",", ""))
+        assert v == pytest.approx(float(want.sel(year=y)), rel=0.01, abs=0.1), (y, shown)
+    wb = openpyxl.load_workbook(out / "summary.xlsx")
+    cells = [str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(fte in c for c in cells)
+    not_inputs = [c for ws in wb if ws.title != labels.Labels(lang)("sheet_assumptions")
+                  for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not any(money in c for c in not_inputs), [c for c in not_inputs if money in c][:5]

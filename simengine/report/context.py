@@ -81,7 +81,12 @@ class Context:
 
     def __init__(self, ds: xr.Dataset, lang: str = "da", scenario=None, scenario_path: str | Path | None = None):
         self.ds = ds
-        self.L = Labels(lang)
+        if ds.attrs.get("report_unit") == "fte":  # --unit fte (simengine.report.fte)
+            from simengine.report.fte import FteLabels
+
+            self.L: Labels = FteLabels(lang)
+        else:
+            self.L = Labels(lang)
         self.lang = lang
         self.years = [int(y) for y in ds["year"].values]
         self.target = np.asarray(ds["target"].values, dtype=float)
