@@ -539,6 +539,13 @@ CAUSES: dict[str, tuple[str, str]] = {
 NATIONAL_WHO = ("nationalt", "national")
 TEXT.update({
     "rank_correlation": ("rangkorrelation", "rank correlation"),
+    "area_sum_note": ("Bemærk: områdernes mål summer til {sum} i {year}, det nationale mål er {target}. Hvert område "
+                      "måles mod sit eget mål; landstallene mod det nationale.",
+                      "Note: the areas' targets add up to {sum} in {year}, the national target is {target}. Each "
+                      "area is measured against its own target; the national figures against the national one."),
+    "top10_title": ("De 10 kommuner der mangler mest i forhold til eget mål, {year}",
+                    "The 10 municipalities furthest short of their own target, {year}"),
+    "appendix": ("Bilag", "Appendix"),
     "method_national": ("Landstal og områdetal er eksakte fraktiler over alle træk (lineær interpolation som i "
                         "numpy).", "National and area figures are exact quantiles over all draws (linear "
                         "interpolation as in numpy)."),

@@ -58,8 +58,13 @@ dl.regimes dt{font-weight:600}
 dl.regimes dd{margin:0}
 footer{margin-top:40px;font-size:12px;color:#666;border-top:1px solid #ddd;padding-top:8px}
 @media (max-width:800px){.cards{grid-template-columns:repeat(2,1fr)} main{padding:16px}}
-@media print{body{background:#fff} main{box-shadow:none;padding:0;max-width:none} nav.toc{display:none}
- figure,table,.cards{page-break-inside:avoid} h2{page-break-after:avoid}}
+@media print{body{background:#fff;font-size:11px} main{box-shadow:none;padding:0;max-width:none} nav.toc{display:none}
+ figure,.cards{page-break-inside:avoid} h2{page-break-after:avoid;font-size:16px;margin:18px 0 6px}
+ h3{font-size:13px;margin:12px 0 4px} .lead{font-size:12px;padding:6px 10px;margin:8px 0} p{margin:4px 0}
+ figure{margin:6px 0} figure img{max-height:150mm;width:auto;max-width:100%;display:block;margin:0 auto}
+ table{font-size:9.5px;margin:4px 0} td,th{padding:1px 5px !important} .caption{font-size:9.5px}
+ .card{padding:6px 8px} .card .big{font-size:18px} #assumptions{break-before:page}}
+@page{size:A4;margin:12mm}
 """
 
 
@@ -270,6 +275,10 @@ class Page:
         head = [L("area"), f"{L('target')} {ty}", "P10", "P50", "P90", L("mean"), f"{L('p_target_short')} {ty}"]
         out += f'<p class="caption">{esc(L("area_table_caption", year=ty, unit=L("mio_year")))}</p>'
         out += table([esc(h) for h in head], rows, {1, 2, 3, 4, 5, 6})
+        total, national = float(at[:, ti].sum()), float(ctx.target[ti])
+        if national > 0 and abs(total - national) > 5e-3 * national:  # the areas' targets do not add up
+            note = L("area_sum_note", sum=L.mio(total), year=ty, target=L.mio(national))
+            out += f'<p class="caption"><b>{esc(note)}</b></p>'
         return out
 
     def sample_note(self) -> str:
@@ -596,7 +605,7 @@ class Page:
         self.add("waterfall", L("sec_waterfall"), self.waterfall())
         self.add("backtest", L("sec_backtest"), self.backtest())
         self.add("mc", L("sec_mc"), self.mc_error())
-        self.add("assumptions", L("sec_assumptions"), self.assumptions())
+        self.add("assumptions", f'{L("appendix")}: {L("sec_assumptions")}', self.assumptions())
         self.add("method", L("sec_method"), self.method())
         toc = " ".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t, _ in self.sections)
         body = "".join(f'<section id="{sid}"><h2>{esc(t)}</h2>{h}</section>' for sid, t, h in self.sections)
