@@ -61,9 +61,9 @@ footer{margin-top:40px;font-size:12px;color:#666;border-top:1px solid #ddd;paddi
 @media print{body{background:#fff;font-size:11px} main{box-shadow:none;padding:0;max-width:none} nav.toc{display:none}
  figure,.cards{page-break-inside:avoid} h2{page-break-after:avoid;font-size:16px;margin:18px 0 6px}
  h3{font-size:13px;margin:12px 0 4px} .lead{font-size:12px;padding:6px 10px;margin:8px 0} p{margin:4px 0}
- figure{margin:6px 0} figure img{max-height:150mm;width:auto;max-width:100%;display:block;margin:0 auto}
+ figure{margin:6px 0} figure img{max-height:230mm;width:auto;max-width:100%;display:block;margin:0 auto}
  table{font-size:9.5px;margin:4px 0} td,th{padding:1px 5px !important} .caption{font-size:9.5px}
- .card{padding:6px 8px} .card .big{font-size:18px} #assumptions{break-before:page}}
+ .card{padding:6px 8px} .card .big{font-size:18px} #assumptions{break-before:page} .screen-only{display:none}}
 @page{size:A4;margin:12mm}
 """
 
@@ -367,8 +367,8 @@ class Page:
                 L("short_pct_col")]
         if ctx.population is not None:
             head.append(L("short_inh_col"))
-        out += (f'<p class="caption">{esc(L("mio_year"))}</p>'
-                + table([esc(h) for h in head], rows, set(range(2, len(head)))))
+        out += (f'<div class="screen-only"><p class="caption">{esc(L("mio_year"))}</p>'  # the chart says it in print
+                + table([esc(h) for h in head], rows, set(range(2, len(head)))) + "</div>")
         return out
 
     def initiatives(self) -> str:
@@ -428,7 +428,7 @@ class Page:
         rows = [[esc(L("waterfall_start")), L.num(start / 1e6, 1)]]
         rows += [[esc(lab), L.num(v / 1e6, 1)] for lab, v in items]
         rows += [[f"<b>{esc(L('waterfall_result'))}</b>", f"<b>{L.num(end / 1e6, 1)}</b>"]]
-        return out + table([esc(L("cause")), esc(L("mio_year"))], rows, {1})
+        return out + '<div class="screen-only">' + table([esc(L("cause")), esc(L("mio_year"))], rows, {1}) + "</div>"
 
     def sensitivity(self) -> str:
         ctx, L, ds = self.ctx, self.L, self.ctx.ds
@@ -442,7 +442,8 @@ class Page:
             money = str(ds["sensitivity"].attrs.get("units", "")).startswith("DKK")
             order = np.argsort(-np.abs(v), kind="stable")
             rows = [[esc(labels[k]), L.mio_value(v[k]) if money else esc(L.num(v[k], 2))] for k in order[:20]]
-            out += table([esc(L("wb_input")), esc(ch.sensitivity_label(ctx))], rows, {1})
+            out += ('<div class="screen-only">' + table([esc(L("wb_input")), esc(ch.sensitivity_label(ctx))], rows, {1})
+                    + "</div>")  # in print the chart holds it (and summary.xlsx every input)
         return out
 
     def mc_error(self) -> str:
