@@ -34,7 +34,7 @@ DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "areas", "correlations",
             "defaults", "initiatives", "observed")
 SCENARIO_KEYS = ("name", "description", "start_year", "horizon", "target", "target_start_year",
-                 "target_year", "discount_rate", "cost_per_fte", "municipalities")
+                 "target_year", "discount_rate", "cost_per_fte", "municipalities", "description_da", "description_en")
 SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
 SIMULATION_KEYS = ("draws", "seed", "sampling", "keep_draws")
 SAMPLINGS = ("random", "lhs")
@@ -138,6 +138,12 @@ class Scenario:
     cut_threshold: float = 100e6
     #: the scenario file and the files it extends (``extends``), in that order
     sources: tuple[Path, ...] = ()
+    #: the description in a given language (``description_da``, ``description_en``): ((lang, text), ...)
+    descriptions: tuple[tuple[str, str], ...] = ()
+
+    def description_in(self, lang: str) -> str:
+        """The description in ``lang`` if the scenario gives one, else ``description``."""
+        return dict(self.descriptions).get(lang) or self.description
 
     @property
     def years(self) -> list[int]:
@@ -461,6 +467,8 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
                 SCENARIO_REQUIRED if "scenario" in data else ()) or {}
     name = c.string(s, "name", "scenario", "")
     description = c.string(s, "description", "scenario", "") or ""
+    descriptions = tuple((lang, text) for lang in ("da", "en")
+                         if (text := c.string(s, f"description_{lang}", "scenario", "")))
     start = c.number(s, "start_year", "scenario", lo=1900, hi=2200, integer=True)
     horizon = c.number(s, "horizon", "scenario", lo=1900, hi=2200, integer=True)
     if start is not None and horizon is not None:
@@ -572,7 +580,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
         size_penalty=float(size_penalty), retention_share=float(ret_share), retention_years=float(ret_years),
         incentive_uplift=float(uplift), quantiles=quantiles, tail=float(tail), areas=tuple(areas),
         initiatives=tuple(initiatives), observed=tuple(sorted(observed)), correlations=tuple(correlations),
-        cut_threshold=float(cut_threshold), sources=tuple(sources) or (path,),
+        cut_threshold=float(cut_threshold), sources=tuple(sources) or (path,), descriptions=descriptions,
     )
 
 

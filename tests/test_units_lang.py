@@ -199,3 +199,13 @@ def test_report_and_workbook_in_fte(run_dir, lang):
     not_inputs = [c for ws in wb if ws.title != labels.Labels(lang)("sheet_assumptions")
                   for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert not any(money in c for c in not_inputs), [c for c in not_inputs if money in c][:5]
+
+
+def test_scenario_description_in_each_language(tmp_path):
+    from simengine.report import html as rhtml
+
+    sc = scenario.load(ROOT / "scenarios" / "2015.toml")
+    assert sc.description_in("da").startswith("KL's løfte") and sc.description_in("en") == sc.description
+    assert rhtml._description(sc, "da") == sc.description_in("da")
+    small = scenario.load(ROOT / "tests" / "data" / "small.toml")
+    assert small.description_in("da") == small.description == ""  # none given: the plain description

@@ -68,6 +68,11 @@ footer{margin-top:40px;font-size:12px;color:#666;border-top:1px solid #ddd;paddi
 """
 
 
+def _description(sc, lang: str) -> str:
+    """The scenario's description in the report's language when it gives one (description_da/_en)."""
+    return sc.description_in(lang) if hasattr(sc, "description_in") else sc.description
+
+
 def esc(s) -> str:
     return html.escape(str(s), quote=True)
 
@@ -138,7 +143,7 @@ class Page:
         sha = str(ds.attrs.get("scenario_sha256", ""))[:12]
         desc = ""
         if ctx.sc.scenario is not None and getattr(ctx.sc.scenario, "description", ""):
-            desc = f'<p class="meta">{esc(ctx.sc.scenario.description)}</p>'
+            desc = f'<p class="meta">{esc(_description(ctx.sc.scenario, ctx.lang))}</p>'
         return (f"<h1>{esc(L('title'))}: {esc(name)}</h1>{desc}"
                 f'<p class="meta">{esc(L("meta_draws", draws=L.num(ctx.draws), seed=ctx.seed))} · '
                 f'{esc(L("meta_created", created=created, version=ds.attrs.get("simengine_version", "")))} · '

@@ -134,7 +134,8 @@ def build(ctx: Context) -> bytes:
     sc = ctx.sc.scenario
     s.add([L("wb_scenario"), str(ds.attrs.get("scenario", "")), ""])
     if sc is not None and sc.description:
-        s.add([L("wb_description"), sc.description, ""])
+        s.add([L("wb_description"), sc.description_in(L.lang) if hasattr(sc, "description_in") else sc.description,
+               ""])
     p = float(ctx.p_target[ti])
     rows = [
         (L("wb_target_year"), ty, YEAR, L("year")),
