@@ -183,13 +183,13 @@ def _regimes(ds: xr.Dataset, div: float, u: str, L: Labels) -> list[str]:
     year = int(ds["year"].values[ti])
     x = float(ds["p_service_cut_above"].attrs.get("threshold", ds.attrs.get("cut_threshold", 0.0)))
     lines = ["", *_wrap(_t(L, "regimes", year=year, u=u)),
-             f"  {_t(L, 'regime'):<36} {_t(L, 'central'):>12} {_t(L, 'cut'):>12} {_t(L, 'p_cut'):>12}"]
+             f"  {_t(L, 'regime'):<36} {_t(L, 'central'):>12} {_t(L, 'cut'):>12} {_t(L, 'p_cut'):>13}"]
     for k, r in enumerate(ds["regime"].values):
         name = _cell_lines(L.regime(str(r)), 36)
         cg = float(ds["central_gain_mean"].values[k, ti]) / div
         cut = float(ds["service_cut_mean"].values[k, ti]) / div
         p = L.pct(float(ds["p_service_cut_above"].values[k, ti]), 1)
-        lines.append(f"  {name[0]:<36} {_n(L, cg):>12} {_n(L, cut):>12} {p:>12}")
+        lines.append(f"  {name[0]:<36} {_n(L, cg):>12} {_n(L, cut):>12} {p:>13}")
         lines += [f"  {more}" for more in name[1:]]
     qv = ds["quantile"].values
     have = all(np.any(np.isclose(qv, lv)) for lv in (0.1, 0.9)) and "central_gain_difference_quantile" in ds
