@@ -342,9 +342,13 @@ class Page:
         out = ""
         *_, tgt, per_inh = ch.municipality_values(ctx)
         n = ds.sizes["municipality"]
-        out += figure(self.charts, "municipalities", L("mun_title", year=ty), L("mun_caption", n=n, year=ty))
+        # every municipality on screen; in print the view of what differs (the shortfall against each
+        # municipality's own target, below) stands for them
+        out += '<div class="screen-only">' + figure(self.charts, "municipalities", L("mun_title", year=ty),
+                                                     L("mun_caption", n=n, year=ty))
         if per_inh and len(tgt) and np.allclose(tgt, tgt[0], rtol=1e-6):
             out += f'<p class="caption">{esc(L("mun_target_note", value=L.kr(tgt[0]) + " " + L("kr_inh").split(" ", 1)[1]))}</p>'
+        out += "</div>"
         if ctx.population_source == "builtin":
             out += f'<p class="caption">{esc(L("mun_pop_source_builtin"))}</p>'
         elif not per_inh:
