@@ -620,14 +620,19 @@ def add_analyses(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
     """Monte Carlo intervals, sensitivity and waterfall, added to the results Dataset."""
     import time
 
+    from simengine import progress
     from simengine.mcerror import add_mc_error
 
+    progress.phase("Analyses: Monte Carlo error, sensitivity, waterfall", 3)  # the bar, when one is shown
     t0 = time.perf_counter()
     ds = add_mc_error(ds, raw)
+    progress.step()
     t1 = time.perf_counter()
     ds = add_sensitivity(ds, raw)
+    progress.step()
     t2 = time.perf_counter()
     ds = add_waterfall(ds, raw)
+    progress.step()
     t3 = time.perf_counter()
     ds.attrs["seconds_mc_error"] = round(t1 - t0, 4)
     ds.attrs["seconds_sensitivity"] = round(t2 - t1, 4)

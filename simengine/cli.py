@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"simengine {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="simulate a scenario and write results")
-    r.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    r.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
     _simulation_options(r, draws="number of draws (overrides [simulation] draws)",
                         seed="random seed (overrides [simulation] seed)",
                         out="output folder (default outputs/<scenario file stem>/)")
@@ -97,9 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--scenario", type=Path, help="scenario file for the assumptions table, if it has moved "
                                                   "(default: the one recorded in the results)")
     _report_options(rp)
+    rp.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
+                    help="the report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)")
     rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.compare)
     _scoring_options(sub)  # backtest and update (simengine.scoring, simengine.update)
+    _scenario_command(sub)  # scenario export (simengine.xlsx_scenario)
     return p
 
 
@@ -213,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             return check(args.manifest, threads=args.threads, quiet=args.quiet)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "scenario":
+            return cmd_scenario(args)
         return cmd_run(args, argv)
     except SimengineError as exc:
         for line in str(exc).splitlines():
@@ -276,22 +281,23 @@ def _cmd_run(args, argv: list[str], stack) -> int:
 
     precision, max_draws, bar_total = _precision_options(args, sc)  # run --precision (simengine.mcerror)
     with progress.draws_bar(bar_total, progress.enabled(args.quiet),
-                            after="Writing results" + ("" if args.no_report else " and report")) as advance:
+                            after="Summarising the draws", lang=args.lang) as advance:
         ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command, cluster=cluster,
                                    quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance,
-                                   precision=precision, max_draws=max_draws)
+                                   precision=precision, max_draws=max_draws, unit=args.unit)
     if not args.quiet:
-        from simengine.results import format_table
+        from simengine.terminal import explain_text, format_table  # in --lang, 80 columns wide
 
-        print(format_table(ds, unit=args.unit))
+        print(format_table(ds, unit=args.unit, lang=args.lang))
         if args.explain:  # run --explain (simengine.analysis)
-            from simengine.analysis import explain_text
-
-            print("\n" + explain_text(ds))
+            print("\n" + explain_text(ds, lang=args.lang))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
-        print(f"\nwrote {', '.join(str(p) for p in files)}" + (f" and {charts} charts in {out / 'charts'}" if charts
-                                                                else "") + f" in {time.perf_counter() - t0:.1f} s")
+        import textwrap  # the folder on one line, the files wrapped under it: 80 columns
+
+        names = ", ".join([p.name for p in files] + ([f"charts/ ({charts} charts)"] if charts else []))
+        print(f"\nwrote {out}{os.sep} in {time.perf_counter() - t0:.1f} s:\n"
+              + textwrap.fill(names, 80, initial_indent="  ", subsequent_indent="  "))
     return 0
 
 
@@ -303,7 +309,7 @@ def cmd_report(args) -> int:
     ds = report.open_results(args.results)
     if args.scenario is not None and not args.scenario.is_file():
         raise ConfigError(f"{args.scenario}: no such scenario file")
-    files = report.build(ds, args.lang, scenario_path=args.scenario)
+    files = report.build(ds, args.lang, scenario_path=args.scenario, unit=args.unit)
     out = args.out if args.out is not None else args.results.parent
     with atomic_outputs(out) as w:
         report.write(w, files)
@@ -333,7 +339,8 @@ def _compare_options(run: argparse.ArgumentParser, sub) -> None:
                      help="report P(service cut > DKK) per budget regime (default: [outputs] cut_threshold, "
                           "100e6)")
     run.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
-                     help="the stdout table in mio. DKK (default) or in FTE (gain / cost_per_fte)")
+                     help="the stdout table, report and workbook in mio. DKK (default) or in FTE (årsværk: gain / "
+                          "cost_per_fte)")
     c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
     c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
     c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
@@ -382,3 +389,23 @@ def _scoring_options(sub) -> None:
     _report_options(up)
     up.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
 # -- end backtest and update --
+
+
+# -- scenario workbooks (simengine.xlsx_scenario) -------------------------------------------------
+def _scenario_command(sub) -> None:
+    s = sub.add_parser("scenario", help="convert a scenario: export SCENARIO.toml FILE.xlsx")
+    ssub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    e = ssub.add_parser("export", help="write the scenario as an Excel workbook that run/validate/compare read")
+    e.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
+    e.add_argument("workbook", type=Path, help="the workbook to write (.xlsx)")
+    e.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def cmd_scenario(args) -> int:
+    from simengine import xlsx_scenario
+
+    out = xlsx_scenario.export(args.scenario, args.workbook)
+    if not args.quiet:
+        print(f"wrote {out}")
+    return 0
+# -- end scenario workbooks --

@@ -477,3 +477,157 @@ class Labels:
         y = int(math.floor(t + 1e-9))
         m = min(11, max(0, int(math.floor((t - y) * 12 + 1e-6))))
         return f"{MONTHS[self.lang][m]} {y}"
+
+
+# -- units, variables, inputs and causes (every number with its unit, Danish throughout) -------------
+#: a results variable's ``units`` attribute -> (Danish, English) unit as shown beside a number
+UNITS: dict[str, tuple[str, str]] = {
+    "DKK/year": ("mio. kr. pr. år", "DKK m per year"),
+    "DKK": ("mio. kr.", "DKK m"),
+    "FTE": ("årsværk", "FTE"),
+    "FTE/year": ("årsværk", "FTE"),
+    "year": ("år", "year"),
+    "years": ("år", "years"),
+    "1": ("%", "%"),
+}
+#: results variables in the reader's words
+VARS: dict[str, tuple[str, str]] = {
+    "p_target": ("Sandsynlighed for at nå målet", "Probability of reaching the target"),
+    "area_p_target": ("Sandsynlighed for at området når sit mål", "Probability that the area reaches its target"),
+    "benefit_mean": ("Middel, bruttogevinst", "Mean gross gain"),
+    "net_benefit_mean": ("Middel, nettogevinst", "Mean net gain"),
+    "npv_mean": ("Nutidsværdi (NPV), middel", "Net present value (NPV), mean"),
+    "fte_mean": ("Frigjorte årsværk, middel", "Staff freed (FTE), mean"),
+    "fte_quantile": ("Frigjorte årsværk", "Staff freed (FTE)"),
+    "benefit_quantile": ("Bruttogevinst", "Gross gain"),
+    "net_benefit_quantile": ("Nettogevinst", "Net gain"),
+    "npv_quantile": ("Nutidsværdi (NPV)", "Net present value (NPV)"),
+    "observed_rank": ("Andel af udfaldene under det faktiske udfald", "Share of outcomes below the observed one"),
+    "expected_shortfall": ("Forventet manglende gevinst", "Expected shortfall"),
+    "sensitivity": ("Følsomhed: rangkorrelation (Spearman) med gevinsten i målåret",
+                    "Sensitivity: rank correlation (Spearman) with the target-year gain"),
+    "sensitivity_npv": ("Følsomhed: rangkorrelation (Spearman) med nutidsværdien",
+                        "Sensitivity: rank correlation (Spearman) with the NPV"),
+    "tornado_low": ("Tornado: median gevinst når input er i sin laveste tiendedel",
+                    "Tornado: median gain with the input in its lowest decile"),
+    "tornado_high": ("Tornado: median gevinst når input er i sin højeste tiendedel",
+                     "Tornado: median gain with the input in its highest decile"),
+    "waterfall": ("Vandfald: ændring fra målet til middelgevinsten i målåret, efter årsag",
+                  "Waterfall: change from the target to the mean target-year gain, by cause"),
+    "waterfall_p50": ("Vandfald: ændring fra målet til mediangevinsten i målåret, efter årsag",
+                      "Waterfall: change from the target to the median target-year gain, by cause"),
+}
+#: kinds of sampled inputs (the sensitivity and tornado rows)
+INPUT_KINDS: dict[str, tuple[str, str]] = {
+    "weak_share": ("andel digitalt svage W", "digitally weak share W"),
+    "economic_pressure": ("økonomisk pres E", "economic pressure E"),
+    "estimate_factor": ("faktisk/beregnet potentiale F", "estimate factor F"),
+    "delay": ("projekt-/leverandørforsinkelse S (år)", "project/vendor delay S (years)"),
+    "legislation": ("manglende lovgivning: forsinkelse B·L når den rammer (år)",
+                    "legislative blocker: delay B·L when it strikes (years)"),
+    "technology": ("umoden teknologi: tabt andel T·Q", "immature technology: share lost T·Q"),
+    "adoption": ("brugere nået U", "adoption U"),
+    "ramp": ("indfasning R (år)", "ramp-up R (years)"),
+    "overrun": ("omkostningsoverskridelse K", "cost overrun K"),
+    "realisation": ("realisering r", "realisation r"),
+}
+#: causes of the waterfall (keys of simengine.analysis.WATERFALL_ITEMS)
+CAUSES: dict[str, tuple[str, str]] = {
+    "plan": ("planen: målet er ikke dækket selv uden nogen af årsagerne",
+             "plan: target not covered even with every cause off"),
+    "estimates": ("for optimistiske business cases", "optimistic estimates"),
+    "delay": ("projekt- og leverandørforsinkelse", "project and vendor delay"),
+    "legislation": ("manglende lovgivning", "legislation"),
+    "weak_citizens": ("digitalt svage borgere", "digitally weak citizens"),
+    "adoption": ("færre brugere end i business casen", "adoption below the business case"),
+    "technology": ("umoden teknologi", "immature technology"),
+    "ramp": ("langsom indfasning", "slow ramp-up"),
+    "realisation": ("gevinster brugt på service (realisering)", "gains absorbed as service (realisation)"),
+    "economic_pressure": ("økonomisk pres", "economic pressure"),
+    "local_capacity": ("lokal kapacitet", "local capacity"),
+    "sampling": ("Monte Carlo: delstikprøve mod alle træk", "Monte Carlo: waterfall subsample vs all draws"),
+}
+NATIONAL_WHO = ("nationalt", "national")
+TEXT.update({
+    "rank_correlation": ("rangkorrelation", "rank correlation"),
+    "area_sum_note": ("Bemærk: områdernes mål summer til {sum} i {year}, det nationale mål er {target}. Hvert område "
+                      "måles mod sit eget mål; landstallene mod det nationale.",
+                      "Note: the areas' targets add up to {sum} in {year}, the national target is {target}. Each "
+                      "area is measured against its own target; the national figures against the national one."),
+    "top10_title": ("De 10 kommuner der mangler mest i forhold til eget mål, {year}",
+                    "The 10 municipalities furthest short of their own target, {year}"),
+    "appendix": ("Bilag", "Appendix"),
+    "method_national": ("Landstal og områdetal er eksakte fraktiler over alle træk (lineær interpolation som i "
+                        "numpy).", "National and area figures are exact quantiles over all draws (linear "
+                        "interpolation as in numpy)."),
+    "method_histogram": ("Kommune- og initiativtal er fraktiler fra histogrammer med {bins} intervaller pr. "
+                         "fordobling; den relative fejl er højst {err} af værdien.",
+                         "Municipality and initiative figures are quantiles from histograms with {bins} bins per "
+                         "doubling; the relative error is at most {err} of the value."),
+    "mc_method_attrs": ("Fraktiler: 95 %-interval fra ordensstatistikker (rangerne ved binomialfordelingens 2,5 %- og "
+                        "97,5 %-fraktiler; fordelingsfrit, dækning mindst 95 %). Sandsynligheder: Wilsons "
+                        "95 %-interval. Middelværdier: middel ± 1,96·s/√N, s fra de gemte træk.",
+                        "Quantiles: 95% order-statistics interval (the ranks at the 2.5% and 97.5% quantiles of "
+                        "the binomial distribution; distribution-free, coverage at least 95%). Probabilities: "
+                        "Wilson's 95% interval. Means: mean ± 1.96·s/√N, s from the kept draws."),
+})
+
+
+def _pair(table: dict[str, tuple[str, str]], key: str, lang: str) -> str | None:
+    pair = table.get(key)
+    return pair[LANGS.index(lang)] if pair else None
+
+
+def unit_name(L: Labels, units: str) -> str:
+    """The unit of a results variable as a reader writes it (``DKK/year`` -> ``mio. kr. pr. år``)."""
+    if getattr(L, "unit", "dkk") == "fte" and str(units).startswith("DKK"):
+        return UNITS["FTE"][LANGS.index(L.lang)]
+    return _pair(UNITS, str(units), L.lang) or str(units)
+
+
+def by_unit(L: Labels, x: float, units: str, decimals: int | None = None) -> str:
+    """A number of a results variable in the unit its ``units`` attribute says: money in millions,
+    FTE as whole staff, probabilities and shares as percentages, years with decimals."""
+    u = str(units)
+    if u.startswith("DKK"):  # (FTE when the report is in FTE: simengine.report.fte rescales the values)
+        return L.num(float(x) / 1e6, 1 if decimals is None else decimals)
+    if u.startswith("FTE"):
+        return L.num(x, 0 if decimals is None else decimals)
+    if u == "1":
+        return L.pct(x, 3 if decimals is None else decimals)
+    if u in ("year", "years"):
+        return L.num(x, 2 if decimals is None else decimals)
+    return L.general(x)
+
+
+def var_label(L: Labels, name: str, fallback: str = "") -> str:
+    return _pair(VARS, name, L.lang) or fallback or name
+
+
+def input_label(L: Labels, kind: str, who: str = "") -> str:
+    """A sampled input: ``<initiative name>: <kind>``; national inputs as ``nationalt: ...``."""
+    what = _pair(INPUT_KINDS, str(kind), L.lang) or str(kind)
+    who = who or NATIONAL_WHO[LANGS.index(L.lang)]
+    return f"{who}: {what}"
+
+
+def cause_label(L: Labels, key: str, fallback: str = "") -> str:
+    return _pair(CAUSES, str(key), L.lang) or fallback or str(key)
+
+
+def input_labels(L: Labels, da) -> list[str]:
+    """The labels of a DataArray's ``input`` dimension in L's language (from its coordinates)."""
+    if "input_kind" in da.coords:
+        names: dict[str, str] = {}
+        kinds = [str(v) for v in da["input_kind"].values]
+        inits = ([str(v) for v in da["input_initiative"].values] if "input_initiative" in da.coords
+                 else [""] * len(kinds))
+        fallback = [str(v) for v in da["input_label"].values] if "input_label" in da.coords else kinds
+        for ini, lab in zip(inits, fallback):
+            if ini and ": " in lab:
+                names.setdefault(ini, lab.split(": ", 1)[0])
+        return [input_label(L, k, names.get(i, i) if i else "") for k, i in zip(kinds, inits)]
+    for c in ("input_name", "input_label"):
+        if c in da.coords:
+            return [str(v) for v in da[c].values]
+    return [str(v) for v in da["input"].values]

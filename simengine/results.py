@@ -538,7 +538,9 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
             "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
             "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
             "unit": pl.Utf8}))
-    return pl.concat(frames)
+    from simengine.summary_rows import extend  # names beside codes, analysis rows, a unit on every row
+
+    return extend(pl.concat(frames), ds)
 
 
 def format_table(ds: xr.Dataset, unit: str = "dkk") -> str:

@@ -101,7 +101,7 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
 def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int | None = None,
                  command: str = "", quiet: bool = False, lang: str = "da", report: bool = True,
                  progress=None, cluster=None, precision: float | None = None,
-                 max_draws: int | None = None) -> tuple[xr.Dataset, list[Path]]:
+                 max_draws: int | None = None, unit: str = "dkk") -> tuple[xr.Dataset, list[Path]]:
     """Simulate and write results.nc, summary.parquet and run.json to ``out``, and (unless
     ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``: the ``run``
     command, through the Python API (simengine.api.run and simengine.api.write)."""
@@ -118,24 +118,27 @@ def write_results(out: Path, ds: xr.Dataset, sc: Scenario, lang: str = "da", rep
     """Write a run's files to ``out`` atomically (see simengine.api.write); returns the files written."""
     if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
         sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
+    from simengine import progress
+
+    progress.phase("Writing results")
     with atomic_outputs(out) as w:
         w.write("results.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
         table = summary_table(ds)
         w.write("summary.parquet", lambda p: table.write_parquet(p))
         w.write_json("run.json", manifest(ds, sc))
-        report_files = _write_report(w, ds, sc, lang) if report else None
+        report_files = _write_report(w, ds, sc, lang, unit) if report else None
         written = [final for _, final in w.pending]
     _remove_stale_report(out, report_files)
     return written
 
 
 # -- report (simengine.report) -------------------------------------------------------------------
-def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str):
+def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str, unit: str = "dkk"):
     """Queue report.html, summary.xlsx and charts/ on the run's atomic writer. A reporting bug never
     costs the run its results: the page then says what went wrong (and a warning goes to stderr)."""
     from simengine import report
 
-    files = report.build_safe(ds, lang, scenario=sc)
+    files = report.build_safe(ds, lang, scenario=sc, unit=unit)
     if files.error:
         print(f"warning: report incomplete: {files.error}", file=sys.stderr)
     report.write(w, files)

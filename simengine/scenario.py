@@ -35,7 +35,7 @@ DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "areas", "correlations",
             "defaults", "initiatives", "observed")
 SCENARIO_KEYS = ("name", "description", "start_year", "horizon", "target", "target_start_year",
-                 "target_year", "discount_rate", "cost_per_fte", "municipalities")
+                 "target_year", "discount_rate", "cost_per_fte", "municipalities", "description_da", "description_en")
 SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
 SIMULATION_KEYS = ("draws", "seed", "sampling", "keep_draws")
 SAMPLINGS = ("random", "lhs")
@@ -143,6 +143,12 @@ class Scenario:
     resolved: Resolved | None = field(default=None, compare=False, repr=False)
     #: a variant's changes to its scenario file, ``KEY.PATH=VALUE`` each (simengine.variant); () for the file itself
     changes: tuple[str, ...] = ()
+    #: the description in a given language (``description_da``, ``description_en``): ((lang, text), ...)
+    descriptions: tuple[tuple[str, str], ...] = ()
+
+    def description_in(self, lang: str) -> str:
+        """The description in ``lang`` if the scenario gives one, else ``description``."""
+        return dict(self.descriptions).get(lang) or self.description
 
     @property
     def years(self) -> list[int]:
@@ -163,14 +169,17 @@ class Scenario:
 class _Checker:
     """Collects problems as full lines: ``<file>: <key path>: <what>, got <value>``."""
 
-    def __init__(self, file: str, origin: dict[tuple, str] | None = None) -> None:
+    def __init__(self, file: str, origin: dict[tuple, str] | None = None,
+                 cells: dict[tuple, str] | None = None) -> None:
         self.file = file
         self.origin = origin  # key path -> file that set it, for a scenario that extends others
+        self.cells = cells  # key path -> "Sheet!B7", for a scenario read from a workbook
         self.problems: list[str] = []
 
     def bad(self, path: str, msg: str) -> None:
         file = (_origin_of(self.origin, path) or self.file) if self.origin else self.file
-        self.problems.append(f"{file}: {path}: {msg}")
+        cell = _origin_of(self.cells, path) if self.cells else None
+        self.problems.append(f"{file}: {cell}: {path}: {msg}" if cell else f"{file}: {path}: {msg}")
 
     def table(self, obj: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
         if not isinstance(obj, dict):
@@ -445,6 +454,10 @@ def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file (and the files it ``extends``); raises ConfigError
     listing every problem."""
     path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):  # a scenario workbook (simengine.xlsx_scenario)
+        from simengine import xlsx_scenario
+
+        return xlsx_scenario.load(path)
     r = resolve(path)
     doc = copy.deepcopy(r.data)  # kept unchanged for variants (simengine.variants)
     sc = from_dict(r.data, path, r.sha256, origin=r.origin if len(r.files) > 1 else None, sources=r.files)
@@ -452,10 +465,11 @@ def load(path: str | Path) -> Scenario:
 
 
 def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, str] | None = None,
-              sources: tuple[Path, ...] = ()) -> Scenario:
+              sources: tuple[Path, ...] = (), cells: dict[tuple, str] | None = None) -> Scenario:
     """Validate a scenario document. ``extends`` must already be resolved (:func:`resolve`);
-    ``origin`` maps key paths to the file that set them, so that errors name that file."""
-    c = _Checker(str(path), origin)
+    ``origin`` maps key paths to the file that set them, so that errors name that file; ``cells``
+    maps them to the workbook cell that holds them (a scenario read from an .xlsx)."""
+    c = _Checker(str(path), origin, cells)
     c.table(data, "", TOP_KEYS + INHERIT_KEYS, ("scenario", "areas", "initiatives"))
     for k in INHERIT_KEYS:
         if k in data:
@@ -466,6 +480,8 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
                 SCENARIO_REQUIRED if "scenario" in data else ()) or {}
     name = c.string(s, "name", "scenario", "")
     description = c.string(s, "description", "scenario", "") or ""
+    descriptions = tuple((lang, text) for lang in ("da", "en")
+                         if (text := c.string(s, f"description_{lang}", "scenario", "")))
     start = c.number(s, "start_year", "scenario", lo=1900, hi=2200, integer=True)
     horizon = c.number(s, "horizon", "scenario", lo=1900, hi=2200, integer=True)
     if start is not None and horizon is not None:
@@ -577,7 +593,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
         size_penalty=float(size_penalty), retention_share=float(ret_share), retention_years=float(ret_years),
         incentive_uplift=float(uplift), quantiles=quantiles, tail=float(tail), areas=tuple(areas),
         initiatives=tuple(initiatives), observed=tuple(sorted(observed)), correlations=tuple(correlations),
-        cut_threshold=float(cut_threshold), sources=tuple(sources) or (path,),
+        cut_threshold=float(cut_threshold), sources=tuple(sources) or (path,), descriptions=descriptions,
     )
 
 
@@ -784,7 +800,7 @@ def resolve(path: str | Path) -> Resolved:
     seen: list[str] = []
     cur = path
     while True:
-        data, raw = read_toml(cur)
+        data, raw = _read_document(cur)
         chain.append((cur, data, raw))
         seen.append(_real(cur))
         ext = data.get("extends")
@@ -818,6 +834,16 @@ def resolve(path: str | Path) -> Resolved:
     data, origin = _merge_chain(chain)
     sha = hashlib.sha256(b"".join(hashlib.sha256(raw).digest() for _, _, raw in chain)).hexdigest()
     return Resolved(data, files, sha, origin)
+
+
+def _read_document(path: Path) -> tuple[dict, bytes]:
+    """A scenario file's document and bytes: TOML, or a workbook (simengine.xlsx_scenario)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from simengine import xlsx_scenario
+
+        raw = xlsx_scenario._read_bytes(path)
+        return xlsx_scenario.read(path)[0], raw
+    return read_toml(path)
 
 
 def _real(p: Path) -> str:

@@ -232,7 +232,8 @@ def test_explain_on_stdout(tmp_path, capsys):
     from simengine.cli import main
     from tests.conftest import DATA
 
-    code = main(["run", str(DATA / "small.toml"), "--draws", "800", "--out", str(tmp_path), "--no-report", "--explain"])
+    code = main(["run", str(DATA / "small.toml"), "--draws", "800", "--out", str(tmp_path), "--no-report", "--explain",
+                 "--lang", "en"])
     assert code == 0
     out = capsys.readouterr().out
     assert "Shapley waterfall" in out and "By area" in out and "By initiative" in out and "What drives" in out

@@ -104,10 +104,12 @@ def test_no_temporary_files_left(run_out):
 
 
 def test_stdout_table(capsys, tmp_path):
-    assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "200", "--out", str(tmp_path)]) == 0
+    assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "200", "--out", str(tmp_path),
+                 "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "P(target)" in out and "P10" in out and "P50" in out and "P90" in out
-    assert sum(1 for line in out.splitlines() if line.strip()[:4].isdigit()) == 6  # one row per year 2011-2016
+    # one row per year 2011-2016, in the table and in its Monte Carlo (±) table
+    assert sum(1 for line in out.splitlines() if line.strip()[:4].isdigit()) == 12
 
 
 def test_same_seed_same_file_contents(tmp_path):

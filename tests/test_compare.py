@@ -239,10 +239,10 @@ def test_streaming_regime_statistics_agree_with_exact():
 def test_run_cut_threshold_unit_and_summary(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", str(SMALL), "--draws", "400", "--out", str(out), "--no-report", "--cut-threshold", "5e7",
-                 "--unit", "fte"]) == 0
+                 "--unit", "fte", "--lang", "en"]) == 0
     text = capsys.readouterr().out
-    assert "staff freed in FTE" in text and "P(service cut > 111 FTE)" in text
-    assert sum(1 for line in text.splitlines() if line.strip()[:4].isdigit()) == 6
+    assert "staff freed in FTE" in text and "service cut above 111 (FTE)" in text
+    assert sum(1 for line in text.splitlines() if line.strip()[:4].isdigit()) == 12  # the table and its ± table
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         assert ds.attrs["cut_threshold"] == 5e7
         np.testing.assert_array_equal(ds["p_service_cut_above"].values, (ds["service_cut"].values > 5e7).mean(axis=0))
@@ -273,7 +273,7 @@ def test_2030_reads_in_fte(tmp_path, capsys):
     assert sum(a.target for a in sc.areas) == pytest.approx(sc.target)
     out = tmp_path / "o"
     assert main(["run", str(ROOT / "scenarios" / "2030.toml"), "--draws", "400", "--out", str(out), "--no-report",
-                 "--unit", "fte"]) == 0
+                 "--unit", "fte", "--lang", "en"]) == 0
     text = capsys.readouterr().out
     assert "staff freed in FTE" in text and "34,000" in text
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:

@@ -512,12 +512,12 @@ def _run_cli(args: list[str], tty: bool, tmp: Path) -> str:
 
 def test_progress_bar_only_on_a_terminal(tmp_path, capsys):
     # a real terminal (a pty): the bar is drawn, and the table follows it
-    shown = _run_cli(["--draws", "30000", "--chunk", "3000", "--threads", "2"], True, tmp_path / "a")
+    shown = _run_cli(["--draws", "30000", "--chunk", "3000", "--threads", "2", "--lang", "en"], True, tmp_path / "a")
     assert re.search(r"[\d,]+/30,000 draws", shown), shown[-2000:]
     assert "draws/s" in shown and "left" in shown and "Simulating" in shown
     assert "P(target)" in shown  # the table is still printed after the (transient) bar
     # stdout not a terminal (here: captured by pytest): the table only, no bar, no escape codes
-    assert main(["run", str(SMALL), "--no-report", "--out", str(tmp_path / "b"), "--draws", "3000"]) == 0
+    assert main(["run", str(SMALL), "--no-report", "--out", str(tmp_path / "b"), "--draws", "3000", "--lang", "en"]) == 0
     piped = capsys.readouterr().out
     assert "draws/s" not in piped and "\x1b[" not in piped and "P(target)" in piped
 
@@ -537,6 +537,7 @@ def test_progress_rules():
         for _ in range(4):
             advance(250)
     text = out.getvalue()
-    assert "1,000/1,000 draws" in text and "draws/s" in text and "Writing results" in text
+    # after the draws the bar names the next phase, with the time elapsed in it: never "left 0:00:00"
+    assert "Writing results" in text and "elapsed" in text and "left 0:00:00" not in text
     with progress.draws_bar(1000, False, stream=out) as advance:
         assert advance is None

@@ -39,13 +39,22 @@ class ReportFiles:
 
 
 def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path: str | Path | None = None,
-          ) -> ReportFiles:
-    """All report files for ``ds``. ``scenario``: the Scenario object of the run, if at hand."""
+          unit: str = "dkk") -> ReportFiles:
+    """All report files for ``ds``. ``scenario``: the Scenario object of the run, if at hand.
+    ``unit``: "dkk" (mio. kr.) or "fte" (årsværk, simengine.report.fte)."""
     from simengine.report import charts, html, workbook
     from simengine.report.context import Context
 
+    if unit == "fte":
+        from simengine.report.fte import fte_view
+
+        ds = fte_view(ds)
+
     ctx = Context(ds, lang, scenario=scenario, scenario_path=scenario_path)
     figs = charts.all_charts(ctx)
+    from simengine import progress
+
+    progress.phase("Report: page and workbook")
     notes = []
     if ctx.sc.status == "changed":
         notes.append(f"scenario file {ctx.sc.path} has changed since the run: the assumptions table is from the "
@@ -56,11 +65,11 @@ def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path
     return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=notes)
 
 
-def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None) -> ReportFiles:
+def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: str = "dkk") -> ReportFiles:
     """Like :func:`build`, but a failure gives a report page that says so instead of an exception
     (a run's results are never lost to a reporting problem). ``SIMENGINE_DEBUG=1`` re-raises."""
     try:
-        return build(ds, lang, scenario=scenario)
+        return build(ds, lang, scenario=scenario, unit=unit)
     except MemoryError:
         raise
     except Exception as exc:

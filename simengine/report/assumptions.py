@@ -178,7 +178,7 @@ def describe(value, L: Labels, kind: str = "") -> str:
             v = L.general(value / 1e6)
             return f"{v} mio. kr." if lang == "da" else f"DKK {v}m"
         if kind == "kr":
-            return L.kr(value)
+            return Labels.kr(L, value)  # an input in kr., whatever unit the report shows
         if kind == "share":
             return L.share(value)
         if kind == "year":

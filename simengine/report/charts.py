@@ -87,7 +87,19 @@ def _wrap(s: str, width: int) -> str:
 
 
 def _short(s: str, n: int) -> str:
-    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
+    """A long axis label in full, wrapped on two or more lines (never cut with an ellipsis)."""
+    return s if len(s) <= n else _wrap(s, max(24, n * 2 // 3))
+
+
+def _legend_above(ax, **kw) -> None:
+    """The legend above the plot, under the title: never over the bars."""
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=kw.pop("ncol", 3), frameon=False, fontsize=9,
+              borderaxespad=0.3, **kw)
+
+
+def _row_height(labels: list[str]) -> float:
+    """Inches per bar: a little more for the labels wrapped on more lines."""
+    return 0.4 + 0.18 * (sum(lab.count("\n") for lab in labels) / max(1, len(labels)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -120,15 +132,20 @@ def fan_areas(ctx: Context) -> bytes | None:
     if "area_benefit" not in ds and "area_benefit_quantile" not in ds:
         return None
     L = ctx.L
-    areas = [str(a) for a in ds["area"].values]
+    at_all = np.asarray(ds["area_target"].values, dtype=float)
+    q95_all = ctx.area(0.95)
+    shown = [k for k in range(ds.sizes["area"]) if at_all[k].max() > 0 or q95_all[k].max() > 0]  # no empty panels
+    if not shown:
+        return None
+    areas = [str(ds["area"].values[k]) for k in shown]
     names = ctx.area_names()
     n = len(areas)
     ncols = 3 if n > 4 else max(1, min(n, 2))
     nrows = math.ceil(n / ncols)
     y = np.array(ctx.years)
-    q05, q25, q50, q75, q95 = (ctx.area(lv) for lv in (0.05, 0.25, 0.5, 0.75, 0.95))
-    at = np.asarray(ds["area_target"].values, dtype=float)
-    ap = np.asarray(ds["area_p_target"].values, dtype=float)
+    q05, q25, q50, q75, q95 = (ctx.area(lv)[shown] for lv in (0.05, 0.25, 0.5, 0.75, 0.95))
+    at = at_all[shown]
+    ap = np.asarray(ds["area_p_target"].values, dtype=float)[shown]
     with matplotlib.rc_context(RC):
         fig = _figure(4.0 * ncols, 3.7 * nrows + 0.6)
         for k, a in enumerate(areas):
@@ -313,28 +330,29 @@ def top_shortfall(ctx: Context, k: int = 10) -> tuple[bytes | None, np.ndarray]:
     L = ctx.L
     short = np.asarray(ds["municipality_shortfall_mean"].values, dtype=float)[:, ctx.ti]
     mt = np.asarray(ds["municipality_target"].values, dtype=float)[:, ctx.ti]
-    order = np.argsort(-short, kind="stable")[:k]
+    # what differs between municipalities: the shortfall as a share of the municipality's own target
+    # (the absolute shortfall just ranks them by size)
+    rel = np.divide(short, mt, out=np.zeros_like(short), where=mt > 0)
+    order = np.lexsort((-short, -rel))[:k]
     names = ctx.mun_names
     with matplotlib.rc_context(RC):
         fig = _figure(10, 0.42 * len(order) + 1.4)
         ax = fig.add_subplot()
         ypos = np.arange(len(order))[::-1]
-        ax.barh(ypos, mt[order] / 1e6, color="#e3e3e3", edgecolor=GREY, lw=0.6, height=0.72,
-                label=L("mun_target_col"))
-        ax.barh(ypos, short[order] / 1e6, color=RED, height=0.72, alpha=0.85, label=L("mun_short_col"))
+        pct = rel[order] * 100  # the shortfall as a share of the municipality's own target
+        ax.barh(ypos, pct, color=RED, height=0.72, alpha=0.85, label=L("mun_short_col"))
         for yy, i in zip(ypos, order):
             share = short[i] / mt[i] if mt[i] > 0 else float("nan")
             ax.annotate(L("of_target", short=L.mio_value(short[i]), target=L.mio(mt[i]), pct=L.pct(share, 0)),
-                        xy=(max(short[i], mt[i]) / 1e6, yy), xytext=(5, 0), textcoords="offset points", va="center",
-                        fontsize=9)
-        ax.set_xlim(0, float(max(mt[order].max(), short[order].max())) / 1e6 * 1.3 if len(order) else 1)
+                        xy=(rel[i] * 100, yy), xytext=(5, 0), textcoords="offset points", va="center", fontsize=9)
+        ax.set_xlim(0, 100 * 1.45)
+        ax.axvline(100, color=GREY, lw=1, ls=":")
         ax.set_yticks(ypos)
         ax.set_yticklabels([names[i] for i in order])
         ax.grid(axis="y", visible=False)
-        ax.set_xlabel(L("mio_year"))
-        ax.xaxis.set_major_formatter(_num_formatter(L))
+        ax.set_xlabel(L("percent_of_target"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: L.num(v, 0)))
         ax.set_title(L("top10_title", year=ctx.ty), loc="left")
-        ax.legend(loc="lower right", frameon=True, framealpha=0.95)
         fig.tight_layout()
         return _png(fig), order
 
@@ -356,8 +374,9 @@ def initiatives(ctx: Context) -> bytes | None:
     if not keep:
         return None
     keep.sort(key=lambda k: -mean[k])
+    ticks = [_short(names[k], 62) for k in keep]
     with matplotlib.rc_context(RC):
-        fig = _figure(11, 0.3 * len(keep) + 1.6)
+        fig = _figure(11, (_row_height(ticks) - 0.12) * len(keep) + 1.9)
         ax = fig.add_subplot()
         ypos = np.arange(len(keep))[::-1]
         m = mean[keep]
@@ -367,19 +386,23 @@ def initiatives(ctx: Context) -> bytes | None:
         if facts:
             ax.plot(bc[keep], ypos, "D", mfc="none", mec=RED, ms=6, mew=1.4, ls="none", label=L("business_case"))
         ax.set_yticks(ypos)
-        ax.set_yticklabels([_short(names[k], 62) for k in keep], fontsize=8.8)
+        ax.set_yticklabels(ticks, fontsize=8.8)
         ax.set_ylim(-0.7, len(keep) - 0.3)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(L("mio_year"))
         ax.xaxis.set_major_formatter(_num_formatter(L))
         ax.set_xlim(left=0)
-        ax.set_title(L("ini_title", year=ctx.ty), loc="left")
-        ax.legend(loc="lower right", frameon=True, framealpha=0.95)
+        ax.set_title(L("ini_title", year=ctx.ty), loc="left", pad=30)
+        _legend_above(ax)
         fig.tight_layout()
         return _png(fig)
 
 
-def _input_labels(da) -> list[str]:
+def _input_labels(da, L=None) -> list[str]:
+    if L is not None:  # in the report's language, from the input's kind and initiative
+        from simengine.labels import input_labels
+
+        return input_labels(L, da)
     for c in ("input_name", "input_label"):
         if c in da.coords:
             return [str(v) for v in da[c].values]
@@ -402,10 +425,11 @@ def tornado(ctx: Context) -> bytes | None:
         base = float(ds["tornado_low"].attrs["base"]) / 1e6
     else:
         base = float(ctx.mean[ctx.ti]) / 1e6
-    labels = _input_labels(lo_da)
+    labels = _input_labels(lo_da, L)
     order = np.argsort(-np.abs(hi - lo), kind="stable")[:15][::-1]
+    ticks = [_short(labels[k], 62) for k in order]
     with matplotlib.rc_context(RC):
-        fig = _figure(10, 0.42 * len(order) + 1.5)
+        fig = _figure(10, _row_height(ticks) * len(order) + 1.9)
         ax = fig.add_subplot()
         ypos = np.arange(len(order))
         decile = "decile" in str(ds["tornado_low"].attrs.get("long_name", ""))
@@ -415,12 +439,12 @@ def tornado(ctx: Context) -> bytes | None:
                 label=L("tornado_high_decile" if decile else "tornado_high"))
         ax.axvline(base, color="black", lw=1.2)
         ax.set_yticks(ypos)
-        ax.set_yticklabels([_short(labels[k], 62) for k in order])
+        ax.set_yticklabels(ticks)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(L("gain_axis") + f" ({ctx.ty})")
         ax.xaxis.set_major_formatter(_num_formatter(L))
-        ax.set_title(f"{L('sec_tornado')} — {L('base')} {L.mio(base * 1e6)}", loc="left")
-        ax.legend(loc="lower right", frameon=True)
+        ax.set_title(f"{L('sec_tornado')} — {L('base')} {L.mio(base * 1e6)}", loc="left", pad=30)
+        _legend_above(ax, ncol=2)
         fig.tight_layout()
         return _png(fig)
 
@@ -435,7 +459,10 @@ def waterfall_data(ctx: Context):
     if da.ndim != 1:
         return None
     deltas = np.asarray(da.values, dtype=float)
-    labels = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
+    from simengine.labels import cause_label
+
+    names = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
+    labels = [cause_label(ctx.L, str(k), n) for k, n in zip(da["cause"].values, names)]
     start = float(ds["waterfall"].attrs.get("start", ctx.target[ctx.ti]))
     return start, list(zip(labels, deltas)), start + float(deltas.sum())
 
@@ -449,8 +476,9 @@ def waterfall(ctx: Context) -> bytes | None:
     tiny = 5e-4 * max(abs(start), abs(end), 1.0)
     items = [(lab, d) for lab, d in items if abs(d) >= tiny]
     n = len(items) + 2
+    ticks = [L("waterfall_start")] + [_short(lab, 58) for lab, _ in items] + [L("waterfall_result")]
     with matplotlib.rc_context(RC):
-        fig = _figure(11, 0.42 * n + 1.5)
+        fig = _figure(11, _row_height(ticks) * n + 1.5)
         ax = fig.add_subplot()
         y = np.arange(n)[::-1]  # top to bottom: the promise, the causes, the result
         ax.barh(y[0], start / 1e6, color=GREY, height=0.62)
@@ -465,7 +493,7 @@ def waterfall(ctx: Context) -> bytes | None:
             ax.annotate(L.num(v / 1e6, 0), xy=(v / 1e6, yy), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=9.5, fontweight="bold")
         ax.set_yticks(y)
-        ax.set_yticklabels([L("waterfall_start")] + [_short(lab, 58) for lab, _ in items] + [L("waterfall_result")])
+        ax.set_yticklabels(ticks)
         ax.set_xlim(left=min(0.0, min(start, end) / 1e6), right=max(start, end, level) / 1e6 * 1.08 or 1.0)
         ax.set_xlabel(L("mio_year"))
         ax.xaxis.set_major_formatter(_num_formatter(L))
@@ -492,18 +520,19 @@ def sensitivity(ctx: Context) -> bytes | None:
         return None
     L = ctx.L
     v = np.asarray(da.values, dtype=float)
-    labels = _input_labels(da)
+    labels = _input_labels(da, L)
     order = np.argsort(-np.abs(v), kind="stable")[:15][::-1]
     unit = str(ds["sensitivity"].attrs.get("units", ""))
     money = unit.startswith("DKK")
     vals = v[order] / (1e6 if money else 1)
+    ticks = [_short(labels[k], 62) for k in order]
     with matplotlib.rc_context(RC):
-        fig = _figure(10, 0.4 * len(order) + 1.4)
+        fig = _figure(10, _row_height(ticks) * len(order) + 1.4)
         ax = fig.add_subplot()
         ax.barh(np.arange(len(order)), vals, color=[BLUE_MID if x >= 0 else RED for x in vals], height=0.6)
         ax.axvline(0, color="black", lw=1)
         ax.set_yticks(np.arange(len(order)))
-        ax.set_yticklabels([_short(labels[k], 62) for k in order])
+        ax.set_yticklabels(ticks)
         ax.grid(axis="y", visible=False)
         ax.xaxis.set_major_formatter(_num_formatter(L))
         ax.set_xlabel(sensitivity_label(ctx))
@@ -550,10 +579,14 @@ CHARTS = ("fan_national", "fan_areas", "target_distribution", "regimes", "munici
 
 def all_charts(ctx: Context) -> dict[str, bytes]:
     """Every chart the Dataset supports, by file stem, in report order."""
+    from simengine import progress
+
     out: dict[str, bytes] = {}
+    progress.phase("Report: charts", len(CHARTS))
     for name in CHARTS:
         fn = globals()[name]
         res = fn(ctx)
+        progress.step()
         if isinstance(res, tuple):
             res = res[0]
         if res:

@@ -43,18 +43,30 @@ def scenario_info(ds: xr.Dataset, scenario=None, path: str | Path | None = None)
         except Exception:  # noqa: BLE001 - unreadable now: compare the file itself
             sha = hashlib.sha256(raw).hexdigest()
         status = "ok" if sha == (scenario.sha256 or sha) else "changed"
-        return ScenarioInfo(scenario, raw.decode("utf-8", "replace"), str(p), status, sha_now=sha)
+        return ScenarioInfo(scenario, _scenario_text(p, raw), str(p), status, sha_now=sha)
     where = str(path if path is not None else ds.attrs.get("scenario_file", ""))
     if not where:
         return ScenarioInfo(None, None, "", "missing", "no scenario_file in results")
     try:
         sc = scmod.load(where)
-        text = Path(where).read_text(encoding="utf-8")
+        text = _scenario_text(Path(where), Path(where).read_bytes())
     except Exception as exc:  # noqa: BLE001 - moved, unreadable or now invalid: fall back to the Dataset
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return ScenarioInfo(None, None, where, "missing", why)
     status = "ok" if not sha_then or sc.sha256 == sha_then else "changed"
     return ScenarioInfo(sc, text, where, status, sha_now=sc.sha256)
+
+
+def _scenario_text(p: Path, raw: bytes) -> str | None:
+    """The scenario as TOML text (a workbook's is written from its cells, sources as comments)."""
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        from simengine import xlsx_scenario
+
+        try:
+            return xlsx_scenario.toml_text(p)
+        except Exception:  # noqa: BLE001 - the assumptions table is left out rather than failing the report
+            return None
+    return raw.decode("utf-8", "replace")
 
 
 def _qsel(da: xr.DataArray, level: float) -> tuple[np.ndarray, float]:
@@ -69,7 +81,12 @@ class Context:
 
     def __init__(self, ds: xr.Dataset, lang: str = "da", scenario=None, scenario_path: str | Path | None = None):
         self.ds = ds
-        self.L = Labels(lang)
+        if ds.attrs.get("report_unit") == "fte":  # --unit fte (simengine.report.fte)
+            from simengine.report.fte import FteLabels
+
+            self.L: Labels = FteLabels(lang)
+        else:
+            self.L = Labels(lang)
         self.lang = lang
         self.years = [int(y) for y in ds["year"].values]
         self.target = np.asarray(ds["target"].values, dtype=float)

@@ -13,7 +13,7 @@ import struct
 
 import numpy as np
 
-from simengine.labels import TEXT
+from simengine.labels import TEXT, by_unit, unit_name, var_label
 from simengine.report import charts as ch
 from simengine.report.assumptions import assumption_sections
 from simengine.report.context import Context
@@ -58,9 +58,19 @@ dl.regimes dt{font-weight:600}
 dl.regimes dd{margin:0}
 footer{margin-top:40px;font-size:12px;color:#666;border-top:1px solid #ddd;padding-top:8px}
 @media (max-width:800px){.cards{grid-template-columns:repeat(2,1fr)} main{padding:16px}}
-@media print{body{background:#fff} main{box-shadow:none;padding:0;max-width:none} nav.toc{display:none}
- figure,table,.cards{page-break-inside:avoid} h2{page-break-after:avoid}}
+@media print{body{background:#fff;font-size:11px} main{box-shadow:none;padding:0;max-width:none} nav.toc{display:none}
+ figure,.cards{page-break-inside:avoid} h2{page-break-after:avoid;font-size:16px;margin:18px 0 6px}
+ h3{font-size:13px;margin:12px 0 4px} .lead{font-size:12px;padding:6px 10px;margin:8px 0} p{margin:4px 0}
+ figure{margin:6px 0} figure img{max-height:230mm;width:auto;max-width:100%;display:block;margin:0 auto}
+ table{font-size:9.5px;margin:4px 0} td,th{padding:1px 5px !important} .caption{font-size:9.5px}
+ .card{padding:6px 8px} .card .big{font-size:18px} #assumptions{break-before:page} .screen-only{display:none}}
+@page{size:A4;margin:12mm}
 """
+
+
+def _description(sc, lang: str) -> str:
+    """The scenario's description in the report's language when it gives one (description_da/_en)."""
+    return sc.description_in(lang) if hasattr(sc, "description_in") else sc.description
 
 
 def esc(s) -> str:
@@ -133,7 +143,7 @@ class Page:
         sha = str(ds.attrs.get("scenario_sha256", ""))[:12]
         desc = ""
         if ctx.sc.scenario is not None and getattr(ctx.sc.scenario, "description", ""):
-            desc = f'<p class="meta">{esc(ctx.sc.scenario.description)}</p>'
+            desc = f'<p class="meta">{esc(_description(ctx.sc.scenario, ctx.lang))}</p>'
         return (f"<h1>{esc(L('title'))}: {esc(name)}</h1>{desc}"
                 f'<p class="meta">{esc(L("meta_draws", draws=L.num(ctx.draws), seed=ctx.seed))} · '
                 f'{esc(L("meta_created", created=created, version=ds.attrs.get("simengine_version", "")))} · '
@@ -270,6 +280,10 @@ class Page:
         head = [L("area"), f"{L('target')} {ty}", "P10", "P50", "P90", L("mean"), f"{L('p_target_short')} {ty}"]
         out += f'<p class="caption">{esc(L("area_table_caption", year=ty, unit=L("mio_year")))}</p>'
         out += table([esc(h) for h in head], rows, {1, 2, 3, 4, 5, 6})
+        total, national = float(at[:, ti].sum()), float(ctx.target[ti])
+        if national > 0 and abs(total - national) > 5e-3 * national:  # the areas' targets do not add up
+            note = L("area_sum_note", sum=L.mio(total), year=ty, target=L.mio(national))
+            out += f'<p class="caption"><b>{esc(note)}</b></p>'
         return out
 
     def sample_note(self) -> str:
@@ -328,9 +342,13 @@ class Page:
         out = ""
         *_, tgt, per_inh = ch.municipality_values(ctx)
         n = ds.sizes["municipality"]
-        out += figure(self.charts, "municipalities", L("mun_title", year=ty), L("mun_caption", n=n, year=ty))
+        # every municipality on screen; in print the view of what differs (the shortfall against each
+        # municipality's own target, below) stands for them
+        out += '<div class="screen-only">' + figure(self.charts, "municipalities", L("mun_title", year=ty),
+                                                     L("mun_caption", n=n, year=ty))
         if per_inh and len(tgt) and np.allclose(tgt, tgt[0], rtol=1e-6):
             out += f'<p class="caption">{esc(L("mun_target_note", value=L.kr(tgt[0]) + " " + L("kr_inh").split(" ", 1)[1]))}</p>'
+        out += "</div>"
         if ctx.population_source == "builtin":
             out += f'<p class="caption">{esc(L("mun_pop_source_builtin"))}</p>'
         elif not per_inh:
@@ -358,8 +376,8 @@ class Page:
                 L("short_pct_col")]
         if ctx.population is not None:
             head.append(L("short_inh_col"))
-        out += (f'<p class="caption">{esc(L("mio_year"))}</p>'
-                + table([esc(h) for h in head], rows, set(range(2, len(head)))))
+        out += (f'<div class="screen-only"><p class="caption">{esc(L("mio_year"))}</p>'  # the chart says it in print
+                + table([esc(h) for h in head], rows, set(range(2, len(head)))) + "</div>")
         return out
 
     def initiatives(self) -> str:
@@ -419,7 +437,7 @@ class Page:
         rows = [[esc(L("waterfall_start")), L.num(start / 1e6, 1)]]
         rows += [[esc(lab), L.num(v / 1e6, 1)] for lab, v in items]
         rows += [[f"<b>{esc(L('waterfall_result'))}</b>", f"<b>{L.num(end / 1e6, 1)}</b>"]]
-        return out + table([esc(L("cause")), esc(L("mio_year"))], rows, {1})
+        return out + '<div class="screen-only">' + table([esc(L("cause")), esc(L("mio_year"))], rows, {1}) + "</div>"
 
     def sensitivity(self) -> str:
         ctx, L, ds = self.ctx, self.L, self.ctx.ds
@@ -428,12 +446,13 @@ class Page:
         out = figure(self.charts, "sensitivity", L("sec_sensitivity"), L("sens_caption"))
         da = ctx.at_target_year(ds["sensitivity"])
         if da.ndim == 1 and "input" in da.dims:
-            labels = ch._input_labels(da)
+            labels = ch._input_labels(da, L)
             v = np.asarray(da.values, dtype=float)
             money = str(ds["sensitivity"].attrs.get("units", "")).startswith("DKK")
             order = np.argsort(-np.abs(v), kind="stable")
             rows = [[esc(labels[k]), L.mio_value(v[k]) if money else esc(L.num(v[k], 2))] for k in order[:20]]
-            out += table([esc(L("wb_input")), esc(ch.sensitivity_label(ctx))], rows, {1})
+            out += ('<div class="screen-only">' + table([esc(L("wb_input")), esc(ch.sensitivity_label(ctx))], rows, {1})
+                    + "</div>")  # in print the chart holds it (and summary.xlsx every input)
         return out
 
     def mc_error(self) -> str:
@@ -468,11 +487,15 @@ class Page:
                     vals.append(float(da))
                 if len(vals) != 3:
                     continue
-                money = str(ds[base].attrs.get("units", "")).startswith("DKK")
-                f = (lambda x: L.num(x / 1e6, 1)) if money else (lambda x: L.pct(x, 3))
-                text = label or f"{ds[base].attrs.get('long_name', base)} ({ctx.ty})"
+                units = str(ds[base].attrs.get("units", ""))  # every number in the unit its variable says
+
+                def f(x: float, units: str = units) -> str:
+                    return by_unit(L, x, units)
+
+                text = label or (f"{var_label(L, base, str(ds[base].attrs.get('long_name', base)))} {ctx.ty}"
+                                 + ("" if units == "1" else f" ({unit_name(L, units)})"))
                 rows.append([esc(text)] + [f(x) for x in vals])
-            method = str(ds.attrs.get("mc_error_method", ""))
+            method = L("mc_method_attrs") if ds.attrs.get("mc_error_method") else ""
         if not rows and ctx.has_draws:
             x = ctx.benefit[:, ctx.ti]  # the kept draws: a sample when not every draw was kept
             n = max(ctx.draws, x.size)
@@ -565,9 +588,16 @@ class Page:
     def method(self) -> str:
         L, ds = self.L, self.ctx.ds
         items = [L("method_text")]
-        for k in ("quantile_method_national", "quantile_method_municipality_initiative"):
-            if k in ds.attrs:
-                items.append(f"{k}: {ds.attrs[k]}")
+        if "quantile_method_national" in ds.attrs:  # in the reader's words, not the attribute's
+            items.append(L("method_national"))
+        hist = str(ds.attrs.get("quantile_method_municipality_initiative", ""))
+        if hist:
+            import re
+
+            bins = re.search(r"(\d+) bins per octave", hist)
+            err = re.search(r"at most ([\d.]+)%", hist)
+            items.append(L("method_histogram", bins=bins.group(1) if bins else "256",
+                           err=L.pct(float(err.group(1)) / 100, 2) if err else "0,4 %"))
         return "".join(f"<p class=\"caption\">{esc(t)}</p>" for t in items)
 
     # -- assembly ---------------------------------------------------------------------------
@@ -585,7 +615,7 @@ class Page:
         self.add("waterfall", L("sec_waterfall"), self.waterfall())
         self.add("backtest", L("sec_backtest"), self.backtest())
         self.add("mc", L("sec_mc"), self.mc_error())
-        self.add("assumptions", L("sec_assumptions"), self.assumptions())
+        self.add("assumptions", f'{L("appendix")}: {L("sec_assumptions")}', self.assumptions())
         self.add("method", L("sec_method"), self.method())
         toc = " ".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t, _ in self.sections)
         body = "".join(f'<section id="{sid}"><h2>{esc(t)}</h2>{h}</section>' for sid, t, h in self.sections)

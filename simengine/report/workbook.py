@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from simengine.labels import cause_label, input_labels, unit_name, var_label
 from simengine.report.assumptions import assumption_sections
 from simengine.report.context import Context
 
@@ -133,7 +134,8 @@ def build(ctx: Context) -> bytes:
     sc = ctx.sc.scenario
     s.add([L("wb_scenario"), str(ds.attrs.get("scenario", "")), ""])
     if sc is not None and sc.description:
-        s.add([L("wb_description"), sc.description, ""])
+        s.add([L("wb_description"), sc.description_in(L.lang) if hasattr(sc, "description_in") else sc.description,
+               ""])
     p = float(ctx.p_target[ti])
     rows = [
         (L("wb_target_year"), ty, YEAR, L("year")),
@@ -376,13 +378,18 @@ def build(ctx: Context) -> bytes:
             labels_dim = other[0] if other else None
             lab_vals = ([str(x) for x in (da[f"{labels_dim}_name"].values if f"{labels_dim}_name" in da.coords
                                            else da[labels_dim].values)] if labels_dim else [""])
+            if labels_dim == "input":  # in the workbook's language
+                lab_vals = input_labels(L, da)
+            elif labels_dim == "cause":
+                lab_vals = [cause_label(L, str(k), n) for k, n in zip(da["cause"].values, lab_vals)]
             vals = np.asarray(flat.values, dtype=float).reshape(len(lab_vals), -1)
             yrs = [int(y) for y in da["year"].values] if "year" in da.dims else [None]
             for a, lab in enumerate(lab_vals):
                 for b, y in enumerate(yrs):
                     x = vals[a, b]
-                    s.add([str(da.attrs.get("long_name", v)) + f" ({v})", lab, y, x / 1e6 if money else x,
-                           L("mio_year") if money else unit])
+                    s.add([var_label(L, v, str(da.attrs.get("long_name", v))) + f" ({v})", lab, y, x / 1e6 if money else x,
+                           L("mio_year") if money else (L("rank_correlation") if v == "sensitivity"
+                                                        else unit_name(L, unit))])
         s.finish(freeze_cols=2)
 
     # -- Assumptions ---------------------------------------------------------------------------

@@ -1,0 +1,293 @@
+"""The tables ``run`` prints, in Danish or English (``--lang``), each line at most 80 characters.
+
+Wide tables are split into blocks of columns; long names are wrapped within their column; every
+abbreviation (P10, P(target), ES10%, ±) is explained once under the table; budget regimes, causes
+and inputs carry the names the report gives them (simengine.labels).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import xarray as xr
+
+from simengine.labels import Labels, cause_label, input_labels
+
+WIDTH = 80
+
+T = {  # key: (Danish, English)
+    "draws": ("{draws} træk, seed {seed}", "{draws} draws, seed {seed}"),
+    "unit_dkk": ("bruttogevinst i mio. kr. pr. år (faste priser)", "gross gain in mio. DKK/year (fixed prices)"),
+    "unit_fte": ("frigjorte årsværk (bruttogevinst / {cpf} kr. pr. årsværk)",
+                 "staff freed in FTE (årsværk; gross gain / {cpf} DKK per FTE)"),
+    "year": ("år", "year"), "target": ("mål", "target"), "mean": ("middel", "mean"),
+    "p_target": ("P(mål)", "P(target)"),
+    "legend": ("P10/P50/P90: gevinsten er med 90/50/10 % sandsynlighed mindst så stor. P(mål): sandsynligheden "
+               "for at nå målet. ES{short}: forventet manglende gevinst (mål − gevinst) i de {tail} dårligste "
+               "udfald.",
+               "P10/P50/P90: the gain is at least this with probability 90/50/10 %. P(target): the probability "
+               "of reaching the target. ES{short}: expected shortfall (target − gain) over the worst {tail} of "
+               "outcomes."),
+    "ci_head": ("Monte Carlo-usikkerhed (±, halv bredde af 95 %-intervallet):",
+                "Monte Carlo error (±, half-width of the 95 % interval):"),
+    "ci_legend": ("± er den største side af 95 %-intervallet: fraktiler ved ordensstatistikker, P(mål) ved Wilson, "
+                  "middel ved normaltilnærmelse; grænserne står i results.nc (*_ci_low/*_ci_high).",
+                  "± is the larger side of the 95 % Monte Carlo interval: percentiles by order statistics, "
+                  "P(target) by Wilson, mean by normal approximation; the bounds are in results.nc "
+                  "(*_ci_low/*_ci_high)."),
+    "observed": ("faktisk udfald {year}: {value} mio. kr., ved {pct}-punktet af den simulerede fordeling",
+                 "observed {year}: {value} mio. DKK, at the {pct} point of the simulated distribution"),
+    "observed_ci": ("(rang {r}, 95 %-interval {lo}–{hi}; tosidet haleandel {tail})",
+                    "(rank {r}, 95 % interval {lo}–{hi}; two-sided tail probability {tail})"),
+    "regimes": ("Budgetmodellerne i {year} (målåret), {u} pr. år, middel over alle træk:",
+                "Budget regimes in {year} (the target year), {u}/year, means over all draws:"),
+    "regime": ("budgetmodel", "regime"), "central": ("til kassen", "central"), "cut": ("service", "service"),
+    "p_cut": ("P(reduktion)", "P(cut)"),
+    "regime_legend": ("til kassen: gevinst til kommunekassen; service: servicereduktion; P(reduktion): sandsynligheden "
+                      "for en servicereduktion over {x} ({u}). Forskelle: middel [P10, P90], træk for træk.",
+                      "central: gain to the central budget; service: service cut; P(cut): the probability of a "
+                      "service cut above {x} ({u}). Differences: mean [P10, P90], draw by draw."),
+    "mio": ("mio. kr.", "mio. DKK"), "fte": ("årsværk", "FTE"),
+    "wf_head": ("Hvorfor gevinsten i {year} ikke når målet: Shapley-vandfald over {n} årsager ({k} af {N} træk, "
+                "samme tilfældige tal), mio. kr. pr. år",
+                "Why the {year} gain falls short of the target: Shapley waterfall over {n} causes ({k} of {N} "
+                "draws, common random numbers), mio. DKK/year"),
+    "wf_target": ("målet", "target"), "wf_result": ("= simuleret", "= simulated"),
+    "wf_area": ("Efter område (middel, mio. kr. pr. år; start = områdets mål i {year}); kolonnerne er årsagerne "
+                "nummereret som ovenfor:",
+                "By area (mean, mio. DKK/year; start = the area's target in {year}); the columns are the causes "
+                "numbered as above:"),
+    "wf_ini": ("Efter initiativ (middel, mio. kr. pr. år; start = målet × initiativets andel af gevinsterne); "
+               "kolonnerne er årsagerne nummereret som ovenfor:",
+               "By initiative (mean, mio. DKK/year; start = target × the initiative's share of the gains); the "
+               "columns are the causes numbered as above:"),
+    "start": ("start", "start"), "end": ("= middel", "= mean"),
+    "sens_head": ("Hvad driver gevinsten i {year} (de {top} vigtigste af {n} input; {k} af {N} træk; median "
+                  "{base} mio. kr.):",
+                  "What drives the {year} gain (top {top} of {n} inputs; {k} of {N} draws; median {base} mio.):"),
+    "input": ("input", "input"), "rho": ("Spearman", "Spearman"), "low": ("P50 lav", "P50 low"),
+    "high": ("P50 høj", "P50 high"), "npv_rho": ("NPV-rho", "NPV rho"),
+    "sens_legend": ("Spearman: rangkorrelation med gevinsten; P50 lav/høj: median gevinst (mio. kr.) når input er i "
+                    "sin laveste/højeste tiendedel; NPV-rho: rangkorrelation med nutidsværdien.",
+                    "Spearman: rank correlation with the gain; P50 low/high: median gain (mio.) with the input in "
+                    "its lowest/highest decile; NPV rho: rank correlation with the NPV."),
+}
+
+
+def _t(L: Labels, key: str, **kw) -> str:
+    text = T[key][0 if L.lang == "da" else 1]
+    return text.format(**kw) if kw else text
+
+
+def _n(L: Labels, x: float, decimals: int = 0, sign: bool = False) -> str:
+    if x is None or not np.isfinite(x):
+        return "–"
+    s = L.num(x, decimals)
+    return ("+" + s) if sign and round(float(x), decimals) > 0 else s
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False) or [""]
+
+
+def _cell_lines(label: str, width: int) -> list[str]:
+    return textwrap.wrap(label, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def _target_index(ds: xr.Dataset) -> int:
+    target = np.asarray(ds["target"].values, dtype=float)
+    return int(np.argmax(target >= target.max())) if target.size and target.max() > 0 else len(target) - 1
+
+
+def _unit(ds: xr.Dataset, unit: str, L: Labels) -> tuple[float, str, str]:
+    """(divisor, description, short unit) of the money columns."""
+    if unit == "fte":
+        from simengine.results import _table_unit
+
+        div, _ = _table_unit(ds, "fte")
+        if div != 1e6:
+            return div, _t(L, "unit_fte", cpf=L.num(div)), _t(L, "fte")
+    return 1e6, _t(L, "unit_dkk"), _t(L, "mio")
+
+
+def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
+    """Per year the target, P10/P50/P90 and mean of the national gain, P(target) and ES; then the
+    Monte Carlo ± of the same, and the budget regimes in the target year."""
+    L = Labels(lang)
+    q = ds["quantile"].values
+    div, what, u = _unit(ds, unit, L)
+    years = [int(y) for y in ds["year"].values]
+
+    def col(var: str, level: float) -> np.ndarray:
+        if var in ds and np.any(np.isclose(q, level)):
+            return np.asarray(ds[var].sel(quantile=q[np.isclose(q, level)][0]).values, dtype=float)
+        return np.full(len(years), np.nan)
+
+    p10, p50, p90 = (col("benefit_quantile", lv) for lv in (0.10, 0.50, 0.90))
+    mean, pt = ds["benefit_mean"].values, ds["p_target"].values
+    es = ds["expected_shortfall"].values
+    tail = L.pct(float(ds["expected_shortfall"].attrs.get("tail", ds.attrs.get("tail", 0.10)) or 0.10), 0)
+    tail_short = tail.replace(" ", "")
+    heads = [_t(L, "year"), _t(L, "target"), "P10", "P50", "P90", _t(L, "mean"), _t(L, "p_target"),
+             f"ES{tail_short}"]
+    widths = [5, 10, 9, 9, 9, 9, 10, 10]
+    lines = [str(ds.attrs.get("scenario", "")),
+             *_wrap(_t(L, "draws", draws=L.num(int(ds.attrs["draws"])), seed=ds.attrs["seed"]) + "; " + what), "",
+             " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    for k, y in enumerate(years):
+        vals = [str(y), _n(L, ds["target"].values[k] / div), _n(L, p10[k] / div), _n(L, p50[k] / div),
+                _n(L, p90[k] / div), _n(L, mean[k] / div), L.pct(float(pt[k]), 1), _n(L, es[k] / div)]
+        lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
+    lines += _wrap(_t(L, "legend", tail=tail, short=tail_short))
+    if "benefit_quantile_ci_low" in ds:
+        def half(est: np.ndarray, base: str, level: float | None = None) -> np.ndarray:
+            if f"{base}_ci_low" not in ds:
+                return np.full(len(years), np.nan)
+            if level is None:
+                lo, hi = ds[f"{base}_ci_low"].values, ds[f"{base}_ci_high"].values
+            else:
+                lo, hi = col(f"{base}_ci_low", level), col(f"{base}_ci_high", level)
+            return np.maximum(np.asarray(hi, float) - est, est - np.asarray(lo, float))
+
+        h = [half(p10, "benefit_quantile", 0.10), half(p50, "benefit_quantile", 0.50),
+             half(p90, "benefit_quantile", 0.90), half(mean, "benefit_mean")]
+        hp = half(pt, "p_target")
+        lines += ["", *_wrap(_t(L, "ci_head")),
+                  " ".join(f"{x:>{w}}" for x, w in zip([_t(L, "year"), "±P10", "±P50", "±P90", "±" + _t(L, "mean"),
+                                                        "±" + _t(L, "p_target")], [5, 10, 10, 10, 10, 11]))]
+        for k, y in enumerate(years):
+            vals = [str(y)] + [_n(L, x[k] / div, 1) for x in h] + [L.pct(float(hp[k]), 2) if np.isfinite(hp[k])
+                                                                   else "–"]
+            lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, [5, 10, 10, 10, 10, 11])))
+        lines += _wrap(_t(L, "ci_legend"))
+    if "observed" in ds:
+        for k, (y, v, r) in enumerate(zip(ds["observed_year"].values, ds["observed"].values,
+                                          ds["observed_rank"].values)):
+            text = _t(L, "observed", year=int(y), value=L.num(v / 1e6), pct=L.pct(float(r), 0))
+            if "observed_rank_ci_low" in ds:
+                text += " " + _t(L, "observed_ci", r=L.num(r, 5), lo=L.num(ds["observed_rank_ci_low"].values[k], 5),
+                                 hi=L.num(ds["observed_rank_ci_high"].values[k], 5),
+                                 tail=L.num(ds["observed_tail_probability"].values[k], 5))
+            lines += _wrap(text)
+    if "precision_summary" in ds.attrs:  # run --precision
+        lines += _wrap(str(ds.attrs["precision_summary"]))
+    lines += _regimes(ds, div, u, L)
+    return "\n".join(lines)
+
+
+def _regimes(ds: xr.Dataset, div: float, u: str, L: Labels) -> list[str]:
+    if "central_gain_mean" not in ds or "p_service_cut_above" not in ds:
+        return []
+    ti = _target_index(ds)
+    year = int(ds["year"].values[ti])
+    x = float(ds["p_service_cut_above"].attrs.get("threshold", ds.attrs.get("cut_threshold", 0.0)))
+    lines = ["", *_wrap(_t(L, "regimes", year=year, u=u)),
+             f"  {_t(L, 'regime'):<36} {_t(L, 'central'):>12} {_t(L, 'cut'):>12} {_t(L, 'p_cut'):>13}"]
+    for k, r in enumerate(ds["regime"].values):
+        name = _cell_lines(L.regime(str(r)), 36)
+        cg = float(ds["central_gain_mean"].values[k, ti]) / div
+        cut = float(ds["service_cut_mean"].values[k, ti]) / div
+        p = L.pct(float(ds["p_service_cut_above"].values[k, ti]), 1)
+        lines.append(f"  {name[0]:<36} {_n(L, cg):>12} {_n(L, cut):>12} {p:>13}")
+        lines += [f"  {more}" for more in name[1:]]
+    qv = ds["quantile"].values
+    have = all(np.any(np.isclose(qv, lv)) for lv in (0.1, 0.9)) and "central_gain_difference_quantile" in ds
+    for j, pair in enumerate(ds["regime_pair"].values if "regime_pair" in ds.coords else ()):
+        b, a = str(pair).split("-", 1)
+        parts = []
+        for var, label in (("central_gain", _t(L, "central")), ("service_cut", _t(L, "cut"))):
+            m = float(ds[f"{var}_difference_mean"].values[j, ti]) / div
+            txt = f"{label} {_n(L, m, sign=True)}"
+            if have:
+                dq = ds[f"{var}_difference_quantile"]
+                lo = float(dq.sel(quantile=qv[np.isclose(qv, 0.1)][0]).values[j, ti]) / div
+                hi = float(dq.sel(quantile=qv[np.isclose(qv, 0.9)][0]).values[j, ti]) / div
+                txt += f" [{_n(L, lo, sign=True)}, {_n(L, hi, sign=True)}]"
+            parts.append(txt)
+        lines += _wrap(f"{L.regime(b)} − {L.regime(a)}: " + "; ".join(parts), "  ")
+    lines += _wrap(_t(L, "regime_legend", x=L.num(x / div), u=u))
+    return lines
+
+
+# -- run --explain ---------------------------------------------------------------------------------
+def explain_text(ds: xr.Dataset, lang: str = "da", top: int = 12) -> str:
+    """The waterfall (national, per area, per initiative) and the inputs that matter most."""
+    L = Labels(lang)
+    mio = 1e6
+    lines: list[str] = []
+
+    def m(x: float) -> float:  # mio., with floating-point dust shown as 0
+        return 0.0 if abs(x) < 0.05 * mio else x / mio
+
+    if "waterfall" in ds:
+        from simengine.analysis import N_CAUSES
+
+        wf, wp = ds["waterfall"], ds["waterfall_p50"]
+        ty = wf.attrs["year"]
+        keys = [str(x) for x in ds["cause"].values]
+        fallback = [str(x) for x in ds["cause_name"].values] if "cause_name" in ds.coords else keys
+        names = [cause_label(L, k, f) for k, f in zip(keys, fallback)]
+        lines += _wrap(_t(L, "wf_head", year=ty, n=N_CAUSES, k=L.num(int(wf.attrs["draws"])),
+                          N=L.num(int(wf.attrs["draws_total"]))))
+        lines += ["", f"  {'':<56} {_t(L, 'mean'):>9} {'P50':>9}",
+                  f"  {_t(L, 'wf_target'):<56} {_n(L, wf.attrs['start'] / mio):>9} {_n(L, wp.attrs['start'] / mio):>9}"]
+        for k, name in enumerate(names):
+            label = _cell_lines(f"({k + 1}) {name}", 56)
+            lines.append(f"  {label[0]:<56} {_n(L, m(wf.values[k]), 1, True):>9} {_n(L, m(wp.values[k]), 1, True):>9}")
+            lines += [f"      {more}" for more in label[1:]]
+        lines.append(f"  {_t(L, 'wf_result'):<56} {_n(L, wf.attrs['end'] / mio):>9} {_n(L, wp.attrs['end'] / mio):>9}")
+        area_names = ([str(x) for x in ds["area_name"].values] if "area_name" in ds.coords
+                      else [str(x) for x in ds["area"].values])
+        lines += [""] + _wrap(_t(L, "wf_area", year=ty))
+        lines += _by_cause(L, area_names, ds["area_waterfall_start"].values, ds["area_waterfall"].values, mio, m)
+        ini_names = ([str(x) for x in ds["initiative_name"].values] if "initiative_name" in ds.coords
+                     else [str(x) for x in ds["initiative"].values])
+        lines += [""] + _wrap(_t(L, "wf_ini"))
+        lines += _by_cause(L, ini_names, ds["initiative_waterfall_start"].values, ds["initiative_waterfall"].values,
+                           mio, m)
+    elif "waterfall_note" in ds.attrs:
+        lines += _wrap(str(ds.attrs["waterfall_note"]))
+    if "sensitivity" in ds:
+        s = ds["sensitivity"]
+        ty = s.attrs.get("year")
+        base = float(ds["tornado_base"].values)
+        n = ds.sizes["input"]
+        labels = input_labels(L, s)
+        lines += [""] + _wrap(_t(L, "sens_head", year=ty, top=min(top, n), n=n,
+                                 k=L.num(int(s.attrs.get("draws", 0))), N=L.num(int(s.attrs.get("draws_total", 0))),
+                                 base=L.num(base / mio)))
+        lines.append(f"  {_t(L, 'input'):<38} {_t(L, 'rho'):>9} {_t(L, 'low'):>9} {_t(L, 'high'):>9} "
+                     f"{_t(L, 'npv_rho'):>8}")
+        for k in range(min(top, n)):
+            lab = _cell_lines(labels[k], 38)
+            lines.append(f"  {lab[0]:<38} {_n(L, s.values[k], 3, True):>9} {_n(L, ds['tornado_low'].values[k] / mio):>9} "
+                         f"{_n(L, ds['tornado_high'].values[k] / mio):>9} "
+                         f"{_n(L, ds['sensitivity_npv'].values[k], 3, True):>8}")
+            lines += [f"    {more}" for more in lab[1:]]
+        lines += _wrap(_t(L, "sens_legend"))
+    return "\n".join(lines)
+
+
+def _by_cause(L: Labels, names: list[str], start: np.ndarray, vals: np.ndarray, mio: float, m) -> list[str]:
+    """Rows of names, columns of causes (numbered as in the national waterfall), in blocks that fit."""
+    label_w, col_w, per_block = 22, 8, 5
+    n_causes = vals.shape[1]
+    out: list[str] = []
+    blocks = [list(range(i, min(i + per_block, n_causes))) for i in range(0, n_causes, per_block)]
+    for bi, block in enumerate(blocks):
+        last = bi == len(blocks) - 1
+        head = f"  {'':<{label_w}}" + (f" {_t(L, 'start'):>{col_w}}" if bi == 0 else "")
+        head += "".join(f" {'(' + str(c + 1) + ')':>{col_w}}" for c in block)
+        head += f" {_t(L, 'end'):>{col_w}}" if last else ""
+        out.append(head)
+        for r, name in enumerate(names):
+            lab = _cell_lines(name, label_w)
+            row = f"  {lab[0]:<{label_w}}" + (f" {_n(L, start[r] / mio):>{col_w}}" if bi == 0 else "")
+            row += "".join(f" {_n(L, m(vals[r, c]), 1, True):>{col_w}}" for c in block)
+            row += f" {_n(L, (start[r] + vals[r].sum()) / mio):>{col_w}}" if last else ""
+            out.append(row)
+            out += [f"    {more}" for more in lab[1:]]
+        if not last:
+            out.append("")
+    return out
