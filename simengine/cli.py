@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(rp)
     rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.compare)
+    from simengine.ask import add_parser as _ask_parser  # ask RESULTS.nc (simengine.ask)
+
+    _ask_parser(sub)
     return p
 
 
@@ -204,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             return check(args.manifest, threads=args.threads, quiet=args.quiet)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "ask":  # simengine.ask
+            from simengine.ask import cmd_ask
+
+            return cmd_ask(args)
         return cmd_run(args, argv)
     except SimengineError as exc:
         for line in str(exc).splitlines():

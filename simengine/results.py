@@ -538,6 +538,9 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
             "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
             "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
             "unit": pl.Utf8}))
+    from simengine.negotiate import summary_frames  # committable amounts, deductions, delivery
+
+    frames += summary_frames(ds)
     return pl.concat(frames)
 
 
