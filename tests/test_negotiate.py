@@ -255,3 +255,156 @@ def test_ask_wrong_and_older_files(runs, tmp_path, capsys):
     code = main(["ask", str(old), "--year", "2015", "--at-least", "1e6", "--scope", "municipality:101"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "older simengine" in err
+
+
+# -- deduction analysis ---------------------------------------------------------------------------
+def test_deduction_grid_equals_direct_counts(runs):
+    ds = runs["a"]
+    b = ds["benefit"].values  # (N, Y)
+    x = float(ds.attrs["cut_threshold"])
+    alpha = float(ds.attrs["cut_alpha"])
+    shares = ds["deduction"].values
+    assert np.allclose(shares, np.arange(11) / 10)
+    target = ds["target"].values
+    for k, s in enumerate(shares):
+        D = s * target
+        cut = np.maximum(0.0, D[None, :] - b)
+        assert np.array_equal(ds["deduction_p_cut_above"].values[k], (cut > x).mean(axis=0))
+        assert np.allclose(ds["deduction_service_cut_mean"].values[k], cut.mean(axis=0))
+        assert np.allclose(ds["deduction_central_gain_mean"].values[k], D)
+        assert np.allclose(ds["deduction_local_gain_mean"].values[k], np.maximum(0.0, b - D).mean(axis=0), atol=1e-3)
+        lo, hi = ds["deduction_p_cut_above_ci_low"].values[k], ds["deduction_p_cut_above_ci_high"].values[k]
+        assert np.all((lo <= ds["deduction_p_cut_above"].values[k] + 1e-12)
+                      & (ds["deduction_p_cut_above"].values[k] <= hi + 1e-12))
+    # share 1 of the target nets nationally: never more than prebudgeted's municipality-by-municipality cut
+    pre = ds["service_cut"].sel(regime="prebudgeted").values
+    assert np.all(np.maximum(0.0, target[None, :] - b) <= pre + 1e-6)
+    # the largest safe deduction: P(cut > X) <= alpha there (direct count), and more would break it
+    safe = ds["deduction_max_safe"].values
+    for y in range(len(target)):
+        p_at = (np.maximum(0.0, safe[y] - b[:, y]) > x).mean()
+        assert p_at <= alpha + 1.0 / DRAWS
+        p_more = (np.maximum(0.0, safe[y] * 1.02 + 1e6 - b[:, y]) > x).mean()
+        assert p_more > alpha - 1.0 / DRAWS
+        ok = ds["deduction_p_cut_above"].values[:, y] <= alpha
+        assert ds["deduction_max_safe_share"].values[y] == shares[ok].max()
+
+
+def test_deduction_grid_from_histograms(runs):
+    """Run B (same draws, 1,000 kept): P(cut > X) within the histogram's bin and the mean cut close."""
+    a, b = runs["a"], runs["b"]
+    assert np.allclose(b["deduction_p_cut_above"].values, a["deduction_p_cut_above"].values, atol=3.0 / DRAWS)
+    assert np.allclose(b["deduction_service_cut_mean"].values, a["deduction_service_cut_mean"].values,
+                       rtol=2e-3, atol=2e4)
+
+
+# -- deduction on delivery: a hand-worked scenario -------------------------------------------------
+CLOSED = """
+[scenario]
+name = "delivery closed form"
+start_year = 2011
+horizon = 2016
+target = 160e6
+target_start_year = 2012
+target_year = 2014
+
+[simulation]
+draws = 64
+seed = 3
+
+[national]
+assumed_weak_share = 0.1
+weak_share = 0.1
+economic_pressure = 0
+
+[municipal]
+capacity_spread = 0
+local_spread = 0
+size_penalty = 0
+
+[areas.a]
+target = 160e6
+
+[[initiatives]]
+id = "one"
+name = "One"
+area = "a"
+gain = 100e6
+start = 2012
+ramp = 2
+realisation = 0.5
+
+[[initiatives]]
+id = "two"
+name = "Two"
+area = "a"
+gain = 60e6
+start = 2013
+delay = 0.5
+ramp = 1
+realisation = 1
+"""
+
+
+def test_delivery_closed_form(tmp_path):
+    """Initiative one goes live 1 Jan 2012 (ramp 2 years, half realised), two on 1 Jul 2013 (ramp 1 year).
+    Gains (mid-year adoption): one 0, 12.5, 37.5, 50, 50, 50; two 0, 0, 0, 60, 60, 60 (mio.). Deducted on
+    delivery: one 100 from 2012; two half a year (30) in 2013, then 60. Service cut = deducted - gain."""
+    from simengine import engine
+    from simengine.model import compile_plan
+    from simengine.negotiate import add_negotiation, delivery_per_draw
+    from simengine.results import build_dataset
+
+    p = tmp_path / "closed.toml"
+    p.write_text(CLOSED)
+    plan = compile_plan(scenario.load(p))
+    raw = engine.run(plan, threads=1)
+    gain = np.array([0, 12.5, 37.5, 110, 110, 110]) * 1e6
+    assert np.allclose(raw.benefit, gain[None, :], rtol=1e-12, atol=1e-3)
+    deducted = np.array([0, 100, 130, 160, 160, 160]) * 1e6
+    cut = np.array([0, 87.5, 92.5, 50, 50, 50]) * 1e6
+    cen, c = delivery_per_draw(raw)
+    assert np.allclose(cen, deducted[None, :]) and np.allclose(c, cut[None, :], atol=1e-3)
+    ds = add_negotiation(build_dataset(raw), raw)
+    assert np.allclose(ds["delivery_central_gain_mean"].values, deducted)
+    assert np.allclose(ds["delivery_service_cut_mean"].values, cut, atol=1e-3)
+    assert np.array_equal(ds["delivery_p_cut_above"].values, (cut > 100e6).astype(float))
+    # paired: delivery minus realised (central = the gain) is deducted - gain; minus prebudgeted (the target)
+    pairs = list(ds["delivery_pair"].values)
+    assert np.allclose(ds["delivery_central_gain_difference_mean"].values[pairs.index("delivery-realised")],
+                       deducted - gain, atol=1e-3)
+    target = np.array([0, 160 / 3, 320 / 3, 160, 160, 160]) * 1e6
+    assert np.allclose(ds["delivery_central_gain_difference_mean"].values[pairs.index("delivery-prebudgeted")],
+                       deducted - target, atol=1e-3)
+    pre_cut = np.maximum(0.0, target - gain)  # every municipality the same share: Σ_m equals the national cut
+    assert np.allclose(ds["delivery_service_cut_difference_mean"].values[pairs.index("delivery-prebudgeted")],
+                       cut - pre_cut, rtol=1e-9, atol=1.0)
+
+
+def test_delivery_paired_differences_are_per_draw_differences(runs):
+    from simengine import engine
+    from simengine.model import compile_plan
+    from simengine.negotiate import add_delivery, delivery_per_draw
+
+    sc = scenario.load(DATA / "small.toml").with_run_options(draws=800)
+    raw = engine.run(compile_plan(sc), threads=1)
+    ds = xr.Dataset(coords={"year": raw.plan.years, "quantile": [0.1, 0.5, 0.9]})
+    add_delivery(ds, raw)
+    cen, cut = delivery_per_draw(raw)
+    assert len(cen) == 800
+    for var, per in (("central_gain", cen), ("service_cut", cut)):
+        for r_i, r in enumerate(("prebudgeted", "realised", "retention")):
+            diff = per - getattr(raw, var)[:, r_i]
+            da = ds[f"delivery_{var}_difference_mean"].sel(delivery_pair=f"delivery-{r}")
+            assert np.allclose(da.values, diff.mean(axis=0))
+            dq = ds[f"delivery_{var}_difference_quantile"].sel(delivery_pair=f"delivery-{r}")
+            assert np.allclose(dq.values, np.quantile(diff, [0.1, 0.5, 0.9], axis=0))
+    # go-live times from the inputs agree with the kernel's go-live histogram (monthly bins)
+    from simengine.negotiate import golive_times
+
+    g = golive_times(raw.plan, raw.inputs)
+    counts = np.zeros_like(raw.acc.golive_hist)
+    for i in range(g.shape[1]):
+        k = np.clip(np.floor((g[:, i] - sc.start_year) * 12).astype(int), 0, counts.shape[1] - 1)
+        np.add.at(counts[i], k, 1)
+    assert np.array_equal(counts, raw.acc.golive_hist)
