@@ -279,13 +279,16 @@ def _cmd_run(args, argv: list[str], stack) -> int:
                                    quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance,
                                    precision=precision, max_draws=max_draws)
     if not args.quiet:
+        from simengine.negotiate import control_text, deduction_text, headline_text  # simengine.negotiate
         from simengine.results import format_table
 
+        print(headline_text(ds))
         print(format_table(ds, unit=args.unit))
-        if args.explain:  # run --explain (simengine.analysis)
+        print("\n" + deduction_text(ds))
+        if args.explain:  # run --explain (simengine.analysis); who controls what leads (simengine.negotiate)
             from simengine.analysis import explain_text
 
-            print("\n" + explain_text(ds))
+            print("\n" + "\n\n".join(t for t in (control_text(ds), explain_text(ds)) if t))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
         print(f"\nwrote {', '.join(str(p) for p in files)}" + (f" and {charts} charts in {out / 'charts'}" if charts

@@ -411,15 +411,15 @@ _SUMMARY = (
     ("deduction_local_gain_mean", "deduction_local_gain", "mean"),
     ("deduction_max_safe", "deduction_max_safe", "value"),
     ("deduction_max_safe_share", "deduction_max_safe_share", "value"),
-    ("delivery_central_gain_quantile", "central_gain", "quantile"),
-    ("delivery_central_gain_mean", "central_gain", "mean"),
-    ("delivery_service_cut_quantile", "service_cut", "quantile"),
-    ("delivery_service_cut_mean", "service_cut", "mean"),
-    ("delivery_p_cut_above", "p_service_cut_above", "probability"),
-    ("delivery_central_gain_difference_mean", "central_gain_difference", "mean"),
-    ("delivery_central_gain_difference_quantile", "central_gain_difference", "quantile"),
-    ("delivery_service_cut_difference_mean", "service_cut_difference", "mean"),
-    ("delivery_service_cut_difference_quantile", "service_cut_difference", "quantile"),
+    ("delivery_central_gain_quantile", "delivery_central_gain", "quantile"),
+    ("delivery_central_gain_mean", "delivery_central_gain", "mean"),
+    ("delivery_service_cut_quantile", "delivery_service_cut", "quantile"),
+    ("delivery_service_cut_mean", "delivery_service_cut", "mean"),
+    ("delivery_p_cut_above", "delivery_p_service_cut_above", "probability"),
+    ("delivery_central_gain_difference_mean", "delivery_central_gain_difference", "mean"),
+    ("delivery_central_gain_difference_quantile", "delivery_central_gain_difference", "quantile"),
+    ("delivery_service_cut_difference_mean", "delivery_service_cut_difference", "mean"),
+    ("delivery_service_cut_difference_quantile", "delivery_service_cut_difference", "quantile"),
 )
 
 
@@ -531,14 +531,15 @@ def headline_text(ds: xr.Dataset) -> str:
     ty = years[ti]
     target = np.asarray(ds["target"].values, dtype=float)
     c = ds["certainty"].values
-    lines = [("Committable: the amount the national gain reaches with the given probability, mio. DKK/year "
-              "(95 % Monte Carlo interval in brackets)"),
-             f"  {'year':>6} {'target':>8}" + "".join(f" {f'{cc:.0%} sure':>22}" for cc in c)]
     cm, lo, hi = (ds[v].values for v in ("committable", "committable_ci_low", "committable_ci_high"))
-    for k, y in enumerate(years):
-        cells = "".join(f" {cm[j, k] / mio:>8,.0f} [{lo[j, k] / mio:,.0f}–{hi[j, k] / mio:,.0f}]".ljust(23)
-                        for j in range(len(c)))
-        lines.append(f"  {y:>6} {target[k] / mio:>8,.0f}{cells}")
+    lines = [("Committable: the amount the national gain reaches with the given probability (certainty), "
+              "mio. DKK/year"),
+             f"  {'certainty':<12}" + "".join(f" {y:>8}" for y in years),
+             f"  {'target':<12}" + "".join(f" {v / mio:>8,.0f}" for v in target)]
+    for j, cc in enumerate(c):
+        lines.append(f"  {format(cc, '.0%') + ' sure':<12}" + "".join(f" {v / mio:>8,.0f}" for v in cm[j]))
+    lines.append(f"  95 % Monte Carlo intervals in {ty}: "
+                 + "; ".join(f"{cc:.0%} sure {lo[j, ti] / mio:,.0f}–{hi[j, ti] / mio:,.0f}" for j, cc in enumerate(c)))
     t = target[ti]
     q10, q50, q90 = (_q(ds, lv) for lv in (0.1, 0.5, 0.9))
     if t > 0 and q10 is not None and q50 is not None and q90 is not None:

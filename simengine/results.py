@@ -590,6 +590,7 @@ def format_table(ds: xr.Dataset, unit: str = "dkk") -> str:
     ]
     for k, y in enumerate(ds["year"].values):
         prob = f"{pt[k]:>10.3f}" if np.isnan(hp[k]) else f"{pt[k]:>9.3f} ±{hp[k]:<6.3f}"
+        prob = prob if ds["target"].values[k] > 0 else "–"  # no target in this year: nothing to reach
         lines.append(
             f"{int(y):>6} {ds['target'].values[k] / div:>9,.0f} {money(p10[k], h10[k])} {money(p50[k], h50[k])} "
             f"{money(p90[k], h90[k])} {money(mean[k], hm[k])} {prob:>{wp}} "

@@ -408,3 +408,34 @@ def test_delivery_paired_differences_are_per_draw_differences(runs):
         k = np.clip(np.floor((g[:, i] - sc.start_year) * 12).astype(int), 0, counts.shape[1] - 1)
         np.add.at(counts[i], k, 1)
     assert np.array_equal(counts, raw.acc.golive_hist)
+
+
+# -- headline, who controls what ------------------------------------------------------------------
+def test_terminal_headline(runs):
+    from simengine.negotiate import NEGLIGIBLE, control_split, control_text, headline_text, out_of_reach
+    from simengine.results import format_table
+
+    ds = runs["a"]
+    text = headline_text(ds)
+    assert text.startswith("Committable") and "90% sure" in text and "Realised share of the promise" in text
+    assert out_of_reach(ds) and "out of reach" in text  # P(target) is 0 in every year of the small scenario
+    b = ds["benefit"].values
+    assert np.allclose(ds["reach_amount"].values, np.quantile(b, 1 - NEGLIGIBLE, axis=0))
+    table = format_table(ds)
+    row2011 = next(line for line in table.splitlines() if line.strip().startswith("2011"))
+    assert "–" in row2011 and "0.000" not in row2011 and "1.000" not in row2011
+    # who controls what: the groups add up with plan and sampling to the waterfall's total change
+    s = control_split(ds)
+    total = s["municipal"][0] + s["outside"][0] + s["plan"][0] + s["sampling"][0]
+    assert total == pytest.approx(s["end"] - s["start"], rel=1e-9, abs=1.0)
+    assert "under municipal control" in control_text(ds)
+
+
+def test_out_of_reach_only_when_every_year_is_below(runs):
+    from simengine.negotiate import headline_text, out_of_reach
+
+    ds = runs["a"].copy()
+    p = ds["p_target"].values.copy()
+    p[-1] = 0.2
+    ds["p_target"] = (("year",), p)
+    assert not out_of_reach(ds) and "out of reach" not in headline_text(ds)
