@@ -473,7 +473,8 @@ def control_split(ds: xr.Dataset) -> dict | None:
     if "waterfall" not in ds:
         return None
     keys = [str(k) for k in ds["cause"].values]
-    wf, wp = ds["waterfall"].values, ds["waterfall_p50"].values
+    wf = np.asarray(ds["waterfall"].values, dtype=float)
+    wp = np.asarray(ds["waterfall_p50"].values, dtype=float) if "waterfall_p50" in ds else np.full_like(wf, np.nan)
     out: dict = {}
     for group, causes in CONTROL.items():
         idx = [keys.index(c) for c in causes if c in keys]
@@ -482,7 +483,7 @@ def control_split(ds: xr.Dataset) -> dict | None:
         out[k] = (float(wf[keys.index(k)]), float(wp[keys.index(k)])) if k in keys else (0.0, 0.0)
     out["start"] = float(ds["waterfall"].attrs.get("start", math.nan))
     out["end"] = float(ds["waterfall"].attrs.get("end", math.nan))
-    out["year"] = ds["waterfall"].attrs.get("year")
+    out["year"] = ds["waterfall"].attrs.get("year", "")
     return out
 
 
