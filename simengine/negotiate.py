@@ -131,9 +131,8 @@ def _trim(counts: np.ndarray, zero_bin: int) -> tuple[np.ndarray, np.ndarray, np
     c = np.asarray(counts, dtype=np.int64)
     H, B = c.shape
     zero = c[:, zero_bin].copy()
-    c = c.copy()
-    c[:, zero_bin] = 0
     nz = c > 0
+    nz[:, zero_bin] = False
     any_ = nz.any(axis=1)
     first = np.where(any_, nz.argmax(axis=1), 0)
     last = np.where(any_, B - 1 - nz[:, ::-1].argmax(axis=1), -1)
@@ -142,6 +141,8 @@ def _trim(counts: np.ndarray, zero_bin: int) -> tuple[np.ndarray, np.ndarray, np
     for h in range(H):
         if any_[h]:
             out[h, :last[h] - first[h] + 1] = c[h, first[h]:last[h] + 1]
+            if first[h] <= zero_bin <= last[h]:  # the exact zeros are stored apart
+                out[h, zero_bin - first[h]] = 0
     dt = np.int32 if out.max(initial=0) < 2**31 else np.int64
     return first.astype(np.int64), out.astype(dt), zero
 
@@ -238,7 +239,7 @@ def deduction_grid(sc_deductions, target: np.ndarray) -> np.ndarray:
 
 # -- deduction analysis -------------------------------------------------------------------------
 def add_deductions(ds: xr.Dataset, raw) -> None:
-    from simengine.mcerror import MEAN_METHOD, WILSON_METHOD, mean_ci, quantile_ci, wilson
+    from simengine.mcerror import MEAN_METHOD, WILSON_METHOD, Z, quantile_ci, wilson
     from simengine.results import NationalStats
 
     plan = raw.plan
@@ -253,14 +254,20 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
     ds.coords["deduction"] = shares
     ds["deduction"].attrs = _attrs("1", "up-front deduction as a share of the target path")
     mean_g = stats.mean("benefit")
+    K = len(raw.benefit)
+    cut_sd = np.zeros((S, Y))  # sd of the kept draws' cut, for the interval of its mean
+    p = np.zeros((S, Y))
+    cut_mean = np.zeros((S, Y))
+    for s in range(S):  # one share at a time: (K, Y) arrays only
+        cut = np.maximum(0.0, D[s][None, :] - raw.benefit)
+        if K > 1:
+            cut_sd[s] = cut.std(axis=0, ddof=1)
+        if stats.exact:
+            p[s] = (cut > x).mean(axis=0)
+            cut_mean[s] = cut.mean(axis=0)
     if stats.exact:
-        G = raw.benefit  # (N, Y)
-        cut = np.maximum(0.0, D[:, None, :] - G[None, :, :])  # (S, N, Y)
-        p = (cut > x).mean(axis=1)
-        cut_mean = cut.mean(axis=1)
         p_method = "counted exactly over all draws"
     else:
-        p = np.zeros((S, Y))
         counts = stats.counts("benefit")  # (Y, B)
         for s in range(S):
             for y in range(Y):
@@ -271,8 +278,6 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
         cut_mean = np.stack([stats.shortfall(D[s], None) for s in range(S)])
         p_method = (f"all {N:,} draws, from the streaming histogram of the national gain (the bin that holds "
                     "D - X counts in proportion to its width)")
-    K = len(raw.benefit)
-    kept_cut = np.maximum(0.0, D[:, None, :] - raw.benefit[None, :, :])  # (S, K, Y)
 
     def put(name, dims, data, units, long_name, **extra):
         ds[name] = (dims, np.asarray(data, dtype=float))
@@ -297,7 +302,8 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
         "mean service cut max(0, deduction - national gain) under an up-front deduction",
         method="exact over all draws" if stats.exact else "from the streaming histogram over all draws")
     if K > 1:
-        lo, hi = mean_ci(kept_cut, cut_mean, N, axis=1)
+        half = Z * cut_sd / math.sqrt(N)
+        lo, hi = cut_mean - half, cut_mean + half
         put_ci("deduction_service_cut_mean", lo, hi, MEAN_METHOD + ("" if K >= N else f" (sd from the first {K:,} draws)"))
     put("deduction_central_gain_mean", dims, D, DKK,
         "mean gain to the central budget under an up-front deduction (the deduction itself, as under prebudgeted)")
@@ -339,8 +345,9 @@ def delivery_per_draw(raw) -> tuple[np.ndarray, np.ndarray]:
     n = min(len(raw.inputs), len(raw.benefit))
     g = golive_times(plan, raw.inputs[:n])  # (n, I)
     yrs = plan.years.astype(float)
-    f = np.clip(yrs[None, None, :] + 1.0 - g[:, :, None], 0.0, 1.0)  # (n, I, Y)
-    ded = np.einsum("i,niy->ny", plan.gain, f)
+    ded = np.zeros((n, len(yrs)))
+    for i in range(g.shape[1]):  # initiative by initiative: (n, Y) arrays only
+        ded += plan.gain[i] * np.clip(yrs[None, :] + 1.0 - g[:, i, None], 0.0, 1.0)
     return ded, np.maximum(0.0, ded - raw.benefit[:n])
 
 
