@@ -143,6 +143,7 @@ def probability_at_least(src: Source, x: float) -> dict:
         lo, hi = wilson(np.array([k]), n)
         return {"probability": k / n, "ci_low": float(lo[0]), "ci_high": float(hi[0]),
                 "method": src.method + "; interval: Wilson (95 %)"}
+    assert src.counts is not None and src.lower is not None and src.upper is not None
     est, surely, possibly = p_at_least_counts(src.counts, src.lower, src.upper, x)
     n = src.draws
     lo, _ = wilson(np.array([surely]), n)
@@ -165,6 +166,7 @@ def amount_at_certainty(src: Source, c: float) -> dict:
         extra = "; interval: order statistics of ranks Binomial(N, 1 - C) 2.5 % and 97.5 % (distribution-free)"
         lo, hi = float(v[1]), float(v[2])
     else:
+        assert src.counts is not None and src.lower is not None and src.upper is not None
         v = quantiles_from_counts(src.counts[None, :], src.lower, src.upper, levels)[:, 0]
         lo, hi = float(v[1]), float(v[2])
         lo -= abs(lo) * src.rel
@@ -191,7 +193,11 @@ def ask(path: Path, year: int, scope: str = "national", at_least: float | None =
         raise ConfigError(f"--year: {path} covers {years[0]}..{years[-1]}, got {year}")
     kind, ident = _parse_scope(path, ds, scope)
     src = source(path, ds, kind, ident, quantity, years.index(year))
-    out = probability_at_least(src, at_least) if at_least is not None else amount_at_certainty(src, certainty)
+    if at_least is not None:
+        out = probability_at_least(src, at_least)
+    else:
+        assert certainty is not None
+        out = amount_at_certainty(src, certainty)
     out.update(x=at_least, certainty=certainty, year=year, scope=scope if kind == "national" else f"{kind}:{ident}", quantity=quantity)
     return out
 

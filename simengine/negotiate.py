@@ -133,7 +133,7 @@ def _trim(counts: np.ndarray, zero_bin: int) -> tuple[np.ndarray, np.ndarray, np
     zero = c[:, zero_bin].copy()
     nz = c > 0
     nz[:, zero_bin] = False
-    any_ = nz.any(axis=1)
+    any_ = np.asarray(nz.any(axis=1))
     first = np.where(any_, nz.argmax(axis=1), 0)
     last = np.where(any_, B - 1 - nz[:, ::-1].argmax(axis=1), -1)
     width = max(1, int((last - first + 1).max()) if H else 1)
@@ -310,8 +310,8 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
     put("deduction_local_gain_mean", dims, np.maximum(0.0, mean_g[None, :] - D + cut_mean), DKK,
         "mean gain left with the municipalities: max(0, national gain - deduction)")
     # the largest deduction with P(cut > X) <= alpha: G's alpha quantile + X (continuous G)
-    est, qlo, qhi = quantile_ci(stats, "benefit", np.array([alpha]), N)
-    safe = np.maximum(0.0, est[0] + x)
+    qest, qlo, qhi = quantile_ci(stats, "benefit", np.array([alpha]), N)
+    safe = np.maximum(0.0, qest[0] + x)
     put("deduction_max_safe", ("year",), safe, DKK,
         f"largest up-front deduction with P(service cut > {x:,.0f}) <= {alpha:g}: the national gain's {alpha:g} "
         "quantile plus the threshold", threshold=x, alpha=alpha)

@@ -41,7 +41,7 @@ def _x(ctx: Context) -> float:
 # -- charts -------------------------------------------------------------------------------------
 def exceedance_chart(ctx: Context) -> bytes | None:
     """P(gain >= x) in the target year from the kept draws, with the committable amounts."""
-    if not available(ctx) or not ctx.has_draws:
+    if not available(ctx) or not ctx.has_draws or ctx.benefit is None:
         return None
     L, ds, ti = ctx.L, ctx.ds, ctx.ti
     v = np.sort(ctx.benefit[:, ti]) / MIO
@@ -344,7 +344,7 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
         units = [None] if dim is None else list(ds[dim].values)
         for u_i, u in enumerate(units):
             scope = L("wb_national") if dim is None else (names.get(str(u), str(u)) if dim == "area"
-                                                          else f"{int(u)} {mun_names.get(int(u), '')}")
+                                                          else f"{u} {mun_names.get(int(str(u)), '')}")
             for k, y in enumerate(ctx.years):
                 for j, c in enumerate(cv):
                     idx = (j, k) if dim is None else (j, u_i, k)
