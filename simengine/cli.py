@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.compare)
     _scoring_options(sub)  # backtest and update (simengine.scoring, simengine.update)
     _scenario_command(sub)  # scenario export (simengine.xlsx_scenario)
+    from simengine.ask import add_parser as _ask_parser  # ask RESULTS.nc (simengine.ask)
+
+    _ask_parser(sub)
     return p
 
 
@@ -218,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "scenario":
             return cmd_scenario(args)
+        if args.command == "ask":  # simengine.ask
+            from simengine.ask import cmd_ask
+
+            return cmd_ask(args)
         return cmd_run(args, argv)
     except SimengineError as exc:
         for line in str(exc).splitlines():
@@ -286,11 +293,14 @@ def _cmd_run(args, argv: list[str], stack) -> int:
                                    quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance,
                                    precision=precision, max_draws=max_draws, unit=args.unit)
     if not args.quiet:
+        from simengine.negotiate import control_text, deduction_text, headline_text  # simengine.negotiate
         from simengine.terminal import explain_text, format_table  # in --lang, 80 columns wide
 
+        print(headline_text(ds))
         print(format_table(ds, unit=args.unit, lang=args.lang))
-        if args.explain:  # run --explain (simengine.analysis)
-            print("\n" + explain_text(ds, lang=args.lang))
+        print("\n" + deduction_text(ds))
+        if args.explain:  # run --explain (simengine.analysis); who controls what leads (simengine.negotiate)
+            print("\n" + "\n\n".join(t for t in (control_text(ds), explain_text(ds, lang=args.lang)) if t))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
         import textwrap  # the folder on one line, the files wrapped under it: 80 columns

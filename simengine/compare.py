@@ -234,8 +234,10 @@ def format_comparison(ds: xr.Dataset, unit: str = "dkk", top: int = 5) -> str:
     for k, y in enumerate(ds["year"].values):
         lines.append(f"{int(y):>6} {dm[k] / div:>+9,.0f} {p10[k] / div:>+9,.0f} {p50[k] / div:>+9,.0f} "
                      f"{p90[k] / div:>+9,.0f} {ds['p_b_greater'].values[k]:>8.3f} "
-                     f"{ds['p_only_b_reaches_target'].values[k]:>10.3f} {ds['p_only_a_reaches_target'].values[k]:>10.3f} "
-                     f"{ds['p_target_a'].values[k]:>7.3f} {ds['p_target_b'].values[k]:>7.3f}")
+                     f"{ds['p_only_b_reaches_target'].values[k]:>10.3f} {ds['p_only_a_reaches_target'].values[k]:>10.3f}"
+                     + "".join(" " + ("–" if ds["target_" + s].values[k] <= 0 else
+                                      format(ds["p_target_" + s].values[k], ".3f")).rjust(7)
+                               for s in "ab"))  # no target in that year: "–"
     lines.append("P(only B): B reaches its target and A does not, in the same draw; P(A), P(B): each reaches its "
                  "own target")
     diff = ds["initiative_benefit_mean_difference"].values

@@ -325,6 +325,124 @@ TEXT: dict[str, tuple[str, str]] = {
                  "PIT: the forecast's probability of a value below the observed one"),
     "pit_count": ("Observationer", "Observations"),
     "pit_expected": ("Forventet ved en kalibreret prognose", "Expected of a calibrated forecast"),
+    # -- negotiation (simengine.negotiate, simengine.report.negotiation) -------------------------
+    "sec_negotiation": ("Til forhandlingsbordet", "For the negotiation table"),
+    "commit_title": ("Hvad kan man love?", "What can be committed?"),
+    "commit_caption": ("Det beløb, gevinsten på landsplan når med den angivne sikkerhed (sandsynlighed), år for år "
+                       "({unit}). Beløbet med 90 % sikkerhed er det, der kan budgetteres med, når man vil være 90 % "
+                       "sikker på, at gevinsten dækker det. 95 %-Monte Carlo-interval for målåret i parentes.",
+                       "The amount the national gain reaches with the given certainty (probability), year by year "
+                       "({unit}). The amount at 90% certainty is what can be budgeted if one wants to be 90% sure the "
+                       "gain covers it. 95% Monte Carlo interval for the target year in brackets."),
+    "certainty_col": ("{p} sikkert", "{p} sure"),
+    "commit_area_caption": ("Områderne i {year}: beløbet, gevinsten når med den angivne sikkerhed ({unit}). "
+                            "Kommunernes beløb står i summary.xlsx og results.nc.",
+                            "The areas in {year}: the amount the gain reaches with the given certainty ({unit}). "
+                            "Each municipality's amounts are in summary.xlsx and results.nc."),
+    "net_row": ("Nettogevinst", "Net gain"),
+    "exceed_title": ("Sandsynlighed for en gevinst på mindst x i {year}", "Probability of a gain of at least x in {year}"),
+    "exceed_axis": ("Sandsynlighed for gevinst ≥ x", "Probability that gain ≥ x"),
+    "exceed_caption": ("Overskridelseskurven: for ethvert beløb x sandsynligheden for, at gevinsten i {year} bliver "
+                       "mindst x. Prikkerne er beløbene med 50, 80, 90 og 95 % sikkerhed; den stiplede streg er "
+                       "løftet. Andre beløb: python -m simengine ask results.nc --year {year} --at-least X.",
+                       "The exceedance curve: for any amount x the probability that the gain in {year} is at least x. "
+                       "The dots are the amounts at 50, 80, 90 and 95% certainty; the dashed line is the promise. Other "
+                       "amounts: python -m simengine ask results.nc --year {year} --at-least X."),
+    "ded_title": ("Forlods budgetreduktion: hvor meget kan tages ud?", "Up-front deduction: how much can be taken out?"),
+    "ded_caption": ("For hver forlods reduktion (andel af målstien) i {year}: sandsynligheden for, at servicen skal "
+                    "skæres med mere end {x}, den forventede servicereduktion, gevinsten til kassen og hvad der bliver "
+                    "i kommunerne ({unit}). Gevinster og reduktioner er opgjort på landsplan.",
+                    "For each up-front deduction (share of the target path) in {year}: the probability that services "
+                    "must be cut by more than {x}, the expected service cut, the gain to the central budget and what "
+                    "stays with the municipalities ({unit}). Gains and cuts are netted nationally."),
+    "ded_share": ("Andel af målet", "Share of target"),
+    "ded_amount": ("Reduktion", "Deduction"),
+    "ded_p_short": ("P(reduktion > {x})", "P(cut > {x})"),
+    "ded_p": ("P(servicereduktion > {x})", "P(service cut > {x})"),
+    "ded_cut_mean": ("Forventet servicereduktion", "Expected service cut"),
+    "ded_local": ("Bliver i kommunerne", "Stays with the municipalities"),
+    "ded_safe": ("Den største forlods reduktion i {year}, hvor sandsynligheden for en servicereduktion over {x} højst "
+                 "er {alpha}, er {amount} ({share} af målet).",
+                 "The largest up-front deduction in {year} with at most {alpha} probability of a service cut above "
+                 "{x} is {amount} ({share} of the target)."),
+    "ded_axis": ("Forlods reduktion, andel af målet", "Up-front deduction, share of the target"),
+    "ded_p_axis": ("Sandsynlighed", "Probability"),
+    "regime_delivery": ("Reduktion ved levering", "Deduction on delivery"),
+    "regime_delivery_desc": ("Hvert initiativs business case trækkes ud fra det tidspunkt, systemet eller loven er "
+                             "leveret (idriftsat); servicen betaler, hvis gevinsten ikke følger med.",
+                             "Each initiative's business case is deducted from the time its system or law is "
+                             "delivered (go-live); services pay where the gain does not follow."),
+    "deals_title": ("Aftalemodellerne sammenlignet på de samme udfald", "The deals compared on the same outcomes"),
+    "deals_caption": ("Middel i {year} ({unit}); P(servicereduktion > {x}). Reduktion ved levering er beregnet på de "
+                      "første {n} udfald (hvor idriftsættelsestidspunkterne er gemt) og sammenlignet parvis, udfald for "
+                      "udfald.", "Means in {year} ({unit}); P(service cut > {x}). Deduction on delivery is computed on "
+                      "the first {n} outcomes (whose go-live times are kept) and compared pairwise, outcome by "
+                      "outcome."),
+    "deal": ("Aftale", "Deal"),
+    "delivery_minus": ("Levering minus {regime}", "Delivery minus {regime}"),
+    "control_title": ("Hvem styrer hvad?", "Who controls what?"),
+    "control_municipal": ("Kommunerne selv (realisering, lokal kapacitet, indfasning, brug)",
+                          "The municipalities (realisation, local capacity, ramp-up, adoption)"),
+    "control_outside": ("Uden for kommunernes kontrol (forsinkelse, lovgivning, teknologi, økonomi, digitalt svage, "
+                        "skøn i business cases)", "Outside municipal control (delay, legislation, technology, the "
+                        "economy, digitally weak citizens, business-case estimates)"),
+    "control_municipal_short": ("Kommunerne selv", "The municipalities"),
+    "control_outside_short": ("Uden for kommunernes kontrol", "Outside municipal control"),
+    "control_plan_short": ("Planen", "The plan"),
+    "control_plan": ("Planen (målet dækkes ikke, selv uden alle årsager)", "The plan (target not covered even without "
+                     "every cause)"),
+    "control_caption": ("Vandfaldets årsager samlet efter, hvem der kan gøre noget ved dem: middel i {year} ({unit}). "
+                        "Grundlag for klausuler om risikodeling.", "The waterfall's causes grouped by who can act on "
+                        "them: mean in {year} ({unit}). The basis for risk-sharing clauses."),
+    "hl_control": ("Af den manglende gevinst i {year} skyldes {mun} forhold, kommunerne selv styrer, og {out} forhold "
+                   "uden for deres kontrol.", "Of the shortfall in {year}, {mun} is due to what the municipalities "
+                   "control and {out} to what they do not."),
+    "hl_commit": ("Med {c} sikkerhed bliver gevinsten i {year} mindst {amount}; med 50 % sikkerhed mindst {a50}.",
+                  "With {c} certainty the gain in {year} is at least {amount}; with 50% certainty at least {a50}."),
+    "hl_share": ("Den realiserede andel af løftet i {year}: P10 {p10}, P50 {p50}, P90 {p90}.",
+                 "The realised share of the promise in {year}: P10 {p10}, P50 {p50}, P90 {p90}."),
+    "hl_cut": ("Trækkes hele målet ud af budgetterne på forhånd, er sandsynligheden for, at servicen skal skæres med "
+               "mere end {x}, {p}.", "If the whole target is taken out of budgets up front, the probability that "
+               "services must be cut by more than {x} is {p}."),
+    "hl_out_of_reach": ("Målet ligger uden for modellens udfaldsrum: sandsynligheden for at nå det er under 0,5 % i "
+                        "alle år. Det største beløb med en ikke-ubetydelig sandsynlighed (0,5 %) i {year} er {amount}.",
+                        "The target is out of reach of the model's distribution: the probability of reaching it is "
+                        "below 0.5% in every year. The largest amount with a non-negligible probability (0.5%) in "
+                        "{year} is {amount}."),
+    "card_commit": ("Kan loves med {c} sikkerhed, {year}", "Committable at {c} certainty, {year}"),
+    "card_share": ("Realiseret andel af løftet {year}", "Realised share of the promise {year}"),
+    "card_cut": ("P(servicereduktion > {x}), forlods reduktion {year}", "P(service cut > {x}), up-front deduction {year}"),
+    "card_p_target": ("P(mål nået) {year}: {p}", "P(target met) {year}: {p}"),
+    "sheet_negotiation": ("Forhandling", "Negotiation"),
+    "neg_sheet_title": ("Forhandlingsark", "Negotiation sheet"),
+    "neg_sheet_risks": ("De største risici i {year}", "The largest risks in {year}"),
+    "neg_sheet_note": ("Beløb i mio. kr. pr. år i faste priser. {draws} simulerede udfald, seed {seed}. Hele "
+                       "rapporten: report.html.", "Amounts in DKK m per year at fixed prices. {draws} simulated "
+                       "outcomes, seed {seed}. The full report: report.html."),
+    "wb_certainty": ("Sikkerhed", "Certainty"),
+    "wb_scope": ("Niveau", "Scope"),
+    "wb_national": ("Landsplan", "National"),
+    "wb_ci_low": ("95 %-interval, nedre", "95% interval, low"),
+    "wb_ci_high": ("95 %-interval, øvre", "95% interval, high"),
+    "wb_quantity": ("Størrelse", "Quantity"),
+    "wb_realised": ("Realiseret gevinst", "Realised gain"),
+    "wb_potential": ("Potentiel gevinst", "Potential gain"),
+}
+
+#: the waterfall's causes (simengine.analysis.CAUSES) for a reader, in Danish and English
+CAUSE_LABELS: dict[str, tuple[str, str]] = {
+    "plan": ("Planen: målet dækkes ikke, selv uden alle årsager", "Plan: target not covered even with every cause off"),
+    "estimates": ("For optimistiske business cases", "Optimistic estimates"),
+    "delay": ("Projekt- og leverandørforsinkelse", "Project and vendor delay"),
+    "legislation": ("Manglende lovgivning", "Legislation"),
+    "weak_citizens": ("Digitalt svage borgere", "Digitally weak citizens"),
+    "adoption": ("Færre brugere end i business casen", "Adoption below the business case"),
+    "technology": ("Umoden teknologi", "Immature technology"),
+    "ramp": ("Langsom indfasning", "Slow ramp-up"),
+    "realisation": ("Gevinster brugt på service (realisering)", "Gains absorbed as service (realisation)"),
+    "economic_pressure": ("Økonomisk pres", "Economic pressure"),
+    "local_capacity": ("Lokal kapacitet", "Local capacity"),
+    "sampling": ("Monte Carlo: delprøve mod alle træk", "Monte Carlo: subsample vs all draws"),
 }
 
 # Names of scenario parameters, for the assumptions table.

@@ -538,8 +538,10 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
             "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
             "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
             "unit": pl.Utf8}))
+    from simengine.negotiate import summary_frames  # committable amounts, deductions, delivery
     from simengine.summary_rows import extend  # names beside codes, analysis rows, a unit on every row
 
+    frames += summary_frames(ds)
     return extend(pl.concat(frames), ds)
 
 
@@ -589,6 +591,7 @@ def format_table(ds: xr.Dataset, unit: str = "dkk") -> str:
     ]
     for k, y in enumerate(ds["year"].values):
         prob = f"{pt[k]:>10.3f}" if np.isnan(hp[k]) else f"{pt[k]:>9.3f} ±{hp[k]:<6.3f}"
+        prob = prob if ds["target"].values[k] > 0 else "–"  # no target in this year: nothing to reach
         lines.append(
             f"{int(y):>6} {ds['target'].values[k] / div:>9,.0f} {money(p10[k], h10[k])} {money(p50[k], h50[k])} "
             f"{money(p90[k], h90[k])} {money(mean[k], hm[k])} {prob:>{wp}} "

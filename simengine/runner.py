@@ -49,6 +49,9 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
         raw = cluster.run(plan, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
     t2 = time.perf_counter()
     ds = build_dataset(raw, command=command)
+    from simengine.negotiate import add_negotiation  # committable amounts, deductions, deals (simengine.negotiate)
+
+    ds = add_negotiation(ds, raw)
     t3 = time.perf_counter()
     # -- analyses (simengine.analysis, simengine.mcerror) --
     if analyses:

@@ -47,7 +47,10 @@ INITIATIVE_INPUTS = ("estimate_factor", "delay", "legislation", "legislation_del
 NATIONAL_KEYS = ("assumed_weak_share", "weak_share", "economic_pressure")
 MUNICIPAL_KEYS = ("capacity_spread", "local_spread", "optimal_population", "size_penalty")
 REGIME_KEYS = ("retention_share", "retention_years", "incentive_uplift")
-OUTPUT_KEYS = ("quantiles", "tail", "cut_threshold")
+OUTPUT_KEYS = ("quantiles", "tail", "cut_threshold", "certainty", "deductions", "cut_alpha")
+#: [outputs] certainty / deductions / cut_alpha defaults (simengine.negotiate)
+DEFAULT_CERTAINTY = (0.50, 0.80, 0.90, 0.95)
+DEFAULT_DEDUCTIONS = tuple(k / 10 for k in range(11))
 AREA_KEYS = ("name", "target")
 INITIATIVE_OWN = ("id", "name", "area", "gain", "start")
 INITIATIVE_SHARED = ("channel_shift", "key", "estimate_factor", "delay", "legislation", "technology",
@@ -137,6 +140,11 @@ class Scenario:
     correlations: tuple[tuple[str, str, float], ...] = ()
     #: [outputs] cut_threshold: P(service cut > this) is reported per regime (DKK/year)
     cut_threshold: float = 100e6
+    #: [outputs] certainty / deductions / cut_alpha: committable amounts and the deduction analysis
+    #: (simengine.negotiate)
+    certainty: tuple[float, ...] = DEFAULT_CERTAINTY
+    deductions: tuple[float, ...] = DEFAULT_DEDUCTIONS
+    cut_alpha: float = 0.10
     #: the scenario file and the files it extends (``extends``), in that order
     sources: tuple[Path, ...] = ()
     #: the document it was validated from (``extends`` merged), from which variants are made (simengine.variants)
@@ -367,6 +375,23 @@ def _key(key: Any) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else repr(key)
 
 
+def _share_list(c, out: dict, key: str, default: tuple[float, ...], open_: bool) -> tuple[float, ...]:
+    """[outputs] certainty (each in (0, 1)) or deductions (shares of the target path, each in [0, 10]):
+    a non-empty list of numbers, sorted and de-duplicated."""
+    if key not in out:
+        return default
+    v = out[key]
+    ok = isinstance(v, list) and 0 < len(v) <= 99 and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
+    if ok:
+        ok = all(0 < x < 1 for x in v) if open_ else all(0 <= x <= 10 for x in v)
+    if not ok:
+        what = "strictly between 0 and 1" if open_ else "between 0 and 10 (shares of the target path)"
+        c.bad(f"outputs.{key}", f"must be a non-empty list of at most 99 numbers {what}, got {_show(v)}")
+        return default
+    return tuple(sorted({float(x) for x in v}))
+
+
 def _finite_quantiles(d: Dist) -> bool:
     """Whether the kernel's quantile table of ``d`` (built from scipy at run time) can be finite."""
     u = 2.0**T_MIN
@@ -551,6 +576,9 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
             quantiles = tuple(sorted({float(x) for x in q}))
     tail = c.number(out, "tail", "outputs", 0.10, lo=0.0, hi=1.0, lo_strict=True)
     cut_threshold = c.number(out, "cut_threshold", "outputs", 100e6, lo=0.0)
+    certainty = _share_list(c, out, "certainty", DEFAULT_CERTAINTY, open_=True)  # simengine.negotiate
+    deductions = _share_list(c, out, "deductions", DEFAULT_DEDUCTIONS, open_=False)
+    cut_alpha = c.number(out, "cut_alpha", "outputs", 0.10, lo=0.0, hi=1.0, lo_strict=True, hi_strict=True)
 
     areas = _areas(c, data.get("areas"))
     area_keys = {a.key for a in areas}
@@ -593,7 +621,8 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
         size_penalty=float(size_penalty), retention_share=float(ret_share), retention_years=float(ret_years),
         incentive_uplift=float(uplift), quantiles=quantiles, tail=float(tail), areas=tuple(areas),
         initiatives=tuple(initiatives), observed=tuple(sorted(observed)), correlations=tuple(correlations),
-        cut_threshold=float(cut_threshold), sources=tuple(sources) or (path,), descriptions=descriptions,
+        cut_threshold=float(cut_threshold), certainty=certainty, deductions=deductions,
+        cut_alpha=float(cut_alpha), sources=tuple(sources) or (path,), descriptions=descriptions,
     )
 
 

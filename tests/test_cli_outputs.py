@@ -98,8 +98,8 @@ def test_run_manifest(run_out):
 
 
 def test_no_temporary_files_left(run_out):
-    assert sorted(p.name for p in run_out.iterdir()) == ["charts", "report.html", "results.nc", "run.json",
-                                                         "summary.parquet", "summary.xlsx"]
+    assert sorted(p.name for p in run_out.iterdir()) == ["charts", "negotiation.html", "report.html", "results.nc",
+                                                         "run.json", "summary.parquet", "summary.xlsx"]
     assert not [p for p in run_out.rglob("*") if p.name.startswith(".")]
 
 

@@ -181,6 +181,10 @@ def _ds_value(ds: xr.Dataset, n: dict) -> float:
         sel["municipality"] = int(n["data-municipality"])
     if "data-initiative" in n:
         sel["initiative"] = n["data-initiative"]
+    for key, val in n.items():  # any other dimension named by the span (certainty, regime, deduction, ...)
+        dim = key[len("data-"):] if key.startswith("data-") else ""
+        if dim in da.dims and dim not in sel and dim != "quantile":
+            sel[dim] = float(val) if da[dim].dtype.kind == "f" else val
     da = da.sel(**sel)
     if "data-quantile" in n:
         q = float(n["data-quantile"])
@@ -241,7 +245,8 @@ def test_report_renders_in_chromium(runs, ds_a, tmp_path):
 def test_workbook_values_equal_the_dataset(runs, ds_a):
     wb = openpyxl.load_workbook(runs["a"] / "summary.xlsx")
     sens = ["Følsomhed"] if any(v in ds_a for v in SENS_VARS) else []
-    assert wb.sheetnames == ["Overblik", "År", "Områder", "Kommuner", "Initiativer", "Budgetmodeller", *sens,
+    neg = ["Forhandling"] if "committable" in ds_a else []  # simengine.report.negotiation
+    assert wb.sheetnames == ["Overblik", "År", "Områder", "Kommuner", "Initiativer", "Budgetmodeller", *neg, *sens,
                              "Antagelser"]
     for ws in wb.worksheets:
         assert ws.freeze_panes not in (None, "A1"), ws.title
@@ -327,7 +332,8 @@ def test_report_command_in_english(runs, tmp_path, capsys):
     wb = openpyxl.load_workbook(out / "summary.xlsx")
     with xr.open_dataset(runs["a"] / "results.nc", engine="h5netcdf") as ds:
         sens = ["Sensitivity"] if any(v in ds for v in SENS_VARS) else []
-    assert wb.sheetnames == ["Overview", "Years", "Areas", "Municipalities", "Initiatives", "Regimes", *sens,
+        neg = ["Negotiation"] if "committable" in ds else []  # simengine.report.negotiation
+    assert wb.sheetnames == ["Overview", "Years", "Areas", "Municipalities", "Initiatives", "Regimes", *neg, *sens,
                              "Assumptions"]
     assert len(list((out / "charts").glob("*.png"))) >= len(CORE_CHARTS)
     assert main(["report", str(tmp_path / "nope.nc")]) == 2

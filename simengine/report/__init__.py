@@ -24,6 +24,7 @@ from simengine.labels import DEFAULT_LANG, LANGS
 REPORT_HTML = "report.html"
 WORKBOOK = "summary.xlsx"
 CHART_DIR = "charts"
+SHEET = "negotiation.html"  # the one-page negotiation sheet (simengine.report.negotiation)
 
 __all__ = ["LANGS", "DEFAULT_LANG", "ReportFiles", "build", "build_safe", "write", "remove_stale", "REPORT_HTML",
            "WORKBOOK", "CHART_DIR"]
@@ -36,6 +37,7 @@ class ReportFiles:
     charts: dict[str, bytes] = field(default_factory=dict)
     error: str | None = None
     notes: list[str] = field(default_factory=list)  # e.g. the scenario file has moved
+    sheet: str | None = None  # negotiation.html, the one-page negotiation sheet (simengine.report.negotiation)
 
 
 def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path: str | Path | None = None,
@@ -62,7 +64,10 @@ def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path
     elif ctx.sc.status == "missing":
         notes.append(f"scenario file {ctx.sc.path or '?'}: {ctx.sc.why}: the assumptions table is left out "
                      "(use --scenario FILE)")
-    return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=notes)
+    from simengine.report.negotiation import sheet_html
+
+    return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=notes,
+                       sheet=sheet_html(ctx))
 
 
 def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: str = "dkk") -> ReportFiles:
@@ -88,6 +93,8 @@ def write(w, files: ReportFiles) -> None:
     w.write(REPORT_HTML, lambda p: p.write_text(files.html, encoding="utf-8"))
     if files.xlsx is not None:
         w.write(WORKBOOK, lambda p: p.write_bytes(files.xlsx))
+    if files.sheet is not None:
+        w.write(SHEET, lambda p: p.write_text(files.sheet, encoding="utf-8"))
     if files.charts:
         sub = AtomicOutputs(prepare_dir(Path(w.directory) / CHART_DIR))
         try:
@@ -110,6 +117,8 @@ def remove_stale(out: Path, files: ReportFiles | None) -> None:
     stale = [out / CHART_DIR / f"{n}.png" for n in CHARTS if n not in keep]
     if files is None or files.xlsx is None:
         stale.append(out / WORKBOOK)
+    if files is None or files.sheet is None:
+        stale.append(out / SHEET)
     if files is None:
         stale.append(out / REPORT_HTML)
     for p in stale:

@@ -573,8 +573,21 @@ def backtest(ctx: Context) -> bytes | None:
         return _png(fig)
 
 
+# -- negotiation (simengine.report.negotiation) --
+def exceedance(ctx: Context) -> bytes | None:
+    from simengine.report.negotiation import exceedance_chart
+
+    return exceedance_chart(ctx)
+
+
+def deductions(ctx: Context) -> bytes | None:
+    from simengine.report.negotiation import deductions_chart
+
+    return deductions_chart(ctx)
+
+
 CHARTS = ("fan_national", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
-          "initiatives", "tornado", "waterfall", "sensitivity", "backtest")
+          "initiatives", "tornado", "waterfall", "sensitivity", "backtest", "exceedance", "deductions")
 
 
 def all_charts(ctx: Context) -> dict[str, bytes]:

@@ -209,6 +209,11 @@ class Page:
              num(L.mio(es), "expected_shortfall", es, **qs), esc(L("shortfall_mean")) + ": "
              + esc(L.mio(float(ctx.ds["shortfall_mean"].values[ti]))) if "shortfall_mean" in ctx.ds else ""),
         ]
+        if "committable" in ctx.ds:  # the negotiation headline leads (simengine.report.negotiation)
+            from simengine.report import negotiation
+
+            cards, sentences = negotiation.headline(ctx)
+            lead = " ".join(sentences) + " " + lead
         cards_html = "".join(f'<div class="card {c}"><div class="lbl">{esc(lbl)}</div><div class="big">{big}</div>'
                              f'<div class="sub">{sub}</div></div>' for c, lbl, big, sub in cards)
         npv = ""
@@ -604,6 +609,9 @@ class Page:
     def render(self) -> str:
         ctx, L = self.ctx, self.L
         self.add("headline", L("sec_headline"), self.headline())
+        from simengine.report import negotiation  # committable amounts, deductions, deals
+
+        self.add("negotiation", L("sec_negotiation"), negotiation.section(ctx, self.charts))
         self.add("fan", L("sec_fan"), self.fan())
         self.add("areas", L("sec_areas"), self.areas())
         self.add("distribution", L("sec_dist", year=ctx.ty), self.distribution())

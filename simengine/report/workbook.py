@@ -360,6 +360,10 @@ def build(ctx: Context) -> bytes:
             s.add(row, highlight=True)
         s.finish(freeze_cols=3)
 
+    from simengine.report.negotiation import workbook_sheet  # committable amounts, deductions
+
+    workbook_sheet(wb, ctx, Sheet, YEAR, MIO)
+
     # -- Sensitivity (when the Dataset has it) --------------------------------------------------
     sens_vars = [v for v in ("sensitivity", "tornado_low", "tornado_high", "waterfall") if v in ds]
     if sens_vars:
