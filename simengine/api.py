@@ -263,7 +263,7 @@ def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = 
 
 
 def write(ds: xr.Dataset, folder: str | os.PathLike[str], scenario: Scenario | None = None, *,
-          report: bool = True, lang: str = "da") -> list[Path]:
+          report: bool = True, lang: str = "da", unit: str = "dkk") -> list[Path]:
     """Write the results of :func:`run` to a folder, as ``python -m simengine run`` does.
 
     Writes ``results.nc`` (the Dataset), ``summary.parquet``, ``run.json`` (the manifest) and,
@@ -285,6 +285,8 @@ def write(ds: xr.Dataset, folder: str | os.PathLike[str], scenario: Scenario | N
         Also write the report files.
     lang : {"da", "en"}, default "da"
         Language of report.html and summary.xlsx.
+    unit : {"dkk", "fte"}, default "dkk"
+        The report and workbook in mio. DKK or in FTE (årsværk: gain / ``cost_per_fte``).
 
     Returns
     -------
@@ -313,6 +315,8 @@ def write(ds: xr.Dataset, folder: str | os.PathLike[str], scenario: Scenario | N
                           f"got one titled {ds.attrs.get('title', '(none)')!r}")
     if lang not in ("da", "en"):
         raise ConfigError(f"write: lang must be \"da\" or \"en\", got {lang!r}")
+    if unit not in ("dkk", "fte"):
+        raise ConfigError(f"write: unit must be \"dkk\" or \"fte\", got {unit!r}")
     sc = scenario if scenario is not None else _scenario_of(ds)
     if sc.sha256 != ds.attrs["scenario_sha256"]:
         raise ConfigError(f"write: {sc.path}: this is not the scenario the results were run from (sha256 "
@@ -320,7 +324,7 @@ def write(ds: xr.Dataset, folder: str | os.PathLike[str], scenario: Scenario | N
     sc = sc.with_run_options(draws=int(ds.attrs["draws"]), seed=int(ds.attrs["seed"]))
     out = Path(folder)
     prepare_dir(out)
-    return runner.write_results(out, ds, sc, lang=lang, report=report)
+    return runner.write_results(out, ds, sc, lang=lang, report=report, unit=unit)
 
 
 def _scenario_of(ds: xr.Dataset) -> Scenario:

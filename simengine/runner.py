@@ -114,10 +114,11 @@ def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int
     prepare_dir(out)  # fail early, before minutes of simulation, if the folder is unusable
     ds = api.run(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
                  precision=precision, max_draws=max_draws)
-    return ds, api.write(ds, out, sc, report=report, lang=lang)
+    return ds, api.write(ds, out, sc, report=report, lang=lang, unit=unit)
 
 
-def write_results(out: Path, ds: xr.Dataset, sc: Scenario, lang: str = "da", report: bool = True) -> list[Path]:
+def write_results(out: Path, ds: xr.Dataset, sc: Scenario, lang: str = "da", report: bool = True,
+                  unit: str = "dkk") -> list[Path]:
     """Write a run's files to ``out`` atomically (see simengine.api.write); returns the files written."""
     if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
         sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
