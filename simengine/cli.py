@@ -205,9 +205,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return cmd_report(args)
         return cmd_run(args, argv)
-    except SimengineError as exc:
-        for line in str(exc).splitlines():
-            print(f"error: {line}", file=sys.stderr)
+    except SimengineError as exc:  # one line per problem; a newline or escape in a name is shown, not obeyed
+        from simengine import safetext
+
+        for line in (exc.problems if isinstance(exc, ConfigError) else [str(exc)]):
+            print(f"error: {safetext.line(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: previous results left as they were", file=sys.stderr)
@@ -221,7 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, full traceback on request
         if os.environ.get("SIMENGINE_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (set SIMENGINE_DEBUG=1 for a traceback)", file=sys.stderr)
+        from simengine import safetext
+
+        print(f"internal error: {type(exc).__name__}: {safetext.line(exc)} (set SIMENGINE_DEBUG=1 for a traceback)",
+              file=sys.stderr)
         return 1
     finally:
         if old is not None:
@@ -237,10 +242,12 @@ def _main_thread() -> bool:
 def cmd_validate(args) -> int:
     from simengine import scenario
 
+    from simengine.safetext import line
+
     sc = scenario.load(args.scenario)
-    print(f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
+    print(line(f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
           f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})"
-          + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else ""))
+          + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else "")))
     return 0
 
 
@@ -273,16 +280,18 @@ def _cmd_run(args, argv: list[str], stack) -> int:
                                    precision=precision, max_draws=max_draws)
     if not args.quiet:
         from simengine.results import format_table
+        from simengine.safetext import block
 
-        print(format_table(ds, unit=args.unit))
+        print(block(format_table(ds, unit=args.unit)))
         if args.explain:  # run --explain (simengine.analysis)
             from simengine.analysis import explain_text
 
-            print("\n" + explain_text(ds))
+            print("\n" + block(explain_text(ds)))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
-        print(f"\nwrote {', '.join(str(p) for p in files)}" + (f" and {charts} charts in {out / 'charts'}" if charts
-                                                                else "") + f" in {time.perf_counter() - t0:.1f} s")
+        print(block(f"\nwrote {', '.join(str(p) for p in files)}" + (f" and {charts} charts in {out / 'charts'}"
+                                                                      if charts else "")
+                    + f" in {time.perf_counter() - t0:.1f} s"))
     return 0
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from simengine import __version__, engine
+from simengine import __version__, engine, safetext
 from simengine.errors import ConfigError
 from simengine.model import compile_plan
 from simengine.results import NationalStats
@@ -81,7 +81,7 @@ def run_pair(a: Scenario, b: Scenario, threads: int | None = None, chunk: int | 
     for sc in (a, b):
         plan = compile_plan(sc)
         for note in getattr(plan, "notes", ()):  # e.g. a repaired correlation matrix
-            print(f"warning: {sc.path}: {note}", file=sys.stderr)
+            print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
         raws.append(engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK,
                                keep_draws=sc.keep_draws, progress=progress))
     return raws[0], raws[1]

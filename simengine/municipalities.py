@@ -120,6 +120,10 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         seen[code] = lineno
         if not cell["name"]:
             problems.append(f"{source}: line {lineno}: empty name for code {code}")
+        bad = [h for h in ("name", "region") if "\x00" in cell[h]]
+        if bad:  # cannot be stored in results.nc (HDF5 strings end at a NUL)
+            problems.append(f"{source}: line {lineno}: {bad[0]} must not contain a NUL character (\\x00), "
+                            f"got {cell[bad[0]][:60]!r}")
         pop = _number(cell["population"])
         if pop is None or pop <= 0:
             problems.append(f"{source}: line {lineno}: population must be a positive number, got {cell['population']!r}")

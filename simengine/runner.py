@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import xarray as xr
 
-from simengine import __version__, engine
+from simengine import __version__, engine, safetext
 from simengine.model import compile_plan
 from simengine.output import atomic_outputs
 from simengine.results import build_dataset, results_digest, summary_table
@@ -31,7 +31,7 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
-        print(f"warning: {sc.path}: {note}", file=sys.stderr)
+        print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
     t1 = time.perf_counter()
     prec = None
     if precision is not None:  # --precision (simengine.mcerror)
@@ -129,7 +129,7 @@ def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str):
 
     files = report.build_safe(ds, lang, scenario=sc)
     if files.error:
-        print(f"warning: report incomplete: {files.error}", file=sys.stderr)
+        print(f"warning: report incomplete: {safetext.line(files.error)}", file=sys.stderr)
     report.write(w, files)
     return files
 

@@ -206,6 +206,9 @@ class _Checker:
         if not isinstance(v, str):
             self.bad(_join(path, key), f"must be a string, got {_show(v)}")
             return None
+        if "\x00" in v:  # cannot be stored in results.nc (HDF5 strings end at a NUL)
+            self.bad(_join(path, key), f"must not contain a NUL character (\\x00), got {_show(v)}")
+            return None
         return v
 
     def boolean(self, obj: dict, key: str, path: str, default: bool) -> bool:

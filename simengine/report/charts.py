@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import unicodedata
 
 import matplotlib
 
@@ -19,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simengine.report.context import Context
@@ -49,6 +51,9 @@ RC = {
     "grid.linewidth": 0.7,
     "axes.axisbelow": True,
     "svg.hashsalt": "simengine",
+    # names come from scenario files and CSVs: "$" is a dollar sign, never mathtext (a name such as
+    # "$x^$" would otherwise fail the whole chart)
+    "text.parse_math": False,
 }
 
 
@@ -58,7 +63,16 @@ def _figure(w: float, h: float) -> Figure:
     return fig
 
 
+def _printable(s: str) -> str:
+    """A label without control characters (a tab or an escape sequence in a name is not drawn)."""
+    return "".join(ch for ch in s if ch == "\n" or unicodedata.category(ch) != "Cc")
+
+
 def _png(fig: Figure) -> bytes:
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        if s and not s.isprintable():
+            t.set_text(_printable(s))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.15, facecolor="white",
                 metadata={"Software": None})
@@ -121,7 +135,7 @@ def fan_areas(ctx: Context) -> bytes | None:
         return None
     L = ctx.L
     areas = [str(a) for a in ds["area"].values]
-    names = ctx.area_names()
+    names = {k: _printable(v) for k, v in ctx.area_names().items()}
     n = len(areas)
     ncols = 3 if n > 4 else max(1, min(n, 2))
     nrows = math.ceil(n / ncols)
@@ -262,8 +276,8 @@ def municipalities(ctx: Context) -> bytes | None:
         return None
     L = ctx.L
     p10, p50, p90, tgt, per_inh = municipality_values(ctx)
-    names = ctx.mun_names
-    regions = ctx.mun_regions
+    names = [_printable(n) for n in ctx.mun_names]
+    regions = [_printable(r) for r in ctx.mun_regions]
     reg_list = sorted(set(regions))
     colors = {r: REGION_COLORS[k % len(REGION_COLORS)] for k, r in enumerate(reg_list)}
     order = np.argsort(-p50, kind="stable")
@@ -314,7 +328,7 @@ def top_shortfall(ctx: Context, k: int = 10) -> tuple[bytes | None, np.ndarray]:
     short = np.asarray(ds["municipality_shortfall_mean"].values, dtype=float)[:, ctx.ti]
     mt = np.asarray(ds["municipality_target"].values, dtype=float)[:, ctx.ti]
     order = np.argsort(-short, kind="stable")[:k]
-    names = ctx.mun_names
+    names = [_printable(n) for n in ctx.mun_names]
     with matplotlib.rc_context(RC):
         fig = _figure(10, 0.42 * len(order) + 1.4)
         ax = fig.add_subplot()
@@ -346,7 +360,7 @@ def initiatives(ctx: Context) -> bytes | None:
     L = ctx.L
     ti = ctx.ti
     ids = [str(i) for i in ds["initiative"].values]
-    names = [str(n) for n in ds["initiative_name"].values] if "initiative_name" in ds.coords else ids
+    names = [_printable(str(n)) for n in (ds["initiative_name"].values if "initiative_name" in ds.coords else ids)]
     mean = np.asarray(ds["initiative_benefit_mean"].values, dtype=float)[:, ti] / 1e6
     (q10, _), (q90, _) = ctx.ini(0.1), ctx.ini(0.9)
     lo, hi = q10[:, ti] / 1e6, q90[:, ti] / 1e6
@@ -382,8 +396,8 @@ def initiatives(ctx: Context) -> bytes | None:
 def _input_labels(da) -> list[str]:
     for c in ("input_name", "input_label"):
         if c in da.coords:
-            return [str(v) for v in da[c].values]
-    return [str(v) for v in da["input"].values]
+            return [_printable(str(v)) for v in da[c].values]
+    return [_printable(str(v)) for v in da["input"].values]
 
 
 def tornado(ctx: Context) -> bytes | None:
@@ -435,7 +449,7 @@ def waterfall_data(ctx: Context):
     if da.ndim != 1:
         return None
     deltas = np.asarray(da.values, dtype=float)
-    labels = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
+    labels = [_printable(str(v)) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
     start = float(ds["waterfall"].attrs.get("start", ctx.target[ctx.ti]))
     return start, list(zip(labels, deltas)), start + float(deltas.sum())
 
