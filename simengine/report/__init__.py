@@ -46,6 +46,10 @@ def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path
 
     ctx = Context(ds, lang, scenario=scenario, scenario_path=scenario_path)
     figs = charts.all_charts(ctx)
+    return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=build_notes(ctx))
+
+
+def build_notes(ctx) -> list[str]:
     notes = []
     if ctx.sc.status == "changed":
         notes.append(f"scenario file {ctx.sc.path} has changed since the run: the assumptions table is from the "
@@ -53,23 +57,46 @@ def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path
     elif ctx.sc.status == "missing":
         notes.append(f"scenario file {ctx.sc.path or '?'}: {ctx.sc.why}: the assumptions table is left out "
                      "(use --scenario FILE)")
-    return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=notes)
+    return notes
 
 
 def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None) -> ReportFiles:
     """Like :func:`build`, but a failure gives a report page that says so instead of an exception
-    (a run's results are never lost to a reporting problem). ``SIMENGINE_DEBUG=1`` re-raises."""
-    try:
+    (a run's results are never lost to a reporting problem). Each chart, the page and the workbook
+    are made separately: one that fails costs only itself (and the warning names it), never the
+    others. ``SIMENGINE_DEBUG=1`` re-raises."""
+    if os.environ.get("SIMENGINE_DEBUG"):
         return build(ds, lang, scenario=scenario)
-    except MemoryError:
-        raise
-    except Exception as exc:
-        if os.environ.get("SIMENGINE_DEBUG"):
-            raise
-        from simengine.report.html import failure_page
+    from simengine.report import charts, html, workbook
+    from simengine.report.context import Context
 
-        msg = f"{type(exc).__name__}: {exc}"
-        return ReportFiles(html=failure_page(lang, msg), error=msg)
+    errors: list[str] = []
+
+    def part(what: str, fn, default=None):
+        try:
+            return fn()
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a reporting bug must not cost the run
+            errors.append(f"{what}: {type(exc).__name__}: {exc}")
+            return default
+
+    ctx = part("report", lambda: Context(ds, lang, scenario=scenario))
+    if ctx is None:
+        return ReportFiles(html=html.failure_page(lang, errors[0]), error=errors[0])
+    figs: dict[str, bytes] = {}
+    for name in charts.CHARTS:
+        res = part(f"chart {name}", lambda name=name: getattr(charts, name)(ctx))
+        if isinstance(res, tuple):
+            res = res[0]
+        if res:
+            figs[name] = res
+    page = part(REPORT_HTML, lambda: html.render(ctx, figs))
+    xlsx = part(WORKBOOK, lambda: workbook.build(ctx))
+    notes = part("report", lambda: build_notes(ctx), [])
+    if page is None:
+        page = html.failure_page(lang, "; ".join(errors))
+    return ReportFiles(html=page, xlsx=xlsx, charts=figs, error="; ".join(errors) or None, notes=notes)
 
 
 def write(w, files: ReportFiles) -> None:
