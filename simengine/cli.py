@@ -38,6 +38,12 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _out_dir(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty path (use --out . for the current folder)")
+    return Path(text)
+
+
 def _seed(text: str) -> int:
     try:
         v = int(text.replace("_", ""))
@@ -90,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--quiet", action="store_true", help="print nothing but errors")
     rp = sub.add_parser("report", help="write report.html, summary.xlsx and charts/ from a results.nc")
     rp.add_argument("results", type=Path, help="results file (results.nc) of a run")
-    rp.add_argument("--out", type=Path, help="output folder (default: the folder of the results file)")
+    rp.add_argument("--out", type=_out_dir, help="output folder (default: the folder of the results file)")
     rp.add_argument("--scenario", type=Path, help="scenario file for the assumptions table, if it has moved "
                                                   "(default: the one recorded in the results)")
     _report_options(rp)
@@ -103,7 +109,7 @@ def _simulation_options(p: argparse.ArgumentParser, draws: str, seed: str, out: 
     """--draws, --seed, --out, --threads, --chunk, --quiet: shared by run and sweep."""
     p.add_argument("--draws", type=_positive_int, help=draws)
     p.add_argument("--seed", type=_seed, help=seed)
-    p.add_argument("--out", type=Path, help=out)
+    p.add_argument("--out", type=_out_dir, help=out)
     p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
     p.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -212,10 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {safetext.line(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: previous results left as they were", file=sys.stderr)
+        print(f"interrupted: {_kept()}", file=sys.stderr)
         return 130
     except Interrupted as exc:
-        print("terminated: previous results left as they were", file=sys.stderr)
+        print(f"terminated: {_kept()}", file=sys.stderr)
         return exc.code
     except MemoryError:
         print("error: out of memory; run fewer draws", file=sys.stderr)
@@ -231,6 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if old is not None:
             signal.signal(signal.SIGTERM, old)
+
+
+def _kept() -> str:
+    from simengine.output import interrupted_after_commit
+
+    return ("the new results were complete and are in place" if interrupted_after_commit()
+            else "previous results left as they were")
 
 
 def _main_thread() -> bool:
@@ -305,10 +318,9 @@ def cmd_report(args) -> int:
         raise ConfigError(f"{args.scenario}: no such scenario file")
     files = report.build(ds, args.lang, scenario_path=args.scenario)
     out = args.out if args.out is not None else args.results.parent
-    with atomic_outputs(out) as w:
+    with atomic_outputs(out, owns=report.owns) as w:  # an earlier report's charts that no longer apply go
         report.write(w, files)
         written = [final for _, final in w.pending if final.parent == out]
-    report.remove_stale(out, files)
     for note in files.notes:
         print(f"note: {note}", file=sys.stderr)
     if not args.quiet:
@@ -339,7 +351,7 @@ def _compare_options(run: argparse.ArgumentParser, sub) -> None:
     c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
     c.add_argument("--draws", type=_positive_int, help="draws of both (default: A's [simulation] draws)")
     c.add_argument("--seed", type=_seed, help="seed of both (default: A's [simulation] seed)")
-    c.add_argument("--out", type=Path, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
+    c.add_argument("--out", type=_out_dir, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
     c.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
     c.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
     c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help="the table in mio. DKK (default) or FTE")

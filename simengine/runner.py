@@ -103,22 +103,29 @@ def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int
                  max_draws: int | None = None) -> tuple[xr.Dataset, list[Path]]:
     """Simulate and write results.nc, summary.parquet and run.json to ``out``, and (unless
     ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``."""
-    from simengine.output import prepare_dir
+    from simengine import output
 
-    prepare_dir(out)  # fail early, before minutes of simulation, if the folder is unusable
-    ds = simulate(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
-                  precision=precision, max_draws=max_draws)
-    if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
-        sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
-    with atomic_outputs(out) as w:
-        w.write("results.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
-        table = summary_table(ds)
-        w.write("summary.parquet", lambda p: table.write_parquet(p))
-        w.write_json("run.json", manifest(ds, sc))
-        report_files = _write_report(w, ds, sc, lang) if report else None
-        written = [final for _, final in w.pending]
-    _remove_stale_report(out, report_files)
+    with output.locked(output.prepare_dir(out)):  # fail early, before minutes of simulation; one run per folder
+        ds = simulate(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
+                      precision=precision, max_draws=max_draws)
+        if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
+            sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
+        with atomic_outputs(out, owns=_run_owns) as w:  # replaces every file of the previous run
+            w.write("results.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+            table = summary_table(ds)
+            w.write("summary.parquet", lambda p: table.write_parquet(p))
+            w.write_json("run.json", manifest(ds, sc))
+            if report:
+                _write_report(w, ds, sc, lang)
+            written = [final for _, final in w.pending]
     return ds, written
+
+
+def _run_owns(rel: str) -> bool:
+    """A run's files: those of an earlier run that this one does not write again are removed."""
+    from simengine import report
+
+    return rel in ("results.nc", "summary.parquet", "run.json") or report.owns(rel)
 
 
 # -- report (simengine.report) -------------------------------------------------------------------
@@ -132,9 +139,3 @@ def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str):
         print(f"warning: report incomplete: {safetext.line(files.error)}", file=sys.stderr)
     report.write(w, files)
     return files
-
-
-def _remove_stale_report(out: Path, files) -> None:
-    from simengine import report
-
-    report.remove_stale(out, files)

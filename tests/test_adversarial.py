@@ -108,3 +108,144 @@ def test_a_nul_character_in_a_csv_name_is_bad_input(tmp_path, capsys):
     assert main(["validate", str(sc)]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "line 3: name must not contain a NUL character" in line
+
+
+# -- 2. a commit is all or nothing; one run per folder; 7./13. only simengine's own files -------------
+SLOW_COMMIT = """
+import os, sys, time
+from pathlib import Path
+marker = Path(sys.argv[1])
+real = os.replace
+def slow(a, b):
+    real(a, b)
+    if ".simengine-stage-" in str(a):  # a staged file moved into place: widen the window
+        marker.touch()
+        time.sleep(0.4)
+os.replace = slow
+from simengine.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _created(out: Path) -> set[str]:
+    """The run time stamp each file of a run folder carries: one value if the files belong together."""
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        stamps = {str(ds.attrs["created"])}
+    stamps.add(json.loads((out / "run.json").read_text())["created"])
+    wb = openpyxl.load_workbook(out / "summary.xlsx")
+    cells = [str(c.value) for row in wb.worksheets[0].iter_rows() for c in row if c.value is not None]
+    stamps |= {c for c in cells if c[:2] == "20" and "T" in c}
+    return stamps
+
+
+def _start_slow_commit(tmp_path: Path, out: Path, seed: int) -> tuple[subprocess.Popen, Path]:
+    marker = tmp_path / f"renamed-{seed}"
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_COMMIT, str(marker), "run", str(SMALL), "--draws", "300",
+                             "--seed", str(seed), "--out", str(out), "--quiet"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() - t0 < 240, "the run never reached its commit"
+        time.sleep(0.05)
+    return proc, marker
+
+
+@pytest.fixture
+def earlier_run(tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(SMALL), "--draws", "300", "--seed", "1", "--out", str(out), "--quiet"]) == 0
+    assert len(_created(out)) == 1
+    return out
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_during_the_commit_never_leaves_a_mix(earlier_run, tmp_path, sig, code):
+    out = earlier_run
+    before = _created(out)
+    proc, _ = _start_slow_commit(tmp_path, out, seed=2)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err and "the new results were complete and are in place" in err
+    after = _created(out)
+    assert len(after) == 1 and after != before  # all of the new run, none of the old
+    assert json.loads((out / "run.json").read_text())["seed"] == 2
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".simengine-stage-") or "commit" in p.name]
+
+
+def test_a_run_killed_during_the_commit_is_completed_before_anyone_reads_the_folder(earlier_run, tmp_path,
+                                                                                    capsys):
+    from simengine import output
+
+    out = earlier_run
+    before = _created(out)
+    proc, _ = _start_slow_commit(tmp_path, out, seed=3)
+    proc.kill()
+    proc.wait()
+    assert (out / output.JOURNAL_NAME).exists()  # killed half way: old and new files side by side now ...
+    assert main(["report", str(out / "results.nc"), "--quiet"]) == 0  # ... until the next reader finishes it
+    after = _created(out)
+    assert len(after) == 1 and after != before
+    assert json.loads((out / "run.json").read_text())["seed"] == 3
+    assert not (out / output.JOURNAL_NAME).exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".simengine-stage-")]
+
+
+def test_a_second_run_into_a_locked_folder_is_refused_with_one_line(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
+                               f"fd = os.open({str(out / '.simengine.lock')!r}, os.O_CREAT | os.O_RDWR)\n"
+                               "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(120)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet"]) == 1
+        line = _one_error_line(capsys.readouterr().err)
+        assert "another simengine process is writing to this folder" in line and str(out) in line
+        assert sorted(p.name for p in out.iterdir()) == [".simengine.lock", "keep.txt"]  # nothing written
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet", "--no-report"]) == 0
+    assert not (out / ".simengine.lock").exists()  # the lock goes with the run that held it
+
+
+def test_no_report_removes_only_report_files_simengine_wrote(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "charts").mkdir()
+    mine = {out / "summary.xlsx": b"my own workbook", out / "report.html": b"<p>my notes</p>",
+            out / "charts" / "fan_national.png": b"my chart"}
+    for p, data in mine.items():
+        p.write_bytes(data)
+    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
+    assert all(p.read_bytes() == data for p, data in mine.items())  # not simengine's: left alone
+    # a report simengine wrote is removed by a later --no-report run, unless someone replaced it
+    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet"]) == 0
+    (out / "summary.xlsx").write_bytes(b"edited by hand")
+    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
+    assert not (out / "report.html").exists() and not (out / "charts").exists()
+    assert (out / "summary.xlsx").read_bytes() == b"edited by hand"
+
+
+def test_an_empty_output_folder_name_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(SMALL), "--draws", "100", "--out", "", "--quiet"]) == 2
+    assert "--out: must name a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_temporaries_of_killed_runs_are_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "o"
+    (out / ".simengine-stage-abc123xy").mkdir(parents=True)
+    (out / ".simengine-stage-abc123xy" / "results.nc").write_bytes(b"\0" * 1000)
+    (out / ".results.nc.k2j4h5g6.tmp").write_bytes(b"\0" * 1000)  # the name earlier versions used
+    (out / "charts").mkdir()
+    (out / "charts" / ".fan_areas.png.a1b2c3d4.tmp").write_bytes(b"\0")
+    (out / ".my-notes.tmp").write_text("not simengine's")
+    assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet", "--no-report"]) == 0
+    left = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    assert left == [".my-notes.tmp", ".simengine-files.json", "charts", "results.nc", "run.json", "summary.parquet"]

@@ -6,9 +6,9 @@ scenario file is reloaded, when it can be, for the assumptions table and the pop
 
 * :func:`build` makes all files in memory (raises on error);
 * :func:`build_safe` never raises: on error it returns a one-paragraph ``report.html`` saying why;
-* :func:`write` hands them to an :class:`~simengine.output.AtomicOutputs` writer so they are renamed
-  into place together with the run's other files;
-* :func:`remove_stale` deletes report files an earlier run left that this one did not write.
+* :func:`write` hands them to an :class:`~simengine.output.AtomicOutputs` writer so they are moved
+  into place together with the run's other files; report files of an earlier commit that this one
+  does not write again are removed in the same commit (see simengine.output).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ REPORT_HTML = "report.html"
 WORKBOOK = "summary.xlsx"
 CHART_DIR = "charts"
 
-__all__ = ["LANGS", "DEFAULT_LANG", "ReportFiles", "build", "build_safe", "write", "remove_stale", "REPORT_HTML",
+__all__ = ["LANGS", "DEFAULT_LANG", "ReportFiles", "build", "build_safe", "write", "owns", "REPORT_HTML",
            "WORKBOOK", "CHART_DIR"]
 
 
@@ -100,47 +100,18 @@ def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None) -> Repor
 
 
 def write(w, files: ReportFiles) -> None:
-    """Queue the report files on the AtomicOutputs writer ``w`` (renamed into place on commit)."""
-    from simengine.output import AtomicOutputs, prepare_dir
-
+    """Queue the report files on the AtomicOutputs writer ``w`` (moved into place on commit)."""
     w.write(REPORT_HTML, lambda p: p.write_text(files.html, encoding="utf-8"))
     if files.xlsx is not None:
         w.write(WORKBOOK, lambda p: p.write_bytes(files.xlsx))
-    if files.charts:
-        sub = AtomicOutputs(prepare_dir(Path(w.directory) / CHART_DIR))
-        try:
-            for name, data in files.charts.items():
-                sub.write(f"{name}.png", lambda p, data=data: p.write_bytes(data))
-        finally:
-            # the main writer renames (or discards) the charts together with everything else
-            w.pending.extend(sub.pending)
-            sub.pending.clear()
+    for name, data in files.charts.items():
+        w.write(f"{CHART_DIR}/{name}.png", lambda p, data=data: p.write_bytes(data))
 
 
-def remove_stale(out: Path, files: ReportFiles | None) -> None:
-    """After a successful commit: remove report files of an earlier run that this run did not write
-    (a chart that no longer applies, or all of them with ``--no-report``), so that nothing in the
-    folder contradicts the new results."""
-    from simengine.report.charts import CHARTS
-
-    out = Path(out)
-    keep = set(files.charts) if files is not None else set()
-    stale = [out / CHART_DIR / f"{n}.png" for n in CHARTS if n not in keep]
-    if files is None or files.xlsx is None:
-        stale.append(out / WORKBOOK)
-    if files is None:
-        stale.append(out / REPORT_HTML)
-    for p in stale:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass
-    try:
-        (out / CHART_DIR).rmdir()  # only if empty
-    except OSError:
-        pass
+def owns(rel: str) -> bool:
+    """The report's files (for :class:`~simengine.output.AtomicOutputs`): those an earlier report
+    wrote and this one does not (a chart that no longer applies) are removed when it commits."""
+    return rel in (REPORT_HTML, WORKBOOK) or rel.startswith(f"{CHART_DIR}/")
 
 
 def open_results(path: str | Path) -> xr.Dataset:
