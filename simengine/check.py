@@ -11,12 +11,20 @@ from simengine.errors import ConfigError, RunError
 REQUIRED = ("scenario_sha256", "seed", "draws", "results_digest")
 
 
+MAX_MANIFEST_BYTES = 10_000_000
+
+
 def read_manifest(path: Path) -> dict:
-    if not path.is_file():
+    from simengine import safeio
+    from simengine.output import settle
+
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(f"{path}: no such run manifest (run.json)")
+    settle(path.parent)  # a run killed while moving its files into place: finish that first
+    raw = safeio.read_bytes(path, MAX_MANIFEST_BYTES, "run manifest (run.json)")
     try:
-        m = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        m = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ConfigError(f"{path}: not a run manifest: {exc}") from None
     missing = [k for k in REQUIRED if k not in m] if isinstance(m, dict) else list(REQUIRED)
     if missing:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 REQUIRED = ("code", "name", "region", "population")
+MAX_CSV_BYTES = 50_000_000
 BUILTIN = "builtin"
 
 
@@ -46,20 +47,20 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
     except (OSError, ValueError, RuntimeError) as exc:  # name too long, embedded NUL, symlink loop
         problems.append(f"{where}: unusable municipalities path, got {spec[:60]!r}: {getattr(exc, 'strerror', None) or exc}")
         return None
-    if not exists:
+    if not exists and not path.is_symlink():
         problems.append(f"{where}: municipalities file not found, got {spec!r} (resolved to {_shown(path)}); "
                         f"use \"builtin\" or a CSV path relative to the scenario file")
         return None
-    if not is_file:
+    if exists and not is_file:
         problems.append(f"{where}: municipalities path is not a file, got {spec!r} ({_shown(path)})")
         return None
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(f"{where}: cannot read municipalities file {path}: {exc.strerror}")
-        return None
-    if len(raw) > 50_000_000:
-        problems.append(f"{path}: municipalities file is {len(raw):,} bytes; at most 50 MB is allowed")
+    from simengine import safeio
+    from simengine.errors import ConfigError
+
+    try:  # a regular file only, its size checked before a byte is read
+        raw = safeio.read_bytes(path, MAX_CSV_BYTES, "municipalities CSV", _shown(path))
+    except ConfigError as exc:
+        problems.extend(exc.problems)
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -85,6 +86,10 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
     header = [h.strip() for h in rows[0]]
     shown = ", ".join(h if h.isprintable() else repr(h) for h in header) or "(none)"
     missing = [c for c in REQUIRED if c not in header]
+    if len(missing) == len(REQUIRED):  # not a municipalities CSV at all: its first line is not echoed
+        problems.append(f"{source}: not a municipalities CSV: the first line must be a header with the columns "
+                        f"{','.join(REQUIRED)}")
+        return None
     if missing:
         problems.append(f"{source}: missing column(s) {', '.join(missing)}; got columns {shown}; "
                         f"required: {', '.join(REQUIRED)}")

@@ -406,17 +406,13 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
     except (OSError, ValueError) as exc:  # name too long, embedded NUL, ...
         shown = where if where.isprintable() else repr(where)
         raise ConfigError(f"{shown}: cannot use this path: {getattr(exc, 'strerror', None) or exc}") from None
-    if not exists:
+    if not exists and not path.is_symlink():  # a symlink loop "does not exist" either: safeio says which
         raise ConfigError(f"{where}: no such file")
     if is_dir:
         raise ConfigError(f"{where}: is a directory, expected a scenario file (.toml)")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ConfigError(f"{where}: file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot read: {exc.strerror}") from None
+    from simengine import safeio
+
+    raw = safeio.read_bytes(path, MAX_FILE_BYTES, "scenario", where)  # a regular file, size checked first
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -793,7 +789,8 @@ def resolve(path: str | Path) -> Resolved:
         if len(chain) >= MAX_EXTENDS:
             raise ConfigError(f"{cur}: extends: a chain of extends may hold at most {MAX_EXTENDS} files")
         try:
-            missing, other = not nxt.exists(), nxt.exists() and not nxt.is_file()
+            missing = not nxt.exists() and not nxt.is_symlink()
+            other = nxt.exists() and not nxt.is_file()
         except (OSError, ValueError):
             missing = other = False  # read_toml says what is wrong with the path
         if missing:

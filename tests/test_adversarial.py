@@ -249,3 +249,73 @@ def test_temporaries_of_killed_runs_are_removed_by_the_next_run(tmp_path):
     assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet", "--no-report"]) == 0
     left = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
     assert left == [".my-notes.tmp", ".simengine-files.json", "charts", "results.nc", "run.json", "summary.parquet"]
+
+
+# -- 3. bounded reads: regular files only, size checked before reading --------------------------------
+def _cli(*args: str, stdin=subprocess.DEVNULL, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SIMENGINE_DEBUG"}
+    return subprocess.run([sys.executable, "-m", "simengine", *args], cwd=ROOT, stdin=stdin, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    p = tmp_path / "pipe.toml"
+    os.mkfifo(p)
+    return p
+
+
+@pytest.mark.parametrize("command", ["validate", "check", "compare"])
+@pytest.mark.parametrize("target", ["fifo", "/dev/zero", "/dev/stdin"])
+def test_devices_and_fifos_are_refused_without_reading(command, target, fifo):
+    path = str(fifo) if target == "fifo" else target
+    args = [command, path] if command != "compare" else [command, str(SMALL), path]
+    with open("/dev/zero", "rb") as zero:  # /dev/stdin reads from /dev/zero: endless, if anyone reads it
+        r = _cli(*args, stdin=zero, timeout=60)
+    assert r.returncode == 2, r.stderr
+    line = _one_error_line(r.stderr)
+    assert path in line and ("named pipe" in line or "a device" in line), line
+
+
+def test_a_huge_sparse_csv_is_refused_before_it_is_read(tmp_path, capsys):
+    csv = tmp_path / "huge.csv"
+    with open(csv, "wb") as fh:
+        fh.truncate(3 * 2**30)  # 3 GB of nothing on disk; reading it would take 3 GB of memory
+    sc = tmp_path / "s.toml"
+    sc.write_text(SMALL.read_text(encoding="utf-8").replace('name = "Small test scenario"',
+                                                              'name = "x"\nmunicipalities = "huge.csv"'))
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert main(["validate", str(sc)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "huge.csv: file is 3,221,225,472 bytes; a municipalities CSV may be at most 50,000,000 bytes" in line
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # kB: it was not read
+
+
+def test_report_does_not_read_a_scenario_file_that_is_a_fifo_or_device(tmp_path, fifo):
+    out = tmp_path / "o"
+    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
+    for target in (str(fifo), "/dev/zero"):
+        r = _cli("report", str(out / "results.nc"), "--scenario", target, "--quiet", timeout=240)
+        assert r.returncode in (0, 2), r.stderr
+        assert "Traceback" not in r.stderr
+        assert target in r.stderr
+
+
+def test_a_symlink_loop_is_named_as_such(tmp_path, capsys):
+    (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
+    (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
+    assert main(["validate", str(tmp_path / "a.toml")]) == 2
+    assert "a loop of symbolic links" in _one_error_line(capsys.readouterr().err)
+
+
+def test_a_file_that_is_not_a_csv_is_not_echoed(tmp_path, capsys):
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$SECRETHASH$abcdef:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n")
+    sc = tmp_path / "s.toml"
+    sc.write_text(SMALL.read_text(encoding="utf-8").replace('name = "Small test scenario"',
+                                                              f'name = "x"\nmunicipalities = "{secret}"'))
+    assert main(["validate", str(sc)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "not a municipalities CSV" in line and "SECRETHASH" not in line and "root:" not in line

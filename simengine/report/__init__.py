@@ -118,7 +118,10 @@ def open_results(path: str | Path) -> xr.Dataset:
     """Load a results file fully into memory (and close it), checking it is simengine's."""
     from simengine.errors import ConfigError
 
+    from simengine.output import settle
+
     p = Path(path)
+    settle(p.parent)  # a run killed while moving its files into place: finish that first
     if not p.is_file():
         raise ConfigError(f"{p}: no such results file")
     try:
