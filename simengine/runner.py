@@ -91,6 +91,7 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
         "scenario_path_absolute": str(Path(sc.path).resolve()),
         "scenario_files": [str(Path(f).resolve()) for f in (sc.sources or (sc.path,))],  # the extends chain
         "keep_draws": sc.keep_draws,
+        "cut_threshold": sc.cut_threshold,  # run --cut-threshold: check reproduces it
         "results_digest": results_digest(ds),
         # run --precision (simengine.mcerror): the rule, the draws it needed, the half-widths reached
         "precision": json.loads(ds.attrs["precision_info"]) if "precision_info" in ds.attrs else None,

@@ -319,3 +319,49 @@ def test_a_file_that_is_not_a_csv_is_not_echoed(tmp_path, capsys):
     assert main(["validate", str(sc)]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "not a municipalities CSV" in line and "SECRETHASH" not in line and "root:" not in line
+
+
+# -- 4. check reproduces every run option and validates the manifest ----------------------------------
+@pytest.fixture(scope="module")
+def cut_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cut") / "o"
+    assert main(["run", str(SMALL), "--draws", "300", "--out", str(out), "--quiet", "--no-report",
+                 "--cut-threshold", "5e7"]) == 0
+    return out
+
+
+def test_check_reproduces_a_run_with_cut_threshold(cut_run, capsys):
+    assert json.loads((cut_run / "run.json").read_text())["cut_threshold"] == 5e7
+    assert main(["check", str(cut_run / "run.json"), "--threads", "1"]) == 0
+    assert "identical" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key,value,fragment", [
+    ("draws", "many", "draws: must be a whole number in [1, 1,000,000,000], got 'many'"),
+    ("draws", -5, "draws: must be a whole number"),
+    ("draws", 10**12, "draws: must be a whole number"),
+    ("draws", True, "draws: must be a whole number"),
+    ("seed", 1.5, "seed: must be a whole number in [0, 2^63)"),
+    ("scenario_file", 42, "scenario_file: must be the path of the scenario file, got 42"),
+    ("scenario_path_absolute", ["a"], "scenario_path_absolute: must be the path"),
+    ("versions", ["1.0"], "versions: must be a table of versions"),
+    ("cut_threshold", "lots", "cut_threshold: must be a finite amount"),
+    ("scenario_sha256", 7, "scenario_sha256: must be a sha256"),
+    ("keep_draws", 0, "keep_draws: must be a whole number"),
+])
+def test_a_malformed_manifest_gives_one_line(cut_run, tmp_path, capsys, key, value, fragment):
+    m = json.loads((cut_run / "run.json").read_text())
+    m[key] = value
+    bad = tmp_path / "run.json"
+    bad.write_text(json.dumps(m))
+    assert main(["check", str(bad)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: {bad}: ") and fragment in line, line
+
+
+def test_a_manifest_that_is_not_an_object(tmp_path, capsys):
+    bad = tmp_path / "run.json"
+    for text in ("[1, 2]", "null", '"x"', "[" * 100_000):
+        bad.write_text(text)
+        assert main(["check", str(bad)]) == 2
+        assert "not a run manifest" in _one_error_line(capsys.readouterr().err)
