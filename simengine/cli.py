@@ -38,6 +38,15 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _draws(text: str) -> int:
+    from simengine.scenario import MAX_DRAWS
+
+    v = _positive_int(text)
+    if v > MAX_DRAWS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_DRAWS:,}, got {text!r}")
+    return v
+
+
 def _out_dir(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("must name a folder, got an empty path (use --out . for the current folder)")
@@ -74,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
                         "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
                         "replaces --draws")
-    r.add_argument("--max-draws", type=_positive_int, metavar="N",
+    r.add_argument("--max-draws", type=_draws, metavar="N",
                    help="at most this many draws with --precision (default 10,000,000)")
     # -- end why and how sure --
     # -- sweep (simengine.sweep) --
@@ -107,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _simulation_options(p: argparse.ArgumentParser, draws: str, seed: str, out: str) -> None:
     """--draws, --seed, --out, --threads, --chunk, --quiet: shared by run and sweep."""
-    p.add_argument("--draws", type=_positive_int, help=draws)
+    p.add_argument("--draws", type=_draws, help=draws)
     p.add_argument("--seed", type=_seed, help=seed)
     p.add_argument("--out", type=_out_dir, help=out)
     p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
@@ -349,7 +358,7 @@ def _compare_options(run: argparse.ArgumentParser, sub) -> None:
     c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
     c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
     c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
-    c.add_argument("--draws", type=_positive_int, help="draws of both (default: A's [simulation] draws)")
+    c.add_argument("--draws", type=_draws, help="draws of both (default: A's [simulation] draws)")
     c.add_argument("--seed", type=_seed, help="seed of both (default: A's [simulation] seed)")
     c.add_argument("--out", type=_out_dir, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
     c.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")

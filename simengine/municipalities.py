@@ -13,6 +13,7 @@ import numpy as np
 
 REQUIRED = ("code", "name", "region", "population")
 MAX_CSV_BYTES = 50_000_000
+MAX_MUNICIPALITIES = 10_000
 BUILTIN = "builtin"
 
 
@@ -101,6 +102,9 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
     if not body:
         problems.append(f"{source}: no municipalities after the header")
         return None
+    if len(body) > MAX_MUNICIPALITIES:
+        problems.append(f"{source}: at most {MAX_MUNICIPALITIES:,} municipalities, got {len(body):,}")
+        return None
     idx = {h: i for i, h in enumerate(header)}
     extra_cols = [h for h in header if h not in REQUIRED]
     codes, names, regions, pops = [], [], [], []
@@ -113,8 +117,8 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         cell = {h: row[i].strip() for h, i in idx.items()}
         code_s = cell["code"]
         try:
-            code = int(code_s)
-            if code <= 0:
+            code = int(code_s) if len(code_s) <= 19 else 0
+            if not 0 < code < 2**63:  # stored as int64
                 raise ValueError
         except ValueError:
             problems.append(f"{source}: line {lineno}: code must be a positive integer (kommunekode), got {code_s!r}")
@@ -135,6 +139,10 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
             continue
         for h in extra_cols:
             v = _number(cell[h])
+            if v is None and cell[h] and not _is_nan_text(cell[h]):
+                problems.append(f"{source}: line {lineno}: column {h if h.isprintable() else repr(h)}: further "
+                                f"columns must be numeric (they can be allocation keys), got {cell[h][:40]!r}")
+                break
             extra[h].append(math.nan if v is None else v)
         codes.append(code)
         names.append(cell["name"])
@@ -156,6 +164,10 @@ def _shown(path: Path) -> str:
     """A path for a one-line message: as is if printable, else quoted with escapes."""
     s = str(path)
     return s if s.isprintable() else repr(s)
+
+
+def _is_nan_text(s: str) -> bool:
+    return s.lower() in ("nan", "na", "n/a", "-")
 
 
 def _number(s: str) -> float | None:

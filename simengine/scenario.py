@@ -28,6 +28,12 @@ from simengine.errors import ConfigError
 
 MAX_FILE_BYTES = 5_000_000
 MAX_DRAWS = 1_000_000_000
+#: limits checked before any per-item work (scenarios are shared files: none may hang the machine)
+MAX_INITIATIVES = 5_000
+MAX_AREAS = 1_000
+MAX_CORRELATED_INPUTS = 500
+#: "did you mean" suggestions per file (each compares one name with every known one)
+MAX_HINTS = 20
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
@@ -144,6 +150,10 @@ class Scenario:
         return list(range(self.start_year, self.horizon + 1))
 
     def with_run_options(self, draws: int | None = None, seed: int | None = None) -> Scenario:
+        if draws is not None and not 1 <= draws <= MAX_DRAWS:  # --draws and every other way in
+            raise ConfigError(f"--draws: must be in [1, {MAX_DRAWS:,}], got {draws:,}")
+        if seed is not None and not 0 <= seed < 2**63:
+            raise ConfigError(f"--seed: must be in [0, 2^63), got {seed}")
         return replace(self, draws=self.draws if draws is None else draws,
                        seed=self.seed if seed is None else seed)
 
@@ -156,6 +166,10 @@ class _Checker:
         self.file = file
         self.origin = origin  # key path -> file that set it, for a scenario that extends others
         self.problems: list[str] = []
+        self.hints = _Hints()
+
+    def did_you_mean(self, word: str, choices, cutoff: float = 0.6) -> str:
+        return self.hints(word, choices, cutoff)
 
     def bad(self, path: str, msg: str) -> None:
         file = (_origin_of(self.origin, path) or self.file) if self.origin else self.file
@@ -167,8 +181,7 @@ class _Checker:
             return None
         for k in obj:
             if k not in allowed:
-                hint = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
-                did = f"; did you mean {hint[0]!r}?" if hint else ""
+                did = self.did_you_mean(str(k), allowed) if isinstance(k, str) else ""
                 self.bad(_join(path, k), f"unknown key{did} allowed keys: {', '.join(allowed)}")
         for k in required:
             if k not in obj:
@@ -257,8 +270,7 @@ class _Checker:
                                           f"got {_show(fam) if 'dist' in value else 'nothing'}")
             return None
         if fam not in FAMILIES:
-            hint = difflib.get_close_matches(fam, FAMILIES, n=1, cutoff=0.5)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            did = self.did_you_mean(fam, FAMILIES, cutoff=0.5)
             self.bad(_join(path, "dist"), f"unknown distribution {fam!r}{did} allowed: {', '.join(FAMILIES)}")
             return None
         req, opt = FAMILIES[fam]
@@ -337,6 +349,22 @@ class _Checker:
     def _fail(self, path: str, msg: str) -> None:
         self.bad(path, msg)
         return None
+
+
+class _Hints:
+    """"did you mean" suggestions in bounded time: at most MAX_HINTS per file, against at most
+    10,000 known names, for names of at most 100 characters (else no suggestion)."""
+
+    def __init__(self) -> None:
+        self.left = MAX_HINTS
+
+    def __call__(self, word: str, choices, cutoff: float = 0.6) -> str:
+        choices = list(choices)
+        if self.left <= 0 or len(word) > 100 or len(choices) > 10_000:
+            return ""
+        self.left -= 1
+        hint = difflib.get_close_matches(word, [c for c in choices if len(c) <= 200], n=1, cutoff=cutoff)
+        return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
 def _join(path: str, key: str) -> str:
@@ -610,8 +638,7 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
             found = _match(pat, names)
             uncertain = [x for x in found if inputs[x] is not None and not inputs[x].is_fixed]
             if not found:
-                hint = difflib.get_close_matches(pat, names, n=1, cutoff=0.6)
-                did = f"; did you mean {hint[0]!r}?" if hint else ""
+                did = c.did_you_mean(pat, names)
                 c.bad(f"{p}.{key}", f"no input named {_show(pat)}{did} inputs are national.weak_share, "
                                     f"national.economic_pressure and <initiative id>.<one of "
                                     f"{', '.join(INITIATIVE_INPUTS)}>, or a wildcard such as '*.delay'")
@@ -620,6 +647,11 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
             side[key] = uncertain
         if len(side) < 2 or not side["a"] or not side["b"]:
             continue
+        if len(set(side["a"]) | set(side["b"]) | {v for pair in out for v in pair}) > MAX_CORRELATED_INPUTS:
+            c.bad(p, f"at most {MAX_CORRELATED_INPUTS:,} inputs may be correlated (the rank correlation matrix "
+                     f"grows with their square); {_show(a)} and {_show(b)} make "
+                     f"{len(set(side['a']) | set(side['b']) | {v for pair in out for v in pair}):,}")
+            return []
         for x in side["a"]:
             for y in side["b"]:
                 if x != y:
@@ -632,6 +664,9 @@ def _areas(c: _Checker, obj: Any) -> list[Area]:
         return []
     if not isinstance(obj, dict) or not obj:
         c.bad("areas", f"must hold at least one [areas.<key>] table, got {_show(obj)}")
+        return []
+    if len(obj) > MAX_AREAS:
+        c.bad("areas", f"at most {MAX_AREAS:,} areas, got {len(obj):,}")
         return []
     out = []
     for key, a in obj.items():
@@ -659,6 +694,9 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
     if not isinstance(obj, list) or not obj:
         c.bad("initiatives", f"must be a non-empty list of [[initiatives]] tables, got {_show(obj)}")
         return []
+    if len(obj) > MAX_INITIATIVES:
+        c.bad("initiatives", f"at most {MAX_INITIATIVES:,} initiatives, got {len(obj):,}")
+        return []
     keys_allowed = {"population", "equal"} | (set(municipalities.extra) if municipalities else set())
     out: list[Initiative] = []
     seen: dict[str, int] = {}
@@ -681,9 +719,10 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
         nm = c.string(t, "name", p)
         area = c.string(t, "area", p)
         if area is not None and area not in area_keys:
-            hint = difflib.get_close_matches(area, sorted(area_keys), n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
-            c.bad(f"{p}.area", f"area {area!r} is not defined{did} defined areas: {', '.join(sorted(area_keys)) or '(none)'}")
+            did = c.did_you_mean(area, sorted(area_keys))
+            known = sorted(area_keys)
+            shown = ", ".join(known[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
+            c.bad(f"{p}.area", f"area {_show(area)} is not defined{did} defined areas: {shown or '(none)'}")
         gain = c.number(t, "gain", p, lo=0.0)
         st = c.number(t, "start", p, integer=True, lo=start_year if start_year is not None else 1900, hi=2200)
 
@@ -882,11 +921,12 @@ def _removals(data: dict, f: str, inits: list, problems: list[str]) -> set[str]:
         problems.append(f"{f}: remove_initiatives: must be a list of initiative ids, got {_show(rm)}")
         return set()
     have = [e[0].get("id") for e in inits if isinstance(e[0], dict) and isinstance(e[0].get("id"), str)]
+    known = set(have)
+    hints = _Hints()
     out = set()
     for ident in rm:
-        if ident not in have:
-            hint = difflib.get_close_matches(ident, have, n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
+        if ident not in known:
+            did = hints(ident, have)
             problems.append(f"{f}: remove_initiatives: no initiative {ident!r} in the scenario it extends{did}")
         else:
             out.add(ident)

@@ -365,3 +365,104 @@ def test_a_manifest_that_is_not_an_object(tmp_path, capsys):
         bad.write_text(text)
         assert main(["check", str(bad)]) == 2
         assert "not a run manifest" in _one_error_line(capsys.readouterr().err)
+
+
+# -- 5. caps checked up front, suggestions in bounded time -------------------------------------------
+@pytest.mark.parametrize("argv", [
+    ["run", str(SMALL), "--draws", "1000000000000"],
+    ["run", str(SMALL), "--precision", "0.01", "--max-draws", "1000000000000"],
+    ["compare", str(SMALL), str(SMALL), "--draws", "1000000000000"],
+    ["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--draws", "1000000000000"],
+])
+def test_draws_beyond_the_cap_are_refused_from_the_command_line(argv, tmp_path, capsys):
+    assert main(argv + ["--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "at most 1,000,000,000" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_draws_beyond_the_cap_are_refused_by_the_api():
+    from simengine import scenario
+    from simengine.errors import ConfigError
+
+    sc = scenario.load(SMALL)
+    with pytest.raises(ConfigError, match="at most|must be in"):
+        sc.with_run_options(draws=10**12)
+
+
+def _initiatives_toml(n: int, area: str = "a") -> str:
+    return "".join(f'[[initiatives]]\nid = "i{k}"\nname = "I {k}"\narea = "{area}"\ngain = 1e6\nstart = 2012\n\n'
+                   for k in range(n))
+
+
+HEAD = """[scenario]
+name = "many"
+start_year = 2011
+horizon = 2016
+target = 1e6
+target_year = 2014
+
+[simulation]
+draws = 100
+
+[areas.a]
+target = 1e6
+
+"""
+
+
+def test_too_many_initiatives_are_refused_before_they_are_checked(tmp_path, capsys):
+    sc = tmp_path / "many.toml"
+    sc.write_text(HEAD + _initiatives_toml(5_001))
+    assert main(["validate", str(sc)]) == 2
+    assert "initiatives: at most 5,000 initiatives, got 5,001" in _one_error_line(capsys.readouterr().err)
+
+
+def test_too_many_areas_are_refused(tmp_path, capsys):
+    sc = tmp_path / "areas.toml"
+    sc.write_text(HEAD + "".join(f"[areas.x{k}]\ntarget = 1\n" for k in range(1_001)) + _initiatives_toml(1))
+    assert main(["validate", str(sc)]) == 2
+    assert "areas: at most 1,000 areas, got 1,002" in capsys.readouterr().err.splitlines()[0]
+
+
+def test_too_many_municipalities_are_refused(tmp_path, capsys):
+    (tmp_path / "m.csv").write_text("code,name,region,population\n" + "".join(f"{k},M{k},R,100\n"
+                                                                              for k in range(1, 10_002)))
+    sc = tmp_path / "s.toml"
+    sc.write_text(HEAD.replace('name = "many"', 'name = "many"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
+    assert main(["validate", str(sc)]) == 2
+    assert "at most 10,000 municipalities, got 10,001" in _one_error_line(capsys.readouterr().err)
+
+
+def test_too_many_correlated_inputs_are_refused(tmp_path, capsys):
+    sc = tmp_path / "corr.toml"
+    sc.write_text(HEAD + '[defaults]\ndelay = { dist = "uniform", min = 0, max = 1 }\n\n' + _initiatives_toml(501)
+                  + '[[correlations]]\na = "*.delay"\nb = "*.delay"\nrho = 0.5\n')
+    assert main(["validate", str(sc)]) == 2
+    assert "at most 500 inputs may be correlated" in _one_error_line(capsys.readouterr().err)
+
+
+def test_thousands_of_unknown_removals_answer_in_bounded_time(tmp_path, capsys):
+    (tmp_path / "base.toml").write_text(HEAD + _initiatives_toml(3_000))
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "base.toml"\nremove_initiatives = [' + ", ".join(f'"x{k}-gone"' for k in range(40_000))
+                     + "]\n")
+    assert main(["validate", str(child)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("remove_initiatives: no initiative") == 40_000
+    assert err.count("did you mean") <= 20
+
+
+def test_a_municipality_code_beyond_int64_is_bad_input(tmp_path, capsys):
+    (tmp_path / "m.csv").write_text("code,name,region,population\n99999999999999999999,Big,R,100\n")
+    sc = tmp_path / "s.toml"
+    sc.write_text(HEAD.replace('name = "many"', 'name = "x"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
+    assert main(["validate", str(sc)]) == 2
+    assert "line 2: code must be a positive integer" in _one_error_line(capsys.readouterr().err)
+
+
+def test_a_non_numeric_further_csv_column_is_bad_input(tmp_path, capsys):
+    (tmp_path / "m.csv").write_text("code,name,region,population,staff\n101,A,R,100,12\n147,B,R,100,many\n")
+    sc = tmp_path / "s.toml"
+    sc.write_text(HEAD.replace('name = "many"', 'name = "x"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
+    assert main(["validate", str(sc)]) == 2
+    assert "line 3: column staff: further columns must be numeric" in _one_error_line(capsys.readouterr().err)
