@@ -204,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse already printed the usage error
         return int(exc.code or 0)
     old = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    import warnings
+
+    warnings.filterwarnings("ignore", category=RuntimeWarning)  # numpy's overflow warnings: simengine.finite says it
     try:
         if args.command == "compare":
             return cmd_compare(args, argv)

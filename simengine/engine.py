@@ -112,8 +112,11 @@ class RawResults:
                 vals = national_values(plan, kept, a, min(a + NATIONAL_BLOCK, len(self.benefit)))
                 ov += bin_national(vals, lo_bits, plan.nat_inv_unit, hist, sums)
             if ov:
-                raise RunError(f"{ov} simulated national values exceeded 2^28 times their business-case size; "
-                               "check the scenario's cost overrun and estimate_factor priors for absurd tails")
+                from simengine.finite import overflow_error
+
+                raise overflow_error(plan.scenario, f"{ov} simulated national values exceeded 2^28 times their "
+                                     "business-case size; check the scenario's cost overrun and estimate_factor "
+                                     "priors for absurd tails")
             self._national = hist, sums
         return self._national
 
@@ -260,8 +263,11 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAU
             progress(m)
     merged = _reduce_blocks(acc, overflow, scratch)
     if merged.overflow:
-        raise RunError(f"{merged.overflow} simulated values exceeded 2^22 times their business-case size; "
-                       "check the scenario's estimate_factor and adoption priors for absurd tails")
+        from simengine.finite import overflow_error
+
+        raise overflow_error(plan.scenario, f"{merged.overflow} simulated values exceeded 2^22 times their "
+                             "business-case size; check the scenario's estimate_factor and adoption priors for "
+                             "absurd tails")
     return Partial(d0=d0, n=n, acc=merged, kept=kept, inputs=inputs)
 
 

@@ -66,6 +66,9 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
     ds.attrs["seconds_aggregate"] = round(t3 - t2, 4)
     if cluster is not None:
         ds.attrs.update(cluster.attrs(raw))
+    from simengine import finite
+
+    finite.check(ds, sc)  # exit 2 naming the inputs, before anything is written
     return ds
 
 

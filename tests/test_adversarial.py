@@ -466,3 +466,24 @@ def test_a_non_numeric_further_csv_column_is_bad_input(tmp_path, capsys):
     sc.write_text(HEAD.replace('name = "many"', 'name = "x"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
     assert main(["validate", str(sc)]) == 2
     assert "line 3: column staff: further columns must be numeric" in _one_error_line(capsys.readouterr().err)
+
+
+# -- 8. results must be finite -------------------------------------------------------------------------
+@pytest.mark.parametrize("old,new,named", [
+    ("target = 300e6", "target = 1e308", "scenario.target = 1e+308"),
+    ("gain = 120e6", "gain = 1e308", "initiatives[0] (osb-1).gain = 1e+308"),
+    ("investment = 20e6", "investment = 1e308", "initiatives[0] (osb-1).cost.investment = 1e+308"),
+    ("cost_per_fte = 450_000", "cost_per_fte = 5e-324", "scenario.cost_per_fte = 4.94066e-324"),
+    ('estimate_factor = { dist = "lognormal", median = 0.85, p90 = 1.15 }',
+     'estimate_factor = { dist = "lognormal", mu = 700, sigma = 1 }', "initiatives[0] (osb-1).estimate_factor"),
+])
+def test_inputs_that_overflow_are_named_and_nothing_is_written(tmp_path, old, new, named):
+    sc = tmp_path / "s.toml"
+    text = SMALL.read_text(encoding="utf-8")
+    assert old in text
+    sc.write_text(text.replace(old, new, 1), encoding="utf-8")
+    r = _cli("run", str(sc), "--draws", "300", "--out", str(tmp_path / "o"), "--quiet", "--no-report", timeout=300)
+    assert r.returncode == 2, r.stderr
+    line = _one_error_line(r.stderr)  # also: no numpy RuntimeWarning
+    assert ("the results overflow" in line or "business-case size" in line) and named in line, line
+    assert not (tmp_path / "o" / "results.nc").exists()
