@@ -487,3 +487,18 @@ def test_inputs_that_overflow_are_named_and_nothing_is_written(tmp_path, old, ne
     line = _one_error_line(r.stderr)  # also: no numpy RuntimeWarning
     assert ("the results overflow" in line or "business-case size" in line) and named in line, line
     assert not (tmp_path / "o" / "results.nc").exists()
+
+
+def test_report_of_an_all_nan_results_file_is_bad_input(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
+    ds = xr.open_dataset(out / "results.nc", engine="h5netcdf").load()
+    for k, v in ds.data_vars.items():
+        if v.dtype.kind == "f":
+            ds[k] = v * float("nan")
+    bad = tmp_path / "nan" / "results.nc"
+    bad.parent.mkdir()
+    ds.to_netcdf(bad, engine="h5netcdf")
+    assert main(["report", str(bad), "--quiet"]) == 2
+    assert "not a usable results file: inf or NaN in benefit" in _one_error_line(capsys.readouterr().err)
+    assert sorted(p.name for p in bad.parent.iterdir()) == ["results.nc"]

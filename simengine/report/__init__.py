@@ -134,4 +134,12 @@ def open_results(path: str | Path) -> xr.Dataset:
     missing = [v for v in need if v not in ds]
     if missing:
         raise ConfigError(f"{p}: not a simengine results file: missing {', '.join(missing)}")
+    import numpy as np
+
+    from simengine.finite import CORE
+
+    bad = [v for v in CORE + need if v in ds and ds[v].dtype.kind == "f" and v != "initiative_golive"
+           and not np.isfinite(ds[v].values).all()]
+    if bad:  # simengine never writes such a file (simengine.finite): damaged or made by hand
+        raise ConfigError(f"{p}: not a usable results file: inf or NaN in {', '.join(dict.fromkeys(bad))}")
     return ds
