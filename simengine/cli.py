@@ -165,6 +165,8 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
     if not v > 0 or v != v or v == float("inf"):
         raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    if v > 3600:
+        raise argparse.ArgumentTypeError(f"at most 3600 seconds (an hour), got {text!r}")
     return v
 
 

@@ -84,6 +84,9 @@ def parse_scheduler(text: str) -> SchedulerSpec:
         return SchedulerSpec(text=t, local_workers=int(n.replace("_", "")))
     if re.fullmatch(r"(?:(?:tcp|tls|ws|wss|inproc|ucx)://)?[^\s/:]+(?::\d+)?/?", t) is None:
         raise ConfigError(f"--scheduler: expected a scheduler address like tcp://host:8786 or local:N, got {text!r}")
+    port = re.search(r":(\d+)/?$", t)
+    if not t.startswith("inproc://") and (port is None or not 0 < int(port.group(1)) < 65536):
+        raise ConfigError(f"--scheduler: the address needs a port (1-65535), like tcp://host:8786, got {text!r}")
     return SchedulerSpec(text=t, address=t.rstrip("/"))
 
 
@@ -476,7 +479,7 @@ def connect(spec: SchedulerSpec | str, threads: int | None = None,
     try:
         try:
             client = _client(address, timeout)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an address Dask cannot use
             reason = " ".join(str(exc).split())
             if len(reason) > 160:
                 reason = reason[:157] + "..."

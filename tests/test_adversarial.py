@@ -502,3 +502,18 @@ def test_report_of_an_all_nan_results_file_is_bad_input(tmp_path, capsys):
     assert main(["report", str(bad), "--quiet"]) == 2
     assert "not a usable results file: inf or NaN in benefit" in _one_error_line(capsys.readouterr().err)
     assert sorted(p.name for p in bad.parent.iterdir()) == ["results.nc"]
+
+
+# -- 10./14. cluster options ---------------------------------------------------------------------------
+@pytest.mark.parametrize("args,fragment", [
+    (["--scheduler", "bogus"], "the address needs a port"),
+    (["--scheduler", "tcp://host:99999"], "the address needs a port"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1e308"], "at most 3600 seconds"),
+])
+def test_bad_scheduler_options_give_one_line_and_no_traceback(tmp_path, args, fragment):
+    pytest.importorskip("distributed")
+    r = _cli("run", str(SMALL), "--draws", "100", "--out", str(tmp_path / "o"), "--quiet", "--no-report", *args)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and fragment in r.stderr
+    assert len([ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("usage")
+                and not ln.startswith(" ")]) == 1, r.stderr
