@@ -410,7 +410,8 @@ def _show(v: Any) -> str:
     if isinstance(v, list):
         return f"a list of {len(v)}"
     if isinstance(v, float):
-        return f"{v:g}"
+        g = f"{v:g}"
+        return g if not math.isfinite(v) or float(g) == v else repr(v)  # 1.0000001 is not "1"
     s = repr(v)
     return s if len(s) <= 60 else f"{s[:20]}... ({len(s)} characters)"
 
@@ -652,6 +653,9 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
                      f"grows with their square); {_show(a)} and {_show(b)} make "
                      f"{len(set(side['a']) | set(side['b']) | {v for pair in out for v in pair}):,}")
             return []
+        if side["a"] == side["b"] and len(side["a"]) == 1:
+            c.bad(p, f"correlates {side['a'][0]} with itself (rho {_show(rho)}); a and b must name different inputs")
+            continue
         for x in side["a"]:
             for y in side["b"]:
                 if x != y:

@@ -517,3 +517,25 @@ def test_bad_scheduler_options_give_one_line_and_no_traceback(tmp_path, args, fr
     assert "Traceback" not in r.stderr and fragment in r.stderr
     assert len([ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("usage")
                 and not ln.startswith(" ")]) == 1, r.stderr
+
+
+# -- 14. smaller ---------------------------------------------------------------------------------------
+def _small_with(tmp_path: Path, extra: str) -> Path:
+    sc = tmp_path / "s.toml"
+    sc.write_text(SMALL.read_text(encoding="utf-8").replace("[observed]", extra + "\n[observed]"), encoding="utf-8")
+    return sc
+
+
+def test_a_correlation_of_an_input_with_itself_is_refused(tmp_path, capsys):
+    sc = _small_with(tmp_path, '[[correlations]]\na = "osb-1.estimate_factor"\nb = "osb-1.estimate_factor"\n'
+                               'rho = 0.5\n')
+    assert main(["validate", str(sc)]) == 2
+    assert "correlations[0]: correlates osb-1.estimate_factor with itself" in _one_error_line(
+        capsys.readouterr().err)
+
+
+def test_a_value_just_outside_its_range_is_shown_exactly(tmp_path, capsys):
+    sc = _small_with(tmp_path, '[[correlations]]\na = "osb-1.estimate_factor"\nb = "fmk.delay"\nrho = 1.0000001\n')
+    assert main(["validate", str(sc)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "correlations[0].rho: must be in [-1, 1], got 1.0000001" in line
