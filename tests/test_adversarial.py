@@ -539,3 +539,27 @@ def test_a_value_just_outside_its_range_is_shown_exactly(tmp_path, capsys):
     assert main(["validate", str(sc)]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "correlations[0].rho: must be in [-1, 1], got 1.0000001" in line
+
+
+# -- 11. the memory guard's advice names what would help ----------------------------------------------
+def test_memory_advice_names_threads_when_fewer_kept_draws_cannot_help(tmp_path, monkeypatch, capsys):
+    from simengine import engine, scenario
+    from simengine.model import compile_plan
+
+    monkeypatch.setattr(engine, "check_threads", lambda t: t or 64)
+    plan = compile_plan(scenario.load(SMALL).with_run_options(draws=1000))
+    one_thread = engine.estimate_memory(plan, 1000, 1, 2000)
+    assert engine.estimate_memory(plan, 1000, 64, 1) > 2 * one_thread  # the threads' histograms dominate
+    monkeypatch.setattr(engine, "physical_memory", lambda: int(2 * one_thread / 0.8))
+    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"),
+                 "--quiet"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "--threads" in line and "keep_draws" not in line
+    n = int(line.split("use --threads ")[1].split()[0])
+    assert engine.estimate_memory(plan, 1000, n, 2000) <= 0.8 * int(2 * one_thread / 0.8)
+
+    monkeypatch.setattr(engine, "physical_memory", lambda: int(one_thread / 2))  # nothing helps
+    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"),
+                 "--quiet"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "even with keep_draws = 1 and one thread" in line
