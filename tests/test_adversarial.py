@@ -563,3 +563,80 @@ def test_memory_advice_names_threads_when_fewer_kept_draws_cannot_help(tmp_path,
                  "--quiet"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "even with keep_draws = 1 and one thread" in line
+
+
+# -- 10. a real Dask scheduler and two workers, as separate processes on loopback ---------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _busy(client) -> list[str]:
+    """Addresses of workers that are running a task now."""
+    return [w for w, keys in client.processing().items() if keys]
+
+
+def test_real_scheduler_with_a_worker_and_then_the_scheduler_killed_mid_run(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    dask = Path(sys.executable).parent / "dask"
+    if not dask.exists():
+        pytest.skip("the dask command is not installed")
+    port = _free_port()
+    addr = f"tcp://127.0.0.1:{port}"
+    logs = open(tmp_path / "cluster.log", "w")
+    procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--dashboard-address", "127.0.0.1:0"], stdout=logs, stderr=logs)]
+    try:
+        client = Client(addr, timeout="60s", set_as_default=False)
+        workers = {}
+        for _ in range(2):
+            p = subprocess.Popen([str(dask), "worker", addr, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
+                                  "--no-dashboard"], stdout=logs, stderr=logs)
+            procs.append(p)
+        client.wait_for_workers(2, timeout=120)
+        pids = client.run(os.getpid)  # worker address -> pid
+        argv = ["run", str(SMALL), "--draws", "300000", "--seed", "5", "--quiet", "--no-report", "--scheduler", addr,
+                "--block-draws", "15000"]
+
+        # a worker killed mid-run: its blocks run again elsewhere, the results are the same bit for bit
+        run = subprocess.Popen([sys.executable, "-m", "simengine", *argv, "--out", str(tmp_path / "dask")], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        t0 = time.monotonic()
+        while not _busy(client):
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() - t0 < 240
+            time.sleep(0.05)
+        victim = _busy(client)[0]
+        os.kill(pids[victim], signal.SIGKILL)
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err
+        assert "Traceback" not in err
+        assert main([*argv[:-4], "--out", str(tmp_path / "local")]) == 0
+        dig = [json.loads((tmp_path / d / "run.json").read_text())["results_digest"] for d in ("dask", "local")]
+        assert dig[0] == dig[1]
+
+        # the scheduler killed mid-run: exit 1 with one line, nothing written
+        run = subprocess.Popen([sys.executable, "-m", "simengine", *argv, "--out", str(tmp_path / "lost")], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        t0 = time.monotonic()
+        while not _busy(client):
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() - t0 < 240
+            time.sleep(0.05)
+        client.close()
+        procs[0].kill()
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 1, err
+        line = _one_error_line(err)
+        assert line.startswith("error: ") and "scheduler" in line
+        assert not (tmp_path / "lost" / "results.nc").exists()
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        logs.close()
