@@ -268,7 +268,6 @@ def _main_thread() -> bool:
 
 def cmd_validate(args) -> int:
     from simengine import scenario
-
     from simengine.safetext import line
 
     sc = scenario.load(args.scenario)

@@ -85,7 +85,7 @@ def suspects(sc) -> list[str]:
 def _upper(d) -> float:
     """Where the kernel's draws of ``d`` can reach (its support, or far quantile if unbounded)."""
     try:
-        lo, hi = d.support()
+        _lo, hi = d.support()
         if math.isfinite(hi):
             return float(hi)
         import warnings

@@ -230,14 +230,14 @@ def _signals_held() -> Iterator[None]:
         return
     got: list[int] = []
     sigs = (signal.SIGINT, signal.SIGTERM)
-    old = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in sigs}
+    old: dict[int, object] = {int(s): signal.signal(s, lambda signum, frame: got.append(signum)) for s in sigs}
     ok = False
     try:
         yield
         ok = True
     finally:
         for s, h in old.items():
-            signal.signal(s, h)
+            signal.signal(s, h)  # type: ignore[arg-type]
         if got:
             _after_commit = ok
             h = old[got[0]]

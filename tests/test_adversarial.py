@@ -196,9 +196,10 @@ def test_a_second_run_into_a_locked_folder_is_refused_with_one_line(tmp_path, ca
     out = tmp_path / "o"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time\n"
-                               f"fd = os.open({str(out / '.simengine.lock')!r}, os.O_CREAT | os.O_RDWR)\n"
-                               "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(120)"],
+    code = ("import fcntl, os, sys, time\n"
+            f"fd = os.open({str(out / '.simengine.lock')!r}, os.O_CREAT | os.O_RDWR)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(120)")
+    holder = subprocess.Popen([sys.executable, "-c", code],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -255,7 +256,7 @@ def test_temporaries_of_killed_runs_are_removed_by_the_next_run(tmp_path):
 def _cli(*args: str, stdin=subprocess.DEVNULL, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "SIMENGINE_DEBUG"}
     return subprocess.run([sys.executable, "-m", "simengine", *args], cwd=ROOT, stdin=stdin, capture_output=True,
-                          text=True, timeout=timeout, env=env)
+                          text=True, timeout=timeout, env=env, check=False)
 
 
 @pytest.fixture
@@ -588,12 +589,11 @@ def test_real_scheduler_with_a_worker_and_then_the_scheduler_killed_mid_run(tmp_
         pytest.skip("the dask command is not installed")
     port = _free_port()
     addr = f"tcp://127.0.0.1:{port}"
-    logs = open(tmp_path / "cluster.log", "w")
+    logs = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 - the cluster's processes write to it until the end
     procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                "--dashboard-address", "127.0.0.1:0"], stdout=logs, stderr=logs)]
     try:
         client = Client(addr, timeout="60s", set_as_default=False)
-        workers = {}
         for _ in range(2):
             p = subprocess.Popen([str(dask), "worker", addr, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
                                   "--no-dashboard"], stdout=logs, stderr=logs)

@@ -117,7 +117,6 @@ def owns(rel: str) -> bool:
 def open_results(path: str | Path) -> xr.Dataset:
     """Load a results file fully into memory (and close it), checking it is simengine's."""
     from simengine.errors import ConfigError
-
     from simengine.output import settle
 
     p = Path(path)
