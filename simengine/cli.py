@@ -39,7 +39,7 @@ def _positive_int(text: str) -> int:
 
 
 def _draws(text: str) -> int:
-    from simengine.scenario import MAX_DRAWS
+    from simengine.limits import MAX_DRAWS  # a light import: the signal handlers are not installed yet
 
     v = _positive_int(text)
     if v > MAX_DRAWS:

@@ -25,9 +25,9 @@ import numpy as np
 from simengine import municipalities as mun
 from simengine.distributions import FAMILIES, T_MIN, Dist
 from simengine.errors import ConfigError
+from simengine.limits import MAX_DRAWS  # re-exported: scenario.MAX_DRAWS
 
 MAX_FILE_BYTES = 5_000_000
-MAX_DRAWS = 1_000_000_000
 #: limits checked before any per-item work (scenarios are shared files: none may hang the machine)
 MAX_INITIATIVES = 5_000
 MAX_AREAS = 1_000
