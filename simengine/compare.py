@@ -285,20 +285,20 @@ def run_compare(path_a: Path, path_b: Path, out: Path | None = None, draws: int 
                 command: str = "", unit: str = "dkk", progress=None) -> tuple[xr.Dataset, str, list[Path]]:
     """Load, pair, simulate, compare and write comparison.nc, comparison.txt and run.json to ``out``
     (default outputs/compare_<A stem>_vs_<B stem>/), atomically."""
-    from simengine.output import atomic_outputs, prepare_dir
+    from simengine.output import atomic_outputs, locked, prepare_dir
 
     a, b = load_pair(Path(path_a), Path(path_b))
     a, b, notes = pair_options(a, b, draws=draws, seed=seed)
     out = default_out(path_a, path_b) if out is None else Path(out)
-    prepare_dir(out)  # fail early, before the simulation, if the folder is unusable
-    t0 = time.perf_counter()
-    ra, rb = run_pair(a, b, threads=threads, chunk=chunk, progress=progress)
-    ds = compare(ra, rb, notes, command=command)
-    ds.attrs["seconds"] = round(time.perf_counter() - t0, 3)
-    table = format_comparison(ds, unit=unit)
-    with atomic_outputs(out) as w:
-        w.write("comparison.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
-        w.write_text("comparison.txt", table + "\n")
-        w.write_json("run.json", manifest(ds, a, b))
-        written = [final for _, final in w.pending]
+    with locked(prepare_dir(out)):  # fail early, before the simulation; one writer per folder
+        t0 = time.perf_counter()
+        ra, rb = run_pair(a, b, threads=threads, chunk=chunk, progress=progress)
+        ds = compare(ra, rb, notes, command=command)
+        ds.attrs["seconds"] = round(time.perf_counter() - t0, 3)
+        table = format_comparison(ds, unit=unit)
+        with atomic_outputs(out) as w:
+            w.write("comparison.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+            w.write_text("comparison.txt", table + "\n")
+            w.write_json("run.json", manifest(ds, a, b))
+            written = [final for _, final in w.pending]
     return ds, table, written
