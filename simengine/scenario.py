@@ -32,6 +32,9 @@ MAX_FILE_BYTES = 5_000_000
 MAX_INITIATIVES = 5_000
 MAX_AREAS = 1_000
 MAX_CORRELATED_INPUTS = 500
+#: amounts (DKK/year) beyond this are refused: 10^15 DKK is hundreds of times Denmark's GDP, and
+#: sums of such amounts over draws, years and municipalities must stay far from float overflow
+MAX_DKK = 1e15
 #: "did you mean" suggestions per file (each compares one name with every known one)
 MAX_HINTS = 20
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
@@ -490,7 +493,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
         elif horizon - start > 100:
             c.bad("scenario.horizon", f"at most 100 years after start_year ({start}), got {horizon}")
             horizon = None
-    target = c.number(s, "target", "scenario", lo=0.0)
+    target = c.number(s, "target", "scenario", lo=0.0, hi=MAX_DKK)
     target_year = c.number(s, "target_year", "scenario", integer=True, lo=1900, hi=2200)
     target_start = c.number(s, "target_start_year", "scenario", default=start, integer=True, lo=1900, hi=2200)
     if None not in (start, horizon, target_year):
@@ -500,7 +503,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
             c.bad("scenario.target_start_year",
                   f"must lie within start_year..target_year ({start}..{target_year}), got {target_start}")
     discount = c.number(s, "discount_rate", "scenario", 0.04, lo=-0.5, hi=1.0, lo_strict=True)
-    cost_per_fte = c.number(s, "cost_per_fte", "scenario", 450_000.0, lo=0.0, lo_strict=True)
+    cost_per_fte = c.number(s, "cost_per_fte", "scenario", 450_000.0, lo=1.0, hi=MAX_DKK)
     mspec = c.string(s, "municipalities", "scenario", mun.BUILTIN)
 
     sim = c.table(data.get("simulation", {}), "simulation", SIMULATION_KEYS) or {}
@@ -573,7 +576,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
                 if start is not None and horizon is not None and not start <= year <= horizon:
                     c.bad(p, f"year must lie within start_year..horizon ({start}..{horizon}), got {year}")
                     continue
-                val = c.number(obs, k, "observed", lo=0.0)
+                val = c.number(obs, k, "observed", lo=0.0, hi=MAX_DKK)
                 if val is not None:
                     observed.append((year, float(val)))
 
@@ -682,7 +685,7 @@ def _areas(c: _Checker, obj: Any) -> list[Area]:
         if t is None:
             continue
         nm = c.string(t, "name", p, key)
-        target = c.number(t, "target", p, lo=0.0)
+        target = c.number(t, "target", p, lo=0.0, hi=MAX_DKK)
         if nm is not None and target is not None:
             out.append(Area(key, nm, float(target)))
     return out
@@ -727,7 +730,7 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
             known = sorted(area_keys)
             shown = ", ".join(known[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
             c.bad(f"{p}.area", f"area {_show(area)} is not defined{did} defined areas: {shown or '(none)'}")
-        gain = c.number(t, "gain", p, lo=0.0)
+        gain = c.number(t, "gain", p, lo=0.0, hi=MAX_DKK)
         st = c.number(t, "start", p, integer=True, lo=start_year if start_year is not None else 1900, hi=2200)
 
         def src(k: str, t: dict = t, p: str = p) -> str:  # a shared key's path: the initiative's own, or [defaults]
@@ -773,8 +776,8 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
             cp = f"{src('cost')}.cost"
             ct = c.table(merged["cost"], cp, COST_KEYS)
             if ct is not None:
-                inv = c.number(ct, "investment", cp, 0.0, lo=0.0)
-                run = c.number(ct, "running", cp, 0.0, lo=0.0)
+                inv = c.number(ct, "investment", cp, 0.0, lo=0.0, hi=MAX_DKK)
+                run = c.number(ct, "running", cp, 0.0, lo=0.0, hi=MAX_DKK)
                 ov = c.dist(ct["overrun"], f"{cp}.overrun", DIST_DOMAINS["cost.overrun"]) if "overrun" in ct else Dist.fixed(1.0)
                 if None not in (inv, run, ov):
                     kw.update(investment=float(inv), running=float(run), overrun=ov)

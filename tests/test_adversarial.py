@@ -469,16 +469,29 @@ def test_a_non_numeric_further_csv_column_is_bad_input(tmp_path, capsys):
     assert "line 3: column staff: further columns must be numeric" in _one_error_line(capsys.readouterr().err)
 
 
-# -- 8. results must be finite -------------------------------------------------------------------------
+# -- 8./9. results must be finite; what cannot be, is refused by validate --------------------------
 @pytest.mark.parametrize("old,new,named", [
-    ("target = 300e6", "target = 1e308", "scenario.target = 1e+308"),
-    ("gain = 120e6", "gain = 1e308", "initiatives[0] (osb-1).gain = 1e+308"),
-    ("investment = 20e6", "investment = 1e308", "initiatives[0] (osb-1).cost.investment = 1e+308"),
-    ("cost_per_fte = 450_000", "cost_per_fte = 5e-324", "scenario.cost_per_fte = 4.94066e-324"),
+    ("target = 300e6", "target = 1e308", "scenario.target: must be in [0, 1e+15], got 1e+308"),
+    ("gain = 120e6", "gain = 1e308", "initiatives[0] (osb-1).gain: must be in [0, 1e+15], got 1e+308"),
+    ("investment = 20e6", "investment = 1e308", "cost.investment: must be in [0, 1e+15], got 1e+308"),
+    ("cost_per_fte = 450_000", "cost_per_fte = 5e-324", "scenario.cost_per_fte: must be in [1, 1e+15], got 4.94066e-324"),
+])
+def test_amounts_that_would_overflow_are_refused_by_validate(tmp_path, capsys, old, new, named):
+    sc = tmp_path / "s.toml"
+    text = SMALL.read_text(encoding="utf-8")
+    assert old in text
+    sc.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["validate", str(sc)]) == 2
+    assert named in _one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("old,new,named", [
     ('estimate_factor = { dist = "lognormal", median = 0.85, p90 = 1.15 }',
      'estimate_factor = { dist = "lognormal", mu = 700, sigma = 1 }', "initiatives[0] (osb-1).estimate_factor"),
+    ('adoption = { dist = "triangular", min = 0.7, mode = 0.85, max = 1.0 }',
+     'adoption = { dist = "uniform", min = 0, max = 1e308 }', "initiatives[1] (osb-2).adoption"),
 ])
-def test_inputs_that_overflow_are_named_and_nothing_is_written(tmp_path, old, new, named):
+def test_priors_that_overflow_are_named_and_nothing_is_written(tmp_path, old, new, named):
     sc = tmp_path / "s.toml"
     text = SMALL.read_text(encoding="utf-8")
     assert old in text
@@ -488,6 +501,21 @@ def test_inputs_that_overflow_are_named_and_nothing_is_written(tmp_path, old, ne
     line = _one_error_line(r.stderr)  # also: no numpy RuntimeWarning
     assert ("the results overflow" in line or "business-case size" in line) and named in line, line
     assert not (tmp_path / "o" / "results.nc").exists()
+
+
+def test_the_finiteness_check_names_the_inputs_to_blame():
+    import dataclasses
+
+    from simengine import finite, scenario
+    from simengine.errors import ConfigError
+
+    sc = scenario.load(SMALL)
+    big = dataclasses.replace(sc, initiatives=(dataclasses.replace(sc.initiatives[0], gain=1e300),)
+                              + sc.initiatives[1:])
+    ds = xr.Dataset({"benefit": (("draw", "year"), [[1.0, float("inf")]]), "target": ("year", [1.0, 2.0])})
+    with pytest.raises(ConfigError, match=r"inf or NaN in benefit\).*initiatives\[0\] \(osb-1\)\.gain = 1e\+300"):
+        finite.check(ds, big)
+    finite.check(ds.assign(benefit=ds["benefit"].fillna(0).clip(max=5.0)), big)  # finite: nothing to say
 
 
 def test_report_of_an_all_nan_results_file_is_bad_input(tmp_path, capsys):
