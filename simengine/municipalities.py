@@ -14,6 +14,9 @@ import numpy as np
 REQUIRED = ("code", "name", "region", "population")
 MAX_CSV_BYTES = 50_000_000
 MAX_MUNICIPALITIES = 10_000
+#: a municipality's population (or any unit a CSV counts): far beyond any real one, and their sum
+#: stays far from float overflow
+MAX_POPULATION = 1e12
 BUILTIN = "builtin"
 
 
@@ -136,6 +139,10 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         pop = _number(cell["population"])
         if pop is None or pop <= 0:
             problems.append(f"{source}: line {lineno}: population must be a positive number, got {cell['population']!r}")
+            continue
+        if pop > MAX_POPULATION:
+            problems.append(f"{source}: line {lineno}: population must be at most {MAX_POPULATION:.0e}, "
+                            f"got {cell['population'][:40]!r}")
             continue
         for h in extra_cols:
             v = _number(cell[h])

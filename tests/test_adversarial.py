@@ -668,3 +668,12 @@ def test_real_scheduler_with_a_worker_and_then_the_scheduler_killed_mid_run(tmp_
             p.kill()
             p.wait()
         logs.close()
+
+
+def test_populations_that_would_overflow_are_refused(tmp_path, capsys):
+    (tmp_path / "m.csv").write_text("code,name,region,population\n101,A,R,1e308\n147,B,R,1e308\n")
+    sc = tmp_path / "s.toml"
+    sc.write_text(HEAD.replace('name = "many"', 'name = "x"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
+    assert main(["validate", str(sc)]) == 2
+    err = capsys.readouterr().err
+    assert "line 2: population must be at most 1e+12, got '1e308'" in err
