@@ -11,17 +11,65 @@ from simengine.errors import ConfigError, RunError
 REQUIRED = ("scenario_sha256", "seed", "draws", "results_digest")
 
 
+MAX_MANIFEST_BYTES = 10_000_000
+
+
 def read_manifest(path: Path) -> dict:
-    if not path.is_file():
+    from simengine import safeio
+    from simengine.output import settle
+
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(f"{path}: no such run manifest (run.json)")
+    settle(path.parent)  # a run killed while moving its files into place: finish that first
+    raw = safeio.read_bytes(path, MAX_MANIFEST_BYTES, "run manifest (run.json)")
     try:
-        m = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        m = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ConfigError(f"{path}: not a run manifest: {exc}") from None
     missing = [k for k in REQUIRED if k not in m] if isinstance(m, dict) else list(REQUIRED)
     if missing:
         raise ConfigError(f"{path}: not a run manifest: missing {', '.join(missing)}")
+    problems = [f"{path}: {key}: {why}, got {_show(m[key])}" for key, ok, why in _RULES
+                if key in m and (m[key] is not None or key in REQUIRED) and not ok(m[key])]
+    if problems:
+        raise ConfigError(problems)
     return m
+
+
+def _int_in(lo: int, hi: int):
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _show(v) -> str:
+    from simengine.scenario import _show as show
+
+    return show(v)
+
+
+def _rules():
+    import math
+    import re
+
+    from simengine.scenario import MAX_DRAWS
+
+    hexd = re.compile(r"[0-9a-f]{64}\Z")
+    return (
+        ("scenario_sha256", lambda v: isinstance(v, str) and bool(hexd.match(v)), "must be a sha256 (64 hex digits)"),
+        ("results_digest", lambda v: isinstance(v, str) and bool(hexd.match(v)), "must be a sha256 (64 hex digits)"),
+        ("seed", _int_in(0, 2**63 - 1), "must be a whole number in [0, 2^63)"),
+        ("draws", _int_in(1, MAX_DRAWS), f"must be a whole number in [1, {MAX_DRAWS:,}]"),
+        ("keep_draws", _int_in(1, MAX_DRAWS), f"must be a whole number in [1, {MAX_DRAWS:,}]"),
+        ("cut_threshold", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+         and v >= 0, "must be a finite amount >= 0 DKK"),
+        ("scenario_file", lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
+         "must be the path of the scenario file"),
+        ("scenario_path_absolute", lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
+         "must be the path of the scenario file"),
+        ("versions", lambda v: isinstance(v, dict), "must be a table of versions"),
+    )
+
+
+_RULES = _rules()
 
 
 def scenario_of(m: dict, manifest_path: Path):
@@ -52,8 +100,10 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False) 
     from dataclasses import replace
 
     sc = replace(sc.with_run_options(draws=int(m["draws"]), seed=int(m["seed"])),
-                 keep_draws=int(m.get("keep_draws", sc.keep_draws)))
-    old = m.get("versions", {}).get("simengine")
+                 keep_draws=int(m.get("keep_draws") or sc.keep_draws))
+    if m.get("cut_threshold") is not None:  # run --cut-threshold
+        sc = replace(sc, cut_threshold=float(m["cut_threshold"]))
+    old = (m.get("versions") or {}).get("simengine")
     if old and old != __version__ and not quiet:
         print(f"note: the run used simengine {old}, this is {__version__}", file=sys.stderr)
     if m.get("update"):  # the results of an update (simengine.update)

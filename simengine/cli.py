@@ -38,6 +38,21 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _draws(text: str) -> int:
+    from simengine.limits import MAX_DRAWS  # a light import: the signal handlers are not installed yet
+
+    v = _positive_int(text)
+    if v > MAX_DRAWS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_DRAWS:,}, got {text!r}")
+    return v
+
+
+def _out_dir(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty path (use --out . for the current folder)")
+    return Path(text)
+
+
 def _seed(text: str) -> int:
     try:
         v = int(text.replace("_", ""))
@@ -71,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
                         "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
                         "replaces --draws")
-    r.add_argument("--max-draws", type=_positive_int, metavar="N",
+    r.add_argument("--max-draws", type=_draws, metavar="N",
                    help="at most this many draws with --precision (default 10,000,000)")
     # -- end why and how sure --
     # -- sweep (simengine.sweep) --
@@ -93,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--quiet", action="store_true", help="print nothing but errors")
     rp = sub.add_parser("report", help="write report.html, summary.xlsx and charts/ from a results.nc")
     rp.add_argument("results", type=Path, help="results file (results.nc) of a run")
-    rp.add_argument("--out", type=Path, help="output folder (default: the folder of the results file)")
+    rp.add_argument("--out", type=_out_dir, help="output folder (default: the folder of the results file)")
     rp.add_argument("--scenario", type=Path, help="scenario file for the assumptions table, if it has moved "
                                                   "(default: the one recorded in the results)")
     _report_options(rp)
@@ -111,9 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _simulation_options(p: argparse.ArgumentParser, draws: str, seed: str, out: str) -> None:
     """--draws, --seed, --out, --threads, --chunk, --quiet: shared by run and sweep."""
-    p.add_argument("--draws", type=_positive_int, help=draws)
+    p.add_argument("--draws", type=_draws, help=draws)
     p.add_argument("--seed", type=_seed, help=seed)
-    p.add_argument("--out", type=Path, help=out)
+    p.add_argument("--out", type=_out_dir, help=out)
     p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
     p.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -160,6 +175,8 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
     if not v > 0 or v != v or v == float("inf"):
         raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    if v > 3600:
+        raise argparse.ArgumentTypeError(f"at most 3600 seconds (an hour), got {text!r}")
     return v
 
 
@@ -199,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse already printed the usage error
         return int(exc.code or 0)
     old = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    import warnings
+
+    warnings.filterwarnings("ignore", category=RuntimeWarning)  # numpy's overflow warnings: simengine.finite says it
     try:
         if args.command == "compare":
             return cmd_compare(args, argv)
@@ -226,15 +246,17 @@ def main(argv: list[str] | None = None) -> int:
 
             return cmd_ask(args)
         return cmd_run(args, argv)
-    except SimengineError as exc:
-        for line in str(exc).splitlines():
-            print(f"error: {line}", file=sys.stderr)
+    except SimengineError as exc:  # one line per problem; a newline or escape in a name is shown, not obeyed
+        from simengine import safetext
+
+        for line in (exc.problems if isinstance(exc, ConfigError) else [str(exc)]):
+            print(f"error: {safetext.line(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: previous results left as they were", file=sys.stderr)
+        print(f"interrupted: {_kept()}", file=sys.stderr)
         return 130
     except Interrupted as exc:
-        print("terminated: previous results left as they were", file=sys.stderr)
+        print(f"terminated: {_kept()}", file=sys.stderr)
         return exc.code
     except MemoryError:
         print("error: out of memory; run fewer draws", file=sys.stderr)
@@ -242,11 +264,21 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, full traceback on request
         if os.environ.get("SIMENGINE_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (set SIMENGINE_DEBUG=1 for a traceback)", file=sys.stderr)
+        from simengine import safetext
+
+        print(f"internal error: {type(exc).__name__}: {safetext.line(exc)} (set SIMENGINE_DEBUG=1 for a traceback)",
+              file=sys.stderr)
         return 1
     finally:
         if old is not None:
             signal.signal(signal.SIGTERM, old)
+
+
+def _kept() -> str:
+    from simengine.output import interrupted_after_commit
+
+    return ("the new results were complete and are in place" if interrupted_after_commit()
+            else "previous results left as they were")
 
 
 def _main_thread() -> bool:
@@ -257,11 +289,12 @@ def _main_thread() -> bool:
 
 def cmd_validate(args) -> int:
     from simengine import scenario
+    from simengine.safetext import line
 
     sc = scenario.load(args.scenario)
-    print(f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
+    print(line(f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
           f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})"
-          + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else ""))
+          + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else "")))
     return 0
 
 
@@ -294,20 +327,21 @@ def _cmd_run(args, argv: list[str], stack) -> int:
                                    precision=precision, max_draws=max_draws, unit=args.unit)
     if not args.quiet:
         from simengine.negotiate import control_text, deduction_text, headline_text  # simengine.negotiate
+        from simengine.safetext import block  # names from shared files: shown, never obeyed
         from simengine.terminal import explain_text, format_table  # in --lang, 80 columns wide
 
-        print(headline_text(ds))
-        print(format_table(ds, unit=args.unit, lang=args.lang))
-        print("\n" + deduction_text(ds))
+        print(block(headline_text(ds)))
+        print(block(format_table(ds, unit=args.unit, lang=args.lang)))
+        print("\n" + block(deduction_text(ds)))
         if args.explain:  # run --explain (simengine.analysis); who controls what leads (simengine.negotiate)
-            print("\n" + "\n\n".join(t for t in (control_text(ds), explain_text(ds, lang=args.lang)) if t))
+            print("\n" + block("\n\n".join(t for t in (control_text(ds), explain_text(ds, lang=args.lang)) if t)))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
         import textwrap  # the folder on one line, the files wrapped under it: 80 columns
 
         names = ", ".join([p.name for p in files] + ([f"charts/ ({charts} charts)"] if charts else []))
-        print(f"\nwrote {out}{os.sep} in {time.perf_counter() - t0:.1f} s:\n"
-              + textwrap.fill(names, 80, initial_indent="  ", subsequent_indent="  "))
+        print(block(f"\nwrote {out}{os.sep} in {time.perf_counter() - t0:.1f} s:\n"
+                    + textwrap.fill(names, 80, initial_indent="  ", subsequent_indent="  ")))
     return 0
 
 
@@ -321,10 +355,9 @@ def cmd_report(args) -> int:
         raise ConfigError(f"{args.scenario}: no such scenario file")
     files = report.build(ds, args.lang, scenario_path=args.scenario, unit=args.unit)
     out = args.out if args.out is not None else args.results.parent
-    with atomic_outputs(out) as w:
+    with atomic_outputs(out, owns=report.owns) as w:  # an earlier report's charts that no longer apply go
         report.write(w, files)
         written = [final for _, final in w.pending if final.parent == out]
-    report.remove_stale(out, files)
     for note in files.notes:
         print(f"note: {note}", file=sys.stderr)
     if not args.quiet:
@@ -354,9 +387,9 @@ def _compare_options(run: argparse.ArgumentParser, sub) -> None:
     c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
     c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
     c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
-    c.add_argument("--draws", type=_positive_int, help="draws of both (default: A's [simulation] draws)")
+    c.add_argument("--draws", type=_draws, help="draws of both (default: A's [simulation] draws)")
     c.add_argument("--seed", type=_seed, help="seed of both (default: A's [simulation] seed)")
-    c.add_argument("--out", type=Path, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
+    c.add_argument("--out", type=_out_dir, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
     c.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
     c.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
     c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help="the table in mio. DKK (default) or FTE")

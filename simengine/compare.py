@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from simengine import __version__, engine
+from simengine import __version__, engine, safetext
 from simengine.errors import ConfigError
 from simengine.model import compile_plan
 from simengine.results import NationalStats
@@ -80,7 +80,7 @@ def run_pair(a: Scenario, b: Scenario, threads: int | None = None, chunk: int | 
     for sc in (a, b):
         plan = compile_plan(sc)
         for note in getattr(plan, "notes", ()):  # e.g. a repaired correlation matrix
-            print(f"warning: {sc.path}: {note}", file=sys.stderr)
+            print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
         raws.append(engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK,
                                keep_draws=sc.keep_draws, progress=progress))
     return raws[0], raws[1]
@@ -287,18 +287,18 @@ def run_compare(path_a: Path, path_b: Path, out: Path | None = None, draws: int 
     """Load, pair, simulate, compare and write comparison.nc, comparison.txt and run.json to ``out``
     (default outputs/compare_<A stem>_vs_<B stem>/), atomically."""
     from simengine import api  # the command line runs the Python API's compare
-    from simengine.output import atomic_outputs, prepare_dir
+    from simengine.output import atomic_outputs, locked, prepare_dir
 
     loaded = load_pair(Path(path_a), Path(path_b))
     a, b, _ = pair_options(*loaded, draws=draws, seed=seed)  # as api.compare_scenarios pairs them, for run.json
     out = default_out(path_a, path_b) if out is None else Path(out)
-    prepare_dir(out)  # fail early, before the simulation, if the folder is unusable
-    ds = api.compare_scenarios(*loaded, draws=draws, seed=seed, threads=threads, chunk=chunk, progress=progress,
-                     command=command)
-    table = format_comparison(ds, unit=unit)
-    with atomic_outputs(out) as w:
-        w.write("comparison.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
-        w.write_text("comparison.txt", table + "\n")
-        w.write_json("run.json", manifest(ds, a, b))
-        written = [final for _, final in w.pending]
+    with locked(prepare_dir(out)):  # fail early, before the simulation; one writer per folder
+        ds = api.compare_scenarios(*loaded, draws=draws, seed=seed, threads=threads, chunk=chunk, progress=progress,
+                                   command=command)
+        table = format_comparison(ds, unit=unit)
+        with atomic_outputs(out) as w:
+            w.write("comparison.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+            w.write_text("comparison.txt", table + "\n")
+            w.write_json("run.json", manifest(ds, a, b))
+            written = [final for _, final in w.pending]
     return ds, table, written

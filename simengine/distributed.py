@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import logging
 import math
+import os
 import pickle
 import re
 import sys
@@ -84,6 +85,9 @@ def parse_scheduler(text: str) -> SchedulerSpec:
         return SchedulerSpec(text=t, local_workers=int(n.replace("_", "")))
     if re.fullmatch(r"(?:(?:tcp|tls|ws|wss|inproc|ucx)://)?[^\s/:]+(?::\d+)?/?", t) is None:
         raise ConfigError(f"--scheduler: expected a scheduler address like tcp://host:8786 or local:N, got {text!r}")
+    port = re.search(r":(\d+)/?$", t)
+    if not t.startswith("inproc://") and (port is None or not 0 < int(port.group(1)) < 65536):
+        raise ConfigError(f"--scheduler: the address needs a port (1-65535), like tcp://host:8786, got {text!r}")
     return SchedulerSpec(text=t, address=t.rstrip("/"))
 
 
@@ -443,7 +447,11 @@ def _result(fut, t: Task):
                        f"to try again ({exc}); a worker may be running out of memory: use a smaller "
                        "--block-draws or give workers more memory") from None
     except Exception as exc:  # noqa: BLE001  # pragma: no cover - anything else the cluster raises
-        raise RunError(f"the block of {where} failed on the cluster: {type(exc).__name__}: {exc}") from None
+        why = " ".join(str(exc).split())  # one line
+        if "scheduler-connection-lost" in why:
+            raise RunError(f"lost the connection to the Dask scheduler while the block of {where} was running; "
+                           "is the scheduler still running? Nothing was written") from None
+        raise RunError(f"the block of {where} failed on the cluster: {type(exc).__name__}: {why}") from None
 
 
 @contextlib.contextmanager
@@ -473,10 +481,11 @@ def connect(spec: SchedulerSpec | str, threads: int | None = None,
     else:
         address = spec.address
         description = f"Dask scheduler {address}"
+    quiet = _quiet_dask_logs()  # simengine says in one line what went wrong; SIMENGINE_DEBUG shows Dask's logs
     try:
         try:
             client = _client(address, timeout)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an address Dask cannot use
             reason = " ".join(str(exc).split())
             if len(reason) > 160:
                 reason = reason[:157] + "..."
@@ -495,6 +504,25 @@ def connect(spec: SchedulerSpec | str, threads: int | None = None,
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close(timeout=10)
+        quiet()
+
+
+def _quiet_dask_logs() -> Callable[[], None]:
+    """Raise the level of Dask's loggers to CRITICAL (its ERROR lines and tracebacks about a lost
+    scheduler or worker repeat what simengine's own one-line error says); returns the undo."""
+    if os.environ.get("SIMENGINE_DEBUG"):
+        return lambda: None
+    loggers = [logging.getLogger(n) for n in ("distributed", "distributed.client", "distributed.worker",
+                                              "distributed.core", "distributed.comm", "tornado")]
+    old = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+
+    def undo() -> None:
+        for lg, lv in zip(loggers, old):
+            lg.setLevel(lv)
+
+    return undo
 
 
 def _client(address: str, timeout: float):

@@ -112,8 +112,11 @@ class RawResults:
                 vals = national_values(plan, kept, a, min(a + NATIONAL_BLOCK, len(self.benefit)))
                 ov += bin_national(vals, lo_bits, plan.nat_inv_unit, hist, sums)
             if ov:
-                raise RunError(f"{ov} simulated national values exceeded 2^28 times their business-case size; "
-                               "check the scenario's cost overrun and estimate_factor priors for absurd tails")
+                from simengine.finite import overflow_error
+
+                raise overflow_error(plan.scenario, f"{ov} simulated national values exceeded 2^28 times their "
+                                     "business-case size; check the scenario's cost overrun and estimate_factor "
+                                     "priors for absurd tails")
             self._national = hist, sums
         return self._national
 
@@ -260,8 +263,11 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAU
             progress(m)
     merged = _reduce_blocks(acc, overflow, scratch)
     if merged.overflow:
-        raise RunError(f"{merged.overflow} simulated values exceeded 2^22 times their business-case size; "
-                       "check the scenario's estimate_factor and adoption priors for absurd tails")
+        from simengine.finite import overflow_error
+
+        raise overflow_error(plan.scenario, f"{merged.overflow} simulated values exceeded 2^22 times their "
+                             "business-case size; check the scenario's estimate_factor and adoption priors for "
+                             "absurd tails")
     return Partial(d0=d0, n=n, acc=merged, kept=kept, inputs=inputs)
 
 
@@ -310,10 +316,28 @@ def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int) -> None:
     need = estimate_memory(plan, draws, threads, keep_draws)
     have = physical_memory()
     if have is not None and need > 0.8 * have:
-        raise ConfigError(
-            f"{plan.scenario.path}: simulation.keep_draws: this run would need about {need / 2**30:.1f} GiB of memory "
-            f"({min(draws, keep_draws):,} draws kept per draw), more than 80 % of this machine's "
-            f"{have / 2**30:.1f} GiB; lower keep_draws (statistics still use all {draws:,} draws)")
+        limit = 0.8 * have
+        head = (f"this run would need about {need / 2**30:.1f} GiB of memory, more than 80 % of this machine's "
+                f"{have / 2**30:.1f} GiB")
+        # advice that would actually help: fewer kept draws, else fewer threads, else a smaller scenario
+        if estimate_memory(plan, draws, threads, 1) <= limit:
+            k = keep_draws
+            while k > 1 and estimate_memory(plan, draws, threads, k) > limit:
+                k //= 2
+            raise ConfigError(f"{plan.scenario.path}: simulation.keep_draws: {head} ({min(draws, keep_draws):,} draws "
+                              f"kept per draw); lower keep_draws, e.g. to {k:,} (statistics still use all "
+                              f"{draws:,} draws)")
+        if threads > 1 and estimate_memory(plan, draws, 1, keep_draws) <= limit:
+            t = threads
+            while t > 1 and estimate_memory(plan, draws, t, keep_draws) > limit:
+                t -= 1
+            raise ConfigError(f"--threads: {head} (each thread keeps its own histograms of "
+                              f"{len(plan.size_effect):,} municipalities and {len(plan.gain):,} initiatives); "
+                              f"use --threads {t} or fewer (the results do not depend on it)")
+        raise ConfigError(f"{plan.scenario.path}: {head}, even with keep_draws = 1 and one thread: the histograms "
+                          f"of {len(plan.size_effect):,} municipalities and {len(plan.gain):,} initiatives over "
+                          f"{len(plan.years)} years need that much; split the scenario or run it on a larger "
+                          "machine (or a Dask cluster, --scheduler)")
 
 
 def run(plan: Plan, threads: int | None = None, chunk: int = DEFAULT_CHUNK, keep_draws: int | None = None,

@@ -12,6 +12,11 @@ from pathlib import Path
 import numpy as np
 
 REQUIRED = ("code", "name", "region", "population")
+MAX_CSV_BYTES = 50_000_000
+MAX_MUNICIPALITIES = 10_000
+#: a municipality's population (or any unit a CSV counts): far beyond any real one, and their sum
+#: stays far from float overflow
+MAX_POPULATION = 1e12
 BUILTIN = "builtin"
 
 
@@ -46,20 +51,20 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
     except (OSError, ValueError, RuntimeError) as exc:  # name too long, embedded NUL, symlink loop
         problems.append(f"{where}: unusable municipalities path, got {spec[:60]!r}: {getattr(exc, 'strerror', None) or exc}")
         return None
-    if not exists:
+    if not exists and not path.is_symlink():
         problems.append(f"{where}: municipalities file not found, got {spec!r} (resolved to {_shown(path)}); "
                         f"use \"builtin\" or a CSV path relative to the scenario file")
         return None
-    if not is_file:
+    if exists and not is_file:
         problems.append(f"{where}: municipalities path is not a file, got {spec!r} ({_shown(path)})")
         return None
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(f"{where}: cannot read municipalities file {path}: {exc.strerror}")
-        return None
-    if len(raw) > 50_000_000:
-        problems.append(f"{path}: municipalities file is {len(raw):,} bytes; at most 50 MB is allowed")
+    from simengine import safeio
+    from simengine.errors import ConfigError
+
+    try:  # a regular file only, its size checked before a byte is read
+        raw = safeio.read_bytes(path, MAX_CSV_BYTES, "municipalities CSV", _shown(path))
+    except ConfigError as exc:
+        problems.extend(exc.problems)
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -85,6 +90,10 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
     header = [h.strip() for h in rows[0]]
     shown = ", ".join(h if h.isprintable() else repr(h) for h in header) or "(none)"
     missing = [c for c in REQUIRED if c not in header]
+    if len(missing) == len(REQUIRED):  # not a municipalities CSV at all: its first line is not echoed
+        problems.append(f"{source}: not a municipalities CSV: the first line must be a header with the columns "
+                        f"{','.join(REQUIRED)}")
+        return None
     if missing:
         problems.append(f"{source}: missing column(s) {', '.join(missing)}; got columns {shown}; "
                         f"required: {', '.join(REQUIRED)}")
@@ -95,6 +104,9 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
     body = rows[1:]
     if not body:
         problems.append(f"{source}: no municipalities after the header")
+        return None
+    if len(body) > MAX_MUNICIPALITIES:
+        problems.append(f"{source}: at most {MAX_MUNICIPALITIES:,} municipalities, got {len(body):,}")
         return None
     idx = {h: i for i, h in enumerate(header)}
     extra_cols = [h for h in header if h not in REQUIRED]
@@ -108,8 +120,8 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         cell = {h: row[i].strip() for h, i in idx.items()}
         code_s = cell["code"]
         try:
-            code = int(code_s)
-            if code <= 0:
+            code = int(code_s) if len(code_s) <= 19 else 0
+            if not 0 < code < 2**63:  # stored as int64
                 raise ValueError
         except ValueError:
             problems.append(f"{source}: line {lineno}: code must be a positive integer (kommunekode), got {code_s!r}")
@@ -120,12 +132,24 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         seen[code] = lineno
         if not cell["name"]:
             problems.append(f"{source}: line {lineno}: empty name for code {code}")
+        bad = [h for h in ("name", "region") if "\x00" in cell[h]]
+        if bad:  # cannot be stored in results.nc (HDF5 strings end at a NUL)
+            problems.append(f"{source}: line {lineno}: {bad[0]} must not contain a NUL character (\\x00), "
+                            f"got {cell[bad[0]][:60]!r}")
         pop = _number(cell["population"])
         if pop is None or pop <= 0:
             problems.append(f"{source}: line {lineno}: population must be a positive number, got {cell['population']!r}")
             continue
+        if pop > MAX_POPULATION:
+            problems.append(f"{source}: line {lineno}: population must be at most {MAX_POPULATION:.0e}, "
+                            f"got {cell['population'][:40]!r}")
+            continue
         for h in extra_cols:
             v = _number(cell[h])
+            if v is None and cell[h] and not _is_nan_text(cell[h]):
+                problems.append(f"{source}: line {lineno}: column {h if h.isprintable() else repr(h)}: further "
+                                f"columns must be numeric (they can be allocation keys), got {cell[h][:40]!r}")
+                break
             extra[h].append(math.nan if v is None else v)
         codes.append(code)
         names.append(cell["name"])
@@ -147,6 +171,10 @@ def _shown(path: Path) -> str:
     """A path for a one-line message: as is if printable, else quoted with escapes."""
     s = str(path)
     return s if s.isprintable() else repr(s)
+
+
+def _is_nan_text(s: str) -> bool:
+    return s.lower() in ("nan", "na", "n/a", "-")
 
 
 def _number(s: str) -> float | None:

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import xarray as xr
 
-from simengine import __version__, engine
+from simengine import __version__, engine, safetext
 from simengine.model import compile_plan
 from simengine.output import atomic_outputs
 from simengine.results import build_dataset, results_digest, summary_table
@@ -31,7 +31,7 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
-        print(f"warning: {sc.path}: {note}", file=sys.stderr)
+        print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
     t1 = time.perf_counter()
     prec = None
     if precision is not None:  # --precision (simengine.mcerror)
@@ -69,6 +69,9 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
     ds.attrs["seconds_aggregate"] = round(t3 - t2, 4)
     if cluster is not None:
         ds.attrs.update(cluster.attrs(raw))
+    from simengine import finite
+
+    finite.check(ds, sc)  # exit 2 naming the inputs, before anything is written
     return ds
 
 
@@ -95,6 +98,7 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
         "scenario_files": [str(Path(f).resolve()) for f in (sc.sources or (sc.path,))],  # the extends chain
         **({"scenario_changes": list(sc.changes)} if sc.changes else {}),  # a variant made in Python (simengine.api)
         "keep_draws": sc.keep_draws,
+        "cut_threshold": sc.cut_threshold,  # run --cut-threshold: check reproduces it
         "results_digest": results_digest(ds),
         # run --precision (simengine.mcerror): the rule, the draws it needed, the half-widths reached
         "precision": json.loads(ds.attrs["precision_info"]) if "precision_info" in ds.attrs else None,
@@ -108,32 +112,39 @@ def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int
     """Simulate and write results.nc, summary.parquet and run.json to ``out``, and (unless
     ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``: the ``run``
     command, through the Python API (simengine.api.run and simengine.api.write)."""
-    from simengine import api
-    from simengine.output import prepare_dir
+    from simengine import api, output
 
-    prepare_dir(out)  # fail early, before minutes of simulation, if the folder is unusable
-    ds = api.run(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
-                 precision=precision, max_draws=max_draws)
-    return ds, api.write(ds, out, sc, report=report, lang=lang, unit=unit)
+    with output.locked(output.prepare_dir(out)):  # fail early, before minutes of simulation; one run per folder
+        ds = api.run(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
+                     precision=precision, max_draws=max_draws)
+        return ds, api.write(ds, out, sc, report=report, lang=lang, unit=unit)
 
 
 def write_results(out: Path, ds: xr.Dataset, sc: Scenario, lang: str = "da", report: bool = True,
                   unit: str = "dkk") -> list[Path]:
-    """Write a run's files to ``out`` atomically (see simengine.api.write); returns the files written."""
+    """Write a run's files to ``out`` atomically (see simengine.api.write) under the folder's lock;
+    returns the files written. Files of an earlier run that this one does not write again are removed."""
     if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
         sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
-    from simengine import progress
+    from simengine import output, progress
 
     progress.phase("Writing results")
-    with atomic_outputs(out) as w:
+    with output.locked(out), atomic_outputs(out, owns=_run_owns) as w:  # replaces every file of the previous run
         w.write("results.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
         table = summary_table(ds)
         w.write("summary.parquet", lambda p: table.write_parquet(p))
         w.write_json("run.json", manifest(ds, sc))
-        report_files = _write_report(w, ds, sc, lang, unit) if report else None
+        if report:
+            _write_report(w, ds, sc, lang, unit)
         written = [final for _, final in w.pending]
-    _remove_stale_report(out, report_files)
     return written
+
+
+def _run_owns(rel: str) -> bool:
+    """A run's files: those of an earlier run that this one does not write again are removed."""
+    from simengine import report
+
+    return rel in ("results.nc", "summary.parquet", "run.json") or report.owns(rel)
 
 
 # -- report (simengine.report) -------------------------------------------------------------------
@@ -144,12 +155,6 @@ def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str, unit: str = "dkk")
 
     files = report.build_safe(ds, lang, scenario=sc, unit=unit)
     if files.error:
-        print(f"warning: report incomplete: {files.error}", file=sys.stderr)
+        print(f"warning: report incomplete: {safetext.line(files.error)}", file=sys.stderr)
     report.write(w, files)
     return files
-
-
-def _remove_stale_report(out: Path, files) -> None:
-    from simengine import report
-
-    report.remove_stale(out, files)

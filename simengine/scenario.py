@@ -26,9 +26,18 @@ import numpy as np
 from simengine import municipalities as mun
 from simengine.distributions import FAMILIES, T_MIN, Dist
 from simengine.errors import ConfigError
+from simengine.limits import MAX_DRAWS  # re-exported: scenario.MAX_DRAWS
 
 MAX_FILE_BYTES = 5_000_000
-MAX_DRAWS = 1_000_000_000
+#: limits checked before any per-item work (scenarios are shared files: none may hang the machine)
+MAX_INITIATIVES = 5_000
+MAX_AREAS = 1_000
+MAX_CORRELATED_INPUTS = 500
+#: amounts (DKK/year) beyond this are refused: 10^15 DKK is hundreds of times Denmark's GDP, and
+#: sums of such amounts over draws, years and municipalities must stay far from float overflow
+MAX_DKK = 1e15
+#: "did you mean" suggestions per file (each compares one name with every known one)
+MAX_HINTS = 20
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
@@ -163,6 +172,10 @@ class Scenario:
         return list(range(self.start_year, self.horizon + 1))
 
     def with_run_options(self, draws: int | None = None, seed: int | None = None) -> Scenario:
+        if draws is not None and not 1 <= draws <= MAX_DRAWS:  # --draws and every other way in
+            raise ConfigError(f"--draws: must be in [1, {MAX_DRAWS:,}], got {draws:,}")
+        if seed is not None and not 0 <= seed < 2**63:
+            raise ConfigError(f"--seed: must be in [0, 2^63), got {seed}")
         return replace(self, draws=self.draws if draws is None else draws,
                        seed=self.seed if seed is None else seed)
 
@@ -183,6 +196,10 @@ class _Checker:
         self.origin = origin  # key path -> file that set it, for a scenario that extends others
         self.cells = cells  # key path -> "Sheet!B7", for a scenario read from a workbook
         self.problems: list[str] = []
+        self.hints = _Hints()
+
+    def did_you_mean(self, word: str, choices, cutoff: float = 0.6) -> str:
+        return self.hints(word, choices, cutoff)
 
     def bad(self, path: str, msg: str) -> None:
         file = (_origin_of(self.origin, path) or self.file) if self.origin else self.file
@@ -195,8 +212,7 @@ class _Checker:
             return None
         for k in obj:
             if k not in allowed:
-                hint = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
-                did = f"; did you mean {hint[0]!r}?" if hint else ""
+                did = self.did_you_mean(str(k), allowed) if isinstance(k, str) else ""
                 self.bad(_join(path, k), f"unknown key{did} allowed keys: {', '.join(allowed)}")
         for k in required:
             if k not in obj:
@@ -233,6 +249,9 @@ class _Checker:
         v = obj[key]
         if not isinstance(v, str):
             self.bad(_join(path, key), f"must be a string, got {_show(v)}")
+            return None
+        if "\x00" in v:  # cannot be stored in results.nc (HDF5 strings end at a NUL)
+            self.bad(_join(path, key), f"must not contain a NUL character (\\x00), got {_show(v)}")
             return None
         return v
 
@@ -282,8 +301,7 @@ class _Checker:
                                           f"got {_show(fam) if 'dist' in value else 'nothing'}")
             return None
         if fam not in FAMILIES:
-            hint = difflib.get_close_matches(fam, FAMILIES, n=1, cutoff=0.5)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            did = self.did_you_mean(fam, FAMILIES, cutoff=0.5)
             self.bad(_join(path, "dist"), f"unknown distribution {fam!r}{did} allowed: {', '.join(FAMILIES)}")
             return None
         req, opt = FAMILIES[fam]
@@ -364,6 +382,22 @@ class _Checker:
         return None
 
 
+class _Hints:
+    """"did you mean" suggestions in bounded time: at most MAX_HINTS per file, against at most
+    10,000 known names, for names of at most 100 characters (else no suggestion)."""
+
+    def __init__(self) -> None:
+        self.left = MAX_HINTS
+
+    def __call__(self, word: str, choices, cutoff: float = 0.6) -> str:
+        choices = list(choices)
+        if self.left <= 0 or len(word) > 100 or len(choices) > 10_000:
+            return ""
+        self.left -= 1
+        hint = difflib.get_close_matches(word, [c for c in choices if len(c) <= 200], n=1, cutoff=cutoff)
+        return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
 def _join(path: str, key: str) -> str:
     key = _key(key)
     return f"{path}.{key}" if path else key
@@ -424,7 +458,8 @@ def _show(v: Any) -> str:
     if isinstance(v, list):
         return f"a list of {len(v)}"
     if isinstance(v, float):
-        return f"{v:g}"
+        g = f"{v:g}"
+        return g if not math.isfinite(v) or float(g) == v else repr(v)  # 1.0000001 is not "1"
     s = repr(v)
     return s if len(s) <= 60 else f"{s[:20]}... ({len(s)} characters)"
 
@@ -448,17 +483,13 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
     except (OSError, ValueError) as exc:  # name too long, embedded NUL, ...
         shown = where if where.isprintable() else repr(where)
         raise ConfigError(f"{shown}: cannot use this path: {getattr(exc, 'strerror', None) or exc}") from None
-    if not exists:
+    if not exists and not path.is_symlink():  # a symlink loop "does not exist" either: safeio says which
         raise ConfigError(f"{where}: no such file")
     if is_dir:
         raise ConfigError(f"{where}: is a directory, expected a scenario file (.toml)")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ConfigError(f"{where}: file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot read: {exc.strerror}") from None
+    from simengine import safeio
+
+    raw = safeio.read_bytes(path, MAX_FILE_BYTES, "scenario", where)  # a regular file, size checked first
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -516,7 +547,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
         elif horizon - start > 100:
             c.bad("scenario.horizon", f"at most 100 years after start_year ({start}), got {horizon}")
             horizon = None
-    target = c.number(s, "target", "scenario", lo=0.0)
+    target = c.number(s, "target", "scenario", lo=0.0, hi=MAX_DKK)
     target_year = c.number(s, "target_year", "scenario", integer=True, lo=1900, hi=2200)
     target_start = c.number(s, "target_start_year", "scenario", default=start, integer=True, lo=1900, hi=2200)
     if None not in (start, horizon, target_year):
@@ -526,7 +557,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
             c.bad("scenario.target_start_year",
                   f"must lie within start_year..target_year ({start}..{target_year}), got {target_start}")
     discount = c.number(s, "discount_rate", "scenario", 0.04, lo=-0.5, hi=1.0, lo_strict=True)
-    cost_per_fte = c.number(s, "cost_per_fte", "scenario", 450_000.0, lo=0.0, lo_strict=True)
+    cost_per_fte = c.number(s, "cost_per_fte", "scenario", 450_000.0, lo=1.0, hi=MAX_DKK)
     mspec = c.string(s, "municipalities", "scenario", mun.BUILTIN)
 
     sim = c.table(data.get("simulation", {}), "simulation", SIMULATION_KEYS) or {}
@@ -602,7 +633,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
                 if start is not None and horizon is not None and not start <= year <= horizon:
                     c.bad(p, f"year must lie within start_year..horizon ({start}..{horizon}), got {year}")
                     continue
-                val = c.number(obs, k, "observed", lo=0.0)
+                val = c.number(obs, k, "observed", lo=0.0, hi=MAX_DKK)
                 if val is not None:
                     observed.append((year, float(val)))
 
@@ -669,8 +700,7 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
             found = _match(pat, names)
             uncertain = [x for x in found if inputs[x] is not None and not inputs[x].is_fixed]
             if not found:
-                hint = difflib.get_close_matches(pat, names, n=1, cutoff=0.6)
-                did = f"; did you mean {hint[0]!r}?" if hint else ""
+                did = c.did_you_mean(pat, names)
                 c.bad(f"{p}.{key}", f"no input named {_show(pat)}{did} inputs are national.weak_share, "
                                     f"national.economic_pressure and <initiative id>.<one of "
                                     f"{', '.join(INITIATIVE_INPUTS)}>, or a wildcard such as '*.delay'")
@@ -678,6 +708,14 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
                 c.bad(f"{p}.{key}", f"{_show(pat)} has a fixed value: there is nothing to correlate")
             side[key] = uncertain
         if len(side) < 2 or not side["a"] or not side["b"]:
+            continue
+        if len(set(side["a"]) | set(side["b"]) | {v for pair in out for v in pair}) > MAX_CORRELATED_INPUTS:
+            c.bad(p, f"at most {MAX_CORRELATED_INPUTS:,} inputs may be correlated (the rank correlation matrix "
+                     f"grows with their square); {_show(a)} and {_show(b)} make "
+                     f"{len(set(side['a']) | set(side['b']) | {v for pair in out for v in pair}):,}")
+            return []
+        if side["a"] == side["b"] and len(side["a"]) == 1:
+            c.bad(p, f"correlates {side['a'][0]} with itself (rho {_show(rho)}); a and b must name different inputs")
             continue
         for x in side["a"]:
             for y in side["b"]:
@@ -692,6 +730,9 @@ def _areas(c: _Checker, obj: Any) -> list[Area]:
     if not isinstance(obj, dict) or not obj:
         c.bad("areas", f"must hold at least one [areas.<key>] table, got {_show(obj)}")
         return []
+    if len(obj) > MAX_AREAS:
+        c.bad("areas", f"at most {MAX_AREAS:,} areas, got {len(obj):,}")
+        return []
     out = []
     for key, a in obj.items():
         p = _join("areas", key)
@@ -702,7 +743,7 @@ def _areas(c: _Checker, obj: Any) -> list[Area]:
         if t is None:
             continue
         nm = c.string(t, "name", p, key)
-        target = c.number(t, "target", p, lo=0.0)
+        target = c.number(t, "target", p, lo=0.0, hi=MAX_DKK)
         if nm is not None and target is not None:
             out.append(Area(key, nm, float(target)))
     return out
@@ -717,6 +758,9 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
         return []
     if not isinstance(obj, list) or not obj:
         c.bad("initiatives", f"must be a non-empty list of [[initiatives]] tables, got {_show(obj)}")
+        return []
+    if len(obj) > MAX_INITIATIVES:
+        c.bad("initiatives", f"at most {MAX_INITIATIVES:,} initiatives, got {len(obj):,}")
         return []
     keys_allowed = {"population", "equal"} | (set(municipalities.extra) if municipalities else set())
     out: list[Initiative] = []
@@ -740,10 +784,11 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
         nm = c.string(t, "name", p)
         area = c.string(t, "area", p)
         if area is not None and area not in area_keys:
-            hint = difflib.get_close_matches(area, sorted(area_keys), n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
-            c.bad(f"{p}.area", f"area {area!r} is not defined{did} defined areas: {', '.join(sorted(area_keys)) or '(none)'}")
-        gain = c.number(t, "gain", p, lo=0.0)
+            did = c.did_you_mean(area, sorted(area_keys))
+            known = sorted(area_keys)
+            shown = ", ".join(known[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
+            c.bad(f"{p}.area", f"area {_show(area)} is not defined{did} defined areas: {shown or '(none)'}")
+        gain = c.number(t, "gain", p, lo=0.0, hi=MAX_DKK)
         st = c.number(t, "start", p, integer=True, lo=start_year if start_year is not None else 1900, hi=2200)
 
         def src(k: str, t: dict = t, p: str = p) -> str:  # a shared key's path: the initiative's own, or [defaults]
@@ -789,8 +834,8 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
             cp = f"{src('cost')}.cost"
             ct = c.table(merged["cost"], cp, COST_KEYS)
             if ct is not None:
-                inv = c.number(ct, "investment", cp, 0.0, lo=0.0)
-                run = c.number(ct, "running", cp, 0.0, lo=0.0)
+                inv = c.number(ct, "investment", cp, 0.0, lo=0.0, hi=MAX_DKK)
+                run = c.number(ct, "running", cp, 0.0, lo=0.0, hi=MAX_DKK)
                 ov = c.dist(ct["overrun"], f"{cp}.overrun", DIST_DOMAINS["cost.overrun"]) if "overrun" in ct else Dist.fixed(1.0)
                 if None not in (inv, run, ov):
                     kw.update(investment=float(inv), running=float(run), overrun=ov)
@@ -848,7 +893,8 @@ def resolve(path: str | Path) -> Resolved:
         if len(chain) >= MAX_EXTENDS:
             raise ConfigError(f"{cur}: extends: a chain of extends may hold at most {MAX_EXTENDS} files")
         try:
-            missing, other = not nxt.exists(), nxt.exists() and not nxt.is_file()
+            missing = not nxt.exists() and not nxt.is_symlink()
+            other = nxt.exists() and not nxt.is_file()
         except (OSError, ValueError):
             missing = other = False  # read_toml says what is wrong with the path
         if missing:
@@ -950,11 +996,12 @@ def _removals(data: dict, f: str, inits: list, problems: list[str]) -> set[str]:
         problems.append(f"{f}: remove_initiatives: must be a list of initiative ids, got {_show(rm)}")
         return set()
     have = [e[0].get("id") for e in inits if isinstance(e[0], dict) and isinstance(e[0].get("id"), str)]
+    known = set(have)
+    hints = _Hints()
     out = set()
     for ident in rm:
-        if ident not in have:
-            hint = difflib.get_close_matches(ident, have, n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
+        if ident not in known:
+            did = hints(ident, have)
             problems.append(f"{f}: remove_initiatives: no initiative {ident!r} in the scenario it extends{did}")
         else:
             out.add(ident)

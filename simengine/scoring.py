@@ -375,17 +375,10 @@ def cmd_backtest(args, argv: list[str]) -> int:
     with atomic_outputs(out) as wr:
         wr.write("backtest.nc", lambda p: bt.to_netcdf(p, engine="h5netcdf"))
         if chart is not None:
-            from simengine.output import AtomicOutputs
+            def png(p: Path, data: bytes = chart) -> None:
+                p.write_bytes(data)
 
-            sub = AtomicOutputs(prepare_dir(out / "charts"))
-            try:
-                def png(p: Path, data: bytes = chart) -> None:
-                    p.write_bytes(data)
-
-                sub.write("pit_histogram.png", png)
-            finally:
-                wr.pending.extend(sub.pending)
-                sub.pending.clear()
+            wr.write("charts/pit_histogram.png", png)
         written = [final for _, final in wr.pending]
     if not args.quiet:
         title = (f"{sc.name}: {sc.draws:,} draws, seed {sc.seed}; {len(selected)} observations from {obs.path}"

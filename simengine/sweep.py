@@ -366,7 +366,7 @@ def write(out: Path, ds: xr.Dataset, table: pl.DataFrame, settings: list[Setting
 def cmd_sweep(args, argv: list[str], cluster_context) -> int:
     """The ``sweep`` command (simengine.cli)."""
     from simengine import progress
-    from simengine.output import prepare_dir
+    from simengine.output import locked, prepare_dir
 
     t0 = time.perf_counter()
     settings = [parse_set(s) for s in args.sets]
@@ -376,10 +376,9 @@ def cmd_sweep(args, argv: list[str], cluster_context) -> int:
         engine.check_threads(args.threads)
     base = scenario.load(args.scenario)
     variants = build_variants(base, settings, draws=args.draws, seed=args.seed)  # errors before work
-    prepare_dir(out)
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     total = sum(v.scenario.draws for v in variants)
-    with cluster_context(args) as cluster:
+    with locked(prepare_dir(out)), cluster_context(args) as cluster:  # one writer per folder, from the start
         executor = cluster.executor if cluster is not None else InProcess(args.threads)
         with progress.draws_bar(total, progress.enabled(args.quiet), after="Writing results") as advance:
             from simengine import api  # the command line runs the Python API's sweep
@@ -388,7 +387,7 @@ def cmd_sweep(args, argv: list[str], cluster_context) -> int:
                                               draws=args.draws, seed=args.seed, chunk=args.chunk,
                                               block_draws=cluster.block_draws if cluster else None,
                                               progress=advance, command=command)
-    written = write(out, ds, table, settings)
+        written = write(out, ds, table, settings)
     if not args.quiet:
         print(format_sweep(table, settings, ds))
         print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")

@@ -464,9 +464,9 @@ def cmd_update(args, argv: list[str]) -> int:
 
     from simengine import observations as obsmod
     from simengine import progress, scenario
-    from simengine.output import atomic_outputs, prepare_dir
+    from simengine.output import atomic_outputs, locked, prepare_dir
     from simengine.results import format_table, summary_table
-    from simengine.runner import _remove_stale_report, _write_report, manifest
+    from simengine.runner import _run_owns, _write_report, manifest
 
     t0 = time.perf_counter()
     sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
@@ -475,35 +475,28 @@ def cmd_update(args, argv: list[str]) -> int:
     known = obsmod.parse_date(args.known_by)
     later = obs.later_than(known)
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-update"
-    prepare_dir(out)
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
-    with progress.draws_bar(sc.draws, progress.enabled(args.quiet), after="Weighting and writing") as advance:
+    with locked(prepare_dir(out)), progress.draws_bar(sc.draws, progress.enabled(args.quiet),
+                                                      after="Weighting and writing") as advance:
         post, prior, _raw, w, ess, mv, info = update_run(sc, obs, known, threads=args.threads, command=command,
                                                        progress=advance)
         later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
         chart = movement_chart(mv, args.lang)
-        with atomic_outputs(out) as wr:
+        with atomic_outputs(out, owns=_run_owns) as wr:  # replaces every file of the previous run
             wr.write("results.nc", lambda p: post.to_netcdf(p, engine="h5netcdf"))
             table = summary_table(post)
             wr.write("summary.parquet", lambda p: table.write_parquet(p))
             m = manifest(post, sc)
             m["update"] = info
             wr.write_json("run.json", m)
-            report_files = _write_report(wr, post, sc, args.lang) if not args.no_report else None
-            if chart is not None:  # beside the report's charts, renamed into place with them
-                from simengine.output import AtomicOutputs
+            if not args.no_report:
+                _write_report(wr, post, sc, args.lang)
+            if chart is not None:  # beside the report's charts, moved into place with them
+                def png(p: Path, data: bytes = chart) -> None:
+                    p.write_bytes(data)
 
-                sub = AtomicOutputs(prepare_dir(out / "charts"))
-                try:
-                    def png(p: Path, data: bytes = chart) -> None:
-                        p.write_bytes(data)
-
-                    sub.write("update_inputs.png", png)
-                finally:
-                    wr.pending.extend(sub.pending)
-                    sub.pending.clear()
+                wr.write("charts/update_inputs.png", png)
             written = [final for _, final in wr.pending]
-        _remove_stale_report(out, report_files)
     advice = ess_advice(ess, sc.draws, len(w))
     if advice:
         print(f"warning: {advice}", file=sys.stderr)

@@ -98,9 +98,10 @@ def test_run_manifest(run_out):
 
 
 def test_no_temporary_files_left(run_out):
-    assert sorted(p.name for p in run_out.iterdir()) == ["charts", "negotiation.html", "report.html", "results.nc",
-                                                         "run.json", "summary.parquet", "summary.xlsx"]
-    assert not [p for p in run_out.rglob("*") if p.name.startswith(".")]
+    assert sorted(p.name for p in run_out.iterdir()) == [".simengine-files.json", "charts", "negotiation.html",
+                                                         "report.html", "results.nc", "run.json", "summary.parquet",
+                                                         "summary.xlsx"]
+    assert [p.name for p in run_out.rglob("*") if p.name.startswith(".")] == [".simengine-files.json"]
 
 
 def test_stdout_table(capsys, tmp_path):

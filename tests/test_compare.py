@@ -33,7 +33,8 @@ def test_a_compared_with_itself_is_zero_in_every_draw(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(SMALL), str(SMALL), "--draws", "600", "--out", str(out)]) == 0
     table = capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.nc", "comparison.txt", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "comparison.nc", "comparison.txt",
+                                                     "run.json"]
     with xr.open_dataset(out / "comparison.nc", engine="h5netcdf") as ds:
         assert ds.sizes["draw"] == 600 and ds.attrs["draws_paired"] == 600
         assert np.all(ds["difference"].values == 0.0)

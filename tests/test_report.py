@@ -434,13 +434,30 @@ def test_report_failure_keeps_the_run(tmp_path, monkeypatch, capsys):
     def boom(ctx):
         raise ValueError("chart exploded")
 
-    monkeypatch.setattr(charts, "all_charts", boom)
+    monkeypatch.setattr(charts, "fan_national", boom)
     monkeypatch.delenv("SIMENGINE_DEBUG", raising=False)
     run_scenario(sc.with_run_options(seed=99), out, threads=1, quiet=True)
     assert xr.open_dataset(out / "results.nc", engine="h5netcdf").attrs["seed"] == 99
-    assert "chart exploded" in (out / "report.html").read_text(encoding="utf-8")
-    assert not (out / "summary.xlsx").exists() and not (out / "charts").exists()  # nothing stale left
-    assert "report incomplete" in capsys.readouterr().err
+    # the failing chart costs only itself: the page, the workbook and the other charts are the new run's
+    assert not (out / "charts" / "fan_national.png").exists()  # nothing stale left
+    assert (out / "charts" / "fan_areas.png").exists()
+    wb = openpyxl.load_workbook(out / "summary.xlsx")
+    assert 99 in [c.value for row in wb.worksheets[0].iter_rows() for c in row]
+    assert "<html" in (out / "report.html").read_text(encoding="utf-8")
+    err = capsys.readouterr().err
+    assert "report incomplete" in err and "chart fan_national: ValueError: chart exploded" in err
+
+    def broken(ctx, figs):
+        raise RuntimeError("page exploded")
+
+    from simengine.report import html
+
+    monkeypatch.setattr(html, "render", broken)
+    run_scenario(sc.with_run_options(seed=98), out, threads=1, quiet=True)
+    assert "page exploded" in (out / "report.html").read_text(encoding="utf-8")  # the failure page says why
+    wb = openpyxl.load_workbook(out / "summary.xlsx")
+    assert 98 in [c.value for row in wb.worksheets[0].iter_rows() for c in row]
+    assert (out / "charts" / "fan_areas.png").exists()
 
 
 def test_assumptions_table_has_every_prior_with_its_comment():

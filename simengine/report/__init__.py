@@ -6,9 +6,9 @@ scenario file is reloaded, when it can be, for the assumptions table and the pop
 
 * :func:`build` makes all files in memory (raises on error);
 * :func:`build_safe` never raises: on error it returns a one-paragraph ``report.html`` saying why;
-* :func:`write` hands them to an :class:`~simengine.output.AtomicOutputs` writer so they are renamed
-  into place together with the run's other files;
-* :func:`remove_stale` deletes report files an earlier run left that this one did not write.
+* :func:`write` hands them to an :class:`~simengine.output.AtomicOutputs` writer so they are moved
+  into place together with the run's other files; report files of an earlier commit that this one
+  does not write again are removed in the same commit (see simengine.output).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ WORKBOOK = "summary.xlsx"
 CHART_DIR = "charts"
 SHEET = "negotiation.html"  # the one-page negotiation sheet (simengine.report.negotiation)
 
-__all__ = ["LANGS", "DEFAULT_LANG", "ReportFiles", "build", "build_safe", "write", "remove_stale", "REPORT_HTML",
+__all__ = ["LANGS", "DEFAULT_LANG", "ReportFiles", "build", "build_safe", "write", "owns", "REPORT_HTML",
            "WORKBOOK", "CHART_DIR"]
 
 
@@ -44,19 +44,27 @@ def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path
           unit: str = "dkk") -> ReportFiles:
     """All report files for ``ds``. ``scenario``: the Scenario object of the run, if at hand.
     ``unit``: "dkk" (mio. kr.) or "fte" (årsværk, simengine.report.fte)."""
+    from simengine import progress
     from simengine.report import charts, html, workbook
     from simengine.report.context import Context
+    from simengine.report.negotiation import sheet_html
 
+    ctx = Context(_in_unit(ds, unit), lang, scenario=scenario, scenario_path=scenario_path)
+    figs = charts.all_charts(ctx)
+    progress.phase("Report: page and workbook")
+    return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=build_notes(ctx),
+                       sheet=sheet_html(ctx))
+
+
+def _in_unit(ds: xr.Dataset, unit: str) -> xr.Dataset:
     if unit == "fte":
         from simengine.report.fte import fte_view
 
-        ds = fte_view(ds)
+        return fte_view(ds)
+    return ds
 
-    ctx = Context(ds, lang, scenario=scenario, scenario_path=scenario_path)
-    figs = charts.all_charts(ctx)
-    from simengine import progress
 
-    progress.phase("Report: page and workbook")
+def build_notes(ctx) -> list[str]:
     notes = []
     if ctx.sc.status == "changed":
         notes.append(f"scenario file {ctx.sc.path} has changed since the run: the assumptions table is from the "
@@ -64,81 +72,78 @@ def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path
     elif ctx.sc.status == "missing":
         notes.append(f"scenario file {ctx.sc.path or '?'}: {ctx.sc.why}: the assumptions table is left out "
                      "(use --scenario FILE)")
-    from simengine.report.negotiation import sheet_html
-
-    return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=notes,
-                       sheet=sheet_html(ctx))
+    return notes
 
 
 def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: str = "dkk") -> ReportFiles:
     """Like :func:`build`, but a failure gives a report page that says so instead of an exception
-    (a run's results are never lost to a reporting problem). ``SIMENGINE_DEBUG=1`` re-raises."""
-    try:
+    (a run's results are never lost to a reporting problem). Each chart, the page, the workbook and
+    the negotiation sheet are made separately: one that fails costs only itself (and the warning
+    names it), never the others. ``SIMENGINE_DEBUG=1`` re-raises."""
+    if os.environ.get("SIMENGINE_DEBUG"):
         return build(ds, lang, scenario=scenario, unit=unit)
-    except MemoryError:
-        raise
-    except Exception as exc:
-        if os.environ.get("SIMENGINE_DEBUG"):
-            raise
-        from simengine.report.html import failure_page
+    from simengine import progress
+    from simengine.report import charts, html, workbook
+    from simengine.report.context import Context
+    from simengine.report.negotiation import sheet_html
 
-        msg = f"{type(exc).__name__}: {exc}"
-        return ReportFiles(html=failure_page(lang, msg), error=msg)
+    errors: list[str] = []
+
+    def part(what: str, fn, default=None):
+        try:
+            return fn()
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a reporting bug must not cost the run
+            errors.append(f"{what}: {type(exc).__name__}: {exc}")
+            return default
+
+    ctx = part("report", lambda: Context(_in_unit(ds, unit), lang, scenario=scenario))
+    if ctx is None:
+        return ReportFiles(html=html.failure_page(lang, errors[0]), error=errors[0])
+    figs: dict[str, bytes] = {}
+    progress.phase("Report: charts", len(charts.CHARTS))
+    for name in charts.CHARTS:
+        res = part(f"chart {name}", lambda name=name: getattr(charts, name)(ctx))
+        progress.step()
+        if isinstance(res, tuple):
+            res = res[0]
+        if res:
+            figs[name] = res
+    progress.phase("Report: page and workbook")
+    page = part(REPORT_HTML, lambda: html.render(ctx, figs))
+    xlsx = part(WORKBOOK, lambda: workbook.build(ctx))
+    sheet = part(SHEET, lambda: sheet_html(ctx))
+    notes = part("report", lambda: build_notes(ctx), [])
+    if page is None:
+        page = html.failure_page(lang, "; ".join(errors))
+    return ReportFiles(html=page, xlsx=xlsx, charts=figs, error="; ".join(errors) or None, notes=notes, sheet=sheet)
 
 
 def write(w, files: ReportFiles) -> None:
-    """Queue the report files on the AtomicOutputs writer ``w`` (renamed into place on commit)."""
-    from simengine.output import AtomicOutputs, prepare_dir
-
+    """Queue the report files on an AtomicOutputs writer (charts in a ``charts/`` subfolder)."""
     w.write(REPORT_HTML, lambda p: p.write_text(files.html, encoding="utf-8"))
     if files.xlsx is not None:
         w.write(WORKBOOK, lambda p: p.write_bytes(files.xlsx))
     if files.sheet is not None:
         w.write(SHEET, lambda p: p.write_text(files.sheet, encoding="utf-8"))
-    if files.charts:
-        sub = AtomicOutputs(prepare_dir(Path(w.directory) / CHART_DIR))
-        try:
-            for name, data in files.charts.items():
-                sub.write(f"{name}.png", lambda p, data=data: p.write_bytes(data))
-        finally:
-            # the main writer renames (or discards) the charts together with everything else
-            w.pending.extend(sub.pending)
-            sub.pending.clear()
+    for name, data in files.charts.items():
+        w.write(f"{CHART_DIR}/{name}.png", lambda p, data=data: p.write_bytes(data))
 
 
-def remove_stale(out: Path, files: ReportFiles | None) -> None:
-    """After a successful commit: remove report files of an earlier run that this run did not write
-    (a chart that no longer applies, or all of them with ``--no-report``), so that nothing in the
-    folder contradicts the new results."""
-    from simengine.report.charts import CHARTS
-
-    out = Path(out)
-    keep = set(files.charts) if files is not None else set()
-    stale = [out / CHART_DIR / f"{n}.png" for n in CHARTS if n not in keep]
-    if files is None or files.xlsx is None:
-        stale.append(out / WORKBOOK)
-    if files is None or files.sheet is None:
-        stale.append(out / SHEET)
-    if files is None:
-        stale.append(out / REPORT_HTML)
-    for p in stale:
-        try:
-            p.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass
-    try:
-        (out / CHART_DIR).rmdir()  # only if empty
-    except OSError:
-        pass
+def owns(rel: str) -> bool:
+    """The report's files (for :class:`~simengine.output.AtomicOutputs`): those an earlier report
+    wrote and this one does not (a chart that no longer applies) are removed when it commits."""
+    return rel in (REPORT_HTML, WORKBOOK, SHEET) or rel.startswith(f"{CHART_DIR}/")
 
 
 def open_results(path: str | Path) -> xr.Dataset:
     """Load a results file fully into memory (and close it), checking it is simengine's."""
     from simengine.errors import ConfigError
+    from simengine.output import settle
 
     p = Path(path)
+    settle(p.parent)  # a run killed while moving its files into place: finish that first
     if not p.is_file():
         raise ConfigError(f"{p}: no such results file")
     try:
@@ -151,4 +156,12 @@ def open_results(path: str | Path) -> xr.Dataset:
     missing = [v for v in need if v not in ds]
     if missing:
         raise ConfigError(f"{p}: not a simengine results file: missing {', '.join(missing)}")
+    import numpy as np
+
+    from simengine.finite import CORE
+
+    bad = [v for v in CORE + need if v in ds and ds[v].dtype.kind == "f" and v != "initiative_golive"
+           and not np.isfinite(ds[v].values).all()]
+    if bad:  # simengine never writes such a file (simengine.finite): damaged or made by hand
+        raise ConfigError(f"{p}: not a usable results file: inf or NaN in {', '.join(dict.fromkeys(bad))}")
     return ds

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import unicodedata
 
 import matplotlib
 
@@ -19,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simengine.report.context import Context
@@ -49,6 +51,9 @@ RC = {
     "grid.linewidth": 0.7,
     "axes.axisbelow": True,
     "svg.hashsalt": "simengine",
+    # names come from scenario files and CSVs: "$" is a dollar sign, never mathtext (a name such as
+    # "$x^$" would otherwise fail the whole chart)
+    "text.parse_math": False,
 }
 
 
@@ -58,7 +63,16 @@ def _figure(w: float, h: float) -> Figure:
     return fig
 
 
+def _printable(s: str) -> str:
+    """A label without control characters (a tab or an escape sequence in a name is not drawn)."""
+    return "".join(ch for ch in s if ch == "\n" or unicodedata.category(ch) != "Cc")
+
+
 def _png(fig: Figure) -> bytes:
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        if s and not s.isprintable():
+            t.set_text(_printable(s))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.15, facecolor="white",
                 metadata={"Software": None})
@@ -138,7 +152,7 @@ def fan_areas(ctx: Context) -> bytes | None:
     if not shown:
         return None
     areas = [str(ds["area"].values[k]) for k in shown]
-    names = ctx.area_names()
+    names = {k: _printable(v) for k, v in ctx.area_names().items()}
     n = len(areas)
     ncols = 3 if n > 4 else max(1, min(n, 2))
     nrows = math.ceil(n / ncols)
@@ -279,8 +293,8 @@ def municipalities(ctx: Context) -> bytes | None:
         return None
     L = ctx.L
     p10, p50, p90, tgt, per_inh = municipality_values(ctx)
-    names = ctx.mun_names
-    regions = ctx.mun_regions
+    names = [_printable(n) for n in ctx.mun_names]
+    regions = [_printable(r) for r in ctx.mun_regions]
     reg_list = sorted(set(regions))
     colors = {r: REGION_COLORS[k % len(REGION_COLORS)] for k, r in enumerate(reg_list)}
     order = np.argsort(-p50, kind="stable")
@@ -334,7 +348,7 @@ def top_shortfall(ctx: Context, k: int = 10) -> tuple[bytes | None, np.ndarray]:
     # (the absolute shortfall just ranks them by size)
     rel = np.divide(short, mt, out=np.zeros_like(short), where=mt > 0)
     order = np.lexsort((-short, -rel))[:k]
-    names = ctx.mun_names
+    names = [_printable(n) for n in ctx.mun_names]
     with matplotlib.rc_context(RC):
         fig = _figure(10, 0.42 * len(order) + 1.4)
         ax = fig.add_subplot()
@@ -364,7 +378,7 @@ def initiatives(ctx: Context) -> bytes | None:
     L = ctx.L
     ti = ctx.ti
     ids = [str(i) for i in ds["initiative"].values]
-    names = [str(n) for n in ds["initiative_name"].values] if "initiative_name" in ds.coords else ids
+    names = [_printable(str(n)) for n in (ds["initiative_name"].values if "initiative_name" in ds.coords else ids)]
     mean = np.asarray(ds["initiative_benefit_mean"].values, dtype=float)[:, ti] / 1e6
     (q10, _), (q90, _) = ctx.ini(0.1), ctx.ini(0.9)
     lo, hi = q10[:, ti] / 1e6, q90[:, ti] / 1e6
@@ -402,11 +416,11 @@ def _input_labels(da, L=None) -> list[str]:
     if L is not None:  # in the report's language, from the input's kind and initiative
         from simengine.labels import input_labels
 
-        return input_labels(L, da)
+        return [_printable(v) for v in input_labels(L, da)]
     for c in ("input_name", "input_label"):
         if c in da.coords:
-            return [str(v) for v in da[c].values]
-    return [str(v) for v in da["input"].values]
+            return [_printable(str(v)) for v in da[c].values]
+    return [_printable(str(v)) for v in da["input"].values]
 
 
 def tornado(ctx: Context) -> bytes | None:
@@ -462,7 +476,7 @@ def waterfall_data(ctx: Context):
     from simengine.labels import cause_label
 
     names = [str(v) for v in (da["cause_name"].values if "cause_name" in da.coords else da["cause"].values)]
-    labels = [cause_label(ctx.L, str(k), n) for k, n in zip(da["cause"].values, names)]
+    labels = [_printable(cause_label(ctx.L, str(k), n)) for k, n in zip(da["cause"].values, names)]
     start = float(ds["waterfall"].attrs.get("start", ctx.target[ctx.ti]))
     return start, list(zip(labels, deltas)), start + float(deltas.sum())
 

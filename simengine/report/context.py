@@ -29,15 +29,17 @@ class ScenarioInfo:
 
 def scenario_info(ds: xr.Dataset, scenario=None, path: str | Path | None = None) -> ScenarioInfo:
     """The run's scenario: the object itself (inside a run) or reloaded from its file."""
+    from simengine import safeio
     from simengine import scenario as scmod
+    from simengine.errors import ConfigError
 
     sha_then = str(ds.attrs.get("scenario_sha256", ""))
     if scenario is not None:
         p = Path(scenario.path)
         try:
-            raw = p.read_bytes()
-        except OSError as exc:
-            return ScenarioInfo(scenario, None, str(p), "missing", exc.strerror or str(exc))
+            raw = safeio.read_bytes(p, scmod.MAX_FILE_BYTES, "scenario")  # a regular file, size checked first
+        except ConfigError as exc:
+            return ScenarioInfo(scenario, None, str(p), "missing", exc.problems[0])
         try:  # the sha256 covers the whole extends chain: recompute it the same way
             sha = scmod.resolve(p).sha256
         except Exception:  # noqa: BLE001 - unreadable now: compare the file itself
@@ -49,7 +51,7 @@ def scenario_info(ds: xr.Dataset, scenario=None, path: str | Path | None = None)
         return ScenarioInfo(None, None, "", "missing", "no scenario_file in results")
     try:
         sc = scmod.load(where)
-        text = _scenario_text(Path(where), Path(where).read_bytes())
+        text = _scenario_text(Path(where), safeio.read_bytes(where, scmod.MAX_FILE_BYTES, "scenario"))
     except Exception as exc:  # noqa: BLE001 - moved, unreadable or now invalid: fall back to the Dataset
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return ScenarioInfo(None, None, where, "missing", why)

@@ -1,6 +1,13 @@
 """``summary.xlsx``: the numbers a budget note needs, as real numbers with formats, frozen headers
 and set column widths. Money is in mio. kr. (DKK m) per year, probabilities are shares formatted
 as percentages, go-live times are Excel dates.
+
+Text is only ever text: the workbook holds no formulas. Names, notes and file paths come from
+scenario files and CSVs that others wrote, so every text cell is stored as a string cell, and one
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return also gets Excel's quote
+prefix (shown as typed, never evaluated, also not after the reader edits the cell), as OWASP
+recommends against formula ("CSV") injection: https://owasp.org/www-community/attacks/CSV_Injection
+(read 2026-11-30). Control characters that XML cannot hold are removed.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import textwrap
 
 import numpy as np
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -73,7 +81,7 @@ class Sheet:
     def finish(self, freeze_cols: int = 1, filter_: bool = True) -> None:
         ws = self.ws
         for j, (h, _f) in enumerate(self.cols, start=1):
-            c = ws.cell(row=1, column=j, value=h)
+            c = ws.cell(row=1, column=j, value=text(h))
             c.font, c.fill, c.border = HEAD_FONT, HEAD_FILL, HEAD_BORDER
             c.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="left" if _f is None else "right")
         for i, row in enumerate(self.rows, start=2):
@@ -116,7 +124,31 @@ def _clean(v):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
         return None
+    if isinstance(v, str):
+        return text(v)
     return v
+
+
+#: the first characters that make a spreadsheet treat text as a formula (OWASP, CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text(v: str) -> str:
+    """A string a worksheet cell can hold: without the control characters XML forbids."""
+    return ILLEGAL_CHARACTERS_RE.sub("", v)
+
+
+def neutralise(wb: Workbook) -> None:
+    """Make every text cell of ``wb`` a string cell; quote-prefix those a spreadsheet would read as
+    a formula. The workbook's own numbers are never formulas, so none is lost."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str):
+                    if c.data_type != "s":  # openpyxl makes "=..." a formula cell
+                        c.data_type = "s"
+                    if c.value.startswith(FORMULA_START):
+                        c.quotePrefix = True
 
 
 def build(ctx: Context) -> bytes:
@@ -416,6 +448,7 @@ def build(ctx: Context) -> bytes:
             for col, w in (("A", 28), ("B", 46), ("C", 24), ("D", 44), ("E", 90)):
                 s.ws.column_dimensions[col].width = w
 
+    neutralise(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
