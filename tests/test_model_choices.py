@@ -218,3 +218,35 @@ def test_bad_model_choices_are_one_line_errors(small_dict, write_scenario, chang
     assert needle in str(e.value)
     assert "\n" not in str(e.value).strip() or all(line.startswith(str(e.value).split(":")[0])
                                                    for line in str(e.value).splitlines())
+
+
+# -- the potential in results.nc ----------------------------------------------------------------------
+def test_potential_in_the_dataset_streamed_and_kept_agree(choices_path):
+    """Statistics of the potential from the kept draws (exact) and from the streaming histograms
+    (keep_draws < draws): means equal up to the fixed-point unit of the national sums, quantiles within one bin (0.1 %) of the order statistics that bracket their rank."""
+    from simengine.potential import calibration_text
+    from simengine.results import build_dataset
+
+    sc = scenario.load(choices_path).with_run_options(draws=3000)
+    plan = compile_plan(sc)
+    exact = build_dataset(engine.run(plan, keep_draws=3000))
+    streamed = build_dataset(engine.run(plan, keep_draws=700))
+    for name in ("potential_mean", "area_potential_mean", "initiative_potential_mean", "realised_promised_ratio"):
+        np.testing.assert_allclose(streamed[name].values, exact[name].values, rtol=1e-8, atol=1.0 / plan.nat_inv_unit, err_msg=name)
+    from simengine.results import bin_ratio
+
+    gamma = bin_ratio(10)
+    for name, per_draw in (("potential_quantile", "potential"), ("area_potential_quantile", "area_potential")):
+        srt = np.sort(exact[per_draw].values, axis=0)
+        for k, qq in enumerate(exact["quantile"].values):
+            r = qq * (srt.shape[0] - 1)
+            lo, hi = srt[int(np.floor(r))], srt[int(np.ceil(r))]
+            got = streamed[name].values[k]
+            assert np.all(got >= lo / gamma - 1e-6) and np.all(got <= hi * gamma + 1e-6), (name, qq)
+    np.testing.assert_array_equal(exact["potential"].values, exact["potential"].values)
+    assert exact["potential"].shape == (3000, len(plan.years))
+    assert np.all(exact["potential_mean"].values >= exact["benefit_mean"].values)
+    ratio = exact["benefit_mean"].values / plan.gain.sum()
+    np.testing.assert_allclose(exact["realised_promised_ratio"].values, ratio)
+    text = calibration_text(exact)
+    assert "calibration band 0.50-0.80 in 2014" in text and ("inside" in text or "BELOW" in text or "ABOVE" in text)
