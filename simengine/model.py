@@ -305,7 +305,7 @@ def dependency_order(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return dep_of, dep_lag, np.array(order, dtype=np.int64)
 
 
-def shock_members(sc: Scenario, names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def shock_members(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(shock keys, input index, shock index, sqrt(loading), sqrt(1 - loading)) of every
     (shock, input) membership, in the order of [[shocks]] and then of the initiatives."""
     index = {n: k for k, n in enumerate(names)}
@@ -313,7 +313,10 @@ def shock_members(sc: Scenario, names: list[str]) -> tuple[np.ndarray, np.ndarra
     sh_in, sh_of, sh_l = [], [], []
     for j, s in enumerate(sc.shocks):
         for ident in (i.id for i in sc.initiatives if i.id in s.initiatives):
-            sh_in.append(index[f"{ident}.{s.input}"])
+            k = index[f"{ident}.{s.input}"]
+            if dists[k].is_fixed:  # nothing to shock (e.g. a cause switched off by the waterfall)
+                continue
+            sh_in.append(k)
             sh_of.append(j)
             sh_l.append(s.loading)
     load = np.array(sh_l, dtype=float)
@@ -373,7 +376,7 @@ def compile_plan(sc: Scenario) -> Plan:
     nat_nominal = float(max(gain.sum(), sc.target, costs, 1.0))
 
     dep_of, dep_lag, order = dependency_order(sc)
-    shock_key, sh_in, sh_of, sh_a, sh_b = shock_members(sc, names)
+    shock_key, sh_in, sh_of, sh_a, sh_b = shock_members(sc, names, dists)
     sigma_v = math.hypot(sc.capacity_spread, sc.local_spread)  # log-sd of C eps: both mean-one lognormals
 
     def inv_unit(nominal: np.ndarray) -> np.ndarray:
