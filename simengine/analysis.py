@@ -23,8 +23,8 @@ import numba as nb
 import numpy as np
 import xarray as xr
 
-from simengine.engine import DEFAULT_STORE_INPUTS, RawResults
 from simengine.distributions import realisation_scale
+from simengine.engine import DEFAULT_STORE_INPUTS, RawResults
 from simengine.kernel import _sum8, local_execution  # the kernel's own code: same bits
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
 

@@ -114,18 +114,18 @@ class Plan:
     mun_short_inv_unit: np.ndarray  # (M) for the shortfall against the target share
     init_inv_unit: np.ndarray  # (I)
     # [model] choices, [[shocks]] and dependencies (simengine.scenario; docs/model.md)
-    timing_component: int = 0  # 1: go-live = start + max(delay, legislation delay)
-    real_mean: int = 0  # 1: mean-preserving realisation (real_tab), 0: the clamp
-    real_tab: np.ndarray = None  # (N_REAL + 1) the scale a(mu), see distributions.realisation_table
-    ramp_base: np.ndarray = None  # (I) adoption share reached at go-live
-    dep_of: np.ndarray = None  # (I) int64 index of the initiative waited for, -1 none
-    dep_lag: np.ndarray = None  # (I) years after that initiative's go-live
-    order: np.ndarray = None  # (I) int64 initiatives in an order where each comes after the one it waits for
-    shock_key: np.ndarray = None  # (S) uint64 stream of each shock's factor
-    sh_in: np.ndarray = None  # (H) int64 input index of each (shock, input) membership, in shock order
-    sh_of: np.ndarray = None  # (H) int64 the shock
-    sh_a: np.ndarray = None  # (H) sqrt(loading)
-    sh_b: np.ndarray = None  # (H) sqrt(1 - loading)
+    timing_component: int  # 1: go-live = start + max(delay, legislation delay)
+    real_mean: int  # 1: mean-preserving realisation (real_tab), 0: the clamp
+    real_tab: np.ndarray  # (N_REAL + 1) the scale a(mu), see distributions.realisation_table
+    ramp_base: np.ndarray  # (I) adoption share reached at go-live
+    dep_of: np.ndarray  # (I) int64 index of the initiative waited for, -1 none
+    dep_lag: np.ndarray  # (I) years after that initiative's go-live
+    order: np.ndarray  # (I) int64 initiatives in an order where each comes after the one it waits for
+    shock_key: np.ndarray  # (S) uint64 stream of each shock's factor
+    sh_in: np.ndarray  # (H) int64 input index of each (shock, input) membership, in shock order
+    sh_of: np.ndarray  # (H) int64 the shock
+    sh_a: np.ndarray  # (H) sqrt(loading)
+    sh_b: np.ndarray  # (H) sqrt(1 - loading)
 
     @property
     def n_inputs(self) -> int:

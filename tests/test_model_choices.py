@@ -82,7 +82,7 @@ def test_kernel_matches_reference_with_every_choice_on(choices_run):
 
 
 def test_potential_bounds_the_realised_gain_and_adds_up(choices_run):
-    plan, raw, ref = choices_run
+    _, raw, ref = choices_run
     assert np.all(raw.potential >= raw.benefit - 1e-6)
     np.testing.assert_allclose(raw.area_potential.sum(axis=1), raw.potential, rtol=1e-12, atol=1e-3)
     # dependency: fmk never goes live before osb-1 + 0.5 years (reference go-live per draw)
@@ -105,7 +105,7 @@ def test_identical_for_any_thread_count_and_chunking_with_choices(choices_path):
 def test_clamped_mean_closed_form_against_quadrature(sigma):
     ln = stats.lognorm(s=sigma, scale=math.exp(-0.5 * sigma * sigma))
     for a in (0.2, 0.9, 1.3, 3.0):
-        below, _ = integrate.quad(lambda v: a * v * ln.pdf(v), 0, 1 / a, limit=200, epsabs=1e-13)
+        below, _ = integrate.quad(lambda v, a=a: a * v * ln.pdf(v), 0, 1 / a, limit=200, epsabs=1e-13)
         q = below + ln.sf(1 / a)
         assert clamped_mean(np.array(a), sigma) == pytest.approx(q, abs=1e-9)
 
