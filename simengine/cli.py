@@ -277,7 +277,8 @@ def _cmd_run(args, argv: list[str], stack) -> int:
         print(format_table(ds, unit=args.unit))
         from simengine.potential import calibration_text  # realised/promised ratio vs [model] calibration_band
 
-        print(calibration_text(ds))
+        if calibration_text(ds):
+            print(calibration_text(ds))
         if args.explain:  # run --explain (simengine.analysis)
             from simengine.analysis import explain_text
 

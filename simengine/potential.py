@@ -43,7 +43,13 @@ def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
         (raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / N).T, DKK,
         "mean national potential gain of the initiative")
     promised = float(plan.gain.sum())
-    ratio = stats.mean("benefit") / promised if promised > 0 else np.full(len(plan.years), np.nan)
+    if promised > 0:  # no ratio to the business cases when they promise nothing
+        _add_ratios(ds, sc, stats, promised, put)
+    ds.attrs["model_choices"] = model_choices(sc)
+
+
+def _add_ratios(ds, sc, stats, promised, put) -> None:
+    ratio = stats.mean("benefit") / promised
     extra = {}
     if sc.calibration_band is not None:
         extra["calibration_band"] = list(sc.calibration_band)
@@ -51,13 +57,17 @@ def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
             extra["calibration_year"] = sc.calibration_year
     put("realised_promised_ratio", ("year",), ratio, "1",
         "implied realised/promised ratio: mean national gross gain / sum of the business cases", **extra)
-    put("potential_promised_ratio", ("year",), stats.mean("potential") / promised if promised > 0 else ratio, "1",
+    put("potential_promised_ratio", ("year",), stats.mean("potential") / promised, "1",
         "mean national potential gain / sum of the business cases")
-    ds.attrs["model_choices"] = (f"timing={sc.timing}; realisation={sc.realisation}; shocks="
-                                 + (", ".join(f"{s.id} ({s.input}, loading {s.loading:g}, {len(s.initiatives)} "
-                                              f"initiatives)" for s in sc.shocks) or "none")
-                                 + "; dependencies=" + (", ".join(f"{i.id} after {i.depends_on} + {i.dependency_lag:g}"
-                                                                  for i in sc.initiatives if i.depends_on) or "none"))
+
+
+def model_choices(sc) -> str:
+    """One line: the scenario's [model] choices, shocks and dependencies (results.nc attribute)."""
+    shocks = ", ".join(f"{s.id} ({s.input}, loading {s.loading:g}, {len(s.initiatives)} initiatives)"
+                       for s in sc.shocks) or "none"
+    deps = ", ".join(f"{i.id} after {i.depends_on} + {i.dependency_lag:g}"
+                     for i in sc.initiatives if i.depends_on) or "none"
+    return f"timing={sc.timing}; realisation={sc.realisation}; shocks={shocks}; dependencies={deps}"
 
 
 def calibration_text(ds: xr.Dataset) -> str:

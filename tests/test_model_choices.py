@@ -275,3 +275,20 @@ def test_waterfall_evaluator_matches_the_kernel_with_every_choice_on(choices_pat
     assert "waterfall" in ds and "waterfall_note" not in ds.attrs
     target = float(ds["target"].values[ty])
     assert target + ds["waterfall"].values.sum() == pytest.approx(float(ds["benefit_mean"].values[ty]), abs=1e-6)
+
+
+# -- per-initiative observables -----------------------------------------------------------------------
+def test_initiative_draws_add_up_to_the_kernels_per_draw_values(choices_run):
+    """Recomputed from the kept inputs, the initiatives' potential and realised gains add up to the
+    kernel's per-draw national potential and gain; go-live matches the numpy reference."""
+    from simengine.observables import initiative_draws
+
+    plan, raw, ref = choices_run
+    n = min(len(raw.inputs), len(raw.benefit))
+    obs = initiative_draws(plan, raw.inputs[:n])
+    np.testing.assert_allclose(obs["potential"].sum(axis=1), raw.potential[:n], rtol=1e-12, atol=1e-3)
+    np.testing.assert_allclose(obs["realised"].sum(axis=1), raw.benefit[:n], rtol=1e-12, atol=1e-3)
+    np.testing.assert_allclose(obs["golive"], ref["golive"][:n], rtol=0, atol=1e-4)
+    np.testing.assert_allclose(obs["potential"], ref["initiative_potential"][:n], rtol=1e-4,
+                               atol=1e-6 * plan.gain.max())
+    assert np.all(obs["realised"] <= obs["potential"] + 1e-6)
