@@ -134,7 +134,7 @@ def national_values(plan: Plan, kept: dict[str, np.ndarray], a: int, b: int) -> 
               "central_gain_retention": kept["central_gain"][a:b, r["retention"]],
               "service_cut_prebudgeted": kept["service_cut"][a:b, r["prebudgeted"]],
               "regime_benefit_retention": kept["regime_benefit"][a:b, r["retention"]], "npv": kept["npv"][a:b],
-              "potential": kept["potential"][a:b], "area_potential": kept["area_potential"][a:b]}
+              "potential": kept["potential"][a:b]}
     out = np.empty((b - a, plan.n_series))
     for name, pos in national_series(len(plan.years), len(plan.scenario.areas)).items():
         out[:, pos] = series[name].reshape(b - a, -1)

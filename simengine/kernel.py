@@ -429,10 +429,14 @@ def simulate(d0, n, nblocks,
                 Xi = X[i]
                 if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
                     for m in range(M):
-                        v = cap[m] * eps[m]
-                        w = weights[i, m]
-                        Xi[m] = w * min(realisation_scale(real_tab, r * sme[m]) * v, 1.0)
-                        x2[m] = w * min(realisation_scale(real_tab, r2 * sme[m]) * v, 1.0)
+                        Xi[m] = weights[i, m] * min(realisation_scale(real_tab, r * sme[m]) * (cap[m] * eps[m]), 1.0)
+                    if r2 == r:  # no incentive uplift: the retention regime's realisation is the same
+                        for m in range(M):
+                            x2[m] = Xi[m]
+                    else:
+                        for m in range(M):
+                            v = cap[m] * eps[m]
+                            x2[m] = weights[i, m] * min(realisation_scale(real_tab, r2 * sme[m]) * v, 1.0)
                 else:
                     for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
                         base = cap[m] * eps[m]
@@ -452,11 +456,6 @@ def simulate(d0, n, nblocks,
                     ad = kap * U * ramp
                     coef = Ai * ad if ad > 0.0 else 0.0
                     coefs[i, y] = coef
-                    pot[y] += coef
-                    apot[area_of[i], y] += coef
-                    fp = coef * init_inv_unit[i]
-                    ovp += fp > FIXED_LIMIT
-                    init_pot_sum[b, y, i] += np.int64(min(fp, FIXED_LIMIT) + 0.5)
                     gi = coef * s1
                     G[y] += gi
                     area[area_of[i], y] += gi
@@ -476,6 +475,16 @@ def simulate(d0, n, nblocks,
                     elif yr >= start[i] and yr < go_year:
                         c += investment[i] / (go_year - start[i])
                     cost[y] += K * c
+            for i in range(I):  # the potential: coefs before local realisation
+                ai = area_of[i]
+                iu = init_inv_unit[i]
+                for y in range(Y):
+                    c = coefs[i, y]
+                    pot[y] += c
+                    apot[ai, y] += c
+                    fp = c * iu
+                    ovp += fp > FIXED_LIMIT
+                    init_pot_sum[b, y, i] += np.int64(min(fp, FIXED_LIMIT) + 0.5)
             overflow[b] += ovp
             B = bufB[nbuf]
             _municipality_totals(coefs, X, B)
@@ -519,8 +528,6 @@ def simulate(d0, n, nblocks,
                     bufN[nnat, so + Y + y] = cut
                     bufN[nnat, so + 2 * Y + y] = Gret[y]
                     bufN[nnat, so + 3 * Y + y] = pot[y]
-                    for a in range(A):
-                        bufN[nnat, so + 4 * Y + a * Y + y] = apot[a, y]
             # a kept draw's national series are binned from its kept values when needed
             # (simengine.engine.RawResults.national): the kernel streams only the others
             if keep:

@@ -206,7 +206,7 @@ def national_series(n_years: int, n_areas: int) -> dict[str, slice]:
     # differs from ``benefit`` only under "retention"
     for name, size in (("benefit", Y), ("net_benefit", Y), ("cost", Y), ("area_benefit", A * Y),
                        ("central_gain_retention", Y), ("service_cut_prebudgeted", Y),
-                       ("regime_benefit_retention", Y), ("potential", Y), ("area_potential", A * Y), ("npv", 1)):
+                       ("regime_benefit_retention", Y), ("potential", Y), ("npv", 1)):
         pos[name] = slice(k, k + size)
         k += size
     return pos

@@ -36,11 +36,22 @@ def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
     put("potential_quantile", ("quantile", "year"), stats.quantile("potential", q), DKK,
         "quantiles of the national potential gain")
     put("potential_mean", ("year",), stats.mean("potential"), DKK, "mean national potential gain")
-    put("area_potential_quantile", ("quantile", "area", "year"), stats.quantile("area_potential", q), DKK,
-        "quantiles of the potential gain per area")
-    put("area_potential_mean", ("area", "year"), stats.mean("area_potential"), DKK, "mean potential gain per area")
-    put("initiative_potential_mean", ("initiative", "year"),
-        (raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / N).T, DKK,
+    ini_mean = (raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / N).T  # (I, Y) over all draws
+    # per area: exact over all draws when every draw is kept; otherwise the quantiles come from the
+    # kept draws (a fixed-size sample; the kernel streams no per-area potential histograms, to stay
+    # as fast) and the mean from the initiatives' fixed-point sums over all draws
+    if stats.exact:
+        aq, am = np.quantile(raw.area_potential, q, axis=0), raw.area_potential.mean(axis=0)
+        how = "exact over all draws"
+    else:
+        aq = np.quantile(raw.area_potential, q, axis=0)
+        am = np.zeros((len(sc.areas), len(plan.years)))
+        np.add.at(am, plan.area_of, ini_mean)
+        how = f"quantiles from the first {len(raw.area_potential):,} draws (kept per draw), mean over all {N:,} draws"
+    put("area_potential_quantile", ("quantile", "area", "year"), aq, DKK, "quantiles of the potential gain per area",
+        method=how)
+    put("area_potential_mean", ("area", "year"), am, DKK, "mean potential gain per area", method=how)
+    put("initiative_potential_mean", ("initiative", "year"), ini_mean, DKK,
         "mean national potential gain of the initiative")
     promised = float(plan.gain.sum())
     if promised > 0:  # no ratio to the business cases when they promise nothing

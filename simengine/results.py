@@ -76,7 +76,7 @@ def bin_ratio(sub_bits: int = HIST_SUB_BITS) -> float:
     return 1.0 + 2.0**-sub_bits
 
 
-PER_DRAW_NAMES = ("benefit", "net_benefit", "cost", "area_benefit", "npv", "potential", "area_potential")
+PER_DRAW_NAMES = ("benefit", "net_benefit", "cost", "area_benefit", "npv", "potential")
 
 
 class NationalStats:

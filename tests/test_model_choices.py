@@ -230,18 +230,26 @@ def test_potential_in_the_dataset_streamed_and_kept_agree(choices_path):
     sc = scenario.load(choices_path).with_run_options(draws=3000)
     plan = compile_plan(sc)
     exact = build_dataset(engine.run(plan, keep_draws=3000))
+    I_UNIT = float(1.0 / plan.init_inv_unit.min())  # noqa: N806 - the per-initiative fixed-point unit
     streamed = build_dataset(engine.run(plan, keep_draws=700))
-    for name in ("potential_mean", "area_potential_mean", "initiative_potential_mean", "realised_promised_ratio"):
-        np.testing.assert_allclose(streamed[name].values, exact[name].values, rtol=1e-8, atol=1.0 / plan.nat_inv_unit, err_msg=name)
+    for name in ("potential_mean", "initiative_potential_mean", "realised_promised_ratio"):
+        np.testing.assert_allclose(streamed[name].values, exact[name].values, rtol=1e-8, atol=1.0 / plan.nat_inv_unit,
+                                   err_msg=name)
+    # per area: the mean from the initiatives' sums over all draws
+    np.testing.assert_allclose(streamed["area_potential_mean"].values, exact["area_potential_mean"].values, rtol=1e-8,
+                               atol=I_UNIT * len(plan.gain))
     from simengine.results import bin_ratio
 
     gamma = bin_ratio(10)
+    # per area, streamed: quantiles of the first 700 draws (kept per draw)
+    np.testing.assert_allclose(streamed["area_potential_quantile"].values,
+                               np.quantile(exact["area_potential"].values[:700], exact["quantile"].values, axis=0))
     for name, per_draw in (("potential_quantile", "potential"), ("area_potential_quantile", "area_potential")):
         srt = np.sort(exact[per_draw].values, axis=0)
         for k, qq in enumerate(exact["quantile"].values):
             r = qq * (srt.shape[0] - 1)
             lo, hi = srt[int(np.floor(r))], srt[int(np.ceil(r))]
-            got = streamed[name].values[k]
+            got = (streamed if name == "potential_quantile" else exact)[name].values[k]
             assert np.all(got >= lo / gamma - 1e-6) and np.all(got <= hi * gamma + 1e-6), (name, qq)
     np.testing.assert_array_equal(exact["potential"].values, exact["potential"].values)
     assert exact["potential"].shape == (3000, len(plan.years))
