@@ -322,6 +322,8 @@ def realisation_table(sigma: float) -> np.ndarray:
 @nb.njit(inline="always", cache=True)
 def realisation_scale(tab, mu):  # pragma: no cover - compiled
     """a(mu) from :func:`realisation_table` by linear interpolation (0 <= mu <= 1)."""
-    pos = mu * (tab.shape[0] - 1)
-    k = min(int(pos), tab.shape[0] - 2)
-    return tab[k] + (pos - k) * (tab[k + 1] - tab[k])
+    pos = mu * N_REAL
+    k = min(int(pos), N_REAL - 1)
+    a = np.uint64(k)  # an unsigned index: no code for negative indices
+    b = a + np.uint64(1)
+    return tab[a] + (pos - k) * (tab[b] - tab[a])
