@@ -278,6 +278,7 @@ def simulate(d0, n, nblocks,
     nc = corr_idx.shape[0]
     n_series = nat_sum.shape[1]
     nv = (n_in - 2) // I if I > 0 else 0
+    n_real = real_tab.shape[0] - 1
     ns = shock_key.shape[0]
     nh = sh_in.shape[0]
     ltab = tables[loc_tab]
@@ -428,8 +429,16 @@ def simulate(d0, n, nblocks,
                 local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
                 Xi = X[i]
                 if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
+                    for m in range(M):  # table cells (vectorises), then the reads, then rho (vectorises)
+                        pos = r * sme[m] * n_real
+                        kr = min(int(pos), n_real - 1)
+                        kb[m] = np.uint64(kr)
+                        x2[m] = pos - kr
                     for m in range(M):
-                        Xi[m] = weights[i, m] * min(realisation_scale(real_tab, r * sme[m]) * (cap[m] * eps[m]), 1.0)
+                        t0 = real_tab[kb[m]]
+                        Xi[m] = t0 + x2[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
+                    for m in range(M):
+                        Xi[m] = weights[i, m] * min(Xi[m] * (cap[m] * eps[m]), 1.0)
                     if r2 == r:  # no incentive uplift: the retention regime's realisation is the same
                         for m in range(M):
                             x2[m] = Xi[m]
