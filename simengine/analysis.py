@@ -23,6 +23,7 @@ import numba as nb
 import numpy as np
 import xarray as xr
 
+from simengine.distributions import realisation_scale
 from simengine.engine import DEFAULT_STORE_INPUTS, RawResults
 from simengine.kernel import _sum8, local_execution  # the kernel's own code: same bits
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
@@ -285,10 +286,12 @@ _NBLOCKS = 16  # fixed number of accumulation blocks: per-initiative sums do not
 
 @nb.njit(parallel=True, cache=True)
 def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_code, loc_par, loc_tab, loc_key,
-                tables, weights, lhs_n, lhs_half, lhs_mask, out):  # pragma: no cover - compiled
+                tables, weights, lhs_n, lhs_half, lhs_mask, real_mean, real_tab, out):  # pragma: no cover - compiled
     """out[d, i, l] = sum_m w_im clamp(r' C'_m eps'_m, 0, 1) for the 8 combinations l of
     realisation (bit 0: r' = 1), economic pressure (bit 1: E' = 0) and local capacity (bit 2:
-    C' = 1 - E', eps' = 1) switched off; computed exactly as the kernel does."""
+    C' = 1 - E', eps' = 1) switched off; computed exactly as the kernel does. With the
+    mean-preserving realisation (real_mean): sum_m w_im min(a(r' s'_m (1 - E')) V'_m, 1), V = C eps,
+    and with local capacity off (no spread, no size effect) r' (1 - E')."""
     D = inputs.shape[0]
     I, M = weights.shape
     ltab = tables[loc_tab]
@@ -302,6 +305,23 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
         tails = np.empty(M, np.int64)
         xb = np.empty(M)
         local_execution(cap_key, d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
+        if real_mean:
+            for i in range(I):
+                r = inputs[d, N_NATIONAL + i * nv + 9]
+                local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+                for l in range(8):
+                    rr = 1.0 if l & 1 else r
+                    ee = 0.0 if l & 2 else E
+                    if (l >> 2) & 1:
+                        for m in range(M):
+                            xb[m] = weights[i, m] * min(max(rr * (1.0 - ee), 0.0), 1.0)
+                    else:
+                        for m in range(M):
+                            v = csamp[m] * eps[m]
+                            xb[m] = weights[i, m] * min(realisation_scale(real_tab, rr * (size_eff[m] * (1.0 - ee)))
+                                                        * v, 1.0)
+                    out[d, i, l] = _sum8(xb)
+            continue
         for m in range(M):
             csamp[m] = size_eff[m] * csamp[m]
             caps[0, m] = csamp[m] * (1.0 - E)
@@ -340,7 +360,8 @@ MASKS = _mask_table()
 
 
 @nb.njit(parallel=True, cache=True)
-def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid, p_list, out, init_acc):
+def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid, p_list, timing_component,
+                ramp_base, dep_of, dep_lag, order, out, init_acc):
     # pragma: no cover - compiled
     """For the coalitions (p, q), p in p_list, q in 0..31 (see MASKS), and each draw d: the
     national (out[j, q, 0, d]) and per-area (out[j, q, 1 + a, d]) target-year gain, and the
@@ -362,15 +383,23 @@ def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid
         buf = np.empty((NP, 32, 1 + n_areas, TB))
         nbuf = 0
         tot = np.empty((n_areas, NP * 32))
+        gt = np.empty((I, 8))
         for d in range(lo, hi):
             W = inputs[d, 0]
             kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
+            for ii in range(I):  # go-live per timing combination, a dependency's first (as the kernel)
+                i = order[ii]
+                o = N_NATIONAL + i * nv
+                for t in range(8):  # bit 0 delay off, bit 1 legislation off
+                    SS = 0.0 if t & 1 else inputs[d, o + 1]
+                    BL = 0.0 if t & 2 else inputs[d, o + 2] * inputs[d, o + 3]
+                    g = start[i] + max(SS, BL) if timing_component else start[i] + SS + BL
+                    if dep_of[i] >= 0:
+                        g = max(g, gt[dep_of[i], t] + dep_lag[i])
+                    gt[i, t] = g
             for i in range(I):
                 o = N_NATIONAL + i * nv
                 F = inputs[d, o]
-                S = inputs[d, o + 1]
-                Bl = inputs[d, o + 2]
-                L = inputs[d, o + 3]
                 T = inputs[d, o + 4]
                 Q = inputs[d, o + 5]
                 U = inputs[d, o + 6]
@@ -382,14 +411,15 @@ def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid
                     Av[a] = gain[i] * FF * (1.0 - TT * Q)
                 for a in range(4):  # bit 0 weak citizens off, bit 1 adoption off
                     KUv[a] = (1.0 if a & 1 else kap) * (1.0 if a & 2 else U)
+                rb = ramp_base[i]
                 for t in range(8):  # bit 0 delay off, bit 1 legislation off, bit 2 ramp off
-                    SS = 0.0 if t & 1 else S
-                    BB = 0.0 if t & 2 else Bl
-                    g = start[i] + SS + BB * L
+                    g = gt[i, t]
                     if t & 4:
                         Rv[t] = 1.0 if ymid - g > 0.0 else 0.0
                     else:
-                        Rv[t] = min((ymid - g) / R, 1.0)
+                        x = (ymid - g) / R
+                        ramp = min(x, 1.0)
+                        Rv[t] = ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
                 for j in range(NP):
                     p = p_list[j]
                     ad = KUv[p & 3] * Rv[p >> 2]
@@ -444,7 +474,7 @@ def local_sums(plan: Plan, inputs: np.ndarray) -> np.ndarray:
         lhs_n, lhs_half, lhs_mask = _lhs(plan)
         _local_sums(np.ascontiguousarray(inputs), _NV, plan.size_effect, plan.cap_code, plan.cap_par, plan.cap_tab,
                     plan.cap_key, plan.loc_code, plan.loc_par, plan.loc_tab, plan.loc_key, plan.tables, plan.weights,
-                    lhs_n, lhs_half, lhs_mask, out)
+                    lhs_n, lhs_half, lhs_mask, int(plan.real_mean), plan.real_tab, out)
     return out
 
 
@@ -464,7 +494,8 @@ def coalition_values(plan: Plan, inputs: np.ndarray, p_list, s1: np.ndarray | No
     acc = np.zeros((_NBLOCKS, I, len(p_list), 32))
     if D and I:
         _coalitions(inputs, _NV, s1, float(sc.assumed_weak_share), plan.gain, plan.start, plan.channel,
-                    plan.area_of, A, float(plan.year_mid[ty]), p_list, out, acc)
+                    plan.area_of, A, float(plan.year_mid[ty]), p_list, int(plan.timing_component), plan.ramp_base,
+                    plan.dep_of, plan.dep_lag, plan.order, out, acc)
     init_sum = np.zeros((I, len(p_list), 32))
     for b in range(_NBLOCKS):  # fixed order
         init_sum += acc[b]

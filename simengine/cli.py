@@ -332,6 +332,10 @@ def _cmd_run(args, argv: list[str], stack) -> int:
 
         print(block(headline_text(ds)))
         print(block(format_table(ds, unit=args.unit, lang=args.lang)))
+        from simengine.potential import calibration_text  # realised/promised ratio vs [model] calibration_band
+
+        if calibration_text(ds):
+            print(block(calibration_text(ds)))
         print("\n" + block(deduction_text(ds)))
         if args.explain:  # run --explain (simengine.analysis); who controls what leads (simengine.negotiate)
             print("\n" + block("\n\n".join(t for t in (control_text(ds), explain_text(ds, lang=args.lang)) if t)))

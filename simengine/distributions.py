@@ -273,3 +273,57 @@ def sample(code, p0, p1, p2, tab, u):  # pragma: no cover - compiled
 def sample_numpy(dist: Dist, u: np.ndarray) -> np.ndarray:
     """Exact inverse transform with scipy, used by the reference implementation."""
     return dist.ppf(u)
+
+
+# -- realisation without the clamp's bias ([model] realisation = "mean-preserving") ----------------
+#: cells of the table of the scale a(mu), mu in [0, 1] (knots mu_j = j / N_REAL)
+REAL_BITS = 14
+N_REAL = 2**REAL_BITS
+
+
+def clamped_mean(a: np.ndarray, sigma: float) -> np.ndarray:
+    """E[min(a V, 1)] for V lognormal with mean one and log-sd ``sigma`` (closed form):
+    a Phi((-ln a - s^2/2)/s) + 1 - Phi((-ln a + s^2/2)/s)."""
+    a = np.asarray(a, dtype=float)
+    if sigma == 0:
+        return np.minimum(a, 1.0)
+    with np.errstate(divide="ignore"):
+        la = np.log(a)
+    h = 0.5 * sigma * sigma
+    return a * stats.norm.cdf((-la - h) / sigma) + stats.norm.sf((-la + h) / sigma)
+
+
+def mean_preserving_scale(mu: np.ndarray, sigma: float, iterations: int = 200) -> np.ndarray:
+    """The scale a(mu) with E[min(a V, 1)] = mu (V as in :func:`clamped_mean`), by bisection on
+    ln a (E[min(a V, 1)] rises with a, and a >= mu since E[min(a V, 1)] <= a). mu = 0 gives 0;
+    mu = 1 has no finite solution and is taken as 1 - 1e-12."""
+    mu = np.asarray(mu, dtype=float)
+    if sigma == 0:
+        return mu.copy()
+    m = np.clip(mu, 1e-300, 1.0 - 1e-12)
+    lo = np.log(m)
+    hi = lo + 8.0 * sigma + 8.0 * sigma * sigma + 1.0
+    while np.any(clamped_mean(np.exp(hi), sigma) < m):
+        hi = np.where(clamped_mean(np.exp(hi), sigma) < m, hi + 1.0, hi)
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        below = clamped_mean(np.exp(mid), sigma) < m
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    out = np.exp(0.5 * (lo + hi))
+    return np.where(mu <= 0.0, 0.0, out)
+
+
+def realisation_table(sigma: float) -> np.ndarray:
+    """a(mu_j) at the knots mu_j = j / N_REAL, j = 0..N_REAL, for the kernel's linear interpolation."""
+    return mean_preserving_scale(np.arange(N_REAL + 1) / N_REAL, sigma)
+
+
+@nb.njit(inline="always", cache=True)
+def realisation_scale(tab, mu):  # pragma: no cover - compiled
+    """a(mu) from :func:`realisation_table` by linear interpolation (0 <= mu <= 1)."""
+    pos = mu * N_REAL
+    k = min(int(pos), N_REAL - 1)
+    a = np.uint64(k)  # an unsigned index: no code for negative indices
+    b = a + np.uint64(1)
+    return tab[a] + (pos - k) * (tab[b] - tab[a])

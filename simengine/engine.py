@@ -32,8 +32,9 @@ DEFAULT_KEEP_DRAWS = 200_000
 DEFAULT_STORE_INPUTS = 50_000
 
 ACC_FIELDS = ("mun_hist", "init_hist", "nat_hist", "golive_hist", "mun_sum", "mun_short_sum", "init_sum", "nat_sum",
-              "hit", "area_hit")
-PER_DRAW = ("benefit", "cost", "area_benefit", "central_gain", "service_cut", "regime_benefit", "npv")
+              "hit", "area_hit", "init_pot_sum")
+PER_DRAW = ("benefit", "cost", "area_benefit", "central_gain", "service_cut", "regime_benefit", "npv", "potential",
+            "area_potential")
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Accumulators:
     nat_sum: np.ndarray  # (S,) fixed point, the draws not kept
     hit: np.ndarray  # (Y,) draws with gain >= target
     area_hit: np.ndarray  # (A, Y)
+    init_pot_sum: np.ndarray  # (Y, I) fixed point (init_inv_unit): the initiatives' potential gains
     overflow: int = 0
 
     def merge(self, other: Accumulators) -> Accumulators:
@@ -86,6 +88,8 @@ class RawResults:
     service_cut: np.ndarray  # (K, R, Y)
     regime_benefit: np.ndarray  # (K, R, Y)
     npv: np.ndarray  # (K,)
+    potential: np.ndarray  # (K, Y) gain before local realisation (realisation, pressure, capacity)
+    area_potential: np.ndarray  # (K, A, Y)
     inputs: np.ndarray  # (S, n_in)
     acc: Accumulators
     timings: dict[str, float] = field(default_factory=dict)
@@ -132,7 +136,8 @@ def national_values(plan: Plan, kept: dict[str, np.ndarray], a: int, b: int) -> 
     series = {"benefit": ben, "net_benefit": ben - cost, "cost": cost, "area_benefit": kept["area_benefit"][a:b],
               "central_gain_retention": kept["central_gain"][a:b, r["retention"]],
               "service_cut_prebudgeted": kept["service_cut"][a:b, r["prebudgeted"]],
-              "regime_benefit_retention": kept["regime_benefit"][a:b, r["retention"]], "npv": kept["npv"][a:b]}
+              "regime_benefit_retention": kept["regime_benefit"][a:b, r["retention"]], "npv": kept["npv"][a:b],
+              "potential": kept["potential"][a:b]}
     out = np.empty((b - a, plan.n_series))
     for name, pos in national_series(len(plan.years), len(plan.scenario.areas)).items():
         out[:, pos] = series[name].reshape(b - a, -1)
@@ -166,6 +171,8 @@ def _kernel_args(plan: Plan) -> tuple:
         np.float64(plan.nat_hist_lo).view(np.int64), plan.nat_inv_unit, plan.area_target,
         float(sc.start_year), float(GOLIVE_PER_YEAR),
         plan.lhs_n, plan.lhs_half, plan.lhs_mask, plan.corr_idx, plan.corr_factor,
+        plan.timing_component, plan.real_mean, plan.real_tab, plan.ramp_base, plan.dep_of, plan.dep_lag, plan.order,
+        plan.shock_key, plan.sh_in, plan.sh_of, plan.sh_a, plan.sh_b,
     )
 
 
@@ -187,6 +194,7 @@ def new_accumulators(plan: Plan, blocks: int | None = None) -> Accumulators:
         nat_sum=np.zeros(lead + (plan.n_series,), np.int64),
         hit=np.zeros(lead + (Y,), np.int64),
         area_hit=np.zeros(lead + (A, Y), np.int64),
+        init_pot_sum=np.zeros(lead + (Y, I), np.int64),
     )
 
 
@@ -231,6 +239,7 @@ def _per_draw(plan: Plan, n: int) -> dict[str, np.ndarray]:
         "benefit": np.empty((n, Y)), "cost": np.empty((n, Y)), "area_benefit": np.empty((n, A, Y)),
         "central_gain": np.empty((n, R, Y)), "service_cut": np.empty((n, R, Y)),
         "regime_benefit": np.empty((n, R, Y)), "npv": np.empty(n),
+        "potential": np.empty((n, Y)), "area_potential": np.empty((n, A, Y)),
     }
 
 
@@ -297,7 +306,7 @@ def estimate_memory(plan: Plan, draws: int, threads: int, keep_draws: int,
     Y, A, R, M, I = (len(plan.years), len(plan.scenario.areas), len(REGIMES), len(plan.size_effect),
                      len(plan.gain))
     kept = min(draws, keep_draws)
-    per_draw = (Y * (2 + A + 3 * R) + 1) * 8
+    per_draw = (Y * (3 + 2 * A + 3 * R) + 1) * 8
     inputs = min(draws, keep_draws, store_inputs) * plan.n_inputs * 8
     hist = (Y * (M + I) * plan.hist_bins + plan.n_series * NAT_BINS)
     acc = threads * hist * 4 + 2 * hist * 8 + threads * Y * (M + I) * plan.hist_bins * 2  # + 16-bit scratch

@@ -27,7 +27,7 @@ import math
 import numba as nb
 import numpy as np
 
-from simengine.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
+from simengine.distributions import BERNOULLI, FIXED, TABLE, realisation_scale, sample, table_values
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
 from simengine.rng import lhs_uniform, ndtr, ndtri, uniform
 
@@ -255,13 +255,17 @@ def simulate(d0, n, nblocks,
              golive_origin, golive_per_year,
              # sampling: Latin hypercube over lhs_n draws (0 = plain random); Gaussian copula
              lhs_n, lhs_half, lhs_mask, corr_idx, corr_factor,
+             # [model] choices, common shocks, dependencies (simengine.model.Plan)
+             timing_component, real_mean, real_tab, ramp_base, dep_of, dep_lag, order,
+             shock_key, sh_in, sh_of, sh_a, sh_b,
              # per-draw outputs kept for draws out_d0 <= d < out_d0 + len(out_benefit)
              out_d0, out_benefit, out_cost, out_area, out_central, out_cut, out_regime_benefit, out_npv,
+             out_potential, out_area_potential,
              # inputs of the same kept draws (first rows), for sensitivity analysis
              inputs_out,
              # accumulators, first axis = block
              mun_hist, init_hist, nat_hist, golive_hist, mun_sum, mun_short_sum, init_sum, nat_sum, hit, area_hit,
-             overflow,
+             init_pot_sum, overflow,
              # scratch, first axis = block (see new_scratch in simengine.engine)
              lmun_all, linit_all, mun_span_all, init_span_all, nat_span):  # pragma: no cover
     n_in = in_code.shape[0]
@@ -274,6 +278,9 @@ def simulate(d0, n, nblocks,
     nc = corr_idx.shape[0]
     n_series = nat_sum.shape[1]
     nv = (n_in - 2) // I if I > 0 else 0
+    n_real = real_tab.shape[0] - 1
+    ns = shock_key.shape[0]
+    nh = sh_in.shape[0]
     ltab = tables[loc_tab]
     ctab = tables[cap_tab]
     for b in nb.prange(nblocks):
@@ -290,6 +297,11 @@ def simulate(d0, n, nblocks,
         tails = np.empty(max(M, NBUF), np.int64)
         eps = np.empty(M)
         x2 = np.empty(M)
+        sme = np.empty(M)
+        zs = np.empty(max(ns, 1))
+        gl = np.empty(I)
+        pot = np.empty(Y)
+        apot = np.empty((n_areas, Y))
         G = np.empty(Y)
         Gret = np.empty(Y)
         cen = np.empty(Y)
@@ -337,6 +349,17 @@ def simulate(d0, n, nblocks,
                             for l2 in range(nc):
                                 z += corr_factor[c, l2] * zc[l2]
                             valsT[corr_idx[c], kk] = min(max(ndtr(z), _U_MIN), 1.0 - _U_MIN)
+                if nh > 0:  # common shocks: z' = sqrt(l) z_shock + sqrt(1 - l) z, in [[shocks]] order
+                    for kk in range(nb_):
+                        for s in range(ns):
+                            if lhs_n > 0:
+                                zs[s] = ndtri(lhs_uniform(shock_key[s], d + kk, lhs_n, lhs_half, lhs_mask))
+                            else:
+                                zs[s] = ndtri(uniform(shock_key[s], d + kk))
+                        for h in range(nh):
+                            k = sh_in[h]
+                            z = sh_a[h] * zs[sh_of[h]] + sh_b[h] * ndtri(valsT[k, kk])
+                            valsT[k, kk] = min(max(ndtr(z), _U_MIN), 1.0 - _U_MIN)
                 for k in range(n_in):
                     code = in_code[k]
                     p0, p1, p2 = in_par[k, 0], in_par[k, 1], in_par[k, 2]
@@ -366,36 +389,69 @@ def simulate(d0, n, nblocks,
             E = vals[1]
             kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
             local_execution(cap_key, d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, cap)
-            for m in range(M):
-                cap[m] = size_eff[m] * cap[m] * (1.0 - E)
+            if real_mean:  # cap: the spread C alone; sme: the mean's municipal factor s (1 - E)
+                for m in range(M):
+                    sme[m] = size_eff[m] * (1.0 - E)
+            else:
+                for m in range(M):
+                    cap[m] = size_eff[m] * cap[m] * (1.0 - E)
             G[:] = 0.0
             Gret[:] = 0.0
             cen[:] = 0.0
             cost[:] = 0.0
             area[:, :] = 0.0
+            pot[:] = 0.0
+            apot[:, :] = 0.0
+            ovp = 0
+            for ii in range(I):  # go-live times: a dependency's first (order)
+                i = order[ii]
+                o = 2 + i * nv
+                S = vals[o + 1]
+                BL = vals[o + 2] * vals[o + 3]
+                g = start[i] + max(S, BL) if timing_component else start[i] + S + BL
+                if dep_of[i] >= 0:
+                    g = max(g, gl[dep_of[i]] + dep_lag[i])
+                gl[i] = g
             for i in range(I):
                 o = 2 + i * nv
                 F = vals[o]
-                S = vals[o + 1]
-                Bl = vals[o + 2]
-                L = vals[o + 3]
                 T = vals[o + 4]
                 Q = vals[o + 5]
                 U = vals[o + 6]
                 R = vals[o + 7]
                 K = vals[o + 8]
                 r = vals[o + 9]
-                g = start[i] + S + Bl * L
+                g = gl[i]
+                rb = ramp_base[i]
                 kap = kappa_ch if channel[i] > 0.0 else 1.0
                 Ai = gain[i] * F * (1.0 - T * Q)
                 r2 = min(r * (1.0 + uplift), 1.0)
                 local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
                 Xi = X[i]
-                for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
-                    base = cap[m] * eps[m]
-                    w = weights[i, m]
-                    Xi[m] = w * min(max(r * base, 0.0), 1.0)
-                    x2[m] = w * min(max(r2 * base, 0.0), 1.0)
+                if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
+                    for m in range(M):  # table cells (vectorises), then the reads, then rho (vectorises)
+                        pos = r * sme[m] * n_real
+                        kr = min(int(pos), n_real - 1)
+                        kb[m] = np.uint64(kr)
+                        x2[m] = pos - kr
+                    for m in range(M):
+                        t0 = real_tab[kb[m]]
+                        Xi[m] = t0 + x2[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
+                    for m in range(M):
+                        Xi[m] = weights[i, m] * min(Xi[m] * (cap[m] * eps[m]), 1.0)
+                    if r2 == r:  # no incentive uplift: the retention regime's realisation is the same
+                        for m in range(M):
+                            x2[m] = Xi[m]
+                    else:
+                        for m in range(M):
+                            v = cap[m] * eps[m]
+                            x2[m] = weights[i, m] * min(realisation_scale(real_tab, r2 * sme[m]) * v, 1.0)
+                else:
+                    for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
+                        base = cap[m] * eps[m]
+                        w = weights[i, m]
+                        Xi[m] = w * min(max(r * base, 0.0), 1.0)
+                        x2[m] = w * min(max(r2 * base, 0.0), 1.0)
                 s1 = _sum8(Xi)
                 s2 = _sum8(x2)
                 gk = int(math.floor((g - golive_origin) * golive_per_year))
@@ -403,7 +459,9 @@ def simulate(d0, n, nblocks,
                 golive_hist[b, i, gk] += 1
                 go_year = math.floor(g)
                 for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
-                    ramp = min((year_mid[y] - g) / R, 1.0)
+                    x = (year_mid[y] - g) / R
+                    ramp = min(x, 1.0)
+                    ramp = ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
                     ad = kap * U * ramp
                     coef = Ai * ad if ad > 0.0 else 0.0
                     coefs[i, y] = coef
@@ -426,6 +484,17 @@ def simulate(d0, n, nblocks,
                     elif yr >= start[i] and yr < go_year:
                         c += investment[i] / (go_year - start[i])
                     cost[y] += K * c
+            for i in range(I):  # the potential: coefs before local realisation
+                ai = area_of[i]
+                iu = init_inv_unit[i]
+                for y in range(Y):
+                    c = coefs[i, y]
+                    pot[y] += c
+                    apot[ai, y] += c
+                    fp = c * iu
+                    ovp += fp > FIXED_LIMIT
+                    init_pot_sum[b, y, i] += np.int64(min(fp, FIXED_LIMIT) + 0.5)
+            overflow[b] += ovp
             B = bufB[nbuf]
             _municipality_totals(coefs, X, B)
             npv = 0.0
@@ -454,6 +523,9 @@ def simulate(d0, n, nblocks,
                     out_regime_benefit[j, 0, y] = G[y]
                     out_regime_benefit[j, 1, y] = G[y]
                     out_regime_benefit[j, 2, y] = Gret[y]
+                    out_potential[j, y] = pot[y]
+                    for a in range(A):
+                        out_area_potential[j, a, y] = apot[a, y]
                 else:  # national series, in the order of simengine.model.national_series
                     bufN[nnat, y] = G[y]
                     bufN[nnat, Y + y] = G[y] - cost[y]
@@ -464,6 +536,7 @@ def simulate(d0, n, nblocks,
                     bufN[nnat, so + y] = cen[y]
                     bufN[nnat, so + Y + y] = cut
                     bufN[nnat, so + 2 * Y + y] = Gret[y]
+                    bufN[nnat, so + 3 * Y + y] = pot[y]
             # a kept draw's national series are binned from its kept values when needed
             # (simengine.engine.RawResults.national): the kernel streams only the others
             if keep:

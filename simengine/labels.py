@@ -242,6 +242,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "ass_areas": ("Områdernes mål", "Area targets"),
     "ass_defaults": ("Standardantagelser for initiativerne", "Default assumptions for the initiatives"),
     "ass_initiatives": ("Initiativerne: egne antagelser", "The initiatives: their own assumptions"),
+    "ass_shocks": ("Fælles stød på tværs af initiativerne", "Common shocks across the initiatives"),
+    "ass_shocks_note": ("Et stød giver de nævnte initiativers input en fælles faktor: normalscorerne korrelerer "
+                        "med ladningen; hvert input beholder sin fordeling (docs/model.md).",
+                        "A shock gives the named initiatives' input one shared factor: their normal scores "
+                        "correlate by the loading; each input keeps its distribution (docs/model.md)."),
+    "ass_shock_value": ("ladning {loading}; {who}", "loading {loading}; {who}"),
+    "ass_all_initiatives": ("alle initiativer", "every initiative"),
     "ass_initiatives_note": ("For hvert initiativ vises de antagelser, der afviger fra standard; resten er "
                              "standardantagelserne ovenfor.", "For each initiative the assumptions that differ from the "
                              "defaults are shown; the rest are the defaults above."),
@@ -472,6 +479,11 @@ PARAM: dict[str, tuple[str, str]] = {
     "regimes.retention_years": ("Gevinstdeling: antal år", "Retention: years"),
     "regimes.incentive_uplift": ("Gevinstdeling: løft i realisering", "Retention: uplift of realisation"),
     "outputs.tail": ("Hale for forventet manglende gevinst", "Tail of the expected shortfall"),
+    "model.timing": ("Tidsmodel: lovgivning additiv eller en del af forsinkelsen",
+                     "Timing: legislation additive or a component of the delay"),
+    "model.realisation": ("Realisering: klippet eller middelværdibevarende", "Realisation: clamped or mean-preserving"),
+    "model.calibration_band": ("Kalibreringsbånd: realiseret/lovet", "Calibration band: realised/promised"),
+    "model.calibration_year": ("Kalibreringsår", "Calibration year"),
     "gain": ("Business case-gevinst pr. år", "Business-case gain per year"),
     "start": ("Planlagt idriftsættelse (år)", "Planned go-live (year)"),
     "area": ("Område", "Area"),
@@ -491,6 +503,9 @@ PARAM: dict[str, tuple[str, str]] = {
              "Costs: investment, running per year, overrun factor (K)"),
     "note": ("Note", "Note"),
     "name": ("Navn", "Name"),
+    "ramp_baseline": ("Andel af kanalskiftet nået ved idriftsættelse (b)", "Share of the channel shift reached at go-live (b)"),
+    "depends_on": ("Venter på initiativ", "Waits for initiative"),
+    "dependency_lag": ("Forsinkelse efter det, år", "Lag after it, years"),
 }
 
 REGIME_ORDER = ("prebudgeted", "realised", "retention")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simengine.distributions import TABLE, TABLE_LEN, Dist, quantile_table
+from simengine.distributions import TABLE, TABLE_LEN, Dist, quantile_table, realisation_table
 from simengine.rng import stream_key
 from simengine.scenario import Scenario
 
@@ -113,6 +113,19 @@ class Plan:
     mun_inv_unit: np.ndarray  # (M)
     mun_short_inv_unit: np.ndarray  # (M) for the shortfall against the target share
     init_inv_unit: np.ndarray  # (I)
+    # [model] choices, [[shocks]] and dependencies (simengine.scenario; docs/model.md)
+    timing_component: int  # 1: go-live = start + max(delay, legislation delay)
+    real_mean: int  # 1: mean-preserving realisation (real_tab), 0: the clamp
+    real_tab: np.ndarray  # (N_REAL + 1) the scale a(mu), see distributions.realisation_table
+    ramp_base: np.ndarray  # (I) adoption share reached at go-live
+    dep_of: np.ndarray  # (I) int64 index of the initiative waited for, -1 none
+    dep_lag: np.ndarray  # (I) years after that initiative's go-live
+    order: np.ndarray  # (I) int64 initiatives in an order where each comes after the one it waits for
+    shock_key: np.ndarray  # (S) uint64 stream of each shock's factor
+    sh_in: np.ndarray  # (H) int64 input index of each (shock, input) membership, in shock order
+    sh_of: np.ndarray  # (H) int64 the shock
+    sh_a: np.ndarray  # (H) sqrt(loading)
+    sh_b: np.ndarray  # (H) sqrt(1 - loading)
 
     @property
     def n_inputs(self) -> int:
@@ -193,7 +206,7 @@ def national_series(n_years: int, n_areas: int) -> dict[str, slice]:
     # differs from ``benefit`` only under "retention"
     for name, size in (("benefit", Y), ("net_benefit", Y), ("cost", Y), ("area_benefit", A * Y),
                        ("central_gain_retention", Y), ("service_cut_prebudgeted", Y),
-                       ("regime_benefit_retention", Y), ("npv", 1)):
+                       ("regime_benefit_retention", Y), ("potential", Y), ("npv", 1)):
         pos[name] = slice(k, k + size)
         k += size
     return pos
@@ -269,6 +282,48 @@ def copula(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarra
     return np.array(involved, dtype=np.int64), np.ascontiguousarray(factor), notes
 
 
+def dependency_order(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dep_of, dep_lag, order): the index of the initiative each waits for (-1: none), the lag,
+    and an order of the initiatives in which each comes after the one it waits for (the file's
+    order where there are no dependencies; the scenario loader has refused cycles)."""
+    ids = [i.id for i in sc.initiatives]
+    dep_of = np.array([ids.index(i.depends_on) if i.depends_on else -1 for i in sc.initiatives], dtype=np.int64)
+    dep_lag = np.array([i.dependency_lag for i in sc.initiatives], dtype=float)
+    order: list[int] = []
+    placed = set()
+
+    def place(i: int) -> None:
+        if i in placed:
+            return
+        if dep_of[i] >= 0:
+            place(int(dep_of[i]))
+        placed.add(i)
+        order.append(i)
+
+    for i in range(len(ids)):
+        place(i)
+    return dep_of, dep_lag, np.array(order, dtype=np.int64)
+
+
+def shock_members(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(shock keys, input index, shock index, sqrt(loading), sqrt(1 - loading)) of every
+    (shock, input) membership, in the order of [[shocks]] and then of the initiatives."""
+    index = {n: k for k, n in enumerate(names)}
+    keys = np.array([stream_key(sc.seed, "shock", s.id) for s in sc.shocks], dtype=np.uint64)
+    sh_in, sh_of, sh_l = [], [], []
+    for j, s in enumerate(sc.shocks):
+        for ident in (i.id for i in sc.initiatives if i.id in s.initiatives):
+            k = index[f"{ident}.{s.input}"]
+            if dists[k].is_fixed:  # nothing to shock (e.g. a cause switched off by the waterfall)
+                continue
+            sh_in.append(k)
+            sh_of.append(j)
+            sh_l.append(s.loading)
+    load = np.array(sh_l, dtype=float)
+    return (keys, np.array(sh_in, dtype=np.int64), np.array(sh_of, dtype=np.int64), np.sqrt(load),
+            np.sqrt(1.0 - load))
+
+
 def compile_plan(sc: Scenario) -> Plan:
     years = np.arange(sc.start_year, sc.horizon + 1, dtype=np.int64)
     mun = sc.municipalities
@@ -319,6 +374,10 @@ def compile_plan(sc: Scenario) -> Plan:
     init_nominal = gain.copy()
     costs = sum(i.investment + i.running for i in sc.initiatives)
     nat_nominal = float(max(gain.sum(), sc.target, costs, 1.0))
+
+    dep_of, dep_lag, order = dependency_order(sc)
+    shock_key, sh_in, sh_of, sh_a, sh_b = shock_members(sc, names, dists)
+    sigma_v = math.hypot(sc.capacity_spread, sc.local_spread)  # log-sd of C eps: both mean-one lognormals
 
     def inv_unit(nominal: np.ndarray) -> np.ndarray:
         safe = np.maximum(nominal, 1.0)  # amounts below 1 DKK carry no meaning
@@ -377,4 +436,10 @@ def compile_plan(sc: Scenario) -> Plan:
         mun_inv_unit=inv_unit(mun_nominal),
         mun_short_inv_unit=inv_unit(np.maximum(mun_nominal, target.max() * pop_share)),
         init_inv_unit=inv_unit(init_nominal),
+        timing_component=1 if sc.timing == "component" else 0,
+        real_mean=1 if sc.realisation == "mean-preserving" else 0,
+        real_tab=realisation_table(sigma_v) if sc.realisation == "mean-preserving" else np.zeros(2),
+        ramp_base=np.array([i.ramp_baseline for i in sc.initiatives], dtype=float),
+        dep_of=dep_of, dep_lag=dep_lag, order=order,
+        shock_key=shock_key, sh_in=sh_in, sh_of=sh_of, sh_a=sh_a, sh_b=sh_b,
     )

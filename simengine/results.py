@@ -76,7 +76,7 @@ def bin_ratio(sub_bits: int = HIST_SUB_BITS) -> float:
     return 1.0 + 2.0**-sub_bits
 
 
-PER_DRAW_NAMES = ("benefit", "net_benefit", "cost", "area_benefit", "npv")
+PER_DRAW_NAMES = ("benefit", "net_benefit", "cost", "area_benefit", "npv", "potential")
 
 
 class NationalStats:
@@ -328,6 +328,9 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "gross gain realised under each regime (retention lifts realisation by incentive_uplift)")
     add_regime_comparison(ds, raw, stats, q)  # regimes compared pairwise; P(service cut > threshold)
     add_fte_views(ds, sc)  # the national gain and target in FTE
+    from simengine.potential import add_potential
+
+    add_potential(ds, raw, stats, q)  # the potential gain and the realised/promised ratio (simengine.potential)
 
     if sc.observed:
         oy = np.array([y for y, _ in sc.observed])

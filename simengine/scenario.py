@@ -42,7 +42,7 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
 TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "areas", "correlations",
-            "defaults", "initiatives", "observed")
+            "defaults", "initiatives", "observed", "model", "shocks")
 SCENARIO_KEYS = ("name", "description", "start_year", "horizon", "target", "target_start_year",
                  "target_year", "discount_rate", "cost_per_fte", "municipalities", "description_da", "description_en")
 SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
@@ -62,9 +62,18 @@ DEFAULT_CERTAINTY = (0.50, 0.80, 0.90, 0.95)
 DEFAULT_DEDUCTIONS = tuple(k / 10 for k in range(11))
 AREA_KEYS = ("name", "target")
 INITIATIVE_OWN = ("id", "name", "area", "gain", "start")
+#: optional keys of one initiative only (not in [defaults]): a shared delivery dependency
+INITIATIVE_DEPENDENCY = ("depends_on", "dependency_lag")
 INITIATIVE_SHARED = ("channel_shift", "key", "estimate_factor", "delay", "legislation", "technology",
-                     "adoption", "ramp", "realisation", "cost", "note")
-INITIATIVE_KEYS = INITIATIVE_OWN + INITIATIVE_SHARED
+                     "adoption", "ramp", "realisation", "cost", "note", "ramp_baseline")
+INITIATIVE_KEYS = INITIATIVE_OWN + INITIATIVE_DEPENDENCY + INITIATIVE_SHARED
+#: [model]: structural choices; the first of each list is the default (the model before the choice existed)
+MODEL_KEYS = ("timing", "realisation", "calibration_band", "calibration_year")
+TIMINGS = ("additive", "component")
+REALISATIONS = ("clamped", "mean-preserving")
+#: [[shocks]]: common shocks (one-factor Gaussian copula on an input of several initiatives)
+SHOCK_KEYS = ("id", "input", "initiatives", "loading", "note")
+SHOCK_REQUIRED = ("id", "input", "loading")
 RISK_EVENT_KEYS = {"legislation": ("probability", "delay"), "technology": ("probability", "loss")}
 COST_KEYS = ("investment", "running", "overrun")
 
@@ -109,6 +118,23 @@ class Initiative:
     investment: float = 0.0
     running: float = 0.0
     overrun: Dist = field(default_factory=lambda: Dist.fixed(1.0))
+    note: str = ""
+    #: share of the channel shift already reached at go-live (adoption starts there, not at 0)
+    ramp_baseline: float = 0.0
+    #: id of an initiative whose go-live this one waits for ("" = none), and the lag after it (years)
+    depends_on: str = ""
+    dependency_lag: float = 0.0
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A common shock: the normal scores of ``input`` of ``initiatives`` load on one shared factor,
+    z_i' = sqrt(loading) z_shock + sqrt(1 - loading) z_i."""
+
+    id: str
+    input: str
+    initiatives: tuple[str, ...]
+    loading: float
     note: str = ""
 
 
@@ -166,6 +192,17 @@ class Scenario:
     def description_in(self, lang: str) -> str:
         """The description in ``lang`` if the scenario gives one, else ``description``."""
         return dict(self.descriptions).get(lang) or self.description
+    #: [model] timing: "additive" (go-live = start + delay + legislation) or "component"
+    #: (go-live = start + max(delay, legislation): the blocker is one cause within the all-causes delay)
+    timing: str = "additive"
+    #: [model] realisation: "clamped" (rho = clamp(r C (1-E) eps, 0, 1)) or "mean-preserving"
+    #: (rho = min(a C eps, 1) with a chosen so that the mean of rho is r (1-E) s exactly)
+    realisation: str = "clamped"
+    #: [model] calibration_band: the realised/promised ratio the level x timing composite should hit
+    calibration_band: tuple[float, float] | None = None
+    calibration_year: int | None = None
+    #: [[shocks]], in file order
+    shocks: tuple[Shock, ...] = ()
 
     @property
     def years(self) -> list[int]:
@@ -638,6 +675,9 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
                     observed.append((year, float(val)))
 
     correlations = _correlations(c, data.get("correlations"), initiatives, weak, econ)
+    model = _model(c, data.get("model"), start, horizon)
+    shocks = _shocks(c, data.get("shocks"), initiatives)
+    _dependencies(c, initiatives)
 
     if c.problems:  # a bad [defaults] entry is found once per initiative: report it once
         raise ConfigError(list(dict.fromkeys(c.problems)))
@@ -654,6 +694,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
         initiatives=tuple(initiatives), observed=tuple(sorted(observed)), correlations=tuple(correlations),
         cut_threshold=float(cut_threshold), certainty=certainty, deductions=deductions,
         cut_alpha=float(cut_alpha), sources=tuple(sources) or (path,), descriptions=descriptions,
+        shocks=tuple(shocks), **model,
     )
 
 
@@ -722,6 +763,126 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
                 if x != y:
                     out[tuple(sorted((x, y)))] = float(rho)
     return [(x, y, r) for (x, y), r in out.items()]
+
+
+def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dict:
+    """[model]: the structural choices (defaults: the model before they existed)."""
+    out: dict[str, Any] = {}
+    if obj is None:
+        return out
+    t = c.table(obj, "model", MODEL_KEYS)
+    if t is None:
+        return out
+    for key, allowed in (("timing", TIMINGS), ("realisation", REALISATIONS)):
+        v = c.string(t, key, "model")
+        if v is None:
+            continue
+        if v not in allowed:
+            c.bad(f"model.{key}", f"must be one of {', '.join(repr(a) for a in allowed)}, got {_show(v)}")
+        else:
+            out[key] = v
+    if "calibration_band" in t:
+        b = t["calibration_band"]
+        if (not isinstance(b, list) or len(b) != 2
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x) for x in b)
+                or not 0 <= b[0] <= b[1]):
+            c.bad("model.calibration_band", f"must be [low, high] with 0 <= low <= high (realised / promised "
+                                            f"ratios), got {_show(b)}" + (f" {b}" if isinstance(b, list) else ""))
+        else:
+            out["calibration_band"] = (float(b[0]), float(b[1]))
+    lo, hi = (start, horizon) if start is not None and horizon is not None else (1900, 2200)
+    y = c.number(t, "calibration_year", "model", integer=True, lo=lo, hi=hi)
+    if y is not None:
+        out["calibration_year"] = int(y)
+        if "calibration_band" not in t:
+            c.bad("model.calibration_year", "needs model.calibration_band (the ratio band that year should hit)")
+    return out
+
+
+def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
+    if obj is None:
+        return []
+    if not isinstance(obj, list):
+        c.bad("shocks", f"must be a list of [[shocks]] tables with id, input, loading (and initiatives), "
+                        f"got {_show(obj)}")
+        return []
+    ids = [i.id for i in initiatives]
+    by_id = {i.id: i for i in initiatives}
+    from simengine.model import initiative_dists
+
+    out: list[Shock] = []
+    seen: set[str] = set()
+    for n, raw in enumerate(obj):
+        p = f"shocks[{n}]"
+        t = c.table(raw, p, SHOCK_KEYS, SHOCK_REQUIRED)
+        if t is None:
+            continue
+        n0 = len(c.problems)
+        sid = c.string(t, "id", p)
+        if sid is not None:
+            if not ID_RE.match(sid):
+                c.bad(f"{p}.id", f"ids may use letters, digits, - and _, got {sid!r}")
+            elif sid in seen:
+                c.bad(f"{p}.id", f"duplicate shock id {sid!r}")
+            seen.add(sid)
+        inp = c.string(t, "input", p)
+        if inp is not None and inp not in INITIATIVE_INPUTS:
+            hint = difflib.get_close_matches(inp, INITIATIVE_INPUTS, n=1, cutoff=0.6)
+            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            c.bad(f"{p}.input", f"must be an initiative input{did} one of {', '.join(INITIATIVE_INPUTS)}, "
+                                f"got {_show(inp)}")
+        loading = c.number(t, "loading", p, lo=0.0, hi=1.0)
+        note = c.string(t, "note", p, "") or ""
+        members = t.get("initiatives", "all")
+        chosen: list[str] = []
+        if members == "all":
+            chosen = list(ids)
+        elif isinstance(members, list) and members and all(isinstance(x, str) for x in members):
+            for x in members:
+                if x not in by_id:
+                    hint = difflib.get_close_matches(x, ids, n=1, cutoff=0.6)
+                    did = f"; did you mean {hint[0]!r}?" if hint else ""
+                    c.bad(f"{p}.initiatives", f"no initiative {x!r}{did}")
+                elif x not in chosen:
+                    chosen.append(x)
+        else:
+            c.bad(f"{p}.initiatives", f"must be \"all\" or a non-empty list of initiative ids, got {_show(members)}")
+        if len(c.problems) > n0 or None in (sid, inp, loading):
+            continue
+        k = INITIATIVE_INPUTS.index(inp)
+        # an input with a fixed value has nothing to share: left out ("all" takes the uncertain ones)
+        uncertain = [x for x in chosen if not initiative_dists(by_id[x])[k].is_fixed]
+        if not uncertain:
+            c.bad(f"{p}.input", f"{inp!r} has a fixed value in every initiative the shock names: nothing to shock")
+            continue
+        if members != "all" and len(uncertain) < len(chosen):
+            fixed = [x for x in chosen if x not in uncertain]
+            c.bad(f"{p}.initiatives", f"{inp!r} has a fixed value in {', '.join(fixed)}: nothing to shock there")
+            continue
+        out.append(Shock(sid, inp, tuple(uncertain), float(loading), note))
+    return out
+
+
+def _dependencies(c: _Checker, initiatives) -> None:
+    """depends_on: an existing other initiative, and no cycles."""
+    by_id = {i.id: i for i in initiatives}
+    for n, ini in enumerate(initiatives):
+        if ini.depends_on and ini.depends_on not in by_id:
+            hint = difflib.get_close_matches(ini.depends_on, list(by_id), n=1, cutoff=0.6)
+            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            c.bad(f"initiatives[{n}] ({ini.id}).depends_on", f"no initiative {ini.depends_on!r}{did}")
+    for n, ini in enumerate(initiatives):
+        path = [ini.id]
+        cur = ini
+        while cur.depends_on and cur.depends_on in by_id:
+            nxt = cur.depends_on
+            if nxt in path:
+                if nxt == ini.id:  # report each cycle at each of its members
+                    c.bad(f"initiatives[{n}] ({ini.id}).depends_on",
+                          f"makes a cycle of dependencies: {' -> '.join(path + [nxt])}")
+                break
+            path.append(nxt)
+            cur = by_id[nxt]
 
 
 def _areas(c: _Checker, obj: Any) -> list[Area]:
@@ -805,6 +966,13 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
                 c.bad(f"{src('key')}.key", f"column {key!r} of {municipalities.source} must hold non-negative numbers "
                                   "with a positive sum to be used as an allocation key")
         note = c.string(merged, "note", src("note"), "") or ""
+        rb = c.number(merged, "ramp_baseline", src("ramp_baseline"), 0.0, lo=0.0, hi=1.0, hi_strict=True)
+        dep = c.string(t, "depends_on", p, "")
+        if dep is not None and dep == iid and iid:
+            c.bad(f"{p}.depends_on", f"an initiative cannot wait for itself, got {dep!r}")
+        lag = c.number(t, "dependency_lag", p, 0.0, lo=0.0, hi=50.0)
+        if "dependency_lag" in t and not dep:
+            c.bad(f"{p}.dependency_lag", "needs depends_on (the initiative whose go-live this one waits for)")
 
         def dist(name: str, default: Dist) -> Dist:
             if name not in merged:
@@ -839,10 +1007,11 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
                 ov = c.dist(ct["overrun"], f"{cp}.overrun", DIST_DOMAINS["cost.overrun"]) if "overrun" in ct else Dist.fixed(1.0)
                 if None not in (inv, run, ov):
                     kw.update(investment=float(inv), running=float(run), overrun=ov)
-        if len(c.problems) > n0 or None in (iid, nm, area, gain, st):
+        if len(c.problems) > n0 or None in (iid, nm, area, gain, st, rb, dep, lag):
             continue
         out.append(Initiative(id=iid, name=nm, area=area, gain=float(gain), start=int(st), channel_shift=channel,
-                              key=key, note=note, **kw))
+                              key=key, note=note, ramp_baseline=float(rb), depends_on=dep,
+                              dependency_lag=float(lag), **kw))
     return out
 
 

@@ -196,7 +196,7 @@ def test_write_a_variant_and_check_it(tmp_path, capsys):
     m = json.loads((tmp_path / "out" / "run.json").read_text())
     assert m["scenario_changes"] == [*sc.changes] and len(sc.changes) == 3 and m["scenario_sha256"] == sc.sha256
     assert m["results_digest"] == results_digest(ds) and m["draws"] == 1500 and m["seed"] == 5
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary files left
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == [".simengine-files.json"]
     assert main(["check", str(tmp_path / "out" / "run.json"), "--quiet"]) == 0  # reproduces the variant
     with pytest.raises(ConfigError, match="not the scenario the results were run from"):
         simengine.write(ds, tmp_path / "other", simengine.load(SMALL))

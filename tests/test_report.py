@@ -474,7 +474,9 @@ def test_assumptions_table_has_every_prior_with_its_comment():
     # every key set in [defaults] and on each initiative appears (prior keys, gain, start)
     expected = len([k for k in data["defaults"] if k != "note"])
     expected += sum(len([k for k in i if k not in ("id", "name", "area", "note")]) for i in data["initiatives"])
-    assert len([r for s in secs[2:] for r in s.rows if not r.group]) == expected
+    assert len([r for s in secs[2:4] for r in s.rows if not r.group]) == expected
+    # then the common shocks, one row each
+    assert secs[4].title == Labels("da")("ass_shocks") and len(secs[4].rows) == len(data["shocks"])
     assert all(r.source for r in rows if r.key.startswith("national."))
 
 

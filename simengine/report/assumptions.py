@@ -25,9 +25,10 @@ GENERAL_ORDER = (
     ("municipal", ("capacity_spread", "local_spread", "optimal_population", "size_penalty")),
     ("regimes", ("retention_share", "retention_years", "incentive_uplift")),
     ("outputs", ("tail",)),
+    ("model", ("timing", "realisation", "calibration_band", "calibration_year")),
 )
 PRIOR_KEYS = ("channel_shift", "key", "estimate_factor", "delay", "legislation", "technology", "adoption", "ramp",
-              "realisation", "cost")
+              "realisation", "cost", "ramp_baseline", "depends_on", "dependency_lag")
 
 
 # ------------------------------------------------------------------------------------------
@@ -300,4 +301,16 @@ def assumption_sections(text: str, L: Labels) -> list[Section]:
                 continue
             rows.append(Row(L.param(k), k, describe(ini[k], L, _kind(k)), source_of(com, ("initiatives", n, k))))
     sections.append(Section(L("ass_initiatives"), rows, note=L("ass_initiatives_note")))
+
+    rows = []  # [[shocks]]: common shocks
+    for n, sh in enumerate(data.get("shocks") or []):
+        if not isinstance(sh, dict):
+            continue
+        members = sh.get("initiatives", "all")
+        who = L("ass_all_initiatives") if members == "all" else ", ".join(str(x) for x in members)
+        rows.append(Row(f"{sh.get('id', '')}: {L.param(str(sh.get('input', '')))}", f"shocks[{n}]",
+                        L("ass_shock_value", loading=L.general(sh.get("loading", 0.0)), who=who),
+                        str(sh.get("note", "")) or source_of(com, ("shocks", n, "loading"))))
+    if rows:
+        sections.append(Section(L("ass_shocks"), rows, note=L("ass_shocks_note")))
     return sections

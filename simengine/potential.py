@@ -1,0 +1,109 @@
+"""The potential gain and the calibration check.
+
+*Potential*: per draw, the gross gain before local realisation (realisation share, economic
+pressure, local capacity), sum over initiatives of gain_i F_i a_iy (1 - T_i Q_i): what a
+self-assessed "gain that can be realised" measures. The kernel computes it per draw (national and
+per area, kept draws and streaming histograms) and sums it per initiative; this module puts it in
+the results Dataset.
+
+*Calibration*: the implied realised/promised ratio per year, the mean simulated gain over the sum
+of the business cases, next to the band the scenario says the level x timing composite should hit
+([model] calibration_band, calibration_year; docs/model.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+DKK = "DKK/year"
+
+
+def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
+    """potential, area_potential (per kept draw), their quantiles and means over all draws,
+    initiative_potential_mean, and the realised/promised ratio with the calibration band."""
+    plan = raw.plan
+    sc = plan.scenario
+    N = raw.draws
+    what = "gain before local realisation (realisation share, economic pressure, local capacity)"
+
+    def put(name, dims, data, units, long_name, **extra):
+        ds[name] = (dims, np.asarray(data, dtype=float))
+        ds[name].attrs = {"units": units, "long_name": long_name, **extra}
+
+    put("potential", ("draw", "year"), raw.potential, DKK, f"national potential: {what}")
+    put("area_potential", ("draw", "area", "year"), raw.area_potential, DKK, f"potential per area: {what}")
+    put("potential_quantile", ("quantile", "year"), stats.quantile("potential", q), DKK,
+        "quantiles of the national potential gain")
+    put("potential_mean", ("year",), stats.mean("potential"), DKK, "mean national potential gain")
+    ini_mean = (raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / N).T  # (I, Y) over all draws
+    # per area: exact over all draws when every draw is kept; otherwise the quantiles come from the
+    # kept draws (a fixed-size sample; the kernel streams no per-area potential histograms, to stay
+    # as fast) and the mean from the initiatives' fixed-point sums over all draws
+    if stats.exact:
+        aq, am = np.quantile(raw.area_potential, q, axis=0), raw.area_potential.mean(axis=0)
+        how = "exact over all draws"
+    else:
+        aq = np.quantile(raw.area_potential, q, axis=0)
+        am = np.zeros((len(sc.areas), len(plan.years)))
+        np.add.at(am, plan.area_of, ini_mean)
+        how = f"quantiles from the first {len(raw.area_potential):,} draws (kept per draw), mean over all {N:,} draws"
+    put("area_potential_quantile", ("quantile", "area", "year"), aq, DKK, "quantiles of the potential gain per area",
+        method=how)
+    put("area_potential_mean", ("area", "year"), am, DKK, "mean potential gain per area", method=how)
+    put("initiative_potential_mean", ("initiative", "year"), ini_mean, DKK,
+        "mean national potential gain of the initiative")
+    promised = float(plan.gain.sum())
+    if promised > 0:  # no ratio to the business cases when they promise nothing
+        _add_ratios(ds, sc, stats, promised, put)
+    ds.attrs["model_choices"] = model_choices(sc)
+
+
+def _add_ratios(ds, sc, stats, promised, put) -> None:
+    ratio = stats.mean("benefit") / promised
+    extra = {}
+    if sc.calibration_band is not None:
+        extra["calibration_band"] = list(sc.calibration_band)
+        if sc.calibration_year is not None:
+            extra["calibration_year"] = sc.calibration_year
+    put("realised_promised_ratio", ("year",), ratio, "1",
+        "implied realised/promised ratio: mean national gross gain / sum of the business cases", **extra)
+    put("potential_promised_ratio", ("year",), stats.mean("potential") / promised, "1",
+        "mean national potential gain / sum of the business cases")
+
+
+def model_choices(sc) -> str:
+    """One line: the scenario's [model] choices, shocks and dependencies (results.nc attribute)."""
+    shocks = ", ".join(f"{s.id} ({s.input}, loading {s.loading:g}, {len(s.initiatives)} initiatives)"
+                       for s in sc.shocks) or "none"
+    deps = ", ".join(f"{i.id} after {i.depends_on} + {i.dependency_lag:g}"
+                     for i in sc.initiatives if i.depends_on) or "none"
+    return f"timing={sc.timing}; realisation={sc.realisation}; shocks={shocks}; dependencies={deps}"
+
+
+def calibration_text(ds: xr.Dataset) -> str:
+    """The lines a run prints: per year the implied realised/promised ratio (and the potential's),
+    and whether the calibration year's ratio lies in the scenario's band."""
+    if "realised_promised_ratio" not in ds:
+        return ""
+    r = ds["realised_promised_ratio"]
+    pr = ds["potential_promised_ratio"].values if "potential_promised_ratio" in ds else None
+    years = [int(y) for y in ds["year"].values]
+    lines = ["", "implied realised/promised ratio (mean gross gain / sum of the business cases):"]
+    lines.append("  year      " + " ".join(f"{y:>6}" for y in years))
+    lines.append("  realised  " + " ".join(f"{v:>6.2f}" for v in r.values))
+    if pr is not None:
+        lines.append("  potential " + " ".join(f"{v:>6.2f}" for v in pr))
+    band = r.attrs.get("calibration_band")
+    if band is not None:
+        lo, hi = (float(x) for x in np.atleast_1d(band))
+        cy = r.attrs.get("calibration_year")
+        if cy is not None and int(cy) in years:
+            v = float(r.values[years.index(int(cy))])
+            verdict = "inside" if lo <= v <= hi else ("BELOW" if v < lo else "ABOVE")
+            lines.append(f"  calibration band {lo:.2f}-{hi:.2f} in {int(cy)}: ratio {v:.2f}, {verdict} the band")
+        else:
+            inside = [y for y, v in zip(years, r.values) if lo <= v <= hi]
+            lines.append(f"  calibration band {lo:.2f}-{hi:.2f}: " + (f"met in {inside[0]}-{inside[-1]}" if inside
+                                                                       else "met in no year"))
+    return "\n".join(lines)
