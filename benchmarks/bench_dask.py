@@ -23,7 +23,7 @@ from simengine.model import compile_plan
 
 distributed = pytest.importorskip("distributed")
 
-from simengine import distributed as sd
+from simengine import distributed as sd  # noqa: E402 (after the importorskip of distributed)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "2015.toml"

@@ -30,7 +30,7 @@ def simulate_reference(plan: Plan, draws: np.ndarray) -> dict[str, np.ndarray]:
     sc = plan.scenario
     d = np.asarray(draws, dtype=np.int64)
     n = len(d)
-    I, M, Y = len(plan.gain), len(plan.size_effect), len(plan.years)
+    I, _M, Y = len(plan.gain), len(plan.size_effect), len(plan.years)
 
     # per-draw inputs, exact inverse transform
     U = uniforms_numpy(plan.in_key, d)  # (n_in, n)

@@ -39,7 +39,7 @@ def _numba_cache_dir() -> None:
         return  # numba falls back to its own locations
     import numba
 
-    numba.config.CACHE_DIR = str(target)
+    numba.config.CACHE_DIR = str(target)  # type: ignore[attr-defined]
 
 
 _numba_cache_dir()

@@ -202,7 +202,7 @@ def compare(ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | Non
         "initiatives_only_in_b": ", ".join(only_b) or "none",
         "notes": "; ".join(notes) or "none",
         "simengine_version": __version__,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": command,
     }
     return ds

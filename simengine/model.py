@@ -271,7 +271,7 @@ def copula(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarra
         spear_fixed = 6.0 / np.pi * np.arcsin(np.clip(fixed / 2.0, -0.5, 0.5))
         np.fill_diagonal(spear_fixed, 1.0)
         diff = np.abs(spear_fixed - spear)
-        i, j = np.unravel_index(np.argmax(diff), diff.shape)
+        i, j = (int(x) for x in np.unravel_index(np.argmax(diff), diff.shape))
         notes.append(
             f"the [[correlations]] matrix is not positive semi-definite; it was repaired to the nearest valid one: "
             f"largest change {names[involved[i]]} ~ {names[involved[j]]} from {spear[i, j]:.3f} to {spear_fixed[i, j]:.3f}")

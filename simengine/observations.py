@@ -456,7 +456,11 @@ def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
         o = N_NATIONAL + i * N_VARS
         F, T, Q = inputs[:, o], inputs[:, o + 4], inputs[:, o + 5]
         coef = (plan.gain[i] * F * (1.0 - T * Q)) * golive_adoption(plan, inputs, i, ymid)
-        out[:, i] = coef if potential else coef * s1[:, i, 0]
+        if potential:
+            out[:, i] = coef
+        else:
+            assert s1 is not None  # computed above when not given
+            out[:, i] = coef * s1[:, i, 0]
     return out
 
 

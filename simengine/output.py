@@ -282,7 +282,10 @@ class AtomicOutputs:
             raise RunError(f"{final}: cannot write: {exc.strerror or exc}") from None
 
     def write_text(self, name: str, text: str) -> None:
-        self.write(name, lambda p: p.write_text(text, encoding="utf-8"))
+        def put(p: Path) -> None:
+            p.write_text(text, encoding="utf-8")
+
+        self.write(name, put)
 
     def write_json(self, name: str, obj: object) -> None:
         self.write_text(name, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -115,8 +115,8 @@ def draws_bar(total: int, show: bool, stream: TextIO | None = None, transient: b
 
         def render(self, task) -> Text:
             if task.fields.get("kind") == "draws" and task.completed < (task.total or 0):
-                return Text(("tilbage " if lang == "da" else "left ")) + self._left.render(task)
-            return Text(("brugt " if lang == "da" else "elapsed ")) + self._elapsed.render(task)
+                return Text("tilbage " if lang == "da" else "left ") + self._left.render(task)
+            return Text("brugt " if lang == "da" else "elapsed ") + self._elapsed.render(task)
 
     console = Console(file=stream if stream is not None else sys.stdout)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), Done(), Rate(), Time(), console=console,

@@ -12,8 +12,16 @@ import xarray as xr
 
 from simengine import __version__
 from simengine.engine import RawResults
-from simengine.model import (GOLIVE_PER_YEAR, HIST_OCTAVES, HIST_OCTAVES_BELOW, HIST_SUB_BITS, NAT_SUB_BITS, REGIMES,
-                             hist_edges, national_series)
+from simengine.model import (
+    GOLIVE_PER_YEAR,
+    HIST_OCTAVES,
+    HIST_OCTAVES_BELOW,
+    HIST_SUB_BITS,
+    NAT_SUB_BITS,
+    REGIMES,
+    hist_edges,
+    national_series,
+)
 from simengine.rng import STREAM_VERSION
 
 DKK = "DKK/year"
@@ -355,7 +363,7 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "simengine_version": __version__,
         "stream_version": STREAM_VERSION,
         "threads": raw.threads,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": command,
         "histogram_bins": nbins,
         "draws_kept": len(raw.benefit),

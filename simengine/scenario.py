@@ -661,7 +661,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
         if not isinstance(obs, dict):
             c.bad("observed", f"must be a table of year = value, got {_show(obs)}")
         else:
-            for k, v in obs.items():
+            for k, _v in obs.items():
                 p = _join("observed", k)
                 if not re.fullmatch(r"\d{4}", k):
                     c.bad(p, f"keys must be years like \"2016\", got {k!r}")

@@ -52,8 +52,7 @@ def _analysis_rows(ds: xr.Dataset) -> list[pl.DataFrame]:
             continue
         da = ds[v]
         if "year" in da.dims:  # the analyses are of the target year
-            yr = int(da.attrs.get("year", da["year"].values[-1]))
-            da = da.sel(year=yr)
+            da = da.sel(year=int(da.attrs.get("year", da["year"].values[-1])))
         yr = da.attrs.get("year", year)
         other = [d for d in da.dims]
         grids = np.meshgrid(*[np.arange(da.sizes[d]) for d in other], indexing="ij") if other else []

@@ -33,12 +33,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import replace
 import math
 import os
 import re
 import tomllib
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

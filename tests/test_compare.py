@@ -283,7 +283,7 @@ def test_2030_reads_in_fte(tmp_path, capsys):
 
 
 def test_2015_against_2020_pairs_the_carried_projects(tmp_path):
-    sa, sb = scenario.load(ROOT / "scenarios" / "2015.toml"), scenario.load(ROOT / "scenarios" / "2020.toml")
+    _sa, sb = scenario.load(ROOT / "scenarios" / "2015.toml"), scenario.load(ROOT / "scenarios" / "2020.toml")
     assert sum(a.target for a in sb.areas) == pytest.approx(sb.target)
     assert sum(i.gain for i in sb.initiatives) == pytest.approx(sb.target)
     ds, table, _ = compare.run_compare(ROOT / "scenarios" / "2015.toml", ROOT / "scenarios" / "2020.toml",

@@ -94,7 +94,7 @@ scalars = st.one_of(
     st.sampled_from(list(FAMILIES) + ["builtin", "gamma", "population", "equal", "borgerservice", "."]),
     st.dates(),
     st.times(),
-    st.datetimes(timezones=st.one_of(st.none(), st.just(dt.timezone.utc))),
+    st.datetimes(timezones=st.one_of(st.none(), st.just(dt.UTC))),
 )
 values = st.recursive(
     scalars,

@@ -162,8 +162,8 @@ def test_streaming_national_statistics_match_exact(small_path):
     must agree with the exact ones: quantiles within one bin (0.1 %) of the order statistics at
     their rank, P(target) identical (it is counted exactly), means to fixed-point precision and
     the expected shortfall within 0.2 % of the target."""
-    from simengine.results import bin_ratio, build_dataset
     from simengine.model import NAT_SUB_BITS
+    from simengine.results import bin_ratio, build_dataset
 
     sc = scenario.load(small_path).with_run_options(draws=4000)
     plan = compile_plan(sc)

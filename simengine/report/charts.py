@@ -497,7 +497,7 @@ def waterfall(ctx: Context) -> bytes | None:
         y = np.arange(n)[::-1]  # top to bottom: the promise, the causes, the result
         ax.barh(y[0], start / 1e6, color=GREY, height=0.62)
         level = start
-        for k, (lab, d) in enumerate(items, start=1):
+        for k, (_lab, d) in enumerate(items, start=1):
             ax.barh(y[k], d / 1e6, left=level / 1e6, color=RED if d < 0 else GREEN, height=0.62)
             ax.annotate(L.num(d / 1e6, 1 if abs(d) < 10e6 else 0), xy=(min(level, level + d) / 1e6, y[k]),
                         xytext=(-4, 0), textcoords="offset points", ha="right", va="center", fontsize=9)
