@@ -4,10 +4,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-# the Python API (simengine.api); compare_scenarios and sweep_grid are the compare and sweep commands (the
-# names compare and sweep are this package's modules simengine.compare and simengine.sweep)
-__all__ = ["ConfigError", "RunError", "Scenario", "SimengineError", "__version__", "compare_scenarios", "load",
-           "rebuild", "run", "sweep_grid", "variant", "write"]
+# the Python API (simengine.api); compare_scenarios, sweep_grid, update_forecast and ask_results are the
+# compare, sweep, update and ask commands (the names compare, sweep, update and ask are this package's
+# modules; simengine.api.update and simengine.api.ask are the same functions)
+__all__ = ["ConfigError", "RunError", "Scenario", "SimengineError", "__version__", "ask_results", "backtest",
+           "compare_scenarios", "load", "rebuild", "run", "sweep_grid", "update_forecast", "variant", "write"]
 
 
 def _numba_cache_dir() -> None:
@@ -45,5 +46,17 @@ def _numba_cache_dir() -> None:
 _numba_cache_dir()
 
 # the Python API (simengine.api), after the cache folder is set: it compiles kernels on first use
-from simengine.api import Scenario, compare_scenarios, load, rebuild, run, sweep_grid, variant, write  # noqa: E402
+from simengine.api import (  # noqa: E402
+    Scenario,
+    backtest,
+    compare_scenarios,
+    load,
+    rebuild,
+    run,
+    sweep_grid,
+    variant,
+    write,
+)
+from simengine.api import ask as ask_results  # noqa: E402
+from simengine.api import update as update_forecast  # noqa: E402
 from simengine.errors import ConfigError, RunError, SimengineError  # noqa: E402

@@ -21,6 +21,7 @@ raises :class:`~simengine.errors.RunError`.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 import time
@@ -29,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from simengine.errors import ConfigError
-from simengine.scenario import MAX_DRAWS, Scenario
+from simengine.limits import MAX_DRAWS
+from simengine.scenario import Scenario
 
 if TYPE_CHECKING:
     import polars as pl
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
 
     from simengine.variants import Setting
 
-__all__ = ["Scenario", "compare_scenarios", "load", "rebuild", "run", "sweep_grid", "variant", "write"]
+__all__ = ["Scenario", "ask", "backtest", "compare_scenarios", "load", "rebuild", "run", "sweep_grid", "update", "variant",
+           "write"]
 
 #: what :func:`run`, :func:`compare_scenarios` and :func:`sweep_grid` take as a scenario: a Scenario or a file
 ScenarioLike: TypeAlias = "Scenario | str | os.PathLike[str]"
@@ -524,3 +527,151 @@ def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] 
 #: ``simengine.compare`` and ``simengine.sweep`` are the modules, hence compare_scenarios and sweep_grid)
 compare = compare_scenarios
 sweep = sweep_grid
+
+
+# -- backtest, update, ask ------------------------------------------------------------------------
+def _observations(scenario: Scenario, observations: str | os.PathLike[str]) -> Any:
+    from simengine import observations as obsmod
+
+    obs = obsmod.load(Path(observations))
+    obsmod.check_against(obs, scenario)
+    return obs
+
+
+def _date(known_by: str | _dt.date, what: str) -> _dt.date:
+    from simengine import observations as obsmod
+
+    if isinstance(known_by, _dt.date):
+        return known_by
+    if not isinstance(known_by, str):
+        raise ConfigError(f"{what}: known_by must be a date (datetime.date or 'YYYY-MM-DD'), got {known_by!r}")
+    d: _dt.date = obsmod.parse_date(known_by)
+    return d
+
+
+def backtest(scenario: ScenarioLike, observations: str | os.PathLike[str], *, known_by: str | _dt.date | None = None,
+             draws: int | None = None, seed: int | None = None, threads: int | None = None) -> xr.Dataset:
+    """Score the scenario's forecast against a file of observations (``python -m simengine backtest``).
+
+    Parameters
+    ----------
+    scenario : Scenario or str or path-like
+        From :func:`load` or :func:`variant`, or a scenario file.
+    observations : str or path-like
+        An observations file (TOML; the schema is in the README, "Scoring and updating").
+    known_by : datetime.date or str, optional
+        With a date: the forecast updated on the observations known by then is scored against the
+        observations that became known later.
+    draws, seed, threads : int, optional
+        As for :func:`run`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The contents of ``backtest.nc``: over the dimension ``observation`` (O observations) ``value``,
+        ``pit``, ``crps``, ``log_score``, ``forecast_p10``/``p50``/``p90`` and each reference's
+        ``crps_<name>``; ``pit_histogram`` (deciles); ``crps_total`` and ``skill_<name>`` per unit of
+        the observations (DKK/year, year, share).
+
+    Raises
+    ------
+    ConfigError
+        A bad observations file, an observation of something the scenario does not have, bad options.
+
+    Examples
+    --------
+    >>> bt = backtest("tests/data/small.toml", "tests/data/observations_small.toml", draws=1_000)
+    >>> bt["pit"].dims
+    ('observation',)
+    """
+    from simengine import scoring
+
+    sc = _as_scenario(scenario, "backtest")
+    _check_options("backtest", draws, seed, threads, None)
+    sc = sc.with_run_options(draws=draws, seed=seed)
+    obs = _observations(sc, observations)
+    known = _date(known_by, "backtest") if known_by is not None else None
+    bt: xr.Dataset = scoring.backtest(sc, obs, known, threads=threads, command="simengine.api.backtest")
+    return bt
+
+
+def update(scenario: ScenarioLike, observations: str | os.PathLike[str], known_by: str | _dt.date, *,
+           draws: int | None = None, seed: int | None = None, threads: int | None = None) -> xr.Dataset:
+    """Condition the forecast on the observations known by a date (``python -m simengine update``).
+
+    Parameters
+    ----------
+    scenario : Scenario or str or path-like
+        From :func:`load` or :func:`variant`, or a scenario file.
+    observations : str or path-like
+        An observations file (TOML).
+    known_by : datetime.date or str
+        The observations known by this date (``YYYY-MM-DD``) condition the forecast.
+    draws, seed, threads : int, optional
+        As for :func:`run`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The results of :func:`run`, every statistic recomputed under importance weights, with the
+        normalised weight of every kept draw (``weight``, dimension ``draw``) and the effective
+        sample size (``ds.attrs["ess"]``). Updating on no observations returns the run's results.
+
+    Raises
+    ------
+    ConfigError
+        A bad observations file or date; an observation no kept draw can produce.
+
+    Examples
+    --------
+    >>> post = update("tests/data/small.toml", "tests/data/observations_small.toml", "2015-01-01", draws=1_000)
+    >>> float(post["weight"].sum())  # doctest: +SKIP
+    1.0
+    """
+    from simengine import update as upd
+
+    sc = _as_scenario(scenario, "update")
+    _check_options("update", draws, seed, threads, None)
+    sc = sc.with_run_options(draws=draws, seed=seed)
+    obs = _observations(sc, observations)
+    post: xr.Dataset = upd.update_run(sc, obs, _date(known_by, "update"), threads=threads, quiet=True)[0]
+    return post
+
+
+def ask(results: xr.Dataset | str | os.PathLike[str], year: int, *, at_least: float | None = None,
+        certainty: float | None = None, scope: str = "national", quantity: str = "realised") -> dict[str, Any]:
+    """P(gain >= X in a year), or the amount the gain reaches with a given certainty
+    (``python -m simengine ask``).
+
+    Parameters
+    ----------
+    results : xarray.Dataset or str or path-like
+        The results of :func:`run` (in memory) or a ``results.nc`` file.
+    year : int
+        A year of the results' horizon.
+    at_least : float, optional
+        X in DKK/year: the answer is P(gain >= X). Give exactly one of ``at_least`` and ``certainty``.
+    certainty : float, optional
+        c in (0, 1): the answer is the amount the gain reaches with probability c.
+    scope : str, default "national"
+        ``national``, ``area:<id>``, ``municipality:<code>`` or ``initiative:<id>``.
+    quantity : {"realised", "potential", "net"}, default "realised"
+
+    Returns
+    -------
+    dict
+        ``probability`` or ``amount``, with its 95 % Monte Carlo interval ``ci_low``, ``ci_high`` and
+        the ``method`` (exact from the kept draws, or from the streaming histograms).
+
+    Examples
+    --------
+    >>> ds = run("tests/data/small.toml", draws=1_000, seed=3)
+    >>> sorted(ask(ds, 2016, certainty=0.9))[:3]
+    ['amount', 'certainty', 'ci_high']
+    """
+    from simengine import ask as askmod
+
+    where: Any = results if not isinstance(results, (str, os.PathLike)) else Path(results)
+    answer: dict[str, Any] = askmod.ask(where, year, scope=scope, at_least=at_least, certainty=certainty,
+                                        quantity=quantity)
+    return answer

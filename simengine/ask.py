@@ -38,6 +38,10 @@ def _open(path: Path) -> xr.Dataset:
             ds = ds.load()
     except Exception as exc:  # noqa: BLE001 - not NetCDF4 / HDF5
         raise ConfigError(f"{path}: not a readable results file (NetCDF4): {str(exc).splitlines()[0]}") from None
+    return _check(ds, path)
+
+
+def _check(ds: xr.Dataset, path: Path) -> xr.Dataset:
     if "benefit" not in ds or "year" not in ds.coords or "draws" not in ds.attrs:
         raise ConfigError(f"{path}: not a simengine results file (no national gain 'benefit')")
     return ds
@@ -176,9 +180,10 @@ def amount_at_certainty(src: Source, c: float) -> dict:
     return {"amount": float(v[0]), "ci_low": lo, "ci_high": hi, "method": src.method + extra}
 
 
-def ask(path: Path, year: int, scope: str = "national", at_least: float | None = None,
+def ask(path: Path | xr.Dataset, year: int, scope: str = "national", at_least: float | None = None,
         certainty: float | None = None, quantity: str = "realised") -> dict:
-    """The answer as a dict ({"probability"|"amount", "ci_low", "ci_high", "method"}); ConfigError on bad input."""
+    """The answer as a dict ({"probability"|"amount", "ci_low", "ci_high", "method"}); ConfigError on bad input.
+    ``path``: a results.nc file, or the results Dataset itself (simengine.api.ask)."""
     if (at_least is None) == (certainty is None):
         raise ConfigError("ask: give exactly one of --at-least X or --certainty C")
     if certainty is not None and not (0.0 < certainty < 1.0 and math.isfinite(certainty)):
@@ -187,7 +192,10 @@ def ask(path: Path, year: int, scope: str = "national", at_least: float | None =
         raise ConfigError(f"--at-least: must be a finite amount in DKK, got {at_least}")
     if quantity not in QUANTITIES:
         raise ConfigError(f"--quantity: must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
-    ds = _open(path)
+    if isinstance(path, xr.Dataset):
+        ds, path = _check(path, Path("the results")), Path("the results")
+    else:
+        ds = _open(path)
     years = [int(v) for v in ds["year"].values]
     if year not in years:
         raise ConfigError(f"--year: {path} covers {years[0]}..{years[-1]}, got {year}")

@@ -344,33 +344,46 @@ def pit_chart(bt: xr.Dataset, lang: str = "da") -> bytes | None:
         return _png(fig)
 
 
+def backtest(sc, obs: Observations, known=None, threads: int | None = None, command: str = "") -> xr.Dataset:
+    """Score the forecast of ``sc`` against the observations of ``obs`` (all of them; or, with a
+    date ``known``, the forecast updated on those known by then against those known later): the
+    Dataset of ``backtest.nc``. ``obs`` must have been checked against ``sc``
+    (simengine.observations.check_against)."""
+    from simengine import observations as obsmod
+    from simengine.update import simulate_for, weights_for
+
+    selected = obs.later_than(known) if known else obs.observations
+    conditioning = obs.known_by(known) if known else ()
+    ds, raw = simulate_for(sc, obs.observations, threads=threads, analyses=False)
+    x = obsmod.per_draw(selected, ds, raw.plan, raw.inputs, str(obs.path))
+    w, ess = None, None
+    attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws,
+             "command": command}
+    if known:
+        xc = obsmod.per_draw(conditioning, ds, raw.plan, raw.inputs, str(obs.path))
+        w, ess = weights_for(conditioning, xc, str(obs.path))
+        attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
+                     ess=ess)
+    return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs)
+
+
 def cmd_backtest(args, argv: list[str]) -> int:
     """``backtest SCENARIO OBSERVATIONS``: score the forecast against every observation (or, with
     --known-by, the forecast updated on what was known then against what became known later)."""
     from simengine import observations as obsmod
     from simengine import scenario
     from simengine.output import atomic_outputs, prepare_dir
-    from simengine.update import simulate_for, weights_for
 
     sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
     obs = obsmod.load(args.observations)
     obsmod.check_against(obs, sc)
     known = obsmod.parse_date(args.known_by) if args.known_by else None
-    selected = obs.later_than(known) if known else obs.observations
-    conditioning = obs.known_by(known) if known else ()
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-backtest"
     prepare_dir(out)
-    ds, raw = simulate_for(sc, obs.observations, threads=args.threads, analyses=False)
-    x = obsmod.per_draw(selected, ds, raw.plan, raw.inputs, str(obs.path))
-    w, ess = None, None
-    attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws,
-             "command": "python -m simengine " + " ".join(argv)}
-    if known:
-        xc = obsmod.per_draw(conditioning, ds, raw.plan, raw.inputs, str(obs.path))
-        w, ess = weights_for(conditioning, xc, str(obs.path))
-        attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
-                     ess=ess)
-    bt = backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs)
+    bt = backtest(sc, obs, known, threads=args.threads, command="python -m simengine " + " ".join(argv))
+    selected = obs.later_than(known) if known else obs.observations
+    conditioning = obs.known_by(known) if known else ()
+    ess = bt.attrs.get("ess")
     chart = pit_chart(bt, args.lang)
     with atomic_outputs(out) as wr:
         wr.write("backtest.nc", lambda p: bt.to_netcdf(p, engine="h5netcdf"))

@@ -229,7 +229,6 @@ def test_ask_text_line_and_subprocess(runs):
     (["--year", "2015", "--at-least", "1e8", "--scope", "municipality:9999"], "9999"),
     (["--year", "2015", "--at-least", "1e8", "--scope", "initiative:nope"], "initiative 'nope'"),
     (["--year", "2015", "--at-least", "1e8", "--scope", "county:1"], "--scope"),
-    (["--year", "2015", "--at-least", "1e8", "--quantity", "potential"], "potential"),
     (["--year", "2015", "--at-least", "1e8", "--quantity", "net", "--scope", "municipality:101"], "net"),
 ])
 def test_ask_bad_input_exits_2_with_one_line(runs, capsys, args, needle):
@@ -246,7 +245,8 @@ def test_ask_wrong_and_older_files(runs, tmp_path, capsys):
     assert main(["ask", str(tmp_path / "missing.nc"), "--year", "2015", "--certainty", "0.9"]) == 2
     # an older results file: no stored distributions; all draws kept, so national questions still work
     ds = runs["a"].drop_vars([v for v in runs["a"].data_vars if str(v).startswith(("dist_", "committable",
-                                                                                    "deduction", "delivery"))])
+                                                                                    "deduction", "delivery",
+                                                                                    "potential", "area_potential"))])
     old = tmp_path / "old.nc"
     ds.to_netcdf(old, engine="h5netcdf")
     capsys.readouterr()
@@ -255,6 +255,18 @@ def test_ask_wrong_and_older_files(runs, tmp_path, capsys):
     code = main(["ask", str(old), "--year", "2015", "--at-least", "1e6", "--scope", "municipality:101"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "older simengine" in err
+    # results without the potential gain (written before it existed): one line naming it
+    code = main(["ask", str(old), "--year", "2015", "--at-least", "1e8", "--quantity", "potential"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "potential" in err
+
+
+def test_ask_potential_equals_a_direct_count(runs, capsys):
+    """Results that have the potential gain answer for it exactly from the kept draws."""
+    assert "potential" in runs["a"]
+    code, ans, _ = _ask(capsys, runs["dir"] / "a" / "results.nc", "--year", "2015", "--at-least", "1e8",
+                        "--quantity", "potential")
+    assert code == 0 and ans["probability"] == (runs["a"]["potential"].sel(year=2015).values >= 1e8).mean()
 
 
 # -- deduction analysis ---------------------------------------------------------------------------
