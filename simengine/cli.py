@@ -330,15 +330,16 @@ def _cmd_run(args, argv: list[str], stack) -> int:
         from simengine.safetext import block  # names from shared files: shown, never obeyed
         from simengine.terminal import explain_text, format_table  # in --lang, 80 columns wide
 
-        print(block(headline_text(ds)))
+        print(block(headline_text(ds, lang=args.lang)))
         print(block(format_table(ds, unit=args.unit, lang=args.lang)))
         from simengine.potential import calibration_text  # realised/promised ratio vs [model] calibration_band
 
-        if calibration_text(ds):
-            print(block(calibration_text(ds)))
-        print("\n" + block(deduction_text(ds)))
+        if calibration_text(ds, lang=args.lang):
+            print(block(calibration_text(ds, lang=args.lang)))
+        print("\n" + block(deduction_text(ds, lang=args.lang)))
         if args.explain:  # run --explain (simengine.analysis); who controls what leads (simengine.negotiate)
-            print("\n" + block("\n\n".join(t for t in (control_text(ds), explain_text(ds, lang=args.lang)) if t)))
+            texts = (control_text(ds, lang=args.lang), explain_text(ds, lang=args.lang))
+            print("\n" + block("\n\n".join(t for t in texts if t)))
         files = [p for p in written if p.parent == out]
         charts = len(written) - len(files)
         import textwrap  # the folder on one line, the files wrapped under it: 80 columns

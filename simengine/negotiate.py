@@ -494,18 +494,26 @@ def control_split(ds: xr.Dataset) -> dict | None:
     return out
 
 
-def control_text(ds: xr.Dataset) -> str:
+def control_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The waterfall's causes grouped by who controls them (terminal, ``run --explain``), in ``lang``,
+    at most 80 columns wide."""
+    from simengine.labels import Labels
+    from simengine.terminal import _n, _t, _wrap
+
     s = control_split(ds)
     if s is None:
         return ""
+    L = Labels(lang)
     mio = 1e6
     gap = s["municipal"][0] + s["outside"][0]
     share = s["municipal"][0] / gap if gap else math.nan
-    lines = [f"Who controls the shortfall in {s['year']} (waterfall causes grouped; mean, mio. DKK/year):",
-             f"  under municipal control ({', '.join(CONTROL['municipal'])}): {s['municipal'][0] / mio:+,.0f}"
-             + (f"  ({share:.0%} of the causes' total)" if gap else ""),
-             f"  outside municipal control ({', '.join(CONTROL['outside'])}): {s['outside'][0] / mio:+,.0f}",
-             f"  plan (target not covered with every cause off): {s['plan'][0] / mio:+,.0f}"]
+    lines = _wrap(_t(L, "control_head", year=s["year"]))
+    for key, group, extra in (("control_municipal", "municipal", gap != 0), ("control_outside", "outside", False),
+                              ("control_plan", "plan", False)):
+        text = f"{L(key)}: {_n(L, s[group][0] / mio, sign=True)}"
+        if extra:
+            text += " " + _t(L, "control_share", s=L.pct(share, 0))
+        lines += _wrap(text, "  ", "    ")
     return "\n".join(lines)
 
 
@@ -528,11 +536,16 @@ def _q(ds: xr.Dataset, level: float) -> np.ndarray | None:
     return ds["benefit_quantile"].values[np.argmax(hit)] if hit.any() else None
 
 
-def headline_text(ds: xr.Dataset) -> str:
+def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
     """The lines the terminal leads with: what can be committed, the realised share of the promise,
-    the expected shortfall, the risk of a service cut under up-front deduction."""
+    the expected shortfall, the risk of a service cut under up-front deduction; in ``lang``, at most
+    80 columns wide (the years in blocks)."""
+    from simengine.labels import Labels
+    from simengine.terminal import _n, _t, _wrap, year_table
+
     if "committable" not in ds:
         return ""
+    L = Labels(lang)
     mio = 1e6
     ti = target_index(ds)
     years = [int(y) for y in ds["year"].values]
@@ -540,59 +553,64 @@ def headline_text(ds: xr.Dataset) -> str:
     target = np.asarray(ds["target"].values, dtype=float)
     c = ds["certainty"].values
     cm, lo, hi = (ds[v].values for v in ("committable", "committable_ci_low", "committable_ci_high"))
-    lines = [("Committable: the amount the national gain reaches with the given probability (certainty), "
-              "mio. DKK/year"),
-             f"  {'certainty':<12}" + "".join(f" {y:>8}" for y in years),
-             f"  {'target':<12}" + "".join(f" {v / mio:>8,.0f}" for v in target)]
-    for j, cc in enumerate(c):
-        lines.append(f"  {format(cc, '.0%') + ' sure':<12}" + "".join(f" {v / mio:>8,.0f}" for v in cm[j]))
-    lines.append(f"  95 % Monte Carlo intervals in {ty}: "
-                 + "; ".join(f"{cc:.0%} sure {lo[j, ti] / mio:,.0f}–{hi[j, ti] / mio:,.0f}" for j, cc in enumerate(c)))
+    rows = [(_t(L, "target"), [_n(L, v / mio) for v in target])]
+    rows += [(L("certainty_col", p=L.share(cc)), [_n(L, v / mio) for v in cm[j]]) for j, cc in enumerate(c)]
+    lines = _wrap(_t(L, "commit_head")) + year_table(years, _t(L, "certainty"), rows)
+    items = "; ".join(f"{L('certainty_col', p=L.share(cc))} {_n(L, lo[j, ti] / mio)}–{_n(L, hi[j, ti] / mio)}"
+                      for j, cc in enumerate(c))
+    lines += _wrap(_t(L, "commit_ci", year=ty, items=items), "  ")
     t = target[ti]
     q10, q50, q90 = (_q(ds, lv) for lv in (0.1, 0.5, 0.9))
     if t > 0 and q10 is not None and q50 is not None and q90 is not None:
         tail = float(ds["expected_shortfall"].attrs.get("tail", 0.1))
-        lines.append(f"Realised share of the promise in {ty}: P10 {q10[ti] / t:.0%}, P50 {q50[ti] / t:.0%}, "
-                     f"P90 {q90[ti] / t:.0%}; expected shortfall {ds['expected_shortfall'].values[ti] / mio:,.0f} "
-                     f"mio. DKK (mean over the worst {tail:.0%} of draws)")
+        lines += _wrap(_t(L, "commit_share", year=ty, p10=L.pct(q10[ti] / t, 0), p50=L.pct(q50[ti] / t, 0),
+                          p90=L.pct(q90[ti] / t, 0), es=_n(L, ds["expected_shortfall"].values[ti] / mio),
+                          tail=L.pct(tail, 0)))
     if "p_service_cut_above" in ds:
         x = float(ds["p_service_cut_above"].attrs.get("threshold", 0.0))
         r = list(ds["regime"].values).index("prebudgeted")
-        lines.append(f"Up-front deduction of the target in {ty}: P(service cut > {x / mio:,.0f} mio.) = "
-                     f"{float(ds['p_service_cut_above'].values[r, ti]):.3f}")
+        lines += _wrap(_t(L, "commit_cut", year=ty, x=_n(L, x / mio),
+                          p=L.num(float(ds["p_service_cut_above"].values[r, ti]), 3)))
     if "deduction_max_safe" in ds:
         a = float(ds.attrs.get("cut_alpha", 0.1))
         x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
         v = float(ds["deduction_max_safe"].values[ti])
-        lines.append(f"Largest up-front deduction in {ty} with P(service cut > {x / mio:,.0f} mio.) <= {a:g}: "
-                     f"{v / mio:,.0f} mio. DKK" + (f" ({v / t:.0%} of the target)" if t > 0 else ""))
+        text = _t(L, "commit_safe", year=ty, x=_n(L, x / mio), a=L.general(a), v=_n(L, v / mio))
+        lines += _wrap(text + (" " + _t(L, "of_target", s=L.pct(v / t, 0)) if t > 0 else ""))
     if out_of_reach(ds):
         ra = float(ds["reach_amount"].values[ti])
-        lines.append(f"The target is out of reach of the model's distribution: P(target) < {NEGLIGIBLE:.1%} in every "
-                     f"year; the largest amount with a non-negligible probability ({NEGLIGIBLE:.1%}) in {ty} is "
-                     f"{ra / mio:,.0f} mio. DKK")
+        lines += _wrap(_t(L, "out_of_reach", neg=L.pct(NEGLIGIBLE, 1), year=ty, v=_n(L, ra / mio)))
     return "\n".join(lines) + "\n"
 
 
-def deduction_text(ds: xr.Dataset) -> str:
-    """The deduction grid in the target year, and the delivery deal (terminal)."""
+def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The deduction grid in the target year, and the delivery deal (terminal), in ``lang``, at most
+    80 columns wide."""
+    from simengine.labels import Labels
+    from simengine.terminal import _n, _t, _wrap
+
     if "deduction_p_cut_above" not in ds:
         return ""
+    L = Labels(lang)
     mio = 1e6
     ti = target_index(ds)
     ty = int(ds["year"].values[ti])
     x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
-    lines = [f"Up-front deductions in {ty} (share of the target path), mio. DKK/year:",
-             (f"  {'share':>6} {'deduction':>10} {'P(cut > ' + format(x / mio, ',.0f') + ')':>14} "
-              f"{'mean cut':>9} {'central':>9} {'local':>9}")]
+    xs = _n(L, x / mio)
+    heads = [_t(L, k, x=xs) if k == "ded_p" else _t(L, k)
+             for k in ("ded_share", "ded_amount", "ded_p", "ded_cut", "central", "ded_local")]
+    widths = [max(w, len(h)) for w, h in zip((6, 10, 14, 11, 10, 9), heads)]
+    lines = _wrap(_t(L, "ded_head", year=ty)) + ["  " + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
     for k, s in enumerate(ds["deduction"].values):
-        lines.append(f"  {s:>6.0%} {ds['deduction_amount'].values[k, ti] / mio:>10,.0f} "
-                     f"{ds['deduction_p_cut_above'].values[k, ti]:>14.3f} "
-                     f"{ds['deduction_service_cut_mean'].values[k, ti] / mio:>9,.0f} "
-                     f"{ds['deduction_central_gain_mean'].values[k, ti] / mio:>9,.0f} "
-                     f"{ds['deduction_local_gain_mean'].values[k, ti] / mio:>9,.0f}")
+        vals = [L.share(s), _n(L, ds["deduction_amount"].values[k, ti] / mio),
+                L.num(float(ds["deduction_p_cut_above"].values[k, ti]), 3),
+                _n(L, ds["deduction_service_cut_mean"].values[k, ti] / mio),
+                _n(L, ds["deduction_central_gain_mean"].values[k, ti] / mio),
+                _n(L, ds["deduction_local_gain_mean"].values[k, ti] / mio)]
+        lines.append("  " + " ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
     if "delivery_central_gain_mean" in ds:
-        lines.append(f"  deduction on delivery: central {ds['delivery_central_gain_mean'].values[ti] / mio:,.0f}, "
-                     f"mean cut {ds['delivery_service_cut_mean'].values[ti] / mio:,.0f}, P(cut > {x / mio:,.0f}) "
-                     f"{ds['delivery_p_cut_above'].values[ti]:.3f} ({int(ds.attrs.get('delivery_draws', 0)):,} draws)")
-    return "\n".join(lines)
+        lines += _wrap(_t(L, "delivery", c=_n(L, ds["delivery_central_gain_mean"].values[ti] / mio),
+                          m=_n(L, ds["delivery_service_cut_mean"].values[ti] / mio), x=xs,
+                          p=L.num(float(ds["delivery_p_cut_above"].values[ti]), 3),
+                          n=L.num(int(ds.attrs.get("delivery_draws", 0)))), "  ")
+    return "\n".join(lines + _wrap(_t(L, "ded_legend", x=xs)))

@@ -81,29 +81,34 @@ def model_choices(sc) -> str:
     return f"timing={sc.timing}; realisation={sc.realisation}; shocks={shocks}; dependencies={deps}"
 
 
-def calibration_text(ds: xr.Dataset) -> str:
+def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
     """The lines a run prints: per year the implied realised/promised ratio (and the potential's),
-    and whether the calibration year's ratio lies in the scenario's band."""
+    and whether the calibration year's ratio lies in the scenario's band; in ``lang``, at most 80
+    columns wide (the years in blocks)."""
+    from simengine.labels import Labels
+    from simengine.terminal import _t, _wrap, year_table
+
     if "realised_promised_ratio" not in ds:
         return ""
+    L = Labels(lang)
     r = ds["realised_promised_ratio"]
     pr = ds["potential_promised_ratio"].values if "potential_promised_ratio" in ds else None
     years = [int(y) for y in ds["year"].values]
-    lines = ["", "implied realised/promised ratio (mean gross gain / sum of the business cases):"]
-    lines.append("  year      " + " ".join(f"{y:>6}" for y in years))
-    lines.append("  realised  " + " ".join(f"{v:>6.2f}" for v in r.values))
+    rows = [(_t(L, "cal_realised"), [L.num(v, 2) for v in r.values])]
     if pr is not None:
-        lines.append("  potential " + " ".join(f"{v:>6.2f}" for v in pr))
+        rows.append((_t(L, "cal_potential"), [L.num(v, 2) for v in pr]))
+    lines = ["", *_wrap(_t(L, "cal_head")), *year_table(years, _t(L, "year"), rows, col_w=6)]
     band = r.attrs.get("calibration_band")
     if band is not None:
         lo, hi = (float(x) for x in np.atleast_1d(band))
+        los, his = L.num(lo, 2), L.num(hi, 2)
         cy = r.attrs.get("calibration_year")
         if cy is not None and int(cy) in years:
             v = float(r.values[years.index(int(cy))])
-            verdict = "inside" if lo <= v <= hi else ("BELOW" if v < lo else "ABOVE")
-            lines.append(f"  calibration band {lo:.2f}-{hi:.2f} in {int(cy)}: ratio {v:.2f}, {verdict} the band")
+            verdict = _t(L, "cal_inside" if lo <= v <= hi else ("cal_below" if v < lo else "cal_above"))
+            lines += _wrap(_t(L, "cal_band", lo=los, hi=his, year=int(cy), v=L.num(v, 2), verdict=verdict), "  ")
         else:
             inside = [y for y, v in zip(years, r.values) if lo <= v <= hi]
-            lines.append(f"  calibration band {lo:.2f}-{hi:.2f}: " + (f"met in {inside[0]}-{inside[-1]}" if inside
-                                                                       else "met in no year"))
+            met = _t(L, "cal_met", a=inside[0], b=inside[-1]) if inside else _t(L, "cal_met_none")
+            lines += _wrap(_t(L, "cal_band_years", lo=los, hi=his, met=met), "  ")
     return "\n".join(lines)

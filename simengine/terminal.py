@@ -7,6 +7,7 @@ and inputs carry the names the report gives them (simengine.labels).
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -72,6 +73,57 @@ T = {  # key: (Danish, English)
                     "sin laveste/højeste tiendedel; NPV-rho: rangkorrelation med nutidsværdien.",
                     "Spearman: rank correlation with the gain; P50 low/high: median gain (mio.) with the input in "
                     "its lowest/highest decile; NPV rho: rank correlation with the NPV."),
+    # -- simengine.negotiate (headline_text, deduction_text, control_text) -------------------------
+    "commit_head": ("Beløb der kan disponeres: det beløb, gevinsten på landsplan når med den angivne sikkerhed "
+                    "(sandsynlighed), mio. kr. pr. år",
+                    "Committable: the amount the national gain reaches with the given probability (certainty), "
+                    "mio. DKK/year"),
+    "certainty": ("sikkerhed", "certainty"),
+    "commit_ci": ("95 %-Monte Carlo-interval i {year}: {items}", "95 % Monte Carlo intervals in {year}: {items}"),
+    "commit_share": ("Realiseret andel af løftet i {year}: P10 {p10}, P50 {p50}, P90 {p90}; forventet manglende "
+                     "gevinst {es} mio. kr. (middel over de {tail} dårligste træk)",
+                     "Realised share of the promise in {year}: P10 {p10}, P50 {p50}, P90 {p90}; expected shortfall "
+                     "{es} mio. DKK (mean over the worst {tail} of draws)"),
+    "commit_cut": ("Forlods reduktion af målet i {year}: P(servicereduktion > {x} mio. kr.) = {p}",
+                   "Up-front deduction of the target in {year}: P(service cut > {x} mio.) = {p}"),
+    "commit_safe": ("Største forlods reduktion i {year} med P(servicereduktion > {x} mio. kr.) ≤ {a}: {v} mio. kr.",
+                    "Largest up-front deduction in {year} with P(service cut > {x} mio.) <= {a}: {v} mio. DKK"),
+    "of_target": ("({s} af målet)", "({s} of the target)"),
+    "out_of_reach": ("Målet ligger uden for modellens udfaldsrum: P(mål) < {neg} i alle år; det største beløb med en "
+                     "ikke-ubetydelig sandsynlighed ({neg}) i {year} er {v} mio. kr.",
+                     "The target is out of reach of the model's distribution: P(target) < {neg} in every year; the "
+                     "largest amount with a non-negligible probability ({neg}) in {year} is {v} mio. DKK"),
+    "ded_head": ("Forlods reduktioner i {year} (andel af målstien), mio. kr. pr. år:",
+                 "Up-front deductions in {year} (share of the target path), mio. DKK/year:"),
+    "ded_share": ("andel", "share"), "ded_amount": ("reduktion", "deduction"),
+    "ded_p": ("P(reduktion > {x})", "P(cut > {x})"), "ded_cut": ("servicered.", "mean cut"),
+    "ded_local": ("lokalt", "local"),
+    "ded_legend": ("andel: forlods reduktion som andel af målet; P(reduktion > {x}): sandsynligheden for en "
+                   "servicereduktion over {x} mio. kr.; servicered.: forventet servicereduktion; til kassen: gevinst "
+                   "til kommunekassen; lokalt: bliver i kommunerne. Middel over alle træk; gevinster og reduktioner "
+                   "er opgjort på landsplan.",
+                   "share: up-front deduction as a share of the target; P(cut > {x}): the probability of a service "
+                   "cut above {x} mio. DKK; mean cut: expected service cut; central: gain to the central budget; "
+                   "local: stays with the municipalities. Means over all draws; gains and cuts are netted "
+                   "nationally."),
+    "delivery": ("Reduktion ved levering: til kassen {c}, forventet servicereduktion {m}, P(reduktion > {x}) {p} "
+                 "({n} træk)",
+                 "Deduction on delivery: central {c}, mean cut {m}, P(cut > {x}) {p} ({n} draws)"),
+    "control_head": ("Hvem styrer den manglende gevinst i {year}? Vandfaldets årsager samlet efter, hvem der kan gøre "
+                     "noget ved dem (middel, mio. kr. pr. år):",
+                     "Who controls the shortfall in {year}? The waterfall's causes grouped by who can act on them "
+                     "(mean, mio. DKK/year):"),
+    "control_share": ("({s} af årsagernes sum)", "({s} of the causes' total)"),
+    # -- simengine.potential (calibration_text) -----------------------------------------------------
+    "cal_head": ("Forholdet mellem realiseret og lovet gevinst (middel bruttogevinst / summen af business cases):",
+                 "Implied realised/promised ratio (mean gross gain / sum of the business cases):"),
+    "cal_realised": ("realiseret", "realised"), "cal_potential": ("potentiel", "potential"),
+    "cal_band": ("kalibreringsbånd {lo}–{hi} i {year}: forholdet er {v}, {verdict}",
+                 "calibration band {lo}-{hi} in {year}: ratio {v}, {verdict} the band"),
+    "cal_inside": ("inden for båndet", "inside"), "cal_below": ("UNDER båndet", "BELOW"),
+    "cal_above": ("OVER båndet", "ABOVE"),
+    "cal_band_years": ("kalibreringsbånd {lo}–{hi}: {met}", "calibration band {lo}-{hi}: {met}"),
+    "cal_met": ("nået i {a}–{b}", "met in {a}-{b}"), "cal_met_none": ("nået i intet år", "met in no year"),
 }
 
 
@@ -87,8 +139,33 @@ def _n(L: Labels, x: float, decimals: int = 0, sign: bool = False) -> str:
     return ("+" + s) if sign and round(float(x), decimals) > 0 else s
 
 
-def _wrap(text: str, indent: str = "") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False) or [""]
+_KEEP = re.compile(r"(?<=\d) (?=%)|(?<=mio\.) (?=kr\.|DKK)")  # "12 %", "mio. kr.", "mio. DKK": never split
+
+
+def _wrap(text: str, indent: str = "", more: str | None = None) -> list[str]:
+    """``text`` in lines of at most WIDTH, the first indented by ``indent``, the others by ``more``
+    (default ``indent``)."""
+    lines = textwrap.wrap(_KEEP.sub("\x00", text), WIDTH, initial_indent=indent,
+                          subsequent_indent=indent if more is None else more, break_on_hyphens=False)
+    return [line.replace("\x00", " ") for line in lines] or [""]
+
+
+def year_table(years, head: str, rows: list[tuple[str, list[str]]], col_w: int = 8, indent: str = "  ") -> list[str]:
+    """Rows of already formatted values, one column per year, in balanced blocks of years that fit
+    WIDTH (the row labels repeated in every block)."""
+    label_w = max([len(head)] + [len(r[0]) for r in rows])
+    per = max(1, (WIDTH - len(indent) - label_w) // (col_w + 1))
+    n = len(years)
+    n_blocks = max(1, -(-n // per))
+    per = max(1, -(-n // n_blocks))
+    out: list[str] = []
+    for b in range(n_blocks):
+        idx = range(b * per, min(n, (b + 1) * per))
+        if b:
+            out.append("")
+        out.append(indent + f"{head:<{label_w}}" + "".join(f" {years[k]!s:>{col_w}}" for k in idx))
+        out += [indent + f"{lab:<{label_w}}" + "".join(f" {vals[k]:>{col_w}}" for k in idx) for lab, vals in rows]
+    return out
 
 
 def _cell_lines(label: str, width: int) -> list[str]:

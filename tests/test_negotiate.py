@@ -440,7 +440,15 @@ def test_terminal_headline(runs):
     s = control_split(ds)
     total = s["municipal"][0] + s["outside"][0] + s["plan"][0] + s["sampling"][0]
     assert total == pytest.approx(s["end"] - s["start"], rel=1e-9, abs=1.0)
-    assert "under municipal control" in control_text(ds)
+    from simengine.labels import Labels
+
+    for lang in ("da", "en"):  # the groups named as in the report, in either language, within 80 columns
+        text = control_text(ds, lang=lang)
+        assert Labels(lang)("control_municipal").split(" (")[0] in text
+        assert max(len(line) for line in text.splitlines()) <= 80
+        head = headline_text(ds, lang=lang)
+        assert max(len(line) for line in head.splitlines()) <= 80
+    assert "Beløb der kan disponeres" in headline_text(ds, lang="da") and "90 % sikkert" in headline_text(ds, "da")
 
 
 def test_out_of_reach_only_when_every_year_is_below(runs):

@@ -112,14 +112,19 @@ def test_scenario_loads(run_dir):  # the fixture's scenario is the one the label
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])
-def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
+@pytest.mark.parametrize("scenario_file, draws", [("tests/data/small.toml", "600"), ("scenarios/2015.toml", "2000")])
+def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang, scenario_file, draws):
+    """Every line ``run --explain`` prints fits 80 columns in both languages: the main and Monte Carlo
+    tables, the headline (committable amounts, in blocks of years), the calibration ratio, the
+    deduction grid, who controls what and the explanation; on the small scenario (6 years) and on
+    the 2015 strategy (10 years, a calibration band)."""
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run([sys.executable, "-m", "simengine", "run", str(ROOT / "tests" / "data" / "small.toml"),
-                           "--draws", "600", "--out", str(tmp_path), "--no-report", "--explain", "--lang", lang],
+    proc = subprocess.run([sys.executable, "-m", "simengine", "run", str(ROOT / scenario_file),
+                           "--draws", draws, "--out", str(tmp_path), "--no-report", "--explain", "--lang", lang],
                           check=False, capture_output=True, text=True, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -131,11 +136,31 @@ def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
         assert L.regime(r) in out
     assert ("ES10%" in out and "ES10%: expected shortfall" in out) if lang == "en" else \
         ("ES10%" in out and "ES10%: forventet manglende gevinst" in out)
+    # headline, calibration, deductions and who controls what, in the language asked for
+    da_words = ("Beløb der kan disponeres", "90 % sikkert", "Realiseret andel af løftet", "Forlods reduktioner i",
+                "Reduktion ved levering", "Hvem styrer den manglende gevinst", "Forholdet mellem realiseret og lovet",
+                "Kommunerne selv (realisering")
+    en_words = ("Committable", "90% sure", "Realised share of the promise", "Up-front deductions in",
+                "Deduction on delivery", "Who controls the shortfall", "Implied realised/promised ratio",
+                "The municipalities (realisation")
+    shown, hidden = (da_words, en_words) if lang == "da" else (en_words, da_words)
+    assert [w for w in shown if w not in out] == []
+    assert [w for w in hidden if w in out] == []
+    assert ("under municipal control" in out) is False  # the former English-only lines are gone
+    # the committable table's blocks of years cover every year once, in order
+    blocks = [x.split()[1:] for x in lines if x.startswith(("  sikkerhed ", "  certainty "))]
+    got = [int(y) for b in blocks for y in b]
+    assert got == list(range(got[0], got[0] + len(got))) and len(got) == (6 if "small" in scenario_file else 10)
+    if "2015" in scenario_file:  # the scenario's calibration band, judged in the calibration year
+        assert ("kalibreringsbånd 0,50–0,80 i 2016" in out) if lang == "da" else \
+            ("calibration band 0.50-0.80 in 2016" in out)
     if lang == "da":
         assert "P(mål)" in out and "P(target)" not in out and "Shapley-vandfald" in out
         assert "langsom indfasning" in out and "slow ramp-up" not in out
+        assert "mio. DKK" not in out and "sure" not in out
     else:
         assert "P(target)" in out and "slow ramp-up" in out
+        assert "mio. kr." not in out and "sikkert" not in out
 
 
 def test_summary_parquet_has_names_units_and_analysis_rows(run_dir):
