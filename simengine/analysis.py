@@ -12,7 +12,7 @@ waterfall from the promised target to the simulated gain. The methods are in doc
   draws, by re-evaluating the model's target-year gain from the kept per-draw inputs. The
   evaluator checks itself against the kernel's own per-draw gains before it is used.
 * :func:`add_analyses`: both, plus the Monte Carlo intervals (:mod:`simengine.mcerror`), added
-  to the results Dataset; :func:`explain_text` is what ``run --explain`` prints.
+  to the results Dataset; ``run --explain`` prints them (simengine.terminal.explain_text).
 """
 
 from __future__ import annotations
@@ -669,54 +669,3 @@ def add_analyses(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
     ds.attrs["seconds_sensitivity"] = round(t2 - t1, 4)
     ds.attrs["seconds_waterfall"] = round(t3 - t2, 4)
     return ds
-
-
-def explain_text(ds: xr.Dataset, top: int = 12) -> str:
-    """``run --explain``: the waterfall (national, per area, per initiative) and the top inputs."""
-    lines: list[str] = []
-    mio = 1e6
-    if "waterfall" in ds:
-        wf, wp = ds["waterfall"], ds["waterfall_p50"]
-        ty = wf.attrs["year"]
-        names = [str(x) for x in ds["cause_name"].values]
-        keys = [str(x) for x in ds["cause"].values]
-        n, N = wf.attrs["draws"], wf.attrs["draws_total"]
-        lines += [(f"Why the {ty} gain falls short of the target: Shapley waterfall over {N_CAUSES} causes "
-                   f"({n:,} of {N:,} draws, common random numbers), mio. DKK/year"),
-                  "", f"  {'':<52} {'mean':>9} {'P50':>9}",
-                  f"  {'target':<52} {wf.attrs['start'] / mio:>9.0f} {wp.attrs['start'] / mio:>9.0f}"]
-        def m(x: float) -> float:  # mio., with floating-point dust shown as 0
-            return 0.0 if abs(x) < 0.05 * mio else x / mio
-
-        for k, name in enumerate(names):
-            lines.append(f"  {name:<52} {m(wf.values[k]):>+9.1f} {m(wp.values[k]):>+9.1f}")
-        lines.append(f"  {'= simulated':<52} {wf.attrs['end'] / mio:>9.0f} {wp.attrs['end'] / mio:>9.0f}")
-        short = [k[:9] for k in keys]
-
-        def table(title, labels, start, vals):
-            out = ["", title, f"  {'':<26} {'start':>7}" + "".join(f" {s:>9}" for s in short) + f" {'= mean':>8}"]
-            for lab, s0, row in zip(labels, start, vals):
-                out.append(f"  {lab[:26]:<26} {s0 / mio:>7.0f}" + "".join(f" {m(x):>+9.1f}" for x in row)
-                           + f" {(s0 + row.sum()) / mio:>8.0f}")
-            return out
-
-        lines += table(f"By area (mean, mio. DKK/year; start = the area's target in {ty})",
-                       [str(x) for x in ds["area"].values], ds["area_waterfall_start"].values,
-                       ds["area_waterfall"].values)
-        lines += table("By initiative (mean, mio. DKK/year; start = target x the initiative's share of the gains)",
-                       [str(x) for x in ds["initiative"].values], ds["initiative_waterfall_start"].values,
-                       ds["initiative_waterfall"].values)
-    elif "waterfall_note" in ds.attrs:
-        lines.append(str(ds.attrs["waterfall_note"]))
-    if "sensitivity" in ds:
-        s = ds["sensitivity"]
-        ty = s.attrs.get("year")
-        base = float(ds["tornado_base"].values)
-        lines += ["", (f"What drives the {ty} gain (top {min(top, ds.sizes['input'])} of {ds.sizes['input']} "
-                       f"inputs; {s.attrs['subsample']}; median {base / mio:,.0f} mio.)"),
-                  f"  {'input':<44} {'Spearman':>9} {'P50 low':>9} {'P50 high':>9} {'NPV rho':>8}"]
-        for k in range(min(top, ds.sizes["input"])):
-            lines.append(f"  {str(ds['input'].values[k])[:44]:<44} {s.values[k]:>+9.3f} "
-                         f"{ds['tornado_low'].values[k] / mio:>9.0f} {ds['tornado_high'].values[k] / mio:>9.0f} "
-                         f"{ds['sensitivity_npv'].values[k]:>+8.3f}")
-    return "\n".join(lines)

@@ -25,11 +25,11 @@ T = {  # key: (Danish, English)
     "year": ("år", "year"), "target": ("mål", "target"), "mean": ("middel", "mean"),
     "p_target": ("P(mål)", "P(target)"),
     "legend": ("P10/P50/P90: gevinsten er med 90/50/10 % sandsynlighed mindst så stor. P(mål): sandsynligheden "
-               "for at nå målet. ES{short}: forventet manglende gevinst (mål − gevinst) i de {tail} dårligste "
-               "udfald.",
+               "for at nå målet (– i år uden mål). ES{short}: forventet manglende gevinst (mål − gevinst) i de "
+               "{tail} dårligste udfald.",
                "P10/P50/P90: the gain is at least this with probability 90/50/10 %. P(target): the probability "
-               "of reaching the target. ES{short}: expected shortfall (target − gain) over the worst {tail} of "
-               "outcomes."),
+               "of reaching the target (– in years without a target). ES{short}: expected shortfall (target − "
+               "gain) over the worst {tail} of outcomes."),
     "ci_head": ("Monte Carlo-usikkerhed (±, halv bredde af 95 %-intervallet):",
                 "Monte Carlo error (±, half-width of the 95 % interval):"),
     "ci_legend": ("± er den største side af 95 %-intervallet: fraktiler ved ordensstatistikker, P(mål) ved Wilson, "
@@ -214,7 +214,9 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
              " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
     for k, y in enumerate(years):
         vals = [str(y), _n(L, ds["target"].values[k] / div), _n(L, p10[k] / div), _n(L, p50[k] / div),
-                _n(L, p90[k] / div), _n(L, mean[k] / div), L.pct(float(pt[k]), 1), _n(L, es[k] / div)]
+                _n(L, p90[k] / div), _n(L, mean[k] / div),
+                L.pct(float(pt[k]), 1) if ds["target"].values[k] > 0 else "–",  # no target: nothing to reach
+                _n(L, es[k] / div)]
         lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
     lines += _wrap(_t(L, "legend", tail=tail, short=tail_short))
     if "benefit_quantile_ci_low" in ds:
@@ -234,8 +236,8 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
                   " ".join(f"{x:>{w}}" for x, w in zip([_t(L, "year"), "±P10", "±P50", "±P90", "±" + _t(L, "mean"),
                                                         "±" + _t(L, "p_target")], [5, 10, 10, 10, 10, 11]))]
         for k, y in enumerate(years):
-            vals = [str(y)] + [_n(L, x[k] / div, 1) for x in h] + [L.pct(float(hp[k]), 2) if np.isfinite(hp[k])
-                                                                   else "–"]
+            vals = [str(y)] + [_n(L, x[k] / div, 1) for x in h] + [
+                L.pct(float(hp[k]), 2) if np.isfinite(hp[k]) and ds["target"].values[k] > 0 else "–"]
             lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, [5, 10, 10, 10, 10, 11])))
         lines += _wrap(_t(L, "ci_legend"))
     if "observed" in ds:

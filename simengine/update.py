@@ -465,8 +465,9 @@ def cmd_update(args, argv: list[str]) -> int:
     from simengine import observations as obsmod
     from simengine import progress, scenario
     from simengine.output import atomic_outputs, locked, prepare_dir
-    from simengine.results import format_table, summary_table
+    from simengine.results import summary_table
     from simengine.runner import _run_owns, _write_report, manifest
+    from simengine.terminal import format_table
 
     t0 = time.perf_counter()
     sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
@@ -501,7 +502,7 @@ def cmd_update(args, argv: list[str]) -> int:
     if advice:
         print(f"warning: {advice}", file=sys.stderr)
     if not args.quiet:
-        print(format_table(post))
+        print(format_table(post, lang=args.lang))
         print()
         print(format_update(prior, post, mv, ess, known.isoformat(), known.year))
         if later:

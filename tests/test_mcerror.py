@@ -120,10 +120,10 @@ def test_every_percentile_and_probability_has_an_interval(small_run):
 
 
 def test_table_shows_intervals(small_run):
-    from simengine.results import format_table
+    from simengine.terminal import format_table
 
     ds, _ = small_run
-    out = format_table(ds)
+    out = format_table(ds, lang="en")
     assert "±" in out and "95 % Monte Carlo interval" in out and "two-sided tail probability" in out
 
 

@@ -425,7 +425,7 @@ def test_delivery_paired_differences_are_per_draw_differences(runs):
 # -- headline, who controls what ------------------------------------------------------------------
 def test_terminal_headline(runs):
     from simengine.negotiate import NEGLIGIBLE, control_split, control_text, headline_text, out_of_reach
-    from simengine.results import format_table
+    from simengine.terminal import format_table
 
     ds = runs["a"]
     text = headline_text(ds)
@@ -433,9 +433,11 @@ def test_terminal_headline(runs):
     assert out_of_reach(ds) and "out of reach" in text  # P(target) is 0 in every year of the small scenario
     b = ds["benefit"].values
     assert np.allclose(ds["reach_amount"].values, np.quantile(b, 1 - NEGLIGIBLE, axis=0))
-    table = format_table(ds)
-    row2011 = next(line for line in table.splitlines() if line.strip().startswith("2011"))
-    assert "–" in row2011 and "0.000" not in row2011 and "1.000" not in row2011
+    for lang in ("da", "en"):  # P(target) is "–" where the target is 0, in the table and its ± table
+        table = format_table(ds, lang=lang)
+        rows = [line for line in table.splitlines() if line.strip().startswith("2011")]
+        assert len(rows) == 2 and all(r.split()[-2 if r is rows[0] else -1] == "–" for r in rows), rows
+        assert "100" not in rows[0]
     # who controls what: the groups add up with plan and sampling to the waterfall's total change
     s = control_split(ds)
     total = s["municipal"][0] + s["outside"][0] + s["plan"][0] + s["sampling"][0]
