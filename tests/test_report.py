@@ -412,7 +412,8 @@ def test_report_command_in_english(runs, tmp_path, capsys):
     with xr.open_dataset(runs["a"] / "results.nc", engine="h5netcdf") as ds:
         sens = ["Sensitivity"] if any(v in ds for v in SENS_VARS) else []
         neg = ["Negotiation"] if "committable" in ds else []  # simengine.report.negotiation
-    assert wb.sheetnames == ["Overview", "Years", "Areas", "Municipalities", "Initiatives", "Regimes", *neg, *sens,
+        pot = ["Potential"] if "potential_mean" in ds else []  # simengine.report.potential
+    assert wb.sheetnames == ["Overview", "Years", *pot, "Areas", "Municipalities", "Initiatives", "Regimes", *neg, *sens,
                              "Assumptions"]
     assert len(list((out / "charts").glob("*.png"))) >= len(CORE_CHARTS)
     assert main(["report", str(tmp_path / "nope.nc")]) == 2

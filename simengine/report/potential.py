@@ -80,7 +80,10 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     rr = np.asarray(ds["realised_promised_ratio"].values, dtype=float) if "realised_promised_ratio" in ds else None
     pr = np.asarray(ds["potential_promised_ratio"].values, dtype=float) if "potential_promised_ratio" in ds else None
     out = f'<p class="caption">{esc(L("pot_intro"))}</p>'
-    out += figure(charts, "potential", L("pot_title"), L("pot_caption"))
+    fig = figure(charts, "potential", L("pot_title"), L("pot_caption"))
+    if fig:  # on screen only: in print the table carries the numbers (the printed report stays short)
+        out += f'<div class="screen-only">{fig}</div>'
+
     head = [L("year"), L("target"), L("pot_col_real_mean"), "P10", "P50", "P90", L("pot_col_mean")]
     if rr is not None:
         head.append(L("pot_col_rr"))
