@@ -434,6 +434,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_quantity": ("Størrelse", "Quantity"),
     "wb_realised": ("Realiseret gevinst", "Realised gain"),
     "wb_potential": ("Potentiel gevinst", "Potential gain"),
+    # -- the potential gain beside the realised gain (simengine.report.potential) -----------
+    "sec_potential": ("Potentiale og realiseret gevinst", "Potential and realised gain"),
+    "pot_title": ("Potentiale før lokal realisering og realiseret gevinst",
+                  "Potential before local realisation and realised gain"),
+    "pot_intro": ("Potentialet er bruttogevinsten før den lokale realisering: hvad initiativerne giver, hvis hver "
+                  "kommune høster hele sin andel. Forskellen til den realiserede gevinst er det, der går tabt lokalt.",
+                  "The potential is the gross gain before local realisation: what the initiatives yield if every "
+                  "municipality harvests its whole share. The gap to the realised gain is what is lost locally."),
+    "pot_caption": ("Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
+                    "The bands hold P10–P90 of the outcomes; the lines are the medians (P50)."),
+    "pot_band": ("Potentiale, P10–P90", "Potential, P10–P90"),
+    "pot_median": ("Potentiale, median", "Potential, median"),
+    "pot_real_band": ("Realiseret, P10–P90", "Realised, P10–P90"),
+    "pot_real_median": ("Realiseret, median", "Realised, median"),
+    "pot_group": ("Potentiale", "Potential"),
+    "pot_col_real": ("Realiseret", "Realised"),
+    "pot_col_real_mean": ("Realiseret, middel", "Realised, mean"),
+    "pot_col_mean": ("Potentiale, middel", "Potential, mean"),
+    "pot_col_rr": ("Realiseret / lovet", "Realised / promised"),
+    "pot_col_pr": ("Potentiale / lovet", "Potential / promised"),
+    "pot_table_caption": ("I {unit}. Lovet = summen af initiativernes business cases; forholdene er middelgevinsten "
+                          "delt med den.",
+                          "In {unit}. Promised = the sum of the initiatives' business cases; the ratios are the mean "
+                          "gain divided by it."),
+    "pot_band_label": ("Scenariets kalibreringsbånd for realiseret / lovet",
+                       "The scenario's calibration band for realised / promised"),
+    "pot_band_year": ("{band} i {year}; modellens forhold", "{band} in {year}; the model's ratio"),
+    "pot_band_years": ("{band}; opfyldt i {years}", "{band}; met in {years}"),
+    "pot_no_year": ("intet år", "no year"),
+    "pot_inside": ("inden for båndet", "inside the band"),
+    "pot_below": ("under båndet", "below the band"),
+    "pot_above": ("over båndet", "above the band"),
+    "sheet_potential": ("Potentiale", "Potential"),
+    "wb_calibration_year": ("Kalibreringsår", "Calibration year"),
 }
 
 #: the waterfall's causes (simengine.analysis.CAUSES) for a reader, in Danish and English

@@ -246,7 +246,8 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     wb = openpyxl.load_workbook(runs["a"] / "summary.xlsx")
     sens = ["Følsomhed"] if any(v in ds_a for v in SENS_VARS) else []
     neg = ["Forhandling"] if "committable" in ds_a else []  # simengine.report.negotiation
-    assert wb.sheetnames == ["Overblik", "År", "Områder", "Kommuner", "Initiativer", "Budgetmodeller", *neg, *sens,
+    pot = ["Potentiale"] if "potential_mean" in ds_a else []  # simengine.report.potential
+    assert wb.sheetnames == ["Overblik", "År", *pot, "Områder", "Kommuner", "Initiativer", "Budgetmodeller", *neg, *sens,
                              "Antagelser"]
     for ws in wb.worksheets:
         assert ws.freeze_panes not in (None, "A1"), ws.title
@@ -320,6 +321,84 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     assert ov["Antal træk"] == 3000
 
 
+def test_potential_section_and_sheet_equal_the_dataset(runs, ds_a):
+    """The potential beside the realised gain: every number tagged in its section and every cell of its
+    sheet equals results.nc; the calibration band is shown when the scenario has one; older results
+    without the potential get no section, no chart and no sheet."""
+    from simengine.report import charts as ch
+    from simengine.report import html as rhtml
+    from simengine.report import potential as rpot
+    from simengine.report import workbook as rwb
+    from simengine.report.context import Context
+
+    assert "potential_quantile" in ds_a and "realised_promised_ratio" in ds_a
+    page = (runs["a"] / "report.html").read_text(encoding="utf-8")
+    i = page.find('<section id="potential">')
+    assert i > page.find('<section id="fan">') > 0
+    seg = page[i:page.find("</section>", i)]
+    assert 'data-chart="potential"' in seg and (runs["a"] / "charts" / "potential.png").is_file()
+    parsed = _Nums()
+    parsed.feed(seg)
+    L = Labels("da")
+    seen = {}
+    for n in parsed.nums:
+        v = _ds_value(ds_a, n)
+        assert float(n["data-value"]) == pytest.approx(v, rel=1e-12, abs=1e-9), n
+        assert n["text"] in {L.mio_value(v), L.pct(v)}, n
+        seen.setdefault(n["data-var"], set()).add((n.get("data-year"), n.get("data-quantile")))
+    years = [str(int(y)) for y in ds_a["year"].values]
+    assert {y for y, _ in seen["potential_mean"]} == set(years)
+    assert {(y, q) for y in years for q in ("0.1", "0.5", "0.9")} == seen["potential_quantile"]
+    assert {y for y, _ in seen["realised_promised_ratio"]} == set(years)
+    assert {y for y, _ in seen["potential_promised_ratio"]} == set(years)
+    assert "kalibreringsbånd" not in seg  # tests/data/small.toml has no calibration band
+
+    # the sheet
+    wb = openpyxl.load_workbook(runs["a"] / "summary.xlsx")
+    rows = list(wb["Potentiale"].iter_rows(values_only=True))
+    head, body = list(rows[0]), [r for r in rows[1:] if isinstance(r[0], int)]
+    assert [r[0] for r in body] == [int(y) for y in years]
+    for q, name in ((0.1, "P10"), (0.5, "P50"), (0.9, "P90")):
+        k = head.index(f"Potentiale {name} (mio. kr.)")
+        np.testing.assert_allclose([r[k] * 1e6 for r in body], ds_a["potential_quantile"].sel(quantile=q).values,
+                                   rtol=1e-12, atol=1e-6)
+        k = head.index(f"Realiseret {name} (mio. kr.)")
+        np.testing.assert_allclose([r[k] * 1e6 for r in body], ds_a["benefit_quantile"].sel(quantile=q).values,
+                                   rtol=1e-12, atol=1e-6)
+    k = head.index("Potentiale, middel (mio. kr.)")
+    np.testing.assert_allclose([r[k] * 1e6 for r in body], ds_a["potential_mean"].values, rtol=1e-12, atol=1e-6)
+    for col, var in (("Realiseret / lovet", "realised_promised_ratio"), ("Potentiale / lovet",
+                                                                          "potential_promised_ratio")):
+        k = head.index(col)
+        np.testing.assert_allclose([r[k] for r in body], ds_a[var].values, rtol=1e-14, atol=0)
+
+    # a calibration band with a year: the ratio of that year beside it, with the verdict
+    ds = ds_a.copy()
+    ds["realised_promised_ratio"] = ds_a["realised_promised_ratio"].copy()
+    r14 = float(ds["realised_promised_ratio"].sel(year=2014))
+    ds["realised_promised_ratio"].attrs.update(calibration_band=[r14 - 0.01, r14 + 0.01], calibration_year=2014)
+    ctx = Context(ds, "en")
+    sec = rpot.section(ctx, {})
+    assert "calibration band" in sec and "inside the band" in sec
+    assert f'data-var="realised_promised_ratio" data-year="2014" data-value="{r14!r}"' in sec
+    ds["realised_promised_ratio"].attrs.update(calibration_band=[r14 + 0.01, r14 + 0.2])
+    assert "below the band" in rpot.section(Context(ds, "en"), {})
+    del ds["realised_promised_ratio"].attrs["calibration_year"]
+    assert "met in" in rpot.section(Context(ds, "en"), {})
+    band_wb = openpyxl.load_workbook(io.BytesIO(rwb.build(Context(ds, "da"))))
+    cells = [r for r in band_wb["Potentiale"].iter_rows(values_only=True) if r[0] == Labels("da")("pot_band_label")]
+    assert cells and cells[0][1] == pytest.approx(r14 + 0.01) and cells[0][2] == pytest.approx(r14 + 0.2)
+
+    # older results: no potential, no section, chart or sheet, and no error
+    added = ("potential", "area_potential", "potential_quantile", "potential_mean", "area_potential_quantile",
+             "area_potential_mean", "initiative_potential_mean", "realised_promised_ratio", "potential_promised_ratio")
+    old = ds_a.drop_vars([v for v in added if v in ds_a])
+    ctx = Context(old, "da")
+    assert rpot.section(ctx, {}) == "" and ch.potential(ctx) is None
+    assert 'id="potential"' not in rhtml.render(ctx, {})
+    assert "Potentiale" not in openpyxl.load_workbook(io.BytesIO(rwb.build(ctx))).sheetnames
+
+
 # ------------------------------------------------------------------------------------------
 # language, CLI, fallbacks
 def test_report_command_in_english(runs, tmp_path, capsys):
@@ -333,7 +412,8 @@ def test_report_command_in_english(runs, tmp_path, capsys):
     with xr.open_dataset(runs["a"] / "results.nc", engine="h5netcdf") as ds:
         sens = ["Sensitivity"] if any(v in ds for v in SENS_VARS) else []
         neg = ["Negotiation"] if "committable" in ds else []  # simengine.report.negotiation
-    assert wb.sheetnames == ["Overview", "Years", "Areas", "Municipalities", "Initiatives", "Regimes", *neg, *sens,
+        pot = ["Potential"] if "potential_mean" in ds else []  # simengine.report.potential
+    assert wb.sheetnames == ["Overview", "Years", *pot, "Areas", "Municipalities", "Initiatives", "Regimes", *neg, *sens,
                              "Assumptions"]
     assert len(list((out / "charts").glob("*.png"))) >= len(CORE_CHARTS)
     assert main(["report", str(tmp_path / "nope.nc")]) == 2

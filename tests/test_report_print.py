@@ -39,5 +39,5 @@ def test_printed_report_pages(tmp_path):
     assert total > before  # the appendix starts on a page of its own
     assert "Bilag: Antagelser" in page
     # the chart of every municipality and the tables that repeat a chart (sensitivity, waterfall,
-    # municipalities): on screen only
-    assert page.count('class="screen-only"') == 4
+    # municipalities) and the chart of the potential (its table is printed): on screen only
+    assert page.count('class="screen-only"') == 5

@@ -600,7 +600,13 @@ def deductions(ctx: Context) -> bytes | None:
     return deductions_chart(ctx)
 
 
-CHARTS = ("fan_national", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
+def potential(ctx: Context) -> bytes | None:
+    from simengine.report.potential import chart
+
+    return chart(ctx)
+
+
+CHARTS = ("fan_national", "potential", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
           "initiatives", "tornado", "waterfall", "sensitivity", "backtest", "exceedance", "deductions")
 
 

@@ -142,6 +142,20 @@ class Context:
                                   dtype=float)
         return np.quantile(np.asarray(self.ds["area_benefit"].values), level, axis=0)
 
+    def has_potential(self) -> bool:
+        """Whether the Dataset holds the potential gain (results written before it had none)."""
+        return "potential_quantile" in self.ds and "potential_mean" in self.ds
+
+    def pot(self, level: float) -> np.ndarray | None:
+        """Quantile of the national potential gain per year, when ``potential_quantile`` has the level."""
+        if "potential_quantile" not in self.ds:
+            return None
+        q = self.ds["potential_quantile"]["quantile"].values
+        hit = np.isclose(q, level, rtol=0, atol=1e-9)
+        if not hit.any():
+            return None
+        return np.asarray(self.ds["potential_quantile"].isel(quantile=int(np.argmax(hit))).values, dtype=float)
+
     def area_mean(self) -> np.ndarray:
         if "area_benefit_mean" in self.ds:
             return np.asarray(self.ds["area_benefit_mean"].values, dtype=float)

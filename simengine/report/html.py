@@ -613,6 +613,9 @@ class Page:
 
         self.add("negotiation", L("sec_negotiation"), negotiation.section(ctx, self.charts))
         self.add("fan", L("sec_fan"), self.fan())
+        from simengine.report import potential  # the potential gain beside the realised gain
+
+        self.add("potential", L("sec_potential"), potential.section(ctx, self.charts))
         self.add("areas", L("sec_areas"), self.areas())
         self.add("distribution", L("sec_dist", year=ctx.ty), self.distribution())
         self.add("regimes", L("sec_regimes"), self.regimes())

@@ -262,6 +262,10 @@ def build(ctx: Context) -> bytes:
     s.finish(freeze_cols=1)
 
     # -- Areas ------------------------------------------------------------------------------
+    from simengine.report import potential  # the potential gain and the realised/promised ratio
+
+    potential.sheet(ctx, wb)
+
     s = Sheet(wb, L("sheet_areas"))
     names = ctx.area_names()
     s.col(L("initiative_id"))
