@@ -165,6 +165,9 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
     raw = engine.run(plan, threads=threads, store_inputs=store, progress=progress)
     t2 = time.perf_counter()
     ds = build_dataset(raw, command=command)
+    from simengine.negotiate import add_negotiation  # as run does: committable amounts, deductions, deals
+
+    ds = add_negotiation(ds, raw)
     t3 = time.perf_counter()
     if analyses:
         from simengine import analysis
@@ -272,6 +275,14 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
             for stat, val in (("quantile", wquantiles(X, w, q)), ("mean", wmean(X, w))):
                 if f"{name}_{stat}" in ds:
                     put(f"{name}_{stat}", val)
+    negotiation = [str(v) for v in out.data_vars if str(v).startswith(
+        ("committable", "area_committable", "municipality_committable", "reach_amount", "deduction_", "delivery_",
+         "dist_"))]
+    if negotiation:  # simengine.negotiate: its amounts and deals are of the prior draws
+        not_done["committable amounts, deductions, deals (" + ", ".join(negotiation[:3]) + ", …)"] = (
+            "computed from the prior draws; not yet reweighted")
+        for name in negotiation:
+            out[name].attrs = dict(out[name].attrs, weights="prior: not reweighted")
     for name, why in not_done.items():
         if name in out:
             out[name].attrs = dict(out[name].attrs, weights=f"prior: not reweighted ({why})")

@@ -39,5 +39,6 @@ def test_printed_report_pages(tmp_path):
     assert total > before  # the appendix starts on a page of its own
     assert "Bilag: Antagelser" in page
     # the chart of every municipality and the tables that repeat a chart (sensitivity, waterfall,
-    # municipalities) and the chart of the potential (its table is printed): on screen only
-    assert page.count('class="screen-only"') == 5
+    # municipalities), the chart of the potential and the negotiation section's exceedance and deduction
+    # charts (their tables are printed; negotiation.html is that section's printout): on screen only
+    assert page.count('class="screen-only"') == 7

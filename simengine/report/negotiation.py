@@ -248,14 +248,17 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     out += f'<p class="caption">{esc(L("commit_area_caption", year=ty, unit=L("mio_year")))}</p>'
     out += table([esc(f"{L('wb_quantity')} / {L('area')} {ty}")] + [esc(L("certainty_col", p=L.pct(c, 0))) for c in cv],
                  rows, set(range(1, len(cv) + 1)))
-    out += figure(charts, "exceedance", L("exceed_title", year=ty), L("exceed_caption", year=ty)
-                  + (" " + L("sample_note", kept=L.num(ctx.kept), draws=L.num(ctx.draws)) if ctx.sampled else ""))
+    # the two charts are on screen only: in print the tables carry their numbers (and negotiation.html is the
+    # one-page printout of this section)
+    out += '<div class="screen-only">' + figure(
+        charts, "exceedance", L("exceed_title", year=ty), L("exceed_caption", year=ty)
+        + (" " + L("sample_note", kept=L.num(ctx.kept), draws=L.num(ctx.draws)) if ctx.sampled else "")) + "</div>"
     # deductions
     if "deduction_p_cut_above" in ds:
         x = _x(ctx)
         out += f"<h3>{esc(L('ded_title'))}</h3>"
         out += f'<p class="caption">{esc(L("ded_caption", year=ty, x=L.mio(x), unit=L("mio_year")))}</p>'
-        out += figure(charts, "deductions", L("ded_title"), "")
+        out += '<div class="screen-only">' + figure(charts, "deductions", L("ded_title"), "") + "</div>"
         rows = []
         for k, s in enumerate(ds["deduction"].values):
             p = float(ds["deduction_p_cut_above"].values[k, ti])
