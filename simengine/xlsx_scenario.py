@@ -14,7 +14,8 @@ Sheets (names are Danish, the column heads are the scenario file's keys, see sce
 * ``Initiativer`` – one row per initiative: id, name, area, gain, start, then every prior as a
   column (``legislation.probability``, ``legislation.delay``, ``cost.overrun``, …) and the note;
   an empty cell means the key is not given (its default applies);
-* ``Korrelationer`` – a, b, rho; ``Observeret`` – year, observed gain;
+* ``Korrelationer`` – a, b, rho; ``Stød`` – the common shocks (id, input, initiatives, loading, note);
+  ``Observeret`` – year, observed gain;
 * ``Kilder`` – the source of a value that has no source column of its own (key path, source).
 
 A distribution is written in a cell as ``pert(min=0.5, mode=0.8, max=1.0)`` (or as the TOML inline
@@ -55,23 +56,28 @@ S_AREAS = "Områder"
 S_INITIATIVES = "Initiativer"
 S_CORRELATIONS = "Korrelationer"
 S_OBSERVED = "Observeret"
+S_SHOCKS = "Stød"
 S_SOURCES = "Kilder"
-READ_SHEETS = (S_SETTINGS, S_AREAS, S_INITIATIVES, S_CORRELATIONS, S_OBSERVED, S_SOURCES)
+READ_SHEETS = (S_SETTINGS, S_AREAS, S_INITIATIVES, S_CORRELATIONS, S_SHOCKS, S_OBSERVED, S_SOURCES)
 
-SETTING_TABLES = ("scenario", "simulation", "national", "municipal", "regimes", "outputs")
+SETTING_TABLES = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "model")
 SETTING_KEYS = {"scenario": scmod.SCENARIO_KEYS, "simulation": scmod.SIMULATION_KEYS,
                 "national": scmod.NATIONAL_KEYS, "municipal": scmod.MUNICIPAL_KEYS,
-                "regimes": scmod.REGIME_KEYS, "outputs": scmod.OUTPUT_KEYS}
+                "regimes": scmod.REGIME_KEYS, "outputs": scmod.OUTPUT_KEYS, "model": scmod.MODEL_KEYS}
 #: the Initiativer sheet's columns; a dotted column is a key of a sub-table (legislation, technology, cost)
 INITIATIVE_COLUMNS = ("id", "name", "area", "gain", "start", "channel_shift", "key", "estimate_factor", "delay",
                       "legislation.probability", "legislation.delay", "technology.probability", "technology.loss",
-                      "adoption", "ramp", "realisation", "cost.investment", "cost.running", "cost.overrun", "note")
+                      "adoption", "ramp", "ramp_baseline", "realisation", "cost.investment", "cost.running",
+                      "cost.overrun", "depends_on", "dependency_lag", "note")
 AREA_COLUMNS = ("key", "name", "target", "source")
 CORRELATION_COLUMNS = ("a", "b", "rho")
+#: the Stød sheet: the scenario's [[shocks]] (common shocks), one row each
+SHOCK_COLUMNS = scmod.SHOCK_KEYS
 OBSERVED_COLUMNS = ("year", "value")
 SOURCE_COLUMNS = ("key", "source")
 #: keys whose value is text: a number typed into such a cell is read as its text
-TEXT_KEYS = {"name", "description", "id", "area", "key", "note", "sampling", "municipalities", "a", "b"}
+TEXT_KEYS = {"name", "description", "id", "area", "key", "note", "sampling", "municipalities", "a", "b",
+             "depends_on", "input", "description_da", "description_en"}
 #: the largest integer a number cell holds exactly (Excel keeps doubles)
 EXACT_INT = 2**53
 
@@ -270,6 +276,12 @@ def export(src: str | Path, dest: str | Path) -> Path:
         for j, col in enumerate(CORRELATION_COLUMNS, 1):
             if col in c:
                 _put(ws, i, j, c[col], text_key=col in TEXT_KEYS)
+    ws = wb.create_sheet(S_SHOCKS)
+    header(ws, SHOCK_COLUMNS)
+    for i, c in enumerate(data.get("shocks") or [], 2):
+        for j, col in enumerate(SHOCK_COLUMNS, 1):
+            if col in c:
+                _put(ws, i, j, c[col], text_key=col in TEXT_KEYS)
     ws = wb.create_sheet(S_OBSERVED)
     header(ws, OBSERVED_COLUMNS)
     for i, (y, v) in enumerate((data.get("observed") or {}).items(), 2):
@@ -291,8 +303,8 @@ def export(src: str | Path, dest: str | Path) -> Path:
         ("Scenarie", str((data.get("scenario") or {}).get("name", ""))),
         ("Eksporteret fra", " -> ".join(str(f) for f in files)),
         ("", ""),
-        ("Sådan bruges arket", "Ret værdierne i arkene Indstillinger, Områder, Initiativer, Korrelationer og "
-                               "Observeret, og kør: python -m simengine run " + dest.name),
+        ("Sådan bruges arket", "Ret værdierne i arkene Indstillinger, Områder, Initiativer, Korrelationer, "
+                               "Stød og Observeret, og kør: python -m simengine run " + dest.name),
         ("Fordelinger", "Et fast tal, eller fx pert(min=0.5, mode=0.8, max=1.0), triangular(min=, mode=, max=), "
                         "uniform(min=, max=), beta(mean=, sd=), lognormal(median=, p90=), normal(mean=, sd=), "
                         "bernoulli(p=). Decimaler med punktum i fordelinger."),
@@ -313,7 +325,7 @@ def export(src: str | Path, dest: str | Path) -> Path:
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 100
     for name, widths in ((S_SETTINGS, (34, 22, 60, 60)), (S_AREAS, (18, 30, 16, 60)),
-                         (S_CORRELATIONS, (30, 30, 8)), (S_OBSERVED, (8, 16)), (S_SOURCES, (40, 100))):
+                         (S_CORRELATIONS, (30, 30, 8)), (S_SHOCKS, (22, 16, 40, 8, 60)), (S_OBSERVED, (8, 16)), (S_SOURCES, (40, 100))):
         for j, w in enumerate(widths):
             wb[name].column_dimensions[chr(65 + j)].width = w
     for j, col in enumerate(INITIATIVE_COLUMNS):
@@ -511,6 +523,8 @@ def read(path: str | Path) -> tuple[dict, dict[tuple, str], dict[tuple, str]]:
         _read_initiatives(wb[S_INITIATIVES], rd, data)
         if S_CORRELATIONS in wb.sheetnames:
             _read_list(wb[S_CORRELATIONS], rd, data, S_CORRELATIONS, "correlations", CORRELATION_COLUMNS)
+        if S_SHOCKS in wb.sheetnames:
+            _read_list(wb[S_SHOCKS], rd, data, S_SHOCKS, "shocks", SHOCK_COLUMNS)
         if S_OBSERVED in wb.sheetnames:
             _read_observed(wb[S_OBSERVED], rd, data)
         if S_SOURCES in wb.sheetnames:
