@@ -269,19 +269,15 @@ def export(src: str | Path, dest: str | Path) -> Path:
             v = _get(ini, col)
             if v is not None:
                 _put(ws, i, j, v, text_key=col in TEXT_KEYS)
-    # -- Korrelationer, Observeret -------------------------------------------------------------
-    ws = wb.create_sheet(S_CORRELATIONS)
-    header(ws, CORRELATION_COLUMNS)
-    for i, c in enumerate(data.get("correlations") or [], 2):
-        for j, col in enumerate(CORRELATION_COLUMNS, 1):
-            if col in c:
-                _put(ws, i, j, c[col], text_key=col in TEXT_KEYS)
-    ws = wb.create_sheet(S_SHOCKS)
-    header(ws, SHOCK_COLUMNS)
-    for i, c in enumerate(data.get("shocks") or [], 2):
-        for j, col in enumerate(SHOCK_COLUMNS, 1):
-            if col in c:
-                _put(ws, i, j, c[col], text_key=col in TEXT_KEYS)
+    # -- Korrelationer, Stød, Observeret -------------------------------------------------------
+    for sheet, key, columns in ((S_CORRELATIONS, "correlations", CORRELATION_COLUMNS),
+                                (S_SHOCKS, "shocks", SHOCK_COLUMNS)):  # a list of tables: one row each
+        ws = wb.create_sheet(sheet)
+        header(ws, columns)
+        for i, c in enumerate(data.get(key) or [], 2):
+            for j, col in enumerate(columns, 1):
+                if col in c:
+                    _put(ws, i, j, c[col], text_key=col in TEXT_KEYS)
     ws = wb.create_sheet(S_OBSERVED)
     header(ws, OBSERVED_COLUMNS)
     for i, (y, v) in enumerate((data.get("observed") or {}).items(), 2):
