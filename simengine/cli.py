@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                         seed="random seed of every variant (overrides [simulation] seed)",
                         out="output folder (default outputs/<scenario file stem>-sweep/)")
     _cluster_options(sw)
+    sw.add_argument("--lang", choices=("da", "en"), default="da",
+                    help="language of sweep.html and sweep.xlsx: da (default) or en")
+    sw.add_argument("--no-report", action="store_true", help="write no sweep.html or sweep.xlsx")
     # -- end sweep --
     v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
     v.add_argument("scenario", type=Path)

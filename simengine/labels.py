@@ -161,6 +161,10 @@ TEXT: dict[str, tuple[str, str]] = {
                 "af gevinsten fra {m_lo} til {m_hi}.",
                 "The probability of reaching the target in the target year ranges from {lo} ({vlo}) to {hi} "
                 "({vhi}); the median gain from {m_lo} to {m_hi}."),
+    "sw_lead_same": ("Sandsynligheden for at nå målet i målåret er {p} i alle varianter; medianen af gevinsten går "
+                     "fra {m_lo} til {m_hi}.",
+                     "The probability of reaching the target in the target year is {p} in every variant; the median "
+                     "gain ranges from {m_lo} to {m_hi}."),
     "sw_chart_title": ("Gevinsten i målåret pr. variant", "The target-year gain per variant"),
     "sw_p_title": ("Sandsynlighed for at nå målet", "Probability of reaching the target"),
     "sw_chart_caption": ("Median (P50) og 80 %-interval (P10–P90) af gevinsten på landsplan i målåret for hver "
@@ -184,6 +188,13 @@ TEXT: dict[str, tuple[str, str]] = {
                   "same value in every variant (common random numbers): the differences between variants are the "
                   "effect of the changes, not noise. The numbers are in sweep.nc and sweep_summary.parquet."),
     "sec_sw_variants": ("Varianterne", "The variants"),
+    "sec_sw_years": ("Over tid", "Over time"),
+    "sw_years_title": ("Mediangevinsten (P50) pr. variant", "The median gain (P50) per variant"),
+    "sw_years_caption": ("Medianen af gevinsten på landsplan år for år for hver variant, med målstien.",
+                         "The median national gain year by year for each variant, with the target path."),
+    "sw_many": ("Figurerne viser de første {k} af {n} varianter; tabellen og sweep.xlsx har dem alle.",
+                "The charts show the first {k} of {n} variants; the table and sweep.xlsx hold them all."),
+    "sw_npv": ("NPV, middel", "NPV, mean"),
     # -- end compare and sweep pages --
     # -- headline ---------------------------------------------------------------------------
     "hl_promise": ("Løftet er en gevinst på {target} om året fra {year}.",
