@@ -139,7 +139,7 @@ def format_comparison(ds: xr.Dataset, unit: str = "dkk", lang: str = "da", top: 
         if moved:
             cpf = float(ds.attrs.get("cost_per_fte_b", 1.0))
             unit_div = cpf if fte else 1e6
-            items = ", ".join(f"{safetext.line(ds['initiative'].values[k])} "
+            items = ", ".join(f"{safetext.line(ds['initiative'].values[k])}\x00"  # id and change on one line
                               f"{_n(L, diff[k, last] / unit_div, 1, sign=True)}" for k in moved)
             lines += _wrap(_t(lang, "moved", year=y, u=_t(lang, "fte" if fte else "mio"), items=items))
         else:

@@ -33,8 +33,8 @@ def test_a_compared_with_itself_is_zero_in_every_draw(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(SMALL), str(SMALL), "--draws", "600", "--out", str(out)]) == 0
     table = capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "comparison.nc", "comparison.txt",
-                                                     "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "comparison.html", "comparison.nc",
+                                                     "comparison.txt", "comparison.xlsx", "run.json"]
     with xr.open_dataset(out / "comparison.nc", engine="h5netcdf") as ds:
         assert ds.sizes["draw"] == 600 and ds.attrs["draws_paired"] == 600
         assert np.all(ds["difference"].values == 0.0)
@@ -112,7 +112,7 @@ def test_paired_statistics_equal_two_separate_runs(tmp_path, small_dict):
     np.testing.assert_allclose(ds["initiative_benefit_mean_difference"].values,
                                db["initiative_benefit_mean"].values - da["initiative_benefit_mean"].values)
     assert "seed 99 replaced by A's (7)" in ds.attrs["notes"] and "targets differ" in ds.attrs["target"]
-    assert "note: B's seed 99 replaced" in table
+    assert "Bemærk: B's seed 99 er erstattet af A's (7)" in table  # the notes in the table's language (da)
     assert float(ds["p_b_greater"].sel(year=2016)) > 0.5  # the variant assumes better estimates
 
 

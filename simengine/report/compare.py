@@ -441,7 +441,7 @@ def workbook(c: Cmp) -> bytes:
     for label, v, fmt, unit in rows:
         s.add([label, v, unit], fmts={1: fmt} if fmt else None)
     for n in notes(ds, c.lang):
-        s.add([L("note"), n, ""])
+        s.add([L("sec_cmp_notes"), n, ""])
     s.finish(filter_=False)
 
     y = Sheet(wb, L("sheet_years"))
@@ -548,5 +548,5 @@ def build_safe(ds: xr.Dataset, lang: str = "da") -> Files:
         files = Files(html=page if page is not None else failure_page(lang, "; ".join(errors)),
                       xlsx=part(XLSX, lambda: workbook(c)), error="; ".join(errors) or None)
     if files.error:
-        print(f"warning: {safetext.line(Path(HTML))}: {safetext.line(files.error)}", file=sys.stderr)
+        print(f"warning: {safetext.line(files.error)}", file=sys.stderr)  # names the part that failed
     return files

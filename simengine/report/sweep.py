@@ -347,5 +347,5 @@ def build_safe(ds: xr.Dataset, table: pl.DataFrame, lang: str = "da") -> Files:
         files = Files(html=page if page is not None else failure_page(lang, "; ".join(errors)),
                       xlsx=part(XLSX, lambda: workbook(s)), error="; ".join(errors) or None)
     if files.error:
-        print(f"warning: {HTML}: {safetext.line(files.error)}", file=sys.stderr)
+        print(f"warning: {safetext.line(files.error)}", file=sys.stderr)  # names the part that failed
     return files
