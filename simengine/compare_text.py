@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import xarray as xr
 
 from simengine import safetext
 from simengine.labels import Labels
@@ -71,7 +71,7 @@ def _t(lang: str, key: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
-def notes(ds: xr.Dataset, lang: str = "da") -> list[str]:
+def notes(ds: Any, lang: str = "da") -> list[str]:
     """The comparison's notes, one per item, in ``lang`` where the wording is known."""
     text = str(ds.attrs.get("notes", "none"))
     if text in ("", "none"):
@@ -93,7 +93,7 @@ def notes(ds: xr.Dataset, lang: str = "da") -> list[str]:
     return [n for n in out if n]
 
 
-def format_comparison(ds: xr.Dataset, unit: str = "dkk", lang: str = "da", top: int = 5) -> str:
+def format_comparison(ds: Any, unit: str = "dkk", lang: str = "da", top: int = 5) -> str:
     """The short table in ``lang``, at most 80 columns: per year mean and P10/P50/P90 of B - A,
     P(B > A), P(only B/only A reaches its target), each P(target); then the initiatives whose mean
     gain changed most, the initiatives in only one scenario, and the notes."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -23,6 +23,7 @@ from simengine.labels import Labels
 from simengine.report import charts as ch
 from simengine.report.html import CSS, esc, figure, num, table
 
+_RC: Any = ch.RC  # matplotlib's rc_context wants its own key type
 HTML = "comparison.html"
 XLSX = "comparison.xlsx"
 COLOR_A = ch.BLUE_DARK
@@ -111,13 +112,13 @@ def dist_chart(c: Cmp) -> bytes | None:
     span = (hi - lo) or 1.0
     bins = np.linspace(lo, lo + span * 1.04, 61)
     w = np.full(xa.shape, 100.0 / max(1, xa.size))
-    with matplotlib.rc_context(ch.RC):
+    with matplotlib.rc_context(_RC):
         fig = ch._figure(10, 4.4)
         ax = fig.add_subplot()
         for side, x, col in (("A", xa, COLOR_A), ("B", xb, COLOR_B)):
             p50 = float(np.median(x)) * 1e6
-            ax.hist(x, bins=bins, weights=w, color=col, alpha=0.35, lw=0)
-            ax.hist(x, bins=bins, weights=w, histtype="step", color=col, lw=1.8,
+            ax.hist(x, bins=list(bins), weights=w, color=col, alpha=0.35, lw=0)
+            ax.hist(x, bins=list(bins), weights=w, histtype="step", color=col, lw=1.8,
                     label=f"{side}: {L('median')} {L.mio(p50)}")
         _target_lines(ax, c, c.ti)
         ax.set_xlabel(L("gain_axis"))
@@ -138,9 +139,9 @@ def fan_chart(c: Cmp) -> bytes | None:
     y = np.array(c.years)
     top = max(float(np.nanmax(c.band("a", 0.95))), float(np.nanmax(c.band("b", 0.95))),
               float(ds["target_a"].max()), float(ds["target_b"].max())) / 1e6
-    with matplotlib.rc_context(ch.RC):
+    with matplotlib.rc_context(_RC):
         fig = ch._figure(11, 4.4)
-        axes = []
+        axes: list[Any] = []
         for j, (side, (light, mid), dark) in enumerate((("a", BAND_A, COLOR_A), ("b", BAND_B, COLOR_B))):
             ax = fig.add_subplot(1, 2, j + 1, sharey=axes[0] if axes else None)
             axes.append(ax)
@@ -167,7 +168,7 @@ def diff_chart(c: Cmp) -> bytes | None:
     """B - A: its distribution over the paired draws in the target year, and its quantiles per year."""
     L, ds = c.L, c.ds
     y = np.array(c.years)
-    with matplotlib.rc_context(ch.RC):
+    with matplotlib.rc_context(_RC):
         fig = ch._figure(11, 4.4)
         ax1 = fig.add_subplot(1, 2, 1)
         if ds.sizes.get("draw", 0) > 0:
@@ -177,7 +178,7 @@ def diff_chart(c: Cmp) -> bytes | None:
             if hi - lo < 1e-9:
                 lo, hi = lo - 1.0, hi + 1.0
             bins = np.linspace(lo, hi, 61)
-            ax1.hist(np.clip(d, lo, hi), bins=bins, weights=np.full(d.shape, 100.0 / d.size), color=ch.BLUE_MID,
+            ax1.hist(np.clip(d, lo, hi), bins=list(bins), weights=np.full(d.shape, 100.0 / d.size), color=ch.BLUE_MID,
                      edgecolor="white", linewidth=0.4)
         ax1.axvline(0, color="black", lw=1.2)
         for lv, ls in ((0.1, ":"), (0.5, "-"), (0.9, ":")):

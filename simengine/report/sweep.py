@@ -14,6 +14,7 @@ import io
 import os
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -24,6 +25,7 @@ from simengine.labels import Labels
 from simengine.report import charts as ch
 from simengine.report.html import CSS, esc, figure, num, table
 
+_RC: Any = ch.RC  # matplotlib's rc_context wants its own key type
 HTML = "sweep.html"
 XLSX = "sweep.xlsx"
 MAX_CHART = 40  # variants drawn in the charts (the table and workbook hold them all)
@@ -82,7 +84,7 @@ def variants_chart(s: Sw) -> bytes | None:
     ypos = np.arange(n)[::-1]
     p10, p50, p90, tgt, pt = (np.array([float(r[k]) for r in rows]) for k in
                               ("benefit_p10", "benefit_p50", "benefit_p90", "target", "p_target"))
-    with matplotlib.rc_context(ch.RC):
+    with matplotlib.rc_context(_RC):
         fig = ch._figure(11, ch._row_height(ticks) * n + 1.6)
         gs = fig.add_gridspec(1, 2, width_ratios=(2.2, 1))
         ax = fig.add_subplot(gs[0, 0])
@@ -126,7 +128,7 @@ def years_chart(s: Sw) -> bytes | None:
     med = ds["benefit_quantile"].isel(quantile=int(np.argmax(hit))).transpose("variant", "year")
     years = np.asarray(ds["year"].values, dtype=int)
     rows = s.rows[:MAX_CHART]
-    with matplotlib.rc_context(ch.RC):
+    with matplotlib.rc_context(_RC):
         fig = ch._figure(10, 4.8)
         ax = fig.add_subplot()
         cmap = matplotlib.colormaps["viridis"]
@@ -221,7 +223,7 @@ def render(s: Sw, figs: dict[str, bytes]) -> str:
     add("method", L("sec_method"), f'<p class="caption">{esc(L("sw_method"))}</p>')
     draws = ds.attrs.get("draws", "")
     created = str(ds.attrs.get("created", ""))[:16].replace("T", " ")
-    meta = L("sw_meta", n=L.num(len(s.rows)), draws=L.num(draws) if isinstance(draws, (int, np.integer)) else draws,
+    meta = L("sw_meta", n=L.num(len(s.rows)), draws=L.num(float(draws)) if isinstance(draws, (int, np.integer)) else draws,
              seed=ds.attrs.get("seed", ""))
     sha = str(ds.attrs.get("scenario_sha256", ""))[:12]
     name = str(ds.attrs.get("scenario", ""))
@@ -295,11 +297,11 @@ def workbook(s: Sw) -> bytes:
         years = [int(x) for x in ds["year"].values]
         for r in s.rows:
             sub = ds.sel(variant=r["variant"])
-            for k, yr in enumerate(years):
-                row = [int(r["variant"]), yr, float(sub["target"].values[k]) / 1e6]
+            for j, yr in enumerate(years):
+                row: list[Any] = [int(r["variant"]), yr, float(sub["target"].values[j]) / 1e6]
                 row += [float(sub["benefit_quantile"].sel(quantile=q[np.isclose(q, lv, rtol=0, atol=1e-9)][0])
-                              .values[k]) / 1e6 for lv in levels]
-                row += [float(sub["benefit_mean"].values[k]) / 1e6, float(sub["p_target"].values[k])]
+                              .values[j]) / 1e6 for lv in levels]
+                row += [float(sub["benefit_mean"].values[j]) / 1e6, float(sub["p_target"].values[j])]
                 y.add(row)
         y.finish(freeze_cols=2)
     neutralise(wb)
