@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                         seed="random seed of every variant (overrides [simulation] seed)",
                         out="output folder (default outputs/<scenario file stem>-sweep/)")
     _cluster_options(sw)
+    sw.add_argument("--lang", choices=("da", "en"), default="da",
+                    help="language of sweep.html and sweep.xlsx: da (default) or en")
+    sw.add_argument("--no-report", action="store_true", help="write no sweep.html or sweep.xlsx")
     # -- end sweep --
     v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
     v.add_argument("scenario", type=Path)
@@ -399,6 +402,9 @@ def _compare_options(run: argparse.ArgumentParser, sub) -> None:
     c.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
     c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help="the table in mio. DKK (default) or FTE")
     c.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    c.add_argument("--lang", choices=("da", "en"), default="da",
+                   help="language of the table, comparison.html and comparison.xlsx: da (default) or en")
+    c.add_argument("--no-report", action="store_true", help="write no comparison.html or comparison.xlsx")
 
 
 def cmd_compare(args, argv: list[str]) -> int:
@@ -408,7 +414,8 @@ def cmd_compare(args, argv: list[str]) -> int:
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     t0 = time.perf_counter()
     ds, table, written = run_compare(args.a, args.b, out=args.out, draws=args.draws, seed=args.seed,
-                                     threads=args.threads, chunk=args.chunk, command=command, unit=args.unit)
+                                     threads=args.threads, chunk=args.chunk, command=command, unit=args.unit,
+                                     lang=args.lang, report=not args.no_report)
     if not args.quiet:
         print(table)
         print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")

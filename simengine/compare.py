@@ -30,6 +30,8 @@ from simengine.scenario import Scenario
 
 DKK = "DKK/year"
 COMPARE_FILES = ("comparison.nc", "comparison.txt", "run.json")
+#: probability levels of A's and B's own gain kept for the fan charts (variable band)
+BANDS = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
 
 def default_out(path_a: Path, path_b: Path) -> Path:
@@ -188,6 +190,25 @@ def compare(ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | Non
     put("initiative_benefit_mean_difference", ("initiative", "year"), ini_mb - ini_ma, DKK,
         "B - A of the initiative's mean gross gain (initiatives in both scenarios)")
 
+    # -- A and B themselves, for the reader's page (simengine.report.compare) --
+    ty = next((int(t) for t in (sa.target_year, sb.target_year) if int(t) in set(years.tolist())), int(years[-1]))
+    ti = int(np.searchsorted(years, ty))
+    ds.coords["band"] = np.array(BANDS)
+    ds["band"].attrs = _attrs("1", "probability level of the quantiles of A's and B's gain")
+    for s, st, idx, raw in (("a", sta, ia, ra), ("b", stb, ib, rb)):
+        put(f"benefit_quantile_{s}", ("band", "year"), st.quantile("benefit", np.array(BANDS))[:, idx], DKK,
+            f"quantiles of {s.upper()}'s national gross gain (all draws)")
+        put(f"benefit_target_year_{s}", ("draw",), raw.benefit[:K, idx[ti]], DKK,
+            f"{s.upper()}'s national gross gain in {ty} (the comparison's target year), per paired draw")
+    cert = np.asarray(sa.certainty, dtype=float)
+    ds.coords["certainty"] = cert
+    ds["certainty"].attrs = _attrs("1", "probability with which the gain reaches the amount (the amount is the "
+                                        "gain's 1 - certainty quantile)")
+    for s, st, idx in (("a", sta, ia), ("b", stb, ib)):
+        put(f"committable_{s}", ("certainty", "year"), st.quantile("benefit", 1.0 - cert)[:, idx], DKK,
+            f"amount {s.upper()}'s national gross gain reaches with probability 'certainty' (all draws)")
+    # -- end A and B --
+
     only_a = [i for i in ids_a if i not in set(ids_b)]
     only_b = [i for i in ids_b if i not in set(ids_a)]
     ds.attrs = {
@@ -198,6 +219,7 @@ def compare(ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | Non
         "seed": sa.seed, "draws": N, "draws_paired": K, "sampling_a": sa.sampling, "sampling_b": sb.sampling,
         "cost_per_fte_a": cpf_a, "cost_per_fte_b": cpf_b,
         "target": target_note,
+        "target_year": ty, "target_year_a": int(sa.target_year), "target_year_b": int(sb.target_year),
         "initiatives_only_in_a": ", ".join(only_a) or "none",
         "initiatives_only_in_b": ", ".join(only_b) or "none",
         "notes": "; ".join(notes) or "none",
@@ -208,60 +230,13 @@ def compare(ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | Non
     return ds
 
 
-def format_comparison(ds: xr.Dataset, unit: str = "dkk", top: int = 5) -> str:
-    """The short table: per year mean and P10/P50/P90 of B - A, P(B > A), P(only B reaches its
-    target), each P(target); then the initiatives whose mean gain changed most."""
-    fte = unit == "fte"
-    div = 1.0 if fte else 1e6
-    u = "FTE" if fte else "mio. DKK/year"
-    qv = ds["quantile"].values
-    dq = ds["fte_difference_quantile" if fte else "difference_quantile"]
-    dm = ds["fte_difference_mean" if fte else "difference_mean"].values
+def format_comparison(ds: xr.Dataset, unit: str = "dkk", top: int = 5, lang: str = "da") -> str:
+    """The short table in ``lang`` (Danish or English), at most 80 columns: per year mean and
+    P10/P50/P90 of B - A, P(B > A), P(only B reaches its target), each P(target); then the
+    initiatives whose mean gain changed most (simengine.compare_text)."""
+    from simengine.compare_text import format_comparison as fmt
 
-    def col(level: float) -> np.ndarray:
-        hit = np.isclose(qv, level)
-        return dq.values[np.argmax(hit)] if hit.any() else np.full(ds.sizes["year"], np.nan)
-
-    p10, p50, p90 = col(0.10), col(0.50), col(0.90)
-    a = f"{ds.attrs['scenario_a']} ({Path(ds.attrs['scenario_file_a']).name})"
-    b = f"{ds.attrs['scenario_b']} ({Path(ds.attrs['scenario_file_b']).name})"
-    lines = [f"A: {a}", f"B: {b}",
-             f"{ds.attrs['draws_paired']:,} paired draws (of {ds.attrs['draws']:,}), seed {ds.attrs['seed']}; "
-             f"B - A of the gross gain in {u}" + (" (each gain / its scenario's cost_per_fte)" if fte else ""),
-             "",
-             f"{'year':>6} {'mean':>9} {'P10':>9} {'P50':>9} {'P90':>9} {'P(B>A)':>8} {'P(only B)':>10} "
-             f"{'P(only A)':>10} {'P(A)':>7} {'P(B)':>7}"]
-    for k, y in enumerate(ds["year"].values):
-        lines.append(f"{int(y):>6} {dm[k] / div:>+9,.0f} {p10[k] / div:>+9,.0f} {p50[k] / div:>+9,.0f} "
-                     f"{p90[k] / div:>+9,.0f} {ds['p_b_greater'].values[k]:>8.3f} "
-                     f"{ds['p_only_b_reaches_target'].values[k]:>10.3f} {ds['p_only_a_reaches_target'].values[k]:>10.3f}"
-                     + "".join(" " + ("–" if ds["target_" + s].values[k] <= 0 else
-                                      format(ds["p_target_" + s].values[k], ".3f")).rjust(7)
-                               for s in "ab"))  # no target in that year: "–"
-    lines.append("P(only B): B reaches its target and A does not, in the same draw; P(A), P(B): each reaches its "
-                 "own target")
-    diff = ds["initiative_benefit_mean_difference"].values
-    if diff.size:
-        last = -1
-        order = np.argsort(-np.abs(diff[:, last]), kind="stable")
-        moved = [k for k in order[:top] if diff[k, last] != 0]
-        y = int(ds["year"].values[last])
-        if moved:
-            cpf = float(ds.attrs.get("cost_per_fte_b", 1.0))
-            unit_div = cpf if fte else 1e6
-            lines.append(f"initiatives whose mean gain changed most in {y} ({'FTE' if fte else 'mio. DKK'}): " +
-                         ", ".join(f"{ds['initiative'].values[k]} {diff[k, last] / unit_div:+,.1f}" for k in moved))
-        else:
-            lines.append(f"no initiative in both scenarios changed its mean gain in {y}")
-    for side in ("a", "b"):
-        only = str(ds.attrs.get(f"initiatives_only_in_{side}", "none"))
-        if only != "none":
-            ids = only.split(", ")
-            shown = ", ".join(ids[:8]) + (f", ... ({len(ids)} in all; see comparison.nc)" if len(ids) > 8 else "")
-            lines.append(f"only in {side.upper()}: {shown}")
-    if ds.attrs.get("notes", "none") != "none":
-        lines += [f"note: {n}" for n in str(ds.attrs["notes"]).split("; ")]
-    return "\n".join(lines)
+    return fmt(ds, unit=unit, lang=lang, top=top)
 
 
 def manifest(ds: xr.Dataset, a: Scenario, b: Scenario) -> dict:
@@ -283,9 +258,11 @@ def manifest(ds: xr.Dataset, a: Scenario, b: Scenario) -> dict:
 
 def run_compare(path_a: Path, path_b: Path, out: Path | None = None, draws: int | None = None,
                 seed: int | None = None, threads: int | None = None, chunk: int | None = None,
-                command: str = "", unit: str = "dkk", progress=None) -> tuple[xr.Dataset, str, list[Path]]:
+                command: str = "", unit: str = "dkk", progress=None, lang: str = "da",
+                report: bool = True) -> tuple[xr.Dataset, str, list[Path]]:
     """Load, pair, simulate, compare and write comparison.nc, comparison.txt and run.json to ``out``
-    (default outputs/compare_<A stem>_vs_<B stem>/), atomically."""
+    (default outputs/compare_<A stem>_vs_<B stem>/), atomically; with ``report`` also the reader's
+    comparison.html and comparison.xlsx in ``lang`` (simengine.report.compare), in the same commit."""
     from simengine import api  # the command line runs the Python API's compare
     from simengine.output import atomic_outputs, locked, prepare_dir
 
@@ -295,10 +272,14 @@ def run_compare(path_a: Path, path_b: Path, out: Path | None = None, draws: int 
     with locked(prepare_dir(out)):  # fail early, before the simulation; one writer per folder
         ds = api.compare_scenarios(*loaded, draws=draws, seed=seed, threads=threads, chunk=chunk, progress=progress,
                                    command=command)
-        table = format_comparison(ds, unit=unit)
-        with atomic_outputs(out) as w:
+        table = format_comparison(ds, unit=unit, lang=lang)
+        from simengine.report import compare as page  # comparison.html and comparison.xlsx
+
+        with atomic_outputs(out, owns=page.owns) as w:
             w.write("comparison.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
             w.write_text("comparison.txt", table + "\n")
             w.write_json("run.json", manifest(ds, a, b))
+            if report:
+                page.write(w, page.build_safe(ds, lang))
             written = [final for _, final in w.pending]
     return ds, table, written

@@ -80,6 +80,122 @@ TEXT: dict[str, tuple[str, str]] = {
     "sec_backtest": ("Efterprøvning mod det faktiske udfald", "Backtest against the observed outcome"),
     "sec_assumptions": ("Antagelser", "Assumptions"),
     "sec_method": ("Om beregningen", "About the calculation"),
+    # -- the compare and sweep pages (simengine.report.compare, simengine.report.sweep) ------------
+    "cmp_title": ("Sammenligning af to scenarier", "Comparison of two scenarios"),
+    "cmp_a": ("A (udgangspunktet)", "A (the baseline)"),
+    "cmp_b": ("B (alternativet)", "B (the alternative)"),
+    "cmp_meta": ("{paired} parvise træk af {draws}, seed {seed}: A og B ser de samme tilfældige tal i hvert træk",
+                 "{paired} paired draws of {draws}, seed {seed}: A and B see the same random numbers in each draw"),
+    "cmp_lead_p": ("I {year} er sandsynligheden for at nå målet {pa} med A og {pb} med B.",
+                   "In {year} the probability of reaching the target is {pa} with A and {pb} with B."),
+    "cmp_lead_d": ("I det samme træk giver B i gennemsnit {mean} mere end A (negativt: mindre); med 80 % "
+                   "sandsynlighed ligger forskellen B − A mellem {p10} og {p90}. B giver en større gevinst end A i "
+                   "{pg} af trækkene og en mindre i {pl}.",
+                   "In the same draw B gives {mean} more than A on average (negative: less); with 80% probability "
+                   "the difference B − A lies between {p10} and {p90}. B gives a larger gain than A in {pg} of the "
+                   "draws and a smaller one in {pl}."),
+    "cmp_lead_only": ("B når sit mål, mens A ikke når sit, i {pb} af trækkene; det omvendte sker i {pa}.",
+                      "B reaches its target while A misses its own in {pb} of the draws; the reverse happens in "
+                      "{pa}."),
+    "cmp_paired_draws": ("Parvise træk (B − A)", "Paired draws (B − A)"),
+    "cmp_mean_diff": ("Middel B − A {year}", "Mean B − A {year}"),
+    "cmp_p_greater": ("Sandsynlighed for at B giver mere end A", "Probability that B gives more than A"),
+    "cmp_side_caption": ("A og B side om side i {year} ({unit}). Beløb der kan disponeres: det beløb, gevinsten når "
+                         "med den angivne sikkerhed.",
+                         "A and B side by side in {year} ({unit}). Committable: the amount the gain reaches with "
+                         "the given certainty."),
+    "cmp_committable": ("Beløb der kan disponeres, {p} sikkert", "Committable, {p} sure"),
+    "sec_cmp_dist": ("A og B i {year}", "A and B in {year}"),
+    "cmp_dist_caption": ("Hvor ofte hver gevinst forekommer med A og med B (samme træk); de stiplede streger er "
+                         "målene.", "How often each gain occurs with A and with B (the same draws); the dashed "
+                                    "lines are the targets."),
+    "sec_cmp_fan": ("A og B over tid", "A and B over time"),
+    "cmp_fan_caption": ("A og B år for år på samme skala. Det mørke bånd rummer halvdelen af udfaldene, det lyse "
+                        "90 %; den stiplede linje er målstien.",
+                        "A and B year by year on the same scale. The dark band holds half of the outcomes, the "
+                        "light band 90%; the dashed line is the target path."),
+    "sec_cmp_diff": ("Forskellen B − A", "The difference B − A"),
+    "cmp_diff_hist": ("B − A i {year}, træk for træk", "B − A in {year}, draw by draw"),
+    "cmp_diff_fan": ("B − A over tid", "B − A over time"),
+    "cmp_diff_axis": ("B − A, mio. kr. pr. år", "B − A, DKK m per year"),
+    "cmp_diff_caption": ("Gevinsten med B minus gevinsten med A i det samme træk. Begge scenarier ser de samme "
+                         "tilfældige tal, så forskellen er virkningen af ændringen, ikke støj. Til højre forskellens "
+                         "median med 50 %- og 80 %-interval år for år.",
+                         "The gain with B minus the gain with A in the same draw. Both scenarios see the same random "
+                         "numbers, so the difference is the effect of the change, not noise. Right: the "
+                         "difference's median with its 50% and 80% intervals year by year."),
+    "cmp_years_caption": ("År for år ({unit}): medianen (P50) af A og B, middel og fraktiler (P10, P50, P90) af "
+                          "forskellen B − A i samme træk, og sandsynlighederne.",
+                          "Year by year ({unit}): the median (P50) of A and B, the mean and percentiles (P10, P50, "
+                          "P90) of the difference B − A in the same draw, and the probabilities."),
+    "cmp_only_b_col": ("Kun B når målet", "Only B meets target"),
+    "cmp_only_a_col": ("Kun A når målet", "Only A meets target"),
+    "cmp_ini_caption": ("Middelgevinsten pr. initiativ i {year} med A og B ({unit}); initiativer i begge scenarier, "
+                        "de mest ændrede først.",
+                        "The mean gain per initiative in {year} with A and B ({unit}); initiatives in both "
+                        "scenarios, the most changed first."),
+    "cmp_ini_none": ("Intet initiativ i begge scenarier har ændret middelgevinst.",
+                     "No initiative in both scenarios changed its mean gain."),
+    "cmp_only_in": ("Kun i {side}: {ids}", "Only in {side}: {ids}"),
+    "cmp_npv": ("Nutidsværdi (NPV) af nettogevinsten, B − A", "Net present value (NPV) of the net gain, B − A"),
+    "cmp_net": ("Nettogevinst B − A, middel", "Net gain B − A, mean"),
+    "sec_cmp_notes": ("Bemærkninger", "Notes"),
+    "cmp_method": ("A og B simuleres med samme seed og samme antal træk. Hver tilfældig størrelse har sin egen "
+                   "talrække (seed, størrelse, initiativ, kommune), så træk nr. d med B ser de samme nationale stød, "
+                   "den samme kommunale kapacitet og, for hvert initiativ der ikke er ændret, de samme input som "
+                   "træk nr. d med A (fælles tilfældige tal). Forskellen i et træk er derfor ændringens virkning i "
+                   "den samme verden. Tallene står i comparison.nc.",
+                   "A and B are simulated with the same seed and the same number of draws. Every random quantity "
+                   "has its own stream (seed, quantity, initiative, municipality), so draw d with B sees the same "
+                   "national shocks, the same municipal capacity and, for every initiative that did not change, "
+                   "the same inputs as draw d with A (common random numbers). The difference in a draw is thus "
+                   "the change's effect in the same world. The numbers are in comparison.nc."),
+    "sheet_difference": ("Forskel B − A", "Difference B − A"),
+    "sheet_committable": ("Disponibelt", "Committable"),
+    "sheet_variants": ("Varianter", "Variants"),
+    "sw_title": ("Varianter af scenariet", "Variants of the scenario"),
+    "sw_meta": ("{n} varianter, {draws} træk hver, seed {seed}: alle varianter ser de samme tilfældige tal",
+                "{n} variants, {draws} draws each, seed {seed}: every variant sees the same random numbers"),
+    "sw_swept": ("Varierede nøgler i scenariefilen: {keys}", "Scenario keys varied: {keys}"),
+    "sw_lead": ("Sandsynligheden for at nå målet i målåret går fra {lo} ({vlo}) til {hi} ({vhi}); medianen "
+                "af gevinsten fra {m_lo} til {m_hi}.",
+                "The probability of reaching the target in the target year ranges from {lo} ({vlo}) to {hi} "
+                "({vhi}); the median gain from {m_lo} to {m_hi}."),
+    "sw_lead_same": ("Sandsynligheden for at nå målet i målåret er {p} i alle varianter; medianen af gevinsten går "
+                     "fra {m_lo} til {m_hi}.",
+                     "The probability of reaching the target in the target year is {p} in every variant; the median "
+                     "gain ranges from {m_lo} to {m_hi}."),
+    "sw_chart_title": ("Gevinsten i målåret pr. variant", "The target-year gain per variant"),
+    "sw_p_title": ("Sandsynlighed for at nå målet", "Probability of reaching the target"),
+    "sw_chart_caption": ("Median (P50) og 80 %-interval (P10–P90) af gevinsten på landsplan i målåret for hver "
+                         "variant; de røde streger er målet. Til højre sandsynligheden for at nå målet.",
+                         "Median (P50) and 80% interval (P10–P90) of the national gain in the target year for "
+                         "each variant; the red marks are the target. Right: the probability of reaching the "
+                         "target."),
+    "sw_table_caption": ("Varianterne i målåret ({unit}). Servicereduktion: middel i budgetmodellen {pre}; gevinst "
+                         "til kassen: middel i budgetmodellen {ret}.",
+                         "The variants in the target year ({unit}). Service cut: mean under the {pre} regime; "
+                         "gain to the central budget: mean under the {ret} regime."),
+    "sw_variant": ("Variant", "Variant"),
+    "sw_method": ("Hver variant er scenariet med de viste værdier indsat og kontrolleret igen; tallene er dem, "
+                  "python -m simengine run giver for varianten. Alle varianter bruger samme seed og samme træk, og "
+                  "hver tilfældig størrelse har sin egen talrække, så et input, som varianten ikke ændrer, har "
+                  "samme værdi i alle varianter (fælles tilfældige tal): forskellene mellem varianterne er "
+                  "ændringernes virkning, ikke støj. Tallene står i sweep.nc og sweep_summary.parquet.",
+                  "Each variant is the scenario with the values shown put in and checked again; its numbers are "
+                  "those python -m simengine run gives for the variant. All variants use the same seed and draws, "
+                  "and every random quantity has its own stream, so an input a variant does not change takes the "
+                  "same value in every variant (common random numbers): the differences between variants are the "
+                  "effect of the changes, not noise. The numbers are in sweep.nc and sweep_summary.parquet."),
+    "sec_sw_variants": ("Varianterne", "The variants"),
+    "sec_sw_years": ("Over tid", "Over time"),
+    "sw_years_title": ("Mediangevinsten (P50) pr. variant", "The median gain (P50) per variant"),
+    "sw_years_caption": ("Medianen af gevinsten på landsplan år for år for hver variant, med målstien.",
+                         "The median national gain year by year for each variant, with the target path."),
+    "sw_many": ("Figurerne viser de første {k} af {n} varianter; tabellen og sweep.xlsx har dem alle.",
+                "The charts show the first {k} of {n} variants; the table and sweep.xlsx hold them all."),
+    "sw_npv": ("NPV, middel", "NPV, mean"),
+    # -- end compare and sweep pages --
     # -- headline ---------------------------------------------------------------------------
     "hl_promise": ("Løftet er en gevinst på {target} om året fra {year}.",
                    "The promise is a gain of {target} a year from {year}."),

@@ -352,13 +352,19 @@ def run_and_combine(path: Path | scenario.Scenario, settings: list[Setting], var
                    scheduler="" if isinstance(executor, InProcess) else executor.description)
 
 
-def write(out: Path, ds: xr.Dataset, table: pl.DataFrame, settings: list[Setting]) -> list[Path]:
+def write(out: Path, ds: xr.Dataset, table: pl.DataFrame, settings: list[Setting], lang: str = "da",
+          report: bool = True) -> list[Path]:
+    """sweep.nc, sweep_summary.parquet and sweep.json, and with ``report`` the reader's sweep.html and
+    sweep.xlsx in ``lang`` (simengine.report.sweep), all in one commit."""
     from simengine.output import atomic_outputs
+    from simengine.report import sweep as page
 
-    with atomic_outputs(out) as w:
+    with atomic_outputs(out, owns=page.owns) as w:
         w.write("sweep.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
         w.write("sweep_summary.parquet", lambda p: table.write_parquet(p))
         w.write_json("sweep.json", manifest(ds, settings))
+        if report:
+            page.write(w, page.build_safe(ds, table, lang))
         written = [final for _, final in w.pending]
     return written
 
@@ -387,7 +393,8 @@ def cmd_sweep(args, argv: list[str], cluster_context) -> int:
                                               draws=args.draws, seed=args.seed, chunk=args.chunk,
                                               block_draws=cluster.block_draws if cluster else None,
                                               progress=advance, command=command)
-        written = write(out, ds, table, settings)
+        written = write(out, ds, table, settings, lang=getattr(args, "lang", "da"),
+                        report=not getattr(args, "no_report", False))
     if not args.quiet:
         print(format_sweep(table, settings, ds))
         print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")

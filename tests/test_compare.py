@@ -33,8 +33,8 @@ def test_a_compared_with_itself_is_zero_in_every_draw(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(SMALL), str(SMALL), "--draws", "600", "--out", str(out)]) == 0
     table = capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "comparison.nc", "comparison.txt",
-                                                     "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "comparison.html", "comparison.nc",
+                                                     "comparison.txt", "comparison.xlsx", "run.json"]
     with xr.open_dataset(out / "comparison.nc", engine="h5netcdf") as ds:
         assert ds.sizes["draw"] == 600 and ds.attrs["draws_paired"] == 600
         assert np.all(ds["difference"].values == 0.0)
@@ -112,7 +112,7 @@ def test_paired_statistics_equal_two_separate_runs(tmp_path, small_dict):
     np.testing.assert_allclose(ds["initiative_benefit_mean_difference"].values,
                                db["initiative_benefit_mean"].values - da["initiative_benefit_mean"].values)
     assert "seed 99 replaced by A's (7)" in ds.attrs["notes"] and "targets differ" in ds.attrs["target"]
-    assert "note: B's seed 99 replaced" in table
+    assert "Bemærk: B's seed 99 er erstattet af A's (7)" in table  # the notes in the table's language (da)
     assert float(ds["p_b_greater"].sel(year=2016)) > 0.5  # the variant assumes better estimates
 
 
@@ -161,7 +161,9 @@ def test_fewer_kept_draws_than_draws_is_said(tmp_path, small_dict):
     ds, table, _ = compare.run_compare(p, p, out=tmp_path / "o", draws=1000, threads=2, unit="fte")
     assert ds.attrs["draws_paired"] == 250 and ds.sizes["draw"] == 250 and ds.attrs["draws"] == 1000
     assert "use the first 250 of 1,000 draws" in ds.attrs["notes"]
-    assert "in FTE" in table
+    flat = " ".join(table.split())  # the table is wrapped at 80 columns
+    assert "i årsværk" in flat and "de parvise tal bruger de første 250 af 1.000 træk" in flat  # in Danish
+    assert "in FTE" in compare.format_comparison(ds, unit="fte", lang="en")
 
 
 # -- budget regimes compared within one run ---------------------------------------------------------
@@ -290,4 +292,6 @@ def test_2015_against_2020_pairs_the_carried_projects(tmp_path):
                                        out=tmp_path / "o", draws=500, threads=2)
     assert list(ds["year"].values) == [2016, 2017, 2018, 2019, 2020]
     assert {"mono-ky", "mono-ksd", "mono-sapa", "mono-infrastruktur", "tm-esr"} <= set(ds["initiative"].values)
-    assert "compared on the common years 2016-2020" in table and "the targets differ" in table
+    assert "compared on the common years 2016-2020" in ds.attrs["notes"] and "the targets differ" in ds.attrs["notes"]
+    flat = " ".join(table.split())  # in Danish, wrapped at 80 columns
+    assert "sammenlignet på de fælles år 2016–2020" in flat and "målene er forskellige" in flat

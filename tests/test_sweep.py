@@ -175,8 +175,8 @@ def test_cli_sweep_writes_dataset_table_and_manifest(tmp_path, capsys):
                  "initiatives.osb-1.delay=0,0.5", "--draws", "700", "--threads", "1", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "sweep.json", "sweep.nc",
-                                                     "sweep_summary.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "sweep.html", "sweep.json", "sweep.nc",
+                                                     "sweep.xlsx", "sweep_summary.parquet"]
     with xr.open_dataset(out / "sweep.nc", engine="h5netcdf") as ds:
         assert ds.sizes["variant"] == 4
         assert ds["initiatives.osb-1.delay"].values.tolist() == [0.0, 0.5, 0.0, 0.5]
