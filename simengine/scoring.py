@@ -358,22 +358,25 @@ def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, 
     forecast is the run's (no sensitivity or waterfall) or, with ``known``, reweighted on the
     observations known by then (simengine.update.reweight)."""
     from simengine import observations as obsmod
-    from simengine.update import reweight, simulate_for, weights_for
+    from simengine.update import kept_sums, reweight, simulate_for, weights_for
 
     selected = obs.later_than(known) if known else obs.observations
     conditioning = obs.known_by(known) if known else ()
     ds, raw = simulate_for(sc, obs.observations, threads=threads, analyses=False, command=command)
-    x = obsmod.per_draw(selected, ds, raw.plan, raw.inputs, str(obs.path))
+    K = ds.sizes["draw"]
+    need = bool(conditioning) or any(o.scope == "initiative" and o.quantity == "realised" for o in selected)
+    s1 = kept_sums(raw.plan, raw.inputs, K) if need and len(raw.inputs) >= K else None  # computed once
+    x = obsmod.per_draw(selected, ds, raw.plan, raw.inputs, str(obs.path), s1=s1)
     w, ess = None, None
     attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws,
              "command": command}
     if known:
-        xc = obsmod.per_draw(conditioning, ds, raw.plan, raw.inputs, str(obs.path))
+        xc = obsmod.per_draw(conditioning, ds, raw.plan, raw.inputs, str(obs.path), s1=s1)
         w, ess = weights_for(conditioning, xc, str(obs.path))
         attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
                      ess=ess)
         if conditioning:
-            ds = reweight(ds, raw, w)
+            ds = reweight(ds, raw, w, s1)
     return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs), ds, raw, w
 
 
