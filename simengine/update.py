@@ -30,6 +30,9 @@ from simengine.observations import NEEDS_INPUTS, Observation
 ESS_MIN = 1000
 #: the effective sample size the suggested draw count aims at
 ESS_TARGET = 2000
+#: below this effective sample size the weights count as degenerate (the warning says so and names the
+#: observations that narrow them most)
+ESS_DEGENERATE = 100
 #: an input "moved" when its mean shifted by at least this many prior sds (or its sd changed by this
 #: ratio), and by more than 3 Monte Carlo standard errors (3 / sqrt(ESS) prior sds)
 MOVE_MIN = 0.05
@@ -86,14 +89,45 @@ def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str 
     return w, float(1.0 / _dot(w, w))
 
 
-def ess_advice(ess: float, draws: int, kept: int) -> str | None:
-    """A warning when the effective sample size is too small, with a suggested draw count."""
+def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float]] | None = None,
+               n_inputs: int | None = None) -> str | None:
+    """A warning when the effective sample size is too small, with a suggested draw count (the ESS
+    of importance weights grows in proportion to the draws). ``drivers``: (observation id, ESS of
+    its weights alone), the most informative first; below :data:`ESS_DEGENERATE` the warning says
+    that the weights have degenerated and names them. ``n_inputs``: the sampled inputs per draw, to
+    say how much memory the suggested draws' kept inputs would take."""
     if ess >= ESS_MIN:
         return None
     need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
-    return (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
-            f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
-            f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+    msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
+           f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
+           f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+    if n_inputs:
+        msg += f" (their kept inputs take about {need * n_inputs * 8 / 1e9:,.1f} GB)"
+    if ess < ESS_DEGENERATE:
+        msg += ("; the importance weights have degenerated: the observations are far more precise than the prior "
+                "(or lie in its tail), so more draws help only slowly and the ESS itself is uncertain; there is no "
+                "sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
+        if drivers:
+            msg += ("; the observations that narrow the weights most (ESS of each alone): "
+                    + ", ".join(f"{oid} ({e:,.0f})" for oid, e in drivers[:3])
+                    + ": check that their error models allow for what the model does not represent")
+    return msg
+
+
+def ess_by_observation(observations: tuple[Observation, ...], x: np.ndarray) -> list[tuple[str, float]]:
+    """(id, ESS of the weights of that observation alone), smallest ESS first (rows of ``x``: the
+    observations' per-draw model values)."""
+    out = []
+    for k, o in enumerate(observations):
+        ll = log_likelihood(o, x[k])
+        if not np.isfinite(ll).any():
+            out.append((o.id, 0.0))
+            continue
+        w = np.exp(ll - ll.max())
+        w /= w.sum()
+        out.append((o.id, float(1.0 / _dot(w, w))))
+    return sorted(out, key=lambda t: t[1])
 
 
 # -- weighted statistics -----------------------------------------------------------------------------
@@ -486,7 +520,8 @@ def update_run(sc, obs, known, threads: int | None = None, command: str = "", pr
     info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
             "observations_sha256": obs.sha256, "known_by": known.isoformat(),
             "conditioned_on": ", ".join(o.id for o in used) or "none",
-            "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)"}
+            "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)",
+            "ess_by_observation": "; ".join(f"{oid}: {e:.6g}" for oid, e in ess_by_observation(used, x))}
     scorable, rows = [], []
     for o in obs.later_than(known):  # a later observation these results cannot evaluate is left out
         try:
@@ -561,7 +596,8 @@ def cmd_update(args, argv: list[str]) -> int:
 
                 wr.write("charts/update_inputs.png", png)
             written = [final for _, final in wr.pending]
-    advice = ess_advice(ess, sc.draws, len(w))
+    drivers = [(str(k), float(v)) for k, v in (kv.split(": ") for kv in info["ess_by_observation"].split("; ") if kv)]
+    advice = ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names))
     if advice:
         print(f"warning: {advice}", file=sys.stderr)
     if not args.quiet:

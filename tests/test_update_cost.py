@@ -66,3 +66,31 @@ def test_weighted_quantiles_do_not_depend_on_threads():
         numba.set_num_threads(before)
     np.testing.assert_array_equal(one, two)
     np.testing.assert_array_equal(one[:, 1, 4], weighted_quantile(X[:, 1, 4], w, q))
+
+
+def test_degenerate_weights_are_named():
+    """ESS per observation: that of its likelihood alone; below ESS_DEGENERATE the warning says the
+    weights degenerated and names the observations that narrow them most."""
+    import datetime as dt
+
+    from simengine.observations import ErrorModel, Observation
+    from simengine.update import ESS_DEGENERATE, ess_advice, ess_by_observation, weights_for
+
+    rng = np.random.default_rng(11)
+    x = np.vstack([rng.normal(size=20_000), rng.normal(size=20_000)])
+    day = dt.date(2015, 1, 1)
+    wide = Observation("wide", "realised", "national", "", 2014, 0.0, ErrorModel("normal", sd=3.0), day, "x")
+    sharp = Observation("sharp", "realised", "national", "", 2014, 2.5, ErrorModel("normal", sd=0.01), day, "x")
+    per = ess_by_observation((wide, sharp), x)
+    assert [oid for oid, _ in per] == ["sharp", "wide"]
+    for k, o in enumerate((wide, sharp)):
+        assert dict(per)[o.id] == weights_for((o,), x[k:k + 1])[1]
+    # a standard normal prior and a normal likelihood of sd 3 at y = 0: ESS/K = (E w)^2 / E w^2
+    # = sqrt(1 + 2 s2) / (1 + s2), s2 = prior variance / error variance = 1/9 (within 0.02 at 20,000 draws)
+    s2 = 1 / 9.0
+    assert abs(dict(per)["wide"] / 20_000 - np.sqrt(1 + 2 * s2) / (1 + s2)) < 0.02
+    w, ess = weights_for((wide, sharp), x)
+    assert ess < ESS_DEGENERATE
+    msg = ess_advice(ess, 20_000, 20_000, per, n_inputs=300)
+    assert "degenerated" in msg and "sharp (" in msg and "GB" in msg
+    assert "degenerated" not in ess_advice(500.0, 20_000, 20_000, per)
