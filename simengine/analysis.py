@@ -287,13 +287,15 @@ _NBLOCKS = 16  # fixed number of accumulation blocks: per-initiative sums do not
 @nb.njit(parallel=True, cache=True)
 def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_code, loc_par, loc_tab, loc_key,
                 tables, weights, lhs_n, lhs_half, lhs_mask, real_mean, real_tab, out):  # pragma: no cover - compiled
-    """out[d, i, l] = sum_m w_im clamp(r' C'_m eps'_m, 0, 1) for the 8 combinations l of
+    """out[d, i, l] = sum_m w_im clamp(r' C'_m eps'_m, 0, 1) for the first out.shape[2] (8, or 1: every
+    cause as simulated) of the 8 combinations l of
     realisation (bit 0: r' = 1), economic pressure (bit 1: E' = 0) and local capacity (bit 2:
     C' = 1 - E', eps' = 1) switched off; computed exactly as the kernel does. With the
     mean-preserving realisation (real_mean): sum_m w_im min(a(r' s'_m (1 - E')) V'_m, 1), V = C eps,
     and with local capacity off (no spread, no size effect) r' (1 - E')."""
     D = inputs.shape[0]
     I, M = weights.shape
+    nl = out.shape[2]
     ltab = tables[loc_tab]
     ctab = tables[cap_tab]
     for d in nb.prange(D):
@@ -309,7 +311,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
             for i in range(I):
                 r = inputs[d, N_NATIONAL + i * nv + 9]
                 local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
-                for l in range(8):
+                for l in range(nl):
                     rr = 1.0 if l & 1 else r
                     ee = 0.0 if l & 2 else E
                     if (l >> 2) & 1:
@@ -331,7 +333,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
         for i in range(I):
             r = inputs[d, N_NATIONAL + i * nv + 9]
             local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
-            for l in range(8):
+            for l in range(nl):
                 rr = 1.0 if l & 1 else r
                 ci = ((l >> 1) & 1) | (((l >> 2) & 1) << 1)
                 if (l >> 2) & 1:
@@ -466,10 +468,11 @@ def _lhs(plan: Plan) -> tuple[int, int, np.uint64]:
     return int(getattr(plan, "lhs_n", 0)), int(getattr(plan, "lhs_half", 1)), np.uint64(getattr(plan, "lhs_mask", 1))
 
 
-def local_sums(plan: Plan, inputs: np.ndarray) -> np.ndarray:
-    """(D, I, 8) realisation sums of the first D draws, see :func:`_local_sums`."""
+def local_sums(plan: Plan, inputs: np.ndarray, combinations: int = 8) -> np.ndarray:
+    """(D, I, combinations) realisation sums of the first D draws, see :func:`_local_sums`
+    (``combinations=1``: only every cause as simulated, the per-initiative gains' own)."""
     D, I = len(inputs), len(plan.gain)
-    out = np.empty((D, I, 8))
+    out = np.empty((D, I, combinations))
     if D and I:
         lhs_n, lhs_half, lhs_mask = _lhs(plan)
         _local_sums(np.ascontiguousarray(inputs), _NV, plan.size_effect, plan.cap_code, plan.cap_par, plan.cap_tab,

@@ -443,6 +443,8 @@ def _scoring_options(sub) -> None:
     _report_options(bt)
     _report_options(up)
     up.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
+    bt.add_argument("--no-report", action="store_true", help="write no report.html or summary.xlsx (backtest.nc and "
+                                                             "charts/pit_histogram.png only)")
 # -- end backtest and update --
 
 

@@ -854,6 +854,68 @@ TEXT.update({
                         "the binomial distribution; distribution-free, coverage at least 95%). Probabilities: "
                         "Wilson's 95% interval. Means: mean ± 1.96·s/√N, s from the kept draws."),
 })
+# -- the scores of a backtest (simengine.report.backtest) ------------------------------------------
+TEXT.update({
+    "sec_scores": ("Efterprøvning mod observationer: PIT, CRPS og skill",
+                   "Scored against observations: PIT, CRPS and skill"),
+    "sheet_scores": ("Efterprøvning", "Backtest"),
+    "bts_intro": ("Prognosen holdt op mod {n} observationer fra {file} ({draws} træk). PIT er prognosens sandsynlighed "
+                  "for en værdi under den observerede (med observationens fejlmodel); hos en kalibreret prognose er "
+                  "PIT jævnt fordelt mellem 0 og 1. CRPS måler afstanden mellem prognosen og observationen i "
+                  "observationens enhed: jo lavere, jo bedre.",
+                  "The forecast scored against {n} observations from {file} ({draws} draws). PIT is the forecast's "
+                  "probability of a value below the observed one (under the observation's error model); for a "
+                  "calibrated forecast the PIT is uniform between 0 and 1. CRPS measures the distance between the "
+                  "forecast and the observation in the observation's unit: lower is better."),
+    "bts_known": ("Prognosen er opdateret på de {k} observationer, der var kendt {date} (effektiv stikprøve {ess} "
+                  "træk), og scores kun på dem, der blev kendt senere.",
+                  "The forecast is updated on the {k} observations known by {date} (effective sample size {ess} "
+                  "draws) and scored only on those that became known later."),
+    "bts_obs": ("Observation", "Observation"),
+    "bts_what": ("Størrelse", "Quantity"),
+    "bts_error": ("Fejlmodel", "Error model"),
+    "bts_known_by": ("Kendt fra", "Known by"),
+    "bts_crps_ref": ("CRPS {ref}", "CRPS {ref}"),
+    "bts_crps_total": ("Samlet CRPS", "Total CRPS"),
+    "bts_skill": ("Skill mod {ref}", "Skill vs {ref}"),
+    "bts_n": ("Observationer", "Observations"),
+    "bts_log_score": ("Logscore", "Log score"),
+    "bts_totals": ("Samlet pr. enhed og skill mod referenceprognoserne", "Totals per unit and skill against the "
+                   "reference forecasts"),
+    "bts_table_caption": ("Pr. observation: den observerede værdi, prognosens P10, P50 og P90 for den observerede "
+                          "størrelse (gange fejlmodellens bias), PIT, CRPS og referenceprognosernes CRPS. Beløb i "
+                          "mio. kr. pr. år, go-live som decimalår, udbredelse som andel af business casens.",
+                          "Per observation: the observed value, the forecast's P10, P50 and P90 of the observed "
+                          "quantity (times the error model's bias), PIT, CRPS and the reference forecasts' CRPS. "
+                          "Money in DKK m per year, go-live as decimal years, adoption as a share of the business "
+                          "case's."),
+    "bts_skill_caption": ("CRPS lægges kun sammen inden for én enhed. Skill = 1 − samlet CRPS / samlet CRPS for "
+                          "referencen: over 0 er modellen bedre end referencen, under 0 dårligere.",
+                          "CRPS is added only within one unit. Skill = 1 − total CRPS / the reference's total CRPS: "
+                          "above 0 the model is better than the reference, below 0 worse."),
+    "bts_pit": ("PIT-histogram", "PIT histogram"),
+    "bts_pit_caption": ("Antal observationer pr. tiendedel af PIT. Mange ved 0 eller 1: observationerne ligger uden "
+                        "for prognosens spænd (for smal eller skæv prognose); mange i midten: for bred prognose.",
+                        "Observations per tenth of the PIT. Many near 0 or 1: the observations fall outside the "
+                        "forecast's range (too narrow or biased); many in the middle: too wide."),
+    "bts_bin": ("PIT", "PIT"),
+    "bts_ref_point": ("business casen til pålydende gange {ratio} (go-live og udbredelse som i business casen)",
+                      "the business case at face value times {ratio} (go-live and adoption as in the business case)"),
+    "bts_ref_uniform": ("business casen gange et jævnt fordelt forhold mellem {low} og {high} (go-live og udbredelse "
+                        "som i business casen)",
+                        "the business case times a ratio uniform between {low} and {high} (go-live and adoption as "
+                        "in the business case)"),
+    "bts_unit_year": ("år (go-live)", "year (go-live)"),
+    "bts_unit_share": ("andel (udbredelse)", "share (adoption)"),
+    "bts_q_realised": ("realiseret gevinst", "realised gain"),
+    "bts_q_potential": ("potentiel gevinst", "potential gain"),
+    "bts_q_golive": ("go-live", "go-live"),
+    "bts_q_adoption": ("udbredelse", "adoption"),
+    "bts_sheet_note": ("Beløb i mio. kr. pr. år; go-live som decimalår; udbredelse som andel af business casens. "
+                       "Tallene er dem i backtest.nc.",
+                       "Money in DKK m per year; go-live as decimal years; adoption as a share of the business "
+                       "case's. The numbers are those of backtest.nc."),
+})
 
 
 def _pair(table: dict[str, tuple[str, str]], key: str, lang: str) -> str | None:

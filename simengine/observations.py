@@ -469,18 +469,19 @@ class MissingQuantity(ConfigError):
 
 
 def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray | None,
-             file: str = "observations") -> np.ndarray:
+             file: str = "observations", s1: np.ndarray | None = None) -> np.ndarray:
     """(n_obs, K) the model's value of each observed quantity in each of the K kept draws.
 
     national/area gains come from the results Dataset (``benefit``/``area_benefit`` for realised,
     ``potential``/``area_potential`` for potential); per-initiative gains, go-live and adoption
-    from the kept per-draw inputs (``inputs``: one row per kept draw)."""
+    from the kept per-draw inputs (``inputs``: one row per kept draw). ``s1``: the kept draws'
+    realisation sums (simengine.analysis.local_sums), if at hand."""
     sc = plan.scenario
     K = ds.sizes["draw"]
     out = np.empty((len(observations), K))
     cache: dict[tuple[int, bool], np.ndarray] = {}
     inp = inputs if inputs is not None else np.zeros((0, plan.n_inputs))
-    s1: list[np.ndarray] = []
+    sums: list[np.ndarray] = [] if s1 is None else [s1]
     ini_index = {ini.id: k for k, ini in enumerate(sc.initiatives)}
     for k, o in enumerate(observations):
         needs_inputs = o.quantity in NEEDS_INPUTS or o.scope == "initiative"
@@ -494,11 +495,11 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
         elif o.scope == "initiative":
             key = (_year_index(o, sc), o.quantity == "potential")
             if key not in cache:
-                if not s1:
+                if not sums:
                     from simengine.analysis import local_sums
 
-                    s1.append(local_sums(plan, np.ascontiguousarray(inp[:K])))
-                cache[key] = initiative_gains(plan, inp[:K], *key, s1=s1[0])
+                    sums.append(local_sums(plan, np.ascontiguousarray(inp[:K]), combinations=1))
+                cache[key] = initiative_gains(plan, inp[:K], *key, s1=sums[0])
             out[k] = cache[key][:, ini_index[o.unit]]
         else:
             if o.quantity == "realised":

@@ -265,7 +265,8 @@ def backtest_dataset(obs: Observations, selected: tuple[Observation, ...], x: np
     for ref in obs.references:
         c = np.array([reference_crps(o, ref, sc, seed) for o in selected])
         put(f"crps_{ref.name}", ("observation",), c, "see unit", f"CRPS of the reference forecast {ref.name!r}: "
-                                                                     f"{ref.describe()}")
+                                                                     f"{ref.describe()}", ratio_low=ref.low,
+            ratio_high=ref.high)
         sk = [1.0 - crps[m].sum() / c[m].sum() if c[m].sum() > 0 else math.nan for m in in_group]
         put(f"skill_{ref.name}", ("unit_group",), sk, "1",
             f"CRPS skill against {ref.name!r}: 1 - total CRPS / total CRPS of the reference, over the observations "
@@ -349,29 +350,42 @@ def backtest(sc, obs: Observations, known=None, threads: int | None = None, comm
     date ``known``, the forecast updated on those known by then against those known later): the
     Dataset of ``backtest.nc``. ``obs`` must have been checked against ``sc``
     (simengine.observations.check_against)."""
+    return backtest_run(sc, obs, known, threads=threads, command=command)[0]
+
+
+def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, command: str = ""):
+    """(backtest Dataset, the forecast's results Dataset, raw results, weights or None): the
+    forecast is the run's (no sensitivity or waterfall) or, with ``known``, reweighted on the
+    observations known by then (simengine.update.reweight)."""
     from simengine import observations as obsmod
-    from simengine.update import simulate_for, weights_for
+    from simengine.update import kept_sums, reweight, simulate_for, weights_for
 
     selected = obs.later_than(known) if known else obs.observations
     conditioning = obs.known_by(known) if known else ()
-    ds, raw = simulate_for(sc, obs.observations, threads=threads, analyses=False)
-    x = obsmod.per_draw(selected, ds, raw.plan, raw.inputs, str(obs.path))
+    ds, raw = simulate_for(sc, obs.observations, threads=threads, analyses=False, command=command)
+    K = ds.sizes["draw"]
+    need = bool(conditioning) or any(o.scope == "initiative" and o.quantity == "realised" for o in selected)
+    s1 = kept_sums(raw.plan, raw.inputs, K) if need and len(raw.inputs) >= K else None  # computed once
+    x = obsmod.per_draw(selected, ds, raw.plan, raw.inputs, str(obs.path), s1=s1)
     w, ess = None, None
     attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws,
              "command": command}
     if known:
-        xc = obsmod.per_draw(conditioning, ds, raw.plan, raw.inputs, str(obs.path))
+        xc = obsmod.per_draw(conditioning, ds, raw.plan, raw.inputs, str(obs.path), s1=s1)
         w, ess = weights_for(conditioning, xc, str(obs.path))
         attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
                      ess=ess)
-    return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs)
+        if conditioning:
+            ds = reweight(ds, raw, w, s1)
+    return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs), ds, raw, w
 
 
 def cmd_backtest(args, argv: list[str]) -> int:
     """``backtest SCENARIO OBSERVATIONS``: score the forecast against every observation (or, with
-    --known-by, the forecast updated on what was known then against what became known later)."""
+    --known-by, the forecast updated on what was known then against what became known later);
+    backtest.nc, and the forecast's report with the scores' section (unless --no-report)."""
     from simengine import observations as obsmod
-    from simengine import scenario
+    from simengine import report, scenario
     from simengine.output import atomic_outputs, prepare_dir
 
     sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
@@ -380,25 +394,35 @@ def cmd_backtest(args, argv: list[str]) -> int:
     known = obsmod.parse_date(args.known_by) if args.known_by else None
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-backtest"
     prepare_dir(out)
-    bt = backtest(sc, obs, known, threads=args.threads, command="python -m simengine " + " ".join(argv))
+    bt, ds, _raw, _w = backtest_run(sc, obs, known, threads=args.threads,
+                                    command="python -m simengine " + " ".join(argv))
     selected = obs.later_than(known) if known else obs.observations
     conditioning = obs.known_by(known) if known else ()
     ess = bt.attrs.get("ess")
-    chart = pit_chart(bt, args.lang)
-    with atomic_outputs(out) as wr:
+    files = None
+    if not getattr(args, "no_report", False):  # the forecast's report with the scores (simengine.report.backtest)
+        files = report.build_safe(ds, args.lang, scenario=sc, scores=bt)
+        if files.error:
+            _warn(f"report incomplete: {files.error}")
+    chart = pit_chart(bt, args.lang) if files is None or "pit_histogram" not in files.charts else None
+    with atomic_outputs(out, owns=lambda rel: rel == "backtest.nc" or report.owns(rel)) as wr:
         wr.write("backtest.nc", lambda p: bt.to_netcdf(p, engine="h5netcdf"))
+        if files is not None:
+            report.write(wr, files)
         if chart is not None:
             def png(p: Path, data: bytes = chart) -> None:
                 p.write_bytes(data)
 
             wr.write("charts/pit_histogram.png", png)
-        written = [final for _, final in wr.pending]
+        written = [final for _, final in wr.pending if final.parent == out]
     if not args.quiet:
         title = (f"{sc.name}: {sc.draws:,} draws, seed {sc.seed}; {len(selected)} observations from {obs.path}"
                  + (f" known after {known}, forecast updated on the {len(conditioning)} known by then "
                     f"(effective sample size {ess:,.0f})" if known else ""))
         print(format_backtest(bt, title))
-        print(f"\nwrote {', '.join(str(p) for p in written)}")
+        n_charts = 0 if files is None else len(files.charts)
+        print(f"\nwrote {', '.join(str(p) for p in written)}"
+              + (f" and {n_charts} charts in {out / 'charts'}" if n_charts else f" and {out / 'charts' / 'pit_histogram.png'}"))
     return 0
 
 

@@ -30,6 +30,9 @@ from simengine.observations import NEEDS_INPUTS, Observation
 ESS_MIN = 1000
 #: the effective sample size the suggested draw count aims at
 ESS_TARGET = 2000
+#: below this effective sample size the weights count as degenerate (the warning says so and names the
+#: observations that narrow them most)
+ESS_DEGENERATE = 100
 #: an input "moved" when its mean shifted by at least this many prior sds (or its sd changed by this
 #: ratio), and by more than 3 Monte Carlo standard errors (3 / sqrt(ESS) prior sds)
 MOVE_MIN = 0.05
@@ -86,14 +89,45 @@ def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str 
     return w, float(1.0 / _dot(w, w))
 
 
-def ess_advice(ess: float, draws: int, kept: int) -> str | None:
-    """A warning when the effective sample size is too small, with a suggested draw count."""
+def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float]] | None = None,
+               n_inputs: int | None = None) -> str | None:
+    """A warning when the effective sample size is too small, with a suggested draw count (the ESS
+    of importance weights grows in proportion to the draws). ``drivers``: (observation id, ESS of
+    its weights alone), the most informative first; below :data:`ESS_DEGENERATE` the warning says
+    that the weights have degenerated and names them. ``n_inputs``: the sampled inputs per draw, to
+    say how much memory the suggested draws' kept inputs would take."""
     if ess >= ESS_MIN:
         return None
     need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
-    return (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
-            f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
-            f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+    msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
+           f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
+           f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+    if n_inputs:
+        msg += f" (their kept inputs take about {need * n_inputs * 8 / 1e9:,.1f} GB)"
+    if ess < ESS_DEGENERATE:
+        msg += ("; the importance weights have degenerated: the observations are far more precise than the prior "
+                "(or lie in its tail), so more draws help only slowly and the ESS itself is uncertain; there is no "
+                "sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
+        if drivers:
+            msg += ("; the observations that narrow the weights most (ESS of each alone): "
+                    + ", ".join(f"{oid} ({e:,.0f})" for oid, e in drivers[:3])
+                    + ": check that their error models allow for what the model does not represent")
+    return msg
+
+
+def ess_by_observation(observations: tuple[Observation, ...], x: np.ndarray) -> list[tuple[str, float]]:
+    """(id, ESS of the weights of that observation alone), smallest ESS first (rows of ``x``: the
+    observations' per-draw model values)."""
+    out = []
+    for k, o in enumerate(observations):
+        ll = log_likelihood(o, x[k])
+        if not np.isfinite(ll).any():
+            out.append((o.id, 0.0))
+            continue
+        w = np.exp(ll - ll.max())
+        w /= w.sum()
+        out.append((o.id, float(1.0 / _dot(w, w))))
+    return sorted(out, key=lambda t: t[1])
 
 
 # -- weighted statistics -----------------------------------------------------------------------------
@@ -115,13 +149,33 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray
     return np.interp(q, p, xs)
 
 
+def _threads() -> int:
+    import numba
+
+    return max(1, int(numba.get_num_threads()))
+
+
+def pmap(fn, items) -> list:
+    """[fn(x) for x in items] on the run's threads (numpy's sorts release the GIL); the results are
+    the same, in the same order, whatever the number of threads."""
+    items = list(items)
+    n = min(_threads(), len(items))
+    if n <= 1:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n) as ex:
+        return list(ex.map(fn, items))
+
+
 def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...)."""
     K = X.shape[0]
-    flat = np.ascontiguousarray(X.reshape(K, -1).T)  # one contiguous row per column of X
-    out = np.empty((len(q), flat.shape[0]))
-    for c in range(flat.shape[0]):
-        out[:, c] = weighted_quantile(flat[c], w, q)
+    flat = X.reshape(K, -1)
+    out = np.empty((len(q), flat.shape[1]))
+    cols = pmap(lambda c: weighted_quantile(np.ascontiguousarray(flat[:, c]), w, q), range(flat.shape[1]))
+    for c, v in enumerate(cols):
+        out[:, c] = v
     return out.reshape((len(q),) + X.shape[1:])
 
 
@@ -190,8 +244,9 @@ NOT_REWEIGHTED = {
 }
 
 
-def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
-    """The run's statistics recomputed under the weights ``w`` of the kept draws."""
+def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -> xr.Dataset:
+    """The run's statistics recomputed under the weights ``w`` of the kept draws. ``s1``: the kept
+    draws' realisation sums (simengine.analysis.local_sums, combination 0), if at hand."""
     plan = raw.plan
     sc = plan.scenario
     q = np.asarray(ds["quantile"].values, dtype=float)
@@ -250,20 +305,15 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
     K = len(w)
     not_done = dict(NOT_REWEIGHTED)
     if len(inputs) >= K and "initiative_benefit" in ds:
-        from simengine.observations import golive_adoption, initiative_gains
-
-        I = len(plan.gain)
-        put("initiative_golive", np.stack([weighted_quantile(golive_adoption(plan, inputs[:K], i), w, q)
-                                           for i in range(I)], axis=1) if I else np.zeros((len(q), 0)))
-        iq = np.empty((len(q), I, len(plan.years)))
-        im = np.empty((I, len(plan.years)))
-        from simengine.analysis import local_sums
-
-        s1 = local_sums(plan, np.ascontiguousarray(inputs[:K]))
-        for y in range(len(plan.years)):
-            g = initiative_gains(plan, inputs[:K], y, potential=False, s1=s1)  # (K, I)
-            iq[:, :, y] = wquantiles(g, w, q)
-            im[:, y] = wmean(g, w)
+        I, Y = len(plan.gain), len(plan.years)
+        if s1 is None:
+            s1 = kept_sums(plan, inputs, K)
+        iq = np.empty((len(q), I, Y))
+        im = np.empty((I, Y))
+        gq = np.empty((len(q), I))
+        for i, (gl, bq, bm) in enumerate(pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, w, q), range(I))):
+            gq[:, i], iq[:, i, :], im[i, :] = gl, bq, bm
+        put("initiative_golive", gq)
         put("initiative_benefit", iq)
         put("initiative_benefit_mean", im)
     else:
@@ -291,15 +341,47 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray) -> xr.Dataset:
     return out
 
 
+def kept_sums(plan, inputs: np.ndarray, K: int) -> np.ndarray:
+    """(K, I, 1) realisation sums of the kept draws with every cause as simulated
+    (simengine.analysis.local_sums, combination 0 only): computed once per update."""
+    from simengine.analysis import local_sums
+
+    return local_sums(plan, np.ascontiguousarray(inputs[:K]), combinations=1)
+
+
+def initiative_stats(plan, inputs: np.ndarray, K: int, s1: np.ndarray, i: int, w: np.ndarray, q: np.ndarray):
+    """Initiative i's weighted go-live quantiles (Q,), gain quantiles (Q, Y) and gain means (Y,) over
+    the kept draws: the same numbers as simengine.observations.golive_adoption and
+    initiative_gains (the same expressions in the same order), each input column read once."""
+    from simengine.model import N_NATIONAL, N_VARS
+
+    o = N_NATIONAL + i * N_VARS
+    col = lambda k: np.ascontiguousarray(inputs[:K, o + k])  # noqa: E731
+    F, S, B, L, T, Q, U, R = (col(k) for k in (0, 1, 2, 3, 4, 5, 6, 7))
+    g = plan.start[i] + S + B * L
+    w0 = plan.scenario.assumed_weak_share
+    kap = np.clip((1.0 - inputs[:K, 0]) / (1.0 - w0), 0.0, 1.0) if plan.channel[i] > 0 else 1.0
+    ku = kap * U
+    base = plan.gain[i] * F * (1.0 - T * Q)
+    real = np.ascontiguousarray(s1[:K, i, 0])
+    Y = len(plan.years)
+    bq, bm = np.empty((len(q), Y)), np.empty(Y)
+    for y in range(Y):
+        ad = ku * np.minimum((float(plan.year_mid[y]) - g) / R, 1.0)
+        gain = base * np.where(ad > 0.0, ad, 0.0) * real
+        bq[:, y] = weighted_quantile(gain, w, q)
+        bm[y] = float(np.einsum("k,k->", w, gain))
+    return weighted_quantile(g, w, q), bq, bm
+
+
 def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     """Prior vs posterior (mean, sd, P10, P50, P90) of every sampled input that is not constant,
     and which moved (see :data:`MOVE_MIN`)."""
     plan = raw.plan
     K = len(w)
-    XT = np.ascontiguousarray(raw.inputs[:K].T)  # one contiguous row per input
     names, rows, idx = [], [], []
     for k, name in enumerate(plan.input_names):
-        v = XT[k]
+        v = np.ascontiguousarray(raw.inputs[:K, k])  # one input at a time: no transposed copy of them all
         if K == 0 or np.all(v == v[0]):
             continue
         m1 = _dot(w, v)
@@ -318,7 +400,7 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     R[:, [0, 1, 5, 6]] = M
     q = np.array([0.1, 0.5, 0.9])
     for j in np.flatnonzero(moved):
-        v = XT[idx[j]]
+        v = np.ascontiguousarray(raw.inputs[:K, idx[j]])
         R[j, 2:5] = np.quantile(v, q)
         R[j, 7:10] = weighted_quantile(v, w, q)
     return {"names": names, "values": R, "shift": shift, "sd_ratio": ratio, "moved": moved, "tolerance": tol}
@@ -427,25 +509,30 @@ def update_run(sc, obs, known, threads: int | None = None, command: str = "", pr
     used = obs.known_by(known)
     prior, raw = simulate_for(sc, obs.observations, threads=threads, all_inputs=True, command=command,
                               progress=progress)
-    x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path))
+    K = prior.sizes["draw"]
+    # the kept draws' realisation sums, computed once for the observations and the reweighted statistics
+    later_gains = any(o.scope == "initiative" and o.quantity == "realised" for o in obs.later_than(known))
+    s1 = kept_sums(raw.plan, raw.inputs, K) if (used or later_gains) and len(raw.inputs) >= K else None
+    x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path), s1=s1)
     w, ess = weights_for(used, x, str(obs.path))
-    post = reweight(prior, raw, w) if used else prior.copy()
+    post = reweight(prior, raw, w, s1) if used else prior.copy()
     mv = input_movement(raw, w, ess)
     info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
             "observations_sha256": obs.sha256, "known_by": known.isoformat(),
             "conditioned_on": ", ".join(o.id for o in used) or "none",
-            "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)"}
-    scorable = []
+            "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)",
+            "ess_by_observation": "; ".join(f"{oid}: {e:.6g}" for oid, e in ess_by_observation(used, x))}
+    scorable, rows = [], []
     for o in obs.later_than(known):  # a later observation these results cannot evaluate is left out
         try:
-            obsmod.per_draw((o,), prior, raw.plan, raw.inputs, str(obs.path))
+            rows.append(obsmod.per_draw((o,), prior, raw.plan, raw.inputs, str(obs.path), s1=s1)[0])
             scorable.append(o)
         except obsmod.MissingQuantity as exc:
             if not quiet:
                 print(f"warning: not scored: {exc}", file=sys.stderr)
     later = tuple(scorable)
     if later:  # did the update help with what came later? the same scores before and after
-        xl = obsmod.per_draw(later, prior, raw.plan, raw.inputs, str(obs.path))
+        xl = np.stack(rows)
         b0 = backtest_dataset(obs, later, xl, sc, sc.seed)
         b1 = backtest_dataset(obs, later, xl, sc, sc.seed, w)
         info.update(later_observations=", ".join(o.id for o in later), crps_later_prior=later_summary(b0),
@@ -509,7 +596,8 @@ def cmd_update(args, argv: list[str]) -> int:
 
                 wr.write("charts/update_inputs.png", png)
             written = [final for _, final in wr.pending]
-    advice = ess_advice(ess, sc.draws, len(w))
+    drivers = [(str(k), float(v)) for k, v in (kv.split(": ") for kv in info["ess_by_observation"].split("; ") if kv)]
+    advice = ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names))
     if advice:
         print(f"warning: {advice}", file=sys.stderr)
     if not args.quiet:

@@ -41,15 +41,17 @@ class ReportFiles:
 
 
 def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path: str | Path | None = None,
-          unit: str = "dkk") -> ReportFiles:
+          unit: str = "dkk", scores: xr.Dataset | None = None) -> ReportFiles:
     """All report files for ``ds``. ``scenario``: the Scenario object of the run, if at hand.
-    ``unit``: "dkk" (mio. kr.) or "fte" (årsværk, simengine.report.fte)."""
+    ``unit``: "dkk" (mio. kr.) or "fte" (årsværk, simengine.report.fte). ``scores``: a backtest
+    (the Dataset of backtest.nc) for its section, sheet and chart (simengine.report.backtest)."""
     from simengine import progress
     from simengine.report import charts, html, workbook
     from simengine.report.context import Context
     from simengine.report.negotiation import sheet_html
 
     ctx = Context(_in_unit(ds, unit), lang, scenario=scenario, scenario_path=scenario_path)
+    ctx.scores = scores  # a backtest's scores (simengine.report.backtest), if any
     figs = charts.all_charts(ctx)
     progress.phase("Report: page and workbook")
     return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=build_notes(ctx),
@@ -75,13 +77,14 @@ def build_notes(ctx) -> list[str]:
     return notes
 
 
-def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: str = "dkk") -> ReportFiles:
+def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: str = "dkk",
+               scores: xr.Dataset | None = None) -> ReportFiles:
     """Like :func:`build`, but a failure gives a report page that says so instead of an exception
     (a run's results are never lost to a reporting problem). Each chart, the page, the workbook and
     the negotiation sheet are made separately: one that fails costs only itself (and the warning
     names it), never the others. ``SIMENGINE_DEBUG=1`` re-raises."""
     if os.environ.get("SIMENGINE_DEBUG"):
-        return build(ds, lang, scenario=scenario, unit=unit)
+        return build(ds, lang, scenario=scenario, unit=unit, scores=scores)
     from simengine import progress
     from simengine.report import charts, html, workbook
     from simengine.report.context import Context
@@ -101,6 +104,7 @@ def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: st
     ctx = part("report", lambda: Context(_in_unit(ds, unit), lang, scenario=scenario))
     if ctx is None:
         return ReportFiles(html=html.failure_page(lang, errors[0]), error=errors[0])
+    ctx.scores = scores  # a backtest's scores (simengine.report.backtest), if any
     figs: dict[str, bytes] = {}
     progress.phase("Report: charts", len(charts.CHARTS))
     for name in charts.CHARTS:

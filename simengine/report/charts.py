@@ -606,8 +606,14 @@ def potential(ctx: Context) -> bytes | None:
     return chart(ctx)
 
 
+def pit_histogram(ctx: Context) -> bytes | None:  # a backtest's PIT histogram (simengine.report.backtest)
+    from simengine.report.backtest import chart
+
+    return chart(ctx)
+
+
 CHARTS = ("fan_national", "potential", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
-          "initiatives", "tornado", "waterfall", "sensitivity", "backtest", "exceedance", "deductions")
+          "initiatives", "tornado", "waterfall", "sensitivity", "backtest", "pit_histogram", "exceedance", "deductions")
 
 
 def all_charts(ctx: Context) -> dict[str, bytes]:

@@ -81,6 +81,9 @@ def _qsel(da: xr.DataArray, level: float) -> tuple[np.ndarray, float]:
 class Context:
     """Derived numbers shared by the charts, the HTML and the workbook."""
 
+    #: a backtest's scores (the Dataset of backtest.nc), set by simengine.report.build (report.backtest)
+    scores: xr.Dataset | None = None
+
     def __init__(self, ds: xr.Dataset, lang: str = "da", scenario=None, scenario_path: str | Path | None = None):
         self.ds = ds
         if ds.attrs.get("report_unit") == "fte":  # --unit fte (simengine.report.fte)

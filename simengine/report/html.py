@@ -625,6 +625,9 @@ class Page:
         self.add("tornado", L("sec_tornado"), self.tornado())
         self.add("waterfall", L("sec_waterfall"), self.waterfall())
         self.add("backtest", L("sec_backtest"), self.backtest())
+        from simengine.report import backtest  # a backtest's scores: PIT, CRPS, skill
+
+        self.add("scores", L("sec_scores"), backtest.section(ctx, self.charts))
         self.add("mc", L("sec_mc"), self.mc_error())
         self.add("assumptions", f'{L("appendix")}: {L("sec_assumptions")}', self.assumptions())
         self.add("method", L("sec_method"), self.method())

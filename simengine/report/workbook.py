@@ -432,6 +432,10 @@ def build(ctx: Context) -> bytes:
                                                         else unit_name(L, unit))])
         s.finish(freeze_cols=2)
 
+    from simengine.report import backtest  # a backtest's scores: PIT, CRPS, skill
+
+    backtest.sheet(ctx, wb)
+
     # -- Assumptions ---------------------------------------------------------------------------
     if ctx.sc.text is not None:
         try:

@@ -1,0 +1,91 @@
+"""What scoring and updating add to a run: ``run`` against ``update`` on the same scenario and draws.
+
+    python benchmarks/bench_update.py [--draws 1000000] [--threads 2]
+                                      [--observations benchmarks/data/observations_30.toml]
+                                      [--known-by 2016-12-31] [--scenario scenarios/2015.toml]
+
+One invocation runs, one after the other, ``python -m simengine run SCENARIO --no-report`` and
+``python -m simengine update SCENARIO OBSERVATIONS --known-by DATE --no-report`` (the update
+simulates the same draws as the run, weights the kept draws on the observations known by the date,
+recomputes the statistics under the weights and scores the later observations before and after),
+each in its own process so that its peak memory is its own (``os.wait4``). A small run first loads
+or compiles the kernels, so that neither measurement includes compilation. Printed: wall and CPU
+time (user + system) of each, the update's extra time and memory as a share of the run's, and the
+phases of each from its results file. Results and the command: benchmarks/README.md.
+
+The observations: benchmarks/data/observations_30.toml, the 18 observations of
+observations/2015.toml and 12 synthetic ones (benchmark data only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PHASES = ("seconds_prepare", "seconds_simulate", "seconds_aggregate", "seconds_analyse")
+
+
+def measure(cmd: list[str]) -> dict:
+    """Wall time, CPU time and peak resident memory of one command in its own process."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()}")
+    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_gb": ru.ru_maxrss / 1024**2, "stderr": err}
+
+
+def phases(results: Path) -> dict:
+    import xarray as xr
+
+    with xr.open_dataset(results, engine="h5netcdf") as ds:
+        return {k: float(ds.attrs.get(k, float("nan"))) for k in PHASES} | {
+            "draws": int(ds.attrs.get("draws", 0)), "kept": int(ds.sizes.get("draw", 0)),
+            "ess": float(ds.attrs.get("ess", float("nan"))), "conditioned_on": str(ds.attrs.get("conditioned_on", ""))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--draws", type=int, default=1_000_000)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "2015.toml")
+    p.add_argument("--observations", type=Path, default=ROOT / "benchmarks" / "data" / "observations_30.toml")
+    p.add_argument("--known-by", default="2016-12-31")
+    a = p.parse_args(argv)
+    py = [sys.executable, "-m", "simengine"]
+    with tempfile.TemporaryDirectory(prefix="bench-update-") as tmp:
+        t = Path(tmp)
+        # load or compile every kernel the two commands use (not measured)
+        measure(py + ["update", str(ROOT / "tests/data/small.toml"), str(ROOT / "tests/data/observations_small.toml"),
+                      "--known-by", "2016-01-01", "--draws", "2000", "--no-report", "--quiet", "--out", str(t / "warm")])
+        common = ["--draws", str(a.draws), "--threads", str(a.threads), "--no-report", "--quiet"]
+        run = measure(py + ["run", str(a.scenario)] + common + ["--out", str(t / "run")])
+        upd = measure(py + ["update", str(a.scenario), str(a.observations), "--known-by", a.known_by] + common
+                      + ["--out", str(t / "update")])
+        pr, pu = phases(t / "run" / "results.nc"), phases(t / "update" / "results.nc")
+    n_obs = sum(1 for line in a.observations.read_text(encoding="utf-8").splitlines()
+                if line.strip() == "[[observation]]")
+    print(f"{a.scenario.name}, {a.draws:,} draws ({pu['kept']:,} kept), {a.threads} threads, {n_obs} observations "
+          f"({len(pu['conditioned_on'].split(', '))} known by {a.known_by}; ESS {pu['ess']:,.0f})")
+    print(f"{'command':<8} {'wall s':>8} {'CPU s':>8} {'max RSS GB':>11}   phases (s): "
+          + " ".join(k[len('seconds_'):] for k in PHASES))
+    for name, m, ph in (("run", run, pr), ("update", upd, pu)):
+        print(f"{name:<8} {m['wall']:>8.1f} {m['cpu']:>8.1f} {m['rss_gb']:>11.2f}   "
+              + " ".join(f"{ph[k]:.1f}" for k in PHASES))
+    print(f"update / run: wall {upd['wall'] / run['wall']:.3f}, CPU {upd['cpu'] / run['cpu']:.3f}, "
+          f"memory {upd['rss_gb'] / run['rss_gb']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
