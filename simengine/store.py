@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -68,7 +69,7 @@ def _per_draw_float(da: xr.DataArray) -> bool:
 def to_stored(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict]]:
     """The Dataset as results.nc stores it, and the encoding for ``to_netcdf`` (see the module doc)."""
     out = ds.copy()
-    derived: dict[str, str] = {}
+    derived: dict[str, dict[str, Any]] = {}
     if "benefit" in ds and "cost" in ds and "net_benefit" in ds \
             and np.array_equal(ds["net_benefit"].values, ds["benefit"].values - ds["cost"].values):
         derived["net_benefit"] = {"rule": "benefit - cost"}
@@ -80,7 +81,8 @@ def to_stored(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict]]:
         if name not in ds or "regime" not in ds[name].dims or "draw" not in ds[name].dims:
             continue
         da = ds[name]
-        kept, rules = [], {}
+        kept: list[str] = []
+        rules: dict[str, str] = {}
         for r in (str(x) for x in ds["regime"].values):
             rule = REGIME_RULES.get((name, r))
             sl = da.sel(regime=r, drop=True)
@@ -102,7 +104,8 @@ def to_stored(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict]]:
         derived[n]["attrs"] = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds[n].attrs.items()}
     out = out.drop_vars([n for n in derived if n in out])
     enc: dict[str, dict] = {}
-    for n, da in out.variables.items():
+    for key in list(out.variables):
+        n, da = str(key), out[key]
         e: dict = {}
         if _per_draw_float(da):
             e["dtype"] = "float32"
