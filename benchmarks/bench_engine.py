@@ -165,8 +165,8 @@ def test_cli_end_to_end(benchmark, tmp_path):
 
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         assert ds.attrs["draws"] == draws
-        b = ds["benefit"].values
-        np.testing.assert_allclose(ds["p_target"].values, (b >= ds["target"].values).mean(axis=0))
+        b = ds["benefit"].values  # float32 on disk (simengine.store): a draw within 2^-24 of the target may flip
+        np.testing.assert_allclose(ds["p_target"].values, (b >= ds["target"].values).mean(axis=0), atol=3 / draws)
     benchmark.extra_info.update(draws=draws, peak_rss_mb=result["mem"]["maxrss_mb"])
 
 
@@ -223,6 +223,81 @@ def test_peak_memory(benchmark, tmp_path, draws):
         assert result["mem"]["maxrss_mb"] < 2048, result
 
 
+
+
+# -- the default run, phase by phase ----------------------------------------------------------------
+#: phases of `python -m simengine run scenarios/2015.toml` (its default 10^5 draws, 2 threads)
+PHASES = ("kernel", "aggregate", "analyses", "results files", "report", "whole run")
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """The kernel's results and the Datasets (without and with the analyses) of the default run,
+    computed once for the phase rows below; the kernel is compiled or loaded from the cache here."""
+    from simengine import analysis, runner
+    from simengine.negotiate import add_negotiation
+    from simengine.results import build_dataset
+
+    draws = 100_000 if "--benchmark-enable" in sys.argv else 1_000
+    sc = scenario.load(SCENARIO).with_run_options(draws=draws)
+    plan = compile_plan(sc)
+    raw = engine.run(plan, threads=2)
+    base = add_negotiation(build_dataset(raw), raw)
+    full = runner.simulate(sc, threads=2)
+    return {"sc": sc, "plan": plan, "raw": raw, "base": base, "full": full, "draws": draws,
+            "tmp": tmp_path_factory.mktemp("default-run"), "analysis": analysis}
+
+
+@pytest.mark.benchmark(group="default run 2015.toml")
+@pytest.mark.parametrize("phase", PHASES)
+def test_default_run_phases(benchmark, default_run, phase):
+    """What a user waits for in the default run, phase by phase, in one benchmark run (compare the
+    ratios to the kernel row, not times across runs): the kernel alone (engine.run), building the
+    Dataset from its results (statistics, regimes, negotiation), the analyses (Monte Carlo intervals,
+    sensitivity, waterfall), writing results.nc + summary.parquet + run.json, building and writing the
+    report (report.html, summary.xlsx, negotiation.html, charts/), and the whole `run` command in a
+    fresh process with a warm numba cache."""
+    from simengine import output, runner
+    from simengine.negotiate import add_negotiation
+    from simengine.results import build_dataset
+
+    r = default_run
+    sc, raw, n = r["sc"], r["raw"], r["draws"]
+    out = r["tmp"] / phase.replace(" ", "_")
+    result = {}
+
+    def go():
+        if phase == "kernel":
+            result["raw"] = engine.run(r["plan"], threads=2)
+        elif phase == "aggregate":
+            result["ds"] = add_negotiation(build_dataset(raw), raw)
+        elif phase == "analyses":
+            result["ds"] = r["analysis"].add_analyses(r["base"].copy(), raw)
+        elif phase == "results files":
+            runner.write_results(output.prepare_dir(out), r["full"], sc, report=False)
+        elif phase == "report":
+            with output.atomic_outputs(out) as w:
+                runner._write_report(w, r["full"], sc, "da")
+        else:
+            result["wall"], _ = _run_cli(["run", str(SCENARIO), "--draws", str(n), "--threads", "2", "--out",
+                                          str(out), "--quiet"])
+
+    benchmark.pedantic(go, rounds=_rounds(benchmark, 2), iterations=1)
+    if phase == "kernel":
+        np.testing.assert_array_equal(result["raw"].benefit, raw.benefit)
+    elif phase in ("aggregate", "analyses"):
+        assert "benefit_quantile" in result["ds"] and (phase == "aggregate" or "waterfall" in result["ds"])
+    elif phase == "results files":
+        from simengine.store import open_results
+
+        assert open_results(out / "results.nc").attrs["draws"] == n
+    elif phase == "report":
+        assert (out / "report.html").stat().st_size > 50_000 and (out / "summary.xlsx").is_file()
+    else:
+        import json
+
+        assert json.loads((out / "run.json").read_text())["results_digest"]
+    benchmark.extra_info.update(draws=n, threads=2, phase=phase)
 
 
 @pytest.mark.benchmark(group="sampling")

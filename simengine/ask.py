@@ -34,8 +34,9 @@ def _open(path: Path) -> xr.Dataset:
     if not path.is_file():
         raise ConfigError(f"{path}: no such results file")
     try:
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            ds = ds.load()
+        from simengine.store import open_results
+
+        ds = open_results(path)  # the variables results.nc derives on read put back (simengine.store)
     except Exception as exc:  # noqa: BLE001 - not NetCDF4 / HDF5
         raise ConfigError(f"{path}: not a readable results file (NetCDF4): {str(exc).splitlines()[0]}") from None
     return _check(ds, path)
@@ -193,7 +194,9 @@ def ask(path: Path | xr.Dataset, year: int, scope: str = "national", at_least: f
     if quantity not in QUANTITIES:
         raise ConfigError(f"--quantity: must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
     if isinstance(path, xr.Dataset):
-        ds, path = _check(path, Path("the results")), Path("the results")
+        from simengine.store import round_trip
+
+        ds, path = _check(round_trip(path), Path("the results")), Path("the results")  # as results.nc has them
     else:
         ds = _open(path)
     years = [int(v) for v in ds["year"].values]

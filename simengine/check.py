@@ -129,9 +129,15 @@ def _differing(ds, results_path: Path) -> list[str]:
     import numpy as np
     import xarray as xr
 
+    from simengine import store
+
     out = []
+    new, enc = store.to_stored(ds)  # compared as results.nc stores it (float32 per-draw values, no copies)
     with xr.open_dataset(results_path, engine="h5netcdf") as old:
-        for name in sorted(ds.variables):
-            if name not in old.variables or not np.array_equal(np.asarray(old[name].values), np.asarray(ds[name].values)):
+        for name in sorted(new.variables):
+            vals = np.asarray(new[name].values)
+            if enc.get(name, {}).get("dtype") == "float32":
+                vals = vals.astype(np.float32)
+            if name not in old.variables or not np.array_equal(np.asarray(old[name].values), vals):
                 out.append(name)
     return out

@@ -126,11 +126,11 @@ def write_results(out: Path, ds: xr.Dataset, sc: Scenario, lang: str = "da", rep
     returns the files written. Files of an earlier run that this one does not write again are removed."""
     if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used
         sc = sc.with_run_options(draws=int(ds.attrs["draws"]))
-    from simengine import output, progress
+    from simengine import output, progress, store
 
     progress.phase("Writing results")
     with output.locked(out), atomic_outputs(out, owns=_run_owns) as w:  # replaces every file of the previous run
-        w.write("results.nc", lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+        w.write("results.nc", lambda p: store.write(ds, p))  # compressed, no copies (simengine.store)
         table = summary_table(ds)
         w.write("summary.parquet", lambda p: table.write_parquet(p))
         w.write_json("run.json", manifest(ds, sc))

@@ -561,7 +561,7 @@ def cmd_update(args, argv: list[str]) -> int:
     import shlex
 
     from simengine import observations as obsmod
-    from simengine import progress, scenario
+    from simengine import progress, scenario, store
     from simengine.output import atomic_outputs, locked, prepare_dir
     from simengine.results import summary_table
     from simengine.runner import _run_owns, _write_report, manifest
@@ -582,7 +582,7 @@ def cmd_update(args, argv: list[str]) -> int:
         later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
         chart = movement_chart(mv, args.lang)
         with atomic_outputs(out, owns=_run_owns) as wr:  # replaces every file of the previous run
-            wr.write("results.nc", lambda p: post.to_netcdf(p, engine="h5netcdf"))
+            wr.write("results.nc", lambda p: store.write(post, p))  # simengine.store
             table = summary_table(post)
             wr.write("summary.parquet", lambda p: table.write_parquet(p))
             m = manifest(post, sc)

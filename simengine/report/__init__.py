@@ -151,8 +151,9 @@ def open_results(path: str | Path) -> xr.Dataset:
     if not p.is_file():
         raise ConfigError(f"{p}: no such results file")
     try:
-        with xr.open_dataset(p, engine="h5netcdf") as ds:
-            ds = ds.load()
+        from simengine.store import open_results as _open_stored
+
+        ds = _open_stored(p)  # the variables results.nc derives on read put back (simengine.store)
     except Exception as exc:  # noqa: BLE001 - not NetCDF4 / HDF5
         raise ConfigError(f"{p}: not a readable results file (NetCDF4): {exc}") from None
     need = ("benefit_quantile", "target", "p_target", "expected_shortfall", "area_target", "area_p_target",

@@ -12,6 +12,7 @@ recommends against formula ("CSV") injection: https://owasp.org/www-community/at
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import math
@@ -84,18 +85,22 @@ class Sheet:
             c = ws.cell(row=1, column=j, value=text(h))
             c.font, c.fill, c.border = HEAD_FONT, HEAD_FILL, HEAD_BORDER
             c.alignment = Alignment(wrap_text=True, vertical="bottom", horizontal="left" if _f is None else "right")
+        styled: dict[tuple, object] = {}  # a cell's style by (format, highlight, wrap): set once, then copied
         for i, row in enumerate(self.rows, start=2):
             for j, v in enumerate(row, start=1):
                 c = ws.cell(row=i, column=j, value=v)
                 fmt = self.row_fmts[i - 2].get(j - 1) or (self.cols[j - 1][1] if j - 1 < len(self.cols) else None)
-                if fmt and isinstance(v, (int, float, dt.datetime)):
+                fmt = fmt if fmt and isinstance(v, (int, float, dt.datetime)) else None
+                key = (fmt, self.highlight[i - 2], isinstance(v, str) and len(v) > 60)
+                if key in styled:  # the same style ids as setting it again (openpyxl's StyleArray)
+                    c._style = copy.copy(styled[key])
+                    continue
+                if fmt:
                     c.number_format = fmt
-                if self.highlight[i - 2]:
+                if key[1]:
                     c.fill = HL_FILL
-                if isinstance(v, str) and len(v) > 60:
-                    c.alignment = Alignment(wrap_text=True, vertical="top")
-                else:
-                    c.alignment = Alignment(vertical="top")
+                c.alignment = Alignment(wrap_text=True, vertical="top") if key[2] else Alignment(vertical="top")
+                styled[key] = copy.copy(c._style)
         heights = []
         for j, (h, fmt) in enumerate(self.cols, start=1):
             width = max([min(len(w), 40) for w in h.split()] + [8])
