@@ -468,6 +468,41 @@ TEXT: dict[str, tuple[str, str]] = {
     "pot_above": ("over båndet", "above the band"),
     "sheet_potential": ("Potentiale", "Potential"),
     "wb_calibration_year": ("Kalibreringsår", "Calibration year"),
+    # -- with and without the common shocks, same draws (simengine.report.shocks) -------------
+    "sec_shocks": ("Fælles stød: hvor meget de spreder udfaldet", "Common shocks: how much they widen the outcome"),
+    "shk_title": ("Gevinst med og uden fælles stød, samme udfald", "Gain with and without common shocks, same draws"),
+    "shk_intro": ("Scenariets fælles stød ({shocks}) lader initiativernes skøn, forsinkelser og realisering variere "
+                  "sammen. Her er den landsdækkende bruttogevinst regnet to gange på de samme {draws} udfald: med "
+                  "stødene og med dem fjernet. Alt andet er det samme, så forskellen er stødenes alene.",
+                  "The scenario's common shocks ({shocks}) make the initiatives' estimates, delays and realisation "
+                  "move together. Here the national gross gain is computed twice on the same {draws} draws: with "
+                  "the shocks and with them removed. Everything else is the same, so the difference is the "
+                  "shocks' alone."),
+    "shk_caption": ("Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
+                    "The bands hold P10–P90 of the outcomes; the lines are the medians (P50)."),
+    "shk_band_with": ("Med stød, P10–P90", "With shocks, P10–P90"),
+    "shk_band_without": ("Uden stød, P10–P90", "Without shocks, P10–P90"),
+    "shk_median_with": ("Med stød, median", "With shocks, median"),
+    "shk_median_without": ("Uden stød, median", "Without shocks, median"),
+    "shk_with": ("Med stød", "With shocks"),
+    "shk_without": ("Uden stød", "Without shocks"),
+    "shk_col_width_with": ("P10–P90-bredde med stød", "P10–P90 width with shocks"),
+    "shk_col_width_without": ("P10–P90-bredde uden stød", "P10–P90 width without shocks"),
+    "shk_col_widening": ("Bredere med stød", "Wider with shocks"),
+    "shk_col_p_with": ("P(mål nået) med stød", "P(target met) with shocks"),
+    "shk_col_p_without": ("P(mål nået) uden stød", "P(target met) without shocks"),
+    "shk_table_caption": ("I {unit}, over de første {draws} udfald. Bredere med stød = (P90 − P10 med stød) / "
+                          "(P90 − P10 uden stød) − 1.",
+                          "In {unit}, over the first {draws} draws. Wider with shocks = (P90 − P10 with shocks) / "
+                          "(P90 − P10 without shocks) − 1."),
+    "shk_summary": ("I {year} gør stødene P10–P90-båndet {widen} bredere; middelgevinsten er {mean_with} {unit} med "
+                    "og {mean_without} {unit} uden: stødene flytter ikke middelværdien, de spreder udfaldet.",
+                    "In {year} the shocks make the P10–P90 band {widen} wider; the mean gain is {mean_with} {unit} "
+                    "with them and {mean_without} {unit} without: the shocks do not move the mean, they spread the "
+                    "outcome."),
+    "sheet_shocks": ("Fælles stød", "Common shocks"),
+    "shk_wb_note": ("Samme {draws} udfald med og uden scenariets fælles stød ({shocks}).",
+                    "The same {draws} draws with and without the scenario's common shocks ({shocks})."),
 }
 
 #: the waterfall's causes (simengine.analysis.CAUSES) for a reader, in Danish and English

@@ -606,7 +606,13 @@ def potential(ctx: Context) -> bytes | None:
     return chart(ctx)
 
 
-CHARTS = ("fan_national", "potential", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
+def shocks(ctx: Context) -> bytes | None:
+    from simengine.report.shocks import chart
+
+    return chart(ctx)
+
+
+CHARTS = ("fan_national", "potential", "shocks", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
           "initiatives", "tornado", "waterfall", "sensitivity", "backtest", "exceedance", "deductions")
 
 

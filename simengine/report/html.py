@@ -616,6 +616,9 @@ class Page:
         from simengine.report import potential  # the potential gain beside the realised gain
 
         self.add("potential", L("sec_potential"), potential.section(ctx, self.charts))
+        from simengine.report import shocks  # with and without the common shocks, same draws
+
+        self.add("shocks", L("sec_shocks"), shocks.section(ctx, self.charts))
         self.add("areas", L("sec_areas"), self.areas())
         self.add("distribution", L("sec_dist", year=ctx.ty), self.distribution())
         self.add("regimes", L("sec_regimes"), self.regimes())
