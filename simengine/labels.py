@@ -500,6 +500,16 @@ TEXT: dict[str, tuple[str, str]] = {
                     "In {year} the shocks make the P10–P90 band {widen} wider; the mean gain is {mean_with} {unit} "
                     "with them and {mean_without} {unit} without: the shocks do not move the mean, they spread the "
                     "outcome."),
+    # -- the calibration check on the bases of its evidence (simengine.calibration) -----------
+    "cal2_row": ("af det leverede", "of delivered"),
+    "cal2_delivered": ("{year}, af de business cases der er i drift: {v}, {verdict}",
+                       "{year}, of the business cases live by then: {v}, {verdict}"),
+    "cal2_steady": ("ved fuld effekt (niveauerne alene, alt i drift og fuldt indfaset): {v}, {verdict}",
+                    "at full effect (the levels alone, everything live and fully ramped): {v}, {verdict}"),
+    "cal2_steady_only": ("ved fuld effekt (niveauerne alene): {v}", "at full effect (the levels alone): {v}"),
+    "cal2_inside": ("inden for båndet", "inside"),
+    "cal2_below": ("UNDER båndet", "BELOW"),
+    "cal2_above": ("OVER båndet", "ABOVE"),
     "sheet_shocks": ("Fælles stød", "Common shocks"),
     "shk_wb_note": ("Samme {draws} udfald med og uden scenariets fælles stød ({shocks}).",
                     "The same {draws} draws with and without the scenario's common shocks ({shocks})."),

@@ -97,6 +97,8 @@ def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
     rows = [(_t(L, "cal_realised"), [L.num(v, 2) for v in r.values])]
     if pr is not None:
         rows.append((_t(L, "cal_potential"), [L.num(v, 2) for v in pr]))
+    if "realised_delivered_ratio" in ds:  # realised/promised over what is delivered (simengine.calibration)
+        rows.append((L("cal2_row"), [L.num(v, 2) for v in ds["realised_delivered_ratio"].values]))
     lines = ["", *_wrap(_t(L, "cal_head")), *year_table(years, _t(L, "year"), rows, col_w=6)]
     band = r.attrs.get("calibration_band")
     if band is not None:
@@ -111,4 +113,7 @@ def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
             inside = [y for y, v in zip(years, r.values) if lo <= v <= hi]
             met = _t(L, "cal_met", a=inside[0], b=inside[-1]) if inside else _t(L, "cal_met_none")
             lines += _wrap(_t(L, "cal_band_years", lo=los, hi=his, met=met), "  ")
+    from simengine.calibration import text as bases_text  # the bases of the evidence
+
+    lines += bases_text(ds, lang)
     return "\n".join(lines)

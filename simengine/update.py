@@ -173,6 +173,9 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
         from simengine import analysis
 
         ds = analysis.add_analyses(ds, raw)
+        from simengine.calibration import add_calibration_bases  # the calibration ratio on the evidence's bases
+
+        ds = add_calibration_bases(ds, raw)
         from simengine.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
 
         ds = add_shock_effect(ds, raw, threads=threads)
