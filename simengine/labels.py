@@ -510,6 +510,38 @@ TEXT: dict[str, tuple[str, str]] = {
     "cal2_inside": ("inden for båndet", "inside"),
     "cal2_below": ("UNDER båndet", "BELOW"),
     "cal2_above": ("OVER båndet", "ABOVE"),
+    # -- staff freed per krone invested, retention against realised (simengine.report.investment) --
+    "sec_investment": ("Frigjorte årsværk pr. investeret krone; fastholdelse mod realisering",
+                       "Staff freed per krone invested; retention against realised"),
+    "inv_intro": ("Frigjorte årsværk = bruttogevinsten under budgetmodellen / prisen pr. årsværk. Investeringen er "
+                  "initiativernes samlede engangsinvestering med overskridelse, fra scenariefilen. Under fastholdelse "
+                  "beholder enheden en del af gevinsten, og incitamentet løfter realiseringen; hænderne er frigjort "
+                  "uanset hvem der beholder dem. Over de første {draws} udfald.",
+                  "Staff freed = the regime's gross gain / the cost per FTE. The investment is the initiatives' total "
+                  "one-off investment with overrun, from the scenario file. Under retention the unit keeps part of "
+                  "the gain and the incentive lifts realisation; the hands are freed whoever keeps them. Over the "
+                  "first {draws} draws."),
+    "inv_total": ("Samlet investering med overskridelse", "Total investment with overrun"),
+    "inv_col_fte_real": ("Årsværk frigjort, realisering, median", "FTE freed, realised, median"),
+    "inv_col_fte_ret": ("Årsværk frigjort, fastholdelse, median", "FTE freed, retention, median"),
+    "inv_col_gain": ("Fastholdelse − realisering, årsværk", "Retention − realised, FTE"),
+    "inv_col_per": ("Årsværk pr. mio. kr. investeret", "FTE per DKK m invested"),
+    "inv_col_per_mean": ("Årsværk pr. mio. kr., middel/middel", "FTE per DKK m, mean/mean"),
+    "inv_col_per_mean_ret": ("Årsværk pr. mio. kr., fastholdelse, middel/middel",
+                             "FTE per DKK m, retention, mean/mean"),
+    "inv_fte": ("Årsværk frigjort", "FTE freed"),
+    "inv_realised": ("realisering", "realised"),
+    "inv_retention": ("fastholdelse", "retention"),
+    "inv_table_caption": ("Årsværk pr. mio. kr. (realisering) i P10–P90 er fordelingen over udfaldene af "
+                          "årsværk / investering; middel/middel er middel af årsværk / middel af investering. "
+                          "Fastholdelse − realisering er forskellen udfald for udfald.",
+                          "FTE per DKK m (realised) at P10–P90 is the distribution over draws of FTE / investment; "
+                          "mean/mean is mean FTE / mean investment. Retention − realised is the difference draw by "
+                          "draw."),
+    "sheet_investment": ("Årsværk pr. investering", "FTE per investment"),
+    "inv_wb_note": ("Investeringerne er scenariefilens (skøn, se dens kommentarer); årsværk = gevinst / pris pr. "
+                    "årsværk.", "The investments are the scenario file's (judgement, see its comments); FTE = gain "
+                    "/ cost per FTE."),
     "sheet_shocks": ("Fælles stød", "Common shocks"),
     "shk_wb_note": ("Samme {draws} udfald med og uden scenariets fælles stød ({shocks}).",
                     "The same {draws} draws with and without the scenario's common shocks ({shocks})."),

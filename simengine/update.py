@@ -176,6 +176,9 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
         from simengine.calibration import add_calibration_bases  # the calibration ratio on the evidence's bases
 
         ds = add_calibration_bases(ds, raw)
+        from simengine.investment import add_investment  # staff freed per krone invested
+
+        ds = add_investment(ds, raw)
         from simengine.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
 
         ds = add_shock_effect(ds, raw, threads=threads)

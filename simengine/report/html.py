@@ -630,6 +630,9 @@ class Page:
         self.add("backtest", L("sec_backtest"), self.backtest())
         self.add("mc", L("sec_mc"), self.mc_error())
         self.add("assumptions", f'{L("appendix")}: {L("sec_assumptions")}', self.assumptions())
+        from simengine.report import investment  # staff freed per krone invested, retention vs realised
+
+        self.add("investment", f'{L("appendix")}: {L("sec_investment")}', investment.section(ctx))
         self.add("method", L("sec_method"), self.method())
         toc = " ".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t, _ in self.sections)
         body = "".join(f'<section id="{sid}"><h2>{esc(t)}</h2>{h}</section>' for sid, t, h in self.sections)
