@@ -68,7 +68,8 @@ def add_calibration_bases(ds: xr.Dataset, raw) -> xr.Dataset:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(dmean > 0, b["benefit"].mean(axis=0) / dmean, np.nan)
     how = f"over the first {n:,} draws (those whose inputs are kept)"
-    band = {k: ds["realised_promised_ratio"].attrs[k] for k in ("calibration_band", "calibration_year")
+    band = {k: ds["realised_promised_ratio"].attrs[k] for k in ("calibration_band", "calibration_year",
+                                                                 "calibration_basis")
             if k in ds["realised_promised_ratio"].attrs}
     ds["realised_delivered_ratio"] = (("year",), ratio)
     ds["realised_delivered_ratio"].attrs = {
@@ -106,6 +107,8 @@ def text(ds: xr.Dataset, lang: str = "en") -> list[str]:
 
         lines += _wrap(L("cal2_delivered", year=int(cy), v=L.num(v, 2), verdict=verdict(v)), "  ")
         lines += _wrap(L("cal2_steady", v=L.num(ss, 2), verdict=verdict(ss)), "  ")
+        basis = str(r.attrs.get("calibration_basis", "promised"))
+        lines += _wrap(L("cal2_basis", basis=L("cal2_basis_" + basis)), "  ")
     else:
         lines += _wrap(L("cal2_steady_only", v=L.num(ss, 2)), "  ")
     return lines

@@ -66,6 +66,8 @@ def _add_ratios(ds, sc, stats, promised, put) -> None:
         extra["calibration_band"] = list(sc.calibration_band)
         if sc.calibration_year is not None:
             extra["calibration_year"] = sc.calibration_year
+        if sc.calibration_basis != "promised":  # [model] calibration_basis (simengine.calibration)
+            extra["calibration_basis"] = sc.calibration_basis
     put("realised_promised_ratio", ("year",), ratio, "1",
         "implied realised/promised ratio: mean national gross gain / sum of the business cases", **extra)
     put("potential_promised_ratio", ("year",), stats.mean("potential") / promised, "1",

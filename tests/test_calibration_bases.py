@@ -74,3 +74,34 @@ def test_steady_state_ratio_is_the_gain_once_everything_is_live(small_dict, writ
     np.testing.assert_allclose(b["steady"], raw.benefit[:, -1], rtol=1e-9)
     ds = runner.simulate(sc, threads=2)
     assert float(ds["steady_state_ratio"]) == pytest.approx(float(ds["realised_promised_ratio"][-1]), rel=1e-9)
+
+
+@pytest.mark.parametrize("model, message", [
+    ({"calibration_band": [0.5, 0.8], "calibration_basis": "deliverd"},
+     "model.calibration_basis: must be one of 'promised', 'delivered', 'steady-state', got 'deliverd'"),
+    ({"calibration_basis": "delivered"}, "model.calibration_basis: needs model.calibration_band"),
+])
+def test_bad_calibration_basis_is_one_line_exit_2(small_dict, write_scenario, tmp_path, model, message):
+    import subprocess
+    import sys
+
+    d = copy.deepcopy(small_dict)
+    d["model"] = model
+    p = write_scenario(d, "bad.toml")
+    r = subprocess.run([sys.executable, "-m", "simengine", "run", str(p), "--draws", "100", "--out",
+                        str(tmp_path / "out")], capture_output=True, text=True)
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_the_basis_reaches_results_and_text(small_dict, write_scenario):
+    d = copy.deepcopy(small_dict)
+    d["model"] = {"calibration_band": [0.5, 0.8], "calibration_year": 2016, "calibration_basis": "delivered"}
+    ds = runner.simulate(scenario.load(write_scenario(d)).with_run_options(draws=500), threads=2)
+    assert ds["realised_promised_ratio"].attrs["calibration_basis"] == "delivered"
+    assert ds["realised_delivered_ratio"].attrs["calibration_basis"] == "delivered"
+    assert "the scenario reads the band on: what is delivered" in calibration_text(ds, "en")
+    # the default keeps the earlier meaning: no attribute, the band read on all that was promised
+    d["model"].pop("calibration_basis")
+    ds = runner.simulate(scenario.load(write_scenario(d)).with_run_options(draws=500), threads=2)
+    assert "calibration_basis" not in ds["realised_promised_ratio"].attrs
+    assert "reads the band on: all that was promised" in calibration_text(ds, "en")
