@@ -584,6 +584,89 @@ TEXT: dict[str, tuple[str, str]] = {
     "pot_above": ("over båndet", "above the band"),
     "sheet_potential": ("Potentiale", "Potential"),
     "wb_calibration_year": ("Kalibreringsår", "Calibration year"),
+    # -- with and without the common shocks, same draws (simengine.report.shocks) -------------
+    "sec_shocks": ("Fælles stød: hvor meget de spreder udfaldet", "Common shocks: how much they widen the outcome"),
+    "shk_title": ("Gevinst med og uden fælles stød, samme udfald", "Gain with and without common shocks, same draws"),
+    "shk_intro": ("Scenariets fælles stød ({shocks}) lader initiativernes skøn, forsinkelser og realisering variere "
+                  "sammen. Her er den landsdækkende bruttogevinst regnet to gange på de samme {draws} udfald: med "
+                  "stødene og med dem fjernet. Alt andet er det samme, så forskellen er stødenes alene.",
+                  "The scenario's common shocks ({shocks}) make the initiatives' estimates, delays and realisation "
+                  "move together. Here the national gross gain is computed twice on the same {draws} draws: with "
+                  "the shocks and with them removed. Everything else is the same, so the difference is the "
+                  "shocks' alone."),
+    "shk_caption": ("Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
+                    "The bands hold P10–P90 of the outcomes; the lines are the medians (P50)."),
+    "shk_band_with": ("Med stød, P10–P90", "With shocks, P10–P90"),
+    "shk_band_without": ("Uden stød, P10–P90", "Without shocks, P10–P90"),
+    "shk_median_with": ("Med stød, median", "With shocks, median"),
+    "shk_median_without": ("Uden stød, median", "Without shocks, median"),
+    "shk_with": ("Med stød", "With shocks"),
+    "shk_without": ("Uden stød", "Without shocks"),
+    "shk_col_width_with": ("P10–P90-bredde med stød", "P10–P90 width with shocks"),
+    "shk_col_width_without": ("P10–P90-bredde uden stød", "P10–P90 width without shocks"),
+    "shk_col_widening": ("Bredere med stød", "Wider with shocks"),
+    "shk_col_p_with": ("P(mål nået) med stød", "P(target met) with shocks"),
+    "shk_col_p_without": ("P(mål nået) uden stød", "P(target met) without shocks"),
+    "shk_table_caption": ("I {unit}, over de første {draws} udfald. Bredere med stød = (P90 − P10 med stød) / "
+                          "(P90 − P10 uden stød) − 1.",
+                          "In {unit}, over the first {draws} draws. Wider with shocks = (P90 − P10 with shocks) / "
+                          "(P90 − P10 without shocks) − 1."),
+    "shk_summary": ("I {year} gør stødene P10–P90-båndet {widen} bredere; middelgevinsten er {mean_with} {unit} med "
+                    "og {mean_without} {unit} uden: stødene flytter ikke middelværdien, de spreder udfaldet.",
+                    "In {year} the shocks make the P10–P90 band {widen} wider; the mean gain is {mean_with} {unit} "
+                    "with them and {mean_without} {unit} without: the shocks do not move the mean, they spread the "
+                    "outcome."),
+    # -- the calibration check on the bases of its evidence (simengine.calibration) -----------
+    "cal2_row": ("af det leverede", "of delivered"),
+    "cal2_delivered": ("{year}, af de business cases der er i drift: {v}, {verdict}",
+                       "{year}, of the business cases live by then: {v}, {verdict}"),
+    "cal2_steady": ("ved fuld effekt (niveauerne alene, alt i drift og fuldt indfaset): {v}, {verdict}",
+                    "at full effect (the levels alone, everything live and fully ramped): {v}, {verdict}"),
+    "cal2_steady_only": ("ved fuld effekt (niveauerne alene): {v}", "at full effect (the levels alone): {v}"),
+    "cal2_basis": ("scenariet læser båndet på: {basis}", "the scenario reads the band on: {basis}"),
+    "cal2_basis_promised": ("hele det lovede (realiseret)", "all that was promised (realised)"),
+    "cal2_basis_delivered": ("det leverede", "what is delivered"),
+    "cal2_basis_steady-state": ("fuld effekt", "full effect"),
+    "pot_bases_delivered": ("Af de business cases der er i drift i {year}:", "Of the business cases live in {year}:"),
+    "pot_bases_steady": ("ved fuld effekt (niveauerne alene):", "at full effect (the levels alone):"),
+    "cal2_inside": ("inden for båndet", "inside"),
+    "cal2_below": ("UNDER båndet", "BELOW"),
+    "cal2_above": ("OVER båndet", "ABOVE"),
+    # -- staff freed per krone invested, retention against realised (simengine.report.investment) --
+    "sec_investment": ("Frigjorte årsværk pr. investeret krone; fastholdelse mod realisering",
+                       "Staff freed per krone invested; retention against realised"),
+    "inv_intro": ("Frigjorte årsværk = bruttogevinsten under budgetmodellen / prisen pr. årsværk. Investeringen er "
+                  "initiativernes samlede engangsinvestering med overskridelse, fra scenariefilen. Under fastholdelse "
+                  "beholder enheden en del af gevinsten, og incitamentet løfter realiseringen; hænderne er frigjort "
+                  "uanset hvem der beholder dem. Over de første {draws} udfald.",
+                  "Staff freed = the regime's gross gain / the cost per FTE. The investment is the initiatives' total "
+                  "one-off investment with overrun, from the scenario file. Under retention the unit keeps part of "
+                  "the gain and the incentive lifts realisation; the hands are freed whoever keeps them. Over the "
+                  "first {draws} draws."),
+    "inv_total": ("Samlet investering med overskridelse", "Total investment with overrun"),
+    "inv_col_fte_real": ("Årsværk frigjort, realisering, median", "FTE freed, realised, median"),
+    "inv_col_fte_ret": ("Årsværk frigjort, fastholdelse, median", "FTE freed, retention, median"),
+    "inv_col_gain": ("Fastholdelse − realisering, årsværk", "Retention − realised, FTE"),
+    "inv_col_per": ("Årsværk pr. mio. kr. investeret", "FTE per DKK m invested"),
+    "inv_col_per_mean": ("Årsværk pr. mio. kr., middel/middel", "FTE per DKK m, mean/mean"),
+    "inv_col_per_mean_ret": ("Årsværk pr. mio. kr., fastholdelse, middel/middel",
+                             "FTE per DKK m, retention, mean/mean"),
+    "inv_fte": ("Årsværk frigjort", "FTE freed"),
+    "inv_realised": ("realisering", "realised"),
+    "inv_retention": ("fastholdelse", "retention"),
+    "inv_table_caption": ("Årsværk pr. mio. kr. (realisering) i P10–P90 er fordelingen over udfaldene af "
+                          "årsværk / investering; middel/middel er middel af årsværk / middel af investering. "
+                          "Fastholdelse − realisering er forskellen udfald for udfald.",
+                          "FTE per DKK m (realised) at P10–P90 is the distribution over draws of FTE / investment; "
+                          "mean/mean is mean FTE / mean investment. Retention − realised is the difference draw by "
+                          "draw."),
+    "sheet_investment": ("Årsværk pr. investering", "FTE per investment"),
+    "inv_wb_note": ("Investeringerne er scenariefilens (skøn, se dens kommentarer); årsværk = gevinst / pris pr. "
+                    "årsværk.", "The investments are the scenario file's (judgement, see its comments); FTE = gain "
+                    "/ cost per FTE."),
+    "sheet_shocks": ("Fælles stød", "Common shocks"),
+    "shk_wb_note": ("Samme {draws} udfald med og uden scenariets fælles stød ({shocks}).",
+                    "The same {draws} draws with and without the scenario's common shocks ({shocks})."),
 }
 
 #: the waterfall's causes (simengine.analysis.CAUSES) for a reader, in Danish and English
@@ -634,6 +717,7 @@ PARAM: dict[str, tuple[str, str]] = {
     "model.realisation": ("Realisering: klippet eller middelværdibevarende", "Realisation: clamped or mean-preserving"),
     "model.calibration_band": ("Kalibreringsbånd: realiseret/lovet", "Calibration band: realised/promised"),
     "model.calibration_year": ("Kalibreringsår", "Calibration year"),
+    "model.calibration_basis": ("Kalibreringsbåndet læses på", "Calibration band read on"),
     "gain": ("Business case-gevinst pr. år", "Business-case gain per year"),
     "start": ("Planlagt idriftsættelse (år)", "Planned go-live (year)"),
     "area": ("Område", "Area"),

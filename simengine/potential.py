@@ -66,6 +66,8 @@ def _add_ratios(ds, sc, stats, promised, put) -> None:
         extra["calibration_band"] = list(sc.calibration_band)
         if sc.calibration_year is not None:
             extra["calibration_year"] = sc.calibration_year
+        if sc.calibration_basis != "promised":  # [model] calibration_basis (simengine.calibration)
+            extra["calibration_basis"] = sc.calibration_basis
     put("realised_promised_ratio", ("year",), ratio, "1",
         "implied realised/promised ratio: mean national gross gain / sum of the business cases", **extra)
     put("potential_promised_ratio", ("year",), stats.mean("potential") / promised, "1",
@@ -97,6 +99,8 @@ def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
     rows = [(_t(L, "cal_realised"), [L.num(v, 2) for v in r.values])]
     if pr is not None:
         rows.append((_t(L, "cal_potential"), [L.num(v, 2) for v in pr]))
+    if "realised_delivered_ratio" in ds:  # realised/promised over what is delivered (simengine.calibration)
+        rows.append((L("cal2_row"), [L.num(v, 2) for v in ds["realised_delivered_ratio"].values]))
     lines = ["", *_wrap(_t(L, "cal_head")), *year_table(years, _t(L, "year"), rows, col_w=6)]
     band = r.attrs.get("calibration_band")
     if band is not None:
@@ -111,4 +115,7 @@ def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
             inside = [y for y, v in zip(years, r.values) if lo <= v <= hi]
             met = _t(L, "cal_met", a=inside[0], b=inside[-1]) if inside else _t(L, "cal_met_none")
             lines += _wrap(_t(L, "cal_band_years", lo=los, hi=his, met=met), "  ")
+    from simengine.calibration import text as bases_text  # the bases of the evidence
+
+    lines += bases_text(ds, lang)
     return "\n".join(lines)

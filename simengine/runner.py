@@ -58,6 +58,15 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
         from simengine import analysis
 
         ds = analysis.add_analyses(ds, raw)
+        from simengine.calibration import add_calibration_bases  # the calibration ratio on the evidence's bases
+
+        ds = add_calibration_bases(ds, raw)
+        from simengine.investment import add_investment  # staff freed per krone invested
+
+        ds = add_investment(ds, raw)
+        from simengine.shockeffect import add_shock_effect  # with vs without [[shocks]], same draws
+
+        ds = add_shock_effect(ds, raw, threads=threads)
     if prec is not None:
         from simengine import mcerror
 

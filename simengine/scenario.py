@@ -68,7 +68,9 @@ INITIATIVE_SHARED = ("channel_shift", "key", "estimate_factor", "delay", "legisl
                      "adoption", "ramp", "realisation", "cost", "note", "ramp_baseline")
 INITIATIVE_KEYS = INITIATIVE_OWN + INITIATIVE_DEPENDENCY + INITIATIVE_SHARED
 #: [model]: structural choices; the first of each list is the default (the model before the choice existed)
-MODEL_KEYS = ("timing", "realisation", "calibration_band", "calibration_year")
+MODEL_KEYS = ("timing", "realisation", "calibration_band", "calibration_year", "calibration_basis")
+#: [model] calibration_basis: which realised/promised ratio the band is read on (simengine.calibration)
+CALIBRATION_BASES = ("promised", "delivered", "steady-state")
 TIMINGS = ("additive", "component")
 REALISATIONS = ("clamped", "mean-preserving")
 #: [[shocks]]: common shocks (one-factor Gaussian copula on an input of several initiatives)
@@ -201,6 +203,9 @@ class Scenario:
     #: [model] calibration_band: the realised/promised ratio the level x timing composite should hit
     calibration_band: tuple[float, float] | None = None
     calibration_year: int | None = None
+    #: [model] calibration_basis: the ratio the band is read on: "promised" (mean gain / all business
+    #: cases), "delivered" (/ those live in the year) or "steady-state" (the levels at full effect)
+    calibration_basis: str = "promised"
     #: [[shocks]], in file order
     shocks: tuple[Shock, ...] = ()
 
@@ -773,7 +778,8 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
     t = c.table(obj, "model", MODEL_KEYS)
     if t is None:
         return out
-    for key, allowed in (("timing", TIMINGS), ("realisation", REALISATIONS)):
+    for key, allowed in (("timing", TIMINGS), ("realisation", REALISATIONS),
+                         ("calibration_basis", CALIBRATION_BASES)):
         v = c.string(t, key, "model")
         if v is None:
             continue
@@ -796,6 +802,8 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
         out["calibration_year"] = int(y)
         if "calibration_band" not in t:
             c.bad("model.calibration_year", "needs model.calibration_band (the ratio band that year should hit)")
+    if "calibration_basis" in t and "calibration_band" not in t:
+        c.bad("model.calibration_basis", "needs model.calibration_band (the ratio band it says how to read)")
     return out
 
 

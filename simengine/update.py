@@ -227,6 +227,15 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
         from simengine import analysis
 
         ds = analysis.add_analyses(ds, raw)
+        from simengine.calibration import add_calibration_bases  # the calibration ratio on the evidence's bases
+
+        ds = add_calibration_bases(ds, raw)
+        from simengine.investment import add_investment  # staff freed per krone invested
+
+        ds = add_investment(ds, raw)
+        from simengine.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
+
+        ds = add_shock_effect(ds, raw, threads=threads)
     ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
     ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
     ds.attrs["seconds_simulate"] = round(t2 - t1, 4)

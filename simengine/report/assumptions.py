@@ -25,7 +25,7 @@ GENERAL_ORDER = (
     ("municipal", ("capacity_spread", "local_spread", "optimal_population", "size_penalty")),
     ("regimes", ("retention_share", "retention_years", "incentive_uplift")),
     ("outputs", ("tail",)),
-    ("model", ("timing", "realisation", "calibration_band", "calibration_year")),
+    ("model", ("timing", "realisation", "calibration_band", "calibration_year", "calibration_basis")),
 )
 PRIOR_KEYS = ("channel_shift", "key", "estimate_factor", "delay", "legislation", "technology", "adoption", "ramp",
               "realisation", "cost", "ramp_baseline", "depends_on", "dependency_lag")

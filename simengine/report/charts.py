@@ -612,8 +612,15 @@ def pit_histogram(ctx: Context) -> bytes | None:  # a backtest's PIT histogram (
     return chart(ctx)
 
 
-CHARTS = ("fan_national", "potential", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
-          "initiatives", "tornado", "waterfall", "sensitivity", "backtest", "pit_histogram", "exceedance", "deductions")
+def shocks(ctx: Context) -> bytes | None:
+    from simengine.report.shocks import chart
+
+    return chart(ctx)
+
+
+CHARTS = ("fan_national", "potential", "shocks", "fan_areas", "target_distribution", "regimes", "municipalities",
+          "top_shortfall", "initiatives", "tornado", "waterfall", "sensitivity", "backtest", "pit_histogram", "exceedance",
+          "deductions")
 
 
 def all_charts(ctx: Context) -> dict[str, bytes]:

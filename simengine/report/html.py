@@ -616,6 +616,9 @@ class Page:
         from simengine.report import potential  # the potential gain beside the realised gain
 
         self.add("potential", L("sec_potential"), potential.section(ctx, self.charts))
+        from simengine.report import shocks  # with and without the common shocks, same draws
+
+        self.add("shocks", L("sec_shocks"), shocks.section(ctx, self.charts))
         self.add("areas", L("sec_areas"), self.areas())
         self.add("distribution", L("sec_dist", year=ctx.ty), self.distribution())
         self.add("regimes", L("sec_regimes"), self.regimes())
@@ -630,6 +633,9 @@ class Page:
         self.add("scores", L("sec_scores"), backtest.section(ctx, self.charts))
         self.add("mc", L("sec_mc"), self.mc_error())
         self.add("assumptions", f'{L("appendix")}: {L("sec_assumptions")}', self.assumptions())
+        from simengine.report import investment  # staff freed per krone invested, retention vs realised
+
+        self.add("investment", f'{L("appendix")}: {L("sec_investment")}', investment.section(ctx))
         self.add("method", L("sec_method"), self.method())
         toc = " ".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t, _ in self.sections)
         body = "".join(f'<section id="{sid}"><h2>{esc(t)}</h2>{h}</section>' for sid, t, h in self.sections)

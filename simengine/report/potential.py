@@ -125,7 +125,25 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
             text = esc(L("pot_band_years", band=rng, years=(f"{inside[0]}–{inside[-1]}" if inside
                                                             else L("pot_no_year"))))
         out += f"<p><b>{esc(L('pot_band_label'))}:</b> {text}.</p>"
+        out += _bases(ctx, lo, hi, cy)
     return out
+
+
+def _bases(ctx: Context, lo: float, hi: float, cy: int | None) -> str:
+    """The ratio on the evidence's bases (simengine.calibration): of what is delivered, at full effect."""
+    from simengine.report.html import esc, num
+
+    L, ds = ctx.L, ctx.ds
+    if "realised_delivered_ratio" not in ds or cy is None or cy not in ctx.years:
+        return ""
+    v = float(ds["realised_delivered_ratio"].values[ctx.years.index(cy)])
+    ss = float(ds["steady_state_ratio"]) if "steady_state_ratio" in ds else float("nan")
+    basis = str(ds["realised_delivered_ratio"].attrs.get("calibration_basis", "promised"))
+    return ("<p>" + esc(L("pot_bases_delivered", year=cy)) + " "
+            + num(L.pct(v), "realised_delivered_ratio", v, year=cy) + ", " + esc(L("pot_" + verdict(lo, hi, v)))
+            + "; " + esc(L("pot_bases_steady")) + " " + num(L.pct(ss), "steady_state_ratio", ss) + ", "
+            + esc(L("pot_" + verdict(lo, hi, ss))) + ". " + esc(L("cal2_basis", basis=L("cal2_basis_" + basis)))
+            + ".</p>")
 
 
 # -- summary.xlsx --------------------------------------------------------------------------------
