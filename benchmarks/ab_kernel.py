@@ -4,7 +4,8 @@ Timings on a shared 2-core machine move by 5-10 % between processes, more than m
 changes to the kernel gain or lose. This loads ``simengine/kernel.py`` as it was at REV as a
 second module and calls both ``simulate`` functions with the same arguments, alternating them,
 so that both see the same machine; it prints the best and median throughput of each and their
-ratio. The rest of the package (distributions, model) is the working tree's, so REV's kernel must
+ratio, and checks that both give the same results bit for bit (every accumulator and the per-draw
+values of 2,000 kept draws). The rest of the package (distributions, model) is the working tree's, so REV's kernel must
 still fit it. Draws are not kept (the timing is the kernel's own, not fresh memory's).
 
     python benchmarks/ab_kernel.py HEAD [--draws 30000] [--threads 1] [--reps 7]
@@ -55,16 +56,26 @@ def main(argv: list[str] | None = None) -> None:
     kept = engine._per_draw(plan, 0)
     inputs = np.zeros((0, plan.n_inputs))
 
-    def go(mod, n):
+    def go(mod, n, kept=kept, inputs=inputs):
         acc = engine.new_accumulators(plan, a.threads)
         scratch = engine.new_scratch(plan, a.threads)
         mod.simulate(0, n, a.threads, *args, 0, *(kept[k] for k in engine.PER_DRAW), inputs,
                      *(getattr(acc, f) for f in engine.ACC_FIELDS), np.zeros(a.threads, np.int64), *scratch)
+        return acc
+
+    def same(n=4000, keep=2000):
+        out = []
+        for mod in (kernel, old):
+            k, i = engine._per_draw(plan, keep), np.zeros((keep, plan.n_inputs))
+            acc = go(mod, n, k, i)
+            out.append([getattr(acc, f) for f in engine.ACC_FIELDS] + [k[x] for x in engine.PER_DRAW] + [i])
+        return all(np.array_equal(x, y) for x, y in zip(*out))
 
     with tempfile.TemporaryDirectory() as tmp:
         old = load_kernel_at(a.rev, Path(tmp))
         for mod in (kernel, old):
             go(mod, 300)  # compile or load from cache: not timed
+        identical = same()
         times: dict[str, list[float]] = {"working tree": [], a.rev: []}
         for _ in range(a.reps):
             for name, mod in (("working tree", kernel), (a.rev, old)):
@@ -73,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
                 times[name].append(time.perf_counter() - t)
     for name, t in times.items():
         print(f"{name}: best {a.draws / min(t):,.0f} draws/s, median {a.draws / np.median(t):,.0f} draws/s")
+    print(f"results bit for bit identical: {identical}")
     new, old_t = times["working tree"], times[a.rev]
     print(f"working tree / {a.rev}: {min(old_t) / min(new):.3f} (best), {np.median(old_t) / np.median(new):.3f} (median)")
 

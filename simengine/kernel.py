@@ -27,7 +27,7 @@ import math
 import numba as nb
 import numpy as np
 
-from simengine.distributions import BERNOULLI, FIXED, TABLE, realisation_scale, sample, table_values
+from simengine.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
 from simengine.rng import lhs_uniform, ndtr, ndtri, uniform
 
@@ -320,6 +320,8 @@ def simulate(d0, n, nblocks,
         init_lo = init_span_all[b, 0]
         init_hi = init_span_all[b, 1]
         kb = np.empty(max(M, I), np.uint64)
+        kb2 = np.empty(M, np.uint64)
+        fr2 = np.empty(M)
         unspilled = 0
         nbuf = 0
         nnat = 0
@@ -429,23 +431,28 @@ def simulate(d0, n, nblocks,
                 local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
                 Xi = X[i]
                 if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
-                    for m in range(M):  # table cells (vectorises), then the reads, then rho (vectorises)
+                    # table cells of both regimes (vectorises), the reads of both in one loop
+                    # (two independent chains), then rho (vectorises); r2 == r (no incentive
+                    # uplift) gives the same cell and the same value
+                    for m in range(M):
                         pos = r * sme[m] * n_real
                         kr = min(int(pos), n_real - 1)
                         kb[m] = np.uint64(kr)
                         x2[m] = pos - kr
+                        pos = r2 * sme[m] * n_real
+                        kr = min(int(pos), n_real - 1)
+                        kb2[m] = np.uint64(kr)
+                        fr2[m] = pos - kr
                     for m in range(M):
                         t0 = real_tab[kb[m]]
                         Xi[m] = t0 + x2[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
+                        t1 = real_tab[kb2[m]]
+                        x2[m] = t1 + fr2[m] * (real_tab[kb2[m] + np.uint64(1)] - t1)
                     for m in range(M):
-                        Xi[m] = weights[i, m] * min(Xi[m] * (cap[m] * eps[m]), 1.0)
-                    if r2 == r:  # no incentive uplift: the retention regime's realisation is the same
-                        for m in range(M):
-                            x2[m] = Xi[m]
-                    else:
-                        for m in range(M):
-                            v = cap[m] * eps[m]
-                            x2[m] = weights[i, m] * min(realisation_scale(real_tab, r2 * sme[m]) * v, 1.0)
+                        v = cap[m] * eps[m]
+                        w = weights[i, m]
+                        Xi[m] = w * min(Xi[m] * v, 1.0)
+                        x2[m] = w * min(x2[m] * v, 1.0)
                 else:
                     for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
                         base = cap[m] * eps[m]
