@@ -176,14 +176,20 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
                    "national net gain", "national"),
                   ("area_benefit", ("area", "year"), stats.counts("area_benefit").reshape(A * Y, -1), NAT_HALF - 1,
                    NAT_BINS, "gross gain per area", "national")]
-    Y, M, I = raw.acc.mun_hist.shape[0], raw.acc.mun_hist.shape[1], raw.acc.init_hist.shape[1]
-    items += [("municipality_benefit", ("municipality", "year"),
-               raw.acc.mun_hist.transpose(1, 0, 2).reshape(M * Y, -1), 0, HIST_BINS, "municipality's gross gain",
-               "unsigned"),
-              ("initiative_benefit", ("initiative", "year"), raw.acc.init_hist.transpose(1, 0, 2).reshape(I * Y, -1),
-               0, HIST_BINS, "initiative's national gross gain", "unsigned")]
+    # the (year, X) histograms are trimmed in their own order (a view, no copy of the largest array
+    # there is) and the small trimmed rows then put in (X, year) order
+    items += [("municipality_benefit", ("municipality", "year"), raw.acc.mun_hist, 0, HIST_BINS,
+               "municipality's gross gain", "unsigned"),
+              ("initiative_benefit", ("initiative", "year"), raw.acc.init_hist, 0, HIST_BINS,
+               "initiative's national gross gain", "unsigned")]
     for name, dims, counts, zb, nbins, what, layout in items:
-        off, trimmed, zero = _trim(counts, zb)
+        if counts.ndim == 3:  # (Y, X, B) -> rows in (X, Y) order
+            Y_, X_ = counts.shape[:2]
+            off, trimmed, zero = _trim(counts.reshape(Y_ * X_, -1), zb)
+            off, zero = off.reshape(Y_, X_).T.reshape(-1), zero.reshape(Y_, X_).T.reshape(-1)
+            trimmed = trimmed.reshape(Y_, X_, -1).transpose(1, 0, 2).reshape(X_ * Y_, -1)
+        else:
+            off, trimmed, zero = _trim(counts, zb)
         shape = tuple(ds.sizes[d] for d in dims)
         v = f"dist_{name}"
         ds[v] = (dims + (f"{name}_bin",), trimmed.reshape(shape + (-1,)))

@@ -75,8 +75,17 @@ def hist_quantiles(counts: np.ndarray, lo: np.ndarray, q: np.ndarray) -> np.ndar
     lead = counts.shape[:-1]
     los = np.broadcast_to(np.asarray(lo, dtype=float), lead).reshape(-1, 1)
     lower, upper = _bin_pattern(HIST_SUB_BITS)
-    out = quantiles_from_counts(counts.reshape(-1, counts.shape[-1]), los * lower, los * upper, q)
+    flat = counts.reshape(-1, counts.shape[-1])
+    out = np.empty((len(q), len(flat)))
+    step = max(1, QUANTILE_BLOCK // flat.shape[1])  # rows at a time: the temporaries stay small (rows independent)
+    for a in range(0, len(flat), step):
+        b = a + step
+        out[:, a:b] = quantiles_from_counts(flat[a:b], los[a:b] * lower, los[a:b] * upper, q)
     return out.reshape((len(q),) + lead)
+
+
+#: histogram cells whose quantiles hist_quantiles computes at a time (8 MiB per temporary array)
+QUANTILE_BLOCK = 2**20
 
 
 def bin_ratio(sub_bits: int = HIST_SUB_BITS) -> float:
