@@ -193,6 +193,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "sw_many": ("Figurerne viser de første {k} af {n} varianter; tabellen og sweep.xlsx har dem alle.",
                 "The charts show the first {k} of {n} variants; the table and sweep.xlsx hold them all."),
     "sw_npv": ("NPV, middel", "NPV, mean"),
+    "ini_print_note": ("Tabellen over alle initiativer (middel, P10, P90, idriftsættelse) står i skærmudgaven af "
+                       "rapporten og i summary.xlsx, fanen Initiativer.",
+                       "The table of every initiative (mean, P10, P90, go-live) is in the screen version of the "
+                       "report and in summary.xlsx, sheet Initiatives."),
     # -- end compare and sweep pages --
     # -- headline ---------------------------------------------------------------------------
     "hl_promise": ("Løftet er en gevinst på {target} om året fra {year}.",
