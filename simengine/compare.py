@@ -7,6 +7,11 @@ same inputs as draw d of A: the difference B - A of draw d is what the change do
 world. Per year the comparison reports the distribution of B - A, P(B > A) and P(B reaches its
 target while A does not), and per initiative present in both the difference of the mean gain.
 
+Besides the difference, A's and B's own gain quantiles per year, their gains in the target year
+per paired draw and their committable amounts are kept for the reader's page (comparison.html and
+comparison.xlsx, simengine.report.compare; left out with ``--no-report``); the table printed is in
+``--lang`` (simengine.compare_text).
+
 Statistics of the difference need both gains of the same draw, so they use the draws kept per
 draw (the first ``keep_draws``, default 200,000: all of them in an ordinary run); the attributes
 say when that is fewer than all draws. Means and P(target) of each scenario use all draws.
@@ -29,7 +34,7 @@ from simengine.results import NationalStats
 from simengine.scenario import Scenario
 
 DKK = "DKK/year"
-COMPARE_FILES = ("comparison.nc", "comparison.txt", "run.json")
+COMPARE_FILES = ("comparison.nc", "comparison.txt", "run.json")  # and the page: simengine.report.compare
 #: probability levels of A's and B's own gain kept for the fan charts (variable band)
 BANDS = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 

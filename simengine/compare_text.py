@@ -29,10 +29,11 @@ T = {  # key: (Danish, English)
     "year": ("år", "year"), "mean": ("middel", "mean"), "only_b": ("kun B", "only B"), "only_a": ("kun A", "only A"),
     "legend": ("P10/P50/P90: fraktiler af B − A i samme træk. P(B>A): andelen af trækkene, hvor B giver mere end A. "
                "kun B: B når sit mål og A ikke sit, i samme træk (kun A: omvendt). P(A), P(B): hver når sit eget "
-               "mål, alle træk (– i år uden mål).",
+               "mål, alle træk. –: intet mål det år (for kun B og kun A: A eller B har intet mål).",
                "P10/P50/P90: percentiles of B − A in the same draw. P(B>A): the share of draws where B gives more "
                "than A. only B: B reaches its target and A does not, in the same draw (only A: the reverse). P(A), "
-               "P(B): each reaches its own target, all draws (– in years without a target)."),
+               "P(B): each reaches its own target, all draws. –: no target that year (for only B and only A: A or "
+               "B has none)."),
     "moved": ("Initiativer med den største ændring af middelgevinsten i {year} ({u}): {items}",
               "Initiatives whose mean gain changed most in {year} ({u}): {items}"),
     "unmoved": ("Intet initiativ i begge scenarier har ændret middelgevinst i {year}.",
@@ -123,10 +124,12 @@ def format_comparison(ds: Any, unit: str = "dkk", lang: str = "da", top: int = 5
     widths = [4, 8, 8, 8, 8, 7, 7, 7, 7, 7]  # 80 columns with the separating spaces
     lines += ["", " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
     for k, y in enumerate(ds["year"].values):
+        both = ds["target_a"].values[k] > 0 and ds["target_b"].values[k] > 0  # else "reaches" says nothing
         vals = [str(int(y)), _n(L, dm[k] / div, 0, sign=True), _n(L, p10[k] / div, 0, sign=True),
                 _n(L, p50[k] / div, 0, sign=True), _n(L, p90[k] / div, 0, sign=True),
-                pct(ds["p_b_greater"].values[k]), pct(ds["p_only_b_reaches_target"].values[k]),
-                pct(ds["p_only_a_reaches_target"].values[k])]
+                pct(ds["p_b_greater"].values[k]),
+                pct(ds["p_only_b_reaches_target"].values[k]) if both else "–",
+                pct(ds["p_only_a_reaches_target"].values[k]) if both else "–"]
         vals += ["–" if ds["target_" + s].values[k] <= 0 else pct(ds["p_target_" + s].values[k]) for s in "ab"]
         lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
     lines += _wrap(_t(lang, "legend"))

@@ -88,12 +88,10 @@ TEXT: dict[str, tuple[str, str]] = {
                  "{paired} paired draws of {draws}, seed {seed}: A and B see the same random numbers in each draw"),
     "cmp_lead_p": ("I {year} er sandsynligheden for at nå målet {pa} med A og {pb} med B.",
                    "In {year} the probability of reaching the target is {pa} with A and {pb} with B."),
-    "cmp_lead_d": ("I det samme træk giver B i gennemsnit {mean} mere end A (negativt: mindre); med 80 % "
-                   "sandsynlighed ligger forskellen B − A mellem {p10} og {p90}. B giver en større gevinst end A i "
-                   "{pg} af trækkene og en mindre i {pl}.",
-                   "In the same draw B gives {mean} more than A on average (negative: less); with 80% probability "
-                   "the difference B − A lies between {p10} and {p90}. B gives a larger gain than A in {pg} of the "
-                   "draws and a smaller one in {pl}."),
+    "cmp_lead_d": ("I det samme træk er forskellen B − A i gennemsnit {mean}; med 80 % sandsynlighed ligger den "
+                   "mellem {p10} og {p90}. B giver en større gevinst end A i {pg} af trækkene og en mindre i {pl}.",
+                   "In the same draw the difference B − A is {mean} on average; with 80% probability it lies between "
+                   "{p10} and {p90}. B gives a larger gain than A in {pg} of the draws and a smaller one in {pl}."),
     "cmp_lead_only": ("B når sit mål, mens A ikke når sit, i {pb} af trækkene; det omvendte sker i {pa}.",
                       "B reaches its target while A misses its own in {pb} of the draws; the reverse happens in "
                       "{pa}."),
@@ -195,6 +193,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "sw_many": ("Figurerne viser de første {k} af {n} varianter; tabellen og sweep.xlsx har dem alle.",
                 "The charts show the first {k} of {n} variants; the table and sweep.xlsx hold them all."),
     "sw_npv": ("NPV, middel", "NPV, mean"),
+    "ini_print_note": ("Tabellen over alle initiativer (middel, P10, P90, idriftsættelse) står i skærmudgaven af "
+                       "rapporten og i summary.xlsx, fanen Initiativer.",
+                       "The table of every initiative (mean, P10, P90, go-live) is in the screen version of the "
+                       "report and in summary.xlsx, sheet Initiatives."),
     # -- end compare and sweep pages --
     # -- headline ---------------------------------------------------------------------------
     "hl_promise": ("Løftet er en gevinst på {target} om året fra {year}.",

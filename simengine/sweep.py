@@ -15,7 +15,8 @@ Writes ``sweep.nc`` (an xarray Dataset with a ``variant`` dimension, one coordin
 and every result of a run that has no per-draw or per-municipality dimension: P(target), gain
 quantiles and means, expected shortfall, NPV, central gain / service cut / realised gain per regime,
 per-area and per-initiative statistics, backtest), ``sweep_summary.parquet`` (one row per variant,
-target-year figures) and ``sweep.json`` (the manifest), atomically.
+target-year figures) and ``sweep.json`` (the manifest), and unless ``--no-report`` the reader's
+``sweep.html`` and ``sweep.xlsx`` in ``--lang`` (simengine.report.sweep), atomically.
 """
 
 from __future__ import annotations

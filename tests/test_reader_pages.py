@@ -199,6 +199,7 @@ def test_compare_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
     years = [x for x in lines if re.match(r"^\d{4} ", x)]
     assert [int(x[:4]) for x in years] == list(range(2011, 2017))
     assert all(len(re.split(r"\s+(?!%)", x.strip())) == 10 for x in years)  # "12,5 %" is one column
+    assert re.split(r"\s+(?!%)", years[0].strip())[-4:] == ["–"] * 4  # 2011 has no target: nothing to reach
     out = proc.stdout
     txt = (tmp_path / "o" / "comparison.txt").read_text(encoding="utf-8")
     assert txt.strip() in out

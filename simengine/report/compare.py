@@ -158,9 +158,10 @@ def fan_chart(c: Cmp) -> bytes | None:
             ax.set_title(ch._wrap(ch._printable(f"{side.upper()}: {c.name(side)}"), 52), loc="left", fontsize=11)
             if j == 0:
                 ax.set_ylabel(L("gain_axis"))
-                ax.legend(loc="upper left", frameon=False, fontsize=8.5)
         axes[0].set_ylim(0, max(1.0, top) * 1.05)
-        fig.tight_layout()
+        handles, labels_ = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels_, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.01))
+        fig.tight_layout(rect=(0, 0.07, 1, 1))  # the legend under the panels, never over a band
         return ch._png(fig)
 
 
@@ -255,7 +256,7 @@ def _lead(c: Cmp) -> str:
         parts.append(esc(L("cmp_lead_only", pb="\x00B", pa="\x00A"))
                      .replace("\x00B", num(L.pct(ob), "p_only_b_reaches_target", ob, year=ty))
                      .replace("\x00A", num(L.pct(oa), "p_only_a_reaches_target", oa, year=ty)))
-    return " ".join(parts)
+    return " ".join(parts).replace("kr..", "kr.")  # an amount in "mio. kr." that ends a sentence
 
 
 def _side_by_side(c: Cmp) -> str:
@@ -314,8 +315,11 @@ def _years(c: Cmp) -> str:
                   year=y)]
         r += [num(L.mio_value(q[k]), "difference_quantile", q[k], year=y, quantile=lv)
               for q, lv in ((q10, 0.1), (q50, 0.5), (q90, 0.9))]
+        both = float(ds["target_a"].values[k]) > 0 and float(ds["target_b"].values[k]) > 0
         for var in ("p_b_greater", "p_only_b_reaches_target", "p_only_a_reaches_target"):
-            r.append(num(L.pct(ds[var].values[k]), var, ds[var].values[k], year=y))
+            # a year without a target for A or B: "reaches its target" says nothing there
+            r.append(num(L.pct(ds[var].values[k]), var, ds[var].values[k], year=y)
+                     if both or var == "p_b_greater" else "–")
         for s in "ab":
             t = float(ds[f"target_{s}"].values[k])
             p = float(ds[f"p_target_{s}"].values[k])
@@ -461,8 +465,10 @@ def workbook(c: Cmp) -> bytes:
         if c.has_sides:
             r += [float(c.band(s_, lv)[k]) / 1e6 for s_ in "ab" for lv in (0.1, 0.5, 0.9)]
         r += [float(ds["difference_mean"].values[k]) / 1e6] + [float(c.dq(lv)[k]) / 1e6 for lv in (0.1, 0.5, 0.9)]
-        r += [float(ds[v].values[k]) for v in ("p_b_greater", "p_b_less", "p_only_b_reaches_target",
-                                                "p_only_a_reaches_target", "p_target_a", "p_target_b")]
+        both = float(ds["target_a"].values[k]) > 0 and float(ds["target_b"].values[k]) > 0
+        r += [float(ds[v].values[k]) for v in ("p_b_greater", "p_b_less")]
+        r += [float(ds[v].values[k]) if both else None for v in ("p_only_b_reaches_target", "p_only_a_reaches_target")]
+        r += [float(ds[f"p_target_{s_}"].values[k]) if float(ds[f"target_{s_}"].values[k]) > 0 else None for s_ in "ab"]
         r += [float(ds["net_difference_mean"].values[k]) / 1e6]
         y.add(r, highlight=yr == ty)
     y.finish()

@@ -44,10 +44,11 @@ thead th{background:#e9eef5;font-weight:600;border-bottom:2px solid #c9d3df;vert
 tbody tr:nth-child(even) td{background:#fafbfc}
 tr.group td{background:#eef3f9!important;font-weight:600;border-top:2px solid #c9d3df}
 tr.hl td{background:#fff6e0!important;font-weight:600}
-.src{font-size:12.5px;color:#3d4650}
+.src{font-size:12.5px;color:#3d4650;overflow-wrap:anywhere}
 tr.group .src{font-weight:400;color:#1b1f24}
 .gsub{font-size:12px;font-weight:400;color:#4a5563}
-code{font-size:12px;color:#5a6570;background:#f1f3f6;padding:0 3px;border-radius:3px}
+code{font-size:12px;color:#5a6570;background:#f1f3f6;padding:0 3px;border-radius:3px;overflow-wrap:anywhere}
+.print-only{display:none}
 figure{margin:18px 0 8px}
 figure img{width:100%;height:auto;display:block;border:1px solid #eceff3}
 figcaption{font-size:13px;color:#444;margin-top:6px}
@@ -61,9 +62,10 @@ footer{margin-top:40px;font-size:12px;color:#666;border-top:1px solid #ddd;paddi
 @media print{body{background:#fff;font-size:11px} main{box-shadow:none;padding:0;max-width:none} nav.toc{display:none}
  figure,.cards{page-break-inside:avoid} h2{page-break-after:avoid;font-size:16px;margin:18px 0 6px}
  h3{font-size:13px;margin:12px 0 4px} .lead{font-size:12px;padding:6px 10px;margin:8px 0} p{margin:4px 0}
- figure{margin:6px 0} figure img{max-height:100mm;width:auto;max-width:100%;display:block;margin:0 auto}
+ figure{margin:6px 0} figure img{max-height:80mm;width:auto;max-width:100%;display:block;margin:0 auto}
  table{font-size:9.5px;margin:4px 0} td,th{padding:1px 5px !important} .caption{font-size:9.5px}
- .card{padding:6px 8px} .card .big{font-size:18px} #assumptions{break-before:page} .screen-only{display:none}}
+ .card{padding:6px 8px} .card .big{font-size:18px} #assumptions{break-before:page} .screen-only{display:none}
+ .print-only{display:block}}
 @page{size:A4;margin:12mm}
 """
 
@@ -422,8 +424,10 @@ class Page:
             head += [f"{L('business_case')}", L("planned")]
         head += [f"{L('mean')} {ty}", f"P{round(l10 * 100)} {ty}", f"P{round(l90 * 100)} {ty}",
                  f"{L('mean')} {ctx.years[-1]}", L("golive_p50"), L("golive_p90")]
-        out += f'<p class="caption">{esc(L("mio_year"))}. {esc(L("zero_gain_note"))}</p>'
-        out += table([esc(h) for h in head], rows, set(range(1, len(head))), classes)
+        # on screen the table of every initiative; in print the chart stands for it (and summary.xlsx has it)
+        out += (f'<div class="screen-only"><p class="caption">{esc(L("mio_year"))}. {esc(L("zero_gain_note"))}</p>'
+                + table([esc(h) for h in head], rows, set(range(1, len(head))), classes) + "</div>"
+                + f'<p class="caption print-only">{esc(L("ini_print_note"))}</p>')
         return out
 
     def tornado(self) -> str:
