@@ -103,7 +103,8 @@ def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float
            f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
            f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
     if n_inputs:
-        msg += f" (their kept inputs take about {need * n_inputs * 8 / 1e9:,.1f} GB)"
+        size = need * n_inputs * 8
+        msg += f" (their kept inputs take about {f'{size / 1e9:,.1f} GB' if size >= 1e9 else f'{size / 1e6:,.0f} MB'})"
     if ess < ESS_DEGENERATE:
         msg += ("; the importance weights have degenerated: the observations are far more precise than the prior "
                 "(or lie in its tail), so more draws help only slowly and the ESS itself is uncertain; there is no "
