@@ -107,7 +107,7 @@ def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float
         msg += f" (their kept inputs take about {f'{size / 1e9:,.1f} GB' if size >= 1e9 else f'{size / 1e6:,.0f} MB'})"
     if ess < ESS_DEGENERATE:
         msg += ("; the importance weights have degenerated: the observations are far more precise than the prior "
-                "(or lie in its tail), so more draws help only slowly and the ESS itself is uncertain; there is no "
+                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there is no "
                 "sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
         if drivers:
             msg += ("; the observations that narrow the weights most (ESS of each alone): "
