@@ -435,12 +435,13 @@ def golive_adoption(plan, inputs: np.ndarray, i: int, year_mid: float | None = N
 
 
 def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
-                     s1: np.ndarray | None = None) -> np.ndarray:
+                     s1: np.ndarray | None = None, only: int | None = None) -> np.ndarray:
     """(D, I) per-draw gain of every initiative in one year: gain_i F (1 - T Q) a_iy times the
     realisation sum sum_m w_im clamp(r C_m (1 - E) eps_im, 0, 1) of the waterfall's evaluator
     (simengine.analysis.local_sums, every cause on), in the kernel's order of the products (so the
     same bits); potential: the sum replaced by 1 (before local realisation). ``s1``: local_sums of
-    the same draws, if at hand."""
+    the same draws, if at hand. ``only``: compute initiative ``only`` alone (the other columns are
+    left undefined)."""
     from simengine.model import N_NATIONAL, N_VARS
 
     D, I = len(inputs), len(plan.gain)
@@ -452,7 +453,7 @@ def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
 
         s1 = local_sums(plan, np.ascontiguousarray(inputs))
     ymid = float(plan.year_mid[year_index])
-    for i in range(I):
+    for i in (range(I) if only is None else (only,)):
         o = N_NATIONAL + i * N_VARS
         F, T, Q = inputs[:, o], inputs[:, o + 4], inputs[:, o + 5]
         coef = (plan.gain[i] * F * (1.0 - T * Q)) * golive_adoption(plan, inputs, i, ymid)
@@ -479,7 +480,7 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
     sc = plan.scenario
     K = ds.sizes["draw"]
     out = np.empty((len(observations), K))
-    cache: dict[tuple[int, bool], np.ndarray] = {}
+    cache: dict[tuple[int, bool, int], np.ndarray] = {}
     inp = inputs if inputs is not None else np.zeros((0, plan.n_inputs))
     sums: list[np.ndarray] = [] if s1 is None else [s1]
     ini_index = {ini.id: k for k, ini in enumerate(sc.initiatives)}
@@ -493,14 +494,16 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
         elif o.quantity == "adoption":
             out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit], float(plan.year_mid[_year_index(o, sc)]))
         elif o.scope == "initiative":
-            key = (_year_index(o, sc), o.quantity == "potential")
+            i = ini_index[o.unit]
+            key = (_year_index(o, sc), o.quantity == "potential", i)
             if key not in cache:
-                if not sums:
+                if not sums and o.quantity != "potential":
                     from simengine.analysis import local_sums
 
                     sums.append(local_sums(plan, np.ascontiguousarray(inp[:K]), combinations=1))
-                cache[key] = initiative_gains(plan, inp[:K], *key, s1=sums[0])
-            out[k] = cache[key][:, ini_index[o.unit]]
+                cache[key] = initiative_gains(plan, inp[:K], key[0], key[1], s1=sums[0] if sums else None,
+                                              only=i)[:, i]
+            out[k] = cache[key]
         else:
             if o.quantity == "realised":
                 name = "benefit" if o.scope == "national" else "area_benefit"

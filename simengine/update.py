@@ -103,10 +103,11 @@ def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float
            f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
            f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
     if n_inputs:
-        msg += f" (their kept inputs take about {need * n_inputs * 8 / 1e9:,.1f} GB)"
+        size = need * n_inputs * 8
+        msg += f" (their kept inputs take about {f'{size / 1e9:,.1f} GB' if size >= 1e9 else f'{size / 1e6:,.0f} MB'})"
     if ess < ESS_DEGENERATE:
         msg += ("; the importance weights have degenerated: the observations are far more precise than the prior "
-                "(or lie in its tail), so more draws help only slowly and the ESS itself is uncertain; there is no "
+                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there is no "
                 "sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
         if drivers:
             msg += ("; the observations that narrow the weights most (ESS of each alone): "
@@ -171,9 +172,9 @@ def pmap(fn, items) -> list:
 def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...)."""
     K = X.shape[0]
-    flat = X.reshape(K, -1)
-    out = np.empty((len(q), flat.shape[1]))
-    cols = pmap(lambda c: weighted_quantile(np.ascontiguousarray(flat[:, c]), w, q), range(flat.shape[1]))
+    flat = np.ascontiguousarray(X.reshape(K, -1).T)  # one contiguous row per column of X (one blocked copy)
+    out = np.empty((len(q), flat.shape[0]))
+    cols = pmap(lambda c: weighted_quantile(flat[c], w, q), range(flat.shape[0]))
     for c, v in enumerate(cols):
         out[:, c] = v
     return out.reshape((len(q),) + X.shape[1:])
@@ -389,8 +390,12 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     plan = raw.plan
     K = len(w)
     names, rows, idx = [], [], []
+    block = 32  # inputs transposed a block at a time: contiguous rows without a copy of all of them
+    XT = np.empty((0, K))
     for k, name in enumerate(plan.input_names):
-        v = np.ascontiguousarray(raw.inputs[:K, k])  # one input at a time: no transposed copy of them all
+        if k % block == 0:
+            XT = np.ascontiguousarray(raw.inputs[:K, k:k + block].T)
+        v = XT[k % block]
         if K == 0 or np.all(v == v[0]):
             continue
         m1 = _dot(w, v)
