@@ -549,6 +549,8 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
     init_mean = np.empty((K, I))
     per_call = 4  # values of p per call: 128 coalitions
     h = n // 2
+    coef = shapley_coefficients()  # (K, N_CAUSES): phi = coef.T @ v, also draw by draw
+    phi_draw = np.zeros((N_CAUSES, n))  # per-draw Shapley values of the national gain: their mean is phi
     for p0 in range(0, 32, per_call):
         p_list = np.arange(p0, p0 + per_call)
         vals, isum, masks = coalition_values(plan, inputs, p_list, s1, ty)
@@ -559,6 +561,7 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
         part = np.partition(rows, h, axis=1)  # numpy's median, by one partition
         meds = part[:, h] if n % 2 else (part[:, :h].max(axis=1) + part[:, h]) / 2.0
         meds = meds.reshape(len(p_list), 32, 1 + A)
+        phi_draw += np.einsum("sc,sd->cd", coef[masks.ravel()], vals[:, :, 0, :].reshape(-1, n))  # not BLAS
         del vals, rows, part
         nat_mean[masks], area_mean[masks] = means[..., 0], means[..., 1:]
         nat_med[masks], area_med[masks] = meds[..., 0], meds[..., 1:]
@@ -591,8 +594,39 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
         "initiative_mean": np.stack([chain(init_start[i], init_mean[:, i], full_init_mean[i]) for i in range(I)])
         if I else np.zeros((0, len(WATERFALL_ITEMS))),
         "ideal_mean": nat_mean[K - 1], "subsample_mean": nat_mean[0], "subsample_p50": nat_med[0],
+        "mean_se": waterfall_se(raw, phi_draw, n, ty), "phi_draw_mean": phi_draw.mean(axis=1),
     }
     return out
+
+
+def shapley_coefficients(n: int = N_CAUSES) -> np.ndarray:
+    """(2^n, n): phi_c = sum over masks S of coef[S, c] v[S] (the weights of :func:`shapley`)."""
+    K = 1 << n
+    w = np.array([math.factorial(s) * math.factorial(n - 1 - s) for s in range(n)], dtype=float) / math.factorial(n)
+    out = np.zeros((K, n))
+    for S in range(K):
+        size = S.bit_count()
+        for c in range(n):
+            out[S, c] = w[size - 1] if S >> c & 1 else -w[size]
+    return out
+
+
+def waterfall_se(raw: RawResults, phi_draw: np.ndarray, n: int, ty: int) -> np.ndarray:
+    """Monte Carlo standard errors of the parts of the national mean waterfall (order of
+    WATERFALL_ITEMS): a cause's part is the mean over the n draws of its per-draw Shapley value,
+    so its error is their sd / sqrt(n); plan: that of the mean gain with every cause off; sampling:
+    that of the subsample's mean as an estimate of the mean over all N draws, sd / sqrt(n) x
+    sqrt(1 - n / N) (0 when every draw is used)."""
+    N = raw.draws
+
+    def sd(x: np.ndarray) -> float:
+        return float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
+
+    g = raw.benefit[:n, ty]
+    all_off = g + phi_draw.sum(axis=0)  # per draw: v(all off) = v(none off) + sum phi
+    frac = max(0.0, 1.0 - n / N) if N else 0.0
+    causes = [sd(-phi_draw[c]) / math.sqrt(n) for c in range(len(phi_draw))]
+    return np.array([sd(all_off) / math.sqrt(n), *causes, sd(g) / math.sqrt(n) * math.sqrt(frac)])
 
 
 def _self_check(raw: RawResults, vals0: np.ndarray, n: int, ty: int) -> None:
@@ -634,6 +668,11 @@ def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS)
     put("waterfall", ("cause",), w["mean"], DKK,
         f"change from the target to the mean national gain in {ty}, by cause", start=w["start"],
         end=w["simulated_mean"], statistic="mean")
+    put("waterfall_mc_se", ("cause",), w["mean_se"], DKK,
+        f"Monte Carlo standard error of each part of the mean waterfall ({sub})", statistic="standard error",
+        se_method="a cause's part is the mean over the draws of its per-draw Shapley value: sd / sqrt(draws); plan: "
+                  "sd of the gain with every cause off / sqrt(draws); sampling: sd of the gain / sqrt(draws) x "
+                  "sqrt(1 - draws / draws_total)")
     put("waterfall_p50", ("cause",), w["p50"], DKK,
         f"change from the target to the median (P50) national gain in {ty}, by cause", start=w["start"],
         end=w["simulated_p50"], statistic="P50")

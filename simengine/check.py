@@ -134,7 +134,7 @@ def _differing(ds, results_path: Path) -> list[str]:
     out = []
     new, enc = store.to_stored(ds)  # compared as results.nc stores it (float32 per-draw values, no copies)
     with xr.open_dataset(results_path, engine="h5netcdf") as old:
-        for name in sorted(new.variables):
+        for name in sorted(str(v) for v in new.variables):
             vals = np.asarray(new[name].values)
             if enc.get(name, {}).get("dtype") == "float32":
                 vals = vals.astype(np.float32)

@@ -12,8 +12,8 @@ Budget regimes). The file stores each distinct number once:
   A slice is left out only if it equals its rule exactly in this run; the others are stored as
   ``<name>_<regime>`` (draw, year), e.g. ``central_gain_retention``. The file's attribute
   ``derived_on_read`` and each stored slice's attributes say so.
-* **Per-draw values in float32.** Every float variable with a ``draw`` dimension is stored as
-  float32: each value rounded to the nearest float32, a relative error of at most 2**-24
+* **Per-draw amounts in float32.** Every per-draw amount of money (a float variable with a ``draw``
+  dimension and units DKK or DKK/year) is stored as float32: each value rounded to the nearest float32, a relative error of at most 2**-24
   (6.0e-8), i.e. below 150 DKK on a gain of 2 bn DKK/year. The attribute ``storage_precision``
   says so. Every statistic of the run (quantiles, means, probabilities, analyses) was computed
   from the float64 values in memory before writing and is stored in float64: the numbers of a run
@@ -63,7 +63,9 @@ def _rule_value(ds: xr.Dataset, rule: str, like: xr.DataArray) -> xr.DataArray:
 
 
 def _per_draw_float(da: xr.DataArray) -> bool:
-    return "draw" in da.dims and da.dtype.kind == "f"
+    """A per-draw amount of money (stored as float32); other per-draw values, such as the importance
+    weights of ``update``, stay float64."""
+    return "draw" in da.dims and da.dtype.kind == "f" and str(da.attrs.get("units", "")).startswith("DKK")
 
 
 def to_stored(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict]]:

@@ -207,6 +207,29 @@ def test_waterfall_on_a_subsample_states_it(small_path):
     assert ds["target"].values[ty] + ds["waterfall"].values.sum() == pytest.approx(ds["benefit_mean"].values[ty])
 
 
+def test_waterfall_states_its_monte_carlo_error(small_path):
+    """The mean waterfall's parts are means over the subsample of per-draw Shapley values: their
+    standard errors (waterfall_mc_se) are the per-draw values' sd / sqrt(draws). Checked against the
+    per-draw Shapley values computed independently (analysis.shapley on every draw's 1,024 values)."""
+    sc = scenario.load(small_path).with_run_options(draws=4000)
+    raw = _run(sc)
+    n, ty = 1000, int(sc.target_year - sc.start_year)
+    w = analysis.waterfall(raw, draws=n)
+    np.testing.assert_allclose(-w["phi_draw_mean"], w["mean"][1:-1], rtol=1e-9, atol=1e-9 * w["start"])
+    vals, _, masks = analysis.coalition_values(raw.plan, raw.inputs[:n], np.arange(32), year_index=ty)
+    v = np.empty((1 << N_CAUSES, n))
+    v[masks.ravel()] = vals[:, :, 0, :].reshape(-1, n)
+    phi = analysis.shapley(v)  # (causes, draws)
+    se = w["mean_se"]
+    np.testing.assert_allclose(se[1:-1], np.std(phi, axis=1, ddof=1) / np.sqrt(n), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(se[0], np.std(v[-1], ddof=1) / np.sqrt(n), rtol=1e-6, atol=1e-9 * w["start"])
+    g = raw.benefit[:n, ty]
+    assert se[-1] == pytest.approx(np.std(g, ddof=1) / np.sqrt(n) * np.sqrt(1 - n / 4000))
+    assert (se[1:-1] > 0).any()
+    ds = analysis.add_waterfall(build_dataset(raw), raw, draws=n)
+    assert ds["waterfall_mc_se"].attrs["units"] == "DKK/year" and "sqrt" in ds["waterfall_mc_se"].attrs["se_method"]
+
+
 def test_shapley_is_exact_and_symmetric():
     rng = np.random.default_rng(1)
     n = 4
