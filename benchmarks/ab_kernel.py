@@ -57,9 +57,11 @@ def main(argv: list[str] | None = None) -> None:
     inputs = np.zeros((0, plan.n_inputs))
 
     def go(mod, n, kept=kept, inputs=inputs):
+        known = mod.simulate.py_func.__code__.co_varnames
+        args_ = args if "qmc_in" in known else args[:-4]  # a kernel from before sampling = "qmc"
         acc = engine.new_accumulators(plan, a.threads)
         scratch = engine.new_scratch(plan, a.threads)
-        mod.simulate(0, n, a.threads, *args, 0, *(kept[k] for k in engine.PER_DRAW), inputs,
+        mod.simulate(0, n, a.threads, *args_, 0, *(kept[k] for k in engine.PER_DRAW), inputs,
                      *(getattr(acc, f) for f in engine.ACC_FIELDS), np.zeros(a.threads, np.int64), *scratch)
         return acc
 
