@@ -30,7 +30,7 @@ import numpy as np
 from simengine.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
 from simengine.qmc import sobol_row, sobol_uniform
-from simengine.rng import lhs_uniform, ndtr, ndtri, uniform
+from simengine.rng import lhs_uniform, lhs_uniforms, ndtr, ndtri, uniform
 
 _U_MIN = 2.0**-53
 
@@ -186,9 +186,8 @@ def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tail
     """eps[m]: the local execution factor of draw d in every municipality (keys[m] its stream).
     Uniforms first (a vectorisable loop), then their quantiles (``tails``: scratch)."""
     M = keys.shape[0]
-    if lhs_n > 0:
-        for m in range(M):
-            ub[m] = lhs_uniform(keys[m], d, lhs_n, lhs_half, lhs_mask)
+    if lhs_n > 0:  # every stream at draw d (the permutations' scratch: ub itself and tails)
+        lhs_uniforms(keys, 1, d, 0, M, lhs_n, lhs_half, lhs_mask, ub, ub.view(np.uint64), tails)
     else:
         for m in range(M):
             ub[m] = uniform(keys[m], d)
@@ -326,6 +325,7 @@ def simulate(d0, n, nblocks,
         init_hi = init_span_all[b, 1]
         kb = np.empty(max(M, I), np.uint64)
         kb2 = np.empty(M, np.uint64)
+        xs = np.empty(NBUF, np.uint64)
         fr2 = np.empty(M)
         unspilled = 0
         nbuf = 0
@@ -341,9 +341,8 @@ def simulate(d0, n, nblocks,
                     if in_code[k] != FIXED:
                         key = in_key[k]
                         row = valsT[k]
-                        if lhs_n > 0:
-                            for kk in range(nb_):
-                                row[kk] = lhs_uniform(key, d + kk, lhs_n, lhs_half, lhs_mask)
+                        if lhs_n > 0:  # one stream over the next nb_ draws
+                            lhs_uniforms(in_key[k:k + 1], 0, d, 1, nb_, lhs_n, lhs_half, lhs_mask, row, xs, tails)
                         elif nq > 0:
                             q = qmc_in[k]
                             sobol_row(qmc_sv[q], qmc_shift[q], d, nb_, row)
