@@ -8,7 +8,7 @@ ratio, and checks that both give the same results bit for bit (every accumulator
 values of 2,000 kept draws). The rest of the package (distributions, model) is the working tree's, so REV's kernel must
 still fit it. Draws are not kept (the timing is the kernel's own, not fresh memory's).
 
-    python benchmarks/ab_kernel.py HEAD [--draws 30000] [--threads 1] [--reps 7]
+    python benchmarks/ab_kernel.py HEAD [--draws 30000] [--threads 1] [--reps 7] [--sampling lhs]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--draws", type=int, default=30_000)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--sampling", default=None, help="override [simulation] sampling (random, lhs, qmc)")
     a = ap.parse_args(argv)
 
     import numba
@@ -50,16 +52,22 @@ def main(argv: list[str] | None = None) -> None:
     from simengine import engine, kernel, scenario
     from simengine.model import compile_plan
 
-    plan = compile_plan(scenario.load(ROOT / "scenarios" / "2015.toml").with_run_options(draws=a.draws))
+    # under Latin hypercube sampling the permutations' cost depends on the run's draws (their cycle
+    # walk on 2^bits >= draws values): time the first --draws of a 100,000-draw run, the default
+    sc = scenario.load(ROOT / "scenarios" / "2015.toml").with_run_options(
+        draws=max(a.draws, 100_000) if a.sampling == "lhs" else a.draws)
+    plan = compile_plan(replace(sc, sampling=a.sampling) if a.sampling else sc)
     numba.set_num_threads(a.threads)
     args = engine._kernel_args(plan)
     kept = engine._per_draw(plan, 0)
     inputs = np.zeros((0, plan.n_inputs))
 
     def go(mod, n, kept=kept, inputs=inputs):
+        known = mod.simulate.py_func.__code__.co_varnames
+        args_ = args if "qmc_in" in known else args[:-4]  # a kernel from before sampling = "qmc"
         acc = engine.new_accumulators(plan, a.threads)
         scratch = engine.new_scratch(plan, a.threads)
-        mod.simulate(0, n, a.threads, *args, 0, *(kept[k] for k in engine.PER_DRAW), inputs,
+        mod.simulate(0, n, a.threads, *args_, 0, *(kept[k] for k in engine.PER_DRAW), inputs,
                      *(getattr(acc, f) for f in engine.ACC_FIELDS), np.zeros(a.threads, np.int64), *scratch)
         return acc
 

@@ -17,6 +17,7 @@ from scipy import special
 
 from simengine.distributions import mean_preserving_scale
 from simengine.model import Plan
+from simengine.qmc import sobol_uniforms
 from simengine.rng import uniforms_numpy
 
 _U_MIN = 2.0**-53
@@ -34,11 +35,16 @@ def simulate_reference(plan: Plan, draws: np.ndarray) -> dict[str, np.ndarray]:
 
     # per-draw inputs, exact inverse transform
     U = uniforms_numpy(plan.in_key, d)  # (n_in, n)
+    Q = None
+    if len(plan.qmc_shift):  # sampling = "qmc": Sobol' points for the inputs and shocks (simengine.qmc)
+        Q = sobol_uniforms(sc.seed, len(plan.qmc_shift), int(d.min()), int(d.max() - d.min()) + 1)[:, d - d.min()]
+        on = plan.qmc_in >= 0
+        U[on] = Q[plan.qmc_in[on]]
     if len(plan.corr_idx):  # [[correlations]]: Gaussian copula, z' = A z
         Z = special.ndtri(U[plan.corr_idx])
         U[plan.corr_idx] = _u(plan.corr_factor @ Z)
     if len(plan.sh_in):  # [[shocks]] in order: z' = sqrt(loading) z_shock + sqrt(1 - loading) z
-        Zs = special.ndtri(uniforms_numpy(plan.shock_key, d))  # (S, n)
+        Zs = special.ndtri(uniforms_numpy(plan.shock_key, d) if Q is None else Q[plan.qmc_sh])  # (S, n)
         for k, s, a, b in zip(plan.sh_in, plan.sh_of, plan.sh_a, plan.sh_b):
             U[k] = _u(a * Zs[s] + b * special.ndtri(U[k]))
     vals = np.empty_like(U)

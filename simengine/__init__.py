@@ -27,7 +27,7 @@ def _numba_cache_dir() -> None:
         return
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(__version__.encode())
-    for name in ("kernel.py", "distributions.py", "rng.py", "model.py", "analysis.py"):
+    for name in ("kernel.py", "distributions.py", "rng.py", "model.py", "analysis.py", "qmc.py"):
         try:
             h.update((here / name).read_bytes())
         except OSError:

@@ -173,6 +173,7 @@ def _kernel_args(plan: Plan) -> tuple:
         plan.lhs_n, plan.lhs_half, plan.lhs_mask, plan.corr_idx, plan.corr_factor,
         plan.timing_component, plan.real_mean, plan.real_tab, plan.ramp_base, plan.dep_of, plan.dep_lag, plan.order,
         plan.shock_key, plan.sh_in, plan.sh_of, plan.sh_a, plan.sh_b,
+        plan.qmc_in, plan.qmc_sh, plan.qmc_sv, plan.qmc_shift,
     )
 
 

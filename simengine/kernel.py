@@ -29,7 +29,8 @@ import numpy as np
 
 from simengine.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
 from simengine.model import HIST_SHIFT, NAT_HALF, NAT_SHIFT
-from simengine.rng import lhs_uniform, ndtr, ndtri, uniform
+from simengine.qmc import sobol_row, sobol_uniform
+from simengine.rng import lhs_uniform, lhs_uniforms, ndtr, ndtri, uniform
 
 _U_MIN = 2.0**-53
 
@@ -185,9 +186,8 @@ def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tail
     """eps[m]: the local execution factor of draw d in every municipality (keys[m] its stream).
     Uniforms first (a vectorisable loop), then their quantiles (``tails``: scratch)."""
     M = keys.shape[0]
-    if lhs_n > 0:
-        for m in range(M):
-            ub[m] = lhs_uniform(keys[m], d, lhs_n, lhs_half, lhs_mask)
+    if lhs_n > 0:  # every stream at draw d (the permutations' scratch: ub itself and tails)
+        lhs_uniforms(keys, 1, d, 0, M, lhs_n, lhs_half, lhs_mask, ub, ub.view(np.uint64), tails)
     else:
         for m in range(M):
             ub[m] = uniform(keys[m], d)
@@ -258,6 +258,9 @@ def simulate(d0, n, nblocks,
              # [model] choices, common shocks, dependencies (simengine.model.Plan)
              timing_component, real_mean, real_tab, ramp_base, dep_of, dep_lag, order,
              shock_key, sh_in, sh_of, sh_a, sh_b,
+             # randomised quasi-Monte Carlo (simengine.qmc): Sobol' dimension of each input and shock,
+             # scrambled direction numbers and shift (no rows: not qmc)
+             qmc_in, qmc_sh, qmc_sv, qmc_shift,
              # per-draw outputs kept for draws out_d0 <= d < out_d0 + len(out_benefit)
              out_d0, out_benefit, out_cost, out_area, out_central, out_cut, out_regime_benefit, out_npv,
              out_potential, out_area_potential,
@@ -281,6 +284,7 @@ def simulate(d0, n, nblocks,
     n_real = real_tab.shape[0] - 1
     ns = shock_key.shape[0]
     nh = sh_in.shape[0]
+    nq = qmc_shift.shape[0]
     ltab = tables[loc_tab]
     ctab = tables[cap_tab]
     for b in nb.prange(nblocks):
@@ -321,6 +325,7 @@ def simulate(d0, n, nblocks,
         init_hi = init_span_all[b, 1]
         kb = np.empty(max(M, I), np.uint64)
         kb2 = np.empty(M, np.uint64)
+        xs = np.empty(NBUF, np.uint64)
         fr2 = np.empty(M)
         unspilled = 0
         nbuf = 0
@@ -336,9 +341,11 @@ def simulate(d0, n, nblocks,
                     if in_code[k] != FIXED:
                         key = in_key[k]
                         row = valsT[k]
-                        if lhs_n > 0:
-                            for kk in range(nb_):
-                                row[kk] = lhs_uniform(key, d + kk, lhs_n, lhs_half, lhs_mask)
+                        if lhs_n > 0:  # one stream over the next nb_ draws
+                            lhs_uniforms(in_key[k:k + 1], 0, d, 1, nb_, lhs_n, lhs_half, lhs_mask, row, xs, tails)
+                        elif nq > 0:
+                            q = qmc_in[k]
+                            sobol_row(qmc_sv[q], qmc_shift[q], d, nb_, row)
                         else:
                             for kk in range(nb_):
                                 row[kk] = uniform(key, d + kk)
@@ -356,6 +363,9 @@ def simulate(d0, n, nblocks,
                         for s in range(ns):
                             if lhs_n > 0:
                                 zs[s] = ndtri(lhs_uniform(shock_key[s], d + kk, lhs_n, lhs_half, lhs_mask))
+                            elif nq > 0:
+                                q = qmc_sh[s]
+                                zs[s] = ndtri(sobol_uniform(qmc_sv[q], qmc_shift[q], d + kk))
                             else:
                                 zs[s] = ndtri(uniform(shock_key[s], d + kk))
                         for h in range(nh):

@@ -288,7 +288,8 @@ def run_adaptive(plan: Plan, precision: float, max_draws: int = DEFAULT_MAX_DRAW
     sc = plan.scenario
     if sc.sampling != "random":
         raise ConfigError(f"{sc.path}: --precision needs [simulation] sampling = \"random\": with "
-                          f"\"{sc.sampling}\" the draws depend on the final number of draws, so blocks cannot be added")
+                          + ("\"lhs\" the draws depend on the final number of draws, so blocks cannot be added" if sc.sampling == "lhs"
+                           else f"\"{sc.sampling}\" the draws are not independent, which the intervals assume"))
     if not 0 < precision < 1:
         raise ConfigError(f"--precision: must be between 0 and 1 (e.g. 0.005), got {precision}")
     if max_draws < 1:

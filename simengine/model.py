@@ -11,7 +11,7 @@ pressure E, then for initiative i the ``N_VARS`` variables of :data:`INITIATIVE_
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -126,6 +126,13 @@ class Plan:
     sh_of: np.ndarray  # (H) int64 the shock
     sh_a: np.ndarray  # (H) sqrt(loading)
     sh_b: np.ndarray  # (H) sqrt(1 - loading)
+    # randomised quasi-Monte Carlo ([simulation] sampling = "qmc", simengine.qmc): Sobol' dimension
+    # of each input (-1: fixed, or not qmc) and of each shock; the scrambled direction numbers and
+    # shift of those dimensions (none when not qmc)
+    qmc_in: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    qmc_sh: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    qmc_sv: np.ndarray = field(default_factory=lambda: np.zeros((0, 30), np.uint64))
+    qmc_shift: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
 
     @property
     def n_inputs(self) -> int:
@@ -442,4 +449,22 @@ def compile_plan(sc: Scenario) -> Plan:
         ramp_base=np.array([i.ramp_baseline for i in sc.initiatives], dtype=float),
         dep_of=dep_of, dep_lag=dep_lag, order=order,
         shock_key=shock_key, sh_in=sh_in, sh_of=sh_of, sh_a=sh_a, sh_b=sh_b,
+        **_qmc_fields(sc, in_code, len(shock_key)),
     )
+
+
+def _qmc_fields(sc: Scenario, in_code: np.ndarray, n_shocks: int) -> dict[str, np.ndarray]:
+    """The Plan's qmc_* arrays: empty unless [simulation] sampling = "qmc" (simengine.qmc)."""
+    if sc.sampling != "qmc":
+        return {}
+    from simengine.distributions import FIXED
+    from simengine.errors import ConfigError
+    from simengine.qmc import QMC_MAX_DIMS, dimensions, directions
+
+    dim_in, dim_sh, dims = dimensions(in_code, n_shocks, FIXED)
+    if dims > QMC_MAX_DIMS:
+        raise ConfigError(f"{sc.path}: simulation.sampling: \"qmc\" needs one Sobol' dimension per sampled input "
+                          f"and shock, {dims:,} here, more than the {QMC_MAX_DIMS:,} available; use \"random\" "
+                          "or \"lhs\"")
+    sv, shift = directions(sc.seed, dims)
+    return {"qmc_in": dim_in, "qmc_sh": dim_sh, "qmc_sv": sv, "qmc_shift": shift}

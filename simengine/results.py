@@ -386,7 +386,9 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "draws_kept": len(raw.benefit),
         "sampling_note": ("Latin hypercube: every sampled quantity (per-draw inputs, municipal capacity, local "
                           "execution per initiative and municipality) stratified over all draws")
-        if sc.sampling == "lhs" else "plain random (keyed counter-based streams)",
+        if sc.sampling == "lhs" else ("randomised quasi-Monte Carlo: scrambled Sobol' points for the per-draw "
+                                      "inputs and shocks, keyed random streams for the municipal factors")
+        if sc.sampling == "qmc" else "plain random (keyed counter-based streams)",
         "correlations": "; ".join(f"{a} ~ {b}: {r:g}" for a, b, r in sc.correlations) or "none",
         "warnings": "; ".join(plan.notes) or "none",
         "quantile_method_national": national_method,

@@ -47,7 +47,7 @@ SCENARIO_KEYS = ("name", "description", "start_year", "horizon", "target", "targ
                  "target_year", "discount_rate", "cost_per_fte", "municipalities", "description_da", "description_en")
 SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
 SIMULATION_KEYS = ("draws", "seed", "sampling", "keep_draws")
-SAMPLINGS = ("random", "lhs")
+SAMPLINGS = ("random", "lhs", "qmc")
 CORRELATION_KEYS = ("a", "b", "rho")
 #: names of the per-draw inputs that can be correlated: national.<v> and <initiative id>.<v>
 NATIONAL_INPUTS = ("weak_share", "economic_pressure")

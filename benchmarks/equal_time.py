@@ -1,0 +1,87 @@
+"""Variance reduction at equal wall time: random sampling, Latin hypercube and scrambled Sobol'
+points (``[simulation] sampling``) on one scenario.
+
+First the cost of a draw under each method is measured in this process (the kernel alone, every
+output, alternating the methods, best of ``--timing-reps``); then each method gets as many draws
+as random sampling's ``--draws`` take the same time, and runs ``--reps`` times with seeds 0, 1, ...
+The standard error of an estimate is the standard deviation of its value over the replications:
+the target-year national mean gain and its 10th percentile (P10, from every draw). A method pays
+at equal time when its standard error is smaller there; ``(SE random / SE method)^2`` is how many
+times more random draws (time) would give the same precision.
+
+    python benchmarks/equal_time.py [--scenario scenarios/2015.toml] [--draws 8192] [--reps 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+METHODS = ("random", "lhs", "qmc")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "2015.toml"))
+    ap.add_argument("--draws", type=int, default=8192, help="draws of random sampling; the others get equal time")
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--timing-reps", type=int, default=3)
+    a = ap.parse_args(argv)
+
+    from dataclasses import replace
+
+    from simengine import engine, scenario
+    from simengine.model import compile_plan
+
+    base = scenario.load(a.scenario)
+
+    def plan_for(method: str, draws: int, seed: int):
+        sc = replace(base.with_run_options(draws=draws, seed=seed), sampling=method)
+        return compile_plan(sc)
+
+    def run(plan):
+        t = time.perf_counter()
+        raw = engine.run(plan, threads=a.threads, keep_draws=plan.scenario.draws, store_inputs=0)
+        return raw, time.perf_counter() - t
+
+    # cost per draw, alternating the methods in this process
+    n = a.draws
+    plans = {m: plan_for(m, n, 12345) for m in METHODS}
+    for m in METHODS:
+        run(plan_for(m, 256, 1))  # compile or load: not timed
+    per_draw: dict[str, float] = {m: np.inf for m in METHODS}
+    for _ in range(a.timing_reps):
+        for m in METHODS:
+            per_draw[m] = min(per_draw[m], run(plans[m])[1] / n)
+    draws = {m: max(16, int(round(n * per_draw["random"] / per_draw[m]))) for m in METHODS}
+
+    ty = list(plans["random"].years).index(base.target_year)
+    res: dict[str, dict[str, list[float]]] = {m: {"mean": [], "p10": [], "secs": []} for m in METHODS}
+    for seed in range(a.reps):
+        for m in METHODS:
+            raw, secs = run(plan_for(m, draws[m], seed))
+            g = raw.benefit[:, ty]
+            res[m]["mean"].append(float(g.mean()))
+            res[m]["p10"].append(float(np.quantile(g, 0.1)))
+            res[m]["secs"].append(secs)
+
+    print(f"{Path(a.scenario).name}, target year {base.target_year}, {a.threads} threads, {a.reps} seeds; "
+          f"cost per draw measured in this process (best of {a.timing_reps} x {n:,} draws)")
+    print("| sampling | cost per draw (x random) | draws at equal time | s per run (median) | SE of mean (mio. DKK) "
+          "| SE of P10 (mio. DKK) | variance ratio mean | variance ratio P10 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    se = {m: (np.std(res[m]["mean"], ddof=1), np.std(res[m]["p10"], ddof=1)) for m in METHODS}
+    for m in METHODS:
+        print(f"| {m} | {per_draw[m] / per_draw['random']:.2f} | {draws[m]:,} | {np.median(res[m]['secs']):.2f} "
+              f"| {se[m][0] / 1e6:.2f} | {se[m][1] / 1e6:.2f} | {(se['random'][0] / se[m][0]) ** 2:.2f} "
+              f"| {(se['random'][1] / se[m][1]) ** 2:.2f} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
