@@ -26,6 +26,7 @@ plain run of N draws.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -57,9 +58,16 @@ MEAN_METHOD = "95 % normal interval: mean +- 1.96 sd / sqrt(N), sd from the kept
 def quantile_ranks(n: int, q: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
     """1-based ranks (j, k) of the order statistics bounding the ``level`` interval of each q."""
     q = np.asarray(q, dtype=float)
+    j, k = _ranks(int(n), tuple(q.ravel().tolist()), float(level))  # a run asks for the same ones many times
+    return j.reshape(q.shape).copy(), k.reshape(q.shape).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _ranks(n: int, q: tuple[float, ...], level: float) -> tuple[np.ndarray, np.ndarray]:
+    qa = np.array(q, dtype=float)
     a = (1.0 - level) / 2.0
-    j = sps.binom.ppf(a, n, q)
-    k = sps.binom.ppf(1.0 - a, n, q) + 1.0
+    j = sps.binom.ppf(a, n, qa)
+    k = sps.binom.ppf(1.0 - a, n, qa) + 1.0
     return np.clip(j, 1, n).astype(np.int64), np.clip(k, 1, n).astype(np.int64)
 
 

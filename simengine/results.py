@@ -56,9 +56,13 @@ def quantiles_from_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarr
     total = cum[:, -1]
     rows = np.arange(H)
     out = np.full((len(q), H), np.nan)
+    R = np.asarray(q, dtype=float)[:, None] * (total - 1)[None, :]  # (Q, H): the ranks
+    K = np.empty(R.shape, np.int64)  # bins of the ranks: the count of cum <= r, by one binary search per row
+    for h in range(H):
+        K[:, h] = np.searchsorted(cum[h], R[:, h], side="right")
     for qi, qq in enumerate(q):
         r = qq * (total - 1)
-        k = np.minimum((cum <= r[:, None]).sum(axis=1), nb - 1)
+        k = np.minimum(K[qi], nb - 1)
         before = np.where(k > 0, cum[rows, np.maximum(k - 1, 0)], 0)
         cnt = np.maximum(counts[rows, k], 1)
         f = np.clip((r - before + 0.5) / cnt, 0.0, 1.0)

@@ -135,3 +135,17 @@ def test_small_scenario_round_trip_through_the_run_command(tmp_path):
     assert main(["run", str(DATA / "small.toml"), "--draws", "500", "--out", str(out), "--quiet"]) == 0
     assert main(["report", str(out / "results.nc"), "--out", str(tmp_path / "rep"), "--quiet"]) == 0
     assert main(["check", str(out / "run.json"), "--quiet"]) == 0
+
+
+def test_check_names_the_variables_that_differ_from_the_stored_file(tmp_path):
+    from simengine.check import _differing
+
+    sc = scenario.load(DATA / "small.toml").with_run_options(draws=300, seed=1)
+    ds = runner.simulate(sc, threads=1, analyses=False)
+    path = tmp_path / "r.nc"
+    store.write(ds, path)
+    assert _differing(ds, path) == []
+    other = ds.copy(deep=True)
+    other["p_target"].values[1] += 0.1
+    other["npv"].values[5] += 1e6
+    assert _differing(other, path) == ["npv", "p_target"]
