@@ -337,7 +337,7 @@ def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int, analyses
     need = estimate_memory(plan, draws, threads, keep_draws, report=report, analyses=analyses)
     head = (f"this run would need about {need / 2**30:.1f} GiB of memory, more than 80 % of this machine's "
             f"{have / 2**30:.1f} GiB")
-    where = f"{key}: " if key.startswith("--") else f"{plan.scenario.path}: {key}: "
+    where = f"{key}: " if key.startswith("--") else f"{plan.scenario.path}: " + (f"{key}: " if key else "")
     raise ConfigError(f"{where}{head}; {text}")
 
 

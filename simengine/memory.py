@@ -157,9 +157,16 @@ def advice(plan, draws: int, threads: int, keep_draws: int, limit: float, report
     if need(t=1, k=1, r=False) <= limit:
         return ("--threads", f"{head}; no one change is enough: use --threads 1, --no-report and a lower "
                 "keep_draws together")
-    return ("municipalities", f"{head}; even with keep_draws = 1, one thread and --no-report it needs "
-            f"{gib(need(t=1, k=1, r=False))}: use fewer municipalities or initiatives (split the scenario) or a "
-            "larger machine (or a Dask cluster, --scheduler)")
+    least = estimate(plan, draws, 1, 1, store_inputs, False, analyses)
+    scaled = least.phases[least.peak_phase]
+    hist = scaled.get("histograms", 0) + scaled.get("threads", 0)
+    floor = f"even with keep_draws = 1, one thread and --no-report it needs {gib(least.total)}"
+    if 2 * hist >= least.total:  # the scenario's size is most of what remains
+        return ("municipalities", f"{head}; {floor}, {gib(hist)} of it the histograms of {M:,} municipalities and "
+                f"{I:,} initiatives over {Y} years: use fewer municipalities or initiatives (split the scenario) or a "
+                "larger machine (or a Dask cluster, --scheduler)")
+    return ("", f"{head}; {floor}, {gib(least.baseline + scaled.get('kernels', 0))} of it Python, numpy, numba, "
+            "xarray and the compiled kernels themselves: run it on a larger machine")
 
 
 def est_inputs(store_inputs: int | None) -> int:

@@ -89,11 +89,25 @@ def test_advice_names_the_report_when_it_dominates(plan):
     assert memory.advice(plan, 1000, 1, 2000, limit, report=False) is None  # without the report it fits
 
 
-def test_advice_says_when_only_a_smaller_scenario_helps(plan):
+def test_advice_says_when_only_a_smaller_scenario_helps(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import synthetic
+
+    big = compile_plan(scenario.load(synthetic.write(tmp_path, 30, 1000, 10, 1000)))
+    least = memory.estimate(big, 1000, 1, 1)
+    assert least.dominant()[0] == "histograms"
+    key, text = memory.advice(big, 1000, 4, 2000, least.total * 0.9, report=True)
+    assert key == "municipalities"
+    assert "even with keep_draws = 1, one thread and --no-report" in text
+    assert "histograms of 1,000 municipalities" in text and "fewer municipalities" in text
+
+
+def test_advice_says_when_the_machine_is_too_small_for_any_run(plan):
     least = memory.estimate(plan, 1000, 1, 1).total
     key, text = memory.advice(plan, 1000, 4, 2000, least * 0.9, report=True)
-    assert key == "municipalities"
-    assert "even with keep_draws = 1, one thread and --no-report" in text and "fewer municipalities" in text
+    assert key == "" and "even with keep_draws = 1, one thread and --no-report" in text
+    assert "Python, numpy, numba, xarray" in text and "larger machine" in text
+    assert "fewer municipalities" not in text
 
 
 def test_the_guard_refuses_in_one_line_with_the_advice(tmp_path, monkeypatch, capsys):
