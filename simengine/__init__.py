@@ -21,10 +21,11 @@ def _numba_cache_dir() -> None:
     """
     import hashlib
     import os
+    import sys
     from pathlib import Path
 
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
+    if os.environ.get("NUMBA_CACHE_DIR", "") not in ("", os.environ.get("SIMENGINE_NUMBA_CACHE_DIR")):
+        return  # set by the user
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(__version__.encode())
     for name in ("kernel.py", "distributions.py", "rng.py", "model.py", "analysis.py", "qmc.py"):
@@ -38,9 +39,12 @@ def _numba_cache_dir() -> None:
         target.mkdir(parents=True, exist_ok=True)
     except OSError:
         return  # numba falls back to its own locations
-    import numba
+    if "numba" in sys.modules:
+        import numba
 
-    numba.config.CACHE_DIR = str(target)  # type: ignore[attr-defined]
+        numba.config.CACHE_DIR = str(target)  # type: ignore[attr-defined]
+    else:  # numba reads it when first imported: only what runs a kernel imports numba (simengine._jit)
+        os.environ["NUMBA_CACHE_DIR"] = os.environ["SIMENGINE_NUMBA_CACHE_DIR"] = str(target)
 
 
 _numba_cache_dir()

@@ -27,9 +27,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numba as nb
 import numpy as np
 from scipy import stats
+
+from simengine import _jit
+
+# compiled functions: numba is imported on their first use (simengine._jit)
+_njit, __getattr__, _finish_jit = _jit.lazy(globals())
 
 FIXED, UNIFORM, TRIANGULAR, TABLE, BERNOULLI = 0, 1, 2, 3, 4
 
@@ -200,7 +204,7 @@ def quantile_table(dist: Dist) -> np.ndarray:
 _T_SCALE = (N_TAIL - 1) / (T_MAX - T_MIN)
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def grid_lookup(tab, u):  # pragma: no cover - compiled
     """(value on the grid, whether u is in a tail), for 0 < u < 1. Branch free; the value is
     meaningless for a tail u (the grid's unused knots hold finite fillers), which
@@ -213,7 +217,7 @@ def grid_lookup(tab, u):  # pragma: no cover - compiled
     return tab[a] + (pos - k) * (tab[b] - tab[a]), tail
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def tail_lookup(tab, u):  # pragma: no cover - compiled
     """Quantile of a tail u (u < 2^T_MAX or 1 - u < 2^T_MAX; 1 - u is exact for u > 1/2)."""
     if u < 0.5:
@@ -227,7 +231,7 @@ def tail_lookup(tab, u):  # pragma: no cover - compiled
     return tab[base + k] + (pos - k) * (tab[base + k + 1] - tab[base + k])
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def table_values(tab, u, out, n, tails):  # pragma: no cover - compiled
     """out[i] = the quantile of u[i] for i < n: the grid for every value, branch free, noting the
     few tail values (0.8 %) in ``tails`` (scratch, length >= n); then those from the tails."""
@@ -242,7 +246,7 @@ def table_values(tab, u, out, n, tails):  # pragma: no cover - compiled
         out[i] = tail_lookup(tab, u[i])
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def table_lookup(tab, u):  # pragma: no cover - compiled
     v, tail = grid_lookup(tab, u)
     if tail:
@@ -250,7 +254,7 @@ def table_lookup(tab, u):  # pragma: no cover - compiled
     return v
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def sample(code, p0, p1, p2, tab, u):  # pragma: no cover - compiled
     """Inverse transform of ``u`` for one encoded distribution."""
     if code == FIXED:
@@ -319,7 +323,7 @@ def realisation_table(sigma: float) -> np.ndarray:
     return mean_preserving_scale(np.arange(N_REAL + 1) / N_REAL, sigma)
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def realisation_scale(tab, mu):  # pragma: no cover - compiled
     """a(mu) from :func:`realisation_table` by linear interpolation (0 <= mu <= 1)."""
     pos = mu * N_REAL
@@ -327,3 +331,6 @@ def realisation_scale(tab, mu):  # pragma: no cover - compiled
     a = np.uint64(k)  # an unsigned index: no code for negative indices
     b = a + np.uint64(1)
     return tab[a] + (pos - k) * (tab[b] - tab[a])
+
+
+_finish_jit()

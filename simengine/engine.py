@@ -9,6 +9,7 @@ identical however the draws were split over chunks, threads, calls or machines.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -300,18 +301,12 @@ def assemble(plan: Plan, partials: Iterable[Partial], draws: int, keep_draws: in
 
 
 def estimate_memory(plan: Plan, draws: int, threads: int, keep_draws: int,
-                    store_inputs: int = DEFAULT_STORE_INPUTS) -> int:
-    """Bytes a run needs at its peak: per-draw values of the kept draws (and the Dataset built from
-    them, about twice over), the per-draw inputs kept for sensitivity, per-thread and merged
-    accumulators and scratch counts, quantile tables."""
-    Y, A, R, M, I = (len(plan.years), len(plan.scenario.areas), len(REGIMES), len(plan.size_effect),
-                     len(plan.gain))
-    kept = min(draws, keep_draws)
-    per_draw = (Y * (3 + 2 * A + 3 * R) + 1) * 8
-    inputs = min(draws, keep_draws, store_inputs) * plan.n_inputs * 8
-    hist = (Y * (M + I) * plan.hist_bins + plan.n_series * NAT_BINS)
-    acc = threads * hist * 4 + 2 * hist * 8 + threads * Y * (M + I) * plan.hist_bins * 2  # + 16-bit scratch
-    return int(3 * kept * per_draw + inputs + acc + plan.tables.nbytes + 200e6)
+                    store_inputs: int = DEFAULT_STORE_INPUTS, report: bool = False, analyses: bool = True) -> int:
+    """Bytes a run needs at its peak RSS, baseline included: the largest of the simulation, the
+    results and the report phases, term by term in simengine.memory."""
+    from simengine import memory
+
+    return memory.estimate(plan, draws, threads, keep_draws, store_inputs, report, analyses).total
 
 
 def physical_memory() -> int | None:
@@ -321,43 +316,41 @@ def physical_memory() -> int | None:
         return None
 
 
-def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int) -> None:
-    """Refuse, before simulating, a run that would need more memory than the machine has."""
-    need = estimate_memory(plan, draws, threads, keep_draws)
+#: run_scenario sets this while it runs a scenario whose report it will write (the report's
+#: memory is part of the run's peak); the Python API's run writes none
+REPORT = contextvars.ContextVar("simengine_report", default=False)
+
+
+def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int, analyses: bool = True) -> None:
+    """Refuse, before simulating, a run that would need more memory than the machine has, naming the
+    largest part of the estimate and a change that would make it fit (simengine.memory)."""
+    from simengine import memory
+
     have = physical_memory()
-    if have is not None and need > 0.8 * have:
-        limit = 0.8 * have
-        head = (f"this run would need about {need / 2**30:.1f} GiB of memory, more than 80 % of this machine's "
-                f"{have / 2**30:.1f} GiB")
-        # advice that would actually help: fewer kept draws, else fewer threads, else a smaller scenario
-        if estimate_memory(plan, draws, threads, 1) <= limit:
-            k = keep_draws
-            while k > 1 and estimate_memory(plan, draws, threads, k) > limit:
-                k //= 2
-            raise ConfigError(f"{plan.scenario.path}: simulation.keep_draws: {head} ({min(draws, keep_draws):,} draws "
-                              f"kept per draw); lower keep_draws, e.g. to {k:,} (statistics still use all "
-                              f"{draws:,} draws)")
-        if threads > 1 and estimate_memory(plan, draws, 1, keep_draws) <= limit:
-            t = threads
-            while t > 1 and estimate_memory(plan, draws, t, keep_draws) > limit:
-                t -= 1
-            raise ConfigError(f"--threads: {head} (each thread keeps its own histograms of "
-                              f"{len(plan.size_effect):,} municipalities and {len(plan.gain):,} initiatives); "
-                              f"use --threads {t} or fewer (the results do not depend on it)")
-        raise ConfigError(f"{plan.scenario.path}: {head}, even with keep_draws = 1 and one thread: the histograms "
-                          f"of {len(plan.size_effect):,} municipalities and {len(plan.gain):,} initiatives over "
-                          f"{len(plan.years)} years need that much; split the scenario or run it on a larger "
-                          "machine (or a Dask cluster, --scheduler)")
+    if have is None:
+        return
+    limit = 0.8 * have
+    report = REPORT.get()
+    adv = memory.advice(plan, draws, threads, keep_draws, limit, report=report, analyses=analyses)
+    if adv is None:
+        return
+    key, text = adv
+    need = estimate_memory(plan, draws, threads, keep_draws, report=report, analyses=analyses)
+    head = (f"this run would need about {need / 2**30:.1f} GiB of memory, more than 80 % of this machine's "
+            f"{have / 2**30:.1f} GiB")
+    where = f"{key}: " if key.startswith("--") else f"{plan.scenario.path}: " + (f"{key}: " if key else "")
+    raise ConfigError(f"{where}{head}; {text}")
 
 
 def run(plan: Plan, threads: int | None = None, chunk: int = DEFAULT_CHUNK, keep_draws: int | None = None,
-        store_inputs: int = DEFAULT_STORE_INPUTS, progress: Callable[[int], None] | None = None) -> RawResults:
+        store_inputs: int = DEFAULT_STORE_INPUTS, progress: Callable[[int], None] | None = None,
+        analyses: bool = True) -> RawResults:
     threads = check_threads(threads)
     if chunk < 1:
         raise ConfigError(f"chunk: must be >= 1, got {chunk}")
     keep = plan.scenario.keep_draws if keep_draws is None else keep_draws
     n = plan.scenario.draws
-    check_memory(plan, n, threads, keep)
+    check_memory(plan, n, threads, keep, analyses=analyses)
     t0 = time.perf_counter()
     part = run_range(plan, 0, n, threads, keep_draws=keep, store_inputs=store_inputs, chunk=chunk, progress=progress)
     secs = time.perf_counter() - t0

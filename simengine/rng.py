@@ -22,8 +22,12 @@ from __future__ import annotations
 import hashlib
 import math
 
-import numba as nb
 import numpy as np
+
+from simengine import _jit
+
+# compiled functions: numba is imported on their first use (simengine._jit)
+_njit, __getattr__, _finish_jit = _jit.lazy(globals())
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -45,14 +49,14 @@ def stream_key(seed: int, variable: str, initiative: str = "", municipality: int
     return np.uint64(int.from_bytes(digest, "little"))
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def mix64(z):  # pragma: no cover - compiled
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def uniform(key, draw):  # pragma: no cover - compiled
     """Uniform in (0, 1) for stream ``key`` at global draw index ``draw`` (never 0 or 1)."""
     x = mix64(key + np.uint64(draw) * GAMMA)
@@ -91,7 +95,7 @@ def lhs_bits(n: int) -> tuple[int, np.uint64]:
     return half, np.uint64((1 << half) - 1)
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def _feistel(x, key, half, mask):  # pragma: no cover - compiled
     left = x >> half
     right = x & mask
@@ -101,7 +105,7 @@ def _feistel(x, key, half, mask):  # pragma: no cover - compiled
     return (left << half) | right
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def permute(d, n, key, half, mask):  # pragma: no cover - compiled
     """A keyed permutation of 0..n-1 evaluated at d (d < n)."""
     x = np.uint64(d)
@@ -113,7 +117,7 @@ def permute(d, n, key, half, mask):  # pragma: no cover - compiled
             return x
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def lhs_uniform(key, draw, n, half, mask):  # pragma: no cover - compiled
     """Stratified uniform in (0, 1) of draw ``draw`` among ``n`` draws."""
     j = permute(draw, n, key, half, mask)
@@ -126,7 +130,7 @@ def lhs_uniform(key, draw, n, half, mask):  # pragma: no cover - compiled
 _LHS_PASSES = 3
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def lhs_uniforms(keys, kstep, d, dstep, cnt, n, half, mask, out, xs, idx):  # pragma: no cover - compiled
     """out[i] = lhs_uniform(keys[i * kstep], d + i * dstep, n, half, mask) for i < cnt, bit for bit
     (kstep 0: one stream over consecutive draws; dstep 0: many streams at one draw).
@@ -160,7 +164,7 @@ def lhs_uniforms(keys, kstep, d, dstep, cnt, n, half, mask, out, xs, idx):  # pr
         out[i] = (np.float64(xs[i]) + v) / n
 
 
-@nb.njit(inline="always", cache=True)
+@_njit(inline="always", cache=True)
 def draw_uniform(key, draw, lhs_n, half, mask):  # pragma: no cover - compiled
     """The uniform of one sampled quantity: Latin hypercube when lhs_n > 0, plain otherwise."""
     if lhs_n > 0:
@@ -169,7 +173,7 @@ def draw_uniform(key, draw, lhs_n, half, mask):  # pragma: no cover - compiled
 
 
 # -- the standard normal, for the Gaussian copula --------------------------------------------------
-@nb.njit(cache=True)
+@_njit(cache=True)
 def ndtri(p):  # pragma: no cover - compiled
     """Standard normal quantile, Wichura's AS241 (PPND16): about 1e-16 relative accuracy."""
     q = p - 0.5
@@ -202,7 +206,10 @@ def ndtri(p):  # pragma: no cover - compiled
     return -val if q < 0.0 else val
 
 
-@nb.njit(cache=True)
+@_njit(cache=True)
 def ndtr(x):  # pragma: no cover - compiled
     """Standard normal CDF."""
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+_finish_jit()

@@ -44,7 +44,8 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
         raw, prec = mcerror.run_adaptive(plan, precision, max_draws or mcerror.DEFAULT_MAX_DRAWS, threads=threads,
                                          chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
     elif cluster is None:
-        raw = engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
+        raw = engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress,
+                         analyses=analyses)
     else:  # --scheduler (simengine.distributed)
         raw = cluster.run(plan, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
     t2 = time.perf_counter()
@@ -124,8 +125,12 @@ def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int
     from simengine import api, output
 
     with output.locked(output.prepare_dir(out)):  # fail early, before minutes of simulation; one run per folder
-        ds = api.run(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
-                     precision=precision, max_draws=max_draws)
+        token = engine.REPORT.set(report)  # the memory guard counts the report's memory (simengine.memory)
+        try:
+            ds = api.run(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
+                         precision=precision, max_draws=max_draws)
+        finally:
+            engine.REPORT.reset(token)
         return ds, api.write(ds, out, sc, report=report, lang=lang, unit=unit)
 
 

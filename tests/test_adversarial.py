@@ -591,7 +591,7 @@ def test_memory_advice_names_threads_when_fewer_kept_draws_cannot_help(tmp_path,
     assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"),
                  "--quiet"]) == 2
     line = _one_error_line(capsys.readouterr().err)
-    assert "even with keep_draws = 1 and one thread" in line
+    assert "even with keep_draws = 1, one thread and --no-report" in line
 
 
 # -- 10. a real Dask scheduler and two workers, as separate processes on loopback ---------------------

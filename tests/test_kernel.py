@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from benchmarks.reference_numpy import simulate_reference_chunked
+from simengine.testing import simulate_reference_chunked
 from simengine import engine, scenario
 from simengine.model import compile_plan
 from simengine.results import bin_ratio, hist_quantiles

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from benchmarks.reference_numpy import simulate_reference_chunked
+from simengine.testing import simulate_reference_chunked
 from simengine import engine, scenario
 from simengine.distributions import N_REAL, clamped_mean, mean_preserving_scale, realisation_table
 from simengine.errors import ConfigError
