@@ -7,10 +7,10 @@ import copy
 import numpy as np
 import pytest
 
-from simengine.testing import simulate_reference_chunked
 from simengine import engine, scenario
 from simengine.model import compile_plan
 from simengine.results import bin_ratio, hist_quantiles
+from simengine.testing import simulate_reference_chunked
 
 PER_DRAW = ("benefit", "cost", "area_benefit", "central_gain", "service_cut", "regime_benefit", "npv")
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from simengine.testing import simulate_reference_chunked
 from simengine import engine, scenario
 from simengine.distributions import N_REAL, clamped_mean, mean_preserving_scale, realisation_table
 from simengine.errors import ConfigError
 from simengine.model import compile_plan
+from simengine.testing import simulate_reference_chunked
 
 PER_DRAW = ("benefit", "cost", "area_benefit", "central_gain", "service_cut", "regime_benefit", "npv", "potential",
             "area_potential")

@@ -184,8 +184,8 @@ def test_ask_histogram_within_its_stated_error(runs, capsys):
 def test_ask_municipality_and_initiative_against_reference(runs, capsys):
     """Municipality and initiative answers (always from histograms) against direct counts on the
     numpy reference model's per-draw values of the same draws."""
-    from simengine.testing import simulate_reference_chunked
     from simengine.model import compile_plan
+    from simengine.testing import simulate_reference_chunked
 
     sc = scenario.load(DATA / "small.toml").with_run_options(draws=DRAWS)
     plan = compile_plan(sc)

@@ -10,10 +10,10 @@ import sys
 import numpy as np
 from scipy import stats
 
-from benchmarks.reference_numpy import simulate_reference_chunked
 from simengine import engine, scenario
 from simengine.model import compile_plan
 from simengine.qmc import directions, sobol_row, sobol_uniform, sobol_uniforms
+from simengine.testing import simulate_reference_chunked
 
 
 def _qmc(small_dict, shocks=True):
