@@ -216,7 +216,10 @@ def test_report_renders_in_chromium(runs, ds_a, tmp_path):
     for n in parsed.nums:
         v = _ds_value(ds_a, n)
         assert float(n["data-value"]) == pytest.approx(v, rel=1e-12, abs=1e-9), n
-        assert n["text"] in {L.mio(v), L.mio_value(v), L.pct(v)}, (n, L.mio(v), L.pct(v))
+        shown = {L.mio(v), L.mio_value(v), L.pct(v)}
+        if str(ds_a[n["data-var"]].attrs.get("units", "")).startswith("FTE"):  # staff counts and FTE per mio. kr.
+            shown |= {L.num(v), L.num(v, 2)}
+        assert n["text"] in shown, (n, L.mio(v), L.pct(v))
     # the headline paragraph carries the promise, P(target), P10/P50/P90 and the expected shortfall
     ty = 2014
     lead = {(n["data-var"], n.get("data-quantile")) for n in parsed.nums if n["lead"] and n.get("data-year") == str(ty)}

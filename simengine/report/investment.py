@@ -58,7 +58,10 @@ def section(ctx: Context) -> str:
         rows.append(row)
         classes.append("hl" if yr == ctx.ty else "")
     out += f'<p class="caption">{esc(L("inv_table_caption"))}</p>'
-    out += table([esc(h) for h in head], rows, set(range(1, len(head))), classes)
+    # long headers wrap (a th of class "n" would not): the table stays within the page
+    head_html = "<tr>" + "".join(f'<th style="text-align:{"left" if k == 0 else "right"}">{esc(h)}</th>'
+                                 for k, h in enumerate(head)) + "</tr>"
+    out += table([esc(h) for h in head], rows, set(range(1, len(head))), classes, head_html=head_html)
     return out
 
 

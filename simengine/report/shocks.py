@@ -120,7 +120,10 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
         rows.append(row)
         classes.append("hl" if yr == ctx.ty else "")
     out += f'<p class="caption">{esc(L("shk_table_caption", unit=L("mio_year"), draws=L.num(n)))}</p>'
-    out += table([esc(h) for h in head], rows, set(range(1, len(head))), classes)
+    # long headers wrap (a th of class "n" would not): the table stays within the page
+    head_html = "<tr>" + "".join(f'<th style="text-align:{"left" if k == 0 else "right"}">{esc(h)}</th>'
+                                 for k, h in enumerate(head)) + "</tr>"
+    out += table([esc(h) for h in head], rows, set(range(1, len(head))), classes, head_html=head_html)
     if ctx.ty in ctx.years:
         k = ctx.years.index(ctx.ty)
         if not np.isnan(widen[k]):

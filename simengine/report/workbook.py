@@ -273,9 +273,6 @@ def build(ctx: Context) -> bytes:
     from simengine.report import shocks  # with and without the common shocks, same draws
 
     shocks.sheet(ctx, wb)
-    from simengine.report import investment  # staff freed per krone invested, retention vs realised
-
-    investment.sheet(ctx, wb)
 
     s = Sheet(wb, L("sheet_areas"))
     names = ctx.area_names()
