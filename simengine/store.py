@@ -22,6 +22,10 @@ Budget regimes). The file stores each distinct number once:
   the shuffle filter; HDF5 decompresses transparently, so ``xarray.open_dataset`` reads the file
   as it is.
 
+The digest of what the file holds (``results_digest`` of ``xarray.open_dataset``) therefore differs
+from earlier versions' files (float32 per-draw amounts, fewer variables); run.json's
+``results_digest`` is of the run's float64 Dataset and is unchanged, which ``check`` compares.
+
 :func:`open_results` opens a file and puts the derived variables back (as float64), so the
 ``report``, ``ask`` and ``check`` commands see the Dataset that was written, up to the float32
 rounding of the per-draw values. Files written before this scheme are read unchanged.
