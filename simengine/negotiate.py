@@ -33,7 +33,7 @@ import math
 import numpy as np
 import xarray as xr
 
-from simengine.model import HIST_SUB_BITS, INITIATIVE_VARS, NAT_SUB_BITS, REGIMES
+from simengine.model import HIST_SUB_BITS, NAT_SUB_BITS, REGIMES
 
 DKK = "DKK/year"
 #: a probability below this is "negligible": the headline's "out of reach" and its largest amount
@@ -335,12 +335,12 @@ DELIVERY = "delivery"
 
 
 def golive_times(plan, inputs: np.ndarray) -> np.ndarray:
-    """Per-draw go-live times (draws, I) from the kept inputs: start + delay + legislation x its delay."""
-    I = len(plan.gain)
-    nv = len(INITIATIVE_VARS)
-    k = {v: INITIATIVE_VARS.index(v) for v in ("delay", "legislation", "legislation_delay")}
-    iv = inputs[:, 2:2 + I * nv].reshape(len(inputs), I, nv)
-    return plan.start[None, :] + iv[:, :, k["delay"]] + iv[:, :, k["legislation"]] * iv[:, :, k["legislation_delay"]]
+    """Per-draw go-live times (draws, I) from the kept inputs, as the kernel computes them: the
+    scenario's [model] timing (additive or component) and its delivery dependencies
+    (simengine.observables.golive)."""
+    from simengine.observables import golive
+
+    return golive(plan, inputs)
 
 
 def delivery_per_draw(raw) -> tuple[np.ndarray, np.ndarray]:
