@@ -22,15 +22,13 @@ LEVELS = (0.1, 0.5, 0.9)
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    import xarray as xr
-
+    from simengine.store import open_results
     from tests.conftest import DATA
 
     out = tmp_path_factory.mktemp("inv")
     sc = scenario.load(DATA / "small.toml").with_run_options(draws=DRAWS)
     run_scenario(sc, out, threads=2, quiet=True)
-    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
-        return out, ds.load()
+    return out, open_results(out / "results.nc")  # the derived variables (fte) put back (simengine.store)
 
 
 def test_values_against_the_per_draw_results(run):
@@ -48,15 +46,16 @@ def test_values_against_the_per_draw_results(run):
     assert np.ptp(inv) > 0
     np.testing.assert_allclose(ds["investment_total_quantile"].values, np.quantile(inv, LEVELS), rtol=1e-12)
     for reg, x in fte.items():
+        # the per-draw values come from results.nc, stored as float32 (relative rounding <= 2^-24)
         np.testing.assert_allclose(ds["fte_freed_quantile"].sel(fte_regime=reg).values,
-                                   np.quantile(x, LEVELS, axis=0), rtol=1e-12, atol=1e-9)
+                                   np.quantile(x, LEVELS, axis=0), rtol=2e-7, atol=1e-9)
         np.testing.assert_allclose(ds["fte_per_invested_quantile"].sel(fte_regime=reg).values,
-                                   np.quantile(x / (inv[:, None] / 1e6), LEVELS, axis=0), rtol=1e-12, atol=1e-12)
+                                   np.quantile(x / (inv[:, None] / 1e6), LEVELS, axis=0), rtol=2e-7, atol=1e-12)
         np.testing.assert_allclose(ds["fte_per_invested_mean"].sel(fte_regime=reg).values,
-                                   x.mean(axis=0) / (inv.mean() / 1e6), rtol=1e-12)
+                                   x.mean(axis=0) / (inv.mean() / 1e6), rtol=2e-7)
     d = fte["retention"] - fte["realised"]
     np.testing.assert_allclose(ds["fte_retention_gain_quantile"].values, np.quantile(d, LEVELS, axis=0),
-                               rtol=1e-12, atol=1e-9)
+                               rtol=0, atol=1e-4)  # a difference of two float32-stored values: under 1e-4 FTE
     assert (d[:, -1] >= -1e-9).all()  # the incentive only lifts realisation: never fewer hands freed
     assert ds["fte_per_invested_quantile"].attrs["units"] == "FTE per mio. DKK"
 
@@ -100,11 +99,8 @@ def test_report_section_and_sheet(run):
                 sel[dim] = float(val) if da[dim].dtype.kind in "fi" else val
         assert float(n["data-value"]) == float(da.sel(**sel).values), n
     L = Labels("da")
-    from simengine.report import investment as rinv
-    from simengine.report.context import Context
-
-    wb = openpyxl.Workbook()
-    rinv.sheet(Context(ds, "da"), wb)  # not yet in summary.xlsx (its sheet order is fixed by the tests)
+    wb = openpyxl.load_workbook(out / "summary.xlsx")  # the run's own workbook, before the appendix
+    assert wb.sheetnames.index(L("sheet_investment")) == wb.sheetnames.index(L("sheet_assumptions")) - 1
     rows = list(wb[L("sheet_investment")].iter_rows(values_only=True))
     head, body = list(rows[0]), [r for r in rows[1:] if isinstance(r[0], int)]
     k = head.index(f"{L('inv_col_per')} ({L('inv_realised')}) P50")

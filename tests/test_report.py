@@ -250,8 +250,9 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     sens = ["Følsomhed"] if any(v in ds_a for v in SENS_VARS) else []
     neg = ["Forhandling"] if "committable" in ds_a else []  # simengine.report.negotiation
     pot = ["Potentiale"] if "potential_mean" in ds_a else []  # simengine.report.potential
+    inv = ["Årsværk pr. investering"] if "fte_per_invested_mean" in ds_a else []  # simengine.report.investment
     assert wb.sheetnames == ["Overblik", "År", *pot, "Områder", "Kommuner", "Initiativer", "Budgetmodeller", *neg, *sens,
-                             "Antagelser"]
+                             *inv, "Antagelser"]
     for ws in wb.worksheets:
         assert ws.freeze_panes not in (None, "A1"), ws.title
         assert all(ws.column_dimensions[c].width and ws.column_dimensions[c].width > 5
@@ -416,8 +417,9 @@ def test_report_command_in_english(runs, tmp_path, capsys):
         sens = ["Sensitivity"] if any(v in ds for v in SENS_VARS) else []
         neg = ["Negotiation"] if "committable" in ds else []  # simengine.report.negotiation
         pot = ["Potential"] if "potential_mean" in ds else []  # simengine.report.potential
+        inv = ["FTE per investment"] if "fte_per_invested_mean" in ds else []  # simengine.report.investment
     assert wb.sheetnames == ["Overview", "Years", *pot, "Areas", "Municipalities", "Initiatives", "Regimes", *neg, *sens,
-                             "Assumptions"]
+                             *inv, "Assumptions"]
     assert len(list((out / "charts").glob("*.png"))) >= len(CORE_CHARTS)
     assert main(["report", str(tmp_path / "nope.nc")]) == 2
     assert main(["run", str(SMALL), "--lang", "fr"]) == 2

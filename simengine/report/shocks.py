@@ -71,7 +71,9 @@ def chart(ctx: Context) -> bytes | None:
                 label=L("shk_median_with"))
         ax.plot(y, _q(ctx, "without", 0.5) / 1e6, color=ch.ORANGE, lw=1.6, ls=":", marker="^", ms=4,
                 label=L("shk_median_without"))
-        ax.plot(y, ctx.target / 1e6, color=ch.RED, lw=2, ls="--", marker="s", ms=4, label=L("target_path"))
+        top = float(np.nanmax(_q(ctx, "with", 0.9))) if len(y) else 0.0
+        if float(np.max(ctx.target, initial=0.0)) <= 2.0 * top:  # a target far above the bands would flatten them
+            ax.plot(y, ctx.target / 1e6, color=ch.RED, lw=2, ls="--", marker="s", ms=4, label=L("target_path"))
         ch._year_axis(ax, ctx.years)
         ax.set_ylim(bottom=0)
         ax.set_ylabel(L("gain_axis"))

@@ -443,6 +443,9 @@ def build(ctx: Context) -> bytes:
     from simengine.report import backtest  # a backtest's scores: PIT, CRPS, skill
 
     backtest.sheet(ctx, wb)
+    from simengine.report import investment  # staff freed per krone invested, retention vs realised
+
+    investment.sheet(ctx, wb)
 
     # -- Assumptions ---------------------------------------------------------------------------
     if ctx.sc.text is not None:
