@@ -281,27 +281,67 @@ def combine(results: list[tuple[Variant, xr.Dataset, dict]], settings: list[Sett
     return ds, table
 
 
-def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset) -> str:
-    """The stdout table: per variant its values and the target-year figures (mio. DKK/year)."""
+#: the stdout table's words: key -> (Danish, English)
+_T = {
+    "head": ("{name}: {n} varianter, {draws}, {seed} (samme tilfældige tal i alle varianter)",
+             "{name}: sweep of {n} variants, {draws}, {seed} (common random numbers)"),
+    "draws": ("{n} træk hver", "{n} draws each"), "draws_var": ("træk pr. variant", "draws per variant"),
+    "seed": ("seed {s}", "seed {s}"), "seed_var": ("seed pr. variant", "seed per variant"),
+    "year_one": ("målår {y}; bruttogevinst i mio. kr. pr. år", "target year {y}; gross gain in mio. DKK/year"),
+    "year_var": ("målår pr. variant; bruttogevinst i mio. kr. pr. år", "target year per variant; gross gain in mio. DKK/year"),
+    "legend": ("P(mål): sandsynlighed for at nå målet. P10/P50: fraktiler; middel: middelværdi. servicered.: "
+               "forventet servicereduktion ved forlods budgetreduktion. kassen: forventet gevinst til kassen "
+               "ved tilbageholdelse. –: intet mål det år.",
+               "P(target): probability of reaching the target. P10/P50: percentiles; mean: the mean. service "
+               "cut: expected service cut when the gain is pre-budgeted. central: expected gain to the central "
+               "budget under retention. –: no target that year."),
+    "swept": ("[{k}] = {name}", "[{k}] = {name}"),
+    "variant": ("var.", "var."), "year": ("år", "year"), "p": ("P(mål)", "P(target)"), "mean": ("middel", "mean"),
+    "cut": ("servicered.", "service cut"), "central": ("kassen", "central"),
+}
+
+
+def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset, lang: str = "da") -> str:
+    """The stdout table in ``lang``: per variant its values and the target-year figures (mio.
+    DKK/year), at most 80 columns (the swept keys numbered, their names listed above the table)."""
+    from simengine import safetext
+    from simengine.labels import Labels
+    from simengine.terminal import WIDTH, _n, _wrap
+
+    L = Labels(lang)
+
+    def t(key: str, **kw) -> str:
+        text = _T[key][0 if lang == "da" else 1]
+        return text.format(**kw) if kw else text
+
     keys = [s.key for s in settings]
     draws, seed = ds.attrs["draws"], ds.attrs["seed"]
     years = table["year"].unique().to_list()
     one_year = len(years) == 1
-    head = [(f"{ds.attrs['scenario']}: sweep of {len(table)} variants, "
-             + (f"{draws:,} draws each" if isinstance(draws, int) else "draws per variant")
-             + (f", seed {seed}" if isinstance(seed, int) else ", seed per variant") + " (common random numbers)"),
-            (f"target year {years[0] if one_year else '(per variant)'}; gross gain in mio. DKK/year; "
-             "service cut = the prebudgeted regime's, central gain = the retention regime's"), ""]
-    cols = ([("variant", 7)] + [(k, max(len(k), 8)) for k in keys] + ([] if one_year else [("year", 4)])
-            + [("P(target)", 9), ("P10", 7), ("P50", 7), ("mean", 7), ("service cut", 11), ("central ret.", 12)])
-    lines = head + ["  ".join(f"{n:>{w}}" for n, w in cols)]
+    lines = _wrap(t("head", name=safetext.line(str(ds.attrs["scenario"])), n=len(table),
+                    draws=t("draws", n=L.num(draws)) if isinstance(draws, int) else t("draws_var"),
+                    seed=t("seed", s=seed) if isinstance(seed, int) else t("seed_var")))
+    lines += _wrap(t("year_one", y=years[0]) if one_year else t("year_var"))
+    lines += _wrap(t("legend"))
+    lines += [line for k, key in enumerate(keys) for line in _wrap(t("swept", k=k + 1, name=safetext.line(key)), "", "      ")]
+    lines.append("")
+    rows = []
     for r in table.iter_rows(named=True):
-        vals = [str(r["variant"])] + [f"{r[k]:g}" if isinstance(r[k], float) else toml_value(r[k]) for k in keys]
+        vals = [str(r["variant"])] + [(f"{r[k]:g}".replace(".", ",") if lang == "da" else f"{r[k]:g}")
+                                      if isinstance(r[k], float) else safetext.line(toml_value(r[k])) for k in keys]
         vals += [] if one_year else [str(r["year"])]
-        vals += [f"{r['p_target']:.3f}", f"{r['benefit_p10'] / 1e6:.0f}", f"{r['benefit_p50'] / 1e6:.0f}",
-                 f"{r['benefit_mean'] / 1e6:.0f}", f"{r['service_cut_mean'] / 1e6:.0f}",
-                 f"{r['central_gain_mean_retention'] / 1e6:.0f}"]
-        lines.append("  ".join(f"{v:>{w}}" for v, (_, w) in zip(vals, cols)))
+        vals.append(L.pct(r["p_target"]))
+        vals += [_n(L, r[c] / 1e6) for c in ("benefit_p10", "benefit_p50", "benefit_mean", "service_cut_mean",
+                                              "central_gain_mean_retention")]
+        rows.append(vals)
+    head = ([t("variant")] + [f"[{k + 1}]" for k in range(len(keys))] + ([] if one_year else [t("year")])
+            + [t("p"), "P10", "P50", t("mean"), t("cut"), t("central")])
+    widths = [max(len(h), *(len(r[c]) for r in rows)) for c, h in enumerate(head)]
+    lines.append("  ".join(f"{h:>{w}}" for h, w in zip(head, widths)))
+    lines += ["  ".join(f"{v:>{w}}" for v, w in zip(r, widths)) for r in rows]
+    if max(len(x) for x in lines) > WIDTH:  # many or long swept values: two spaces become one
+        lines = lines[:-len(rows) - 1] + [" ".join(f"{h:>{w}}" for h, w in zip(head, widths))]
+        lines += [" ".join(f"{v:>{w}}" for v, w in zip(r, widths)) for r in rows]
     return "\n".join(lines)
 
 
@@ -397,6 +437,6 @@ def cmd_sweep(args, argv: list[str], cluster_context) -> int:
         written = write(out, ds, table, settings, lang=getattr(args, "lang", "da"),
                         report=not getattr(args, "no_report", False))
     if not args.quiet:
-        print(format_sweep(table, settings, ds))
+        print(format_sweep(table, settings, ds, lang=getattr(args, "lang", "da")))
         print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
     return 0
