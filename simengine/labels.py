@@ -609,6 +609,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "shk_col_widening": ("Bredere med stød", "Wider with shocks"),
     "shk_col_p_with": ("P(mål nået) med stød", "P(target met) with shocks"),
     "shk_col_p_without": ("P(mål nået) uden stød", "P(target met) without shocks"),
+    "shk_print_note": ("Udskriften viser målåret og {n} år på hver side; alle år står på skærmen og i summary.xlsx.",
+                       "The printout shows the target year and {n} years each side; every year is on screen and in "
+                       "summary.xlsx."),
     "shk_table_caption": ("I {unit}, over de første {draws} udfald. Bredere med stød = (P90 − P10 med stød) / "
                           "(P90 − P10 uden stød) − 1.",
                           "In {unit}, over the first {draws} draws. Wider with shocks = (P90 − P10 with shocks) / "

@@ -9,6 +9,9 @@ A run's resident memory goes through phases, and its peak is the largest of them
   Dataset and the largest transient of building it: the sensitivity analysis (the kept inputs
   transposed and the inputs it ranks), the waterfall (its coalitions of the first 10,000 draws)
   or trimming the municipality/initiative histograms for the Dataset;
+* ``shock_effect`` (a scenario with ``[[shocks]]``): what the run keeps and its Dataset, beside a
+  second kernel run of up to 20,000 draws without the shocks (simengine.shockeffect): its own
+  per-thread buffers and per-draw gains;
 * ``report``: the Dataset and the report's charts and tables (without ``--no-report``: none).
 
 On top of each comes the ``baseline``: the interpreter, numpy, numba, xarray and the package,
@@ -92,7 +95,8 @@ def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int 
     est = Estimate(baseline=BASELINE)
     est.phases["simulate"] = {"kernels": KERNELS, "threads": per_thread, "histograms": merged, "kept": kept,
                               "inputs": inputs}
-    results = {"kernels": KERNELS, "histograms": merged + cells * TRIM_PER_CELL, "kept": kept, "inputs": inputs,
+    # the national quantiles sort each kept series once and keep the sorted copy (results.NationalStats)
+    results = {"kernels": KERNELS, "histograms": merged + cells * TRIM_PER_CELL, "kept": 2 * kept, "inputs": inputs,
                "dataset": DATASET}
     if analyses:  # after the histograms are trimmed: the larger of the two transients counts
         n_s = min(inp_n, SENSITIVITY_DRAWS)
@@ -104,6 +108,13 @@ def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int 
             results["histograms"] = merged
             results["analyses"] = max(sens, wf)
     est.phases["results"] = results
+    if analyses and plan.scenario.shocks:  # simengine.shockeffect: after the analyses, a second kernel run
+        from simengine.shockeffect import SHOCK_EFFECT_DRAWS  # without the shocks, beside the run's results
+
+        n_se = min(draws, SHOCK_EFFECT_DRAWS)
+        est.phases["shock_effect"] = {"kernels": KERNELS, "histograms": merged, "kept": 2 * kept, "inputs": inputs,
+                                      "dataset": DATASET,
+                                      "threads": per_thread + n_se * (Y * (3 + 2 * A + 3 * R) + 1) * 8}
     if report:
         est.phases["report"] = {"report": REPORT, "histograms": cells * REPORT_PER_CELL, "kept": kept + kept // 8}
     return est

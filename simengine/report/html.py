@@ -62,7 +62,7 @@ footer{margin-top:40px;font-size:12px;color:#666;border-top:1px solid #ddd;paddi
 @media print{body{background:#fff;font-size:11px} main{box-shadow:none;padding:0;max-width:none} nav.toc{display:none}
  figure,.cards{page-break-inside:avoid} h2{page-break-after:avoid;font-size:16px;margin:18px 0 6px}
  h3{font-size:13px;margin:12px 0 4px} .lead{font-size:12px;padding:6px 10px;margin:8px 0} p{margin:4px 0}
- figure{margin:6px 0} figure img{max-height:80mm;width:auto;max-width:100%;display:block;margin:0 auto}
+ figure{margin:6px 0} figure img{max-height:66mm;width:auto;max-width:100%;display:block;margin:0 auto}
  table{font-size:9.5px;margin:4px 0} td,th{padding:1px 5px !important} .caption{font-size:9.5px}
  .card{padding:6px 8px} .card .big{font-size:18px} #assumptions{break-before:page} .screen-only{display:none}
  .print-only{display:block}}

@@ -13,6 +13,8 @@ import numpy as np
 from simengine.report.context import Context
 
 LEVELS = (0.1, 0.5, 0.9)
+#: the printed table's years on each side of the target year (the screen and the workbook have all)
+PRINT_YEARS = 2
 
 
 def available(ctx: Context) -> bool:
@@ -120,8 +122,11 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
                 p = float(ds["shock_effect_p_target"].sel(shocks=which).values[k])
                 row.append(num(L.pct(p), "shock_effect_p_target", p, year=yr, shocks=which))
         rows.append(row)
-        classes.append("hl" if yr == ctx.ty else "")
+        # in print, the years around the target year (PRINT_YEARS each side); every year on screen
+        classes.append("hl" if yr == ctx.ty else ("" if abs(yr - ctx.ty) <= PRINT_YEARS else "screen-only"))
     out += f'<p class="caption">{esc(L("shk_table_caption", unit=L("mio_year"), draws=L.num(n)))}</p>'
+    if "screen-only" in classes:
+        out += f'<p class="caption print-only">{esc(L("shk_print_note", n=PRINT_YEARS))}</p>'
     # long headers wrap (a th of class "n" would not): the table stays within the page
     head_html = "<tr>" + "".join(f'<th style="text-align:{"left" if k == 0 else "right"}">{esc(h)}</th>'
                                  for k, h in enumerate(head)) + "</tr>"
