@@ -85,6 +85,8 @@ def test_compare_writes_page_and_workbook_in_the_same_commit(cmp_dirs, lang):
     imgs = re.findall(r'<img src="([^"]+)"[^>]*data-chart="([^"]+)"', page)
     assert [n for _, n in imgs] == ["cmp_distribution", "cmp_fan", "cmp_difference"]
     assert all(src.startswith("data:image/png;base64,") for src, _ in imgs)
+    text = re.sub(r"<[^>]+>", "", page)  # as read: an amount ending a sentence has one full stop
+    assert "kr.." not in text and "DKK.." not in text
 
 
 def test_compare_page_numbers_equal_the_dataset(cmp_dirs):

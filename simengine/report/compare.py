@@ -256,7 +256,7 @@ def _lead(c: Cmp) -> str:
         parts.append(esc(L("cmp_lead_only", pb="\x00B", pa="\x00A"))
                      .replace("\x00B", num(L.pct(ob), "p_only_b_reaches_target", ob, year=ty))
                      .replace("\x00A", num(L.pct(oa), "p_only_a_reaches_target", oa, year=ty)))
-    return " ".join(parts).replace("kr..", "kr.")  # an amount in "mio. kr." that ends a sentence
+    return " ".join(parts).replace("kr..", "kr.").replace("kr.</span>.", "kr.</span>")  # an amount in "mio. kr." that ends a sentence
 
 
 def _side_by_side(c: Cmp) -> str:
