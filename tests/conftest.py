@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import html.parser
 import sys
 import tomllib
 from pathlib import Path
@@ -83,3 +84,27 @@ def write_scenario(tmp_path):
         return p
 
     return _write
+
+
+class TaggedNumbers(html.parser.HTMLParser):
+    """Every tagged number of a report page (``<span class="num" data-...>``) with its attributes
+    and its text, in ``nums``."""
+
+    def __init__(self):
+        super().__init__()
+        self.nums: list[dict] = []
+        self._cur: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "span" and a.get("class") == "num":
+            self._cur = dict(a, text="")
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self._cur is not None:
+            self.nums.append(self._cur)
+            self._cur = None
+
+    def handle_data(self, data):
+        if self._cur is not None:
+            self._cur["text"] += data

@@ -4,7 +4,6 @@ sheet of summary.xlsx show the numbers of backtest.nc, in Danish and in English.
 from __future__ import annotations
 
 import datetime as dt
-import html.parser
 import io
 import math
 from pathlib import Path
@@ -19,6 +18,7 @@ from simengine import report, scenario
 from simengine.cli import main
 from simengine.labels import Labels
 from simengine.report import backtest as rbt
+from tests.conftest import TaggedNumbers
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "data" / "small.toml"
@@ -26,27 +26,6 @@ OBS = ROOT / "tests" / "data" / "observations_small.toml"
 DRAWS = 1500
 
 
-class _Nums(html.parser.HTMLParser):
-    """Every tagged number (span.num) with its attributes and text."""
-
-    def __init__(self):
-        super().__init__()
-        self.nums: list[dict] = []
-        self._cur: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "span" and a.get("class") == "num":
-            self._cur = dict(a, text="")
-
-    def handle_endtag(self, tag):
-        if tag == "span" and self._cur is not None:
-            self.nums.append(self._cur)
-            self._cur = None
-
-    def handle_data(self, data):
-        if self._cur is not None:
-            self._cur["text"] += data
 
 
 def _section(page: str) -> str:
@@ -57,7 +36,7 @@ def _section(page: str) -> str:
 
 def _check_section(seg: str, bt: xr.Dataset, L: Labels) -> None:
     """Every number of the section equals backtest.nc, and every observation, unit and bin is shown."""
-    p = _Nums()
+    p = TaggedNumbers()
     p.feed(seg)
     seen: dict[str, set] = {}
     for n in p.nums:

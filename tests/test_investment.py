@@ -5,7 +5,6 @@ sum of the investments; the report's numbers equal results.nc; no investment, no
 from __future__ import annotations
 
 import copy
-import html.parser
 
 import numpy as np
 import openpyxl
@@ -15,6 +14,7 @@ from simengine import scenario
 from simengine.labels import Labels
 from simengine.model import INITIATIVE_VARS, N_NATIONAL
 from simengine.runner import run_scenario
+from tests.conftest import TaggedNumbers
 
 DRAWS = 3000
 LEVELS = (0.1, 0.5, 0.9)
@@ -60,25 +60,6 @@ def test_values_against_the_per_draw_results(run):
     assert ds["fte_per_invested_quantile"].attrs["units"] == "FTE per mio. DKK"
 
 
-class _Nums(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.nums: list[dict] = []
-        self._cur: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "span" and a.get("class") == "num":
-            self._cur = {**a, "text": ""}
-
-    def handle_endtag(self, tag):
-        if tag == "span" and self._cur is not None:
-            self.nums.append(self._cur)
-            self._cur = None
-
-    def handle_data(self, data):
-        if self._cur is not None:
-            self._cur["text"] += data
 
 
 def test_report_section_and_sheet(run):
@@ -87,7 +68,7 @@ def test_report_section_and_sheet(run):
     i = page.find('<section id="investment">')
     assert i > page.find('<section id="assumptions">') > 0  # an appendix: the printed report stays short
     seg = page[i:page.find("</section>", i)]
-    p = _Nums()
+    p = TaggedNumbers()
     p.feed(seg)
     assert len(p.nums) == 3 + 10 * len(ds["year"])  # the investment, then 10 numbers a year
     for n in p.nums:

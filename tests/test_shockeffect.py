@@ -6,7 +6,6 @@ shocks. The small test scenario, 3,000 draws; about 20 s."""
 from __future__ import annotations
 
 import copy
-import html.parser
 import io
 
 import numpy as np
@@ -18,6 +17,7 @@ from simengine import engine, scenario, shockeffect
 from simengine.labels import Labels
 from simengine.model import compile_plan
 from simengine.runner import run_scenario
+from tests.conftest import TaggedNumbers
 
 DRAWS = 3000
 LEVELS = (0.1, 0.5, 0.9)
@@ -117,25 +117,6 @@ def test_fewer_draws_than_the_run_and_latin_hypercube(files):
     np.testing.assert_array_equal(eff["without"], _benefit(files["plain"], 1000, sampling="lhs"))
 
 
-class _Nums(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.nums: list[dict] = []
-        self._cur: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "span" and a.get("class") == "num":
-            self._cur = {**a, "text": ""}
-
-    def handle_endtag(self, tag):
-        if tag == "span" and self._cur is not None:
-            self.nums.append(self._cur)
-            self._cur = None
-
-    def handle_data(self, data):
-        if self._cur is not None:
-            self._cur["text"] += data
 
 
 def _value(ds, n: dict) -> float:
@@ -159,7 +140,7 @@ def test_report_section_sheet_and_chart(runs):
     assert 'data-chart="shocks"' in seg and (out / "charts" / "shocks.png").is_file()
     L = Labels("da")
     assert L("sec_shocks") in seg and "delivery (delay, loading 0.5)" in seg
-    p = _Nums()
+    p = TaggedNumbers()
     p.feed(seg)
     seen = set()
     for n in p.nums:

@@ -12,7 +12,6 @@ are the run report's helpers (simengine.report.charts, .html, .workbook).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -22,6 +21,7 @@ import xarray as xr
 from simengine.labels import Labels
 from simengine.report import charts as ch
 from simengine.report.html import CSS, esc, figure, num, table
+from simengine.report.pagefiles import PageFiles, queue
 
 _RC: Any = ch.RC  # matplotlib's rc_context wants its own key type
 HTML = "comparison.html"
@@ -35,11 +35,7 @@ EXTRA_CSS = (".sideA{color:#1f4e79;font-weight:600} .sideB{color:#d35400;font-we
              "table.years th{white-space:normal} table.years td{padding:5px 6px}")
 
 
-@dataclass
-class Files:
-    html: str
-    xlsx: bytes | None = None
-    error: str | None = None
+Files = PageFiles  # the page and the workbook (simengine.report.pagefiles)
 
 
 def owns(rel: str) -> bool:
@@ -48,10 +44,8 @@ def owns(rel: str) -> bool:
 
 
 def write(w, files: Files) -> None:
-    """Queue the files on an AtomicOutputs writer (moved into place with comparison.nc)."""
-    w.write(HTML, lambda p: p.write_text(files.html, encoding="utf-8"))
-    if files.xlsx is not None:
-        w.write(XLSX, lambda p: p.write_bytes(files.xlsx))
+    """Queue the files on an AtomicOutputs writer (moved into place with the other files)."""
+    queue(w, files, HTML, XLSX)
 
 
 class Cmp:
@@ -526,34 +520,6 @@ def build_safe(ds: xr.Dataset, lang: str = "da") -> Files:
     re-raises."""
     if os.environ.get("SIMENGINE_DEBUG"):
         return build(ds, lang)
-    import sys
+    from simengine.report.pagefiles import build_safe as build_parts
 
-    from simengine import safetext
-    from simengine.report.html import failure_page
-
-    errors: list[str] = []
-
-    def part(what: str, fn, default=None):
-        try:
-            return fn()
-        except MemoryError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a reporting bug must not cost the comparison
-            errors.append(f"{what}: {type(exc).__name__}: {exc}")
-            return default
-
-    c = part(HTML, lambda: Cmp(ds, lang))
-    if c is None:
-        files = Files(html=failure_page(lang, errors[0]), error=errors[0])
-    else:
-        figs = {}
-        for name, fn in CHARTS.items():
-            res = part(f"chart {name}", lambda fn=fn: fn(c))
-            if res:
-                figs[name] = res
-        page = part(HTML, lambda: render(c, figs))
-        files = Files(html=page if page is not None else failure_page(lang, "; ".join(errors)),
-                      xlsx=part(XLSX, lambda: workbook(c)), error="; ".join(errors) or None)
-    if files.error:
-        print(f"warning: {safetext.line(files.error)}", file=sys.stderr)  # names the part that failed
-    return files
+    return build_parts(lambda: Cmp(ds, lang), CHARTS, render, workbook, lang, HTML, XLSX)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import sys
-from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -24,6 +22,7 @@ import xarray as xr
 from simengine.labels import Labels
 from simengine.report import charts as ch
 from simengine.report.html import CSS, esc, figure, num, table
+from simengine.report.pagefiles import PageFiles, queue
 
 _RC: Any = ch.RC  # matplotlib's rc_context wants its own key type
 HTML = "sweep.html"
@@ -32,11 +31,7 @@ MAX_CHART = 40  # variants drawn in the charts (the table and workbook hold them
 EXTRA_CSS = "table.variants th{white-space:normal}"
 
 
-@dataclass
-class Files:
-    html: str
-    xlsx: bytes | None = None
-    error: str | None = None
+Files = PageFiles  # the page and the workbook (simengine.report.pagefiles)
 
 
 def owns(rel: str) -> bool:
@@ -45,9 +40,8 @@ def owns(rel: str) -> bool:
 
 
 def write(w, files: Files) -> None:
-    w.write(HTML, lambda p: p.write_text(files.html, encoding="utf-8"))
-    if files.xlsx is not None:
-        w.write(XLSX, lambda p: p.write_bytes(files.xlsx))
+    """Queue the files on an AtomicOutputs writer (moved into place with the other files)."""
+    queue(w, files, HTML, XLSX)
 
 
 def _value(v) -> str:
@@ -322,32 +316,6 @@ def build_safe(ds: xr.Dataset, table: pl.DataFrame, lang: str = "da") -> Files:
     a warning on stderr names it. ``SIMENGINE_DEBUG=1`` re-raises."""
     if os.environ.get("SIMENGINE_DEBUG"):
         return build(ds, table, lang)
-    from simengine import safetext
-    from simengine.report.html import failure_page
+    from simengine.report.pagefiles import build_safe as build_parts
 
-    errors: list[str] = []
-
-    def part(what: str, fn, default=None):
-        try:
-            return fn()
-        except MemoryError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a reporting bug must not cost the sweep
-            errors.append(f"{what}: {type(exc).__name__}: {exc}")
-            return default
-
-    s = part(HTML, lambda: Sw(ds, table, lang))
-    if s is None:
-        files = Files(html=failure_page(lang, errors[0]), error=errors[0])
-    else:
-        figs = {}
-        for name, fn in CHARTS.items():
-            res = part(f"chart {name}", lambda fn=fn: fn(s))
-            if res:
-                figs[name] = res
-        page = part(HTML, lambda: render(s, figs))
-        files = Files(html=page if page is not None else failure_page(lang, "; ".join(errors)),
-                      xlsx=part(XLSX, lambda: workbook(s)), error="; ".join(errors) or None)
-    if files.error:
-        print(f"warning: {safetext.line(files.error)}", file=sys.stderr)  # names the part that failed
-    return files
+    return build_parts(lambda: Sw(ds, table, lang), CHARTS, render, workbook, lang, HTML, XLSX)
