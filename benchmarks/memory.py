@@ -26,9 +26,10 @@ CHILD = """
 import atexit, runpy, sys
 out = sys.argv[1]
 def peak():
+    from simengine import memory
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
-            open(out, "w").write(str(int(line.split()[1]) * 1024))
+            open(out, "w").write(f"{int(line.split()[1]) * 1024} {memory.last_total or 0}")
 atexit.register(peak)
 sys.argv = ["simengine"] + sys.argv[2:]
 runpy.run_module("simengine", run_name="__main__")
@@ -37,6 +38,12 @@ runpy.run_module("simengine", run_name="__main__")
 
 def measure(args: list[str], threads: int = 2) -> int:
     """Peak RSS (bytes) of ``python -m simengine ARGS`` in a fresh process."""
+    return measure_both(args, threads)[0]
+
+
+def measure_both(args: list[str], threads: int = 2) -> tuple[int, int]:
+    """(peak RSS, the run's own memory estimate) in bytes of ``python -m simengine ARGS`` in a fresh
+    process: the estimate as the run's guard made it, with the baseline observed in that process."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "peak"
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -44,7 +51,8 @@ def measure(args: list[str], threads: int = 2) -> int:
                            capture_output=True, text=True, env=env, cwd=ROOT)
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}: {r.stderr[-2000:]}")
-        return int(out.read_text())
+        peak, est = (int(x) for x in out.read_text().split())
+        return peak, est
 
 
 def estimate(path: Path, draws: int, threads: int = 2, report: bool = True):
@@ -56,13 +64,13 @@ def estimate(path: Path, draws: int, threads: int = 2, report: bool = True):
 
 
 def case(label: str, path: Path, draws: int, report: bool = True, threads: int = 2) -> dict:
-    est = estimate(path, draws, threads, report)
+    est = estimate(path, draws, threads, report)  # for its phases and terms
     with tempfile.TemporaryDirectory() as tmp:
         args = ["run", str(path), "--draws", str(draws), "--out", str(Path(tmp) / "out")]
-        measured = measure(args + ([] if report else ["--no-report"]), threads)
+        measured, total = measure_both(args + ([] if report else ["--no-report"]), threads)
     term, size = est.dominant()
-    row = {"case": label, "draws": draws, "report": report, "estimate_mib": round(est.total / 2**20),
-           "measured_mib": round(measured / 2**20), "error": round(est.total / measured - 1, 4),
+    row = {"case": label, "draws": draws, "report": report, "estimate_mib": round(total / 2**20),
+           "measured_mib": round(measured / 2**20), "error": round(total / measured - 1, 4),
            "peak_phase": est.peak_phase, "dominant_term": term, "dominant_mib": round(size / 2**20)}
     print(f"{label:<34} {draws:>9,} {'yes' if report else 'no':>6} {row['estimate_mib']:>9,} "
           f"{row['measured_mib']:>9,} {row['error']:>+7.1%}  {est.peak_phase}/{term}", flush=True)

@@ -331,6 +331,9 @@ def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int, analyses
         return
     limit = 0.8 * have
     report = REPORT.get()
+    if memory.last_total is None:  # the process's first run: the interpreter and libraries as loaded here
+        memory.observe_baseline()
+        memory.last_total = estimate_memory(plan, draws, threads, keep_draws, report=report, analyses=analyses)
     adv = memory.advice(plan, draws, threads, keep_draws, limit, report=report, analyses=analyses)
     if adv is None:
         return

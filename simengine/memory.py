@@ -15,7 +15,8 @@ A run's resident memory goes through phases, and its peak is the largest of them
 * ``report``: the Dataset and the report's charts and tables (without ``--no-report``: none).
 
 On top of each comes the ``baseline``: the interpreter, numpy, numba, xarray and the package,
-and the compiled kernels loaded from numba's cache. The byte counts are the arrays' sizes; the
+and the compiled kernels loaded from numba's cache; a run observes it in its own process when the
+guard runs (:func:`observe_baseline`), since it differs between installations. The byte counts are the arrays' sizes; the
 baseline and the constant parts of the Dataset and the report are measured, on Linux x86-64 with
 Python 3.11 (``benchmarks/memory.py`` prints the estimate beside the measured peak RSS). A first
 run that compiles the kernels needs about 250 MiB more for a minute, before any array exists.
@@ -73,6 +74,33 @@ class Estimate:
         return name, terms[name]
 
 
+#: the baseline measured in this process by :func:`observe_baseline` (None: the constant BASELINE)
+_observed_baseline: int | None = None
+#: the last run's estimate (bytes) made by the guard in this process (simengine.engine.check_memory)
+last_total: int | None = None
+
+
+def current_rss() -> int | None:
+    """This process's resident memory in bytes (Linux), else None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def observe_baseline() -> None:
+    """Take the baseline from this process as it stands just before its run (the interpreter and the
+    libraries as installed here: the same versions weigh differently from one installation to the
+    next, by 115 MiB between two virtualenvs of this project's machine), never below BASELINE."""
+    global _observed_baseline
+    rss = current_rss()
+    _observed_baseline = None if rss is None else max(BASELINE, rss)
+
+
 def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int | None = None,
              report: bool = False, analyses: bool = True) -> Estimate:
     """The memory a run of ``plan`` needs, term by term (see the module's docstring)."""
@@ -92,7 +120,7 @@ def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int 
     inputs = inp_n * n_in * 8
     per_thread = threads * (cells * (4 + 2) + S * NAT_BINS * 4)  # int32 histograms, uint16 scratch, national
     merged = cells * 8 + plan.tables.nbytes
-    est = Estimate(baseline=BASELINE)
+    est = Estimate(baseline=BASELINE if _observed_baseline is None else _observed_baseline)
     est.phases["simulate"] = {"kernels": KERNELS, "threads": per_thread, "histograms": merged, "kept": kept,
                               "inputs": inputs}
     # the national quantiles sort each kept series once and keep the sorted copy (results.NationalStats)

@@ -108,3 +108,14 @@ class TaggedNumbers(html.parser.HTMLParser):
     def handle_data(self, data):
         if self._cur is not None:
             self._cur["text"] += data
+
+
+@pytest.fixture(autouse=True)
+def _memory_baseline_constant(monkeypatch):
+    """In-process runs use the memory guard's constant baseline: the test process is not a fresh
+    run, so its resident memory is not a run's baseline (a run observes its own; the subprocess
+    test in tests/test_memory.py checks that)."""
+    from simengine import memory
+
+    monkeypatch.setattr(memory, "_observed_baseline", memory.BASELINE)
+    monkeypatch.setattr(memory, "last_total", 0)
