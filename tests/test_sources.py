@@ -48,12 +48,20 @@ def test_sources_rows_have_an_address_a_date_and_a_known_by():
         assert known.startswith(("yes", "no", "partly")), (rid, known)
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_scenarios_cite_no_file_outside_the_repository(name):
-    text = (ROOT / "scenarios" / name).read_text(encoding="utf-8")
-    for bad in ("CAL §", "INIT §", "/work/", "CALIBRATION", "INITIATIVES_", "../shared", "MODEL.md"):
+OUTSIDE = ("CAL §", "INIT §", "/work/", "CALIBRATION", "INITIATIVES_", "../shared", "shared/", "MODEL.md",
+           "OUTCOMES_", "EXANTE_2011")
+DOCS = sorted({*(f"scenarios/{n}" for n in SCENARIOS), "scenarios/README.md", "README.md",
+               *(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")),
+               *(str(p.relative_to(ROOT)) for p in (ROOT / "observations").iterdir() if p.is_file())})
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_scenarios_and_docs_cite_no_file_outside_the_repository(name):
+    text = (ROOT / name).read_text(encoding="utf-8")
+    for bad in OUTSIDE:
         assert bad not in text, (name, bad)
-    assert not re.search(r"\bseeds? \d{3}", text, re.IGNORECASE), name
+    # the research notes numbered their seeds 000, 001, …; the scenarios' seeds are years
+    assert not re.search(r"\bseeds? 0\d{2}\b", text, re.IGNORECASE), name
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -133,3 +141,58 @@ def test_the_frozen_exante_scenario_matches_the_digest_in_docs():
     text = (ROOT / "docs" / "backtest.md").read_text(encoding="utf-8")
     scored = text.split("version 2 (")[1].split("\n")[0]
     assert f"`{digest}`" in scored, "the ex-ante scenario changed after it was frozen"
+
+
+# Rows of the assumptions table that are settings of the model or of the run, not priors about the
+# world: they need no source (docs/model.md documents them).
+NOT_PRIORS = {"scenario.start_year", "scenario.horizon", "outputs.tail", "model.timing", "model.realisation",
+              "model.calibration_basis", "channel_shift", "defaults.channel_shift", "key", "defaults.key"}
+
+
+def _unsourced(text: str) -> tuple[list, set[str]]:
+    """The priors of the assumptions table whose source names no row, no address and no judgement,
+    and the source ids the table cites.
+
+    The table's source column is the key's own comment; a key of an initiative without one falls
+    back on the initiative's note (the group row above it).
+    """
+    from simengine.labels import Labels
+    from simengine.report.assumptions import assumption_sections
+
+    bad, cited = [], set()
+    note = ""
+    for section in assumption_sections(text, Labels("en")):
+        for row in section.rows:
+            if row.group:
+                note = row.source
+                continue
+            if row.key in NOT_PRIORS:
+                continue
+            src = row.source or note
+            ids = _cited(src)
+            cited |= ids
+            if not (ids or "http" in src or "judgement" in src.lower()):
+                bad.append((row.key, row.label, src[:80]))
+    return bad, cited
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_prior_in_the_assumptions_table_names_its_source(name):
+    """Every prior the report's assumptions table shows has a source with an address and a date.
+
+    Its source text must cite a row of docs/sources.md (every row has an address and a date:
+    test_sources_rows_have_an_address_a_date_and_a_known_by), give an address itself, or say
+    "judgement" (our choice, no source). A source that could not be verified stays visible: its row
+    in docs/sources.md is marked [UNVERIFIED], and the report shows the comment as written.
+    """
+    bad, cited = _unsourced((ROOT / "scenarios" / name).read_text(encoding="utf-8"))
+    assert not bad, (name, bad)
+    assert cited <= set(_rows()), (name, sorted(cited - set(_rows())))
+
+
+def test_the_source_check_finds_a_prior_without_a_source():
+    text = (ROOT / "scenarios" / "2030.toml").read_text(encoding="utf-8")
+    assert _unsourced(text)[0] == []
+    broken = text.replace("cost_per_fte = 500_000         # judgement:", "cost_per_fte = 500_000         # see elsewhere:", 1)
+    assert broken != text
+    assert [b[0] for b in _unsourced(broken)[0]] == ["scenario.cost_per_fte"]
