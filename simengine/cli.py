@@ -276,13 +276,14 @@ def cmd_run(args, argv: list[str]) -> int:
 
     opts = run_options(args)  # every run option checked, before the scenario is read
     sc = scenario.load(args.scenario)
+    sc = opts.scenario(sc)  # --draws, --seed
     if args.cut_threshold is not None:  # run --cut-threshold (simengine.compare)
         sc = replace(sc, cut_threshold=args.cut_threshold)
     out = args.out if args.out is not None else Path("outputs") / args.scenario.stem
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     t0 = time.perf_counter()
     # run --precision (simengine.mcerror): the bar runs to --max-draws
-    bar_total = opts.draws_limit if opts.precision is not None else opts.scenario(sc).draws
+    bar_total = opts.draws_limit if opts.precision is not None else sc.draws
     with progress.draws_bar(bar_total, progress.enabled(args.quiet),
                             after="Summarising the draws", lang=args.lang) as advance:
         ds, written = run_scenario(sc, out, opts, command=command, lang=args.lang, report=not args.no_report,
