@@ -43,10 +43,13 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int], None]
 
-#: defaults (simengine.engine holds the same numbers; repeated here so that building options
-#: imports nothing heavy)
+#: draws per kernel call (never changes results; simengine.engine uses it)
 DEFAULT_CHUNK = 65_536
+#: per-draw inputs kept for the sensitivity analysis and the waterfall (the first draws): as many as
+#: the sensitivity analysis uses (simengine.analysis.SENSITIVITY_DRAWS is this number), as more
+#: would be fresh memory written and never read
 DEFAULT_STORE_INPUTS = 50_000
+#: default upper limit of draws of an adaptive run (--precision; simengine.mcerror uses it)
 DEFAULT_MAX_DRAWS = 10_000_000
 
 
@@ -191,9 +194,6 @@ class RunOptions:
                 raise ConfigError(f"{sc.path}: simulation.{name}: must be a whole number in [1, {MAX_DRAWS:,}] "
                                   f"(at most {MAX_DRAWS:,}: histogram counts are 32-bit per thread), got {value!r}")
 
-    def with_(self, **changes: Any) -> RunOptions:
-        return dataclasses.replace(self, **changes)
-
 
 @contextlib.contextmanager
 def numba_threads(threads: int) -> Iterator[int]:
@@ -226,7 +226,7 @@ class Merger:
         self.draws = 0
         self.acc = engine.new_accumulators(plan)
         self.kept = engine._per_draw(plan, 0)
-        self.inputs = engine_inputs(plan, 0)
+        self.inputs = _zero_inputs(plan, 0)
         self.pending: set[tuple[int, int]] = set()
         self.added = 0
         self.workers: set[str] = set()
@@ -265,7 +265,7 @@ class Merger:
             self.kept = kept
         n_inp = min(self.draws, self.store_inputs, self.keep_draws)
         if n_inp != old_inp:
-            inputs = engine_inputs(self.plan, n_inp)
+            inputs = _zero_inputs(self.plan, n_inp)
             inputs[:old_inp] = self.inputs
             self.inputs = inputs
 
@@ -309,7 +309,7 @@ class Merger:
                           timings=dict(timings or {"simulate": seconds}), **self.kept)  # type: ignore[arg-type]
 
 
-def engine_inputs(plan: Plan, n: int) -> np.ndarray:
+def _zero_inputs(plan: Plan, n: int) -> np.ndarray:
     import numpy as np
 
     return np.zeros((n, plan.n_inputs))

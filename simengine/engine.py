@@ -17,20 +17,16 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from simengine.driver import DEFAULT_CHUNK, DEFAULT_STORE_INPUTS  # one source: the run options' defaults
 from simengine.errors import ConfigError
 from simengine.kernel import bin_national, merge_blocks, simulate
 from simengine.limits import MAX_DRAWS
 from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan, national_series
 
-DEFAULT_CHUNK = 65_536
 #: per-draw values are kept for at most this many draws (the first ones: a fixed-size sample);
 #: beyond it national statistics come from streaming histograms. Scenario key
 #: [simulation] keep_draws overrides it.
 DEFAULT_KEEP_DRAWS = 200_000
-#: per-draw inputs kept for the sensitivity analysis and the waterfall (the first draws): as many
-#: as the sensitivity analysis uses (simengine.analysis.SENSITIVITY_DRAWS is this number), as
-#: more would be fresh memory written and never read
-DEFAULT_STORE_INPUTS = 50_000
 
 ACC_FIELDS = ("mun_hist", "init_hist", "nat_hist", "golive_hist", "mun_sum", "mun_short_sum", "init_sum", "nat_sum",
               "hit", "area_hit", "init_pot_sum")

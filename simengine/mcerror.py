@@ -35,6 +35,7 @@ import xarray as xr
 from scipy import stats as sps
 
 from simengine import engine
+from simengine.driver import DEFAULT_MAX_DRAWS  # noqa: F401 (the default upper limit of the adaptive run)
 from simengine.engine import RawResults
 from simengine.model import Plan
 
@@ -42,8 +43,6 @@ LEVEL = 0.95
 Z = float(sps.norm.ppf(0.5 + LEVEL / 2))
 #: draws per block of the adaptive run
 BLOCK = 2**16
-#: default upper limit of the adaptive run
-DEFAULT_MAX_DRAWS = 10_000_000
 
 QUANTILE_METHOD = ("95 % order-statistics interval: the order statistics of ranks Binomial(N, q) quantiles "
                    "0.025 and 0.975 (+1), distribution-free, coverage >= 95 %")
