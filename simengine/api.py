@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from simengine.driver import RunOptions
 from simengine.errors import ConfigError
-from simengine.limits import MAX_DRAWS
 from simengine.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -168,25 +168,17 @@ def _as_scenario(scenario: ScenarioLike, what: str) -> Scenario:
 
 
 def _check_options(what: str, draws: int | None, seed: int | None, threads: int | None,
-                   chunk: int | None) -> None:
-    """The command line's rules for --draws, --seed, --threads and --chunk, for keyword arguments
-    (the upper limit of threads, this machine's cores, is checked by the engine)."""
-    for name, value, lo, hi in (("draws", draws, 1, MAX_DRAWS), ("seed", seed, 0, 2**63 - 1),
-                                ("threads", threads, 1, None), ("chunk", chunk, 1, None)):
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{what}: {name} must be a whole number, got {value!r}")
-        if value < lo or (hi is not None and value > hi):
-            shown = f"between {lo:,} and {hi:,}" if hi is not None else f">= {lo}"
-            raise ConfigError(f"{what}: {name} must be {shown}, got {value:,}")
+                   chunk: int | None) -> RunOptions:
+    """The run options of keyword arguments, validated once (simengine.driver.RunOptions)."""
+    return RunOptions(via=what, draws=draws, seed=seed, threads=threads, chunk=chunk)
 
 
 # -- running --------------------------------------------------------------------------------------
 def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = None, threads: int | None = None,
         chunk: int | None = None, precision: float | None = None, max_draws: int | None = None,
+        scheduler: str | None = None, block_draws: int | None = None, connect_timeout: float | None = None,
         analyses: bool = True, progress: Progress | None = None, command: str = "",
-        cluster: Any = None) -> xr.Dataset:
+        options: RunOptions | None = None) -> xr.Dataset:
     """Simulate a scenario in memory and return the results (nothing is written).
 
     The same numbers as ``python -m simengine run`` with the same scenario, draws and seed,
@@ -210,14 +202,23 @@ def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = 
         P(target) within ``precision`` (absolute), e.g. 0.005; ``draws`` must then be None.
     max_draws : int, optional
         Upper limit of draws with ``precision`` (default 10,000,000).
+    scheduler : str, optional
+        Run blocks of draws on the Dask cluster at this address (``tcp://host:8786``), or on a
+        LocalCluster of N worker processes here (``local:N``): the command line's ``--scheduler``;
+        the same results bit for bit. Also with ``precision``.
+    block_draws : int, optional
+        Draws per task with ``scheduler`` (default: about two blocks per worker).
+    connect_timeout : float, optional
+        Seconds to wait for the scheduler (default 10).
     analyses : bool, default True
         Add the Monte Carlo intervals, the sensitivity ranking and the shortfall waterfall.
     progress : callable, optional
         Called with the number of draws just finished, after each chunk.
     command : str, optional
         Recorded in ``ds.attrs["command"]``.
-    cluster : simengine.distributed.ClusterOptions, optional
-        Run blocks of draws on a Dask cluster (the command line's ``--scheduler``); same results.
+    options : simengine.driver.RunOptions, optional
+        All run options as one validated object (the command line builds one); replaces the
+        keyword arguments draws ... connect_timeout.
 
     Returns
     -------
@@ -246,20 +247,15 @@ def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = 
     >>> p10 = ds["benefit_quantile"].sel(quantile=0.10)  # DKK/year, one value per year
     """
     from simengine import runner
+    from simengine.driver import open_executor
 
     sc = _as_scenario(scenario, "run")
-    _check_options("run", draws, seed, threads, chunk)
-    if precision is not None and draws is not None:
-        raise ConfigError("run: draws is not used with precision (blocks of draws are added until the precision "
-                          "is reached); set the upper limit with max_draws")
-    if max_draws is not None and precision is None:
-        raise ConfigError("run: max_draws is only used with precision")
-    if precision is not None and not (isinstance(precision, (int, float)) and 0 < precision < 1):
-        raise ConfigError(f"run: precision must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {precision!r}")
-    _check_options("run", max_draws, None, None, None)
-    sc = sc.with_run_options(draws=draws, seed=seed)
-    ds = runner.simulate(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
-                         precision=precision, max_draws=max_draws, analyses=analyses)
+    opts = options if options is not None else RunOptions(
+        via="run", draws=draws, seed=seed, threads=threads, chunk=chunk, precision=precision, max_draws=max_draws,
+        scheduler=scheduler, block_draws=block_draws, connect_timeout=connect_timeout)
+    sc = opts.scenario(sc)
+    with open_executor(opts) as executor:
+        ds = runner.simulate(sc, opts, executor, command=command, progress=progress, analyses=analyses)
     if sc.changes:  # a variant: what write() needs to rebuild it (and run.json records)
         ds.attrs["scenario_changes"] = json.dumps(list(sc.changes), ensure_ascii=False)
     return ds
@@ -366,8 +362,9 @@ def rebuild(path: str | os.PathLike[str], changes: Sequence[str] = ()) -> Scenar
 
 
 def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = None, seed: int | None = None,
-            threads: int | None = None, chunk: int | None = None, progress: Progress | None = None,
-            command: str = "") -> xr.Dataset:
+            threads: int | None = None, chunk: int | None = None, scheduler: str | None = None,
+            block_draws: int | None = None, connect_timeout: float | None = None,
+            progress: Progress | None = None, command: str = "", options: RunOptions | None = None) -> xr.Dataset:
     """Run two scenarios on the same draws and return B - A, draw by draw (nothing is written).
 
     Both run with the same seed and draws (A's unless given), so an input that B does not change
@@ -382,10 +379,14 @@ def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = N
         Of both runs (default: A's).
     threads, chunk : int, optional
         As in :func:`run`; they do not change the results.
+    scheduler, block_draws, connect_timeout : optional
+        As in :func:`run`: A's and B's blocks of draws on a Dask cluster; the same results.
     progress : callable, optional
         Called with the number of draws just finished.
     command : str, optional
         Recorded in ``ds.attrs["command"]``.
+    options : simengine.driver.RunOptions, optional
+        As in :func:`run` (no precision).
 
     Returns
     -------
@@ -409,19 +410,28 @@ def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = N
     ('draw', 'year')
     """
     import simengine.compare as cmp
+    from simengine.driver import executor_attrs, open_executor
 
     sa, sb = _as_scenario(a, "compare_scenarios"), _as_scenario(b, "compare_scenarios")
-    _check_options("compare_scenarios", draws, seed, threads, chunk)
-    sa, sb, notes = cmp.pair_options(sa, sb, draws=draws, seed=seed)
+    opts = options if options is not None else RunOptions(
+        via="compare_scenarios", draws=draws, seed=seed, threads=threads, chunk=chunk, scheduler=scheduler,
+        block_draws=block_draws, connect_timeout=connect_timeout)
+    if opts.precision is not None:
+        raise ConfigError(f"{'--precision' if opts.via == 'cli' else 'compare_scenarios: precision'}: not available "
+                          "for a comparison (both scenarios run the same fixed number of draws)")
+    sa, sb, notes = cmp.pair_options(sa, sb, draws=opts.draws, seed=opts.seed)
     t0 = time.perf_counter()
-    ra, rb = cmp.run_pair(sa, sb, threads=threads, chunk=chunk, progress=progress)
+    with open_executor(opts) as executor:
+        ra, rb = cmp.run_pair(sa, sb, opts, executor, progress=progress)
     ds = cmp.compare(ra, rb, notes, command=command)
+    ds.attrs.update(executor_attrs(executor, ra))
     ds.attrs["seconds"] = round(time.perf_counter() - t0, 3)
     return ds
 
 
 def sweep_grid(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Iterable[str], *, draws: int | None = None,
           seed: int | None = None, threads: int | None = None, chunk: int | None = None,
+          scheduler: str | None = None, block_draws: int | None = None, connect_timeout: float | None = None,
           progress: Progress | None = None, command: str = "") -> xr.Dataset:
     """Run every combination of some keys' values (a grid of variants) on common random numbers.
 
@@ -439,6 +449,8 @@ def sweep_grid(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Itera
         Of every variant (default: the scenario's).
     threads, chunk : int, optional
         As in :func:`run`; they do not change the results.
+    scheduler, block_draws, connect_timeout : optional
+        As in :func:`run`: the variants on a Dask cluster; the same results.
     progress : callable, optional
         Called with the number of draws just finished.
     command : str, optional
@@ -464,6 +476,7 @@ def sweep_grid(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Itera
     (2, ('variant', 'year'))
     """
     return sweep_and_summary(scenario, grid, draws=draws, seed=seed, threads=threads, chunk=chunk,
+                             scheduler=scheduler, block_draws=block_draws, connect_timeout=connect_timeout,
                              progress=progress, command=command)[0]
 
 
@@ -500,27 +513,42 @@ def settings_of(grid: Mapping[str, Sequence[Any]] | Iterable[str], via: str = "-
 
 def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Iterable[str] | list[Setting], *,
                       draws: int | None = None, seed: int | None = None, threads: int | None = None,
-                      chunk: int | None = None, progress: Progress | None = None, command: str = "",
+                      chunk: int | None = None, scheduler: str | None = None, block_draws: int | None = None,
+                      connect_timeout: float | None = None, progress: Progress | None = None, command: str = "",
                       variants: list[Any] | None = None, executor: Any = None,
-                      block_draws: int | None = None) -> tuple[xr.Dataset, pl.DataFrame]:
+                      options: RunOptions | None = None) -> tuple[xr.Dataset, pl.DataFrame]:
     """:func:`sweep_grid`, and the target-year summary table (one row per variant) of ``sweep_summary.parquet``.
 
-    ``variants`` (from simengine.sweep.build_variants) and ``executor``/``block_draws`` (a Dask
-    executor) are the command line's: it validates the grid before opening a cluster.
+    ``variants`` (from simengine.sweep.build_variants), ``options`` and ``executor`` (an executor
+    already open, simengine.driver.open_executor) are the command line's: it validates the grid
+    before opening a cluster. An ``executor`` given with ``block_draws`` runs blocks of that size.
     """
     import simengine.sweep as sw
-    from simengine.distributed import InProcess
+    from simengine.driver import open_executor
     from simengine.variants import Setting
 
     base = _as_scenario(scenario, "sweep_grid")
-    _check_options("sweep_grid", draws, seed, threads if executor is None else None, chunk)
+    if options is None:
+        options = RunOptions(via="sweep_grid", draws=draws, seed=seed, threads=threads, chunk=chunk,
+                             scheduler=scheduler if executor is None else None,
+                             block_draws=block_draws if executor is None else None,
+                             connect_timeout=connect_timeout)
+        if executor is not None and block_draws is not None:
+            from simengine.driver import _with_blocks
+
+            options = _with_blocks(options, block_draws)
+    opts = options
+    if opts.precision is not None:
+        raise ConfigError(f"{'--precision' if opts.via == 'cli' else 'sweep_grid: precision'}: not available for a "
+                          "sweep (every variant runs the same fixed number of draws)")
     given = [s for s in grid if isinstance(s, Setting)] if isinstance(grid, list) else []
     settings = given if given and len(given) == len(grid) else settings_of(grid, via="sweep_grid")  # type: ignore[arg-type]
     if variants is None:
-        variants = sw.build_variants(base, settings, draws=draws, seed=seed)
-    executor = executor if executor is not None else InProcess(threads)
-    return sw.run_and_combine(base, settings, variants, executor, draws=draws, seed=seed, chunk=chunk,
-                              block_draws=block_draws, progress=progress, command=command)
+        variants = sw.build_variants(base, settings, draws=opts.draws, seed=opts.seed)
+    if executor is not None:
+        return sw.run_and_combine(base, settings, variants, executor, opts, progress=progress, command=command)
+    with open_executor(opts) as ex:
+        return sw.run_and_combine(base, settings, variants, ex, opts, progress=progress, command=command)
 
 
 #: the names of the commands, for ``from simengine.api import compare, sweep`` (in the package namespace

@@ -38,13 +38,12 @@ def _positive_int(text: str) -> int:
     return v
 
 
-def _draws(text: str) -> int:
-    from simengine.limits import MAX_DRAWS  # a light import: the signal handlers are not installed yet
-
-    v = _positive_int(text)
-    if v > MAX_DRAWS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_DRAWS:,}, got {text!r}")
-    return v
+def _whole(text: str) -> int:
+    """A whole number; its range is checked by simengine.driver.RunOptions (one line, exit 2)."""
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
 
 
 def _out_dir(text: str) -> Path:
@@ -54,10 +53,7 @@ def _out_dir(text: str) -> Path:
 
 
 def _seed(text: str) -> int:
-    try:
-        v = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    v = _whole(text)
     if not 0 <= v < 2**63:
         raise argparse.ArgumentTypeError(f"must be in [0, 2^63), got {text!r}")
     return v
@@ -86,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
                         "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
                         "replaces --draws")
-    r.add_argument("--max-draws", type=_draws, metavar="N",
+    r.add_argument("--max-draws", type=_whole, metavar="N",
                    help="at most this many draws with --precision (default 10,000,000)")
     # -- end why and how sure --
     # -- sweep (simengine.sweep) --
@@ -129,11 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _simulation_options(p: argparse.ArgumentParser, draws: str, seed: str, out: str) -> None:
     """--draws, --seed, --out, --threads, --chunk, --quiet: shared by run and sweep."""
-    p.add_argument("--draws", type=_draws, help=draws)
-    p.add_argument("--seed", type=_seed, help=seed)
+    p.add_argument("--draws", type=_whole, help=draws)
+    p.add_argument("--seed", type=_whole, help=seed)
     p.add_argument("--out", type=_out_dir, help=out)
-    p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
-    p.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
+    p.add_argument("--threads", type=_whole, help="numba threads (default: all cores)")
+    p.add_argument("--chunk", type=_whole, default=None, help="draws per kernel call (does not change results)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -145,42 +141,20 @@ def _report_options(p: argparse.ArgumentParser) -> None:
 # -- why and how sure (simengine.mcerror) --------------------------------------------------------
 def _precision(text: str) -> float:
     try:
-        v = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number such as 0.005, got {text!r}") from None
-    if not 0 < v < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {text!r}")
-    return v
 
 
-def _precision_options(args, sc):
-    """(precision, max_draws, draws shown by the progress bar) of ``run``."""
-    precision, max_draws = getattr(args, "precision", None), getattr(args, "max_draws", None)
-    if precision is None:
-        if max_draws is not None:
-            raise ConfigError("--max-draws: only used with --precision")
-        return None, None, sc.draws
-    if args.draws is not None:
-        raise ConfigError("--draws: not used with --precision (the run adds blocks of draws until the precision is "
-                          "reached); set the upper limit with --max-draws")
-    from simengine.mcerror import DEFAULT_MAX_DRAWS
-
-    max_draws = max_draws or DEFAULT_MAX_DRAWS
-    return precision, max_draws, max_draws
 # -- end why and how sure --
 
 
 # -- Dask cluster (simengine.distributed) ---------------------------------------------------------
-def _positive_float(text: str) -> float:
+def _seconds(text: str) -> float:
     try:
-        v = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not v > 0 or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
-    if v > 3600:
-        raise argparse.ArgumentTypeError(f"at most 3600 seconds (an hour), got {text!r}")
-    return v
 
 
 def _cluster_options(p: argparse.ArgumentParser) -> None:
@@ -188,26 +162,21 @@ def _cluster_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--scheduler", metavar="ADDRESS",
                    help="run blocks of draws on the Dask cluster at ADDRESS (tcp://host:8786), or on a "
                         "LocalCluster of N worker processes here (local:N); results are identical")
-    g.add_argument("--block-draws", type=_positive_int, default=None, metavar="N",
+    g.add_argument("--block-draws", type=_whole, default=None, metavar="N",
                    help="draws per task (default: about 2 blocks per worker, at least 16384 draws)")
-    g.add_argument("--connect-timeout", type=_positive_float, default=None, metavar="SECONDS",
+    g.add_argument("--connect-timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="give up connecting to the scheduler after this long (default 10)")
 
 
-def _cluster(args):
-    """Context manager: the run's cluster (a simengine.distributed.ClusterOptions) or None."""
-    import contextlib
+def run_options(args):
+    """The command's run options, validated once (simengine.driver.RunOptions): one line and exit 2
+    for a bad value, before anything is read or written."""
+    from simengine.driver import RunOptions
 
-    if getattr(args, "scheduler", None) is None:
-        for opt, val in (("--block-draws", getattr(args, "block_draws", None)),
-                         ("--connect-timeout", getattr(args, "connect_timeout", None))):
-            if val is not None:
-                raise ConfigError(f"{opt}: only used with --scheduler")
-        return contextlib.nullcontext(None)
-    from simengine import distributed
-
-    return distributed.cluster_options(args.scheduler, threads=args.threads, block_draws=args.block_draws,
-                                       timeout=args.connect_timeout)
+    return RunOptions(via="cli", draws=args.draws, seed=args.seed, threads=args.threads, chunk=args.chunk,
+                      scheduler=getattr(args, "scheduler", None), block_draws=getattr(args, "block_draws", None),
+                      connect_timeout=getattr(args, "connect_timeout", None),
+                      precision=getattr(args, "precision", None), max_draws=getattr(args, "max_draws", None))
 # -- end Dask cluster --
 
 
@@ -235,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sweep":
             from simengine.sweep import cmd_sweep
 
-            return cmd_sweep(args, argv, _cluster)
+            return cmd_sweep(args, argv, run_options(args))
         if args.command == "check":
             from simengine.check import check
 
@@ -302,32 +271,23 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args, argv: list[str]) -> int:
-    import contextlib
-
-    with contextlib.ExitStack() as stack:
-        return _cmd_run(args, argv, stack)
-
-
-def _cmd_run(args, argv: list[str], stack) -> int:
-    from simengine import scenario
+    from simengine import progress, scenario
     from simengine.runner import run_scenario
 
+    opts = run_options(args)  # every run option checked, before the scenario is read
     sc = scenario.load(args.scenario)
-    sc = sc.with_run_options(draws=args.draws, seed=args.seed)
+    sc = opts.scenario(sc)  # --draws, --seed
     if args.cut_threshold is not None:  # run --cut-threshold (simengine.compare)
         sc = replace(sc, cut_threshold=args.cut_threshold)
-    cluster = stack.enter_context(_cluster(args))  # --scheduler: a Dask cluster (simengine.distributed)
     out = args.out if args.out is not None else Path("outputs") / args.scenario.stem
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     t0 = time.perf_counter()
-    from simengine import progress
-
-    precision, max_draws, bar_total = _precision_options(args, sc)  # run --precision (simengine.mcerror)
+    # run --precision (simengine.mcerror): the bar runs to --max-draws
+    bar_total = opts.draws_limit if opts.precision is not None else sc.draws
     with progress.draws_bar(bar_total, progress.enabled(args.quiet),
                             after="Summarising the draws", lang=args.lang) as advance:
-        ds, written = run_scenario(sc, out, threads=args.threads, chunk=args.chunk, command=command, cluster=cluster,
-                                   quiet=args.quiet, lang=args.lang, report=not args.no_report, progress=advance,
-                                   precision=precision, max_draws=max_draws, unit=args.unit)
+        ds, written = run_scenario(sc, out, opts, command=command, lang=args.lang, report=not args.no_report,
+                                   progress=advance, unit=args.unit)
     if not args.quiet:
         from simengine.negotiate import control_text, deduction_text, headline_text  # simengine.negotiate
         from simengine.safetext import block  # names from shared files: shown, never obeyed
@@ -395,27 +355,28 @@ def _compare_options(run: argparse.ArgumentParser, sub) -> None:
     c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
     c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
     c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
-    c.add_argument("--draws", type=_draws, help="draws of both (default: A's [simulation] draws)")
-    c.add_argument("--seed", type=_seed, help="seed of both (default: A's [simulation] seed)")
+    c.add_argument("--draws", type=_whole, help="draws of both (default: A's [simulation] draws)")
+    c.add_argument("--seed", type=_whole, help="seed of both (default: A's [simulation] seed)")
     c.add_argument("--out", type=_out_dir, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
-    c.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
-    c.add_argument("--chunk", type=_positive_int, default=None, help="draws per kernel call (does not change results)")
+    c.add_argument("--threads", type=_whole, help="numba threads (default: all cores)")
+    c.add_argument("--chunk", type=_whole, default=None, help="draws per kernel call (does not change results)")
     c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help="the table in mio. DKK (default) or FTE")
     c.add_argument("--quiet", action="store_true", help="print nothing but errors")
     c.add_argument("--lang", choices=("da", "en"), default="da",
                    help="language of the table, comparison.html and comparison.xlsx: da (default) or en")
     c.add_argument("--no-report", action="store_true", help="write no comparison.html or comparison.xlsx")
+    _cluster_options(c)
 
 
 def cmd_compare(args, argv: list[str]) -> int:
     """``compare A.toml B.toml``: comparison.nc, comparison.txt and run.json, and the table on stdout."""
     from simengine.compare import run_compare
 
+    opts = run_options(args)  # every run option checked first
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     t0 = time.perf_counter()
-    ds, table, written = run_compare(args.a, args.b, out=args.out, draws=args.draws, seed=args.seed,
-                                     threads=args.threads, chunk=args.chunk, command=command, unit=args.unit,
-                                     lang=args.lang, report=not args.no_report)
+    ds, table, written = run_compare(args.a, args.b, out=args.out, command=command, unit=args.unit,
+                                     lang=args.lang, report=not args.no_report, opts=opts)
     if not args.quiet:
         print(table)
         print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")

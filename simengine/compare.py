@@ -28,6 +28,7 @@ import numpy as np
 import xarray as xr
 
 from simengine import __version__, engine, safetext
+from simengine.driver import RunOptions
 from simengine.errors import ConfigError
 from simengine.model import compile_plan
 from simengine.results import NationalStats
@@ -80,17 +81,23 @@ def pair_options(a: Scenario, b: Scenario, draws: int | None = None,
     return a, b, notes
 
 
-def run_pair(a: Scenario, b: Scenario, threads: int | None = None, chunk: int | None = None,
-             progress=None) -> tuple[engine.RawResults, engine.RawResults]:
-    """Simulate A and B (already paired by :func:`pair_options`)."""
-    raws = []
+def run_pair(a: Scenario, b: Scenario, opts: RunOptions | None = None, executor=None, progress=None, *,
+             threads: int | None = None, chunk: int | None = None) -> tuple[engine.RawResults, engine.RawResults]:
+    """Simulate A and B (already paired by :func:`pair_options`) through the block driver, on
+    ``executor`` (default: this process); ``threads``/``chunk``: shorthand for options with only
+    those set."""
+    from simengine import driver
+
+    opts = driver.RunOptions(via="cli", threads=threads, chunk=chunk) if opts is None else opts
+    executor = driver.LocalExecutor(opts.threads) if executor is None else executor
+    plans = []
     for sc in (a, b):
         plan = compile_plan(sc)
         for note in getattr(plan, "notes", ()):  # e.g. a repaired correlation matrix
             print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
-        raws.append(engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK,
-                               keep_draws=sc.keep_draws, progress=progress))
-    return raws[0], raws[1]
+        plans.append(plan)
+    ra, rb = driver.run_many(plans, opts, executor, progress=progress)
+    return ra, rb
 
 
 def _attrs(units: str, long_name: str, **extra) -> dict:
@@ -244,39 +251,42 @@ def format_comparison(ds: xr.Dataset, unit: str = "dkk", top: int = 5, lang: str
     return fmt(ds, unit=unit, lang=lang, top=top)
 
 
+#: compare's run.json keys, in order (simengine.driver.manifest builds it)
+COMPARE_MANIFEST = ("command", "created", "scenario_file_a", "scenario_sha256_a", "scenario_file_b",
+                    "scenario_sha256_b", "seed", "draws", "keep_draws", "scheduler", "versions", "platform")
+
+
 def manifest(ds: xr.Dataset, a: Scenario, b: Scenario) -> dict:
-    import platform
+    """compare's run.json (simengine.driver.manifest: the keys every manifest shares, and the pair's own)."""
+    from simengine import driver
 
-    import numba
-
-    return {
-        "command": ds.attrs.get("command"),
-        "created": ds.attrs.get("created"),
-        "scenario_file_a": str(a.path), "scenario_sha256_a": a.sha256,
-        "scenario_file_b": str(b.path), "scenario_sha256_b": b.sha256,
-        "seed": a.seed, "draws": a.draws, "keep_draws": a.keep_draws,
-        "versions": {"simengine": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
-                     "numba": numba.__version__, "xarray": xr.__version__},
-        "platform": platform.platform(),
-    }
+    return driver.manifest(dict(ds.attrs), COMPARE_MANIFEST,
+                           scenario_file_a=str(a.path), scenario_sha256_a=a.sha256,
+                           scenario_file_b=str(b.path), scenario_sha256_b=b.sha256,
+                           seed=a.seed, draws=a.draws, keep_draws=a.keep_draws)
 
 
 def run_compare(path_a: Path, path_b: Path, out: Path | None = None, draws: int | None = None,
                 seed: int | None = None, threads: int | None = None, chunk: int | None = None,
                 command: str = "", unit: str = "dkk", progress=None, lang: str = "da",
-                report: bool = True) -> tuple[xr.Dataset, str, list[Path]]:
+                report: bool = True, opts: RunOptions | None = None) -> tuple[xr.Dataset, str, list[Path]]:
     """Load, pair, simulate, compare and write comparison.nc, comparison.txt and run.json to ``out``
     (default outputs/compare_<A stem>_vs_<B stem>/), atomically; with ``report`` also the reader's
-    comparison.html and comparison.xlsx in ``lang`` (simengine.report.compare), in the same commit."""
-    from simengine import api  # the command line runs the Python API's compare
+    comparison.html and comparison.xlsx in ``lang`` (simengine.report.compare), in the same commit.
+    ``opts`` (simengine.driver.RunOptions, the command line's) replaces draws, seed, threads, chunk."""
+    from simengine import (
+        api,  # the command line runs the Python API's compare
+        driver,
+    )
     from simengine.output import atomic_outputs, locked, prepare_dir
 
+    if opts is None:
+        opts = driver.RunOptions(via="cli", draws=draws, seed=seed, threads=threads, chunk=chunk)
     loaded = load_pair(Path(path_a), Path(path_b))
-    a, b, _ = pair_options(*loaded, draws=draws, seed=seed)  # as api.compare_scenarios pairs them, for run.json
+    a, b, _ = pair_options(*loaded, draws=opts.draws, seed=opts.seed)  # as api.compare_scenarios pairs them
     out = default_out(path_a, path_b) if out is None else Path(out)
     with locked(prepare_dir(out)):  # fail early, before the simulation; one writer per folder
-        ds = api.compare_scenarios(*loaded, draws=draws, seed=seed, threads=threads, chunk=chunk, progress=progress,
-                                   command=command)
+        ds = api.compare_scenarios(*loaded, options=opts, progress=progress, command=command)
         table = format_comparison(ds, unit=unit, lang=lang)
         from simengine.report import compare as page  # comparison.html and comparison.xlsx
 

@@ -35,7 +35,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -139,16 +139,19 @@ class Job:
     store_inputs: int
     chunk: int = engine.DEFAULT_CHUNK
     threads: int | None = None  # cap on numba threads per task (default: the worker's threads)
+    #: a module-level function turning the run's RawResults into its result, on the worker when the
+    #: run is one task (simengine.driver.drive); None: the RawResults merged on the client
+    finish: Callable | None = None
     version: str = __version__
     stream_version: str = STREAM_VERSION
 
 
 def make_job(sc: Scenario, keep_draws: int, store_inputs: int, chunk: int = engine.DEFAULT_CHUNK,
-             threads: int | None = None) -> Job:
+             threads: int | None = None, finish: Callable | None = None) -> Job:
     h = hashlib.sha256()
     h.update(pickle.dumps((sc, int(keep_draws), int(store_inputs), __version__, STREAM_VERSION), protocol=5))
     return Job(token=h.hexdigest(), scenario=sc, keep_draws=int(keep_draws), store_inputs=int(store_inputs),
-               chunk=int(chunk), threads=threads)
+               chunk=int(chunk), threads=threads, finish=finish)
 
 
 @dataclass
@@ -218,7 +221,7 @@ def _cached_plan(job: Job) -> Plan:
 
 
 def remember_plan(job: Job, plan: Plan) -> None:
-    """Put a plan compiled by the client into this process's cache (used by :class:`InProcess`)."""
+    """Put a plan compiled by the client into this process's cache (used by simengine.driver.LocalExecutor)."""
     _PLANS[job.token] = plan
     _PLANS.move_to_end(job.token)
     while len(_PLANS) > _PLAN_CACHE_SIZE:
@@ -263,66 +266,31 @@ def run_block(job: Job, d0: int, n: int) -> PackedPartial:
     return pack(part, worker=addr, threads=threads, seconds=secs)
 
 
-# -- merging ------------------------------------------------------------------------------------
-class Merger:
-    """Merges the partials of draws [0, draws) one at a time, in any order, exactly as
-    :func:`simengine.engine.assemble` does; checks that every expected block arrives exactly once."""
+def finish_run(job: Job, d0: int, n: int):
+    """The task of a whole run (draws [0, n), all of them): simulate, then apply ``job.finish`` to
+    the RawResults here, so only its (small) result travels back to the client."""
+    if d0 != 0 or n != job.scenario.draws or job.finish is None:
+        raise ValueError("finish_run runs all draws of a run that has a finish")
+    _, threads = task_threads(job)
+    with _KERNEL_LOCK:
+        plan = _cached_plan(job)
+        t0 = time.perf_counter()
+        part = engine.run_range(plan, 0, n, threads, keep_draws=job.keep_draws, store_inputs=job.store_inputs,
+                                chunk=job.chunk)
+        secs = time.perf_counter() - t0
+    raw = engine.RawResults(plan=plan, draws=n, keep_draws=job.keep_draws, threads=threads, chunk=job.chunk,
+                            seconds=secs, inputs=part.inputs, acc=part.acc, timings={"simulate": secs}, **part.kept)
+    return job.finish(raw)
 
-    def __init__(self, plan: Plan, draws: int, keep_draws: int, store_inputs: int,
-                 expected: Iterable[tuple[int, int]]) -> None:
-        self.plan = plan
-        self.draws = draws
-        self.keep_draws = keep_draws
-        self.n_keep = min(draws, keep_draws)
-        self.acc = engine.new_accumulators(plan)
-        self.kept: dict[str, np.ndarray] | None = None
-        self.inputs = np.zeros((min(draws, store_inputs, keep_draws), plan.n_inputs))
-        expected = sorted(expected)
-        end = 0
-        for d0, n in expected:
-            if d0 != end or n < 1:
-                raise RunError(f"internal: blocks of draws overlap or leave a gap at draw {end}")
-            end = d0 + n
-        if end != draws:
-            raise RunError(f"internal: blocks cover {end} draws, expected {draws}")
-        self.pending = set(expected)
-        self.workers: set[str] = set()
-        self.task_seconds = 0.0
 
-    @property
-    def done(self) -> bool:
-        return not self.pending
+def __getattr__(name: str):
+    """``Merger`` (the one merge) and ``InProcess`` (the executor of this process) live in
+    simengine.driver; the names are kept here."""
+    if name in ("Merger", "InProcess"):
+        from simengine import driver
 
-    def add(self, p: PackedPartial | engine.Partial) -> None:
-        key = (p.d0, p.n)
-        if key not in self.pending:
-            raise RunError(f"internal: unexpected or repeated result for draws [{p.d0}, {p.d0 + p.n})")
-        self.pending.remove(key)
-        if isinstance(p, PackedPartial):
-            for name, (shape, idx, vals) in p.sparse.items():
-                target = getattr(self.acc, name)
-                if target.shape != tuple(shape):
-                    raise RunError(f"internal: {name} has shape {tuple(shape)}, expected {target.shape}")
-                target.reshape(-1)[idx] += vals  # flat indices are unique: plain fancy-index addition
-            self.acc.overflow += p.overflow
-            if p.worker:
-                self.workers.add(p.worker)
-            self.task_seconds += p.seconds
-        else:
-            self.acc.merge(p.acc)
-        if self.kept is None:
-            self.kept = {k: np.empty((self.n_keep,) + v.shape[1:], v.dtype) for k, v in p.kept.items()}
-        for k, v in p.kept.items():
-            self.kept[k][p.d0:p.d0 + len(v)] = v
-        self.inputs[p.d0:p.d0 + len(p.inputs)] = p.inputs
-
-    def raw(self, threads: int, chunk: int, seconds: float, timings: dict | None = None) -> engine.RawResults:
-        if self.pending:
-            missing = sorted(self.pending)[:3]
-            raise RunError(f"internal: {len(self.pending)} blocks of draws missing, e.g. {missing}")
-        return engine.RawResults(plan=self.plan, draws=self.draws, keep_draws=self.keep_draws, threads=threads,
-                                 chunk=chunk, seconds=seconds, inputs=self.inputs, acc=self.acc,
-                                 timings=dict(timings or {"simulate": seconds}), **self.kept)
+        return driver.Merger if name == "Merger" else driver.LocalExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- executors ----------------------------------------------------------------------------------
@@ -337,34 +305,11 @@ class Task:
     fn: Callable = run_block
 
 
-class InProcess:
-    """Runs block tasks one after the other in this process (the sweep without a cluster)."""
-
-    description = "this process"
-
-    def __init__(self, threads: int | None = None) -> None:
-        self.threads = engine.check_threads(threads)
-
-    @property
-    def total_threads(self) -> int:
-        return self.threads
-
-    @property
-    def n_workers(self) -> int:
-        return 1
-
-    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, object]]:
-        for t in tasks:
-            if t.fn is run_block:  # no packing in-process
-                plan = _cached_plan(t.job)
-                yield t, engine.run_range(plan, t.d0, t.n, self.threads, keep_draws=t.job.keep_draws,
-                                          store_inputs=t.job.store_inputs, chunk=t.job.chunk)
-            else:
-                yield t, t.fn(replace(t.job, threads=self.threads), t.d0, t.n)
-
-
 class DaskExecutor:
     """Block tasks on a Dask cluster through a connected ``distributed.Client``."""
+
+    remote = True
+    memory_threads = 1  # the client holds only the kept draws and the merged accumulators
 
     def __init__(self, client, description: str, threads: int | None = None, local_cluster=None) -> None:
         self.client = client
@@ -391,9 +336,11 @@ class DaskExecutor:
         travel; more would only hold finished results in worker memory."""
         return max(4, 2 * sum(self._nthreads().values()))
 
-    def imap_unordered(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, object]]:
+    def imap_unordered(self, tasks: Iterable[Task], progress: Callable[[int], None] | None = None
+                       ) -> Iterator[tuple[Task, object]]:
         """Submit ``tasks`` (at most a window of them in flight) and yield (task, result) as they
-        finish, in any order. The window follows the cluster's size (workers may join or leave)."""
+        finish, in any order, calling ``progress`` with each finished task's draws. The window
+        follows the cluster's size (workers may join or leave)."""
         from distributed import as_completed
 
         run_id = uuid.uuid4().hex[:10]
@@ -425,6 +372,8 @@ class DaskExecutor:
                 result = _result(fut, t)
                 fut.release()
                 top_up()
+                if progress is not None:
+                    progress(t.n)
                 yield t, result
         finally:
             for _, fut in in_flight.values():  # an error or Ctrl-C: stop the rest
@@ -460,20 +409,17 @@ def connect(spec: SchedulerSpec | str, threads: int | None = None,
     """A :class:`DaskExecutor` on the scheduler at ``spec`` (or a LocalCluster for ``local:N``);
     closes the client (and the local cluster) on exit. Raises ConfigError (bad option, Dask
     missing) or RunError (scheduler unreachable within ``timeout`` seconds)."""
-    spec = parse_scheduler(spec) if isinstance(spec, str) else spec
+    from simengine.driver import RunOptions
+
+    text = spec if isinstance(spec, str) else spec.text
+    RunOptions(via="cli", scheduler=text, threads=threads, connect_timeout=timeout)  # raises ConfigError
+    spec = parse_scheduler(text)
     require_dask()
-    if not timeout > 0:
-        raise ConfigError(f"--connect-timeout: must be > 0 seconds, got {timeout:g}")
     cluster = None
     if spec.is_local:
         cores = engine.available_threads()
-        n = spec.local_workers
-        if n > cores:
-            raise ConfigError(f"--scheduler local:{n}: at most {cores} workers on this machine ({cores} cores)")
+        n = spec.local_workers or 1
         per = cores // n if threads is None else threads
-        if n * per > cores:
-            raise ConfigError(f"--threads {per} with --scheduler local:{n}: {n} workers x {per} threads exceed "
-                              f"this machine's {cores} cores")
         cluster = _local_cluster(n, per)
         description = f"LocalCluster of {n} worker process{'es' if n > 1 else ''} x {per} thread{'s' if per > 1 else ''}"
         address = cluster.scheduler_address
@@ -542,57 +488,13 @@ def _local_cluster(n_workers: int, threads_per_worker: int):
 def run(plan: Plan, executor, chunk: int = engine.DEFAULT_CHUNK, keep_draws: int | None = None,
         store_inputs: int = engine.DEFAULT_STORE_INPUTS, block_draws: int | None = None,
         progress: Callable[[int], None] | None = None) -> engine.RawResults:
-    """:func:`simengine.engine.run` on an executor (usually a :class:`DaskExecutor`): the same
+    """:func:`simengine.driver.run` on ``executor`` (usually a :class:`DaskExecutor`): the same
     RawResults, bit for bit, with ``threads`` = the numba threads of the whole cluster."""
-    if chunk < 1:
-        raise ConfigError(f"chunk: must be >= 1, got {chunk}")
-    sc = plan.scenario
-    keep = sc.keep_draws if keep_draws is None else keep_draws
-    draws = sc.draws
-    block = (default_block_draws(draws, executor.n_workers, scenario_cells(sc)) if block_draws is None
-             else block_draws)
-    bl = blocks(draws, block)
-    engine.check_memory(plan, draws, 1, keep)  # what the client holds: the kept draws and merged accumulators
-    job = make_job(sc, keep, store_inputs, chunk=chunk, threads=getattr(executor, "threads", None))
-    remember_plan(job, plan)  # the client compiled it already (used by InProcess)
-    merger = Merger(plan, draws, keep, store_inputs, bl)
-    t0 = time.perf_counter()
-    for _, part in executor.imap_unordered(Task(job, d0, n) for d0, n in bl):
-        merger.add(part)
-        if progress is not None:
-            progress(part.n)
-    secs = time.perf_counter() - t0
-    raw = merger.raw(threads=executor.total_threads, chunk=chunk, seconds=secs,
-                     timings={"simulate": secs, "task_seconds": round(merger.task_seconds, 4)})
-    raw.timings.update(blocks=len(bl), block_draws=block, workers=len(merger.workers) or executor.n_workers)
+    from simengine import driver
+
+    opts = driver.RunOptions(via="cli", chunk=chunk, keep_draws=keep_draws, store_inputs=store_inputs)
+    raw, _ = driver.run(plan, opts, executor, progress=progress, block_draws=block_draws)
     return raw
-
-
-@dataclass
-class ClusterOptions:
-    """What ``run`` and ``sweep`` get with ``--scheduler``: the connected executor and the block size."""
-
-    executor: DaskExecutor | InProcess
-    block_draws: int | None = None
-
-    def run(self, plan: Plan, chunk: int = engine.DEFAULT_CHUNK,
-            progress: Callable[[int], None] | None = None) -> engine.RawResults:
-        return run(plan, self.executor, chunk=chunk, block_draws=self.block_draws, progress=progress)
-
-    def attrs(self, raw: engine.RawResults) -> dict:
-        """Dataset attributes recording where the draws ran (informative: results do not depend on it)."""
-        t = raw.timings
-        return {"scheduler": self.executor.description, "blocks": int(t.get("blocks", 0)),
-                "block_draws": int(t.get("block_draws", 0)), "workers": int(t.get("workers", 0))}
-
-
-@contextlib.contextmanager
-def cluster_options(scheduler: str, threads: int | None = None, block_draws: int | None = None,
-                    timeout: float | None = None) -> Iterator[ClusterOptions]:
-    """``--scheduler ADDRESS|local:N [--threads T] [--block-draws N] [--connect-timeout S]``."""
-    spec = parse_scheduler(scheduler)
-    with connect(spec, threads=threads, timeout=DEFAULT_CONNECT_TIMEOUT if timeout is None else timeout) as ex:
-        yield ClusterOptions(ex, block_draws=block_draws)
 
 
 if __name__ == "__main__":  # pragma: no cover

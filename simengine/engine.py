@@ -11,26 +11,22 @@ from __future__ import annotations
 
 import contextvars
 import os
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numba
 import numpy as np
 
-from simengine.errors import ConfigError, RunError
+from simengine.driver import DEFAULT_CHUNK, DEFAULT_STORE_INPUTS  # one source: the run options' defaults
+from simengine.errors import ConfigError
 from simengine.kernel import bin_national, merge_blocks, simulate
+from simengine.limits import MAX_DRAWS
 from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan, national_series
 
-DEFAULT_CHUNK = 65_536
 #: per-draw values are kept for at most this many draws (the first ones: a fixed-size sample);
 #: beyond it national statistics come from streaming histograms. Scenario key
 #: [simulation] keep_draws overrides it.
 DEFAULT_KEEP_DRAWS = 200_000
-#: per-draw inputs kept for the sensitivity analysis and the waterfall (the first draws): as many
-#: as the sensitivity analysis uses (simengine.analysis.SENSITIVITY_DRAWS is this number), as
-#: more would be fresh memory written and never read
-DEFAULT_STORE_INPUTS = 50_000
 
 ACC_FIELDS = ("mun_hist", "init_hist", "nat_hist", "golive_hist", "mun_sum", "mun_short_sum", "init_sum", "nat_sum",
               "hit", "area_hit", "init_pot_sum")
@@ -250,8 +246,19 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAU
               progress: Callable[[int], None] | None = None) -> Partial:
     """Simulate global draws [d0, d0+n) on ``threads`` threads, ``chunk`` draws per kernel call.
 
-    The result does not depend on ``threads`` or ``chunk``."""
-    numba.set_num_threads(threads)
+    The result does not depend on ``threads`` or ``chunk``. numba runs on ``threads`` threads for
+    the call (simengine.driver.numba_threads: set, then restored)."""
+    from simengine.driver import numba_threads
+
+    if not 0 <= n <= MAX_DRAWS:  # each thread's histogram counts are int32 (new_accumulators)
+        raise ConfigError(f"draws: at most {MAX_DRAWS:,} in one run (histogram counts are 32-bit per thread), "
+                          f"got {n:,}")
+    with numba_threads(threads):
+        return _run_range(plan, d0, n, threads, keep_draws, store_inputs, chunk, progress)
+
+
+def _run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int, store_inputs: int, chunk: int,
+               progress: Callable[[int], None] | None) -> Partial:
     n_keep = max(0, min(keep_draws, d0 + n) - d0)
     n_inp = max(0, min(store_inputs, keep_draws, d0 + n) - d0)
     kept = _per_draw(plan, n_keep)
@@ -283,21 +290,16 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAU
 
 
 def assemble(plan: Plan, partials: Iterable[Partial], draws: int, keep_draws: int, store_inputs: int) -> tuple:
-    """Merge partials covering draws [0, draws) exactly once into (kept arrays, inputs, accumulators)."""
-    n_keep = min(draws, keep_draws)
-    kept = _per_draw(plan, n_keep)
-    inputs = np.zeros((min(draws, store_inputs, keep_draws), plan.n_inputs))
-    acc = new_accumulators(plan)
-    covered = 0
-    for p in partials:
-        acc.merge(p.acc)
-        covered += p.n
-        for k in PER_DRAW:
-            kept[k][p.d0:p.d0 + len(p.kept[k])] = p.kept[k]
-        inputs[p.d0:p.d0 + len(p.inputs)] = p.inputs
-    if covered != draws:
-        raise RunError(f"internal: partial results cover {covered} draws, expected {draws}")
-    return kept, inputs, acc
+    """Merge partials covering draws [0, draws) exactly once into (kept arrays, inputs, accumulators)
+    (simengine.driver.Merger, the one merge)."""
+    from simengine.driver import Merger
+
+    parts = list(partials)
+    m = Merger(plan, draws, keep_draws, store_inputs, [(p.d0, p.n) for p in parts])
+    for p in parts:
+        m.add(p)
+    raw = m.raw(threads=1, chunk=DEFAULT_CHUNK, seconds=0.0)
+    return {k: getattr(raw, k) for k in PER_DRAW}, raw.inputs, raw.acc
 
 
 def estimate_memory(plan: Plan, draws: int, threads: int, keep_draws: int,
@@ -348,14 +350,10 @@ def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int, analyses
 def run(plan: Plan, threads: int | None = None, chunk: int = DEFAULT_CHUNK, keep_draws: int | None = None,
         store_inputs: int = DEFAULT_STORE_INPUTS, progress: Callable[[int], None] | None = None,
         analyses: bool = True) -> RawResults:
-    threads = check_threads(threads)
-    if chunk < 1:
-        raise ConfigError(f"chunk: must be >= 1, got {chunk}")
-    keep = plan.scenario.keep_draws if keep_draws is None else keep_draws
-    n = plan.scenario.draws
-    check_memory(plan, n, threads, keep, analyses=analyses)
-    t0 = time.perf_counter()
-    part = run_range(plan, 0, n, threads, keep_draws=keep, store_inputs=store_inputs, chunk=chunk, progress=progress)
-    secs = time.perf_counter() - t0
-    return RawResults(plan=plan, draws=n, keep_draws=keep, threads=threads, chunk=chunk, seconds=secs,
-                      inputs=part.inputs, acc=part.acc, timings={"simulate": secs}, **part.kept)
+    """All draws of ``plan`` in this process on ``threads`` threads (simengine.driver.run)."""
+    from simengine import driver
+
+    opts = driver.RunOptions(via="cli", threads=threads, chunk=chunk, keep_draws=keep_draws,
+                             store_inputs=store_inputs)
+    raw, _ = driver.run(plan, opts, driver.LocalExecutor(threads), progress=progress, analyses=analyses)
+    return raw

@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -36,16 +35,14 @@ import xarray as xr
 from scipy import stats as sps
 
 from simengine import engine
-from simengine.engine import Partial, RawResults
-from simengine.errors import ConfigError
+from simengine.driver import DEFAULT_MAX_DRAWS  # noqa: F401 (the default upper limit of the adaptive run)
+from simengine.engine import RawResults
 from simengine.model import Plan
 
 LEVEL = 0.95
 Z = float(sps.norm.ppf(0.5 + LEVEL / 2))
 #: draws per block of the adaptive run
 BLOCK = 2**16
-#: default upper limit of the adaptive run
-DEFAULT_MAX_DRAWS = 10_000_000
 
 QUANTILE_METHOD = ("95 % order-statistics interval: the order statistics of ranks Binomial(N, q) quantiles "
                    "0.025 and 0.975 (+1), distribution-free, coverage >= 95 %")
@@ -271,61 +268,20 @@ def half_widths(raw: RawResults) -> dict[str, float]:
     return out
 
 
-def _merge(a: Partial, b: Partial) -> Partial:
-    """Partial of draws [a.d0, b.d0 + b.n) from two adjacent partials (b follows a)."""
-    if b.d0 != a.d0 + a.n:
-        raise ValueError("partials are not adjacent")
-    a.acc.merge(b.acc)
-    kept = {k: np.concatenate([a.kept[k], b.kept[k]]) if len(b.kept[k]) else a.kept[k] for k in a.kept}
-    inputs = np.concatenate([a.inputs, b.inputs]) if len(b.inputs) else a.inputs
-    return Partial(d0=a.d0, n=a.n + b.n, acc=a.acc, kept=kept, inputs=inputs)
-
-
-def _raw(plan: Plan, part: Partial, keep: int, threads: int, chunk: int, seconds: float) -> RawResults:
-    return RawResults(plan=plan, draws=part.n, keep_draws=keep, threads=threads, chunk=chunk, seconds=seconds,
-                      inputs=part.inputs, acc=part.acc, timings={"simulate": seconds}, **part.kept)
-
-
 def run_adaptive(plan: Plan, precision: float, max_draws: int = DEFAULT_MAX_DRAWS, threads: int | None = None,
                  chunk: int = engine.DEFAULT_CHUNK, keep_draws: int | None = None,
                  store_inputs: int = engine.DEFAULT_STORE_INPUTS, block: int = BLOCK,
-                 progress: Callable[[int], None] | None = None) -> tuple[RawResults, Precision]:
-    """Simulate blocks of ``block`` draws until :func:`half_widths` are all <= ``precision`` or
-    ``max_draws`` draws are done. Returns the results of all draws (identical to a plain run of
-    that many draws) and what happened."""
-    sc = plan.scenario
-    if sc.sampling != "random":
-        raise ConfigError(f"{sc.path}: --precision needs [simulation] sampling = \"random\": with "
-                          + ("\"lhs\" the draws depend on the final number of draws, so blocks cannot be added" if sc.sampling == "lhs"
-                           else f"\"{sc.sampling}\" the draws are not independent, which the intervals assume"))
-    if not 0 < precision < 1:
-        raise ConfigError(f"--precision: must be between 0 and 1 (e.g. 0.005), got {precision}")
-    if max_draws < 1:
-        raise ConfigError(f"--max-draws: must be >= 1, got {max_draws}")
-    threads = engine.check_threads(threads)
-    keep = sc.keep_draws if keep_draws is None else keep_draws
-    info = Precision(precision=precision, max_draws=max_draws, block=block)
-    total: Partial | None = None
-    t0 = time.perf_counter()
-    while True:
-        d0 = 0 if total is None else total.n
-        n = min(block, max_draws - d0)
-        part = engine.run_range(plan, d0, n, threads, keep_draws=keep, store_inputs=store_inputs, chunk=chunk,
-                                progress=progress)
-        total = part if total is None else _merge(total, part)
-        raw = _raw(plan, total, keep, threads, chunk, time.perf_counter() - t0)
-        hw = half_widths(raw)
-        info.steps.append({"draws": total.n, **hw})
-        ok = hw["p10"] <= precision and hw["p50"] <= precision and hw["p_target"] <= precision
-        if ok or total.n >= max_draws:
-            break
-    N = total.n
-    kept, inputs, acc = engine.assemble(plan, [total], N, keep, store_inputs)
-    plan = dataclasses.replace(plan, scenario=sc.with_run_options(draws=N))
-    secs = time.perf_counter() - t0
-    raw = RawResults(plan=plan, draws=N, keep_draws=keep, threads=threads, chunk=chunk, seconds=secs,
-                     inputs=inputs, acc=acc, timings={"simulate": secs}, **kept)
-    info.draws, info.reached, info.half_widths = N, bool(ok), hw
+                 progress: Callable[[int], None] | None = None, executor=None) -> tuple[RawResults, Precision]:
+    """Simulate steps of ``block`` draws until :func:`half_widths` are all <= ``precision`` or
+    ``max_draws`` draws are done (simengine.driver.run with a precision target). Returns the
+    results of all draws (identical to a plain run of that many draws) and what happened."""
+    from simengine import driver
+
+    opts = driver.RunOptions(via="cli", precision=precision, max_draws=max_draws, threads=threads, chunk=chunk,
+                             keep_draws=keep_draws, store_inputs=store_inputs)
+    ex = executor if executor is not None else driver.LocalExecutor(threads)
+    raw, info = driver.run(plan, opts, ex, progress=progress, step=block)
+    assert info is not None
     return raw, info
 
 

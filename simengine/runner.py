@@ -3,71 +3,64 @@
 from __future__ import annotations
 
 import json
-import platform
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numba
-import numpy as np
 import xarray as xr
 
-from simengine import __version__, engine, safetext
+from simengine import engine, safetext
 from simengine.model import compile_plan
 from simengine.output import atomic_outputs
 from simengine.results import build_dataset, results_digest, summary_table
 from simengine.scenario import Scenario
 
+if TYPE_CHECKING:
+    from simengine.driver import RunOptions
 
-def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None, command: str = "",
-             progress=None, cluster=None, precision: float | None = None, max_draws: int | None = None,
-             analyses: bool = True) -> xr.Dataset:
-    """Run a scenario in memory and return the results Dataset. ``progress(n)`` is called after each
-    chunk of n draws (see simengine.progress). ``cluster`` (a simengine.distributed.ClusterOptions):
-    simulate in blocks of draws on a Dask cluster instead; the results are the same bit for bit.
-    ``precision``/``max_draws``: add blocks of draws until the target year's Monte Carlo intervals
-    are that narrow (simengine.mcerror). ``analyses``: add the Monte Carlo intervals, sensitivity and
-    waterfall (simengine.analysis)."""
+
+def simulate(sc: Scenario, opts: RunOptions | None = None, executor=None, command: str = "", progress=None,
+             analyses: bool = True, *, threads: int | None = None, chunk: int | None = None) -> xr.Dataset:
+    """Run a scenario in memory and return the results Dataset. ``opts`` (simengine.driver.RunOptions,
+    validated): threads, chunk, ``precision``/``max_draws`` (add blocks of draws until the target
+    year's Monte Carlo intervals are that narrow, simengine.mcerror); ``executor``: where the blocks
+    of draws run (default: this process; a simengine.distributed.DaskExecutor gives the same results
+    bit for bit). ``progress(n)`` is called after each chunk or block of n draws. ``analyses``: add
+    the Monte Carlo intervals, sensitivity and waterfall (simengine.analysis). ``threads``/``chunk``:
+    shorthand for options with only those set."""
+    from simengine import driver
+
+    opts = driver.RunOptions(via="cli", threads=threads, chunk=chunk) if opts is None else opts
+    executor = driver.LocalExecutor(opts.threads) if executor is None else executor
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
         print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
     t1 = time.perf_counter()
-    prec = None
-    if precision is not None:  # --precision (simengine.mcerror)
-        from simengine import mcerror
-
-        if cluster is not None:
-            from simengine.errors import ConfigError
-
-            raise ConfigError("--precision: not available with --scheduler")
-        raw, prec = mcerror.run_adaptive(plan, precision, max_draws or mcerror.DEFAULT_MAX_DRAWS, threads=threads,
-                                         chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
-    elif cluster is None:
-        raw = engine.run(plan, threads=threads, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress,
-                         analyses=analyses)
-    else:  # --scheduler (simengine.distributed)
-        raw = cluster.run(plan, chunk=chunk or engine.DEFAULT_CHUNK, progress=progress)
+    raw, prec = driver.run(plan, opts, executor, progress=progress, analyses=analyses)  # simengine.driver
     t2 = time.perf_counter()
-    ds = build_dataset(raw, command=command)
-    from simengine.negotiate import add_negotiation  # committable amounts, deductions, deals (simengine.negotiate)
+    threads = opts.local_threads()  # the analyses run here, on the run's threads, passed explicitly
+    with driver.numba_threads(threads):
+        ds = build_dataset(raw, command=command)
+        from simengine.negotiate import add_negotiation  # committable amounts, deductions, deals (simengine.negotiate)
 
-    ds = add_negotiation(ds, raw)
-    t3 = time.perf_counter()
-    # -- analyses (simengine.analysis, simengine.mcerror) --
-    if analyses:
-        from simengine import analysis
+        ds = add_negotiation(ds, raw)
+        t3 = time.perf_counter()
+        # -- analyses (simengine.analysis, simengine.mcerror) --
+        if analyses:
+            from simengine import analysis
 
-        ds = analysis.add_analyses(ds, raw)
-        from simengine.calibration import add_calibration_bases  # the calibration ratio on the evidence's bases
+            ds = analysis.add_analyses(ds, raw)
+            from simengine.calibration import add_calibration_bases  # the calibration ratio on the evidence's bases
 
-        ds = add_calibration_bases(ds, raw)
-        from simengine.investment import add_investment  # staff freed per krone invested
+            ds = add_calibration_bases(ds, raw)
+            from simengine.investment import add_investment  # staff freed per krone invested
 
-        ds = add_investment(ds, raw)
-        from simengine.shockeffect import add_shock_effect  # with vs without [[shocks]], same draws
+            ds = add_investment(ds, raw)
+            from simengine.shockeffect import add_shock_effect  # with vs without [[shocks]], same draws
 
-        ds = add_shock_effect(ds, raw, threads=threads)
+            ds = add_shock_effect(ds, raw, threads=threads)
     if prec is not None:
         from simengine import mcerror
 
@@ -77,58 +70,55 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
     ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
     ds.attrs["seconds_simulate"] = round(t2 - t1, 4)
     ds.attrs["seconds_aggregate"] = round(t3 - t2, 4)
-    if cluster is not None:
-        ds.attrs.update(cluster.attrs(raw))
+    ds.attrs.update(driver.executor_attrs(executor, raw))
     from simengine import finite
 
     finite.check(ds, sc)  # exit 2 naming the inputs, before anything is written
     return ds
 
 
+#: run.json's keys, in order (simengine.driver.manifest builds it)
+RUN_MANIFEST = ("scenario_file", "scenario_sha256", "scenario", "seed", "draws", "sampling", "threads", "command",
+                "created", "timings_seconds", "versions", "platform", "stream_version", "scheduler",
+                "scenario_path_absolute", "scenario_files", "scenario_changes", "keep_draws", "cut_threshold",
+                "results_digest", "precision")
+
+
 def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
-    return {
-        "scenario_file": str(sc.path),
-        "scenario_sha256": sc.sha256,
-        "scenario": sc.name,
-        "seed": sc.seed,
-        "draws": sc.draws,
-        "sampling": sc.sampling,
-        "threads": ds.attrs.get("threads"),
-        "command": ds.attrs.get("command"),
-        "created": ds.attrs.get("created"),
-        "timings_seconds": {k[len("seconds_"):]: ds.attrs[k] for k in ds.attrs if k.startswith("seconds_")},
-        "versions": {
-            "simengine": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
-            "numba": numba.__version__, "xarray": xr.__version__,
-        },
-        "platform": platform.platform(),
-        "stream_version": ds.attrs.get("stream_version"),
-        "scheduler": ds.attrs.get("scheduler"),  # --scheduler runs: where the draws ran (results are the same)
-        "scenario_path_absolute": str(Path(sc.path).resolve()),
-        "scenario_files": [str(Path(f).resolve()) for f in (sc.sources or (sc.path,))],  # the extends chain
-        **({"scenario_changes": list(sc.changes)} if sc.changes else {}),  # a variant made in Python (simengine.api)
-        "keep_draws": sc.keep_draws,
-        "cut_threshold": sc.cut_threshold,  # run --cut-threshold: check reproduces it
-        "results_digest": results_digest(ds),
+    """run.json (simengine.driver.manifest: the keys every manifest shares, and the run's own)."""
+    from simengine import driver
+
+    order = [k for k in RUN_MANIFEST if k != "scenario_changes" or sc.changes]
+    return driver.manifest(
+        dict(ds.attrs), order,
+        scenario_file=str(sc.path), scenario_sha256=sc.sha256, scenario=sc.name, seed=sc.seed, draws=sc.draws,
+        sampling=sc.sampling,
+        scenario_path_absolute=str(Path(sc.path).resolve()),
+        scenario_files=[str(Path(f).resolve()) for f in (sc.sources or (sc.path,))],  # the extends chain
+        scenario_changes=list(sc.changes),  # a variant made in Python (simengine.api)
+        keep_draws=sc.keep_draws,
+        cut_threshold=sc.cut_threshold,  # run --cut-threshold: check reproduces it
+        results_digest=results_digest(ds),
         # run --precision (simengine.mcerror): the rule, the draws it needed, the half-widths reached
-        "precision": json.loads(ds.attrs["precision_info"]) if "precision_info" in ds.attrs else None,
-    }
+        precision=json.loads(ds.attrs["precision_info"]) if "precision_info" in ds.attrs else None,
+    )
 
 
-def run_scenario(sc: Scenario, out: Path, threads: int | None = None, chunk: int | None = None,
-                 command: str = "", quiet: bool = False, lang: str = "da", report: bool = True,
-                 progress=None, cluster=None, precision: float | None = None,
-                 max_draws: int | None = None, unit: str = "dkk") -> tuple[xr.Dataset, list[Path]]:
+def run_scenario(sc: Scenario, out: Path, opts: RunOptions | None = None, command: str = "", lang: str = "da",
+                 report: bool = True, progress=None, unit: str = "dkk", *, threads: int | None = None,
+                 quiet: bool = False) -> tuple[xr.Dataset, list[Path]]:
     """Simulate and write results.nc, summary.parquet and run.json to ``out``, and (unless
     ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``: the ``run``
-    command, through the Python API (simengine.api.run and simengine.api.write)."""
-    from simengine import api, output
+    command, through the Python API (simengine.api.run and simengine.api.write). ``threads``:
+    shorthand for options with only the threads set."""
+    from simengine import api, driver, output
+
+    opts = driver.RunOptions(via="cli", threads=threads) if opts is None else opts
 
     with output.locked(output.prepare_dir(out)):  # fail early, before minutes of simulation; one run per folder
         token = engine.REPORT.set(report)  # the memory guard counts the report's memory (simengine.memory)
         try:
-            ds = api.run(sc, threads=threads, chunk=chunk, command=command, progress=progress, cluster=cluster,
-                         precision=precision, max_draws=max_draws)
+            ds = api.run(sc, options=opts, command=command, progress=progress)
         finally:
             engine.REPORT.reset(token)
         return ds, api.write(ds, out, sc, report=report, lang=lang, unit=unit)

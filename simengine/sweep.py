@@ -22,7 +22,6 @@ target-year figures) and ``sweep.json`` (the manifest), and unless ``--no-report
 from __future__ import annotations
 
 import itertools
-import platform
 import shlex
 import sys
 import time
@@ -36,17 +35,8 @@ import polars as pl
 import xarray as xr
 
 from simengine import __version__, engine, scenario
-from simengine.distributed import (
-    MAX_BLOCK_DRAWS,
-    InProcess,
-    Merger,
-    Task,
-    blocks,
-    default_block_draws,
-    make_job,
-    remember_plan,
-    scenario_cells,
-)
+from simengine.distributed import make_job
+from simengine.driver import RunOptions
 from simengine.errors import ConfigError
 from simengine.model import REGIMES, compile_plan
 from simengine.results import NationalStats, build_dataset
@@ -97,91 +87,43 @@ def build_variants(path: Path | scenario.Scenario, settings: list[Setting], draw
 
 
 # -- running ----------------------------------------------------------------------------------------
-def variant_task(job, d0: int, n: int) -> tuple[xr.Dataset, dict]:
-    """A whole variant as one task (draws [0, n), n = all of them): simulate, then reduce on the
-    worker to the sweep's results, so only a few kB travel back to the client."""
-    from simengine.distributed import _KERNEL_LOCK, _cached_plan, task_threads
-
-    if d0 != 0 or n != job.scenario.draws:
-        raise ValueError("variant_task runs all draws of a variant")
-    _, threads = task_threads(job)
-    with _KERNEL_LOCK:
-        plan = _cached_plan(job)
-        t0 = time.perf_counter()
-        part = engine.run_range(plan, 0, n, threads, keep_draws=job.keep_draws, store_inputs=job.store_inputs,
-                                chunk=job.chunk)
-        secs = time.perf_counter() - t0
-    raw = engine.RawResults(plan=plan, draws=n, keep_draws=job.keep_draws, threads=threads, chunk=job.chunk,
-                            seconds=secs, inputs=part.inputs, acc=part.acc, timings={"simulate": secs}, **part.kept)
-    return _extract(raw)
-
-
-@dataclass
-class _Open:
-    variant: Variant
-    merger: Merger
-
-
-def run_sweep(variants: list[Variant], executor, chunk: int = engine.DEFAULT_CHUNK, block_draws: int | None = None,
+def run_sweep(variants: list[Variant], executor, opts: RunOptions,
               progress: Callable[[int], None] | None = None) -> list[tuple[Variant, xr.Dataset, dict]]:
-    """Run every variant on ``executor``; returns per variant (variant, its results without per-draw
-    and per-municipality variables, its target-year summary row).
+    """Run every variant through the block driver (simengine.driver.drive) on ``executor``; returns
+    per variant (variant, its results without per-draw and per-municipality variables, its
+    target-year summary row).
 
-    A variant that fits one block runs as one task that also reduces its results (on the worker);
-    a larger one runs as blocks merged here. Blocks of all variants share the executor's window,
-    so memory stays bounded: a variant's merged draws are freed as soon as it is complete."""
-    opened: dict[int, _Open] = {}
-    done: dict[int, tuple[Variant, xr.Dataset, dict]] = {}
-    notes: set[str] = set()
-    total_draws = sum(v.scenario.draws for v in variants)
-    local = isinstance(executor, InProcess)
-    cap = getattr(executor, "threads", None)
+    On a cluster a variant that fits one block runs as one task that also reduces its results on
+    the worker (``Job.finish``), so only a few kB travel back; a larger one runs as blocks merged
+    here. Blocks of all variants share the executor's window, so memory stays bounded: a variant's
+    merged draws are freed as soon as it is complete."""
+    from simengine import driver
 
-    def tasks():
+    total = sum(v.scenario.draws for v in variants)
+    by_index = {v.index: v for v in variants}
+
+    def runs():
         for k, v in enumerate(variants):
             sc = v.scenario
-            if local:
-                block = sc.draws  # one call per variant: exactly `run`
-            elif block_draws is not None:
-                block = block_draws
-            else:
-                block = min(sc.draws, MAX_BLOCK_DRAWS,
-                            default_block_draws(total_draws, executor.n_workers, scenario_cells(sc)))
-            job = make_job(sc, sc.keep_draws, 0, chunk=chunk, threads=cap)
-            if block >= sc.draws and not local:
-                yield Task(job, 0, sc.draws, tag=v.index, fn=variant_task)  # compiled on the worker
-                continue
-            plan = compile_plan(sc)
-            if k == 0:
-                engine.check_memory(plan, sc.draws, cap or 1, sc.keep_draws)
-            remember_plan(job, plan)  # InProcess runs on the plan compiled here
-            if block >= sc.draws:
-                yield Task(job, 0, sc.draws, tag=v.index, fn=variant_task)
-                continue
-            bl = blocks(sc.draws, block)
-            opened[v.index] = _Open(v, Merger(plan, sc.draws, sc.keep_draws, 0, bl))
-            for d0, n in bl:
-                yield Task(job, d0, n, tag=v.index)
+            opts.check_scenario(sc)
+            job = make_job(sc, sc.keep_draws, 0, chunk=opts.chunk_draws, threads=opts.threads, finish=_extract)
+            bl = driver.plan_blocks(executor, sc, 0, sc.draws, opts.block_draws, total=total)
+            plan = None
+            if not (executor.remote and len(bl) == 1):  # merged here: compiled here
+                plan = compile_plan(sc)
+                if k == 0:
+                    engine.check_memory(plan, sc.draws, executor.memory_threads, sc.keep_draws)
+            yield driver.Run(v.index, job, bl, plan=plan)
 
-    t0 = time.perf_counter()
-    by_index = {v.index: v for v in variants}
-    for task, result in executor.imap_unordered(tasks()):
-        if progress is not None:
-            progress(task.n)
-        if task.fn is variant_task:
-            done[task.tag] = (by_index[task.tag], *result)
-        else:
-            o = opened[task.tag]
-            o.merger.add(result)
-            if not o.merger.done:
-                continue
-            raw = o.merger.raw(threads=executor.total_threads, chunk=chunk, seconds=time.perf_counter() - t0)
-            done[task.tag] = (o.variant, *_extract(raw))
-            del opened[task.tag]
-        for note in str(done[task.tag][1].attrs.get("warnings", "none")).split("; "):
+    done: dict[int, tuple[Variant, xr.Dataset, dict]] = {}
+    notes: set[str] = set()
+    for tag, (ds, row) in driver.drive(runs(), executor, progress):
+        v = by_index[tag]  # type: ignore[index]
+        done[v.index] = (v, ds, row)
+        for note in str(ds.attrs.get("warnings", "none")).split("; "):
             if note not in ("", "none") and note not in notes:  # e.g. a repaired correlation matrix
                 notes.add(note)
-                print(f"warning: {by_index[task.tag].label}: {note}", file=sys.stderr)
+                print(f"warning: {v.label}: {note}", file=sys.stderr)
     return [done[v.index] for v in variants]
 
 
@@ -345,52 +287,45 @@ def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset, l
     return "\n".join(lines)
 
 
-def manifest(ds: xr.Dataset, settings: list[Setting]) -> dict:
-    import numba
+#: sweep.json's keys, in order (simengine.driver.manifest builds it)
+SWEEP_MANIFEST = ("scenario_file", "scenario_path_absolute", "scenario_sha256", "scenario", "seed", "draws", "sets",
+                  "variants", "command", "created", "scheduler", "timings_seconds", "versions", "platform",
+                  "stream_version")
 
-    return {
-        "scenario_file": ds.attrs.get("scenario_file"),
-        "scenario_path_absolute": str(Path(ds.attrs.get("scenario_file", "")).resolve()),
-        "scenario_sha256": ds.attrs.get("scenario_sha256"),
-        "scenario": ds.attrs.get("scenario"),
-        "seed": ds.attrs.get("seed"),
-        "draws": ds.attrs.get("draws"),
-        "sets": [s.option for s in settings],
-        "variants": [str(x) for x in ds["variant_label"].values],
-        "command": ds.attrs.get("command"),
-        "created": ds.attrs.get("created"),
-        "scheduler": ds.attrs.get("scheduler"),
-        "timings_seconds": {k[len("seconds_"):]: ds.attrs[k] for k in ds.attrs if k.startswith("seconds_")},
-        "versions": {"simengine": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
-                     "numba": numba.__version__, "xarray": xr.__version__},
-        "platform": platform.platform(),
-        "stream_version": ds.attrs.get("stream_version"),
-    }
+
+def manifest(ds: xr.Dataset, settings: list[Setting]) -> dict:
+    """sweep.json (simengine.driver.manifest: the keys every manifest shares, and the sweep's own)."""
+    from simengine import driver
+
+    a = ds.attrs
+    return driver.manifest(
+        dict(a), SWEEP_MANIFEST, scenario_file=a.get("scenario_file"),
+        scenario_path_absolute=str(Path(a.get("scenario_file", "")).resolve()),
+        scenario_sha256=a.get("scenario_sha256"), scenario=a.get("scenario"), seed=a.get("seed"),
+        draws=a.get("draws"), sets=[s.option for s in settings],
+        variants=[str(x) for x in ds["variant_label"].values])
 
 
 def sweep(path: Path, sets: list[str], executor=None, draws: int | None = None, seed: int | None = None,
           chunk: int | None = None, block_draws: int | None = None, progress=None,
           command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
-    """Parse, validate and run a sweep in memory (``executor``: a DaskExecutor, or None: this process)."""
+    """Parse, validate and run a sweep in memory (``executor``: an open executor such as a
+    DaskExecutor, or None: this process)."""
     from simengine import api
 
     return api.sweep_and_summary(path, [parse_set(s) for s in sets], executor=executor, draws=draws, seed=seed,
                                  chunk=chunk, block_draws=block_draws, progress=progress, command=command)
 
 
-def run_and_combine(path: Path | scenario.Scenario, settings: list[Setting], variants: list[Variant], executor=None,
-                    draws: int | None = None, seed: int | None = None, chunk: int | None = None,
-                    block_draws: int | None = None, progress=None,
-                    command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
+def run_and_combine(path: Path | scenario.Scenario, settings: list[Setting], variants: list[Variant], executor,
+                    opts: RunOptions, progress=None, command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
     base = path if isinstance(path, scenario.Scenario) else scenario.load(path)
-    base = base.with_run_options(draws=draws, seed=seed)
-    executor = executor if executor is not None else InProcess(None)
+    base = base.with_run_options(draws=opts.draws, seed=opts.seed)
     t0 = time.perf_counter()
-    results = run_sweep(variants, executor, chunk=chunk or engine.DEFAULT_CHUNK, block_draws=block_draws,
-                        progress=progress)
+    results = run_sweep(variants, executor, opts, progress=progress)
     t1 = time.perf_counter()
     return combine(results, settings, base, command=command, timings={"simulate": t1 - t0},
-                   scheduler="" if isinstance(executor, InProcess) else executor.description)
+                   scheduler=executor.description if executor.remote else "")
 
 
 def write(out: Path, ds: xr.Dataset, table: pl.DataFrame, settings: list[Setting], lang: str = "da",
@@ -410,29 +345,24 @@ def write(out: Path, ds: xr.Dataset, table: pl.DataFrame, settings: list[Setting
     return written
 
 
-def cmd_sweep(args, argv: list[str], cluster_context) -> int:
-    """The ``sweep`` command (simengine.cli)."""
-    from simengine import progress
+def cmd_sweep(args, argv: list[str], opts: RunOptions) -> int:
+    """The ``sweep`` command (simengine.cli); ``opts`` are its run options, validated."""
+    from simengine import driver, progress
     from simengine.output import locked, prepare_dir
 
     t0 = time.perf_counter()
     settings = [parse_set(s) for s in args.sets]
     check_settings(settings)
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-sweep"
-    if args.scheduler is None:
-        engine.check_threads(args.threads)
     base = scenario.load(args.scenario)
-    variants = build_variants(base, settings, draws=args.draws, seed=args.seed)  # errors before work
+    variants = build_variants(base, settings, draws=opts.draws, seed=opts.seed)  # errors before work
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     total = sum(v.scenario.draws for v in variants)
-    with locked(prepare_dir(out)), cluster_context(args) as cluster:  # one writer per folder, from the start
-        executor = cluster.executor if cluster is not None else InProcess(args.threads)
+    with locked(prepare_dir(out)), driver.open_executor(opts) as executor:  # one writer per folder, from the start
         with progress.draws_bar(total, progress.enabled(args.quiet), after="Writing results") as advance:
             from simengine import api  # the command line runs the Python API's sweep
 
-            ds, table = api.sweep_and_summary(base, settings, variants=variants, executor=executor,
-                                              draws=args.draws, seed=args.seed, chunk=args.chunk,
-                                              block_draws=cluster.block_draws if cluster else None,
+            ds, table = api.sweep_and_summary(base, settings, variants=variants, executor=executor, options=opts,
                                               progress=advance, command=command)
         written = write(out, ds, table, settings, lang=getattr(args, "lang", "da"),
                         report=not getattr(args, "no_report", False))
