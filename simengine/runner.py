@@ -29,6 +29,9 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
     are that narrow (simengine.mcerror). ``analyses``: add the Monte Carlo intervals, sensitivity and
     waterfall (simengine.analysis)."""
     t0 = time.perf_counter()
+    from simengine._jit import BackgroundCompile  # cold cache: the analyses' kernels compile beside the simulation's
+
+    background = BackgroundCompile.start(sc) if analyses and cluster is None else None
     plan = compile_plan(sc)
     for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
         print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
@@ -58,6 +61,8 @@ def simulate(sc: Scenario, threads: int | None = None, chunk: int | None = None,
     if analyses:
         from simengine import analysis
 
+        if background is not None:
+            background.wait()
         ds = analysis.add_analyses(ds, raw)
         from simengine.calibration import add_calibration_bases  # the calibration ratio on the evidence's bases
 
