@@ -102,6 +102,15 @@ def _summary(label: str, times: tuple[float, float], report: Path, out: Path) ->
           f"compilation {compile_s:.1f} s in {len(top)} outermost compile(s), {len(rep['compiles'])} in all")
     for r in sorted(top, key=lambda r: -r["seconds"]):
         print(f"  {r['seconds']:7.2f} s  {r['function']}  {r['args'][:110]}")
+    nested: dict[str, list[float]] = {}
+    for r in rep["compiles"]:
+        if r["depth"] == 1:  # compiled while typing an outermost function (inlined helpers, callees)
+            nested.setdefault(r["function"], []).append(r["seconds"])
+    if nested:
+        total = sum(sum(v) for v in nested.values())
+        print(f"  of which helpers compiled while typing them: {total:.1f} s in {sum(map(len, nested.values()))} "
+              "compile(s); the largest: " + ", ".join(f"{k.rsplit('.', 1)[-1]} {sum(v):.1f} s" for k, v in
+                                                      sorted(nested.items(), key=lambda kv: -sum(kv[1]))[:8]))
     try:
         timings = json.loads((out / "run.json").read_text()).get("timings_seconds", {})
     except (OSError, ValueError):
