@@ -99,6 +99,10 @@ class BackgroundCompile:
         except ImportError:
             pass
         env["NUMBA_NUM_THREADS"] = "1"
+        from pathlib import Path
+
+        root = str(Path(__file__).resolve().parents[1])  # the child imports this simengine, not another one
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
             proc = subprocess.Popen([sys.executable, "-m", "simengine._jit"], stdin=subprocess.PIPE,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
