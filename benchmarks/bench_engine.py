@@ -333,3 +333,32 @@ def test_lhs_standard_error(benchmark, tmp_path):
     if not benchmark.disabled:
         assert result["lhs"] < result["random"], result
     benchmark.extra_info.update(draws=draws, replications=reps, se_random=result["random"], se_lhs=result["lhs"])
+
+
+@pytest.fixture(scope="module")
+def first_run_cache(tmp_path_factory):
+    """An empty numba cache folder shared by the cold and the warm row (the cold row fills it)."""
+    return tmp_path_factory.mktemp("numba-cache")
+
+
+@pytest.mark.benchmark(group="first run")
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_first_run(benchmark, first_run_cache, cache):
+    """`python -m simengine run scenarios/2015.toml --draws 10000` in a fresh process: "cold" with an
+    empty numba cache (every kernel compiled), then "warm" with the cache the cold row filled; the
+    ratio of the two rows is the first run's extra wait. benchmarks/first_run.py prints the same with
+    the compilations and their times. Skipped in the smoke run (compiling takes minutes)."""
+    if benchmark.disabled:
+        pytest.skip("compiles every kernel: benchmarks only")
+    out = first_run_cache.parent / f"first-run-{cache}"
+    env = {"NUMBA_CACHE_DIR": str(first_run_cache), "SIMENGINE_NUMBA_CACHE_DIR": ""}
+    result = {}
+
+    def go():
+        result["wall"], _ = _run_cli(["run", str(SCENARIO), "--draws", "10000", "--out", str(out), "--quiet"], env)
+
+    benchmark.pedantic(go, rounds=1, iterations=1)
+    import json
+
+    assert json.loads((out / "run.json").read_text())["results_digest"]
+    benchmark.extra_info.update(draws=10_000, cache=cache)

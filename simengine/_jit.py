@@ -46,3 +46,112 @@ def lazy(namespace: dict[str, Any]) -> tuple[Callable[..., Callable[[Callable], 
             namespace.pop(name, None)
 
     return njit, getattr_, finish
+
+
+# -- the analyses' kernels compiled in a second process while the first compiles the simulation --------
+#: the compiled functions of simengine.analysis a default run calls after the simulation; the
+#: simulation kernel and these are compiled one after the other in one process (numba compiles under a
+#: process-wide lock), so on a cold cache a second process compiles these into the shared cache folder
+ANALYSIS_KERNELS = ("_local_sums", "_coalitions")
+
+
+def _cache_has(name: str) -> bool:
+    """Whether numba's cache folder already holds an index for simengine.analysis.``name``."""
+    import glob
+    import os
+
+    folder = os.environ.get("NUMBA_CACHE_DIR", "")
+    if not folder:
+        return True  # numba's own location (next to the sources): not looked into, nothing started
+    return bool(glob.glob(os.path.join(glob.escape(folder), "**", f"analysis.{name}-*.nbi"), recursive=True))
+
+
+class BackgroundCompile:
+    """A child process compiling the analyses' kernels for a scenario's argument types into numba's cache.
+
+    :meth:`start` returns None when the cache already holds them (a warm run starts nothing) or the
+    scenario cannot be handed over; :meth:`wait` is called before the analyses, which then load the
+    kernels from the cache instead of compiling them after the simulation. Whatever goes wrong in the
+    child, the parent compiles as before: the child only ever adds cache entries.
+    """
+
+    def __init__(self, proc: Any) -> None:
+        self.proc = proc
+
+    @classmethod
+    def start(cls, sc: Any) -> BackgroundCompile | None:
+        import os
+        import pickle
+        import subprocess
+        import sys
+
+        if os.environ.get("SIMENGINE_BACKGROUND_COMPILE", "1") == "0" or all(_cache_has(n) for n in ANALYSIS_KERNELS):
+            return None
+        try:
+            data = pickle.dumps(sc.with_run_options(draws=2))
+        except Exception:  # noqa: BLE001 - a scenario that does not pickle: compile in-process as before
+            return None
+        env = dict(os.environ)
+        try:
+            import numba
+
+            env["NUMBA_CACHE_DIR"] = str(numba.config.CACHE_DIR) or env.get("NUMBA_CACHE_DIR", "")  # type: ignore[attr-defined]
+        except ImportError:
+            pass
+        env["NUMBA_NUM_THREADS"] = "1"
+        from pathlib import Path
+
+        root = str(Path(__file__).resolve().parents[1])  # the child imports this simengine, not another one
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "simengine._jit"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            assert proc.stdin is not None
+            proc.stdin.write(data)
+            proc.stdin.close()
+        except OSError:
+            return None
+        return cls(proc)
+
+    def wait(self, timeout: float = 900.0) -> None:
+        import subprocess
+
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def compile_for(dispatcher: Any) -> Callable[..., None]:
+    """A stand-in for ``dispatcher`` that compiles it for the argument types of a call and returns
+    without running it (cache=True functions save what they compile to the cache)."""
+
+    def stand_in(*args: Any) -> None:
+        dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
+
+    return stand_in
+
+
+def _compile_analysis_kernels(sc: Any) -> None:
+    """Compile ANALYSIS_KERNELS for ``sc``'s plan: the analyses' own calls, with the kernels
+    replaced by :func:`compile_for` stand-ins, so the argument types are exactly the run's."""
+    import numpy as np
+
+    from simengine import analysis
+    from simengine.model import compile_plan
+
+    plan = compile_plan(sc)
+    for name in ANALYSIS_KERNELS:
+        setattr(analysis, name, compile_for(getattr(analysis, name)))
+    ty = int(sc.target_year - sc.start_year)
+    analysis.coalition_values(plan, np.zeros((1, plan.n_inputs)), np.arange(1), None, ty)
+
+
+if __name__ == "__main__":
+    import pickle
+    import sys
+
+    import simengine  # noqa: F401 - sets the cache folder as a run does
+
+    _compile_analysis_kernels(pickle.load(sys.stdin.buffer))

@@ -34,6 +34,9 @@ def simulate(sc: Scenario, opts: RunOptions | None = None, executor=None, comman
     opts = driver.RunOptions(via="cli", threads=threads, chunk=chunk) if opts is None else opts
     executor = driver.LocalExecutor(opts.threads) if executor is None else executor
     t0 = time.perf_counter()
+    from simengine._jit import BackgroundCompile  # cold cache: the analyses' kernels compile beside the simulation's
+
+    background = BackgroundCompile.start(sc) if analyses and isinstance(executor, driver.LocalExecutor) else None
     plan = compile_plan(sc)
     for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
         print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
@@ -51,6 +54,8 @@ def simulate(sc: Scenario, opts: RunOptions | None = None, executor=None, comman
         if analyses:
             from simengine import analysis
 
+            if background is not None:
+                background.wait()
             ds = analysis.add_analyses(ds, raw)
             from simengine.calibration import add_calibration_bases  # the calibration ratio on the evidence's bases
 
