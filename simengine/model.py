@@ -3,9 +3,9 @@
 Everything here is done once per run, in Python: allocation keys, target paths, stream keys,
 quantile tables, histogram ranges. The kernel itself does no validation.
 
-Per-draw scalar inputs ("inputs") are numbered: 0 = national weak share W, 1 = economic
-pressure E, then for initiative i the ``N_VARS`` variables of :data:`INITIATIVE_VARS` at
-``2 + i * N_VARS + v``.
+Per-draw scalar inputs ("inputs") are laid out as :mod:`simengine.structure` declares them:
+the national inputs, then for initiative i the ``N_VARS`` variables of :data:`INITIATIVE_VARS`
+at ``N_NATIONAL + i * N_VARS + v``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import numpy as np
 from simengine.distributions import TABLE, TABLE_LEN, Dist, quantile_table, realisation_table
 from simengine.rng import stream_key
 from simengine.scenario import Scenario
-
-NATIONAL_VARS = ("weak_share", "economic_pressure")
-INITIATIVE_VARS = ("estimate_factor", "delay", "legislation", "legislation_delay", "technology",
-                   "technology_loss", "adoption", "ramp", "overrun", "realisation")
-N_NATIONAL = len(NATIONAL_VARS)
-N_VARS = len(INITIATIVE_VARS)
-REGIMES = ("prebudgeted", "realised", "retention")
+from simengine.structure import (  # noqa: F401 - the declared structure, re-exported
+    INITIATIVE_VARS,
+    N_NATIONAL,
+    N_VARS,
+    NATIONAL_VARS,
+    REGIMES,
+    national_series,
+)
 
 #: Histogram layout (per municipality-year and initiative-year). Bin 0 holds exact zeros,
 #: bin 1 values in (0, lo), bin B-1 values >= hi; bins 2..B-2 split [lo, hi) into HIST_OCTAVES
@@ -201,22 +202,6 @@ def hist_edges(lo: float, sub_bits: int = HIST_SUB_BITS) -> np.ndarray:
     sub = 2**sub_bits
     j = np.arange(HIST_OCTAVES * sub + 1)
     return lo * np.exp2(j // sub) * (1.0 + (j % sub) / sub)
-
-
-def national_series(n_years: int, n_areas: int) -> dict[str, slice]:
-    """Positions of the national per-draw series in the kernel's national vector."""
-    Y, A = n_years, n_areas
-    pos = {}
-    k = 0
-    # only the distinct series: under "prebudgeted" the central gain is the target, under
-    # "realised" it is the gain; service cuts are 0 except under "prebudgeted"; the gross gain
-    # differs from ``benefit`` only under "retention"
-    for name, size in (("benefit", Y), ("net_benefit", Y), ("cost", Y), ("area_benefit", A * Y),
-                       ("central_gain_retention", Y), ("service_cut_prebudgeted", Y),
-                       ("regime_benefit_retention", Y), ("potential", Y), ("npv", 1)):
-        pos[name] = slice(k, k + size)
-        k += size
-    return pos
 
 
 class _Tables:
