@@ -687,7 +687,7 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
 
     def chain(start, v, full):
         """[plan, -phi_1..-phi_n, sampling]: from start to full."""
-        phi = shapley(v)
+        phi = shapley(v, N_CAUSES)
         return np.concatenate([[v[K - 1] - start], -phi, [full - v[0]]], axis=0)
 
     target = float(plan.target[ty])
