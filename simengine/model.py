@@ -19,6 +19,7 @@ from simengine.distributions import TABLE, TABLE_LEN, Dist, quantile_table, real
 from simengine.rng import stream_key
 from simengine.scenario import Scenario
 from simengine.structure import (  # noqa: F401 - the declared structure, re-exported
+    INITIATIVE_INPUTS,
     INITIATIVE_VARS,
     N_NATIONAL,
     N_VARS,
@@ -177,19 +178,17 @@ def allocation_weights(sc: Scenario) -> np.ndarray:
 
 
 def initiative_dists(ini) -> list[Dist]:
-    """The initiative's distributions in :data:`INITIATIVE_VARS` order."""
-    return [
-        ini.estimate_factor,
-        ini.delay,
-        Dist("bernoulli", (("p", ini.legislation_probability),)) if ini.legislation_probability > 0 else Dist.fixed(0.0),
-        ini.legislation_delay,
-        Dist("bernoulli", (("p", ini.technology_probability),)) if ini.technology_probability > 0 else Dist.fixed(0.0),
-        ini.technology_loss,
-        ini.adoption,
-        ini.ramp,
-        ini.overrun,
-        ini.realisation,
-    ]
+    """The initiative's distributions in :data:`INITIATIVE_VARS` order: a risk event (an input
+    with an ``event_size``, simengine.structure) is Bernoulli with the initiative's
+    ``<event>_probability``, every other input the initiative's field of its name."""
+    out = []
+    for v in INITIATIVE_INPUTS:
+        if v.event_size:
+            p = getattr(ini, f"{v.key}_probability")
+            out.append(Dist("bernoulli", (("p", p),)) if p > 0 else Dist.fixed(0.0))
+        else:
+            out.append(getattr(ini, v.key))
+    return out
 
 
 def hist_lo(nominal: np.ndarray) -> np.ndarray:

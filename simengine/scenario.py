@@ -28,6 +28,7 @@ from simengine.distributions import FAMILIES, T_MIN, Dist
 from simengine.errors import ConfigError
 from simengine.limits import MAX_DRAWS  # re-exported: scenario.MAX_DRAWS
 from simengine.structure import DIST_DOMAINS, INITIATIVE_VARS, NATIONAL_VARS
+from simengine.structure import INITIATIVE_INPUTS as _INPUTS
 
 MAX_FILE_BYTES = 5_000_000
 #: limits checked before any per-item work (scenarios are shared files: none may hang the machine)
@@ -76,7 +77,9 @@ REALISATIONS = ("clamped", "mean-preserving")
 #: [[shocks]]: common shocks (one-factor Gaussian copula on an input of several initiatives)
 SHOCK_KEYS = ("id", "input", "initiatives", "loading", "note")
 SHOCK_REQUIRED = ("id", "input", "loading")
-RISK_EVENT_KEYS = {"legislation": ("probability", "delay"), "technology": ("probability", "loss")}
+#: risk events (simengine.structure: an input with an event_size): their [initiatives] table's keys
+RISK_EVENT_KEYS = {v.key: ("probability", next(w.scenario_key for w in _INPUTS if w.key == v.event_size).split(".")[1])
+                   for v in _INPUTS if v.event_size}
 COST_KEYS = ("investment", "running", "overrun")
 
 @dataclass(frozen=True)
