@@ -626,9 +626,10 @@ def _kernel_batches(raw: RawResults, n: int, ty: int, causes: tuple = ()):
 
     plan = raw.plan
     sc = plan.scenario
-    if sc.sampling == "qmc":
-        raise WaterfallError("the kernel evaluator of the waterfall does not take sampling = \"qmc\" (switching "
-                             "a cause off changes the Sobol' dimensions, so the draws would differ)")
+    if sc.sampling == "qmc" or sc.correlations:
+        raise WaterfallError("the waterfall's kernel evaluator (causes other than the compiled ten) needs sampling "
+                             "\"random\" or \"lhs\" and no [[correlations]]: a fixed input changes the Sobol' "
+                             "dimensions and the copula, so the draws would differ")
     keys = [c[0] for c in (causes or CAUSES)]
     A, I = len(sc.areas), len(plan.gain)
     K = 1 << len(keys)

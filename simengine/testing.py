@@ -20,9 +20,9 @@ from scipy import special
 
 from simengine.distributions import mean_preserving_scale
 from simengine.model import Plan
-from simengine.structure import INITIATIVE_VARS, N_NATIONAL, NATIONAL_VARS
 from simengine.qmc import sobol_uniforms
 from simengine.rng import uniforms_numpy
+from simengine.structure import INITIATIVE_VARS, N_NATIONAL, NATIONAL_VARS
 
 _U_MIN = 2.0**-53
 
