@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from simengine import analysis, structure
+from simengine import analysis
 
 RTOL = 1e-12  # the games are sums of a few hundred terms of size ~1: only rounding differs
 
@@ -99,44 +99,6 @@ def test_more_causes_than_the_exact_limit_is_one_clear_line():
         analysis.enumerate_coalitions(iter([]), n, 1, 1, 0)
     msg = str(exc.value)
     assert "\n" not in msg and f"up to {analysis.MAX_EXACT_CAUSES} causes; {n} are declared" in msg
-
-
-def test_the_waterfall_items_derive_from_the_declaration():
-    from simengine import labels
-
-    keys = [c.key for c in structure.CAUSES]
-    assert [c[0] for c in analysis.CAUSES] == keys
-    assert [c[0] for c in analysis.WATERFALL_ITEMS] == ["plan", *keys, "sampling"]
-    assert list(labels.CAUSES) == ["plan", *keys, "sampling"]
-    assert set(labels.CAUSE_LABELS) == set(labels.CAUSES)
-    # every cause says which declared inputs it switches off, and its "off" is a scenario change
-    names = {v.key for v in structure.INPUTS}
-    for c in structure.CAUSES:
-        assert set(c.inputs) <= names, c.key
-        assert c.initiative or c.scenario, c.key
-    assert tuple(analysis.FAST_CAUSES) == tuple(keys)  # the compiled evaluator covers the declared causes
-
-
-def test_input_offsets_and_tables_derive_from_the_declaration():
-    from simengine import labels, model, scenario
-
-    assert model.INITIATIVE_VARS == structure.INITIATIVE_VARS == scenario.INITIATIVE_INPUTS
-    assert scenario.DIST_DOMAINS == structure.DIST_DOMAINS
-    assert set(labels.INPUT_KINDS) == {v.key for v in structure.INPUTS} - set(structure.EVENT_SIZES)
-    for i in range(3):
-        for k, key in enumerate(structure.INITIATIVE_VARS):
-            assert structure.input_offset(i, key) == structure.N_NATIONAL + i * structure.N_VARS + k
-    assert labels.REGIME_ORDER == model.REGIMES
-    pos = model.national_series(4, 2)
-    assert pos["area_benefit"] == slice(12, 20) and pos["npv"] == slice(36, 37)
-
-
-def test_xlsx_columns_cover_every_declared_initiative_input():
-    from simengine import xlsx_scenario
-
-    for v in structure.INITIATIVE_INPUTS:
-        assert v.scenario_key in xlsx_scenario.INITIATIVE_COLUMNS, v.key
-        assert v.scenario_key in xlsx_scenario.HELP_DA, v.key
 
 
 def test_causes_other_than_the_compiled_ten_go_through_the_kernel(small_path, monkeypatch):
