@@ -27,23 +27,31 @@ from simengine.distributions import realisation_scale
 from simengine.engine import DEFAULT_STORE_INPUTS, RawResults
 from simengine.kernel import _sum8, local_execution  # the kernel's own code: same bits
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
+from simengine.structure import CAUSES as CAUSE_DECLS
+from simengine.structure import (
+    EVENT_SIZES,
+    INPUTS,
+    PLAN_ITEM,
+    SAMPLING_ITEM,
+    V_ADOPTION,
+    V_DELAY,
+    V_ESTIMATE_FACTOR,
+    V_LEGISLATION,
+    V_LEGISLATION_DELAY,
+    V_RAMP,
+    V_REALISATION,
+    V_TECHNOLOGY,
+    V_TECHNOLOGY_LOSS,
+    W_ECONOMIC_PRESSURE,
+    W_WEAK_SHARE,
+)
 
 DKK = "DKK/year"
 
 # -- sensitivity -------------------------------------------------------------------------------
 #: kinds as they appear in the ``input`` dimension: B·L and T·Q are one input each
-KIND_LABELS = {
-    "weak_share": "digitally weak share W",
-    "economic_pressure": "economic pressure E",
-    "estimate_factor": "estimate factor F",
-    "delay": "project/vendor delay S (years)",
-    "legislation": "legislative blocker: delay B·L when it strikes (years)",
-    "technology": "immature technology: share lost T·Q",
-    "adoption": "adoption U",
-    "ramp": "ramp-up R (years)",
-    "overrun": "cost overrun K",
-    "realisation": "realisation r",
-}
+KIND_LABELS = {v.key: v.label[1] for v in INPUTS if v.label is not None}
+_EVENT_SIZE = {v.key: v.event_size for v in INPUTS}
 DECILE = 0.10
 #: draws the sensitivity analysis uses (the first ones with kept inputs: the engine keeps this many)
 SENSITIVITY_DRAWS = DEFAULT_STORE_INPUTS
@@ -67,13 +75,11 @@ def sensitivity_inputs(raw: RawResults, draws: int | None = None
     ini_names = {i.id: i.name for i in plan.scenario.initiatives}
     names, inits, kinds, labels, rows = [], [], [], [], []
     for k, (name, ini, kind) in enumerate(zip(plan.input_names, plan.input_initiative, plan.input_kind)):
-        if kind in ("legislation_delay", "technology_loss"):
+        if kind in EVENT_SIZES:
             continue
         v = XT[k]
-        if kind == "legislation":
-            v = v * XT[col[f"{ini}.legislation_delay"]]
-        elif kind == "technology":
-            v = v * XT[col[f"{ini}.technology_loss"]]
+        if _EVENT_SIZE.get(kind):
+            v = v * XT[col[f"{ini}.{_EVENT_SIZE[kind]}"]]
         if n == 0 or np.all(v == v[0]):
             continue
         names.append(name)
@@ -220,29 +226,19 @@ def add_sensitivity(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
 
 
 # -- waterfall: the model's target-year gain, with causes switched off ----------------------------
-#: (cause key, what switching it off means). Bit c of a coalition mask switches cause c off.
-CAUSES = (
-    ("estimates", "optimistic estimates", "F = 1"),
-    ("delay", "project and vendor delay", "S = 0"),
-    ("legislation", "legislation", "B = 0"),
-    ("weak_citizens", "digitally weak citizens", "W = W0 (kappa = 1)"),
-    ("adoption", "adoption below the business case", "U = 1"),
-    ("technology", "immature technology", "T = 0"),
-    ("ramp", "slow ramp-up", "R -> 0: full adoption from go-live"),
-    ("realisation", "gains absorbed as service (realisation)", "r = 1"),
-    ("economic_pressure", "economic pressure", "E = 0"),
-    ("local_capacity", "local capacity", "C = 1 and epsilon = 1 (no capacity spread, local spread or size effect)"),
-)
+#: (cause key, name, what switching it off means), as declared in simengine.structure.CAUSES.
+#: Bit c of a coalition mask switches cause c off.
+CAUSES = tuple((c.key, c.name, c.off) for c in CAUSE_DECLS)
 N_CAUSES = len(CAUSES)
-WATERFALL_ITEMS = (("plan", "plan: target not covered even with every cause off", ""),) + CAUSES + (
-    ("sampling", "Monte Carlo: waterfall subsample vs all draws", ""),)
+WATERFALL_ITEMS = ((PLAN_ITEM[0], PLAN_ITEM[1], ""),) + CAUSES + ((SAMPLING_ITEM[0], SAMPLING_ITEM[1], ""),)
 
 
 def switched_off(sc, causes) -> object:
     """The scenario with ``causes`` (keys of CAUSES) switched off: what each cause's "off" means,
-    written as a scenario. The waterfall's evaluator computes exactly this on the same draws
-    (tested against the kernel); ramp-up is switched off as R = 1e-9, the limit the evaluator
-    uses exactly (full adoption from go-live)."""
+    written as a scenario (simengine.structure.Cause: its initiative and scenario fields). The
+    waterfall's evaluator computes exactly this on the same draws (tested against the kernel);
+    ramp-up is switched off as R = 1e-9, the limit the evaluator uses exactly (full adoption from
+    go-live)."""
     from dataclasses import replace
 
     from simengine.distributions import Dist
@@ -251,28 +247,22 @@ def switched_off(sc, causes) -> object:
     unknown = causes - {c[0] for c in CAUSES}
     if unknown:
         raise ValueError(f"unknown causes {sorted(unknown)}")
-    ini_changes = {}
-    if "estimates" in causes:
-        ini_changes["estimate_factor"] = Dist.fixed(1.0)
-    if "delay" in causes:
-        ini_changes["delay"] = Dist.fixed(0.0)
-    if "legislation" in causes:
-        ini_changes["legislation_probability"] = 0.0
-    if "adoption" in causes:
-        ini_changes["adoption"] = Dist.fixed(1.0)
-    if "technology" in causes:
-        ini_changes["technology_probability"] = 0.0
-    if "ramp" in causes:
-        ini_changes["ramp"] = Dist.fixed(1e-9)
-    if "realisation" in causes:
-        ini_changes["realisation"] = Dist.fixed(1.0)
-    changes = {"initiatives": tuple(replace(i, **ini_changes) for i in sc.initiatives)}
-    if "weak_citizens" in causes:
-        changes["weak_share"] = Dist.fixed(sc.assumed_weak_share)
-    if "economic_pressure" in causes:
-        changes["economic_pressure"] = Dist.fixed(0.0)
-    if "local_capacity" in causes:
-        changes.update(capacity_spread=0.0, local_spread=0.0, size_penalty=0.0)
+
+    def value(obj, name: str, v: float | str):
+        if isinstance(v, str):  # the value of another field of the scenario
+            v = getattr(sc, v)
+        return Dist.fixed(float(v)) if isinstance(getattr(obj, name), Dist) else v
+
+    ini_changes: dict = {}
+    changes: dict = {}
+    for c in CAUSE_DECLS:  # declaration order
+        if c.key in causes:
+            ini_changes.update({k: v for k, v in c.initiative.items()})
+            changes.update({k: value(sc, k, v) for k, v in c.scenario.items()})
+    if sc.initiatives:
+        ini0 = sc.initiatives[0]
+        ini_changes = {k: value(ini0, k, v) for k, v in ini_changes.items()}
+    changes["initiatives"] = tuple(replace(i, **ini_changes) for i in sc.initiatives)
     return replace(sc, **changes)
 
 
@@ -299,7 +289,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
     ltab = tables[loc_tab]
     ctab = tables[cap_tab]
     for d in nb.prange(D):
-        E = inputs[d, 1]
+        E = inputs[d, W_ECONOMIC_PRESSURE]
         csamp = np.empty(M)
         caps = np.empty((4, M))  # index: bit 0 = E off, bit 1 = local off
         eps = np.empty(M)
@@ -309,7 +299,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
         local_execution(cap_key, d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
         if real_mean:
             for i in range(I):
-                r = inputs[d, N_NATIONAL + i * nv + 9]
+                r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
                 local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
                 for l in range(nl):
                     rr = 1.0 if l & 1 else r
@@ -331,7 +321,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
             caps[2, m] = 1.0 * 1.0 * (1.0 - E)
             caps[3, m] = 1.0 * 1.0 * (1.0 - 0.0)
         for i in range(I):
-            r = inputs[d, N_NATIONAL + i * nv + 9]
+            r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
             local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
             for l in range(nl):
                 rr = 1.0 if l & 1 else r
@@ -387,25 +377,25 @@ def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid
         tot = np.empty((n_areas, NP * 32))
         gt = np.empty((I, 8))
         for d in range(lo, hi):
-            W = inputs[d, 0]
+            W = inputs[d, W_WEAK_SHARE]
             kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
             for ii in range(I):  # go-live per timing combination, a dependency's first (as the kernel)
                 i = order[ii]
                 o = N_NATIONAL + i * nv
                 for t in range(8):  # bit 0 delay off, bit 1 legislation off
-                    SS = 0.0 if t & 1 else inputs[d, o + 1]
-                    BL = 0.0 if t & 2 else inputs[d, o + 2] * inputs[d, o + 3]
+                    SS = 0.0 if t & 1 else inputs[d, o + V_DELAY]
+                    BL = 0.0 if t & 2 else inputs[d, o + V_LEGISLATION] * inputs[d, o + V_LEGISLATION_DELAY]
                     g = start[i] + max(SS, BL) if timing_component else start[i] + SS + BL
                     if dep_of[i] >= 0:
                         g = max(g, gt[dep_of[i], t] + dep_lag[i])
                     gt[i, t] = g
             for i in range(I):
                 o = N_NATIONAL + i * nv
-                F = inputs[d, o]
-                T = inputs[d, o + 4]
-                Q = inputs[d, o + 5]
-                U = inputs[d, o + 6]
-                R = inputs[d, o + 7]
+                F = inputs[d, o + V_ESTIMATE_FACTOR]
+                T = inputs[d, o + V_TECHNOLOGY]
+                Q = inputs[d, o + V_TECHNOLOGY_LOSS]
+                U = inputs[d, o + V_ADOPTION]
+                R = inputs[d, o + V_RAMP]
                 kap = kappa_ch if channel[i] > 0.0 else 1.0
                 for a in range(4):  # bit 0 estimates off, bit 1 technology off
                     FF = 1.0 if a & 1 else F
@@ -512,24 +502,158 @@ def coalition_gain(plan: Plan, inputs: np.ndarray, mask: int) -> np.ndarray:
     return vals[0, q, 0]
 
 
+#: the waterfall enumerates all 2^n coalitions of the n causes exactly up to this many causes and
+#: refuses more (one line; docs/model.md). Measured on scenarios/2015.toml, 10,000 draws, 2 threads:
+#: the evaluator of the declared causes takes 6.5 ms per coalition (1,024 in 6.6 s), so 2^14
+#: coalitions take about 2 minutes and 2^16 about 7; the enumeration's own arrays are
+#: 2^n x (areas + initiatives + 2) floats (13 MB at 2^14 for 2015.toml)
+MAX_EXACT_CAUSES = 14
+
+
+def _shapley_weights(n: int) -> np.ndarray:
+    """|S|! (n-1-|S|)! / n! for |S| = 0..n-1."""
+    return np.array([math.factorial(s) * math.factorial(n - 1 - s) for s in range(n)], dtype=float) / math.factorial(n)
+
+
 def shapley(v: np.ndarray, n: int = N_CAUSES) -> np.ndarray:
     """Shapley values (n, ...) of the game v[mask] (mask = set of players, v.shape[0] = 2^n):
     phi_c = sum over S without c of |S|! (n-1-|S|)! / n! (v[S + c] - v[S]); they sum to v[all] - v[0]."""
     K = 1 << n
-    size = np.array([k.bit_count() for k in range(K)])
-    w = np.array([math.factorial(s) * math.factorial(n - 1 - s) for s in range(n)], dtype=float) / math.factorial(n)
+    if v.shape[0] != K:
+        raise ValueError(f"a game of {n} players has {K} coalitions, got {v.shape[0]} values")
+    k = np.arange(K, dtype=np.int64)
+    size = np.array([int(x).bit_count() for x in range(K)]) if K <= 1 << 12 else _popcount(k)
+    w = _shapley_weights(n)
     phi = np.zeros((n,) + v.shape[1:])
     for c in range(n):
         bit = 1 << c
-        S = np.array([k for k in range(K) if not k & bit])
+        S = k[(k & bit) == 0]  # ascending, as the sum's fixed order
         phi[c] = np.einsum("k,k...->...", w[size[S]], v[S | bit] - v[S])  # not BLAS: fixed order
     return phi
+
+
+def _popcount(k: np.ndarray) -> np.ndarray:
+    size = np.zeros(len(k), np.int64)
+    x = k.copy()
+    while x.any():
+        size += x & 1
+        x >>= 1
+    return size
+
+
+def coalition_coefficients(masks: np.ndarray, n: int = N_CAUSES) -> np.ndarray:
+    """(len(masks), n): phi_c = sum over all masks S of coef[S, c] v[S] (the weights of
+    :func:`shapley`): |S|-1 weight where c is in S, minus the |S| weight where it is not."""
+    masks = np.asarray(masks, dtype=np.int64)
+    size = _popcount(masks)
+    w = np.append(_shapley_weights(n), 0.0)  # size n: every cause is in S
+    bits = (masks[:, None] >> np.arange(n)[None, :]) & 1
+    return np.where(bits == 1, w[size - 1][:, None], -w[size][:, None])
+
+
+def shapley_coefficients(n: int = N_CAUSES) -> np.ndarray:
+    """(2^n, n): phi_c = sum over masks S of coef[S, c] v[S] (the weights of :func:`shapley`)."""
+    return coalition_coefficients(np.arange(1 << n), n)
+
+
+def check_cause_count(n: int) -> None:
+    """Refuse a waterfall of more causes than the exact enumeration's limit (one line)."""
+    if n > MAX_EXACT_CAUSES:
+        raise WaterfallError(f"the waterfall evaluates all 2^n combinations of its n causes exactly, up to "
+                             f"{MAX_EXACT_CAUSES} causes; {n} are declared (simengine.structure.CAUSES)")
+
+
+def enumerate_coalitions(batches, n_causes: int, draws: int, n_series: int, n_init: int, check=None) -> dict:
+    """Means, medians and per-draw Shapley values of a game over every coalition of ``n_causes``.
+
+    ``batches`` yields (masks (B,), vals (B, n_series, draws), init_sums (B, n_init)): for each
+    coalition (bit c of its mask: cause c switched off) the per-draw value of every series (series
+    0: the one whose per-draw Shapley values are kept) and a per-initiative sum over the draws;
+    together the batches must give every one of the 2^n masks once. ``check(masks, vals)`` is
+    called on the first batch. Returns ``mean`` and ``p50`` (2^n, n_series), ``init_mean``
+    (2^n, n_init) and ``phi_draw`` (n, draws): series 0's Shapley values draw by draw."""
+    check_cause_count(n_causes)
+    K = 1 << n_causes
+    mean = np.empty((K, n_series))
+    med = np.empty((K, n_series))
+    init_mean = np.empty((K, n_init))
+    seen = np.zeros(K, bool)
+    phi_draw = np.zeros((n_causes, draws))
+    n, h = draws, draws // 2
+    first = True
+    for masks, vals, isum in batches:
+        masks = np.asarray(masks, dtype=np.int64)
+        if first and check is not None:
+            check(masks, vals)
+        first = False
+        B = len(masks)
+        rows = vals.reshape(-1, n)  # (coalition x series, draw)
+        means = (np.add.reduce(rows, axis=1) / n).reshape(B, n_series)
+        part = np.partition(rows, h, axis=1)  # numpy's median, by one partition
+        meds = part[:, h] if n % 2 else (part[:, :h].max(axis=1) + part[:, h]) / 2.0
+        coef = coalition_coefficients(masks, n_causes)
+        phi_draw += np.einsum("sc,sd->cd", coef, np.ascontiguousarray(vals[:, 0, :]))  # not BLAS
+        del rows, part
+        mean[masks], med[masks] = means, meds.reshape(B, n_series)
+        init_mean[masks] = isum / n
+        seen[masks] = True
+    if not seen.all():
+        raise ValueError(f"{int((~seen).sum())} of the {K} coalitions were not evaluated")
+    return {"mean": mean, "p50": med, "init_mean": init_mean, "phi_draw": phi_draw}
+
+
+#: the causes the compiled evaluator (_coalitions, MASKS) implements, in the order of their bits
+FAST_CAUSES = ("estimates", "delay", "legislation", "weak_citizens", "adoption", "technology", "ramp",
+               "realisation", "economic_pressure", "local_capacity")
+
+
+def _fast_batches(plan: Plan, inputs: np.ndarray, ty: int):
+    """The declared causes' coalitions from the compiled evaluator, 128 at a time."""
+    n, A, I = len(inputs), len(plan.scenario.areas), len(plan.gain)
+    s1 = local_sums(plan, inputs)
+    per_call = 4  # values of p per call: 128 coalitions
+    for p0 in range(0, 32, per_call):
+        vals, isum, masks = coalition_values(plan, inputs, np.arange(p0, p0 + per_call), s1, ty)
+        yield masks.ravel(), vals.reshape(-1, 1 + A, n), isum.reshape(-1, I)
+
+
+def _kernel_batches(raw: RawResults, n: int, ty: int, causes: tuple = ()):
+    """Any declared causes' coalitions by the kernel itself: each coalition's scenario
+    (:func:`switched_off`) compiled and run on the first n draws (the same draws: every random
+    number is keyed by draw and input). One kernel run per coalition: slow, exact."""
+    from simengine.engine import run_range
+    from simengine.model import compile_plan
+
+    plan = raw.plan
+    sc = plan.scenario
+    if sc.sampling == "qmc" or sc.correlations:
+        raise WaterfallError("the waterfall's kernel evaluator (causes other than the compiled ten) needs sampling "
+                             "\"random\" or \"lhs\" and no [[correlations]]: a fixed input changes the Sobol' "
+                             "dimensions and the copula, so the draws would differ")
+    keys = [c[0] for c in (causes or CAUSES)]
+    A, I = len(sc.areas), len(plan.gain)
+    K = 1 << len(keys)
+    batch = 64
+    for k0 in range(0, K, batch):
+        masks = np.arange(k0, min(K, k0 + batch))
+        vals = np.empty((len(masks), 1 + A, n))
+        isum = np.empty((len(masks), I))
+        for j, m in enumerate(masks):
+            p = compile_plan(switched_off(sc, [keys[c] for c in range(len(keys)) if m >> c & 1]))
+            part = run_range(p, 0, n, raw.threads, keep_draws=n, store_inputs=0)
+            vals[j, 0] = part.kept["benefit"][:, ty]
+            vals[j, 1:] = part.kept["area_benefit"][:, :, ty].T
+            isum[j] = part.acc.init_sum[ty] / p.init_inv_unit
+        yield masks, vals, isum
 
 
 def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
     """The waterfall from the target to the simulated mean and P50 of the target-year gain:
     nationally, per area and per initiative (mean only). Values are signed changes (a loss is
-    negative) in the order of WATERFALL_ITEMS; start + sum of the changes = the simulated value."""
+    negative) in the order of WATERFALL_ITEMS; start + sum of the changes = the simulated value.
+
+    The declared causes' coalitions come from the compiled evaluator when they are the ten it
+    implements (FAST_CAUSES), otherwise from the kernel itself, one run per coalition."""
     from simengine.results import NationalStats
 
     plan = raw.plan
@@ -538,34 +662,23 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
     n = min(draws, len(raw.inputs), len(raw.benefit))
     if n < 1:
         raise WaterfallError("no draws with kept inputs")
+    check_cause_count(N_CAUSES)
     inputs = raw.inputs[:n]
     K = 1 << N_CAUSES
     I, A = len(plan.gain), len(sc.areas)
-    s1 = local_sums(plan, inputs)
-    nat_mean = np.empty(K)
-    nat_med = np.empty(K)
-    area_mean = np.empty((K, A))
-    area_med = np.empty((K, A))
-    init_mean = np.empty((K, I))
-    per_call = 4  # values of p per call: 128 coalitions
-    h = n // 2
-    coef = shapley_coefficients()  # (K, N_CAUSES): phi = coef.T @ v, also draw by draw
-    phi_draw = np.zeros((N_CAUSES, n))  # per-draw Shapley values of the national gain: their mean is phi
-    for p0 in range(0, 32, per_call):
-        p_list = np.arange(p0, p0 + per_call)
-        vals, isum, masks = coalition_values(plan, inputs, p_list, s1, ty)
-        if p0 == 0:  # mask 0 = the model as simulated: the kernel's own per-draw gains
-            _self_check(raw, vals[0, 0], n, ty)
-        rows = vals.reshape(-1, n)  # (coalition x series, draw)
-        means = (np.add.reduce(rows, axis=1) / n).reshape(len(p_list), 32, 1 + A)
-        part = np.partition(rows, h, axis=1)  # numpy's median, by one partition
-        meds = part[:, h] if n % 2 else (part[:, :h].max(axis=1) + part[:, h]) / 2.0
-        meds = meds.reshape(len(p_list), 32, 1 + A)
-        phi_draw += np.einsum("sc,sd->cd", coef[masks.ravel()], vals[:, :, 0, :].reshape(-1, n))  # not BLAS
-        del vals, rows, part
-        nat_mean[masks], area_mean[masks] = means[..., 0], means[..., 1:]
-        nat_med[masks], area_med[masks] = meds[..., 0], meds[..., 1:]
-        init_mean[masks] = isum / n
+    if tuple(c[0] for c in CAUSES) == FAST_CAUSES:
+        batches = _fast_batches(plan, inputs, ty)
+    else:
+        batches = _kernel_batches(raw, n, ty)
+
+    def check(masks, vals):
+        if masks[0] == 0:  # mask 0 = the model as simulated: the kernel's own per-draw gains
+            _self_check(raw, vals[0], n, ty)
+
+    e = enumerate_coalitions(batches, N_CAUSES, n, 1 + A, I, check)
+    nat_mean, area_mean = e["mean"][:, 0], e["mean"][:, 1:]
+    nat_med, area_med = e["p50"][:, 0], e["p50"][:, 1:]
+    init_mean, phi_draw = e["init_mean"], e["phi_draw"]
     stats = NationalStats(raw)
     full_mean = float(stats.mean("benefit")[ty])
     full_med = float(stats.quantile("benefit", np.array([0.5]))[0, ty])
@@ -575,7 +688,7 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
 
     def chain(start, v, full):
         """[plan, -phi_1..-phi_n, sampling]: from start to full."""
-        phi = shapley(v)
+        phi = shapley(v, N_CAUSES)
         return np.concatenate([[v[K - 1] - start], -phi, [full - v[0]]], axis=0)
 
     target = float(plan.target[ty])
@@ -596,18 +709,6 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
         "ideal_mean": nat_mean[K - 1], "subsample_mean": nat_mean[0], "subsample_p50": nat_med[0],
         "mean_se": waterfall_se(raw, phi_draw, n, ty), "phi_draw_mean": phi_draw.mean(axis=1),
     }
-    return out
-
-
-def shapley_coefficients(n: int = N_CAUSES) -> np.ndarray:
-    """(2^n, n): phi_c = sum over masks S of coef[S, c] v[S] (the weights of :func:`shapley`)."""
-    K = 1 << n
-    w = np.array([math.factorial(s) * math.factorial(n - 1 - s) for s in range(n)], dtype=float) / math.factorial(n)
-    out = np.zeros((K, n))
-    for S in range(K):
-        size = S.bit_count()
-        for c in range(n):
-            out[S, c] = w[size - 1] if S >> c & 1 else -w[size]
     return out
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 
+from simengine.structure import CAUSES as _CAUSES
+from simengine.structure import INPUTS as _INPUTS
+from simengine.structure import PLAN_ITEM, REGIME_DECLS, REGIMES, SAMPLING_ITEM
+
 LANGS = ("da", "en")
 DEFAULT_LANG = "da"
 
@@ -382,16 +386,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "ass_no_event": ("ingen", "none"),
     "prob_then": ("sandsynlighed {p}, derefter {then}", "probability {p}, then {then}"),
     # -- regimes ----------------------------------------------------------------------------
-    "regime_prebudgeted": ("Forlods budgetreduktion", "Pre-budgeted"),
-    "regime_realised": ("Reduktion efter realiseret gevinst", "Realised"),
-    "regime_retention": ("Gevinstdeling", "Retention"),
-    "regime_prebudgeted_desc": ("Budgetterne skæres med målet på forhånd; hvor gevinsten ikke kommer, betaler servicen.",
-                                "Budgets are cut by the target up front; where the gain does not come, services pay."),
-    "regime_realised_desc": ("Budgetterne skæres først, når gevinsten er dokumenteret; ingen servicereduktion.",
-                             "Budgets are cut only when the gain is documented; no service cut."),
-    "regime_retention_desc": ("Enheden beholder {share} af gevinsten i {years} år efter idriftsættelse; det løfter "
-                              "realiseringen med {uplift}.", "The unit keeps {share} of the gain for {years} years "
-                              "after go-live; this lifts realisation by {uplift}."),
     "regime_retention_desc_generic": ("Enheden beholder en del af gevinsten i en periode efter idriftsættelse.",
                                       "The unit keeps a share of the gain for a period after go-live."),
     # -- method -----------------------------------------------------------------------------
@@ -674,19 +668,10 @@ TEXT: dict[str, tuple[str, str]] = {
                     "The same {draws} draws with and without the scenario's common shocks ({shocks})."),
 }
 
-#: the waterfall's causes (simengine.analysis.CAUSES) for a reader, in Danish and English
+#: the waterfall's causes (simengine.structure.CAUSES) for a reader, capitalised, in Danish and English
 CAUSE_LABELS: dict[str, tuple[str, str]] = {
     "plan": ("Planen: målet dækkes ikke, selv uden alle årsager", "Plan: target not covered even with every cause off"),
-    "estimates": ("For optimistiske business cases", "Optimistic estimates"),
-    "delay": ("Projekt- og leverandørforsinkelse", "Project and vendor delay"),
-    "legislation": ("Manglende lovgivning", "Legislation"),
-    "weak_citizens": ("Digitalt svage borgere", "Digitally weak citizens"),
-    "adoption": ("Færre brugere end i business casen", "Adoption below the business case"),
-    "technology": ("Umoden teknologi", "Immature technology"),
-    "ramp": ("Langsom indfasning", "Slow ramp-up"),
-    "realisation": ("Gevinster brugt på service (realisering)", "Gains absorbed as service (realisation)"),
-    "economic_pressure": ("Økonomisk pres", "Economic pressure"),
-    "local_capacity": ("Lokal kapacitet", "Local capacity"),
+    **{c.key: (c.label[0][:1].upper() + c.label[0][1:], c.label[1][:1].upper() + c.label[1][1:]) for c in _CAUSES},
     "sampling": ("Monte Carlo: delprøve mod alle træk", "Monte Carlo: subsample vs all draws"),
 }
 
@@ -747,7 +732,10 @@ PARAM: dict[str, tuple[str, str]] = {
     "dependency_lag": ("Forsinkelse efter det, år", "Lag after it, years"),
 }
 
-REGIME_ORDER = ("prebudgeted", "realised", "retention")
+REGIME_ORDER = REGIMES
+for _r in REGIME_DECLS:  # the regimes' names and descriptions (simengine.structure)
+    TEXT[f"regime_{_r.key}"] = _r.label
+    TEXT[f"regime_{_r.key}_desc"] = _r.desc
 
 
 class Labels:
@@ -890,35 +878,10 @@ VARS: dict[str, tuple[str, str]] = {
                       "Waterfall: change from the target to the median target-year gain, by cause"),
 }
 #: kinds of sampled inputs (the sensitivity and tornado rows)
-INPUT_KINDS: dict[str, tuple[str, str]] = {
-    "weak_share": ("andel digitalt svage W", "digitally weak share W"),
-    "economic_pressure": ("økonomisk pres E", "economic pressure E"),
-    "estimate_factor": ("faktisk/beregnet potentiale F", "estimate factor F"),
-    "delay": ("projekt-/leverandørforsinkelse S (år)", "project/vendor delay S (years)"),
-    "legislation": ("manglende lovgivning: forsinkelse B·L når den rammer (år)",
-                    "legislative blocker: delay B·L when it strikes (years)"),
-    "technology": ("umoden teknologi: tabt andel T·Q", "immature technology: share lost T·Q"),
-    "adoption": ("brugere nået U", "adoption U"),
-    "ramp": ("indfasning R (år)", "ramp-up R (years)"),
-    "overrun": ("omkostningsoverskridelse K", "cost overrun K"),
-    "realisation": ("realisering r", "realisation r"),
-}
+INPUT_KINDS: dict[str, tuple[str, str]] = {v.key: v.label for v in _INPUTS if v.label is not None}
 #: causes of the waterfall (keys of simengine.analysis.WATERFALL_ITEMS)
 CAUSES: dict[str, tuple[str, str]] = {
-    "plan": ("planen: målet er ikke dækket selv uden nogen af årsagerne",
-             "plan: target not covered even with every cause off"),
-    "estimates": ("for optimistiske business cases", "optimistic estimates"),
-    "delay": ("projekt- og leverandørforsinkelse", "project and vendor delay"),
-    "legislation": ("manglende lovgivning", "legislation"),
-    "weak_citizens": ("digitalt svage borgere", "digitally weak citizens"),
-    "adoption": ("færre brugere end i business casen", "adoption below the business case"),
-    "technology": ("umoden teknologi", "immature technology"),
-    "ramp": ("langsom indfasning", "slow ramp-up"),
-    "realisation": ("gevinster brugt på service (realisering)", "gains absorbed as service (realisation)"),
-    "economic_pressure": ("økonomisk pres", "economic pressure"),
-    "local_capacity": ("lokal kapacitet", "local capacity"),
-    "sampling": ("Monte Carlo: delstikprøve mod alle træk", "Monte Carlo: waterfall subsample vs all draws"),
-}
+    PLAN_ITEM[0]: PLAN_ITEM[2], **{c.key: c.label for c in _CAUSES}, SAMPLING_ITEM[0]: SAMPLING_ITEM[2]}
 NATIONAL_WHO = ("nationalt", "national")
 TEXT.update({
     "rank_correlation": ("rangkorrelation", "rank correlation"),

@@ -3,9 +3,9 @@
 Everything here is done once per run, in Python: allocation keys, target paths, stream keys,
 quantile tables, histogram ranges. The kernel itself does no validation.
 
-Per-draw scalar inputs ("inputs") are numbered: 0 = national weak share W, 1 = economic
-pressure E, then for initiative i the ``N_VARS`` variables of :data:`INITIATIVE_VARS` at
-``2 + i * N_VARS + v``.
+Per-draw scalar inputs ("inputs") are laid out as :mod:`simengine.structure` declares them:
+the national inputs, then for initiative i the ``N_VARS`` variables of :data:`INITIATIVE_VARS`
+at ``N_NATIONAL + i * N_VARS + v``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ import numpy as np
 from simengine.distributions import TABLE, TABLE_LEN, Dist, quantile_table, realisation_table
 from simengine.rng import stream_key
 from simengine.scenario import Scenario
-
-NATIONAL_VARS = ("weak_share", "economic_pressure")
-INITIATIVE_VARS = ("estimate_factor", "delay", "legislation", "legislation_delay", "technology",
-                   "technology_loss", "adoption", "ramp", "overrun", "realisation")
-N_NATIONAL = len(NATIONAL_VARS)
-N_VARS = len(INITIATIVE_VARS)
-REGIMES = ("prebudgeted", "realised", "retention")
+from simengine.structure import (  # noqa: F401 - the declared structure, re-exported
+    INITIATIVE_INPUTS,
+    INITIATIVE_VARS,
+    N_NATIONAL,
+    N_VARS,
+    NATIONAL_VARS,
+    REGIMES,
+    national_series,
+)
 
 #: Histogram layout (per municipality-year and initiative-year). Bin 0 holds exact zeros,
 #: bin 1 values in (0, lo), bin B-1 values >= hi; bins 2..B-2 split [lo, hi) into HIST_OCTAVES
@@ -176,19 +178,17 @@ def allocation_weights(sc: Scenario) -> np.ndarray:
 
 
 def initiative_dists(ini) -> list[Dist]:
-    """The initiative's distributions in :data:`INITIATIVE_VARS` order."""
-    return [
-        ini.estimate_factor,
-        ini.delay,
-        Dist("bernoulli", (("p", ini.legislation_probability),)) if ini.legislation_probability > 0 else Dist.fixed(0.0),
-        ini.legislation_delay,
-        Dist("bernoulli", (("p", ini.technology_probability),)) if ini.technology_probability > 0 else Dist.fixed(0.0),
-        ini.technology_loss,
-        ini.adoption,
-        ini.ramp,
-        ini.overrun,
-        ini.realisation,
-    ]
+    """The initiative's distributions in :data:`INITIATIVE_VARS` order: a risk event (an input
+    with an ``event_size``, simengine.structure) is Bernoulli with the initiative's
+    ``<event>_probability``, every other input the initiative's field of its name."""
+    out = []
+    for v in INITIATIVE_INPUTS:
+        if v.event_size:
+            p = getattr(ini, f"{v.key}_probability")
+            out.append(Dist("bernoulli", (("p", p),)) if p > 0 else Dist.fixed(0.0))
+        else:
+            out.append(getattr(ini, v.key))
+    return out
 
 
 def hist_lo(nominal: np.ndarray) -> np.ndarray:
@@ -201,22 +201,6 @@ def hist_edges(lo: float, sub_bits: int = HIST_SUB_BITS) -> np.ndarray:
     sub = 2**sub_bits
     j = np.arange(HIST_OCTAVES * sub + 1)
     return lo * np.exp2(j // sub) * (1.0 + (j % sub) / sub)
-
-
-def national_series(n_years: int, n_areas: int) -> dict[str, slice]:
-    """Positions of the national per-draw series in the kernel's national vector."""
-    Y, A = n_years, n_areas
-    pos = {}
-    k = 0
-    # only the distinct series: under "prebudgeted" the central gain is the target, under
-    # "realised" it is the gain; service cuts are 0 except under "prebudgeted"; the gross gain
-    # differs from ``benefit`` only under "retention"
-    for name, size in (("benefit", Y), ("net_benefit", Y), ("cost", Y), ("area_benefit", A * Y),
-                       ("central_gain_retention", Y), ("service_cut_prebudgeted", Y),
-                       ("regime_benefit_retention", Y), ("potential", Y), ("npv", 1)):
-        pos[name] = slice(k, k + size)
-        k += size
-    return pos
 
 
 class _Tables:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from simengine.model import INITIATIVE_VARS, N_NATIONAL, Plan
+from simengine.structure import W_WEAK_SHARE
 
 _V = {v: k for k, v in enumerate(INITIATIVE_VARS)}
 
@@ -38,7 +39,7 @@ def initiative_draws(plan: Plan, inputs: np.ndarray, realised: bool = True) -> d
     inputs = np.ascontiguousarray(inputs)
     D, I = len(inputs), len(plan.gain)
     iv = inputs[:, N_NATIONAL:].reshape(D, I, len(INITIATIVE_VARS))
-    W = inputs[:, 0]
+    W = inputs[:, W_WEAK_SHARE]
     sc = plan.scenario
     g = golive(plan, inputs)
     kappa_ch = np.clip((1.0 - W) / (1.0 - sc.assumed_weak_share), 0.0, 1.0)

@@ -27,6 +27,8 @@ from simengine import municipalities as mun
 from simengine.distributions import FAMILIES, T_MIN, Dist
 from simengine.errors import ConfigError
 from simengine.limits import MAX_DRAWS  # re-exported: scenario.MAX_DRAWS
+from simengine.structure import DIST_DOMAINS, INITIATIVE_VARS, NATIONAL_VARS
+from simengine.structure import INITIATIVE_INPUTS as _INPUTS
 
 MAX_FILE_BYTES = 5_000_000
 #: limits checked before any per-item work (scenarios are shared files: none may hang the machine)
@@ -50,9 +52,8 @@ SIMULATION_KEYS = ("draws", "seed", "sampling", "keep_draws")
 SAMPLINGS = ("random", "lhs", "qmc")
 CORRELATION_KEYS = ("a", "b", "rho")
 #: names of the per-draw inputs that can be correlated: national.<v> and <initiative id>.<v>
-NATIONAL_INPUTS = ("weak_share", "economic_pressure")
-INITIATIVE_INPUTS = ("estimate_factor", "delay", "legislation", "legislation_delay", "technology",
-                     "technology_loss", "adoption", "ramp", "overrun", "realisation")
+NATIONAL_INPUTS = NATIONAL_VARS
+INITIATIVE_INPUTS = INITIATIVE_VARS
 NATIONAL_KEYS = ("assumed_weak_share", "weak_share", "economic_pressure")
 MUNICIPAL_KEYS = ("capacity_spread", "local_spread", "optimal_population", "size_penalty")
 REGIME_KEYS = ("retention_share", "retention_years", "incentive_uplift")
@@ -76,21 +77,10 @@ REALISATIONS = ("clamped", "mean-preserving")
 #: [[shocks]]: common shocks (one-factor Gaussian copula on an input of several initiatives)
 SHOCK_KEYS = ("id", "input", "initiatives", "loading", "note")
 SHOCK_REQUIRED = ("id", "input", "loading")
-RISK_EVENT_KEYS = {"legislation": ("probability", "delay"), "technology": ("probability", "loss")}
+#: risk events (simengine.structure: an input with an event_size): their [initiatives] table's keys
+RISK_EVENT_KEYS = {v.key: ("probability", next(w.scenario_key for w in _INPUTS if w.key == v.event_size).split(".")[1])
+                   for v in _INPUTS if v.event_size}
 COST_KEYS = ("investment", "running", "overrun")
-
-# (lower, upper, lower bound strict) allowed for the support of each initiative distribution
-DIST_DOMAINS: dict[str, tuple[float, float, bool]] = {
-    "estimate_factor": (0.0, math.inf, False),
-    "delay": (0.0, math.inf, False),
-    "legislation.delay": (0.0, math.inf, False),
-    "technology.loss": (0.0, 1.0, False),
-    "adoption": (0.0, math.inf, False),
-    "ramp": (0.0, math.inf, True),
-    "realisation": (0.0, 1.0, False),
-    "cost.overrun": (0.0, math.inf, False),
-}
-
 
 @dataclass(frozen=True)
 class Area:

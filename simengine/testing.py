@@ -22,6 +22,7 @@ from simengine.distributions import mean_preserving_scale
 from simengine.model import Plan
 from simengine.qmc import sobol_uniforms
 from simengine.rng import uniforms_numpy
+from simengine.structure import INITIATIVE_VARS, N_NATIONAL, NATIONAL_VARS
 
 _U_MIN = 2.0**-53
 
@@ -53,9 +54,12 @@ def simulate_reference(plan: Plan, draws: np.ndarray) -> dict[str, np.ndarray]:
     vals = np.empty_like(U)
     for k, dist in enumerate(plan.input_dists):
         vals[k] = dist.ppf(U[k])
-    W, E = vals[0], vals[1]
-    iv = vals[2:].reshape(I, -1, n)  # (I, N_VARS, n)
-    F, S, Bl, L, T, Q, Uad, R, K, r = (iv[:, v, :].T for v in range(10))  # each (n, I)
+    nat = dict(zip(NATIONAL_VARS, vals[:N_NATIONAL]))  # each (n,)
+    W, E = nat["weak_share"], nat["economic_pressure"]
+    iv = dict(zip(INITIATIVE_VARS, np.moveaxis(vals[N_NATIONAL:].reshape(I, -1, n), 1, 0).transpose(0, 2, 1)))
+    F, S, Bl, L = iv["estimate_factor"], iv["delay"], iv["legislation"], iv["legislation_delay"]  # each (n, I)
+    T, Q, Uad, R = iv["technology"], iv["technology_loss"], iv["adoption"], iv["ramp"]
+    K, r = iv["overrun"], iv["realisation"]
 
     # go-live: [model] timing, then the dependencies (go-live >= the other's + lag)
     if sc.timing == "component":
