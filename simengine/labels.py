@@ -920,6 +920,15 @@ CAUSES: dict[str, tuple[str, str]] = {
     "sampling": ("Monte Carlo: delstikprøve mod alle træk", "Monte Carlo: waterfall subsample vs all draws"),
 }
 NATIONAL_WHO = ("nationalt", "national")
+#: the raw sampled inputs where they differ from the analysed ones (INPUT_KINDS): an event's strike and its size apart
+RAW_INPUT_KINDS: dict[str, tuple[str, str]] = {
+    "legislation": ("manglende lovgivning rammer B (0/1)", "legislative blocker strikes B (0/1)"),
+    "legislation_delay": ("manglende lovgivning: forsinkelse L når den rammer (år)",
+                          "legislative blocker: delay L when it strikes (years)"),
+    "technology": ("umoden teknologi rammer T (0/1)", "immature technology strikes T (0/1)"),
+    "technology_loss": ("umoden teknologi: tabt andel Q når den rammer", "immature technology: share lost Q when it "
+                        "strikes"),
+}
 TEXT.update({
     "rank_correlation": ("rangkorrelation", "rank correlation"),
     "area_sum_note": ("Bemærk: områdernes mål summer til {sum} i {year}, det nationale mål er {target}. Hvert område "
@@ -995,6 +1004,9 @@ TEXT.update({
                         "the business case times a ratio uniform between {low} and {high} (go-live and adoption as "
                         "in the business case)"),
     "bts_unit_year": ("år (go-live)", "year (go-live)"),
+    "bts_scope_national": ("landsplan", "national"),
+    "bts_scope_area": ("område {id}", "area {id}"),
+    "bts_scope_initiative": ("initiativ {id}", "initiative {id}"),
     "bts_unit_share": ("andel (udbredelse)", "share (adoption)"),
     "bts_q_realised": ("realiseret gevinst", "realised gain"),
     "bts_q_potential": ("potentiel gevinst", "potential gain"),
@@ -1043,6 +1055,12 @@ def input_label(L: Labels, kind: str, who: str = "") -> str:
     what = _pair(INPUT_KINDS, str(kind), L.lang) or str(kind)
     who = who or NATIONAL_WHO[LANGS.index(L.lang)]
     return f"{who}: {what}"
+
+
+def raw_input_label(L: Labels, kind: str, who: str = "") -> str:
+    """A raw sampled input (simengine.model's input_kind): ``<initiative name>: <kind>``."""
+    what = _pair(RAW_INPUT_KINDS, str(kind), L.lang) or _pair(INPUT_KINDS, str(kind), L.lang) or str(kind)
+    return f"{who or NATIONAL_WHO[LANGS.index(L.lang)]}: {what}"
 
 
 def cause_label(L: Labels, key: str, fallback: str = "") -> str:

@@ -74,7 +74,7 @@ DANISH = {COMPILING: "Oversætter (kun første kørsel)", "Simulating": "Simuler
           "Summarising the draws": "Opsummerer trækkene", "Writing results": "Skriver resultater",
           "Analyses: Monte Carlo error, sensitivity, waterfall": "Analyser: Monte Carlo-fejl, følsomhed, vandfald",
           "Report: charts": "Rapport: diagrammer", "Report: page and workbook": "Rapport: side og regneark",
-          "draws": "træk", "steps": "trin", "left": "tilbage", "elapsed": "brugt", "draws/s": "træk/s"}
+          "Weighting and writing": "Vægter og skriver", "draws": "træk", "steps": "trin", "left": "tilbage", "elapsed": "brugt", "draws/s": "træk/s"}
 
 
 @contextlib.contextmanager

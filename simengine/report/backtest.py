@@ -56,7 +56,16 @@ def what_text(L, bt: xr.Dataset, k: int) -> str:
     yr = float(bt["year"].values[k])
     key = f"bts_q_{q}"
     name = L(key) if key in _keys() else q
-    return f"{name}, {bt['scope'].values[k]}" + ("" if math.isnan(yr) else f", {int(yr)}")
+    return f"{name}, {scope_text(L, str(bt['scope'].values[k]))}" + ("" if math.isnan(yr) else f", {int(yr)}")
+
+
+def scope_text(L, scope: str) -> str:
+    """``national``, ``area:<id>``, ``initiative:<id>`` in the reader's words (the ids as in the files)."""
+    kind, _, unit = scope.partition(":")
+    key = f"bts_scope_{kind}"
+    if key not in _keys():
+        return scope
+    return L(key, id=unit) if unit else L(key, id="")
 
 
 def _keys():
