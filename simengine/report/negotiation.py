@@ -64,7 +64,7 @@ def exceedance_chart(ctx: Context) -> bytes | None:
         ax.xaxis.set_major_formatter(ch._num_formatter(L))
         ax.yaxis.set_major_formatter(ch.FuncFormatter(lambda y, _p: L.pct(y, 0)))
         ax.set_title(L("exceed_title", year=ctx.ty), loc="left")
-        ax.legend(loc="upper right", frameon=False)
+        ax.legend(loc="best", frameon=True, framealpha=0.95)  # never over the curve or the target line
         fig.tight_layout()
         return ch._png(fig)
 
@@ -89,7 +89,7 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax.xaxis.set_major_formatter(ch.FuncFormatter(lambda v, _p: L.pct(v, 0)))
         ax.yaxis.set_major_formatter(ch.FuncFormatter(lambda v, _p: L.pct(v, 0)))
         ax.set_title(L("ded_p", x=L.mio(x)) + f" ({ctx.ty})", loc="left")
-        ax.legend(loc="upper left", frameon=False)
+        ax.legend(loc="best", frameon=True, framealpha=0.95)  # the curve rises into the upper left
         ax2 = fig.add_subplot(1, 2, 2)
         for var, col, lab in (("deduction_central_gain_mean", ch.BLUE_DARK, L("central_gain")),
                               ("deduction_service_cut_mean", ch.RED, L("ded_cut_mean")),
@@ -100,7 +100,7 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax2.xaxis.set_major_formatter(ch.FuncFormatter(lambda v, _p: L.pct(v, 0)))
         ax2.yaxis.set_major_formatter(ch._num_formatter(L))
         ax2.set_title(f"{L('mean')} ({ctx.ty})", loc="left")
-        ax2.legend(loc="upper left", frameon=False)
+        ax2.legend(loc="best", frameon=True, framealpha=0.95)
         fig.tight_layout()
         return ch._png(fig)
 
