@@ -106,9 +106,15 @@ def _short(s: str, n: int) -> str:
 
 
 def _legend_above(ax, **kw) -> None:
-    """The legend above the plot, under the title: never over the bars."""
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=kw.pop("ncol", 3), frameon=False, fontsize=9,
-              borderaxespad=0.3, **kw)
+    """The legend above the plot, under the title (lifted by the legend's rows): never over the data."""
+    ncol = kw.pop("ncol", 3)
+    leg = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol, frameon=False, fontsize=9,
+                    borderaxespad=0.3, **kw)
+    rows = -(-len(leg.get_texts()) // max(1, ncol))
+    for loc in ("left", "center"):
+        title = ax.get_title(loc=loc)
+        if title:
+            ax.set_title(title, loc=loc, pad=14 + 16 * rows)
 
 
 def _row_height(labels: list[str]) -> float:
