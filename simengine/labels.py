@@ -539,6 +539,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_cut": ("P(servicereduktion > {x}), forlods reduktion {year}", "P(service cut > {x}), up-front deduction {year}"),
     "card_p_target": ("P(mål nået) {year}: {p}", "P(target met) {year}: {p}"),
     "sheet_negotiation": ("Forhandling", "Negotiation"),
+    "wb_probability": ("sandsynlighed", "probability"),
     "neg_sheet_title": ("Forhandlingsark", "Negotiation sheet"),
     "neg_sheet_risks": ("De største risici i {year}", "The largest risks in {year}"),
     "neg_sheet_note": ("Beløb i mio. kr. pr. år i faste priser. {draws} simulerede udfald, seed {seed}. Hele "
