@@ -334,17 +334,18 @@ def _cmd_run(args, argv: list[str], stack) -> int:
     if not args.quiet:
         from simengine.negotiate import control_text, deduction_text, headline_text  # simengine.negotiate
         from simengine.safetext import block  # names from shared files: shown, never obeyed
-        from simengine.terminal import explain_text, format_table  # in --lang, 80 columns wide
+        from simengine.terminal import explain_text, format_table, in_fte  # in --lang, 80 columns wide
 
-        print(block(headline_text(ds, lang=args.lang)))
+        vds, words = in_fte(ds, args.unit)  # --unit fte: the amounts of every text in staff freed
+        print(block(words(headline_text(vds, lang=args.lang))))
         print(block(format_table(ds, unit=args.unit, lang=args.lang)))
         from simengine.potential import calibration_text  # realised/promised ratio vs [model] calibration_band
 
         if calibration_text(ds, lang=args.lang):
             print(block(calibration_text(ds, lang=args.lang)))
-        print("\n" + block(deduction_text(ds, lang=args.lang)))
+        print("\n" + block(words(deduction_text(vds, lang=args.lang))))
         if args.explain:  # run --explain (simengine.analysis); who controls what leads (simengine.negotiate)
-            texts = (control_text(ds, lang=args.lang), explain_text(ds, lang=args.lang))
+            texts = (words(control_text(vds, lang=args.lang)), words(explain_text(vds, lang=args.lang)))
             print("\n" + block("\n\n".join(t for t in texts if t)))
         from simengine.terminal import wrote_text
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 
 import numpy as np
 import xarray as xr
@@ -37,8 +38,8 @@ T = {  # key: (Danish, English)
                   "± is the larger side of the 95 % Monte Carlo interval: percentiles by order statistics, "
                   "P(target) by Wilson, mean by normal approximation; the bounds are in results.nc "
                   "(*_ci_low/*_ci_high)."),
-    "observed": ("faktisk udfald {year}: {value} mio. kr., ved {pct}-punktet af den simulerede fordeling",
-                 "observed {year}: {value} mio. DKK, at the {pct} point of the simulated distribution"),
+    "observed": ("faktisk udfald {year}: {value} {u}, ved {pct}-punktet af den simulerede fordeling",
+                 "observed {year}: {value} {u}, at the {pct} point of the simulated distribution"),
     "observed_ci": ("(rang {r}, 95 %-interval {lo}–{hi}; tosidet haleandel {tail})",
                     "(rank {r}, 95 % interval {lo}–{hi}; two-sided tail probability {tail})"),
     "regimes": ("Budgetmodellerne i {year} (målåret), {u} pr. år, middel over alle træk:",
@@ -243,7 +244,7 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
     if "observed" in ds:
         for k, (y, v, r) in enumerate(zip(ds["observed_year"].values, ds["observed"].values,
                                           ds["observed_rank"].values)):
-            text = _t(L, "observed", year=int(y), value=L.num(v / 1e6), pct=L.pct(float(r), 0))
+            text = _t(L, "observed", year=int(y), value=L.num(v / div), u=u, pct=L.pct(float(r), 0))
             if "observed_rank_ci_low" in ds:
                 text += " " + _t(L, "observed_ci", r=L.num(r, 5), lo=L.num(ds["observed_rank_ci_low"].values[k], 5),
                                  hi=L.num(ds["observed_rank_ci_high"].values[k], 5),
@@ -597,3 +598,28 @@ def later_scores_text(n: int, known: str, prior: str, posterior: str, lang: str 
         return ", ".join(out)
 
     return "\n".join(_wrap(_s(L, "up_later", n=n, known=known, a=fmt(prior), b=fmt(posterior))))
+
+
+#: the money words of the terminal's texts and what they become in FTE (``run --unit fte``), longest first
+FTE_TERMS = {"da": (("mio. kr. pr. år", "årsværk"), ("mio. kr.", "årsværk")),
+             "en": (("mio. DKK/year", "FTE"), ("mio. DKK", "FTE"), ("mio.)", "FTE)"), (" mio.", " FTE"))}
+
+
+def in_fte(ds: xr.Dataset, unit: str = "dkk") -> tuple[xr.Dataset, Callable[[str], str]]:
+    """(the Dataset the terminal's texts read, a function that puts their words in the unit): with
+    ``unit="fte"`` every amount becomes staff freed (simengine.report.fte) and "mio. kr." "årsværk"."""
+    if unit != "fte":
+        return ds, lambda text: text
+    from simengine.report.fte import fte_view
+
+    view = fte_view(ds)
+    if view is ds:  # no cost per FTE: the amounts stay in mio. kr.
+        return ds, lambda text: text
+
+    def words(text: str) -> str:
+        for lang in ("da", "en"):
+            for a, b in FTE_TERMS[lang]:
+                text = text.replace(a, b)
+        return text
+
+    return view, words

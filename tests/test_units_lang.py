@@ -293,3 +293,25 @@ def test_backtest_and_update_terminal_fit_80_columns_and_follow_lang(tmp_path, c
             ("PIT histogram" in flat and "realised gain, national, 2016" in flat)
     if command == "update":  # the inputs under the names the report gives them, not the scenario's keys
         assert "osb-1.ramp" not in text and ("indfasning R (år)" in text if lang == "da" else "ramp-up R (years)" in text)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_terminal_in_fte_has_no_amount_in_money(tmp_path, lang):
+    """``run --unit fte --explain``: the headline, the table, the deductions, who controls what and
+    the explanation all count staff freed; the only money is the price of an FTE the table states."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.run([sys.executable, "-m", "simengine", "run", str(ROOT / "tests" / "data" / "small.toml"),
+                           "--draws", "600", "--out", str(tmp_path), "--no-report", "--explain", "--unit", "fte",
+                           "--lang", lang], check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    money = [x for x in proc.stdout.splitlines() if re.search(r"mio\.|DKK|kr\.", x)
+             and "450" not in x and "DKK per" not in x]  # "(gross gain / 450,000 DKK per FTE)", maybe wrapped
+    assert not money, money
+    fte = "årsværk" if lang == "da" else "FTE"
+    lines = proc.stdout.splitlines()
+    assert sum(fte in x for x in lines) >= 8
+    assert not [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]
