@@ -1084,3 +1084,19 @@ def input_labels(L: Labels, da) -> list[str]:
         if c in da.coords:
             return [str(v) for v in da[c].values]
     return [str(v) for v in da["input"].values]
+# -- the negotiation's variables where a table names them (the Monte Carlo error table) ------------
+VARS.update({
+    "deduction_max_safe": ("Største forlods reduktion med P(servicereduktion over tærsklen) ≤ α",
+                           "Largest up-front deduction with P(service cut above the threshold) ≤ α"),
+    "deduction_p_cut_above": ("Forlods reduktion: sandsynlighed for en servicereduktion over tærsklen",
+                              "Up-front deduction: probability of a service cut above the threshold"),
+    "deduction_service_cut_mean": ("Forlods reduktion: forventet servicereduktion",
+                                   "Up-front deduction: expected service cut"),
+    "delivery_p_cut_above": ("Reduktion ved levering: sandsynlighed for en servicereduktion over tærsklen",
+                             "Deduction on delivery: probability of a service cut above the threshold"),
+    "p_service_cut_above": ("Sandsynlighed for en servicereduktion over tærsklen",
+                            "Probability of a service cut above the threshold"),
+    "committable": ("Beløb der kan disponeres", "Committable amount"),
+    "committable_net": ("Beløb der kan disponeres, nettogevinst", "Committable amount, net gain"),
+    "committable_potential": ("Beløb der kan disponeres, potentiel gevinst", "Committable amount, potential gain"),
+})

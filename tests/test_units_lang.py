@@ -82,6 +82,10 @@ def _english_attr_phrases(ds: xr.Dataset) -> set[str]:
     for v in ("fte_mean", "benefit_mean", "sensitivity", "tornado_low", "waterfall"):
         if v in ds and ds[v].attrs.get("long_name"):
             out.add(str(ds[v].attrs["long_name"]))
+    for v in ds.data_vars:  # any variable a table might name by its long_name (its first 40 characters)
+        name = str(ds[v].attrs.get("long_name", ""))
+        if len(name) >= 24 and name.count(" ") >= 3:
+            out.add(name[:40])
     return out
 
 
