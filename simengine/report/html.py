@@ -365,7 +365,8 @@ class Page:
         short = np.asarray(ds["municipality_shortfall_mean"].values, dtype=float)[:, ti]
         mt = np.asarray(ds["municipality_target"].values, dtype=float)[:, ti]
         mean = np.asarray(ds["municipality_benefit_mean"].values, dtype=float)[:, ti]
-        order = np.argsort(-short, kind="stable")[:10]
+        rel = np.divide(short, mt, out=np.zeros_like(short), where=mt > 0)
+        order = np.lexsort((-short, -rel))[:10]  # as the chart: relative to the municipality's own target
         names, regions = ctx.mun_names, ctx.mun_regions
         codes = [int(c) for c in ds["municipality"].values]
         rows = []
