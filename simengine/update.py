@@ -518,11 +518,14 @@ def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
         names = movement_labels(mv, lang)
         ax.set_yticklabels(["\n".join(textwrap.wrap(names[k], 48)) for k in sel[::-1]])
         ax.set_xlabel(L("upd_axis"))
-        ax.set_title(L("upd_title"))
         from matplotlib.lines import Line2D
+        from matplotlib.ticker import FuncFormatter
 
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: L.num(v, 1)))  # decimal comma in Danish
         ax.legend(handles=[Line2D([], [], color=GREY, lw=4, label=L("upd_prior")),
-                           Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior"))], loc="best")
+                           Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior"))], loc="lower left",
+                  bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, fontsize=9, borderaxespad=0.3)
+        ax.set_title(L("upd_title"), loc="left", pad=30)  # above the legend, which is above the bars
         return _png(fig)
 
 
