@@ -105,16 +105,19 @@ def _short(s: str, n: int) -> str:
     return s if len(s) <= n else _wrap(s, max(24, n * 2 // 3))
 
 
-def _legend_above(ax, **kw) -> None:
-    """The legend above the plot, under the title (lifted by the legend's rows): never over the data."""
+def _legend_above(ax, **kw) -> float:
+    """The legend above the plot, under the title (lifted by the legend's rows): never over the data.
+    Returns the title's pad (for a neighbouring panel's title on the same line)."""
     ncol = kw.pop("ncol", 3)
     leg = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol, frameon=False, fontsize=9,
                     borderaxespad=0.3, **kw)
     rows = -(-len(leg.get_texts()) // max(1, ncol))
+    pad = 14.0 + 16 * rows
     for loc in ("left", "center"):
         title = ax.get_title(loc=loc)
         if title:
-            ax.set_title(title, loc=loc, pad=14 + 16 * rows)
+            ax.set_title(title, loc=loc, pad=pad)
+    return pad
 
 
 def _row_height(labels: list[str]) -> float:
@@ -222,7 +225,7 @@ def target_distribution(ctx: Context) -> bytes | None:
         ax1.xaxis.set_major_formatter(_num_formatter(L))
         ax1.yaxis.set_major_formatter(_num_formatter(L))
         ax1.set_title(L("hist_title", year=ctx.ty), loc="left")
-        ax1.legend(loc="upper right", frameon=True, framealpha=0.9)
+        pad = _legend_above(ax1, ncol=2)  # in the plot it would cover the target line or the bars
 
         ax2 = fig.add_subplot(1, 2, 2)
         xs = np.sort(x)
@@ -244,7 +247,7 @@ def target_distribution(ctx: Context) -> bytes | None:
         ax2.xaxis.set_major_formatter(_num_formatter(L))
         ax2.set_xlabel(L("gain_axis"))
         ax2.set_ylabel(L("cum_prob"))
-        ax2.set_title(L("cdf_title", year=ctx.ty), loc="left")
+        ax2.set_title(L("cdf_title", year=ctx.ty), loc="left", pad=pad)  # on the line of the left title
         fig.tight_layout()
         return _png(fig)
 

@@ -289,7 +289,7 @@ class Page:
         out += table([esc(h) for h in head], rows, {1, 2, 3, 4, 5, 6})
         total, national = float(at[:, ti].sum()), float(ctx.target[ti])
         if national > 0 and abs(total - national) > 5e-3 * national:  # the areas' targets do not add up
-            note = L("area_sum_note", sum=L.mio(total), year=ty, target=L.mio(national))
+            note = L("area_sum_note", sum=L.mio(total), year=ty, target=L.mio(national)).replace("kr..", "kr.")
             out += f'<p class="caption"><b>{esc(note)}</b></p>'
         return out
 
