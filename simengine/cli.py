@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from simengine.errors import ConfigError, SimengineError
 
@@ -105,8 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("manifest", type=Path, help="run.json written by a run")
     ck.add_argument("--threads", type=_positive_int, help="numba threads (results do not depend on it)")
     ck.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    rp = sub.add_parser("report", help="write report.html, summary.xlsx and charts/ from a results.nc")
-    rp.add_argument("results", type=Path, help="results file (results.nc) of a run")
+    rp = sub.add_parser("report", help="write report.html, summary.xlsx and charts/ from a results.nc (or the page "
+                                       "and workbook of compare or sweep from comparison.nc or sweep.nc)")
+    rp.add_argument("results", type=Path, help="results file of a run (results.nc), of compare (comparison.nc) or of "
+                                               "sweep (sweep.nc)")
     rp.add_argument("--out", type=_out_dir, help="output folder (default: the folder of the results file)")
     rp.add_argument("--scenario", type=Path, help="scenario file for the assumptions table, if it has moved "
                                                   "(default: the one recorded in the results)")
@@ -291,25 +294,22 @@ def cmd_run(args, argv: list[str]) -> int:
     if not args.quiet:
         from simengine.negotiate import control_text, deduction_text, headline_text  # simengine.negotiate
         from simengine.safetext import block  # names from shared files: shown, never obeyed
-        from simengine.terminal import explain_text, format_table  # in --lang, 80 columns wide
+        from simengine.terminal import explain_text, format_table, in_fte  # in --lang, 80 columns wide
 
-        print(block(headline_text(ds, lang=args.lang)))
+        vds, words = in_fte(ds, args.unit)  # --unit fte: the amounts of every text in staff freed
+        print(block(words(headline_text(vds, lang=args.lang))))
         print(block(format_table(ds, unit=args.unit, lang=args.lang)))
         from simengine.potential import calibration_text  # realised/promised ratio vs [model] calibration_band
 
         if calibration_text(ds, lang=args.lang):
             print(block(calibration_text(ds, lang=args.lang)))
-        print("\n" + block(deduction_text(ds, lang=args.lang)))
+        print("\n" + block(words(deduction_text(vds, lang=args.lang))))
         if args.explain:  # run --explain (simengine.analysis); who controls what leads (simengine.negotiate)
-            texts = (control_text(ds, lang=args.lang), explain_text(ds, lang=args.lang))
+            texts = (words(control_text(vds, lang=args.lang)), words(explain_text(vds, lang=args.lang)))
             print("\n" + block("\n\n".join(t for t in texts if t)))
-        files = [p for p in written if p.parent == out]
-        charts = len(written) - len(files)
-        import textwrap  # the folder on one line, the files wrapped under it: 80 columns
+        from simengine.terminal import wrote_text
 
-        names = ", ".join([p.name for p in files] + ([f"charts/ ({charts} charts)"] if charts else []))
-        print(block(f"\nwrote {out}{os.sep} in {time.perf_counter() - t0:.1f} s:\n"
-                    + textwrap.fill(names, 80, initial_indent="  ", subsequent_indent="  ")))
+        print(block("\n" + wrote_text(out, written, args.lang, time.perf_counter() - t0)))
     return 0
 
 
@@ -318,6 +318,9 @@ def cmd_report(args) -> int:
     from simengine import report
     from simengine.output import atomic_outputs
 
+    kind = _reader_kind(args.results)
+    if kind is not None:  # comparison.nc or sweep.nc: the reader's page and workbook of compare or sweep
+        return _cmd_reader_page(args, kind)
     ds = report.open_results(args.results)
     if args.scenario is not None and not args.scenario.is_file():
         raise ConfigError(f"{args.scenario}: no such scenario file")
@@ -325,13 +328,90 @@ def cmd_report(args) -> int:
     out = args.out if args.out is not None else args.results.parent
     with atomic_outputs(out, owns=report.owns) as w:  # an earlier report's charts that no longer apply go
         report.write(w, files)
-        written = [final for _, final in w.pending if final.parent == out]
+        written = [final for _, final in w.pending]
     for note in files.notes:
         print(f"note: {note}", file=sys.stderr)
     if not args.quiet:
-        n = len(files.charts)
-        print(f"wrote {', '.join(str(p) for p in written)} and {n} charts in {out / report.CHART_DIR}")
+        from simengine.safetext import block
+        from simengine.terminal import wrote_text
+
+        print(block(wrote_text(out, written, args.lang)))
     return 0
+
+
+COMPARISON_TITLE = "simengine paired comparison (B - A)"
+SWEEP_TITLE = "simengine sweep"
+
+
+def _reader_kind(path: Path) -> str | None:
+    """``"compare"`` for a comparison.nc, ``"sweep"`` for a sweep.nc, None for anything else (a run's
+    results.nc, or a file open_results names as unreadable)."""
+    from simengine.output import settle
+
+    if not path.is_file():
+        return None
+    settle(path.parent)  # a command killed while moving its files into place: finish that first
+    try:
+        import xarray as xr
+
+        with xr.open_dataset(path, engine="h5netcdf") as f:
+            title = str(f.attrs.get("title", ""))
+    except Exception:  # noqa: BLE001 - not NetCDF4: open_results says so
+        return None
+    return {COMPARISON_TITLE: "compare", SWEEP_TITLE: "sweep"}.get(title)
+
+
+def _cmd_reader_page(args, kind: str) -> int:
+    """``report comparison.nc`` / ``report sweep.nc``: comparison.html and comparison.xlsx, or
+    sweep.html and sweep.xlsx (with sweep_summary.parquet, written beside sweep.nc by the same
+    commit), as the command wrote them, in --lang."""
+    import xarray as xr
+
+    from simengine.output import atomic_outputs
+
+    p = args.results
+    for opt, used in (("--unit", args.unit != "dkk"), ("--scenario", args.scenario is not None)):
+        if used:
+            raise ConfigError(f"{opt}: only used with a run's results.nc, not with {p} (written by {kind})")
+    try:
+        with xr.open_dataset(p, engine="h5netcdf") as f:
+            ds = f.load()
+    except Exception as exc:  # noqa: BLE001 - damaged
+        raise ConfigError(f"{p}: not a readable {kind} file (NetCDF4): {exc}") from None
+    from simengine.report import compare as cpage
+    from simengine.report import sweep as spage
+
+    page: Any = cpage if kind == "compare" else spage
+    if kind == "compare":
+        need = ("difference_quantile", "p_target_a", "p_target_b")
+        missing = [v for v in need if v not in ds]
+        if missing:
+            raise ConfigError(f"{p}: not a simengine comparison file: missing {', '.join(missing)}")
+        files = cpage.build_safe(ds, args.lang)
+    else:
+        import polars as pl
+
+        tp = p.parent / "sweep_summary.parquet"
+        if not tp.is_file():
+            raise ConfigError(f"{tp}: no such file (sweep writes it beside {p.name}; the page's table is read "
+                              f"from it)")
+        try:
+            table = pl.read_parquet(tp)
+        except Exception as exc:  # noqa: BLE001 - damaged
+            raise ConfigError(f"{tp}: not a readable parquet file: {exc}") from None
+        if "variant" not in table.columns or table["variant"].to_list() != [int(v) for v in ds["variant"].values]:
+            raise ConfigError(f"{tp}: its variants are not those of {p} (not written by the same sweep)")
+        files = spage.build_safe(ds, table, args.lang)
+    out = args.out if args.out is not None else p.parent
+    with atomic_outputs(out, owns=page.owns) as w:
+        page.write(w, files)
+        written = [final for _, final in w.pending]
+    if not args.quiet:
+        from simengine.safetext import block
+        from simengine.terminal import wrote_text
+
+        print(block(wrote_text(out, written, args.lang)))
+    return 0 if files.error is None else 1
 
 
 # -- compare (simengine.compare) ---------------------------------------------------------------
@@ -378,8 +458,10 @@ def cmd_compare(args, argv: list[str]) -> int:
     ds, table, written = run_compare(args.a, args.b, out=args.out, command=command, unit=args.unit,
                                      lang=args.lang, report=not args.no_report, opts=opts)
     if not args.quiet:
+        from simengine.terminal import wrote_text
+
         print(table)
-        print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
+        print("\n" + wrote_text(None, written, args.lang, time.perf_counter() - t0))
     return 0
 # -- end compare --
 
@@ -417,6 +499,8 @@ def _scenario_command(sub) -> None:
     e.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
     e.add_argument("workbook", type=Path, help="the workbook to write (.xlsx)")
     e.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    e.add_argument("--lang", choices=("da", "en"), default="da", help="language of the line it prints: da (default) "
+                                                                     "or en")
 
 
 def cmd_scenario(args) -> int:
@@ -424,6 +508,8 @@ def cmd_scenario(args) -> int:
 
     out = xlsx_scenario.export(args.scenario, args.workbook)
     if not args.quiet:
-        print(f"wrote {out}")
+        from simengine.terminal import wrote_text
+
+        print(wrote_text(out.parent, [out], args.lang))
     return 0
 # -- end scenario workbooks --

@@ -533,6 +533,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_cut": ("P(servicereduktion > {x}), forlods reduktion {year}", "P(service cut > {x}), up-front deduction {year}"),
     "card_p_target": ("P(mål nået) {year}: {p}", "P(target met) {year}: {p}"),
     "sheet_negotiation": ("Forhandling", "Negotiation"),
+    "wb_probability": ("sandsynlighed", "probability"),
     "neg_sheet_title": ("Forhandlingsark", "Negotiation sheet"),
     "neg_sheet_risks": ("De største risici i {year}", "The largest risks in {year}"),
     "neg_sheet_note": ("Beløb i mio. kr. pr. år i faste priser. {draws} simulerede udfald, seed {seed}. Hele "
@@ -883,6 +884,15 @@ INPUT_KINDS: dict[str, tuple[str, str]] = {v.key: v.label for v in _INPUTS if v.
 CAUSES: dict[str, tuple[str, str]] = {
     PLAN_ITEM[0]: PLAN_ITEM[2], **{c.key: c.label for c in _CAUSES}, SAMPLING_ITEM[0]: SAMPLING_ITEM[2]}
 NATIONAL_WHO = ("nationalt", "national")
+#: the raw sampled inputs where they differ from the analysed ones (INPUT_KINDS): an event's strike and its size apart
+RAW_INPUT_KINDS: dict[str, tuple[str, str]] = {
+    "legislation": ("manglende lovgivning rammer B (0/1)", "legislative blocker strikes B (0/1)"),
+    "legislation_delay": ("manglende lovgivning: forsinkelse L når den rammer (år)",
+                          "legislative blocker: delay L when it strikes (years)"),
+    "technology": ("umoden teknologi rammer T (0/1)", "immature technology strikes T (0/1)"),
+    "technology_loss": ("umoden teknologi: tabt andel Q når den rammer", "immature technology: share lost Q when it "
+                        "strikes"),
+}
 TEXT.update({
     "rank_correlation": ("rangkorrelation", "rank correlation"),
     "area_sum_note": ("Bemærk: områdernes mål summer til {sum} i {year}, det nationale mål er {target}. Hvert område "
@@ -958,6 +968,16 @@ TEXT.update({
                         "the business case times a ratio uniform between {low} and {high} (go-live and adoption as "
                         "in the business case)"),
     "bts_unit_year": ("år (go-live)", "year (go-live)"),
+    "bts_scope_national": ("landsplan", "national"),
+    "bts_err_normal": ("normal, sd {sd}", "normal, sd {sd}"),
+    "bts_err_lognormal": ("lognormal, sd {sd} (log-skala)", "lognormal, sd {sd} (log scale)"),
+    "bts_err_interval": ("interval [{low}; {high}]", "interval [{low}, {high}]"),
+    "bts_err_exact": ("eksakt", "exact"),
+    "bts_err_at_least": ("mindst", "at least"),
+    "bts_err_at_most": ("højst", "at most"),
+    "bts_err_bias": (", bias {b}", ", bias {b}"),
+    "bts_scope_area": ("område {id}", "area {id}"),
+    "bts_scope_initiative": ("initiativ {id}", "initiative {id}"),
     "bts_unit_share": ("andel (udbredelse)", "share (adoption)"),
     "bts_q_realised": ("realiseret gevinst", "realised gain"),
     "bts_q_potential": ("potentiel gevinst", "potential gain"),
@@ -1008,6 +1028,12 @@ def input_label(L: Labels, kind: str, who: str = "") -> str:
     return f"{who}: {what}"
 
 
+def raw_input_label(L: Labels, kind: str, who: str = "") -> str:
+    """A raw sampled input (simengine.model's input_kind): ``<initiative name>: <kind>``."""
+    what = _pair(RAW_INPUT_KINDS, str(kind), L.lang) or _pair(INPUT_KINDS, str(kind), L.lang) or str(kind)
+    return f"{who or NATIONAL_WHO[LANGS.index(L.lang)]}: {what}"
+
+
 def cause_label(L: Labels, key: str, fallback: str = "") -> str:
     return _pair(CAUSES, str(key), L.lang) or fallback or str(key)
 
@@ -1028,3 +1054,19 @@ def input_labels(L: Labels, da) -> list[str]:
         if c in da.coords:
             return [str(v) for v in da[c].values]
     return [str(v) for v in da["input"].values]
+# -- the negotiation's variables where a table names them (the Monte Carlo error table) ------------
+VARS.update({
+    "deduction_max_safe": ("Største forlods reduktion med P(servicereduktion over tærsklen) ≤ α",
+                           "Largest up-front deduction with P(service cut above the threshold) ≤ α"),
+    "deduction_p_cut_above": ("Forlods reduktion: sandsynlighed for en servicereduktion over tærsklen",
+                              "Up-front deduction: probability of a service cut above the threshold"),
+    "deduction_service_cut_mean": ("Forlods reduktion: forventet servicereduktion",
+                                   "Up-front deduction: expected service cut"),
+    "delivery_p_cut_above": ("Reduktion ved levering: sandsynlighed for en servicereduktion over tærsklen",
+                             "Deduction on delivery: probability of a service cut above the threshold"),
+    "p_service_cut_above": ("Sandsynlighed for en servicereduktion over tærsklen",
+                            "Probability of a service cut above the threshold"),
+    "committable": ("Beløb der kan disponeres", "Committable amount"),
+    "committable_net": ("Beløb der kan disponeres, nettogevinst", "Committable amount, net gain"),
+    "committable_potential": ("Beløb der kan disponeres, potentiel gevinst", "Committable amount, potential gain"),
+})

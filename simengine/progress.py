@@ -53,7 +53,8 @@ class _Bar:
 
     def __call__(self, n: int) -> None:
         if self.done == 0:  # the first chunk: the kernels are compiled (or loaded from the cache)
-            self.prog.reset(self.task, total=self.total, description=self.w("Simulating"), kind="draws")
+            self.prog.reset(self.task, total=self.total, description=self.w("Simulating"), kind="draws",
+                            unit=self.w("draws"))  # reset replaces the task's fields: the unit again
         self.done += n
         self.prog.update(self.task, advance=n)
         if self.done >= self.total:
@@ -74,7 +75,7 @@ DANISH = {COMPILING: "Oversætter (kun første kørsel)", "Simulating": "Simuler
           "Summarising the draws": "Opsummerer trækkene", "Writing results": "Skriver resultater",
           "Analyses: Monte Carlo error, sensitivity, waterfall": "Analyser: Monte Carlo-fejl, følsomhed, vandfald",
           "Report: charts": "Rapport: diagrammer", "Report: page and workbook": "Rapport: side og regneark",
-          "draws": "træk", "steps": "trin", "left": "tilbage", "elapsed": "brugt", "draws/s": "træk/s"}
+          "Weighting and writing": "Vægter og skriver", "draws": "træk", "steps": "trin", "left": "tilbage", "elapsed": "brugt", "draws/s": "træk/s"}
 
 
 @contextlib.contextmanager
@@ -104,8 +105,11 @@ def draws_bar(total: int, show: bool, stream: TextIO | None = None, transient: b
         def render(self, task) -> Text:
             if task.fields.get("kind") in ("phase", "compile") and not task.total:
                 return Text("")
-            unit = task.fields.get("unit", "draws")
-            return Text(f"{int(task.completed):,}/{int(task.total or 0):,} {unit}", style="progress.download")
+            unit = task.fields.get("unit", DANISH["draws"] if lang == "da" else "draws")
+            done, total = f"{int(task.completed):,}", f"{int(task.total or 0):,}"
+            if lang == "da":  # Danish thousands separator
+                done, total = done.replace(",", "."), total.replace(",", ".")
+            return Text(f"{done}/{total} {unit}", style="progress.download")
 
     class Time(ProgressColumn):
         def __init__(self):

@@ -287,36 +287,11 @@ def _wquant(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
     return weighted_quantile(x, w, q)
 
 
-def _fmt(v: float, unit: str) -> str:
-    if unit == "DKK/year":
-        return f"{v / 1e6:,.0f}m"
-    if unit == "year":
-        return f"{v:.2f}"
-    return f"{v:.3f}"
+def format_backtest(bt: xr.Dataset, lang: str = "da", **title) -> str:
+    """The terminal table of a backtest in ``lang``, at most 80 columns (simengine.terminal.backtest_text)."""
+    from simengine.terminal import backtest_text
 
-
-def format_backtest(bt: xr.Dataset, title: str = "") -> str:
-    refs = [str(v)[len("skill_"):] for v in bt.data_vars if str(v).startswith("skill_")]
-    lines = [title] if title else []
-    head = f"{'observation':<22} {'quantity':<28} {'value':>9} {'P10':>9} {'P50':>9} {'P90':>9} {'PIT':>6} {'CRPS':>9}"
-    lines.append(head + "".join(f" {('CRPS ' + r)[:16]:>16}" for r in refs))
-    for k, oid in enumerate(bt["observation"].values):
-        u = str(bt["unit"].values[k])
-        yr = bt["year"].values[k]
-        what = f"{bt['quantity'].values[k]} {bt['scope'].values[k]}" + ("" if np.isnan(yr) else f" {int(yr)}")
-        row = (f"{str(oid)[:22]:<22} {what[:28]:<28} {_fmt(bt['value'].values[k], u):>9} "
-               f"{_fmt(bt['forecast_p10'].values[k], u):>9} {_fmt(bt['forecast_p50'].values[k], u):>9} "
-               f"{_fmt(bt['forecast_p90'].values[k], u):>9} {bt['pit'].values[k]:>6.3f} "
-               f"{_fmt(bt['crps'].values[k], u):>9}")
-        lines.append(row + "".join(f" {_fmt(bt[f'crps_{r}'].values[k], u):>16}" for r in refs))
-    hist = " ".join(str(int(c)) for c in bt["pit_histogram"].values)
-    lines.append(f"PIT histogram (deciles): {hist}")
-    for j, g in enumerate(bt["unit_group"].values):
-        lines.append(f"observations in {g}: total CRPS {_fmt(float(bt['crps_total'].values[j]), str(g))}; "
-                     + "; ".join(f"skill vs {r}: {float(bt[f'skill_{r}'].values[j]):+.3f}" for r in refs))
-    lines.append("(CRPS and the forecast percentiles are on the observation's scale, i.e. times its error model's "
-                 "bias; lower CRPS is better; skill = 1 - CRPS / CRPS of the reference)")
-    return "\n".join(lines)
+    return backtest_text(bt, lang, **title)
 
 
 def pit_chart(bt: xr.Dataset, lang: str = "da") -> bytes | None:
@@ -396,14 +371,13 @@ def cmd_backtest(args, argv: list[str]) -> int:
     prepare_dir(out)
     bt, ds, _raw, _w = backtest_run(sc, obs, known, threads=args.threads,
                                     command="python -m simengine " + " ".join(argv))
-    selected = obs.later_than(known) if known else obs.observations
     conditioning = obs.known_by(known) if known else ()
-    ess = bt.attrs.get("ess")
     files = None
     if not getattr(args, "no_report", False):  # the forecast's report with the scores (simengine.report.backtest)
         files = report.build_safe(ds, args.lang, scenario=sc, scores=bt)
         if files.error:
-            _warn(f"report incomplete: {files.error}")
+            _warn(f"report incomplete: {files.error}" if args.lang == "en" else
+                  f"rapporten er ufuldstændig: {files.error}")
     chart = pit_chart(bt, args.lang) if files is None or "pit_histogram" not in files.charts else None
     with atomic_outputs(out, owns=lambda rel: rel == "backtest.nc" or report.owns(rel)) as wr:
         wr.write("backtest.nc", lambda p: bt.to_netcdf(p, engine="h5netcdf"))
@@ -414,15 +388,14 @@ def cmd_backtest(args, argv: list[str]) -> int:
                 p.write_bytes(data)
 
             wr.write("charts/pit_histogram.png", png)
-        written = [final for _, final in wr.pending if final.parent == out]
+        written = [final for _, final in wr.pending]
     if not args.quiet:
-        title = (f"{sc.name}: {sc.draws:,} draws, seed {sc.seed}; {len(selected)} observations from {obs.path}"
-                 + (f" known after {known}, forecast updated on the {len(conditioning)} known by then "
-                    f"(effective sample size {ess:,.0f})" if known else ""))
-        print(format_backtest(bt, title))
-        n_charts = 0 if files is None else len(files.charts)
-        print(f"\nwrote {', '.join(str(p) for p in written)}"
-              + (f" and {n_charts} charts in {out / 'charts'}" if n_charts else f" and {out / 'charts' / 'pit_histogram.png'}"))
+        from simengine.safetext import block
+        from simengine.terminal import wrote_text
+
+        print(block(format_backtest(bt, args.lang, name=sc.name, draws=sc.draws, seed=sc.seed, file=str(obs.path),
+                                    known=known.isoformat() if known else None, conditioned=len(conditioning))))
+        print(block("\n" + wrote_text(out, written, args.lang)))
     return 0
 
 

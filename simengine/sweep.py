@@ -359,7 +359,8 @@ def cmd_sweep(args, argv: list[str], opts: RunOptions) -> int:
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     total = sum(v.scenario.draws for v in variants)
     with locked(prepare_dir(out)), driver.open_executor(opts) as executor:  # one writer per folder, from the start
-        with progress.draws_bar(total, progress.enabled(args.quiet), after="Writing results") as advance:
+        with progress.draws_bar(total, progress.enabled(args.quiet), after="Writing results",
+                                lang=getattr(args, "lang", "da")) as advance:
             from simengine import api  # the command line runs the Python API's sweep
 
             ds, table = api.sweep_and_summary(base, settings, variants=variants, executor=executor, options=opts,
@@ -368,5 +369,7 @@ def cmd_sweep(args, argv: list[str], opts: RunOptions) -> int:
                         report=not getattr(args, "no_report", False))
     if not args.quiet:
         print(format_sweep(table, settings, ds, lang=getattr(args, "lang", "da")))
-        print(f"\nwrote {', '.join(str(p) for p in written)} in {time.perf_counter() - t0:.1f} s")
+        from simengine.terminal import wrote_text
+
+        print("\n" + wrote_text(out, written, getattr(args, "lang", "da"), time.perf_counter() - t0))
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 
 import numpy as np
 import xarray as xr
@@ -37,8 +38,8 @@ T = {  # key: (Danish, English)
                   "± is the larger side of the 95 % Monte Carlo interval: percentiles by order statistics, "
                   "P(target) by Wilson, mean by normal approximation; the bounds are in results.nc "
                   "(*_ci_low/*_ci_high)."),
-    "observed": ("faktisk udfald {year}: {value} mio. kr., ved {pct}-punktet af den simulerede fordeling",
-                 "observed {year}: {value} mio. DKK, at the {pct} point of the simulated distribution"),
+    "observed": ("faktisk udfald {year}: {value} {u}, ved {pct}-punktet af den simulerede fordeling",
+                 "observed {year}: {value} {u}, at the {pct} point of the simulated distribution"),
     "observed_ci": ("(rang {r}, 95 %-interval {lo}–{hi}; tosidet haleandel {tail})",
                     "(rank {r}, 95 % interval {lo}–{hi}; two-sided tail probability {tail})"),
     "regimes": ("Budgetmodellerne i {year} (målåret), {u} pr. år, middel over alle træk:",
@@ -243,7 +244,7 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
     if "observed" in ds:
         for k, (y, v, r) in enumerate(zip(ds["observed_year"].values, ds["observed"].values,
                                           ds["observed_rank"].values)):
-            text = _t(L, "observed", year=int(y), value=L.num(v / 1e6), pct=L.pct(float(r), 0))
+            text = _t(L, "observed", year=int(y), value=L.num(v / div), u=u, pct=L.pct(float(r), 0))
             if "observed_rank_ci_low" in ds:
                 text += " " + _t(L, "observed_ci", r=L.num(r, 5), lo=L.num(ds["observed_rank_ci_low"].values[k], 5),
                                  hi=L.num(ds["observed_rank_ci_high"].values[k], 5),
@@ -370,3 +371,255 @@ def _by_cause(L: Labels, names: list[str], start: np.ndarray, vals: np.ndarray, 
         if not last:
             out.append("")
     return out
+
+
+WROTE = {"head": ("skrev {folder} på {s} s:", "wrote {folder} in {s} s:"),
+         "head_nt": ("skrev {folder}:", "wrote {folder}:"),
+         "one": ("skrev {path}", "wrote {path}"),
+         "charts": ("{dir}/ ({n} diagrammer)", "{dir}/ ({n} charts)"),
+         "chart": ("{dir}/ (1 diagram)", "{dir}/ (1 chart)")}
+
+
+def wrote_text(out, paths, lang: str = "da", seconds: float | None = None) -> str:
+    """The closing line of a command in ``lang``: the folder on one line (it may be longer than the
+    terminal), the files it wrote wrapped at 80 columns under it (the charts of a subfolder counted,
+    not listed); a single file as one line."""
+    import os
+    from pathlib import Path
+
+    i = 0 if lang == "da" else 1
+    paths = [Path(p) for p in paths]
+    if out is None:  # the folder that holds them all
+        out = Path(os.path.commonpath([str(p.parent) for p in paths])) if paths else Path(".")
+    out = Path(out)
+    if len(paths) == 1 and seconds is None:
+        return WROTE["one"][i].format(path=paths[0])
+    top: list[str] = []
+    sub: dict[str, int] = {}
+    for p in paths:
+        try:
+            rel = p.relative_to(out)
+        except ValueError:
+            top.append(str(p))
+            continue
+        if len(rel.parts) > 1:
+            sub[rel.parts[0]] = sub.get(rel.parts[0], 0) + 1
+        else:
+            top.append(rel.name)
+    names = top + [WROTE["chart" if n == 1 else "charts"][i].format(dir=d, n=n) for d, n in sub.items()]
+    folder = f"{out}{os.sep}"
+    s = "" if seconds is None else (f"{seconds:.1f}".replace(".", ",") if i == 0 else f"{seconds:.1f}")
+    head = WROTE["head"][i].format(folder=folder, s=s) if seconds is not None else WROTE["head_nt"][i].format(
+        folder=folder)
+    return head + "\n" + textwrap.fill(", ".join(names), WIDTH, initial_indent="  ", subsequent_indent="  ",
+                                       break_on_hyphens=False, break_long_words=False)
+
+
+# -- backtest and update (simengine.scoring, simengine.update) ------------------------------------
+SCORES = {  # key: (Danish, English)
+    "bt_title": ("{name}: {draws} træk, seed {seed}; {n} observationer fra {file}",
+                 "{name}: {draws} draws, seed {seed}; {n} observations from {file}"),
+    "bt_known": ("; de observationer, der blev kendt efter {date}, mod prognosen opdateret på de {k}, der var kendt "
+                 "til da (effektiv stikprøve {ess} træk)",
+                 "; those known after {date}, against the forecast updated on the {k} known by then (effective "
+                 "sample size {ess} draws)"),
+    "obs": ("observation", "observation"), "observed": ("faktisk", "observed"),
+    "refs": ("CRPS for prognosen og for referenceprognoserne ({refs}):",
+             "CRPS of the forecast and of the reference forecasts ({refs}):"),
+    "model": ("prognose", "forecast"), "ref": ("ref. {i}", "ref. {i}"),
+    "hist": ("PIT-histogram (antal observationer pr. tiendedel): {h}",
+             "PIT histogram (observations per tenth): {h}"),
+    "total": ("{unit}: samlet CRPS {v}", "{unit}: total CRPS {v}"),
+    "skill": ("skill mod {ref} {v}", "skill vs {ref} {v}"),
+    "bt_legend": ("faktisk: den observerede værdi. P10/P50/P90: prognosens fraktiler for den observerede størrelse "
+                  "(gange fejlmodellens bias). PIT: prognosens sandsynlighed for en værdi under den observerede (jævnt "
+                  "fordelt hos en kalibreret prognose). CRPS: afstanden mellem prognose og observation i "
+                  "observationens enhed; jo lavere, jo bedre. Skill = 1 − CRPS / referencens CRPS: over 0 er "
+                  "prognosen bedre end referencen. Beløb i mio. kr. pr. år, go-live som decimalår, udbredelse som "
+                  "andel.",
+                  "observed: the observed value. P10/P50/P90: the forecast's percentiles of the observed quantity "
+                  "(times the error model's bias). PIT: the forecast's probability of a value below the observed "
+                  "one (uniform for a calibrated forecast). CRPS: the distance between forecast and observation in "
+                  "the observation's unit; lower is better. Skill = 1 − CRPS / the reference's CRPS: above 0 the "
+                  "forecast beats the reference. Money in mio. DKK/year, go-live as decimal years, adoption as a "
+                  "share."),
+    "up_head": ("Hvad observationerne kendt {known} lærte modellen (effektiv stikprøve {ess} af {n} beholdte træk)",
+                "What the observations known by {known} taught (effective sample size {ess} of {n} kept draws)"),
+    "up_gain": ("Bruttogevinst på landsplan, mio. kr. pr. år: før → efter opdateringen",
+                "National gross gain, mio. DKK/year: prior → posterior"),
+    "up_inputs": ("Input der flyttede sig ({n} af {N}; middel forskudt eller spredning ændret med mindst {tol} "
+                  "spredninger før opdateringen): før → efter",
+                  "Inputs that moved ({n} of {N}; shift of the mean or change of the sd of at least {tol} prior "
+                  "sds): prior → posterior"),
+    "up_none": ("(ingen)", "(none)"),
+    "shift": ("skift", "shift"),
+    "up_legend": ("skift: middelværdiens forskydning målt i spredninger før opdateringen. P(mål): sandsynligheden "
+                  "for at nå målet.",
+                  "shift: the mean's shift in prior standard deviations. P(target): the probability of reaching "
+                  "the target."),
+    "up_later": ("Score på de {n} observationer, der blev kendt efter {known} (samlet CRPS pr. enhed): før {a}; "
+                 "efter {b}",
+                 "Scores on the {n} observations known after {known} (total CRPS per unit): prior {a}; posterior "
+                 "{b}"),
+}
+
+
+def _s(L: Labels, key: str, **kw) -> str:
+    text = SCORES[key][0 if L.lang == "da" else 1]
+    return text.format(**kw) if kw else text
+
+
+def _g(L: Labels, x: float, sig: int = 4) -> str:
+    """A number with ``sig`` significant digits in L's style (decimal comma in Danish)."""
+    if x is None or not np.isfinite(x):
+        return "–"
+    s = f"{float(x):.{sig}g}"
+    if "e" not in s and abs(float(x)) >= 1000:
+        s = L.num(float(x), 0)
+    elif L.lang == "da":
+        s = s.replace(".", ",")
+    return s.replace("-", "−")
+
+
+def backtest_text(bt: xr.Dataset, lang: str = "da", name: str = "", draws: int = 0, seed: int = 0,
+                  file: str = "", known=None, conditioned: int = 0) -> str:
+    """The scores of a backtest (backtest.nc) at most 80 columns wide: per observation the observed
+    value, the forecast's P10/P50/P90, PIT and CRPS (what was observed on a line under it), the
+    reference forecasts' CRPS in a table of their own, the totals and skill per unit, the PIT
+    histogram and what every abbreviation means."""
+    from simengine.report.backtest import references, unit_text, value_text, what_text
+
+    L = Labels(lang)
+    refs = references(bt)
+    n = bt.sizes["observation"]
+    lines: list[str] = []
+    if name:
+        title = _s(L, "bt_title", name=name, draws=L.num(draws), seed=seed, n=n, file=file)
+        if known is not None:
+            ess = bt.attrs.get("ess")
+            title += _s(L, "bt_known", date=known, k=conditioned, ess=_n(L, float(ess)) if ess is not None else "–")
+        lines += _wrap(title) + [""]
+    w_id, w = 18, 8
+    lines.append(f"  {_s(L, 'obs'):<{w_id}}" + "".join(f" {h:>{w}}" for h in (_s(L, "observed"), "P10", "P50", "P90"))
+                 + f" {'PIT':>6} {'CRPS':>{w}}")
+    ids = [str(o) for o in bt["observation"].values]
+    for k, oid in enumerate(ids):
+        u = str(bt["unit"].values[k])
+        cells = [value_text(L, float(bt[v].values[k]), u) for v in ("value", "forecast_p10", "forecast_p50",
+                                                                    "forecast_p90")]
+        idl = _cell_lines(oid, w_id)
+        lines.append(f"  {idl[0]:<{w_id}}" + "".join(f" {c:>{w}}" for c in cells)
+                     + f" {L.num(float(bt['pit'].values[k]), 3):>6} {value_text(L, float(bt['crps'].values[k]), u):>{w}}")
+        lines += [f"  {x}" for x in idl[1:]]
+        lines += _wrap(f"{what_text(L, bt, k)}; {unit_text(L, u)}", "    ")
+    if refs:
+        lines += [""] + _wrap(_s(L, "refs", refs=", ".join(f"{_s(L, 'ref', i=i + 1)} = {r}"
+                                                             for i, r in enumerate(refs))))
+        heads = [_s(L, "model")] + [_s(L, "ref", i=i + 1) for i in range(len(refs))]
+        per = max(1, (WIDTH - 2 - w_id) // (w + 2))
+        for b in range(0, len(heads), per):
+            idx = range(b, min(len(heads), b + per))
+            lines.append(f"  {'':<{w_id}}" + "".join(f" {heads[j]:>{w + 1}}" for j in idx))
+            for k, oid in enumerate(ids):
+                u = str(bt["unit"].values[k])
+                vals = [float(bt["crps"].values[k])] + [float(bt[f"crps_{r}"].values[k]) for r in refs]
+                lines.append(f"  {oid[:w_id]:<{w_id}}" + "".join(f" {value_text(L, vals[j], u):>{w + 1}}" for j in idx))
+    lines.append("")
+    for j, g in enumerate(bt["unit_group"].values):
+        parts = [_s(L, "total", unit=unit_text(L, str(g)), v=value_text(L, float(bt["crps_total"].values[j]), str(g)))]
+        for r in refs:
+            v = float(bt[f"skill_{r}"].values[j])
+            parts.append(_s(L, "skill", ref=r, v=_n(L, v, 2, sign=True) if np.isfinite(v) else "–"))
+        lines += _wrap("; ".join(parts), "  ", "    ")
+    lines += _wrap(_s(L, "hist", h=" ".join(str(int(c)) for c in bt["pit_histogram"].values)))
+    lines += [""] + _wrap(_s(L, "bt_legend"))
+    return "\n".join(lines)
+
+
+def update_text(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known: str, from_year: int,
+                lang: str = "da") -> str:
+    """What an update taught, at most 80 columns wide: the national gain's P10/P50/P90 and
+    P(target) before and after, per year from ``from_year``; the inputs that moved (their names
+    as the report gives them, each on a line above its numbers)."""
+    from simengine.update import movement_labels
+
+    L = Labels(lang)
+    years = post["year"].values
+    qv = post["quantile"].values
+
+    def col(ds, var, lv):
+        k = np.flatnonzero(np.isclose(qv, lv))
+        return ds[var].values[k[0]] if len(k) else np.full(len(years), np.nan)
+
+    lines = _wrap(_s(L, "up_head", known=known, ess=_n(L, ess), n=L.num(post.sizes["draw"]))) + [""]
+    lines += _wrap(_s(L, "up_gain"))
+    lines.append(f"  {_t(L, 'year'):>6}" + "".join(f" {h:>17}" for h in ("P10", "P50", "P90"))
+                 + f" {_t(L, 'p_target'):>15}")
+    for k, y in enumerate(years):
+        if y < from_year:
+            continue
+        cells = [f"{_n(L, col(prior, 'benefit_quantile', lv)[k] / 1e6):>7} → "
+                 f"{_n(L, col(post, 'benefit_quantile', lv)[k] / 1e6):<7}" for lv in (0.1, 0.5, 0.9)]
+        p = f"{L.num(prior['p_target'].values[k], 3):>6} → {L.num(post['p_target'].values[k], 3):<6}"
+        lines.append((f"  {int(y):>6}" + "".join(f" {c:>17}" for c in cells) + f" {p:>15}").rstrip())
+    sel = np.flatnonzero(mv["moved"])
+    lines += [""] + _wrap(_s(L, "up_inputs", n=len(sel), N=len(mv["names"]), tol=L.num(mv["tolerance"], 3)))
+    names = movement_labels(mv, lang)
+    order = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")]
+    if len(order):
+        lines.append("    " + "".join(f" {h:>19}" for h in (_t(L, "mean"), "P10", "P90")) + f" {_s(L, 'shift'):>7}")
+    for k in order:
+        v = mv["values"][k]
+        lines += _wrap(names[k], "  ", "    ")
+        cells = [f"{_g(L, v[a]):>8} → {_g(L, v[b]):<8}" for a, b in ((0, 5), (2, 7), (4, 9))]
+        lines.append("    " + "".join(f" {c:>19}" for c in cells) + f" {_n(L, mv['shift'][k], 2, sign=True):>7}")
+        lines[-1] = lines[-1].rstrip()
+    if not len(sel):
+        lines.append("  " + _s(L, "up_none"))
+    lines += [""] + _wrap(_s(L, "up_legend"))
+    return "\n".join(lines)
+
+
+def later_scores_text(n: int, known: str, prior: str, posterior: str, lang: str = "da") -> str:
+    """The later observations' total CRPS per unit before and after an update (``info`` strings
+    ``"<value> <unit>, ..."`` of simengine.update.later_summary) in ``lang``."""
+    from simengine.report.backtest import unit_text, value_text
+
+    L = Labels(lang)
+
+    def fmt(text: str) -> str:
+        out = []
+        for part in str(text).split(", "):
+            v, _, u = part.partition(" ")
+            try:
+                out.append(f"{value_text(L, float(v), u)} ({unit_text(L, u)})")
+            except ValueError:
+                out.append(part)
+        return ", ".join(out)
+
+    return "\n".join(_wrap(_s(L, "up_later", n=n, known=known, a=fmt(prior), b=fmt(posterior))))
+
+
+#: the money words of the terminal's texts and what they become in FTE (``run --unit fte``), longest first
+FTE_TERMS = {"da": (("mio. kr. pr. år", "årsværk"), ("mio. kr.", "årsværk")),
+             "en": (("mio. DKK/year", "FTE"), ("mio. DKK", "FTE"), ("mio.)", "FTE)"), (" mio.", " FTE"))}
+
+
+def in_fte(ds: xr.Dataset, unit: str = "dkk") -> tuple[xr.Dataset, Callable[[str], str]]:
+    """(the Dataset the terminal's texts read, a function that puts their words in the unit): with
+    ``unit="fte"`` every amount becomes staff freed (simengine.report.fte) and "mio. kr." "årsværk"."""
+    if unit != "fte":
+        return ds, lambda text: text
+    from simengine.report.fte import fte_view
+
+    view = fte_view(ds)
+    if view is ds:  # no cost per FTE: the amounts stay in mio. kr.
+        return ds, lambda text: text
+
+    def words(text: str) -> str:
+        for lang in ("da", "en"):
+            for a, b in FTE_TERMS[lang]:
+                text = text.replace(a, b)
+        return text
+
+    return view, words

@@ -90,29 +90,46 @@ def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str 
 
 
 def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float]] | None = None,
-               n_inputs: int | None = None) -> str | None:
+               n_inputs: int | None = None, lang: str = "en") -> str | None:
     """A warning when the effective sample size is too small, with a suggested draw count (the ESS
     of importance weights grows in proportion to the draws). ``drivers``: (observation id, ESS of
     its weights alone), the most informative first; below :data:`ESS_DEGENERATE` the warning says
     that the weights have degenerated and names them. ``n_inputs``: the sampled inputs per draw, to
-    say how much memory the suggested draws' kept inputs would take."""
+    say how much memory the suggested draws' kept inputs would take. In ``lang`` (da or en)."""
     if ess >= ESS_MIN:
         return None
+    from simengine.labels import Labels
+
+    L = Labels(lang)
+    da = lang == "da"
     need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
-    msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
-           f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
-           f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+    if da:
+        msg = (f"den effektive stikprøve er {L.num(ess)} af {L.num(kept)} beholdte træk, under {L.num(ESS_MIN)}: "
+               f"fordelingen efter opdateringen hviler på få træk, og dens fraktiler er usikre; kør omkring "
+               f"{L.num(need)} træk (med [simulation] keep_draws mindst lige så stor) for en effektiv stikprøve "
+               f"nær {L.num(ESS_TARGET)}")
+    else:
+        msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
+               f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
+               f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
     if n_inputs:
         size = need * n_inputs * 8
-        msg += f" (their kept inputs take about {f'{size / 1e9:,.1f} GB' if size >= 1e9 else f'{size / 1e6:,.0f} MB'})"
+        amount = f"{L.num(size / 1e9, 1)} GB" if size >= 1e9 else f"{L.num(size / 1e6)} MB"
+        msg += f" (de gemte input fylder omkring {amount})" if da else f" (their kept inputs take about {amount})"
     if ess < ESS_DEGENERATE:
-        msg += ("; the importance weights have degenerated: the observations are far more precise than the prior "
-                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there is no "
-                "sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
+        msg += ("; vægtene er degenererede: observationerne er langt mere præcise end fordelingen før opdateringen "
+                "(eller ligger i dens hale), så de nødvendige træk kan være uden for rækkevidde, og den effektive "
+                "stikprøve er selv usikker; der er endnu intet sekventielt Monte Carlo-trin (docs/model.md, Scoring "
+                "and updating)" if da else
+                "; the importance weights have degenerated: the observations are far more precise than the prior "
+                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there "
+                "is no sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
         if drivers:
-            msg += ("; the observations that narrow the weights most (ESS of each alone): "
-                    + ", ".join(f"{oid} ({e:,.0f})" for oid, e in drivers[:3])
-                    + ": check that their error models allow for what the model does not represent")
+            msg += (("; de observationer, der indsnævrer vægtene mest (hver for sig): " if da else
+                     "; the observations that narrow the weights most (ESS of each alone): ")
+                    + ", ".join(f"{oid} ({L.num(e)})" for oid, e in drivers[:3])
+                    + (": tjek at deres fejlmodeller giver plads til det, modellen ikke beskriver" if da else
+                       ": check that their error models allow for what the model does not represent"))
     return msg
 
 
@@ -389,7 +406,8 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     and which moved (see :data:`MOVE_MIN`)."""
     plan = raw.plan
     K = len(w)
-    names, rows, idx = [], [], []
+    names, rows, idx, kinds, who = [], [], [], [], []
+    ini_names = {i.id: i.name for i in plan.scenario.initiatives}
     block = 32  # inputs transposed a block at a time: contiguous rows without a copy of all of them
     XT = np.empty((0, K))
     for k, name in enumerate(plan.input_names):
@@ -400,6 +418,9 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
             continue
         m1 = _dot(w, v)
         names.append(name)
+        kinds.append(str(plan.input_kind[k]))
+        ini = str(plan.input_initiative[k])
+        who.append(ini_names.get(ini, ini) if ini else "")
         idx.append(k)
         rows.append([float(v.mean()), float(v.std()), m1, math.sqrt(max(_dot(w, (v - m1) ** 2), 0.0))])
     M = np.array(rows).reshape(len(names), 4)
@@ -417,7 +438,8 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
         v = np.ascontiguousarray(raw.inputs[:K, idx[j]])
         R[j, 2:5] = np.quantile(v, q)
         R[j, 7:10] = weighted_quantile(v, w, q)
-    return {"names": names, "values": R, "shift": shift, "sd_ratio": ratio, "moved": moved, "tolerance": tol}
+    return {"names": names, "kinds": kinds, "who": who, "values": R, "shift": shift, "sd_ratio": ratio,
+            "moved": moved, "tolerance": tol}
 
 
 def add_update_vars(out: xr.Dataset, prior: xr.Dataset, w: np.ndarray, ess: float, mv: dict, info: dict) -> xr.Dataset:
@@ -446,37 +468,24 @@ def later_summary(bt: xr.Dataset) -> str:
     return ", ".join(f"{float(v):.6g} {g}" for g, v in zip(bt["unit_group"].values, bt["crps_total"].values))
 
 
-def format_update(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known: str, from_year: int) -> str:
-    years = post["year"].values
-    qv = post["quantile"].values
+def format_update(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known: str, from_year: int,
+                  lang: str = "da") -> str:
+    """What the update taught, in ``lang``, at most 80 columns (simengine.terminal.update_text)."""
+    from simengine.terminal import update_text
 
-    def col(ds, var, lv):
-        k = np.flatnonzero(np.isclose(qv, lv))
-        return ds[var].values[k[0]] if len(k) else np.full(len(years), np.nan)
+    return update_text(prior, post, mv, ess, known, from_year, lang)
 
-    lines = [(f"what the observations known by {known} taught (effective sample size {ess:,.0f} of "
-             f"{post.sizes['draw']:,} kept draws)"), "",
-             "national gross gain, mio. DKK/year: prior -> posterior",
-             f"  {'year':>6} {'P10':>17} {'P50':>17} {'P90':>17} {'P(target)':>15}"]
-    for k, y in enumerate(years):
-        if y < from_year:
-            continue
-        cells = [f"{col(prior, 'benefit_quantile', lv)[k] / 1e6:>7,.0f} -> {col(post, 'benefit_quantile', lv)[k] / 1e6:<6,.0f}"
-                 for lv in (0.1, 0.5, 0.9)]
-        lines.append(f"  {int(y):>6} " + " ".join(f"{c:>17}" for c in cells)
-                     + f" {prior['p_target'].values[k]:>6.3f} -> {post['p_target'].values[k]:<5.3f}")
-    sel = np.flatnonzero(mv["moved"])
-    lines += ["", (f"inputs that moved ({len(sel)} of {len(mv['names'])}; shift of the mean or change of the sd "
-                  f">= {mv['tolerance']:.3f} prior sds): prior -> posterior"),
-              f"  {'input':<40} {'mean':>21} {'P10':>21} {'P90':>21} {'shift':>7}"]
-    order = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")]
-    for k in order:
-        v = mv["values"][k]
-        lines.append(f"  {mv['names'][k][:40]:<40} {v[0]:>9.4g} -> {v[5]:<9.4g} {v[2]:>9.4g} -> {v[7]:<9.4g} "
-                     f"{v[4]:>9.4g} -> {v[9]:<9.4g} {mv['shift'][k]:>+7.2f}")
-    if not len(sel):
-        lines.append("  (none)")
-    return "\n".join(lines)
+
+def movement_labels(mv: dict, lang: str = "da") -> list[str]:
+    """The moved inputs' names in ``lang``: ``<initiative name>: <what was sampled>`` (the raw
+    sampled value: a legislative blocker's strike B and its delay L apart)."""
+    from simengine.labels import Labels, raw_input_label
+
+    L = Labels(lang)
+    kinds, who = mv.get("kinds"), mv.get("who")
+    if kinds is None or who is None:
+        return [str(n) for n in mv["names"]]
+    return [raw_input_label(L, k, w) for k, w in zip(kinds, who)]
 
 
 def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
@@ -504,13 +513,19 @@ def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
             ax.plot([z[7], z[9]], [yy - 0.15] * 2, color=BLUE_DARK, lw=4, solid_capstyle="butt")
             ax.plot([z[8]], [yy - 0.15], "|", color="black", ms=9)
         ax.set_yticks(range(len(sel)))
-        ax.set_yticklabels([mv["names"][k] for k in sel[::-1]])
-        ax.set_xlabel(L("upd_axis"))
-        ax.set_title(L("upd_title"))
-        from matplotlib.lines import Line2D
+        import textwrap
 
+        names = movement_labels(mv, lang)
+        ax.set_yticklabels(["\n".join(textwrap.wrap(names[k], 48)) for k in sel[::-1]])
+        ax.set_xlabel(L("upd_axis"))
+        from matplotlib.lines import Line2D
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: L.num(v, 1)))  # decimal comma in Danish
         ax.legend(handles=[Line2D([], [], color=GREY, lw=4, label=L("upd_prior")),
-                           Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior"))], loc="best")
+                           Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior"))], loc="lower left",
+                  bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, fontsize=9, borderaxespad=0.3)
+        ax.set_title(L("upd_title"), loc="left", pad=30)  # above the legend, which is above the bars
         return _png(fig)
 
 
@@ -590,7 +605,7 @@ def cmd_update(args, argv: list[str]) -> int:
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-update"
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     with locked(prepare_dir(out)), progress.draws_bar(sc.draws, progress.enabled(args.quiet),
-                                                      after="Weighting and writing") as advance:
+                                                      after="Weighting and writing", lang=args.lang) as advance:
         post, prior, _raw, w, ess, mv, info = update_run(sc, obs, known, threads=args.threads, command=command,
                                                        progress=advance)
         later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
@@ -611,16 +626,21 @@ def cmd_update(args, argv: list[str]) -> int:
                 wr.write("charts/update_inputs.png", png)
             written = [final for _, final in wr.pending]
     drivers = [(str(k), float(v)) for k, v in (kv.split(": ") for kv in info["ess_by_observation"].split("; ") if kv)]
-    advice = ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names))
+    advice = ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names), lang=args.lang)
     if advice:
-        print(f"warning: {advice}", file=sys.stderr)
+        import textwrap
+
+        print(textwrap.fill(f"{'advarsel' if args.lang == 'da' else 'warning'}: {advice}", 80, subsequent_indent="  ",
+                            break_on_hyphens=False), file=sys.stderr)
     if not args.quiet:
-        print(format_table(post, lang=args.lang))
+        from simengine.safetext import block
+        from simengine.terminal import later_scores_text, wrote_text
+
+        print(block(format_table(post, lang=args.lang)))
         print()
-        print(format_update(prior, post, mv, ess, known.isoformat(), known.year))
+        print(block(format_update(prior, post, mv, ess, known.isoformat(), known.year, args.lang)))
         if later:
-            print(f"\nscores on the {len(later)} observations known after {known} (total CRPS per unit): prior "
-                  f"{info['crps_later_prior']}; posterior {info['crps_later_posterior']}")
-        files = [p for p in written if p.parent == out]
-        print(f"\nwrote {', '.join(str(p) for p in files)} in {time.perf_counter() - t0:.1f} s")
+            print("\n" + later_scores_text(len(later), known.isoformat(), info["crps_later_prior"],
+                                            info["crps_later_posterior"], args.lang))
+        print(block("\n" + wrote_text(out, written, args.lang, time.perf_counter() - t0)))
     return 0

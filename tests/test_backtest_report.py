@@ -155,3 +155,25 @@ def test_no_scores_no_section_and_no_report_option(tmp_path):
                  "--no-report"]) == 0
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["backtest.nc", "charts"]
     assert [p.name for p in (out / "charts").iterdir()] == ["pit_histogram.png"]
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_error_models_in_the_readers_words(lang):
+    """Every kind of error model (as simengine.observations describes it) in the report's language and
+    number style; money on the observation's scale in mio. kr.; anything else shown as it is."""
+    from simengine.observations import ErrorModel
+
+    L = Labels(lang)
+    da = lang == "da"
+    cases = [(ErrorModel("normal", sd=1.5e7, bias=1.2), "DKK/year", "normal, sd 15, bias 1,2" if da
+              else "normal, sd 15, bias 1.2"),
+             (ErrorModel("lognormal", sd=0.3), "DKK/year", "lognormal, sd 0,3 (log-skala)" if da
+              else "lognormal, sd 0.3 (log scale)"),
+             (ErrorModel("interval", low=0.6, high=1.0), "1", "interval [0,6; 1]" if da else "interval [0.6, 1]"),
+             (ErrorModel("normal", sd=0.25), "year", "normal, sd 0,25" if da else "normal, sd 0.25"),
+             (ErrorModel("at_least"), "DKK/year", "mindst" if da else "at least"),
+             (ErrorModel("at_most", bias=0.9), "DKK/year", "højst, bias 0,9" if da else "at most, bias 0.9"),
+             (ErrorModel("exact"), "DKK/year", "eksakt" if da else "exact")]
+    for em, unit, want in cases:
+        assert rbt.error_text(L, em.describe(), unit) == want, em
+    assert rbt.error_text(L, "something else", "1") == "something else"

@@ -48,6 +48,15 @@ def test_danish_bar():
         assert _time_column(_task()).startswith("brugt")
 
 
+def test_danish_draws_column_while_simulating():
+    """The draws done and to do in Danish while the draws run: "træk", thousands with a full stop."""
+    with progress.draws_bar(20_000, True, stream=io.StringIO(), transient=False, lang="da") as adv:
+        adv(1_500)
+        done = str(progress._ACTIVE.prog.columns[2].render(_task()))
+        assert done == "1.500/20.000 træk", done
+        adv(18_500)
+
+
 def test_no_bar_when_not_shown():
     with progress.draws_bar(10, False) as adv:
         assert adv is None and progress._ACTIVE is None

@@ -197,7 +197,7 @@ def test_compare_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
                           check=False, capture_output=True, text=True, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert not [x for x in lines if len(x) > 80 and not x.startswith(f"wrote {tmp_path}")]
+    assert not [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]
     years = [x for x in lines if re.match(r"^\d{4} ", x)]
     assert [int(x[:4]) for x in years] == list(range(2011, 2017))
     assert all(len(re.split(r"\s+(?!%)", x.strip())) == 10 for x in years)  # "12,5 %" is one column
@@ -275,3 +275,46 @@ def test_sweep_danish_holds_no_english_engine_labels_and_no_report_skips(sweep_d
     assert main(["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--draws", "300", "--out", str(o),
                  "--quiet", "--no-report"]) == 0
     assert not (o / "sweep.html").exists() and not (o / "sweep.xlsx").exists()
+
+
+# -- report comparison.nc / sweep.nc --------------------------------------------------------------
+def _cells(path: Path) -> list[list[tuple]]:
+    """Every sheet's name and cell values (the file's own creation time in docProps is left out)."""
+    wb = openpyxl.load_workbook(path)
+    return [[(ws.title,)] + [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb]
+
+
+@pytest.mark.parametrize("kind", ["compare", "sweep"])
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_report_rebuilds_the_page_and_workbook_the_command_wrote(cmp_dirs, sweep_dirs, tmp_path, kind, lang, capsys):
+    """``report comparison.nc`` / ``report sweep.nc`` writes the page the command wrote, byte for byte
+    (its timestamp is the run's, from the file), and a workbook with the same cells, in --lang."""
+    src, nc, page, book = ((cmp_dirs[lang], "comparison.nc", "comparison.html", "comparison.xlsx") if kind == "compare"
+                           else (sweep_dirs[lang], "sweep.nc", "sweep.html", "sweep.xlsx"))
+    out = tmp_path / "again"
+    assert main(["report", str(src / nc), "--out", str(out), "--lang", lang]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted([".simengine-files.json", book, page])
+    assert (out / page).read_text(encoding="utf-8") == (src / page).read_text(encoding="utf-8")
+    assert _cells(out / book) == _cells(src / book)
+    said = capsys.readouterr().out
+    assert said.startswith("skrev " if lang == "da" else "wrote ") and page in said and book in said
+    other = "en" if lang == "da" else "da"  # the other language from the same file
+    assert main(["report", str(src / nc), "--out", str(tmp_path / other), "--lang", other, "--quiet"]) == 0
+    again = (tmp_path / other / page).read_text(encoding="utf-8")
+    assert f'<html lang="{other}">' in again and f'<html lang="{lang}">' not in again
+
+
+def test_report_on_a_sweep_without_its_summary_or_with_options_of_a_run_is_bad_input(sweep_dirs, tmp_path, capsys):
+    import shutil
+
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    shutil.copy(sweep_dirs["da"] / "sweep.nc", lone / "sweep.nc")
+    assert main(["report", str(lone / "sweep.nc")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sweep_summary.parquet: no such file" in err[0]
+    assert sorted(p.name for p in lone.iterdir()) == ["sweep.nc"]  # nothing written
+    assert main(["report", str(sweep_dirs["da"] / "sweep.nc"), "--unit", "fte", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --unit: only used with a run's results.nc")
+    assert not (tmp_path / "x").exists()

@@ -187,7 +187,7 @@ def test_cli_sweep_writes_dataset_table_and_manifest(tmp_path, capsys):
     assert m["sets"] == ["regimes.retention_share=0.25,0.75", "initiatives.osb-1.delay=0,0.5"]
     assert len(m["variants"]) == 4 and m["seed"] == 7
     assert "4 varianter" in captured.out and "P(mål)" in captured.out  # Danish by default, as run
-    assert max(len(ln) for ln in captured.out.splitlines() if not ln.startswith("wrote ")) <= 80
+    assert max(len(ln) for ln in captured.out.splitlines() if not ln.startswith(("wrote ", "skrev "))) <= 80
     assert len([ln for ln in captured.out.splitlines() if ln.strip().startswith(("0 ", "1 ", "2 ", "3 "))]) == 4
 
 
@@ -201,7 +201,7 @@ def test_sweep_table_in_english_at_80_columns(tmp_path, capsys):
     assert code == 0
     assert "sweep of 4 variants" in text and "P(target)" in text and "varianter" not in text
     assert "[1] = regimes.retention_share" in text and "[2] = initiatives.osb-1.delay" in text
-    body = [ln for ln in text.splitlines() if not ln.startswith("wrote ")]
+    body = [ln for ln in text.splitlines() if not ln.startswith(("wrote ", "skrev "))]
     assert max(len(ln) for ln in body) <= 80
     rows = [ln.split() for ln in body if ln.strip()[:2] in ("0 ", "1 ", "2 ", "3 ")]
     assert [r[2] for r in rows] == ["0", "0.5", "0", "0.5"]  # the swept delay, as in sweep_summary.parquet

@@ -82,6 +82,10 @@ def _english_attr_phrases(ds: xr.Dataset) -> set[str]:
     for v in ("fte_mean", "benefit_mean", "sensitivity", "tornado_low", "waterfall"):
         if v in ds and ds[v].attrs.get("long_name"):
             out.add(str(ds[v].attrs["long_name"]))
+    for v in ds.data_vars:  # any variable a table might name by its long_name (its first 40 characters)
+        name = str(ds[v].attrs.get("long_name", ""))
+        if len(name) >= 24 and name.count(" ") >= 3:
+            out.add(name[:40])
     return out
 
 
@@ -128,7 +132,7 @@ def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang, scenario_file
                           check=False, capture_output=True, text=True, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    too_long = [x for x in lines if len(x) > 80 and not x.startswith(f"wrote {tmp_path}")]  # the folder itself
+    too_long = [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]  # the folder itself
     assert not too_long, too_long
     L = labels.Labels(lang)
     out = proc.stdout
@@ -235,3 +239,83 @@ def test_scenario_description_in_each_language(tmp_path):
     assert rhtml._description(sc, "da") == sc.description_in("da")
     small = scenario.load(ROOT / "tests" / "data" / "small.toml")
     assert small.description_in("da") == small.description == ""  # none given: the plain description
+
+
+def _english_phrases(table: dict[str, tuple[str, str]]) -> set[str]:
+    """The English texts of a (Danish, English) table, cut at their format fields: the pieces of at
+    least 10 characters with a space that the Danish text does not hold as well."""
+    out = set()
+    for da, en in table.values():
+        for part in re.split(r"\{[^}]*\}", en):
+            part = part.strip(" :;,.()")
+            if len(part) >= 10 and " " in part and part not in da:
+                out.add(part)
+    return out
+
+
+OBS = ROOT / "tests" / "data" / "observations_small.toml"
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+@pytest.mark.parametrize("command", ["backtest", "update"])
+def test_backtest_and_update_terminal_fit_80_columns_and_follow_lang(tmp_path, command, lang):
+    """What ``backtest`` and ``update`` print (the scores, what the update taught, the ESS warning and
+    the files written) fits 80 columns and holds none of the other language's words: in Danish
+    none of the engine's English labels, of the terminal's English texts or of the report's."""
+    import os
+    import subprocess
+    import sys
+
+    from simengine import terminal
+
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.run([sys.executable, "-m", "simengine", command, str(ROOT / "tests" / "data" / "small.toml"),
+                           str(OBS), "--known-by", "2015-01-01", "--draws", "1500", "--out", str(tmp_path / "o"),
+                           "--lang", lang, "--no-report"],
+                          check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout + proc.stderr
+    lines = text.splitlines()
+    too_long = [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]
+    assert not too_long, too_long
+    flat = " ".join(text.split())
+    tables = (terminal.T, terminal.SCORES, terminal.WROTE)
+    if lang == "da":
+        words = _english_labels() | set().union(*(_english_phrases(t) for t in tables))
+        words |= {"wrote ", "warning:", " draws", " observations ", "effective sample size", "initiative:", "area:"}
+        found = sorted(w for w in words if w in flat)
+        assert not found, found
+        assert f"skrev {tmp_path / 'o'}{os.sep}" in text
+        assert ("Hvad observationerne kendt 2015-01-01 lærte modellen" in flat) if command == "update" else \
+            ("PIT-histogram" in flat and "realiseret gevinst, landsplan, 2016" in flat)
+    else:
+        danish = set().union(*(_english_phrases({k: (en, da) for k, (da, en) in t.items()}) for t in tables))
+        found = sorted(w for w in danish if w in flat)
+        assert not found, found
+        assert f"wrote {tmp_path / 'o'}{os.sep}" in text and "skrev" not in text
+        assert ("What the observations known by 2015-01-01 taught" in flat) if command == "update" else \
+            ("PIT histogram" in flat and "realised gain, national, 2016" in flat)
+    if command == "update":  # the inputs under the names the report gives them, not the scenario's keys
+        assert "osb-1.ramp" not in text and ("indfasning R (år)" in text if lang == "da" else "ramp-up R (years)" in text)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_terminal_in_fte_has_no_amount_in_money(tmp_path, lang):
+    """``run --unit fte --explain``: the headline, the table, the deductions, who controls what and
+    the explanation all count staff freed; the only money is the price of an FTE the table states."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = subprocess.run([sys.executable, "-m", "simengine", "run", str(ROOT / "tests" / "data" / "small.toml"),
+                           "--draws", "600", "--out", str(tmp_path), "--no-report", "--explain", "--unit", "fte",
+                           "--lang", lang], check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    money = [x for x in proc.stdout.splitlines() if re.search(r"mio\.|DKK|kr\.", x)
+             and "450" not in x and "DKK per" not in x]  # "(gross gain / 450,000 DKK per FTE)", maybe wrapped
+    assert not money, money
+    fte = "årsværk" if lang == "da" else "FTE"
+    lines = proc.stdout.splitlines()
+    assert sum(fte in x for x in lines) >= 8
+    assert not [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]

@@ -139,7 +139,7 @@ def test_update_command_writes_weights(tmp_path):
     assert ds["weight"].dims == ("draw",) and w.sum() == pytest.approx(1.0)
     assert ds.attrs["ess"] == pytest.approx(1.0 / np.sum(w**2))
     assert ds.attrs["conditioned_on"] == "nat-2013, osb1-golive"
-    assert "what the observations known by 2015-01-01 taught" in u.stdout
+    assert "What the observations known by 2015-01-01 taught" in u.stdout
     assert (tmp_path / "charts" / "update_inputs.png").stat().st_size > 1000
     assert (tmp_path / "report.html").exists()
     assert "warning: effective sample size" in u.stderr  # 1,000 kept draws: small

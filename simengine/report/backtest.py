@@ -12,6 +12,7 @@ without one there is no section, no sheet and no chart. Written by ``backtest`` 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import xarray as xr
@@ -56,7 +57,48 @@ def what_text(L, bt: xr.Dataset, k: int) -> str:
     yr = float(bt["year"].values[k])
     key = f"bts_q_{q}"
     name = L(key) if key in _keys() else q
-    return f"{name}, {bt['scope'].values[k]}" + ("" if math.isnan(yr) else f", {int(yr)}")
+    return f"{name}, {scope_text(L, str(bt['scope'].values[k]))}" + ("" if math.isnan(yr) else f", {int(yr)}")
+
+
+def scope_text(L, scope: str) -> str:
+    """``national``, ``area:<id>``, ``initiative:<id>`` in the reader's words (the ids as in the files)."""
+    kind, _, unit = scope.partition(":")
+    key = f"bts_scope_{kind}"
+    if key not in _keys():
+        return scope
+    return L(key, id=unit) if unit else L(key, id="")
+
+
+_ERR = re.compile(r"^(?P<kind>normal|lognormal) sd (?P<sd>[^\s,]+)|^interval \[(?P<low>[^\s,]+), (?P<high>[^\s\]]+)\]"
+                  r"|^(?P<plain>exact|at_least|at_most)")
+
+
+def error_text(L, described: str, unit: str) -> str:
+    """An observation's error model (simengine.observations.ErrorModel.describe) in the reader's words
+    and number style; a normal sd and interval bounds on the observation's scale (money in mio. kr.);
+    the lognormal's sd is on the log scale. Text of another form is shown as it is."""
+    m = _ERR.match(described)
+    if m is None:
+        return described
+    rest = described[m.end():]
+    bias = re.fullmatch(r", bias (\S+)", rest)
+    if rest and bias is None:
+        return described
+
+    def g(x: str, scaled: bool = True) -> str:
+        v = float(x)
+        if scaled and unit == MONEY:
+            return L.mio_value(v)
+        t = f"{v:g}"
+        return (t.replace(".", ",") if L.lang == "da" else t).replace("-", "−")
+
+    if m.group("kind"):
+        out = L(f"bts_err_{m.group('kind')}", sd=g(m.group("sd"), m.group("kind") == "normal"))
+    elif m.group("low") is not None:
+        out = L("bts_err_interval", low=g(m.group("low")), high=g(m.group("high")))
+    else:
+        out = L(f"bts_err_{m.group('plain')}")
+    return out + (L("bts_err_bias", b=g(bias.group(1), False)) if bias else "")
 
 
 def _keys():
@@ -104,7 +146,7 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
             return num((fmt or (lambda x: value_text(L, x, u)))(v), var, v, observation=oid)
 
         row = [f"<code>{esc(oid)}</code>", esc(what_text(L, bt, k)) + f'<div class="gsub">{esc(unit_text(L, u))}</div>',
-               esc(str(bt["error_model"].values[k])), cell("value"), cell("forecast_p10"), cell("forecast_p50"),
+               esc(error_text(L, str(bt["error_model"].values[k]), u)), cell("value"), cell("forecast_p10"), cell("forecast_p50"),
                cell("forecast_p90"), cell("pit", lambda x: L.num(x, 3)), cell("crps")]
         row += [cell(f"crps_{r}") for r in refs]
         rows.append(row)
@@ -194,7 +236,7 @@ def sheet(ctx: Context, wb) -> None:
         scale = 1e6 if u == MONEY else 1.0  # money in mio. DKK per year, as in the other sheets
         vals = [_cell(float(bt[v].values[k]) / scale) for v in ("value", "forecast_p10", "forecast_p50",
                                                                    "forecast_p90")]
-        row = [str(oid), what_text(L, bt, k), unit_text(L, u), str(bt["error_model"].values[k]),
+        row = [str(oid), what_text(L, bt, k), unit_text(L, u), error_text(L, str(bt["error_model"].values[k]), u),
                str(bt["known_by"].values[k])] + vals
         row += [_cell(float(bt["pit"].values[k])), _cell(float(bt["crps"].values[k]) / scale)]
         row += [_cell(float(bt[f"crps_{r}"].values[k]) / scale) for r in refs]

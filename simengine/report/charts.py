@@ -105,10 +105,19 @@ def _short(s: str, n: int) -> str:
     return s if len(s) <= n else _wrap(s, max(24, n * 2 // 3))
 
 
-def _legend_above(ax, **kw) -> None:
-    """The legend above the plot, under the title: never over the bars."""
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=kw.pop("ncol", 3), frameon=False, fontsize=9,
-              borderaxespad=0.3, **kw)
+def _legend_above(ax, **kw) -> float:
+    """The legend above the plot, under the title (lifted by the legend's rows): never over the data.
+    Returns the title's pad (for a neighbouring panel's title on the same line)."""
+    ncol = kw.pop("ncol", 3)
+    leg = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol, frameon=False, fontsize=9,
+                    borderaxespad=0.3, **kw)
+    rows = -(-len(leg.get_texts()) // max(1, ncol))
+    pad = 14.0 + 16 * rows
+    for loc in ("left", "center"):
+        title = ax.get_title(loc=loc)
+        if title:
+            ax.set_title(title, loc=loc, pad=pad)
+    return pad
 
 
 def _row_height(labels: list[str]) -> float:
@@ -137,7 +146,7 @@ def fan_national(ctx: Context) -> bytes:
         ax.set_xlabel(L("year"))
         ax.yaxis.set_major_formatter(_num_formatter(L))
         ax.set_title(L("fan_title"), loc="left")
-        ax.legend(loc="upper left", frameon=False)
+        _legend_above(ax)  # a target path that starts high would run under a legend in the corner
         return _png(fig)
 
 
@@ -216,7 +225,7 @@ def target_distribution(ctx: Context) -> bytes | None:
         ax1.xaxis.set_major_formatter(_num_formatter(L))
         ax1.yaxis.set_major_formatter(_num_formatter(L))
         ax1.set_title(L("hist_title", year=ctx.ty), loc="left")
-        ax1.legend(loc="upper right", frameon=True, framealpha=0.9)
+        pad = _legend_above(ax1, ncol=2)  # in the plot it would cover the target line or the bars
 
         ax2 = fig.add_subplot(1, 2, 2)
         xs = np.sort(x)
@@ -238,7 +247,7 @@ def target_distribution(ctx: Context) -> bytes | None:
         ax2.xaxis.set_major_formatter(_num_formatter(L))
         ax2.set_xlabel(L("gain_axis"))
         ax2.set_ylabel(L("cum_prob"))
-        ax2.set_title(L("cdf_title", year=ctx.ty), loc="left")
+        ax2.set_title(L("cdf_title", year=ctx.ty), loc="left", pad=pad)  # on the line of the left title
         fig.tight_layout()
         return _png(fig)
 
@@ -272,8 +281,9 @@ def regimes(ctx: Context) -> bytes | None:
             ax.yaxis.set_major_formatter(_num_formatter(L))
         for ax in axes:
             ax.set_ylim(0, max(1.0, top) * 1.06)  # same scale: the two sides are comparable
-        axes[0].legend(loc="upper left", frameon=False)
-        fig.tight_layout()
+        handles, labels_ = axes[0].get_legend_handles_labels()  # under both panels: never over a line
+        fig.legend(handles, labels_, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, -0.01))
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
         return _png(fig)
 
 

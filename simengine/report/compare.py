@@ -120,7 +120,7 @@ def dist_chart(c: Cmp) -> bytes | None:
         ax.xaxis.set_major_formatter(ch._num_formatter(L))
         ax.yaxis.set_major_formatter(ch._num_formatter(L))
         ax.set_title(L("hist_title", year=c.ty), loc="left")
-        ax.legend(loc="upper right", frameon=True, framealpha=0.9)
+        ch._legend_above(ax, ncol=3)  # over the plot the legend would hide the target line
         fig.tight_layout()
         return ch._png(fig)
 
@@ -185,7 +185,7 @@ def diff_chart(c: Cmp) -> bytes | None:
         ax1.xaxis.set_major_formatter(ch._num_formatter(L))
         ax1.yaxis.set_major_formatter(ch._num_formatter(L))
         ax1.set_title(L("cmp_diff_hist", year=c.ty), loc="left")
-        ax1.legend(loc="upper right", frameon=True, framealpha=0.9, fontsize=8.5)
+        ch._legend_above(ax1, ncol=2)
         ax2 = fig.add_subplot(1, 2, 2)
         ax2.fill_between(y, c.dq(0.1) / 1e6, c.dq(0.9) / 1e6, color=ch.BLUE_LIGHT, lw=0, label=L("band80"))
         ax2.fill_between(y, c.dq(0.25) / 1e6, c.dq(0.75) / 1e6, color=ch.BLUE_MID, lw=0, alpha=0.8,
@@ -197,7 +197,7 @@ def diff_chart(c: Cmp) -> bytes | None:
         ax2.yaxis.set_major_formatter(ch._num_formatter(L))
         ax2.set_ylabel(L("cmp_diff_axis"))
         ax2.set_title(L("cmp_diff_fan"), loc="left")
-        ax2.legend(loc="best", frameon=True, framealpha=0.9, fontsize=8.5)
+        ch._legend_above(ax2, ncol=2)  # the bands are not seen by loc="best"
         fig.tight_layout()
         return ch._png(fig)
 

@@ -289,7 +289,7 @@ class Page:
         out += table([esc(h) for h in head], rows, {1, 2, 3, 4, 5, 6})
         total, national = float(at[:, ti].sum()), float(ctx.target[ti])
         if national > 0 and abs(total - national) > 5e-3 * national:  # the areas' targets do not add up
-            note = L("area_sum_note", sum=L.mio(total), year=ty, target=L.mio(national))
+            note = L("area_sum_note", sum=L.mio(total), year=ty, target=L.mio(national)).replace("kr..", "kr.")
             out += f'<p class="caption"><b>{esc(note)}</b></p>'
         return out
 
@@ -365,7 +365,8 @@ class Page:
         short = np.asarray(ds["municipality_shortfall_mean"].values, dtype=float)[:, ti]
         mt = np.asarray(ds["municipality_target"].values, dtype=float)[:, ti]
         mean = np.asarray(ds["municipality_benefit_mean"].values, dtype=float)[:, ti]
-        order = np.argsort(-short, kind="stable")[:10]
+        rel = np.divide(short, mt, out=np.zeros_like(short), where=mt > 0)
+        order = np.lexsort((-short, -rel))[:10]  # as the chart: relative to the municipality's own target
         names, regions = ctx.mun_names, ctx.mun_regions
         codes = [int(c) for c in ds["municipality"].values]
         rows = []

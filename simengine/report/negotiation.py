@@ -64,7 +64,7 @@ def exceedance_chart(ctx: Context) -> bytes | None:
         ax.xaxis.set_major_formatter(ch._num_formatter(L))
         ax.yaxis.set_major_formatter(ch.FuncFormatter(lambda y, _p: L.pct(y, 0)))
         ax.set_title(L("exceed_title", year=ctx.ty), loc="left")
-        ax.legend(loc="upper right", frameon=False)
+        ax.legend(loc="best", frameon=True, framealpha=0.95)  # never over the curve or the target line
         fig.tight_layout()
         return ch._png(fig)
 
@@ -89,7 +89,7 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax.xaxis.set_major_formatter(ch.FuncFormatter(lambda v, _p: L.pct(v, 0)))
         ax.yaxis.set_major_formatter(ch.FuncFormatter(lambda v, _p: L.pct(v, 0)))
         ax.set_title(L("ded_p", x=L.mio(x)) + f" ({ctx.ty})", loc="left")
-        ax.legend(loc="upper left", frameon=False)
+        ax.legend(loc="best", frameon=True, framealpha=0.95)  # the curve rises into the upper left
         ax2 = fig.add_subplot(1, 2, 2)
         for var, col, lab in (("deduction_central_gain_mean", ch.BLUE_DARK, L("central_gain")),
                               ("deduction_service_cut_mean", ch.RED, L("ded_cut_mean")),
@@ -100,7 +100,7 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax2.xaxis.set_major_formatter(ch.FuncFormatter(lambda v, _p: L.pct(v, 0)))
         ax2.yaxis.set_major_formatter(ch._num_formatter(L))
         ax2.set_title(f"{L('mean')} ({ctx.ty})", loc="left")
-        ax2.legend(loc="upper left", frameon=False)
+        ax2.legend(loc="best", frameon=True, framealpha=0.95)
         fig.tight_layout()
         return ch._png(fig)
 
@@ -330,9 +330,15 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
     s.col(L("wb_scope"))
     s.col(L("year"), year_fmt)
     s.col(L("wb_certainty"), "0%")
-    s.col(f"{L('value')} ({L('mio')})", mio_fmt)
+    s.col(L("value"), mio_fmt)  # the unit of every row in the last column: amounts and probabilities share it
     s.col(f"{L('wb_ci_low')} ({L('mio')})", mio_fmt)
     s.col(f"{L('wb_ci_high')} ({L('mio')})", mio_fmt)
+    s.col(L("unit"))
+    money, prob = L("mio"), L("wb_probability")
+
+    def mio(v: float) -> float:
+        v = float(v) / MIO
+        return 0.0 if abs(v) < 1e-9 else v  # sums of float32 draws: no 1e-12 where the amount is nil
     cv = [float(c) for c in ds["certainty"].values]
     names = ctx.area_names()
     items = [("committable", L("wb_realised"), None), ("committable_net", L("net_row"), None),
@@ -351,9 +357,8 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
             for k, y in enumerate(ctx.years):
                 for j, c in enumerate(cv):
                     idx = (j, k) if dim is None else (j, u_i, k)
-                    s.add([lab, scope, y, c, float(da.values[idx]) / MIO,
-                           float(lo.values[idx]) / MIO if lo is not None else None,
-                           float(hi.values[idx]) / MIO if hi is not None else None], highlight=(y == ctx.ty))
+                    s.add([lab, scope, y, c, mio(da.values[idx]), mio(lo.values[idx]) if lo is not None else None,
+                           mio(hi.values[idx]) if hi is not None else None, money], highlight=(y == ctx.ty))
     if "deduction_p_cut_above" in ds:
         x = _x(ctx)
         for k, sh in enumerate(ds["deduction"].values):
@@ -362,11 +367,11 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
                                  ("deduction_service_cut_mean", L("ded_cut_mean")),
                                  ("deduction_central_gain_mean", L("central_gain")),
                                  ("deduction_local_gain_mean", L("ded_local"))):
-                    s.add([lab, f"{L('ded_share')} {L.pct(float(sh), 0)}", y, None, float(ds[var].values[k, yi]) / MIO,
-                           None, None])
+                    s.add([lab, f"{L('ded_share')} {L.pct(float(sh), 0)}", y, None, mio(ds[var].values[k, yi]),
+                           None, None, money])
                 p = float(ds["deduction_p_cut_above"].values[k, yi])
-                s.add([L("ded_p", x=L.mio(x)), f"{L('ded_share')} {L.pct(float(sh), 0)}", y, None, None, None, None],
-                      fmts={4: "0.0%"})
+                s.add([L("ded_p", x=L.mio(x)), f"{L('ded_share')} {L.pct(float(sh), 0)}", y, None, None, None, None,
+                       prob], fmts={4: "0.0%"})
                 s.rows[-1][4] = p
     s.finish(freeze_cols=3)
 

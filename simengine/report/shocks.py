@@ -120,7 +120,8 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
         if has_p:
             for which in ("with", "without"):
                 p = float(ds["shock_effect_p_target"].sel(shocks=which).values[k])
-                row.append(num(L.pct(p), "shock_effect_p_target", p, year=yr, shocks=which))
+                row.append("–" if not ctx.target[k] > 0 else  # no target that year: nothing to reach (as the year table)
+                           num(L.pct(p), "shock_effect_p_target", p, year=yr, shocks=which))
         rows.append(row)
         # in print, the years around the target year (PRINT_YEARS each side); every year on screen
         classes.append("hl" if yr == ctx.ty else ("" if abs(yr - ctx.ty) <= PRINT_YEARS else "screen-only"))
@@ -166,7 +167,8 @@ def sheet(ctx: Context, wb) -> None:
             row += [float(_q(ctx, which, q)[k]) / 1e6 for q in LEVELS] + [float(_mean(ctx, which)[k]) / 1e6]
         row.append(None if np.isnan(widen[k]) else float(widen[k]))
         if has_p:
-            row += [float(ds["shock_effect_p_target"].sel(shocks=w).values[k]) for w in ("with", "without")]
+            row += [float(ds["shock_effect_p_target"].sel(shocks=w).values[k]) if ctx.target[k] > 0 else None
+                    for w in ("with", "without")]
         s.add(row, highlight=(y == ctx.ty))
     s.finish(freeze_cols=1)
     r = len(s.rows) + 3

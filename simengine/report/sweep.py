@@ -28,7 +28,9 @@ _RC: Any = ch.RC  # matplotlib's rc_context wants its own key type
 HTML = "sweep.html"
 XLSX = "sweep.xlsx"
 MAX_CHART = 40  # variants drawn in the charts (the table and workbook hold them all)
-EXTRA_CSS = "table.variants th{white-space:normal}"
+#: the variant table has a column per swept key and eleven more: smaller, with the keys' headers broken at their dots
+EXTRA_CSS = ("table.variants{font-size:0.88em} table.variants th{white-space:normal} "
+             "table.variants th,table.variants td{padding:5px 5px}")
 
 
 Files = PageFiles  # the page and the workbook (simengine.report.pagefiles)
@@ -44,9 +46,10 @@ def write(w, files: Files) -> None:
     queue(w, files, HTML, XLSX)
 
 
-def _value(v) -> str:
+def _value(v, lang: str = "en") -> str:
     if isinstance(v, float):
-        return f"{v:g}"
+        t = f"{v:g}"
+        return t.replace(".", ",").replace("-", "−") if lang == "da" else t
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
@@ -63,7 +66,7 @@ class Sw:
 
     def short(self, r: dict) -> str:
         """A variant's name in a chart: its values, each key by its last part."""
-        return ", ".join(f"{k.rsplit('.', 1)[-1]}={_value(r[k])}" for k in self.keys) or str(r["label"])
+        return ", ".join(f"{k.rsplit('.', 1)[-1]}={_value(r[k], self.lang)}" for k in self.keys) or str(r["label"])
 
 
 # -- charts ---------------------------------------------------------------------------------------
@@ -170,7 +173,7 @@ def _table(s: Sw) -> str:
     rows = []
     for r in s.rows:
         v = r["variant"]
-        cells = [str(v)] + [esc(_value(r[k])) for k in s.keys] + ([] if s.one_year else [str(r["year"])])
+        cells = [str(v)] + [esc(_value(r[k], s.lang)) for k in s.keys] + ([] if s.one_year else [str(r["year"])])
         for k, _ in COLS:
             x = float(r[k])
             text = L.pct(x) if k == "p_target" else L.mio_value(x)
@@ -179,7 +182,8 @@ def _table(s: Sw) -> str:
     first = 1 + len(s.keys) + (0 if s.one_year else 1)
     pre, ret = L.regime("prebudgeted"), L.regime("retention")
     cap = f'<p class="caption">{esc(L("sw_table_caption", unit=L("mio_year"), pre=pre, ret=ret))}</p>'
-    return cap + table([esc(h) for h in head], rows, set(range(first, len(head)))).replace(
+    heads = [esc(h).replace(".", ".<wbr>") if h in s.keys else esc(h) for h in head]  # a key breaks at its dots
+    return cap + table(heads, rows, set(range(first, len(head)))).replace(
         "<table>", '<table class="variants">', 1)
 
 
