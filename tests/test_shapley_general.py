@@ -103,24 +103,24 @@ def test_more_causes_than_the_exact_limit_is_one_clear_line():
 
 def test_causes_other_than_the_compiled_ten_go_through_the_kernel(small_path, monkeypatch):
     """A waterfall over a declared set of causes the compiled evaluator does not implement (here
-    three of the ten, so the result has a reference) runs the kernel once per coalition on the
+    two of the ten, so the result has a reference) runs the kernel once per coalition on the
     same draws: its Shapley values are those of the compiled evaluator's values of the same
     coalitions (relative 1e-9: the two differ only in rounding and in R = 1e-9 for ramp-up, not
-    one of the three), and the chain still sums exactly to the simulated mean."""
+    one of the two), and the chain still sums exactly to the simulated mean."""
     from simengine import engine, scenario
     from simengine.model import compile_plan
 
     D = 300
     sc = scenario.load(small_path).with_run_options(draws=D)
     raw = engine.run(compile_plan(sc), threads=2)
-    v = np.array([analysis.coalition_gain(raw.plan, raw.inputs[:D], m).mean() for m in range(8)])
-    sub = analysis.CAUSES[:3]  # estimates, delay, legislation: bits 0-2 of the compiled layout too
+    v = np.array([analysis.coalition_gain(raw.plan, raw.inputs[:D], m).mean() for m in range(4)])
+    sub = analysis.CAUSES[:2]  # estimates, delay: bits 0-1 of the compiled layout too
     monkeypatch.setattr(analysis, "CAUSES", sub)
-    monkeypatch.setattr(analysis, "N_CAUSES", 3)
+    monkeypatch.setattr(analysis, "N_CAUSES", 2)
     monkeypatch.setattr(analysis, "WATERFALL_ITEMS", analysis.WATERFALL_ITEMS[:1] + sub + analysis.WATERFALL_ITEMS[-1:])
     w = analysis.waterfall(raw, draws=D)
-    assert w["mean"].shape == (5,)
+    assert w["mean"].shape == (4,)
     scale = abs(v).max()
-    np.testing.assert_allclose(-w["mean"][1:4], analysis.shapley(v, 3), rtol=1e-9, atol=1e-9 * scale)
+    np.testing.assert_allclose(-w["mean"][1:3], analysis.shapley(v, 2), rtol=1e-9, atol=1e-9 * scale)
     assert abs(w["start"] + w["mean"].sum() - w["simulated_mean"]) <= 1e-9 * scale
-    assert w["initiative_mean"].shape == (len(raw.plan.gain), 5)
+    assert w["initiative_mean"].shape == (len(raw.plan.gain), 4)
