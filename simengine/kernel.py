@@ -427,17 +427,14 @@ def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
         gl[i] = g
 
 
+# a tuple's fields are bound once per draw (in evaluate), not per initiative: every read of a
+# tuple field is a reference count update, which per initiative cost 15 % of the kernel's time
 @nb.njit(inline="always", cache=True)
-def _realise(d, i, r, inp, mdl, smp, w):  # pragma: no cover - compiled
-    """w.X[i] and w.x2: initiative i's realised shares w_im rho_dim in every municipality at
-    adoption r and at the uplifted r2 (retention regime); returns their sums."""
-    Xi, x2, cap, eps, sme, kb, kb2, fr2 = w.X[i], w.x2, w.cap, w.eps, w.sme, w.kb, w.kb2, w.fr2
-    weights, real_tab = mdl.weights, mdl.real_tab
+def _realise(r, r2, real_mean, real_tab, wrow, cap, eps, sme, Xi, x2, kb, kb2, fr2):  # pragma: no cover - compiled
+    """Xi and x2: an initiative's realised shares w_im rho_dim in every municipality (weights
+    wrow) at adoption r and at the uplifted r2 (retention regime); returns their sums."""
     M = cap.shape[0]
-    r2 = min(r * (1.0 + mdl.uplift), 1.0)
-    local_execution(inp.loc_key[i], d, smp.lhs_n, smp.lhs_half, smp.lhs_mask, inp.loc_code, inp.loc_par, w.ltab,
-                    w.ub, w.tails, eps)
-    if mdl.real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
+    if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
         # table cells of both regimes (vectorises), the reads of both in one loop (two
         # independent chains), then rho (vectorises); r2 == r (no incentive uplift) gives the
         # same cell and the same value
@@ -458,90 +455,93 @@ def _realise(d, i, r, inp, mdl, smp, w):  # pragma: no cover - compiled
             x2[m] = t1 + fr2[m] * (real_tab[kb2[m] + np.uint64(1)] - t1)
         for m in range(M):
             v = cap[m] * eps[m]
-            wt = weights[i, m]
+            wt = wrow[m]
             Xi[m] = wt * min(Xi[m] * v, 1.0)
             x2[m] = wt * min(x2[m] * v, 1.0)
     else:
         for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
             base = cap[m] * eps[m]
-            wt = weights[i, m]
+            wt = wrow[m]
             Xi[m] = wt * min(max(r * base, 0.0), 1.0)
             x2[m] = wt * min(max(r2 * base, 0.0), 1.0)
     return _sum8(Xi), _sum8(x2)
 
 
-@nb.njit(inline="always", cache=True)
-def _gains(i, vals, o, kappa_ch, s1, s2, mdl, w, ginit):  # pragma: no cover - compiled
-    """Initiative i's coefficients w.coefs[i], its gains ginit[:, i] and its part of the
-    national, area, retention and central gains and of the costs, year by year."""
-    G, Gret, cen, cost, area, coefs, years = w.G, w.Gret, w.cen, w.cost, w.area, w.coefs, mdl.years
-    year_mid, start, ret_share, ret_years = mdl.year_mid, mdl.start, mdl.ret_share, mdl.ret_years
-    F, T, Q, U, R, K = vals[o], vals[o + 4], vals[o + 5], vals[o + 6], vals[o + 7], vals[o + 8]
-    g = w.gl[i]
-    rb = mdl.ramp_base[i]
-    ai = mdl.area_of[i]
-    kap = kappa_ch if mdl.channel[i] > 0.0 else 1.0
-    Ai = mdl.gain[i] * F * (1.0 - T * Q)
-    go_year = math.floor(g)
-    for y in range(years.shape[0]):  # branch free, so that it vectorises; a zero coefficient adds +0.0
-        x = (year_mid[y] - g) / R
-        ramp = min(x, 1.0)
-        ramp = ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
-        ad = kap * U * ramp
-        coef = Ai * ad if ad > 0.0 else 0.0
-        coefs[i, y] = coef
-        gi = coef * s1
-        G[y] += gi
-        area[ai, y] += gi
-        gr = coef * s2
-        Gret[y] += gr
-        ov = max(min(years[y] + 1.0, g + ret_years) - max(float(years[y]), g), 0.0)
-        cen[y] += gr * (1.0 - ret_share * ov)
-        ginit[y, i] = gi
-    investment, running = mdl.investment[i], mdl.running[i]
-    for y in range(years.shape[0]):
-        c = 0.0
-        yr = years[y]
-        if yr >= go_year:
-            c += running
-        if go_year <= start[i]:
-            if yr == start[i]:
-                c += investment
-        elif yr >= start[i] and yr < go_year:
-            c += investment / (go_year - start[i])
-        cost[y] += K * c
-
-
+# over 80 lines: one loop over the initiatives with every tuple field bound once before it (see _realise)
 @nb.njit(inline="always", cache=True)
 def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compiled
     """Stage 2: the model arithmetic of draw d from its inputs ``vals``: into w its go-live
     times, coefficients, realised shares, national, retention, central, area and potential
     gains and costs by year; the initiatives' gains into ginit (Y, I), the municipalities' into
     B (Y, M)."""
-    I = mdl.gain.shape[0]
+    G, Gret, cen, cost, area, coefs, pot, apot = w.G, w.Gret, w.cen, w.cost, w.area, w.coefs, w.pot, w.apot
+    X, x2, cap, eps, sme, kb, kb2, fr2, ub, tails, ltab = w.X, w.x2, w.cap, w.eps, w.sme, w.kb, w.kb2, w.fr2, \
+        w.ub, w.tails, w.ltab
+    years, year_mid, start, ret_share, ret_years = mdl.years, mdl.year_mid, mdl.start, mdl.ret_share, mdl.ret_years
+    gain, channel, ramp_base, area_of, weights = mdl.gain, mdl.channel, mdl.ramp_base, mdl.area_of, mdl.weights
+    investment, running, real_mean, real_tab, uplift = mdl.investment, mdl.running, mdl.real_mean, mdl.real_tab, \
+        mdl.uplift
+    loc_key, loc_code, loc_par = inp.loc_key, inp.loc_code, inp.loc_par
+    lhs_n, lhs_half, lhs_mask = smp.lhs_n, smp.lhs_half, smp.lhs_mask
+    gl = w.gl
+    I = gain.shape[0]
+    Y = years.shape[0]
     nv = (inp.in_code.shape[0] - 2) // I if I > 0 else 0
     kappa_ch = min(max((1.0 - vals[0]) / (1.0 - mdl.w0), 0.0), 1.0)
     _capacity(d, vals[1], inp, mdl, smp, w)
-    w.G[:] = 0.0
-    w.Gret[:] = 0.0
-    w.cen[:] = 0.0
-    w.cost[:] = 0.0
-    w.area[:, :] = 0.0
-    w.pot[:] = 0.0
-    w.apot[:, :] = 0.0
-    _golive(vals, nv, mdl, w.gl)
+    G[:] = 0.0
+    Gret[:] = 0.0
+    cen[:] = 0.0
+    cost[:] = 0.0
+    area[:, :] = 0.0
+    pot[:] = 0.0
+    apot[:, :] = 0.0
+    _golive(vals, nv, mdl, gl)
     for i in range(I):
         o = 2 + i * nv
-        s1, s2 = _realise(d, i, vals[o + 9], inp, mdl, smp, w)
-        _gains(i, vals, o, kappa_ch, s1, s2, mdl, w, ginit)
-    coefs, pot, apot, area_of = w.coefs, w.pot, w.apot, mdl.area_of
+        F, T, Q, U, R, K, r = vals[o], vals[o + 4], vals[o + 5], vals[o + 6], vals[o + 7], vals[o + 8], vals[o + 9]
+        g = gl[i]
+        rb = ramp_base[i]
+        ai = area_of[i]
+        kap = kappa_ch if channel[i] > 0.0 else 1.0
+        Ai = gain[i] * F * (1.0 - T * Q)
+        r2 = min(r * (1.0 + uplift), 1.0)
+        local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+        s1, s2 = _realise(r, r2, real_mean, real_tab, weights[i], cap, eps, sme, X[i], x2, kb, kb2, fr2)
+        go_year = math.floor(g)
+        for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
+            x = (year_mid[y] - g) / R
+            ramp = min(x, 1.0)
+            ramp = ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
+            ad = kap * U * ramp
+            coef = Ai * ad if ad > 0.0 else 0.0
+            coefs[i, y] = coef
+            gi = coef * s1
+            G[y] += gi
+            area[ai, y] += gi
+            gr = coef * s2
+            Gret[y] += gr
+            ov = max(min(years[y] + 1.0, g + ret_years) - max(float(years[y]), g), 0.0)
+            cen[y] += gr * (1.0 - ret_share * ov)
+            ginit[y, i] = gi
+        for y in range(Y):
+            c = 0.0
+            yr = years[y]
+            if yr >= go_year:
+                c += running[i]
+            if go_year <= start[i]:
+                if yr == start[i]:
+                    c += investment[i]
+            elif yr >= start[i] and yr < go_year:
+                c += investment[i] / (go_year - start[i])
+            cost[y] += K * c
     for i in range(I):  # the potential: coefs before local realisation
         ai = area_of[i]
-        for y in range(pot.shape[0]):
+        for y in range(Y):
             c = coefs[i, y]
             pot[y] += c
             apot[ai, y] += c
-    _municipality_totals(coefs, w.X, B)
+    _municipality_totals(coefs, X, B)
 
 
 # ---- stage 3: record a draw ----------------------------------------------------------------------
@@ -642,7 +642,9 @@ def record(b, d, nnat, vals, B, mdl, lay, w, kept, acc):  # pragma: no cover - c
 
 # ---- the kernel ----------------------------------------------------------------------------------
 
-@nb.njit(nogil=True, cache=True)
+# error_model="numpy", as numba compiles the body of a prange loop: divisions need no zero checks
+# (which would keep the loops over years from vectorising) and give what the loop's body gave
+@nb.njit(nogil=True, cache=True, error_model="numpy")
 def _block(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr):  # pragma: no cover - compiled
     """Draws lo <= d < hi into block b's accumulators: a function of its own, called from the
     parallel loop, so that the stages may write through the tuples (numba issue 5872 loses

@@ -17,7 +17,6 @@ import numpy as np
 
 from simengine import engine, kernel, kernel_contract, scenario
 from simengine.model import compile_plan
-
 from tests.conftest import ROOT
 
 
