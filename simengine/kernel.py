@@ -427,47 +427,8 @@ def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
         gl[i] = g
 
 
-# a tuple's fields are bound once per draw (in evaluate), not per initiative: every read of a
-# tuple field is a reference count update, which per initiative cost 15 % of the kernel's time
-@nb.njit(inline="always", cache=True)
-def _realise(r, r2, real_mean, real_tab, wrow, cap, eps, sme, Xi, x2, kb, kb2, fr2):  # pragma: no cover - compiled
-    """Xi and x2: an initiative's realised shares w_im rho_dim in every municipality (weights
-    wrow) at adoption r and at the uplifted r2 (retention regime); returns their sums."""
-    M = cap.shape[0]
-    if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
-        # table cells of both regimes (vectorises), the reads of both in one loop (two
-        # independent chains), then rho (vectorises); r2 == r (no incentive uplift) gives the
-        # same cell and the same value
-        n_real = real_tab.shape[0] - 1
-        for m in range(M):
-            pos = r * sme[m] * n_real
-            kr = min(int(pos), n_real - 1)
-            kb[m] = np.uint64(kr)
-            x2[m] = pos - kr
-            pos = r2 * sme[m] * n_real
-            kr = min(int(pos), n_real - 1)
-            kb2[m] = np.uint64(kr)
-            fr2[m] = pos - kr
-        for m in range(M):
-            t0 = real_tab[kb[m]]
-            Xi[m] = t0 + x2[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
-            t1 = real_tab[kb2[m]]
-            x2[m] = t1 + fr2[m] * (real_tab[kb2[m] + np.uint64(1)] - t1)
-        for m in range(M):
-            v = cap[m] * eps[m]
-            wt = wrow[m]
-            Xi[m] = wt * min(Xi[m] * v, 1.0)
-            x2[m] = wt * min(x2[m] * v, 1.0)
-    else:
-        for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
-            base = cap[m] * eps[m]
-            wt = wrow[m]
-            Xi[m] = wt * min(max(r * base, 0.0), 1.0)
-            x2[m] = wt * min(max(r2 * base, 0.0), 1.0)
-    return _sum8(Xi), _sum8(x2)
-
-
-# over 80 lines: one loop over the initiatives with every tuple field bound once before it (see _realise)
+# over 80 lines: one loop over the initiatives, tuple fields bound once before it and no array passed to a
+# function inside it (each read of a tuple field or array argument is a reference count update: 15 % of the time)
 @nb.njit(inline="always", cache=True)
 def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compiled
     """Stage 2: the model arithmetic of draw d from its inputs ``vals``: into w its go-live
@@ -486,6 +447,8 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
     gl = w.gl
     I = gain.shape[0]
     Y = years.shape[0]
+    M = cap.shape[0]
+    n_real = real_tab.shape[0] - 1
     nv = (inp.in_code.shape[0] - 2) // I if I > 0 else 0
     kappa_ch = min(max((1.0 - vals[0]) / (1.0 - mdl.w0), 0.0), 1.0)
     _capacity(d, vals[1], inp, mdl, smp, w)
@@ -507,7 +470,38 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
         Ai = gain[i] * F * (1.0 - T * Q)
         r2 = min(r * (1.0 + uplift), 1.0)
         local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
-        s1, s2 = _realise(r, r2, real_mean, real_tab, weights[i], cap, eps, sme, X[i], x2, kb, kb2, fr2)
+        Xi = X[i]
+        if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
+            # table cells of both regimes (vectorises), the reads of both in one loop (two
+            # independent chains), then rho (vectorises); r2 == r (no incentive uplift) gives the
+            # same cell and the same value
+            for m in range(M):
+                pos = r * sme[m] * n_real
+                kr = min(int(pos), n_real - 1)
+                kb[m] = np.uint64(kr)
+                x2[m] = pos - kr
+                pos = r2 * sme[m] * n_real
+                kr = min(int(pos), n_real - 1)
+                kb2[m] = np.uint64(kr)
+                fr2[m] = pos - kr
+            for m in range(M):
+                t0 = real_tab[kb[m]]
+                Xi[m] = t0 + x2[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
+                t1 = real_tab[kb2[m]]
+                x2[m] = t1 + fr2[m] * (real_tab[kb2[m] + np.uint64(1)] - t1)
+            for m in range(M):
+                v = cap[m] * eps[m]
+                wt = weights[i, m]
+                Xi[m] = wt * min(Xi[m] * v, 1.0)
+                x2[m] = wt * min(x2[m] * v, 1.0)
+        else:
+            for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
+                base = cap[m] * eps[m]
+                wt = weights[i, m]
+                Xi[m] = wt * min(max(r * base, 0.0), 1.0)
+                x2[m] = wt * min(max(r2 * base, 0.0), 1.0)
+        s1 = _sum8(Xi)
+        s2 = _sum8(x2)
         go_year = math.floor(g)
         for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
             x = (year_mid[y] - g) / R
