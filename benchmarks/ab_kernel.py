@@ -6,7 +6,8 @@ second module and calls both ``simulate`` functions with the same arguments, alt
 so that both see the same machine; it prints the best and median throughput of each and their
 ratio, and checks that both give the same results bit for bit (every accumulator and the per-draw
 values of 2,000 kept draws). The rest of the package (distributions, model) is the working tree's, so REV's kernel must
-still fit it. Draws are not kept (the timing is the kernel's own, not fresh memory's).
+still fit it. Draws are not kept (the timing is the kernel's own, not fresh memory's). A kernel from before the named
+argument tuples (simengine.kernel_contract) is called with the tuples' fields bound to its parameters by name.
 
     python benchmarks/ab_kernel.py HEAD [--draws 30000] [--threads 1] [--reps 7] [--sampling lhs]
 """
@@ -38,6 +39,26 @@ def load_kernel_at(rev: str, folder: Path):
     return mod
 
 
+#: parameter names of the positional kernel (before simengine.kernel_contract) -> field names of the tuples
+_OLD_NAMES = {"out_d0": "d0", "out_benefit": "benefit", "out_cost": "cost", "out_area": "area_benefit",
+              "out_central": "central_gain", "out_cut": "service_cut", "out_regime_benefit": "regime_benefit",
+              "out_npv": "npv", "out_potential": "potential", "out_area_potential": "area_potential",
+              "inputs_out": "inputs", "lmun_all": "lmun", "linit_all": "linit", "mun_span_all": "mun_span",
+              "init_span_all": "init_span"}
+
+
+def call(simulate, d0: int, n: int, nblocks: int, groups: tuple) -> None:
+    """simulate(d0, n, nblocks, *groups) for a kernel taking the tuples of simengine.kernel_contract, or the
+    tuples' fields by parameter name for a kernel taking them one by one."""
+    code = simulate.py_func.__code__
+    params = code.co_varnames[:code.co_argcount]
+    if "inputs" in params and "in_code" not in params:
+        simulate(d0, n, nblocks, *groups)
+        return
+    fields = {k: v for g in groups for k, v in g._asdict().items()}
+    simulate(d0, n, nblocks, *(fields[_OLD_NAMES.get(p, p)] for p in params[3:]))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("rev")
@@ -63,12 +84,10 @@ def main(argv: list[str] | None = None) -> None:
     inputs = np.zeros((0, plan.n_inputs))
 
     def go(mod, n, kept=kept, inputs=inputs):
-        known = mod.simulate.py_func.__code__.co_varnames
-        args_ = args if "qmc_in" in known else args[:-4]  # a kernel from before sampling = "qmc"
         acc = engine.new_accumulators(plan, a.threads)
         scratch = engine.new_scratch(plan, a.threads)
-        mod.simulate(0, n, a.threads, *args_, 0, *(kept[k] for k in engine.PER_DRAW), inputs,
-                     *(getattr(acc, f) for f in engine.ACC_FIELDS), np.zeros(a.threads, np.int64), *scratch)
+        out = engine._kernel_outputs(0, kept, inputs, acc, np.zeros(a.threads, np.int64))
+        call(mod.simulate, 0, n, a.threads, (*args, *out, scratch))
         return acc
 
     def same(n=4000, keep=2000):

@@ -20,6 +20,15 @@ import numpy as np
 from simengine.driver import DEFAULT_CHUNK, DEFAULT_STORE_INPUTS  # one source: the run options' defaults
 from simengine.errors import ConfigError
 from simengine.kernel import bin_national, merge_blocks, simulate
+from simengine.kernel_contract import (
+    BlockAccumulators,
+    BlockScratch,
+    HistLayout,
+    InputArrays,
+    KeptDraws,
+    ModelArrays,
+    Sampling,
+)
 from simengine.limits import MAX_DRAWS
 from simengine.model import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan, national_series
 
@@ -154,24 +163,40 @@ def check_threads(threads: int | None) -> int:
     return threads
 
 
-def _kernel_args(plan: Plan) -> tuple:
+def _kernel_args(plan: Plan) -> tuple[InputArrays, ModelArrays, HistLayout, Sampling]:
+    """The kernel's read-only arguments (simengine.kernel_contract), field by field by name."""
     sc = plan.scenario
-    return (
-        plan.in_code, plan.in_par, plan.in_tab, plan.in_key, plan.tables,
-        plan.cap_code, plan.cap_par, plan.cap_tab, plan.cap_key, plan.size_effect,
-        plan.loc_code, plan.loc_par, plan.loc_tab, plan.loc_key,
-        sc.assumed_weak_share, plan.gain, plan.start, plan.channel, plan.investment, plan.running,
-        plan.area_of, plan.weights, plan.years, plan.year_mid, plan.discount, plan.target, plan.mun_target,
-        sc.retention_share, sc.retention_years, sc.incentive_uplift, len(sc.areas),
-        plan.mun_hist_lo.view(np.int64), plan.init_hist_lo.view(np.int64), plan.mun_inv_unit,
-        plan.mun_short_inv_unit, plan.init_inv_unit,
-        np.float64(plan.nat_hist_lo).view(np.int64), plan.nat_inv_unit, plan.area_target,
-        float(sc.start_year), float(GOLIVE_PER_YEAR),
-        plan.lhs_n, plan.lhs_half, plan.lhs_mask, plan.corr_idx, plan.corr_factor,
-        plan.timing_component, plan.real_mean, plan.real_tab, plan.ramp_base, plan.dep_of, plan.dep_lag, plan.order,
-        plan.shock_key, plan.sh_in, plan.sh_of, plan.sh_a, plan.sh_b,
-        plan.qmc_in, plan.qmc_sh, plan.qmc_sv, plan.qmc_shift,
-    )
+    inputs = InputArrays(
+        in_code=plan.in_code, in_par=plan.in_par, in_tab=plan.in_tab, in_key=plan.in_key, tables=plan.tables,
+        cap_code=plan.cap_code, cap_par=plan.cap_par, cap_tab=plan.cap_tab, cap_key=plan.cap_key,
+        size_eff=plan.size_effect, loc_code=plan.loc_code, loc_par=plan.loc_par, loc_tab=plan.loc_tab,
+        loc_key=plan.loc_key)
+    model = ModelArrays(
+        w0=sc.assumed_weak_share, gain=plan.gain, start=plan.start, channel=plan.channel, investment=plan.investment,
+        running=plan.running, area_of=plan.area_of, weights=plan.weights, years=plan.years, year_mid=plan.year_mid,
+        discount=plan.discount, target=plan.target, mun_target=plan.mun_target, area_target=plan.area_target,
+        ret_share=sc.retention_share, ret_years=sc.retention_years, uplift=sc.incentive_uplift,
+        n_areas=len(sc.areas), timing_component=plan.timing_component, real_mean=plan.real_mean,
+        real_tab=plan.real_tab, ramp_base=plan.ramp_base, dep_of=plan.dep_of, dep_lag=plan.dep_lag,
+        order=plan.order)
+    layout = HistLayout(
+        mun_lo_bits=plan.mun_hist_lo.view(np.int64), init_lo_bits=plan.init_hist_lo.view(np.int64),
+        mun_inv_unit=plan.mun_inv_unit, mun_short_inv_unit=plan.mun_short_inv_unit,
+        init_inv_unit=plan.init_inv_unit, nat_lo_bits=np.float64(plan.nat_hist_lo).view(np.int64),
+        nat_inv_unit=plan.nat_inv_unit, golive_origin=float(sc.start_year), golive_per_year=float(GOLIVE_PER_YEAR))
+    sampling = Sampling(
+        lhs_n=plan.lhs_n, lhs_half=plan.lhs_half, lhs_mask=plan.lhs_mask, corr_idx=plan.corr_idx,
+        corr_factor=plan.corr_factor, shock_key=plan.shock_key, sh_in=plan.sh_in, sh_of=plan.sh_of,
+        sh_a=plan.sh_a, sh_b=plan.sh_b, qmc_in=plan.qmc_in, qmc_sh=plan.qmc_sh, qmc_sv=plan.qmc_sv,
+        qmc_shift=plan.qmc_shift)
+    return inputs, model, layout, sampling
+
+
+def _kernel_outputs(d0: int, kept: dict[str, np.ndarray], inputs: np.ndarray, acc: Accumulators,
+                    overflow: np.ndarray) -> tuple[KeptDraws, BlockAccumulators]:
+    """The kernel's written arguments: kept rows of draws d0.. (kept: by PER_DRAW name), per-block accumulators."""
+    return (KeptDraws(d0=d0, inputs=inputs, **kept),
+            BlockAccumulators(overflow=overflow, **{f: getattr(acc, f) for f in ACC_FIELDS}))
 
 
 def new_accumulators(plan: Plan, blocks: int | None = None) -> Accumulators:
@@ -196,7 +221,7 @@ def new_accumulators(plan: Plan, blocks: int | None = None) -> Accumulators:
     )
 
 
-def new_scratch(plan: Plan, blocks: int) -> tuple[np.ndarray, ...]:
+def new_scratch(plan: Plan, blocks: int) -> BlockScratch:
     """The kernel's per-block 16-bit histogram counts and the spans of bins touched: [0], [1]
     since the counts were last added into the histograms, [2], [3] ever (for the final merge).
     The kernel leaves the counts zeroed, so one set serves every call of a run."""
@@ -211,8 +236,8 @@ def new_scratch(plan: Plan, blocks: int) -> tuple[np.ndarray, ...]:
     nat = np.empty((blocks, 2, plan.n_series), np.int64)
     nat[:, 0] = NAT_BINS
     nat[:, 1] = -1
-    return (np.zeros((blocks, Y, M, B), np.uint16), np.zeros((blocks, Y, I, B), np.uint16),
-            spans(Y, M), spans(Y, I), nat)
+    return BlockScratch(lmun=np.zeros((blocks, Y, M, B), np.uint16), linit=np.zeros((blocks, Y, I, B), np.uint16),
+                        mun_span=spans(Y, M), init_span=spans(Y, I), nat_span=nat)
 
 
 def _reduce_blocks(acc: Accumulators, overflow: np.ndarray, scratch: tuple[np.ndarray, ...]) -> Accumulators:
@@ -273,9 +298,8 @@ def _run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int, store
         c0 = d0 + done
         ks = slice(min(done, n_keep), min(done + m, n_keep))  # kept rows of this chunk
         iset = slice(min(done, n_inp), min(done + m, n_inp))
-        simulate(c0, m, threads, *args, c0,
-                 *(kept[k][ks] for k in PER_DRAW), inputs[iset],
-                 *(getattr(acc, f) for f in ACC_FIELDS), overflow, *scratch)
+        simulate(c0, m, threads, *args, *_kernel_outputs(c0, {k: kept[k][ks] for k in PER_DRAW}, inputs[iset], acc,
+                                                           overflow), scratch)
         done += m
         if progress is not None:
             progress(m)
