@@ -1,13 +1,13 @@
 """Time the kernel against its version at another git revision, in one process.
 
 Timings on a shared 2-core machine move by 5-10 % between processes, more than most single
-changes to the kernel gain or lose. This loads ``simengine/kernel.py`` as it was at REV as a
+changes to the kernel gain or lose. This loads ``simengine/core/kernel.py`` as it was at REV as a
 second module and calls both ``simulate`` functions with the same arguments, alternating them,
 so that both see the same machine; it prints the best and median throughput of each and their
 ratio, and checks that both give the same results bit for bit (every accumulator and the per-draw
 values of 2,000 kept draws). The rest of the package (distributions, model) is the working tree's, so REV's kernel must
 still fit it. Draws are not kept (the timing is the kernel's own, not fresh memory's). A kernel from before the named
-argument tuples (simengine.kernel_contract) is called with the tuples' fields bound to its parameters by name.
+argument tuples (simengine.core.contract) is called with the tuples' fields bound to its parameters by name.
 
     python benchmarks/ab_kernel.py HEAD [--draws 30000] [--threads 1] [--reps 7] [--sampling lhs]
 """
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_kernel_at(rev: str, folder: Path):
-    src = subprocess.run(["git", "show", f"{rev}:simengine/kernel.py"], cwd=ROOT, check=True,
+    src = subprocess.run(["git", "show", f"{rev}:simengine/core/kernel.py"], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     path = folder / "kernel_at_rev.py"
     path.write_text(src)
@@ -39,7 +39,7 @@ def load_kernel_at(rev: str, folder: Path):
     return mod
 
 
-#: parameter names of the positional kernel (before simengine.kernel_contract) -> field names of the tuples
+#: parameter names of the positional kernel (before simengine.core.contract) -> field names of the tuples
 _OLD_NAMES = {"out_d0": "d0", "out_benefit": "benefit", "out_cost": "cost", "out_area": "area_benefit",
               "out_central": "central_gain", "out_cut": "service_cut", "out_regime_benefit": "regime_benefit",
               "out_npv": "npv", "out_potential": "potential", "out_area_potential": "area_potential",
@@ -48,7 +48,7 @@ _OLD_NAMES = {"out_d0": "d0", "out_benefit": "benefit", "out_cost": "cost", "out
 
 
 def call(simulate, d0: int, n: int, nblocks: int, groups: tuple) -> None:
-    """simulate(d0, n, nblocks, *groups) for a kernel taking the tuples of simengine.kernel_contract, or the
+    """simulate(d0, n, nblocks, *groups) for a kernel taking the tuples of simengine.core.contract, or the
     tuples' fields by parameter name for a kernel taking them one by one."""
     code = simulate.py_func.__code__
     params = code.co_varnames[:code.co_argcount]
@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> None:
 
     import numba
 
-    from simengine import engine, kernel, scenario
-    from simengine.model import compile_plan
+    from simengine.core import engine, kernel
+    from simengine.model.plan import compile_plan
+    from simengine.scenario import schema as scenario
 
     # under Latin hypercube sampling the permutations' cost depends on the run's draws (their cycle
     # walk on 2^bits >= draws values): time the first --draws of a 100,000-draw run, the default

@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simengine import engine, scenario
-from simengine.model import compile_plan
+from simengine.core import engine
+from simengine.model.plan import compile_plan
+from simengine.scenario import schema as scenario
 
 distributed = pytest.importorskip("distributed")
 
-from simengine import distributed as sd  # noqa: E402 (after the importorskip of distributed)
+from simengine.core import distributed as sd  # noqa: E402 (after the importorskip of distributed)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "2015.toml"

@@ -19,8 +19,9 @@ import pytest
 
 from benchmarks import synthetic
 from benchmarks.reference_numpy import simulate_reference, simulate_reference_chunked
-from simengine import engine, scenario
-from simengine.model import compile_plan
+from simengine.core import engine
+from simengine.model.plan import compile_plan
+from simengine.scenario import schema as scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "2015.toml"
@@ -136,7 +137,7 @@ def _run_cli(args: list[str], env: dict | None = None) -> tuple[float, dict]:
     """Run the CLI in a fresh process; returns (wall seconds, {'maxrss_mb': peak RSS in MiB})."""
     # peak RSS from VmHWM: it starts afresh at exec, while getrusage's ru_maxrss can carry the forked
     # parent's (here the benchmark process's) resident size over
-    code = ("import sys, time; t=time.perf_counter(); from simengine.cli import main; rc=main(sys.argv[1:]); "
+    code = ("import sys, time; t=time.perf_counter(); from simengine.cli.main import main; rc=main(sys.argv[1:]); "
             "print('WALL', time.perf_counter()-t); "
             "print('RSS', [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]); "
             "sys.exit(rc)")
@@ -165,7 +166,7 @@ def test_cli_end_to_end(benchmark, tmp_path):
 
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         assert ds.attrs["draws"] == draws
-        b = ds["benefit"].values  # float32 on disk (simengine.store): a draw within 2^-24 of the target may flip
+        b = ds["benefit"].values  # float32 on disk (simengine.outputs.store): a draw within 2^-24 of the target may flip
         np.testing.assert_allclose(ds["p_target"].values, (b >= ds["target"].values).mean(axis=0), atol=3 / draws)
     benchmark.extra_info.update(draws=draws, peak_rss_mb=result["mem"]["maxrss_mb"])
 
@@ -234,9 +235,10 @@ PHASES = ("kernel", "aggregate", "analyses", "results files", "report", "whole r
 def default_run(tmp_path_factory):
     """The kernel's results and the Datasets (without and with the analyses) of the default run,
     computed once for the phase rows below; the kernel is compiled or loaded from the cache here."""
-    from simengine import analysis, runner
-    from simengine.negotiate import add_negotiation
-    from simengine.results import build_dataset
+    from simengine.analysis import sensitivity as analysis
+    from simengine.analysis.negotiate import add_negotiation
+    from simengine.analysis.results import build_dataset
+    from simengine.cli import runner
 
     draws = 100_000 if "--benchmark-enable" in sys.argv else 1_000
     sc = scenario.load(SCENARIO).with_run_options(draws=draws)
@@ -257,9 +259,10 @@ def test_default_run_phases(benchmark, default_run, phase):
     sensitivity, waterfall), writing results.nc + summary.parquet + run.json, building and writing the
     report (report.html, summary.xlsx, negotiation.html, charts/), and the whole `run` command in a
     fresh process with a warm numba cache."""
-    from simengine import output, runner
-    from simengine.negotiate import add_negotiation
-    from simengine.results import build_dataset
+    from simengine.analysis.negotiate import add_negotiation
+    from simengine.analysis.results import build_dataset
+    from simengine.cli import runner
+    from simengine.outputs import folder as output
 
     r = default_run
     sc, raw, n = r["sc"], r["raw"], r["draws"]

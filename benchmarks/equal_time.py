@@ -36,8 +36,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from dataclasses import replace
 
-    from simengine import engine, scenario
-    from simengine.model import compile_plan
+    from simengine.core import engine
+    from simengine.model.plan import compile_plan
+    from simengine.scenario import schema as scenario
 
     base = scenario.load(a.scenario)
 

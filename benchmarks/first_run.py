@@ -13,7 +13,7 @@ the signatures each cached dispatcher ended with: more than one signature for a 
 work a consistent dtype or layout would save.
 
 The child is ``python benchmarks/first_run.py --child <args of simengine run>``: it installs the
-listener and then runs ``simengine.cli.main`` exactly as ``python -m simengine`` does.
+listener and then runs ``simengine.cli.main.main`` exactly as ``python -m simengine`` does.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _child(args: list[str], report: str) -> int:
-    """Run ``simengine.cli.main(args)`` with a compile-event listener; write what it saw to ``report``."""
+    """Run ``simengine.cli.main.main(args)`` with a compile-event listener; write what it saw to ``report``."""
     t0 = time.perf_counter()
     import numba
     from numba.core import event
@@ -57,7 +57,7 @@ def _child(args: list[str], report: str) -> int:
                             "depth": depth[0]})
 
     event.register("numba:compile", Listener())
-    from simengine.cli import main
+    from simengine.cli.main import main
 
     t1 = time.perf_counter()
     try:

@@ -24,9 +24,9 @@ from pathlib import Path
 import numba as nb
 import numpy as np
 
-from simengine.distributions import table_values
-from simengine.kernel import _municipality_totals
-from simengine.rng import uniform
+from simengine.core.kernel import _municipality_totals
+from simengine.model.distributions import table_values
+from simengine.model.rng import uniform
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,8 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "2015.toml"))
     a = ap.parse_args(argv)
 
-    from simengine import engine, scenario
-    from simengine.model import compile_plan
+    from simengine.core import engine
+    from simengine.model.plan import compile_plan
+    from simengine.scenario import schema as scenario
 
     plan = compile_plan(scenario.load(a.scenario).with_run_options(draws=a.draws))
     nb.set_num_threads(1)

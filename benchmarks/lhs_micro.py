@@ -1,4 +1,4 @@
-"""Latin hypercube uniforms per second: simengine.rng.lhs_uniforms against the previous batch
+"""Latin hypercube uniforms per second: simengine.model.rng.lhs_uniforms against the previous batch
 algorithm (four Feistel steps of every value, then the rest of the walk one value at a time), one
 thread, in one process; the two are checked bit for bit equal first.
 
@@ -17,7 +17,7 @@ import time
 import numba as nb
 import numpy as np
 
-from simengine.rng import _LHS_SALT, _feistel, lhs_bits, lhs_uniforms, stream_key, uniform
+from simengine.model.rng import _LHS_SALT, _feistel, lhs_bits, lhs_uniforms, stream_key, uniform
 
 
 @nb.njit(inline="always")

@@ -5,7 +5,7 @@
 
 Each case runs once in a fresh process (2 threads, warm numba cache); its peak RSS is the
 process's own VmHWM, read by the process itself at exit (getrusage of a child would count the
-parent's size: a forked child starts with it). The estimate is simengine.memory's, printed with
+parent's size: a forked child starts with it). The estimate is simengine.core.memory's, printed with
 the phase and term that dominate it.
 """
 
@@ -26,7 +26,7 @@ CHILD = """
 import atexit, runpy, sys
 out = sys.argv[1]
 def peak():
-    from simengine import memory
+    from simengine.core import memory
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             open(out, "w").write(f"{int(line.split()[1]) * 1024} {memory.last_total or 0}")
@@ -56,8 +56,9 @@ def measure_both(args: list[str], threads: int = 2) -> tuple[int, int]:
 
 
 def estimate(path: Path, draws: int, threads: int = 2, report: bool = True):
-    from simengine import memory, scenario
-    from simengine.model import compile_plan
+    from simengine.core import memory
+    from simengine.model.plan import compile_plan
+    from simengine.scenario import schema as scenario
 
     sc = scenario.load(path).with_run_options(draws=draws)
     return memory.estimate(compile_plan(sc), draws, threads, sc.keep_draws, report=report)

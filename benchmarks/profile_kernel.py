@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(out: Path, draws: int = 60_000) -> None:
-    from simengine import engine, scenario
-    from simengine.model import compile_plan
+    from simengine.core import engine
+    from simengine.model.plan import compile_plan
+    from simengine.scenario import schema as scenario
 
     plan = compile_plan(scenario.load(ROOT / "scenarios" / "2015.toml").with_run_options(draws=draws))
     engine.run_range(plan, 0, 512, 1, keep_draws=0, store_inputs=0)  # compile or load: the profile's noise floor

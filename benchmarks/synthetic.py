@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simengine.municipalities import builtin_text
+from simengine.scenario.municipalities import builtin_text
 
 
 def scenario_dict(initiatives: int = 30, years: int = 10, draws: int = 100_000, municipalities: str = "builtin") -> dict:

@@ -28,9 +28,12 @@ def _numba_cache_dir() -> None:
         return  # set by the user
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(__version__.encode())
-    for name in ("kernel.py", "distributions.py", "rng.py", "model.py", "analysis.py", "qmc.py"):
+    # every module of the model and core stages (the kernel and what it inlines) and the waterfall's
+    # compiled evaluator
+    sources = sorted((here / "model").glob("*.py")) + sorted((here / "core").glob("*.py"))
+    for path in [*sources, here / "analysis" / "sensitivity.py"]:
         try:
-            h.update((here / name).read_bytes())
+            h.update(path.name.encode() + path.read_bytes())
         except OSError:
             return
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "simengine" / "numba"

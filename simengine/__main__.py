@@ -1,6 +1,6 @@
 import sys
 
-from simengine.cli import main
+from simengine.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

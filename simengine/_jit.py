@@ -1,10 +1,10 @@
 """numba's ``njit`` applied on first use, so that a module defining compiled helpers imports without numba.
 
 ``validate``, ``scenario export`` and loading a scenario need the plain Python parts of
-simengine.distributions and simengine.rng, not their compiled functions; importing numba costs
+simengine.model.distributions and simengine.model.rng, not their compiled functions; importing numba costs
 seconds and a few hundred MiB. A module declares its compiled functions with :func:`lazy`'s
 decorator and ends with ``finish()``; the first access to any of them from outside (``from
-simengine.rng import uniform``, ``rng.uniform``) imports numba, after simengine/__init__.py has
+simengine.model.rng import uniform``, ``rng.uniform``) imports numba, after simengine/__init__.py has
 set the kernels' cache folder, and compiles them all into the module's namespace, where they
 find each other by name as before.
 """
@@ -49,14 +49,14 @@ def lazy(namespace: dict[str, Any]) -> tuple[Callable[..., Callable[[Callable], 
 
 
 # -- the analyses' kernels compiled in a second process while the first compiles the simulation --------
-#: the compiled functions of simengine.analysis a default run calls after the simulation; the
+#: the compiled functions of simengine.analysis.sensitivity a default run calls after the simulation; the
 #: simulation kernel and these are compiled one after the other in one process (numba compiles under a
 #: process-wide lock), so on a cold cache a second process compiles these into the shared cache folder
 ANALYSIS_KERNELS = ("_local_sums", "_coalitions")
 
 
 def _cache_has(name: str) -> bool:
-    """Whether numba's cache folder already holds an index for simengine.analysis.``name``."""
+    """Whether numba's cache folder already holds an index for simengine.analysis.sensitivity.``name``."""
     import glob
     import os
 
@@ -138,8 +138,8 @@ def _compile_analysis_kernels(sc: Any) -> None:
     replaced by :func:`compile_for` stand-ins, so the argument types are exactly the run's."""
     import numpy as np
 
-    from simengine import analysis
-    from simengine.model import compile_plan
+    from simengine.analysis import sensitivity as analysis
+    from simengine.model.plan import compile_plan
 
     plan = compile_plan(sc)
     for name in ANALYSIS_KERNELS:

@@ -29,15 +29,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from simengine.driver import RunOptions
+from simengine.core.driver import RunOptions
 from simengine.errors import ConfigError
-from simengine.scenario import Scenario
+from simengine.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import polars as pl
     import xarray as xr
 
-    from simengine.variants import Setting
+    from simengine.scenario.variants import Setting
 
 __all__ = ["Scenario", "ask", "backtest", "compare_scenarios", "load", "rebuild", "run", "sweep_grid", "update", "variant",
            "write"]
@@ -74,7 +74,7 @@ def load(path: str | os.PathLike[str]) -> Scenario:
     >>> sc.start_year, sc.target_year, len(sc.initiatives)  # doctest: +SKIP
     (2015, 2020, 30)
     """
-    from simengine import scenario
+    from simengine.scenario import schema as scenario
 
     return scenario.load(Path(path))
 
@@ -117,7 +117,7 @@ def variant(scenario: Scenario, values: Mapping[str, Any] | str | Iterable[str])
     >>> later.sha256 == same.sha256
     True
     """
-    from simengine import variants as v
+    from simengine.scenario import variants as v
 
     if not isinstance(scenario, Scenario):
         raise ConfigError(f"variant: expected a Scenario from simengine.load, got {type(scenario).__name__}")
@@ -169,7 +169,7 @@ def _as_scenario(scenario: ScenarioLike, what: str) -> Scenario:
 
 def _check_options(what: str, draws: int | None, seed: int | None, threads: int | None,
                    chunk: int | None) -> RunOptions:
-    """The run options of keyword arguments, validated once (simengine.driver.RunOptions)."""
+    """The run options of keyword arguments, validated once (simengine.core.driver.RunOptions)."""
     return RunOptions(via=what, draws=draws, seed=seed, threads=threads, chunk=chunk)
 
 
@@ -216,7 +216,7 @@ def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = 
         Called with the number of draws just finished, after each chunk.
     command : str, optional
         Recorded in ``ds.attrs["command"]``.
-    options : simengine.driver.RunOptions, optional
+    options : simengine.core.driver.RunOptions, optional
         All run options as one validated object (the command line builds one); replaces the
         keyword arguments draws ... connect_timeout.
 
@@ -246,8 +246,8 @@ def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = 
     (('draw', 'year'), True)
     >>> p10 = ds["benefit_quantile"].sel(quantile=0.10)  # DKK/year, one value per year
     """
-    from simengine import runner
-    from simengine.driver import open_executor
+    from simengine.cli import runner
+    from simengine.core.driver import open_executor
 
     sc = _as_scenario(scenario, "run")
     opts = options if options is not None else RunOptions(
@@ -306,8 +306,8 @@ def write(ds: xr.Dataset, folder: str | os.PathLike[str], scenario: Scenario | N
     >>> [p.name for p in files]  # doctest: +SKIP
     ['results.nc', 'summary.parquet', 'run.json']
     """
-    from simengine import runner
-    from simengine.output import prepare_dir
+    from simengine.cli import runner
+    from simengine.outputs.folder import prepare_dir
 
     if ds.attrs.get("title") != "simengine results" or "scenario_sha256" not in ds.attrs:
         raise ConfigError("write: expected the results of simengine.run (a Dataset titled 'simengine results'), "
@@ -352,7 +352,7 @@ def rebuild(path: str | os.PathLike[str], changes: Sequence[str] = ()) -> Scenar
     >>> rebuild("scenarios/2015.toml", sc.changes).sha256 == sc.sha256
     True
     """
-    from simengine import variants as v
+    from simengine.scenario import variants as v
 
     sc = load(path)
     if not changes:
@@ -385,7 +385,7 @@ def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = N
         Called with the number of draws just finished.
     command : str, optional
         Recorded in ``ds.attrs["command"]``.
-    options : simengine.driver.RunOptions, optional
+    options : simengine.core.driver.RunOptions, optional
         As in :func:`run` (no precision).
 
     Returns
@@ -409,8 +409,8 @@ def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = N
     >>> ds["difference"].dims
     ('draw', 'year')
     """
-    import simengine.compare as cmp
-    from simengine.driver import executor_attrs, open_executor
+    import simengine.cli.compare as cmp
+    from simengine.core.driver import executor_attrs, open_executor
 
     sa, sb = _as_scenario(a, "compare_scenarios"), _as_scenario(b, "compare_scenarios")
     opts = options if options is not None else RunOptions(
@@ -481,8 +481,8 @@ def sweep_grid(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Itera
 
 
 def settings_of(grid: Mapping[str, Sequence[Any]] | Iterable[str], via: str = "--set") -> list[Setting]:
-    """The grid of :func:`sweep_grid` as validated settings (simengine.variants.Setting)."""
-    from simengine import variants as v
+    """The grid of :func:`sweep_grid` as validated settings (simengine.scenario.variants.Setting)."""
+    from simengine.scenario import variants as v
 
     settings = []
     if isinstance(grid, Mapping):
@@ -519,13 +519,13 @@ def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] 
                       options: RunOptions | None = None) -> tuple[xr.Dataset, pl.DataFrame]:
     """:func:`sweep_grid`, and the target-year summary table (one row per variant) of ``sweep_summary.parquet``.
 
-    ``variants`` (from simengine.sweep.build_variants), ``options`` and ``executor`` (an executor
-    already open, simengine.driver.open_executor) are the command line's: it validates the grid
+    ``variants`` (from simengine.cli.sweep.build_variants), ``options`` and ``executor`` (an executor
+    already open, simengine.core.driver.open_executor) are the command line's: it validates the grid
     before opening a cluster. An ``executor`` given with ``block_draws`` runs blocks of that size.
     """
-    import simengine.sweep as sw
-    from simengine.driver import open_executor
-    from simengine.variants import Setting
+    import simengine.cli.sweep as sw
+    from simengine.core.driver import open_executor
+    from simengine.scenario.variants import Setting
 
     base = _as_scenario(scenario, "sweep_grid")
     if options is None:
@@ -534,7 +534,7 @@ def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] 
                              block_draws=block_draws if executor is None else None,
                              connect_timeout=connect_timeout)
         if executor is not None and block_draws is not None:
-            from simengine.driver import _with_blocks
+            from simengine.core.driver import _with_blocks
 
             options = _with_blocks(options, block_draws)
     opts = options
@@ -552,14 +552,14 @@ def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] 
 
 
 #: the names of the commands, for ``from simengine.api import compare, sweep`` (in the package namespace
-#: ``simengine.compare`` and ``simengine.sweep`` are the modules, hence compare_scenarios and sweep_grid)
+#: ``simengine.cli.compare`` and ``simengine.cli.sweep`` are the modules, hence compare_scenarios and sweep_grid)
 compare = compare_scenarios
 sweep = sweep_grid
 
 
 # -- backtest, update, ask ------------------------------------------------------------------------
 def _observations(scenario: Scenario, observations: str | os.PathLike[str]) -> Any:
-    from simengine import observations as obsmod
+    from simengine.scenario import observations as obsmod
 
     obs = obsmod.load(Path(observations))
     obsmod.check_against(obs, scenario)
@@ -567,7 +567,7 @@ def _observations(scenario: Scenario, observations: str | os.PathLike[str]) -> A
 
 
 def _date(known_by: str | _dt.date, what: str) -> _dt.date:
-    from simengine import observations as obsmod
+    from simengine.scenario import observations as obsmod
 
     if isinstance(known_by, _dt.date):
         return known_by
@@ -612,7 +612,7 @@ def backtest(scenario: ScenarioLike, observations: str | os.PathLike[str], *, kn
     >>> bt["pit"].dims
     ('observation',)
     """
-    from simengine import scoring
+    from simengine.analysis import scoring
 
     sc = _as_scenario(scenario, "backtest")
     _check_options("backtest", draws, seed, threads, None)
@@ -656,7 +656,7 @@ def update(scenario: ScenarioLike, observations: str | os.PathLike[str], known_b
     >>> float(post["weight"].sum())  # doctest: +SKIP
     1.0
     """
-    from simengine import update as upd
+    from simengine.analysis import update as upd
 
     sc = _as_scenario(scenario, "update")
     _check_options("update", draws, seed, threads, None)
@@ -697,7 +697,7 @@ def ask(results: xr.Dataset | str | os.PathLike[str], year: int, *, at_least: fl
     >>> sorted(ask(ds, 2016, certainty=0.9))[:3]
     ['amount', 'certainty', 'ci_high']
     """
-    from simengine import ask as askmod
+    from simengine.cli import ask as askmod
 
     where: Any = results if not isinstance(results, (str, os.PathLike)) else Path(results)
     answer: dict[str, Any] = askmod.ask(where, year, scope=scope, at_least=at_least, certainty=certainty,

@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from simengine.distributions import mean_preserving_scale
-from simengine.model import Plan
-from simengine.qmc import sobol_uniforms
-from simengine.rng import uniforms_numpy
-from simengine.structure import INITIATIVE_VARS, N_NATIONAL, NATIONAL_VARS
+from simengine.model.distributions import mean_preserving_scale
+from simengine.model.plan import Plan
+from simengine.model.qmc import sobol_uniforms
+from simengine.model.rng import uniforms_numpy
+from simengine.model.structure import INITIATIVE_VARS, N_NATIONAL, NATIONAL_VARS
 
 _U_MIN = 2.0**-53
 
@@ -40,7 +40,7 @@ def simulate_reference(plan: Plan, draws: np.ndarray) -> dict[str, np.ndarray]:
     # per-draw inputs, exact inverse transform
     U = uniforms_numpy(plan.in_key, d)  # (n_in, n)
     Q = None
-    if len(plan.qmc_shift):  # sampling = "qmc": Sobol' points for the inputs and shocks (simengine.qmc)
+    if len(plan.qmc_shift):  # sampling = "qmc": Sobol' points for the inputs and shocks (simengine.model.qmc)
         Q = sobol_uniforms(sc.seed, len(plan.qmc_shift), int(d.min()), int(d.max() - d.min()) + 1)[:, d - d.min()]
         on = plan.qmc_in >= 0
         U[on] = Q[plan.qmc_in[on]]

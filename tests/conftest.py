@@ -114,8 +114,8 @@ class TaggedNumbers(html.parser.HTMLParser):
 def _memory_baseline_constant(monkeypatch):
     """In-process runs use the memory guard's constant baseline: the test process is not a fresh
     run, so its resident memory is not a run's baseline (a run observes its own; the subprocess
-    test in tests/test_memory.py checks that)."""
-    from simengine import memory
+    test in tests/cli/test_memory.py checks that)."""
+    from simengine.core import memory
 
     monkeypatch.setattr(memory, "_observed_baseline", memory.BASELINE)
     monkeypatch.setattr(memory, "last_total", 0)

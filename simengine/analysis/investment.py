@@ -1,0 +1,87 @@
+"""Staff freed per krone invested, and retention against realised: what a scenario whose question
+is freed hands (scenarios/2030.toml) can answer from its own figures.
+
+Per draw d whose inputs are kept (the first ``min(kept draws, stored inputs)``):
+
+* investment I_d = Σ_i investment_i · K_id, the initiatives' one-off investments with their cost
+  overrun (DKK; the whole investment, whenever it is spent: Σ_m w_im = 1);
+* FTE freed in year y under a regime: regime_benefit_dy / cost_per_fte, the gross gain of the
+  regime in årsværk (``realised``: G; ``retention``: G' with the incentive's lifted realisation;
+  docs/model.md, "Budget regimes"). Freed hands count whether the unit keeps them (retention) or
+  they are taken out of its budget;
+* FTE freed per mio. DKK invested: FTE_dy / (I_d / 10^6).
+
+Outputs (results.nc) over ``fte_regime`` = ["realised", "retention"] and ``invest_quantile`` =
+[0.1, 0.5, 0.9]: ``fte_freed_quantile``, ``fte_freed_mean``, ``fte_per_invested_quantile``,
+``fte_per_invested_mean`` (the ratio of the means, FTE per mio. DKK), ``fte_retention_gain_quantile``
+and ``_mean`` (retention minus realised, draw by draw, FTE), ``investment_total_quantile`` and
+``_mean`` (DKK). Only for a scenario with a cost per FTE and some investment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+LEVELS = (0.1, 0.5, 0.9)
+FTE_REGIMES = ("realised", "retention")
+
+
+def per_draw(raw) -> dict | None:
+    """Investment (n,) and FTE freed (n, 2, Y) per kept draw; None when the scenario has no investment,
+    no cost per FTE or no kept inputs."""
+    from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, REGIMES
+
+    plan = raw.plan
+    sc = plan.scenario
+    cpf = float(sc.cost_per_fte)
+    if not cpf > 0 or not float(np.sum(plan.investment)) > 0:
+        return None
+    n = min(len(raw.inputs), len(raw.benefit))
+    if n < 2:
+        return None
+    I = len(plan.gain)
+    iv = raw.inputs[:n, N_NATIONAL:].reshape(n, I, len(INITIATIVE_VARS))
+    overrun = iv[:, :, INITIATIVE_VARS.index("overrun")]
+    invest = (plan.investment[None, :] * overrun).sum(axis=1)
+    rb = np.asarray(raw.regime_benefit[:n], dtype=float)
+    fte = np.stack([rb[:, REGIMES.index(r), :] for r in FTE_REGIMES], axis=1) / cpf
+    return {"draws": n, "investment": invest, "fte": fte}
+
+
+def add_investment(ds: xr.Dataset, raw) -> xr.Dataset:
+    pd_ = per_draw(raw)
+    if pd_ is None:
+        return ds
+    n, inv, fte = pd_["draws"], pd_["investment"], pd_["fte"]
+    q = np.array(LEVELS)
+    how = (f"over the first {n:,} draws (those whose inputs are kept)" if n < raw.draws
+           else "exact over all draws")
+    per = fte / (inv[:, None, None] / 1e6)
+    ds = ds.assign_coords(fte_regime=list(FTE_REGIMES), invest_quantile=q)
+    ds["fte_regime"].attrs = {"long_name": "budget regime of the freed staff (docs/model.md, Budget regimes)"}
+    ds["invest_quantile"].attrs = {"units": "1", "long_name": "quantile level of the investment outputs"}
+
+    def put(name, dims, data, units, long_name):
+        ds[name] = (dims, np.asarray(data, dtype=float))
+        ds[name].attrs = {"units": units, "long_name": long_name, "method": how, "draws": n,
+                          "cost_per_fte": float(raw.plan.scenario.cost_per_fte)}
+
+    put("fte_freed_quantile", ("fte_regime", "invest_quantile", "year"),
+        np.quantile(fte, q, axis=0).transpose(1, 0, 2), "FTE",
+        "quantiles of the staff freed (gross gain of the regime / cost per FTE)")
+    put("fte_freed_mean", ("fte_regime", "year"), fte.mean(axis=0), "FTE", "mean staff freed")
+    put("fte_per_invested_quantile", ("fte_regime", "invest_quantile", "year"),
+        np.quantile(per, q, axis=0).transpose(1, 0, 2), "FTE per mio. DKK",
+        "quantiles, over draws, of the staff freed in the year per mio. DKK of investment (overrun included)")
+    put("fte_per_invested_mean", ("fte_regime", "year"), fte.mean(axis=0) / (inv.mean() / 1e6), "FTE per mio. DKK",
+        "mean staff freed in the year / mean investment in mio. DKK (overrun included): the ratio of the means")
+    diff = fte[:, 1, :] - fte[:, 0, :]
+    put("fte_retention_gain_quantile", ("invest_quantile", "year"), np.quantile(diff, q, axis=0), "FTE",
+        "quantiles of the staff freed under retention minus under realised, draw by draw")
+    put("fte_retention_gain_mean", ("year",), diff.mean(axis=0), "FTE",
+        "mean staff freed under retention minus under realised")
+    put("investment_total_quantile", ("invest_quantile",), np.quantile(inv, q), "DKK",
+        "quantiles of the initiatives' total investment, cost overrun included")
+    put("investment_total_mean", (), inv.mean(), "DKK", "mean total investment, cost overrun included")
+    return ds

@@ -1,0 +1,301 @@
+"""Monte Carlo error: a 95 % interval for every reported quantile and probability, and the
+adaptive stopping rule of ``run --precision``.
+
+Intervals (docs/model.md, *Monte Carlo error*):
+
+* **quantiles**: the distribution-free order-statistics interval. With N draws, the number of
+  draws at or below the true q-quantile is Binomial(N, q); the interval runs from the order
+  statistic of rank j = F⁻¹(0.025) to the one of rank k = F⁻¹(0.975) + 1 (1-based, F the
+  Binomial(N, q) CDF), which covers the true quantile with probability ≥ 95 %. Exact national
+  quantiles take these order statistics from the per-draw values; histogram-based ones
+  (municipalities, initiatives, and national statistics when not every draw is kept) apply the
+  same ranks to the histogram, so they carry the histogram's bin error (≤ 0.39 %) on top.
+* **probabilities** (P(target), the backtest's observed rank): the Wilson score interval.
+* **means**: normal approximation, mean ± 1.96·sd/√N, sd from the kept draws.
+
+The intervals assume independent draws (``sampling = "random"``); under Latin hypercube sampling
+they are conservative.
+
+The stopping rule adds blocks of draws (:data:`BLOCK`) until the half-width of the interval of
+the target-year P10 and P50 of the national gain is below ``precision`` times the estimate and
+that of P(target) in the target year below ``precision`` (absolute), or ``max_draws`` is reached.
+Streams are keyed by the global draw index, so a run that stops after N draws is identical to a
+plain run of N draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable
+
+import numpy as np
+import xarray as xr
+from scipy import stats as sps
+
+from simengine.core import engine
+from simengine.core.driver import DEFAULT_MAX_DRAWS  # noqa: F401 (the default upper limit of the adaptive run)
+from simengine.core.engine import RawResults
+from simengine.model.plan import Plan
+
+LEVEL = 0.95
+Z = float(sps.norm.ppf(0.5 + LEVEL / 2))
+#: draws per block of the adaptive run
+BLOCK = 2**16
+
+QUANTILE_METHOD = ("95 % order-statistics interval: the order statistics of ranks Binomial(N, q) quantiles "
+                   "0.025 and 0.975 (+1), distribution-free, coverage >= 95 %")
+HIST_METHOD = QUANTILE_METHOD + "; ranks applied to the histogram (plus its bin error)"
+WILSON_METHOD = "95 % Wilson score interval for a binomial proportion"
+MEAN_METHOD = "95 % normal interval: mean +- 1.96 sd / sqrt(N), sd from the kept draws"
+
+
+# -- intervals --------------------------------------------------------------------------------
+def quantile_ranks(n: int, q: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """1-based ranks (j, k) of the order statistics bounding the ``level`` interval of each q."""
+    q = np.asarray(q, dtype=float)
+    j, k = _ranks(int(n), tuple(q.ravel().tolist()), float(level))  # a run asks for the same ones many times
+    return j.reshape(q.shape).copy(), k.reshape(q.shape).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _ranks(n: int, q: tuple[float, ...], level: float) -> tuple[np.ndarray, np.ndarray]:
+    qa = np.array(q, dtype=float)
+    a = (1.0 - level) / 2.0
+    j = sps.binom.ppf(a, n, qa)
+    k = sps.binom.ppf(1.0 - a, n, qa) + 1.0
+    return np.clip(j, 1, n).astype(np.int64), np.clip(k, 1, n).astype(np.int64)
+
+
+def rank_levels(n: int, q: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """The quantile levels whose numpy (linear, rank q·(n−1)) quantile is the bounding order statistic."""
+    j, k = quantile_ranks(n, q, level)
+    den = max(n - 1, 1)
+    return (j - 1) / den, (k - 1) / den
+
+
+def wilson(x: np.ndarray, n: int, z: float = Z) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of x successes out of n."""
+    x = np.asarray(x, dtype=float)
+    p = x / n
+    den = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z / den * np.sqrt(np.maximum(p * (1 - p), 0.0) / n + z * z / (4.0 * n * n))
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def mean_ci(values: np.ndarray, mean: np.ndarray, n: int, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    sd = np.std(values, axis=axis, ddof=1) if values.shape[axis] > 1 else np.zeros_like(mean)
+    half = Z * sd / math.sqrt(n)
+    return mean - half, mean + half
+
+
+def quantile_ci(stats, name: str, q: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(estimate, low, high) of the quantiles ``q`` of a national series (NationalStats ``stats``
+    over ``n`` draws): (q, ...) arrays."""
+    q = np.asarray(q, dtype=float)
+    qlo, qhi = rank_levels(n, q)
+    v = stats.quantile(name, np.concatenate([q, qlo, qhi]))
+    k = len(q)
+    return v[:k], v[k:2 * k], v[2 * k:]
+
+
+# -- the Dataset ------------------------------------------------------------------------------
+def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
+    """Add ``<var>_ci_low`` / ``<var>_ci_high`` for every quantile, probability and mean of ``ds``."""
+    from simengine.analysis.results import NationalStats, golive_quantiles, hist_quantiles
+
+    plan = raw.plan
+    sc = plan.scenario
+    N = raw.draws
+    q = np.asarray(ds["quantile"].values, dtype=float)
+    qlo, qhi = rank_levels(N, q)
+    stats = NationalStats(raw)
+    nat_method = QUANTILE_METHOD if stats.exact else HIST_METHOD
+
+    def put(base: str, lo, hi, method: str) -> None:
+        da = ds[base]
+        for suffix, val in (("ci_low", lo), ("ci_high", hi)):
+            ds[f"{base}_{suffix}"] = (da.dims, np.asarray(val, dtype=float).reshape(da.shape))
+            ds[f"{base}_{suffix}"].attrs = {
+                "units": da.attrs.get("units", ""),
+                "long_name": f"{'lower' if suffix == 'ci_low' else 'upper'} end of the 95 % Monte Carlo interval "
+                             f"of: {da.attrs.get('long_name', base)}",
+                "method": method, "level": LEVEL, "draws": N}
+
+    both = np.concatenate([qlo, qhi])  # one pass for both ends
+    nq = len(q)
+    for name in ("benefit", "net_benefit", "area_benefit", "npv", "central_gain", "service_cut", "regime_benefit"):
+        base = f"{name}_quantile"
+        if base in ds:
+            v = stats.quantile(name, both)
+            put(base, v[:nq], v[nq:], nat_method)
+    acc = raw.acc
+    if "municipality_benefit" in ds:
+        v = hist_quantiles(acc.mun_hist, plan.mun_hist_lo[None, :], both).transpose(0, 2, 1)
+        put("municipality_benefit", v[:nq], v[nq:], HIST_METHOD)
+    if "initiative_benefit" in ds:
+        v = hist_quantiles(acc.init_hist, plan.init_hist_lo[None, :], both).transpose(0, 2, 1)
+        put("initiative_benefit", v[:nq], v[nq:], HIST_METHOD)
+    if "initiative_golive" in ds:
+        v = golive_quantiles(acc.golive_hist, float(sc.start_year), both)
+        put("initiative_golive", v[:nq], v[nq:], HIST_METHOD + " (monthly bins)")
+    # P(target) is 1 by definition where the target is 0: no Monte Carlo error there
+    lo, hi = wilson(acc.hit, N)
+    zero = plan.target <= 0
+    put("p_target", np.where(zero, 1.0, lo), np.where(zero, 1.0, hi), WILSON_METHOD)
+    lo, hi = wilson(acc.area_hit, N)
+    zero = plan.area_target <= 0
+    put("area_p_target", np.where(zero, 1.0, lo), np.where(zero, 1.0, hi), WILSON_METHOD)
+    if "observed_rank" in ds:
+        put("observed_rank", *wilson(ds["observed_rank"].values * N, N), WILSON_METHOD)
+    K = len(raw.benefit)
+    if K > 1:
+        per_draw = {"benefit": raw.benefit, "net_benefit": raw.benefit - raw.cost, "area_benefit": raw.area_benefit,
+                    "npv": raw.npv}
+        for name, vals in per_draw.items():
+            base = f"{name}_mean"
+            if base in ds:
+                put(base, *mean_ci(vals, ds[base].values, N), MEAN_METHOD +
+                    ("" if K == N else f" (sd from the first {K:,} draws)"))
+    _regime_intervals(ds, raw, stats, q, put)
+    if "fte_quantile" in ds and "benefit_quantile_ci_low" in ds:  # FTE = DKK / cost_per_fte: the same intervals
+        cpf = float(sc.cost_per_fte)
+        put("fte_quantile", ds["benefit_quantile_ci_low"].values / cpf, ds["benefit_quantile_ci_high"].values / cpf,
+            nat_method)
+        if "fte_mean" in ds and "benefit_mean_ci_low" in ds:
+            put("fte_mean", ds["benefit_mean_ci_low"].values / cpf, ds["benefit_mean_ci_high"].values / cpf,
+                MEAN_METHOD)
+    ds.attrs["mc_error_level"] = LEVEL
+    ds.attrs["mc_error_method"] = (f"quantiles: {nat_method}; probabilities: {WILSON_METHOD}; means: {MEAN_METHOD}")
+    return ds
+
+
+def _regime_intervals(ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put) -> None:
+    """Intervals of the budget regimes' pairwise differences and of P(service cut > X), by the same
+    case distinction as simengine.analysis.results.add_regime_comparison."""
+    from simengine.analysis.results import REGIME_PAIRS, _constant_regime_series
+    from simengine.model.plan import REGIMES
+
+    if "p_service_cut_above" in ds:
+        p = ds["p_service_cut_above"].values
+        lo, hi = wilson(p * raw.draws, raw.draws)
+        const = np.array([("service_cut", r) in _constant_regime_series(raw.plan) for r in REGIMES])[:, None]
+        put("p_service_cut_above", np.where(const, p, lo), np.where(const, p, hi), WILSON_METHOD +
+            " (0 or 1 by definition under a regime without service cuts)")
+    idx = {r: k for k, r in enumerate(REGIMES)}
+    const = _constant_regime_series(raw.plan)
+    K, N = len(raw.benefit), raw.draws
+    for var in ("central_gain", "service_cut"):
+        if f"{var}_difference_quantile" not in ds:
+            continue
+        per_draw = getattr(raw, var)
+        los, his, mlo, mhi = [], [], [], []
+        for b, a in REGIME_PAIRS:
+            if not stats.exact and (var, a) in const:
+                _, lo, hi = quantile_ci(stats, var, q, N)
+                lo, hi = lo[:, idx[b]] - const[(var, a)], hi[:, idx[b]] - const[(var, a)]
+            elif not stats.exact and (var, b) in const:  # c - X_a: from the quantiles 1 - q of X_a
+                _, lo1, hi1 = quantile_ci(stats, var, 1.0 - q, N)
+                lo, hi = const[(var, b)] - hi1[:, idx[a]], const[(var, b)] - lo1[:, idx[a]]
+            else:  # paired per draw: order statistics of the kept draws' differences
+                diff = per_draw[:, idx[b]] - per_draw[:, idx[a]]
+                qlo, qhi = rank_levels(K, q)
+                lo, hi = np.quantile(diff, qlo, axis=0), np.quantile(diff, qhi, axis=0)
+            los.append(lo)
+            his.append(hi)
+            if K > 1:
+                diff = per_draw[:, idx[b]] - per_draw[:, idx[a]]
+                m = ds[f"{var}_difference_mean"].values[len(mlo)]
+                dlo, dhi = mean_ci(diff, m, N)
+            else:
+                dlo = dhi = ds[f"{var}_difference_mean"].values[len(mlo)]
+            mlo.append(dlo)
+            mhi.append(dhi)
+        put(f"{var}_difference_quantile", np.stack(los, axis=1), np.stack(his, axis=1),
+            QUANTILE_METHOD + " (as the variable's own method: exact, histogram or the kept draws)")
+        put(f"{var}_difference_mean", np.stack(mlo), np.stack(mhi), MEAN_METHOD)
+
+
+# -- the stopping rule ------------------------------------------------------------------------
+@dataclasses.dataclass
+class Precision:
+    """What the adaptive run did: reported in the Dataset's attributes, run.json and on stdout."""
+
+    precision: float
+    max_draws: int
+    block: int
+    draws: int = 0
+    reached: bool = False
+    half_widths: dict[str, float] = dataclasses.field(default_factory=dict)
+    steps: list[dict] = dataclasses.field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"precision": self.precision, "max_draws": self.max_draws, "block": self.block, "draws": self.draws,
+                "reached": self.reached, "half_widths": self.half_widths, "steps": self.steps}
+
+    def describe(self) -> str:
+        hw = self.half_widths
+        parts = (f"P10 ±{hw.get('p10', math.nan):.2%}, P50 ±{hw.get('p50', math.nan):.2%} (relative), "
+                 f"P(target) ±{hw.get('p_target', math.nan):.4f} (absolute)")
+        if self.reached:
+            return f"precision {self.precision:g} reached after {self.draws:,} draws: {parts}"
+        return (f"precision {self.precision:g} NOT reached: stopped at --max-draws {self.draws:,} draws with "
+                f"{parts}")
+
+
+def _target_index(plan: Plan) -> int:
+    sc = plan.scenario
+    return int(sc.target_year - sc.start_year)
+
+
+def half_widths(raw: RawResults) -> dict[str, float]:
+    """Half-widths of the 95 % intervals the stopping rule looks at (target year): P10 and P50
+    relative to their estimate, P(target) absolute."""
+    from simengine.analysis.results import NationalStats
+
+    stats = NationalStats(raw)
+    ty = _target_index(raw.plan)
+    N = raw.draws
+    est, lo, hi = (v[:, ty] for v in quantile_ci(stats, "benefit", np.array([0.10, 0.50]), N))
+    out = {}
+    for k, name in enumerate(("p10", "p50")):
+        hw = (hi[k] - lo[k]) / 2.0
+        out[name] = float(hw / abs(est[k])) if est[k] != 0 else (0.0 if hw == 0 else math.inf)
+    plo, phi = wilson(raw.acc.hit[ty], N)
+    out["p_target"] = float((phi - plo) / 2.0)
+    return out
+
+
+def run_adaptive(plan: Plan, precision: float, max_draws: int = DEFAULT_MAX_DRAWS, threads: int | None = None,
+                 chunk: int = engine.DEFAULT_CHUNK, keep_draws: int | None = None,
+                 store_inputs: int = engine.DEFAULT_STORE_INPUTS, block: int = BLOCK,
+                 progress: Callable[[int], None] | None = None, executor=None) -> tuple[RawResults, Precision]:
+    """Simulate steps of ``block`` draws until :func:`half_widths` are all <= ``precision`` or
+    ``max_draws`` draws are done (simengine.core.driver.run with a precision target). Returns the
+    results of all draws (identical to a plain run of that many draws) and what happened."""
+    from simengine.core import driver
+
+    opts = driver.RunOptions(via="cli", precision=precision, max_draws=max_draws, threads=threads, chunk=chunk,
+                             keep_draws=keep_draws, store_inputs=store_inputs)
+    ex = executor if executor is not None else driver.LocalExecutor(threads)
+    raw, info = driver.run(plan, opts, ex, progress=progress, step=block)
+    assert info is not None
+    return raw, info
+
+
+def add_precision(ds: xr.Dataset, info: Precision) -> xr.Dataset:
+    import json
+
+    ds.attrs["precision"] = info.precision
+    ds.attrs["precision_max_draws"] = info.max_draws
+    ds.attrs["precision_reached"] = int(info.reached)
+    ds.attrs["precision_draws"] = info.draws
+    ds.attrs["precision_half_widths"] = json.dumps(info.half_widths)
+    ds.attrs["precision_summary"] = info.describe()
+    ds.attrs["precision_info"] = json.dumps(info.as_dict())
+    ds.attrs["precision_rule"] = ("blocks of draws were added until the 95 % interval half-width of the target-year "
+                                  "P10 and P50 of the national gain was below `precision` times the estimate and that "
+                                  "of P(target) below `precision` (absolute), or max_draws was reached")
+    return ds

@@ -1,0 +1,622 @@
+"""Answers for the negotiation table: how much can be committed, at what risk, under which deal.
+
+Added to the results Dataset by :func:`add_negotiation` (docs/model.md, *Negotiation*):
+
+* **committable amounts**: per year the amount the realised (gross) gain reaches with probability
+  c, for c in ``[outputs] certainty`` (default 50, 80, 90, 95 %): the (1 − c) quantile, with its 95 %
+  Monte Carlo interval, nationally, per area and per municipality; also for the net gain and, when
+  the Dataset has per-draw ``potential`` / ``area_potential``, for the potential gain;
+* **stored distributions** for ``simengine ask``: the streaming histograms of the national, area,
+  municipality and initiative gains (trimmed to the bins in use), so that P(gain ≥ X) and the
+  amount at any certainty can be answered later without a new run;
+* **deduction analysis**: for up-front deductions D = s · target_y (s in ``[outputs] deductions``)
+  the service cut max(0, D − G) per draw: P(service cut > X), its mean, the mean central gain (= D,
+  as under ``prebudgeted``) and what stays locally; the largest deduction with
+  P(service cut > X) ≤ α (X = ``cut_threshold``, α = ``[outputs] cut_alpha``);
+* **deduction on delivery** (the fourth deal): each initiative's business case is deducted from its
+  go-live on (pro rata in the go-live year); service cut = max(0, deducted − G). Computed outside
+  the kernel from the kept draws' inputs (their go-live times), compared pairwise with the three
+  budget regimes on the same draws;
+* **who controls what**: the waterfall's causes grouped into what the municipalities control and
+  what they do not (:data:`CONTROL`).
+
+The deduction analysis and the delivery deal net gains and cuts nationally (one municipality's
+surplus covers another's shortfall, as a cut in the block grant would); the ``prebudgeted``
+regime's service cut is summed municipality by municipality, so at s = 1 the national cut is at
+most the ``prebudgeted`` one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import xarray as xr
+
+from simengine.model.plan import HIST_SUB_BITS, NAT_SUB_BITS, REGIMES
+
+DKK = "DKK/year"
+#: a probability below this is "negligible": the headline's "out of reach" and its largest amount
+NEGLIGIBLE = 0.005
+
+#: The waterfall's causes by who controls them (docs/model.md, *Who controls what*). Municipal:
+#: what each municipality's own management decides (taking freed resources out of budgets, local
+#: execution and capacity, the pace of ramp-up, getting users to adopt). Outside: vendor and
+#: project delay, missing legislation, immature technology, the economy, the digitally weak
+#: citizens' channel shift, and the business cases' own estimates, written into the agreement
+#: by the parties together, not by the municipality that has to deliver them.
+CONTROL = {
+    "municipal": ("realisation", "local_capacity", "ramp", "adoption"),
+    "outside": ("delay", "legislation", "technology", "economic_pressure", "weak_citizens", "estimates"),
+}
+
+
+def _attrs(units: str, long_name: str, **extra) -> dict:
+    return {"units": units, "long_name": long_name, **extra}
+
+
+def add_negotiation(ds: xr.Dataset, raw) -> xr.Dataset:
+    """Committable amounts, stored distributions, deduction analysis and the delivery deal."""
+    add_committable(ds, raw)
+    add_distributions(ds, raw)
+    add_deductions(ds, raw)
+    add_delivery(ds, raw)
+    return ds
+
+
+# -- committable amounts ------------------------------------------------------------------------
+def add_committable(ds: xr.Dataset, raw) -> None:
+    from simengine.analysis.mcerror import HIST_METHOD, QUANTILE_METHOD, rank_levels
+    from simengine.analysis.results import NationalStats, hist_quantiles
+
+    plan = raw.plan
+    sc = plan.scenario
+    c = np.asarray(sc.certainty, dtype=float)
+    lv = 1.0 - c
+    N = raw.draws
+    n = len(c)
+    qlo, qhi = rank_levels(N, lv)
+    both = np.concatenate([lv, qlo, qhi])
+    stats = NationalStats(raw)
+    ds.coords["certainty"] = c
+    ds["certainty"].attrs = _attrs("1", "probability with which the gain reaches the amount (the amount is the "
+                                        "gain's 1 - certainty quantile)")
+    nat_method = ("exact over all draws; interval: " + QUANTILE_METHOD if stats.exact else
+                  f"from the streaming histograms over all {N:,} draws ({2**NAT_SUB_BITS} bins per octave); "
+                  "interval: " + HIST_METHOD)
+
+    def put(name, dims, v, what, method):
+        est, lo, hi = v[:n], v[n:2 * n], v[2 * n:]
+        ds[name] = (dims, est)
+        ds[name].attrs = _attrs(DKK, f"amount {what} reaches with probability 'certainty' (its 1 - certainty "
+                                     "quantile)", method=method)
+        for suffix, val in (("ci_low", lo), ("ci_high", hi)):
+            ds[f"{name}_{suffix}"] = (dims, val)
+            ds[f"{name}_{suffix}"].attrs = _attrs(DKK, f"{'lower' if suffix == 'ci_low' else 'upper'} end of the 95 % "
+                                                       f"Monte Carlo interval of: {ds[name].attrs['long_name']}",
+                                                  method=method, level=0.95, draws=N)
+
+    put("committable", ("certainty", "year"), stats.quantile("benefit", both), "the national realised gain",
+        nat_method)
+    put("committable_net", ("certainty", "year"), stats.quantile("net_benefit", both),
+        "the national net gain (gain minus investment and running costs)", nat_method)
+    put("area_committable", ("certainty", "area", "year"), stats.quantile("area_benefit", both),
+        "the area's realised gain", nat_method)
+    mq = hist_quantiles(raw.acc.mun_hist, plan.mun_hist_lo[None, :], both).transpose(0, 2, 1)  # (3n, M, Y)
+    put("municipality_committable", ("certainty", "municipality", "year"), mq, "the municipality's realised gain",
+        f"from histograms with {2**HIST_SUB_BITS} bins per octave over all {N:,} draws; interval: {HIST_METHOD}")
+    for pot, dims, what in (("potential", ("certainty", "year"), "the national potential gain"),
+                            ("area_potential", ("certainty", "area", "year"), "the area's potential gain")):
+        if pot in ds and "draw" in ds[pot].dims:  # per-draw values of the kept draws
+            vals = np.asarray(ds[pot].transpose("draw", *dims[1:]).values, dtype=float)
+            K = vals.shape[0]
+            klo, khi = rank_levels(K, lv)
+            v = np.quantile(vals, np.concatenate([lv, klo, khi]), axis=0)
+            method = ("exact over all draws" if K >= N else f"from the first {K:,} of {N:,} draws (those kept per "
+                      "draw)") + "; interval: " + QUANTILE_METHOD
+            put(pot.replace("potential", "committable_potential") if pot == "potential" else
+                "area_committable_potential", dims, v, what, method)
+    # the largest amount with a non-negligible probability: reached with probability NEGLIGIBLE
+    v = stats.quantile("benefit", np.array([1.0 - NEGLIGIBLE]))[0]
+    ds["reach_amount"] = (("year",), v)
+    ds["reach_amount"].attrs = _attrs(DKK, f"amount the national gain reaches with probability {NEGLIGIBLE:.1%} "
+                                           "(the largest amount with a non-negligible probability)",
+                                      probability=NEGLIGIBLE, method=nat_method)
+
+
+# -- stored distributions (for simengine ask) ---------------------------------------------------
+def _trim(counts: np.ndarray, zero_bin: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offset, trimmed counts, exact-zero counts) of histograms ``counts`` (H, B): each row's bins
+    from its first to its last nonzero bin other than ``zero_bin``, padded with zeros."""
+    c = np.asarray(counts, dtype=np.int64)
+    H, B = c.shape
+    zero = c[:, zero_bin].copy()
+    nz = c > 0
+    nz[:, zero_bin] = False
+    any_ = np.asarray(nz.any(axis=1))
+    first = np.where(any_, nz.argmax(axis=1), 0)
+    last = np.where(any_, B - 1 - nz[:, ::-1].argmax(axis=1), -1)
+    width = max(1, int((last - first + 1).max()) if H else 1)
+    out = np.zeros((H, width), np.int64)
+    for h in range(H):
+        if any_[h]:
+            out[h, :last[h] - first[h] + 1] = c[h, first[h]:last[h] + 1]
+            if first[h] <= zero_bin <= last[h]:  # the exact zeros are stored apart
+                out[h, zero_bin - first[h]] = 0
+    dt = np.int32 if out.max(initial=0) < 2**31 else np.int64
+    return first.astype(np.int64), out.astype(dt), zero
+
+
+def untrim(offset: np.ndarray, counts: np.ndarray, zero: np.ndarray, zero_bin: int, nbins: int) -> np.ndarray:
+    """Full histograms (H, nbins) from :func:`_trim`'s pieces."""
+    H, W = counts.shape
+    out = np.zeros((H, nbins), np.int64)
+    for h in range(H):
+        w = min(W, nbins - int(offset[h]))
+        out[h, offset[h]:offset[h] + w] = counts[h, :w]
+    out[:, zero_bin] += zero
+    return out
+
+
+def add_distributions(ds: xr.Dataset, raw) -> None:
+    """The histograms behind the quantiles, trimmed: ``dist_<name>`` (..., <name>_bin) with
+    ``dist_<name>_offset`` (first bin kept) and ``dist_<name>_zero`` (draws exactly 0). National
+    and area ones only when not every draw was kept (else ``ask`` counts the kept draws)."""
+    from simengine.analysis.results import NationalStats
+    from simengine.model.plan import HIST_BINS, NAT_BINS, NAT_HALF
+
+    plan = raw.plan
+    stats = NationalStats(raw)
+    items = []
+    if not stats.exact:
+        Y, A = len(plan.years), len(plan.scenario.areas)
+        items += [("benefit", ("year",), stats.counts("benefit").reshape(Y, -1), NAT_HALF - 1, NAT_BINS,
+                   "national gross gain", "national"),
+                  ("net_benefit", ("year",), stats.counts("net_benefit").reshape(Y, -1), NAT_HALF - 1, NAT_BINS,
+                   "national net gain", "national"),
+                  ("area_benefit", ("area", "year"), stats.counts("area_benefit").reshape(A * Y, -1), NAT_HALF - 1,
+                   NAT_BINS, "gross gain per area", "national")]
+    # the (year, X) histograms are trimmed in their own order (a view, no copy of the largest array
+    # there is) and the small trimmed rows then put in (X, year) order
+    items += [("municipality_benefit", ("municipality", "year"), raw.acc.mun_hist, 0, HIST_BINS,
+               "municipality's gross gain", "unsigned"),
+              ("initiative_benefit", ("initiative", "year"), raw.acc.init_hist, 0, HIST_BINS,
+               "initiative's national gross gain", "unsigned")]
+    for name, dims, counts, zb, nbins, what, layout in items:
+        if counts.ndim == 3:  # (Y, X, B) -> rows in (X, Y) order
+            Y_, X_ = counts.shape[:2]
+            off, trimmed, zero = _trim(counts.reshape(Y_ * X_, -1), zb)
+            off, zero = off.reshape(Y_, X_).T.reshape(-1), zero.reshape(Y_, X_).T.reshape(-1)
+            trimmed = trimmed.reshape(Y_, X_, -1).transpose(1, 0, 2).reshape(X_ * Y_, -1)
+        else:
+            off, trimmed, zero = _trim(counts, zb)
+        shape = tuple(ds.sizes[d] for d in dims)
+        v = f"dist_{name}"
+        ds[v] = (dims + (f"{name}_bin",), trimmed.reshape(shape + (-1,)))
+        ds[v].attrs = _attrs("draws", f"histogram of the {what} over all {raw.draws:,} draws (bins from "
+                                      f"dist_{name}_offset on; exact zeros in dist_{name}_zero)",
+                             layout=layout, nbins=nbins, zero_bin=zb,
+                             sub_bits=NAT_SUB_BITS if layout == "national" else HIST_SUB_BITS,
+                             lo=float(plan.nat_hist_lo) if layout == "national" else -1.0,
+                             draws=raw.draws)
+        ds[v].encoding = {"zlib": True, "complevel": 4}
+        ds[f"{v}_offset"] = (dims, off.reshape(shape))
+        ds[f"{v}_offset"].attrs = _attrs("1", f"index of the first bin stored in dist_{name}")
+        ds[f"{v}_zero"] = (dims, zero.reshape(shape))
+        ds[f"{v}_zero"].attrs = _attrs("draws", f"draws in which the {what} is exactly 0")
+    ds["dist_municipality_lo"] = (("municipality",), plan.mun_hist_lo)
+    ds["dist_municipality_lo"].attrs = _attrs(DKK, "lower edge of the municipality histograms' log bins")
+    ds["dist_initiative_lo"] = (("initiative",), plan.init_hist_lo)
+    ds["dist_initiative_lo"].attrs = _attrs(DKK, "lower edge of the initiative histograms' log bins")
+
+
+def bin_edges(layout: str, lo) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) edges of every bin of a stored histogram: layout "national" (signed, value
+    order) for lower log edge ``lo``; "unsigned" (per row ``lo`` (H,)) -> (H, B) arrays."""
+    from simengine.analysis.results import _bin_pattern, _signed_pattern
+
+    if layout == "national":
+        lower, upper = _signed_pattern()
+        return lower * float(lo), upper * float(lo)
+    lower, upper = _bin_pattern(HIST_SUB_BITS)
+    lo = np.asarray(lo, dtype=float)[:, None]
+    return lo * lower[None, :], lo * upper[None, :]
+
+
+# -- exceedance and amounts from a histogram or from draws ---------------------------------------
+def p_at_least_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, x: float
+                      ) -> tuple[float, float, float]:
+    """(estimate, draws surely >= x, draws possibly >= x) of one histogram: bins entirely at or above
+    x count whole; the bin holding x counts the share of its width above x in the estimate, none of
+    it in the lower and all of it in the upper bound."""
+    counts = np.asarray(counts, dtype=float)
+    width = upper - lower
+    surely = lower >= x
+    possibly = surely | (upper > x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(surely, 1.0, np.where(possibly & (width > 0), np.clip((upper - x) / np.where(
+            width > 0, width, 1.0), 0.0, 1.0), 0.0))
+    return float((counts * frac).sum()), float(counts[surely].sum()), float(counts[possibly].sum())
+
+
+def deduction_grid(sc_deductions, target: np.ndarray) -> np.ndarray:
+    return np.asarray(sc_deductions, dtype=float)[:, None] * np.asarray(target, dtype=float)[None, :]
+
+
+# -- deduction analysis -------------------------------------------------------------------------
+def add_deductions(ds: xr.Dataset, raw) -> None:
+    from simengine.analysis.mcerror import MEAN_METHOD, WILSON_METHOD, Z, quantile_ci, wilson
+    from simengine.analysis.results import NationalStats
+
+    plan = raw.plan
+    sc = plan.scenario
+    stats = NationalStats(raw)
+    N = raw.draws
+    x = float(sc.cut_threshold)
+    alpha = float(sc.cut_alpha)
+    shares = np.asarray(sc.deductions, dtype=float)
+    D = deduction_grid(shares, plan.target)  # (S, Y)
+    S, Y = D.shape
+    ds.coords["deduction"] = shares
+    ds["deduction"].attrs = _attrs("1", "up-front deduction as a share of the target path")
+    mean_g = stats.mean("benefit")
+    K = len(raw.benefit)
+    cut_sd = np.zeros((S, Y))  # sd of the kept draws' cut, for the interval of its mean
+    p = np.zeros((S, Y))
+    cut_mean = np.zeros((S, Y))
+    for s in range(S):  # one share at a time: (K, Y) arrays only
+        cut = np.maximum(0.0, D[s][None, :] - raw.benefit)
+        if K > 1:
+            cut_sd[s] = cut.std(axis=0, ddof=1)
+        if stats.exact:
+            p[s] = (cut > x).mean(axis=0)
+            cut_mean[s] = cut.mean(axis=0)
+    if stats.exact:
+        p_method = "counted exactly over all draws"
+    else:
+        counts = stats.counts("benefit")  # (Y, B)
+        for s in range(S):
+            for y in range(Y):
+                v = D[s, y] - x  # cut > x  <=>  G < D - x
+                if v > 0:
+                    est, _, _ = p_at_least_counts(counts[y], stats.lower, stats.upper, v)
+                    p[s, y] = 1.0 - est / counts[y].sum()
+        cut_mean = np.stack([stats.shortfall(D[s], None) for s in range(S)])
+        p_method = (f"all {N:,} draws, from the streaming histogram of the national gain (the bin that holds "
+                    "D - X counts in proportion to its width)")
+
+    def put(name, dims, data, units, long_name, **extra):
+        ds[name] = (dims, np.asarray(data, dtype=float))
+        ds[name].attrs = _attrs(units, long_name, **extra)
+
+    def put_ci(name, lo, hi, method):
+        for suffix, val in (("ci_low", lo), ("ci_high", hi)):
+            ds[f"{name}_{suffix}"] = (ds[name].dims, np.asarray(val, dtype=float))
+            ds[f"{name}_{suffix}"].attrs = _attrs(ds[name].attrs["units"], f"{'lower' if suffix == 'ci_low' else 'upper'}"
+                                                  f" end of the 95 % Monte Carlo interval of: "
+                                                  f"{ds[name].attrs['long_name']}", method=method, level=0.95)
+
+    dims = ("deduction", "year")
+    put("deduction_amount", dims, D, DKK, "the up-front deduction (share x target path)")
+    put("deduction_p_cut_above", dims, p, "1",
+        f"probability that the service cut max(0, deduction - national gain) exceeds {x:,.0f} DKK/year",
+        threshold=x, threshold_units=DKK, method=p_method)
+    lo, hi = wilson(p * N, N)
+    never = D - x <= 0  # the cut cannot exceed X
+    put_ci("deduction_p_cut_above", np.where(never, 0.0, lo), np.where(never, 0.0, hi), WILSON_METHOD)
+    put("deduction_service_cut_mean", dims, cut_mean, DKK,
+        "mean service cut max(0, deduction - national gain) under an up-front deduction",
+        method="exact over all draws" if stats.exact else "from the streaming histogram over all draws")
+    if K > 1:
+        half = Z * cut_sd / math.sqrt(N)
+        lo, hi = cut_mean - half, cut_mean + half
+        put_ci("deduction_service_cut_mean", lo, hi, MEAN_METHOD + ("" if K >= N else f" (sd from the first {K:,} draws)"))
+    put("deduction_central_gain_mean", dims, D, DKK,
+        "mean gain to the central budget under an up-front deduction (the deduction itself, as under prebudgeted)")
+    put("deduction_local_gain_mean", dims, np.maximum(0.0, mean_g[None, :] - D + cut_mean), DKK,
+        "mean gain left with the municipalities: max(0, national gain - deduction)")
+    # the largest deduction with P(cut > X) <= alpha: G's alpha quantile + X (continuous G)
+    qest, qlo, qhi = quantile_ci(stats, "benefit", np.array([alpha]), N)
+    safe = np.maximum(0.0, qest[0] + x)
+    put("deduction_max_safe", ("year",), safe, DKK,
+        f"largest up-front deduction with P(service cut > {x:,.0f}) <= {alpha:g}: the national gain's {alpha:g} "
+        "quantile plus the threshold", threshold=x, alpha=alpha)
+    put_ci("deduction_max_safe", np.maximum(0.0, qlo[0] + x), np.maximum(0.0, qhi[0] + x),
+           "the order-statistics interval of the quantile, plus the threshold")
+    ok = p <= alpha
+    best = np.array([shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(Y)])
+    put("deduction_max_safe_share", ("year",), best, "1",
+        f"largest share on the deduction grid with P(service cut > {x:,.0f}) <= {alpha:g}", threshold=x, alpha=alpha)
+    ds.attrs["cut_alpha"] = alpha
+
+
+# -- the fourth deal: deduction on delivery -----------------------------------------------------
+DELIVERY = "delivery"
+
+
+def golive_times(plan, inputs: np.ndarray) -> np.ndarray:
+    """Per-draw go-live times (draws, I) from the kept inputs, as the kernel computes them: the
+    scenario's [model] timing (additive or component) and its delivery dependencies
+    (simengine.analysis.observables.golive)."""
+    from simengine.analysis.observables import golive
+
+    return golive(plan, inputs)
+
+
+def delivery_per_draw(raw) -> tuple[np.ndarray, np.ndarray]:
+    """(central gain, service cut) (draws, Y) of deduction on delivery for the draws whose inputs
+    are kept: deducted_y = sum_i gain_i * f_iy, f_iy the share of year y at or after go-live;
+    service cut = max(0, deducted - national gain)."""
+    plan = raw.plan
+    n = min(len(raw.inputs), len(raw.benefit))
+    g = golive_times(plan, raw.inputs[:n])  # (n, I)
+    yrs = plan.years.astype(float)
+    ded = np.zeros((n, len(yrs)))
+    for i in range(g.shape[1]):  # initiative by initiative: (n, Y) arrays only
+        ded += plan.gain[i] * np.clip(yrs[None, :] + 1.0 - g[:, i, None], 0.0, 1.0)
+    return ded, np.maximum(0.0, ded - raw.benefit[:n])
+
+
+def add_delivery(ds: xr.Dataset, raw) -> None:
+    from simengine.analysis.mcerror import WILSON_METHOD, wilson
+
+    plan = raw.plan
+    sc = plan.scenario
+    cen, cut = delivery_per_draw(raw)
+    n = len(cen)
+    if n < 2:
+        ds.attrs["delivery_note"] = "deduction on delivery: too few draws with kept inputs"
+        return
+    q = np.asarray(ds["quantile"].values, dtype=float)
+    x = float(sc.cut_threshold)
+    method = (f"from the first {n:,} of {raw.draws:,} draws (those whose inputs, hence go-live times, are kept)"
+              if n < raw.draws else "exact over all draws")
+
+    def put(name, dims, data, units, long_name):
+        ds[name] = (dims, np.asarray(data, dtype=float))
+        ds[name].attrs = _attrs(units, long_name, method=method)
+
+    put("delivery_central_gain_quantile", ("quantile", "year"), np.quantile(cen, q, axis=0), DKK,
+        "quantiles of the gain to the central budget under deduction on delivery")
+    put("delivery_central_gain_mean", ("year",), cen.mean(axis=0), DKK,
+        "mean gain to the central budget under deduction on delivery (business cases deducted from go-live)")
+    put("delivery_service_cut_quantile", ("quantile", "year"), np.quantile(cut, q, axis=0), DKK,
+        "quantiles of the service cut under deduction on delivery")
+    put("delivery_service_cut_mean", ("year",), cut.mean(axis=0), DKK,
+        "mean service cut under deduction on delivery: max(0, deducted - national gain)")
+    p = (cut > x).mean(axis=0)
+    put("delivery_p_cut_above", ("year",), p, "1",
+        f"probability that the service cut under deduction on delivery exceeds {x:,.0f} DKK/year")
+    ds["delivery_p_cut_above"].attrs["threshold"] = x
+    lo, hi = wilson(p * n, n)
+    for suffix, val in (("ci_low", lo), ("ci_high", hi)):
+        ds[f"delivery_p_cut_above_{suffix}"] = (("year",), val)
+        ds[f"delivery_p_cut_above_{suffix}"].attrs = _attrs("1", f"95 % Monte Carlo interval ({suffix}) of "
+                                                                 "delivery_p_cut_above", method=WILSON_METHOD)
+    pairs = [f"{DELIVERY}-{r}" for r in REGIMES]
+    ds.coords["delivery_pair"] = pairs
+    for var, per in (("central_gain", cen), ("service_cut", cut)):
+        other = getattr(raw, var)[:n]  # (n, R, Y)
+        diff = per[:, None, :] - other  # (n, R, Y)
+        put(f"delivery_{var}_difference_mean", ("delivery_pair", "year"), diff.mean(axis=0), DKK,
+            f"mean difference in {var.replace('_', ' ')} between deduction on delivery and each budget regime, "
+            "draw by draw (delivery minus the regime)")
+        put(f"delivery_{var}_difference_quantile", ("quantile", "delivery_pair", "year"),
+            np.quantile(diff, q, axis=0), DKK,
+            f"quantiles of the per-draw difference in {var.replace('_', ' ')}: delivery minus the regime")
+    ds.attrs["delivery_draws"] = n
+
+
+# -- summary.parquet rows ------------------------------------------------------------------------
+#: (variable, metric, statistic, regime column) of the rows simengine.analysis.results.summary_table adds
+_SUMMARY = (
+    ("committable", "committable", "amount_at_certainty"),
+    ("committable_net", "committable_net", "amount_at_certainty"),
+    ("committable_potential", "committable_potential", "amount_at_certainty"),
+    ("area_committable", "area_committable", "amount_at_certainty"),
+    ("area_committable_potential", "area_committable_potential", "amount_at_certainty"),
+    ("municipality_committable", "municipality_committable", "amount_at_certainty"),
+    ("reach_amount", "reach_amount", "value"),
+    ("deduction_amount", "deduction_amount", "value"),
+    ("deduction_p_cut_above", "deduction_p_cut_above", "probability"),
+    ("deduction_service_cut_mean", "deduction_service_cut", "mean"),
+    ("deduction_central_gain_mean", "deduction_central_gain", "mean"),
+    ("deduction_local_gain_mean", "deduction_local_gain", "mean"),
+    ("deduction_max_safe", "deduction_max_safe", "value"),
+    ("deduction_max_safe_share", "deduction_max_safe_share", "value"),
+    ("delivery_central_gain_quantile", "delivery_central_gain", "quantile"),
+    ("delivery_central_gain_mean", "delivery_central_gain", "mean"),
+    ("delivery_service_cut_quantile", "delivery_service_cut", "quantile"),
+    ("delivery_service_cut_mean", "delivery_service_cut", "mean"),
+    ("delivery_p_cut_above", "delivery_p_service_cut_above", "probability"),
+    ("delivery_central_gain_difference_mean", "delivery_central_gain_difference", "mean"),
+    ("delivery_central_gain_difference_quantile", "delivery_central_gain_difference", "quantile"),
+    ("delivery_service_cut_difference_mean", "delivery_service_cut_difference", "mean"),
+    ("delivery_service_cut_difference_quantile", "delivery_service_cut_difference", "quantile"),
+)
+
+
+def summary_frames(ds: xr.Dataset) -> list:
+    """summary.parquet rows of the negotiation outputs, in summary_table's columns. The amount at
+    certainty c has quantile = 1 - c (statistic "amount_at_certainty", its interval
+    "amount_at_certainty_ci_low/high"); the deduction grid's rows carry "upfront:<share>" in the
+    regime column, the delivery deal "delivery" (and its pairs "delivery-<regime>")."""
+    import polars as pl
+
+    schema = {"metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
+              "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
+              "unit": pl.Utf8}
+    items = []
+    for v, metric, stat in _SUMMARY:
+        for suffix in ("", "_ci_low", "_ci_high"):
+            if f"{v}{suffix}" in ds:
+                items.append((ds[f"{v}{suffix}"], metric, stat + suffix, "delivery" if v.startswith("delivery") else None))
+    frames = []
+    for da, metric, stat, regime in items:
+        unit = str(da.attrs.get("units", ""))
+        da = da.reset_coords(drop=True)
+        if "certainty" in da.dims:
+            da = da.assign_coords(certainty=1.0 - da["certainty"].values).rename(certainty="quantile")
+        dims = list(da.dims)
+        grids = np.meshgrid(*[np.asarray(da[d].values) for d in dims], indexing="ij") if dims else []
+        n = int(np.prod(da.shape)) if dims else 1
+
+        def col(d, conv, grids=grids, dims=dims, n=n):
+            return conv(grids[dims.index(d)].ravel()) if d in dims else [None] * n
+
+        reg = [regime] * n
+        if "deduction" in dims:
+            reg = [f"upfront:{s:g}" for s in grids[dims.index("deduction")].ravel()]
+        elif "delivery_pair" in dims:
+            reg = [str(s) for s in grids[dims.index("delivery_pair")].ravel()]
+        frames.append(pl.DataFrame({
+            "metric": [metric] * n, "statistic": [stat] * n, "regime": reg,
+            "year": col("year", lambda a: a.astype(np.int64)), "area": col("area", lambda a: a.astype(str)),
+            "municipality": col("municipality", lambda a: a.astype(np.int64)),
+            "initiative": col("initiative", lambda a: a.astype(str)),
+            "quantile": col("quantile", lambda a: a.astype(float)),
+            "value": np.asarray(da.values, dtype=float).ravel(), "unit": [unit] * n}, schema=schema))
+    return frames
+
+
+# -- who controls what --------------------------------------------------------------------------
+def control_split(ds: xr.Dataset) -> dict | None:
+    """The waterfall's mean and P50 changes summed by who controls the cause: {"municipal": (mean,
+    p50), "outside": (...), "plan": (...), "sampling": (...), "start", "end", "year"}."""
+    if "waterfall" not in ds:
+        return None
+    keys = [str(k) for k in ds["cause"].values]
+    wf = np.asarray(ds["waterfall"].values, dtype=float)
+    wp = np.asarray(ds["waterfall_p50"].values, dtype=float) if "waterfall_p50" in ds else np.full_like(wf, np.nan)
+    out: dict = {}
+    for group, causes in CONTROL.items():
+        idx = [keys.index(c) for c in causes if c in keys]
+        out[group] = (float(wf[idx].sum()), float(wp[idx].sum()))
+    for k in ("plan", "sampling"):
+        out[k] = (float(wf[keys.index(k)]), float(wp[keys.index(k)])) if k in keys else (0.0, 0.0)
+    out["start"] = float(ds["waterfall"].attrs.get("start", math.nan))
+    out["end"] = float(ds["waterfall"].attrs.get("end", math.nan))
+    out["year"] = ds["waterfall"].attrs.get("year", "")
+    return out
+
+
+def control_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The waterfall's causes grouped by who controls them (terminal, ``run --explain``), in ``lang``,
+    at most 80 columns wide."""
+    from simengine.outputs.labels import Labels
+    from simengine.outputs.terminal import _n, _t, _wrap
+
+    s = control_split(ds)
+    if s is None:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    gap = s["municipal"][0] + s["outside"][0]
+    share = s["municipal"][0] / gap if gap else math.nan
+    lines = _wrap(_t(L, "control_head", year=s["year"]))
+    for key, group, extra in (("control_municipal", "municipal", gap != 0), ("control_outside", "outside", False),
+                              ("control_plan", "plan", False)):
+        text = f"{L(key)}: {_n(L, s[group][0] / mio, sign=True)}"
+        if extra:
+            text += " " + _t(L, "control_share", s=L.pct(share, 0))
+        lines += _wrap(text, "  ", "    ")
+    return "\n".join(lines)
+
+
+# -- the terminal headline ----------------------------------------------------------------------
+def target_index(ds: xr.Dataset) -> int:
+    target = np.asarray(ds["target"].values, dtype=float)
+    return int(np.argmax(target >= target.max())) if target.size and target.max() > 0 else len(target) - 1
+
+
+def out_of_reach(ds: xr.Dataset) -> bool:
+    """P(target) below NEGLIGIBLE in every year with a target."""
+    t = np.asarray(ds["target"].values, dtype=float)
+    p = np.asarray(ds["p_target"].values, dtype=float)
+    return bool((t > 0).any() and (p[t > 0] < NEGLIGIBLE).all())
+
+
+def _q(ds: xr.Dataset, level: float) -> np.ndarray | None:
+    qv = ds["quantile"].values
+    hit = np.isclose(qv, level)
+    return ds["benefit_quantile"].values[np.argmax(hit)] if hit.any() else None
+
+
+def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The lines the terminal leads with: what can be committed, the realised share of the promise,
+    the expected shortfall, the risk of a service cut under up-front deduction; in ``lang``, at most
+    80 columns wide (the years in blocks)."""
+    from simengine.outputs.labels import Labels
+    from simengine.outputs.terminal import _n, _t, _wrap, year_table
+
+    if "committable" not in ds:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    ti = target_index(ds)
+    years = [int(y) for y in ds["year"].values]
+    ty = years[ti]
+    target = np.asarray(ds["target"].values, dtype=float)
+    c = ds["certainty"].values
+    cm, lo, hi = (ds[v].values for v in ("committable", "committable_ci_low", "committable_ci_high"))
+    rows = [(_t(L, "target"), [_n(L, v / mio) for v in target])]
+    rows += [(L("certainty_col", p=L.share(cc)), [_n(L, v / mio) for v in cm[j]]) for j, cc in enumerate(c)]
+    lines = _wrap(_t(L, "commit_head")) + year_table(years, _t(L, "certainty"), rows)
+    items = "; ".join(f"{L('certainty_col', p=L.share(cc))} {_n(L, lo[j, ti] / mio)}–{_n(L, hi[j, ti] / mio)}"
+                      for j, cc in enumerate(c))
+    lines += _wrap(_t(L, "commit_ci", year=ty, items=items), "  ")
+    t = target[ti]
+    q10, q50, q90 = (_q(ds, lv) for lv in (0.1, 0.5, 0.9))
+    if t > 0 and q10 is not None and q50 is not None and q90 is not None:
+        tail = float(ds["expected_shortfall"].attrs.get("tail", 0.1))
+        lines += _wrap(_t(L, "commit_share", year=ty, p10=L.pct(q10[ti] / t, 0), p50=L.pct(q50[ti] / t, 0),
+                          p90=L.pct(q90[ti] / t, 0), es=_n(L, ds["expected_shortfall"].values[ti] / mio),
+                          tail=L.pct(tail, 0)))
+    if "p_service_cut_above" in ds:
+        x = float(ds["p_service_cut_above"].attrs.get("threshold", 0.0))
+        r = list(ds["regime"].values).index("prebudgeted")
+        lines += _wrap(_t(L, "commit_cut", year=ty, x=_n(L, x / mio),
+                          p=L.num(float(ds["p_service_cut_above"].values[r, ti]), 3)))
+    if "deduction_max_safe" in ds:
+        a = float(ds.attrs.get("cut_alpha", 0.1))
+        x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
+        v = float(ds["deduction_max_safe"].values[ti])
+        text = _t(L, "commit_safe", year=ty, x=_n(L, x / mio), a=L.general(a), v=_n(L, v / mio))
+        lines += _wrap(text + (" " + _t(L, "of_target", s=L.pct(v / t, 0)) if t > 0 else ""))
+    if out_of_reach(ds):
+        ra = float(ds["reach_amount"].values[ti])
+        lines += _wrap(_t(L, "out_of_reach", neg=L.pct(NEGLIGIBLE, 1), year=ty, v=_n(L, ra / mio)))
+    return "\n".join(lines) + "\n"
+
+
+def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The deduction grid in the target year, and the delivery deal (terminal), in ``lang``, at most
+    80 columns wide."""
+    from simengine.outputs.labels import Labels
+    from simengine.outputs.terminal import _n, _t, _wrap
+
+    if "deduction_p_cut_above" not in ds:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    ti = target_index(ds)
+    ty = int(ds["year"].values[ti])
+    x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
+    xs = _n(L, x / mio)
+    heads = [_t(L, k, x=xs) if k == "ded_p" else _t(L, k)
+             for k in ("ded_share", "ded_amount", "ded_p", "ded_cut", "central", "ded_local")]
+    widths = [max(w, len(h)) for w, h in zip((6, 10, 14, 11, 10, 9), heads)]
+    lines = _wrap(_t(L, "ded_head", year=ty)) + ["  " + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    for k, s in enumerate(ds["deduction"].values):
+        vals = [L.share(s), _n(L, ds["deduction_amount"].values[k, ti] / mio),
+                L.num(float(ds["deduction_p_cut_above"].values[k, ti]), 3),
+                _n(L, ds["deduction_service_cut_mean"].values[k, ti] / mio),
+                _n(L, ds["deduction_central_gain_mean"].values[k, ti] / mio),
+                _n(L, ds["deduction_local_gain_mean"].values[k, ti] / mio)]
+        lines.append("  " + " ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
+    if "delivery_central_gain_mean" in ds:
+        lines += _wrap(_t(L, "delivery", c=_n(L, ds["delivery_central_gain_mean"].values[ti] / mio),
+                          m=_n(L, ds["delivery_service_cut_mean"].values[ti] / mio), x=xs,
+                          p=L.num(float(ds["delivery_p_cut_above"].values[ti]), 3),
+                          n=L.num(int(ds.attrs.get("delivery_draws", 0)))), "  ")
+    return "\n".join(lines + _wrap(_t(L, "ded_legend", x=xs)))

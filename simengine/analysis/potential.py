@@ -1,0 +1,121 @@
+"""The potential gain and the calibration check.
+
+*Potential*: per draw, the gross gain before local realisation (realisation share, economic
+pressure, local capacity), sum over initiatives of gain_i F_i a_iy (1 - T_i Q_i): what a
+self-assessed "gain that can be realised" measures. The kernel computes it per draw (national and
+per area, kept draws and streaming histograms) and sums it per initiative; this module puts it in
+the results Dataset.
+
+*Calibration*: the implied realised/promised ratio per year, the mean simulated gain over the sum
+of the business cases, next to the band the scenario says the level x timing composite should hit
+([model] calibration_band, calibration_year; docs/model.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+DKK = "DKK/year"
+
+
+def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
+    """potential, area_potential (per kept draw), their quantiles and means over all draws,
+    initiative_potential_mean, and the realised/promised ratio with the calibration band."""
+    plan = raw.plan
+    sc = plan.scenario
+    N = raw.draws
+    what = "gain before local realisation (realisation share, economic pressure, local capacity)"
+
+    def put(name, dims, data, units, long_name, **extra):
+        ds[name] = (dims, np.asarray(data, dtype=float))
+        ds[name].attrs = {"units": units, "long_name": long_name, **extra}
+
+    put("potential", ("draw", "year"), raw.potential, DKK, f"national potential: {what}")
+    put("area_potential", ("draw", "area", "year"), raw.area_potential, DKK, f"potential per area: {what}")
+    put("potential_quantile", ("quantile", "year"), stats.quantile("potential", q), DKK,
+        "quantiles of the national potential gain")
+    put("potential_mean", ("year",), stats.mean("potential"), DKK, "mean national potential gain")
+    ini_mean = (raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / N).T  # (I, Y) over all draws
+    # per area: exact over all draws when every draw is kept; otherwise the quantiles come from the
+    # kept draws (a fixed-size sample; the kernel streams no per-area potential histograms, to stay
+    # as fast) and the mean from the initiatives' fixed-point sums over all draws
+    if stats.exact:
+        aq, am = np.quantile(raw.area_potential, q, axis=0), raw.area_potential.mean(axis=0)
+        how = "exact over all draws"
+    else:
+        aq = np.quantile(raw.area_potential, q, axis=0)
+        am = np.zeros((len(sc.areas), len(plan.years)))
+        np.add.at(am, plan.area_of, ini_mean)
+        how = f"quantiles from the first {len(raw.area_potential):,} draws (kept per draw), mean over all {N:,} draws"
+    put("area_potential_quantile", ("quantile", "area", "year"), aq, DKK, "quantiles of the potential gain per area",
+        method=how)
+    put("area_potential_mean", ("area", "year"), am, DKK, "mean potential gain per area", method=how)
+    put("initiative_potential_mean", ("initiative", "year"), ini_mean, DKK,
+        "mean national potential gain of the initiative")
+    promised = float(plan.gain.sum())
+    if promised > 0:  # no ratio to the business cases when they promise nothing
+        _add_ratios(ds, sc, stats, promised, put)
+    ds.attrs["model_choices"] = model_choices(sc)
+
+
+def _add_ratios(ds, sc, stats, promised, put) -> None:
+    ratio = stats.mean("benefit") / promised
+    extra = {}
+    if sc.calibration_band is not None:
+        extra["calibration_band"] = list(sc.calibration_band)
+        if sc.calibration_year is not None:
+            extra["calibration_year"] = sc.calibration_year
+        if sc.calibration_basis != "promised":  # [model] calibration_basis (simengine.analysis.calibration)
+            extra["calibration_basis"] = sc.calibration_basis
+    put("realised_promised_ratio", ("year",), ratio, "1",
+        "implied realised/promised ratio: mean national gross gain / sum of the business cases", **extra)
+    put("potential_promised_ratio", ("year",), stats.mean("potential") / promised, "1",
+        "mean national potential gain / sum of the business cases")
+
+
+def model_choices(sc) -> str:
+    """One line: the scenario's [model] choices, shocks and dependencies (results.nc attribute)."""
+    shocks = ", ".join(f"{s.id} ({s.input}, loading {s.loading:g}, {len(s.initiatives)} initiatives)"
+                       for s in sc.shocks) or "none"
+    deps = ", ".join(f"{i.id} after {i.depends_on} + {i.dependency_lag:g}"
+                     for i in sc.initiatives if i.depends_on) or "none"
+    return f"timing={sc.timing}; realisation={sc.realisation}; shocks={shocks}; dependencies={deps}"
+
+
+def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The lines a run prints: per year the implied realised/promised ratio (and the potential's),
+    and whether the calibration year's ratio lies in the scenario's band; in ``lang``, at most 80
+    columns wide (the years in blocks)."""
+    from simengine.outputs.labels import Labels
+    from simengine.outputs.terminal import _t, _wrap, year_table
+
+    if "realised_promised_ratio" not in ds:
+        return ""
+    L = Labels(lang)
+    r = ds["realised_promised_ratio"]
+    pr = ds["potential_promised_ratio"].values if "potential_promised_ratio" in ds else None
+    years = [int(y) for y in ds["year"].values]
+    rows = [(_t(L, "cal_realised"), [L.num(v, 2) for v in r.values])]
+    if pr is not None:
+        rows.append((_t(L, "cal_potential"), [L.num(v, 2) for v in pr]))
+    if "realised_delivered_ratio" in ds:  # realised/promised over what is delivered (simengine.analysis.calibration)
+        rows.append((L("cal2_row"), [L.num(v, 2) for v in ds["realised_delivered_ratio"].values]))
+    lines = ["", *_wrap(_t(L, "cal_head")), *year_table(years, _t(L, "year"), rows, col_w=6)]
+    band = r.attrs.get("calibration_band")
+    if band is not None:
+        lo, hi = (float(x) for x in np.atleast_1d(band))
+        los, his = L.num(lo, 2), L.num(hi, 2)
+        cy = r.attrs.get("calibration_year")
+        if cy is not None and int(cy) in years:
+            v = float(r.values[years.index(int(cy))])
+            verdict = _t(L, "cal_inside" if lo <= v <= hi else ("cal_below" if v < lo else "cal_above"))
+            lines += _wrap(_t(L, "cal_band", lo=los, hi=his, year=int(cy), v=L.num(v, 2), verdict=verdict), "  ")
+        else:
+            inside = [y for y, v in zip(years, r.values) if lo <= v <= hi]
+            met = _t(L, "cal_met", a=inside[0], b=inside[-1]) if inside else _t(L, "cal_met_none")
+            lines += _wrap(_t(L, "cal_band_years", lo=los, hi=his, met=met), "  ")
+    from simengine.analysis.calibration import text as bases_text  # the bases of the evidence
+
+    lines += bases_text(ds, lang)
+    return "\n".join(lines)

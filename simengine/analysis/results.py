@@ -1,0 +1,592 @@
+"""Turn raw kernel results into the xarray Dataset, the tidy summary table and the stdout table."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import math
+
+import numpy as np
+import polars as pl
+import xarray as xr
+
+from simengine import __version__
+from simengine.core.engine import RawResults
+from simengine.model.plan import (
+    GOLIVE_PER_YEAR,
+    HIST_OCTAVES,
+    HIST_OCTAVES_BELOW,
+    HIST_SUB_BITS,
+    NAT_SUB_BITS,
+    REGIMES,
+    hist_edges,
+    national_series,
+)
+from simengine.model.rng import STREAM_VERSION
+
+DKK = "DKK/year"
+
+
+def _bin_pattern(sub_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper edges, for lo = 1, of the unsigned bins 0..B-1 (see simengine.model.plan)."""
+    e = hist_edges(1.0, sub_bits)
+    lower = np.concatenate([[0.0, 0.0], e[:-1], [e[-1]]])
+    upper = np.concatenate([[0.0, e[0]], e[1:], [e[-1]]])
+    return lower, upper
+
+
+def _signed_pattern() -> tuple[np.ndarray, np.ndarray]:
+    """Edges, for lo = 1, of the signed national bins in index (= value) order."""
+    lower, upper = _bin_pattern(NAT_SUB_BITS)
+    return (np.concatenate([-upper[:0:-1], lower]), np.concatenate([-lower[:0:-1], upper]))
+
+
+def quantiles_from_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles of histograms whose bins, in value order, span [lower, upper] (per row or shared).
+
+    ``counts`` (H, B); ``lower``/``upper`` (B,) or (H, B). Rank r = q*(N-1) (numpy's definition);
+    the value is interpolated linearly by rank inside the bin that holds the rank, so it lies
+    within one bin of the order statistics that bracket the rank.
+    """
+    counts = np.asarray(counts)
+    H, nb = counts.shape
+    lower = np.broadcast_to(lower, (H, nb))
+    upper = np.broadcast_to(upper, (H, nb))
+    cum = np.cumsum(counts, axis=1)
+    total = cum[:, -1]
+    rows = np.arange(H)
+    out = np.full((len(q), H), np.nan)
+    R = np.asarray(q, dtype=float)[:, None] * (total - 1)[None, :]  # (Q, H): the ranks
+    K = np.empty(R.shape, np.int64)  # bins of the ranks: the count of cum <= r, by one binary search per row
+    for h in range(H):
+        K[:, h] = np.searchsorted(cum[h], R[:, h], side="right")
+    for qi, qq in enumerate(q):
+        r = qq * (total - 1)
+        k = np.minimum(K[qi], nb - 1)
+        before = np.where(k > 0, cum[rows, np.maximum(k - 1, 0)], 0)
+        cnt = np.maximum(counts[rows, k], 1)
+        f = np.clip((r - before + 0.5) / cnt, 0.0, 1.0)
+        lo, hi = lower[rows, k], upper[rows, k]
+        out[qi] = np.where(total > 0, lo + f * (hi - lo), np.nan)
+    return out
+
+
+def hist_quantiles(counts: np.ndarray, lo: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles from the kernel's unsigned histograms: ``counts`` (..., B), ``lo`` (...) each
+    histogram's lower log edge. Relative error below ``bin_ratio() - 1`` (0.39 %) against the
+    order statistic at the quantile's rank."""
+    counts = np.asarray(counts)
+    lead = counts.shape[:-1]
+    los = np.broadcast_to(np.asarray(lo, dtype=float), lead).reshape(-1, 1)
+    lower, upper = _bin_pattern(HIST_SUB_BITS)
+    flat = counts.reshape(-1, counts.shape[-1])
+    out = np.empty((len(q), len(flat)))
+    step = max(1, QUANTILE_BLOCK // flat.shape[1])  # rows at a time: the temporaries stay small (rows independent)
+    for a in range(0, len(flat), step):
+        b = a + step
+        out[:, a:b] = quantiles_from_counts(flat[a:b], los[a:b] * lower, los[a:b] * upper, q)
+    return out.reshape((len(q),) + lead)
+
+
+#: histogram cells whose quantiles hist_quantiles computes at a time (8 MiB per temporary array)
+QUANTILE_BLOCK = 2**20
+
+
+def bin_ratio(sub_bits: int = HIST_SUB_BITS) -> float:
+    """Largest ratio of a log bin's upper to lower edge."""
+    return 1.0 + 2.0**-sub_bits
+
+
+PER_DRAW_NAMES = ("benefit", "net_benefit", "cost", "area_benefit", "npv", "potential")
+
+
+class NationalStats:
+    """Statistics of the national per-draw series: exact from the kept draws when every draw
+    was kept, otherwise from the streaming histograms, sums and counts over all draws."""
+
+    def __init__(self, raw: RawResults) -> None:
+        self.raw = raw
+        plan = raw.plan
+        self.exact = raw.all_kept
+        self.pos = national_series(len(plan.years), len(plan.scenario.areas))
+        lower, upper = _signed_pattern()
+        self.lower = lower * plan.nat_hist_lo
+        self.upper = upper * plan.nat_hist_lo
+
+    def _values(self, name: str) -> np.ndarray:
+        if name == "net_benefit":
+            return self.raw.benefit - self.raw.cost
+        return getattr(self.raw, name)
+
+    def _shape(self, name: str) -> tuple[int, ...]:
+        return self._values(name).shape[1:]
+
+    def counts(self, name: str) -> np.ndarray:
+        return self.hist(name).reshape(self._shape(name) + (-1,))
+
+    def hist(self, name: str) -> np.ndarray:
+        """Histograms (series, bins) of a national series over all draws."""
+        return self.raw.national()[0][self.pos[name]]
+
+    def _regimes(self, name: str, stat) -> np.ndarray | None:
+        """Per-regime series from the distinct ones the kernel streams (see national_series)."""
+        if name not in ("central_gain", "service_cut", "regime_benefit"):
+            return None
+        ben = stat("benefit")
+        if name == "central_gain":
+            parts = [np.broadcast_to(self.raw.plan.target, ben.shape), ben, stat("central_gain_retention")]
+        elif name == "service_cut":
+            pre = stat("service_cut_prebudgeted")
+            parts = [pre, np.zeros_like(pre), np.zeros_like(pre)]
+        else:
+            parts = [ben, ben, stat("regime_benefit_retention")]
+        return np.stack(parts, axis=-2)
+
+    def _sorted(self, name: str) -> np.ndarray:
+        """The kept draws of a series sorted along the draws, once per run (cached on the raw results):
+        np.quantile of sorted values gives the same numbers, without partitioning the draws again."""
+        cache = self.raw.__dict__.setdefault("_sorted_series", {})
+        if name not in cache:
+            cache[name] = np.sort(self._values(name), axis=0)
+        return cache[name]
+
+    def quantile(self, name: str, q: np.ndarray) -> np.ndarray:
+        if self.exact:
+            return np.quantile(self._sorted(name), q, axis=0)
+        regimes = self._regimes(name, lambda n: self.quantile(n, q))
+        if regimes is not None:
+            return regimes
+        c = self.hist(name)
+        out = quantiles_from_counts(c, self.lower, self.upper, q)
+        n_years = len(self.raw.plan.years)
+        shape = self._shape(name) if name in PER_DRAW_NAMES else ((n_years,) if name != "npv" else ())
+        return out.reshape((len(q),) + shape)
+
+    def mean(self, name: str) -> np.ndarray:
+        if self.exact:
+            return self._values(name).mean(axis=0)
+        regimes = self._regimes(name, self.mean)
+        if regimes is not None:
+            return regimes
+        s = self.raw.national()[1][self.pos[name]] / self.raw.plan.nat_inv_unit / self.raw.draws
+        n_years = len(self.raw.plan.years)
+        shape = self._shape(name) if name in PER_DRAW_NAMES else ((n_years,) if name != "npv" else ())
+        return s.reshape(shape)
+
+    # -- backtest (simengine.analysis.mcerror / analysis) --------------------------------------------
+    def rank(self, y: int, value: float) -> float:
+        """Mid-rank of ``value`` among the national gains of year index ``y``: (#draws below + half
+        #draws equal) / N; from the histogram (linear inside the bin) when not every draw was kept."""
+        if self.exact:
+            col = self.raw.benefit[:, y]
+            return float(((col < value).sum() + 0.5 * (col == value).sum()) / len(col))
+        c = self.counts("benefit")[y].astype(float)
+        lo, hi = self.lower, self.upper
+        width = hi - lo
+        below = np.where(hi <= value, 1.0, np.where(lo >= value, 0.0, (value - lo) / np.where(width > 0, width, 1.0)))
+        below = np.where((width == 0) & (lo == value), 0.5, below)
+        return float((c * below).sum() / c.sum())
+    # -- end backtest -------------------------------------------------------------------------
+
+    def shortfall(self, target: np.ndarray, tail: float | None) -> np.ndarray:
+        """Mean of max(0, target - gain) over the worst ``tail`` share of draws (all if None)."""
+        if self.exact:
+            short = np.maximum(0.0, target[None, :] - self.raw.benefit)
+            if tail is None:
+                return short.mean(axis=0)
+            k = max(1, math.ceil(tail * short.shape[0]))
+            return (-np.partition(-short, k - 1, axis=0)[:k]).mean(axis=0)
+        counts = self.counts("benefit")  # (Y, B), value order
+        n = self.raw.draws
+        k = n if tail is None else max(1, math.ceil(tail * n))
+        out = np.empty(len(target))
+        for y in range(len(target)):
+            remaining = k
+            total = 0.0
+            for b in np.nonzero(counts[y])[0]:  # lowest gains first
+                if remaining <= 0:
+                    break
+                c = counts[y, b]
+                t = min(c, remaining)
+                # the t lowest values of a bin, spread evenly over it
+                mid = self.lower[b] + (self.upper[b] - self.lower[b]) * t / (2.0 * c)
+                total += t * max(0.0, target[y] - mid)
+                remaining -= t
+            out[y] = total / k
+        return out
+
+
+def golive_quantiles(counts: np.ndarray, origin: float, q: np.ndarray) -> np.ndarray:
+    """Go-live time quantiles (years, decimal) from monthly-bin histograms (I, G)."""
+    out = np.empty((len(q), counts.shape[0]))
+    for i in range(counts.shape[0]):
+        cum = np.cumsum(counts[i])
+        total = cum[-1]
+        for qi, qq in enumerate(q):
+            r = qq * (total - 1)
+            k = int(np.searchsorted(cum, r, side="right"))
+            k = min(k, counts.shape[1] - 1)
+            before = cum[k - 1] if k > 0 else 0
+            f = min(max((r - before + 0.5) / counts[i, k], 0.0), 1.0)
+            out[qi, i] = origin + (k + f) / GOLIVE_PER_YEAR
+    return out
+
+
+def results_digest(ds: xr.Dataset) -> str:
+    """sha256 of every variable's name, dtype, shape and values (attributes such as the creation
+    time are left out): equal digests mean bit-identical results."""
+    h = hashlib.sha256()
+    for name in sorted(ds.variables):
+        arr = np.asarray(ds[name].values)
+        h.update(f"{name}|{arr.dtype.str}|{arr.shape}|".encode())
+        if arr.dtype.kind in "OUS":
+            h.update(repr(arr.tolist()).encode())
+        else:
+            h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def _attrs(units: str, long_name: str, **extra) -> dict:
+    return {"units": units, "long_name": long_name, **extra}
+
+
+def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
+    plan = raw.plan
+    sc = plan.scenario
+    m = sc.municipalities
+    q = np.array(sc.quantiles)
+    N = raw.draws
+    years = plan.years
+    nbins = plan.hist_bins
+    acc = raw.acc
+
+    benefit = raw.benefit
+    net = benefit - raw.cost
+    area_keys = [a.key for a in sc.areas]
+    coords = {
+        "year": years,
+        "area": area_keys,
+        "area_name": ("area", [a.name for a in sc.areas]),
+        "municipality": m.codes,
+        "municipality_name": ("municipality", list(m.names)),
+        "region": ("municipality", list(m.regions)),
+        "initiative": [i.id for i in sc.initiatives],
+        "initiative_name": ("initiative", [i.name for i in sc.initiatives]),
+        "initiative_area": ("initiative", [i.area for i in sc.initiatives]),
+        "quantile": q,
+        "regime": list(REGIMES),
+        "draw": np.arange(len(raw.benefit)),
+        "population": ("municipality", m.population),
+    }
+    ds = xr.Dataset(coords=coords)
+    ds["year"].attrs = _attrs("year", "calendar year (adoption evaluated at mid-year)")
+    ds["quantile"].attrs = _attrs("1", "probability level of the quantile")
+    ds["municipality"].attrs = _attrs("1", "kommunekode")
+    ds["population"].attrs = _attrs("persons", "population used for the municipality's share of the target")
+    ds["draw"].attrs = _attrs("1", "draw index" + ("" if raw.all_kept else
+                              f": per-draw values are kept for the first {len(raw.benefit):,} of {N:,} draws"
+                              " (a fixed-size sample); all statistics use every draw"))
+    stats = NationalStats(raw)
+
+    def put(name, dims, data, units, long_name, **extra):
+        ds[name] = (dims, np.asarray(data))
+        ds[name].attrs = _attrs(units, long_name, **extra)
+
+    put("benefit", ("draw", "year"), benefit, DKK, "national gross gain")
+    put("net_benefit", ("draw", "year"), net, DKK, "national net gain (gross gain minus investment and running costs)")
+    put("cost", ("draw", "year"), raw.cost, DKK, "national investment and running costs")
+    put("area_benefit", ("draw", "area", "year"), raw.area_benefit, DKK, "gross gain per area")
+    put("fte", ("draw", "year"), benefit / sc.cost_per_fte, "FTE", "staff freed (gross gain / cost_per_fte)")
+    put("npv", ("draw",), raw.npv, "DKK", f"net present value of net gain {sc.start_year}-{sc.horizon} "
+                                          f"at {sc.discount_rate:g} per year, discounted to {sc.start_year}")
+    put("target", ("year",), plan.target, DKK, "promised national gain (target path)")
+    put("area_target", ("area", "year"), plan.area_target, DKK, "promised gain per area (target path)")
+    put("municipality_target", ("municipality", "year"), plan.mun_target.T, DKK,
+        "municipality's population share of the national target path")
+
+    put("p_target", ("year",), acc.hit / N, "1", "probability that the national gain reaches the target")
+    put("area_p_target", ("area", "year"), acc.area_hit / N, "1",
+        "probability that the area's gain reaches its target")
+    put("expected_shortfall", ("year",), stats.shortfall(plan.target, sc.tail), DKK,
+        f"expected shortfall: mean of max(0, target - gain) over the worst {sc.tail:.0%} of draws (CVaR)",
+        tail=sc.tail)
+    put("shortfall_mean", ("year",), stats.shortfall(plan.target, None), DKK,
+        "mean of max(0, target - gain) over all draws")
+    put("benefit_quantile", ("quantile", "year"), stats.quantile("benefit", q), DKK, "quantiles of the national gross gain")
+    put("benefit_mean", ("year",), stats.mean("benefit"), DKK, "mean national gross gain")
+    put("net_benefit_quantile", ("quantile", "year"), stats.quantile("net_benefit", q), DKK,
+        "quantiles of the national net gain")
+    put("net_benefit_mean", ("year",), stats.mean("net_benefit"), DKK, "mean national net gain")
+    put("area_benefit_quantile", ("quantile", "area", "year"), stats.quantile("area_benefit", q), DKK,
+        "quantiles of the gross gain per area")
+    put("area_benefit_mean", ("area", "year"), stats.mean("area_benefit"), DKK, "mean gross gain per area")
+    put("npv_quantile", ("quantile",), stats.quantile("npv", q), "DKK", "quantiles of the NPV")
+    put("npv_mean", (), stats.mean("npv"), "DKK", "mean NPV")
+    for name, what in (("central_gain", "gain to the central budget"), ("service_cut", "service cut"),
+                       ("regime_benefit", "gross gain realised")):
+        put(f"{name}_quantile", ("quantile", "regime", "year"), stats.quantile(name, q), DKK,
+            f"quantiles of the {what} under each budget regime")
+        put(f"{name}_mean", ("regime", "year"), stats.mean(name), DKK, f"mean {what} under each budget regime")
+    national_method = ("exact over all draws (numpy's linear interpolation)" if stats.exact else
+                       f"from streaming histograms over all {N:,} draws with {2**NAT_SUB_BITS} bins per octave "
+                       f"(relative error at most {bin_ratio(NAT_SUB_BITS) - 1:.2%}); P(target) counted exactly")
+    hist_note = (f"from histograms with {2**HIST_SUB_BITS} bins per octave over {HIST_OCTAVES} octaves starting "
+                 f"2^{HIST_OCTAVES_BELOW} below the business-case size; relative error at most "
+                 f"{bin_ratio() - 1:.2%} of the order statistic at the quantile's rank")
+    mun_bq = hist_quantiles(acc.mun_hist, plan.mun_hist_lo[None, :], q)  # (q, Y, M)
+    put("municipality_benefit", ("quantile", "municipality", "year"), mun_bq.transpose(0, 2, 1), DKK,
+        "quantiles of the municipality's gross gain", method=hist_note)
+    put("municipality_benefit_mean", ("municipality", "year"), (acc.mun_sum / plan.mun_inv_unit[None, :] / N).T, DKK,
+        "mean gross gain of the municipality")
+    put("municipality_shortfall_mean", ("municipality", "year"),
+        (acc.mun_short_sum / plan.mun_short_inv_unit[None, :] / N).T, DKK,
+        "mean of max(0, municipality target - municipality gain): what its services lose under prebudgeting")
+    ini_q = hist_quantiles(acc.init_hist, plan.init_hist_lo[None, :], q)  # (q, Y, I)
+    put("initiative_benefit", ("quantile", "initiative", "year"), ini_q.transpose(0, 2, 1), DKK,
+        "quantiles of the initiative's national gross gain", method=hist_note)
+    put("initiative_benefit_mean", ("initiative", "year"), (acc.init_sum / plan.init_inv_unit[None, :] / N).T, DKK,
+        "mean national gross gain of the initiative")
+    put("initiative_golive", ("quantile", "initiative"), golive_quantiles(acc.golive_hist, float(sc.start_year), q),
+        "year", "go-live time (decimal year) of the initiative", method="monthly histogram")
+
+    put("central_gain", ("draw", "regime", "year"), raw.central_gain, DKK,
+        "gain to the central budget under each budget regime")
+    put("service_cut", ("draw", "regime", "year"), raw.service_cut, DKK,
+        "what services lose where budgets were cut but the gain did not come")
+    put("regime_benefit", ("draw", "regime", "year"), raw.regime_benefit, DKK,
+        "gross gain realised under each regime (retention lifts realisation by incentive_uplift)")
+    add_regime_comparison(ds, raw, stats, q)  # regimes compared pairwise; P(service cut > threshold)
+    add_fte_views(ds, sc)  # the national gain and target in FTE
+    from simengine.analysis.potential import add_potential
+
+    add_potential(ds, raw, stats, q)  # the potential gain and the realised/promised ratio (simengine.analysis.potential)
+
+    if sc.observed:
+        oy = np.array([y for y, _ in sc.observed])
+        ov = np.array([v for _, v in sc.observed])
+        # mid-rank over every draw (from the histogram when not every draw was kept)
+        ranks = np.array([stats.rank(int(y - sc.start_year), v) for y, v in sc.observed])
+        ds = ds.assign_coords(observed_year=oy)
+        put("observed", ("observed_year",), ov, DKK, "observed national gain (backtest)")
+        put("observed_rank", ("observed_year",), ranks, "1",
+            "share of simulated draws below the observed value (mid-rank percentile)")
+        put("observed_tail_probability", ("observed_year",), np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)), "1",
+            "two-sided tail probability of the observed value")
+
+    ds.attrs = {
+        "title": "simengine results",
+        "scenario": sc.name,
+        "scenario_file": str(sc.path),
+        "scenario_sha256": sc.sha256,
+        "seed": sc.seed,
+        "draws": N,
+        "sampling": sc.sampling,
+        "simengine_version": __version__,
+        "stream_version": STREAM_VERSION,
+        "threads": raw.threads,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "histogram_bins": nbins,
+        "draws_kept": len(raw.benefit),
+        "sampling_note": ("Latin hypercube: every sampled quantity (per-draw inputs, municipal capacity, local "
+                          "execution per initiative and municipality) stratified over all draws")
+        if sc.sampling == "lhs" else ("randomised quasi-Monte Carlo: scrambled Sobol' points for the per-draw "
+                                      "inputs and shocks, keyed random streams for the municipal factors")
+        if sc.sampling == "qmc" else "plain random (keyed counter-based streams)",
+        "correlations": "; ".join(f"{a} ~ {b}: {r:g}" for a, b, r in sc.correlations) or "none",
+        "warnings": "; ".join(plan.notes) or "none",
+        "quantile_method_national": national_method,
+        "quantile_method_municipality_initiative": hist_note,
+    }
+    ds.attrs.update(cost_per_fte=sc.cost_per_fte, cut_threshold=sc.cut_threshold)
+    return ds
+
+
+# -- budget regimes compared pairwise; FTE views ------------------------------------------------
+#: (minuend, subtrahend): the pair "retention-prebudgeted" is retention minus prebudgeted, draw by draw
+REGIME_PAIRS = tuple((b, a) for i, a in enumerate(REGIMES) for b in REGIMES[i + 1:])
+
+
+def _constant_regime_series(plan) -> dict[tuple[str, str], np.ndarray]:
+    """(variable, regime) series that are the same in every draw (see docs/model.md, Budget regimes)."""
+    zero = np.zeros(len(plan.years))
+    return {("central_gain", "prebudgeted"): np.asarray(plan.target, dtype=float),
+            ("service_cut", "realised"): zero, ("service_cut", "retention"): zero}
+
+
+def p_above_from_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, x: float) -> np.ndarray:
+    """P(value > x) from histograms ``counts`` (H, B) with bins [lower, upper] in value order: bins
+    above x count whole, the bin holding x counts the share of its width above x."""
+    width = upper - lower
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(width > 0, np.clip((upper - x) / np.where(width > 0, width, 1.0), 0.0, 1.0),
+                        (lower > x).astype(float))
+    total = counts.sum(axis=1)
+    return np.where(total > 0, (counts * frac).sum(axis=1) / np.maximum(total, 1), np.nan)
+
+
+def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats, q: np.ndarray) -> None:
+    """Pairwise differences of central_gain and service_cut between the budget regimes (same draws,
+    so the difference is taken draw by draw) and P(service_cut > [outputs] cut_threshold)."""
+    plan = raw.plan
+    sc = plan.scenario
+    x = float(sc.cut_threshold)
+    idx = {r: k for k, r in enumerate(REGIMES)}
+    const = _constant_regime_series(plan)
+    K, N = len(raw.benefit), raw.draws
+    ds.coords["regime_pair"] = [f"{b}-{a}" for b, a in REGIME_PAIRS]
+    ds.coords["regime_pair_minuend"] = ("regime_pair", [b for b, _ in REGIME_PAIRS])
+    ds.coords["regime_pair_subtrahend"] = ("regime_pair", [a for _, a in REGIME_PAIRS])
+    for var, what in (("central_gain", "gain to the central budget"), ("service_cut", "service cut")):
+        per_draw = getattr(raw, var)  # (K, R, Y)
+        mean = stats.mean(var)  # (R, Y), over all draws
+        quants, methods = [], []
+        for b, a in REGIME_PAIRS:
+            if stats.exact:
+                quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
+                methods.append("exact over all draws")
+            elif (var, a) in const:  # X_b - c: the quantiles of X_b shifted
+                quants.append(stats.quantile(var, q)[:, idx[b]] - const[(var, a)])
+                methods.append("all draws, from the streaming histogram of the minuend")
+            elif (var, b) in const:  # c - X_a: quantile q of c - X is c - quantile 1 - q of X
+                quants.append(const[(var, b)] - stats.quantile(var, 1.0 - q)[:, idx[a]])
+                methods.append("all draws, from the streaming histogram of the subtrahend")
+            else:  # a genuinely paired difference: only the draws kept per draw have it
+                quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
+                methods.append(f"from the first {K:,} of {N:,} draws (those kept per draw)")
+        method = "; ".join(f"{b}-{a}: {m}" for (b, a), m in zip(REGIME_PAIRS, methods))
+        ds[f"{var}_difference_quantile"] = (("quantile", "regime_pair", "year"), np.stack(quants, axis=1))
+        ds[f"{var}_difference_quantile"].attrs = _attrs(
+            DKK, f"quantiles of the difference in {what} between two budget regimes, draw by draw "
+                 "(regime_pair 'b-a' is b minus a)", method=method)
+        ds[f"{var}_difference_mean"] = (("regime_pair", "year"),
+                                        np.stack([mean[idx[b]] - mean[idx[a]] for b, a in REGIME_PAIRS]))
+        ds[f"{var}_difference_mean"].attrs = _attrs(
+            DKK, f"mean difference in {what} between two budget regimes (regime_pair 'b-a' is b minus a)",
+            method="exact over all draws" if stats.exact else "from the fixed-point sums over all draws")
+    if stats.exact:
+        p = (raw.service_cut > x).mean(axis=0)
+        method = "counted exactly over all draws"
+    else:
+        p = np.empty((len(REGIMES), len(plan.years)))
+        for r, k in idx.items():
+            if ("service_cut", r) in const:
+                p[k] = (const[("service_cut", r)] > x).astype(float)
+            else:  # prebudgeted: the kernel streams a histogram of its service cut
+                counts = stats.hist("service_cut_prebudgeted")  # (Y, B)
+                p[k] = p_above_from_counts(counts, stats.lower, stats.upper, x)
+        method = (f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "
+                  "in proportion to its width above it)")
+    ds["p_service_cut_above"] = (("regime", "year"), p)
+    ds["p_service_cut_above"].attrs = _attrs(
+        "1", f"probability that services must be cut by more than {x:,.0f} DKK/year under each budget regime",
+        threshold=x, threshold_units=DKK, method=method)
+
+
+def add_fte_views(ds: xr.Dataset, sc) -> None:
+    """The national gain and the target in FTE (= DKK / cost_per_fte; quantiles scale exactly)."""
+    cpf = float(sc.cost_per_fte)
+    ds["fte_quantile"] = ds["benefit_quantile"] / cpf
+    ds["fte_quantile"].attrs = _attrs("FTE", f"quantiles of the staff freed (gross gain / {cpf:,.0f} DKK per FTE)")
+    ds["fte_mean"] = ds["benefit_mean"] / cpf
+    ds["fte_mean"].attrs = _attrs("FTE", "mean staff freed (gross gain / cost_per_fte)")
+    ds["target_fte"] = ds["target"] / cpf
+    ds["target_fte"].attrs = _attrs("FTE", "the target path in FTE (target / cost_per_fte); P(target) is the "
+                                           "same in FTE as in DKK")
+
+
+# ------------------------------------------------------------------------------------------
+_SUMMARY_VARS = (
+    # name, metric, statistic
+    ("benefit_quantile", "benefit", "quantile"),
+    ("benefit_mean", "benefit", "mean"),
+    ("net_benefit_quantile", "net_benefit", "quantile"),
+    ("net_benefit_mean", "net_benefit", "mean"),
+    ("area_benefit_mean", "area_benefit", "mean"),
+    ("npv_mean", "npv", "mean"),
+    ("shortfall_mean", "shortfall", "mean"),
+    ("area_benefit_quantile", "area_benefit", "quantile"),
+    ("p_target", "p_target", "probability"),
+    ("area_p_target", "area_p_target", "probability"),
+    ("expected_shortfall", "expected_shortfall", "mean"),
+    ("target", "target", "value"),
+    ("area_target", "area_target", "value"),
+    ("npv_quantile", "npv", "quantile"),
+    ("municipality_benefit", "municipality_benefit", "quantile"),
+    ("municipality_benefit_mean", "municipality_benefit", "mean"),
+    ("municipality_shortfall_mean", "municipality_shortfall", "mean"),
+    ("initiative_benefit", "initiative_benefit", "quantile"),
+    ("initiative_benefit_mean", "initiative_benefit", "mean"),
+    ("initiative_golive", "initiative_golive", "quantile"),
+    ("observed_rank", "observed_rank", "probability"),
+    ("fte_quantile", "fte", "quantile"),
+    ("fte_mean", "fte", "mean"),
+    ("target_fte", "target_fte", "value"),
+    # Monte Carlo intervals (simengine.analysis.mcerror): statistic "<statistic>_ci_low" / "_ci_high"
+    *((f"{v}_ci_{end}", metric, f"{stat}_ci_{end}") for v, metric, stat in (
+        ("benefit_quantile", "benefit", "quantile"), ("benefit_mean", "benefit", "mean"),
+        ("net_benefit_quantile", "net_benefit", "quantile"), ("area_benefit_quantile", "area_benefit", "quantile"),
+        ("npv_quantile", "npv", "quantile"), ("p_target", "p_target", "probability"),
+        ("area_p_target", "area_p_target", "probability"), ("municipality_benefit", "municipality_benefit", "quantile"),
+        ("initiative_benefit", "initiative_benefit", "quantile"), ("observed_rank", "observed_rank", "probability"))
+      for end in ("low", "high")),
+)
+
+
+def summary_table(ds: xr.Dataset) -> pl.DataFrame:
+    """One row per (metric, year, area/municipality/initiative/regime, quantile)."""
+    frames = []
+    items = [(ds[v], metric, stat, None) for v, metric, stat in _SUMMARY_VARS if v in ds]
+    for r in ds["regime"].values:
+        for name in ("central_gain", "service_cut", "regime_benefit"):
+            items.append((ds[f"{name}_quantile"].sel(regime=r), name, "quantile", str(r)))
+            items.append((ds[f"{name}_mean"].sel(regime=r), name, "mean", str(r)))
+        if "p_service_cut_above" in ds:  # the regime column holds the regime, or the pair "b-a"
+            items.append((ds["p_service_cut_above"].sel(regime=r), "p_service_cut_above", "probability", str(r)))
+    for pair in (ds["regime_pair"].values if "regime_pair" in ds.coords else ()):
+        for name in ("central_gain_difference", "service_cut_difference"):
+            items.append((ds[f"{name}_quantile"].sel(regime_pair=pair), name, "quantile", str(pair)))
+            items.append((ds[f"{name}_mean"].sel(regime_pair=pair), name, "mean", str(pair)))
+    for da, metric, stat, regime in items:
+        if "observed_year" in da.dims:
+            da = da.rename(observed_year="year")
+        da = da.reset_coords(drop=True)
+        grids = np.meshgrid(*[np.asarray(da[d].values) for d in da.dims], indexing="ij") if da.dims else []
+        n = int(np.prod(da.shape)) if da.dims else 1
+        cols = {
+            "metric": [metric] * n,
+            "statistic": [stat] * n,
+            "regime": [regime] * n,
+            "year": grids[list(da.dims).index("year")].ravel().astype(np.int64) if "year" in da.dims else [None] * n,
+            "area": grids[list(da.dims).index("area")].ravel().astype(str) if "area" in da.dims else [None] * n,
+            "municipality": (grids[list(da.dims).index("municipality")].ravel().astype(np.int64)
+                             if "municipality" in da.dims else [None] * n),
+            "initiative": (grids[list(da.dims).index("initiative")].ravel().astype(str)
+                           if "initiative" in da.dims else [None] * n),
+            "quantile": (grids[list(da.dims).index("quantile")].ravel().astype(float)
+                         if "quantile" in da.dims else [None] * n),
+            "value": np.asarray(da.values, dtype=float).ravel(),
+            "unit": [str(ds[da.name].attrs.get("units", "")) if da.name in ds else "DKK/year"] * n,
+        }
+        frames.append(pl.DataFrame(cols, schema={
+            "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
+            "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
+            "unit": pl.Utf8}))
+    from simengine.analysis.negotiate import summary_frames  # committable amounts, deductions, delivery
+    from simengine.outputs.summary_rows import extend  # names beside codes, analysis rows, a unit on every row
+
+    frames += summary_frames(ds)
+    return extend(pl.concat(frames), ds)
+
+
+def _table_unit(ds: xr.Dataset, unit: str) -> tuple[float, str]:
+    """(divisor, description) of the money columns of the stdout tables."""
+    if unit == "fte":
+        cpf = float(ds.attrs.get("cost_per_fte") or 0.0)
+        if cpf <= 0 and "fte" in ds and "benefit" in ds:  # results written before cost_per_fte was an attribute
+            b, f = np.asarray(ds["benefit"].values).ravel(), np.asarray(ds["fte"].values).ravel()
+            ok = f != 0
+            cpf = float(np.median(b[ok] / f[ok])) if ok.any() else 0.0
+        if cpf > 0:
+            return cpf, f"staff freed in FTE (årsværk; gross gain / {cpf:,.0f} DKK per FTE)"
+    return 1e6, "gross gain in mio. DKK/year (fixed prices)"

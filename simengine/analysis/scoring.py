@@ -1,0 +1,404 @@
+"""Proper scores of a forecast (a weighted sample of draws) against observations with error models.
+
+For one observation y of the model's quantity X (draws x_d with weights w_d, sum 1; equal weights
+for the prior) under error model e with multiplicative bias b (simengine.scenario.observations):
+
+* **PIT** = P(Y <= y) for the predictive Y of the *observation* (b X convolved with e):
+  normal: sum_d w_d Phi((y - b x_d)/sd); lognormal: sum_d w_d Phi((log y - log(b x_d))/sd) (a draw
+  with b x_d <= 0 counts 1); exact: randomised, F(y-) + V (F(y) - F(y-)) with V uniform, so an
+  atom of the forecast at y (e.g. a gain of 0 before go-live) does not bias it; interval [lo, hi]
+  (at_least: [y, inf), at_most: (-inf, y]): F(lo-) + V (F(hi) - F(lo-)), randomised over what the
+  observation leaves open. V comes from a fixed keyed stream (reproducible).
+* **CRPS** = E|Y - y| - E|Y - Y'|/2, exact for the (weighted) empirical distribution by the
+  sorted-sample formula (Gneiting & Raftery 2007, eq. 21): for exact observations Y = b X; for
+  normal and lognormal errors Y = b x_d + sd z_d or b x_d exp(sd z_d), one fixed-seed noise value
+  z_d per draw (a Monte Carlo estimate of the CRPS of the forecast convolved with the error
+  model, unbiased for E|Y - y| and with error O(1/sqrt(N)) overall); for interval and bound
+  observations the censored CRPS, int_{-inf}^{lo} F(z)^2 dz + int_{hi}^{inf} (1 - F(z))^2 dz
+  (only where the observation fixes the indicator 1{y <= z}; 0 when all draws lie in the interval;
+  equal to the CRPS when lo = hi = y).
+* **log score** = -log p(y), p the predictive density of the observation where one applies:
+  normal and lognormal errors give the mixture density sum_d w_d f_e(y | b x_d), exactly; interval
+  and bound observations give the probability of the event (a discrete log score); exact
+  observations of a continuous forecast have none (NaN; an atom at y gives -log P(Y = y)).
+* **skill** against a reference forecast R: 1 - CRPS / CRPS_R on the totals over observations.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from scipy.special import ndtr, ndtri  # type: ignore[import-untyped]
+
+from simengine.model.rng import stream_key, uniforms_numpy
+from simengine.scenario.observations import Observation, Observations, Reference, business_case
+
+#: points of the quantile grid that represent a uniform-ratio reference forecast
+REFERENCE_POINTS = 1000
+PIT_BINS = 10
+#: units of the observed quantities: gains, go-live times, adoption shares
+UNITS = ("DKK/year", "year", "1")
+
+
+# -- the scores -----------------------------------------------------------------------------------
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of a * b in a fixed order (not BLAS, whose result and speed depend on its threads)."""
+    return float(np.add.reduce(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+
+
+def _norm_w(n: int, w: np.ndarray | None) -> np.ndarray:
+    if w is None:
+        return np.full(n, 1.0 / n)
+    w = np.asarray(w, dtype=float)
+    return w / w.sum()
+
+
+def crps_sample(x: np.ndarray, y: float, w: np.ndarray | None = None) -> float:
+    """CRPS of the (weighted) empirical distribution of ``x`` at ``y``: E|X - y| - E|X - X'|/2,
+    with E|X - X'| = 2 sum_i w_(i) x_(i) (W_<i - W_>i) over the sorted sample (O(N log N))."""
+    x = np.asarray(x, dtype=float)
+    if w is None:
+        xs = np.sort(x)
+        n = len(xs)
+        t1 = float(np.abs(xs - y).mean())
+        i = np.arange(1, n + 1, dtype=float)
+        t2 = 2.0 * float(_dot((2.0 * i - n - 1.0), xs)) / (n * n)
+        return t1 - 0.5 * t2
+    w = _norm_w(len(x), w)
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order]
+    before = np.cumsum(ws) - ws
+    after = 1.0 - before - ws
+    t1 = float(_dot(ws, np.abs(xs - y)))
+    t2 = 2.0 * float(_dot(ws * xs, before - after))
+    return t1 - 0.5 * t2
+
+
+def crps_censored(x: np.ndarray, lo: float, hi: float, w: np.ndarray | None = None) -> float:
+    """int_{-inf}^{lo} F(z)^2 dz + int_{hi}^{inf} (1 - F(z))^2 dz for the (weighted) empirical F of
+    ``x``: the CRPS of an observation known only to lie in [lo, hi] (lo = hi = y: the CRPS)."""
+    x = np.asarray(x, dtype=float)
+    w = _norm_w(len(x), w)
+    order = np.argsort(x, kind="stable")
+    xs, cum = x[order], np.cumsum(w[order])
+    cum[-1] = 1.0
+    total = 0.0
+    if math.isfinite(lo):  # F = cum[k] on [xs[k], xs[k+1]), xs[n] = lo
+        right = np.minimum(np.append(xs[1:], lo), lo)
+        seg = np.maximum(right - xs, 0.0)
+        total += float(_dot(cum * cum, seg))
+    if math.isfinite(hi):  # 1 - F = 1 - cum[k-1] on [xs[k-1], xs[k]), xs[-1] = hi
+        left = np.maximum(np.concatenate([[hi], xs[:-1]]), hi)
+        seg = np.maximum(xs - left, 0.0)
+        sf = 1.0 - np.concatenate([[0.0], cum[:-1]])
+        total += float(_dot(sf * sf, seg))
+    return total
+
+
+def crps_normal(mu: float, sigma: float, y: float) -> float:
+    """Closed form for a normal forecast (Gneiting & Raftery 2007, eq. 5)."""
+    z = (y - mu) / sigma
+    return sigma * (z * (2.0 * ndtr(z) - 1.0) + 2.0 * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+                    - 1.0 / math.sqrt(math.pi))
+
+
+def crps_lognormal(mu: float, sigma: float, y: float) -> float:
+    """Closed form for a lognormal forecast, log Y ~ N(mu, sigma^2) (Baran & Lerch 2015, eq. 5)."""
+    m = math.exp(mu + 0.5 * sigma * sigma)
+    if y <= 0:  # E Y - y - E|Y - Y'|/2, E|Y - Y'| = 2 m (2 Phi(sigma/sqrt 2) - 1)
+        return float(2.0 * m * (1.0 - ndtr(sigma / math.sqrt(2.0))) - y)
+    z = (math.log(y) - mu) / sigma
+    return float(y * (2.0 * ndtr(z) - 1.0)
+                 - 2.0 * m * (ndtr(z - sigma) + ndtr(sigma / math.sqrt(2.0)) - 1.0))
+
+
+def _cdf(xb: np.ndarray, w: np.ndarray, v: float) -> tuple[float, float]:
+    """(F(v-), F(v)) of the weighted sample."""
+    return float(w[xb < v].sum()), float(w[xb <= v].sum())
+
+
+def _bounds(o: Observation) -> tuple[float, float]:
+    e = o.error
+    if e.kind == "interval":
+        return e.low, e.high
+    if e.kind == "at_least":
+        return o.value, math.inf
+    if e.kind == "at_most":
+        return -math.inf, o.value
+    return o.value, o.value
+
+
+def noise(o: Observation, n: int, seed: int) -> np.ndarray:
+    """Standard normals z_d (d = 0..n-1) from the observation's own keyed stream: the same every run."""
+    key = stream_key(seed, "observation-noise", o.id)
+    return ndtri(uniforms_numpy(np.array([key]), np.arange(n, dtype=np.uint64))[0])
+
+
+def _u(o: Observation, seed: int, what: str) -> float:
+    """One fixed uniform for randomising the PIT of ``o``."""
+    return float(uniforms_numpy(np.array([stream_key(seed, what, o.id)]), np.arange(1, dtype=np.uint64))[0, 0])
+
+
+def predictive_sample(o: Observation, x: np.ndarray, seed: int) -> np.ndarray:
+    """Draws of the observation's predictive: b x_d, with one noise value per draw for noisy errors."""
+    e = o.error
+    xb = e.bias * np.asarray(x, dtype=float)
+    if e.kind == "normal":
+        return xb + e.sd * noise(o, len(xb), seed)
+    if e.kind == "lognormal":
+        return xb * np.exp(e.sd * noise(o, len(xb), seed))
+    return xb
+
+
+def score(o: Observation, x: np.ndarray, w: np.ndarray | None = None, seed: int = 0) -> dict[str, float]:
+    """PIT, CRPS and log score of the forecast draws ``x`` (weights ``w``) for observation ``o``."""
+    e = o.error
+    x = np.asarray(x, dtype=float)
+    w = _norm_w(len(x), w)
+    xb = e.bias * x
+    y = o.value
+    if e.kind == "normal":
+        z = (y - xb) / e.sd
+        pit = float(_dot(w, ndtr(z)))
+        dens = float(_dot(w, np.exp(-0.5 * z * z))) / (e.sd * math.sqrt(2 * math.pi))
+        crps = crps_sample(predictive_sample(o, x, seed), y, None if _uniform(w) else w)
+        logs = -math.log(dens) if dens > 0 else math.inf
+    elif e.kind == "lognormal":
+        pos = xb > 0
+        with np.errstate(divide="ignore"):
+            z = np.where(pos, (math.log(y) - np.log(np.where(pos, xb, 1.0))) / e.sd, np.inf)  # Y = 0 <= y
+        pit = float(_dot(w, ndtr(z)))
+        dens = float(_dot(w[pos], np.exp(-0.5 * z[pos] ** 2))) / (e.sd * y * math.sqrt(2 * math.pi))
+        crps = crps_sample(predictive_sample(o, x, seed), y, None if _uniform(w) else w)
+        logs = -math.log(dens) if dens > 0 else math.inf
+    else:
+        lo, hi = _bounds(o)
+        f_lo, _ = _cdf(xb, w, lo)
+        _, f_hi = _cdf(xb, w, hi)
+        pit = f_lo + _u(o, seed, "pit-randomisation") * (f_hi - f_lo)
+        if e.kind == "exact":
+            crps = crps_sample(xb, y, None if _uniform(w) else w)
+        else:
+            crps = crps_censored(xb, lo, hi, w)
+        p = f_hi - f_lo
+        logs = (-math.log(p) if p > 0 else math.inf) if (e.kind != "exact" or p > 0) else math.nan
+    return {"pit": pit, "crps": crps, "log_score": logs}
+
+
+def _uniform(w: np.ndarray) -> bool:
+    return bool(np.all(w == w[0]))
+
+
+def reference_sample(o: Observation, ref: Reference, sc) -> np.ndarray:
+    """The reference forecast of the observed quantity: the business case at face value times the
+    ratio (a point, or a grid of REFERENCE_POINTS quantiles of a uniform ratio); go-live and adoption
+    are taken at the business case's face value whatever the ratio."""
+    bc = business_case(o, sc)
+    if not o.is_gain or ref.low == ref.high:
+        return np.array([bc * (ref.low if o.is_gain else 1.0)])
+    u = (np.arange(REFERENCE_POINTS) + 0.5) / REFERENCE_POINTS
+    return bc * (ref.low + (ref.high - ref.low) * u)
+
+
+def reference_crps(o: Observation, ref: Reference, sc, seed: int) -> float:
+    r = reference_sample(o, ref, sc)
+    e = o.error
+    if len(r) == 1 and e.kind == "normal":  # a point forecast convolved with the error: closed forms
+        return crps_normal(e.bias * float(r[0]), e.sd, o.value)
+    if len(r) == 1 and e.kind == "lognormal" and r[0] > 0:
+        return crps_lognormal(math.log(e.bias * float(r[0])), e.sd, o.value)
+    if e.kind in ("normal", "lognormal"):  # the forecast convolved with the error model
+        reps = max(1, REFERENCE_POINTS // len(r)) * 10
+        r = np.repeat(r, reps)
+    return score(o, r, None, seed)["crps"]
+
+
+# -- a backtest -------------------------------------------------------------------------------------
+def backtest_dataset(obs: Observations, selected: tuple[Observation, ...], x: np.ndarray, sc, seed: int,
+                     w: np.ndarray | None = None, attrs: dict | None = None) -> xr.Dataset:
+    """Scores of every selected observation (rows of ``x``: its per-draw model values)."""
+    n = len(selected)
+    res = [score(o, x[k], w, seed) for k, o in enumerate(selected)]
+    ds = xr.Dataset(coords={
+        "observation": [o.id for o in selected],
+        "quantity": ("observation", [o.quantity for o in selected]),
+        "scope": ("observation", [o.scope_text for o in selected]),
+        "year": ("observation", [float(o.year) if o.year is not None else np.nan for o in selected]),
+        "known_by": ("observation", [o.known_by.isoformat() for o in selected]),
+        "source": ("observation", [o.source for o in selected]),
+        "error_model": ("observation", [o.error.describe() for o in selected]),
+        "pit_bin": np.arange(PIT_BINS),
+    })
+
+    def put(name, dims, data, units, long_name, **extra):
+        ds[name] = (dims, np.asarray(data, dtype=float))
+        ds[name].attrs = {"units": units, "long_name": long_name, **extra}
+
+    unit = ["DKK/year" if o.is_gain else ("year" if o.quantity == "golive" else "1") for o in selected]
+    ds["unit"] = ("observation", unit)
+    put("value", ("observation",), [o.value for o in selected], "see unit", "observed value")
+    put("pit", ("observation",), [r["pit"] for r in res], "1",
+        "probability integral transform: P(predictive observation <= observed value), randomised at atoms and "
+        "over intervals, integrated over the error model")
+    put("crps", ("observation",), [r["crps"] for r in res], "see unit",
+        "continuous ranked probability score of the forecast convolved with the error model (lower is better)")
+    put("log_score", ("observation",), [r["log_score"] for r in res], "1",
+        "-log predictive density (normal, lognormal errors) or -log probability (interval, bounds) of the "
+        "observation; NaN where no density applies")
+    ww = _norm_w(x.shape[1], w)
+    qs = np.array([0.1, 0.5, 0.9])
+    fq = np.array([_wquant(x[k] * o.error.bias, ww, qs) for k, o in enumerate(selected)]).reshape(n, 3)
+    for j, lab in enumerate(("p10", "p50", "p90")):
+        put(f"forecast_{lab}", ("observation",), fq[:, j], "see unit",
+            f"{lab.upper()} of the forecast of the observed quantity (times the error model's bias)")
+    units = sorted(set(unit), key=UNITS.index)
+    ds.coords["unit_group"] = units
+    ds["unit_group"].attrs = {"long_name": "the unit of a group of observations (totals and skill per unit)"}
+    in_group = np.array([[u == g for u in unit] for g in units], dtype=bool).reshape(len(units), n)
+    crps = ds["crps"].values
+    put("crps_total", ("unit_group",), [crps[m].sum() for m in in_group], "see unit_group",
+        "total CRPS of the observations in each unit")
+    for ref in obs.references:
+        c = np.array([reference_crps(o, ref, sc, seed) for o in selected])
+        put(f"crps_{ref.name}", ("observation",), c, "see unit", f"CRPS of the reference forecast {ref.name!r}: "
+                                                                     f"{ref.describe()}", ratio_low=ref.low,
+            ratio_high=ref.high)
+        sk = [1.0 - crps[m].sum() / c[m].sum() if c[m].sum() > 0 else math.nan for m in in_group]
+        put(f"skill_{ref.name}", ("unit_group",), sk, "1",
+            f"CRPS skill against {ref.name!r}: 1 - total CRPS / total CRPS of the reference, over the observations "
+            "in each unit (NaN where the reference's total CRPS is 0)")
+    hist = np.histogram(ds["pit"].values, bins=PIT_BINS, range=(0.0, 1.0))[0] if n else np.zeros(PIT_BINS)
+    put("pit_histogram", ("pit_bin",), hist, "1", f"observations per PIT decile ({PIT_BINS} equal bins of [0, 1])")
+    ds.attrs = {"title": "simengine backtest", "observations_file": str(obs.path),
+                "observations_sha256": obs.sha256, "noise_seed": seed, "draws_scored": int(x.shape[1]),
+                "log_score_total": float(np.nansum(ds["log_score"].values)) if n else 0.0,
+                "references": "; ".join(f"{r.name}: {r.describe()}" for r in obs.references),
+                "method": "docs/model.md, Scoring and updating", **(attrs or {})}
+    return ds
+
+
+def _wquant(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    from simengine.analysis.update import weighted_quantile
+
+    return weighted_quantile(x, w, q)
+
+
+def format_backtest(bt: xr.Dataset, lang: str = "da", **title) -> str:
+    """The terminal table of a backtest in ``lang``, at most 80 columns (simengine.outputs.terminal.backtest_text)."""
+    from simengine.outputs.terminal import backtest_text
+
+    return backtest_text(bt, lang, **title)
+
+
+def pit_chart(bt: xr.Dataset, lang: str = "da") -> bytes | None:
+    """The PIT histogram (deciles) with the count a calibrated forecast expects per bin."""
+    import matplotlib
+
+    from simengine.outputs.labels import Labels
+    from simengine.outputs.report.charts import BLUE_DARK, GREY, RC, _figure, _png
+
+    n = bt.sizes["observation"]
+    if not n:
+        return None
+    L = Labels(lang)
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
+        fig = _figure(6.5, 3.6)
+        ax = fig.add_subplot(1, 1, 1)
+        edges = np.linspace(0.0, 1.0, PIT_BINS + 1)
+        ax.bar(edges[:-1], bt["pit_histogram"].values, width=1.0 / PIT_BINS, align="edge", color=BLUE_DARK,
+               edgecolor="white")
+        ax.axhline(n / PIT_BINS, color=GREY, ls="--", label=L("pit_expected"))
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(L("pit_axis"))
+        ax.set_ylabel(L("pit_count"))
+        ax.set_title(L("pit_title", n=n))
+        ax.legend(loc="best")
+        return _png(fig)
+
+
+def backtest(sc, obs: Observations, known=None, threads: int | None = None, command: str = "") -> xr.Dataset:
+    """Score the forecast of ``sc`` against the observations of ``obs`` (all of them; or, with a
+    date ``known``, the forecast updated on those known by then against those known later): the
+    Dataset of ``backtest.nc``. ``obs`` must have been checked against ``sc``
+    (simengine.scenario.observations.check_against)."""
+    return backtest_run(sc, obs, known, threads=threads, command=command)[0]
+
+
+def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, command: str = ""):
+    """(backtest Dataset, the forecast's results Dataset, raw results, weights or None): the
+    forecast is the run's (no sensitivity or waterfall) or, with ``known``, reweighted on the
+    observations known by then (simengine.analysis.update.reweight)."""
+    from simengine.analysis.update import kept_sums, reweight, simulate_for, weights_for
+    from simengine.scenario import observations as obsmod
+
+    selected = obs.later_than(known) if known else obs.observations
+    conditioning = obs.known_by(known) if known else ()
+    ds, raw = simulate_for(sc, obs.observations, threads=threads, analyses=False, command=command)
+    K = ds.sizes["draw"]
+    need = bool(conditioning) or any(o.scope == "initiative" and o.quantity == "realised" for o in selected)
+    s1 = kept_sums(raw.plan, raw.inputs, K) if need and len(raw.inputs) >= K else None  # computed once
+    x = obsmod.per_draw(selected, ds, raw.plan, raw.inputs, str(obs.path), s1=s1)
+    w, ess = None, None
+    attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws,
+             "command": command}
+    if known:
+        xc = obsmod.per_draw(conditioning, ds, raw.plan, raw.inputs, str(obs.path), s1=s1)
+        w, ess = weights_for(conditioning, xc, str(obs.path))
+        attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
+                     ess=ess)
+        if conditioning:
+            ds = reweight(ds, raw, w, s1)
+    return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs), ds, raw, w
+
+
+def cmd_backtest(args, argv: list[str]) -> int:
+    """``backtest SCENARIO OBSERVATIONS``: score the forecast against every observation (or, with
+    --known-by, the forecast updated on what was known then against what became known later);
+    backtest.nc, and the forecast's report with the scores' section (unless --no-report)."""
+    from simengine.outputs import report
+    from simengine.outputs.folder import atomic_outputs, prepare_dir
+    from simengine.scenario import observations as obsmod
+    from simengine.scenario import schema as scenario
+
+    sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
+    obs = obsmod.load(args.observations)
+    obsmod.check_against(obs, sc)
+    known = obsmod.parse_date(args.known_by) if args.known_by else None
+    out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-backtest"
+    prepare_dir(out)
+    bt, ds, _raw, _w = backtest_run(sc, obs, known, threads=args.threads,
+                                    command="python -m simengine " + " ".join(argv))
+    conditioning = obs.known_by(known) if known else ()
+    files = None
+    if not getattr(args, "no_report", False):  # the forecast's report with the scores (simengine.outputs.report.backtest)
+        files = report.build_safe(ds, args.lang, scenario=sc, scores=bt)
+        if files.error:
+            _warn(f"report incomplete: {files.error}" if args.lang == "en" else
+                  f"rapporten er ufuldstændig: {files.error}")
+    chart = pit_chart(bt, args.lang) if files is None or "pit_histogram" not in files.charts else None
+    with atomic_outputs(out, owns=lambda rel: rel == "backtest.nc" or report.owns(rel)) as wr:
+        wr.write("backtest.nc", lambda p: bt.to_netcdf(p, engine="h5netcdf"))
+        if files is not None:
+            report.write(wr, files)
+        if chart is not None:
+            def png(p: Path, data: bytes = chart) -> None:
+                p.write_bytes(data)
+
+            wr.write("charts/pit_histogram.png", png)
+        written = [final for _, final in wr.pending]
+    if not args.quiet:
+        from simengine.outputs.terminal import wrote_text
+        from simengine.scenario.safetext import block
+
+        print(block(format_backtest(bt, args.lang, name=sc.name, draws=sc.draws, seed=sc.seed, file=str(obs.path),
+                                    known=known.isoformat() if known else None, conditioned=len(conditioning))))
+        print(block("\n" + wrote_text(out, written, args.lang)))
+    return 0
+
+
+def _warn(msg: str) -> None:
+    print(f"warning: {msg}", file=sys.stderr)

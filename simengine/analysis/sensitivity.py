@@ -1,0 +1,814 @@
+"""Why, and how sure: sensitivity of the outcome to every sampled input, and the shortfall
+waterfall from the promised target to the simulated gain. The methods are in docs/model.md
+(*Why and how sure*).
+
+* :func:`sensitivity`: Spearman rank correlation of the target-year national gain and of the
+  NPV with every sampled input, and a tornado (median of the output when the input is in its
+  lowest vs its highest decile), on the draws whose inputs the engine keeps (``raw.inputs``).
+* :func:`waterfall`: the gap between the target and the simulated mean (and P50) of the
+  target-year gain, split exactly into a *plan* part (what is missing with every cause switched
+  off) and the Shapley values of ten causes. Every one of the 2¹⁰ combinations of causes
+  switched off is evaluated on the same draws (common random numbers), for a subsample of the
+  draws, by re-evaluating the model's target-year gain from the kept per-draw inputs. The
+  evaluator checks itself against the kernel's own per-draw gains before it is used.
+* :func:`add_analyses`: both, plus the Monte Carlo intervals (:mod:`simengine.analysis.mcerror`), added
+  to the results Dataset; ``run --explain`` prints them (simengine.outputs.terminal.explain_text).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+import xarray as xr
+
+from simengine.core.engine import DEFAULT_STORE_INPUTS, RawResults
+from simengine.core.kernel import _sum8, local_execution  # the kernel's own code: same bits
+from simengine.model.distributions import realisation_scale
+from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, Plan
+from simengine.model.structure import CAUSES as CAUSE_DECLS
+from simengine.model.structure import (
+    EVENT_SIZES,
+    INPUTS,
+    PLAN_ITEM,
+    SAMPLING_ITEM,
+    V_ADOPTION,
+    V_DELAY,
+    V_ESTIMATE_FACTOR,
+    V_LEGISLATION,
+    V_LEGISLATION_DELAY,
+    V_RAMP,
+    V_REALISATION,
+    V_TECHNOLOGY,
+    V_TECHNOLOGY_LOSS,
+    W_ECONOMIC_PRESSURE,
+    W_WEAK_SHARE,
+)
+
+DKK = "DKK/year"
+
+# -- sensitivity -------------------------------------------------------------------------------
+#: kinds as they appear in the ``input`` dimension: B·L and T·Q are one input each
+KIND_LABELS = {v.key: v.label[1] for v in INPUTS if v.label is not None}
+_EVENT_SIZE = {v.key: v.event_size for v in INPUTS}
+DECILE = 0.10
+#: draws the sensitivity analysis uses (the first ones with kept inputs: the engine keeps this many)
+SENSITIVITY_DRAWS = DEFAULT_STORE_INPUTS
+SENSITIVITY_METHOD = ("Spearman rank correlation (average ranks for ties) between the input and the output over "
+                      "the draws whose inputs are kept")
+TORNADO_METHOD = ("median of the output over the draws with the input in its lowest (tornado_low) or highest "
+                  "(tornado_high) decile: values at most the input's 10 % point, or at least its 90 % point, ties "
+                  "included; where ties make that every draw (an input that is mostly at one value, such as a "
+                  "blocker that rarely strikes) the draws strictly beyond that value")
+
+
+def sensitivity_inputs(raw: RawResults, draws: int | None = None
+                       ) -> tuple[list[str], list[str], list[str], list[str], np.ndarray]:
+    """(names, initiative ids, kinds, labels, values (p, n)) of the non-constant sampled inputs
+    over the first ``draws`` draws with kept inputs. A risk event is one input: its delay (B·L)
+    or loss (T·Q) when it strikes, 0 otherwise."""
+    plan = raw.plan
+    n = len(raw.inputs) if draws is None else min(draws, len(raw.inputs))
+    XT = np.ascontiguousarray(raw.inputs[:n].T)  # (n_in, n)
+    col = {name: k for k, name in enumerate(plan.input_names)}
+    ini_names = {i.id: i.name for i in plan.scenario.initiatives}
+    names, inits, kinds, labels, rows = [], [], [], [], []
+    for k, (name, ini, kind) in enumerate(zip(plan.input_names, plan.input_initiative, plan.input_kind)):
+        if kind in EVENT_SIZES:
+            continue
+        v = XT[k]
+        if _EVENT_SIZE.get(kind):
+            v = v * XT[col[f"{ini}.{_EVENT_SIZE[kind]}"]]
+        if n == 0 or np.all(v == v[0]):
+            continue
+        names.append(name)
+        inits.append(ini)
+        kinds.append(kind)
+        who = ini_names.get(ini, "national") if ini else "national"
+        labels.append(f"{who}: {KIND_LABELS.get(kind, kind)}")
+        rows.append(v)
+    values = np.stack(rows) if rows else np.zeros((0, n))
+    return names, inits, kinds, labels, values
+
+
+def average_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(average ranks, 1-based; sorting order; sorted values) of a 1-D array (ties share their mean rank)."""
+    n = len(x)
+    order = np.argsort(x)
+    s = x[order]
+    ranks = np.empty(n)
+    new = np.empty(n, bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    if new.all():
+        ranks[order] = np.arange(1, n + 1, dtype=float)
+    else:
+        starts = np.flatnonzero(new)
+        ends = np.append(starts[1:], n)
+        ranks[order] = np.repeat((starts + ends - 1) / 2.0 + 1.0, ends - starts)
+    return ranks, order, s
+
+
+def _decile_groups(srt: np.ndarray) -> tuple[int, int]:
+    """(number of lowest draws, number of highest draws) in sorted order, by the rule of TORNADO_METHOD."""
+    n = len(srt)
+    m = max(1, math.ceil(DECILE * n))
+    v_lo, v_hi = srt[m - 1], srt[n - m]
+    if v_lo == srt[-1]:
+        n_lo = int(np.searchsorted(srt, v_lo, side="left"))
+    else:
+        n_lo = int(np.searchsorted(srt, v_lo, side="right"))
+    if v_hi == srt[0]:
+        n_hi = n - int(np.searchsorted(srt, v_hi, side="right"))
+    else:
+        n_hi = n - int(np.searchsorted(srt, v_hi, side="left"))
+    return n_lo, n_hi
+
+
+def sensitivity(raw: RawResults, draws: int = SENSITIVITY_DRAWS, threads: int | None = None) -> dict:
+    """Spearman correlations and tornado medians of the target-year gain and of the NPV, over the
+    first ``draws`` draws with kept inputs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    plan = raw.plan
+    sc = plan.scenario
+    ty = int(sc.target_year - sc.start_year)
+    names, inits, kinds, labels, X = sensitivity_inputs(raw, draws)
+    p, n = X.shape
+    out = {"names": names, "initiatives": inits, "kinds": kinds, "labels": labels, "draws": n}
+    if n < 3 or not p:
+        return out
+    ys = {"benefit": np.ascontiguousarray(raw.benefit[:n, ty]), "npv": np.ascontiguousarray(raw.npv[:n])}
+    c = (n + 1) / 2.0
+    centred = {}
+    for key, y in ys.items():
+        b = average_ranks(y)[0] - c
+        centred[key] = (b, float(np.sqrt(np.add.reduce(b * b))))
+    res = {key: np.empty((5, p)) for key in ys}  # rho, low, high, n_low, n_high
+
+    def one(k: int) -> None:
+        ranks, order, srt = average_ranks(X[k])
+        a = ranks - c  # dot products by np.add.reduce, not BLAS (whose threads fight over the cores)
+        na = float(np.sqrt(np.add.reduce(a * a)))
+        n_lo, n_hi = _decile_groups(srt)
+        low, high = order[:n_lo], order[n - n_hi:]
+        for key, y in ys.items():
+            b, nb_ = centred[key]
+            r = res[key]
+            r[0, k] = float(np.add.reduce(a * b)) / (na * nb_) if na > 0 and nb_ > 0 else np.nan
+            r[1, k] = np.median(y[low])
+            r[2, k] = np.median(y[high])
+            r[3, k], r[4, k] = n_lo, n_hi
+
+    workers = threads or nb.get_num_threads()
+    if workers > 1:  # numpy's sorts and medians release the GIL
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, range(p)))
+    else:
+        for k in range(p):
+            one(k)
+    for key, y in ys.items():
+        r = res[key]
+        out[key] = {"rho": r[0], "low": r[1], "high": r[2], "base": float(np.median(y)),
+                    "n_low": r[3].astype(np.int64), "n_high": r[4].astype(np.int64)}
+    return out
+
+
+def add_sensitivity(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
+    res = sensitivity(raw)
+    if "benefit" not in res:
+        ds.attrs["sensitivity_note"] = "no sensitivity: fewer than 3 draws with kept inputs, or no uncertain input"
+        return ds
+    sc = raw.plan.scenario
+    ty = sc.target_year
+    b, v = res["benefit"], res["npv"]
+    # order: strongest rank correlation with the target-year gain first
+    key = np.where(np.isnan(b["rho"]), -1.0, np.abs(b["rho"]))
+    order = np.lexsort((np.array(res["names"]), -key))
+
+    def pick(a):
+        return np.asarray(a)[order]
+
+    ds = ds.assign_coords(input=pick(res["names"]), input_initiative=("input", pick(res["initiatives"])),
+                          input_kind=("input", pick(res["kinds"])), input_label=("input", pick(res["labels"])))
+    ds["input"].attrs = {"long_name": "sampled input (<initiative id>.<variable> or national.<variable>); "
+                                      "legislation = B·L and technology = T·Q: a risk event is one input",
+                         "units": "1"}
+    n, N = res["draws"], raw.draws
+    sub = f"the first {n:,} of {N:,} draws" if n < N else f"all {N:,} draws"
+    common = {"draws": n, "draws_total": N, "subsample": sub}
+    gain = f"national gross gain in {ty}"
+
+    def put(name, data, units, long_name, method, **extra):
+        ds[name] = (("input",), pick(data))
+        ds[name].attrs = {"units": units, "long_name": long_name, "method": method, **common, **extra}
+
+    se = 1.06 / math.sqrt(max(n - 3, 1))
+    put("sensitivity", b["rho"], "1", f"Spearman rank correlation of the input with the {gain}",
+        SENSITIVITY_METHOD + f" ({sub})", standard_error=se, output="benefit", year=ty)
+    put("tornado_low", b["low"], DKK, f"median {gain} when the input is in its lowest decile", TORNADO_METHOD,
+        base=b["base"], year=ty)
+    put("tornado_high", b["high"], DKK, f"median {gain} when the input is in its highest decile", TORNADO_METHOD,
+        base=b["base"], year=ty)
+    put("sensitivity_npv", v["rho"], "1", "Spearman rank correlation of the input with the NPV",
+        SENSITIVITY_METHOD + f" ({sub})", standard_error=se, output="npv")
+    put("tornado_npv_low", v["low"], "DKK", "median NPV when the input is in its lowest decile", TORNADO_METHOD,
+        base=v["base"])
+    put("tornado_npv_high", v["high"], "DKK", "median NPV when the input is in its highest decile", TORNADO_METHOD,
+        base=v["base"])
+    put("tornado_draws_low", b["n_low"], "1", "draws in the input's lowest-decile group", TORNADO_METHOD)
+    put("tornado_draws_high", b["n_high"], "1", "draws in the input's highest-decile group", TORNADO_METHOD)
+    ds["tornado_base"] = ((), b["base"])
+    ds["tornado_base"].attrs = {"units": DKK, "long_name": f"median {gain} over the same draws (tornado centre)",
+                                **common}
+    return ds
+
+
+# -- waterfall: the model's target-year gain, with causes switched off ----------------------------
+#: (cause key, name, what switching it off means), as declared in simengine.model.structure.CAUSES.
+#: Bit c of a coalition mask switches cause c off.
+CAUSES = tuple((c.key, c.name, c.off) for c in CAUSE_DECLS)
+N_CAUSES = len(CAUSES)
+WATERFALL_ITEMS = ((PLAN_ITEM[0], PLAN_ITEM[1], ""),) + CAUSES + ((SAMPLING_ITEM[0], SAMPLING_ITEM[1], ""),)
+
+
+def switched_off(sc, causes) -> object:
+    """The scenario with ``causes`` (keys of CAUSES) switched off: what each cause's "off" means,
+    written as a scenario (simengine.model.structure.Cause: its initiative and scenario fields). The
+    waterfall's evaluator computes exactly this on the same draws (tested against the kernel);
+    ramp-up is switched off as R = 1e-9, the limit the evaluator uses exactly (full adoption from
+    go-live)."""
+    from dataclasses import replace
+
+    from simengine.model.distributions import Dist
+
+    causes = set(causes)
+    unknown = causes - {c[0] for c in CAUSES}
+    if unknown:
+        raise ValueError(f"unknown causes {sorted(unknown)}")
+
+    def value(obj, name: str, v: float | str):
+        if isinstance(v, str):  # the value of another field of the scenario
+            v = getattr(sc, v)
+        return Dist.fixed(float(v)) if isinstance(getattr(obj, name), Dist) else v
+
+    ini_changes: dict = {}
+    changes: dict = {}
+    for c in CAUSE_DECLS:  # declaration order
+        if c.key in causes:
+            ini_changes.update({k: v for k, v in c.initiative.items()})
+            changes.update({k: value(sc, k, v) for k, v in c.scenario.items()})
+    if sc.initiatives:
+        ini0 = sc.initiatives[0]
+        ini_changes = {k: value(ini0, k, v) for k, v in ini_changes.items()}
+    changes["initiatives"] = tuple(replace(i, **ini_changes) for i in sc.initiatives)
+    return replace(sc, **changes)
+
+
+#: draws the waterfall evaluates (the first ones): 2^10 combinations on each
+WATERFALL_DRAWS = 10_000
+#: the evaluator must reproduce the kernel's gains to this relative tolerance
+SELF_CHECK_RTOL = 1e-9
+_NV = len(INITIATIVE_VARS)
+_NBLOCKS = 16  # fixed number of accumulation blocks: per-initiative sums do not depend on threads
+
+
+@nb.njit(parallel=True, cache=True)
+def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_code, loc_par, loc_tab, loc_key,
+                tables, weights, lhs_n, lhs_half, lhs_mask, real_mean, real_tab, out):  # pragma: no cover - compiled
+    """out[d, i, l] = sum_m w_im clamp(r' C'_m eps'_m, 0, 1) for the first out.shape[2] (8, or 1: every
+    cause as simulated) of the 8 combinations l of
+    realisation (bit 0: r' = 1), economic pressure (bit 1: E' = 0) and local capacity (bit 2:
+    C' = 1 - E', eps' = 1) switched off; computed exactly as the kernel does. With the
+    mean-preserving realisation (real_mean): sum_m w_im min(a(r' s'_m (1 - E')) V'_m, 1), V = C eps,
+    and with local capacity off (no spread, no size effect) r' (1 - E')."""
+    D = inputs.shape[0]
+    I, M = weights.shape
+    nl = out.shape[2]
+    ltab = tables[loc_tab]
+    ctab = tables[cap_tab]
+    for d in nb.prange(D):
+        E = inputs[d, W_ECONOMIC_PRESSURE]
+        csamp = np.empty(M)
+        caps = np.empty((4, M))  # index: bit 0 = E off, bit 1 = local off
+        eps = np.empty(M)
+        ub = np.empty(M)
+        tails = np.empty(M, np.int64)
+        xb = np.empty(M)
+        local_execution(cap_key, d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
+        if real_mean:
+            for i in range(I):
+                r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
+                local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+                for l in range(nl):
+                    rr = 1.0 if l & 1 else r
+                    ee = 0.0 if l & 2 else E
+                    if (l >> 2) & 1:
+                        for m in range(M):
+                            xb[m] = weights[i, m] * min(max(rr * (1.0 - ee), 0.0), 1.0)
+                    else:
+                        for m in range(M):
+                            v = csamp[m] * eps[m]
+                            xb[m] = weights[i, m] * min(realisation_scale(real_tab, rr * (size_eff[m] * (1.0 - ee)))
+                                                        * v, 1.0)
+                    out[d, i, l] = _sum8(xb)
+            continue
+        for m in range(M):
+            csamp[m] = size_eff[m] * csamp[m]
+            caps[0, m] = csamp[m] * (1.0 - E)
+            caps[1, m] = csamp[m] * (1.0 - 0.0)
+            caps[2, m] = 1.0 * 1.0 * (1.0 - E)
+            caps[3, m] = 1.0 * 1.0 * (1.0 - 0.0)
+        for i in range(I):
+            r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
+            local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+            for l in range(nl):
+                rr = 1.0 if l & 1 else r
+                ci = ((l >> 1) & 1) | (((l >> 2) & 1) << 1)
+                if (l >> 2) & 1:
+                    for m in range(M):
+                        xb[m] = weights[i, m] * min(max(rr * (caps[ci, m] * 1.0), 0.0), 1.0)
+                else:
+                    for m in range(M):
+                        xb[m] = weights[i, m] * min(max(rr * (caps[ci, m] * eps[m]), 0.0), 1.0)
+                out[d, i, l] = _sum8(xb)
+
+
+#: coalition mask of (p, q): p = ib | it << 2 (weak citizens, adoption | delay, legislation, ramp),
+#: q = ia | il << 2 (estimates, technology | realisation, economic pressure, local capacity)
+def _mask_table() -> np.ndarray:
+    out = np.empty((32, 32), np.int64)
+    for p in range(32):
+        ib, it = p & 3, p >> 2
+        for q in range(32):
+            ia, il = q & 3, q >> 2
+            out[p, q] = ((ia & 1) | (it & 1) << 1 | ((it >> 1) & 1) << 2 | (ib & 1) << 3 | (ib >> 1) << 4
+                         | (ia >> 1) << 5 | (it >> 2) << 6 | (il & 1) << 7 | ((il >> 1) & 1) << 8 | (il >> 2) << 9)
+    return out
+
+
+MASKS = _mask_table()
+
+
+@nb.njit(parallel=True, cache=True)
+def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid, p_list, timing_component,
+                ramp_base, dep_of, dep_lag, order, out, init_acc):
+    # pragma: no cover - compiled
+    """For the coalitions (p, q), p in p_list, q in 0..31 (see MASKS), and each draw d: the
+    national (out[j, q, 0, d]) and per-area (out[j, q, 1 + a, d]) target-year gain, and the
+    per-initiative sums over the draws of each of _NBLOCKS blocks (init_acc[block, i, j, q]).
+    The gain of initiative i is max(kappa' U' ramp', 0) * (gain F' (1 - T' Q)) * s1', the kernel's
+    arithmetic up to the order of the products and sums (the national gain is the sum of the areas')."""
+    D = inputs.shape[0]
+    I = gain.shape[0]
+    NP = p_list.shape[0]
+    TB = 64
+    for b in nb.prange(_NBLOCKS):
+        lo = (D * b) // _NBLOCKS
+        hi = (D * (b + 1)) // _NBLOCKS
+        Av = np.empty(4)
+        KUv = np.empty(4)
+        Rv = np.empty(8)
+        P = np.empty((I, NP))
+        Qm = np.empty((I, 32))
+        buf = np.empty((NP, 32, 1 + n_areas, TB))
+        nbuf = 0
+        tot = np.empty((n_areas, NP * 32))
+        gt = np.empty((I, 8))
+        for d in range(lo, hi):
+            W = inputs[d, W_WEAK_SHARE]
+            kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
+            for ii in range(I):  # go-live per timing combination, a dependency's first (as the kernel)
+                i = order[ii]
+                o = N_NATIONAL + i * nv
+                for t in range(8):  # bit 0 delay off, bit 1 legislation off
+                    SS = 0.0 if t & 1 else inputs[d, o + V_DELAY]
+                    BL = 0.0 if t & 2 else inputs[d, o + V_LEGISLATION] * inputs[d, o + V_LEGISLATION_DELAY]
+                    g = start[i] + max(SS, BL) if timing_component else start[i] + SS + BL
+                    if dep_of[i] >= 0:
+                        g = max(g, gt[dep_of[i], t] + dep_lag[i])
+                    gt[i, t] = g
+            for i in range(I):
+                o = N_NATIONAL + i * nv
+                F = inputs[d, o + V_ESTIMATE_FACTOR]
+                T = inputs[d, o + V_TECHNOLOGY]
+                Q = inputs[d, o + V_TECHNOLOGY_LOSS]
+                U = inputs[d, o + V_ADOPTION]
+                R = inputs[d, o + V_RAMP]
+                kap = kappa_ch if channel[i] > 0.0 else 1.0
+                for a in range(4):  # bit 0 estimates off, bit 1 technology off
+                    FF = 1.0 if a & 1 else F
+                    TT = 0.0 if a & 2 else T
+                    Av[a] = gain[i] * FF * (1.0 - TT * Q)
+                for a in range(4):  # bit 0 weak citizens off, bit 1 adoption off
+                    KUv[a] = (1.0 if a & 1 else kap) * (1.0 if a & 2 else U)
+                rb = ramp_base[i]
+                for t in range(8):  # bit 0 delay off, bit 1 legislation off, bit 2 ramp off
+                    g = gt[i, t]
+                    if t & 4:
+                        Rv[t] = 1.0 if ymid - g > 0.0 else 0.0
+                    else:
+                        x = (ymid - g) / R
+                        ramp = min(x, 1.0)
+                        Rv[t] = ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
+                for j in range(NP):
+                    p = p_list[j]
+                    ad = KUv[p & 3] * Rv[p >> 2]
+                    P[i, j] = max(0.0, ad)
+                for q in range(32):
+                    Qm[i, q] = Av[q & 3] * s1[d, i, q >> 2]
+            tot[:, :] = 0.0
+            for i in range(I):
+                ta = tot[area_of[i]]
+                for j in range(NP):
+                    pv = P[i, j]
+                    if pv != 0.0:
+                        o = j * 32
+                        ti = init_acc[b, i, j]
+                        for q in range(32):
+                            t = pv * Qm[i, q]
+                            ta[o + q] += t
+                            ti[q] += t
+            # buffer TB draws, then write them to out (coalition, series, draw) row by row
+            for j in range(NP):
+                for q in range(32):
+                    g = 0.0
+                    for a in range(n_areas):  # national = sum of the areas, in area order
+                        v = tot[a, j * 32 + q]
+                        buf[j, q, 1 + a, nbuf] = v
+                        g += v
+                    buf[j, q, 0, nbuf] = g
+            nbuf += 1
+            if nbuf == TB or d == hi - 1:
+                d0 = d + 1 - nbuf
+                for j in range(NP):
+                    for q in range(32):
+                        for a in range(1 + n_areas):
+                            for k in range(nbuf):
+                                out[j, q, a, d0 + k] = buf[j, q, a, k]
+                nbuf = 0
+
+
+class WaterfallError(RuntimeError):
+    """The evaluator does not reproduce the kernel (the model changed): no waterfall."""
+
+
+def _lhs(plan: Plan) -> tuple[int, int, np.uint64]:
+    return int(getattr(plan, "lhs_n", 0)), int(getattr(plan, "lhs_half", 1)), np.uint64(getattr(plan, "lhs_mask", 1))
+
+
+def local_sums(plan: Plan, inputs: np.ndarray, combinations: int = 8) -> np.ndarray:
+    """(D, I, combinations) realisation sums of the first D draws, see :func:`_local_sums`
+    (``combinations=1``: only every cause as simulated, the per-initiative gains' own)."""
+    D, I = len(inputs), len(plan.gain)
+    out = np.empty((D, I, combinations))
+    if D and I:
+        lhs_n, lhs_half, lhs_mask = _lhs(plan)
+        _local_sums(np.ascontiguousarray(inputs), _NV, plan.size_effect, plan.cap_code, plan.cap_par, plan.cap_tab,
+                    plan.cap_key, plan.loc_code, plan.loc_par, plan.loc_tab, plan.loc_key, plan.tables, plan.weights,
+                    lhs_n, lhs_half, lhs_mask, int(plan.real_mean), plan.real_tab, out)
+    return out
+
+
+def coalition_values(plan: Plan, inputs: np.ndarray, p_list, s1: np.ndarray | None = None,
+                     year_index: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the coalitions MASKS[p_list] (P, 32): per-draw national and area gains (P, 32, 1 + A, D) in
+    the target year (or ``year_index``) with those causes switched off, per-initiative sums over
+    the draws (P, 32, I), and the masks (P, 32)."""
+    sc = plan.scenario
+    ty = int(sc.target_year - sc.start_year) if year_index is None else year_index
+    inputs = np.ascontiguousarray(inputs)
+    if s1 is None:
+        s1 = local_sums(plan, inputs)
+    p_list = np.atleast_1d(np.asarray(p_list, dtype=np.int64))
+    D, I, A = len(inputs), len(plan.gain), len(sc.areas)
+    out = np.zeros((len(p_list), 32, 1 + A, D))
+    acc = np.zeros((_NBLOCKS, I, len(p_list), 32))
+    if D and I:
+        _coalitions(inputs, _NV, s1, float(sc.assumed_weak_share), plan.gain, plan.start, plan.channel,
+                    plan.area_of, A, float(plan.year_mid[ty]), p_list, int(plan.timing_component), plan.ramp_base,
+                    plan.dep_of, plan.dep_lag, plan.order, out, acc)
+    init_sum = np.zeros((I, len(p_list), 32))
+    for b in range(_NBLOCKS):  # fixed order
+        init_sum += acc[b]
+    return out, init_sum.transpose(1, 2, 0), MASKS[p_list]
+
+
+def coalition_gain(plan: Plan, inputs: np.ndarray, mask: int) -> np.ndarray:
+    """Per-draw national target-year gain with the causes of ``mask`` (bit c = CAUSES[c]) switched off."""
+    p, q = (int(x[0]) for x in np.nonzero(MASKS == mask))
+    vals, _, _ = coalition_values(plan, inputs, [p])
+    return vals[0, q, 0]
+
+
+#: the waterfall enumerates all 2^n coalitions of the n causes exactly up to this many causes and
+#: refuses more (one line; docs/model.md). Measured on scenarios/2015.toml, 10,000 draws, 2 threads:
+#: the evaluator of the declared causes takes 6.5 ms per coalition (1,024 in 6.6 s), so 2^14
+#: coalitions take about 2 minutes and 2^16 about 7; the enumeration's own arrays are
+#: 2^n x (areas + initiatives + 2) floats (13 MB at 2^14 for 2015.toml)
+MAX_EXACT_CAUSES = 14
+
+
+def _shapley_weights(n: int) -> np.ndarray:
+    """|S|! (n-1-|S|)! / n! for |S| = 0..n-1."""
+    return np.array([math.factorial(s) * math.factorial(n - 1 - s) for s in range(n)], dtype=float) / math.factorial(n)
+
+
+def shapley(v: np.ndarray, n: int = N_CAUSES) -> np.ndarray:
+    """Shapley values (n, ...) of the game v[mask] (mask = set of players, v.shape[0] = 2^n):
+    phi_c = sum over S without c of |S|! (n-1-|S|)! / n! (v[S + c] - v[S]); they sum to v[all] - v[0]."""
+    K = 1 << n
+    if v.shape[0] != K:
+        raise ValueError(f"a game of {n} players has {K} coalitions, got {v.shape[0]} values")
+    k = np.arange(K, dtype=np.int64)
+    size = np.array([int(x).bit_count() for x in range(K)]) if K <= 1 << 12 else _popcount(k)
+    w = _shapley_weights(n)
+    phi = np.zeros((n,) + v.shape[1:])
+    for c in range(n):
+        bit = 1 << c
+        S = k[(k & bit) == 0]  # ascending, as the sum's fixed order
+        phi[c] = np.einsum("k,k...->...", w[size[S]], v[S | bit] - v[S])  # not BLAS: fixed order
+    return phi
+
+
+def _popcount(k: np.ndarray) -> np.ndarray:
+    size = np.zeros(len(k), np.int64)
+    x = k.copy()
+    while x.any():
+        size += x & 1
+        x >>= 1
+    return size
+
+
+def coalition_coefficients(masks: np.ndarray, n: int = N_CAUSES) -> np.ndarray:
+    """(len(masks), n): phi_c = sum over all masks S of coef[S, c] v[S] (the weights of
+    :func:`shapley`): |S|-1 weight where c is in S, minus the |S| weight where it is not."""
+    masks = np.asarray(masks, dtype=np.int64)
+    size = _popcount(masks)
+    w = np.append(_shapley_weights(n), 0.0)  # size n: every cause is in S
+    bits = (masks[:, None] >> np.arange(n)[None, :]) & 1
+    return np.where(bits == 1, w[size - 1][:, None], -w[size][:, None])
+
+
+def shapley_coefficients(n: int = N_CAUSES) -> np.ndarray:
+    """(2^n, n): phi_c = sum over masks S of coef[S, c] v[S] (the weights of :func:`shapley`)."""
+    return coalition_coefficients(np.arange(1 << n), n)
+
+
+def check_cause_count(n: int) -> None:
+    """Refuse a waterfall of more causes than the exact enumeration's limit (one line)."""
+    if n > MAX_EXACT_CAUSES:
+        raise WaterfallError(f"the waterfall evaluates all 2^n combinations of its n causes exactly, up to "
+                             f"{MAX_EXACT_CAUSES} causes; {n} are declared (simengine.model.structure.CAUSES)")
+
+
+def enumerate_coalitions(batches, n_causes: int, draws: int, n_series: int, n_init: int, check=None) -> dict:
+    """Means, medians and per-draw Shapley values of a game over every coalition of ``n_causes``.
+
+    ``batches`` yields (masks (B,), vals (B, n_series, draws), init_sums (B, n_init)): for each
+    coalition (bit c of its mask: cause c switched off) the per-draw value of every series (series
+    0: the one whose per-draw Shapley values are kept) and a per-initiative sum over the draws;
+    together the batches must give every one of the 2^n masks once. ``check(masks, vals)`` is
+    called on the first batch. Returns ``mean`` and ``p50`` (2^n, n_series), ``init_mean``
+    (2^n, n_init) and ``phi_draw`` (n, draws): series 0's Shapley values draw by draw."""
+    check_cause_count(n_causes)
+    K = 1 << n_causes
+    mean = np.empty((K, n_series))
+    med = np.empty((K, n_series))
+    init_mean = np.empty((K, n_init))
+    seen = np.zeros(K, bool)
+    phi_draw = np.zeros((n_causes, draws))
+    n, h = draws, draws // 2
+    first = True
+    for masks, vals, isum in batches:
+        masks = np.asarray(masks, dtype=np.int64)
+        if first and check is not None:
+            check(masks, vals)
+        first = False
+        B = len(masks)
+        rows = vals.reshape(-1, n)  # (coalition x series, draw)
+        means = (np.add.reduce(rows, axis=1) / n).reshape(B, n_series)
+        part = np.partition(rows, h, axis=1)  # numpy's median, by one partition
+        meds = part[:, h] if n % 2 else (part[:, :h].max(axis=1) + part[:, h]) / 2.0
+        coef = coalition_coefficients(masks, n_causes)
+        phi_draw += np.einsum("sc,sd->cd", coef, np.ascontiguousarray(vals[:, 0, :]))  # not BLAS
+        del rows, part
+        mean[masks], med[masks] = means, meds.reshape(B, n_series)
+        init_mean[masks] = isum / n
+        seen[masks] = True
+    if not seen.all():
+        raise ValueError(f"{int((~seen).sum())} of the {K} coalitions were not evaluated")
+    return {"mean": mean, "p50": med, "init_mean": init_mean, "phi_draw": phi_draw}
+
+
+#: the causes the compiled evaluator (_coalitions, MASKS) implements, in the order of their bits
+FAST_CAUSES = ("estimates", "delay", "legislation", "weak_citizens", "adoption", "technology", "ramp",
+               "realisation", "economic_pressure", "local_capacity")
+
+
+def _fast_batches(plan: Plan, inputs: np.ndarray, ty: int):
+    """The declared causes' coalitions from the compiled evaluator, 128 at a time."""
+    n, A, I = len(inputs), len(plan.scenario.areas), len(plan.gain)
+    s1 = local_sums(plan, inputs)
+    per_call = 4  # values of p per call: 128 coalitions
+    for p0 in range(0, 32, per_call):
+        vals, isum, masks = coalition_values(plan, inputs, np.arange(p0, p0 + per_call), s1, ty)
+        yield masks.ravel(), vals.reshape(-1, 1 + A, n), isum.reshape(-1, I)
+
+
+def _kernel_batches(raw: RawResults, n: int, ty: int, causes: tuple = ()):
+    """Any declared causes' coalitions by the kernel itself: each coalition's scenario
+    (:func:`switched_off`) compiled and run on the first n draws (the same draws: every random
+    number is keyed by draw and input). One kernel run per coalition: slow, exact."""
+    from simengine.core.engine import run_range
+    from simengine.model.plan import compile_plan
+
+    plan = raw.plan
+    sc = plan.scenario
+    if sc.sampling == "qmc" or sc.correlations:
+        raise WaterfallError("the waterfall's kernel evaluator (causes other than the compiled ten) needs sampling "
+                             "\"random\" or \"lhs\" and no [[correlations]]: a fixed input changes the Sobol' "
+                             "dimensions and the copula, so the draws would differ")
+    keys = [c[0] for c in (causes or CAUSES)]
+    A, I = len(sc.areas), len(plan.gain)
+    K = 1 << len(keys)
+    batch = 64
+    for k0 in range(0, K, batch):
+        masks = np.arange(k0, min(K, k0 + batch))
+        vals = np.empty((len(masks), 1 + A, n))
+        isum = np.empty((len(masks), I))
+        for j, m in enumerate(masks):
+            p = compile_plan(switched_off(sc, [keys[c] for c in range(len(keys)) if m >> c & 1]))
+            part = run_range(p, 0, n, raw.threads, keep_draws=n, store_inputs=0)
+            vals[j, 0] = part.kept["benefit"][:, ty]
+            vals[j, 1:] = part.kept["area_benefit"][:, :, ty].T
+            isum[j] = part.acc.init_sum[ty] / p.init_inv_unit
+        yield masks, vals, isum
+
+
+def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
+    """The waterfall from the target to the simulated mean and P50 of the target-year gain:
+    nationally, per area and per initiative (mean only). Values are signed changes (a loss is
+    negative) in the order of WATERFALL_ITEMS; start + sum of the changes = the simulated value.
+
+    The declared causes' coalitions come from the compiled evaluator when they are the ten it
+    implements (FAST_CAUSES), otherwise from the kernel itself, one run per coalition."""
+    from simengine.analysis.results import NationalStats
+
+    plan = raw.plan
+    sc = plan.scenario
+    ty = int(sc.target_year - sc.start_year)
+    n = min(draws, len(raw.inputs), len(raw.benefit))
+    if n < 1:
+        raise WaterfallError("no draws with kept inputs")
+    check_cause_count(N_CAUSES)
+    inputs = raw.inputs[:n]
+    K = 1 << N_CAUSES
+    I, A = len(plan.gain), len(sc.areas)
+    if tuple(c[0] for c in CAUSES) == FAST_CAUSES:
+        batches = _fast_batches(plan, inputs, ty)
+    else:
+        batches = _kernel_batches(raw, n, ty)
+
+    def check(masks, vals):
+        if masks[0] == 0:  # mask 0 = the model as simulated: the kernel's own per-draw gains
+            _self_check(raw, vals[0], n, ty)
+
+    e = enumerate_coalitions(batches, N_CAUSES, n, 1 + A, I, check)
+    nat_mean, area_mean = e["mean"][:, 0], e["mean"][:, 1:]
+    nat_med, area_med = e["p50"][:, 0], e["p50"][:, 1:]
+    init_mean, phi_draw = e["init_mean"], e["phi_draw"]
+    stats = NationalStats(raw)
+    full_mean = float(stats.mean("benefit")[ty])
+    full_med = float(stats.quantile("benefit", np.array([0.5]))[0, ty])
+    full_area_mean = stats.mean("area_benefit")[:, ty]
+    full_area_med = stats.quantile("area_benefit", np.array([0.5]))[0, :, ty]
+    full_init_mean = raw.acc.init_sum[ty] / plan.init_inv_unit / raw.draws
+
+    def chain(start, v, full):
+        """[plan, -phi_1..-phi_n, sampling]: from start to full."""
+        phi = shapley(v, N_CAUSES)
+        return np.concatenate([[v[K - 1] - start], -phi, [full - v[0]]], axis=0)
+
+    target = float(plan.target[ty])
+    gains = plan.gain
+    share = gains / gains.sum() if gains.sum() > 0 else np.zeros(I)
+    init_start = target * share
+    out = {
+        "draws": n, "draws_total": raw.draws, "year": int(sc.target_year),
+        "start": target, "mean": chain(target, nat_mean, full_mean), "p50": chain(target, nat_med, full_med),
+        "simulated_mean": full_mean, "simulated_p50": full_med,
+        "area_start": plan.area_target[:, ty].copy(),
+        "area_mean": np.stack([chain(plan.area_target[a, ty], area_mean[:, a], full_area_mean[a])
+                               for a in range(A)]),
+        "area_p50": np.stack([chain(plan.area_target[a, ty], area_med[:, a], full_area_med[a]) for a in range(A)]),
+        "initiative_start": init_start,
+        "initiative_mean": np.stack([chain(init_start[i], init_mean[:, i], full_init_mean[i]) for i in range(I)])
+        if I else np.zeros((0, len(WATERFALL_ITEMS))),
+        "ideal_mean": nat_mean[K - 1], "subsample_mean": nat_mean[0], "subsample_p50": nat_med[0],
+        "mean_se": waterfall_se(raw, phi_draw, n, ty), "phi_draw_mean": phi_draw.mean(axis=1),
+    }
+    return out
+
+
+def waterfall_se(raw: RawResults, phi_draw: np.ndarray, n: int, ty: int) -> np.ndarray:
+    """Monte Carlo standard errors of the parts of the national mean waterfall (order of
+    WATERFALL_ITEMS): a cause's part is the mean over the n draws of its per-draw Shapley value,
+    so its error is their sd / sqrt(n); plan: that of the mean gain with every cause off; sampling:
+    that of the subsample's mean as an estimate of the mean over all N draws, sd / sqrt(n) x
+    sqrt(1 - n / N) (0 when every draw is used)."""
+    N = raw.draws
+
+    def sd(x: np.ndarray) -> float:
+        return float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
+
+    g = raw.benefit[:n, ty]
+    all_off = g + phi_draw.sum(axis=0)  # per draw: v(all off) = v(none off) + sum phi
+    frac = max(0.0, 1.0 - n / N) if N else 0.0
+    causes = [sd(-phi_draw[c]) / math.sqrt(n) for c in range(len(phi_draw))]
+    return np.array([sd(all_off) / math.sqrt(n), *causes, sd(g) / math.sqrt(n) * math.sqrt(frac)])
+
+
+def _self_check(raw: RawResults, vals0: np.ndarray, n: int, ty: int) -> None:
+    ref = np.concatenate([raw.benefit[:n, ty][None, :], raw.area_benefit[:n, :, ty].T], axis=0)
+    scale = max(float(np.abs(ref).max()), float(raw.plan.target.max()), 1.0)
+    err = float(np.abs(vals0 - ref).max()) if ref.size else 0.0
+    if not err <= SELF_CHECK_RTOL * scale:
+        raise WaterfallError(f"the waterfall's evaluator differs from the kernel by {err:.3g} DKK "
+                             f"(tolerance {SELF_CHECK_RTOL * scale:.3g}): the model has changed; update "
+                             "simengine/analysis/sensitivity.py")
+
+
+def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS) -> xr.Dataset:
+    import sys
+
+    try:
+        w = waterfall(raw, draws)
+    except WaterfallError as exc:
+        print(f"warning: no waterfall: {exc}", file=sys.stderr)
+        ds.attrs["waterfall_note"] = f"no waterfall: {exc}"
+        return ds
+    ds = ds.assign_coords(cause=[c[0] for c in WATERFALL_ITEMS],
+                          cause_name=("cause", [c[1] for c in WATERFALL_ITEMS]),
+                          cause_switched_off=("cause", [c[2] for c in WATERFALL_ITEMS]))
+    ds["cause"].attrs = {"long_name": "cause of the shortfall: plan, the ten causes switched off in the Shapley "
+                                      "decomposition, and the subsample's Monte Carlo difference", "units": "1"}
+    n, N, ty = w["draws"], w["draws_total"], w["year"]
+    sub = f"the first {n:,} of {N:,} draws" if n < N else f"all {N:,} draws"
+    method = (f"Shapley values over the {N_CAUSES} causes: each of the 2^{N_CAUSES} combinations of causes switched "
+              f"off evaluated on the same draws ({sub}; common random numbers); plan = the value with every cause "
+              "off minus the start; sampling = the value over all draws minus the subsample's. Changes are signed "
+              "(a loss is negative); start + sum over cause = the simulated value (docs/model.md)")
+    common = {"method": method, "year": ty, "draws": n, "draws_total": N}
+
+    def put(name, dims, data, units, long_name, **extra):
+        ds[name] = (dims, np.asarray(data, dtype=float))
+        ds[name].attrs = {"units": units, "long_name": long_name, **common, **extra}
+
+    put("waterfall", ("cause",), w["mean"], DKK,
+        f"change from the target to the mean national gain in {ty}, by cause", start=w["start"],
+        end=w["simulated_mean"], statistic="mean")
+    put("waterfall_mc_se", ("cause",), w["mean_se"], DKK,
+        f"Monte Carlo standard error of each part of the mean waterfall ({sub})", statistic="standard error",
+        se_method="a cause's part is the mean over the draws of its per-draw Shapley value: sd / sqrt(draws); plan: "
+                  "sd of the gain with every cause off / sqrt(draws); sampling: sd of the gain / sqrt(draws) x "
+                  "sqrt(1 - draws / draws_total)")
+    put("waterfall_p50", ("cause",), w["p50"], DKK,
+        f"change from the target to the median (P50) national gain in {ty}, by cause", start=w["start"],
+        end=w["simulated_p50"], statistic="P50")
+    put("area_waterfall_start", ("area",), w["area_start"], DKK, f"area target in {ty} (start of the area waterfall)")
+    put("area_waterfall", ("area", "cause"), w["area_mean"], DKK,
+        f"change from the area target to the area's mean gain in {ty}, by cause", statistic="mean")
+    put("area_waterfall_p50", ("area", "cause"), w["area_p50"], DKK,
+        f"change from the area target to the area's median gain in {ty}, by cause", statistic="P50")
+    put("initiative_waterfall_start", ("initiative",), w["initiative_start"], DKK,
+        f"the initiative's share of the target in {ty}: target x its share of the business-case gains")
+    put("initiative_waterfall", ("initiative", "cause"), w["initiative_mean"], DKK,
+        f"change from the initiative's share of the target to its mean gain in {ty}, by cause", statistic="mean")
+    return ds
+
+
+# -- everything -----------------------------------------------------------------------------------
+def add_analyses(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
+    """Monte Carlo intervals, sensitivity and waterfall, added to the results Dataset."""
+    import time
+
+    from simengine.analysis.mcerror import add_mc_error
+    from simengine.outputs import progress
+
+    progress.phase("Analyses: Monte Carlo error, sensitivity, waterfall", 3)  # the bar, when one is shown
+    t0 = time.perf_counter()
+    ds = add_mc_error(ds, raw)
+    progress.step()
+    t1 = time.perf_counter()
+    ds = add_sensitivity(ds, raw)
+    progress.step()
+    t2 = time.perf_counter()
+    ds = add_waterfall(ds, raw)
+    progress.step()
+    t3 = time.perf_counter()
+    ds.attrs["seconds_mc_error"] = round(t1 - t0, 4)
+    ds.attrs["seconds_sensitivity"] = round(t2 - t1, 4)
+    ds.attrs["seconds_waterfall"] = round(t3 - t2, 4)
+    return ds

@@ -1,0 +1,649 @@
+"""Updating a forecast on what was observed: importance weights from the observations' error models.
+
+The kept draws of a run are a sample of the prior. Given the observations known by a date, draw d
+gets the weight w_d proportional to prod_o L_o(y_o | x_od), the likelihood of observation o given
+the draw's value x_od of the observed quantity (simengine.scenario.observations: normal and lognormal
+densities, indicators for exact, interval and bound observations), normalised to sum 1. The
+posterior of any output is the weighted distribution of its per-draw values: weighted quantiles,
+weighted means, weighted P(target). The effective sample size ESS = 1 / sum_d w_d^2 says how many
+equally weighted draws the weighted sample is worth; with an ESS below :data:`ESS_MIN` the command
+warns and suggests a draw count.
+
+What is recomputed under the weights and what is not is listed in the attribute ``reweighted`` /
+``not_reweighted`` of the results (docs/model.md, *Scoring and updating*).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from simengine.errors import RunError
+from simengine.scenario.observations import NEEDS_INPUTS, Observation
+
+#: below this effective sample size the update warns and suggests more draws
+ESS_MIN = 1000
+#: the effective sample size the suggested draw count aims at
+ESS_TARGET = 2000
+#: below this effective sample size the weights count as degenerate (the warning says so and names the
+#: observations that narrow them most)
+ESS_DEGENERATE = 100
+#: an input "moved" when its mean shifted by at least this many prior sds (or its sd changed by this
+#: ratio), and by more than 3 Monte Carlo standard errors (3 / sqrt(ESS) prior sds)
+MOVE_MIN = 0.05
+
+
+# -- weights -----------------------------------------------------------------------------------------
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of a * b in a fixed order (not BLAS, whose result and speed depend on its threads)."""
+    return float(np.add.reduce(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+
+
+def log_likelihood(o: Observation, x: np.ndarray) -> np.ndarray:
+    """log L(y | x_d) per draw, up to a constant that is the same for every draw."""
+    e = o.error
+    xb = e.bias * np.asarray(x, dtype=float)
+    y = o.value
+    if e.kind == "normal":
+        return -0.5 * ((y - xb) / e.sd) ** 2
+    if e.kind == "lognormal":
+        pos = xb > 0
+        with np.errstate(divide="ignore"):
+            z = (math.log(y) - np.log(np.where(pos, xb, 1.0))) / e.sd
+        return np.where(pos, -0.5 * z * z, -np.inf)
+    if e.kind == "exact":
+        inside = xb == y
+    elif e.kind == "interval":
+        inside = (xb >= e.low) & (xb <= e.high)
+    elif e.kind == "at_least":
+        inside = xb >= y
+    else:
+        inside = xb <= y
+    return np.where(inside, 0.0, -np.inf)
+
+
+def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str = "observations"
+                ) -> tuple[np.ndarray, float]:
+    """(normalised importance weights (K,), effective sample size) given the observations (rows of
+    ``x``: their per-draw model values). No observations: equal weights, ESS = K."""
+    K = x.shape[1]
+    if not observations:
+        return np.full(K, 1.0 / K), float(K)
+    ll = np.zeros(K)
+    for k, o in enumerate(observations):
+        lk = log_likelihood(o, x[k])
+        if not np.isfinite(lk).any():
+            raise RunError(f"{file}: observation {o.id!r}: value {o.value:g} ({o.error.describe()}) is impossible "
+                           f"in every one of the {K:,} kept draws; widen its error model or keep more draws")
+        ll += lk
+    if not np.isfinite(ll).any():
+        raise RunError(f"{file}: no kept draw is consistent with all of {', '.join(o.id for o in observations)} "
+                       f"at once ({K:,} draws); widen their error models or keep more draws")
+    w = np.exp(ll - ll.max())
+    w /= w.sum()
+    return w, float(1.0 / _dot(w, w))
+
+
+def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float]] | None = None,
+               n_inputs: int | None = None, lang: str = "en") -> str | None:
+    """A warning when the effective sample size is too small, with a suggested draw count (the ESS
+    of importance weights grows in proportion to the draws). ``drivers``: (observation id, ESS of
+    its weights alone), the most informative first; below :data:`ESS_DEGENERATE` the warning says
+    that the weights have degenerated and names them. ``n_inputs``: the sampled inputs per draw, to
+    say how much memory the suggested draws' kept inputs would take. In ``lang`` (da or en)."""
+    if ess >= ESS_MIN:
+        return None
+    from simengine.outputs.labels import Labels
+
+    L = Labels(lang)
+    da = lang == "da"
+    need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
+    if da:
+        msg = (f"den effektive stikprøve er {L.num(ess)} af {L.num(kept)} beholdte træk, under {L.num(ESS_MIN)}: "
+               f"fordelingen efter opdateringen hviler på få træk, og dens fraktiler er usikre; kør omkring "
+               f"{L.num(need)} træk (med [simulation] keep_draws mindst lige så stor) for en effektiv stikprøve "
+               f"nær {L.num(ESS_TARGET)}")
+    else:
+        msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
+               f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
+               f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+    if n_inputs:
+        size = need * n_inputs * 8
+        amount = f"{L.num(size / 1e9, 1)} GB" if size >= 1e9 else f"{L.num(size / 1e6)} MB"
+        msg += f" (de gemte input fylder omkring {amount})" if da else f" (their kept inputs take about {amount})"
+    if ess < ESS_DEGENERATE:
+        msg += ("; vægtene er degenererede: observationerne er langt mere præcise end fordelingen før opdateringen "
+                "(eller ligger i dens hale), så de nødvendige træk kan være uden for rækkevidde, og den effektive "
+                "stikprøve er selv usikker; der er endnu intet sekventielt Monte Carlo-trin (docs/model.md, Scoring "
+                "and updating)" if da else
+                "; the importance weights have degenerated: the observations are far more precise than the prior "
+                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there "
+                "is no sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
+        if drivers:
+            msg += (("; de observationer, der indsnævrer vægtene mest (hver for sig): " if da else
+                     "; the observations that narrow the weights most (ESS of each alone): ")
+                    + ", ".join(f"{oid} ({L.num(e)})" for oid, e in drivers[:3])
+                    + (": tjek at deres fejlmodeller giver plads til det, modellen ikke beskriver" if da else
+                       ": check that their error models allow for what the model does not represent"))
+    return msg
+
+
+def ess_by_observation(observations: tuple[Observation, ...], x: np.ndarray) -> list[tuple[str, float]]:
+    """(id, ESS of the weights of that observation alone), smallest ESS first (rows of ``x``: the
+    observations' per-draw model values)."""
+    out = []
+    for k, o in enumerate(observations):
+        ll = log_likelihood(o, x[k])
+        if not np.isfinite(ll).any():
+            out.append((o.id, 0.0))
+            continue
+        w = np.exp(ll - ll.max())
+        w /= w.sum()
+        out.append((o.id, float(1.0 / _dot(w, w))))
+    return sorted(out, key=lambda t: t[1])
+
+
+# -- weighted statistics -----------------------------------------------------------------------------
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles of the weighted sample (weights sum to 1): the sorted values placed at
+    p_k = (W_k - w_k) / (1 - w_last) (W_k cumulative, w_last the largest value's weight) and
+    interpolated linearly; with equal weights p_k = (k-1)/(n-1), numpy's default definition.
+    Draws of weight 0 are left out."""
+    x = np.asarray(x, dtype=float)
+    keep = w > 0
+    xs, ws = x[keep], w[keep]
+    order = np.argsort(xs, kind="stable")
+    xs, ws = xs[order], ws[order] / ws.sum()
+    if len(xs) == 1 or ws[-1] >= 1.0:
+        return np.full(len(np.atleast_1d(q)), xs[-1])
+    cum = np.cumsum(ws)
+    p = (cum - ws) / (1.0 - ws[-1])
+    p[-1] = 1.0
+    return np.interp(q, p, xs)
+
+
+def _threads() -> int:
+    import numba
+
+    return max(1, int(numba.get_num_threads()))
+
+
+def pmap(fn, items) -> list:
+    """[fn(x) for x in items] on the run's threads (numpy's sorts release the GIL); the results are
+    the same, in the same order, whatever the number of threads."""
+    items = list(items)
+    n = min(_threads(), len(items))
+    if n <= 1:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n) as ex:
+        return list(ex.map(fn, items))
+
+
+def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...)."""
+    K = X.shape[0]
+    flat = np.ascontiguousarray(X.reshape(K, -1).T)  # one contiguous row per column of X (one blocked copy)
+    out = np.empty((len(q), flat.shape[0]))
+    cols = pmap(lambda c: weighted_quantile(flat[c], w, q), range(flat.shape[0]))
+    for c, v in enumerate(cols):
+        out[:, c] = v
+    return out.reshape((len(q),) + X.shape[1:])
+
+
+def wmean(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return np.einsum("k,k...->...", w, X)  # not BLAS: a fixed order, whatever the threads
+
+
+def weighted_shortfall(gain: np.ndarray, target: np.ndarray, w: np.ndarray, tail: float | None) -> np.ndarray:
+    """Weighted mean of max(0, target - gain) over the worst ``tail`` of the weight (all if None)."""
+    short = np.maximum(0.0, target[None, :] - gain)
+    if tail is None:
+        return wmean(short, w)
+    out = np.empty(short.shape[1])
+    for y in range(short.shape[1]):
+        order = np.argsort(-short[:, y], kind="stable")
+        s, ws = short[order, y], w[order]
+        cum = np.cumsum(ws)
+        take = np.clip(tail - (cum - ws), 0.0, ws)  # the part of each draw's weight inside the tail
+        out[y] = float(_dot(take, s) / take.sum())
+    return out
+
+
+# -- running ---------------------------------------------------------------------------------------
+def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None = None, analyses: bool = True,
+                 all_inputs: bool = False, command: str = "", progress=None):
+    """Run the scenario as ``run`` does (the same results, bit for bit), keeping the per-draw inputs
+    of every kept draw when the observations need them (go-live, adoption, per-initiative gains) or
+    ``all_inputs``. Returns (Dataset, raw results)."""
+    from simengine.analysis.results import build_dataset
+    from simengine.core import engine
+    from simengine.model.plan import compile_plan
+
+    t0 = time.perf_counter()
+    plan = compile_plan(sc)
+    for note in plan.notes:
+        print(f"warning: {sc.path}: {note}", file=sys.stderr)
+    kept = min(sc.draws, sc.keep_draws)
+    need = all_inputs or any(o.quantity in NEEDS_INPUTS or o.scope == "initiative" for o in observations)
+    store = max(engine.DEFAULT_STORE_INPUTS, kept) if need else engine.DEFAULT_STORE_INPUTS
+    t1 = time.perf_counter()
+    raw = engine.run(plan, threads=threads, store_inputs=store, progress=progress)
+    t2 = time.perf_counter()
+    ds = build_dataset(raw, command=command)
+    from simengine.analysis.negotiate import add_negotiation  # as run does: committable amounts, deductions, deals
+
+    ds = add_negotiation(ds, raw)
+    t3 = time.perf_counter()
+    if analyses:
+        from simengine.analysis import sensitivity as analysis
+
+        ds = analysis.add_analyses(ds, raw)
+        from simengine.analysis.calibration import (
+            add_calibration_bases,  # the calibration ratio on the evidence's bases
+        )
+
+        ds = add_calibration_bases(ds, raw)
+        from simengine.analysis.investment import add_investment  # staff freed per krone invested
+
+        ds = add_investment(ds, raw)
+        from simengine.analysis.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
+
+        ds = add_shock_effect(ds, raw, threads=threads)
+    ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
+    ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
+    ds.attrs["seconds_simulate"] = round(t2 - t1, 4)
+    ds.attrs["seconds_aggregate"] = round(t3 - t2, 4)
+    return ds, raw
+
+
+#: outputs that the weights cannot reach, and why
+NOT_REWEIGHTED = {
+    "municipality_benefit": "per-municipality values are not kept per draw (histograms over all draws)",
+    "municipality_benefit_mean": "per-municipality values are not kept per draw",
+    "municipality_shortfall_mean": "per-municipality values are not kept per draw",
+    "sensitivity": "prior sensitivity (what drives the outcome under the assumptions)",
+    "waterfall": "prior waterfall (the causes of the shortfall under the assumptions)",
+}
+
+
+def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -> xr.Dataset:
+    """The run's statistics recomputed under the weights ``w`` of the kept draws. ``s1``: the kept
+    draws' realisation sums (simengine.analysis.sensitivity.local_sums, combination 0), if at hand."""
+    plan = raw.plan
+    sc = plan.scenario
+    q = np.asarray(ds["quantile"].values, dtype=float)
+    out = ds.copy()
+    # Monte Carlo intervals of the prior's statistics do not apply to the weighted ones
+    out = out.drop_vars([v for v in out.data_vars if str(v).endswith(("_ci_low", "_ci_high"))])
+    target = np.asarray(plan.target, dtype=float)
+    G = np.asarray(ds["benefit"].values)
+    done = []
+
+    def put(name, data):
+        out[name] = (ds[name].dims, np.asarray(data, dtype=float).reshape(ds[name].shape))
+        out[name].attrs = dict(ds[name].attrs, method="weighted over the kept draws (importance weights)")
+        done.append(name)
+
+    for name in ("benefit", "net_benefit", "area_benefit", "fte"):
+        X = np.asarray(ds[name].values)
+        put(f"{name}_quantile", wquantiles(X, w, q))
+        put(f"{name}_mean", wmean(X, w))
+    npv = np.asarray(ds["npv"].values)
+    put("npv_quantile", weighted_quantile(npv, w, q))
+    put("npv_mean", float(_dot(w, npv)))
+    for name in ("central_gain", "service_cut", "regime_benefit"):
+        X = np.asarray(ds[name].values)
+        put(f"{name}_quantile", wquantiles(X, w, q))
+        put(f"{name}_mean", wmean(X, w))
+    put("p_target", wmean((G >= target[None, :]).astype(float), w))
+    A = np.asarray(ds["area_benefit"].values)
+    put("area_p_target", wmean((A >= plan.area_target[None, :, :]).astype(float), w))
+    put("expected_shortfall", weighted_shortfall(G, target, w, sc.tail))
+    put("shortfall_mean", weighted_shortfall(G, target, w, None))
+    from simengine.analysis.results import REGIME_PAIRS
+
+    idx = {str(r): k for k, r in enumerate(ds["regime"].values)}
+    for var in ("central_gain", "service_cut"):
+        if f"{var}_difference_quantile" not in ds:
+            continue
+        X = np.asarray(ds[var].values)
+        D = np.stack([X[:, idx[b]] - X[:, idx[a]] for b, a in REGIME_PAIRS], axis=1)  # (K, pair, Y)
+        put(f"{var}_difference_quantile", wquantiles(D, w, q))
+        put(f"{var}_difference_mean", wmean(D, w))
+    if "p_service_cut_above" in ds:
+        x = float(ds["p_service_cut_above"].attrs.get("threshold", sc.cut_threshold))
+        put("p_service_cut_above", wmean((np.asarray(ds["service_cut"].values) > x).astype(float), w))
+    if "observed" in ds:
+        ranks = []
+        for yv, v in zip(ds["observed_year"].values, ds["observed"].values):
+            col = G[:, int(yv - sc.start_year)]
+            ranks.append(float(_dot(w, (col < v) + 0.5 * (col == v))))
+        r = np.array(ranks)
+        put("observed_rank", r)
+        put("observed_tail_probability", np.minimum(1.0, 2 * np.minimum(r, 1 - r)))
+    # per initiative: the kept inputs give every kept draw's go-live and, by the waterfall's evaluator,
+    # its gain per year
+    inputs = raw.inputs
+    K = len(w)
+    not_done = dict(NOT_REWEIGHTED)
+    if len(inputs) >= K and "initiative_benefit" in ds:
+        I, Y = len(plan.gain), len(plan.years)
+        if s1 is None:
+            s1 = kept_sums(plan, inputs, K)
+        iq = np.empty((len(q), I, Y))
+        im = np.empty((I, Y))
+        gq = np.empty((len(q), I))
+        for i, (gl, bq, bm) in enumerate(pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, w, q), range(I))):
+            gq[:, i], iq[:, i, :], im[i, :] = gl, bq, bm
+        put("initiative_golive", gq)
+        put("initiative_benefit", iq)
+        put("initiative_benefit_mean", im)
+    else:
+        for name in ("initiative_benefit", "initiative_benefit_mean", "initiative_golive"):
+            not_done[name] = "the per-draw inputs of every kept draw were not kept"
+    for name in ("potential", "area_potential"):  # gross potential gain, where the results have it
+        if name in ds:
+            X = np.asarray(ds[name].values)
+            for stat, val in (("quantile", wquantiles(X, w, q)), ("mean", wmean(X, w))):
+                if f"{name}_{stat}" in ds:
+                    put(f"{name}_{stat}", val)
+    negotiation = [str(v) for v in out.data_vars if str(v).startswith(
+        ("committable", "area_committable", "municipality_committable", "reach_amount", "deduction_", "delivery_",
+         "dist_"))]
+    if negotiation:  # simengine.analysis.negotiate: its amounts and deals are of the prior draws
+        not_done["committable amounts, deductions, deals (" + ", ".join(negotiation[:3]) + ", …)"] = (
+            "computed from the prior draws; not yet reweighted")
+        for name in negotiation:
+            out[name].attrs = dict(out[name].attrs, weights="prior: not reweighted")
+    for name, why in not_done.items():
+        if name in out:
+            out[name].attrs = dict(out[name].attrs, weights=f"prior: not reweighted ({why})")
+    out.attrs["reweighted"] = ", ".join(done)
+    out.attrs["not_reweighted"] = "; ".join(f"{k}: {v}" for k, v in not_done.items())
+    return out
+
+
+def kept_sums(plan, inputs: np.ndarray, K: int) -> np.ndarray:
+    """(K, I, 1) realisation sums of the kept draws with every cause as simulated
+    (simengine.analysis.sensitivity.local_sums, combination 0 only): computed once per update."""
+    from simengine.analysis.sensitivity import local_sums
+
+    return local_sums(plan, np.ascontiguousarray(inputs[:K]), combinations=1)
+
+
+def initiative_stats(plan, inputs: np.ndarray, K: int, s1: np.ndarray, i: int, w: np.ndarray, q: np.ndarray):
+    """Initiative i's weighted go-live quantiles (Q,), gain quantiles (Q, Y) and gain means (Y,) over
+    the kept draws: the same numbers as simengine.scenario.observations.golive_adoption and
+    initiative_gains (the same expressions in the same order), each input column read once."""
+    from simengine.model.plan import N_NATIONAL, N_VARS
+
+    o = N_NATIONAL + i * N_VARS
+    col = lambda k: np.ascontiguousarray(inputs[:K, o + k])  # noqa: E731
+    F, S, B, L, T, Q, U, R = (col(k) for k in (0, 1, 2, 3, 4, 5, 6, 7))
+    g = plan.start[i] + S + B * L
+    w0 = plan.scenario.assumed_weak_share
+    kap = np.clip((1.0 - inputs[:K, 0]) / (1.0 - w0), 0.0, 1.0) if plan.channel[i] > 0 else 1.0
+    ku = kap * U
+    base = plan.gain[i] * F * (1.0 - T * Q)
+    real = np.ascontiguousarray(s1[:K, i, 0])
+    Y = len(plan.years)
+    bq, bm = np.empty((len(q), Y)), np.empty(Y)
+    for y in range(Y):
+        ad = ku * np.minimum((float(plan.year_mid[y]) - g) / R, 1.0)
+        gain = base * np.where(ad > 0.0, ad, 0.0) * real
+        bq[:, y] = weighted_quantile(gain, w, q)
+        bm[y] = float(np.einsum("k,k->", w, gain))
+    return weighted_quantile(g, w, q), bq, bm
+
+
+def input_movement(raw, w: np.ndarray, ess: float) -> dict:
+    """Prior vs posterior (mean, sd, P10, P50, P90) of every sampled input that is not constant,
+    and which moved (see :data:`MOVE_MIN`)."""
+    plan = raw.plan
+    K = len(w)
+    names, rows, idx, kinds, who = [], [], [], [], []
+    ini_names = {i.id: i.name for i in plan.scenario.initiatives}
+    block = 32  # inputs transposed a block at a time: contiguous rows without a copy of all of them
+    XT = np.empty((0, K))
+    for k, name in enumerate(plan.input_names):
+        if k % block == 0:
+            XT = np.ascontiguousarray(raw.inputs[:K, k:k + block].T)
+        v = XT[k % block]
+        if K == 0 or np.all(v == v[0]):
+            continue
+        m1 = _dot(w, v)
+        names.append(name)
+        kinds.append(str(plan.input_kind[k]))
+        ini = str(plan.input_initiative[k])
+        who.append(ini_names.get(ini, ini) if ini else "")
+        idx.append(k)
+        rows.append([float(v.mean()), float(v.std()), m1, math.sqrt(max(_dot(w, (v - m1) ** 2), 0.0))])
+    M = np.array(rows).reshape(len(names), 4)
+    s0 = np.where(M[:, 1] > 0, M[:, 1], 1.0)
+    shift = np.where(M[:, 1] > 0, (M[:, 2] - M[:, 0]) / s0, 0.0)
+    ratio = np.where(M[:, 1] > 0, M[:, 3] / s0, 1.0)
+    tol = max(MOVE_MIN, 3.0 / math.sqrt(max(ess, 1.0)))
+    moved = (np.abs(shift) >= tol) | (np.abs(np.log(np.maximum(ratio, 1e-300))) >= tol)
+    # columns: prior mean, sd, P10, P50, P90, posterior mean, sd, P10, P50, P90 (quantiles of the inputs
+    # that moved; equal weights: numpy's quantile is the same definition, see weighted_quantile)
+    R = np.full((len(names), 10), np.nan)
+    R[:, [0, 1, 5, 6]] = M
+    q = np.array([0.1, 0.5, 0.9])
+    for j in np.flatnonzero(moved):
+        v = np.ascontiguousarray(raw.inputs[:K, idx[j]])
+        R[j, 2:5] = np.quantile(v, q)
+        R[j, 7:10] = weighted_quantile(v, w, q)
+    return {"names": names, "kinds": kinds, "who": who, "values": R, "shift": shift, "sd_ratio": ratio,
+            "moved": moved, "tolerance": tol}
+
+
+def add_update_vars(out: xr.Dataset, prior: xr.Dataset, w: np.ndarray, ess: float, mv: dict, info: dict) -> xr.Dataset:
+    out["weight"] = (("draw",), w)
+    out["weight"].attrs = {"units": "1", "long_name": "normalised importance weight of the kept draw (sums to 1)",
+                           "method": "likelihood of the observations known by the date under their error models"}
+    out["prior_benefit_quantile"] = prior["benefit_quantile"].copy()
+    out["prior_benefit_quantile"].attrs = dict(prior["benefit_quantile"].attrs,
+                                               long_name="quantiles of the national gross gain before the update")
+    out["prior_p_target"] = prior["p_target"].copy()
+    out["prior_p_target"].attrs = dict(prior["p_target"].attrs, long_name="P(target) before the update")
+    sel = np.flatnonzero(mv["moved"])
+    cols = ("prior_mean", "prior_sd", "prior_p10", "prior_p50", "prior_p90",
+            "posterior_mean", "posterior_sd", "posterior_p10", "posterior_p50", "posterior_p90")
+    out = out.assign_coords(updated_input=[mv["names"][k] for k in sel])
+    for j, c in enumerate(cols):
+        out[f"updated_input_{c}"] = (("updated_input",), mv["values"][sel, j] if len(sel) else np.zeros(0))
+        out[f"updated_input_{c}"].attrs = {"long_name": f"{c.replace('_', ' ')} of the input (inputs that moved)",
+                                   "units": "the input's"}
+    out.attrs.update(ess=ess, **info, moved_tolerance=mv["tolerance"])
+    return out
+
+
+def later_summary(bt: xr.Dataset) -> str:
+    """Total CRPS per unit of a backtest, as one line."""
+    return ", ".join(f"{float(v):.6g} {g}" for g, v in zip(bt["unit_group"].values, bt["crps_total"].values))
+
+
+def format_update(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known: str, from_year: int,
+                  lang: str = "da") -> str:
+    """What the update taught, in ``lang``, at most 80 columns (simengine.outputs.terminal.update_text)."""
+    from simengine.outputs.terminal import update_text
+
+    return update_text(prior, post, mv, ess, known, from_year, lang)
+
+
+def movement_labels(mv: dict, lang: str = "da") -> list[str]:
+    """The moved inputs' names in ``lang``: ``<initiative name>: <what was sampled>`` (the raw
+    sampled value: a legislative blocker's strike B and its delay L apart)."""
+    from simengine.outputs.labels import Labels, raw_input_label
+
+    L = Labels(lang)
+    kinds, who = mv.get("kinds"), mv.get("who")
+    if kinds is None or who is None:
+        return [str(n) for n in mv["names"]]
+    return [raw_input_label(L, k, w) for k, w in zip(kinds, who)]
+
+
+def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
+    """Prior vs posterior P10-P90 (and median) of the inputs that moved most, in prior sds."""
+    import matplotlib
+
+    from simengine.outputs.labels import Labels
+    from simengine.outputs.report.charts import BLUE_DARK, GREY, RC, _figure, _png
+
+    sel = np.flatnonzero(mv["moved"])
+    if not len(sel):
+        return None
+    sel = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")][:top]
+    L = Labels(lang)
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
+        fig = _figure(8.0, 0.45 * len(sel) + 1.6)
+        ax = fig.add_subplot(1, 1, 1)
+        for j, k in enumerate(sel):
+            v = mv["values"][k]
+            m0, s0 = v[0], v[1] if v[1] > 0 else 1.0
+            z = (np.array(v) - m0) / s0
+            yy = len(sel) - 1 - j
+            ax.plot([z[2], z[4]], [yy + 0.15] * 2, color=GREY, lw=4, solid_capstyle="butt")
+            ax.plot([z[3]], [yy + 0.15], "|", color="black", ms=9)
+            ax.plot([z[7], z[9]], [yy - 0.15] * 2, color=BLUE_DARK, lw=4, solid_capstyle="butt")
+            ax.plot([z[8]], [yy - 0.15], "|", color="black", ms=9)
+        ax.set_yticks(range(len(sel)))
+        import textwrap
+
+        names = movement_labels(mv, lang)
+        ax.set_yticklabels(["\n".join(textwrap.wrap(names[k], 48)) for k in sel[::-1]])
+        ax.set_xlabel(L("upd_axis"))
+        from matplotlib.lines import Line2D
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: L.num(v, 1)))  # decimal comma in Danish
+        ax.legend(handles=[Line2D([], [], color=GREY, lw=4, label=L("upd_prior")),
+                           Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior"))], loc="lower left",
+                  bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, fontsize=9, borderaxespad=0.3)
+        ax.set_title(L("upd_title"), loc="left", pad=30)  # above the legend, which is above the bars
+        return _png(fig)
+
+
+def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False):
+    """Simulate ``sc`` and weight its kept draws on the observations of ``obs`` known by ``known``:
+    (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info)."""
+    from simengine.analysis.scoring import backtest_dataset
+    from simengine.scenario import observations as obsmod
+
+    used = obs.known_by(known)
+    prior, raw = simulate_for(sc, obs.observations, threads=threads, all_inputs=True, command=command,
+                              progress=progress)
+    K = prior.sizes["draw"]
+    # the kept draws' realisation sums, computed once for the observations and the reweighted statistics
+    later_gains = any(o.scope == "initiative" and o.quantity == "realised" for o in obs.later_than(known))
+    s1 = kept_sums(raw.plan, raw.inputs, K) if (used or later_gains) and len(raw.inputs) >= K else None
+    x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path), s1=s1)
+    w, ess = weights_for(used, x, str(obs.path))
+    post = reweight(prior, raw, w, s1) if used else prior.copy()
+    mv = input_movement(raw, w, ess)
+    info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
+            "observations_sha256": obs.sha256, "known_by": known.isoformat(),
+            "conditioned_on": ", ".join(o.id for o in used) or "none",
+            "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)",
+            "ess_by_observation": "; ".join(f"{oid}: {e:.6g}" for oid, e in ess_by_observation(used, x))}
+    scorable, rows = [], []
+    for o in obs.later_than(known):  # a later observation these results cannot evaluate is left out
+        try:
+            rows.append(obsmod.per_draw((o,), prior, raw.plan, raw.inputs, str(obs.path), s1=s1)[0])
+            scorable.append(o)
+        except obsmod.MissingQuantity as exc:
+            if not quiet:
+                print(f"warning: not scored: {exc}", file=sys.stderr)
+    later = tuple(scorable)
+    if later:  # did the update help with what came later? the same scores before and after
+        xl = np.stack(rows)
+        b0 = backtest_dataset(obs, later, xl, sc, sc.seed)
+        b1 = backtest_dataset(obs, later, xl, sc, sc.seed, w)
+        info.update(later_observations=", ".join(o.id for o in later), crps_later_prior=later_summary(b0),
+                    crps_later_posterior=later_summary(b1))
+    post = add_update_vars(post, prior, w, ess, mv, info)
+    return post, prior, raw, w, ess, mv, info
+
+
+def recompute(sc, info: dict, threads: int | None = None):
+    """The results Dataset of an update recorded in a run manifest (``check``)."""
+    from simengine.errors import ConfigError
+    from simengine.scenario import observations as obsmod
+
+    paths = [Path(info[k]) for k in ("observations_file_absolute", "observations_file") if info.get(k)]
+    path = next((p for p in paths if p.is_file()), None)
+    if path is None:
+        raise ConfigError(f"the observations file of this update is gone ({', '.join(map(str, paths))})")
+    obs = obsmod.load(path)
+    if obs.sha256 != info.get("observations_sha256"):
+        raise RunError(f"{path}: the observations changed since the update; results cannot be compared")
+    return update_run(sc, obs, obsmod.parse_date(info["known_by"]), threads=threads, quiet=True)[0]
+
+
+def cmd_update(args, argv: list[str]) -> int:
+    """``update SCENARIO OBSERVATIONS --known-by DATE``: the run's outputs under the weights."""
+    import shlex
+
+    from simengine.analysis.results import summary_table
+    from simengine.cli.runner import _run_owns, _write_report, manifest
+    from simengine.outputs import progress, store
+    from simengine.outputs.folder import atomic_outputs, locked, prepare_dir
+    from simengine.outputs.terminal import format_table
+    from simengine.scenario import observations as obsmod
+    from simengine.scenario import schema as scenario
+
+    t0 = time.perf_counter()
+    sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
+    obs = obsmod.load(args.observations)
+    obsmod.check_against(obs, sc)
+    known = obsmod.parse_date(args.known_by)
+    later = obs.later_than(known)
+    out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-update"
+    command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
+    with locked(prepare_dir(out)), progress.draws_bar(sc.draws, progress.enabled(args.quiet),
+                                                      after="Weighting and writing", lang=args.lang) as advance:
+        post, prior, _raw, w, ess, mv, info = update_run(sc, obs, known, threads=args.threads, command=command,
+                                                       progress=advance)
+        later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
+        chart = movement_chart(mv, args.lang)
+        with atomic_outputs(out, owns=_run_owns) as wr:  # replaces every file of the previous run
+            wr.write("results.nc", lambda p: store.write(post, p))  # simengine.outputs.store
+            table = summary_table(post)
+            wr.write("summary.parquet", lambda p: table.write_parquet(p))
+            m = manifest(post, sc)
+            m["update"] = info
+            wr.write_json("run.json", m)
+            if not args.no_report:
+                _write_report(wr, post, sc, args.lang)
+            if chart is not None:  # beside the report's charts, moved into place with them
+                def png(p: Path, data: bytes = chart) -> None:
+                    p.write_bytes(data)
+
+                wr.write("charts/update_inputs.png", png)
+            written = [final for _, final in wr.pending]
+    drivers = [(str(k), float(v)) for k, v in (kv.split(": ") for kv in info["ess_by_observation"].split("; ") if kv)]
+    advice = ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names), lang=args.lang)
+    if advice:
+        import textwrap
+
+        print(textwrap.fill(f"{'advarsel' if args.lang == 'da' else 'warning'}: {advice}", 80, subsequent_indent="  ",
+                            break_on_hyphens=False), file=sys.stderr)
+    if not args.quiet:
+        from simengine.outputs.terminal import later_scores_text, wrote_text
+        from simengine.scenario.safetext import block
+
+        print(block(format_table(post, lang=args.lang)))
+        print()
+        print(block(format_update(prior, post, mv, ess, known.isoformat(), known.year, args.lang)))
+        if later:
+            print("\n" + later_scores_text(len(later), known.isoformat(), info["crps_later_prior"],
+                                            info["crps_later_posterior"], args.lang))
+        print(block("\n" + wrote_text(out, written, args.lang, time.perf_counter() - t0)))
+    return 0

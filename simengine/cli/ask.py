@@ -1,0 +1,249 @@
+"""``python -m simengine ask RESULTS.nc --year Y [--scope ...] (--at-least X | --certainty C)``.
+
+Answers, from a results file and without a new run, "what is the probability that the gain is at
+least X in year Y?" and "what amount does the gain reach with probability C in year Y?" (the
+gain's 1 − C quantile), for the nation, an area, a municipality or an initiative, with the 95 %
+Monte Carlo interval:
+
+* **exact from the kept draws** when every draw was kept per draw (national and area): the
+  probability is the share of draws with gain ≥ X, its interval Wilson's; the amount is numpy's
+  linear quantile, its interval the order statistics of ranks Binomial(N, 1 − C) 2.5 % and 97.5 %;
+* **from the streaming histograms** otherwise (and always for municipalities and initiatives,
+  whose per-draw values are never kept): the probability counts the bin that holds X in
+  proportion to its width, the interval runs from Wilson's lower end without that bin to Wilson's
+  upper end with all of it; the amount interpolates inside the bin that holds the rank, the
+  interval applies the same order-statistic ranks to the histogram and is widened by one bin's
+  relative width (the histogram's resolution).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from simengine.errors import ConfigError
+
+QUANTITIES = ("realised", "potential", "net")
+
+
+def _open(path: Path) -> xr.Dataset:
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such results file")
+    try:
+        from simengine.outputs.store import open_results
+
+        ds = open_results(path)  # the variables results.nc derives on read put back (simengine.outputs.store)
+    except Exception as exc:  # noqa: BLE001 - not NetCDF4 / HDF5
+        raise ConfigError(f"{path}: not a readable results file (NetCDF4): {str(exc).splitlines()[0]}") from None
+    return _check(ds, path)
+
+
+def _check(ds: xr.Dataset, path: Path) -> xr.Dataset:
+    if "benefit" not in ds or "year" not in ds.coords or "draws" not in ds.attrs:
+        raise ConfigError(f"{path}: not a simengine results file (no national gain 'benefit')")
+    return ds
+
+
+def _parse_scope(path: Path, ds: xr.Dataset, scope: str) -> tuple[str, str | int | None]:
+    if scope == "national":
+        return "national", None
+    kind, sep, ident = scope.partition(":")
+    if not sep or kind not in ("area", "municipality", "initiative") or not ident:
+        raise ConfigError(f"--scope: must be national, area:<id>, municipality:<code> or initiative:<id>, got {scope!r}")
+    if kind == "municipality":
+        codes = [int(c) for c in ds["municipality"].values]
+        names = [str(n).lower() for n in ds["municipality_name"].values] if "municipality_name" in ds else []
+        try:
+            code = int(ident)
+        except ValueError:
+            if ident.lower() in names:
+                return kind, codes[names.index(ident.lower())]
+            raise ConfigError(f"--scope: {path} has no municipality {ident!r} (give a kommunekode such as 101)") from None
+        if code not in codes:
+            raise ConfigError(f"--scope: {path} has no municipality with code {code} (codes {min(codes)}..{max(codes)})")
+        return kind, code
+    known = [str(x) for x in ds[kind].values]
+    if ident not in known:
+        raise ConfigError(f"--scope: {path} has no {kind} {ident!r}; known: {', '.join(known)}")
+    return kind, ident
+
+
+class Source:
+    """The distribution of one (scope, quantity, year): per-draw values or a histogram."""
+
+    def __init__(self, values: np.ndarray | None = None, counts: np.ndarray | None = None,
+                 lower: np.ndarray | None = None, upper: np.ndarray | None = None, rel: float = 0.0,
+                 method: str = "", draws: int = 0) -> None:
+        self.values, self.counts, self.lower, self.upper = values, counts, lower, upper
+        self.rel, self.method, self.draws = rel, method, draws
+
+
+def _histogram(ds: xr.Dataset, name: str, sel: dict, y: int, lo_var: str | None) -> Source:
+    from simengine.analysis.negotiate import bin_edges, untrim
+    from simengine.analysis.results import bin_ratio
+
+    v = f"dist_{name}"
+    da = ds[v]
+    a = da.attrs
+    row = da.isel(year=y).sel(sel).values if sel else da.isel(year=y).values
+    off = ds[f"{v}_offset"].isel(year=y).sel(sel).values if sel else ds[f"{v}_offset"].isel(year=y).values
+    zero = ds[f"{v}_zero"].isel(year=y).sel(sel).values if sel else ds[f"{v}_zero"].isel(year=y).values
+    counts = untrim(np.atleast_1d(off), np.atleast_2d(row), np.atleast_1d(zero), int(a["zero_bin"]), int(a["nbins"]))[0]
+    if a["layout"] == "national":
+        lower, upper = bin_edges("national", a["lo"])
+    else:
+        lo = float(ds[lo_var].sel(sel).values)
+        lower, upper = (e[0] for e in bin_edges("unsigned", np.array([lo])))
+    sub = int(a["sub_bits"])
+    rel = bin_ratio(sub) - 1.0
+    return Source(counts=counts, lower=lower, upper=upper, rel=rel, draws=int(counts.sum()),
+                  method=f"from the streaming histogram over all {int(counts.sum()):,} draws ({2**sub} bins per "
+                         f"octave, relative bin width at most {rel:.2%})")
+
+
+def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) -> Source:
+    N = int(ds.attrs["draws"])
+    K = int(ds.sizes.get("draw", 0))
+    exact = K >= N
+    per_draw = {("national", "realised"): "benefit", ("national", "net"): "net_benefit",
+                ("national", "potential"): "potential", ("area", "realised"): "area_benefit",
+                ("area", "potential"): "area_potential"}
+    hist = {("national", "realised"): "benefit", ("national", "net"): "net_benefit",
+            ("area", "realised"): "area_benefit", ("municipality", "realised"): "municipality_benefit",
+            ("initiative", "realised"): "initiative_benefit"}
+    key = (kind, quantity)
+    if key not in per_draw and key not in hist:
+        raise ConfigError(f"--quantity: {quantity} is not available per {kind} (realised: every scope; net: national; "
+                          "potential: national and area)")
+    sel = {} if kind == "national" else {kind: ident}
+    pv = per_draw.get(key)
+    if pv is not None and pv in ds and "draw" in ds[pv].dims and (exact or key not in hist):
+        da = ds[pv].sel(sel) if sel else ds[pv]
+        vals = np.asarray(da.isel(year=y).values, dtype=float)
+        method = (f"exact from all {N:,} draws (kept per draw)" if exact else
+                  f"from the first {K:,} of {N:,} draws (kept per draw; no histogram of this quantity is stored)")
+        return Source(values=vals, method=method, draws=len(vals))
+    hv = hist.get(key)
+    if hv is not None and f"dist_{hv}" in ds:
+        lo_var = {"municipality": "dist_municipality_lo", "initiative": "dist_initiative_lo"}.get(kind)
+        return _histogram(ds, hv, sel, y, lo_var)
+    name = pv or hv
+    where = "nationally" if kind == "national" else f"per {kind}"
+    raise ConfigError(f"{path}: has no distribution of the {quantity} gain {where} (variable "
+                      f"{'dist_' + str(hv) if hv else name} missing: written by an older simengine or a model without "
+                      "it); re-run the scenario to answer this")
+
+
+def probability_at_least(src: Source, x: float) -> dict:
+    from simengine.analysis.mcerror import wilson
+    from simengine.analysis.negotiate import p_at_least_counts
+
+    if src.values is not None:
+        n = len(src.values)
+        k = int((src.values >= x).sum())
+        lo, hi = wilson(np.array([k]), n)
+        return {"probability": k / n, "ci_low": float(lo[0]), "ci_high": float(hi[0]),
+                "method": src.method + "; interval: Wilson (95 %)"}
+    assert src.counts is not None and src.lower is not None and src.upper is not None
+    est, surely, possibly = p_at_least_counts(src.counts, src.lower, src.upper, x)
+    n = src.draws
+    lo, _ = wilson(np.array([surely]), n)
+    _, hi = wilson(np.array([possibly]), n)
+    return {"probability": est / n, "ci_low": float(lo[0]), "ci_high": float(hi[0]),
+            "method": src.method + "; interval: Wilson (95 %) from the draws surely at or above X to those possibly "
+                                   f"so (the bin holding X has {(possibly - surely) / n:.4%} of the draws)"}
+
+
+def amount_at_certainty(src: Source, c: float) -> dict:
+    from simengine.analysis.mcerror import rank_levels
+    from simengine.analysis.results import quantiles_from_counts
+
+    q = 1.0 - c
+    n = src.draws
+    qlo, qhi = rank_levels(n, np.array([q]))
+    levels = np.array([q, qlo[0], qhi[0]])
+    if src.values is not None:
+        v = np.quantile(src.values, levels)
+        extra = "; interval: order statistics of ranks Binomial(N, 1 - C) 2.5 % and 97.5 % (distribution-free)"
+        lo, hi = float(v[1]), float(v[2])
+    else:
+        assert src.counts is not None and src.lower is not None and src.upper is not None
+        v = quantiles_from_counts(src.counts[None, :], src.lower, src.upper, levels)[:, 0]
+        lo, hi = float(v[1]), float(v[2])
+        lo -= abs(lo) * src.rel
+        hi += abs(hi) * src.rel
+        extra = ("; interval: the same order-statistic ranks applied to the histogram, widened by one bin's relative "
+                 "width")
+    return {"amount": float(v[0]), "ci_low": lo, "ci_high": hi, "method": src.method + extra}
+
+
+def ask(path: Path | xr.Dataset, year: int, scope: str = "national", at_least: float | None = None,
+        certainty: float | None = None, quantity: str = "realised") -> dict:
+    """The answer as a dict ({"probability"|"amount", "ci_low", "ci_high", "method"}); ConfigError on bad input.
+    ``path``: a results.nc file, or the results Dataset itself (simengine.api.ask)."""
+    if (at_least is None) == (certainty is None):
+        raise ConfigError("ask: give exactly one of --at-least X or --certainty C")
+    if certainty is not None and not (0.0 < certainty < 1.0 and math.isfinite(certainty)):
+        raise ConfigError(f"--certainty: must be strictly between 0 and 1 (e.g. 0.9), got {certainty}")
+    if at_least is not None and not math.isfinite(at_least):
+        raise ConfigError(f"--at-least: must be a finite amount in DKK, got {at_least}")
+    if quantity not in QUANTITIES:
+        raise ConfigError(f"--quantity: must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
+    if isinstance(path, xr.Dataset):
+        from simengine.outputs.store import round_trip
+
+        ds, path = _check(round_trip(path), Path("the results")), Path("the results")  # as results.nc has them
+    else:
+        ds = _open(path)
+    years = [int(v) for v in ds["year"].values]
+    if year not in years:
+        raise ConfigError(f"--year: {path} covers {years[0]}..{years[-1]}, got {year}")
+    kind, ident = _parse_scope(path, ds, scope)
+    src = source(path, ds, kind, ident, quantity, years.index(year))
+    if at_least is not None:
+        out = probability_at_least(src, at_least)
+    else:
+        assert certainty is not None
+        out = amount_at_certainty(src, certainty)
+    out.update(x=at_least, certainty=certainty, year=year, scope=scope if kind == "national" else f"{kind}:{ident}", quantity=quantity)
+    return out
+
+
+def describe(ans: dict) -> str:
+    where = "nationally" if ans["scope"] == "national" else f"in {ans['scope']}"
+    what = {"realised": "gain", "potential": "potential gain", "net": "net gain"}[ans["quantity"]]
+    if "probability" in ans:
+        return (f"P({what} >= {ans['x'] / 1e6:,.1f} mio. DKK in {ans['year']}, {where}) = {ans['probability']:.4f} "
+                f"(95 % MC interval {ans['ci_low']:.4f}–{ans['ci_high']:.4f}); {ans['method']}")
+    return (f"amount the {what} reaches in {ans['year']} {where} with probability {ans['certainty']:.0%}: {ans['amount'] / 1e6:,.1f} "
+            f"mio. DKK/year (95 % MC interval {ans['ci_low'] / 1e6:,.1f}–{ans['ci_high'] / 1e6:,.1f}); {ans['method']}")
+
+
+def add_parser(sub) -> None:
+    a = sub.add_parser("ask", help="P(gain >= X) or the amount at a certainty, from a results file (no new run)")
+    a.add_argument("results", type=Path, help="results file (results.nc) of a run")
+    a.add_argument("--year", type=int, required=True, help="calendar year within the results' horizon")
+    a.add_argument("--scope", default="national", metavar="SCOPE",
+                   help="national (default), area:<id>, municipality:<code> or initiative:<id>")
+    g = a.add_mutually_exclusive_group(required=True)
+    g.add_argument("--at-least", type=float, metavar="X", help="the probability that the gain is at least X DKK/year")
+    g.add_argument("--certainty", type=float, metavar="C", help="the amount the gain reaches with probability C "
+                                                                "(its 1 - C quantile), C in (0, 1)")
+    a.add_argument("--quantity", default="realised", choices=QUANTITIES,
+                   help="realised gross gain (default), potential gain or net gain (gain minus costs)")
+    a.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+
+def cmd_ask(args) -> int:
+    ans = ask(args.results, args.year, args.scope, args.at_least, args.certainty, args.quantity)
+    if args.json:
+        key = "probability" if "probability" in ans else "amount"
+        print(json.dumps({key: ans[key], "ci_low": ans["ci_low"], "ci_high": ans["ci_high"],
+                          "method": ans["method"]}))
+    else:
+        print(describe(ans))
+    return 0

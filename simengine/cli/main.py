@@ -1,0 +1,520 @@
+"""Command line: ``python -m simengine run|validate ...``.
+
+Exit codes: 0 ok; 2 invalid input or usage; 1 anything else (130 on Ctrl-C, 143 on SIGTERM).
+Bad input never produces a traceback: it produces one line per problem on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from simengine.errors import ConfigError, SimengineError
+
+
+class Interrupted(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised by a subprocess test
+    raise Interrupted(143)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
+    return v
+
+
+def _whole(text: str) -> int:
+    """A whole number; its range is checked by simengine.core.driver.RunOptions (one line, exit 2)."""
+    try:
+        return int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
+def _out_dir(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty path (use --out . for the current folder)")
+    return Path(text)
+
+
+def _seed(text: str) -> int:
+    v = _whole(text)
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2^63), got {text!r}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m simengine",
+                                description="Monte Carlo engine for promised digitalisation gains.")
+    from simengine import __version__
+
+    p.add_argument("--version", action="version", version=f"simengine {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = sub.add_parser("run", help="simulate a scenario and write results")
+    r.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
+    _simulation_options(r, draws="number of draws (overrides [simulation] draws)",
+                        seed="random seed (overrides [simulation] seed)",
+                        out="output folder (default outputs/<scenario file stem>/)")
+    _report_options(r)
+    r.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
+    _cluster_options(r)
+    # -- why and how sure (simengine.analysis.sensitivity, simengine.analysis.mcerror) --
+    r.add_argument("--explain", action="store_true",
+                   help="also print the shortfall waterfall (national, per area, per initiative) and the inputs "
+                        "that matter most")
+    r.add_argument("--precision", type=_precision, metavar="P",
+                   help="add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
+                        "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
+                        "replaces --draws")
+    r.add_argument("--max-draws", type=_whole, metavar="N",
+                   help="at most this many draws with --precision (default 10,000,000)")
+    # -- end why and how sure --
+    # -- sweep (simengine.cli.sweep) --
+    sw = sub.add_parser("sweep", help="run a grid of scenario variants with common random numbers")
+    sw.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    sw.add_argument("--set", dest="sets", action="append", required=True, metavar="KEY.PATH=V1,V2,...",
+                    help="values of one scenario key (TOML values, comma-separated), e.g. "
+                         "regimes.retention_share=0.25,0.5 or initiatives.osb-1.delay=0,0.5; repeat for a grid")
+    _simulation_options(sw, draws="draws per variant (overrides [simulation] draws)",
+                        seed="random seed of every variant (overrides [simulation] seed)",
+                        out="output folder (default outputs/<scenario file stem>-sweep/)")
+    _cluster_options(sw)
+    sw.add_argument("--lang", choices=("da", "en"), default="da",
+                    help="language of sweep.html and sweep.xlsx: da (default) or en")
+    sw.add_argument("--no-report", action="store_true", help="write no sweep.html or sweep.xlsx")
+    # -- end sweep --
+    v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
+    v.add_argument("scenario", type=Path)
+    ck = sub.add_parser("check", help="re-run a run manifest (run.json) and confirm identical results")
+    ck.add_argument("manifest", type=Path, help="run.json written by a run")
+    ck.add_argument("--threads", type=_positive_int, help="numba threads (results do not depend on it)")
+    ck.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    rp = sub.add_parser("report", help="write report.html, summary.xlsx and charts/ from a results.nc (or the page "
+                                       "and workbook of compare or sweep from comparison.nc or sweep.nc)")
+    rp.add_argument("results", type=Path, help="results file of a run (results.nc), of compare (comparison.nc) or of "
+                                               "sweep (sweep.nc)")
+    rp.add_argument("--out", type=_out_dir, help="output folder (default: the folder of the results file)")
+    rp.add_argument("--scenario", type=Path, help="scenario file for the assumptions table, if it has moved "
+                                                  "(default: the one recorded in the results)")
+    _report_options(rp)
+    rp.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
+                    help="the report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)")
+    rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.cli.compare)
+    _scoring_options(sub)  # backtest and update (simengine.analysis.scoring, simengine.analysis.update)
+    _scenario_command(sub)  # scenario export (simengine.scenario.xlsx)
+    from simengine.cli.ask import add_parser as _ask_parser  # ask RESULTS.nc (simengine.cli.ask)
+
+    _ask_parser(sub)
+    return p
+
+
+def _simulation_options(p: argparse.ArgumentParser, draws: str, seed: str, out: str) -> None:
+    """--draws, --seed, --out, --threads, --chunk, --quiet: shared by run and sweep."""
+    p.add_argument("--draws", type=_whole, help=draws)
+    p.add_argument("--seed", type=_whole, help=seed)
+    p.add_argument("--out", type=_out_dir, help=out)
+    p.add_argument("--threads", type=_whole, help="numba threads (default: all cores)")
+    p.add_argument("--chunk", type=_whole, default=None, help="draws per kernel call (does not change results)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=("da", "en"), default="da",
+                   help="language of report.html and summary.xlsx: da (default) or en")
+
+
+# -- why and how sure (simengine.analysis.mcerror) --------------------------------------------------------
+def _precision(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number such as 0.005, got {text!r}") from None
+
+
+# -- end why and how sure --
+
+
+# -- Dask cluster (simengine.core.distributed) ---------------------------------------------------------
+def _seconds(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+
+
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster (needs Dask: pip install 'simengine[dask]')")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run blocks of draws on the Dask cluster at ADDRESS (tcp://host:8786), or on a "
+                        "LocalCluster of N worker processes here (local:N); results are identical")
+    g.add_argument("--block-draws", type=_whole, default=None, metavar="N",
+                   help="draws per task (default: about 2 blocks per worker, at least 16384 draws)")
+    g.add_argument("--connect-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="give up connecting to the scheduler after this long (default 10)")
+
+
+def run_options(args):
+    """The command's run options, validated once (simengine.core.driver.RunOptions): one line and exit 2
+    for a bad value, before anything is read or written."""
+    from simengine.core.driver import RunOptions
+
+    return RunOptions(via="cli", draws=args.draws, seed=args.seed, threads=args.threads, chunk=args.chunk,
+                      scheduler=getattr(args, "scheduler", None), block_draws=getattr(args, "block_draws", None),
+                      connect_timeout=getattr(args, "connect_timeout", None),
+                      precision=getattr(args, "precision", None), max_draws=getattr(args, "max_draws", None))
+# -- end Dask cluster --
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage error
+        return int(exc.code or 0)
+    old = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    import warnings
+
+    warnings.filterwarnings("ignore", category=RuntimeWarning)  # numpy's overflow warnings: simengine.analysis.finite says it
+    try:
+        if args.command == "compare":
+            return cmd_compare(args, argv)
+        if args.command in ("backtest", "update"):  # simengine.analysis.scoring, simengine.analysis.update
+            from simengine.analysis.scoring import cmd_backtest
+            from simengine.analysis.update import cmd_update
+
+            return (cmd_backtest if args.command == "backtest" else cmd_update)(args, argv)
+        if args.command == "validate":
+            return cmd_validate(args)
+        if args.command == "sweep":
+            from simengine.cli.sweep import cmd_sweep
+
+            return cmd_sweep(args, argv, run_options(args))
+        if args.command == "check":
+            from simengine.cli.check import check
+
+            return check(args.manifest, threads=args.threads, quiet=args.quiet)
+        if args.command == "report":
+            return cmd_report(args)
+        if args.command == "scenario":
+            return cmd_scenario(args)
+        if args.command == "ask":  # simengine.cli.ask
+            from simengine.cli.ask import cmd_ask
+
+            return cmd_ask(args)
+        return cmd_run(args, argv)
+    except SimengineError as exc:  # one line per problem; a newline or escape in a name is shown, not obeyed
+        from simengine.scenario import safetext
+
+        for line in (exc.problems if isinstance(exc, ConfigError) else [str(exc)]):
+            print(f"error: {safetext.line(line)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"interrupted: {_kept()}", file=sys.stderr)
+        return 130
+    except Interrupted as exc:
+        print(f"terminated: {_kept()}", file=sys.stderr)
+        return exc.code
+    except MemoryError:
+        print("error: out of memory; run fewer draws", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: say so in one line, full traceback on request
+        if os.environ.get("SIMENGINE_DEBUG"):
+            raise
+        from simengine.scenario import safetext
+
+        print(f"internal error: {type(exc).__name__}: {safetext.line(exc)} (set SIMENGINE_DEBUG=1 for a traceback)",
+              file=sys.stderr)
+        return 1
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
+
+
+def _kept() -> str:
+    from simengine.outputs.folder import interrupted_after_commit
+
+    return ("the new results were complete and are in place" if interrupted_after_commit()
+            else "previous results left as they were")
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def cmd_validate(args) -> int:
+    from simengine.scenario import schema as scenario
+    from simengine.scenario.safetext import line
+
+    sc = scenario.load(args.scenario)
+    print(line(f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
+          f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})"
+          + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else "")))
+    return 0
+
+
+def cmd_run(args, argv: list[str]) -> int:
+    from simengine.cli.runner import run_scenario
+    from simengine.outputs import progress
+    from simengine.scenario import schema as scenario
+
+    opts = run_options(args)  # every run option checked, before the scenario is read
+    sc = scenario.load(args.scenario)
+    sc = opts.scenario(sc)  # --draws, --seed
+    if args.cut_threshold is not None:  # run --cut-threshold (simengine.cli.compare)
+        sc = replace(sc, cut_threshold=args.cut_threshold)
+    out = args.out if args.out is not None else Path("outputs") / args.scenario.stem
+    command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
+    t0 = time.perf_counter()
+    # run --precision (simengine.analysis.mcerror): the bar runs to --max-draws
+    bar_total = opts.draws_limit if opts.precision is not None else sc.draws
+    with progress.draws_bar(bar_total, progress.enabled(args.quiet),
+                            after="Summarising the draws", lang=args.lang) as advance:
+        ds, written = run_scenario(sc, out, opts, command=command, lang=args.lang, report=not args.no_report,
+                                   progress=advance, unit=args.unit)
+    if not args.quiet:
+        from simengine.analysis.negotiate import (  # simengine.analysis.negotiate
+            control_text,
+            deduction_text,
+            headline_text,
+        )
+        from simengine.outputs.terminal import explain_text, format_table, in_fte  # in --lang, 80 columns wide
+        from simengine.scenario.safetext import block  # names from shared files: shown, never obeyed
+
+        vds, words = in_fte(ds, args.unit)  # --unit fte: the amounts of every text in staff freed
+        print(block(words(headline_text(vds, lang=args.lang))))
+        print(block(format_table(ds, unit=args.unit, lang=args.lang)))
+        from simengine.analysis.potential import calibration_text  # realised/promised ratio vs [model] calibration_band
+
+        if calibration_text(ds, lang=args.lang):
+            print(block(calibration_text(ds, lang=args.lang)))
+        print("\n" + block(words(deduction_text(vds, lang=args.lang))))
+        if args.explain:  # run --explain (simengine.analysis.sensitivity); who controls what leads (simengine.analysis.negotiate)
+            texts = (words(control_text(vds, lang=args.lang)), words(explain_text(vds, lang=args.lang)))
+            print("\n" + block("\n\n".join(t for t in texts if t)))
+        from simengine.outputs.terminal import wrote_text
+
+        print(block("\n" + wrote_text(out, written, args.lang, time.perf_counter() - t0)))
+    return 0
+
+
+def cmd_report(args) -> int:
+    """``report RESULTS.nc``: the report files, written atomically next to the results (or to --out)."""
+    from simengine.outputs import report
+    from simengine.outputs.folder import atomic_outputs
+
+    kind = _reader_kind(args.results)
+    if kind is not None:  # comparison.nc or sweep.nc: the reader's page and workbook of compare or sweep
+        return _cmd_reader_page(args, kind)
+    ds = report.open_results(args.results)
+    if args.scenario is not None and not args.scenario.is_file():
+        raise ConfigError(f"{args.scenario}: no such scenario file")
+    files = report.build(ds, args.lang, scenario_path=args.scenario, unit=args.unit)
+    out = args.out if args.out is not None else args.results.parent
+    with atomic_outputs(out, owns=report.owns) as w:  # an earlier report's charts that no longer apply go
+        report.write(w, files)
+        written = [final for _, final in w.pending]
+    for note in files.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not args.quiet:
+        from simengine.outputs.terminal import wrote_text
+        from simengine.scenario.safetext import block
+
+        print(block(wrote_text(out, written, args.lang)))
+    return 0
+
+
+COMPARISON_TITLE = "simengine paired comparison (B - A)"
+SWEEP_TITLE = "simengine sweep"
+
+
+def _reader_kind(path: Path) -> str | None:
+    """``"compare"`` for a comparison.nc, ``"sweep"`` for a sweep.nc, None for anything else (a run's
+    results.nc, or a file open_results names as unreadable)."""
+    from simengine.outputs.folder import settle
+
+    if not path.is_file():
+        return None
+    settle(path.parent)  # a command killed while moving its files into place: finish that first
+    try:
+        import xarray as xr
+
+        with xr.open_dataset(path, engine="h5netcdf") as f:
+            title = str(f.attrs.get("title", ""))
+    except Exception:  # noqa: BLE001 - not NetCDF4: open_results says so
+        return None
+    return {COMPARISON_TITLE: "compare", SWEEP_TITLE: "sweep"}.get(title)
+
+
+def _cmd_reader_page(args, kind: str) -> int:
+    """``report comparison.nc`` / ``report sweep.nc``: comparison.html and comparison.xlsx, or
+    sweep.html and sweep.xlsx (with sweep_summary.parquet, written beside sweep.nc by the same
+    commit), as the command wrote them, in --lang."""
+    import xarray as xr
+
+    from simengine.outputs.folder import atomic_outputs
+
+    p = args.results
+    for opt, used in (("--unit", args.unit != "dkk"), ("--scenario", args.scenario is not None)):
+        if used:
+            raise ConfigError(f"{opt}: only used with a run's results.nc, not with {p} (written by {kind})")
+    try:
+        with xr.open_dataset(p, engine="h5netcdf") as f:
+            ds = f.load()
+    except Exception as exc:  # noqa: BLE001 - damaged
+        raise ConfigError(f"{p}: not a readable {kind} file (NetCDF4): {exc}") from None
+    from simengine.outputs.report import compare as cpage
+    from simengine.outputs.report import sweep as spage
+
+    page: Any = cpage if kind == "compare" else spage
+    if kind == "compare":
+        need = ("difference_quantile", "p_target_a", "p_target_b")
+        missing = [v for v in need if v not in ds]
+        if missing:
+            raise ConfigError(f"{p}: not a simengine comparison file: missing {', '.join(missing)}")
+        files = cpage.build_safe(ds, args.lang)
+    else:
+        import polars as pl
+
+        tp = p.parent / "sweep_summary.parquet"
+        if not tp.is_file():
+            raise ConfigError(f"{tp}: no such file (sweep writes it beside {p.name}; the page's table is read "
+                              f"from it)")
+        try:
+            table = pl.read_parquet(tp)
+        except Exception as exc:  # noqa: BLE001 - damaged
+            raise ConfigError(f"{tp}: not a readable parquet file: {exc}") from None
+        if "variant" not in table.columns or table["variant"].to_list() != [int(v) for v in ds["variant"].values]:
+            raise ConfigError(f"{tp}: its variants are not those of {p} (not written by the same sweep)")
+        files = spage.build_safe(ds, table, args.lang)
+    out = args.out if args.out is not None else p.parent
+    with atomic_outputs(out, owns=page.owns) as w:
+        page.write(w, files)
+        written = [final for _, final in w.pending]
+    if not args.quiet:
+        from simengine.outputs.terminal import wrote_text
+        from simengine.scenario.safetext import block
+
+        print(block(wrote_text(out, written, args.lang)))
+    return 0 if files.error is None else 1
+
+
+# -- compare (simengine.cli.compare) ---------------------------------------------------------------
+def _money(text: str) -> float:
+    try:
+        v = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an amount in DKK, e.g. 100e6, got {text!r}") from None
+    if not 0 <= v < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite amount >= 0 DKK, got {text!r}")
+    return v
+
+
+def _compare_options(run: argparse.ArgumentParser, sub) -> None:
+    run.add_argument("--cut-threshold", type=_money, default=None, metavar="DKK",
+                     help="report P(service cut > DKK) per budget regime (default: [outputs] cut_threshold, "
+                          "100e6)")
+    run.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
+                     help="the stdout table, report and workbook in mio. DKK (default) or in FTE (årsværk: gain / "
+                          "cost_per_fte)")
+    c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
+    c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
+    c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
+    c.add_argument("--draws", type=_whole, help="draws of both (default: A's [simulation] draws)")
+    c.add_argument("--seed", type=_whole, help="seed of both (default: A's [simulation] seed)")
+    c.add_argument("--out", type=_out_dir, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
+    c.add_argument("--threads", type=_whole, help="numba threads (default: all cores)")
+    c.add_argument("--chunk", type=_whole, default=None, help="draws per kernel call (does not change results)")
+    c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help="the table in mio. DKK (default) or FTE")
+    c.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    c.add_argument("--lang", choices=("da", "en"), default="da",
+                   help="language of the table, comparison.html and comparison.xlsx: da (default) or en")
+    c.add_argument("--no-report", action="store_true", help="write no comparison.html or comparison.xlsx")
+    _cluster_options(c)
+
+
+def cmd_compare(args, argv: list[str]) -> int:
+    """``compare A.toml B.toml``: comparison.nc, comparison.txt and run.json, and the table on stdout."""
+    from simengine.cli.compare import run_compare
+
+    opts = run_options(args)  # every run option checked first
+    command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
+    t0 = time.perf_counter()
+    ds, table, written = run_compare(args.a, args.b, out=args.out, command=command, unit=args.unit,
+                                     lang=args.lang, report=not args.no_report, opts=opts)
+    if not args.quiet:
+        from simengine.outputs.terminal import wrote_text
+
+        print(table)
+        print("\n" + wrote_text(None, written, args.lang, time.perf_counter() - t0))
+    return 0
+# -- end compare --
+
+
+# -- backtest and update (simengine.analysis.scoring, simengine.analysis.update) ---------------------------------
+def _scoring_options(sub) -> None:
+    bt = sub.add_parser("backtest", help="score the forecast against observations (PIT, CRPS, skill)")
+    up = sub.add_parser("update", help="condition the forecast on the observations known by a date")
+    for p, what in ((bt, "backtest"), (up, "update")):
+        p.add_argument("scenario", type=Path, help="scenario file (.toml)")
+        p.add_argument("observations", type=Path, help="observations file (.toml)")
+        p.add_argument("--draws", type=_positive_int, help="number of draws (overrides [simulation] draws)")
+        p.add_argument("--seed", type=_seed, help="random seed (overrides [simulation] seed)")
+        p.add_argument("--out", type=Path, help=f"output folder (default outputs/<scenario file stem>-{what}/)")
+        p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
+        p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    bt.add_argument("--known-by", metavar="DATE",
+                    help="score the forecast updated on the observations known by DATE (YYYY-MM-DD) against those "
+                         "that became known later")
+    up.add_argument("--known-by", metavar="DATE", required=True,
+                    help="condition on the observations known by this date (YYYY-MM-DD)")
+    _report_options(bt)
+    _report_options(up)
+    up.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
+    bt.add_argument("--no-report", action="store_true", help="write no report.html or summary.xlsx (backtest.nc and "
+                                                             "charts/pit_histogram.png only)")
+# -- end backtest and update --
+
+
+# -- scenario workbooks (simengine.scenario.xlsx) -------------------------------------------------
+def _scenario_command(sub) -> None:
+    s = sub.add_parser("scenario", help="convert a scenario: export SCENARIO.toml FILE.xlsx")
+    ssub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    e = ssub.add_parser("export", help="write the scenario as an Excel workbook that run/validate/compare read")
+    e.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
+    e.add_argument("workbook", type=Path, help="the workbook to write (.xlsx)")
+    e.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    e.add_argument("--lang", choices=("da", "en"), default="da", help="language of the line it prints: da (default) "
+                                                                     "or en")
+
+
+def cmd_scenario(args) -> int:
+    from simengine.scenario import xlsx as xlsx_scenario
+
+    out = xlsx_scenario.export(args.scenario, args.workbook)
+    if not args.quiet:
+        from simengine.outputs.terminal import wrote_text
+
+        print(wrote_text(out.parent, [out], args.lang))
+    return 0
+# -- end scenario workbooks --

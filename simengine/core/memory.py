@@ -1,0 +1,214 @@
+"""The memory a run needs at its peak, term by term, and advice naming what would make it fit.
+
+A run's resident memory goes through phases, and its peak is the largest of them:
+
+* ``simulate``: the kernel's per-thread buffers (32-bit histograms of every municipality and
+  initiative per year, their 16-bit scratch counts, the national histograms), the merged
+  64-bit histograms, the per-draw values of the kept draws and the kept per-draw inputs;
+* ``results``: what the run keeps (merged histograms, kept draws, kept inputs) plus the results
+  Dataset and the largest transient of building it: the sensitivity analysis (the kept inputs
+  transposed and the inputs it ranks), the waterfall (its coalitions of the first 10,000 draws)
+  or trimming the municipality/initiative histograms for the Dataset;
+* ``shock_effect`` (a scenario with ``[[shocks]]``): what the run keeps and its Dataset, beside a
+  second kernel run of up to 20,000 draws without the shocks (simengine.analysis.shockeffect): its own
+  per-thread buffers and per-draw gains;
+* ``report``: the Dataset and the report's charts and tables (without ``--no-report``: none).
+
+On top of each comes the ``baseline``: the interpreter, numpy, numba, xarray and the package,
+and the compiled kernels loaded from numba's cache; a run observes it in its own process when the
+guard runs (:func:`observe_baseline`), since it differs between installations. The byte counts are the arrays' sizes; the
+baseline and the constant parts of the Dataset and the report are measured, on Linux x86-64 with
+Python 3.11 (``benchmarks/memory.py`` prints the estimate beside the measured peak RSS). A first
+run that compiles the kernels needs about 250 MiB more for a minute, before any array exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MiB = 2**20
+
+#: interpreter, numpy, numba, xarray, polars, the package and a compiled plan: resident memory of
+#: ``python -m simengine run`` just before the first draw (measured: 262 MiB, VmRSS)
+BASELINE = 262 * MiB
+#: the compiled kernels loaded from numba's cache on the first call (measured: about 16 MiB)
+KERNELS = 16 * MiB
+#: the results Dataset's quantile tables, negotiation tables and analyses' outputs, beyond the
+#: arrays counted per term (measured: 55-92 MiB on 2015.toml at 10^3-10^5 draws)
+DATASET = 80 * MiB
+#: the report's libraries (matplotlib, openpyxl), charts and tables, beyond the terms counted
+#: (measured: 245 MiB on 2015.toml at 10^3-10^5 draws)
+REPORT = 245 * MiB
+#: bytes per municipality/initiative histogram cell (year x unit x bin) that the Dataset's trimmed
+#: histograms and the report's tables built from them need (measured: about 7; the trimmed width
+#: depends on how spread the simulated values are)
+REPORT_PER_CELL = 7
+TRIM_PER_CELL = 7
+#: the waterfall's per-draw working set: local sums (I x 8 doubles) and the values of 128
+#: coalitions per area and nationally, twice (the values and their partition for the median)
+WATERFALL_COALITIONS = 128
+
+
+@dataclass
+class Estimate:
+    """Bytes per term of each phase; ``total`` = baseline + the largest phase."""
+
+    baseline: int
+    phases: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def phase_total(self, name: str) -> int:
+        return sum(self.phases[name].values())
+
+    @property
+    def peak_phase(self) -> str:
+        return max(self.phases, key=self.phase_total)
+
+    @property
+    def total(self) -> int:
+        return self.baseline + self.phase_total(self.peak_phase)
+
+    def dominant(self) -> tuple[str, int]:
+        """(term, bytes) of the largest term of the peak phase."""
+        terms = self.phases[self.peak_phase]
+        name = max(terms, key=lambda k: terms[k])
+        return name, terms[name]
+
+
+#: the baseline measured in this process by :func:`observe_baseline` (None: the constant BASELINE)
+_observed_baseline: int | None = None
+#: the last run's estimate (bytes) made by the guard in this process (simengine.core.engine.check_memory)
+last_total: int | None = None
+
+
+def current_rss() -> int | None:
+    """This process's resident memory in bytes (Linux), else None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def observe_baseline() -> None:
+    """Take the baseline from this process as it stands just before its run (the interpreter and the
+    libraries as installed here: the same versions weigh differently from one installation to the
+    next, by 115 MiB between two virtualenvs of this project's machine), never below BASELINE."""
+    global _observed_baseline
+    rss = current_rss()
+    _observed_baseline = None if rss is None else max(BASELINE, rss)
+
+
+def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int | None = None,
+             report: bool = False, analyses: bool = True) -> Estimate:
+    """The memory a run of ``plan`` needs, term by term (see the module's docstring)."""
+    from simengine.analysis.sensitivity import SENSITIVITY_DRAWS, WATERFALL_DRAWS
+    from simengine.core.engine import DEFAULT_STORE_INPUTS
+    from simengine.model.plan import NAT_BINS, REGIMES
+
+    if store_inputs is None:
+        store_inputs = DEFAULT_STORE_INPUTS
+    Y, A, R, M, I = (len(plan.years), len(plan.scenario.areas), len(REGIMES), len(plan.size_effect),
+                     len(plan.gain))
+    B, S, n_in = plan.hist_bins, plan.n_series, plan.n_inputs
+    cells = Y * (M + I) * B  # municipality and initiative histogram cells
+    kept_n = max(0, min(draws, keep_draws))
+    kept = kept_n * (Y * (3 + 2 * A + 3 * R) + 1) * 8  # the per-draw values of engine.PER_DRAW
+    inp_n = max(0, min(draws, keep_draws, store_inputs))
+    inputs = inp_n * n_in * 8
+    per_thread = threads * (cells * (4 + 2) + S * NAT_BINS * 4)  # int32 histograms, uint16 scratch, national
+    merged = cells * 8 + plan.tables.nbytes
+    est = Estimate(baseline=BASELINE if _observed_baseline is None else _observed_baseline)
+    est.phases["simulate"] = {"kernels": KERNELS, "threads": per_thread, "histograms": merged, "kept": kept,
+                              "inputs": inputs}
+    # the national quantiles sort each kept series once and keep the sorted copy (results.NationalStats)
+    results = {"kernels": KERNELS, "histograms": merged + cells * TRIM_PER_CELL, "kept": 2 * kept, "inputs": inputs,
+               "dataset": DATASET}
+    if analyses:  # after the histograms are trimmed: the larger of the two transients counts
+        n_s = min(inp_n, SENSITIVITY_DRAWS)
+        ranked = sum(k not in ("legislation_delay", "technology_loss") for k in plan.input_kind)
+        sens = n_s * (n_in + ranked) * 8
+        n_w = min(inp_n, kept_n, WATERFALL_DRAWS)
+        wf = n_w * (I * 8 * 8 + 2 * WATERFALL_COALITIONS * (1 + A) * 8)
+        if max(sens, wf) > cells * TRIM_PER_CELL:
+            results["histograms"] = merged
+            results["analyses"] = max(sens, wf)
+    est.phases["results"] = results
+    if analyses and plan.scenario.shocks:  # simengine.analysis.shockeffect: after the analyses, a second kernel run
+        from simengine.analysis.shockeffect import SHOCK_EFFECT_DRAWS  # without the shocks, beside the run's results
+
+        n_se = min(draws, SHOCK_EFFECT_DRAWS)
+        est.phases["shock_effect"] = {"kernels": KERNELS, "histograms": merged, "kept": 2 * kept, "inputs": inputs,
+                                      "dataset": DATASET,
+                                      "threads": per_thread + n_se * (Y * (3 + 2 * A + 3 * R) + 1) * 8}
+    if report:
+        est.phases["report"] = {"report": REPORT, "histograms": cells * REPORT_PER_CELL, "kept": kept + kept // 8}
+    return est
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB"
+
+
+def advice(plan, draws: int, threads: int, keep_draws: int, limit: float, report: bool = False,
+           analyses: bool = True, store_inputs: int | None = None) -> tuple[str, str] | None:
+    """None if the run fits in ``limit`` bytes, else (key, text): the option or scenario key to
+    change and a sentence naming the largest part of the estimate and a change that would fit."""
+
+    def need(t: int = threads, k: int = keep_draws, r: bool = report) -> int:
+        return estimate(plan, draws, t, k, store_inputs, r, analyses).total
+
+    est = estimate(plan, draws, threads, keep_draws, store_inputs, report, analyses)
+    if est.total <= limit:
+        return None
+    M, I, Y = len(plan.size_effect), len(plan.gain), len(plan.years)
+    terms = est.phases[est.peak_phase]
+    what = {
+        "threads": f"the histograms each of the {threads} threads keeps of {M:,} municipalities and {I:,} "
+                   f"initiatives over {Y} years",
+        "histograms": f"the merged histograms of {M:,} municipalities and {I:,} initiatives over {Y} years",
+        "kept": f"the per-draw values of the {min(draws, keep_draws):,} kept draws",
+        "inputs": f"the per-draw inputs of the first {min(draws, keep_draws, est_inputs(store_inputs)):,} draws",
+        "analyses": "the sensitivity analysis and waterfall over the kept draws",
+        "report": "the report's charts and tables",
+        "dataset": "the results tables",
+        "kernels": "the compiled kernels",
+    }
+    for term in sorted(terms, key=lambda k: -terms[k]):
+        head = f"the largest part, {gib(terms[term])}, is {what[term]}"
+        if term in ("kept", "inputs", "analyses") and need(k=1) <= limit:
+            k = keep_draws
+            while k > 1 and need(k=k) > limit:
+                k //= 2
+            return ("simulation.keep_draws", f"{head}; lower keep_draws, e.g. to {k:,} (statistics still use "
+                    f"all {draws:,} draws)")
+        if term == "threads" and threads > 1 and need(t=1) <= limit:
+            t = threads
+            while t > 1 and need(t=t) > limit:
+                t -= 1
+            return "--threads", f"{head}; use --threads {t} or fewer (the results do not depend on it)"
+        if term == "report" and report and need(r=False) <= limit:
+            return "--no-report", f"{head}; run with --no-report (results.nc, summary.parquet and run.json are still written)"
+    big = max(terms, key=lambda k: terms[k])
+    head = f"the largest part, {gib(terms[big])}, is {what[big]}"
+    if need(t=1, k=1, r=False) <= limit:
+        return ("--threads", f"{head}; no one change is enough: use --threads 1, --no-report and a lower "
+                "keep_draws together")
+    least = estimate(plan, draws, 1, 1, store_inputs, False, analyses)
+    scaled = least.phases[least.peak_phase]
+    hist = scaled.get("histograms", 0) + scaled.get("threads", 0)
+    floor = f"even with keep_draws = 1, one thread and --no-report it needs {gib(least.total)}"
+    if 2 * hist >= least.total:  # the scenario's size is most of what remains
+        return ("municipalities", f"{head}; {floor}, {gib(hist)} of it the histograms of {M:,} municipalities and "
+                f"{I:,} initiatives over {Y} years: use fewer municipalities or initiatives (split the scenario) or a "
+                "larger machine (or a Dask cluster, --scheduler)")
+    return ("", f"{head}; {floor}, {gib(least.baseline + scaled.get('kernels', 0))} of it Python, numpy, numba, "
+            "xarray and the compiled kernels themselves: run it on a larger machine")
+
+
+def est_inputs(store_inputs: int | None) -> int:
+    from simengine.core.engine import DEFAULT_STORE_INPUTS
+
+    return DEFAULT_STORE_INPUTS if store_inputs is None else store_inputs

@@ -1,0 +1,180 @@
+"""The backtest's scores in the report (simengine.outputs.report.backtest): the section of report.html and the
+sheet of summary.xlsx show the numbers of backtest.nc, in Danish and in English."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+import xarray as xr
+
+from simengine.cli.main import main
+from simengine.outputs import report
+from simengine.outputs.labels import Labels
+from simengine.outputs.report import backtest as rbt
+from simengine.scenario import observations as obsmod
+from simengine.scenario import schema as scenario
+from tests.conftest import TaggedNumbers
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "tests" / "data" / "small.toml"
+OBS = ROOT / "tests" / "data" / "observations_small.toml"
+DRAWS = 1500
+
+
+
+
+def _section(page: str) -> str:
+    i = page.find('<section id="scores">')
+    assert i > 0, "no scores section"
+    return page[i:page.find("</section>", i)]
+
+
+def _check_section(seg: str, bt: xr.Dataset, L: Labels) -> None:
+    """Every number of the section equals backtest.nc, and every observation, unit and bin is shown."""
+    p = TaggedNumbers()
+    p.feed(seg)
+    seen: dict[str, set] = {}
+    for n in p.nums:
+        var = n["data-var"]
+        da = bt[var]
+        key = next(k for k in ("data-observation", "data-unit_group", "data-pit_bin") if k in n)
+        dim = key[len("data-"):]
+        v = float(da.sel({dim: int(n[key]) if dim == "pit_bin" else n[key]}).values)
+        assert float(n["data-value"]) == pytest.approx(v, rel=1e-12, abs=1e-12) or (
+            math.isnan(v) and n["data-value"] == "nan"), n
+        if var == "pit":
+            assert n["text"] == L.num(v, 3)
+        elif var.startswith("skill_"):
+            assert n["text"] == ("–" if math.isnan(v) else ("+" if v > 0 else "") + L.num(v, 2))
+        elif var == "pit_histogram":
+            assert n["text"] == L.num(v)
+        else:  # on the observation's scale
+            unit = str(bt["unit"].sel(observation=n[key]).values) if dim == "observation" else n[key]
+            assert n["text"] == rbt.value_text(L, v, unit), n
+        seen.setdefault(var, set()).add(n[key])
+    ids = {str(o) for o in bt["observation"].values}
+    refs = rbt.references(bt)
+    assert refs, "the observations file names reference forecasts"
+    for var in ["value", "forecast_p10", "forecast_p50", "forecast_p90", "pit", "crps"] + [f"crps_{r}" for r in refs]:
+        assert seen[var] == ids, var
+    groups = {str(g) for g in bt["unit_group"].values}
+    assert seen["crps_total"] == groups
+    for r in refs:
+        assert seen[f"skill_{r}"] == groups
+    assert seen["pit_histogram"] == {str(b) for b in range(bt.sizes["pit_bin"])}
+    assert 'data-chart="pit_histogram"' in seg
+
+
+def _check_sheet(xlsx: bytes, bt: xr.Dataset, L: Labels) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    ws = wb[L("sheet_scores")]
+    rows = list(ws.iter_rows(values_only=True))
+    head = list(rows[0])
+    n = bt.sizes["observation"]
+    body = rows[1:1 + n]
+    assert [r[0] for r in body] == [str(o) for o in bt["observation"].values]
+    scale = np.array([1e6 if str(u) == "DKK/year" else 1.0 for u in bt["unit"].values])
+    cols = {L("observed"): "value", "P10": "forecast_p10", "P50": "forecast_p50", "P90": "forecast_p90",
+            "PIT": "pit", "CRPS": "crps"}
+    cols.update({L("bts_crps_ref", ref=r): f"crps_{r}" for r in rbt.references(bt)})
+    for h, var in cols.items():
+        k = head.index(h)
+        want = bt[var].values / (1.0 if var == "pit" else scale)
+        np.testing.assert_allclose([r[k] for r in body], want, rtol=1e-12)
+    # totals and skill per unit below the table
+    r0 = next(i for i, r in enumerate(rows) if i > n and r[0] == L("unit"))
+    tot_head = list(rows[r0])
+    for j, g in enumerate(bt["unit_group"].values):
+        r = rows[r0 + 1 + j]
+        s = 1e6 if str(g) == "DKK/year" else 1.0
+        assert r[tot_head.index(L("bts_crps_total"))] == pytest.approx(float(bt["crps_total"].values[j]) / s, rel=1e-12)
+        for ref in rbt.references(bt):
+            v = float(bt[f"skill_{ref}"].values[j])
+            got = r[tot_head.index(L("bts_skill", ref=ref))]
+            assert (got is None) if math.isnan(v) else got == pytest.approx(v, rel=1e-12)
+    h0 = next(i for i, r in enumerate(rows) if r[0] == L("bts_pit"))
+    assert [rows[h0 + 1 + b][1] for b in range(bt.sizes["pit_bin"])] == [int(c) for c in bt["pit_histogram"].values]
+
+
+def test_backtest_command_writes_the_scores_into_the_report_da(tmp_path):
+    out = tmp_path / "bt"
+    assert main(["backtest", str(SMALL), str(OBS), "--draws", str(DRAWS), "--out", str(out), "--quiet"]) == 0
+    with xr.open_dataset(out / "backtest.nc", engine="h5netcdf") as f:
+        bt = f.load()
+    L = Labels("da")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="da"' in page
+    seg = _section(page)
+    assert L("sec_scores") in seg and L("bts_totals") in seg
+    _check_section(seg, bt, L)
+    assert (out / "charts" / "pit_histogram.png").stat().st_size > 1000
+    _check_sheet((out / "summary.xlsx").read_bytes(), bt, L)
+    # the rest of the report is the forecast's: the same page a run writes
+    assert '<section id="fan">' in page and '<section id="headline">' in page
+
+
+def test_scores_section_and_sheet_in_english_after_an_update(tmp_path):
+    """--known-by: the forecast updated on what was known by then, scored on what came later; the
+    report's other sections are of the updated forecast."""
+    from simengine.analysis.scoring import backtest_run
+
+    sc = scenario.load(SMALL).with_run_options(draws=DRAWS)
+    obs = obsmod.load(OBS)
+    obsmod.check_against(obs, sc)
+    known = dt.date(2014, 12, 31)
+    bt, ds, _raw, w = backtest_run(sc, obs, known)
+    assert w is not None and bt.attrs["known_by"] == "2014-12-31"
+    assert "weight" not in ds and "reweighted" in ds.attrs  # the weighted forecast
+    files = report.build(ds, "en", scenario=sc, scores=bt)
+    L = Labels("en")
+    seg = _section(files.html)
+    assert "effective sample size" in seg and L("sec_scores") in seg
+    _check_section(seg, bt, L)
+    assert "pit_histogram" in files.charts
+    assert files.xlsx is not None
+    _check_sheet(files.xlsx, bt, L)
+    assert set(bt["observation"].values) == {o.id for o in obs.later_than(known)}
+
+
+def test_no_scores_no_section_and_no_report_option(tmp_path):
+    from simengine.analysis.update import simulate_for
+
+    sc = scenario.load(SMALL).with_run_options(draws=400)
+    ds, _raw = simulate_for(sc, (), analyses=False)
+    files = report.build(ds, "en", scenario=sc)
+    assert 'id="scores"' not in files.html and "pit_histogram" not in files.charts
+    assert files.xlsx is not None
+    assert Labels("en")("sheet_scores") not in openpyxl.load_workbook(io.BytesIO(files.xlsx)).sheetnames
+    out = tmp_path / "bt"
+    assert main(["backtest", str(SMALL), str(OBS), "--draws", "400", "--out", str(out), "--quiet",
+                 "--no-report"]) == 0
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["backtest.nc", "charts"]
+    assert [p.name for p in (out / "charts").iterdir()] == ["pit_histogram.png"]
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_error_models_in_the_readers_words(lang):
+    """Every kind of error model (as simengine.scenario.observations describes it) in the report's language and
+    number style; money on the observation's scale in mio. kr.; anything else shown as it is."""
+    from simengine.scenario.observations import ErrorModel
+
+    L = Labels(lang)
+    da = lang == "da"
+    cases = [(ErrorModel("normal", sd=1.5e7, bias=1.2), "DKK/year", "normal, sd 15, bias 1,2" if da
+              else "normal, sd 15, bias 1.2"),
+             (ErrorModel("lognormal", sd=0.3), "DKK/year", "lognormal, sd 0,3 (log-skala)" if da
+              else "lognormal, sd 0.3 (log scale)"),
+             (ErrorModel("interval", low=0.6, high=1.0), "1", "interval [0,6; 1]" if da else "interval [0.6, 1]"),
+             (ErrorModel("normal", sd=0.25), "year", "normal, sd 0,25" if da else "normal, sd 0.25"),
+             (ErrorModel("at_least"), "DKK/year", "mindst" if da else "at least"),
+             (ErrorModel("at_most", bias=0.9), "DKK/year", "højst, bias 0,9" if da else "at most, bias 0.9"),
+             (ErrorModel("exact"), "DKK/year", "eksakt" if da else "exact")]
+    for em, unit, want in cases:
+        assert rbt.error_text(L, em.describe(), unit) == want, em
+    assert rbt.error_text(L, "something else", "1") == "something else"

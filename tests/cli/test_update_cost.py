@@ -1,0 +1,96 @@
+"""The update's shortcuts give the numbers of the direct computation: the realisation sums of the
+kept draws computed once (combination 0 only), the per-initiative statistics from one read of each
+input column, weighted quantiles on several threads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from simengine.analysis.sensitivity import local_sums
+from simengine.analysis.update import initiative_stats, kept_sums, simulate_for, weighted_quantile, wquantiles
+from simengine.scenario import observations as obsmod
+from simengine.scenario import schema as scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "tests" / "data" / "small.toml"
+
+
+def _kept(draws: int = 1200):
+    sc = scenario.load(SMALL).with_run_options(draws=draws)
+    ds, raw = simulate_for(sc, (), analyses=False, all_inputs=True)
+    return ds, raw, ds.sizes["draw"]
+
+
+def test_kept_sums_and_initiative_stats_equal_the_direct_computation():
+    ds, raw, K = _kept()
+    plan, inputs = raw.plan, raw.inputs
+    full = local_sums(plan, np.ascontiguousarray(inputs[:K]))
+    s1 = kept_sums(plan, inputs, K)
+    assert s1.shape == (K, len(plan.gain), 1)
+    np.testing.assert_array_equal(s1[:, :, 0], full[:, :, 0])  # bit for bit
+    rng = np.random.default_rng(3)
+    w = rng.gamma(0.3, size=K)
+    w /= w.sum()
+    q = np.array([0.05, 0.1, 0.5, 0.9, 0.95])
+    for i in range(len(plan.gain)):
+        gq, bq, bm = initiative_stats(plan, inputs, K, s1, i, w, q)
+        g = obsmod.golive_adoption(plan, inputs[:K], i)
+        np.testing.assert_array_equal(gq, weighted_quantile(g, w, q))
+        for y in range(len(plan.years)):
+            gain = obsmod.initiative_gains(plan, inputs[:K], y, potential=False, s1=full)[:, i]
+            np.testing.assert_array_equal(bq[:, y], weighted_quantile(gain, w, q))
+            assert bm[y] == np.float64(np.sum(w * gain)) or abs(bm[y] - np.sum(w * gain)) <= 1e-12 * abs(bm[y])
+    # the initiatives' gains add up to the kernel's national gain (the evaluator's own check)
+    y = len(plan.years) - 1
+    tot = obsmod.initiative_gains(plan, inputs[:K], y, potential=False, s1=s1).sum(axis=1)
+    np.testing.assert_allclose(tot, ds["benefit"].values[:, y], rtol=1e-9)
+
+
+def test_weighted_quantiles_do_not_depend_on_threads():
+    rng = np.random.default_rng(5)
+    X = rng.lognormal(size=(4000, 3, 7))
+    X[:500] = 0.0  # ties, as before go-live
+    w = rng.random(4000)
+    w /= w.sum()
+    q = np.array([0.1, 0.5, 0.9])
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = wquantiles(X, w, q)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = wquantiles(X, w, q)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one[:, 1, 4], weighted_quantile(X[:, 1, 4], w, q))
+
+
+def test_degenerate_weights_are_named():
+    """ESS per observation: that of its likelihood alone; below ESS_DEGENERATE the warning says the
+    weights degenerated and names the observations that narrow them most."""
+    import datetime as dt
+
+    from simengine.analysis.update import ESS_DEGENERATE, ess_advice, ess_by_observation, weights_for
+    from simengine.scenario.observations import ErrorModel, Observation
+
+    rng = np.random.default_rng(11)
+    x = np.vstack([rng.normal(size=20_000), rng.normal(size=20_000)])
+    day = dt.date(2015, 1, 1)
+    wide = Observation("wide", "realised", "national", "", 2014, 0.0, ErrorModel("normal", sd=3.0), day, "x")
+    sharp = Observation("sharp", "realised", "national", "", 2014, 2.5, ErrorModel("normal", sd=0.01), day, "x")
+    per = ess_by_observation((wide, sharp), x)
+    assert [oid for oid, _ in per] == ["sharp", "wide"]
+    for k, o in enumerate((wide, sharp)):
+        assert dict(per)[o.id] == weights_for((o,), x[k:k + 1])[1]
+    # a standard normal prior and a normal likelihood of sd 3 at y = 0: ESS/K = (E w)^2 / E w^2
+    # = sqrt(1 + 2 s2) / (1 + s2), s2 = prior variance / error variance = 1/9 (within 0.02 at 20,000 draws)
+    s2 = 1 / 9.0
+    assert abs(dict(per)["wide"] / 20_000 - np.sqrt(1 + 2 * s2) / (1 + s2)) < 0.02
+    w, ess = weights_for((wide, sharp), x)
+    assert ess < ESS_DEGENERATE
+    msg = ess_advice(ess, 20_000, 20_000, per, n_inputs=300)
+    assert "degenerated" in msg and "sharp (" in msg and "GB" in msg
+    assert "degenerated" not in ess_advice(500.0, 20_000, 20_000, per)

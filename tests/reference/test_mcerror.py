@@ -1,0 +1,209 @@
+"""Monte Carlo error (simengine.analysis.mcerror): interval coverage, the stopping rule, the backtest."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+from scipy import stats as sps
+
+from simengine.analysis import mcerror
+from simengine.analysis.results import NationalStats, build_dataset, hist_quantiles
+from simengine.cli.main import main
+from simengine.core import engine
+from simengine.core.engine import PER_DRAW, RawResults
+from simengine.model.plan import compile_plan
+from simengine.scenario import schema as scenario
+from tests.conftest import DATA
+
+
+# -- the intervals themselves ---------------------------------------------------------------------
+@pytest.mark.parametrize("n", [20, 400, 10_000])
+@pytest.mark.parametrize("q", [0.05, 0.1, 0.5, 0.9])
+def test_order_statistic_ranks_cover(n, q):
+    j, k = mcerror.quantile_ranks(n, np.array([q]))
+    j, k = int(j[0]), int(k[0])
+    assert 1 <= j <= k <= n
+    if 1 < j and k < n:  # not clipped at the sample's ends: exact binomial coverage >= 95 %
+        cover = sps.binom.cdf(k - 1, n, q) - sps.binom.cdf(j - 1, n, q)
+        assert 0.95 <= cover < 0.99
+
+
+def test_wilson_matches_scipy():
+    for x, n in ((0, 100), (3, 100), (50, 100), (100, 100), (812, 2000)):
+        lo, hi = mcerror.wilson(x, n)
+        ci = sps.binomtest(x, n).proportion_ci(0.95, method="wilson")
+        assert lo == pytest.approx(ci.low, abs=1e-12) and hi == pytest.approx(ci.high, abs=1e-12)
+
+
+def _raw_from(plan, kept: dict, n: int, acc=None, keep=10**9) -> RawResults:
+    return RawResults(plan=plan, draws=n, keep_draws=keep, threads=2, chunk=engine.DEFAULT_CHUNK, seconds=0.0,
+                      inputs=np.zeros((0, plan.n_inputs)), acc=acc, **kept)
+
+
+def test_interval_coverage(small_dict, write_scenario):
+    """Repeat a small run (400 draws) on disjoint ranges of draws (independent, like new seeds): the
+    true value, from a 200,000-draw run, falls inside the 95 % interval about 95 % of the time.
+    Exact quantiles and P(target) over 200 runs; histogram-based quantiles (national with no draw
+    kept, per initiative) over 60 runs. Tolerance: overall coverage in [0.93, 0.99] (the
+    order-statistics interval is slightly conservative), each quantity >= 0.85."""
+    d = small_dict
+    d["scenario"]["target"] = 120e6  # so that P(target) is neither 0 nor 1 in 2014-2016
+    sc = scenario.load(write_scenario(d))
+    plan = compile_plan(sc)
+    years = [3, 4, 5]  # 2014, 2015, 2016
+    qs = np.array([0.1, 0.5, 0.9])
+    truth = engine.run_range(plan, 50_000_000, 200_000, 2, keep_draws=10**9, store_inputs=0)
+    tb = truth.kept["benefit"]
+    true_q = np.quantile(tb, qs, axis=0)[:, years]
+    true_p = (tb >= plan.target).mean(axis=0)[years]
+    assert np.all((true_p > 0.02) & (true_p < 0.98))
+    true_init = hist_quantiles(truth.acc.init_hist, plan.init_hist_lo[None, :], qs)[:, years]  # (q, y, I)
+
+    n, runs = 400, 200
+    big = engine.run_range(plan, 0, n * runs, 2, keep_draws=10**9, store_inputs=0).kept
+    covered: dict[str, list[np.ndarray]] = {"quantile": [], "p_target": [], "hist_national": [], "hist_initiative": []}
+    for r in range(runs):
+        kept = {k: big[k][r * n:(r + 1) * n] for k in PER_DRAW}
+        raw = _raw_from(plan, kept, n)
+        _, lo, hi = (v[:, years] for v in mcerror.quantile_ci(NationalStats(raw), "benefit", qs, n))
+        covered["quantile"].append((lo <= true_q) & (true_q <= hi))
+        hits = (kept["benefit"] >= plan.target).sum(axis=0)[years]
+        plo, phi = mcerror.wilson(hits, n)
+        covered["p_target"].append((plo <= true_p) & (true_p <= phi))
+    for r in range(60):
+        part = engine.run_range(plan, 10_000_000 + r * n, n, 2, keep_draws=0, store_inputs=0)
+        raw = _raw_from(plan, part.kept, n, acc=part.acc, keep=0)
+        stats = NationalStats(raw)
+        assert not stats.exact
+        _, lo, hi = (v[:, years] for v in mcerror.quantile_ci(stats, "benefit", qs, n))
+        covered["hist_national"].append((lo <= true_q) & (true_q <= hi))
+        qlo, qhi = mcerror.rank_levels(n, qs)
+        ilo = hist_quantiles(part.acc.init_hist, plan.init_hist_lo[None, :], qlo)[:, years]
+        ihi = hist_quantiles(part.acc.init_hist, plan.init_hist_lo[None, :], qhi)[:, years]
+        covered["hist_initiative"].append((ilo <= true_init) & (true_init <= ihi))
+    rates = {k: np.mean(v, axis=0) for k, v in covered.items()}
+    overall = np.mean(np.concatenate([np.ravel(v) for v in covered.values()]))
+    assert 0.93 <= overall <= 0.99, (overall, rates)
+    for k, v in rates.items():
+        assert np.all(v >= 0.85), (k, v)
+
+
+# -- the Dataset ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_run():
+    sc = scenario.load(DATA / "small.toml").with_run_options(draws=2000)
+    raw = engine.run(compile_plan(sc), threads=2)
+    ds = mcerror.add_mc_error(build_dataset(raw), raw)
+    return ds, raw
+
+
+def test_every_percentile_and_probability_has_an_interval(small_run):
+    ds, raw = small_run
+    for base in ("benefit_quantile", "net_benefit_quantile", "area_benefit_quantile", "npv_quantile",
+                 "central_gain_quantile", "service_cut_quantile", "regime_benefit_quantile", "municipality_benefit",
+                 "initiative_benefit", "initiative_golive", "p_target", "area_p_target", "observed_rank",
+                 "benefit_mean", "npv_mean", "central_gain_difference_quantile", "service_cut_difference_quantile",
+                 "central_gain_difference_mean", "p_service_cut_above", "fte_quantile", "fte_mean"):
+        lo, hi, est = ds[f"{base}_ci_low"], ds[f"{base}_ci_high"], ds[base]
+        assert lo.dims == est.dims and hi.dims == est.dims, base
+        assert lo.attrs["method"] and lo.attrs["level"] == 0.95 and lo.attrs["units"] == est.attrs["units"], base
+        e = est.values
+        assert np.all(lo.values <= e + 1e-9 * np.abs(e) + 1e-9) and np.all(e <= hi.values + 1e-9 * np.abs(e) + 1e-9), base
+    # the exact national quantiles' bounds are order statistics of the draws
+    b = np.sort(raw.benefit, axis=0)
+    j, k = mcerror.quantile_ranks(2000, ds["quantile"].values)
+    np.testing.assert_array_equal(ds["benefit_quantile_ci_low"].values, b[j - 1])
+    np.testing.assert_array_equal(ds["benefit_quantile_ci_high"].values, b[k - 1])
+    # P(target) is 1 by definition where the target is 0
+    assert ds["p_target_ci_low"].values[0] == ds["p_target_ci_high"].values[0] == 1.0
+
+
+def test_table_shows_intervals(small_run):
+    from simengine.outputs.terminal import format_table
+
+    ds, _ = small_run
+    out = format_table(ds, lang="en")
+    assert "±" in out and "95 % Monte Carlo interval" in out and "two-sided tail probability" in out
+
+
+# -- backtest ----------------------------------------------------------------------------------------------
+def test_observed_rank_from_histograms_when_draws_are_not_kept():
+    sc = scenario.load(DATA / "small.toml").with_run_options(draws=4000)
+    plan = compile_plan(sc)
+    full = build_dataset(engine.run(plan, threads=2))
+    part = build_dataset(engine.run(plan, threads=2, keep_draws=500))
+    assert full["observed_rank"].values[0] == pytest.approx(part["observed_rank"].values[0], abs=2e-3)
+    r = full["observed_rank"].values
+    np.testing.assert_allclose(full["observed_tail_probability"].values, 2 * np.minimum(r, 1 - r))
+
+
+# -- the stopping rule -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_plan():
+    return compile_plan(scenario.load(DATA / "small.toml"))
+
+
+def test_stopping_rule_stops_when_precise_enough(small_plan):
+    raw, info = mcerror.run_adaptive(small_plan, precision=0.03, max_draws=100_000, block=1000, threads=2)
+    assert info.reached and info.draws == raw.draws and raw.draws % 1000 == 0
+    assert max(info.half_widths.values()) <= 0.03
+    assert len(info.steps) == raw.draws // 1000
+    if len(info.steps) > 1:  # one block fewer was not enough
+        prev = info.steps[-2]
+        assert max(prev["p10"], prev["p50"], prev["p_target"]) > 0.03
+    # the half-widths reported are those of the final results
+    assert mcerror.half_widths(raw) == info.half_widths
+    ds = mcerror.add_precision(build_dataset(raw), info)
+    assert ds.attrs["draws"] == info.draws == ds.attrs["precision_draws"]
+    assert "reached after" in ds.attrs["precision_summary"]
+
+
+def test_stopping_rule_stops_at_max_draws(small_plan):
+    raw, info = mcerror.run_adaptive(small_plan, precision=1e-4, max_draws=2500, block=1000, threads=2)
+    assert not info.reached and raw.draws == info.draws == 2500
+    assert [s["draws"] for s in info.steps] == [1000, 2000, 2500]
+    assert "NOT reached" in info.describe()
+
+
+def test_adaptive_run_equals_plain_run(small_plan):
+    """Streams are keyed by the global draw index: N draws added in blocks are N plain draws."""
+    raw, _ = mcerror.run_adaptive(small_plan, precision=1e-4, max_draws=2100, block=700, threads=2,
+                                  keep_draws=1000)
+    plain = engine.run(compile_plan(small_plan.scenario.with_run_options(draws=2100)), threads=1, keep_draws=1000)
+    a, b = build_dataset(raw), build_dataset(plain)
+    assert set(a.data_vars) == set(b.data_vars)
+    for v in a.data_vars:
+        np.testing.assert_array_equal(a[v].values, b[v].values, err_msg=v)
+    np.testing.assert_array_equal(raw.inputs, plain.inputs)
+
+
+def test_precision_needs_random_sampling(small_plan):
+    from dataclasses import replace
+
+    from simengine.errors import ConfigError
+
+    lhs = replace(small_plan, scenario=replace(small_plan.scenario, sampling="lhs"))
+    with pytest.raises(ConfigError, match="sampling"):
+        mcerror.run_adaptive(lhs, precision=0.01)
+
+
+def test_cli_precision(tmp_path, capsys):
+    out = tmp_path / "o"
+    code = main(["run", str(DATA / "small.toml"), "--precision", "0.05", "--max-draws", "200000", "--out", str(out),
+                 "--no-report"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "precision 0.05 reached after 65,536 draws" in text
+    man = json.loads((out / "run.json").read_text())
+    assert man["draws"] == man["precision"]["draws"] == 65_536 and man["precision"]["reached"]
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert ds.attrs["draws"] == 65_536 and ds.attrs["precision_reached"] == 1
+    # usage errors: exit 2, one line
+    assert main(["run", str(DATA / "small.toml"), "--precision", "0.05", "--draws", "100", "--out", str(out)]) == 2
+    assert main(["run", str(DATA / "small.toml"), "--max-draws", "100", "--out", str(out)]) == 2
+    assert main(["run", str(DATA / "small.toml"), "--precision", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--draws: not used with --precision" in err and "--max-draws: only used with --precision" in err
