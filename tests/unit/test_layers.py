@@ -123,3 +123,30 @@ def test_the_rules_see_every_stage_and_catch_an_upward_import(tmp_path):
     planted.write_text("import numba\n\ndef f():\n    from simengine.cli import main\n")
     with pytest.raises(AssertionError, match="imports numba.*\n.*imports simengine.cli"):
         test_a_stage_imports_only_downwards("simengine.scenario.planted", planted)
+
+
+def test_the_readme_layout_names_every_module_in_its_folder():
+    """README.md's Layout section matches the tree: every package folder is listed, and every module
+    is named on that folder's lines (a module moved or added without the README fails here)."""
+    readme = (PKG.parent / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[:layout.index("```", layout.index("```") + 3)]
+    blocks: dict[str, str] = {}
+    current = "."
+    for line in layout.splitlines():
+        head = line[:15].strip()
+        if head.endswith("/") and line.startswith("  ") and not line.startswith("   "):
+            current = head.rstrip("/")
+        elif head and line.startswith("  ") and not line.startswith("   "):
+            current = "."
+        blocks[current] = blocks.get(current, "") + line + "\n"
+    missing = []
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(PKG)
+        if rel.name == "__init__.py" or rel.parts[0] == "outputs" and len(rel.parts) > 2:
+            continue  # outputs/report/ is listed as a folder
+        folder = rel.parts[0] if len(rel.parts) > 1 else "."
+        if rel.name not in blocks.get(folder, ""):
+            missing.append(str(rel))
+    assert not missing, f"README Layout does not list: {missing}"
+    assert set(ORDER) <= set(blocks)
