@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,9 +29,28 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: where the flat package's modules that a kernel imports live in the stage folders
+_FLAT = {"distributions": "model.distributions", "model": "model.plan", "qmc": "model.qmc", "rng": "model.rng",
+         "structure": "model.structure", "kernel_contract": "core.contract"}
+
+
+def _kernel_source(rev: str) -> str:
+    """The kernel at ``rev``: simengine/core/kernel.py, or simengine/kernel.py from before the stage
+    folders with its imports pointed at the modules' new places."""
+    for path in ("simengine/core/kernel.py", "simengine/kernel.py"):
+        r = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True, check=False)
+        if r.returncode == 0:
+            break
+    else:
+        raise SystemExit(f"ab_kernel: no kernel at {rev}")
+    if path == "simengine/kernel.py":
+        return re.sub(r"\bfrom simengine\.(\w+) import", lambda m: f"from simengine.{_FLAT.get(m.group(1), m.group(1))} import",
+                      r.stdout)
+    return r.stdout
+
+
 def load_kernel_at(rev: str, folder: Path):
-    src = subprocess.run(["git", "show", f"{rev}:simengine/core/kernel.py"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
+    src = _kernel_source(rev)
     path = folder / "kernel_at_rev.py"
     path.write_text(src)
     spec = importlib.util.spec_from_file_location("kernel_at_rev", path)

@@ -66,8 +66,9 @@ _SCALE = 2.0**-QMC_BITS
 
 
 @nb.njit(inline="always", cache=True)
-def sobol_uniform(sv, shift, d):  # pragma: no cover - compiled
-    """Coordinate (direction numbers sv, shift) of point d, as a uniform in (0, 1)."""
+def _point_bits(sv, shift, d):  # pragma: no cover - compiled
+    """The scrambled bits of point d's coordinate: the shift XOR the direction numbers of the set
+    bits of d's Gray code."""
     g = np.uint64(d) ^ (np.uint64(d) >> np.uint64(1))
     x = shift
     b = 0
@@ -76,21 +77,20 @@ def sobol_uniform(sv, shift, d):  # pragma: no cover - compiled
             x ^= sv[b]
         g >>= np.uint64(1)
         b += 1
-    return (np.float64(x) + _HALF) * _SCALE
+    return x
+
+
+@nb.njit(inline="always", cache=True)
+def sobol_uniform(sv, shift, d):  # pragma: no cover - compiled
+    """Coordinate (direction numbers sv, shift) of point d, as a uniform in (0, 1)."""
+    return (np.float64(_point_bits(sv, shift, d)) + _HALF) * _SCALE
 
 
 @nb.njit(inline="always", cache=True)
 def sobol_row(sv, shift, d, n, out):  # pragma: no cover - compiled
     """out[k] = the coordinate of point d + k for k < n: the first from its index, the others by
     one XOR each (consecutive Gray codes differ in the bit of the trailing zeros of d + k)."""
-    g = np.uint64(d) ^ (np.uint64(d) >> np.uint64(1))
-    x = shift
-    b = 0
-    while g != np.uint64(0):
-        if g & np.uint64(1):
-            x ^= sv[b]
-        g >>= np.uint64(1)
-        b += 1
+    x = _point_bits(sv, shift, d)
     out[0] = (np.float64(x) + _HALF) * _SCALE
     for k in range(1, n):
         i = np.uint64(d + k)

@@ -105,6 +105,15 @@ def _short(s: str, n: int) -> str:
     return s if len(s) <= n else _wrap(s, max(24, n * 2 // 3))
 
 
+def _gain_year_axes(ax, years, L) -> None:
+    """Years on x, mio. kr. from zero on y, both labelled: the axes of the charts of gains by year."""
+    _year_axis(ax, years)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(L("gain_axis"))
+    ax.set_xlabel(L("year"))
+    ax.yaxis.set_major_formatter(_num_formatter(L))
+
+
 def _legend_above(ax, **kw) -> float:
     """The legend above the plot, under the title (lifted by the legend's rows): never over the data.
     Returns the title's pad (for a neighbouring panel's title on the same line)."""
@@ -140,11 +149,7 @@ def fan_national(ctx: Context) -> bytes:
         for o in ctx.observed:
             ax.plot([o["year"]], [o["value"] / 1e6], marker="D", ms=9, color="black", ls="none",
                     label=f"{L('observed')} {o['year']}")
-        _year_axis(ax, ctx.years)
-        ax.set_ylim(bottom=0)
-        ax.set_ylabel(L("gain_axis"))
-        ax.set_xlabel(L("year"))
-        ax.yaxis.set_major_formatter(_num_formatter(L))
+        _gain_year_axes(ax, ctx.years, L)
         ax.set_title(L("fan_title"), loc="left")
         _legend_above(ax)  # a target path that starts high would run under a legend in the corner
         return _png(fig)

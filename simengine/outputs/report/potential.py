@@ -59,11 +59,7 @@ def chart(ctx: Context) -> bytes | None:
                         label=L("pot_real_band"))
         ax.plot(y, ctx.nat(0.5) / 1e6, color=ch.BLUE_DARK, lw=2.2, marker="o", ms=4, label=L("pot_real_median"))
         ax.plot(y, ctx.target / 1e6, color=ch.RED, lw=2, ls="--", marker="s", ms=4, label=L("target_path"))
-        ch._year_axis(ax, ctx.years)
-        ax.set_ylim(bottom=0)
-        ax.set_ylabel(L("gain_axis"))
-        ax.set_xlabel(L("year"))
-        ax.yaxis.set_major_formatter(ch._num_formatter(L))
+        ch._gain_year_axes(ax, ctx.years, L)
         ch._legend_above(ax, ncol=3)
         return ch._png(fig)
 

@@ -76,11 +76,7 @@ def chart(ctx: Context) -> bytes | None:
         top = float(np.nanmax(_q(ctx, "with", 0.9))) if len(y) else 0.0
         if float(np.max(ctx.target, initial=0.0)) <= 2.0 * top:  # a target far above the bands would flatten them
             ax.plot(y, ctx.target / 1e6, color=ch.RED, lw=2, ls="--", marker="s", ms=4, label=L("target_path"))
-        ch._year_axis(ax, ctx.years)
-        ax.set_ylim(bottom=0)
-        ax.set_ylabel(L("gain_axis"))
-        ax.set_xlabel(L("year"))
-        ax.yaxis.set_major_formatter(ch._num_formatter(L))
+        ch._gain_year_axes(ax, ctx.years, L)
         ch._legend_above(ax, ncol=3)
         return ch._png(fig)
 
