@@ -77,9 +77,10 @@ class Source:
 
     def __init__(self, values: np.ndarray | None = None, counts: np.ndarray | None = None,
                  lower: np.ndarray | None = None, upper: np.ndarray | None = None, rel: float = 0.0,
-                 method: str = "", draws: int = 0) -> None:
+                 method: str = "", draws: int = 0, facts: dict | None = None) -> None:
         self.values, self.counts, self.lower, self.upper = values, counts, lower, upper
         self.rel, self.method, self.draws = rel, method, draws
+        self.facts = facts or {}  # what the method text says, for the reader's language (describe)
 
 
 def _histogram(ds: xr.Dataset, name: str, sel: dict, y: int, lo_var: str | None) -> Source:
@@ -102,7 +103,8 @@ def _histogram(ds: xr.Dataset, name: str, sel: dict, y: int, lo_var: str | None)
     rel = bin_ratio(sub) - 1.0
     return Source(counts=counts, lower=lower, upper=upper, rel=rel, draws=int(counts.sum()),
                   method=f"from the streaming histogram over all {int(counts.sum()):,} draws ({2**sub} bins per "
-                         f"octave, relative bin width at most {rel:.2%})")
+                         f"octave, relative bin width at most {rel:.2%})",
+                  facts={"source": "histogram", "draws": int(counts.sum()), "bins": 2**sub, "rel": rel})
 
 
 def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) -> Source:
@@ -126,7 +128,8 @@ def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) 
         vals = np.asarray(da.isel(year=y).values, dtype=float)
         method = (f"exact from all {N:,} draws (kept per draw)" if exact else
                   f"from the first {K:,} of {N:,} draws (kept per draw; no histogram of this quantity is stored)")
-        return Source(values=vals, method=method, draws=len(vals))
+        return Source(values=vals, method=method, draws=len(vals),
+                      facts={"source": "exact" if exact else "kept", "draws": N, "kept": K})
     hv = hist.get(key)
     if hv is not None and f"dist_{hv}" in ds:
         lo_var = {"municipality": "dist_municipality_lo", "initiative": "dist_initiative_lo"}.get(kind)
@@ -147,7 +150,7 @@ def probability_at_least(src: Source, x: float) -> dict:
         k = int((src.values >= x).sum())
         lo, hi = wilson(np.array([k]), n)
         return {"probability": k / n, "ci_low": float(lo[0]), "ci_high": float(hi[0]),
-                "method": src.method + "; interval: Wilson (95 %)"}
+                "method": src.method + "; interval: Wilson (95 %)", "facts": {**src.facts, "interval": "wilson"}}
     assert src.counts is not None and src.lower is not None and src.upper is not None
     est, surely, possibly = p_at_least_counts(src.counts, src.lower, src.upper, x)
     n = src.draws
@@ -155,7 +158,8 @@ def probability_at_least(src: Source, x: float) -> dict:
     _, hi = wilson(np.array([possibly]), n)
     return {"probability": est / n, "ci_low": float(lo[0]), "ci_high": float(hi[0]),
             "method": src.method + "; interval: Wilson (95 %) from the draws surely at or above X to those possibly "
-                                   f"so (the bin holding X has {(possibly - surely) / n:.4%} of the draws)"}
+                                   f"so (the bin holding X has {(possibly - surely) / n:.4%} of the draws)",
+            "facts": {**src.facts, "interval": "wilson_bins", "bin_share": (possibly - surely) / n}}
 
 
 def amount_at_certainty(src: Source, c: float) -> dict:
@@ -178,7 +182,8 @@ def amount_at_certainty(src: Source, c: float) -> dict:
         hi += abs(hi) * src.rel
         extra = ("; interval: the same order-statistic ranks applied to the histogram, widened by one bin's relative "
                  "width")
-    return {"amount": float(v[0]), "ci_low": lo, "ci_high": hi, "method": src.method + extra}
+    return {"amount": float(v[0]), "ci_low": lo, "ci_high": hi, "method": src.method + extra,
+            "facts": {**src.facts, "interval": "ranks" if src.values is not None else "ranks_bins"}}
 
 
 def ask(path: Path | xr.Dataset, year: int, scope: str = "national", at_least: float | None = None,
@@ -213,7 +218,48 @@ def ask(path: Path | xr.Dataset, year: int, scope: str = "national", at_least: f
     return out
 
 
-def describe(ans: dict) -> str:
+def _method_da(f: dict, L) -> str:
+    """The method text of an answer in Danish, from its facts (the JSON keeps the English text)."""
+    src = f.get("source")
+    if src == "exact":
+        text = f"præcist fra alle {L.num(f['draws'])} trækninger (gemt pr. trækning)"
+    elif src == "kept":
+        text = (f"fra de første {L.num(f['kept'])} af {L.num(f['draws'])} trækninger (gemt pr. trækning; der er "
+                "intet histogram af denne størrelse)")
+    else:
+        text = (f"fra det løbende histogram over alle {L.num(f['draws'])} trækninger ({L.num(f['bins'])} intervaller "
+                f"pr. oktav, relativ intervalbredde højst {L.num(100 * f['rel'], 2)} %)")
+    interval = {
+        "wilson": "interval: Wilson (95 %)",
+        "wilson_bins": ("interval: Wilson (95 %) fra de trækninger, der med sikkerhed er mindst X, til dem, der "
+                        f"muligvis er (intervallet med X rummer {L.num(100 * f.get('bin_share', 0.0), 4)} % af "
+                        "trækningerne)"),
+        "ranks": "interval: ordensstørrelser med rangene Binomial(N, 1 − C) 2,5 % og 97,5 % (fordelingsfrit)",
+        "ranks_bins": "interval: de samme rang anvendt på histogrammet, udvidet med ét intervals relative bredde",
+    }[f["interval"]]
+    return f"{text}; {interval}"
+
+
+def describe(ans: dict, lang: str = "en") -> str:
+    """The answer as one line in ``lang`` (da or en)."""
+    if lang == "da" and "facts" in ans:
+        from simengine.outputs.labels import Labels
+
+        L = Labels("da")
+        kind, _, ident = ans["scope"].partition(":")
+        where = {"national": "på landsplan", "area": f"i området {ident}", "municipality": f"i kommune {ident}",
+                 "initiative": f"for initiativet {ident}"}[kind]
+        what = {"realised": "realiseret gevinst", "potential": "potentiel gevinst", "net": "nettogevinst"}[ans["quantity"]]
+        method = _method_da(ans["facts"], L)
+        if "probability" in ans:
+            return (f"P({what} ≥ {L.num(ans['x'] / 1e6, 1)} mio. kr. i {ans['year']}, {where}) = "
+                    f"{L.num(ans['probability'], 4)} (95 % MC-interval {L.num(ans['ci_low'], 4)}–"
+                    f"{L.num(ans['ci_high'], 4)}); {method}")
+        the = {"realised": "den realiserede gevinst", "potential": "den potentielle gevinst", "net": "nettogevinsten"}
+        return (f"beløb, som {the[ans['quantity']]} {where} når i {ans['year']} med {L.num(100 * ans['certainty'])} % "
+                "sandsynlighed: "
+                f"{L.num(ans['amount'] / 1e6, 1)} mio. kr./år (95 % MC-interval {L.num(ans['ci_low'] / 1e6, 1)}–"
+                f"{L.num(ans['ci_high'] / 1e6, 1)}); {method}")
     where = "nationally" if ans["scope"] == "national" else f"in {ans['scope']}"
     what = {"realised": "gain", "potential": "potential gain", "net": "net gain"}[ans["quantity"]]
     if "probability" in ans:
@@ -235,7 +281,8 @@ def add_parser(sub) -> None:
                                                                 "(its 1 - C quantile), C in (0, 1)")
     a.add_argument("--quantity", default="realised", choices=QUANTITIES,
                    help="realised gross gain (default), potential gain or net gain (gain minus costs)")
-    a.add_argument("--json", action="store_true", help="print the answer as JSON")
+    a.add_argument("--json", action="store_true", help="print the answer as JSON (its method text in English)")
+    a.add_argument("--lang", choices=("da", "en"), default="da", help="language of the answer line: da (default) or en")
 
 
 def cmd_ask(args) -> int:
@@ -245,5 +292,5 @@ def cmd_ask(args) -> int:
         print(json.dumps({key: ans[key], "ci_low": ans["ci_low"], "ci_high": ans["ci_high"],
                           "method": ans["method"]}))
     else:
-        print(describe(ans))
+        print(describe(ans, getattr(args, "lang", "da")))
     return 0

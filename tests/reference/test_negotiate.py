@@ -217,6 +217,10 @@ def test_ask_text_line_and_subprocess(runs):
     p = subprocess.run([sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--certainty", "0.9"],
                        capture_output=True, text=True, env=env, timeout=120, check=False)
     assert p.returncode == 0, p.stderr
+    assert len(p.stdout.strip().splitlines()) == 1 and "95 % MC-interval" in p.stdout  # Danish by default
+    assert "sandsynlighed" in p.stdout and "trækninger" in p.stdout and "draws" not in p.stdout
+    p = subprocess.run([sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--certainty", "0.9",
+                        "--lang", "en"], capture_output=True, text=True, env=env, timeout=120, check=False)
     assert len(p.stdout.strip().splitlines()) == 1 and "95 % MC interval" in p.stdout
     p = subprocess.run([sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--at-least", "1e8",
                         "--json"], capture_output=True, text=True, env=env, timeout=120, check=False)
