@@ -351,7 +351,7 @@ def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, 
         attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
                      ess=ess)
         if conditioning:
-            ds = reweight(ds, raw, w, s1)
+            ds = reweight(ds, raw, w, s1, raw.threads)
     return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs), ds, raw, w
 
 

@@ -167,17 +167,11 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray
     return np.interp(q, p, xs)
 
 
-def _threads() -> int:
-    import numba
-
-    return max(1, int(numba.get_num_threads()))
-
-
-def pmap(fn, items) -> list:
-    """[fn(x) for x in items] on the run's threads (numpy's sorts release the GIL); the results are
+def pmap(fn, items, threads: int = 1) -> list:
+    """[fn(x) for x in items] on ``threads`` threads (numpy's sorts release the GIL); the results are
     the same, in the same order, whatever the number of threads."""
     items = list(items)
-    n = min(_threads(), len(items))
+    n = min(max(1, threads), len(items))
     if n <= 1:
         return [fn(x) for x in items]
     from concurrent.futures import ThreadPoolExecutor
@@ -186,12 +180,12 @@ def pmap(fn, items) -> list:
         return list(ex.map(fn, items))
 
 
-def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...)."""
+def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray, threads: int = 1) -> np.ndarray:
+    """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...), the columns on ``threads`` threads."""
     K = X.shape[0]
     flat = np.ascontiguousarray(X.reshape(K, -1).T)  # one contiguous row per column of X (one blocked copy)
     out = np.empty((len(q), flat.shape[0]))
-    cols = pmap(lambda c: weighted_quantile(flat[c], w, q), range(flat.shape[0]))
+    cols = pmap(lambda c: weighted_quantile(flat[c], w, q), range(flat.shape[0]), threads)
     for c, v in enumerate(cols):
         out[:, c] = v
     return out.reshape((len(q),) + X.shape[1:])
@@ -241,21 +235,23 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
 
     ds = add_negotiation(ds, raw)
     t3 = time.perf_counter()
-    if analyses:
+    if analyses:  # on the run's threads (raw.threads: --threads, or the machine's cores), passed explicitly
         from simengine.analysis import sensitivity as analysis
+        from simengine.core.driver import numba_threads
 
-        ds = analysis.add_analyses(ds, raw)
-        from simengine.analysis.calibration import (
-            add_calibration_bases,  # the calibration ratio on the evidence's bases
-        )
+        with numba_threads(raw.threads):
+            ds = analysis.add_analyses(ds, raw, raw.threads)
+            from simengine.analysis.calibration import (
+                add_calibration_bases,  # the calibration ratio on the evidence's bases
+            )
 
-        ds = add_calibration_bases(ds, raw)
-        from simengine.analysis.investment import add_investment  # staff freed per krone invested
+            ds = add_calibration_bases(ds, raw)
+            from simengine.analysis.investment import add_investment  # staff freed per krone invested
 
-        ds = add_investment(ds, raw)
-        from simengine.analysis.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
+            ds = add_investment(ds, raw)
+            from simengine.analysis.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
 
-        ds = add_shock_effect(ds, raw, threads=threads)
+            ds = add_shock_effect(ds, raw, threads=raw.threads)
     ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
     ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
     ds.attrs["seconds_simulate"] = round(t2 - t1, 4)
@@ -273,9 +269,12 @@ NOT_REWEIGHTED = {
 }
 
 
-def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -> xr.Dataset:
+def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, threads: int | None = None
+             ) -> xr.Dataset:
     """The run's statistics recomputed under the weights ``w`` of the kept draws. ``s1``: the kept
-    draws' realisation sums (simengine.analysis.sensitivity.local_sums, combination 0), if at hand."""
+    draws' realisation sums (simengine.analysis.sensitivity.local_sums, combination 0), if at hand.
+    ``threads``: the threads of the weighted quantiles (the run's, ``raw.threads``, if None)."""
+    threads = raw.threads if threads is None else threads
     plan = raw.plan
     sc = plan.scenario
     q = np.asarray(ds["quantile"].values, dtype=float)
@@ -293,14 +292,14 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -
 
     for name in ("benefit", "net_benefit", "area_benefit", "fte"):
         X = np.asarray(ds[name].values)
-        put(f"{name}_quantile", wquantiles(X, w, q))
+        put(f"{name}_quantile", wquantiles(X, w, q, threads))
         put(f"{name}_mean", wmean(X, w))
     npv = np.asarray(ds["npv"].values)
     put("npv_quantile", weighted_quantile(npv, w, q))
     put("npv_mean", float(_dot(w, npv)))
     for name in ("central_gain", "service_cut", "regime_benefit"):
         X = np.asarray(ds[name].values)
-        put(f"{name}_quantile", wquantiles(X, w, q))
+        put(f"{name}_quantile", wquantiles(X, w, q, threads))
         put(f"{name}_mean", wmean(X, w))
     put("p_target", wmean((G >= target[None, :]).astype(float), w))
     A = np.asarray(ds["area_benefit"].values)
@@ -315,7 +314,7 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -
             continue
         X = np.asarray(ds[var].values)
         D = np.stack([X[:, idx[b]] - X[:, idx[a]] for b, a in REGIME_PAIRS], axis=1)  # (K, pair, Y)
-        put(f"{var}_difference_quantile", wquantiles(D, w, q))
+        put(f"{var}_difference_quantile", wquantiles(D, w, q, threads))
         put(f"{var}_difference_mean", wmean(D, w))
     if "p_service_cut_above" in ds:
         x = float(ds["p_service_cut_above"].attrs.get("threshold", sc.cut_threshold))
@@ -340,7 +339,8 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -
         iq = np.empty((len(q), I, Y))
         im = np.empty((I, Y))
         gq = np.empty((len(q), I))
-        for i, (gl, bq, bm) in enumerate(pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, w, q), range(I))):
+        stats = pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, w, q), range(I), threads)
+        for i, (gl, bq, bm) in enumerate(stats):
             gq[:, i], iq[:, i, :], im[i, :] = gl, bq, bm
         put("initiative_golive", gq)
         put("initiative_benefit", iq)
@@ -351,7 +351,7 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -
     for name in ("potential", "area_potential"):  # gross potential gain, where the results have it
         if name in ds:
             X = np.asarray(ds[name].values)
-            for stat, val in (("quantile", wquantiles(X, w, q)), ("mean", wmean(X, w))):
+            for stat, val in (("quantile", wquantiles(X, w, q, threads)), ("mean", wmean(X, w))):
                 if f"{name}_{stat}" in ds:
                     put(f"{name}_{stat}", val)
     negotiation = [str(v) for v in out.data_vars if str(v).startswith(
@@ -546,7 +546,7 @@ def update_run(sc, obs, known, threads: int | None = None, command: str = "", pr
     s1 = kept_sums(raw.plan, raw.inputs, K) if (used or later_gains) and len(raw.inputs) >= K else None
     x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path), s1=s1)
     w, ess = weights_for(used, x, str(obs.path))
-    post = reweight(prior, raw, w, s1) if used else prior.copy()
+    post = reweight(prior, raw, w, s1, raw.threads) if used else prior.copy()
     mv = input_movement(raw, w, ess)
     info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
             "observations_sha256": obs.sha256, "known_by": known.isoformat(),

@@ -59,7 +59,7 @@ def simulate(sc: Scenario, opts: RunOptions | None = None, executor=None, comman
 
             if background is not None:
                 background.wait()
-            ds = analysis.add_analyses(ds, raw)
+            ds = analysis.add_analyses(ds, raw, threads)
             from simengine.analysis.calibration import (
                 add_calibration_bases,  # the calibration ratio on the evidence's bases
             )
