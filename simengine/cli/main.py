@@ -197,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "compare":
             return cmd_compare(args, argv)
-        if args.command in ("backtest", "update"):  # simengine.analysis.scoring, simengine.analysis.update
-            from simengine.analysis.scoring import cmd_backtest
-            from simengine.analysis.update import cmd_update
+        if args.command in ("backtest", "update"):  # simengine.cli.backtest, simengine.cli.update
+            from simengine.cli.backtest import cmd_backtest
+            from simengine.cli.update import cmd_update
 
             return (cmd_backtest if args.command == "backtest" else cmd_update)(args, argv)
         if args.command == "validate":

@@ -7,6 +7,7 @@ and inputs carry the names the report gives them (simengine.outputs.labels).
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from simengine.outputs.labels import Labels, cause_label, input_labels
+from simengine.outputs.labels import Labels, cause_label, input_labels, movement_labels
 
 WIDTH = 80
 
@@ -541,8 +542,6 @@ def update_text(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known
     """What an update taught, at most 80 columns wide: the national gain's P10/P50/P90 and
     P(target) before and after, per year from ``from_year``; the inputs that moved (their names
     as the report gives them, each on a line above its numbers)."""
-    from simengine.analysis.update import movement_labels
-
     L = Labels(lang)
     years = post["year"].values
     qv = post["quantile"].values
@@ -578,6 +577,51 @@ def update_text(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known
         lines.append("  " + _s(L, "up_none"))
     lines += [""] + _wrap(_s(L, "up_legend"))
     return "\n".join(lines)
+
+
+def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float]] | None = None,
+               n_inputs: int | None = None, lang: str = "en") -> str | None:
+    """A warning when the effective sample size is too small, with a suggested draw count (the ESS
+    of importance weights grows in proportion to the draws). ``drivers``: (observation id, ESS of
+    its weights alone), the most informative first; below :data:`ESS_DEGENERATE` the warning says
+    that the weights have degenerated and names them. ``n_inputs``: the sampled inputs per draw, to
+    say how much memory the suggested draws' kept inputs would take. In ``lang`` (da or en); the
+    thresholds are simengine.analysis.update's."""
+    from simengine.analysis.update import ESS_DEGENERATE, ESS_MIN, ESS_TARGET
+
+    if ess >= ESS_MIN:
+        return None
+    L = Labels(lang)
+    da = lang == "da"
+    need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
+    if da:
+        msg = (f"den effektive stikprøve er {L.num(ess)} af {L.num(kept)} beholdte træk, under {L.num(ESS_MIN)}: "
+               f"fordelingen efter opdateringen hviler på få træk, og dens fraktiler er usikre; kør omkring "
+               f"{L.num(need)} træk (med [simulation] keep_draws mindst lige så stor) for en effektiv stikprøve "
+               f"nær {L.num(ESS_TARGET)}")
+    else:
+        msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
+               f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
+               f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+    if n_inputs:
+        size = need * n_inputs * 8
+        amount = f"{L.num(size / 1e9, 1)} GB" if size >= 1e9 else f"{L.num(size / 1e6)} MB"
+        msg += f" (de gemte input fylder omkring {amount})" if da else f" (their kept inputs take about {amount})"
+    if ess < ESS_DEGENERATE:
+        msg += ("; vægtene er degenererede: observationerne er langt mere præcise end fordelingen før opdateringen "
+                "(eller ligger i dens hale), så de nødvendige træk kan være uden for rækkevidde, og den effektive "
+                "stikprøve er selv usikker; der er endnu intet sekventielt Monte Carlo-trin (docs/model.md, Scoring "
+                "and updating)" if da else
+                "; the importance weights have degenerated: the observations are far more precise than the prior "
+                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there "
+                "is no sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
+        if drivers:
+            msg += (("; de observationer, der indsnævrer vægtene mest (hver for sig): " if da else
+                     "; the observations that narrow the weights most (ESS of each alone): ")
+                    + ", ".join(f"{oid} ({L.num(e)})" for oid, e in drivers[:3])
+                    + (": tjek at deres fejlmodeller giver plads til det, modellen ikke beskriver" if da else
+                       ": check that their error models allow for what the model does not represent"))
+    return msg
 
 
 def later_scores_text(n: int, known: str, prior: str, posterior: str, lang: str = "da") -> str:

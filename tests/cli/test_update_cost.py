@@ -78,7 +78,8 @@ def test_degenerate_weights_are_named():
     weights degenerated and names the observations that narrow them most."""
     import datetime as dt
 
-    from simengine.analysis.update import ESS_DEGENERATE, ess_advice, ess_by_observation, weights_for
+    from simengine.analysis.update import ESS_DEGENERATE, ess_by_observation, weights_for
+    from simengine.outputs.terminal import ess_advice
     from simengine.scenario.observations import ErrorModel, Observation
 
     rng = np.random.default_rng(11)
