@@ -293,19 +293,20 @@ def cmd_run(args, argv: list[str]) -> int:
         ds, written = run_scenario(sc, out, opts, command=command, lang=args.lang, report=not args.no_report,
                                    progress=advance, unit=args.unit)
     if not args.quiet:
-        from simengine.analysis.negotiate import (  # simengine.analysis.negotiate
+        from simengine.outputs.terminal import (  # in --lang, 80 columns wide
+            calibration_text,  # realised/promised ratio vs [model] calibration_band
             control_text,
             deduction_text,
+            explain_text,
+            format_table,
             headline_text,
+            in_fte,
         )
-        from simengine.outputs.terminal import explain_text, format_table, in_fte  # in --lang, 80 columns wide
         from simengine.scenario.safetext import block  # names from shared files: shown, never obeyed
 
         vds, words = in_fte(ds, args.unit)  # --unit fte: the amounts of every text in staff freed
         print(block(words(headline_text(vds, lang=args.lang))))
         print(block(format_table(ds, unit=args.unit, lang=args.lang)))
-        from simengine.analysis.potential import calibration_text  # realised/promised ratio vs [model] calibration_band
-
         if calibration_text(ds, lang=args.lang):
             print(block(calibration_text(ds, lang=args.lang)))
         print("\n" + block(words(deduction_text(vds, lang=args.lang))))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
+from simengine.analysis.negotiate import NEGLIGIBLE, control_split, out_of_reach, target_index
 from simengine.outputs.labels import Labels, cause_label, input_labels, movement_labels
 
 WIDTH = 80
@@ -75,7 +76,7 @@ T = {  # key: (Danish, English)
                     "sin laveste/højeste tiendedel; NPV-rho: rangkorrelation med nutidsværdien.",
                     "Spearman: rank correlation with the gain; P50 low/high: median gain (mio.) with the input in "
                     "its lowest/highest decile; NPV rho: rank correlation with the NPV."),
-    # -- simengine.analysis.negotiate (headline_text, deduction_text, control_text) -------------------------
+    # -- headline_text, deduction_text, control_text (of simengine.analysis.negotiate's results) -----------
     "commit_head": ("Beløb der kan disponeres: det beløb, gevinsten på landsplan når med den angivne sikkerhed "
                     "(sandsynlighed), mio. kr. pr. år",
                     "Committable: the amount the national gain reaches with the given probability (certainty), "
@@ -116,7 +117,7 @@ T = {  # key: (Danish, English)
                      "Who controls the shortfall in {year}? The waterfall's causes grouped by who can act on them "
                      "(mean, mio. DKK/year):"),
     "control_share": ("({s} af årsagernes sum)", "({s} of the causes' total)"),
-    # -- simengine.analysis.potential (calibration_text) -----------------------------------------------------
+    # -- calibration_text (of simengine.analysis.potential's ratios) --------------------------------------------
     "cal_head": ("Forholdet mellem realiseret og lovet gevinst (middel bruttogevinst / summen af business cases):",
                  "Implied realised/promised ratio (mean gross gain / sum of the business cases):"),
     "cal_realised": ("realiseret", "realised"), "cal_potential": ("potentiel", "potential"),
@@ -667,3 +668,160 @@ def in_fte(ds: xr.Dataset, unit: str = "dkk") -> tuple[xr.Dataset, Callable[[str
         return text
 
     return view, words
+
+
+# -- the headline, the deductions and who controls what (simengine.analysis.negotiate), the calibration
+# -- check (simengine.analysis.potential, simengine.analysis.calibration) ---------------------------------
+def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The lines the terminal leads with: what can be committed, the realised share of the promise,
+    the expected shortfall, the risk of a service cut under up-front deduction; in ``lang``, at most
+    80 columns wide (the years in blocks)."""
+    if "committable" not in ds:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    ti = target_index(ds)
+    years = [int(y) for y in ds["year"].values]
+    ty = years[ti]
+    target = np.asarray(ds["target"].values, dtype=float)
+    c = ds["certainty"].values
+    cm, lo, hi = (ds[v].values for v in ("committable", "committable_ci_low", "committable_ci_high"))
+    rows = [(_t(L, "target"), [_n(L, v / mio) for v in target])]
+    rows += [(L("certainty_col", p=L.share(cc)), [_n(L, v / mio) for v in cm[j]]) for j, cc in enumerate(c)]
+    lines = _wrap(_t(L, "commit_head")) + year_table(years, _t(L, "certainty"), rows)
+    items = "; ".join(f"{L('certainty_col', p=L.share(cc))} {_n(L, lo[j, ti] / mio)}–{_n(L, hi[j, ti] / mio)}"
+                      for j, cc in enumerate(c))
+    lines += _wrap(_t(L, "commit_ci", year=ty, items=items), "  ")
+    t = target[ti]
+    q10, q50, q90 = (_quantile_row(ds, lv) for lv in (0.1, 0.5, 0.9))
+    if t > 0 and q10 is not None and q50 is not None and q90 is not None:
+        tail = float(ds["expected_shortfall"].attrs.get("tail", 0.1))
+        lines += _wrap(_t(L, "commit_share", year=ty, p10=L.pct(q10[ti] / t, 0), p50=L.pct(q50[ti] / t, 0),
+                          p90=L.pct(q90[ti] / t, 0), es=_n(L, ds["expected_shortfall"].values[ti] / mio),
+                          tail=L.pct(tail, 0)))
+    if "p_service_cut_above" in ds:
+        x = float(ds["p_service_cut_above"].attrs.get("threshold", 0.0))
+        r = list(ds["regime"].values).index("prebudgeted")
+        lines += _wrap(_t(L, "commit_cut", year=ty, x=_n(L, x / mio),
+                          p=L.num(float(ds["p_service_cut_above"].values[r, ti]), 3)))
+    if "deduction_max_safe" in ds:
+        a = float(ds.attrs.get("cut_alpha", 0.1))
+        x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
+        v = float(ds["deduction_max_safe"].values[ti])
+        text = _t(L, "commit_safe", year=ty, x=_n(L, x / mio), a=L.general(a), v=_n(L, v / mio))
+        lines += _wrap(text + (" " + _t(L, "of_target", s=L.pct(v / t, 0)) if t > 0 else ""))
+    if out_of_reach(ds):
+        ra = float(ds["reach_amount"].values[ti])
+        lines += _wrap(_t(L, "out_of_reach", neg=L.pct(NEGLIGIBLE, 1), year=ty, v=_n(L, ra / mio)))
+    return "\n".join(lines) + "\n"
+
+def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The deduction grid in the target year, and the delivery deal (terminal), in ``lang``, at most
+    80 columns wide."""
+    if "deduction_p_cut_above" not in ds:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    ti = target_index(ds)
+    ty = int(ds["year"].values[ti])
+    x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
+    xs = _n(L, x / mio)
+    heads = [_t(L, k, x=xs) if k == "ded_p" else _t(L, k)
+             for k in ("ded_share", "ded_amount", "ded_p", "ded_cut", "central", "ded_local")]
+    widths = [max(w, len(h)) for w, h in zip((6, 10, 14, 11, 10, 9), heads)]
+    lines = _wrap(_t(L, "ded_head", year=ty)) + ["  " + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    for k, s in enumerate(ds["deduction"].values):
+        vals = [L.share(s), _n(L, ds["deduction_amount"].values[k, ti] / mio),
+                L.num(float(ds["deduction_p_cut_above"].values[k, ti]), 3),
+                _n(L, ds["deduction_service_cut_mean"].values[k, ti] / mio),
+                _n(L, ds["deduction_central_gain_mean"].values[k, ti] / mio),
+                _n(L, ds["deduction_local_gain_mean"].values[k, ti] / mio)]
+        lines.append("  " + " ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
+    if "delivery_central_gain_mean" in ds:
+        lines += _wrap(_t(L, "delivery", c=_n(L, ds["delivery_central_gain_mean"].values[ti] / mio),
+                          m=_n(L, ds["delivery_service_cut_mean"].values[ti] / mio), x=xs,
+                          p=L.num(float(ds["delivery_p_cut_above"].values[ti]), 3),
+                          n=L.num(int(ds.attrs.get("delivery_draws", 0)))), "  ")
+    return "\n".join(lines + _wrap(_t(L, "ded_legend", x=xs)))
+
+def control_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The waterfall's causes grouped by who controls them (terminal, ``run --explain``), in ``lang``,
+    at most 80 columns wide."""
+    s = control_split(ds)
+    if s is None:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    gap = s["municipal"][0] + s["outside"][0]
+    share = s["municipal"][0] / gap if gap else math.nan
+    lines = _wrap(_t(L, "control_head", year=s["year"]))
+    for key, group, extra in (("control_municipal", "municipal", gap != 0), ("control_outside", "outside", False),
+                              ("control_plan", "plan", False)):
+        text = f"{L(key)}: {_n(L, s[group][0] / mio, sign=True)}"
+        if extra:
+            text += " " + _t(L, "control_share", s=L.pct(share, 0))
+        lines += _wrap(text, "  ", "    ")
+    return "\n".join(lines)
+
+def _quantile_row(ds: xr.Dataset, level: float) -> np.ndarray | None:
+    qv = ds["quantile"].values
+    hit = np.isclose(qv, level)
+    return ds["benefit_quantile"].values[np.argmax(hit)] if hit.any() else None
+
+def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The lines a run prints: per year the implied realised/promised ratio (and the potential's),
+    and whether the calibration year's ratio lies in the scenario's band; in ``lang``, at most 80
+    columns wide (the years in blocks)."""
+    if "realised_promised_ratio" not in ds:
+        return ""
+    L = Labels(lang)
+    r = ds["realised_promised_ratio"]
+    pr = ds["potential_promised_ratio"].values if "potential_promised_ratio" in ds else None
+    years = [int(y) for y in ds["year"].values]
+    rows = [(_t(L, "cal_realised"), [L.num(v, 2) for v in r.values])]
+    if pr is not None:
+        rows.append((_t(L, "cal_potential"), [L.num(v, 2) for v in pr]))
+    if "realised_delivered_ratio" in ds:  # realised/promised over what is delivered (simengine.analysis.calibration)
+        rows.append((L("cal2_row"), [L.num(v, 2) for v in ds["realised_delivered_ratio"].values]))
+    lines = ["", *_wrap(_t(L, "cal_head")), *year_table(years, _t(L, "year"), rows, col_w=6)]
+    band = r.attrs.get("calibration_band")
+    if band is not None:
+        lo, hi = (float(x) for x in np.atleast_1d(band))
+        los, his = L.num(lo, 2), L.num(hi, 2)
+        cy = r.attrs.get("calibration_year")
+        if cy is not None and int(cy) in years:
+            v = float(r.values[years.index(int(cy))])
+            verdict = _t(L, "cal_inside" if lo <= v <= hi else ("cal_below" if v < lo else "cal_above"))
+            lines += _wrap(_t(L, "cal_band", lo=los, hi=his, year=int(cy), v=L.num(v, 2), verdict=verdict), "  ")
+        else:
+            inside = [y for y, v in zip(years, r.values) if lo <= v <= hi]
+            met = _t(L, "cal_met", a=inside[0], b=inside[-1]) if inside else _t(L, "cal_met_none")
+            lines += _wrap(_t(L, "cal_band_years", lo=los, hi=his, met=met), "  ")
+    lines += calibration_bases_text(ds, lang)  # the bases of the evidence (simengine.analysis.calibration)
+    return "\n".join(lines)
+
+def calibration_bases_text(ds: xr.Dataset, lang: str = "en") -> list[str]:
+    """The calibration lines for the two bases (calibration_text adds them)."""
+    if "realised_delivered_ratio" not in ds:
+        return []
+    L = Labels(lang)
+    r = ds["realised_delivered_ratio"]
+    years = [int(y) for y in ds["year"].values]
+    band = r.attrs.get("calibration_band")
+    cy = r.attrs.get("calibration_year")
+    ss = float(ds["steady_state_ratio"]) if "steady_state_ratio" in ds else float("nan")
+    lines = []
+    if band is not None and cy is not None and int(cy) in years:
+        lo, hi = (float(x) for x in np.atleast_1d(band))
+        v = float(r.values[years.index(int(cy))])
+
+        def verdict(x: float) -> str:
+            return L("cal2_inside" if lo <= x <= hi else ("cal2_below" if x < lo else "cal2_above"))
+
+        lines += _wrap(L("cal2_delivered", year=int(cy), v=L.num(v, 2), verdict=verdict(v)), "  ")
+        lines += _wrap(L("cal2_steady", v=L.num(ss, 2), verdict=verdict(ss)), "  ")
+        basis = str(r.attrs.get("calibration_basis", "promised"))
+        lines += _wrap(L("cal2_basis", basis=L("cal2_basis_" + basis)), "  ")
+    else:
+        lines += _wrap(L("cal2_steady_only", v=L.num(ss, 2)), "  ")
+    return lines

@@ -25,10 +25,6 @@ BANNED = {
 }
 # (module, what it imports): allowed although it points up the pipeline, with the reason. The list only shrinks.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("simengine.analysis.calibration", "simengine.outputs.labels"): "terminal text beside the statistics (to move to outputs.terminal)",
-    ("simengine.analysis.calibration", "simengine.outputs.terminal"): "terminal text beside the statistics (to move to outputs.terminal)",
-    ("simengine.analysis.negotiate", "simengine.outputs.labels"): "terminal text beside the statistics (to move to outputs.terminal)",
-    ("simengine.analysis.negotiate", "simengine.outputs.terminal"): "terminal text beside the statistics (to move to outputs.terminal)",
     ("simengine.analysis.results", "simengine.outputs.summary_rows"): "summary.parquet's rows are built with the Dataset (to move to outputs)",
     ("simengine.analysis.sensitivity", "simengine.outputs"): "the analyses report their progress phases (outputs.progress)",
     ("simengine.core.driver", "simengine.analysis"): "--precision stops on the Monte Carlo error of the draws so far (analysis.mcerror)",
@@ -36,8 +32,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("simengine.core.engine", "simengine.analysis.finite"): "the overflow error names the scenario's largest values (analysis.finite)",
     ("simengine.core.memory", "simengine.analysis.sensitivity"): "the memory estimate sums the analyses' arrays, whose sizes the analyses declare",
     ("simengine.core.memory", "simengine.analysis.shockeffect"): "the memory estimate sums the analyses' arrays, whose sizes the analyses declare",
-    ("simengine.analysis.potential", "simengine.outputs.labels"): "terminal text beside the statistics (to move to outputs.terminal)",
-    ("simengine.analysis.potential", "simengine.outputs.terminal"): "terminal text beside the statistics (to move to outputs.terminal)",
     ("simengine.scenario.observations", "simengine.analysis.sensitivity"): "per-draw values of an observation are computed here (to move to analysis.observables)",
     ("simengine.scenario.observations", "simengine.model.plan"): "per-draw values of an observation are computed here (to move to analysis.observables)",
     ("simengine.scenario.schema", "simengine.api"): "validation asks the plan for each input's distribution, and Scenario.with_values is simengine.variant",
