@@ -10,11 +10,11 @@ import textwrap
 import time
 from pathlib import Path
 
-from simengine.analysis.results import summary_table
 from simengine.analysis.update import update_run
 from simengine.cli.runner import _run_owns, _write_report, manifest
 from simengine.outputs import progress, store
 from simengine.outputs.folder import atomic_outputs, locked, prepare_dir
+from simengine.outputs.summary_rows import summary_table
 from simengine.outputs.terminal import ess_advice, format_table, later_scores_text, update_text, wrote_text
 from simengine.scenario import observations as obsmod
 from simengine.scenario import schema as scenario
