@@ -153,7 +153,8 @@ _SUMMARY_VARS = (
 def summary_table(ds: xr.Dataset) -> pl.DataFrame:
     """One row per (metric, year, area/municipality/initiative/regime, quantile)."""
     frames = []
-    items = [(ds[v], metric, stat, None) for v, metric, stat in _SUMMARY_VARS if v in ds]
+    items: list[tuple[xr.DataArray, str, str, str | None]] = [
+        (ds[v], metric, stat, None) for v, metric, stat in _SUMMARY_VARS if v in ds]
     for r in ds["regime"].values:
         for name in ("central_gain", "service_cut", "regime_benefit"):
             items.append((ds[f"{name}_quantile"].sel(regime=r), name, "quantile", str(r)))
