@@ -82,33 +82,3 @@ def add_calibration_bases(ds: xr.Dataset, raw) -> xr.Dataset:
         "long_name": "realised/promised at full effect: the level priors alone (estimate factor, reach, adoption, "
                      "technology, realisation and local factors), every initiative live and fully ramped"}
     return ds
-
-
-def text(ds: xr.Dataset, lang: str = "en") -> list[str]:
-    """The calibration lines for the two bases (simengine.analysis.potential.calibration_text adds them)."""
-    from simengine.outputs.labels import Labels
-    from simengine.outputs.terminal import _wrap
-
-    if "realised_delivered_ratio" not in ds:
-        return []
-    L = Labels(lang)
-    r = ds["realised_delivered_ratio"]
-    years = [int(y) for y in ds["year"].values]
-    band = r.attrs.get("calibration_band")
-    cy = r.attrs.get("calibration_year")
-    ss = float(ds["steady_state_ratio"]) if "steady_state_ratio" in ds else float("nan")
-    lines = []
-    if band is not None and cy is not None and int(cy) in years:
-        lo, hi = (float(x) for x in np.atleast_1d(band))
-        v = float(r.values[years.index(int(cy))])
-
-        def verdict(x: float) -> str:
-            return L("cal2_inside" if lo <= x <= hi else ("cal2_below" if x < lo else "cal2_above"))
-
-        lines += _wrap(L("cal2_delivered", year=int(cy), v=L.num(v, 2), verdict=verdict(v)), "  ")
-        lines += _wrap(L("cal2_steady", v=L.num(ss, 2), verdict=verdict(ss)), "  ")
-        basis = str(r.attrs.get("calibration_basis", "promised"))
-        lines += _wrap(L("cal2_basis", basis=L("cal2_basis_" + basis)), "  ")
-    else:
-        lines += _wrap(L("cal2_steady_only", v=L.num(ss, 2)), "  ")
-    return lines

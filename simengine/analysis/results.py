@@ -7,7 +7,6 @@ import hashlib
 import math
 
 import numpy as np
-import polars as pl
 import xarray as xr
 
 from simengine import __version__
@@ -493,90 +492,6 @@ def add_fte_views(ds: xr.Dataset, sc) -> None:
     ds["target_fte"] = ds["target"] / cpf
     ds["target_fte"].attrs = _attrs("FTE", "the target path in FTE (target / cost_per_fte); P(target) is the "
                                            "same in FTE as in DKK")
-
-
-# ------------------------------------------------------------------------------------------
-_SUMMARY_VARS = (
-    # name, metric, statistic
-    ("benefit_quantile", "benefit", "quantile"),
-    ("benefit_mean", "benefit", "mean"),
-    ("net_benefit_quantile", "net_benefit", "quantile"),
-    ("net_benefit_mean", "net_benefit", "mean"),
-    ("area_benefit_mean", "area_benefit", "mean"),
-    ("npv_mean", "npv", "mean"),
-    ("shortfall_mean", "shortfall", "mean"),
-    ("area_benefit_quantile", "area_benefit", "quantile"),
-    ("p_target", "p_target", "probability"),
-    ("area_p_target", "area_p_target", "probability"),
-    ("expected_shortfall", "expected_shortfall", "mean"),
-    ("target", "target", "value"),
-    ("area_target", "area_target", "value"),
-    ("npv_quantile", "npv", "quantile"),
-    ("municipality_benefit", "municipality_benefit", "quantile"),
-    ("municipality_benefit_mean", "municipality_benefit", "mean"),
-    ("municipality_shortfall_mean", "municipality_shortfall", "mean"),
-    ("initiative_benefit", "initiative_benefit", "quantile"),
-    ("initiative_benefit_mean", "initiative_benefit", "mean"),
-    ("initiative_golive", "initiative_golive", "quantile"),
-    ("observed_rank", "observed_rank", "probability"),
-    ("fte_quantile", "fte", "quantile"),
-    ("fte_mean", "fte", "mean"),
-    ("target_fte", "target_fte", "value"),
-    # Monte Carlo intervals (simengine.analysis.mcerror): statistic "<statistic>_ci_low" / "_ci_high"
-    *((f"{v}_ci_{end}", metric, f"{stat}_ci_{end}") for v, metric, stat in (
-        ("benefit_quantile", "benefit", "quantile"), ("benefit_mean", "benefit", "mean"),
-        ("net_benefit_quantile", "net_benefit", "quantile"), ("area_benefit_quantile", "area_benefit", "quantile"),
-        ("npv_quantile", "npv", "quantile"), ("p_target", "p_target", "probability"),
-        ("area_p_target", "area_p_target", "probability"), ("municipality_benefit", "municipality_benefit", "quantile"),
-        ("initiative_benefit", "initiative_benefit", "quantile"), ("observed_rank", "observed_rank", "probability"))
-      for end in ("low", "high")),
-)
-
-
-def summary_table(ds: xr.Dataset) -> pl.DataFrame:
-    """One row per (metric, year, area/municipality/initiative/regime, quantile)."""
-    frames = []
-    items = [(ds[v], metric, stat, None) for v, metric, stat in _SUMMARY_VARS if v in ds]
-    for r in ds["regime"].values:
-        for name in ("central_gain", "service_cut", "regime_benefit"):
-            items.append((ds[f"{name}_quantile"].sel(regime=r), name, "quantile", str(r)))
-            items.append((ds[f"{name}_mean"].sel(regime=r), name, "mean", str(r)))
-        if "p_service_cut_above" in ds:  # the regime column holds the regime, or the pair "b-a"
-            items.append((ds["p_service_cut_above"].sel(regime=r), "p_service_cut_above", "probability", str(r)))
-    for pair in (ds["regime_pair"].values if "regime_pair" in ds.coords else ()):
-        for name in ("central_gain_difference", "service_cut_difference"):
-            items.append((ds[f"{name}_quantile"].sel(regime_pair=pair), name, "quantile", str(pair)))
-            items.append((ds[f"{name}_mean"].sel(regime_pair=pair), name, "mean", str(pair)))
-    for da, metric, stat, regime in items:
-        if "observed_year" in da.dims:
-            da = da.rename(observed_year="year")
-        da = da.reset_coords(drop=True)
-        grids = np.meshgrid(*[np.asarray(da[d].values) for d in da.dims], indexing="ij") if da.dims else []
-        n = int(np.prod(da.shape)) if da.dims else 1
-        cols = {
-            "metric": [metric] * n,
-            "statistic": [stat] * n,
-            "regime": [regime] * n,
-            "year": grids[list(da.dims).index("year")].ravel().astype(np.int64) if "year" in da.dims else [None] * n,
-            "area": grids[list(da.dims).index("area")].ravel().astype(str) if "area" in da.dims else [None] * n,
-            "municipality": (grids[list(da.dims).index("municipality")].ravel().astype(np.int64)
-                             if "municipality" in da.dims else [None] * n),
-            "initiative": (grids[list(da.dims).index("initiative")].ravel().astype(str)
-                           if "initiative" in da.dims else [None] * n),
-            "quantile": (grids[list(da.dims).index("quantile")].ravel().astype(float)
-                         if "quantile" in da.dims else [None] * n),
-            "value": np.asarray(da.values, dtype=float).ravel(),
-            "unit": [str(ds[da.name].attrs.get("units", "")) if da.name in ds else "DKK/year"] * n,
-        }
-        frames.append(pl.DataFrame(cols, schema={
-            "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
-            "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
-            "unit": pl.Utf8}))
-    from simengine.analysis.negotiate import summary_frames  # committable amounts, deductions, delivery
-    from simengine.outputs.summary_rows import extend  # names beside codes, analysis rows, a unit on every row
-
-    frames += summary_frames(ds)
-    return extend(pl.concat(frames), ds)
 
 
 def _table_unit(ds: xr.Dataset, unit: str) -> tuple[float, str]:

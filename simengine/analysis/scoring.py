@@ -27,8 +27,6 @@ for the prior) under error model e with multiplicative bias b (simengine.scenari
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -287,39 +285,6 @@ def _wquant(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
     return weighted_quantile(x, w, q)
 
 
-def format_backtest(bt: xr.Dataset, lang: str = "da", **title) -> str:
-    """The terminal table of a backtest in ``lang``, at most 80 columns (simengine.outputs.terminal.backtest_text)."""
-    from simengine.outputs.terminal import backtest_text
-
-    return backtest_text(bt, lang, **title)
-
-
-def pit_chart(bt: xr.Dataset, lang: str = "da") -> bytes | None:
-    """The PIT histogram (deciles) with the count a calibrated forecast expects per bin."""
-    import matplotlib
-
-    from simengine.outputs.labels import Labels
-    from simengine.outputs.report.charts import BLUE_DARK, GREY, RC, _figure, _png
-
-    n = bt.sizes["observation"]
-    if not n:
-        return None
-    L = Labels(lang)
-    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
-        fig = _figure(6.5, 3.6)
-        ax = fig.add_subplot(1, 1, 1)
-        edges = np.linspace(0.0, 1.0, PIT_BINS + 1)
-        ax.bar(edges[:-1], bt["pit_histogram"].values, width=1.0 / PIT_BINS, align="edge", color=BLUE_DARK,
-               edgecolor="white")
-        ax.axhline(n / PIT_BINS, color=GREY, ls="--", label=L("pit_expected"))
-        ax.set_xlim(0, 1)
-        ax.set_xlabel(L("pit_axis"))
-        ax.set_ylabel(L("pit_count"))
-        ax.set_title(L("pit_title", n=n))
-        ax.legend(loc="best")
-        return _png(fig)
-
-
 def backtest(sc, obs: Observations, known=None, threads: int | None = None, command: str = "") -> xr.Dataset:
     """Score the forecast of ``sc`` against the observations of ``obs`` (all of them; or, with a
     date ``known``, the forecast updated on those known by then against those known later): the
@@ -351,54 +316,5 @@ def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, 
         attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
                      ess=ess)
         if conditioning:
-            ds = reweight(ds, raw, w, s1)
+            ds = reweight(ds, raw, w, s1, raw.threads)
     return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs), ds, raw, w
-
-
-def cmd_backtest(args, argv: list[str]) -> int:
-    """``backtest SCENARIO OBSERVATIONS``: score the forecast against every observation (or, with
-    --known-by, the forecast updated on what was known then against what became known later);
-    backtest.nc, and the forecast's report with the scores' section (unless --no-report)."""
-    from simengine.outputs import report
-    from simengine.outputs.folder import atomic_outputs, prepare_dir
-    from simengine.scenario import observations as obsmod
-    from simengine.scenario import schema as scenario
-
-    sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
-    obs = obsmod.load(args.observations)
-    obsmod.check_against(obs, sc)
-    known = obsmod.parse_date(args.known_by) if args.known_by else None
-    out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-backtest"
-    prepare_dir(out)
-    bt, ds, _raw, _w = backtest_run(sc, obs, known, threads=args.threads,
-                                    command="python -m simengine " + " ".join(argv))
-    conditioning = obs.known_by(known) if known else ()
-    files = None
-    if not getattr(args, "no_report", False):  # the forecast's report with the scores (simengine.outputs.report.backtest)
-        files = report.build_safe(ds, args.lang, scenario=sc, scores=bt)
-        if files.error:
-            _warn(f"report incomplete: {files.error}" if args.lang == "en" else
-                  f"rapporten er ufuldstændig: {files.error}")
-    chart = pit_chart(bt, args.lang) if files is None or "pit_histogram" not in files.charts else None
-    with atomic_outputs(out, owns=lambda rel: rel == "backtest.nc" or report.owns(rel)) as wr:
-        wr.write("backtest.nc", lambda p: bt.to_netcdf(p, engine="h5netcdf"))
-        if files is not None:
-            report.write(wr, files)
-        if chart is not None:
-            def png(p: Path, data: bytes = chart) -> None:
-                p.write_bytes(data)
-
-            wr.write("charts/pit_histogram.png", png)
-        written = [final for _, final in wr.pending]
-    if not args.quiet:
-        from simengine.outputs.terminal import wrote_text
-        from simengine.scenario.safetext import block
-
-        print(block(format_backtest(bt, args.lang, name=sc.name, draws=sc.draws, seed=sc.seed, file=str(obs.path),
-                                    known=known.isoformat() if known else None, conditioned=len(conditioning))))
-        print(block("\n" + wrote_text(out, written, args.lang)))
-    return 0
-
-
-def _warn(msg: str) -> None:
-    print(f"warning: {msg}", file=sys.stderr)

@@ -23,7 +23,7 @@ import numba as nb
 import numpy as np
 import xarray as xr
 
-from simengine.core.engine import DEFAULT_STORE_INPUTS, RawResults
+from simengine.core.engine import DEFAULT_STORE_INPUTS, RawResults, available_threads
 from simengine.core.kernel import _sum8, local_execution  # the kernel's own code: same bits
 from simengine.model.distributions import realisation_scale
 from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, Plan
@@ -161,7 +161,7 @@ def sensitivity(raw: RawResults, draws: int = SENSITIVITY_DRAWS, threads: int | 
             r[2, k] = np.median(y[high])
             r[3, k], r[4, k] = n_lo, n_hi
 
-    workers = threads or nb.get_num_threads()
+    workers = threads or available_threads()  # the machine's cores, as a run; never numba's current count
     if workers > 1:  # numpy's sorts and medians release the GIL
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(one, range(p)))
@@ -175,8 +175,8 @@ def sensitivity(raw: RawResults, draws: int = SENSITIVITY_DRAWS, threads: int | 
     return out
 
 
-def add_sensitivity(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
-    res = sensitivity(raw)
+def add_sensitivity(ds: xr.Dataset, raw: RawResults, threads: int | None = None) -> xr.Dataset:
+    res = sensitivity(raw, threads=threads)
     if "benefit" not in res:
         ds.attrs["sensitivity_note"] = "no sensitivity: fewer than 3 draws with kept inputs, or no uncertain input"
         return ds
@@ -790,8 +790,9 @@ def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS)
 
 
 # -- everything -----------------------------------------------------------------------------------
-def add_analyses(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
-    """Monte Carlo intervals, sensitivity and waterfall, added to the results Dataset."""
+def add_analyses(ds: xr.Dataset, raw: RawResults, threads: int | None = None) -> xr.Dataset:
+    """Monte Carlo intervals, sensitivity and waterfall, added to the results Dataset; the sensitivity's
+    thread pool has ``threads`` threads (the machine's cores if None)."""
     import time
 
     from simengine.analysis.mcerror import add_mc_error
@@ -802,7 +803,7 @@ def add_analyses(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
     ds = add_mc_error(ds, raw)
     progress.step()
     t1 = time.perf_counter()
-    ds = add_sensitivity(ds, raw)
+    ds = add_sensitivity(ds, raw, threads)
     progress.step()
     t2 = time.perf_counter()
     ds = add_waterfall(ds, raw)

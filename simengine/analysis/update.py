@@ -89,50 +89,6 @@ def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str 
     return w, float(1.0 / _dot(w, w))
 
 
-def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float]] | None = None,
-               n_inputs: int | None = None, lang: str = "en") -> str | None:
-    """A warning when the effective sample size is too small, with a suggested draw count (the ESS
-    of importance weights grows in proportion to the draws). ``drivers``: (observation id, ESS of
-    its weights alone), the most informative first; below :data:`ESS_DEGENERATE` the warning says
-    that the weights have degenerated and names them. ``n_inputs``: the sampled inputs per draw, to
-    say how much memory the suggested draws' kept inputs would take. In ``lang`` (da or en)."""
-    if ess >= ESS_MIN:
-        return None
-    from simengine.outputs.labels import Labels
-
-    L = Labels(lang)
-    da = lang == "da"
-    need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
-    if da:
-        msg = (f"den effektive stikprøve er {L.num(ess)} af {L.num(kept)} beholdte træk, under {L.num(ESS_MIN)}: "
-               f"fordelingen efter opdateringen hviler på få træk, og dens fraktiler er usikre; kør omkring "
-               f"{L.num(need)} træk (med [simulation] keep_draws mindst lige så stor) for en effektiv stikprøve "
-               f"nær {L.num(ESS_TARGET)}")
-    else:
-        msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
-               f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
-               f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
-    if n_inputs:
-        size = need * n_inputs * 8
-        amount = f"{L.num(size / 1e9, 1)} GB" if size >= 1e9 else f"{L.num(size / 1e6)} MB"
-        msg += f" (de gemte input fylder omkring {amount})" if da else f" (their kept inputs take about {amount})"
-    if ess < ESS_DEGENERATE:
-        msg += ("; vægtene er degenererede: observationerne er langt mere præcise end fordelingen før opdateringen "
-                "(eller ligger i dens hale), så de nødvendige træk kan være uden for rækkevidde, og den effektive "
-                "stikprøve er selv usikker; der er endnu intet sekventielt Monte Carlo-trin (docs/model.md, Scoring "
-                "and updating)" if da else
-                "; the importance weights have degenerated: the observations are far more precise than the prior "
-                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there "
-                "is no sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
-        if drivers:
-            msg += (("; de observationer, der indsnævrer vægtene mest (hver for sig): " if da else
-                     "; the observations that narrow the weights most (ESS of each alone): ")
-                    + ", ".join(f"{oid} ({L.num(e)})" for oid, e in drivers[:3])
-                    + (": tjek at deres fejlmodeller giver plads til det, modellen ikke beskriver" if da else
-                       ": check that their error models allow for what the model does not represent"))
-    return msg
-
-
 def ess_by_observation(observations: tuple[Observation, ...], x: np.ndarray) -> list[tuple[str, float]]:
     """(id, ESS of the weights of that observation alone), smallest ESS first (rows of ``x``: the
     observations' per-draw model values)."""
@@ -167,17 +123,11 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray
     return np.interp(q, p, xs)
 
 
-def _threads() -> int:
-    import numba
-
-    return max(1, int(numba.get_num_threads()))
-
-
-def pmap(fn, items) -> list:
-    """[fn(x) for x in items] on the run's threads (numpy's sorts release the GIL); the results are
+def pmap(fn, items, threads: int = 1) -> list:
+    """[fn(x) for x in items] on ``threads`` threads (numpy's sorts release the GIL); the results are
     the same, in the same order, whatever the number of threads."""
     items = list(items)
-    n = min(_threads(), len(items))
+    n = min(max(1, threads), len(items))
     if n <= 1:
         return [fn(x) for x in items]
     from concurrent.futures import ThreadPoolExecutor
@@ -186,12 +136,12 @@ def pmap(fn, items) -> list:
         return list(ex.map(fn, items))
 
 
-def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...)."""
+def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray, threads: int = 1) -> np.ndarray:
+    """Weighted quantiles over the first axis of X (K, ...) -> (len(q), ...), the columns on ``threads`` threads."""
     K = X.shape[0]
     flat = np.ascontiguousarray(X.reshape(K, -1).T)  # one contiguous row per column of X (one blocked copy)
     out = np.empty((len(q), flat.shape[0]))
-    cols = pmap(lambda c: weighted_quantile(flat[c], w, q), range(flat.shape[0]))
+    cols = pmap(lambda c: weighted_quantile(flat[c], w, q), range(flat.shape[0]), threads)
     for c, v in enumerate(cols):
         out[:, c] = v
     return out.reshape((len(q),) + X.shape[1:])
@@ -241,21 +191,23 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
 
     ds = add_negotiation(ds, raw)
     t3 = time.perf_counter()
-    if analyses:
+    if analyses:  # on the run's threads (raw.threads: --threads, or the machine's cores), passed explicitly
         from simengine.analysis import sensitivity as analysis
+        from simengine.core.driver import numba_threads
 
-        ds = analysis.add_analyses(ds, raw)
-        from simengine.analysis.calibration import (
-            add_calibration_bases,  # the calibration ratio on the evidence's bases
-        )
+        with numba_threads(raw.threads):
+            ds = analysis.add_analyses(ds, raw, raw.threads)
+            from simengine.analysis.calibration import (
+                add_calibration_bases,  # the calibration ratio on the evidence's bases
+            )
 
-        ds = add_calibration_bases(ds, raw)
-        from simengine.analysis.investment import add_investment  # staff freed per krone invested
+            ds = add_calibration_bases(ds, raw)
+            from simengine.analysis.investment import add_investment  # staff freed per krone invested
 
-        ds = add_investment(ds, raw)
-        from simengine.analysis.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
+            ds = add_investment(ds, raw)
+            from simengine.analysis.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
 
-        ds = add_shock_effect(ds, raw, threads=threads)
+            ds = add_shock_effect(ds, raw, threads=raw.threads)
     ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
     ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
     ds.attrs["seconds_simulate"] = round(t2 - t1, 4)
@@ -273,9 +225,12 @@ NOT_REWEIGHTED = {
 }
 
 
-def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -> xr.Dataset:
+def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, threads: int | None = None
+             ) -> xr.Dataset:
     """The run's statistics recomputed under the weights ``w`` of the kept draws. ``s1``: the kept
-    draws' realisation sums (simengine.analysis.sensitivity.local_sums, combination 0), if at hand."""
+    draws' realisation sums (simengine.analysis.sensitivity.local_sums, combination 0), if at hand.
+    ``threads``: the threads of the weighted quantiles (the run's, ``raw.threads``, if None)."""
+    threads = raw.threads if threads is None else threads
     plan = raw.plan
     sc = plan.scenario
     q = np.asarray(ds["quantile"].values, dtype=float)
@@ -293,14 +248,14 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -
 
     for name in ("benefit", "net_benefit", "area_benefit", "fte"):
         X = np.asarray(ds[name].values)
-        put(f"{name}_quantile", wquantiles(X, w, q))
+        put(f"{name}_quantile", wquantiles(X, w, q, threads))
         put(f"{name}_mean", wmean(X, w))
     npv = np.asarray(ds["npv"].values)
     put("npv_quantile", weighted_quantile(npv, w, q))
     put("npv_mean", float(_dot(w, npv)))
     for name in ("central_gain", "service_cut", "regime_benefit"):
         X = np.asarray(ds[name].values)
-        put(f"{name}_quantile", wquantiles(X, w, q))
+        put(f"{name}_quantile", wquantiles(X, w, q, threads))
         put(f"{name}_mean", wmean(X, w))
     put("p_target", wmean((G >= target[None, :]).astype(float), w))
     A = np.asarray(ds["area_benefit"].values)
@@ -315,7 +270,7 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -
             continue
         X = np.asarray(ds[var].values)
         D = np.stack([X[:, idx[b]] - X[:, idx[a]] for b, a in REGIME_PAIRS], axis=1)  # (K, pair, Y)
-        put(f"{var}_difference_quantile", wquantiles(D, w, q))
+        put(f"{var}_difference_quantile", wquantiles(D, w, q, threads))
         put(f"{var}_difference_mean", wmean(D, w))
     if "p_service_cut_above" in ds:
         x = float(ds["p_service_cut_above"].attrs.get("threshold", sc.cut_threshold))
@@ -340,7 +295,8 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -
         iq = np.empty((len(q), I, Y))
         im = np.empty((I, Y))
         gq = np.empty((len(q), I))
-        for i, (gl, bq, bm) in enumerate(pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, w, q), range(I))):
+        stats = pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, w, q), range(I), threads)
+        for i, (gl, bq, bm) in enumerate(stats):
             gq[:, i], iq[:, i, :], im[i, :] = gl, bq, bm
         put("initiative_golive", gq)
         put("initiative_benefit", iq)
@@ -351,7 +307,7 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None) -
     for name in ("potential", "area_potential"):  # gross potential gain, where the results have it
         if name in ds:
             X = np.asarray(ds[name].values)
-            for stat, val in (("quantile", wquantiles(X, w, q)), ("mean", wmean(X, w))):
+            for stat, val in (("quantile", wquantiles(X, w, q, threads)), ("mean", wmean(X, w))):
                 if f"{name}_{stat}" in ds:
                     put(f"{name}_{stat}", val)
     negotiation = [str(v) for v in out.data_vars if str(v).startswith(
@@ -470,67 +426,6 @@ def later_summary(bt: xr.Dataset) -> str:
     return ", ".join(f"{float(v):.6g} {g}" for g, v in zip(bt["unit_group"].values, bt["crps_total"].values))
 
 
-def format_update(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known: str, from_year: int,
-                  lang: str = "da") -> str:
-    """What the update taught, in ``lang``, at most 80 columns (simengine.outputs.terminal.update_text)."""
-    from simengine.outputs.terminal import update_text
-
-    return update_text(prior, post, mv, ess, known, from_year, lang)
-
-
-def movement_labels(mv: dict, lang: str = "da") -> list[str]:
-    """The moved inputs' names in ``lang``: ``<initiative name>: <what was sampled>`` (the raw
-    sampled value: a legislative blocker's strike B and its delay L apart)."""
-    from simengine.outputs.labels import Labels, raw_input_label
-
-    L = Labels(lang)
-    kinds, who = mv.get("kinds"), mv.get("who")
-    if kinds is None or who is None:
-        return [str(n) for n in mv["names"]]
-    return [raw_input_label(L, k, w) for k, w in zip(kinds, who)]
-
-
-def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
-    """Prior vs posterior P10-P90 (and median) of the inputs that moved most, in prior sds."""
-    import matplotlib
-
-    from simengine.outputs.labels import Labels
-    from simengine.outputs.report.charts import BLUE_DARK, GREY, RC, _figure, _png
-
-    sel = np.flatnonzero(mv["moved"])
-    if not len(sel):
-        return None
-    sel = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")][:top]
-    L = Labels(lang)
-    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
-        fig = _figure(8.0, 0.45 * len(sel) + 1.6)
-        ax = fig.add_subplot(1, 1, 1)
-        for j, k in enumerate(sel):
-            v = mv["values"][k]
-            m0, s0 = v[0], v[1] if v[1] > 0 else 1.0
-            z = (np.array(v) - m0) / s0
-            yy = len(sel) - 1 - j
-            ax.plot([z[2], z[4]], [yy + 0.15] * 2, color=GREY, lw=4, solid_capstyle="butt")
-            ax.plot([z[3]], [yy + 0.15], "|", color="black", ms=9)
-            ax.plot([z[7], z[9]], [yy - 0.15] * 2, color=BLUE_DARK, lw=4, solid_capstyle="butt")
-            ax.plot([z[8]], [yy - 0.15], "|", color="black", ms=9)
-        ax.set_yticks(range(len(sel)))
-        import textwrap
-
-        names = movement_labels(mv, lang)
-        ax.set_yticklabels(["\n".join(textwrap.wrap(names[k], 48)) for k in sel[::-1]])
-        ax.set_xlabel(L("upd_axis"))
-        from matplotlib.lines import Line2D
-        from matplotlib.ticker import FuncFormatter
-
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: L.num(v, 1)))  # decimal comma in Danish
-        ax.legend(handles=[Line2D([], [], color=GREY, lw=4, label=L("upd_prior")),
-                           Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior"))], loc="lower left",
-                  bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, fontsize=9, borderaxespad=0.3)
-        ax.set_title(L("upd_title"), loc="left", pad=30)  # above the legend, which is above the bars
-        return _png(fig)
-
-
 def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False):
     """Simulate ``sc`` and weight its kept draws on the observations of ``obs`` known by ``known``:
     (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info)."""
@@ -546,7 +441,7 @@ def update_run(sc, obs, known, threads: int | None = None, command: str = "", pr
     s1 = kept_sums(raw.plan, raw.inputs, K) if (used or later_gains) and len(raw.inputs) >= K else None
     x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path), s1=s1)
     w, ess = weights_for(used, x, str(obs.path))
-    post = reweight(prior, raw, w, s1) if used else prior.copy()
+    post = reweight(prior, raw, w, s1, raw.threads) if used else prior.copy()
     mv = input_movement(raw, w, ess)
     info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
             "observations_sha256": obs.sha256, "known_by": known.isoformat(),
@@ -585,65 +480,3 @@ def recompute(sc, info: dict, threads: int | None = None):
     if obs.sha256 != info.get("observations_sha256"):
         raise RunError(f"{path}: the observations changed since the update; results cannot be compared")
     return update_run(sc, obs, obsmod.parse_date(info["known_by"]), threads=threads, quiet=True)[0]
-
-
-def cmd_update(args, argv: list[str]) -> int:
-    """``update SCENARIO OBSERVATIONS --known-by DATE``: the run's outputs under the weights."""
-    import shlex
-
-    from simengine.analysis.results import summary_table
-    from simengine.cli.runner import _run_owns, _write_report, manifest
-    from simengine.outputs import progress, store
-    from simengine.outputs.folder import atomic_outputs, locked, prepare_dir
-    from simengine.outputs.terminal import format_table
-    from simengine.scenario import observations as obsmod
-    from simengine.scenario import schema as scenario
-
-    t0 = time.perf_counter()
-    sc = scenario.load(args.scenario).with_run_options(draws=args.draws, seed=args.seed)
-    obs = obsmod.load(args.observations)
-    obsmod.check_against(obs, sc)
-    known = obsmod.parse_date(args.known_by)
-    later = obs.later_than(known)
-    out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-update"
-    command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
-    with locked(prepare_dir(out)), progress.draws_bar(sc.draws, progress.enabled(args.quiet),
-                                                      after="Weighting and writing", lang=args.lang) as advance:
-        post, prior, _raw, w, ess, mv, info = update_run(sc, obs, known, threads=args.threads, command=command,
-                                                       progress=advance)
-        later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
-        chart = movement_chart(mv, args.lang)
-        with atomic_outputs(out, owns=_run_owns) as wr:  # replaces every file of the previous run
-            wr.write("results.nc", lambda p: store.write(post, p))  # simengine.outputs.store
-            table = summary_table(post)
-            wr.write("summary.parquet", lambda p: table.write_parquet(p))
-            m = manifest(post, sc)
-            m["update"] = info
-            wr.write_json("run.json", m)
-            if not args.no_report:
-                _write_report(wr, post, sc, args.lang)
-            if chart is not None:  # beside the report's charts, moved into place with them
-                def png(p: Path, data: bytes = chart) -> None:
-                    p.write_bytes(data)
-
-                wr.write("charts/update_inputs.png", png)
-            written = [final for _, final in wr.pending]
-    drivers = [(str(k), float(v)) for k, v in (kv.split(": ") for kv in info["ess_by_observation"].split("; ") if kv)]
-    advice = ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names), lang=args.lang)
-    if advice:
-        import textwrap
-
-        print(textwrap.fill(f"{'advarsel' if args.lang == 'da' else 'warning'}: {advice}", 80, subsequent_indent="  ",
-                            break_on_hyphens=False), file=sys.stderr)
-    if not args.quiet:
-        from simengine.outputs.terminal import later_scores_text, wrote_text
-        from simengine.scenario.safetext import block
-
-        print(block(format_table(post, lang=args.lang)))
-        print()
-        print(block(format_update(prior, post, mv, ess, known.isoformat(), known.year, args.lang)))
-        if later:
-            print("\n" + later_scores_text(len(later), known.isoformat(), info["crps_later_prior"],
-                                            info["crps_later_posterior"], args.lang))
-        print(block("\n" + wrote_text(out, written, args.lang, time.perf_counter() - t0)))
-    return 0

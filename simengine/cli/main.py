@@ -197,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "compare":
             return cmd_compare(args, argv)
-        if args.command in ("backtest", "update"):  # simengine.analysis.scoring, simengine.analysis.update
-            from simengine.analysis.scoring import cmd_backtest
-            from simengine.analysis.update import cmd_update
+        if args.command in ("backtest", "update"):  # simengine.cli.backtest, simengine.cli.update
+            from simengine.cli.backtest import cmd_backtest
+            from simengine.cli.update import cmd_update
 
             return (cmd_backtest if args.command == "backtest" else cmd_update)(args, argv)
         if args.command == "validate":
@@ -293,19 +293,20 @@ def cmd_run(args, argv: list[str]) -> int:
         ds, written = run_scenario(sc, out, opts, command=command, lang=args.lang, report=not args.no_report,
                                    progress=advance, unit=args.unit)
     if not args.quiet:
-        from simengine.analysis.negotiate import (  # simengine.analysis.negotiate
+        from simengine.outputs.terminal import (  # in --lang, 80 columns wide
+            calibration_text,  # realised/promised ratio vs [model] calibration_band
             control_text,
             deduction_text,
+            explain_text,
+            format_table,
             headline_text,
+            in_fte,
         )
-        from simengine.outputs.terminal import explain_text, format_table, in_fte  # in --lang, 80 columns wide
         from simengine.scenario.safetext import block  # names from shared files: shown, never obeyed
 
         vds, words = in_fte(ds, args.unit)  # --unit fte: the amounts of every text in staff freed
         print(block(words(headline_text(vds, lang=args.lang))))
         print(block(format_table(ds, unit=args.unit, lang=args.lang)))
-        from simengine.analysis.potential import calibration_text  # realised/promised ratio vs [model] calibration_band
-
         if calibration_text(ds, lang=args.lang):
             print(block(calibration_text(ds, lang=args.lang)))
         print("\n" + block(words(deduction_text(vds, lang=args.lang))))

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import xarray as xr
 
-from simengine.analysis.results import build_dataset, results_digest, summary_table
+from simengine.analysis.results import build_dataset, results_digest
 from simengine.core import engine
 from simengine.model.plan import compile_plan
 from simengine.outputs.folder import atomic_outputs
+from simengine.outputs.summary_rows import summary_table
 from simengine.scenario import safetext
 from simengine.scenario.schema import Scenario
 
@@ -59,7 +60,7 @@ def simulate(sc: Scenario, opts: RunOptions | None = None, executor=None, comman
 
             if background is not None:
                 background.wait()
-            ds = analysis.add_analyses(ds, raw)
+            ds = analysis.add_analyses(ds, raw, threads)
             from simengine.analysis.calibration import (
                 add_calibration_bases,  # the calibration ratio on the evidence's bases
             )

@@ -1034,6 +1034,16 @@ def raw_input_label(L: Labels, kind: str, who: str = "") -> str:
     return f"{who or NATIONAL_WHO[LANGS.index(L.lang)]}: {what}"
 
 
+def movement_labels(mv: dict, lang: str = "da") -> list[str]:
+    """The moved inputs' names in ``lang``: ``<initiative name>: <what was sampled>`` (the raw
+    sampled value: a legislative blocker's strike B and its delay L apart)."""
+    L = Labels(lang)
+    kinds, who = mv.get("kinds"), mv.get("who")
+    if kinds is None or who is None:
+        return [str(n) for n in mv["names"]]
+    return [raw_input_label(L, k, w) for k, w in zip(kinds, who)]
+
+
 def cause_label(L: Labels, key: str, fallback: str = "") -> str:
     return _pair(CAUSES, str(key), L.lang) or fallback or str(key)
 

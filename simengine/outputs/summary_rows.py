@@ -1,6 +1,8 @@
-"""summary.parquet for readers: names beside the codes, and the analyses' rows.
+"""summary.parquet: the Dataset's statistics as a tidy table, with names beside the codes and the analyses' rows.
 
-:func:`extend` adds to the tidy table of :func:`simengine.analysis.results.summary_table`
+:func:`summary_table` builds one row per (metric, statistic, year, area/municipality/initiative/regime,
+quantile) from the results Dataset (the negotiation outputs' rows by :func:`negotiation_frames`);
+:func:`extend` adds
 
 * ``area_name``, ``municipality_name``, ``initiative_name`` beside the codes (null where the row has
   no area / municipality / initiative);
@@ -108,3 +110,154 @@ def extend(df: pl.DataFrame, ds: xr.Dataset) -> pl.DataFrame:
              "initiative", "initiative_name", "input", "input_kind", "cause", "cause_name", "quantile", "value",
              "unit"]
     return out.select([c for c in order if c in out.columns] + [c for c in out.columns if c not in order])
+
+
+# -- the tidy table ------------------------------------------------------------------------------
+_SUMMARY_VARS = (
+    # name, metric, statistic
+    ("benefit_quantile", "benefit", "quantile"),
+    ("benefit_mean", "benefit", "mean"),
+    ("net_benefit_quantile", "net_benefit", "quantile"),
+    ("net_benefit_mean", "net_benefit", "mean"),
+    ("area_benefit_mean", "area_benefit", "mean"),
+    ("npv_mean", "npv", "mean"),
+    ("shortfall_mean", "shortfall", "mean"),
+    ("area_benefit_quantile", "area_benefit", "quantile"),
+    ("p_target", "p_target", "probability"),
+    ("area_p_target", "area_p_target", "probability"),
+    ("expected_shortfall", "expected_shortfall", "mean"),
+    ("target", "target", "value"),
+    ("area_target", "area_target", "value"),
+    ("npv_quantile", "npv", "quantile"),
+    ("municipality_benefit", "municipality_benefit", "quantile"),
+    ("municipality_benefit_mean", "municipality_benefit", "mean"),
+    ("municipality_shortfall_mean", "municipality_shortfall", "mean"),
+    ("initiative_benefit", "initiative_benefit", "quantile"),
+    ("initiative_benefit_mean", "initiative_benefit", "mean"),
+    ("initiative_golive", "initiative_golive", "quantile"),
+    ("observed_rank", "observed_rank", "probability"),
+    ("fte_quantile", "fte", "quantile"),
+    ("fte_mean", "fte", "mean"),
+    ("target_fte", "target_fte", "value"),
+    # Monte Carlo intervals (simengine.analysis.mcerror): statistic "<statistic>_ci_low" / "_ci_high"
+    *((f"{v}_ci_{end}", metric, f"{stat}_ci_{end}") for v, metric, stat in (
+        ("benefit_quantile", "benefit", "quantile"), ("benefit_mean", "benefit", "mean"),
+        ("net_benefit_quantile", "net_benefit", "quantile"), ("area_benefit_quantile", "area_benefit", "quantile"),
+        ("npv_quantile", "npv", "quantile"), ("p_target", "p_target", "probability"),
+        ("area_p_target", "area_p_target", "probability"), ("municipality_benefit", "municipality_benefit", "quantile"),
+        ("initiative_benefit", "initiative_benefit", "quantile"), ("observed_rank", "observed_rank", "probability"))
+      for end in ("low", "high")),
+)
+
+
+def summary_table(ds: xr.Dataset) -> pl.DataFrame:
+    """One row per (metric, year, area/municipality/initiative/regime, quantile)."""
+    frames = []
+    items: list[tuple[xr.DataArray, str, str, str | None]] = [
+        (ds[v], metric, stat, None) for v, metric, stat in _SUMMARY_VARS if v in ds]
+    for r in ds["regime"].values:
+        for name in ("central_gain", "service_cut", "regime_benefit"):
+            items.append((ds[f"{name}_quantile"].sel(regime=r), name, "quantile", str(r)))
+            items.append((ds[f"{name}_mean"].sel(regime=r), name, "mean", str(r)))
+        if "p_service_cut_above" in ds:  # the regime column holds the regime, or the pair "b-a"
+            items.append((ds["p_service_cut_above"].sel(regime=r), "p_service_cut_above", "probability", str(r)))
+    for pair in (ds["regime_pair"].values if "regime_pair" in ds.coords else ()):
+        for name in ("central_gain_difference", "service_cut_difference"):
+            items.append((ds[f"{name}_quantile"].sel(regime_pair=pair), name, "quantile", str(pair)))
+            items.append((ds[f"{name}_mean"].sel(regime_pair=pair), name, "mean", str(pair)))
+    for da, metric, stat, regime in items:
+        if "observed_year" in da.dims:
+            da = da.rename(observed_year="year")
+        da = da.reset_coords(drop=True)
+        grids = np.meshgrid(*[np.asarray(da[d].values) for d in da.dims], indexing="ij") if da.dims else []
+        n = int(np.prod(da.shape)) if da.dims else 1
+        cols = {
+            "metric": [metric] * n,
+            "statistic": [stat] * n,
+            "regime": [regime] * n,
+            "year": grids[list(da.dims).index("year")].ravel().astype(np.int64) if "year" in da.dims else [None] * n,
+            "area": grids[list(da.dims).index("area")].ravel().astype(str) if "area" in da.dims else [None] * n,
+            "municipality": (grids[list(da.dims).index("municipality")].ravel().astype(np.int64)
+                             if "municipality" in da.dims else [None] * n),
+            "initiative": (grids[list(da.dims).index("initiative")].ravel().astype(str)
+                           if "initiative" in da.dims else [None] * n),
+            "quantile": (grids[list(da.dims).index("quantile")].ravel().astype(float)
+                         if "quantile" in da.dims else [None] * n),
+            "value": np.asarray(da.values, dtype=float).ravel(),
+            "unit": [str(ds[da.name].attrs.get("units", "")) if da.name in ds else "DKK/year"] * n,
+        }
+        frames.append(pl.DataFrame(cols, schema={
+            "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
+            "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
+            "unit": pl.Utf8}))
+    frames += negotiation_frames(ds)  # committable amounts, deductions, delivery
+    return extend(pl.concat(frames), ds)  # names beside codes, analysis rows, a unit on every row
+
+
+#: (variable, metric, statistic) of the negotiation outputs' rows (simengine.analysis.negotiate)
+_NEGOTIATION_VARS = (
+    ("committable", "committable", "amount_at_certainty"),
+    ("committable_net", "committable_net", "amount_at_certainty"),
+    ("committable_potential", "committable_potential", "amount_at_certainty"),
+    ("area_committable", "area_committable", "amount_at_certainty"),
+    ("area_committable_potential", "area_committable_potential", "amount_at_certainty"),
+    ("municipality_committable", "municipality_committable", "amount_at_certainty"),
+    ("reach_amount", "reach_amount", "value"),
+    ("deduction_amount", "deduction_amount", "value"),
+    ("deduction_p_cut_above", "deduction_p_cut_above", "probability"),
+    ("deduction_service_cut_mean", "deduction_service_cut", "mean"),
+    ("deduction_central_gain_mean", "deduction_central_gain", "mean"),
+    ("deduction_local_gain_mean", "deduction_local_gain", "mean"),
+    ("deduction_max_safe", "deduction_max_safe", "value"),
+    ("deduction_max_safe_share", "deduction_max_safe_share", "value"),
+    ("delivery_central_gain_quantile", "delivery_central_gain", "quantile"),
+    ("delivery_central_gain_mean", "delivery_central_gain", "mean"),
+    ("delivery_service_cut_quantile", "delivery_service_cut", "quantile"),
+    ("delivery_service_cut_mean", "delivery_service_cut", "mean"),
+    ("delivery_p_cut_above", "delivery_p_service_cut_above", "probability"),
+    ("delivery_central_gain_difference_mean", "delivery_central_gain_difference", "mean"),
+    ("delivery_central_gain_difference_quantile", "delivery_central_gain_difference", "quantile"),
+    ("delivery_service_cut_difference_mean", "delivery_service_cut_difference", "mean"),
+    ("delivery_service_cut_difference_quantile", "delivery_service_cut_difference", "quantile"),
+)
+
+
+def negotiation_frames(ds: xr.Dataset) -> list:
+    """summary.parquet rows of the negotiation outputs, in summary_table's columns. The amount at
+    certainty c has quantile = 1 - c (statistic "amount_at_certainty", its interval
+    "amount_at_certainty_ci_low/high"); the deduction grid's rows carry "upfront:<share>" in the
+    regime column, the delivery deal "delivery" (and its pairs "delivery-<regime>")."""
+    schema = {"metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
+              "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
+              "unit": pl.Utf8}
+    items = []
+    for v, metric, stat in _NEGOTIATION_VARS:
+        for suffix in ("", "_ci_low", "_ci_high"):
+            if f"{v}{suffix}" in ds:
+                items.append((ds[f"{v}{suffix}"], metric, stat + suffix, "delivery" if v.startswith("delivery") else None))
+    frames = []
+    for da, metric, stat, regime in items:
+        unit = str(da.attrs.get("units", ""))
+        da = da.reset_coords(drop=True)
+        if "certainty" in da.dims:
+            da = da.assign_coords(certainty=1.0 - da["certainty"].values).rename(certainty="quantile")
+        dims = list(da.dims)
+        grids = np.meshgrid(*[np.asarray(da[d].values) for d in dims], indexing="ij") if dims else []
+        n = int(np.prod(da.shape)) if dims else 1
+
+        def col(d, conv, grids=grids, dims=dims, n=n):
+            return conv(grids[dims.index(d)].ravel()) if d in dims else [None] * n
+
+        reg = [regime] * n
+        if "deduction" in dims:
+            reg = [f"upfront:{s:g}" for s in grids[dims.index("deduction")].ravel()]
+        elif "delivery_pair" in dims:
+            reg = [str(s) for s in grids[dims.index("delivery_pair")].ravel()]
+        frames.append(pl.DataFrame({
+            "metric": [metric] * n, "statistic": [stat] * n, "regime": reg,
+            "year": col("year", lambda a: a.astype(np.int64)), "area": col("area", lambda a: a.astype(str)),
+            "municipality": col("municipality", lambda a: a.astype(np.int64)),
+            "initiative": col("initiative", lambda a: a.astype(str)),
+            "quantile": col("quantile", lambda a: a.astype(float)),
+            "value": np.asarray(da.values, dtype=float).ravel(), "unit": [unit] * n}, schema=schema))
+    return frames

@@ -7,6 +7,7 @@ and inputs carry the names the report gives them (simengine.outputs.labels).
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from collections.abc import Callable
@@ -14,7 +15,8 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from simengine.outputs.labels import Labels, cause_label, input_labels
+from simengine.analysis.negotiate import NEGLIGIBLE, control_split, out_of_reach, target_index
+from simengine.outputs.labels import Labels, cause_label, input_labels, movement_labels
 
 WIDTH = 80
 
@@ -74,7 +76,7 @@ T = {  # key: (Danish, English)
                     "sin laveste/højeste tiendedel; NPV-rho: rangkorrelation med nutidsværdien.",
                     "Spearman: rank correlation with the gain; P50 low/high: median gain (mio.) with the input in "
                     "its lowest/highest decile; NPV rho: rank correlation with the NPV."),
-    # -- simengine.analysis.negotiate (headline_text, deduction_text, control_text) -------------------------
+    # -- headline_text, deduction_text, control_text (of simengine.analysis.negotiate's results) -----------
     "commit_head": ("Beløb der kan disponeres: det beløb, gevinsten på landsplan når med den angivne sikkerhed "
                     "(sandsynlighed), mio. kr. pr. år",
                     "Committable: the amount the national gain reaches with the given probability (certainty), "
@@ -115,7 +117,7 @@ T = {  # key: (Danish, English)
                      "Who controls the shortfall in {year}? The waterfall's causes grouped by who can act on them "
                      "(mean, mio. DKK/year):"),
     "control_share": ("({s} af årsagernes sum)", "({s} of the causes' total)"),
-    # -- simengine.analysis.potential (calibration_text) -----------------------------------------------------
+    # -- calibration_text (of simengine.analysis.potential's ratios) --------------------------------------------
     "cal_head": ("Forholdet mellem realiseret og lovet gevinst (middel bruttogevinst / summen af business cases):",
                  "Implied realised/promised ratio (mean gross gain / sum of the business cases):"),
     "cal_realised": ("realiseret", "realised"), "cal_potential": ("potentiel", "potential"),
@@ -541,8 +543,6 @@ def update_text(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known
     """What an update taught, at most 80 columns wide: the national gain's P10/P50/P90 and
     P(target) before and after, per year from ``from_year``; the inputs that moved (their names
     as the report gives them, each on a line above its numbers)."""
-    from simengine.analysis.update import movement_labels
-
     L = Labels(lang)
     years = post["year"].values
     qv = post["quantile"].values
@@ -578,6 +578,51 @@ def update_text(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known
         lines.append("  " + _s(L, "up_none"))
     lines += [""] + _wrap(_s(L, "up_legend"))
     return "\n".join(lines)
+
+
+def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float]] | None = None,
+               n_inputs: int | None = None, lang: str = "en") -> str | None:
+    """A warning when the effective sample size is too small, with a suggested draw count (the ESS
+    of importance weights grows in proportion to the draws). ``drivers``: (observation id, ESS of
+    its weights alone), the most informative first; below :data:`ESS_DEGENERATE` the warning says
+    that the weights have degenerated and names them. ``n_inputs``: the sampled inputs per draw, to
+    say how much memory the suggested draws' kept inputs would take. In ``lang`` (da or en); the
+    thresholds are simengine.analysis.update's."""
+    from simengine.analysis.update import ESS_DEGENERATE, ESS_MIN, ESS_TARGET
+
+    if ess >= ESS_MIN:
+        return None
+    L = Labels(lang)
+    da = lang == "da"
+    need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
+    if da:
+        msg = (f"den effektive stikprøve er {L.num(ess)} af {L.num(kept)} beholdte træk, under {L.num(ESS_MIN)}: "
+               f"fordelingen efter opdateringen hviler på få træk, og dens fraktiler er usikre; kør omkring "
+               f"{L.num(need)} træk (med [simulation] keep_draws mindst lige så stor) for en effektiv stikprøve "
+               f"nær {L.num(ESS_TARGET)}")
+    else:
+        msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
+               f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
+               f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+    if n_inputs:
+        size = need * n_inputs * 8
+        amount = f"{L.num(size / 1e9, 1)} GB" if size >= 1e9 else f"{L.num(size / 1e6)} MB"
+        msg += f" (de gemte input fylder omkring {amount})" if da else f" (their kept inputs take about {amount})"
+    if ess < ESS_DEGENERATE:
+        msg += ("; vægtene er degenererede: observationerne er langt mere præcise end fordelingen før opdateringen "
+                "(eller ligger i dens hale), så de nødvendige træk kan være uden for rækkevidde, og den effektive "
+                "stikprøve er selv usikker; der er endnu intet sekventielt Monte Carlo-trin (docs/model.md, Scoring "
+                "and updating)" if da else
+                "; the importance weights have degenerated: the observations are far more precise than the prior "
+                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there "
+                "is no sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
+        if drivers:
+            msg += (("; de observationer, der indsnævrer vægtene mest (hver for sig): " if da else
+                     "; the observations that narrow the weights most (ESS of each alone): ")
+                    + ", ".join(f"{oid} ({L.num(e)})" for oid, e in drivers[:3])
+                    + (": tjek at deres fejlmodeller giver plads til det, modellen ikke beskriver" if da else
+                       ": check that their error models allow for what the model does not represent"))
+    return msg
 
 
 def later_scores_text(n: int, known: str, prior: str, posterior: str, lang: str = "da") -> str:
@@ -623,3 +668,160 @@ def in_fte(ds: xr.Dataset, unit: str = "dkk") -> tuple[xr.Dataset, Callable[[str
         return text
 
     return view, words
+
+
+# -- the headline, the deductions and who controls what (simengine.analysis.negotiate), the calibration
+# -- check (simengine.analysis.potential, simengine.analysis.calibration) ---------------------------------
+def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The lines the terminal leads with: what can be committed, the realised share of the promise,
+    the expected shortfall, the risk of a service cut under up-front deduction; in ``lang``, at most
+    80 columns wide (the years in blocks)."""
+    if "committable" not in ds:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    ti = target_index(ds)
+    years = [int(y) for y in ds["year"].values]
+    ty = years[ti]
+    target = np.asarray(ds["target"].values, dtype=float)
+    c = ds["certainty"].values
+    cm, lo, hi = (ds[v].values for v in ("committable", "committable_ci_low", "committable_ci_high"))
+    rows = [(_t(L, "target"), [_n(L, v / mio) for v in target])]
+    rows += [(L("certainty_col", p=L.share(cc)), [_n(L, v / mio) for v in cm[j]]) for j, cc in enumerate(c)]
+    lines = _wrap(_t(L, "commit_head")) + year_table(years, _t(L, "certainty"), rows)
+    items = "; ".join(f"{L('certainty_col', p=L.share(cc))} {_n(L, lo[j, ti] / mio)}–{_n(L, hi[j, ti] / mio)}"
+                      for j, cc in enumerate(c))
+    lines += _wrap(_t(L, "commit_ci", year=ty, items=items), "  ")
+    t = target[ti]
+    q10, q50, q90 = (_quantile_row(ds, lv) for lv in (0.1, 0.5, 0.9))
+    if t > 0 and q10 is not None and q50 is not None and q90 is not None:
+        tail = float(ds["expected_shortfall"].attrs.get("tail", 0.1))
+        lines += _wrap(_t(L, "commit_share", year=ty, p10=L.pct(q10[ti] / t, 0), p50=L.pct(q50[ti] / t, 0),
+                          p90=L.pct(q90[ti] / t, 0), es=_n(L, ds["expected_shortfall"].values[ti] / mio),
+                          tail=L.pct(tail, 0)))
+    if "p_service_cut_above" in ds:
+        x = float(ds["p_service_cut_above"].attrs.get("threshold", 0.0))
+        r = list(ds["regime"].values).index("prebudgeted")
+        lines += _wrap(_t(L, "commit_cut", year=ty, x=_n(L, x / mio),
+                          p=L.num(float(ds["p_service_cut_above"].values[r, ti]), 3)))
+    if "deduction_max_safe" in ds:
+        a = float(ds.attrs.get("cut_alpha", 0.1))
+        x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
+        v = float(ds["deduction_max_safe"].values[ti])
+        text = _t(L, "commit_safe", year=ty, x=_n(L, x / mio), a=L.general(a), v=_n(L, v / mio))
+        lines += _wrap(text + (" " + _t(L, "of_target", s=L.pct(v / t, 0)) if t > 0 else ""))
+    if out_of_reach(ds):
+        ra = float(ds["reach_amount"].values[ti])
+        lines += _wrap(_t(L, "out_of_reach", neg=L.pct(NEGLIGIBLE, 1), year=ty, v=_n(L, ra / mio)))
+    return "\n".join(lines) + "\n"
+
+def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The deduction grid in the target year, and the delivery deal (terminal), in ``lang``, at most
+    80 columns wide."""
+    if "deduction_p_cut_above" not in ds:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    ti = target_index(ds)
+    ty = int(ds["year"].values[ti])
+    x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
+    xs = _n(L, x / mio)
+    heads = [_t(L, k, x=xs) if k == "ded_p" else _t(L, k)
+             for k in ("ded_share", "ded_amount", "ded_p", "ded_cut", "central", "ded_local")]
+    widths = [max(w, len(h)) for w, h in zip((6, 10, 14, 11, 10, 9), heads)]
+    lines = _wrap(_t(L, "ded_head", year=ty)) + ["  " + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    for k, s in enumerate(ds["deduction"].values):
+        vals = [L.share(s), _n(L, ds["deduction_amount"].values[k, ti] / mio),
+                L.num(float(ds["deduction_p_cut_above"].values[k, ti]), 3),
+                _n(L, ds["deduction_service_cut_mean"].values[k, ti] / mio),
+                _n(L, ds["deduction_central_gain_mean"].values[k, ti] / mio),
+                _n(L, ds["deduction_local_gain_mean"].values[k, ti] / mio)]
+        lines.append("  " + " ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
+    if "delivery_central_gain_mean" in ds:
+        lines += _wrap(_t(L, "delivery", c=_n(L, ds["delivery_central_gain_mean"].values[ti] / mio),
+                          m=_n(L, ds["delivery_service_cut_mean"].values[ti] / mio), x=xs,
+                          p=L.num(float(ds["delivery_p_cut_above"].values[ti]), 3),
+                          n=L.num(int(ds.attrs.get("delivery_draws", 0)))), "  ")
+    return "\n".join(lines + _wrap(_t(L, "ded_legend", x=xs)))
+
+def control_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The waterfall's causes grouped by who controls them (terminal, ``run --explain``), in ``lang``,
+    at most 80 columns wide."""
+    s = control_split(ds)
+    if s is None:
+        return ""
+    L = Labels(lang)
+    mio = 1e6
+    gap = s["municipal"][0] + s["outside"][0]
+    share = s["municipal"][0] / gap if gap else math.nan
+    lines = _wrap(_t(L, "control_head", year=s["year"]))
+    for key, group, extra in (("control_municipal", "municipal", gap != 0), ("control_outside", "outside", False),
+                              ("control_plan", "plan", False)):
+        text = f"{L(key)}: {_n(L, s[group][0] / mio, sign=True)}"
+        if extra:
+            text += " " + _t(L, "control_share", s=L.pct(share, 0))
+        lines += _wrap(text, "  ", "    ")
+    return "\n".join(lines)
+
+def _quantile_row(ds: xr.Dataset, level: float) -> np.ndarray | None:
+    qv = ds["quantile"].values
+    hit = np.isclose(qv, level)
+    return ds["benefit_quantile"].values[np.argmax(hit)] if hit.any() else None
+
+def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
+    """The lines a run prints: per year the implied realised/promised ratio (and the potential's),
+    and whether the calibration year's ratio lies in the scenario's band; in ``lang``, at most 80
+    columns wide (the years in blocks)."""
+    if "realised_promised_ratio" not in ds:
+        return ""
+    L = Labels(lang)
+    r = ds["realised_promised_ratio"]
+    pr = ds["potential_promised_ratio"].values if "potential_promised_ratio" in ds else None
+    years = [int(y) for y in ds["year"].values]
+    rows = [(_t(L, "cal_realised"), [L.num(v, 2) for v in r.values])]
+    if pr is not None:
+        rows.append((_t(L, "cal_potential"), [L.num(v, 2) for v in pr]))
+    if "realised_delivered_ratio" in ds:  # realised/promised over what is delivered (simengine.analysis.calibration)
+        rows.append((L("cal2_row"), [L.num(v, 2) for v in ds["realised_delivered_ratio"].values]))
+    lines = ["", *_wrap(_t(L, "cal_head")), *year_table(years, _t(L, "year"), rows, col_w=6)]
+    band = r.attrs.get("calibration_band")
+    if band is not None:
+        lo, hi = (float(x) for x in np.atleast_1d(band))
+        los, his = L.num(lo, 2), L.num(hi, 2)
+        cy = r.attrs.get("calibration_year")
+        if cy is not None and int(cy) in years:
+            v = float(r.values[years.index(int(cy))])
+            verdict = _t(L, "cal_inside" if lo <= v <= hi else ("cal_below" if v < lo else "cal_above"))
+            lines += _wrap(_t(L, "cal_band", lo=los, hi=his, year=int(cy), v=L.num(v, 2), verdict=verdict), "  ")
+        else:
+            inside = [y for y, v in zip(years, r.values) if lo <= v <= hi]
+            met = _t(L, "cal_met", a=inside[0], b=inside[-1]) if inside else _t(L, "cal_met_none")
+            lines += _wrap(_t(L, "cal_band_years", lo=los, hi=his, met=met), "  ")
+    lines += calibration_bases_text(ds, lang)  # the bases of the evidence (simengine.analysis.calibration)
+    return "\n".join(lines)
+
+def calibration_bases_text(ds: xr.Dataset, lang: str = "en") -> list[str]:
+    """The calibration lines for the two bases (calibration_text adds them)."""
+    if "realised_delivered_ratio" not in ds:
+        return []
+    L = Labels(lang)
+    r = ds["realised_delivered_ratio"]
+    years = [int(y) for y in ds["year"].values]
+    band = r.attrs.get("calibration_band")
+    cy = r.attrs.get("calibration_year")
+    ss = float(ds["steady_state_ratio"]) if "steady_state_ratio" in ds else float("nan")
+    lines = []
+    if band is not None and cy is not None and int(cy) in years:
+        lo, hi = (float(x) for x in np.atleast_1d(band))
+        v = float(r.values[years.index(int(cy))])
+
+        def verdict(x: float) -> str:
+            return L("cal2_inside" if lo <= x <= hi else ("cal2_below" if x < lo else "cal2_above"))
+
+        lines += _wrap(L("cal2_delivered", year=int(cy), v=L.num(v, 2), verdict=verdict(v)), "  ")
+        lines += _wrap(L("cal2_steady", v=L.num(ss, 2), verdict=verdict(ss)), "  ")
+        basis = str(r.attrs.get("calibration_basis", "promised"))
+        lines += _wrap(L("cal2_basis", basis=L("cal2_basis_" + basis)), "  ")
+    else:
+        lines += _wrap(L("cal2_steady_only", v=L.num(ss, 2)), "  ")
+    return lines

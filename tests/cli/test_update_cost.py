@@ -56,16 +56,21 @@ def test_weighted_quantiles_do_not_depend_on_threads():
     w = rng.random(4000)
     w /= w.sum()
     q = np.array([0.1, 0.5, 0.9])
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = wquantiles(X, w, q)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = wquantiles(X, w, q)
-    finally:
-        numba.set_num_threads(before)
+    one = wquantiles(X, w, q, threads=1)
+    two = wquantiles(X, w, q, threads=2)  # the threads are passed; numba's setting is not read
     np.testing.assert_array_equal(one, two)
     np.testing.assert_array_equal(one[:, 1, 4], weighted_quantile(X[:, 1, 4], w, q))
+
+
+def test_the_weighted_quantiles_do_not_read_numbas_thread_count(monkeypatch):
+    """The thread pool's size is passed (from the run's options), never read back from numba."""
+    def read(*_a):
+        raise AssertionError("numba's thread count was read")
+
+    monkeypatch.setattr(numba, "get_num_threads", read)
+    X = np.random.default_rng(6).random((50, 4))
+    w = np.full(50, 1 / 50)
+    np.testing.assert_array_equal(wquantiles(X, w, np.array([0.5]), threads=2), wquantiles(X, w, np.array([0.5])))
 
 
 def test_degenerate_weights_are_named():
@@ -73,7 +78,8 @@ def test_degenerate_weights_are_named():
     weights degenerated and names the observations that narrow them most."""
     import datetime as dt
 
-    from simengine.analysis.update import ESS_DEGENERATE, ess_advice, ess_by_observation, weights_for
+    from simengine.analysis.update import ESS_DEGENERATE, ess_by_observation, weights_for
+    from simengine.outputs.terminal import ess_advice
     from simengine.scenario.observations import ErrorModel, Observation
 
     rng = np.random.default_rng(11)

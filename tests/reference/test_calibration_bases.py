@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from simengine.analysis import calibration
-from simengine.analysis.potential import calibration_text
 from simengine.cli import runner
 from simengine.core import engine
 from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, compile_plan
+from simengine.outputs.terminal import calibration_text
 from simengine.scenario import schema as scenario
 
 DRAWS = 3000

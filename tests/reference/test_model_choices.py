@@ -225,8 +225,8 @@ def test_bad_model_choices_are_one_line_errors(small_dict, write_scenario, chang
 def test_potential_in_the_dataset_streamed_and_kept_agree(choices_path):
     """Statistics of the potential from the kept draws (exact) and from the streaming histograms
     (keep_draws < draws): means equal up to the fixed-point unit of the national sums, quantiles within one bin (0.1 %) of the order statistics that bracket their rank."""
-    from simengine.analysis.potential import calibration_text
     from simengine.analysis.results import build_dataset
+    from simengine.outputs.terminal import calibration_text
 
     sc = scenario.load(choices_path).with_run_options(draws=3000)
     plan = compile_plan(sc)

@@ -430,8 +430,8 @@ def test_delivery_paired_differences_are_per_draw_differences(runs):
 
 # -- headline, who controls what ------------------------------------------------------------------
 def test_terminal_headline(runs):
-    from simengine.analysis.negotiate import NEGLIGIBLE, control_split, control_text, headline_text, out_of_reach
-    from simengine.outputs.terminal import format_table
+    from simengine.analysis.negotiate import NEGLIGIBLE, control_split, out_of_reach
+    from simengine.outputs.terminal import control_text, format_table, headline_text
 
     ds = runs["a"]
     text = headline_text(ds)
@@ -460,7 +460,8 @@ def test_terminal_headline(runs):
 
 
 def test_out_of_reach_only_when_every_year_is_below(runs):
-    from simengine.analysis.negotiate import headline_text, out_of_reach
+    from simengine.analysis.negotiate import out_of_reach
+    from simengine.outputs.terminal import headline_text
 
     ds = runs["a"].copy()
     p = ds["p_target"].values.copy()

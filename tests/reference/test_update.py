@@ -17,7 +17,6 @@ from scipy import stats
 from simengine.analysis.results import results_digest
 from simengine.analysis.update import (
     ESS_MIN,
-    ess_advice,
     input_movement,
     reweight,
     simulate_for,
@@ -25,6 +24,7 @@ from simengine.analysis.update import (
     weights_for,
 )
 from simengine.errors import RunError
+from simengine.outputs.terminal import ess_advice
 from simengine.scenario import observations as obsmod
 from simengine.scenario import schema as scenario
 from simengine.scenario.observations import ErrorModel, Observation

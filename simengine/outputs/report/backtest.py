@@ -112,7 +112,7 @@ def chart(ctx: Context) -> bytes | None:
     bt = scores(ctx)
     if bt is None:
         return None
-    from simengine.analysis.scoring import pit_chart
+    from simengine.outputs.report.scorecharts import pit_chart
 
     return pit_chart(bt, ctx.lang)
 
