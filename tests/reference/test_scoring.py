@@ -279,7 +279,7 @@ def test_backtest_command(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = tmp_path / "bt"
     cmd = [sys.executable, "-m", "simengine", "backtest", str(DATA / "small.toml"), str(OBS), "--draws", "1000",
-           "--out", str(out)]
+           "--out", str(out), "--lang", "en"]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "PIT histogram" in proc.stdout and "skill vs reference_class" in proc.stdout
