@@ -73,13 +73,14 @@ def _png(fig: Figure, rect: tuple[float, float, float, float] = (0, 0, 1, 1)) ->
 
     The layout (tight_layout within ``rect``: titles, tick labels and an axes' legend above the plot
     all inside the image, ``rect`` leaving room for a figure legend) fixes the image's size before the
-    one draw; ``bbox_inches="tight"`` would draw every figure twice. No metadata that changes between
+    one draw; ``bbox_inches="tight"`` (or a layout engine left on the figure) would draw it twice. No metadata that changes between
     runs (no Software, no time): the same Dataset gives the same bytes."""
     for t in fig.findobj(Text):
         s = t.get_text()
         if s and not s.isprintable():
             t.set_text(_printable(s))
     fig.tight_layout(rect=rect)
+    fig.set_layout_engine(None)  # tight_layout leaves a placeholder engine, for which savefig draws once more
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
     return buf.getvalue()
