@@ -68,14 +68,21 @@ def _printable(s: str) -> str:
     return "".join(ch for ch in s if ch == "\n" or unicodedata.category(ch) != "Cc")
 
 
-def _png(fig: Figure) -> bytes:
+def _png(fig: Figure, rect: tuple[float, float, float, float] = (0, 0, 1, 1)) -> bytes:
+    """The figure as PNG bytes, laid out once and drawn once.
+
+    The layout (tight_layout within ``rect``: titles, tick labels and an axes' legend above the plot
+    all inside the image, ``rect`` leaving room for a figure legend) fixes the image's size before the
+    one draw; ``bbox_inches="tight"`` (or a layout engine left on the figure) would draw it twice. No metadata that changes between
+    runs (no Software, no time): the same Dataset gives the same bytes."""
     for t in fig.findobj(Text):
         s = t.get_text()
         if s and not s.isprintable():
             t.set_text(_printable(s))
+    fig.tight_layout(rect=rect)
+    fig.set_layout_engine(None)  # tight_layout leaves a placeholder engine, for which savefig draws once more
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.15, facecolor="white",
-                metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -198,9 +205,8 @@ def fan_areas(ctx: Context) -> bytes | None:
         handles = [Patch(color=BLUE_LIGHT, label=L("band90")), Patch(color=BLUE_MID, alpha=0.75, label=L("band50")),
                    Line2D([], [], color=BLUE_DARK, lw=2, label=L("median")),
                    Line2D([], [], color=RED, lw=1.6, ls="--", label=L("target_path"))]
-        fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.01))
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
-        return _png(fig)
+        fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, 0.0))
+        return _png(fig, rect=(0, 0.05, 1, 1))
 
 
 def target_distribution(ctx: Context) -> bytes | None:
@@ -253,7 +259,6 @@ def target_distribution(ctx: Context) -> bytes | None:
         ax2.set_xlabel(L("gain_axis"))
         ax2.set_ylabel(L("cum_prob"))
         ax2.set_title(L("cdf_title", year=ctx.ty), loc="left", pad=pad)  # on the line of the left title
-        fig.tight_layout()
         return _png(fig)
 
 
@@ -287,9 +292,8 @@ def regimes(ctx: Context) -> bytes | None:
         for ax in axes:
             ax.set_ylim(0, max(1.0, top) * 1.06)  # same scale: the two sides are comparable
         handles, labels_ = axes[0].get_legend_handles_labels()  # under both panels: never over a line
-        fig.legend(handles, labels_, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, -0.01))
-        fig.tight_layout(rect=(0, 0.07, 1, 1))
-        return _png(fig)
+        fig.legend(handles, labels_, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 0.0))
+        return _png(fig, rect=(0, 0.07, 1, 1))
 
 
 def municipality_values(ctx: Context):
@@ -347,9 +351,8 @@ def municipalities(ctx: Context) -> bytes | None:
         handles.append(Line2D([], [], color=RED, lw=1.6, ls="--",
                               label=L("mun_target_line") if per_inh else L("target")))
         fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), frameon=False,
-                   bbox_to_anchor=(0.5, -0.005))
-        fig.tight_layout(rect=(0, 0.035, 1, 0.975))
-        return _png(fig)
+                   bbox_to_anchor=(0.5, 0.0))
+        return _png(fig, rect=(0, 0.035, 1, 0.975))
 
 
 def top_shortfall(ctx: Context, k: int = 10) -> tuple[bytes | None, np.ndarray]:
@@ -382,7 +385,6 @@ def top_shortfall(ctx: Context, k: int = 10) -> tuple[bytes | None, np.ndarray]:
         ax.set_xlabel(L("percent_of_target"))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: L.num(v, 0)))
         ax.set_title(L("top10_title", year=ctx.ty), loc="left")
-        fig.tight_layout()
         return _png(fig), order
 
 
@@ -423,7 +425,6 @@ def initiatives(ctx: Context) -> bytes | None:
         ax.set_xlim(left=0)
         ax.set_title(L("ini_title", year=ctx.ty), loc="left", pad=30)
         _legend_above(ax)
-        fig.tight_layout()
         return _png(fig)
 
 
@@ -474,7 +475,6 @@ def tornado(ctx: Context) -> bytes | None:
         ax.xaxis.set_major_formatter(_num_formatter(L))
         ax.set_title(f"{L('sec_tornado')} — {L('base')} {L.mio(base * 1e6)}", loc="left", pad=30)
         _legend_above(ax, ncol=2)
-        fig.tight_layout()
         return _png(fig)
 
 
@@ -528,7 +528,6 @@ def waterfall(ctx: Context) -> bytes | None:
         ax.xaxis.set_major_formatter(_num_formatter(L))
         ax.grid(axis="y", visible=False)
         ax.set_title(f"{L('sec_waterfall')}, {ctx.ty}", loc="left")
-        fig.tight_layout()
         return _png(fig)
 
 
@@ -566,7 +565,6 @@ def sensitivity(ctx: Context) -> bytes | None:
         ax.xaxis.set_major_formatter(_num_formatter(L))
         ax.set_xlabel(sensitivity_label(ctx))
         ax.set_title(L("sec_sensitivity") + f" ({ctx.ty})", loc="left")
-        fig.tight_layout()
         return _png(fig)
 
 
@@ -598,7 +596,6 @@ def backtest(ctx: Context) -> bytes | None:
             ax.yaxis.set_major_formatter(_num_formatter(L))
             ax.set_title(L("backtest_title", year=o["year"]), loc="left")
             ax.legend(loc="best", frameon=True, framealpha=0.95)
-        fig.tight_layout()
         return _png(fig)
 
 

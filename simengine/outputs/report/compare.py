@@ -121,7 +121,6 @@ def dist_chart(c: Cmp) -> bytes | None:
         ax.yaxis.set_major_formatter(ch._num_formatter(L))
         ax.set_title(L("hist_title", year=c.ty), loc="left")
         ch._legend_above(ax, ncol=3)  # over the plot the legend would hide the target line
-        fig.tight_layout()
         return ch._png(fig)
 
 
@@ -154,9 +153,8 @@ def fan_chart(c: Cmp) -> bytes | None:
                 ax.set_ylabel(L("gain_axis"))
         axes[0].set_ylim(0, max(1.0, top) * 1.05)
         handles, labels_ = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels_, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.01))
-        fig.tight_layout(rect=(0, 0.07, 1, 1))  # the legend under the panels, never over a band
-        return ch._png(fig)
+        fig.legend(handles, labels_, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, 0.0))
+        return ch._png(fig, rect=(0, 0.07, 1, 1))  # the legend under the panels, never over a band
 
 
 def diff_chart(c: Cmp) -> bytes | None:
@@ -198,7 +196,6 @@ def diff_chart(c: Cmp) -> bytes | None:
         ax2.set_ylabel(L("cmp_diff_axis"))
         ax2.set_title(L("cmp_diff_fan"), loc="left")
         ch._legend_above(ax2, ncol=2)  # the bands are not seen by loc="best"
-        fig.tight_layout()
         return ch._png(fig)
 
 

@@ -50,7 +50,8 @@ def exceedance_chart(ctx: Context) -> bytes | None:
     with matplotlib.rc_context(ch.RC):
         fig = ch._figure(8.5, 3.8)
         ax = fig.add_subplot(1, 1, 1)
-        ax.step(v, p, where="post", color=ch.BLUE_DARK, lw=2)
+        step = max(1, K // 4000)  # steps of 1/K: every step-th one is the same curve at this size
+        ax.step(np.r_[v[::step], v[-1]], np.r_[p[::step], p[-1]], where="post", color=ch.BLUE_DARK, lw=2)
         cm = ds["committable"].values[:, ti] / MIO
         ax.plot(cm, ds["certainty"].values, "o", color=ch.ORANGE, ms=6,
                 label=", ".join(L("certainty_col", p=L.pct(c, 0)) for c in ds["certainty"].values))
@@ -65,7 +66,6 @@ def exceedance_chart(ctx: Context) -> bytes | None:
         ax.yaxis.set_major_formatter(ch.FuncFormatter(lambda y, _p: L.pct(y, 0)))
         ax.set_title(L("exceed_title", year=ctx.ty), loc="left")
         ax.legend(loc="best", frameon=True, framealpha=0.95)  # never over the curve or the target line
-        fig.tight_layout()
         return ch._png(fig)
 
 
@@ -101,7 +101,6 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax2.yaxis.set_major_formatter(ch._num_formatter(L))
         ax2.set_title(f"{L('mean')} ({ctx.ty})", loc="left")
         ax2.legend(loc="best", frameon=True, framealpha=0.95)
-        fig.tight_layout()
         return ch._png(fig)
 
 

@@ -108,7 +108,6 @@ def variants_chart(s: Sw) -> bytes | None:
         ax2.grid(axis="y", visible=False)
         ax2.set_xlabel(L("p_target_short") + " (%)")
         ax2.set_title(L("sw_p_title"), loc="left", pad=26, fontsize=11)
-        fig.tight_layout()
         return ch._png(fig)
 
 
@@ -144,7 +143,6 @@ def years_chart(s: Sw) -> bytes | None:
         ax.set_title(L("sw_years_title"), loc="left")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5,
                   ncol=1 if len(rows) <= 20 else 2)
-        fig.tight_layout()
         return ch._png(fig)
 
 
