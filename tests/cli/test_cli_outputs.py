@@ -157,12 +157,12 @@ def test_failed_run_keeps_previous_results(tmp_path, monkeypatch):
     assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "200", "--out", str(out), "--quiet"]) == 0
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    import simengine.analysis.results as results
+    import polars as pl
 
     def boom(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(results.pl.DataFrame, "write_parquet", boom)
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", boom)  # summary.parquet, the last file written
     assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "300", "--out", str(out), "--quiet"]) == 1
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before  # same files, same bytes, no temporaries
