@@ -279,10 +279,11 @@ def test_backtest_command(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = tmp_path / "bt"
     cmd = [sys.executable, "-m", "simengine", "backtest", str(DATA / "small.toml"), str(OBS), "--draws", "1000",
-           "--out", str(out), "--lang", "en"]
+           "--lang", "en", "--out", str(out)]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert "PIT histogram" in proc.stdout and "skill vs reference_class" in proc.stdout
+    text = " ".join(proc.stdout.split())  # the table wraps at 80 columns
+    assert "PIT histogram" in text and "skill vs reference_class" in text
     assert (out / "charts" / "pit_histogram.png").stat().st_size > 1000
     with xr.open_dataset(out / "backtest.nc", engine="h5netcdf") as bt:
         bt = bt.load()
