@@ -9,7 +9,8 @@ same draws make the check compare like with like (docs/model.md, "Calibration ch
 * ``realised_delivered_ratio`` (year): mean G_y / mean D_y, D_y = Σ_i gain_i · clip(y + 1 − g_i, 0, 1),
   the business cases of the initiatives live in year y (pro rata in the go-live year, as the
   deduction on delivery): realised over promised for what has been delivered;
-* ``steady_state_ratio`` (scalar): mean Σ_i gain_i F_i κ_i U_i (1 − T_i Q_i) ρ̄_i / Σ_i gain_i, the
+* ``steady_state_ratio`` (scalar): mean Σ_i A_i κ_i U_i ρ̄_i / Σ_i gain_i (A_i = gain_i F_i (1 − T_i Q_i), the
+  gain formula simengine.model.formula.amplitude), the
   level priors alone at full effect (every initiative live and fully ramped; ρ̄_i = Σ_m w_im ρ_im,
   the kernel's realisation sums): what a scenario header's "product of the level priors" states.
 
@@ -30,6 +31,7 @@ def bases(raw) -> dict | None:
     for the first n kept draws; None without kept inputs."""
     from simengine.analysis.observables import golive
     from simengine.analysis.sensitivity import local_sums
+    from simengine.model.formula import amplitude
     from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL
 
     plan = raw.plan
@@ -48,8 +50,7 @@ def bases(raw) -> dict | None:
     sc = plan.scenario
     kappa = np.clip((1.0 - inputs[:, 0]) / (1.0 - sc.assumed_weak_share), 0.0, 1.0)
     kap = np.where(plan.channel[None, :] > 0.0, kappa[:, None], 1.0)
-    full = (plan.gain[None, :] * iv[:, :, V["estimate_factor"]] * kap * iv[:, :, V["adoption"]]
-            * (1.0 - iv[:, :, V["technology"]] * iv[:, :, V["technology_loss"]]))
+    full = amplitude(plan.gain[None, :], np.moveaxis(iv, 2, 0), 0) * kap * iv[:, :, V["adoption"]]
     steady = (full * local_sums(plan, inputs)[:, :, 0]).sum(axis=1)
     return {"draws": n, "delivered": delivered, "benefit": np.asarray(raw.benefit[:n], dtype=float),
             "steady": steady}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simengine.model.formula import amplitude
 from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, Plan
 from simengine.model.structure import W_WEAK_SHARE
 
@@ -34,7 +35,8 @@ def golive(plan: Plan, inputs: np.ndarray) -> np.ndarray:
 
 def initiative_draws(plan: Plan, inputs: np.ndarray, realised: bool = True) -> dict[str, np.ndarray]:
     """For draws 0..D-1 (the rows of ``inputs``): ``golive`` (D, I), ``adoption`` (D, I, Y) the
-    share a_iy = kappa U ramp (0 before go-live), ``potential`` (D, I, Y) gain F a (1 - T Q), and,
+    share a_iy = kappa U ramp (0 before go-live), ``potential`` (D, I, Y) the gain formula A
+    (simengine.model.formula.amplitude: gain F (1 - T Q)) times a, and,
     unless ``realised=False``, ``realised`` (D, I, Y) the initiative's national gross gain."""
     inputs = np.ascontiguousarray(inputs)
     D, I = len(inputs), len(plan.gain)
@@ -50,8 +52,7 @@ def initiative_draws(plan: Plan, inputs: np.ndarray, realised: bool = True) -> d
     ramp = np.where(rb == 0.0, ramp, np.where(x > 0.0, rb + (1.0 - rb) * ramp, 0.0))
     ad = kap[:, :, None] * iv[:, :, _V["adoption"], None] * ramp
     ad = np.where(ad > 0.0, ad, 0.0)
-    amp = plan.gain[None, :] * iv[:, :, _V["estimate_factor"]] * (
-        1.0 - iv[:, :, _V["technology"]] * iv[:, :, _V["technology_loss"]])
+    amp = amplitude(plan.gain[None, :], np.moveaxis(iv, 2, 0), 0)  # the gain formula, (D, I)
     pot = amp[:, :, None] * ad
     out = {"golive": g, "adoption": ad, "potential": pot}
     if realised:

@@ -24,27 +24,32 @@ import numpy as np
 import xarray as xr
 
 from simengine.core.engine import DEFAULT_STORE_INPUTS, RawResults, available_threads
-from simengine.core.kernel import _sum8, local_execution  # the kernel's own code: same bits
+from simengine.core.kernel import (  # the kernel's own code: same bits
+    _sum8,
+    amplitude,
+    golive_time,
+    local_execution,
+    ramp_share,
+)
 from simengine.model.distributions import realisation_scale
+from simengine.model.formula import AMPLITUDE_INPUTS
 from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, Plan
-from simengine.model.structure import CAUSES as CAUSE_DECLS
 from simengine.model.structure import (
+    CAUSE_KEYS,
     EVENT_SIZES,
+    INITIATIVE_INPUTS,
     INPUTS,
     PLAN_ITEM,
     SAMPLING_ITEM,
     V_ADOPTION,
     V_DELAY,
-    V_ESTIMATE_FACTOR,
     V_LEGISLATION,
-    V_LEGISLATION_DELAY,
     V_RAMP,
     V_REALISATION,
-    V_TECHNOLOGY,
-    V_TECHNOLOGY_LOSS,
     W_ECONOMIC_PRESSURE,
     W_WEAK_SHARE,
 )
+from simengine.model.structure import CAUSES as CAUSE_DECLS
 
 DKK = "DKK/year"
 
@@ -335,107 +340,178 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
                 out[d, i, l] = _sum8(xb)
 
 
-#: coalition mask of (p, q): p = ib | it << 2 (weak citizens, adoption | delay, legislation, ramp),
-#: q = ia | il << 2 (estimates, technology | realisation, economic pressure, local capacity)
+# The compiled evaluator factors the target-year gain of initiative i in every coalition as
+# P[p] * (A[a] * s1[l]): P = max(kappa' U' ramp', 0) over the coalitions p of the five causes of
+# reach and timing (weak citizens, adoption | delay, legislation, ramp), A = the kernel's gain
+# formula (simengine.model.formula.amplitude) with the amplitude causes' inputs switched off (every
+# declared cause that switches off only inputs the formula reads: estimates and technology, and any
+# new one of that kind), s1 = the realisation sums with realisation, economic pressure and local
+# capacity switched off (_local_sums). p = ib | it << 2; q = a | l << n_amp.
+_P_CAUSES = ("weak_citizens", "adoption", "delay", "legislation", "ramp")
+_L_CAUSES = ("realisation", "economic_pressure", "local_capacity")
+_NP = 32  # coalitions of the P side
+
+
+def _amplitude_causes() -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray] | None:
+    """(keys, cause bit, input position, value when off) of the amplitude causes, or None when a
+    declared cause is neither one of the evaluator's own eight nor an amplitude cause."""
+    inputs = {v.key: v for v in INITIATIVE_INPUTS}
+    keys, bit, var, val = [], [], [], []
+    for c in CAUSE_DECLS:
+        if c.key in _P_CAUSES or c.key in _L_CAUSES:
+            continue
+        if not c.inputs or c.scenario or not set(c.inputs) <= set(AMPLITUDE_INPUTS):
+            return None
+        for k in c.inputs:  # the input's value with the cause off: its scenario field's "off" value
+            v = c.initiative.get(inputs[k].scenario_key.replace(".", "_"))
+            if not isinstance(v, float):
+                return None
+            bit.append(len(keys))
+            var.append(INITIATIVE_VARS.index(k))
+            val.append(v)
+        keys.append(c.key)
+    if not set(_P_CAUSES + _L_CAUSES) <= set(CAUSE_KEYS):
+        return None
+    return tuple(keys), np.array(bit, np.int64), np.array(var, np.int64), np.array(val)
+
+
+_AMP = _amplitude_causes()
+#: the causes the compiled evaluator (_coalitions, MASKS) implements: its own eight and the amplitude
+#: causes; any other declared cause set goes through the kernel (_kernel_batches)
+FAST_CAUSES = () if _AMP is None else tuple(k for k in CAUSE_KEYS if k in _P_CAUSES + _L_CAUSES + _AMP[0])
+_N_AMP = 0 if _AMP is None else len(_AMP[0])
+_NQ = 8 << _N_AMP  # coalitions of the Q side
+
+
 def _mask_table() -> np.ndarray:
-    out = np.empty((32, 32), np.int64)
-    for p in range(32):
-        ib, it = p & 3, p >> 2
-        for q in range(32):
-            ia, il = q & 3, q >> 2
-            out[p, q] = ((ia & 1) | (it & 1) << 1 | ((it >> 1) & 1) << 2 | (ib & 1) << 3 | (ib >> 1) << 4
-                         | (ia >> 1) << 5 | (it >> 2) << 6 | (il & 1) << 7 | ((il >> 1) & 1) << 8 | (il >> 2) << 9)
+    """MASKS[p, q]: the coalition (bit c: CAUSES[c] off) of the evaluator's (p, q)."""
+    pos = {k: j for j, k in enumerate(CAUSE_KEYS)}
+    amp = () if _AMP is None else _AMP[0]
+    out = np.zeros((_NP, _NQ), np.int64)
+    for p in range(_NP):
+        for q in range(_NQ):
+            m = 0
+            for b, k in enumerate(_P_CAUSES):
+                m |= ((p >> b) & 1) << pos[k] if k in pos else 0
+            for b, k in enumerate(amp):
+                m |= ((q >> b) & 1) << pos[k]
+            for b, k in enumerate(_L_CAUSES):
+                m |= ((q >> (_N_AMP + b)) & 1) << pos[k] if k in pos else 0
+            out[p, q] = m
     return out
 
 
 MASKS = _mask_table()
 
 
+@nb.njit(inline="always", cache=True)
+def _golive_off(inputs, d, xrow, nv, start, timing_component, dep_of, dep_lag, order, gt):  # pragma: no cover
+    """gt[i, t]: go-live of initiative i with delay (bit 0 of t) and legislation (bit 1) off: the
+    kernel's golive_time on the draw's inputs with S = 0, B = 0, a dependency's first (as the kernel)."""
+    I = start.shape[0]
+    for ii in range(I):
+        i = order[ii]
+        o = N_NATIONAL + i * nv
+        for t in range(8):  # bit 2 (ramp) does not move go-live
+            xrow[o + V_DELAY] = 0.0 if t & 1 else inputs[d, o + V_DELAY]
+            xrow[o + V_LEGISLATION] = 0.0 if t & 2 else inputs[d, o + V_LEGISLATION]
+            g = golive_time(start[i], xrow, o, timing_component)
+            if dep_of[i] >= 0:
+                g = max(g, gt[dep_of[i], t] + dep_lag[i])
+            gt[i, t] = g
+        xrow[o + V_DELAY] = inputs[d, o + V_DELAY]
+        xrow[o + V_LEGISLATION] = inputs[d, o + V_LEGISLATION]
+
+
+@nb.njit(inline="always", cache=True)
+def _amplitudes(gain_i, xrow, inputs, d, o, amp_bit, amp_var, amp_val, Av):  # pragma: no cover - compiled
+    """Av[a]: the kernel's gain formula with the amplitude causes of a (bit b: cause b) switched
+    off, their inputs set to their values when off in the draw's row xrow (restored after)."""
+    for a in range(Av.shape[0]):
+        for e in range(amp_var.shape[0]):
+            if (a >> amp_bit[e]) & 1:
+                xrow[o + amp_var[e]] = amp_val[e]
+        Av[a] = amplitude(gain_i, xrow, o)
+        for e in range(amp_var.shape[0]):
+            xrow[o + amp_var[e]] = inputs[d, o + amp_var[e]]
+
+
 @nb.njit(parallel=True, cache=True)
 def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid, p_list, timing_component,
-                ramp_base, dep_of, dep_lag, order, out, init_acc):
+                ramp_base, dep_of, dep_lag, order, amp_bit, amp_var, amp_val, out, init_acc):
     # pragma: no cover - compiled
-    """For the coalitions (p, q), p in p_list, q in 0..31 (see MASKS), and each draw d: the
+    """For the coalitions (p, q), p in p_list, q in 0..NQ-1 (see MASKS), and each draw d: the
     national (out[j, q, 0, d]) and per-area (out[j, q, 1 + a, d]) target-year gain, and the
     per-initiative sums over the draws of each of _NBLOCKS blocks (init_acc[block, i, j, q]).
-    The gain of initiative i is max(kappa' U' ramp', 0) * (gain F' (1 - T' Q)) * s1', the kernel's
-    arithmetic up to the order of the products and sums (the national gain is the sum of the areas')."""
+    The gain of initiative i is max(kappa' U' ramp', 0) * (A' * s1'), from the kernel's own
+    golive_time, ramp_share and amplitude (the national gain is the sum of the areas')."""
     D = inputs.shape[0]
     I = gain.shape[0]
     NP = p_list.shape[0]
+    NQ = out.shape[1]
+    na = NQ // 8  # amplitude coalitions: q = a | l << sh
+    sh = 0
+    while (1 << sh) < na:
+        sh += 1
     TB = 64
     for b in nb.prange(_NBLOCKS):
         lo = (D * b) // _NBLOCKS
         hi = (D * (b + 1)) // _NBLOCKS
-        Av = np.empty(4)
+        Av = np.empty(na)
         KUv = np.empty(4)
         Rv = np.empty(8)
         P = np.empty((I, NP))
-        Qm = np.empty((I, 32))
-        buf = np.empty((NP, 32, 1 + n_areas, TB))
+        Qm = np.empty((I, NQ))
+        buf = np.empty((NP, NQ, 1 + n_areas, TB))
         nbuf = 0
-        tot = np.empty((n_areas, NP * 32))
+        tot = np.empty((n_areas, NP * NQ))
         gt = np.empty((I, 8))
+        xrow = np.empty(inputs.shape[1])
         for d in range(lo, hi):
             W = inputs[d, W_WEAK_SHARE]
             kappa_ch = min(max((1.0 - W) / (1.0 - w0), 0.0), 1.0)
-            for ii in range(I):  # go-live per timing combination, a dependency's first (as the kernel)
-                i = order[ii]
-                o = N_NATIONAL + i * nv
-                for t in range(8):  # bit 0 delay off, bit 1 legislation off
-                    SS = 0.0 if t & 1 else inputs[d, o + V_DELAY]
-                    BL = 0.0 if t & 2 else inputs[d, o + V_LEGISLATION] * inputs[d, o + V_LEGISLATION_DELAY]
-                    g = start[i] + max(SS, BL) if timing_component else start[i] + SS + BL
-                    if dep_of[i] >= 0:
-                        g = max(g, gt[dep_of[i], t] + dep_lag[i])
-                    gt[i, t] = g
+            for k in range(xrow.shape[0]):
+                xrow[k] = inputs[d, k]
+            _golive_off(inputs, d, xrow, nv, start, timing_component, dep_of, dep_lag, order, gt)
             for i in range(I):
                 o = N_NATIONAL + i * nv
-                F = inputs[d, o + V_ESTIMATE_FACTOR]
-                T = inputs[d, o + V_TECHNOLOGY]
-                Q = inputs[d, o + V_TECHNOLOGY_LOSS]
                 U = inputs[d, o + V_ADOPTION]
                 R = inputs[d, o + V_RAMP]
                 kap = kappa_ch if channel[i] > 0.0 else 1.0
-                for a in range(4):  # bit 0 estimates off, bit 1 technology off
-                    FF = 1.0 if a & 1 else F
-                    TT = 0.0 if a & 2 else T
-                    Av[a] = gain[i] * FF * (1.0 - TT * Q)
+                _amplitudes(gain[i], xrow, inputs, d, o, amp_bit, amp_var, amp_val, Av)
                 for a in range(4):  # bit 0 weak citizens off, bit 1 adoption off
                     KUv[a] = (1.0 if a & 1 else kap) * (1.0 if a & 2 else U)
                 rb = ramp_base[i]
-                for t in range(8):  # bit 0 delay off, bit 1 legislation off, bit 2 ramp off
+                for t in range(8):  # bit 0 delay off, bit 1 legislation off, bit 2 ramp off (R -> 0)
                     g = gt[i, t]
                     if t & 4:
                         Rv[t] = 1.0 if ymid - g > 0.0 else 0.0
                     else:
-                        x = (ymid - g) / R
-                        ramp = min(x, 1.0)
-                        Rv[t] = ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
+                        Rv[t] = ramp_share(ymid - g, R, rb)
                 for j in range(NP):
                     p = p_list[j]
                     ad = KUv[p & 3] * Rv[p >> 2]
                     P[i, j] = max(0.0, ad)
-                for q in range(32):
-                    Qm[i, q] = Av[q & 3] * s1[d, i, q >> 2]
+                for q in range(NQ):
+                    Qm[i, q] = Av[q & (na - 1)] * s1[d, i, q >> sh]
             tot[:, :] = 0.0
             for i in range(I):
                 ta = tot[area_of[i]]
                 for j in range(NP):
                     pv = P[i, j]
                     if pv != 0.0:
-                        o = j * 32
+                        o = j * NQ
                         ti = init_acc[b, i, j]
-                        for q in range(32):
+                        for q in range(NQ):
                             t = pv * Qm[i, q]
                             ta[o + q] += t
                             ti[q] += t
             # buffer TB draws, then write them to out (coalition, series, draw) row by row
             for j in range(NP):
-                for q in range(32):
+                for q in range(NQ):
                     g = 0.0
                     for a in range(n_areas):  # national = sum of the areas, in area order
-                        v = tot[a, j * 32 + q]
+                        v = tot[a, j * NQ + q]
                         buf[j, q, 1 + a, nbuf] = v
                         g += v
                     buf[j, q, 0, nbuf] = g
@@ -443,7 +519,7 @@ def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid
             if nbuf == TB or d == hi - 1:
                 d0 = d + 1 - nbuf
                 for j in range(NP):
-                    for q in range(32):
+                    for q in range(NQ):
                         for a in range(1 + n_areas):
                             for k in range(nbuf):
                                 out[j, q, a, d0 + k] = buf[j, q, a, k]
@@ -473,9 +549,9 @@ def local_sums(plan: Plan, inputs: np.ndarray, combinations: int = 8) -> np.ndar
 
 def coalition_values(plan: Plan, inputs: np.ndarray, p_list, s1: np.ndarray | None = None,
                      year_index: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For the coalitions MASKS[p_list] (P, 32): per-draw national and area gains (P, 32, 1 + A, D) in
+    """For the coalitions MASKS[p_list] (P, NQ): per-draw national and area gains (P, NQ, 1 + A, D) in
     the target year (or ``year_index``) with those causes switched off, per-initiative sums over
-    the draws (P, 32, I), and the masks (P, 32)."""
+    the draws (P, NQ, I), and the masks (P, NQ)."""
     sc = plan.scenario
     ty = int(sc.target_year - sc.start_year) if year_index is None else year_index
     inputs = np.ascontiguousarray(inputs)
@@ -483,13 +559,14 @@ def coalition_values(plan: Plan, inputs: np.ndarray, p_list, s1: np.ndarray | No
         s1 = local_sums(plan, inputs)
     p_list = np.atleast_1d(np.asarray(p_list, dtype=np.int64))
     D, I, A = len(inputs), len(plan.gain), len(sc.areas)
-    out = np.zeros((len(p_list), 32, 1 + A, D))
-    acc = np.zeros((_NBLOCKS, I, len(p_list), 32))
+    out = np.zeros((len(p_list), _NQ, 1 + A, D))
+    acc = np.zeros((_NBLOCKS, I, len(p_list), _NQ))
     if D and I:
+        assert _AMP is not None, "the compiled evaluator does not implement the declared causes"
         _coalitions(inputs, _NV, s1, float(sc.assumed_weak_share), plan.gain, plan.start, plan.channel,
                     plan.area_of, A, float(plan.year_mid[ty]), p_list, int(plan.timing_component), plan.ramp_base,
-                    plan.dep_of, plan.dep_lag, plan.order, out, acc)
-    init_sum = np.zeros((I, len(p_list), 32))
+                    plan.dep_of, plan.dep_lag, plan.order, _AMP[1], _AMP[2], _AMP[3], out, acc)
+    init_sum = np.zeros((I, len(p_list), _NQ))
     for b in range(_NBLOCKS):  # fixed order
         init_sum += acc[b]
     return out, init_sum.transpose(1, 2, 0), MASKS[p_list]
@@ -602,17 +679,12 @@ def enumerate_coalitions(batches, n_causes: int, draws: int, n_series: int, n_in
     return {"mean": mean, "p50": med, "init_mean": init_mean, "phi_draw": phi_draw}
 
 
-#: the causes the compiled evaluator (_coalitions, MASKS) implements, in the order of their bits
-FAST_CAUSES = ("estimates", "delay", "legislation", "weak_citizens", "adoption", "technology", "ramp",
-               "realisation", "economic_pressure", "local_capacity")
-
-
 def _fast_batches(plan: Plan, inputs: np.ndarray, ty: int):
-    """The declared causes' coalitions from the compiled evaluator, 128 at a time."""
+    """The declared causes' coalitions from the compiled evaluator, 4 x NQ at a time."""
     n, A, I = len(inputs), len(plan.scenario.areas), len(plan.gain)
     s1 = local_sums(plan, inputs)
-    per_call = 4  # values of p per call: 128 coalitions
-    for p0 in range(0, 32, per_call):
+    per_call = 4  # values of p per call: 4 x NQ coalitions
+    for p0 in range(0, _NP, per_call):
         vals, isum, masks = coalition_values(plan, inputs, np.arange(p0, p0 + per_call), s1, ty)
         yield masks.ravel(), vals.reshape(-1, 1 + A, n), isum.reshape(-1, I)
 
@@ -653,7 +725,7 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
     negative) in the order of WATERFALL_ITEMS; start + sum of the changes = the simulated value.
 
     The declared causes' coalitions come from the compiled evaluator when they are the ten it
-    implements (FAST_CAUSES), otherwise from the kernel itself, one run per coalition."""
+    implements (FAST_CAUSES: its own eight and any amplitude causes), otherwise from the kernel itself, one run per coalition."""
     from simengine.analysis.results import NationalStats
 
     plan = raw.plan
@@ -666,7 +738,7 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
     inputs = raw.inputs[:n]
     K = 1 << N_CAUSES
     I, A = len(plan.gain), len(sc.areas)
-    if tuple(c[0] for c in CAUSES) == FAST_CAUSES:
+    if FAST_CAUSES == CAUSE_KEYS:
         batches = _fast_batches(plan, inputs, ty)
     else:
         batches = _kernel_batches(raw, n, ty)

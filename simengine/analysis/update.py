@@ -338,16 +338,17 @@ def initiative_stats(plan, inputs: np.ndarray, K: int, s1: np.ndarray, i: int, w
     """Initiative i's weighted go-live quantiles (Q,), gain quantiles (Q, Y) and gain means (Y,) over
     the kept draws: the same numbers as simengine.scenario.observations.golive_adoption and
     initiative_gains (the same expressions in the same order), each input column read once."""
+    from simengine.model.formula import amplitude
     from simengine.model.plan import N_NATIONAL, N_VARS
 
     o = N_NATIONAL + i * N_VARS
     col = lambda k: np.ascontiguousarray(inputs[:K, o + k])  # noqa: E731
-    F, S, B, L, T, Q, U, R = (col(k) for k in (0, 1, 2, 3, 4, 5, 6, 7))
+    S, B, L, U, R = (col(k) for k in (1, 2, 3, 6, 7))
     g = plan.start[i] + S + B * L
     w0 = plan.scenario.assumed_weak_share
     kap = np.clip((1.0 - inputs[:K, 0]) / (1.0 - w0), 0.0, 1.0) if plan.channel[i] > 0 else 1.0
     ku = kap * U
-    base = plan.gain[i] * F * (1.0 - T * Q)
+    base = amplitude(plan.gain[i], inputs[:K].T, o)  # the gain formula
     real = np.ascontiguousarray(s1[:K, i, 0])
     Y = len(plan.years)
     bq, bm = np.empty((len(q), Y)), np.empty(Y)

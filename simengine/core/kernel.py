@@ -28,10 +28,23 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
+from simengine.model import formula
 from simengine.model.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
 from simengine.model.plan import HIST_SHIFT, NAT_HALF, NAT_SHIFT
 from simengine.model.qmc import sobol_row, sobol_uniform
 from simengine.model.rng import lhs_uniform, lhs_uniforms, ndtr, ndtri, uniform
+from simengine.model.structure import (
+    N_NATIONAL,
+    V_ADOPTION,
+    V_DELAY,
+    V_LEGISLATION,
+    V_LEGISLATION_DELAY,
+    V_OVERRUN,
+    V_RAMP,
+    V_REALISATION,
+    W_ECONOMIC_PRESSURE,
+    W_WEAK_SHARE,
+)
 
 _U_MIN = 2.0**-53
 
@@ -41,6 +54,10 @@ SPILL_AFTER = 2**16 - 1 - NBUF  # 16-bit counts are added into the histograms be
 
 
 _ABS_MASK = np.int64(0x7FFFFFFFFFFFFFFF)
+
+#: the gain formula (simengine.model.formula.amplitude), compiled: the evaluate stage and the
+#: waterfall's evaluator call this one function
+amplitude = nb.njit(inline="always", cache=True)(formula.amplitude)
 
 
 @nb.njit(inline="always", cache=True)
@@ -413,15 +430,30 @@ def _capacity(d, E, inp, mdl, smp, w):  # pragma: no cover - compiled
 
 
 @nb.njit(inline="always", cache=True)
+def golive_time(start_i, vals, o, timing_component):  # pragma: no cover - compiled
+    """The go-live time of the initiative whose inputs start at vals[o], before its dependency:
+    start + S + B·L, or start + max(S, B·L) when legislation is a component of the delay."""
+    S = vals[o + V_DELAY]
+    BL = vals[o + V_LEGISLATION] * vals[o + V_LEGISLATION_DELAY]
+    return start_i + max(S, BL) if timing_component else start_i + S + BL
+
+
+@nb.njit(inline="always", cache=True)
+def ramp_share(dt, R, rb):  # pragma: no cover - compiled
+    """The ramp-up share ``dt`` years after go-live (R: the ramp-up time, rb: the share reached at
+    go-live): min(dt / R, 1), or rb + (1 - rb) min(dt / R, 1) after go-live and 0 before it."""
+    x = dt / R
+    ramp = min(x, 1.0)
+    return ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
+
+
+@nb.njit(inline="always", cache=True)
 def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
     """gl[i]: the go-live time of each initiative, a dependency's first (mdl.order)."""
     start, dep_of, dep_lag, order = mdl.start, mdl.dep_of, mdl.dep_lag, mdl.order
     for ii in range(order.shape[0]):
         i = order[ii]
-        o = 2 + i * nv
-        S = vals[o + 1]
-        BL = vals[o + 2] * vals[o + 3]
-        g = start[i] + max(S, BL) if mdl.timing_component else start[i] + S + BL
+        g = golive_time(start[i], vals, N_NATIONAL + i * nv, mdl.timing_component)
         if dep_of[i] >= 0:
             g = max(g, gl[dep_of[i]] + dep_lag[i])
         gl[i] = g
@@ -449,9 +481,9 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
     Y = years.shape[0]
     M = cap.shape[0]
     n_real = real_tab.shape[0] - 1
-    nv = (inp.in_code.shape[0] - 2) // I if I > 0 else 0
-    kappa_ch = min(max((1.0 - vals[0]) / (1.0 - mdl.w0), 0.0), 1.0)
-    _capacity(d, vals[1], inp, mdl, smp, w)
+    nv = (inp.in_code.shape[0] - N_NATIONAL) // I if I > 0 else 0
+    kappa_ch = min(max((1.0 - vals[W_WEAK_SHARE]) / (1.0 - mdl.w0), 0.0), 1.0)
+    _capacity(d, vals[W_ECONOMIC_PRESSURE], inp, mdl, smp, w)
     G[:] = 0.0
     Gret[:] = 0.0
     cen[:] = 0.0
@@ -461,13 +493,13 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
     apot[:, :] = 0.0
     _golive(vals, nv, mdl, gl)
     for i in range(I):
-        o = 2 + i * nv
-        F, T, Q, U, R, K, r = vals[o], vals[o + 4], vals[o + 5], vals[o + 6], vals[o + 7], vals[o + 8], vals[o + 9]
+        o = N_NATIONAL + i * nv
+        U, R, K, r = vals[o + V_ADOPTION], vals[o + V_RAMP], vals[o + V_OVERRUN], vals[o + V_REALISATION]
         g = gl[i]
         rb = ramp_base[i]
         ai = area_of[i]
         kap = kappa_ch if channel[i] > 0.0 else 1.0
-        Ai = gain[i] * F * (1.0 - T * Q)
+        Ai = amplitude(gain[i], vals, o)
         r2 = min(r * (1.0 + uplift), 1.0)
         local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
         Xi = X[i]
@@ -504,10 +536,7 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
         s2 = _sum8(x2)
         go_year = math.floor(g)
         for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
-            x = (year_mid[y] - g) / R
-            ramp = min(x, 1.0)
-            ramp = ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
-            ad = kap * U * ramp
+            ad = kap * U * ramp_share(year_mid[y] - g, R, rb)
             coef = Ai * ad if ad > 0.0 else 0.0
             coefs[i, y] = coef
             gi = coef * s1

@@ -44,9 +44,9 @@ REPORT = 245 * MiB
 #: depends on how spread the simulated values are)
 REPORT_PER_CELL = 7
 TRIM_PER_CELL = 7
-#: the waterfall's per-draw working set: local sums (I x 8 doubles) and the values of 128
-#: coalitions per area and nationally, twice (the values and their partition for the median)
-WATERFALL_COALITIONS = 128
+#: the waterfall's per-draw working set: local sums (I x 8 doubles) and the values of the
+#: coalitions of one evaluator call (simengine.analysis.sensitivity.MASKS: 4 rows, 128 for the ten
+#: causes) per area and nationally, twice (the values and their partition for the median)
 
 
 @dataclass
@@ -104,9 +104,10 @@ def observe_baseline() -> None:
 def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int | None = None,
              report: bool = False, analyses: bool = True) -> Estimate:
     """The memory a run of ``plan`` needs, term by term (see the module's docstring)."""
-    from simengine.analysis.sensitivity import SENSITIVITY_DRAWS, WATERFALL_DRAWS
+    from simengine.analysis.sensitivity import MASKS, SENSITIVITY_DRAWS, WATERFALL_DRAWS
     from simengine.core.engine import DEFAULT_STORE_INPUTS
     from simengine.model.plan import NAT_BINS, REGIMES
+    from simengine.model.structure import EVENT_SIZES
 
     if store_inputs is None:
         store_inputs = DEFAULT_STORE_INPUTS
@@ -128,10 +129,10 @@ def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int 
                "dataset": DATASET}
     if analyses:  # after the histograms are trimmed: the larger of the two transients counts
         n_s = min(inp_n, SENSITIVITY_DRAWS)
-        ranked = sum(k not in ("legislation_delay", "technology_loss") for k in plan.input_kind)
+        ranked = sum(k not in EVENT_SIZES for k in plan.input_kind)
         sens = n_s * (n_in + ranked) * 8
         n_w = min(inp_n, kept_n, WATERFALL_DRAWS)
-        wf = n_w * (I * 8 * 8 + 2 * WATERFALL_COALITIONS * (1 + A) * 8)
+        wf = n_w * (I * 8 * 8 + 2 * 4 * MASKS.shape[1] * (1 + A) * 8)
         if max(sens, wf) > cells * TRIM_PER_CELL:
             results["histograms"] = merged
             results["analyses"] = max(sens, wf)

@@ -28,7 +28,10 @@ class Input:
     support allowed for its distribution, None when it is not a distribution the file gives (a
     probability); label: (da, en) for a reader, None when it is shown as part of the event it
     belongs to; event_size: for a risk event (a 0/1 input), the input that says how much it
-    removes when it strikes (the event is one input B·L in the sensitivity analysis)."""
+    removes when it strikes (the event is one input B·L in the sensitivity analysis); help: the
+    scenario workbook's help text of its column (Danish); param: (da, en) the assumptions table's
+    label of its key in the scenario file (the first input of a table such as ``legislation``
+    labels the whole table; None for the inputs of a table labelled elsewhere, such as cost)."""
 
     key: str
     level: str
@@ -36,6 +39,8 @@ class Input:
     domain: tuple[float, float, bool] | None = None
     label: tuple[str, str] | None = None
     event_size: str = ""
+    help: str = ""
+    param: tuple[str, str] | None = None
 
 
 _INF = math.inf
@@ -49,22 +54,40 @@ NATIONAL_INPUTS: tuple[Input, ...] = (
 
 INITIATIVE_INPUTS: tuple[Input, ...] = (
     Input("estimate_factor", "initiative", "estimate_factor", (0.0, _INF, False),
-          ("faktisk/beregnet potentiale F", "estimate factor F")),
+          ("faktisk/beregnet potentiale F", "estimate factor F"),
+          help="Faktisk/beregnet potentiale (F): tal eller fordeling",
+          param=("Faktisk/beregnet potentiale (F)", "True/business-case potential (F)")),
     Input("delay", "initiative", "delay", (0.0, _INF, False),
-          ("projekt-/leverandørforsinkelse S (år)", "project/vendor delay S (years)")),
+          ("projekt-/leverandørforsinkelse S (år)", "project/vendor delay S (years)"),
+          help="Projekt- og leverandørforsinkelse i år (S)",
+          param=("Projekt- og leverandørforsinkelse, år (S)", "Project and vendor delay, years (S)")),
     Input("legislation", "initiative", "legislation.probability", None,
           ("manglende lovgivning: forsinkelse B·L når den rammer (år)",
-           "legislative blocker: delay B·L when it strikes (years)"), event_size="legislation_delay"),
-    Input("legislation_delay", "initiative", "legislation.delay", (0.0, _INF, False)),
+           "legislative blocker: delay B·L when it strikes (years)"), event_size="legislation_delay",
+          help="Sandsynlighed for at lovgivning mangler (B)",
+          param=("Lovgivning mangler: sandsynlighed, derefter ekstra forsinkelse i år (B, L)",
+                 "Legislative blocker: probability, then extra delay in years (B, L)")),
+    Input("legislation_delay", "initiative", "legislation.delay", (0.0, _INF, False),
+          help="Ekstra forsinkelse i år, hvis lovgivning mangler (L)"),
     Input("technology", "initiative", "technology.probability", None,
           ("umoden teknologi: tabt andel T·Q", "immature technology: share lost T·Q"),
-          event_size="technology_loss"),
-    Input("technology_loss", "initiative", "technology.loss", (0.0, 1.0, False)),
-    Input("adoption", "initiative", "adoption", (0.0, _INF, False), ("brugere nået U", "adoption U")),
-    Input("ramp", "initiative", "ramp", (0.0, _INF, True), ("indfasning R (år)", "ramp-up R (years)")),
+          event_size="technology_loss", help="Sandsynlighed for umoden teknologi (T)",
+          param=("Umoden teknologi: sandsynlighed, derefter tabt andel (T, Q)",
+                 "Immature technology: probability, then share lost (T, Q)")),
+    Input("technology_loss", "initiative", "technology.loss", (0.0, 1.0, False),
+          help="Tabt andel af gevinsten ved umoden teknologi (Q)"),
+    Input("adoption", "initiative", "adoption", (0.0, _INF, False), ("brugere nået U", "adoption U"),
+          help="Brugere nået i forhold til business casen (U)",
+          param=("Brugere nået i forhold til business case (U)", "Users reached relative to the business case (U)")),
+    Input("ramp", "initiative", "ramp", (0.0, _INF, True), ("indfasning R (år)", "ramp-up R (years)"),
+          help="Indfasning fra idriftsættelse til fuld brug, år (R)",
+          param=("Indfasning fra idriftsættelse til fuld brug, år (R)", "Ramp-up from go-live to full use, years (R)")),
     Input("overrun", "initiative", "cost.overrun", (0.0, _INF, False),
-          ("omkostningsoverskridelse K", "cost overrun K")),
-    Input("realisation", "initiative", "realisation", (0.0, 1.0, False), ("realisering r", "realisation r")),
+          ("omkostningsoverskridelse K", "cost overrun K"), help="Overskridelsesfaktor på omkostningerne (K)"),
+    Input("realisation", "initiative", "realisation", (0.0, 1.0, False), ("realisering r", "realisation r"),
+          help="Andel af frigjorte ressourcer taget ud af budgettet (r)",
+          param=("Andel af frigjorte ressourcer taget ud af budgettet (r)",
+                 "Share of freed resources taken out of budgets (r)")),
 )
 
 INPUTS = NATIONAL_INPUTS + INITIATIVE_INPUTS
@@ -78,6 +101,13 @@ EVENT_SIZES = tuple(v.event_size for v in INPUTS if v.event_size)
 #: file gives for an initiative, by its key path there
 DIST_DOMAINS: dict[str, tuple[float, float, bool]] = {
     v.scenario_key: v.domain for v in INITIATIVE_INPUTS if v.domain is not None}
+#: an initiative's keys in a scenario file that set sampled inputs, in declaration order (the first
+#: part of each input's scenario key), without ``cost``: a table whose other keys are not sampled,
+#: which the scenario layer, the workbook and the report list themselves
+PRIOR_KEYS = tuple(dict.fromkeys(v.scenario_key.split(".")[0] for v in INITIATIVE_INPUTS
+                                 if not v.scenario_key.startswith("cost.")))
+#: the scenario keys (``legislation.probability``) of those inputs: the workbook's columns
+PRIOR_COLUMNS = tuple(v.scenario_key for v in INITIATIVE_INPUTS if not v.scenario_key.startswith("cost."))
 
 #: positions in the input vector: national inputs absolute, initiative inputs relative to the
 #: initiative's first (``N_NATIONAL + i * N_VARS``); the per-draw formulas index with these

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 
 from simengine.model.structure import CAUSES as _CAUSES
+from simengine.model.structure import INITIATIVE_INPUTS, PLAN_ITEM, REGIME_DECLS, REGIMES, SAMPLING_ITEM
 from simengine.model.structure import INPUTS as _INPUTS
-from simengine.model.structure import PLAN_ITEM, REGIME_DECLS, REGIMES, SAMPLING_ITEM
 
 LANGS = ("da", "en")
 DEFAULT_LANG = "da"
@@ -714,16 +714,8 @@ PARAM: dict[str, tuple[str, str]] = {
     "area": ("Område", "Area"),
     "channel_shift": ("Afhænger af kanalskift (digitalt svage)", "Depends on channel shift (digitally weak)"),
     "key": ("Fordelingsnøgle", "Allocation key"),
-    "estimate_factor": ("Faktisk/beregnet potentiale (F)", "True/business-case potential (F)"),
-    "delay": ("Projekt- og leverandørforsinkelse, år (S)", "Project and vendor delay, years (S)"),
-    "legislation": ("Lovgivning mangler: sandsynlighed, derefter ekstra forsinkelse i år (B, L)",
-                    "Legislative blocker: probability, then extra delay in years (B, L)"),
-    "technology": ("Umoden teknologi: sandsynlighed, derefter tabt andel (T, Q)",
-                   "Immature technology: probability, then share lost (T, Q)"),
-    "adoption": ("Brugere nået i forhold til business case (U)", "Users reached relative to the business case (U)"),
-    "ramp": ("Indfasning fra idriftsættelse til fuld brug, år (R)", "Ramp-up from go-live to full use, years (R)"),
-    "realisation": ("Andel af frigjorte ressourcer taget ud af budgettet (r)",
-                    "Share of freed resources taken out of budgets (r)"),
+    # the sampled inputs' keys (simengine.model.structure: Input.param)
+    **{v.scenario_key.split(".")[0]: v.param for v in INITIATIVE_INPUTS if v.param is not None},
     "cost": ("Omkostninger: investering, drift pr. år, overskridelsesfaktor (K)",
              "Costs: investment, running per year, overrun factor (K)"),
     "note": ("Note", "Note"),

@@ -436,12 +436,14 @@ def golive_adoption(plan, inputs: np.ndarray, i: int, year_mid: float | None = N
 
 def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
                      s1: np.ndarray | None = None, only: int | None = None) -> np.ndarray:
-    """(D, I) per-draw gain of every initiative in one year: gain_i F (1 - T Q) a_iy times the
+    """(D, I) per-draw gain of every initiative in one year: the gain formula A_i
+    (simengine.model.formula.amplitude: gain_i F (1 - T Q)) a_iy times the
     realisation sum sum_m w_im clamp(r C_m (1 - E) eps_im, 0, 1) of the waterfall's evaluator
     (simengine.analysis.sensitivity.local_sums, every cause on), in the kernel's order of the products (so the
     same bits); potential: the sum replaced by 1 (before local realisation). ``s1``: local_sums of
     the same draws, if at hand. ``only``: compute initiative ``only`` alone (the other columns are
     left undefined)."""
+    from simengine.model.formula import amplitude
     from simengine.model.plan import N_NATIONAL, N_VARS
 
     D, I = len(inputs), len(plan.gain)
@@ -455,8 +457,7 @@ def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
     ymid = float(plan.year_mid[year_index])
     for i in (range(I) if only is None else (only,)):
         o = N_NATIONAL + i * N_VARS
-        F, T, Q = inputs[:, o], inputs[:, o + 4], inputs[:, o + 5]
-        coef = (plan.gain[i] * F * (1.0 - T * Q)) * golive_adoption(plan, inputs, i, ymid)
+        coef = amplitude(plan.gain[i], inputs.T, o) * golive_adoption(plan, inputs, i, ymid)
         if potential:
             out[:, i] = coef
         else:

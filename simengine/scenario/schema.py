@@ -25,7 +25,7 @@ import numpy as np
 
 from simengine.errors import ConfigError
 from simengine.model.distributions import FAMILIES, T_MIN, Dist
-from simengine.model.structure import DIST_DOMAINS, INITIATIVE_VARS, NATIONAL_VARS
+from simengine.model.structure import DIST_DOMAINS, INITIATIVE_VARS, NATIONAL_VARS, PRIOR_KEYS
 from simengine.model.structure import INITIATIVE_INPUTS as _INPUTS
 from simengine.scenario import municipalities as mun
 from simengine.scenario.limits import MAX_DRAWS  # re-exported: scenario.MAX_DRAWS
@@ -65,8 +65,7 @@ AREA_KEYS = ("name", "target")
 INITIATIVE_OWN = ("id", "name", "area", "gain", "start")
 #: optional keys of one initiative only (not in [defaults]): a shared delivery dependency
 INITIATIVE_DEPENDENCY = ("depends_on", "dependency_lag")
-INITIATIVE_SHARED = ("channel_shift", "key", "estimate_factor", "delay", "legislation", "technology",
-                     "adoption", "ramp", "realisation", "cost", "note", "ramp_baseline")
+INITIATIVE_SHARED = ("channel_shift", "key", *PRIOR_KEYS, "cost", "note", "ramp_baseline")
 INITIATIVE_KEYS = INITIATIVE_OWN + INITIATIVE_DEPENDENCY + INITIATIVE_SHARED
 #: [model]: structural choices; the first of each list is the default (the model before the choice existed)
 MODEL_KEYS = ("timing", "realisation", "calibration_band", "calibration_year", "calibration_basis")

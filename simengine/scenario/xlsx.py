@@ -45,6 +45,7 @@ from typing import Any
 
 from simengine.errors import ConfigError
 from simengine.model.distributions import FAMILIES
+from simengine.model.structure import INITIATIVE_INPUTS, PRIOR_COLUMNS
 from simengine.scenario import municipalities as mun
 from simengine.scenario import schema as scmod
 
@@ -64,11 +65,11 @@ SETTING_TABLES = ("scenario", "simulation", "national", "municipal", "regimes", 
 SETTING_KEYS = {"scenario": scmod.SCENARIO_KEYS, "simulation": scmod.SIMULATION_KEYS,
                 "national": scmod.NATIONAL_KEYS, "municipal": scmod.MUNICIPAL_KEYS,
                 "regimes": scmod.REGIME_KEYS, "outputs": scmod.OUTPUT_KEYS, "model": scmod.MODEL_KEYS}
-#: the Initiativer sheet's columns; a dotted column is a key of a sub-table (legislation, technology, cost)
-INITIATIVE_COLUMNS = ("id", "name", "area", "gain", "start", "channel_shift", "key", "estimate_factor", "delay",
-                      "legislation.probability", "legislation.delay", "technology.probability", "technology.loss",
-                      "adoption", "ramp", "ramp_baseline", "realisation", "cost.investment", "cost.running",
-                      "cost.overrun", "depends_on", "dependency_lag", "note")
+#: the Initiativer sheet's columns; a dotted column is a key of a sub-table (legislation, technology, cost);
+#: the sampled inputs' as declared (simengine.model.structure)
+INITIATIVE_COLUMNS = ("id", "name", "area", "gain", "start", "channel_shift", "key", *PRIOR_COLUMNS,
+                      "ramp_baseline", "cost.investment", "cost.running", "cost.overrun", "depends_on",
+                      "dependency_lag", "note")
 AREA_COLUMNS = ("key", "name", "target", "source")
 CORRELATION_COLUMNS = ("a", "b", "rho")
 #: the Stød sheet: the scenario's [[shocks]] (common shocks), one row each
@@ -87,17 +88,9 @@ HELP_DA = {
     "gain": "Business case-gevinst pr. år i kr. (faste priser)", "start": "Planlagt idriftsættelse (år)",
     "channel_shift": "SAND hvis gevinsten afhænger af kanalskift (digitalt svage borgere)",
     "key": "Fordelingsnøgle: population, equal eller en kolonne i kommunefilen",
-    "estimate_factor": "Faktisk/beregnet potentiale (F): tal eller fordeling",
-    "delay": "Projekt- og leverandørforsinkelse i år (S)",
-    "legislation.probability": "Sandsynlighed for at lovgivning mangler (B)",
-    "legislation.delay": "Ekstra forsinkelse i år, hvis lovgivning mangler (L)",
-    "technology.probability": "Sandsynlighed for umoden teknologi (T)",
-    "technology.loss": "Tabt andel af gevinsten ved umoden teknologi (Q)",
-    "adoption": "Brugere nået i forhold til business casen (U)",
-    "ramp": "Indfasning fra idriftsættelse til fuld brug, år (R)",
-    "realisation": "Andel af frigjorte ressourcer taget ud af budgettet (r)",
     "cost.investment": "Investering i kr.", "cost.running": "Drift pr. år i kr.",
-    "cost.overrun": "Overskridelsesfaktor på omkostningerne (K)", "note": "Note / kilde til initiativet",
+    "note": "Note / kilde til initiativet",
+    **{v.scenario_key: v.help for v in INITIATIVE_INPUTS},  # the sampled inputs' (simengine.model.structure)
 }
 
 

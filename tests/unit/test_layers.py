@@ -33,6 +33,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("simengine.core.memory", "simengine.analysis.shockeffect"): "the memory estimate sums the analyses' arrays, whose sizes the analyses declare",
     ("simengine.scenario.observations", "simengine.analysis.sensitivity"): "per-draw values of an observation are computed here (to move to analysis.observables)",
     ("simengine.scenario.observations", "simengine.model.plan"): "per-draw values of an observation are computed here (to move to analysis.observables)",
+    ("simengine.scenario.observations", "simengine.model.formula"): "per-draw values of an observation are computed here (to move to analysis.observables)",
     ("simengine.scenario.schema", "simengine.api"): "validation asks the plan for each input's distribution, and Scenario.with_values is simengine.variant",
     ("simengine.scenario.schema", "simengine.model.plan"): "validation asks the plan for each input's distribution, and Scenario.with_values is simengine.variant",
     ("simengine.scenario.xlsx", "simengine.outputs.folder"): "scenario export writes a workbook with the report's labels, atomically (command code, to move to cli)",

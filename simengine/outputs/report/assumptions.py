@@ -12,6 +12,7 @@ import math
 import tomllib
 from dataclasses import dataclass
 
+from simengine.model import structure
 from simengine.outputs.labels import Labels
 
 MONEY_KEYS = {"scenario.target", "gain", "areas.target", "investment", "running"}
@@ -27,8 +28,8 @@ GENERAL_ORDER = (
     ("outputs", ("tail",)),
     ("model", ("timing", "realisation", "calibration_band", "calibration_year", "calibration_basis")),
 )
-PRIOR_KEYS = ("channel_shift", "key", "estimate_factor", "delay", "legislation", "technology", "adoption", "ramp",
-              "realisation", "cost", "ramp_baseline", "depends_on", "dependency_lag")
+#: an initiative's keys in the table's order: the sampled inputs' as declared (simengine.model.structure)
+PRIOR_KEYS = ("channel_shift", "key", *structure.PRIOR_KEYS, "cost", "ramp_baseline", "depends_on", "dependency_lag")
 
 
 # ------------------------------------------------------------------------------------------
