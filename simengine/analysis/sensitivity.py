@@ -436,6 +436,8 @@ def _amplitudes(gain_i, xrow, inputs, d, o, amp_bit, amp_var, amp_val, Av):  # p
             xrow[o + amp_var[e]] = inputs[d, o + amp_var[e]]
 
 
+# over 80 lines and 12 parameters: one parallel loop whose body binds nothing from a tuple (numba
+# issue 5872), so the plan's arrays come one by one; its parts are the kernel's stage functions
 @nb.njit(parallel=True, cache=True)
 def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid, p_list, timing_component,
                 ramp_base, dep_of, dep_lag, order, amp_bit, amp_var, amp_val, out, init_acc):
@@ -738,7 +740,7 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
     inputs = raw.inputs[:n]
     K = 1 << N_CAUSES
     I, A = len(plan.gain), len(sc.areas)
-    if FAST_CAUSES == CAUSE_KEYS:
+    if tuple(c[0] for c in CAUSES) == FAST_CAUSES:
         batches = _fast_batches(plan, inputs, ty)
     else:
         batches = _kernel_batches(raw, n, ty)
