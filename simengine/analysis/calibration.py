@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from simengine.analysis.varspecs import put
+
 CALIBRATION_DRAWS = 10_000
 
 
@@ -72,14 +74,6 @@ def add_calibration_bases(ds: xr.Dataset, raw) -> xr.Dataset:
     band = {k: ds["realised_promised_ratio"].attrs[k] for k in ("calibration_band", "calibration_year",
                                                                  "calibration_basis")
             if k in ds["realised_promised_ratio"].attrs}
-    ds["realised_delivered_ratio"] = (("year",), ratio)
-    ds["realised_delivered_ratio"].attrs = {
-        "units": "1", "method": how, **band,
-        "long_name": "realised/promised over what is delivered: mean national gross gain / mean sum of the business "
-                     "cases of the initiatives live in the year (pro rata in the go-live year); NaN before any go-live"}
-    ds["steady_state_ratio"] = ((), float(b["steady"].mean() / promised))
-    ds["steady_state_ratio"].attrs = {
-        "units": "1", "method": how, **band,
-        "long_name": "realised/promised at full effect: the level priors alone (estimate factor, reach, adoption, "
-                     "technology, realisation and local factors), every initiative live and fully ramped"}
+    put(ds, "realised_delivered_ratio", ratio, method=how, **band)
+    put(ds, "steady_state_ratio", float(b["steady"].mean() / promised), method=how, **band)
     return ds

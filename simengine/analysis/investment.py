@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from simengine.analysis.varspecs import put
+
 LEVELS = (0.1, 0.5, 0.9)
 FTE_REGIMES = ("realised", "retention")
 
@@ -62,26 +64,14 @@ def add_investment(ds: xr.Dataset, raw) -> xr.Dataset:
     ds["fte_regime"].attrs = {"long_name": "budget regime of the freed staff (docs/model.md, Budget regimes)"}
     ds["invest_quantile"].attrs = {"units": "1", "long_name": "quantile level of the investment outputs"}
 
-    def put(name, dims, data, units, long_name):
-        ds[name] = (dims, np.asarray(data, dtype=float))
-        ds[name].attrs = {"units": units, "long_name": long_name, "method": how, "draws": n,
-                          "cost_per_fte": float(raw.plan.scenario.cost_per_fte)}
-
-    put("fte_freed_quantile", ("fte_regime", "invest_quantile", "year"),
-        np.quantile(fte, q, axis=0).transpose(1, 0, 2), "FTE",
-        "quantiles of the staff freed (gross gain of the regime / cost per FTE)")
-    put("fte_freed_mean", ("fte_regime", "year"), fte.mean(axis=0), "FTE", "mean staff freed")
-    put("fte_per_invested_quantile", ("fte_regime", "invest_quantile", "year"),
-        np.quantile(per, q, axis=0).transpose(1, 0, 2), "FTE per mio. DKK",
-        "quantiles, over draws, of the staff freed in the year per mio. DKK of investment (overrun included)")
-    put("fte_per_invested_mean", ("fte_regime", "year"), fte.mean(axis=0) / (inv.mean() / 1e6), "FTE per mio. DKK",
-        "mean staff freed in the year / mean investment in mio. DKK (overrun included): the ratio of the means")
+    run = {"method": how, "draws": n, "cost_per_fte": float(raw.plan.scenario.cost_per_fte)}
+    put(ds, "fte_freed_quantile", np.quantile(fte, q, axis=0).transpose(1, 0, 2), dtype=float, **run)
+    put(ds, "fte_freed_mean", fte.mean(axis=0), dtype=float, **run)
+    put(ds, "fte_per_invested_quantile", np.quantile(per, q, axis=0).transpose(1, 0, 2), dtype=float, **run)
+    put(ds, "fte_per_invested_mean", fte.mean(axis=0) / (inv.mean() / 1e6), dtype=float, **run)
     diff = fte[:, 1, :] - fte[:, 0, :]
-    put("fte_retention_gain_quantile", ("invest_quantile", "year"), np.quantile(diff, q, axis=0), "FTE",
-        "quantiles of the staff freed under retention minus under realised, draw by draw")
-    put("fte_retention_gain_mean", ("year",), diff.mean(axis=0), "FTE",
-        "mean staff freed under retention minus under realised")
-    put("investment_total_quantile", ("invest_quantile",), np.quantile(inv, q), "DKK",
-        "quantiles of the initiatives' total investment, cost overrun included")
-    put("investment_total_mean", (), inv.mean(), "DKK", "mean total investment, cost overrun included")
+    put(ds, "fte_retention_gain_quantile", np.quantile(diff, q, axis=0), dtype=float, **run)
+    put(ds, "fte_retention_gain_mean", diff.mean(axis=0), dtype=float, **run)
+    put(ds, "investment_total_quantile", np.quantile(inv, q), dtype=float, **run)
+    put(ds, "investment_total_mean", inv.mean(), dtype=float, **run)
     return ds

@@ -34,12 +34,12 @@ import numpy as np
 import xarray as xr
 from scipy import stats as sps
 
+from simengine.analysis.varspecs import LEVEL, interval_specs, put_interval
 from simengine.core import engine
 from simengine.core.driver import DEFAULT_MAX_DRAWS  # noqa: F401 (the default upper limit of the adaptive run)
 from simengine.core.engine import RawResults
 from simengine.model.plan import Plan
 
-LEVEL = 0.95
 Z = float(sps.norm.ppf(0.5 + LEVEL / 2))
 #: draws per block of the adaptive run
 BLOCK = 2**16
@@ -103,11 +103,11 @@ def quantile_ci(stats, name: str, q: np.ndarray, n: int) -> tuple[np.ndarray, np
 
 # -- the Dataset ------------------------------------------------------------------------------
 def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
-    """Add ``<var>_ci_low`` / ``<var>_ci_high`` for every quantile, probability and mean of ``ds``."""
-    from simengine.analysis.results import NationalStats, golive_quantiles, hist_quantiles
+    """Add ``<var>_ci_low`` / ``<var>_ci_high`` for every variable of ``ds`` whose spec declares a
+    Monte Carlo interval (simengine.analysis.varspecs): quantiles of a national series and means by
+    the spec's ``series``, the rest by :func:`_interval_rules`."""
+    from simengine.analysis.results import NationalStats
 
-    plan = raw.plan
-    sc = plan.scenario
     N = raw.draws
     q = np.asarray(ds["quantile"].values, dtype=float)
     qlo, qhi = rank_levels(N, q)
@@ -115,61 +115,89 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
     nat_method = QUANTILE_METHOD if stats.exact else HIST_METHOD
 
     def put(base: str, lo, hi, method: str) -> None:
-        da = ds[base]
-        for suffix, val in (("ci_low", lo), ("ci_high", hi)):
-            ds[f"{base}_{suffix}"] = (da.dims, np.asarray(val, dtype=float).reshape(da.shape))
-            ds[f"{base}_{suffix}"].attrs = {
-                "units": da.attrs.get("units", ""),
-                "long_name": f"{'lower' if suffix == 'ci_low' else 'upper'} end of the 95 % Monte Carlo interval "
-                             f"of: {da.attrs.get('long_name', base)}",
-                "method": method, "level": LEVEL, "draws": N}
+        put_interval(ds, base, lo, hi, method, N)
 
     both = np.concatenate([qlo, qhi])  # one pass for both ends
     nq = len(q)
-    for name in ("benefit", "net_benefit", "area_benefit", "npv", "central_gain", "service_cut", "regime_benefit"):
-        base = f"{name}_quantile"
-        if base in ds:
-            v = stats.quantile(name, both)
-            put(base, v[:nq], v[nq:], nat_method)
-    acc = raw.acc
-    if "municipality_benefit" in ds:
-        v = hist_quantiles(acc.mun_hist, plan.mun_hist_lo[None, :], both).transpose(0, 2, 1)
-        put("municipality_benefit", v[:nq], v[nq:], HIST_METHOD)
-    if "initiative_benefit" in ds:
-        v = hist_quantiles(acc.init_hist, plan.init_hist_lo[None, :], both).transpose(0, 2, 1)
-        put("initiative_benefit", v[:nq], v[nq:], HIST_METHOD)
-    if "initiative_golive" in ds:
-        v = golive_quantiles(acc.golive_hist, float(sc.start_year), both)
-        put("initiative_golive", v[:nq], v[nq:], HIST_METHOD + " (monthly bins)")
-    # P(target) is 1 by definition where the target is 0: no Monte Carlo error there
-    lo, hi = wilson(acc.hit, N)
-    zero = plan.target <= 0
-    put("p_target", np.where(zero, 1.0, lo), np.where(zero, 1.0, hi), WILSON_METHOD)
-    lo, hi = wilson(acc.area_hit, N)
-    zero = plan.area_target <= 0
-    put("area_p_target", np.where(zero, 1.0, lo), np.where(zero, 1.0, hi), WILSON_METHOD)
-    if "observed_rank" in ds:
-        put("observed_rank", *wilson(ds["observed_rank"].values * N, N), WILSON_METHOD)
     K = len(raw.benefit)
-    if K > 1:
-        per_draw = {"benefit": raw.benefit, "net_benefit": raw.benefit - raw.cost, "area_benefit": raw.area_benefit,
-                    "npv": raw.npv}
-        for name, vals in per_draw.items():
-            base = f"{name}_mean"
-            if base in ds:
-                put(base, *mean_ci(vals, ds[base].values, N), MEAN_METHOD +
+    per_draw = {"benefit": raw.benefit, "net_benefit": raw.benefit - raw.cost, "area_benefit": raw.area_benefit,
+                "npv": raw.npv}
+    rules = _interval_rules(ds, raw, both, nat_method)
+    for spec in interval_specs():
+        if spec.name not in ds or spec.name in _REGIME_INTERVALS:
+            continue
+        if spec.name in rules:
+            interval = rules[spec.name]()
+            if interval is not None:
+                put(spec.name, *interval)
+        elif spec.interval == "quantile" and spec.series is not None:
+            v = stats.quantile(spec.series, both)
+            put(spec.name, v[:nq], v[nq:], nat_method)
+        elif spec.interval == "mean" and spec.series in per_draw:
+            if K > 1:
+                put(spec.name, *mean_ci(per_draw[spec.series], ds[spec.name].values, N), MEAN_METHOD +
                     ("" if K == N else f" (sd from the first {K:,} draws)"))
+        else:
+            raise ValueError(f"{spec.name}: its spec declares a {spec.interval} interval that "
+                             "simengine.analysis.mcerror does not compute")
     _regime_intervals(ds, raw, stats, q, put)
-    if "fte_quantile" in ds and "benefit_quantile_ci_low" in ds:  # FTE = DKK / cost_per_fte: the same intervals
-        cpf = float(sc.cost_per_fte)
-        put("fte_quantile", ds["benefit_quantile_ci_low"].values / cpf, ds["benefit_quantile_ci_high"].values / cpf,
-            nat_method)
-        if "fte_mean" in ds and "benefit_mean_ci_low" in ds:
-            put("fte_mean", ds["benefit_mean_ci_low"].values / cpf, ds["benefit_mean_ci_high"].values / cpf,
-                MEAN_METHOD)
     ds.attrs["mc_error_level"] = LEVEL
     ds.attrs["mc_error_method"] = (f"quantiles: {nat_method}; probabilities: {WILSON_METHOD}; means: {MEAN_METHOD}")
     return ds
+
+
+#: the variables whose intervals _regime_intervals computes (by the case distinction of
+#: simengine.analysis.results.add_regime_comparison)
+_REGIME_INTERVALS = ("p_service_cut_above", "central_gain_difference_quantile", "central_gain_difference_mean",
+                     "service_cut_difference_quantile", "service_cut_difference_mean")
+
+
+def _interval_rules(ds: xr.Dataset, raw: RawResults, both: np.ndarray, nat_method: str) -> dict:
+    """How the intervals of the variables that are neither a national series' quantile nor a mean
+    of per-draw values are computed: name -> a function giving (low, high, method), or None (no
+    interval in this run). Called in the specs' order, so the FTE views follow the gain's."""
+    from simengine.analysis.results import golive_quantiles, hist_quantiles
+
+    plan = raw.plan
+    acc = raw.acc
+    N = raw.draws
+    nq = len(both) // 2
+    cpf = float(plan.scenario.cost_per_fte)
+
+    def hist(counts, lo):
+        def rule():
+            v = hist_quantiles(counts, lo[None, :], both).transpose(0, 2, 1)
+            return v[:nq], v[nq:], HIST_METHOD
+        return rule
+
+    def golive():
+        v = golive_quantiles(acc.golive_hist, float(plan.scenario.start_year), both)
+        return v[:nq], v[nq:], HIST_METHOD + " (monthly bins)"
+
+    def hits(count, target):  # P(target) is 1 by definition where the target is 0: no Monte Carlo error there
+        def rule():
+            lo, hi = wilson(count, N)
+            zero = target <= 0
+            return np.where(zero, 1.0, lo), np.where(zero, 1.0, hi), WILSON_METHOD
+        return rule
+
+    def scaled(base, method):  # FTE = DKK / cost_per_fte: the same intervals (none where the gain has none)
+        def rule():
+            if f"{base}_ci_low" not in ds:
+                return None
+            return ds[f"{base}_ci_low"].values / cpf, ds[f"{base}_ci_high"].values / cpf, method
+        return rule
+
+    return {
+        "municipality_benefit": hist(acc.mun_hist, plan.mun_hist_lo),
+        "initiative_benefit": hist(acc.init_hist, plan.init_hist_lo),
+        "initiative_golive": golive,
+        "p_target": hits(acc.hit, plan.target),
+        "area_p_target": hits(acc.area_hit, plan.area_target),
+        "observed_rank": lambda: (*wilson(ds["observed_rank"].values * N, N), WILSON_METHOD),
+        "fte_quantile": scaled("benefit_quantile", nat_method),
+        "fte_mean": scaled("benefit_mean", MEAN_METHOD),
+    }
 
 
 def _regime_intervals(ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-DKK = "DKK/year"
+from simengine.analysis.varspecs import put
 
 
 def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
@@ -25,17 +25,10 @@ def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
     plan = raw.plan
     sc = plan.scenario
     N = raw.draws
-    what = "gain before local realisation (realisation share, economic pressure, local capacity)"
-
-    def put(name, dims, data, units, long_name, **extra):
-        ds[name] = (dims, np.asarray(data, dtype=float))
-        ds[name].attrs = {"units": units, "long_name": long_name, **extra}
-
-    put("potential", ("draw", "year"), raw.potential, DKK, f"national potential: {what}")
-    put("area_potential", ("draw", "area", "year"), raw.area_potential, DKK, f"potential per area: {what}")
-    put("potential_quantile", ("quantile", "year"), stats.quantile("potential", q), DKK,
-        "quantiles of the national potential gain")
-    put("potential_mean", ("year",), stats.mean("potential"), DKK, "mean national potential gain")
+    put(ds, "potential", raw.potential, dtype=float)
+    put(ds, "area_potential", raw.area_potential, dtype=float)
+    put(ds, "potential_quantile", stats.quantile("potential", q), dtype=float)
+    put(ds, "potential_mean", stats.mean("potential"), dtype=float)
     ini_mean = (raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / N).T  # (I, Y) over all draws
     # per area: exact over all draws when every draw is kept; otherwise the quantiles come from the
     # kept draws (a fixed-size sample; the kernel streams no per-area potential histograms, to stay
@@ -48,18 +41,16 @@ def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
         am = np.zeros((len(sc.areas), len(plan.years)))
         np.add.at(am, plan.area_of, ini_mean)
         how = f"quantiles from the first {len(raw.area_potential):,} draws (kept per draw), mean over all {N:,} draws"
-    put("area_potential_quantile", ("quantile", "area", "year"), aq, DKK, "quantiles of the potential gain per area",
-        method=how)
-    put("area_potential_mean", ("area", "year"), am, DKK, "mean potential gain per area", method=how)
-    put("initiative_potential_mean", ("initiative", "year"), ini_mean, DKK,
-        "mean national potential gain of the initiative")
+    put(ds, "area_potential_quantile", aq, dtype=float, method=how)
+    put(ds, "area_potential_mean", am, dtype=float, method=how)
+    put(ds, "initiative_potential_mean", ini_mean, dtype=float)
     promised = float(plan.gain.sum())
     if promised > 0:  # no ratio to the business cases when they promise nothing
-        _add_ratios(ds, sc, stats, promised, put)
+        _add_ratios(ds, sc, stats, promised)
     ds.attrs["model_choices"] = model_choices(sc)
 
 
-def _add_ratios(ds, sc, stats, promised, put) -> None:
+def _add_ratios(ds, sc, stats, promised) -> None:
     ratio = stats.mean("benefit") / promised
     extra = {}
     if sc.calibration_band is not None:
@@ -68,10 +59,8 @@ def _add_ratios(ds, sc, stats, promised, put) -> None:
             extra["calibration_year"] = sc.calibration_year
         if sc.calibration_basis != "promised":  # [model] calibration_basis (simengine.analysis.calibration)
             extra["calibration_basis"] = sc.calibration_basis
-    put("realised_promised_ratio", ("year",), ratio, "1",
-        "implied realised/promised ratio: mean national gross gain / sum of the business cases", **extra)
-    put("potential_promised_ratio", ("year",), stats.mean("potential") / promised, "1",
-        "mean national potential gain / sum of the business cases")
+    put(ds, "realised_promised_ratio", ratio, dtype=float, **extra)
+    put(ds, "potential_promised_ratio", stats.mean("potential") / promised, dtype=float)
 
 
 def model_choices(sc) -> str:

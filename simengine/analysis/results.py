@@ -10,6 +10,7 @@ import numpy as np
 import xarray as xr
 
 from simengine import __version__
+from simengine.analysis.varspecs import DKK, put
 from simengine.core.engine import RawResults
 from simengine.model.plan import (
     GOLIVE_PER_YEAR,
@@ -22,8 +23,6 @@ from simengine.model.plan import (
     national_series,
 )
 from simengine.model.rng import STREAM_VERSION
-
-DKK = "DKK/year"
 
 
 def _bin_pattern(sub_bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -287,45 +286,31 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
                               " (a fixed-size sample); all statistics use every draw"))
     stats = NationalStats(raw)
 
-    def put(name, dims, data, units, long_name, **extra):
-        ds[name] = (dims, np.asarray(data))
-        ds[name].attrs = _attrs(units, long_name, **extra)
+    put(ds, "benefit", benefit)
+    put(ds, "net_benefit", net)
+    put(ds, "cost", raw.cost)
+    put(ds, "area_benefit", raw.area_benefit)
+    put(ds, "fte", benefit / sc.cost_per_fte)
+    put(ds, "npv", raw.npv, start_year=sc.start_year, horizon=sc.horizon, discount_rate=sc.discount_rate)
+    put(ds, "target", plan.target)
+    put(ds, "area_target", plan.area_target)
+    put(ds, "municipality_target", plan.mun_target.T)
 
-    put("benefit", ("draw", "year"), benefit, DKK, "national gross gain")
-    put("net_benefit", ("draw", "year"), net, DKK, "national net gain (gross gain minus investment and running costs)")
-    put("cost", ("draw", "year"), raw.cost, DKK, "national investment and running costs")
-    put("area_benefit", ("draw", "area", "year"), raw.area_benefit, DKK, "gross gain per area")
-    put("fte", ("draw", "year"), benefit / sc.cost_per_fte, "FTE", "staff freed (gross gain / cost_per_fte)")
-    put("npv", ("draw",), raw.npv, "DKK", f"net present value of net gain {sc.start_year}-{sc.horizon} "
-                                          f"at {sc.discount_rate:g} per year, discounted to {sc.start_year}")
-    put("target", ("year",), plan.target, DKK, "promised national gain (target path)")
-    put("area_target", ("area", "year"), plan.area_target, DKK, "promised gain per area (target path)")
-    put("municipality_target", ("municipality", "year"), plan.mun_target.T, DKK,
-        "municipality's population share of the national target path")
-
-    put("p_target", ("year",), acc.hit / N, "1", "probability that the national gain reaches the target")
-    put("area_p_target", ("area", "year"), acc.area_hit / N, "1",
-        "probability that the area's gain reaches its target")
-    put("expected_shortfall", ("year",), stats.shortfall(plan.target, sc.tail), DKK,
-        f"expected shortfall: mean of max(0, target - gain) over the worst {sc.tail:.0%} of draws (CVaR)",
-        tail=sc.tail)
-    put("shortfall_mean", ("year",), stats.shortfall(plan.target, None), DKK,
-        "mean of max(0, target - gain) over all draws")
-    put("benefit_quantile", ("quantile", "year"), stats.quantile("benefit", q), DKK, "quantiles of the national gross gain")
-    put("benefit_mean", ("year",), stats.mean("benefit"), DKK, "mean national gross gain")
-    put("net_benefit_quantile", ("quantile", "year"), stats.quantile("net_benefit", q), DKK,
-        "quantiles of the national net gain")
-    put("net_benefit_mean", ("year",), stats.mean("net_benefit"), DKK, "mean national net gain")
-    put("area_benefit_quantile", ("quantile", "area", "year"), stats.quantile("area_benefit", q), DKK,
-        "quantiles of the gross gain per area")
-    put("area_benefit_mean", ("area", "year"), stats.mean("area_benefit"), DKK, "mean gross gain per area")
-    put("npv_quantile", ("quantile",), stats.quantile("npv", q), "DKK", "quantiles of the NPV")
-    put("npv_mean", (), stats.mean("npv"), "DKK", "mean NPV")
-    for name, what in (("central_gain", "gain to the central budget"), ("service_cut", "service cut"),
-                       ("regime_benefit", "gross gain realised")):
-        put(f"{name}_quantile", ("quantile", "regime", "year"), stats.quantile(name, q), DKK,
-            f"quantiles of the {what} under each budget regime")
-        put(f"{name}_mean", ("regime", "year"), stats.mean(name), DKK, f"mean {what} under each budget regime")
+    put(ds, "p_target", acc.hit / N)
+    put(ds, "area_p_target", acc.area_hit / N)
+    put(ds, "expected_shortfall", stats.shortfall(plan.target, sc.tail), tail=sc.tail)
+    put(ds, "shortfall_mean", stats.shortfall(plan.target, None))
+    put(ds, "benefit_quantile", stats.quantile("benefit", q))
+    put(ds, "benefit_mean", stats.mean("benefit"))
+    put(ds, "net_benefit_quantile", stats.quantile("net_benefit", q))
+    put(ds, "net_benefit_mean", stats.mean("net_benefit"))
+    put(ds, "area_benefit_quantile", stats.quantile("area_benefit", q))
+    put(ds, "area_benefit_mean", stats.mean("area_benefit"))
+    put(ds, "npv_quantile", stats.quantile("npv", q))
+    put(ds, "npv_mean", stats.mean("npv"))
+    for name in ("central_gain", "service_cut", "regime_benefit"):
+        put(ds, f"{name}_quantile", stats.quantile(name, q))
+        put(ds, f"{name}_mean", stats.mean(name))
     national_method = ("exact over all draws (numpy's linear interpolation)" if stats.exact else
                        f"from streaming histograms over all {N:,} draws with {2**NAT_SUB_BITS} bins per octave "
                        f"(relative error at most {bin_ratio(NAT_SUB_BITS) - 1:.2%}); P(target) counted exactly")
@@ -333,27 +318,17 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
                  f"2^{HIST_OCTAVES_BELOW} below the business-case size; relative error at most "
                  f"{bin_ratio() - 1:.2%} of the order statistic at the quantile's rank")
     mun_bq = hist_quantiles(acc.mun_hist, plan.mun_hist_lo[None, :], q)  # (q, Y, M)
-    put("municipality_benefit", ("quantile", "municipality", "year"), mun_bq.transpose(0, 2, 1), DKK,
-        "quantiles of the municipality's gross gain", method=hist_note)
-    put("municipality_benefit_mean", ("municipality", "year"), (acc.mun_sum / plan.mun_inv_unit[None, :] / N).T, DKK,
-        "mean gross gain of the municipality")
-    put("municipality_shortfall_mean", ("municipality", "year"),
-        (acc.mun_short_sum / plan.mun_short_inv_unit[None, :] / N).T, DKK,
-        "mean of max(0, municipality target - municipality gain): what its services lose under prebudgeting")
+    put(ds, "municipality_benefit", mun_bq.transpose(0, 2, 1), method=hist_note)
+    put(ds, "municipality_benefit_mean", (acc.mun_sum / plan.mun_inv_unit[None, :] / N).T)
+    put(ds, "municipality_shortfall_mean", (acc.mun_short_sum / plan.mun_short_inv_unit[None, :] / N).T)
     ini_q = hist_quantiles(acc.init_hist, plan.init_hist_lo[None, :], q)  # (q, Y, I)
-    put("initiative_benefit", ("quantile", "initiative", "year"), ini_q.transpose(0, 2, 1), DKK,
-        "quantiles of the initiative's national gross gain", method=hist_note)
-    put("initiative_benefit_mean", ("initiative", "year"), (acc.init_sum / plan.init_inv_unit[None, :] / N).T, DKK,
-        "mean national gross gain of the initiative")
-    put("initiative_golive", ("quantile", "initiative"), golive_quantiles(acc.golive_hist, float(sc.start_year), q),
-        "year", "go-live time (decimal year) of the initiative", method="monthly histogram")
+    put(ds, "initiative_benefit", ini_q.transpose(0, 2, 1), method=hist_note)
+    put(ds, "initiative_benefit_mean", (acc.init_sum / plan.init_inv_unit[None, :] / N).T)
+    put(ds, "initiative_golive", golive_quantiles(acc.golive_hist, float(sc.start_year), q))
 
-    put("central_gain", ("draw", "regime", "year"), raw.central_gain, DKK,
-        "gain to the central budget under each budget regime")
-    put("service_cut", ("draw", "regime", "year"), raw.service_cut, DKK,
-        "what services lose where budgets were cut but the gain did not come")
-    put("regime_benefit", ("draw", "regime", "year"), raw.regime_benefit, DKK,
-        "gross gain realised under each regime (retention lifts realisation by incentive_uplift)")
+    put(ds, "central_gain", raw.central_gain)
+    put(ds, "service_cut", raw.service_cut)
+    put(ds, "regime_benefit", raw.regime_benefit)
     add_regime_comparison(ds, raw, stats, q)  # regimes compared pairwise; P(service cut > threshold)
     add_fte_views(ds, sc)  # the national gain and target in FTE
     from simengine.analysis.potential import add_potential
@@ -366,11 +341,9 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         # mid-rank over every draw (from the histogram when not every draw was kept)
         ranks = np.array([stats.rank(int(y - sc.start_year), v) for y, v in sc.observed])
         ds = ds.assign_coords(observed_year=oy)
-        put("observed", ("observed_year",), ov, DKK, "observed national gain (backtest)")
-        put("observed_rank", ("observed_year",), ranks, "1",
-            "share of simulated draws below the observed value (mid-rank percentile)")
-        put("observed_tail_probability", ("observed_year",), np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)), "1",
-            "two-sided tail probability of the observed value")
+        put(ds, "observed", ov)
+        put(ds, "observed_rank", ranks)
+        put(ds, "observed_tail_probability", np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)))
 
     ds.attrs = {
         "title": "simengine results",
@@ -436,7 +409,7 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
     ds.coords["regime_pair"] = [f"{b}-{a}" for b, a in REGIME_PAIRS]
     ds.coords["regime_pair_minuend"] = ("regime_pair", [b for b, _ in REGIME_PAIRS])
     ds.coords["regime_pair_subtrahend"] = ("regime_pair", [a for _, a in REGIME_PAIRS])
-    for var, what in (("central_gain", "gain to the central budget"), ("service_cut", "service cut")):
+    for var in ("central_gain", "service_cut"):
         per_draw = getattr(raw, var)  # (K, R, Y)
         mean = stats.mean(var)  # (R, Y), over all draws
         quants, methods = [], []
@@ -454,14 +427,8 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
                 quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
                 methods.append(f"from the first {K:,} of {N:,} draws (those kept per draw)")
         method = "; ".join(f"{b}-{a}: {m}" for (b, a), m in zip(REGIME_PAIRS, methods))
-        ds[f"{var}_difference_quantile"] = (("quantile", "regime_pair", "year"), np.stack(quants, axis=1))
-        ds[f"{var}_difference_quantile"].attrs = _attrs(
-            DKK, f"quantiles of the difference in {what} between two budget regimes, draw by draw "
-                 "(regime_pair 'b-a' is b minus a)", method=method)
-        ds[f"{var}_difference_mean"] = (("regime_pair", "year"),
-                                        np.stack([mean[idx[b]] - mean[idx[a]] for b, a in REGIME_PAIRS]))
-        ds[f"{var}_difference_mean"].attrs = _attrs(
-            DKK, f"mean difference in {what} between two budget regimes (regime_pair 'b-a' is b minus a)",
+        put(ds, f"{var}_difference_quantile", np.stack(quants, axis=1), method=method)
+        put(ds, f"{var}_difference_mean", np.stack([mean[idx[b]] - mean[idx[a]] for b, a in REGIME_PAIRS]),
             method="exact over all draws" if stats.exact else "from the fixed-point sums over all draws")
     if stats.exact:
         p = (raw.service_cut > x).mean(axis=0)
@@ -476,22 +443,15 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
                 p[k] = p_above_from_counts(counts, stats.lower, stats.upper, x)
         method = (f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "
                   "in proportion to its width above it)")
-    ds["p_service_cut_above"] = (("regime", "year"), p)
-    ds["p_service_cut_above"].attrs = _attrs(
-        "1", f"probability that services must be cut by more than {x:,.0f} DKK/year under each budget regime",
-        threshold=x, threshold_units=DKK, method=method)
+    put(ds, "p_service_cut_above", p, threshold=x, threshold_units=DKK, method=method)
 
 
 def add_fte_views(ds: xr.Dataset, sc) -> None:
     """The national gain and the target in FTE (= DKK / cost_per_fte; quantiles scale exactly)."""
     cpf = float(sc.cost_per_fte)
-    ds["fte_quantile"] = ds["benefit_quantile"] / cpf
-    ds["fte_quantile"].attrs = _attrs("FTE", f"quantiles of the staff freed (gross gain / {cpf:,.0f} DKK per FTE)")
-    ds["fte_mean"] = ds["benefit_mean"] / cpf
-    ds["fte_mean"].attrs = _attrs("FTE", "mean staff freed (gross gain / cost_per_fte)")
-    ds["target_fte"] = ds["target"] / cpf
-    ds["target_fte"].attrs = _attrs("FTE", "the target path in FTE (target / cost_per_fte); P(target) is the "
-                                           "same in FTE as in DKK")
+    put(ds, "fte_quantile", ds["benefit_quantile"].values / cpf, cpf=cpf)
+    put(ds, "fte_mean", ds["benefit_mean"].values / cpf)
+    put(ds, "target_fte", ds["target"].values / cpf)
 
 
 def _table_unit(ds: xr.Dataset, unit: str) -> tuple[float, str]:

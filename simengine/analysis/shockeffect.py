@@ -32,6 +32,8 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
+from simengine.analysis.varspecs import put
+
 #: draws of the comparison (the first ones of the run)
 SHOCK_EFFECT_DRAWS = 20_000
 LEVELS = (0.1, 0.5, 0.9)
@@ -89,27 +91,13 @@ def add_shock_effect(ds: xr.Dataset, raw, threads: int | None = None) -> xr.Data
     ds = ds.assign_coords(shocks=list(SHOCKS), shock_quantile=q)
     ds["shocks"].attrs = {"long_name": "the scenario with its [[shocks]] and with them removed, on the same draws"}
     ds["shock_quantile"].attrs = {"units": "1", "long_name": "quantile level of the shock comparison"}
-    ds["shock_effect_quantile"] = (("shocks", "shock_quantile", "year"), quant)
-    ds["shock_effect_quantile"].attrs = {
-        "units": "DKK/year", "long_name": "quantiles of the national gross gain with and without the common shocks",
-        **common}
-    ds["shock_effect_mean"] = (("shocks", "year"), mean)
-    ds["shock_effect_mean"].attrs = {
-        "units": "DKK/year", "long_name": "mean national gross gain with and without the common shocks", **common}
-    ds["shock_effect_p_target"] = (("shocks", "year"), hit)
-    ds["shock_effect_p_target"].attrs = {
-        "units": "1", "long_name": "share of the draws whose national gross gain reaches the target, with and "
-        "without the common shocks", **common}
+    put(ds, "shock_effect_quantile", quant, **common)
+    put(ds, "shock_effect_mean", mean, **common)
+    put(ds, "shock_effect_p_target", hit, **common)
     width = quant[:, 2, :] - quant[:, 0, :]
-    ds["shock_effect_width"] = (("shocks", "year"), width)
-    ds["shock_effect_width"].attrs = {
-        "units": "DKK/year", "long_name": "P90 - P10 of the national gross gain with and without the common shocks",
-        **common}
+    put(ds, "shock_effect_width", width, **common)
     with np.errstate(divide="ignore", invalid="ignore"):
         widen = np.where(width[1] > 0, width[0] / width[1] - 1.0, np.nan)
-    ds["shock_effect_widening"] = (("year",), widen)
-    ds["shock_effect_widening"].attrs = {
-        "units": "1", "long_name": "(P90 - P10 with shocks) / (P90 - P10 without shocks) - 1: how much wider the "
-        "common shocks make the band (NaN where the band without them is 0)", **common}
+    put(ds, "shock_effect_widening", widen, **common)
     ds.attrs["seconds_shock_effect"] = round(eff["seconds"], 4)
     return ds

@@ -21,6 +21,8 @@ import numpy as np
 import polars as pl
 import xarray as xr
 
+from simengine.analysis.varspecs import summary_specs
+
 NAME_COLUMNS = ("area_name", "municipality_name", "initiative_name")
 EXTRA_COLUMNS = NAME_COLUMNS + ("input", "input_kind", "cause", "cause_name")
 #: (variable, metric, statistic)
@@ -113,58 +115,18 @@ def extend(df: pl.DataFrame, ds: xr.Dataset) -> pl.DataFrame:
 
 
 # -- the tidy table ------------------------------------------------------------------------------
-_SUMMARY_VARS = (
-    # name, metric, statistic
-    ("benefit_quantile", "benefit", "quantile"),
-    ("benefit_mean", "benefit", "mean"),
-    ("net_benefit_quantile", "net_benefit", "quantile"),
-    ("net_benefit_mean", "net_benefit", "mean"),
-    ("area_benefit_mean", "area_benefit", "mean"),
-    ("npv_mean", "npv", "mean"),
-    ("shortfall_mean", "shortfall", "mean"),
-    ("area_benefit_quantile", "area_benefit", "quantile"),
-    ("p_target", "p_target", "probability"),
-    ("area_p_target", "area_p_target", "probability"),
-    ("expected_shortfall", "expected_shortfall", "mean"),
-    ("target", "target", "value"),
-    ("area_target", "area_target", "value"),
-    ("npv_quantile", "npv", "quantile"),
-    ("municipality_benefit", "municipality_benefit", "quantile"),
-    ("municipality_benefit_mean", "municipality_benefit", "mean"),
-    ("municipality_shortfall_mean", "municipality_shortfall", "mean"),
-    ("initiative_benefit", "initiative_benefit", "quantile"),
-    ("initiative_benefit_mean", "initiative_benefit", "mean"),
-    ("initiative_golive", "initiative_golive", "quantile"),
-    ("observed_rank", "observed_rank", "probability"),
-    ("fte_quantile", "fte", "quantile"),
-    ("fte_mean", "fte", "mean"),
-    ("target_fte", "target_fte", "value"),
-    # Monte Carlo intervals (simengine.analysis.mcerror): statistic "<statistic>_ci_low" / "_ci_high"
-    *((f"{v}_ci_{end}", metric, f"{stat}_ci_{end}") for v, metric, stat in (
-        ("benefit_quantile", "benefit", "quantile"), ("benefit_mean", "benefit", "mean"),
-        ("net_benefit_quantile", "net_benefit", "quantile"), ("area_benefit_quantile", "area_benefit", "quantile"),
-        ("npv_quantile", "npv", "quantile"), ("p_target", "p_target", "probability"),
-        ("area_p_target", "area_p_target", "probability"), ("municipality_benefit", "municipality_benefit", "quantile"),
-        ("initiative_benefit", "initiative_benefit", "quantile"), ("observed_rank", "observed_rank", "probability"))
-      for end in ("low", "high")),
-)
-
-
 def summary_table(ds: xr.Dataset) -> pl.DataFrame:
-    """One row per (metric, year, area/municipality/initiative/regime, quantile)."""
+    """One row per (metric, year, area/municipality/initiative/regime, quantile): the variables whose
+    spec (simengine.analysis.varspecs) gives summary rows, their Monte Carlo intervals where the spec
+    says so, and the ones split by regime or regime pair, one row set per regime (pair)."""
     frames = []
-    items: list[tuple[xr.DataArray, str, str, str | None]] = [
-        (ds[v], metric, stat, None) for v, metric, stat in _SUMMARY_VARS if v in ds]
-    for r in ds["regime"].values:
-        for name in ("central_gain", "service_cut", "regime_benefit"):
-            items.append((ds[f"{name}_quantile"].sel(regime=r), name, "quantile", str(r)))
-            items.append((ds[f"{name}_mean"].sel(regime=r), name, "mean", str(r)))
-        if "p_service_cut_above" in ds:  # the regime column holds the regime, or the pair "b-a"
-            items.append((ds["p_service_cut_above"].sel(regime=r), "p_service_cut_above", "probability", str(r)))
-    for pair in (ds["regime_pair"].values if "regime_pair" in ds.coords else ()):
-        for name in ("central_gain_difference", "service_cut_difference"):
-            items.append((ds[f"{name}_quantile"].sel(regime_pair=pair), name, "quantile", str(pair)))
-            items.append((ds[f"{name}_mean"].sel(regime_pair=pair), name, "mean", str(pair)))
+    items: list[tuple[xr.DataArray, str, str, str | None]] = []
+    plain = [(v, metric, stat) for v, metric, stat, split in summary_specs() if split is None]
+    items += [(ds[v], metric, stat, None) for v, metric, stat in plain if v in ds]
+    for dim in ("regime", "regime_pair"):  # the regime column holds the regime, or the pair "b-a"
+        split = [(v, metric, stat) for v, metric, stat, by in summary_specs() if by == dim and v in ds]
+        for r in (ds[dim].values if dim in ds.coords else ()):
+            items += [(ds[v].sel({dim: r}), metric, stat, str(r)) for v, metric, stat in split]
     for da, metric, stat, regime in items:
         if "observed_year" in da.dims:
             da = da.rename(observed_year="year")

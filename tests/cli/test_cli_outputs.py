@@ -61,6 +61,13 @@ def test_results_contract(run_out):
         assert name in ds, name
         assert ds[name].dims == d, name
         assert ds[name].attrs.get("units") and ds[name].attrs.get("long_name"), name
+    # every variable has a spec whose dims and units are the written ones (simengine.analysis.varspecs)
+    from simengine.analysis.varspecs import SPECS, check
+
+    assert check(ds) == []
+    for name, spec in SPECS.items():  # each declared interval was written beside its variable
+        if name in ds and spec.interval is not None:
+            assert all(v in ds for v in spec.interval_names()), name
     assert ds.sizes["draw"] == 1000 and ds.sizes["municipality"] == 98 and ds.sizes["initiative"] == 3
     for a in ("scenario", "seed", "draws", "sampling", "simengine_version", "scenario_sha256", "created"):
         assert a in ds.attrs, a

@@ -1,0 +1,81 @@
+"""The declarative variable specs: the builder writes what the spec says, the check finds a
+variable without a spec or with other dims or units, and summary.parquet's row sets follow the specs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from simengine.analysis import varspecs
+from simengine.analysis.varspecs import SPECS, check, put, put_interval, summary_specs
+
+
+def test_put_writes_the_spec():
+    ds = xr.Dataset()
+    put(ds, "expected_shortfall", np.arange(3.0), tail=0.1)
+    s = SPECS["expected_shortfall"]
+    assert ds["expected_shortfall"].dims == s.dims
+    assert ds["expected_shortfall"].attrs == {
+        "units": "DKK/year", "tail": 0.1,
+        "long_name": "expected shortfall: mean of max(0, target - gain) over the worst 10% of draws (CVaR)"}
+    assert check(ds) == []
+
+
+def test_put_refuses_a_wrong_shape_and_a_missing_template_value():
+    ds = xr.Dataset()
+    with pytest.raises(ValueError, match="benefit_quantile"):
+        put(ds, "benefit_quantile", np.arange(3.0))  # (quantile, year) needs 2 dims
+    with pytest.raises(KeyError):
+        put(ds, "expected_shortfall", np.arange(3.0))  # the long name needs the tail
+
+
+def test_check_finds_disagreements():
+    ds = xr.Dataset()
+    put(ds, "p_target", np.array([0.5, 0.6]))
+    put_interval(ds, "p_target", [0.4, 0.5], [0.6, 0.7], "Wilson", 100)
+    assert check(ds) == []
+    ds["p_target"].attrs["units"] = "DKK"
+    ds["no_such_variable"] = (("year",), np.zeros(2))
+    ds["target_ci_low"] = (("year",), np.zeros(2), {"units": "DKK/year"})
+    ds["benefit_mean"] = (("area",), np.zeros(2), {"units": "DKK/year"})
+    problems = check(ds)
+    assert any(p.startswith("p_target: units") for p in problems)
+    assert any(p.startswith("no_such_variable: no spec") for p in problems)
+    assert any(p.startswith("target_ci_low: its spec target declares no") for p in problems)
+    assert any(p.startswith("benefit_mean: dims") for p in problems)
+
+
+def test_interval_long_name_and_units_follow_the_variable():
+    ds = xr.Dataset()
+    put(ds, "benefit_mean", np.array([1.0, 2.0]))
+    put_interval(ds, "benefit_mean", [0.5, 1.5], [1.5, 2.5], "normal", 10)
+    a = ds["benefit_mean_ci_high"].attrs
+    assert a["units"] == "DKK/year" and a["draws"] == 10 and a["level"] == 0.95
+    assert a["long_name"] == "upper end of the 95 % Monte Carlo interval of: mean national gross gain"
+
+
+def test_summary_rows_follow_the_specs():
+    rows = summary_specs()
+    names = [r[0] for r in rows]
+    assert len(names) == len(set(names))
+    assert ("benefit_quantile_ci_low", "benefit", "quantile_ci_low", None) in rows
+    assert ("fte_quantile_ci_low" not in names) and ("benefit", "quantile") == SPECS["benefit_quantile"].summary
+    split = [r for r in rows if r[3] is not None]
+    assert [r[0] for r in split][:2] == ["central_gain_quantile", "central_gain_mean"]
+    assert {r[3] for r in split} == {"regime", "regime_pair"}
+    # every row set is a declared variable or its interval
+    for v, *_ in rows:
+        assert v in SPECS or v.removesuffix("_ci_low").removesuffix("_ci_high") in SPECS
+
+
+def test_declarations_are_consistent():
+    for name, s in SPECS.items():
+        assert name not in varspecs.UNDECLARED
+        assert s.long_name and s.units is not None
+        if s.split is not None:
+            assert s.summary is not None
+    with pytest.raises(ValueError, match="interval"):
+        varspecs.VarSpec("x", ("year",), "1", "x", interval="median")
+    with pytest.raises(ValueError, match="summary_interval"):
+        varspecs.VarSpec("x", ("year",), "1", "x", summary_interval=True)
