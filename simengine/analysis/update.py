@@ -168,14 +168,19 @@ def weighted_shortfall(gain: np.ndarray, target: np.ndarray, w: np.ndarray, tail
 
 # -- running ---------------------------------------------------------------------------------------
 def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None = None, analyses: bool = True,
-                 all_inputs: bool = False, command: str = "", progress=None):
+                 all_inputs: bool = False, command: str = "", progress=None, opts=None):
     """Run the scenario as ``run`` does (the same results, bit for bit), keeping the per-draw inputs
     of every kept draw when the observations need them (go-live, adoption, per-initiative gains) or
-    ``all_inputs``. Returns (Dataset, raw results)."""
+    ``all_inputs``. ``opts`` (simengine.core.driver.RunOptions, validated): threads, chunk and where
+    the blocks of draws run (``scheduler``: a Dask cluster, the same results bit for bit); default:
+    this process on ``threads`` threads. Returns (Dataset, raw results)."""
+    import dataclasses
+
     from simengine.analysis.results import build_dataset
-    from simengine.core import engine
+    from simengine.core import driver, engine
     from simengine.model.plan import compile_plan
 
+    opts = driver.RunOptions(via="cli", threads=threads) if opts is None else opts
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     for note in plan.notes:
@@ -183,20 +188,24 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
     kept = min(sc.draws, sc.keep_draws)
     need = all_inputs or any(o.quantity in NEEDS_INPUTS or o.scope == "initiative" for o in observations)
     store = max(engine.DEFAULT_STORE_INPUTS, kept) if need else engine.DEFAULT_STORE_INPUTS
+    opts = dataclasses.replace(opts, store_inputs=store)
     t1 = time.perf_counter()
-    raw = engine.run(plan, threads=threads, store_inputs=store, progress=progress)
+    with driver.open_executor(opts) as executor:  # this process, or the Dask cluster of --scheduler
+        raw, _ = driver.run(plan, opts, executor, progress=progress, analyses=analyses)
+        where = driver.executor_attrs(executor, raw)
     t2 = time.perf_counter()
+    local = opts.local_threads()  # the analyses and weighted statistics run here, on the run's threads
     ds = build_dataset(raw, command=command)
     from simengine.analysis.negotiate import add_negotiation  # as run does: committable amounts, deductions, deals
 
     ds = add_negotiation(ds, raw)
     t3 = time.perf_counter()
-    if analyses:  # on the run's threads (raw.threads: --threads, or the machine's cores), passed explicitly
+    if analyses:  # on the run's threads (--threads, or the machine's cores), passed explicitly
         from simengine.analysis import sensitivity as analysis
         from simengine.core.driver import numba_threads
 
-        with numba_threads(raw.threads):
-            ds = analysis.add_analyses(ds, raw, raw.threads)
+        with numba_threads(local):
+            ds = analysis.add_analyses(ds, raw, local)
             from simengine.analysis.calibration import (
                 add_calibration_bases,  # the calibration ratio on the evidence's bases
             )
@@ -207,11 +216,12 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
             ds = add_investment(ds, raw)
             from simengine.analysis.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
 
-            ds = add_shock_effect(ds, raw, threads=raw.threads)
+            ds = add_shock_effect(ds, raw, threads=local)
     ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
     ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
     ds.attrs["seconds_simulate"] = round(t2 - t1, 4)
     ds.attrs["seconds_aggregate"] = round(t3 - t2, 4)
+    ds.attrs.update(where)  # where the draws ran (informative: the results do not depend on it)
     return ds, raw
 
 
@@ -426,22 +436,27 @@ def later_summary(bt: xr.Dataset) -> str:
     return ", ".join(f"{float(v):.6g} {g}" for g, v in zip(bt["unit_group"].values, bt["crps_total"].values))
 
 
-def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False):
+def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False,
+               opts=None):
     """Simulate ``sc`` and weight its kept draws on the observations of ``obs`` known by ``known``:
-    (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info)."""
+    (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info). ``opts``
+    (simengine.core.driver.RunOptions): threads and where the draws run (default: this process on
+    ``threads`` threads); the results are the same bit for bit wherever they run."""
     from simengine.analysis.scoring import backtest_dataset
+    from simengine.core.driver import RunOptions
     from simengine.scenario import observations as obsmod
 
+    opts = RunOptions(via="cli", threads=threads) if opts is None else opts
+    local = opts.local_threads()
     used = obs.known_by(known)
-    prior, raw = simulate_for(sc, obs.observations, threads=threads, all_inputs=True, command=command,
-                              progress=progress)
+    prior, raw = simulate_for(sc, obs.observations, all_inputs=True, command=command, progress=progress, opts=opts)
     K = prior.sizes["draw"]
     # the kept draws' realisation sums, computed once for the observations and the reweighted statistics
     later_gains = any(o.scope == "initiative" and o.quantity == "realised" for o in obs.later_than(known))
     s1 = kept_sums(raw.plan, raw.inputs, K) if (used or later_gains) and len(raw.inputs) >= K else None
     x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path), s1=s1)
     w, ess = weights_for(used, x, str(obs.path))
-    post = reweight(prior, raw, w, s1, raw.threads) if used else prior.copy()
+    post = reweight(prior, raw, w, s1, local) if used else prior.copy()
     mv = input_movement(raw, w, ess)
     info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
             "observations_sha256": obs.sha256, "known_by": known.isoformat(),
