@@ -3,6 +3,7 @@
     python benchmarks/bench_update.py [--draws 1000000] [--threads 2]
                                       [--observations benchmarks/data/observations_30.toml]
                                       [--known-by 2016-12-31] [--scenario scenarios/2015.toml]
+                                      [--baseline SOURCE_TREE]
 
 One invocation runs, one after the other, ``python -m simengine run SCENARIO --no-report`` and
 ``python -m simengine update SCENARIO OBSERVATIONS --known-by DATE --no-report`` (the update
@@ -11,7 +12,9 @@ recomputes the statistics under the weights and scores the later observations be
 each in its own process so that its peak memory is its own (``os.wait4``). A small run first loads
 or compiles the kernels, so that neither measurement includes compilation. Printed: wall and CPU
 time (user + system) of each, the update's extra time and memory as a share of the run's, and the
-phases of each from its results file. Results and the command: benchmarks/README.md.
+phases of each from its results file. ``--baseline``: also the update of another source tree
+(e.g. ``git archive REV | tar -x -C DIR``), measured in the same invocation after the run, so that
+before and after share the machine's load. Results and the command: benchmarks/README.md.
 
 The observations: benchmarks/data/observations_30.toml, the 18 observations of
 observations/2015.toml and 12 synthetic ones (benchmark data only).
@@ -31,11 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PHASES = ("seconds_prepare", "seconds_simulate", "seconds_aggregate", "seconds_analyse")
 
 
-def measure(cmd: list[str]) -> dict:
-    """Wall time, CPU time and peak resident memory of one command in its own process."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def measure(cmd: list[str], root: Path = ROOT) -> dict:
+    """Wall time, CPU time and peak resident memory of one command in its own process (the package
+    of the source tree ``root``)."""
+    env = dict(os.environ, PYTHONPATH=str(root))
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     err = proc.stderr.read().decode() if proc.stderr else ""
@@ -61,29 +65,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "2015.toml")
     p.add_argument("--observations", type=Path, default=ROOT / "benchmarks" / "data" / "observations_30.toml")
     p.add_argument("--known-by", default="2016-12-31")
+    p.add_argument("--baseline", type=Path, help="a source tree whose update is measured too (before/after)")
     a = p.parse_args(argv)
     py = [sys.executable, "-m", "simengine"]
+    trees = ([a.baseline.resolve()] if a.baseline else []) + [ROOT]
     with tempfile.TemporaryDirectory(prefix="bench-update-") as tmp:
         t = Path(tmp)
-        # load or compile every kernel the two commands use (not measured)
-        measure(py + ["update", str(ROOT / "tests/data/small.toml"), str(ROOT / "tests/data/observations_small.toml"),
-                      "--known-by", "2016-01-01", "--draws", "2000", "--no-report", "--quiet", "--out", str(t / "warm")])
+        for k, tree in enumerate(trees):  # load or compile every kernel the commands use (not measured)
+            measure(py + ["update", str(ROOT / "tests/data/small.toml"), str(ROOT / "tests/data/observations_small.toml"),
+                          "--known-by", "2016-01-01", "--draws", "2000", "--no-report", "--quiet",
+                          "--out", str(t / f"warm{k}")], tree)
         common = ["--draws", str(a.draws), "--threads", str(a.threads), "--no-report", "--quiet"]
         run = measure(py + ["run", str(a.scenario)] + common + ["--out", str(t / "run")])
-        upd = measure(py + ["update", str(a.scenario), str(a.observations), "--known-by", a.known_by] + common
-                      + ["--out", str(t / "update")])
-        pr, pu = phases(t / "run" / "results.nc"), phases(t / "update" / "results.nc")
+        rows = [("run", run, phases(t / "run" / "results.nc"))]
+        for k, tree in enumerate(trees):
+            name = "update" if tree == ROOT else "baseline"
+            m = measure(py + ["update", str(a.scenario), str(a.observations), "--known-by", a.known_by] + common
+                        + ["--out", str(t / f"update{k}")], tree)
+            rows.append((name, m, phases(t / f"update{k}" / "results.nc")))
+        pu = rows[-1][2]
     n_obs = sum(1 for line in a.observations.read_text(encoding="utf-8").splitlines()
                 if line.strip() == "[[observation]]")
     print(f"{a.scenario.name}, {a.draws:,} draws ({pu['kept']:,} kept), {a.threads} threads, {n_obs} observations "
           f"({len(pu['conditioned_on'].split(', '))} known by {a.known_by}; ESS {pu['ess']:,.0f})")
     print(f"{'command':<8} {'wall s':>8} {'CPU s':>8} {'max RSS GB':>11}   phases (s): "
           + " ".join(k[len('seconds_'):] for k in PHASES))
-    for name, m, ph in (("run", run, pr), ("update", upd, pu)):
+    for name, m, ph in rows:
         print(f"{name:<8} {m['wall']:>8.1f} {m['cpu']:>8.1f} {m['rss_gb']:>11.2f}   "
               + " ".join(f"{ph[k]:.1f}" for k in PHASES))
-    print(f"update / run: wall {upd['wall'] / run['wall']:.3f}, CPU {upd['cpu'] / run['cpu']:.3f}, "
-          f"memory {upd['rss_gb'] / run['rss_gb']:.3f}")
+    for name, m, _ in rows[1:]:
+        print(f"{name} / run: wall {m['wall'] / run['wall']:.3f}, CPU {m['cpu'] / run['cpu']:.3f}, "
+              f"memory {m['rss_gb'] / run['rss_gb']:.3f}")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -293,28 +293,31 @@ def backtest(sc, obs: Observations, known=None, threads: int | None = None, comm
     return backtest_run(sc, obs, known, threads=threads, command=command)[0]
 
 
-def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, command: str = ""):
+def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, command: str = "", opts=None):
     """(backtest Dataset, the forecast's results Dataset, raw results, weights or None): the
     forecast is the run's (no sensitivity or waterfall) or, with ``known``, reweighted on the
-    observations known by then (simengine.analysis.update.reweight)."""
-    from simengine.analysis.update import kept_sums, reweight, simulate_for, weights_for
-    from simengine.scenario import observations as obsmod
+    observations known by then (simengine.analysis.update.reweight). ``opts``
+    (simengine.core.driver.RunOptions): threads and where the draws run (default: this process on
+    ``threads`` threads); the scores are the same bit for bit wherever they run."""
+    from simengine.analysis.update import input_weights, kept_sums, observed, reweight, simulate_for, weights_for
+    from simengine.core.driver import RunOptions
 
+    opts = RunOptions(via="cli", threads=threads) if opts is None else opts
     selected = obs.later_than(known) if known else obs.observations
     conditioning = obs.known_by(known) if known else ()
-    ds, raw = simulate_for(sc, obs.observations, threads=threads, analyses=False, command=command)
-    K = ds.sizes["draw"]
-    need = bool(conditioning) or any(o.scope == "initiative" and o.quantity == "realised" for o in selected)
-    s1 = kept_sums(raw.plan, raw.inputs, K) if need and len(raw.inputs) >= K else None  # computed once
-    x = obsmod.per_draw(selected, ds, raw.plan, raw.inputs, str(obs.path), s1=s1)
+    ds, raw = simulate_for(sc, obs.observations, analyses=False, command=command, opts=opts, file=str(obs.path))
+    x = observed(selected, ds, raw, str(obs.path))  # those from the inputs streamed block by block
     w, ess = None, None
     attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws,
              "command": command}
+    attrs.update({k: ds.attrs[k] for k in ("scheduler", "blocks", "block_draws", "workers") if k in ds.attrs})
     if known:
-        xc = obsmod.per_draw(conditioning, ds, raw.plan, raw.inputs, str(obs.path), s1=s1)
+        xc = observed(conditioning, ds, raw, str(obs.path))
         w, ess = weights_for(conditioning, xc, str(obs.path))
         attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
                      ess=ess)
         if conditioning:
-            ds = reweight(ds, raw, w, s1, raw.threads)
+            K, _ = input_weights(w, len(raw.inputs))
+            s1 = kept_sums(raw.plan, raw.inputs, K) if K else None  # computed once
+            ds = reweight(ds, raw, w, s1, opts.local_threads())
     return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs), ds, raw, w

@@ -281,8 +281,9 @@ _NBLOCKS = 16  # fixed number of accumulation blocks: per-initiative sums do not
 
 @nb.njit(parallel=True, cache=True)
 def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_code, loc_par, loc_tab, loc_key,
-                tables, weights, lhs_n, lhs_half, lhs_mask, real_mean, real_tab, out):  # pragma: no cover - compiled
-    """out[d, i, l] = sum_m w_im clamp(r' C'_m eps'_m, 0, 1) for the first out.shape[2] (8, or 1: every
+                tables, weights, lhs_n, lhs_half, lhs_mask, real_mean, real_tab, d0, out):  # pragma: no cover - compiled
+    """out[d, i, l] = sum_m w_im clamp(r' C'_m eps'_m, 0, 1) (row d: global draw d0 + d, whose keyed
+    streams the local draws come from) for the first out.shape[2] (8, or 1: every
     cause as simulated) of the 8 combinations l of
     realisation (bit 0: r' = 1), economic pressure (bit 1: E' = 0) and local capacity (bit 2:
     C' = 1 - E', eps' = 1) switched off; computed exactly as the kernel does. With the
@@ -301,11 +302,11 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
         ub = np.empty(M)
         tails = np.empty(M, np.int64)
         xb = np.empty(M)
-        local_execution(cap_key, d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
+        local_execution(cap_key, d0 + d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
         if real_mean:
             for i in range(I):
                 r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
-                local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+                local_execution(loc_key[i], d0 + d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
                 for l in range(nl):
                     rr = 1.0 if l & 1 else r
                     ee = 0.0 if l & 2 else E
@@ -327,7 +328,7 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
             caps[3, m] = 1.0 * 1.0 * (1.0 - 0.0)
         for i in range(I):
             r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
-            local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+            local_execution(loc_key[i], d0 + d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
             for l in range(nl):
                 rr = 1.0 if l & 1 else r
                 ci = ((l >> 1) & 1) | (((l >> 2) & 1) << 1)
@@ -536,16 +537,16 @@ def _lhs(plan: Plan) -> tuple[int, int, np.uint64]:
     return int(getattr(plan, "lhs_n", 0)), int(getattr(plan, "lhs_half", 1)), np.uint64(getattr(plan, "lhs_mask", 1))
 
 
-def local_sums(plan: Plan, inputs: np.ndarray, combinations: int = 8) -> np.ndarray:
-    """(D, I, combinations) realisation sums of the first D draws, see :func:`_local_sums`
-    (``combinations=1``: only every cause as simulated, the per-initiative gains' own)."""
+def local_sums(plan: Plan, inputs: np.ndarray, combinations: int = 8, d0: int = 0) -> np.ndarray:
+    """(D, I, combinations) realisation sums of draws d0 .. d0 + D - 1 (the rows of ``inputs``), see
+    :func:`_local_sums` (``combinations=1``: only every cause as simulated, the per-initiative gains' own)."""
     D, I = len(inputs), len(plan.gain)
     out = np.empty((D, I, combinations))
     if D and I:
         lhs_n, lhs_half, lhs_mask = _lhs(plan)
         _local_sums(np.ascontiguousarray(inputs), _NV, plan.size_effect, plan.cap_code, plan.cap_par, plan.cap_tab,
                     plan.cap_key, plan.loc_code, plan.loc_par, plan.loc_tab, plan.loc_key, plan.tables, plan.weights,
-                    lhs_n, lhs_half, lhs_mask, int(plan.real_mean), plan.real_tab, out)
+                    lhs_n, lhs_half, lhs_mask, int(plan.real_mean), plan.real_tab, int(d0), out)
     return out
 
 

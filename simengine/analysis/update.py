@@ -167,36 +167,113 @@ def weighted_shortfall(gain: np.ndarray, target: np.ndarray, w: np.ndarray, tail
 
 
 # -- running ---------------------------------------------------------------------------------------
+#: the update and the backtest keep the per-draw inputs of at most this many kept draws (at least a
+#: run's simengine.core.driver.DEFAULT_STORE_INPUTS): the initiative statistics and the inputs that moved
+#: are weighted over them; the observed quantities and the weights cover every kept draw (computed
+#: block by block from the inputs where each block ran, :func:`observe_block`)
+STREAM_INPUTS = 100_000
+
+
+def needs_inputs(o: Observation) -> bool:
+    """Whether the model's value of ``o`` is computed from the per-draw inputs (go-live, adoption,
+    an initiative's gain) rather than read from the kept per-draw results."""
+    return o.quantity in NEEDS_INPUTS or o.scope == "initiative"
+
+
+def observe_block(observations: tuple[Observation, ...], file: str, plan, part) -> dict[str, np.ndarray]:
+    """The block's kept draws' values of the ``observations`` that need the inputs
+    (simengine.scenario.observations.per_draw on the block's inputs, draw by draw the same numbers as
+    on all kept draws at once): ``{"observed": (kept draws of the block, observations)}``. Runs
+    where the block ran (simengine.core.distributed.Job.observe)."""
+    from simengine.analysis.sensitivity import local_sums
+    from simengine.scenario import observations as obsmod
+
+    K = len(part.inputs)
+    if not K:
+        return {"observed": np.zeros((0, len(observations)))}
+    inputs = np.ascontiguousarray(part.inputs)
+    # the realisation sums of the block's draws: their local draws come from the streams of draws d0 ..
+    s1 = (local_sums(plan, inputs, combinations=1, d0=part.d0)
+          if any(o.scope == "initiative" and o.quantity == "realised" for o in observations) else None)
+    x = obsmod.per_draw(observations, _Draws(K), plan, inputs, file, s1=s1)
+    return {"observed": np.ascontiguousarray(x.T)}
+
+
+class _Draws:
+    """Stands for a results Dataset of K draws in simengine.scenario.observations.per_draw (only
+    observations computed from the inputs are asked of it)."""
+
+    def __init__(self, K: int) -> None:
+        self.sizes = {"draw": K}
+
+    def __contains__(self, name: object) -> bool:
+        return False
+
+
+def observed(observations: tuple[Observation, ...], ds, raw, file: str = "observations") -> np.ndarray:
+    """(n_obs, K) the model's value of each observation in each kept draw: those computed from the
+    inputs as the blocks streamed them (``raw.extra["observed"]``, columns by
+    ``raw.observed_ids``), the national and area gains from the kept per-draw results."""
+    from simengine.scenario import observations as obsmod
+
+    ids = getattr(raw, "observed_ids", None) or {}
+    streamed = raw.extra.get("observed")
+    out = np.empty((len(observations), ds.sizes["draw"]))
+    for k, o in enumerate(observations):
+        if needs_inputs(o) and streamed is not None and o.id in ids:
+            out[k] = streamed[:, ids[o.id]]
+        else:
+            out[k] = obsmod.per_draw((o,), ds, raw.plan, raw.inputs, file)[0]
+    return out
+
+
 def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None = None, analyses: bool = True,
-                 all_inputs: bool = False, command: str = "", progress=None):
-    """Run the scenario as ``run`` does (the same results, bit for bit), keeping the per-draw inputs
-    of every kept draw when the observations need them (go-live, adoption, per-initiative gains) or
-    ``all_inputs``. Returns (Dataset, raw results)."""
+                 all_inputs: bool = False, command: str = "", progress=None, opts=None, file: str = "observations"):
+    """Run the scenario as ``run`` does (the same results, bit for bit). When the observations need
+    the per-draw inputs (go-live, adoption, per-initiative gains), their values in every kept draw
+    are computed block by block where the block ran (:func:`observe_block`, ``raw.extra``; read
+    them with :func:`observed`), and the inputs of the first :data:`STREAM_INPUTS` kept draws are
+    kept (also with ``all_inputs``) for the initiative statistics and the inputs that moved.
+    ``opts`` (simengine.core.driver.RunOptions, validated): threads, chunk and where the blocks of
+    draws run (``scheduler``: a Dask cluster, the same results bit for bit); default: this process
+    on ``threads`` threads. ``file``: the observations file, for error lines. Returns (Dataset,
+    raw results)."""
+    import dataclasses
+    import functools
+
     from simengine.analysis.results import build_dataset
-    from simengine.core import engine
+    from simengine.core import driver, engine
     from simengine.model.plan import compile_plan
 
+    opts = driver.RunOptions(via="cli", threads=threads) if opts is None else opts
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     for note in plan.notes:
         print(f"warning: {sc.path}: {note}", file=sys.stderr)
     kept = min(sc.draws, sc.keep_draws)
-    need = all_inputs or any(o.quantity in NEEDS_INPUTS or o.scope == "initiative" for o in observations)
-    store = max(engine.DEFAULT_STORE_INPUTS, kept) if need else engine.DEFAULT_STORE_INPUTS
+    streamed = tuple(o for o in observations if needs_inputs(o))
+    need = all_inputs or bool(streamed)
+    store = max(engine.DEFAULT_STORE_INPUTS, min(kept, STREAM_INPUTS)) if need else engine.DEFAULT_STORE_INPUTS
+    opts = dataclasses.replace(opts, store_inputs=store)
+    observe = functools.partial(observe_block, streamed, file) if streamed else None
     t1 = time.perf_counter()
-    raw = engine.run(plan, threads=threads, store_inputs=store, progress=progress)
+    with driver.open_executor(opts) as executor:  # this process, or the Dask cluster of --scheduler
+        raw, _ = driver.run(plan, opts, executor, progress=progress, analyses=analyses, observe=observe)
+        where = driver.executor_attrs(executor, raw)
+    raw.observed_ids = {o.id: k for k, o in enumerate(streamed)}  # type: ignore[attr-defined]
     t2 = time.perf_counter()
+    local = opts.local_threads()  # the analyses and weighted statistics run here, on the run's threads
     ds = build_dataset(raw, command=command)
     from simengine.analysis.negotiate import add_negotiation  # as run does: committable amounts, deductions, deals
 
     ds = add_negotiation(ds, raw)
     t3 = time.perf_counter()
-    if analyses:  # on the run's threads (raw.threads: --threads, or the machine's cores), passed explicitly
+    if analyses:  # on the run's threads (--threads, or the machine's cores), passed explicitly
         from simengine.analysis import sensitivity as analysis
         from simengine.core.driver import numba_threads
 
-        with numba_threads(raw.threads):
-            ds = analysis.add_analyses(ds, raw, raw.threads)
+        with numba_threads(local):
+            ds = analysis.add_analyses(ds, raw, local)
             from simengine.analysis.calibration import (
                 add_calibration_bases,  # the calibration ratio on the evidence's bases
             )
@@ -207,11 +284,12 @@ def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None 
             ds = add_investment(ds, raw)
             from simengine.analysis.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
 
-            ds = add_shock_effect(ds, raw, threads=raw.threads)
+            ds = add_shock_effect(ds, raw, threads=local)
     ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
     ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
     ds.attrs["seconds_simulate"] = round(t2 - t1, 4)
     ds.attrs["seconds_aggregate"] = round(t3 - t2, 4)
+    ds.attrs.update(where)  # where the draws ran (informative: the results do not depend on it)
     return ds, raw
 
 
@@ -283,24 +361,28 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, t
         r = np.array(ranks)
         put("observed_rank", r)
         put("observed_tail_probability", np.minimum(1.0, 2 * np.minimum(r, 1 - r)))
-    # per initiative: the kept inputs give every kept draw's go-live and, by the waterfall's evaluator,
-    # its gain per year
+    # per initiative: the kept inputs give their draws' go-live and, by the waterfall's evaluator,
+    # their gain per year (the first STREAM_INPUTS kept draws, under their share of the weights)
     inputs = raw.inputs
-    K = len(w)
+    K, wi = input_weights(w, len(inputs))
     not_done = dict(NOT_REWEIGHTED)
-    if len(inputs) >= K and "initiative_benefit" in ds:
+    if K and "initiative_benefit" in ds:
         I, Y = len(plan.gain), len(plan.years)
-        if s1 is None:
+        if s1 is None or len(s1) < K:
             s1 = kept_sums(plan, inputs, K)
         iq = np.empty((len(q), I, Y))
         im = np.empty((I, Y))
         gq = np.empty((len(q), I))
-        stats = pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, w, q), range(I), threads)
+        stats = pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, wi, q), range(I), threads)
         for i, (gl, bq, bm) in enumerate(stats):
             gq[:, i], iq[:, i, :], im[i, :] = gl, bq, bm
         put("initiative_golive", gq)
         put("initiative_benefit", iq)
         put("initiative_benefit_mean", im)
+        if K < len(w):
+            for name in ("initiative_golive", "initiative_benefit", "initiative_benefit_mean"):
+                out[name].attrs["method"] = (f"weighted over the first {K:,} of the {len(w):,} kept draws (those "
+                                             "whose inputs are kept), their importance weights renormalised")
     else:
         for name in ("initiative_benefit", "initiative_benefit_mean", "initiative_golive"):
             not_done[name] = "the per-draw inputs of every kept draw were not kept"
@@ -324,6 +406,17 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, t
     out.attrs["reweighted"] = ", ".join(done)
     out.attrs["not_reweighted"] = "; ".join(f"{k}: {v}" for k, v in not_done.items())
     return out
+
+
+def input_weights(w: np.ndarray, n_inputs: int) -> tuple[int, np.ndarray]:
+    """(K, weights) for statistics of the kept draws whose inputs are kept (the first ``n_inputs``):
+    ``w`` itself when they are all the kept draws, else its first K renormalised (K = 0 when they
+    carry no weight)."""
+    K = min(len(w), n_inputs)
+    if K == len(w):
+        return K, w
+    total = float(np.add.reduce(w[:K]))
+    return (K, w[:K] / total) if total > 0 else (0, w[:0])
 
 
 def kept_sums(plan, inputs: np.ndarray, K: int) -> np.ndarray:
@@ -362,9 +455,13 @@ def initiative_stats(plan, inputs: np.ndarray, K: int, s1: np.ndarray, i: int, w
 
 def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     """Prior vs posterior (mean, sd, P10, P50, P90) of every sampled input that is not constant,
-    and which moved (see :data:`MOVE_MIN`)."""
+    and which moved (see :data:`MOVE_MIN`), over the kept draws whose inputs are kept (the first
+    :data:`STREAM_INPUTS`; the weights renormalised on them and the ESS theirs when they are fewer
+    than the kept draws)."""
     plan = raw.plan
-    K = len(w)
+    K, wk = input_weights(w, len(raw.inputs))
+    if K < len(w):
+        w, ess = wk, (float(1.0 / _dot(wk, wk)) if K else 0.0)
     names, rows, idx, kinds, who = [], [], [], [], []
     ini_names = {i.id: i.name for i in plan.scenario.initiatives}
     block = 32  # inputs transposed a block at a time: contiguous rows without a copy of all of them
@@ -427,22 +524,28 @@ def later_summary(bt: xr.Dataset) -> str:
     return ", ".join(f"{float(v):.6g} {g}" for g, v in zip(bt["unit_group"].values, bt["crps_total"].values))
 
 
-def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False):
+def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False,
+               opts=None):
     """Simulate ``sc`` and weight its kept draws on the observations of ``obs`` known by ``known``:
-    (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info)."""
+    (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info). ``opts``
+    (simengine.core.driver.RunOptions): threads and where the draws run (default: this process on
+    ``threads`` threads); the results are the same bit for bit wherever they run."""
     from simengine.analysis.scoring import backtest_dataset
+    from simengine.core.driver import RunOptions
     from simengine.scenario import observations as obsmod
 
+    opts = RunOptions(via="cli", threads=threads) if opts is None else opts
+    local = opts.local_threads()
     used = obs.known_by(known)
-    prior, raw = simulate_for(sc, obs.observations, threads=threads, all_inputs=True, command=command,
-                              progress=progress)
-    K = prior.sizes["draw"]
-    # the kept draws' realisation sums, computed once for the observations and the reweighted statistics
-    later_gains = any(o.scope == "initiative" and o.quantity == "realised" for o in obs.later_than(known))
-    s1 = kept_sums(raw.plan, raw.inputs, K) if (used or later_gains) and len(raw.inputs) >= K else None
-    x = obsmod.per_draw(used, prior, raw.plan, raw.inputs, str(obs.path), s1=s1)
+    prior, raw = simulate_for(sc, obs.observations, all_inputs=True, command=command, progress=progress, opts=opts,
+                              file=str(obs.path))
+    # the observed quantities of every kept draw (those from the inputs streamed block by block)
+    x = observed(used, prior, raw, str(obs.path))
     w, ess = weights_for(used, x, str(obs.path))
-    post = reweight(prior, raw, w, s1, raw.threads) if used else prior.copy()
+    # the realisation sums of the draws whose inputs are kept, for the reweighted initiative statistics
+    K, _ = input_weights(w, len(raw.inputs))
+    s1 = kept_sums(raw.plan, raw.inputs, K) if used and K else None
+    post = reweight(prior, raw, w, s1, local) if used else prior.copy()
     mv = input_movement(raw, w, ess)
     info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
             "observations_sha256": obs.sha256, "known_by": known.isoformat(),
@@ -452,7 +555,7 @@ def update_run(sc, obs, known, threads: int | None = None, command: str = "", pr
     scorable, rows = [], []
     for o in obs.later_than(known):  # a later observation these results cannot evaluate is left out
         try:
-            rows.append(obsmod.per_draw((o,), prior, raw.plan, raw.inputs, str(obs.path), s1=s1)[0])
+            rows.append(observed((o,), prior, raw, str(obs.path))[0])
             scorable.append(o)
         except obsmod.MissingQuantity as exc:
             if not quiet:

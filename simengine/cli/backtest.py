@@ -14,10 +14,11 @@ from simengine.scenario import schema as scenario
 from simengine.scenario.safetext import block
 
 
-def cmd_backtest(args, argv: list[str]) -> int:
+def cmd_backtest(args, argv: list[str], opts=None) -> int:
     """``backtest SCENARIO OBSERVATIONS``: score the forecast against every observation (or, with
     --known-by, the forecast updated on what was known then against what became known later);
-    backtest.nc, and the forecast's report with the scores' section (unless --no-report)."""
+    backtest.nc, and the forecast's report with the scores' section (unless --no-report). ``opts``
+    (simengine.core.driver.RunOptions, validated): threads and where the draws run (--scheduler)."""
     from simengine.outputs import report
     from simengine.outputs.report import scorecharts
 
@@ -28,7 +29,7 @@ def cmd_backtest(args, argv: list[str]) -> int:
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-backtest"
     prepare_dir(out)
     bt, ds, _raw, _w = backtest_run(sc, obs, known, threads=args.threads,
-                                    command="python -m simengine " + " ".join(argv))
+                                    command="python -m simengine " + " ".join(argv), opts=opts)
     conditioning = obs.known_by(known) if known else ()
     files = None
     if not getattr(args, "no_report", False):  # the forecast's report with the scores (simengine.outputs.report.backtest)

@@ -176,7 +176,7 @@ def run_options(args):
     for a bad value, before anything is read or written."""
     from simengine.core.driver import RunOptions
 
-    return RunOptions(via="cli", draws=args.draws, seed=args.seed, threads=args.threads, chunk=args.chunk,
+    return RunOptions(via="cli", draws=args.draws, seed=args.seed, threads=args.threads, chunk=getattr(args, "chunk", None),
                       scheduler=getattr(args, "scheduler", None), block_draws=getattr(args, "block_draws", None),
                       connect_timeout=getattr(args, "connect_timeout", None),
                       precision=getattr(args, "precision", None), max_draws=getattr(args, "max_draws", None))
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             from simengine.cli.backtest import cmd_backtest
             from simengine.cli.update import cmd_update
 
-            return (cmd_backtest if args.command == "backtest" else cmd_update)(args, argv)
+            return (cmd_backtest if args.command == "backtest" else cmd_update)(args, argv, run_options(args))
         if args.command == "validate":
             return cmd_validate(args)
         if args.command == "sweep":
@@ -494,6 +494,8 @@ def _scoring_options(sub) -> None:
     up.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
     bt.add_argument("--no-report", action="store_true", help="write no report.html or summary.xlsx (backtest.nc and "
                                                              "charts/pit_histogram.png only)")
+    _cluster_options(bt)  # --scheduler, --block-draws, --connect-timeout: the draws on a Dask cluster
+    _cluster_options(up)
 # -- end backtest and update --
 
 

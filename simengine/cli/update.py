@@ -21,8 +21,9 @@ from simengine.scenario import schema as scenario
 from simengine.scenario.safetext import block
 
 
-def cmd_update(args, argv: list[str]) -> int:
-    """``update SCENARIO OBSERVATIONS --known-by DATE``: the run's outputs under the weights."""
+def cmd_update(args, argv: list[str], opts=None) -> int:
+    """``update SCENARIO OBSERVATIONS --known-by DATE``: the run's outputs under the weights. ``opts``
+    (simengine.core.driver.RunOptions, validated): threads and where the draws run (--scheduler)."""
     from simengine.outputs.report.scorecharts import movement_chart
 
     t0 = time.perf_counter()
@@ -36,7 +37,7 @@ def cmd_update(args, argv: list[str]) -> int:
     with locked(prepare_dir(out)), progress.draws_bar(sc.draws, progress.enabled(args.quiet),
                                                       after="Weighting and writing", lang=args.lang) as advance:
         post, prior, _raw, w, ess, mv, info = update_run(sc, obs, known, threads=args.threads, command=command,
-                                                       progress=advance)
+                                                       progress=advance, opts=opts)
         later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
         chart = movement_chart(mv, args.lang)
         with atomic_outputs(out, owns=_run_owns) as wr:  # replaces every file of the previous run

@@ -23,6 +23,7 @@ Dask is optional (``pip install 'simengine[dask]'``): nothing here imports it at
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import math
@@ -143,16 +144,39 @@ class Job:
     #: a module-level function turning the run's RawResults into its result, on the worker when the
     #: run is one task (simengine.core.driver.drive); None: the RawResults merged on the client
     finish: Callable | None = None
+    #: a module-level function (plan, Partial) -> {name: per-draw array} applied to each block's result
+    #: where the block ran, on the inputs of every kept draw of the block (the run keeps, and returns,
+    #: only those of draws < store_inputs): per-draw quantities streamed instead of the inputs
+    observe: Callable | None = None
     version: str = __version__
     stream_version: str = STREAM_VERSION
 
 
 def make_job(sc: Scenario, keep_draws: int, store_inputs: int, chunk: int = engine.DEFAULT_CHUNK,
-             threads: int | None = None, finish: Callable | None = None) -> Job:
+             threads: int | None = None, finish: Callable | None = None, observe: Callable | None = None) -> Job:
     h = hashlib.sha256()
     h.update(pickle.dumps((sc, int(keep_draws), int(store_inputs), __version__, STREAM_VERSION), protocol=5))
     return Job(token=h.hexdigest(), scenario=sc, keep_draws=int(keep_draws), store_inputs=int(store_inputs),
-               chunk=int(chunk), threads=threads, finish=finish)
+               chunk=int(chunk), threads=threads, finish=finish, observe=observe)
+
+
+def simulate_block(job: Job, plan: Plan, d0: int, n: int, threads: int,
+                   progress: Callable[[int], None] | None = None) -> engine.Partial:
+    """:func:`engine.run_range` for ``job``'s block; with ``job.observe``, the block keeps the inputs
+    of all its kept draws, computes the observed per-draw quantities from them (``Partial.extra``),
+    then keeps only the inputs of the draws < ``job.store_inputs``."""
+    if job.observe is None:
+        return engine.run_range(plan, d0, n, threads, keep_draws=job.keep_draws, store_inputs=job.store_inputs,
+                                chunk=job.chunk, progress=progress)
+    part = engine.run_range(plan, d0, n, threads, keep_draws=job.keep_draws, store_inputs=job.keep_draws,
+                            chunk=job.chunk, progress=progress)
+    from simengine.core.driver import numba_threads
+
+    with numba_threads(threads):
+        extra = job.observe(plan, part)
+    rows = max(0, min(job.store_inputs, d0 + len(part.inputs)) - d0)
+    inputs = part.inputs if rows == len(part.inputs) else part.inputs[:rows].copy()
+    return engine.Partial(d0=d0, n=n, acc=part.acc, kept=part.kept, inputs=inputs, extra=dict(extra))
 
 
 @dataclass
@@ -165,6 +189,7 @@ class PackedPartial:
     overflow: int
     kept: dict[str, np.ndarray]
     inputs: np.ndarray
+    extra: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
     worker: str = ""
     threads: int = 0
     seconds: float = 0.0
@@ -189,7 +214,7 @@ def pack(part: engine.Partial, worker: str = "", threads: int = 0, seconds: floa
         idx = np.flatnonzero(flat)
         sparse[name] = (a.shape, idx.astype(np.int32 if flat.size < 2**31 else np.int64), _small_int(flat[idx]))
     return PackedPartial(d0=part.d0, n=part.n, sparse=sparse, overflow=part.acc.overflow, kept=part.kept,
-                         inputs=part.inputs, worker=worker, threads=threads, seconds=seconds)
+                         inputs=part.inputs, extra=part.extra, worker=worker, threads=threads, seconds=seconds)
 
 
 def unpack(p: PackedPartial) -> engine.Partial:
@@ -200,7 +225,7 @@ def unpack(p: PackedPartial) -> engine.Partial:
         a[idx] = vals
         arrays[name] = a.reshape(shape)
     return engine.Partial(d0=p.d0, n=p.n, acc=engine.Accumulators(**arrays, overflow=p.overflow), kept=p.kept,
-                          inputs=p.inputs)
+                          inputs=p.inputs, extra=p.extra)
 
 
 # per worker process: compiled plans by Job.token (most recent last) and one kernel at a time
@@ -261,8 +286,7 @@ def run_block(job: Job, d0: int, n: int) -> PackedPartial:
     with _KERNEL_LOCK:  # one kernel per process: workers x numba threads <= cores
         plan = _cached_plan(job)
         t0 = time.perf_counter()
-        part = engine.run_range(plan, d0, n, threads, keep_draws=job.keep_draws, store_inputs=job.store_inputs,
-                                chunk=job.chunk)
+        part = simulate_block(job, plan, d0, n, threads)
         secs = time.perf_counter() - t0
     return pack(part, worker=addr, threads=threads, seconds=secs)
 
@@ -276,11 +300,11 @@ def finish_run(job: Job, d0: int, n: int):
     with _KERNEL_LOCK:
         plan = _cached_plan(job)
         t0 = time.perf_counter()
-        part = engine.run_range(plan, 0, n, threads, keep_draws=job.keep_draws, store_inputs=job.store_inputs,
-                                chunk=job.chunk)
+        part = simulate_block(job, plan, 0, n, threads)
         secs = time.perf_counter() - t0
     raw = engine.RawResults(plan=plan, draws=n, keep_draws=job.keep_draws, threads=threads, chunk=job.chunk,
-                            seconds=secs, inputs=part.inputs, acc=part.acc, timings={"simulate": secs}, **part.kept)
+                            seconds=secs, inputs=part.inputs, acc=part.acc, timings={"simulate": secs},
+                            extra=part.extra, **part.kept)
     return job.finish(raw)
 
 

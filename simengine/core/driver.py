@@ -49,6 +49,9 @@ DEFAULT_CHUNK = 65_536
 #: the sensitivity analysis uses (simengine.analysis.sensitivity.SENSITIVITY_DRAWS is this number), as more
 #: would be fresh memory written and never read
 DEFAULT_STORE_INPUTS = 50_000
+#: most kept draws in one block of a run that computes per-draw quantities from the inputs
+#: (:func:`run`'s ``observe``): the inputs of a block's kept draws are held while they are computed
+OBSERVE_BLOCK = 65_536
 #: default upper limit of draws of an adaptive run (--precision; simengine.analysis.mcerror uses it)
 DEFAULT_MAX_DRAWS = 10_000_000
 
@@ -227,6 +230,7 @@ class Merger:
         self.acc = engine.new_accumulators(plan)
         self.kept = engine._per_draw(plan, 0)
         self.inputs = _zero_inputs(plan, 0)
+        self.extra: dict[str, np.ndarray] = {}  # Job.observe's per-draw quantities, rows = kept draws
         self.pending: set[tuple[int, int]] = set()
         self.added = 0
         self.workers: set[str] = set()
@@ -245,6 +249,8 @@ class Merger:
 
     def expect(self, blocks: Iterable[tuple[int, int]]) -> None:
         """Expect ``blocks`` too: they must continue draws [0, draws) without gap or overlap."""
+        import numpy as np
+
         from simengine.core import engine
 
         end = self.draws
@@ -263,6 +269,10 @@ class Merger:
             for k, v in self.kept.items():
                 kept[k][:old_keep] = v
             self.kept = kept
+            for k, v in self.extra.items():
+                grown = np.zeros((self.n_keep,) + v.shape[1:], v.dtype)
+                grown[:old_keep] = v
+                self.extra[k] = grown
         n_inp = min(self.draws, self.store_inputs, self.keep_draws)
         if n_inp != old_inp:
             inputs = _zero_inputs(self.plan, n_inp)
@@ -270,6 +280,8 @@ class Merger:
             self.inputs = inputs
 
     def add(self, p: Partial | PackedPartial) -> None:
+        import numpy as np
+
         from simengine.core.distributed import PackedPartial
 
         key = (p.d0, p.n)
@@ -288,7 +300,7 @@ class Merger:
             self.task_seconds += p.seconds
         elif self.added == 0 and not self.pending and p.d0 == 0 and p.n == self.draws:
             # the whole run in one dense block (a plain run here): adopt it, nothing to add
-            self.acc, self.kept, self.inputs = p.acc, p.kept, p.inputs
+            self.acc, self.kept, self.inputs, self.extra = p.acc, p.kept, p.inputs, dict(p.extra)
             self.added += 1
             return
         else:
@@ -297,6 +309,10 @@ class Merger:
         for k, v in p.kept.items():
             self.kept[k][p.d0:p.d0 + len(v)] = v
         self.inputs[p.d0:p.d0 + len(p.inputs)] = p.inputs
+        for k, v in p.extra.items():
+            if k not in self.extra:
+                self.extra[k] = np.zeros((self.n_keep,) + v.shape[1:], v.dtype)
+            self.extra[k][p.d0:p.d0 + len(v)] = v
 
     def raw(self, threads: int, chunk: int, seconds: float, timings: dict | None = None) -> RawResults:
         from simengine.core.engine import RawResults
@@ -306,7 +322,8 @@ class Merger:
             raise RunError(f"internal: {len(self.pending)} blocks of draws missing, e.g. {missing}")
         return RawResults(plan=self.plan, draws=self.draws, keep_draws=self.keep_draws, threads=threads,
                           chunk=chunk, seconds=seconds, inputs=self.inputs, acc=self.acc,
-                          timings=dict(timings or {"simulate": seconds}), **self.kept)  # type: ignore[arg-type]
+                          timings=dict(timings or {"simulate": seconds}), extra=self.extra,
+                          **self.kept)  # type: ignore[arg-type]
 
 
 def _zero_inputs(plan: Plan, n: int) -> np.ndarray:
@@ -343,13 +360,12 @@ class LocalExecutor:
 
     def imap_unordered(self, tasks: Iterable[Task], progress: Progress | None = None
                        ) -> Iterator[tuple[Task, object]]:
-        from simengine.core import distributed, engine
+        from simengine.core import distributed
 
         for t in tasks:
             if t.fn is distributed.run_block:  # no packing in-process
                 plan = distributed._cached_plan(t.job)
-                yield t, engine.run_range(plan, t.d0, t.n, self.threads, keep_draws=t.job.keep_draws,
-                                          store_inputs=t.job.store_inputs, chunk=t.job.chunk, progress=progress)
+                yield t, distributed.simulate_block(t.job, plan, t.d0, t.n, self.threads, progress=progress)
             else:
                 out = t.fn(dataclasses.replace(t.job, threads=self.threads), t.d0, t.n)
                 if progress is not None:
@@ -466,11 +482,14 @@ def plan_blocks(executor: Any, sc: Scenario, d0: int, draws: int, block_draws: i
 
 def run(plan: Plan, opts: RunOptions, executor: Any, progress: Progress | None = None,
         analyses: bool = True, block_draws: int | None = None,
-        step: int | None = None) -> tuple[RawResults, Precision | None]:
+        step: int | None = None, observe: Callable | None = None) -> tuple[RawResults, Precision | None]:
     """All draws of ``plan``'s scenario (or, with ``opts.precision``, as many as the stopping rule
     needs) through ``executor``; the same RawResults bit for bit on any executor. ``block_draws``
     overrides ``opts.block_draws`` (a caller that built its executor itself); ``step``: draws
-    added per step of the stopping rule (default simengine.analysis.mcerror.BLOCK)."""
+    added per step of the stopping rule (default simengine.analysis.mcerror.BLOCK). ``observe``:
+    per-draw quantities computed from each block's inputs where it ran (simengine.core.distributed.Job:
+    ``observe``); the kept draws then run in blocks of at most :data:`OBSERVE_BLOCK` draws (unless
+    ``block_draws``), so that the inputs held at once stay bounded."""
     from simengine.core import distributed, engine
 
     if block_draws is not None:
@@ -478,11 +497,19 @@ def run(plan: Plan, opts: RunOptions, executor: Any, progress: Progress | None =
     sc = plan.scenario
     opts.check_scenario(sc)
     keep = sc.keep_draws if opts.keep_draws is None else opts.keep_draws
-    job = distributed.make_job(sc, keep, opts.store_inputs, chunk=opts.chunk_draws, threads=opts.threads)
+    job = distributed.make_job(sc, keep, opts.store_inputs, chunk=opts.chunk_draws, threads=opts.threads,
+                               observe=observe)
     if opts.precision is not None:
         return _adaptive(plan, opts, executor, job, progress, step)
     engine.check_memory(plan, sc.draws, executor.memory_threads, keep, analyses=analyses)
-    bl = plan_blocks(executor, sc, 0, sc.draws, opts.block_draws)
+    if observe is None or opts.block_draws is not None:
+        bl = plan_blocks(executor, sc, 0, sc.draws, opts.block_draws)
+    else:  # the kept draws in blocks of at most OBSERVE_BLOCK, the others as the executor's blocks
+        k = min(sc.draws, keep)
+        size = -(-k // -(-k // OBSERVE_BLOCK))  # equal blocks of at most OBSERVE_BLOCK draws
+        bl = [(d0, min(size, k - d0)) for d0 in range(0, k, size)]
+        if k < sc.draws:
+            bl += plan_blocks(executor, sc, k, sc.draws - k, None, total=sc.draws)
     [(_, raw)] = list(drive([Run(None, job, bl, plan=plan)], executor, progress))
     return raw, None
 

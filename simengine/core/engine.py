@@ -77,6 +77,9 @@ class Partial:
     acc: Accumulators
     kept: dict[str, np.ndarray]  # rows = draws d0 .. d0 + len - 1 that are < keep_draws
     inputs: np.ndarray  # rows = draws d0 .. that are < store_inputs
+    #: per-draw quantities computed from the block's inputs where the block ran (Job.observe), rows =
+    #: the block's kept draws, as ``kept``
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,6 +102,8 @@ class RawResults:
     inputs: np.ndarray  # (S, n_in)
     acc: Accumulators
     timings: dict[str, float] = field(default_factory=dict)
+    #: per-draw quantities of the kept draws computed block by block from their inputs (Job.observe)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
     _national: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -588,7 +588,7 @@ def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float
     that the weights have degenerated and names them. ``n_inputs``: the sampled inputs per draw, to
     say how much memory the suggested draws' kept inputs would take. In ``lang`` (da or en); the
     thresholds are simengine.analysis.update's."""
-    from simengine.analysis.update import ESS_DEGENERATE, ESS_MIN, ESS_TARGET
+    from simengine.analysis.update import ESS_DEGENERATE, ESS_MIN, ESS_TARGET, STREAM_INPUTS
 
     if ess >= ESS_MIN:
         return None
@@ -605,7 +605,7 @@ def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float
                f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
                f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
     if n_inputs:
-        size = need * n_inputs * 8
+        size = min(need, STREAM_INPUTS) * n_inputs * 8  # inputs of at most STREAM_INPUTS kept draws
         amount = f"{L.num(size / 1e9, 1)} GB" if size >= 1e9 else f"{L.num(size / 1e6)} MB"
         msg += f" (de gemte input fylder omkring {amount})" if da else f" (their kept inputs take about {amount})"
     if ess < ESS_DEGENERATE:

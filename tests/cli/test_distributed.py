@@ -293,5 +293,57 @@ def test_cli_sweep_on_a_cluster(executor, tmp_path, capsys):
     assert json.loads((tmp_path / "dist" / "sweep.json").read_text())["scheduler"] == f"Dask scheduler {address}"
 
 
+def _same_vars(a_path: Path, b_path: Path) -> list[str]:
+    """The data variables of two NetCDF files, which must be equal bit for bit; their names."""
+    import xarray as xr
+
+    with xr.open_dataset(a_path, engine="h5netcdf") as a, xr.open_dataset(b_path, engine="h5netcdf") as b:
+        assert sorted(a.data_vars) == sorted(b.data_vars)
+        for v in a.data_vars:
+            x, y = a[v].values, b[v].values
+            assert x.shape == y.shape and x.tobytes() == y.tobytes(), v
+        for k in ("ess", "conditioned_on", "known_by"):
+            assert a.attrs.get(k) == b.attrs.get(k), k
+        return list(a.data_vars)
+
+
+@pytest.mark.parametrize("block", [None, "350"])
+def test_update_and_backtest_on_a_cluster_match_the_plain_commands(executor, tmp_path, capsys, block):
+    """update and backtest through the block driver on the cluster: the weights, every reweighted
+    statistic, the inputs that moved and the scores are those of the commands run here, bit for bit
+    (observations of go-live and adoption need the per-draw inputs of every kept draw)."""
+    address = executor.client.scheduler.address
+    obs = ROOT / "tests" / "data" / "observations_small.toml"
+    on_cluster = ["--scheduler", address] + (["--block-draws", block] if block else [])
+    for cmd, extra, out in (("update", ["--known-by", "2015-01-01"], "results.nc"),
+                            ("backtest", ["--known-by", "2014-06-01"], "backtest.nc")):
+        base = [cmd, str(SMALL), str(obs), "--draws", "1200", "--quiet", "--no-report"] + extra
+        plain, dist = tmp_path / f"{cmd}-plain", tmp_path / f"{cmd}-dist"
+        assert main(base + ["--out", str(plain)]) == 0, capsys.readouterr().err
+        assert main(base + ["--out", str(dist)] + on_cluster) == 0, capsys.readouterr().err
+        names = _same_vars(plain / out, dist / out)
+        assert ("weight" in names and "updated_input_posterior_mean" in names) if cmd == "update" else "crps" in names
+        import xarray as xr
+
+        with xr.open_dataset(dist / out, engine="h5netcdf") as ds:
+            assert ds.attrs["scheduler"] == f"Dask scheduler {address}"
+            if block:
+                assert ds.attrs["blocks"] == 4 and ds.attrs["block_draws"] == 350
+    run = json.loads((tmp_path / "update-dist" / "run.json").read_text())
+    assert run["scheduler"] == f"Dask scheduler {address}"
+    assert main(["check", str(tmp_path / "update-dist" / "run.json"), "--quiet"]) == 0  # re-run here: identical
+
+
+def test_update_cluster_options_are_checked_first(tmp_path, capsys):
+    """--block-draws without --scheduler: exit 2 and one line, nothing written."""
+    obs = ROOT / "tests" / "data" / "observations_small.toml"
+    for cmd in ("update", "backtest"):
+        out = tmp_path / cmd
+        assert main([cmd, str(SMALL), str(obs), "--known-by", "2015-01-01", "--block-draws", "100",
+                     "--out", str(out), "--quiet"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == ["error: --block-draws: only used with --scheduler"] and not out.exists()
+
+
 if __name__ == "__main__":  # LocalCluster spawns processes: keep module import side-effect free
     sys.exit(pytest.main([__file__, "-q"]))

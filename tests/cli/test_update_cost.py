@@ -98,5 +98,6 @@ def test_degenerate_weights_are_named():
     w, ess = weights_for((wide, sharp), x)
     assert ess < ESS_DEGENERATE
     msg = ess_advice(ess, 20_000, 20_000, per, n_inputs=300)
-    assert "degenerated" in msg and "sharp (" in msg and "GB" in msg
+    # the kept inputs of the suggested draws: those of at most STREAM_INPUTS (100,000) draws, 300 inputs each
+    assert "degenerated" in msg and "sharp (" in msg and "(their kept inputs take about 240 MB)" in msg
     assert "degenerated" not in ess_advice(500.0, 20_000, 20_000, per)
