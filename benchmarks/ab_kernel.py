@@ -30,8 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 #: where the flat package's modules that a kernel imports live in the stage folders
-_FLAT = {"distributions": "model.distributions", "model": "model.plan", "qmc": "model.qmc", "rng": "model.rng",
-         "structure": "model.structure", "kernel_contract": "core.contract"}
+_FLAT = {
+    "distributions": "model.distributions",
+    "model": "model.plan",
+    "qmc": "model.qmc",
+    "rng": "model.rng",
+    "structure": "model.structure",
+    "kernel_contract": "core.contract",
+}
 
 
 def _kernel_source(rev: str) -> str:
@@ -44,8 +50,11 @@ def _kernel_source(rev: str) -> str:
     else:
         raise SystemExit(f"ab_kernel: no kernel at {rev}")
     if path == "simengine/kernel.py":
-        return re.sub(r"\bfrom simengine\.(\w+) import", lambda m: f"from simengine.{_FLAT.get(m.group(1), m.group(1))} import",
-                      r.stdout)
+        return re.sub(
+            r"\bfrom simengine\.(\w+) import",
+            lambda m: f"from simengine.{_FLAT.get(m.group(1), m.group(1))} import",
+            r.stdout,
+        )
     return r.stdout
 
 
@@ -60,18 +69,30 @@ def load_kernel_at(rev: str, folder: Path):
 
 
 #: parameter names of the positional kernel (before simengine.core.contract) -> field names of the tuples
-_OLD_NAMES = {"out_d0": "d0", "out_benefit": "benefit", "out_cost": "cost", "out_area": "area_benefit",
-              "out_central": "central_gain", "out_cut": "service_cut", "out_regime_benefit": "regime_benefit",
-              "out_npv": "npv", "out_potential": "potential", "out_area_potential": "area_potential",
-              "inputs_out": "inputs", "lmun_all": "lmun", "linit_all": "linit", "mun_span_all": "mun_span",
-              "init_span_all": "init_span"}
+_OLD_NAMES = {
+    "out_d0": "d0",
+    "out_benefit": "benefit",
+    "out_cost": "cost",
+    "out_area": "area_benefit",
+    "out_central": "central_gain",
+    "out_cut": "service_cut",
+    "out_regime_benefit": "regime_benefit",
+    "out_npv": "npv",
+    "out_potential": "potential",
+    "out_area_potential": "area_potential",
+    "inputs_out": "inputs",
+    "lmun_all": "lmun",
+    "linit_all": "linit",
+    "mun_span_all": "mun_span",
+    "init_span_all": "init_span",
+}
 
 
 def call(simulate, d0: int, n: int, nblocks: int, groups: tuple) -> None:
     """simulate(d0, n, nblocks, *groups) for a kernel taking the tuples of simengine.core.contract, or the
     tuples' fields by parameter name for a kernel taking them one by one."""
     code = simulate.py_func.__code__
-    params = code.co_varnames[:code.co_argcount]
+    params = code.co_varnames[: code.co_argcount]
     if "inputs" in params and "in_code" not in params:
         simulate(d0, n, nblocks, *groups)
         return
@@ -97,7 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     # under Latin hypercube sampling the permutations' cost depends on the run's draws (their cycle
     # walk on 2^bits >= draws values): time the first --draws of a 100,000-draw run, the default
     sc = scenario.load(ROOT / "scenarios" / "2015.toml").with_run_options(
-        draws=max(a.draws, 100_000) if a.sampling == "lhs" else a.draws)
+        draws=max(a.draws, 100_000) if a.sampling == "lhs" else a.draws
+    )
     plan = compile_plan(replace(sc, sampling=a.sampling) if a.sampling else sc)
     numba.set_num_threads(a.threads)
     args = engine._kernel_args(plan)
@@ -134,7 +156,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: best {a.draws / min(t):,.0f} draws/s, median {a.draws / np.median(t):,.0f} draws/s")
     print(f"results bit for bit identical: {identical}")
     new, old_t = times["working tree"], times[a.rev]
-    print(f"working tree / {a.rev}: {min(old_t) / min(new):.3f} (best), {np.median(old_t) / np.median(new):.3f} (median)")
+    print(
+        f"working tree / {a.rev}: {min(old_t) / min(new):.3f} (best), {np.median(old_t) / np.median(new):.3f} (median)"
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,9 @@ def main() -> None:
         for p in copies if r % 2 == 0 else copies[::-1]:
             env = dict(os.environ, PYTHONPATH=p)
             env.pop("NUMBA_CACHE_DIR", None)
-            out = subprocess.run([sys.executable, "-c", CHILD, p, str(args.inner)], env=env, cwd=p,
-                                 capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, p, str(args.inner)], env=env, cwd=p, capture_output=True, text=True
+            )
             if out.returncode:
                 sys.exit(out.stderr[-2000:])
             d = json.loads(out.stdout.strip().splitlines()[-1])

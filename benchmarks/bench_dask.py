@@ -93,13 +93,16 @@ def test_plain_run(benchmark, plan_and_reference, draws):
     cpu = (_cpu_seconds() - c0) / (1 if benchmark.disabled else 3)
     _same(raw, ref)
     if not benchmark.disabled:
-        benchmark.extra_info.update(draws=n, threads=raw.threads, draws_per_s=n / benchmark.stats.stats.min,
-                                    cpu_seconds_per_round=round(cpu, 2))
+        benchmark.extra_info.update(
+            draws=n, threads=raw.threads, draws_per_s=n / benchmark.stats.stats.min, cpu_seconds_per_round=round(cpu, 2)
+        )
 
 
 @pytest.mark.benchmark(group="dask overhead 2015.toml")
-@pytest.mark.parametrize("cluster,block,draws", [("2x1", None, 100_000), ("2x1", 2**14, 100_000),
-                                                 ("1x2", None, 100_000), ("2x1", None, 1_000_000)])
+@pytest.mark.parametrize(
+    "cluster,block,draws",
+    [("2x1", None, 100_000), ("2x1", 2**14, 100_000), ("1x2", None, 100_000), ("2x1", None, 1_000_000)],
+)
 def test_dask_run(benchmark, plan_and_reference, clusters, cluster, block, draws):
     if benchmark.disabled and (cluster, block, draws) != ("2x1", None, 100_000):
         pytest.skip("smoke mode runs one configuration")
@@ -116,10 +119,15 @@ def test_dask_run(benchmark, plan_and_reference, clusters, cluster, block, draws
     _same(raw, ref)
     if not benchmark.disabled:
         t = benchmark.stats.stats.min
-        benchmark.extra_info.update(draws=n, cluster=ex.description, blocks=raw.timings["blocks"],
-                                    block_draws=raw.timings["block_draws"], draws_per_s=n / t,
-                                    cpu_seconds_per_round_client=round(client_cpu, 2),
-                                    cpu_seconds_per_round_workers=round(worker_cpu, 2))
+        benchmark.extra_info.update(
+            draws=n,
+            cluster=ex.description,
+            blocks=raw.timings["blocks"],
+            block_draws=raw.timings["block_draws"],
+            draws_per_s=n / t,
+            cpu_seconds_per_round_client=round(client_cpu, 2),
+            cpu_seconds_per_round_workers=round(worker_cpu, 2),
+        )
 
 
 @pytest.mark.benchmark(group="dask start-up")

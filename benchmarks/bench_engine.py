@@ -52,8 +52,10 @@ def _cells(plan) -> int:
 
 
 @pytest.mark.benchmark(group="kernel 2015.toml")
-@pytest.mark.parametrize("draws,threads,outputs", [(100_000, 1, "all"), (100_000, 2, "all"), (1_000_000, 2, "all"),
-                                                   (100_000, 2, "no per-draw samples")])
+@pytest.mark.parametrize(
+    "draws,threads,outputs",
+    [(100_000, 1, "all"), (100_000, 2, "all"), (1_000_000, 2, "all"), (100_000, 2, "no per-draw samples")],
+)
 def test_kernel_throughput(benchmark, draws, threads, outputs):
     """Kernel throughput on 2015.toml. "all": every output of a run, including the per-draw values
     of the first keep_draws (200,000) draws and the inputs of the first 50,000 (for sensitivity);
@@ -62,13 +64,19 @@ def test_kernel_throughput(benchmark, draws, threads, outputs):
     plan = _plan(n)
     kw = {} if outputs == "all" else {"keep_draws": 64, "store_inputs": 0}
     engine.run_range(plan, 0, 512, threads)  # compile / load from cache: not timed
-    part = benchmark.pedantic(engine.run_range, args=(plan, 0, n, threads), kwargs=kw,
-                              rounds=_rounds(benchmark, 3), iterations=1)
+    part = benchmark.pedantic(
+        engine.run_range, args=(plan, 0, n, threads), kwargs=kw, rounds=_rounds(benchmark, 3), iterations=1
+    )
     _check_against_reference(plan, part)
     t = benchmark.stats.stats.min if not benchmark.disabled else None
     if t:
-        benchmark.extra_info.update(draws=n, threads=threads, outputs=outputs, draws_per_s=n / t,
-                                    ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9)
+        benchmark.extra_info.update(
+            draws=n,
+            threads=threads,
+            outputs=outputs,
+            draws_per_s=n / t,
+            ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9,
+        )
 
 
 @pytest.mark.benchmark(group="machine")
@@ -89,7 +97,9 @@ def test_fresh_memory_cost(benchmark):
         assert a[-1] == 2.0
 
     benchmark.pedantic(go, rounds=1, iterations=1)
-    benchmark.extra_info.update(mb=mb, first_ms_per_mb=1e3 * times["first"] / mb, again_ms_per_mb=1e3 * times["again"] / mb)
+    benchmark.extra_info.update(
+        mb=mb, first_ms_per_mb=1e3 * times["first"] / mb, again_ms_per_mb=1e3 * times["again"] / mb
+    )
 
 
 @pytest.mark.benchmark(group="kernel 2015.toml")
@@ -97,14 +107,14 @@ def test_numpy_reference_throughput(benchmark):
     n = _size(benchmark, 1_000, 100)
     plan = _plan(n)
     simulate_reference_chunked(plan, 16)
-    res = benchmark.pedantic(simulate_reference_chunked, args=(plan, n), kwargs={"chunk": 250}, rounds=2,
-                             iterations=1)
+    res = benchmark.pedantic(simulate_reference_chunked, args=(plan, n), kwargs={"chunk": 250}, rounds=2, iterations=1)
     part = engine.run_range(plan, 0, n, 2)
     np.testing.assert_allclose(part.kept["benefit"], res["benefit"], rtol=1e-4, atol=1e-4 * res["benefit"].max())
     t = benchmark.stats.stats.min if not benchmark.disabled else None
     if t:
-        benchmark.extra_info.update(draws=n, draws_per_s=n / t,
-                                    ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9)
+        benchmark.extra_info.update(
+            draws=n, draws_per_s=n / t, ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9
+        )
 
 
 def _synthetic(tmp_path, initiatives=30, municipalities=98, years=10):
@@ -112,9 +122,20 @@ def _synthetic(tmp_path, initiatives=30, municipalities=98, years=10):
 
 
 @pytest.mark.benchmark(group="scaling")
-@pytest.mark.parametrize("axis,size", [("draws", 25_000), ("draws", 50_000), ("draws", 100_000),
-                                       ("initiatives", 15), ("initiatives", 30), ("initiatives", 60),
-                                       ("municipalities", 49), ("municipalities", 98), ("municipalities", 196)])
+@pytest.mark.parametrize(
+    "axis,size",
+    [
+        ("draws", 25_000),
+        ("draws", 50_000),
+        ("draws", 100_000),
+        ("initiatives", 15),
+        ("initiatives", 30),
+        ("initiatives", 60),
+        ("municipalities", 49),
+        ("municipalities", 98),
+        ("municipalities", 196),
+    ],
+)
 def test_scaling(benchmark, tmp_path, axis, size):
     kw = {"initiatives": 30, "municipalities": 98}
     n = 25_000
@@ -129,20 +150,28 @@ def test_scaling(benchmark, tmp_path, axis, size):
     _check_against_reference(plan, part, 16)
     t = benchmark.stats.stats.min if not benchmark.disabled else None
     if t:
-        benchmark.extra_info.update(axis=axis, size=size, draws=n, draws_per_s=n / t,
-                                    ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9)
+        benchmark.extra_info.update(
+            axis=axis,
+            size=size,
+            draws=n,
+            draws_per_s=n / t,
+            ns_per_draw_initiative_municipality=t / n / _cells(plan) * 1e9,
+        )
 
 
 def _run_cli(args: list[str], env: dict | None = None) -> tuple[float, dict]:
     """Run the CLI in a fresh process; returns (wall seconds, {'maxrss_mb': peak RSS in MiB})."""
     # peak RSS from VmHWM: it starts afresh at exec, while getrusage's ru_maxrss can carry the forked
     # parent's (here the benchmark process's) resident size over
-    code = ("import sys, time; t=time.perf_counter(); from simengine.cli.main import main; rc=main(sys.argv[1:]); "
-            "print('WALL', time.perf_counter()-t); "
-            "print('RSS', [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]); "
-            "sys.exit(rc)")
-    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
-                       env={**os.environ, **(env or {})})
+    code = (
+        "import sys, time; t=time.perf_counter(); from simengine.cli.main import main; rc=main(sys.argv[1:]); "
+        "print('WALL', time.perf_counter()-t); "
+        "print('RSS', [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]); "
+        "sys.exit(rc)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})}
+    )
     assert r.returncode == 0, r.stderr
     vals = dict(line.split(" ", 1) for line in r.stdout.splitlines() if line.startswith(("WALL", "RSS")))
     return float(vals["WALL"]), {"maxrss_mb": int(vals["RSS"]) / 1024}
@@ -166,7 +195,9 @@ def test_cli_end_to_end(benchmark, tmp_path):
 
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         assert ds.attrs["draws"] == draws
-        b = ds["benefit"].values  # float32 on disk (simengine.outputs.store): a draw within 2^-24 of the target may flip
+        b = ds[
+            "benefit"
+        ].values  # float32 on disk (simengine.outputs.store): a draw within 2^-24 of the target may flip
         np.testing.assert_allclose(ds["p_target"].values, (b >= ds["target"].values).mean(axis=0), atol=3 / draws)
     benchmark.extra_info.update(draws=draws, peak_rss_mb=result["mem"]["maxrss_mb"])
 
@@ -176,7 +207,15 @@ def test_cli_end_to_end(benchmark, tmp_path):
 def test_time_to_first_result(benchmark, tmp_path, cache):
     """10,000 draws in a fresh process, with an empty numba cache (cold) or a filled one (warm)."""
     cache_dir = tmp_path / "numba-cache"
-    args = ["run", str(SCENARIO), "--draws", str(_size(benchmark, 10_000, 1_000)), "--out", str(tmp_path / "o"), "--quiet"]
+    args = [
+        "run",
+        str(SCENARIO),
+        "--draws",
+        str(_size(benchmark, 10_000, 1_000)),
+        "--out",
+        str(tmp_path / "o"),
+        "--quiet",
+    ]
     if benchmark.disabled:  # smoke test: one run with the shared cache, no recompilation
         wall, _ = _run_cli(args)
         benchmark.pedantic(lambda: None, rounds=1, iterations=1)
@@ -224,8 +263,6 @@ def test_peak_memory(benchmark, tmp_path, draws):
         assert result["mem"]["maxrss_mb"] < 2048, result
 
 
-
-
 # -- the default run, phase by phase ----------------------------------------------------------------
 #: phases of `python -m simengine run scenarios/2015.toml` (its default 10^5 draws, 2 threads)
 PHASES = ("kernel", "aggregate", "analyses", "results files", "report", "whole run")
@@ -246,8 +283,16 @@ def default_run(tmp_path_factory):
     raw = engine.run(plan, threads=2)
     base = add_negotiation(build_dataset(raw), raw)
     full = runner.simulate(sc, threads=2)
-    return {"sc": sc, "plan": plan, "raw": raw, "base": base, "full": full, "draws": draws,
-            "tmp": tmp_path_factory.mktemp("default-run"), "analysis": analysis}
+    return {
+        "sc": sc,
+        "plan": plan,
+        "raw": raw,
+        "base": base,
+        "full": full,
+        "draws": draws,
+        "tmp": tmp_path_factory.mktemp("default-run"),
+        "analysis": analysis,
+    }
 
 
 @pytest.mark.benchmark(group="default run 2015.toml")
@@ -282,8 +327,9 @@ def test_default_run_phases(benchmark, default_run, phase):
             with output.atomic_outputs(out) as w:
                 runner._write_report(w, r["full"], sc, "da")
         else:
-            result["wall"], _ = _run_cli(["run", str(SCENARIO), "--draws", str(n), "--threads", "2", "--out",
-                                          str(out), "--quiet"])
+            result["wall"], _ = _run_cli(
+                ["run", str(SCENARIO), "--draws", str(n), "--threads", "2", "--out", str(out), "--quiet"]
+            )
 
     benchmark.pedantic(go, rounds=1, iterations=1)  # 10^5 draws: one round of each (the whole run takes minutes)
     if phase == "kernel":

@@ -54,8 +54,11 @@ def phases(results: Path) -> dict:
 
     with xr.open_dataset(results, engine="h5netcdf") as ds:
         return {k: float(ds.attrs.get(k, float("nan"))) for k in PHASES} | {
-            "draws": int(ds.attrs.get("draws", 0)), "kept": int(ds.sizes.get("draw", 0)),
-            "ess": float(ds.attrs.get("ess", float("nan"))), "conditioned_on": str(ds.attrs.get("conditioned_on", ""))}
+            "draws": int(ds.attrs.get("draws", 0)),
+            "kept": int(ds.sizes.get("draw", 0)),
+            "ess": float(ds.attrs.get("ess", float("nan"))),
+            "conditioned_on": str(ds.attrs.get("conditioned_on", "")),
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,30 +75,58 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-update-") as tmp:
         t = Path(tmp)
         for k, tree in enumerate(trees):  # load or compile every kernel the commands use (not measured)
-            measure(py + ["update", str(ROOT / "tests/data/small.toml"), str(ROOT / "tests/data/observations_small.toml"),
-                          "--known-by", "2016-01-01", "--draws", "2000", "--no-report", "--quiet",
-                          "--out", str(t / f"warm{k}")], tree)
+            measure(
+                py
+                + [
+                    "update",
+                    str(ROOT / "tests/data/small.toml"),
+                    str(ROOT / "tests/data/observations_small.toml"),
+                    "--known-by",
+                    "2016-01-01",
+                    "--draws",
+                    "2000",
+                    "--no-report",
+                    "--quiet",
+                    "--out",
+                    str(t / f"warm{k}"),
+                ],
+                tree,
+            )
         common = ["--draws", str(a.draws), "--threads", str(a.threads), "--no-report", "--quiet"]
         run = measure(py + ["run", str(a.scenario)] + common + ["--out", str(t / "run")])
         rows = [("run", run, phases(t / "run" / "results.nc"))]
         for k, tree in enumerate(trees):
             name = "update" if tree == ROOT else "baseline"
-            m = measure(py + ["update", str(a.scenario), str(a.observations), "--known-by", a.known_by] + common
-                        + ["--out", str(t / f"update{k}")], tree)
+            m = measure(
+                py
+                + ["update", str(a.scenario), str(a.observations), "--known-by", a.known_by]
+                + common
+                + ["--out", str(t / f"update{k}")],
+                tree,
+            )
             rows.append((name, m, phases(t / f"update{k}" / "results.nc")))
         pu = rows[-1][2]
-    n_obs = sum(1 for line in a.observations.read_text(encoding="utf-8").splitlines()
-                if line.strip() == "[[observation]]")
-    print(f"{a.scenario.name}, {a.draws:,} draws ({pu['kept']:,} kept), {a.threads} threads, {n_obs} observations "
-          f"({len(pu['conditioned_on'].split(', '))} known by {a.known_by}; ESS {pu['ess']:,.0f})")
-    print(f"{'command':<8} {'wall s':>8} {'CPU s':>8} {'max RSS GB':>11}   phases (s): "
-          + " ".join(k[len('seconds_'):] for k in PHASES))
+    n_obs = sum(
+        1 for line in a.observations.read_text(encoding="utf-8").splitlines() if line.strip() == "[[observation]]"
+    )
+    print(
+        f"{a.scenario.name}, {a.draws:,} draws ({pu['kept']:,} kept), {a.threads} threads, {n_obs} observations "
+        f"({len(pu['conditioned_on'].split(', '))} known by {a.known_by}; ESS {pu['ess']:,.0f})"
+    )
+    print(
+        f"{'command':<8} {'wall s':>8} {'CPU s':>8} {'max RSS GB':>11}   phases (s): "
+        + " ".join(k[len("seconds_") :] for k in PHASES)
+    )
     for name, m, ph in rows:
-        print(f"{name:<8} {m['wall']:>8.1f} {m['cpu']:>8.1f} {m['rss_gb']:>11.2f}   "
-              + " ".join(f"{ph[k]:.1f}" for k in PHASES))
+        print(
+            f"{name:<8} {m['wall']:>8.1f} {m['cpu']:>8.1f} {m['rss_gb']:>11.2f}   "
+            + " ".join(f"{ph[k]:.1f}" for k in PHASES)
+        )
     for name, m, _ in rows[1:]:
-        print(f"{name} / run: wall {m['wall'] / run['wall']:.3f}, CPU {m['cpu'] / run['cpu']:.3f}, "
-              f"memory {m['rss_gb'] / run['rss_gb']:.3f}")
+        print(
+            f"{name} / run: wall {m['wall'] / run['wall']:.3f}, CPU {m['cpu'] / run['cpu']:.3f}, "
+            f"memory {m['rss_gb'] / run['rss_gb']:.3f}"
+        )
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

@@ -78,16 +78,22 @@ def main(argv: list[str] | None = None) -> None:
             res[m]["p10"].append(float(np.quantile(g, 0.1)))
             res[m]["secs"].append(secs)
 
-    print(f"{Path(a.scenario).name}, target year {base.target_year}, {a.threads} threads, {a.reps} seeds; "
-          f"cost per draw measured in this process (best of {a.timing_reps} x {n:,} draws)")
-    print("| sampling | cost per draw (x random, at the draws used) | draws at equal time | s per run (median) | SE of mean (mio. DKK) "
-          "| SE of P10 (mio. DKK) | variance ratio mean | variance ratio P10 |")
+    print(
+        f"{Path(a.scenario).name}, target year {base.target_year}, {a.threads} threads, {a.reps} seeds; "
+        f"cost per draw measured in this process (best of {a.timing_reps} x {n:,} draws)"
+    )
+    print(
+        "| sampling | cost per draw (x random, at the draws used) | draws at equal time | s per run (median) | SE of mean (mio. DKK) "
+        "| SE of P10 (mio. DKK) | variance ratio mean | variance ratio P10 |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     se = {m: (np.std(res[m]["mean"], ddof=1), np.std(res[m]["p10"], ddof=1)) for m in METHODS}
     for m in METHODS:
-        print(f"| {m} | {per_draw[m] / per_draw['random']:.2f} | {draws[m]:,} | {np.median(res[m]['secs']):.2f} "
-              f"| {se[m][0] / 1e6:.2f} | {se[m][1] / 1e6:.2f} | {(se['random'][0] / se[m][0]) ** 2:.2f} "
-              f"| {(se['random'][1] / se[m][1]) ** 2:.2f} |")
+        print(
+            f"| {m} | {per_draw[m] / per_draw['random']:.2f} | {draws[m]:,} | {np.median(res[m]['secs']):.2f} "
+            f"| {se[m][0] / 1e6:.2f} | {se[m][1] / 1e6:.2f} | {(se['random'][0] / se[m][0]) ** 2:.2f} "
+            f"| {(se['random'][1] / se[m][1]) ** 2:.2f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ def _child(args: list[str], report: str) -> int:
             disp = data.get("dispatcher")
             name = getattr(getattr(disp, "py_func", None), "__qualname__", str(disp))
             mod = getattr(getattr(disp, "py_func", None), "__module__", "")
-            records.append({"function": f"{mod}.{name}", "args": str(data.get("args")), "seconds": t,
-                            "depth": depth[0]})
+            records.append(
+                {"function": f"{mod}.{name}", "args": str(data.get("args")), "seconds": t, "depth": depth[0]}
+            )
 
     event.register("numba:compile", Listener())
     from simengine.cli.main import main
@@ -72,8 +73,17 @@ def _child(args: list[str], report: str) -> int:
         for obj in gc.get_objects():
             if isinstance(obj, CPUDispatcher) and obj.py_func.__module__.startswith("simengine"):
                 sigs[f"{obj.py_func.__module__}.{obj.py_func.__qualname__}"] = [str(s) for s in obj.signatures]
-        Path(report).write_text(json.dumps({"numba_import": t_numba, "main": t_main, "compiles": records,
-                                            "signatures": sigs, "numba": numba.__version__}))
+        Path(report).write_text(
+            json.dumps(
+                {
+                    "numba_import": t_numba,
+                    "main": t_main,
+                    "compiles": records,
+                    "signatures": sigs,
+                    "numba": numba.__version__,
+                }
+            )
+        )
     return rc or 0
 
 
@@ -86,8 +96,13 @@ def _run(cmd_args: list[str], cache: Path, report: Path, background: bool = True
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(report), *cmd_args],
-                   env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", str(report), *cmd_args],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -98,8 +113,10 @@ def _summary(label: str, times: tuple[float, float], report: Path, out: Path) ->
     rep = json.loads(report.read_text())
     top = [r for r in rep["compiles"] if r["depth"] == 0]
     compile_s = sum(r["seconds"] for r in top)
-    print(f"\n{label}: {wall:.1f} s wall, {cpu:.1f} s CPU; numba import {rep['numba_import']:.1f} s; "
-          f"compilation {compile_s:.1f} s in {len(top)} outermost compile(s), {len(rep['compiles'])} in all")
+    print(
+        f"\n{label}: {wall:.1f} s wall, {cpu:.1f} s CPU; numba import {rep['numba_import']:.1f} s; "
+        f"compilation {compile_s:.1f} s in {len(top)} outermost compile(s), {len(rep['compiles'])} in all"
+    )
     for r in sorted(top, key=lambda r: -r["seconds"]):
         print(f"  {r['seconds']:7.2f} s  {r['function']}  {r['args'][:110]}")
     nested: dict[str, list[float]] = {}
@@ -108,16 +125,23 @@ def _summary(label: str, times: tuple[float, float], report: Path, out: Path) ->
             nested.setdefault(r["function"], []).append(r["seconds"])
     if nested:
         total = sum(sum(v) for v in nested.values())
-        print(f"  of which helpers compiled while typing them: {total:.1f} s in {sum(map(len, nested.values()))} "
-              "compile(s); the largest: " + ", ".join(f"{k.rsplit('.', 1)[-1]} {sum(v):.1f} s" for k, v in
-                                                      sorted(nested.items(), key=lambda kv: -sum(kv[1]))[:8]))
+        print(
+            f"  of which helpers compiled while typing them: {total:.1f} s in {sum(map(len, nested.values()))} "
+            "compile(s); the largest: "
+            + ", ".join(
+                f"{k.rsplit('.', 1)[-1]} {sum(v):.1f} s"
+                for k, v in sorted(nested.items(), key=lambda kv: -sum(kv[1]))[:8]
+            )
+        )
     try:
         timings = json.loads((out / "run.json").read_text()).get("timings_seconds", {})
     except (OSError, ValueError):
         timings = {}
     if timings:
-        print("  run.json timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()
-                                                  if isinstance(v, (int, float))))
+        print(
+            "  run.json timings: "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if isinstance(v, (int, float)))
+        )
     return {"wall": wall, "cpu": cpu, "compile": compile_s, "report": rep}
 
 
@@ -130,8 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenario", default="scenarios/2015.toml")
     p.add_argument("--warm", type=int, default=2, help="warm runs after the cold one (the median is used)")
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--ab", action="store_true", help="also a cold run without the analyses' kernels compiled in a "
-                   "second process (SIMENGINE_BACKGROUND_COMPILE=0), after the first, in a cache folder of its own")
+    p.add_argument(
+        "--ab",
+        action="store_true",
+        help="also a cold run without the analyses' kernels compiled in a "
+        "second process (SIMENGINE_BACKGROUND_COMPILE=0), after the first, in a cache folder of its own",
+    )
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="simengine-first-run-") as tmp:
         tmp_p = Path(tmp)
@@ -141,20 +169,33 @@ def main(argv: list[str] | None = None) -> int:
         if a.threads:
             base += ["--threads", str(a.threads)]
         cold_out = tmp_p / "cold"
-        cold = _summary("cold (empty numba cache)", _run(base + ["--out", str(cold_out)], cache,
-                                                         tmp_p / "cold.json"), tmp_p / "cold.json", cold_out)
+        cold = _summary(
+            "cold (empty numba cache)",
+            _run(base + ["--out", str(cold_out)], cache, tmp_p / "cold.json"),
+            tmp_p / "cold.json",
+            cold_out,
+        )
         if a.ab:
             cache2 = tmp_p / "numba-cache-2"
             cache2.mkdir()
             out2 = tmp_p / "cold2"
-            cold2 = _summary("cold, one process compiling (SIMENGINE_BACKGROUND_COMPILE=0)",
-                             _run(base + ["--out", str(out2)], cache2, tmp_p / "cold2.json", background=False),
-                             tmp_p / "cold2.json", out2)
+            cold2 = _summary(
+                "cold, one process compiling (SIMENGINE_BACKGROUND_COMPILE=0)",
+                _run(base + ["--out", str(out2)], cache2, tmp_p / "cold2.json", background=False),
+                tmp_p / "cold2.json",
+                out2,
+            )
         warms = []
         for i in range(a.warm):
             out = tmp_p / f"warm{i}"
-            warms.append(_summary(f"warm {i + 1}", _run(base + ["--out", str(out)], cache, tmp_p / f"w{i}.json"),
-                                  tmp_p / f"w{i}.json", out))
+            warms.append(
+                _summary(
+                    f"warm {i + 1}",
+                    _run(base + ["--out", str(out)], cache, tmp_p / f"w{i}.json"),
+                    tmp_p / f"w{i}.json",
+                    out,
+                )
+            )
         multi = {k: v for k, v in cold["report"]["signatures"].items() if len(v) > 1}
         if multi:
             print("\nfunctions compiled for more than one signature:")
@@ -162,12 +203,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {k}: {len(v)}: " + "; ".join(v))
         warm = sorted(w["wall"] for w in warms)[len(warms) // 2]
         each = ", ".join(f"{w['wall']:.1f}" for w in warms)
-        print(f"\n{' '.join(base)} --out <tmp>: cold {cold['wall']:.1f} s, warm {warm:.1f} s (median of "
-              f"{len(warms)}: {each}), ratio {cold['wall'] / warm:.2f}; CPU cold {cold['cpu']:.1f} s, "
-              f"warm {warms[0]['cpu']:.1f} s")
+        print(
+            f"\n{' '.join(base)} --out <tmp>: cold {cold['wall']:.1f} s, warm {warm:.1f} s (median of "
+            f"{len(warms)}: {each}), ratio {cold['wall'] / warm:.2f}; CPU cold {cold['cpu']:.1f} s, "
+            f"warm {warms[0]['cpu']:.1f} s"
+        )
         if a.ab:
-            print(f"without the second process: cold {cold2['wall']:.1f} s, ratio {cold2['wall'] / warm:.2f}; "
-                  f"CPU {cold2['cpu']:.1f} s")
+            print(
+                f"without the second process: cold {cold2['wall']:.1f} s, ratio {cold2['wall'] / warm:.2f}; "
+                f"CPU {cold2['cpu']:.1f} s"
+            )
     return 0
 
 

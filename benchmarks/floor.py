@@ -126,8 +126,10 @@ def main(argv: list[str] | None = None) -> None:
             best[name] = min(best.get(name, np.inf), (time.perf_counter() - t) / a.draws)
     floor = sum(best[k] for k in parts)
     kern = best["kernel (every output, no kept draws)"]
-    print(f"{Path(a.scenario).name}: {I} initiatives x {M} municipalities x {Y} years, one thread, "
-          f"best of {a.reps} x {a.draws:,} draws")
+    print(
+        f"{Path(a.scenario).name}: {I} initiatives x {M} municipalities x {Y} years, one thread, "
+        f"best of {a.reps} x {a.draws:,} draws"
+    )
     for name, t in best.items():
         print(f"  {name:<60s} {t * 1e6:8.2f} us/draw  {1 / t:12,.0f} draws/s")
     print(f"  {'floor (the three above)':<60s} {floor * 1e6:8.2f} us/draw  {1 / floor:12,.0f} draws/s")

@@ -74,9 +74,9 @@ def _by_stream(keys, n, half, mask, draws, which):  # pragma: no cover - compile
         for d in range(0, draws, 256):
             c = min(256, draws - d)
             if which == 0:
-                lhs_uniforms(keys[k:k + 1], 0, d, 1, c, n, half, mask, out, xs, idx)
+                lhs_uniforms(keys[k : k + 1], 0, d, 1, c, n, half, mask, out, xs, idx)
             elif which == 1:
-                _previous(keys[k:k + 1], 0, d, 1, c, n, half, mask, out, xs, idx)
+                _previous(keys[k : k + 1], 0, d, 1, c, n, half, mask, out, xs, idx)
             else:
                 for i in range(c):
                     out[i] = uniform(keys[k], d + i)
@@ -100,8 +100,10 @@ def main() -> None:
             lhs_uniforms(keys, 1, d, 0, 98, n, half, mask, u0, np.empty(98, np.uint64), np.empty(98, np.int64))
             _previous(keys, 1, d, 0, 98, n, half, mask, u1, np.empty(98, np.uint64), np.empty(98, np.int64))
             assert np.array_equal(u0, u1)
-        for label, fn, count in (("98 streams at one draw", _by_draw, draws * 98),
-                                 ("one stream over 256 draws", _by_stream, draws * 98)):
+        for label, fn, count in (
+            ("98 streams at one draw", _by_draw, draws * 98),
+            ("one stream over 256 draws", _by_stream, draws * 98),
+        ):
             best = {}
             for which in (0, 1, 2):
                 fn(keys, n, half, mask, 256, which)  # compile
@@ -111,9 +113,11 @@ def main() -> None:
                     fn(keys, n, half, mask, draws, which)
                     best[which] = min(best.get(which, 1e9), time.perf_counter() - t0)
             ns = {w: best[w] / count * 1e9 for w in best}
-            print(f"n = {n:,} ({2 ** (2 * half) / n:.2f} Feistel steps per value), {label}: "
-                  f"lhs_uniforms {ns[0]:.2f} ns, previous {ns[1]:.2f} ns ({ns[1] / ns[0]:.2f}x), "
-                  f"plain keyed uniform {ns[2]:.2f} ns")
+            print(
+                f"n = {n:,} ({2 ** (2 * half) / n:.2f} Feistel steps per value), {label}: "
+                f"lhs_uniforms {ns[0]:.2f} ns, previous {ns[1]:.2f} ns ({ns[1] / ns[0]:.2f}x), "
+                f"plain keyed uniform {ns[2]:.2f} ns"
+            )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,13 @@ def measure_both(args: list[str], threads: int = 2) -> tuple[int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "peak"
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        r = subprocess.run([sys.executable, "-c", CHILD, str(out), *args, "--threads", str(threads), "--quiet"],
-                           capture_output=True, text=True, env=env, cwd=ROOT)
+        r = subprocess.run(
+            [sys.executable, "-c", CHILD, str(out), *args, "--threads", str(threads), "--quiet"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(args)}: exit {r.returncode}: {r.stderr[-2000:]}")
         peak, est = (int(x) for x in out.read_text().split())
@@ -70,11 +75,22 @@ def case(label: str, path: Path, draws: int, report: bool = True, threads: int =
         args = ["run", str(path), "--draws", str(draws), "--out", str(Path(tmp) / "out")]
         measured, total = measure_both(args + ([] if report else ["--no-report"]), threads)
     term, size = est.dominant()
-    row = {"case": label, "draws": draws, "report": report, "estimate_mib": round(total / 2**20),
-           "measured_mib": round(measured / 2**20), "error": round(total / measured - 1, 4),
-           "peak_phase": est.peak_phase, "dominant_term": term, "dominant_mib": round(size / 2**20)}
-    print(f"{label:<34} {draws:>9,} {'yes' if report else 'no':>6} {row['estimate_mib']:>9,} "
-          f"{row['measured_mib']:>9,} {row['error']:>+7.1%}  {est.peak_phase}/{term}", flush=True)
+    row = {
+        "case": label,
+        "draws": draws,
+        "report": report,
+        "estimate_mib": round(total / 2**20),
+        "measured_mib": round(measured / 2**20),
+        "error": round(total / measured - 1, 4),
+        "peak_phase": est.peak_phase,
+        "dominant_term": term,
+        "dominant_mib": round(size / 2**20),
+    }
+    print(
+        f"{label:<34} {draws:>9,} {'yes' if report else 'no':>6} {row['estimate_mib']:>9,} "
+        f"{row['measured_mib']:>9,} {row['error']:>+7.1%}  {est.peak_phase}/{term}",
+        flush=True,
+    )
     return row
 
 

@@ -44,8 +44,10 @@ def run(out: Path, draws: int = 60_000) -> None:
 
 
 def report(ips: Path, folder: Path, top: int = 12) -> None:
-    regions = [tuple(int(x, 16) if j else int(x) for j, x in enumerate(l.split()))
-               for l in (folder / "regions.txt").read_text().splitlines()]
+    regions = [
+        tuple(int(x, 16) if j else int(x) for j, x in enumerate(l.split()))
+        for l in (folder / "regions.txt").read_text().splitlines()
+    ]
     hits: Counter = Counter()
     total = 0
     for line in ips.read_text().splitlines():
@@ -61,9 +63,20 @@ def report(ips: Path, folder: Path, top: int = 12) -> None:
         windows[(i, off // 256)] += n
     for (i, w), n in windows.most_common(top):
         print(f"\n== region {i} +{w * 256:#x}: {n} samples, {100 * n / jit:.1f} % of the kernel")
-        asm = subprocess.run(["objdump", "-D", "-b", "binary", "-mi386:x86-64", f"--start-address={w * 256}",
-                              f"--stop-address={(w + 1) * 256}", str(folder / f"code{i}.bin")],
-                             capture_output=True, text=True).stdout
+        asm = subprocess.run(
+            [
+                "objdump",
+                "-D",
+                "-b",
+                "binary",
+                "-mi386:x86-64",
+                f"--start-address={w * 256}",
+                f"--stop-address={(w + 1) * 256}",
+                str(folder / f"code{i}.bin"),
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout
         for line in asm.splitlines():
             parts = line.split(":\t", 1)
             try:

@@ -7,8 +7,23 @@ __version__ = "0.1.0"
 # the Python API (simengine.api); compare_scenarios, sweep_grid, update_forecast and ask_results are the
 # compare, sweep, update and ask commands (the names compare, sweep, update and ask are this package's
 # modules; simengine.api.update and simengine.api.ask are the same functions)
-__all__ = ["ConfigError", "RunError", "Scenario", "SimengineError", "__version__", "ask_results", "backtest",
-           "compare_scenarios", "load", "rebuild", "run", "sweep_grid", "update_forecast", "variant", "write"]
+__all__ = [
+    "ConfigError",
+    "RunError",
+    "Scenario",
+    "SimengineError",
+    "__version__",
+    "ask_results",
+    "backtest",
+    "compare_scenarios",
+    "load",
+    "rebuild",
+    "run",
+    "sweep_grid",
+    "update_forecast",
+    "variant",
+    "write",
+]
 
 
 def _numba_cache_dir() -> None:

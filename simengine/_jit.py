@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 
-def lazy(namespace: dict[str, Any]) -> tuple[Callable[..., Callable[[Callable], Any]], Callable[[str], Any],
-                                                Callable[[], None]]:
+def lazy(
+    namespace: dict[str, Any],
+) -> tuple[Callable[..., Callable[[Callable], Any]], Callable[[str], Any], Callable[[], None]]:
     """(njit decorator, the module's ``__getattr__``, ``finish``) for the module whose globals are ``namespace``."""
     pending: dict[str, tuple[Callable, dict[str, Any]]] = {}
 
@@ -104,8 +105,13 @@ class BackgroundCompile:
         root = str(Path(__file__).resolve().parents[1])  # the child imports this simengine, not another one
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "simengine._jit"], stdin=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "simengine._jit"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
             assert proc.stdin is not None
             proc.stdin.write(data)
             proc.stdin.close()

@@ -39,8 +39,19 @@ if TYPE_CHECKING:
 
     from simengine.scenario.variants import Setting
 
-__all__ = ["Scenario", "ask", "backtest", "compare_scenarios", "load", "rebuild", "run", "sweep_grid", "update", "variant",
-           "write"]
+__all__ = [
+    "Scenario",
+    "ask",
+    "backtest",
+    "compare_scenarios",
+    "load",
+    "rebuild",
+    "run",
+    "sweep_grid",
+    "update",
+    "variant",
+    "write",
+]
 
 #: what :func:`run`, :func:`compare_scenarios` and :func:`sweep_grid` take as a scenario: a Scenario or a file
 ScenarioLike: TypeAlias = "Scenario | str | os.PathLike[str]"
@@ -125,14 +136,17 @@ def variant(scenario: Scenario, values: Mapping[str, Any] | str | Iterable[str])
     if isinstance(values, Mapping):
         for key, value in values.items():
             if not isinstance(key, str):
-                raise ConfigError(f"variant: keys must be text such as \"initiatives.osb-1.delay\", got {key!r}")
+                raise ConfigError(f'variant: keys must be text such as "initiatives.osb-1.delay", got {key!r}')
             text = f"{key}={v.toml_value(_plain(value, key))}"
-            settings.append(v.Setting(key=v.check_key(key, text, "variant"), values=(_plain(value, key),),
-                                      option=text, via="variant"))
+            settings.append(
+                v.Setting(
+                    key=v.check_key(key, text, "variant"), values=(_plain(value, key),), option=text, via="variant"
+                )
+            )
     else:
         for text in [values] if isinstance(values, str) else list(values):
             if not isinstance(text, str):
-                raise ConfigError(f"variant: expected \"KEY.PATH=VALUE\" text, got {text!r}")
+                raise ConfigError(f'variant: expected "KEY.PATH=VALUE" text, got {text!r}')
             s = v.parse_set(text, via="variant")
             if len(s.values) != 1:
                 raise ConfigError(f"variant {text}: one value per key (sweep_grid takes several)")
@@ -154,8 +168,10 @@ def _plain(value: Any, key: str) -> Any:
     item = getattr(value, "item", None)  # numpy scalars
     if callable(item) and getattr(value, "shape", None) == ():
         return _plain(item(), key)
-    raise ConfigError(f"variant {key}: cannot use a value of type {type(value).__name__} ({value!r}); use "
-                      "numbers, true/false, text, lists or tables (dicts with text keys)")
+    raise ConfigError(
+        f"variant {key}: cannot use a value of type {type(value).__name__} ({value!r}); use "
+        "numbers, true/false, text, lists or tables (dicts with text keys)"
+    )
 
 
 def _as_scenario(scenario: ScenarioLike, what: str) -> Scenario:
@@ -163,22 +179,34 @@ def _as_scenario(scenario: ScenarioLike, what: str) -> Scenario:
         return scenario
     if isinstance(scenario, (str, os.PathLike)):
         return load(scenario)
-    raise ConfigError(f"{what}: expected a Scenario (simengine.load) or a scenario file, "
-                      f"got {type(scenario).__name__}")
+    raise ConfigError(f"{what}: expected a Scenario (simengine.load) or a scenario file, got {type(scenario).__name__}")
 
 
-def _check_options(what: str, draws: int | None, seed: int | None, threads: int | None,
-                   chunk: int | None) -> RunOptions:
+def _check_options(
+    what: str, draws: int | None, seed: int | None, threads: int | None, chunk: int | None
+) -> RunOptions:
     """The run options of keyword arguments, validated once (simengine.core.driver.RunOptions)."""
     return RunOptions(via=what, draws=draws, seed=seed, threads=threads, chunk=chunk)
 
 
 # -- running --------------------------------------------------------------------------------------
-def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = None, threads: int | None = None,
-        chunk: int | None = None, precision: float | None = None, max_draws: int | None = None,
-        scheduler: str | None = None, block_draws: int | None = None, connect_timeout: float | None = None,
-        analyses: bool = True, progress: Progress | None = None, command: str = "",
-        options: RunOptions | None = None) -> xr.Dataset:
+def run(
+    scenario: ScenarioLike,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+    chunk: int | None = None,
+    precision: float | None = None,
+    max_draws: int | None = None,
+    scheduler: str | None = None,
+    block_draws: int | None = None,
+    connect_timeout: float | None = None,
+    analyses: bool = True,
+    progress: Progress | None = None,
+    command: str = "",
+    options: RunOptions | None = None,
+) -> xr.Dataset:
     """Simulate a scenario in memory and return the results (nothing is written).
 
     The same numbers as ``python -m simengine run`` with the same scenario, draws and seed,
@@ -250,9 +278,22 @@ def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = 
     from simengine.core.driver import open_executor
 
     sc = _as_scenario(scenario, "run")
-    opts = options if options is not None else RunOptions(
-        via="run", draws=draws, seed=seed, threads=threads, chunk=chunk, precision=precision, max_draws=max_draws,
-        scheduler=scheduler, block_draws=block_draws, connect_timeout=connect_timeout)
+    opts = (
+        options
+        if options is not None
+        else RunOptions(
+            via="run",
+            draws=draws,
+            seed=seed,
+            threads=threads,
+            chunk=chunk,
+            precision=precision,
+            max_draws=max_draws,
+            scheduler=scheduler,
+            block_draws=block_draws,
+            connect_timeout=connect_timeout,
+        )
+    )
     sc = opts.scenario(sc)
     with open_executor(opts) as executor:
         ds = runner.simulate(sc, opts, executor, command=command, progress=progress, analyses=analyses)
@@ -261,8 +302,15 @@ def run(scenario: ScenarioLike, *, draws: int | None = None, seed: int | None = 
     return ds
 
 
-def write(ds: xr.Dataset, folder: str | os.PathLike[str], scenario: Scenario | None = None, *,
-          report: bool = True, lang: str = "da", unit: str = "dkk") -> list[Path]:
+def write(
+    ds: xr.Dataset,
+    folder: str | os.PathLike[str],
+    scenario: Scenario | None = None,
+    *,
+    report: bool = True,
+    lang: str = "da",
+    unit: str = "dkk",
+) -> list[Path]:
     """Write the results of :func:`run` to a folder, as ``python -m simengine run`` does.
 
     Writes ``results.nc`` (the Dataset), ``summary.parquet``, ``run.json`` (the manifest) and,
@@ -310,16 +358,20 @@ def write(ds: xr.Dataset, folder: str | os.PathLike[str], scenario: Scenario | N
     from simengine.outputs.folder import prepare_dir
 
     if ds.attrs.get("title") != "simengine results" or "scenario_sha256" not in ds.attrs:
-        raise ConfigError("write: expected the results of simengine.run (a Dataset titled 'simengine results'), "
-                          f"got one titled {ds.attrs.get('title', '(none)')!r}")
+        raise ConfigError(
+            "write: expected the results of simengine.run (a Dataset titled 'simengine results'), "
+            f"got one titled {ds.attrs.get('title', '(none)')!r}"
+        )
     if lang not in ("da", "en"):
-        raise ConfigError(f"write: lang must be \"da\" or \"en\", got {lang!r}")
+        raise ConfigError(f'write: lang must be "da" or "en", got {lang!r}')
     if unit not in ("dkk", "fte"):
-        raise ConfigError(f"write: unit must be \"dkk\" or \"fte\", got {unit!r}")
+        raise ConfigError(f'write: unit must be "dkk" or "fte", got {unit!r}')
     sc = scenario if scenario is not None else _scenario_of(ds)
     if sc.sha256 != ds.attrs["scenario_sha256"]:
-        raise ConfigError(f"write: {sc.path}: this is not the scenario the results were run from (sha256 "
-                          f"{sc.sha256[:12]}…, the results' {str(ds.attrs['scenario_sha256'])[:12]}…)")
+        raise ConfigError(
+            f"write: {sc.path}: this is not the scenario the results were run from (sha256 "
+            f"{sc.sha256[:12]}…, the results' {str(ds.attrs['scenario_sha256'])[:12]}…)"
+        )
     sc = sc.with_run_options(draws=int(ds.attrs["draws"]), seed=int(ds.attrs["seed"]))
     out = Path(folder)
     prepare_dir(out)
@@ -361,10 +413,21 @@ def rebuild(path: str | os.PathLike[str], changes: Sequence[str] = ()) -> Scenar
     return v.derive(sc, settings, [0] * len(settings))  # in order, validated once, as recorded
 
 
-def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = None, seed: int | None = None,
-            threads: int | None = None, chunk: int | None = None, scheduler: str | None = None,
-            block_draws: int | None = None, connect_timeout: float | None = None,
-            progress: Progress | None = None, command: str = "", options: RunOptions | None = None) -> xr.Dataset:
+def compare_scenarios(
+    a: ScenarioLike,
+    b: ScenarioLike,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+    chunk: int | None = None,
+    scheduler: str | None = None,
+    block_draws: int | None = None,
+    connect_timeout: float | None = None,
+    progress: Progress | None = None,
+    command: str = "",
+    options: RunOptions | None = None,
+) -> xr.Dataset:
     """Run two scenarios on the same draws and return B - A, draw by draw (nothing is written).
 
     Both run with the same seed and draws (A's unless given), so an input that B does not change
@@ -413,12 +476,25 @@ def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = N
     from simengine.core.driver import executor_attrs, open_executor
 
     sa, sb = _as_scenario(a, "compare_scenarios"), _as_scenario(b, "compare_scenarios")
-    opts = options if options is not None else RunOptions(
-        via="compare_scenarios", draws=draws, seed=seed, threads=threads, chunk=chunk, scheduler=scheduler,
-        block_draws=block_draws, connect_timeout=connect_timeout)
+    opts = (
+        options
+        if options is not None
+        else RunOptions(
+            via="compare_scenarios",
+            draws=draws,
+            seed=seed,
+            threads=threads,
+            chunk=chunk,
+            scheduler=scheduler,
+            block_draws=block_draws,
+            connect_timeout=connect_timeout,
+        )
+    )
     if opts.precision is not None:
-        raise ConfigError(f"{'--precision' if opts.via == 'cli' else 'compare_scenarios: precision'}: not available "
-                          "for a comparison (both scenarios run the same fixed number of draws)")
+        raise ConfigError(
+            f"{'--precision' if opts.via == 'cli' else 'compare_scenarios: precision'}: not available "
+            "for a comparison (both scenarios run the same fixed number of draws)"
+        )
     sa, sb, notes = cmp.pair_options(sa, sb, draws=opts.draws, seed=opts.seed)
     t0 = time.perf_counter()
     with open_executor(opts) as executor:
@@ -429,10 +505,20 @@ def compare_scenarios(a: ScenarioLike, b: ScenarioLike, *, draws: int | None = N
     return ds
 
 
-def sweep_grid(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Iterable[str], *, draws: int | None = None,
-          seed: int | None = None, threads: int | None = None, chunk: int | None = None,
-          scheduler: str | None = None, block_draws: int | None = None, connect_timeout: float | None = None,
-          progress: Progress | None = None, command: str = "") -> xr.Dataset:
+def sweep_grid(
+    scenario: ScenarioLike,
+    grid: Mapping[str, Sequence[Any]] | Iterable[str],
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+    chunk: int | None = None,
+    scheduler: str | None = None,
+    block_draws: int | None = None,
+    connect_timeout: float | None = None,
+    progress: Progress | None = None,
+    command: str = "",
+) -> xr.Dataset:
     """Run every combination of some keys' values (a grid of variants) on common random numbers.
 
     The same numbers as ``python -m simengine sweep SCENARIO --set KEY.PATH=V1,V2,...``; each
@@ -475,9 +561,19 @@ def sweep_grid(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Itera
     >>> ds.sizes["variant"], ds["p_target"].dims
     (2, ('variant', 'year'))
     """
-    return sweep_and_summary(scenario, grid, draws=draws, seed=seed, threads=threads, chunk=chunk,
-                             scheduler=scheduler, block_draws=block_draws, connect_timeout=connect_timeout,
-                             progress=progress, command=command)[0]
+    return sweep_and_summary(
+        scenario,
+        grid,
+        draws=draws,
+        seed=seed,
+        threads=threads,
+        chunk=chunk,
+        scheduler=scheduler,
+        block_draws=block_draws,
+        connect_timeout=connect_timeout,
+        progress=progress,
+        command=command,
+    )[0]
 
 
 def settings_of(grid: Mapping[str, Sequence[Any]] | Iterable[str], via: str = "--set") -> list[Setting]:
@@ -488,7 +584,7 @@ def settings_of(grid: Mapping[str, Sequence[Any]] | Iterable[str], via: str = "-
     if isinstance(grid, Mapping):
         for key, values in grid.items():
             if not isinstance(key, str):
-                raise ConfigError(f"sweep_grid: keys must be text such as \"regimes.retention_share\", got {key!r}")
+                raise ConfigError(f'sweep_grid: keys must be text such as "regimes.retention_share", got {key!r}')
             if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
                 values = [values]
             plain = [_plain(x, key) for x in values]
@@ -503,7 +599,7 @@ def settings_of(grid: Mapping[str, Sequence[Any]] | Iterable[str], via: str = "-
     else:
         for text in [grid] if isinstance(grid, str) else grid:
             if not isinstance(text, str):
-                raise ConfigError(f"sweep_grid: expected \"KEY.PATH=V1,V2,...\" text, got {text!r}")
+                raise ConfigError(f'sweep_grid: expected "KEY.PATH=V1,V2,..." text, got {text!r}')
             settings.append(v.parse_set(text, via=via))
     if not settings:
         raise ConfigError("sweep_grid: give at least one key and its values")
@@ -511,12 +607,23 @@ def settings_of(grid: Mapping[str, Sequence[Any]] | Iterable[str], via: str = "-
     return settings
 
 
-def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] | Iterable[str] | list[Setting], *,
-                      draws: int | None = None, seed: int | None = None, threads: int | None = None,
-                      chunk: int | None = None, scheduler: str | None = None, block_draws: int | None = None,
-                      connect_timeout: float | None = None, progress: Progress | None = None, command: str = "",
-                      variants: list[Any] | None = None, executor: Any = None,
-                      options: RunOptions | None = None) -> tuple[xr.Dataset, pl.DataFrame]:
+def sweep_and_summary(
+    scenario: ScenarioLike,
+    grid: Mapping[str, Sequence[Any]] | Iterable[str] | list[Setting],
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+    chunk: int | None = None,
+    scheduler: str | None = None,
+    block_draws: int | None = None,
+    connect_timeout: float | None = None,
+    progress: Progress | None = None,
+    command: str = "",
+    variants: list[Any] | None = None,
+    executor: Any = None,
+    options: RunOptions | None = None,
+) -> tuple[xr.Dataset, pl.DataFrame]:
     """:func:`sweep_grid`, and the target-year summary table (one row per variant) of ``sweep_summary.parquet``.
 
     ``variants`` (from simengine.cli.sweep.build_variants), ``options`` and ``executor`` (an executor
@@ -529,18 +636,26 @@ def sweep_and_summary(scenario: ScenarioLike, grid: Mapping[str, Sequence[Any]] 
 
     base = _as_scenario(scenario, "sweep_grid")
     if options is None:
-        options = RunOptions(via="sweep_grid", draws=draws, seed=seed, threads=threads, chunk=chunk,
-                             scheduler=scheduler if executor is None else None,
-                             block_draws=block_draws if executor is None else None,
-                             connect_timeout=connect_timeout)
+        options = RunOptions(
+            via="sweep_grid",
+            draws=draws,
+            seed=seed,
+            threads=threads,
+            chunk=chunk,
+            scheduler=scheduler if executor is None else None,
+            block_draws=block_draws if executor is None else None,
+            connect_timeout=connect_timeout,
+        )
         if executor is not None and block_draws is not None:
             from simengine.core.driver import _with_blocks
 
             options = _with_blocks(options, block_draws)
     opts = options
     if opts.precision is not None:
-        raise ConfigError(f"{'--precision' if opts.via == 'cli' else 'sweep_grid: precision'}: not available for a "
-                          "sweep (every variant runs the same fixed number of draws)")
+        raise ConfigError(
+            f"{'--precision' if opts.via == 'cli' else 'sweep_grid: precision'}: not available for a "
+            "sweep (every variant runs the same fixed number of draws)"
+        )
     given = [s for s in grid if isinstance(s, Setting)] if isinstance(grid, list) else []
     settings = given if given and len(given) == len(grid) else settings_of(grid, via="sweep_grid")  # type: ignore[arg-type]
     if variants is None:
@@ -577,8 +692,15 @@ def _date(known_by: str | _dt.date, what: str) -> _dt.date:
     return d
 
 
-def backtest(scenario: ScenarioLike, observations: str | os.PathLike[str], *, known_by: str | _dt.date | None = None,
-             draws: int | None = None, seed: int | None = None, threads: int | None = None) -> xr.Dataset:
+def backtest(
+    scenario: ScenarioLike,
+    observations: str | os.PathLike[str],
+    *,
+    known_by: str | _dt.date | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+) -> xr.Dataset:
     """Score the scenario's forecast against a file of observations (``python -m simengine backtest``).
 
     Parameters
@@ -623,8 +745,15 @@ def backtest(scenario: ScenarioLike, observations: str | os.PathLike[str], *, kn
     return bt
 
 
-def update(scenario: ScenarioLike, observations: str | os.PathLike[str], known_by: str | _dt.date, *,
-           draws: int | None = None, seed: int | None = None, threads: int | None = None) -> xr.Dataset:
+def update(
+    scenario: ScenarioLike,
+    observations: str | os.PathLike[str],
+    known_by: str | _dt.date,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+) -> xr.Dataset:
     """Condition the forecast on the observations known by a date (``python -m simengine update``).
 
     Parameters
@@ -666,8 +795,15 @@ def update(scenario: ScenarioLike, observations: str | os.PathLike[str], known_b
     return post
 
 
-def ask(results: xr.Dataset | str | os.PathLike[str], year: int, *, at_least: float | None = None,
-        certainty: float | None = None, scope: str = "national", quantity: str = "realised") -> dict[str, Any]:
+def ask(
+    results: xr.Dataset | str | os.PathLike[str],
+    year: int,
+    *,
+    at_least: float | None = None,
+    certainty: float | None = None,
+    scope: str = "national",
+    quantity: str = "realised",
+) -> dict[str, Any]:
     """P(gain >= X in a year), or the amount the gain reaches with a given certainty
     (``python -m simengine ask``).
 
@@ -700,6 +836,7 @@ def ask(results: xr.Dataset | str | os.PathLike[str], year: int, *, at_least: fl
     from simengine.cli import ask as askmod
 
     where: Any = results if not isinstance(results, (str, os.PathLike)) else Path(results)
-    answer: dict[str, Any] = askmod.ask(where, year, scope=scope, at_least=at_least, certainty=certainty,
-                                        quantity=quantity)
+    answer: dict[str, Any] = askmod.ask(
+        where, year, scope=scope, at_least=at_least, certainty=certainty, quantity=quantity
+    )
     return answer

@@ -116,8 +116,11 @@ def simulate_reference(plan: Plan, draws: np.ndarray) -> dict[str, np.ndarray]:
     st = plan.start[None, :, None]
     running = np.where(yrs >= go_year, plan.running[None, :, None], 0.0)
     same = go_year <= st
-    spread = np.where(same, np.where(yrs == st, 1.0, 0.0),
-                      np.where((yrs >= st) & (yrs < go_year), 1.0 / np.maximum(go_year - st, 1.0), 0.0))
+    spread = np.where(
+        same,
+        np.where(yrs == st, 1.0, 0.0),
+        np.where((yrs >= st) & (yrs < go_year), 1.0 / np.maximum(go_year - st, 1.0), 0.0),
+    )
     cost_i = K[:, :, None] * (running + plan.investment[None, :, None] * spread)
     cost = cost_i.sum(axis=1)
 
@@ -130,10 +133,21 @@ def simulate_reference(plan: Plan, draws: np.ndarray) -> dict[str, np.ndarray]:
     regime_benefit = np.stack([benefit, benefit, init_ret.sum(axis=1)], axis=1)
     npv = ((benefit - cost) * plan.discount[None, :]).sum(axis=1)
     return {
-        "benefit": benefit, "cost": cost, "area_benefit": area, "central_gain": central, "service_cut": cut,
-        "regime_benefit": regime_benefit, "npv": npv, "municipality": mun, "initiative": init, "golive": g,
-        "municipality_shortfall": np.maximum(0.0, plan.mun_target[None, :, :] - mun), "inputs": vals.T,
-        "potential": potential, "area_potential": area_pot, "initiative_potential": pot_init,
+        "benefit": benefit,
+        "cost": cost,
+        "area_benefit": area,
+        "central_gain": central,
+        "service_cut": cut,
+        "regime_benefit": regime_benefit,
+        "npv": npv,
+        "municipality": mun,
+        "initiative": init,
+        "golive": g,
+        "municipality_shortfall": np.maximum(0.0, plan.mun_target[None, :, :] - mun),
+        "inputs": vals.T,
+        "potential": potential,
+        "area_potential": area_pot,
+        "initiative_potential": pot_init,
     }
 
 
@@ -143,7 +157,12 @@ def simulate_reference_chunked(plan: Plan, n: int, chunk: int = 256, keep_cells:
     for s in range(0, n, chunk):
         res = simulate_reference(plan, np.arange(s, min(n, s + chunk)))
         for k, v in res.items():
-            if keep_cells or k not in ("municipality", "initiative", "municipality_shortfall", "inputs",
-                                       "initiative_potential"):
+            if keep_cells or k not in (
+                "municipality",
+                "initiative",
+                "municipality_shortfall",
+                "inputs",
+                "initiative_potential",
+            ):
                 parts.setdefault(k, []).append(v)
     return {k: np.concatenate(v) for k, v in parts.items()}

@@ -33,7 +33,11 @@ def dump_toml(data: dict) -> str:
         raise TypeError(type(v))
 
     lines: list[str] = []
-    scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list)) or (isinstance(v, list) and not (v and isinstance(v[0], dict)))}
+    scalars = {
+        k: v
+        for k, v in data.items()
+        if not isinstance(v, (dict, list)) or (isinstance(v, list) and not (v and isinstance(v[0], dict)))
+    }
     for k, v in scalars.items():
         lines.append(f"{_key(k)} = {val(v)}")
     for k, v in data.items():

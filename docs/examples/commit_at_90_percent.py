@@ -43,7 +43,10 @@ ds = simengine.run(sc, draws=DRAWS, seed=sc.seed)
 mio = 1e6
 p10 = ds["benefit_quantile"].sel(quantile=0.10)
 commit = (
-    np.round(p10 / mio).to_pandas().rename("commit at 90 % (P10)").to_frame()
+    np.round(p10 / mio)
+    .to_pandas()
+    .rename("commit at 90 % (P10)")
+    .to_frame()
     .assign(target=np.round(ds["target"] / mio).to_pandas(), p_target=ds["p_target"].to_pandas().round(3))
 )
 print(f"{DRAWS:,} draws, seed {ds.attrs['seed']}; mio. DKK per year")
@@ -55,8 +58,10 @@ print(commit)
 
 # %%
 kept = ds["benefit"].quantile(0.10, dim="draw")
-print(f"P10 in {sc.target_year} from the {ds.sizes['draw']:,} kept draws: "
-      f"{float(kept.sel(year=sc.target_year)) / mio:,.0f} mio. DKK")
+print(
+    f"P10 in {sc.target_year} from the {ds.sizes['draw']:,} kept draws: "
+    f"{float(kept.sel(year=sc.target_year)) / mio:,.0f} mio. DKK"
+)
 
 # %% [markdown]
 # The share of the promise that can be committed at 90 %, in the target year:
@@ -64,5 +69,7 @@ print(f"P10 in {sc.target_year} from the {ds.sizes['draw']:,} kept draws: "
 # %%
 year = sc.target_year
 share = float(p10.sel(year=year) / ds["target"].sel(year=year))
-print(f"In {year}: {float(p10.sel(year=year)) / mio:,.0f} mio. DKK of the promised "
-      f"{float(ds['target'].sel(year=year)) / mio:,.0f} mio. DKK ({share:.0%}) can be committed at 90 %.")
+print(
+    f"In {year}: {float(p10.sel(year=year)) / mio:,.0f} mio. DKK of the promised "
+    f"{float(ds['target'].sel(year=year)) / mio:,.0f} mio. DKK ({share:.0%}) can be committed at 90 %."
+)

@@ -55,8 +55,10 @@ ds = simengine.compare_scenarios(base, on_time, draws=DRAWS, seed=2011)
 year = base.target_year
 mio = 1e6
 print(f"{DRAWS:,} paired draws; target year {year}")
-print(f"P(reaching the target): base {float(ds['p_target_a'].sel(year=year)):.1%}, "
-      f"legislation on time {float(ds['p_target_b'].sel(year=year)):.1%}")
+print(
+    f"P(reaching the target): base {float(ds['p_target_a'].sel(year=year)):.1%}, "
+    f"legislation on time {float(ds['p_target_b'].sel(year=year)):.1%}"
+)
 print(f"mean gain added in {year}: {float(ds['difference_mean'].sel(year=year)) / mio:,.0f} mio. DKK")
 print(f"P(the variant gains more than the base in {year}): {float(ds['p_b_greater'].sel(year=year)):.1%}")
 

@@ -54,8 +54,7 @@ def bases(raw) -> dict | None:
     kap = np.where(plan.channel[None, :] > 0.0, kappa[:, None], 1.0)
     full = amplitude(plan.gain[None, :], np.moveaxis(iv, 2, 0), 0) * kap * iv[:, :, V["adoption"]]
     steady = (full * local_sums(plan, inputs)[:, :, 0]).sum(axis=1)
-    return {"draws": n, "delivered": delivered, "benefit": np.asarray(raw.benefit[:n], dtype=float),
-            "steady": steady}
+    return {"draws": n, "delivered": delivered, "benefit": np.asarray(raw.benefit[:n], dtype=float), "steady": steady}
 
 
 def add_calibration_bases(ds: xr.Dataset, raw) -> xr.Dataset:
@@ -71,9 +70,11 @@ def add_calibration_bases(ds: xr.Dataset, raw) -> xr.Dataset:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(dmean > 0, b["benefit"].mean(axis=0) / dmean, np.nan)
     how = f"over the first {n:,} draws (those whose inputs are kept)"
-    band = {k: ds["realised_promised_ratio"].attrs[k] for k in ("calibration_band", "calibration_year",
-                                                                 "calibration_basis")
-            if k in ds["realised_promised_ratio"].attrs}
+    band = {
+        k: ds["realised_promised_ratio"].attrs[k]
+        for k in ("calibration_band", "calibration_year", "calibration_basis")
+        if k in ds["realised_promised_ratio"].attrs
+    }
     put(ds, "realised_delivered_ratio", ratio, method=how, **band)
     put(ds, "steady_state_ratio", float(b["steady"].mean() / promised), method=how, **band)
     return ds

@@ -15,9 +15,25 @@ import xarray as xr
 from simengine.errors import ConfigError
 
 #: the results that must be finite in every run (those present are checked)
-CORE = ("benefit", "target", "cost", "net_benefit", "npv", "fte", "target_fte", "benefit_quantile", "benefit_mean",
-        "area_target", "area_benefit_quantile", "municipality_target", "municipality_benefit", "expected_shortfall",
-        "central_gain", "service_cut", "initiative_benefit_mean")
+CORE = (
+    "benefit",
+    "target",
+    "cost",
+    "net_benefit",
+    "npv",
+    "fte",
+    "target_fte",
+    "benefit_quantile",
+    "benefit_mean",
+    "area_target",
+    "area_benefit_quantile",
+    "municipality_target",
+    "municipality_benefit",
+    "expected_shortfall",
+    "central_gain",
+    "service_cut",
+    "initiative_benefit_mean",
+)
 #: money beyond this (DKK) is taken as the cause of an overflow: 10^15 DKK is far above any public budget
 HUGE = 1e15
 
@@ -32,12 +48,18 @@ def check(ds: xr.Dataset, sc) -> None:
     if not bad:
         return
     causes = suspects(sc)
-    raise ConfigError(f"{sc.path}: the results overflow (inf or NaN in {', '.join(bad[:6])}"
-                      + (", ..." if len(bad) > 6 else "") + "): "
-                      + (f"the inputs are too large or too small for the model: {'; '.join(causes[:6])}"
-                         + (f"; and {len(causes) - 6} more" if len(causes) > 6 else "")
-                         if causes else "check the scenario for extreme values (gains, targets, costs, "
-                                        "cost_per_fte, distribution parameters, populations)"))
+    raise ConfigError(
+        f"{sc.path}: the results overflow (inf or NaN in {', '.join(bad[:6])}"
+        + (", ..." if len(bad) > 6 else "")
+        + "): "
+        + (
+            f"the inputs are too large or too small for the model: {'; '.join(causes[:6])}"
+            + (f"; and {len(causes) - 6} more" if len(causes) > 6 else "")
+            if causes
+            else "check the scenario for extreme values (gains, targets, costs, "
+            "cost_per_fte, distribution parameters, populations)"
+        )
+    )
 
 
 def overflow_error(sc, what: str) -> ConfigError:
@@ -67,8 +89,7 @@ def suspects(sc) -> list[str]:
             d = getattr(ini, key)
             hi = _upper(d)
             if not math.isfinite(hi) or hi > 1e6:
-                out.append(f"{p}.{'cost.' if key == 'overrun' else ''}{key} = {d.describe()} "
-                           f"(reaches {hi:g})")
+                out.append(f"{p}.{'cost.' if key == 'overrun' else ''}{key} = {d.describe()} (reaches {hi:g})")
     for year, v in sc.observed:
         money(f"observed.{year}", v)
     if sc.cost_per_fte < 1.0:

@@ -57,8 +57,7 @@ def add_investment(ds: xr.Dataset, raw) -> xr.Dataset:
         return ds
     n, inv, fte = pd_["draws"], pd_["investment"], pd_["fte"]
     q = np.array(LEVELS)
-    how = (f"over the first {n:,} draws (those whose inputs are kept)" if n < raw.draws
-           else "exact over all draws")
+    how = f"over the first {n:,} draws (those whose inputs are kept)" if n < raw.draws else "exact over all draws"
     per = fte / (inv[:, None, None] / 1e6)
     ds = ds.assign_coords(fte_regime=list(FTE_REGIMES), invest_quantile=q)
     ds["fte_regime"].attrs = {"long_name": "budget regime of the freed staff (docs/model.md, Budget regimes)"}

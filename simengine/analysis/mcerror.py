@@ -44,8 +44,10 @@ Z = float(sps.norm.ppf(0.5 + LEVEL / 2))
 #: draws per block of the adaptive run
 BLOCK = 2**16
 
-QUANTILE_METHOD = ("95 % order-statistics interval: the order statistics of ranks Binomial(N, q) quantiles "
-                   "0.025 and 0.975 (+1), distribution-free, coverage >= 95 %")
+QUANTILE_METHOD = (
+    "95 % order-statistics interval: the order statistics of ranks Binomial(N, q) quantiles "
+    "0.025 and 0.975 (+1), distribution-free, coverage >= 95 %"
+)
 HIST_METHOD = QUANTILE_METHOD + "; ranks applied to the histogram (plus its bin error)"
 WILSON_METHOD = "95 % Wilson score interval for a binomial proportion"
 MEAN_METHOD = "95 % normal interval: mean +- 1.96 sd / sqrt(N), sd from the kept draws"
@@ -98,7 +100,7 @@ def quantile_ci(stats, name: str, q: np.ndarray, n: int) -> tuple[np.ndarray, np
     qlo, qhi = rank_levels(n, q)
     v = stats.quantile(name, np.concatenate([q, qlo, qhi]))
     k = len(q)
-    return v[:k], v[k:2 * k], v[2 * k:]
+    return v[:k], v[k : 2 * k], v[2 * k :]
 
 
 # -- the Dataset ------------------------------------------------------------------------------
@@ -120,8 +122,12 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
     both = np.concatenate([qlo, qhi])  # one pass for both ends
     nq = len(q)
     K = len(raw.benefit)
-    per_draw = {"benefit": raw.benefit, "net_benefit": raw.benefit - raw.cost, "area_benefit": raw.area_benefit,
-                "npv": raw.npv}
+    per_draw = {
+        "benefit": raw.benefit,
+        "net_benefit": raw.benefit - raw.cost,
+        "area_benefit": raw.area_benefit,
+        "npv": raw.npv,
+    }
     rules = _interval_rules(ds, raw, both, nat_method)
     for spec in interval_specs():
         if spec.name not in ds or spec.name in _REGIME_INTERVALS:
@@ -135,21 +141,31 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
             put(spec.name, v[:nq], v[nq:], nat_method)
         elif spec.interval == "mean" and spec.series in per_draw:
             if K > 1:
-                put(spec.name, *mean_ci(per_draw[spec.series], ds[spec.name].values, N), MEAN_METHOD +
-                    ("" if K == N else f" (sd from the first {K:,} draws)"))
+                put(
+                    spec.name,
+                    *mean_ci(per_draw[spec.series], ds[spec.name].values, N),
+                    MEAN_METHOD + ("" if K == N else f" (sd from the first {K:,} draws)"),
+                )
         else:
-            raise ValueError(f"{spec.name}: its spec declares a {spec.interval} interval that "
-                             "simengine.analysis.mcerror does not compute")
+            raise ValueError(
+                f"{spec.name}: its spec declares a {spec.interval} interval that "
+                "simengine.analysis.mcerror does not compute"
+            )
     _regime_intervals(ds, raw, stats, q, put)
     ds.attrs["mc_error_level"] = LEVEL
-    ds.attrs["mc_error_method"] = (f"quantiles: {nat_method}; probabilities: {WILSON_METHOD}; means: {MEAN_METHOD}")
+    ds.attrs["mc_error_method"] = f"quantiles: {nat_method}; probabilities: {WILSON_METHOD}; means: {MEAN_METHOD}"
     return ds
 
 
 #: the variables whose intervals _regime_intervals computes (by the case distinction of
 #: simengine.analysis.results.add_regime_comparison)
-_REGIME_INTERVALS = ("p_service_cut_above", "central_gain_difference_quantile", "central_gain_difference_mean",
-                     "service_cut_difference_quantile", "service_cut_difference_mean")
+_REGIME_INTERVALS = (
+    "p_service_cut_above",
+    "central_gain_difference_quantile",
+    "central_gain_difference_mean",
+    "service_cut_difference_quantile",
+    "service_cut_difference_mean",
+)
 
 
 def _interval_rules(ds: xr.Dataset, raw: RawResults, both: np.ndarray, nat_method: str) -> dict:
@@ -168,6 +184,7 @@ def _interval_rules(ds: xr.Dataset, raw: RawResults, both: np.ndarray, nat_metho
         def rule():
             v = hist_quantiles(counts, lo[None, :], both).transpose(0, 2, 1)
             return v[:nq], v[nq:], HIST_METHOD
+
         return rule
 
     def golive():
@@ -179,6 +196,7 @@ def _interval_rules(ds: xr.Dataset, raw: RawResults, both: np.ndarray, nat_metho
             lo, hi = wilson(count, N)
             zero = target <= 0
             return np.where(zero, 1.0, lo), np.where(zero, 1.0, hi), WILSON_METHOD
+
         return rule
 
     def scaled(base, method):  # FTE = DKK / cost_per_fte: the same intervals (none where the gain has none)
@@ -186,6 +204,7 @@ def _interval_rules(ds: xr.Dataset, raw: RawResults, both: np.ndarray, nat_metho
             if f"{base}_ci_low" not in ds:
                 return None
             return ds[f"{base}_ci_low"].values / cpf, ds[f"{base}_ci_high"].values / cpf, method
+
         return rule
 
     return {
@@ -210,8 +229,12 @@ def _regime_intervals(ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put
         p = ds["p_service_cut_above"].values
         lo, hi = wilson(p * raw.draws, raw.draws)
         const = np.array([("service_cut", r) in _constant_regime_series(raw.plan) for r in REGIMES])[:, None]
-        put("p_service_cut_above", np.where(const, p, lo), np.where(const, p, hi), WILSON_METHOD +
-            " (0 or 1 by definition under a regime without service cuts)")
+        put(
+            "p_service_cut_above",
+            np.where(const, p, lo),
+            np.where(const, p, hi),
+            WILSON_METHOD + " (0 or 1 by definition under a regime without service cuts)",
+        )
     idx = {r: k for k, r in enumerate(REGIMES)}
     const = _constant_regime_series(raw.plan)
     K, N = len(raw.benefit), raw.draws
@@ -241,8 +264,12 @@ def _regime_intervals(ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put
                 dlo = dhi = ds[f"{var}_difference_mean"].values[len(mlo)]
             mlo.append(dlo)
             mhi.append(dhi)
-        put(f"{var}_difference_quantile", np.stack(los, axis=1), np.stack(his, axis=1),
-            QUANTILE_METHOD + " (as the variable's own method: exact, histogram or the kept draws)")
+        put(
+            f"{var}_difference_quantile",
+            np.stack(los, axis=1),
+            np.stack(his, axis=1),
+            QUANTILE_METHOD + " (as the variable's own method: exact, histogram or the kept draws)",
+        )
         put(f"{var}_difference_mean", np.stack(mlo), np.stack(mhi), MEAN_METHOD)
 
 
@@ -260,17 +287,25 @@ class Precision:
     steps: list[dict] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"precision": self.precision, "max_draws": self.max_draws, "block": self.block, "draws": self.draws,
-                "reached": self.reached, "half_widths": self.half_widths, "steps": self.steps}
+        return {
+            "precision": self.precision,
+            "max_draws": self.max_draws,
+            "block": self.block,
+            "draws": self.draws,
+            "reached": self.reached,
+            "half_widths": self.half_widths,
+            "steps": self.steps,
+        }
 
     def describe(self) -> str:
         hw = self.half_widths
-        parts = (f"P10 ±{hw.get('p10', math.nan):.2%}, P50 ±{hw.get('p50', math.nan):.2%} (relative), "
-                 f"P(target) ±{hw.get('p_target', math.nan):.4f} (absolute)")
+        parts = (
+            f"P10 ±{hw.get('p10', math.nan):.2%}, P50 ±{hw.get('p50', math.nan):.2%} (relative), "
+            f"P(target) ±{hw.get('p_target', math.nan):.4f} (absolute)"
+        )
         if self.reached:
             return f"precision {self.precision:g} reached after {self.draws:,} draws: {parts}"
-        return (f"precision {self.precision:g} NOT reached: stopped at --max-draws {self.draws:,} draws with "
-                f"{parts}")
+        return f"precision {self.precision:g} NOT reached: stopped at --max-draws {self.draws:,} draws with {parts}"
 
 
 def _target_index(plan: Plan) -> int:
@@ -296,17 +331,32 @@ def half_widths(raw: RawResults) -> dict[str, float]:
     return out
 
 
-def run_adaptive(plan: Plan, precision: float, max_draws: int = DEFAULT_MAX_DRAWS, threads: int | None = None,
-                 chunk: int = engine.DEFAULT_CHUNK, keep_draws: int | None = None,
-                 store_inputs: int = engine.DEFAULT_STORE_INPUTS, block: int = BLOCK,
-                 progress: Callable[[int], None] | None = None, executor=None) -> tuple[RawResults, Precision]:
+def run_adaptive(
+    plan: Plan,
+    precision: float,
+    max_draws: int = DEFAULT_MAX_DRAWS,
+    threads: int | None = None,
+    chunk: int = engine.DEFAULT_CHUNK,
+    keep_draws: int | None = None,
+    store_inputs: int = engine.DEFAULT_STORE_INPUTS,
+    block: int = BLOCK,
+    progress: Callable[[int], None] | None = None,
+    executor=None,
+) -> tuple[RawResults, Precision]:
     """Simulate steps of ``block`` draws until :func:`half_widths` are all <= ``precision`` or
     ``max_draws`` draws are done (simengine.core.driver.run with a precision target). Returns the
     results of all draws (identical to a plain run of that many draws) and what happened."""
     from simengine.core import driver
 
-    opts = driver.RunOptions(via="cli", precision=precision, max_draws=max_draws, threads=threads, chunk=chunk,
-                             keep_draws=keep_draws, store_inputs=store_inputs)
+    opts = driver.RunOptions(
+        via="cli",
+        precision=precision,
+        max_draws=max_draws,
+        threads=threads,
+        chunk=chunk,
+        keep_draws=keep_draws,
+        store_inputs=store_inputs,
+    )
     ex = executor if executor is not None else driver.LocalExecutor(threads)
     raw, info = driver.run(plan, opts, ex, progress=progress, step=block)
     assert info is not None
@@ -323,7 +373,9 @@ def add_precision(ds: xr.Dataset, info: Precision) -> xr.Dataset:
     ds.attrs["precision_half_widths"] = json.dumps(info.half_widths)
     ds.attrs["precision_summary"] = info.describe()
     ds.attrs["precision_info"] = json.dumps(info.as_dict())
-    ds.attrs["precision_rule"] = ("blocks of draws were added until the 95 % interval half-width of the target-year "
-                                  "P10 and P50 of the national gain was below `precision` times the estimate and that "
-                                  "of P(target) below `precision` (absolute), or max_draws was reached")
+    ds.attrs["precision_rule"] = (
+        "blocks of draws were added until the 95 % interval half-width of the target-year "
+        "P10 and P50 of the national gain was below `precision` times the estimate and that "
+        "of P(target) below `precision` (absolute), or max_draws was reached"
+    )
     return ds

@@ -79,49 +79,89 @@ def add_committable(ds: xr.Dataset, raw) -> None:
     both = np.concatenate([lv, qlo, qhi])
     stats = NationalStats(raw)
     ds.coords["certainty"] = c
-    ds["certainty"].attrs = _attrs("1", "probability with which the gain reaches the amount (the amount is the "
-                                        "gain's 1 - certainty quantile)")
-    nat_method = ("exact over all draws; interval: " + QUANTILE_METHOD if stats.exact else
-                  f"from the streaming histograms over all {N:,} draws ({2**NAT_SUB_BITS} bins per octave); "
-                  "interval: " + HIST_METHOD)
+    ds["certainty"].attrs = _attrs(
+        "1", "probability with which the gain reaches the amount (the amount is the gain's 1 - certainty quantile)"
+    )
+    nat_method = (
+        "exact over all draws; interval: " + QUANTILE_METHOD
+        if stats.exact
+        else f"from the streaming histograms over all {N:,} draws ({2**NAT_SUB_BITS} bins per octave); "
+        "interval: " + HIST_METHOD
+    )
 
     def put(name, dims, v, what, method):
-        est, lo, hi = v[:n], v[n:2 * n], v[2 * n:]
+        est, lo, hi = v[:n], v[n : 2 * n], v[2 * n :]
         ds[name] = (dims, est)
-        ds[name].attrs = _attrs(DKK, f"amount {what} reaches with probability 'certainty' (its 1 - certainty "
-                                     "quantile)", method=method)
+        ds[name].attrs = _attrs(
+            DKK, f"amount {what} reaches with probability 'certainty' (its 1 - certainty quantile)", method=method
+        )
         for suffix, val in (("ci_low", lo), ("ci_high", hi)):
             ds[f"{name}_{suffix}"] = (dims, val)
-            ds[f"{name}_{suffix}"].attrs = _attrs(DKK, f"{'lower' if suffix == 'ci_low' else 'upper'} end of the 95 % "
-                                                       f"Monte Carlo interval of: {ds[name].attrs['long_name']}",
-                                                  method=method, level=0.95, draws=N)
+            ds[f"{name}_{suffix}"].attrs = _attrs(
+                DKK,
+                f"{'lower' if suffix == 'ci_low' else 'upper'} end of the 95 % "
+                f"Monte Carlo interval of: {ds[name].attrs['long_name']}",
+                method=method,
+                level=0.95,
+                draws=N,
+            )
 
-    put("committable", ("certainty", "year"), stats.quantile("benefit", both), "the national realised gain",
-        nat_method)
-    put("committable_net", ("certainty", "year"), stats.quantile("net_benefit", both),
-        "the national net gain (gain minus investment and running costs)", nat_method)
-    put("area_committable", ("certainty", "area", "year"), stats.quantile("area_benefit", both),
-        "the area's realised gain", nat_method)
+    put("committable", ("certainty", "year"), stats.quantile("benefit", both), "the national realised gain", nat_method)
+    put(
+        "committable_net",
+        ("certainty", "year"),
+        stats.quantile("net_benefit", both),
+        "the national net gain (gain minus investment and running costs)",
+        nat_method,
+    )
+    put(
+        "area_committable",
+        ("certainty", "area", "year"),
+        stats.quantile("area_benefit", both),
+        "the area's realised gain",
+        nat_method,
+    )
     mq = hist_quantiles(raw.acc.mun_hist, plan.mun_hist_lo[None, :], both).transpose(0, 2, 1)  # (3n, M, Y)
-    put("municipality_committable", ("certainty", "municipality", "year"), mq, "the municipality's realised gain",
-        f"from histograms with {2**HIST_SUB_BITS} bins per octave over all {N:,} draws; interval: {HIST_METHOD}")
-    for pot, dims, what in (("potential", ("certainty", "year"), "the national potential gain"),
-                            ("area_potential", ("certainty", "area", "year"), "the area's potential gain")):
+    put(
+        "municipality_committable",
+        ("certainty", "municipality", "year"),
+        mq,
+        "the municipality's realised gain",
+        f"from histograms with {2**HIST_SUB_BITS} bins per octave over all {N:,} draws; interval: {HIST_METHOD}",
+    )
+    for pot, dims, what in (
+        ("potential", ("certainty", "year"), "the national potential gain"),
+        ("area_potential", ("certainty", "area", "year"), "the area's potential gain"),
+    ):
         if pot in ds and "draw" in ds[pot].dims:  # per-draw values of the kept draws
             vals = np.asarray(ds[pot].transpose("draw", *dims[1:]).values, dtype=float)
             K = vals.shape[0]
             klo, khi = rank_levels(K, lv)
             v = np.quantile(vals, np.concatenate([lv, klo, khi]), axis=0)
-            method = ("exact over all draws" if K >= N else f"from the first {K:,} of {N:,} draws (those kept per "
-                      "draw)") + "; interval: " + QUANTILE_METHOD
-            put(pot.replace("potential", "committable_potential") if pot == "potential" else
-                "area_committable_potential", dims, v, what, method)
+            method = (
+                ("exact over all draws" if K >= N else f"from the first {K:,} of {N:,} draws (those kept per draw)")
+                + "; interval: "
+                + QUANTILE_METHOD
+            )
+            put(
+                pot.replace("potential", "committable_potential")
+                if pot == "potential"
+                else "area_committable_potential",
+                dims,
+                v,
+                what,
+                method,
+            )
     # the largest amount with a non-negligible probability: reached with probability NEGLIGIBLE
     v = stats.quantile("benefit", np.array([1.0 - NEGLIGIBLE]))[0]
     ds["reach_amount"] = (("year",), v)
-    ds["reach_amount"].attrs = _attrs(DKK, f"amount the national gain reaches with probability {NEGLIGIBLE:.1%} "
-                                           "(the largest amount with a non-negligible probability)",
-                                      probability=NEGLIGIBLE, method=nat_method)
+    ds["reach_amount"].attrs = _attrs(
+        DKK,
+        f"amount the national gain reaches with probability {NEGLIGIBLE:.1%} "
+        "(the largest amount with a non-negligible probability)",
+        probability=NEGLIGIBLE,
+        method=nat_method,
+    )
 
 
 # -- stored distributions (for simengine ask) ---------------------------------------------------
@@ -140,7 +180,7 @@ def _trim(counts: np.ndarray, zero_bin: int) -> tuple[np.ndarray, np.ndarray, np
     out = np.zeros((H, width), np.int64)
     for h in range(H):
         if any_[h]:
-            out[h, :last[h] - first[h] + 1] = c[h, first[h]:last[h] + 1]
+            out[h, : last[h] - first[h] + 1] = c[h, first[h] : last[h] + 1]
             if first[h] <= zero_bin <= last[h]:  # the exact zeros are stored apart
                 out[h, zero_bin - first[h]] = 0
     dt = np.int32 if out.max(initial=0) < 2**31 else np.int64
@@ -153,7 +193,7 @@ def untrim(offset: np.ndarray, counts: np.ndarray, zero: np.ndarray, zero_bin: i
     out = np.zeros((H, nbins), np.int64)
     for h in range(H):
         w = min(W, nbins - int(offset[h]))
-        out[h, offset[h]:offset[h] + w] = counts[h, :w]
+        out[h, offset[h] : offset[h] + w] = counts[h, :w]
     out[:, zero_bin] += zero
     return out
 
@@ -170,18 +210,57 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
     items = []
     if not stats.exact:
         Y, A = len(plan.years), len(plan.scenario.areas)
-        items += [("benefit", ("year",), stats.counts("benefit").reshape(Y, -1), NAT_HALF - 1, NAT_BINS,
-                   "national gross gain", "national"),
-                  ("net_benefit", ("year",), stats.counts("net_benefit").reshape(Y, -1), NAT_HALF - 1, NAT_BINS,
-                   "national net gain", "national"),
-                  ("area_benefit", ("area", "year"), stats.counts("area_benefit").reshape(A * Y, -1), NAT_HALF - 1,
-                   NAT_BINS, "gross gain per area", "national")]
+        items += [
+            (
+                "benefit",
+                ("year",),
+                stats.counts("benefit").reshape(Y, -1),
+                NAT_HALF - 1,
+                NAT_BINS,
+                "national gross gain",
+                "national",
+            ),
+            (
+                "net_benefit",
+                ("year",),
+                stats.counts("net_benefit").reshape(Y, -1),
+                NAT_HALF - 1,
+                NAT_BINS,
+                "national net gain",
+                "national",
+            ),
+            (
+                "area_benefit",
+                ("area", "year"),
+                stats.counts("area_benefit").reshape(A * Y, -1),
+                NAT_HALF - 1,
+                NAT_BINS,
+                "gross gain per area",
+                "national",
+            ),
+        ]
     # the (year, X) histograms are trimmed in their own order (a view, no copy of the largest array
     # there is) and the small trimmed rows then put in (X, year) order
-    items += [("municipality_benefit", ("municipality", "year"), raw.acc.mun_hist, 0, HIST_BINS,
-               "municipality's gross gain", "unsigned"),
-              ("initiative_benefit", ("initiative", "year"), raw.acc.init_hist, 0, HIST_BINS,
-               "initiative's national gross gain", "unsigned")]
+    items += [
+        (
+            "municipality_benefit",
+            ("municipality", "year"),
+            raw.acc.mun_hist,
+            0,
+            HIST_BINS,
+            "municipality's gross gain",
+            "unsigned",
+        ),
+        (
+            "initiative_benefit",
+            ("initiative", "year"),
+            raw.acc.init_hist,
+            0,
+            HIST_BINS,
+            "initiative's national gross gain",
+            "unsigned",
+        ),
+    ]
     for name, dims, counts, zb, nbins, what, layout in items:
         if counts.ndim == 3:  # (Y, X, B) -> rows in (X, Y) order
             Y_, X_ = counts.shape[:2]
@@ -193,12 +272,17 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
         shape = tuple(ds.sizes[d] for d in dims)
         v = f"dist_{name}"
         ds[v] = (dims + (f"{name}_bin",), trimmed.reshape(shape + (-1,)))
-        ds[v].attrs = _attrs("draws", f"histogram of the {what} over all {raw.draws:,} draws (bins from "
-                                      f"dist_{name}_offset on; exact zeros in dist_{name}_zero)",
-                             layout=layout, nbins=nbins, zero_bin=zb,
-                             sub_bits=NAT_SUB_BITS if layout == "national" else HIST_SUB_BITS,
-                             lo=float(plan.nat_hist_lo) if layout == "national" else -1.0,
-                             draws=raw.draws)
+        ds[v].attrs = _attrs(
+            "draws",
+            f"histogram of the {what} over all {raw.draws:,} draws (bins from "
+            f"dist_{name}_offset on; exact zeros in dist_{name}_zero)",
+            layout=layout,
+            nbins=nbins,
+            zero_bin=zb,
+            sub_bits=NAT_SUB_BITS if layout == "national" else HIST_SUB_BITS,
+            lo=float(plan.nat_hist_lo) if layout == "national" else -1.0,
+            draws=raw.draws,
+        )
         ds[v].encoding = {"zlib": True, "complevel": 4}
         ds[f"{v}_offset"] = (dims, off.reshape(shape))
         ds[f"{v}_offset"].attrs = _attrs("1", f"index of the first bin stored in dist_{name}")
@@ -224,8 +308,7 @@ def bin_edges(layout: str, lo) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- exceedance and amounts from a histogram or from draws ---------------------------------------
-def p_at_least_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, x: float
-                      ) -> tuple[float, float, float]:
+def p_at_least_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, x: float) -> tuple[float, float, float]:
     """(estimate, draws surely >= x, draws possibly >= x) of one histogram: bins entirely at or above
     x count whole; the bin holding x counts the share of its width above x in the estimate, none of
     it in the lower and all of it in the upper bound."""
@@ -234,8 +317,11 @@ def p_at_least_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, 
     surely = lower >= x
     possibly = surely | (upper > x)
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(surely, 1.0, np.where(possibly & (width > 0), np.clip((upper - x) / np.where(
-            width > 0, width, 1.0), 0.0, 1.0), 0.0))
+        frac = np.where(
+            surely,
+            1.0,
+            np.where(possibly & (width > 0), np.clip((upper - x) / np.where(width > 0, width, 1.0), 0.0, 1.0), 0.0),
+        )
     return float((counts * frac).sum()), float(counts[surely].sum()), float(counts[possibly].sum())
 
 
@@ -282,8 +368,10 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
                     est, _, _ = p_at_least_counts(counts[y], stats.lower, stats.upper, v)
                     p[s, y] = 1.0 - est / counts[y].sum()
         cut_mean = np.stack([stats.shortfall(D[s], None) for s in range(S)])
-        p_method = (f"all {N:,} draws, from the streaming histogram of the national gain (the bin that holds "
-                    "D - X counts in proportion to its width)")
+        p_method = (
+            f"all {N:,} draws, from the streaming histogram of the national gain (the bin that holds "
+            "D - X counts in proportion to its width)"
+        )
 
     def put(name, dims, data, units, long_name, **extra):
         ds[name] = (dims, np.asarray(data, dtype=float))
@@ -292,41 +380,88 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
     def put_ci(name, lo, hi, method):
         for suffix, val in (("ci_low", lo), ("ci_high", hi)):
             ds[f"{name}_{suffix}"] = (ds[name].dims, np.asarray(val, dtype=float))
-            ds[f"{name}_{suffix}"].attrs = _attrs(ds[name].attrs["units"], f"{'lower' if suffix == 'ci_low' else 'upper'}"
-                                                  f" end of the 95 % Monte Carlo interval of: "
-                                                  f"{ds[name].attrs['long_name']}", method=method, level=0.95)
+            ds[f"{name}_{suffix}"].attrs = _attrs(
+                ds[name].attrs["units"],
+                f"{'lower' if suffix == 'ci_low' else 'upper'}"
+                f" end of the 95 % Monte Carlo interval of: "
+                f"{ds[name].attrs['long_name']}",
+                method=method,
+                level=0.95,
+            )
 
     dims = ("deduction", "year")
     put("deduction_amount", dims, D, DKK, "the up-front deduction (share x target path)")
-    put("deduction_p_cut_above", dims, p, "1",
+    put(
+        "deduction_p_cut_above",
+        dims,
+        p,
+        "1",
         f"probability that the service cut max(0, deduction - national gain) exceeds {x:,.0f} DKK/year",
-        threshold=x, threshold_units=DKK, method=p_method)
+        threshold=x,
+        threshold_units=DKK,
+        method=p_method,
+    )
     lo, hi = wilson(p * N, N)
     never = D - x <= 0  # the cut cannot exceed X
     put_ci("deduction_p_cut_above", np.where(never, 0.0, lo), np.where(never, 0.0, hi), WILSON_METHOD)
-    put("deduction_service_cut_mean", dims, cut_mean, DKK,
+    put(
+        "deduction_service_cut_mean",
+        dims,
+        cut_mean,
+        DKK,
         "mean service cut max(0, deduction - national gain) under an up-front deduction",
-        method="exact over all draws" if stats.exact else "from the streaming histogram over all draws")
+        method="exact over all draws" if stats.exact else "from the streaming histogram over all draws",
+    )
     if K > 1:
         half = Z * cut_sd / math.sqrt(N)
         lo, hi = cut_mean - half, cut_mean + half
-        put_ci("deduction_service_cut_mean", lo, hi, MEAN_METHOD + ("" if K >= N else f" (sd from the first {K:,} draws)"))
-    put("deduction_central_gain_mean", dims, D, DKK,
-        "mean gain to the central budget under an up-front deduction (the deduction itself, as under prebudgeted)")
-    put("deduction_local_gain_mean", dims, np.maximum(0.0, mean_g[None, :] - D + cut_mean), DKK,
-        "mean gain left with the municipalities: max(0, national gain - deduction)")
+        put_ci(
+            "deduction_service_cut_mean", lo, hi, MEAN_METHOD + ("" if K >= N else f" (sd from the first {K:,} draws)")
+        )
+    put(
+        "deduction_central_gain_mean",
+        dims,
+        D,
+        DKK,
+        "mean gain to the central budget under an up-front deduction (the deduction itself, as under prebudgeted)",
+    )
+    put(
+        "deduction_local_gain_mean",
+        dims,
+        np.maximum(0.0, mean_g[None, :] - D + cut_mean),
+        DKK,
+        "mean gain left with the municipalities: max(0, national gain - deduction)",
+    )
     # the largest deduction with P(cut > X) <= alpha: G's alpha quantile + X (continuous G)
     qest, qlo, qhi = quantile_ci(stats, "benefit", np.array([alpha]), N)
     safe = np.maximum(0.0, qest[0] + x)
-    put("deduction_max_safe", ("year",), safe, DKK,
+    put(
+        "deduction_max_safe",
+        ("year",),
+        safe,
+        DKK,
         f"largest up-front deduction with P(service cut > {x:,.0f}) <= {alpha:g}: the national gain's {alpha:g} "
-        "quantile plus the threshold", threshold=x, alpha=alpha)
-    put_ci("deduction_max_safe", np.maximum(0.0, qlo[0] + x), np.maximum(0.0, qhi[0] + x),
-           "the order-statistics interval of the quantile, plus the threshold")
+        "quantile plus the threshold",
+        threshold=x,
+        alpha=alpha,
+    )
+    put_ci(
+        "deduction_max_safe",
+        np.maximum(0.0, qlo[0] + x),
+        np.maximum(0.0, qhi[0] + x),
+        "the order-statistics interval of the quantile, plus the threshold",
+    )
     ok = p <= alpha
     best = np.array([shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(Y)])
-    put("deduction_max_safe_share", ("year",), best, "1",
-        f"largest share on the deduction grid with P(service cut > {x:,.0f}) <= {alpha:g}", threshold=x, alpha=alpha)
+    put(
+        "deduction_max_safe_share",
+        ("year",),
+        best,
+        "1",
+        f"largest share on the deduction grid with P(service cut > {x:,.0f}) <= {alpha:g}",
+        threshold=x,
+        alpha=alpha,
+    )
     ds.attrs["cut_alpha"] = alpha
 
 
@@ -369,41 +504,79 @@ def add_delivery(ds: xr.Dataset, raw) -> None:
         return
     q = np.asarray(ds["quantile"].values, dtype=float)
     x = float(sc.cut_threshold)
-    method = (f"from the first {n:,} of {raw.draws:,} draws (those whose inputs, hence go-live times, are kept)"
-              if n < raw.draws else "exact over all draws")
+    method = (
+        f"from the first {n:,} of {raw.draws:,} draws (those whose inputs, hence go-live times, are kept)"
+        if n < raw.draws
+        else "exact over all draws"
+    )
 
     def put(name, dims, data, units, long_name):
         ds[name] = (dims, np.asarray(data, dtype=float))
         ds[name].attrs = _attrs(units, long_name, method=method)
 
-    put("delivery_central_gain_quantile", ("quantile", "year"), np.quantile(cen, q, axis=0), DKK,
-        "quantiles of the gain to the central budget under deduction on delivery")
-    put("delivery_central_gain_mean", ("year",), cen.mean(axis=0), DKK,
-        "mean gain to the central budget under deduction on delivery (business cases deducted from go-live)")
-    put("delivery_service_cut_quantile", ("quantile", "year"), np.quantile(cut, q, axis=0), DKK,
-        "quantiles of the service cut under deduction on delivery")
-    put("delivery_service_cut_mean", ("year",), cut.mean(axis=0), DKK,
-        "mean service cut under deduction on delivery: max(0, deducted - national gain)")
+    put(
+        "delivery_central_gain_quantile",
+        ("quantile", "year"),
+        np.quantile(cen, q, axis=0),
+        DKK,
+        "quantiles of the gain to the central budget under deduction on delivery",
+    )
+    put(
+        "delivery_central_gain_mean",
+        ("year",),
+        cen.mean(axis=0),
+        DKK,
+        "mean gain to the central budget under deduction on delivery (business cases deducted from go-live)",
+    )
+    put(
+        "delivery_service_cut_quantile",
+        ("quantile", "year"),
+        np.quantile(cut, q, axis=0),
+        DKK,
+        "quantiles of the service cut under deduction on delivery",
+    )
+    put(
+        "delivery_service_cut_mean",
+        ("year",),
+        cut.mean(axis=0),
+        DKK,
+        "mean service cut under deduction on delivery: max(0, deducted - national gain)",
+    )
     p = (cut > x).mean(axis=0)
-    put("delivery_p_cut_above", ("year",), p, "1",
-        f"probability that the service cut under deduction on delivery exceeds {x:,.0f} DKK/year")
+    put(
+        "delivery_p_cut_above",
+        ("year",),
+        p,
+        "1",
+        f"probability that the service cut under deduction on delivery exceeds {x:,.0f} DKK/year",
+    )
     ds["delivery_p_cut_above"].attrs["threshold"] = x
     lo, hi = wilson(p * n, n)
     for suffix, val in (("ci_low", lo), ("ci_high", hi)):
         ds[f"delivery_p_cut_above_{suffix}"] = (("year",), val)
-        ds[f"delivery_p_cut_above_{suffix}"].attrs = _attrs("1", f"95 % Monte Carlo interval ({suffix}) of "
-                                                                 "delivery_p_cut_above", method=WILSON_METHOD)
+        ds[f"delivery_p_cut_above_{suffix}"].attrs = _attrs(
+            "1", f"95 % Monte Carlo interval ({suffix}) of delivery_p_cut_above", method=WILSON_METHOD
+        )
     pairs = [f"{DELIVERY}-{r}" for r in REGIMES]
     ds.coords["delivery_pair"] = pairs
     for var, per in (("central_gain", cen), ("service_cut", cut)):
         other = getattr(raw, var)[:n]  # (n, R, Y)
         diff = per[:, None, :] - other  # (n, R, Y)
-        put(f"delivery_{var}_difference_mean", ("delivery_pair", "year"), diff.mean(axis=0), DKK,
+        put(
+            f"delivery_{var}_difference_mean",
+            ("delivery_pair", "year"),
+            diff.mean(axis=0),
+            DKK,
             f"mean difference in {var.replace('_', ' ')} between deduction on delivery and each budget regime, "
-            "draw by draw (delivery minus the regime)")
-        put(f"delivery_{var}_difference_quantile", ("quantile", "delivery_pair", "year"),
-            np.quantile(diff, q, axis=0), DKK,
-            f"quantiles of the per-draw difference in {var.replace('_', ' ')}: delivery minus the regime")
+            "draw by draw (delivery minus the regime)",
+        )
+        put(
+            f"delivery_{var}_difference_quantile",
+            ("quantile", "delivery_pair", "year"),
+            np.quantile(diff, q, axis=0),
+            DKK,
+            f"quantiles of the per-draw difference in {var.replace('_', ' ')}: delivery minus the regime",
+        )
     ds.attrs["delivery_draws"] = n
 
 

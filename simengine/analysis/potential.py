@@ -65,8 +65,12 @@ def _add_ratios(ds, sc, stats, promised) -> None:
 
 def model_choices(sc) -> str:
     """One line: the scenario's [model] choices, shocks and dependencies (results.nc attribute)."""
-    shocks = ", ".join(f"{s.id} ({s.input}, loading {s.loading:g}, {len(s.initiatives)} initiatives)"
-                       for s in sc.shocks) or "none"
-    deps = ", ".join(f"{i.id} after {i.depends_on} + {i.dependency_lag:g}"
-                     for i in sc.initiatives if i.depends_on) or "none"
+    shocks = (
+        ", ".join(f"{s.id} ({s.input}, loading {s.loading:g}, {len(s.initiatives)} initiatives)" for s in sc.shocks)
+        or "none"
+    )
+    deps = (
+        ", ".join(f"{i.id} after {i.depends_on} + {i.dependency_lag:g}" for i in sc.initiatives if i.depends_on)
+        or "none"
+    )
     return f"timing={sc.timing}; realisation={sc.realisation}; shocks={shocks}; dependencies={deps}"

@@ -184,6 +184,7 @@ class NationalStats:
         below = np.where(hi <= value, 1.0, np.where(lo >= value, 0.0, (value - lo) / np.where(width > 0, width, 1.0)))
         below = np.where((width == 0) & (lo == value), 0.5, below)
         return float((c * below).sum() / c.sum())
+
     # -- end backtest -------------------------------------------------------------------------
 
     def shortfall(self, target: np.ndarray, tail: float | None) -> np.ndarray:
@@ -281,9 +282,16 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     ds["quantile"].attrs = _attrs("1", "probability level of the quantile")
     ds["municipality"].attrs = _attrs("1", "kommunekode")
     ds["population"].attrs = _attrs("persons", "population used for the municipality's share of the target")
-    ds["draw"].attrs = _attrs("1", "draw index" + ("" if raw.all_kept else
-                              f": per-draw values are kept for the first {len(raw.benefit):,} of {N:,} draws"
-                              " (a fixed-size sample); all statistics use every draw"))
+    ds["draw"].attrs = _attrs(
+        "1",
+        "draw index"
+        + (
+            ""
+            if raw.all_kept
+            else f": per-draw values are kept for the first {len(raw.benefit):,} of {N:,} draws"
+            " (a fixed-size sample); all statistics use every draw"
+        ),
+    )
     stats = NationalStats(raw)
 
     put(ds, "benefit", benefit)
@@ -311,12 +319,17 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     for name in ("central_gain", "service_cut", "regime_benefit"):
         put(ds, f"{name}_quantile", stats.quantile(name, q))
         put(ds, f"{name}_mean", stats.mean(name))
-    national_method = ("exact over all draws (numpy's linear interpolation)" if stats.exact else
-                       f"from streaming histograms over all {N:,} draws with {2**NAT_SUB_BITS} bins per octave "
-                       f"(relative error at most {bin_ratio(NAT_SUB_BITS) - 1:.2%}); P(target) counted exactly")
-    hist_note = (f"from histograms with {2**HIST_SUB_BITS} bins per octave over {HIST_OCTAVES} octaves starting "
-                 f"2^{HIST_OCTAVES_BELOW} below the business-case size; relative error at most "
-                 f"{bin_ratio() - 1:.2%} of the order statistic at the quantile's rank")
+    national_method = (
+        "exact over all draws (numpy's linear interpolation)"
+        if stats.exact
+        else f"from streaming histograms over all {N:,} draws with {2**NAT_SUB_BITS} bins per octave "
+        f"(relative error at most {bin_ratio(NAT_SUB_BITS) - 1:.2%}); P(target) counted exactly"
+    )
+    hist_note = (
+        f"from histograms with {2**HIST_SUB_BITS} bins per octave over {HIST_OCTAVES} octaves starting "
+        f"2^{HIST_OCTAVES_BELOW} below the business-case size; relative error at most "
+        f"{bin_ratio() - 1:.2%} of the order statistic at the quantile's rank"
+    )
     mun_bq = hist_quantiles(acc.mun_hist, plan.mun_hist_lo[None, :], q)  # (q, Y, M)
     put(ds, "municipality_benefit", mun_bq.transpose(0, 2, 1), method=hist_note)
     put(ds, "municipality_benefit_mean", (acc.mun_sum / plan.mun_inv_unit[None, :] / N).T)
@@ -333,7 +346,9 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     add_fte_views(ds, sc)  # the national gain and target in FTE
     from simengine.analysis.potential import add_potential
 
-    add_potential(ds, raw, stats, q)  # the potential gain and the realised/promised ratio (simengine.analysis.potential)
+    add_potential(
+        ds, raw, stats, q
+    )  # the potential gain and the realised/promised ratio (simengine.analysis.potential)
 
     if sc.observed:
         oy = np.array([y for y, _ in sc.observed])
@@ -360,11 +375,17 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "command": command,
         "histogram_bins": nbins,
         "draws_kept": len(raw.benefit),
-        "sampling_note": ("Latin hypercube: every sampled quantity (per-draw inputs, municipal capacity, local "
-                          "execution per initiative and municipality) stratified over all draws")
-        if sc.sampling == "lhs" else ("randomised quasi-Monte Carlo: scrambled Sobol' points for the per-draw "
-                                      "inputs and shocks, keyed random streams for the municipal factors")
-        if sc.sampling == "qmc" else "plain random (keyed counter-based streams)",
+        "sampling_note": (
+            "Latin hypercube: every sampled quantity (per-draw inputs, municipal capacity, local "
+            "execution per initiative and municipality) stratified over all draws"
+        )
+        if sc.sampling == "lhs"
+        else (
+            "randomised quasi-Monte Carlo: scrambled Sobol' points for the per-draw "
+            "inputs and shocks, keyed random streams for the municipal factors"
+        )
+        if sc.sampling == "qmc"
+        else "plain random (keyed counter-based streams)",
         "correlations": "; ".join(f"{a} ~ {b}: {r:g}" for a, b, r in sc.correlations) or "none",
         "warnings": "; ".join(plan.notes) or "none",
         "quantile_method_national": national_method,
@@ -376,14 +397,17 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
 
 # -- budget regimes compared pairwise; FTE views ------------------------------------------------
 #: (minuend, subtrahend): the pair "retention-prebudgeted" is retention minus prebudgeted, draw by draw
-REGIME_PAIRS = tuple((b, a) for i, a in enumerate(REGIMES) for b in REGIMES[i + 1:])
+REGIME_PAIRS = tuple((b, a) for i, a in enumerate(REGIMES) for b in REGIMES[i + 1 :])
 
 
 def _constant_regime_series(plan) -> dict[tuple[str, str], np.ndarray]:
     """(variable, regime) series that are the same in every draw (see docs/model.md, Budget regimes)."""
     zero = np.zeros(len(plan.years))
-    return {("central_gain", "prebudgeted"): np.asarray(plan.target, dtype=float),
-            ("service_cut", "realised"): zero, ("service_cut", "retention"): zero}
+    return {
+        ("central_gain", "prebudgeted"): np.asarray(plan.target, dtype=float),
+        ("service_cut", "realised"): zero,
+        ("service_cut", "retention"): zero,
+    }
 
 
 def p_above_from_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, x: float) -> np.ndarray:
@@ -391,8 +415,9 @@ def p_above_from_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray
     above x count whole, the bin holding x counts the share of its width above x."""
     width = upper - lower
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(width > 0, np.clip((upper - x) / np.where(width > 0, width, 1.0), 0.0, 1.0),
-                        (lower > x).astype(float))
+        frac = np.where(
+            width > 0, np.clip((upper - x) / np.where(width > 0, width, 1.0), 0.0, 1.0), (lower > x).astype(float)
+        )
     total = counts.sum(axis=1)
     return np.where(total > 0, (counts * frac).sum(axis=1) / np.maximum(total, 1), np.nan)
 
@@ -428,8 +453,12 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
                 methods.append(f"from the first {K:,} of {N:,} draws (those kept per draw)")
         method = "; ".join(f"{b}-{a}: {m}" for (b, a), m in zip(REGIME_PAIRS, methods))
         put(ds, f"{var}_difference_quantile", np.stack(quants, axis=1), method=method)
-        put(ds, f"{var}_difference_mean", np.stack([mean[idx[b]] - mean[idx[a]] for b, a in REGIME_PAIRS]),
-            method="exact over all draws" if stats.exact else "from the fixed-point sums over all draws")
+        put(
+            ds,
+            f"{var}_difference_mean",
+            np.stack([mean[idx[b]] - mean[idx[a]] for b, a in REGIME_PAIRS]),
+            method="exact over all draws" if stats.exact else "from the fixed-point sums over all draws",
+        )
     if stats.exact:
         p = (raw.service_cut > x).mean(axis=0)
         method = "counted exactly over all draws"
@@ -441,8 +470,10 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
             else:  # prebudgeted: the kernel streams a histogram of its service cut
                 counts = stats.hist("service_cut_prebudgeted")  # (Y, B)
                 p[k] = p_above_from_counts(counts, stats.lower, stats.upper, x)
-        method = (f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "
-                  "in proportion to its width above it)")
+        method = (
+            f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "
+            "in proportion to its width above it)"
+        )
     put(ds, "p_service_cut_above", p, threshold=x, threshold_units=DKK, method=method)
 
 

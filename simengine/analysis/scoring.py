@@ -100,8 +100,9 @@ def crps_censored(x: np.ndarray, lo: float, hi: float, w: np.ndarray | None = No
 def crps_normal(mu: float, sigma: float, y: float) -> float:
     """Closed form for a normal forecast (Gneiting & Raftery 2007, eq. 5)."""
     z = (y - mu) / sigma
-    return sigma * (z * (2.0 * ndtr(z) - 1.0) + 2.0 * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
-                    - 1.0 / math.sqrt(math.pi))
+    return sigma * (
+        z * (2.0 * ndtr(z) - 1.0) + 2.0 * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi) - 1.0 / math.sqrt(math.pi)
+    )
 
 
 def crps_lognormal(mu: float, sigma: float, y: float) -> float:
@@ -110,8 +111,7 @@ def crps_lognormal(mu: float, sigma: float, y: float) -> float:
     if y <= 0:  # E Y - y - E|Y - Y'|/2, E|Y - Y'| = 2 m (2 Phi(sigma/sqrt 2) - 1)
         return float(2.0 * m * (1.0 - ndtr(sigma / math.sqrt(2.0))) - y)
     z = (math.log(y) - mu) / sigma
-    return float(y * (2.0 * ndtr(z) - 1.0)
-                 - 2.0 * m * (ndtr(z - sigma) + ndtr(sigma / math.sqrt(2.0)) - 1.0))
+    return float(y * (2.0 * ndtr(z) - 1.0) - 2.0 * m * (ndtr(z - sigma) + ndtr(sigma / math.sqrt(2.0)) - 1.0))
 
 
 def _cdf(xb: np.ndarray, w: np.ndarray, v: float) -> tuple[float, float]:
@@ -216,21 +216,30 @@ def reference_crps(o: Observation, ref: Reference, sc, seed: int) -> float:
 
 
 # -- a backtest -------------------------------------------------------------------------------------
-def backtest_dataset(obs: Observations, selected: tuple[Observation, ...], x: np.ndarray, sc, seed: int,
-                     w: np.ndarray | None = None, attrs: dict | None = None) -> xr.Dataset:
+def backtest_dataset(
+    obs: Observations,
+    selected: tuple[Observation, ...],
+    x: np.ndarray,
+    sc,
+    seed: int,
+    w: np.ndarray | None = None,
+    attrs: dict | None = None,
+) -> xr.Dataset:
     """Scores of every selected observation (rows of ``x``: its per-draw model values)."""
     n = len(selected)
     res = [score(o, x[k], w, seed) for k, o in enumerate(selected)]
-    ds = xr.Dataset(coords={
-        "observation": [o.id for o in selected],
-        "quantity": ("observation", [o.quantity for o in selected]),
-        "scope": ("observation", [o.scope_text for o in selected]),
-        "year": ("observation", [float(o.year) if o.year is not None else np.nan for o in selected]),
-        "known_by": ("observation", [o.known_by.isoformat() for o in selected]),
-        "source": ("observation", [o.source for o in selected]),
-        "error_model": ("observation", [o.error.describe() for o in selected]),
-        "pit_bin": np.arange(PIT_BINS),
-    })
+    ds = xr.Dataset(
+        coords={
+            "observation": [o.id for o in selected],
+            "quantity": ("observation", [o.quantity for o in selected]),
+            "scope": ("observation", [o.scope_text for o in selected]),
+            "year": ("observation", [float(o.year) if o.year is not None else np.nan for o in selected]),
+            "known_by": ("observation", [o.known_by.isoformat() for o in selected]),
+            "source": ("observation", [o.source for o in selected]),
+            "error_model": ("observation", [o.error.describe() for o in selected]),
+            "pit_bin": np.arange(PIT_BINS),
+        }
+    )
 
     def put(name, dims, data, units, long_name, **extra):
         ds[name] = (dims, np.asarray(data, dtype=float))
@@ -239,43 +248,85 @@ def backtest_dataset(obs: Observations, selected: tuple[Observation, ...], x: np
     unit = ["DKK/year" if o.is_gain else ("year" if o.quantity == "golive" else "1") for o in selected]
     ds["unit"] = ("observation", unit)
     put("value", ("observation",), [o.value for o in selected], "see unit", "observed value")
-    put("pit", ("observation",), [r["pit"] for r in res], "1",
+    put(
+        "pit",
+        ("observation",),
+        [r["pit"] for r in res],
+        "1",
         "probability integral transform: P(predictive observation <= observed value), randomised at atoms and "
-        "over intervals, integrated over the error model")
-    put("crps", ("observation",), [r["crps"] for r in res], "see unit",
-        "continuous ranked probability score of the forecast convolved with the error model (lower is better)")
-    put("log_score", ("observation",), [r["log_score"] for r in res], "1",
+        "over intervals, integrated over the error model",
+    )
+    put(
+        "crps",
+        ("observation",),
+        [r["crps"] for r in res],
+        "see unit",
+        "continuous ranked probability score of the forecast convolved with the error model (lower is better)",
+    )
+    put(
+        "log_score",
+        ("observation",),
+        [r["log_score"] for r in res],
+        "1",
         "-log predictive density (normal, lognormal errors) or -log probability (interval, bounds) of the "
-        "observation; NaN where no density applies")
+        "observation; NaN where no density applies",
+    )
     ww = _norm_w(x.shape[1], w)
     qs = np.array([0.1, 0.5, 0.9])
     fq = np.array([_wquant(x[k] * o.error.bias, ww, qs) for k, o in enumerate(selected)]).reshape(n, 3)
     for j, lab in enumerate(("p10", "p50", "p90")):
-        put(f"forecast_{lab}", ("observation",), fq[:, j], "see unit",
-            f"{lab.upper()} of the forecast of the observed quantity (times the error model's bias)")
+        put(
+            f"forecast_{lab}",
+            ("observation",),
+            fq[:, j],
+            "see unit",
+            f"{lab.upper()} of the forecast of the observed quantity (times the error model's bias)",
+        )
     units = sorted(set(unit), key=UNITS.index)
     ds.coords["unit_group"] = units
     ds["unit_group"].attrs = {"long_name": "the unit of a group of observations (totals and skill per unit)"}
     in_group = np.array([[u == g for u in unit] for g in units], dtype=bool).reshape(len(units), n)
     crps = ds["crps"].values
-    put("crps_total", ("unit_group",), [crps[m].sum() for m in in_group], "see unit_group",
-        "total CRPS of the observations in each unit")
+    put(
+        "crps_total",
+        ("unit_group",),
+        [crps[m].sum() for m in in_group],
+        "see unit_group",
+        "total CRPS of the observations in each unit",
+    )
     for ref in obs.references:
         c = np.array([reference_crps(o, ref, sc, seed) for o in selected])
-        put(f"crps_{ref.name}", ("observation",), c, "see unit", f"CRPS of the reference forecast {ref.name!r}: "
-                                                                     f"{ref.describe()}", ratio_low=ref.low,
-            ratio_high=ref.high)
+        put(
+            f"crps_{ref.name}",
+            ("observation",),
+            c,
+            "see unit",
+            f"CRPS of the reference forecast {ref.name!r}: {ref.describe()}",
+            ratio_low=ref.low,
+            ratio_high=ref.high,
+        )
         sk = [1.0 - crps[m].sum() / c[m].sum() if c[m].sum() > 0 else math.nan for m in in_group]
-        put(f"skill_{ref.name}", ("unit_group",), sk, "1",
+        put(
+            f"skill_{ref.name}",
+            ("unit_group",),
+            sk,
+            "1",
             f"CRPS skill against {ref.name!r}: 1 - total CRPS / total CRPS of the reference, over the observations "
-            "in each unit (NaN where the reference's total CRPS is 0)")
+            "in each unit (NaN where the reference's total CRPS is 0)",
+        )
     hist = np.histogram(ds["pit"].values, bins=PIT_BINS, range=(0.0, 1.0))[0] if n else np.zeros(PIT_BINS)
     put("pit_histogram", ("pit_bin",), hist, "1", f"observations per PIT decile ({PIT_BINS} equal bins of [0, 1])")
-    ds.attrs = {"title": "simengine backtest", "observations_file": str(obs.path),
-                "observations_sha256": obs.sha256, "noise_seed": seed, "draws_scored": int(x.shape[1]),
-                "log_score_total": float(np.nansum(ds["log_score"].values)) if n else 0.0,
-                "references": "; ".join(f"{r.name}: {r.describe()}" for r in obs.references),
-                "method": "docs/model.md, Scoring and updating", **(attrs or {})}
+    ds.attrs = {
+        "title": "simengine backtest",
+        "observations_file": str(obs.path),
+        "observations_sha256": obs.sha256,
+        "noise_seed": seed,
+        "draws_scored": int(x.shape[1]),
+        "log_score_total": float(np.nansum(ds["log_score"].values)) if n else 0.0,
+        "references": "; ".join(f"{r.name}: {r.describe()}" for r in obs.references),
+        "method": "docs/model.md, Scoring and updating",
+        **(attrs or {}),
+    }
     return ds
 
 
@@ -308,14 +359,14 @@ def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, 
     ds, raw = simulate_for(sc, obs.observations, analyses=False, command=command, opts=opts, file=str(obs.path))
     x = observed(selected, ds, raw, str(obs.path))  # those from the inputs streamed block by block
     w, ess = None, None
-    attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws,
-             "command": command}
+    attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws, "command": command}
     attrs.update({k: ds.attrs[k] for k in ("scheduler", "blocks", "block_draws", "workers") if k in ds.attrs})
     if known:
         xc = observed(conditioning, ds, raw, str(obs.path))
         w, ess = weights_for(conditioning, xc, str(obs.path))
-        attrs.update(known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none",
-                     ess=ess)
+        attrs.update(
+            known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none", ess=ess
+        )
         if conditioning:
             K, _ = input_weights(w, len(raw.inputs))
             s1 = kept_sums(raw.plan, raw.inputs, K) if K else None  # computed once

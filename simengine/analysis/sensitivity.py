@@ -60,16 +60,21 @@ _EVENT_SIZE = {v.key: v.event_size for v in INPUTS}
 DECILE = 0.10
 #: draws the sensitivity analysis uses (the first ones with kept inputs: the engine keeps this many)
 SENSITIVITY_DRAWS = DEFAULT_STORE_INPUTS
-SENSITIVITY_METHOD = ("Spearman rank correlation (average ranks for ties) between the input and the output over "
-                      "the draws whose inputs are kept")
-TORNADO_METHOD = ("median of the output over the draws with the input in its lowest (tornado_low) or highest "
-                  "(tornado_high) decile: values at most the input's 10 % point, or at least its 90 % point, ties "
-                  "included; where ties make that every draw (an input that is mostly at one value, such as a "
-                  "blocker that rarely strikes) the draws strictly beyond that value")
+SENSITIVITY_METHOD = (
+    "Spearman rank correlation (average ranks for ties) between the input and the output over "
+    "the draws whose inputs are kept"
+)
+TORNADO_METHOD = (
+    "median of the output over the draws with the input in its lowest (tornado_low) or highest "
+    "(tornado_high) decile: values at most the input's 10 % point, or at least its 90 % point, ties "
+    "included; where ties make that every draw (an input that is mostly at one value, such as a "
+    "blocker that rarely strikes) the draws strictly beyond that value"
+)
 
 
-def sensitivity_inputs(raw: RawResults, draws: int | None = None
-                       ) -> tuple[list[str], list[str], list[str], list[str], np.ndarray]:
+def sensitivity_inputs(
+    raw: RawResults, draws: int | None = None
+) -> tuple[list[str], list[str], list[str], list[str], np.ndarray]:
     """(names, initiative ids, kinds, labels, values (p, n)) of the non-constant sampled inputs
     over the first ``draws`` draws with kept inputs. A risk event is one input: its delay (B·L)
     or loss (T·Q) when it strikes, 0 otherwise."""
@@ -157,7 +162,7 @@ def sensitivity(raw: RawResults, draws: int = SENSITIVITY_DRAWS, threads: int | 
         a = ranks - c  # dot products by np.add.reduce, not BLAS (whose threads fight over the cores)
         na = float(np.sqrt(np.add.reduce(a * a)))
         n_lo, n_hi = _decile_groups(srt)
-        low, high = order[:n_lo], order[n - n_hi:]
+        low, high = order[:n_lo], order[n - n_hi :]
         for key, y in ys.items():
             b, nb_ = centred[key]
             r = res[key]
@@ -175,8 +180,14 @@ def sensitivity(raw: RawResults, draws: int = SENSITIVITY_DRAWS, threads: int | 
             one(k)
     for key, y in ys.items():
         r = res[key]
-        out[key] = {"rho": r[0], "low": r[1], "high": r[2], "base": float(np.median(y)),
-                    "n_low": r[3].astype(np.int64), "n_high": r[4].astype(np.int64)}
+        out[key] = {
+            "rho": r[0],
+            "low": r[1],
+            "high": r[2],
+            "base": float(np.median(y)),
+            "n_low": r[3].astype(np.int64),
+            "n_high": r[4].astype(np.int64),
+        }
     return out
 
 
@@ -195,11 +206,17 @@ def add_sensitivity(ds: xr.Dataset, raw: RawResults, threads: int | None = None)
     def pick(a):
         return np.asarray(a)[order]
 
-    ds = ds.assign_coords(input=pick(res["names"]), input_initiative=("input", pick(res["initiatives"])),
-                          input_kind=("input", pick(res["kinds"])), input_label=("input", pick(res["labels"])))
-    ds["input"].attrs = {"long_name": "sampled input (<initiative id>.<variable> or national.<variable>); "
-                                      "legislation = B·L and technology = T·Q: a risk event is one input",
-                         "units": "1"}
+    ds = ds.assign_coords(
+        input=pick(res["names"]),
+        input_initiative=("input", pick(res["initiatives"])),
+        input_kind=("input", pick(res["kinds"])),
+        input_label=("input", pick(res["labels"])),
+    )
+    ds["input"].attrs = {
+        "long_name": "sampled input (<initiative id>.<variable> or national.<variable>); "
+        "legislation = B·L and technology = T·Q: a risk event is one input",
+        "units": "1",
+    }
     n, N = res["draws"], raw.draws
     sub = f"the first {n:,} of {N:,} draws" if n < N else f"all {N:,} draws"
     common = {"draws": n, "draws_total": N, "subsample": sub}
@@ -210,23 +227,67 @@ def add_sensitivity(ds: xr.Dataset, raw: RawResults, threads: int | None = None)
         ds[name].attrs = {"units": units, "long_name": long_name, "method": method, **common, **extra}
 
     se = 1.06 / math.sqrt(max(n - 3, 1))
-    put("sensitivity", b["rho"], "1", f"Spearman rank correlation of the input with the {gain}",
-        SENSITIVITY_METHOD + f" ({sub})", standard_error=se, output="benefit", year=ty)
-    put("tornado_low", b["low"], DKK, f"median {gain} when the input is in its lowest decile", TORNADO_METHOD,
-        base=b["base"], year=ty)
-    put("tornado_high", b["high"], DKK, f"median {gain} when the input is in its highest decile", TORNADO_METHOD,
-        base=b["base"], year=ty)
-    put("sensitivity_npv", v["rho"], "1", "Spearman rank correlation of the input with the NPV",
-        SENSITIVITY_METHOD + f" ({sub})", standard_error=se, output="npv")
-    put("tornado_npv_low", v["low"], "DKK", "median NPV when the input is in its lowest decile", TORNADO_METHOD,
-        base=v["base"])
-    put("tornado_npv_high", v["high"], "DKK", "median NPV when the input is in its highest decile", TORNADO_METHOD,
-        base=v["base"])
+    put(
+        "sensitivity",
+        b["rho"],
+        "1",
+        f"Spearman rank correlation of the input with the {gain}",
+        SENSITIVITY_METHOD + f" ({sub})",
+        standard_error=se,
+        output="benefit",
+        year=ty,
+    )
+    put(
+        "tornado_low",
+        b["low"],
+        DKK,
+        f"median {gain} when the input is in its lowest decile",
+        TORNADO_METHOD,
+        base=b["base"],
+        year=ty,
+    )
+    put(
+        "tornado_high",
+        b["high"],
+        DKK,
+        f"median {gain} when the input is in its highest decile",
+        TORNADO_METHOD,
+        base=b["base"],
+        year=ty,
+    )
+    put(
+        "sensitivity_npv",
+        v["rho"],
+        "1",
+        "Spearman rank correlation of the input with the NPV",
+        SENSITIVITY_METHOD + f" ({sub})",
+        standard_error=se,
+        output="npv",
+    )
+    put(
+        "tornado_npv_low",
+        v["low"],
+        "DKK",
+        "median NPV when the input is in its lowest decile",
+        TORNADO_METHOD,
+        base=v["base"],
+    )
+    put(
+        "tornado_npv_high",
+        v["high"],
+        "DKK",
+        "median NPV when the input is in its highest decile",
+        TORNADO_METHOD,
+        base=v["base"],
+    )
     put("tornado_draws_low", b["n_low"], "1", "draws in the input's lowest-decile group", TORNADO_METHOD)
     put("tornado_draws_high", b["n_high"], "1", "draws in the input's highest-decile group", TORNADO_METHOD)
     ds["tornado_base"] = ((), b["base"])
-    ds["tornado_base"].attrs = {"units": DKK, "long_name": f"median {gain} over the same draws (tornado centre)",
-                                **common}
+    ds["tornado_base"].attrs = {
+        "units": DKK,
+        "long_name": f"median {gain} over the same draws (tornado centre)",
+        **common,
+    }
     return ds
 
 
@@ -280,8 +341,28 @@ _NBLOCKS = 16  # fixed number of accumulation blocks: per-initiative sums do not
 
 
 @nb.njit(parallel=True, cache=True)
-def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_code, loc_par, loc_tab, loc_key,
-                tables, weights, lhs_n, lhs_half, lhs_mask, real_mean, real_tab, d0, out):  # pragma: no cover - compiled
+def _local_sums(
+    inputs,
+    nv,
+    size_eff,
+    cap_code,
+    cap_par,
+    cap_tab,
+    cap_key,
+    loc_code,
+    loc_par,
+    loc_tab,
+    loc_key,
+    tables,
+    weights,
+    lhs_n,
+    lhs_half,
+    lhs_mask,
+    real_mean,
+    real_tab,
+    d0,
+    out,
+):  # pragma: no cover - compiled
     """out[d, i, l] = sum_m w_im clamp(r' C'_m eps'_m, 0, 1) (row d: global draw d0 + d, whose keyed
     streams the local draws come from) for the first out.shape[2] (8, or 1: every
     cause as simulated) of the 8 combinations l of
@@ -316,8 +397,9 @@ def _local_sums(inputs, nv, size_eff, cap_code, cap_par, cap_tab, cap_key, loc_c
                     else:
                         for m in range(M):
                             v = csamp[m] * eps[m]
-                            xb[m] = weights[i, m] * min(realisation_scale(real_tab, rr * (size_eff[m] * (1.0 - ee)))
-                                                        * v, 1.0)
+                            xb[m] = weights[i, m] * min(
+                                realisation_scale(real_tab, rr * (size_eff[m] * (1.0 - ee))) * v, 1.0
+                            )
                     out[d, i, l] = _sum8(xb)
             continue
         for m in range(M):
@@ -440,8 +522,29 @@ def _amplitudes(gain_i, xrow, inputs, d, o, amp_bit, amp_var, amp_val, Av):  # p
 # over 80 lines and 12 parameters: one parallel loop whose body binds nothing from a tuple (numba
 # issue 5872), so the plan's arrays come one by one; its parts are the kernel's stage functions
 @nb.njit(parallel=True, cache=True)
-def _coalitions(inputs, nv, s1, w0, gain, start, channel, area_of, n_areas, ymid, p_list, timing_component,
-                ramp_base, dep_of, dep_lag, order, amp_bit, amp_var, amp_val, out, init_acc):
+def _coalitions(
+    inputs,
+    nv,
+    s1,
+    w0,
+    gain,
+    start,
+    channel,
+    area_of,
+    n_areas,
+    ymid,
+    p_list,
+    timing_component,
+    ramp_base,
+    dep_of,
+    dep_lag,
+    order,
+    amp_bit,
+    amp_var,
+    amp_val,
+    out,
+    init_acc,
+):
     # pragma: no cover - compiled
     """For the coalitions (p, q), p in p_list, q in 0..NQ-1 (see MASKS), and each draw d: the
     national (out[j, q, 0, d]) and per-area (out[j, q, 1 + a, d]) target-year gain, and the
@@ -544,14 +647,34 @@ def local_sums(plan: Plan, inputs: np.ndarray, combinations: int = 8, d0: int = 
     out = np.empty((D, I, combinations))
     if D and I:
         lhs_n, lhs_half, lhs_mask = _lhs(plan)
-        _local_sums(np.ascontiguousarray(inputs), _NV, plan.size_effect, plan.cap_code, plan.cap_par, plan.cap_tab,
-                    plan.cap_key, plan.loc_code, plan.loc_par, plan.loc_tab, plan.loc_key, plan.tables, plan.weights,
-                    lhs_n, lhs_half, lhs_mask, int(plan.real_mean), plan.real_tab, int(d0), out)
+        _local_sums(
+            np.ascontiguousarray(inputs),
+            _NV,
+            plan.size_effect,
+            plan.cap_code,
+            plan.cap_par,
+            plan.cap_tab,
+            plan.cap_key,
+            plan.loc_code,
+            plan.loc_par,
+            plan.loc_tab,
+            plan.loc_key,
+            plan.tables,
+            plan.weights,
+            lhs_n,
+            lhs_half,
+            lhs_mask,
+            int(plan.real_mean),
+            plan.real_tab,
+            int(d0),
+            out,
+        )
     return out
 
 
-def coalition_values(plan: Plan, inputs: np.ndarray, p_list, s1: np.ndarray | None = None,
-                     year_index: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def coalition_values(
+    plan: Plan, inputs: np.ndarray, p_list, s1: np.ndarray | None = None, year_index: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For the coalitions MASKS[p_list] (P, NQ): per-draw national and area gains (P, NQ, 1 + A, D) in
     the target year (or ``year_index``) with those causes switched off, per-initiative sums over
     the draws (P, NQ, I), and the masks (P, NQ)."""
@@ -566,9 +689,29 @@ def coalition_values(plan: Plan, inputs: np.ndarray, p_list, s1: np.ndarray | No
     acc = np.zeros((_NBLOCKS, I, len(p_list), _NQ))
     if D and I:
         assert _AMP is not None, "the compiled evaluator does not implement the declared causes"
-        _coalitions(inputs, _NV, s1, float(sc.assumed_weak_share), plan.gain, plan.start, plan.channel,
-                    plan.area_of, A, float(plan.year_mid[ty]), p_list, int(plan.timing_component), plan.ramp_base,
-                    plan.dep_of, plan.dep_lag, plan.order, _AMP[1], _AMP[2], _AMP[3], out, acc)
+        _coalitions(
+            inputs,
+            _NV,
+            s1,
+            float(sc.assumed_weak_share),
+            plan.gain,
+            plan.start,
+            plan.channel,
+            plan.area_of,
+            A,
+            float(plan.year_mid[ty]),
+            p_list,
+            int(plan.timing_component),
+            plan.ramp_base,
+            plan.dep_of,
+            plan.dep_lag,
+            plan.order,
+            _AMP[1],
+            _AMP[2],
+            _AMP[3],
+            out,
+            acc,
+        )
     init_sum = np.zeros((I, len(p_list), _NQ))
     for b in range(_NBLOCKS):  # fixed order
         init_sum += acc[b]
@@ -639,8 +782,10 @@ def shapley_coefficients(n: int = N_CAUSES) -> np.ndarray:
 def check_cause_count(n: int) -> None:
     """Refuse a waterfall of more causes than the exact enumeration's limit (one line)."""
     if n > MAX_EXACT_CAUSES:
-        raise WaterfallError(f"the waterfall evaluates all 2^n combinations of its n causes exactly, up to "
-                             f"{MAX_EXACT_CAUSES} causes; {n} are declared (simengine.model.structure.CAUSES)")
+        raise WaterfallError(
+            f"the waterfall evaluates all 2^n combinations of its n causes exactly, up to "
+            f"{MAX_EXACT_CAUSES} causes; {n} are declared (simengine.model.structure.CAUSES)"
+        )
 
 
 def enumerate_coalitions(batches, n_causes: int, draws: int, n_series: int, n_init: int, check=None) -> dict:
@@ -702,9 +847,11 @@ def _kernel_batches(raw: RawResults, n: int, ty: int, causes: tuple = ()):
     plan = raw.plan
     sc = plan.scenario
     if sc.sampling == "qmc" or sc.correlations:
-        raise WaterfallError("the waterfall's kernel evaluator (causes other than the compiled ten) needs sampling "
-                             "\"random\" or \"lhs\" and no [[correlations]]: a fixed input changes the Sobol' "
-                             "dimensions and the copula, so the draws would differ")
+        raise WaterfallError(
+            "the waterfall's kernel evaluator (causes other than the compiled ten) needs sampling "
+            '"random" or "lhs" and no [[correlations]]: a fixed input changes the Sobol\' '
+            "dimensions and the copula, so the draws would differ"
+        )
     keys = [c[0] for c in (causes or CAUSES)]
     A, I = len(sc.areas), len(plan.gain)
     K = 1 << len(keys)
@@ -771,18 +918,26 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
     share = gains / gains.sum() if gains.sum() > 0 else np.zeros(I)
     init_start = target * share
     out = {
-        "draws": n, "draws_total": raw.draws, "year": int(sc.target_year),
-        "start": target, "mean": chain(target, nat_mean, full_mean), "p50": chain(target, nat_med, full_med),
-        "simulated_mean": full_mean, "simulated_p50": full_med,
+        "draws": n,
+        "draws_total": raw.draws,
+        "year": int(sc.target_year),
+        "start": target,
+        "mean": chain(target, nat_mean, full_mean),
+        "p50": chain(target, nat_med, full_med),
+        "simulated_mean": full_mean,
+        "simulated_p50": full_med,
         "area_start": plan.area_target[:, ty].copy(),
-        "area_mean": np.stack([chain(plan.area_target[a, ty], area_mean[:, a], full_area_mean[a])
-                               for a in range(A)]),
+        "area_mean": np.stack([chain(plan.area_target[a, ty], area_mean[:, a], full_area_mean[a]) for a in range(A)]),
         "area_p50": np.stack([chain(plan.area_target[a, ty], area_med[:, a], full_area_med[a]) for a in range(A)]),
         "initiative_start": init_start,
         "initiative_mean": np.stack([chain(init_start[i], init_mean[:, i], full_init_mean[i]) for i in range(I)])
-        if I else np.zeros((0, len(WATERFALL_ITEMS))),
-        "ideal_mean": nat_mean[K - 1], "subsample_mean": nat_mean[0], "subsample_p50": nat_med[0],
-        "mean_se": waterfall_se(raw, phi_draw, n, ty), "phi_draw_mean": phi_draw.mean(axis=1),
+        if I
+        else np.zeros((0, len(WATERFALL_ITEMS))),
+        "ideal_mean": nat_mean[K - 1],
+        "subsample_mean": nat_mean[0],
+        "subsample_p50": nat_med[0],
+        "mean_se": waterfall_se(raw, phi_draw, n, ty),
+        "phi_draw_mean": phi_draw.mean(axis=1),
     }
     return out
 
@@ -810,9 +965,11 @@ def _self_check(raw: RawResults, vals0: np.ndarray, n: int, ty: int) -> None:
     scale = max(float(np.abs(ref).max()), float(raw.plan.target.max()), 1.0)
     err = float(np.abs(vals0 - ref).max()) if ref.size else 0.0
     if not err <= SELF_CHECK_RTOL * scale:
-        raise WaterfallError(f"the waterfall's evaluator differs from the kernel by {err:.3g} DKK "
-                             f"(tolerance {SELF_CHECK_RTOL * scale:.3g}): the model has changed; update "
-                             "simengine/analysis/sensitivity.py")
+        raise WaterfallError(
+            f"the waterfall's evaluator differs from the kernel by {err:.3g} DKK "
+            f"(tolerance {SELF_CHECK_RTOL * scale:.3g}): the model has changed; update "
+            "simengine/analysis/sensitivity.py"
+        )
 
 
 def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS) -> xr.Dataset:
@@ -824,43 +981,93 @@ def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS)
         print(f"warning: no waterfall: {exc}", file=sys.stderr)
         ds.attrs["waterfall_note"] = f"no waterfall: {exc}"
         return ds
-    ds = ds.assign_coords(cause=[c[0] for c in WATERFALL_ITEMS],
-                          cause_name=("cause", [c[1] for c in WATERFALL_ITEMS]),
-                          cause_switched_off=("cause", [c[2] for c in WATERFALL_ITEMS]))
-    ds["cause"].attrs = {"long_name": "cause of the shortfall: plan, the ten causes switched off in the Shapley "
-                                      "decomposition, and the subsample's Monte Carlo difference", "units": "1"}
+    ds = ds.assign_coords(
+        cause=[c[0] for c in WATERFALL_ITEMS],
+        cause_name=("cause", [c[1] for c in WATERFALL_ITEMS]),
+        cause_switched_off=("cause", [c[2] for c in WATERFALL_ITEMS]),
+    )
+    ds["cause"].attrs = {
+        "long_name": "cause of the shortfall: plan, the ten causes switched off in the Shapley "
+        "decomposition, and the subsample's Monte Carlo difference",
+        "units": "1",
+    }
     n, N, ty = w["draws"], w["draws_total"], w["year"]
     sub = f"the first {n:,} of {N:,} draws" if n < N else f"all {N:,} draws"
-    method = (f"Shapley values over the {N_CAUSES} causes: each of the 2^{N_CAUSES} combinations of causes switched "
-              f"off evaluated on the same draws ({sub}; common random numbers); plan = the value with every cause "
-              "off minus the start; sampling = the value over all draws minus the subsample's. Changes are signed "
-              "(a loss is negative); start + sum over cause = the simulated value (docs/model.md)")
+    method = (
+        f"Shapley values over the {N_CAUSES} causes: each of the 2^{N_CAUSES} combinations of causes switched "
+        f"off evaluated on the same draws ({sub}; common random numbers); plan = the value with every cause "
+        "off minus the start; sampling = the value over all draws minus the subsample's. Changes are signed "
+        "(a loss is negative); start + sum over cause = the simulated value (docs/model.md)"
+    )
     common = {"method": method, "year": ty, "draws": n, "draws_total": N}
 
     def put(name, dims, data, units, long_name, **extra):
         ds[name] = (dims, np.asarray(data, dtype=float))
         ds[name].attrs = {"units": units, "long_name": long_name, **common, **extra}
 
-    put("waterfall", ("cause",), w["mean"], DKK,
-        f"change from the target to the mean national gain in {ty}, by cause", start=w["start"],
-        end=w["simulated_mean"], statistic="mean")
-    put("waterfall_mc_se", ("cause",), w["mean_se"], DKK,
-        f"Monte Carlo standard error of each part of the mean waterfall ({sub})", statistic="standard error",
+    put(
+        "waterfall",
+        ("cause",),
+        w["mean"],
+        DKK,
+        f"change from the target to the mean national gain in {ty}, by cause",
+        start=w["start"],
+        end=w["simulated_mean"],
+        statistic="mean",
+    )
+    put(
+        "waterfall_mc_se",
+        ("cause",),
+        w["mean_se"],
+        DKK,
+        f"Monte Carlo standard error of each part of the mean waterfall ({sub})",
+        statistic="standard error",
         se_method="a cause's part is the mean over the draws of its per-draw Shapley value: sd / sqrt(draws); plan: "
-                  "sd of the gain with every cause off / sqrt(draws); sampling: sd of the gain / sqrt(draws) x "
-                  "sqrt(1 - draws / draws_total)")
-    put("waterfall_p50", ("cause",), w["p50"], DKK,
-        f"change from the target to the median (P50) national gain in {ty}, by cause", start=w["start"],
-        end=w["simulated_p50"], statistic="P50")
+        "sd of the gain with every cause off / sqrt(draws); sampling: sd of the gain / sqrt(draws) x "
+        "sqrt(1 - draws / draws_total)",
+    )
+    put(
+        "waterfall_p50",
+        ("cause",),
+        w["p50"],
+        DKK,
+        f"change from the target to the median (P50) national gain in {ty}, by cause",
+        start=w["start"],
+        end=w["simulated_p50"],
+        statistic="P50",
+    )
     put("area_waterfall_start", ("area",), w["area_start"], DKK, f"area target in {ty} (start of the area waterfall)")
-    put("area_waterfall", ("area", "cause"), w["area_mean"], DKK,
-        f"change from the area target to the area's mean gain in {ty}, by cause", statistic="mean")
-    put("area_waterfall_p50", ("area", "cause"), w["area_p50"], DKK,
-        f"change from the area target to the area's median gain in {ty}, by cause", statistic="P50")
-    put("initiative_waterfall_start", ("initiative",), w["initiative_start"], DKK,
-        f"the initiative's share of the target in {ty}: target x its share of the business-case gains")
-    put("initiative_waterfall", ("initiative", "cause"), w["initiative_mean"], DKK,
-        f"change from the initiative's share of the target to its mean gain in {ty}, by cause", statistic="mean")
+    put(
+        "area_waterfall",
+        ("area", "cause"),
+        w["area_mean"],
+        DKK,
+        f"change from the area target to the area's mean gain in {ty}, by cause",
+        statistic="mean",
+    )
+    put(
+        "area_waterfall_p50",
+        ("area", "cause"),
+        w["area_p50"],
+        DKK,
+        f"change from the area target to the area's median gain in {ty}, by cause",
+        statistic="P50",
+    )
+    put(
+        "initiative_waterfall_start",
+        ("initiative",),
+        w["initiative_start"],
+        DKK,
+        f"the initiative's share of the target in {ty}: target x its share of the business-case gains",
+    )
+    put(
+        "initiative_waterfall",
+        ("initiative", "cause"),
+        w["initiative_mean"],
+        DKK,
+        f"change from the initiative's share of the target to its mean gain in {ty}, by cause",
+        statistic="mean",
+    )
     return ds
 
 

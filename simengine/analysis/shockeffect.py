@@ -61,15 +61,14 @@ def shock_effect(sc, raw=None, threads: int | None = None, draws: int | None = N
     n = min(sc.draws, SHOCK_EFFECT_DRAWS if draws is None else draws)
     sub = sc.with_run_options(draws=n)
     t0 = time.perf_counter()
-    if (raw is not None and sc.sampling == "random" and raw.benefit.shape[0] >= n):
+    if raw is not None and sc.sampling == "random" and raw.benefit.shape[0] >= n:
         with_ = np.asarray(raw.benefit[:n], dtype=float)
         how_with = f"the run's first {n:,} draws"
     else:
         with_ = _gains(sub, threads)
         how_with = f"a run of the scenario at {n:,} draws"
     without = _gains(without_shocks(sub), threads)
-    return {"with": with_, "without": without, "draws": n, "how_with": how_with,
-            "seconds": time.perf_counter() - t0}
+    return {"with": with_, "without": without, "draws": n, "how_with": how_with, "seconds": time.perf_counter() - t0}
 
 
 def add_shock_effect(ds: xr.Dataset, raw, threads: int | None = None) -> xr.Dataset:
@@ -85,9 +84,14 @@ def add_shock_effect(ds: xr.Dataset, raw, threads: int | None = None) -> xr.Data
     mean = np.stack([eff[s].mean(axis=0) for s in SHOCKS])
     hit = np.stack([(eff[s] >= target[None, :]).mean(axis=0) for s in SHOCKS])
     ids = ", ".join(f"{s.id} ({s.input}, loading {s.loading:g})" for s in sc.shocks)
-    common = {"draws": n, "shocks_removed": ids,
-              "method": (f"same draws (common random numbers): with = {eff['how_with']}; without = a run of "
-                         f"the scenario with its [[shocks]] removed, same seed, {n:,} draws")}
+    common = {
+        "draws": n,
+        "shocks_removed": ids,
+        "method": (
+            f"same draws (common random numbers): with = {eff['how_with']}; without = a run of "
+            f"the scenario with its [[shocks]] removed, same seed, {n:,} draws"
+        ),
+    }
     ds = ds.assign_coords(shocks=list(SHOCKS), shock_quantile=q)
     ds["shocks"].attrs = {"long_name": "the scenario with its [[shocks]] and with them removed, on the same draws"}
     ds["shock_quantile"].attrs = {"units": "1", "long_name": "quantile level of the shock comparison"}

@@ -53,7 +53,9 @@ def _parse_scope(path: Path, ds: xr.Dataset, scope: str) -> tuple[str, str | int
         return "national", None
     kind, sep, ident = scope.partition(":")
     if not sep or kind not in ("area", "municipality", "initiative") or not ident:
-        raise ConfigError(f"--scope: must be national, area:<id>, municipality:<code> or initiative:<id>, got {scope!r}")
+        raise ConfigError(
+            f"--scope: must be national, area:<id>, municipality:<code> or initiative:<id>, got {scope!r}"
+        )
     if kind == "municipality":
         codes = [int(c) for c in ds["municipality"].values]
         names = [str(n).lower() for n in ds["municipality_name"].values] if "municipality_name" in ds else []
@@ -62,9 +64,13 @@ def _parse_scope(path: Path, ds: xr.Dataset, scope: str) -> tuple[str, str | int
         except ValueError:
             if ident.lower() in names:
                 return kind, codes[names.index(ident.lower())]
-            raise ConfigError(f"--scope: {path} has no municipality {ident!r} (give a kommunekode such as 101)") from None
+            raise ConfigError(
+                f"--scope: {path} has no municipality {ident!r} (give a kommunekode such as 101)"
+            ) from None
         if code not in codes:
-            raise ConfigError(f"--scope: {path} has no municipality with code {code} (codes {min(codes)}..{max(codes)})")
+            raise ConfigError(
+                f"--scope: {path} has no municipality with code {code} (codes {min(codes)}..{max(codes)})"
+            )
         return kind, code
     known = [str(x) for x in ds[kind].values]
     if ident not in known:
@@ -75,9 +81,17 @@ def _parse_scope(path: Path, ds: xr.Dataset, scope: str) -> tuple[str, str | int
 class Source:
     """The distribution of one (scope, quantity, year): per-draw values or a histogram."""
 
-    def __init__(self, values: np.ndarray | None = None, counts: np.ndarray | None = None,
-                 lower: np.ndarray | None = None, upper: np.ndarray | None = None, rel: float = 0.0,
-                 method: str = "", draws: int = 0, facts: dict | None = None) -> None:
+    def __init__(
+        self,
+        values: np.ndarray | None = None,
+        counts: np.ndarray | None = None,
+        lower: np.ndarray | None = None,
+        upper: np.ndarray | None = None,
+        rel: float = 0.0,
+        method: str = "",
+        draws: int = 0,
+        facts: dict | None = None,
+    ) -> None:
         self.values, self.counts, self.lower, self.upper = values, counts, lower, upper
         self.rel, self.method, self.draws = rel, method, draws
         self.facts = facts or {}  # what the method text says, for the reader's language (describe)
@@ -101,44 +115,69 @@ def _histogram(ds: xr.Dataset, name: str, sel: dict, y: int, lo_var: str | None)
         lower, upper = (e[0] for e in bin_edges("unsigned", np.array([lo])))
     sub = int(a["sub_bits"])
     rel = bin_ratio(sub) - 1.0
-    return Source(counts=counts, lower=lower, upper=upper, rel=rel, draws=int(counts.sum()),
-                  method=f"from the streaming histogram over all {int(counts.sum()):,} draws ({2**sub} bins per "
-                         f"octave, relative bin width at most {rel:.2%})",
-                  facts={"source": "histogram", "draws": int(counts.sum()), "bins": 2**sub, "rel": rel})
+    return Source(
+        counts=counts,
+        lower=lower,
+        upper=upper,
+        rel=rel,
+        draws=int(counts.sum()),
+        method=f"from the streaming histogram over all {int(counts.sum()):,} draws ({2**sub} bins per "
+        f"octave, relative bin width at most {rel:.2%})",
+        facts={"source": "histogram", "draws": int(counts.sum()), "bins": 2**sub, "rel": rel},
+    )
 
 
 def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) -> Source:
     N = int(ds.attrs["draws"])
     K = int(ds.sizes.get("draw", 0))
     exact = K >= N
-    per_draw = {("national", "realised"): "benefit", ("national", "net"): "net_benefit",
-                ("national", "potential"): "potential", ("area", "realised"): "area_benefit",
-                ("area", "potential"): "area_potential"}
-    hist = {("national", "realised"): "benefit", ("national", "net"): "net_benefit",
-            ("area", "realised"): "area_benefit", ("municipality", "realised"): "municipality_benefit",
-            ("initiative", "realised"): "initiative_benefit"}
+    per_draw = {
+        ("national", "realised"): "benefit",
+        ("national", "net"): "net_benefit",
+        ("national", "potential"): "potential",
+        ("area", "realised"): "area_benefit",
+        ("area", "potential"): "area_potential",
+    }
+    hist = {
+        ("national", "realised"): "benefit",
+        ("national", "net"): "net_benefit",
+        ("area", "realised"): "area_benefit",
+        ("municipality", "realised"): "municipality_benefit",
+        ("initiative", "realised"): "initiative_benefit",
+    }
     key = (kind, quantity)
     if key not in per_draw and key not in hist:
-        raise ConfigError(f"--quantity: {quantity} is not available per {kind} (realised: every scope; net: national; "
-                          "potential: national and area)")
+        raise ConfigError(
+            f"--quantity: {quantity} is not available per {kind} (realised: every scope; net: national; "
+            "potential: national and area)"
+        )
     sel = {} if kind == "national" else {kind: ident}
     pv = per_draw.get(key)
     if pv is not None and pv in ds and "draw" in ds[pv].dims and (exact or key not in hist):
         da = ds[pv].sel(sel) if sel else ds[pv]
         vals = np.asarray(da.isel(year=y).values, dtype=float)
-        method = (f"exact from all {N:,} draws (kept per draw)" if exact else
-                  f"from the first {K:,} of {N:,} draws (kept per draw; no histogram of this quantity is stored)")
-        return Source(values=vals, method=method, draws=len(vals),
-                      facts={"source": "exact" if exact else "kept", "draws": N, "kept": K})
+        method = (
+            f"exact from all {N:,} draws (kept per draw)"
+            if exact
+            else f"from the first {K:,} of {N:,} draws (kept per draw; no histogram of this quantity is stored)"
+        )
+        return Source(
+            values=vals,
+            method=method,
+            draws=len(vals),
+            facts={"source": "exact" if exact else "kept", "draws": N, "kept": K},
+        )
     hv = hist.get(key)
     if hv is not None and f"dist_{hv}" in ds:
         lo_var = {"municipality": "dist_municipality_lo", "initiative": "dist_initiative_lo"}.get(kind)
         return _histogram(ds, hv, sel, y, lo_var)
     name = pv or hv
     where = "nationally" if kind == "national" else f"per {kind}"
-    raise ConfigError(f"{path}: has no distribution of the {quantity} gain {where} (variable "
-                      f"{'dist_' + str(hv) if hv else name} missing: written by an older simengine or a model without "
-                      "it); re-run the scenario to answer this")
+    raise ConfigError(
+        f"{path}: has no distribution of the {quantity} gain {where} (variable "
+        f"{'dist_' + str(hv) if hv else name} missing: written by an older simengine or a model without "
+        "it); re-run the scenario to answer this"
+    )
 
 
 def probability_at_least(src: Source, x: float) -> dict:
@@ -149,17 +188,26 @@ def probability_at_least(src: Source, x: float) -> dict:
         n = len(src.values)
         k = int((src.values >= x).sum())
         lo, hi = wilson(np.array([k]), n)
-        return {"probability": k / n, "ci_low": float(lo[0]), "ci_high": float(hi[0]),
-                "method": src.method + "; interval: Wilson (95 %)", "facts": {**src.facts, "interval": "wilson"}}
+        return {
+            "probability": k / n,
+            "ci_low": float(lo[0]),
+            "ci_high": float(hi[0]),
+            "method": src.method + "; interval: Wilson (95 %)",
+            "facts": {**src.facts, "interval": "wilson"},
+        }
     assert src.counts is not None and src.lower is not None and src.upper is not None
     est, surely, possibly = p_at_least_counts(src.counts, src.lower, src.upper, x)
     n = src.draws
     lo, _ = wilson(np.array([surely]), n)
     _, hi = wilson(np.array([possibly]), n)
-    return {"probability": est / n, "ci_low": float(lo[0]), "ci_high": float(hi[0]),
-            "method": src.method + "; interval: Wilson (95 %) from the draws surely at or above X to those possibly "
-                                   f"so (the bin holding X has {(possibly - surely) / n:.4%} of the draws)",
-            "facts": {**src.facts, "interval": "wilson_bins", "bin_share": (possibly - surely) / n}}
+    return {
+        "probability": est / n,
+        "ci_low": float(lo[0]),
+        "ci_high": float(hi[0]),
+        "method": src.method + "; interval: Wilson (95 %) from the draws surely at or above X to those possibly "
+        f"so (the bin holding X has {(possibly - surely) / n:.4%} of the draws)",
+        "facts": {**src.facts, "interval": "wilson_bins", "bin_share": (possibly - surely) / n},
+    }
 
 
 def amount_at_certainty(src: Source, c: float) -> dict:
@@ -180,14 +228,26 @@ def amount_at_certainty(src: Source, c: float) -> dict:
         lo, hi = float(v[1]), float(v[2])
         lo -= abs(lo) * src.rel
         hi += abs(hi) * src.rel
-        extra = ("; interval: the same order-statistic ranks applied to the histogram, widened by one bin's relative "
-                 "width")
-    return {"amount": float(v[0]), "ci_low": lo, "ci_high": hi, "method": src.method + extra,
-            "facts": {**src.facts, "interval": "ranks" if src.values is not None else "ranks_bins"}}
+        extra = (
+            "; interval: the same order-statistic ranks applied to the histogram, widened by one bin's relative width"
+        )
+    return {
+        "amount": float(v[0]),
+        "ci_low": lo,
+        "ci_high": hi,
+        "method": src.method + extra,
+        "facts": {**src.facts, "interval": "ranks" if src.values is not None else "ranks_bins"},
+    }
 
 
-def ask(path: Path | xr.Dataset, year: int, scope: str = "national", at_least: float | None = None,
-        certainty: float | None = None, quantity: str = "realised") -> dict:
+def ask(
+    path: Path | xr.Dataset,
+    year: int,
+    scope: str = "national",
+    at_least: float | None = None,
+    certainty: float | None = None,
+    quantity: str = "realised",
+) -> dict:
     """The answer as a dict ({"probability"|"amount", "ci_low", "ci_high", "method"}); ConfigError on bad input.
     ``path``: a results.nc file, or the results Dataset itself (simengine.api.ask)."""
     if (at_least is None) == (certainty is None):
@@ -214,7 +274,13 @@ def ask(path: Path | xr.Dataset, year: int, scope: str = "national", at_least: f
     else:
         assert certainty is not None
         out = amount_at_certainty(src, certainty)
-    out.update(x=at_least, certainty=certainty, year=year, scope=scope if kind == "national" else f"{kind}:{ident}", quantity=quantity)
+    out.update(
+        x=at_least,
+        certainty=certainty,
+        year=year,
+        scope=scope if kind == "national" else f"{kind}:{ident}",
+        quantity=quantity,
+    )
     return out
 
 
@@ -224,16 +290,22 @@ def _method_da(f: dict, L) -> str:
     if src == "exact":
         text = f"præcist fra alle {L.num(f['draws'])} trækninger (gemt pr. trækning)"
     elif src == "kept":
-        text = (f"fra de første {L.num(f['kept'])} af {L.num(f['draws'])} trækninger (gemt pr. trækning; der er "
-                "intet histogram af denne størrelse)")
+        text = (
+            f"fra de første {L.num(f['kept'])} af {L.num(f['draws'])} trækninger (gemt pr. trækning; der er "
+            "intet histogram af denne størrelse)"
+        )
     else:
-        text = (f"fra det løbende histogram over alle {L.num(f['draws'])} trækninger ({L.num(f['bins'])} intervaller "
-                f"pr. oktav, relativ intervalbredde højst {L.num(100 * f['rel'], 2)} %)")
+        text = (
+            f"fra det løbende histogram over alle {L.num(f['draws'])} trækninger ({L.num(f['bins'])} intervaller "
+            f"pr. oktav, relativ intervalbredde højst {L.num(100 * f['rel'], 2)} %)"
+        )
     interval = {
         "wilson": "interval: Wilson (95 %)",
-        "wilson_bins": ("interval: Wilson (95 %) fra de trækninger, der med sikkerhed er mindst X, til dem, der "
-                        f"muligvis er (intervallet med X rummer {L.num(100 * f.get('bin_share', 0.0), 4)} % af "
-                        "trækningerne)"),
+        "wilson_bins": (
+            "interval: Wilson (95 %) fra de trækninger, der med sikkerhed er mindst X, til dem, der "
+            f"muligvis er (intervallet med X rummer {L.num(100 * f.get('bin_share', 0.0), 4)} % af "
+            "trækningerne)"
+        ),
         "ranks": "interval: ordensstørrelser med rangene Binomial(N, 1 − C) 2,5 % og 97,5 % (fordelingsfrit)",
         "ranks_bins": "interval: de samme rang anvendt på histogrammet, udvidet med ét intervals relative bredde",
     }[f["interval"]]
@@ -247,40 +319,66 @@ def describe(ans: dict, lang: str = "en") -> str:
 
         L = Labels("da")
         kind, _, ident = ans["scope"].partition(":")
-        where = {"national": "på landsplan", "area": f"i området {ident}", "municipality": f"i kommune {ident}",
-                 "initiative": f"for initiativet {ident}"}[kind]
-        what = {"realised": "realiseret gevinst", "potential": "potentiel gevinst", "net": "nettogevinst"}[ans["quantity"]]
+        where = {
+            "national": "på landsplan",
+            "area": f"i området {ident}",
+            "municipality": f"i kommune {ident}",
+            "initiative": f"for initiativet {ident}",
+        }[kind]
+        what = {"realised": "realiseret gevinst", "potential": "potentiel gevinst", "net": "nettogevinst"}[
+            ans["quantity"]
+        ]
         method = _method_da(ans["facts"], L)
         if "probability" in ans:
-            return (f"P({what} ≥ {L.num(ans['x'] / 1e6, 1)} mio. kr. i {ans['year']}, {where}) = "
-                    f"{L.num(ans['probability'], 4)} (95 % MC-interval {L.num(ans['ci_low'], 4)}–"
-                    f"{L.num(ans['ci_high'], 4)}); {method}")
+            return (
+                f"P({what} ≥ {L.num(ans['x'] / 1e6, 1)} mio. kr. i {ans['year']}, {where}) = "
+                f"{L.num(ans['probability'], 4)} (95 % MC-interval {L.num(ans['ci_low'], 4)}–"
+                f"{L.num(ans['ci_high'], 4)}); {method}"
+            )
         the = {"realised": "den realiserede gevinst", "potential": "den potentielle gevinst", "net": "nettogevinsten"}
-        return (f"beløb, som {the[ans['quantity']]} {where} når i {ans['year']} med {L.num(100 * ans['certainty'])} % "
-                "sandsynlighed: "
-                f"{L.num(ans['amount'] / 1e6, 1)} mio. kr./år (95 % MC-interval {L.num(ans['ci_low'] / 1e6, 1)}–"
-                f"{L.num(ans['ci_high'] / 1e6, 1)}); {method}")
+        return (
+            f"beløb, som {the[ans['quantity']]} {where} når i {ans['year']} med {L.num(100 * ans['certainty'])} % "
+            "sandsynlighed: "
+            f"{L.num(ans['amount'] / 1e6, 1)} mio. kr./år (95 % MC-interval {L.num(ans['ci_low'] / 1e6, 1)}–"
+            f"{L.num(ans['ci_high'] / 1e6, 1)}); {method}"
+        )
     where = "nationally" if ans["scope"] == "national" else f"in {ans['scope']}"
     what = {"realised": "gain", "potential": "potential gain", "net": "net gain"}[ans["quantity"]]
     if "probability" in ans:
-        return (f"P({what} >= {ans['x'] / 1e6:,.1f} mio. DKK in {ans['year']}, {where}) = {ans['probability']:.4f} "
-                f"(95 % MC interval {ans['ci_low']:.4f}–{ans['ci_high']:.4f}); {ans['method']}")
-    return (f"amount the {what} reaches in {ans['year']} {where} with probability {ans['certainty']:.0%}: {ans['amount'] / 1e6:,.1f} "
-            f"mio. DKK/year (95 % MC interval {ans['ci_low'] / 1e6:,.1f}–{ans['ci_high'] / 1e6:,.1f}); {ans['method']}")
+        return (
+            f"P({what} >= {ans['x'] / 1e6:,.1f} mio. DKK in {ans['year']}, {where}) = {ans['probability']:.4f} "
+            f"(95 % MC interval {ans['ci_low']:.4f}–{ans['ci_high']:.4f}); {ans['method']}"
+        )
+    return (
+        f"amount the {what} reaches in {ans['year']} {where} with probability {ans['certainty']:.0%}: {ans['amount'] / 1e6:,.1f} "
+        f"mio. DKK/year (95 % MC interval {ans['ci_low'] / 1e6:,.1f}–{ans['ci_high'] / 1e6:,.1f}); {ans['method']}"
+    )
 
 
 def add_parser(sub) -> None:
     a = sub.add_parser("ask", help="P(gain >= X) or the amount at a certainty, from a results file (no new run)")
     a.add_argument("results", type=Path, help="results file (results.nc) of a run")
     a.add_argument("--year", type=int, required=True, help="calendar year within the results' horizon")
-    a.add_argument("--scope", default="national", metavar="SCOPE",
-                   help="national (default), area:<id>, municipality:<code> or initiative:<id>")
+    a.add_argument(
+        "--scope",
+        default="national",
+        metavar="SCOPE",
+        help="national (default), area:<id>, municipality:<code> or initiative:<id>",
+    )
     g = a.add_mutually_exclusive_group(required=True)
     g.add_argument("--at-least", type=float, metavar="X", help="the probability that the gain is at least X DKK/year")
-    g.add_argument("--certainty", type=float, metavar="C", help="the amount the gain reaches with probability C "
-                                                                "(its 1 - C quantile), C in (0, 1)")
-    a.add_argument("--quantity", default="realised", choices=QUANTITIES,
-                   help="realised gross gain (default), potential gain or net gain (gain minus costs)")
+    g.add_argument(
+        "--certainty",
+        type=float,
+        metavar="C",
+        help="the amount the gain reaches with probability C (its 1 - C quantile), C in (0, 1)",
+    )
+    a.add_argument(
+        "--quantity",
+        default="realised",
+        choices=QUANTITIES,
+        help="realised gross gain (default), potential gain or net gain (gain minus costs)",
+    )
     a.add_argument("--json", action="store_true", help="print the answer as JSON (its method text in English)")
     a.add_argument("--lang", choices=("da", "en"), default="da", help="language of the answer line: da (default) or en")
 
@@ -289,8 +387,7 @@ def cmd_ask(args) -> int:
     ans = ask(args.results, args.year, args.scope, args.at_least, args.certainty, args.quantity)
     if args.json:
         key = "probability" if "probability" in ans else "amount"
-        print(json.dumps({key: ans[key], "ci_low": ans["ci_low"], "ci_high": ans["ci_high"],
-                          "method": ans["method"]}))
+        print(json.dumps({key: ans[key], "ci_low": ans["ci_low"], "ci_high": ans["ci_high"], "method": ans["method"]}))
     else:
         print(describe(ans, getattr(args, "lang", "da")))
     return 0

@@ -29,8 +29,11 @@ def read_manifest(path: Path) -> dict:
     missing = [k for k in REQUIRED if k not in m] if isinstance(m, dict) else list(REQUIRED)
     if missing:
         raise ConfigError(f"{path}: not a run manifest: missing {', '.join(missing)}")
-    problems = [f"{path}: {key}: {why}, got {_show(m[key])}" for key, ok, why in _RULES
-                if key in m and (m[key] is not None or key in REQUIRED) and not ok(m[key])]
+    problems = [
+        f"{path}: {key}: {why}, got {_show(m[key])}"
+        for key, ok, why in _RULES
+        if key in m and (m[key] is not None or key in REQUIRED) and not ok(m[key])
+    ]
     if problems:
         raise ConfigError(problems)
     return m
@@ -59,12 +62,21 @@ def _rules():
         ("seed", _int_in(0, 2**63 - 1), "must be a whole number in [0, 2^63)"),
         ("draws", _int_in(1, MAX_DRAWS), f"must be a whole number in [1, {MAX_DRAWS:,}]"),
         ("keep_draws", _int_in(1, MAX_DRAWS), f"must be a whole number in [1, {MAX_DRAWS:,}]"),
-        ("cut_threshold", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-         and v >= 0, "must be a finite amount >= 0 DKK"),
-        ("scenario_file", lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
-         "must be the path of the scenario file"),
-        ("scenario_path_absolute", lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
-         "must be the path of the scenario file"),
+        (
+            "cut_threshold",
+            lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0,
+            "must be a finite amount >= 0 DKK",
+        ),
+        (
+            "scenario_file",
+            lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
+            "must be the path of the scenario file",
+        ),
+        (
+            "scenario_path_absolute",
+            lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
+            "must be the path of the scenario file",
+        ),
         ("versions", lambda v: isinstance(v, dict), "must be a table of versions"),
     )
 
@@ -83,8 +95,10 @@ def scenario_of(m: dict, manifest_path: Path):
 
                 return rebuild(c, [str(x) for x in m["scenario_changes"]])
             return scenario.load(c)
-    raise ConfigError(f"{manifest_path}: the scenario file of this run is gone "
-                      f"({', '.join(str(c) for c in candidates) or 'no path recorded'})")
+    raise ConfigError(
+        f"{manifest_path}: the scenario file of this run is gone "
+        f"({', '.join(str(c) for c in candidates) or 'no path recorded'})"
+    )
 
 
 def check(manifest_path: Path, threads: int | None = None, quiet: bool = False) -> int:
@@ -95,12 +109,16 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False) 
     m = read_manifest(manifest_path)
     sc = scenario_of(m, manifest_path)
     if sc.sha256 != m["scenario_sha256"]:
-        raise RunError(f"{sc.path}: the scenario changed since the run (sha256 {sc.sha256[:12]}…, "
-                       f"the run used {m['scenario_sha256'][:12]}…); results cannot be compared")
+        raise RunError(
+            f"{sc.path}: the scenario changed since the run (sha256 {sc.sha256[:12]}…, "
+            f"the run used {m['scenario_sha256'][:12]}…); results cannot be compared"
+        )
     from dataclasses import replace
 
-    sc = replace(sc.with_run_options(draws=int(m["draws"]), seed=int(m["seed"])),
-                 keep_draws=int(m.get("keep_draws") or sc.keep_draws))
+    sc = replace(
+        sc.with_run_options(draws=int(m["draws"]), seed=int(m["seed"])),
+        keep_draws=int(m.get("keep_draws") or sc.keep_draws),
+    )
     if m.get("cut_threshold") is not None:  # run --cut-threshold
         sc = replace(sc, cut_threshold=float(m["cut_threshold"]))
     old = (m.get("versions") or {}).get("simengine")
@@ -115,12 +133,16 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False) 
     digest = results_digest(ds)
     if digest == m["results_digest"]:
         if not quiet:
-            print(f"identical: {sc.draws:,} draws, seed {sc.seed} reproduce {manifest_path} bit for bit "
-                  f"(digest {digest[:16]}…)")
+            print(
+                f"identical: {sc.draws:,} draws, seed {sc.seed} reproduce {manifest_path} bit for bit "
+                f"(digest {digest[:16]}…)"
+            )
         return 0
     differ = _differing(ds, manifest_path.parent / "results.nc")
-    raise RunError(f"{manifest_path}: results differ from the recorded run (digest {digest[:16]}… vs "
-                   f"{m['results_digest'][:16]}…)" + (f"; differing variables: {', '.join(differ)}" if differ else ""))
+    raise RunError(
+        f"{manifest_path}: results differ from the recorded run (digest {digest[:16]}… vs "
+        f"{m['results_digest'][:16]}…)" + (f"; differing variables: {', '.join(differ)}" if differ else "")
+    )
 
 
 def _differing(ds, results_path: Path) -> list[str]:

@@ -61,8 +61,9 @@ def load_pair(path_a: Path, path_b: Path) -> tuple[Scenario, Scenario]:
     return loaded[0], loaded[1]
 
 
-def pair_options(a: Scenario, b: Scenario, draws: int | None = None,
-                 seed: int | None = None) -> tuple[Scenario, Scenario, list[str]]:
+def pair_options(
+    a: Scenario, b: Scenario, draws: int | None = None, seed: int | None = None
+) -> tuple[Scenario, Scenario, list[str]]:
     """The two scenarios with the same seed, draws and keep_draws (A's unless given), and notes on
     what was overridden in B to pair them."""
     notes = []
@@ -73,8 +74,10 @@ def pair_options(a: Scenario, b: Scenario, draws: int | None = None,
     if b.draws != draws and draws == a.draws:
         notes.append(f"B's draws {b.draws:,} replaced by A's ({draws:,})")
     if a.sampling != b.sampling:
-        notes.append(f"the scenarios sample differently (A {a.sampling}, B {b.sampling}): the draws are "
-                     "not paired input by input")
+        notes.append(
+            f"the scenarios sample differently (A {a.sampling}, B {b.sampling}): the draws are "
+            "not paired input by input"
+        )
     if a.correlations or b.correlations:
         notes.append("correlated inputs: changing one input can move the draws of the inputs correlated with it")
     keep = max(a.keep_draws, b.keep_draws)
@@ -83,8 +86,16 @@ def pair_options(a: Scenario, b: Scenario, draws: int | None = None,
     return a, b, notes
 
 
-def run_pair(a: Scenario, b: Scenario, opts: RunOptions | None = None, executor=None, progress=None, *,
-             threads: int | None = None, chunk: int | None = None) -> tuple[engine.RawResults, engine.RawResults]:
+def run_pair(
+    a: Scenario,
+    b: Scenario,
+    opts: RunOptions | None = None,
+    executor=None,
+    progress=None,
+    *,
+    threads: int | None = None,
+    chunk: int | None = None,
+) -> tuple[engine.RawResults, engine.RawResults]:
     """Simulate A and B (already paired by :func:`pair_options`) through the block driver, on
     ``executor`` (default: this process); ``threads``/``chunk``: shorthand for options with only
     those set."""
@@ -106,35 +117,44 @@ def _attrs(units: str, long_name: str, **extra) -> dict:
     return {"units": units, "long_name": long_name, **extra}
 
 
-def compare(ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | None = None,
-            command: str = "") -> xr.Dataset:
+def compare(
+    ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | None = None, command: str = ""
+) -> xr.Dataset:
     """The paired comparison of two runs with the same seed and draws, on their common years."""
     pa, pb = ra.plan, rb.plan
     sa, sb = pa.scenario, pb.scenario
     notes = list(notes or [])
     if ra.draws != rb.draws or sa.seed != sb.seed:
-        raise ConfigError(f"internal: compare needs runs with the same seed and draws, got seed {sa.seed}/{sb.seed} "
-                          f"and draws {ra.draws}/{rb.draws}")
+        raise ConfigError(
+            f"internal: compare needs runs with the same seed and draws, got seed {sa.seed}/{sb.seed} "
+            f"and draws {ra.draws}/{rb.draws}"
+        )
     ya, yb = np.asarray(pa.years), np.asarray(pb.years)
     years = np.intersect1d(ya, yb)
     if years.size == 0:
-        raise ConfigError(f"{sa.path}, {sb.path}: no year in common (A {ya[0]}-{ya[-1]}, B {yb[0]}-{yb[-1]}); "
-                          "nothing to compare")
+        raise ConfigError(
+            f"{sa.path}, {sb.path}: no year in common (A {ya[0]}-{ya[-1]}, B {yb[0]}-{yb[-1]}); nothing to compare"
+        )
     if len(years) < len(ya) or len(years) < len(yb):
         notes.append(f"compared on the common years {years[0]}-{years[-1]} (A {ya[0]}-{ya[-1]}, B {yb[0]}-{yb[-1]})")
     ia, ib = np.searchsorted(ya, years), np.searchsorted(yb, years)
     N = ra.draws
     K = min(len(ra.benefit), len(rb.benefit))
     if K < N:
-        notes.append(f"the paired statistics use the first {K:,} of {N:,} draws (those kept per draw; raise "
-                     "[simulation] keep_draws to use more); means and P(target) use all draws")
+        notes.append(
+            f"the paired statistics use the first {K:,} of {N:,} draws (those kept per draw; raise "
+            "[simulation] keep_draws to use more); means and P(target) use all draws"
+        )
     q = np.array(sa.quantiles)
     A, B = ra.benefit[:K][:, ia], rb.benefit[:K][:, ib]
     d = B - A
     ta, tb = np.asarray(pa.target, dtype=float)[ia], np.asarray(pb.target, dtype=float)[ib]
     same_target = bool(np.array_equal(ta, tb))
-    target_note = ("each scenario's own target path; the targets are the same" if same_target else
-                   "each scenario's own target path; the targets differ (B reaches B's target, A misses A's)")
+    target_note = (
+        "each scenario's own target path; the targets are the same"
+        if same_target
+        else "each scenario's own target path; the targets differ (B reaches B's target, A misses A's)"
+    )
     if not same_target:
         notes.append("the targets differ: 'reaches the target' means each scenario's own target path")
     sta, stb = NationalStats(ra), NationalStats(rb)
@@ -156,10 +176,15 @@ def compare(ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | Non
     ini_ma = ini_a[ka][:, ia] if common else np.zeros((0, len(years)))
     ini_mb = ini_b[kb][:, ib] if common else np.zeros((0, len(years)))
 
-    ds = xr.Dataset(coords={
-        "year": years, "quantile": q, "draw": np.arange(K), "initiative": common,
-        "initiative_name": ("initiative", [names[i] for i in common]),
-    })
+    ds = xr.Dataset(
+        coords={
+            "year": years,
+            "quantile": q,
+            "draw": np.arange(K),
+            "initiative": common,
+            "initiative_name": ("initiative", [names[i] for i in common]),
+        }
+    )
     ds["year"].attrs = _attrs("year", "calendar year (the years both scenarios cover)")
     ds["quantile"].attrs = _attrs("1", "probability level of the quantile")
     ds["draw"].attrs = _attrs("1", "draw index (the same draw in A and B)")
@@ -175,34 +200,75 @@ def compare(ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | Non
     put("p_target_a", ("year",), ra.acc.hit[ia] / N, "1", "P(A's gain reaches A's target), all draws")
     put("p_target_b", ("year",), rb.acc.hit[ib] / N, "1", "P(B's gain reaches B's target), all draws")
     put("difference", ("draw", "year"), d, DKK, "B - A: national gross gain of B minus that of A in the same draw")
-    put("difference_quantile", ("quantile", "year"), np.quantile(d, q, axis=0), DKK,
-        "quantiles of B - A over the paired draws")
+    put(
+        "difference_quantile",
+        ("quantile", "year"),
+        np.quantile(d, q, axis=0),
+        DKK,
+        "quantiles of B - A over the paired draws",
+    )
     put("difference_mean", ("year",), mean_b - mean_a, DKK, "mean of B - A (all draws: the difference of the means)")
     put("p_b_greater", ("year",), (d > 0).mean(axis=0), "1", "P(B > A): share of paired draws where B's gain is larger")
     put("p_b_less", ("year",), (d < 0).mean(axis=0), "1", "P(B < A): share of paired draws where B's gain is smaller")
-    put("p_only_b_reaches_target", ("year",), (hit_b & ~hit_a).mean(axis=0), "1",
-        "P(B reaches its target and A does not), paired draws", target=target_note)
-    put("p_only_a_reaches_target", ("year",), (hit_a & ~hit_b).mean(axis=0), "1",
-        "P(A reaches its target and B does not), paired draws", target=target_note)
-    put("net_difference_quantile", ("quantile", "year"), np.quantile(net_b - net_a, q, axis=0), DKK,
-        "quantiles of B - A of the national net gain (gross gain minus costs), paired draws")
-    put("net_difference_mean", ("year",), (net_b - net_a).mean(axis=0), DKK,
-        "mean of B - A of the national net gain, paired draws")
-    put("fte_difference_quantile", ("quantile", "year"), np.quantile(fte_d, q, axis=0), "FTE",
-        f"quantiles of B - A in FTE (each gain / its scenario's cost_per_fte: A {cpf_a:,.0f}, B {cpf_b:,.0f} DKK)")
-    put("fte_difference_mean", ("year",), mean_b / cpf_b - mean_a / cpf_a, "FTE",
-        "mean of B - A in FTE (all draws)")
+    put(
+        "p_only_b_reaches_target",
+        ("year",),
+        (hit_b & ~hit_a).mean(axis=0),
+        "1",
+        "P(B reaches its target and A does not), paired draws",
+        target=target_note,
+    )
+    put(
+        "p_only_a_reaches_target",
+        ("year",),
+        (hit_a & ~hit_b).mean(axis=0),
+        "1",
+        "P(A reaches its target and B does not), paired draws",
+        target=target_note,
+    )
+    put(
+        "net_difference_quantile",
+        ("quantile", "year"),
+        np.quantile(net_b - net_a, q, axis=0),
+        DKK,
+        "quantiles of B - A of the national net gain (gross gain minus costs), paired draws",
+    )
+    put(
+        "net_difference_mean",
+        ("year",),
+        (net_b - net_a).mean(axis=0),
+        DKK,
+        "mean of B - A of the national net gain, paired draws",
+    )
+    put(
+        "fte_difference_quantile",
+        ("quantile", "year"),
+        np.quantile(fte_d, q, axis=0),
+        "FTE",
+        f"quantiles of B - A in FTE (each gain / its scenario's cost_per_fte: A {cpf_a:,.0f}, B {cpf_b:,.0f} DKK)",
+    )
+    put("fte_difference_mean", ("year",), mean_b / cpf_b - mean_a / cpf_a, "FTE", "mean of B - A in FTE (all draws)")
     if np.array_equal(ya, yb) and sa.discount_rate == sb.discount_rate:
         npv_d = rb.npv[:K] - ra.npv[:K]
-        put("npv_difference_quantile", ("quantile",), np.quantile(npv_d, q), "DKK",
-            "quantiles of B - A of the NPV of the net gain, paired draws")
+        put(
+            "npv_difference_quantile",
+            ("quantile",),
+            np.quantile(npv_d, q),
+            "DKK",
+            "quantiles of B - A of the NPV of the net gain, paired draws",
+        )
         put("npv_difference_mean", (), npv_d.mean(), "DKK", "mean of B - A of the NPV, paired draws")
     else:
         notes.append("no NPV difference: the scenarios cover different years or discount differently")
     put("initiative_benefit_mean_a", ("initiative", "year"), ini_ma, DKK, "A's mean gross gain of the initiative")
     put("initiative_benefit_mean_b", ("initiative", "year"), ini_mb, DKK, "B's mean gross gain of the initiative")
-    put("initiative_benefit_mean_difference", ("initiative", "year"), ini_mb - ini_ma, DKK,
-        "B - A of the initiative's mean gross gain (initiatives in both scenarios)")
+    put(
+        "initiative_benefit_mean_difference",
+        ("initiative", "year"),
+        ini_mb - ini_ma,
+        DKK,
+        "B - A of the initiative's mean gross gain (initiatives in both scenarios)",
+    )
 
     # -- A and B themselves, for the reader's page (simengine.outputs.report.compare) --
     ty = next((int(t) for t in (sa.target_year, sb.target_year) if int(t) in set(years.tolist())), int(years[-1]))
@@ -210,30 +276,56 @@ def compare(ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | Non
     ds.coords["band"] = np.array(BANDS)
     ds["band"].attrs = _attrs("1", "probability level of the quantiles of A's and B's gain")
     for s, st, idx, raw in (("a", sta, ia, ra), ("b", stb, ib, rb)):
-        put(f"benefit_quantile_{s}", ("band", "year"), st.quantile("benefit", np.array(BANDS))[:, idx], DKK,
-            f"quantiles of {s.upper()}'s national gross gain (all draws)")
-        put(f"benefit_target_year_{s}", ("draw",), raw.benefit[:K, idx[ti]], DKK,
-            f"{s.upper()}'s national gross gain in {ty} (the comparison's target year), per paired draw")
+        put(
+            f"benefit_quantile_{s}",
+            ("band", "year"),
+            st.quantile("benefit", np.array(BANDS))[:, idx],
+            DKK,
+            f"quantiles of {s.upper()}'s national gross gain (all draws)",
+        )
+        put(
+            f"benefit_target_year_{s}",
+            ("draw",),
+            raw.benefit[:K, idx[ti]],
+            DKK,
+            f"{s.upper()}'s national gross gain in {ty} (the comparison's target year), per paired draw",
+        )
     cert = np.asarray(sa.certainty, dtype=float)
     ds.coords["certainty"] = cert
-    ds["certainty"].attrs = _attrs("1", "probability with which the gain reaches the amount (the amount is the "
-                                        "gain's 1 - certainty quantile)")
+    ds["certainty"].attrs = _attrs(
+        "1", "probability with which the gain reaches the amount (the amount is the gain's 1 - certainty quantile)"
+    )
     for s, st, idx in (("a", sta, ia), ("b", stb, ib)):
-        put(f"committable_{s}", ("certainty", "year"), st.quantile("benefit", 1.0 - cert)[:, idx], DKK,
-            f"amount {s.upper()}'s national gross gain reaches with probability 'certainty' (all draws)")
+        put(
+            f"committable_{s}",
+            ("certainty", "year"),
+            st.quantile("benefit", 1.0 - cert)[:, idx],
+            DKK,
+            f"amount {s.upper()}'s national gross gain reaches with probability 'certainty' (all draws)",
+        )
     # -- end A and B --
 
     only_a = [i for i in ids_a if i not in set(ids_b)]
     only_b = [i for i in ids_b if i not in set(ids_a)]
     ds.attrs = {
         "title": "simengine paired comparison (B - A)",
-        "scenario_a": sa.name, "scenario_b": sb.name,
-        "scenario_file_a": str(sa.path), "scenario_file_b": str(sb.path),
-        "scenario_sha256_a": sa.sha256, "scenario_sha256_b": sb.sha256,
-        "seed": sa.seed, "draws": N, "draws_paired": K, "sampling_a": sa.sampling, "sampling_b": sb.sampling,
-        "cost_per_fte_a": cpf_a, "cost_per_fte_b": cpf_b,
+        "scenario_a": sa.name,
+        "scenario_b": sb.name,
+        "scenario_file_a": str(sa.path),
+        "scenario_file_b": str(sb.path),
+        "scenario_sha256_a": sa.sha256,
+        "scenario_sha256_b": sb.sha256,
+        "seed": sa.seed,
+        "draws": N,
+        "draws_paired": K,
+        "sampling_a": sa.sampling,
+        "sampling_b": sb.sampling,
+        "cost_per_fte_a": cpf_a,
+        "cost_per_fte_b": cpf_b,
         "target": target_note,
-        "target_year": ty, "target_year_a": int(sa.target_year), "target_year_b": int(sb.target_year),
+        "target_year": ty,
+        "target_year_a": int(sa.target_year),
+        "target_year_b": int(sb.target_year),
         "initiatives_only_in_a": ", ".join(only_a) or "none",
         "initiatives_only_in_b": ", ".join(only_b) or "none",
         "notes": "; ".join(notes) or "none",
@@ -254,24 +346,54 @@ def format_comparison(ds: xr.Dataset, unit: str = "dkk", top: int = 5, lang: str
 
 
 #: compare's run.json keys, in order (simengine.core.driver.manifest builds it)
-COMPARE_MANIFEST = ("command", "created", "scenario_file_a", "scenario_sha256_a", "scenario_file_b",
-                    "scenario_sha256_b", "seed", "draws", "keep_draws", "scheduler", "versions", "platform")
+COMPARE_MANIFEST = (
+    "command",
+    "created",
+    "scenario_file_a",
+    "scenario_sha256_a",
+    "scenario_file_b",
+    "scenario_sha256_b",
+    "seed",
+    "draws",
+    "keep_draws",
+    "scheduler",
+    "versions",
+    "platform",
+)
 
 
 def manifest(ds: xr.Dataset, a: Scenario, b: Scenario) -> dict:
     """compare's run.json (simengine.core.driver.manifest: the keys every manifest shares, and the pair's own)."""
     from simengine.core import driver
 
-    return driver.manifest(dict(ds.attrs), COMPARE_MANIFEST,
-                           scenario_file_a=str(a.path), scenario_sha256_a=a.sha256,
-                           scenario_file_b=str(b.path), scenario_sha256_b=b.sha256,
-                           seed=a.seed, draws=a.draws, keep_draws=a.keep_draws)
+    return driver.manifest(
+        dict(ds.attrs),
+        COMPARE_MANIFEST,
+        scenario_file_a=str(a.path),
+        scenario_sha256_a=a.sha256,
+        scenario_file_b=str(b.path),
+        scenario_sha256_b=b.sha256,
+        seed=a.seed,
+        draws=a.draws,
+        keep_draws=a.keep_draws,
+    )
 
 
-def run_compare(path_a: Path, path_b: Path, out: Path | None = None, draws: int | None = None,
-                seed: int | None = None, threads: int | None = None, chunk: int | None = None,
-                command: str = "", unit: str = "dkk", progress=None, lang: str = "da",
-                report: bool = True, opts: RunOptions | None = None) -> tuple[xr.Dataset, str, list[Path]]:
+def run_compare(
+    path_a: Path,
+    path_b: Path,
+    out: Path | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+    chunk: int | None = None,
+    command: str = "",
+    unit: str = "dkk",
+    progress=None,
+    lang: str = "da",
+    report: bool = True,
+    opts: RunOptions | None = None,
+) -> tuple[xr.Dataset, str, list[Path]]:
     """Load, pair, simulate, compare and write comparison.nc, comparison.txt and run.json to ``out``
     (default outputs/compare_<A stem>_vs_<B stem>/), atomically; with ``report`` also the reader's
     comparison.html and comparison.xlsx in ``lang`` (simengine.outputs.report.compare), in the same commit.

@@ -61,43 +61,64 @@ def _seed(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m simengine",
-                                description="Monte Carlo engine for promised digitalisation gains.")
+    p = argparse.ArgumentParser(
+        prog="python -m simengine", description="Monte Carlo engine for promised digitalisation gains."
+    )
     from simengine import __version__
 
     p.add_argument("--version", action="version", version=f"simengine {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     r = sub.add_parser("run", help="simulate a scenario and write results")
     r.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
-    _simulation_options(r, draws="number of draws (overrides [simulation] draws)",
-                        seed="random seed (overrides [simulation] seed)",
-                        out="output folder (default outputs/<scenario file stem>/)")
+    _simulation_options(
+        r,
+        draws="number of draws (overrides [simulation] draws)",
+        seed="random seed (overrides [simulation] seed)",
+        out="output folder (default outputs/<scenario file stem>/)",
+    )
     _report_options(r)
     r.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
     _cluster_options(r)
     # -- why and how sure (simengine.analysis.sensitivity, simengine.analysis.mcerror) --
-    r.add_argument("--explain", action="store_true",
-                   help="also print the shortfall waterfall (national, per area, per initiative) and the inputs "
-                        "that matter most")
-    r.add_argument("--precision", type=_precision, metavar="P",
-                   help="add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
-                        "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
-                        "replaces --draws")
-    r.add_argument("--max-draws", type=_whole, metavar="N",
-                   help="at most this many draws with --precision (default 10,000,000)")
+    r.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print the shortfall waterfall (national, per area, per initiative) and the inputs that matter most",
+    )
+    r.add_argument(
+        "--precision",
+        type=_precision,
+        metavar="P",
+        help="add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
+        "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
+        "replaces --draws",
+    )
+    r.add_argument(
+        "--max-draws", type=_whole, metavar="N", help="at most this many draws with --precision (default 10,000,000)"
+    )
     # -- end why and how sure --
     # -- sweep (simengine.cli.sweep) --
     sw = sub.add_parser("sweep", help="run a grid of scenario variants with common random numbers")
     sw.add_argument("scenario", type=Path, help="scenario file (.toml)")
-    sw.add_argument("--set", dest="sets", action="append", required=True, metavar="KEY.PATH=V1,V2,...",
-                    help="values of one scenario key (TOML values, comma-separated), e.g. "
-                         "regimes.retention_share=0.25,0.5 or initiatives.osb-1.delay=0,0.5; repeat for a grid")
-    _simulation_options(sw, draws="draws per variant (overrides [simulation] draws)",
-                        seed="random seed of every variant (overrides [simulation] seed)",
-                        out="output folder (default outputs/<scenario file stem>-sweep/)")
+    sw.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        required=True,
+        metavar="KEY.PATH=V1,V2,...",
+        help="values of one scenario key (TOML values, comma-separated), e.g. "
+        "regimes.retention_share=0.25,0.5 or initiatives.osb-1.delay=0,0.5; repeat for a grid",
+    )
+    _simulation_options(
+        sw,
+        draws="draws per variant (overrides [simulation] draws)",
+        seed="random seed of every variant (overrides [simulation] seed)",
+        out="output folder (default outputs/<scenario file stem>-sweep/)",
+    )
     _cluster_options(sw)
-    sw.add_argument("--lang", choices=("da", "en"), default="da",
-                    help="language of sweep.html and sweep.xlsx: da (default) or en")
+    sw.add_argument(
+        "--lang", choices=("da", "en"), default="da", help="language of sweep.html and sweep.xlsx: da (default) or en"
+    )
     sw.add_argument("--no-report", action="store_true", help="write no sweep.html or sweep.xlsx")
     # -- end sweep --
     v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
@@ -106,16 +127,29 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("manifest", type=Path, help="run.json written by a run")
     ck.add_argument("--threads", type=_positive_int, help="numba threads (results do not depend on it)")
     ck.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    rp = sub.add_parser("report", help="write report.html, summary.xlsx and charts/ from a results.nc (or the page "
-                                       "and workbook of compare or sweep from comparison.nc or sweep.nc)")
-    rp.add_argument("results", type=Path, help="results file of a run (results.nc), of compare (comparison.nc) or of "
-                                               "sweep (sweep.nc)")
+    rp = sub.add_parser(
+        "report",
+        help="write report.html, summary.xlsx and charts/ from a results.nc (or the page "
+        "and workbook of compare or sweep from comparison.nc or sweep.nc)",
+    )
+    rp.add_argument(
+        "results",
+        type=Path,
+        help="results file of a run (results.nc), of compare (comparison.nc) or of sweep (sweep.nc)",
+    )
     rp.add_argument("--out", type=_out_dir, help="output folder (default: the folder of the results file)")
-    rp.add_argument("--scenario", type=Path, help="scenario file for the assumptions table, if it has moved "
-                                                  "(default: the one recorded in the results)")
+    rp.add_argument(
+        "--scenario",
+        type=Path,
+        help="scenario file for the assumptions table, if it has moved (default: the one recorded in the results)",
+    )
     _report_options(rp)
-    rp.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
-                    help="the report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)")
+    rp.add_argument(
+        "--unit",
+        choices=("dkk", "fte"),
+        default="dkk",
+        help="the report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)",
+    )
     rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.cli.compare)
     _scoring_options(sub)  # backtest and update (simengine.analysis.scoring, simengine.analysis.update)
@@ -137,8 +171,12 @@ def _simulation_options(p: argparse.ArgumentParser, draws: str, seed: str, out: 
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lang", choices=("da", "en"), default="da",
-                   help="language of report.html and summary.xlsx: da (default) or en")
+    p.add_argument(
+        "--lang",
+        choices=("da", "en"),
+        default="da",
+        help="language of report.html and summary.xlsx: da (default) or en",
+    )
 
 
 # -- why and how sure (simengine.analysis.mcerror) --------------------------------------------------------
@@ -162,13 +200,26 @@ def _seconds(text: str) -> float:
 
 def _cluster_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("cluster (needs Dask: pip install 'simengine[dask]')")
-    g.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run blocks of draws on the Dask cluster at ADDRESS (tcp://host:8786), or on a "
-                        "LocalCluster of N worker processes here (local:N); results are identical")
-    g.add_argument("--block-draws", type=_whole, default=None, metavar="N",
-                   help="draws per task (default: about 2 blocks per worker, at least 16384 draws)")
-    g.add_argument("--connect-timeout", type=_seconds, default=None, metavar="SECONDS",
-                   help="give up connecting to the scheduler after this long (default 10)")
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run blocks of draws on the Dask cluster at ADDRESS (tcp://host:8786), or on a "
+        "LocalCluster of N worker processes here (local:N); results are identical",
+    )
+    g.add_argument(
+        "--block-draws",
+        type=_whole,
+        default=None,
+        metavar="N",
+        help="draws per task (default: about 2 blocks per worker, at least 16384 draws)",
+    )
+    g.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="give up connecting to the scheduler after this long (default 10)",
+    )
 
 
 def run_options(args):
@@ -176,10 +227,20 @@ def run_options(args):
     for a bad value, before anything is read or written."""
     from simengine.core.driver import RunOptions
 
-    return RunOptions(via="cli", draws=args.draws, seed=args.seed, threads=args.threads, chunk=getattr(args, "chunk", None),
-                      scheduler=getattr(args, "scheduler", None), block_draws=getattr(args, "block_draws", None),
-                      connect_timeout=getattr(args, "connect_timeout", None),
-                      precision=getattr(args, "precision", None), max_draws=getattr(args, "max_draws", None))
+    return RunOptions(
+        via="cli",
+        draws=args.draws,
+        seed=args.seed,
+        threads=args.threads,
+        chunk=getattr(args, "chunk", None),
+        scheduler=getattr(args, "scheduler", None),
+        block_draws=getattr(args, "block_draws", None),
+        connect_timeout=getattr(args, "connect_timeout", None),
+        precision=getattr(args, "precision", None),
+        max_draws=getattr(args, "max_draws", None),
+    )
+
+
 # -- end Dask cluster --
 
 
@@ -193,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     old = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     import warnings
 
-    warnings.filterwarnings("ignore", category=RuntimeWarning)  # numpy's overflow warnings: simengine.analysis.finite says it
+    warnings.filterwarnings(
+        "ignore", category=RuntimeWarning
+    )  # numpy's overflow warnings: simengine.analysis.finite says it
     try:
         if args.command == "compare":
             return cmd_compare(args, argv)
@@ -224,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     except SimengineError as exc:  # one line per problem; a newline or escape in a name is shown, not obeyed
         from simengine.scenario import safetext
 
-        for line in (exc.problems if isinstance(exc, ConfigError) else [str(exc)]):
+        for line in exc.problems if isinstance(exc, ConfigError) else [str(exc)]:
             print(f"error: {safetext.line(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -241,8 +304,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         from simengine.scenario import safetext
 
-        print(f"internal error: {type(exc).__name__}: {safetext.line(exc)} (set SIMENGINE_DEBUG=1 for a traceback)",
-              file=sys.stderr)
+        print(
+            f"internal error: {type(exc).__name__}: {safetext.line(exc)} (set SIMENGINE_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
         return 1
     finally:
         if old is not None:
@@ -252,8 +317,11 @@ def main(argv: list[str] | None = None) -> int:
 def _kept() -> str:
     from simengine.outputs.folder import interrupted_after_commit
 
-    return ("the new results were complete and are in place" if interrupted_after_commit()
-            else "previous results left as they were")
+    return (
+        "the new results were complete and are in place"
+        if interrupted_after_commit()
+        else "previous results left as they were"
+    )
 
 
 def _main_thread() -> bool:
@@ -267,9 +335,13 @@ def cmd_validate(args) -> int:
     from simengine.scenario.safetext import line
 
     sc = scenario.load(args.scenario)
-    print(line(f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
-          f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})"
-          + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else "")))
+    print(
+        line(
+            f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
+            f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})"
+            + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else "")
+        )
+    )
     return 0
 
 
@@ -288,10 +360,12 @@ def cmd_run(args, argv: list[str]) -> int:
     t0 = time.perf_counter()
     # run --precision (simengine.analysis.mcerror): the bar runs to --max-draws
     bar_total = opts.draws_limit if opts.precision is not None else sc.draws
-    with progress.draws_bar(bar_total, progress.enabled(args.quiet),
-                            after="Summarising the draws", lang=args.lang) as advance:
-        ds, written = run_scenario(sc, out, opts, command=command, lang=args.lang, report=not args.no_report,
-                                   progress=advance, unit=args.unit)
+    with progress.draws_bar(
+        bar_total, progress.enabled(args.quiet), after="Summarising the draws", lang=args.lang
+    ) as advance:
+        ds, written = run_scenario(
+            sc, out, opts, command=command, lang=args.lang, report=not args.no_report, progress=advance, unit=args.unit
+        )
     if not args.quiet:
         from simengine.outputs.terminal import (  # in --lang, 80 columns wide
             calibration_text,  # realised/promised ratio vs [model] calibration_band
@@ -310,7 +384,9 @@ def cmd_run(args, argv: list[str]) -> int:
         if calibration_text(ds, lang=args.lang):
             print(block(calibration_text(ds, lang=args.lang)))
         print("\n" + block(words(deduction_text(vds, lang=args.lang))))
-        if args.explain:  # run --explain (simengine.analysis.sensitivity); who controls what leads (simengine.analysis.negotiate)
+        if (
+            args.explain
+        ):  # run --explain (simengine.analysis.sensitivity); who controls what leads (simengine.analysis.negotiate)
             texts = (words(control_text(vds, lang=args.lang)), words(explain_text(vds, lang=args.lang)))
             print("\n" + block("\n\n".join(t for t in texts if t)))
         from simengine.outputs.terminal import wrote_text
@@ -399,8 +475,7 @@ def _cmd_reader_page(args, kind: str) -> int:
 
         tp = p.parent / "sweep_summary.parquet"
         if not tp.is_file():
-            raise ConfigError(f"{tp}: no such file (sweep writes it beside {p.name}; the page's table is read "
-                              f"from it)")
+            raise ConfigError(f"{tp}: no such file (sweep writes it beside {p.name}; the page's table is read from it)")
         try:
             table = pl.read_parquet(tp)
         except Exception as exc:  # noqa: BLE001 - damaged
@@ -432,12 +507,19 @@ def _money(text: str) -> float:
 
 
 def _compare_options(run: argparse.ArgumentParser, sub) -> None:
-    run.add_argument("--cut-threshold", type=_money, default=None, metavar="DKK",
-                     help="report P(service cut > DKK) per budget regime (default: [outputs] cut_threshold, "
-                          "100e6)")
-    run.add_argument("--unit", choices=("dkk", "fte"), default="dkk",
-                     help="the stdout table, report and workbook in mio. DKK (default) or in FTE (årsværk: gain / "
-                          "cost_per_fte)")
+    run.add_argument(
+        "--cut-threshold",
+        type=_money,
+        default=None,
+        metavar="DKK",
+        help="report P(service cut > DKK) per budget regime (default: [outputs] cut_threshold, 100e6)",
+    )
+    run.add_argument(
+        "--unit",
+        choices=("dkk", "fte"),
+        default="dkk",
+        help="the stdout table, report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)",
+    )
     c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
     c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
     c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
@@ -448,8 +530,12 @@ def _compare_options(run: argparse.ArgumentParser, sub) -> None:
     c.add_argument("--chunk", type=_whole, default=None, help="draws per kernel call (does not change results)")
     c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help="the table in mio. DKK (default) or FTE")
     c.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    c.add_argument("--lang", choices=("da", "en"), default="da",
-                   help="language of the table, comparison.html and comparison.xlsx: da (default) or en")
+    c.add_argument(
+        "--lang",
+        choices=("da", "en"),
+        default="da",
+        help="language of the table, comparison.html and comparison.xlsx: da (default) or en",
+    )
     c.add_argument("--no-report", action="store_true", help="write no comparison.html or comparison.xlsx")
     _cluster_options(c)
 
@@ -461,14 +547,24 @@ def cmd_compare(args, argv: list[str]) -> int:
     opts = run_options(args)  # every run option checked first
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     t0 = time.perf_counter()
-    ds, table, written = run_compare(args.a, args.b, out=args.out, command=command, unit=args.unit,
-                                     lang=args.lang, report=not args.no_report, opts=opts)
+    ds, table, written = run_compare(
+        args.a,
+        args.b,
+        out=args.out,
+        command=command,
+        unit=args.unit,
+        lang=args.lang,
+        report=not args.no_report,
+        opts=opts,
+    )
     if not args.quiet:
         from simengine.outputs.terminal import wrote_text
 
         print(table)
         print("\n" + wrote_text(None, written, args.lang, time.perf_counter() - t0))
     return 0
+
+
 # -- end compare --
 
 
@@ -484,18 +580,30 @@ def _scoring_options(sub) -> None:
         p.add_argument("--out", type=Path, help=f"output folder (default outputs/<scenario file stem>-{what}/)")
         p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
         p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    bt.add_argument("--known-by", metavar="DATE",
-                    help="score the forecast updated on the observations known by DATE (YYYY-MM-DD) against those "
-                         "that became known later")
-    up.add_argument("--known-by", metavar="DATE", required=True,
-                    help="condition on the observations known by this date (YYYY-MM-DD)")
+    bt.add_argument(
+        "--known-by",
+        metavar="DATE",
+        help="score the forecast updated on the observations known by DATE (YYYY-MM-DD) against those "
+        "that became known later",
+    )
+    up.add_argument(
+        "--known-by",
+        metavar="DATE",
+        required=True,
+        help="condition on the observations known by this date (YYYY-MM-DD)",
+    )
     _report_options(bt)
     _report_options(up)
     up.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
-    bt.add_argument("--no-report", action="store_true", help="write no report.html or summary.xlsx (backtest.nc and "
-                                                             "charts/pit_histogram.png only)")
+    bt.add_argument(
+        "--no-report",
+        action="store_true",
+        help="write no report.html or summary.xlsx (backtest.nc and charts/pit_histogram.png only)",
+    )
     _cluster_options(bt)  # --scheduler, --block-draws, --connect-timeout: the draws on a Dask cluster
     _cluster_options(up)
+
+
 # -- end backtest and update --
 
 
@@ -507,8 +615,9 @@ def _scenario_command(sub) -> None:
     e.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
     e.add_argument("workbook", type=Path, help="the workbook to write (.xlsx)")
     e.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    e.add_argument("--lang", choices=("da", "en"), default="da", help="language of the line it prints: da (default) "
-                                                                     "or en")
+    e.add_argument(
+        "--lang", choices=("da", "en"), default="da", help="language of the line it prints: da (default) or en"
+    )
 
 
 def cmd_scenario(args) -> int:
@@ -520,4 +629,6 @@ def cmd_scenario(args) -> int:
 
         print(wrote_text(out.parent, [out], args.lang))
     return 0
+
+
 # -- end scenario workbooks --

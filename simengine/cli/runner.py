@@ -22,8 +22,17 @@ if TYPE_CHECKING:
     from simengine.core.driver import RunOptions
 
 
-def simulate(sc: Scenario, opts: RunOptions | None = None, executor=None, command: str = "", progress=None,
-             analyses: bool = True, *, threads: int | None = None, chunk: int | None = None) -> xr.Dataset:
+def simulate(
+    sc: Scenario,
+    opts: RunOptions | None = None,
+    executor=None,
+    command: str = "",
+    progress=None,
+    analyses: bool = True,
+    *,
+    threads: int | None = None,
+    chunk: int | None = None,
+) -> xr.Dataset:
     """Run a scenario in memory and return the results Dataset. ``opts`` (simengine.core.driver.RunOptions,
     validated): threads, chunk, ``precision``/``max_draws`` (add blocks of draws until the target
     year's Monte Carlo intervals are that narrow, simengine.analysis.mcerror); ``executor``: where the blocks
@@ -89,10 +98,29 @@ def simulate(sc: Scenario, opts: RunOptions | None = None, executor=None, comman
 
 
 #: run.json's keys, in order (simengine.core.driver.manifest builds it)
-RUN_MANIFEST = ("scenario_file", "scenario_sha256", "scenario", "seed", "draws", "sampling", "threads", "command",
-                "created", "timings_seconds", "versions", "platform", "stream_version", "scheduler",
-                "scenario_path_absolute", "scenario_files", "scenario_changes", "keep_draws", "cut_threshold",
-                "results_digest", "precision")
+RUN_MANIFEST = (
+    "scenario_file",
+    "scenario_sha256",
+    "scenario",
+    "seed",
+    "draws",
+    "sampling",
+    "threads",
+    "command",
+    "created",
+    "timings_seconds",
+    "versions",
+    "platform",
+    "stream_version",
+    "scheduler",
+    "scenario_path_absolute",
+    "scenario_files",
+    "scenario_changes",
+    "keep_draws",
+    "cut_threshold",
+    "results_digest",
+    "precision",
+)
 
 
 def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
@@ -101,8 +129,13 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
 
     order = [k for k in RUN_MANIFEST if k != "scenario_changes" or sc.changes]
     return driver.manifest(
-        dict(ds.attrs), order,
-        scenario_file=str(sc.path), scenario_sha256=sc.sha256, scenario=sc.name, seed=sc.seed, draws=sc.draws,
+        dict(ds.attrs),
+        order,
+        scenario_file=str(sc.path),
+        scenario_sha256=sc.sha256,
+        scenario=sc.name,
+        seed=sc.seed,
+        draws=sc.draws,
         sampling=sc.sampling,
         scenario_path_absolute=str(Path(sc.path).resolve()),
         scenario_files=[str(Path(f).resolve()) for f in (sc.sources or (sc.path,))],  # the extends chain
@@ -115,9 +148,19 @@ def manifest(ds: xr.Dataset, sc: Scenario) -> dict:
     )
 
 
-def run_scenario(sc: Scenario, out: Path, opts: RunOptions | None = None, command: str = "", lang: str = "da",
-                 report: bool = True, progress=None, unit: str = "dkk", *, threads: int | None = None,
-                 quiet: bool = False) -> tuple[xr.Dataset, list[Path]]:
+def run_scenario(
+    sc: Scenario,
+    out: Path,
+    opts: RunOptions | None = None,
+    command: str = "",
+    lang: str = "da",
+    report: bool = True,
+    progress=None,
+    unit: str = "dkk",
+    *,
+    threads: int | None = None,
+    quiet: bool = False,
+) -> tuple[xr.Dataset, list[Path]]:
     """Simulate and write results.nc, summary.parquet and run.json to ``out``, and (unless
     ``report=False``) report.html, summary.xlsx and charts/*.png in language ``lang``: the ``run``
     command, through the Python API (simengine.api.run and simengine.api.write). ``threads``:
@@ -137,8 +180,9 @@ def run_scenario(sc: Scenario, out: Path, opts: RunOptions | None = None, comman
         return ds, api.write(ds, out, sc, report=report, lang=lang, unit=unit)
 
 
-def write_results(out: Path, ds: xr.Dataset, sc: Scenario, lang: str = "da", report: bool = True,
-                  unit: str = "dkk") -> list[Path]:
+def write_results(
+    out: Path, ds: xr.Dataset, sc: Scenario, lang: str = "da", report: bool = True, unit: str = "dkk"
+) -> list[Path]:
     """Write a run's files to ``out`` atomically (see simengine.api.write) under the folder's lock;
     returns the files written. Files of an earlier run that this one does not write again are removed."""
     if "precision_info" in ds.attrs:  # --precision: the manifest records the draws actually used

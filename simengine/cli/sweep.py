@@ -66,8 +66,9 @@ class Variant:
     scenario: scenario.Scenario
 
 
-def build_variants(path: Path | scenario.Scenario, settings: list[Setting], draws: int | None = None,
-                   seed: int | None = None) -> list[Variant]:
+def build_variants(
+    path: Path | scenario.Scenario, settings: list[Setting], draws: int | None = None, seed: int | None = None
+) -> list[Variant]:
     """Validate every variant of the scenario (a file, or one already loaded); raises one ConfigError
     listing each problem once, naming its --set."""
     check_settings(settings)
@@ -80,17 +81,23 @@ def build_variants(path: Path | scenario.Scenario, settings: list[Setting], draw
         except ConfigError as exc:
             problems += exc.problems
             continue
-        variants.append(Variant(index=k, choice=tuple(choice), label=", ".join(s.text(c) for s, c in
-                                                                               zip(settings, choice)),
-                                scenario=sc.with_run_options(draws=draws, seed=seed)))
+        variants.append(
+            Variant(
+                index=k,
+                choice=tuple(choice),
+                label=", ".join(s.text(c) for s, c in zip(settings, choice)),
+                scenario=sc.with_run_options(draws=draws, seed=seed),
+            )
+        )
     if problems:
         raise ConfigError(list(dict.fromkeys(problems)))
     return variants
 
 
 # -- running ----------------------------------------------------------------------------------------
-def run_sweep(variants: list[Variant], executor, opts: RunOptions,
-              progress: Callable[[int], None] | None = None) -> list[tuple[Variant, xr.Dataset, dict]]:
+def run_sweep(
+    variants: list[Variant], executor, opts: RunOptions, progress: Callable[[int], None] | None = None
+) -> list[tuple[Variant, xr.Dataset, dict]]:
     """Run every variant through the block driver (simengine.core.driver.drive) on ``executor``; returns
     per variant (variant, its results without per-draw and per-municipality variables, its
     target-year summary row).
@@ -142,7 +149,9 @@ def _extract(raw: engine.RawResults) -> tuple[xr.Dataset, dict]:
         "year": sc.target_year,
         "target": float(ds["target"].values[y]),
         "p_target": float(ds["p_target"].values[y]),
-        "benefit_p10": float(q[0]), "benefit_p50": float(q[1]), "benefit_p90": float(q[2]),
+        "benefit_p10": float(q[0]),
+        "benefit_p50": float(q[1]),
+        "benefit_p90": float(q[2]),
         "benefit_mean": float(ds["benefit_mean"].values[y]),
         "expected_shortfall": float(ds["expected_shortfall"].values[y]),
         "service_cut_mean": float(ds["service_cut_mean"].sel(regime="prebudgeted").values[y]),
@@ -164,19 +173,34 @@ def _coord_values(values: list[Any]) -> np.ndarray:
     return np.array([v if isinstance(v, str) else toml_value(v) for v in values], dtype=object).astype(str)
 
 
-def combine(results: list[tuple[Variant, xr.Dataset, dict]], settings: list[Setting], base: scenario.Scenario,
-            command: str = "", timings: dict | None = None, scheduler: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
+def combine(
+    results: list[tuple[Variant, xr.Dataset, dict]],
+    settings: list[Setting],
+    base: scenario.Scenario,
+    command: str = "",
+    timings: dict | None = None,
+    scheduler: str = "",
+) -> tuple[xr.Dataset, pl.DataFrame]:
     """One Dataset with a ``variant`` dimension (a coordinate per swept key) and the summary table."""
     variants = [v for v, _, _ in results]
     parts = [ds.expand_dims(variant=[v.index]) for v, ds, _ in results]
-    ds = xr.concat(parts, dim="variant", join="outer", coords="minimal", compat="override",
-                   combine_attrs="drop_conflicts", data_vars="all")
+    ds = xr.concat(
+        parts,
+        dim="variant",
+        join="outer",
+        coords="minimal",
+        compat="override",
+        combine_attrs="drop_conflicts",
+        data_vars="all",
+    )
     coords = {"variant_label": ("variant", np.array([v.label for v in variants], dtype=str))}
     for s, col in zip(settings, range(len(settings))):
         coords[s.key] = ("variant", _coord_values([s.values[v.choice[col]] for v in variants]))
     ds = ds.assign_coords(coords)
-    ds["variant"].attrs = {"units": "1", "long_name": "variant number (the grid of --set values, last --set "
-                                                      "varying fastest)"}
+    ds["variant"].attrs = {
+        "units": "1",
+        "long_name": "variant number (the grid of --set values, last --set varying fastest)",
+    }
     ds["variant_label"].attrs = {"units": "1", "long_name": "the variant's --set values"}
     for s in settings:
         ds[s.key].attrs = {"long_name": f"swept scenario key {s.key}", "set_option": f"--set {s.option}"}
@@ -191,9 +215,11 @@ def combine(results: list[tuple[Variant, xr.Dataset, dict]], settings: list[Sett
         "variants": len(variants),
         "swept_keys": ", ".join(s.key for s in settings),
         "set_options": " ".join(shlex.quote("--set=" + s.option) for s in settings),
-        "common_random_numbers": ("every variant uses the same seed and draw indices; each sampled quantity's "
-                                  "stream is keyed by (seed, variable, initiative id, municipality), so inputs a "
-                                  "variant does not change draw identical values in every variant"),
+        "common_random_numbers": (
+            "every variant uses the same seed and draw indices; each sampled quantity's "
+            "stream is keyed by (seed, variable, initiative id, municipality), so inputs a "
+            "variant does not change draw identical values in every variant"
+        ),
         "sampling": first.get("sampling", base.sampling),
         "simengine_version": __version__,
         "stream_version": first.get("stream_version", ""),
@@ -227,21 +253,34 @@ def combine(results: list[tuple[Variant, xr.Dataset, dict]], settings: list[Sett
 
 #: the stdout table's words: key -> (Danish, English)
 _T = {
-    "head": ("{name}: {n} varianter, {draws}, {seed} (samme tilfældige tal i alle varianter)",
-             "{name}: sweep of {n} variants, {draws}, {seed} (common random numbers)"),
-    "draws": ("{n} træk hver", "{n} draws each"), "draws_var": ("træk pr. variant", "draws per variant"),
-    "seed": ("seed {s}", "seed {s}"), "seed_var": ("seed pr. variant", "seed per variant"),
+    "head": (
+        "{name}: {n} varianter, {draws}, {seed} (samme tilfældige tal i alle varianter)",
+        "{name}: sweep of {n} variants, {draws}, {seed} (common random numbers)",
+    ),
+    "draws": ("{n} træk hver", "{n} draws each"),
+    "draws_var": ("træk pr. variant", "draws per variant"),
+    "seed": ("seed {s}", "seed {s}"),
+    "seed_var": ("seed pr. variant", "seed per variant"),
     "year_one": ("målår {y}; bruttogevinst i mio. kr. pr. år", "target year {y}; gross gain in mio. DKK/year"),
-    "year_var": ("målår pr. variant; bruttogevinst i mio. kr. pr. år", "target year per variant; gross gain in mio. DKK/year"),
-    "legend": ("P(mål): sandsynlighed for at nå målet. P10/P50: fraktiler; middel: middelværdi. servicered.: "
-               "forventet servicereduktion ved forlods budgetreduktion. kassen: forventet gevinst til kassen "
-               "ved tilbageholdelse. –: intet mål det år.",
-               "P(target): probability of reaching the target. P10/P50: percentiles; mean: the mean. service "
-               "cut: expected service cut when the gain is pre-budgeted. central: expected gain to the central "
-               "budget under retention. –: no target that year."),
+    "year_var": (
+        "målår pr. variant; bruttogevinst i mio. kr. pr. år",
+        "target year per variant; gross gain in mio. DKK/year",
+    ),
+    "legend": (
+        "P(mål): sandsynlighed for at nå målet. P10/P50: fraktiler; middel: middelværdi. servicered.: "
+        "forventet servicereduktion ved forlods budgetreduktion. kassen: forventet gevinst til kassen "
+        "ved tilbageholdelse. –: intet mål det år.",
+        "P(target): probability of reaching the target. P10/P50: percentiles; mean: the mean. service "
+        "cut: expected service cut when the gain is pre-budgeted. central: expected gain to the central "
+        "budget under retention. –: no target that year.",
+    ),
     "swept": ("[{k}] = {name}", "[{k}] = {name}"),
-    "variant": ("var.", "var."), "year": ("år", "year"), "p": ("P(mål)", "P(target)"), "mean": ("middel", "mean"),
-    "cut": ("servicered.", "service cut"), "central": ("kassen", "central"),
+    "variant": ("var.", "var."),
+    "year": ("år", "year"),
+    "p": ("P(mål)", "P(target)"),
+    "mean": ("middel", "mean"),
+    "cut": ("servicered.", "service cut"),
+    "central": ("kassen", "central"),
 }
 
 
@@ -262,37 +301,69 @@ def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset, l
     draws, seed = ds.attrs["draws"], ds.attrs["seed"]
     years = table["year"].unique().to_list()
     one_year = len(years) == 1
-    lines = _wrap(t("head", name=safetext.line(str(ds.attrs["scenario"])), n=len(table),
-                    draws=t("draws", n=L.num(draws)) if isinstance(draws, int) else t("draws_var"),
-                    seed=t("seed", s=seed) if isinstance(seed, int) else t("seed_var")))
+    lines = _wrap(
+        t(
+            "head",
+            name=safetext.line(str(ds.attrs["scenario"])),
+            n=len(table),
+            draws=t("draws", n=L.num(draws)) if isinstance(draws, int) else t("draws_var"),
+            seed=t("seed", s=seed) if isinstance(seed, int) else t("seed_var"),
+        )
+    )
     lines += _wrap(t("year_one", y=years[0]) if one_year else t("year_var"))
     lines += _wrap(t("legend"))
-    lines += [line for k, key in enumerate(keys) for line in _wrap(t("swept", k=k + 1, name=safetext.line(key)), "", "      ")]
+    lines += [
+        line for k, key in enumerate(keys) for line in _wrap(t("swept", k=k + 1, name=safetext.line(key)), "", "      ")
+    ]
     lines.append("")
     rows = []
     for r in table.iter_rows(named=True):
-        vals = [str(r["variant"])] + [(f"{r[k]:g}".replace(".", ",") if lang == "da" else f"{r[k]:g}")
-                                      if isinstance(r[k], float) else safetext.line(toml_value(r[k])) for k in keys]
+        vals = [str(r["variant"])] + [
+            (f"{r[k]:g}".replace(".", ",") if lang == "da" else f"{r[k]:g}")
+            if isinstance(r[k], float)
+            else safetext.line(toml_value(r[k]))
+            for k in keys
+        ]
         vals += [] if one_year else [str(r["year"])]
         vals.append(L.pct(r["p_target"]))
-        vals += [_n(L, r[c] / 1e6) for c in ("benefit_p10", "benefit_p50", "benefit_mean", "service_cut_mean",
-                                              "central_gain_mean_retention")]
+        vals += [
+            _n(L, r[c] / 1e6)
+            for c in ("benefit_p10", "benefit_p50", "benefit_mean", "service_cut_mean", "central_gain_mean_retention")
+        ]
         rows.append(vals)
-    head = ([t("variant")] + [f"[{k + 1}]" for k in range(len(keys))] + ([] if one_year else [t("year")])
-            + [t("p"), "P10", "P50", t("mean"), t("cut"), t("central")])
+    head = (
+        [t("variant")]
+        + [f"[{k + 1}]" for k in range(len(keys))]
+        + ([] if one_year else [t("year")])
+        + [t("p"), "P10", "P50", t("mean"), t("cut"), t("central")]
+    )
     widths = [max(len(h), *(len(r[c]) for r in rows)) for c, h in enumerate(head)]
     lines.append("  ".join(f"{h:>{w}}" for h, w in zip(head, widths)))
     lines += ["  ".join(f"{v:>{w}}" for v, w in zip(r, widths)) for r in rows]
     if max(len(x) for x in lines) > WIDTH:  # many or long swept values: two spaces become one
-        lines = lines[:-len(rows) - 1] + [" ".join(f"{h:>{w}}" for h, w in zip(head, widths))]
+        lines = lines[: -len(rows) - 1] + [" ".join(f"{h:>{w}}" for h, w in zip(head, widths))]
         lines += [" ".join(f"{v:>{w}}" for v, w in zip(r, widths)) for r in rows]
     return "\n".join(lines)
 
 
 #: sweep.json's keys, in order (simengine.core.driver.manifest builds it)
-SWEEP_MANIFEST = ("scenario_file", "scenario_path_absolute", "scenario_sha256", "scenario", "seed", "draws", "sets",
-                  "variants", "command", "created", "scheduler", "timings_seconds", "versions", "platform",
-                  "stream_version")
+SWEEP_MANIFEST = (
+    "scenario_file",
+    "scenario_path_absolute",
+    "scenario_sha256",
+    "scenario",
+    "seed",
+    "draws",
+    "sets",
+    "variants",
+    "command",
+    "created",
+    "scheduler",
+    "timings_seconds",
+    "versions",
+    "platform",
+    "stream_version",
+)
 
 
 def manifest(ds: xr.Dataset, settings: list[Setting]) -> dict:
@@ -301,37 +372,74 @@ def manifest(ds: xr.Dataset, settings: list[Setting]) -> dict:
 
     a = ds.attrs
     return driver.manifest(
-        dict(a), SWEEP_MANIFEST, scenario_file=a.get("scenario_file"),
+        dict(a),
+        SWEEP_MANIFEST,
+        scenario_file=a.get("scenario_file"),
         scenario_path_absolute=str(Path(a.get("scenario_file", "")).resolve()),
-        scenario_sha256=a.get("scenario_sha256"), scenario=a.get("scenario"), seed=a.get("seed"),
-        draws=a.get("draws"), sets=[s.option for s in settings],
-        variants=[str(x) for x in ds["variant_label"].values])
+        scenario_sha256=a.get("scenario_sha256"),
+        scenario=a.get("scenario"),
+        seed=a.get("seed"),
+        draws=a.get("draws"),
+        sets=[s.option for s in settings],
+        variants=[str(x) for x in ds["variant_label"].values],
+    )
 
 
-def sweep(path: Path, sets: list[str], executor=None, draws: int | None = None, seed: int | None = None,
-          chunk: int | None = None, block_draws: int | None = None, progress=None,
-          command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
+def sweep(
+    path: Path,
+    sets: list[str],
+    executor=None,
+    draws: int | None = None,
+    seed: int | None = None,
+    chunk: int | None = None,
+    block_draws: int | None = None,
+    progress=None,
+    command: str = "",
+) -> tuple[xr.Dataset, pl.DataFrame]:
     """Parse, validate and run a sweep in memory (``executor``: an open executor such as a
     DaskExecutor, or None: this process)."""
     from simengine import api
 
-    return api.sweep_and_summary(path, [parse_set(s) for s in sets], executor=executor, draws=draws, seed=seed,
-                                 chunk=chunk, block_draws=block_draws, progress=progress, command=command)
+    return api.sweep_and_summary(
+        path,
+        [parse_set(s) for s in sets],
+        executor=executor,
+        draws=draws,
+        seed=seed,
+        chunk=chunk,
+        block_draws=block_draws,
+        progress=progress,
+        command=command,
+    )
 
 
-def run_and_combine(path: Path | scenario.Scenario, settings: list[Setting], variants: list[Variant], executor,
-                    opts: RunOptions, progress=None, command: str = "") -> tuple[xr.Dataset, pl.DataFrame]:
+def run_and_combine(
+    path: Path | scenario.Scenario,
+    settings: list[Setting],
+    variants: list[Variant],
+    executor,
+    opts: RunOptions,
+    progress=None,
+    command: str = "",
+) -> tuple[xr.Dataset, pl.DataFrame]:
     base = path if isinstance(path, scenario.Scenario) else scenario.load(path)
     base = base.with_run_options(draws=opts.draws, seed=opts.seed)
     t0 = time.perf_counter()
     results = run_sweep(variants, executor, opts, progress=progress)
     t1 = time.perf_counter()
-    return combine(results, settings, base, command=command, timings={"simulate": t1 - t0},
-                   scheduler=executor.description if executor.remote else "")
+    return combine(
+        results,
+        settings,
+        base,
+        command=command,
+        timings={"simulate": t1 - t0},
+        scheduler=executor.description if executor.remote else "",
+    )
 
 
-def write(out: Path, ds: xr.Dataset, table: pl.DataFrame, settings: list[Setting], lang: str = "da",
-          report: bool = True) -> list[Path]:
+def write(
+    out: Path, ds: xr.Dataset, table: pl.DataFrame, settings: list[Setting], lang: str = "da", report: bool = True
+) -> list[Path]:
     """sweep.nc, sweep_summary.parquet and sweep.json, and with ``report`` the reader's sweep.html and
     sweep.xlsx in ``lang`` (simengine.outputs.report.sweep), all in one commit."""
     from simengine.outputs.folder import atomic_outputs
@@ -362,14 +470,17 @@ def cmd_sweep(args, argv: list[str], opts: RunOptions) -> int:
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     total = sum(v.scenario.draws for v in variants)
     with locked(prepare_dir(out)), driver.open_executor(opts) as executor:  # one writer per folder, from the start
-        with progress.draws_bar(total, progress.enabled(args.quiet), after="Writing results",
-                                lang=getattr(args, "lang", "da")) as advance:
+        with progress.draws_bar(
+            total, progress.enabled(args.quiet), after="Writing results", lang=getattr(args, "lang", "da")
+        ) as advance:
             from simengine import api  # the command line runs the Python API's sweep
 
-            ds, table = api.sweep_and_summary(base, settings, variants=variants, executor=executor, options=opts,
-                                              progress=advance, command=command)
-        written = write(out, ds, table, settings, lang=getattr(args, "lang", "da"),
-                        report=not getattr(args, "no_report", False))
+            ds, table = api.sweep_and_summary(
+                base, settings, variants=variants, executor=executor, options=opts, progress=advance, command=command
+            )
+        written = write(
+            out, ds, table, settings, lang=getattr(args, "lang", "da"), report=not getattr(args, "no_report", False)
+        )
     if not args.quiet:
         print(format_sweep(table, settings, ds, lang=getattr(args, "lang", "da")))
         from simengine.outputs.terminal import wrote_text

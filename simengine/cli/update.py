@@ -34,10 +34,15 @@ def cmd_update(args, argv: list[str], opts=None) -> int:
     later = obs.later_than(known)
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-update"
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
-    with locked(prepare_dir(out)), progress.draws_bar(sc.draws, progress.enabled(args.quiet),
-                                                      after="Weighting and writing", lang=args.lang) as advance:
-        post, prior, _raw, w, ess, mv, info = update_run(sc, obs, known, threads=args.threads, command=command,
-                                                       progress=advance, opts=opts)
+    with (
+        locked(prepare_dir(out)),
+        progress.draws_bar(
+            sc.draws, progress.enabled(args.quiet), after="Weighting and writing", lang=args.lang
+        ) as advance,
+    ):
+        post, prior, _raw, w, ess, mv, info = update_run(
+            sc, obs, known, threads=args.threads, command=command, progress=advance, opts=opts
+        )
         later = tuple(o for o in later if o.id in info.get("later_observations", "").split(", "))
         chart = movement_chart(mv, args.lang)
         with atomic_outputs(out, owns=_run_owns) as wr:  # replaces every file of the previous run
@@ -50,6 +55,7 @@ def cmd_update(args, argv: list[str], opts=None) -> int:
             if not args.no_report:
                 _write_report(wr, post, sc, args.lang)
             if chart is not None:  # beside the report's charts, moved into place with them
+
                 def png(p: Path, data: bytes = chart) -> None:
                     p.write_bytes(data)
 
@@ -58,14 +64,25 @@ def cmd_update(args, argv: list[str], opts=None) -> int:
     drivers = [(str(k), float(v)) for k, v in (kv.split(": ") for kv in info["ess_by_observation"].split("; ") if kv)]
     advice = ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names), lang=args.lang)
     if advice:
-        print(textwrap.fill(f"{'advarsel' if args.lang == 'da' else 'warning'}: {advice}", 80, subsequent_indent="  ",
-                            break_on_hyphens=False), file=sys.stderr)
+        print(
+            textwrap.fill(
+                f"{'advarsel' if args.lang == 'da' else 'warning'}: {advice}",
+                80,
+                subsequent_indent="  ",
+                break_on_hyphens=False,
+            ),
+            file=sys.stderr,
+        )
     if not args.quiet:
         print(block(format_table(post, lang=args.lang)))
         print()
         print(block(update_text(prior, post, mv, ess, known.isoformat(), known.year, args.lang)))
         if later:
-            print("\n" + later_scores_text(len(later), known.isoformat(), info["crps_later_prior"],
-                                            info["crps_later_posterior"], args.lang))
+            print(
+                "\n"
+                + later_scores_text(
+                    len(later), known.isoformat(), info["crps_later_prior"], info["crps_later_posterior"], args.lang
+                )
+            )
         print(block("\n" + wrote_text(out, written, args.lang, time.perf_counter() - t0)))
     return 0

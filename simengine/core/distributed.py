@@ -98,8 +98,10 @@ def require_dask() -> None:
     try:
         import distributed  # noqa: F401
     except ImportError as exc:
-        raise ConfigError(f"--scheduler needs Dask (dask.distributed), which is not installed ({exc}); "
-                          f"install it with: {INSTALL_HINT}") from None
+        raise ConfigError(
+            f"--scheduler needs Dask (dask.distributed), which is not installed ({exc}); "
+            f"install it with: {INSTALL_HINT}"
+        ) from None
 
 
 def default_block_draws(draws: int, workers: int, cells: int = 1) -> int:
@@ -152,24 +154,49 @@ class Job:
     stream_version: str = STREAM_VERSION
 
 
-def make_job(sc: Scenario, keep_draws: int, store_inputs: int, chunk: int = engine.DEFAULT_CHUNK,
-             threads: int | None = None, finish: Callable | None = None, observe: Callable | None = None) -> Job:
+def make_job(
+    sc: Scenario,
+    keep_draws: int,
+    store_inputs: int,
+    chunk: int = engine.DEFAULT_CHUNK,
+    threads: int | None = None,
+    finish: Callable | None = None,
+    observe: Callable | None = None,
+) -> Job:
     h = hashlib.sha256()
     h.update(pickle.dumps((sc, int(keep_draws), int(store_inputs), __version__, STREAM_VERSION), protocol=5))
-    return Job(token=h.hexdigest(), scenario=sc, keep_draws=int(keep_draws), store_inputs=int(store_inputs),
-               chunk=int(chunk), threads=threads, finish=finish, observe=observe)
+    return Job(
+        token=h.hexdigest(),
+        scenario=sc,
+        keep_draws=int(keep_draws),
+        store_inputs=int(store_inputs),
+        chunk=int(chunk),
+        threads=threads,
+        finish=finish,
+        observe=observe,
+    )
 
 
-def simulate_block(job: Job, plan: Plan, d0: int, n: int, threads: int,
-                   progress: Callable[[int], None] | None = None) -> engine.Partial:
+def simulate_block(
+    job: Job, plan: Plan, d0: int, n: int, threads: int, progress: Callable[[int], None] | None = None
+) -> engine.Partial:
     """:func:`engine.run_range` for ``job``'s block; with ``job.observe``, the block keeps the inputs
     of all its kept draws, computes the observed per-draw quantities from them (``Partial.extra``),
     then keeps only the inputs of the draws < ``job.store_inputs``."""
     if job.observe is None:
-        return engine.run_range(plan, d0, n, threads, keep_draws=job.keep_draws, store_inputs=job.store_inputs,
-                                chunk=job.chunk, progress=progress)
-    part = engine.run_range(plan, d0, n, threads, keep_draws=job.keep_draws, store_inputs=job.keep_draws,
-                            chunk=job.chunk, progress=progress)
+        return engine.run_range(
+            plan,
+            d0,
+            n,
+            threads,
+            keep_draws=job.keep_draws,
+            store_inputs=job.store_inputs,
+            chunk=job.chunk,
+            progress=progress,
+        )
+    part = engine.run_range(
+        plan, d0, n, threads, keep_draws=job.keep_draws, store_inputs=job.keep_draws, chunk=job.chunk, progress=progress
+    )
     from simengine.core.driver import numba_threads
 
     with numba_threads(threads):
@@ -213,8 +240,18 @@ def pack(part: engine.Partial, worker: str = "", threads: int = 0, seconds: floa
         flat = a.reshape(-1)
         idx = np.flatnonzero(flat)
         sparse[name] = (a.shape, idx.astype(np.int32 if flat.size < 2**31 else np.int64), _small_int(flat[idx]))
-    return PackedPartial(d0=part.d0, n=part.n, sparse=sparse, overflow=part.acc.overflow, kept=part.kept,
-                         inputs=part.inputs, extra=part.extra, worker=worker, threads=threads, seconds=seconds)
+    return PackedPartial(
+        d0=part.d0,
+        n=part.n,
+        sparse=sparse,
+        overflow=part.acc.overflow,
+        kept=part.kept,
+        inputs=part.inputs,
+        extra=part.extra,
+        worker=worker,
+        threads=threads,
+        seconds=seconds,
+    )
 
 
 def unpack(p: PackedPartial) -> engine.Partial:
@@ -224,8 +261,14 @@ def unpack(p: PackedPartial) -> engine.Partial:
         a = np.zeros(int(np.prod(shape)), np.int64)
         a[idx] = vals
         arrays[name] = a.reshape(shape)
-    return engine.Partial(d0=p.d0, n=p.n, acc=engine.Accumulators(**arrays, overflow=p.overflow), kept=p.kept,
-                          inputs=p.inputs, extra=p.extra)
+    return engine.Partial(
+        d0=p.d0,
+        n=p.n,
+        acc=engine.Accumulators(**arrays, overflow=p.overflow),
+        kept=p.kept,
+        inputs=p.inputs,
+        extra=p.extra,
+    )
 
 
 # per worker process: compiled plans by Job.token (most recent last) and one kernel at a time
@@ -280,8 +323,10 @@ def task_threads(job: Job) -> tuple[str, int]:
 def run_block(job: Job, d0: int, n: int) -> PackedPartial:
     """The task: simulate global draws [d0, d0 + n) of ``job``'s scenario; returns the packed partial."""
     if (job.version, job.stream_version) != (__version__, STREAM_VERSION):
-        raise RunError(f"this worker runs simengine {__version__} ({STREAM_VERSION}), the client "
-                       f"{job.version} ({job.stream_version}): install the same version everywhere")
+        raise RunError(
+            f"this worker runs simengine {__version__} ({STREAM_VERSION}), the client "
+            f"{job.version} ({job.stream_version}): install the same version everywhere"
+        )
     addr, threads = task_threads(job)
     with _KERNEL_LOCK:  # one kernel per process: workers x numba threads <= cores
         plan = _cached_plan(job)
@@ -302,9 +347,19 @@ def finish_run(job: Job, d0: int, n: int):
         t0 = time.perf_counter()
         part = simulate_block(job, plan, 0, n, threads)
         secs = time.perf_counter() - t0
-    raw = engine.RawResults(plan=plan, draws=n, keep_draws=job.keep_draws, threads=threads, chunk=job.chunk,
-                            seconds=secs, inputs=part.inputs, acc=part.acc, timings={"simulate": secs},
-                            extra=part.extra, **part.kept)
+    raw = engine.RawResults(
+        plan=plan,
+        draws=n,
+        keep_draws=job.keep_draws,
+        threads=threads,
+        chunk=job.chunk,
+        seconds=secs,
+        inputs=part.inputs,
+        acc=part.acc,
+        timings={"simulate": secs},
+        extra=part.extra,
+        **part.kept,
+    )
     return job.finish(raw)
 
 
@@ -361,8 +416,9 @@ class DaskExecutor:
         travel; more would only hold finished results in worker memory."""
         return max(4, 2 * sum(self._nthreads().values()))
 
-    def imap_unordered(self, tasks: Iterable[Task], progress: Callable[[int], None] | None = None
-                       ) -> Iterator[tuple[Task, object]]:
+    def imap_unordered(
+        self, tasks: Iterable[Task], progress: Callable[[int], None] | None = None
+    ) -> Iterator[tuple[Task, object]]:
         """Submit ``tasks`` (at most a window of them in flight) and yield (task, result) as they
         finish, in any order, calling ``progress`` with each finished task's draws. The window
         follows the cluster's size (workers may join or leave)."""
@@ -417,20 +473,25 @@ def _result(fut, t: Task):
     except SimengineError:
         raise
     except KilledWorker as exc:
-        raise RunError(f"the block of {where} was running on workers that died, too often in a row for Dask "
-                       f"to try again ({exc}); a worker may be running out of memory: use a smaller "
-                       "--block-draws or give workers more memory") from None
+        raise RunError(
+            f"the block of {where} was running on workers that died, too often in a row for Dask "
+            f"to try again ({exc}); a worker may be running out of memory: use a smaller "
+            "--block-draws or give workers more memory"
+        ) from None
     except Exception as exc:  # noqa: BLE001  # pragma: no cover - anything else the cluster raises
         why = " ".join(str(exc).split())  # one line
         if "scheduler-connection-lost" in why:
-            raise RunError(f"lost the connection to the Dask scheduler while the block of {where} was running; "
-                           "is the scheduler still running? Nothing was written") from None
+            raise RunError(
+                f"lost the connection to the Dask scheduler while the block of {where} was running; "
+                "is the scheduler still running? Nothing was written"
+            ) from None
         raise RunError(f"the block of {where} failed on the cluster: {type(exc).__name__}: {why}") from None
 
 
 @contextlib.contextmanager
-def connect(spec: SchedulerSpec | str, threads: int | None = None,
-            timeout: float = DEFAULT_CONNECT_TIMEOUT) -> Iterator[DaskExecutor]:
+def connect(
+    spec: SchedulerSpec | str, threads: int | None = None, timeout: float = DEFAULT_CONNECT_TIMEOUT
+) -> Iterator[DaskExecutor]:
     """A :class:`DaskExecutor` on the scheduler at ``spec`` (or a LocalCluster for ``local:N``);
     closes the client (and the local cluster) on exit. Raises ConfigError (bad option, Dask
     missing) or RunError (scheduler unreachable within ``timeout`` seconds)."""
@@ -446,7 +507,9 @@ def connect(spec: SchedulerSpec | str, threads: int | None = None,
         n = spec.local_workers or 1
         per = cores // n if threads is None else threads
         cluster = _local_cluster(n, per)
-        description = f"LocalCluster of {n} worker process{'es' if n > 1 else ''} x {per} thread{'s' if per > 1 else ''}"
+        description = (
+            f"LocalCluster of {n} worker process{'es' if n > 1 else ''} x {per} thread{'s' if per > 1 else ''}"
+        )
         address = cluster.scheduler_address
         threads = per
     else:
@@ -460,13 +523,17 @@ def connect(spec: SchedulerSpec | str, threads: int | None = None,
             reason = " ".join(str(exc).split())
             if len(reason) > 160:
                 reason = reason[:157] + "..."
-            raise RunError(f"--scheduler {spec.text}: cannot reach the Dask scheduler within {timeout:g} s "
-                           f"({reason or type(exc).__name__}); is it running, and is the address right?") from None
+            raise RunError(
+                f"--scheduler {spec.text}: cannot reach the Dask scheduler within {timeout:g} s "
+                f"({reason or type(exc).__name__}); is it running, and is the address right?"
+            ) from None
         try:
             ex = DaskExecutor(client, description, threads=threads, local_cluster=cluster)
             if not ex._nthreads():
-                print(f"note: {description} has no workers yet; waiting for workers to join (Ctrl-C to stop)",
-                      file=sys.stderr)
+                print(
+                    f"note: {description} has no workers yet; waiting for workers to join (Ctrl-C to stop)",
+                    file=sys.stderr,
+                )
             yield ex
         finally:
             with contextlib.suppress(Exception):
@@ -483,8 +550,17 @@ def _quiet_dask_logs() -> Callable[[], None]:
     scheduler or worker repeat what simengine's own one-line error says); returns the undo."""
     if os.environ.get("SIMENGINE_DEBUG"):
         return lambda: None
-    loggers = [logging.getLogger(n) for n in ("distributed", "distributed.client", "distributed.worker",
-                                              "distributed.core", "distributed.comm", "tornado")]
+    loggers = [
+        logging.getLogger(n)
+        for n in (
+            "distributed",
+            "distributed.client",
+            "distributed.worker",
+            "distributed.core",
+            "distributed.comm",
+            "tornado",
+        )
+    ]
     old = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.CRITICAL)
@@ -505,14 +581,25 @@ def _client(address: str, timeout: float):
 def _local_cluster(n_workers: int, threads_per_worker: int):
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                        dashboard_address=":0", silence_logs=logging.ERROR)
+    return LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=threads_per_worker,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+    )
 
 
 # -- a whole run ----------------------------------------------------------------------------------
-def run(plan: Plan, executor, chunk: int = engine.DEFAULT_CHUNK, keep_draws: int | None = None,
-        store_inputs: int = engine.DEFAULT_STORE_INPUTS, block_draws: int | None = None,
-        progress: Callable[[int], None] | None = None) -> engine.RawResults:
+def run(
+    plan: Plan,
+    executor,
+    chunk: int = engine.DEFAULT_CHUNK,
+    keep_draws: int | None = None,
+    store_inputs: int = engine.DEFAULT_STORE_INPUTS,
+    block_draws: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> engine.RawResults:
     """:func:`simengine.core.driver.run` on ``executor`` (usually a :class:`DaskExecutor`): the same
     RawResults, bit for bit, with ``threads`` = the numba threads of the whole cluster."""
     from simengine.core import driver

@@ -123,34 +123,45 @@ class RunOptions:
                 raise self._fail("precision", f"must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {p!r}")
             if self.draws is not None:
                 po, m = ("--precision", "--max-draws") if self.via == "cli" else ("precision", "max_draws")
-                raise self._fail("draws", f"{self._is}not used with {po} (blocks of draws are added until the precision "
-                                 f"is reached); set the upper limit with {m}")
+                raise self._fail(
+                    "draws",
+                    f"{self._is}not used with {po} (blocks of draws are added until the precision "
+                    f"is reached); set the upper limit with {m}",
+                )
         elif self.max_draws is not None:
-            raise self._fail("max_draws", f"{self._is}only used with " + ("--precision" if self.via == "cli" else
-                                                                   "precision"))
+            raise self._fail(
+                "max_draws", f"{self._is}only used with " + ("--precision" if self.via == "cli" else "precision")
+            )
         if self.scheduler is None:
             for name in ("block_draws", "connect_timeout"):
                 if getattr(self, name) is not None:
-                    raise self._fail(name, f"{self._is}only used with " + ("--scheduler" if self.via == "cli" else
-                                                                    "scheduler"))
+                    raise self._fail(
+                        name, f"{self._is}only used with " + ("--scheduler" if self.via == "cli" else "scheduler")
+                    )
             if self.threads is not None:
                 self._check_threads(self.threads)
             return
         if not isinstance(self.scheduler, str):
-            raise self._fail("scheduler", f"must be an address such as tcp://host:8786 or local:N, "
-                             f"got {self.scheduler!r}")
+            raise self._fail(
+                "scheduler", f"must be an address such as tcp://host:8786 or local:N, got {self.scheduler!r}"
+            )
         spec = self.spec  # raises ConfigError on a bad address
         t = self.connect_timeout
-        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= MAX_CONNECT_TIMEOUT):
-            raise self._fail("connect_timeout", f"must be > 0 and at most {MAX_CONNECT_TIMEOUT:g} seconds (an "
-                             f"hour), got {t!r}")
+        if t is not None and (
+            isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= MAX_CONNECT_TIMEOUT
+        ):
+            raise self._fail(
+                "connect_timeout", f"must be > 0 and at most {MAX_CONNECT_TIMEOUT:g} seconds (an hour), got {t!r}"
+            )
         if spec is not None and spec.is_local:
             n, cores = spec.local_workers or 1, _cores()
             if n > cores:
                 raise ConfigError(f"--scheduler local:{n}: at most {cores} workers on this machine ({cores} cores)")
             if self.threads is not None and n * self.threads > cores:
-                raise ConfigError(f"--threads {self.threads} with --scheduler local:{n}: {n} workers x "
-                                  f"{self.threads} threads exceed this machine's {cores} cores")
+                raise ConfigError(
+                    f"--threads {self.threads} with --scheduler local:{n}: {n} workers x "
+                    f"{self.threads} threads exceed this machine's {cores} cores"
+                )
 
     def _check_threads(self, threads: int | None) -> int:
         """At most this machine's cores (simengine.core.engine.check_threads, the one rule)."""
@@ -186,16 +197,19 @@ class RunOptions:
     def scenario(self, sc: Scenario) -> Scenario:
         """``sc`` with these draws and seed; its own draws and keep_draws checked against the caps
         (a Scenario changed with ``dataclasses.replace`` is checked here too)."""
-        sc = dataclasses.replace(sc, draws=sc.draws if self.draws is None else self.draws,
-                                 seed=sc.seed if self.seed is None else self.seed)
+        sc = dataclasses.replace(
+            sc, draws=sc.draws if self.draws is None else self.draws, seed=sc.seed if self.seed is None else self.seed
+        )
         self.check_scenario(sc)
         return sc
 
     def check_scenario(self, sc: Scenario) -> None:
         for name, value in (("draws", sc.draws), ("keep_draws", sc.keep_draws)):
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DRAWS:
-                raise ConfigError(f"{sc.path}: simulation.{name}: must be a whole number in [1, {MAX_DRAWS:,}] "
-                                  f"(at most {MAX_DRAWS:,}: histogram counts are 32-bit per thread), got {value!r}")
+                raise ConfigError(
+                    f"{sc.path}: simulation.{name}: must be a whole number in [1, {MAX_DRAWS:,}] "
+                    f"(at most {MAX_DRAWS:,}: histogram counts are 32-bit per thread), got {value!r}"
+                )
 
 
 @contextlib.contextmanager
@@ -219,8 +233,9 @@ class Merger:
     and placement by draw index; checks that every expected block arrives exactly once. More blocks
     may be expected later (:meth:`expect`: the adaptive run grows one merger)."""
 
-    def __init__(self, plan: Plan, draws: int, keep_draws: int, store_inputs: int,
-                 expected: Iterable[tuple[int, int]] = ()) -> None:
+    def __init__(
+        self, plan: Plan, draws: int, keep_draws: int, store_inputs: int, expected: Iterable[tuple[int, int]] = ()
+    ) -> None:
         from simengine.core import engine
 
         self.plan = plan
@@ -307,12 +322,12 @@ class Merger:
             self.acc.merge(p.acc)
         self.added += 1
         for k, v in p.kept.items():
-            self.kept[k][p.d0:p.d0 + len(v)] = v
-        self.inputs[p.d0:p.d0 + len(p.inputs)] = p.inputs
+            self.kept[k][p.d0 : p.d0 + len(v)] = v
+        self.inputs[p.d0 : p.d0 + len(p.inputs)] = p.inputs
         for k, v in p.extra.items():
             if k not in self.extra:
                 self.extra[k] = np.zeros((self.n_keep,) + v.shape[1:], v.dtype)
-            self.extra[k][p.d0:p.d0 + len(v)] = v
+            self.extra[k][p.d0 : p.d0 + len(v)] = v
 
     def raw(self, threads: int, chunk: int, seconds: float, timings: dict | None = None) -> RawResults:
         from simengine.core.engine import RawResults
@@ -320,10 +335,19 @@ class Merger:
         if self.pending:
             missing = sorted(self.pending)[:3]
             raise RunError(f"internal: {len(self.pending)} blocks of draws missing, e.g. {missing}")
-        return RawResults(plan=self.plan, draws=self.draws, keep_draws=self.keep_draws, threads=threads,
-                          chunk=chunk, seconds=seconds, inputs=self.inputs, acc=self.acc,
-                          timings=dict(timings or {"simulate": seconds}), extra=self.extra,
-                          **self.kept)  # type: ignore[arg-type]
+        return RawResults(
+            plan=self.plan,
+            draws=self.draws,
+            keep_draws=self.keep_draws,
+            threads=threads,
+            chunk=chunk,
+            seconds=seconds,
+            inputs=self.inputs,
+            acc=self.acc,
+            timings=dict(timings or {"simulate": seconds}),
+            extra=self.extra,
+            **self.kept,  # type: ignore[arg-type]
+        )
 
 
 def _zero_inputs(plan: Plan, n: int) -> np.ndarray:
@@ -358,8 +382,7 @@ class LocalExecutor:
     def block_draws(self, draws: int, sc: Scenario, block_draws: int | None) -> int:
         return draws if block_draws is None else block_draws  # one block: exactly one run_range
 
-    def imap_unordered(self, tasks: Iterable[Task], progress: Progress | None = None
-                       ) -> Iterator[tuple[Task, object]]:
+    def imap_unordered(self, tasks: Iterable[Task], progress: Progress | None = None) -> Iterator[tuple[Task, object]]:
         from simengine.core import distributed
 
         for t in tasks:
@@ -382,9 +405,11 @@ def open_executor(opts: RunOptions) -> Iterator[Any]:
         return
     from simengine.core import distributed
 
-    with distributed.connect(opts.spec or opts.scheduler, threads=opts.threads,
-                             timeout=distributed.DEFAULT_CONNECT_TIMEOUT if opts.connect_timeout is None
-                             else opts.connect_timeout) as ex:
+    with distributed.connect(
+        opts.spec or opts.scheduler,
+        threads=opts.threads,
+        timeout=distributed.DEFAULT_CONNECT_TIMEOUT if opts.connect_timeout is None else opts.connect_timeout,
+    ) as ex:
         yield ex
 
 
@@ -394,8 +419,12 @@ def executor_attrs(executor: Any, raw: RawResults) -> dict:
     if not getattr(executor, "remote", False):
         return {}
     t = raw.timings
-    return {"scheduler": executor.description, "blocks": int(t.get("blocks", 0)),
-            "block_draws": int(t.get("block_draws", 0)), "workers": int(t.get("workers", 0))}
+    return {
+        "scheduler": executor.description,
+        "blocks": int(t.get("blocks", 0)),
+        "block_draws": int(t.get("block_draws", 0)),
+        "workers": int(t.get("workers", 0)),
+    }
 
 
 # -- the one loop ---------------------------------------------------------------------------------------
@@ -417,8 +446,13 @@ class Run:
 def _timings(executor: Any, merger: Merger, blocks: int, block_draws: int, secs: float) -> dict:
     if not getattr(executor, "remote", False):
         return {"simulate": secs}
-    return {"simulate": secs, "task_seconds": round(merger.task_seconds, 4), "blocks": blocks,
-            "block_draws": block_draws, "workers": len(merger.workers) or executor.n_workers}
+    return {
+        "simulate": secs,
+        "task_seconds": round(merger.task_seconds, 4),
+        "blocks": blocks,
+        "block_draws": block_draws,
+        "workers": len(merger.workers) or executor.n_workers,
+    }
 
 
 def drive(runs: Iterable[Run], executor: Any, progress: Progress | None = None) -> Iterator[tuple[object, Any]]:
@@ -440,8 +474,9 @@ def drive(runs: Iterable[Run], executor: Any, progress: Progress | None = None) 
             if r.plan is None:
                 raise RunError("internal: a run merged here needs its plan")
             distributed.remember_plan(r.job, r.plan)  # the local executor runs on the plan compiled here
-            mergers[r.tag] = r.merger or Merger(r.plan, r.blocks[-1][0] + r.blocks[-1][1], r.job.keep_draws,
-                                                r.job.store_inputs, r.blocks)
+            mergers[r.tag] = r.merger or Merger(
+                r.plan, r.blocks[-1][0] + r.blocks[-1][1], r.job.keep_draws, r.job.store_inputs, r.blocks
+            )
             for d0, n in r.blocks:
                 yield distributed.Task(r.job, d0, n, tag=r.tag)
 
@@ -456,14 +491,19 @@ def drive(runs: Iterable[Run], executor: Any, progress: Progress | None = None) 
             continue
         del mergers[task.tag]
         secs = time.perf_counter() - t0
-        raw = m.raw(threads=executor.total_threads, chunk=r.job.chunk, seconds=secs,
-                    timings=_timings(executor, m, len(r.blocks), max(n for _, n in r.blocks), secs))
+        raw = m.raw(
+            threads=executor.total_threads,
+            chunk=r.job.chunk,
+            seconds=secs,
+            timings=_timings(executor, m, len(r.blocks), max(n for _, n in r.blocks), secs),
+        )
         finish = r.finish or r.job.finish
         yield task.tag, (finish(raw) if finish is not None else raw)
 
 
-def plan_blocks(executor: Any, sc: Scenario, d0: int, draws: int, block_draws: int | None,
-                total: int | None = None) -> list[tuple[int, int]]:
+def plan_blocks(
+    executor: Any, sc: Scenario, d0: int, draws: int, block_draws: int | None, total: int | None = None
+) -> list[tuple[int, int]]:
     """Draws [d0, d0 + draws) as the executor's blocks: one block in this process (unless
     ``block_draws``), about two per worker on a cluster (simengine.core.distributed.default_block_draws,
     for ``total`` draws in all)."""
@@ -473,16 +513,25 @@ def plan_blocks(executor: Any, sc: Scenario, d0: int, draws: int, block_draws: i
         if not executor.remote:
             block = draws
         else:
-            block = min(draws, distributed.default_block_draws(total or draws, executor.n_workers,
-                                                               distributed.scenario_cells(sc)))
+            block = min(
+                draws,
+                distributed.default_block_draws(total or draws, executor.n_workers, distributed.scenario_cells(sc)),
+            )
     else:
         block = block_draws
     return [(d0 + a, n) for a, n in distributed.blocks(draws, block)]
 
 
-def run(plan: Plan, opts: RunOptions, executor: Any, progress: Progress | None = None,
-        analyses: bool = True, block_draws: int | None = None,
-        step: int | None = None, observe: Callable | None = None) -> tuple[RawResults, Precision | None]:
+def run(
+    plan: Plan,
+    opts: RunOptions,
+    executor: Any,
+    progress: Progress | None = None,
+    analyses: bool = True,
+    block_draws: int | None = None,
+    step: int | None = None,
+    observe: Callable | None = None,
+) -> tuple[RawResults, Precision | None]:
     """All draws of ``plan``'s scenario (or, with ``opts.precision``, as many as the stopping rule
     needs) through ``executor``; the same RawResults bit for bit on any executor. ``block_draws``
     overrides ``opts.block_draws`` (a caller that built its executor itself); ``step``: draws
@@ -497,8 +546,9 @@ def run(plan: Plan, opts: RunOptions, executor: Any, progress: Progress | None =
     sc = plan.scenario
     opts.check_scenario(sc)
     keep = sc.keep_draws if opts.keep_draws is None else opts.keep_draws
-    job = distributed.make_job(sc, keep, opts.store_inputs, chunk=opts.chunk_draws, threads=opts.threads,
-                               observe=observe)
+    job = distributed.make_job(
+        sc, keep, opts.store_inputs, chunk=opts.chunk_draws, threads=opts.threads, observe=observe
+    )
     if opts.precision is not None:
         return _adaptive(plan, opts, executor, job, progress, step)
     engine.check_memory(plan, sc.draws, executor.memory_threads, keep, analyses=analyses)
@@ -523,8 +573,9 @@ def _with_blocks(opts: RunOptions, block_draws: int) -> RunOptions:
     return new
 
 
-def _adaptive(plan: Plan, opts: RunOptions, executor: Any, job: Job, progress: Progress | None,
-              step: int | None = None) -> tuple[RawResults, Precision]:
+def _adaptive(
+    plan: Plan, opts: RunOptions, executor: Any, job: Job, progress: Progress | None, step: int | None = None
+) -> tuple[RawResults, Precision]:
     """``--precision``: steps of mcerror.BLOCK draws (each split into the executor's blocks) added
     to one merger until mcerror.half_widths are all within the precision or max_draws is reached.
     Streams are keyed by the global draw index, so stopping after N draws gives a plain run of N."""
@@ -536,10 +587,14 @@ def _adaptive(plan: Plan, opts: RunOptions, executor: Any, job: Job, progress: P
     if step < 1:
         raise ConfigError(f"block: must be >= 1, got {step}")
     if sc.sampling != "random":
-        raise ConfigError(f"{sc.path}: --precision needs [simulation] sampling = \"random\": with "
-                          + ("\"lhs\" the draws depend on the final number of draws, so blocks cannot be added"
-                             if sc.sampling == "lhs"
-                             else f"\"{sc.sampling}\" the draws are not independent, which the intervals assume"))
+        raise ConfigError(
+            f'{sc.path}: --precision needs [simulation] sampling = "random": with '
+            + (
+                '"lhs" the draws depend on the final number of draws, so blocks cannot be added'
+                if sc.sampling == "lhs"
+                else f'"{sc.sampling}" the draws are not independent, which the intervals assume'
+            )
+        )
     info = mcerror.Precision(precision=precision, max_draws=max_draws, block=step)
     merger = Merger(plan, 0, job.keep_draws, job.store_inputs)
     t0 = time.perf_counter()
@@ -561,14 +616,14 @@ def _adaptive(plan: Plan, opts: RunOptions, executor: Any, job: Job, progress: P
     N = merger.draws
     plan = dataclasses.replace(plan, scenario=sc.with_run_options(draws=N))
     merger.plan = plan
-    raw = merger.raw(executor.total_threads, job.chunk, secs,
-                     timings=_timings(executor, merger, n_blocks, largest, secs))
+    raw = merger.raw(
+        executor.total_threads, job.chunk, secs, timings=_timings(executor, merger, n_blocks, largest, secs)
+    )
     info.draws, info.reached, info.half_widths = N, bool(ok), hw
     return raw, info
 
 
-def run_many(plans: list[Plan], opts: RunOptions, executor: Any,
-             progress: Progress | None = None) -> list[RawResults]:
+def run_many(plans: list[Plan], opts: RunOptions, executor: Any, progress: Progress | None = None) -> list[RawResults]:
     """Several scenarios' runs (compare's A and B) through one executor; in the given order."""
     from simengine.core import distributed, engine
 
@@ -579,8 +634,14 @@ def run_many(plans: list[Plan], opts: RunOptions, executor: Any,
         keep = sc.keep_draws if opts.keep_draws is None else opts.keep_draws
         engine.check_memory(plan, sc.draws, executor.memory_threads, keep)
         job = distributed.make_job(sc, keep, opts.store_inputs, chunk=opts.chunk_draws, threads=opts.threads)
-        runs.append(Run(k, job, plan_blocks(executor, sc, 0, sc.draws, opts.block_draws,
-                                            total=sum(p.scenario.draws for p in plans)), plan=plan))
+        runs.append(
+            Run(
+                k,
+                job,
+                plan_blocks(executor, sc, 0, sc.draws, opts.block_draws, total=sum(p.scenario.draws for p in plans)),
+                plan=plan,
+            )
+        )
     done = dict(drive(runs, executor, progress))
     return [done[k] for k in range(len(plans))]
 
@@ -616,9 +677,14 @@ class Manifest:
             "threads": a.get("threads"),
             "scheduler": a.get("scheduler"),
             "stream_version": a.get("stream_version"),
-            "timings_seconds": {k[len("seconds_"):]: a[k] for k in a if k.startswith("seconds_")},
-            "versions": {"simengine": __version__, "python": sys.version.split()[0], "numpy": np.__version__,
-                         "numba": numba.__version__, "xarray": xr.__version__},
+            "timings_seconds": {k[len("seconds_") :]: a[k] for k in a if k.startswith("seconds_")},
+            "versions": {
+                "simengine": __version__,
+                "python": sys.version.split()[0],
+                "numpy": np.__version__,
+                "numba": numba.__version__,
+                "xarray": xr.__version__,
+            },
             "platform": platform.platform(),
         }
 
@@ -627,4 +693,3 @@ def manifest(attrs: dict, order: Iterable[str], **fields: Any) -> dict:
     """The manifest of a run, a comparison or a sweep: the common keys from the Dataset's ``attrs``,
     the kind's own ``fields``, in ``order``."""
     return Manifest(attrs, fields).as_dict(order)
-

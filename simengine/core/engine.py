@@ -37,10 +37,30 @@ from simengine.scenario.limits import MAX_DRAWS
 #: [simulation] keep_draws overrides it.
 DEFAULT_KEEP_DRAWS = 200_000
 
-ACC_FIELDS = ("mun_hist", "init_hist", "nat_hist", "golive_hist", "mun_sum", "mun_short_sum", "init_sum", "nat_sum",
-              "hit", "area_hit", "init_pot_sum")
-PER_DRAW = ("benefit", "cost", "area_benefit", "central_gain", "service_cut", "regime_benefit", "npv", "potential",
-            "area_potential")
+ACC_FIELDS = (
+    "mun_hist",
+    "init_hist",
+    "nat_hist",
+    "golive_hist",
+    "mun_sum",
+    "mun_short_sum",
+    "init_sum",
+    "nat_sum",
+    "hit",
+    "area_hit",
+    "init_pot_sum",
+)
+PER_DRAW = (
+    "benefit",
+    "cost",
+    "area_benefit",
+    "central_gain",
+    "service_cut",
+    "regime_benefit",
+    "npv",
+    "potential",
+    "area_potential",
+)
 
 
 @dataclass
@@ -129,9 +149,12 @@ class RawResults:
             if ov:
                 from simengine.analysis.finite import overflow_error
 
-                raise overflow_error(plan.scenario, f"{ov} simulated national values exceeded 2^28 times their "
-                                     "business-case size; check the scenario's cost overrun and estimate_factor "
-                                     "priors for absurd tails")
+                raise overflow_error(
+                    plan.scenario,
+                    f"{ov} simulated national values exceeded 2^28 times their "
+                    "business-case size; check the scenario's cost overrun and estimate_factor "
+                    "priors for absurd tails",
+                )
             self._national = hist, sums
         return self._national
 
@@ -144,11 +167,17 @@ def national_values(plan: Plan, kept: dict[str, np.ndarray], a: int, b: int) -> 
     """The national series of kept draws [a, b) as rows, at their places in model.national_series."""
     ben, cost = kept["benefit"][a:b], kept["cost"][a:b]
     r = {name: i for i, name in enumerate(REGIMES)}
-    series = {"benefit": ben, "net_benefit": ben - cost, "cost": cost, "area_benefit": kept["area_benefit"][a:b],
-              "central_gain_retention": kept["central_gain"][a:b, r["retention"]],
-              "service_cut_prebudgeted": kept["service_cut"][a:b, r["prebudgeted"]],
-              "regime_benefit_retention": kept["regime_benefit"][a:b, r["retention"]], "npv": kept["npv"][a:b],
-              "potential": kept["potential"][a:b]}
+    series = {
+        "benefit": ben,
+        "net_benefit": ben - cost,
+        "cost": cost,
+        "area_benefit": kept["area_benefit"][a:b],
+        "central_gain_retention": kept["central_gain"][a:b, r["retention"]],
+        "service_cut_prebudgeted": kept["service_cut"][a:b, r["prebudgeted"]],
+        "regime_benefit_retention": kept["regime_benefit"][a:b, r["retention"]],
+        "npv": kept["npv"][a:b],
+        "potential": kept["potential"][a:b],
+    }
     out = np.empty((b - a, plan.n_series))
     for name, pos in national_series(len(plan.years), len(plan.scenario.areas)).items():
         out[:, pos] = series[name].reshape(b - a, -1)
@@ -172,36 +201,86 @@ def _kernel_args(plan: Plan) -> tuple[InputArrays, ModelArrays, HistLayout, Samp
     """The kernel's read-only arguments (simengine.core.contract), field by field by name."""
     sc = plan.scenario
     inputs = InputArrays(
-        in_code=plan.in_code, in_par=plan.in_par, in_tab=plan.in_tab, in_key=plan.in_key, tables=plan.tables,
-        cap_code=plan.cap_code, cap_par=plan.cap_par, cap_tab=plan.cap_tab, cap_key=plan.cap_key,
-        size_eff=plan.size_effect, loc_code=plan.loc_code, loc_par=plan.loc_par, loc_tab=plan.loc_tab,
-        loc_key=plan.loc_key)
+        in_code=plan.in_code,
+        in_par=plan.in_par,
+        in_tab=plan.in_tab,
+        in_key=plan.in_key,
+        tables=plan.tables,
+        cap_code=plan.cap_code,
+        cap_par=plan.cap_par,
+        cap_tab=plan.cap_tab,
+        cap_key=plan.cap_key,
+        size_eff=plan.size_effect,
+        loc_code=plan.loc_code,
+        loc_par=plan.loc_par,
+        loc_tab=plan.loc_tab,
+        loc_key=plan.loc_key,
+    )
     model = ModelArrays(
-        w0=sc.assumed_weak_share, gain=plan.gain, start=plan.start, channel=plan.channel, investment=plan.investment,
-        running=plan.running, area_of=plan.area_of, weights=plan.weights, years=plan.years, year_mid=plan.year_mid,
-        discount=plan.discount, target=plan.target, mun_target=plan.mun_target, area_target=plan.area_target,
-        ret_share=sc.retention_share, ret_years=sc.retention_years, uplift=sc.incentive_uplift,
-        n_areas=len(sc.areas), timing_component=plan.timing_component, real_mean=plan.real_mean,
-        real_tab=plan.real_tab, ramp_base=plan.ramp_base, dep_of=plan.dep_of, dep_lag=plan.dep_lag,
-        order=plan.order)
+        w0=sc.assumed_weak_share,
+        gain=plan.gain,
+        start=plan.start,
+        channel=plan.channel,
+        investment=plan.investment,
+        running=plan.running,
+        area_of=plan.area_of,
+        weights=plan.weights,
+        years=plan.years,
+        year_mid=plan.year_mid,
+        discount=plan.discount,
+        target=plan.target,
+        mun_target=plan.mun_target,
+        area_target=plan.area_target,
+        ret_share=sc.retention_share,
+        ret_years=sc.retention_years,
+        uplift=sc.incentive_uplift,
+        n_areas=len(sc.areas),
+        timing_component=plan.timing_component,
+        real_mean=plan.real_mean,
+        real_tab=plan.real_tab,
+        ramp_base=plan.ramp_base,
+        dep_of=plan.dep_of,
+        dep_lag=plan.dep_lag,
+        order=plan.order,
+    )
     layout = HistLayout(
-        mun_lo_bits=plan.mun_hist_lo.view(np.int64), init_lo_bits=plan.init_hist_lo.view(np.int64),
-        mun_inv_unit=plan.mun_inv_unit, mun_short_inv_unit=plan.mun_short_inv_unit,
-        init_inv_unit=plan.init_inv_unit, nat_lo_bits=np.float64(plan.nat_hist_lo).view(np.int64),
-        nat_inv_unit=plan.nat_inv_unit, golive_origin=float(sc.start_year), golive_per_year=float(GOLIVE_PER_YEAR))
+        mun_lo_bits=plan.mun_hist_lo.view(np.int64),
+        init_lo_bits=plan.init_hist_lo.view(np.int64),
+        mun_inv_unit=plan.mun_inv_unit,
+        mun_short_inv_unit=plan.mun_short_inv_unit,
+        init_inv_unit=plan.init_inv_unit,
+        nat_lo_bits=np.float64(plan.nat_hist_lo).view(np.int64),
+        nat_inv_unit=plan.nat_inv_unit,
+        golive_origin=float(sc.start_year),
+        golive_per_year=float(GOLIVE_PER_YEAR),
+    )
     sampling = Sampling(
-        lhs_n=plan.lhs_n, lhs_half=plan.lhs_half, lhs_mask=plan.lhs_mask, corr_idx=plan.corr_idx,
-        corr_factor=plan.corr_factor, shock_key=plan.shock_key, sh_in=plan.sh_in, sh_of=plan.sh_of,
-        sh_a=plan.sh_a, sh_b=plan.sh_b, qmc_in=plan.qmc_in, qmc_sh=plan.qmc_sh, qmc_sv=plan.qmc_sv,
-        qmc_shift=plan.qmc_shift)
+        lhs_n=plan.lhs_n,
+        lhs_half=plan.lhs_half,
+        lhs_mask=plan.lhs_mask,
+        corr_idx=plan.corr_idx,
+        corr_factor=plan.corr_factor,
+        shock_key=plan.shock_key,
+        sh_in=plan.sh_in,
+        sh_of=plan.sh_of,
+        sh_a=plan.sh_a,
+        sh_b=plan.sh_b,
+        qmc_in=plan.qmc_in,
+        qmc_sh=plan.qmc_sh,
+        qmc_sv=plan.qmc_sv,
+        qmc_shift=plan.qmc_shift,
+    )
     return inputs, model, layout, sampling
 
 
-def _kernel_outputs(d0: int, kept: dict[str, np.ndarray], inputs: np.ndarray, acc: Accumulators,
-                    overflow: np.ndarray) -> tuple[KeptDraws, BlockAccumulators]:
+def _kernel_outputs(
+    d0: int, kept: dict[str, np.ndarray], inputs: np.ndarray, acc: Accumulators, overflow: np.ndarray
+) -> tuple[KeptDraws, BlockAccumulators]:
     """The kernel's written arguments: kept rows of draws d0.. (kept: by PER_DRAW name), per-block accumulators."""
-    return (KeptDraws(d0=d0, inputs=inputs, **kept),
-            BlockAccumulators(overflow=overflow, **{f: getattr(acc, f) for f in ACC_FIELDS}))
+    return (
+        KeptDraws(d0=d0, inputs=inputs, **kept),
+        BlockAccumulators(overflow=overflow, **{f: getattr(acc, f) for f in ACC_FIELDS}),
+    )
 
 
 def new_accumulators(plan: Plan, blocks: int | None = None) -> Accumulators:
@@ -241,22 +320,37 @@ def new_scratch(plan: Plan, blocks: int) -> BlockScratch:
     nat = np.empty((blocks, 2, plan.n_series), np.int64)
     nat[:, 0] = NAT_BINS
     nat[:, 1] = -1
-    return BlockScratch(lmun=np.zeros((blocks, Y, M, B), np.uint16), linit=np.zeros((blocks, Y, I, B), np.uint16),
-                        mun_span=spans(Y, M), init_span=spans(Y, I), nat_span=nat)
+    return BlockScratch(
+        lmun=np.zeros((blocks, Y, M, B), np.uint16),
+        linit=np.zeros((blocks, Y, I, B), np.uint16),
+        mun_span=spans(Y, M),
+        init_span=spans(Y, I),
+        nat_span=nat,
+    )
 
 
 def _reduce_blocks(acc: Accumulators, overflow: np.ndarray, scratch: tuple[np.ndarray, ...]) -> Accumulators:
     """Sum the kernel's per-block accumulators; histograms only over the bins the blocks touched."""
     _, _, mun_span, init_span, nat_span = scratch
-    out = {name: getattr(acc, name).sum(axis=0, dtype=np.int64) for name in ACC_FIELDS
-           if name not in ("mun_hist", "init_hist", "nat_hist")}
-    for name, lo, hi in (("mun_hist", mun_span[:, 2], mun_span[:, 3]), ("init_hist", init_span[:, 2], init_span[:, 3]),
-                         ("nat_hist", nat_span[:, 0], nat_span[:, 1])):
+    out = {
+        name: getattr(acc, name).sum(axis=0, dtype=np.int64)
+        for name in ACC_FIELDS
+        if name not in ("mun_hist", "init_hist", "nat_hist")
+    }
+    for name, lo, hi in (
+        ("mun_hist", mun_span[:, 2], mun_span[:, 3]),
+        ("init_hist", init_span[:, 2], init_span[:, 3]),
+        ("nat_hist", nat_span[:, 0], nat_span[:, 1]),
+    ):
         h = getattr(acc, name)
         merged = np.zeros(h.shape[1:], np.int64)
         rows = int(np.prod(h.shape[1:-1]))
-        merge_blocks(h.reshape(h.shape[0], rows, h.shape[-1]), lo.reshape(lo.shape[0], rows),
-                     hi.reshape(hi.shape[0], rows), merged.reshape(rows, h.shape[-1]))
+        merge_blocks(
+            h.reshape(h.shape[0], rows, h.shape[-1]),
+            lo.reshape(lo.shape[0], rows),
+            hi.reshape(hi.shape[0], rows),
+            merged.reshape(rows, h.shape[-1]),
+        )
         out[name] = merged
     return Accumulators(**out, overflow=int(overflow.sum()))
 
@@ -264,16 +358,28 @@ def _reduce_blocks(acc: Accumulators, overflow: np.ndarray, scratch: tuple[np.nd
 def _per_draw(plan: Plan, n: int) -> dict[str, np.ndarray]:
     Y, A, R = len(plan.years), len(plan.scenario.areas), len(REGIMES)
     return {
-        "benefit": np.empty((n, Y)), "cost": np.empty((n, Y)), "area_benefit": np.empty((n, A, Y)),
-        "central_gain": np.empty((n, R, Y)), "service_cut": np.empty((n, R, Y)),
-        "regime_benefit": np.empty((n, R, Y)), "npv": np.empty(n),
-        "potential": np.empty((n, Y)), "area_potential": np.empty((n, A, Y)),
+        "benefit": np.empty((n, Y)),
+        "cost": np.empty((n, Y)),
+        "area_benefit": np.empty((n, A, Y)),
+        "central_gain": np.empty((n, R, Y)),
+        "service_cut": np.empty((n, R, Y)),
+        "regime_benefit": np.empty((n, R, Y)),
+        "npv": np.empty(n),
+        "potential": np.empty((n, Y)),
+        "area_potential": np.empty((n, A, Y)),
     }
 
 
-def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAULT_KEEP_DRAWS,
-              store_inputs: int = DEFAULT_STORE_INPUTS, chunk: int = DEFAULT_CHUNK,
-              progress: Callable[[int], None] | None = None) -> Partial:
+def run_range(
+    plan: Plan,
+    d0: int,
+    n: int,
+    threads: int,
+    keep_draws: int = DEFAULT_KEEP_DRAWS,
+    store_inputs: int = DEFAULT_STORE_INPUTS,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> Partial:
     """Simulate global draws [d0, d0+n) on ``threads`` threads, ``chunk`` draws per kernel call.
 
     The result does not depend on ``threads`` or ``chunk``. numba runs on ``threads`` threads for
@@ -281,14 +387,23 @@ def run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int = DEFAU
     from simengine.core.driver import numba_threads
 
     if not 0 <= n <= MAX_DRAWS:  # each thread's histogram counts are int32 (new_accumulators)
-        raise ConfigError(f"draws: at most {MAX_DRAWS:,} in one run (histogram counts are 32-bit per thread), "
-                          f"got {n:,}")
+        raise ConfigError(
+            f"draws: at most {MAX_DRAWS:,} in one run (histogram counts are 32-bit per thread), got {n:,}"
+        )
     with numba_threads(threads):
         return _run_range(plan, d0, n, threads, keep_draws, store_inputs, chunk, progress)
 
 
-def _run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int, store_inputs: int, chunk: int,
-               progress: Callable[[int], None] | None) -> Partial:
+def _run_range(
+    plan: Plan,
+    d0: int,
+    n: int,
+    threads: int,
+    keep_draws: int,
+    store_inputs: int,
+    chunk: int,
+    progress: Callable[[int], None] | None,
+) -> Partial:
     n_keep = max(0, min(keep_draws, d0 + n) - d0)
     n_inp = max(0, min(store_inputs, keep_draws, d0 + n) - d0)
     kept = _per_draw(plan, n_keep)
@@ -303,8 +418,14 @@ def _run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int, store
         c0 = d0 + done
         ks = slice(min(done, n_keep), min(done + m, n_keep))  # kept rows of this chunk
         iset = slice(min(done, n_inp), min(done + m, n_inp))
-        simulate(c0, m, threads, *args, *_kernel_outputs(c0, {k: kept[k][ks] for k in PER_DRAW}, inputs[iset], acc,
-                                                           overflow), scratch)
+        simulate(
+            c0,
+            m,
+            threads,
+            *args,
+            *_kernel_outputs(c0, {k: kept[k][ks] for k in PER_DRAW}, inputs[iset], acc, overflow),
+            scratch,
+        )
         done += m
         if progress is not None:
             progress(m)
@@ -312,9 +433,12 @@ def _run_range(plan: Plan, d0: int, n: int, threads: int, keep_draws: int, store
     if merged.overflow:
         from simengine.analysis.finite import overflow_error
 
-        raise overflow_error(plan.scenario, f"{merged.overflow} simulated values exceeded 2^22 times their "
-                             "business-case size; check the scenario's estimate_factor and adoption priors for "
-                             "absurd tails")
+        raise overflow_error(
+            plan.scenario,
+            f"{merged.overflow} simulated values exceeded 2^22 times their "
+            "business-case size; check the scenario's estimate_factor and adoption priors for "
+            "absurd tails",
+        )
     return Partial(d0=d0, n=n, acc=merged, kept=kept, inputs=inputs)
 
 
@@ -331,8 +455,15 @@ def assemble(plan: Plan, partials: Iterable[Partial], draws: int, keep_draws: in
     return {k: getattr(raw, k) for k in PER_DRAW}, raw.inputs, raw.acc
 
 
-def estimate_memory(plan: Plan, draws: int, threads: int, keep_draws: int,
-                    store_inputs: int = DEFAULT_STORE_INPUTS, report: bool = False, analyses: bool = True) -> int:
+def estimate_memory(
+    plan: Plan,
+    draws: int,
+    threads: int,
+    keep_draws: int,
+    store_inputs: int = DEFAULT_STORE_INPUTS,
+    report: bool = False,
+    analyses: bool = True,
+) -> int:
     """Bytes a run needs at its peak RSS, baseline included: the largest of the simulation, the
     results and the report phases, term by term in simengine.core.memory."""
     from simengine.core import memory
@@ -370,19 +501,26 @@ def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int, analyses
         return
     key, text = adv
     need = estimate_memory(plan, draws, threads, keep_draws, report=report, analyses=analyses)
-    head = (f"this run would need about {need / 2**30:.1f} GiB of memory, more than 80 % of this machine's "
-            f"{have / 2**30:.1f} GiB")
+    head = (
+        f"this run would need about {need / 2**30:.1f} GiB of memory, more than 80 % of this machine's "
+        f"{have / 2**30:.1f} GiB"
+    )
     where = f"{key}: " if key.startswith("--") else f"{plan.scenario.path}: " + (f"{key}: " if key else "")
     raise ConfigError(f"{where}{head}; {text}")
 
 
-def run(plan: Plan, threads: int | None = None, chunk: int = DEFAULT_CHUNK, keep_draws: int | None = None,
-        store_inputs: int = DEFAULT_STORE_INPUTS, progress: Callable[[int], None] | None = None,
-        analyses: bool = True) -> RawResults:
+def run(
+    plan: Plan,
+    threads: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    keep_draws: int | None = None,
+    store_inputs: int = DEFAULT_STORE_INPUTS,
+    progress: Callable[[int], None] | None = None,
+    analyses: bool = True,
+) -> RawResults:
     """All draws of ``plan`` in this process on ``threads`` threads (simengine.core.driver.run)."""
     from simengine.core import driver
 
-    opts = driver.RunOptions(via="cli", threads=threads, chunk=chunk, keep_draws=keep_draws,
-                             store_inputs=store_inputs)
+    opts = driver.RunOptions(via="cli", threads=threads, chunk=chunk, keep_draws=keep_draws, store_inputs=store_inputs)
     raw, _ = driver.run(plan, opts, driver.LocalExecutor(threads), progress=progress, analyses=analyses)
     return raw

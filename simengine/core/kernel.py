@@ -158,7 +158,9 @@ def bin_national(vals, lo_bits, inv_unit, hist, sums):  # pragma: no cover - com
 
 
 @nb.njit(inline="always", cache=True)
-def _flush(b, nbuf, nnat, w, mun_target, lay, lmun, mun_span, linit, init_span, acc, nat_span):  # pragma: no cover - compiled
+def _flush(
+    b, nbuf, nnat, w, mun_target, lay, lmun, mun_span, linit, init_span, acc, nat_span
+):  # pragma: no cover - compiled
     """Bin and sum the values of the ``nbuf`` buffered draws of w, the national ones of the first
     ``nnat`` (buffers: draw first, so that every loop below runs along contiguous memory). Sums
     are integers: their order does not matter. The sums are branch free, so that they vectorise;
@@ -169,7 +171,13 @@ def _flush(b, nbuf, nnat, w, mun_target, lay, lmun, mun_span, linit, init_span, 
     mun_lo_bits, init_lo_bits, nat_lo_bits = lay.mun_lo_bits, lay.init_lo_bits, lay.nat_lo_bits
     mun_inv_unit, mun_short_inv_unit = lay.mun_inv_unit, lay.mun_short_inv_unit
     init_inv_unit, nat_inv_unit = lay.init_inv_unit, lay.nat_inv_unit
-    nat_hist, mun_sum, mun_short_sum, init_sum, nat_sum = acc.nat_hist, acc.mun_sum, acc.mun_short_sum, acc.init_sum, acc.nat_sum
+    nat_hist, mun_sum, mun_short_sum, init_sum, nat_sum = (
+        acc.nat_hist,
+        acc.mun_sum,
+        acc.mun_short_sum,
+        acc.init_sum,
+        acc.nat_sum,
+    )
     Y, M = bufB.shape[1], bufB.shape[2]
     I = bufG.shape[2]
     bitsB = bufB.view(np.int64)  # the values' bit patterns, for their bins
@@ -179,8 +187,9 @@ def _flush(b, nbuf, nnat, w, mun_target, lay, lmun, mun_span, linit, init_span, 
     ov = np.int64(0)
     # histogram by histogram (national) and year by year: the bins touched stay in cache
     for sr in range(bufN.shape[1]):
-        s, lo, hi, o = _nat_count(bufN, bitsN, nnat, sr, nat_lo_bits, nat_inv_unit, nat_hist[b, sr],
-                                  nat_span[b, 0, sr], nat_span[b, 1, sr])
+        s, lo, hi, o = _nat_count(
+            bufN, bitsN, nnat, sr, nat_lo_bits, nat_inv_unit, nat_hist[b, sr], nat_span[b, 0, sr], nat_span[b, 1, sr]
+        )
         nat_span[b, 0, sr] = lo
         nat_span[b, 1, sr] = hi
         nat_sum[b, sr] += s
@@ -261,7 +270,6 @@ def _municipality_totals(coefs, X, B):  # pragma: no cover - compiled
                     B[y, m] += c * X[i, m]
 
 
-
 class _Work(NamedTuple):
     """One block's scratch, allocated inside the parallel loop (simulate) and reached by the
     stages through this tuple (they run outside the loop's body: see :func:`_block`)."""
@@ -306,18 +314,43 @@ def _new_work(inp, mdl, smp, n_series):  # pragma: no cover - compiled
     M = inp.size_eff.shape[0]
     Y = mdl.years.shape[0]
     A = mdl.n_areas
-    return _Work(valsB=np.empty((NBUF, n_in)), valsT=np.empty((n_in, NBUF)), tmp=np.empty(NBUF),
-                 zc=np.empty(smp.corr_idx.shape[0]), zs=np.empty(max(smp.shock_key.shape[0], 1)),
-                 xs=np.empty(NBUF, np.uint64), tails=np.empty(max(M, NBUF), np.int64),
-                 ltab=inp.tables[inp.loc_tab], ctab=inp.tables[inp.cap_tab], cap=np.empty(M), sme=np.empty(M),
-                 ub=np.empty(M), eps=np.empty(M), X=np.empty((I, M)), x2=np.empty(M),
-                 kb=np.empty(max(M, I), np.uint64), kb2=np.empty(M, np.uint64), fr2=np.empty(M), gl=np.empty(I),
-                 coefs=np.empty((I, Y)), G=np.empty(Y), Gret=np.empty(Y), cen=np.empty(Y), cost=np.empty(Y),
-                 area=np.empty((A, Y)), pot=np.empty(Y), apot=np.empty((A, Y)), cut=np.empty(Y),
-                 bufB=np.empty((NBUF, Y, M)), bufG=np.empty((NBUF, Y, I)), bufN=np.empty((NBUF, n_series)))
+    return _Work(
+        valsB=np.empty((NBUF, n_in)),
+        valsT=np.empty((n_in, NBUF)),
+        tmp=np.empty(NBUF),
+        zc=np.empty(smp.corr_idx.shape[0]),
+        zs=np.empty(max(smp.shock_key.shape[0], 1)),
+        xs=np.empty(NBUF, np.uint64),
+        tails=np.empty(max(M, NBUF), np.int64),
+        ltab=inp.tables[inp.loc_tab],
+        ctab=inp.tables[inp.cap_tab],
+        cap=np.empty(M),
+        sme=np.empty(M),
+        ub=np.empty(M),
+        eps=np.empty(M),
+        X=np.empty((I, M)),
+        x2=np.empty(M),
+        kb=np.empty(max(M, I), np.uint64),
+        kb2=np.empty(M, np.uint64),
+        fr2=np.empty(M),
+        gl=np.empty(I),
+        coefs=np.empty((I, Y)),
+        G=np.empty(Y),
+        Gret=np.empty(Y),
+        cen=np.empty(Y),
+        cost=np.empty(Y),
+        area=np.empty((A, Y)),
+        pot=np.empty(Y),
+        apot=np.empty((A, Y)),
+        cut=np.empty(Y),
+        bufB=np.empty((NBUF, Y, M)),
+        bufG=np.empty((NBUF, Y, I)),
+        bufN=np.empty((NBUF, n_series)),
+    )
 
 
 # ---- stage 1: sample the inputs of the next draws ------------------------------------------------
+
 
 @nb.njit(inline="always", cache=True)
 def _copula(nb_, smp, valsT, zc):  # pragma: no cover - compiled
@@ -395,7 +428,7 @@ def sample_inputs(d, nb_, inp, smp, w):  # pragma: no cover - compiled
             key = in_key[k]
             row = valsT[k]
             if lhs_n > 0:  # one stream over the next nb_ draws
-                lhs_uniforms(in_key[k:k + 1], 0, d, 1, nb_, lhs_n, lhs_half, lhs_mask, row, xs, tails)
+                lhs_uniforms(in_key[k : k + 1], 0, d, 1, nb_, lhs_n, lhs_half, lhs_mask, row, xs, tails)
             elif nq > 0:
                 q = qmc_in[k]
                 sobol_row(qmc_sv[q], qmc_shift[q], d, nb_, row)
@@ -414,13 +447,15 @@ def sample_inputs(d, nb_, inp, smp, w):  # pragma: no cover - compiled
 
 # ---- stage 2: evaluate a draw (the model arithmetic) ---------------------------------------------
 
+
 @nb.njit(inline="always", cache=True)
 def _capacity(d, E, inp, mdl, smp, w):  # pragma: no cover - compiled
     """w.cap: the municipal capacity of draw d (mean-preserving: its spread C alone, and w.sme
     the mean's municipal factor s (1 - E))."""
     cap, sme, size_eff = w.cap, w.sme, inp.size_eff
-    local_execution(inp.cap_key, d, smp.lhs_n, smp.lhs_half, smp.lhs_mask, inp.cap_code, inp.cap_par, w.ctab, w.ub,
-                    w.tails, cap)
+    local_execution(
+        inp.cap_key, d, smp.lhs_n, smp.lhs_half, smp.lhs_mask, inp.cap_code, inp.cap_par, w.ctab, w.ub, w.tails, cap
+    )
     if mdl.real_mean:
         for m in range(cap.shape[0]):
             sme[m] = size_eff[m] * (1.0 - E)
@@ -467,6 +502,7 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
     times, coefficients, realised shares, national, retention, central, area and potential
     gains and costs by year; the initiatives' gains into ginit (Y, I), the municipalities' into
     B (Y, M)."""
+    # fmt: off
     G, Gret, cen, cost, area, coefs, pot, apot = w.G, w.Gret, w.cen, w.cost, w.area, w.coefs, w.pot, w.apot
     X, x2, cap, eps, sme, kb, kb2, fr2, ub, tails, ltab = w.X, w.x2, w.cap, w.eps, w.sme, w.kb, w.kb2, w.fr2, \
         w.ub, w.tails, w.ltab
@@ -476,6 +512,7 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
         mdl.uplift
     loc_key, loc_code, loc_par = inp.loc_key, inp.loc_code, inp.loc_par
     lhs_n, lhs_half, lhs_mask = smp.lhs_n, smp.lhs_half, smp.lhs_mask
+    # fmt: on
     gl = w.gl
     I = gain.shape[0]
     Y = years.shape[0]
@@ -568,6 +605,7 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
 
 
 # ---- stage 3: record a draw ----------------------------------------------------------------------
+
 
 @nb.njit(inline="always", cache=True)
 def _keep(j, npv, mdl, w, kept):  # pragma: no cover - compiled
@@ -664,6 +702,7 @@ def record(b, d, nnat, vals, B, mdl, lay, w, kept, acc):  # pragma: no cover - c
 
 
 # ---- the kernel ----------------------------------------------------------------------------------
+
 
 # error_model="numpy", as numba compiles the body of a prange loop: divisions need no zero checks
 # (which would keep the loops over years from vectorising) and give what the loop's body gave

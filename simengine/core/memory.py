@@ -101,8 +101,15 @@ def observe_baseline() -> None:
     _observed_baseline = None if rss is None else max(BASELINE, rss)
 
 
-def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int | None = None,
-             report: bool = False, analyses: bool = True) -> Estimate:
+def estimate(
+    plan,
+    draws: int,
+    threads: int,
+    keep_draws: int,
+    store_inputs: int | None = None,
+    report: bool = False,
+    analyses: bool = True,
+) -> Estimate:
     """The memory a run of ``plan`` needs, term by term (see the module's docstring)."""
     from simengine.analysis.sensitivity import MASKS, SENSITIVITY_DRAWS, WATERFALL_DRAWS
     from simengine.core.engine import DEFAULT_STORE_INPUTS
@@ -111,8 +118,7 @@ def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int 
 
     if store_inputs is None:
         store_inputs = DEFAULT_STORE_INPUTS
-    Y, A, R, M, I = (len(plan.years), len(plan.scenario.areas), len(REGIMES), len(plan.size_effect),
-                     len(plan.gain))
+    Y, A, R, M, I = (len(plan.years), len(plan.scenario.areas), len(REGIMES), len(plan.size_effect), len(plan.gain))
     B, S, n_in = plan.hist_bins, plan.n_series, plan.n_inputs
     cells = Y * (M + I) * B  # municipality and initiative histogram cells
     kept_n = max(0, min(draws, keep_draws))
@@ -122,11 +128,21 @@ def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int 
     per_thread = threads * (cells * (4 + 2) + S * NAT_BINS * 4)  # int32 histograms, uint16 scratch, national
     merged = cells * 8 + plan.tables.nbytes
     est = Estimate(baseline=BASELINE if _observed_baseline is None else _observed_baseline)
-    est.phases["simulate"] = {"kernels": KERNELS, "threads": per_thread, "histograms": merged, "kept": kept,
-                              "inputs": inputs}
+    est.phases["simulate"] = {
+        "kernels": KERNELS,
+        "threads": per_thread,
+        "histograms": merged,
+        "kept": kept,
+        "inputs": inputs,
+    }
     # the national quantiles sort each kept series once and keep the sorted copy (results.NationalStats)
-    results = {"kernels": KERNELS, "histograms": merged + cells * TRIM_PER_CELL, "kept": 2 * kept, "inputs": inputs,
-               "dataset": DATASET}
+    results = {
+        "kernels": KERNELS,
+        "histograms": merged + cells * TRIM_PER_CELL,
+        "kept": 2 * kept,
+        "inputs": inputs,
+        "dataset": DATASET,
+    }
     if analyses:  # after the histograms are trimmed: the larger of the two transients counts
         n_s = min(inp_n, SENSITIVITY_DRAWS)
         ranked = sum(k not in EVENT_SIZES for k in plan.input_kind)
@@ -141,9 +157,14 @@ def estimate(plan, draws: int, threads: int, keep_draws: int, store_inputs: int 
         from simengine.analysis.shockeffect import SHOCK_EFFECT_DRAWS  # without the shocks, beside the run's results
 
         n_se = min(draws, SHOCK_EFFECT_DRAWS)
-        est.phases["shock_effect"] = {"kernels": KERNELS, "histograms": merged, "kept": 2 * kept, "inputs": inputs,
-                                      "dataset": DATASET,
-                                      "threads": per_thread + n_se * (Y * (3 + 2 * A + 3 * R) + 1) * 8}
+        est.phases["shock_effect"] = {
+            "kernels": KERNELS,
+            "histograms": merged,
+            "kept": 2 * kept,
+            "inputs": inputs,
+            "dataset": DATASET,
+            "threads": per_thread + n_se * (Y * (3 + 2 * A + 3 * R) + 1) * 8,
+        }
     if report:
         est.phases["report"] = {"report": REPORT, "histograms": cells * REPORT_PER_CELL, "kept": kept + kept // 8}
     return est
@@ -153,8 +174,16 @@ def gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB"
 
 
-def advice(plan, draws: int, threads: int, keep_draws: int, limit: float, report: bool = False,
-           analyses: bool = True, store_inputs: int | None = None) -> tuple[str, str] | None:
+def advice(
+    plan,
+    draws: int,
+    threads: int,
+    keep_draws: int,
+    limit: float,
+    report: bool = False,
+    analyses: bool = True,
+    store_inputs: int | None = None,
+) -> tuple[str, str] | None:
     """None if the run fits in ``limit`` bytes, else (key, text): the option or scenario key to
     change and a sentence naming the largest part of the estimate and a change that would fit."""
 
@@ -168,7 +197,7 @@ def advice(plan, draws: int, threads: int, keep_draws: int, limit: float, report
     terms = est.phases[est.peak_phase]
     what = {
         "threads": f"the histograms each of the {threads} threads keeps of {M:,} municipalities and {I:,} "
-                   f"initiatives over {Y} years",
+        f"initiatives over {Y} years",
         "histograms": f"the merged histograms of {M:,} municipalities and {I:,} initiatives over {Y} years",
         "kept": f"the per-draw values of the {min(draws, keep_draws):,} kept draws",
         "inputs": f"the per-draw inputs of the first {min(draws, keep_draws, est_inputs(store_inputs)):,} draws",
@@ -183,30 +212,43 @@ def advice(plan, draws: int, threads: int, keep_draws: int, limit: float, report
             k = keep_draws
             while k > 1 and need(k=k) > limit:
                 k //= 2
-            return ("simulation.keep_draws", f"{head}; lower keep_draws, e.g. to {k:,} (statistics still use "
-                    f"all {draws:,} draws)")
+            return (
+                "simulation.keep_draws",
+                f"{head}; lower keep_draws, e.g. to {k:,} (statistics still use all {draws:,} draws)",
+            )
         if term == "threads" and threads > 1 and need(t=1) <= limit:
             t = threads
             while t > 1 and need(t=t) > limit:
                 t -= 1
             return "--threads", f"{head}; use --threads {t} or fewer (the results do not depend on it)"
         if term == "report" and report and need(r=False) <= limit:
-            return "--no-report", f"{head}; run with --no-report (results.nc, summary.parquet and run.json are still written)"
+            return (
+                "--no-report",
+                f"{head}; run with --no-report (results.nc, summary.parquet and run.json are still written)",
+            )
     big = max(terms, key=lambda k: terms[k])
     head = f"the largest part, {gib(terms[big])}, is {what[big]}"
     if need(t=1, k=1, r=False) <= limit:
-        return ("--threads", f"{head}; no one change is enough: use --threads 1, --no-report and a lower "
-                "keep_draws together")
+        return (
+            "--threads",
+            f"{head}; no one change is enough: use --threads 1, --no-report and a lower keep_draws together",
+        )
     least = estimate(plan, draws, 1, 1, store_inputs, False, analyses)
     scaled = least.phases[least.peak_phase]
     hist = scaled.get("histograms", 0) + scaled.get("threads", 0)
     floor = f"even with keep_draws = 1, one thread and --no-report it needs {gib(least.total)}"
     if 2 * hist >= least.total:  # the scenario's size is most of what remains
-        return ("municipalities", f"{head}; {floor}, {gib(hist)} of it the histograms of {M:,} municipalities and "
-                f"{I:,} initiatives over {Y} years: use fewer municipalities or initiatives (split the scenario) or a "
-                "larger machine (or a Dask cluster, --scheduler)")
-    return ("", f"{head}; {floor}, {gib(least.baseline + scaled.get('kernels', 0))} of it Python, numpy, numba, "
-            "xarray and the compiled kernels themselves: run it on a larger machine")
+        return (
+            "municipalities",
+            f"{head}; {floor}, {gib(hist)} of it the histograms of {M:,} municipalities and "
+            f"{I:,} initiatives over {Y} years: use fewer municipalities or initiatives (split the scenario) or a "
+            "larger machine (or a Dask cluster, --scheduler)",
+        )
+    return (
+        "",
+        f"{head}; {floor}, {gib(least.baseline + scaled.get('kernels', 0))} of it Python, numpy, numba, "
+        "xarray and the compiled kernels themselves: run it on a larger machine",
+    )
 
 
 def est_inputs(store_inputs: int | None) -> int:

@@ -265,7 +265,8 @@ def copula(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarra
         i, j = (int(x) for x in np.unravel_index(np.argmax(diff), diff.shape))
         notes.append(
             f"the [[correlations]] matrix is not positive semi-definite; it was repaired to the nearest valid one: "
-            f"largest change {names[involved[i]]} ~ {names[involved[j]]} from {spear[i, j]:.3f} to {spear_fixed[i, j]:.3f}")
+            f"largest change {names[involved[i]]} ~ {names[involved[j]]} from {spear[i, j]:.3f} to {spear_fixed[i, j]:.3f}"
+        )
         normal = fixed
     w, v = np.linalg.eigh(normal)
     factor = v * np.sqrt(np.maximum(w, 0.0))
@@ -296,7 +297,9 @@ def dependency_order(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return dep_of, dep_lag, np.array(order, dtype=np.int64)
 
 
-def shock_members(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def shock_members(
+    sc: Scenario, names: list[str], dists: list[Dist]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(shock keys, input index, shock index, sqrt(loading), sqrt(1 - loading)) of every
     (shock, input) membership, in the order of [[shocks]] and then of the initiatives."""
     index = {n: k for k, n in enumerate(names)}
@@ -311,8 +314,7 @@ def shock_members(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np
             sh_of.append(j)
             sh_l.append(s.loading)
     load = np.array(sh_l, dtype=float)
-    return (keys, np.array(sh_in, dtype=np.int64), np.array(sh_of, dtype=np.int64), np.sqrt(load),
-            np.sqrt(1.0 - load))
+    return (keys, np.array(sh_in, dtype=np.int64), np.array(sh_of, dtype=np.int64), np.sqrt(load), np.sqrt(1.0 - load))
 
 
 def compile_plan(sc: Scenario) -> Plan:
@@ -353,8 +355,9 @@ def compile_plan(sc: Scenario) -> Plan:
     loc = mean_one_lognormal(sc.local_spread)
     loc_code, loc_par, loc_tab = tabs.encode(loc)
     cap_key = np.array([stream_key(sc.seed, "capacity", "", int(c)) for c in mun.codes], dtype=np.uint64)
-    loc_key = np.array([[stream_key(sc.seed, "local", ini.id, int(c)) for c in mun.codes]
-                        for ini in sc.initiatives], dtype=np.uint64).reshape(I, M)
+    loc_key = np.array(
+        [[stream_key(sc.seed, "local", ini.id, int(c)) for c in mun.codes] for ini in sc.initiatives], dtype=np.uint64
+    ).reshape(I, M)
 
     weights = allocation_weights(sc)
     gain = np.array([ini.gain for ini in sc.initiatives])
@@ -431,8 +434,14 @@ def compile_plan(sc: Scenario) -> Plan:
         real_mean=1 if sc.realisation == "mean-preserving" else 0,
         real_tab=realisation_table(sigma_v) if sc.realisation == "mean-preserving" else np.zeros(2),
         ramp_base=np.array([i.ramp_baseline for i in sc.initiatives], dtype=float),
-        dep_of=dep_of, dep_lag=dep_lag, order=order,
-        shock_key=shock_key, sh_in=sh_in, sh_of=sh_of, sh_a=sh_a, sh_b=sh_b,
+        dep_of=dep_of,
+        dep_lag=dep_lag,
+        order=order,
+        shock_key=shock_key,
+        sh_in=sh_in,
+        sh_of=sh_of,
+        sh_a=sh_a,
+        sh_b=sh_b,
         **_qmc_fields(sc, in_code, len(shock_key)),
     )
 
@@ -447,8 +456,10 @@ def _qmc_fields(sc: Scenario, in_code: np.ndarray, n_shocks: int) -> dict[str, n
 
     dim_in, dim_sh, dims = dimensions(in_code, n_shocks, FIXED)
     if dims > QMC_MAX_DIMS:
-        raise ConfigError(f"{sc.path}: simulation.sampling: \"qmc\" needs one Sobol' dimension per sampled input "
-                          f"and shock, {dims:,} here, more than the {QMC_MAX_DIMS:,} available; use \"random\" "
-                          "or \"lhs\"")
+        raise ConfigError(
+            f'{sc.path}: simulation.sampling: "qmc" needs one Sobol\' dimension per sampled input '
+            f'and shock, {dims:,} here, more than the {QMC_MAX_DIMS:,} available; use "random" '
+            'or "lhs"'
+        )
     sv, shift = directions(sc.seed, dims)
     return {"qmc_in": dim_in, "qmc_sh": dim_sh, "qmc_sv": sv, "qmc_shift": shift}

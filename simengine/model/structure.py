@@ -46,48 +46,112 @@ class Input:
 _INF = math.inf
 
 NATIONAL_INPUTS: tuple[Input, ...] = (
-    Input("weak_share", "national", "national.weak_share", None,
-          ("andel digitalt svage W", "digitally weak share W")),
-    Input("economic_pressure", "national", "national.economic_pressure", None,
-          ("økonomisk pres E", "economic pressure E")),
+    Input("weak_share", "national", "national.weak_share", None, ("andel digitalt svage W", "digitally weak share W")),
+    Input(
+        "economic_pressure", "national", "national.economic_pressure", None, ("økonomisk pres E", "economic pressure E")
+    ),
 )
 
 INITIATIVE_INPUTS: tuple[Input, ...] = (
-    Input("estimate_factor", "initiative", "estimate_factor", (0.0, _INF, False),
-          ("faktisk/beregnet potentiale F", "estimate factor F"),
-          help="Faktisk/beregnet potentiale (F): tal eller fordeling",
-          param=("Faktisk/beregnet potentiale (F)", "True/business-case potential (F)")),
-    Input("delay", "initiative", "delay", (0.0, _INF, False),
-          ("projekt-/leverandørforsinkelse S (år)", "project/vendor delay S (years)"),
-          help="Projekt- og leverandørforsinkelse i år (S)",
-          param=("Projekt- og leverandørforsinkelse, år (S)", "Project and vendor delay, years (S)")),
-    Input("legislation", "initiative", "legislation.probability", None,
-          ("manglende lovgivning: forsinkelse B·L når den rammer (år)",
-           "legislative blocker: delay B·L when it strikes (years)"), event_size="legislation_delay",
-          help="Sandsynlighed for at lovgivning mangler (B)",
-          param=("Lovgivning mangler: sandsynlighed, derefter ekstra forsinkelse i år (B, L)",
-                 "Legislative blocker: probability, then extra delay in years (B, L)")),
-    Input("legislation_delay", "initiative", "legislation.delay", (0.0, _INF, False),
-          help="Ekstra forsinkelse i år, hvis lovgivning mangler (L)"),
-    Input("technology", "initiative", "technology.probability", None,
-          ("umoden teknologi: tabt andel T·Q", "immature technology: share lost T·Q"),
-          event_size="technology_loss", help="Sandsynlighed for umoden teknologi (T)",
-          param=("Umoden teknologi: sandsynlighed, derefter tabt andel (T, Q)",
-                 "Immature technology: probability, then share lost (T, Q)")),
-    Input("technology_loss", "initiative", "technology.loss", (0.0, 1.0, False),
-          help="Tabt andel af gevinsten ved umoden teknologi (Q)"),
-    Input("adoption", "initiative", "adoption", (0.0, _INF, False), ("brugere nået U", "adoption U"),
-          help="Brugere nået i forhold til business casen (U)",
-          param=("Brugere nået i forhold til business case (U)", "Users reached relative to the business case (U)")),
-    Input("ramp", "initiative", "ramp", (0.0, _INF, True), ("indfasning R (år)", "ramp-up R (years)"),
-          help="Indfasning fra idriftsættelse til fuld brug, år (R)",
-          param=("Indfasning fra idriftsættelse til fuld brug, år (R)", "Ramp-up from go-live to full use, years (R)")),
-    Input("overrun", "initiative", "cost.overrun", (0.0, _INF, False),
-          ("omkostningsoverskridelse K", "cost overrun K"), help="Overskridelsesfaktor på omkostningerne (K)"),
-    Input("realisation", "initiative", "realisation", (0.0, 1.0, False), ("realisering r", "realisation r"),
-          help="Andel af frigjorte ressourcer taget ud af budgettet (r)",
-          param=("Andel af frigjorte ressourcer taget ud af budgettet (r)",
-                 "Share of freed resources taken out of budgets (r)")),
+    Input(
+        "estimate_factor",
+        "initiative",
+        "estimate_factor",
+        (0.0, _INF, False),
+        ("faktisk/beregnet potentiale F", "estimate factor F"),
+        help="Faktisk/beregnet potentiale (F): tal eller fordeling",
+        param=("Faktisk/beregnet potentiale (F)", "True/business-case potential (F)"),
+    ),
+    Input(
+        "delay",
+        "initiative",
+        "delay",
+        (0.0, _INF, False),
+        ("projekt-/leverandørforsinkelse S (år)", "project/vendor delay S (years)"),
+        help="Projekt- og leverandørforsinkelse i år (S)",
+        param=("Projekt- og leverandørforsinkelse, år (S)", "Project and vendor delay, years (S)"),
+    ),
+    Input(
+        "legislation",
+        "initiative",
+        "legislation.probability",
+        None,
+        (
+            "manglende lovgivning: forsinkelse B·L når den rammer (år)",
+            "legislative blocker: delay B·L when it strikes (years)",
+        ),
+        event_size="legislation_delay",
+        help="Sandsynlighed for at lovgivning mangler (B)",
+        param=(
+            "Lovgivning mangler: sandsynlighed, derefter ekstra forsinkelse i år (B, L)",
+            "Legislative blocker: probability, then extra delay in years (B, L)",
+        ),
+    ),
+    Input(
+        "legislation_delay",
+        "initiative",
+        "legislation.delay",
+        (0.0, _INF, False),
+        help="Ekstra forsinkelse i år, hvis lovgivning mangler (L)",
+    ),
+    Input(
+        "technology",
+        "initiative",
+        "technology.probability",
+        None,
+        ("umoden teknologi: tabt andel T·Q", "immature technology: share lost T·Q"),
+        event_size="technology_loss",
+        help="Sandsynlighed for umoden teknologi (T)",
+        param=(
+            "Umoden teknologi: sandsynlighed, derefter tabt andel (T, Q)",
+            "Immature technology: probability, then share lost (T, Q)",
+        ),
+    ),
+    Input(
+        "technology_loss",
+        "initiative",
+        "technology.loss",
+        (0.0, 1.0, False),
+        help="Tabt andel af gevinsten ved umoden teknologi (Q)",
+    ),
+    Input(
+        "adoption",
+        "initiative",
+        "adoption",
+        (0.0, _INF, False),
+        ("brugere nået U", "adoption U"),
+        help="Brugere nået i forhold til business casen (U)",
+        param=("Brugere nået i forhold til business case (U)", "Users reached relative to the business case (U)"),
+    ),
+    Input(
+        "ramp",
+        "initiative",
+        "ramp",
+        (0.0, _INF, True),
+        ("indfasning R (år)", "ramp-up R (years)"),
+        help="Indfasning fra idriftsættelse til fuld brug, år (R)",
+        param=("Indfasning fra idriftsættelse til fuld brug, år (R)", "Ramp-up from go-live to full use, years (R)"),
+    ),
+    Input(
+        "overrun",
+        "initiative",
+        "cost.overrun",
+        (0.0, _INF, False),
+        ("omkostningsoverskridelse K", "cost overrun K"),
+        help="Overskridelsesfaktor på omkostningerne (K)",
+    ),
+    Input(
+        "realisation",
+        "initiative",
+        "realisation",
+        (0.0, 1.0, False),
+        ("realisering r", "realisation r"),
+        help="Andel af frigjorte ressourcer taget ud af budgettet (r)",
+        param=(
+            "Andel af frigjorte ressourcer taget ud af budgettet (r)",
+            "Share of freed resources taken out of budgets (r)",
+        ),
+    ),
 )
 
 INPUTS = NATIONAL_INPUTS + INITIATIVE_INPUTS
@@ -100,12 +164,14 @@ EVENT_SIZES = tuple(v.event_size for v in INPUTS if v.event_size)
 #: (lower, upper, lower bound strict) allowed for the support of each distribution a scenario
 #: file gives for an initiative, by its key path there
 DIST_DOMAINS: dict[str, tuple[float, float, bool]] = {
-    v.scenario_key: v.domain for v in INITIATIVE_INPUTS if v.domain is not None}
+    v.scenario_key: v.domain for v in INITIATIVE_INPUTS if v.domain is not None
+}
 #: an initiative's keys in a scenario file that set sampled inputs, in declaration order (the first
 #: part of each input's scenario key), without ``cost``: a table whose other keys are not sampled,
 #: which the scenario layer, the workbook and the report list themselves
-PRIOR_KEYS = tuple(dict.fromkeys(v.scenario_key.split(".")[0] for v in INITIATIVE_INPUTS
-                                 if not v.scenario_key.startswith("cost.")))
+PRIOR_KEYS = tuple(
+    dict.fromkeys(v.scenario_key.split(".")[0] for v in INITIATIVE_INPUTS if not v.scenario_key.startswith("cost."))
+)
 #: the scenario keys (``legislation.probability``) of those inputs: the workbook's columns
 PRIOR_COLUMNS = tuple(v.scenario_key for v in INITIATIVE_INPUTS if not v.scenario_key.startswith("cost."))
 
@@ -151,43 +217,101 @@ class Cause:
 
 
 CAUSES: tuple[Cause, ...] = (
-    Cause("estimates", "optimistic estimates", "F = 1",
-          ("for optimistiske business cases", "optimistic estimates"),
-          ("estimate_factor",), {"estimate_factor": 1.0}),
-    Cause("delay", "project and vendor delay", "S = 0",
-          ("projekt- og leverandørforsinkelse", "project and vendor delay"), ("delay",), {"delay": 0.0}),
-    Cause("legislation", "legislation", "B = 0", ("manglende lovgivning", "legislation"),
-          ("legislation",), {"legislation_probability": 0.0}),
-    Cause("weak_citizens", "digitally weak citizens", "W = W0 (kappa = 1)",
-          ("digitalt svage borgere", "digitally weak citizens"),
-          ("weak_share",), scenario={"weak_share": "assumed_weak_share"}),
-    Cause("adoption", "adoption below the business case", "U = 1",
-          ("færre brugere end i business casen", "adoption below the business case"),
-          ("adoption",), {"adoption": 1.0}),
-    Cause("technology", "immature technology", "T = 0", ("umoden teknologi", "immature technology"),
-          ("technology",), {"technology_probability": 0.0}),
+    Cause(
+        "estimates",
+        "optimistic estimates",
+        "F = 1",
+        ("for optimistiske business cases", "optimistic estimates"),
+        ("estimate_factor",),
+        {"estimate_factor": 1.0},
+    ),
+    Cause(
+        "delay",
+        "project and vendor delay",
+        "S = 0",
+        ("projekt- og leverandørforsinkelse", "project and vendor delay"),
+        ("delay",),
+        {"delay": 0.0},
+    ),
+    Cause(
+        "legislation",
+        "legislation",
+        "B = 0",
+        ("manglende lovgivning", "legislation"),
+        ("legislation",),
+        {"legislation_probability": 0.0},
+    ),
+    Cause(
+        "weak_citizens",
+        "digitally weak citizens",
+        "W = W0 (kappa = 1)",
+        ("digitalt svage borgere", "digitally weak citizens"),
+        ("weak_share",),
+        scenario={"weak_share": "assumed_weak_share"},
+    ),
+    Cause(
+        "adoption",
+        "adoption below the business case",
+        "U = 1",
+        ("færre brugere end i business casen", "adoption below the business case"),
+        ("adoption",),
+        {"adoption": 1.0},
+    ),
+    Cause(
+        "technology",
+        "immature technology",
+        "T = 0",
+        ("umoden teknologi", "immature technology"),
+        ("technology",),
+        {"technology_probability": 0.0},
+    ),
     # ramp-up off as a scenario is R = 1e-9, the limit the waterfall's evaluator uses exactly
-    Cause("ramp", "slow ramp-up", "R -> 0: full adoption from go-live", ("langsom indfasning", "slow ramp-up"),
-          ("ramp",), {"ramp": 1e-9}),
-    Cause("realisation", "gains absorbed as service (realisation)", "r = 1",
-          ("gevinster brugt på service (realisering)", "gains absorbed as service (realisation)"),
-          ("realisation",), {"realisation": 1.0}),
-    Cause("economic_pressure", "economic pressure", "E = 0", ("økonomisk pres", "economic pressure"),
-          ("economic_pressure",), scenario={"economic_pressure": 0.0}),
-    Cause("local_capacity", "local capacity",
-          "C = 1 and epsilon = 1 (no capacity spread, local spread or size effect)",
-          ("lokal kapacitet", "local capacity"),
-          scenario={"capacity_spread": 0.0, "local_spread": 0.0, "size_penalty": 0.0}),
+    Cause(
+        "ramp",
+        "slow ramp-up",
+        "R -> 0: full adoption from go-live",
+        ("langsom indfasning", "slow ramp-up"),
+        ("ramp",),
+        {"ramp": 1e-9},
+    ),
+    Cause(
+        "realisation",
+        "gains absorbed as service (realisation)",
+        "r = 1",
+        ("gevinster brugt på service (realisering)", "gains absorbed as service (realisation)"),
+        ("realisation",),
+        {"realisation": 1.0},
+    ),
+    Cause(
+        "economic_pressure",
+        "economic pressure",
+        "E = 0",
+        ("økonomisk pres", "economic pressure"),
+        ("economic_pressure",),
+        scenario={"economic_pressure": 0.0},
+    ),
+    Cause(
+        "local_capacity",
+        "local capacity",
+        "C = 1 and epsilon = 1 (no capacity spread, local spread or size effect)",
+        ("lokal kapacitet", "local capacity"),
+        scenario={"capacity_spread": 0.0, "local_spread": 0.0, "size_penalty": 0.0},
+    ),
 )
 CAUSE_KEYS = tuple(c.key for c in CAUSES)
 N_CAUSES = len(CAUSES)
 
 #: the waterfall's first and last items around the causes: (key, English name, label (da, en))
-PLAN_ITEM = ("plan", "plan: target not covered even with every cause off",
-             ("planen: målet er ikke dækket selv uden nogen af årsagerne",
-              "plan: target not covered even with every cause off"))
-SAMPLING_ITEM = ("sampling", "Monte Carlo: waterfall subsample vs all draws",
-                 ("Monte Carlo: delstikprøve mod alle træk", "Monte Carlo: waterfall subsample vs all draws"))
+PLAN_ITEM = (
+    "plan",
+    "plan: target not covered even with every cause off",
+    ("planen: målet er ikke dækket selv uden nogen af årsagerne", "plan: target not covered even with every cause off"),
+)
+SAMPLING_ITEM = (
+    "sampling",
+    "Monte Carlo: waterfall subsample vs all draws",
+    ("Monte Carlo: delstikprøve mod alle træk", "Monte Carlo: waterfall subsample vs all draws"),
+)
 
 
 @dataclass(frozen=True)
@@ -201,16 +325,31 @@ class Regime:
 
 
 REGIME_DECLS: tuple[Regime, ...] = (
-    Regime("prebudgeted", ("Forlods budgetreduktion", "Pre-budgeted"),
-           ("Budgetterne skæres med målet på forhånd; hvor gevinsten ikke kommer, betaler servicen.",
-            "Budgets are cut by the target up front; where the gain does not come, services pay.")),
-    Regime("realised", ("Reduktion efter realiseret gevinst", "Realised"),
-           ("Budgetterne skæres først, når gevinsten er dokumenteret; ingen servicereduktion.",
-            "Budgets are cut only when the gain is documented; no service cut.")),
-    Regime("retention", ("Gevinstdeling", "Retention"),
-           ("Enheden beholder {share} af gevinsten i {years} år efter idriftsættelse; det løfter "
-            "realiseringen med {uplift}.", "The unit keeps {share} of the gain for {years} years "
-            "after go-live; this lifts realisation by {uplift}.")),
+    Regime(
+        "prebudgeted",
+        ("Forlods budgetreduktion", "Pre-budgeted"),
+        (
+            "Budgetterne skæres med målet på forhånd; hvor gevinsten ikke kommer, betaler servicen.",
+            "Budgets are cut by the target up front; where the gain does not come, services pay.",
+        ),
+    ),
+    Regime(
+        "realised",
+        ("Reduktion efter realiseret gevinst", "Realised"),
+        (
+            "Budgetterne skæres først, når gevinsten er dokumenteret; ingen servicereduktion.",
+            "Budgets are cut only when the gain is documented; no service cut.",
+        ),
+    ),
+    Regime(
+        "retention",
+        ("Gevinstdeling", "Retention"),
+        (
+            "Enheden beholder {share} af gevinsten i {years} år efter idriftsættelse; det løfter "
+            "realiseringen med {uplift}.",
+            "The unit keeps {share} of the gain for {years} years after go-live; this lifts realisation by {uplift}.",
+        ),
+    ),
 )
 REGIMES = tuple(r.key for r in REGIME_DECLS)
 
@@ -219,9 +358,15 @@ REGIMES = tuple(r.key for r in REGIME_DECLS)
 #: "prebudgeted" the central gain is the target, under "realised" it is the gain; service cuts
 #: are 0 except under "prebudgeted"; the gross gain differs from ``benefit`` only under "retention"
 NATIONAL_SERIES: tuple[tuple[str, str], ...] = (
-    ("benefit", "Y"), ("net_benefit", "Y"), ("cost", "Y"), ("area_benefit", "AY"),
-    ("central_gain_retention", "Y"), ("service_cut_prebudgeted", "Y"), ("regime_benefit_retention", "Y"),
-    ("potential", "Y"), ("npv", "1"),
+    ("benefit", "Y"),
+    ("net_benefit", "Y"),
+    ("cost", "Y"),
+    ("area_benefit", "AY"),
+    ("central_gain_retention", "Y"),
+    ("service_cut_prebudgeted", "Y"),
+    ("regime_benefit_retention", "Y"),
+    ("potential", "Y"),
+    ("npv", "1"),
 )
 
 

@@ -49,11 +49,15 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
         path = (scenario_path.parent / spec).resolve()
         exists, is_file = path.exists(), path.is_file()
     except (OSError, ValueError, RuntimeError) as exc:  # name too long, embedded NUL, symlink loop
-        problems.append(f"{where}: unusable municipalities path, got {spec[:60]!r}: {getattr(exc, 'strerror', None) or exc}")
+        problems.append(
+            f"{where}: unusable municipalities path, got {spec[:60]!r}: {getattr(exc, 'strerror', None) or exc}"
+        )
         return None
     if not exists and not path.is_symlink():
-        problems.append(f"{where}: municipalities file not found, got {spec!r} (resolved to {_shown(path)}); "
-                        f"use \"builtin\" or a CSV path relative to the scenario file")
+        problems.append(
+            f"{where}: municipalities file not found, got {spec!r} (resolved to {_shown(path)}); "
+            f'use "builtin" or a CSV path relative to the scenario file'
+        )
         return None
     if exists and not is_file:
         problems.append(f"{where}: municipalities path is not a file, got {spec!r} ({_shown(path)})")
@@ -69,8 +73,9 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(f"{path}: not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
-                        "save the CSV as UTF-8")
+        problems.append(
+            f"{path}: not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); save the CSV as UTF-8"
+        )
         return None
     return parse(text, str(path), problems)
 
@@ -84,19 +89,23 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         return None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
-        problems.append(f"{source}: the municipalities CSV is empty; it needs a header "
-                        f"{','.join(REQUIRED)} and one row per municipality")
+        problems.append(
+            f"{source}: the municipalities CSV is empty; it needs a header "
+            f"{','.join(REQUIRED)} and one row per municipality"
+        )
         return None
     header = [h.strip() for h in rows[0]]
     shown = ", ".join(h if h.isprintable() else repr(h) for h in header) or "(none)"
     missing = [c for c in REQUIRED if c not in header]
     if len(missing) == len(REQUIRED):  # not a municipalities CSV at all: its first line is not echoed
-        problems.append(f"{source}: not a municipalities CSV: the first line must be a header with the columns "
-                        f"{','.join(REQUIRED)}")
+        problems.append(
+            f"{source}: not a municipalities CSV: the first line must be a header with the columns {','.join(REQUIRED)}"
+        )
         return None
     if missing:
-        problems.append(f"{source}: missing column(s) {', '.join(missing)}; got columns {shown}; "
-                        f"required: {', '.join(REQUIRED)}")
+        problems.append(
+            f"{source}: missing column(s) {', '.join(missing)}; got columns {shown}; required: {', '.join(REQUIRED)}"
+        )
         return None
     if len(set(header)) != len(header):
         problems.append(f"{source}: duplicate column names in header {header}")
@@ -134,21 +143,28 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
             problems.append(f"{source}: line {lineno}: empty name for code {code}")
         bad = [h for h in ("name", "region") if "\x00" in cell[h]]
         if bad:  # cannot be stored in results.nc (HDF5 strings end at a NUL)
-            problems.append(f"{source}: line {lineno}: {bad[0]} must not contain a NUL character (\\x00), "
-                            f"got {cell[bad[0]][:60]!r}")
+            problems.append(
+                f"{source}: line {lineno}: {bad[0]} must not contain a NUL character (\\x00), got {cell[bad[0]][:60]!r}"
+            )
         pop = _number(cell["population"])
         if pop is None or pop <= 0:
-            problems.append(f"{source}: line {lineno}: population must be a positive number, got {cell['population']!r}")
+            problems.append(
+                f"{source}: line {lineno}: population must be a positive number, got {cell['population']!r}"
+            )
             continue
         if pop > MAX_POPULATION:
-            problems.append(f"{source}: line {lineno}: population must be at most {MAX_POPULATION:.0e}, "
-                            f"got {cell['population'][:40]!r}")
+            problems.append(
+                f"{source}: line {lineno}: population must be at most {MAX_POPULATION:.0e}, "
+                f"got {cell['population'][:40]!r}"
+            )
             continue
         for h in extra_cols:
             v = _number(cell[h])
             if v is None and cell[h] and not _is_nan_text(cell[h]):
-                problems.append(f"{source}: line {lineno}: column {h if h.isprintable() else repr(h)}: further "
-                                f"columns must be numeric (they can be allocation keys), got {cell[h][:40]!r}")
+                problems.append(
+                    f"{source}: line {lineno}: column {h if h.isprintable() else repr(h)}: further "
+                    f"columns must be numeric (they can be allocation keys), got {cell[h][:40]!r}"
+                )
                 break
             extra[h].append(math.nan if v is None else v)
         codes.append(code)

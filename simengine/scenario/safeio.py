@@ -13,8 +13,13 @@ from pathlib import Path
 from simengine.errors import ConfigError
 from simengine.scenario.safetext import line
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
-          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def kind(mode: int) -> str:
@@ -61,8 +66,9 @@ def read_bytes(path: str | Path, limit: int, what: str = "file", where: str | No
             chunks.append(b)
             n += len(b)
             if n > limit:  # grew while we read
-                raise ConfigError(f"{where}: file is more than {limit:,} bytes; a {what} may be at most "
-                                  f"{limit:,} bytes")
+                raise ConfigError(
+                    f"{where}: file is more than {limit:,} bytes; a {what} may be at most {limit:,} bytes"
+                )
         return b"".join(chunks)
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None

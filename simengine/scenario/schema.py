@@ -43,10 +43,35 @@ MAX_HINTS = 20
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 DEFAULT_QUANTILES = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
-TOP_KEYS = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "areas", "correlations",
-            "defaults", "initiatives", "observed", "model", "shocks")
-SCENARIO_KEYS = ("name", "description", "start_year", "horizon", "target", "target_start_year",
-                 "target_year", "discount_rate", "cost_per_fte", "municipalities", "description_da", "description_en")
+TOP_KEYS = (
+    "scenario",
+    "simulation",
+    "national",
+    "municipal",
+    "regimes",
+    "outputs",
+    "areas",
+    "correlations",
+    "defaults",
+    "initiatives",
+    "observed",
+    "model",
+    "shocks",
+)
+SCENARIO_KEYS = (
+    "name",
+    "description",
+    "start_year",
+    "horizon",
+    "target",
+    "target_start_year",
+    "target_year",
+    "discount_rate",
+    "cost_per_fte",
+    "municipalities",
+    "description_da",
+    "description_en",
+)
 SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
 SIMULATION_KEYS = ("draws", "seed", "sampling", "keep_draws")
 SAMPLINGS = ("random", "lhs", "qmc")
@@ -77,9 +102,13 @@ REALISATIONS = ("clamped", "mean-preserving")
 SHOCK_KEYS = ("id", "input", "initiatives", "loading", "note")
 SHOCK_REQUIRED = ("id", "input", "loading")
 #: risk events (simengine.model.structure: an input with an event_size): their [initiatives] table's keys
-RISK_EVENT_KEYS = {v.key: ("probability", next(w.scenario_key for w in _INPUTS if w.key == v.event_size).split(".")[1])
-                   for v in _INPUTS if v.event_size}
+RISK_EVENT_KEYS = {
+    v.key: ("probability", next(w.scenario_key for w in _INPUTS if w.key == v.event_size).split(".")[1])
+    for v in _INPUTS
+    if v.event_size
+}
 COST_KEYS = ("investment", "running", "overrun")
+
 
 @dataclass(frozen=True)
 class Area:
@@ -183,6 +212,7 @@ class Scenario:
     def description_in(self, lang: str) -> str:
         """The description in ``lang`` if the scenario gives one, else ``description``."""
         return dict(self.descriptions).get(lang) or self.description
+
     #: [model] timing: "additive" (go-live = start + delay + legislation) or "component"
     #: (go-live = start + max(delay, legislation): the blocker is one cause within the all-causes delay)
     timing: str = "additive"
@@ -207,8 +237,7 @@ class Scenario:
             raise ConfigError(f"--draws: must be in [1, {MAX_DRAWS:,}], got {draws:,}")
         if seed is not None and not 0 <= seed < 2**63:
             raise ConfigError(f"--seed: must be in [0, 2^63), got {seed}")
-        return replace(self, draws=self.draws if draws is None else draws,
-                       seed=self.seed if seed is None else seed)
+        return replace(self, draws=self.draws if draws is None else draws, seed=self.seed if seed is None else seed)
 
     def with_values(self, values: Any) -> Scenario:
         """This scenario with keys set to other values, validated: ``simengine.variant(self, values)``."""
@@ -221,8 +250,9 @@ class Scenario:
 class _Checker:
     """Collects problems as full lines: ``<file>: <key path>: <what>, got <value>``."""
 
-    def __init__(self, file: str, origin: dict[tuple, str] | None = None,
-                 cells: dict[tuple, str] | None = None) -> None:
+    def __init__(
+        self, file: str, origin: dict[tuple, str] | None = None, cells: dict[tuple, str] | None = None
+    ) -> None:
         self.file = file
         self.origin = origin  # key path -> file that set it, for a scenario that extends others
         self.cells = cells  # key path -> "Sheet!B7", for a scenario read from a workbook
@@ -250,9 +280,19 @@ class _Checker:
                 self.bad(_join(path, k), "required key is missing")
         return obj
 
-    def number(self, obj: dict, key: str, path: str, default: float | None = None, *, lo: float = -math.inf,
-               hi: float = math.inf, lo_strict: bool = False, hi_strict: bool = False,
-               integer: bool = False) -> float | None:
+    def number(
+        self,
+        obj: dict,
+        key: str,
+        path: str,
+        default: float | None = None,
+        *,
+        lo: float = -math.inf,
+        hi: float = math.inf,
+        lo_strict: bool = False,
+        hi_strict: bool = False,
+        integer: bool = False,
+    ) -> float | None:
         p = _join(path, key)
         if key not in obj:
             return default
@@ -295,7 +335,9 @@ class _Checker:
             return default
         return v
 
-    def dist(self, value: Any, path: str, domain: tuple[float, float, bool] = (-math.inf, math.inf, False)) -> Dist | None:
+    def dist(
+        self, value: Any, path: str, domain: tuple[float, float, bool] = (-math.inf, math.inf, False)
+    ) -> Dist | None:
         n0 = len(self.problems)
         d = self._dist(value, path)
         if d is None or len(self.problems) > n0:
@@ -304,12 +346,18 @@ class _Checker:
         slo, shi = d.support()
         if (slo <= lo if lo_strict else slo < lo) or shi > hi:
             need = _interval(lo, hi, lo_strict, False)
-            self.bad(path, f"values must be {need}, but {d.describe()} ranges over "
-                           f"[{slo:g}, {shi:g}]" + ("; truncate it with min/max" if d.family == "normal" else ""))
+            self.bad(
+                path,
+                f"values must be {need}, but {d.describe()} ranges over "
+                f"[{slo:g}, {shi:g}]" + ("; truncate it with min/max" if d.family == "normal" else ""),
+            )
             return None
         if d.family in ("pert", "beta", "lognormal", "normal") and not _finite_quantiles(d):
-            self.bad(path, f"parameters too extreme: {d.describe()} has no finite quantiles over the sampled "
-                           f"probability range [2^{T_MIN:g}, 1 - 2^{T_MIN:g}]")
+            self.bad(
+                path,
+                f"parameters too extreme: {d.describe()} has no finite quantiles over the sampled "
+                f"probability range [2^{T_MIN:g}, 1 - 2^{T_MIN:g}]",
+            )
             return None
         return d
 
@@ -323,13 +371,18 @@ class _Checker:
                 return None
             return Dist.fixed(float(value))
         if not isinstance(value, dict):
-            self.bad(path, f"must be a number or a table like {{ dist = \"pert\", min = 1, mode = 2, max = 4 }}, "
-                           f"got {_show(value)}")
+            self.bad(
+                path,
+                f'must be a number or a table like {{ dist = "pert", min = 1, mode = 2, max = 4 }}, got {_show(value)}',
+            )
             return None
         fam = value.get("dist")
         if not isinstance(fam, str):
-            self.bad(_join(path, "dist"), f"required: the distribution name, one of {', '.join(FAMILIES)}; "
-                                          f"got {_show(fam) if 'dist' in value else 'nothing'}")
+            self.bad(
+                _join(path, "dist"),
+                f"required: the distribution name, one of {', '.join(FAMILIES)}; "
+                f"got {_show(fam) if 'dist' in value else 'nothing'}",
+            )
             return None
         if fam not in FAMILIES:
             did = self.did_you_mean(fam, FAMILIES, cutoff=0.5)
@@ -358,7 +411,9 @@ class _Checker:
                 return self._fail(path, f"uniform needs min < max, got {got('min', 'max')}")
         elif fam in ("triangular", "pert"):
             if not (p["min"] <= p["mode"] <= p["max"] and p["min"] < p["max"]):
-                return self._fail(path, f"{fam} needs min <= mode <= max with min < max, got {got('min', 'mode', 'max')}")
+                return self._fail(
+                    path, f"{fam} needs min <= mode <= max with min < max, got {got('min', 'mode', 'max')}"
+                )
             if fam == "pert" and "lambda" in p and not p["lambda"] > 0:
                 return self._fail(path, f"pert needs lambda > 0, got {got('lambda')}")
         elif fam == "beta":
@@ -373,14 +428,20 @@ class _Checker:
             s = p["sd"] / (hi - lo)
             if not s * s < m * (1 - m):
                 limit = math.sqrt(m * (1 - m)) * (hi - lo)
-                return self._fail(path, f"beta sd too large for its mean: needs sd < {limit:.4g} "
-                                        f"(sd^2 < (mean-min)(max-mean)), got mean={p['mean']:g}, sd={p['sd']:g}")
+                return self._fail(
+                    path,
+                    f"beta sd too large for its mean: needs sd < {limit:.4g} "
+                    f"(sd^2 < (mean-min)(max-mean)), got mean={p['mean']:g}, sd={p['sd']:g}",
+                )
         elif fam == "lognormal":
             by_q = "median" in p or "p90" in p
             by_ms = "mu" in p or "sigma" in p
             if by_q == by_ms:
-                return self._fail(path, "lognormal needs either median and p90, or mu and sigma, got "
-                                        + (got("median", "p90", "mu", "sigma") or "none of them"))
+                return self._fail(
+                    path,
+                    "lognormal needs either median and p90, or mu and sigma, got "
+                    + (got("median", "p90", "mu", "sigma") or "none of them"),
+                )
             if by_q:
                 if "median" not in p or "p90" not in p:
                     return self._fail(path, f"lognormal needs both median and p90, got {got('median', 'p90')}")
@@ -401,8 +462,11 @@ class _Checker:
             with np.errstate(all="ignore"):
                 mass = d.scipy().cdf(hi) - d.scipy().cdf(lo) if (math.isfinite(lo) or math.isfinite(hi)) else 1.0
             if not mass > 1e-9:
-                return self._fail(path, f"truncated normal keeps no probability between min and max "
-                                        f"(mass {mass:.2g}), got {got('mean', 'sd', 'min', 'max')}")
+                return self._fail(
+                    path,
+                    f"truncated normal keeps no probability between min and max "
+                    f"(mass {mass:.2g}), got {got('mean', 'sd', 'min', 'max')}",
+                )
         elif fam == "bernoulli":
             if not 0 <= p["p"] <= 1:
                 return self._fail(path, f"bernoulli needs 0 <= p <= 1, got p={p['p']:g}")
@@ -414,7 +478,7 @@ class _Checker:
 
 
 class _Hints:
-    """"did you mean" suggestions in bounded time: at most MAX_HINTS per file, against at most
+    """ "did you mean" suggestions in bounded time: at most MAX_HINTS per file, against at most
     10,000 known names, for names of at most 100 characters (else no suggestion)."""
 
     def __init__(self) -> None:
@@ -446,8 +510,11 @@ def _share_list(c, out: dict, key: str, default: tuple[float, ...], open_: bool)
     if key not in out:
         return default
     v = out[key]
-    ok = isinstance(v, list) and 0 < len(v) <= 99 and all(
-        isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
+    ok = (
+        isinstance(v, list)
+        and 0 < len(v) <= 99
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
+    )
     if ok:
         ok = all(0 < x < 1 for x in v) if open_ else all(0 <= x <= 10 for x in v)
     if not ok:
@@ -524,8 +591,10 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
-                          "save the scenario as UTF-8") from None
+        raise ConfigError(
+            f"{where}: not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); "
+            "save the scenario as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -551,8 +620,15 @@ def load(path: str | Path) -> Scenario:
     return replace(sc, resolved=replace(r, data=doc))
 
 
-def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, str] | None = None,
-              sources: tuple[Path, ...] = (), cells: dict[tuple, str] | None = None) -> Scenario:
+def from_dict(
+    data: dict,
+    path: Path,
+    sha256: str = "",
+    *,
+    origin: dict[tuple, str] | None = None,
+    sources: tuple[Path, ...] = (),
+    cells: dict[tuple, str] | None = None,
+) -> Scenario:
     """Validate a scenario document. ``extends`` must already be resolved (:func:`resolve`);
     ``origin`` maps key paths to the file that set them, so that errors name that file; ``cells``
     maps them to the workbook cell that holds them (a scenario read from an .xlsx)."""
@@ -560,15 +636,17 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
     c.table(data, "", TOP_KEYS + INHERIT_KEYS, ("scenario", "areas", "initiatives"))
     for k in INHERIT_KEYS:
         if k in data:
-            c.bad(k, "is resolved when a scenario file is loaded (scenario.load or scenario.resolve), "
-                     "not by from_dict")
+            c.bad(k, "is resolved when a scenario file is loaded (scenario.load or scenario.resolve), not by from_dict")
 
-    s = c.table(data.get("scenario", {}), "scenario", SCENARIO_KEYS,
-                SCENARIO_REQUIRED if "scenario" in data else ()) or {}
+    s = (
+        c.table(data.get("scenario", {}), "scenario", SCENARIO_KEYS, SCENARIO_REQUIRED if "scenario" in data else ())
+        or {}
+    )
     name = c.string(s, "name", "scenario", "")
     description = c.string(s, "description", "scenario", "") or ""
-    descriptions = tuple((lang, text) for lang in ("da", "en")
-                         if (text := c.string(s, f"description_{lang}", "scenario", "")))
+    descriptions = tuple(
+        (lang, text) for lang in ("da", "en") if (text := c.string(s, f"description_{lang}", "scenario", ""))
+    )
     start = c.number(s, "start_year", "scenario", lo=1900, hi=2200, integer=True)
     horizon = c.number(s, "horizon", "scenario", lo=1900, hi=2200, integer=True)
     if start is not None and horizon is not None:
@@ -583,10 +661,14 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
     target_start = c.number(s, "target_start_year", "scenario", default=start, integer=True, lo=1900, hi=2200)
     if None not in (start, horizon, target_year):
         if not start <= target_year <= horizon:
-            c.bad("scenario.target_year", f"must lie within start_year..horizon ({start}..{horizon}), got {target_year}")
+            c.bad(
+                "scenario.target_year", f"must lie within start_year..horizon ({start}..{horizon}), got {target_year}"
+            )
         elif target_start is not None and not start <= target_start <= target_year:
-            c.bad("scenario.target_start_year",
-                  f"must lie within start_year..target_year ({start}..{target_year}), got {target_start}")
+            c.bad(
+                "scenario.target_start_year",
+                f"must lie within start_year..target_year ({start}..{target_year}), got {target_start}",
+            )
     discount = c.number(s, "discount_rate", "scenario", 0.04, lo=-0.5, hi=1.0, lo_strict=True)
     cost_per_fte = c.number(s, "cost_per_fte", "scenario", 450_000.0, lo=1.0, hi=MAX_DKK)
     mspec = c.string(s, "municipalities", "scenario", mun.BUILTIN)
@@ -601,9 +683,16 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
 
     nat = c.table(data.get("national", {}), "national", NATIONAL_KEYS) or {}
     w0 = c.number(nat, "assumed_weak_share", "national", 0.0, lo=0.0, hi=1.0, hi_strict=True)
-    weak = c.dist(nat["weak_share"], "national.weak_share", (0.0, 1.0, False)) if "weak_share" in nat else Dist.fixed(w0 or 0.0)
-    econ = (c.dist(nat["economic_pressure"], "national.economic_pressure", (0.0, 1.0, False))
-            if "economic_pressure" in nat else Dist.fixed(0.0))
+    weak = (
+        c.dist(nat["weak_share"], "national.weak_share", (0.0, 1.0, False))
+        if "weak_share" in nat
+        else Dist.fixed(w0 or 0.0)
+    )
+    econ = (
+        c.dist(nat["economic_pressure"], "national.economic_pressure", (0.0, 1.0, False))
+        if "economic_pressure" in nat
+        else Dist.fixed(0.0)
+    )
 
     mu = c.table(data.get("municipal", {}), "municipal", MUNICIPAL_KEYS) or {}
     cap_spread = c.number(mu, "capacity_spread", "municipal", 0.0, lo=0.0, hi=3.0)
@@ -612,11 +701,17 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
     band = mu.get("optimal_population", [0, math.inf])
     opt_pop: tuple[float, float] | None = (0.0, math.inf)
     if "optimal_population" in mu:
-        if (not isinstance(band, list) or len(band) != 2
-                or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and _finite(b) for b in band)
-                or not 0 < band[0] <= band[1]):
-            c.bad("municipal.optimal_population", f"must be [low, high] with 0 < low <= high, got {_show(band)}"
-                  + (f" {band}" if isinstance(band, list) else ""))
+        if (
+            not isinstance(band, list)
+            or len(band) != 2
+            or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and _finite(b) for b in band)
+            or not 0 < band[0] <= band[1]
+        ):
+            c.bad(
+                "municipal.optimal_population",
+                f"must be [low, high] with 0 < low <= high, got {_show(band)}"
+                + (f" {band}" if isinstance(band, list) else ""),
+            )
             opt_pop = None
         else:
             opt_pop = (float(band[0]), float(band[1]))
@@ -630,8 +725,12 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
     quantiles: tuple[float, ...] | None = DEFAULT_QUANTILES
     if "quantiles" in out:
         q = out["quantiles"]
-        if (not isinstance(q, list) or not q or len(q) > 99
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < 1 for x in q)):
+        if (
+            not isinstance(q, list)
+            or not q
+            or len(q) > 99
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < 1 for x in q)
+        ):
             c.bad("outputs.quantiles", f"must be a non-empty list of numbers strictly between 0 and 1, got {_show(q)}")
             quantiles = None
         else:
@@ -658,7 +757,7 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
             for k, _v in obs.items():
                 p = _join("observed", k)
                 if not re.fullmatch(r"\d{4}", k):
-                    c.bad(p, f"keys must be years like \"2016\", got {k!r}")
+                    c.bad(p, f'keys must be years like "2016", got {k!r}')
                     continue
                 year = int(k)
                 if start is not None and horizon is not None and not start <= year <= horizon:
@@ -676,19 +775,46 @@ def from_dict(data: dict, path: Path, sha256: str = "", *, origin: dict[tuple, s
     if c.problems:  # a bad [defaults] entry is found once per initiative: report it once
         raise ConfigError(list(dict.fromkeys(c.problems)))
     return Scenario(
-        path=path, sha256=sha256, name=name or path.stem, description=description,
-        start_year=int(start), horizon=int(horizon), target=float(target), target_start_year=int(target_start),
-        target_year=int(target_year), discount_rate=float(discount), cost_per_fte=float(cost_per_fte),
-        municipalities=municipalities, draws=int(draws), seed=int(seed), sampling=sampling,
+        path=path,
+        sha256=sha256,
+        name=name or path.stem,
+        description=description,
+        start_year=int(start),
+        horizon=int(horizon),
+        target=float(target),
+        target_start_year=int(target_start),
+        target_year=int(target_year),
+        discount_rate=float(discount),
+        cost_per_fte=float(cost_per_fte),
+        municipalities=municipalities,
+        draws=int(draws),
+        seed=int(seed),
+        sampling=sampling,
         keep_draws=int(keep_draws),
-        assumed_weak_share=float(w0), weak_share=weak, economic_pressure=econ,
-        capacity_spread=float(cap_spread), local_spread=float(loc_spread), optimal_population=opt_pop,
-        size_penalty=float(size_penalty), retention_share=float(ret_share), retention_years=float(ret_years),
-        incentive_uplift=float(uplift), quantiles=quantiles, tail=float(tail), areas=tuple(areas),
-        initiatives=tuple(initiatives), observed=tuple(sorted(observed)), correlations=tuple(correlations),
-        cut_threshold=float(cut_threshold), certainty=certainty, deductions=deductions,
-        cut_alpha=float(cut_alpha), sources=tuple(sources) or (path,), descriptions=descriptions,
-        shocks=tuple(shocks), **model,
+        assumed_weak_share=float(w0),
+        weak_share=weak,
+        economic_pressure=econ,
+        capacity_spread=float(cap_spread),
+        local_spread=float(loc_spread),
+        optimal_population=opt_pop,
+        size_penalty=float(size_penalty),
+        retention_share=float(ret_share),
+        retention_years=float(ret_years),
+        incentive_uplift=float(uplift),
+        quantiles=quantiles,
+        tail=float(tail),
+        areas=tuple(areas),
+        initiatives=tuple(initiatives),
+        observed=tuple(sorted(observed)),
+        correlations=tuple(correlations),
+        cut_threshold=float(cut_threshold),
+        certainty=certainty,
+        deductions=deductions,
+        cut_alpha=float(cut_alpha),
+        sources=tuple(sources) or (path,),
+        descriptions=descriptions,
+        shocks=tuple(shocks),
+        **model,
     )
 
 
@@ -736,18 +862,24 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
             uncertain = [x for x in found if inputs[x] is not None and not inputs[x].is_fixed]
             if not found:
                 did = c.did_you_mean(pat, names)
-                c.bad(f"{p}.{key}", f"no input named {_show(pat)}{did} inputs are national.weak_share, "
-                                    f"national.economic_pressure and <initiative id>.<one of "
-                                    f"{', '.join(INITIATIVE_INPUTS)}>, or a wildcard such as '*.delay'")
+                c.bad(
+                    f"{p}.{key}",
+                    f"no input named {_show(pat)}{did} inputs are national.weak_share, "
+                    f"national.economic_pressure and <initiative id>.<one of "
+                    f"{', '.join(INITIATIVE_INPUTS)}>, or a wildcard such as '*.delay'",
+                )
             elif not uncertain:
                 c.bad(f"{p}.{key}", f"{_show(pat)} has a fixed value: there is nothing to correlate")
             side[key] = uncertain
         if len(side) < 2 or not side["a"] or not side["b"]:
             continue
         if len(set(side["a"]) | set(side["b"]) | {v for pair in out for v in pair}) > MAX_CORRELATED_INPUTS:
-            c.bad(p, f"at most {MAX_CORRELATED_INPUTS:,} inputs may be correlated (the rank correlation matrix "
-                     f"grows with their square); {_show(a)} and {_show(b)} make "
-                     f"{len(set(side['a']) | set(side['b']) | {v for pair in out for v in pair}):,}")
+            c.bad(
+                p,
+                f"at most {MAX_CORRELATED_INPUTS:,} inputs may be correlated (the rank correlation matrix "
+                f"grows with their square); {_show(a)} and {_show(b)} make "
+                f"{len(set(side['a']) | set(side['b']) | {v for pair in out for v in pair}):,}",
+            )
             return []
         if side["a"] == side["b"] and len(side["a"]) == 1:
             c.bad(p, f"correlates {side['a'][0]} with itself (rho {_show(rho)}); a and b must name different inputs")
@@ -767,8 +899,7 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
     t = c.table(obj, "model", MODEL_KEYS)
     if t is None:
         return out
-    for key, allowed in (("timing", TIMINGS), ("realisation", REALISATIONS),
-                         ("calibration_basis", CALIBRATION_BASES)):
+    for key, allowed in (("timing", TIMINGS), ("realisation", REALISATIONS), ("calibration_basis", CALIBRATION_BASES)):
         v = c.string(t, key, "model")
         if v is None:
             continue
@@ -778,11 +909,17 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
             out[key] = v
     if "calibration_band" in t:
         b = t["calibration_band"]
-        if (not isinstance(b, list) or len(b) != 2
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x) for x in b)
-                or not 0 <= b[0] <= b[1]):
-            c.bad("model.calibration_band", f"must be [low, high] with 0 <= low <= high (realised / promised "
-                                            f"ratios), got {_show(b)}" + (f" {b}" if isinstance(b, list) else ""))
+        if (
+            not isinstance(b, list)
+            or len(b) != 2
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x) for x in b)
+            or not 0 <= b[0] <= b[1]
+        ):
+            c.bad(
+                "model.calibration_band",
+                f"must be [low, high] with 0 <= low <= high (realised / promised "
+                f"ratios), got {_show(b)}" + (f" {b}" if isinstance(b, list) else ""),
+            )
         else:
             out["calibration_band"] = (float(b[0]), float(b[1]))
     lo, hi = (start, horizon) if start is not None and horizon is not None else (1900, 2200)
@@ -800,8 +937,9 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
     if obj is None:
         return []
     if not isinstance(obj, list):
-        c.bad("shocks", f"must be a list of [[shocks]] tables with id, input, loading (and initiatives), "
-                        f"got {_show(obj)}")
+        c.bad(
+            "shocks", f"must be a list of [[shocks]] tables with id, input, loading (and initiatives), got {_show(obj)}"
+        )
         return []
     ids = [i.id for i in initiatives]
     by_id = {i.id: i for i in initiatives}
@@ -826,8 +964,10 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
         if inp is not None and inp not in INITIATIVE_INPUTS:
             hint = difflib.get_close_matches(inp, INITIATIVE_INPUTS, n=1, cutoff=0.6)
             did = f"; did you mean {hint[0]!r}?" if hint else ""
-            c.bad(f"{p}.input", f"must be an initiative input{did} one of {', '.join(INITIATIVE_INPUTS)}, "
-                                f"got {_show(inp)}")
+            c.bad(
+                f"{p}.input",
+                f"must be an initiative input{did} one of {', '.join(INITIATIVE_INPUTS)}, got {_show(inp)}",
+            )
         loading = c.number(t, "loading", p, lo=0.0, hi=1.0)
         note = c.string(t, "note", p, "") or ""
         members = t.get("initiatives", "all")
@@ -843,7 +983,7 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
                 elif x not in chosen:
                     chosen.append(x)
         else:
-            c.bad(f"{p}.initiatives", f"must be \"all\" or a non-empty list of initiative ids, got {_show(members)}")
+            c.bad(f"{p}.initiatives", f'must be "all" or a non-empty list of initiative ids, got {_show(members)}')
         if len(c.problems) > n0 or None in (sid, inp, loading):
             continue
         k = INITIATIVE_INPUTS.index(inp)
@@ -875,8 +1015,10 @@ def _dependencies(c: _Checker, initiatives) -> None:
             nxt = cur.depends_on
             if nxt in path:
                 if nxt == ini.id:  # report each cycle at each of its members
-                    c.bad(f"initiatives[{n}] ({ini.id}).depends_on",
-                          f"makes a cycle of dependencies: {' -> '.join(path + [nxt])}")
+                    c.bad(
+                        f"initiatives[{n}] ({ini.id}).depends_on",
+                        f"makes a cycle of dependencies: {' -> '.join(path + [nxt])}",
+                    )
                 break
             path.append(nxt)
             cur = by_id[nxt]
@@ -907,8 +1049,14 @@ def _areas(c: _Checker, obj: Any) -> list[Area]:
     return out
 
 
-def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], start_year: int | None,
-                 municipalities: mun.Municipalities | None) -> list[Initiative]:
+def _initiatives(
+    c: _Checker,
+    obj: Any,
+    defaults: Any,
+    area_keys: set[str],
+    start_year: int | None,
+    municipalities: mun.Municipalities | None,
+) -> list[Initiative]:
     dflt = c.table(defaults, "defaults", INITIATIVE_SHARED) if defaults is not None else {}
     if dflt is None:
         dflt = {}
@@ -955,13 +1103,19 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
         channel = c.boolean(merged, "channel_shift", src("channel_shift"), False)
         key = c.string(merged, "key", src("key"), "population")
         if key is not None and key not in keys_allowed:
-            c.bad(f"{src('key')}.key", f"must be one of {', '.join(sorted(keys_allowed))} (or a numeric column of the "
-                              f"municipalities CSV), got {key!r}")
+            c.bad(
+                f"{src('key')}.key",
+                f"must be one of {', '.join(sorted(keys_allowed))} (or a numeric column of the "
+                f"municipalities CSV), got {key!r}",
+            )
         elif key not in (None, "population", "equal") and municipalities is not None:
             col = municipalities.extra[key]
             if not (np.isfinite(col).all() and (col >= 0).all() and col.sum() > 0):
-                c.bad(f"{src('key')}.key", f"column {key!r} of {municipalities.source} must hold non-negative numbers "
-                                  "with a positive sum to be used as an allocation key")
+                c.bad(
+                    f"{src('key')}.key",
+                    f"column {key!r} of {municipalities.source} must hold non-negative numbers "
+                    "with a positive sum to be used as an allocation key",
+                )
         note = c.string(merged, "note", src("note"), "") or ""
         rb = c.number(merged, "ramp_baseline", src("ramp_baseline"), 0.0, lo=0.0, hi=1.0, hi_strict=True)
         dep = c.string(t, "depends_on", p, "")
@@ -978,9 +1132,13 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
             return d if d is not None else default
 
         kw: dict[str, Any] = {}
-        for name, dflt_d in (("estimate_factor", Dist.fixed(1.0)), ("delay", Dist.fixed(0.0)),
-                             ("adoption", Dist.fixed(1.0)), ("ramp", Dist.fixed(1.0)),
-                             ("realisation", Dist.fixed(1.0))):
+        for name, dflt_d in (
+            ("estimate_factor", Dist.fixed(1.0)),
+            ("delay", Dist.fixed(0.0)),
+            ("adoption", Dist.fixed(1.0)),
+            ("ramp", Dist.fixed(1.0)),
+            ("realisation", Dist.fixed(1.0)),
+        ):
             kw[name] = dist(name, dflt_d)
         for ev, (prob_key, val_key) in RISK_EVENT_KEYS.items():
             if ev not in merged:
@@ -1001,16 +1159,32 @@ def _initiatives(c: _Checker, obj: Any, defaults: Any, area_keys: set[str], star
             if ct is not None:
                 inv = c.number(ct, "investment", cp, 0.0, lo=0.0, hi=MAX_DKK)
                 run = c.number(ct, "running", cp, 0.0, lo=0.0, hi=MAX_DKK)
-                ov = c.dist(ct["overrun"], f"{cp}.overrun", DIST_DOMAINS["cost.overrun"]) if "overrun" in ct else Dist.fixed(1.0)
+                ov = (
+                    c.dist(ct["overrun"], f"{cp}.overrun", DIST_DOMAINS["cost.overrun"])
+                    if "overrun" in ct
+                    else Dist.fixed(1.0)
+                )
                 if None not in (inv, run, ov):
                     kw.update(investment=float(inv), running=float(run), overrun=ov)
         if len(c.problems) > n0 or None in (iid, nm, area, gain, st, rb, dep, lag):
             continue
-        out.append(Initiative(id=iid, name=nm, area=area, gain=float(gain), start=int(st), channel_shift=channel,
-                              key=key, note=note, ramp_baseline=float(rb), depends_on=dep,
-                              dependency_lag=float(lag), **kw))
+        out.append(
+            Initiative(
+                id=iid,
+                name=nm,
+                area=area,
+                gain=float(gain),
+                start=int(st),
+                channel_shift=channel,
+                key=key,
+                note=note,
+                ramp_baseline=float(rb),
+                depends_on=dep,
+                dependency_lag=float(lag),
+                **kw,
+            )
+        )
     return out
-
 
 
 # -- scenario inheritance: extends = "base.toml" ----------------------------------------------
@@ -1046,12 +1220,14 @@ def resolve(path: str | Path) -> Resolved:
         ext = data.get("extends")
         if ext is None:
             if "remove_initiatives" in data:
-                raise ConfigError(f"{cur}: remove_initiatives: only allowed in a file that extends another "
-                                  "(extends = \"base.toml\")")
+                raise ConfigError(
+                    f'{cur}: remove_initiatives: only allowed in a file that extends another (extends = "base.toml")'
+                )
             break
         if not isinstance(ext, str) or not ext.strip():
-            raise ConfigError(f"{cur}: extends: must be the path of a scenario file, relative to this file, "
-                              f"got {_show(ext)}")
+            raise ConfigError(
+                f"{cur}: extends: must be the path of a scenario file, relative to this file, got {_show(ext)}"
+            )
         nxt = cur.parent / ext
         if _real(nxt) in seen:
             loop = " -> ".join(str(p) for p, _, _ in chain) + f" -> {nxt}"
@@ -1064,8 +1240,10 @@ def resolve(path: str | Path) -> Resolved:
         except (OSError, ValueError):
             missing = other = False  # read_toml says what is wrong with the path
         if missing:
-            raise ConfigError(f"{cur}: extends: no such file {ext!r} (resolved to {nxt}); "
-                              "the path is relative to the folder of the file that extends it")
+            raise ConfigError(
+                f"{cur}: extends: no such file {ext!r} (resolved to {nxt}); "
+                "the path is relative to the folder of the file that extends it"
+            )
         if other:
             raise ConfigError(f"{cur}: extends: {ext!r} is not a scenario file (resolved to {nxt})")
         cur = nxt
@@ -1146,7 +1324,7 @@ def _merge_chain(chain: list[tuple[Path, dict, bytes]]) -> tuple[dict, dict[tupl
 
 def _mark(origin: dict[tuple, str], key: tuple, value: Any, f: str, depth: int = 1) -> None:
     """``key`` (and its sub-keys, ``depth`` levels down) were set by file ``f``."""
-    for old in [o for o in origin if o[:len(key)] == key]:
+    for old in [o for o in origin if o[: len(key)] == key]:
         del origin[old]
     origin[key] = f
     if depth > 1 and isinstance(value, dict):
@@ -1174,9 +1352,9 @@ def _removals(data: dict, f: str, inits: list, problems: list[str]) -> set[str]:
     return out
 
 
-def _merge_initiatives(base: list | None, value: Any, f: str, removed: set[str],
-                       problems: list[str]) -> list:
+def _merge_initiatives(base: list | None, value: Any, f: str, removed: set[str], problems: list[str]) -> list:
     """The parent's initiatives with the child's ``[[initiatives]]`` merged in by id."""
+
     def fresh(entry: Any) -> tuple:
         return entry, ({str(k): f for k in entry} if isinstance(entry, dict) else {}), f
 
@@ -1194,8 +1372,9 @@ def _merge_initiatives(base: list | None, value: Any, f: str, removed: set[str],
         if not isinstance(entry, dict):
             problems.append(f"{f}: {p}: must be a table, got {_show(entry)}")
         elif not isinstance(ident, str):
-            problems.append(f"{f}: {p}.id: required in a file that extends another: initiatives are merged "
-                            "with the parent's by id")
+            problems.append(
+                f"{f}: {p}.id: required in a file that extends another: initiatives are merged with the parent's by id"
+            )
         elif ident in mine:
             problems.append(f"{f}: {p}.id: duplicate id {ident!r} in this file")
         elif ident in removed or ident not in index:  # new, or replacing a removed one whole: in its place
@@ -1232,7 +1411,7 @@ def _origin_of(origin: dict[tuple, str] | None, path: str) -> str | None:
         return None
     m = re.match(r"(\w+)\[(\d+)\](?: \(.*?\))?", path)  # initiatives[3] (osb-1).delay, correlations[0].a
     if m:
-        parts = [m.group(1), m.group(2)] + [x for x in path[m.end():].split(".") if x]
+        parts = [m.group(1), m.group(2)] + [x for x in path[m.end() :].split(".") if x]
     else:
         parts = [x for x in path.split(".") if x]
     for n in range(len(parts), 0, -1):

@@ -90,8 +90,10 @@ def parse_values(rhs: str, option: str, via: str = "--set") -> list[Any]:
         if BARE_WORD.fullmatch(t):
             out.append(t)  # equal, population, lhs: a string does not need its quotes here
             continue
-        raise ConfigError(f"{via} {option}: cannot read {t!r} as a TOML value (numbers like 0.5 or 2e6, true/false, "
-                          f"\"text\", [arrays] or {{ inline = \"tables\" }}, separated by commas)")
+        raise ConfigError(
+            f"{via} {option}: cannot read {t!r} as a TOML value (numbers like 0.5 or 2e6, true/false, "
+            f'"text", [arrays] or {{ inline = "tables" }}, separated by commas)'
+        )
     return out
 
 
@@ -99,8 +101,10 @@ def check_key(key: str, option: str, via: str = "--set") -> str:
     """The key path, stripped; ConfigError unless it is dotted keys of letters, digits, - and _."""
     key = key.strip()
     if not all(KEY_SEGMENT.fullmatch(p) for p in key.split(".")):
-        raise ConfigError(f"{via} {option}: the key path {key!r} must be dotted keys of letters, digits, - and _ "
-                          "(e.g. regimes.retention_share or initiatives.osb-1.delay)")
+        raise ConfigError(
+            f"{via} {option}: the key path {key!r} must be dotted keys of letters, digits, - and _ "
+            "(e.g. regimes.retention_share or initiatives.osb-1.delay)"
+        )
     return key
 
 
@@ -130,8 +134,10 @@ def check_settings(settings: Sequence[Setting]) -> None:
     n = math.prod(len(s.values) for s in settings)
     if n > MAX_VARIANTS:
         via = settings[0].via if settings else "--set"
-        raise ConfigError(f"{via}: {n:,} variants ({' x '.join(str(len(s.values)) for s in settings)}); "
-                          f"a sweep may have at most {MAX_VARIANTS:,}")
+        raise ConfigError(
+            f"{via}: {n:,} variants ({' x '.join(str(len(s.values)) for s in settings)}); "
+            f"a sweep may have at most {MAX_VARIANTS:,}"
+        )
 
 
 def apply(doc: dict, s: Setting, value: Any) -> None:
@@ -144,14 +150,17 @@ def apply(doc: dict, s: Setting, value: Any) -> None:
         ids = [i.get("id") for i in items if isinstance(i, dict)] if isinstance(items, list) else []
         if len(parts) < 3:
             eg = ids[0] if ids else "ID"
-            raise ConfigError(f"{s.via} {s.option}: name an initiative by its id and a key, "
-                              f"e.g. initiatives.{eg}.delay")
+            raise ConfigError(
+                f"{s.via} {s.option}: name an initiative by its id and a key, e.g. initiatives.{eg}.delay"
+            )
         match = [i for i in items or [] if isinstance(i, dict) and i.get("id") == parts[1]]
         if not match:
             hint = difflib.get_close_matches(parts[1], [str(i) for i in ids], n=1, cutoff=0.6)
             did = f"; did you mean {hint[0]!r}?" if hint else ""
-            raise ConfigError(f"{s.via} {s.option}: no initiative with id {parts[1]!r}{did} "
-                              f"ids: {', '.join(str(i) for i in ids) or '(none)'}")
+            raise ConfigError(
+                f"{s.via} {s.option}: no initiative with id {parts[1]!r}{did} "
+                f"ids: {', '.join(str(i) for i in ids) or '(none)'}"
+            )
         node = match[0]
         where = f"initiatives.{parts[1]}"
         parts = parts[2:]
@@ -161,8 +170,10 @@ def apply(doc: dict, s: Setting, value: Any) -> None:
         if nxt is None:
             nxt = node[p] = {}
         elif not isinstance(nxt, dict):
-            raise ConfigError(f"{s.via} {s.option}: {where} is {toml_value(nxt)}, not a table; "
-                              f"set {where} itself (e.g. {where}={{ dist = \"pert\", min = 0, mode = 0.5, max = 2 }})")
+            raise ConfigError(
+                f"{s.via} {s.option}: {where} is {toml_value(nxt)}, not a table; "
+                f'set {where} itself (e.g. {where}={{ dist = "pert", min = 0, mode = 0.5, max = 2 }})'
+            )
         node = nxt
     node[parts[-1]] = copy.deepcopy(value)
 
@@ -173,7 +184,7 @@ def _problem_key(problem: str, files: list[str]) -> str:
     rest = problem
     for f in files:
         if rest.startswith(f + ": "):
-            rest = rest[len(f) + 2:]
+            rest = rest[len(f) + 2 :]
             break
     key = rest.split(": ", 1)[0]
     return re.sub(r"initiatives\[\d+\] \(([^)]*)\)", r"initiatives.\1", key).replace("'", "")
@@ -186,8 +197,9 @@ def derive(base: scenario.Scenario, settings: Sequence[Setting], choice: Sequenc
     The variant keeps ``base``'s draws and seed unless a setting changes ``simulation``."""
     r = base.resolved
     if r is None:
-        raise ConfigError(f"{base.path}: this scenario was not read from a file (simengine.load), so it has no "
-                          "document to change")
+        raise ConfigError(
+            f"{base.path}: this scenario was not read from a file (simengine.load), so it has no document to change"
+        )
     doc = copy.deepcopy(r.data)
     for s, c in zip(settings, choice):
         apply(doc, s, s.values[c])
@@ -201,8 +213,11 @@ def derive(base: scenario.Scenario, settings: Sequence[Setting], choice: Sequenc
         problems = []
         for p in exc.problems:
             key = _problem_key(p, files)
-            culprits = [s.via + " " + t for s, t in zip(settings, texts)
-                        if key == s.key or key.startswith(s.key + ".") or s.key.startswith(key + ".")]
+            culprits = [
+                s.via + " " + t
+                for s, t in zip(settings, texts)
+                if key == s.key or key.startswith(s.key + ".") or s.key.startswith(key + ".")
+            ]
             problems.append(f"{' '.join(culprits or [s.via + ' ' + t for s, t in zip(settings, texts)])}: {p}")
         raise ConfigError(list(dict.fromkeys(problems))) from None
     if not any(s.key == "simulation" or s.key.startswith("simulation.") for s in settings):

@@ -62,14 +62,34 @@ S_SOURCES = "Kilder"
 READ_SHEETS = (S_SETTINGS, S_AREAS, S_INITIATIVES, S_CORRELATIONS, S_SHOCKS, S_OBSERVED, S_SOURCES)
 
 SETTING_TABLES = ("scenario", "simulation", "national", "municipal", "regimes", "outputs", "model")
-SETTING_KEYS = {"scenario": scmod.SCENARIO_KEYS, "simulation": scmod.SIMULATION_KEYS,
-                "national": scmod.NATIONAL_KEYS, "municipal": scmod.MUNICIPAL_KEYS,
-                "regimes": scmod.REGIME_KEYS, "outputs": scmod.OUTPUT_KEYS, "model": scmod.MODEL_KEYS}
+SETTING_KEYS = {
+    "scenario": scmod.SCENARIO_KEYS,
+    "simulation": scmod.SIMULATION_KEYS,
+    "national": scmod.NATIONAL_KEYS,
+    "municipal": scmod.MUNICIPAL_KEYS,
+    "regimes": scmod.REGIME_KEYS,
+    "outputs": scmod.OUTPUT_KEYS,
+    "model": scmod.MODEL_KEYS,
+}
 #: the Initiativer sheet's columns; a dotted column is a key of a sub-table (legislation, technology, cost);
 #: the sampled inputs' as declared (simengine.model.structure)
-INITIATIVE_COLUMNS = ("id", "name", "area", "gain", "start", "channel_shift", "key", *PRIOR_COLUMNS,
-                      "ramp_baseline", "cost.investment", "cost.running", "cost.overrun", "depends_on",
-                      "dependency_lag", "note")
+INITIATIVE_COLUMNS = (
+    "id",
+    "name",
+    "area",
+    "gain",
+    "start",
+    "channel_shift",
+    "key",
+    *PRIOR_COLUMNS,
+    "ramp_baseline",
+    "cost.investment",
+    "cost.running",
+    "cost.overrun",
+    "depends_on",
+    "dependency_lag",
+    "note",
+)
 AREA_COLUMNS = ("key", "name", "target", "source")
 CORRELATION_COLUMNS = ("a", "b", "rho")
 #: the Stød sheet: the scenario's [[shocks]] (common shocks), one row each
@@ -77,18 +97,35 @@ SHOCK_COLUMNS = scmod.SHOCK_KEYS
 OBSERVED_COLUMNS = ("year", "value")
 SOURCE_COLUMNS = ("key", "source")
 #: keys whose value is text: a number typed into such a cell is read as its text
-TEXT_KEYS = {"name", "description", "id", "area", "key", "note", "sampling", "municipalities", "a", "b",
-             "depends_on", "input", "description_da", "description_en"}
+TEXT_KEYS = {
+    "name",
+    "description",
+    "id",
+    "area",
+    "key",
+    "note",
+    "sampling",
+    "municipalities",
+    "a",
+    "b",
+    "depends_on",
+    "input",
+    "description_da",
+    "description_en",
+}
 #: the largest integer a number cell holds exactly (Excel keeps doubles)
 EXACT_INT = 2**53
 
 HELP_DA = {
     "id": "Initiativets id: bogstaver, tal, - og _ (bruges i korrelationer og i resultaterne)",
-    "name": "Initiativets navn", "area": "Områdets nøgle (arket Områder)",
-    "gain": "Business case-gevinst pr. år i kr. (faste priser)", "start": "Planlagt idriftsættelse (år)",
+    "name": "Initiativets navn",
+    "area": "Områdets nøgle (arket Områder)",
+    "gain": "Business case-gevinst pr. år i kr. (faste priser)",
+    "start": "Planlagt idriftsættelse (år)",
     "channel_shift": "SAND hvis gevinsten afhænger af kanalskift (digitalt svage borgere)",
     "key": "Fordelingsnøgle: population, equal eller en kolonne i kommunefilen",
-    "cost.investment": "Investering i kr.", "cost.running": "Drift pr. år i kr.",
+    "cost.investment": "Investering i kr.",
+    "cost.running": "Drift pr. år i kr.",
     "note": "Note / kilde til initiativet",
     **{v.scenario_key: v.help for v in INITIATIVE_INPUTS},  # the sampled inputs' (simengine.model.structure)
 }
@@ -144,8 +181,11 @@ def _put(ws, row: int, col: int, value: Any, *, text_key: bool = False):
     if isinstance(value, bool) or (isinstance(value, (int, float)) and _exact_in_cell(value)):
         cell.value = value
         return cell
-    text = _num_text(value) if isinstance(value, (int, float)) else (
-        value if isinstance(value, str) else _value_text(value))
+    text = (
+        _num_text(value)
+        if isinstance(value, (int, float))
+        else (value if isinstance(value, str) else _value_text(value))
+    )
     cell.value = text
     cell.data_type = "s"  # never a formula
     if text[:1] in ("=", "+", "-", "@") or (isinstance(value, (int, float)) and not text_key):
@@ -263,8 +303,10 @@ def export(src: str | Path, dest: str | Path) -> Path:
             if v is not None:
                 _put(ws, i, j, v, text_key=col in TEXT_KEYS)
     # -- Korrelationer, Stød, Observeret -------------------------------------------------------
-    for sheet, key, columns in ((S_CORRELATIONS, "correlations", CORRELATION_COLUMNS),
-                                (S_SHOCKS, "shocks", SHOCK_COLUMNS)):  # a list of tables: one row each
+    for sheet, key, columns in (
+        (S_CORRELATIONS, "correlations", CORRELATION_COLUMNS),
+        (S_SHOCKS, "shocks", SHOCK_COLUMNS),
+    ):  # a list of tables: one row each
         ws = wb.create_sheet(sheet)
         header(ws, columns)
         for i, c in enumerate(data.get(key) or [], 2):
@@ -292,18 +334,32 @@ def export(src: str | Path, dest: str | Path) -> Path:
         ("Scenarie", str((data.get("scenario") or {}).get("name", ""))),
         ("Eksporteret fra", " -> ".join(str(f) for f in files)),
         ("", ""),
-        ("Sådan bruges arket", "Ret værdierne i arkene Indstillinger, Områder, Initiativer, Korrelationer, "
-                               "Stød og Observeret, og kør: python -m simengine run " + dest.name),
-        ("Fordelinger", "Et fast tal, eller fx pert(min=0.5, mode=0.8, max=1.0), triangular(min=, mode=, max=), "
-                        "uniform(min=, max=), beta(mean=, sd=), lognormal(median=, p90=), normal(mean=, sd=), "
-                        "bernoulli(p=). Decimaler med punktum i fordelinger."),
+        (
+            "Sådan bruges arket",
+            "Ret værdierne i arkene Indstillinger, Områder, Initiativer, Korrelationer, "
+            "Stød og Observeret, og kør: python -m simengine run " + dest.name,
+        ),
+        (
+            "Fordelinger",
+            "Et fast tal, eller fx pert(min=0.5, mode=0.8, max=1.0), triangular(min=, mode=, max=), "
+            "uniform(min=, max=), beta(mean=, sd=), lognormal(median=, p90=), normal(mean=, sd=), "
+            "bernoulli(p=). Decimaler med punktum i fordelinger.",
+        ),
         ("Tomme celler", "En tom celle betyder at nøglen ikke er angivet: standardværdien gælder."),
-        ("Kolonner", "Kolonneoverskrifterne er scenariefilens nøgler (se scenarios/README.md); "
-                     "hold musen over en overskrift i Initiativer for en forklaring."),
+        (
+            "Kolonner",
+            "Kolonneoverskrifterne er scenariefilens nøgler (se scenarios/README.md); "
+            "hold musen over en overskrift i Initiativer for en forklaring.",
+        ),
     ]
     if len(files) > 1:
-        lines.append(("Udfladet", "Scenariet udvider (extends) andre filer: arket er det samlede scenarie, "
-                                  "med [defaults] skrevet ind i hvert initiativ."))
+        lines.append(
+            (
+                "Udfladet",
+                "Scenariet udvider (extends) andre filer: arket er det samlede scenarie, "
+                "med [defaults] skrevet ind i hvert initiativ.",
+            )
+        )
     elif "defaults" in _raw_defaults(files[0]):
         lines.append(("Udfladet", "Scenariets [defaults] er skrevet ind i hvert initiativs række."))
     for i, (a, b) in enumerate(lines, 1):
@@ -313,8 +369,14 @@ def export(src: str | Path, dest: str | Path) -> Path:
         about.cell(row=i, column=2).alignment = wrap
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 100
-    for name, widths in ((S_SETTINGS, (34, 22, 60, 60)), (S_AREAS, (18, 30, 16, 60)),
-                         (S_CORRELATIONS, (30, 30, 8)), (S_SHOCKS, (22, 16, 40, 8, 60)), (S_OBSERVED, (8, 16)), (S_SOURCES, (40, 100))):
+    for name, widths in (
+        (S_SETTINGS, (34, 22, 60, 60)),
+        (S_AREAS, (18, 30, 16, 60)),
+        (S_CORRELATIONS, (30, 30, 8)),
+        (S_SHOCKS, (22, 16, 40, 8, 60)),
+        (S_OBSERVED, (8, 16)),
+        (S_SOURCES, (40, 100)),
+    ):
         for j, w in enumerate(widths):
             wb[name].column_dimensions[chr(65 + j)].width = w
     for j, col in enumerate(INITIATIVE_COLUMNS):
@@ -409,13 +471,16 @@ class _Reader:
             self.bad(where, f"{_show(shown)}: a distribution needs parameters, e.g. pert(min=0.5, mode=0.8, max=1.0)")
             return _MISSING
         danish = ";" in inner  # pert(min=0,5; mode=0,8; max=1): Danish decimal commas between semicolons
-        for part in (inner.split(";") if danish else inner.split(",")):
+        for part in inner.split(";") if danish else inner.split(","):
             if danish:
                 part = part.replace(",", ".")
             if "=" not in part:
-                self.bad(where, f"cannot read {_show(shown)}: write each parameter as name=value, separated "
-                                "by commas (pert(min=0.5, mode=0.8, max=1.0)) or by semicolons (pert(min=0,5; "
-                                "mode=0,8; max=1))")
+                self.bad(
+                    where,
+                    f"cannot read {_show(shown)}: write each parameter as name=value, separated "
+                    "by commas (pert(min=0.5, mode=0.8, max=1.0)) or by semicolons (pert(min=0,5; "
+                    "mode=0,8; max=1))",
+                )
                 return _MISSING
             k, v = (x.strip() for x in part.split("=", 1))
             if not _NUM_RE.match(v):
@@ -502,9 +567,11 @@ def read(path: str | Path) -> tuple[dict, dict[tuple, str], dict[tuple, str]]:
     try:
         missing = [s for s in (S_SETTINGS, S_AREAS, S_INITIATIVES) if s not in wb.sheetnames]
         if missing:
-            raise ConfigError(f"{path}: sheet {missing[0]!r} is missing; a scenario workbook has the sheets "
-                              f"{', '.join(READ_SHEETS)} (write one with: python -m simengine scenario export "
-                              "SCENARIO.toml FILE.xlsx)")
+            raise ConfigError(
+                f"{path}: sheet {missing[0]!r} is missing; a scenario workbook has the sheets "
+                f"{', '.join(READ_SHEETS)} (write one with: python -m simengine scenario export "
+                "SCENARIO.toml FILE.xlsx)"
+            )
         data: dict[str, Any] = {}
         comments: dict[tuple, str] = {}
         _read_settings(wb[S_SETTINGS], rd, data, comments)
@@ -534,8 +601,9 @@ def _read_bytes(path: Path) -> bytes:
             raise ConfigError(f"{where}: is a directory, expected a scenario file (.toml or .xlsx)")
         size = path.stat().st_size
         if size > scmod.MAX_FILE_BYTES:
-            raise ConfigError(f"{where}: file is {size:,} bytes; a scenario may be at most "
-                              f"{scmod.MAX_FILE_BYTES:,} bytes")
+            raise ConfigError(
+                f"{where}: file is {size:,} bytes; a scenario may be at most {scmod.MAX_FILE_BYTES:,} bytes"
+            )
         return path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
@@ -550,13 +618,19 @@ def _read_settings(ws, rd: _Reader, data: dict, comments: dict) -> None:
         src = row[3] if len(row) > 3 else None
         ref_key, ref_val = f"{sheet}!A{n}", f"{sheet}!B{n}"
         if not isinstance(key, str) or "." not in key:
-            rd.bad(ref_key, f"must be a key path such as scenario.target (table.key, tables "
-                            f"{', '.join(SETTING_TABLES)}), got {_show(key)}")
+            rd.bad(
+                ref_key,
+                f"must be a key path such as scenario.target (table.key, tables "
+                f"{', '.join(SETTING_TABLES)}), got {_show(key)}",
+            )
             continue
         table, k = key.strip().split(".", 1)
         if table not in SETTING_TABLES:
-            rd.bad(ref_key, f"unknown table {table!r} in {key!r}; allowed: {', '.join(SETTING_TABLES)} "
-                            f"(areas, initiatives, correlations and observed have sheets of their own)")
+            rd.bad(
+                ref_key,
+                f"unknown table {table!r} in {key!r}; allowed: {', '.join(SETTING_TABLES)} "
+                f"(areas, initiatives, correlations and observed have sheets of their own)",
+            )
             continue
         if key in seen:
             rd.bad(ref_key, f"{key!r} is given twice (also {seen[key]})")
@@ -580,7 +654,10 @@ def _read_areas(ws, rd: _Reader, data: dict, comments: dict) -> None:
         kraw, kref = rec.get("key", (None, f"{sheet}!A{n}"))
         key = rd.value(kraw, kref, "key")
         if not isinstance(key, str):
-            rd.bad(kref, f"the area's key is missing (letters, digits, - and _), got {_show(None if key is _MISSING else key)}")
+            rd.bad(
+                kref,
+                f"the area's key is missing (letters, digits, - and _), got {_show(None if key is _MISSING else key)}",
+            )
             continue
         key = key.strip()
         if key in areas:
@@ -693,7 +770,9 @@ def load(path: str | Path) -> scmod.Scenario:
     path = Path(path)
     sha = sha256(path)
     data, cells, _ = read(path)
-    doc = copy.deepcopy(data)  # kept unchanged, so that variants can be made of a workbook (simengine.scenario.variants)
+    doc = copy.deepcopy(
+        data
+    )  # kept unchanged, so that variants can be made of a workbook (simengine.scenario.variants)
     sc = scmod.from_dict(data, path, sha, cells=cells, sources=(path,))
     return replace(sc, resolved=scmod.Resolved(data=doc, files=(path,), sha256=sha, origin={}))
 

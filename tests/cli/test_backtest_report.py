@@ -27,12 +27,10 @@ OBS = ROOT / "tests" / "data" / "observations_small.toml"
 DRAWS = 1500
 
 
-
-
 def _section(page: str) -> str:
     i = page.find('<section id="scores">')
     assert i > 0, "no scores section"
-    return page[i:page.find("</section>", i)]
+    return page[i : page.find("</section>", i)]
 
 
 def _check_section(seg: str, bt: xr.Dataset, L: Labels) -> None:
@@ -44,10 +42,11 @@ def _check_section(seg: str, bt: xr.Dataset, L: Labels) -> None:
         var = n["data-var"]
         da = bt[var]
         key = next(k for k in ("data-observation", "data-unit_group", "data-pit_bin") if k in n)
-        dim = key[len("data-"):]
+        dim = key[len("data-") :]
         v = float(da.sel({dim: int(n[key]) if dim == "pit_bin" else n[key]}).values)
         assert float(n["data-value"]) == pytest.approx(v, rel=1e-12, abs=1e-12) or (
-            math.isnan(v) and n["data-value"] == "nan"), n
+            math.isnan(v) and n["data-value"] == "nan"
+        ), n
         if var == "pit":
             assert n["text"] == L.num(v, 3)
         elif var.startswith("skill_"):
@@ -77,11 +76,17 @@ def _check_sheet(xlsx: bytes, bt: xr.Dataset, L: Labels) -> None:
     rows = list(ws.iter_rows(values_only=True))
     head = list(rows[0])
     n = bt.sizes["observation"]
-    body = rows[1:1 + n]
+    body = rows[1 : 1 + n]
     assert [r[0] for r in body] == [str(o) for o in bt["observation"].values]
     scale = np.array([1e6 if str(u) == "DKK/year" else 1.0 for u in bt["unit"].values])
-    cols = {L("observed"): "value", "P10": "forecast_p10", "P50": "forecast_p50", "P90": "forecast_p90",
-            "PIT": "pit", "CRPS": "crps"}
+    cols = {
+        L("observed"): "value",
+        "P10": "forecast_p10",
+        "P50": "forecast_p50",
+        "P90": "forecast_p90",
+        "PIT": "pit",
+        "CRPS": "crps",
+    }
     cols.update({L("bts_crps_ref", ref=r): f"crps_{r}" for r in rbt.references(bt)})
     for h, var in cols.items():
         k = head.index(h)
@@ -152,8 +157,7 @@ def test_no_scores_no_section_and_no_report_option(tmp_path):
     assert files.xlsx is not None
     assert Labels("en")("sheet_scores") not in openpyxl.load_workbook(io.BytesIO(files.xlsx)).sheetnames
     out = tmp_path / "bt"
-    assert main(["backtest", str(SMALL), str(OBS), "--draws", "400", "--out", str(out), "--quiet",
-                 "--no-report"]) == 0
+    assert main(["backtest", str(SMALL), str(OBS), "--draws", "400", "--out", str(out), "--quiet", "--no-report"]) == 0
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["backtest.nc", "charts"]
     assert [p.name for p in (out / "charts").iterdir()] == ["pit_histogram.png"]
 
@@ -166,15 +170,23 @@ def test_error_models_in_the_readers_words(lang):
 
     L = Labels(lang)
     da = lang == "da"
-    cases = [(ErrorModel("normal", sd=1.5e7, bias=1.2), "DKK/year", "normal, sd 15, bias 1,2" if da
-              else "normal, sd 15, bias 1.2"),
-             (ErrorModel("lognormal", sd=0.3), "DKK/year", "lognormal, sd 0,3 (log-skala)" if da
-              else "lognormal, sd 0.3 (log scale)"),
-             (ErrorModel("interval", low=0.6, high=1.0), "1", "interval [0,6; 1]" if da else "interval [0.6, 1]"),
-             (ErrorModel("normal", sd=0.25), "year", "normal, sd 0,25" if da else "normal, sd 0.25"),
-             (ErrorModel("at_least"), "DKK/year", "mindst" if da else "at least"),
-             (ErrorModel("at_most", bias=0.9), "DKK/year", "højst, bias 0,9" if da else "at most, bias 0.9"),
-             (ErrorModel("exact"), "DKK/year", "eksakt" if da else "exact")]
+    cases = [
+        (
+            ErrorModel("normal", sd=1.5e7, bias=1.2),
+            "DKK/year",
+            "normal, sd 15, bias 1,2" if da else "normal, sd 15, bias 1.2",
+        ),
+        (
+            ErrorModel("lognormal", sd=0.3),
+            "DKK/year",
+            "lognormal, sd 0,3 (log-skala)" if da else "lognormal, sd 0.3 (log scale)",
+        ),
+        (ErrorModel("interval", low=0.6, high=1.0), "1", "interval [0,6; 1]" if da else "interval [0.6, 1]"),
+        (ErrorModel("normal", sd=0.25), "year", "normal, sd 0,25" if da else "normal, sd 0.25"),
+        (ErrorModel("at_least"), "DKK/year", "mindst" if da else "at least"),
+        (ErrorModel("at_most", bias=0.9), "DKK/year", "højst, bias 0,9" if da else "at most, bias 0.9"),
+        (ErrorModel("exact"), "DKK/year", "eksakt" if da else "exact"),
+    ]
     for em, unit, want in cases:
         assert rbt.error_text(L, em.describe(), unit) == want, em
     assert rbt.error_text(L, "something else", "1") == "something else"

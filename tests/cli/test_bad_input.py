@@ -36,7 +36,7 @@ def expectations(path: Path) -> list[str]:
         if not line.startswith("#"):
             break
         if line.startswith("# expect: "):
-            frags.append(line[len("# expect: "):])
+            frags.append(line[len("# expect: ") :])
     return frags
 
 
@@ -142,8 +142,9 @@ def _make_long_name(tmp: Path) -> Path:
 
 def _make_csv_latin1(tmp: Path) -> Path:
     name = _latin1_csv(tmp)
-    text = SMALL.read_text(encoding="utf-8").replace("cost_per_fte = 450_000",
-                                                      f'cost_per_fte = 450_000\nmunicipalities = "{name}"')
+    text = SMALL.read_text(encoding="utf-8").replace(
+        "cost_per_fte = 450_000", f'cost_per_fte = 450_000\nmunicipalities = "{name}"'
+    )
     p = tmp / "csv_latin1.toml"
     p.write_text(text, encoding="utf-8")
     return p
@@ -151,8 +152,9 @@ def _make_csv_latin1(tmp: Path) -> Path:
 
 def _make_csv_huge_field(tmp: Path) -> Path:
     (tmp / "wide.csv").write_text("code,name,region,population\n101," + "x" * 200_000 + ",R,5\n", encoding="utf-8")
-    text = SMALL.read_text(encoding="utf-8").replace("cost_per_fte = 450_000",
-                                                      'cost_per_fte = 450_000\nmunicipalities = "wide.csv"')
+    text = SMALL.read_text(encoding="utf-8").replace(
+        "cost_per_fte = 450_000", 'cost_per_fte = 450_000\nmunicipalities = "wide.csv"'
+    )
     p = tmp / "csv_wide.toml"
     p.write_text(text, encoding="utf-8")
     return p
@@ -191,8 +193,14 @@ def test_subprocess_no_traceback(case, tmp_path):
         path = BAD / f"{case}.toml"
         assert path.exists()
     env = {k: v for k, v in os.environ.items() if k != "SIMENGINE_DEBUG"}
-    proc = subprocess.run([sys.executable, "-m", "simengine", "validate", str(path)], capture_output=True,
-                          text=True, cwd=tmp_path, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simengine", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stdout == ""

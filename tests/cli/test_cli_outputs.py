@@ -27,8 +27,13 @@ def test_builtin_municipalities():
     assert int(m.population.sum()) == 5_560_534
     assert len(set(m.codes.tolist())) == 98
     assert m.names[list(m.codes).index(101)] == "København"
-    assert set(m.regions) == {"Region Hovedstaden", "Region Sjælland", "Region Syddanmark", "Region Midtjylland",
-                              "Region Nordjylland"}
+    assert set(m.regions) == {
+        "Region Hovedstaden",
+        "Region Sjælland",
+        "Region Syddanmark",
+        "Region Midtjylland",
+        "Region Nordjylland",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +48,41 @@ def test_results_contract(run_out):
     from simengine.outputs.store import open_results
 
     ds = open_results(run_out / "results.nc")  # with the variables the file derives on read (simengine.outputs.store)
-    for c in ("year", "area", "municipality", "municipality_name", "region", "initiative", "initiative_name",
-              "initiative_area", "quantile", "regime", "draw", "observed_year"):
+    for c in (
+        "year",
+        "area",
+        "municipality",
+        "municipality_name",
+        "region",
+        "initiative",
+        "initiative_name",
+        "initiative_area",
+        "quantile",
+        "regime",
+        "draw",
+        "observed_year",
+    ):
         assert c in ds.coords, c
     assert list(ds["regime"].values) == ["prebudgeted", "realised", "retention"]
     dims = {
-        "benefit": ("draw", "year"), "net_benefit": ("draw", "year"), "area_benefit": ("draw", "area", "year"),
-        "fte": ("draw", "year"), "npv": ("draw",), "target": ("year",), "area_target": ("area", "year"),
-        "p_target": ("year",), "area_p_target": ("area", "year"), "expected_shortfall": ("year",),
+        "benefit": ("draw", "year"),
+        "net_benefit": ("draw", "year"),
+        "area_benefit": ("draw", "area", "year"),
+        "fte": ("draw", "year"),
+        "npv": ("draw",),
+        "target": ("year",),
+        "area_target": ("area", "year"),
+        "p_target": ("year",),
+        "area_p_target": ("area", "year"),
+        "expected_shortfall": ("year",),
         "municipality_benefit": ("quantile", "municipality", "year"),
         "municipality_benefit_mean": ("municipality", "year"),
-        "initiative_benefit": ("quantile", "initiative", "year"), "initiative_benefit_mean": ("initiative", "year"),
-        "central_gain": ("draw", "regime", "year"), "service_cut": ("draw", "regime", "year"),
-        "observed": ("observed_year",), "observed_rank": ("observed_year",),
+        "initiative_benefit": ("quantile", "initiative", "year"),
+        "initiative_benefit_mean": ("initiative", "year"),
+        "central_gain": ("draw", "regime", "year"),
+        "service_cut": ("draw", "regime", "year"),
+        "observed": ("observed_year",),
+        "observed_rank": ("observed_year",),
     }
     for name, d in dims.items():
         assert name in ds, name
@@ -89,14 +116,24 @@ def test_results_contract(run_out):
 
 def test_summary_parquet(run_out):
     df = pl.read_parquet(run_out / "summary.parquet")
-    assert {"metric", "statistic", "year", "area", "municipality", "initiative", "regime", "quantile", "value"} <= set(df.columns)
+    assert {"metric", "statistic", "year", "area", "municipality", "initiative", "regime", "quantile", "value"} <= set(
+        df.columns
+    )
     p = df.filter((pl.col("metric") == "p_target") & (pl.col("year") == 2016))["value"][0]
     ds = xr.open_dataset(run_out / "results.nc", engine="h5netcdf")
     assert p == pytest.approx(float(ds["p_target"].sel(year=2016)))
-    mb = df.filter((pl.col("metric") == "municipality_benefit") & (pl.col("municipality") == 101)
-                   & (pl.col("year") == 2015) & (pl.col("quantile") == 0.5))["value"][0]
+    mb = df.filter(
+        (pl.col("metric") == "municipality_benefit")
+        & (pl.col("municipality") == 101)
+        & (pl.col("year") == 2015)
+        & (pl.col("quantile") == 0.5)
+    )["value"][0]
     assert mb == pytest.approx(float(ds["municipality_benefit"].sel(municipality=101, year=2015, quantile=0.5)))
-    assert set(df.filter(pl.col("metric") == "service_cut")["regime"].unique()) == {"prebudgeted", "realised", "retention"}
+    assert set(df.filter(pl.col("metric") == "service_cut")["regime"].unique()) == {
+        "prebudgeted",
+        "realised",
+        "retention",
+    }
     ds.close()
 
 
@@ -107,15 +144,24 @@ def test_run_manifest(run_out):
 
 
 def test_no_temporary_files_left(run_out):
-    assert sorted(p.name for p in run_out.iterdir()) == [".simengine-files.json", "charts", "negotiation.html",
-                                                         "report.html", "results.nc", "run.json", "summary.parquet",
-                                                         "summary.xlsx"]
+    assert sorted(p.name for p in run_out.iterdir()) == [
+        ".simengine-files.json",
+        "charts",
+        "negotiation.html",
+        "report.html",
+        "results.nc",
+        "run.json",
+        "summary.parquet",
+        "summary.xlsx",
+    ]
     assert [p.name for p in run_out.rglob("*") if p.name.startswith(".")] == [".simengine-files.json"]
 
 
 def test_stdout_table(capsys, tmp_path):
-    assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "200", "--out", str(tmp_path),
-                 "--lang", "en"]) == 0
+    assert (
+        main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "200", "--out", str(tmp_path), "--lang", "en"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "P(target)" in out and "P10" in out and "P50" in out and "P90" in out
     # one row per year 2011-2016, in the table and in its Monte Carlo (±) table
@@ -124,9 +170,30 @@ def test_stdout_table(capsys, tmp_path):
 
 def test_same_seed_same_file_contents(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "300", "--out", str(a), "--quiet", "--threads", "1"]) == 0
-    assert main(["run", str(ROOT / "tests/data/small.toml"), "--draws", "300", "--out", str(b), "--quiet", "--threads", "2",
-                 "--chunk", "77"]) == 0
+    assert (
+        main(
+            ["run", str(ROOT / "tests/data/small.toml"), "--draws", "300", "--out", str(a), "--quiet", "--threads", "1"]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "run",
+                str(ROOT / "tests/data/small.toml"),
+                "--draws",
+                "300",
+                "--out",
+                str(b),
+                "--quiet",
+                "--threads",
+                "2",
+                "--chunk",
+                "77",
+            ]
+        )
+        == 0
+    )
     da = xr.open_dataset(a / "results.nc", engine="h5netcdf")
     db = xr.open_dataset(b / "results.nc", engine="h5netcdf")
     for v in da.data_vars:
@@ -143,8 +210,13 @@ def test_validate_command(capsys):
 def test_module_entry_point_subprocess(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[scenario\nname = 1\n", encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "simengine", "validate", str(bad)], capture_output=True, text=True,
-                       cwd=ROOT, env={**os.environ, "NUMBA_NUM_THREADS": "2"})
+    r = subprocess.run(
+        [sys.executable, "-m", "simengine", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "NUMBA_NUM_THREADS": "2"},
+    )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
     assert str(bad) in r.stderr and "TOML" in r.stderr

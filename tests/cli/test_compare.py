@@ -35,14 +35,29 @@ def test_a_compared_with_itself_is_zero_in_every_draw(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(SMALL), str(SMALL), "--draws", "600", "--out", str(out)]) == 0
     table = capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "comparison.html", "comparison.nc",
-                                                     "comparison.txt", "comparison.xlsx", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".simengine-files.json",
+        "comparison.html",
+        "comparison.nc",
+        "comparison.txt",
+        "comparison.xlsx",
+        "run.json",
+    ]
     with xr.open_dataset(out / "comparison.nc", engine="h5netcdf") as ds:
         assert ds.sizes["draw"] == 600 and ds.attrs["draws_paired"] == 600
         assert np.all(ds["difference"].values == 0.0)
-        for v in ("difference_quantile", "difference_mean", "p_b_greater", "p_b_less", "p_only_b_reaches_target",
-                  "p_only_a_reaches_target", "net_difference_quantile", "fte_difference_quantile",
-                  "npv_difference_quantile", "initiative_benefit_mean_difference"):
+        for v in (
+            "difference_quantile",
+            "difference_mean",
+            "p_b_greater",
+            "p_b_less",
+            "p_only_b_reaches_target",
+            "p_only_a_reaches_target",
+            "net_difference_quantile",
+            "fte_difference_quantile",
+            "npv_difference_quantile",
+            "initiative_benefit_mean_difference",
+        ):
             assert np.all(ds[v].values == 0.0), v
         np.testing.assert_array_equal(ds["p_target_a"].values, ds["p_target_b"].values)
         assert ds.attrs["notes"] == "none" and "the targets are the same" in ds.attrs["target"]
@@ -60,8 +75,10 @@ def test_changing_one_delay_changes_only_that_initiative(tmp_path, small_dict):
     a_path = tmp_path / "a.toml"
     a_path.write_text(dump_toml(small_dict), encoding="utf-8")
     b_path = tmp_path / "b.toml"
-    b_path.write_text('extends = "a.toml"\n[[initiatives]]\nid = "fmk"\n'
-                      'delay = { dist = "uniform", min = 1.5, max = 3.0 }\n', encoding="utf-8")
+    b_path.write_text(
+        'extends = "a.toml"\n[[initiatives]]\nid = "fmk"\ndelay = { dist = "uniform", min = 1.5, max = 3.0 }\n',
+        encoding="utf-8",
+    )
     a, b, notes = compare.pair_options(scenario.load(a_path), scenario.load(b_path), draws=1500)
     assert notes == []
     ra, rb = compare.run_pair(a, b, threads=2)
@@ -111,8 +128,10 @@ def test_paired_statistics_equal_two_separate_runs(tmp_path, small_dict):
     np.testing.assert_allclose(ds["difference_quantile"].values, np.quantile(B - A, ds["quantile"].values, axis=0))
     np.testing.assert_allclose(ds["difference_mean"].values, (B - A).mean(axis=0), rtol=1e-9, atol=1e-3)
     np.testing.assert_array_equal(ds["p_target_b"].values, db["p_target"].values)
-    np.testing.assert_allclose(ds["initiative_benefit_mean_difference"].values,
-                               db["initiative_benefit_mean"].values - da["initiative_benefit_mean"].values)
+    np.testing.assert_allclose(
+        ds["initiative_benefit_mean_difference"].values,
+        db["initiative_benefit_mean"].values - da["initiative_benefit_mean"].values,
+    )
     assert "seed 99 replaced by A's (7)" in ds.attrs["notes"] and "targets differ" in ds.attrs["target"]
     assert "Bemærk: B's seed 99 er erstattet af A's (7)" in table  # the notes in the table's language (da)
     assert float(ds["p_b_greater"].sel(year=2016)) > 0.5  # the variant assumes better estimates
@@ -243,8 +262,26 @@ def test_streaming_regime_statistics_agree_with_exact():
 
 def test_run_cut_threshold_unit_and_summary(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["run", str(SMALL), "--draws", "400", "--out", str(out), "--no-report", "--cut-threshold", "5e7",
-                 "--unit", "fte", "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(SMALL),
+                "--draws",
+                "400",
+                "--out",
+                str(out),
+                "--no-report",
+                "--cut-threshold",
+                "5e7",
+                "--unit",
+                "fte",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "staff freed in FTE" in text and "service cut above 111 (FTE)" in text
     assert sum(1 for line in text.splitlines() if line.strip()[:4].isdigit()) == 12  # the table and its ± table
@@ -279,8 +316,24 @@ def test_2030_reads_in_fte(tmp_path, capsys):
     assert sc.target == 34_000 * sc.cost_per_fte  # seed 003: 44,000 short, 10,000 recruitable
     assert sum(a.target for a in sc.areas) == pytest.approx(sc.target)
     out = tmp_path / "o"
-    assert main(["run", str(ROOT / "scenarios" / "2030.toml"), "--draws", "400", "--out", str(out), "--no-report",
-                 "--unit", "fte", "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(ROOT / "scenarios" / "2030.toml"),
+                "--draws",
+                "400",
+                "--out",
+                str(out),
+                "--no-report",
+                "--unit",
+                "fte",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "staff freed in FTE" in text and "34,000" in text
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
@@ -292,8 +345,9 @@ def test_2015_against_2020_pairs_the_carried_projects(tmp_path):
     _sa, sb = scenario.load(ROOT / "scenarios" / "2015.toml"), scenario.load(ROOT / "scenarios" / "2020.toml")
     assert sum(a.target for a in sb.areas) == pytest.approx(sb.target)
     assert sum(i.gain for i in sb.initiatives) == pytest.approx(sb.target)
-    ds, table, _ = compare.run_compare(ROOT / "scenarios" / "2015.toml", ROOT / "scenarios" / "2020.toml",
-                                       out=tmp_path / "o", draws=500, threads=2)
+    ds, table, _ = compare.run_compare(
+        ROOT / "scenarios" / "2015.toml", ROOT / "scenarios" / "2020.toml", out=tmp_path / "o", draws=500, threads=2
+    )
     assert list(ds["year"].values) == [2016, 2017, 2018, 2019, 2020]
     assert {"mono-ky", "mono-ksd", "mono-sapa", "mono-infrastruktur", "tm-esr"} <= set(ds["initiative"].values)
     assert "compared on the common years 2016-2020" in ds.attrs["notes"] and "the targets differ" in ds.attrs["notes"]

@@ -66,7 +66,7 @@ def test_default_blocks():
     assert sd.default_block_draws(1_000_000, 4, cells_2015) == 125_000  # 2 blocks per worker
     assert sd.default_block_draws(1_000, 8) == 1_000  # never more than the draws
     assert sd.default_block_draws(100_000, 8, 10**6) == 16_667  # 6 blocks of at least 2^14 draws (not 8)
-    assert sd.default_block_draws(10**8, 4, cells_2015) == -(-10**8 // 48)  # at most 2^21 draws, equal blocks
+    assert sd.default_block_draws(10**8, 4, cells_2015) == -(-(10**8) // 48)  # at most 2^21 draws, equal blocks
     for draws in (1, 999, 16_385, 99_999, 10**6 + 1, 10**9):
         for workers in (1, 2, 3, 7, 64):
             for cells in (1, 294, 2940, 10**6):
@@ -123,21 +123,36 @@ def test_in_process_executor_equals_run():
 
 def test_scheduler_without_dask_says_how_to_install(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
-    code = main(["run", str(SMALL), "--draws", "100", "--out", str(tmp_path / "o"), "--quiet", "--no-report",
-                 "--scheduler", "local:2"])
+    code = main(
+        [
+            "run",
+            str(SMALL),
+            "--draws",
+            "100",
+            "--out",
+            str(tmp_path / "o"),
+            "--quiet",
+            "--no-report",
+            "--scheduler",
+            "local:2",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "pip install 'simengine[dask]'" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--scheduler", "local:0"], "--scheduler"),
-    (["--scheduler", "local:3"], "at most 2 workers"),
-    (["--scheduler", "local:2", "--threads", "2"], "exceed"),
-    (["--block-draws", "1000"], "only used with --scheduler"),
-    (["--connect-timeout", "3"], "only used with --scheduler"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--scheduler", "local:0"], "--scheduler"),
+        (["--scheduler", "local:3"], "at most 2 workers"),
+        (["--scheduler", "local:2", "--threads", "2"], "exceed"),
+        (["--block-draws", "1000"], "only used with --scheduler"),
+        (["--connect-timeout", "3"], "only used with --scheduler"),
+    ],
+)
 def test_bad_cluster_options_exit_2(tmp_path, capsys, args, needle):
     if "local:3" in args and engine.available_threads() != 2:
         pytest.skip("written for a 2-core machine")
@@ -150,8 +165,22 @@ def test_bad_cluster_options_exit_2(tmp_path, capsys, args, needle):
 def test_unreachable_scheduler_exits_1_within_the_timeout(tmp_path, capsys):
     pytest.importorskip("distributed")
     t0 = time.perf_counter()
-    code = main(["run", str(SMALL), "--draws", "100", "--out", str(tmp_path / "o"), "--quiet", "--no-report",
-                 "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "2"])
+    code = main(
+        [
+            "run",
+            str(SMALL),
+            "--draws",
+            "100",
+            "--out",
+            str(tmp_path / "o"),
+            "--quiet",
+            "--no-report",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--connect-timeout",
+            "2",
+        ]
+    )
     secs = time.perf_counter() - t0
     err = capsys.readouterr().err
     assert code == 1, err
@@ -167,8 +196,7 @@ def executor():
     pytest.importorskip("distributed")
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=40)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40)
     client = Client(cluster, set_as_default=False)
     try:
         client.wait_for_workers(2, timeout=60)
@@ -219,8 +247,9 @@ def test_cli_run_on_a_cluster_matches_the_plain_run(executor, tmp_path, capsys):
     plain, dist = tmp_path / "plain", tmp_path / "dist"
     base = ["run", str(SMALL), "--draws", "2500", "--quiet", "--no-report"]
     assert main(base + ["--out", str(plain)]) == 0
-    assert main(base + ["--out", str(dist), "--scheduler", address, "--block-draws", "600"]) == 0, \
+    assert main(base + ["--out", str(dist), "--scheduler", address, "--block-draws", "600"]) == 0, (
         capsys.readouterr().err
+    )
     a = json.loads((plain / "run.json").read_text())
     b = json.loads((dist / "run.json").read_text())
     assert a["results_digest"] == b["results_digest"]
@@ -315,8 +344,10 @@ def test_update_and_backtest_on_a_cluster_match_the_plain_commands(executor, tmp
     address = executor.client.scheduler.address
     obs = ROOT / "tests" / "data" / "observations_small.toml"
     on_cluster = ["--scheduler", address] + (["--block-draws", block] if block else [])
-    for cmd, extra, out in (("update", ["--known-by", "2015-01-01"], "results.nc"),
-                            ("backtest", ["--known-by", "2014-06-01"], "backtest.nc")):
+    for cmd, extra, out in (
+        ("update", ["--known-by", "2015-01-01"], "results.nc"),
+        ("backtest", ["--known-by", "2014-06-01"], "backtest.nc"),
+    ):
         base = [cmd, str(SMALL), str(obs), "--draws", "1200", "--quiet", "--no-report"] + extra
         plain, dist = tmp_path / f"{cmd}-plain", tmp_path / f"{cmd}-dist"
         assert main(base + ["--out", str(plain)]) == 0, capsys.readouterr().err
@@ -339,8 +370,23 @@ def test_update_cluster_options_are_checked_first(tmp_path, capsys):
     obs = ROOT / "tests" / "data" / "observations_small.toml"
     for cmd in ("update", "backtest"):
         out = tmp_path / cmd
-        assert main([cmd, str(SMALL), str(obs), "--known-by", "2015-01-01", "--block-draws", "100",
-                     "--out", str(out), "--quiet"]) == 2
+        assert (
+            main(
+                [
+                    cmd,
+                    str(SMALL),
+                    str(obs),
+                    "--known-by",
+                    "2015-01-01",
+                    "--block-draws",
+                    "100",
+                    "--out",
+                    str(out),
+                    "--quiet",
+                ]
+            )
+            == 2
+        )
         err = capsys.readouterr().err.strip().splitlines()
         assert err == ["error: --block-draws: only used with --scheduler"] and not out.exists()
 

@@ -32,10 +32,28 @@ SMALL = ROOT / "tests" / "data" / "small.toml"
 SWEEP_DIGEST = "1467418e36ed048ff037f773ce9ac687249cc763fced6046bbef46c1316e106b"
 SWEEP_TABLE_DIGEST = "31009a8ff0a476c42f1e752d0029a41f973f8b286e5d6bd05097141460f37429"
 RUN_DIGEST = "0052b9f344894e6e7cb273078278a19c3a39c7648f514c87667de09d6d9133aa"  # small.toml, 300 draws, seed 5
-RUN_JSON_KEYS = ["scenario_file", "scenario_sha256", "scenario", "seed", "draws", "sampling", "threads", "command",
-                 "created", "timings_seconds", "versions", "platform", "stream_version", "scheduler",
-                 "scenario_path_absolute", "scenario_files", "keep_draws", "cut_threshold", "results_digest",
-                 "precision"]
+RUN_JSON_KEYS = [
+    "scenario_file",
+    "scenario_sha256",
+    "scenario",
+    "seed",
+    "draws",
+    "sampling",
+    "threads",
+    "command",
+    "created",
+    "timings_seconds",
+    "versions",
+    "platform",
+    "stream_version",
+    "scheduler",
+    "scenario_path_absolute",
+    "scenario_files",
+    "keep_draws",
+    "cut_threshold",
+    "results_digest",
+    "precision",
+]
 
 
 def _one_line(err: str) -> str:
@@ -46,27 +64,30 @@ def _one_line(err: str) -> str:
 
 
 # -- options ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("kw,fragment", [
-    ({"draws": 0}, "run: draws must be between 1 and 1,000,000,000, got 0"),
-    ({"draws": MAX_DRAWS + 1}, "run: draws must be at most 1,000,000,000"),
-    ({"draws": 2.5}, "run: draws must be a whole number"),
-    ({"draws": True}, "run: draws must be a whole number"),
-    ({"seed": -1}, "run: seed must be between 0"),
-    ({"threads": 0}, "run: threads must be >= 1"),
-    ({"threads": 10_000}, "run: threads must be between 1 and"),
-    ({"chunk": 0}, "run: chunk must be >= 1"),
-    ({"precision": 0.0}, "run: precision must be between 0 and 1"),
-    ({"precision": float("nan")}, "run: precision must be between 0 and 1"),
-    ({"precision": 0.01, "draws": 10}, "run: draws is not used with precision"),
-    ({"max_draws": 10}, "run: max_draws is only used with precision"),
-    ({"precision": 0.01, "max_draws": MAX_DRAWS + 1}, "run: max_draws must be at most 1,000,000,000"),
-    ({"block_draws": 100}, "run: block_draws is only used with scheduler"),
-    ({"connect_timeout": 3.0}, "run: connect_timeout is only used with scheduler"),
-    ({"scheduler": "bogus"}, "--scheduler: the address needs a port"),
-    ({"scheduler": "local:0"}, "--scheduler: local:N needs"),
-    ({"scheduler": "tcp://h:8786", "connect_timeout": 1e308}, "run: connect_timeout must be > 0 and at most 3600"),
-    ({"scheduler": "tcp://h:8786", "block_draws": 0}, "run: block_draws must be between 1 and"),
-])
+@pytest.mark.parametrize(
+    "kw,fragment",
+    [
+        ({"draws": 0}, "run: draws must be between 1 and 1,000,000,000, got 0"),
+        ({"draws": MAX_DRAWS + 1}, "run: draws must be at most 1,000,000,000"),
+        ({"draws": 2.5}, "run: draws must be a whole number"),
+        ({"draws": True}, "run: draws must be a whole number"),
+        ({"seed": -1}, "run: seed must be between 0"),
+        ({"threads": 0}, "run: threads must be >= 1"),
+        ({"threads": 10_000}, "run: threads must be between 1 and"),
+        ({"chunk": 0}, "run: chunk must be >= 1"),
+        ({"precision": 0.0}, "run: precision must be between 0 and 1"),
+        ({"precision": float("nan")}, "run: precision must be between 0 and 1"),
+        ({"precision": 0.01, "draws": 10}, "run: draws is not used with precision"),
+        ({"max_draws": 10}, "run: max_draws is only used with precision"),
+        ({"precision": 0.01, "max_draws": MAX_DRAWS + 1}, "run: max_draws must be at most 1,000,000,000"),
+        ({"block_draws": 100}, "run: block_draws is only used with scheduler"),
+        ({"connect_timeout": 3.0}, "run: connect_timeout is only used with scheduler"),
+        ({"scheduler": "bogus"}, "--scheduler: the address needs a port"),
+        ({"scheduler": "local:0"}, "--scheduler: local:N needs"),
+        ({"scheduler": "tcp://h:8786", "connect_timeout": 1e308}, "run: connect_timeout must be > 0 and at most 3600"),
+        ({"scheduler": "tcp://h:8786", "block_draws": 0}, "run: block_draws must be between 1 and"),
+    ],
+)
 def test_options_reject_bad_values_with_one_line(kw, fragment):
     with pytest.raises(ConfigError) as exc:
         driver.RunOptions(via="run", **kw)
@@ -104,18 +125,21 @@ def test_draws_above_the_cap_are_refused_by_the_api_whatever_the_way_in():
         engine.run_range(plan, 0, MAX_DRAWS + 1, 1)
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", str(SMALL), "--draws", str(MAX_DRAWS + 1)],
-    ["run", str(SMALL), "--draws", "0"],
-    ["run", str(SMALL), "--seed", "-3"],
-    ["run", str(SMALL), "--threads", "0"],
-    ["run", str(SMALL), "--precision", "1.5"],
-    ["run", str(SMALL), "--precision", "0.01", "--max-draws", str(MAX_DRAWS + 1)],
-    ["compare", str(SMALL), str(SMALL), "--draws", str(MAX_DRAWS + 1)],
-    ["compare", str(SMALL), str(SMALL), "--block-draws", "100"],
-    ["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--draws", str(MAX_DRAWS + 1)],
-    ["run", str(SMALL), "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "0"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", str(SMALL), "--draws", str(MAX_DRAWS + 1)],
+        ["run", str(SMALL), "--draws", "0"],
+        ["run", str(SMALL), "--seed", "-3"],
+        ["run", str(SMALL), "--threads", "0"],
+        ["run", str(SMALL), "--precision", "1.5"],
+        ["run", str(SMALL), "--precision", "0.01", "--max-draws", str(MAX_DRAWS + 1)],
+        ["compare", str(SMALL), str(SMALL), "--draws", str(MAX_DRAWS + 1)],
+        ["compare", str(SMALL), str(SMALL), "--block-draws", "100"],
+        ["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--draws", str(MAX_DRAWS + 1)],
+        ["run", str(SMALL), "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "0"],
+    ],
+)
 def test_bad_options_on_the_command_line_give_one_line_and_exit_2(argv, tmp_path, capsys):
     assert main(argv + ["--out", str(tmp_path / "o"), "--quiet"]) == 2
     line = _one_line(capsys.readouterr().err)
@@ -138,8 +162,7 @@ def test_threads_are_set_for_a_block_and_restored():
 # -- plain runs and sweeps unchanged ------------------------------------------------------------------------
 def test_plain_run_manifest_and_numbers_unchanged(tmp_path):
     out = tmp_path / "o"
-    assert main(["run", str(SMALL), "--draws", "300", "--seed", "5", "--out", str(out), "--quiet",
-                 "--no-report"]) == 0
+    assert main(["run", str(SMALL), "--draws", "300", "--seed", "5", "--out", str(out), "--quiet", "--no-report"]) == 0
     m = json.loads((out / "run.json").read_text())
     assert list(m) == RUN_JSON_KEYS
     assert m["results_digest"] == RUN_DIGEST
@@ -147,8 +170,9 @@ def test_plain_run_manifest_and_numbers_unchanged(tmp_path):
 
 
 def test_sweep_unchanged():
-    ds, table = api.sweep_and_summary(SMALL, {"regimes.retention_share": [0.25, 0.75],
-                                              "initiatives.fmk.delay": [0, 1.5]}, draws=1500, seed=3)
+    ds, table = api.sweep_and_summary(
+        SMALL, {"regimes.retention_share": [0.25, 0.75], "initiatives.fmk.delay": [0, 1.5]}, draws=1500, seed=3
+    )
     assert results_digest(ds) == SWEEP_DIGEST
     assert hashlib.sha256(table.write_csv().encode()).hexdigest() == SWEEP_TABLE_DIGEST
 
@@ -175,8 +199,7 @@ def address():
     pytest.importorskip("distributed")
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=40)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40)
     client = Client(cluster, set_as_default=False)
     try:
         client.wait_for_workers(2, timeout=60)
@@ -190,8 +213,9 @@ INFORMATIVE = ("created", "command", "seconds", "scheduler", "blocks", "block_dr
 
 
 def _drop(ds):
-    return ds.drop_attrs().assign_attrs({k: v for k, v in ds.attrs.items() if k not in INFORMATIVE
-                                         and not k.startswith("seconds_")})
+    return ds.drop_attrs().assign_attrs(
+        {k: v for k, v in ds.attrs.items() if k not in INFORMATIVE and not k.startswith("seconds_")}
+    )
 
 
 def test_compare_on_a_cluster_is_bit_identical(address):
@@ -212,8 +236,10 @@ def test_cli_compare_with_scheduler(address, tmp_path, capsys):
     base = ["compare", str(SMALL), str(SMALL), "--draws", "1200", "--quiet", "--no-report"]
     assert main(base + ["--out", str(tmp_path / "here")]) == 0
     assert main(base + ["--out", str(tmp_path / "there"), "--scheduler", address]) == 0, capsys.readouterr().err
-    with xr.open_dataset(tmp_path / "here" / "comparison.nc", engine="h5netcdf") as a, \
-            xr.open_dataset(tmp_path / "there" / "comparison.nc", engine="h5netcdf") as b:
+    with (
+        xr.open_dataset(tmp_path / "here" / "comparison.nc", engine="h5netcdf") as a,
+        xr.open_dataset(tmp_path / "there" / "comparison.nc", engine="h5netcdf") as b,
+    ):
         assert results_digest(a) == results_digest(b)
     ma = json.loads((tmp_path / "here" / "run.json").read_text())
     mb = json.loads((tmp_path / "there" / "run.json").read_text())
@@ -223,8 +249,7 @@ def test_cli_compare_with_scheduler(address, tmp_path, capsys):
 def test_precision_on_a_cluster_is_bit_identical(address):
     sc = simengine.load(SMALL)
     here = simengine.run(sc, precision=0.08, max_draws=200_000, analyses=False)
-    there = simengine.run(sc, precision=0.08, max_draws=200_000, analyses=False, scheduler=address,
-                          block_draws=20_000)
+    there = simengine.run(sc, precision=0.08, max_draws=200_000, analyses=False, scheduler=address, block_draws=20_000)
     assert results_digest(here) == results_digest(there)
     a, b = json.loads(here.attrs["precision_info"]), json.loads(there.attrs["precision_info"])
     assert a == b and a["draws"] % 65_536 == 0

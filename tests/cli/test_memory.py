@@ -39,8 +39,9 @@ def test_estimate_within_10_percent_of_the_measured_peak_rss():
     threads = min(2, engine.available_threads())
     path = ROOT / "scenarios" / "2015.toml"
     with tempfile.TemporaryDirectory() as tmp:
-        measured, est = measure_both(["run", str(path), "--draws", "1000", "--out", str(Path(tmp) / "o"),
-                                      "--no-report"], threads)
+        measured, est = measure_both(
+            ["run", str(path), "--draws", "1000", "--out", str(Path(tmp) / "o"), "--no-report"], threads
+        )
     assert est > memory.BASELINE
     assert abs(est / measured - 1) <= 0.10, (est / 2**20, measured / 2**20)
 
@@ -52,10 +53,14 @@ def test_the_terms_add_up_and_the_peak_is_the_largest_phase(plan):
     assert engine.estimate_memory(plan, 1000, 2, 2000, report=True) == est.total
     assert memory.estimate(plan, 1000, 2, 2000, report=False).total <= est.total
     # each term grows with what it counts
-    assert memory.estimate(plan, 1000, 8, 2000).phases["simulate"]["threads"] == \
-        4 * memory.estimate(plan, 1000, 2, 2000).phases["simulate"]["threads"]
-    assert memory.estimate(plan, 10**6, 2, 10**6).phases["simulate"]["kept"] == \
-        1000 * memory.estimate(plan, 1000, 2, 2000).phases["simulate"]["kept"]
+    assert (
+        memory.estimate(plan, 1000, 8, 2000).phases["simulate"]["threads"]
+        == 4 * memory.estimate(plan, 1000, 2, 2000).phases["simulate"]["threads"]
+    )
+    assert (
+        memory.estimate(plan, 10**6, 2, 10**6).phases["simulate"]["kept"]
+        == 1000 * memory.estimate(plan, 1000, 2, 2000).phases["simulate"]["kept"]
+    )
 
 
 def test_advice_names_keep_draws_when_the_kept_draws_dominate(plan):
@@ -117,8 +122,7 @@ def test_the_guard_refuses_in_one_line_with_the_advice(tmp_path, monkeypatch, ca
     with_report = memory.estimate(plan_, 1000, 1, 2000, report=True).total
     without = memory.estimate(plan_, 1000, 1, 2000, report=False).total
     monkeypatch.setattr(engine, "physical_memory", lambda: int(_limit_between(without, with_report) / 0.8))
-    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "1", "--out", str(tmp_path / "o"),
-                 "--quiet"]) == 2
+    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "1", "--out", str(tmp_path / "o"), "--quiet"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --no-report: this run would need about"), lines
     assert not (tmp_path / "o" / "results.nc").exists()

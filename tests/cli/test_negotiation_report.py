@@ -59,14 +59,14 @@ def test_negotiation_sheet_prints_on_one_a4_page(outs, which, tmp_path):
 def test_report_leads_with_the_negotiation_headline(outs):
     ds, d = outs["da"]
     html = (d / "report.html").read_text(encoding="utf-8")
-    head = html[html.index('id="headline"'):html.index('id="negotiation"')]
+    head = html[html.index('id="headline"') : html.index('id="negotiation"')]
     assert "Kan loves med 90 % sikkerhed" in head and "Realiseret andel af løftet" in head
     assert "uden for modellens udfaldsrum" in head  # P(target) is 0 in every year of the small scenario
-    for m in re.finditer(r'data-var="committable" data-year="(\d+)" data-certainty="([0-9.]+)" data-value="([^"]+)"',
-                         html):
-        assert float(m.group(3)) == float(ds["committable"].sel(year=int(m.group(1)),
-                                                                 certainty=float(m.group(2))))
-    sec = html[html.index('id="negotiation"'):]
+    for m in re.finditer(
+        r'data-var="committable" data-year="(\d+)" data-certainty="([0-9.]+)" data-value="([^"]+)"', html
+    ):
+        assert float(m.group(3)) == float(ds["committable"].sel(year=int(m.group(1)), certainty=float(m.group(2))))
+    sec = html[html.index('id="negotiation"') :]
     assert 'data-chart="exceedance"' in sec and 'data-chart="deductions"' in sec
     assert "Reduktion ved levering" in sec and "Hvem styrer hvad?" in sec
     assert (d / "charts" / "exceedance.png").is_file() and (d / "charts" / "deductions.png").is_file()
@@ -88,8 +88,26 @@ def test_every_negotiation_label_in_both_languages():
     from simengine.analysis.negotiate import CONTROL
     from simengine.outputs.labels import CAUSE_LABELS
 
-    keys = [k for k in TEXT if k.startswith(("commit", "ded_", "deal", "control", "hl_commit", "hl_share", "hl_cut",
-                                              "hl_out", "card_", "neg_", "exceed", "regime_delivery"))]
+    keys = [
+        k
+        for k in TEXT
+        if k.startswith(
+            (
+                "commit",
+                "ded_",
+                "deal",
+                "control",
+                "hl_commit",
+                "hl_share",
+                "hl_cut",
+                "hl_out",
+                "card_",
+                "neg_",
+                "exceed",
+                "regime_delivery",
+            )
+        )
+    ]
     assert len(keys) > 20
     for k in keys:
         da, en = TEXT[k]

@@ -27,6 +27,7 @@ def test_version_has_one_source_and_the_console_script_exists():
 
 
 def test_python_m_version():
-    p = subprocess.run([sys.executable, "-m", "simengine", "--version"], capture_output=True, text=True,
-                       cwd=ROOT, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "simengine", "--version"], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert p.returncode == 0 and p.stdout.strip() == f"simengine {simengine.__version__}"

@@ -26,13 +26,17 @@ from tests.cli.test_units_lang import _english_labels, _visible
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "data" / "small.toml"
-SPAN = re.compile(r'<span class="num" data-var="([^"]+)"((?: data-[a-z]+="[^"]*")*) data-value="([^"]+)">([^<]*)</span>')
+SPAN = re.compile(
+    r'<span class="num" data-var="([^"]+)"((?: data-[a-z]+="[^"]*")*) data-value="([^"]+)">([^<]*)</span>'
+)
 KEY = re.compile(r' data-([a-z]+)="([^"]*)"')
 
 
 def _spans(page: str) -> list[tuple[str, dict[str, str], float, str]]:
-    return [(var, dict(KEY.findall(keys)), float(value), html.unescape(text))
-            for var, keys, value, text in SPAN.findall(page)]
+    return [
+        (var, dict(KEY.findall(keys)), float(value), html.unescape(text))
+        for var, keys, value, text in SPAN.findall(page)
+    ]
 
 
 def _pair(tmp: Path) -> tuple[Path, Path]:
@@ -41,9 +45,12 @@ def _pair(tmp: Path) -> tuple[Path, Path]:
     a = tmp / "a.toml"
     a.write_text(SMALL.read_text(encoding="utf-8"), encoding="utf-8")
     b = tmp / "b.toml"
-    b.write_text('extends = "a.toml"\n[scenario]\nname = "=2+3 alternativ"\n[simulation]\nseed = 99\n'
-                 '[regimes]\nretention_share = 0.25\n[[initiatives]]\nid = "fmk"\n'
-                 'delay = { dist = "uniform", min = 0.0, max = 0.5 }\n', encoding="utf-8")
+    b.write_text(
+        'extends = "a.toml"\n[scenario]\nname = "=2+3 alternativ"\n[simulation]\nseed = 99\n'
+        '[regimes]\nretention_share = 0.25\n[[initiatives]]\nid = "fmk"\n'
+        'delay = { dist = "uniform", min = 0.0, max = 0.5 }\n',
+        encoding="utf-8",
+    )
     return a, b
 
 
@@ -54,8 +61,10 @@ def cmp_dirs(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for lang in ("da", "en"):
         out[lang] = tmp / lang
-        assert main(["compare", str(a), str(b), "--draws", "3000", "--out", str(out[lang]), "--lang", lang,
-                     "--quiet"]) == 0
+        assert (
+            main(["compare", str(a), str(b), "--draws", "3000", "--out", str(out[lang]), "--lang", lang, "--quiet"])
+            == 0
+        )
     return out
 
 
@@ -65,9 +74,26 @@ def sweep_dirs(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for lang in ("da", "en"):
         out[lang] = tmp / lang
-        assert main(["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--set",
-                     "initiatives.fmk.delay=0,1", "--draws", "1500", "--out", str(out[lang]), "--lang", lang,
-                     "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "sweep",
+                    str(SMALL),
+                    "--set",
+                    "regimes.retention_share=0.25,0.5",
+                    "--set",
+                    "initiatives.fmk.delay=0,1",
+                    "--draws",
+                    "1500",
+                    "--out",
+                    str(out[lang]),
+                    "--lang",
+                    lang,
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
     return out
 
 
@@ -131,10 +157,12 @@ def test_compare_dataset_against_direct_counts(cmp_dirs):
     assert ds.attrs["draws_paired"] == ds.attrs["draws"] == a.size == 3000
     np.testing.assert_array_equal(ds["difference"].sel(year=ty).values, b - a)
     for s, x in (("a", a), ("b", b)):
-        np.testing.assert_allclose(ds[f"benefit_quantile_{s}"].sel(year=ty).values,
-                                   np.quantile(x, ds["band"].values), rtol=1e-12)
-        np.testing.assert_allclose(ds[f"committable_{s}"].sel(year=ty).values,
-                                   np.quantile(x, 1 - ds["certainty"].values), rtol=1e-12)
+        np.testing.assert_allclose(
+            ds[f"benefit_quantile_{s}"].sel(year=ty).values, np.quantile(x, ds["band"].values), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            ds[f"committable_{s}"].sel(year=ty).values, np.quantile(x, 1 - ds["certainty"].values), rtol=1e-12
+        )
     assert float(ds["p_b_greater"].sel(year=ty)) == pytest.approx((b > a).mean(), abs=0)
     assert float(ds["p_b_greater"].sel(year=ty)) > 0.5  # B's fmk goes live earlier
 
@@ -145,8 +173,13 @@ def test_compare_workbook_has_no_formulas_and_the_dataset_numbers(cmp_dirs):
         ds = xr.open_dataset(out / "comparison.nc", engine="h5netcdf").load()
         wb = openpyxl.load_workbook(out / "comparison.xlsx")
         L = labels.Labels(lang)
-        assert wb.sheetnames == [L("sheet_overview"), L("sheet_years"), L("sheet_difference")[:31],
-                                 L("sheet_committable"), L("sheet_initiatives")]
+        assert wb.sheetnames == [
+            L("sheet_overview"),
+            L("sheet_years"),
+            L("sheet_difference")[:31],
+            L("sheet_committable"),
+            L("sheet_initiatives"),
+        ]
         cells = [c for ws in wb for row in ws.iter_rows() for c in row]
         assert sum(1 for c in cells if c.data_type == "f") == 0
         named = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=2+3")]
@@ -158,7 +191,8 @@ def test_compare_workbook_has_no_formulas_and_the_dataset_numbers(cmp_dirs):
             r = rows[int(y)]
             assert r[head.index("P(B > A)")] == pytest.approx(float(ds["p_b_greater"].sel(year=y)), abs=0)
             assert r[head.index(f"{L('mean')} B − A")] == pytest.approx(
-                float(ds["difference_mean"].sel(year=y)) / 1e6, rel=1e-12, abs=1e-12)
+                float(ds["difference_mean"].sel(year=y)) / 1e6, rel=1e-12, abs=1e-12
+            )
 
 
 def test_compare_danish_page_and_workbook_hold_no_english_engine_labels(cmp_dirs):
@@ -192,9 +226,28 @@ def test_compare_no_report_skips_and_removes_the_page(tmp_path):
 def test_compare_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
     a, b = _pair(tmp_path)
     env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run([sys.executable, "-m", "simengine", "compare", str(a), str(b), "--draws", "600",
-                           "--out", str(tmp_path / "o"), "--lang", lang, "--no-report"],
-                          check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simengine",
+            "compare",
+            str(a),
+            str(b),
+            "--draws",
+            "600",
+            "--out",
+            str(tmp_path / "o"),
+            "--lang",
+            lang,
+            "--no-report",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert not [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]
@@ -217,10 +270,14 @@ def test_compare_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
 def test_compare_notes_keep_their_own_semicolons():
     from simengine.outputs.compare_text import notes
 
-    ds = xr.Dataset(attrs={"notes": "the paired statistics use the first 1,000 of 2,000 draws (those kept per draw; "
-                                    "raise [simulation] keep_draws to use more); means and P(target) use all draws; "
-                                    "something new; the targets differ: 'reaches the target' means each scenario's "
-                                    "own target path"})
+    ds = xr.Dataset(
+        attrs={
+            "notes": "the paired statistics use the first 1,000 of 2,000 draws (those kept per draw; "
+            "raise [simulation] keep_draws to use more); means and P(target) use all draws; "
+            "something new; the targets differ: 'reaches the target' means each scenario's "
+            "own target path"
+        }
+    )
     da = notes(ds, "da")
     assert len(da) == 3, da
     assert da[0].startswith("de parvise tal bruger de første 1.000 af 2.000 træk")
@@ -272,8 +329,23 @@ def test_sweep_danish_holds_no_english_engine_labels_and_no_report_skips(sweep_d
     cells = [str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert not sorted({w for w in words for c in cells if w in c})
     o = tmp_path / "s"
-    assert main(["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.5", "--draws", "300", "--out", str(o),
-                 "--quiet", "--no-report"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(SMALL),
+                "--set",
+                "regimes.retention_share=0.25,0.5",
+                "--draws",
+                "300",
+                "--out",
+                str(o),
+                "--quiet",
+                "--no-report",
+            ]
+        )
+        == 0
+    )
     assert not (o / "sweep.html").exists() and not (o / "sweep.xlsx").exists()
 
 
@@ -289,8 +361,11 @@ def _cells(path: Path) -> list[list[tuple]]:
 def test_report_rebuilds_the_page_and_workbook_the_command_wrote(cmp_dirs, sweep_dirs, tmp_path, kind, lang, capsys):
     """``report comparison.nc`` / ``report sweep.nc`` writes the page the command wrote, byte for byte
     (its timestamp is the run's, from the file), and a workbook with the same cells, in --lang."""
-    src, nc, page, book = ((cmp_dirs[lang], "comparison.nc", "comparison.html", "comparison.xlsx") if kind == "compare"
-                           else (sweep_dirs[lang], "sweep.nc", "sweep.html", "sweep.xlsx"))
+    src, nc, page, book = (
+        (cmp_dirs[lang], "comparison.nc", "comparison.html", "comparison.xlsx")
+        if kind == "compare"
+        else (sweep_dirs[lang], "sweep.nc", "sweep.html", "sweep.xlsx")
+    )
     out = tmp_path / "again"
     assert main(["report", str(src / nc), "--out", str(out), "--lang", lang]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted([".simengine-files.json", book, page])

@@ -34,8 +34,16 @@ from simengine.scenario import schema as scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "data" / "small.toml"
-CORE_CHARTS = {"fan_national", "fan_areas", "target_distribution", "regimes", "municipalities", "top_shortfall",
-               "initiatives", "backtest"}
+CORE_CHARTS = {
+    "fan_national",
+    "fan_areas",
+    "target_distribution",
+    "regimes",
+    "municipalities",
+    "top_shortfall",
+    "initiatives",
+    "backtest",
+}
 PNG = b"\x89PNG\r\n\x1a\n"
 SENS_VARS = ("sensitivity", "tornado_low", "tornado_high", "waterfall")
 
@@ -113,16 +121,30 @@ def _chromium() -> str:
         exe = shutil.which(name)
         if exe:
             return exe
-    pytest.fail("chromium is not installed: the report test renders report.html in headless chromium. "
-                "Install it with `apt-get install -y chromium` (scripts/test does this).")
+    pytest.fail(
+        "chromium is not installed: the report test renders report.html in headless chromium. "
+        "Install it with `apt-get install -y chromium` (scripts/test does this)."
+    )
 
 
 def _browser(args: list[str], profile: Path) -> subprocess.CompletedProcess:
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-           # no network at all: a page that needed one would show broken images
-           "--host-resolver-rules=MAP * ~NOTFOUND", "--hide-scrollbars", *args]
+    cmd = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        # no network at all: a page that needed one would show broken images
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--hide-scrollbars",
+        *args,
+    ]
     r = subprocess.run(cmd, capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr.decode(errors="replace")[-2000:]
     return r
@@ -183,7 +205,7 @@ def _ds_value(ds: xr.Dataset, n: dict) -> float:
     if "data-initiative" in n:
         sel["initiative"] = n["data-initiative"]
     for key, val in n.items():  # any other dimension named by the span (certainty, regime, deduction, ...)
-        dim = key[len("data-"):] if key.startswith("data-") else ""
+        dim = key[len("data-") :] if key.startswith("data-") else ""
         if dim in da.dims and dim not in sel and dim != "quantile":
             sel[dim] = float(val) if da[dim].dtype.kind == "f" else val
     da = da.sel(**sel)
@@ -199,10 +221,14 @@ def test_report_renders_in_chromium(runs, ds_a, tmp_path):
     page = (runs["a"] / "report.html").read_text(encoding="utf-8")
     probe = tmp_path / "probe.html"
     # the page as is, plus a probe script, plus one image that is broken on purpose (the probe must see it)
-    probe.write_text(page.replace("</body>", '<img src="data:image/png;base64,AAAA" data-chart="control">'
-                                  + PROBE + "</body>"), encoding="utf-8")
-    r = _browser(["--virtual-time-budget=10000", "--run-all-compositor-stages-before-draw", "--dump-dom",
-                  probe.as_uri()], tmp_path / "p1")
+    probe.write_text(
+        page.replace("</body>", '<img src="data:image/png;base64,AAAA" data-chart="control">' + PROBE + "</body>"),
+        encoding="utf-8",
+    )
+    r = _browser(
+        ["--virtual-time-budget=10000", "--run-all-compositor-stages-before-draw", "--dump-dom", probe.as_uri()],
+        tmp_path / "p1",
+    )
     dom = r.stdout.decode("utf-8")
     parsed = _Nums()
     parsed.feed(dom)
@@ -224,8 +250,14 @@ def test_report_renders_in_chromium(runs, ds_a, tmp_path):
     # the headline paragraph carries the promise, P(target), P10/P50/P90 and the expected shortfall
     ty = 2014
     lead = {(n["data-var"], n.get("data-quantile")) for n in parsed.nums if n["lead"] and n.get("data-year") == str(ty)}
-    assert {("target", None), ("p_target", None), ("expected_shortfall", None), ("benefit_quantile", "0.1"),
-            ("benefit_quantile", "0.5"), ("benefit_quantile", "0.9")} <= lead, lead
+    assert {
+        ("target", None),
+        ("p_target", None),
+        ("expected_shortfall", None),
+        ("benefit_quantile", "0.1"),
+        ("benefit_quantile", "0.5"),
+        ("benefit_quantile", "0.9"),
+    } <= lead, lead
     p = float(ds_a["p_target"].sel(year=ty))
     assert f"{L.pct(p)}" in dom
 
@@ -233,8 +265,7 @@ def test_report_renders_in_chromium(runs, ds_a, tmp_path):
     from PIL import Image
 
     shot = tmp_path / "shot.png"
-    _browser([f"--screenshot={shot}", "--window-size=1280,2400", (runs["a"] / "report.html").as_uri()],
-             tmp_path / "p2")
+    _browser([f"--screenshot={shot}", "--window-size=1280,2400", (runs["a"] / "report.html").as_uri()], tmp_path / "p2")
     im = Image.open(shot).convert("RGB")
     assert im.size == (1280, 2400)
     arr = np.asarray(im, dtype=float)
@@ -252,12 +283,22 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     neg = ["Forhandling"] if "committable" in ds_a else []  # simengine.outputs.report.negotiation
     pot = ["Potentiale"] if "potential_mean" in ds_a else []  # simengine.outputs.report.potential
     inv = ["Årsværk pr. investering"] if "fte_per_invested_mean" in ds_a else []  # simengine.outputs.report.investment
-    assert wb.sheetnames == ["Overblik", "År", *pot, "Områder", "Kommuner", "Initiativer", "Budgetmodeller", *neg, *sens,
-                             *inv, "Antagelser"]
+    assert wb.sheetnames == [
+        "Overblik",
+        "År",
+        *pot,
+        "Områder",
+        "Kommuner",
+        "Initiativer",
+        "Budgetmodeller",
+        *neg,
+        *sens,
+        *inv,
+        "Antagelser",
+    ]
     for ws in wb.worksheets:
         assert ws.freeze_panes not in (None, "A1"), ws.title
-        assert all(ws.column_dimensions[c].width and ws.column_dimensions[c].width > 5
-                   for c in ("A", "B")), ws.title
+        assert all(ws.column_dimensions[c].width and ws.column_dimensions[c].width > 5 for c in ("A", "B")), ws.title
     ds = ds_a
     years = [int(y) for y in ds["year"].values]
 
@@ -279,8 +320,9 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     i_p50 = head.index("P50 (mio. kr.)")
     i_p = head.index("P(mål nået)")
     i_t = head.index("Mål (mio. kr.)")
-    np.testing.assert_allclose([r[i_p50] * 1e6 for r in rows], ds["benefit_quantile"].sel(quantile=0.5).values,
-                               rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(
+        [r[i_p50] * 1e6 for r in rows], ds["benefit_quantile"].sel(quantile=0.5).values, rtol=1e-12, atol=1e-6
+    )
     np.testing.assert_allclose([r[i_p] for r in rows], ds["p_target"].values, rtol=0, atol=0)
     np.testing.assert_allclose([r[i_t] * 1e6 for r in rows], ds["target"].values, rtol=1e-12)
 
@@ -289,10 +331,12 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     assert [r[0] for r in rows] == [int(c) for c in ds["municipality"].values]
     assert [r[1] for r in rows] == [str(n) for n in ds["municipality_name"].values]
     i_mean, i_p90 = head.index("Middel 2014 (mio. kr.)"), head.index("P90 2014 (mio. kr.)")
-    np.testing.assert_allclose([r[i_mean] * 1e6 for r in rows],
-                               ds["municipality_benefit_mean"].sel(year=2014).values, rtol=1e-12)
-    np.testing.assert_allclose([r[i_p90] * 1e6 for r in rows],
-                               ds["municipality_benefit"].sel(year=2014, quantile=0.9).values, rtol=1e-12)
+    np.testing.assert_allclose(
+        [r[i_mean] * 1e6 for r in rows], ds["municipality_benefit_mean"].sel(year=2014).values, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        [r[i_p90] * 1e6 for r in rows], ds["municipality_benefit"].sel(year=2014, quantile=0.9).values, rtol=1e-12
+    )
     i_pop = head.index("Indbyggere")
     assert sum(r[i_pop] for r in rows) == 5_560_534
 
@@ -301,12 +345,14 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     assert [r[0] for r in rows] == [str(i) for i in ds["initiative"].values]
     for y in years:
         k = head.index(f"Middel {y} (mio. kr.)")
-        np.testing.assert_allclose([r[k] * 1e6 for r in rows], ds["initiative_benefit_mean"].sel(year=y).values,
-                                   rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(
+            [r[k] * 1e6 for r in rows], ds["initiative_benefit_mean"].sel(year=y).values, rtol=1e-12, atol=1e-6
+        )
     k = head.index("Idriftsættelse P50")
     assert all(isinstance(r[k], dt.datetime) for r in rows)
-    np.testing.assert_allclose([date_to_decimal_year(r[k]) for r in rows],
-                               ds["initiative_golive"].sel(quantile=0.5).values, atol=1e-6)
+    np.testing.assert_allclose(
+        [date_to_decimal_year(r[k]) for r in rows], ds["initiative_golive"].sel(quantile=0.5).values, atol=1e-6
+    )
 
     # Areas and regimes
     head, rows = table(wb["Områder"])
@@ -340,7 +386,7 @@ def test_potential_section_and_sheet_equal_the_dataset(runs, ds_a):
     page = (runs["a"] / "report.html").read_text(encoding="utf-8")
     i = page.find('<section id="potential">')
     assert i > page.find('<section id="fan">') > 0
-    seg = page[i:page.find("</section>", i)]
+    seg = page[i : page.find("</section>", i)]
     assert 'data-chart="potential"' in seg and (runs["a"] / "charts" / "potential.png").is_file()
     parsed = _Nums()
     parsed.feed(seg)
@@ -365,15 +411,19 @@ def test_potential_section_and_sheet_equal_the_dataset(runs, ds_a):
     assert [r[0] for r in body] == [int(y) for y in years]
     for q, name in ((0.1, "P10"), (0.5, "P50"), (0.9, "P90")):
         k = head.index(f"Potentiale {name} (mio. kr.)")
-        np.testing.assert_allclose([r[k] * 1e6 for r in body], ds_a["potential_quantile"].sel(quantile=q).values,
-                                   rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(
+            [r[k] * 1e6 for r in body], ds_a["potential_quantile"].sel(quantile=q).values, rtol=1e-12, atol=1e-6
+        )
         k = head.index(f"Realiseret {name} (mio. kr.)")
-        np.testing.assert_allclose([r[k] * 1e6 for r in body], ds_a["benefit_quantile"].sel(quantile=q).values,
-                                   rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(
+            [r[k] * 1e6 for r in body], ds_a["benefit_quantile"].sel(quantile=q).values, rtol=1e-12, atol=1e-6
+        )
     k = head.index("Potentiale, middel (mio. kr.)")
     np.testing.assert_allclose([r[k] * 1e6 for r in body], ds_a["potential_mean"].values, rtol=1e-12, atol=1e-6)
-    for col, var in (("Realiseret / lovet", "realised_promised_ratio"), ("Potentiale / lovet",
-                                                                          "potential_promised_ratio")):
+    for col, var in (
+        ("Realiseret / lovet", "realised_promised_ratio"),
+        ("Potentiale / lovet", "potential_promised_ratio"),
+    ):
         k = head.index(col)
         np.testing.assert_allclose([r[k] for r in body], ds_a[var].values, rtol=1e-14, atol=0)
 
@@ -395,8 +445,17 @@ def test_potential_section_and_sheet_equal_the_dataset(runs, ds_a):
     assert cells and cells[0][1] == pytest.approx(r14 + 0.01) and cells[0][2] == pytest.approx(r14 + 0.2)
 
     # older results: no potential, no section, chart or sheet, and no error
-    added = ("potential", "area_potential", "potential_quantile", "potential_mean", "area_potential_quantile",
-             "area_potential_mean", "initiative_potential_mean", "realised_promised_ratio", "potential_promised_ratio")
+    added = (
+        "potential",
+        "area_potential",
+        "potential_quantile",
+        "potential_mean",
+        "area_potential_quantile",
+        "area_potential_mean",
+        "initiative_potential_mean",
+        "realised_promised_ratio",
+        "potential_promised_ratio",
+    )
     old = ds_a.drop_vars([v for v in added if v in ds_a])
     ctx = Context(old, "da")
     assert rpot.section(ctx, {}) == "" and ch.potential(ctx) is None
@@ -411,7 +470,7 @@ def test_report_command_in_english(runs, tmp_path, capsys):
     assert main(["report", str(runs["a"] / "results.nc"), "--lang", "en", "--out", str(out)]) == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Probability of reaching the target" in page
-    assert "mio. kr." not in page.split("<section id=\"assumptions\">")[0]
+    assert "mio. kr." not in page.split('<section id="assumptions">')[0]
     assert re.search(r"DKK [\d,]+m", page)
     wb = openpyxl.load_workbook(out / "summary.xlsx")
     with xr.open_dataset(runs["a"] / "results.nc", engine="h5netcdf") as ds:
@@ -419,8 +478,19 @@ def test_report_command_in_english(runs, tmp_path, capsys):
         neg = ["Negotiation"] if "committable" in ds else []  # simengine.outputs.report.negotiation
         pot = ["Potential"] if "potential_mean" in ds else []  # simengine.outputs.report.potential
         inv = ["FTE per investment"] if "fte_per_invested_mean" in ds else []  # simengine.outputs.report.investment
-    assert wb.sheetnames == ["Overview", "Years", *pot, "Areas", "Municipalities", "Initiatives", "Regimes", *neg, *sens,
-                             *inv, "Assumptions"]
+    assert wb.sheetnames == [
+        "Overview",
+        "Years",
+        *pot,
+        "Areas",
+        "Municipalities",
+        "Initiatives",
+        "Regimes",
+        *neg,
+        *sens,
+        *inv,
+        "Assumptions",
+    ]
     assert len(list((out / "charts").glob("*.png"))) >= len(CORE_CHARTS)
     assert main(["report", str(tmp_path / "nope.nc")]) == 2
     assert main(["run", str(SMALL), "--lang", "fr"]) == 2
@@ -475,8 +545,9 @@ def test_changed_scenario_is_flagged(tmp_path):
 
 def test_optional_sections_when_present(ds_a, runs):
     # whatever analysis the run itself made is replaced by known synthetic values
-    ds = ds_a.drop_vars([v for v in ds_a.variables if {"input", "cause"} & set(ds_a[v].dims)] + ["tornado_base"],
-                        errors="ignore")
+    ds = ds_a.drop_vars(
+        [v for v in ds_a.variables if {"input", "cause"} & set(ds_a[v].dims)] + ["tornado_base"], errors="ignore"
+    )
     inputs = ["estimate_factor", "delay", "realisation"]
     years = ds["year"].values
     base = float(ds["benefit_mean"].sel(year=2014))
@@ -567,7 +638,7 @@ def test_assumptions_table_has_every_prior_with_its_comment():
 
 
 def test_comment_parser_edge_cases():
-    text = '''
+    text = """
 [scenario]
 name = "A # not a comment"   # the real comment
 # above 1
@@ -582,7 +653,7 @@ list = [
 ]  # after list
 [[initiatives]]
 "quoted key" = 'it''s # fine'  # q
-'''
+"""
     c = toml_comments(text)
     assert c["scenario", "name"]["inline"] == "the real comment"
     assert c["scenario", "target"]["above"] == "above 1 above 2"
@@ -628,7 +699,9 @@ def test_progress_bar_only_on_a_terminal(tmp_path, capsys):
     assert "draws/s" in shown and "left" in shown and "Simulating" in shown
     assert "P(target)" in shown  # the table is still printed after the (transient) bar
     # stdout not a terminal (here: captured by pytest): the table only, no bar, no escape codes
-    assert main(["run", str(SMALL), "--no-report", "--out", str(tmp_path / "b"), "--draws", "3000", "--lang", "en"]) == 0
+    assert (
+        main(["run", str(SMALL), "--no-report", "--out", str(tmp_path / "b"), "--draws", "3000", "--lang", "en"]) == 0
+    )
     piped = capsys.readouterr().out
     assert "draws/s" not in piped and "\x1b[" not in piped and "P(target)" in piped
 

@@ -18,16 +18,29 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs a headless chrom
 
 
 def _pages(html: Path, pdf: Path) -> int:
-    proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf}",
-                           "--no-pdf-header-footer", str(html)], capture_output=True, timeout=180, check=False)
+    proc = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--print-to-pdf={pdf}",
+            "--no-pdf-header-footer",
+            str(html),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
     assert pdf.is_file(), proc.stderr[-2000:]
     return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
 
 
 def test_printed_report_pages(tmp_path):
     out = tmp_path / "run"
-    assert main(["run", str(ROOT / "tests" / "data" / "small.toml"), "--draws", "2000", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(["run", str(ROOT / "tests" / "data" / "small.toml"), "--draws", "2000", "--out", str(out), "--quiet"]) == 0
+    )
     page = (out / "report.html").read_text(encoding="utf-8")
     i, j = page.find('<section id="assumptions">'), page.find("</main>")
     assert 0 < i < j
@@ -76,9 +89,22 @@ def overflow(page: Path, tmp: Path, width: int, print_rules: bool = False) -> li
         text = text.replace("</style>", m.group(1) + "</style>", 1)
     probe = tmp / f"probe_{page.stem}_{width}.html"
     probe.write_text(text.replace("</body>", f"<script>{OVERFLOW_JS}</script></body>"), encoding="utf-8")
-    proc = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           f"--window-size={width},2000", "--dump-dom", probe.as_uri()],
-                          capture_output=True, timeout=180, check=False, text=True)
+    proc = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--window-size={width},2000",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
+        text=True,
+    )
     m = re.search(r'data-overflow="([^"]*)"', proc.stdout)
     assert m, proc.stderr[-2000:]
     return json.loads(htmllib.unescape(m.group(1)))
@@ -112,11 +138,29 @@ def test_compare_and_sweep_pages_have_no_text_outside_their_box(tmp_path):
     small = tmp_path / "a.toml"
     small.write_text((ROOT / "tests" / "data" / "small.toml").read_text(encoding="utf-8"), encoding="utf-8")
     b = tmp_path / "b.toml"
-    b.write_text('extends = "a.toml"\n[[initiatives]]\nid = "fmk"\n'
-                 'delay = { dist = "uniform", min = 0.0, max = 0.5 }\n', encoding="utf-8")
+    b.write_text(
+        'extends = "a.toml"\n[[initiatives]]\nid = "fmk"\ndelay = { dist = "uniform", min = 0.0, max = 0.5 }\n',
+        encoding="utf-8",
+    )
     assert main(["compare", str(small), str(b), "--draws", "800", "--out", str(tmp_path / "c"), "--quiet"]) == 0
-    assert main(["sweep", str(small), "--set", "regimes.retention_share=0.25,0.5", "--set",
-                 "initiatives.fmk.delay=0,1", "--draws", "500", "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(small),
+                "--set",
+                "regimes.retention_share=0.25,0.5",
+                "--set",
+                "initiatives.fmk.delay=0,1",
+                "--draws",
+                "500",
+                "--out",
+                str(tmp_path / "s"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     for page in (tmp_path / "c" / "comparison.html", tmp_path / "s" / "sweep.html"):
         for width, print_rules in ((1200, False), (703, True)):
             assert overflow(page, tmp_path, width, print_rules) == [], (page.name, width)

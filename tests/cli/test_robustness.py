@@ -35,10 +35,26 @@ def _threads(pid: int) -> int:
 
 def _start_long_run(out: Path) -> subprocess.Popen:
     """A run of 2015.toml long enough to be interrupted while it simulates."""
-    return subprocess.Popen([sys.executable, "-m", "simengine", "run", str(ROOT / "scenarios" / "2015.toml"),
-                             "--draws", "5000000", "--out", str(out), "--quiet", "--no-report"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "NUMBA_NUM_THREADS": "2"})
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simengine",
+            "run",
+            str(ROOT / "scenarios" / "2015.toml"),
+            "--draws",
+            "5000000",
+            "--out",
+            str(out),
+            "--quiet",
+            "--no-report",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NUMBA_NUM_THREADS": "2"},
+    )
 
 
 def _wait_until_simulating(proc: subprocess.Popen, timeout: float = 120.0) -> None:
@@ -78,9 +94,24 @@ def test_sigkill_never_leaves_a_truncated_results_file(tmp_path):
     is under results.nc afterwards must be a complete file (temporaries may remain after -9)."""
     out = tmp_path / "k"
     for delay in (1.5, 2.5, 3.5, 4.5, 6.0):
-        proc = subprocess.Popen([sys.executable, "-m", "simengine", "run", str(SMALL), "--draws", "150000",
-                                 "--out", str(out), "--quiet", "--no-report"], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "simengine",
+                "run",
+                str(SMALL),
+                "--draws",
+                "150000",
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-report",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         proc.kill()
         proc.wait()

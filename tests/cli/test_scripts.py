@@ -26,8 +26,9 @@ def _bin(tmp_path: Path) -> Path:
 
 def _run(b: Path, venv: Path) -> subprocess.CompletedProcess:
     env = {"PATH": str(b), "HOME": str(b.parent), "SIMENGINE_VENV": str(venv), "LANG": "C.UTF-8"}
-    return subprocess.run([str(b / "bash"), str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(b / "bash"), str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_without_chromium_and_apt_get_it_stops_with_one_line(tmp_path):
@@ -48,9 +49,11 @@ def test_without_chromium_as_root_it_installs_it_with_apt_get(tmp_path):
     b = _bin(tmp_path)
     (b / "id").unlink()
     (b / "id").write_text("#!" + shutil.which("bash") + "\necho 0\n")
-    (b / "apt-get").write_text("#!" + shutil.which("bash") + f'\necho "$@" >> {log}\n'
-                               f'if [ "$1" = install ]; then printf "#!/bin/sh\\n" > {b}/chromium; '
-                               f'{shutil.which("chmod")} +x {b}/chromium; fi\n')
+    (b / "apt-get").write_text(
+        "#!" + shutil.which("bash") + f'\necho "$@" >> {log}\n'
+        f'if [ "$1" = install ]; then printf "#!/bin/sh\\n" > {b}/chromium; '
+        f"{shutil.which('chmod')} +x {b}/chromium; fi\n"
+    )
     for p in (b / "id", b / "apt-get"):
         p.chmod(0o755)
     blocker = tmp_path / "a-file"

@@ -24,32 +24,40 @@ SMALL = ROOT / "tests" / "data" / "small.toml"
 
 
 # -- --set --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("option,values", [
-    ("regimes.retention_share=0.25,0.5,0.75", [0.25, 0.5, 0.75]),
-    ("regimes.retention_years=2,4", [2, 4]),
-    ("scenario.target=2e9, 1_500_000_000", [2e9, 1_500_000_000]),
-    ("initiatives.osb-1.key=equal,population", ["equal", "population"]),
-    ("initiatives.osb-1.key=\"equal\",'population'", ["equal", "population"]),
-    ("initiatives.osb-1.channel_shift=true,false", [True, False]),
-    ("initiatives.osb-1.delay=0,{ dist = \"uniform\", min = 0, max = 2 }",
-     [0, {"dist": "uniform", "min": 0, "max": 2}]),
-    ("municipal.optimal_population=[50000, 100000],[70000, 110000]", [[50000, 100000], [70000, 110000]]),
-])
+@pytest.mark.parametrize(
+    "option,values",
+    [
+        ("regimes.retention_share=0.25,0.5,0.75", [0.25, 0.5, 0.75]),
+        ("regimes.retention_years=2,4", [2, 4]),
+        ("scenario.target=2e9, 1_500_000_000", [2e9, 1_500_000_000]),
+        ("initiatives.osb-1.key=equal,population", ["equal", "population"]),
+        ("initiatives.osb-1.key=\"equal\",'population'", ["equal", "population"]),
+        ("initiatives.osb-1.channel_shift=true,false", [True, False]),
+        (
+            'initiatives.osb-1.delay=0,{ dist = "uniform", min = 0, max = 2 }',
+            [0, {"dist": "uniform", "min": 0, "max": 2}],
+        ),
+        ("municipal.optimal_population=[50000, 100000],[70000, 110000]", [[50000, 100000], [70000, 110000]]),
+    ],
+)
 def test_parse_set(option, values):
     s = sweep.parse_set(option)
     assert s.key == option.split("=", 1)[0]
     assert list(s.values) == values
 
 
-@pytest.mark.parametrize("option,needle", [
-    ("regimes.retention_share", "expected KEY.PATH=V1,V2"),
-    ("=0.5", "expected KEY.PATH=V1,V2"),
-    ("regimes.retention_share=", "at least one value"),
-    ("regimes..share=1", "dotted keys"),
-    ("regimes.retention share=1", "dotted keys"),
-    ("regimes.retention_share=0.5,0.5", "given twice"),
-    ("regimes.retention_share=0.5,(1)", "cannot read '(1)'"),
-])
+@pytest.mark.parametrize(
+    "option,needle",
+    [
+        ("regimes.retention_share", "expected KEY.PATH=V1,V2"),
+        ("=0.5", "expected KEY.PATH=V1,V2"),
+        ("regimes.retention_share=", "at least one value"),
+        ("regimes..share=1", "dotted keys"),
+        ("regimes.retention share=1", "dotted keys"),
+        ("regimes.retention_share=0.5,0.5", "given twice"),
+        ("regimes.retention_share=0.5,(1)", "cannot read '(1)'"),
+    ],
+)
 def test_parse_set_errors(option, needle):
     with pytest.raises(ConfigError, match=r"^--set ") as exc:
         sweep.parse_set(option)
@@ -76,8 +84,10 @@ def test_apply_by_initiative_id_and_new_tables(small_dict):
 def test_overlapping_or_huge_grids_are_refused():
     with pytest.raises(ConfigError, match="overlaps"):
         sweep.check_settings([sweep.parse_set("regimes.retention_share=0.1"), sweep.parse_set("regimes=1")])
-    big = [sweep.parse_set("regimes.retention_share=" + ",".join(str(i / 1000) for i in range(101))),
-           sweep.parse_set("regimes.retention_years=" + ",".join(str(i) for i in range(101)))]
+    big = [
+        sweep.parse_set("regimes.retention_share=" + ",".join(str(i / 1000) for i in range(101))),
+        sweep.parse_set("regimes.retention_years=" + ",".join(str(i) for i in range(101))),
+    ]
     with pytest.raises(ConfigError, match="10,201 variants"):
         sweep.check_settings(big)
 
@@ -90,14 +100,25 @@ def test_invalid_variant_names_its_set_option():
     assert len(problems) == 1, problems  # the same problem in two variants is reported once
     assert problems[0].startswith("--set regimes.retention_share=1.5: ")
     assert "regimes.retention_share" in problems[0] and "1.5" in problems[0]
-    settings = [sweep.parse_set("initiatives.osb-2.adoption={ dist = \"pert\", min = 1, mode = 0.5, max = 2 }")]
+    settings = [sweep.parse_set('initiatives.osb-2.adoption={ dist = "pert", min = 1, mode = 0.5, max = 2 }')]
     with pytest.raises(ConfigError, match=r"^--set initiatives.osb-2.adoption=\{ dist = \"pert\""):
         sweep.build_variants(SMALL, settings, draws=100)
 
 
 def test_cli_invalid_set_exits_2_with_one_line(tmp_path, capsys):
-    code = main(["sweep", str(SMALL), "--set", "regimes.retention_share=0.5,7", "--draws", "100",
-                 "--out", str(tmp_path / "s"), "--quiet"])
+    code = main(
+        [
+            "sweep",
+            str(SMALL),
+            "--set",
+            "regimes.retention_share=0.5,7",
+            "--draws",
+            "100",
+            "--out",
+            str(tmp_path / "s"),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     lines = err.strip().splitlines()
@@ -125,8 +146,18 @@ def test_grid_dataset(grid):
     assert "draw" not in ds.dims and "municipality" not in ds.dims
     assert ds.attrs["seed"] == 7 and ds.attrs["draws"] == 1200 and ds.attrs["variants"] == 6
     assert table.height == 6
-    for col in ("variant", "label", "regimes.retention_share", "regimes.retention_years", "year", "p_target",
-                "benefit_p10", "benefit_p50", "service_cut_mean", "central_gain_mean_retention"):
+    for col in (
+        "variant",
+        "label",
+        "regimes.retention_share",
+        "regimes.retention_years",
+        "year",
+        "p_target",
+        "benefit_p10",
+        "benefit_p50",
+        "service_cut_mean",
+        "central_gain_mean_retention",
+    ):
         assert col in table.columns, col
     assert table["year"].to_list() == [2014] * 6
 
@@ -165,19 +196,47 @@ def test_a_variant_equals_a_plain_run_of_that_variant(small_dict, write_scenario
     run = simulate(sc, threads=1)
     v = ds.sel(variant=3)
     assert v["variant_label"].item() == "regimes.incentive_uplift=0.3, initiatives.fmk.start=2014"
-    for name in ("p_target", "benefit_quantile", "central_gain_mean", "service_cut_mean", "npv_quantile",
-                 "initiative_golive", "area_p_target", "expected_shortfall"):
+    for name in (
+        "p_target",
+        "benefit_quantile",
+        "central_gain_mean",
+        "service_cut_mean",
+        "npv_quantile",
+        "initiative_golive",
+        "area_p_target",
+        "expected_shortfall",
+    ):
         assert np.array_equal(v[name].values, run[name].values), name
 
 
 def test_cli_sweep_writes_dataset_table_and_manifest(tmp_path, capsys):
     out = tmp_path / "s"
-    code = main(["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.75", "--set",
-                 "initiatives.osb-1.delay=0,0.5", "--draws", "700", "--threads", "1", "--out", str(out)])
+    code = main(
+        [
+            "sweep",
+            str(SMALL),
+            "--set",
+            "regimes.retention_share=0.25,0.75",
+            "--set",
+            "initiatives.osb-1.delay=0,0.5",
+            "--draws",
+            "700",
+            "--threads",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert sorted(p.name for p in out.iterdir()) == [".simengine-files.json", "sweep.html", "sweep.json", "sweep.nc",
-                                                     "sweep.xlsx", "sweep_summary.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".simengine-files.json",
+        "sweep.html",
+        "sweep.json",
+        "sweep.nc",
+        "sweep.xlsx",
+        "sweep_summary.parquet",
+    ]
     with xr.open_dataset(out / "sweep.nc", engine="h5netcdf") as ds:
         assert ds.sizes["variant"] == 4
         assert ds["initiatives.osb-1.delay"].values.tolist() == [0.0, 0.5, 0.0, 0.5]
@@ -195,9 +254,25 @@ def test_cli_sweep_writes_dataset_table_and_manifest(tmp_path, capsys):
 def test_sweep_table_in_english_at_80_columns(tmp_path, capsys):
     """--lang en: the table in English; the swept keys numbered and named above it; 80 columns."""
     out = tmp_path / "s"
-    code = main(["sweep", str(SMALL), "--set", "regimes.retention_share=0.25,0.75", "--set",
-                 "initiatives.osb-1.delay=0,0.5", "--draws", "300", "--threads", "1", "--out", str(out),
-                 "--lang", "en", "--no-report"])
+    code = main(
+        [
+            "sweep",
+            str(SMALL),
+            "--set",
+            "regimes.retention_share=0.25,0.75",
+            "--set",
+            "initiatives.osb-1.delay=0,0.5",
+            "--draws",
+            "300",
+            "--threads",
+            "1",
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+            "--no-report",
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0
     assert "sweep of 4 variants" in text and "P(target)" in text and "varianter" not in text

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run")
-    assert main(["run", str(ROOT / "tests" / "data" / "small.toml"), "--draws", "3000", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(["run", str(ROOT / "tests" / "data" / "small.toml"), "--draws", "3000", "--out", str(out), "--quiet"]) == 0
+    )
     assert main(["report", str(out / "results.nc"), "--lang", "en", "--out", str(out / "en"), "--quiet"]) == 0
     return out
 
@@ -38,9 +39,11 @@ def _visible(path: Path) -> str:
 def _rows(page: str, section: str) -> list[list[str]]:
     i = page.find(f'<section id="{section}">')
     assert i >= 0, section
-    seg = page[i:page.find("</section>", i)]
-    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)]
-            for r in re.findall(r"<tr[^>]*>(.*?)</tr>", seg, re.S)]
+    seg = page[i : page.find("</section>", i)]
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)]
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", seg, re.S)
+    ]
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])
@@ -59,8 +62,11 @@ def test_monte_carlo_table_numbers_carry_their_variables_unit(run_dir, lang):
         elif f"({fte})" in label:
             seen_fte = True
             assert not any("%" in v for v in vals), (label, vals)
-            shown = float(vals[0].replace(".", "").replace(",", ".").replace("−", "-") if lang == "da"
-                          else vals[0].replace(",", ""))
+            shown = float(
+                vals[0].replace(".", "").replace(",", ".").replace("−", "-")
+                if lang == "da"
+                else vals[0].replace(",", "")
+            )
             ty = int(ds["benefit"].attrs.get("target_year", ds.attrs.get("target_year", 2014)))
             assert shown == pytest.approx(float(ds["fte_mean"].sel(year=ty)), abs=0.5)  # whole FTE, not x100
         else:  # no unit in the label: a probability, shown as a percentage
@@ -129,27 +135,65 @@ def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang, scenario_file
     import sys
 
     env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run([sys.executable, "-m", "simengine", "run", str(ROOT / scenario_file),
-                           "--draws", draws, "--out", str(tmp_path), "--no-report", "--explain", "--lang", lang],
-                          check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simengine",
+            "run",
+            str(ROOT / scenario_file),
+            "--draws",
+            draws,
+            "--out",
+            str(tmp_path),
+            "--no-report",
+            "--explain",
+            "--lang",
+            lang,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    too_long = [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]  # the folder itself
+    too_long = [
+        x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))
+    ]  # the folder itself
     assert not too_long, too_long
     L = labels.Labels(lang)
     out = proc.stdout
     for r in ("prebudgeted", "realised", "retention"):  # regimes named as in the report
         assert L.regime(r) in out
     flat = " ".join(out.split())  # the legends are wrapped at 80 columns
-    assert ("ES10%" in out and "ES10%: expected shortfall" in flat) if lang == "en" else \
-        ("ES10%" in out and "ES10%: forventet manglende gevinst" in flat)
+    assert (
+        ("ES10%" in out and "ES10%: expected shortfall" in flat)
+        if lang == "en"
+        else ("ES10%" in out and "ES10%: forventet manglende gevinst" in flat)
+    )
     # headline, calibration, deductions and who controls what, in the language asked for
-    da_words = ("Beløb der kan disponeres", "90 % sikkert", "Realiseret andel af løftet", "Forlods reduktioner i",
-                "Reduktion ved levering", "Hvem styrer den manglende gevinst", "Forholdet mellem realiseret og lovet",
-                "Kommunerne selv (realisering")
-    en_words = ("Committable", "90% sure", "Realised share of the promise", "Up-front deductions in",
-                "Deduction on delivery", "Who controls the shortfall", "Implied realised/promised ratio",
-                "The municipalities (realisation")
+    da_words = (
+        "Beløb der kan disponeres",
+        "90 % sikkert",
+        "Realiseret andel af løftet",
+        "Forlods reduktioner i",
+        "Reduktion ved levering",
+        "Hvem styrer den manglende gevinst",
+        "Forholdet mellem realiseret og lovet",
+        "Kommunerne selv (realisering",
+    )
+    en_words = (
+        "Committable",
+        "90% sure",
+        "Realised share of the promise",
+        "Up-front deductions in",
+        "Deduction on delivery",
+        "Who controls the shortfall",
+        "Implied realised/promised ratio",
+        "The municipalities (realisation",
+    )
     shown, hidden = (da_words, en_words) if lang == "da" else (en_words, da_words)
     assert [w for w in shown if w not in out] == []
     assert [w for w in hidden if w in out] == []
@@ -159,8 +203,11 @@ def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang, scenario_file
     got = [int(y) for b in blocks for y in b]
     assert got == list(range(got[0], got[0] + len(got))) and len(got) == (6 if "small" in scenario_file else 10)
     if "2015" in scenario_file:  # the scenario's calibration band, judged in the calibration year
-        assert ("kalibreringsbånd 0,50–0,80 i 2016" in out) if lang == "da" else \
-            ("calibration band 0.50-0.80 in 2016" in out)
+        assert (
+            ("kalibreringsbånd 0,50–0,80 i 2016" in out)
+            if lang == "da"
+            else ("calibration band 0.50-0.80 in 2016" in out)
+        )
     if lang == "da":
         assert "P(mål)" in out and "P(target)" not in out and "Shapley-vandfald" in out
         assert "langsom indfasning" in out and "slow ramp-up" not in out
@@ -205,14 +252,16 @@ def test_summary_parquet_has_names_units_and_analysis_rows(run_dir):
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_report_and_workbook_in_fte(run_dir, lang):
     out = run_dir / f"fte_{lang}"
-    assert main(["report", str(run_dir / "results.nc"), "--unit", "fte", "--lang", lang, "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(["report", str(run_dir / "results.nc"), "--unit", "fte", "--lang", lang, "--out", str(out), "--quiet"])
+        == 0
+    )
     page = (out / "report.html").read_text(encoding="utf-8")
     ds = xr.open_dataset(run_dir / "results.nc")
     fte = "årsværk" if lang == "da" else "FTE"
     money = "mio. kr." if lang == "da" else "DKK m"
     text = _visible(out / "report.html")
-    before_assumptions = text[:text.rfind(labels.Labels(lang)("sec_assumptions"))]  # the appendix's heading
+    before_assumptions = text[: text.rfind(labels.Labels(lang)("sec_assumptions"))]  # the appendix's heading
     assert money not in before_assumptions and fte in before_assumptions
     # the year table's P50 column is the FTE quantile, year by year
     rows = _rows(page, "headline")
@@ -228,8 +277,14 @@ def test_report_and_workbook_in_fte(run_dir, lang):
     wb = openpyxl.load_workbook(out / "summary.xlsx")
     cells = [str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any(fte in c for c in cells)
-    not_inputs = [c for ws in wb if ws.title != labels.Labels(lang)("sheet_assumptions")
-                  for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    not_inputs = [
+        c
+        for ws in wb
+        if ws.title != labels.Labels(lang)("sheet_assumptions")
+        for row in ws.iter_rows(values_only=True)
+        for c in row
+        if isinstance(c, str)
+    ]
     assert not any(money in c for c in not_inputs), [c for c in not_inputs if money in c][:5]
 
 
@@ -271,10 +326,30 @@ def test_backtest_and_update_terminal_fit_80_columns_and_follow_lang(tmp_path, c
     from simengine.outputs import terminal
 
     env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run([sys.executable, "-m", "simengine", command, str(ROOT / "tests" / "data" / "small.toml"),
-                           str(OBS), "--known-by", "2015-01-01", "--draws", "1500", "--out", str(tmp_path / "o"),
-                           "--lang", lang, "--no-report"],
-                          check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simengine",
+            command,
+            str(ROOT / "tests" / "data" / "small.toml"),
+            str(OBS),
+            "--known-by",
+            "2015-01-01",
+            "--draws",
+            "1500",
+            "--out",
+            str(tmp_path / "o"),
+            "--lang",
+            lang,
+            "--no-report",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout + proc.stderr
     lines = text.splitlines()
@@ -288,17 +363,25 @@ def test_backtest_and_update_terminal_fit_80_columns_and_follow_lang(tmp_path, c
         found = sorted(w for w in words if w in flat)
         assert not found, found
         assert f"skrev {tmp_path / 'o'}{os.sep}" in text
-        assert ("Hvad observationerne kendt 2015-01-01 lærte modellen" in flat) if command == "update" else \
-            ("PIT-histogram" in flat and "realiseret gevinst, landsplan, 2016" in flat)
+        assert (
+            ("Hvad observationerne kendt 2015-01-01 lærte modellen" in flat)
+            if command == "update"
+            else ("PIT-histogram" in flat and "realiseret gevinst, landsplan, 2016" in flat)
+        )
     else:
         danish = set().union(*(_english_phrases({k: (en, da) for k, (da, en) in t.items()}) for t in tables))
         found = sorted(w for w in danish if w in flat)
         assert not found, found
         assert f"wrote {tmp_path / 'o'}{os.sep}" in text and "skrev" not in text
-        assert ("What the observations known by 2015-01-01 taught" in flat) if command == "update" else \
-            ("PIT histogram" in flat and "realised gain, national, 2016" in flat)
+        assert (
+            ("What the observations known by 2015-01-01 taught" in flat)
+            if command == "update"
+            else ("PIT histogram" in flat and "realised gain, national, 2016" in flat)
+        )
     if command == "update":  # the inputs under the names the report gives them, not the scenario's keys
-        assert "osb-1.ramp" not in text and ("indfasning R (år)" in text if lang == "da" else "ramp-up R (years)" in text)
+        assert "osb-1.ramp" not in text and (
+            "indfasning R (år)" in text if lang == "da" else "ramp-up R (years)" in text
+        )
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])
@@ -310,12 +393,34 @@ def test_terminal_in_fte_has_no_amount_in_money(tmp_path, lang):
     import sys
 
     env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run([sys.executable, "-m", "simengine", "run", str(ROOT / "tests" / "data" / "small.toml"),
-                           "--draws", "600", "--out", str(tmp_path), "--no-report", "--explain", "--unit", "fte",
-                           "--lang", lang], check=False, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simengine",
+            "run",
+            str(ROOT / "tests" / "data" / "small.toml"),
+            "--draws",
+            "600",
+            "--out",
+            str(tmp_path),
+            "--no-report",
+            "--explain",
+            "--unit",
+            "fte",
+            "--lang",
+            lang,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
-    money = [x for x in proc.stdout.splitlines() if re.search(r"mio\.|DKK|kr\.", x)
-             and "450" not in x and "DKK per" not in x]  # "(gross gain / 450,000 DKK per FTE)", maybe wrapped
+    money = [
+        x for x in proc.stdout.splitlines() if re.search(r"mio\.|DKK|kr\.", x) and "450" not in x and "DKK per" not in x
+    ]  # "(gross gain / 450,000 DKK per FTE)", maybe wrapped
     assert not money, money
     fte = "årsværk" if lang == "da" else "FTE"
     lines = proc.stdout.splitlines()

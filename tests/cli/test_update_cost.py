@@ -64,6 +64,7 @@ def test_weighted_quantiles_do_not_depend_on_threads():
 
 def test_the_weighted_quantiles_do_not_read_numbas_thread_count(monkeypatch):
     """The thread pool's size is passed (from the run's options), never read back from numba."""
+
     def read(*_a):
         raise AssertionError("numba's thread count was read")
 
@@ -90,7 +91,7 @@ def test_degenerate_weights_are_named():
     per = ess_by_observation((wide, sharp), x)
     assert [oid for oid, _ in per] == ["sharp", "wide"]
     for k, o in enumerate((wide, sharp)):
-        assert dict(per)[o.id] == weights_for((o,), x[k:k + 1])[1]
+        assert dict(per)[o.id] == weights_for((o,), x[k : k + 1])[1]
     # a standard normal prior and a normal likelihood of sd 3 at y = 0: ESS/K = (E w)^2 / E w^2
     # = sqrt(1 + 2 s2) / (1 + s2), s2 = prior variance / error variance = 1/9 (within 0.02 at 20,000 draws)
     s2 = 1 / 9.0

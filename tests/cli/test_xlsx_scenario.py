@@ -46,8 +46,9 @@ def assert_same_plan(a, b) -> None:
         va, vb = getattr(pa, f.name), getattr(pb, f.name)
         if isinstance(va, np.ndarray):
             assert va.dtype == vb.dtype and np.array_equal(va, vb, equal_nan=True), f.name
-        elif isinstance(va, (int, float, str, tuple, list)) and not (va and isinstance(va, (tuple, list))
-                                                                      and isinstance(va[0], np.ndarray)):
+        elif isinstance(va, (int, float, str, tuple, list)) and not (
+            va and isinstance(va, (tuple, list)) and isinstance(va[0], np.ndarray)
+        ):
             assert va == vb, f.name
 
 
@@ -83,8 +84,11 @@ def test_round_trip_gives_bit_identical_results(src, tmp_path):
 def test_extends_is_exported_flattened_and_says_so(tmp_path, small_dict):
     (tmp_path / "base.toml").write_text(dump_toml(small_dict), encoding="utf-8")
     child = tmp_path / "child.toml"
-    child.write_text('extends = "base.toml"\n[scenario]\nname = "Variant"\n\n[[initiatives]]\nid = "fmk"\n'
-                     'delay = { dist = "uniform", min = 1.0, max = 3.0 }\n', encoding="utf-8")
+    child.write_text(
+        'extends = "base.toml"\n[scenario]\nname = "Variant"\n\n[[initiatives]]\nid = "fmk"\n'
+        'delay = { dist = "uniform", min = 1.0, max = 3.0 }\n',
+        encoding="utf-8",
+    )
     book = _export(child, tmp_path)
     assert_same_scenario(scenario.load(child), scenario.load(book))
     about = [r for r in openpyxl.load_workbook(book)[xlsx_scenario.S_ABOUT].iter_rows(values_only=True)]
@@ -110,7 +114,7 @@ def test_sources_travel_with_the_workbook(tmp_path):
 def test_text_is_never_a_formula(tmp_path, small_dict):
     d = dict(small_dict)
     d["initiatives"] = [dict(i) for i in small_dict["initiatives"]]
-    d["initiatives"][0]["name"] = "=HYPERLINK(\"http://x\",\"y\")"
+    d["initiatives"][0]["name"] = '=HYPERLINK("http://x","y")'
     d["initiatives"][1]["name"] = "+45 12 34"
     d["initiatives"][2]["note"] = "@SUM(A1)"
     d["initiatives"][2]["name"] = "-minus"
@@ -152,30 +156,42 @@ def _col(name: str) -> str:
     return get_column_letter(xlsx_scenario.INITIATIVE_COLUMNS.index(name) + 1)
 
 
-@pytest.mark.parametrize("sheet,cell,value,expect", [
-    ("Initiativer", "{delay}3", "pert(min=2, mode=1, max=4)", "needs min <= mode <= max"),
-    ("Initiativer", "{delay}3", "pert(min=0.5, mode=x, max=4)", "not a number"),
-    ("Initiativer", "{delay}3", "pert(min=0,5, mode=1, max=4)", "write each parameter as name=value"),
-    ("Initiativer", "{delay}3", "prt(min=1, mode=2, max=4)", "unknown distribution 'prt'"),
-    ("Initiativer", "{gain}4", "lots", "must be a number"),
-    ("Initiativer", "{gain}4", -5, "must be in [0, 1e+15]"),
-    ("Initiativer", "{area}2", "borgerservise", "did you mean 'borgerservice'"),
-    ("Initiativer", "{realisation}2", "beta(mean=0.7, sd=0.6)", "beta sd too large"),
-    ("Initiativer", "{legprob}2", 1.5, "must be in [0, 1]"),
-    ("Indstillinger", "B3", "2011x", "must be an integer"),
-    ("Områder", "C2", "many", "must be a number"),
-])
+@pytest.mark.parametrize(
+    "sheet,cell,value,expect",
+    [
+        ("Initiativer", "{delay}3", "pert(min=2, mode=1, max=4)", "needs min <= mode <= max"),
+        ("Initiativer", "{delay}3", "pert(min=0.5, mode=x, max=4)", "not a number"),
+        ("Initiativer", "{delay}3", "pert(min=0,5, mode=1, max=4)", "write each parameter as name=value"),
+        ("Initiativer", "{delay}3", "prt(min=1, mode=2, max=4)", "unknown distribution 'prt'"),
+        ("Initiativer", "{gain}4", "lots", "must be a number"),
+        ("Initiativer", "{gain}4", -5, "must be in [0, 1e+15]"),
+        ("Initiativer", "{area}2", "borgerservise", "did you mean 'borgerservice'"),
+        ("Initiativer", "{realisation}2", "beta(mean=0.7, sd=0.6)", "beta sd too large"),
+        ("Initiativer", "{legprob}2", 1.5, "must be in [0, 1]"),
+        ("Indstillinger", "B3", "2011x", "must be an integer"),
+        ("Områder", "C2", "many", "must be a number"),
+    ],
+)
 def test_bad_cell_names_sheet_cell_value_and_what_is_allowed(tmp_path, capsys, sheet, cell, value, expect):
     book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
-    cell = cell.format(delay=_col("delay"), gain=_col("gain"), area=_col("area"), realisation=_col("realisation"),
-                       legprob=_col("legislation.probability"))
+    cell = cell.format(
+        delay=_col("delay"),
+        gain=_col("gain"),
+        area=_col("area"),
+        realisation=_col("realisation"),
+        legprob=_col("legislation.probability"),
+    )
     _edit(book, sheet, cell, value)
-    rc = subprocess.run([sys.executable, "-m", "simengine", "validate", str(book)], check=False, capture_output=True,
-                        text=True,
-                        cwd=ROOT)
+    rc = subprocess.run(
+        [sys.executable, "-m", "simengine", "validate", str(book)],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert rc.returncode == 2, rc.stderr
     lines = rc.stderr.strip().splitlines()  # one line per problem (a bad area target also leaves its
-    line = lines[0]                          # initiatives without an area: the same lines as in TOML)
+    line = lines[0]  # initiatives without an area: the same lines as in TOML)
     assert len(lines) == 1 or sheet == "Områder", lines
     assert str(book) in line and f"{sheet}!{cell}" in line and expect in line, line
     assert "Traceback" not in rc.stderr
@@ -224,8 +240,21 @@ def test_run_and_compare_accept_a_workbook(tmp_path):
     out = tmp_path / "out"
     assert main(["run", str(book), "--draws", "300", "--out", str(out), "--quiet", "--no-report"]) == 0
     assert (out / "results.nc").is_file()
-    assert main(["compare", str(ROOT / "tests" / "data" / "small.toml"), str(book), "--draws", "300",
-                 "--out", str(tmp_path / "cmp"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(ROOT / "tests" / "data" / "small.toml"),
+                str(book),
+                "--draws",
+                "300",
+                "--out",
+                str(tmp_path / "cmp"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     import xarray as xr
 
     with xr.open_dataset(tmp_path / "cmp" / "comparison.nc") as ds:

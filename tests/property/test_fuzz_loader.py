@@ -30,14 +30,42 @@ FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 
 # every key name the schema knows, so random documents reach past the top-level checks
 KNOWN_KEYS = sorted(
-    set(scenario.TOP_KEYS) | set(scenario.SCENARIO_KEYS) | set(scenario.SIMULATION_KEYS)
-    | set(scenario.NATIONAL_KEYS) | set(scenario.MUNICIPAL_KEYS) | set(scenario.REGIME_KEYS)
-    | set(scenario.OUTPUT_KEYS) | set(scenario.AREA_KEYS) | set(scenario.INITIATIVE_KEYS)
-    | set(scenario.COST_KEYS) | {"dist", "probability", "loss", "borgerservice", "social", "2016"}
+    set(scenario.TOP_KEYS)
+    | set(scenario.SCENARIO_KEYS)
+    | set(scenario.SIMULATION_KEYS)
+    | set(scenario.NATIONAL_KEYS)
+    | set(scenario.MUNICIPAL_KEYS)
+    | set(scenario.REGIME_KEYS)
+    | set(scenario.OUTPUT_KEYS)
+    | set(scenario.AREA_KEYS)
+    | set(scenario.INITIATIVE_KEYS)
+    | set(scenario.COST_KEYS)
+    | {"dist", "probability", "loss", "borgerservice", "social", "2016"}
     | {k for req, opt in FAMILIES.values() for k in req + opt}
 )
-EXTREMES = [0, -1, 1, -0.0, 0.5, 1.5, 1e-308, -1e308, 1e308, math.nan, math.inf, -math.inf,
-            2**31, 2**63, -(2**63), 10**20, 10**400, 1900, 2200, 2011, 99999]
+EXTREMES = [
+    0,
+    -1,
+    1,
+    -0.0,
+    0.5,
+    1.5,
+    1e-308,
+    -1e308,
+    1e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+    2**31,
+    2**63,
+    -(2**63),
+    10**20,
+    10**400,
+    1900,
+    2200,
+    2011,
+    99999,
+]
 
 
 # ------------------------------------------------------------------------------------------
@@ -119,8 +147,9 @@ def check_load(path: Path) -> None:
         for line in exc.problems:
             assert isinstance(line, str) and line.strip(), f"empty problem in {exc.problems!r}"
             assert len(line.splitlines()) == 1, f"problem spans lines: {line!r}"
-            assert line.startswith(str(path)) or line.startswith(resolved_dir) or line.startswith("builtin"), \
+            assert line.startswith(str(path)) or line.startswith(resolved_dir) or line.startswith("builtin"), (
                 f"problem does not name the file: {line!r}"
+            )
             assert "Traceback" not in line
 
 
@@ -233,9 +262,12 @@ def test_mutated_small_scenario(fuzz_dir, ops):
 
 
 @settings(max_examples=150, deadline=None)
-@given(path=st.sampled_from([p for p in ALL_PATHS if isinstance(_get(SMALL, p), (int, float))
-                             and not isinstance(_get(SMALL, p), bool)]),
-       value=st.one_of(st.sampled_from(EXTREMES), st.floats(), st.integers()))
+@given(
+    path=st.sampled_from(
+        [p for p in ALL_PATHS if isinstance(_get(SMALL, p), (int, float)) and not isinstance(_get(SMALL, p), bool)]
+    ),
+    value=st.one_of(st.sampled_from(EXTREMES), st.floats(), st.integers()),
+)
 def test_every_number_at_extremes(fuzz_dir, path, value):
     doc = copy.deepcopy(SMALL)
     _get(doc, path[:-1])[path[-1]] = value
@@ -248,11 +280,13 @@ BUILTIN_LINES = scenario.mun.builtin_text().splitlines()
 csv_cells = st.one_of(st.text(max_size=8), st.sampled_from(["", "0", "-1", "1e999", "nan", "101", "x", '"', "\r"]))
 csv_texts = st.one_of(
     st.text(max_size=400),
-    st.tuples(st.sampled_from(["code,name,region,population", "code,name,region,population,extra"]),
-              st.lists(st.lists(csv_cells, max_size=6).map(",".join), max_size=6)).map(
-        lambda t: "\n".join([t[0], *t[1]])),
+    st.tuples(
+        st.sampled_from(["code,name,region,population", "code,name,region,population,extra"]),
+        st.lists(st.lists(csv_cells, max_size=6).map(",".join), max_size=6),
+    ).map(lambda t: "\n".join([t[0], *t[1]])),
     st.tuples(st.integers(0, len(BUILTIN_LINES) - 1), st.lists(csv_cells, max_size=6).map(",".join)).map(
-        lambda t: "\n".join(BUILTIN_LINES[: t[0]] + [t[1]] + BUILTIN_LINES[t[0] + 1:])),
+        lambda t: "\n".join(BUILTIN_LINES[: t[0]] + [t[1]] + BUILTIN_LINES[t[0] + 1 :])
+    ),
 )
 
 

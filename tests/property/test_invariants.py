@@ -45,8 +45,11 @@ def dist(draw, lo: float, hi: float):
 @st.composite
 def initiative(draw, k: int, areas: list[str]):
     ini = {
-        "id": f"i{k}", "name": f"Initiative {k}", "area": draw(st.sampled_from(areas)),
-        "gain": draw(st.floats(0.0, 5e8)), "start": draw(st.integers(2011, 2015)),
+        "id": f"i{k}",
+        "name": f"Initiative {k}",
+        "area": draw(st.sampled_from(areas)),
+        "gain": draw(st.floats(0.0, 5e8)),
+        "start": draw(st.integers(2011, 2015)),
         "channel_shift": draw(st.booleans()),
         "estimate_factor": draw(dist(0.2, 2.0)),
         "delay": {"dist": "uniform", "min": 0.0, "max": draw(st.floats(0.01, 3.0))},
@@ -55,8 +58,11 @@ def initiative(draw, k: int, areas: list[str]):
         "adoption": draw(dist(0.0, 1.2)),
         "ramp": draw(dist(0.1, 5.0)),
         "realisation": draw(dist(0.0, 1.0)),
-        "cost": {"investment": draw(st.floats(0, 1e8)), "running": draw(st.floats(0, 1e7)),
-                 "overrun": draw(dist(0.5, 3.0))},
+        "cost": {
+            "investment": draw(st.floats(0, 1e8)),
+            "running": draw(st.floats(0, 1e7)),
+            "overrun": draw(dist(0.5, 3.0)),
+        },
     }
     if draw(st.booleans()):
         ini["key"] = "equal"
@@ -69,17 +75,32 @@ def scenarios(draw):
     n = draw(st.integers(1, 3))
     w0 = draw(st.floats(0.0, 0.3))
     return {
-        "scenario": {"name": "generated", "start_year": 2011, "horizon": draw(st.integers(2013, 2020)),
-                     "target": draw(st.floats(1e6, 2e9)), "target_start_year": 2012, "target_year": 2013,
-                     "discount_rate": draw(st.floats(0.0, 0.1))},
+        "scenario": {
+            "name": "generated",
+            "start_year": 2011,
+            "horizon": draw(st.integers(2013, 2020)),
+            "target": draw(st.floats(1e6, 2e9)),
+            "target_start_year": 2012,
+            "target_year": 2013,
+            "discount_rate": draw(st.floats(0.0, 0.1)),
+        },
         "simulation": {"draws": DRAWS, "seed": draw(st.integers(0, 10**6))},
-        "national": {"assumed_weak_share": w0,
-                     "weak_share": {"dist": "uniform", "min": 0.0, "max": draw(st.floats(0.05, 0.5))},
-                     "economic_pressure": draw(dist(0.0, 0.5))},
-        "municipal": {"capacity_spread": draw(st.floats(0.0, 0.6)), "local_spread": draw(st.floats(0.0, 0.6)),
-                      "optimal_population": [70_000, 110_000], "size_penalty": draw(st.floats(0.0, 0.3))},
-        "regimes": {"retention_share": draw(prob), "retention_years": draw(st.floats(0.0, 6.0)),
-                    "incentive_uplift": draw(st.floats(0.0, 1.0))},
+        "national": {
+            "assumed_weak_share": w0,
+            "weak_share": {"dist": "uniform", "min": 0.0, "max": draw(st.floats(0.05, 0.5))},
+            "economic_pressure": draw(dist(0.0, 0.5)),
+        },
+        "municipal": {
+            "capacity_spread": draw(st.floats(0.0, 0.6)),
+            "local_spread": draw(st.floats(0.0, 0.6)),
+            "optimal_population": [70_000, 110_000],
+            "size_penalty": draw(st.floats(0.0, 0.3)),
+        },
+        "regimes": {
+            "retention_share": draw(prob),
+            "retention_years": draw(st.floats(0.0, 6.0)),
+            "incentive_uplift": draw(st.floats(0.0, 1.0)),
+        },
         "areas": {a: {"name": a.upper(), "target": draw(st.floats(0.0, 1e9))} for a in areas},
         "initiatives": [draw(initiative(k, areas)) for k in range(n)],
     }
@@ -92,8 +113,9 @@ def _run(data, write_scenario, name="s.toml"):
     return plan, raw
 
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                          HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @SETTINGS
@@ -104,8 +126,16 @@ def test_results_are_finite_consistent_and_monotone(data, write_scenario):
     for name, var in ds.data_vars.items():
         if var.dtype.kind == "f":
             assert np.all(np.isfinite(var.values)), name
-    for name in ("benefit", "area_benefit", "municipality_benefit", "initiative_benefit", "municipality_benefit_mean",
-                 "initiative_benefit_mean", "service_cut", "expected_shortfall"):
+    for name in (
+        "benefit",
+        "area_benefit",
+        "municipality_benefit",
+        "initiative_benefit",
+        "municipality_benefit_mean",
+        "initiative_benefit_mean",
+        "service_cut",
+        "expected_shortfall",
+    ):
         assert np.all(ds[name].values >= 0), name
     p = ds["p_target"].values
     assert np.all((p >= 0) & (p <= 1))
@@ -133,8 +163,12 @@ def test_p_target_falls_as_the_target_rises(data, factor, write_scenario):
 
 
 @SETTINGS
-@given(data=scenarios(), k=st.integers(0, 2), which=st.sampled_from(["legislation", "delay", "weak_share"]),
-       amount=st.floats(0.01, 1.0))
+@given(
+    data=scenarios(),
+    k=st.integers(0, 2),
+    which=st.sampled_from(["legislation", "delay", "weak_share"]),
+    amount=st.floats(0.01, 1.0),
+)
 def test_more_risk_never_raises_the_gain(data, k, which, amount, write_scenario):
     """Raising a blocker probability, a delay or the weak share lowers each draw's gain or leaves it."""
     _, base = _run(data, write_scenario, "a.toml")

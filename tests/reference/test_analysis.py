@@ -77,8 +77,11 @@ def test_spearman_matches_scipy_and_events_are_one_input(dominated):
     bl = raw.inputs[:, col["osb-1.legislation"]] * raw.inputs[:, col["osb-1.legislation_delay"]]
     # constant inputs are left out (fmk has no legislation; the overrun of osb-2 is fixed)
     assert "fmk.legislation" not in names and "osb-2.overrun" not in names
-    for name, x in (("fmk.estimate_factor", raw.inputs[:, col["fmk.estimate_factor"]]), ("osb-1.legislation", bl),
-                    ("national.weak_share", raw.inputs[:, 0])):
+    for name, x in (
+        ("fmk.estimate_factor", raw.inputs[:, col["fmk.estimate_factor"]]),
+        ("osb-1.legislation", bl),
+        ("national.weak_share", raw.inputs[:, 0]),
+    ):
         k = names.index(name)
         assert ds["sensitivity"].values[k] == pytest.approx(sps.spearmanr(x, raw.benefit[:, ty]).statistic, abs=1e-12)
         assert ds["sensitivity_npv"].values[k] == pytest.approx(sps.spearmanr(x, raw.npv).statistic, abs=1e-12)
@@ -131,17 +134,28 @@ def test_waterfall_sums_exactly_to_the_gap(small_ds):
     assert target + ds["waterfall"].values.sum() == pytest.approx(mean, abs=tol)
     assert target + ds["waterfall_p50"].values.sum() == pytest.approx(p50, abs=tol)
     # per area: from the area's target to its mean and median
-    np.testing.assert_allclose(ds["area_waterfall_start"].values + ds["area_waterfall"].values.sum(axis=1),
-                               ds["area_benefit_mean"].values[:, ty], rtol=0, atol=tol)
-    np.testing.assert_allclose(ds["area_waterfall_start"].values + ds["area_waterfall_p50"].values.sum(axis=1),
-                               ds["area_benefit_quantile"].sel(quantile=0.5).values[:, ty], rtol=0, atol=tol)
+    np.testing.assert_allclose(
+        ds["area_waterfall_start"].values + ds["area_waterfall"].values.sum(axis=1),
+        ds["area_benefit_mean"].values[:, ty],
+        rtol=0,
+        atol=tol,
+    )
+    np.testing.assert_allclose(
+        ds["area_waterfall_start"].values + ds["area_waterfall_p50"].values.sum(axis=1),
+        ds["area_benefit_quantile"].sel(quantile=0.5).values[:, ty],
+        rtol=0,
+        atol=tol,
+    )
     # per initiative: from its share of the target to its mean
-    np.testing.assert_allclose(ds["initiative_waterfall_start"].values + ds["initiative_waterfall"].values.sum(axis=1),
-                               ds["initiative_benefit_mean"].values[:, ty], rtol=0, atol=tol)
+    np.testing.assert_allclose(
+        ds["initiative_waterfall_start"].values + ds["initiative_waterfall"].values.sum(axis=1),
+        ds["initiative_benefit_mean"].values[:, ty],
+        rtol=0,
+        atol=tol,
+    )
     assert ds["initiative_waterfall_start"].values.sum() == pytest.approx(target)
     # the mean is linear: the initiatives' parts add up to the national parts
-    np.testing.assert_allclose(ds["initiative_waterfall"].values.sum(axis=0), ds["waterfall"].values,
-                               rtol=0, atol=1e-3)
+    np.testing.assert_allclose(ds["initiative_waterfall"].values.sum(axis=0), ds["waterfall"].values, rtol=0, atol=1e-3)
     # every draw kept: no subsample, so no sampling part
     assert ds["waterfall"].sel(cause="sampling").values == pytest.approx(0.0, abs=tol)
     assert ds["waterfall"].attrs["draws"] == 3000
@@ -257,8 +271,20 @@ def test_explain_on_stdout(tmp_path, capsys):
     from simengine.cli.main import main
     from tests.conftest import DATA
 
-    code = main(["run", str(DATA / "small.toml"), "--draws", "800", "--out", str(tmp_path), "--no-report", "--explain",
-                 "--lang", "en"])
+    code = main(
+        [
+            "run",
+            str(DATA / "small.toml"),
+            "--draws",
+            "800",
+            "--out",
+            str(tmp_path),
+            "--no-report",
+            "--explain",
+            "--lang",
+            "en",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "Shapley waterfall" in out and "By area" in out and "By initiative" in out and "What drives" in out

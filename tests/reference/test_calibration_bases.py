@@ -38,8 +38,12 @@ def test_delivered_ratio_with_every_model_choice(small_dict, write_scenario):
     """Component timing and a dependency: a direct count from the kept inputs by the equations of
     docs/model.md."""
     d = copy.deepcopy(small_dict)
-    d["model"] = {"timing": "component", "realisation": "mean-preserving", "calibration_band": [0.5, 0.8],
-                  "calibration_year": 2015}
+    d["model"] = {
+        "timing": "component",
+        "realisation": "mean-preserving",
+        "calibration_band": [0.5, 0.8],
+        "calibration_year": 2015,
+    }
     d["initiatives"][2]["depends_on"] = "osb-1"
     d["initiatives"][2]["dependency_lag"] = 0.5
     sc = scenario.load(write_scenario(d)).with_run_options(draws=DRAWS)
@@ -79,11 +83,16 @@ def test_steady_state_ratio_is_the_gain_once_everything_is_live(small_dict, writ
     assert float(ds["steady_state_ratio"]) == pytest.approx(float(ds["realised_promised_ratio"][-1]), rel=1e-9)
 
 
-@pytest.mark.parametrize("model, message", [
-    ({"calibration_band": [0.5, 0.8], "calibration_basis": "deliverd"},
-     "model.calibration_basis: must be one of 'promised', 'delivered', 'steady-state', got 'deliverd'"),
-    ({"calibration_basis": "delivered"}, "model.calibration_basis: needs model.calibration_band"),
-])
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        (
+            {"calibration_band": [0.5, 0.8], "calibration_basis": "deliverd"},
+            "model.calibration_basis: must be one of 'promised', 'delivered', 'steady-state', got 'deliverd'",
+        ),
+        ({"calibration_basis": "delivered"}, "model.calibration_basis: needs model.calibration_band"),
+    ],
+)
 def test_bad_calibration_basis_is_one_line_exit_2(small_dict, write_scenario, tmp_path, model, message):
     import subprocess
     import sys
@@ -91,8 +100,11 @@ def test_bad_calibration_basis_is_one_line_exit_2(small_dict, write_scenario, tm
     d = copy.deepcopy(small_dict)
     d["model"] = model
     p = write_scenario(d, "bad.toml")
-    r = subprocess.run([sys.executable, "-m", "simengine", "run", str(p), "--draws", "100", "--out",
-                        str(tmp_path / "out")], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "simengine", "run", str(p), "--draws", "100", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 

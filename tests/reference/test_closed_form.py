@@ -14,8 +14,16 @@ from simengine.scenario import schema as scenario
 
 def _base(initiatives, **scen):
     d = {
-        "scenario": {"name": "closed form", "start_year": 2011, "horizon": 2016, "target": 3.0e6,
-                     "target_start_year": 2012, "target_year": 2014, "discount_rate": 0.05, "cost_per_fte": 500_000},
+        "scenario": {
+            "name": "closed form",
+            "start_year": 2011,
+            "horizon": 2016,
+            "target": 3.0e6,
+            "target_start_year": 2012,
+            "target_year": 2014,
+            "discount_rate": 0.05,
+            "cost_per_fte": 500_000,
+        },
         "simulation": {"draws": 64, "seed": 3},
         "national": {"assumed_weak_share": 0.10, "weak_share": 0.19, "economic_pressure": 0.1},
         "municipal": {"capacity_spread": 0.0, "local_spread": 0.0, "size_penalty": 0.0},
@@ -28,12 +36,31 @@ def _base(initiatives, **scen):
 
 
 FIXED = [
-    {"id": "one", "name": "One", "area": "a", "gain": 1.0e6, "start": 2012, "channel_shift": True,
-     "estimate_factor": 0.8, "delay": 0.5, "legislation": {"probability": 1.0, "delay": 0.25},
-     "technology": {"probability": 1.0, "loss": 0.1}, "adoption": 0.9, "ramp": 2.0, "realisation": 0.5,
-     "cost": {"investment": 3.0e5, "running": 1.0e4, "overrun": 1.2}},
-    {"id": "two", "name": "Two", "area": "b", "gain": 2.0e6, "start": 2013, "realisation": 0.8,
-     "cost": {"investment": 4.0e5, "running": 0.0}},
+    {
+        "id": "one",
+        "name": "One",
+        "area": "a",
+        "gain": 1.0e6,
+        "start": 2012,
+        "channel_shift": True,
+        "estimate_factor": 0.8,
+        "delay": 0.5,
+        "legislation": {"probability": 1.0, "delay": 0.25},
+        "technology": {"probability": 1.0, "loss": 0.1},
+        "adoption": 0.9,
+        "ramp": 2.0,
+        "realisation": 0.5,
+        "cost": {"investment": 3.0e5, "running": 1.0e4, "overrun": 1.2},
+    },
+    {
+        "id": "two",
+        "name": "Two",
+        "area": "b",
+        "gain": 2.0e6,
+        "start": 2013,
+        "realisation": 0.8,
+        "cost": {"investment": 4.0e5, "running": 0.0},
+    },
 ]
 
 
@@ -66,8 +93,12 @@ def _hand_computed():
     net = [b - c1 - c2 for b, c1, c2 in zip(benefit, cost1, cost2)]
     npv = sum(n / 1.05 ** (y - 2011) for n, y in zip(net, years))
     return {
-        "benefit": benefit, "area": [G1, G2], "cost": [a + b for a, b in zip(cost1, cost2)], "npv": npv,
-        "central_ret": central_ret, "regime_benefit_ret": [a + b for a, b in zip(R1, R2)],
+        "benefit": benefit,
+        "area": [G1, G2],
+        "cost": [a + b for a, b in zip(cost1, cost2)],
+        "npv": npv,
+        "central_ret": central_ret,
+        "regime_benefit_ret": [a + b for a, b in zip(R1, R2)],
         # population key and no local spread: every municipality has the same ratio, so the
         # prebudgeting service cut is max(0, target - gain)
         "cut": [max(0.0, t - b) for t, b in zip(target, benefit)],
@@ -99,12 +130,19 @@ def test_fixed_values_reproduce_the_arithmetic(write_scenario):
 
 
 def test_one_initiative_mean_matches_analytic_expectation(write_scenario):
-    ini = {"id": "x", "name": "X", "area": "a", "gain": 1.0e8, "start": 2012,
-           "estimate_factor": {"dist": "lognormal", "median": 0.85, "p90": 1.15},
-           "legislation": {"probability": 0.3, "delay": 1.0},
-           "technology": {"probability": 0.2, "loss": {"dist": "beta", "mean": 0.3, "sd": 0.1}},
-           "adoption": {"dist": "triangular", "min": 0.7, "mode": 0.85, "max": 1.0},
-           "ramp": 2.0, "realisation": {"dist": "beta", "mean": 0.6, "sd": 0.15}}
+    ini = {
+        "id": "x",
+        "name": "X",
+        "area": "a",
+        "gain": 1.0e8,
+        "start": 2012,
+        "estimate_factor": {"dist": "lognormal", "median": 0.85, "p90": 1.15},
+        "legislation": {"probability": 0.3, "delay": 1.0},
+        "technology": {"probability": 0.2, "loss": {"dist": "beta", "mean": 0.3, "sd": 0.1}},
+        "adoption": {"dist": "triangular", "min": 0.7, "mode": 0.85, "max": 1.0},
+        "ramp": 2.0,
+        "realisation": {"dist": "beta", "mean": 0.6, "sd": 0.15},
+    }
     data = _base([ini])
     data["simulation"]["draws"] = 200_000
     sc = scenario.load(write_scenario(data))

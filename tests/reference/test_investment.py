@@ -47,19 +47,24 @@ def test_values_against_the_per_draw_results(run):
     np.testing.assert_allclose(ds["investment_total_quantile"].values, np.quantile(inv, LEVELS), rtol=1e-12)
     for reg, x in fte.items():
         # the per-draw values come from results.nc, stored as float32 (relative rounding <= 2^-24)
-        np.testing.assert_allclose(ds["fte_freed_quantile"].sel(fte_regime=reg).values,
-                                   np.quantile(x, LEVELS, axis=0), rtol=2e-7, atol=1e-9)
-        np.testing.assert_allclose(ds["fte_per_invested_quantile"].sel(fte_regime=reg).values,
-                                   np.quantile(x / (inv[:, None] / 1e6), LEVELS, axis=0), rtol=2e-7, atol=1e-12)
-        np.testing.assert_allclose(ds["fte_per_invested_mean"].sel(fte_regime=reg).values,
-                                   x.mean(axis=0) / (inv.mean() / 1e6), rtol=2e-7)
+        np.testing.assert_allclose(
+            ds["fte_freed_quantile"].sel(fte_regime=reg).values, np.quantile(x, LEVELS, axis=0), rtol=2e-7, atol=1e-9
+        )
+        np.testing.assert_allclose(
+            ds["fte_per_invested_quantile"].sel(fte_regime=reg).values,
+            np.quantile(x / (inv[:, None] / 1e6), LEVELS, axis=0),
+            rtol=2e-7,
+            atol=1e-12,
+        )
+        np.testing.assert_allclose(
+            ds["fte_per_invested_mean"].sel(fte_regime=reg).values, x.mean(axis=0) / (inv.mean() / 1e6), rtol=2e-7
+        )
     d = fte["retention"] - fte["realised"]
-    np.testing.assert_allclose(ds["fte_retention_gain_quantile"].values, np.quantile(d, LEVELS, axis=0),
-                               rtol=0, atol=1e-4)  # a difference of two float32-stored values: under 1e-4 FTE
+    np.testing.assert_allclose(
+        ds["fte_retention_gain_quantile"].values, np.quantile(d, LEVELS, axis=0), rtol=0, atol=1e-4
+    )  # a difference of two float32-stored values: under 1e-4 FTE
     assert (d[:, -1] >= -1e-9).all()  # the incentive only lifts realisation: never fewer hands freed
     assert ds["fte_per_invested_quantile"].attrs["units"] == "FTE per mio. DKK"
-
-
 
 
 def test_report_section_and_sheet(run):
@@ -67,7 +72,7 @@ def test_report_section_and_sheet(run):
     page = (out / "report.html").read_text(encoding="utf-8")
     i = page.find('<section id="investment">')
     assert i > page.find('<section id="assumptions">') > 0  # an appendix: the printed report stays short
-    seg = page[i:page.find("</section>", i)]
+    seg = page[i : page.find("</section>", i)]
     p = TaggedNumbers()
     p.feed(seg)
     assert len(p.nums) == 3 + 10 * len(ds["year"])  # the investment, then 10 numbers a year
@@ -75,7 +80,7 @@ def test_report_section_and_sheet(run):
         da = ds[n["data-var"]]
         sel = {}
         for key, val in n.items():
-            dim = key[len("data-"):] if key.startswith("data-") else ""
+            dim = key[len("data-") :] if key.startswith("data-") else ""
             if dim in da.dims:
                 sel[dim] = float(val) if da[dim].dtype.kind in "fi" else val
         assert float(n["data-value"]) == float(da.sel(**sel).values), n
@@ -85,9 +90,11 @@ def test_report_section_and_sheet(run):
     rows = list(wb[L("sheet_investment")].iter_rows(values_only=True))
     head, body = list(rows[0]), [r for r in rows[1:] if isinstance(r[0], int)]
     k = head.index(f"{L('inv_col_per')} ({L('inv_realised')}) P50")
-    np.testing.assert_allclose([r[k] for r in body],
-                               ds["fte_per_invested_quantile"].sel(fte_regime="realised", invest_quantile=0.5).values,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        [r[k] for r in body],
+        ds["fte_per_invested_quantile"].sel(fte_regime="realised", invest_quantile=0.5).values,
+        rtol=1e-12,
+    )
 
 
 def test_no_investment_no_outputs(small_dict, write_scenario):

@@ -46,12 +46,15 @@ def test_kernel_matches_reference_per_municipality_and_initiative(small_run):
     plan, raw, ref = small_run
     n = raw.draws
     mun_mean = raw.acc.mun_sum / plan.mun_inv_unit[None, :] / n  # (Y, M)
-    np.testing.assert_allclose(mun_mean, ref["municipality"].mean(axis=0), rtol=1e-4, atol=1e-6 * plan.mun_nominal.max())
+    np.testing.assert_allclose(
+        mun_mean, ref["municipality"].mean(axis=0), rtol=1e-4, atol=1e-6 * plan.mun_nominal.max()
+    )
     ini_mean = raw.acc.init_sum / plan.init_inv_unit[None, :] / n  # (Y, I)
     np.testing.assert_allclose(ini_mean, ref["initiative"].mean(axis=0).T, rtol=1e-4, atol=1e-6 * plan.gain.max())
     short = raw.acc.mun_short_sum / plan.mun_short_inv_unit[None, :] / n
-    np.testing.assert_allclose(short, ref["municipality_shortfall"].mean(axis=0), rtol=1e-4,
-                               atol=1e-6 * plan.mun_nominal.max())
+    np.testing.assert_allclose(
+        short, ref["municipality_shortfall"].mean(axis=0), rtol=1e-4, atol=1e-6 * plan.mun_nominal.max()
+    )
     # the stored inputs are the same draws' inputs
     np.testing.assert_allclose(raw.inputs[:n], ref["inputs"][:n], rtol=1e-4, atol=1e-4)
 
@@ -175,12 +178,24 @@ def test_streaming_national_statistics_match_exact(small_path):
     assert st.sizes["draw"] == 150 and st.attrs["draws_kept"] == 150 and st.attrs["draws"] == 4000
     np.testing.assert_array_equal(ex["p_target"].values, st["p_target"].values)
     np.testing.assert_array_equal(ex["area_p_target"].values, st["area_p_target"].values)
-    for v in ("benefit_mean", "net_benefit_mean", "area_benefit_mean", "npv_mean", "central_gain_mean",
-              "service_cut_mean", "regime_benefit_mean"):
+    for v in (
+        "benefit_mean",
+        "net_benefit_mean",
+        "area_benefit_mean",
+        "npv_mean",
+        "central_gain_mean",
+        "service_cut_mean",
+        "regime_benefit_mean",
+    ):
         np.testing.assert_allclose(st[v].values, ex[v].values, rtol=1e-6, atol=1e-6 * plan.nat_nominal, err_msg=v)
     gamma = bin_ratio(NAT_SUB_BITS)
-    for name, values in (("benefit", full.benefit), ("net_benefit", full.benefit - full.cost),
-                         ("area_benefit", full.area_benefit), ("npv", full.npv), ("service_cut", full.service_cut)):
+    for name, values in (
+        ("benefit", full.benefit),
+        ("net_benefit", full.benefit - full.cost),
+        ("area_benefit", full.area_benefit),
+        ("npv", full.npv),
+        ("service_cut", full.service_cut),
+    ):
         for q in (0.05, 0.1, 0.5, 0.9, 0.95):
             got = st[f"{name}_quantile"].sel(quantile=q).values
             lo, hi = _bracket(values, q)
@@ -188,8 +203,7 @@ def test_streaming_national_statistics_match_exact(small_path):
             low = np.minimum(lo / gamma, lo * gamma) - 1e-6
             high = np.maximum(hi * gamma, hi / gamma) + 1e-6
             assert np.all(got >= low) and np.all(got <= high), (name, q)
-    np.testing.assert_allclose(st["expected_shortfall"].values, ex["expected_shortfall"].values,
-                               atol=2e-3 * sc.target)
+    np.testing.assert_allclose(st["expected_shortfall"].values, ex["expected_shortfall"].values, atol=2e-3 * sc.target)
     np.testing.assert_allclose(st["shortfall_mean"].values, ex["shortfall_mean"].values, atol=2e-3 * sc.target)
 
 

@@ -28,7 +28,7 @@ def _by_stream(keys, n, half, mask, batch):  # pragma: no cover - compiled
     for k in range(keys.shape[0]):
         for d in range(0, n, batch):
             c = min(batch, n - d)
-            lhs_uniforms(keys[k:k + 1], 0, d, 1, c, n, half, mask, out[k, d:d + c], xs, idx)
+            lhs_uniforms(keys[k : k + 1], 0, d, 1, c, n, half, mask, out[k, d : d + c], xs, idx)
     return out
 
 

@@ -39,8 +39,17 @@ def test_wilson_matches_scipy():
 
 
 def _raw_from(plan, kept: dict, n: int, acc=None, keep=10**9) -> RawResults:
-    return RawResults(plan=plan, draws=n, keep_draws=keep, threads=2, chunk=engine.DEFAULT_CHUNK, seconds=0.0,
-                      inputs=np.zeros((0, plan.n_inputs)), acc=acc, **kept)
+    return RawResults(
+        plan=plan,
+        draws=n,
+        keep_draws=keep,
+        threads=2,
+        chunk=engine.DEFAULT_CHUNK,
+        seconds=0.0,
+        inputs=np.zeros((0, plan.n_inputs)),
+        acc=acc,
+        **kept,
+    )
 
 
 def test_interval_coverage(small_dict, write_scenario):
@@ -66,7 +75,7 @@ def test_interval_coverage(small_dict, write_scenario):
     big = engine.run_range(plan, 0, n * runs, 2, keep_draws=10**9, store_inputs=0).kept
     covered: dict[str, list[np.ndarray]] = {"quantile": [], "p_target": [], "hist_national": [], "hist_initiative": []}
     for r in range(runs):
-        kept = {k: big[k][r * n:(r + 1) * n] for k in PER_DRAW}
+        kept = {k: big[k][r * n : (r + 1) * n] for k in PER_DRAW}
         raw = _raw_from(plan, kept, n)
         _, lo, hi = (v[:, years] for v in mcerror.quantile_ci(NationalStats(raw), "benefit", qs, n))
         covered["quantile"].append((lo <= true_q) & (true_q <= hi))
@@ -102,16 +111,36 @@ def small_run():
 
 def test_every_percentile_and_probability_has_an_interval(small_run):
     ds, raw = small_run
-    for base in ("benefit_quantile", "net_benefit_quantile", "area_benefit_quantile", "npv_quantile",
-                 "central_gain_quantile", "service_cut_quantile", "regime_benefit_quantile", "municipality_benefit",
-                 "initiative_benefit", "initiative_golive", "p_target", "area_p_target", "observed_rank",
-                 "benefit_mean", "npv_mean", "central_gain_difference_quantile", "service_cut_difference_quantile",
-                 "central_gain_difference_mean", "p_service_cut_above", "fte_quantile", "fte_mean"):
+    for base in (
+        "benefit_quantile",
+        "net_benefit_quantile",
+        "area_benefit_quantile",
+        "npv_quantile",
+        "central_gain_quantile",
+        "service_cut_quantile",
+        "regime_benefit_quantile",
+        "municipality_benefit",
+        "initiative_benefit",
+        "initiative_golive",
+        "p_target",
+        "area_p_target",
+        "observed_rank",
+        "benefit_mean",
+        "npv_mean",
+        "central_gain_difference_quantile",
+        "service_cut_difference_quantile",
+        "central_gain_difference_mean",
+        "p_service_cut_above",
+        "fte_quantile",
+        "fte_mean",
+    ):
         lo, hi, est = ds[f"{base}_ci_low"], ds[f"{base}_ci_high"], ds[base]
         assert lo.dims == est.dims and hi.dims == est.dims, base
         assert lo.attrs["method"] and lo.attrs["level"] == 0.95 and lo.attrs["units"] == est.attrs["units"], base
         e = est.values
-        assert np.all(lo.values <= e + 1e-9 * np.abs(e) + 1e-9) and np.all(e <= hi.values + 1e-9 * np.abs(e) + 1e-9), base
+        assert np.all(lo.values <= e + 1e-9 * np.abs(e) + 1e-9) and np.all(e <= hi.values + 1e-9 * np.abs(e) + 1e-9), (
+            base
+        )
     # the exact national quantiles' bounds are order statistics of the draws
     b = np.sort(raw.benefit, axis=0)
     j, k = mcerror.quantile_ranks(2000, ds["quantile"].values)
@@ -170,8 +199,7 @@ def test_stopping_rule_stops_at_max_draws(small_plan):
 
 def test_adaptive_run_equals_plain_run(small_plan):
     """Streams are keyed by the global draw index: N draws added in blocks are N plain draws."""
-    raw, _ = mcerror.run_adaptive(small_plan, precision=1e-4, max_draws=2100, block=700, threads=2,
-                                  keep_draws=1000)
+    raw, _ = mcerror.run_adaptive(small_plan, precision=1e-4, max_draws=2100, block=700, threads=2, keep_draws=1000)
     plain = engine.run(compile_plan(small_plan.scenario.with_run_options(draws=2100)), threads=1, keep_draws=1000)
     a, b = build_dataset(raw), build_dataset(plain)
     assert set(a.data_vars) == set(b.data_vars)
@@ -192,8 +220,19 @@ def test_precision_needs_random_sampling(small_plan):
 
 def test_cli_precision(tmp_path, capsys):
     out = tmp_path / "o"
-    code = main(["run", str(DATA / "small.toml"), "--precision", "0.05", "--max-draws", "200000", "--out", str(out),
-                 "--no-report"])
+    code = main(
+        [
+            "run",
+            str(DATA / "small.toml"),
+            "--precision",
+            "0.05",
+            "--max-draws",
+            "200000",
+            "--out",
+            str(out),
+            "--no-report",
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "precision 0.05 reached after 65,536 draws" in text

@@ -84,8 +84,9 @@ def test_committable_from_histograms_matches_exact(runs):
 def test_municipality_committable_is_the_histogram_quantile(runs):
     ds = runs["a"]
     for c, q in ((0.9, 0.1), (0.5, 0.5), (0.95, 0.05)):
-        assert np.allclose(ds["municipality_committable"].sel(certainty=c).values,
-                           ds["municipality_benefit"].sel(quantile=q).values)
+        assert np.allclose(
+            ds["municipality_committable"].sel(certainty=c).values, ds["municipality_benefit"].sel(quantile=q).values
+        )
 
 
 def test_committable_potential_when_the_dataset_has_it(runs):
@@ -97,8 +98,14 @@ def test_committable_potential_when_the_dataset_has_it(runs):
     sc = scenario.load(DATA / "small.toml").with_run_options(draws=500)
     plan = compile_plan(sc)
     raw = engine.run(plan, threads=1)
-    ds = xr.Dataset(coords={"year": plan.years, "draw": np.arange(500), "area": [a.key for a in sc.areas],
-                            "municipality": sc.municipalities.codes})
+    ds = xr.Dataset(
+        coords={
+            "year": plan.years,
+            "draw": np.arange(500),
+            "area": [a.key for a in sc.areas],
+            "municipality": sc.municipalities.codes,
+        }
+    )
     ds["potential"] = (("draw", "year"), 2.0 * raw.benefit)
     ds["area_potential"] = (("draw", "area", "year"), 3.0 * raw.area_benefit)
     add_committable(ds, raw)
@@ -124,8 +131,13 @@ def test_certainty_and_deductions_settable(small_dict, write_scenario):
     d["outputs"] = {"certainty": [0.99, 0.6], "deductions": [0.5, 0.25], "cut_alpha": 0.2}
     sc = scenario.load(write_scenario(d))
     assert sc.certainty == (0.6, 0.99) and sc.deductions == (0.25, 0.5) and sc.cut_alpha == 0.2
-    for bad in ({"certainty": [1.0]}, {"certainty": []}, {"deductions": [-0.1]}, {"cut_alpha": 0.0},
-                {"certainty": "0.9"}):
+    for bad in (
+        {"certainty": [1.0]},
+        {"certainty": []},
+        {"deductions": [-0.1]},
+        {"cut_alpha": 0.0},
+        {"certainty": "0.9"},
+    ):
         d["outputs"] = bad
         with pytest.raises(Exception) as ei:
             scenario.load(write_scenario(d))
@@ -159,7 +171,7 @@ def test_ask_exact_equals_direct_counts(runs, capsys):
     ab = ds["area_benefit"].sel(area="social", year=2016).values.astype(np.float32).astype(float)
     code, ans, _ = _ask(capsys, path, "--year", "2016", "--scope", "area:social", "--at-least", "20e6")
     assert ans["probability"] == (ab >= 20e6).mean()
-    f32 = (lambda v: v.astype(np.float32).astype(float))  # noqa: E731 - net gain: from the stored benefit and cost
+    f32 = lambda v: v.astype(np.float32).astype(float)  # noqa: E731 - net gain: from the stored benefit and cost
     net = f32(ds["benefit"].sel(year=2016).values) - f32(ds["cost"].sel(year=2016).values)
     code, ans, _ = _ask(capsys, path, "--year", "2016", "--quantity", "net", "--certainty", "0.9")
     assert ans["amount"] == pytest.approx(np.quantile(net, 0.1), rel=1e-12)
@@ -203,40 +215,63 @@ def test_ask_municipality_and_initiative_against_reference(runs, capsys):
         assert abs(ans["probability"] - (col >= x).mean()) <= 3.0 / DRAWS
         c, ans, _ = _ask(capsys, path, "--year", "2016", "--scope", f"municipality:{code}", "--certainty", "0.9")
         assert ans["amount"] == pytest.approx(np.quantile(col, 0.1), rel=6e-3)
-        assert ans["amount"] == pytest.approx(float(runs["b"]["municipality_committable"].sel(
-            certainty=0.9, municipality=code, year=2016)), rel=1e-9)
+        assert ans["amount"] == pytest.approx(
+            float(runs["b"]["municipality_committable"].sel(certainty=0.9, municipality=code, year=2016)), rel=1e-9
+        )
     ini = ref["initiative"][:, 0, y]
-    c, ans, _ = _ask(capsys, path, "--year", "2016", "--scope", f"initiative:{sc.initiatives[0].id}",
-                     "--certainty", "0.5")
+    c, ans, _ = _ask(
+        capsys, path, "--year", "2016", "--scope", f"initiative:{sc.initiatives[0].id}", "--certainty", "0.5"
+    )
     assert ans["amount"] == pytest.approx(np.quantile(ini, 0.5), rel=6e-3)
 
 
 def test_ask_text_line_and_subprocess(runs):
     path = runs["dir"] / "a" / "results.nc"
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    p = subprocess.run([sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--certainty", "0.9"],
-                       capture_output=True, text=True, env=env, timeout=120, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--certainty", "0.9"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert p.returncode == 0, p.stderr
     assert len(p.stdout.strip().splitlines()) == 1 and "95 % MC-interval" in p.stdout  # Danish by default
     assert "sandsynlighed" in p.stdout and "trækninger" in p.stdout and "draws" not in p.stdout
-    p = subprocess.run([sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--certainty", "0.9",
-                        "--lang", "en"], capture_output=True, text=True, env=env, timeout=120, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--certainty", "0.9", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert len(p.stdout.strip().splitlines()) == 1 and "95 % MC interval" in p.stdout
-    p = subprocess.run([sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--at-least", "1e8",
-                        "--json"], capture_output=True, text=True, env=env, timeout=120, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--at-least", "1e8", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert set(json.loads(p.stdout)) == {"probability", "ci_low", "ci_high", "method"}
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--year", "2030", "--certainty", "0.9"], "--year"),
-    (["--year", "2015", "--certainty", "1.0"], "--certainty"),
-    (["--year", "2015", "--certainty", "0"], "--certainty"),
-    (["--year", "2015", "--at-least", "1e8", "--scope", "area:nowhere"], "area 'nowhere'"),
-    (["--year", "2015", "--at-least", "1e8", "--scope", "municipality:9999"], "9999"),
-    (["--year", "2015", "--at-least", "1e8", "--scope", "initiative:nope"], "initiative 'nope'"),
-    (["--year", "2015", "--at-least", "1e8", "--scope", "county:1"], "--scope"),
-    (["--year", "2015", "--at-least", "1e8", "--quantity", "net", "--scope", "municipality:101"], "net"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--year", "2030", "--certainty", "0.9"], "--year"),
+        (["--year", "2015", "--certainty", "1.0"], "--certainty"),
+        (["--year", "2015", "--certainty", "0"], "--certainty"),
+        (["--year", "2015", "--at-least", "1e8", "--scope", "area:nowhere"], "area 'nowhere'"),
+        (["--year", "2015", "--at-least", "1e8", "--scope", "municipality:9999"], "9999"),
+        (["--year", "2015", "--at-least", "1e8", "--scope", "initiative:nope"], "initiative 'nope'"),
+        (["--year", "2015", "--at-least", "1e8", "--scope", "county:1"], "--scope"),
+        (["--year", "2015", "--at-least", "1e8", "--quantity", "net", "--scope", "municipality:101"], "net"),
+    ],
+)
 def test_ask_bad_input_exits_2_with_one_line(runs, capsys, args, needle):
     code = main(["ask", str(runs["dir"] / "a" / "results.nc"), *args])
     out, err = capsys.readouterr()
@@ -250,9 +285,13 @@ def test_ask_wrong_and_older_files(runs, tmp_path, capsys):
     assert main(["ask", str(bad), "--year", "2015", "--certainty", "0.9"]) == 2
     assert main(["ask", str(tmp_path / "missing.nc"), "--year", "2015", "--certainty", "0.9"]) == 2
     # an older results file: no stored distributions; all draws kept, so national questions still work
-    ds = runs["a"].drop_vars([v for v in runs["a"].data_vars if str(v).startswith(("dist_", "committable",
-                                                                                    "deduction", "delivery",
-                                                                                    "potential", "area_potential"))])
+    ds = runs["a"].drop_vars(
+        [
+            v
+            for v in runs["a"].data_vars
+            if str(v).startswith(("dist_", "committable", "deduction", "delivery", "potential", "area_potential"))
+        ]
+    )
     old = tmp_path / "old.nc"
     ds.to_netcdf(old, engine="h5netcdf")
     capsys.readouterr()
@@ -270,8 +309,9 @@ def test_ask_wrong_and_older_files(runs, tmp_path, capsys):
 def test_ask_potential_equals_a_direct_count(runs, capsys):
     """Results that have the potential gain answer for it exactly from the kept draws."""
     assert "potential" in runs["a"]
-    code, ans, _ = _ask(capsys, runs["dir"] / "a" / "results.nc", "--year", "2015", "--at-least", "1e8",
-                        "--quantity", "potential")
+    code, ans, _ = _ask(
+        capsys, runs["dir"] / "a" / "results.nc", "--year", "2015", "--at-least", "1e8", "--quantity", "potential"
+    )
     assert code == 0 and ans["probability"] == (runs["a"]["potential"].sel(year=2015).values >= 1e8).mean()
 
 
@@ -292,8 +332,10 @@ def test_deduction_grid_equals_direct_counts(runs):
         assert np.allclose(ds["deduction_central_gain_mean"].values[k], D)
         assert np.allclose(ds["deduction_local_gain_mean"].values[k], np.maximum(0.0, b - D).mean(axis=0), atol=1e-3)
         lo, hi = ds["deduction_p_cut_above_ci_low"].values[k], ds["deduction_p_cut_above_ci_high"].values[k]
-        assert np.all((lo <= ds["deduction_p_cut_above"].values[k] + 1e-12)
-                      & (ds["deduction_p_cut_above"].values[k] <= hi + 1e-12))
+        assert np.all(
+            (lo <= ds["deduction_p_cut_above"].values[k] + 1e-12)
+            & (ds["deduction_p_cut_above"].values[k] <= hi + 1e-12)
+        )
     # share 1 of the target nets nationally: never more than prebudgeted's municipality-by-municipality cut
     pre = ds["service_cut"].sel(regime="prebudgeted").values
     assert np.all(np.maximum(0.0, target[None, :] - b) <= pre + 1e-6)
@@ -312,8 +354,9 @@ def test_deduction_grid_from_histograms(runs):
     """Run B (same draws, 1,000 kept): P(cut > X) within the histogram's bin and the mean cut close."""
     a, b = runs["a"], runs["b"]
     assert np.allclose(b["deduction_p_cut_above"].values, a["deduction_p_cut_above"].values, atol=3.0 / DRAWS)
-    assert np.allclose(b["deduction_service_cut_mean"].values, a["deduction_service_cut_mean"].values,
-                       rtol=2e-3, atol=2e4)
+    assert np.allclose(
+        b["deduction_service_cut_mean"].values, a["deduction_service_cut_mean"].values, rtol=2e-3, atol=2e4
+    )
 
 
 # -- deduction on delivery: a hand-worked scenario -------------------------------------------------
@@ -389,14 +432,22 @@ def test_delivery_closed_form(tmp_path):
     assert np.array_equal(ds["delivery_p_cut_above"].values, (cut > 100e6).astype(float))
     # paired: delivery minus realised (central = the gain) is deducted - gain; minus prebudgeted (the target)
     pairs = list(ds["delivery_pair"].values)
-    assert np.allclose(ds["delivery_central_gain_difference_mean"].values[pairs.index("delivery-realised")],
-                       deducted - gain, atol=1e-3)
+    assert np.allclose(
+        ds["delivery_central_gain_difference_mean"].values[pairs.index("delivery-realised")], deducted - gain, atol=1e-3
+    )
     target = np.array([0, 160 / 3, 320 / 3, 160, 160, 160]) * 1e6
-    assert np.allclose(ds["delivery_central_gain_difference_mean"].values[pairs.index("delivery-prebudgeted")],
-                       deducted - target, atol=1e-3)
+    assert np.allclose(
+        ds["delivery_central_gain_difference_mean"].values[pairs.index("delivery-prebudgeted")],
+        deducted - target,
+        atol=1e-3,
+    )
     pre_cut = np.maximum(0.0, target - gain)  # every municipality the same share: Σ_m equals the national cut
-    assert np.allclose(ds["delivery_service_cut_difference_mean"].values[pairs.index("delivery-prebudgeted")],
-                       cut - pre_cut, rtol=1e-9, atol=1.0)
+    assert np.allclose(
+        ds["delivery_service_cut_difference_mean"].values[pairs.index("delivery-prebudgeted")],
+        cut - pre_cut,
+        rtol=1e-9,
+        atol=1.0,
+    )
 
 
 def test_delivery_paired_differences_are_per_draw_differences(runs):

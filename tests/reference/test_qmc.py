@@ -32,8 +32,11 @@ def _plan(path, draws, seed=None):
 
 def _all(part):
     acc = part.acc
-    return ([getattr(acc, f) for f in engine.ACC_FIELDS] + [part.kept[k] for k in engine.PER_DRAW]
-            + [part.inputs, np.array(acc.overflow)])
+    return (
+        [getattr(acc, f) for f in engine.ACC_FIELDS]
+        + [part.kept[k] for k in engine.PER_DRAW]
+        + [part.inputs, np.array(acc.overflow)]
+    )
 
 
 def test_kernel_points_are_scipys_scrambled_sobol_points():
@@ -46,7 +49,7 @@ def test_kernel_points_are_scipys_scrambled_sobol_points():
         for d0, n in ((0, 3000), (1, 256), (1000, 999), (2047, 2)):
             out = np.empty(n)
             sobol_row(sv[j], shift[j], d0, n, out)
-            assert np.array_equal(out, ref[j, d0:d0 + n]), (j, d0, n)
+            assert np.array_equal(out, ref[j, d0 : d0 + n]), (j, d0, n)
     assert np.array_equal(sobol_uniforms(2011, 12, 1700, 300), ref[:, 1700:2000])
     assert 0.0 < ref.min() and ref.max() < 1.0
 
@@ -125,8 +128,11 @@ def test_bad_sampling_value_is_one_line_and_exit_2(small_dict, write_scenario):
     d = copy.deepcopy(small_dict)
     d["simulation"]["sampling"] = "sobol"
     path = write_scenario(d)
-    out = subprocess.run([sys.executable, "-m", "simengine", "run", str(path), "--draws", "10", "--no-report"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "simengine", "run", str(path), "--draws", "10", "--no-report"],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "simulation.sampling" in lines[0] and "qmc" in lines[0] and "'sobol'" in lines[0]

@@ -67,8 +67,11 @@ def test_wildcards_correlate_every_matching_input(small_dict, write_scenario):
 
 
 def test_invalid_matrix_is_repaired_with_a_note(small_dict, write_scenario):
-    corr = [{"a": "osb-1.delay", "b": "osb-2.delay", "rho": 0.9}, {"a": "osb-2.delay", "b": "fmk.delay", "rho": 0.9},
-            {"a": "osb-1.delay", "b": "fmk.delay", "rho": -0.9}]
+    corr = [
+        {"a": "osb-1.delay", "b": "osb-2.delay", "rho": 0.9},
+        {"a": "osb-2.delay", "b": "fmk.delay", "rho": 0.9},
+        {"a": "osb-1.delay", "b": "fmk.delay", "rho": -0.9},
+    ]
     plan, raw = _run(write_scenario(_with(small_dict, correlations=corr)), 5_000)
     assert len(plan.notes) == 1 and "repaired" in plan.notes[0] and "positive semi-definite" in plan.notes[0]
     a = plan.corr_factor
@@ -77,12 +80,20 @@ def test_invalid_matrix_is_repaired_with_a_note(small_dict, write_scenario):
 
 
 def test_correlation_errors(small_dict, write_scenario):
-    with pytest.raises(ConfigError, match=r"correlations\[0\]\.a: no input named 'osb-1.dealy'; did you mean 'osb-1.delay'"):
-        scenario.load(write_scenario(_with(small_dict, correlations=[{"a": "osb-1.dealy", "b": "fmk.delay", "rho": 0.5}])))
+    with pytest.raises(
+        ConfigError, match=r"correlations\[0\]\.a: no input named 'osb-1.dealy'; did you mean 'osb-1.delay'"
+    ):
+        scenario.load(
+            write_scenario(_with(small_dict, correlations=[{"a": "osb-1.dealy", "b": "fmk.delay", "rho": 0.5}]))
+        )
     with pytest.raises(ConfigError, match=r"correlations\[0\]\.b: 'fmk.adoption' has a fixed value"):
-        scenario.load(write_scenario(_with(small_dict, correlations=[{"a": "osb-1.delay", "b": "fmk.adoption", "rho": 0.5}])))
+        scenario.load(
+            write_scenario(_with(small_dict, correlations=[{"a": "osb-1.delay", "b": "fmk.adoption", "rho": 0.5}]))
+        )
     with pytest.raises(ConfigError, match=r"correlations\[0\]\.rho: must be in \[-1, 1\], got 1.5"):
-        scenario.load(write_scenario(_with(small_dict, correlations=[{"a": "osb-1.delay", "b": "fmk.delay", "rho": 1.5}])))
+        scenario.load(
+            write_scenario(_with(small_dict, correlations=[{"a": "osb-1.delay", "b": "fmk.delay", "rho": 1.5}]))
+        )
 
 
 def test_correlated_runs_are_reproducible_across_threads_and_chunks(small_dict, write_scenario):

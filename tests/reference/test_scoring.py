@@ -29,8 +29,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def obs(kind="exact", value=1.0, **kw) -> Observation:
     bias = kw.pop("bias", 1.0)
-    return Observation("t", "realised", "national", "", 2013, value, ErrorModel(kind, bias=bias, **kw),
-                       dt.date(2014, 1, 1), "https://example.org")
+    return Observation(
+        "t",
+        "realised",
+        "national",
+        "",
+        2013,
+        value,
+        ErrorModel(kind, bias=bias, **kw),
+        dt.date(2014, 1, 1),
+        "https://example.org",
+    )
 
 
 def brute_crps(x, y, w=None):
@@ -86,10 +95,14 @@ def test_lognormal_closed_form_by_integration():
     mu, s = 0.3, 0.6
     dist = stats.lognorm(s, scale=math.exp(mu))
     for y in (0.5, 1.3, 4.0):
-        num = integrate.quad(lambda z: dist.cdf(z) ** 2, 0, y)[0] + integrate.quad(lambda z: dist.sf(z) ** 2, y, np.inf)[0]
+        num = (
+            integrate.quad(lambda z: dist.cdf(z) ** 2, 0, y)[0]
+            + integrate.quad(lambda z: dist.sf(z) ** 2, y, np.inf)[0]
+        )
         assert crps_lognormal(mu, s, y) == pytest.approx(num, rel=1e-7)
-    assert crps_lognormal(mu, s, -1.0) == pytest.approx(integrate.quad(lambda z: dist.sf(z) ** 2, 0, np.inf)[0] + 1.0,
-                                                        rel=1e-7)
+    assert crps_lognormal(mu, s, -1.0) == pytest.approx(
+        integrate.quad(lambda z: dist.sf(z) ** 2, 0, np.inf)[0] + 1.0, rel=1e-7
+    )
 
 
 def test_noisy_observation_scores_the_convolved_forecast():
@@ -138,8 +151,9 @@ def test_weighted_quantile_equal_weights_is_numpy():
     rng = np.random.default_rng(2)
     x = rng.normal(size=1001)
     q = np.array([0.0, 0.01, 0.1, 0.5, 0.9, 0.99, 1.0])
-    np.testing.assert_allclose(weighted_quantile(x, np.full(1001, 1 / 1001), q), np.quantile(x, q), rtol=1e-12,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        weighted_quantile(x, np.full(1001, 1 / 1001), q), np.quantile(x, q), rtol=1e-12, atol=1e-12
+    )
     w = np.zeros(1001)
     w[:501] = 1 / 501
     np.testing.assert_allclose(weighted_quantile(x, w, q), np.quantile(x[:501], q), rtol=1e-12, atol=1e-12)
@@ -156,10 +170,13 @@ def test_example_file_loads():
 
 
 BAD = [  # (replacement in the example file, words the one-line message must hold)
-    ('quantity = "realised"\nscope = "national"\nyear = 2013', 'quantity = "staff"\nscope = "national"\nyear = 2013',
-     ["'nat-2013'", "quantity", "'staff'"]),
+    (
+        'quantity = "realised"\nscope = "national"\nyear = 2013',
+        'quantity = "staff"\nscope = "national"\nyear = 2013',
+        ["'nat-2013'", "quantity", "'staff'"],
+    ),
     ("year = 2013", "year = 2030", ["'nat-2013'", "year", "2030", "2011-2016"]),
-    ('sd = 0.3 }', 'sd = -0.3 }', ["'nat-2013'", "error.sd", "-0.3"]),
+    ("sd = 0.3 }", "sd = -0.3 }", ["'nat-2013'", "error.sd", "-0.3"]),
     ('scope = "initiative:fmk"', 'scope = "initiative:nope"', ["'fmk-2016'", "scope", "nope"]),
     ("value = 60e6", "value = -5", ["'nat-2013'", "lognormal", "-5"]),
     ("value = 0.8", "value = 1.4", ["'osb2-adoption-2015'", "1.4", "outside the interval"]),
@@ -176,8 +193,24 @@ def test_bad_observations_exit_2_one_line(tmp_path, old, new, words):
     bad.write_text(text.replace(old, new, 1))
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-m", "simengine", "backtest", str(DATA / "small.toml"), str(bad),
-                           "--draws", "50", "--out", str(out)], check=False, capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simengine",
+            "backtest",
+            str(DATA / "small.toml"),
+            str(bad),
+            "--draws",
+            "50",
+            "--out",
+            str(out),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(bad) in lines[0], proc.stderr
@@ -188,9 +221,11 @@ def test_bad_observations_exit_2_one_line(tmp_path, old, new, words):
 
 def test_bad_references_and_duplicates(tmp_path):
     p = tmp_path / "o.toml"
-    p.write_text('[[observation]]\nid = "a"\nquantity = "golive"\nscope = "national"\nvalue = 2013.0\n'
-                 'error = { kind = "exact" }\nknown_by = 2014-01-01\nsource = "x"\n'
-                 '[[observation]]\nid = "a"\n[[reference]]\nname = "r"\nratio = [0.6, 0.3]\n')
+    p.write_text(
+        '[[observation]]\nid = "a"\nquantity = "golive"\nscope = "national"\nvalue = 2013.0\n'
+        'error = { kind = "exact" }\nknown_by = 2014-01-01\nsource = "x"\n'
+        '[[observation]]\nid = "a"\n[[reference]]\nname = "r"\nratio = [0.6, 0.3]\n'
+    )
     with pytest.raises(ConfigError) as e:
         obsmod.load(p)
     msg = str(e.value)
@@ -221,8 +256,9 @@ def test_per_initiative_gains_sum_to_the_national_gain(small_run):
         area = [[i.area for i in sc.initiatives].index(a.key) for a in sc.areas]
         assert len(area) == 2
         soc = [k for k, i in enumerate(sc.initiatives) if i.area == "social"]
-        np.testing.assert_allclose(g[:, soc].sum(axis=1), ds["area_benefit"].sel(area="social").values[:, y],
-                                   rtol=1e-12, atol=1e-3)
+        np.testing.assert_allclose(
+            g[:, soc].sum(axis=1), ds["area_benefit"].sel(area="social").values[:, y], rtol=1e-12, atol=1e-3
+        )
         pot = obsmod.initiative_gains(plan, raw.inputs, y, potential=True)
         from simengine.model.plan import N_NATIONAL, N_VARS
 
@@ -278,8 +314,20 @@ def test_business_case_reference():
 def test_backtest_command(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = tmp_path / "bt"
-    cmd = [sys.executable, "-m", "simengine", "backtest", str(DATA / "small.toml"), str(OBS), "--draws", "1000",
-           "--lang", "en", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "simengine",
+        "backtest",
+        str(DATA / "small.toml"),
+        str(OBS),
+        "--draws",
+        "1000",
+        "--lang",
+        "en",
+        "--out",
+        str(out),
+    ]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     text = " ".join(proc.stdout.split())  # the table wraps at 80 columns

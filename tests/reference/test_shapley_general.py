@@ -20,7 +20,7 @@ def _batches(v_draws: np.ndarray, init: np.ndarray, batch: int):
     K, D = v_draws.shape
     order = np.random.default_rng(1).permutation(K)
     for k0 in range(0, K, batch):
-        m = order[k0:k0 + batch]
+        m = order[k0 : k0 + batch]
         yield m, v_draws[m][:, None, :], init[m]
 
 

@@ -27,9 +27,11 @@ LEVELS = (0.1, 0.5, 0.9)
 
 def _shocked(d: dict) -> dict:
     d = copy.deepcopy(d)
-    d["shocks"] = [{"id": "delivery", "input": "delay", "initiatives": "all", "loading": 0.5},
-                   {"id": "optimism", "input": "estimate_factor", "initiatives": ["osb-1"], "loading": 0.4},
-                   {"id": "realisation-climate", "input": "realisation", "loading": 0.3}]
+    d["shocks"] = [
+        {"id": "delivery", "input": "delay", "initiatives": "all", "loading": 0.5},
+        {"id": "optimism", "input": "estimate_factor", "initiatives": ["osb-1"], "loading": 0.4},
+        {"id": "realisation-climate", "input": "realisation", "loading": 0.3},
+    ]
     return d
 
 
@@ -83,13 +85,15 @@ def test_without_equals_an_independent_run_without_the_shocks(files, runs):
         got = ds["shock_effect_quantile"].sel(shocks=which).values
         np.testing.assert_array_equal(got, np.quantile(x, LEVELS, axis=0))
         np.testing.assert_array_equal(ds["shock_effect_mean"].sel(shocks=which).values, x.mean(axis=0))
-        np.testing.assert_array_equal(ds["shock_effect_p_target"].sel(shocks=which).values,
-                                      (x >= target).mean(axis=0))
+        np.testing.assert_array_equal(ds["shock_effect_p_target"].sel(shocks=which).values, (x >= target).mean(axis=0))
         q = np.quantile(x, [0.1, 0.9], axis=0)
         np.testing.assert_array_equal(ds["shock_effect_width"].sel(shocks=which).values, q[1] - q[0])
     # the run's own "with" column is its own distribution (every draw kept: exact quantiles)
-    np.testing.assert_allclose(ds["shock_effect_quantile"].sel(shocks="with", shock_quantile=0.5).values,
-                               ds["benefit_quantile"].sel(quantile=0.5).values, rtol=1e-12)
+    np.testing.assert_allclose(
+        ds["shock_effect_quantile"].sel(shocks="with", shock_quantile=0.5).values,
+        ds["benefit_quantile"].sel(quantile=0.5).values,
+        rtol=1e-12,
+    )
     w = ds["shock_effect_width"].values
     with np.errstate(divide="ignore", invalid="ignore"):
         expect = np.where(w[1] > 0, w[0] / w[1] - 1, np.nan)
@@ -119,8 +123,6 @@ def test_fewer_draws_than_the_run_and_latin_hypercube(files):
     np.testing.assert_array_equal(eff["without"], _benefit(files["plain"], 1000, sampling="lhs"))
 
 
-
-
 def _value(ds, n: dict) -> float:
     da = ds[n["data-var"]]
     sel = {"year": int(n["data-year"])}
@@ -138,7 +140,7 @@ def test_report_section_sheet_and_chart(runs):
     page = (out / "report.html").read_text(encoding="utf-8")
     i = page.find('<section id="shocks">')
     assert i > page.find('<section id="fan">') > 0
-    seg = page[i:page.find("</section>", i)]
+    seg = page[i : page.find("</section>", i)]
     assert 'data-chart="shocks"' in seg and (out / "charts" / "shocks.png").is_file()
     L = Labels("da")
     assert L("sec_shocks") in seg and "delivery (delay, loading 0.5)" in seg
@@ -161,9 +163,11 @@ def test_report_section_sheet_and_chart(runs):
     for which in ("with", "without"):
         for q, name in zip(LEVELS, ("P10", "P50", "P90")):
             k = head.index(f"{L('shk_' + which)} {name} (mio. kr.)")
-            np.testing.assert_allclose([r[k] * 1e6 for r in body],
-                                       ds["shock_effect_quantile"].sel(shocks=which, shock_quantile=q).values,
-                                       rtol=1e-12)
+            np.testing.assert_allclose(
+                [r[k] * 1e6 for r in body],
+                ds["shock_effect_quantile"].sel(shocks=which, shock_quantile=q).values,
+                rtol=1e-12,
+            )
     k = head.index(L("shk_col_widening"))
     wid = ds["shock_effect_widening"].values
     assert [r[k] for r in body] == [None if np.isnan(v) else pytest.approx(v, rel=1e-14) for v in wid]

@@ -37,7 +37,9 @@ UPDATE_VARS = ("weight", "prior_benefit_quantile", "prior_p_target")
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "simengine", *map(str, args)], check=False, capture_output=True, text=True, env=ENV)
+    return subprocess.run(
+        [sys.executable, "-m", "simengine", *map(str, args)], check=False, capture_output=True, text=True, env=ENV
+    )
 
 
 def _open(p: Path) -> xr.Dataset:
@@ -50,8 +52,19 @@ def test_update_on_no_observations_changes_nothing(tmp_path):
     (plus the equal weights and ESS = the kept draws)."""
     r = _cli("run", DATA / "small.toml", "--draws", "800", "--out", tmp_path / "run", "--no-report", "--quiet")
     assert r.returncode == 0, r.stderr
-    u = _cli("update", DATA / "small.toml", OBS, "--known-by", "2000-01-01", "--draws", "800", "--out",
-             tmp_path / "upd", "--no-report", "--quiet")
+    u = _cli(
+        "update",
+        DATA / "small.toml",
+        OBS,
+        "--known-by",
+        "2000-01-01",
+        "--draws",
+        "800",
+        "--out",
+        tmp_path / "upd",
+        "--no-report",
+        "--quiet",
+    )
     assert u.returncode == 0, u.stderr
     a, b = _open(tmp_path / "run" / "results.nc"), _open(tmp_path / "upd" / "results.nc")
     assert b.attrs["ess"] == pytest.approx(800) and b.attrs["conditioned_on"] == "none"
@@ -107,13 +120,25 @@ def test_uniform_weights_reproduce_the_prior_statistics(prior_run):
     _sc, _o, ds, raw = prior_run
     K = ds.sizes["draw"]
     post = reweight(ds, raw, np.full(K, 1.0 / K))
-    for v in ("benefit_quantile", "benefit_mean", "area_benefit_quantile", "p_target", "area_p_target",
-              "expected_shortfall", "shortfall_mean", "npv_quantile", "central_gain_quantile",
-              "service_cut_difference_quantile", "p_service_cut_above", "observed_rank"):
+    for v in (
+        "benefit_quantile",
+        "benefit_mean",
+        "area_benefit_quantile",
+        "p_target",
+        "area_p_target",
+        "expected_shortfall",
+        "shortfall_mean",
+        "npv_quantile",
+        "central_gain_quantile",
+        "service_cut_difference_quantile",
+        "p_service_cut_above",
+        "observed_rank",
+    ):
         np.testing.assert_allclose(post[v].values, ds[v].values, rtol=1e-9, atol=1e-3, err_msg=v)
     # per initiative: the run's come from histograms and fixed-point sums over all draws
-    np.testing.assert_allclose(post["initiative_benefit_mean"].values, ds["initiative_benefit_mean"].values,
-                               rtol=1e-6, atol=1.0)
+    np.testing.assert_allclose(
+        post["initiative_benefit_mean"].values, ds["initiative_benefit_mean"].values, rtol=1e-6, atol=1.0
+    )
     # quantiles: the run's histogram quantile lies between the order statistics around its rank (within a bin)
     q = ds["quantile"].values
     for y in range(ds.sizes["year"]):
@@ -128,8 +153,7 @@ def test_uniform_weights_reproduce_the_prior_statistics(prior_run):
 
 def test_impossible_observations_and_small_ess(prior_run):
     _sc, _o, ds, raw = prior_run
-    bad = Observation("never", "realised", "national", "", 2016, 5e9, ErrorModel("at_least"), dt.date(2017, 1, 1),
-                      "x")
+    bad = Observation("never", "realised", "national", "", 2016, 5e9, ErrorModel("at_least"), dt.date(2017, 1, 1), "x")
     x = obsmod.per_draw((bad,), ds, raw.plan, raw.inputs)
     with pytest.raises(RunError, match="'never'.*impossible"):
         weights_for((bad,), x, "obs.toml")
@@ -139,8 +163,19 @@ def test_impossible_observations_and_small_ess(prior_run):
 
 
 def test_update_command_writes_weights(tmp_path):
-    u = _cli("update", DATA / "small.toml", OBS, "--known-by", "2015-01-01", "--draws", "1000", "--out", tmp_path,
-             "--lang", "en")
+    u = _cli(
+        "update",
+        DATA / "small.toml",
+        OBS,
+        "--known-by",
+        "2015-01-01",
+        "--draws",
+        "1000",
+        "--out",
+        tmp_path,
+        "--lang",
+        "en",
+    )
     assert u.returncode == 0, u.stderr
     ds = _open(tmp_path / "results.nc")
     w = ds["weight"].values
@@ -165,14 +200,20 @@ def test_simulation_based_calibration():
     sc = scenario.load(DATA / "small.toml").with_run_options(draws=6000, seed=101)
     o = obsmod.load(OBS)
     ds, raw = simulate_for(sc, o.observations, analyses=False, all_inputs=True)
-    truth_ds, truth_raw = simulate_for(sc.with_run_options(draws=200, seed=202), o.observations, analyses=False,
-                                       all_inputs=True)
+    truth_ds, truth_raw = simulate_for(
+        sc.with_run_options(draws=200, seed=202), o.observations, analyses=False, all_inputs=True
+    )
     base = {x.id: x for x in o.observations}
     # normal errors on the gains: their truth can be 0 (nothing live yet), which a lognormal error cannot produce
-    used = (Observation("nat-2013", "realised", "national", "", 2013, 1.0, ErrorModel("normal", sd=10e6),
-                        dt.date(2014, 1, 1), "x"), base["osb1-golive"],
-            Observation("nat-2014", "realised", "national", "", 2014, 1.0, ErrorModel("normal", sd=15e6),
-                        dt.date(2015, 1, 1), "x"))
+    used = (
+        Observation(
+            "nat-2013", "realised", "national", "", 2013, 1.0, ErrorModel("normal", sd=10e6), dt.date(2014, 1, 1), "x"
+        ),
+        base["osb1-golive"],
+        Observation(
+            "nat-2014", "realised", "national", "", 2014, 1.0, ErrorModel("normal", sd=15e6), dt.date(2015, 1, 1), "x"
+        ),
+    )
     x = obsmod.per_draw(used, ds, raw.plan, raw.inputs)
     xt = obsmod.per_draw(used, truth_ds, truth_raw.plan, truth_raw.inputs)
     later = ds["benefit"].sel(year=2016).values
@@ -184,8 +225,9 @@ def test_simulation_based_calibration():
         for k, ob in enumerate(used):  # the observation the true world would produce
             v = xt[k, t]
             v = v + ob.error.sd * rng.standard_normal()
-            sim.append(Observation(ob.id, ob.quantity, ob.scope, ob.unit, ob.year, float(v), ob.error,
-                                    ob.known_by, ob.source))
+            sim.append(
+                Observation(ob.id, ob.quantity, ob.scope, ob.unit, ob.year, float(v), ob.error, ob.known_by, ob.source)
+            )
         w, ess = weights_for(tuple(sim), x)
         ess_all.append(ess)
         ranks.append(float(w[later < later_t[t]].sum()))
@@ -199,10 +241,20 @@ def test_simulation_based_calibration():
     rng = np.random.default_rng(5)
     bad = []
     for t in range(xt.shape[1]):
-        sim = tuple(Observation(ob.id, ob.quantity, ob.scope, ob.unit, ob.year,
-                                float(xt[k, t] + ob.error.sd * rng.standard_normal()),
-                                ErrorModel("normal", sd=0.3 * ob.error.sd), ob.known_by, ob.source)
-                    for k, ob in enumerate(used))
+        sim = tuple(
+            Observation(
+                ob.id,
+                ob.quantity,
+                ob.scope,
+                ob.unit,
+                ob.year,
+                float(xt[k, t] + ob.error.sd * rng.standard_normal()),
+                ErrorModel("normal", sd=0.3 * ob.error.sd),
+                ob.known_by,
+                ob.source,
+            )
+            for k, ob in enumerate(used)
+        )
         w, _ = weights_for(sim, x)
         bad.append(float(w[later < later_t[t]].sum()))
     assert stats.chisquare(np.histogram(bad, bins=10, range=(0, 1))[0]).pvalue < 0.01
@@ -211,8 +263,15 @@ def test_simulation_based_calibration():
     # so compare sharpness instead: the posterior sd of the 2016 gain is below the prior's on average)
     sds = []
     for t in range(20):
-        w, _ = weights_for(tuple(Observation(ob.id, ob.quantity, ob.scope, ob.unit, ob.year, float(xt[k, t]),
-                                             ob.error, ob.known_by, ob.source) for k, ob in enumerate(used)), x)
+        w, _ = weights_for(
+            tuple(
+                Observation(
+                    ob.id, ob.quantity, ob.scope, ob.unit, ob.year, float(xt[k, t]), ob.error, ob.known_by, ob.source
+                )
+                for k, ob in enumerate(used)
+            ),
+            x,
+        )
         m = w @ later
         sds.append(np.sqrt(w @ (later - m) ** 2))
     assert np.mean(sds) < 0.9 * later.std()

@@ -41,8 +41,10 @@ def assert_same_scenario(a: scenario.Scenario, b: scenario.Scenario) -> None:
 
 def test_child_overriding_one_delay_equals_the_full_file(tmp_path, small_dict):
     base = _write(tmp_path / "base.toml", dump_toml(small_dict))
-    child = _write(tmp_path / "child.toml", 'extends = "base.toml"\n\n[[initiatives]]\nid = "fmk"\n'
-                                            'delay = { dist = "uniform", min = 1.0, max = 3.0 }\n')
+    child = _write(
+        tmp_path / "child.toml",
+        'extends = "base.toml"\n\n[[initiatives]]\nid = "fmk"\ndelay = { dist = "uniform", min = 1.0, max = 3.0 }\n',
+    )
     full = copy.deepcopy(small_dict)
     full["initiatives"][2]["delay"] = DELAY
     full_path = _write(tmp_path / "full.toml", dump_toml(full))
@@ -55,7 +57,9 @@ def test_child_overriding_one_delay_equals_the_full_file(tmp_path, small_dict):
 
 def test_tables_merge_key_by_key(tmp_path, small_dict):
     _write(tmp_path / "base.toml", dump_toml(small_dict))
-    child = _write(tmp_path / "child.toml", """extends = "base.toml"
+    child = _write(
+        tmp_path / "child.toml",
+        """extends = "base.toml"
 [scenario]
 name = "Variant"
 [regimes]
@@ -67,7 +71,8 @@ ramp = 2.0
 [[initiatives]]
 id = "osb-2"
 cost = { investment = 1e6 }
-""")
+""",
+    )
     sc, base = scenario.load(child), scenario.load(tmp_path / "base.toml")
     assert sc.name == "Variant" and sc.horizon == base.horizon and sc.target == base.target
     assert sc.retention_share == 0.25 and sc.retention_years == base.retention_years
@@ -86,7 +91,9 @@ cost = { investment = 1e6 }
 
 def test_new_initiatives_are_appended_and_removed_ones_dropped(tmp_path, small_dict):
     _write(tmp_path / "base.toml", dump_toml(small_dict))
-    child = _write(tmp_path / "child.toml", """extends = "base.toml"
+    child = _write(
+        tmp_path / "child.toml",
+        """extends = "base.toml"
 remove_initiatives = ["osb-2"]
 [[initiatives]]
 id = "new"
@@ -94,11 +101,14 @@ name = "New initiative"
 area = "social"
 gain = 5e6
 start = 2014
-""")
+""",
+    )
     sc = scenario.load(child)
     assert [i.id for i in sc.initiatives] == ["osb-1", "fmk", "new"]
     # removed and given again: replaced whole, in its place, without the parent's keys
-    again = _write(tmp_path / "again.toml", """extends = "base.toml"
+    again = _write(
+        tmp_path / "again.toml",
+        """extends = "base.toml"
 remove_initiatives = ["osb-1"]
 [[initiatives]]
 id = "osb-1"
@@ -106,7 +116,8 @@ name = "Selvbetjening 1, new"
 area = "borgerservice"
 gain = 10e6
 start = 2013
-""")
+""",
+    )
     sc = scenario.load(again)
     assert [i.id for i in sc.initiatives] == ["osb-1", "osb-2", "fmk"]
     o = sc.initiatives[0]
@@ -118,8 +129,9 @@ def test_remove_errors(tmp_path, small_dict):
     typo = _write(tmp_path / "typo.toml", 'extends = "base.toml"\nremove_initiatives = ["osb-3"]\n')
     with pytest.raises(ConfigError) as e:
         scenario.load(typo)
-    assert str(e.value) == (f"{typo}: remove_initiatives: no initiative 'osb-3' in the scenario it extends; "
-                            "did you mean 'osb-2'?")
+    assert str(e.value) == (
+        f"{typo}: remove_initiatives: no initiative 'osb-3' in the scenario it extends; did you mean 'osb-2'?"
+    )
     alone = copy.deepcopy(small_dict)
     alone["remove_initiatives"] = ["fmk"]
     p = _write(tmp_path / "alone.toml", dump_toml(alone))
@@ -148,10 +160,13 @@ def test_chain_and_its_sha256(tmp_path, small_dict):
     assert scenario.load(a).sha256 != sc.sha256
 
 
-@pytest.mark.parametrize("files", [
-    {"a.toml": 'extends = "a.toml"\n'},
-    {"a.toml": 'extends = "b.toml"\n', "b.toml": 'extends = "c.toml"\n', "c.toml": 'extends = "./a.toml"\n'},
-])
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"a.toml": 'extends = "a.toml"\n'},
+        {"a.toml": 'extends = "b.toml"\n', "b.toml": 'extends = "c.toml"\n', "c.toml": 'extends = "./a.toml"\n'},
+    ],
+)
 def test_cycles_are_a_clear_error(tmp_path, files):
     for name, text in files.items():
         _write(tmp_path / name, text)
@@ -168,13 +183,16 @@ def test_errors_name_the_file_that_set_the_key(tmp_path, small_dict):
     parent["regimes"]["retention_share"] = 1.5  # bad, in the parent
     parent["initiatives"][2]["delay"] = {"dist": "pert", "min": 2, "mode": 1, "max": 3}  # bad, in the parent
     base = _write(tmp_path / "base.toml", dump_toml(parent))
-    child = _write(tmp_path / "child.toml", """extends = "base.toml"
+    child = _write(
+        tmp_path / "child.toml",
+        """extends = "base.toml"
 [scenario]
 horizon = 1800
 [[initiatives]]
 id = "osb-1"
 ramp = { dist = "uniform", min = 3, max = 1 }
-""")
+""",
+    )
     with pytest.raises(ConfigError) as e:
         scenario.load(child)
     lines = e.value.problems
@@ -183,8 +201,10 @@ ramp = { dist = "uniform", min = 3, max = 1 }
     assert any(x.startswith(f"{base}: regimes.retention_share:") for x in lines), lines
     assert any(x.startswith(f"{base}: initiatives[2] (fmk).delay:") for x in lines), lines
     # the child can fix what is wrong in the parent
-    fixed = _write(tmp_path / "fixed.toml", 'extends = "base.toml"\n[regimes]\nretention_share = 0.5\n'
-                                            '[[initiatives]]\nid = "fmk"\ndelay = 1.0\n')
+    fixed = _write(
+        tmp_path / "fixed.toml",
+        'extends = "base.toml"\n[regimes]\nretention_share = 0.5\n[[initiatives]]\nid = "fmk"\ndelay = 1.0\n',
+    )
     assert scenario.load(fixed).retention_share == 0.5
 
 
@@ -209,8 +229,11 @@ def test_structural_errors(tmp_path, small_dict):
 def test_unknown_keys_in_a_child_and_from_dict(tmp_path, small_dict):
     _write(tmp_path / "base.toml", dump_toml(small_dict))
     p = _write(tmp_path / "c.toml", 'extends = "base.toml"\n[regimes]\nretention_shares = 0.2\n')
-    with pytest.raises(ConfigError, match=r"c\.toml: regimes\.retention_shares: unknown key; did you mean "
-                                          "'retention_share'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"c\.toml: regimes\.retention_shares: unknown key; did you mean "
+        "'retention_share'",
+    ):
         scenario.load(p)
     p = _write(tmp_path / "d.toml", 'extend = "base.toml"\n')
     with pytest.raises(ConfigError, match="did you mean 'extends'"):
@@ -265,6 +288,8 @@ def test_a_removed_initiative_still_named_in_the_parents_correlations(tmp_path, 
         scenario.load(child)
     assert [x.split(": ")[:2] for x in e.value.problems] == [[str(parent), "correlations[0].b"]]
     # the child replaces the parent's [[correlations]] list whole
-    fixed = _write(tmp_path / "fixed.toml", 'extends = "child.toml"\n[[correlations]]\na = "osb-1.delay"\n'
-                                            'b = "osb-2.adoption"\nrho = 0.3\n')
+    fixed = _write(
+        tmp_path / "fixed.toml",
+        'extends = "child.toml"\n[[correlations]]\na = "osb-1.delay"\nb = "osb-2.adoption"\nrho = 0.3\n',
+    )
     assert scenario.load(fixed).correlations == (("osb-1.delay", "osb-2.adoption", 0.3),)

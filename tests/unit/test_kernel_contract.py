@@ -64,9 +64,15 @@ def test_simulate_takes_named_groups():
     """simulate's parameters are the draw range and one tuple per group, each declared once."""
     params = list(inspect.signature(kernel.simulate.py_func).parameters)
     assert params == ["d0", "n", "nblocks", "inputs", "model", "layout", "sampling", "kept", "acc", "scratch"]
-    for cls in (kernel_contract.InputArrays, kernel_contract.ModelArrays, kernel_contract.HistLayout,
-                kernel_contract.Sampling, kernel_contract.KeptDraws, kernel_contract.BlockAccumulators,
-                kernel_contract.BlockScratch):
+    for cls in (
+        kernel_contract.InputArrays,
+        kernel_contract.ModelArrays,
+        kernel_contract.HistLayout,
+        kernel_contract.Sampling,
+        kernel_contract.KeptDraws,
+        kernel_contract.BlockAccumulators,
+        kernel_contract.BlockScratch,
+    ):
         assert len(cls._fields) == len(set(cls._fields))
     # the kept outputs and accumulators are named as simengine.core.engine names them
     assert set(kernel_contract.KeptDraws._fields) == set(engine.PER_DRAW) | {"d0", "inputs"}
@@ -84,8 +90,9 @@ def test_every_kept_output_and_accumulator_is_written():
     acc = engine.new_accumulators(plan, nblocks)
     overflow = np.zeros(nblocks, np.int64)
     scratch = engine.new_scratch(plan, nblocks)
-    kernel.simulate(0, 600, nblocks, *engine._kernel_args(plan),
-                    *engine._kernel_outputs(0, kept, inputs, acc, overflow), scratch)
+    kernel.simulate(
+        0, 600, nblocks, *engine._kernel_args(plan), *engine._kernel_outputs(0, kept, inputs, acc, overflow), scratch
+    )
     for name, v in kept.items():
         assert np.isfinite(v).all(), name
     assert np.isfinite(inputs).all()

@@ -25,20 +25,62 @@ BANNED = {
 }
 # (module, what it imports): allowed although it points up the pipeline, with the reason. The list only shrinks.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("simengine.analysis.sensitivity", "simengine.outputs"): "the analyses report their progress phases (outputs.progress)",
-    ("simengine.core.driver", "simengine.analysis"): "--precision stops on the Monte Carlo error of the draws so far (analysis.mcerror)",
-    ("simengine.core.driver", "simengine.analysis.mcerror"): "--precision stops on the Monte Carlo error of the draws so far (analysis.mcerror)",
-    ("simengine.core.engine", "simengine.analysis.finite"): "the overflow error names the scenario's largest values (analysis.finite)",
-    ("simengine.core.memory", "simengine.analysis.sensitivity"): "the memory estimate sums the analyses' arrays, whose sizes the analyses declare",
-    ("simengine.core.memory", "simengine.analysis.shockeffect"): "the memory estimate sums the analyses' arrays, whose sizes the analyses declare",
-    ("simengine.scenario.observations", "simengine.analysis.sensitivity"): "per-draw values of an observation are computed here (to move to analysis.observables)",
-    ("simengine.scenario.observations", "simengine.model.plan"): "per-draw values of an observation are computed here (to move to analysis.observables)",
-    ("simengine.scenario.observations", "simengine.model.formula"): "per-draw values of an observation are computed here (to move to analysis.observables)",
-    ("simengine.scenario.schema", "simengine.api"): "validation asks the plan for each input's distribution, and Scenario.with_values is simengine.variant",
-    ("simengine.scenario.schema", "simengine.model.plan"): "validation asks the plan for each input's distribution, and Scenario.with_values is simengine.variant",
-    ("simengine.scenario.xlsx", "simengine.outputs.folder"): "scenario export writes a workbook with the report's labels, atomically (command code, to move to cli)",
-    ("simengine.scenario.xlsx", "simengine.outputs.labels"): "scenario export writes a workbook with the report's labels, atomically (command code, to move to cli)",
-    ("simengine.scenario.xlsx", "simengine.outputs.report.assumptions"): "scenario export writes a workbook with the report's labels, atomically (command code, to move to cli)",
+    (
+        "simengine.analysis.sensitivity",
+        "simengine.outputs",
+    ): "the analyses report their progress phases (outputs.progress)",
+    (
+        "simengine.core.driver",
+        "simengine.analysis",
+    ): "--precision stops on the Monte Carlo error of the draws so far (analysis.mcerror)",
+    (
+        "simengine.core.driver",
+        "simengine.analysis.mcerror",
+    ): "--precision stops on the Monte Carlo error of the draws so far (analysis.mcerror)",
+    (
+        "simengine.core.engine",
+        "simengine.analysis.finite",
+    ): "the overflow error names the scenario's largest values (analysis.finite)",
+    (
+        "simengine.core.memory",
+        "simengine.analysis.sensitivity",
+    ): "the memory estimate sums the analyses' arrays, whose sizes the analyses declare",
+    (
+        "simengine.core.memory",
+        "simengine.analysis.shockeffect",
+    ): "the memory estimate sums the analyses' arrays, whose sizes the analyses declare",
+    (
+        "simengine.scenario.observations",
+        "simengine.analysis.sensitivity",
+    ): "per-draw values of an observation are computed here (to move to analysis.observables)",
+    (
+        "simengine.scenario.observations",
+        "simengine.model.plan",
+    ): "per-draw values of an observation are computed here (to move to analysis.observables)",
+    (
+        "simengine.scenario.observations",
+        "simengine.model.formula",
+    ): "per-draw values of an observation are computed here (to move to analysis.observables)",
+    (
+        "simengine.scenario.schema",
+        "simengine.api",
+    ): "validation asks the plan for each input's distribution, and Scenario.with_values is simengine.variant",
+    (
+        "simengine.scenario.schema",
+        "simengine.model.plan",
+    ): "validation asks the plan for each input's distribution, and Scenario.with_values is simengine.variant",
+    (
+        "simengine.scenario.xlsx",
+        "simengine.outputs.folder",
+    ): "scenario export writes a workbook with the report's labels, atomically (command code, to move to cli)",
+    (
+        "simengine.scenario.xlsx",
+        "simengine.outputs.labels",
+    ): "scenario export writes a workbook with the report's labels, atomically (command code, to move to cli)",
+    (
+        "simengine.scenario.xlsx",
+        "simengine.outputs.report.assumptions",
+    ): "scenario export writes a workbook with the report's labels, atomically (command code, to move to cli)",
 }
 # the model's declarations, which the scenario layer validates against
 DECLARATIONS = ("simengine.model.structure", "simengine.model.distributions")
@@ -112,8 +154,8 @@ def test_the_readme_layout_names_every_module_in_its_folder():
     """README.md's Layout section matches the tree: every package folder is listed, and every module
     is named on that folder's lines (a module moved or added without the README fails here)."""
     readme = (PKG.parent / "README.md").read_text()
-    layout = readme[readme.index("## Layout"):]
-    layout = layout[:layout.index("```", layout.index("```") + 3)]
+    layout = readme[readme.index("## Layout") :]
+    layout = layout[: layout.index("```", layout.index("```") + 3)]
     blocks: dict[str, str] = {}
     current = "."
     for line in layout.splitlines():

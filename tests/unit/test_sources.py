@@ -48,11 +48,27 @@ def test_sources_rows_have_an_address_a_date_and_a_known_by():
         assert known.startswith(("yes", "no", "partly")), (rid, known)
 
 
-OUTSIDE = ("CAL §", "INIT §", "/work/", "CALIBRATION", "INITIATIVES_", "../shared", "shared/", "MODEL.md",
-           "OUTCOMES_", "EXANTE_2011")
-DOCS = sorted({*(f"scenarios/{n}" for n in SCENARIOS), "scenarios/README.md", "README.md",
-               *(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")),
-               *(str(p.relative_to(ROOT)) for p in (ROOT / "observations").iterdir() if p.is_file())})
+OUTSIDE = (
+    "CAL §",
+    "INIT §",
+    "/work/",
+    "CALIBRATION",
+    "INITIATIVES_",
+    "../shared",
+    "shared/",
+    "MODEL.md",
+    "OUTCOMES_",
+    "EXANTE_2011",
+)
+DOCS = sorted(
+    {
+        *(f"scenarios/{n}" for n in SCENARIOS),
+        "scenarios/README.md",
+        "README.md",
+        *(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")),
+        *(str(p.relative_to(ROOT)) for p in (ROOT / "observations").iterdir() if p.is_file()),
+    }
+)
 
 
 @pytest.mark.parametrize("name", DOCS)
@@ -91,7 +107,9 @@ def test_exante_has_the_reconstructions_initiatives_and_areas():
 def test_observations_are_well_formed():
     obs = tomllib.loads((ROOT / "observations" / "2015.toml").read_text(encoding="utf-8"))["observation"]
     assert len(obs) >= 15
-    ini = {i["id"] for i in tomllib.loads((ROOT / "scenarios" / "2015.toml").read_text(encoding="utf-8"))["initiatives"]}
+    ini = {
+        i["id"] for i in tomllib.loads((ROOT / "scenarios" / "2015.toml").read_text(encoding="utf-8"))["initiatives"]
+    }
     areas = set(tomllib.loads((ROOT / "scenarios" / "2015.toml").read_text(encoding="utf-8"))["areas"])
     ids = [o["id"] for o in obs]
     assert len(ids) == len(set(ids))
@@ -145,8 +163,18 @@ def test_the_frozen_exante_scenario_matches_the_digest_in_docs():
 
 # Rows of the assumptions table that are settings of the model or of the run, not priors about the
 # world: they need no source (docs/model.md documents them).
-NOT_PRIORS = {"scenario.start_year", "scenario.horizon", "outputs.tail", "model.timing", "model.realisation",
-              "model.calibration_basis", "channel_shift", "defaults.channel_shift", "key", "defaults.key"}
+NOT_PRIORS = {
+    "scenario.start_year",
+    "scenario.horizon",
+    "outputs.tail",
+    "model.timing",
+    "model.realisation",
+    "model.calibration_basis",
+    "channel_shift",
+    "defaults.channel_shift",
+    "key",
+    "defaults.key",
+}
 
 
 def _unsourced(text: str) -> tuple[list, set[str]]:
@@ -193,7 +221,9 @@ def test_every_prior_in_the_assumptions_table_names_its_source(name):
 def test_the_source_check_finds_a_prior_without_a_source():
     text = (ROOT / "scenarios" / "2030.toml").read_text(encoding="utf-8")
     assert _unsourced(text)[0] == []
-    broken = text.replace("cost_per_fte = 500_000         # judgement:", "cost_per_fte = 500_000         # see elsewhere:", 1)
+    broken = text.replace(
+        "cost_per_fte = 500_000         # judgement:", "cost_per_fte = 500_000         # see elsewhere:", 1
+    )
     assert broken != text
     assert [b[0] for b in _unsourced(broken)[0]] == ["scenario.cost_per_fte"]
 

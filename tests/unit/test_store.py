@@ -48,8 +48,15 @@ def test_no_constant_per_draw_variable_and_no_copies(runs):
     with xr.open_dataset(path) as f:  # a plain xarray read: what a user of the file sees
         per_draw = [f[n].load() for n in f.data_vars if "draw" in f[n].dims]
         fixed = {n: f[n].load() for n in f.data_vars if "draw" not in f[n].dims and f[n].dtype.kind == "f"}
-    assert {"benefit", "cost", "area_benefit", "npv", "central_gain_retention", "service_cut_prebudgeted",
-            "regime_benefit_retention"} <= {da.name for da in per_draw}
+    assert {
+        "benefit",
+        "cost",
+        "area_benefit",
+        "npv",
+        "central_gain_retention",
+        "service_cut_prebudgeted",
+        "regime_benefit_retention",
+    } <= {da.name for da in per_draw}
     for gone in ("net_benefit", "fte", "central_gain", "service_cut", "regime_benefit"):
         assert gone not in {da.name for da in per_draw}, gone
     pieces = [s for da in per_draw for s in _slices(da)]
@@ -114,7 +121,10 @@ def test_open_results_gives_back_the_run_up_to_float32_rounding(runs):
     assert results_digest(ds) == d0
     with xr.open_dataset(path) as f:
         assert f["benefit"].dtype == np.float32 and "float32" in f["benefit"].attrs["storage_precision"]
-        assert "central_gain" in f.attrs["derived_on_read_note"] and "retention" in f["central_gain_retention"].attrs["regime"]
+        assert (
+            "central_gain" in f.attrs["derived_on_read_note"]
+            and "retention" in f["central_gain_retention"].attrs["regime"]
+        )
 
 
 def test_ask_in_memory_and_on_the_file_agree_and_old_files_read_as_they_are(runs, tmp_path):

@@ -17,8 +17,10 @@ def test_put_writes_the_spec():
     s = SPECS["expected_shortfall"]
     assert ds["expected_shortfall"].dims == s.dims
     assert ds["expected_shortfall"].attrs == {
-        "units": "DKK/year", "tail": 0.1,
-        "long_name": "expected shortfall: mean of max(0, target - gain) over the worst 10% of draws (CVaR)"}
+        "units": "DKK/year",
+        "tail": 0.1,
+        "long_name": "expected shortfall: mean of max(0, target - gain) over the worst 10% of draws (CVaR)",
+    }
     assert check(ds) == []
 
 
