@@ -15,22 +15,14 @@ from __future__ import annotations
 import numpy as np
 
 from simengine.model.formula import amplitude
+from simengine.model.formula import golive as formula_golive
 from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, Plan
 from simengine.model.structure import W_WEAK_SHARE
 
 _V = {v: k for k, v in enumerate(INITIATIVE_VARS)}
 
 
-def golive(plan: Plan, inputs: np.ndarray) -> np.ndarray:
-    """(D, I) go-live time of each initiative (decimal year) in each draw."""
-    D, I = len(inputs), len(plan.gain)
-    iv = inputs[:, N_NATIONAL:].reshape(D, I, len(INITIATIVE_VARS))
-    S, BL = iv[:, :, _V["delay"]], iv[:, :, _V["legislation"]] * iv[:, :, _V["legislation_delay"]]
-    g = plan.start[None, :] + np.maximum(S, BL) if plan.timing_component else plan.start[None, :] + S + BL
-    for i in plan.order:
-        if plan.dep_of[i] >= 0:
-            g[:, i] = np.maximum(g[:, i], g[:, plan.dep_of[i]] + plan.dep_lag[i])
-    return g
+golive = formula_golive  # (D, I) go-live of each initiative in each draw: simengine.model.formula.golive
 
 
 def initiative_draws(plan: Plan, inputs: np.ndarray, realised: bool = True) -> dict[str, np.ndarray]:

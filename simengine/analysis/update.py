@@ -67,8 +67,9 @@ def log_likelihood(o: Observation, x: np.ndarray) -> np.ndarray:
     return np.where(inside, 0.0, -np.inf)
 
 
-def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str = "observations"
-                ) -> tuple[np.ndarray, float]:
+def weights_for(
+    observations: tuple[Observation, ...], x: np.ndarray, file: str = "observations"
+) -> tuple[np.ndarray, float]:
     """(normalised importance weights (K,), effective sample size) given the observations (rows of
     ``x``: their per-draw model values). No observations: equal weights, ESS = K."""
     K = x.shape[1]
@@ -78,12 +79,16 @@ def weights_for(observations: tuple[Observation, ...], x: np.ndarray, file: str 
     for k, o in enumerate(observations):
         lk = log_likelihood(o, x[k])
         if not np.isfinite(lk).any():
-            raise RunError(f"{file}: observation {o.id!r}: value {o.value:g} ({o.error.describe()}) is impossible "
-                           f"in every one of the {K:,} kept draws; widen its error model or keep more draws")
+            raise RunError(
+                f"{file}: observation {o.id!r}: value {o.value:g} ({o.error.describe()}) is impossible "
+                f"in every one of the {K:,} kept draws; widen its error model or keep more draws"
+            )
         ll += lk
     if not np.isfinite(ll).any():
-        raise RunError(f"{file}: no kept draw is consistent with all of {', '.join(o.id for o in observations)} "
-                       f"at once ({K:,} draws); widen their error models or keep more draws")
+        raise RunError(
+            f"{file}: no kept draw is consistent with all of {', '.join(o.id for o in observations)} "
+            f"at once ({K:,} draws); widen their error models or keep more draws"
+        )
     w = np.exp(ll - ll.max())
     w /= w.sum()
     return w, float(1.0 / _dot(w, w))
@@ -193,8 +198,11 @@ def observe_block(observations: tuple[Observation, ...], file: str, plan, part) 
         return {"observed": np.zeros((0, len(observations)))}
     inputs = np.ascontiguousarray(part.inputs)
     # the realisation sums of the block's draws: their local draws come from the streams of draws d0 ..
-    s1 = (local_sums(plan, inputs, combinations=1, d0=part.d0)
-          if any(o.scope == "initiative" and o.quantity == "realised" for o in observations) else None)
+    s1 = (
+        local_sums(plan, inputs, combinations=1, d0=part.d0)
+        if any(o.scope == "initiative" and o.quantity == "realised" for o in observations)
+        else None
+    )
     x = obsmod.per_draw(observations, _Draws(K), plan, inputs, file, s1=s1)
     return {"observed": np.ascontiguousarray(x.T)}
 
@@ -227,8 +235,17 @@ def observed(observations: tuple[Observation, ...], ds, raw, file: str = "observ
     return out
 
 
-def simulate_for(sc, observations: tuple[Observation, ...], threads: int | None = None, analyses: bool = True,
-                 all_inputs: bool = False, command: str = "", progress=None, opts=None, file: str = "observations"):
+def simulate_for(
+    sc,
+    observations: tuple[Observation, ...],
+    threads: int | None = None,
+    analyses: bool = True,
+    all_inputs: bool = False,
+    command: str = "",
+    progress=None,
+    opts=None,
+    file: str = "observations",
+):
     """Run the scenario as ``run`` does (the same results, bit for bit). When the observations need
     the per-draw inputs (go-live, adoption, per-initiative gains), their values in every kept draw
     are computed block by block where the block ran (:func:`observe_block`, ``raw.extra``; read
@@ -303,8 +320,9 @@ NOT_REWEIGHTED = {
 }
 
 
-def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, threads: int | None = None
-             ) -> xr.Dataset:
+def reweight(
+    ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, threads: int | None = None
+) -> xr.Dataset:
     """The run's statistics recomputed under the weights ``w`` of the kept draws. ``s1``: the kept
     draws' realisation sums (simengine.analysis.sensitivity.local_sums, combination 0), if at hand.
     ``threads``: the threads of the weighted quantiles (the run's, ``raw.threads``, if None)."""
@@ -381,8 +399,10 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, t
         put("initiative_benefit_mean", im)
         if K < len(w):
             for name in ("initiative_golive", "initiative_benefit", "initiative_benefit_mean"):
-                out[name].attrs["method"] = (f"weighted over the first {K:,} of the {len(w):,} kept draws (those "
-                                             "whose inputs are kept), their importance weights renormalised")
+                out[name].attrs["method"] = (
+                    f"weighted over the first {K:,} of the {len(w):,} kept draws (those "
+                    "whose inputs are kept), their importance weights renormalised"
+                )
     else:
         for name in ("initiative_benefit", "initiative_benefit_mean", "initiative_golive"):
             not_done[name] = "the per-draw inputs of every kept draw were not kept"
@@ -392,12 +412,25 @@ def reweight(ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, t
             for stat, val in (("quantile", wquantiles(X, w, q, threads)), ("mean", wmean(X, w))):
                 if f"{name}_{stat}" in ds:
                     put(f"{name}_{stat}", val)
-    negotiation = [str(v) for v in out.data_vars if str(v).startswith(
-        ("committable", "area_committable", "municipality_committable", "reach_amount", "deduction_", "delivery_",
-         "dist_"))]
+    negotiation = [
+        str(v)
+        for v in out.data_vars
+        if str(v).startswith(
+            (
+                "committable",
+                "area_committable",
+                "municipality_committable",
+                "reach_amount",
+                "deduction_",
+                "delivery_",
+                "dist_",
+            )
+        )
+    ]
     if negotiation:  # simengine.analysis.negotiate: its amounts and deals are of the prior draws
         not_done["committable amounts, deductions, deals (" + ", ".join(negotiation[:3]) + ", …)"] = (
-            "computed from the prior draws; not yet reweighted")
+            "computed from the prior draws; not yet reweighted"
+        )
         for name in negotiation:
             out[name].attrs = dict(out[name].attrs, weights="prior: not reweighted")
     for name, why in not_done.items():
@@ -430,24 +463,20 @@ def kept_sums(plan, inputs: np.ndarray, K: int) -> np.ndarray:
 def initiative_stats(plan, inputs: np.ndarray, K: int, s1: np.ndarray, i: int, w: np.ndarray, q: np.ndarray):
     """Initiative i's weighted go-live quantiles (Q,), gain quantiles (Q, Y) and gain means (Y,) over
     the kept draws: the same numbers as simengine.scenario.observations.golive_adoption and
-    initiative_gains (the same expressions in the same order), each input column read once."""
-    from simengine.model.formula import amplitude
+    initiative_gains (simengine.model.formula's golive and adoption, the same expressions in the same
+    order)."""
+    from simengine.model.formula import adoption, amplitude, golive
     from simengine.model.plan import N_NATIONAL, N_VARS
 
     o = N_NATIONAL + i * N_VARS
-    col = lambda k: np.ascontiguousarray(inputs[:K, o + k])  # noqa: E731
-    S, B, L, U, R = (col(k) for k in (1, 2, 3, 6, 7))
-    g = plan.start[i] + S + B * L
-    w0 = plan.scenario.assumed_weak_share
-    kap = np.clip((1.0 - inputs[:K, 0]) / (1.0 - w0), 0.0, 1.0) if plan.channel[i] > 0 else 1.0
-    ku = kap * U
-    base = amplitude(plan.gain[i], inputs[:K].T, o)  # the gain formula
+    X = inputs[:K]
+    g = np.ascontiguousarray(golive(plan, X)[:, i])  # every [model] timing choice and dependency
+    base = amplitude(plan.gain[i], X.T, o)  # the gain formula
     real = np.ascontiguousarray(s1[:K, i, 0])
     Y = len(plan.years)
     bq, bm = np.empty((len(q), Y)), np.empty(Y)
     for y in range(Y):
-        ad = ku * np.minimum((float(plan.year_mid[y]) - g) / R, 1.0)
-        gain = base * np.where(ad > 0.0, ad, 0.0) * real
+        gain = base * adoption(plan, X, g, i, float(plan.year_mid[y])) * real
         bq[:, y] = weighted_quantile(gain, w, q)
         bm[y] = float(np.einsum("k,k->", w, gain))
     return weighted_quantile(g, w, q), bq, bm
@@ -468,7 +497,7 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     XT = np.empty((0, K))
     for k, name in enumerate(plan.input_names):
         if k % block == 0:
-            XT = np.ascontiguousarray(raw.inputs[:K, k:k + block].T)
+            XT = np.ascontiguousarray(raw.inputs[:K, k : k + block].T)
         v = XT[k % block]
         if K == 0 or np.all(v == v[0]):
             continue
@@ -494,27 +523,51 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
         v = np.ascontiguousarray(raw.inputs[:K, idx[j]])
         R[j, 2:5] = np.quantile(v, q)
         R[j, 7:10] = weighted_quantile(v, w, q)
-    return {"names": names, "kinds": kinds, "who": who, "values": R, "shift": shift, "sd_ratio": ratio,
-            "moved": moved, "tolerance": tol}
+    return {
+        "names": names,
+        "kinds": kinds,
+        "who": who,
+        "values": R,
+        "shift": shift,
+        "sd_ratio": ratio,
+        "moved": moved,
+        "tolerance": tol,
+    }
 
 
 def add_update_vars(out: xr.Dataset, prior: xr.Dataset, w: np.ndarray, ess: float, mv: dict, info: dict) -> xr.Dataset:
     out["weight"] = (("draw",), w)
-    out["weight"].attrs = {"units": "1", "long_name": "normalised importance weight of the kept draw (sums to 1)",
-                           "method": "likelihood of the observations known by the date under their error models"}
+    out["weight"].attrs = {
+        "units": "1",
+        "long_name": "normalised importance weight of the kept draw (sums to 1)",
+        "method": "likelihood of the observations known by the date under their error models",
+    }
     out["prior_benefit_quantile"] = prior["benefit_quantile"].copy()
-    out["prior_benefit_quantile"].attrs = dict(prior["benefit_quantile"].attrs,
-                                               long_name="quantiles of the national gross gain before the update")
+    out["prior_benefit_quantile"].attrs = dict(
+        prior["benefit_quantile"].attrs, long_name="quantiles of the national gross gain before the update"
+    )
     out["prior_p_target"] = prior["p_target"].copy()
     out["prior_p_target"].attrs = dict(prior["p_target"].attrs, long_name="P(target) before the update")
     sel = np.flatnonzero(mv["moved"])
-    cols = ("prior_mean", "prior_sd", "prior_p10", "prior_p50", "prior_p90",
-            "posterior_mean", "posterior_sd", "posterior_p10", "posterior_p50", "posterior_p90")
+    cols = (
+        "prior_mean",
+        "prior_sd",
+        "prior_p10",
+        "prior_p50",
+        "prior_p90",
+        "posterior_mean",
+        "posterior_sd",
+        "posterior_p10",
+        "posterior_p50",
+        "posterior_p90",
+    )
     out = out.assign_coords(updated_input=[mv["names"][k] for k in sel])
     for j, c in enumerate(cols):
         out[f"updated_input_{c}"] = (("updated_input",), mv["values"][sel, j] if len(sel) else np.zeros(0))
-        out[f"updated_input_{c}"].attrs = {"long_name": f"{c.replace('_', ' ')} of the input (inputs that moved)",
-                                   "units": "the input's"}
+        out[f"updated_input_{c}"].attrs = {
+            "long_name": f"{c.replace('_', ' ')} of the input (inputs that moved)",
+            "units": "the input's",
+        }
     out.attrs.update(ess=ess, **info, moved_tolerance=mv["tolerance"])
     return out
 
@@ -524,8 +577,9 @@ def later_summary(bt: xr.Dataset) -> str:
     return ", ".join(f"{float(v):.6g} {g}" for g, v in zip(bt["unit_group"].values, bt["crps_total"].values))
 
 
-def update_run(sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False,
-               opts=None):
+def update_run(
+    sc, obs, known, threads: int | None = None, command: str = "", progress=None, quiet: bool = False, opts=None
+):
     """Simulate ``sc`` and weight its kept draws on the observations of ``obs`` known by ``known``:
     (posterior Dataset, prior Dataset, raw results, weights, ESS, input movement, info). ``opts``
     (simengine.core.driver.RunOptions): threads and where the draws run (default: this process on
@@ -537,8 +591,9 @@ def update_run(sc, obs, known, threads: int | None = None, command: str = "", pr
     opts = RunOptions(via="cli", threads=threads) if opts is None else opts
     local = opts.local_threads()
     used = obs.known_by(known)
-    prior, raw = simulate_for(sc, obs.observations, all_inputs=True, command=command, progress=progress, opts=opts,
-                              file=str(obs.path))
+    prior, raw = simulate_for(
+        sc, obs.observations, all_inputs=True, command=command, progress=progress, opts=opts, file=str(obs.path)
+    )
     # the observed quantities of every kept draw (those from the inputs streamed block by block)
     x = observed(used, prior, raw, str(obs.path))
     w, ess = weights_for(used, x, str(obs.path))
@@ -547,11 +602,15 @@ def update_run(sc, obs, known, threads: int | None = None, command: str = "", pr
     s1 = kept_sums(raw.plan, raw.inputs, K) if used and K else None
     post = reweight(prior, raw, w, s1, local) if used else prior.copy()
     mv = input_movement(raw, w, ess)
-    info = {"observations_file": str(obs.path), "observations_file_absolute": str(Path(obs.path).resolve()),
-            "observations_sha256": obs.sha256, "known_by": known.isoformat(),
-            "conditioned_on": ", ".join(o.id for o in used) or "none",
-            "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)",
-            "ess_by_observation": "; ".join(f"{oid}: {e:.6g}" for oid, e in ess_by_observation(used, x))}
+    info = {
+        "observations_file": str(obs.path),
+        "observations_file_absolute": str(Path(obs.path).resolve()),
+        "observations_sha256": obs.sha256,
+        "known_by": known.isoformat(),
+        "conditioned_on": ", ".join(o.id for o in used) or "none",
+        "update_method": "importance weights of the kept draws (docs/model.md, Scoring and updating)",
+        "ess_by_observation": "; ".join(f"{oid}: {e:.6g}" for oid, e in ess_by_observation(used, x)),
+    }
     scorable, rows = [], []
     for o in obs.later_than(known):  # a later observation these results cannot evaluate is left out
         try:
@@ -565,8 +624,11 @@ def update_run(sc, obs, known, threads: int | None = None, command: str = "", pr
         xl = np.stack(rows)
         b0 = backtest_dataset(obs, later, xl, sc, sc.seed)
         b1 = backtest_dataset(obs, later, xl, sc, sc.seed, w)
-        info.update(later_observations=", ".join(o.id for o in later), crps_later_prior=later_summary(b0),
-                    crps_later_posterior=later_summary(b1))
+        info.update(
+            later_observations=", ".join(o.id for o in later),
+            crps_later_prior=later_summary(b0),
+            crps_later_posterior=later_summary(b1),
+        )
     post = add_update_vars(post, prior, w, ess, mv, info)
     return post, prior, raw, w, ess, mv, info
 

@@ -19,7 +19,21 @@ This module imports neither numba nor xarray: the scenario layer may use it.
 
 from __future__ import annotations
 
-from simengine.model.structure import V_ESTIMATE_FACTOR, V_TECHNOLOGY, V_TECHNOLOGY_LOSS
+import numpy as np
+
+from simengine.model.structure import (
+    N_NATIONAL,
+    N_VARS,
+    V_ADOPTION,
+    V_DELAY,
+    V_ESTIMATE_FACTOR,
+    V_LEGISLATION,
+    V_LEGISLATION_DELAY,
+    V_RAMP,
+    V_TECHNOLOGY,
+    V_TECHNOLOGY_LOSS,
+    W_WEAK_SHARE,
+)
 
 #: the initiative inputs :func:`amplitude` reads (keys of simengine.model.structure.INITIATIVE_INPUTS)
 AMPLITUDE_INPUTS: tuple[str, ...] = ("estimate_factor", "technology", "technology_loss")
@@ -29,3 +43,42 @@ def amplitude(gain, x, o):  # type: ignore[no-untyped-def]  # numbers (compiled)
     """A = gain · F · (1 − T·Q): the initiative's gain before adoption and local realisation, its
     inputs at ``x[o + V_*]`` (``o``: the initiative's first input)."""
     return gain * x[o + V_ESTIMATE_FACTOR] * (1.0 - x[o + V_TECHNOLOGY] * x[o + V_TECHNOLOGY_LOSS])
+
+
+# ---- go-live and adoption of every draw at once (numpy), as the kernel's stages make them -------------
+# The kernel evaluates one draw at a time (core/kernel.py: golive_time, _golive, ramp_share); the code
+# that reads per-draw quantities afterwards (observables, observations, update) uses these two, so every
+# [model] choice (timing, dependencies, ramp baselines) reaches them in one place.
+
+
+def golive(plan, inputs: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """(D, I) go-live time of each initiative (decimal year) in each draw: start + S + B·L, or
+    start + max(S, B·L) when ``plan.timing_component``; then no earlier than its dependency's go-live
+    plus the lag (dependencies first, ``plan.order``), as the kernel's ``_golive``."""
+    D, I = len(inputs), len(plan.gain)
+    iv = inputs[:, N_NATIONAL : N_NATIONAL + I * N_VARS].reshape(D, I, N_VARS)
+    S, BL = iv[:, :, V_DELAY], iv[:, :, V_LEGISLATION] * iv[:, :, V_LEGISLATION_DELAY]
+    g = plan.start[None, :] + np.maximum(S, BL) if plan.timing_component else plan.start[None, :] + S + BL
+    for i in plan.order:
+        if plan.dep_of[i] >= 0:
+            g[:, i] = np.maximum(g[:, i], g[:, plan.dep_of[i]] + plan.dep_lag[i])
+    return g
+
+
+def adoption(plan, inputs: np.ndarray, g: np.ndarray, i: int, year_mid: float) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """(D,) initiative i's adoption share in the year of mid-point ``year_mid``, its go-live ``g`` (D,):
+    kappa U ramp, ramp = min((year_mid - g)/R, 1), or rb + (1 - rb) ramp after go-live and 0 before it
+    with a ramp baseline rb; 0 where not positive (the kernel's ``ramp_share`` and its product)."""
+    o = N_NATIONAL + i * N_VARS
+    U, R = inputs[:, o + V_ADOPTION], inputs[:, o + V_RAMP]
+    if plan.channel[i] > 0.0:
+        kap = np.clip((1.0 - inputs[:, W_WEAK_SHARE]) / (1.0 - plan.scenario.assumed_weak_share), 0.0, 1.0)
+    else:
+        kap = 1.0
+    x = (year_mid - g) / R
+    ramp = np.minimum(x, 1.0)
+    rb = float(plan.ramp_base[i])
+    if rb != 0.0:
+        ramp = np.where(x > 0.0, rb + (1.0 - rb) * ramp, 0.0)
+    ad = kap * U * ramp
+    return np.where(ad > 0.0, ad, 0.0)

@@ -173,7 +173,7 @@ def _keys(p: _Problems, where: str, obj: dict, allowed: tuple[str, ...]) -> None
 
 def _error(p: _Problems, where: str, e: Any, value: float | None, gain_or_share: bool) -> ErrorModel | None:
     if not isinstance(e, dict):
-        p.bad(where, f"must be a table such as {{ kind = \"lognormal\", sd = 0.25 }}, got {_show(e)}")
+        p.bad(where, f'must be a table such as {{ kind = "lognormal", sd = 0.25 }}, got {_show(e)}')
         return None
     _keys(p, where, e, ERROR_KEYS)
     kind = e.get("kind")
@@ -190,8 +190,11 @@ def _error(p: _Problems, where: str, e: Any, value: float | None, gain_or_share:
     sd, low, high = 0.0, -math.inf, math.inf
     if kind in ("normal", "lognormal"):
         if "sd" not in e:
-            p.bad(f"{where}.sd", f"required for kind = {kind!r} (the spread"
-                  + (" of the log)" if kind == "lognormal" else ", in the value's units)"))
+            p.bad(
+                f"{where}.sd",
+                f"required for kind = {kind!r} (the spread"
+                + (" of the log)" if kind == "lognormal" else ", in the value's units)"),
+            )
         else:
             s = _number(p, f"{where}.sd", e["sd"])
             if s is not None and not s > 0:
@@ -286,10 +289,11 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Observations:
             elif isinstance(s, str) and re.fullmatch(r"(area|initiative):.+", s):
                 scope, unit = s.split(":", 1)
             else:
-                p.bad(f"{where}.scope", f"must be \"national\", \"area:<id>\" or \"initiative:<id>\", got {_show(s)}")
+                p.bad(f"{where}.scope", f'must be "national", "area:<id>" or "initiative:<id>", got {_show(s)}')
         if q in ("golive", "adoption") and scope != "initiative" and "scope" in t:
-            p.bad(f"{where}.scope", f"quantity {q!r} is per initiative: scope must be \"initiative:<id>\", "
-                                    f"got {_show(s)}")
+            p.bad(
+                f"{where}.scope", f'quantity {q!r} is per initiative: scope must be "initiative:<id>", got {_show(s)}'
+            )
         year = None
         if q == "golive":
             if "year" in t:
@@ -303,8 +307,11 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Observations:
             else:
                 year = y
         value = _number(p, f"{where}.value", t["value"]) if "value" in t else None
-        em = _error(p, f"{where}.error", t["error"], value, q in ("potential", "realised", "adoption")) \
-            if "error" in t else None
+        em = (
+            _error(p, f"{where}.error", t["error"], value, q in ("potential", "realised", "adoption"))
+            if "error" in t
+            else None
+        )
         kb = _date(p, f"{where}.known_by", t["known_by"]) if "known_by" in t else None
         src = t.get("source", "")
         if "source" in t and (not isinstance(src, str) or not src.strip()):
@@ -335,7 +342,9 @@ def _references(p: _Problems, raw: Any) -> tuple[Reference, ...]:
             continue
         name = t.get("name")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
-            p.bad(f"{where}.name", f"must be a name of letters, digits and _ (starting with a letter), got {_show(name)}")
+            p.bad(
+                f"{where}.name", f"must be a name of letters, digits and _ (starting with a letter), got {_show(name)}"
+            )
             continue
         where = f"reference {name!r}"
         if any(r.name == name for r in out):
@@ -384,8 +393,10 @@ def check_against(obs: Observations, sc) -> None:
         if o.scope == "initiative" and o.unit not in inits:
             p.bad(f"{where}.scope", f"no initiative {o.unit!r} in {sc.path}, got {o.scope_text!r}")
         if o.scope == "area" and o.unit not in areas:
-            p.bad(f"{where}.scope", f"no area {o.unit!r} in {sc.path} (areas: {', '.join(sorted(areas))}), "
-                                    f"got {o.scope_text!r}")
+            p.bad(
+                f"{where}.scope",
+                f"no area {o.unit!r} in {sc.path} (areas: {', '.join(sorted(areas))}), got {o.scope_text!r}",
+            )
         if o.year is not None and not sc.start_year <= o.year <= sc.horizon:
             p.bad(f"{where}.year", f"must lie in the scenario's horizon {sc.start_year}-{sc.horizon}, got {o.year}")
     if p.lines:
@@ -404,8 +415,13 @@ def parse_date(text: str) -> _dt.date:
 def business_case(o: Observation, sc) -> float:
     """The business cases at face value: every initiative delivers its full gain from its planned
     go-live (start), adoption 1 from then on, go-live at ``start``."""
-    inits = [i for i in sc.initiatives if o.scope == "national" or (o.scope == "area" and i.area == o.unit)
-             or (o.scope == "initiative" and i.id == o.unit)]
+    inits = [
+        i
+        for i in sc.initiatives
+        if o.scope == "national"
+        or (o.scope == "area" and i.area == o.unit)
+        or (o.scope == "initiative" and i.id == o.unit)
+    ]
     if o.quantity == "golive" or o.year is None:
         return float(inits[0].start)
     mid = o.year + 0.5
@@ -419,23 +435,18 @@ def _year_index(o: Observation, sc) -> int:
 
 
 def golive_adoption(plan, inputs: np.ndarray, i: int, year_mid: float | None = None) -> np.ndarray:
-    """Per draw: initiative i's go-live g = start + S + B L (``year_mid`` None), or its adoption in the
-    year of mid-point ``year_mid``: max(0, kappa U min((year_mid - g)/R, 1)) (docs/model.md)."""
-    from simengine.model.plan import N_NATIONAL, N_VARS
+    """Per draw: initiative i's go-live (``year_mid`` None), or its adoption in the year of mid-point
+    ``year_mid``, as the kernel makes them: every [model] timing choice, dependencies and ramp
+    baselines (simengine.model.formula.golive and adoption; docs/model.md)."""
+    from simengine.model.formula import adoption, golive
 
-    o = N_NATIONAL + i * N_VARS
-    S, B, L, U, R = (inputs[:, o + k] for k in (1, 2, 3, 6, 7))
-    g = plan.start[i] + S + B * L
-    if year_mid is None:
-        return g
-    w0 = plan.scenario.assumed_weak_share
-    kap = np.clip((1.0 - inputs[:, 0]) / (1.0 - w0), 0.0, 1.0) if plan.channel[i] > 0 else 1.0
-    ad = kap * U * np.minimum((year_mid - g) / R, 1.0)
-    return np.where(ad > 0.0, ad, 0.0)
+    g = golive(plan, inputs)[:, i]
+    return g if year_mid is None else adoption(plan, inputs, g, i, year_mid)
 
 
-def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
-                     s1: np.ndarray | None = None, only: int | None = None) -> np.ndarray:
+def initiative_gains(
+    plan, inputs: np.ndarray, year_index: int, potential: bool, s1: np.ndarray | None = None, only: int | None = None
+) -> np.ndarray:
     """(D, I) per-draw gain of every initiative in one year: the gain formula A_i
     (simengine.model.formula.amplitude: gain_i F (1 - T Q)) a_iy times the
     realisation sum sum_m w_im clamp(r C_m (1 - E) eps_im, 0, 1) of the waterfall's evaluator
@@ -455,7 +466,7 @@ def initiative_gains(plan, inputs: np.ndarray, year_index: int, potential: bool,
 
         s1 = local_sums(plan, np.ascontiguousarray(inputs))
     ymid = float(plan.year_mid[year_index])
-    for i in (range(I) if only is None else (only,)):
+    for i in range(I) if only is None else (only,):
         o = N_NATIONAL + i * N_VARS
         coef = amplitude(plan.gain[i], inputs.T, o) * golive_adoption(plan, inputs, i, ymid)
         if potential:
@@ -470,8 +481,14 @@ class MissingQuantity(ConfigError):
     pass
 
 
-def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray | None,
-             file: str = "observations", s1: np.ndarray | None = None) -> np.ndarray:
+def per_draw(
+    observations: tuple[Observation, ...],
+    ds,
+    plan,
+    inputs: np.ndarray | None,
+    file: str = "observations",
+    s1: np.ndarray | None = None,
+) -> np.ndarray:
     """(n_obs, K) the model's value of each observed quantity in each of the K kept draws.
 
     national/area gains come from the results Dataset (``benefit``/``area_benefit`` for realised,
@@ -488,8 +505,10 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
     for k, o in enumerate(observations):
         needs_inputs = o.quantity in NEEDS_INPUTS or o.scope == "initiative"
         if needs_inputs and len(inp) < K:
-            raise ConfigError(f"{file}: observation {o.id!r}: {o.what}: needs the per-draw inputs of every kept draw "
-                              f"({len(inp):,} of {K:,} kept)")
+            raise ConfigError(
+                f"{file}: observation {o.id!r}: {o.what}: needs the per-draw inputs of every kept draw "
+                f"({len(inp):,} of {K:,} kept)"
+            )
         if o.quantity == "golive":
             out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit])
         elif o.quantity == "adoption":
@@ -502,8 +521,7 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
                     from simengine.analysis.sensitivity import local_sums
 
                     sums.append(local_sums(plan, np.ascontiguousarray(inp[:K]), combinations=1))
-                cache[key] = initiative_gains(plan, inp[:K], key[0], key[1], s1=sums[0] if sums else None,
-                                              only=i)[:, i]
+                cache[key] = initiative_gains(plan, inp[:K], key[0], key[1], s1=sums[0] if sums else None, only=i)[:, i]
             out[k] = cache[key]
         else:
             if o.quantity == "realised":
@@ -511,8 +529,10 @@ def per_draw(observations: tuple[Observation, ...], ds, plan, inputs: np.ndarray
             else:
                 name = "potential" if o.scope == "national" else "area_potential"
             if name not in ds:
-                raise MissingQuantity(f"{file}: observation {o.id!r}: {o.what}: these results have no per-draw {name!r} "
-                                      "(the gross potential gain before local realisation)")
+                raise MissingQuantity(
+                    f"{file}: observation {o.id!r}: {o.what}: these results have no per-draw {name!r} "
+                    "(the gross potential gain before local realisation)"
+                )
             da = ds[name]
             if o.scope == "area":
                 da = da.sel(area=o.unit)

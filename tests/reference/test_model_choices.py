@@ -18,14 +18,27 @@ from simengine.model.plan import compile_plan
 from simengine.scenario import schema as scenario
 from simengine.testing import simulate_reference_chunked
 
-PER_DRAW = ("benefit", "cost", "area_benefit", "central_gain", "service_cut", "regime_benefit", "npv", "potential",
-            "area_potential")
+PER_DRAW = (
+    "benefit",
+    "cost",
+    "area_benefit",
+    "central_gain",
+    "service_cut",
+    "regime_benefit",
+    "npv",
+    "potential",
+    "area_potential",
+)
 
 
 def with_choices(d: dict) -> dict:
     d = copy.deepcopy(d)
-    d["model"] = {"timing": "component", "realisation": "mean-preserving", "calibration_band": [0.5, 0.8],
-                  "calibration_year": 2014}
+    d["model"] = {
+        "timing": "component",
+        "realisation": "mean-preserving",
+        "calibration_band": [0.5, 0.8],
+        "calibration_year": 2014,
+    }
     d["initiatives"][1]["ramp_baseline"] = 0.35
     d["initiatives"][2]["depends_on"] = "osb-1"
     d["initiatives"][2]["dependency_lag"] = 0.5
@@ -77,8 +90,9 @@ def test_kernel_matches_reference_with_every_choice_on(choices_run):
     ini_mean = raw.acc.init_sum / plan.init_inv_unit[None, :] / n
     np.testing.assert_allclose(ini_mean, ref["initiative"].mean(axis=0).T, rtol=1e-4, atol=1e-6 * plan.gain.max())
     pot_mean = raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / n
-    np.testing.assert_allclose(pot_mean, ref["initiative_potential"].mean(axis=0).T, rtol=1e-4,
-                               atol=1e-6 * plan.gain.max())
+    np.testing.assert_allclose(
+        pot_mean, ref["initiative_potential"].mean(axis=0).T, rtol=1e-4, atol=1e-6 * plan.gain.max()
+    )
     np.testing.assert_allclose(raw.inputs[:n], ref["inputs"][:n], rtol=1e-4, atol=1e-4)
 
 
@@ -165,8 +179,10 @@ def test_shock_gives_its_loading_as_correlation_and_leaves_other_streams_alone(s
     base = copy.deepcopy(small_dict)
     base["initiatives"][2]["estimate_factor"] = {"dist": "lognormal", "median": 1.0, "p90": 1.3}
     shocked = copy.deepcopy(base)
-    shocked["shocks"] = [{"id": "climate", "input": "delay", "initiatives": "all", "loading": 0.5},
-                         {"id": "optimism", "input": "estimate_factor", "initiatives": ["osb-1"], "loading": 0.6}]
+    shocked["shocks"] = [
+        {"id": "climate", "input": "delay", "initiatives": "all", "loading": 0.5},
+        {"id": "optimism", "input": "estimate_factor", "initiatives": ["osb-1"], "loading": 0.6},
+    ]
     pa, a = _run(write_scenario(base, "a.toml"), 6000)
     pb, b = _run(write_scenario(shocked, "b.toml"), 6000)
     names = pa.input_names
@@ -175,6 +191,7 @@ def test_shock_gives_its_loading_as_correlation_and_leaves_other_streams_alone(s
     for k, n in enumerate(names):
         same = np.array_equal(a.inputs[:, k], b.inputs[:, k])
         assert same == (n not in moved), n
+
     # normal scores of the delays: correlation = the loading (one-factor model), se ~ 0.011
     def z(plan, raw, name):
         k = plan.input_names.index(name)
@@ -193,32 +210,45 @@ def test_shock_gives_its_loading_as_correlation_and_leaves_other_streams_alone(s
 
 
 # -- bad input ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("change, needle", [
-    (lambda d: d.update(model={"timing": "sum"}), "model.timing: must be one of 'additive', 'component'"),
-    (lambda d: d.update(model={"realisation": "beta"}), "model.realisation: must be one of"),
-    (lambda d: d.update(model={"calibration_band": [0.8, 0.5]}), "model.calibration_band: must be [low, high]"),
-    (lambda d: d.update(model={"calibration_year": 2014}), "model.calibration_year: needs model.calibration_band"),
-    (lambda d: d.update(shocks=[{"id": "x", "input": "dealy", "loading": 0.3}]), "did you mean 'delay'"),
-    (lambda d: d.update(shocks=[{"id": "x", "input": "delay", "loading": 1.3}]), "shocks[0].loading: must be in [0, 1]"),
-    (lambda d: d.update(shocks=[{"id": "x", "input": "delay", "initiatives": ["nope"], "loading": 0.3}]),
-     "shocks[0].initiatives: no initiative 'nope'"),
-    (lambda d: d.update(shocks=[{"id": "x", "input": "overrun", "initiatives": ["osb-2"], "loading": 0.3}]),
-     "nothing to shock"),
-    (lambda d: d["initiatives"][0].update(depends_on="fmk") or d["initiatives"][2].update(depends_on="osb-1"),
-     "makes a cycle of dependencies"),
-    (lambda d: d["initiatives"][0].update(depends_on="osb-1"), "cannot wait for itself"),
-    (lambda d: d["initiatives"][0].update(depends_on="fnk"), "did you mean 'fmk'"),
-    (lambda d: d["initiatives"][0].update(ramp_baseline=1.0), "ramp_baseline: must be in [0, 1)"),
-    (lambda d: d["initiatives"][0].update(dependency_lag=1.0), "dependency_lag: needs depends_on"),
-])
+@pytest.mark.parametrize(
+    "change, needle",
+    [
+        (lambda d: d.update(model={"timing": "sum"}), "model.timing: must be one of 'additive', 'component'"),
+        (lambda d: d.update(model={"realisation": "beta"}), "model.realisation: must be one of"),
+        (lambda d: d.update(model={"calibration_band": [0.8, 0.5]}), "model.calibration_band: must be [low, high]"),
+        (lambda d: d.update(model={"calibration_year": 2014}), "model.calibration_year: needs model.calibration_band"),
+        (lambda d: d.update(shocks=[{"id": "x", "input": "dealy", "loading": 0.3}]), "did you mean 'delay'"),
+        (
+            lambda d: d.update(shocks=[{"id": "x", "input": "delay", "loading": 1.3}]),
+            "shocks[0].loading: must be in [0, 1]",
+        ),
+        (
+            lambda d: d.update(shocks=[{"id": "x", "input": "delay", "initiatives": ["nope"], "loading": 0.3}]),
+            "shocks[0].initiatives: no initiative 'nope'",
+        ),
+        (
+            lambda d: d.update(shocks=[{"id": "x", "input": "overrun", "initiatives": ["osb-2"], "loading": 0.3}]),
+            "nothing to shock",
+        ),
+        (
+            lambda d: d["initiatives"][0].update(depends_on="fmk") or d["initiatives"][2].update(depends_on="osb-1"),
+            "makes a cycle of dependencies",
+        ),
+        (lambda d: d["initiatives"][0].update(depends_on="osb-1"), "cannot wait for itself"),
+        (lambda d: d["initiatives"][0].update(depends_on="fnk"), "did you mean 'fmk'"),
+        (lambda d: d["initiatives"][0].update(ramp_baseline=1.0), "ramp_baseline: must be in [0, 1)"),
+        (lambda d: d["initiatives"][0].update(dependency_lag=1.0), "dependency_lag: needs depends_on"),
+    ],
+)
 def test_bad_model_choices_are_one_line_errors(small_dict, write_scenario, change, needle):
     d = copy.deepcopy(small_dict)
     change(d)
     with pytest.raises(ConfigError) as e:
         scenario.load(write_scenario(d))
     assert needle in str(e.value)
-    assert "\n" not in str(e.value).strip() or all(line.startswith(str(e.value).split(":")[0])
-                                                   for line in str(e.value).splitlines())
+    assert "\n" not in str(e.value).strip() or all(
+        line.startswith(str(e.value).split(":")[0]) for line in str(e.value).splitlines()
+    )
 
 
 # -- the potential in results.nc ----------------------------------------------------------------------
@@ -234,17 +264,24 @@ def test_potential_in_the_dataset_streamed_and_kept_agree(choices_path):
     I_UNIT = float(1.0 / plan.init_inv_unit.min())  # noqa: N806 - the per-initiative fixed-point unit
     streamed = build_dataset(engine.run(plan, keep_draws=700))
     for name in ("potential_mean", "initiative_potential_mean", "realised_promised_ratio"):
-        np.testing.assert_allclose(streamed[name].values, exact[name].values, rtol=1e-8, atol=1.0 / plan.nat_inv_unit,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            streamed[name].values, exact[name].values, rtol=1e-8, atol=1.0 / plan.nat_inv_unit, err_msg=name
+        )
     # per area: the mean from the initiatives' sums over all draws
-    np.testing.assert_allclose(streamed["area_potential_mean"].values, exact["area_potential_mean"].values, rtol=1e-8,
-                               atol=I_UNIT * len(plan.gain))
+    np.testing.assert_allclose(
+        streamed["area_potential_mean"].values,
+        exact["area_potential_mean"].values,
+        rtol=1e-8,
+        atol=I_UNIT * len(plan.gain),
+    )
     from simengine.analysis.results import bin_ratio
 
     gamma = bin_ratio(10)
     # per area, streamed: quantiles of the first 700 draws (kept per draw)
-    np.testing.assert_allclose(streamed["area_potential_quantile"].values,
-                               np.quantile(exact["area_potential"].values[:700], exact["quantile"].values, axis=0))
+    np.testing.assert_allclose(
+        streamed["area_potential_quantile"].values,
+        np.quantile(exact["area_potential"].values[:700], exact["quantile"].values, axis=0),
+    )
     for name, per_draw in (("potential_quantile", "potential"), ("area_potential_quantile", "area_potential")):
         srt = np.sort(exact[per_draw].values, axis=0)
         for k, qq in enumerate(exact["quantile"].values):
@@ -300,6 +337,40 @@ def test_initiative_draws_add_up_to_the_kernels_per_draw_values(choices_run):
     # the reference's exact ppf against the kernel's quantile tables: < 1e-3 of a range in the tails
     np.testing.assert_allclose(obs["golive"], ref["golive"][:n], rtol=0, atol=2e-3)
     # go-live in the tails moves the ramp: within 1e-4 of the largest business case
-    np.testing.assert_allclose(obs["potential"], ref["initiative_potential"][:n], rtol=0,
-                               atol=1e-4 * plan.gain.max())
+    np.testing.assert_allclose(obs["potential"], ref["initiative_potential"][:n], rtol=0, atol=1e-4 * plan.gain.max())
     assert np.all(obs["realised"] <= obs["potential"] + 1e-6)
+
+
+def test_observed_quantities_follow_every_choice_as_the_kernel_does(choices_run):
+    """What an observation reads per draw (go-live, adoption, an initiative's potential and realised
+    gain: simengine.scenario.observations) and the update's per-initiative statistics
+    (simengine.analysis.update.initiative_stats) equal the kernel-checked observables with component
+    timing, a dependency with a lag and a ramp baseline on (bit for bit: the same functions)."""
+    from simengine.analysis.observables import initiative_draws
+    from simengine.analysis.sensitivity import local_sums
+    from simengine.analysis.update import initiative_stats, weighted_quantile
+    from simengine.scenario.observations import golive_adoption, initiative_gains
+
+    plan, raw, _ = choices_run
+    n = min(len(raw.inputs), len(raw.benefit))
+    X = np.ascontiguousarray(raw.inputs[:n])
+    obs = initiative_draws(plan, X)
+    dep = next(i for i in range(len(plan.gain)) if plan.dep_of[i] >= 0)
+    # the dependency binds in some draws and the baseline matters: the check is not vacuous
+    assert np.any(obs["golive"][:, dep] == obs["golive"][:, plan.dep_of[dep]] + plan.dep_lag[dep])
+    s1 = local_sums(plan, X)
+    for i in range(len(plan.gain)):
+        np.testing.assert_array_equal(golive_adoption(plan, X, i), obs["golive"][:, i])
+        for y in range(len(plan.years)):
+            ym = float(plan.year_mid[y])
+            np.testing.assert_array_equal(golive_adoption(plan, X, i, ym), obs["adoption"][:, i, y])
+    for y in range(len(plan.years)):
+        np.testing.assert_array_equal(initiative_gains(plan, X, y, True), obs["potential"][:, :, y])
+        np.testing.assert_allclose(initiative_gains(plan, X, y, False, s1=s1), obs["realised"][:, :, y], rtol=1e-13)
+    w = np.full(n, 1.0 / n)
+    q = np.array([0.1, 0.5, 0.9])
+    for i in range(len(plan.gain)):
+        gq, bq, bm = initiative_stats(plan, X, n, s1, i, w, q)
+        np.testing.assert_array_equal(gq, weighted_quantile(obs["golive"][:, i], w, q))
+        for y in range(len(plan.years)):
+            np.testing.assert_allclose(bq[:, y], weighted_quantile(obs["realised"][:, i, y], w, q), rtol=1e-12)
