@@ -379,7 +379,7 @@ def load(path: str | Path) -> Observations:
     from simengine.scenario.schema import read_toml
 
     path = Path(path)
-    data, raw = read_toml(path)
+    data, raw = read_toml(path, what="observations")
     return from_dict(data, path, hashlib.sha256(raw).hexdigest())
 
 

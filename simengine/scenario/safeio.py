@@ -52,12 +52,13 @@ def read_bytes(path: str | Path, limit: int, what: str = "file", where: str | No
         raise ConfigError(open_error(where, exc)) from None
     try:
         st = os.fstat(fd)
+        a = "an" if what[:1] in "aeiou" else "a"
         if stat.S_ISDIR(st.st_mode):
-            raise ConfigError(f"{where}: is a directory, expected a {what}")
+            raise ConfigError(f"{where}: is a directory, expected {a} {what}")
         if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(f"{where}: is {kind(st.st_mode)}, expected a {what} (a regular file)")
+            raise ConfigError(f"{where}: is {kind(st.st_mode)}, expected {a} {what} (a regular file)")
         if st.st_size > limit:
-            raise ConfigError(f"{where}: file is {st.st_size:,} bytes; a {what} may be at most {limit:,} bytes")
+            raise ConfigError(f"{where}: file is {st.st_size:,} bytes; {a} {what} may be at most {limit:,} bytes")
         chunks, n = [], 0
         while True:
             b = os.read(fd, min(1 << 20, limit + 1 - n))

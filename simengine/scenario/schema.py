@@ -573,8 +573,9 @@ def _interval(lo: float, hi: float, lo_strict: bool, hi_strict: bool) -> str:
 
 
 # ------------------------------------------------------------------------------------------
-def read_toml(path: Path) -> tuple[dict, bytes]:
-    """Read a scenario file into a dict, with clear errors for every way that can fail."""
+def read_toml(path: Path, what: str = "scenario") -> tuple[dict, bytes]:
+    """Read a scenario file (or, ``what``, another TOML file: "observations") into a dict, with
+    clear errors for every way that can fail."""
     where = str(path)
     try:
         exists, is_dir = path.exists(), path.is_dir()
@@ -584,10 +585,12 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
     if not exists and not path.is_symlink():  # a symlink loop "does not exist" either: safeio says which
         raise ConfigError(f"{where}: no such file")
     if is_dir:
-        raise ConfigError(f"{where}: is a directory, expected a scenario file (.toml)")
+        a, noun = ("an", "observations file") if what == "observations" else ("a", f"{what} file")
+        raise ConfigError(f"{where}: is a directory, expected {a} {noun} (.toml)")
     from simengine.scenario import safeio
 
-    raw = safeio.read_bytes(path, MAX_FILE_BYTES, "scenario", where)  # a regular file, size checked first
+    noun = "observations file" if what == "observations" else what
+    raw = safeio.read_bytes(path, MAX_FILE_BYTES, noun, where)  # a regular file, size checked first
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
