@@ -391,7 +391,10 @@ def reweight(
         iq = np.empty((len(q), I, Y))
         im = np.empty((I, Y))
         gq = np.empty((len(q), I))
-        stats = pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, wi, q), range(I), threads)
+        from simengine.model.formula import golive
+
+        G = golive(plan, inputs[:K])  # every initiative's go-live once, not once per initiative
+        stats = pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, wi, q, G), range(I), threads)
         for i, (gl, bq, bm) in enumerate(stats):
             gq[:, i], iq[:, i, :], im[i, :] = gl, bq, bm
         put("initiative_golive", gq)
@@ -460,17 +463,20 @@ def kept_sums(plan, inputs: np.ndarray, K: int) -> np.ndarray:
     return local_sums(plan, np.ascontiguousarray(inputs[:K]), combinations=1)
 
 
-def initiative_stats(plan, inputs: np.ndarray, K: int, s1: np.ndarray, i: int, w: np.ndarray, q: np.ndarray):
+def initiative_stats(
+    plan, inputs: np.ndarray, K: int, s1: np.ndarray, i: int, w: np.ndarray, q: np.ndarray, G: np.ndarray | None = None
+):
     """Initiative i's weighted go-live quantiles (Q,), gain quantiles (Q, Y) and gain means (Y,) over
     the kept draws: the same numbers as simengine.scenario.observations.golive_adoption and
     initiative_gains (simengine.model.formula's golive and adoption, the same expressions in the same
-    order)."""
+    order). ``G``: the go-live of every initiative in the first K draws (model.formula.golive), if at
+    hand."""
     from simengine.model.formula import adoption, amplitude, golive
     from simengine.model.plan import N_NATIONAL, N_VARS
 
     o = N_NATIONAL + i * N_VARS
     X = inputs[:K]
-    g = np.ascontiguousarray(golive(plan, X)[:, i])  # every [model] timing choice and dependency
+    g = np.ascontiguousarray((golive(plan, X) if G is None else G)[:, i])  # every timing choice and dependency
     base = amplitude(plan.gain[i], X.T, o)  # the gain formula
     real = np.ascontiguousarray(s1[:K, i, 0])
     Y = len(plan.years)

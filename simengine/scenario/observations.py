@@ -454,7 +454,7 @@ def initiative_gains(
     same bits); potential: the sum replaced by 1 (before local realisation). ``s1``: local_sums of
     the same draws, if at hand. ``only``: compute initiative ``only`` alone (the other columns are
     left undefined)."""
-    from simengine.model.formula import amplitude
+    from simengine.model.formula import adoption, amplitude, golive
     from simengine.model.plan import N_NATIONAL, N_VARS
 
     D, I = len(inputs), len(plan.gain)
@@ -466,9 +466,10 @@ def initiative_gains(
 
         s1 = local_sums(plan, np.ascontiguousarray(inputs))
     ymid = float(plan.year_mid[year_index])
+    g = golive(plan, inputs)  # every initiative's go-live once (a dependency needs the others')
     for i in range(I) if only is None else (only,):
         o = N_NATIONAL + i * N_VARS
-        coef = amplitude(plan.gain[i], inputs.T, o) * golive_adoption(plan, inputs, i, ymid)
+        coef = amplitude(plan.gain[i], inputs.T, o) * adoption(plan, inputs, g[:, i], i, ymid)
         if potential:
             out[:, i] = coef
         else:
