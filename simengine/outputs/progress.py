@@ -69,9 +69,10 @@ class _Bar:
         self.prog.update(self.task, advance=n)
 
 
-COMPILING = "Compiling (first run only)"
+#: the first block's phase: the kernels are loaded from numba's cache, or compiled on a first run
+COMPILING = "Preparing (compiling on a first run)"
 #: the bar's words in Danish (``--lang da``)
-DANISH = {COMPILING: "Oversætter (kun første kørsel)", "Simulating": "Simulerer",
+DANISH = {COMPILING: "Forbereder (oversætter ved første kørsel)", "Simulating": "Simulerer",
           "Summarising the draws": "Opsummerer trækkene", "Writing results": "Skriver resultater",
           "Analyses: Monte Carlo error, sensitivity, waterfall": "Analyser: Monte Carlo-fejl, følsomhed, vandfald",
           "Report: charts": "Rapport: diagrammer", "Report: page and workbook": "Rapport: side og regneark",
@@ -99,7 +100,10 @@ def draws_bar(total: int, show: bool, stream: TextIO | None = None, transient: b
                 return Text("")
             speed = task.finished_speed or task.speed
             unit = DANISH["draws/s"] if lang == "da" else "draws/s"
-            return Text(f"{speed:,.0f} {unit}" if speed else f"– {unit}", style="progress.data.speed")
+            if not speed:
+                return Text(f"– {unit}", style="progress.data.speed")
+            rate = f"{speed:,.0f}".replace(",", ".") if lang == "da" else f"{speed:,.0f}"  # Danish: 39.825
+            return Text(f"{rate} {unit}", style="progress.data.speed")
 
     class Done(ProgressColumn):
         def render(self, task) -> Text:

@@ -41,7 +41,7 @@ def test_phases_in_order_and_no_time_left_after_the_draws():
 
 def test_danish_bar():
     with progress.draws_bar(10, True, stream=io.StringIO(), transient=False, lang="da") as adv:
-        assert _task().description == "Oversætter (kun første kørsel)"
+        assert _task().description == "Forbereder (oversætter ved første kørsel)"
         adv(10)
         progress.phase("Report: charts", 2)
         assert _task().description == "Rapport: diagrammer"
@@ -55,6 +55,22 @@ def test_danish_draws_column_while_simulating():
         done = str(progress._ACTIVE.prog.columns[2].render(_task()))
         assert done == "1.500/20.000 træk", done
         adv(18_500)
+
+
+class _Task:
+    """A finished draws task at a known speed, for the rate column alone."""
+
+    fields = {"kind": "draws"}
+    finished_speed = 39_825.4
+    speed = None
+
+
+def test_rate_column_thousands_separator_follows_the_language():
+    """39,825 draws/s in English; in Danish 39.825 træk/s (a comma would read as a decimal point)."""
+    for lang, want in (("da", "39.825 træk/s"), ("en", "39,825 draws/s")):
+        with progress.draws_bar(10, True, stream=io.StringIO(), transient=False, lang=lang) as adv:
+            assert str(progress._ACTIVE.prog.columns[3].render(_Task())) == want
+            adv(10)
 
 
 def test_no_bar_when_not_shown():
