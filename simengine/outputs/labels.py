@@ -358,7 +358,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "backtest_title": ("Fordeling af gevinsten i {year} og det faktiske udfald", "Distribution of the gain in {year} and the observed outcome"),
     # -- assumptions ------------------------------------------------------------------------
     "ass_intro": ("Alle antagelser i scenariefilen {file}. Usikre størrelser er fordelinger; kilden er kommentaren "
-                  "i scenariefilen.", "Every assumption in the scenario file {file}. Uncertain quantities are "
+                  "i scenariefilen, gengivet som den står der (i de medfølgende scenarier er kilder og begrundelser "
+                  "skrevet på engelsk, med de danske citater på originalsproget).", "Every assumption in the scenario file {file}. Uncertain quantities are "
                   "distributions; the source is the comment in the scenario file."),
     "ass_general": ("Løftet og de generelle antagelser", "The promise and general assumptions"),
     "ass_areas": ("Områdernes mål", "Area targets"),
@@ -591,6 +592,7 @@ TEXT: dict[str, tuple[str, str]] = {
                   "move together. Here the national gross gain is computed twice on the same {draws} draws: with "
                   "the shocks and with them removed. Everything else is the same, so the difference is the "
                   "shocks' alone."),
+    "shk_item": ("{id}: {input}, ladning {loading}", "{id}: {input}, loading {loading}"),
     "shk_caption": ("Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
                     "The bands hold P10–P90 of the outcomes; the lines are the medians (P50)."),
     "shk_band_with": ("Med stød, P10–P90", "With shocks, P10–P90"),

@@ -143,7 +143,10 @@ def test_report_section_sheet_and_chart(runs):
     seg = page[i : page.find("</section>", i)]
     assert 'data-chart="shocks"' in seg and (out / "charts" / "shocks.png").is_file()
     L = Labels("da")
-    assert L("sec_shocks") in seg and "delivery (delay, loading 0.5)" in seg
+    assert L("sec_shocks") in seg and "delivery (delay, loading 0.5)" in ds["shock_effect_quantile"].attrs["shocks_removed"]
+    # in Danish: the input by its name in the assumptions table, the loading with a decimal comma
+    assert f"delivery: {L.param('delay')}, ladning 0,5; optimism: {L.param('estimate_factor')}, ladning 0,4" in seg
+    assert "loading" not in seg
     p = TaggedNumbers()
     p.feed(seg)
     seen = set()
@@ -179,6 +182,7 @@ def test_report_section_sheet_and_chart(runs):
 
     en = rsh.section(Context(ds, "en"), {})
     assert "With shocks P10" in en and "Wider with shocks" in en and "the same 3,000 draws" in en
+    assert f"realisation-climate: {Labels('en').param('realisation')}, loading 0.3" in en
 
     # no shocks: nothing
     out0, ds0 = runs["plain"]

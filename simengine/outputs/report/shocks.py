@@ -8,6 +8,8 @@ such variables: then there is no chart, no section and no sheet.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from simengine.outputs.report.context import Context
@@ -48,8 +50,22 @@ def _draws(ctx: Context) -> int:
     return int(ctx.ds["shock_effect_quantile"].attrs.get("draws", 0))
 
 
+#: one shock as simengine.analysis.shockeffect writes it in ``shocks_removed``: "id (input, loading x)"
+_SHOCK = re.compile(r"(?P<id>[^,() ][^,()]*?) \((?P<input>[a-z_]+), loading (?P<loading>[-+0-9.eE]+)\)")
+
+
 def _shock_list(ctx: Context) -> str:
-    return str(ctx.ds["shock_effect_quantile"].attrs.get("shocks_removed", ""))
+    """The shocks in the report's language: each shock's id, the input it acts on by its name in the
+    assumptions table, and its loading as a number of the language. Written otherwise (by an older
+    version), the attribute is shown as it stands."""
+    raw = str(ctx.ds["shock_effect_quantile"].attrs.get("shocks_removed", ""))
+    found = list(_SHOCK.finditer(raw))
+    if not found or ", ".join(m.group(0) for m in found) != raw:
+        return raw
+    L = ctx.L
+    return "; ".join(
+        L("shk_item", id=m["id"], input=L.param(m["input"]), loading=L.general(float(m["loading"]))) for m in found
+    )
 
 
 # -- chart ---------------------------------------------------------------------------------------
