@@ -143,7 +143,10 @@ def test_report_section_sheet_and_chart(runs):
     seg = page[i : page.find("</section>", i)]
     assert 'data-chart="shocks"' in seg and (out / "charts" / "shocks.png").is_file()
     L = Labels("da")
-    assert L("sec_shocks") in seg and "delivery (delay, loading 0.5)" in ds["shock_effect_quantile"].attrs["shocks_removed"]
+    assert (
+        L("sec_shocks") in seg
+        and "delivery (delay, loading 0.5)" in ds["shock_effect_quantile"].attrs["shocks_removed"]
+    )
     # in Danish: the input by its name in the assumptions table, the loading with a decimal comma
     assert f"delivery: {L.param('delay')}, ladning 0,5; optimism: {L.param('estimate_factor')}, ladning 0,4" in seg
     assert "loading" not in seg
