@@ -432,6 +432,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_regime_benefit": ("Realiseret gevinst, middel", "Realised gain, mean"),
     "wb_stat": ("Størrelse", "Statistic"),
     "wb_input": ("Input", "Input"),
+    "wb_variable": ("Variabel i results.nc", "Variable in results.nc"),
     "wb_never": ("ikke inden {year}", "not by {year}"),
     "wb_ass_section": ("Afsnit", "Section"),
     # -- update (simengine.analysis.update) ----------------------------------------------------------

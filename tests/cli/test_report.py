@@ -566,8 +566,10 @@ def test_optional_sections_when_present(ds_a, runs):
     wb = openpyxl.load_workbook(io.BytesIO(files.xlsx))
     assert "Følsomhed" in wb.sheetnames
     rows = list(wb["Følsomhed"].iter_rows(values_only=True))[1:]
-    sens = [r for r in rows if r[0].endswith("(sensitivity)")]
+    sens = [r for r in rows if r[5] == "sensitivity"]  # the variable's name in a column of its own
     assert [r[1] for r in sens] == inputs and [r[3] for r in sens] == [0.6, -0.2, 0.3]
+    assert {r[5] for r in rows} == {"sensitivity", "tornado_low", "tornado_high", "waterfall"}
+    assert not any(r[0].endswith(f"({r[5]})") for r in rows), "the statistic's Danish name alone"
     tbl = files.html.split('<section id="waterfall">')[1].split("</section>")[0]
     assert "−100,0" in tbl and "−175,0" not in tbl  # the causes, in mio. kr.
     # and none of it without the variables

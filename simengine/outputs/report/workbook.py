@@ -417,6 +417,7 @@ def build(ctx: Context) -> bytes:
         s.col(L("year"), YEAR)
         s.col(L("value"), "#,##0.000")
         s.col(L("unit"))
+        s.col(L("wb_variable"))  # the name to look the numbers up by, in a column of its own
         for v in sens_vars:
             da = ds[v]
             unit = str(da.attrs.get("units", ""))
@@ -435,9 +436,9 @@ def build(ctx: Context) -> bytes:
             for a, lab in enumerate(lab_vals):
                 for b, y in enumerate(yrs):
                     x = vals[a, b]
-                    s.add([var_label(L, v, str(da.attrs.get("long_name", v))) + f" ({v})", lab, y, x / 1e6 if money else x,
+                    s.add([var_label(L, v, str(da.attrs.get("long_name", v))), lab, y, x / 1e6 if money else x,
                            L("mio_year") if money else (L("rank_correlation") if v == "sensitivity"
-                                                        else unit_name(L, unit))])
+                                                        else unit_name(L, unit)), v])
         s.finish(freeze_cols=2)
 
     from simengine.outputs.report import backtest  # a backtest's scores: PIT, CRPS, skill
