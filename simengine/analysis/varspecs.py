@@ -775,6 +775,8 @@ _SPECS: tuple[VarSpec, ...] = (
             "DKK",
             f"median NPV when the input is in its {end}est decile",
             attrs=_SENS_ATTRS + ("base",),
+            summary=(f"tornado_npv_{end}", "median"),
+            layout="analysis",
         )
         for end in ("low", "high")
     ),

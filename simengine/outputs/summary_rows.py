@@ -7,7 +7,8 @@ quantile) from the results Dataset (the negotiation outputs' rows by :func:`nego
 * ``area_name``, ``municipality_name``, ``initiative_name`` beside the codes (null where the row has
   no area / municipality / initiative);
 * the sensitivity rows (``metric`` sensitivity / sensitivity_npv, statistic ``spearman``) and the
-  tornado rows (tornado_low / tornado_high, statistic ``median``), one per sampled input, with the
+  tornado rows (tornado_low / tornado_high, tornado_npv_low / tornado_npv_high, statistic
+  ``median``), one per sampled input, with the
   input in ``input`` (``osb-1.delay``), its kind in ``input_kind`` and its initiative in ``initiative``;
 * the waterfall rows (waterfall / waterfall_p50 national, area_waterfall, initiative_waterfall), one
   per cause, the cause's key in ``cause`` and its English name in ``cause_name``;

@@ -125,3 +125,39 @@ def test_negotiation_and_analysis_rows_follow_the_specs():
     assert not {r[0] for r in rows} & {r[0] for r in summary_specs()}
     analysis = [r[0] for r in summary_specs("analysis")]
     assert analysis[:4] == ["sensitivity", "sensitivity_npv", "tornado_low", "tornado_high"]
+
+
+def test_every_analysis_spec_with_rows_reaches_summary_parquet():
+    """Each variable whose spec gives analysis rows (sensitivity, tornado, waterfall) has rows in
+    summary.parquet, the NPV tornado's included (its rows were once looked up under a wrong name)."""
+    from simengine.outputs.summary_rows import _analysis_rows
+
+    ds = xr.Dataset(
+        coords={
+            "input": ["a.delay", "national.W"],
+            "input_initiative": ("input", ["a", ""]),
+            "input_kind": ("input", ["delay", "W"]),
+        }
+    )
+    common = {"method": "m", "draws": 10, "draws_total": 10, "subsample": "all", "year": 2015}
+    for name in (
+        "sensitivity",
+        "sensitivity_npv",
+        "tornado_low",
+        "tornado_high",
+        "tornado_npv_low",
+        "tornado_npv_high",
+    ):
+        put(ds, name, np.array([1.0, 2.0]), standard_error=0.1, base=0.0, **common)
+    rows = _analysis_rows(ds)
+    metrics = {f["metric"][0]: f for f in rows}
+    for name in ("tornado_low", "tornado_high", "tornado_npv_low", "tornado_npv_high"):
+        assert name in metrics, name
+        assert metrics[name]["statistic"][0] == "median"
+        assert metrics[name]["input"].to_list() == ["a.delay", "national.W"]
+    assert metrics["tornado_npv_low"]["unit"][0] == "DKK" and metrics["tornado_low"]["unit"][0] == "DKK/year"
+    assert {s.summary[0] for s in SPECS.values() if s.layout == "analysis" and s.summary} <= set(metrics) | {
+        "waterfall",
+        "area_waterfall",
+        "initiative_waterfall",
+    }
