@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from simengine.analysis.varspecs import negotiation_vars
 from simengine.errors import RunError
 from simengine.scenario.observations import NEEDS_INPUTS, Observation
 
@@ -415,21 +416,7 @@ def reweight(
             for stat, val in (("quantile", wquantiles(X, w, q, threads)), ("mean", wmean(X, w))):
                 if f"{name}_{stat}" in ds:
                     put(f"{name}_{stat}", val)
-    negotiation = [
-        str(v)
-        for v in out.data_vars
-        if str(v).startswith(
-            (
-                "committable",
-                "area_committable",
-                "municipality_committable",
-                "reach_amount",
-                "deduction_",
-                "delivery_",
-                "dist_",
-            )
-        )
-    ]
+    negotiation = negotiation_vars(out)  # by their specs (simengine.analysis.varspecs)
     if negotiation:  # simengine.analysis.negotiate: its amounts and deals are of the prior draws
         not_done["committable amounts, deductions, deals (" + ", ".join(negotiation[:3]) + ", …)"] = (
             "computed from the prior draws; not yet reweighted"

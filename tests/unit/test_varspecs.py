@@ -161,3 +161,23 @@ def test_every_analysis_spec_with_rows_reaches_summary_parquet():
         "area_waterfall",
         "initiative_waterfall",
     }
+
+
+def test_negotiation_vars_are_found_by_their_specs():
+    """update.reweight leaves the negotiation outputs alone; it finds them by their specs, intervals
+    and stored histograms included, not by a list of name prefixes."""
+    ds = xr.Dataset()
+    put(ds, "benefit_mean", np.zeros(2))
+    put(ds, "committable", np.zeros((2, 2)), method="m")
+    put_interval(ds, "committable", np.zeros((2, 2)), np.ones((2, 2)), "m", 10)
+    put(ds, "dist_municipality_lo", np.ones(3))
+    put(ds, "delivery_service_cut_mean", np.zeros(2), method="m")
+    put(ds, "p_target", np.zeros(2))
+    ds["not_a_spec"] = (("year",), np.zeros(2))
+    assert varspecs.negotiation_vars(ds) == [
+        "committable",
+        "committable_ci_low",
+        "committable_ci_high",
+        "dist_municipality_lo",
+        "delivery_service_cut_mean",
+    ]
