@@ -112,6 +112,10 @@ _DISTRIBUTIONS = (
 _IN = ("input",)
 _SENS_ATTRS = ("method", "draws", "draws_total", "subsample")
 _WF_ATTRS = ("method", "year", "draws", "draws_total")
+#: the columns of an update's table of the inputs that moved (updated_input_<column>)
+UPDATED_INPUT_COLUMNS = tuple(
+    f"{when}_{stat}" for when in ("prior", "posterior") for stat in ("mean", "sd", "p10", "p50", "p90")
+)
 _POTENTIAL = "gain before local realisation (realisation share, economic pressure, local capacity)"
 
 _SPECS: tuple[VarSpec, ...] = (
@@ -516,6 +520,25 @@ _SPECS: tuple[VarSpec, ...] = (
         attrs=_INVEST_ATTRS,
     ),
     VarSpec("investment_total_mean", (), "DKK", "mean total investment, cost overrun included", attrs=_INVEST_ATTRS),
+    # -- an update's own variables (simengine.analysis.update.add_update_vars) ----------------------
+    VarSpec(
+        "weight",
+        ("draw",),
+        "1",
+        "normalised importance weight of the kept draw (sums to 1)",
+        method="likelihood of the observations known by the date under their error models",
+    ),
+    VarSpec("prior_benefit_quantile", _Q + ("year",), DKK, "quantiles of the national gross gain before the update"),
+    VarSpec("prior_p_target", ("year",), "1", "P(target) before the update"),
+    *(
+        VarSpec(
+            f"updated_input_{c}",
+            ("updated_input",),
+            "the input's",
+            f"{c.replace('_', ' ')} of the input (inputs that moved)",
+        )
+        for c in UPDATED_INPUT_COLUMNS
+    ),
     # -- the negotiation table (simengine.analysis.negotiate), in summary.parquet's row order --------
     *(
         VarSpec(
