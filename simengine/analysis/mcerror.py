@@ -106,7 +106,8 @@ def quantile_ci(stats, name: str, q: np.ndarray, n: int) -> tuple[np.ndarray, np
 # -- the Dataset ------------------------------------------------------------------------------
 def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
     """Add ``<var>_ci_low`` / ``<var>_ci_high`` for every variable of ``ds`` whose spec declares a
-    Monte Carlo interval (simengine.analysis.varspecs): quantiles of a national series and means by
+    Monte Carlo interval (simengine.analysis.varspecs) that its own analysis does not write
+    (``own_interval``): quantiles of a national series and means by
     the spec's ``series``, the rest by :func:`_interval_rules`."""
     from simengine.analysis.results import NationalStats
 
@@ -130,7 +131,7 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
     }
     rules = _interval_rules(ds, raw, both, nat_method)
     for spec in interval_specs():
-        if spec.name not in ds or spec.name in _REGIME_INTERVALS:
+        if spec.name not in ds or spec.name in _REGIME_INTERVALS or spec.own_interval:
             continue
         if spec.name in rules:
             interval = rules[spec.name]()

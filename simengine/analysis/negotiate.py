@@ -33,9 +33,9 @@ import math
 import numpy as np
 import xarray as xr
 
+from simengine.analysis.varspecs import DELIVERY, put, put_interval
 from simengine.model.plan import HIST_SUB_BITS, NAT_SUB_BITS, REGIMES
 
-DKK = "DKK/year"
 #: a probability below this is "negligible": the headline's "out of reach" and its largest amount
 NEGLIGIBLE = 0.005
 
@@ -89,52 +89,25 @@ def add_committable(ds: xr.Dataset, raw) -> None:
         "interval: " + HIST_METHOD
     )
 
-    def put(name, dims, v, what, method):
-        est, lo, hi = v[:n], v[n : 2 * n], v[2 * n :]
-        ds[name] = (dims, est)
-        ds[name].attrs = _attrs(
-            DKK, f"amount {what} reaches with probability 'certainty' (its 1 - certainty quantile)", method=method
-        )
-        for suffix, val in (("ci_low", lo), ("ci_high", hi)):
-            ds[f"{name}_{suffix}"] = (dims, val)
-            ds[f"{name}_{suffix}"].attrs = _attrs(
-                DKK,
-                f"{'lower' if suffix == 'ci_low' else 'upper'} end of the 95 % "
-                f"Monte Carlo interval of: {ds[name].attrs['long_name']}",
-                method=method,
-                level=0.95,
-                draws=N,
-            )
+    def put_amounts(name, v, method):  # the estimates and their interval
+        put(ds, name, v[:n], method=method)
+        put_interval(ds, name, v[n : 2 * n], v[2 * n :], method, N)
 
-    put("committable", ("certainty", "year"), stats.quantile("benefit", both), "the national realised gain", nat_method)
-    put(
-        "committable_net",
-        ("certainty", "year"),
-        stats.quantile("net_benefit", both),
-        "the national net gain (gain minus investment and running costs)",
-        nat_method,
-    )
-    put(
-        "area_committable",
-        ("certainty", "area", "year"),
-        stats.quantile("area_benefit", both),
-        "the area's realised gain",
-        nat_method,
-    )
+    put_amounts("committable", stats.quantile("benefit", both), nat_method)
+    put_amounts("committable_net", stats.quantile("net_benefit", both), nat_method)
+    put_amounts("area_committable", stats.quantile("area_benefit", both), nat_method)
     mq = hist_quantiles(raw.acc.mun_hist, plan.mun_hist_lo[None, :], both).transpose(0, 2, 1)  # (3n, M, Y)
-    put(
+    put_amounts(
         "municipality_committable",
-        ("certainty", "municipality", "year"),
         mq,
-        "the municipality's realised gain",
         f"from histograms with {2**HIST_SUB_BITS} bins per octave over all {N:,} draws; interval: {HIST_METHOD}",
     )
-    for pot, dims, what in (
-        ("potential", ("certainty", "year"), "the national potential gain"),
-        ("area_potential", ("certainty", "area", "year"), "the area's potential gain"),
+    for pot, name, dims in (
+        ("potential", "committable_potential", ("year",)),
+        ("area_potential", "area_committable_potential", ("area", "year")),
     ):
         if pot in ds and "draw" in ds[pot].dims:  # per-draw values of the kept draws
-            vals = np.asarray(ds[pot].transpose("draw", *dims[1:]).values, dtype=float)
+            vals = np.asarray(ds[pot].transpose("draw", *dims).values, dtype=float)
             K = vals.shape[0]
             klo, khi = rank_levels(K, lv)
             v = np.quantile(vals, np.concatenate([lv, klo, khi]), axis=0)
@@ -143,25 +116,10 @@ def add_committable(ds: xr.Dataset, raw) -> None:
                 + "; interval: "
                 + QUANTILE_METHOD
             )
-            put(
-                pot.replace("potential", "committable_potential")
-                if pot == "potential"
-                else "area_committable_potential",
-                dims,
-                v,
-                what,
-                method,
-            )
+            put_amounts(name, v, method)
     # the largest amount with a non-negligible probability: reached with probability NEGLIGIBLE
     v = stats.quantile("benefit", np.array([1.0 - NEGLIGIBLE]))[0]
-    ds["reach_amount"] = (("year",), v)
-    ds["reach_amount"].attrs = _attrs(
-        DKK,
-        f"amount the national gain reaches with probability {NEGLIGIBLE:.1%} "
-        "(the largest amount with a non-negligible probability)",
-        probability=NEGLIGIBLE,
-        method=nat_method,
-    )
+    put(ds, "reach_amount", v, probability=NEGLIGIBLE, method=nat_method)
 
 
 # -- stored distributions (for simengine ask) ---------------------------------------------------
@@ -217,7 +175,6 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
                 stats.counts("benefit").reshape(Y, -1),
                 NAT_HALF - 1,
                 NAT_BINS,
-                "national gross gain",
                 "national",
             ),
             (
@@ -226,7 +183,6 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
                 stats.counts("net_benefit").reshape(Y, -1),
                 NAT_HALF - 1,
                 NAT_BINS,
-                "national net gain",
                 "national",
             ),
             (
@@ -235,7 +191,6 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
                 stats.counts("area_benefit").reshape(A * Y, -1),
                 NAT_HALF - 1,
                 NAT_BINS,
-                "gross gain per area",
                 "national",
             ),
         ]
@@ -248,7 +203,6 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
             raw.acc.mun_hist,
             0,
             HIST_BINS,
-            "municipality's gross gain",
             "unsigned",
         ),
         (
@@ -257,11 +211,10 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
             raw.acc.init_hist,
             0,
             HIST_BINS,
-            "initiative's national gross gain",
             "unsigned",
         ),
     ]
-    for name, dims, counts, zb, nbins, what, layout in items:
+    for name, dims, counts, zb, nbins, layout in items:
         if counts.ndim == 3:  # (Y, X, B) -> rows in (X, Y) order
             Y_, X_ = counts.shape[:2]
             off, trimmed, zero = _trim(counts.reshape(Y_ * X_, -1), zb)
@@ -271,11 +224,10 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
             off, trimmed, zero = _trim(counts, zb)
         shape = tuple(ds.sizes[d] for d in dims)
         v = f"dist_{name}"
-        ds[v] = (dims + (f"{name}_bin",), trimmed.reshape(shape + (-1,)))
-        ds[v].attrs = _attrs(
-            "draws",
-            f"histogram of the {what} over all {raw.draws:,} draws (bins from "
-            f"dist_{name}_offset on; exact zeros in dist_{name}_zero)",
+        put(
+            ds,
+            v,
+            trimmed.reshape(shape + (-1,)),
             layout=layout,
             nbins=nbins,
             zero_bin=zb,
@@ -283,15 +235,10 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
             lo=float(plan.nat_hist_lo) if layout == "national" else -1.0,
             draws=raw.draws,
         )
-        ds[v].encoding = {"zlib": True, "complevel": 4}
-        ds[f"{v}_offset"] = (dims, off.reshape(shape))
-        ds[f"{v}_offset"].attrs = _attrs("1", f"index of the first bin stored in dist_{name}")
-        ds[f"{v}_zero"] = (dims, zero.reshape(shape))
-        ds[f"{v}_zero"].attrs = _attrs("draws", f"draws in which the {what} is exactly 0")
-    ds["dist_municipality_lo"] = (("municipality",), plan.mun_hist_lo)
-    ds["dist_municipality_lo"].attrs = _attrs(DKK, "lower edge of the municipality histograms' log bins")
-    ds["dist_initiative_lo"] = (("initiative",), plan.init_hist_lo)
-    ds["dist_initiative_lo"].attrs = _attrs(DKK, "lower edge of the initiative histograms' log bins")
+        put(ds, f"{v}_offset", off.reshape(shape))
+        put(ds, f"{v}_zero", zero.reshape(shape))
+    put(ds, "dist_municipality_lo", plan.mun_hist_lo)
+    put(ds, "dist_initiative_lo", plan.init_hist_lo)
 
 
 def bin_edges(layout: str, lo) -> tuple[np.ndarray, np.ndarray]:
@@ -373,43 +320,19 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
             "D - X counts in proportion to its width)"
         )
 
-    def put(name, dims, data, units, long_name, **extra):
-        ds[name] = (dims, np.asarray(data, dtype=float))
-        ds[name].attrs = _attrs(units, long_name, **extra)
-
     def put_ci(name, lo, hi, method):
-        for suffix, val in (("ci_low", lo), ("ci_high", hi)):
-            ds[f"{name}_{suffix}"] = (ds[name].dims, np.asarray(val, dtype=float))
-            ds[f"{name}_{suffix}"].attrs = _attrs(
-                ds[name].attrs["units"],
-                f"{'lower' if suffix == 'ci_low' else 'upper'}"
-                f" end of the 95 % Monte Carlo interval of: "
-                f"{ds[name].attrs['long_name']}",
-                method=method,
-                level=0.95,
-            )
+        put_interval(ds, name, lo, hi, method, None)
 
-    dims = ("deduction", "year")
-    put("deduction_amount", dims, D, DKK, "the up-front deduction (share x target path)")
-    put(
-        "deduction_p_cut_above",
-        dims,
-        p,
-        "1",
-        f"probability that the service cut max(0, deduction - national gain) exceeds {x:,.0f} DKK/year",
-        threshold=x,
-        threshold_units=DKK,
-        method=p_method,
-    )
+    put(ds, "deduction_amount", D, float)
+    put(ds, "deduction_p_cut_above", p, float, threshold=x, method=p_method)
     lo, hi = wilson(p * N, N)
     never = D - x <= 0  # the cut cannot exceed X
     put_ci("deduction_p_cut_above", np.where(never, 0.0, lo), np.where(never, 0.0, hi), WILSON_METHOD)
     put(
+        ds,
         "deduction_service_cut_mean",
-        dims,
         cut_mean,
-        DKK,
-        "mean service cut max(0, deduction - national gain) under an up-front deduction",
+        float,
         method="exact over all draws" if stats.exact else "from the streaming histogram over all draws",
     )
     if K > 1:
@@ -418,33 +341,12 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
         put_ci(
             "deduction_service_cut_mean", lo, hi, MEAN_METHOD + ("" if K >= N else f" (sd from the first {K:,} draws)")
         )
-    put(
-        "deduction_central_gain_mean",
-        dims,
-        D,
-        DKK,
-        "mean gain to the central budget under an up-front deduction (the deduction itself, as under prebudgeted)",
-    )
-    put(
-        "deduction_local_gain_mean",
-        dims,
-        np.maximum(0.0, mean_g[None, :] - D + cut_mean),
-        DKK,
-        "mean gain left with the municipalities: max(0, national gain - deduction)",
-    )
+    put(ds, "deduction_central_gain_mean", D, float)
+    put(ds, "deduction_local_gain_mean", np.maximum(0.0, mean_g[None, :] - D + cut_mean), float)
     # the largest deduction with P(cut > X) <= alpha: G's alpha quantile + X (continuous G)
     qest, qlo, qhi = quantile_ci(stats, "benefit", np.array([alpha]), N)
     safe = np.maximum(0.0, qest[0] + x)
-    put(
-        "deduction_max_safe",
-        ("year",),
-        safe,
-        DKK,
-        f"largest up-front deduction with P(service cut > {x:,.0f}) <= {alpha:g}: the national gain's {alpha:g} "
-        "quantile plus the threshold",
-        threshold=x,
-        alpha=alpha,
-    )
+    put(ds, "deduction_max_safe", safe, float, threshold=x, alpha=alpha)
     put_ci(
         "deduction_max_safe",
         np.maximum(0.0, qlo[0] + x),
@@ -453,20 +355,11 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
     )
     ok = p <= alpha
     best = np.array([shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(Y)])
-    put(
-        "deduction_max_safe_share",
-        ("year",),
-        best,
-        "1",
-        f"largest share on the deduction grid with P(service cut > {x:,.0f}) <= {alpha:g}",
-        threshold=x,
-        alpha=alpha,
-    )
+    put(ds, "deduction_max_safe_share", best, float, threshold=x, alpha=alpha)
     ds.attrs["cut_alpha"] = alpha
 
 
-# -- the fourth deal: deduction on delivery -----------------------------------------------------
-DELIVERY = "delivery"
+# -- the fourth deal: deduction on delivery (DELIVERY, simengine.analysis.varspecs) ----------------
 
 
 def golive_times(plan, inputs: np.ndarray) -> np.ndarray:
@@ -510,73 +403,21 @@ def add_delivery(ds: xr.Dataset, raw) -> None:
         else "exact over all draws"
     )
 
-    def put(name, dims, data, units, long_name):
-        ds[name] = (dims, np.asarray(data, dtype=float))
-        ds[name].attrs = _attrs(units, long_name, method=method)
-
-    put(
-        "delivery_central_gain_quantile",
-        ("quantile", "year"),
-        np.quantile(cen, q, axis=0),
-        DKK,
-        "quantiles of the gain to the central budget under deduction on delivery",
-    )
-    put(
-        "delivery_central_gain_mean",
-        ("year",),
-        cen.mean(axis=0),
-        DKK,
-        "mean gain to the central budget under deduction on delivery (business cases deducted from go-live)",
-    )
-    put(
-        "delivery_service_cut_quantile",
-        ("quantile", "year"),
-        np.quantile(cut, q, axis=0),
-        DKK,
-        "quantiles of the service cut under deduction on delivery",
-    )
-    put(
-        "delivery_service_cut_mean",
-        ("year",),
-        cut.mean(axis=0),
-        DKK,
-        "mean service cut under deduction on delivery: max(0, deducted - national gain)",
-    )
+    put(ds, "delivery_central_gain_quantile", np.quantile(cen, q, axis=0), float, method=method)
+    put(ds, "delivery_central_gain_mean", cen.mean(axis=0), float, method=method)
+    put(ds, "delivery_service_cut_quantile", np.quantile(cut, q, axis=0), float, method=method)
+    put(ds, "delivery_service_cut_mean", cut.mean(axis=0), float, method=method)
     p = (cut > x).mean(axis=0)
-    put(
-        "delivery_p_cut_above",
-        ("year",),
-        p,
-        "1",
-        f"probability that the service cut under deduction on delivery exceeds {x:,.0f} DKK/year",
-    )
-    ds["delivery_p_cut_above"].attrs["threshold"] = x
+    put(ds, "delivery_p_cut_above", p, float, method=method, threshold=x)
     lo, hi = wilson(p * n, n)
-    for suffix, val in (("ci_low", lo), ("ci_high", hi)):
-        ds[f"delivery_p_cut_above_{suffix}"] = (("year",), val)
-        ds[f"delivery_p_cut_above_{suffix}"].attrs = _attrs(
-            "1", f"95 % Monte Carlo interval ({suffix}) of delivery_p_cut_above", method=WILSON_METHOD
-        )
+    put_interval(ds, "delivery_p_cut_above", lo, hi, WILSON_METHOD, n)
     pairs = [f"{DELIVERY}-{r}" for r in REGIMES]
     ds.coords["delivery_pair"] = pairs
     for var, per in (("central_gain", cen), ("service_cut", cut)):
         other = getattr(raw, var)[:n]  # (n, R, Y)
         diff = per[:, None, :] - other  # (n, R, Y)
-        put(
-            f"delivery_{var}_difference_mean",
-            ("delivery_pair", "year"),
-            diff.mean(axis=0),
-            DKK,
-            f"mean difference in {var.replace('_', ' ')} between deduction on delivery and each budget regime, "
-            "draw by draw (delivery minus the regime)",
-        )
-        put(
-            f"delivery_{var}_difference_quantile",
-            ("quantile", "delivery_pair", "year"),
-            np.quantile(diff, q, axis=0),
-            DKK,
-            f"quantiles of the per-draw difference in {var.replace('_', ' ')}: delivery minus the regime",
-        )
+        put(ds, f"delivery_{var}_difference_mean", diff.mean(axis=0), float, method=method)
+        put(ds, f"delivery_{var}_difference_quantile", np.quantile(diff, q, axis=0), float, method=method)
     ds.attrs["delivery_draws"] = n
 
 

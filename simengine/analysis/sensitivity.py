@@ -23,6 +23,7 @@ import numba as nb
 import numpy as np
 import xarray as xr
 
+from simengine.analysis.varspecs import put
 from simengine.core.engine import DEFAULT_STORE_INPUTS, RawResults, available_threads
 from simengine.core.kernel import (  # the kernel's own code: same bits
     _sum8,
@@ -50,8 +51,6 @@ from simengine.model.structure import (
     W_WEAK_SHARE,
 )
 from simengine.model.structure import CAUSES as CAUSE_DECLS
-
-DKK = "DKK/year"
 
 # -- sensitivity -------------------------------------------------------------------------------
 #: kinds as they appear in the ``input`` dimension: B·L and T·Q are one input each
@@ -219,75 +218,21 @@ def add_sensitivity(ds: xr.Dataset, raw: RawResults, threads: int | None = None)
     }
     n, N = res["draws"], raw.draws
     sub = f"the first {n:,} of {N:,} draws" if n < N else f"all {N:,} draws"
-    common = {"draws": n, "draws_total": N, "subsample": sub}
-    gain = f"national gross gain in {ty}"
+    common = {"draws": n, "draws_total": N, "subsample": sub, "year": ty}
 
-    def put(name, data, units, long_name, method, **extra):
-        ds[name] = (("input",), pick(data))
-        ds[name].attrs = {"units": units, "long_name": long_name, "method": method, **common, **extra}
+    def put_input(name, data, method, **extra):  # over the inputs, in the order above
+        put(ds, name, pick(data), method=method, **common, **extra)
 
     se = 1.06 / math.sqrt(max(n - 3, 1))
-    put(
-        "sensitivity",
-        b["rho"],
-        "1",
-        f"Spearman rank correlation of the input with the {gain}",
-        SENSITIVITY_METHOD + f" ({sub})",
-        standard_error=se,
-        output="benefit",
-        year=ty,
-    )
-    put(
-        "tornado_low",
-        b["low"],
-        DKK,
-        f"median {gain} when the input is in its lowest decile",
-        TORNADO_METHOD,
-        base=b["base"],
-        year=ty,
-    )
-    put(
-        "tornado_high",
-        b["high"],
-        DKK,
-        f"median {gain} when the input is in its highest decile",
-        TORNADO_METHOD,
-        base=b["base"],
-        year=ty,
-    )
-    put(
-        "sensitivity_npv",
-        v["rho"],
-        "1",
-        "Spearman rank correlation of the input with the NPV",
-        SENSITIVITY_METHOD + f" ({sub})",
-        standard_error=se,
-        output="npv",
-    )
-    put(
-        "tornado_npv_low",
-        v["low"],
-        "DKK",
-        "median NPV when the input is in its lowest decile",
-        TORNADO_METHOD,
-        base=v["base"],
-    )
-    put(
-        "tornado_npv_high",
-        v["high"],
-        "DKK",
-        "median NPV when the input is in its highest decile",
-        TORNADO_METHOD,
-        base=v["base"],
-    )
-    put("tornado_draws_low", b["n_low"], "1", "draws in the input's lowest-decile group", TORNADO_METHOD)
-    put("tornado_draws_high", b["n_high"], "1", "draws in the input's highest-decile group", TORNADO_METHOD)
-    ds["tornado_base"] = ((), b["base"])
-    ds["tornado_base"].attrs = {
-        "units": DKK,
-        "long_name": f"median {gain} over the same draws (tornado centre)",
-        **common,
-    }
+    put_input("sensitivity", b["rho"], SENSITIVITY_METHOD + f" ({sub})", standard_error=se)
+    put_input("tornado_low", b["low"], TORNADO_METHOD, base=b["base"])
+    put_input("tornado_high", b["high"], TORNADO_METHOD, base=b["base"])
+    put_input("sensitivity_npv", v["rho"], SENSITIVITY_METHOD + f" ({sub})", standard_error=se)
+    put_input("tornado_npv_low", v["low"], TORNADO_METHOD, base=v["base"])
+    put_input("tornado_npv_high", v["high"], TORNADO_METHOD, base=v["base"])
+    put_input("tornado_draws_low", b["n_low"], TORNADO_METHOD)
+    put_input("tornado_draws_high", b["n_high"], TORNADO_METHOD)
+    put(ds, "tornado_base", b["base"], **common)
     return ds
 
 
@@ -999,75 +944,19 @@ def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS)
         "off minus the start; sampling = the value over all draws minus the subsample's. Changes are signed "
         "(a loss is negative); start + sum over cause = the simulated value (docs/model.md)"
     )
-    common = {"method": method, "year": ty, "draws": n, "draws_total": N}
+    common = {"method": method, "year": ty, "draws": n, "draws_total": N, "subsample": sub}
 
-    def put(name, dims, data, units, long_name, **extra):
-        ds[name] = (dims, np.asarray(data, dtype=float))
-        ds[name].attrs = {"units": units, "long_name": long_name, **common, **extra}
+    def put_float(name, data, **extra):
+        put(ds, name, data, float, **common, **extra)
 
-    put(
-        "waterfall",
-        ("cause",),
-        w["mean"],
-        DKK,
-        f"change from the target to the mean national gain in {ty}, by cause",
-        start=w["start"],
-        end=w["simulated_mean"],
-        statistic="mean",
-    )
-    put(
-        "waterfall_mc_se",
-        ("cause",),
-        w["mean_se"],
-        DKK,
-        f"Monte Carlo standard error of each part of the mean waterfall ({sub})",
-        statistic="standard error",
-        se_method="a cause's part is the mean over the draws of its per-draw Shapley value: sd / sqrt(draws); plan: "
-        "sd of the gain with every cause off / sqrt(draws); sampling: sd of the gain / sqrt(draws) x "
-        "sqrt(1 - draws / draws_total)",
-    )
-    put(
-        "waterfall_p50",
-        ("cause",),
-        w["p50"],
-        DKK,
-        f"change from the target to the median (P50) national gain in {ty}, by cause",
-        start=w["start"],
-        end=w["simulated_p50"],
-        statistic="P50",
-    )
-    put("area_waterfall_start", ("area",), w["area_start"], DKK, f"area target in {ty} (start of the area waterfall)")
-    put(
-        "area_waterfall",
-        ("area", "cause"),
-        w["area_mean"],
-        DKK,
-        f"change from the area target to the area's mean gain in {ty}, by cause",
-        statistic="mean",
-    )
-    put(
-        "area_waterfall_p50",
-        ("area", "cause"),
-        w["area_p50"],
-        DKK,
-        f"change from the area target to the area's median gain in {ty}, by cause",
-        statistic="P50",
-    )
-    put(
-        "initiative_waterfall_start",
-        ("initiative",),
-        w["initiative_start"],
-        DKK,
-        f"the initiative's share of the target in {ty}: target x its share of the business-case gains",
-    )
-    put(
-        "initiative_waterfall",
-        ("initiative", "cause"),
-        w["initiative_mean"],
-        DKK,
-        f"change from the initiative's share of the target to its mean gain in {ty}, by cause",
-        statistic="mean",
-    )
+    put_float("waterfall", w["mean"], start=w["start"], end=w["simulated_mean"])
+    put_float("waterfall_mc_se", w["mean_se"])
+    put_float("waterfall_p50", w["p50"], start=w["start"], end=w["simulated_p50"])
+    put_float("area_waterfall_start", w["area_start"])
+    put_float("area_waterfall", w["area_mean"])
+    put_float("area_waterfall_p50", w["area_p50"])
+    put_float("initiative_waterfall_start", w["initiative_start"])
+    put_float("initiative_waterfall", w["initiative_mean"])
     return ds
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from simengine.analysis import varspecs
+from simengine.analysis.varspecs import UPDATED_INPUT_COLUMNS, negotiation_vars
 from simengine.errors import RunError
 from simengine.scenario.observations import NEEDS_INPUTS, Observation
 
@@ -415,21 +417,7 @@ def reweight(
             for stat, val in (("quantile", wquantiles(X, w, q, threads)), ("mean", wmean(X, w))):
                 if f"{name}_{stat}" in ds:
                     put(f"{name}_{stat}", val)
-    negotiation = [
-        str(v)
-        for v in out.data_vars
-        if str(v).startswith(
-            (
-                "committable",
-                "area_committable",
-                "municipality_committable",
-                "reach_amount",
-                "deduction_",
-                "delivery_",
-                "dist_",
-            )
-        )
-    ]
+    negotiation = negotiation_vars(out)  # by their specs (simengine.analysis.varspecs)
     if negotiation:  # simengine.analysis.negotiate: its amounts and deals are of the prior draws
         not_done["committable amounts, deductions, deals (" + ", ".join(negotiation[:3]) + ", …)"] = (
             "computed from the prior draws; not yet reweighted"
@@ -542,38 +530,13 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
 
 
 def add_update_vars(out: xr.Dataset, prior: xr.Dataset, w: np.ndarray, ess: float, mv: dict, info: dict) -> xr.Dataset:
-    out["weight"] = (("draw",), w)
-    out["weight"].attrs = {
-        "units": "1",
-        "long_name": "normalised importance weight of the kept draw (sums to 1)",
-        "method": "likelihood of the observations known by the date under their error models",
-    }
-    out["prior_benefit_quantile"] = prior["benefit_quantile"].copy()
-    out["prior_benefit_quantile"].attrs = dict(
-        prior["benefit_quantile"].attrs, long_name="quantiles of the national gross gain before the update"
-    )
-    out["prior_p_target"] = prior["p_target"].copy()
-    out["prior_p_target"].attrs = dict(prior["p_target"].attrs, long_name="P(target) before the update")
+    varspecs.put(out, "weight", w)  # the update's own variables, as their specs declare them
+    varspecs.put(out, "prior_benefit_quantile", prior["benefit_quantile"].values)
+    varspecs.put(out, "prior_p_target", prior["p_target"].values)
     sel = np.flatnonzero(mv["moved"])
-    cols = (
-        "prior_mean",
-        "prior_sd",
-        "prior_p10",
-        "prior_p50",
-        "prior_p90",
-        "posterior_mean",
-        "posterior_sd",
-        "posterior_p10",
-        "posterior_p50",
-        "posterior_p90",
-    )
     out = out.assign_coords(updated_input=[mv["names"][k] for k in sel])
-    for j, c in enumerate(cols):
-        out[f"updated_input_{c}"] = (("updated_input",), mv["values"][sel, j] if len(sel) else np.zeros(0))
-        out[f"updated_input_{c}"].attrs = {
-            "long_name": f"{c.replace('_', ' ')} of the input (inputs that moved)",
-            "units": "the input's",
-        }
+    for j, c in enumerate(UPDATED_INPUT_COLUMNS):  # the columns of mv["values"] (input_movement)
+        varspecs.put(out, f"updated_input_{c}", mv["values"][sel, j] if len(sel) else np.zeros(0))
     out.attrs.update(ess=ess, **info, moved_tolerance=mv["tolerance"])
     return out
 

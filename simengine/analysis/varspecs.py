@@ -10,7 +10,6 @@ spec's dimensions and attributes; :func:`put_interval` writes the interval varia
 ``tests/cli/test_cli_outputs.py`` checks that every variable written has a spec that agrees with it.
 
 A new output variable is one entry here plus the statistic in the analysis that computes it.
-Variables not declared here yet are listed in :data:`UNDECLARED` (the list only shrinks).
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ DKK = "DKK/year"
 #: the interval kinds (simengine.analysis.mcerror): order statistics of quantiles, Wilson score
 #: interval of a probability, normal interval of a mean
 INTERVALS = ("quantile", "probability", "mean")
+#: how a variable's rows are laid out in summary.parquet (simengine.outputs.summary_rows)
+SUMMARY_LAYOUTS = ("table", "negotiation", "analysis")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +52,22 @@ class VarSpec:
     series: str | None = None
     #: whether the interval's rows are in summary.parquet too (statistic "<statistic>_ci_low/high")
     summary_interval: bool = False
+    #: the analysis that writes the variable also writes its interval (:func:`put_interval`), so
+    #: simengine.analysis.mcerror.add_mc_error leaves it alone
+    own_interval: bool = False
+    #: how summary.parquet lays out its rows (SUMMARY_LAYOUTS): "table" (year, area, municipality,
+    #: initiative, quantile; split by regime), "negotiation" (certainty as quantile 1 - c, the
+    #: deduction grid and the delivery pairs in the regime column) or "analysis" (the target year,
+    #: one row per input or cause). "negotiation" also marks the variables of
+    #: simengine.analysis.negotiate (with or without rows), which an update does not reweight
+    layout: str = "table"
+    #: the value of summary.parquet's ``regime`` column for all its rows (layout "negotiation")
+    summary_regime: str | None = None
+    #: attributes whose value is the same in every run: (name, value) pairs, written where ``attrs``
+    #: lists the name (a value passed to :func:`put` wins)
+    fixed: tuple[tuple[str, object], ...] = ()
+    #: stored compressed (zlib) whatever its size
+    compress: bool = False
 
     def __post_init__(self) -> None:
         if self.interval is not None and self.interval not in INTERVALS:
@@ -61,6 +78,12 @@ class VarSpec:
             raise ValueError(f"{self.name}: split {self.split!r} is not one of its dims {self.dims}")
         if self.method is not None and "method" not in self.attrs:
             object.__setattr__(self, "attrs", self.attrs + ("method",))
+        if self.layout not in SUMMARY_LAYOUTS:
+            raise ValueError(f"{self.name}: layout {self.layout!r} is not one of {SUMMARY_LAYOUTS}")
+        if self.own_interval and self.interval is None:
+            raise ValueError(f"{self.name}: own_interval needs an interval")
+        if any(k not in self.attrs for k, _ in self.fixed):
+            raise ValueError(f"{self.name}: a fixed attribute is not in attrs {self.attrs}")
 
     def interval_names(self) -> tuple[str, str]:
         return f"{self.name}_ci_low", f"{self.name}_ci_high"
@@ -75,6 +98,24 @@ _REGIME_WHAT = {
 _DIFF = "(regime_pair 'b-a' is b minus a)"
 _SHOCK_ATTRS = ("draws", "shocks_removed", "method")
 _INVEST_ATTRS = ("method", "draws", "cost_per_fte")
+_DED = ("deduction", "year")
+#: the value of the ``regime`` column of the delivery deal's summary.parquet rows
+DELIVERY = "delivery"
+#: the stored histograms: (name, dims, what)
+_DISTRIBUTIONS = (
+    ("benefit", ("year",), "national gross gain"),
+    ("net_benefit", ("year",), "national net gain"),
+    ("area_benefit", ("area", "year"), "gross gain per area"),
+    ("municipality_benefit", ("municipality", "year"), "municipality's gross gain"),
+    ("initiative_benefit", ("initiative", "year"), "initiative's national gross gain"),
+)
+_IN = ("input",)
+_SENS_ATTRS = ("method", "draws", "draws_total", "subsample")
+_WF_ATTRS = ("method", "year", "draws", "draws_total")
+#: the columns of an update's table of the inputs that moved (updated_input_<column>)
+UPDATED_INPUT_COLUMNS = tuple(
+    f"{when}_{stat}" for when in ("prior", "posterior") for stat in ("mean", "sd", "p10", "p50", "p90")
+)
 _POTENTIAL = "gain before local realisation (realisation share, economic pressure, local capacity)"
 
 _SPECS: tuple[VarSpec, ...] = (
@@ -479,85 +520,376 @@ _SPECS: tuple[VarSpec, ...] = (
         attrs=_INVEST_ATTRS,
     ),
     VarSpec("investment_total_mean", (), "DKK", "mean total investment, cost overrun included", attrs=_INVEST_ATTRS),
+    # -- an update's own variables (simengine.analysis.update.add_update_vars) ----------------------
+    VarSpec(
+        "weight",
+        ("draw",),
+        "1",
+        "normalised importance weight of the kept draw (sums to 1)",
+        method="likelihood of the observations known by the date under their error models",
+    ),
+    VarSpec("prior_benefit_quantile", _Q + ("year",), DKK, "quantiles of the national gross gain before the update"),
+    VarSpec("prior_p_target", ("year",), "1", "P(target) before the update"),
+    *(
+        VarSpec(
+            f"updated_input_{c}",
+            ("updated_input",),
+            "the input's",
+            f"{c.replace('_', ' ')} of the input (inputs that moved)",
+        )
+        for c in UPDATED_INPUT_COLUMNS
+    ),
+    # -- the negotiation table (simengine.analysis.negotiate), in summary.parquet's row order --------
+    *(
+        VarSpec(
+            name,
+            ("certainty", *dims),
+            DKK,
+            f"amount {what} reaches with probability 'certainty' (its 1 - certainty quantile)",
+            attrs=("method",),
+            summary=(name, "amount_at_certainty"),
+            interval="quantile",
+            own_interval=True,
+            summary_interval=True,
+            layout="negotiation",
+        )
+        for name, dims, what in (
+            ("committable", ("year",), "the national realised gain"),
+            ("committable_net", ("year",), "the national net gain (gain minus investment and running costs)"),
+            ("committable_potential", ("year",), "the national potential gain"),
+            ("area_committable", ("area", "year"), "the area's realised gain"),
+            ("area_committable_potential", ("area", "year"), "the area's potential gain"),
+            ("municipality_committable", ("municipality", "year"), "the municipality's realised gain"),
+        )
+    ),
+    VarSpec(
+        "reach_amount",
+        ("year",),
+        DKK,
+        "amount the national gain reaches with probability {probability:.1%} "
+        "(the largest amount with a non-negligible probability)",
+        attrs=("probability", "method"),
+        summary=("reach_amount", "value"),
+        layout="negotiation",
+    ),
+    VarSpec(
+        "deduction_amount",
+        _DED,
+        DKK,
+        "the up-front deduction (share x target path)",
+        summary=("deduction_amount", "value"),
+        layout="negotiation",
+    ),
+    VarSpec(
+        "deduction_p_cut_above",
+        _DED,
+        "1",
+        "probability that the service cut max(0, deduction - national gain) exceeds {threshold:,.0f} DKK/year",
+        attrs=("threshold", "threshold_units", "method"),
+        fixed=(("threshold_units", DKK),),
+        summary=("deduction_p_cut_above", "probability"),
+        interval="probability",
+        own_interval=True,
+        summary_interval=True,
+        layout="negotiation",
+    ),
+    VarSpec(
+        "deduction_service_cut_mean",
+        _DED,
+        DKK,
+        "mean service cut max(0, deduction - national gain) under an up-front deduction",
+        attrs=("method",),
+        summary=("deduction_service_cut", "mean"),
+        interval="mean",
+        own_interval=True,
+        summary_interval=True,
+        layout="negotiation",
+    ),
+    VarSpec(
+        "deduction_central_gain_mean",
+        _DED,
+        DKK,
+        "mean gain to the central budget under an up-front deduction (the deduction itself, as under prebudgeted)",
+        summary=("deduction_central_gain", "mean"),
+        layout="negotiation",
+    ),
+    VarSpec(
+        "deduction_local_gain_mean",
+        _DED,
+        DKK,
+        "mean gain left with the municipalities: max(0, national gain - deduction)",
+        summary=("deduction_local_gain", "mean"),
+        layout="negotiation",
+    ),
+    VarSpec(
+        "deduction_max_safe",
+        ("year",),
+        DKK,
+        "largest up-front deduction with P(service cut > {threshold:,.0f}) <= {alpha:g}: the national gain's "
+        "{alpha:g} quantile plus the threshold",
+        attrs=("threshold", "alpha"),
+        summary=("deduction_max_safe", "value"),
+        interval="quantile",
+        own_interval=True,
+        summary_interval=True,
+        layout="negotiation",
+    ),
+    VarSpec(
+        "deduction_max_safe_share",
+        ("year",),
+        "1",
+        "largest share on the deduction grid with P(service cut > {threshold:,.0f}) <= {alpha:g}",
+        attrs=("threshold", "alpha"),
+        summary=("deduction_max_safe_share", "value"),
+        layout="negotiation",
+    ),
+    *(
+        VarSpec(
+            name,
+            dims,
+            DKK,
+            long_name,
+            attrs=("method",),
+            summary=(name.removesuffix("_quantile").removesuffix("_mean"), stat),
+            summary_regime=DELIVERY,
+            layout="negotiation",
+        )
+        for name, dims, stat, long_name in (
+            (
+                "delivery_central_gain_quantile",
+                _Q + ("year",),
+                "quantile",
+                "quantiles of the gain to the central budget under deduction on delivery",
+            ),
+            (
+                "delivery_central_gain_mean",
+                ("year",),
+                "mean",
+                "mean gain to the central budget under deduction on delivery (business cases deducted from go-live)",
+            ),
+            (
+                "delivery_service_cut_quantile",
+                _Q + ("year",),
+                "quantile",
+                "quantiles of the service cut under deduction on delivery",
+            ),
+            (
+                "delivery_service_cut_mean",
+                ("year",),
+                "mean",
+                "mean service cut under deduction on delivery: max(0, deducted - national gain)",
+            ),
+        )
+    ),
+    VarSpec(
+        "delivery_p_cut_above",
+        ("year",),
+        "1",
+        "probability that the service cut under deduction on delivery exceeds {threshold:,.0f} DKK/year",
+        attrs=("method", "threshold"),
+        summary=("delivery_p_service_cut_above", "probability"),
+        summary_regime=DELIVERY,
+        interval="probability",
+        own_interval=True,
+        summary_interval=True,
+        layout="negotiation",
+    ),
+    *(
+        spec
+        for var in ("central_gain", "service_cut")
+        for spec in (
+            VarSpec(
+                f"delivery_{var}_difference_mean",
+                ("delivery_pair", "year"),
+                DKK,
+                f"mean difference in {var.replace('_', ' ')} between deduction on delivery and each budget regime, "
+                "draw by draw (delivery minus the regime)",
+                attrs=("method",),
+                summary=(f"delivery_{var}_difference", "mean"),
+                summary_regime=DELIVERY,
+                layout="negotiation",
+            ),
+            VarSpec(
+                f"delivery_{var}_difference_quantile",
+                _Q + ("delivery_pair", "year"),
+                DKK,
+                f"quantiles of the per-draw difference in {var.replace('_', ' ')}: delivery minus the regime",
+                attrs=("method",),
+                summary=(f"delivery_{var}_difference", "quantile"),
+                summary_regime=DELIVERY,
+                layout="negotiation",
+            ),
+        )
+    ),
+    # -- the stored distributions for `ask` (simengine.analysis.negotiate.add_distributions) ---------
+    *(
+        spec
+        for name, dims, what in _DISTRIBUTIONS
+        for spec in (
+            VarSpec(
+                f"dist_{name}",
+                (*dims, f"{name}_bin"),
+                "draws",
+                f"histogram of the {what} over all {{draws:,}} draws (bins from dist_{name}_offset on; "
+                f"exact zeros in dist_{name}_zero)",
+                attrs=("layout", "nbins", "zero_bin", "sub_bits", "lo", "draws"),
+                compress=True,
+                layout="negotiation",
+            ),
+            VarSpec(
+                f"dist_{name}_offset", dims, "1", f"index of the first bin stored in dist_{name}", layout="negotiation"
+            ),
+            VarSpec(
+                f"dist_{name}_zero", dims, "draws", f"draws in which the {what} is exactly 0", layout="negotiation"
+            ),
+        )
+    ),
+    VarSpec(
+        "dist_municipality_lo",
+        ("municipality",),
+        DKK,
+        "lower edge of the municipality histograms' log bins",
+        layout="negotiation",
+    ),
+    VarSpec(
+        "dist_initiative_lo",
+        ("initiative",),
+        DKK,
+        "lower edge of the initiative histograms' log bins",
+        layout="negotiation",
+    ),
+    # -- sensitivity and tornado (simengine.analysis.sensitivity.add_sensitivity) --------------------
+    VarSpec(
+        "sensitivity",
+        _IN,
+        "1",
+        "Spearman rank correlation of the input with the national gross gain in {year}",
+        attrs=_SENS_ATTRS + ("standard_error", "output", "year"),
+        fixed=(("output", "benefit"),),
+        summary=("sensitivity", "spearman"),
+        layout="analysis",
+    ),
+    VarSpec(
+        "sensitivity_npv",
+        _IN,
+        "1",
+        "Spearman rank correlation of the input with the NPV",
+        attrs=_SENS_ATTRS + ("standard_error", "output"),
+        fixed=(("output", "npv"),),
+        summary=("sensitivity_npv", "spearman"),
+        layout="analysis",
+    ),
+    *(
+        VarSpec(
+            f"tornado_{end}",
+            _IN,
+            DKK,
+            f"median national gross gain in {{year}} when the input is in its {end}est decile",
+            attrs=_SENS_ATTRS + ("base", "year"),
+            summary=(f"tornado_{end}", "median"),
+            layout="analysis",
+        )
+        for end in ("low", "high")
+    ),
+    *(
+        VarSpec(
+            f"tornado_npv_{end}",
+            _IN,
+            "DKK",
+            f"median NPV when the input is in its {end}est decile",
+            attrs=_SENS_ATTRS + ("base",),
+            summary=(f"tornado_npv_{end}", "median"),
+            layout="analysis",
+        )
+        for end in ("low", "high")
+    ),
+    *(
+        VarSpec(f"tornado_draws_{end}", _IN, "1", f"draws in the input's {end}est-decile group", attrs=_SENS_ATTRS)
+        for end in ("low", "high")
+    ),
+    VarSpec(
+        "tornado_base",
+        (),
+        DKK,
+        "median national gross gain in {year} over the same draws (tornado centre)",
+        attrs=_SENS_ATTRS[1:],
+    ),
+    # -- the Shapley waterfall (simengine.analysis.sensitivity.add_waterfall) -------------------------
+    VarSpec(
+        "waterfall",
+        ("cause",),
+        DKK,
+        "change from the target to the mean national gain in {year}, by cause",
+        attrs=_WF_ATTRS + ("start", "end", "statistic"),
+        fixed=(("statistic", "mean"),),
+        summary=("waterfall", "mean"),
+        layout="analysis",
+    ),
+    VarSpec(
+        "waterfall_p50",
+        ("cause",),
+        DKK,
+        "change from the target to the median (P50) national gain in {year}, by cause",
+        attrs=_WF_ATTRS + ("start", "end", "statistic"),
+        fixed=(("statistic", "P50"),),
+        summary=("waterfall", "p50"),
+        layout="analysis",
+    ),
+    VarSpec(
+        "waterfall_mc_se",
+        ("cause",),
+        DKK,
+        "Monte Carlo standard error of each part of the mean waterfall ({subsample})",
+        attrs=_WF_ATTRS + ("statistic", "se_method"),
+        fixed=(
+            ("statistic", "standard error"),
+            (
+                "se_method",
+                "a cause's part is the mean over the draws of its per-draw Shapley value: sd / sqrt(draws); plan: "
+                "sd of the gain with every cause off / sqrt(draws); sampling: sd of the gain / sqrt(draws) x "
+                "sqrt(1 - draws / draws_total)",
+            ),
+        ),
+    ),
+    VarSpec(
+        "area_waterfall_start", ("area",), DKK, "area target in {year} (start of the area waterfall)", attrs=_WF_ATTRS
+    ),
+    *(
+        VarSpec(
+            f"area_waterfall{suffix}",
+            ("area", "cause"),
+            DKK,
+            f"change from the area target to the area's {what} gain in {{year}}, by cause",
+            attrs=_WF_ATTRS + ("statistic",),
+            fixed=(("statistic", statistic),),
+            summary=("area_waterfall", stat),
+            layout="analysis",
+        )
+        for suffix, what, statistic, stat in (("", "mean", "mean", "mean"), ("_p50", "median", "P50", "p50"))
+    ),
+    VarSpec(
+        "initiative_waterfall_start",
+        ("initiative",),
+        DKK,
+        "the initiative's share of the target in {year}: target x its share of the business-case gains",
+        attrs=_WF_ATTRS,
+    ),
+    VarSpec(
+        "initiative_waterfall",
+        ("initiative", "cause"),
+        DKK,
+        "change from the initiative's share of the target to its mean gain in {year}, by cause",
+        attrs=_WF_ATTRS + ("statistic",),
+        fixed=(("statistic", "mean"),),
+        summary=("initiative_waterfall", "mean"),
+        layout="analysis",
+    ),
 )
 
 #: every declared variable, by name, in declaration order
 SPECS: dict[str, VarSpec] = {s.name: s for s in _SPECS}
 if len(SPECS) != len(_SPECS):  # pragma: no cover - a declaration error
     raise ValueError("a variable is declared twice in simengine.analysis.varspecs")
-
-#: variables results.nc may hold that are still written without a spec, by the module that writes
-#: them (their attributes are set there). The list only shrinks: declare a variable in _SPECS and
-#: write it with put().
-UNDECLARED: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "area_committable",
-            "area_committable_potential",
-            "committable",
-            "committable_net",
-            "committable_potential",
-            "deduction_amount",
-            "deduction_central_gain_mean",
-            "deduction_local_gain_mean",
-            "deduction_max_safe",
-            "deduction_max_safe_share",
-            "deduction_p_cut_above",
-            "deduction_service_cut_mean",
-            "delivery_central_gain_difference_mean",
-            "delivery_central_gain_difference_quantile",
-            "delivery_central_gain_mean",
-            "delivery_central_gain_quantile",
-            "delivery_p_cut_above",
-            "delivery_service_cut_difference_mean",
-            "delivery_service_cut_difference_quantile",
-            "delivery_service_cut_mean",
-            "delivery_service_cut_quantile",
-            "dist_area_benefit",
-            "dist_area_benefit_offset",
-            "dist_area_benefit_zero",
-            "dist_benefit",
-            "dist_benefit_offset",
-            "dist_benefit_zero",
-            "dist_initiative_benefit",
-            "dist_initiative_benefit_offset",
-            "dist_initiative_benefit_zero",
-            "dist_initiative_lo",
-            "dist_municipality_benefit",
-            "dist_municipality_benefit_offset",
-            "dist_municipality_benefit_zero",
-            "dist_municipality_lo",
-            "dist_net_benefit",
-            "dist_net_benefit_offset",
-            "dist_net_benefit_zero",
-            "municipality_committable",
-            "reach_amount",
-        ),
-        "simengine.analysis.negotiate",
-    ),
-    **dict.fromkeys(
-        (
-            "area_waterfall",
-            "area_waterfall_p50",
-            "area_waterfall_start",
-            "initiative_waterfall",
-            "initiative_waterfall_start",
-            "sensitivity",
-            "sensitivity_npv",
-            "tornado_base",
-            "tornado_draws_high",
-            "tornado_draws_low",
-            "tornado_high",
-            "tornado_low",
-            "tornado_npv_high",
-            "tornado_npv_low",
-            "waterfall",
-            "waterfall_mc_se",
-            "waterfall_p50",
-        ),
-        "simengine.analysis.sensitivity",
-    ),
-}
 
 
 def spec(name: str) -> VarSpec:
@@ -566,12 +898,15 @@ def spec(name: str) -> VarSpec:
 
 def attrs(s: VarSpec, values: dict) -> dict:
     """The attributes of a variable: units, long name (formatted with ``values``), then ``s.attrs``."""
-    out = {"units": s.units, "long_name": s.long_name.format(**values)}
+    out: dict[str, object] = {"units": s.units, "long_name": s.long_name.format(**values)}
+    fixed = dict(s.fixed)
     for key in s.attrs:
         if key == "method" and s.method is not None:
             out["method"] = s.method.format(**values)
         elif key in values:
             out[key] = values[key]
+        elif key in fixed:
+            out[key] = fixed[key]
     return out
 
 
@@ -584,15 +919,17 @@ def put(ds: xr.Dataset, name: str, data, dtype=None, **values) -> None:
         raise ValueError(f"{name}: array of shape {arr.shape} for dims {s.dims}")
     ds[name] = (s.dims, arr)
     ds[name].attrs = attrs(s, values)
+    if s.compress:
+        ds[name].encoding = {"zlib": True, "complevel": 4}
 
 
 #: the confidence level of every Monte Carlo interval
 LEVEL = 0.95
 
 
-def put_interval(ds: xr.Dataset, base: str, lo, hi, method: str, draws: int) -> None:
+def put_interval(ds: xr.Dataset, base: str, lo, hi, method: str, draws: int | None) -> None:
     """Write ``<base>_ci_low`` / ``<base>_ci_high`` of a variable already in ``ds`` (the interval
-    variables take its dims, units and long name)."""
+    variables take its dims, units and long name; ``draws`` None: no ``draws`` attribute)."""
     da = ds[base]
     for suffix, val in (("ci_low", lo), ("ci_high", hi)):
         ds[f"{base}_{suffix}"] = (da.dims, np.asarray(val, dtype=float).reshape(da.shape))
@@ -602,8 +939,19 @@ def put_interval(ds: xr.Dataset, base: str, lo, hi, method: str, draws: int) -> 
             f"of: {da.attrs.get('long_name', base)}",
             "method": method,
             "level": LEVEL,
-            "draws": draws,
+            **({} if draws is None else {"draws": draws}),
         }
+
+
+def negotiation_vars(ds: xr.Dataset) -> list[str]:
+    """The variables of ``ds`` written by simengine.analysis.negotiate (layout "negotiation",
+    intervals included), in ``ds``'s order."""
+    names = []
+    for name in ds.data_vars:
+        s = SPECS.get(str(name).removesuffix("_ci_low").removesuffix("_ci_high"))
+        if s is not None and s.layout == "negotiation":
+            names.append(str(name))
+    return names
 
 
 def interval_specs() -> list[VarSpec]:
@@ -611,26 +959,35 @@ def interval_specs() -> list[VarSpec]:
     return [s for s in SPECS.values() if s.interval is not None]
 
 
-def summary_specs() -> list[tuple[str, str, str, str | None]]:
-    """(variable, metric, statistic, split) of every summary.parquet row set, in row order: the
-    statistics, then their intervals, then the ones split by a dimension (simengine.outputs.summary_rows)."""
-    plain = [s for s in SPECS.values() if s.summary is not None and s.split is None]
-    rows: list[tuple[str, str, str, str | None]] = [(s.name, *s.summary, None) for s in plain]  # type: ignore[misc]
+def summary_specs(layout: str = "table") -> list[tuple[str, str, str, str | None]]:
+    """(variable, metric, statistic, split) of every summary.parquet row set of ``layout``, in row
+    order (simengine.outputs.summary_rows). Layout "table": the statistics, then their intervals,
+    then the ones split by a dimension; the other layouts: each variable followed by its interval
+    (split: the spec's ``summary_regime``)."""
+    specs = [s for s in SPECS.values() if s.summary is not None and s.layout == layout]
+    rows: list[tuple[str, str, str, str | None]] = []
+    if layout != "table":
+        for s in specs:
+            metric, stat = s.summary  # type: ignore[misc]
+            rows.append((s.name, metric, stat, s.summary_regime))
+            if s.summary_interval:
+                rows += [
+                    (v, metric, f"{stat}_ci_{end}", s.summary_regime)
+                    for v, end in zip(s.interval_names(), ("low", "high"))
+                ]
+        return rows
+    plain = [s for s in specs if s.split is None]
+    rows += [(s.name, *s.summary, None) for s in plain]  # type: ignore[misc]
     for s in plain:
         if s.summary_interval:
             metric, stat = s.summary  # type: ignore[misc]
             rows += [(v, metric, f"{stat}_ci_{end}", None) for v, end in zip(s.interval_names(), ("low", "high"))]
-    rows += [
-        (s.name, *s.summary, s.split)
-        for s in SPECS.values()  # type: ignore[misc]
-        if s.summary is not None and s.split is not None
-    ]
+    rows += [(s.name, *s.summary, s.split) for s in specs if s.split is not None]  # type: ignore[misc]
     return rows
 
 
 def check(ds: xr.Dataset) -> list[str]:
-    """What disagrees between ``ds``'s variables and their specs: a variable without a spec (and not
-    in UNDECLARED), or one whose dims or units differ from its spec's. Interval variables
+    """What disagrees between ``ds``'s variables and their specs: a variable without a spec, or one whose dims or units differ from its spec's. Interval variables
     (``_ci_low``/``_ci_high``) are checked against their base's spec, which must declare an interval."""
     problems = []
     for name in ds.data_vars:
@@ -638,8 +995,7 @@ def check(ds: xr.Dataset) -> list[str]:
         base = name.removesuffix("_ci_low").removesuffix("_ci_high")
         s = SPECS.get(base)
         if s is None:
-            if base not in UNDECLARED:
-                problems.append(f"{name}: no spec in simengine.analysis.varspecs")
+            problems.append(f"{name}: no spec in simengine.analysis.varspecs")
             continue
         if base != name and s.interval is None:
             problems.append(f"{name}: its spec {base} declares no Monte Carlo interval")

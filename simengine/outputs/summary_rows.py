@@ -7,7 +7,8 @@ quantile) from the results Dataset (the negotiation outputs' rows by :func:`nego
 * ``area_name``, ``municipality_name``, ``initiative_name`` beside the codes (null where the row has
   no area / municipality / initiative);
 * the sensitivity rows (``metric`` sensitivity / sensitivity_npv, statistic ``spearman``) and the
-  tornado rows (tornado_low / tornado_high, statistic ``median``), one per sampled input, with the
+  tornado rows (tornado_low / tornado_high, tornado_npv_low / tornado_npv_high, statistic
+  ``median``), one per sampled input, with the
   input in ``input`` (``osb-1.delay``), its kind in ``input_kind`` and its initiative in ``initiative``;
 * the waterfall rows (waterfall / waterfall_p50 national, area_waterfall, initiative_waterfall), one
   per cause, the cause's key in ``cause`` and its English name in ``cause_name``;
@@ -25,20 +26,6 @@ from simengine.analysis.varspecs import summary_specs
 
 NAME_COLUMNS = ("area_name", "municipality_name", "initiative_name")
 EXTRA_COLUMNS = NAME_COLUMNS + ("input", "input_kind", "cause", "cause_name")
-#: (variable, metric, statistic)
-ANALYSIS_VARS = (
-    ("sensitivity", "sensitivity", "spearman"),
-    ("sensitivity_npv", "sensitivity_npv", "spearman"),
-    ("tornado_low", "tornado_low", "median"),
-    ("tornado_high", "tornado_high", "median"),
-    ("tornado_low_npv", "tornado_low_npv", "median"),
-    ("tornado_high_npv", "tornado_high_npv", "median"),
-    ("waterfall", "waterfall", "mean"),
-    ("waterfall_p50", "waterfall", "p50"),
-    ("area_waterfall", "area_waterfall", "mean"),
-    ("area_waterfall_p50", "area_waterfall", "p50"),
-    ("initiative_waterfall", "initiative_waterfall", "mean"),
-)
 
 
 def _names(ds: xr.Dataset, dim: str, coord: str) -> dict:
@@ -51,7 +38,7 @@ def _names(ds: xr.Dataset, dim: str, coord: str) -> dict:
 def _analysis_rows(ds: xr.Dataset) -> list[pl.DataFrame]:
     frames = []
     year = None
-    for v, metric, stat in ANALYSIS_VARS:
+    for v, metric, stat, _ in summary_specs("analysis"):  # the specs of layout "analysis"
         if v not in ds:
             continue
         da = ds[v]
@@ -156,47 +143,17 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
     return extend(pl.concat(frames), ds)  # names beside codes, analysis rows, a unit on every row
 
 
-#: (variable, metric, statistic) of the negotiation outputs' rows (simengine.analysis.negotiate)
-_NEGOTIATION_VARS = (
-    ("committable", "committable", "amount_at_certainty"),
-    ("committable_net", "committable_net", "amount_at_certainty"),
-    ("committable_potential", "committable_potential", "amount_at_certainty"),
-    ("area_committable", "area_committable", "amount_at_certainty"),
-    ("area_committable_potential", "area_committable_potential", "amount_at_certainty"),
-    ("municipality_committable", "municipality_committable", "amount_at_certainty"),
-    ("reach_amount", "reach_amount", "value"),
-    ("deduction_amount", "deduction_amount", "value"),
-    ("deduction_p_cut_above", "deduction_p_cut_above", "probability"),
-    ("deduction_service_cut_mean", "deduction_service_cut", "mean"),
-    ("deduction_central_gain_mean", "deduction_central_gain", "mean"),
-    ("deduction_local_gain_mean", "deduction_local_gain", "mean"),
-    ("deduction_max_safe", "deduction_max_safe", "value"),
-    ("deduction_max_safe_share", "deduction_max_safe_share", "value"),
-    ("delivery_central_gain_quantile", "delivery_central_gain", "quantile"),
-    ("delivery_central_gain_mean", "delivery_central_gain", "mean"),
-    ("delivery_service_cut_quantile", "delivery_service_cut", "quantile"),
-    ("delivery_service_cut_mean", "delivery_service_cut", "mean"),
-    ("delivery_p_cut_above", "delivery_p_service_cut_above", "probability"),
-    ("delivery_central_gain_difference_mean", "delivery_central_gain_difference", "mean"),
-    ("delivery_central_gain_difference_quantile", "delivery_central_gain_difference", "quantile"),
-    ("delivery_service_cut_difference_mean", "delivery_service_cut_difference", "mean"),
-    ("delivery_service_cut_difference_quantile", "delivery_service_cut_difference", "quantile"),
-)
-
-
 def negotiation_frames(ds: xr.Dataset) -> list:
-    """summary.parquet rows of the negotiation outputs, in summary_table's columns. The amount at
+    """summary.parquet rows of the negotiation outputs (the specs of layout "negotiation", with their
+    intervals), in summary_table's columns. The amount at
     certainty c has quantile = 1 - c (statistic "amount_at_certainty", its interval
     "amount_at_certainty_ci_low/high"); the deduction grid's rows carry "upfront:<share>" in the
-    regime column, the delivery deal "delivery" (and its pairs "delivery-<regime>")."""
+    regime column, the delivery deal its spec's ``summary_regime`` "delivery" (and its pairs
+    "delivery-<regime>")."""
     schema = {"metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
               "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
               "unit": pl.Utf8}
-    items = []
-    for v, metric, stat in _NEGOTIATION_VARS:
-        for suffix in ("", "_ci_low", "_ci_high"):
-            if f"{v}{suffix}" in ds:
-                items.append((ds[f"{v}{suffix}"], metric, stat + suffix, "delivery" if v.startswith("delivery") else None))
+    items = [(ds[v], metric, stat, regime) for v, metric, stat, regime in summary_specs("negotiation") if v in ds]
     frames = []
     for da, metric, stat, regime in items:
         unit = str(da.attrs.get("units", ""))

@@ -243,8 +243,12 @@ def test_summary_parquet_has_names_units_and_analysis_rows(run_dir):
     wf = df.filter((pl.col("metric") == "waterfall") & (pl.col("statistic") == "mean"))
     assert wf["cause"].to_list() == [str(x) for x in ds["cause"].values]
     np.testing.assert_array_equal(wf["value"].to_numpy(), ds["waterfall"].values)
-    for m in ("tornado_low", "tornado_high", "area_waterfall", "initiative_waterfall"):
+    for m in ("tornado_low", "tornado_high", "tornado_npv_low", "tornado_npv_high", "area_waterfall"):
         assert df.filter(pl.col("metric") == m).height > 0, m
+    assert df.filter(pl.col("metric") == "initiative_waterfall").height > 0
+    tn = df.filter(pl.col("metric") == "tornado_npv_high")
+    assert set(tn["unit"]) == {"DKK"} and tn["input"].to_list() == [str(x) for x in ds["input"].values]
+    np.testing.assert_array_equal(tn["value"].to_numpy(), ds["tornado_npv_high"].values)
     tl = df.filter(pl.col("metric") == "tornado_low")
     assert set(tl["unit"]) == {"DKK/year"} and tl["initiative_name"].null_count() < tl.height
 

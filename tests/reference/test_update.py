@@ -113,6 +113,14 @@ def test_weights_and_weighted_outputs(prior_run):
     mv = input_movement(raw, w, ess)
     moved = [n for n, m in zip(mv["names"], mv["moved"]) if m]
     assert "osb-1.delay" in moved and "osb-1.estimate_factor" in moved
+    # the update's Dataset has a spec for every variable, its own included (simengine.analysis.varspecs)
+    from simengine.analysis.update import add_update_vars
+    from simengine.analysis.varspecs import check
+
+    full = add_update_vars(post, ds, w, ess, mv, {})
+    assert check(full) == []
+    assert full["weight"].attrs["long_name"] == "normalised importance weight of the kept draw (sums to 1)"
+    assert full.sizes["updated_input"] == len(moved) and "updated_input_posterior_p90" in full
 
 
 def test_uniform_weights_reproduce_the_prior_statistics(prior_run):

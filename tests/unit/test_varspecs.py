@@ -72,12 +72,112 @@ def test_summary_rows_follow_the_specs():
 
 
 def test_declarations_are_consistent():
-    for name, s in SPECS.items():
-        assert name not in varspecs.UNDECLARED
+    for s in SPECS.values():
         assert s.long_name and s.units is not None
         if s.split is not None:
             assert s.summary is not None
+        if s.summary_regime is not None:
+            assert s.layout == "negotiation"
     with pytest.raises(ValueError, match="interval"):
         varspecs.VarSpec("x", ("year",), "1", "x", interval="median")
     with pytest.raises(ValueError, match="summary_interval"):
         varspecs.VarSpec("x", ("year",), "1", "x", summary_interval=True)
+    with pytest.raises(ValueError, match="own_interval"):
+        varspecs.VarSpec("x", ("year",), "1", "x", own_interval=True)
+    with pytest.raises(ValueError, match="layout"):
+        varspecs.VarSpec("x", ("year",), "1", "x", layout="wide")
+    with pytest.raises(ValueError, match="fixed"):
+        varspecs.VarSpec("x", ("year",), "1", "x", fixed=(("statistic", "mean"),))
+
+
+def test_every_analysis_variable_is_declared():
+    """The negotiation, sensitivity and waterfall variables have specs too: no allow-list is left,
+    and a variable of theirs with other units is caught like any other."""
+    assert not hasattr(varspecs, "UNDECLARED")
+    for name in ("committable", "dist_benefit", "delivery_p_cut_above", "tornado_npv_low", "waterfall_mc_se"):
+        assert name in SPECS, name
+    ds = xr.Dataset()
+    put(ds, "committable", np.zeros((2, 3)), method="m")
+    put_interval(ds, "committable", np.zeros((2, 3)), np.ones((2, 3)), "m", None)
+    assert check(ds) == [] and "draws" not in ds["committable_ci_low"].attrs
+    ds["committable"].attrs["units"] = "DKK"
+    assert check(ds) == ["committable: units 'DKK', spec 'DKK/year'"]
+
+
+def test_fixed_attributes_and_their_order():
+    ds = xr.Dataset()
+    put(ds, "waterfall_mc_se", np.zeros(3), method="m", year=2015, draws=10, draws_total=20, subsample="s")
+    a = ds["waterfall_mc_se"].attrs
+    assert list(a) == ["units", "long_name", "method", "year", "draws", "draws_total", "statistic", "se_method"]
+    assert a["statistic"] == "standard error" and a["long_name"].endswith("mean waterfall (s)")
+    put(ds, "sensitivity", np.zeros(2), method="m", draws=1, draws_total=1, subsample="s", year=2015, output="x")
+    assert ds["sensitivity"].attrs["output"] == "x"  # a value passed wins over the fixed one
+
+
+def test_negotiation_and_analysis_rows_follow_the_specs():
+    rows = summary_specs("negotiation")
+    assert rows[:3] == [
+        ("committable", "committable", "amount_at_certainty", None),
+        ("committable_ci_low", "committable", "amount_at_certainty_ci_low", None),
+        ("committable_ci_high", "committable", "amount_at_certainty_ci_high", None),
+    ]
+    assert ("delivery_p_cut_above_ci_high", "delivery_p_service_cut_above", "probability_ci_high", "delivery") in rows
+    assert not {r[0] for r in rows} & {r[0] for r in summary_specs()}
+    analysis = [r[0] for r in summary_specs("analysis")]
+    assert analysis[:4] == ["sensitivity", "sensitivity_npv", "tornado_low", "tornado_high"]
+
+
+def test_every_analysis_spec_with_rows_reaches_summary_parquet():
+    """Each variable whose spec gives analysis rows (sensitivity, tornado, waterfall) has rows in
+    summary.parquet, the NPV tornado's included (its rows were once looked up under a wrong name)."""
+    from simengine.outputs.summary_rows import _analysis_rows
+
+    ds = xr.Dataset(
+        coords={
+            "input": ["a.delay", "national.W"],
+            "input_initiative": ("input", ["a", ""]),
+            "input_kind": ("input", ["delay", "W"]),
+        }
+    )
+    common = {"method": "m", "draws": 10, "draws_total": 10, "subsample": "all", "year": 2015}
+    for name in (
+        "sensitivity",
+        "sensitivity_npv",
+        "tornado_low",
+        "tornado_high",
+        "tornado_npv_low",
+        "tornado_npv_high",
+    ):
+        put(ds, name, np.array([1.0, 2.0]), standard_error=0.1, base=0.0, **common)
+    rows = _analysis_rows(ds)
+    metrics = {f["metric"][0]: f for f in rows}
+    for name in ("tornado_low", "tornado_high", "tornado_npv_low", "tornado_npv_high"):
+        assert name in metrics, name
+        assert metrics[name]["statistic"][0] == "median"
+        assert metrics[name]["input"].to_list() == ["a.delay", "national.W"]
+    assert metrics["tornado_npv_low"]["unit"][0] == "DKK" and metrics["tornado_low"]["unit"][0] == "DKK/year"
+    assert {s.summary[0] for s in SPECS.values() if s.layout == "analysis" and s.summary} <= set(metrics) | {
+        "waterfall",
+        "area_waterfall",
+        "initiative_waterfall",
+    }
+
+
+def test_negotiation_vars_are_found_by_their_specs():
+    """update.reweight leaves the negotiation outputs alone; it finds them by their specs, intervals
+    and stored histograms included, not by a list of name prefixes."""
+    ds = xr.Dataset()
+    put(ds, "benefit_mean", np.zeros(2))
+    put(ds, "committable", np.zeros((2, 2)), method="m")
+    put_interval(ds, "committable", np.zeros((2, 2)), np.ones((2, 2)), "m", 10)
+    put(ds, "dist_municipality_lo", np.ones(3))
+    put(ds, "delivery_service_cut_mean", np.zeros(2), method="m")
+    put(ds, "p_target", np.zeros(2))
+    ds["not_a_spec"] = (("year",), np.zeros(2))
+    assert varspecs.negotiation_vars(ds) == [
+        "committable",
+        "committable_ci_low",
+        "committable_ci_high",
+        "dist_municipality_lo",
+        "delivery_service_cut_mean",
+    ]
