@@ -118,15 +118,16 @@ def _child(draws: int, out: Path) -> dict:
     plan = (getattr(compile_plan, "__wrapped__", compile_plan))(
         load(Path("scenarios/2015.toml")).with_run_options(draws=draws)
     )
+    result = dict(times)  # engine.run goes through the wrapped driver.run: not a phase of the run
     t = time.perf_counter()
     engine.run(plan, threads=2)
-    times["kernel alone"] = time.perf_counter() - t
-    times["results.nc MB"] = (out / "results.nc").stat().st_size / 1e6
-    return times
+    result["kernel alone"] = time.perf_counter() - t
+    result["results.nc MB"] = (out / "results.nc").stat().st_size / 1e6
+    return result
 
 
 # -- the parent: children, ABBA, the table -----------------------------------------------------------
-def _spawn(tree: Path, draws: int) -> dict:
+def _spawn(tree: Path, draws: int, keep: Path | None = None) -> dict:
     out = Path(tempfile.mkdtemp(prefix="default-run-"))
     env = {**os.environ, "PYTHONPATH": str(tree)}
     try:
@@ -140,6 +141,8 @@ def _spawn(tree: Path, draws: int) -> dict:
             check=False,
         )
         wall = time.perf_counter() - t
+        if keep is not None and r.returncode == 0:
+            shutil.move(out / "o" / "results.nc", keep)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     if r.returncode != 0:
@@ -168,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--draws", type=int, default=100_000)
     ap.add_argument("--reps", type=int, default=3, help="runs of each tree (default 3)")
     ap.add_argument("--baseline", type=Path, default=None, help="another checkout to compare with, ABBA")
+    ap.add_argument("--keep-results", type=Path, default=None, help="keep the current tree's last results.nc here")
     ap.add_argument("--no-warmup", action="store_true", help="skip the small uncounted run of each tree")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
@@ -193,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     names = list(trees)
     for i in range(a.reps):
         for k in names if i % 2 == 0 else names[::-1]:  # ABBA
-            runs[k].append(_spawn(trees[k], a.draws))
+            runs[k].append(_spawn(trees[k], a.draws, a.keep_results if k == "current" else None))
             r = runs[k][-1]
             print(
                 f"  {k} run {i + 1}: total {r['total']:.1f} s, kernel alone {r['kernel alone']:.2f} s, "
