@@ -312,8 +312,10 @@ def mean_preserving_scale(mu: np.ndarray, sigma: float, iterations: int = 200) -
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
         below = clamped_mean(np.exp(mid), sigma) < m
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
+        new_lo, new_hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
+            break  # a fixed point (lo, hi adjacent floats, ~70 steps): the remaining steps would change nothing
+        lo, hi = new_lo, new_hi
     out = np.exp(0.5 * (lo + hi))
     return np.where(mu <= 0.0, 0.0, out)
 

@@ -1,0 +1,245 @@
+"""The default run phase by phase, and its total against the kernel alone (issue 18, goal 1: ≤ 3×).
+
+    python benchmarks/default_run.py [--draws 100000] [--reps 3] [--baseline TREE]
+
+Each repetition is ``python -m simengine run scenarios/2015.toml --draws N --out <tmp>`` (every
+output, the report included, 2 threads: the machine's cores) run in process by the CLI's own
+``main()`` in a fresh Python process, with the numba cache warm (one small run of each tree first,
+not counted). The phases are timed by wrapping the pipeline's own functions (simengine.cli.runner
+and what it calls) in the child process, so the same table is measured on a checkout that predates
+this script: nothing of the run is copied here. A phase entered inside another is shown under it
+(e.g. the shock comparison's second kernel run). After the run the child times the kernel alone
+(``engine.run`` of the same plan, threads 2, loaded): ``total / kernel`` is goal 1's ratio.
+
+``--baseline TREE``: another checkout (``git worktree add /tmp/base main``); current and baseline
+children then alternate in ABBA order (PYTHONPATH=TREE, cwd TREE) and the medians' ratio is
+printed per phase. Only ratios within one invocation mean anything on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+T_START = time.perf_counter()
+ROOT = Path(__file__).resolve().parents[1]
+
+#: (phase, module, attribute): the pipeline's functions timed by wrapping; a method as "Class.method".
+#: A missing one (another revision) is left out of the table and named on stderr.
+PHASES = (
+    ("load scenario", "simengine.scenario.schema", "load"),
+    ("run_scenario", "simengine.cli.runner", "run_scenario"),
+    ("plan", "simengine.cli.runner", "compile_plan"),
+    ("kernel", "simengine.core.driver", "run"),
+    ("Dataset", "simengine.cli.runner", "build_dataset"),
+    ("negotiation", "simengine.analysis.negotiate", "add_negotiation"),
+    ("analyses", "simengine.analysis.sensitivity", "add_analyses"),
+    ("MC error", "simengine.analysis.mcerror", "add_mc_error"),
+    ("sensitivity", "simengine.analysis.sensitivity", "add_sensitivity"),
+    ("waterfall", "simengine.analysis.sensitivity", "add_waterfall"),
+    ("calibration", "simengine.analysis.calibration", "add_calibration_bases"),
+    ("investment", "simengine.analysis.investment", "add_investment"),
+    ("shock comparison", "simengine.analysis.shockeffect", "add_shock_effect"),
+    ("finite check", "simengine.analysis.finite", "check"),
+    ("write files", "simengine.cli.runner", "write_results"),
+    ("results.nc", "simengine.outputs.store", "write"),
+    ("summary table", "simengine.cli.runner", "summary_table"),
+    ("run.json", "simengine.cli.runner", "manifest"),
+    ("report", "simengine.cli.runner", "_write_report"),
+    ("page", "simengine.outputs.report.html", "render"),
+    ("workbook", "simengine.outputs.report.workbook", "build"),
+    ("negotiation sheet", "simengine.outputs.report.negotiation", "sheet_html"),
+    ("commit (fsync, rename)", "simengine.outputs.folder", "AtomicOutputs.commit"),
+)
+
+
+# -- the child: one run in this process --------------------------------------------------------------
+def _child(draws: int, out: Path) -> dict:
+    import importlib
+
+    times: dict[str, float] = {}
+    stack: list[str] = []
+
+    def timed(name: str, f):
+        def wrapper(*args, **kwargs):
+            key = " > ".join([*stack, name])
+            times.setdefault(key, 0.0)
+            stack.append(name)
+            t = time.perf_counter()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                times[key] += time.perf_counter() - t
+                stack.pop()
+
+        wrapper.__wrapped__ = f  # type: ignore[attr-defined]
+        return wrapper
+
+    t = time.perf_counter()
+    from simengine.cli import main as cli
+
+    times["imports"] = time.perf_counter() - t
+    for name, mod_name, attr in PHASES:
+        try:
+            obj = importlib.import_module(mod_name)
+            *owner, fn = attr.split(".")
+            for o in owner:
+                obj = getattr(obj, o)
+            setattr(obj, fn, timed(name, getattr(obj, fn)))
+        except (ImportError, AttributeError):
+            print(f"default_run: {mod_name}.{attr} not found: phase {name!r} not timed", file=sys.stderr)
+    from simengine.outputs.report import charts
+
+    for name in charts.CHARTS:  # report.build_safe calls getattr(charts, name)
+        setattr(charts, name, timed("charts", getattr(charts, name)))
+    argv = ["run", "scenarios/2015.toml", "--draws", str(draws), "--threads", "2", "--out", str(out)]
+    with contextlib.redirect_stdout(io.StringIO()):  # the results table and texts are made, not shown
+        t = time.perf_counter()
+        rc = cli.main(argv)
+        times["main()"] = time.perf_counter() - t
+    times["total"] = time.perf_counter() - T_START
+    if rc != 0:
+        raise SystemExit(f"default_run: run exited {rc}")
+
+    from simengine.core import engine
+    from simengine.model.plan import compile_plan
+    from simengine.scenario import schema
+
+    load = getattr(schema.load, "__wrapped__", schema.load)
+    plan = (getattr(compile_plan, "__wrapped__", compile_plan))(
+        load(Path("scenarios/2015.toml")).with_run_options(draws=draws)
+    )
+    result = dict(times)  # engine.run goes through the wrapped driver.run: not a phase of the run
+    t = time.perf_counter()
+    engine.run(plan, threads=2)
+    result["kernel alone"] = time.perf_counter() - t
+    result["results.nc MB"] = (out / "results.nc").stat().st_size / 1e6
+    return result
+
+
+# -- the parent: children, ABBA, the table -----------------------------------------------------------
+def _spawn(tree: Path, draws: int, keep: Path | None = None) -> dict:
+    out = Path(tempfile.mkdtemp(prefix="default-run-"))
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    try:
+        t = time.perf_counter()
+        r = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--child", "--draws", str(draws), "--out", str(out / "o")],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - t
+        if keep is not None and r.returncode == 0:
+            shutil.move(out / "o" / "results.nc", keep)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    if r.returncode != 0:
+        raise SystemExit(f"default_run: child in {tree} failed:\n{r.stderr[-3000:]}")
+    sys.stderr.write("".join(line + "\n" for line in r.stderr.splitlines() if line.startswith("default_run:")))
+    times = json.loads(r.stdout.strip().splitlines()[-1])
+    times["process wall"] = wall
+    return times
+
+
+def _median(xs: list[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=100_000)
+    ap.add_argument("--reps", type=int, default=3, help="runs of each tree (default 3)")
+    ap.add_argument("--baseline", type=Path, default=None, help="another checkout to compare with, ABBA")
+    ap.add_argument("--keep-results", type=Path, default=None, help="keep the current tree's last results.nc here")
+    ap.add_argument("--no-warmup", action="store_true", help="skip the small uncounted run of each tree")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        print(json.dumps(_child(a.draws, a.out)))
+        return 0
+    trees = {"current": ROOT}
+    if a.baseline is not None:
+        if not (a.baseline / "simengine").is_dir():
+            print(f"default_run: {a.baseline}: not a simengine checkout", file=sys.stderr)
+            return 2
+        trees["baseline"] = a.baseline.resolve()
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {_loadavg()}, "
+        f"{os.cpu_count()} cores; draws {a.draws:,}, reps {a.reps}; " + ", ".join(f"{k} {v}" for k, v in trees.items()),
+        flush=True,
+    )
+    if not a.no_warmup:
+        for tree in trees.values():
+            _spawn(tree, 1000)
+    runs: dict[str, list[dict]] = {k: [] for k in trees}
+    names = list(trees)
+    for i in range(a.reps):
+        for k in names if i % 2 == 0 else names[::-1]:  # ABBA
+            runs[k].append(_spawn(trees[k], a.draws, a.keep_results if k == "current" else None))
+            r = runs[k][-1]
+            print(
+                f"  {k} run {i + 1}: total {r['total']:.1f} s, kernel alone {r['kernel alone']:.2f} s, "
+                f"load {_loadavg()}",
+                flush=True,
+            )
+    keys = list(dict.fromkeys(k for rs in runs.values() for r in rs for k in r))
+    order = (
+        ["process wall", "total", "imports"]
+        + [k for k in keys if k not in ("process wall", "total", "imports", "kernel alone", "results.nc MB")]
+        + ["kernel alone", "results.nc MB"]
+    )
+    med = {
+        t: {k: _median([r[k] for r in rs if k in r]) for k in order if any(k in r for r in rs)}
+        for t, rs in runs.items()
+    }
+    head = (
+        "| phase | "
+        + " | ".join(f"{t} (s, median)" for t in trees)
+        + (" | current / baseline |" if len(trees) == 2 else " |")
+    )
+    print()
+    print(head)
+    print("|---|" + "---:|" * (len(trees) + (len(trees) == 2)))
+    for k in order:
+        label = ("&nbsp;&nbsp;" * k.count(" > ")) + k.split(" > ")[-1]
+        cells = [f"{med[t][k]:.2f}" if k in med[t] else "–" for t in trees]
+        ratio = ""
+        if len(trees) == 2:
+            c, b = med["current"].get(k), med["baseline"].get(k)
+            ratio = f" {c / b:.2f} |" if c is not None and b else " – |"
+        print(f"| {label} | " + " | ".join(cells) + " |" + ratio)
+    print()
+    for t in trees:
+        ratios = [r["total"] / r["kernel alone"] for r in runs[t]]
+        print(
+            f"{t}: total / kernel alone = {', '.join(f'{x:.1f}' for x in ratios)} "
+            f"(median {_median(ratios):.1f}; goal ≤ 3)"
+        )
+    print(f"load average at the end {_loadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
