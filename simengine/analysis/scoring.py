@@ -27,6 +27,7 @@ for the prior) under error model e with multiplicative bias b (simengine.scenari
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import xarray as xr
@@ -365,10 +366,15 @@ def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, 
         file=str(obs.path),
         keep_sums=bool(conditioning),  # the blocks compute the sums and go-live reweight needs, once
     )
+    t0 = time.perf_counter()
     x = observed(selected, ds, raw, str(obs.path))  # those from the inputs streamed block by block
     w, ess = None, None
     attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws, "command": command}
     attrs.update({k: ds.attrs[k] for k in ("scheduler", "blocks", "block_draws", "workers") if k in ds.attrs})
+    # the forecast's phases (informative, as a run's): prepare, simulate, aggregate; and the scoring's own
+    attrs.update(
+        {k: ds.attrs[k] for k in ("seconds_prepare", "seconds_simulate", "seconds_aggregate") if k in ds.attrs}
+    )
     if known:
         xc = observed(conditioning, ds, raw, str(obs.path))
         w, ess = weights_for(conditioning, xc, str(obs.path))
@@ -377,4 +383,6 @@ def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, 
         )
         if conditioning:
             ds = reweight(ds, raw, w, None, opts.local_threads())
-    return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs), ds, raw, w
+    bt = backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs)
+    bt.attrs["seconds_score"] = round(time.perf_counter() - t0, 4)  # observed values, weights, scores
+    return bt, ds, raw, w
