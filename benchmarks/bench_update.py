@@ -5,11 +5,13 @@
                                       [--known-by 2016-12-31] [--scenario scenarios/2015.toml]
                                       [--baseline SOURCE_TREE]
 
-One invocation runs, one after the other, ``python -m simengine run SCENARIO --no-report`` and
+One invocation runs, one after the other, ``python -m simengine run SCENARIO --no-report``,
 ``python -m simengine update SCENARIO OBSERVATIONS --known-by DATE --no-report`` (the update
 simulates the same draws as the run, weights the kept draws on the observations known by the date,
-recomputes the statistics under the weights and scores the later observations before and after),
-each in its own process so that its peak memory is its own (``os.wait4``). A small run first loads
+recomputes the statistics under the weights and scores the later observations before and after) and
+``python -m simengine backtest SCENARIO OBSERVATIONS --no-report`` (the same draws without the
+run's sensitivity and waterfall, every observation scored; its phase ``score`` is the scoring's own
+time: the observed values and the scores, from backtest.nc), each in its own process so that its peak memory is its own (``os.wait4``). A small run first loads
 or compiles the kernels, so that neither measurement includes compilation. Printed: wall and CPU
 time (user + system) of each, the update's extra time and memory as a share of the run's, and the
 phases of each from its results file. ``--baseline``: also the update of another source tree
@@ -31,7 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PHASES = ("seconds_prepare", "seconds_simulate", "seconds_aggregate", "seconds_analyse")
+PHASES = ("seconds_prepare", "seconds_simulate", "seconds_aggregate", "seconds_analyse", "seconds_score")
 
 
 def measure(cmd: list[str], root: Path = ROOT) -> dict:
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--observations", type=Path, default=ROOT / "benchmarks" / "data" / "observations_30.toml")
     p.add_argument("--known-by", default="2016-12-31")
     p.add_argument("--baseline", type=Path, help="a source tree whose update is measured too (before/after)")
+    p.add_argument("--no-backtest", action="store_true", help="measure run and update only")
     a = p.parse_args(argv)
     py = [sys.executable, "-m", "simengine"]
     trees = ([a.baseline.resolve()] if a.baseline else []) + [ROOT]
@@ -106,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append((name, m, phases(t / f"update{k}" / "results.nc")))
         pu = rows[-1][2]
+        if not a.no_backtest:  # every observation scored against the forecast (no --known-by)
+            m = measure(
+                py + ["backtest", str(a.scenario), str(a.observations)] + common + ["--out", str(t / "backtest")]
+            )
+            rows.append(("backtest", m, phases(t / "backtest" / "backtest.nc")))
     n_obs = sum(
         1 for line in a.observations.read_text(encoding="utf-8").splitlines() if line.strip() == "[[observation]]"
     )
@@ -114,13 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         f"({len(pu['conditioned_on'].split(', '))} known by {a.known_by}; ESS {pu['ess']:,.0f})"
     )
     print(
-        f"{'command':<8} {'wall s':>8} {'CPU s':>8} {'max RSS GB':>11}   phases (s): "
+        f"{'command':<8} {'wall s':>8} {'CPU s':>8} {'max RSS GB':>11}   phases (s, - where none): "
         + " ".join(k[len("seconds_") :] for k in PHASES)
     )
     for name, m, ph in rows:
         print(
             f"{name:<8} {m['wall']:>8.1f} {m['cpu']:>8.1f} {m['rss_gb']:>11.2f}   "
-            + " ".join(f"{ph[k]:.1f}" for k in PHASES)
+            + " ".join("-" if ph[k] != ph[k] else f"{ph[k]:.1f}" for k in PHASES)
         )
     for name, m, _ in rows[1:]:
         print(

@@ -182,11 +182,26 @@ def _as_scenario(scenario: ScenarioLike, what: str) -> Scenario:
     raise ConfigError(f"{what}: expected a Scenario (simengine.load) or a scenario file, got {type(scenario).__name__}")
 
 
-def _check_options(
-    what: str, draws: int | None, seed: int | None, threads: int | None, chunk: int | None
+def _where_options(
+    what: str,
+    draws: int | None,
+    seed: int | None,
+    threads: int | None,
+    scheduler: str | None,
+    block_draws: int | None,
+    connect_timeout: float | None,
 ) -> RunOptions:
-    """The run options of keyword arguments, validated once (simengine.core.driver.RunOptions)."""
-    return RunOptions(via=what, draws=draws, seed=seed, threads=threads, chunk=chunk)
+    """The run options of a function that also takes where the draws run (``scheduler``,
+    ``block_draws``, ``connect_timeout``), validated once as the command line's are."""
+    return RunOptions(
+        via=what,
+        draws=draws,
+        seed=seed,
+        threads=threads,
+        scheduler=scheduler,
+        block_draws=block_draws,
+        connect_timeout=connect_timeout,
+    )
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -700,6 +715,9 @@ def backtest(
     draws: int | None = None,
     seed: int | None = None,
     threads: int | None = None,
+    scheduler: str | None = None,
+    block_draws: int | None = None,
+    connect_timeout: float | None = None,
 ) -> xr.Dataset:
     """Score the scenario's forecast against a file of observations (``python -m simengine backtest``).
 
@@ -714,6 +732,9 @@ def backtest(
         observations that became known later.
     draws, seed, threads : int, optional
         As for :func:`run`.
+    scheduler, block_draws, connect_timeout : optional
+        Where the draws run, as for :func:`run` (the command line's ``--scheduler``,
+        ``--block-draws``, ``--connect-timeout``); the same results bit for bit.
 
     Returns
     -------
@@ -737,11 +758,11 @@ def backtest(
     from simengine.analysis import scoring
 
     sc = _as_scenario(scenario, "backtest")
-    _check_options("backtest", draws, seed, threads, None)
+    opts = _where_options("backtest", draws, seed, threads, scheduler, block_draws, connect_timeout)
     sc = sc.with_run_options(draws=draws, seed=seed)
     obs = _observations(sc, observations)
     known = _date(known_by, "backtest") if known_by is not None else None
-    bt: xr.Dataset = scoring.backtest(sc, obs, known, threads=threads, command="simengine.api.backtest")
+    bt: xr.Dataset = scoring.backtest_run(sc, obs, known, command="simengine.api.backtest", opts=opts)[0]
     return bt
 
 
@@ -753,6 +774,9 @@ def update(
     draws: int | None = None,
     seed: int | None = None,
     threads: int | None = None,
+    scheduler: str | None = None,
+    block_draws: int | None = None,
+    connect_timeout: float | None = None,
 ) -> xr.Dataset:
     """Condition the forecast on the observations known by a date (``python -m simengine update``).
 
@@ -766,6 +790,9 @@ def update(
         The observations known by this date (``YYYY-MM-DD``) condition the forecast.
     draws, seed, threads : int, optional
         As for :func:`run`.
+    scheduler, block_draws, connect_timeout : optional
+        Where the draws run, as for :func:`run` (the command line's ``--scheduler``,
+        ``--block-draws``, ``--connect-timeout``); the same results bit for bit.
 
     Returns
     -------
@@ -788,10 +815,10 @@ def update(
     from simengine.analysis import update as upd
 
     sc = _as_scenario(scenario, "update")
-    _check_options("update", draws, seed, threads, None)
+    opts = _where_options("update", draws, seed, threads, scheduler, block_draws, connect_timeout)
     sc = sc.with_run_options(draws=draws, seed=seed)
     obs = _observations(sc, observations)
-    post: xr.Dataset = upd.update_run(sc, obs, _date(known_by, "update"), threads=threads, quiet=True)[0]
+    post: xr.Dataset = upd.update_run(sc, obs, _date(known_by, "update"), quiet=True, opts=opts)[0]
     return post
 
 

@@ -27,6 +27,7 @@ for the prior) under error model e with multiplicative bias b (simengine.scenari
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import xarray as xr
@@ -350,17 +351,30 @@ def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, 
     observations known by then (simengine.analysis.update.reweight). ``opts``
     (simengine.core.driver.RunOptions): threads and where the draws run (default: this process on
     ``threads`` threads); the scores are the same bit for bit wherever they run."""
-    from simengine.analysis.update import input_weights, kept_sums, observed, reweight, simulate_for, weights_for
+    from simengine.analysis.update import observed, reweight, simulate_for, weights_for
     from simengine.core.driver import RunOptions
 
     opts = RunOptions(via="cli", threads=threads) if opts is None else opts
     selected = obs.later_than(known) if known else obs.observations
     conditioning = obs.known_by(known) if known else ()
-    ds, raw = simulate_for(sc, obs.observations, analyses=False, command=command, opts=opts, file=str(obs.path))
+    ds, raw = simulate_for(
+        sc,
+        obs.observations,
+        analyses=False,
+        command=command,
+        opts=opts,
+        file=str(obs.path),
+        keep_sums=bool(conditioning),  # the blocks compute the sums and go-live reweight needs, once
+    )
+    t0 = time.perf_counter()
     x = observed(selected, ds, raw, str(obs.path))  # those from the inputs streamed block by block
     w, ess = None, None
     attrs = {"scenario": sc.name, "scenario_file": str(sc.path), "seed": sc.seed, "draws": sc.draws, "command": command}
     attrs.update({k: ds.attrs[k] for k in ("scheduler", "blocks", "block_draws", "workers") if k in ds.attrs})
+    # the forecast's phases (informative, as a run's): prepare, simulate, aggregate; and the scoring's own
+    attrs.update(
+        {k: ds.attrs[k] for k in ("seconds_prepare", "seconds_simulate", "seconds_aggregate") if k in ds.attrs}
+    )
     if known:
         xc = observed(conditioning, ds, raw, str(obs.path))
         w, ess = weights_for(conditioning, xc, str(obs.path))
@@ -368,7 +382,7 @@ def backtest_run(sc, obs: Observations, known=None, threads: int | None = None, 
             known_by=known.isoformat(), conditioned_on=", ".join(o.id for o in conditioning) or "none", ess=ess
         )
         if conditioning:
-            K, _ = input_weights(w, len(raw.inputs))
-            s1 = kept_sums(raw.plan, raw.inputs, K) if K else None  # computed once
-            ds = reweight(ds, raw, w, s1, opts.local_threads())
-    return backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs), ds, raw, w
+            ds = reweight(ds, raw, w, None, opts.local_threads())
+    bt = backtest_dataset(obs, selected, x, sc, sc.seed, w, attrs)
+    bt.attrs["seconds_score"] = round(time.perf_counter() - t0, 4)  # observed values, weights, scores
+    return bt, ds, raw, w

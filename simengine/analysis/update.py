@@ -112,6 +112,30 @@ def ess_by_observation(observations: tuple[Observation, ...], x: np.ndarray) -> 
 
 
 # -- weighted statistics -----------------------------------------------------------------------------
+def stable_argsort(x: np.ndarray) -> np.ndarray:
+    """``np.argsort(x, kind="stable")``, the same permutation, faster: numpy's unstable (SIMD) sort,
+    then equal values (NaNs among themselves; -0.0 and 0.0 are equal) put back in the order of
+    their indices, as a stable sort leaves them, by one sort of (run of equal values, index) keys."""
+    x = np.asarray(x)
+    order = np.argsort(x)
+    n = len(order)
+    if n < 2:
+        return order
+    s = x[order]
+    tie = s[1:] == s[:-1]
+    if s.dtype.kind == "f":
+        nan = np.isnan(s)
+        tie |= nan[1:] & nan[:-1]
+    if not tie.any():
+        return order
+    run = np.empty(n, dtype=np.int64)  # the rank of each position's run of equal values
+    run[0] = 0
+    np.cumsum(~tie, out=run[1:])
+    key = run * n + order  # distinct: sorted, the runs in order and each run's indices ascending
+    key.sort()
+    return key % n
+
+
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Quantiles of the weighted sample (weights sum to 1): the sorted values placed at
     p_k = (W_k - w_k) / (1 - w_last) (W_k cumulative, w_last the largest value's weight) and
@@ -120,7 +144,7 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray) -> np.ndarray
     x = np.asarray(x, dtype=float)
     keep = w > 0
     xs, ws = x[keep], w[keep]
-    order = np.argsort(xs, kind="stable")
+    order = stable_argsort(xs)
     xs, ws = xs[order], ws[order] / ws.sum()
     if len(xs) == 1 or ws[-1] >= 1.0:
         return np.full(len(np.atleast_1d(q)), xs[-1])
@@ -165,7 +189,7 @@ def weighted_shortfall(gain: np.ndarray, target: np.ndarray, w: np.ndarray, tail
         return wmean(short, w)
     out = np.empty(short.shape[1])
     for y in range(short.shape[1]):
-        order = np.argsort(-short[:, y], kind="stable")
+        order = stable_argsort(-short[:, y])
         s, ws = short[order, y], w[order]
         cum = np.cumsum(ws)
         take = np.clip(tail - (cum - ws), 0.0, ws)  # the part of each draw's weight inside the tail
@@ -187,26 +211,57 @@ def needs_inputs(o: Observation) -> bool:
     return o.quantity in NEEDS_INPUTS or o.scope == "initiative"
 
 
-def observe_block(observations: tuple[Observation, ...], file: str, plan, part) -> dict[str, np.ndarray]:
+def observe_block(
+    observations: tuple[Observation, ...], file: str, plan, part, keep_below: int = 0
+) -> dict[str, np.ndarray]:
     """The block's kept draws' values of the ``observations`` that need the inputs
     (simengine.scenario.observations.per_draw on the block's inputs, draw by draw the same numbers as
-    on all kept draws at once): ``{"observed": (kept draws of the block, observations)}``. Runs
-    where the block ran (simengine.core.distributed.Job.observe)."""
+    on all kept draws at once): ``{"observed": (kept draws of the block, observations)}``. With
+    ``keep_below``, also the realisation sums (``"stored_sums"``, (rows, I, 1): local_sums,
+    combination 0) and the go-live of every initiative (``"stored_golive"``, (rows, I)) of the
+    block's draws below ``keep_below`` (those whose inputs are kept; simengine.core.driver.Merger
+    places ``stored_`` rows beside the kept inputs), for the update's per-initiative statistics: each
+    evaluated once per block, for the observations and those draws together. Runs where the block
+    ran (simengine.core.distributed.Job.observe)."""
     from simengine.analysis.sensitivity import local_sums
+    from simengine.model.formula import golive
     from simengine.scenario import observations as obsmod
 
     K = len(part.inputs)
+    I = len(plan.gain)
+    rows = max(0, min(keep_below - part.d0, K))
+    out: dict[str, np.ndarray] = {}
     if not K:
-        return {"observed": np.zeros((0, len(observations)))}
+        out["observed"] = np.zeros((0, len(observations)))
+        if keep_below:
+            out["stored_sums"], out["stored_golive"] = np.zeros((0, I, 1)), np.zeros((0, I))
+        return out
     inputs = np.ascontiguousarray(part.inputs)
-    # the realisation sums of the block's draws: their local draws come from the streams of draws d0 ..
-    s1 = (
-        local_sums(plan, inputs, combinations=1, d0=part.d0)
-        if any(o.scope == "initiative" and o.quantity == "realised" for o in observations)
-        else None
-    )
-    x = obsmod.per_draw(observations, _Draws(K), plan, inputs, file, s1=s1)
-    return {"observed": np.ascontiguousarray(x.T)}
+    # the realisation sums of the block's draws (their local draws come from the streams of draws
+    # d0 ..): of every kept draw when an observation needs them, else of the draws below keep_below
+    need_all = any(o.scope == "initiative" and o.quantity == "realised" for o in observations)
+    s1 = None
+    if need_all:
+        s1 = local_sums(plan, inputs, combinations=1, d0=part.d0)
+    elif rows:
+        s1 = local_sums(plan, inputs[:rows], combinations=1, d0=part.d0)
+    # every initiative's go-live, once for the block (golive, adoption and initiative observations)
+    G = golive(plan, inputs) if any(needs_inputs(o) for o in observations) else None
+    if G is None and rows:
+        G = golive(plan, inputs[:rows])
+    x = obsmod.per_draw(observations, _Draws(K), plan, inputs, file, s1=s1 if need_all else None, G=G)
+    out["observed"] = np.ascontiguousarray(x.T)
+    if keep_below:
+        out["stored_sums"] = _rows(s1, rows, (0, I, 1))
+        out["stored_golive"] = _rows(G, rows, (0, I))
+    return out
+
+
+def _rows(a: np.ndarray | None, rows: int, empty: tuple[int, ...]) -> np.ndarray:
+    """The first ``rows`` rows of ``a`` (itself when that is all of it), or an empty array."""
+    if a is None or not rows:
+        return np.zeros(empty)
+    return a if rows == len(a) else a[:rows].copy()
 
 
 class _Draws:
@@ -247,6 +302,7 @@ def simulate_for(
     progress=None,
     opts=None,
     file: str = "observations",
+    keep_sums: bool = False,
 ):
     """Run the scenario as ``run`` does (the same results, bit for bit). When the observations need
     the per-draw inputs (go-live, adoption, per-initiative gains), their values in every kept draw
@@ -255,8 +311,10 @@ def simulate_for(
     kept (also with ``all_inputs``) for the initiative statistics and the inputs that moved.
     ``opts`` (simengine.core.driver.RunOptions, validated): threads, chunk and where the blocks of
     draws run (``scheduler``: a Dask cluster, the same results bit for bit); default: this process
-    on ``threads`` threads. ``file``: the observations file, for error lines. Returns (Dataset,
-    raw results)."""
+    on ``threads`` threads. ``file``: the observations file, for error lines. ``keep_sums``: the
+    blocks also compute the realisation sums and go-live of the draws whose inputs are kept
+    (``raw.extra["stored_sums"]``, ``["stored_golive"]``: :func:`observe_block`), for
+    :func:`reweight`'s per-initiative statistics. Returns (Dataset, raw results)."""
     import dataclasses
     import functools
 
@@ -274,7 +332,11 @@ def simulate_for(
     need = all_inputs or bool(streamed)
     store = max(engine.DEFAULT_STORE_INPUTS, min(kept, STREAM_INPUTS)) if need else engine.DEFAULT_STORE_INPUTS
     opts = dataclasses.replace(opts, store_inputs=store)
-    observe = functools.partial(observe_block, streamed, file) if streamed else None
+    observe = (
+        functools.partial(observe_block, streamed, file, keep_below=store if keep_sums else 0)
+        if streamed or keep_sums
+        else None
+    )
     t1 = time.perf_counter()
     with driver.open_executor(opts) as executor:  # this process, or the Dask cluster of --scheduler
         raw, _ = driver.run(plan, opts, executor, progress=progress, analyses=analyses, observe=observe)
@@ -326,7 +388,9 @@ def reweight(
     ds: xr.Dataset, raw, w: np.ndarray, s1: np.ndarray | None = None, threads: int | None = None
 ) -> xr.Dataset:
     """The run's statistics recomputed under the weights ``w`` of the kept draws. ``s1``: the kept
-    draws' realisation sums (simengine.analysis.sensitivity.local_sums, combination 0), if at hand.
+    draws' realisation sums (simengine.analysis.sensitivity.local_sums, combination 0), if at hand
+    (else those the blocks computed, ``raw.extra["stored_sums"]``, or computed here); their go-live:
+    ``raw.extra["stored_golive"]`` when the blocks computed it.
     ``threads``: the threads of the weighted quantiles (the run's, ``raw.threads``, if None)."""
     threads = raw.threads if threads is None else threads
     plan = raw.plan
@@ -388,6 +452,9 @@ def reweight(
     not_done = dict(NOT_REWEIGHTED)
     if K and "initiative_benefit" in ds:
         I, Y = len(plan.gain), len(plan.years)
+        stored = raw.extra.get("stored_sums") if hasattr(raw, "extra") else None
+        if s1 is None and stored is not None and len(stored) >= K:
+            s1 = stored  # evaluated once, block by block where the blocks ran
         if s1 is None or len(s1) < K:
             s1 = kept_sums(plan, inputs, K)
         iq = np.empty((len(q), I, Y))
@@ -395,8 +462,10 @@ def reweight(
         gq = np.empty((len(q), I))
         from simengine.model.formula import golive
 
-        G = golive(plan, inputs[:K])  # every initiative's go-live once, not once per initiative
-        stats = pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, wi, q, G), range(I), threads)
+        gl_all = raw.extra.get("stored_golive") if hasattr(raw, "extra") else None  # the blocks' go-live
+        if gl_all is None or len(gl_all) < K:
+            gl_all = golive(plan, inputs[:K])  # every initiative's go-live once, not once per initiative
+        stats = pmap(lambda i: initiative_stats(plan, inputs, K, s1, i, wi, q, gl_all), range(I), threads)
         for i, (gl, bq, bm) in enumerate(stats):
             gq[:, i], iq[:, i, :], im[i, :] = gl, bq, bm
         put("initiative_golive", gq)
@@ -561,15 +630,21 @@ def update_run(
     local = opts.local_threads()
     used = obs.known_by(known)
     prior, raw = simulate_for(
-        sc, obs.observations, all_inputs=True, command=command, progress=progress, opts=opts, file=str(obs.path)
+        sc,
+        obs.observations,
+        all_inputs=True,
+        command=command,
+        progress=progress,
+        opts=opts,
+        file=str(obs.path),
+        keep_sums=bool(used),
     )
     # the observed quantities of every kept draw (those from the inputs streamed block by block)
     x = observed(used, prior, raw, str(obs.path))
     w, ess = weights_for(used, x, str(obs.path))
-    # the realisation sums of the draws whose inputs are kept, for the reweighted initiative statistics
-    K, _ = input_weights(w, len(raw.inputs))
-    s1 = kept_sums(raw.plan, raw.inputs, K) if used and K else None
-    post = reweight(prior, raw, w, s1, local) if used else prior.copy()
+    # the realisation sums and go-live of the draws whose inputs are kept, for the reweighted
+    # initiative statistics: computed by the blocks (raw.extra), once
+    post = reweight(prior, raw, w, None, local) if used else prior.copy()
     mv = input_movement(raw, w, ess)
     info = {
         "observations_file": str(obs.path),

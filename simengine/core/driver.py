@@ -228,6 +228,11 @@ def numba_threads(threads: int) -> Iterator[int]:
 
 
 # -- the one merge ----------------------------------------------------------------------------------
+#: Job.observe's per-draw quantities whose name starts so have rows for the draws whose inputs are
+#: kept (< store_inputs), not for every kept draw
+STORED = "stored_"
+
+
 class Merger:
     """Merges the partial results of blocks of draws [0, draws), in any order, by integer addition
     and placement by draw index; checks that every expected block arrives exactly once. More blocks
@@ -285,14 +290,20 @@ class Merger:
                 kept[k][:old_keep] = v
             self.kept = kept
             for k, v in self.extra.items():
-                grown = np.zeros((self.n_keep,) + v.shape[1:], v.dtype)
-                grown[:old_keep] = v
-                self.extra[k] = grown
+                if not k.startswith(STORED):
+                    grown = np.zeros((self.n_keep,) + v.shape[1:], v.dtype)
+                    grown[:old_keep] = v
+                    self.extra[k] = grown
         n_inp = min(self.draws, self.store_inputs, self.keep_draws)
         if n_inp != old_inp:
             inputs = _zero_inputs(self.plan, n_inp)
             inputs[:old_inp] = self.inputs
             self.inputs = inputs
+            for k, v in self.extra.items():
+                if k.startswith(STORED):
+                    grown = np.zeros((n_inp,) + v.shape[1:], v.dtype)
+                    grown[:old_inp] = v
+                    self.extra[k] = grown
 
     def add(self, p: Partial | PackedPartial) -> None:
         import numpy as np
@@ -325,8 +336,9 @@ class Merger:
             self.kept[k][p.d0 : p.d0 + len(v)] = v
         self.inputs[p.d0 : p.d0 + len(p.inputs)] = p.inputs
         for k, v in p.extra.items():
-            if k not in self.extra:
-                self.extra[k] = np.zeros((self.n_keep,) + v.shape[1:], v.dtype)
+            if k not in self.extra:  # rows: the kept draws, or (STORED) those whose inputs are kept
+                rows = len(self.inputs) if k.startswith(STORED) else self.n_keep
+                self.extra[k] = np.zeros((rows,) + v.shape[1:], v.dtype)
             self.extra[k][p.d0 : p.d0 + len(v)] = v
 
     def raw(self, threads: int, chunk: int, seconds: float, timings: dict | None = None) -> RawResults:
@@ -487,6 +499,7 @@ def drive(runs: Iterable[Run], executor: Any, progress: Progress | None = None) 
             continue
         m = mergers[task.tag]
         m.add(result)  # type: ignore[arg-type]
+        del result  # merged: its arrays are not held while the next block runs
         if not m.done:
             continue
         del mergers[task.tag]

@@ -434,18 +434,27 @@ def _year_index(o: Observation, sc) -> int:
     return int(o.year - sc.start_year)
 
 
-def golive_adoption(plan, inputs: np.ndarray, i: int, year_mid: float | None = None) -> np.ndarray:
+def golive_adoption(
+    plan, inputs: np.ndarray, i: int, year_mid: float | None = None, G: np.ndarray | None = None
+) -> np.ndarray:
     """Per draw: initiative i's go-live (``year_mid`` None), or its adoption in the year of mid-point
     ``year_mid``, as the kernel makes them: every [model] timing choice, dependencies and ramp
-    baselines (simengine.model.formula.golive and adoption; docs/model.md)."""
+    baselines (simengine.model.formula.golive and adoption; docs/model.md). ``G``: the go-live of
+    every initiative in these draws (simengine.model.formula.golive), if at hand."""
     from simengine.model.formula import adoption, golive
 
-    g = golive(plan, inputs)[:, i]
+    g = (golive(plan, inputs) if G is None else G)[:, i]
     return g if year_mid is None else adoption(plan, inputs, g, i, year_mid)
 
 
 def initiative_gains(
-    plan, inputs: np.ndarray, year_index: int, potential: bool, s1: np.ndarray | None = None, only: int | None = None
+    plan,
+    inputs: np.ndarray,
+    year_index: int,
+    potential: bool,
+    s1: np.ndarray | None = None,
+    only: int | None = None,
+    G: np.ndarray | None = None,
 ) -> np.ndarray:
     """(D, I) per-draw gain of every initiative in one year: the gain formula A_i
     (simengine.model.formula.amplitude: gain_i F (1 - T Q)) a_iy times the
@@ -453,7 +462,7 @@ def initiative_gains(
     (simengine.analysis.sensitivity.local_sums, every cause on), in the kernel's order of the products (so the
     same bits); potential: the sum replaced by 1 (before local realisation). ``s1``: local_sums of
     the same draws, if at hand. ``only``: compute initiative ``only`` alone (the other columns are
-    left undefined)."""
+    left undefined). ``G``: the go-live of every initiative in these draws, if at hand."""
     from simengine.model.formula import adoption, amplitude, golive
     from simengine.model.plan import N_NATIONAL, N_VARS
 
@@ -466,7 +475,7 @@ def initiative_gains(
 
         s1 = local_sums(plan, np.ascontiguousarray(inputs))
     ymid = float(plan.year_mid[year_index])
-    g = golive(plan, inputs)  # every initiative's go-live once (a dependency needs the others')
+    g = golive(plan, inputs) if G is None else G  # every initiative's go-live once (a dependency needs the others')
     for i in range(I) if only is None else (only,):
         o = N_NATIONAL + i * N_VARS
         coef = amplitude(plan.gain[i], inputs.T, o) * adoption(plan, inputs, g[:, i], i, ymid)
@@ -489,13 +498,16 @@ def per_draw(
     inputs: np.ndarray | None,
     file: str = "observations",
     s1: np.ndarray | None = None,
+    G: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n_obs, K) the model's value of each observed quantity in each of the K kept draws.
 
     national/area gains come from the results Dataset (``benefit``/``area_benefit`` for realised,
     ``potential``/``area_potential`` for potential); per-initiative gains, go-live and adoption
     from the kept per-draw inputs (``inputs``: one row per kept draw). ``s1``: the kept draws'
-    realisation sums (simengine.analysis.sensitivity.local_sums), if at hand."""
+    realisation sums (simengine.analysis.sensitivity.local_sums), if at hand; ``G``: their go-live of
+    every initiative (simengine.model.formula.golive), if at hand, else computed once for all the
+    observations that need it."""
     sc = plan.scenario
     K = ds.sizes["draw"]
     out = np.empty((len(observations), K))
@@ -503,6 +515,15 @@ def per_draw(
     inp = inputs if inputs is not None else np.zeros((0, plan.n_inputs))
     sums: list[np.ndarray] = [] if s1 is None else [s1]
     ini_index = {ini.id: k for k, ini in enumerate(sc.initiatives)}
+    golives: list[np.ndarray] = [] if G is None else [G]
+
+    def go() -> np.ndarray:  # every initiative's go-live in the K draws, once
+        if not golives:
+            from simengine.model.formula import golive
+
+            golives.append(golive(plan, inp[:K]))
+        return golives[0]
+
     for k, o in enumerate(observations):
         needs_inputs = o.quantity in NEEDS_INPUTS or o.scope == "initiative"
         if needs_inputs and len(inp) < K:
@@ -511,9 +532,9 @@ def per_draw(
                 f"({len(inp):,} of {K:,} kept)"
             )
         if o.quantity == "golive":
-            out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit])
+            out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit], G=go())
         elif o.quantity == "adoption":
-            out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit], float(plan.year_mid[_year_index(o, sc)]))
+            out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit], float(plan.year_mid[_year_index(o, sc)]), G=go())
         elif o.scope == "initiative":
             i = ini_index[o.unit]
             key = (_year_index(o, sc), o.quantity == "potential", i)
@@ -522,7 +543,9 @@ def per_draw(
                     from simengine.analysis.sensitivity import local_sums
 
                     sums.append(local_sums(plan, np.ascontiguousarray(inp[:K]), combinations=1))
-                cache[key] = initiative_gains(plan, inp[:K], key[0], key[1], s1=sums[0] if sums else None, only=i)[:, i]
+                cache[key] = initiative_gains(
+                    plan, inp[:K], key[0], key[1], s1=sums[0] if sums else None, only=i, G=go()
+                )[:, i]
             out[k] = cache[key]
         else:
             if o.quantity == "realised":

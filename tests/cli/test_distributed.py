@@ -365,6 +365,49 @@ def test_update_and_backtest_on_a_cluster_match_the_plain_commands(executor, tmp
     assert main(["check", str(tmp_path / "update-dist" / "run.json"), "--quiet"]) == 0  # re-run here: identical
 
 
+def test_update_and_backtest_from_python_on_a_cluster_match_here(executor):
+    """simengine.update_forecast and simengine.backtest with scheduler= (and block_draws=): every
+    variable of the results and of the scores equals the run in this process, bit for bit."""
+    import simengine
+
+    address = executor.client.scheduler.address
+    obs = ROOT / "tests" / "data" / "observations_small.toml"
+    for fn, known in ((simengine.update_forecast, "2015-01-01"), (simengine.backtest, "2014-06-01")):
+        here = fn(SMALL, obs, known_by=known, draws=1200)
+        there = fn(SMALL, obs, known_by=known, draws=1200, scheduler=address, block_draws=350, connect_timeout=30)
+        assert sorted(here.data_vars) == sorted(there.data_vars)
+        for v in here.data_vars:
+            x, y = here[v].values, there[v].values
+            assert x.shape == y.shape and x.tobytes() == y.tobytes(), (fn.__name__, v)
+        assert there.attrs["scheduler"] == f"Dask scheduler {address}" and there.attrs["block_draws"] == 350
+        assert here.attrs.get("ess") == there.attrs.get("ess")
+    assert "weight" in here.data_vars or "crps" in here.data_vars
+
+
+def test_update_and_backtest_from_python_check_the_cluster_options():
+    """Bad scheduler=, block_draws=, connect_timeout=: ConfigError naming the function and the
+    option, as run() does, before anything runs or connects."""
+    import simengine
+
+    obs = ROOT / "tests" / "data" / "observations_small.toml"
+    for name, fn in (("update", simengine.update_forecast), ("backtest", simengine.backtest)):
+        cases = [
+            ({"block_draws": 100}, f"{name}: block_draws is only used with scheduler"),
+            ({"connect_timeout": 5.0}, f"{name}: connect_timeout is only used with scheduler"),
+            ({"scheduler": "local:0"}, "--scheduler"),
+            ({"scheduler": 8786}, f"{name}: scheduler must be an address such as tcp://host:8786 or local:N"),
+            ({"scheduler": "tcp://h:8786", "block_draws": 0}, f"{name}: block_draws must be between 1 and"),
+            ({"scheduler": "tcp://h:8786", "block_draws": 2.5}, f"{name}: block_draws must be a whole number"),
+            ({"scheduler": "tcp://h:8786", "connect_timeout": 0}, f"{name}: connect_timeout must be > 0"),
+            ({"scheduler": "tcp://h:8786", "connect_timeout": 1e9}, f"{name}: connect_timeout must be > 0"),
+        ]
+        for kw, msg in cases:
+            with pytest.raises(ConfigError) as exc:
+                fn(SMALL, obs, known_by="2015-01-01", draws=500, **kw)
+            text = str(exc.value)
+            assert msg in text and "\n" not in text, (name, kw, text)
+
+
 def test_update_cluster_options_are_checked_first(tmp_path, capsys):
     """--block-draws without --scheduler: exit 2 and one line, nothing written."""
     obs = ROOT / "tests" / "data" / "observations_small.toml"

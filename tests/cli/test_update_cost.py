@@ -102,3 +102,37 @@ def test_degenerate_weights_are_named():
     # the kept inputs of the suggested draws: those of at most STREAM_INPUTS (100,000) draws, 300 inputs each
     assert "degenerated" in msg and "sharp (" in msg and "(their kept inputs take about 240 MB)" in msg
     assert "degenerated" not in ess_advice(500.0, 20_000, 20_000, per)
+
+
+def test_stable_argsort_is_numpys_stable_sort_on_data_with_many_ties():
+    """The unstable sort with its ties put back in index order is the stable permutation exactly:
+    values with many ties (a few distinct values, atoms at 0 with -0.0 among them, NaNs, integers),
+    without ties, and the trivial lengths."""
+    from simengine.analysis.update import stable_argsort
+
+    rng = np.random.default_rng(14)
+    for n in (0, 1, 2, 3, 17, 1000, 50_000):
+        cases = [
+            rng.normal(size=n),  # no ties
+            np.round(rng.lognormal(size=n), 1),  # many ties
+            rng.integers(0, 3, n).astype(float),  # three values
+            np.where(rng.random(n) < 0.6, 0.0, rng.normal(size=n)),  # an atom at 0
+            np.where(rng.random(n) < 0.5, -0.0, 0.0),  # -0.0 and 0.0 are equal
+            np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 4, n).astype(float)),  # NaNs
+            np.full(n, 2.5),  # all equal
+            rng.integers(0, 5, n),  # integers
+        ]
+        for x in cases:
+            got = stable_argsort(x)
+            assert np.array_equal(got, np.argsort(x, kind="stable")), (n, x[:8])
+    # and the weighted quantiles with ties are those of the stable sort, bit for bit
+    x = np.round(rng.lognormal(size=20_000), 1)
+    w = rng.random(20_000)
+    w /= w.sum()
+    q = np.linspace(0.0, 1.0, 41)
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order] / w.sum()
+    cum = np.cumsum(ws)
+    p = (cum - ws) / (1.0 - ws[-1])
+    p[-1] = 1.0
+    assert weighted_quantile(x, w, q).tobytes() == np.interp(q, p, xs).tobytes()
