@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from simengine.errors import ConfigError
+from simengine.messages import Msg
 from simengine.model.distributions import FAMILIES, T_MIN, Dist
 from simengine.model.structure import DIST_DOMAINS, INITIATIVE_VARS, NATIONAL_VARS, PRIOR_KEYS
 from simengine.model.structure import INITIATIVE_INPUTS as _INPUTS
@@ -234,9 +235,9 @@ class Scenario:
 
     def with_run_options(self, draws: int | None = None, seed: int | None = None) -> Scenario:
         if draws is not None and not 1 <= draws <= MAX_DRAWS:  # --draws and every other way in
-            raise ConfigError(f"--draws: must be in [1, {MAX_DRAWS:,}], got {draws:,}")
+            raise ConfigError(Msg("run.draws_range", max=MAX_DRAWS, got=draws))
         if seed is not None and not 0 <= seed < 2**63:
-            raise ConfigError(f"--seed: must be in [0, 2^63), got {seed}")
+            raise ConfigError(Msg("run.seed_range", got=str(seed)))
         return replace(self, draws=self.draws if draws is None else draws, seed=self.seed if seed is None else seed)
 
     def with_values(self, values: Any) -> Scenario:

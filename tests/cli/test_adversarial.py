@@ -94,7 +94,7 @@ class _no_user_warnings:
 def test_a_newline_in_a_file_name_cannot_forge_a_second_error_line(tmp_path, capsys):
     evil = tmp_path / "a\nerror: everything is fine\x1b[2J.toml"
     evil.write_text("[scenario\n", encoding="utf-8")
-    assert main(["validate", str(evil)]) == 2
+    assert main(["validate", str(evil), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert line.startswith("error: ") and "a\\nerror: everything is fine\\x1b[2J.toml" in line
 
@@ -194,7 +194,7 @@ def test_a_signal_during_the_commit_never_leaves_a_mix(earlier_run, tmp_path, si
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
-    assert "Traceback" not in err and "the new results were complete and are in place" in err
+    assert "Traceback" not in err and "de nye resultater var færdige og er gemt" in err  # --lang da
     after = _created(out)
     assert len(after) == 1 and after != before  # all of the new run, none of the old
     assert json.loads((out / "run.json").read_text())["seed"] == 2
@@ -265,7 +265,7 @@ def test_no_report_removes_only_report_files_simengine_wrote(tmp_path):
 def test_an_empty_output_folder_name_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["run", str(SMALL), "--draws", "100", "--out", "", "--quiet"]) == 2
-    assert "--out: must name a folder" in capsys.readouterr().err
+    assert "--out: skal angive en mappe" in capsys.readouterr().err  # --lang da, the default
     assert list(tmp_path.iterdir()) == []
 
 
@@ -406,7 +406,7 @@ def test_a_malformed_manifest_gives_one_line(cut_run, tmp_path, capsys, key, val
     m[key] = value
     bad = tmp_path / "run.json"
     bad.write_text(json.dumps(m))
-    assert main(["check", str(bad)]) == 2
+    assert main(["check", str(bad), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert line.startswith(f"error: {bad}: ") and fragment in line, line
 
@@ -415,7 +415,7 @@ def test_a_manifest_that_is_not_an_object(tmp_path, capsys):
     bad = tmp_path / "run.json"
     for text in ("[1, 2]", "null", '"x"', "[" * 100_000):
         bad.write_text(text)
-        assert main(["check", str(bad)]) == 2
+        assert main(["check", str(bad), "--lang", "en"]) == 2
         assert "not a run manifest" in _one_error_line(capsys.readouterr().err)
 
 
@@ -776,7 +776,7 @@ def test_real_scheduler_with_a_worker_and_then_the_scheduler_killed_mid_run(tmp_
         _, err = run.communicate(timeout=600)
         assert run.returncode == 1, err
         line = _one_error_line(err)
-        assert line.startswith("error: ") and "scheduler" in line
+        assert line.startswith("fejl: ") and "scheduler" in line  # --lang da, the default
         assert not (tmp_path / "lost" / "results.nc").exists()
     finally:
         for p in procs:
