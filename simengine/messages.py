@@ -171,6 +171,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "update.not_scored": {"da": "ikke scoret: {detail}", "en": "not scored: {detail}"},
     "analysis.no_waterfall": {"da": "intet vandfaldsdiagram: {detail}", "en": "no waterfall: {detail}"},
     # -- check (simengine.cli.check) --
+    "check.problem": {"da": "{file}: {name}: {why}, men er {got}", "en": "{file}: {name}: {why}, got {got}"},
+    "check.sha256": {"da": "skal være en sha256 (64 hex-cifre)", "en": "must be a sha256 (64 hex digits)"},
+    "check.seed": {"da": "skal være et helt tal i [0; 2^63)", "en": "must be a whole number in [0, 2^63)"},
+    "check.whole_in": {"da": "skal være et helt tal mellem 1 og {hi:,}", "en": "must be a whole number in [1, {hi:,}]"},
+    "check.amount": {"da": "skal være et endeligt beløb på mindst 0 kr.", "en": "must be a finite amount >= 0 DKK"},
+    "check.path": {"da": "skal være scenariefilens sti", "en": "must be the path of the scenario file"},
+    "check.versions": {"da": "skal være en tabel med versioner", "en": "must be a table of versions"},
     "check.identical": {
         "da": "identisk: {draws:,} trækninger med seed {seed} genskaber {file} bit for bit (digest {digest}…)",
         "en": "identical: {draws:,} draws, seed {seed} reproduce {file} bit for bit (digest {digest}…)",
@@ -281,6 +288,120 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sc.share_list": {
         "da": "skal være en ikke-tom liste med højst 99 tal mellem 0 og 10 (andele af målstien), men er {got}",
         "en": "must be a non-empty list of at most 99 numbers between 0 and 10 (shares of the target path), got {got}",
+    },
+    "sc.horizon_before": {
+        "da": "skal være mindst start_year ({start}), men er {got}",
+        "en": "must be >= start_year ({start}), got {got}",
+    },
+    "sc.horizon_long": {
+        "da": "højst 100 år efter start_year ({start}), men er {got}",
+        "en": "at most 100 years after start_year ({start}), got {got}",
+    },
+    "sc.within": {
+        "da": "skal ligge mellem {a} og {b} ({lo}..{hi}), men er {got}",
+        "en": "must lie within {a}..{b} ({lo}..{hi}), got {got}",
+    },
+    "sc.year_within": {
+        "da": "året skal ligge mellem start_year og horizon ({lo}..{hi}), men er {got}",
+        "en": "year must lie within start_year..horizon ({lo}..{hi}), got {got}",
+    },
+    "sc.one_of": {"da": "skal være en af {names}, men er {got}", "en": "must be one of {names}, got {got}"},
+    "sc.shown_list": {"da": "{shown} {items}", "en": "{shown} {items}"},
+    "sc.low_high": {
+        "da": "skal være [lav, høj] med 0 < lav <= høj, men er {got}",
+        "en": "must be [low, high] with 0 < low <= high, got {got}",
+    },
+    "sc.quantiles": {
+        "da": "skal være en ikke-tom liste med tal mellem 0 og 1 (begge udelukket), men er {got}",
+        "en": "must be a non-empty list of numbers strictly between 0 and 1, got {got}",
+    },
+    "sc.observed_table": {
+        "da": "skal være en tabel med år = værdi, men er {got}",
+        "en": "must be a table of year = value, got {got}",
+    },
+    "sc.observed_key": {
+        "da": 'nøglerne skal være årstal som "2016", men er {got}',
+        "en": 'keys must be years like "2016", got {got}',
+    },
+    "sc.areas_table": {
+        "da": "skal indeholde mindst én [areas.<nøgle>]-tabel, men er {got}",
+        "en": "must hold at least one [areas.<key>] table, got {got}",
+    },
+    "sc.at_most_areas": {"da": "højst {max:,} områder, men der er {got:,}", "en": "at most {max:,} areas, got {got:,}"},
+    "sc.area_key": {
+        "da": "et områdes nøgle må bestå af bogstaver, cifre, - og _, men er {got}",
+        "en": "area keys may use letters, digits, - and _, got {got}",
+    },
+    "sc.initiatives_list": {
+        "da": "skal være en ikke-tom liste af [[initiatives]]-tabeller, men er {got}",
+        "en": "must be a non-empty list of [[initiatives]] tables, got {got}",
+    },
+    "sc.at_most_initiatives": {
+        "da": "højst {max:,} initiativer, men der er {got:,}",
+        "en": "at most {max:,} initiatives, got {got:,}",
+    },
+    "sc.initiative_id": {
+        "da": "et id må bestå af bogstaver, cifre, - og _ (ingen punktummer eller mellemrum), men er {got}",
+        "en": "ids may use letters, digits, - and _ (no dots or spaces), got {got}",
+    },
+    "sc.duplicate_id": {"da": "id {id} står to gange (også i {other})", "en": "duplicate id {id} (also {other})"},
+    "sc.in_all": {"da": ", ... ({n} i alt)", "en": ", ... ({n} in all)"},
+    "sc.names_more": {"da": "{names}{more}", "en": "{names}{more}"},
+    "sc.none": {"da": "(ingen)", "en": "(none)"},
+    "sc.undefined_area": {
+        "da": "området {area} findes ikke{hint} definerede områder: {names}",
+        "en": "area {area} is not defined{hint} defined areas: {names}",
+    },
+    "sc.alloc_key": {
+        "da": "skal være en af {names} (eller en talkolonne i kommune-CSV-filen), men er {got}",
+        "en": "must be one of {names} (or a numeric column of the municipalities CSV), got {got}",
+    },
+    "sc.self_dependency": {
+        "da": "et initiativ kan ikke vente på sig selv, men depends_on er {got}",
+        "en": "an initiative cannot wait for itself, got {got}",
+    },
+    "sc.lag_needs_dep": {
+        "da": "kræver depends_on (det initiativ, hvis idriftsættelse dette venter på)",
+        "en": "needs depends_on (the initiative whose go-live this one waits for)",
+    },
+    # -- the municipalities CSV (simengine.scenario.municipalities) --
+    "mun.not_found": {
+        "da": '{where}: kommunefilen findes ikke, angivet {got} (fundet som {path}); brug "builtin" eller en '
+        "CSV-sti i forhold til scenariefilen",
+        "en": "{where}: municipalities file not found, got {got} (resolved to {path}); "
+        'use "builtin" or a CSV path relative to the scenario file',
+    },
+    "mun.not_file": {
+        "da": "{where}: kommunestien er ikke en fil, angivet {got} ({path})",
+        "en": "{where}: municipalities path is not a file, got {got} ({path})",
+    },
+    "mun.empty": {
+        "da": "{file}: kommune-CSV-filen er tom; den skal have overskriften {header} og én række pr. kommune",
+        "en": "{file}: the municipalities CSV is empty; it needs a header {header} and one row per municipality",
+    },
+    "mun.missing_columns": {
+        "da": "{file}: kolonne(r) {names} mangler; filen har kolonnerne {got}; der skal være: {required}",
+        "en": "{file}: missing column(s) {names}; got columns {got}; required: {required}",
+    },
+    "mun.no_rows": {
+        "da": "{file}: ingen kommuner efter overskriften",
+        "en": "{file}: no municipalities after the header",
+    },
+    "mun.fields": {
+        "da": "{file}: linje {line}: {n} felter, men overskriften har {want}",
+        "en": "{file}: line {line}: {n} fields, expected {want}",
+    },
+    "mun.code": {
+        "da": "{file}: linje {line}: code skal være et positivt heltal (kommunekode), men er {got}",
+        "en": "{file}: line {line}: code must be a positive integer (kommunekode), got {got}",
+    },
+    "mun.duplicate_code": {
+        "da": "{file}: linje {line}: kommunekoden {code} står to gange (også på linje {other})",
+        "en": "{file}: line {line}: duplicate code {code} (also on line {other})",
+    },
+    "mun.population": {
+        "da": "{file}: linje {line}: population skal være et positivt tal, men er {got}",
+        "en": "{file}: line {line}: population must be a positive number, got {got}",
     },
     "iv.finite": {"da": "et endeligt tal", "en": "a finite number"},
     "iv.above": {"da": "{op} {lo:g}", "en": "{op} {lo:g}"},

@@ -31,7 +31,7 @@ def read_manifest(path: Path) -> dict:
     if missing:
         raise ConfigError(Msg("check.manifest_missing", file=str(path), names=", ".join(missing)))
     problems = [
-        f"{path}: {key}: {why}, got {_show(m[key])}"
+        Msg("check.problem", file=str(path), name=key, why=why, got=_show(m[key]))
         for key, ok, why in _RULES
         if key in m and (m[key] is not None or key in REQUIRED) and not ok(m[key])
     ]
@@ -58,27 +58,27 @@ def _rules():
 
     hexd = re.compile(r"[0-9a-f]{64}\Z")
     return (
-        ("scenario_sha256", lambda v: isinstance(v, str) and bool(hexd.match(v)), "must be a sha256 (64 hex digits)"),
-        ("results_digest", lambda v: isinstance(v, str) and bool(hexd.match(v)), "must be a sha256 (64 hex digits)"),
-        ("seed", _int_in(0, 2**63 - 1), "must be a whole number in [0, 2^63)"),
-        ("draws", _int_in(1, MAX_DRAWS), f"must be a whole number in [1, {MAX_DRAWS:,}]"),
-        ("keep_draws", _int_in(1, MAX_DRAWS), f"must be a whole number in [1, {MAX_DRAWS:,}]"),
+        ("scenario_sha256", lambda v: isinstance(v, str) and bool(hexd.match(v)), Msg("check.sha256")),
+        ("results_digest", lambda v: isinstance(v, str) and bool(hexd.match(v)), Msg("check.sha256")),
+        ("seed", _int_in(0, 2**63 - 1), Msg("check.seed")),
+        ("draws", _int_in(1, MAX_DRAWS), Msg("check.whole_in", hi=MAX_DRAWS)),
+        ("keep_draws", _int_in(1, MAX_DRAWS), Msg("check.whole_in", hi=MAX_DRAWS)),
         (
             "cut_threshold",
             lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0,
-            "must be a finite amount >= 0 DKK",
+            Msg("check.amount"),
         ),
         (
             "scenario_file",
             lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
-            "must be the path of the scenario file",
+            Msg("check.path"),
         ),
         (
             "scenario_path_absolute",
             lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
-            "must be the path of the scenario file",
+            Msg("check.path"),
         ),
-        ("versions", lambda v: isinstance(v, dict), "must be a table of versions"),
+        ("versions", lambda v: isinstance(v, dict), Msg("check.versions")),
     )
 
 

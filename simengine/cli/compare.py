@@ -55,7 +55,7 @@ def load_pair(path_a: Path, path_b: Path) -> tuple[Scenario, Scenario]:
         try:
             loaded.append(scenario.load(p))
         except ConfigError as exc:
-            problems += exc.problems
+            problems += exc.messages
     if problems:
         raise ConfigError(list(dict.fromkeys(problems)))
     return loaded[0], loaded[1]

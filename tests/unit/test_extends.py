@@ -258,7 +258,7 @@ def test_cli_validate_and_run(tmp_path, small_dict, capsys):
     _write(tmp_path / "base.toml", dump_toml(small_dict))
     child = _write(tmp_path / "child.toml", 'extends = "base.toml"\n[[initiatives]]\nid = "fmk"\ndelay = 2.0\n')
     assert main(["validate", str(child)]) == 0
-    assert f"extends {tmp_path / 'base.toml'}" in capsys.readouterr().out
+    assert f"bygger på {tmp_path / 'base.toml'}" in capsys.readouterr().out
     out = tmp_path / "out"
     assert main(["run", str(child), "--draws", "300", "--out", str(out), "--quiet", "--no-report"]) == 0
     import json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,52 @@ def test_validate_prints_its_ok_line_in_lang(capsys):
     en = capsys.readouterr().out
     assert re.search(r": ok \(\d+ initiativer, \d+ områder, \d+ kommuner, \d{4}-\d{4}\)", da), da
     assert re.search(r": ok \(\d+ initiatives, \d+ areas, \d+ municipalities, \d{4}-\d{4}\)", en), en
+
+
+# -- the scenario layer (simengine.scenario) in Danish -----------------------------------------------
+BAD = Path(__file__).resolve().parents[1] / "bad_scenarios"
+#: words of the English catalogue that no Danish line may hold (a file's own name is left out of the scan)
+ENGLISH = (
+    "must",
+    "expected",
+    "allowed",
+    "unknown",
+    "missing",
+    "required",
+    "got",
+    "needs",
+    "defined",
+    "cannot",
+    "line",
+    "at most",
+    "duplicate",
+    "not a",
+    "no such",
+    "empty",
+    "table",
+    "number",
+)
+
+
+def _english_words(line: str, case: Path) -> list[str]:
+    text = re.sub(r"\S+\.(toml|csv)\b", "", line.replace(str(case), ""))  # file names are the user's
+    return [w for w in ENGLISH if re.search(rf"\b{w}\b", text, re.I)]
+
+
+@pytest.mark.parametrize("case", sorted(BAD.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_bad_scenario_is_reported_in_danish(case, capsys):
+    assert main(["validate", str(case)]) == 2
+    cap = capsys.readouterr()
+    lines = cap.err.splitlines()
+    assert lines and cap.out == ""
+    for line in lines:
+        assert line.startswith("fejl: "), line
+        assert not _english_words(line, case), (_english_words(line, case), line)
+    assert main(["validate", str(case), "--lang", "en"]) == 2
+    en = capsys.readouterr().err.splitlines()
+    assert len(en) == len(lines) and all(x.startswith("error: ") for x in en)
+
+
+def test_the_english_words_are_the_catalogues_own():
+    english = " ".join(t["en"] for t in CATALOGUE.values()).lower()
+    assert all(w in english for w in ENGLISH), [w for w in ENGLISH if w not in english]
