@@ -382,7 +382,7 @@ def cut_run(tmp_path_factory):
 def test_check_reproduces_a_run_with_cut_threshold(cut_run, capsys):
     assert json.loads((cut_run / "run.json").read_text())["cut_threshold"] == 5e7
     assert main(["check", str(cut_run / "run.json"), "--threads", "1"]) == 0
-    assert "identical" in capsys.readouterr().out
+    assert "identisk" in capsys.readouterr().out  # --lang da, the default
 
 
 @pytest.mark.parametrize(
@@ -431,7 +431,7 @@ def test_a_manifest_that_is_not_an_object(tmp_path, capsys):
 )
 def test_draws_beyond_the_cap_are_refused_from_the_command_line(argv, tmp_path, capsys):
     assert main(argv + ["--out", str(tmp_path / "o"), "--quiet"]) == 2
-    assert "at most 1,000,000,000" in capsys.readouterr().err
+    assert "må højst være 1.000.000.000" in capsys.readouterr().err  # --lang da: Danish thousands separators
     assert not (tmp_path / "o").exists()
 
 
