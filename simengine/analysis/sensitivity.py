@@ -918,12 +918,13 @@ def _self_check(raw: RawResults, vals0: np.ndarray, n: int, ty: int) -> None:
 
 
 def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS) -> xr.Dataset:
-    import sys
 
     try:
         w = waterfall(raw, draws)
     except WaterfallError as exc:
-        print(f"warning: no waterfall: {exc}", file=sys.stderr)
+        from simengine.messages import Msg, warn
+
+        warn(Msg("analysis.no_waterfall", detail=str(exc)))
         ds.attrs["waterfall_note"] = f"no waterfall: {exc}"
         return ds
     ds = ds.assign_coords(

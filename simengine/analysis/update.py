@@ -16,7 +16,6 @@ What is recomputed under the weights and what is not is listed in the attribute 
 from __future__ import annotations
 
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import xarray as xr
 from simengine.analysis import varspecs
 from simengine.analysis.varspecs import UPDATED_INPUT_COLUMNS, negotiation_vars
 from simengine.errors import RunError
+from simengine.messages import Msg, render, warn
 from simengine.scenario.observations import NEEDS_INPUTS, Observation
 
 #: below this effective sample size the update warns and suggests more draws
@@ -326,7 +326,7 @@ def simulate_for(
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     for note in plan.notes:
-        print(f"warning: {sc.path}: {note}", file=sys.stderr)
+        warn(f"{sc.path}: {note}")
     kept = min(sc.draws, sc.keep_draws)
     streamed = tuple(o for o in observations if needs_inputs(o))
     need = all_inputs or bool(streamed)
@@ -662,7 +662,7 @@ def update_run(
             scorable.append(o)
         except obsmod.MissingQuantity as exc:
             if not quiet:
-                print(f"warning: not scored: {exc}", file=sys.stderr)
+                warn(Msg("update.not_scored", detail=render(exc.messages[0]) if exc.messages else str(exc)))
     later = tuple(scorable)
     if later:  # did the update help with what came later? the same scores before and after
         xl = np.stack(rows)

@@ -3,7 +3,6 @@ backtest.nc, with the forecast's report and the PIT chart, and the table printed
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from simengine.analysis.scoring import backtest_run
@@ -75,4 +74,6 @@ def cmd_backtest(args, argv: list[str], opts=None) -> int:
 
 
 def _warn(msg: str) -> None:
-    print(f"warning: {msg}", file=sys.stderr)
+    from simengine.messages import warn
+
+    warn(msg)

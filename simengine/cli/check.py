@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from simengine.errors import ConfigError, RunError
+from simengine.messages import Msg, label
 
 REQUIRED = ("scenario_sha256", "seed", "draws", "results_digest")
 
@@ -19,18 +20,18 @@ def read_manifest(path: Path) -> dict:
     from simengine.scenario import safeio
 
     if not path.exists() and not path.is_symlink():
-        raise ConfigError(f"{path}: no such run manifest (run.json)")
+        raise ConfigError(Msg("check.no_manifest", file=str(path)))
     settle(path.parent)  # a run killed while moving its files into place: finish that first
     raw = safeio.read_bytes(path, MAX_MANIFEST_BYTES, "run manifest (run.json)")
     try:
         m = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ConfigError(f"{path}: not a run manifest: {exc}") from None
+        raise ConfigError(Msg("check.not_manifest", file=str(path), detail=str(exc))) from None
     missing = [k for k in REQUIRED if k not in m] if isinstance(m, dict) else list(REQUIRED)
     if missing:
-        raise ConfigError(f"{path}: not a run manifest: missing {', '.join(missing)}")
+        raise ConfigError(Msg("check.manifest_missing", file=str(path), names=", ".join(missing)))
     problems = [
-        f"{path}: {key}: {why}, got {_show(m[key])}"
+        Msg("check.problem", file=str(path), name=key, why=why, got=_show(m[key]))
         for key, ok, why in _RULES
         if key in m and (m[key] is not None or key in REQUIRED) and not ok(m[key])
     ]
@@ -57,27 +58,27 @@ def _rules():
 
     hexd = re.compile(r"[0-9a-f]{64}\Z")
     return (
-        ("scenario_sha256", lambda v: isinstance(v, str) and bool(hexd.match(v)), "must be a sha256 (64 hex digits)"),
-        ("results_digest", lambda v: isinstance(v, str) and bool(hexd.match(v)), "must be a sha256 (64 hex digits)"),
-        ("seed", _int_in(0, 2**63 - 1), "must be a whole number in [0, 2^63)"),
-        ("draws", _int_in(1, MAX_DRAWS), f"must be a whole number in [1, {MAX_DRAWS:,}]"),
-        ("keep_draws", _int_in(1, MAX_DRAWS), f"must be a whole number in [1, {MAX_DRAWS:,}]"),
+        ("scenario_sha256", lambda v: isinstance(v, str) and bool(hexd.match(v)), Msg("check.sha256")),
+        ("results_digest", lambda v: isinstance(v, str) and bool(hexd.match(v)), Msg("check.sha256")),
+        ("seed", _int_in(0, 2**63 - 1), Msg("check.seed")),
+        ("draws", _int_in(1, MAX_DRAWS), Msg("check.whole_in", hi=MAX_DRAWS)),
+        ("keep_draws", _int_in(1, MAX_DRAWS), Msg("check.whole_in", hi=MAX_DRAWS)),
         (
             "cut_threshold",
             lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0,
-            "must be a finite amount >= 0 DKK",
+            Msg("check.amount"),
         ),
         (
             "scenario_file",
             lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
-            "must be the path of the scenario file",
+            Msg("check.path"),
         ),
         (
             "scenario_path_absolute",
             lambda v: isinstance(v, str) and 0 < len(v) < 4096 and "\x00" not in v,
-            "must be the path of the scenario file",
+            Msg("check.path"),
         ),
-        ("versions", lambda v: isinstance(v, dict), "must be a table of versions"),
+        ("versions", lambda v: isinstance(v, dict), Msg("check.versions")),
     )
 
 
@@ -101,7 +102,7 @@ def scenario_of(m: dict, manifest_path: Path):
     )
 
 
-def check(manifest_path: Path, threads: int | None = None, quiet: bool = False) -> int:
+def check(manifest_path: Path, threads: int | None = None, quiet: bool = False, lang: str = "en") -> int:
     from simengine import __version__
     from simengine.analysis.results import results_digest
     from simengine.cli.runner import simulate
@@ -123,7 +124,9 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False) 
         sc = replace(sc, cut_threshold=float(m["cut_threshold"]))
     old = (m.get("versions") or {}).get("simengine")
     if old and old != __version__ and not quiet:
-        print(f"note: the run used simengine {old}, this is {__version__}", file=sys.stderr)
+        print(
+            f"{label('note', lang)}: {Msg('check.version', old=str(old), new=__version__).text(lang)}", file=sys.stderr
+        )
     if m.get("update"):  # the results of an update (simengine.analysis.update)
         from simengine.analysis.update import recompute
 
@@ -133,10 +136,8 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False) 
     digest = results_digest(ds)
     if digest == m["results_digest"]:
         if not quiet:
-            print(
-                f"identical: {sc.draws:,} draws, seed {sc.seed} reproduce {manifest_path} bit for bit "
-                f"(digest {digest[:16]}…)"
-            )
+            ok = Msg("check.identical", draws=sc.draws, seed=str(sc.seed), file=str(manifest_path), digest=digest[:16])
+            print(ok.text(lang))
         return 0
     differ = _differing(ds, manifest_path.parent / "results.nc")
     raise RunError(

@@ -20,7 +20,6 @@ say when that is fewer than all draws. Means and P(target) of each scenario use 
 from __future__ import annotations
 
 import datetime as _dt
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from simengine.analysis.results import NationalStats
 from simengine.core import engine
 from simengine.core.driver import RunOptions
 from simengine.errors import ConfigError
+from simengine.messages import warn
 from simengine.model.plan import compile_plan
 from simengine.scenario import safetext
 from simengine.scenario.schema import Scenario
@@ -55,7 +55,7 @@ def load_pair(path_a: Path, path_b: Path) -> tuple[Scenario, Scenario]:
         try:
             loaded.append(scenario.load(p))
         except ConfigError as exc:
-            problems += exc.problems
+            problems += exc.messages
     if problems:
         raise ConfigError(list(dict.fromkeys(problems)))
     return loaded[0], loaded[1]
@@ -107,7 +107,7 @@ def run_pair(
     for sc in (a, b):
         plan = compile_plan(sc)
         for note in getattr(plan, "notes", ()):  # e.g. a repaired correlation matrix
-            print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
+            warn(f"{safetext.line(sc.path)}: {safetext.line(note)}")
         plans.append(plan)
     ra, rb = driver.run_many(plans, opts, executor, progress=progress)
     return ra, rb

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from simengine.errors import ConfigError, SimengineError
+from simengine.messages import Msg, label, render
 
 
 class Interrupted(Exception):
@@ -33,9 +34,9 @@ def _positive_int(text: str) -> int:
     try:
         v = int(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        raise _bad("opt.whole", got=repr(text)) from None
     if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
+        raise _bad("opt.at_least_one", got=repr(text))
     return v
 
 
@@ -44,26 +45,66 @@ def _whole(text: str) -> int:
     try:
         return int(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        raise _bad("opt.whole", got=repr(text)) from None
 
 
 def _out_dir(text: str) -> Path:
     if not text.strip():
-        raise argparse.ArgumentTypeError("must name a folder, got an empty path (use --out . for the current folder)")
+        raise _bad("opt.empty_out")
     return Path(text)
 
 
 def _seed(text: str) -> int:
     v = _whole(text)
     if not 0 <= v < 2**63:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2^63), got {text!r}")
+        raise _bad("opt.seed_range", got=repr(text))
     return v
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m simengine", description="Monte Carlo engine for promised digitalisation gains."
+def _bad(key: str, **params: object) -> argparse.ArgumentTypeError:
+    """A bad option value, in the terminal's language."""
+    return argparse.ArgumentTypeError(render(Msg(key, **params)))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its error line prefixed in the terminal's language ("fejl:" or "error:")."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from simengine.messages import current_lang
+
+        if current_lang() == "da":
+            message = _argparse_da(message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {label('error')}: {message}\n")
+
+
+#: argparse's own phrases (Python 3.11) in Danish
+_ARGPARSE_DA = (
+    (r"^argument ([^:]+): ", r"\1: "),
+    (r"invalid choice: (.*) \(choose from (.*)\)$", r"ugyldigt valg: \1 (vælg mellem \2)"),
+    (r"^the following arguments are required: ", "disse argumenter skal angives: "),
+    (r"^unrecognized arguments: ", "ukendte argumenter: "),
+    (r"expected one argument$", "kræver en værdi"),
+    (r"invalid (\S+) value: ", r"ugyldig \1-værdi: "),
+)
+
+
+def _argparse_da(message: str) -> str:
+    import re
+
+    for pattern, repl in _ARGPARSE_DA:
+        message = re.sub(pattern, repl, message)
+    return message
+
+
+def _terminal_lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lang", choices=("da", "en"), default="da", help="language of the messages it prints: da (default) or en"
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m simengine", description="Monte Carlo engine for promised digitalisation gains.")
     from simengine import __version__
 
     p.add_argument("--version", action="version", version=f"simengine {__version__}")
@@ -123,10 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     # -- end sweep --
     v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
     v.add_argument("scenario", type=Path)
+    _terminal_lang(v)
     ck = sub.add_parser("check", help="re-run a run manifest (run.json) and confirm identical results")
     ck.add_argument("manifest", type=Path, help="run.json written by a run")
     ck.add_argument("--threads", type=_positive_int, help="numba threads (results do not depend on it)")
     ck.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _terminal_lang(ck)
     rp = sub.add_parser(
         "report",
         help="write report.html, summary.xlsx and charts/ from a results.nc (or the page "
@@ -184,7 +227,7 @@ def _precision(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number such as 0.005, got {text!r}") from None
+        raise _bad("opt.precision", got=repr(text)) from None
 
 
 # -- end why and how sure --
@@ -195,7 +238,7 @@ def _seconds(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+        raise _bad("opt.seconds", got=repr(text)) from None
 
 
 def _cluster_options(p: argparse.ArgumentParser) -> None:
@@ -246,6 +289,29 @@ def run_options(args):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    from simengine import messages
+
+    before = messages.set_lang(_argv_lang(argv))  # the terminal speaks --lang, even about a bad option
+    try:
+        return _main(argv)
+    finally:
+        messages.set_lang(before)
+
+
+def _argv_lang(argv: list[str]) -> str:
+    """The --lang of a command line, read before parsing it (its own errors are in that language)."""
+    lang = "da"
+    for i, a in enumerate(argv):
+        if a == "--":
+            break
+        if a == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif a.startswith("--lang="):
+            lang = a.split("=", 1)[1]
+    return lang if lang in ("da", "en") else "da"
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -274,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             from simengine.cli.check import check
 
-            return check(args.manifest, threads=args.threads, quiet=args.quiet)
+            return check(args.manifest, threads=args.threads, quiet=args.quiet, lang=args.lang)
         if args.command == "report":
             return cmd_report(args)
         if args.command == "scenario":
@@ -287,27 +353,25 @@ def main(argv: list[str] | None = None) -> int:
     except SimengineError as exc:  # one line per problem; a newline or escape in a name is shown, not obeyed
         from simengine.scenario import safetext
 
-        for line in exc.problems if isinstance(exc, ConfigError) else [str(exc)]:
-            print(f"error: {safetext.line(line)}", file=sys.stderr)
+        for line in exc.lines(args.lang if hasattr(args, "lang") else "da"):
+            print(f"{label('error')}: {safetext.line(line)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"interrupted: {_kept()}", file=sys.stderr)
+        print(f"{label('interrupted')}: {_kept()}", file=sys.stderr)
         return 130
     except Interrupted as exc:
-        print(f"terminated: {_kept()}", file=sys.stderr)
+        print(f"{label('terminated')}: {_kept()}", file=sys.stderr)
         return exc.code
     except MemoryError:
-        print("error: out of memory; run fewer draws", file=sys.stderr)
+        print(f"{label('error')}: {render(Msg('cli.out_of_memory'))}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: say so in one line, full traceback on request
         if os.environ.get("SIMENGINE_DEBUG"):
             raise
         from simengine.scenario import safetext
 
-        print(
-            f"internal error: {type(exc).__name__}: {safetext.line(exc)} (set SIMENGINE_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
+        detail = render(Msg("cli.internal_error", kind=type(exc).__name__, detail=safetext.line(exc)))
+        print(f"{label('internal_error')}: {detail}", file=sys.stderr)
         return 1
     finally:
         if old is not None:
@@ -317,11 +381,7 @@ def main(argv: list[str] | None = None) -> int:
 def _kept() -> str:
     from simengine.outputs.folder import interrupted_after_commit
 
-    return (
-        "the new results were complete and are in place"
-        if interrupted_after_commit()
-        else "previous results left as they were"
-    )
+    return render(Msg("cli.kept_new" if interrupted_after_commit() else "cli.kept_old"))
 
 
 def _main_thread() -> bool:
@@ -335,13 +395,17 @@ def cmd_validate(args) -> int:
     from simengine.scenario.safetext import line
 
     sc = scenario.load(args.scenario)
-    print(
-        line(
-            f"{args.scenario}: ok ({len(sc.initiatives)} initiatives, {len(sc.areas)} areas, "
-            f"{len(sc.municipalities)} municipalities, {sc.start_year}-{sc.horizon})"
-            + (f"; extends {' -> '.join(str(p) for p in sc.sources[1:])}" if len(sc.sources) > 1 else "")
-        )
+    ok = Msg(
+        "cli.validate_ok",
+        file=str(args.scenario),
+        initiatives=len(sc.initiatives),
+        areas=len(sc.areas),
+        municipalities=len(sc.municipalities),
+        start=str(sc.start_year),
+        end=str(sc.horizon),
     )
+    chain = " -> ".join(str(p) for p in sc.sources[1:])
+    print(line(ok.text(args.lang) + (Msg("cli.validate_extends", chain=chain).text(args.lang) if chain else "")))
     return 0
 
 
@@ -405,14 +469,14 @@ def cmd_report(args) -> int:
         return _cmd_reader_page(args, kind)
     ds = report.open_results(args.results)
     if args.scenario is not None and not args.scenario.is_file():
-        raise ConfigError(f"{args.scenario}: no such scenario file")
+        raise ConfigError(Msg("cli.no_scenario_file", file=str(args.scenario)))
     files = report.build(ds, args.lang, scenario_path=args.scenario, unit=args.unit)
     out = args.out if args.out is not None else args.results.parent
     with atomic_outputs(out, owns=report.owns) as w:  # an earlier report's charts that no longer apply go
         report.write(w, files)
         written = [final for _, final in w.pending]
     for note in files.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"{label('note')}: {render(note)}", file=sys.stderr)
     if not args.quiet:
         from simengine.outputs.terminal import wrote_text
         from simengine.scenario.safetext import block
@@ -454,12 +518,12 @@ def _cmd_reader_page(args, kind: str) -> int:
     p = args.results
     for opt, used in (("--unit", args.unit != "dkk"), ("--scenario", args.scenario is not None)):
         if used:
-            raise ConfigError(f"{opt}: only used with a run's results.nc, not with {p} (written by {kind})")
+            raise ConfigError(Msg("cli.option_only_run", option=opt, file=str(p), kind=kind))
     try:
         with xr.open_dataset(p, engine="h5netcdf") as f:
             ds = f.load()
     except Exception as exc:  # noqa: BLE001 - damaged
-        raise ConfigError(f"{p}: not a readable {kind} file (NetCDF4): {exc}") from None
+        raise ConfigError(Msg("cli.not_readable_kind", file=str(p), kind=kind, detail=str(exc))) from None
     from simengine.outputs.report import compare as cpage
     from simengine.outputs.report import sweep as spage
 
@@ -468,20 +532,20 @@ def _cmd_reader_page(args, kind: str) -> int:
         need = ("difference_quantile", "p_target_a", "p_target_b")
         missing = [v for v in need if v not in ds]
         if missing:
-            raise ConfigError(f"{p}: not a simengine comparison file: missing {', '.join(missing)}")
+            raise ConfigError(Msg("cli.not_comparison", file=str(p), names=", ".join(missing)))
         files = cpage.build_safe(ds, args.lang)
     else:
         import polars as pl
 
         tp = p.parent / "sweep_summary.parquet"
         if not tp.is_file():
-            raise ConfigError(f"{tp}: no such file (sweep writes it beside {p.name}; the page's table is read from it)")
+            raise ConfigError(Msg("cli.no_sweep_table", file=str(tp), beside=p.name))
         try:
             table = pl.read_parquet(tp)
         except Exception as exc:  # noqa: BLE001 - damaged
-            raise ConfigError(f"{tp}: not a readable parquet file: {exc}") from None
+            raise ConfigError(Msg("cli.not_parquet", file=str(tp), detail=str(exc))) from None
         if "variant" not in table.columns or table["variant"].to_list() != [int(v) for v in ds["variant"].values]:
-            raise ConfigError(f"{tp}: its variants are not those of {p} (not written by the same sweep)")
+            raise ConfigError(Msg("cli.sweep_mismatch", file=str(tp), other=str(p)))
         files = spage.build_safe(ds, table, args.lang)
     out = args.out if args.out is not None else p.parent
     with atomic_outputs(out, owns=page.owns) as w:
@@ -500,9 +564,9 @@ def _money(text: str) -> float:
     try:
         v = float(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an amount in DKK, e.g. 100e6, got {text!r}") from None
+        raise _bad("opt.money", got=repr(text)) from None
     if not 0 <= v < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite amount >= 0 DKK, got {text!r}")
+        raise _bad("opt.money_range", got=repr(text))
     return v
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +11,7 @@ import xarray as xr
 
 from simengine.analysis.results import build_dataset, results_digest
 from simengine.core import engine
+from simengine.messages import Msg, warn
 from simengine.model.plan import compile_plan
 from simengine.outputs.folder import atomic_outputs
 from simengine.outputs.summary_rows import summary_table
@@ -50,7 +50,7 @@ def simulate(
     background = BackgroundCompile.start(sc) if analyses and isinstance(executor, driver.LocalExecutor) else None
     plan = compile_plan(sc)
     for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
-        print(f"warning: {safetext.line(sc.path)}: {safetext.line(note)}", file=sys.stderr)
+        warn(f"{safetext.line(sc.path)}: {safetext.line(note)}")
     t1 = time.perf_counter()
     raw, prec = driver.run(plan, opts, executor, progress=progress, analyses=analyses)  # simengine.core.driver
     t2 = time.perf_counter()
@@ -217,6 +217,6 @@ def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str, unit: str = "dkk")
 
     files = report.build_safe(ds, lang, scenario=sc, unit=unit)
     if files.error:
-        print(f"warning: report incomplete: {safetext.line(files.error)}", file=sys.stderr)
+        warn(Msg("cli.report_incomplete", detail=safetext.line(files.error)))
     report.write(w, files)
     return files

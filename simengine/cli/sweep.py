@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import shlex
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from simengine.core import engine
 from simengine.core.distributed import make_job
 from simengine.core.driver import RunOptions
 from simengine.errors import ConfigError
+from simengine.messages import warn
 from simengine.model.plan import REGIMES, compile_plan
 from simengine.scenario import schema as scenario
 from simengine.scenario.variants import (  # noqa: F401 (the --set rules, shared with simengine.api; names kept here)
@@ -132,7 +132,7 @@ def run_sweep(
         for note in str(ds.attrs.get("warnings", "none")).split("; "):
             if note not in ("", "none") and note not in notes:  # e.g. a repaired correlation matrix
                 notes.add(note)
-                print(f"warning: {v.label}: {note}", file=sys.stderr)
+                warn(f"{v.label}: {note}")
     return [done[v.index] for v in variants]
 
 

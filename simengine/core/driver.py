@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from simengine.errors import ConfigError, RunError
+from simengine.messages import Msg
 from simengine.scenario.limits import MAX_CONNECT_TIMEOUT, MAX_DRAWS, MAX_SEED
 
 if TYPE_CHECKING:
@@ -89,26 +90,30 @@ class RunOptions:
     def _name(self, name: str) -> str:
         return f"--{name.replace('_', '-')}:" if self.via == "cli" else f"{self.via}: {name}"
 
-    @property
-    def _is(self) -> str:  # "--draws: not used ..." / "run: draws is not used ..."
-        return "" if self.via == "cli" else "is "
+    def _fail(self, name: str, text: str | Msg) -> ConfigError:
+        return ConfigError(Msg("run.option", name=self._name(name), what=text))
 
-    def _fail(self, name: str, text: str) -> ConfigError:
-        return ConfigError(f"{self._name(name)} {text}")
+    def _subject(self, name: str) -> str | Msg:  # "--draws:" / "run: draws is"
+        return self._name(name) if self.via == "cli" else Msg("run.subject_is", fn=self.via, name=name)
 
-    def _whole(self, name: str, value: Any, lo: int, hi: int | None, why: str = "") -> None:
+    def _only(self, name: str, other: str) -> ConfigError:
+        opt = f"--{other}" if self.via == "cli" else other
+        return ConfigError(Msg("run.only_with", subject=self._subject(name), other=opt))
+
+    def _whole(self, name: str, value: Any, lo: int, hi: int | None, why: bool = False) -> None:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self._fail(name, f"must be a whole number, got {value!r}")
+            raise self._fail(name, Msg("opt.whole", got=repr(value)))
         if hi is not None and value > hi:
-            raise self._fail(name, f"must be at most {hi:,}{why}, got {value:,}")
+            raise self._fail(name, Msg("run.at_most_cap" if why else "run.at_most", hi=hi, got=value))
         if value < lo:
-            shown = f"between {lo:,} and {hi:,}" if hi is not None else f">= {lo:,}"
-            raise self._fail(name, f"must be {shown}, got {value:,}")
+            if hi is not None:
+                raise self._fail(name, Msg("run.between", lo=lo, hi=hi, got=value))
+            raise self._fail(name, Msg("run.at_least", lo=lo, got=value))
 
     def __post_init__(self) -> None:
-        cap = " (histogram counts are 32-bit per thread)"
+        cap = True
         self._whole("draws", self.draws, 1, MAX_DRAWS, cap)
         self._whole("seed", self.seed, 0, MAX_SEED)
         self._whole("threads", self.threads, 1, None)
@@ -120,48 +125,33 @@ class RunOptions:
         if self.precision is not None:
             p = self.precision
             if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p < 1:
-                raise self._fail("precision", f"must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {p!r}")
+                raise self._fail("precision", Msg("run.precision", got=repr(p)))
             if self.draws is not None:
                 po, m = ("--precision", "--max-draws") if self.via == "cli" else ("precision", "max_draws")
-                raise self._fail(
-                    "draws",
-                    f"{self._is}not used with {po} (blocks of draws are added until the precision "
-                    f"is reached); set the upper limit with {m}",
-                )
+                raise ConfigError(Msg("run.draws_with_precision", subject=self._subject("draws"), po=po, m=m))
         elif self.max_draws is not None:
-            raise self._fail(
-                "max_draws", f"{self._is}only used with " + ("--precision" if self.via == "cli" else "precision")
-            )
+            raise self._only("max_draws", "precision")
         if self.scheduler is None:
             for name in ("block_draws", "connect_timeout"):
                 if getattr(self, name) is not None:
-                    raise self._fail(
-                        name, f"{self._is}only used with " + ("--scheduler" if self.via == "cli" else "scheduler")
-                    )
+                    raise self._only(name, "scheduler")
             if self.threads is not None:
                 self._check_threads(self.threads)
             return
         if not isinstance(self.scheduler, str):
-            raise self._fail(
-                "scheduler", f"must be an address such as tcp://host:8786 or local:N, got {self.scheduler!r}"
-            )
+            raise self._fail("scheduler", Msg("run.scheduler", got=repr(self.scheduler)))
         spec = self.spec  # raises ConfigError on a bad address
         t = self.connect_timeout
         if t is not None and (
             isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 < t <= MAX_CONNECT_TIMEOUT
         ):
-            raise self._fail(
-                "connect_timeout", f"must be > 0 and at most {MAX_CONNECT_TIMEOUT:g} seconds (an hour), got {t!r}"
-            )
+            raise self._fail("connect_timeout", Msg("run.connect_timeout", max=MAX_CONNECT_TIMEOUT, got=repr(t)))
         if spec is not None and spec.is_local:
             n, cores = spec.local_workers or 1, _cores()
             if n > cores:
-                raise ConfigError(f"--scheduler local:{n}: at most {cores} workers on this machine ({cores} cores)")
+                raise ConfigError(Msg("run.local_workers", n=n, cores=cores))
             if self.threads is not None and n * self.threads > cores:
-                raise ConfigError(
-                    f"--threads {self.threads} with --scheduler local:{n}: {n} workers x "
-                    f"{self.threads} threads exceed this machine's {cores} cores"
-                )
+                raise ConfigError(Msg("run.local_threads", n=n, threads=self.threads, cores=cores))
 
     def _check_threads(self, threads: int | None) -> int:
         """At most this machine's cores (simengine.core.engine.check_threads, the one rule)."""
@@ -170,7 +160,9 @@ class RunOptions:
         try:
             return check_threads(threads)
         except ConfigError as exc:
-            raise self._fail("threads", exc.problems[0].split(": ", 1)[-1]) from None
+            m = exc.messages[0]
+            what = m.params["what"] if isinstance(m, Msg) and "what" in m.params else exc.problems[0].split(": ", 1)[-1]
+            raise self._fail("threads", what) from None
 
     # -- derived --
     @property
@@ -207,8 +199,7 @@ class RunOptions:
         for name, value in (("draws", sc.draws), ("keep_draws", sc.keep_draws)):
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DRAWS:
                 raise ConfigError(
-                    f"{sc.path}: simulation.{name}: must be a whole number in [1, {MAX_DRAWS:,}] "
-                    f"(at most {MAX_DRAWS:,}: histogram counts are 32-bit per thread), got {value!r}"
+                    Msg("run.scenario_draws", file=str(sc.path), name=name, max=MAX_DRAWS, got=repr(value))
                 )
 
 

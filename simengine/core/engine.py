@@ -193,7 +193,9 @@ def check_threads(threads: int | None) -> int:
     if threads is None:
         return limit
     if not 1 <= threads <= limit:
-        raise ConfigError(f"--threads: must be between 1 and {limit} (this machine's cores), got {threads}")
+        from simengine.messages import Msg
+
+        raise ConfigError(Msg("run.option", name="--threads:", what=Msg("run.threads", limit=limit, got=threads)))
     return threads
 
 

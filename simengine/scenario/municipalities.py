@@ -8,8 +8,11 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from simengine.messages import Msg
 
 REQUIRED = ("code", "name", "region", "population")
 MAX_CSV_BYTES = 50_000_000
@@ -37,7 +40,7 @@ def builtin_text() -> str:
     return resources.files("simengine").joinpath("data/municipalities_2011.csv").read_text("utf-8")
 
 
-def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> Municipalities | None:
+def load(spec: str, scenario_path: Path, problems: list[Any], key_path: str) -> Municipalities | None:
     """Load ``spec`` ("builtin" or a CSV path relative to the scenario file).
 
     Problems are appended as full lines; returns None when the data cannot be used.
@@ -54,13 +57,10 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
         )
         return None
     if not exists and not path.is_symlink():
-        problems.append(
-            f"{where}: municipalities file not found, got {spec!r} (resolved to {_shown(path)}); "
-            f'use "builtin" or a CSV path relative to the scenario file'
-        )
+        problems.append(Msg("mun.not_found", where=where, got=repr(spec), path=_shown(path)))
         return None
     if exists and not is_file:
-        problems.append(f"{where}: municipalities path is not a file, got {spec!r} ({_shown(path)})")
+        problems.append(Msg("mun.not_file", where=where, got=repr(spec), path=_shown(path)))
         return None
     from simengine.errors import ConfigError
     from simengine.scenario import safeio
@@ -68,7 +68,7 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
     try:  # a regular file only, its size checked before a byte is read
         raw = safeio.read_bytes(path, MAX_CSV_BYTES, "municipalities CSV", _shown(path))
     except ConfigError as exc:
-        problems.extend(exc.problems)
+        problems.extend(exc.messages)
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -80,7 +80,7 @@ def load(spec: str, scenario_path: Path, problems: list[str], key_path: str) -> 
     return parse(text, str(path), problems)
 
 
-def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
+def parse(text: str, source: str, problems: list[Any]) -> Municipalities | None:
     n0 = len(problems)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -89,10 +89,7 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         return None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
-        problems.append(
-            f"{source}: the municipalities CSV is empty; it needs a header "
-            f"{','.join(REQUIRED)} and one row per municipality"
-        )
+        problems.append(Msg("mun.empty", file=source, header=",".join(REQUIRED)))
         return None
     header = [h.strip() for h in rows[0]]
     shown = ", ".join(h if h.isprintable() else repr(h) for h in header) or "(none)"
@@ -104,7 +101,7 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         return None
     if missing:
         problems.append(
-            f"{source}: missing column(s) {', '.join(missing)}; got columns {shown}; required: {', '.join(REQUIRED)}"
+            Msg("mun.missing_columns", file=source, names=", ".join(missing), got=shown, required=", ".join(REQUIRED))
         )
         return None
     if len(set(header)) != len(header):
@@ -112,7 +109,7 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
         return None
     body = rows[1:]
     if not body:
-        problems.append(f"{source}: no municipalities after the header")
+        problems.append(Msg("mun.no_rows", file=source))
         return None
     if len(body) > MAX_MUNICIPALITIES:
         problems.append(f"{source}: at most {MAX_MUNICIPALITIES:,} municipalities, got {len(body):,}")
@@ -124,7 +121,7 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
     seen: dict[int, int] = {}
     for lineno, row in enumerate(body, start=2):
         if len(row) != len(header):
-            problems.append(f"{source}: line {lineno}: {len(row)} fields, expected {len(header)}")
+            problems.append(Msg("mun.fields", file=source, line=lineno, n=len(row), want=len(header)))
             continue
         cell = {h: row[i].strip() for h, i in idx.items()}
         code_s = cell["code"]
@@ -133,10 +130,10 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
             if not 0 < code < 2**63:  # stored as int64
                 raise ValueError
         except ValueError:
-            problems.append(f"{source}: line {lineno}: code must be a positive integer (kommunekode), got {code_s!r}")
+            problems.append(Msg("mun.code", file=source, line=lineno, got=repr(code_s)))
             continue
         if code in seen:
-            problems.append(f"{source}: line {lineno}: duplicate code {code} (also on line {seen[code]})")
+            problems.append(Msg("mun.duplicate_code", file=source, line=lineno, code=str(code), other=seen[code]))
             continue
         seen[code] = lineno
         if not cell["name"]:
@@ -148,9 +145,7 @@ def parse(text: str, source: str, problems: list[str]) -> Municipalities | None:
             )
         pop = _number(cell["population"])
         if pop is None or pop <= 0:
-            problems.append(
-                f"{source}: line {lineno}: population must be a positive number, got {cell['population']!r}"
-            )
+            problems.append(Msg("mun.population", file=source, line=lineno, got=repr(cell["population"])))
             continue
         if pop > MAX_POPULATION:
             problems.append(

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from simengine.errors import ConfigError
+from simengine.messages import Msg, Pairs, TomlDetail
 from simengine.model.distributions import FAMILIES, T_MIN, Dist
 from simengine.model.structure import DIST_DOMAINS, INITIATIVE_VARS, NATIONAL_VARS, PRIOR_KEYS
 from simengine.model.structure import INITIATIVE_INPUTS as _INPUTS
@@ -234,9 +235,9 @@ class Scenario:
 
     def with_run_options(self, draws: int | None = None, seed: int | None = None) -> Scenario:
         if draws is not None and not 1 <= draws <= MAX_DRAWS:  # --draws and every other way in
-            raise ConfigError(f"--draws: must be in [1, {MAX_DRAWS:,}], got {draws:,}")
+            raise ConfigError(Msg("run.draws_range", max=MAX_DRAWS, got=draws))
         if seed is not None and not 0 <= seed < 2**63:
-            raise ConfigError(f"--seed: must be in [0, 2^63), got {seed}")
+            raise ConfigError(Msg("run.seed_range", got=str(seed)))
         return replace(self, draws=self.draws if draws is None else draws, seed=self.seed if seed is None else seed)
 
     def with_values(self, values: Any) -> Scenario:
@@ -256,28 +257,31 @@ class _Checker:
         self.file = file
         self.origin = origin  # key path -> file that set it, for a scenario that extends others
         self.cells = cells  # key path -> "Sheet!B7", for a scenario read from a workbook
-        self.problems: list[str] = []
+        self.problems: list[str | Msg] = []
         self.hints = _Hints()
 
-    def did_you_mean(self, word: str, choices, cutoff: float = 0.6) -> str:
+    def did_you_mean(self, word: str, choices, cutoff: float = 0.6) -> str | Msg:
         return self.hints(word, choices, cutoff)
 
-    def bad(self, path: str, msg: str) -> None:
+    def bad(self, path: str, msg: str | Msg) -> None:
         file = (_origin_of(self.origin, path) or self.file) if self.origin else self.file
         cell = _origin_of(self.cells, path) if self.cells else None
-        self.problems.append(f"{file}: {cell}: {path}: {msg}" if cell else f"{file}: {path}: {msg}")
+        where = (
+            Msg("sc.at_cell", file=str(file), cell=cell, path=path) if cell else Msg("sc.at", file=str(file), path=path)
+        )
+        self.problems.append(Msg("sc.problem", where=where, what=msg))
 
     def table(self, obj: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict | None:
         if not isinstance(obj, dict):
-            self.bad(path, f"must be a table, got {_show(obj)}")
+            self.bad(path, Msg("sc.must_table", got=_show(obj)))
             return None
         for k in obj:
             if k not in allowed:
                 did = self.did_you_mean(str(k), allowed) if isinstance(k, str) else ""
-                self.bad(_join(path, k), f"unknown key{did} allowed keys: {', '.join(allowed)}")
+                self.bad(_join(path, k), Msg("sc.unknown_key", hint=did, keys=", ".join(allowed)))
         for k in required:
             if k not in obj:
-                self.bad(_join(path, k), "required key is missing")
+                self.bad(_join(path, k), Msg("sc.required"))
         return obj
 
     def number(
@@ -297,20 +301,19 @@ class _Checker:
         if key not in obj:
             return default
         v = obj[key]
-        kind = "an integer" if integer else "a number"
         if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
-            self.bad(p, f"must be {kind}, got {_show(v)}")
+            self.bad(p, Msg("sc.must_integer" if integer else "sc.must_number", got=_show(v)))
             return None
         if isinstance(v, float) and not math.isfinite(v):
-            self.bad(p, f"must be a finite number, got {_show(v)}")
+            self.bad(p, Msg("sc.must_finite_number", got=_show(v)))
             return None
         below = v <= lo if lo_strict else v < lo
         above = v >= hi if hi_strict else v > hi
         if below or above:
-            self.bad(p, f"must be {_interval(lo, hi, lo_strict, hi_strict)}, got {_show(v)}")
+            self.bad(p, Msg("sc.must_be", need=_interval(lo, hi, lo_strict, hi_strict), got=_show(v)))
             return None
         if not _finite(v):  # an integer beyond the range of a float (TOML allows any size)
-            self.bad(p, f"must be a finite number (at most about 1.8e308), got {_show(v)}")
+            self.bad(p, Msg("sc.float_range", got=_show(v)))
             return None
         return v
 
@@ -319,10 +322,10 @@ class _Checker:
             return default
         v = obj[key]
         if not isinstance(v, str):
-            self.bad(_join(path, key), f"must be a string, got {_show(v)}")
+            self.bad(_join(path, key), Msg("sc.must_string", got=_show(v)))
             return None
         if "\x00" in v:  # cannot be stored in results.nc (HDF5 strings end at a NUL)
-            self.bad(_join(path, key), f"must not contain a NUL character (\\x00), got {_show(v)}")
+            self.bad(_join(path, key), Msg("sc.no_nul", got=_show(v)))
             return None
         return v
 
@@ -331,7 +334,7 @@ class _Checker:
             return default
         v = obj[key]
         if not isinstance(v, bool):
-            self.bad(_join(path, key), f"must be true or false, got {_show(v)}")
+            self.bad(_join(path, key), Msg("sc.must_bool", got=_show(v)))
             return default
         return v
 
@@ -346,47 +349,34 @@ class _Checker:
         slo, shi = d.support()
         if (slo <= lo if lo_strict else slo < lo) or shi > hi:
             need = _interval(lo, hi, lo_strict, False)
-            self.bad(
-                path,
-                f"values must be {need}, but {d.describe()} ranges over "
-                f"[{slo:g}, {shi:g}]" + ("; truncate it with min/max" if d.family == "normal" else ""),
-            )
+            trunc = Msg("sc.dist_truncate") if d.family == "normal" else ""
+            self.bad(path, Msg("sc.dist_range", need=need, dist=d.describe(), lo=slo, hi=shi, trunc=trunc))
             return None
         if d.family in ("pert", "beta", "lognormal", "normal") and not _finite_quantiles(d):
-            self.bad(
-                path,
-                f"parameters too extreme: {d.describe()} has no finite quantiles over the sampled "
-                f"probability range [2^{T_MIN:g}, 1 - 2^{T_MIN:g}]",
-            )
+            self.bad(path, Msg("sc.dist_extreme", dist=d.describe(), t=f"{T_MIN:g}"))
             return None
         return d
 
     def _dist(self, value: Any, path: str) -> Dist | None:
         if isinstance(value, bool):
-            self.bad(path, f"must be a number or a distribution table, got {_show(value)}")
+            self.bad(path, Msg("sc.number_or_dist", got=_show(value)))
             return None
         if isinstance(value, (int, float)):
             if not _finite(value):
-                self.bad(path, f"must be finite, got {_show(value)}")
+                self.bad(path, Msg("sc.must_finite", got=_show(value)))
                 return None
             return Dist.fixed(float(value))
         if not isinstance(value, dict):
-            self.bad(
-                path,
-                f'must be a number or a table like {{ dist = "pert", min = 1, mode = 2, max = 4 }}, got {_show(value)}',
-            )
+            self.bad(path, Msg("sc.number_or_dist_like", got=_show(value)))
             return None
         fam = value.get("dist")
         if not isinstance(fam, str):
-            self.bad(
-                _join(path, "dist"),
-                f"required: the distribution name, one of {', '.join(FAMILIES)}; "
-                f"got {_show(fam) if 'dist' in value else 'nothing'}",
-            )
+            shown = _show(fam) if "dist" in value else Msg("sc.nothing")
+            self.bad(_join(path, "dist"), Msg("sc.dist_name", names=", ".join(FAMILIES), got=shown))
             return None
         if fam not in FAMILIES:
             did = self.did_you_mean(fam, FAMILIES, cutoff=0.5)
-            self.bad(_join(path, "dist"), f"unknown distribution {fam!r}{did} allowed: {', '.join(FAMILIES)}")
+            self.bad(_join(path, "dist"), Msg("sc.unknown_dist", name=repr(fam), hint=did, names=", ".join(FAMILIES)))
             return None
         req, opt = FAMILIES[fam]
         if self.table(value, path, ("dist",) + req + opt, req) is None:
@@ -403,76 +393,68 @@ class _Checker:
         return self._check_family(fam, params, path)
 
     def _check_family(self, fam: str, p: dict[str, float], path: str) -> Dist | None:
-        def got(*names: str) -> str:
-            return ", ".join(f"{n}={p[n]:g}" for n in names if n in p)
+        def got(*names: str) -> Pairs:
+            return Pairs([(n, p[n]) for n in names if n in p])
+
+        def needs(cond: str, shown: Pairs) -> None:
+            return self._fail(path, Msg("sc.dist_needs", fam=fam, cond=cond, got=shown))
 
         if fam == "uniform":
             if not p["min"] < p["max"]:
-                return self._fail(path, f"uniform needs min < max, got {got('min', 'max')}")
+                return needs("min < max", got("min", "max"))
         elif fam in ("triangular", "pert"):
             if not (p["min"] <= p["mode"] <= p["max"] and p["min"] < p["max"]):
-                return self._fail(
-                    path, f"{fam} needs min <= mode <= max with min < max, got {got('min', 'mode', 'max')}"
-                )
+                return self._fail(path, Msg("sc.dist_needs_mode", fam=fam, got=got("min", "mode", "max")))
             if fam == "pert" and "lambda" in p and not p["lambda"] > 0:
-                return self._fail(path, f"pert needs lambda > 0, got {got('lambda')}")
+                return needs("lambda > 0", got("lambda"))
         elif fam == "beta":
             lo, hi = p.get("min", 0.0), p.get("max", 1.0)
             if not lo < hi:
-                return self._fail(path, f"beta needs min < max, got min={lo:g}, max={hi:g}")
+                return needs("min < max", Pairs([("min", lo), ("max", hi)]))
             if not lo < p["mean"] < hi:
-                return self._fail(path, f"beta needs min < mean < max, got mean={p['mean']:g}, min={lo:g}, max={hi:g}")
+                return needs("min < mean < max", Pairs([("mean", p["mean"]), ("min", lo), ("max", hi)]))
             if not p["sd"] > 0:
-                return self._fail(path, f"beta needs sd > 0, got sd={p['sd']:g}")
+                return needs("sd > 0", got("sd"))
             m = (p["mean"] - lo) / (hi - lo)
             s = p["sd"] / (hi - lo)
             if not s * s < m * (1 - m):
                 limit = math.sqrt(m * (1 - m)) * (hi - lo)
-                return self._fail(
-                    path,
-                    f"beta sd too large for its mean: needs sd < {limit:.4g} "
-                    f"(sd^2 < (mean-min)(max-mean)), got mean={p['mean']:g}, sd={p['sd']:g}",
-                )
+                return self._fail(path, Msg("sc.beta_sd", limit=limit, got=got("mean", "sd")))
         elif fam == "lognormal":
             by_q = "median" in p or "p90" in p
             by_ms = "mu" in p or "sigma" in p
             if by_q == by_ms:
+                shown = got("median", "p90", "mu", "sigma")
                 return self._fail(
-                    path,
-                    "lognormal needs either median and p90, or mu and sigma, got "
-                    + (got("median", "p90", "mu", "sigma") or "none of them"),
+                    path, Msg("sc.lognormal_either", got=shown if shown.pairs else Msg("sc.none_of_them"))
                 )
             if by_q:
                 if "median" not in p or "p90" not in p:
-                    return self._fail(path, f"lognormal needs both median and p90, got {got('median', 'p90')}")
+                    return self._fail(path, Msg("sc.lognormal_both", a="median", b="p90", got=got("median", "p90")))
                 if not 0 < p["median"] < p["p90"]:
-                    return self._fail(path, f"lognormal needs 0 < median < p90, got {got('median', 'p90')}")
+                    return needs("0 < median < p90", got("median", "p90"))
             else:
                 if "mu" not in p or "sigma" not in p:
-                    return self._fail(path, f"lognormal needs both mu and sigma, got {got('mu', 'sigma')}")
+                    return self._fail(path, Msg("sc.lognormal_both", a="mu", b="sigma", got=got("mu", "sigma")))
                 if not p["sigma"] > 0:
-                    return self._fail(path, f"lognormal needs sigma > 0, got {got('sigma')}")
+                    return needs("sigma > 0", got("sigma"))
         elif fam == "normal":
             if not p["sd"] > 0:
-                return self._fail(path, f"normal needs sd > 0, got sd={p['sd']:g}")
+                return needs("sd > 0", got("sd"))
             if "min" in p and "max" in p and not p["min"] < p["max"]:
-                return self._fail(path, f"normal needs min < max, got {got('min', 'max')}")
+                return needs("min < max", got("min", "max"))
             d = Dist(fam, tuple(p.items()))
             lo, hi = d.support()
             with np.errstate(all="ignore"):
                 mass = d.scipy().cdf(hi) - d.scipy().cdf(lo) if (math.isfinite(lo) or math.isfinite(hi)) else 1.0
             if not mass > 1e-9:
-                return self._fail(
-                    path,
-                    f"truncated normal keeps no probability between min and max "
-                    f"(mass {mass:.2g}), got {got('mean', 'sd', 'min', 'max')}",
-                )
+                return self._fail(path, Msg("sc.normal_no_mass", mass=mass, got=got("mean", "sd", "min", "max")))
         elif fam == "bernoulli":
             if not 0 <= p["p"] <= 1:
-                return self._fail(path, f"bernoulli needs 0 <= p <= 1, got p={p['p']:g}")
+                return needs("0 <= p <= 1", got("p"))
         return Dist(fam, tuple(p.items()))
 
-    def _fail(self, path: str, msg: str) -> None:
+    def _fail(self, path: str, msg: str | Msg) -> None:
         self.bad(path, msg)
         return None
 
@@ -484,13 +466,13 @@ class _Hints:
     def __init__(self) -> None:
         self.left = MAX_HINTS
 
-    def __call__(self, word: str, choices, cutoff: float = 0.6) -> str:
+    def __call__(self, word: str, choices, cutoff: float = 0.6) -> str | Msg:
         choices = list(choices)
         if self.left <= 0 or len(word) > 100 or len(choices) > 10_000:
             return ""
         self.left -= 1
         hint = difflib.get_close_matches(word, [c for c in choices if len(c) <= 200], n=1, cutoff=cutoff)
-        return f"; did you mean {hint[0]!r}?" if hint else ""
+        return Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
 
 
 def _join(path: str, key: str) -> str:
@@ -518,8 +500,7 @@ def _share_list(c, out: dict, key: str, default: tuple[float, ...], open_: bool)
     if ok:
         ok = all(0 < x < 1 for x in v) if open_ else all(0 <= x <= 10 for x in v)
     if not ok:
-        what = "strictly between 0 and 1" if open_ else "between 0 and 10 (shares of the target path)"
-        c.bad(f"outputs.{key}", f"must be a non-empty list of at most 99 numbers {what}, got {_show(v)}")
+        c.bad(f"outputs.{key}", Msg("sc.share_list_open" if open_ else "sc.share_list", got=_show(v)))
         return default
     return tuple(sorted({float(x) for x in v}))
 
@@ -545,16 +526,18 @@ def _finite(v: int | float) -> bool:
         return False
 
 
-def _show(v: Any) -> str:
+def _show(v: Any) -> Any:
+    """A value as the file wrote it (a string, shown as it is in either language), or a Msg for a
+    table or a list (str() of it is English)."""
     if isinstance(v, str):
         s = v if len(v) <= 60 else v[:57] + "..."
         return repr(s)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, dict):
-        return "a table"
+        return Msg("sc.a_table")
     if isinstance(v, list):
-        return f"a list of {len(v)}"
+        return Msg("sc.a_list", n=len(v))
     if isinstance(v, float):
         g = f"{v:g}"
         return g if not math.isfinite(v) or float(g) == v else repr(v)  # 1.0000001 is not "1"
@@ -562,14 +545,14 @@ def _show(v: Any) -> str:
     return s if len(s) <= 60 else f"{s[:20]}... ({len(s)} characters)"
 
 
-def _interval(lo: float, hi: float, lo_strict: bool, hi_strict: bool) -> str:
+def _interval(lo: float, hi: float, lo_strict: bool, hi_strict: bool) -> Msg:
     if math.isinf(lo) and math.isinf(hi):
-        return "a finite number"
+        return Msg("iv.finite")
     if math.isinf(hi):
-        return f"{'>' if lo_strict else '>='} {lo:g}"
+        return Msg("iv.above", op=">" if lo_strict else ">=", lo=lo)
     if math.isinf(lo):
-        return f"{'<' if hi_strict else '<='} {hi:g}"
-    return f"in {'(' if lo_strict else '['}{lo:g}, {hi:g}{')' if hi_strict else ']'}"
+        return Msg("iv.below", op="<" if hi_strict else "<=", hi=hi)
+    return Msg("iv.in", open="(" if lo_strict else "[", lo=lo, hi=hi, close=")" if hi_strict else "]")
 
 
 # ------------------------------------------------------------------------------------------
@@ -581,12 +564,14 @@ def read_toml(path: Path, what: str = "scenario") -> tuple[dict, bytes]:
         exists, is_dir = path.exists(), path.is_dir()
     except (OSError, ValueError) as exc:  # name too long, embedded NUL, ...
         shown = where if where.isprintable() else repr(where)
-        raise ConfigError(f"{shown}: cannot use this path: {getattr(exc, 'strerror', None) or exc}") from None
+        raise ConfigError(Msg("sc.bad_path", file=shown, detail=str(getattr(exc, "strerror", None) or exc))) from None
     if not exists and not path.is_symlink():  # a symlink loop "does not exist" either: safeio says which
-        raise ConfigError(f"{where}: no such file")
+        raise ConfigError(Msg("sc.no_file", file=where))
     if is_dir:
-        a, noun = ("an", "observations file") if what == "observations" else ("a", f"{what} file")
-        raise ConfigError(f"{where}: is a directory, expected {a} {noun} (.toml)")
+        kind = "sc.dir_observations" if what == "observations" else "sc.dir_scenario" if what == "scenario" else ""
+        if kind:
+            raise ConfigError(Msg(kind, file=where))
+        raise ConfigError(f"{where}: is a directory, expected a {what} file (.toml)")
     from simengine.scenario import safeio
 
     noun = "observations file" if what == "observations" else what
@@ -594,18 +579,16 @@ def read_toml(path: Path, what: str = "scenario") -> tuple[dict, bytes]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{where}: not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); "
-            "save the scenario as UTF-8"
-        ) from None
+        shown = repr(raw[exc.start : exc.start + 1])
+        raise ConfigError(Msg("sc.not_utf8", file=where, at=str(exc.start), byte=shown)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+        raise ConfigError(Msg("sc.not_toml", file=where, detail=TomlDetail(str(exc)))) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+        raise ConfigError(Msg("sc.not_toml", file=where, detail=str(exc))) from None
     except RecursionError:
-        raise ConfigError(f"{where}: not valid TOML: nested too deeply") from None
+        raise ConfigError(Msg("sc.not_toml", file=where, detail=Msg("sc.nested_too_deeply"))) from None
     return data, raw
 
 
@@ -654,10 +637,10 @@ def from_dict(
     horizon = c.number(s, "horizon", "scenario", lo=1900, hi=2200, integer=True)
     if start is not None and horizon is not None:
         if horizon < start:
-            c.bad("scenario.horizon", f"must be >= start_year ({start}), got {horizon}")
+            c.bad("scenario.horizon", Msg("sc.horizon_before", start=str(start), got=str(horizon)))
             horizon = None
         elif horizon - start > 100:
-            c.bad("scenario.horizon", f"at most 100 years after start_year ({start}), got {horizon}")
+            c.bad("scenario.horizon", Msg("sc.horizon_long", start=str(start), got=str(horizon)))
             horizon = None
     target = c.number(s, "target", "scenario", lo=0.0, hi=MAX_DKK)
     target_year = c.number(s, "target_year", "scenario", integer=True, lo=1900, hi=2200)
@@ -665,12 +648,20 @@ def from_dict(
     if None not in (start, horizon, target_year):
         if not start <= target_year <= horizon:
             c.bad(
-                "scenario.target_year", f"must lie within start_year..horizon ({start}..{horizon}), got {target_year}"
+                "scenario.target_year",
+                Msg("sc.within", a="start_year", b="horizon", lo=str(start), hi=str(horizon), got=str(target_year)),
             )
         elif target_start is not None and not start <= target_start <= target_year:
             c.bad(
                 "scenario.target_start_year",
-                f"must lie within start_year..target_year ({start}..{target_year}), got {target_start}",
+                Msg(
+                    "sc.within",
+                    a="start_year",
+                    b="target_year",
+                    lo=str(start),
+                    hi=str(target_year),
+                    got=str(target_start),
+                ),
             )
     discount = c.number(s, "discount_rate", "scenario", 0.04, lo=-0.5, hi=1.0, lo_strict=True)
     cost_per_fte = c.number(s, "cost_per_fte", "scenario", 450_000.0, lo=1.0, hi=MAX_DKK)
@@ -682,7 +673,7 @@ def from_dict(
     sampling = c.string(sim, "sampling", "simulation", "random")
     keep_draws = c.number(sim, "keep_draws", "simulation", 200_000, lo=1, hi=MAX_DRAWS, integer=True)
     if sampling is not None and sampling not in SAMPLINGS:
-        c.bad("simulation.sampling", f"must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
+        c.bad("simulation.sampling", Msg("sc.one_of", names=", ".join(SAMPLINGS), got=repr(sampling)))
 
     nat = c.table(data.get("national", {}), "national", NATIONAL_KEYS) or {}
     w0 = c.number(nat, "assumed_weak_share", "national", 0.0, lo=0.0, hi=1.0, hi_strict=True)
@@ -710,11 +701,8 @@ def from_dict(
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and _finite(b) for b in band)
             or not 0 < band[0] <= band[1]
         ):
-            c.bad(
-                "municipal.optimal_population",
-                f"must be [low, high] with 0 < low <= high, got {_show(band)}"
-                + (f" {band}" if isinstance(band, list) else ""),
-            )
+            shown = Msg("sc.shown_list", shown=_show(band), items=str(band)) if isinstance(band, list) else _show(band)
+            c.bad("municipal.optimal_population", Msg("sc.low_high", got=shown))
             opt_pop = None
         else:
             opt_pop = (float(band[0]), float(band[1]))
@@ -734,7 +722,7 @@ def from_dict(
             or len(q) > 99
             or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < 1 for x in q)
         ):
-            c.bad("outputs.quantiles", f"must be a non-empty list of numbers strictly between 0 and 1, got {_show(q)}")
+            c.bad("outputs.quantiles", Msg("sc.quantiles", got=_show(q)))
             quantiles = None
         else:
             quantiles = tuple(sorted({float(x) for x in q}))
@@ -755,16 +743,16 @@ def from_dict(
     obs = data.get("observed", {})
     if "observed" in data:
         if not isinstance(obs, dict):
-            c.bad("observed", f"must be a table of year = value, got {_show(obs)}")
+            c.bad("observed", Msg("sc.observed_table", got=_show(obs)))
         else:
             for k, _v in obs.items():
                 p = _join("observed", k)
                 if not re.fullmatch(r"\d{4}", k):
-                    c.bad(p, f'keys must be years like "2016", got {k!r}')
+                    c.bad(p, Msg("sc.observed_key", got=repr(k)))
                     continue
                 year = int(k)
                 if start is not None and horizon is not None and not start <= year <= horizon:
-                    c.bad(p, f"year must lie within start_year..horizon ({start}..{horizon}), got {year}")
+                    c.bad(p, Msg("sc.year_within", lo=str(start), hi=str(horizon), got=str(year)))
                     continue
                 val = c.number(obs, k, "observed", lo=0.0, hi=MAX_DKK)
                 if val is not None:
@@ -1031,16 +1019,16 @@ def _areas(c: _Checker, obj: Any) -> list[Area]:
     if obj is None:
         return []
     if not isinstance(obj, dict) or not obj:
-        c.bad("areas", f"must hold at least one [areas.<key>] table, got {_show(obj)}")
+        c.bad("areas", Msg("sc.areas_table", got=_show(obj)))
         return []
     if len(obj) > MAX_AREAS:
-        c.bad("areas", f"at most {MAX_AREAS:,} areas, got {len(obj):,}")
+        c.bad("areas", Msg("sc.at_most_areas", max=MAX_AREAS, got=len(obj)))
         return []
     out = []
     for key, a in obj.items():
         p = _join("areas", key)
         if not ID_RE.match(key):
-            c.bad(p, f"area keys may use letters, digits, - and _, got {key!r}")
+            c.bad(p, Msg("sc.area_key", got=repr(key)))
             continue
         t = c.table(a, p, AREA_KEYS, ("target",))
         if t is None:
@@ -1066,10 +1054,10 @@ def _initiatives(
     if obj is None:
         return []
     if not isinstance(obj, list) or not obj:
-        c.bad("initiatives", f"must be a non-empty list of [[initiatives]] tables, got {_show(obj)}")
+        c.bad("initiatives", Msg("sc.initiatives_list", got=_show(obj)))
         return []
     if len(obj) > MAX_INITIATIVES:
-        c.bad("initiatives", f"at most {MAX_INITIATIVES:,} initiatives, got {len(obj):,}")
+        c.bad("initiatives", Msg("sc.at_most_initiatives", max=MAX_INITIATIVES, got=len(obj)))
         return []
     keys_allowed = {"population", "equal"} | (set(municipalities.extra) if municipalities else set())
     out: list[Initiative] = []
@@ -1085,9 +1073,9 @@ def _initiatives(
         iid = c.string(t, "id", p)
         if iid is not None:
             if not ID_RE.match(iid):
-                c.bad(f"{p}.id", f"ids may use letters, digits, - and _ (no dots or spaces), got {iid!r}")
+                c.bad(f"{p}.id", Msg("sc.initiative_id", got=repr(iid)))
             elif iid in seen:
-                c.bad(f"{p}.id", f"duplicate id {iid!r} (also initiatives[{seen[iid]}])")
+                c.bad(f"{p}.id", Msg("sc.duplicate_id", id=repr(iid), other=f"initiatives[{seen[iid]}]"))
             else:
                 seen[iid] = n
         nm = c.string(t, "name", p)
@@ -1095,8 +1083,9 @@ def _initiatives(
         if area is not None and area not in area_keys:
             did = c.did_you_mean(area, sorted(area_keys))
             known = sorted(area_keys)
-            shown = ", ".join(known[:20]) + (f", ... ({len(known)} in all)" if len(known) > 20 else "")
-            c.bad(f"{p}.area", f"area {_show(area)} is not defined{did} defined areas: {shown or '(none)'}")
+            more = Msg("sc.in_all", n=len(known)) if len(known) > 20 else ""
+            names = Msg("sc.names_more", names=", ".join(known[:20]), more=more) if known else Msg("sc.none")
+            c.bad(f"{p}.area", Msg("sc.undefined_area", area=_show(area), hint=did, names=names))
         gain = c.number(t, "gain", p, lo=0.0, hi=MAX_DKK)
         st = c.number(t, "start", p, integer=True, lo=start_year if start_year is not None else 1900, hi=2200)
 
@@ -1106,11 +1095,7 @@ def _initiatives(
         channel = c.boolean(merged, "channel_shift", src("channel_shift"), False)
         key = c.string(merged, "key", src("key"), "population")
         if key is not None and key not in keys_allowed:
-            c.bad(
-                f"{src('key')}.key",
-                f"must be one of {', '.join(sorted(keys_allowed))} (or a numeric column of the "
-                f"municipalities CSV), got {key!r}",
-            )
+            c.bad(f"{src('key')}.key", Msg("sc.alloc_key", names=", ".join(sorted(keys_allowed)), got=repr(key)))
         elif key not in (None, "population", "equal") and municipalities is not None:
             col = municipalities.extra[key]
             if not (np.isfinite(col).all() and (col >= 0).all() and col.sum() > 0):
@@ -1123,10 +1108,10 @@ def _initiatives(
         rb = c.number(merged, "ramp_baseline", src("ramp_baseline"), 0.0, lo=0.0, hi=1.0, hi_strict=True)
         dep = c.string(t, "depends_on", p, "")
         if dep is not None and dep == iid and iid:
-            c.bad(f"{p}.depends_on", f"an initiative cannot wait for itself, got {dep!r}")
+            c.bad(f"{p}.depends_on", Msg("sc.self_dependency", got=repr(dep)))
         lag = c.number(t, "dependency_lag", p, 0.0, lo=0.0, hi=50.0)
         if "dependency_lag" in t and not dep:
-            c.bad(f"{p}.dependency_lag", "needs depends_on (the initiative whose go-live this one waits for)")
+            c.bad(f"{p}.dependency_lag", Msg("sc.lag_needs_dep"))
 
         def dist(name: str, default: Dist) -> Dist:
             if name not in merged:

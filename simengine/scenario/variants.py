@@ -210,15 +210,18 @@ def derive(base: scenario.Scenario, settings: Sequence[Setting], choice: Sequenc
         sc = scenario.from_dict(doc, base.path, sha, sources=r.files)
     except ConfigError as exc:
         files = [str(base.path)] + [str(f) for f in r.files]
-        problems = []
-        for p in exc.problems:
+        from simengine.messages import Msg
+
+        problems: list[str | Msg] = []
+        for p, m in zip(exc.problems, exc.messages):
             key = _problem_key(p, files)
             culprits = [
                 s.via + " " + t
                 for s, t in zip(settings, texts)
                 if key == s.key or key.startswith(s.key + ".") or s.key.startswith(key + ".")
             ]
-            problems.append(f"{' '.join(culprits or [s.via + ' ' + t for s, t in zip(settings, texts)])}: {p}")
+            who = " ".join(culprits or [s.via + " " + t for s, t in zip(settings, texts)])
+            problems.append(Msg("sc.problem", where=who, what=m))
         raise ConfigError(list(dict.fromkeys(problems))) from None
     if not any(s.key == "simulation" or s.key.startswith("simulation.") for s in settings):
         sc = sc.with_run_options(draws=base.draws, seed=base.seed)

@@ -94,13 +94,13 @@ class _no_user_warnings:
 def test_a_newline_in_a_file_name_cannot_forge_a_second_error_line(tmp_path, capsys):
     evil = tmp_path / "a\nerror: everything is fine\x1b[2J.toml"
     evil.write_text("[scenario\n", encoding="utf-8")
-    assert main(["validate", str(evil)]) == 2
+    assert main(["validate", str(evil), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert line.startswith("error: ") and "a\\nerror: everything is fine\\x1b[2J.toml" in line
 
 
 def test_a_nul_character_in_a_name_is_bad_input(capsys):
-    assert main(["validate", str(ADV / "nul_in_name.toml")]) == 2
+    assert main(["validate", str(ADV / "nul_in_name.toml"), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "initiatives[2] (fmk).name: must not contain a NUL character" in line
 
@@ -114,7 +114,7 @@ def test_a_nul_character_in_a_csv_name_is_bad_input(tmp_path, capsys):
             'name = "Small test scenario"', 'name = "x"\nmunicipalities = "m.csv"'
         )
     )
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "line 3: name must not contain a NUL character" in line
 
@@ -194,7 +194,7 @@ def test_a_signal_during_the_commit_never_leaves_a_mix(earlier_run, tmp_path, si
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
-    assert "Traceback" not in err and "the new results were complete and are in place" in err
+    assert "Traceback" not in err and "de nye resultater var færdige og er gemt" in err  # --lang da
     after = _created(out)
     assert len(after) == 1 and after != before  # all of the new run, none of the old
     assert json.loads((out / "run.json").read_text())["seed"] == 2
@@ -265,7 +265,7 @@ def test_no_report_removes_only_report_files_simengine_wrote(tmp_path):
 def test_an_empty_output_folder_name_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["run", str(SMALL), "--draws", "100", "--out", "", "--quiet"]) == 2
-    assert "--out: must name a folder" in capsys.readouterr().err
+    assert "--out: skal angive en mappe" in capsys.readouterr().err  # --lang da, the default
     assert list(tmp_path.iterdir()) == []
 
 
@@ -329,7 +329,7 @@ def test_a_huge_sparse_csv_is_refused_before_it_is_read(tmp_path, capsys):
     import resource
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "huge.csv: file is 3,221,225,472 bytes; a municipalities CSV may be at most 50,000,000 bytes" in line
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # kB: it was not read
@@ -361,7 +361,7 @@ def test_a_file_that_is_not_a_csv_is_not_echoed(tmp_path, capsys):
             'name = "Small test scenario"', f'name = "x"\nmunicipalities = "{secret}"'
         )
     )
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "not a municipalities CSV" in line and "SECRETHASH" not in line and "root:" not in line
 
@@ -382,7 +382,7 @@ def cut_run(tmp_path_factory):
 def test_check_reproduces_a_run_with_cut_threshold(cut_run, capsys):
     assert json.loads((cut_run / "run.json").read_text())["cut_threshold"] == 5e7
     assert main(["check", str(cut_run / "run.json"), "--threads", "1"]) == 0
-    assert "identical" in capsys.readouterr().out
+    assert "identisk" in capsys.readouterr().out  # --lang da, the default
 
 
 @pytest.mark.parametrize(
@@ -406,7 +406,7 @@ def test_a_malformed_manifest_gives_one_line(cut_run, tmp_path, capsys, key, val
     m[key] = value
     bad = tmp_path / "run.json"
     bad.write_text(json.dumps(m))
-    assert main(["check", str(bad)]) == 2
+    assert main(["check", str(bad), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert line.startswith(f"error: {bad}: ") and fragment in line, line
 
@@ -415,7 +415,7 @@ def test_a_manifest_that_is_not_an_object(tmp_path, capsys):
     bad = tmp_path / "run.json"
     for text in ("[1, 2]", "null", '"x"', "[" * 100_000):
         bad.write_text(text)
-        assert main(["check", str(bad)]) == 2
+        assert main(["check", str(bad), "--lang", "en"]) == 2
         assert "not a run manifest" in _one_error_line(capsys.readouterr().err)
 
 
@@ -431,7 +431,7 @@ def test_a_manifest_that_is_not_an_object(tmp_path, capsys):
 )
 def test_draws_beyond_the_cap_are_refused_from_the_command_line(argv, tmp_path, capsys):
     assert main(argv + ["--out", str(tmp_path / "o"), "--quiet"]) == 2
-    assert "at most 1,000,000,000" in capsys.readouterr().err
+    assert "må højst være 1.000.000.000" in capsys.readouterr().err  # --lang da: Danish thousands separators
     assert not (tmp_path / "o").exists()
 
 
@@ -469,14 +469,14 @@ target = 1e6
 def test_too_many_initiatives_are_refused_before_they_are_checked(tmp_path, capsys):
     sc = tmp_path / "many.toml"
     sc.write_text(HEAD + _initiatives_toml(5_001))
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     assert "initiatives: at most 5,000 initiatives, got 5,001" in _one_error_line(capsys.readouterr().err)
 
 
 def test_too_many_areas_are_refused(tmp_path, capsys):
     sc = tmp_path / "areas.toml"
     sc.write_text(HEAD + "".join(f"[areas.x{k}]\ntarget = 1\n" for k in range(1_001)) + _initiatives_toml(1))
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     assert "areas: at most 1,000 areas, got 1,002" in capsys.readouterr().err.splitlines()[0]
 
 
@@ -486,7 +486,7 @@ def test_too_many_municipalities_are_refused(tmp_path, capsys):
     )
     sc = tmp_path / "s.toml"
     sc.write_text(HEAD.replace('name = "many"', 'name = "many"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     assert "at most 10,000 municipalities, got 10,001" in _one_error_line(capsys.readouterr().err)
 
 
@@ -498,7 +498,7 @@ def test_too_many_correlated_inputs_are_refused(tmp_path, capsys):
         + _initiatives_toml(501)
         + '[[correlations]]\na = "*.delay"\nb = "*.delay"\nrho = 0.5\n'
     )
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     assert "at most 500 inputs may be correlated" in _one_error_line(capsys.readouterr().err)
 
 
@@ -508,7 +508,7 @@ def test_thousands_of_unknown_removals_answer_in_bounded_time(tmp_path, capsys):
     child.write_text(
         'extends = "base.toml"\nremove_initiatives = [' + ", ".join(f'"x{k}-gone"' for k in range(40_000)) + "]\n"
     )
-    assert main(["validate", str(child)]) == 2
+    assert main(["validate", str(child), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert err.count("remove_initiatives: no initiative") == 40_000
     assert err.count("did you mean") <= 20
@@ -518,7 +518,7 @@ def test_a_municipality_code_beyond_int64_is_bad_input(tmp_path, capsys):
     (tmp_path / "m.csv").write_text("code,name,region,population\n99999999999999999999,Big,R,100\n")
     sc = tmp_path / "s.toml"
     sc.write_text(HEAD.replace('name = "many"', 'name = "x"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     assert "line 2: code must be a positive integer" in _one_error_line(capsys.readouterr().err)
 
 
@@ -526,7 +526,7 @@ def test_a_non_numeric_further_csv_column_is_bad_input(tmp_path, capsys):
     (tmp_path / "m.csv").write_text("code,name,region,population,staff\n101,A,R,100,12\n147,B,R,100,many\n")
     sc = tmp_path / "s.toml"
     sc.write_text(HEAD.replace('name = "many"', 'name = "x"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     assert "line 3: column staff: further columns must be numeric" in _one_error_line(capsys.readouterr().err)
 
 
@@ -549,7 +549,7 @@ def test_amounts_that_would_overflow_are_refused_by_validate(tmp_path, capsys, o
     text = SMALL.read_text(encoding="utf-8")
     assert old in text
     sc.write_text(text.replace(old, new, 1), encoding="utf-8")
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     assert named in _one_error_line(capsys.readouterr().err)
 
 
@@ -607,7 +607,7 @@ def test_report_of_an_all_nan_results_file_is_bad_input(tmp_path, capsys):
     bad = tmp_path / "nan" / "results.nc"
     bad.parent.mkdir()
     ds.to_netcdf(bad, engine="h5netcdf")
-    assert main(["report", str(bad), "--quiet"]) == 2
+    assert main(["report", str(bad), "--quiet", "--lang", "en"]) == 2
     assert "not a usable results file: inf or NaN in benefit" in _one_error_line(capsys.readouterr().err)
     assert sorted(p.name for p in bad.parent.iterdir()) == ["results.nc"]
 
@@ -645,13 +645,13 @@ def test_a_correlation_of_an_input_with_itself_is_refused(tmp_path, capsys):
     sc = _small_with(
         tmp_path, '[[correlations]]\na = "osb-1.estimate_factor"\nb = "osb-1.estimate_factor"\nrho = 0.5\n'
     )
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     assert "correlations[0]: correlates osb-1.estimate_factor with itself" in _one_error_line(capsys.readouterr().err)
 
 
 def test_a_value_just_outside_its_range_is_shown_exactly(tmp_path, capsys):
     sc = _small_with(tmp_path, '[[correlations]]\na = "osb-1.estimate_factor"\nb = "fmk.delay"\nrho = 1.0000001\n')
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "correlations[0].rho: must be in [-1, 1], got 1.0000001" in line
 
@@ -667,14 +667,48 @@ def test_memory_advice_names_threads_when_fewer_kept_draws_cannot_help(tmp_path,
     one_thread = engine.estimate_memory(plan, 1000, 1, 2000)
     assert engine.estimate_memory(plan, 1000, 64, 1) > 2 * one_thread  # the threads' histograms dominate
     monkeypatch.setattr(engine, "physical_memory", lambda: int(2 * one_thread / 0.8))
-    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(SMALL),
+                "--draws",
+                "1000",
+                "--threads",
+                "64",
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+                "--lang",
+                "en",
+            ]
+        )
+        == 2
+    )
     line = _one_error_line(capsys.readouterr().err)
     assert "--threads" in line and "keep_draws" not in line
     n = int(line.split("use --threads ")[1].split()[0])
     assert engine.estimate_memory(plan, 1000, n, 2000) <= 0.8 * int(2 * one_thread / 0.8)
 
     monkeypatch.setattr(engine, "physical_memory", lambda: int(one_thread / 2))  # nothing helps
-    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(SMALL),
+                "--draws",
+                "1000",
+                "--threads",
+                "64",
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+                "--lang",
+                "en",
+            ]
+        )
+        == 2
+    )
     line = _one_error_line(capsys.readouterr().err)
     assert "even with keep_draws = 1, one thread and --no-report" in line
 
@@ -776,7 +810,7 @@ def test_real_scheduler_with_a_worker_and_then_the_scheduler_killed_mid_run(tmp_
         _, err = run.communicate(timeout=600)
         assert run.returncode == 1, err
         line = _one_error_line(err)
-        assert line.startswith("error: ") and "scheduler" in line
+        assert line.startswith("fejl: ") and "scheduler" in line  # --lang da, the default
         assert not (tmp_path / "lost" / "results.nc").exists()
     finally:
         for p in procs:
@@ -789,6 +823,6 @@ def test_populations_that_would_overflow_are_refused(tmp_path, capsys):
     (tmp_path / "m.csv").write_text("code,name,region,population\n101,A,R,1e308\n147,B,R,1e308\n")
     sc = tmp_path / "s.toml"
     sc.write_text(HEAD.replace('name = "many"', 'name = "x"\nmunicipalities = "m.csv"') + _initiatives_toml(1))
-    assert main(["validate", str(sc)]) == 2
+    assert main(["validate", str(sc), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "line 2: population must be at most 1e+12, got '1e308'" in err

@@ -46,7 +46,7 @@ def snapshot(folder: Path) -> set[Path]:
 
 def check_failure(capsys, argv: list[str], fragments: list[str], named: list[str], out_dir: Path | None = None):
     """Run the CLI in-process and check the failure is clean; returns stderr."""
-    rc = main(argv)
+    rc = main([*argv, "--lang", "en"])  # the English texts of the corpus' "# expect:" lines
     cap = capsys.readouterr()
     assert rc == 2, f"exit code {rc}\nstdout: {cap.out}\nstderr: {cap.err}"
     assert "Traceback" not in cap.out + cap.err
@@ -186,7 +186,7 @@ def test_generated_bad_input(name, capsys, tmp_path, monkeypatch):
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", ["01_toml_unclosed_string", "64_csv_empty", "77_draws_beyond_int64", "directory"])
 def test_subprocess_no_traceback(case, tmp_path):
-    """What a real terminal sees: exit 2, only 'error:' lines, no traceback (SIMENGINE_DEBUG unset)."""
+    """What a real terminal sees: exit 2, only 'fejl:' lines (Danish by default), no traceback (SIMENGINE_DEBUG unset)."""
     if case == "directory":
         path = _make_directory(tmp_path)
     else:
@@ -205,5 +205,5 @@ def test_subprocess_no_traceback(case, tmp_path):
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()
-    assert lines and all(line.startswith("error: ") for line in lines), proc.stderr
+    assert lines and all(line.startswith("fejl: ") for line in lines), proc.stderr  # --lang da, the default
     assert str(path) in lines[0] or str(CSV_DIR) in lines[0]

@@ -166,7 +166,7 @@ def test_years_are_aligned_or_refused(tmp_path, small_dict, capsys):
 def test_bad_input_exits_2_with_one_line_per_problem(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text('[scenario]\nname = "x"\n', encoding="utf-8")
-    assert main(["compare", str(tmp_path / "nope.toml"), str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert main(["compare", str(tmp_path / "nope.toml"), str(bad), "--out", str(tmp_path / "o"), "--lang", "en"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0] == f"error: {tmp_path / 'nope.toml'}: no such file"
     assert any(line.startswith(f"error: {bad}: ") for line in err[1:]) and "Traceback" not in "".join(err)

@@ -156,7 +156,8 @@ def test_scheduler_without_dask_says_how_to_install(monkeypatch, tmp_path, capsy
 def test_bad_cluster_options_exit_2(tmp_path, capsys, args, needle):
     if "local:3" in args and engine.available_threads() != 2:
         pytest.skip("written for a 2-core machine")
-    code = main(["run", str(SMALL), "--draws", "100", "--out", str(tmp_path / "o"), "--quiet", "--no-report", *args])
+    argv = ["run", str(SMALL), "--draws", "100", "--out", str(tmp_path / "o"), "--quiet", "--no-report", *args]
+    code = main([*argv, "--lang", "en"])
     err = capsys.readouterr().err
     assert code == 2, err
     assert needle in err and len(err.strip().splitlines()) == 1
@@ -179,6 +180,8 @@ def test_unreachable_scheduler_exits_1_within_the_timeout(tmp_path, capsys):
             "tcp://127.0.0.1:9",
             "--connect-timeout",
             "2",
+            "--lang",
+            "en",
         ]
     )
     secs = time.perf_counter() - t0
@@ -426,6 +429,8 @@ def test_update_cluster_options_are_checked_first(tmp_path, capsys):
                     "--out",
                     str(out),
                     "--quiet",
+                    "--lang",
+                    "en",
                 ]
             )
             == 2

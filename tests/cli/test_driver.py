@@ -141,7 +141,7 @@ def test_draws_above_the_cap_are_refused_by_the_api_whatever_the_way_in():
     ],
 )
 def test_bad_options_on_the_command_line_give_one_line_and_exit_2(argv, tmp_path, capsys):
-    assert main(argv + ["--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert main(argv + ["--out", str(tmp_path / "o"), "--quiet", "--lang", "en"]) == 2
     line = _one_line(capsys.readouterr().err)
     assert line.startswith("error: --"), line
     assert not (tmp_path / "o").exists()

@@ -122,7 +122,8 @@ def test_the_guard_refuses_in_one_line_with_the_advice(tmp_path, monkeypatch, ca
     with_report = memory.estimate(plan_, 1000, 1, 2000, report=True).total
     without = memory.estimate(plan_, 1000, 1, 2000, report=False).total
     monkeypatch.setattr(engine, "physical_memory", lambda: int(_limit_between(without, with_report) / 0.8))
-    assert main(["run", str(SMALL), "--draws", "1000", "--threads", "1", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    argv = ["run", str(SMALL), "--draws", "1000", "--threads", "1", "--out", str(tmp_path / "o"), "--quiet"]
+    assert main([*argv, "--lang", "en"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --no-report: this run would need about"), lines
     assert not (tmp_path / "o" / "results.nc").exists()

@@ -85,7 +85,7 @@ def test_signal_mid_run_exits_promptly_and_keeps_previous_results(previous, sig,
     waited = time.monotonic() - t0
     assert proc.returncode == code, err
     assert waited < 15, f"took {waited:.1f} s to stop"  # a kernel call is about a second; generous for CI
-    assert "Traceback" not in err and "previous results left as they were" in err
+    assert "Traceback" not in err and "de tidligere resultater er uændrede" in err  # --lang da
     assert _snapshot(out) == before  # same files, same bytes, no temporary files
 
 

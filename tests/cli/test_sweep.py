@@ -117,6 +117,8 @@ def test_cli_invalid_set_exits_2_with_one_line(tmp_path, capsys):
             "--out",
             str(tmp_path / "s"),
             "--quiet",
+            "--lang",
+            "en",
         ]
     )
     err = capsys.readouterr().err

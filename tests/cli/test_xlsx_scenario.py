@@ -183,7 +183,7 @@ def test_bad_cell_names_sheet_cell_value_and_what_is_allowed(tmp_path, capsys, s
     )
     _edit(book, sheet, cell, value)
     rc = subprocess.run(
-        [sys.executable, "-m", "simengine", "validate", str(book)],
+        [sys.executable, "-m", "simengine", "validate", str(book), "--lang", "en"],
         check=False,
         capture_output=True,
         text=True,

@@ -245,4 +245,6 @@ def test_cli_precision(tmp_path, capsys):
     assert main(["run", str(DATA / "small.toml"), "--max-draws", "100", "--out", str(out)]) == 2
     assert main(["run", str(DATA / "small.toml"), "--precision", "2", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "--draws: not used with --precision" in err and "--max-draws: only used with --precision" in err
+    assert (
+        "--draws: bruges ikke sammen med --precision" in err and "--max-draws: bruges kun sammen med --precision" in err
+    )

@@ -258,7 +258,7 @@ def test_cli_validate_and_run(tmp_path, small_dict, capsys):
     _write(tmp_path / "base.toml", dump_toml(small_dict))
     child = _write(tmp_path / "child.toml", 'extends = "base.toml"\n[[initiatives]]\nid = "fmk"\ndelay = 2.0\n')
     assert main(["validate", str(child)]) == 0
-    assert f"extends {tmp_path / 'base.toml'}" in capsys.readouterr().out
+    assert f"bygger på {tmp_path / 'base.toml'}" in capsys.readouterr().out
     out = tmp_path / "out"
     assert main(["run", str(child), "--draws", "300", "--out", str(out), "--quiet", "--no-report"]) == 0
     import json
@@ -266,7 +266,7 @@ def test_cli_validate_and_run(tmp_path, small_dict, capsys):
     m = json.loads((out / "run.json").read_text())
     assert m["scenario_sha256"] == scenario.load(child).sha256
     missing = _write(tmp_path / "m.toml", 'extends = "nope.toml"\n')
-    assert main(["validate", str(missing)]) == 2
+    assert main(["validate", str(missing), "--lang", "en"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {missing}: extends: no such file 'nope.toml'")
 

@@ -67,13 +67,14 @@ def _in_unit(ds: xr.Dataset, unit: str) -> xr.Dataset:
 
 
 def build_notes(ctx) -> list[str]:
+    """The report's notes for the terminal, in the report's language (simengine.messages)."""
+    from simengine.messages import Msg
+
     notes = []
     if ctx.sc.status == "changed":
-        notes.append(f"scenario file {ctx.sc.path} has changed since the run: the assumptions table is from the "
-                     "current file")
+        notes.append(Msg("report.scenario_changed", file=str(ctx.sc.path)).text(ctx.lang))
     elif ctx.sc.status == "missing":
-        notes.append(f"scenario file {ctx.sc.path or '?'}: {ctx.sc.why}: the assumptions table is left out "
-                     "(use --scenario FILE)")
+        notes.append(Msg("report.scenario_missing", file=str(ctx.sc.path or "?"), why=str(ctx.sc.why)).text(ctx.lang))
     return notes
 
 

@@ -1,0 +1,594 @@
+"""The terminal's words in Danish and English: a catalogue of messages and a value that renders them.
+
+Every message has a key and a text in each language, with ``str.format`` placeholders. A
+:class:`Msg` holds a key and its parameters and renders in either language with
+:meth:`Msg.text`; ``str(msg)`` is the English text (what Python users of the library see). A
+number passed as a parameter is formatted in the language's way (Danish: 100.000 and 0,5); a
+string is shown as it is (a file name, a key path, a value as the file wrote it). A parameter that
+is itself a :class:`Msg` renders in the same language.
+
+The command line prints in its ``--lang`` (Danish by default): :func:`set_lang` sets the language
+of the terminal, :func:`label` gives "fejl"/"error" and the other line prefixes, :func:`warn`
+prints a warning line.
+"""
+
+from __future__ import annotations
+
+import string
+import sys
+from typing import Any
+
+LANGS = ("da", "en")
+
+#: key -> {"da": text, "en": text}; the placeholders are the same in both languages
+#: (tests/unit/test_messages.py checks it).
+CATALOGUE: dict[str, dict[str, str]] = {
+    # -- line prefixes on stderr --
+    "label.error": {"da": "fejl", "en": "error"},
+    "label.warning": {"da": "advarsel", "en": "warning"},
+    "label.note": {"da": "bemærk", "en": "note"},
+    "label.interrupted": {"da": "afbrudt", "en": "interrupted"},
+    "label.terminated": {"da": "stoppet", "en": "terminated"},
+    "label.internal_error": {"da": "intern fejl", "en": "internal error"},
+    # -- the command line (simengine.cli.main) --
+    "cli.kept_new": {
+        "da": "de nye resultater var færdige og er gemt",
+        "en": "the new results were complete and are in place",
+    },
+    "cli.kept_old": {
+        "da": "de tidligere resultater er uændrede",
+        "en": "previous results left as they were",
+    },
+    "cli.out_of_memory": {
+        "da": "hukommelsen slap op; kør med færre trækninger (--draws)",
+        "en": "out of memory; run fewer draws",
+    },
+    "cli.internal_error": {
+        "da": "{kind}: {detail} (sæt SIMENGINE_DEBUG=1 for at se hele forløbet)",
+        "en": "{kind}: {detail} (set SIMENGINE_DEBUG=1 for a traceback)",
+    },
+    "cli.validate_ok": {
+        "da": "{file}: ok ({initiatives} initiativer, {areas} områder, {municipalities} kommuner, {start}-{end})",
+        "en": "{file}: ok ({initiatives} initiatives, {areas} areas, {municipalities} municipalities, {start}-{end})",
+    },
+    "cli.validate_extends": {"da": "; bygger på {chain}", "en": "; extends {chain}"},
+    "cli.no_scenario_file": {"da": "{file}: scenariefilen findes ikke", "en": "{file}: no such scenario file"},
+    "cli.option_only_run": {
+        "da": "{option}: bruges kun med en kørsels results.nc, ikke med {file} (skrevet af {kind})",
+        "en": "{option}: only used with a run's results.nc, not with {file} (written by {kind})",
+    },
+    "cli.not_readable_kind": {
+        "da": "{file}: kan ikke læses som {kind}-fil (NetCDF4): {detail}",
+        "en": "{file}: not a readable {kind} file (NetCDF4): {detail}",
+    },
+    "cli.not_comparison": {
+        "da": "{file}: ikke en simengine-sammenligningsfil: {names} mangler",
+        "en": "{file}: not a simengine comparison file: missing {names}",
+    },
+    "cli.no_sweep_table": {
+        "da": "{file}: filen findes ikke (sweep skriver den ved siden af {beside}; sidens tabel læses fra den)",
+        "en": "{file}: no such file (sweep writes it beside {beside}; the page's table is read from it)",
+    },
+    "cli.not_parquet": {
+        "da": "{file}: kan ikke læses som parquet-fil: {detail}",
+        "en": "{file}: not a readable parquet file: {detail}",
+    },
+    "cli.sweep_mismatch": {
+        "da": "{file}: varianterne svarer ikke til dem i {other} (ikke skrevet af samme sweep)",
+        "en": "{file}: its variants are not those of {other} (not written by the same sweep)",
+    },
+    "report.scenario_changed": {
+        "da": "scenariefilen {file} er ændret siden kørslen: antagelsestabellen er fra den nuværende fil",
+        "en": "scenario file {file} has changed since the run: the assumptions table is from the current file",
+    },
+    "report.scenario_missing": {
+        "da": "scenariefilen {file}: {why}: antagelsestabellen er udeladt (brug --scenario FIL)",
+        "en": "scenario file {file}: {why}: the assumptions table is left out (use --scenario FILE)",
+    },
+    "cli.report_incomplete": {"da": "rapporten er ufuldstændig: {detail}", "en": "report incomplete: {detail}"},
+    "cli.scenario_note": {"da": "{file}: {note}", "en": "{file}: {note}"},
+    # -- option values (argparse types in simengine.cli.main) --
+    "opt.whole": {"da": "skal være et helt tal, men er {got}", "en": "must be a whole number, got {got}"},
+    "opt.at_least_one": {"da": "skal være mindst 1, men er {got}", "en": "must be >= 1, got {got}"},
+    "opt.empty_out": {
+        "da": "skal angive en mappe, men stien er tom (brug --out . for den aktuelle mappe)",
+        "en": "must name a folder, got an empty path (use --out . for the current folder)",
+    },
+    "opt.seed_range": {"da": "skal ligge i [0; 2^63), men er {got}", "en": "must be in [0, 2^63), got {got}"},
+    "opt.precision": {
+        "da": "skal være et tal som 0.005, men er {got}",
+        "en": "must be a number such as 0.005, got {got}",
+    },
+    "opt.seconds": {"da": "skal være et antal sekunder, men er {got}", "en": "must be a number of seconds, got {got}"},
+    "opt.money": {
+        "da": "skal være et beløb i kr., fx 100e6, men er {got}",
+        "en": "must be an amount in DKK, e.g. 100e6, got {got}",
+    },
+    "opt.money_range": {
+        "da": "skal være et endeligt beløb på mindst 0 kr., men er {got}",
+        "en": "must be a finite amount >= 0 DKK, got {got}",
+    },
+    # -- run options (simengine.core.driver.RunOptions, simengine.scenario.schema) --
+    "run.option": {"da": "{name} {what}", "en": "{name} {what}"},
+    "run.subject_is": {"da": "{fn}: {name}", "en": "{fn}: {name} is"},
+    "run.at_most": {"da": "må højst være {hi:,}, men er {got:,}", "en": "must be at most {hi:,}, got {got:,}"},
+    "run.at_most_cap": {
+        "da": "må højst være {hi:,} (histogrammernes tællere er 32-bit pr. tråd), men er {got:,}",
+        "en": "must be at most {hi:,} (histogram counts are 32-bit per thread), got {got:,}",
+    },
+    "run.between": {
+        "da": "skal ligge mellem {lo:,} og {hi:,}, men er {got:,}",
+        "en": "must be between {lo:,} and {hi:,}, got {got:,}",
+    },
+    "run.at_least": {"da": "skal være mindst {lo:,}, men er {got:,}", "en": "must be >= {lo:,}, got {got:,}"},
+    "run.precision": {
+        "da": "skal ligge mellem 0 og 1 (fx 0.005 for 0,5 %), men er {got}",
+        "en": "must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {got}",
+    },
+    "run.draws_with_precision": {
+        "da": "{subject} bruges ikke sammen med {po} (der lægges blokke af trækninger til, til præcisionen er nået); "
+        "sæt den øvre grænse med {m}",
+        "en": "{subject} not used with {po} (blocks of draws are added until the precision is reached); "
+        "set the upper limit with {m}",
+    },
+    "run.only_with": {"da": "{subject} bruges kun sammen med {other}", "en": "{subject} only used with {other}"},
+    "run.scheduler": {
+        "da": "skal være en adresse som tcp://host:8786 eller local:N, men er {got}",
+        "en": "must be an address such as tcp://host:8786 or local:N, got {got}",
+    },
+    "run.connect_timeout": {
+        "da": "skal være over 0 og højst {max:g} sekunder (en time), men er {got}",
+        "en": "must be > 0 and at most {max:g} seconds (an hour), got {got}",
+    },
+    "run.local_workers": {
+        "da": "--scheduler local:{n}: højst {cores} workers på denne maskine ({cores} kerner)",
+        "en": "--scheduler local:{n}: at most {cores} workers on this machine ({cores} cores)",
+    },
+    "run.local_threads": {
+        "da": "--threads {threads} med --scheduler local:{n}: {n} workers x {threads} tråde er flere end "
+        "maskinens {cores} kerner",
+        "en": "--threads {threads} with --scheduler local:{n}: {n} workers x {threads} threads exceed this "
+        "machine's {cores} cores",
+    },
+    "run.threads": {
+        "da": "skal ligge mellem 1 og {limit} (maskinens kerner), men er {got}",
+        "en": "must be between 1 and {limit} (this machine's cores), got {got}",
+    },
+    "run.scenario_draws": {
+        "da": "{file}: simulation.{name}: skal være et helt tal mellem 1 og {max:,} (histogrammernes tællere er "
+        "32-bit pr. tråd), men er {got}",
+        "en": "{file}: simulation.{name}: must be a whole number in [1, {max:,}] (at most {max:,}: histogram "
+        "counts are 32-bit per thread), got {got}",
+    },
+    "run.draws_range": {
+        "da": "--draws: skal ligge mellem 1 og {max:,}, men er {got:,}",
+        "en": "--draws: must be in [1, {max:,}], got {got:,}",
+    },
+    "run.seed_range": {
+        "da": "--seed: skal ligge i [0; 2^63), men er {got}",
+        "en": "--seed: must be in [0, 2^63), got {got}",
+    },
+    "update.not_scored": {"da": "ikke scoret: {detail}", "en": "not scored: {detail}"},
+    "analysis.no_waterfall": {"da": "intet vandfaldsdiagram: {detail}", "en": "no waterfall: {detail}"},
+    # -- check (simengine.cli.check) --
+    "check.problem": {"da": "{file}: {name}: {why}, men er {got}", "en": "{file}: {name}: {why}, got {got}"},
+    "check.sha256": {"da": "skal være en sha256 (64 hex-cifre)", "en": "must be a sha256 (64 hex digits)"},
+    "check.seed": {"da": "skal være et helt tal i [0; 2^63)", "en": "must be a whole number in [0, 2^63)"},
+    "check.whole_in": {"da": "skal være et helt tal mellem 1 og {hi:,}", "en": "must be a whole number in [1, {hi:,}]"},
+    "check.amount": {"da": "skal være et endeligt beløb på mindst 0 kr.", "en": "must be a finite amount >= 0 DKK"},
+    "check.path": {"da": "skal være scenariefilens sti", "en": "must be the path of the scenario file"},
+    "check.versions": {"da": "skal være en tabel med versioner", "en": "must be a table of versions"},
+    "check.identical": {
+        "da": "identisk: {draws:,} trækninger med seed {seed} genskaber {file} bit for bit (digest {digest}…)",
+        "en": "identical: {draws:,} draws, seed {seed} reproduce {file} bit for bit (digest {digest}…)",
+    },
+    "check.version": {
+        "da": "kørslen brugte simengine {old}; dette er {new}",
+        "en": "the run used simengine {old}, this is {new}",
+    },
+    "check.no_manifest": {
+        "da": "{file}: kørselsmanifestet (run.json) findes ikke",
+        "en": "{file}: no such run manifest (run.json)",
+    },
+    "check.not_manifest": {
+        "da": "{file}: ikke et kørselsmanifest: {detail}",
+        "en": "{file}: not a run manifest: {detail}",
+    },
+    "check.manifest_missing": {
+        "da": "{file}: ikke et kørselsmanifest: {names} mangler",
+        "en": "{file}: not a run manifest: missing {names}",
+    },
+    # -- scenario files (simengine.scenario.schema) --
+    "sc.problem": {"da": "{where}: {what}", "en": "{where}: {what}"},
+    "sc.at": {"da": "{file}: {path}", "en": "{file}: {path}"},
+    "sc.at_cell": {"da": "{file}: {cell}: {path}", "en": "{file}: {cell}: {path}"},
+    "sc.a_table": {"da": "en tabel", "en": "a table"},
+    "sc.a_list": {"da": "en liste med {n} elementer", "en": "a list of {n}"},
+    "sc.nothing": {"da": "intet", "en": "nothing"},
+    "sc.none_of_them": {"da": "ingen af dem", "en": "none of them"},
+    "sc.did_you_mean": {"da": "; mente du {name}?", "en": "; did you mean {name}?"},
+    "sc.must_table": {"da": "skal være en tabel, men er {got}", "en": "must be a table, got {got}"},
+    "sc.unknown_key": {
+        "da": "ukendt nøgle{hint} tilladte nøgler: {keys}",
+        "en": "unknown key{hint} allowed keys: {keys}",
+    },
+    "sc.required": {"da": "nøglen skal angives, men er ikke med", "en": "required key is missing"},
+    "sc.must_integer": {"da": "skal være et heltal, men er {got}", "en": "must be an integer, got {got}"},
+    "sc.must_number": {"da": "skal være et tal, men er {got}", "en": "must be a number, got {got}"},
+    "sc.must_finite_number": {
+        "da": "skal være et endeligt tal, men er {got}",
+        "en": "must be a finite number, got {got}",
+    },
+    "sc.must_be": {"da": "skal være {need}, men er {got}", "en": "must be {need}, got {got}"},
+    "sc.float_range": {
+        "da": "skal være et endeligt tal (højst ca. 1,8e308), men er {got}",
+        "en": "must be a finite number (at most about 1.8e308), got {got}",
+    },
+    "sc.must_string": {"da": "skal være en tekst, men er {got}", "en": "must be a string, got {got}"},
+    "sc.no_nul": {
+        "da": "må ikke indeholde et NUL-tegn (\\x00), men er {got}",
+        "en": "must not contain a NUL character (\\x00), got {got}",
+    },
+    "sc.must_bool": {"da": "skal være true eller false, men er {got}", "en": "must be true or false, got {got}"},
+    "sc.dist_range": {
+        "da": "værdierne skal være {need}, men {dist} spænder over [{lo:g}; {hi:g}]{trunc}",
+        "en": "values must be {need}, but {dist} ranges over [{lo:g}, {hi:g}]{trunc}",
+    },
+    "sc.dist_truncate": {"da": "; afgræns den med min/max", "en": "; truncate it with min/max"},
+    "sc.dist_extreme": {
+        "da": "parametrene er for ekstreme: {dist} har ingen endelige fraktiler i det udtrukne "
+        "sandsynlighedsinterval [2^{t}; 1 - 2^{t}]",
+        "en": "parameters too extreme: {dist} has no finite quantiles over the sampled probability range "
+        "[2^{t}, 1 - 2^{t}]",
+    },
+    "sc.number_or_dist": {
+        "da": "skal være et tal eller en fordelingstabel, men er {got}",
+        "en": "must be a number or a distribution table, got {got}",
+    },
+    "sc.must_finite": {"da": "skal være endelig, men er {got}", "en": "must be finite, got {got}"},
+    "sc.number_or_dist_like": {
+        "da": 'skal være et tal eller en tabel som {{ dist = "pert", min = 1, mode = 2, max = 4 }}, men er {got}',
+        "en": 'must be a number or a table like {{ dist = "pert", min = 1, mode = 2, max = 4 }}, got {got}',
+    },
+    "sc.dist_name": {
+        "da": "fordelingens navn skal angives, en af {names}; angivet: {got}",
+        "en": "required: the distribution name, one of {names}; got {got}",
+    },
+    "sc.unknown_dist": {
+        "da": "ukendt fordeling {name}{hint} tilladte: {names}",
+        "en": "unknown distribution {name}{hint} allowed: {names}",
+    },
+    "sc.dist_needs": {"da": "{fam} kræver {cond}, men har {got}", "en": "{fam} needs {cond}, got {got}"},
+    "sc.dist_needs_mode": {
+        "da": "{fam} kræver min <= mode <= max og min < max, men har {got}",
+        "en": "{fam} needs min <= mode <= max with min < max, got {got}",
+    },
+    "sc.beta_sd": {
+        "da": "beta-fordelingens sd er for stor i forhold til middelværdien: sd skal være under {limit:.4g} "
+        "(sd^2 < (mean-min)(max-mean)), men har {got}",
+        "en": "beta sd too large for its mean: needs sd < {limit:.4g} (sd^2 < (mean-min)(max-mean)), got {got}",
+    },
+    "sc.lognormal_either": {
+        "da": "lognormal kræver enten median og p90 eller mu og sigma, men har {got}",
+        "en": "lognormal needs either median and p90, or mu and sigma, got {got}",
+    },
+    "sc.lognormal_both": {
+        "da": "lognormal kræver både {a} og {b}, men har {got}",
+        "en": "lognormal needs both {a} and {b}, got {got}",
+    },
+    "sc.normal_no_mass": {
+        "da": "den afskårne normalfordeling har ingen sandsynlighedsmasse mellem min og max (masse {mass:.2g}), "
+        "men har {got}",
+        "en": "truncated normal keeps no probability between min and max (mass {mass:.2g}), got {got}",
+    },
+    "sc.share_list_open": {
+        "da": "skal være en ikke-tom liste med højst 99 tal, alle mellem 0 og 1 (begge udelukket), men er {got}",
+        "en": "must be a non-empty list of at most 99 numbers strictly between 0 and 1, got {got}",
+    },
+    "sc.share_list": {
+        "da": "skal være en ikke-tom liste med højst 99 tal mellem 0 og 10 (andele af målstien), men er {got}",
+        "en": "must be a non-empty list of at most 99 numbers between 0 and 10 (shares of the target path), got {got}",
+    },
+    "sc.horizon_before": {
+        "da": "skal være mindst start_year ({start}), men er {got}",
+        "en": "must be >= start_year ({start}), got {got}",
+    },
+    "sc.horizon_long": {
+        "da": "højst 100 år efter start_year ({start}), men er {got}",
+        "en": "at most 100 years after start_year ({start}), got {got}",
+    },
+    "sc.within": {
+        "da": "skal ligge mellem {a} og {b} ({lo}..{hi}), men er {got}",
+        "en": "must lie within {a}..{b} ({lo}..{hi}), got {got}",
+    },
+    "sc.year_within": {
+        "da": "året skal ligge mellem start_year og horizon ({lo}..{hi}), men er {got}",
+        "en": "year must lie within start_year..horizon ({lo}..{hi}), got {got}",
+    },
+    "sc.one_of": {"da": "skal være en af {names}, men er {got}", "en": "must be one of {names}, got {got}"},
+    "sc.shown_list": {"da": "{shown} {items}", "en": "{shown} {items}"},
+    "sc.low_high": {
+        "da": "skal være [lav, høj] med 0 < lav <= høj, men er {got}",
+        "en": "must be [low, high] with 0 < low <= high, got {got}",
+    },
+    "sc.quantiles": {
+        "da": "skal være en ikke-tom liste med tal mellem 0 og 1 (begge udelukket), men er {got}",
+        "en": "must be a non-empty list of numbers strictly between 0 and 1, got {got}",
+    },
+    "sc.observed_table": {
+        "da": "skal være en tabel med år = værdi, men er {got}",
+        "en": "must be a table of year = value, got {got}",
+    },
+    "sc.observed_key": {
+        "da": 'nøglerne skal være årstal som "2016", men er {got}',
+        "en": 'keys must be years like "2016", got {got}',
+    },
+    "sc.areas_table": {
+        "da": "skal indeholde mindst én [areas.<nøgle>]-tabel, men er {got}",
+        "en": "must hold at least one [areas.<key>] table, got {got}",
+    },
+    "sc.at_most_areas": {"da": "højst {max:,} områder, men der er {got:,}", "en": "at most {max:,} areas, got {got:,}"},
+    "sc.area_key": {
+        "da": "et områdes nøgle må bestå af bogstaver, cifre, - og _, men er {got}",
+        "en": "area keys may use letters, digits, - and _, got {got}",
+    },
+    "sc.initiatives_list": {
+        "da": "skal være en ikke-tom liste af [[initiatives]]-tabeller, men er {got}",
+        "en": "must be a non-empty list of [[initiatives]] tables, got {got}",
+    },
+    "sc.at_most_initiatives": {
+        "da": "højst {max:,} initiativer, men der er {got:,}",
+        "en": "at most {max:,} initiatives, got {got:,}",
+    },
+    "sc.initiative_id": {
+        "da": "et id må bestå af bogstaver, cifre, - og _ (ingen punktummer eller mellemrum), men er {got}",
+        "en": "ids may use letters, digits, - and _ (no dots or spaces), got {got}",
+    },
+    "sc.duplicate_id": {"da": "id {id} står to gange (også i {other})", "en": "duplicate id {id} (also {other})"},
+    "sc.in_all": {"da": ", ... ({n} i alt)", "en": ", ... ({n} in all)"},
+    "sc.names_more": {"da": "{names}{more}", "en": "{names}{more}"},
+    "sc.none": {"da": "(ingen)", "en": "(none)"},
+    "sc.undefined_area": {
+        "da": "området {area} findes ikke{hint} definerede områder: {names}",
+        "en": "area {area} is not defined{hint} defined areas: {names}",
+    },
+    "sc.alloc_key": {
+        "da": "skal være en af {names} (eller en talkolonne i kommune-CSV-filen), men er {got}",
+        "en": "must be one of {names} (or a numeric column of the municipalities CSV), got {got}",
+    },
+    "sc.self_dependency": {
+        "da": "et initiativ kan ikke vente på sig selv, men depends_on er {got}",
+        "en": "an initiative cannot wait for itself, got {got}",
+    },
+    "sc.lag_needs_dep": {
+        "da": "kræver depends_on (det initiativ, hvis idriftsættelse dette venter på)",
+        "en": "needs depends_on (the initiative whose go-live this one waits for)",
+    },
+    # -- the municipalities CSV (simengine.scenario.municipalities) --
+    "mun.not_found": {
+        "da": '{where}: kommunefilen findes ikke, angivet {got} (fundet som {path}); brug "builtin" eller en '
+        "CSV-sti i forhold til scenariefilen",
+        "en": "{where}: municipalities file not found, got {got} (resolved to {path}); "
+        'use "builtin" or a CSV path relative to the scenario file',
+    },
+    "mun.not_file": {
+        "da": "{where}: kommunestien er ikke en fil, angivet {got} ({path})",
+        "en": "{where}: municipalities path is not a file, got {got} ({path})",
+    },
+    "mun.empty": {
+        "da": "{file}: kommune-CSV-filen er tom; den skal have overskriften {header} og én række pr. kommune",
+        "en": "{file}: the municipalities CSV is empty; it needs a header {header} and one row per municipality",
+    },
+    "mun.missing_columns": {
+        "da": "{file}: kolonne(r) {names} mangler; filen har kolonnerne {got}; der skal være: {required}",
+        "en": "{file}: missing column(s) {names}; got columns {got}; required: {required}",
+    },
+    "mun.no_rows": {
+        "da": "{file}: ingen kommuner efter overskriften",
+        "en": "{file}: no municipalities after the header",
+    },
+    "mun.fields": {
+        "da": "{file}: linje {line}: {n} felter, men overskriften har {want}",
+        "en": "{file}: line {line}: {n} fields, expected {want}",
+    },
+    "mun.code": {
+        "da": "{file}: linje {line}: code skal være et positivt heltal (kommunekode), men er {got}",
+        "en": "{file}: line {line}: code must be a positive integer (kommunekode), got {got}",
+    },
+    "mun.duplicate_code": {
+        "da": "{file}: linje {line}: kommunekoden {code} står to gange (også på linje {other})",
+        "en": "{file}: line {line}: duplicate code {code} (also on line {other})",
+    },
+    "mun.population": {
+        "da": "{file}: linje {line}: population skal være et positivt tal, men er {got}",
+        "en": "{file}: line {line}: population must be a positive number, got {got}",
+    },
+    "iv.finite": {"da": "et endeligt tal", "en": "a finite number"},
+    "iv.above": {"da": "{op} {lo:g}", "en": "{op} {lo:g}"},
+    "iv.below": {"da": "{op} {hi:g}", "en": "{op} {hi:g}"},
+    "iv.in": {"da": "i intervallet {open}{lo:g}; {hi:g}{close}", "en": "in {open}{lo:g}, {hi:g}{close}"},
+    "sc.bad_path": {"da": "{file}: stien kan ikke bruges: {detail}", "en": "{file}: cannot use this path: {detail}"},
+    "sc.no_file": {"da": "{file}: filen findes ikke", "en": "{file}: no such file"},
+    "sc.dir_scenario": {
+        "da": "{file}: er en mappe, men skal være en scenariefil (.toml)",
+        "en": "{file}: is a directory, expected a scenario file (.toml)",
+    },
+    "sc.dir_observations": {
+        "da": "{file}: er en mappe, men skal være en observationsfil (.toml)",
+        "en": "{file}: is a directory, expected an observations file (.toml)",
+    },
+    "sc.not_utf8": {
+        "da": "{file}: ikke UTF-8-tekst (byte {at}: {byte}); gem scenariet som UTF-8",
+        "en": "{file}: not UTF-8 text (byte {at}: {byte}); save the scenario as UTF-8",
+    },
+    "sc.not_toml": {"da": "{file}: ikke gyldig TOML: {detail}", "en": "{file}: not valid TOML: {detail}"},
+    "sc.nested_too_deeply": {"da": "for dybt indlejret", "en": "nested too deeply"},
+}
+
+
+_LANG = "en"  # the terminal's language; the command line sets it from --lang
+
+
+def set_lang(lang: str) -> str:
+    """Set the language of the terminal's messages; returns the previous one."""
+    global _LANG
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    old, _LANG = _LANG, lang
+    return old
+
+
+def current_lang() -> str:
+    return _LANG
+
+
+class _Number:
+    """A number that formats the Danish way (1.000 and 0,5) in Danish."""
+
+    __slots__ = ("value", "lang")
+
+    def __init__(self, value: int | float, lang: str) -> None:
+        self.value, self.lang = value, lang
+
+    def __format__(self, spec: str) -> str:
+        s = format(self.value, spec)
+        return s.translate(_SWAP) if self.lang == "da" else s
+
+
+_SWAP = str.maketrans({",": ".", ".": ","})
+
+
+class Msg:
+    """One message: a catalogue key and its parameters. ``text(lang)`` renders it; ``str()`` is English."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, **params: Any) -> None:
+        if key not in CATALOGUE:
+            raise KeyError(f"no message {key!r} in simengine.messages.CATALOGUE")
+        self.key = key
+        self.params = params
+
+    def text(self, lang: str = "en") -> str:
+        lang = lang if lang in LANGS else "en"
+        return CATALOGUE[self.key][lang].format(**{k: _param(v, lang) for k, v in self.params.items()})
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, {self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Msg) and (self.key, self.params) == (other.key, other.params)
+
+    def __hash__(self) -> int:
+        return hash((self.key, str(self)))
+
+
+class Pairs:
+    """Parameter values such as ``min=3, max=1`` (Danish: ``min=3; max=1``, with decimal commas)."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: list[tuple[str, float]]) -> None:
+        self.pairs = list(pairs)
+
+    def text(self, lang: str = "en") -> str:
+        sep = "; " if lang == "da" else ", "
+        return sep.join(f"{n}={format(_Number(v, lang), 'g')}" for n, v in self.pairs)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pairs) and self.pairs == other.pairs
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.pairs))
+
+
+#: tomllib's messages (Python 3.11) in Danish; the position "(at line 5, column 23)" is kept in both
+_TOML_DA = (
+    (r"^Illegal character (.*)$", r"ugyldigt tegn \1"),
+    (r"^Found invalid character (.*)$", r"ugyldigt tegn \1"),
+    (r"^Expected '=' after a key in a key/value pair$", "der skal stå '=' efter en nøgle"),
+    (r"^Expected '\]' at the end of a table declaration$", "der skal stå ']' efter en tabels navn"),
+    (r"^Expected '\]\]' at the end of an array declaration$", "der skal stå ']]' efter en tabelliste"),
+    (r"^Expected newline or end of document after a statement$", "der skal være linjeskift efter en linje"),
+    (r"^Expected (.*)$", r"her skal stå \1"),
+    (r"^Cannot overwrite a value$", "en værdi er angivet to gange"),
+    (r"^Cannot declare (.*) twice$", r"\1 er angivet to gange"),
+    (r"^Cannot mutate immutable namespace (.*)$", r"\1 kan ikke ændres her"),
+    (r"^Cannot redefine namespace (.*)$", r"\1 er allerede defineret"),
+    (r"^Duplicate inline table key (.*)$", r"nøglen \1 står to gange i tabellen"),
+    (r"^Invalid initial character for a key part$", "ugyldigt første tegn i en nøgle"),
+    (r"^Invalid statement$", "ugyldig linje"),
+    (r"^Invalid value$", "ugyldig værdi"),
+    (r"^Invalid date or datetime$", "ugyldig dato eller tid"),
+    (r"^Invalid hex value$", "ugyldig hex-værdi"),
+    (r"^Unclosed array$", "en liste er ikke lukket"),
+    (r"^Unclosed inline table$", "en tabel er ikke lukket"),
+    (r"^Unterminated string$", "en tekst er ikke afsluttet"),
+    (r"^Unescaped '\\' in a string$", "'\\' i en tekst skal skrives '\\\\'"),
+    (r"^Escaped character is not a Unicode scalar value$", "det escapede tegn er ikke et Unicode-tegn"),
+)
+
+
+class TomlDetail:
+    """tomllib's message about a file, with its Danish version (simengine.scenario.schema.read_toml)."""
+
+    __slots__ = ("msg",)
+
+    def __init__(self, msg: str) -> None:
+        self.msg = msg
+
+    def text(self, lang: str = "en") -> str:
+        if lang != "da":
+            return self.msg
+        import re
+
+        m = re.fullmatch(r"(.*) \(at (?:line (\d+), column (\d+)|(end of document))\)", self.msg, re.S)
+        body, where = (m.group(1), m) if m else (self.msg, None)
+        for pattern, repl in _TOML_DA:
+            new = re.sub(pattern, repl, body)
+            if new != body:
+                body = new
+                break
+        if where is None:
+            return body
+        at = "i slutningen af filen" if where.group(4) else f"linje {where.group(2)}, kolonne {where.group(3)}"
+        return f"{body} ({at})"
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+def _param(v: Any, lang: str) -> Any:
+    if isinstance(v, (Msg, Pairs, TomlDetail)):
+        return v.text(lang)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return _Number(v, lang)
+    return v
+
+
+def render(m: Msg | str, lang: str | None = None) -> str:
+    """A message in ``lang`` (default: the terminal's); a plain string as it is."""
+    return m.text(lang or _LANG) if isinstance(m, Msg) else str(m)
+
+
+def label(kind: str, lang: str | None = None) -> str:
+    """The prefix of a terminal line: ``error``, ``warning``, ``note``, ... in ``lang``."""
+    return Msg(f"label.{kind}").text(lang or _LANG)
+
+
+def warn(m: Msg | str, lang: str | None = None) -> None:
+    """Print one warning line on stderr, in ``lang`` (default: the terminal's)."""
+    from simengine.scenario.safetext import line
+
+    print(f"{label('warning', lang)}: {line(render(m, lang))}", file=sys.stderr)
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of the ``str.format`` placeholders of a catalogue text."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}

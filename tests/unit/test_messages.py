@@ -1,0 +1,147 @@
+"""The da/en message catalogue (simengine.messages) and the terminal's language (--lang)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from simengine.cli.main import main
+from simengine.errors import ConfigError, RunError
+from simengine.messages import CATALOGUE, LANGS, Msg, placeholders
+
+
+def test_every_key_has_both_languages_with_the_same_placeholders():
+    assert len(CATALOGUE) >= 40
+    for key, texts in CATALOGUE.items():
+        assert set(texts) == set(LANGS), key
+        assert all(texts[lang].strip() for lang in LANGS), key
+        assert placeholders(texts["da"]) == placeholders(texts["en"]), key
+
+
+def test_the_danish_texts_are_not_the_english_ones():
+    same = [k for k, t in CATALOGUE.items() if t["da"] == t["en"] and placeholders(t["en"]) != {t["en"].strip("{}")}]
+    assert not [k for k in same if re.search(r"[a-z]{4,}", re.sub(r"\{[^}]*\}", "", CATALOGUE[k]["en"]))], same
+
+
+def test_numbers_are_formatted_the_danish_way_and_strings_shown_as_they_are():
+    m = Msg("run.between", lo=1, hi=1_000_000_000, got=0)
+    assert m.text("da") == "skal ligge mellem 1 og 1.000.000.000, men er 0"
+    assert m.text("en") == str(m) == "must be between 1 and 1,000,000,000, got 0"
+    assert "0,5" in Msg("run.precision", got="1.5").text("da") and "'1.5'" not in Msg("run.precision", got="1.5").text(
+        "da"
+    )
+    assert Msg("run.connect_timeout", max=3600.0, got="0").text("da").startswith("skal være over 0 og højst 3600 sek")
+    nested = Msg("run.option", name="--threads:", what=Msg("run.threads", limit=2, got=9))
+    assert nested.text("da") == "--threads: skal ligge mellem 1 og 2 (maskinens kerner), men er 9"
+
+
+def test_an_unknown_key_is_refused():
+    with pytest.raises(KeyError):
+        Msg("no.such.key")
+
+
+def test_errors_keep_their_english_str_and_render_in_danish():
+    exc = ConfigError(Msg("cli.no_scenario_file", file="x.toml"))
+    assert str(exc) == "x.toml: no such scenario file" and exc.problems == [str(exc)]
+    assert exc.lines("da") == ["x.toml: scenariefilen findes ikke"] and exc.key == "cli.no_scenario_file"
+    plain = ConfigError(["a: b", Msg("cli.no_scenario_file", file="y")])
+    assert (
+        plain.lines("da") == ["a: b", "y: scenariefilen findes ikke"] and str(plain) == "a: b\ny: no such scenario file"
+    )
+    assert RunError("boom").lines("da") == ["boom"] and RunError("boom").key is None
+    assert isinstance(exc, ValueError)
+
+
+def test_the_terminal_speaks_danish_by_default_and_english_with_lang_en(tmp_path, capsys):
+    missing = str(tmp_path / "nope.json")
+    assert main(["check", missing]) == 2
+    assert capsys.readouterr().err == f"fejl: {missing}: kørselsmanifestet (run.json) findes ikke\n"
+    assert main(["check", missing, "--lang", "en"]) == 2
+    assert capsys.readouterr().err == f"error: {missing}: no such run manifest (run.json)\n"
+
+
+@pytest.mark.parametrize(
+    "argv, da, en",
+    [
+        (
+            ["run", "x.toml", "--draws", "lots"],
+            "--draws: skal være et helt tal, men er 'lots'",
+            "must be a whole number",
+        ),
+        (["run", "x.toml", "--draws", "0"], "fejl: --draws: skal ligge mellem 1 og 1.000.000.000, men er 0", "between"),
+        (["run", "x.toml", "--max-draws", "5"], "fejl: --max-draws: bruges kun sammen med --precision", "only used"),
+        (["run", "x.toml", "--lang", "de"], "ugyldigt valg: 'de' (vælg mellem 'da', 'en')", "invalid choice"),
+        (["backtest", "x.toml", "o.toml", "--seed", "-1"], "--seed: skal ligge i [0; 2^63), men er '-1'", "must be in"),
+    ],
+)
+def test_run_option_errors_in_both_languages(argv, da, en, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert da in err and "fejl:" in err and "error:" not in err and en not in err, err
+    assert main([*argv[:-1], argv[-1]] + (["--lang", "en"] if "--lang" not in argv else [])) == 2
+    err = capsys.readouterr().err
+    if "--lang" not in argv:
+        assert en in err and "error:" in err and "fejl:" not in err, err
+
+
+def test_validate_prints_its_ok_line_in_lang(capsys):
+    from pathlib import Path
+
+    small = Path(__file__).resolve().parents[1] / "data" / "small.toml"
+    assert main(["validate", str(small)]) == 0
+    da = capsys.readouterr().out
+    assert main(["validate", str(small), "--lang", "en"]) == 0
+    en = capsys.readouterr().out
+    assert re.search(r": ok \(\d+ initiativer, \d+ områder, \d+ kommuner, \d{4}-\d{4}\)", da), da
+    assert re.search(r": ok \(\d+ initiatives, \d+ areas, \d+ municipalities, \d{4}-\d{4}\)", en), en
+
+
+# -- the scenario layer (simengine.scenario) in Danish -----------------------------------------------
+BAD = Path(__file__).resolve().parents[1] / "bad_scenarios"
+#: words of the English catalogue that no Danish line may hold (a file's own name is left out of the scan)
+ENGLISH = (
+    "must",
+    "expected",
+    "allowed",
+    "unknown",
+    "missing",
+    "required",
+    "got",
+    "needs",
+    "defined",
+    "cannot",
+    "line",
+    "at most",
+    "duplicate",
+    "not a",
+    "no such",
+    "empty",
+    "table",
+    "number",
+)
+
+
+def _english_words(line: str, case: Path) -> list[str]:
+    text = re.sub(r"\S+\.(toml|csv)\b", "", line.replace(str(case), ""))  # file names are the user's
+    return [w for w in ENGLISH if re.search(rf"\b{w}\b", text, re.I)]
+
+
+@pytest.mark.parametrize("case", sorted(BAD.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_bad_scenario_is_reported_in_danish(case, capsys):
+    assert main(["validate", str(case)]) == 2
+    cap = capsys.readouterr()
+    lines = cap.err.splitlines()
+    assert lines and cap.out == ""
+    for line in lines:
+        assert line.startswith("fejl: "), line
+        assert not _english_words(line, case), (_english_words(line, case), line)
+    assert main(["validate", str(case), "--lang", "en"]) == 2
+    en = capsys.readouterr().err.splitlines()
+    assert len(en) == len(lines) and all(x.startswith("error: ") for x in en)
+
+
+def test_the_english_words_are_the_catalogues_own():
+    english = " ".join(t["en"] for t in CATALOGUE.values()).lower()
+    assert all(w in english for w in ENGLISH), [w for w in ENGLISH if w not in english]
