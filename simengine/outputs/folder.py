@@ -94,8 +94,11 @@ def locked(directory: Path) -> Iterator[None]:
     path = directory / LOCK_NAME
     while True:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
-                         0o666 & ~_umask())
+            fd = os.open(
+                path,
+                os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                0o666 & ~_umask(),
+            )
         except OSError as exc:
             raise RunError(f"{directory}: cannot create the lock file {LOCK_NAME}: {exc.strerror or exc}") from None
         try:
@@ -103,8 +106,10 @@ def locked(directory: Path) -> Iterator[None]:
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise RunError(f"{directory}: another simengine process is writing to this folder; wait for it to "
-                               "finish or choose another --out") from None
+                raise RunError(
+                    f"{directory}: another simengine process is writing to this folder; wait for it to "
+                    "finish or choose another --out"
+                ) from None
             raise RunError(f"{directory}: cannot lock the output folder: {exc.strerror or exc}") from None
         try:  # the holder before us may have removed the file after we opened it: lock the file that is there
             same = os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
@@ -145,9 +150,12 @@ def recover(directory: Path) -> None:
             try:
                 if e.name.startswith(STAGE_PREFIX) and e.is_dir(follow_symlinks=False) and d == directory:
                     shutil.rmtree(e.path, ignore_errors=True)
-                elif (e.name.startswith(STAGE_PREFIX) or e.name.startswith(f".{FILES_NAME}.")
-                      or e.name.startswith(f".{JOURNAL_NAME}.") or _OLD_TMP.match(e.name)) \
-                        and e.is_file(follow_symlinks=False):
+                elif (
+                    e.name.startswith(STAGE_PREFIX)
+                    or e.name.startswith(f".{FILES_NAME}.")
+                    or e.name.startswith(f".{JOURNAL_NAME}.")
+                    or _OLD_TMP.match(e.name)
+                ) and e.is_file(follow_symlinks=False):
                     os.unlink(e.path)
             except OSError:
                 pass
@@ -160,8 +168,10 @@ def settle(directory: Path) -> None:
     if not (directory / JOURNAL_NAME).exists():
         return
     if not os.access(directory, os.W_OK | os.X_OK):
-        raise RunError(f"{directory}: a run into this folder was killed while it moved its files into place, and "
-                       "the folder is read-only here; run simengine once with write access to finish it")
+        raise RunError(
+            f"{directory}: a run into this folder was killed while it moved its files into place, and "
+            "the folder is read-only here; run simengine once with write access to finish it"
+        )
     with locked(directory):
         pass
 
@@ -211,8 +221,9 @@ def _apply(directory: Path, j: dict) -> None:
             with contextlib.suppress(OSError):
                 p.parent.rmdir()  # only if empty
     tmp = directory / f".{FILES_NAME}.tmp"
-    tmp.write_text(json.dumps({"format": "simengine-files-1", "files": files}, indent=1, sort_keys=True) + "\n",
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps({"format": "simengine-files-1", "files": files}, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     os.replace(tmp, directory / FILES_NAME)
     for d in dirs:
         _fsync_dir(d)
@@ -298,8 +309,13 @@ class AtomicOutputs:
         old = read_files(self.directory)
         remove = {r: rec for r, rec in old.items() if self.owns is not None and self.owns(r) and r not in rels}
         files = {r: rec for r, rec in old.items() if r not in remove}
-        journal = {"format": "simengine-commit-1", "stage": stage.name, "rename": rels, "remove": remove,
-                   "files": files}
+        journal = {
+            "format": "simengine-commit-1",
+            "stage": stage.name,
+            "rename": rels,
+            "remove": remove,
+            "files": files,
+        }
         for d in {stage} | {tmp.parent for tmp, _ in self.pending}:
             _fsync_dir(d)
         tmp = self.directory / f".{JOURNAL_NAME}.tmp"

@@ -34,8 +34,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "median": ("Median (P50)", "Median (P50)"),
     "p_target": ("Sandsynlighed for at nå målet", "Probability of reaching the target"),
     "p_target_short": ("P(mål nået)", "P(target met)"),
-    "es": ("Forventet manglende gevinst, værste {tail} af udfaldene",
-           "Expected shortfall, worst {tail} of outcomes"),
+    "es": ("Forventet manglende gevinst, værste {tail} af udfaldene", "Expected shortfall, worst {tail} of outcomes"),
     "es_short": ("Manglende gevinst, værste {tail}", "Shortfall, worst {tail}"),
     "es_card": ("Manglende gevinst {year}, værste {tail}", "Shortfall {year}, worst {tail} of outcomes"),
     "shortfall_mean": ("Gns. manglende gevinst (alle udfald)", "Mean shortfall (all outcomes)"),
@@ -66,8 +65,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "meta_draws": ("{draws} simulerede udfald (træk), seed {seed}", "{draws} simulated outcomes (draws), seed {seed}"),
     "meta_created": ("Kørt {created} med simengine {version}", "Run {created} with simengine {version}"),
     "meta_scenario": ("Scenariefil {file} (sha256 {sha})", "Scenario file {file} (sha256 {sha})"),
-    "meta_units": ("Alle beløb er gevinster i mio. kr. pr. år i faste priser, hvis intet andet er nævnt.",
-                   "All amounts are gains in DKK million per year at fixed prices unless stated otherwise."),
+    "meta_units": (
+        "Alle beløb er gevinster i mio. kr. pr. år i faste priser, hvis intet andet er nævnt.",
+        "All amounts are gains in DKK million per year at fixed prices unless stated otherwise.",
+    ),
     # -- sections ---------------------------------------------------------------------------
     "sec_headline": ("Konklusion", "Headline"),
     "sec_years": ("År for år", "Year by year"),
@@ -88,154 +89,218 @@ TEXT: dict[str, tuple[str, str]] = {
     "cmp_title": ("Sammenligning af to scenarier", "Comparison of two scenarios"),
     "cmp_a": ("A (udgangspunktet)", "A (the baseline)"),
     "cmp_b": ("B (alternativet)", "B (the alternative)"),
-    "cmp_meta": ("{paired} parvise træk af {draws}, seed {seed}: A og B ser de samme tilfældige tal i hvert træk",
-                 "{paired} paired draws of {draws}, seed {seed}: A and B see the same random numbers in each draw"),
-    "cmp_lead_p": ("I {year} er sandsynligheden for at nå målet {pa} med A og {pb} med B.",
-                   "In {year} the probability of reaching the target is {pa} with A and {pb} with B."),
-    "cmp_lead_d": ("I det samme træk er forskellen B − A i gennemsnit {mean}; med 80 % sandsynlighed ligger den "
-                   "mellem {p10} og {p90}. B giver en større gevinst end A i {pg} af trækkene og en mindre i {pl}.",
-                   "In the same draw the difference B − A is {mean} on average; with 80% probability it lies between "
-                   "{p10} and {p90}. B gives a larger gain than A in {pg} of the draws and a smaller one in {pl}."),
-    "cmp_lead_only": ("B når sit mål, mens A ikke når sit, i {pb} af trækkene; det omvendte sker i {pa}.",
-                      "B reaches its target while A misses its own in {pb} of the draws; the reverse happens in "
-                      "{pa}."),
+    "cmp_meta": (
+        "{paired} parvise træk af {draws}, seed {seed}: A og B ser de samme tilfældige tal i hvert træk",
+        "{paired} paired draws of {draws}, seed {seed}: A and B see the same random numbers in each draw",
+    ),
+    "cmp_lead_p": (
+        "I {year} er sandsynligheden for at nå målet {pa} med A og {pb} med B.",
+        "In {year} the probability of reaching the target is {pa} with A and {pb} with B.",
+    ),
+    "cmp_lead_d": (
+        "I det samme træk er forskellen B − A i gennemsnit {mean}; med 80 % sandsynlighed ligger den "
+        "mellem {p10} og {p90}. B giver en større gevinst end A i {pg} af trækkene og en mindre i {pl}.",
+        "In the same draw the difference B − A is {mean} on average; with 80% probability it lies between "
+        "{p10} and {p90}. B gives a larger gain than A in {pg} of the draws and a smaller one in {pl}.",
+    ),
+    "cmp_lead_only": (
+        "B når sit mål, mens A ikke når sit, i {pb} af trækkene; det omvendte sker i {pa}.",
+        "B reaches its target while A misses its own in {pb} of the draws; the reverse happens in {pa}.",
+    ),
     "cmp_paired_draws": ("Parvise træk (B − A)", "Paired draws (B − A)"),
     "cmp_mean_diff": ("Middel B − A {year}", "Mean B − A {year}"),
     "cmp_p_greater": ("Sandsynlighed for at B giver mere end A", "Probability that B gives more than A"),
-    "cmp_side_caption": ("A og B side om side i {year} ({unit}). Beløb der kan disponeres: det beløb, gevinsten når "
-                         "med den angivne sikkerhed.",
-                         "A and B side by side in {year} ({unit}). Committable: the amount the gain reaches with "
-                         "the given certainty."),
+    "cmp_side_caption": (
+        "A og B side om side i {year} ({unit}). Beløb der kan disponeres: det beløb, gevinsten når "
+        "med den angivne sikkerhed.",
+        "A and B side by side in {year} ({unit}). Committable: the amount the gain reaches with the given certainty.",
+    ),
     "cmp_committable": ("Beløb der kan disponeres, {p} sikkert", "Committable, {p} sure"),
     "sec_cmp_dist": ("A og B i {year}", "A and B in {year}"),
-    "cmp_dist_caption": ("Hvor ofte hver gevinst forekommer med A og med B (samme træk); de stiplede streger er "
-                         "målene.", "How often each gain occurs with A and with B (the same draws); the dashed "
-                                    "lines are the targets."),
+    "cmp_dist_caption": (
+        "Hvor ofte hver gevinst forekommer med A og med B (samme træk); de stiplede streger er målene.",
+        "How often each gain occurs with A and with B (the same draws); the dashed lines are the targets.",
+    ),
     "sec_cmp_fan": ("A og B over tid", "A and B over time"),
-    "cmp_fan_caption": ("A og B år for år på samme skala. Det mørke bånd rummer halvdelen af udfaldene, det lyse "
-                        "90 %; den stiplede linje er målstien.",
-                        "A and B year by year on the same scale. The dark band holds half of the outcomes, the "
-                        "light band 90%; the dashed line is the target path."),
+    "cmp_fan_caption": (
+        "A og B år for år på samme skala. Det mørke bånd rummer halvdelen af udfaldene, det lyse "
+        "90 %; den stiplede linje er målstien.",
+        "A and B year by year on the same scale. The dark band holds half of the outcomes, the "
+        "light band 90%; the dashed line is the target path.",
+    ),
     "sec_cmp_diff": ("Forskellen B − A", "The difference B − A"),
     "cmp_diff_hist": ("B − A i {year}, træk for træk", "B − A in {year}, draw by draw"),
     "cmp_diff_fan": ("B − A over tid", "B − A over time"),
     "cmp_diff_axis": ("B − A, mio. kr. pr. år", "B − A, DKK m per year"),
-    "cmp_diff_caption": ("Gevinsten med B minus gevinsten med A i det samme træk. Begge scenarier ser de samme "
-                         "tilfældige tal, så forskellen er virkningen af ændringen, ikke støj. Til højre forskellens "
-                         "median med 50 %- og 80 %-interval år for år.",
-                         "The gain with B minus the gain with A in the same draw. Both scenarios see the same random "
-                         "numbers, so the difference is the effect of the change, not noise. Right: the "
-                         "difference's median with its 50% and 80% intervals year by year."),
-    "cmp_years_caption": ("År for år ({unit}): medianen (P50) af A og B, middel og fraktiler (P10, P50, P90) af "
-                          "forskellen B − A i samme træk, og sandsynlighederne.",
-                          "Year by year ({unit}): the median (P50) of A and B, the mean and percentiles (P10, P50, "
-                          "P90) of the difference B − A in the same draw, and the probabilities."),
+    "cmp_diff_caption": (
+        "Gevinsten med B minus gevinsten med A i det samme træk. Begge scenarier ser de samme "
+        "tilfældige tal, så forskellen er virkningen af ændringen, ikke støj. Til højre forskellens "
+        "median med 50 %- og 80 %-interval år for år.",
+        "The gain with B minus the gain with A in the same draw. Both scenarios see the same random "
+        "numbers, so the difference is the effect of the change, not noise. Right: the "
+        "difference's median with its 50% and 80% intervals year by year.",
+    ),
+    "cmp_years_caption": (
+        "År for år ({unit}): medianen (P50) af A og B, middel og fraktiler (P10, P50, P90) af "
+        "forskellen B − A i samme træk, og sandsynlighederne.",
+        "Year by year ({unit}): the median (P50) of A and B, the mean and percentiles (P10, P50, "
+        "P90) of the difference B − A in the same draw, and the probabilities.",
+    ),
     "cmp_only_b_col": ("Kun B når målet", "Only B meets target"),
     "cmp_only_a_col": ("Kun A når målet", "Only A meets target"),
-    "cmp_ini_caption": ("Middelgevinsten pr. initiativ i {year} med A og B ({unit}); initiativer i begge scenarier, "
-                        "de mest ændrede først.",
-                        "The mean gain per initiative in {year} with A and B ({unit}); initiatives in both "
-                        "scenarios, the most changed first."),
-    "cmp_ini_none": ("Intet initiativ i begge scenarier har ændret middelgevinst.",
-                     "No initiative in both scenarios changed its mean gain."),
+    "cmp_ini_caption": (
+        "Middelgevinsten pr. initiativ i {year} med A og B ({unit}); initiativer i begge scenarier, "
+        "de mest ændrede først.",
+        "The mean gain per initiative in {year} with A and B ({unit}); initiatives in both "
+        "scenarios, the most changed first.",
+    ),
+    "cmp_ini_none": (
+        "Intet initiativ i begge scenarier har ændret middelgevinst.",
+        "No initiative in both scenarios changed its mean gain.",
+    ),
     "cmp_only_in": ("Kun i {side}: {ids}", "Only in {side}: {ids}"),
     "cmp_npv": ("Nutidsværdi (NPV) af nettogevinsten, B − A", "Net present value (NPV) of the net gain, B − A"),
     "cmp_net": ("Nettogevinst B − A, middel", "Net gain B − A, mean"),
     "sec_cmp_notes": ("Bemærkninger", "Notes"),
-    "cmp_method": ("A og B simuleres med samme seed og samme antal træk. Hver tilfældig størrelse har sin egen "
-                   "talrække (seed, størrelse, initiativ, kommune), så træk nr. d med B ser de samme nationale stød, "
-                   "den samme kommunale kapacitet og, for hvert initiativ der ikke er ændret, de samme input som "
-                   "træk nr. d med A (fælles tilfældige tal). Forskellen i et træk er derfor ændringens virkning i "
-                   "den samme verden. Tallene står i comparison.nc.",
-                   "A and B are simulated with the same seed and the same number of draws. Every random quantity "
-                   "has its own stream (seed, quantity, initiative, municipality), so draw d with B sees the same "
-                   "national shocks, the same municipal capacity and, for every initiative that did not change, "
-                   "the same inputs as draw d with A (common random numbers). The difference in a draw is thus "
-                   "the change's effect in the same world. The numbers are in comparison.nc."),
+    "cmp_method": (
+        "A og B simuleres med samme seed og samme antal træk. Hver tilfældig størrelse har sin egen "
+        "talrække (seed, størrelse, initiativ, kommune), så træk nr. d med B ser de samme nationale stød, "
+        "den samme kommunale kapacitet og, for hvert initiativ der ikke er ændret, de samme input som "
+        "træk nr. d med A (fælles tilfældige tal). Forskellen i et træk er derfor ændringens virkning i "
+        "den samme verden. Tallene står i comparison.nc.",
+        "A and B are simulated with the same seed and the same number of draws. Every random quantity "
+        "has its own stream (seed, quantity, initiative, municipality), so draw d with B sees the same "
+        "national shocks, the same municipal capacity and, for every initiative that did not change, "
+        "the same inputs as draw d with A (common random numbers). The difference in a draw is thus "
+        "the change's effect in the same world. The numbers are in comparison.nc.",
+    ),
     "sheet_difference": ("Forskel B − A", "Difference B − A"),
     "sheet_committable": ("Disponibelt", "Committable"),
     "sheet_variants": ("Varianter", "Variants"),
     "sw_title": ("Varianter af scenariet", "Variants of the scenario"),
-    "sw_meta": ("{n} varianter, {draws} træk hver, seed {seed}: alle varianter ser de samme tilfældige tal",
-                "{n} variants, {draws} draws each, seed {seed}: every variant sees the same random numbers"),
+    "sw_meta": (
+        "{n} varianter, {draws} træk hver, seed {seed}: alle varianter ser de samme tilfældige tal",
+        "{n} variants, {draws} draws each, seed {seed}: every variant sees the same random numbers",
+    ),
     "sw_swept": ("Varierede nøgler i scenariefilen: {keys}", "Scenario keys varied: {keys}"),
-    "sw_lead": ("Sandsynligheden for at nå målet i målåret går fra {lo} ({vlo}) til {hi} ({vhi}); medianen "
-                "af gevinsten fra {m_lo} til {m_hi}.",
-                "The probability of reaching the target in the target year ranges from {lo} ({vlo}) to {hi} "
-                "({vhi}); the median gain from {m_lo} to {m_hi}."),
-    "sw_lead_same": ("Sandsynligheden for at nå målet i målåret er {p} i alle varianter; medianen af gevinsten går "
-                     "fra {m_lo} til {m_hi}.",
-                     "The probability of reaching the target in the target year is {p} in every variant; the median "
-                     "gain ranges from {m_lo} to {m_hi}."),
+    "sw_lead": (
+        "Sandsynligheden for at nå målet i målåret går fra {lo} ({vlo}) til {hi} ({vhi}); medianen "
+        "af gevinsten fra {m_lo} til {m_hi}.",
+        "The probability of reaching the target in the target year ranges from {lo} ({vlo}) to {hi} "
+        "({vhi}); the median gain from {m_lo} to {m_hi}.",
+    ),
+    "sw_lead_same": (
+        "Sandsynligheden for at nå målet i målåret er {p} i alle varianter; medianen af gevinsten går "
+        "fra {m_lo} til {m_hi}.",
+        "The probability of reaching the target in the target year is {p} in every variant; the median "
+        "gain ranges from {m_lo} to {m_hi}.",
+    ),
     "sw_chart_title": ("Gevinsten i målåret pr. variant", "The target-year gain per variant"),
     "sw_p_title": ("Sandsynlighed for at nå målet", "Probability of reaching the target"),
-    "sw_chart_caption": ("Median (P50) og 80 %-interval (P10–P90) af gevinsten på landsplan i målåret for hver "
-                         "variant; de røde streger er målet. Til højre sandsynligheden for at nå målet.",
-                         "Median (P50) and 80% interval (P10–P90) of the national gain in the target year for "
-                         "each variant; the red marks are the target. Right: the probability of reaching the "
-                         "target."),
-    "sw_table_caption": ("Varianterne i målåret ({unit}). Servicereduktion: middel i budgetmodellen {pre}; gevinst "
-                         "til kassen: middel i budgetmodellen {ret}.",
-                         "The variants in the target year ({unit}). Service cut: mean under the {pre} regime; "
-                         "gain to the central budget: mean under the {ret} regime."),
+    "sw_chart_caption": (
+        "Median (P50) og 80 %-interval (P10–P90) af gevinsten på landsplan i målåret for hver "
+        "variant; de røde streger er målet. Til højre sandsynligheden for at nå målet.",
+        "Median (P50) and 80% interval (P10–P90) of the national gain in the target year for "
+        "each variant; the red marks are the target. Right: the probability of reaching the "
+        "target.",
+    ),
+    "sw_table_caption": (
+        "Varianterne i målåret ({unit}). Servicereduktion: middel i budgetmodellen {pre}; gevinst "
+        "til kassen: middel i budgetmodellen {ret}.",
+        "The variants in the target year ({unit}). Service cut: mean under the {pre} regime; "
+        "gain to the central budget: mean under the {ret} regime.",
+    ),
     "sw_variant": ("Variant", "Variant"),
-    "sw_method": ("Hver variant er scenariet med de viste værdier indsat og kontrolleret igen; tallene er dem, "
-                  "python -m simengine run giver for varianten. Alle varianter bruger samme seed og samme træk, og "
-                  "hver tilfældig størrelse har sin egen talrække, så et input, som varianten ikke ændrer, har "
-                  "samme værdi i alle varianter (fælles tilfældige tal): forskellene mellem varianterne er "
-                  "ændringernes virkning, ikke støj. Tallene står i sweep.nc og sweep_summary.parquet.",
-                  "Each variant is the scenario with the values shown put in and checked again; its numbers are "
-                  "those python -m simengine run gives for the variant. All variants use the same seed and draws, "
-                  "and every random quantity has its own stream, so an input a variant does not change takes the "
-                  "same value in every variant (common random numbers): the differences between variants are the "
-                  "effect of the changes, not noise. The numbers are in sweep.nc and sweep_summary.parquet."),
+    "sw_method": (
+        "Hver variant er scenariet med de viste værdier indsat og kontrolleret igen; tallene er dem, "
+        "python -m simengine run giver for varianten. Alle varianter bruger samme seed og samme træk, og "
+        "hver tilfældig størrelse har sin egen talrække, så et input, som varianten ikke ændrer, har "
+        "samme værdi i alle varianter (fælles tilfældige tal): forskellene mellem varianterne er "
+        "ændringernes virkning, ikke støj. Tallene står i sweep.nc og sweep_summary.parquet.",
+        "Each variant is the scenario with the values shown put in and checked again; its numbers are "
+        "those python -m simengine run gives for the variant. All variants use the same seed and draws, "
+        "and every random quantity has its own stream, so an input a variant does not change takes the "
+        "same value in every variant (common random numbers): the differences between variants are the "
+        "effect of the changes, not noise. The numbers are in sweep.nc and sweep_summary.parquet.",
+    ),
     "sec_sw_variants": ("Varianterne", "The variants"),
     "sec_sw_years": ("Over tid", "Over time"),
     "sw_years_title": ("Mediangevinsten (P50) pr. variant", "The median gain (P50) per variant"),
-    "sw_years_caption": ("Medianen af gevinsten på landsplan år for år for hver variant, med målstien.",
-                         "The median national gain year by year for each variant, with the target path."),
-    "sw_many": ("Figurerne viser de første {k} af {n} varianter; tabellen og sweep.xlsx har dem alle.",
-                "The charts show the first {k} of {n} variants; the table and sweep.xlsx hold them all."),
+    "sw_years_caption": (
+        "Medianen af gevinsten på landsplan år for år for hver variant, med målstien.",
+        "The median national gain year by year for each variant, with the target path.",
+    ),
+    "sw_many": (
+        "Figurerne viser de første {k} af {n} varianter; tabellen og sweep.xlsx har dem alle.",
+        "The charts show the first {k} of {n} variants; the table and sweep.xlsx hold them all.",
+    ),
     "sw_npv": ("NPV, middel", "NPV, mean"),
-    "ini_print_note": ("Tabellen over alle initiativer (middel, P10, P90, idriftsættelse) står i skærmudgaven af "
-                       "rapporten og i summary.xlsx, fanen Initiativer.",
-                       "The table of every initiative (mean, P10, P90, go-live) is in the screen version of the "
-                       "report and in summary.xlsx, sheet Initiatives."),
+    "ini_print_note": (
+        "Tabellen over alle initiativer (middel, P10, P90, idriftsættelse) står i skærmudgaven af "
+        "rapporten og i summary.xlsx, fanen Initiativer.",
+        "The table of every initiative (mean, P10, P90, go-live) is in the screen version of the "
+        "report and in summary.xlsx, sheet Initiatives.",
+    ),
     # -- end compare and sweep pages --
     # -- headline ---------------------------------------------------------------------------
-    "hl_promise": ("Løftet er en gevinst på {target} om året fra {year}.",
-                   "The promise is a gain of {target} a year from {year}."),
-    "hl_p": ("Sandsynligheden for at nå det i {year} er {p}{p_note}.",
-             "The probability of reaching it in {year} is {p}{p_note}."),
-    "hl_p_none": (" (ingen af de {draws} simulerede udfald når målet)", " (none of the {draws} simulated outcomes reaches it)"),
+    "hl_promise": (
+        "Løftet er en gevinst på {target} om året fra {year}.",
+        "The promise is a gain of {target} a year from {year}.",
+    ),
+    "hl_p": (
+        "Sandsynligheden for at nå det i {year} er {p}{p_note}.",
+        "The probability of reaching it in {year} is {p}{p_note}.",
+    ),
+    "hl_p_none": (
+        " (ingen af de {draws} simulerede udfald når målet)",
+        " (none of the {draws} simulated outcomes reaches it)",
+    ),
     "hl_p_all": (" (alle {draws} simulerede udfald når målet)", " (all {draws} simulated outcomes reach it)"),
-    "hl_range": ("Med 50 % sandsynlighed bliver gevinsten i {year} mindst {p50} (medianen, {p50_pct} af løftet); med "
-                 "80 % sandsynlighed ligger den mellem {p10} og {p90} (P10–P90).",
-                 "With 50% probability the gain in {year} is at least {p50} (the median, {p50_pct} of the promise); "
-                 "with 80% probability it lies between {p10} and {p90} (P10–P90)."),
-    "hl_es": ("I de {tail} dårligste udfald mangler der i gennemsnit {es} i forhold til løftet (forventet manglende "
-              "gevinst).", "In the worst {tail} of outcomes the gain falls short of the promise by {es} on average "
-              "(expected shortfall)."),
-    "hl_when": ("Målet nås med mindst 50 % sandsynlighed første gang i {year}.",
-                "The target is first reached with at least 50% probability in {year}."),
-    "hl_never": ("Målet nås ikke med 50 % sandsynlighed i noget år til og med {year}; i {year} er mediangevinsten "
-                 "{p50} ({p50_pct} af løftet).",
-                 "The target is not reached with 50% probability in any year up to {year}; in {year} the median gain "
-                 "is {p50} ({p50_pct} of the promise)."),
-    "hl_observed": ("Det faktiske udfald i {year}, {obs}, ligger {where}.",
-                    "The observed outcome in {year}, {obs}, lies {where}."),
+    "hl_range": (
+        "Med 50 % sandsynlighed bliver gevinsten i {year} mindst {p50} (medianen, {p50_pct} af løftet); med "
+        "80 % sandsynlighed ligger den mellem {p10} og {p90} (P10–P90).",
+        "With 50% probability the gain in {year} is at least {p50} (the median, {p50_pct} of the promise); "
+        "with 80% probability it lies between {p10} and {p90} (P10–P90).",
+    ),
+    "hl_es": (
+        "I de {tail} dårligste udfald mangler der i gennemsnit {es} i forhold til løftet (forventet manglende "
+        "gevinst).",
+        "In the worst {tail} of outcomes the gain falls short of the promise by {es} on average (expected shortfall).",
+    ),
+    "hl_when": (
+        "Målet nås med mindst 50 % sandsynlighed første gang i {year}.",
+        "The target is first reached with at least 50% probability in {year}.",
+    ),
+    "hl_never": (
+        "Målet nås ikke med 50 % sandsynlighed i noget år til og med {year}; i {year} er mediangevinsten "
+        "{p50} ({p50_pct} af løftet).",
+        "The target is not reached with 50% probability in any year up to {year}; in {year} the median gain "
+        "is {p50} ({p50_pct} of the promise).",
+    ),
+    "hl_observed": (
+        "Det faktiske udfald i {year}, {obs}, ligger {where}.",
+        "The observed outcome in {year}, {obs}, lies {where}.",
+    ),
     "obs_above_all": ("over alle de simulerede udfald", "above every simulated outcome"),
     "obs_below_all": ("under alle de simulerede udfald", "below every simulated outcome"),
-    "obs_rank": ("ved {rank}-percentilen af de simulerede udfald ({tail_p} af udfaldene er mindst lige så langt fra "
-                 "midten)", "at the {rank} percentile of the simulated outcomes ({tail_p} of outcomes are at least as "
-                 "far from the middle)"),
-    "npv_line": ("Nutidsværdi (NPV) af nettogevinsten, dvs. gevinst minus investering og drift, {y0}–{y1}: median "
-                 "{p50}; P10–P90 {p10} til {p90}.", "Net present value (NPV) of the net gain, i.e. gain minus "
-                 "investment and running costs, {y0}–{y1}: median {p50}; P10–P90 {p10} to {p90}."),
-    "obs_elsewhere": ("Det faktiske udfald ({years}) er vist under efterprøvningen.",
-                      "The observed outcome ({years}) is shown in the backtest."),
-    "p_table_caption": ("Sandsynlighed for at nå målet og gevinstens fordeling år for år ({unit}).",
-                        "Probability of reaching the target and the distribution of the gain, year by year ({unit})."),
+    "obs_rank": (
+        "ved {rank}-percentilen af de simulerede udfald ({tail_p} af udfaldene er mindst lige så langt fra midten)",
+        "at the {rank} percentile of the simulated outcomes ({tail_p} of outcomes are at least as far from the middle)",
+    ),
+    "npv_line": (
+        "Nutidsværdi (NPV) af nettogevinsten, dvs. gevinst minus investering og drift, {y0}–{y1}: median "
+        "{p50}; P10–P90 {p10} til {p90}.",
+        "Net present value (NPV) of the net gain, i.e. gain minus "
+        "investment and running costs, {y0}–{y1}: median {p50}; P10–P90 {p10} to {p90}.",
+    ),
+    "obs_elsewhere": (
+        "Det faktiske udfald ({years}) er vist under efterprøvningen.",
+        "The observed outcome ({years}) is shown in the backtest.",
+    ),
+    "p_table_caption": (
+        "Sandsynlighed for at nå målet og gevinstens fordeling år for år ({unit}).",
+        "Probability of reaching the target and the distribution of the gain, year by year ({unit}).",
+    ),
     # -- charts -----------------------------------------------------------------------------
     "gain_axis": ("Gevinst, mio. kr. pr. år", "Gain, DKK m per year"),
     "band90": ("90 %-interval (P5–P95)", "90% interval (P5–P95)"),
@@ -243,165 +308,240 @@ TEXT: dict[str, tuple[str, str]] = {
     "band80": ("80 %-interval (P10–P90)", "80% interval (P10–P90)"),
     "target_path": ("Målsti (løftet)", "Target path (the promise)"),
     "fan_title": ("Gevinst på landsplan", "National gain"),
-    "fan_caption": ("Den simulerede gevinst pr. år med målstien. Det mørke bånd rummer halvdelen af udfaldene, det "
-                    "lyse 90 %.", "The simulated gain per year with the target path. The dark band holds half of the "
-                    "outcomes, the light band 90%."),
-    "areas_caption": ("Samme fordeling for hvert område med områdets eget mål (bemærk: akserne er forskellige).",
-                      "The same for each area with the area's own target (note: the axes differ)."),
+    "fan_caption": (
+        "Den simulerede gevinst pr. år med målstien. Det mørke bånd rummer halvdelen af udfaldene, det lyse 90 %.",
+        "The simulated gain per year with the target path. The dark band holds half of the "
+        "outcomes, the light band 90%.",
+    ),
+    "areas_caption": (
+        "Samme fordeling for hvert område med områdets eget mål (bemærk: akserne er forskellige).",
+        "The same for each area with the area's own target (note: the axes differ).",
+    ),
     "area_table_caption": ("Områderne i {year} ({unit}).", "The areas in {year} ({unit})."),
     "hist_title": ("Fordeling af gevinsten i {year}", "Distribution of the gain in {year}"),
-    "cdf_title": ("Sandsynlighed for at gevinsten højst er x ({year})", "Probability that the gain is at most x ({year})"),
+    "cdf_title": (
+        "Sandsynlighed for at gevinsten højst er x ({year})",
+        "Probability that the gain is at most x ({year})",
+    ),
     "share_draws": ("Andel af udfaldene", "Share of outcomes"),
     "cum_prob": ("Sandsynlighed for gevinst ≤ x", "Probability that gain ≤ x"),
-    "dist_caption": ("Til venstre: hvor ofte hver gevinst forekommer. Til højre: S-kurven, sandsynligheden for at "
-                     "gevinsten højst bliver x. Den lodrette streg er løftet; afstanden til fordelingen viser hvor "
-                     "langt væk målet er.", "Left: how often each gain occurs. Right: the S-curve, the probability "
-                     "that the gain is at most x. The vertical line is the promise; the gap to the distribution shows "
-                     "how far away the target is."),
-    "sample_note": ("Figuren er tegnet ud fra de første {kept} af de {draws} træk; alle tal bruger alle træk.",
-                    "The figure is drawn from the first {kept} of the {draws} draws; all numbers use every draw."),
+    "dist_caption": (
+        "Til venstre: hvor ofte hver gevinst forekommer. Til højre: S-kurven, sandsynligheden for at "
+        "gevinsten højst bliver x. Den lodrette streg er løftet; afstanden til fordelingen viser hvor "
+        "langt væk målet er.",
+        "Left: how often each gain occurs. Right: the S-curve, the probability "
+        "that the gain is at most x. The vertical line is the promise; the gap to the distribution shows "
+        "how far away the target is.",
+    ),
+    "sample_note": (
+        "Figuren er tegnet ud fra de første {kept} af de {draws} træk; alle tal bruger alle træk.",
+        "The figure is drawn from the first {kept} of the {draws} draws; all numbers use every draw.",
+    ),
     "central_gain": ("Gevinst til kassen", "Gain to the central budget"),
     "service_cut": ("Servicereduktion", "Service cut"),
-    "regime_caption": ("De tre budgetmodeller på de samme udfald. Gevinst til kassen: hvad kommunekassen kan "
-                       "budgettere med. Servicereduktion: hvad borgernes service mister, fordi budgettet er skåret "
-                       "uden at gevinsten kom. Linje: median; bånd: P10–P90.",
-                       "The three budget regimes on the same outcomes. Gain to the central budget: what the budget "
-                       "can count on. Service cut: what citizens' services lose because budgets were cut and the gain "
-                       "did not come. Line: median; band: P10–P90."),
-    "regime_table_caption": ("Budgetmodellerne i {year} og samlet over {y0}–{y1} ({unit}).",
-                             "The budget regimes in {year} and in total over {y0}–{y1} ({unit})."),
+    "regime_caption": (
+        "De tre budgetmodeller på de samme udfald. Gevinst til kassen: hvad kommunekassen kan "
+        "budgettere med. Servicereduktion: hvad borgernes service mister, fordi budgettet er skåret "
+        "uden at gevinsten kom. Linje: median; bånd: P10–P90.",
+        "The three budget regimes on the same outcomes. Gain to the central budget: what the budget "
+        "can count on. Service cut: what citizens' services lose because budgets were cut and the gain "
+        "did not come. Line: median; band: P10–P90.",
+    ),
+    "regime_table_caption": (
+        "Budgetmodellerne i {year} og samlet over {y0}–{y1} ({unit}).",
+        "The budget regimes in {year} and in total over {y0}–{y1} ({unit}).",
+    ),
     "total_over": ("I alt {y0}–{y1}", "Total {y0}–{y1}"),
-    "mun_title": ("Gevinst pr. indbygger i {year}, P10–P90 og median", "Gain per inhabitant in {year}, P10–P90 and median"),
+    "mun_title": (
+        "Gevinst pr. indbygger i {year}, P10–P90 og median",
+        "Gain per inhabitant in {year}, P10–P90 and median",
+    ),
     "mun_title_abs": ("Gevinst i {year}, P10–P90 og median", "Gain in {year}, P10–P90 and median"),
     "mun_target_line": ("Målet pr. indbygger", "Target per inhabitant"),
-    "mun_target_note": ("Målet pr. indbygger er det samme for alle kommuner, fordi målet er fordelt efter "
-                        "befolkning: {value}.", "The target per inhabitant is the same in every municipality, "
-                        "because the target is shared by population: {value}."),
-    "mun_caption": ("Alle {n} kommuner sorteret efter median gevinst pr. indbygger i {year} (venstre halvdel "
-                    "fortsætter i højre). Prik: median; streg: P10–P90.",
-                    "All {n} municipalities sorted by median gain per inhabitant in {year} (the left half continues "
-                    "on the right). Dot: median; bar: P10–P90."),
-    "mun_pop_source_builtin": ("Befolkningstal: de indbyggede tal pr. 1. januar 2011 (scenariefilen kunne ikke "
-                               "læses; tallene passer med målets fordeling).",
-                               "Population: the built-in figures of 1 January 2011 (the scenario file could not be "
-                               "read; they match the target's allocation)."),
-    "mun_no_pop": ("Befolkningstal er ikke tilgængelige; gevinsten vises i mio. kr. pr. kommune.",
-                   "Population is not available; the gain is shown in DKK m per municipality."),
-    "top10_title": ("De 10 kommuner med størst forventet manglende gevinst i {year}",
-                    "The 10 municipalities with the largest expected shortfall in {year}"),
-    "top10_caption": ("Manglende gevinst er målet (kommunens befolkningsandel af det nationale mål) minus gevinsten, "
-                      "når den er positiv, i gennemsnit over alle udfald: det, kommunens service mister ved forlods "
-                      "budgetreduktion.", "The shortfall is the target (the municipality's population share of the "
-                      "national target) minus the gain where positive, averaged over all outcomes: what its services "
-                      "lose if budgets are cut up front."),
+    "mun_target_note": (
+        "Målet pr. indbygger er det samme for alle kommuner, fordi målet er fordelt efter befolkning: {value}.",
+        "The target per inhabitant is the same in every municipality, "
+        "because the target is shared by population: {value}.",
+    ),
+    "mun_caption": (
+        "Alle {n} kommuner sorteret efter median gevinst pr. indbygger i {year} (venstre halvdel "
+        "fortsætter i højre). Prik: median; streg: P10–P90.",
+        "All {n} municipalities sorted by median gain per inhabitant in {year} (the left half continues "
+        "on the right). Dot: median; bar: P10–P90.",
+    ),
+    "mun_pop_source_builtin": (
+        "Befolkningstal: de indbyggede tal pr. 1. januar 2011 (scenariefilen kunne ikke "
+        "læses; tallene passer med målets fordeling).",
+        "Population: the built-in figures of 1 January 2011 (the scenario file could not be "
+        "read; they match the target's allocation).",
+    ),
+    "mun_no_pop": (
+        "Befolkningstal er ikke tilgængelige; gevinsten vises i mio. kr. pr. kommune.",
+        "Population is not available; the gain is shown in DKK m per municipality.",
+    ),
+    "top10_title": (
+        "De 10 kommuner med størst forventet manglende gevinst i {year}",
+        "The 10 municipalities with the largest expected shortfall in {year}",
+    ),
+    "top10_caption": (
+        "Manglende gevinst er målet (kommunens befolkningsandel af det nationale mål) minus gevinsten, "
+        "når den er positiv, i gennemsnit over alle udfald: det, kommunens service mister ved forlods "
+        "budgetreduktion.",
+        "The shortfall is the target (the municipality's population share of the "
+        "national target) minus the gain where positive, averaged over all outcomes: what its services "
+        "lose if budgets are cut up front.",
+    ),
     "mun_target_col": ("Kommunens mål", "Municipality's target"),
     "mun_short_col": ("Gns. manglende gevinst", "Mean shortfall"),
     "short_pct_col": ("Manglende i % af mål", "Shortfall, % of target"),
     "short_inh_col": ("Manglende, kr. pr. indb.", "Shortfall, DKK per inh."),
-    "ini_title": ("Initiativernes bidrag i {year}: middel og P10–P90", "Contribution of each initiative in {year}: mean and P10–P90"),
-    "ini_caption": ("Hvert initiativs gevinst på landsplan i {year}; ruden er business casens gevinst. "
-                    "Idriftsættelse: P50 er tidspunktet, der med 50 % sandsynlighed nås, P90 det tidspunkt, der med "
-                    "90 % sandsynlighed ikke overskrides.",
-                    "Each initiative's national gain in {year}; the diamond is the business case's gain. Go-live: P50 "
-                    "is the median date, P90 the date that is not exceeded with 90% probability."),
+    "ini_title": (
+        "Initiativernes bidrag i {year}: middel og P10–P90",
+        "Contribution of each initiative in {year}: mean and P10–P90",
+    ),
+    "ini_caption": (
+        "Hvert initiativs gevinst på landsplan i {year}; ruden er business casens gevinst. "
+        "Idriftsættelse: P50 er tidspunktet, der med 50 % sandsynlighed nås, P90 det tidspunkt, der med "
+        "90 % sandsynlighed ikke overskrides.",
+        "Each initiative's national gain in {year}; the diamond is the business case's gain. Go-live: P50 "
+        "is the median date, P90 the date that is not exceeded with 90% probability.",
+    ),
     "business_case": ("Business case", "Business case"),
     "planned": ("Planlagt start", "Planned start"),
     "golive": ("Idriftsættelse", "Go-live"),
     "golive_p50": ("Idriftsættelse P50", "Go-live P50"),
     "golive_p90": ("Idriftsættelse P90", "Go-live P90"),
     "contribution": ("Bidrag", "Contribution"),
-    "zero_gain_note": ("Initiativer uden gevinst (fx kvalitetsinitiativer) bidrager kun med omkostninger.",
-                       "Initiatives without a gain (e.g. quality initiatives) add costs only."),
-    "tornado_caption": ("Middelgevinsten i {year}, når én antagelse sættes til sin lave og høje værdi og alt andet "
-                        "holdes fast.", "The mean gain in {year} when one input is set to its low and high value and "
-                        "everything else is held fixed."),
-    "tornado_caption_decile": ("Mediangevinsten i {year} blandt de udfald, hvor antagelsen ligger i sine laveste 10 % "
-                               "(rød) eller højeste 10 % (blå); stregen er medianen over alle udfald. De længste "
-                               "søjler er de antagelser, der betyder mest.",
-                               "The median gain in {year} over the outcomes where the input is in its lowest 10% "
-                               "(red) or highest 10% (blue); the line is the median over all outcomes. The longest "
-                               "bars are the inputs that matter most."),
+    "zero_gain_note": (
+        "Initiativer uden gevinst (fx kvalitetsinitiativer) bidrager kun med omkostninger.",
+        "Initiatives without a gain (e.g. quality initiatives) add costs only.",
+    ),
+    "tornado_caption": (
+        "Middelgevinsten i {year}, når én antagelse sættes til sin lave og høje værdi og alt andet holdes fast.",
+        "The mean gain in {year} when one input is set to its low and high value and everything else is held fixed.",
+    ),
+    "tornado_caption_decile": (
+        "Mediangevinsten i {year} blandt de udfald, hvor antagelsen ligger i sine laveste 10 % "
+        "(rød) eller højeste 10 % (blå); stregen er medianen over alle udfald. De længste "
+        "søjler er de antagelser, der betyder mest.",
+        "The median gain in {year} over the outcomes where the input is in its lowest 10% "
+        "(red) or highest 10% (blue); the line is the median over all outcomes. The longest "
+        "bars are the inputs that matter most.",
+    ),
     "tornado_low_decile": ("Antagelsen i sine laveste 10 %", "Input in its lowest 10%"),
     "tornado_high_decile": ("Antagelsen i sine højeste 10 %", "Input in its highest 10%"),
-    "sens_axis": ("Rangkorrelation med gevinsten i {year} (−1 til 1)", "Rank correlation with the gain in {year} (−1 to 1)"),
-    "sens_caption": ("Hvor tæt hver antagelse hænger sammen med gevinsten: positiv betyder at en højere værdi giver "
-                     "en højere gevinst. Figuren viser de 15 stærkeste, tabellen de 20 stærkeste; summary.xlsx har "
-                     "dem alle.",
-                     "How closely each input moves with the gain: positive means that a higher value gives a higher "
-                     "gain. The chart shows the 15 strongest, the table the 20 strongest; summary.xlsx has them all."),
+    "sens_axis": (
+        "Rangkorrelation med gevinsten i {year} (−1 til 1)",
+        "Rank correlation with the gain in {year} (−1 to 1)",
+    ),
+    "sens_caption": (
+        "Hvor tæt hver antagelse hænger sammen med gevinsten: positiv betyder at en højere værdi giver "
+        "en højere gevinst. Figuren viser de 15 stærkeste, tabellen de 20 stærkeste; summary.xlsx har "
+        "dem alle.",
+        "How closely each input moves with the gain: positive means that a higher value gives a higher "
+        "gain. The chart shows the 15 strongest, the table the 20 strongest; summary.xlsx has them all.",
+    ),
     "tornado_low": ("Lav værdi", "Low value"),
     "tornado_high": ("Høj værdi", "High value"),
     "base": ("Basis", "Base"),
-    "waterfall_caption": ("Hvor meget af løftet hver årsag koster i {year} (mio. kr. pr. år); årsager med en "
-                          "ubetydelig virkning vises kun i tabellen.",
-                          "How much of the promise each cause costs in {year} (DKK m per year); causes with a "
-                          "negligible effect are in the table only."),
+    "waterfall_caption": (
+        "Hvor meget af løftet hver årsag koster i {year} (mio. kr. pr. år); årsager med en "
+        "ubetydelig virkning vises kun i tabellen.",
+        "How much of the promise each cause costs in {year} (DKK m per year); causes with a "
+        "negligible effect are in the table only.",
+    ),
     "waterfall_result": ("Simuleret gevinst", "Simulated gain"),
     "waterfall_start": ("Løftet", "Promise"),
-    "mc_caption": ("Tallene er beregnet af {draws} træk. Intervallerne viser hvor meget et tal kunne flytte sig med "
-                   "et andet seed (95 %-konfidensinterval).",
-                   "The numbers come from {draws} draws. The intervals show how far a number could move with another "
-                   "seed (95% confidence interval)."),
-    "mc_method_computed": ("Beregnet her med normaltilnærmelse: sandsynligheder ±1,96·√(p(1−p)/N), middelværdier "
-                           "±1,96·s/√N.", "Computed here by the normal approximation: probabilities ±1.96·√(p(1−p)/N), "
-                           "means ±1.96·s/√N."),
+    "mc_caption": (
+        "Tallene er beregnet af {draws} træk. Intervallerne viser hvor meget et tal kunne flytte sig med "
+        "et andet seed (95 %-konfidensinterval).",
+        "The numbers come from {draws} draws. The intervals show how far a number could move with another "
+        "seed (95% confidence interval).",
+    ),
+    "mc_method_computed": (
+        "Beregnet her med normaltilnærmelse: sandsynligheder ±1,96·√(p(1−p)/N), middelværdier ±1,96·s/√N.",
+        "Computed here by the normal approximation: probabilities ±1.96·√(p(1−p)/N), means ±1.96·s/√N.",
+    ),
     "ci_low": ("95 %-interval, nedre", "95% CI, low"),
     "ci_high": ("95 %-interval, øvre", "95% CI, high"),
     "estimate": ("Estimat", "Estimate"),
-    "backtest_caption": ("Det faktiske udfald holdt op mod den simulerede fordeling i samme år. Percentilen er andelen "
-                         "af udfald under det faktiske; halesandsynligheden er den tosidede sandsynlighed for et "
-                         "udfald mindst så ekstremt.", "The observed outcome against the simulated distribution of the "
-                         "same year. The percentile is the share of outcomes below it; the tail probability is the "
-                         "two-sided probability of an outcome at least as extreme."),
+    "backtest_caption": (
+        "Det faktiske udfald holdt op mod den simulerede fordeling i samme år. Percentilen er andelen "
+        "af udfald under det faktiske; halesandsynligheden er den tosidede sandsynlighed for et "
+        "udfald mindst så ekstremt.",
+        "The observed outcome against the simulated distribution of the "
+        "same year. The percentile is the share of outcomes below it; the tail probability is the "
+        "two-sided probability of an outcome at least as extreme.",
+    ),
     "percentile": ("Percentil", "Percentile"),
     "tail_prob": ("Halesandsynlighed", "Tail probability"),
-    "backtest_title": ("Fordeling af gevinsten i {year} og det faktiske udfald", "Distribution of the gain in {year} and the observed outcome"),
+    "backtest_title": (
+        "Fordeling af gevinsten i {year} og det faktiske udfald",
+        "Distribution of the gain in {year} and the observed outcome",
+    ),
     # -- assumptions ------------------------------------------------------------------------
-    "ass_intro": ("Alle antagelser i scenariefilen {file}. Usikre størrelser er fordelinger; kilden er kommentaren "
-                  "i scenariefilen, gengivet som den står der (i de medfølgende scenarier er kilder og begrundelser "
-                  "skrevet på engelsk, med de danske citater på originalsproget).", "Every assumption in the scenario file {file}. Uncertain quantities are "
-                  "distributions; the source is the comment in the scenario file."),
+    "ass_intro": (
+        "Alle antagelser i scenariefilen {file}. Usikre størrelser er fordelinger; kilden er kommentaren "
+        "i scenariefilen, gengivet som den står der (i de medfølgende scenarier er kilder og begrundelser "
+        "skrevet på engelsk, med de danske citater på originalsproget).",
+        "Every assumption in the scenario file {file}. Uncertain quantities are "
+        "distributions; the source is the comment in the scenario file.",
+    ),
     "ass_general": ("Løftet og de generelle antagelser", "The promise and general assumptions"),
     "ass_areas": ("Områdernes mål", "Area targets"),
     "ass_defaults": ("Standardantagelser for initiativerne", "Default assumptions for the initiatives"),
     "ass_initiatives": ("Initiativerne: egne antagelser", "The initiatives: their own assumptions"),
     "ass_shocks": ("Fælles stød på tværs af initiativerne", "Common shocks across the initiatives"),
-    "ass_shocks_note": ("Et stød giver de nævnte initiativers input en fælles faktor: normalscorerne korrelerer "
-                        "med ladningen; hvert input beholder sin fordeling (docs/model.md).",
-                        "A shock gives the named initiatives' input one shared factor: their normal scores "
-                        "correlate by the loading; each input keeps its distribution (docs/model.md)."),
+    "ass_shocks_note": (
+        "Et stød giver de nævnte initiativers input en fælles faktor: normalscorerne korrelerer "
+        "med ladningen; hvert input beholder sin fordeling (docs/model.md).",
+        "A shock gives the named initiatives' input one shared factor: their normal scores "
+        "correlate by the loading; each input keeps its distribution (docs/model.md).",
+    ),
     "ass_shock_value": ("ladning {loading}; {who}", "loading {loading}; {who}"),
     "ass_all_initiatives": ("alle initiativer", "every initiative"),
-    "ass_initiatives_note": ("For hvert initiativ vises de antagelser, der afviger fra standard; resten er "
-                             "standardantagelserne ovenfor.", "For each initiative the assumptions that differ from the "
-                             "defaults are shown; the rest are the defaults above."),
-    "ass_missing": ("Scenariefilen {file} kunne ikke læses ({why}). Antagelserne kan derfor ikke vises; resten af "
-                    "rapporten bygger alene på resultatfilen.", "The scenario file {file} could not be read ({why}). "
-                    "The assumptions cannot be shown; the rest of the report uses the results file only."),
-    "ass_changed": ("Advarsel: scenariefilen er ændret siden kørslen (sha256 {now} mod {then}). Antagelserne "
-                    "nedenfor er fra den nuværende fil og kan afvige fra dem, der blev brugt.",
-                    "Warning: the scenario file has changed since the run (sha256 {now} vs {then}). The assumptions "
-                    "below are from the current file and may differ from those used."),
+    "ass_initiatives_note": (
+        "For hvert initiativ vises de antagelser, der afviger fra standard; resten er standardantagelserne ovenfor.",
+        "For each initiative the assumptions that differ from the defaults are shown; the rest are the defaults above.",
+    ),
+    "ass_missing": (
+        "Scenariefilen {file} kunne ikke læses ({why}). Antagelserne kan derfor ikke vises; resten af "
+        "rapporten bygger alene på resultatfilen.",
+        "The scenario file {file} could not be read ({why}). "
+        "The assumptions cannot be shown; the rest of the report uses the results file only.",
+    ),
+    "ass_changed": (
+        "Advarsel: scenariefilen er ændret siden kørslen (sha256 {now} mod {then}). Antagelserne "
+        "nedenfor er fra den nuværende fil og kan afvige fra dem, der blev brugt.",
+        "Warning: the scenario file has changed since the run (sha256 {now} vs {then}). The assumptions "
+        "below are from the current file and may differ from those used.",
+    ),
     "ass_note": ("Note", "Note"),
     "ass_default_mark": ("standard", "default"),
     "ass_no_event": ("ingen", "none"),
     "prob_then": ("sandsynlighed {p}, derefter {then}", "probability {p}, then {then}"),
     # -- regimes ----------------------------------------------------------------------------
-    "regime_retention_desc_generic": ("Enheden beholder en del af gevinsten i en periode efter idriftsættelse.",
-                                      "The unit keeps a share of the gain for a period after go-live."),
+    "regime_retention_desc_generic": (
+        "Enheden beholder en del af gevinsten i en periode efter idriftsættelse.",
+        "The unit keeps a share of the gain for a period after go-live.",
+    ),
     # -- method -----------------------------------------------------------------------------
-    "method_text": ("Hvert initiativ i hver kommune simuleres år for år med usikkerhed om business casen, "
-                    "forsinkelser, lovgivning, teknologi, digitalt svage borgere, økonomisk pres, realisering og "
-                    "indfasning. Landstal og områdetal er eksakte fraktiler over alle træk; kommune- og "
-                    "initiativtal er fraktiler fra histogrammer (fejl højst 0,4 %). P10 betyder at 10 % af "
-                    "udfaldene er lavere.", "Every initiative in every municipality is simulated year by year with "
-                    "uncertainty about the business case, delays, legislation, technology, digitally weak citizens, "
-                    "economic pressure, budget take-out and ramp-up. National and area figures are exact quantiles "
-                    "over all draws; municipality and initiative figures are quantiles from histograms (error at most "
-                    "0.4%). P10 means that 10% of outcomes are lower."),
-    "report_failed": ("Rapporten kunne ikke laves: {error}. Resultaterne i results.nc og summary.parquet er "
-                      "skrevet som normalt.", "The report could not be made: {error}. The results in results.nc and "
-                      "summary.parquet were written as usual."),
+    "method_text": (
+        "Hvert initiativ i hver kommune simuleres år for år med usikkerhed om business casen, "
+        "forsinkelser, lovgivning, teknologi, digitalt svage borgere, økonomisk pres, realisering og "
+        "indfasning. Landstal og områdetal er eksakte fraktiler over alle træk; kommune- og "
+        "initiativtal er fraktiler fra histogrammer (fejl højst 0,4 %). P10 betyder at 10 % af "
+        "udfaldene er lavere.",
+        "Every initiative in every municipality is simulated year by year with "
+        "uncertainty about the business case, delays, legislation, technology, digitally weak citizens, "
+        "economic pressure, budget take-out and ramp-up. National and area figures are exact quantiles "
+        "over all draws; municipality and initiative figures are quantiles from histograms (error at most "
+        "0.4%). P10 means that 10% of outcomes are lower.",
+    ),
+    "report_failed": (
+        "Rapporten kunne ikke laves: {error}. Resultaterne i results.nc og summary.parquet er skrevet som normalt.",
+        "The report could not be made: {error}. The results in results.nc and summary.parquet were written as usual.",
+    ),
     # -- workbook ---------------------------------------------------------------------------
     "sheet_overview": ("Overblik", "Overview"),
     "sheet_years": ("År", "Years"),
@@ -422,8 +562,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_target_year": ("Målår", "Target year"),
     "wb_target": ("Mål i målåret", "Target in the target year"),
     "wb_first_year": ("Første år med P(mål) ≥ 50 %", "First year with P(target) ≥ 50%"),
-    "wb_units_note": ("Beløb i mio. kr. pr. år i faste priser; sandsynligheder som andele (vist i %).",
-                      "Amounts in DKK m per year at fixed prices; probabilities as shares (shown as %)."),
+    "wb_units_note": (
+        "Beløb i mio. kr. pr. år i faste priser; sandsynligheder som andele (vist i %).",
+        "Amounts in DKK m per year at fixed prices; probabilities as shares (shown as %).",
+    ),
     "wb_observed": ("Faktisk udfald {year}", "Observed {year}"),
     "wb_observed_rank": ("Faktisk udfald {year}: percentil", "Observed {year}: percentile"),
     "wb_per_inh": ("pr. indb.", "per inh."),
@@ -436,111 +578,165 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_never": ("ikke inden {year}", "not by {year}"),
     "wb_ass_section": ("Afsnit", "Section"),
     # -- update (simengine.analysis.update) ----------------------------------------------------------
-    "upd_title": ("Hvad observationerne lærte os: input før og efter", "What the observations taught: inputs before and after"),
-    "upd_axis": ("Ændring i forhold til forhåndsfordelingen (standardafvigelser; P10-P90 og median)",
-                 "Change relative to the prior (prior standard deviations; P10-P90 and median)"),
+    "upd_title": (
+        "Hvad observationerne lærte os: input før og efter",
+        "What the observations taught: inputs before and after",
+    ),
+    "upd_axis": (
+        "Ændring i forhold til forhåndsfordelingen (standardafvigelser; P10-P90 og median)",
+        "Change relative to the prior (prior standard deviations; P10-P90 and median)",
+    ),
     "upd_prior": ("Før (forhåndsfordeling)", "Before (prior)"),
     "upd_posterior": ("Efter (opdateret)", "After (posterior)"),
     "pit_title": ("PIT-histogram: {n} observationer", "PIT histogram: {n} observations"),
-    "pit_axis": ("PIT: prognosens sandsynlighed for en værdi under den observerede",
-                 "PIT: the forecast's probability of a value below the observed one"),
+    "pit_axis": (
+        "PIT: prognosens sandsynlighed for en værdi under den observerede",
+        "PIT: the forecast's probability of a value below the observed one",
+    ),
     "pit_count": ("Observationer", "Observations"),
     "pit_expected": ("Forventet ved en kalibreret prognose", "Expected of a calibrated forecast"),
     # -- negotiation (simengine.analysis.negotiate, simengine.outputs.report.negotiation) -------------------------
     "sec_negotiation": ("Til forhandlingsbordet", "For the negotiation table"),
     "commit_title": ("Hvad kan man love?", "What can be committed?"),
-    "commit_caption": ("Det beløb, gevinsten på landsplan når med den angivne sikkerhed (sandsynlighed), år for år "
-                       "({unit}). Beløbet med 90 % sikkerhed er det, der kan budgetteres med, når man vil være 90 % "
-                       "sikker på, at gevinsten dækker det. 95 %-Monte Carlo-interval for målåret i parentes.",
-                       "The amount the national gain reaches with the given certainty (probability), year by year "
-                       "({unit}). The amount at 90% certainty is what can be budgeted if one wants to be 90% sure the "
-                       "gain covers it. 95% Monte Carlo interval for the target year in brackets."),
+    "commit_caption": (
+        "Det beløb, gevinsten på landsplan når med den angivne sikkerhed (sandsynlighed), år for år "
+        "({unit}). Beløbet med 90 % sikkerhed er det, der kan budgetteres med, når man vil være 90 % "
+        "sikker på, at gevinsten dækker det. 95 %-Monte Carlo-interval for målåret i parentes.",
+        "The amount the national gain reaches with the given certainty (probability), year by year "
+        "({unit}). The amount at 90% certainty is what can be budgeted if one wants to be 90% sure the "
+        "gain covers it. 95% Monte Carlo interval for the target year in brackets.",
+    ),
     "certainty_col": ("{p} sikkert", "{p} sure"),
-    "commit_area_caption": ("Områderne i {year}: beløbet, gevinsten når med den angivne sikkerhed ({unit}). "
-                            "Kommunernes beløb står i summary.xlsx og results.nc.",
-                            "The areas in {year}: the amount the gain reaches with the given certainty ({unit}). "
-                            "Each municipality's amounts are in summary.xlsx and results.nc."),
+    "commit_area_caption": (
+        "Områderne i {year}: beløbet, gevinsten når med den angivne sikkerhed ({unit}). "
+        "Kommunernes beløb står i summary.xlsx og results.nc.",
+        "The areas in {year}: the amount the gain reaches with the given certainty ({unit}). "
+        "Each municipality's amounts are in summary.xlsx and results.nc.",
+    ),
     "net_row": ("Nettogevinst", "Net gain"),
-    "exceed_title": ("Sandsynlighed for en gevinst på mindst x i {year}", "Probability of a gain of at least x in {year}"),
+    "exceed_title": (
+        "Sandsynlighed for en gevinst på mindst x i {year}",
+        "Probability of a gain of at least x in {year}",
+    ),
     "exceed_axis": ("Sandsynlighed for gevinst ≥ x", "Probability that gain ≥ x"),
-    "exceed_caption": ("Overskridelseskurven: for ethvert beløb x sandsynligheden for, at gevinsten i {year} bliver "
-                       "mindst x. Prikkerne er beløbene med 50, 80, 90 og 95 % sikkerhed; den stiplede streg er "
-                       "løftet. Andre beløb: python -m simengine ask results.nc --year {year} --at-least X.",
-                       "The exceedance curve: for any amount x the probability that the gain in {year} is at least x. "
-                       "The dots are the amounts at 50, 80, 90 and 95% certainty; the dashed line is the promise. Other "
-                       "amounts: python -m simengine ask results.nc --year {year} --at-least X."),
-    "ded_title": ("Forlods budgetreduktion: hvor meget kan tages ud?", "Up-front deduction: how much can be taken out?"),
-    "ded_caption": ("For hver forlods reduktion (andel af målstien) i {year}: sandsynligheden for, at servicen skal "
-                    "skæres med mere end {x}, den forventede servicereduktion, gevinsten til kassen og hvad der bliver "
-                    "i kommunerne ({unit}). Gevinster og reduktioner er opgjort på landsplan.",
-                    "For each up-front deduction (share of the target path) in {year}: the probability that services "
-                    "must be cut by more than {x}, the expected service cut, the gain to the central budget and what "
-                    "stays with the municipalities ({unit}). Gains and cuts are netted nationally."),
+    "exceed_caption": (
+        "Overskridelseskurven: for ethvert beløb x sandsynligheden for, at gevinsten i {year} bliver "
+        "mindst x. Prikkerne er beløbene med 50, 80, 90 og 95 % sikkerhed; den stiplede streg er "
+        "løftet. Andre beløb: python -m simengine ask results.nc --year {year} --at-least X.",
+        "The exceedance curve: for any amount x the probability that the gain in {year} is at least x. "
+        "The dots are the amounts at 50, 80, 90 and 95% certainty; the dashed line is the promise. Other "
+        "amounts: python -m simengine ask results.nc --year {year} --at-least X.",
+    ),
+    "ded_title": (
+        "Forlods budgetreduktion: hvor meget kan tages ud?",
+        "Up-front deduction: how much can be taken out?",
+    ),
+    "ded_caption": (
+        "For hver forlods reduktion (andel af målstien) i {year}: sandsynligheden for, at servicen skal "
+        "skæres med mere end {x}, den forventede servicereduktion, gevinsten til kassen og hvad der bliver "
+        "i kommunerne ({unit}). Gevinster og reduktioner er opgjort på landsplan.",
+        "For each up-front deduction (share of the target path) in {year}: the probability that services "
+        "must be cut by more than {x}, the expected service cut, the gain to the central budget and what "
+        "stays with the municipalities ({unit}). Gains and cuts are netted nationally.",
+    ),
     "ded_share": ("Andel af målet", "Share of target"),
     "ded_amount": ("Reduktion", "Deduction"),
     "ded_p_short": ("P(reduktion > {x})", "P(cut > {x})"),
     "ded_p": ("P(servicereduktion > {x})", "P(service cut > {x})"),
     "ded_cut_mean": ("Forventet servicereduktion", "Expected service cut"),
     "ded_local": ("Bliver i kommunerne", "Stays with the municipalities"),
-    "ded_safe": ("Den største forlods reduktion i {year}, hvor sandsynligheden for en servicereduktion over {x} højst "
-                 "er {alpha}, er {amount} ({share} af målet).",
-                 "The largest up-front deduction in {year} with at most {alpha} probability of a service cut above "
-                 "{x} is {amount} ({share} of the target)."),
+    "ded_safe": (
+        "Den største forlods reduktion i {year}, hvor sandsynligheden for en servicereduktion over {x} højst "
+        "er {alpha}, er {amount} ({share} af målet).",
+        "The largest up-front deduction in {year} with at most {alpha} probability of a service cut above "
+        "{x} is {amount} ({share} of the target).",
+    ),
     "ded_axis": ("Forlods reduktion, andel af målet", "Up-front deduction, share of the target"),
     "ded_p_axis": ("Sandsynlighed", "Probability"),
     "regime_delivery": ("Reduktion ved levering", "Deduction on delivery"),
-    "regime_delivery_desc": ("Hvert initiativs business case trækkes ud fra det tidspunkt, systemet eller loven er "
-                             "leveret (idriftsat); servicen betaler, hvis gevinsten ikke følger med.",
-                             "Each initiative's business case is deducted from the time its system or law is "
-                             "delivered (go-live); services pay where the gain does not follow."),
+    "regime_delivery_desc": (
+        "Hvert initiativs business case trækkes ud fra det tidspunkt, systemet eller loven er "
+        "leveret (idriftsat); servicen betaler, hvis gevinsten ikke følger med.",
+        "Each initiative's business case is deducted from the time its system or law is "
+        "delivered (go-live); services pay where the gain does not follow.",
+    ),
     "deals_title": ("Aftalemodellerne sammenlignet på de samme udfald", "The deals compared on the same outcomes"),
-    "deals_caption": ("Middel i {year} ({unit}); P(servicereduktion > {x}). Reduktion ved levering er beregnet på de "
-                      "første {n} udfald (hvor idriftsættelsestidspunkterne er gemt) og sammenlignet parvis, udfald for "
-                      "udfald.", "Means in {year} ({unit}); P(service cut > {x}). Deduction on delivery is computed on "
-                      "the first {n} outcomes (whose go-live times are kept) and compared pairwise, outcome by "
-                      "outcome."),
+    "deals_caption": (
+        "Middel i {year} ({unit}); P(servicereduktion > {x}). Reduktion ved levering er beregnet på de "
+        "første {n} udfald (hvor idriftsættelsestidspunkterne er gemt) og sammenlignet parvis, udfald for "
+        "udfald.",
+        "Means in {year} ({unit}); P(service cut > {x}). Deduction on delivery is computed on "
+        "the first {n} outcomes (whose go-live times are kept) and compared pairwise, outcome by "
+        "outcome.",
+    ),
     "deal": ("Aftale", "Deal"),
     "delivery_minus": ("Levering minus {regime}", "Delivery minus {regime}"),
     "control_title": ("Hvem styrer hvad?", "Who controls what?"),
-    "control_municipal": ("Kommunerne selv (realisering, lokal kapacitet, indfasning, brug)",
-                          "The municipalities (realisation, local capacity, ramp-up, adoption)"),
-    "control_outside": ("Uden for kommunernes kontrol (forsinkelse, lovgivning, teknologi, økonomi, digitalt svage, "
-                        "skøn i business cases)", "Outside municipal control (delay, legislation, technology, the "
-                        "economy, digitally weak citizens, business-case estimates)"),
+    "control_municipal": (
+        "Kommunerne selv (realisering, lokal kapacitet, indfasning, brug)",
+        "The municipalities (realisation, local capacity, ramp-up, adoption)",
+    ),
+    "control_outside": (
+        "Uden for kommunernes kontrol (forsinkelse, lovgivning, teknologi, økonomi, digitalt svage, "
+        "skøn i business cases)",
+        "Outside municipal control (delay, legislation, technology, the "
+        "economy, digitally weak citizens, business-case estimates)",
+    ),
     "control_municipal_short": ("Kommunerne selv", "The municipalities"),
     "control_outside_short": ("Uden for kommunernes kontrol", "Outside municipal control"),
     "control_plan_short": ("Planen", "The plan"),
-    "control_plan": ("Planen (målet dækkes ikke, selv uden alle årsager)", "The plan (target not covered even without "
-                     "every cause)"),
-    "control_caption": ("Vandfaldets årsager samlet efter, hvem der kan gøre noget ved dem: middel i {year} ({unit}). "
-                        "Grundlag for klausuler om risikodeling.", "The waterfall's causes grouped by who can act on "
-                        "them: mean in {year} ({unit}). The basis for risk-sharing clauses."),
-    "hl_control": ("Af den manglende gevinst i {year} skyldes {mun} forhold, kommunerne selv styrer, og {out} forhold "
-                   "uden for deres kontrol.", "Of the shortfall in {year}, {mun} is due to what the municipalities "
-                   "control and {out} to what they do not."),
-    "hl_commit": ("Med {c} sikkerhed bliver gevinsten i {year} mindst {amount}; med 50 % sikkerhed mindst {a50}.",
-                  "With {c} certainty the gain in {year} is at least {amount}; with 50% certainty at least {a50}."),
-    "hl_share": ("Den realiserede andel af løftet i {year}: P10 {p10}, P50 {p50}, P90 {p90}.",
-                 "The realised share of the promise in {year}: P10 {p10}, P50 {p50}, P90 {p90}."),
-    "hl_cut": ("Trækkes hele målet ud af budgetterne på forhånd, er sandsynligheden for, at servicen skal skæres med "
-               "mere end {x}, {p}.", "If the whole target is taken out of budgets up front, the probability that "
-               "services must be cut by more than {x} is {p}."),
-    "hl_out_of_reach": ("Målet ligger uden for modellens udfaldsrum: sandsynligheden for at nå det er under 0,5 % i "
-                        "alle år. Det største beløb med en ikke-ubetydelig sandsynlighed (0,5 %) i {year} er {amount}.",
-                        "The target is out of reach of the model's distribution: the probability of reaching it is "
-                        "below 0.5% in every year. The largest amount with a non-negligible probability (0.5%) in "
-                        "{year} is {amount}."),
+    "control_plan": (
+        "Planen (målet dækkes ikke, selv uden alle årsager)",
+        "The plan (target not covered even without every cause)",
+    ),
+    "control_caption": (
+        "Vandfaldets årsager samlet efter, hvem der kan gøre noget ved dem: middel i {year} ({unit}). "
+        "Grundlag for klausuler om risikodeling.",
+        "The waterfall's causes grouped by who can act on "
+        "them: mean in {year} ({unit}). The basis for risk-sharing clauses.",
+    ),
+    "hl_control": (
+        "Af den manglende gevinst i {year} skyldes {mun} forhold, kommunerne selv styrer, og {out} forhold "
+        "uden for deres kontrol.",
+        "Of the shortfall in {year}, {mun} is due to what the municipalities control and {out} to what they do not.",
+    ),
+    "hl_commit": (
+        "Med {c} sikkerhed bliver gevinsten i {year} mindst {amount}; med 50 % sikkerhed mindst {a50}.",
+        "With {c} certainty the gain in {year} is at least {amount}; with 50% certainty at least {a50}.",
+    ),
+    "hl_share": (
+        "Den realiserede andel af løftet i {year}: P10 {p10}, P50 {p50}, P90 {p90}.",
+        "The realised share of the promise in {year}: P10 {p10}, P50 {p50}, P90 {p90}.",
+    ),
+    "hl_cut": (
+        "Trækkes hele målet ud af budgetterne på forhånd, er sandsynligheden for, at servicen skal skæres med "
+        "mere end {x}, {p}.",
+        "If the whole target is taken out of budgets up front, the probability that "
+        "services must be cut by more than {x} is {p}.",
+    ),
+    "hl_out_of_reach": (
+        "Målet ligger uden for modellens udfaldsrum: sandsynligheden for at nå det er under 0,5 % i "
+        "alle år. Det største beløb med en ikke-ubetydelig sandsynlighed (0,5 %) i {year} er {amount}.",
+        "The target is out of reach of the model's distribution: the probability of reaching it is "
+        "below 0.5% in every year. The largest amount with a non-negligible probability (0.5%) in "
+        "{year} is {amount}.",
+    ),
     "card_commit": ("Kan loves med {c} sikkerhed, {year}", "Committable at {c} certainty, {year}"),
     "card_share": ("Realiseret andel af løftet {year}", "Realised share of the promise {year}"),
-    "card_cut": ("P(servicereduktion > {x}), forlods reduktion {year}", "P(service cut > {x}), up-front deduction {year}"),
+    "card_cut": (
+        "P(servicereduktion > {x}), forlods reduktion {year}",
+        "P(service cut > {x}), up-front deduction {year}",
+    ),
     "card_p_target": ("P(mål nået) {year}: {p}", "P(target met) {year}: {p}"),
     "sheet_negotiation": ("Forhandling", "Negotiation"),
     "wb_probability": ("sandsynlighed", "probability"),
     "neg_sheet_title": ("Forhandlingsark", "Negotiation sheet"),
     "neg_sheet_risks": ("De største risici i {year}", "The largest risks in {year}"),
-    "neg_sheet_note": ("Beløb i mio. kr. pr. år i faste priser. {draws} simulerede udfald, seed {seed}. Hele "
-                       "rapporten: report.html.", "Amounts in DKK m per year at fixed prices. {draws} simulated "
-                       "outcomes, seed {seed}. The full report: report.html."),
+    "neg_sheet_note": (
+        "Beløb i mio. kr. pr. år i faste priser. {draws} simulerede udfald, seed {seed}. Hele rapporten: report.html.",
+        "Amounts in DKK m per year at fixed prices. {draws} simulated "
+        "outcomes, seed {seed}. The full report: report.html.",
+    ),
     "wb_certainty": ("Sikkerhed", "Certainty"),
     "wb_scope": ("Niveau", "Scope"),
     "wb_national": ("Landsplan", "National"),
@@ -551,14 +747,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_potential": ("Potentiel gevinst", "Potential gain"),
     # -- the potential gain beside the realised gain (simengine.outputs.report.potential) -----------
     "sec_potential": ("Potentiale og realiseret gevinst", "Potential and realised gain"),
-    "pot_title": ("Potentiale før lokal realisering og realiseret gevinst",
-                  "Potential before local realisation and realised gain"),
-    "pot_intro": ("Potentialet er bruttogevinsten før den lokale realisering: hvad initiativerne giver, hvis hver "
-                  "kommune høster hele sin andel. Forskellen til den realiserede gevinst er det, der går tabt lokalt.",
-                  "The potential is the gross gain before local realisation: what the initiatives yield if every "
-                  "municipality harvests its whole share. The gap to the realised gain is what is lost locally."),
-    "pot_caption": ("Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
-                    "The bands hold P10–P90 of the outcomes; the lines are the medians (P50)."),
+    "pot_title": (
+        "Potentiale før lokal realisering og realiseret gevinst",
+        "Potential before local realisation and realised gain",
+    ),
+    "pot_intro": (
+        "Potentialet er bruttogevinsten før den lokale realisering: hvad initiativerne giver, hvis hver "
+        "kommune høster hele sin andel. Forskellen til den realiserede gevinst er det, der går tabt lokalt.",
+        "The potential is the gross gain before local realisation: what the initiatives yield if every "
+        "municipality harvests its whole share. The gap to the realised gain is what is lost locally.",
+    ),
+    "pot_caption": (
+        "Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
+        "The bands hold P10–P90 of the outcomes; the lines are the medians (P50).",
+    ),
     "pot_band": ("Potentiale, P10–P90", "Potential, P10–P90"),
     "pot_median": ("Potentiale, median", "Potential, median"),
     "pot_real_band": ("Realiseret, P10–P90", "Realised, P10–P90"),
@@ -569,12 +771,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "pot_col_mean": ("Potentiale, middel", "Potential, mean"),
     "pot_col_rr": ("Realiseret / lovet", "Realised / promised"),
     "pot_col_pr": ("Potentiale / lovet", "Potential / promised"),
-    "pot_table_caption": ("I {unit}. Lovet = summen af initiativernes business cases; forholdene er middelgevinsten "
-                          "delt med den.",
-                          "In {unit}. Promised = the sum of the initiatives' business cases; the ratios are the mean "
-                          "gain divided by it."),
-    "pot_band_label": ("Scenariets kalibreringsbånd for realiseret / lovet",
-                       "The scenario's calibration band for realised / promised"),
+    "pot_table_caption": (
+        "I {unit}. Lovet = summen af initiativernes business cases; forholdene er middelgevinsten delt med den.",
+        "In {unit}. Promised = the sum of the initiatives' business cases; the ratios are the mean gain divided by it.",
+    ),
+    "pot_band_label": (
+        "Scenariets kalibreringsbånd for realiseret / lovet",
+        "The scenario's calibration band for realised / promised",
+    ),
     "pot_band_year": ("{band} i {year}; modellens forhold", "{band} in {year}; the model's ratio"),
     "pot_band_years": ("{band}; opfyldt i {years}", "{band}; met in {years}"),
     "pot_no_year": ("intet år", "no year"),
@@ -586,16 +790,20 @@ TEXT: dict[str, tuple[str, str]] = {
     # -- with and without the common shocks, same draws (simengine.outputs.report.shocks) -------------
     "sec_shocks": ("Fælles stød: hvor meget de spreder udfaldet", "Common shocks: how much they widen the outcome"),
     "shk_title": ("Gevinst med og uden fælles stød, samme udfald", "Gain with and without common shocks, same draws"),
-    "shk_intro": ("Scenariets fælles stød ({shocks}) lader initiativernes skøn, forsinkelser og realisering variere "
-                  "sammen. Her er den landsdækkende bruttogevinst regnet to gange på de samme {draws} udfald: med "
-                  "stødene og med dem fjernet. Alt andet er det samme, så forskellen er stødenes alene.",
-                  "The scenario's common shocks ({shocks}) make the initiatives' estimates, delays and realisation "
-                  "move together. Here the national gross gain is computed twice on the same {draws} draws: with "
-                  "the shocks and with them removed. Everything else is the same, so the difference is the "
-                  "shocks' alone."),
+    "shk_intro": (
+        "Scenariets fælles stød ({shocks}) lader initiativernes skøn, forsinkelser og realisering variere "
+        "sammen. Her er den landsdækkende bruttogevinst regnet to gange på de samme {draws} udfald: med "
+        "stødene og med dem fjernet. Alt andet er det samme, så forskellen er stødenes alene.",
+        "The scenario's common shocks ({shocks}) make the initiatives' estimates, delays and realisation "
+        "move together. Here the national gross gain is computed twice on the same {draws} draws: with "
+        "the shocks and with them removed. Everything else is the same, so the difference is the "
+        "shocks' alone.",
+    ),
     "shk_item": ("{id}: {input}, ladning {loading}", "{id}: {input}, loading {loading}"),
-    "shk_caption": ("Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
-                    "The bands hold P10–P90 of the outcomes; the lines are the medians (P50)."),
+    "shk_caption": (
+        "Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
+        "The bands hold P10–P90 of the outcomes; the lines are the medians (P50).",
+    ),
     "shk_band_with": ("Med stød, P10–P90", "With shocks, P10–P90"),
     "shk_band_without": ("Uden stød, P10–P90", "Without shocks, P10–P90"),
     "shk_median_with": ("Med stød, median", "With shocks, median"),
@@ -607,24 +815,32 @@ TEXT: dict[str, tuple[str, str]] = {
     "shk_col_widening": ("Bredere med stød", "Wider with shocks"),
     "shk_col_p_with": ("P(mål nået) med stød", "P(target met) with shocks"),
     "shk_col_p_without": ("P(mål nået) uden stød", "P(target met) without shocks"),
-    "shk_print_note": ("Udskriften viser målåret og {n} år på hver side; alle år står på skærmen og i summary.xlsx.",
-                       "The printout shows the target year and {n} years each side; every year is on screen and in "
-                       "summary.xlsx."),
-    "shk_table_caption": ("I {unit}, over de første {draws} udfald. Bredere med stød = (P90 − P10 med stød) / "
-                          "(P90 − P10 uden stød) − 1.",
-                          "In {unit}, over the first {draws} draws. Wider with shocks = (P90 − P10 with shocks) / "
-                          "(P90 − P10 without shocks) − 1."),
-    "shk_summary": ("I {year} gør stødene P10–P90-båndet {widen} bredere; middelgevinsten er {mean_with} {unit} med "
-                    "og {mean_without} {unit} uden: stødene flytter ikke middelværdien, de spreder udfaldet.",
-                    "In {year} the shocks make the P10–P90 band {widen} wider; the mean gain is {mean_with} {unit} "
-                    "with them and {mean_without} {unit} without: the shocks do not move the mean, they spread the "
-                    "outcome."),
+    "shk_print_note": (
+        "Udskriften viser målåret og {n} år på hver side; alle år står på skærmen og i summary.xlsx.",
+        "The printout shows the target year and {n} years each side; every year is on screen and in summary.xlsx.",
+    ),
+    "shk_table_caption": (
+        "I {unit}, over de første {draws} udfald. Bredere med stød = (P90 − P10 med stød) / (P90 − P10 uden stød) − 1.",
+        "In {unit}, over the first {draws} draws. Wider with shocks = (P90 − P10 with shocks) / "
+        "(P90 − P10 without shocks) − 1.",
+    ),
+    "shk_summary": (
+        "I {year} gør stødene P10–P90-båndet {widen} bredere; middelgevinsten er {mean_with} {unit} med "
+        "og {mean_without} {unit} uden: stødene flytter ikke middelværdien, de spreder udfaldet.",
+        "In {year} the shocks make the P10–P90 band {widen} wider; the mean gain is {mean_with} {unit} "
+        "with them and {mean_without} {unit} without: the shocks do not move the mean, they spread the "
+        "outcome.",
+    ),
     # -- the calibration check on the bases of its evidence (simengine.analysis.calibration) -----------
     "cal2_row": ("af det leverede", "of delivered"),
-    "cal2_delivered": ("{year}, af de business cases der er i drift: {v}, {verdict}",
-                       "{year}, of the business cases live by then: {v}, {verdict}"),
-    "cal2_steady": ("ved fuld effekt (niveauerne alene, alt i drift og fuldt indfaset): {v}, {verdict}",
-                    "at full effect (the levels alone, everything live and fully ramped): {v}, {verdict}"),
+    "cal2_delivered": (
+        "{year}, af de business cases der er i drift: {v}, {verdict}",
+        "{year}, of the business cases live by then: {v}, {verdict}",
+    ),
+    "cal2_steady": (
+        "ved fuld effekt (niveauerne alene, alt i drift og fuldt indfaset): {v}, {verdict}",
+        "at full effect (the levels alone, everything live and fully ramped): {v}, {verdict}",
+    ),
     "cal2_steady_only": ("ved fuld effekt (niveauerne alene): {v}", "at full effect (the levels alone): {v}"),
     "cal2_basis": ("scenariet læser båndet på: {basis}", "the scenario reads the band on: {basis}"),
     "cal2_basis_promised": ("hele det lovede (realiseret)", "all that was promised (realised)"),
@@ -636,40 +852,51 @@ TEXT: dict[str, tuple[str, str]] = {
     "cal2_below": ("UNDER båndet", "BELOW"),
     "cal2_above": ("OVER båndet", "ABOVE"),
     # -- staff freed per krone invested, retention against realised (simengine.outputs.report.investment) --
-    "sec_investment": ("Frigjorte årsværk pr. investeret krone; fastholdelse mod realisering",
-                       "Staff freed per krone invested; retention against realised"),
-    "inv_intro": ("Frigjorte årsværk = bruttogevinsten under budgetmodellen / prisen pr. årsværk. Investeringen er "
-                  "initiativernes samlede engangsinvestering med overskridelse, fra scenariefilen. Under fastholdelse "
-                  "beholder enheden en del af gevinsten, og incitamentet løfter realiseringen; hænderne er frigjort "
-                  "uanset hvem der beholder dem. Over de første {draws} udfald.",
-                  "Staff freed = the regime's gross gain / the cost per FTE. The investment is the initiatives' total "
-                  "one-off investment with overrun, from the scenario file. Under retention the unit keeps part of "
-                  "the gain and the incentive lifts realisation; the hands are freed whoever keeps them. Over the "
-                  "first {draws} draws."),
+    "sec_investment": (
+        "Frigjorte årsværk pr. investeret krone; fastholdelse mod realisering",
+        "Staff freed per krone invested; retention against realised",
+    ),
+    "inv_intro": (
+        "Frigjorte årsværk = bruttogevinsten under budgetmodellen / prisen pr. årsværk. Investeringen er "
+        "initiativernes samlede engangsinvestering med overskridelse, fra scenariefilen. Under fastholdelse "
+        "beholder enheden en del af gevinsten, og incitamentet løfter realiseringen; hænderne er frigjort "
+        "uanset hvem der beholder dem. Over de første {draws} udfald.",
+        "Staff freed = the regime's gross gain / the cost per FTE. The investment is the initiatives' total "
+        "one-off investment with overrun, from the scenario file. Under retention the unit keeps part of "
+        "the gain and the incentive lifts realisation; the hands are freed whoever keeps them. Over the "
+        "first {draws} draws.",
+    ),
     "inv_total": ("Samlet investering med overskridelse", "Total investment with overrun"),
     "inv_col_fte_real": ("Årsværk frigjort, realisering, median", "FTE freed, realised, median"),
     "inv_col_fte_ret": ("Årsværk frigjort, fastholdelse, median", "FTE freed, retention, median"),
     "inv_col_gain": ("Fastholdelse − realisering, årsværk", "Retention − realised, FTE"),
     "inv_col_per": ("Årsværk pr. mio. kr. investeret", "FTE per DKK m invested"),
     "inv_col_per_mean": ("Årsværk pr. mio. kr., middel/middel", "FTE per DKK m, mean/mean"),
-    "inv_col_per_mean_ret": ("Årsværk pr. mio. kr., fastholdelse, middel/middel",
-                             "FTE per DKK m, retention, mean/mean"),
+    "inv_col_per_mean_ret": (
+        "Årsværk pr. mio. kr., fastholdelse, middel/middel",
+        "FTE per DKK m, retention, mean/mean",
+    ),
     "inv_fte": ("Årsværk frigjort", "FTE freed"),
     "inv_realised": ("realisering", "realised"),
     "inv_retention": ("fastholdelse", "retention"),
-    "inv_table_caption": ("Årsværk pr. mio. kr. (realisering) i P10–P90 er fordelingen over udfaldene af "
-                          "årsværk / investering; middel/middel er middel af årsværk / middel af investering. "
-                          "Fastholdelse − realisering er forskellen udfald for udfald.",
-                          "FTE per DKK m (realised) at P10–P90 is the distribution over draws of FTE / investment; "
-                          "mean/mean is mean FTE / mean investment. Retention − realised is the difference draw by "
-                          "draw."),
+    "inv_table_caption": (
+        "Årsværk pr. mio. kr. (realisering) i P10–P90 er fordelingen over udfaldene af "
+        "årsværk / investering; middel/middel er middel af årsværk / middel af investering. "
+        "Fastholdelse − realisering er forskellen udfald for udfald.",
+        "FTE per DKK m (realised) at P10–P90 is the distribution over draws of FTE / investment; "
+        "mean/mean is mean FTE / mean investment. Retention − realised is the difference draw by "
+        "draw.",
+    ),
     "sheet_investment": ("Årsværk pr. investering", "FTE per investment"),
-    "inv_wb_note": ("Investeringerne er scenariefilens (skøn, se dens kommentarer); årsværk = gevinst / pris pr. "
-                    "årsværk.", "The investments are the scenario file's (judgement, see its comments); FTE = gain "
-                    "/ cost per FTE."),
+    "inv_wb_note": (
+        "Investeringerne er scenariefilens (skøn, se dens kommentarer); årsværk = gevinst / pris pr. årsværk.",
+        "The investments are the scenario file's (judgement, see its comments); FTE = gain / cost per FTE.",
+    ),
     "sheet_shocks": ("Fælles stød", "Common shocks"),
-    "shk_wb_note": ("Samme {draws} udfald med og uden scenariets fælles stød ({shocks}).",
-                    "The same {draws} draws with and without the scenario's common shocks ({shocks})."),
+    "shk_wb_note": (
+        "Samme {draws} udfald med og uden scenariets fælles stød ({shocks}).",
+        "The same {draws} draws with and without the scenario's common shocks ({shocks}).",
+    ),
 }
 
 #: the waterfall's causes (simengine.model.structure.CAUSES) for a reader, capitalised, in Danish and English
@@ -691,23 +918,36 @@ PARAM: dict[str, tuple[str, str]] = {
     "scenario.municipalities": ("Kommuner og befolkning", "Municipalities and population"),
     "simulation.draws": ("Antal træk", "Draws"),
     "simulation.seed": ("Seed", "Seed"),
-    "national.assumed_weak_share": ("Andel digitalt svage, antaget i business cases (W0)",
-                                    "Digitally weak share assumed by the business cases (W0)"),
+    "national.assumed_weak_share": (
+        "Andel digitalt svage, antaget i business cases (W0)",
+        "Digitally weak share assumed by the business cases (W0)",
+    ),
     "national.weak_share": ("Andel digitalt svage, faktisk (W)", "Digitally weak share, actual (W)"),
-    "national.economic_pressure": ("Økonomisk pres: tabt realiseringskapacitet (E)",
-                                   "Economic pressure: realisation capacity lost (E)"),
-    "municipal.capacity_spread": ("Spredning i kommunernes ledelseskapacitet (σ_C)",
-                                  "Spread of municipal management capacity (σ_C)"),
+    "national.economic_pressure": (
+        "Økonomisk pres: tabt realiseringskapacitet (E)",
+        "Economic pressure: realisation capacity lost (E)",
+    ),
+    "municipal.capacity_spread": (
+        "Spredning i kommunernes ledelseskapacitet (σ_C)",
+        "Spread of municipal management capacity (σ_C)",
+    ),
     "municipal.local_spread": ("Spredning i lokal gennemførelse (σ_L)", "Spread of local execution (σ_L)"),
-    "municipal.optimal_population": ("Optimal kommunestørrelse (indbyggere)", "Optimal municipality size (inhabitants)"),
-    "municipal.size_penalty": ("Kapacitetstab pr. halvering/fordobling uden for optimum",
-                               "Capacity lost per halving/doubling outside the optimum"),
+    "municipal.optimal_population": (
+        "Optimal kommunestørrelse (indbyggere)",
+        "Optimal municipality size (inhabitants)",
+    ),
+    "municipal.size_penalty": (
+        "Kapacitetstab pr. halvering/fordobling uden for optimum",
+        "Capacity lost per halving/doubling outside the optimum",
+    ),
     "regimes.retention_share": ("Gevinstdeling: andel enheden beholder", "Retention: share the unit keeps"),
     "regimes.retention_years": ("Gevinstdeling: antal år", "Retention: years"),
     "regimes.incentive_uplift": ("Gevinstdeling: løft i realisering", "Retention: uplift of realisation"),
     "outputs.tail": ("Hale for forventet manglende gevinst", "Tail of the expected shortfall"),
-    "model.timing": ("Tidsmodel: lovgivning additiv eller en del af forsinkelsen",
-                     "Timing: legislation additive or a component of the delay"),
+    "model.timing": (
+        "Tidsmodel: lovgivning additiv eller en del af forsinkelsen",
+        "Timing: legislation additive or a component of the delay",
+    ),
     "model.realisation": ("Realisering: klippet eller middelværdibevarende", "Realisation: clamped or mean-preserving"),
     "model.calibration_band": ("Kalibreringsbånd: realiseret/lovet", "Calibration band: realised/promised"),
     "model.calibration_year": ("Kalibreringsår", "Calibration year"),
@@ -719,11 +959,16 @@ PARAM: dict[str, tuple[str, str]] = {
     "key": ("Fordelingsnøgle", "Allocation key"),
     # the sampled inputs' keys (simengine.model.structure: Input.param)
     **{v.scenario_key.split(".")[0]: v.param for v in INITIATIVE_INPUTS if v.param is not None},
-    "cost": ("Omkostninger: investering, drift pr. år, overskridelsesfaktor (K)",
-             "Costs: investment, running per year, overrun factor (K)"),
+    "cost": (
+        "Omkostninger: investering, drift pr. år, overskridelsesfaktor (K)",
+        "Costs: investment, running per year, overrun factor (K)",
+    ),
     "note": ("Note", "Note"),
     "name": ("Navn", "Name"),
-    "ramp_baseline": ("Andel af kanalskiftet nået ved idriftsættelse (b)", "Share of the channel shift reached at go-live (b)"),
+    "ramp_baseline": (
+        "Andel af kanalskiftet nået ved idriftsættelse (b)",
+        "Share of the channel shift reached at go-live (b)",
+    ),
     "depends_on": ("Venter på initiativ", "Waits for initiative"),
     "dependency_lag": ("Forsinkelse efter det, år", "Lag after it, years"),
 }
@@ -860,129 +1105,181 @@ VARS: dict[str, tuple[str, str]] = {
     "npv_quantile": ("Nutidsværdi (NPV)", "Net present value (NPV)"),
     "observed_rank": ("Andel af udfaldene under det faktiske udfald", "Share of outcomes below the observed one"),
     "expected_shortfall": ("Forventet manglende gevinst", "Expected shortfall"),
-    "sensitivity": ("Følsomhed: rangkorrelation (Spearman) med gevinsten i målåret",
-                    "Sensitivity: rank correlation (Spearman) with the target-year gain"),
-    "sensitivity_npv": ("Følsomhed: rangkorrelation (Spearman) med nutidsværdien",
-                        "Sensitivity: rank correlation (Spearman) with the NPV"),
-    "tornado_low": ("Tornado: median gevinst når input er i sin laveste tiendedel",
-                    "Tornado: median gain with the input in its lowest decile"),
-    "tornado_high": ("Tornado: median gevinst når input er i sin højeste tiendedel",
-                     "Tornado: median gain with the input in its highest decile"),
-    "waterfall": ("Vandfald: ændring fra målet til middelgevinsten i målåret, efter årsag",
-                  "Waterfall: change from the target to the mean target-year gain, by cause"),
-    "waterfall_p50": ("Vandfald: ændring fra målet til mediangevinsten i målåret, efter årsag",
-                      "Waterfall: change from the target to the median target-year gain, by cause"),
+    "sensitivity": (
+        "Følsomhed: rangkorrelation (Spearman) med gevinsten i målåret",
+        "Sensitivity: rank correlation (Spearman) with the target-year gain",
+    ),
+    "sensitivity_npv": (
+        "Følsomhed: rangkorrelation (Spearman) med nutidsværdien",
+        "Sensitivity: rank correlation (Spearman) with the NPV",
+    ),
+    "tornado_low": (
+        "Tornado: median gevinst når input er i sin laveste tiendedel",
+        "Tornado: median gain with the input in its lowest decile",
+    ),
+    "tornado_high": (
+        "Tornado: median gevinst når input er i sin højeste tiendedel",
+        "Tornado: median gain with the input in its highest decile",
+    ),
+    "waterfall": (
+        "Vandfald: ændring fra målet til middelgevinsten i målåret, efter årsag",
+        "Waterfall: change from the target to the mean target-year gain, by cause",
+    ),
+    "waterfall_p50": (
+        "Vandfald: ændring fra målet til mediangevinsten i målåret, efter årsag",
+        "Waterfall: change from the target to the median target-year gain, by cause",
+    ),
 }
 #: kinds of sampled inputs (the sensitivity and tornado rows)
 INPUT_KINDS: dict[str, tuple[str, str]] = {v.key: v.label for v in _INPUTS if v.label is not None}
 #: causes of the waterfall (keys of simengine.analysis.sensitivity.WATERFALL_ITEMS)
 CAUSES: dict[str, tuple[str, str]] = {
-    PLAN_ITEM[0]: PLAN_ITEM[2], **{c.key: c.label for c in _CAUSES}, SAMPLING_ITEM[0]: SAMPLING_ITEM[2]}
+    PLAN_ITEM[0]: PLAN_ITEM[2],
+    **{c.key: c.label for c in _CAUSES},
+    SAMPLING_ITEM[0]: SAMPLING_ITEM[2],
+}
 NATIONAL_WHO = ("nationalt", "national")
 #: the raw sampled inputs where they differ from the analysed ones (INPUT_KINDS): an event's strike and its size apart
 RAW_INPUT_KINDS: dict[str, tuple[str, str]] = {
     "legislation": ("manglende lovgivning rammer B (0/1)", "legislative blocker strikes B (0/1)"),
-    "legislation_delay": ("manglende lovgivning: forsinkelse L når den rammer (år)",
-                          "legislative blocker: delay L when it strikes (years)"),
+    "legislation_delay": (
+        "manglende lovgivning: forsinkelse L når den rammer (år)",
+        "legislative blocker: delay L when it strikes (years)",
+    ),
     "technology": ("umoden teknologi rammer T (0/1)", "immature technology strikes T (0/1)"),
-    "technology_loss": ("umoden teknologi: tabt andel Q når den rammer", "immature technology: share lost Q when it "
-                        "strikes"),
+    "technology_loss": (
+        "umoden teknologi: tabt andel Q når den rammer",
+        "immature technology: share lost Q when it strikes",
+    ),
 }
-TEXT.update({
-    "rank_correlation": ("rangkorrelation", "rank correlation"),
-    "area_sum_note": ("Bemærk: områdernes mål summer til {sum} i {year}, det nationale mål er {target}. Hvert område "
-                      "måles mod sit eget mål; landstallene mod det nationale.",
-                      "Note: the areas' targets add up to {sum} in {year}, the national target is {target}. Each "
-                      "area is measured against its own target; the national figures against the national one."),
-    "top10_title": ("De 10 kommuner der mangler mest i forhold til eget mål, {year}",
-                    "The 10 municipalities furthest short of their own target, {year}"),
-    "appendix": ("Bilag", "Appendix"),
-    "method_national": ("Landstal og områdetal er eksakte fraktiler over alle træk (lineær interpolation som i "
-                        "numpy).", "National and area figures are exact quantiles over all draws (linear "
-                        "interpolation as in numpy)."),
-    "method_histogram": ("Kommune- og initiativtal er fraktiler fra histogrammer med {bins} intervaller pr. "
-                         "fordobling; den relative fejl er højst {err} af værdien.",
-                         "Municipality and initiative figures are quantiles from histograms with {bins} bins per "
-                         "doubling; the relative error is at most {err} of the value."),
-    "mc_method_attrs": ("Fraktiler: 95 %-interval fra ordensstatistikker (rangerne ved binomialfordelingens 2,5 %- og "
-                        "97,5 %-fraktiler; fordelingsfrit, dækning mindst 95 %). Sandsynligheder: Wilsons "
-                        "95 %-interval. Middelværdier: middel ± 1,96·s/√N, s fra de gemte træk.",
-                        "Quantiles: 95% order-statistics interval (the ranks at the 2.5% and 97.5% quantiles of "
-                        "the binomial distribution; distribution-free, coverage at least 95%). Probabilities: "
-                        "Wilson's 95% interval. Means: mean ± 1.96·s/√N, s from the kept draws."),
-})
+TEXT.update(
+    {
+        "rank_correlation": ("rangkorrelation", "rank correlation"),
+        "area_sum_note": (
+            "Bemærk: områdernes mål summer til {sum} i {year}, det nationale mål er {target}. Hvert område "
+            "måles mod sit eget mål; landstallene mod det nationale.",
+            "Note: the areas' targets add up to {sum} in {year}, the national target is {target}. Each "
+            "area is measured against its own target; the national figures against the national one.",
+        ),
+        "top10_title": (
+            "De 10 kommuner der mangler mest i forhold til eget mål, {year}",
+            "The 10 municipalities furthest short of their own target, {year}",
+        ),
+        "appendix": ("Bilag", "Appendix"),
+        "method_national": (
+            "Landstal og områdetal er eksakte fraktiler over alle træk (lineær interpolation som i numpy).",
+            "National and area figures are exact quantiles over all draws (linear interpolation as in numpy).",
+        ),
+        "method_histogram": (
+            "Kommune- og initiativtal er fraktiler fra histogrammer med {bins} intervaller pr. "
+            "fordobling; den relative fejl er højst {err} af værdien.",
+            "Municipality and initiative figures are quantiles from histograms with {bins} bins per "
+            "doubling; the relative error is at most {err} of the value.",
+        ),
+        "mc_method_attrs": (
+            "Fraktiler: 95 %-interval fra ordensstatistikker (rangerne ved binomialfordelingens 2,5 %- og "
+            "97,5 %-fraktiler; fordelingsfrit, dækning mindst 95 %). Sandsynligheder: Wilsons "
+            "95 %-interval. Middelværdier: middel ± 1,96·s/√N, s fra de gemte træk.",
+            "Quantiles: 95% order-statistics interval (the ranks at the 2.5% and 97.5% quantiles of "
+            "the binomial distribution; distribution-free, coverage at least 95%). Probabilities: "
+            "Wilson's 95% interval. Means: mean ± 1.96·s/√N, s from the kept draws.",
+        ),
+    }
+)
 # -- the scores of a backtest (simengine.outputs.report.backtest) ------------------------------------------
-TEXT.update({
-    "sec_scores": ("Efterprøvning mod observationer: PIT, CRPS og skill",
-                   "Scored against observations: PIT, CRPS and skill"),
-    "sheet_scores": ("Efterprøvning", "Backtest"),
-    "bts_intro": ("Prognosen holdt op mod {n} observationer fra {file} ({draws} træk). PIT er prognosens sandsynlighed "
-                  "for en værdi under den observerede (med observationens fejlmodel); hos en kalibreret prognose er "
-                  "PIT jævnt fordelt mellem 0 og 1. CRPS måler afstanden mellem prognosen og observationen i "
-                  "observationens enhed: jo lavere, jo bedre.",
-                  "The forecast scored against {n} observations from {file} ({draws} draws). PIT is the forecast's "
-                  "probability of a value below the observed one (under the observation's error model); for a "
-                  "calibrated forecast the PIT is uniform between 0 and 1. CRPS measures the distance between the "
-                  "forecast and the observation in the observation's unit: lower is better."),
-    "bts_known": ("Prognosen er opdateret på de {k} observationer, der var kendt {date} (effektiv stikprøve {ess} "
-                  "træk), og scores kun på dem, der blev kendt senere.",
-                  "The forecast is updated on the {k} observations known by {date} (effective sample size {ess} "
-                  "draws) and scored only on those that became known later."),
-    "bts_obs": ("Observation", "Observation"),
-    "bts_what": ("Størrelse", "Quantity"),
-    "bts_error": ("Fejlmodel", "Error model"),
-    "bts_known_by": ("Kendt fra", "Known by"),
-    "bts_crps_ref": ("CRPS {ref}", "CRPS {ref}"),
-    "bts_crps_total": ("Samlet CRPS", "Total CRPS"),
-    "bts_skill": ("Skill mod {ref}", "Skill vs {ref}"),
-    "bts_n": ("Observationer", "Observations"),
-    "bts_log_score": ("Logscore", "Log score"),
-    "bts_totals": ("Samlet pr. enhed og skill mod referenceprognoserne", "Totals per unit and skill against the "
-                   "reference forecasts"),
-    "bts_table_caption": ("Pr. observation: den observerede værdi, prognosens P10, P50 og P90 for den observerede "
-                          "størrelse (gange fejlmodellens bias), PIT, CRPS og referenceprognosernes CRPS. Beløb i "
-                          "mio. kr. pr. år, go-live som decimalår, udbredelse som andel af business casens.",
-                          "Per observation: the observed value, the forecast's P10, P50 and P90 of the observed "
-                          "quantity (times the error model's bias), PIT, CRPS and the reference forecasts' CRPS. "
-                          "Money in DKK m per year, go-live as decimal years, adoption as a share of the business "
-                          "case's."),
-    "bts_skill_caption": ("CRPS lægges kun sammen inden for én enhed. Skill = 1 − samlet CRPS / samlet CRPS for "
-                          "referencen: over 0 er modellen bedre end referencen, under 0 dårligere.",
-                          "CRPS is added only within one unit. Skill = 1 − total CRPS / the reference's total CRPS: "
-                          "above 0 the model is better than the reference, below 0 worse."),
-    "bts_pit": ("PIT-histogram", "PIT histogram"),
-    "bts_pit_caption": ("Antal observationer pr. tiendedel af PIT. Mange ved 0 eller 1: observationerne ligger uden "
-                        "for prognosens spænd (for smal eller skæv prognose); mange i midten: for bred prognose.",
-                        "Observations per tenth of the PIT. Many near 0 or 1: the observations fall outside the "
-                        "forecast's range (too narrow or biased); many in the middle: too wide."),
-    "bts_bin": ("PIT", "PIT"),
-    "bts_ref_point": ("business casen til pålydende gange {ratio} (go-live og udbredelse som i business casen)",
-                      "the business case at face value times {ratio} (go-live and adoption as in the business case)"),
-    "bts_ref_uniform": ("business casen gange et jævnt fordelt forhold mellem {low} og {high} (go-live og udbredelse "
-                        "som i business casen)",
-                        "the business case times a ratio uniform between {low} and {high} (go-live and adoption as "
-                        "in the business case)"),
-    "bts_unit_year": ("år (go-live)", "year (go-live)"),
-    "bts_scope_national": ("landsplan", "national"),
-    "bts_err_normal": ("normal, sd {sd}", "normal, sd {sd}"),
-    "bts_err_lognormal": ("lognormal, sd {sd} (log-skala)", "lognormal, sd {sd} (log scale)"),
-    "bts_err_interval": ("interval [{low}; {high}]", "interval [{low}, {high}]"),
-    "bts_err_exact": ("eksakt", "exact"),
-    "bts_err_at_least": ("mindst", "at least"),
-    "bts_err_at_most": ("højst", "at most"),
-    "bts_err_bias": (", bias {b}", ", bias {b}"),
-    "bts_scope_area": ("område {id}", "area {id}"),
-    "bts_scope_initiative": ("initiativ {id}", "initiative {id}"),
-    "bts_unit_share": ("andel (udbredelse)", "share (adoption)"),
-    "bts_q_realised": ("realiseret gevinst", "realised gain"),
-    "bts_q_potential": ("potentiel gevinst", "potential gain"),
-    "bts_q_golive": ("go-live", "go-live"),
-    "bts_q_adoption": ("udbredelse", "adoption"),
-    "bts_sheet_note": ("Beløb i mio. kr. pr. år; go-live som decimalår; udbredelse som andel af business casens. "
-                       "Tallene er dem i backtest.nc.",
-                       "Money in DKK m per year; go-live as decimal years; adoption as a share of the business "
-                       "case's. The numbers are those of backtest.nc."),
-})
+TEXT.update(
+    {
+        "sec_scores": (
+            "Efterprøvning mod observationer: PIT, CRPS og skill",
+            "Scored against observations: PIT, CRPS and skill",
+        ),
+        "sheet_scores": ("Efterprøvning", "Backtest"),
+        "bts_intro": (
+            "Prognosen holdt op mod {n} observationer fra {file} ({draws} træk). PIT er prognosens sandsynlighed "
+            "for en værdi under den observerede (med observationens fejlmodel); hos en kalibreret prognose er "
+            "PIT jævnt fordelt mellem 0 og 1. CRPS måler afstanden mellem prognosen og observationen i "
+            "observationens enhed: jo lavere, jo bedre.",
+            "The forecast scored against {n} observations from {file} ({draws} draws). PIT is the forecast's "
+            "probability of a value below the observed one (under the observation's error model); for a "
+            "calibrated forecast the PIT is uniform between 0 and 1. CRPS measures the distance between the "
+            "forecast and the observation in the observation's unit: lower is better.",
+        ),
+        "bts_known": (
+            "Prognosen er opdateret på de {k} observationer, der var kendt {date} (effektiv stikprøve {ess} "
+            "træk), og scores kun på dem, der blev kendt senere.",
+            "The forecast is updated on the {k} observations known by {date} (effective sample size {ess} "
+            "draws) and scored only on those that became known later.",
+        ),
+        "bts_obs": ("Observation", "Observation"),
+        "bts_what": ("Størrelse", "Quantity"),
+        "bts_error": ("Fejlmodel", "Error model"),
+        "bts_known_by": ("Kendt fra", "Known by"),
+        "bts_crps_ref": ("CRPS {ref}", "CRPS {ref}"),
+        "bts_crps_total": ("Samlet CRPS", "Total CRPS"),
+        "bts_skill": ("Skill mod {ref}", "Skill vs {ref}"),
+        "bts_n": ("Observationer", "Observations"),
+        "bts_log_score": ("Logscore", "Log score"),
+        "bts_totals": (
+            "Samlet pr. enhed og skill mod referenceprognoserne",
+            "Totals per unit and skill against the reference forecasts",
+        ),
+        "bts_table_caption": (
+            "Pr. observation: den observerede værdi, prognosens P10, P50 og P90 for den observerede "
+            "størrelse (gange fejlmodellens bias), PIT, CRPS og referenceprognosernes CRPS. Beløb i "
+            "mio. kr. pr. år, go-live som decimalår, udbredelse som andel af business casens.",
+            "Per observation: the observed value, the forecast's P10, P50 and P90 of the observed "
+            "quantity (times the error model's bias), PIT, CRPS and the reference forecasts' CRPS. "
+            "Money in DKK m per year, go-live as decimal years, adoption as a share of the business "
+            "case's.",
+        ),
+        "bts_skill_caption": (
+            "CRPS lægges kun sammen inden for én enhed. Skill = 1 − samlet CRPS / samlet CRPS for "
+            "referencen: over 0 er modellen bedre end referencen, under 0 dårligere.",
+            "CRPS is added only within one unit. Skill = 1 − total CRPS / the reference's total CRPS: "
+            "above 0 the model is better than the reference, below 0 worse.",
+        ),
+        "bts_pit": ("PIT-histogram", "PIT histogram"),
+        "bts_pit_caption": (
+            "Antal observationer pr. tiendedel af PIT. Mange ved 0 eller 1: observationerne ligger uden "
+            "for prognosens spænd (for smal eller skæv prognose); mange i midten: for bred prognose.",
+            "Observations per tenth of the PIT. Many near 0 or 1: the observations fall outside the "
+            "forecast's range (too narrow or biased); many in the middle: too wide.",
+        ),
+        "bts_bin": ("PIT", "PIT"),
+        "bts_ref_point": (
+            "business casen til pålydende gange {ratio} (go-live og udbredelse som i business casen)",
+            "the business case at face value times {ratio} (go-live and adoption as in the business case)",
+        ),
+        "bts_ref_uniform": (
+            "business casen gange et jævnt fordelt forhold mellem {low} og {high} (go-live og udbredelse "
+            "som i business casen)",
+            "the business case times a ratio uniform between {low} and {high} (go-live and adoption as "
+            "in the business case)",
+        ),
+        "bts_unit_year": ("år (go-live)", "year (go-live)"),
+        "bts_scope_national": ("landsplan", "national"),
+        "bts_err_normal": ("normal, sd {sd}", "normal, sd {sd}"),
+        "bts_err_lognormal": ("lognormal, sd {sd} (log-skala)", "lognormal, sd {sd} (log scale)"),
+        "bts_err_interval": ("interval [{low}; {high}]", "interval [{low}, {high}]"),
+        "bts_err_exact": ("eksakt", "exact"),
+        "bts_err_at_least": ("mindst", "at least"),
+        "bts_err_at_most": ("højst", "at most"),
+        "bts_err_bias": (", bias {b}", ", bias {b}"),
+        "bts_scope_area": ("område {id}", "area {id}"),
+        "bts_scope_initiative": ("initiativ {id}", "initiative {id}"),
+        "bts_unit_share": ("andel (udbredelse)", "share (adoption)"),
+        "bts_q_realised": ("realiseret gevinst", "realised gain"),
+        "bts_q_potential": ("potentiel gevinst", "potential gain"),
+        "bts_q_golive": ("go-live", "go-live"),
+        "bts_q_adoption": ("udbredelse", "adoption"),
+        "bts_sheet_note": (
+            "Beløb i mio. kr. pr. år; go-live som decimalår; udbredelse som andel af business casens. "
+            "Tallene er dem i backtest.nc.",
+            "Money in DKK m per year; go-live as decimal years; adoption as a share of the business "
+            "case's. The numbers are those of backtest.nc.",
+        ),
+    }
+)
 
 
 def _pair(table: dict[str, tuple[str, str]], key: str, lang: str) -> str | None:
@@ -1048,8 +1345,9 @@ def input_labels(L: Labels, da) -> list[str]:
     if "input_kind" in da.coords:
         names: dict[str, str] = {}
         kinds = [str(v) for v in da["input_kind"].values]
-        inits = ([str(v) for v in da["input_initiative"].values] if "input_initiative" in da.coords
-                 else [""] * len(kinds))
+        inits = (
+            [str(v) for v in da["input_initiative"].values] if "input_initiative" in da.coords else [""] * len(kinds)
+        )
         fallback = [str(v) for v in da["input_label"].values] if "input_label" in da.coords else kinds
         for ini, lab in zip(inits, fallback):
             if ini and ": " in lab:
@@ -1059,19 +1357,33 @@ def input_labels(L: Labels, da) -> list[str]:
         if c in da.coords:
             return [str(v) for v in da[c].values]
     return [str(v) for v in da["input"].values]
+
+
 # -- the negotiation's variables where a table names them (the Monte Carlo error table) ------------
-VARS.update({
-    "deduction_max_safe": ("Største forlods reduktion med P(servicereduktion over tærsklen) ≤ α",
-                           "Largest up-front deduction with P(service cut above the threshold) ≤ α"),
-    "deduction_p_cut_above": ("Forlods reduktion: sandsynlighed for en servicereduktion over tærsklen",
-                              "Up-front deduction: probability of a service cut above the threshold"),
-    "deduction_service_cut_mean": ("Forlods reduktion: forventet servicereduktion",
-                                   "Up-front deduction: expected service cut"),
-    "delivery_p_cut_above": ("Reduktion ved levering: sandsynlighed for en servicereduktion over tærsklen",
-                             "Deduction on delivery: probability of a service cut above the threshold"),
-    "p_service_cut_above": ("Sandsynlighed for en servicereduktion over tærsklen",
-                            "Probability of a service cut above the threshold"),
-    "committable": ("Beløb der kan disponeres", "Committable amount"),
-    "committable_net": ("Beløb der kan disponeres, nettogevinst", "Committable amount, net gain"),
-    "committable_potential": ("Beløb der kan disponeres, potentiel gevinst", "Committable amount, potential gain"),
-})
+VARS.update(
+    {
+        "deduction_max_safe": (
+            "Største forlods reduktion med P(servicereduktion over tærsklen) ≤ α",
+            "Largest up-front deduction with P(service cut above the threshold) ≤ α",
+        ),
+        "deduction_p_cut_above": (
+            "Forlods reduktion: sandsynlighed for en servicereduktion over tærsklen",
+            "Up-front deduction: probability of a service cut above the threshold",
+        ),
+        "deduction_service_cut_mean": (
+            "Forlods reduktion: forventet servicereduktion",
+            "Up-front deduction: expected service cut",
+        ),
+        "delivery_p_cut_above": (
+            "Reduktion ved levering: sandsynlighed for en servicereduktion over tærsklen",
+            "Deduction on delivery: probability of a service cut above the threshold",
+        ),
+        "p_service_cut_above": (
+            "Sandsynlighed for en servicereduktion over tærsklen",
+            "Probability of a service cut above the threshold",
+        ),
+        "committable": ("Beløb der kan disponeres", "Committable amount"),
+        "committable_net": ("Beløb der kan disponeres, nettogevinst", "Committable amount, net gain"),
+        "committable_potential": ("Beløb der kan disponeres, potentiel gevinst", "Committable amount, potential gain"),
+    }
+)

@@ -53,8 +53,9 @@ class _Bar:
 
     def __call__(self, n: int) -> None:
         if self.done == 0:  # the first chunk: the kernels are compiled (or loaded from the cache)
-            self.prog.reset(self.task, total=self.total, description=self.w("Simulating"), kind="draws",
-                            unit=self.w("draws"))  # reset replaces the task's fields: the unit again
+            self.prog.reset(
+                self.task, total=self.total, description=self.w("Simulating"), kind="draws", unit=self.w("draws")
+            )  # reset replaces the task's fields: the unit again
         self.done += n
         self.prog.update(self.task, advance=n)
         if self.done >= self.total:
@@ -62,8 +63,9 @@ class _Bar:
 
     def phase(self, description: str, total: int | None = None) -> None:
         self.prog.remove_task(self.task)  # a task of its own: its own steps and time elapsed
-        self.task = self.prog.add_task(self.w(description), total=total if total else None, kind="phase",
-                                       unit=self.w("steps"))
+        self.task = self.prog.add_task(
+            self.w(description), total=total if total else None, kind="phase", unit=self.w("steps")
+        )
 
     def step(self, n: int = 1) -> None:
         self.prog.update(self.task, advance=n)
@@ -72,16 +74,32 @@ class _Bar:
 #: the first block's phase: the kernels are loaded from numba's cache, or compiled on a first run
 COMPILING = "Preparing (compiling on a first run)"
 #: the bar's words in Danish (``--lang da``)
-DANISH = {COMPILING: "Forbereder (oversætter ved første kørsel)", "Simulating": "Simulerer",
-          "Summarising the draws": "Opsummerer trækkene", "Writing results": "Skriver resultater",
-          "Analyses: Monte Carlo error, sensitivity, waterfall": "Analyser: Monte Carlo-fejl, følsomhed, vandfald",
-          "Report: charts": "Rapport: diagrammer", "Report: page and workbook": "Rapport: side og regneark",
-          "Weighting and writing": "Vægter og skriver", "draws": "træk", "steps": "trin", "left": "tilbage", "elapsed": "brugt", "draws/s": "træk/s"}
+DANISH = {
+    COMPILING: "Forbereder (oversætter ved første kørsel)",
+    "Simulating": "Simulerer",
+    "Summarising the draws": "Opsummerer trækkene",
+    "Writing results": "Skriver resultater",
+    "Analyses: Monte Carlo error, sensitivity, waterfall": "Analyser: Monte Carlo-fejl, følsomhed, vandfald",
+    "Report: charts": "Rapport: diagrammer",
+    "Report: page and workbook": "Rapport: side og regneark",
+    "Weighting and writing": "Vægter og skriver",
+    "draws": "træk",
+    "steps": "trin",
+    "left": "tilbage",
+    "elapsed": "brugt",
+    "draws/s": "træk/s",
+}
 
 
 @contextlib.contextmanager
-def draws_bar(total: int, show: bool, stream: TextIO | None = None, transient: bool = True,
-              after: str = "Writing results", lang: str = "en") -> Iterator[Callable[[int], None] | None]:
+def draws_bar(
+    total: int,
+    show: bool,
+    stream: TextIO | None = None,
+    transient: bool = True,
+    after: str = "Writing results",
+    lang: str = "en",
+) -> Iterator[Callable[[int], None] | None]:
     """Yield a callback ``advance(n_draws)`` (None when not shown) for :func:`simengine.core.engine.run`.
     Until the first draws are done the bar says it is compiling (with the time elapsed); once all
     draws are done it says ``after``, and the analyses and the report show as phases of their own
@@ -127,8 +145,16 @@ def draws_bar(total: int, show: bool, stream: TextIO | None = None, transient: b
             return Text("brugt " if lang == "da" else "elapsed ") + self._elapsed.render(task)
 
     console = Console(file=stream if stream is not None else sys.stdout)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), Done(), Rate(), Time(), console=console,
-                  transient=transient, refresh_per_second=8) as prog:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        Done(),
+        Rate(),
+        Time(),
+        console=console,
+        transient=transient,
+        refresh_per_second=8,
+    ) as prog:
         bar = _Bar(prog, total, after, lang)
         _ACTIVE = bar
         try:

@@ -43,8 +43,10 @@ import xarray as xr
 FORMAT = "simengine-store-1"
 COMPRESSION = {"zlib": True, "complevel": 4, "shuffle": True}
 MIN_COMPRESS_BYTES = 4096
-PRECISION_NOTE = ("stored as float32: each value rounded to the nearest float32 (relative error at most "
-                  "2**-24 = 6.0e-08); the run's statistics were computed from the float64 values")
+PRECISION_NOTE = (
+    "stored as float32: each value rounded to the nearest float32 (relative error at most "
+    "2**-24 = 6.0e-08); the run's statistics were computed from the float64 values"
+)
 
 #: (variable, regime) -> what the slice equals in every draw by the model's definition
 REGIME_RULES: dict[tuple[str, str], str] = {
@@ -56,8 +58,11 @@ REGIME_RULES: dict[tuple[str, str], str] = {
     ("regime_benefit", "realised"): "benefit",
 }
 REGIME_VARS = ("central_gain", "service_cut", "regime_benefit")
-_RULE_TEXT = {"target": "the target path (variable target) in every draw",
-              "benefit": "the national gross gain (variable benefit), draw by draw", "zero": "0 in every draw"}
+_RULE_TEXT = {
+    "target": "the target path (variable target) in every draw",
+    "benefit": "the national gross gain (variable benefit), draw by draw",
+    "zero": "0 in every draw",
+}
 
 
 def _rule_value(ds: xr.Dataset, rule: str, like: xr.DataArray) -> xr.DataArray:
@@ -76,12 +81,15 @@ def to_stored(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict]]:
     """The Dataset as results.nc stores it, and the encoding for ``to_netcdf`` (see the module doc)."""
     out = ds.copy()
     derived: dict[str, dict[str, Any]] = {}
-    if "benefit" in ds and "cost" in ds and "net_benefit" in ds \
-            and np.array_equal(ds["net_benefit"].values, ds["benefit"].values - ds["cost"].values):
+    if (
+        "benefit" in ds
+        and "cost" in ds
+        and "net_benefit" in ds
+        and np.array_equal(ds["net_benefit"].values, ds["benefit"].values - ds["cost"].values)
+    ):
         derived["net_benefit"] = {"rule": "benefit - cost"}
     cpf = float(ds.attrs.get("cost_per_fte") or 0.0)
-    if "benefit" in ds and "fte" in ds and cpf > 0 \
-            and np.array_equal(ds["fte"].values, ds["benefit"].values / cpf):
+    if "benefit" in ds and "fte" in ds and cpf > 0 and np.array_equal(ds["fte"].values, ds["benefit"].values / cpf):
         derived["fte"] = {"rule": "benefit / cost_per_fte"}
     for name in REGIME_VARS:
         if name not in ds or "regime" not in ds[name].dims or "draw" not in ds[name].dims:
@@ -92,8 +100,11 @@ def to_stored(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict]]:
         for r in (str(x) for x in ds["regime"].values):
             rule = REGIME_RULES.get((name, r))
             sl = da.sel(regime=r, drop=True)
-            if rule is not None and (rule == "zero" or rule in ds) \
-                    and np.array_equal(sl.values, _rule_value(ds, rule, sl).values):
+            if (
+                rule is not None
+                and (rule == "zero" or rule in ds)
+                and np.array_equal(sl.values, _rule_value(ds, rule, sl).values)
+            ):
                 rules[r] = rule
             else:
                 kept.append(r)
@@ -103,9 +114,12 @@ def to_stored(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict]]:
         for r in kept:
             v = f"{name}_{r}"
             out[v] = da.sel(regime=r, drop=True)
-            out[v].attrs = {**da.attrs, "regime": r,
-                            "long_name": f"{da.attrs.get('long_name', name)} (regime {r})",
-                            "other_regimes": "; ".join(f"{name} under {k}: {_RULE_TEXT[x]}" for k, x in rules.items())}
+            out[v].attrs = {
+                **da.attrs,
+                "regime": r,
+                "long_name": f"{da.attrs.get('long_name', name)} (regime {r})",
+                "other_regimes": "; ".join(f"{name} under {k}: {_RULE_TEXT[x]}" for k, x in rules.items()),
+            }
     for n in derived:
         derived[n]["attrs"] = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in ds[n].attrs.items()}
     out = out.drop_vars([n for n in derived if n in out])
@@ -127,11 +141,18 @@ def to_stored(ds: xr.Dataset) -> tuple[xr.Dataset, dict[str, dict]]:
             if "rule" in d:
                 notes.append(f"{k} = {d['rule']}")
             else:
-                notes.append(f"{k} (draw, regime, year): " + ", ".join(
-                    [f"{r}: stored as {k}_{r}" for r in d["stored"]]
-                    + [f"{r}: {_RULE_TEXT[x]}" for r, x in d["derived"].items()]))
-        out.attrs["derived_on_read_note"] = ("variables not stored because they follow from stored ones: "
-                                             + "; ".join(notes) + " (simengine.outputs.store.open_results puts them back)")
+                notes.append(
+                    f"{k} (draw, regime, year): "
+                    + ", ".join(
+                        [f"{r}: stored as {k}_{r}" for r in d["stored"]]
+                        + [f"{r}: {_RULE_TEXT[x]}" for r, x in d["derived"].items()]
+                    )
+                )
+        out.attrs["derived_on_read_note"] = (
+            "variables not stored because they follow from stored ones: "
+            + "; ".join(notes)
+            + " (simengine.outputs.store.open_results puts them back)"
+        )
     out.attrs["storage"] = FORMAT
     return out, enc
 

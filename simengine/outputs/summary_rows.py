@@ -59,7 +59,9 @@ def _analysis_rows(ds: xr.Dataset) -> list[pl.DataFrame]:
         initiative = coord("input", "input_initiative") if "input" in idx else coord("initiative", "initiative")
         initiative = [x if x else None for x in initiative]
         cols = {
-            "metric": [metric] * n, "statistic": [stat] * n, "regime": [None] * n,
+            "metric": [metric] * n,
+            "statistic": [stat] * n,
+            "regime": [None] * n,
             "year": [int(yr) if yr is not None else None] * n,
             "area": coord("area", "area"),
             "municipality": [None] * n,
@@ -72,10 +74,27 @@ def _analysis_rows(ds: xr.Dataset) -> list[pl.DataFrame]:
             "cause": coord("cause", "cause"),
             "cause_name": coord("cause", "cause_name"),
         }
-        frames.append(pl.DataFrame(cols, schema={
-            "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
-            "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
-            "unit": pl.Utf8, "input": pl.Utf8, "input_kind": pl.Utf8, "cause": pl.Utf8, "cause_name": pl.Utf8}))
+        frames.append(
+            pl.DataFrame(
+                cols,
+                schema={
+                    "metric": pl.Utf8,
+                    "statistic": pl.Utf8,
+                    "regime": pl.Utf8,
+                    "year": pl.Int64,
+                    "area": pl.Utf8,
+                    "municipality": pl.Int64,
+                    "initiative": pl.Utf8,
+                    "quantile": pl.Float64,
+                    "value": pl.Float64,
+                    "unit": pl.Utf8,
+                    "input": pl.Utf8,
+                    "input_kind": pl.Utf8,
+                    "cause": pl.Utf8,
+                    "cause_name": pl.Utf8,
+                },
+            )
+        )
     return frames
 
 
@@ -86,18 +105,43 @@ def extend(df: pl.DataFrame, ds: xr.Dataset) -> pl.DataFrame:
             df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c))
     frames = [df] + _analysis_rows(ds)
     out = pl.concat([f.select(df.columns) for f in frames])
-    out = out.with_columns(pl.when(pl.col("unit").is_null() | (pl.col("unit") == ""))
-                           .then(pl.lit("1")).otherwise(pl.col("unit")).alias("unit"))
-    for dim, coord, col, dtype in (("area", "area_name", "area_name", pl.Utf8),
-                                   ("municipality", "municipality_name", "municipality_name", pl.Int64),
-                                   ("initiative", "initiative_name", "initiative_name", pl.Utf8)):
+    out = out.with_columns(
+        pl.when(pl.col("unit").is_null() | (pl.col("unit") == ""))
+        .then(pl.lit("1"))
+        .otherwise(pl.col("unit"))
+        .alias("unit")
+    )
+    for dim, coord, col, dtype in (
+        ("area", "area_name", "area_name", pl.Utf8),
+        ("municipality", "municipality_name", "municipality_name", pl.Int64),
+        ("initiative", "initiative_name", "initiative_name", pl.Utf8),
+    ):
         names = _names(ds, dim, coord)
         key = pl.col(dim)
-        out = out.with_columns(key.cast(dtype).replace_strict(names, default=None, return_dtype=pl.Utf8).alias(col)
-                               if names else pl.lit(None, dtype=pl.Utf8).alias(col))
-    order = ["metric", "statistic", "regime", "year", "area", "area_name", "municipality", "municipality_name",
-             "initiative", "initiative_name", "input", "input_kind", "cause", "cause_name", "quantile", "value",
-             "unit"]
+        out = out.with_columns(
+            key.cast(dtype).replace_strict(names, default=None, return_dtype=pl.Utf8).alias(col)
+            if names
+            else pl.lit(None, dtype=pl.Utf8).alias(col)
+        )
+    order = [
+        "metric",
+        "statistic",
+        "regime",
+        "year",
+        "area",
+        "area_name",
+        "municipality",
+        "municipality_name",
+        "initiative",
+        "initiative_name",
+        "input",
+        "input_kind",
+        "cause",
+        "cause_name",
+        "quantile",
+        "value",
+        "unit",
+    ]
     return out.select([c for c in order if c in out.columns] + [c for c in out.columns if c not in order])
 
 
@@ -112,7 +156,7 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
     items += [(ds[v], metric, stat, None) for v, metric, stat in plain if v in ds]
     for dim in ("regime", "regime_pair"):  # the regime column holds the regime, or the pair "b-a"
         split = [(v, metric, stat) for v, metric, stat, by in summary_specs() if by == dim and v in ds]
-        for r in (ds[dim].values if dim in ds.coords else ()):
+        for r in ds[dim].values if dim in ds.coords else ():
             items += [(ds[v].sel({dim: r}), metric, stat, str(r)) for v, metric, stat in split]
     for da, metric, stat, regime in items:
         if "observed_year" in da.dims:
@@ -126,19 +170,37 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
             "regime": [regime] * n,
             "year": grids[list(da.dims).index("year")].ravel().astype(np.int64) if "year" in da.dims else [None] * n,
             "area": grids[list(da.dims).index("area")].ravel().astype(str) if "area" in da.dims else [None] * n,
-            "municipality": (grids[list(da.dims).index("municipality")].ravel().astype(np.int64)
-                             if "municipality" in da.dims else [None] * n),
-            "initiative": (grids[list(da.dims).index("initiative")].ravel().astype(str)
-                           if "initiative" in da.dims else [None] * n),
-            "quantile": (grids[list(da.dims).index("quantile")].ravel().astype(float)
-                         if "quantile" in da.dims else [None] * n),
+            "municipality": (
+                grids[list(da.dims).index("municipality")].ravel().astype(np.int64)
+                if "municipality" in da.dims
+                else [None] * n
+            ),
+            "initiative": (
+                grids[list(da.dims).index("initiative")].ravel().astype(str) if "initiative" in da.dims else [None] * n
+            ),
+            "quantile": (
+                grids[list(da.dims).index("quantile")].ravel().astype(float) if "quantile" in da.dims else [None] * n
+            ),
             "value": np.asarray(da.values, dtype=float).ravel(),
             "unit": [str(ds[da.name].attrs.get("units", "")) if da.name in ds else "DKK/year"] * n,
         }
-        frames.append(pl.DataFrame(cols, schema={
-            "metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
-            "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
-            "unit": pl.Utf8}))
+        frames.append(
+            pl.DataFrame(
+                cols,
+                schema={
+                    "metric": pl.Utf8,
+                    "statistic": pl.Utf8,
+                    "regime": pl.Utf8,
+                    "year": pl.Int64,
+                    "area": pl.Utf8,
+                    "municipality": pl.Int64,
+                    "initiative": pl.Utf8,
+                    "quantile": pl.Float64,
+                    "value": pl.Float64,
+                    "unit": pl.Utf8,
+                },
+            )
+        )
     frames += negotiation_frames(ds)  # committable amounts, deductions, delivery
     return extend(pl.concat(frames), ds)  # names beside codes, analysis rows, a unit on every row
 
@@ -150,9 +212,18 @@ def negotiation_frames(ds: xr.Dataset) -> list:
     "amount_at_certainty_ci_low/high"); the deduction grid's rows carry "upfront:<share>" in the
     regime column, the delivery deal its spec's ``summary_regime`` "delivery" (and its pairs
     "delivery-<regime>")."""
-    schema = {"metric": pl.Utf8, "statistic": pl.Utf8, "regime": pl.Utf8, "year": pl.Int64, "area": pl.Utf8,
-              "municipality": pl.Int64, "initiative": pl.Utf8, "quantile": pl.Float64, "value": pl.Float64,
-              "unit": pl.Utf8}
+    schema = {
+        "metric": pl.Utf8,
+        "statistic": pl.Utf8,
+        "regime": pl.Utf8,
+        "year": pl.Int64,
+        "area": pl.Utf8,
+        "municipality": pl.Int64,
+        "initiative": pl.Utf8,
+        "quantile": pl.Float64,
+        "value": pl.Float64,
+        "unit": pl.Utf8,
+    }
     items = [(ds[v], metric, stat, regime) for v, metric, stat, regime in summary_specs("negotiation") if v in ds]
     frames = []
     for da, metric, stat, regime in items:
@@ -172,11 +243,21 @@ def negotiation_frames(ds: xr.Dataset) -> list:
             reg = [f"upfront:{s:g}" for s in grids[dims.index("deduction")].ravel()]
         elif "delivery_pair" in dims:
             reg = [str(s) for s in grids[dims.index("delivery_pair")].ravel()]
-        frames.append(pl.DataFrame({
-            "metric": [metric] * n, "statistic": [stat] * n, "regime": reg,
-            "year": col("year", lambda a: a.astype(np.int64)), "area": col("area", lambda a: a.astype(str)),
-            "municipality": col("municipality", lambda a: a.astype(np.int64)),
-            "initiative": col("initiative", lambda a: a.astype(str)),
-            "quantile": col("quantile", lambda a: a.astype(float)),
-            "value": np.asarray(da.values, dtype=float).ravel(), "unit": [unit] * n}, schema=schema))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "metric": [metric] * n,
+                    "statistic": [stat] * n,
+                    "regime": reg,
+                    "year": col("year", lambda a: a.astype(np.int64)),
+                    "area": col("area", lambda a: a.astype(str)),
+                    "municipality": col("municipality", lambda a: a.astype(np.int64)),
+                    "initiative": col("initiative", lambda a: a.astype(str)),
+                    "quantile": col("quantile", lambda a: a.astype(float)),
+                    "value": np.asarray(da.values, dtype=float).ravel(),
+                    "unit": [unit] * n,
+                },
+                schema=schema,
+            )
+        )
     return frames

@@ -23,110 +23,170 @@ WIDTH = 80
 T = {  # key: (Danish, English)
     "draws": ("{draws} træk, seed {seed}", "{draws} draws, seed {seed}"),
     "unit_dkk": ("bruttogevinst i mio. kr. pr. år (faste priser)", "gross gain in mio. DKK/year (fixed prices)"),
-    "unit_fte": ("frigjorte årsværk (bruttogevinst / {cpf} kr. pr. årsværk)",
-                 "staff freed in FTE (årsværk; gross gain / {cpf} DKK per FTE)"),
-    "year": ("år", "year"), "target": ("mål", "target"), "mean": ("middel", "mean"),
+    "unit_fte": (
+        "frigjorte årsværk (bruttogevinst / {cpf} kr. pr. årsværk)",
+        "staff freed in FTE (årsværk; gross gain / {cpf} DKK per FTE)",
+    ),
+    "year": ("år", "year"),
+    "target": ("mål", "target"),
+    "mean": ("middel", "mean"),
     "p_target": ("P(mål)", "P(target)"),
-    "legend": ("P10/P50/P90: gevinsten er med 90/50/10 % sandsynlighed mindst så stor. P(mål): sandsynligheden "
-               "for at nå målet (– i år uden mål). ES{short}: forventet manglende gevinst (mål − gevinst) i de "
-               "{tail} dårligste udfald.",
-               "P10/P50/P90: the gain is at least this with probability 90/50/10 %. P(target): the probability "
-               "of reaching the target (– in years without a target). ES{short}: expected shortfall (target − "
-               "gain) over the worst {tail} of outcomes."),
-    "ci_head": ("Monte Carlo-usikkerhed (±, halv bredde af 95 %-intervallet):",
-                "Monte Carlo error (±, half-width of the 95 % interval):"),
-    "ci_legend": ("± er den største side af 95 %-intervallet: fraktiler ved ordensstatistikker, P(mål) ved Wilson, "
-                  "middel ved normaltilnærmelse; grænserne står i results.nc (*_ci_low/*_ci_high).",
-                  "± is the larger side of the 95 % Monte Carlo interval: percentiles by order statistics, "
-                  "P(target) by Wilson, mean by normal approximation; the bounds are in results.nc "
-                  "(*_ci_low/*_ci_high)."),
-    "observed": ("faktisk udfald {year}: {value} {u}, ved {pct}-punktet af den simulerede fordeling",
-                 "observed {year}: {value} {u}, at the {pct} point of the simulated distribution"),
-    "observed_ci": ("(rang {r}, 95 %-interval {lo}–{hi}; tosidet haleandel {tail})",
-                    "(rank {r}, 95 % interval {lo}–{hi}; two-sided tail probability {tail})"),
-    "regimes": ("Budgetmodellerne i {year} (målåret), {u} pr. år, middel over alle træk:",
-                "Budget regimes in {year} (the target year), {u}/year, means over all draws:"),
-    "regime": ("budgetmodel", "regime"), "central": ("til kassen", "central"), "cut": ("service", "service"),
+    "legend": (
+        "P10/P50/P90: gevinsten er med 90/50/10 % sandsynlighed mindst så stor. P(mål): sandsynligheden "
+        "for at nå målet (– i år uden mål). ES{short}: forventet manglende gevinst (mål − gevinst) i de "
+        "{tail} dårligste udfald.",
+        "P10/P50/P90: the gain is at least this with probability 90/50/10 %. P(target): the probability "
+        "of reaching the target (– in years without a target). ES{short}: expected shortfall (target − "
+        "gain) over the worst {tail} of outcomes.",
+    ),
+    "ci_head": (
+        "Monte Carlo-usikkerhed (±, halv bredde af 95 %-intervallet):",
+        "Monte Carlo error (±, half-width of the 95 % interval):",
+    ),
+    "ci_legend": (
+        "± er den største side af 95 %-intervallet: fraktiler ved ordensstatistikker, P(mål) ved Wilson, "
+        "middel ved normaltilnærmelse; grænserne står i results.nc (*_ci_low/*_ci_high).",
+        "± is the larger side of the 95 % Monte Carlo interval: percentiles by order statistics, "
+        "P(target) by Wilson, mean by normal approximation; the bounds are in results.nc "
+        "(*_ci_low/*_ci_high).",
+    ),
+    "observed": (
+        "faktisk udfald {year}: {value} {u}, ved {pct}-punktet af den simulerede fordeling",
+        "observed {year}: {value} {u}, at the {pct} point of the simulated distribution",
+    ),
+    "observed_ci": (
+        "(rang {r}, 95 %-interval {lo}–{hi}; tosidet haleandel {tail})",
+        "(rank {r}, 95 % interval {lo}–{hi}; two-sided tail probability {tail})",
+    ),
+    "regimes": (
+        "Budgetmodellerne i {year} (målåret), {u} pr. år, middel over alle træk:",
+        "Budget regimes in {year} (the target year), {u}/year, means over all draws:",
+    ),
+    "regime": ("budgetmodel", "regime"),
+    "central": ("til kassen", "central"),
+    "cut": ("service", "service"),
     "p_cut": ("P(reduktion)", "P(cut)"),
-    "regime_legend": ("til kassen: gevinst til kommunekassen; service: servicereduktion; P(reduktion): sandsynligheden "
-                      "for en servicereduktion over {x} ({u}). Forskelle: middel [P10, P90], træk for træk.",
-                      "central: gain to the central budget; service: service cut; P(cut): the probability of a "
-                      "service cut above {x} ({u}). Differences: mean [P10, P90], draw by draw."),
-    "mio": ("mio. kr.", "mio. DKK"), "fte": ("årsværk", "FTE"),
-    "wf_head": ("Hvorfor gevinsten i {year} ikke når målet: Shapley-vandfald over {n} årsager ({k} af {N} træk, "
-                "samme tilfældige tal), mio. kr. pr. år",
-                "Why the {year} gain falls short of the target: Shapley waterfall over {n} causes ({k} of {N} "
-                "draws, common random numbers), mio. DKK/year"),
-    "wf_target": ("målet", "target"), "wf_result": ("= simuleret", "= simulated"),
-    "wf_area": ("Efter område (middel, mio. kr. pr. år; start = områdets mål i {year}); kolonnerne er årsagerne "
-                "nummereret som ovenfor:",
-                "By area (mean, mio. DKK/year; start = the area's target in {year}); the columns are the causes "
-                "numbered as above:"),
-    "wf_ini": ("Efter initiativ (middel, mio. kr. pr. år; start = målet × initiativets andel af gevinsterne); "
-               "kolonnerne er årsagerne nummereret som ovenfor:",
-               "By initiative (mean, mio. DKK/year; start = target × the initiative's share of the gains); the "
-               "columns are the causes numbered as above:"),
-    "start": ("start", "start"), "end": ("= middel", "= mean"),
-    "sens_head": ("Hvad driver gevinsten i {year} (de {top} vigtigste af {n} input; {k} af {N} træk; median "
-                  "{base} mio. kr.):",
-                  "What drives the {year} gain (top {top} of {n} inputs; {k} of {N} draws; median {base} mio.):"),
-    "input": ("input", "input"), "rho": ("Spearman", "Spearman"), "low": ("P50 lav", "P50 low"),
-    "high": ("P50 høj", "P50 high"), "npv_rho": ("NPV-rho", "NPV rho"),
-    "sens_legend": ("Spearman: rangkorrelation med gevinsten; P50 lav/høj: median gevinst (mio. kr.) når input er i "
-                    "sin laveste/højeste tiendedel; NPV-rho: rangkorrelation med nutidsværdien.",
-                    "Spearman: rank correlation with the gain; P50 low/high: median gain (mio.) with the input in "
-                    "its lowest/highest decile; NPV rho: rank correlation with the NPV."),
+    "regime_legend": (
+        "til kassen: gevinst til kommunekassen; service: servicereduktion; P(reduktion): sandsynligheden "
+        "for en servicereduktion over {x} ({u}). Forskelle: middel [P10, P90], træk for træk.",
+        "central: gain to the central budget; service: service cut; P(cut): the probability of a "
+        "service cut above {x} ({u}). Differences: mean [P10, P90], draw by draw.",
+    ),
+    "mio": ("mio. kr.", "mio. DKK"),
+    "fte": ("årsværk", "FTE"),
+    "wf_head": (
+        "Hvorfor gevinsten i {year} ikke når målet: Shapley-vandfald over {n} årsager ({k} af {N} træk, "
+        "samme tilfældige tal), mio. kr. pr. år",
+        "Why the {year} gain falls short of the target: Shapley waterfall over {n} causes ({k} of {N} "
+        "draws, common random numbers), mio. DKK/year",
+    ),
+    "wf_target": ("målet", "target"),
+    "wf_result": ("= simuleret", "= simulated"),
+    "wf_area": (
+        "Efter område (middel, mio. kr. pr. år; start = områdets mål i {year}); kolonnerne er årsagerne "
+        "nummereret som ovenfor:",
+        "By area (mean, mio. DKK/year; start = the area's target in {year}); the columns are the causes "
+        "numbered as above:",
+    ),
+    "wf_ini": (
+        "Efter initiativ (middel, mio. kr. pr. år; start = målet × initiativets andel af gevinsterne); "
+        "kolonnerne er årsagerne nummereret som ovenfor:",
+        "By initiative (mean, mio. DKK/year; start = target × the initiative's share of the gains); the "
+        "columns are the causes numbered as above:",
+    ),
+    "start": ("start", "start"),
+    "end": ("= middel", "= mean"),
+    "sens_head": (
+        "Hvad driver gevinsten i {year} (de {top} vigtigste af {n} input; {k} af {N} træk; median {base} mio. kr.):",
+        "What drives the {year} gain (top {top} of {n} inputs; {k} of {N} draws; median {base} mio.):",
+    ),
+    "input": ("input", "input"),
+    "rho": ("Spearman", "Spearman"),
+    "low": ("P50 lav", "P50 low"),
+    "high": ("P50 høj", "P50 high"),
+    "npv_rho": ("NPV-rho", "NPV rho"),
+    "sens_legend": (
+        "Spearman: rangkorrelation med gevinsten; P50 lav/høj: median gevinst (mio. kr.) når input er i "
+        "sin laveste/højeste tiendedel; NPV-rho: rangkorrelation med nutidsværdien.",
+        "Spearman: rank correlation with the gain; P50 low/high: median gain (mio.) with the input in "
+        "its lowest/highest decile; NPV rho: rank correlation with the NPV.",
+    ),
     # -- headline_text, deduction_text, control_text (of simengine.analysis.negotiate's results) -----------
-    "commit_head": ("Beløb der kan disponeres: det beløb, gevinsten på landsplan når med den angivne sikkerhed "
-                    "(sandsynlighed), mio. kr. pr. år",
-                    "Committable: the amount the national gain reaches with the given probability (certainty), "
-                    "mio. DKK/year"),
+    "commit_head": (
+        "Beløb der kan disponeres: det beløb, gevinsten på landsplan når med den angivne sikkerhed "
+        "(sandsynlighed), mio. kr. pr. år",
+        "Committable: the amount the national gain reaches with the given probability (certainty), mio. DKK/year",
+    ),
     "certainty": ("sikkerhed", "certainty"),
     "commit_ci": ("95 %-Monte Carlo-interval i {year}: {items}", "95 % Monte Carlo intervals in {year}: {items}"),
-    "commit_share": ("Realiseret andel af løftet i {year}: P10 {p10}, P50 {p50}, P90 {p90}; forventet manglende "
-                     "gevinst {es} mio. kr. (middel over de {tail} dårligste træk)",
-                     "Realised share of the promise in {year}: P10 {p10}, P50 {p50}, P90 {p90}; expected shortfall "
-                     "{es} mio. DKK (mean over the worst {tail} of draws)"),
-    "commit_cut": ("Forlods reduktion af målet i {year}: P(servicereduktion > {x} mio. kr.) = {p}",
-                   "Up-front deduction of the target in {year}: P(service cut > {x} mio.) = {p}"),
-    "commit_safe": ("Største forlods reduktion i {year} med P(servicereduktion > {x} mio. kr.) ≤ {a}: {v} mio. kr.",
-                    "Largest up-front deduction in {year} with P(service cut > {x} mio.) <= {a}: {v} mio. DKK"),
+    "commit_share": (
+        "Realiseret andel af løftet i {year}: P10 {p10}, P50 {p50}, P90 {p90}; forventet manglende "
+        "gevinst {es} mio. kr. (middel over de {tail} dårligste træk)",
+        "Realised share of the promise in {year}: P10 {p10}, P50 {p50}, P90 {p90}; expected shortfall "
+        "{es} mio. DKK (mean over the worst {tail} of draws)",
+    ),
+    "commit_cut": (
+        "Forlods reduktion af målet i {year}: P(servicereduktion > {x} mio. kr.) = {p}",
+        "Up-front deduction of the target in {year}: P(service cut > {x} mio.) = {p}",
+    ),
+    "commit_safe": (
+        "Største forlods reduktion i {year} med P(servicereduktion > {x} mio. kr.) ≤ {a}: {v} mio. kr.",
+        "Largest up-front deduction in {year} with P(service cut > {x} mio.) <= {a}: {v} mio. DKK",
+    ),
     "of_target": ("({s} af målet)", "({s} of the target)"),
-    "out_of_reach": ("Målet ligger uden for modellens udfaldsrum: P(mål) < {neg} i alle år; det største beløb med en "
-                     "ikke-ubetydelig sandsynlighed ({neg}) i {year} er {v} mio. kr.",
-                     "The target is out of reach of the model's distribution: P(target) < {neg} in every year; the "
-                     "largest amount with a non-negligible probability ({neg}) in {year} is {v} mio. DKK"),
-    "ded_head": ("Forlods reduktioner i {year} (andel af målstien), mio. kr. pr. år:",
-                 "Up-front deductions in {year} (share of the target path), mio. DKK/year:"),
-    "ded_share": ("andel", "share"), "ded_amount": ("reduktion", "deduction"),
-    "ded_p": ("P(reduktion > {x})", "P(cut > {x})"), "ded_cut": ("servicered.", "mean cut"),
+    "out_of_reach": (
+        "Målet ligger uden for modellens udfaldsrum: P(mål) < {neg} i alle år; det største beløb med en "
+        "ikke-ubetydelig sandsynlighed ({neg}) i {year} er {v} mio. kr.",
+        "The target is out of reach of the model's distribution: P(target) < {neg} in every year; the "
+        "largest amount with a non-negligible probability ({neg}) in {year} is {v} mio. DKK",
+    ),
+    "ded_head": (
+        "Forlods reduktioner i {year} (andel af målstien), mio. kr. pr. år:",
+        "Up-front deductions in {year} (share of the target path), mio. DKK/year:",
+    ),
+    "ded_share": ("andel", "share"),
+    "ded_amount": ("reduktion", "deduction"),
+    "ded_p": ("P(reduktion > {x})", "P(cut > {x})"),
+    "ded_cut": ("servicered.", "mean cut"),
     "ded_local": ("lokalt", "local"),
-    "ded_legend": ("andel: forlods reduktion som andel af målet; P(reduktion > {x}): sandsynligheden for en "
-                   "servicereduktion over {x} mio. kr.; servicered.: forventet servicereduktion; til kassen: gevinst "
-                   "til kommunekassen; lokalt: bliver i kommunerne. Middel over alle træk; gevinster og reduktioner "
-                   "er opgjort på landsplan.",
-                   "share: up-front deduction as a share of the target; P(cut > {x}): the probability of a service "
-                   "cut above {x} mio. DKK; mean cut: expected service cut; central: gain to the central budget; "
-                   "local: stays with the municipalities. Means over all draws; gains and cuts are netted "
-                   "nationally."),
-    "delivery": ("Reduktion ved levering: til kassen {c}, forventet servicereduktion {m}, P(reduktion > {x}) {p} "
-                 "({n} træk)",
-                 "Deduction on delivery: central {c}, mean cut {m}, P(cut > {x}) {p} ({n} draws)"),
-    "control_head": ("Hvem styrer den manglende gevinst i {year}? Vandfaldets årsager samlet efter, hvem der kan gøre "
-                     "noget ved dem (middel, mio. kr. pr. år):",
-                     "Who controls the shortfall in {year}? The waterfall's causes grouped by who can act on them "
-                     "(mean, mio. DKK/year):"),
+    "ded_legend": (
+        "andel: forlods reduktion som andel af målet; P(reduktion > {x}): sandsynligheden for en "
+        "servicereduktion over {x} mio. kr.; servicered.: forventet servicereduktion; til kassen: gevinst "
+        "til kommunekassen; lokalt: bliver i kommunerne. Middel over alle træk; gevinster og reduktioner "
+        "er opgjort på landsplan.",
+        "share: up-front deduction as a share of the target; P(cut > {x}): the probability of a service "
+        "cut above {x} mio. DKK; mean cut: expected service cut; central: gain to the central budget; "
+        "local: stays with the municipalities. Means over all draws; gains and cuts are netted "
+        "nationally.",
+    ),
+    "delivery": (
+        "Reduktion ved levering: til kassen {c}, forventet servicereduktion {m}, P(reduktion > {x}) {p} ({n} træk)",
+        "Deduction on delivery: central {c}, mean cut {m}, P(cut > {x}) {p} ({n} draws)",
+    ),
+    "control_head": (
+        "Hvem styrer den manglende gevinst i {year}? Vandfaldets årsager samlet efter, hvem der kan gøre "
+        "noget ved dem (middel, mio. kr. pr. år):",
+        "Who controls the shortfall in {year}? The waterfall's causes grouped by who can act on them "
+        "(mean, mio. DKK/year):",
+    ),
     "control_share": ("({s} af årsagernes sum)", "({s} of the causes' total)"),
     # -- calibration_text (of simengine.analysis.potential's ratios) --------------------------------------------
-    "cal_head": ("Forholdet mellem realiseret og lovet gevinst (middel bruttogevinst / summen af business cases):",
-                 "Implied realised/promised ratio (mean gross gain / sum of the business cases):"),
-    "cal_realised": ("realiseret", "realised"), "cal_potential": ("potentiel", "potential"),
-    "cal_band": ("kalibreringsbånd {lo}–{hi} i {year}: forholdet er {v}, {verdict}",
-                 "calibration band {lo}-{hi} in {year}: ratio {v}, {verdict} the band"),
-    "cal_inside": ("inden for båndet", "inside"), "cal_below": ("UNDER båndet", "BELOW"),
+    "cal_head": (
+        "Forholdet mellem realiseret og lovet gevinst (middel bruttogevinst / summen af business cases):",
+        "Implied realised/promised ratio (mean gross gain / sum of the business cases):",
+    ),
+    "cal_realised": ("realiseret", "realised"),
+    "cal_potential": ("potentiel", "potential"),
+    "cal_band": (
+        "kalibreringsbånd {lo}–{hi} i {year}: forholdet er {v}, {verdict}",
+        "calibration band {lo}-{hi} in {year}: ratio {v}, {verdict} the band",
+    ),
+    "cal_inside": ("inden for båndet", "inside"),
+    "cal_below": ("UNDER båndet", "BELOW"),
     "cal_above": ("OVER båndet", "ABOVE"),
     "cal_band_years": ("kalibreringsbånd {lo}–{hi}: {met}", "calibration band {lo}-{hi}: {met}"),
-    "cal_met": ("nået i {a}–{b}", "met in {a}-{b}"), "cal_met_none": ("nået i intet år", "met in no year"),
+    "cal_met": ("nået i {a}–{b}", "met in {a}-{b}"),
+    "cal_met_none": ("nået i intet år", "met in no year"),
 }
 
 
@@ -148,8 +208,13 @@ _KEEP = re.compile(r"(?<=\d) (?=%)|(?<=mio\.) (?=kr\.|DKK)")  # "12 %", "mio. kr
 def _wrap(text: str, indent: str = "", more: str | None = None) -> list[str]:
     """``text`` in lines of at most WIDTH, the first indented by ``indent``, the others by ``more``
     (default ``indent``)."""
-    lines = textwrap.wrap(_KEEP.sub("\x00", text), WIDTH, initial_indent=indent,
-                          subsequent_indent=indent if more is None else more, break_on_hyphens=False)
+    lines = textwrap.wrap(
+        _KEEP.sub("\x00", text),
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent if more is None else more,
+        break_on_hyphens=False,
+    )
     return [line.replace("\x00", " ") for line in lines] or [""]
 
 
@@ -209,20 +274,29 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
     es = ds["expected_shortfall"].values
     tail = L.pct(float(ds["expected_shortfall"].attrs.get("tail", ds.attrs.get("tail", 0.10)) or 0.10), 0)
     tail_short = tail.replace(" ", "")
-    heads = [_t(L, "year"), _t(L, "target"), "P10", "P50", "P90", _t(L, "mean"), _t(L, "p_target"),
-             f"ES{tail_short}"]
+    heads = [_t(L, "year"), _t(L, "target"), "P10", "P50", "P90", _t(L, "mean"), _t(L, "p_target"), f"ES{tail_short}"]
     widths = [5, 10, 9, 9, 9, 9, 10, 10]
-    lines = [str(ds.attrs.get("scenario", "")),
-             *_wrap(_t(L, "draws", draws=L.num(int(ds.attrs["draws"])), seed=ds.attrs["seed"]) + "; " + what), "",
-             " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    lines = [
+        str(ds.attrs.get("scenario", "")),
+        *_wrap(_t(L, "draws", draws=L.num(int(ds.attrs["draws"])), seed=ds.attrs["seed"]) + "; " + what),
+        "",
+        " ".join(f"{h:>{w}}" for h, w in zip(heads, widths)),
+    ]
     for k, y in enumerate(years):
-        vals = [str(y), _n(L, ds["target"].values[k] / div), _n(L, p10[k] / div), _n(L, p50[k] / div),
-                _n(L, p90[k] / div), _n(L, mean[k] / div),
-                L.pct(float(pt[k]), 1) if ds["target"].values[k] > 0 else "–",  # no target: nothing to reach
-                _n(L, es[k] / div)]
+        vals = [
+            str(y),
+            _n(L, ds["target"].values[k] / div),
+            _n(L, p10[k] / div),
+            _n(L, p50[k] / div),
+            _n(L, p90[k] / div),
+            _n(L, mean[k] / div),
+            L.pct(float(pt[k]), 1) if ds["target"].values[k] > 0 else "–",  # no target: nothing to reach
+            _n(L, es[k] / div),
+        ]
         lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
     lines += _wrap(_t(L, "legend", tail=tail, short=tail_short))
     if "benefit_quantile_ci_low" in ds:
+
         def half(est: np.ndarray, base: str, level: float | None = None) -> np.ndarray:
             if f"{base}_ci_low" not in ds:
                 return np.full(len(years), np.nan)
@@ -232,25 +306,46 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
                 lo, hi = col(f"{base}_ci_low", level), col(f"{base}_ci_high", level)
             return np.maximum(np.asarray(hi, float) - est, est - np.asarray(lo, float))
 
-        h = [half(p10, "benefit_quantile", 0.10), half(p50, "benefit_quantile", 0.50),
-             half(p90, "benefit_quantile", 0.90), half(mean, "benefit_mean")]
+        h = [
+            half(p10, "benefit_quantile", 0.10),
+            half(p50, "benefit_quantile", 0.50),
+            half(p90, "benefit_quantile", 0.90),
+            half(mean, "benefit_mean"),
+        ]
         hp = half(pt, "p_target")
-        lines += ["", *_wrap(_t(L, "ci_head")),
-                  " ".join(f"{x:>{w}}" for x, w in zip([_t(L, "year"), "±P10", "±P50", "±P90", "±" + _t(L, "mean"),
-                                                        "±" + _t(L, "p_target")], [5, 10, 10, 10, 10, 11]))]
+        lines += [
+            "",
+            *_wrap(_t(L, "ci_head")),
+            " ".join(
+                f"{x:>{w}}"
+                for x, w in zip(
+                    [_t(L, "year"), "±P10", "±P50", "±P90", "±" + _t(L, "mean"), "±" + _t(L, "p_target")],
+                    [5, 10, 10, 10, 10, 11],
+                )
+            ),
+        ]
         for k, y in enumerate(years):
-            vals = [str(y)] + [_n(L, x[k] / div, 1) for x in h] + [
-                L.pct(float(hp[k]), 2) if np.isfinite(hp[k]) and ds["target"].values[k] > 0 else "–"]
+            vals = (
+                [str(y)]
+                + [_n(L, x[k] / div, 1) for x in h]
+                + [L.pct(float(hp[k]), 2) if np.isfinite(hp[k]) and ds["target"].values[k] > 0 else "–"]
+            )
             lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, [5, 10, 10, 10, 10, 11])))
         lines += _wrap(_t(L, "ci_legend"))
     if "observed" in ds:
-        for k, (y, v, r) in enumerate(zip(ds["observed_year"].values, ds["observed"].values,
-                                          ds["observed_rank"].values)):
+        for k, (y, v, r) in enumerate(
+            zip(ds["observed_year"].values, ds["observed"].values, ds["observed_rank"].values)
+        ):
             text = _t(L, "observed", year=int(y), value=L.num(v / div), u=u, pct=L.pct(float(r), 0))
             if "observed_rank_ci_low" in ds:
-                text += " " + _t(L, "observed_ci", r=L.num(r, 5), lo=L.num(ds["observed_rank_ci_low"].values[k], 5),
-                                 hi=L.num(ds["observed_rank_ci_high"].values[k], 5),
-                                 tail=L.num(ds["observed_tail_probability"].values[k], 5))
+                text += " " + _t(
+                    L,
+                    "observed_ci",
+                    r=L.num(r, 5),
+                    lo=L.num(ds["observed_rank_ci_low"].values[k], 5),
+                    hi=L.num(ds["observed_rank_ci_high"].values[k], 5),
+                    tail=L.num(ds["observed_tail_probability"].values[k], 5),
+                )
             lines += _wrap(text)
     if "precision_summary" in ds.attrs:  # run --precision
         lines += _wrap(str(ds.attrs["precision_summary"]))
@@ -264,8 +359,11 @@ def _regimes(ds: xr.Dataset, div: float, u: str, L: Labels) -> list[str]:
     ti = _target_index(ds)
     year = int(ds["year"].values[ti])
     x = float(ds["p_service_cut_above"].attrs.get("threshold", ds.attrs.get("cut_threshold", 0.0)))
-    lines = ["", *_wrap(_t(L, "regimes", year=year, u=u)),
-             f"  {_t(L, 'regime'):<36} {_t(L, 'central'):>12} {_t(L, 'cut'):>12} {_t(L, 'p_cut'):>13}"]
+    lines = [
+        "",
+        *_wrap(_t(L, "regimes", year=year, u=u)),
+        f"  {_t(L, 'regime'):<36} {_t(L, 'central'):>12} {_t(L, 'cut'):>12} {_t(L, 'p_cut'):>13}",
+    ]
     for k, r in enumerate(ds["regime"].values):
         name = _cell_lines(L.regime(str(r)), 36)
         cg = float(ds["central_gain_mean"].values[k, ti]) / div
@@ -310,24 +408,42 @@ def explain_text(ds: xr.Dataset, lang: str = "da", top: int = 12) -> str:
         keys = [str(x) for x in ds["cause"].values]
         fallback = [str(x) for x in ds["cause_name"].values] if "cause_name" in ds.coords else keys
         names = [cause_label(L, k, f) for k, f in zip(keys, fallback)]
-        lines += _wrap(_t(L, "wf_head", year=ty, n=N_CAUSES, k=L.num(int(wf.attrs["draws"])),
-                          N=L.num(int(wf.attrs["draws_total"]))))
-        lines += ["", f"  {'':<56} {_t(L, 'mean'):>9} {'P50':>9}",
-                  f"  {_t(L, 'wf_target'):<56} {_n(L, wf.attrs['start'] / mio):>9} {_n(L, wp.attrs['start'] / mio):>9}"]
+        lines += _wrap(
+            _t(
+                L,
+                "wf_head",
+                year=ty,
+                n=N_CAUSES,
+                k=L.num(int(wf.attrs["draws"])),
+                N=L.num(int(wf.attrs["draws_total"])),
+            )
+        )
+        lines += [
+            "",
+            f"  {'':<56} {_t(L, 'mean'):>9} {'P50':>9}",
+            f"  {_t(L, 'wf_target'):<56} {_n(L, wf.attrs['start'] / mio):>9} {_n(L, wp.attrs['start'] / mio):>9}",
+        ]
         for k, name in enumerate(names):
             label = _cell_lines(f"({k + 1}) {name}", 56)
             lines.append(f"  {label[0]:<56} {_n(L, m(wf.values[k]), 1, True):>9} {_n(L, m(wp.values[k]), 1, True):>9}")
             lines += [f"      {more}" for more in label[1:]]
         lines.append(f"  {_t(L, 'wf_result'):<56} {_n(L, wf.attrs['end'] / mio):>9} {_n(L, wp.attrs['end'] / mio):>9}")
-        area_names = ([str(x) for x in ds["area_name"].values] if "area_name" in ds.coords
-                      else [str(x) for x in ds["area"].values])
+        area_names = (
+            [str(x) for x in ds["area_name"].values]
+            if "area_name" in ds.coords
+            else [str(x) for x in ds["area"].values]
+        )
         lines += [""] + _wrap(_t(L, "wf_area", year=ty))
         lines += _by_cause(L, area_names, ds["area_waterfall_start"].values, ds["area_waterfall"].values, mio, m)
-        ini_names = ([str(x) for x in ds["initiative_name"].values] if "initiative_name" in ds.coords
-                     else [str(x) for x in ds["initiative"].values])
+        ini_names = (
+            [str(x) for x in ds["initiative_name"].values]
+            if "initiative_name" in ds.coords
+            else [str(x) for x in ds["initiative"].values]
+        )
         lines += [""] + _wrap(_t(L, "wf_ini"))
-        lines += _by_cause(L, ini_names, ds["initiative_waterfall_start"].values, ds["initiative_waterfall"].values,
-                           mio, m)
+        lines += _by_cause(
+            L, ini_names, ds["initiative_waterfall_start"].values, ds["initiative_waterfall"].values, mio, m
+        )
     elif "waterfall_note" in ds.attrs:
         lines += _wrap(str(ds.attrs["waterfall_note"]))
     if "sensitivity" in ds:
@@ -336,16 +452,28 @@ def explain_text(ds: xr.Dataset, lang: str = "da", top: int = 12) -> str:
         base = float(ds["tornado_base"].values)
         n = ds.sizes["input"]
         labels = input_labels(L, s)
-        lines += [""] + _wrap(_t(L, "sens_head", year=ty, top=min(top, n), n=n,
-                                 k=L.num(int(s.attrs.get("draws", 0))), N=L.num(int(s.attrs.get("draws_total", 0))),
-                                 base=L.num(base / mio)))
-        lines.append(f"  {_t(L, 'input'):<38} {_t(L, 'rho'):>9} {_t(L, 'low'):>9} {_t(L, 'high'):>9} "
-                     f"{_t(L, 'npv_rho'):>8}")
+        lines += [""] + _wrap(
+            _t(
+                L,
+                "sens_head",
+                year=ty,
+                top=min(top, n),
+                n=n,
+                k=L.num(int(s.attrs.get("draws", 0))),
+                N=L.num(int(s.attrs.get("draws_total", 0))),
+                base=L.num(base / mio),
+            )
+        )
+        lines.append(
+            f"  {_t(L, 'input'):<38} {_t(L, 'rho'):>9} {_t(L, 'low'):>9} {_t(L, 'high'):>9} {_t(L, 'npv_rho'):>8}"
+        )
         for k in range(min(top, n)):
             lab = _cell_lines(labels[k], 38)
-            lines.append(f"  {lab[0]:<38} {_n(L, s.values[k], 3, True):>9} {_n(L, ds['tornado_low'].values[k] / mio):>9} "
-                         f"{_n(L, ds['tornado_high'].values[k] / mio):>9} "
-                         f"{_n(L, ds['sensitivity_npv'].values[k], 3, True):>8}")
+            lines.append(
+                f"  {lab[0]:<38} {_n(L, s.values[k], 3, True):>9} {_n(L, ds['tornado_low'].values[k] / mio):>9} "
+                f"{_n(L, ds['tornado_high'].values[k] / mio):>9} "
+                f"{_n(L, ds['sensitivity_npv'].values[k], 3, True):>8}"
+            )
             lines += [f"    {more}" for more in lab[1:]]
         lines += _wrap(_t(L, "sens_legend"))
     return "\n".join(lines)
@@ -375,11 +503,13 @@ def _by_cause(L: Labels, names: list[str], start: np.ndarray, vals: np.ndarray, 
     return out
 
 
-WROTE = {"head": ("skrev {folder} på {s} s:", "wrote {folder} in {s} s:"),
-         "head_nt": ("skrev {folder}:", "wrote {folder}:"),
-         "one": ("skrev {path}", "wrote {path}"),
-         "charts": ("{dir}/ ({n} diagrammer)", "{dir}/ ({n} charts)"),
-         "chart": ("{dir}/ (1 diagram)", "{dir}/ (1 chart)")}
+WROTE = {
+    "head": ("skrev {folder} på {s} s:", "wrote {folder} in {s} s:"),
+    "head_nt": ("skrev {folder}:", "wrote {folder}:"),
+    "one": ("skrev {path}", "wrote {path}"),
+    "charts": ("{dir}/ ({n} diagrammer)", "{dir}/ ({n} charts)"),
+    "chart": ("{dir}/ (1 diagram)", "{dir}/ (1 chart)"),
+}
 
 
 def wrote_text(out, paths, lang: str = "da", seconds: float | None = None) -> str:
@@ -411,58 +541,87 @@ def wrote_text(out, paths, lang: str = "da", seconds: float | None = None) -> st
     names = top + [WROTE["chart" if n == 1 else "charts"][i].format(dir=d, n=n) for d, n in sub.items()]
     folder = f"{out}{os.sep}"
     s = "" if seconds is None else (f"{seconds:.1f}".replace(".", ",") if i == 0 else f"{seconds:.1f}")
-    head = WROTE["head"][i].format(folder=folder, s=s) if seconds is not None else WROTE["head_nt"][i].format(
-        folder=folder)
-    return head + "\n" + textwrap.fill(", ".join(names), WIDTH, initial_indent="  ", subsequent_indent="  ",
-                                       break_on_hyphens=False, break_long_words=False)
+    head = (
+        WROTE["head"][i].format(folder=folder, s=s)
+        if seconds is not None
+        else WROTE["head_nt"][i].format(folder=folder)
+    )
+    return (
+        head
+        + "\n"
+        + textwrap.fill(
+            ", ".join(names),
+            WIDTH,
+            initial_indent="  ",
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+    )
 
 
 # -- backtest and update (simengine.analysis.scoring, simengine.analysis.update) ------------------------------------
 SCORES = {  # key: (Danish, English)
-    "bt_title": ("{name}: {draws} træk, seed {seed}; {n} observationer fra {file}",
-                 "{name}: {draws} draws, seed {seed}; {n} observations from {file}"),
-    "bt_known": ("; de observationer, der blev kendt efter {date}, mod prognosen opdateret på de {k}, der var kendt "
-                 "til da (effektiv stikprøve {ess} træk)",
-                 "; those known after {date}, against the forecast updated on the {k} known by then (effective "
-                 "sample size {ess} draws)"),
-    "obs": ("observation", "observation"), "observed": ("faktisk", "observed"),
-    "refs": ("CRPS for prognosen og for referenceprognoserne ({refs}):",
-             "CRPS of the forecast and of the reference forecasts ({refs}):"),
-    "model": ("prognose", "forecast"), "ref": ("ref. {i}", "ref. {i}"),
-    "hist": ("PIT-histogram (antal observationer pr. tiendedel): {h}",
-             "PIT histogram (observations per tenth): {h}"),
+    "bt_title": (
+        "{name}: {draws} træk, seed {seed}; {n} observationer fra {file}",
+        "{name}: {draws} draws, seed {seed}; {n} observations from {file}",
+    ),
+    "bt_known": (
+        "; de observationer, der blev kendt efter {date}, mod prognosen opdateret på de {k}, der var kendt "
+        "til da (effektiv stikprøve {ess} træk)",
+        "; those known after {date}, against the forecast updated on the {k} known by then (effective "
+        "sample size {ess} draws)",
+    ),
+    "obs": ("observation", "observation"),
+    "observed": ("faktisk", "observed"),
+    "refs": (
+        "CRPS for prognosen og for referenceprognoserne ({refs}):",
+        "CRPS of the forecast and of the reference forecasts ({refs}):",
+    ),
+    "model": ("prognose", "forecast"),
+    "ref": ("ref. {i}", "ref. {i}"),
+    "hist": ("PIT-histogram (antal observationer pr. tiendedel): {h}", "PIT histogram (observations per tenth): {h}"),
     "total": ("{unit}: samlet CRPS {v}", "{unit}: total CRPS {v}"),
     "skill": ("skill mod {ref} {v}", "skill vs {ref} {v}"),
-    "bt_legend": ("faktisk: den observerede værdi. P10/P50/P90: prognosens fraktiler for den observerede størrelse "
-                  "(gange fejlmodellens bias). PIT: prognosens sandsynlighed for en værdi under den observerede (jævnt "
-                  "fordelt hos en kalibreret prognose). CRPS: afstanden mellem prognose og observation i "
-                  "observationens enhed; jo lavere, jo bedre. Skill = 1 − CRPS / referencens CRPS: over 0 er "
-                  "prognosen bedre end referencen. Beløb i mio. kr. pr. år, go-live som decimalår, udbredelse som "
-                  "andel.",
-                  "observed: the observed value. P10/P50/P90: the forecast's percentiles of the observed quantity "
-                  "(times the error model's bias). PIT: the forecast's probability of a value below the observed "
-                  "one (uniform for a calibrated forecast). CRPS: the distance between forecast and observation in "
-                  "the observation's unit; lower is better. Skill = 1 − CRPS / the reference's CRPS: above 0 the "
-                  "forecast beats the reference. Money in mio. DKK/year, go-live as decimal years, adoption as a "
-                  "share."),
-    "up_head": ("Hvad observationerne kendt {known} lærte modellen (effektiv stikprøve {ess} af {n} beholdte træk)",
-                "What the observations known by {known} taught (effective sample size {ess} of {n} kept draws)"),
-    "up_gain": ("Bruttogevinst på landsplan, mio. kr. pr. år: før → efter opdateringen",
-                "National gross gain, mio. DKK/year: prior → posterior"),
-    "up_inputs": ("Input der flyttede sig ({n} af {N}; middel forskudt eller spredning ændret med mindst {tol} "
-                  "spredninger før opdateringen): før → efter",
-                  "Inputs that moved ({n} of {N}; shift of the mean or change of the sd of at least {tol} prior "
-                  "sds): prior → posterior"),
+    "bt_legend": (
+        "faktisk: den observerede værdi. P10/P50/P90: prognosens fraktiler for den observerede størrelse "
+        "(gange fejlmodellens bias). PIT: prognosens sandsynlighed for en værdi under den observerede (jævnt "
+        "fordelt hos en kalibreret prognose). CRPS: afstanden mellem prognose og observation i "
+        "observationens enhed; jo lavere, jo bedre. Skill = 1 − CRPS / referencens CRPS: over 0 er "
+        "prognosen bedre end referencen. Beløb i mio. kr. pr. år, go-live som decimalår, udbredelse som "
+        "andel.",
+        "observed: the observed value. P10/P50/P90: the forecast's percentiles of the observed quantity "
+        "(times the error model's bias). PIT: the forecast's probability of a value below the observed "
+        "one (uniform for a calibrated forecast). CRPS: the distance between forecast and observation in "
+        "the observation's unit; lower is better. Skill = 1 − CRPS / the reference's CRPS: above 0 the "
+        "forecast beats the reference. Money in mio. DKK/year, go-live as decimal years, adoption as a "
+        "share.",
+    ),
+    "up_head": (
+        "Hvad observationerne kendt {known} lærte modellen (effektiv stikprøve {ess} af {n} beholdte træk)",
+        "What the observations known by {known} taught (effective sample size {ess} of {n} kept draws)",
+    ),
+    "up_gain": (
+        "Bruttogevinst på landsplan, mio. kr. pr. år: før → efter opdateringen",
+        "National gross gain, mio. DKK/year: prior → posterior",
+    ),
+    "up_inputs": (
+        "Input der flyttede sig ({n} af {N}; middel forskudt eller spredning ændret med mindst {tol} "
+        "spredninger før opdateringen): før → efter",
+        "Inputs that moved ({n} of {N}; shift of the mean or change of the sd of at least {tol} prior "
+        "sds): prior → posterior",
+    ),
     "up_none": ("(ingen)", "(none)"),
     "shift": ("skift", "shift"),
-    "up_legend": ("skift: middelværdiens forskydning målt i spredninger før opdateringen. P(mål): sandsynligheden "
-                  "for at nå målet.",
-                  "shift: the mean's shift in prior standard deviations. P(target): the probability of reaching "
-                  "the target."),
-    "up_later": ("Score på de {n} observationer, der blev kendt efter {known} (samlet CRPS pr. enhed): før {a}; "
-                 "efter {b}",
-                 "Scores on the {n} observations known after {known} (total CRPS per unit): prior {a}; posterior "
-                 "{b}"),
+    "up_legend": (
+        "skift: middelværdiens forskydning målt i spredninger før opdateringen. P(mål): sandsynligheden "
+        "for at nå målet.",
+        "shift: the mean's shift in prior standard deviations. P(target): the probability of reaching the target.",
+    ),
+    "up_later": (
+        "Score på de {n} observationer, der blev kendt efter {known} (samlet CRPS pr. enhed): før {a}; efter {b}",
+        "Scores on the {n} observations known after {known} (total CRPS per unit): prior {a}; posterior {b}",
+    ),
 }
 
 
@@ -483,8 +642,16 @@ def _g(L: Labels, x: float, sig: int = 4) -> str:
     return s.replace("-", "−")
 
 
-def backtest_text(bt: xr.Dataset, lang: str = "da", name: str = "", draws: int = 0, seed: int = 0,
-                  file: str = "", known=None, conditioned: int = 0) -> str:
+def backtest_text(
+    bt: xr.Dataset,
+    lang: str = "da",
+    name: str = "",
+    draws: int = 0,
+    seed: int = 0,
+    file: str = "",
+    known=None,
+    conditioned: int = 0,
+) -> str:
     """The scores of a backtest (backtest.nc) at most 80 columns wide: per observation the observed
     value, the forecast's P10/P50/P90, PIT and CRPS (what was observed on a line under it), the
     reference forecasts' CRPS in a table of their own, the totals and skill per unit, the PIT
@@ -502,21 +669,29 @@ def backtest_text(bt: xr.Dataset, lang: str = "da", name: str = "", draws: int =
             title += _s(L, "bt_known", date=known, k=conditioned, ess=_n(L, float(ess)) if ess is not None else "–")
         lines += _wrap(title) + [""]
     w_id, w = 18, 8
-    lines.append(f"  {_s(L, 'obs'):<{w_id}}" + "".join(f" {h:>{w}}" for h in (_s(L, "observed"), "P10", "P50", "P90"))
-                 + f" {'PIT':>6} {'CRPS':>{w}}")
+    lines.append(
+        f"  {_s(L, 'obs'):<{w_id}}"
+        + "".join(f" {h:>{w}}" for h in (_s(L, "observed"), "P10", "P50", "P90"))
+        + f" {'PIT':>6} {'CRPS':>{w}}"
+    )
     ids = [str(o) for o in bt["observation"].values]
     for k, oid in enumerate(ids):
         u = str(bt["unit"].values[k])
-        cells = [value_text(L, float(bt[v].values[k]), u) for v in ("value", "forecast_p10", "forecast_p50",
-                                                                    "forecast_p90")]
+        cells = [
+            value_text(L, float(bt[v].values[k]), u) for v in ("value", "forecast_p10", "forecast_p50", "forecast_p90")
+        ]
         idl = _cell_lines(oid, w_id)
-        lines.append(f"  {idl[0]:<{w_id}}" + "".join(f" {c:>{w}}" for c in cells)
-                     + f" {L.num(float(bt['pit'].values[k]), 3):>6} {value_text(L, float(bt['crps'].values[k]), u):>{w}}")
+        lines.append(
+            f"  {idl[0]:<{w_id}}"
+            + "".join(f" {c:>{w}}" for c in cells)
+            + f" {L.num(float(bt['pit'].values[k]), 3):>6} {value_text(L, float(bt['crps'].values[k]), u):>{w}}"
+        )
         lines += [f"  {x}" for x in idl[1:]]
         lines += _wrap(f"{what_text(L, bt, k)}; {unit_text(L, u)}", "    ")
     if refs:
-        lines += [""] + _wrap(_s(L, "refs", refs=", ".join(f"{_s(L, 'ref', i=i + 1)} = {r}"
-                                                             for i, r in enumerate(refs))))
+        lines += [""] + _wrap(
+            _s(L, "refs", refs=", ".join(f"{_s(L, 'ref', i=i + 1)} = {r}" for i, r in enumerate(refs)))
+        )
         heads = [_s(L, "model")] + [_s(L, "ref", i=i + 1) for i in range(len(refs))]
         per = max(1, (WIDTH - 2 - w_id) // (w + 2))
         for b in range(0, len(heads), per):
@@ -538,8 +713,9 @@ def backtest_text(bt: xr.Dataset, lang: str = "da", name: str = "", draws: int =
     return "\n".join(lines)
 
 
-def update_text(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known: str, from_year: int,
-                lang: str = "da") -> str:
+def update_text(
+    prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known: str, from_year: int, lang: str = "da"
+) -> str:
     """What an update taught, at most 80 columns wide: the national gain's P10/P50/P90 and
     P(target) before and after, per year from ``from_year``; the inputs that moved (their names
     as the report gives them, each on a line above its numbers)."""
@@ -553,13 +729,17 @@ def update_text(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known
 
     lines = _wrap(_s(L, "up_head", known=known, ess=_n(L, ess), n=L.num(post.sizes["draw"]))) + [""]
     lines += _wrap(_s(L, "up_gain"))
-    lines.append(f"  {_t(L, 'year'):>6}" + "".join(f" {h:>17}" for h in ("P10", "P50", "P90"))
-                 + f" {_t(L, 'p_target'):>15}")
+    lines.append(
+        f"  {_t(L, 'year'):>6}" + "".join(f" {h:>17}" for h in ("P10", "P50", "P90")) + f" {_t(L, 'p_target'):>15}"
+    )
     for k, y in enumerate(years):
         if y < from_year:
             continue
-        cells = [f"{_n(L, col(prior, 'benefit_quantile', lv)[k] / 1e6):>7} → "
-                 f"{_n(L, col(post, 'benefit_quantile', lv)[k] / 1e6):<7}" for lv in (0.1, 0.5, 0.9)]
+        cells = [
+            f"{_n(L, col(prior, 'benefit_quantile', lv)[k] / 1e6):>7} → "
+            f"{_n(L, col(post, 'benefit_quantile', lv)[k] / 1e6):<7}"
+            for lv in (0.1, 0.5, 0.9)
+        ]
         p = f"{L.num(prior['p_target'].values[k], 3):>6} → {L.num(post['p_target'].values[k], 3):<6}"
         lines.append((f"  {int(y):>6}" + "".join(f" {c:>17}" for c in cells) + f" {p:>15}").rstrip())
     sel = np.flatnonzero(mv["moved"])
@@ -580,8 +760,14 @@ def update_text(prior: xr.Dataset, post: xr.Dataset, mv: dict, ess: float, known
     return "\n".join(lines)
 
 
-def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float]] | None = None,
-               n_inputs: int | None = None, lang: str = "en") -> str | None:
+def ess_advice(
+    ess: float,
+    draws: int,
+    kept: int,
+    drivers: list[tuple[str, float]] | None = None,
+    n_inputs: int | None = None,
+    lang: str = "en",
+) -> str | None:
     """A warning when the effective sample size is too small, with a suggested draw count (the ESS
     of importance weights grows in proportion to the draws). ``drivers``: (observation id, ESS of
     its weights alone), the most informative first; below :data:`ESS_DEGENERATE` the warning says
@@ -596,32 +782,47 @@ def ess_advice(ess: float, draws: int, kept: int, drivers: list[tuple[str, float
     da = lang == "da"
     need = int(math.ceil(kept * ESS_TARGET / max(ess, 1.0) / 1000.0) * 1000)
     if da:
-        msg = (f"den effektive stikprøve er {L.num(ess)} af {L.num(kept)} beholdte træk, under {L.num(ESS_MIN)}: "
-               f"fordelingen efter opdateringen hviler på få træk, og dens fraktiler er usikre; kør omkring "
-               f"{L.num(need)} træk (med [simulation] keep_draws mindst lige så stor) for en effektiv stikprøve "
-               f"nær {L.num(ESS_TARGET)}")
+        msg = (
+            f"den effektive stikprøve er {L.num(ess)} af {L.num(kept)} beholdte træk, under {L.num(ESS_MIN)}: "
+            f"fordelingen efter opdateringen hviler på få træk, og dens fraktiler er usikre; kør omkring "
+            f"{L.num(need)} træk (med [simulation] keep_draws mindst lige så stor) for en effektiv stikprøve "
+            f"nær {L.num(ESS_TARGET)}"
+        )
     else:
-        msg = (f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
-               f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
-               f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}")
+        msg = (
+            f"effective sample size {ess:,.0f} of {kept:,} kept draws is small (below {ESS_MIN:,}): the posterior "
+            f"rests on few draws and its quantiles are uncertain; run about {need:,} draws (with "
+            f"[simulation] keep_draws at least as large) for an ESS near {ESS_TARGET:,}"
+        )
     if n_inputs:
         size = min(need, STREAM_INPUTS) * n_inputs * 8  # inputs of at most STREAM_INPUTS kept draws
         amount = f"{L.num(size / 1e9, 1)} GB" if size >= 1e9 else f"{L.num(size / 1e6)} MB"
         msg += f" (de gemte input fylder omkring {amount})" if da else f" (their kept inputs take about {amount})"
     if ess < ESS_DEGENERATE:
-        msg += ("; vægtene er degenererede: observationerne er langt mere præcise end fordelingen før opdateringen "
-                "(eller ligger i dens hale), så de nødvendige træk kan være uden for rækkevidde, og den effektive "
-                "stikprøve er selv usikker; der er endnu intet sekventielt Monte Carlo-trin (docs/model.md, Scoring "
-                "and updating)" if da else
-                "; the importance weights have degenerated: the observations are far more precise than the prior "
-                "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there "
-                "is no sequential Monte Carlo step yet (docs/model.md, Scoring and updating)")
+        msg += (
+            "; vægtene er degenererede: observationerne er langt mere præcise end fordelingen før opdateringen "
+            "(eller ligger i dens hale), så de nødvendige træk kan være uden for rækkevidde, og den effektive "
+            "stikprøve er selv usikker; der er endnu intet sekventielt Monte Carlo-trin (docs/model.md, Scoring "
+            "and updating)"
+            if da
+            else "; the importance weights have degenerated: the observations are far more precise than the prior "
+            "(or lie in its tail), so the draws needed may be out of reach and the ESS itself is uncertain; there "
+            "is no sequential Monte Carlo step yet (docs/model.md, Scoring and updating)"
+        )
         if drivers:
-            msg += (("; de observationer, der indsnævrer vægtene mest (hver for sig): " if da else
-                     "; the observations that narrow the weights most (ESS of each alone): ")
-                    + ", ".join(f"{oid} ({L.num(e)})" for oid, e in drivers[:3])
-                    + (": tjek at deres fejlmodeller giver plads til det, modellen ikke beskriver" if da else
-                       ": check that their error models allow for what the model does not represent"))
+            msg += (
+                (
+                    "; de observationer, der indsnævrer vægtene mest (hver for sig): "
+                    if da
+                    else "; the observations that narrow the weights most (ESS of each alone): "
+                )
+                + ", ".join(f"{oid} ({L.num(e)})" for oid, e in drivers[:3])
+                + (
+                    ": tjek at deres fejlmodeller giver plads til det, modellen ikke beskriver"
+                    if da
+                    else ": check that their error models allow for what the model does not represent"
+                )
+            )
     return msg
 
 
@@ -646,8 +847,10 @@ def later_scores_text(n: int, known: str, prior: str, posterior: str, lang: str 
 
 
 #: the money words of the terminal's texts and what they become in FTE (``run --unit fte``), longest first
-FTE_TERMS = {"da": (("mio. kr. pr. år", "årsværk"), ("mio. kr.", "årsværk")),
-             "en": (("mio. DKK/year", "FTE"), ("mio. DKK", "FTE"), ("mio.)", "FTE)"), (" mio.", " FTE"))}
+FTE_TERMS = {
+    "da": (("mio. kr. pr. år", "årsværk"), ("mio. kr.", "årsværk")),
+    "en": (("mio. DKK/year", "FTE"), ("mio. DKK", "FTE"), ("mio.)", "FTE)"), (" mio.", " FTE")),
+}
 
 
 def in_fte(ds: xr.Dataset, unit: str = "dkk") -> tuple[xr.Dataset, Callable[[str], str]]:
@@ -689,21 +892,33 @@ def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
     rows = [(_t(L, "target"), [_n(L, v / mio) for v in target])]
     rows += [(L("certainty_col", p=L.share(cc)), [_n(L, v / mio) for v in cm[j]]) for j, cc in enumerate(c)]
     lines = _wrap(_t(L, "commit_head")) + year_table(years, _t(L, "certainty"), rows)
-    items = "; ".join(f"{L('certainty_col', p=L.share(cc))} {_n(L, lo[j, ti] / mio)}–{_n(L, hi[j, ti] / mio)}"
-                      for j, cc in enumerate(c))
+    items = "; ".join(
+        f"{L('certainty_col', p=L.share(cc))} {_n(L, lo[j, ti] / mio)}–{_n(L, hi[j, ti] / mio)}"
+        for j, cc in enumerate(c)
+    )
     lines += _wrap(_t(L, "commit_ci", year=ty, items=items), "  ")
     t = target[ti]
     q10, q50, q90 = (_quantile_row(ds, lv) for lv in (0.1, 0.5, 0.9))
     if t > 0 and q10 is not None and q50 is not None and q90 is not None:
         tail = float(ds["expected_shortfall"].attrs.get("tail", 0.1))
-        lines += _wrap(_t(L, "commit_share", year=ty, p10=L.pct(q10[ti] / t, 0), p50=L.pct(q50[ti] / t, 0),
-                          p90=L.pct(q90[ti] / t, 0), es=_n(L, ds["expected_shortfall"].values[ti] / mio),
-                          tail=L.pct(tail, 0)))
+        lines += _wrap(
+            _t(
+                L,
+                "commit_share",
+                year=ty,
+                p10=L.pct(q10[ti] / t, 0),
+                p50=L.pct(q50[ti] / t, 0),
+                p90=L.pct(q90[ti] / t, 0),
+                es=_n(L, ds["expected_shortfall"].values[ti] / mio),
+                tail=L.pct(tail, 0),
+            )
+        )
     if "p_service_cut_above" in ds:
         x = float(ds["p_service_cut_above"].attrs.get("threshold", 0.0))
         r = list(ds["regime"].values).index("prebudgeted")
-        lines += _wrap(_t(L, "commit_cut", year=ty, x=_n(L, x / mio),
-                          p=L.num(float(ds["p_service_cut_above"].values[r, ti]), 3)))
+        lines += _wrap(
+            _t(L, "commit_cut", year=ty, x=_n(L, x / mio), p=L.num(float(ds["p_service_cut_above"].values[r, ti]), 3))
+        )
     if "deduction_max_safe" in ds:
         a = float(ds.attrs.get("cut_alpha", 0.1))
         x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
@@ -714,6 +929,7 @@ def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
         ra = float(ds["reach_amount"].values[ti])
         lines += _wrap(_t(L, "out_of_reach", neg=L.pct(NEGLIGIBLE, 1), year=ty, v=_n(L, ra / mio)))
     return "\n".join(lines) + "\n"
+
 
 def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
     """The deduction grid in the target year, and the delivery deal (terminal), in ``lang``, at most
@@ -726,23 +942,37 @@ def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
     ty = int(ds["year"].values[ti])
     x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
     xs = _n(L, x / mio)
-    heads = [_t(L, k, x=xs) if k == "ded_p" else _t(L, k)
-             for k in ("ded_share", "ded_amount", "ded_p", "ded_cut", "central", "ded_local")]
+    heads = [
+        _t(L, k, x=xs) if k == "ded_p" else _t(L, k)
+        for k in ("ded_share", "ded_amount", "ded_p", "ded_cut", "central", "ded_local")
+    ]
     widths = [max(w, len(h)) for w, h in zip((6, 10, 14, 11, 10, 9), heads)]
     lines = _wrap(_t(L, "ded_head", year=ty)) + ["  " + " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
     for k, s in enumerate(ds["deduction"].values):
-        vals = [L.share(s), _n(L, ds["deduction_amount"].values[k, ti] / mio),
-                L.num(float(ds["deduction_p_cut_above"].values[k, ti]), 3),
-                _n(L, ds["deduction_service_cut_mean"].values[k, ti] / mio),
-                _n(L, ds["deduction_central_gain_mean"].values[k, ti] / mio),
-                _n(L, ds["deduction_local_gain_mean"].values[k, ti] / mio)]
+        vals = [
+            L.share(s),
+            _n(L, ds["deduction_amount"].values[k, ti] / mio),
+            L.num(float(ds["deduction_p_cut_above"].values[k, ti]), 3),
+            _n(L, ds["deduction_service_cut_mean"].values[k, ti] / mio),
+            _n(L, ds["deduction_central_gain_mean"].values[k, ti] / mio),
+            _n(L, ds["deduction_local_gain_mean"].values[k, ti] / mio),
+        ]
         lines.append("  " + " ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
     if "delivery_central_gain_mean" in ds:
-        lines += _wrap(_t(L, "delivery", c=_n(L, ds["delivery_central_gain_mean"].values[ti] / mio),
-                          m=_n(L, ds["delivery_service_cut_mean"].values[ti] / mio), x=xs,
-                          p=L.num(float(ds["delivery_p_cut_above"].values[ti]), 3),
-                          n=L.num(int(ds.attrs.get("delivery_draws", 0)))), "  ")
+        lines += _wrap(
+            _t(
+                L,
+                "delivery",
+                c=_n(L, ds["delivery_central_gain_mean"].values[ti] / mio),
+                m=_n(L, ds["delivery_service_cut_mean"].values[ti] / mio),
+                x=xs,
+                p=L.num(float(ds["delivery_p_cut_above"].values[ti]), 3),
+                n=L.num(int(ds.attrs.get("delivery_draws", 0))),
+            ),
+            "  ",
+        )
     return "\n".join(lines + _wrap(_t(L, "ded_legend", x=xs)))
+
 
 def control_text(ds: xr.Dataset, lang: str = "en") -> str:
     """The waterfall's causes grouped by who controls them (terminal, ``run --explain``), in ``lang``,
@@ -755,18 +985,23 @@ def control_text(ds: xr.Dataset, lang: str = "en") -> str:
     gap = s["municipal"][0] + s["outside"][0]
     share = s["municipal"][0] / gap if gap else math.nan
     lines = _wrap(_t(L, "control_head", year=s["year"]))
-    for key, group, extra in (("control_municipal", "municipal", gap != 0), ("control_outside", "outside", False),
-                              ("control_plan", "plan", False)):
+    for key, group, extra in (
+        ("control_municipal", "municipal", gap != 0),
+        ("control_outside", "outside", False),
+        ("control_plan", "plan", False),
+    ):
         text = f"{L(key)}: {_n(L, s[group][0] / mio, sign=True)}"
         if extra:
             text += " " + _t(L, "control_share", s=L.pct(share, 0))
         lines += _wrap(text, "  ", "    ")
     return "\n".join(lines)
 
+
 def _quantile_row(ds: xr.Dataset, level: float) -> np.ndarray | None:
     qv = ds["quantile"].values
     hit = np.isclose(qv, level)
     return ds["benefit_quantile"].values[np.argmax(hit)] if hit.any() else None
+
 
 def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
     """The lines a run prints: per year the implied realised/promised ratio (and the potential's),
@@ -799,6 +1034,7 @@ def calibration_text(ds: xr.Dataset, lang: str = "en") -> str:
             lines += _wrap(_t(L, "cal_band_years", lo=los, hi=his, met=met), "  ")
     lines += calibration_bases_text(ds, lang)  # the bases of the evidence (simengine.analysis.calibration)
     return "\n".join(lines)
+
 
 def calibration_bases_text(ds: xr.Dataset, lang: str = "en") -> list[str]:
     """The calibration lines for the two bases (calibration_text adds them)."""

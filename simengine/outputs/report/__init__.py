@@ -26,8 +26,18 @@ WORKBOOK = "summary.xlsx"
 CHART_DIR = "charts"
 SHEET = "negotiation.html"  # the one-page negotiation sheet (simengine.outputs.report.negotiation)
 
-__all__ = ["LANGS", "DEFAULT_LANG", "ReportFiles", "build", "build_safe", "write", "owns", "REPORT_HTML",
-           "WORKBOOK", "CHART_DIR"]
+__all__ = [
+    "LANGS",
+    "DEFAULT_LANG",
+    "ReportFiles",
+    "build",
+    "build_safe",
+    "write",
+    "owns",
+    "REPORT_HTML",
+    "WORKBOOK",
+    "CHART_DIR",
+]
 
 
 @dataclass
@@ -40,8 +50,14 @@ class ReportFiles:
     sheet: str | None = None  # negotiation.html, the one-page negotiation sheet (simengine.outputs.report.negotiation)
 
 
-def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path: str | Path | None = None,
-          unit: str = "dkk", scores: xr.Dataset | None = None) -> ReportFiles:
+def build(
+    ds: xr.Dataset,
+    lang: str = DEFAULT_LANG,
+    scenario=None,
+    scenario_path: str | Path | None = None,
+    unit: str = "dkk",
+    scores: xr.Dataset | None = None,
+) -> ReportFiles:
     """All report files for ``ds``. ``scenario``: the Scenario object of the run, if at hand.
     ``unit``: "dkk" (mio. kr.) or "fte" (årsværk, simengine.outputs.report.fte). ``scores``: a backtest
     (the Dataset of backtest.nc) for its section, sheet and chart (simengine.outputs.report.backtest)."""
@@ -54,8 +70,13 @@ def build(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, scenario_path
     ctx.scores = scores  # a backtest's scores (simengine.outputs.report.backtest), if any
     figs = charts.all_charts(ctx)
     progress.phase("Report: page and workbook")
-    return ReportFiles(html=html.render(ctx, figs), xlsx=workbook.build(ctx), charts=figs, notes=build_notes(ctx),
-                       sheet=sheet_html(ctx))
+    return ReportFiles(
+        html=html.render(ctx, figs),
+        xlsx=workbook.build(ctx),
+        charts=figs,
+        notes=build_notes(ctx),
+        sheet=sheet_html(ctx),
+    )
 
 
 def _in_unit(ds: xr.Dataset, unit: str) -> xr.Dataset:
@@ -78,8 +99,9 @@ def build_notes(ctx) -> list[str]:
     return notes
 
 
-def build_safe(ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: str = "dkk",
-               scores: xr.Dataset | None = None) -> ReportFiles:
+def build_safe(
+    ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: str = "dkk", scores: xr.Dataset | None = None
+) -> ReportFiles:
     """Like :func:`build`, but a failure gives a report page that says so instead of an exception
     (a run's results are never lost to a reporting problem). Each chart, the page, the workbook and
     the negotiation sheet are made separately: one that fails costs only itself (and the warning
@@ -157,8 +179,18 @@ def open_results(path: str | Path) -> xr.Dataset:
         ds = _open_stored(p)  # the variables results.nc derives on read put back (simengine.outputs.store)
     except Exception as exc:  # noqa: BLE001 - not NetCDF4 / HDF5
         raise ConfigError(f"{p}: not a readable results file (NetCDF4): {exc}") from None
-    need = ("benefit_quantile", "target", "p_target", "expected_shortfall", "area_target", "area_p_target",
-            "municipality_benefit", "municipality_target", "initiative_benefit_mean", "initiative_golive")
+    need = (
+        "benefit_quantile",
+        "target",
+        "p_target",
+        "expected_shortfall",
+        "area_target",
+        "area_p_target",
+        "municipality_benefit",
+        "municipality_target",
+        "initiative_benefit_mean",
+        "initiative_golive",
+    )
     missing = [v for v in need if v not in ds]
     if missing:
         raise ConfigError(f"{p}: not a simengine results file: missing {', '.join(missing)}")
@@ -166,8 +198,11 @@ def open_results(path: str | Path) -> xr.Dataset:
 
     from simengine.analysis.finite import CORE
 
-    bad = [v for v in CORE + need if v in ds and ds[v].dtype.kind == "f" and v != "initiative_golive"
-           and not np.isfinite(ds[v].values).all()]
+    bad = [
+        v
+        for v in CORE + need
+        if v in ds and ds[v].dtype.kind == "f" and v != "initiative_golive" and not np.isfinite(ds[v].values).all()
+    ]
     if bad:  # simengine never writes such a file (simengine.analysis.finite): damaged or made by hand
         raise ConfigError(f"{p}: not a usable results file: inf or NaN in {', '.join(dict.fromkeys(bad))}")
     return ds

@@ -17,11 +17,28 @@ from simengine.outputs.labels import Labels
 
 MONEY_KEYS = {"scenario.target", "gain", "areas.target", "investment", "running"}
 KR_KEYS = {"scenario.cost_per_fte"}
-SHARE_KEYS = {"scenario.discount_rate", "regimes.retention_share", "regimes.incentive_uplift", "outputs.tail",
-              "national.assumed_weak_share", "municipal.size_penalty"}
+SHARE_KEYS = {
+    "scenario.discount_rate",
+    "regimes.retention_share",
+    "regimes.incentive_uplift",
+    "outputs.tail",
+    "national.assumed_weak_share",
+    "municipal.size_penalty",
+}
 GENERAL_ORDER = (
-    ("scenario", ("target", "target_start_year", "target_year", "start_year", "horizon", "discount_rate",
-                  "cost_per_fte", "municipalities")),
+    (
+        "scenario",
+        (
+            "target",
+            "target_start_year",
+            "target_year",
+            "start_year",
+            "horizon",
+            "discount_rate",
+            "cost_per_fte",
+            "municipalities",
+        ),
+    ),
     ("national", ("assumed_weak_share", "weak_share", "economic_pressure")),
     ("municipal", ("capacity_spread", "local_spread", "optimal_population", "size_penalty")),
     ("regimes", ("retention_share", "retention_years", "incentive_uplift")),
@@ -50,9 +67,9 @@ def _split_comment(line: str) -> tuple[str, str, int]:
                 quote = None
                 continue
         elif ch == "#":
-            return line[:i], line[i + 1:].strip(), depth
+            return line[:i], line[i + 1 :].strip(), depth
         elif line.startswith('"""', i) or line.startswith("'''", i):
-            quote = line[i:i + 3]
+            quote = line[i : i + 3]
             i += 3
             continue
         elif ch in "\"'":
@@ -108,13 +125,13 @@ def toml_comments(text: str) -> dict[tuple, dict[str, str]]:
         code, comment, depth = _split_comment(s)
         code = code.strip()
         if code.startswith("[["):
-            name = _key_parts(code[2:code.rfind("]]")])
+            name = _key_parts(code[2 : code.rfind("]]")])
             counts[name] = counts.get(name, -1) + 1
             table = name + (counts[name],)
             above = []
             continue
         if code.startswith("["):
-            table = _key_parts(code[1:code.rfind("]")])
+            table = _key_parts(code[1 : code.rfind("]")])
             above = []
             continue
         if "=" not in code:
@@ -161,13 +178,29 @@ def _dist_mean(d: dict) -> float | None:
 
 
 FAMILY_NAMES = {
-    "da": {"uniform": "ligefordeling", "triangular": "trekant", "pert": "PERT", "beta": "beta",
-           "lognormal": "lognormal", "normal": "normal", "bernoulli": "bernoulli"},
-    "en": {"uniform": "uniform", "triangular": "triangular", "pert": "PERT", "beta": "beta",
-           "lognormal": "lognormal", "normal": "normal", "bernoulli": "Bernoulli"},
+    "da": {
+        "uniform": "ligefordeling",
+        "triangular": "trekant",
+        "pert": "PERT",
+        "beta": "beta",
+        "lognormal": "lognormal",
+        "normal": "normal",
+        "bernoulli": "bernoulli",
+    },
+    "en": {
+        "uniform": "uniform",
+        "triangular": "triangular",
+        "pert": "PERT",
+        "beta": "beta",
+        "lognormal": "lognormal",
+        "normal": "normal",
+        "bernoulli": "Bernoulli",
+    },
 }
-PARAM_NAMES = {"da": {"mode": "typisk", "mean": "middel", "sd": "sd", "median": "median", "p90": "P90"},
-               "en": {"mode": "mode", "mean": "mean", "sd": "sd", "median": "median", "p90": "P90"}}
+PARAM_NAMES = {
+    "da": {"mode": "typisk", "mean": "middel", "sd": "sd", "median": "median", "p90": "P90"},
+    "en": {"mode": "mode", "mean": "mean", "sd": "sd", "median": "median", "p90": "P90"},
+}
 
 
 def describe(value, L: Labels, kind: str = "") -> str:
@@ -206,8 +239,9 @@ def describe(value, L: Labels, kind: str = "") -> str:
                 return L("ass_no_event")
             if "delay" in value:
                 then = value["delay"]
-                txt = describe(then, L) + ((" år" if lang == "da" else " years") if isinstance(then, (int, float))
-                                           else "")
+                txt = describe(then, L) + (
+                    (" år" if lang == "da" else " years") if isinstance(then, (int, float)) else ""
+                )
             else:
                 then = value.get("loss", 0)
                 txt = describe(then, L, "share" if isinstance(then, (int, float)) else "")
@@ -215,11 +249,14 @@ def describe(value, L: Labels, kind: str = "") -> str:
         if set(value) <= {"investment", "running", "overrun"}:  # cost
             parts = []
             if "investment" in value:
-                parts.append(f"{'investering' if lang == 'da' else 'investment'} "
-                             f"{describe(value['investment'], L, 'money')}")
+                parts.append(
+                    f"{'investering' if lang == 'da' else 'investment'} {describe(value['investment'], L, 'money')}"
+                )
             if "running" in value:
-                parts.append(f"{'drift' if lang == 'da' else 'running'} {describe(value['running'], L, 'money')}"
-                             f"{'/år' if lang == 'da' else '/yr'}")
+                parts.append(
+                    f"{'drift' if lang == 'da' else 'running'} {describe(value['running'], L, 'money')}"
+                    f"{'/år' if lang == 'da' else '/yr'}"
+                )
             if "overrun" in value:
                 parts.append(f"{'overskridelse' if lang == 'da' else 'overrun'} {describe(value['overrun'], L)}")
             return "; ".join(parts) if parts else L("none")
@@ -277,16 +314,23 @@ def assumption_sections(text: str, L: Labels) -> list[Section]:
     for ak, av in (data.get("areas") or {}).items():
         if not isinstance(av, dict):
             continue
-        rows.append(Row(str(av.get("name", ak)), f"areas.{ak}.target", describe(av.get("target", 0.0), L, "money"),
-                        source_of(com, ("areas", ak, "target"))))
+        rows.append(
+            Row(
+                str(av.get("name", ak)),
+                f"areas.{ak}.target",
+                describe(av.get("target", 0.0), L, "money"),
+                source_of(com, ("areas", ak, "target")),
+            )
+        )
     sections.append(Section(L("ass_areas"), rows))
 
     rows = []
     defaults = data.get("defaults") or {}
     for k in PRIOR_KEYS + ("note",):
         if k in defaults:
-            rows.append(Row(L.param(k), f"defaults.{k}", describe(defaults[k], L, _kind(k)),
-                            source_of(com, ("defaults", k))))
+            rows.append(
+                Row(L.param(k), f"defaults.{k}", describe(defaults[k], L, _kind(k)), source_of(com, ("defaults", k)))
+            )
     sections.append(Section(L("ass_defaults"), rows))
 
     rows = []
@@ -309,9 +353,14 @@ def assumption_sections(text: str, L: Labels) -> list[Section]:
             continue
         members = sh.get("initiatives", "all")
         who = L("ass_all_initiatives") if members == "all" else ", ".join(str(x) for x in members)
-        rows.append(Row(f"{sh.get('id', '')}: {L.param(str(sh.get('input', '')))}", f"shocks[{n}]",
-                        L("ass_shock_value", loading=L.general(sh.get("loading", 0.0)), who=who),
-                        str(sh.get("note", "")) or source_of(com, ("shocks", n, "loading"))))
+        rows.append(
+            Row(
+                f"{sh.get('id', '')}: {L.param(str(sh.get('input', '')))}",
+                f"shocks[{n}]",
+                L("ass_shock_value", loading=L.general(sh.get("loading", 0.0)), who=who),
+                str(sh.get("note", "")) or source_of(com, ("shocks", n, "loading")),
+            )
+        )
     if rows:
         sections.append(Section(L("ass_shocks"), rows, note=L("ass_shocks_note")))
     return sections

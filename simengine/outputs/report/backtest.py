@@ -32,7 +32,7 @@ def scores(ctx: Context) -> xr.Dataset | None:
 
 def references(bt: xr.Dataset) -> list[str]:
     """The reference forecasts' names, in the file's order."""
-    return [str(v)[len("skill_"):] for v in bt.data_vars if str(v).startswith("skill_")]
+    return [str(v)[len("skill_") :] for v in bt.data_vars if str(v).startswith("skill_")]
 
 
 def value_text(L, v: float, unit: str) -> str:
@@ -69,8 +69,10 @@ def scope_text(L, scope: str) -> str:
     return L(key, id=unit) if unit else L(key, id="")
 
 
-_ERR = re.compile(r"^(?P<kind>normal|lognormal) sd (?P<sd>[^\s,]+)|^interval \[(?P<low>[^\s,]+), (?P<high>[^\s\]]+)\]"
-                  r"|^(?P<plain>exact|at_least|at_most)")
+_ERR = re.compile(
+    r"^(?P<kind>normal|lognormal) sd (?P<sd>[^\s,]+)|^interval \[(?P<low>[^\s,]+), (?P<high>[^\s\]]+)\]"
+    r"|^(?P<plain>exact|at_least|at_most)"
+)
 
 
 def error_text(L, described: str, unit: str) -> str:
@@ -80,7 +82,7 @@ def error_text(L, described: str, unit: str) -> str:
     m = _ERR.match(described)
     if m is None:
         return described
-    rest = described[m.end():]
+    rest = described[m.end() :]
     bias = re.fullmatch(r", bias (\S+)", rest)
     if rest and bias is None:
         return described
@@ -131,8 +133,10 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     intro = L("bts_intro", n=n, file=str(a.get("observations_file", "")), draws=L.num(int(a.get("draws_scored", 0))))
     out = f'<p class="caption">{esc(intro)}</p>'
     if a.get("known_by"):
-        out += (f'<p class="caption">{esc(L("bts_known", date=a["known_by"], k=_count(a.get("conditioned_on")), ess=L.num(float(a.get("ess", float("nan"))))))}'
-                "</p>")
+        out += (
+            f'<p class="caption">{esc(L("bts_known", date=a["known_by"], k=_count(a.get("conditioned_on")), ess=L.num(float(a.get("ess", float("nan"))))))}'
+            "</p>"
+        )
     # per observation
     head = [L("bts_obs"), L("bts_what"), L("bts_error"), L("observed"), "P10", "P50", "P90", "PIT", "CRPS"]
     head += [L("bts_crps_ref", ref=r) for r in refs]
@@ -145,9 +149,17 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
             v = float(bt[var].values[k])
             return num((fmt or (lambda x: value_text(L, x, u)))(v), var, v, observation=oid)
 
-        row = [f"<code>{esc(oid)}</code>", esc(what_text(L, bt, k)) + f'<div class="gsub">{esc(unit_text(L, u))}</div>',
-               esc(error_text(L, str(bt["error_model"].values[k]), u)), cell("value"), cell("forecast_p10"), cell("forecast_p50"),
-               cell("forecast_p90"), cell("pit", lambda x: L.num(x, 3)), cell("crps")]
+        row = [
+            f"<code>{esc(oid)}</code>",
+            esc(what_text(L, bt, k)) + f'<div class="gsub">{esc(unit_text(L, u))}</div>',
+            esc(error_text(L, str(bt["error_model"].values[k]), u)),
+            cell("value"),
+            cell("forecast_p10"),
+            cell("forecast_p50"),
+            cell("forecast_p90"),
+            cell("pit", lambda x: L.num(x, 3)),
+            cell("crps"),
+        ]
         row += [cell(f"crps_{r}") for r in refs]
         rows.append(row)
     out += f'<p class="caption">{esc(L("bts_table_caption"))}</p>'
@@ -159,8 +171,7 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     for j, g in enumerate(bt["unit_group"].values):
         g = str(g)
         tot = float(bt["crps_total"].values[j])
-        row = [esc(unit_text(L, g)), L.num(units.count(g)),
-               num(value_text(L, tot, g), "crps_total", tot, unit_group=g)]
+        row = [esc(unit_text(L, g)), L.num(units.count(g)), num(value_text(L, tot, g), "crps_total", tot, unit_group=g)]
         for r in refs:
             s = float(bt[f"skill_{r}"].values[j])
             row.append(num(_signed(L, s), f"skill_{r}", s, unit_group=g))
@@ -199,8 +210,11 @@ def _ref_texts(L, bt: xr.Dataset) -> list[tuple[str, str]]:
         a = bt[f"crps_{r}"].attrs
         if "ratio_low" in a and "ratio_high" in a:
             lo, hi = float(a["ratio_low"]), float(a["ratio_high"])
-            text = (L("bts_ref_point", ratio=L.general(lo)) if lo == hi
-                    else L("bts_ref_uniform", low=L.general(lo), high=L.general(hi)))
+            text = (
+                L("bts_ref_point", ratio=L.general(lo))
+                if lo == hi
+                else L("bts_ref_uniform", low=L.general(lo), high=L.general(hi))
+            )
         else:
             ln = str(a.get("long_name", ""))
             text = ln.split(": ", 1)[1] if ": " in ln else ln
@@ -234,10 +248,16 @@ def sheet(ctx: Context, wb) -> None:
     for k, oid in enumerate(bt["observation"].values):
         u = str(bt["unit"].values[k])
         scale = 1e6 if u == MONEY else 1.0  # money in mio. DKK per year, as in the other sheets
-        vals = [_cell(float(bt[v].values[k]) / scale) for v in ("value", "forecast_p10", "forecast_p50",
-                                                                   "forecast_p90")]
-        row = [str(oid), what_text(L, bt, k), unit_text(L, u), error_text(L, str(bt["error_model"].values[k]), u),
-               str(bt["known_by"].values[k])] + vals
+        vals = [
+            _cell(float(bt[v].values[k]) / scale) for v in ("value", "forecast_p10", "forecast_p50", "forecast_p90")
+        ]
+        row = [
+            str(oid),
+            what_text(L, bt, k),
+            unit_text(L, u),
+            error_text(L, str(bt["error_model"].values[k]), u),
+            str(bt["known_by"].values[k]),
+        ] + vals
         row += [_cell(float(bt["pit"].values[k])), _cell(float(bt["crps"].values[k]) / scale)]
         row += [_cell(float(bt[f"crps_{r}"].values[k]) / scale) for r in refs]
         row += [_cell(float(bt["log_score"].values[k])), str(bt["source"].values[k])]

@@ -138,8 +138,9 @@ def _legend_above(ax, **kw) -> float:
     """The legend above the plot, under the title (lifted by the legend's rows): never over the data.
     Returns the title's pad (for a neighbouring panel's title on the same line)."""
     ncol = kw.pop("ncol", 3)
-    leg = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol, frameon=False, fontsize=9,
-                    borderaxespad=0.3, **kw)
+    leg = ax.legend(
+        loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol, frameon=False, fontsize=9, borderaxespad=0.3, **kw
+    )
     rows = -(-len(leg.get_texts()) // max(1, ncol))
     pad = 14.0 + 16 * rows
     for loc in ("left", "center"):
@@ -162,13 +163,21 @@ def fan_national(ctx: Context) -> bytes:
         fig = _figure(10, 5.2)
         ax = fig.add_subplot()
         ax.fill_between(y, ctx.nat(0.05) / 1e6, ctx.nat(0.95) / 1e6, color=BLUE_LIGHT, lw=0, label=L("band90"))
-        ax.fill_between(y, ctx.nat(0.25) / 1e6, ctx.nat(0.75) / 1e6, color=BLUE_MID, lw=0, alpha=0.75,
-                        label=L("band50"))
+        ax.fill_between(
+            y, ctx.nat(0.25) / 1e6, ctx.nat(0.75) / 1e6, color=BLUE_MID, lw=0, alpha=0.75, label=L("band50")
+        )
         ax.plot(y, ctx.nat(0.5) / 1e6, color=BLUE_DARK, lw=2.4, marker="o", ms=4, label=L("median"))
         ax.plot(y, ctx.target / 1e6, color=RED, lw=2, ls="--", marker="s", ms=4, label=L("target_path"))
         for o in ctx.observed:
-            ax.plot([o["year"]], [o["value"] / 1e6], marker="D", ms=9, color="black", ls="none",
-                    label=f"{L('observed')} {o['year']}")
+            ax.plot(
+                [o["year"]],
+                [o["value"] / 1e6],
+                marker="D",
+                ms=9,
+                color="black",
+                ls="none",
+                label=f"{L('observed')} {o['year']}",
+            )
         _gain_year_axes(ax, ctx.years, L)
         ax.set_title(L("fan_title"), loc="left")
         _legend_above(ax)  # a target path that starts high would run under a legend in the corner
@@ -208,16 +217,26 @@ def fan_areas(ctx: Context) -> bytes | None:
             ax.yaxis.set_major_formatter(_num_formatter(L))
             ax.yaxis.set_major_locator(MaxNLocator(5))
             ax.set_title(_wrap(names.get(a, a), 44), loc="left", fontsize=10.5, fontweight="bold")
-            note = (f"{L('p_target_short')} {ctx.ty}: {L.pct(ap[k, ctx.ti])}" if at[k, ctx.ti] > 0
-                    else L("no_target"))
-            ax.text(0.02, 0.97, note, transform=ax.transAxes, va="top", ha="left", fontsize=9.5,
-                    color=RED if at[k, ctx.ti] > 0 else GREY,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
+            note = f"{L('p_target_short')} {ctx.ty}: {L.pct(ap[k, ctx.ti])}" if at[k, ctx.ti] > 0 else L("no_target")
+            ax.text(
+                0.02,
+                0.97,
+                note,
+                transform=ax.transAxes,
+                va="top",
+                ha="left",
+                fontsize=9.5,
+                color=RED if at[k, ctx.ti] > 0 else GREY,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5},
+            )
             if k % ncols == 0:
                 ax.set_ylabel(L("mio_year"))
-        handles = [Patch(color=BLUE_LIGHT, label=L("band90")), Patch(color=BLUE_MID, alpha=0.75, label=L("band50")),
-                   Line2D([], [], color=BLUE_DARK, lw=2, label=L("median")),
-                   Line2D([], [], color=RED, lw=1.6, ls="--", label=L("target_path"))]
+        handles = [
+            Patch(color=BLUE_LIGHT, label=L("band90")),
+            Patch(color=BLUE_MID, alpha=0.75, label=L("band50")),
+            Line2D([], [], color=BLUE_DARK, lw=2, label=L("median")),
+            Line2D([], [], color=RED, lw=1.6, ls="--", label=L("target_path")),
+        ]
         fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, 0.0))
         return _png(fig, rect=(0, 0.05, 1, 1))
 
@@ -258,8 +277,17 @@ def target_distribution(ctx: Context) -> bytes | None:
         ax2.plot(np.r_[xs[::step], xs[-1]], np.r_[ps[::step], 1.0], color=BLUE_DARK, lw=2.2)
         ax2.axvline(tgt, color=RED, lw=2.2, ls="--")
         p = ctx.p_target[ctx.ti]
-        ax2.annotate(f"{L('p_target_short')} = {L.pct(p)}", xy=(tgt, 0.5), xytext=(-8, 0), textcoords="offset points",
-                     ha="right", va="center", color=RED, fontsize=10.5, fontweight="bold")
+        ax2.annotate(
+            f"{L('p_target_short')} = {L.pct(p)}",
+            xy=(tgt, 0.5),
+            xytext=(-8, 0),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            color=RED,
+            fontsize=10.5,
+            fontweight="bold",
+        )
         for v, lab, pp in ((p10, "P10", 0.1), (p50, "P50", 0.5), (p90, "P90", 0.9)):
             ax2.plot([v], [pp], "o", color=BLUE_DARK, ms=5)
             ax2.annotate(lab, xy=(v, pp), xytext=(6, -4), textcoords="offset points", fontsize=9, color=BLUE_DARK)
@@ -331,7 +359,7 @@ def municipalities(ctx: Context) -> bytes | None:
     colors = {r: REGION_COLORS[k % len(REGION_COLORS)] for k, r in enumerate(reg_list)}
     order = np.argsort(-p50, kind="stable")
     n = len(order)
-    halves = [order[: (n + 1) // 2], order[(n + 1) // 2:]] if n > 30 else [order]
+    halves = [order[: (n + 1) // 2], order[(n + 1) // 2 :]] if n > 30 else [order]
     rows = len(halves[0])
     xmax = max(float(np.nanmax(p90)), float(np.nanmax(tgt))) * 1.05 or 1.0
     same_target = bool(np.allclose(tgt, tgt[0], rtol=1e-6)) if n else True
@@ -361,10 +389,12 @@ def municipalities(ctx: Context) -> bytes | None:
         title = L("mun_title" if per_inh else "mun_title_abs", year=ctx.ty)
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
         handles = [Line2D([], [], color=colors[r], marker="o", lw=2.2, alpha=0.8, label=r) for r in reg_list]
-        handles.append(Line2D([], [], color=RED, lw=1.6, ls="--",
-                              label=L("mun_target_line") if per_inh else L("target")))
-        fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), frameon=False,
-                   bbox_to_anchor=(0.5, 0.0))
+        handles.append(
+            Line2D([], [], color=RED, lw=1.6, ls="--", label=L("mun_target_line") if per_inh else L("target"))
+        )
+        fig.legend(
+            handles=handles, loc="lower center", ncol=min(6, len(handles)), frameon=False, bbox_to_anchor=(0.5, 0.0)
+        )
         return _png(fig, rect=(0, 0.035, 1, 0.975))
 
 
@@ -388,8 +418,14 @@ def top_shortfall(ctx: Context, k: int = 10) -> tuple[bytes | None, np.ndarray]:
         ax.barh(ypos, pct, color=RED, height=0.72, alpha=0.85, label=L("mun_short_col"))
         for yy, i in zip(ypos, order):
             share = short[i] / mt[i] if mt[i] > 0 else float("nan")
-            ax.annotate(L("of_target", short=L.mio_value(short[i]), target=L.mio(mt[i]), pct=L.pct(share, 0)),
-                        xy=(rel[i] * 100, yy), xytext=(5, 0), textcoords="offset points", va="center", fontsize=9)
+            ax.annotate(
+                L("of_target", short=L.mio_value(short[i]), target=L.mio(mt[i]), pct=L.pct(share, 0)),
+                xy=(rel[i] * 100, yy),
+                xytext=(5, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+            )
         ax.set_xlim(0, 100 * 1.45)
         ax.axvline(100, color=GREY, lw=1, ls=":")
         ax.set_yticks(ypos)
@@ -425,8 +461,16 @@ def initiatives(ctx: Context) -> bytes | None:
         ypos = np.arange(len(keep))[::-1]
         m = mean[keep]
         ax.barh(ypos, m, color=BLUE_MID, height=0.65, label=f"{L('mean')} {ctx.ty}")
-        ax.errorbar(m, ypos, xerr=[np.maximum(0, m - lo[keep]), np.maximum(0, hi[keep] - m)], fmt="none",
-                    ecolor=BLUE_DARK, elinewidth=1.3, capsize=2.5, label="P10–P90")
+        ax.errorbar(
+            m,
+            ypos,
+            xerr=[np.maximum(0, m - lo[keep]), np.maximum(0, hi[keep] - m)],
+            fmt="none",
+            ecolor=BLUE_DARK,
+            elinewidth=1.3,
+            capsize=2.5,
+            label="P10–P90",
+        )
         if facts:
             ax.plot(bc[keep], ypos, "D", mfc="none", mec=RED, ms=6, mew=1.4, ls="none", label=L("business_case"))
         ax.set_yticks(ypos)
@@ -476,10 +520,23 @@ def tornado(ctx: Context) -> bytes | None:
         ax = fig.add_subplot()
         ypos = np.arange(len(order))
         decile = "decile" in str(ds["tornado_low"].attrs.get("long_name", ""))
-        ax.barh(ypos, lo[order] - base, left=base, color=RED, alpha=0.8, height=0.6,
-                label=L("tornado_low_decile" if decile else "tornado_low"))
-        ax.barh(ypos, hi[order] - base, left=base, color=BLUE_MID, height=0.6,
-                label=L("tornado_high_decile" if decile else "tornado_high"))
+        ax.barh(
+            ypos,
+            lo[order] - base,
+            left=base,
+            color=RED,
+            alpha=0.8,
+            height=0.6,
+            label=L("tornado_low_decile" if decile else "tornado_low"),
+        )
+        ax.barh(
+            ypos,
+            hi[order] - base,
+            left=base,
+            color=BLUE_MID,
+            height=0.6,
+            label=L("tornado_high_decile" if decile else "tornado_high"),
+        )
         ax.axvline(base, color="black", lw=1.2)
         ax.set_yticks(ypos)
         ax.set_yticklabels(ticks)
@@ -527,13 +584,27 @@ def waterfall(ctx: Context) -> bytes | None:
         level = start
         for k, (_lab, d) in enumerate(items, start=1):
             ax.barh(y[k], d / 1e6, left=level / 1e6, color=RED if d < 0 else GREEN, height=0.62)
-            ax.annotate(L.num(d / 1e6, 1 if abs(d) < 10e6 else 0), xy=(min(level, level + d) / 1e6, y[k]),
-                        xytext=(-4, 0), textcoords="offset points", ha="right", va="center", fontsize=9)
+            ax.annotate(
+                L.num(d / 1e6, 1 if abs(d) < 10e6 else 0),
+                xy=(min(level, level + d) / 1e6, y[k]),
+                xytext=(-4, 0),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                fontsize=9,
+            )
             level += d
         ax.barh(y[-1], end / 1e6, color=BLUE_DARK, height=0.62)
         for yy, v in ((y[0], start), (y[-1], end)):
-            ax.annotate(L.num(v / 1e6, 0), xy=(v / 1e6, yy), xytext=(4, 0), textcoords="offset points",
-                        va="center", fontsize=9.5, fontweight="bold")
+            ax.annotate(
+                L.num(v / 1e6, 0),
+                xy=(v / 1e6, yy),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9.5,
+                fontweight="bold",
+            )
         ax.set_yticks(y)
         ax.set_yticklabels(ticks)
         ax.set_xlim(left=min(0.0, min(start, end) / 1e6), right=max(start, end, level) / 1e6 * 1.08 or 1.0)
@@ -597,12 +668,20 @@ def backtest(ctx: Context) -> bytes | None:
             v = o["value"] / 1e6
             lo, hi = min(0.0, float(x.min()), v), max(float(np.quantile(x, 0.999)), v, ctx.target[k] / 1e6)
             bins = np.linspace(lo, hi * 1.04 + 1e-9, 61)
-            ax.hist(x, bins=bins, weights=np.full(x.shape, 100.0 / x.size), color=BLUE_MID, edgecolor="white",
-                    linewidth=0.4, label=L("share_draws"))
+            ax.hist(
+                x,
+                bins=bins,
+                weights=np.full(x.shape, 100.0 / x.size),
+                color=BLUE_MID,
+                edgecolor="white",
+                linewidth=0.4,
+                label=L("share_draws"),
+            )
             ax.axvline(v, color="black", lw=2.4, label=f"{L('observed')}: {L.mio(o['value'])}")
             if ctx.target[k] > 0:
-                ax.axvline(ctx.target[k] / 1e6, color=RED, lw=1.8, ls="--", label=f"{L('target')}: "
-                                                                                 f"{L.mio(ctx.target[k])}")
+                ax.axvline(
+                    ctx.target[k] / 1e6, color=RED, lw=1.8, ls="--", label=f"{L('target')}: {L.mio(ctx.target[k])}"
+                )
             ax.set_xlabel(L("gain_axis"))
             ax.set_ylabel(L("share_draws") + " (%)")
             ax.xaxis.set_major_formatter(_num_formatter(L))
@@ -643,9 +722,24 @@ def shocks(ctx: Context) -> bytes | None:
     return chart(ctx)
 
 
-CHARTS = ("fan_national", "potential", "shocks", "fan_areas", "target_distribution", "regimes", "municipalities",
-          "top_shortfall", "initiatives", "tornado", "waterfall", "sensitivity", "backtest", "pit_histogram", "exceedance",
-          "deductions")
+CHARTS = (
+    "fan_national",
+    "potential",
+    "shocks",
+    "fan_areas",
+    "target_distribution",
+    "regimes",
+    "municipalities",
+    "top_shortfall",
+    "initiatives",
+    "tornado",
+    "waterfall",
+    "sensitivity",
+    "backtest",
+    "pit_histogram",
+    "exceedance",
+    "deductions",
+)
 
 
 def all_charts(ctx: Context) -> dict[str, bytes]:

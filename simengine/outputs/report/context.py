@@ -29,9 +29,9 @@ class ScenarioInfo:
 
 def scenario_info(ds: xr.Dataset, scenario=None, path: str | Path | None = None) -> ScenarioInfo:
     """The run's scenario: the object itself (inside a run) or reloaded from its file."""
+    from simengine.errors import ConfigError
     from simengine.scenario import safeio
     from simengine.scenario import schema as scmod
-    from simengine.errors import ConfigError
 
     sha_then = str(ds.attrs.get("scenario_sha256", ""))
     if scenario is not None:
@@ -111,19 +111,26 @@ class Context:
         self.population, self.population_source = self._population()
         self.p_target = np.asarray(ds["p_target"].values, dtype=float)
         self.es = np.asarray(ds["expected_shortfall"].values, dtype=float)
-        self.mean = (np.asarray(ds["benefit_mean"].values, dtype=float) if "benefit_mean" in ds
-                     else self.benefit.mean(axis=0))
+        self.mean = (
+            np.asarray(ds["benefit_mean"].values, dtype=float) if "benefit_mean" in ds else self.benefit.mean(axis=0)
+        )
         reached = [k for k, y in enumerate(self.years) if self.target[k] > 0 and self.p_target[k] >= 0.5]
         self.first_year_50 = self.years[reached[0]] if reached else None
         self.observed = []
         if "observed" in ds and "observed_year" in ds.coords:
             for k, y in enumerate(ds["observed_year"].values):
-                self.observed.append({
-                    "year": int(y), "value": float(ds["observed"].values[k]),
-                    "rank": float(ds["observed_rank"].values[k]) if "observed_rank" in ds else float("nan"),
-                    "tail": (float(ds["observed_tail_probability"].values[k])
-                             if "observed_tail_probability" in ds else float("nan")),
-                })
+                self.observed.append(
+                    {
+                        "year": int(y),
+                        "value": float(ds["observed"].values[k]),
+                        "rank": float(ds["observed_rank"].values[k]) if "observed_rank" in ds else float("nan"),
+                        "tail": (
+                            float(ds["observed_tail_probability"].values[k])
+                            if "observed_tail_probability" in ds
+                            else float("nan")
+                        ),
+                    }
+                )
 
     # -- national and area quantiles ----------------------------------------------------------
     def nat(self, level: float) -> np.ndarray:
@@ -141,8 +148,9 @@ class Context:
             q = self.ds["area_benefit_quantile"]["quantile"].values
             hit = np.isclose(q, level, rtol=0, atol=1e-9)
             if hit.any():
-                return np.asarray(self.ds["area_benefit_quantile"].isel(quantile=int(np.argmax(hit))).values,
-                                  dtype=float)
+                return np.asarray(
+                    self.ds["area_benefit_quantile"].isel(quantile=int(np.argmax(hit))).values, dtype=float
+                )
         return np.quantile(np.asarray(self.ds["area_benefit"].values), level, axis=0)
 
     def has_potential(self) -> bool:
@@ -230,8 +238,11 @@ class Context:
 
     @property
     def mun_regions(self) -> list[str]:
-        return [str(n) for n in self.ds["region"].values] if "region" in self.ds.coords else [""] * self.ds.sizes[
-            "municipality"]
+        return (
+            [str(n) for n in self.ds["region"].values]
+            if "region" in self.ds.coords
+            else [""] * self.ds.sizes["municipality"]
+        )
 
     # -- initiatives ------------------------------------------------------------------------
     def initiative_facts(self) -> dict[str, dict]:

@@ -20,15 +20,26 @@ from simengine.outputs.labels import Labels
 MONEY_ATTRS = ("start", "end", "base", "threshold")
 
 REPLACE = {
-    "da": (("mio. kr. pr. år", "årsværk"), ("mio. kr. pr. kommune", "årsværk pr. kommune"),
-           ("kr. pr. indbygger", "årsværk pr. mio. indbyggere"), ("kr. pr. indb.", "årsværk pr. mio. indb."),
-           ("Alle beløb er gevinster i årsværk i faste priser", "Alle tal er frigjorte årsværk pr. år "
-            "(gevinst / pris pr. årsværk)"),
-           ("Beløb i årsværk i faste priser", "Tal i frigjorte årsværk (gevinst / pris pr. årsværk)"),
-           ("mio. kr.", "årsværk")),
-    "en": (("DKK million per year at fixed prices", "FTE freed per year (gain / cost per FTE)"),
-           ("DKK m per year", "FTE"), ("DKK per inhabitant", "FTE per million inhabitants"),
-           ("DKK per inh.", "FTE per million inh."), ("DKK m", "FTE"), ("DKK million", "FTE")),
+    "da": (
+        ("mio. kr. pr. år", "årsværk"),
+        ("mio. kr. pr. kommune", "årsværk pr. kommune"),
+        ("kr. pr. indbygger", "årsværk pr. mio. indbyggere"),
+        ("kr. pr. indb.", "årsværk pr. mio. indb."),
+        (
+            "Alle beløb er gevinster i årsværk i faste priser",
+            "Alle tal er frigjorte årsværk pr. år (gevinst / pris pr. årsværk)",
+        ),
+        ("Beløb i årsværk i faste priser", "Tal i frigjorte årsværk (gevinst / pris pr. årsværk)"),
+        ("mio. kr.", "årsværk"),
+    ),
+    "en": (
+        ("DKK million per year at fixed prices", "FTE freed per year (gain / cost per FTE)"),
+        ("DKK m per year", "FTE"),
+        ("DKK per inhabitant", "FTE per million inhabitants"),
+        ("DKK per inh.", "FTE per million inh."),
+        ("DKK m", "FTE"),
+        ("DKK million", "FTE"),
+    ),
 }
 
 

@@ -96,8 +96,9 @@ def img(data: bytes, alt: str, name: str) -> str:
     b64 = base64.b64encode(data).decode("ascii")
     # shown at 2/3 of the pixel size (the charts are drawn at 150 dpi), never wider than the page
     dw, dh = round(w / 1.5), round(h / 1.5)
-    return (f'<img src="data:image/png;base64,{b64}" alt="{esc(alt)}" data-chart="{esc(name)}" '
-            f'width="{dw}" height="{dh}">')
+    return (
+        f'<img src="data:image/png;base64,{b64}" alt="{esc(alt)}" data-chart="{esc(name)}" width="{dw}" height="{dh}">'
+    )
 
 
 def figure(charts: dict[str, bytes], name: str, alt: str, caption: str = "") -> str:
@@ -107,12 +108,20 @@ def figure(charts: dict[str, bytes], name: str, alt: str, caption: str = "") -> 
     return f"<figure>{img(charts[name], alt, name)}{cap}</figure>"
 
 
-def table(head: list[str], rows: list[list[str]], num_cols: set[int] = frozenset(), row_classes=None,
-          head_html: str | None = None) -> str:
+def table(
+    head: list[str],
+    rows: list[list[str]],
+    num_cols: set[int] = frozenset(),
+    row_classes=None,
+    head_html: str | None = None,
+) -> str:
     """Cells are HTML (escape text before). ``num_cols``: right-aligned numeric columns."""
     if head_html is None:
-        head_html = "<tr>" + "".join(f'<th class="n">{h}</th>' if k in num_cols else f"<th>{h}</th>"
-                                     for k, h in enumerate(head)) + "</tr>"
+        head_html = (
+            "<tr>"
+            + "".join(f'<th class="n">{h}</th>' if k in num_cols else f"<th>{h}</th>" for k, h in enumerate(head))
+            + "</tr>"
+        )
     body = []
     for r, row in enumerate(rows):
         cls = f' class="{row_classes[r]}"' if row_classes and row_classes[r] else ""
@@ -120,8 +129,11 @@ def table(head: list[str], rows: list[list[str]], num_cols: set[int] = frozenset
             span = len(head) if head else max((len(x) for x in rows), default=1)
             body.append(f'<tr{cls}><td colspan="{span}">{row[0]}</td></tr>')
             continue
-        body.append(f"<tr{cls}>" + "".join(f'<td class="n">{c}</td>' if k in num_cols else f"<td>{c}</td>"
-                                           for k, c in enumerate(row)) + "</tr>")
+        body.append(
+            f"<tr{cls}>"
+            + "".join(f'<td class="n">{c}</td>' if k in num_cols else f"<td>{c}</td>" for k, c in enumerate(row))
+            + "</tr>"
+        )
     return f"<table><thead>{head_html}</thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -146,11 +158,13 @@ class Page:
         desc = ""
         if ctx.sc.scenario is not None and getattr(ctx.sc.scenario, "description", ""):
             desc = f'<p class="meta">{esc(_description(ctx.sc.scenario, ctx.lang))}</p>'
-        return (f"<h1>{esc(L('title'))}: {esc(name)}</h1>{desc}"
-                f'<p class="meta">{esc(L("meta_draws", draws=L.num(ctx.draws), seed=ctx.seed))} · '
-                f'{esc(L("meta_created", created=created, version=ds.attrs.get("simengine_version", "")))} · '
-                f'{esc(L("meta_scenario", file=ds.attrs.get("scenario_file", ""), sha=sha))}</p>'
-                f'<p class="meta">{esc(L("meta_units"))}</p>')
+        return (
+            f"<h1>{esc(L('title'))}: {esc(name)}</h1>{desc}"
+            f'<p class="meta">{esc(L("meta_draws", draws=L.num(ctx.draws), seed=ctx.seed))} · '
+            f"{esc(L('meta_created', created=created, version=ds.attrs.get('simengine_version', '')))} · "
+            f"{esc(L('meta_scenario', file=ds.attrs.get('scenario_file', ''), sha=sha))}</p>"
+            f'<p class="meta">{esc(L("meta_units"))}</p>'
+        )
 
     def headline(self) -> str:
         ctx, L = self.ctx, self.L
@@ -174,61 +188,107 @@ class Page:
             esc(L("hl_p", year=ty, p="\x00P", p_note=p_note)).replace("\x00P", num(ptxt, "p_target", p, **qs)),
         ]
         rng = esc(L("hl_range", year=ty, p50="\x001", p50_pct="\x002", p10="\x003", p90="\x004"))
-        rng = (rng.replace("\x001", num(L.mio(p50), "benefit_quantile", p50, year=ty, quantile=0.5))
-               .replace("\x002", esc(L.pct(share50, 0)))
-               .replace("\x003", num(L.mio(p10), "benefit_quantile", p10, year=ty, quantile=0.1))
-               .replace("\x004", num(L.mio(p90), "benefit_quantile", p90, year=ty, quantile=0.9)))
+        rng = (
+            rng.replace("\x001", num(L.mio(p50), "benefit_quantile", p50, year=ty, quantile=0.5))
+            .replace("\x002", esc(L.pct(share50, 0)))
+            .replace("\x003", num(L.mio(p10), "benefit_quantile", p10, year=ty, quantile=0.1))
+            .replace("\x004", num(L.mio(p90), "benefit_quantile", p90, year=ty, quantile=0.9))
+        )
         parts.append(rng)
-        parts.append(esc(L("hl_es", tail=tail, es="\x00E")).replace("\x00E", num(L.mio(es), "expected_shortfall",
-                                                                                   es, **qs)))
+        parts.append(
+            esc(L("hl_es", tail=tail, es="\x00E")).replace("\x00E", num(L.mio(es), "expected_shortfall", es, **qs))
+        )
         if ctx.first_year_50 is not None:
             parts.append(esc(L("hl_when", year=ctx.first_year_50)))
         else:
             last = len(ctx.years) - 1
             m = ctx.nat(0.5)[last]
             t_last = ctx.target[last]
-            parts.append(esc(L("hl_never", year=ctx.years[-1], p50="\x00M", p50_pct=L.pct(m / t_last, 0)
-                                if t_last > 0 else "–")).replace(
-                "\x00M", num(L.mio(m), "benefit_quantile", m, year=ctx.years[-1], quantile=0.5)))
+            parts.append(
+                esc(
+                    L("hl_never", year=ctx.years[-1], p50="\x00M", p50_pct=L.pct(m / t_last, 0) if t_last > 0 else "–")
+                ).replace("\x00M", num(L.mio(m), "benefit_quantile", m, year=ctx.years[-1], quantile=0.5))
+            )
         for o in ctx.observed:
-            parts.append(esc(L("hl_observed", year=o["year"], obs="\x00O", where=self.obs_where(o))).replace(
-                "\x00O", num(L.mio(o["value"]), "observed", o["value"], year=o["year"])))
-        by_year = " · ".join(f"{ctx.years[k]}: " + num(L.pct(ctx.p_target[k]), "p_target", ctx.p_target[k],
-                                                       year=ctx.years[k])
-                             for k in range(len(ctx.years)) if ctx.target[k] > 0)
+            parts.append(
+                esc(L("hl_observed", year=o["year"], obs="\x00O", where=self.obs_where(o))).replace(
+                    "\x00O", num(L.mio(o["value"]), "observed", o["value"], year=o["year"])
+                )
+            )
+        by_year = " · ".join(
+            f"{ctx.years[k]}: " + num(L.pct(ctx.p_target[k]), "p_target", ctx.p_target[k], year=ctx.years[k])
+            for k in range(len(ctx.years))
+            if ctx.target[k] > 0
+        )
         lead = " ".join(parts)
-        by_year_html = f'<p><b>{esc(L("p_target"))}, {y0}–{ctx.years[-1]}:</b> {by_year}</p>' if by_year else ""
+        by_year_html = f"<p><b>{esc(L('p_target'))}, {y0}–{ctx.years[-1]}:</b> {by_year}</p>" if by_year else ""
 
         cards = [
-            ("bad" if p < 0.5 else "", f"{L('p_target')} {ty}", num(ptxt, "p_target", p, **qs),
-             esc(p_note.strip(" ()")) if p_note else esc(f"{L('target')}: {L.mio(tgt)}")),
-            ("", f"{L('median')} {ty}", num(L.mio(p50), "benefit_quantile", p50, year=ty, quantile=0.5),
-             esc(f"{L.pct(share50, 0)} {L('percent_of_target').split(' ', 1)[1]} {L.mio(tgt)}")),
-            ("", f"P10–P90 {ty}", L.mio_unit(num(L.mio_value(p10), "benefit_quantile", p10, year=ty, quantile=0.1)
-                                             + "–" + num(L.mio_value(p90), "benefit_quantile", p90, year=ty,
-                                                         quantile=0.9)), esc(L("band80"))),
-            ("bad" if es > 0 else "", L("es_card", tail=tail, year=ty),
-             num(L.mio(es), "expected_shortfall", es, **qs), esc(L("shortfall_mean")) + ": "
-             + esc(L.mio(float(ctx.ds["shortfall_mean"].values[ti]))) if "shortfall_mean" in ctx.ds else ""),
+            (
+                "bad" if p < 0.5 else "",
+                f"{L('p_target')} {ty}",
+                num(ptxt, "p_target", p, **qs),
+                esc(p_note.strip(" ()")) if p_note else esc(f"{L('target')}: {L.mio(tgt)}"),
+            ),
+            (
+                "",
+                f"{L('median')} {ty}",
+                num(L.mio(p50), "benefit_quantile", p50, year=ty, quantile=0.5),
+                esc(f"{L.pct(share50, 0)} {L('percent_of_target').split(' ', 1)[1]} {L.mio(tgt)}"),
+            ),
+            (
+                "",
+                f"P10–P90 {ty}",
+                L.mio_unit(
+                    num(L.mio_value(p10), "benefit_quantile", p10, year=ty, quantile=0.1)
+                    + "–"
+                    + num(L.mio_value(p90), "benefit_quantile", p90, year=ty, quantile=0.9)
+                ),
+                esc(L("band80")),
+            ),
+            (
+                "bad" if es > 0 else "",
+                L("es_card", tail=tail, year=ty),
+                num(L.mio(es), "expected_shortfall", es, **qs),
+                esc(L("shortfall_mean")) + ": " + esc(L.mio(float(ctx.ds["shortfall_mean"].values[ti])))
+                if "shortfall_mean" in ctx.ds
+                else "",
+            ),
         ]
         if "committable" in ctx.ds:  # the negotiation headline leads (simengine.outputs.report.negotiation)
             from simengine.outputs.report import negotiation
 
             cards, sentences = negotiation.headline(ctx)
             lead = " ".join(sentences) + " " + lead
-        cards_html = "".join(f'<div class="card {c}"><div class="lbl">{esc(lbl)}</div><div class="big">{big}</div>'
-                             f'<div class="sub">{sub}</div></div>' for c, lbl, big, sub in cards)
+        cards_html = "".join(
+            f'<div class="card {c}"><div class="lbl">{esc(lbl)}</div><div class="big">{big}</div>'
+            f'<div class="sub">{sub}</div></div>'
+            for c, lbl, big, sub in cards
+        )
         npv = ""
         if "npv_quantile" in ctx.ds:
             nq = ctx.ds["npv_quantile"]
             lv = [float(x) for x in nq["quantile"].values]
             if all(any(abs(a - b) < 1e-9 for a in lv) for b in (0.1, 0.5, 0.9)):
                 v = {q: float(nq.sel(quantile=q, method="nearest")) for q in (0.1, 0.5, 0.9)}
-                npv = ('<p class="caption">' + esc(L("npv_line", y0=ctx.years[0], y1=ctx.years[-1], p50=L.mio(v[0.5]),
-                                                      p10=L.mio(v[0.1]), p90=L.mio(v[0.9]))).replace("..", ".")
-                       + "</p>")
-        return (f'<div class="cards">{cards_html}</div><p class="lead">{lead}</p>{by_year_html}'
-                f"<h3>{esc(L('sec_years'))}</h3>{self.years_table()}{npv}")
+                npv = (
+                    '<p class="caption">'
+                    + esc(
+                        L(
+                            "npv_line",
+                            y0=ctx.years[0],
+                            y1=ctx.years[-1],
+                            p50=L.mio(v[0.5]),
+                            p10=L.mio(v[0.1]),
+                            p90=L.mio(v[0.9]),
+                        )
+                    ).replace("..", ".")
+                    + "</p>"
+                )
+        return (
+            f'<div class="cards">{cards_html}</div><p class="lead">{lead}</p>{by_year_html}'
+            f"<h3>{esc(L('sec_years'))}</h3>{self.years_table()}{npv}"
+        )
 
     def obs_where(self, o: dict) -> str:
         L = self.L
@@ -237,8 +297,11 @@ class Page:
             return L("obs_above_all")
         if r <= 0.0:
             return L("obs_below_all")
-        return L("obs_rank", rank=L.pct(r, 0).replace(" %", "").replace("%", "") + ".",
-                 tail_p=L.pct(o["tail"]) if not math.isnan(o["tail"]) else "–")
+        return L(
+            "obs_rank",
+            rank=L.pct(r, 0).replace(" %", "").replace("%", "") + ".",
+            tail_p=L.pct(o["tail"]) if not math.isnan(o["tail"]) else "–",
+        )
 
     def years_table(self) -> str:
         ctx, L = self.ctx, self.L
@@ -250,14 +313,20 @@ class Page:
         q10, q50, q90 = ctx.nat(0.1), ctx.nat(0.5), ctx.nat(0.9)
         rows, classes = [], []
         for k, y in enumerate(ctx.years):
-            row = [str(y), num(L.mio_value(ctx.target[k]), "target", ctx.target[k], year=y),
-                   num(L.mio_value(q10[k]), "benefit_quantile", q10[k], year=y, quantile=0.1),
-                   num(L.mio_value(q50[k]), "benefit_quantile", q50[k], year=y, quantile=0.5),
-                   num(L.mio_value(q90[k]), "benefit_quantile", q90[k], year=y, quantile=0.9),
-                   num(L.mio_value(ctx.mean[k]), "benefit_mean", ctx.mean[k], year=y),
-                   (num(L.pct(ctx.p_target[k]), "p_target", ctx.p_target[k], year=y) if ctx.target[k] > 0
-                    else esc(L("no_target_short"))),
-                   num(L.mio_value(ctx.es[k]), "expected_shortfall", ctx.es[k], year=y)]
+            row = [
+                str(y),
+                num(L.mio_value(ctx.target[k]), "target", ctx.target[k], year=y),
+                num(L.mio_value(q10[k]), "benefit_quantile", q10[k], year=y, quantile=0.1),
+                num(L.mio_value(q50[k]), "benefit_quantile", q50[k], year=y, quantile=0.5),
+                num(L.mio_value(q90[k]), "benefit_quantile", q90[k], year=y, quantile=0.9),
+                num(L.mio_value(ctx.mean[k]), "benefit_mean", ctx.mean[k], year=y),
+                (
+                    num(L.pct(ctx.p_target[k]), "p_target", ctx.p_target[k], year=y)
+                    if ctx.target[k] > 0
+                    else esc(L("no_target_short"))
+                ),
+                num(L.mio_value(ctx.es[k]), "expected_shortfall", ctx.es[k], year=y),
+            ]
             if obs:
                 row.append(num(L.mio_value(obs[y]), "observed", obs[y], year=y) if y in obs else "")
             rows.append(row)
@@ -280,10 +349,17 @@ class Page:
         ap = np.asarray(ds["area_p_target"].values, dtype=float)
         rows = []
         for k, a in enumerate(str(x) for x in ds["area"].values):
-            rows.append([esc(names.get(a, a)), L.mio_value(at[k, ti]), L.mio_value(q10[k, ti]),
-                         L.mio_value(q50[k, ti]), L.mio_value(q90[k, ti]),
-                         L.mio_value(mean[k, ti]) if mean is not None else "–",
-                         esc(L.pct(ap[k, ti]) if at[k, ti] > 0 else L("no_target"))])
+            rows.append(
+                [
+                    esc(names.get(a, a)),
+                    L.mio_value(at[k, ti]),
+                    L.mio_value(q10[k, ti]),
+                    L.mio_value(q50[k, ti]),
+                    L.mio_value(q90[k, ti]),
+                    L.mio_value(mean[k, ti]) if mean is not None else "–",
+                    esc(L.pct(ap[k, ti]) if at[k, ti] > 0 else L("no_target")),
+                ]
+            )
         head = [L("area"), f"{L('target')} {ty}", "P10", "P50", "P90", L("mean"), f"{L('p_target_short')} {ty}"]
         out += f'<p class="caption">{esc(L("area_table_caption", year=ty, unit=L("mio_year")))}</p>'
         out += table([esc(h) for h in head], rows, {1, 2, 3, 4, 5, 6})
@@ -301,8 +377,12 @@ class Page:
         ctx, L = self.ctx, self.L
         elsewhere = [str(o["year"]) for o in ctx.observed if o["year"] != ctx.ty]
         note = " " + L("obs_elsewhere", years=", ".join(elsewhere)) if elsewhere and "backtest" in self.charts else ""
-        return figure(self.charts, "target_distribution", L("sec_dist", year=ctx.ty),
-                      L("dist_caption") + note + self.sample_note())
+        return figure(
+            self.charts,
+            "target_distribution",
+            L("sec_dist", year=ctx.ty),
+            L("dist_caption") + note + self.sample_note(),
+        )
 
     def regimes(self) -> str:
         ctx, L = self.ctx, self.L
@@ -312,8 +392,16 @@ class Page:
         desc = []
         for r in ctx.regimes:
             if r == "retention":
-                d = (L("regime_retention_desc", share=L.share(rp["share"]), years=L.general(rp["years"]),
-                       uplift=L.share(rp["uplift"])) if rp else L("regime_retention_desc_generic"))
+                d = (
+                    L(
+                        "regime_retention_desc",
+                        share=L.share(rp["share"]),
+                        years=L.general(rp["years"]),
+                        uplift=L.share(rp["uplift"]),
+                    )
+                    if rp
+                    else L("regime_retention_desc_generic")
+                )
             else:
                 d = L(f"regime_{r}_desc") if f"regime_{r}_desc" in TEXT else ""
             desc.append(f"<dt>{esc(L.regime(r))}</dt><dd>{esc(d)}</dd>")
@@ -323,22 +411,30 @@ class Page:
         st = {(v, k): ctx.regime_stat(v, k) for v in ("central_gain", "service_cut") for k in ("mean", 0.1, 0.9)}
         rows = []
         for r_i, r in enumerate(ctx.regimes):
-            vals = [st["central_gain", "mean"][r_i, ti], st["central_gain", 0.1][r_i, ti],
-                    st["central_gain", 0.9][r_i, ti], st["service_cut", "mean"][r_i, ti],
-                    st["service_cut", 0.9][r_i, ti],
-                    st["central_gain", "mean"][r_i].sum(), st["service_cut", "mean"][r_i].sum()]
+            vals = [
+                st["central_gain", "mean"][r_i, ti],
+                st["central_gain", 0.1][r_i, ti],
+                st["central_gain", 0.9][r_i, ti],
+                st["service_cut", "mean"][r_i, ti],
+                st["service_cut", 0.9][r_i, ti],
+                st["central_gain", "mean"][r_i].sum(),
+                st["service_cut", "mean"][r_i].sum(),
+            ]
             rows.append([esc(L.regime(r))] + [L.mio_value(v) for v in vals])
         tot = L("total_over", y0=y0, y1=y1)
-        head_html = (f'<tr><th rowspan="2">{esc(L("regime"))}</th>'
-                     f'<th colspan="3" class="n">{esc(L("central_gain"))} {ty}</th>'
-                     f'<th colspan="2" class="n">{esc(L("service_cut"))} {ty}</th>'
-                     f'<th colspan="2" class="n">{esc(tot)}, {esc(L("mean").lower())}</th></tr>'
-                     f'<tr><th class="n">{esc(L("mean"))}</th><th class="n">P10</th><th class="n">P90</th>'
-                     f'<th class="n">{esc(L("mean"))}</th><th class="n">P90</th>'
-                     f'<th class="n">{esc(L("central_gain"))}</th>'
-                     f'<th class="n">{esc(L("service_cut"))}</th></tr>')
-        out += (f'<p class="caption">{esc(L("regime_table_caption", year=ty, y0=y0, y1=y1, unit=L("mio")))}</p>'
-                + table([], rows, set(range(1, 8)), head_html=head_html))
+        head_html = (
+            f'<tr><th rowspan="2">{esc(L("regime"))}</th>'
+            f'<th colspan="3" class="n">{esc(L("central_gain"))} {ty}</th>'
+            f'<th colspan="2" class="n">{esc(L("service_cut"))} {ty}</th>'
+            f'<th colspan="2" class="n">{esc(tot)}, {esc(L("mean").lower())}</th></tr>'
+            f'<tr><th class="n">{esc(L("mean"))}</th><th class="n">P10</th><th class="n">P90</th>'
+            f'<th class="n">{esc(L("mean"))}</th><th class="n">P90</th>'
+            f'<th class="n">{esc(L("central_gain"))}</th>'
+            f'<th class="n">{esc(L("service_cut"))}</th></tr>'
+        )
+        out += f'<p class="caption">{esc(L("regime_table_caption", year=ty, y0=y0, y1=y1, unit=L("mio")))}</p>' + table(
+            [], rows, set(range(1, 8)), head_html=head_html
+        )
         return out
 
     def municipalities(self) -> str:
@@ -351,8 +447,9 @@ class Page:
         n = ds.sizes["municipality"]
         # every municipality on screen; in print the view of what differs (the shortfall against each
         # municipality's own target, below) stands for them
-        out += '<div class="screen-only">' + figure(self.charts, "municipalities", L("mun_title", year=ty),
-                                                     L("mun_caption", n=n, year=ty))
+        out += '<div class="screen-only">' + figure(
+            self.charts, "municipalities", L("mun_title", year=ty), L("mun_caption", n=n, year=ty)
+        )
         if per_inh and len(tgt) and np.allclose(tgt, tgt[0], rtol=1e-6):
             out += f'<p class="caption">{esc(L("mun_target_note", value=L.kr(tgt[0]) + " " + L("kr_inh").split(" ", 1)[1]))}</p>'
         out += "</div>"
@@ -371,21 +468,25 @@ class Page:
         codes = [int(c) for c in ds["municipality"].values]
         rows = []
         for i in order:
-            row = [esc(names[i]), esc(regions[i]),
-                   num(L.mio_value(mt[i]), "municipality_target", mt[i], municipality=codes[i], year=ty),
-                   num(L.mio_value(mean[i]), "municipality_benefit_mean", mean[i], municipality=codes[i], year=ty),
-                   num(L.mio_value(short[i]), "municipality_shortfall_mean", short[i], municipality=codes[i],
-                       year=ty),
-                   esc(L.pct(short[i] / mt[i], 0) if mt[i] > 0 else "–")]
+            row = [
+                esc(names[i]),
+                esc(regions[i]),
+                num(L.mio_value(mt[i]), "municipality_target", mt[i], municipality=codes[i], year=ty),
+                num(L.mio_value(mean[i]), "municipality_benefit_mean", mean[i], municipality=codes[i], year=ty),
+                num(L.mio_value(short[i]), "municipality_shortfall_mean", short[i], municipality=codes[i], year=ty),
+                esc(L.pct(short[i] / mt[i], 0) if mt[i] > 0 else "–"),
+            ]
             if ctx.population is not None:
                 row.append(esc(L.num(short[i] / ctx.population[i], 0)))
             rows.append(row)
-        head = [L("municipality"), L("region"), L("mun_target_col"), L("mean"), L("mun_short_col"),
-                L("short_pct_col")]
+        head = [L("municipality"), L("region"), L("mun_target_col"), L("mean"), L("mun_short_col"), L("short_pct_col")]
         if ctx.population is not None:
             head.append(L("short_inh_col"))
-        out += (f'<div class="screen-only"><p class="caption">{esc(L("mio_year"))}</p>'  # the chart says it in print
-                + table([esc(h) for h in head], rows, set(range(2, len(head)))) + "</div>")
+        out += (
+            f'<div class="screen-only"><p class="caption">{esc(L("mio_year"))}</p>'  # the chart says it in print
+            + table([esc(h) for h in head], rows, set(range(2, len(head))))
+            + "</div>"
+        )
         return out
 
     def initiatives(self) -> str:
@@ -405,8 +506,9 @@ class Page:
         last = len(ctx.years) - 1
         rows, classes = [], []
         current_area = None
-        for k in sorted(range(len(ids)), key=lambda k: (list(area_names).index(areas[k])
-                                                         if areas[k] in area_names else 99, k)):
+        for k in sorted(
+            range(len(ids)), key=lambda k: (list(area_names).index(areas[k]) if areas[k] in area_names else 99, k)
+        ):
             if areas[k] != current_area:
                 current_area = areas[k]
                 rows.append([esc(area_names.get(current_area, current_area))])
@@ -415,20 +517,34 @@ class Page:
             row = [f'<span title="{esc(ids[k])}">{esc(names[k])}</span>']
             if facts:
                 row += [L.mio_value(f.get("gain", float("nan"))), str(f.get("start", "–"))]
-            row += [num(L.mio_value(mean[k, ti]), "initiative_benefit_mean", mean[k, ti], initiative=ids[k], year=ty),
-                    L.mio_value(q10[k, ti]), L.mio_value(q90[k, ti]), L.mio_value(mean[k, last]),
-                    esc(L.month_year(g50[k])), esc(L.month_year(g90[k]))]
+            row += [
+                num(L.mio_value(mean[k, ti]), "initiative_benefit_mean", mean[k, ti], initiative=ids[k], year=ty),
+                L.mio_value(q10[k, ti]),
+                L.mio_value(q90[k, ti]),
+                L.mio_value(mean[k, last]),
+                esc(L.month_year(g50[k])),
+                esc(L.month_year(g90[k])),
+            ]
             rows.append(row)
             classes.append("")
         head = [L("initiative")]
         if facts:
             head += [f"{L('business_case')}", L("planned")]
-        head += [f"{L('mean')} {ty}", f"P{round(l10 * 100)} {ty}", f"P{round(l90 * 100)} {ty}",
-                 f"{L('mean')} {ctx.years[-1]}", L("golive_p50"), L("golive_p90")]
+        head += [
+            f"{L('mean')} {ty}",
+            f"P{round(l10 * 100)} {ty}",
+            f"P{round(l90 * 100)} {ty}",
+            f"{L('mean')} {ctx.years[-1]}",
+            L("golive_p50"),
+            L("golive_p90"),
+        ]
         # on screen the table of every initiative; in print the chart stands for it (and summary.xlsx has it)
-        out += (f'<div class="screen-only"><p class="caption">{esc(L("mio_year"))}. {esc(L("zero_gain_note"))}</p>'
-                + table([esc(h) for h in head], rows, set(range(1, len(head))), classes) + "</div>"
-                + f'<p class="caption print-only">{esc(L("ini_print_note"))}</p>')
+        out += (
+            f'<div class="screen-only"><p class="caption">{esc(L("mio_year"))}. {esc(L("zero_gain_note"))}</p>'
+            + table([esc(h) for h in head], rows, set(range(1, len(head))), classes)
+            + "</div>"
+            + f'<p class="caption print-only">{esc(L("ini_print_note"))}</p>'
+        )
         return out
 
     def tornado(self) -> str:
@@ -461,8 +577,11 @@ class Page:
             money = str(ds["sensitivity"].attrs.get("units", "")).startswith("DKK")
             order = np.argsort(-np.abs(v), kind="stable")
             rows = [[esc(labels[k]), L.mio_value(v[k]) if money else esc(L.num(v[k], 2))] for k in order[:20]]
-            out += ('<div class="screen-only">' + table([esc(L("wb_input")), esc(ch.sensitivity_label(ctx))], rows, {1})
-                    + "</div>")  # in print the chart holds it (and summary.xlsx every input)
+            out += (
+                '<div class="screen-only">'
+                + table([esc(L("wb_input")), esc(ch.sensitivity_label(ctx))], rows, {1})
+                + "</div>"
+            )  # in print the chart holds it (and summary.xlsx every input)
         return out
 
     def mc_error(self) -> str:
@@ -472,12 +591,16 @@ class Page:
         pairs = {base: (lo, hi) for base, lo, hi in ctx.ci_pairs() if base in ds}
         if pairs:
             # the national headline numbers first, in the reader's words; then any other scalar pair
-            named = [("p_target", None, f"{L('p_target')} {ctx.ty}"),
-                     ("benefit_mean", None, f"{L('mean')} {ctx.ty} ({L('mio')})")]
+            named = [
+                ("p_target", None, f"{L('p_target')} {ctx.ty}"),
+                ("benefit_mean", None, f"{L('mean')} {ctx.ty} ({L('mio')})"),
+            ]
             named += [("benefit_quantile", q, f"P{round(q * 100)} {ctx.ty} ({L('mio')})") for q in (0.1, 0.5, 0.9)]
-            named += [("net_benefit_mean", None, f"{L('wb_net')}, {L('mean').lower()} {ctx.ty} ({L('mio')})"),
-                      ("npv_mean", None, f"NPV, {L('mean').lower()} ({L('mio')})"),
-                      ("npv_quantile", 0.5, f"NPV, P50 ({L('mio')})")]
+            named += [
+                ("net_benefit_mean", None, f"{L('wb_net')}, {L('mean').lower()} {ctx.ty} ({L('mio')})"),
+                ("npv_mean", None, f"NPV, {L('mean').lower()} ({L('mio')})"),
+                ("npv_quantile", 0.5, f"NPV, P50 ({L('mio')})"),
+            ]
             done = set()
             for base, q, label in named + [(b, None, None) for b in pairs]:
                 if base not in pairs or (base, q) in done or (label is None and base in {n[0] for n in named}):
@@ -502,8 +625,10 @@ class Page:
                 def f(x: float, units: str = units) -> str:
                     return by_unit(L, x, units)
 
-                text = label or (f"{var_label(L, base, str(ds[base].attrs.get('long_name', base)))} {ctx.ty}"
-                                 + ("" if units == "1" else f" ({unit_name(L, units)})"))
+                text = label or (
+                    f"{var_label(L, base, str(ds[base].attrs.get('long_name', base)))} {ctx.ty}"
+                    + ("" if units == "1" else f" ({unit_name(L, units)})")
+                )
                 rows.append([esc(text)] + [f(x) for x in vals])
             method = L("mc_method_attrs") if ds.attrs.get("mc_error_method") else ""
         if not rows and ctx.has_draws:
@@ -514,26 +639,45 @@ class Page:
             den = 1 + z * z / n
             centre = (p + z * z / (2 * n)) / den
             half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-            rows.append([esc(f"{L('p_target')} {ctx.ty}"), esc(L.pct(p, 2)), esc(L.pct(max(0.0, centre - half), 3)),
-                         esc(L.pct(min(1.0, centre + half), 3))])
+            rows.append(
+                [
+                    esc(f"{L('p_target')} {ctx.ty}"),
+                    esc(L.pct(p, 2)),
+                    esc(L.pct(max(0.0, centre - half), 3)),
+                    esc(L.pct(min(1.0, centre + half), 3)),
+                ]
+            )
             m = float(ctx.mean[ctx.ti])
             s = float(x.std(ddof=1)) if x.size > 1 else 0.0
-            rows.append([esc(f"{L('mean')} {ctx.ty} ({L('mio')})"), L.num(m / 1e6, 1),
-                         L.num((m - z * s / math.sqrt(n)) / 1e6, 1), L.num((m + z * s / math.sqrt(n)) / 1e6, 1)])
+            rows.append(
+                [
+                    esc(f"{L('mean')} {ctx.ty} ({L('mio')})"),
+                    L.num(m / 1e6, 1),
+                    L.num((m - z * s / math.sqrt(n)) / 1e6, 1),
+                    L.num((m + z * s / math.sqrt(n)) / 1e6, 1),
+                ]
+            )
             for q in (0.1, 0.5, 0.9):
                 # distribution-free: the order statistics at ranks n*q -/+ z*sqrt(n*q*(1-q)), read off the
                 # kept draws at the matching probability levels
                 d = z * math.sqrt(q * (1 - q) / n)
                 lo_v, hi_v = np.quantile(x, [max(0.0, q - d), min(1.0, q + d)])
                 v = ctx.nat(q)[ctx.ti]
-                rows.append([esc(f"P{round(q * 100)} {ctx.ty} ({L('mio')})"), L.num(v / 1e6, 1),
-                             L.num(min(v, lo_v) / 1e6, 1), L.num(max(v, hi_v) / 1e6, 1)])
+                rows.append(
+                    [
+                        esc(f"P{round(q * 100)} {ctx.ty} ({L('mio')})"),
+                        L.num(v / 1e6, 1),
+                        L.num(min(v, lo_v) / 1e6, 1),
+                        L.num(max(v, hi_v) / 1e6, 1),
+                    ]
+                )
             method = L("mc_method_computed")
         if not rows:
             return ""
         head = [L("item"), L("estimate"), L("ci_low"), L("ci_high")]
-        return (f'<p class="caption">{esc(L("mc_caption", draws=L.num(ctx.draws)))} {esc(method)}</p>'
-                + table([esc(h) for h in head], rows, {1, 2, 3}))
+        return f'<p class="caption">{esc(L("mc_caption", draws=L.num(ctx.draws)))} {esc(method)}</p>' + table(
+            [esc(h) for h in head], rows, {1, 2, 3}
+        )
 
     def backtest(self) -> str:
         ctx, L = self.ctx, self.L
@@ -545,10 +689,15 @@ class Page:
         for o in ctx.observed:
             k = ctx.years.index(o["year"]) if o["year"] in ctx.years else None
             p50 = ctx.nat(0.5)[k] if k is not None else float("nan")
-            rows.append([str(o["year"]), num(L.mio_value(o["value"]), "observed", o["value"], year=o["year"]),
-                         L.mio_value(p50),
-                         num(L.pct(o["rank"]), "observed_rank", o["rank"], year=o["year"]),
-                         esc(L.pct(o["tail"])) if not math.isnan(o["tail"]) else "–"])
+            rows.append(
+                [
+                    str(o["year"]),
+                    num(L.mio_value(o["value"]), "observed", o["value"], year=o["year"]),
+                    L.mio_value(p50),
+                    num(L.pct(o["rank"]), "observed_rank", o["rank"], year=o["year"]),
+                    esc(L.pct(o["tail"])) if not math.isnan(o["tail"]) else "–",
+                ]
+            )
         head = [L("year"), f"{L('observed')} ({L('mio')})", f"P50 ({L('mio')})", L("percentile"), L("tail_prob")]
         return out + table([esc(h) for h in head], rows, {1, 2, 3, 4})
 
@@ -560,12 +709,15 @@ class Page:
             out += f'<p class="warn">{esc(L("ass_missing", file=info.path or "?", why=info.why))}</p>'
             return out + self._dataset_assumptions()
         if info.status == "changed":
-            out += (f'<p class="warn">{esc(L("ass_changed", now=info.sha_now[:12], then=str(ctx.ds.attrs.get("scenario_sha256", ""))[:12]))}</p>')
+            out += f'<p class="warn">{esc(L("ass_changed", now=info.sha_now[:12], then=str(ctx.ds.attrs.get("scenario_sha256", ""))[:12]))}</p>'
         try:
             sections = assumption_sections(info.text, L)
         except Exception as exc:  # noqa: BLE001 - the file was readable but not TOML any more
-            return out + f'<p class="warn">{esc(L("ass_missing", file=info.path, why=exc))}</p>' + \
-                self._dataset_assumptions()
+            return (
+                out
+                + f'<p class="warn">{esc(L("ass_missing", file=info.path, why=exc))}</p>'
+                + self._dataset_assumptions()
+            )
         out += f'<p class="caption">{esc(L("ass_intro", file=info.path))}</p>'
         for s in sections:
             if not s.rows:
@@ -576,12 +728,22 @@ class Page:
             rows, classes = [], []
             for r in s.rows:
                 if r.group:
-                    rows.append([esc(r.label) + f'<div class="gsub">{esc(r.key)}</div>', "",
-                                 f'<div class="src">{esc(r.source)}</div>'])
+                    rows.append(
+                        [
+                            esc(r.label) + f'<div class="gsub">{esc(r.key)}</div>',
+                            "",
+                            f'<div class="src">{esc(r.source)}</div>',
+                        ]
+                    )
                     classes.append("group")
                 else:
-                    rows.append([esc(r.label) + f'<br><code>{esc(r.key)}</code>', esc(r.value),
-                                 f'<div class="src">{esc(r.source)}</div>'])
+                    rows.append(
+                        [
+                            esc(r.label) + f"<br><code>{esc(r.key)}</code>",
+                            esc(r.value),
+                            f'<div class="src">{esc(r.source)}</div>',
+                        ]
+                    )
                     classes.append("")
             out += table([esc(L("parameter")), esc(L("value")), esc(L("source"))], rows, set(), classes)
         return out
@@ -592,8 +754,7 @@ class Page:
         names = ctx.area_names()
         at = np.asarray(ds["area_target"].values, dtype=float)
         rows = [[esc(names.get(str(a), str(a))), L.mio(at[k, ctx.ti])] for k, a in enumerate(ds["area"].values)]
-        return (f"<h3>{esc(L('ass_areas'))}</h3>"
-                + table([esc(L("area")), esc(f"{L('target')} {ctx.ty}")], rows, {1}))
+        return f"<h3>{esc(L('ass_areas'))}</h3>" + table([esc(L("area")), esc(f"{L('target')} {ctx.ty}")], rows, {1})
 
     def method(self) -> str:
         L, ds = self.L, self.ctx.ds
@@ -606,9 +767,14 @@ class Page:
 
             bins = re.search(r"(\d+) bins per octave", hist)
             err = re.search(r"at most ([\d.]+)%", hist)
-            items.append(L("method_histogram", bins=bins.group(1) if bins else "256",
-                           err=L.pct(float(err.group(1)) / 100, 2) if err else "0,4 %"))
-        return "".join(f"<p class=\"caption\">{esc(t)}</p>" for t in items)
+            items.append(
+                L(
+                    "method_histogram",
+                    bins=bins.group(1) if bins else "256",
+                    err=L.pct(float(err.group(1)) / 100, 2) if err else "0,4 %",
+                )
+            )
+        return "".join(f'<p class="caption">{esc(t)}</p>' for t in items)
 
     # -- assembly ---------------------------------------------------------------------------
     def render(self) -> str:
@@ -637,21 +803,23 @@ class Page:
 
         self.add("scores", L("sec_scores"), backtest.section(ctx, self.charts))
         self.add("mc", L("sec_mc"), self.mc_error())
-        self.add("assumptions", f'{L("appendix")}: {L("sec_assumptions")}', self.assumptions())
+        self.add("assumptions", f"{L('appendix')}: {L('sec_assumptions')}", self.assumptions())
         from simengine.outputs.report import investment  # staff freed per krone invested, retention vs realised
 
-        self.add("investment", f'{L("appendix")}: {L("sec_investment")}', investment.section(ctx))
+        self.add("investment", f"{L('appendix')}: {L('sec_investment')}", investment.section(ctx))
         self.add("method", L("sec_method"), self.method())
         toc = " ".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t, _ in self.sections)
         body = "".join(f'<section id="{sid}"><h2>{esc(t)}</h2>{h}</section>' for sid, t, h in self.sections)
         title = f"{L('title')}: {ctx.ds.attrs.get('scenario', '')}"
         foot = esc(f"simengine {ctx.ds.attrs.get('simengine_version', '')} · {ctx.ds.attrs.get('command', '')}")
-        return ("<!DOCTYPE html>\n"
-                f'<html lang="{ctx.lang}"><head><meta charset="utf-8">'
-                '<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"
-                f'{self.header()}<nav class="toc"><b>{esc(L("contents"))}:</b> {toc}</nav>{body}'
-                f"<footer>{foot}</footer></main></body></html>\n")
+        return (
+            "<!DOCTYPE html>\n"
+            f'<html lang="{ctx.lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"
+            f'{self.header()}<nav class="toc"><b>{esc(L("contents"))}:</b> {toc}</nav>{body}'
+            f"<footer>{foot}</footer></main></body></html>\n"
+        )
 
 
 def render(ctx: Context, charts: dict[str, bytes]) -> str:
@@ -662,7 +830,9 @@ def failure_page(lang: str, error: str) -> str:
     from simengine.outputs.labels import Labels
 
     L = Labels(lang)
-    return ("<!DOCTYPE html>\n"
-            f'<html lang="{lang}"><head><meta charset="utf-8"><title>{esc(L("title"))}</title>'
-            f"<style>{CSS}</style></head><body><main><h1>{esc(L('title'))}</h1>"
-            f'<p class="warn">{esc(L("report_failed", error=error))}</p></main></body></html>\n')
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang}"><head><meta charset="utf-8"><title>{esc(L("title"))}</title>'
+        f"<style>{CSS}</style></head><body><main><h1>{esc(L('title'))}</h1>"
+        f'<p class="warn">{esc(L("report_failed", error=error))}</p></main></body></html>\n'
+    )

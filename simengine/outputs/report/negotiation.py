@@ -53,8 +53,14 @@ def exceedance_chart(ctx: Context) -> bytes | None:
         step = max(1, K // 4000)  # steps of 1/K: every step-th one is the same curve at this size
         ax.step(np.r_[v[::step], v[-1]], np.r_[p[::step], p[-1]], where="post", color=ch.BLUE_DARK, lw=2)
         cm = ds["committable"].values[:, ti] / MIO
-        ax.plot(cm, ds["certainty"].values, "o", color=ch.ORANGE, ms=6,
-                label=", ".join(L("certainty_col", p=L.pct(c, 0)) for c in ds["certainty"].values))
+        ax.plot(
+            cm,
+            ds["certainty"].values,
+            "o",
+            color=ch.ORANGE,
+            ms=6,
+            label=", ".join(L("certainty_col", p=L.pct(c, 0)) for c in ds["certainty"].values),
+        )
         t = ctx.target[ti] / MIO
         if t > 0:
             ax.axvline(t, color="black", ls="--", lw=1.2, label=L("target_path"))
@@ -80,8 +86,9 @@ def deductions_chart(ctx: Context) -> bytes | None:
     with matplotlib.rc_context(ch.RC):
         fig = ch._figure(11, 4.2)
         ax = fig.add_subplot(1, 2, 1)
-        ax.plot(s, ds["deduction_p_cut_above"].values[:, ti], "o-", color=ch.RED, lw=2, ms=4,
-                label=L("ded_p", x=L.mio(x)))
+        ax.plot(
+            s, ds["deduction_p_cut_above"].values[:, ti], "o-", color=ch.RED, lw=2, ms=4, label=L("ded_p", x=L.mio(x))
+        )
         ax.axhline(alpha, color=ch.GREY, ls=":", lw=1.2, label=f"α = {L.pct(alpha, 0)}")
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(L("ded_axis"))
@@ -91,9 +98,11 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax.set_title(L("ded_p", x=L.mio(x)) + f" ({ctx.ty})", loc="left")
         ax.legend(loc="best", frameon=True, framealpha=0.95)  # the curve rises into the upper left
         ax2 = fig.add_subplot(1, 2, 2)
-        for var, col, lab in (("deduction_central_gain_mean", ch.BLUE_DARK, L("central_gain")),
-                              ("deduction_service_cut_mean", ch.RED, L("ded_cut_mean")),
-                              ("deduction_local_gain_mean", ch.GREEN, L("ded_local"))):
+        for var, col, lab in (
+            ("deduction_central_gain_mean", ch.BLUE_DARK, L("central_gain")),
+            ("deduction_service_cut_mean", ch.RED, L("ded_cut_mean")),
+            ("deduction_local_gain_mean", ch.GREEN, L("ded_local")),
+        ):
             ax2.plot(s, ds[var].values[:, ti] / MIO, "o-", color=col, lw=2, ms=4, label=lab)
         ax2.set_xlabel(L("ded_axis"))
         ax2.set_ylabel(L("mio_year"))
@@ -114,8 +123,14 @@ def deals(ctx: Context) -> list[tuple[str, float, float, float]]:
         for r_i, r in enumerate(ctx.regimes):
             out.append((r, float(cg[r_i, ti]), float(cut[r_i, ti]), float(ds["p_service_cut_above"].values[r_i, ti])))
     if "delivery_central_gain_mean" in ds:
-        out.append(("delivery", float(ds["delivery_central_gain_mean"].values[ti]),
-                    float(ds["delivery_service_cut_mean"].values[ti]), float(ds["delivery_p_cut_above"].values[ti])))
+        out.append(
+            (
+                "delivery",
+                float(ds["delivery_central_gain_mean"].values[ti]),
+                float(ds["delivery_service_cut_mean"].values[ti]),
+                float(ds["delivery_p_cut_above"].values[ti]),
+            )
+        )
     return out
 
 
@@ -153,47 +168,81 @@ def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
     x = _x(ctx)
     sentences = []
     commit = esc(L("hl_commit", c=L.pct(c, 0), year=ty, amount="\x001", a50="\x002"))
-    commit = (commit.replace("\x001", num(L.mio(amount), "committable", amount, year=ty, certainty=c))
-              .replace("\x002", num(L.mio(a50), "committable", a50, year=ty, certainty=float(ds["certainty"].values[j50]))))
+    commit = commit.replace("\x001", num(L.mio(amount), "committable", amount, year=ty, certainty=c)).replace(
+        "\x002", num(L.mio(a50), "committable", a50, year=ty, certainty=float(ds["certainty"].values[j50]))
+    )
     sentences.append(commit)
     shares = None
     if tgt > 0:
         shares = [ctx.nat(q)[ti] / tgt for q in (0.1, 0.5, 0.9)]
-        sentences.append(esc(L("hl_share", year=ty, p10=L.pct(shares[0], 0), p50=L.pct(shares[1], 0),
-                               p90=L.pct(shares[2], 0))))
+        sentences.append(
+            esc(L("hl_share", year=ty, p10=L.pct(shares[0], 0), p50=L.pct(shares[1], 0), p90=L.pct(shares[2], 0)))
+        )
     p_cut = None
     if "p_service_cut_above" in ds and "prebudgeted" in [str(r) for r in ds["regime"].values]:
         r = [str(v) for v in ds["regime"].values].index("prebudgeted")
         p_cut = float(ds["p_service_cut_above"].values[r, ti])
-        sentences.append(esc(L("hl_cut", x=L.mio(x), p="\x00P")).replace(
-            "\x00P", num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime="prebudgeted")))
+        sentences.append(
+            esc(L("hl_cut", x=L.mio(x), p="\x00P")).replace(
+                "\x00P", num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime="prebudgeted")
+            )
+        )
     if "deduction_max_safe" in ds:
         safe = float(ds["deduction_max_safe"].values[ti])
-        sentences.append(esc(L("ded_safe", year=ty, x=L.mio(x), alpha=L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0),
-                               amount="\x00S", share=L.pct(safe / tgt, 0) if tgt > 0 else "–")).replace(
-            "\x00S", num(L.mio(safe), "deduction_max_safe", safe, year=ty)))
+        sentences.append(
+            esc(
+                L(
+                    "ded_safe",
+                    year=ty,
+                    x=L.mio(x),
+                    alpha=L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0),
+                    amount="\x00S",
+                    share=L.pct(safe / tgt, 0) if tgt > 0 else "–",
+                )
+            ).replace("\x00S", num(L.mio(safe), "deduction_max_safe", safe, year=ty))
+        )
     if out_of_reach(ds) and "reach_amount" in ds:
         ra = float(ds["reach_amount"].values[ti])
-        sentences.append(esc(L("hl_out_of_reach", year=ty, amount="\x00R")).replace(
-            "\x00R", num(L.mio(ra), "reach_amount", ra, year=ty)))
+        sentences.append(
+            esc(L("hl_out_of_reach", year=ty, amount="\x00R")).replace(
+                "\x00R", num(L.mio(ra), "reach_amount", ra, year=ty)
+            )
+        )
     s = control(ctx)
     if s is not None and s["municipal"][0] + s["outside"][0] < 0:
-        sentences.append(esc(L("hl_control", year=s["year"], mun=L.mio(-s["municipal"][0]),
-                               out=L.mio(-s["outside"][0]))))
+        sentences.append(
+            esc(L("hl_control", year=s["year"], mun=L.mio(-s["municipal"][0]), out=L.mio(-s["outside"][0])))
+        )
     p = ctx.p_target[ti]
     ptxt = L.pct(p) if tgt > 0 else "–"
     es = ctx.es[ti]
     cards = [
-        ("", L("card_commit", c=L.pct(c, 0), year=ty), num(L.mio(amount), "committable", amount, year=ty, certainty=c),
-         esc(L("card_p_target", year=ty, p=ptxt))),
-        ("bad" if shares is not None and shares[1] < 0.5 else "", L("card_share", year=ty),
-         ("–" if shares is None else esc(f"{L.pct(shares[1], 0)}")),
-         esc(f"P10–P90: {L.pct(shares[0], 0)}–{L.pct(shares[2], 0)}") if shares is not None else ""),
-        ("bad" if es > 0 else "", L("es_card", tail=L.pct(ctx.tail, 0), year=ty),
-         num(L.mio(es), "expected_shortfall", es, year=ty), esc(f"{L('target')}: {L.mio(tgt)}")),
-        ("bad" if p_cut is not None and p_cut > 0.5 else "", L("card_cut", x=L.mio(x), year=ty),
-         num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime="prebudgeted") if p_cut is not None else "–",
-         esc(L("regime_prebudgeted"))),
+        (
+            "",
+            L("card_commit", c=L.pct(c, 0), year=ty),
+            num(L.mio(amount), "committable", amount, year=ty, certainty=c),
+            esc(L("card_p_target", year=ty, p=ptxt)),
+        ),
+        (
+            "bad" if shares is not None and shares[1] < 0.5 else "",
+            L("card_share", year=ty),
+            ("–" if shares is None else esc(f"{L.pct(shares[1], 0)}")),
+            esc(f"P10–P90: {L.pct(shares[0], 0)}–{L.pct(shares[2], 0)}") if shares is not None else "",
+        ),
+        (
+            "bad" if es > 0 else "",
+            L("es_card", tail=L.pct(ctx.tail, 0), year=ty),
+            num(L.mio(es), "expected_shortfall", es, year=ty),
+            esc(f"{L('target')}: {L.mio(tgt)}"),
+        ),
+        (
+            "bad" if p_cut is not None and p_cut > 0.5 else "",
+            L("card_cut", x=L.mio(x), year=ty),
+            num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime="prebudgeted")
+            if p_cut is not None
+            else "–",
+            esc(L("regime_prebudgeted")),
+        ),
     ]
     # an amount in mio. kr. that ends a sentence: one full stop
     return cards, [t.replace("kr..", "kr.").replace("kr.</span>.", "kr.</span>") for t in sentences]
@@ -216,8 +265,10 @@ def commit_table(ctx: Context, years=None) -> str:
             v = float(ds["committable"].values[j, k])
             cell = num(L.mio_value(v), "committable", v, year=y, certainty=c)
             if y == ctx.ty and "committable_ci_low" in ds:
-                cell += (f'<br><span class="gsub">{esc(L.mio_value(ds["committable_ci_low"].values[j, k]))}–'
-                         f'{esc(L.mio_value(ds["committable_ci_high"].values[j, k]))}</span>')
+                cell += (
+                    f'<br><span class="gsub">{esc(L.mio_value(ds["committable_ci_low"].values[j, k]))}–'
+                    f"{esc(L.mio_value(ds['committable_ci_high'].values[j, k]))}</span>"
+                )
             row.append(cell)
         rows.append(row)
         classes.append("hl" if y == ctx.ty else "")
@@ -235,23 +286,43 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     out += f'<p class="caption">{esc(L("commit_caption", unit=L("mio_year")))}</p>' + commit_table(ctx)
     # the target year: realised, net and potential; per area
     rows = []
-    for var, lab in (("committable", L("wb_realised")), ("committable_net", L("net_row")),
-                     ("committable_potential", L("wb_potential"))):
+    for var, lab in (
+        ("committable", L("wb_realised")),
+        ("committable_net", L("net_row")),
+        ("committable_potential", L("wb_potential")),
+    ):
         if var in ds:
-            rows.append([esc(lab)] + [num(L.mio_value(ds[var].values[j, ti]), var, ds[var].values[j, ti], year=ty,
-                                          certainty=c) for j, c in enumerate(cv)])
+            rows.append(
+                [esc(lab)]
+                + [
+                    num(L.mio_value(ds[var].values[j, ti]), var, ds[var].values[j, ti], year=ty, certainty=c)
+                    for j, c in enumerate(cv)
+                ]
+            )
     names = ctx.area_names()
     for a_i, a in enumerate(str(x) for x in ds["area"].values):
-        rows.append([esc(names.get(a, a))] + [L.mio_value(ds["area_committable"].values[j, a_i, ti])
-                                              for j in range(len(cv))])
+        rows.append(
+            [esc(names.get(a, a))] + [L.mio_value(ds["area_committable"].values[j, a_i, ti]) for j in range(len(cv))]
+        )
     out += f'<p class="caption">{esc(L("commit_area_caption", year=ty, unit=L("mio_year")))}</p>'
-    out += table([esc(f"{L('wb_quantity')} / {L('area')} {ty}")] + [esc(L("certainty_col", p=L.pct(c, 0))) for c in cv],
-                 rows, set(range(1, len(cv) + 1)))
+    out += table(
+        [esc(f"{L('wb_quantity')} / {L('area')} {ty}")] + [esc(L("certainty_col", p=L.pct(c, 0))) for c in cv],
+        rows,
+        set(range(1, len(cv) + 1)),
+    )
     # the two charts are on screen only: in print the tables carry their numbers (and negotiation.html is the
     # one-page printout of this section)
-    out += '<div class="screen-only">' + figure(
-        charts, "exceedance", L("exceed_title", year=ty), L("exceed_caption", year=ty)
-        + (" " + L("sample_note", kept=L.num(ctx.kept), draws=L.num(ctx.draws)) if ctx.sampled else "")) + "</div>"
+    out += (
+        '<div class="screen-only">'
+        + figure(
+            charts,
+            "exceedance",
+            L("exceed_title", year=ty),
+            L("exceed_caption", year=ty)
+            + (" " + L("sample_note", kept=L.num(ctx.kept), draws=L.num(ctx.draws)) if ctx.sampled else ""),
+        )
+        + "</div>"
+    )
     # deductions
     if "deduction_p_cut_above" in ds:
         x = _x(ctx)
@@ -261,20 +332,42 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
         rows = []
         for k, s in enumerate(ds["deduction"].values):
             p = float(ds["deduction_p_cut_above"].values[k, ti])
-            rows.append([esc(L.pct(float(s), 0)), L.mio_value(ds["deduction_amount"].values[k, ti]),
-                         num(L.pct(p), "deduction_p_cut_above", p, year=ty, deduction=float(s)),
-                         L.mio_value(ds["deduction_service_cut_mean"].values[k, ti]),
-                         L.mio_value(ds["deduction_central_gain_mean"].values[k, ti]),
-                         L.mio_value(ds["deduction_local_gain_mean"].values[k, ti])])
-        head = [L("ded_share"), L("ded_amount"), L("ded_p", x=L.mio(x)), L("ded_cut_mean"), L("central_gain"),
-                L("ded_local")]
+            rows.append(
+                [
+                    esc(L.pct(float(s), 0)),
+                    L.mio_value(ds["deduction_amount"].values[k, ti]),
+                    num(L.pct(p), "deduction_p_cut_above", p, year=ty, deduction=float(s)),
+                    L.mio_value(ds["deduction_service_cut_mean"].values[k, ti]),
+                    L.mio_value(ds["deduction_central_gain_mean"].values[k, ti]),
+                    L.mio_value(ds["deduction_local_gain_mean"].values[k, ti]),
+                ]
+            )
+        head = [
+            L("ded_share"),
+            L("ded_amount"),
+            L("ded_p", x=L.mio(x)),
+            L("ded_cut_mean"),
+            L("central_gain"),
+            L("ded_local"),
+        ]
         out += table([esc(h) for h in head], rows, set(range(1, 6)))
         if "deduction_max_safe" in ds:
             safe = float(ds["deduction_max_safe"].values[ti])
             tgt = ctx.target[ti]
-            out += "<p>" + esc(L("ded_safe", year=ty, x=L.mio(x), alpha=L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0),
-                                 amount="\x00S", share=L.pct(safe / tgt, 0) if tgt > 0 else "–")).replace(
-                "\x00S", num(L.mio(safe), "deduction_max_safe", safe, year=ty)) + "</p>"
+            out += (
+                "<p>"
+                + esc(
+                    L(
+                        "ded_safe",
+                        year=ty,
+                        x=L.mio(x),
+                        alpha=L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0),
+                        amount="\x00S",
+                        share=L.pct(safe / tgt, 0) if tgt > 0 else "–",
+                    )
+                ).replace("\x00S", num(L.mio(safe), "deduction_max_safe", safe, year=ty))
+                + "</p>"
+            )
     out += deals_html(ctx)
     out += control_html(ctx)
     return out
@@ -291,15 +384,22 @@ def deals_html(ctx: Context) -> str:
     out = f"<h3>{esc(L('deals_title'))}</h3>"
     if "delivery_central_gain_mean" in ds:
         out += f'<dl class="regimes"><dt>{esc(L("regime_delivery"))}</dt><dd>{esc(L("regime_delivery_desc"))}</dd></dl>'
-    out += (f'<p class="caption">{esc(L("deals_caption", year=ty, unit=L("mio_year"), x=L.mio(x), n=L.num(int(ds.attrs.get("delivery_draws", 0)))))}'
-            "</p>")
+    out += (
+        f'<p class="caption">{esc(L("deals_caption", year=ty, unit=L("mio_year"), x=L.mio(x), n=L.num(int(ds.attrs.get("delivery_draws", 0)))))}'
+        "</p>"
+    )
     rows = [[esc(L.regime(r)), L.mio_value(cg), L.mio_value(cut), esc(L.pct(p))] for r, cg, cut, p in rows_d]
     if "delivery_pair" in ds.coords:
         for k, pair in enumerate(str(v) for v in ds["delivery_pair"].values):
             reg = pair.split("-", 1)[1]
-            rows.append([esc(L("delivery_minus", regime=L.regime(reg).lower())),
-                         L.num(ds["delivery_central_gain_difference_mean"].values[k, ti] / MIO, 0),
-                         L.num(ds["delivery_service_cut_difference_mean"].values[k, ti] / MIO, 0), ""])
+            rows.append(
+                [
+                    esc(L("delivery_minus", regime=L.regime(reg).lower())),
+                    L.num(ds["delivery_central_gain_difference_mean"].values[k, ti] / MIO, 0),
+                    L.num(ds["delivery_service_cut_difference_mean"].values[k, ti] / MIO, 0),
+                    "",
+                ]
+            )
     head = [L("deal"), L("central_gain"), L("service_cut"), L("ded_p", x=L.mio(x))]
     return out + table([esc(h) for h in head], rows, {1, 2, 3})
 
@@ -312,11 +412,14 @@ def control_html(ctx: Context, short: bool = False) -> str:
         return ""
     L = ctx.L
     suffix = "_short" if short else ""
-    rows = [[esc(L(k + suffix)), L.mio_value(s[g][0]), L.mio_value(s[g][1])]
-            for k, g in (("control_municipal", "municipal"), ("control_outside", "outside"), ("control_plan", "plan"))]
+    rows = [
+        [esc(L(k + suffix)), L.mio_value(s[g][0]), L.mio_value(s[g][1])]
+        for k, g in (("control_municipal", "municipal"), ("control_outside", "outside"), ("control_plan", "plan"))
+    ]
     caption = "" if short else f'<p class="caption">{esc(L("control_caption", year=s["year"], unit=L("mio_year")))}</p>'
-    return (f"<h3>{esc(L('control_title'))}</h3>{caption}"
-            + table([esc(L("cause")), esc(L("mean")), "P50"], rows, {1, 2}))
+    return f"<h3>{esc(L('control_title'))}</h3>{caption}" + table(
+        [esc(L("cause")), esc(L("mean")), "P50"], rows, {1, 2}
+    )
 
 
 # -- workbook -----------------------------------------------------------------------------------
@@ -338,11 +441,16 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
     def mio(v: float) -> float:
         v = float(v) / MIO
         return 0.0 if abs(v) < 1e-9 else v  # sums of float32 draws: no 1e-12 where the amount is nil
+
     cv = [float(c) for c in ds["certainty"].values]
     names = ctx.area_names()
-    items = [("committable", L("wb_realised"), None), ("committable_net", L("net_row"), None),
-             ("committable_potential", L("wb_potential"), None), ("area_committable", L("wb_realised"), "area"),
-             ("municipality_committable", L("wb_realised"), "municipality")]
+    items = [
+        ("committable", L("wb_realised"), None),
+        ("committable_net", L("net_row"), None),
+        ("committable_potential", L("wb_potential"), None),
+        ("area_committable", L("wb_realised"), "area"),
+        ("municipality_committable", L("wb_realised"), "municipality"),
+    ]
     mun_names = dict(zip((int(c) for c in ds["municipality"].values), ctx.mun_names))
     for var, lab, dim in items:
         if var not in ds:
@@ -351,26 +459,63 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
         lo, hi = ds.get(f"{var}_ci_low"), ds.get(f"{var}_ci_high")
         units = [None] if dim is None else list(ds[dim].values)
         for u_i, u in enumerate(units):
-            scope = L("wb_national") if dim is None else (names.get(str(u), str(u)) if dim == "area"
-                                                          else f"{u} {mun_names.get(int(str(u)), '')}")
+            scope = (
+                L("wb_national")
+                if dim is None
+                else (names.get(str(u), str(u)) if dim == "area" else f"{u} {mun_names.get(int(str(u)), '')}")
+            )
             for k, y in enumerate(ctx.years):
                 for j, c in enumerate(cv):
                     idx = (j, k) if dim is None else (j, u_i, k)
-                    s.add([lab, scope, y, c, mio(da.values[idx]), mio(lo.values[idx]) if lo is not None else None,
-                           mio(hi.values[idx]) if hi is not None else None, money], highlight=(y == ctx.ty))
+                    s.add(
+                        [
+                            lab,
+                            scope,
+                            y,
+                            c,
+                            mio(da.values[idx]),
+                            mio(lo.values[idx]) if lo is not None else None,
+                            mio(hi.values[idx]) if hi is not None else None,
+                            money,
+                        ],
+                        highlight=(y == ctx.ty),
+                    )
     if "deduction_p_cut_above" in ds:
         x = _x(ctx)
         for k, sh in enumerate(ds["deduction"].values):
             for yi, y in enumerate(ctx.years):
-                for var, lab in (("deduction_amount", L("ded_amount")),
-                                 ("deduction_service_cut_mean", L("ded_cut_mean")),
-                                 ("deduction_central_gain_mean", L("central_gain")),
-                                 ("deduction_local_gain_mean", L("ded_local"))):
-                    s.add([lab, f"{L('ded_share')} {L.pct(float(sh), 0)}", y, None, mio(ds[var].values[k, yi]),
-                           None, None, money])
+                for var, lab in (
+                    ("deduction_amount", L("ded_amount")),
+                    ("deduction_service_cut_mean", L("ded_cut_mean")),
+                    ("deduction_central_gain_mean", L("central_gain")),
+                    ("deduction_local_gain_mean", L("ded_local")),
+                ):
+                    s.add(
+                        [
+                            lab,
+                            f"{L('ded_share')} {L.pct(float(sh), 0)}",
+                            y,
+                            None,
+                            mio(ds[var].values[k, yi]),
+                            None,
+                            None,
+                            money,
+                        ]
+                    )
                 p = float(ds["deduction_p_cut_above"].values[k, yi])
-                s.add([L("ded_p", x=L.mio(x)), f"{L('ded_share')} {L.pct(float(sh), 0)}", y, None, None, None, None,
-                       prob], fmts={4: "0.0%"})
+                s.add(
+                    [
+                        L("ded_p", x=L.mio(x)),
+                        f"{L('ded_share')} {L.pct(float(sh), 0)}",
+                        y,
+                        None,
+                        None,
+                        None,
+                        None,
+                        prob,
+                    ],
+                    fmts={4: "0.0%"},
+                )
                 s.rows[-1][4] = p
     s.finish(freeze_cols=3)
 
@@ -413,39 +558,62 @@ def sheet_html(ctx: Context) -> str | None:
     years = ctx.years
     if len(years) > 12:  # keep one page: the years around the target year
         k0 = max(0, min(ti - 6, len(years) - 12))
-        years = years[k0:k0 + 12]
+        years = years[k0 : k0 + 12]
     commit = commit_table(ctx, years)
     deal_rows = [[esc(L.regime(r)), L.mio_value(cg), L.mio_value(cut), esc(L.pct(p))] for r, cg, cut, p in deals(ctx)]
     x = _x(ctx)
-    deals_tbl = table([esc(h) for h in (L("deal"), L("central_gain"), L("service_cut"), L("ded_p_short", x=L.mio(x)))],
-                      deal_rows, {1, 2, 3}) if deal_rows else ""
+    deals_tbl = (
+        table(
+            [esc(h) for h in (L("deal"), L("central_gain"), L("service_cut"), L("ded_p_short", x=L.mio(x)))],
+            deal_rows,
+            {1, 2, 3},
+        )
+        if deal_rows
+        else ""
+    )
     ded = ""
     if "deduction_p_cut_above" in ds:
         shares = np.asarray(ds["deduction"].values, dtype=float)
-        pick = [k for k, s in enumerate(shares) if any(abs(s - t) < 1e-9 for t in (0.25, 0.5, 0.75, 1.0, 0.2, 0.4,
-                                                                                       0.6, 0.8))][:6] or list(
-            range(min(6, len(shares))))
-        rows = [[esc(L.pct(float(shares[k]), 0)), L.mio_value(ds["deduction_amount"].values[k, ti]),
-                 esc(L.pct(float(ds["deduction_p_cut_above"].values[k, ti]))),
-                 L.mio_value(ds["deduction_service_cut_mean"].values[k, ti])] for k in pick]
-        ded = table([esc(h) for h in (L("ded_share"), L("ded_amount"), L("ded_p_short", x=L.mio(x)), L("ded_cut_mean"))],
-                    rows, {1, 2, 3})
+        pick = [
+            k
+            for k, s in enumerate(shares)
+            if any(abs(s - t) < 1e-9 for t in (0.25, 0.5, 0.75, 1.0, 0.2, 0.4, 0.6, 0.8))
+        ][:6] or list(range(min(6, len(shares))))
+        rows = [
+            [
+                esc(L.pct(float(shares[k]), 0)),
+                L.mio_value(ds["deduction_amount"].values[k, ti]),
+                esc(L.pct(float(ds["deduction_p_cut_above"].values[k, ti]))),
+                L.mio_value(ds["deduction_service_cut_mean"].values[k, ti]),
+            ]
+            for k in pick
+        ]
+        ded = table(
+            [esc(h) for h in (L("ded_share"), L("ded_amount"), L("ded_p_short", x=L.mio(x)), L("ded_cut_mean"))],
+            rows,
+            {1, 2, 3},
+        )
     risks = top_risks(ctx)
-    risk_tbl = table([esc(L("cause")), esc(f"{L('mean')}, {L('mio')}")],
-                     [[esc(n), L.mio_value(v)] for n, v in risks], {1}) if risks else ""
+    risk_tbl = (
+        table([esc(L("cause")), esc(f"{L('mean')}, {L('mio')}")], [[esc(n), L.mio_value(v)] for n, v in risks], {1})
+        if risks
+        else ""
+    )
     ctrl = control_html(ctx, short=True).replace("<h3>", "<h2>").replace("</h3>", "</h2>")
     name = str(ds.attrs.get("scenario", ""))
     note = L("neg_sheet_note", draws=L.num(ctx.draws), seed=ctx.seed)
-    return ("<!DOCTYPE html>\n"
-            f'<html lang="{ctx.lang}"><head><meta charset="utf-8"><title>{esc(L("neg_sheet_title"))}: {esc(name)}</title>'
-            f"<style>{SHEET_CSS}</style></head><body>"
-            f"<h1>{esc(L('neg_sheet_title'))}: {esc(name)}</h1>"
-            f'<p class="meta">{esc(note)}</p>'
-            f'<div class="lead">{lead}</div>'
-            f"<h2>{esc(L('commit_title'))}</h2>{commit}"
-            f'<div class="cols"><div><h2>{esc(L("deals_title"))} ({ty})</h2>{deals_tbl}</div>'
-            f'<div><h2>{esc(L("ded_title"))} ({ty})</h2>{ded}</div></div>'
-            f'<div class="cols"><div><h2>{esc(L("neg_sheet_risks", year=ty))}</h2>{risk_tbl}</div>'
-            f"<div>{ctrl}</div></div>"
-            f'<p class="foot">{esc(str(ds.attrs.get("command", "")))}</p>'
-            "</body></html>\n")
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{ctx.lang}"><head><meta charset="utf-8"><title>{esc(L("neg_sheet_title"))}: {esc(name)}</title>'
+        f"<style>{SHEET_CSS}</style></head><body>"
+        f"<h1>{esc(L('neg_sheet_title'))}: {esc(name)}</h1>"
+        f'<p class="meta">{esc(note)}</p>'
+        f'<div class="lead">{lead}</div>'
+        f"<h2>{esc(L('commit_title'))}</h2>{commit}"
+        f'<div class="cols"><div><h2>{esc(L("deals_title"))} ({ty})</h2>{deals_tbl}</div>'
+        f"<div><h2>{esc(L('ded_title'))} ({ty})</h2>{ded}</div></div>"
+        f'<div class="cols"><div><h2>{esc(L("neg_sheet_risks", year=ty))}</h2>{risk_tbl}</div>'
+        f"<div>{ctrl}</div></div>"
+        f'<p class="foot">{esc(str(ds.attrs.get("command", "")))}</p>'
+        "</body></html>\n"
+    )

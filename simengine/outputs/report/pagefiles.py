@@ -25,14 +25,20 @@ def queue(w: Any, files: PageFiles, html_name: str, xlsx_name: str) -> None:
         w.write(xlsx_name, lambda p: p.write_bytes(xlsx))
 
 
-def build_safe(make: Callable[[], Any], charts: Mapping[str, Callable[[Any], bytes | None]],
-               render: Callable[[Any, dict[str, bytes]], str], workbook: Callable[[Any], bytes],
-               lang: str, html_name: str, xlsx_name: str) -> PageFiles:
+def build_safe(
+    make: Callable[[], Any],
+    charts: Mapping[str, Callable[[Any], bytes | None]],
+    render: Callable[[Any, dict[str, bytes]], str],
+    workbook: Callable[[Any], bytes],
+    lang: str,
+    html_name: str,
+    xlsx_name: str,
+) -> PageFiles:
     """``make()`` the page's model, draw ``charts``, ``render`` the page and build the ``workbook``;
     each failing part is recorded (the page then says what went wrong, the workbook is left out)
     and named in one warning on stderr. MemoryError is raised."""
-    from simengine.scenario import safetext
     from simengine.outputs.report.html import failure_page
+    from simengine.scenario import safetext
 
     errors: list[str] = []
 
@@ -55,8 +61,11 @@ def build_safe(make: Callable[[], Any], charts: Mapping[str, Callable[[Any], byt
             if res:
                 figs[name] = res
         page = part(html_name, lambda: render(model, figs))
-        files = PageFiles(html=page if page is not None else failure_page(lang, "; ".join(errors)),
-                          xlsx=part(xlsx_name, lambda: workbook(model)), error="; ".join(errors) or None)
+        files = PageFiles(
+            html=page if page is not None else failure_page(lang, "; ".join(errors)),
+            xlsx=part(xlsx_name, lambda: workbook(model)),
+            error="; ".join(errors) or None,
+        )
     if files.error:
         print(f"warning: {safetext.line(files.error)}", file=sys.stderr)  # names the part that failed
     return files

@@ -55,8 +55,9 @@ def chart(ctx: Context) -> bytes | None:
         p10, p50, p90 = (ctx.pot(q) / 1e6 for q in LEVELS)
         ax.fill_between(y, p10, p90, color="#f5cba7", lw=0, alpha=0.8, label=L("pot_band"))
         ax.plot(y, p50, color=ch.ORANGE, lw=2.2, marker="^", ms=4, label=L("pot_median"))
-        ax.fill_between(y, ctx.nat(0.1) / 1e6, ctx.nat(0.9) / 1e6, color=ch.BLUE_MID, lw=0, alpha=0.55,
-                        label=L("pot_real_band"))
+        ax.fill_between(
+            y, ctx.nat(0.1) / 1e6, ctx.nat(0.9) / 1e6, color=ch.BLUE_MID, lw=0, alpha=0.55, label=L("pot_real_band")
+        )
         ax.plot(y, ctx.nat(0.5) / 1e6, color=ch.BLUE_DARK, lw=2.2, marker="o", ms=4, label=L("pot_real_median"))
         ax.plot(y, ctx.target / 1e6, color=ch.RED, lw=2, ls="--", marker="s", ms=4, label=L("target_path"))
         ch._gain_year_axes(ax, ctx.years, L)
@@ -87,10 +88,15 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
         head.append(L("pot_col_pr"))
     rows, classes = [], []
     for k, yr in enumerate(ctx.years):
-        row = [str(yr), num(L.mio_value(ctx.target[k]), "target", ctx.target[k], year=yr),
-               num(L.mio_value(ctx.mean[k]), "benefit_mean", ctx.mean[k], year=yr)]
-        row += [num(L.mio_value(v[k]), "potential_quantile", v[k], year=yr, quantile=q)
-                for q, v in zip(LEVELS, (p10, p50, p90))]
+        row = [
+            str(yr),
+            num(L.mio_value(ctx.target[k]), "target", ctx.target[k], year=yr),
+            num(L.mio_value(ctx.mean[k]), "benefit_mean", ctx.mean[k], year=yr),
+        ]
+        row += [
+            num(L.mio_value(v[k]), "potential_quantile", v[k], year=yr, quantile=q)
+            for q, v in zip(LEVELS, (p10, p50, p90))
+        ]
         row.append(num(L.mio_value(pmean[k]), "potential_mean", pmean[k], year=yr))
         if rr is not None:
             row.append(num(L.pct(rr[k]), "realised_promised_ratio", rr[k], year=yr))
@@ -101,10 +107,13 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     pot_head = "".join('<th class="n">' + esc(h) + "</th>" for h in head[3:6])
     n_after = len(head) - 6
     cls = ["", ' class="n"', ' class="n"']
-    head_html = ("<tr>" + "".join(f'<th rowspan="2"{c}>{esc(h)}</th>' for c, h in zip(cls, head[:3]))
-                 + f'<th colspan="3" class="n" style="text-align:center">{esc(L("pot_group"))}</th>'
-                 + "".join(f'<th rowspan="2" class="n">{esc(h)}</th>' for h in head[6:6 + n_after])
-                 + f"</tr><tr>{pot_head}</tr>")
+    head_html = (
+        "<tr>"
+        + "".join(f'<th rowspan="2"{c}>{esc(h)}</th>' for c, h in zip(cls, head[:3]))
+        + f'<th colspan="3" class="n" style="text-align:center">{esc(L("pot_group"))}</th>'
+        + "".join(f'<th rowspan="2" class="n">{esc(h)}</th>' for h in head[6 : 6 + n_after])
+        + f"</tr><tr>{pot_head}</tr>"
+    )
     out += f'<p class="caption">{esc(L("pot_table_caption", unit=L("mio_year")))}</p>'
     out += table([esc(h) for h in head], rows, set(range(1, len(head))), classes, head_html=head_html)
     b = band(ctx)
@@ -113,13 +122,18 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
         rng = f"{L.pct(lo)}–{L.pct(hi)}"
         if cy is not None and cy in ctx.years:
             k = ctx.years.index(cy)
-            text = esc(L("pot_band_year", band=rng, year=cy)) + " " + num(
-                L.pct(rr[k]), "realised_promised_ratio", rr[k], year=cy) + ", " + esc(
-                L("pot_" + verdict(lo, hi, float(rr[k]))))
+            text = (
+                esc(L("pot_band_year", band=rng, year=cy))
+                + " "
+                + num(L.pct(rr[k]), "realised_promised_ratio", rr[k], year=cy)
+                + ", "
+                + esc(L("pot_" + verdict(lo, hi, float(rr[k]))))
+            )
         else:
             inside = [yr for yr, v in zip(ctx.years, rr) if lo <= v <= hi]
-            text = esc(L("pot_band_years", band=rng, years=(f"{inside[0]}–{inside[-1]}" if inside
-                                                            else L("pot_no_year"))))
+            text = esc(
+                L("pot_band_years", band=rng, years=(f"{inside[0]}–{inside[-1]}" if inside else L("pot_no_year")))
+            )
         out += f"<p><b>{esc(L('pot_band_label'))}:</b> {text}.</p>"
         out += _bases(ctx, lo, hi, cy)
     return out
@@ -135,11 +149,23 @@ def _bases(ctx: Context, lo: float, hi: float, cy: int | None) -> str:
     v = float(ds["realised_delivered_ratio"].values[ctx.years.index(cy)])
     ss = float(ds["steady_state_ratio"]) if "steady_state_ratio" in ds else float("nan")
     basis = str(ds["realised_delivered_ratio"].attrs.get("calibration_basis", "promised"))
-    return ("<p>" + esc(L("pot_bases_delivered", year=cy)) + " "
-            + num(L.pct(v), "realised_delivered_ratio", v, year=cy) + ", " + esc(L("pot_" + verdict(lo, hi, v)))
-            + "; " + esc(L("pot_bases_steady")) + " " + num(L.pct(ss), "steady_state_ratio", ss) + ", "
-            + esc(L("pot_" + verdict(lo, hi, ss))) + ". " + esc(L("cal2_basis", basis=L("cal2_basis_" + basis)))
-            + ".</p>")
+    return (
+        "<p>"
+        + esc(L("pot_bases_delivered", year=cy))
+        + " "
+        + num(L.pct(v), "realised_delivered_ratio", v, year=cy)
+        + ", "
+        + esc(L("pot_" + verdict(lo, hi, v)))
+        + "; "
+        + esc(L("pot_bases_steady"))
+        + " "
+        + num(L.pct(ss), "steady_state_ratio", ss)
+        + ", "
+        + esc(L("pot_" + verdict(lo, hi, ss)))
+        + ". "
+        + esc(L("cal2_basis", basis=L("cal2_basis_" + basis)))
+        + ".</p>"
+    )
 
 
 # -- summary.xlsx --------------------------------------------------------------------------------

@@ -26,8 +26,14 @@ def pit_chart(bt: xr.Dataset, lang: str = "da") -> bytes | None:
         fig = _figure(6.5, 3.6)
         ax = fig.add_subplot(1, 1, 1)
         edges = np.linspace(0.0, 1.0, PIT_BINS + 1)
-        ax.bar(edges[:-1], bt["pit_histogram"].values, width=1.0 / PIT_BINS, align="edge", color=BLUE_DARK,
-               edgecolor="white")
+        ax.bar(
+            edges[:-1],
+            bt["pit_histogram"].values,
+            width=1.0 / PIT_BINS,
+            align="edge",
+            color=BLUE_DARK,
+            edgecolor="white",
+        )
         ax.axhline(n / PIT_BINS, color=GREY, ls="--", label=L("pit_expected"))
         ax.set_xlim(0, 1)
         ax.set_xlabel(L("pit_axis"))
@@ -61,8 +67,17 @@ def movement_chart(mv: dict, lang: str = "da", top: int = 14) -> bytes | None:
         ax.set_yticklabels(["\n".join(textwrap.wrap(names[k], 48)) for k in sel[::-1]])
         ax.set_xlabel(L("upd_axis"))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: L.num(v, 1)))  # decimal comma in Danish
-        ax.legend(handles=[Line2D([], [], color=GREY, lw=4, label=L("upd_prior")),
-                           Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior"))], loc="lower left",
-                  bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, fontsize=9, borderaxespad=0.3)
+        ax.legend(
+            handles=[
+                Line2D([], [], color=GREY, lw=4, label=L("upd_prior")),
+                Line2D([], [], color=BLUE_DARK, lw=4, label=L("upd_posterior")),
+            ],
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncol=2,
+            frameon=False,
+            fontsize=9,
+            borderaxespad=0.3,
+        )
         ax.set_title(L("upd_title"), loc="left", pad=30)  # above the legend, which is above the bars
         return _png(fig)

@@ -21,8 +21,10 @@ PRINT_YEARS = 2
 
 def available(ctx: Context) -> bool:
     ds = ctx.ds
-    if any(v not in ds for v in ("shock_effect_quantile", "shock_effect_mean", "shock_effect_width",
-                                 "shock_effect_widening")):
+    if any(
+        v not in ds
+        for v in ("shock_effect_quantile", "shock_effect_mean", "shock_effect_width", "shock_effect_widening")
+    ):
         return False
     qs = [float(x) for x in ds["shock_quantile"].values]
     return all(any(abs(q - x) < 1e-9 for x in qs) for q in LEVELS)
@@ -81,14 +83,34 @@ def chart(ctx: Context) -> bytes | None:
     with matplotlib.rc_context(ch.RC):  # type: ignore[arg-type]  # matplotlib types rc keys as literals
         fig = ch._figure(10, 4.2)
         ax = fig.add_subplot()
-        ax.fill_between(y, _q(ctx, "with", 0.1) / 1e6, _q(ctx, "with", 0.9) / 1e6, color=ch.BLUE_LIGHT, lw=0,
-                        label=L("shk_band_with"))
-        ax.fill_between(y, _q(ctx, "without", 0.1) / 1e6, _q(ctx, "without", 0.9) / 1e6, color=ch.BLUE_MID,
-                        lw=0, alpha=0.6, label=L("shk_band_without"))
-        ax.plot(y, _q(ctx, "with", 0.5) / 1e6, color=ch.BLUE_DARK, lw=2.2, marker="o", ms=4,
-                label=L("shk_median_with"))
-        ax.plot(y, _q(ctx, "without", 0.5) / 1e6, color=ch.ORANGE, lw=1.6, ls=":", marker="^", ms=4,
-                label=L("shk_median_without"))
+        ax.fill_between(
+            y,
+            _q(ctx, "with", 0.1) / 1e6,
+            _q(ctx, "with", 0.9) / 1e6,
+            color=ch.BLUE_LIGHT,
+            lw=0,
+            label=L("shk_band_with"),
+        )
+        ax.fill_between(
+            y,
+            _q(ctx, "without", 0.1) / 1e6,
+            _q(ctx, "without", 0.9) / 1e6,
+            color=ch.BLUE_MID,
+            lw=0,
+            alpha=0.6,
+            label=L("shk_band_without"),
+        )
+        ax.plot(y, _q(ctx, "with", 0.5) / 1e6, color=ch.BLUE_DARK, lw=2.2, marker="o", ms=4, label=L("shk_median_with"))
+        ax.plot(
+            y,
+            _q(ctx, "without", 0.5) / 1e6,
+            color=ch.ORANGE,
+            lw=1.6,
+            ls=":",
+            marker="^",
+            ms=4,
+            label=L("shk_median_without"),
+        )
         top = float(np.nanmax(_q(ctx, "with", 0.9))) if len(y) else 0.0
         if float(np.max(ctx.target, initial=0.0)) <= 2.0 * top:  # a target far above the bands would flatten them
             ax.plot(y, ctx.target / 1e6, color=ch.RED, lw=2, ls="--", marker="s", ms=4, label=L("target_path"))
@@ -127,13 +149,20 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
         for which in ("with", "without"):
             w = float(_width(ctx, which)[k])
             row.append(num(L.mio_value(w), "shock_effect_width", w, year=yr, shocks=which))
-        row.append("–" if np.isnan(widen[k]) else num(L.pct(float(widen[k])), "shock_effect_widening",
-                                                      float(widen[k]), year=yr))
+        row.append(
+            "–"
+            if np.isnan(widen[k])
+            else num(L.pct(float(widen[k])), "shock_effect_widening", float(widen[k]), year=yr)
+        )
         if has_p:
             for which in ("with", "without"):
                 p = float(ds["shock_effect_p_target"].sel(shocks=which).values[k])
-                row.append("–" if not ctx.target[k] > 0 else  # no target that year: nothing to reach (as the year table)
-                           num(L.pct(p), "shock_effect_p_target", p, year=yr, shocks=which))
+                row.append(
+                    "–"
+                    if not ctx.target[k] > 0
+                    # no target that year: nothing to reach (as the year table)
+                    else num(L.pct(p), "shock_effect_p_target", p, year=yr, shocks=which)
+                )
         rows.append(row)
         # in print, the years around the target year (PRINT_YEARS each side); every year on screen
         classes.append("hl" if yr == ctx.ty else ("" if abs(yr - ctx.ty) <= PRINT_YEARS else "screen-only"))
@@ -141,15 +170,30 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     if "screen-only" in classes:
         out += f'<p class="caption print-only">{esc(L("shk_print_note", n=PRINT_YEARS))}</p>'
     # long headers wrap (a th of class "n" would not): the table stays within the page
-    head_html = "<tr>" + "".join(f'<th style="text-align:{"left" if k == 0 else "right"}">{esc(h)}</th>'
-                                 for k, h in enumerate(head)) + "</tr>"
+    head_html = (
+        "<tr>"
+        + "".join(f'<th style="text-align:{"left" if k == 0 else "right"}">{esc(h)}</th>' for k, h in enumerate(head))
+        + "</tr>"
+    )
     out += table([esc(h) for h in head], rows, set(range(1, len(head))), classes, head_html=head_html)
     if ctx.ty in ctx.years:
         k = ctx.years.index(ctx.ty)
         if not np.isnan(widen[k]):
             mw, mo = _mean(ctx, "with")[k], _mean(ctx, "without")[k]
-            out += "<p>" + esc(L("shk_summary", year=ctx.ty, widen=L.pct(float(widen[k])),
-                                 mean_with=L.mio_value(mw), mean_without=L.mio_value(mo), unit=L("mio"))) + "</p>"
+            out += (
+                "<p>"
+                + esc(
+                    L(
+                        "shk_summary",
+                        year=ctx.ty,
+                        widen=L.pct(float(widen[k])),
+                        mean_with=L.mio_value(mw),
+                        mean_without=L.mio_value(mo),
+                        unit=L("mio"),
+                    )
+                )
+                + "</p>"
+            )
     return out
 
 
@@ -179,8 +223,10 @@ def sheet(ctx: Context, wb) -> None:
             row += [float(_q(ctx, which, q)[k]) / 1e6 for q in LEVELS] + [float(_mean(ctx, which)[k]) / 1e6]
         row.append(None if np.isnan(widen[k]) else float(widen[k]))
         if has_p:
-            row += [float(ds["shock_effect_p_target"].sel(shocks=w).values[k]) if ctx.target[k] > 0 else None
-                    for w in ("with", "without")]
+            row += [
+                float(ds["shock_effect_p_target"].sel(shocks=w).values[k]) if ctx.target[k] > 0 else None
+                for w in ("with", "without")
+            ]
         s.add(row, highlight=(y == ctx.ty))
     s.finish(freeze_cols=1)
     r = len(s.rows) + 3

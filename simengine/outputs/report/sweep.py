@@ -29,8 +29,10 @@ HTML = "sweep.html"
 XLSX = "sweep.xlsx"
 MAX_CHART = 40  # variants drawn in the charts (the table and workbook hold them all)
 #: the variant table has a column per swept key and eleven more: smaller, with the keys' headers broken at their dots
-EXTRA_CSS = ("table.variants{font-size:0.88em} table.variants th{white-space:normal} "
-             "table.variants th,table.variants td{padding:5px 5px}")
+EXTRA_CSS = (
+    "table.variants{font-size:0.88em} table.variants th{white-space:normal} "
+    "table.variants th,table.variants td{padding:5px 5px}"
+)
 
 
 Files = PageFiles  # the page and the workbook (simengine.outputs.report.pagefiles)
@@ -79,8 +81,10 @@ def variants_chart(s: Sw) -> bytes | None:
     ticks = [ch._short(ch._printable(f"{r['variant']}: {s.short(r)}"), 48) for r in rows]
     n = len(rows)
     ypos = np.arange(n)[::-1]
-    p10, p50, p90, tgt, pt = (np.array([float(r[k]) for r in rows]) for k in
-                              ("benefit_p10", "benefit_p50", "benefit_p90", "target", "p_target"))
+    p10, p50, p90, tgt, pt = (
+        np.array([float(r[k]) for r in rows])
+        for k in ("benefit_p10", "benefit_p50", "benefit_p90", "target", "p_target")
+    )
     with matplotlib.rc_context(_RC):
         fig = ch._figure(11, ch._row_height(ticks) * n + 1.6)
         gs = fig.add_gridspec(1, 2, width_ratios=(2.2, 1))
@@ -101,8 +105,9 @@ def variants_chart(s: Sw) -> bytes | None:
         ax2 = fig.add_subplot(gs[0, 1], sharey=ax)
         ax2.barh(ypos, pt * 100, color=[ch.RED if p < 0.5 else ch.GREEN for p in pt], height=0.6, alpha=0.85)
         for yy, p in zip(ypos, pt):
-            ax2.annotate(L.pct(p), xy=(p * 100, yy), xytext=(4, 0), textcoords="offset points", va="center",
-                         fontsize=8.5)
+            ax2.annotate(
+                L.pct(p), xy=(p * 100, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8.5
+            )
         ax2.set_xlim(0, 118)
         ax2.tick_params(axis="y", labelleft=False)
         ax2.grid(axis="y", visible=False)
@@ -130,8 +135,15 @@ def years_chart(s: Sw) -> bytes | None:
         cmap = matplotlib.colormaps["viridis"]
         for j, r in enumerate(rows):
             v = np.asarray(med.sel(variant=r["variant"]).values, dtype=float) / 1e6
-            ax.plot(years, v, lw=1.8, marker="o", ms=3, color=cmap(j / max(1, len(rows) - 1) * 0.9),
-                    label=ch._printable(f"{r['variant']}: {s.short(r)}"))
+            ax.plot(
+                years,
+                v,
+                lw=1.8,
+                marker="o",
+                ms=3,
+                color=cmap(j / max(1, len(rows) - 1) * 0.9),
+                label=ch._printable(f"{r['variant']}: {s.short(r)}"),
+            )
         tg = ds["target"].transpose("variant", "year").values / 1e6
         if np.allclose(tg, tg[0]):
             ax.plot(years, tg[0], color=ch.RED, lw=2, ls="--", label=L("target_path"))
@@ -141,8 +153,9 @@ def years_chart(s: Sw) -> bytes | None:
         ax.set_ylabel(L("gain_axis"))
         ax.yaxis.set_major_formatter(ch._num_formatter(L))
         ax.set_title(L("sw_years_title"), loc="left")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5,
-                  ncol=1 if len(rows) <= 20 else 2)
+        ax.legend(
+            loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8.5, ncol=1 if len(rows) <= 20 else 2
+        )
         return ch._png(fig)
 
 
@@ -150,9 +163,18 @@ CHARTS = {"sweep_variants": variants_chart, "sweep_years": years_chart}
 
 
 # -- page -----------------------------------------------------------------------------------------
-COLS = (("target", "target"), ("p_target", "p_target_short"), ("benefit_p10", "P10"), ("benefit_p50", "P50"),
-        ("benefit_p90", "P90"), ("benefit_mean", "mean"), ("expected_shortfall", "es_short"),
-        ("service_cut_mean", "service_cut"), ("central_gain_mean_retention", "central_gain"), ("npv_mean", "sw_npv"))
+COLS = (
+    ("target", "target"),
+    ("p_target", "p_target_short"),
+    ("benefit_p10", "P10"),
+    ("benefit_p50", "P50"),
+    ("benefit_p90", "P90"),
+    ("benefit_mean", "mean"),
+    ("expected_shortfall", "es_short"),
+    ("service_cut_mean", "service_cut"),
+    ("central_gain_mean_retention", "central_gain"),
+    ("npv_mean", "sw_npv"),
+)
 
 
 def _head(s: Sw, key: str, label: str) -> str:
@@ -181,8 +203,7 @@ def _table(s: Sw) -> str:
     pre, ret = L.regime("prebudgeted"), L.regime("retention")
     cap = f'<p class="caption">{esc(L("sw_table_caption", unit=L("mio_year"), pre=pre, ret=ret))}</p>'
     heads = [esc(h).replace(".", ".<wbr>") if h in s.keys else esc(h) for h in head]  # a key breaks at its dots
-    return cap + table(heads, rows, set(range(first, len(head)))).replace(
-        "<table>", '<table class="variants">', 1)
+    return cap + table(heads, rows, set(range(first, len(head)))).replace("<table>", '<table class="variants">', 1)
 
 
 def _lead(s: Sw) -> str:
@@ -194,12 +215,16 @@ def _lead(s: Sw) -> str:
     if L.pct(pt[lo]) == L.pct(pt[hi]):  # the same as shown: no range to speak of
         text = esc(L("sw_lead_same", p="\x001", m_lo="\x003", m_hi="\x004"))
     else:
-        text = esc(L("sw_lead", lo="\x001", vlo=s.short(r_lo), hi="\x002", vhi=s.short(r_hi), m_lo="\x003",
-                     m_hi="\x004"))
-    return (text.replace("\x001", num(L.pct(pt[lo]), "p_target", pt[lo], variant=r_lo["variant"]))
-            .replace("\x002", num(L.pct(pt[hi]), "p_target", pt[hi], variant=r_hi["variant"]))
-            .replace("\x003", esc(L.mio(min(p50)))).replace("\x004", esc(L.mio(max(p50))))
-            .replace("kr..", "kr."))  # "... 111 mio. kr." ends the sentence: one full stop
+        text = esc(
+            L("sw_lead", lo="\x001", vlo=s.short(r_lo), hi="\x002", vhi=s.short(r_hi), m_lo="\x003", m_hi="\x004")
+        )
+    return (
+        text.replace("\x001", num(L.pct(pt[lo]), "p_target", pt[lo], variant=r_lo["variant"]))
+        .replace("\x002", num(L.pct(pt[hi]), "p_target", pt[hi], variant=r_hi["variant"]))
+        .replace("\x003", esc(L.mio(min(p50))))
+        .replace("\x004", esc(L.mio(max(p50))))
+        .replace("kr..", "kr.")
+    )  # "... 111 mio. kr." ends the sentence: one full stop
 
 
 def render(s: Sw, figs: dict[str, bytes]) -> str:
@@ -210,34 +235,44 @@ def render(s: Sw, figs: dict[str, bytes]) -> str:
         if body:
             sections.append((sid, title, body))
 
-    many = (f'<p class="caption">{esc(L("sw_many", k=MAX_CHART, n=len(s.rows)))}</p>'
-            if len(s.rows) > MAX_CHART else "")
-    add("headline", L("sec_headline"), f'<p class="lead">{_lead(s)}</p>'
-        + figure(figs, "sweep_variants", L("sw_chart_title"), L("sw_chart_caption")) + many)
+    many = f'<p class="caption">{esc(L("sw_many", k=MAX_CHART, n=len(s.rows)))}</p>' if len(s.rows) > MAX_CHART else ""
+    add(
+        "headline",
+        L("sec_headline"),
+        f'<p class="lead">{_lead(s)}</p>'
+        + figure(figs, "sweep_variants", L("sw_chart_title"), L("sw_chart_caption"))
+        + many,
+    )
     add("variants", L("sec_sw_variants"), _table(s))
     add("years", L("sec_sw_years"), figure(figs, "sweep_years", L("sw_years_title"), L("sw_years_caption")))
     add("method", L("sec_method"), f'<p class="caption">{esc(L("sw_method"))}</p>')
     draws = ds.attrs.get("draws", "")
     created = str(ds.attrs.get("created", ""))[:16].replace("T", " ")
-    meta = L("sw_meta", n=L.num(len(s.rows)), draws=L.num(float(draws)) if isinstance(draws, (int, np.integer)) else draws,
-             seed=ds.attrs.get("seed", ""))
+    meta = L(
+        "sw_meta",
+        n=L.num(len(s.rows)),
+        draws=L.num(float(draws)) if isinstance(draws, (int, np.integer)) else draws,
+        seed=ds.attrs.get("seed", ""),
+    )
     sha = str(ds.attrs.get("scenario_sha256", ""))[:12]
     name = str(ds.attrs.get("scenario", ""))
     title = f"{L('sw_title')}: {name}"
     toc = " ".join(f'<a href="#{sid}">{esc(t)}</a>' for sid, t, _ in sections)
     body = "".join(f'<section id="{sid}"><h2>{esc(t)}</h2>{h}</section>' for sid, t, h in sections)
     foot = esc(f"simengine {ds.attrs.get('simengine_version', '')} · {ds.attrs.get('command', '')}")
-    return ("<!DOCTYPE html>\n"
-            f'<html lang="{s.lang}"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{esc(title)}</title><style>{CSS}{EXTRA_CSS}</style></head><body><main>"
-            f"<h1>{esc(title)}</h1>"
-            f'<p class="meta">{esc(meta)} · '
-            f'{esc(L("meta_created", created=created, version=ds.attrs.get("simengine_version", "")))}</p>'
-            f'<p class="meta">{esc(L("meta_scenario", file=ds.attrs.get("scenario_file", ""), sha=sha))}</p>'
-            f'<p class="meta">{esc(L("sw_swept", keys=", ".join(s.keys)))} · {esc(L("meta_units"))}</p>'
-            f'<nav class="toc"><b>{esc(L("contents"))}:</b> {toc}</nav>{body}'
-            f"<footer>{foot}</footer></main></body></html>\n")
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{s.lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}{EXTRA_CSS}</style></head><body><main>"
+        f"<h1>{esc(title)}</h1>"
+        f'<p class="meta">{esc(meta)} · '
+        f"{esc(L('meta_created', created=created, version=ds.attrs.get('simengine_version', '')))}</p>"
+        f'<p class="meta">{esc(L("meta_scenario", file=ds.attrs.get("scenario_file", ""), sha=sha))}</p>'
+        f'<p class="meta">{esc(L("sw_swept", keys=", ".join(s.keys)))} · {esc(L("meta_units"))}</p>'
+        f'<nav class="toc"><b>{esc(L("contents"))}:</b> {toc}</nav>{body}'
+        f"<footer>{foot}</footer></main></body></html>\n"
+    )
 
 
 # -- workbook -------------------------------------------------------------------------------------
@@ -251,15 +286,17 @@ def workbook(s: Sw) -> bytes:
     o = Sheet(wb, L("sheet_overview"), first=True)
     o.col(L("item"))
     o.col(L("value"), "GENERAL")
-    for label, v, fmt in ((L("wb_scenario"), str(ds.attrs.get("scenario", "")), None),
-                          (L("wb_file"), str(ds.attrs.get("scenario_file", "")), None),
-                          (L("wb_sha"), str(ds.attrs.get("scenario_sha256", "")), None),
-                          (L("sheet_variants"), len(s.rows), INT),
-                          (L("wb_draws"), ds.attrs.get("draws", ""), INT),
-                          (L("wb_seed"), ds.attrs.get("seed", ""), "0"),
-                          (L("sw_swept", keys="").rstrip(": "), ", ".join(s.keys), None),
-                          (L("wb_created"), str(ds.attrs.get("created", "")), None),
-                          (L("wb_version"), str(ds.attrs.get("simengine_version", "")), None)):
+    for label, v, fmt in (
+        (L("wb_scenario"), str(ds.attrs.get("scenario", "")), None),
+        (L("wb_file"), str(ds.attrs.get("scenario_file", "")), None),
+        (L("wb_sha"), str(ds.attrs.get("scenario_sha256", "")), None),
+        (L("sheet_variants"), len(s.rows), INT),
+        (L("wb_draws"), ds.attrs.get("draws", ""), INT),
+        (L("wb_seed"), ds.attrs.get("seed", ""), "0"),
+        (L("sw_swept", keys="").rstrip(": "), ", ".join(s.keys), None),
+        (L("wb_created"), str(ds.attrs.get("created", "")), None),
+        (L("wb_version"), str(ds.attrs.get("simengine_version", "")), None),
+    ):
         o.add([label, v.item() if isinstance(v, np.generic) else v], fmts={1: fmt} if fmt else None)
     o.finish(filter_=False)
 
@@ -270,13 +307,19 @@ def workbook(s: Sw) -> bytes:
     v.col(L("year"), YEAR)
     mio = L("mio_year")
     for k, lab in COLS:
-        v.col(f"{_head(s, k, lab)}" + ("" if k == "p_target" else f" ({L('mio') if k == 'npv_mean' else mio})"),
-              PCT if k == "p_target" else MIO)
+        v.col(
+            f"{_head(s, k, lab)}" + ("" if k == "p_target" else f" ({L('mio') if k == 'npv_mean' else mio})"),
+            PCT if k == "p_target" else MIO,
+        )
     for r in s.rows:
         vals = [r[k] for k in s.keys]
         vals = [x if isinstance(x, (int, float)) and not isinstance(x, bool) else _value(x) for x in vals]
-        v.add([int(r["variant"])] + vals + [int(r["year"])]
-              + [float(r[k]) if k == "p_target" else float(r[k]) / 1e6 for k, _ in COLS])
+        v.add(
+            [int(r["variant"])]
+            + vals
+            + [int(r["year"])]
+            + [float(r[k]) if k == "p_target" else float(r[k]) / 1e6 for k, _ in COLS]
+        )
     v.finish(freeze_cols=1 + len(s.keys))
 
     if "benefit_quantile" in ds and "year" in ds["benefit_quantile"].dims:
@@ -295,8 +338,11 @@ def workbook(s: Sw) -> bytes:
             sub = ds.sel(variant=r["variant"])
             for j, yr in enumerate(years):
                 row: list[Any] = [int(r["variant"]), yr, float(sub["target"].values[j]) / 1e6]
-                row += [float(sub["benefit_quantile"].sel(quantile=q[np.isclose(q, lv, rtol=0, atol=1e-9)][0])
-                              .values[j]) / 1e6 for lv in levels]
+                row += [
+                    float(sub["benefit_quantile"].sel(quantile=q[np.isclose(q, lv, rtol=0, atol=1e-9)][0]).values[j])
+                    / 1e6
+                    for lv in levels
+                ]
                 row += [float(sub["benefit_mean"].values[j]) / 1e6, float(sub["p_target"].values[j])]
                 y.add(row)
         y.finish(freeze_cols=2)

@@ -171,8 +171,7 @@ def build(ctx: Context) -> bytes:
     sc = ctx.sc.scenario
     s.add([L("wb_scenario"), str(ds.attrs.get("scenario", "")), ""])
     if sc is not None and sc.description:
-        s.add([L("wb_description"), sc.description_in(L.lang) if hasattr(sc, "description_in") else sc.description,
-               ""])
+        s.add([L("wb_description"), sc.description_in(L.lang) if hasattr(sc, "description_in") else sc.description, ""])
     p = float(ctx.p_target[ti])
     rows = [
         (L("wb_target_year"), ty, YEAR, L("year")),
@@ -184,16 +183,27 @@ def build(ctx: Context) -> bytes:
         rows.append((f"{_plabel(q)} {ty}", ctx.nat(q)[ti] / 1e6, MIO, L("mio_year")))
     rows.append((f"{L('es', tail=L.pct(ctx.tail, 0))} {ty}", ctx.es[ti] / 1e6, MIO, L("mio_year")))
     if "shortfall_mean" in ds:
-        rows.append((f"{L('shortfall_mean')} {ty}", float(ds["shortfall_mean"].values[ti]) / 1e6, MIO,
-                     L("mio_year")))
+        rows.append((f"{L('shortfall_mean')} {ty}", float(ds["shortfall_mean"].values[ti]) / 1e6, MIO, L("mio_year")))
     if "npv_quantile" in ds:
         for q in (0.1, 0.5, 0.9):
             lv = ds["npv_quantile"]["quantile"].values
             if np.isclose(lv, q, rtol=0, atol=1e-9).any():
-                rows.append((f"NPV {years[0]}–{years[-1]} {_plabel(q)}",
-                             float(ds["npv_quantile"].sel(quantile=q, method="nearest")) / 1e6, MIO, L("mio")))
-    rows.append((L("wb_first_year"), ctx.first_year_50 if ctx.first_year_50 is not None
-                 else L("wb_never", year=years[-1]), YEAR, L("year")))
+                rows.append(
+                    (
+                        f"NPV {years[0]}–{years[-1]} {_plabel(q)}",
+                        float(ds["npv_quantile"].sel(quantile=q, method="nearest")) / 1e6,
+                        MIO,
+                        L("mio"),
+                    )
+                )
+    rows.append(
+        (
+            L("wb_first_year"),
+            ctx.first_year_50 if ctx.first_year_50 is not None else L("wb_never", year=years[-1]),
+            YEAR,
+            L("year"),
+        )
+    )
     for o in ctx.observed:
         rows.append((L("wb_observed", year=o["year"]), o["value"] / 1e6, MIO, L("mio_year")))
         rows.append((L("wb_observed_rank", year=o["year"]), o["rank"], PCT, "%"))
@@ -239,17 +249,24 @@ def build(ctx: Context) -> bytes:
     # Monte Carlo intervals, when the run computed them
     ci = []
     if "p_target_ci_low" in ds and "p_target_ci_high" in ds:
-        ci += [(f"{L('p_target_short')}, {L('ci_low')}", ds["p_target_ci_low"].values, PCT, 1.0),
-               (f"{L('p_target_short')}, {L('ci_high')}", ds["p_target_ci_high"].values, PCT, 1.0)]
+        ci += [
+            (f"{L('p_target_short')}, {L('ci_low')}", ds["p_target_ci_low"].values, PCT, 1.0),
+            (f"{L('p_target_short')}, {L('ci_high')}", ds["p_target_ci_high"].values, PCT, 1.0),
+        ]
     if "benefit_quantile_ci_low" in ds and np.isclose(qlev, 0.5).any():
         q50 = qlev[int(np.argmax(np.isclose(qlev, 0.5)))]
-        ci += [(f"P50, {L('ci_low')} ({mio})", ds["benefit_quantile_ci_low"].sel(quantile=q50).values, MIO, 1e6),
-               (f"P50, {L('ci_high')} ({mio})", ds["benefit_quantile_ci_high"].sel(quantile=q50).values, MIO, 1e6)]
+        ci += [
+            (f"P50, {L('ci_low')} ({mio})", ds["benefit_quantile_ci_low"].sel(quantile=q50).values, MIO, 1e6),
+            (f"P50, {L('ci_high')} ({mio})", ds["benefit_quantile_ci_high"].sel(quantile=q50).values, MIO, 1e6),
+        ]
     for head, _v, fmt, _scale in ci:
         s.col(head, fmt)
     nat = {q: ctx.nat(q) for q in qlev}
-    net50 = ctx.ds["net_benefit_quantile"].sel(quantile=qlev[int(np.argmin(np.abs(np.array(qlev) - 0.5)))]).values \
-        if has_net else None
+    net50 = (
+        ctx.ds["net_benefit_quantile"].sel(quantile=qlev[int(np.argmin(np.abs(np.array(qlev) - 0.5)))]).values
+        if has_net
+        else None
+    )
     cost_mean = ds["cost"].mean("draw").values if has_cost else None
     for k, y in enumerate(years):
         row = [y, ctx.target[k] / 1e6, ctx.mean[k] / 1e6] + [nat[q][k] / 1e6 for q in qlev]
@@ -425,8 +442,16 @@ def build(ctx: Context) -> bytes:
             other = [d for d in da.dims if d != "year"]
             flat = da.transpose(*(other + (["year"] if "year" in da.dims else [])))
             labels_dim = other[0] if other else None
-            lab_vals = ([str(x) for x in (da[f"{labels_dim}_name"].values if f"{labels_dim}_name" in da.coords
-                                           else da[labels_dim].values)] if labels_dim else [""])
+            lab_vals = (
+                [
+                    str(x)
+                    for x in (
+                        da[f"{labels_dim}_name"].values if f"{labels_dim}_name" in da.coords else da[labels_dim].values
+                    )
+                ]
+                if labels_dim
+                else [""]
+            )
             if labels_dim == "input":  # in the workbook's language
                 lab_vals = input_labels(L, da)
             elif labels_dim == "cause":
@@ -436,9 +461,18 @@ def build(ctx: Context) -> bytes:
             for a, lab in enumerate(lab_vals):
                 for b, y in enumerate(yrs):
                     x = vals[a, b]
-                    s.add([var_label(L, v, str(da.attrs.get("long_name", v))), lab, y, x / 1e6 if money else x,
-                           L("mio_year") if money else (L("rank_correlation") if v == "sensitivity"
-                                                        else unit_name(L, unit)), v])
+                    s.add(
+                        [
+                            var_label(L, v, str(da.attrs.get("long_name", v))),
+                            lab,
+                            y,
+                            x / 1e6 if money else x,
+                            L("mio_year")
+                            if money
+                            else (L("rank_correlation") if v == "sensitivity" else unit_name(L, unit)),
+                            v,
+                        ]
+                    )
         s.finish(freeze_cols=2)
 
     from simengine.outputs.report import backtest  # a backtest's scores: PIT, CRPS, skill
