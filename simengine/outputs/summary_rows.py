@@ -26,6 +26,20 @@ from simengine.analysis.varspecs import summary_specs
 
 NAME_COLUMNS = ("area_name", "municipality_name", "initiative_name")
 EXTRA_COLUMNS = NAME_COLUMNS + ("input", "input_kind", "cause", "cause_name")
+#: summary.parquet's columns before the names are added (:func:`extend`), and with the analysis rows' own
+SCHEMA = {
+    "metric": pl.Utf8,
+    "statistic": pl.Utf8,
+    "regime": pl.Utf8,
+    "year": pl.Int64,
+    "area": pl.Utf8,
+    "municipality": pl.Int64,
+    "initiative": pl.Utf8,
+    "quantile": pl.Float64,
+    "value": pl.Float64,
+    "unit": pl.Utf8,
+}
+ANALYSIS_SCHEMA = {**SCHEMA, "input": pl.Utf8, "input_kind": pl.Utf8, "cause": pl.Utf8, "cause_name": pl.Utf8}
 
 
 def _names(ds: xr.Dataset, dim: str, coord: str) -> dict:
@@ -77,22 +91,7 @@ def _analysis_rows(ds: xr.Dataset) -> list[pl.DataFrame]:
         frames.append(
             pl.DataFrame(
                 cols,
-                schema={
-                    "metric": pl.Utf8,
-                    "statistic": pl.Utf8,
-                    "regime": pl.Utf8,
-                    "year": pl.Int64,
-                    "area": pl.Utf8,
-                    "municipality": pl.Int64,
-                    "initiative": pl.Utf8,
-                    "quantile": pl.Float64,
-                    "value": pl.Float64,
-                    "unit": pl.Utf8,
-                    "input": pl.Utf8,
-                    "input_kind": pl.Utf8,
-                    "cause": pl.Utf8,
-                    "cause_name": pl.Utf8,
-                },
+                schema=ANALYSIS_SCHEMA,
             )
         )
     return frames
@@ -187,18 +186,7 @@ def summary_table(ds: xr.Dataset) -> pl.DataFrame:
         frames.append(
             pl.DataFrame(
                 cols,
-                schema={
-                    "metric": pl.Utf8,
-                    "statistic": pl.Utf8,
-                    "regime": pl.Utf8,
-                    "year": pl.Int64,
-                    "area": pl.Utf8,
-                    "municipality": pl.Int64,
-                    "initiative": pl.Utf8,
-                    "quantile": pl.Float64,
-                    "value": pl.Float64,
-                    "unit": pl.Utf8,
-                },
+                schema=SCHEMA,
             )
         )
     frames += negotiation_frames(ds)  # committable amounts, deductions, delivery
@@ -212,18 +200,6 @@ def negotiation_frames(ds: xr.Dataset) -> list:
     "amount_at_certainty_ci_low/high"); the deduction grid's rows carry "upfront:<share>" in the
     regime column, the delivery deal its spec's ``summary_regime`` "delivery" (and its pairs
     "delivery-<regime>")."""
-    schema = {
-        "metric": pl.Utf8,
-        "statistic": pl.Utf8,
-        "regime": pl.Utf8,
-        "year": pl.Int64,
-        "area": pl.Utf8,
-        "municipality": pl.Int64,
-        "initiative": pl.Utf8,
-        "quantile": pl.Float64,
-        "value": pl.Float64,
-        "unit": pl.Utf8,
-    }
     items = [(ds[v], metric, stat, regime) for v, metric, stat, regime in summary_specs("negotiation") if v in ds]
     frames = []
     for da, metric, stat, regime in items:
@@ -257,7 +233,7 @@ def negotiation_frames(ds: xr.Dataset) -> list:
                     "value": np.asarray(da.values, dtype=float).ravel(),
                     "unit": [unit] * n,
                 },
-                schema=schema,
+                schema=SCHEMA,
             )
         )
     return frames

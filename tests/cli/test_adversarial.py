@@ -667,48 +667,15 @@ def test_memory_advice_names_threads_when_fewer_kept_draws_cannot_help(tmp_path,
     one_thread = engine.estimate_memory(plan, 1000, 1, 2000)
     assert engine.estimate_memory(plan, 1000, 64, 1) > 2 * one_thread  # the threads' histograms dominate
     monkeypatch.setattr(engine, "physical_memory", lambda: int(2 * one_thread / 0.8))
-    assert (
-        main(
-            [
-                "run",
-                str(SMALL),
-                "--draws",
-                "1000",
-                "--threads",
-                "64",
-                "--out",
-                str(tmp_path / "o"),
-                "--quiet",
-                "--lang",
-                "en",
-            ]
-        )
-        == 2
-    )
+    argv = ["run", str(SMALL), "--draws", "1000", "--threads", "64", "--out", str(tmp_path / "o"), "--quiet"]
+    assert main([*argv, "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "--threads" in line and "keep_draws" not in line
     n = int(line.split("use --threads ")[1].split()[0])
     assert engine.estimate_memory(plan, 1000, n, 2000) <= 0.8 * int(2 * one_thread / 0.8)
 
     monkeypatch.setattr(engine, "physical_memory", lambda: int(one_thread / 2))  # nothing helps
-    assert (
-        main(
-            [
-                "run",
-                str(SMALL),
-                "--draws",
-                "1000",
-                "--threads",
-                "64",
-                "--out",
-                str(tmp_path / "o"),
-                "--quiet",
-                "--lang",
-                "en",
-            ]
-        )
-        == 2
-    )
+    assert main([*argv, "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "even with keep_draws = 1, one thread and --no-report" in line
 
