@@ -137,7 +137,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "must be an address such as tcp://host:8786 or local:N, got {got}",
     },
     "run.connect_timeout": {
-        "da": "skal være over 0 og højst {max:g} sekunder (en time), men er {got}",
+        "da": "skal være over 0 og højst {max:,g} sekunder (en time), men er {got}",
         "en": "must be > 0 and at most {max:g} seconds (an hour), got {got}",
     },
     "run.local_workers": {

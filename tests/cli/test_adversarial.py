@@ -618,7 +618,7 @@ def test_report_of_an_all_nan_results_file_is_bad_input(tmp_path, capsys):
     [
         (["--scheduler", "bogus"], "the address needs a port"),
         (["--scheduler", "tcp://host:99999"], "the address needs a port"),
-        (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1e308"], "at most 3600 seconds"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1e308"], "højst 3.600 sekunder"),
     ],
 )
 def test_bad_scheduler_options_give_one_line_and_no_traceback(tmp_path, args, fragment):

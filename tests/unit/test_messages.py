@@ -32,7 +32,7 @@ def test_numbers_are_formatted_the_danish_way_and_strings_shown_as_they_are():
     assert "0,5" in Msg("run.precision", got="1.5").text("da") and "'1.5'" not in Msg("run.precision", got="1.5").text(
         "da"
     )
-    assert Msg("run.connect_timeout", max=3600.0, got="0").text("da").startswith("skal være over 0 og højst 3600 sek")
+    assert Msg("run.connect_timeout", max=3600.0, got="0").text("da").startswith("skal være over 0 og højst 3.600 sek")
     nested = Msg("run.option", name="--threads:", what=Msg("run.threads", limit=2, got=9))
     assert nested.text("da") == "--threads: skal ligge mellem 1 og 2 (maskinens kerner), men er 9"
 
