@@ -195,7 +195,7 @@ def test_update_command_writes_weights(tmp_path):
     assert (tmp_path / "report.html").exists()
     assert "warning: effective sample size" in u.stderr  # 1,000 kept draws: small
     # the manifest re-runs the update: identical results
-    c = _cli("check", tmp_path / "run.json")
+    c = _cli("check", tmp_path / "run.json", "--lang", "en")
     assert c.returncode == 0 and "identical" in c.stdout, c.stderr
 
 

@@ -15,7 +15,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "simengine"
 ORDER = ["scenario", "model", "core", "analysis", "outputs", "cli"]
-SHARED = {"errors", "_jit"}  # importable from every stage
+SHARED = {"errors", "messages", "_jit"}  # importable from every stage (messages: the errors' da/en texts)
 # third-party packages a stage must not import
 BANNED = {
     "scenario": {"numba", "xarray"},
@@ -130,7 +130,7 @@ def test_a_stage_imports_only_downwards(name, path):
         if target.startswith("simengine.") and t_stage is None:
             t = target.split(".")[1]
             if t not in SHARED and t not in ("__version__", "__main__"):
-                bad.append(f"{path.name}:{line} imports {target} (only errors and _jit are shared)")
+                bad.append(f"{path.name}:{line} imports {target} (only errors, messages and _jit are shared)")
             continue
         if t_stage is not None and ORDER.index(t_stage) > ORDER.index(stage) and not target.startswith(DECLARATIONS):
             if (name, target) not in ALLOWED:
