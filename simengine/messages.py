@@ -423,6 +423,75 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "sc.not_toml": {"da": "{file}: ikke gyldig TOML: {detail}", "en": "{file}: not valid TOML: {detail}"},
     "sc.nested_too_deeply": {"da": "for dybt indlejret", "en": "nested too deeply"},
+    # -- the memory guard (simengine.core.memory.advice, core.engine.check_memory) --------------------
+    "memory.refused": {
+        "da": "{where}denne kørsel ville bruge omkring {need:.1f} GiB hukommelse, mere end 80 % af maskinens "
+        "{have:.1f} GiB; {advice}",
+        "en": "{where}this run would need about {need:.1f} GiB of memory, more than 80 % of this machine's "
+        "{have:.1f} GiB; {advice}",
+    },
+    "memory.largest": {
+        "da": "den største del, {gib:.1f} GiB, er {what}",
+        "en": "the largest part, {gib:.1f} GiB, is {what}",
+    },
+    "memory.part.threads": {
+        "da": "de histogrammer, som hver af de {threads} tråde holder over {M:,} kommuner og {I:,} initiativer i {Y} år",
+        "en": "the histograms each of the {threads} threads keeps of {M:,} municipalities and {I:,} initiatives "
+        "over {Y} years",
+    },
+    "memory.part.histograms": {
+        "da": "de samlede histogrammer over {M:,} kommuner og {I:,} initiativer i {Y} år",
+        "en": "the merged histograms of {M:,} municipalities and {I:,} initiatives over {Y} years",
+    },
+    "memory.part.kept": {
+        "da": "værdierne pr. træk for de {n:,} beholdte træk",
+        "en": "the per-draw values of the {n:,} kept draws",
+    },
+    "memory.part.inputs": {
+        "da": "inputtene pr. træk for de første {n:,} træk",
+        "en": "the per-draw inputs of the first {n:,} draws",
+    },
+    "memory.part.analyses": {
+        "da": "følsomhedsanalysen og vandfaldet over de beholdte træk",
+        "en": "the sensitivity analysis and waterfall over the kept draws",
+    },
+    "memory.part.report": {"da": "rapportens diagrammer og tabeller", "en": "the report's charts and tables"},
+    "memory.part.dataset": {"da": "resultattabellerne", "en": "the results tables"},
+    "memory.part.kernels": {"da": "de oversatte kerner", "en": "the compiled kernels"},
+    "memory.keep_draws": {
+        "da": "{head}; sænk keep_draws, fx til {k:,} (statistikkerne bruger stadig alle {draws:,} træk)",
+        "en": "{head}; lower keep_draws, e.g. to {k:,} (statistics still use all {draws:,} draws)",
+    },
+    "memory.threads": {
+        "da": "{head}; brug --threads {t} eller færre (resultaterne afhænger ikke af det)",
+        "en": "{head}; use --threads {t} or fewer (the results do not depend on it)",
+    },
+    "memory.no_report": {
+        "da": "{head}; kør med --no-report (results.nc, summary.parquet og run.json skrives stadig)",
+        "en": "{head}; run with --no-report (results.nc, summary.parquet and run.json are still written)",
+    },
+    "memory.together": {
+        "da": "{head}; ingen enkelt ændring er nok: brug --threads 1, --no-report og en lavere keep_draws sammen",
+        "en": "{head}; no one change is enough: use --threads 1, --no-report and a lower keep_draws together",
+    },
+    "memory.floor": {
+        "da": "selv med keep_draws = 1, én tråd og --no-report skal den bruge {gib:.1f} GiB",
+        "en": "even with keep_draws = 1, one thread and --no-report it needs {gib:.1f} GiB",
+    },
+    "memory.split": {
+        "da": "{head}; {floor}, heraf {hist:.1f} GiB til histogrammerne over {M:,} kommuner og {I:,} initiativer "
+        "i {Y} år: brug færre kommuner eller initiativer (del scenariet) eller en større maskine (eller en "
+        "Dask-klynge, --scheduler)",
+        "en": "{head}; {floor}, {hist:.1f} GiB of it the histograms of {M:,} municipalities and {I:,} initiatives "
+        "over {Y} years: use fewer municipalities or initiatives (split the scenario) or a larger machine (or a "
+        "Dask cluster, --scheduler)",
+    },
+    "memory.larger_machine": {
+        "da": "{head}; {floor}, heraf {base:.1f} GiB til Python, numpy, numba, xarray og selve de oversatte kerner: "
+        "kør den på en større maskine",
+        "en": "{head}; {floor}, {base:.1f} GiB of it Python, numpy, numba, xarray and the compiled kernels "
+        "themselves: run it on a larger machine",
+    },
 }
 
 

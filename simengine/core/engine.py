@@ -29,6 +29,7 @@ from simengine.core.contract import (
 from simengine.core.driver import DEFAULT_CHUNK, DEFAULT_STORE_INPUTS  # one source: the run options' defaults
 from simengine.core.kernel import bin_national, merge_blocks, simulate
 from simengine.errors import ConfigError
+from simengine.messages import Msg
 from simengine.model.plan import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan, national_series
 from simengine.scenario.limits import MAX_DRAWS
 
@@ -503,12 +504,8 @@ def check_memory(plan: Plan, draws: int, threads: int, keep_draws: int, analyses
         return
     key, text = adv
     need = estimate_memory(plan, draws, threads, keep_draws, report=report, analyses=analyses)
-    head = (
-        f"this run would need about {need / 2**30:.1f} GiB of memory, more than 80 % of this machine's "
-        f"{have / 2**30:.1f} GiB"
-    )
     where = f"{key}: " if key.startswith("--") else f"{plan.scenario.path}: " + (f"{key}: " if key else "")
-    raise ConfigError(f"{where}{head}; {text}")
+    raise ConfigError(Msg("memory.refused", where=where, need=need / 2**30, have=have / 2**30, advice=text))
 
 
 def run(

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from simengine.messages import Msg
+
 MiB = 2**20
 
 #: interpreter, numpy, numba, xarray, polars, the package and a compiled plan: resident memory of
@@ -183,9 +185,10 @@ def advice(
     report: bool = False,
     analyses: bool = True,
     store_inputs: int | None = None,
-) -> tuple[str, str] | None:
-    """None if the run fits in ``limit`` bytes, else (key, text): the option or scenario key to
-    change and a sentence naming the largest part of the estimate and a change that would fit."""
+) -> tuple[str, Msg] | None:
+    """None if the run fits in ``limit`` bytes, else (key, message): the option or scenario key to
+    change and a sentence naming the largest part of the estimate and a change that would fit
+    (simengine.messages: ``str()`` English, ``text("da")`` Danish)."""
 
     def need(t: int = threads, k: int = keep_draws, r: bool = report) -> int:
         return estimate(plan, draws, t, k, store_inputs, r, analyses).total
@@ -195,60 +198,43 @@ def advice(
         return None
     M, I, Y = len(plan.size_effect), len(plan.gain), len(plan.years)
     terms = est.phases[est.peak_phase]
+    shape = {"M": M, "I": I, "Y": Y}
     what = {
-        "threads": f"the histograms each of the {threads} threads keeps of {M:,} municipalities and {I:,} "
-        f"initiatives over {Y} years",
-        "histograms": f"the merged histograms of {M:,} municipalities and {I:,} initiatives over {Y} years",
-        "kept": f"the per-draw values of the {min(draws, keep_draws):,} kept draws",
-        "inputs": f"the per-draw inputs of the first {min(draws, keep_draws, est_inputs(store_inputs)):,} draws",
-        "analyses": "the sensitivity analysis and waterfall over the kept draws",
-        "report": "the report's charts and tables",
-        "dataset": "the results tables",
-        "kernels": "the compiled kernels",
+        "threads": Msg("memory.part.threads", threads=threads, **shape),
+        "histograms": Msg("memory.part.histograms", **shape),
+        "kept": Msg("memory.part.kept", n=min(draws, keep_draws)),
+        "inputs": Msg("memory.part.inputs", n=min(draws, keep_draws, est_inputs(store_inputs))),
+        "analyses": Msg("memory.part.analyses"),
+        "report": Msg("memory.part.report"),
+        "dataset": Msg("memory.part.dataset"),
+        "kernels": Msg("memory.part.kernels"),
     }
     for term in sorted(terms, key=lambda k: -terms[k]):
-        head = f"the largest part, {gib(terms[term])}, is {what[term]}"
+        head = Msg("memory.largest", gib=terms[term] / 2**30, what=what[term])
         if term in ("kept", "inputs", "analyses") and need(k=1) <= limit:
             k = keep_draws
             while k > 1 and need(k=k) > limit:
                 k //= 2
-            return (
-                "simulation.keep_draws",
-                f"{head}; lower keep_draws, e.g. to {k:,} (statistics still use all {draws:,} draws)",
-            )
+            return "simulation.keep_draws", Msg("memory.keep_draws", head=head, k=k, draws=draws)
         if term == "threads" and threads > 1 and need(t=1) <= limit:
             t = threads
             while t > 1 and need(t=t) > limit:
                 t -= 1
-            return "--threads", f"{head}; use --threads {t} or fewer (the results do not depend on it)"
+            return "--threads", Msg("memory.threads", head=head, t=t)
         if term == "report" and report and need(r=False) <= limit:
-            return (
-                "--no-report",
-                f"{head}; run with --no-report (results.nc, summary.parquet and run.json are still written)",
-            )
+            return "--no-report", Msg("memory.no_report", head=head)
     big = max(terms, key=lambda k: terms[k])
-    head = f"the largest part, {gib(terms[big])}, is {what[big]}"
+    head = Msg("memory.largest", gib=terms[big] / 2**30, what=what[big])
     if need(t=1, k=1, r=False) <= limit:
-        return (
-            "--threads",
-            f"{head}; no one change is enough: use --threads 1, --no-report and a lower keep_draws together",
-        )
+        return "--threads", Msg("memory.together", head=head)
     least = estimate(plan, draws, 1, 1, store_inputs, False, analyses)
     scaled = least.phases[least.peak_phase]
     hist = scaled.get("histograms", 0) + scaled.get("threads", 0)
-    floor = f"even with keep_draws = 1, one thread and --no-report it needs {gib(least.total)}"
+    floor = Msg("memory.floor", gib=least.total / 2**30)
     if 2 * hist >= least.total:  # the scenario's size is most of what remains
-        return (
-            "municipalities",
-            f"{head}; {floor}, {gib(hist)} of it the histograms of {M:,} municipalities and "
-            f"{I:,} initiatives over {Y} years: use fewer municipalities or initiatives (split the scenario) or a "
-            "larger machine (or a Dask cluster, --scheduler)",
-        )
-    return (
-        "",
-        f"{head}; {floor}, {gib(least.baseline + scaled.get('kernels', 0))} of it Python, numpy, numba, "
-        "xarray and the compiled kernels themselves: run it on a larger machine",
-    )
+        return "municipalities", Msg("memory.split", head=head, floor=floor, hist=hist / 2**30, **shape)
+    base = (least.baseline + scaled.get("kernels", 0)) / 2**30
+    return "", Msg("memory.larger_machine", head=head, floor=floor, base=base)
 
 
 def est_inputs(store_inputs: int | None) -> int:

@@ -68,7 +68,9 @@ def test_advice_names_keep_draws_when_the_kept_draws_dominate(plan):
     big = memory.estimate(plan, draws, 2, draws)
     assert big.dominant()[0] == "kept"
     limit = _limit_between(memory.estimate(plan, draws, 2, 1).total, big.total)
-    key, text = memory.advice(plan, draws, 2, draws, limit)
+    key, msg = memory.advice(plan, draws, 2, draws, limit)
+    text = str(msg)  # English; the Danish text has the same numbers in Danish form
+    assert "pr. træk for de 2.000.000 beholdte træk" in msg.text("da") and "fx til " in msg.text("da")
     assert key == "simulation.keep_draws"
     assert "per-draw values of the 2,000,000 kept draws" in text
     k = int(text.split("e.g. to ")[1].split()[0].replace(",", ""))
@@ -80,7 +82,9 @@ def test_advice_names_threads_not_keep_draws_when_the_threads_dominate(plan):
     big = memory.estimate(plan, 1000, 64, 2000)
     assert big.dominant()[0] == "threads"
     limit = _limit_between(memory.estimate(plan, 1000, 1, 2000).total, big.total)
-    key, text = memory.advice(plan, 1000, 64, 2000, limit)
+    key, msg = memory.advice(plan, 1000, 64, 2000, limit)
+    text = str(msg)
+    assert "hver af de 64 tråde" in msg.text("da") and "brug --threads " in msg.text("da")
     assert key == "--threads" and "keep_draws" not in text
     assert "each of the 64 threads" in text
     t = int(text.split("use --threads ")[1].split()[0])
@@ -91,7 +95,8 @@ def test_advice_names_the_report_when_it_dominates(plan):
     with_report = memory.estimate(plan, 1000, 1, 2000, report=True)
     assert with_report.peak_phase == "report" and with_report.dominant()[0] == "report"
     limit = _limit_between(memory.estimate(plan, 1000, 1, 2000, report=False).total, with_report.total)
-    key, text = memory.advice(plan, 1000, 1, 2000, limit, report=True)
+    key, msg = memory.advice(plan, 1000, 1, 2000, limit, report=True)
+    text = str(msg)
     assert key == "--no-report" and "report's charts and tables" in text and "keep_draws" not in text
     assert memory.advice(plan, 1000, 1, 2000, limit, report=False) is None  # without the report it fits
 
@@ -103,7 +108,9 @@ def test_advice_says_when_only_a_smaller_scenario_helps(tmp_path):
     big = compile_plan(scenario.load(synthetic.write(tmp_path, 30, 1000, 10, 1000)))
     least = memory.estimate(big, 1000, 1, 1)
     assert least.dominant()[0] == "histograms"
-    key, text = memory.advice(big, 1000, 4, 2000, least.total * 0.9, report=True)
+    key, msg = memory.advice(big, 1000, 4, 2000, least.total * 0.9, report=True)
+    text = str(msg)
+    assert "histogrammerne over 1.000 kommuner" in msg.text("da") and "færre kommuner" in msg.text("da")
     assert key == "municipalities"
     assert "even with keep_draws = 1, one thread and --no-report" in text
     assert "histograms of 1,000 municipalities" in text and "fewer municipalities" in text
@@ -111,7 +118,9 @@ def test_advice_says_when_only_a_smaller_scenario_helps(tmp_path):
 
 def test_advice_says_when_the_machine_is_too_small_for_any_run(plan):
     least = memory.estimate(plan, 1000, 1, 1).total
-    key, text = memory.advice(plan, 1000, 4, 2000, least * 0.9, report=True)
+    key, msg = memory.advice(plan, 1000, 4, 2000, least * 0.9, report=True)
+    text = str(msg)
+    assert "selv med keep_draws = 1" in msg.text("da") and "større maskine" in msg.text("da")
     assert key == "" and "even with keep_draws = 1, one thread and --no-report" in text
     assert "Python, numpy, numba, xarray" in text and "larger machine" in text
     assert "fewer municipalities" not in text
@@ -127,3 +136,7 @@ def test_the_guard_refuses_in_one_line_with_the_advice(tmp_path, monkeypatch, ca
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --no-report: this run would need about"), lines
     assert not (tmp_path / "o" / "results.nc").exists()
+    assert main(argv) == 2  # Danish by default: the same line, with Danish numbers
+    (da,) = capsys.readouterr().err.strip().splitlines()
+    assert da.startswith("fejl: --no-report: denne kørsel ville bruge omkring ") and " GiB hukommelse" in da
+    assert "kør med --no-report" in da and "this run" not in da and "the largest" not in da
