@@ -151,9 +151,14 @@ def test_run_needing_too_much_memory_is_refused_up_front(tmp_path, monkeypatch, 
 
     monkeypatch.setattr(engine, "physical_memory", lambda: 512 * 2**20)  # a 512 MiB machine
     out = tmp_path / "o"
-    assert main(["run", str(SMALL), "--draws", "1000000", "--out", str(out), "--quiet"]) == 2
+    argv = ["run", str(SMALL), "--draws", "1000000", "--out", str(out), "--quiet"]
+    assert main([*argv, "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "GiB of memory" in err and "keep_draws" in err and "0.5 GiB" in err
+    assert not out.exists() or not any(out.iterdir())
+    assert main(argv) == 2  # Danish by default, with a decimal comma
+    err = capsys.readouterr().err
+    assert "GiB hukommelse" in err and "keep_draws" in err and "0,5 GiB" in err
     assert not out.exists() or not any(out.iterdir())
 
 
