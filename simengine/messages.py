@@ -492,6 +492,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{head}; {floor}, {base:.1f} GiB of it Python, numpy, numba, xarray and the compiled kernels "
         "themselves: run it on a larger machine",
     },
+    # -- the observations file (simengine.scenario.observations) --
+    # -- the scenario workbook (simengine.scenario.xlsx) and file kinds (simengine.scenario.safeio) --
+    # -- correlations, shocks, [model] and extends (simengine.scenario.schema) --
+    # -- run-time errors: scheduler addresses, RunError, overflow (core, analysis) --
+    # -- the run's notes and warnings --
+    # -- --help texts (simengine.cli.main) --
 }
 
 
