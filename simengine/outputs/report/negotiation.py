@@ -152,6 +152,24 @@ def top_risks(ctx: Context, k: int = 5) -> list[tuple[str, float]]:
     return [(_cause(ctx, keys[i], names[i]), float(vals[i])) for i in order[:k]]
 
 
+def _ded_safe(ctx: Context) -> str:
+    """The sentence (HTML) giving the largest deduction that keeps P(service cut) within the risk accepted."""
+    from simengine.outputs.report.html import esc, num
+
+    L, ds, ti, ty = ctx.L, ctx.ds, ctx.ti, ctx.ty
+    safe = float(ds["deduction_max_safe"].values[ti])
+    tgt = ctx.target[ti]
+    text = L(
+        "ded_safe",
+        year=ty,
+        x=L.mio(_x(ctx)),
+        alpha=L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0),
+        amount="\x00S",
+        share=L.pct(safe / tgt, 0) if tgt > 0 else "–",
+    )
+    return esc(text).replace("\x00S", num(L.mio(safe), "deduction_max_safe", safe, year=ty))
+
+
 # -- headline -----------------------------------------------------------------------------------
 def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
     """(cards, lead sentences as HTML) of the report's first screen."""
@@ -188,19 +206,7 @@ def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
             )
         )
     if "deduction_max_safe" in ds:
-        safe = float(ds["deduction_max_safe"].values[ti])
-        sentences.append(
-            esc(
-                L(
-                    "ded_safe",
-                    year=ty,
-                    x=L.mio(x),
-                    alpha=L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0),
-                    amount="\x00S",
-                    share=L.pct(safe / tgt, 0) if tgt > 0 else "–",
-                )
-            ).replace("\x00S", num(L.mio(safe), "deduction_max_safe", safe, year=ty))
-        )
+        sentences.append(_ded_safe(ctx))
     if out_of_reach(ds) and "reach_amount" in ds:
         ra = float(ds["reach_amount"].values[ti])
         sentences.append(
@@ -352,22 +358,7 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
         ]
         out += table([esc(h) for h in head], rows, set(range(1, 6)))
         if "deduction_max_safe" in ds:
-            safe = float(ds["deduction_max_safe"].values[ti])
-            tgt = ctx.target[ti]
-            out += (
-                "<p>"
-                + esc(
-                    L(
-                        "ded_safe",
-                        year=ty,
-                        x=L.mio(x),
-                        alpha=L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0),
-                        amount="\x00S",
-                        share=L.pct(safe / tgt, 0) if tgt > 0 else "–",
-                    )
-                ).replace("\x00S", num(L.mio(safe), "deduction_max_safe", safe, year=ty))
-                + "</p>"
-            )
+            out += "<p>" + _ded_safe(ctx) + "</p>"
     out += deals_html(ctx)
     out += control_html(ctx)
     return out
