@@ -320,8 +320,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "must be a table of year = value, got {got}",
     },
     "sc.observed_key": {
-        "da": 'nøglerne skal være årstal som "2016", men er {got}',
-        "en": 'keys must be years like "2016", got {got}',
+        "da": 'nøglerne skal være årstal som "2016" (eller quantity), men er {got}',
+        "en": 'keys must be years like "2016" (or quantity), got {got}',
     },
     "sc.areas_table": {
         "da": "skal indeholde mindst én [areas.<nøgle>]-tabel, men er {got}",

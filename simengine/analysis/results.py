@@ -172,13 +172,14 @@ class NationalStats:
         return s.reshape(shape)
 
     # -- backtest (simengine.analysis.mcerror / analysis) --------------------------------------------
-    def rank(self, y: int, value: float) -> float:
-        """Mid-rank of ``value`` among the national gains of year index ``y``: (#draws below + half
-        #draws equal) / N; from the histogram (linear inside the bin) when not every draw was kept."""
+    def rank(self, y: int, value: float, name: str = "benefit") -> float:
+        """Mid-rank of ``value`` among the national series ``name`` (the gross gain, or the potential)
+        of year index ``y``: (#draws below + half #draws equal) / N; from the histogram (linear inside
+        the bin) when not every draw was kept."""
         if self.exact:
-            col = self.raw.benefit[:, y]
+            col = self._values(name)[:, y]
             return float(((col < value).sum() + 0.5 * (col == value).sum()) / len(col))
-        c = self.counts("benefit")[y].astype(float)
+        c = self.counts(name)[y].astype(float)
         lo, hi = self.lower, self.upper
         width = hi - lo
         below = np.where(hi <= value, 1.0, np.where(lo >= value, 0.0, (value - lo) / np.where(width > 0, width, 1.0)))
@@ -351,12 +352,16 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     )  # the potential gain and the realised/promised ratio (simengine.analysis.potential)
 
     if sc.observed:
+        from simengine.analysis.varspecs import OBSERVED_WHAT
+
         oy = np.array([y for y, _ in sc.observed])
         ov = np.array([v for _, v in sc.observed])
         # mid-rank over every draw (from the histogram when not every draw was kept)
-        ranks = np.array([stats.rank(int(y - sc.start_year), v) for y, v in sc.observed])
+        # against the series the values measure: the gross gain, or the potential ([observed] quantity)
+        series = "potential" if sc.observed_quantity == "potential" else "benefit"
+        ranks = np.array([stats.rank(int(y - sc.start_year), v, series) for y, v in sc.observed])
         ds = ds.assign_coords(observed_year=oy)
-        put(ds, "observed", ov)
+        put(ds, "observed", ov, quantity=sc.observed_quantity, what=OBSERVED_WHAT[sc.observed_quantity])
         put(ds, "observed_rank", ranks)
         put(ds, "observed_tail_probability", np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)))
 

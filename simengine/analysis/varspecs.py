@@ -397,7 +397,7 @@ _SPECS: tuple[VarSpec, ...] = (
         DKK,
         "gross gain realised under each regime (retention lifts realisation by incentive_uplift)",
     ),
-    VarSpec("observed", ("observed_year",), DKK, "observed national gain (backtest)"),
+    VarSpec("observed", ("observed_year",), DKK, "observed national {what} (backtest)", attrs=("quantity",)),
     VarSpec("observed_tail_probability", ("observed_year",), "1", "two-sided tail probability of the observed value"),
     # -- the potential gain and the realised/promised ratio (simengine.analysis.potential) ---------
     VarSpec("potential", ("draw", "year"), DKK, f"national potential: {_POTENTIAL}"),
@@ -922,6 +922,9 @@ def put(ds: xr.Dataset, name: str, data, dtype=None, **values) -> None:
     if s.compress:
         ds[name].encoding = {"zlib": True, "complevel": 4}
 
+
+#: the ``observed`` variable's long name by what the values measure ([observed] quantity)
+OBSERVED_WHAT = {"realised": "gain", "potential": "potential gain (before local realisation)"}
 
 #: the confidence level of every Monte Carlo interval
 LEVEL = 0.95

@@ -39,6 +39,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "es_card": ("Manglende gevinst {year}, værste {tail}", "Shortfall {year}, worst {tail} of outcomes"),
     "shortfall_mean": ("Gns. manglende gevinst (alle udfald)", "Mean shortfall (all outcomes)"),
     "observed": ("Faktisk udfald", "Observed"),
+    "observed_potential": ("Opgjort potentiale", "Observed potential"),
     "area": ("Område", "Area"),
     "municipality": ("Kommune", "Municipality"),
     "code": ("Kommunekode", "Code"),
@@ -277,6 +278,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "The target is not reached with 50% probability in any year up to {year}; in {year} the median gain "
         "is {p50} ({p50_pct} of the promise).",
     ),
+    "hl_observed_potential": (
+        "Det opgjorte potentiale i {year}, {obs}, er en vurdering af den gevinst, der kan realiseres, og "
+        "holdes derfor op mod den simulerede potentielle gevinst (før lokal realisering): det ligger {where}.",
+        "The observed potential in {year}, {obs}, is an assessment of the gain that can be realised, so it "
+        "is held against the simulated potential gain (before local realisation): it lies {where}.",
+    ),
     "hl_observed": (
         "Det faktiske udfald i {year}, {obs}, ligger {where}.",
         "The observed outcome in {year}, {obs}, lies {where}.",
@@ -292,6 +299,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "{p50}; P10–P90 {p10} til {p90}.",
         "Net present value (NPV) of the net gain, i.e. gain minus "
         "investment and running costs, {y0}–{y1}: median {p50}; P10–P90 {p10} to {p90}.",
+    ),
+    "obs_elsewhere_potential": (
+        "Det opgjorte potentiale ({years}) er vist under efterprøvningen.",
+        "The observed potential ({years}) is shown in the backtest.",
     ),
     "obs_elsewhere": (
         "Det faktiske udfald ({years}) er vist under efterprøvningen.",
@@ -475,6 +486,17 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "percentile": ("Percentil", "Percentile"),
     "tail_prob": ("Halesandsynlighed", "Tail probability"),
+    "backtest_potential_note": (
+        "Et opgjort potentiale (en vurdering af den gevinst, der kan realiseres) holdes op mod den simulerede "
+        "potentielle gevinst, dvs. gevinsten før lokal realisering, ikke mod den realiserede gevinst.",
+        "An observed potential (an assessment of the gain that can be realised) is held against the simulated "
+        "potential gain, the gain before local realisation, not against the realised gain.",
+    ),
+    "backtest_potential_title": (
+        "Fordeling af den potentielle gevinst i {year} og det opgjorte potentiale",
+        "Distribution of the potential gain in {year} and the observed potential",
+    ),
+    "potential_axis": ("Potentiel gevinst, mio. kr. pr. år", "Potential gain, DKK m per year"),
     "backtest_title": (
         "Fordeling af gevinsten i {year} og det faktiske udfald",
         "Distribution of the gain in {year} and the observed outcome",
@@ -568,6 +590,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "wb_observed": ("Faktisk udfald {year}", "Observed {year}"),
     "wb_observed_rank": ("Faktisk udfald {year}: percentil", "Observed {year}: percentile"),
+    "wb_observed_potential": ("Opgjort potentiale {year}", "Observed potential {year}"),
+    "wb_observed_potential_rank": (
+        "Opgjort potentiale {year}: percentil af den potentielle gevinst",
+        "Observed potential {year}: percentile of the potential gain",
+    ),
     "wb_per_inh": ("pr. indb.", "per inh."),
     "wb_net": ("Nettogevinst", "Net gain"),
     "wb_cost": ("Omkostninger, middel", "Costs, mean"),

@@ -54,6 +54,12 @@ T = {  # key: (Danish, English)
         "faktisk udfald {year}: {value} {u}, ved {pct}-punktet af den simulerede fordeling",
         "observed {year}: {value} {u}, at the {pct} point of the simulated distribution",
     ),
+    "observed_potential": (
+        "opgjort potentiale {year}: {value} {u}, ved {pct}-punktet af den simulerede potentielle gevinst "
+        "(før lokal realisering)",
+        "observed potential {year}: {value} {u}, at the {pct} point of the simulated potential gain "
+        "(before local realisation)",
+    ),
     "observed_ci": (
         "(rang {r}, 95 %-interval {lo}–{hi}; tosidet haleandel {tail})",
         "(rank {r}, 95 % interval {lo}–{hi}; two-sided tail probability {tail})",
@@ -336,7 +342,8 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
         for k, (y, v, r) in enumerate(
             zip(ds["observed_year"].values, ds["observed"].values, ds["observed_rank"].values)
         ):
-            text = _t(L, "observed", year=int(y), value=L.num(v / div), u=u, pct=L.pct(float(r), 0))
+            key = "observed_potential" if ds["observed"].attrs.get("quantity") == "potential" else "observed"
+            text = _t(L, key, year=int(y), value=L.num(v / div), u=u, pct=L.pct(float(r), 0))
             if "observed_rank_ci_low" in ds:
                 text += " " + _t(
                     L,

@@ -76,6 +76,8 @@ SCENARIO_KEYS = (
 SCENARIO_REQUIRED = ("name", "start_year", "horizon", "target", "target_year")
 SIMULATION_KEYS = ("draws", "seed", "sampling", "keep_draws")
 SAMPLINGS = ("random", "lhs", "qmc")
+#: what a scenario's [observed] values measure (Scenario.observed_quantity)
+OBSERVED_QUANTITIES = ("realised", "potential")
 CORRELATION_KEYS = ("a", "b", "rho")
 #: names of the per-draw inputs that can be correlated: national.<v> and <initiative id>.<v>
 NATIONAL_INPUTS = NATIONAL_VARS
@@ -192,6 +194,9 @@ class Scenario:
     areas: tuple[Area, ...]
     initiatives: tuple[Initiative, ...]
     observed: tuple[tuple[int, float], ...]
+    #: what the [observed] values measure: "realised" (the national gross gain, the default) or
+    #: "potential" (the gain before local realisation: a self-assessed gain that "can be realised")
+    observed_quantity: str = "realised"
     #: rank correlations between per-draw inputs: ((input name, input name, rho), ...), wildcards expanded
     correlations: tuple[tuple[str, str, float], ...] = ()
     #: [outputs] cut_threshold: P(service cut > this) is reported per regime (DKK/year)
@@ -740,6 +745,7 @@ def from_dict(
     initiatives = _initiatives(c, data.get("initiatives"), data.get("defaults", {}), area_keys, start, municipalities)
 
     observed: list[tuple[int, float]] = []
+    observed_quantity = "realised"
     obs = data.get("observed", {})
     if "observed" in data:
         if not isinstance(obs, dict):
@@ -747,6 +753,12 @@ def from_dict(
         else:
             for k, _v in obs.items():
                 p = _join("observed", k)
+                if k == "quantity":
+                    if _v in OBSERVED_QUANTITIES:
+                        observed_quantity = _v
+                    else:
+                        c.bad(p, Msg("sc.one_of", names=", ".join(OBSERVED_QUANTITIES), got=_show(_v)))
+                    continue
                 if not re.fullmatch(r"\d{4}", k):
                     c.bad(p, Msg("sc.observed_key", got=repr(k)))
                     continue
@@ -797,6 +809,7 @@ def from_dict(
         areas=tuple(areas),
         initiatives=tuple(initiatives),
         observed=tuple(sorted(observed)),
+        observed_quantity=observed_quantity,
         correlations=tuple(correlations),
         cut_threshold=float(cut_threshold),
         certainty=certainty,

@@ -735,6 +735,11 @@ def _read_observed(ws, rd: _Reader, data: dict) -> None:
         if isinstance(y, float) and y.is_integer():
             y = int(y)
         ys = str(y).strip() if y is not None else ""
+        if ys == "quantity":  # what the values measure (the scenario's [observed] quantity), a word
+            q = row[vj] if vj < len(row) else None
+            rd.cells[("observed", ys)] = vref
+            obs[ys] = q.strip() if isinstance(q, str) else q
+            continue
         if not re.fullmatch(r"\d{4}", ys):
             rd.bad(yref, f"must be a year such as 2016, got {_show(y)}")
             continue

@@ -583,6 +583,29 @@ def test_optional_sections_when_present(ds_a, runs):
     assert "Følsomhed" not in openpyxl.load_workbook(io.BytesIO(workbook.build(bare))).sheetnames
 
 
+def test_observed_potential_is_shown_against_the_potential(ds_a):
+    """An observation of the potential ([observed] quantity = "potential") is named so, held against
+    the potential gain in the headline, the backtest table and chart, and kept off the realised
+    gain's table and charts; the same dataset without the attribute shows it as before."""
+    ds = ds_a.copy()
+    ds["observed"] = ds["observed"].copy()
+    ds["observed"].attrs["quantity"] = "potential"
+    files = report.build(ds, "da")
+    head = files.html.split('<section id="headline"')[1].split("</section>")[0]
+    assert "Det opgjorte potentiale i 2016" in head and "Det faktiske udfald" not in head
+    years = files.html.split("Sandsynlighed for at nå målet og gevinstens fordeling")[1].split("</table>")[0]
+    assert "Faktisk udfald" not in years and "Opgjort potentiale" not in years
+    bt = files.html.split('<section id="backtest">')[1].split("</section>")[0]
+    p50 = float(ds["potential_quantile"].sel(quantile=0.5, year=2016)) / 1e6
+    assert "Opgjort potentiale (mio. kr.)" in bt and "potentielle gevinst" in bt
+    assert Labels("da").mio_value(p50 * 1e6) in bt
+    wb = openpyxl.load_workbook(io.BytesIO(files.xlsx))
+    cells = [c for row in wb.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "Opgjort potentiale 2016" in cells and "Faktisk udfald 2016" not in cells
+    plain = report.build(ds_a, "da")
+    assert "Det faktiske udfald i 2016" in plain.html and "opgjorte potentiale" not in plain.html
+
+
 def test_report_failure_keeps_the_run(tmp_path, monkeypatch, capsys):
     out = tmp_path / "o"
     sc = scenario.load(SMALL).with_run_options(draws=300)

@@ -168,7 +168,7 @@ def fan_national(ctx: Context) -> bytes:
         )
         ax.plot(y, ctx.nat(0.5) / 1e6, color=BLUE_DARK, lw=2.4, marker="o", ms=4, label=L("median"))
         ax.plot(y, ctx.target / 1e6, color=RED, lw=2, ls="--", marker="s", ms=4, label=L("target_path"))
-        for o in ctx.observed:
+        for o in (o for o in ctx.observed if not o["potential"]):  # a potential is another quantity
             ax.plot(
                 [o["year"]],
                 [o["value"] / 1e6],
@@ -248,7 +248,7 @@ def target_distribution(ctx: Context) -> bytes | None:
     x = ctx.benefit[:, ctx.ti] / 1e6
     tgt = ctx.target[ctx.ti] / 1e6
     p10, p50, p90 = (ctx.nat(lv)[ctx.ti] / 1e6 for lv in (0.1, 0.5, 0.9))
-    obs = [o for o in ctx.observed if o["year"] == ctx.ty]
+    obs = [o for o in ctx.observed if o["year"] == ctx.ty and not o["potential"]]
     hi = max(float(np.quantile(x, 0.999)), tgt, *(o["value"] / 1e6 for o in obs)) if x.size else tgt
     lo = min(0.0, float(x.min())) if x.size else 0.0
     span = (hi - lo) or 1.0
@@ -664,7 +664,7 @@ def backtest(ctx: Context) -> bytes | None:
             k = ctx.years.index(o["year"]) if o["year"] in ctx.years else None
             if k is None:
                 continue
-            x = ctx.benefit[:, k] / 1e6
+            x = ctx.observed_draws(o, k) / 1e6
             v = o["value"] / 1e6
             lo, hi = min(0.0, float(x.min()), v), max(float(np.quantile(x, 0.999)), v, ctx.target[k] / 1e6)
             bins = np.linspace(lo, hi * 1.04 + 1e-9, 61)
@@ -677,16 +677,18 @@ def backtest(ctx: Context) -> bytes | None:
                 linewidth=0.4,
                 label=L("share_draws"),
             )
-            ax.axvline(v, color="black", lw=2.4, label=f"{L('observed')}: {L.mio(o['value'])}")
+            ax.axvline(v, color="black", lw=2.4, label=f"{o['label']}: {L.mio(o['value'])}")
             if ctx.target[k] > 0:
                 ax.axvline(
                     ctx.target[k] / 1e6, color=RED, lw=1.8, ls="--", label=f"{L('target')}: {L.mio(ctx.target[k])}"
                 )
-            ax.set_xlabel(L("gain_axis"))
+            ax.set_xlabel(L("potential_axis" if o["potential"] else "gain_axis"))
             ax.set_ylabel(L("share_draws") + " (%)")
             ax.xaxis.set_major_formatter(_num_formatter(L))
             ax.yaxis.set_major_formatter(_num_formatter(L))
-            ax.set_title(L("backtest_title", year=o["year"]), loc="left")
+            ax.set_title(
+                L("backtest_potential_title" if o["potential"] else "backtest_title", year=o["year"]), loc="left"
+            )
             ax.legend(loc="best", frameon=True, framealpha=0.95)
         return _png(fig)
 

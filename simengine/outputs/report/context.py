@@ -118,10 +118,14 @@ class Context:
         self.first_year_50 = self.years[reached[0]] if reached else None
         self.observed = []
         if "observed" in ds and "observed_year" in ds.coords:
+            # what the values measure ([observed] quantity): the realised gain, or the potential
+            potential = ds["observed"].attrs.get("quantity") == "potential"
             for k, y in enumerate(ds["observed_year"].values):
                 self.observed.append(
                     {
                         "year": int(y),
+                        "potential": potential,
+                        "label": self.L("observed_potential" if potential else "observed"),
                         "value": float(ds["observed"].values[k]),
                         "rank": float(ds["observed_rank"].values[k]) if "observed_rank" in ds else float("nan"),
                         "tail": (
@@ -133,6 +137,23 @@ class Context:
                 )
 
     # -- national and area quantiles ----------------------------------------------------------
+    def observed_draws(self, o: dict, k: int) -> np.ndarray:
+        """The per-draw values an observation is held against in year index k: the gross gain, or
+        the potential when the observation is of the potential."""
+        if o["potential"]:
+            return np.asarray(self.ds["potential"].values[:, k], dtype=float)
+        return self.benefit[:, k]
+
+    def observed_p50(self, o: dict, k: int) -> float:
+        """The median of what an observation is held against in year index k."""
+        if o["potential"]:
+            pq = self.ds["potential_quantile"]
+            hit = np.isclose(pq["quantile"].values, 0.5, rtol=0, atol=1e-9)
+            if hit.any():
+                return float(pq.isel(quantile=int(np.argmax(hit))).values[k])
+            return float(np.quantile(self.observed_draws(o, k), 0.5))
+        return float(self.nat(0.5)[k])
+
     def nat(self, level: float) -> np.ndarray:
         """Quantile of the national gain per year: from ``benefit_quantile`` when it has the level."""
         if "benefit_quantile" in self.ds:

@@ -211,9 +211,14 @@ class Page:
             )
         for o in ctx.observed:
             parts.append(
-                esc(L("hl_observed", year=o["year"], obs="\x00O", where=self.obs_where(o))).replace(
-                    "\x00O", num(L.mio(o["value"]), "observed", o["value"], year=o["year"])
-                )
+                esc(
+                    L(
+                        "hl_observed_potential" if o["potential"] else "hl_observed",
+                        year=o["year"],
+                        obs="\x00O",
+                        where=self.obs_where(o),
+                    )
+                ).replace("\x00O", num(L.mio(o["value"]), "observed", o["value"], year=o["year"]))
             )
         by_year = " · ".join(
             f"{ctx.years[k]}: " + num(L.pct(ctx.p_target[k]), "p_target", ctx.p_target[k], year=ctx.years[k])
@@ -306,7 +311,7 @@ class Page:
     def years_table(self) -> str:
         ctx, L = self.ctx, self.L
         tail = L.pct(ctx.tail, 0)
-        obs = {o["year"]: o["value"] for o in ctx.observed}
+        obs = {o["year"]: o["value"] for o in ctx.observed if not o["potential"]}
         head = [L("year"), L("target"), "P10", "P50", "P90", L("mean"), L("p_target_short"), L("es_short", tail=tail)]
         if obs:
             head.append(L("observed"))
@@ -376,7 +381,8 @@ class Page:
     def distribution(self) -> str:
         ctx, L = self.ctx, self.L
         elsewhere = [str(o["year"]) for o in ctx.observed if o["year"] != ctx.ty]
-        note = " " + L("obs_elsewhere", years=", ".join(elsewhere)) if elsewhere and "backtest" in self.charts else ""
+        key = "obs_elsewhere_potential" if any(o["potential"] for o in ctx.observed) else "obs_elsewhere"
+        note = " " + L(key, years=", ".join(elsewhere)) if elsewhere and "backtest" in self.charts else ""
         return figure(
             self.charts,
             "target_distribution",
@@ -684,11 +690,13 @@ class Page:
         if not ctx.observed:
             return ""
         out = figure(self.charts, "backtest", L("sec_backtest"))
-        out += f'<p class="caption">{esc(L("backtest_caption") + self.sample_note())}</p>'
+        potential = any(o["potential"] for o in ctx.observed)
+        note = " " + L("backtest_potential_note") if potential else ""
+        out += f'<p class="caption">{esc(L("backtest_caption") + note + self.sample_note())}</p>'
         rows = []
         for o in ctx.observed:
             k = ctx.years.index(o["year"]) if o["year"] in ctx.years else None
-            p50 = ctx.nat(0.5)[k] if k is not None else float("nan")
+            p50 = ctx.observed_p50(o, k) if k is not None else float("nan")
             rows.append(
                 [
                     str(o["year"]),
@@ -698,7 +706,8 @@ class Page:
                     esc(L.pct(o["tail"])) if not math.isnan(o["tail"]) else "–",
                 ]
             )
-        head = [L("year"), f"{L('observed')} ({L('mio')})", f"P50 ({L('mio')})", L("percentile"), L("tail_prob")]
+        obs_head = L("observed_potential") if potential else L("observed")
+        head = [L("year"), f"{obs_head} ({L('mio')})", f"P50 ({L('mio')})", L("percentile"), L("tail_prob")]
         return out + table([esc(h) for h in head], rows, {1, 2, 3, 4})
 
     def assumptions(self) -> str:

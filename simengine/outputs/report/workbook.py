@@ -205,8 +205,9 @@ def build(ctx: Context) -> bytes:
         )
     )
     for o in ctx.observed:
-        rows.append((L("wb_observed", year=o["year"]), o["value"] / 1e6, MIO, L("mio_year")))
-        rows.append((L("wb_observed_rank", year=o["year"]), o["rank"], PCT, "%"))
+        pre = "wb_observed_potential" if o["potential"] else "wb_observed"
+        rows.append((L(pre, year=o["year"]), o["value"] / 1e6, MIO, L("mio_year")))
+        rows.append((L(pre + "_rank", year=o["year"]), o["rank"], PCT, "%"))
     rows += [
         (L("wb_draws"), ctx.draws, INT, ""),
         (L("wb_seed"), int(ds.attrs.get("seed", 0)), "0", ""),
@@ -243,7 +244,7 @@ def build(ctx: Context) -> bytes:
     has_cost = "cost" in ds
     if has_cost:
         s.col(f"{L('wb_cost')} ({mio})", MIO)
-    obs = {o["year"]: o["value"] for o in ctx.observed}
+    obs = {o["year"]: o["value"] for o in ctx.observed if not o["potential"]}  # beside the realised gain
     if obs:
         s.col(f"{L('observed')} ({mio})", MIO)
     # Monte Carlo intervals, when the run computed them
