@@ -533,7 +533,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "run two scenarios on the same draws and report B - A",
     },
     "help.cmd.backtest": {
-        "da": "vurdér prognosen mod observationerne (PIT, CRPS, skill score)",
+        "da": "efterprøv prognosen mod observationerne (PIT, CRPS og skill)",
         "en": "score the forecast against observations (PIT, CRPS, skill)",
     },
     "help.cmd.update": {
@@ -703,7 +703,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # backtest and update
     "help.observations": {"da": "observationsfil (.toml)", "en": "observations file (.toml)"},
     "help.backtest.known_by": {
-        "da": "vurdér prognosen, opdateret med de observationer, der var kendt på DATE (ÅÅÅÅ-MM-DD), mod "
+        "da": "efterprøv prognosen, opdateret med de observationer, der var kendt på DATE (ÅÅÅÅ-MM-DD), mod "
         "dem, der blev kendt senere",
         "en": "score the forecast updated on the observations known by DATE (YYYY-MM-DD) against those "
         "that became known later",
