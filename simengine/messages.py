@@ -498,6 +498,260 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # -- run-time errors: scheduler addresses, RunError, overflow (core, analysis) --
     # -- the run's notes and warnings --
     # -- --help texts (simengine.cli.main) --
+    # argparse's own words; the texts go through argparse's "%" formatting: a literal percent is "%%"
+    "help.usage": {"da": "brug: ", "en": "usage: "},
+    "help.positionals": {"da": "argumenter", "en": "positional arguments"},
+    "help.optionals": {"da": "tilvalg", "en": "options"},
+    "help.help": {"da": "vis denne hjælpetekst og afslut", "en": "show this help message and exit"},
+    "help.version": {"da": "vis programmets versionsnummer og afslut", "en": "show program's version number and exit"},
+    "help.description": {
+        "da": "Monte Carlo-simulering af lovede digitaliseringsgevinster.",
+        "en": "Monte Carlo engine for promised digitalisation gains.",
+    },
+    # the commands, as the top-level --help lists them
+    "help.cmd.run": {"da": "simulér et scenarie og skriv resultaterne", "en": "simulate a scenario and write results"},
+    "help.cmd.sweep": {
+        "da": "kør et gitter af scenarievarianter med fælles tilfældige tal",
+        "en": "run a grid of scenario variants with common random numbers",
+    },
+    "help.cmd.validate": {
+        "da": "kontrollér en scenariefil; slutkode 0 hvis gyldig, ellers 2",
+        "en": "check a scenario file; exit 0 if valid, 2 if not",
+    },
+    "help.cmd.check": {
+        "da": "gentag kørslen i et kørselsmanifest (run.json) og bekræft, at resultaterne er identiske",
+        "en": "re-run a run manifest (run.json) and confirm identical results",
+    },
+    "help.cmd.report": {
+        "da": "skriv report.html, summary.xlsx og charts/ ud fra en results.nc (eller siden og regnearket "
+        "fra compare eller sweep ud fra comparison.nc eller sweep.nc)",
+        "en": "write report.html, summary.xlsx and charts/ from a results.nc (or the page "
+        "and workbook of compare or sweep from comparison.nc or sweep.nc)",
+    },
+    "help.cmd.compare": {
+        "da": "kør to scenarier på de samme træk og vis forskellen B - A",
+        "en": "run two scenarios on the same draws and report B - A",
+    },
+    "help.cmd.backtest": {
+        "da": "efterprøv prognosen mod observationerne (PIT, CRPS og skill)",
+        "en": "score the forecast against observations (PIT, CRPS, skill)",
+    },
+    "help.cmd.update": {
+        "da": "opdatér prognosen med de observationer, der var kendt på en given dato",
+        "en": "condition the forecast on the observations known by a date",
+    },
+    "help.cmd.scenario": {
+        "da": "konvertér et scenarie: export SCENARIO.toml FIL.xlsx",
+        "en": "convert a scenario: export SCENARIO.toml FILE.xlsx",
+    },
+    "help.cmd.scenario_export": {
+        "da": "skriv scenariet som et Excel-regneark, som run, validate og compare kan læse",
+        "en": "write the scenario as an Excel workbook that run/validate/compare read",
+    },
+    "help.cmd.ask": {
+        "da": "P(gevinst >= X) eller beløbet ved en given sikkerhed, ud fra en resultatfil (ingen ny kørsel)",
+        "en": "P(gain >= X) or the amount at a certainty, from a results file (no new run)",
+    },
+    # options shared by several commands
+    "help.scenario": {"da": "scenariefil (.toml eller .xlsx)", "en": "scenario file (.toml or .xlsx)"},
+    "help.scenario_toml": {"da": "scenariefil (.toml)", "en": "scenario file (.toml)"},
+    "help.draws": {
+        "da": "antal træk (tilsidesætter [simulation] draws)",
+        "en": "number of draws (overrides [simulation] draws)",
+    },
+    "help.seed": {
+        "da": "seed til de tilfældige tal (tilsidesætter [simulation] seed)",
+        "en": "random seed (overrides [simulation] seed)",
+    },
+    "help.out": {
+        "da": "mappe til resultaterne (standard outputs/<scenariefilens navn>{suffix}/)",
+        "en": "output folder (default outputs/<scenario file stem>{suffix}/)",
+    },
+    "help.threads": {"da": "numba-tråde (standard: alle kerner)", "en": "numba threads (default: all cores)"},
+    "help.chunk": {
+        "da": "træk pr. kald af kernen (ændrer ikke resultaterne)",
+        "en": "draws per kernel call (does not change results)",
+    },
+    "help.quiet": {"da": "udskriv kun fejl", "en": "print nothing but errors"},
+    "help.no_report": {
+        "da": "skriv ikke report.html, summary.xlsx og charts/",
+        "en": "write no report.html, summary.xlsx or charts/",
+    },
+    "help.lang_terminal": {
+        "da": "sprog i meddelelserne: da (standard) eller en",
+        "en": "language of the messages it prints: da (default) or en",
+    },
+    "help.lang_report": {
+        "da": "sprog i report.html og summary.xlsx: da (standard) eller en",
+        "en": "language of report.html and summary.xlsx: da (default) or en",
+    },
+    # run
+    "help.run.explain": {
+        "da": "udskriv også vandfaldet over den manglende gevinst (nationalt, pr. område, pr. initiativ) og de "
+        "input, der betyder mest",
+        "en": "also print the shortfall waterfall (national, per area, per initiative) and the inputs that matter most",
+    },
+    "help.run.precision": {
+        "da": "tilføj blokke af 65.536 træk, indtil 95%%-intervallerne for målårets P10 og P50 ligger inden for P "
+        "af estimatet (relativt) og intervallet for P(mål) inden for P (absolut), fx 0.005; erstatter --draws",
+        "en": "add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
+        "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
+        "replaces --draws",
+    },
+    "help.run.max_draws": {
+        "da": "højst så mange træk med --precision (standard 10.000.000)",
+        "en": "at most this many draws with --precision (default 10,000,000)",
+    },
+    "help.run.cut_threshold": {
+        "da": "vis P(servicereduktion > DKK) for hver budgetmodel (standard: [outputs] cut_threshold, 100e6)",
+        "en": "report P(service cut > DKK) per budget regime (default: [outputs] cut_threshold, 100e6)",
+    },
+    "help.run.unit": {
+        "da": "terminalens tabel, rapporten og regnearket i mio. kr. (standard) eller i årsværk "
+        "(FTE: gevinst / cost_per_fte)",
+        "en": "the stdout table, report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)",
+    },
+    # the Dask cluster (run, sweep, compare, backtest, update)
+    "help.cluster": {
+        "da": "klynge (kræver Dask: pip install 'simengine[dask]')",
+        "en": "cluster (needs Dask: pip install 'simengine[dask]')",
+    },
+    "help.cluster.scheduler": {
+        "da": "kør blokke af træk på Dask-klyngen på ADDRESS (tcp://host:8786) eller på en LocalCluster med N "
+        "workerprocesser på denne maskine (local:N); resultaterne er de samme",
+        "en": "run blocks of draws on the Dask cluster at ADDRESS (tcp://host:8786), or on a "
+        "LocalCluster of N worker processes here (local:N); results are identical",
+    },
+    "help.cluster.block_draws": {
+        "da": "træk pr. opgave (standard: omkring 2 blokke pr. worker, mindst 16.384 træk)",
+        "en": "draws per task (default: about 2 blocks per worker, at least 16384 draws)",
+    },
+    "help.cluster.connect_timeout": {
+        "da": "giv op, hvis forbindelsen til scheduleren ikke er oprettet efter så mange sekunder (standard 10)",
+        "en": "give up connecting to the scheduler after this long (default 10)",
+    },
+    # sweep
+    "help.sweep.set": {
+        "da": "værdierne for én nøgle i scenariet (TOML-værdier adskilt af komma), fx "
+        "regimes.retention_share=0.25,0.5 eller initiatives.osb-1.delay=0,0.5; gentag for et gitter",
+        "en": "values of one scenario key (TOML values, comma-separated), e.g. "
+        "regimes.retention_share=0.25,0.5 or initiatives.osb-1.delay=0,0.5; repeat for a grid",
+    },
+    "help.sweep.draws": {
+        "da": "træk pr. variant (tilsidesætter [simulation] draws)",
+        "en": "draws per variant (overrides [simulation] draws)",
+    },
+    "help.sweep.seed": {
+        "da": "seed til alle varianterne (tilsidesætter [simulation] seed)",
+        "en": "random seed of every variant (overrides [simulation] seed)",
+    },
+    "help.sweep.lang": {
+        "da": "sprog i sweep.html og sweep.xlsx: da (standard) eller en",
+        "en": "language of sweep.html and sweep.xlsx: da (default) or en",
+    },
+    "help.sweep.no_report": {"da": "skriv ikke sweep.html og sweep.xlsx", "en": "write no sweep.html or sweep.xlsx"},
+    # check
+    "help.check.manifest": {"da": "run.json, som en kørsel har skrevet", "en": "run.json written by a run"},
+    "help.check.threads": {
+        "da": "numba-tråde (resultaterne afhænger ikke af det)",
+        "en": "numba threads (results do not depend on it)",
+    },
+    # report
+    "help.report.results": {
+        "da": "resultatfil fra en kørsel (results.nc), fra compare (comparison.nc) eller fra sweep (sweep.nc)",
+        "en": "results file of a run (results.nc), of compare (comparison.nc) or of sweep (sweep.nc)",
+    },
+    "help.report.out": {
+        "da": "mappe til filerne (standard: resultatfilens mappe)",
+        "en": "output folder (default: the folder of the results file)",
+    },
+    "help.report.scenario": {
+        "da": "scenariefil til antagelsestabellen, hvis filen er flyttet (standard: den, der står i resultaterne)",
+        "en": "scenario file for the assumptions table, if it has moved (default: the one recorded in the results)",
+    },
+    "help.report.unit": {
+        "da": "rapporten og regnearket i mio. kr. (standard) eller i årsværk (FTE: gevinst / cost_per_fte)",
+        "en": "the report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)",
+    },
+    # compare
+    "help.compare.a": {"da": "det første scenarie (udgangspunktet)", "en": "the first scenario (the baseline)"},
+    "help.compare.b": {"da": "det andet scenarie (varianten)", "en": "the second scenario (the variant)"},
+    "help.compare.draws": {
+        "da": "træk for begge (standard: A's [simulation] draws)",
+        "en": "draws of both (default: A's [simulation] draws)",
+    },
+    "help.compare.seed": {
+        "da": "seed for begge (standard: A's [simulation] seed)",
+        "en": "seed of both (default: A's [simulation] seed)",
+    },
+    "help.compare.out": {
+        "da": "mappe til resultaterne (standard outputs/compare_<A-filnavn>_vs_<B-filnavn>/)",
+        "en": "output folder (default outputs/compare_<A stem>_vs_<B stem>/)",
+    },
+    "help.compare.unit": {
+        "da": "tabellen i mio. kr. (standard) eller i årsværk (FTE)",
+        "en": "the table in mio. DKK (default) or FTE",
+    },
+    "help.compare.lang": {
+        "da": "sprog i tabellen, comparison.html og comparison.xlsx: da (standard) eller en",
+        "en": "language of the table, comparison.html and comparison.xlsx: da (default) or en",
+    },
+    "help.compare.no_report": {
+        "da": "skriv ikke comparison.html og comparison.xlsx",
+        "en": "write no comparison.html or comparison.xlsx",
+    },
+    # backtest and update
+    "help.observations": {"da": "observationsfil (.toml)", "en": "observations file (.toml)"},
+    "help.backtest.known_by": {
+        "da": "efterprøv prognosen, opdateret med de observationer, der var kendt på DATE (ÅÅÅÅ-MM-DD), mod "
+        "dem, der blev kendt senere",
+        "en": "score the forecast updated on the observations known by DATE (YYYY-MM-DD) against those "
+        "that became known later",
+    },
+    "help.update.known_by": {
+        "da": "opdatér med de observationer, der var kendt på denne dato (ÅÅÅÅ-MM-DD)",
+        "en": "condition on the observations known by this date (YYYY-MM-DD)",
+    },
+    "help.backtest.no_report": {
+        "da": "skriv ikke report.html og summary.xlsx (kun backtest.nc og charts/pit_histogram.png)",
+        "en": "write no report.html or summary.xlsx (backtest.nc and charts/pit_histogram.png only)",
+    },
+    # scenario export
+    "help.export.workbook": {"da": "regnearket, der skal skrives (.xlsx)", "en": "the workbook to write (.xlsx)"},
+    "help.export.lang": {
+        "da": "sprog i den linje, den udskriver: da (standard) eller en",
+        "en": "language of the line it prints: da (default) or en",
+    },
+    # ask (simengine.cli.ask)
+    "help.ask.results": {"da": "resultatfil (results.nc) fra en kørsel", "en": "results file (results.nc) of a run"},
+    "help.ask.year": {
+        "da": "kalenderår inden for resultaternes horisont",
+        "en": "calendar year within the results' horizon",
+    },
+    "help.ask.scope": {
+        "da": "national (standard), area:<id>, municipality:<code> eller initiative:<id>",
+        "en": "national (default), area:<id>, municipality:<code> or initiative:<id>",
+    },
+    "help.ask.at_least": {
+        "da": "sandsynligheden for en gevinst på mindst X kr. pr. år",
+        "en": "the probability that the gain is at least X DKK/year",
+    },
+    "help.ask.certainty": {
+        "da": "det beløb, som gevinsten når med sandsynligheden C (gevinstens (1 - C)-fraktil), 0 < C < 1",
+        "en": "the amount the gain reaches with probability C (its 1 - C quantile), C in (0, 1)",
+    },
+    "help.ask.quantity": {
+        "da": "realiseret bruttogevinst (standard), potentiel gevinst eller nettogevinst (gevinst minus omkostninger)",
+        "en": "realised gross gain (default), potential gain or net gain (gain minus costs)",
+    },
+    "help.ask.json": {
+        "da": "udskriv svaret som JSON (med metodeteksten på engelsk)",
+        "en": "print the answer as JSON (its method text in English)",
+    },
+    "help.ask.lang": {
+        "da": "sprog i svarlinjen: da (standard) eller en",
+        "en": "language of the answer line: da (default) or en",
+    },
 }
 
 

@@ -356,31 +356,18 @@ def describe(ans: dict, lang: str = "en") -> str:
 
 
 def add_parser(sub) -> None:
-    a = sub.add_parser("ask", help="P(gain >= X) or the amount at a certainty, from a results file (no new run)")
-    a.add_argument("results", type=Path, help="results file (results.nc) of a run")
-    a.add_argument("--year", type=int, required=True, help="calendar year within the results' horizon")
-    a.add_argument(
-        "--scope",
-        default="national",
-        metavar="SCOPE",
-        help="national (default), area:<id>, municipality:<code> or initiative:<id>",
-    )
+    from simengine.cli.main import help_text  # in the terminal's language (simengine.messages, help.*)
+
+    a = sub.add_parser("ask", help=help_text("cmd.ask"))
+    a.add_argument("results", type=Path, help=help_text("ask.results"))
+    a.add_argument("--year", type=int, required=True, help=help_text("ask.year"))
+    a.add_argument("--scope", default="national", metavar="SCOPE", help=help_text("ask.scope"))
     g = a.add_mutually_exclusive_group(required=True)
-    g.add_argument("--at-least", type=float, metavar="X", help="the probability that the gain is at least X DKK/year")
-    g.add_argument(
-        "--certainty",
-        type=float,
-        metavar="C",
-        help="the amount the gain reaches with probability C (its 1 - C quantile), C in (0, 1)",
-    )
-    a.add_argument(
-        "--quantity",
-        default="realised",
-        choices=QUANTITIES,
-        help="realised gross gain (default), potential gain or net gain (gain minus costs)",
-    )
-    a.add_argument("--json", action="store_true", help="print the answer as JSON (its method text in English)")
-    a.add_argument("--lang", choices=("da", "en"), default="da", help="language of the answer line: da (default) or en")
+    g.add_argument("--at-least", type=float, metavar="X", help=help_text("ask.at_least"))
+    g.add_argument("--certainty", type=float, metavar="C", help=help_text("ask.certainty"))
+    a.add_argument("--quantity", default="realised", choices=QUANTITIES, help=help_text("ask.quantity"))
+    a.add_argument("--json", action="store_true", help=help_text("ask.json"))
+    a.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("ask.lang"))
 
 
 def cmd_ask(args) -> int:

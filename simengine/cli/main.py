@@ -66,8 +66,32 @@ def _bad(key: str, **params: object) -> argparse.ArgumentTypeError:
     return argparse.ArgumentTypeError(render(Msg(key, **params)))
 
 
+def help_text(key: str, **params: object) -> str:
+    """The --help text ``help.<key>`` of the catalogue, in the terminal's language (argparse's "%" placeholders
+    such as "%%" pass through as they are written)."""
+    return render(Msg(f"help.{key}", **params))
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with "usage:" in the terminal's language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, help_text("usage") if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with its error line prefixed in the terminal's language ("fejl:" or "error:")."""
+    """argparse in the terminal's language: its error line prefixed "fejl:" or "error:", its --help with its
+    own words ("usage:", the section titles, -h) translated."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        add_help = kwargs.get("add_help", True)
+        kwargs["add_help"] = False  # its -h is added below, with its help text in the terminal's language
+        super().__init__(*args, **kwargs)
+        self._positionals.title = help_text("positionals")
+        self._optionals.title = help_text("optionals")
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=help_text("help"))
 
     def error(self, message: str):  # type: ignore[override]
         from simengine.messages import current_lang
@@ -98,102 +122,61 @@ def _argparse_da(message: str) -> str:
 
 
 def _terminal_lang(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--lang", choices=("da", "en"), default="da", help="language of the messages it prints: da (default) or en"
-    )
+    p.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("lang_terminal"))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m simengine", description="Monte Carlo engine for promised digitalisation gains.")
+    p = _Parser(prog="python -m simengine", description=help_text("description"))
     from simengine import __version__
 
-    p.add_argument("--version", action="version", version=f"simengine {__version__}")
+    p.add_argument("--version", action="version", version=f"simengine {__version__}", help=help_text("version"))
+    # --lang before the command (python -m simengine --lang en run --help): read by _argv_lang, not listed
+    p.add_argument("--lang", dest="top_lang", choices=("da", "en"), default=None, help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    r = sub.add_parser("run", help="simulate a scenario and write results")
-    r.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
-    _simulation_options(
-        r,
-        draws="number of draws (overrides [simulation] draws)",
-        seed="random seed (overrides [simulation] seed)",
-        out="output folder (default outputs/<scenario file stem>/)",
-    )
+    r = sub.add_parser("run", help=help_text("cmd.run"))
+    r.add_argument("scenario", type=Path, help=help_text("scenario"))
+    _simulation_options(r, draws=help_text("draws"), seed=help_text("seed"), out=help_text("out", suffix=""))
     _report_options(r)
-    r.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
+    r.add_argument("--no-report", action="store_true", help=help_text("no_report"))
     _cluster_options(r)
     # -- why and how sure (simengine.analysis.sensitivity, simengine.analysis.mcerror) --
-    r.add_argument(
-        "--explain",
-        action="store_true",
-        help="also print the shortfall waterfall (national, per area, per initiative) and the inputs that matter most",
-    )
-    r.add_argument(
-        "--precision",
-        type=_precision,
-        metavar="P",
-        help="add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
-        "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
-        "replaces --draws",
-    )
-    r.add_argument(
-        "--max-draws", type=_whole, metavar="N", help="at most this many draws with --precision (default 10,000,000)"
-    )
+    r.add_argument("--explain", action="store_true", help=help_text("run.explain"))
+    r.add_argument("--precision", type=_precision, metavar="P", help=help_text("run.precision"))
+    r.add_argument("--max-draws", type=_whole, metavar="N", help=help_text("run.max_draws"))
     # -- end why and how sure --
     # -- sweep (simengine.cli.sweep) --
-    sw = sub.add_parser("sweep", help="run a grid of scenario variants with common random numbers")
-    sw.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    sw = sub.add_parser("sweep", help=help_text("cmd.sweep"))
+    sw.add_argument("scenario", type=Path, help=help_text("scenario_toml"))
     sw.add_argument(
         "--set",
         dest="sets",
         action="append",
         required=True,
         metavar="KEY.PATH=V1,V2,...",
-        help="values of one scenario key (TOML values, comma-separated), e.g. "
-        "regimes.retention_share=0.25,0.5 or initiatives.osb-1.delay=0,0.5; repeat for a grid",
+        help=help_text("sweep.set"),
     )
     _simulation_options(
-        sw,
-        draws="draws per variant (overrides [simulation] draws)",
-        seed="random seed of every variant (overrides [simulation] seed)",
-        out="output folder (default outputs/<scenario file stem>-sweep/)",
+        sw, draws=help_text("sweep.draws"), seed=help_text("sweep.seed"), out=help_text("out", suffix="-sweep")
     )
     _cluster_options(sw)
-    sw.add_argument(
-        "--lang", choices=("da", "en"), default="da", help="language of sweep.html and sweep.xlsx: da (default) or en"
-    )
-    sw.add_argument("--no-report", action="store_true", help="write no sweep.html or sweep.xlsx")
+    sw.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("sweep.lang"))
+    sw.add_argument("--no-report", action="store_true", help=help_text("sweep.no_report"))
     # -- end sweep --
-    v = sub.add_parser("validate", help="check a scenario file; exit 0 if valid, 2 if not")
+    v = sub.add_parser("validate", help=help_text("cmd.validate"))
     v.add_argument("scenario", type=Path)
     _terminal_lang(v)
-    ck = sub.add_parser("check", help="re-run a run manifest (run.json) and confirm identical results")
-    ck.add_argument("manifest", type=Path, help="run.json written by a run")
-    ck.add_argument("--threads", type=_positive_int, help="numba threads (results do not depend on it)")
-    ck.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    ck = sub.add_parser("check", help=help_text("cmd.check"))
+    ck.add_argument("manifest", type=Path, help=help_text("check.manifest"))
+    ck.add_argument("--threads", type=_positive_int, help=help_text("check.threads"))
+    ck.add_argument("--quiet", action="store_true", help=help_text("quiet"))
     _terminal_lang(ck)
-    rp = sub.add_parser(
-        "report",
-        help="write report.html, summary.xlsx and charts/ from a results.nc (or the page "
-        "and workbook of compare or sweep from comparison.nc or sweep.nc)",
-    )
-    rp.add_argument(
-        "results",
-        type=Path,
-        help="results file of a run (results.nc), of compare (comparison.nc) or of sweep (sweep.nc)",
-    )
-    rp.add_argument("--out", type=_out_dir, help="output folder (default: the folder of the results file)")
-    rp.add_argument(
-        "--scenario",
-        type=Path,
-        help="scenario file for the assumptions table, if it has moved (default: the one recorded in the results)",
-    )
+    rp = sub.add_parser("report", help=help_text("cmd.report"))
+    rp.add_argument("results", type=Path, help=help_text("report.results"))
+    rp.add_argument("--out", type=_out_dir, help=help_text("report.out"))
+    rp.add_argument("--scenario", type=Path, help=help_text("report.scenario"))
     _report_options(rp)
-    rp.add_argument(
-        "--unit",
-        choices=("dkk", "fte"),
-        default="dkk",
-        help="the report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)",
-    )
-    rp.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    rp.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help=help_text("report.unit"))
+    rp.add_argument("--quiet", action="store_true", help=help_text("quiet"))
     _compare_options(r, sub)  # run --cut-threshold/--unit and the compare command (simengine.cli.compare)
     _scoring_options(sub)  # backtest and update (simengine.analysis.scoring, simengine.analysis.update)
     _scenario_command(sub)  # scenario export (simengine.scenario.xlsx)
@@ -208,18 +191,13 @@ def _simulation_options(p: argparse.ArgumentParser, draws: str, seed: str, out: 
     p.add_argument("--draws", type=_whole, help=draws)
     p.add_argument("--seed", type=_whole, help=seed)
     p.add_argument("--out", type=_out_dir, help=out)
-    p.add_argument("--threads", type=_whole, help="numba threads (default: all cores)")
-    p.add_argument("--chunk", type=_whole, default=None, help="draws per kernel call (does not change results)")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--threads", type=_whole, help=help_text("threads"))
+    p.add_argument("--chunk", type=_whole, default=None, help=help_text("chunk"))
+    p.add_argument("--quiet", action="store_true", help=help_text("quiet"))
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--lang",
-        choices=("da", "en"),
-        default="da",
-        help="language of report.html and summary.xlsx: da (default) or en",
-    )
+    p.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("lang_report"))
 
 
 # -- why and how sure (simengine.analysis.mcerror) --------------------------------------------------------
@@ -242,26 +220,15 @@ def _seconds(text: str) -> float:
 
 
 def _cluster_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("cluster (needs Dask: pip install 'simengine[dask]')")
-    g.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run blocks of draws on the Dask cluster at ADDRESS (tcp://host:8786), or on a "
-        "LocalCluster of N worker processes here (local:N); results are identical",
-    )
-    g.add_argument(
-        "--block-draws",
-        type=_whole,
-        default=None,
-        metavar="N",
-        help="draws per task (default: about 2 blocks per worker, at least 16384 draws)",
-    )
+    g = p.add_argument_group(help_text("cluster"))
+    g.add_argument("--scheduler", metavar="ADDRESS", help=help_text("cluster.scheduler"))
+    g.add_argument("--block-draws", type=_whole, default=None, metavar="N", help=help_text("cluster.block_draws"))
     g.add_argument(
         "--connect-timeout",
         type=_seconds,
         default=None,
         metavar="SECONDS",
-        help="give up connecting to the scheduler after this long (default 10)",
+        help=help_text("cluster.connect_timeout"),
     )
 
 
@@ -317,6 +284,8 @@ def _main(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return int(exc.code or 0)
+    if args.top_lang is not None:  # python -m simengine --lang en COMMAND ...: the last --lang holds, as for messages
+        args.lang = _argv_lang(argv)
     old = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     import warnings
 
@@ -571,36 +540,20 @@ def _money(text: str) -> float:
 
 
 def _compare_options(run: argparse.ArgumentParser, sub) -> None:
-    run.add_argument(
-        "--cut-threshold",
-        type=_money,
-        default=None,
-        metavar="DKK",
-        help="report P(service cut > DKK) per budget regime (default: [outputs] cut_threshold, 100e6)",
-    )
-    run.add_argument(
-        "--unit",
-        choices=("dkk", "fte"),
-        default="dkk",
-        help="the stdout table, report and workbook in mio. DKK (default) or in FTE (årsværk: gain / cost_per_fte)",
-    )
-    c = sub.add_parser("compare", help="run two scenarios on the same draws and report B - A")
-    c.add_argument("a", type=Path, metavar="A.toml", help="the first scenario (the baseline)")
-    c.add_argument("b", type=Path, metavar="B.toml", help="the second scenario (the variant)")
-    c.add_argument("--draws", type=_whole, help="draws of both (default: A's [simulation] draws)")
-    c.add_argument("--seed", type=_whole, help="seed of both (default: A's [simulation] seed)")
-    c.add_argument("--out", type=_out_dir, help="output folder (default outputs/compare_<A stem>_vs_<B stem>/)")
-    c.add_argument("--threads", type=_whole, help="numba threads (default: all cores)")
-    c.add_argument("--chunk", type=_whole, default=None, help="draws per kernel call (does not change results)")
-    c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help="the table in mio. DKK (default) or FTE")
-    c.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    c.add_argument(
-        "--lang",
-        choices=("da", "en"),
-        default="da",
-        help="language of the table, comparison.html and comparison.xlsx: da (default) or en",
-    )
-    c.add_argument("--no-report", action="store_true", help="write no comparison.html or comparison.xlsx")
+    run.add_argument("--cut-threshold", type=_money, default=None, metavar="DKK", help=help_text("run.cut_threshold"))
+    run.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help=help_text("run.unit"))
+    c = sub.add_parser("compare", help=help_text("cmd.compare"))
+    c.add_argument("a", type=Path, metavar="A.toml", help=help_text("compare.a"))
+    c.add_argument("b", type=Path, metavar="B.toml", help=help_text("compare.b"))
+    c.add_argument("--draws", type=_whole, help=help_text("compare.draws"))
+    c.add_argument("--seed", type=_whole, help=help_text("compare.seed"))
+    c.add_argument("--out", type=_out_dir, help=help_text("compare.out"))
+    c.add_argument("--threads", type=_whole, help=help_text("threads"))
+    c.add_argument("--chunk", type=_whole, default=None, help=help_text("chunk"))
+    c.add_argument("--unit", choices=("dkk", "fte"), default="dkk", help=help_text("compare.unit"))
+    c.add_argument("--quiet", action="store_true", help=help_text("quiet"))
+    c.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("compare.lang"))
+    c.add_argument("--no-report", action="store_true", help=help_text("compare.no_report"))
     _cluster_options(c)
 
 
@@ -634,36 +587,22 @@ def cmd_compare(args, argv: list[str]) -> int:
 
 # -- backtest and update (simengine.analysis.scoring, simengine.analysis.update) ---------------------------------
 def _scoring_options(sub) -> None:
-    bt = sub.add_parser("backtest", help="score the forecast against observations (PIT, CRPS, skill)")
-    up = sub.add_parser("update", help="condition the forecast on the observations known by a date")
+    bt = sub.add_parser("backtest", help=help_text("cmd.backtest"))
+    up = sub.add_parser("update", help=help_text("cmd.update"))
     for p, what in ((bt, "backtest"), (up, "update")):
-        p.add_argument("scenario", type=Path, help="scenario file (.toml)")
-        p.add_argument("observations", type=Path, help="observations file (.toml)")
-        p.add_argument("--draws", type=_positive_int, help="number of draws (overrides [simulation] draws)")
-        p.add_argument("--seed", type=_seed, help="random seed (overrides [simulation] seed)")
-        p.add_argument("--out", type=Path, help=f"output folder (default outputs/<scenario file stem>-{what}/)")
-        p.add_argument("--threads", type=_positive_int, help="numba threads (default: all cores)")
-        p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    bt.add_argument(
-        "--known-by",
-        metavar="DATE",
-        help="score the forecast updated on the observations known by DATE (YYYY-MM-DD) against those "
-        "that became known later",
-    )
-    up.add_argument(
-        "--known-by",
-        metavar="DATE",
-        required=True,
-        help="condition on the observations known by this date (YYYY-MM-DD)",
-    )
+        p.add_argument("scenario", type=Path, help=help_text("scenario_toml"))
+        p.add_argument("observations", type=Path, help=help_text("observations"))
+        p.add_argument("--draws", type=_positive_int, help=help_text("draws"))
+        p.add_argument("--seed", type=_seed, help=help_text("seed"))
+        p.add_argument("--out", type=Path, help=help_text("out", suffix=f"-{what}"))
+        p.add_argument("--threads", type=_positive_int, help=help_text("threads"))
+        p.add_argument("--quiet", action="store_true", help=help_text("quiet"))
+    bt.add_argument("--known-by", metavar="DATE", help=help_text("backtest.known_by"))
+    up.add_argument("--known-by", metavar="DATE", required=True, help=help_text("update.known_by"))
     _report_options(bt)
     _report_options(up)
-    up.add_argument("--no-report", action="store_true", help="write no report.html, summary.xlsx or charts/")
-    bt.add_argument(
-        "--no-report",
-        action="store_true",
-        help="write no report.html or summary.xlsx (backtest.nc and charts/pit_histogram.png only)",
-    )
+    up.add_argument("--no-report", action="store_true", help=help_text("no_report"))
+    bt.add_argument("--no-report", action="store_true", help=help_text("backtest.no_report"))
     _cluster_options(bt)  # --scheduler, --block-draws, --connect-timeout: the draws on a Dask cluster
     _cluster_options(up)
 
@@ -673,15 +612,13 @@ def _scoring_options(sub) -> None:
 
 # -- scenario workbooks (simengine.scenario.xlsx) -------------------------------------------------
 def _scenario_command(sub) -> None:
-    s = sub.add_parser("scenario", help="convert a scenario: export SCENARIO.toml FILE.xlsx")
+    s = sub.add_parser("scenario", help=help_text("cmd.scenario"))
     ssub = s.add_subparsers(dest="action", required=True, metavar="ACTION")
-    e = ssub.add_parser("export", help="write the scenario as an Excel workbook that run/validate/compare read")
-    e.add_argument("scenario", type=Path, help="scenario file (.toml or .xlsx)")
-    e.add_argument("workbook", type=Path, help="the workbook to write (.xlsx)")
-    e.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    e.add_argument(
-        "--lang", choices=("da", "en"), default="da", help="language of the line it prints: da (default) or en"
-    )
+    e = ssub.add_parser("export", help=help_text("cmd.scenario_export"))
+    e.add_argument("scenario", type=Path, help=help_text("scenario"))
+    e.add_argument("workbook", type=Path, help=help_text("export.workbook"))
+    e.add_argument("--quiet", action="store_true", help=help_text("quiet"))
+    e.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("export.lang"))
 
 
 def cmd_scenario(args) -> int:
