@@ -582,8 +582,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "language of the messages it prints: da (default) or en",
     },
     "help.lang_report": {
-        "da": "sprog i report.html og summary.xlsx: da (standard) eller en",
-        "en": "language of report.html and summary.xlsx: da (default) or en",
+        "da": "sprog i meddelelserne, report.html og summary.xlsx: da (standard) eller en",
+        "en": "language of the messages, report.html and summary.xlsx: da (default) or en",
     },
     # run
     "help.run.explain": {
