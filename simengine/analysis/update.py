@@ -439,8 +439,10 @@ def reweight(
         put("p_service_cut_above", wmean((np.asarray(ds["service_cut"].values) > x).astype(float), w))
     if "observed" in ds:
         ranks = []
+        # against the quantity the [observed] values measure (the gross gain, or the potential)
+        O = np.asarray(ds["potential"].values) if ds["observed"].attrs.get("quantity") == "potential" else G
         for yv, v in zip(ds["observed_year"].values, ds["observed"].values):
-            col = G[:, int(yv - sc.start_year)]
+            col = O[:, int(yv - sc.start_year)]
             ranks.append(float(_dot(w, (col < v) + 0.5 * (col == v))))
         r = np.array(ranks)
         put("observed_rank", r)

@@ -159,6 +159,24 @@ def test_uniform_weights_reproduce_the_prior_statistics(prior_run):
     np.testing.assert_allclose(post["initiative_golive"].values, ds["initiative_golive"].values, atol=1 / 12)
 
 
+def test_reweighted_rank_of_an_observed_potential(prior_run):
+    """[observed] quantity = "potential": the update ranks the observed value among the kept draws'
+    potential gains under the weights (a direct weighted count), not among their realised gains."""
+    _sc, _o, ds, raw = prior_run
+    ds = ds.copy()
+    ds["observed"] = ds["observed"].copy()
+    ds["observed"].attrs["quantity"] = "potential"
+    K = ds.sizes["draw"]
+    w = np.linspace(1.0, 2.0, K)
+    w /= w.sum()
+    post = reweight(ds, raw, w)
+    y, v = int(ds["observed_year"].values[0]), float(ds["observed"].values[0])
+    pot, ben = (np.asarray(ds[n].sel(year=y).values) for n in ("potential", "benefit"))
+    direct = float(w @ ((pot < v) + 0.5 * (pot == v)))
+    assert post["observed_rank"].values[0] == pytest.approx(direct, abs=1e-12)
+    assert abs(direct - float(w @ ((ben < v) + 0.5 * (ben == v)))) > 0.05
+
+
 def test_impossible_observations_and_small_ess(prior_run):
     _sc, _o, ds, raw = prior_run
     bad = Observation("never", "realised", "national", "", 2016, 5e9, ErrorModel("at_least"), dt.date(2017, 1, 1), "x")
