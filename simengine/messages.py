@@ -622,7 +622,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # -- the scenario workbook (simengine.scenario.xlsx) and file kinds (simengine.scenario.safeio) --
     "xl.cell": {"da": "ark {sheet}, celle {cell}", "en": "{sheet}!{cell}"},
     "xl.export_name": {
-        "da": "{file}: projektmappen skal hedde .xlsx",
+        "da": "{file}: projektmappens navn skal ende på .xlsx",
         "en": "{file}: the workbook must be named .xlsx",
     },
     "xl.cannot_read": {"da": "kan ikke læse {got}: {detail}", "en": "cannot read {got}: {detail}"},
