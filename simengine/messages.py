@@ -493,7 +493,228 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "themselves: run it on a larger machine",
     },
     # -- the observations file (simengine.scenario.observations) --
+    "obs.top_level": {"da": "(øverste niveau)", "en": "(top level)"},
+    "obs.top_key": {"da": "(øverste niveau).{name}", "en": "(top level).{name}"},
+    "obs.error_table": {
+        "da": 'skal være en tabel som {{ kind = "lognormal", sd = 0.25 }}, men er {got}',
+        "en": 'must be a table such as {{ kind = "lognormal", sd = 0.25 }}, got {got}',
+    },
+    "obs.bias": {
+        "da": "skal være > 0 (observationen = bias x modellens værdi), men er {got}",
+        "en": "must be > 0 (observation = bias x the model's value), got {got}",
+    },
+    "obs.sd_required_log": {
+        "da": "skal angives for kind = {kind} (spredningen af logaritmen)",
+        "en": "required for kind = {kind} (the spread of the log)",
+    },
+    "obs.sd_required": {
+        "da": "skal angives for kind = {kind} (spredningen, i værdiens enhed)",
+        "en": "required for kind = {kind} (the spread, in the value's units)",
+    },
+    "obs.sd_positive": {"da": "spredningen skal være > 0, men er {got}", "en": "the spread must be > 0, got {got}"},
+    "obs.sd_only": {
+        "da": "bruges kun med kind normal eller lognormal, ikke {kind}",
+        "en": "only for kind normal or lognormal, not {kind}",
+    },
+    "obs.interval_required": {"da": "skal angives for kind = 'interval'", "en": "required for kind = 'interval'"},
+    "obs.high_above_low": {"da": "skal være > low ({low:g}), men er {got}", "en": "must be > low ({low:g}), got {got}"},
+    "obs.interval_only": {
+        "da": "bruges kun med kind = 'interval', ikke {kind}",
+        "en": "only for kind = 'interval', not {kind}",
+    },
+    "obs.lognormal_value": {
+        "da": "en lognormal fejlmodel kræver value > 0, men har value = {got}",
+        "en": "a lognormal error model needs value > 0, got value = {got}",
+    },
+    "obs.outside_interval": {
+        "da": "value {value:g} ligger uden for intervallet [{low:g}; {high:g}]",
+        "en": "value {value:g} lies outside the interval [{low:g}, {high:g}]",
+    },
+    "obs.never_negative": {
+        "da": "kind = {kind} med value = {value:g}: modellens værdi er aldrig negativ",
+        "en": "kind = {kind} with value = {value:g}: the model's value is never negative",
+    },
+    "obs.interval_negative": {
+        "da": "intervallet [{low:g}; {high:g}]: modellens værdi er aldrig negativ",
+        "en": "interval [{low:g}, {high:g}]: the model's value is never negative",
+    },
+    "obs.date": {
+        "da": "skal være en TOML-dato som 2016-02-16, men er {got}",
+        "en": "must be a TOML date such as 2016-02-16, got {got}",
+    },
+    "obs.array": {
+        "da": "skal være en liste af tabeller ([[{name}]]), men er {got}",
+        "en": "must be an array of tables ([[{name}]]), got {got}",
+    },
+    "obs.id": {
+        "da": "skal være en tekst af bogstaver, cifre og _ . : -, men er {got}",
+        "en": "must be a string of letters, digits and _ . : -, got {got}",
+    },
+    "obs.duplicate_id": {
+        "da": "id {id} står to gange: hvert id må kun bruges én gang",
+        "en": "duplicate id {id}: ids must be unique",
+    },
+    "obs.quantity": {
+        "da": "skal være en af {names} (de størrelser, modellen har), men er {got}",
+        "en": "must be one of {names} (what the model has), got {got}",
+    },
+    "obs.scope": {
+        "da": 'skal være "national", "area:<id>" eller "initiative:<id>", men er {got}',
+        "en": 'must be "national", "area:<id>" or "initiative:<id>", got {got}',
+    },
+    "obs.scope_initiative": {
+        "da": 'quantity {q} gælder pr. initiativ: scope skal være "initiative:<id>", men er {got}',
+        "en": 'quantity {q} is per initiative: scope must be "initiative:<id>", got {got}',
+    },
+    "obs.year_golive": {
+        "da": "bruges ikke for golive (value er idriftsættelsen som decimalår)",
+        "en": "not used for golive (the value is the go-live time as a decimal year)",
+    },
+    "obs.year_required": {"da": "skal angives for quantity {q}", "en": "required for quantity {q}"},
+    "obs.year_int": {
+        "da": "skal være et årstal (et heltal), men er {got}",
+        "en": "must be a year (an integer), got {got}",
+    },
+    "obs.source": {
+        "da": "skal være en ikke-tom tekst (en adresse), men er {got}",
+        "en": "must be a non-empty string (an address), got {got}",
+    },
+    "obs.ref_name": {
+        "da": "skal være et navn af bogstaver, cifre og _ (og begynde med et bogstav), men er {got}",
+        "en": "must be a name of letters, digits and _ (starting with a letter), got {got}",
+    },
+    "obs.ref_duplicate": {"da": "referencens navn står to gange", "en": "duplicate reference name"},
+    "obs.ratio": {
+        "da": "skal være et tal eller [lav, høj], men er {got}",
+        "en": "must be a number or [low, high], got {got}",
+    },
+    "obs.ratio_order": {
+        "da": "skal være [lav, høj] med 0 <= lav < høj, men er [{lo:g}; {hi:g}]",
+        "en": "must be [low, high] with 0 <= low < high, got [{lo:g}, {hi:g}]",
+    },
+    "obs.no_initiative": {
+        "da": "initiativet {unit} findes ikke i {file}; angivet: {got}",
+        "en": "no initiative {unit} in {file}, got {got}",
+    },
+    "obs.no_area": {
+        "da": "området {unit} findes ikke i {file} (områder: {names}); angivet: {got}",
+        "en": "no area {unit} in {file} (areas: {names}), got {got}",
+    },
+    "obs.horizon": {
+        "da": "skal ligge i scenariets horisont {start}-{end}, men er {got}",
+        "en": "must lie in the scenario's horizon {start}-{end}, got {got}",
+    },
+    "obs.known_by": {
+        "da": "--known-by: skal være en dato ÅÅÅÅ-MM-DD, men er {got}",
+        "en": "--known-by: must be a date YYYY-MM-DD, got {got}",
+    },
+    "obs.needs_inputs": {
+        "da": "{file}: observation {id}: {what}: kræver inputtene pr. træk for alle beholdte træk "
+        "({n:,} af {k:,} er beholdt)",
+        "en": "{file}: observation {id}: {what}: needs the per-draw inputs of every kept draw ({n:,} of {k:,} kept)",
+    },
+    "obs.no_quantity": {
+        "da": "{file}: observation {id}: {what}: disse resultater har ingen {name} pr. træk "
+        "(den potentielle bruttogevinst før lokal realisering)",
+        "en": "{file}: observation {id}: {what}: these results have no per-draw {name} "
+        "(the gross potential gain before local realisation)",
+    },
     # -- the scenario workbook (simengine.scenario.xlsx) and file kinds (simengine.scenario.safeio) --
+    "xl.cell": {"da": "ark {sheet}, celle {cell}", "en": "{sheet}!{cell}"},
+    "xl.export_name": {
+        "da": "{file}: projektmappens navn skal ende på .xlsx",
+        "en": "{file}: the workbook must be named .xlsx",
+    },
+    "xl.cannot_read": {"da": "kan ikke læse {got}: {detail}", "en": "cannot read {got}: {detail}"},
+    "xl.dist_no_params": {
+        "da": "{got}: en fordeling skal have parametre, fx pert(min=0.5, mode=0.8, max=1.0)",
+        "en": "{got}: a distribution needs parameters, e.g. pert(min=0.5, mode=0.8, max=1.0)",
+    },
+    "xl.dist_params": {
+        "da": "kan ikke læse {got}: skriv hver parameter som navn=værdi, adskilt af kommaer "
+        "(pert(min=0.5, mode=0.8, max=1.0)) eller af semikoloner (pert(min=0,5; mode=0,8; max=1))",
+        "en": "cannot read {got}: write each parameter as name=value, separated by commas "
+        "(pert(min=0.5, mode=0.8, max=1.0)) or by semicolons (pert(min=0,5; mode=0,8; max=1))",
+    },
+    "xl.dist_not_number": {
+        "da": "kan ikke læse {got}: {name}={value} er ikke et tal (brug punktum som decimaltegn)",
+        "en": "cannot read {got}: {name}={value} is not a number (use a decimal point)",
+    },
+    "xl.dist_twice": {
+        "da": "kan ikke læse {got}: {name} er angivet to gange",
+        "en": "cannot read {got}: {name} is given twice",
+    },
+    "xl.unknown_column": {
+        "da": "ukendt kolonne {name}{hint} tilladte kolonner: {names}",
+        "en": "unknown column {name}{hint} allowed columns: {names}",
+    },
+    "xl.column_twice": {"da": "kolonnen {name} står to gange", "en": "column {name} appears twice"},
+    "xl.not_workbook": {
+        "da": "{file}: ikke en Excel-projektmappe (.xlsx), der kan læses: {detail}",
+        "en": "{file}: not an Excel workbook (.xlsx) that can be read: {detail}",
+    },
+    "xl.sheet_missing": {
+        "da": "{file}: arket {sheet} mangler; en scenarie-projektmappe har arkene {names} (lav en med: "
+        "python -m simengine scenario export SCENARIE.toml FIL.xlsx)",
+        "en": "{file}: sheet {sheet} is missing; a scenario workbook has the sheets {names} (write one with: "
+        "python -m simengine scenario export SCENARIO.toml FILE.xlsx)",
+    },
+    "xl.dir": {
+        "da": "{file}: er en mappe, men skal være en scenariefil (.toml eller .xlsx)",
+        "en": "{file}: is a directory, expected a scenario file (.toml or .xlsx)",
+    },
+    "xl.key_path": {
+        "da": "skal være en nøglesti som scenario.target (tabel.nøgle, tabellerne {tables}), men er {got}",
+        "en": "must be a key path such as scenario.target (table.key, tables {tables}), got {got}",
+    },
+    "xl.unknown_table": {
+        "da": "ukendt tabel {table} i {setting}; tilladte: {tables} (areas, initiatives, correlations og observed "
+        "har deres egne ark)",
+        "en": "unknown table {table} in {setting}; allowed: {tables} (areas, initiatives, correlations and observed "
+        "have sheets of their own)",
+    },
+    "xl.key_twice": {
+        "da": "{setting} er angivet to gange (også i {other})",
+        "en": "{setting} is given twice (also {other})",
+    },
+    "xl.area_key": {
+        "da": "områdets nøgle mangler (bogstaver, cifre, - og _), men er {got}",
+        "en": "the area's key is missing (letters, digits, - and _), got {got}",
+    },
+    "xl.area_twice": {"da": "området {area} står to gange", "en": "area {area} appears twice"},
+    "xl.year": {"da": "skal være et årstal som 2016, men er {got}", "en": "must be a year such as 2016, got {got}"},
+    "xl.observed_missing": {
+        "da": "den observerede gevinst for {year} mangler (et beløb i kr. pr. år)",
+        "en": "the observed gain of {year} is missing (a number of DKK per year)",
+    },
+    "io.kind.directory": {"da": "en mappe", "en": "a directory"},
+    "io.kind.fifo": {"da": "en navngiven pipe (FIFO)", "en": "a named pipe (FIFO)"},
+    "io.kind.device": {"da": "en enhed (device)", "en": "a device"},
+    "io.kind.socket": {"da": "en socket", "en": "a socket"},
+    "io.kind.other": {"da": "ikke en almindelig fil", "en": "not a regular file"},
+    "io.what.file": {"da": "en fil", "en": "a file"},
+    "io.what.scenario": {"da": "en scenariefil", "en": "a scenario"},
+    "io.what.observations": {"da": "en observationsfil", "en": "an observations file"},
+    "io.what.municipalities": {"da": "en kommune-CSV-fil", "en": "a municipalities CSV"},
+    "io.what.manifest": {"da": "et kørselsmanifest (run.json)", "en": "a run manifest (run.json)"},
+    "io.loop": {
+        "da": "{file}: en løkke af symbolske links (eller for mange af dem)",
+        "en": "{file}: a loop of symbolic links (or too many of them)",
+    },
+    "io.cannot_read": {"da": "{file}: kan ikke læses: {detail}", "en": "{file}: cannot read: {detail}"},
+    "io.is_dir": {"da": "{file}: er en mappe, men skal være {what}", "en": "{file}: is a directory, expected {what}"},
+    "io.not_regular": {
+        "da": "{file}: er {kind}, men skal være {what} (en almindelig fil)",
+        "en": "{file}: is {kind}, expected {what} (a regular file)",
+    },
+    "io.too_large": {
+        "da": "{file}: filen fylder {size:,} byte; {what} må højst fylde {limit:,} byte",
+        "en": "{file}: file is {size:,} bytes; {what} may be at most {limit:,} bytes",
+    },
+    "io.grew": {
+        "da": "{file}: filen fylder mere end {limit:,} byte; {what} må højst fylde {limit:,} byte",
+        "en": "{file}: file is more than {limit:,} bytes; {what} may be at most {limit:,} bytes",
+    },
     # -- correlations, shocks, [model] and extends (simengine.scenario.schema) --
     # -- run-time errors: scheduler addresses, RunError, overflow (core, analysis) --
     # -- the run's notes and warnings --

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from simengine.errors import ConfigError
+from simengine.messages import Msg
 
 QUANTITIES = ("potential", "realised", "golive", "adoption")
 ERROR_KINDS = ("exact", "normal", "lognormal", "interval", "at_least", "at_most")
@@ -132,106 +133,113 @@ class Observations:
         return tuple(o for o in self.observations if o.known_by > date)
 
 
-def _show(v: Any) -> str:
+def _show(v: Any) -> Any:
     from simengine.scenario.schema import _show as show
 
     return show(v)
 
 
+#: the top level of the file, as a key path
+TOP = Msg("obs.top_level")
+
+
+def _join(where: str | Msg, key: Any) -> str | Msg:
+    """The key path ``where.key`` ("(top level).key" at the top level)."""
+    return Msg("obs.top_key", name=str(key)) if where == TOP else f"{where}.{key}"
+
+
 class _Problems:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.lines: list[str] = []
+        self.lines: list[str | Msg] = []
 
-    def bad(self, where: str, msg: str) -> None:
-        self.lines.append(f"{self.file}: {where}: {msg}")
+    def bad(self, where: str | Msg, msg: str | Msg) -> None:
+        self.lines.append(Msg("sc.problem", where=Msg("sc.at", file=self.file, path=where), what=msg))
 
 
 def _number(p: _Problems, where: str, v: Any) -> float | None:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        p.bad(where, f"must be a number, got {_show(v)}")
+        p.bad(where, Msg("sc.must_number", got=_show(v)))
         return None
     try:
         f = float(v)
     except OverflowError:
         f = math.inf
     if not math.isfinite(f):
-        p.bad(where, f"must be a finite number, got {_show(v)}")
+        p.bad(where, Msg("sc.must_finite_number", got=_show(v)))
         return None
     return f
 
 
-def _keys(p: _Problems, where: str, obj: dict, allowed: tuple[str, ...]) -> None:
+def _keys(p: _Problems, where: str | Msg, obj: dict, allowed: tuple[str, ...]) -> None:
     import difflib
 
     for k in obj:
         if k not in allowed:
             hint = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
-            p.bad(f"{where}.{k}", f"unknown key{did} allowed keys: {', '.join(allowed)}")
+            did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
+            p.bad(_join(where, k), Msg("sc.unknown_key", hint=did, keys=", ".join(allowed)))
 
 
 def _error(p: _Problems, where: str, e: Any, value: float | None, gain_or_share: bool) -> ErrorModel | None:
     if not isinstance(e, dict):
-        p.bad(where, f'must be a table such as {{ kind = "lognormal", sd = 0.25 }}, got {_show(e)}')
+        p.bad(where, Msg("obs.error_table", got=_show(e)))
         return None
     _keys(p, where, e, ERROR_KEYS)
     kind = e.get("kind")
     if kind not in ERROR_KINDS:
-        p.bad(f"{where}.kind", f"must be one of {', '.join(ERROR_KINDS)}, got {_show(kind)}")
+        p.bad(f"{where}.kind", Msg("sc.one_of", names=", ".join(ERROR_KINDS), got=_show(kind)))
         return None
     n0 = len(p.lines)
     bias = 1.0
     if "bias" in e:
         b = _number(p, f"{where}.bias", e["bias"])
         if b is not None and not b > 0:
-            p.bad(f"{where}.bias", f"must be > 0 (observation = bias x the model's value), got {_show(e['bias'])}")
+            p.bad(f"{where}.bias", Msg("obs.bias", got=_show(e["bias"])))
         bias = b if b is not None and b > 0 else 1.0
     sd, low, high = 0.0, -math.inf, math.inf
     if kind in ("normal", "lognormal"):
         if "sd" not in e:
             p.bad(
-                f"{where}.sd",
-                f"required for kind = {kind!r} (the spread"
-                + (" of the log)" if kind == "lognormal" else ", in the value's units)"),
+                f"{where}.sd", Msg("obs.sd_required_log" if kind == "lognormal" else "obs.sd_required", kind=repr(kind))
             )
         else:
             s = _number(p, f"{where}.sd", e["sd"])
             if s is not None and not s > 0:
-                p.bad(f"{where}.sd", f"the spread must be > 0, got {_show(e['sd'])}")
+                p.bad(f"{where}.sd", Msg("obs.sd_positive", got=_show(e["sd"])))
             sd = s if s is not None else 0.0
     elif "sd" in e:
-        p.bad(f"{where}.sd", f"only for kind normal or lognormal, not {kind!r}")
+        p.bad(f"{where}.sd", Msg("obs.sd_only", kind=repr(kind)))
     if kind == "interval":
         for k in ("low", "high"):
             if k not in e:
-                p.bad(f"{where}.{k}", "required for kind = 'interval'")
+                p.bad(f"{where}.{k}", Msg("obs.interval_required"))
         lo = _number(p, f"{where}.low", e["low"]) if "low" in e else None
         hi = _number(p, f"{where}.high", e["high"]) if "high" in e else None
         if lo is not None and hi is not None:
             if not lo < hi:
-                p.bad(f"{where}.high", f"must be > low ({lo:g}), got {_show(e['high'])}")
+                p.bad(f"{where}.high", Msg("obs.high_above_low", low=lo, got=_show(e["high"])))
             low, high = lo, hi
     else:
         for k in ("low", "high"):
             if k in e:
-                p.bad(f"{where}.{k}", f"only for kind = 'interval', not {kind!r}")
+                p.bad(f"{where}.{k}", Msg("obs.interval_only", kind=repr(kind)))
     if len(p.lines) > n0 or value is None:
         return None
     em = ErrorModel(kind, sd, low, high, bias)
     # can the value come from this error model? (gains and adoption shares are >= 0)
     if kind == "lognormal" and not value > 0:
-        p.bad(where, f"a lognormal error model needs value > 0, got value = {_show(value)}")
+        p.bad(where, Msg("obs.lognormal_value", got=_show(value)))
         return None
     if kind == "interval" and not low <= value <= high:
-        p.bad(where, f"value {value:g} lies outside the interval [{low:g}, {high:g}]")
+        p.bad(where, Msg("obs.outside_interval", value=value, low=low, high=high))
         return None
     if gain_or_share:
         if kind in ("exact", "at_most") and value < 0:
-            p.bad(where, f"kind = {kind!r} with value = {value:g}: the model's value is never negative")
+            p.bad(where, Msg("obs.never_negative", kind=repr(kind), value=value))
             return None
         if kind == "interval" and high < 0:
-            p.bad(where, f"interval [{low:g}, {high:g}]: the model's value is never negative")
+            p.bad(where, Msg("obs.interval_negative", low=low, high=high))
             return None
     return em
 
@@ -246,41 +254,41 @@ def _date(p: _Problems, where: str, v: Any) -> _dt.date | None:
             return _dt.date.fromisoformat(v)
         except ValueError:
             pass
-    p.bad(where, f"must be a TOML date such as 2016-02-16, got {_show(v)}")
+    p.bad(where, Msg("obs.date", got=_show(v)))
     return None
 
 
 def from_dict(data: dict, path: Path, sha256: str = "") -> Observations:
     p = _Problems(str(path))
-    _keys(p, "(top level)", data, ("observation", "reference"))
+    _keys(p, TOP, data, ("observation", "reference"))
     raw_obs = data.get("observation", [])
     if not isinstance(raw_obs, list):
-        p.bad("observation", f"must be an array of tables ([[observation]]), got {_show(raw_obs)}")
+        p.bad("observation", Msg("obs.array", name="observation", got=_show(raw_obs)))
         raw_obs = []
     obs: list[Observation] = []
     seen: set[str] = set()
     for k, t in enumerate(raw_obs):
         where = f"observation[{k + 1}]"
         if not isinstance(t, dict):
-            p.bad(where, f"must be a table, got {_show(t)}")
+            p.bad(where, Msg("sc.must_table", got=_show(t)))
             continue
         oid = t.get("id")
         if not isinstance(oid, str) or not _ID.fullmatch(oid):
-            p.bad(f"{where}.id", f"must be a string of letters, digits and _ . : -, got {_show(oid)}")
+            p.bad(f"{where}.id", Msg("obs.id", got=_show(oid)))
             continue
         where = f"observation {oid!r}"
         if oid in seen:
-            p.bad(f"{where}.id", f"duplicate id {oid!r}: ids must be unique")
+            p.bad(f"{where}.id", Msg("obs.duplicate_id", id=repr(oid)))
             continue
         seen.add(oid)
         n0 = len(p.lines)
         _keys(p, where, t, OBS_KEYS)
         for req in ("quantity", "scope", "value", "error", "known_by", "source"):
             if req not in t:
-                p.bad(f"{where}.{req}", "required key is missing")
+                p.bad(f"{where}.{req}", Msg("sc.required"))
         q = t.get("quantity")
         if "quantity" in t and q not in QUANTITIES:
-            p.bad(f"{where}.quantity", f"must be one of {', '.join(QUANTITIES)} (what the model has), got {_show(q)}")
+            p.bad(f"{where}.quantity", Msg("obs.quantity", names=", ".join(QUANTITIES), got=_show(q)))
         scope, unit = "national", ""
         s = t.get("scope")
         if "scope" in t:
@@ -289,21 +297,19 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Observations:
             elif isinstance(s, str) and re.fullmatch(r"(area|initiative):.+", s):
                 scope, unit = s.split(":", 1)
             else:
-                p.bad(f"{where}.scope", f'must be "national", "area:<id>" or "initiative:<id>", got {_show(s)}')
+                p.bad(f"{where}.scope", Msg("obs.scope", got=_show(s)))
         if q in ("golive", "adoption") and scope != "initiative" and "scope" in t:
-            p.bad(
-                f"{where}.scope", f'quantity {q!r} is per initiative: scope must be "initiative:<id>", got {_show(s)}'
-            )
+            p.bad(f"{where}.scope", Msg("obs.scope_initiative", q=repr(q), got=_show(s)))
         year = None
         if q == "golive":
             if "year" in t:
-                p.bad(f"{where}.year", "not used for golive (the value is the go-live time as a decimal year)")
+                p.bad(f"{where}.year", Msg("obs.year_golive"))
         elif q in QUANTITIES:
             y = t.get("year")
             if "year" not in t:
-                p.bad(f"{where}.year", f"required for quantity {q!r}")
+                p.bad(f"{where}.year", Msg("obs.year_required", q=repr(q)))
             elif isinstance(y, bool) or not isinstance(y, int):
-                p.bad(f"{where}.year", f"must be a year (an integer), got {_show(y)}")
+                p.bad(f"{where}.year", Msg("obs.year_int", got=_show(y)))
             else:
                 year = y
         value = _number(p, f"{where}.value", t["value"]) if "value" in t else None
@@ -315,10 +321,10 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Observations:
         kb = _date(p, f"{where}.known_by", t["known_by"]) if "known_by" in t else None
         src = t.get("source", "")
         if "source" in t and (not isinstance(src, str) or not src.strip()):
-            p.bad(f"{where}.source", f"must be a non-empty string (an address), got {_show(src)}")
+            p.bad(f"{where}.source", Msg("obs.source", got=_show(src)))
         note = t.get("note", "")
         if not isinstance(note, str):
-            p.bad(f"{where}.note", f"must be a string, got {_show(note)}")
+            p.bad(f"{where}.note", Msg("sc.must_string", got=_show(note)))
         if len(p.lines) > n0 or em is None or kb is None or value is None:
             continue
         obs.append(Observation(oid, str(q), scope, unit, year, value, em, kb, src, note))
@@ -332,40 +338,38 @@ def _references(p: _Problems, raw: Any) -> tuple[Reference, ...]:
     if raw is None:
         return (Reference(DEFAULT_REFERENCE_NAME, 1.0, 1.0),)
     if not isinstance(raw, list):
-        p.bad("reference", f"must be an array of tables ([[reference]]), got {_show(raw)}")
+        p.bad("reference", Msg("obs.array", name="reference", got=_show(raw)))
         return ()
     out: list[Reference] = []
     for k, t in enumerate(raw):
         where = f"reference[{k + 1}]"
         if not isinstance(t, dict):
-            p.bad(where, f"must be a table, got {_show(t)}")
+            p.bad(where, Msg("sc.must_table", got=_show(t)))
             continue
         name = t.get("name")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
-            p.bad(
-                f"{where}.name", f"must be a name of letters, digits and _ (starting with a letter), got {_show(name)}"
-            )
+            p.bad(f"{where}.name", Msg("obs.ref_name", got=_show(name)))
             continue
         where = f"reference {name!r}"
         if any(r.name == name for r in out):
-            p.bad(f"{where}.name", "duplicate reference name")
+            p.bad(f"{where}.name", Msg("obs.ref_duplicate"))
             continue
         _keys(p, where, t, REF_KEYS)
         ratio = t.get("ratio", 1.0)
         lo = hi = None
         if isinstance(ratio, list):
             if len(ratio) != 2:
-                p.bad(f"{where}.ratio", f"must be a number or [low, high], got {_show(ratio)}")
+                p.bad(f"{where}.ratio", Msg("obs.ratio", got=_show(ratio)))
             else:
                 lo = _number(p, f"{where}.ratio[1]", ratio[0])
                 hi = _number(p, f"{where}.ratio[2]", ratio[1])
                 if lo is not None and hi is not None and not 0 <= lo < hi:
-                    p.bad(f"{where}.ratio", f"must be [low, high] with 0 <= low < high, got [{lo:g}, {hi:g}]")
+                    p.bad(f"{where}.ratio", Msg("obs.ratio_order", lo=lo, hi=hi))
                     lo = None
         else:
             lo = hi = _number(p, f"{where}.ratio", ratio)
             if lo is not None and lo < 0:
-                p.bad(f"{where}.ratio", f"must be >= 0, got {_show(ratio)}")
+                p.bad(f"{where}.ratio", Msg("sc.must_be", need=Msg("iv.above", op=">=", lo=0), got=_show(ratio)))
                 lo = None
         note = t.get("note", "")
         if lo is None or hi is None or not isinstance(note, str):
@@ -391,14 +395,22 @@ def check_against(obs: Observations, sc) -> None:
     for o in obs.observations:
         where = f"observation {o.id!r}"
         if o.scope == "initiative" and o.unit not in inits:
-            p.bad(f"{where}.scope", f"no initiative {o.unit!r} in {sc.path}, got {o.scope_text!r}")
+            p.bad(
+                f"{where}.scope", Msg("obs.no_initiative", unit=repr(o.unit), file=str(sc.path), got=repr(o.scope_text))
+            )
         if o.scope == "area" and o.unit not in areas:
             p.bad(
                 f"{where}.scope",
-                f"no area {o.unit!r} in {sc.path} (areas: {', '.join(sorted(areas))}), got {o.scope_text!r}",
+                Msg(
+                    "obs.no_area",
+                    unit=repr(o.unit),
+                    file=str(sc.path),
+                    names=", ".join(sorted(areas)),
+                    got=repr(o.scope_text),
+                ),
             )
         if o.year is not None and not sc.start_year <= o.year <= sc.horizon:
-            p.bad(f"{where}.year", f"must lie in the scenario's horizon {sc.start_year}-{sc.horizon}, got {o.year}")
+            p.bad(f"{where}.year", Msg("obs.horizon", start=str(sc.start_year), end=str(sc.horizon), got=str(o.year)))
     if p.lines:
         raise ConfigError(p.lines)
 
@@ -408,7 +420,7 @@ def parse_date(text: str) -> _dt.date:
     try:
         return _dt.date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"--known-by: must be a date YYYY-MM-DD, got {text!r}") from None
+        raise ConfigError(Msg("obs.known_by", got=repr(text))) from None
 
 
 # -- the model's value of each observed quantity, per kept draw ------------------------------------
@@ -527,10 +539,7 @@ def per_draw(
     for k, o in enumerate(observations):
         needs_inputs = o.quantity in NEEDS_INPUTS or o.scope == "initiative"
         if needs_inputs and len(inp) < K:
-            raise ConfigError(
-                f"{file}: observation {o.id!r}: {o.what}: needs the per-draw inputs of every kept draw "
-                f"({len(inp):,} of {K:,} kept)"
-            )
+            raise ConfigError(Msg("obs.needs_inputs", file=file, id=repr(o.id), what=o.what, n=len(inp), k=K))
         if o.quantity == "golive":
             out[k] = golive_adoption(plan, inp[:K], ini_index[o.unit], G=go())
         elif o.quantity == "adoption":
@@ -553,10 +562,7 @@ def per_draw(
             else:
                 name = "potential" if o.scope == "national" else "area_potential"
             if name not in ds:
-                raise MissingQuantity(
-                    f"{file}: observation {o.id!r}: {o.what}: these results have no per-draw {name!r} "
-                    "(the gross potential gain before local realisation)"
-                )
+                raise MissingQuantity(Msg("obs.no_quantity", file=file, id=repr(o.id), what=o.what, name=repr(name)))
             da = ds[name]
             if o.scope == "area":
                 da = da.sel(area=o.unit)

@@ -11,54 +11,72 @@ import stat
 from pathlib import Path
 
 from simengine.errors import ConfigError
+from simengine.messages import Msg
 from simengine.scenario.safetext import line
 
 _KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a device"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "io.kind.directory"),
+    (stat.S_ISFIFO, "io.kind.fifo"),
+    (stat.S_ISCHR, "io.kind.device"),
+    (stat.S_ISBLK, "io.kind.device"),
+    (stat.S_ISSOCK, "io.kind.socket"),
 )
+#: what a file should be (``read_bytes``' ``what``), with its article, in Danish and English
+_WHAT = {
+    "file": "io.what.file",
+    "scenario": "io.what.scenario",
+    "observations file": "io.what.observations",
+    "municipalities CSV": "io.what.municipalities",
+    "run manifest (run.json)": "io.what.manifest",
+}
 
 
-def kind(mode: int) -> str:
-    for test, name in _KINDS:
+def kind(mode: int) -> Msg:
+    for test, key in _KINDS:
         if test(mode):
-            return name
-    return "not a regular file"
+            return Msg(key)
+    return Msg("io.kind.other")
 
 
-def open_error(where: str, exc: OSError) -> str:
+def open_error(where: str, exc: OSError) -> Msg:
     """The one-line reason a path cannot be opened."""
     if exc.errno == errno.ELOOP:
-        return f"{where}: a loop of symbolic links (or too many of them)"
+        return Msg("io.loop", file=where)
     if exc.errno == errno.ENOENT:
-        return f"{where}: no such file"
+        return Msg("sc.no_file", file=where)
     if exc.errno == errno.ENAMETOOLONG:
-        return f"{where}: cannot use this path: {exc.strerror}"
-    return f"{where}: cannot read: {exc.strerror or exc}"
+        return Msg("sc.bad_path", file=where, detail=str(exc.strerror))
+    return Msg("io.cannot_read", file=where, detail=str(exc.strerror or exc))
 
 
-def read_bytes(path: str | Path, limit: int, what: str = "file", where: str | None = None) -> bytes:
+def _what(what: str | Msg) -> str | Msg:
+    if isinstance(what, Msg):
+        return what
+    if what in _WHAT:
+        return Msg(_WHAT[what])
+    return ("an " if what[:1] in "aeiou" else "a ") + what
+
+
+def read_bytes(path: str | Path, limit: int, what: str | Msg = "file", where: str | None = None) -> bytes:
     """The contents of the regular file ``path`` (at most ``limit`` bytes), or ConfigError naming
-    ``where`` (default: the path) in one line. ``what``: what the file should be, for messages."""
+    ``where`` (default: the path) in one line. ``what``: what the file should be, for messages
+    ("scenario", "observations file", "municipalities CSV", ...; or a Msg with its article)."""
     where = line(where if where is not None else str(path))
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # a FIFO must not block
     except (OSError, ValueError) as exc:  # ValueError: an embedded NUL
         if isinstance(exc, ValueError):
-            raise ConfigError(f"{where}: cannot use this path: {exc}") from None
+            raise ConfigError(Msg("sc.bad_path", file=where, detail=str(exc))) from None
         raise ConfigError(open_error(where, exc)) from None
     try:
         st = os.fstat(fd)
-        a = "an" if what[:1] in "aeiou" else "a"
+        a_what = _what(what)
         if stat.S_ISDIR(st.st_mode):
-            raise ConfigError(f"{where}: is a directory, expected {a} {what}")
+            raise ConfigError(Msg("io.is_dir", file=where, what=a_what))
         if not stat.S_ISREG(st.st_mode):
-            raise ConfigError(f"{where}: is {kind(st.st_mode)}, expected {a} {what} (a regular file)")
+            raise ConfigError(Msg("io.not_regular", file=where, kind=kind(st.st_mode), what=a_what))
         if st.st_size > limit:
-            raise ConfigError(f"{where}: file is {st.st_size:,} bytes; {a} {what} may be at most {limit:,} bytes")
+            raise ConfigError(Msg("io.too_large", file=where, size=st.st_size, what=a_what, limit=limit))
         chunks, n = [], 0
         while True:
             b = os.read(fd, min(1 << 20, limit + 1 - n))
@@ -67,11 +85,9 @@ def read_bytes(path: str | Path, limit: int, what: str = "file", where: str | No
             chunks.append(b)
             n += len(b)
             if n > limit:  # grew while we read
-                raise ConfigError(
-                    f"{where}: file is more than {limit:,} bytes; a {what} may be at most {limit:,} bytes"
-                )
+                raise ConfigError(Msg("io.grew", file=where, what=a_what, limit=limit))
         return b"".join(chunks)
     except OSError as exc:
-        raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(Msg("io.cannot_read", file=where, detail=str(exc.strerror or exc))) from None
     finally:
         os.close(fd)

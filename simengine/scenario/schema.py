@@ -257,11 +257,11 @@ class _Checker:
     """Collects problems as full lines: ``<file>: <key path>: <what>, got <value>``."""
 
     def __init__(
-        self, file: str, origin: dict[tuple, str] | None = None, cells: dict[tuple, str] | None = None
+        self, file: str, origin: dict[tuple, str] | None = None, cells: dict[tuple, str | Msg] | None = None
     ) -> None:
         self.file = file
         self.origin = origin  # key path -> file that set it, for a scenario that extends others
-        self.cells = cells  # key path -> "Sheet!B7", for a scenario read from a workbook
+        self.cells = cells  # key path -> "Sheet!B7" (a Msg, xl.cell), for a scenario read from a workbook
         self.problems: list[str | Msg] = []
         self.hints = _Hints()
 
@@ -618,7 +618,7 @@ def from_dict(
     *,
     origin: dict[tuple, str] | None = None,
     sources: tuple[Path, ...] = (),
-    cells: dict[tuple, str] | None = None,
+    cells: dict[tuple, str | Msg] | None = None,
 ) -> Scenario:
     """Validate a scenario document. ``extends`` must already be resolved (:func:`resolve`);
     ``origin`` maps key paths to the file that set them, so that errors name that file; ``cells``
@@ -1406,7 +1406,7 @@ def _rebase_municipalities(doc: dict, origin: dict[tuple, str], path: Path) -> N
         return
 
 
-def _origin_of(origin: dict[tuple, str] | None, path: str) -> str | None:
+def _origin_of(origin: dict[tuple, Any] | None, path: str) -> Any:
     """The file that set the key at a checker key path (best effort; None if unknown)."""
     if not origin:
         return None

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from simengine.errors import ConfigError
+from simengine.messages import Msg, TomlDetail
 from simengine.model.distributions import FAMILIES
 from simengine.model.structure import INITIATIVE_INPUTS, PRIOR_COLUMNS
 from simengine.scenario import municipalities as mun
@@ -228,7 +229,7 @@ def export(src: str | Path, dest: str | Path) -> Path:
 
     src, dest = Path(src), Path(dest)
     if dest.suffix.lower() != ".xlsx":
-        raise ConfigError(f"{dest}: the workbook must be named .xlsx")
+        raise ConfigError(Msg("xl.export_name", file=str(dest)))
     scmod.load(src)  # only a valid scenario is exported
     if src.suffix.lower() in SUFFIXES:
         data, _, comments_read = read(src)
@@ -425,16 +426,21 @@ _DIST_RE = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.DOTALL)
 _NUM_RE = re.compile(r"^[+-]?(\d[\d_]*)(\.\d+)?([eE][+-]?\d+)?$|^[+-]?(inf|nan)$")
 
 
+def _cell(sheet: str, col: int | str, row: int) -> Msg:
+    """A cell by sheet and column (number or letter) and row: ``Initiativer!H7`` (Danish: ark Initiativer, celle H7)."""
+    return Msg("xl.cell", sheet=sheet, cell=f"{_col_letter(col) if isinstance(col, int) else col}{row}")
+
+
 class _Reader:
     def __init__(self, path: Path) -> None:
         self.file = str(path)
-        self.problems: list[str] = []
-        self.cells: dict[tuple, str] = {}
+        self.problems: list[str | Msg] = []
+        self.cells: dict[tuple, str | Msg] = {}  # key path -> its cell (xl.cell), for the validator's messages
 
-    def bad(self, where: str, msg: str) -> None:
-        self.problems.append(f"{self.file}: {where}: {msg}")
+    def bad(self, where: Msg, msg: str | Msg) -> None:
+        self.problems.append(Msg("sc.problem", where=Msg("sc.at", file=self.file, path=where), what=msg))
 
-    def value(self, raw: Any, where: str, key: str) -> Any:
+    def value(self, raw: Any, where: Msg, key: str) -> Any:
         """A cell's value as the TOML parser would give it; ``_MISSING`` for an empty cell."""
         if raw is None:
             return _MISSING
@@ -452,8 +458,11 @@ class _Reader:
             if s[0] in "{[":
                 try:
                     return tomllib.loads("v = " + s)["v"]
-                except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
-                    self.bad(where, f"cannot read {_show(s)}: {exc}")
+                except tomllib.TOMLDecodeError as exc:
+                    self.bad(where, Msg("xl.cannot_read", got=_show(s), detail=TomlDetail(str(exc))))
+                    return _MISSING
+                except (ValueError, RecursionError) as exc:
+                    self.bad(where, Msg("xl.cannot_read", got=_show(s), detail=str(exc)))
                     return _MISSING
             if s.lower() in ("true", "false", "sand", "falsk"):
                 return s.lower() in ("true", "sand")
@@ -464,30 +473,25 @@ class _Reader:
             return str(raw)
         return raw
 
-    def _dist(self, fam: str, inner: str, where: str, shown: str) -> Any:
+    def _dist(self, fam: str, inner: str, where: Msg, shown: str) -> Any:
         out: dict[str, Any] = {"dist": fam}
         inner = inner.strip()
         if not inner:
-            self.bad(where, f"{_show(shown)}: a distribution needs parameters, e.g. pert(min=0.5, mode=0.8, max=1.0)")
+            self.bad(where, Msg("xl.dist_no_params", got=_show(shown)))
             return _MISSING
         danish = ";" in inner  # pert(min=0,5; mode=0,8; max=1): Danish decimal commas between semicolons
         for part in inner.split(";") if danish else inner.split(","):
             if danish:
                 part = part.replace(",", ".")
             if "=" not in part:
-                self.bad(
-                    where,
-                    f"cannot read {_show(shown)}: write each parameter as name=value, separated "
-                    "by commas (pert(min=0.5, mode=0.8, max=1.0)) or by semicolons (pert(min=0,5; "
-                    "mode=0,8; max=1))",
-                )
+                self.bad(where, Msg("xl.dist_params", got=_show(shown)))
                 return _MISSING
             k, v = (x.strip() for x in part.split("=", 1))
             if not _NUM_RE.match(v):
-                self.bad(where, f"cannot read {_show(shown)}: {k}={v!r} is not a number (use a decimal point)")
+                self.bad(where, Msg("xl.dist_not_number", got=_show(shown), name=k, value=repr(v)))
                 return _MISSING
             if k in out:
-                self.bad(where, f"cannot read {_show(shown)}: {k} is given twice")
+                self.bad(where, Msg("xl.dist_twice", got=_show(shown), name=k))
                 return _MISSING
             out[k] = _toml_value(v)
         if fam not in FAMILIES:  # left to the validator, which names the families
@@ -510,7 +514,7 @@ def _toml_value(s: str) -> Any:
         return float(s.replace("_", ""))
 
 
-def _show(v: Any) -> str:
+def _show(v: Any) -> Any:
     return scmod._show(v)
 
 
@@ -533,25 +537,25 @@ def _headers(ws, rd: _Reader, allowed: tuple[str, ...], sheet: str, ignore: tupl
         if h is None or (isinstance(h, str) and not h.strip()):
             continue
         h = str(h).strip()
-        ref = f"{sheet}!{_col_letter(j + 1)}1"
+        ref = _cell(sheet, j + 1, 1)
         if h in ignore:
             continue
         if h not in allowed:
             import difflib
 
             hint = difflib.get_close_matches(h, allowed, n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
-            rd.bad(ref, f"unknown column {h!r}{did} allowed columns: {', '.join(allowed)}")
+            did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
+            rd.bad(ref, Msg("xl.unknown_column", name=repr(h), hint=did, names=", ".join(allowed)))
             continue
         if h in seen:
-            rd.bad(ref, f"column {h!r} appears twice")
+            rd.bad(ref, Msg("xl.column_twice", name=repr(h)))
             continue
         seen.add(h)
         cols[j] = h
     return cols
 
 
-def read(path: str | Path) -> tuple[dict, dict[tuple, str], dict[tuple, str]]:
+def read(path: str | Path) -> tuple[dict, dict[tuple, str | Msg], dict[tuple, str]]:
     """The workbook as a scenario document (what tomllib gives for the TOML file), the cell of
     every key path (("initiatives", "3", "delay") -> "Initiativer!I5") and the source comments."""
     import openpyxl
@@ -562,15 +566,13 @@ def read(path: str | Path) -> tuple[dict, dict[tuple, str], dict[tuple, str]]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise ConfigError(f"{path}: not an Excel workbook (.xlsx) that can be read: {exc}") from None
+        raise ConfigError(Msg("xl.not_workbook", file=str(path), detail=str(exc))) from None
     rd = _Reader(path)
     try:
         missing = [s for s in (S_SETTINGS, S_AREAS, S_INITIATIVES) if s not in wb.sheetnames]
         if missing:
             raise ConfigError(
-                f"{path}: sheet {missing[0]!r} is missing; a scenario workbook has the sheets "
-                f"{', '.join(READ_SHEETS)} (write one with: python -m simengine scenario export "
-                "SCENARIO.toml FILE.xlsx)"
+                Msg("xl.sheet_missing", file=str(path), sheet=repr(missing[0]), names=", ".join(READ_SHEETS))
             )
         data: dict[str, Any] = {}
         comments: dict[tuple, str] = {}
@@ -593,47 +595,39 @@ def read(path: str | Path) -> tuple[dict, dict[tuple, str], dict[tuple, str]]:
 
 
 def _read_bytes(path: Path) -> bytes:
+    from simengine.scenario import safeio
+
     where = str(path)
     try:
         if not path.exists():
-            raise ConfigError(f"{where}: no such file")
+            raise ConfigError(Msg("sc.no_file", file=where))
         if path.is_dir():
-            raise ConfigError(f"{where}: is a directory, expected a scenario file (.toml or .xlsx)")
-        size = path.stat().st_size
-        if size > scmod.MAX_FILE_BYTES:
-            raise ConfigError(
-                f"{where}: file is {size:,} bytes; a scenario may be at most {scmod.MAX_FILE_BYTES:,} bytes"
-            )
-        return path.read_bytes()
+            raise ConfigError(Msg("xl.dir", file=where))
     except OSError as exc:
-        raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(Msg("io.cannot_read", file=where, detail=str(exc.strerror or exc))) from None
+    # a regular file only (a FIFO or device is refused, not read), its size checked first
+    return safeio.read_bytes(path, scmod.MAX_FILE_BYTES, "scenario", where)
 
 
 def _read_settings(ws, rd: _Reader, data: dict, comments: dict) -> None:
     sheet = S_SETTINGS
-    seen: dict[str, str] = {}
+    seen: dict[str, Msg] = {}
     for n, row in _rows(ws):
         key = row[0] if row else None
         val = row[1] if len(row) > 1 else None
         src = row[3] if len(row) > 3 else None
-        ref_key, ref_val = f"{sheet}!A{n}", f"{sheet}!B{n}"
+        ref_key, ref_val = _cell(sheet, "A", n), _cell(sheet, "B", n)
         if not isinstance(key, str) or "." not in key:
-            rd.bad(
-                ref_key,
-                f"must be a key path such as scenario.target (table.key, tables "
-                f"{', '.join(SETTING_TABLES)}), got {_show(key)}",
-            )
+            rd.bad(ref_key, Msg("xl.key_path", tables=", ".join(SETTING_TABLES), got=_show(key)))
             continue
         table, k = key.strip().split(".", 1)
         if table not in SETTING_TABLES:
             rd.bad(
-                ref_key,
-                f"unknown table {table!r} in {key!r}; allowed: {', '.join(SETTING_TABLES)} "
-                f"(areas, initiatives, correlations and observed have sheets of their own)",
+                ref_key, Msg("xl.unknown_table", table=repr(table), setting=repr(key), tables=", ".join(SETTING_TABLES))
             )
             continue
         if key in seen:
-            rd.bad(ref_key, f"{key!r} is given twice (also {seen[key]})")
+            rd.bad(ref_key, Msg("xl.key_twice", setting=repr(key), other=seen[key]))
             continue
         seen[key] = ref_key
         v = rd.value(val, ref_val, k)
@@ -650,18 +644,15 @@ def _read_areas(ws, rd: _Reader, data: dict, comments: dict) -> None:
     cols = _headers(ws, rd, AREA_COLUMNS, sheet)
     areas: dict[str, Any] = {}
     for n, row in _rows(ws):
-        rec = {cols[j]: (row[j], f"{sheet}!{_col_letter(j + 1)}{n}") for j in cols if j < len(row)}
-        kraw, kref = rec.get("key", (None, f"{sheet}!A{n}"))
+        rec = {cols[j]: (row[j], _cell(sheet, j + 1, n)) for j in cols if j < len(row)}
+        kraw, kref = rec.get("key", (None, _cell(sheet, "A", n)))
         key = rd.value(kraw, kref, "key")
         if not isinstance(key, str):
-            rd.bad(
-                kref,
-                f"the area's key is missing (letters, digits, - and _), got {_show(None if key is _MISSING else key)}",
-            )
+            rd.bad(kref, Msg("xl.area_key", got=_show(None if key is _MISSING else key)))
             continue
         key = key.strip()
         if key in areas:
-            rd.bad(kref, f"area {key!r} appears twice")
+            rd.bad(kref, Msg("xl.area_twice", area=repr(key)))
             continue
         a: dict[str, Any] = {}
         rd.cells[("areas", key)] = kref
@@ -671,7 +662,7 @@ def _read_areas(ws, rd: _Reader, data: dict, comments: dict) -> None:
                 rd.cells[("areas", key, col)] = rec[col][1]
                 if v is not _MISSING:
                     a[col] = v
-        src = rec.get("source", (None, ""))[0]
+        src = rec["source"][0] if "source" in rec else None
         if isinstance(src, str) and src.strip():
             comments[("areas", key, "target")] = src.strip()
         areas[key] = a
@@ -686,9 +677,9 @@ def _read_initiatives(ws, rd: _Reader, data: dict) -> None:
     for n, row in _rows(ws):
         i = len(inits)
         ini: dict[str, Any] = {}
-        rd.cells[("initiatives", str(i))] = f"{sheet}!A{n}"
+        rd.cells[("initiatives", str(i))] = _cell(sheet, "A", n)
         for j, col in cols.items():
-            ref = f"{sheet}!{_col_letter(j + 1)}{n}"
+            ref = _cell(sheet, j + 1, n)
             parts = col.split(".")
             rd.cells[("initiatives", str(i)) + tuple(parts)] = ref
             if len(parts) == 2 and ("initiatives", str(i), parts[0]) not in rd.cells:
@@ -711,9 +702,9 @@ def _read_list(ws, rd: _Reader, data: dict, sheet: str, key: str, columns: tuple
     for n, row in _rows(ws):
         i = len(out)
         item: dict[str, Any] = {}
-        rd.cells[(key, str(i))] = f"{sheet}!A{n}"
+        rd.cells[(key, str(i))] = _cell(sheet, "A", n)
         for j, col in cols.items():
-            ref = f"{sheet}!{_col_letter(j + 1)}{n}"
+            ref = _cell(sheet, j + 1, n)
             rd.cells[(key, str(i), col)] = ref
             v = rd.value(row[j] if j < len(row) else None, ref, col)
             if v is not _MISSING:
@@ -731,7 +722,7 @@ def _read_observed(ws, rd: _Reader, data: dict) -> None:
     for n, row in _rows(ws):
         yj, vj = by.get("year", 0), by.get("value", 1)
         y = row[yj] if yj < len(row) else None
-        yref, vref = f"{sheet}!{_col_letter(yj + 1)}{n}", f"{sheet}!{_col_letter(vj + 1)}{n}"
+        yref, vref = _cell(sheet, yj + 1, n), _cell(sheet, vj + 1, n)
         if isinstance(y, float) and y.is_integer():
             y = int(y)
         ys = str(y).strip() if y is not None else ""
@@ -741,12 +732,12 @@ def _read_observed(ws, rd: _Reader, data: dict) -> None:
             obs[ys] = q.strip() if isinstance(q, str) else q
             continue
         if not re.fullmatch(r"\d{4}", ys):
-            rd.bad(yref, f"must be a year such as 2016, got {_show(y)}")
+            rd.bad(yref, Msg("xl.year", got=_show(y)))
             continue
         v = rd.value(row[vj] if vj < len(row) else None, vref, "value")
         rd.cells[("observed", ys)] = vref
         if v is _MISSING:
-            rd.bad(vref, f"the observed gain of {ys} is missing (a number of DKK per year)")
+            rd.bad(vref, Msg("xl.observed_missing", year=ys))
             continue
         obs[ys] = v
     if obs:

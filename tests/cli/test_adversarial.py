@@ -308,7 +308,7 @@ def fifo(tmp_path):
 @pytest.mark.parametrize("target", ["fifo", "/dev/zero", "/dev/stdin"])
 def test_devices_and_fifos_are_refused_without_reading(command, target, fifo):
     path = str(fifo) if target == "fifo" else target
-    args = [command, path] if command != "compare" else [command, str(SMALL), path]
+    args = [command, path, "--lang", "en"] if command != "compare" else [command, str(SMALL), path, "--lang", "en"]
     with open("/dev/zero", "rb") as zero:  # /dev/stdin reads from /dev/zero: endless, if anyone reads it
         r = _cli(*args, stdin=zero, timeout=60)
     assert r.returncode == 2, r.stderr
@@ -349,6 +349,8 @@ def test_a_symlink_loop_is_named_as_such(tmp_path, capsys):
     (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
     (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
     assert main(["validate", str(tmp_path / "a.toml")]) == 2
+    assert "en løkke af symbolske links" in _one_error_line(capsys.readouterr().err)  # --lang da, the default
+    assert main(["validate", str(tmp_path / "a.toml"), "--lang", "en"]) == 2
     assert "a loop of symbolic links" in _one_error_line(capsys.readouterr().err)
 
 

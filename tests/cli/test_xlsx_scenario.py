@@ -271,3 +271,63 @@ def test_export_refuses_a_bad_scenario_and_a_bad_name(tmp_path, small_dict):
     good = tmp_path / "good.toml"
     shutil.copy(ROOT / "tests" / "data" / "small.toml", good)
     assert main(["scenario", "export", str(good), str(tmp_path / "x.csv")]) == 2
+
+
+@pytest.mark.parametrize(
+    "sheet, cell, value, da, en",
+    [
+        (
+            "Initiativer",
+            "{delay}3",
+            "pert(min=0.5, mode=x, max=4)",
+            "ark Initiativer, celle {cell}: kan ikke læse 'pert(min=0.5, mode=x, max=4)': mode='x' er ikke et tal "
+            "(brug punktum som decimaltegn)",
+            "Initiativer!{cell}: cannot read 'pert(min=0.5, mode=x, max=4)': mode='x' is not a number "
+            "(use a decimal point)",
+        ),
+        (
+            "Observeret",
+            "A2",
+            "20x6",
+            "ark Observeret, celle A2: skal være et årstal som 2016, men er '20x6'",
+            "Observeret!A2: must be a year such as 2016, got '20x6'",
+        ),
+        (  # the validator's line names the cell too
+            "Initiativer",
+            "{gain}4",
+            "lots",
+            "ark Initiativer, celle {cell}: initiatives[2] (fmk).gain: skal være et tal, men er 'lots'",
+            "Initiativer!{cell}: initiatives[2] (fmk).gain: must be a number, got 'lots'",
+        ),
+    ],
+)
+def test_a_bad_cell_in_danish_by_default_and_in_english_with_lang_en(tmp_path, capsys, sheet, cell, value, da, en):
+    book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
+    cell = cell.format(delay=_col("delay"), gain=_col("gain"))
+    _edit(book, sheet, cell, value)
+    capsys.readouterr()
+    assert main(["validate", str(book)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and cap.err == f"fejl: {book}: {da.format(cell=cell)}\n", cap.err
+    assert main(["validate", str(book), "--lang", "en"]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and cap.err == f"error: {book}: {en.format(cell=cell)}\n", cap.err
+
+
+def test_a_folder_or_a_pipe_given_as_the_workbook_is_refused_in_both_languages(tmp_path, capsys):
+    import os
+
+    folder = tmp_path / "book.xlsx"
+    folder.mkdir()
+    assert main(["validate", str(folder)]) == 2
+    assert capsys.readouterr().err == f"fejl: {folder}: er en mappe, men skal være en scenariefil (.toml eller .xlsx)\n"
+    assert main(["validate", str(folder), "--lang", "en"]) == 2
+    assert capsys.readouterr().err == f"error: {folder}: is a directory, expected a scenario file (.toml or .xlsx)\n"
+    pipe = tmp_path / "pipe.xlsx"
+    os.mkfifo(pipe)  # refused without being read (reading it would wait for a writer for ever)
+    assert main(["validate", str(pipe)]) == 2
+    assert capsys.readouterr().err == (
+        f"fejl: {pipe}: er en navngiven pipe (FIFO), men skal være en scenariefil (en almindelig fil)\n"
+    )
+    assert main(["validate", str(pipe), "--lang", "en"]) == 2
+    assert capsys.readouterr().err == f"error: {pipe}: is a named pipe (FIFO), expected a scenario (a regular file)\n"

@@ -205,6 +205,8 @@ def test_bad_observations_exit_2_one_line(tmp_path, old, new, words):
             "50",
             "--out",
             str(out),
+            "--lang",
+            "en",  # the English words below
         ],
         check=False,
         capture_output=True,
