@@ -495,6 +495,130 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # -- the observations file (simengine.scenario.observations) --
     # -- the scenario workbook (simengine.scenario.xlsx) and file kinds (simengine.scenario.safeio) --
     # -- correlations, shocks, [model] and extends (simengine.scenario.schema) --
+    "sc.inherit_from_dict": {
+        "da": "behandles, når en scenariefil indlæses (scenario.load eller scenario.resolve), ikke af from_dict",
+        "en": "is resolved when a scenario file is loaded (scenario.load or scenario.resolve), not by from_dict",
+    },
+    "sc.corr_list": {
+        "da": "skal være en liste af [[correlations]]-tabeller med a, b og rho, men er {got}",
+        "en": "must be a list of [[correlations]] tables with a, b and rho, got {got}",
+    },
+    "sc.corr_no_input": {
+        "da": "intet input hedder {name}{hint} inputtene er national.weak_share, national.economic_pressure og "
+        "<initiativ-id>.<en af {inputs}> eller et mønster som '*.delay'",
+        "en": "no input named {name}{hint} inputs are national.weak_share, national.economic_pressure and "
+        "<initiative id>.<one of {inputs}>, or a wildcard such as '*.delay'",
+    },
+    "sc.corr_fixed": {
+        "da": "{name} har en fast værdi: der er intet at korrelere",
+        "en": "{name} has a fixed value: there is nothing to correlate",
+    },
+    "sc.corr_too_many": {
+        "da": "højst {max:,} input må korreleres (rangkorrelationsmatricen vokser med antallet i anden); "
+        "{a} og {b} giver {n:,}",
+        "en": "at most {max:,} inputs may be correlated (the rank correlation matrix grows with their square); "
+        "{a} and {b} make {n:,}",
+    },
+    "sc.corr_self": {
+        "da": "korrelerer {name} med sig selv (rho {rho}); a og b skal angive forskellige input",
+        "en": "correlates {name} with itself (rho {rho}); a and b must name different inputs",
+    },
+    "sc.calibration_band": {
+        "da": "skal være [lav, høj] med 0 <= lav <= høj (forholdet mellem realiseret og lovet), men er {got}{raw}",
+        "en": "must be [low, high] with 0 <= low <= high (realised / promised ratios), got {got}{raw}",
+    },
+    "sc.calibration_year": {
+        "da": "kræver model.calibration_band (det forholdsbånd, som året skal ramme)",
+        "en": "needs model.calibration_band (the ratio band that year should hit)",
+    },
+    "sc.calibration_basis": {
+        "da": "kræver model.calibration_band (det forholdsbånd, som den angiver grundlaget for)",
+        "en": "needs model.calibration_band (the ratio band it says how to read)",
+    },
+    "sc.shocks_list": {
+        "da": "skal være en liste af [[shocks]]-tabeller med id, input, loading (og initiatives), men er {got}",
+        "en": "must be a list of [[shocks]] tables with id, input, loading (and initiatives), got {got}",
+    },
+    "sc.shock_id": {
+        "da": "et id må bestå af bogstaver, cifre, - og _, men er {got}",
+        "en": "ids may use letters, digits, - and _, got {got}",
+    },
+    "sc.duplicate_shock": {"da": "stødets id {id} står to gange", "en": "duplicate shock id {id}"},
+    "sc.shock_input": {
+        "da": "skal være et af initiativets input{hint} en af {names}, men er {got}",
+        "en": "must be an initiative input{hint} one of {names}, got {got}",
+    },
+    "sc.no_initiative": {"da": "initiativet {id} findes ikke{hint}", "en": "no initiative {id}{hint}"},
+    "sc.shock_members": {
+        "da": 'skal være "all" eller en ikke-tom liste af initiativ-id\'er, men er {got}',
+        "en": 'must be "all" or a non-empty list of initiative ids, got {got}',
+    },
+    "sc.shock_all_fixed": {
+        "da": "{input} har en fast værdi i alle de initiativer, stødet nævner: der er intet for stødet at påvirke",
+        "en": "{input} has a fixed value in every initiative the shock names: nothing to shock",
+    },
+    "sc.shock_some_fixed": {
+        "da": "{input} har en fast værdi i {ids}: der er intet for stødet at påvirke dér",
+        "en": "{input} has a fixed value in {ids}: nothing to shock there",
+    },
+    "sc.dependency_cycle": {
+        "da": "giver en cirkulær afhængighed: {chain}",
+        "en": "makes a cycle of dependencies: {chain}",
+    },
+    "sc.key_column": {
+        "da": "kolonnen {key} i {source} skal indeholde tal på mindst 0 med en positiv sum for at kunne bruges "
+        "som fordelingsnøgle",
+        "en": "column {key} of {source} must hold non-negative numbers with a positive sum to be used as an "
+        "allocation key",
+    },
+    "sc.remove_without_extends": {
+        "da": '{file}: remove_initiatives: kun tilladt i en fil, der bygger på en anden (extends = "base.toml")',
+        "en": '{file}: remove_initiatives: only allowed in a file that extends another (extends = "base.toml")',
+    },
+    "sc.extends_path": {
+        "da": "{file}: extends: skal være stien til en scenariefil i forhold til denne fil, men er {got}",
+        "en": "{file}: extends: must be the path of a scenario file, relative to this file, got {got}",
+    },
+    "sc.extends_cycle": {
+        "da": "{file}: extends: {ext} giver en cirkulær kæde: {loop}",
+        "en": "{file}: extends: {ext} makes a cycle: {loop}",
+    },
+    "sc.extends_max": {
+        "da": "{file}: extends: en kæde af extends må højst have {max} filer",
+        "en": "{file}: extends: a chain of extends may hold at most {max} files",
+    },
+    "sc.extends_missing": {
+        "da": "{file}: extends: filen {ext} findes ikke (fundet som {path}); stien er i forhold til mappen med "
+        "den fil, der bygger på den",
+        "en": "{file}: extends: no such file {ext} (resolved to {path}); "
+        "the path is relative to the folder of the file that extends it",
+    },
+    "sc.extends_not_file": {
+        "da": "{file}: extends: {ext} er ikke en scenariefil (fundet som {path})",
+        "en": "{file}: extends: {ext} is not a scenario file (resolved to {path})",
+    },
+    "sc.remove_list": {
+        "da": "{file}: remove_initiatives: skal være en liste af initiativ-id'er, men er {got}",
+        "en": "{file}: remove_initiatives: must be a list of initiative ids, got {got}",
+    },
+    "sc.remove_unknown": {
+        "da": "{file}: remove_initiatives: initiativet {id} findes ikke i det scenarie, filen bygger på{hint}",
+        "en": "{file}: remove_initiatives: no initiative {id} in the scenario it extends{hint}",
+    },
+    "sc.extends_initiatives": {
+        "da": "{file}: initiatives: skal være en liste af [[initiatives]]-tabeller, men er {got}",
+        "en": "{file}: initiatives: must be a list of [[initiatives]] tables, got {got}",
+    },
+    "sc.extends_id_required": {
+        "da": "{file}: {path}.id: skal angives i en fil, der bygger på en anden: initiativerne flettes med "
+        "forældrefilens efter id",
+        "en": "{file}: {path}.id: required in a file that extends another: initiatives are merged with the "
+        "parent's by id",
+    },
+    "sc.extends_duplicate_id": {
+        "da": "{file}: {path}.id: id {id} står to gange i denne fil",
+        "en": "{file}: {path}.id: duplicate id {id} in this file",
+    },
     # -- run-time errors: scheduler addresses, RunError, overflow (core, analysis) --
     # -- the run's notes and warnings --
     # -- --help texts (simengine.cli.main) --
