@@ -620,7 +620,170 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{file}: {path}.id: duplicate id {id} in this file",
     },
     # -- run-time errors: scheduler addresses, RunError, overflow (core, analysis) --
+    "run.scheduler_local": {
+        "da": "--scheduler: local:N kræver et helt antal workers N >= 1, men er {got}",
+        "en": "--scheduler: local:N needs a whole number of workers N >= 1, got {got}",
+    },
+    "run.scheduler_address": {
+        "da": "--scheduler: skal være en scheduler-adresse som tcp://host:8786 eller local:N, men er {got}",
+        "en": "--scheduler: expected a scheduler address like tcp://host:8786 or local:N, got {got}",
+    },
+    "run.scheduler_port": {
+        "da": "--scheduler: adressen skal have et portnummer (1-65535), fx tcp://host:8786, men er {got}",
+        "en": "--scheduler: the address needs a port (1-65535), like tcp://host:8786, got {got}",
+    },
+    "run.needs_dask": {
+        "da": "--scheduler kræver Dask (dask.distributed), som ikke er installeret ({detail}); installér det med: {hint}",
+        "en": "--scheduler needs Dask (dask.distributed), which is not installed ({detail}); install it with: {hint}",
+    },
+    "run.install_dask": {
+        "da": "pip install 'simengine[dask]'  (eller: pip install 'dask[distributed]')",
+        "en": "pip install 'simengine[dask]'  (or: pip install 'dask[distributed]')",
+    },
+    "run.unreachable": {
+        "da": "--scheduler {spec}: kan ikke få forbindelse til Dask-scheduleren inden for {timeout:g} s ({reason}); "
+        "kører den, og er adressen rigtig?",
+        "en": "--scheduler {spec}: cannot reach the Dask scheduler within {timeout:g} s ({reason}); "
+        "is it running, and is the address right?",
+    },
+    "run.no_workers_yet": {
+        "da": "{description} har endnu ingen workers; venter på, at der kommer workers til (Ctrl-C for at stoppe)",
+        "en": "{description} has no workers yet; waiting for workers to join (Ctrl-C to stop)",
+    },
+    "run.block_of": {"da": "træk [{lo:,}; {hi:,})", "en": "draws [{lo:,}, {hi:,})"},
+    "run.worker_version": {
+        "da": "denne worker kører simengine {version} ({stream}), klienten {client} ({client_stream}): "
+        "installér samme version overalt",
+        "en": "this worker runs simengine {version} ({stream}), the client {client} ({client_stream}): "
+        "install the same version everywhere",
+    },
+    "run.workers_died": {
+        "da": "blokken med {where} kørte på workers, der gik ned for mange gange i træk til, at Dask prøver igen "
+        "({detail}); en worker er måske løbet tør for hukommelse: brug en mindre --block-draws, eller giv "
+        "workerne mere hukommelse",
+        "en": "the block of {where} was running on workers that died, too often in a row for Dask to try again "
+        "({detail}); a worker may be running out of memory: use a smaller --block-draws or give workers more memory",
+    },
+    "run.lost_scheduler": {
+        "da": "forbindelsen til Dask-scheduleren blev afbrudt, mens blokken med {where} kørte; kører scheduleren "
+        "stadig? Intet er skrevet",
+        "en": "lost the connection to the Dask scheduler while the block of {where} was running; is the scheduler "
+        "still running? Nothing was written",
+    },
+    "run.block_failed": {
+        "da": "blokken med {where} fejlede på klyngen: {kind}: {why}",
+        "en": "the block of {where} failed on the cluster: {kind}: {why}",
+    },
+    "run.lock_create": {
+        "da": "{dir}: kan ikke oprette låsefilen {name}: {detail}",
+        "en": "{dir}: cannot create the lock file {name}: {detail}",
+    },
+    "run.folder_busy": {
+        "da": "{dir}: en anden simengine-proces skriver i denne mappe; vent, til den er færdig, eller vælg en anden "
+        "--out",
+        "en": "{dir}: another simengine process is writing to this folder; wait for it to finish or choose another "
+        "--out",
+    },
+    "run.lock_failed": {
+        "da": "{dir}: kan ikke låse resultatmappen: {detail}",
+        "en": "{dir}: cannot lock the output folder: {detail}",
+    },
+    "run.journal_read_only": {
+        "da": "{dir}: en kørsel til denne mappe blev stoppet, mens den flyttede sine filer på plads, og mappen er "
+        "skrivebeskyttet her; kør simengine én gang med skriveadgang for at gøre det færdigt",
+        "en": "{dir}: a run into this folder was killed while it moved its files into place, and the folder is "
+        "read-only here; run simengine once with write access to finish it",
+    },
+    "run.cannot_write": {"da": "{path}: kan ikke skrive: {detail}", "en": "{path}: cannot write: {detail}"},
+    "run.cannot_move": {
+        "da": "{dir}: kan ikke flytte de nye filer på plads: {detail}",
+        "en": "{dir}: cannot move the new files into place: {detail}",
+    },
+    "run.cannot_create_out": {
+        "da": "{dir}: kan ikke oprette resultatmappen: {detail}",
+        "en": "{dir}: cannot create output folder: {detail}",
+    },
+    "run.out_not_folder": {
+        "da": "{dir}: resultatstien findes, men er ikke en mappe",
+        "en": "{dir}: output path exists and is not a folder",
+    },
+    "run.out_not_writable": {
+        "da": "{dir}: der kan ikke skrives i resultatmappen",
+        "en": "{dir}: output folder is not writable",
+    },
+    "run.check_scenario_changed": {
+        "da": "{file}: scenariet er ændret siden kørslen (sha256 {now}…, kørslen brugte {then}…); resultaterne kan "
+        "ikke sammenlignes",
+        "en": "{file}: the scenario changed since the run (sha256 {now}…, the run used {then}…); results cannot be "
+        "compared",
+    },
+    "run.check_differ": {
+        "da": "{file}: resultaterne afviger fra den gemte kørsel (digest {now}… mod {then}…){differing}",
+        "en": "{file}: results differ from the recorded run (digest {now}… vs {then}…){differing}",
+    },
+    "run.check_differing": {"da": "; afvigende variabler: {names}", "en": "; differing variables: {names}"},
+    "run.obs_impossible": {
+        "da": "{file}: observationen {id}: værdien {value:g} ({error}) er umulig i hvert eneste af de {draws:,} "
+        "beholdte træk; gør dens fejlmodel bredere, eller behold flere træk",
+        "en": "{file}: observation {id}: value {value:g} ({error}) is impossible in every one of the {draws:,} "
+        "kept draws; widen its error model or keep more draws",
+    },
+    "run.obs_inconsistent": {
+        "da": "{file}: intet beholdt træk stemmer med alle {ids} på én gang ({draws:,} træk); gør deres "
+        "fejlmodeller bredere, eller behold flere træk",
+        "en": "{file}: no kept draw is consistent with all of {ids} at once ({draws:,} draws); widen their error "
+        "models or keep more draws",
+    },
+    "run.obs_changed": {
+        "da": "{file}: observationerne er ændret siden opdateringen; resultaterne kan ikke sammenlignes",
+        "en": "{file}: the observations changed since the update; results cannot be compared",
+    },
+    "run.obs_gone": {
+        "da": "opdateringens observationsfil findes ikke længere ({paths})",
+        "en": "the observations file of this update is gone ({paths})",
+    },
+    "run.overflow": {
+        "da": "{file}: resultaterne løber over (inf eller NaN i {names}{more}): {why}",
+        "en": "{file}: the results overflow (inf or NaN in {names}{more}): {why}",
+    },
+    "run.overflow_causes": {
+        "da": "inputtene er for store eller for små til modellen: {causes}{more}",
+        "en": "the inputs are too large or too small for the model: {causes}{more}",
+    },
+    "run.overflow_more": {"da": "; og {n} til", "en": "; and {n} more"},
+    "run.overflow_check": {
+        "da": "se scenariet efter for ekstreme værdier (gevinster, mål, omkostninger, cost_per_fte, fordelingernes "
+        "parametre, befolkningstal)",
+        "en": "check the scenario for extreme values (gains, targets, costs, cost_per_fte, distribution parameters, "
+        "populations)",
+    },
+    "run.overflow_at": {"da": "{file}: {what}{causes}", "en": "{file}: {what}{causes}"},
+    "run.overflow_list": {"da": ": {causes}", "en": ": {causes}"},
+    "run.joined": {"da": "{a}; {b}", "en": "{a}; {b}"},
+    "run.suspect_reaches": {"da": "{path} = {dist} (når op på {hi:g})", "en": "{path} = {dist} (reaches {hi:g})"},
+    "run.suspect_population": {
+        "da": "{file}: population (summen er {total:g})",
+        "en": "{file}: population (sums to {total:g})",
+    },
+    "run.overflow_national": {
+        "da": "{n} simulerede landsværdier oversteg 2^28 gange deres business case-størrelse; se scenariets "
+        "fordelinger for cost overrun og estimate_factor efter for absurde haler",
+        "en": "{n} simulated national values exceeded 2^28 times their business-case size; check the scenario's "
+        "cost overrun and estimate_factor priors for absurd tails",
+    },
+    "run.overflow_values": {
+        "da": "{n} simulerede værdier oversteg 2^22 gange deres business case-størrelse; se scenariets fordelinger "
+        "for estimate_factor og adoption efter for absurde haler",
+        "en": "{n} simulated values exceeded 2^22 times their business-case size; check the scenario's "
+        "estimate_factor and adoption priors for absurd tails",
+    },
     # -- the run's notes and warnings --
+    "run.corr_repaired": {
+        "da": "[[correlations]]-matricen er ikke positivt semidefinit; den er rettet til den nærmeste gyldige: "
+        "største ændring {a} ~ {b} fra {old:.3f} til {new:.3f}",
+        "en": "the [[correlations]] matrix is not positive semi-definite; it was repaired to the nearest valid one: "
+        "largest change {a} ~ {b} from {old:.3f} to {new:.3f}",
+    },
     # -- --help texts (simengine.cli.main) --
 }
 
