@@ -750,9 +750,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "inputtene er for store eller for små til modellen: {causes}{more}",
         "en": "the inputs are too large or too small for the model: {causes}{more}",
     },
-    "run.overflow_more": {"da": "; og {n} til", "en": "; and {n} more"},
+    "run.overflow_more": {"da": "; og {n:,} til", "en": "; and {n} more"},
     "run.overflow_check": {
-        "da": "se scenariet efter for ekstreme værdier (gevinster, mål, omkostninger, cost_per_fte, fordelingernes "
+        "da": "undersøg scenariet for ekstreme værdier (gevinster, mål, omkostninger, cost_per_fte, fordelingernes "
         "parametre, befolkningstal)",
         "en": "check the scenario for extreme values (gains, targets, costs, cost_per_fte, distribution parameters, "
         "populations)",
@@ -766,14 +766,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{file}: population (sums to {total:g})",
     },
     "run.overflow_national": {
-        "da": "{n} simulerede landsværdier oversteg 2^28 gange deres business case-størrelse; se scenariets "
-        "fordelinger for cost overrun og estimate_factor efter for absurde haler",
+        "da": "{n:,} simulerede landsværdier oversteg 2^28 gange deres business case-størrelse; undersøg, om "
+        "scenariets fordelinger for cost overrun og estimate_factor har absurde haler",
         "en": "{n} simulated national values exceeded 2^28 times their business-case size; check the scenario's "
         "cost overrun and estimate_factor priors for absurd tails",
     },
     "run.overflow_values": {
-        "da": "{n} simulerede værdier oversteg 2^22 gange deres business case-størrelse; se scenariets fordelinger "
-        "for estimate_factor og adoption efter for absurde haler",
+        "da": "{n:,} simulerede værdier oversteg 2^22 gange deres business case-størrelse; undersøg, om scenariets "
+        "fordelinger for estimate_factor og adoption har absurde haler",
         "en": "{n} simulated values exceeded 2^22 times their business-case size; check the scenario's "
         "estimate_factor and adoption priors for absurd tails",
     },

@@ -280,3 +280,41 @@ def test_run_errors_render_in_both_languages_and_survive_pickling():
     back = pickle.loads(pickle.dumps(err))  # a RunError raised on a Dask worker travels pickled
     assert back.lines("da") == ["blokken med træk [0; 16.384) fejlede på klyngen: OSError: x"]
     assert back.lines("en") == ["the block of draws [0, 16,384) failed on the cluster: OSError: x"] == [str(back)]
+
+
+def test_a_sweep_warns_in_the_terminals_language(tmp_path, capsys):
+    sc = _small_with(
+        tmp_path,
+        '[[correlations]]\na = "osb-1.delay"\nb = "osb-2.delay"\nrho = 0.9\n\n'
+        '[[correlations]]\na = "osb-2.delay"\nb = "fmk.delay"\nrho = 0.9\n\n'
+        '[[correlations]]\na = "osb-1.delay"\nb = "fmk.delay"\nrho = -0.9\n',
+    )
+    argv = ["sweep", str(sc), "--set", "regimes.retention_share=0.25,0.5", "--draws", "200", "--quiet", "--no-report"]
+    da = _one_line(capsys, [*argv, "--out", str(tmp_path / "da")], code=0)  # one note for both variants
+    assert da.startswith("advarsel: regimes.retention_share=0.25: [[correlations]]-matricen er ikke positivt"), da
+    en = _one_line(capsys, [*argv, "--out", str(tmp_path / "en"), "--lang", "en"], code=0)
+    assert en.startswith("warning: regimes.retention_share=0.25: the [[correlations]] matrix is not positive"), en
+
+
+def test_an_overflow_is_refused_in_both_languages(tmp_path, capsys):
+    old = 'adoption = { dist = "triangular", min = 0.7, mode = 0.85, max = 1.0 }'
+    text = SMALL.read_text(encoding="utf-8")
+    assert old in text
+    sc = tmp_path / "s.toml"
+    sc.write_text(text.replace(old, 'adoption = { dist = "uniform", min = 0, max = 1e308 }', 1), encoding="utf-8")
+    argv = ["run", str(sc), "--draws", "300", "--out", str(tmp_path / "o"), "--quiet", "--no-report"]
+    da = _one_line(capsys, argv)
+    assert re.fullmatch(
+        rf"fejl: {re.escape(str(sc))}: \d{{1,3}}(\.\d{{3}})* simulerede værdier oversteg 2\^22 gange deres business "
+        r"case-størrelse; undersøg, om scenariets fordelinger for estimate_factor og adoption har absurde haler: "
+        r"initiatives\[1\] \(osb-2\)\.adoption = uniform\(min=0, max=1e\+308\) \(når op på 1e\+308\)",
+        da,
+    ), da
+    en = _one_line(capsys, [*argv, "--lang", "en"])
+    assert re.fullmatch(
+        rf"error: {re.escape(str(sc))}: \d+ simulated values exceeded 2\^22 times their business-case size; check "
+        r"the scenario's estimate_factor and adoption priors for absurd tails: "
+        r"initiatives\[1\] \(osb-2\)\.adoption = uniform\(min=0, max=1e\+308\) \(reaches 1e\+308\)",
+        en,
+    ), en
+    assert not (tmp_path / "o" / "results.nc").exists()
