@@ -505,7 +505,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "sc.corr_no_input": {
         "da": "intet input hedder {name}{hint} inputtene er national.weak_share, national.economic_pressure og "
-        "<initiativ-id>.<en af {inputs}> eller et mønster som '*.delay'",
+        "<initiativ-id>.<et af {inputs}> eller et mønster som '*.delay'",
         "en": "no input named {name}{hint} inputs are national.weak_share, national.economic_pressure and "
         "<initiative id>.<one of {inputs}>, or a wildcard such as '*.delay'",
     },
@@ -545,7 +545,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "sc.duplicate_shock": {"da": "stødets id {id} står to gange", "en": "duplicate shock id {id}"},
     "sc.shock_input": {
-        "da": "skal være et af initiativets input{hint} en af {names}, men er {got}",
+        "da": "skal være et af initiativets input{hint} et af {names}, men er {got}",
         "en": "must be an initiative input{hint} one of {names}, got {got}",
     },
     "sc.no_initiative": {"da": "initiativet {id} findes ikke{hint}", "en": "no initiative {id}{hint}"},

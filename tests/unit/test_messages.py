@@ -171,7 +171,7 @@ def _one_line(capsys, argv: list[str], code: int = 2) -> str:
         (
             '[[correlations]]\na = "osb-1.delay"\nb = "fmk.dealy"\nrho = 0.5\n',
             "correlations[0].b: intet input hedder 'fmk.dealy'; mente du 'fmk.delay'? inputtene er "
-            "national.weak_share, national.economic_pressure og <initiativ-id>.<en af estimate_factor, ",
+            "national.weak_share, national.economic_pressure og <initiativ-id>.<et af estimate_factor, ",
             "correlations[0].b: no input named 'fmk.dealy'; did you mean 'fmk.delay'? inputs are "
             "national.weak_share, national.economic_pressure and <initiative id>.<one of estimate_factor, ",
         ),
