@@ -716,8 +716,295 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{file}: file is more than {limit:,} bytes; {what} may be at most {limit:,} bytes",
     },
     # -- correlations, shocks, [model] and extends (simengine.scenario.schema) --
+    "sc.inherit_from_dict": {
+        "da": "behandles, når en scenariefil indlæses (scenario.load eller scenario.resolve), ikke af from_dict",
+        "en": "is resolved when a scenario file is loaded (scenario.load or scenario.resolve), not by from_dict",
+    },
+    "sc.corr_list": {
+        "da": "skal være en liste af [[correlations]]-tabeller med a, b og rho, men er {got}",
+        "en": "must be a list of [[correlations]] tables with a, b and rho, got {got}",
+    },
+    "sc.corr_no_input": {
+        "da": "intet input hedder {name}{hint} inputtene er national.weak_share, national.economic_pressure og "
+        "<initiativ-id>.<et af {inputs}> eller et mønster som '*.delay'",
+        "en": "no input named {name}{hint} inputs are national.weak_share, national.economic_pressure and "
+        "<initiative id>.<one of {inputs}>, or a wildcard such as '*.delay'",
+    },
+    "sc.corr_fixed": {
+        "da": "{name} har en fast værdi: der er intet at korrelere",
+        "en": "{name} has a fixed value: there is nothing to correlate",
+    },
+    "sc.corr_too_many": {
+        "da": "højst {max:,} input må korreleres (rangkorrelationsmatricen vokser med antallet i anden); "
+        "{a} og {b} giver {n:,}",
+        "en": "at most {max:,} inputs may be correlated (the rank correlation matrix grows with their square); "
+        "{a} and {b} make {n:,}",
+    },
+    "sc.corr_self": {
+        "da": "korrelerer {name} med sig selv (rho {rho}); a og b skal angive forskellige input",
+        "en": "correlates {name} with itself (rho {rho}); a and b must name different inputs",
+    },
+    "sc.calibration_band": {
+        "da": "skal være [lav, høj] med 0 <= lav <= høj (forholdet mellem realiseret og lovet), men er {got}{raw}",
+        "en": "must be [low, high] with 0 <= low <= high (realised / promised ratios), got {got}{raw}",
+    },
+    "sc.calibration_year": {
+        "da": "kræver model.calibration_band (det forholdsbånd, som året skal ramme)",
+        "en": "needs model.calibration_band (the ratio band that year should hit)",
+    },
+    "sc.calibration_basis": {
+        "da": "kræver model.calibration_band (det forholdsbånd, som den angiver grundlaget for)",
+        "en": "needs model.calibration_band (the ratio band it says how to read)",
+    },
+    "sc.shocks_list": {
+        "da": "skal være en liste af [[shocks]]-tabeller med id, input, loading (og initiatives), men er {got}",
+        "en": "must be a list of [[shocks]] tables with id, input, loading (and initiatives), got {got}",
+    },
+    "sc.shock_id": {
+        "da": "et id må bestå af bogstaver, cifre, - og _, men er {got}",
+        "en": "ids may use letters, digits, - and _, got {got}",
+    },
+    "sc.duplicate_shock": {"da": "stødets id {id} står to gange", "en": "duplicate shock id {id}"},
+    "sc.shock_input": {
+        "da": "skal være et af initiativets input{hint} et af {names}, men er {got}",
+        "en": "must be an initiative input{hint} one of {names}, got {got}",
+    },
+    "sc.no_initiative": {"da": "initiativet {id} findes ikke{hint}", "en": "no initiative {id}{hint}"},
+    "sc.shock_members": {
+        "da": 'skal være "all" eller en ikke-tom liste af initiativ-id\'er, men er {got}',
+        "en": 'must be "all" or a non-empty list of initiative ids, got {got}',
+    },
+    "sc.shock_all_fixed": {
+        "da": "{input} har en fast værdi i alle de initiativer, stødet nævner: der er intet for stødet at påvirke",
+        "en": "{input} has a fixed value in every initiative the shock names: nothing to shock",
+    },
+    "sc.shock_some_fixed": {
+        "da": "{input} har en fast værdi i {ids}: der er intet for stødet at påvirke dér",
+        "en": "{input} has a fixed value in {ids}: nothing to shock there",
+    },
+    "sc.dependency_cycle": {
+        "da": "giver en cirkulær afhængighed: {chain}",
+        "en": "makes a cycle of dependencies: {chain}",
+    },
+    "sc.key_column": {
+        "da": "kolonnen {key} i {source} skal indeholde tal på mindst 0 med en positiv sum for at kunne bruges "
+        "som fordelingsnøgle",
+        "en": "column {key} of {source} must hold non-negative numbers with a positive sum to be used as an "
+        "allocation key",
+    },
+    "sc.remove_without_extends": {
+        "da": '{file}: remove_initiatives: kun tilladt i en fil, der bygger på en anden (extends = "base.toml")',
+        "en": '{file}: remove_initiatives: only allowed in a file that extends another (extends = "base.toml")',
+    },
+    "sc.extends_path": {
+        "da": "{file}: extends: skal være stien til en scenariefil i forhold til denne fil, men er {got}",
+        "en": "{file}: extends: must be the path of a scenario file, relative to this file, got {got}",
+    },
+    "sc.extends_cycle": {
+        "da": "{file}: extends: {ext} giver en cirkulær kæde: {loop}",
+        "en": "{file}: extends: {ext} makes a cycle: {loop}",
+    },
+    "sc.extends_max": {
+        "da": "{file}: extends: en kæde af extends må højst have {max} filer",
+        "en": "{file}: extends: a chain of extends may hold at most {max} files",
+    },
+    "sc.extends_missing": {
+        "da": "{file}: extends: filen {ext} findes ikke (fundet som {path}); stien er i forhold til mappen med "
+        "den fil, der bygger på den",
+        "en": "{file}: extends: no such file {ext} (resolved to {path}); "
+        "the path is relative to the folder of the file that extends it",
+    },
+    "sc.extends_not_file": {
+        "da": "{file}: extends: {ext} er ikke en scenariefil (fundet som {path})",
+        "en": "{file}: extends: {ext} is not a scenario file (resolved to {path})",
+    },
+    "sc.remove_list": {
+        "da": "{file}: remove_initiatives: skal være en liste af initiativ-id'er, men er {got}",
+        "en": "{file}: remove_initiatives: must be a list of initiative ids, got {got}",
+    },
+    "sc.remove_unknown": {
+        "da": "{file}: remove_initiatives: initiativet {id} findes ikke i det scenarie, filen bygger på{hint}",
+        "en": "{file}: remove_initiatives: no initiative {id} in the scenario it extends{hint}",
+    },
+    "sc.extends_initiatives": {
+        "da": "{file}: initiatives: skal være en liste af [[initiatives]]-tabeller, men er {got}",
+        "en": "{file}: initiatives: must be a list of [[initiatives]] tables, got {got}",
+    },
+    "sc.extends_id_required": {
+        "da": "{file}: {path}.id: skal angives i en fil, der bygger på en anden: initiativerne flettes med "
+        "forældrefilens efter id",
+        "en": "{file}: {path}.id: required in a file that extends another: initiatives are merged with the "
+        "parent's by id",
+    },
+    "sc.extends_duplicate_id": {
+        "da": "{file}: {path}.id: id {id} står to gange i denne fil",
+        "en": "{file}: {path}.id: duplicate id {id} in this file",
+    },
     # -- run-time errors: scheduler addresses, RunError, overflow (core, analysis) --
+    "run.scheduler_local": {
+        "da": "--scheduler: local:N kræver et helt antal workers N >= 1, men er {got}",
+        "en": "--scheduler: local:N needs a whole number of workers N >= 1, got {got}",
+    },
+    "run.scheduler_address": {
+        "da": "--scheduler: skal være en scheduler-adresse som tcp://host:8786 eller local:N, men er {got}",
+        "en": "--scheduler: expected a scheduler address like tcp://host:8786 or local:N, got {got}",
+    },
+    "run.scheduler_port": {
+        "da": "--scheduler: adressen skal have et portnummer (1-65535), fx tcp://host:8786, men er {got}",
+        "en": "--scheduler: the address needs a port (1-65535), like tcp://host:8786, got {got}",
+    },
+    "run.needs_dask": {
+        "da": "--scheduler kræver Dask (dask.distributed), som ikke er installeret ({detail}); installér det med: {hint}",
+        "en": "--scheduler needs Dask (dask.distributed), which is not installed ({detail}); install it with: {hint}",
+    },
+    "run.install_dask": {
+        "da": "pip install 'simengine[dask]'  (eller: pip install 'dask[distributed]')",
+        "en": "pip install 'simengine[dask]'  (or: pip install 'dask[distributed]')",
+    },
+    "run.unreachable": {
+        "da": "--scheduler {spec}: kan ikke få forbindelse til Dask-scheduleren inden for {timeout:g} s ({reason}); "
+        "kører den, og er adressen rigtig?",
+        "en": "--scheduler {spec}: cannot reach the Dask scheduler within {timeout:g} s ({reason}); "
+        "is it running, and is the address right?",
+    },
+    "run.no_workers_yet": {
+        "da": "{description} har endnu ingen workers; venter på, at der kommer workers til (Ctrl-C for at stoppe)",
+        "en": "{description} has no workers yet; waiting for workers to join (Ctrl-C to stop)",
+    },
+    "run.block_of": {"da": "træk [{lo:,}; {hi:,})", "en": "draws [{lo:,}, {hi:,})"},
+    "run.worker_version": {
+        "da": "denne worker kører simengine {version} ({stream}), klienten {client} ({client_stream}): "
+        "installér samme version overalt",
+        "en": "this worker runs simengine {version} ({stream}), the client {client} ({client_stream}): "
+        "install the same version everywhere",
+    },
+    "run.workers_died": {
+        "da": "blokken med {where} kørte på workers, der gik ned for mange gange i træk til, at Dask prøver igen "
+        "({detail}); en worker er måske løbet tør for hukommelse: brug en mindre --block-draws, eller giv "
+        "workerne mere hukommelse",
+        "en": "the block of {where} was running on workers that died, too often in a row for Dask to try again "
+        "({detail}); a worker may be running out of memory: use a smaller --block-draws or give workers more memory",
+    },
+    "run.lost_scheduler": {
+        "da": "forbindelsen til Dask-scheduleren blev afbrudt, mens blokken med {where} kørte; kører scheduleren "
+        "stadig? Intet er skrevet",
+        "en": "lost the connection to the Dask scheduler while the block of {where} was running; is the scheduler "
+        "still running? Nothing was written",
+    },
+    "run.block_failed": {
+        "da": "blokken med {where} fejlede på klyngen: {kind}: {why}",
+        "en": "the block of {where} failed on the cluster: {kind}: {why}",
+    },
+    "run.lock_create": {
+        "da": "{dir}: kan ikke oprette låsefilen {name}: {detail}",
+        "en": "{dir}: cannot create the lock file {name}: {detail}",
+    },
+    "run.folder_busy": {
+        "da": "{dir}: en anden simengine-proces skriver i denne mappe; vent, til den er færdig, eller vælg en anden "
+        "--out",
+        "en": "{dir}: another simengine process is writing to this folder; wait for it to finish or choose another "
+        "--out",
+    },
+    "run.lock_failed": {
+        "da": "{dir}: kan ikke låse resultatmappen: {detail}",
+        "en": "{dir}: cannot lock the output folder: {detail}",
+    },
+    "run.journal_read_only": {
+        "da": "{dir}: en kørsel til denne mappe blev stoppet, mens den flyttede sine filer på plads, og mappen er "
+        "skrivebeskyttet her; kør simengine én gang med skriveadgang for at gøre det færdigt",
+        "en": "{dir}: a run into this folder was killed while it moved its files into place, and the folder is "
+        "read-only here; run simengine once with write access to finish it",
+    },
+    "run.cannot_write": {"da": "{path}: kan ikke skrive: {detail}", "en": "{path}: cannot write: {detail}"},
+    "run.cannot_move": {
+        "da": "{dir}: kan ikke flytte de nye filer på plads: {detail}",
+        "en": "{dir}: cannot move the new files into place: {detail}",
+    },
+    "run.cannot_create_out": {
+        "da": "{dir}: kan ikke oprette resultatmappen: {detail}",
+        "en": "{dir}: cannot create output folder: {detail}",
+    },
+    "run.out_not_folder": {
+        "da": "{dir}: resultatstien findes, men er ikke en mappe",
+        "en": "{dir}: output path exists and is not a folder",
+    },
+    "run.out_not_writable": {
+        "da": "{dir}: der kan ikke skrives i resultatmappen",
+        "en": "{dir}: output folder is not writable",
+    },
+    "run.check_scenario_changed": {
+        "da": "{file}: scenariet er ændret siden kørslen (sha256 {now}…, kørslen brugte {then}…); resultaterne kan "
+        "ikke sammenlignes",
+        "en": "{file}: the scenario changed since the run (sha256 {now}…, the run used {then}…); results cannot be "
+        "compared",
+    },
+    "run.check_differ": {
+        "da": "{file}: resultaterne afviger fra den gemte kørsel (digest {now}… mod {then}…){differing}",
+        "en": "{file}: results differ from the recorded run (digest {now}… vs {then}…){differing}",
+    },
+    "run.check_differing": {"da": "; afvigende variabler: {names}", "en": "; differing variables: {names}"},
+    "run.obs_impossible": {
+        "da": "{file}: observationen {id}: værdien {value:g} ({error}) er umulig i hvert eneste af de {draws:,} "
+        "beholdte træk; gør dens fejlmodel bredere, eller behold flere træk",
+        "en": "{file}: observation {id}: value {value:g} ({error}) is impossible in every one of the {draws:,} "
+        "kept draws; widen its error model or keep more draws",
+    },
+    "run.obs_inconsistent": {
+        "da": "{file}: intet beholdt træk stemmer med alle {ids} på én gang ({draws:,} træk); gør deres "
+        "fejlmodeller bredere, eller behold flere træk",
+        "en": "{file}: no kept draw is consistent with all of {ids} at once ({draws:,} draws); widen their error "
+        "models or keep more draws",
+    },
+    "run.obs_changed": {
+        "da": "{file}: observationerne er ændret siden opdateringen; resultaterne kan ikke sammenlignes",
+        "en": "{file}: the observations changed since the update; results cannot be compared",
+    },
+    "run.obs_gone": {
+        "da": "opdateringens observationsfil findes ikke længere ({paths})",
+        "en": "the observations file of this update is gone ({paths})",
+    },
+    "run.overflow": {
+        "da": "{file}: resultaterne løber over (inf eller NaN i {names}{more}): {why}",
+        "en": "{file}: the results overflow (inf or NaN in {names}{more}): {why}",
+    },
+    "run.overflow_causes": {
+        "da": "inputtene er for store eller for små til modellen: {causes}{more}",
+        "en": "the inputs are too large or too small for the model: {causes}{more}",
+    },
+    "run.overflow_more": {"da": "; og {n:,} til", "en": "; and {n} more"},
+    "run.overflow_check": {
+        "da": "undersøg scenariet for ekstreme værdier (gevinster, mål, omkostninger, cost_per_fte, fordelingernes "
+        "parametre, befolkningstal)",
+        "en": "check the scenario for extreme values (gains, targets, costs, cost_per_fte, distribution parameters, "
+        "populations)",
+    },
+    "run.overflow_at": {"da": "{file}: {what}{causes}", "en": "{file}: {what}{causes}"},
+    "run.overflow_list": {"da": ": {causes}", "en": ": {causes}"},
+    "run.joined": {"da": "{a}; {b}", "en": "{a}; {b}"},
+    "run.suspect_reaches": {"da": "{path} = {dist} (når op på {hi:g})", "en": "{path} = {dist} (reaches {hi:g})"},
+    "run.suspect_population": {
+        "da": "{file}: population (summen er {total:g})",
+        "en": "{file}: population (sums to {total:g})",
+    },
+    "run.overflow_national": {
+        "da": "{n:,} simulerede landsværdier oversteg 2^28 gange deres business case-størrelse; undersøg, om "
+        "scenariets fordelinger for cost overrun og estimate_factor har absurde haler",
+        "en": "{n} simulated national values exceeded 2^28 times their business-case size; check the scenario's "
+        "cost overrun and estimate_factor priors for absurd tails",
+    },
+    "run.overflow_values": {
+        "da": "{n:,} simulerede værdier oversteg 2^22 gange deres business case-størrelse; undersøg, om scenariets "
+        "fordelinger for estimate_factor og adoption har absurde haler",
+        "en": "{n} simulated values exceeded 2^22 times their business-case size; check the scenario's "
+        "estimate_factor and adoption priors for absurd tails",
+    },
     # -- the run's notes and warnings --
+    "run.corr_repaired": {
+        "da": "[[correlations]]-matricen er ikke positivt semidefinit; den er rettet til den nærmeste gyldige: "
+        "største ændring {a} ~ {b} fra {old:.3f} til {new:.3f}",
+        "en": "the [[correlations]] matrix is not positive semi-definite; it was repaired to the nearest valid one: "
+        "largest change {a} ~ {b} from {old:.3f} to {new:.3f}",
+    },
     # -- --help texts (simengine.cli.main) --
     # argparse's own words; the texts go through argparse's "%" formatting: a literal percent is "%%"
     "help.usage": {"da": "brug: ", "en": "usage: "},

@@ -13,6 +13,7 @@ import numpy as np
 import xarray as xr
 
 from simengine.errors import ConfigError
+from simengine.messages import Msg
 
 #: the results that must be finite in every run (those present are checked)
 CORE = (
@@ -48,30 +49,38 @@ def check(ds: xr.Dataset, sc) -> None:
     if not bad:
         return
     causes = suspects(sc)
+    more = Msg("run.overflow_more", n=len(causes) - 6) if len(causes) > 6 else ""
+    why = Msg("run.overflow_causes", causes=_joined(causes[:6]), more=more) if causes else Msg("run.overflow_check")
     raise ConfigError(
-        f"{sc.path}: the results overflow (inf or NaN in {', '.join(bad[:6])}"
-        + (", ..." if len(bad) > 6 else "")
-        + "): "
-        + (
-            f"the inputs are too large or too small for the model: {'; '.join(causes[:6])}"
-            + (f"; and {len(causes) - 6} more" if len(causes) > 6 else "")
-            if causes
-            else "check the scenario for extreme values (gains, targets, costs, "
-            "cost_per_fte, distribution parameters, populations)"
+        Msg(
+            "run.overflow",
+            file=str(sc.path),
+            names=", ".join(bad[:6]),
+            more=", ..." if len(bad) > 6 else "",
+            why=why,
         )
     )
 
 
-def overflow_error(sc, what: str) -> ConfigError:
+def overflow_error(sc, what: str | Msg) -> ConfigError:
     """Bad input found while simulating (values beyond what the kernel's tables hold): exit 2,
     naming the inputs to blame when they can be told."""
     causes = suspects(sc)
-    return ConfigError(f"{sc.path}: {what}" + (f": {'; '.join(causes[:6])}" if causes else ""))
+    listed = Msg("run.overflow_list", causes=_joined(causes[:6])) if causes else ""
+    return ConfigError(Msg("run.overflow_at", file=str(sc.path), what=what, causes=listed))
 
 
-def suspects(sc) -> list[str]:
+def _joined(items: list[str | Msg]) -> str | Msg:
+    """``a; b; c`` of texts and messages, each in the language it is shown in."""
+    out: str | Msg = items[-1]
+    for x in reversed(items[:-1]):
+        out = Msg("run.joined", a=x, b=out)
+    return out
+
+
+def suspects(sc) -> list[str | Msg]:
     """Scenario inputs whose size can make the model's arithmetic overflow, as ``key path = value``."""
-    out: list[str] = []
+    out: list[str | Msg] = []
 
     def money(path: str, v: float) -> None:
         if abs(v) > HUGE:
@@ -89,7 +98,8 @@ def suspects(sc) -> list[str]:
             d = getattr(ini, key)
             hi = _upper(d)
             if not math.isfinite(hi) or hi > 1e6:
-                out.append(f"{p}.{'cost.' if key == 'overrun' else ''}{key} = {d.describe()} (reaches {hi:g})")
+                path = f"{p}.{'cost.' if key == 'overrun' else ''}{key}"
+                out.append(Msg("run.suspect_reaches", path=path, dist=str(d.describe()), hi=hi))
     for year, v in sc.observed:
         money(f"observed.{year}", v)
     if sc.cost_per_fte < 1.0:
@@ -99,7 +109,7 @@ def suspects(sc) -> list[str]:
         with np.errstate(all="ignore"):
             total = float(np.sum(m.population))
         if not math.isfinite(total) or total > 1e12:
-            out.append(f"{m.source}: population (sums to {total:g})")
+            out.append(Msg("run.suspect_population", file=str(m.source), total=total))
     return out
 
 

@@ -392,7 +392,7 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         if sc.sampling == "qmc"
         else "plain random (keyed counter-based streams)",
         "correlations": "; ".join(f"{a} ~ {b}: {r:g}" for a, b, r in sc.correlations) or "none",
-        "warnings": "; ".join(plan.notes) or "none",
+        "warnings": "; ".join(str(n) for n in plan.notes) or "none",  # English in the file
         "quantile_method_national": national_method,
         "quantile_method_municipality_initiative": hist_note,
     }

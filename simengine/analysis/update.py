@@ -82,15 +82,18 @@ def weights_for(
         lk = log_likelihood(o, x[k])
         if not np.isfinite(lk).any():
             raise RunError(
-                f"{file}: observation {o.id!r}: value {o.value:g} ({o.error.describe()}) is impossible "
-                f"in every one of the {K:,} kept draws; widen its error model or keep more draws"
+                Msg(
+                    "run.obs_impossible",
+                    file=str(file),
+                    id=repr(o.id),
+                    value=float(o.value),
+                    error=str(o.error.describe()),
+                    draws=K,
+                )
             )
         ll += lk
     if not np.isfinite(ll).any():
-        raise RunError(
-            f"{file}: no kept draw is consistent with all of {', '.join(o.id for o in observations)} "
-            f"at once ({K:,} draws); widen their error models or keep more draws"
-        )
+        raise RunError(Msg("run.obs_inconsistent", file=str(file), ids=", ".join(o.id for o in observations), draws=K))
     w = np.exp(ll - ll.max())
     w /= w.sum()
     return w, float(1.0 / _dot(w, w))
@@ -326,7 +329,7 @@ def simulate_for(
     t0 = time.perf_counter()
     plan = compile_plan(sc)
     for note in plan.notes:
-        warn(f"{sc.path}: {note}")
+        warn(f"{sc.path}: {render(note)}")
     kept = min(sc.draws, sc.keep_draws)
     streamed = tuple(o for o in observations if needs_inputs(o))
     need = all_inputs or bool(streamed)
@@ -687,8 +690,8 @@ def recompute(sc, info: dict, threads: int | None = None):
     paths = [Path(info[k]) for k in ("observations_file_absolute", "observations_file") if info.get(k)]
     path = next((p for p in paths if p.is_file()), None)
     if path is None:
-        raise ConfigError(f"the observations file of this update is gone ({', '.join(map(str, paths))})")
+        raise ConfigError(Msg("run.obs_gone", paths=", ".join(map(str, paths))))
     obs = obsmod.load(path)
     if obs.sha256 != info.get("observations_sha256"):
-        raise RunError(f"{path}: the observations changed since the update; results cannot be compared")
+        raise RunError(Msg("run.obs_changed", file=str(path)))
     return update_run(sc, obs, obsmod.parse_date(info["known_by"]), threads=threads, quiet=True)[0]

@@ -111,8 +111,12 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False, 
     sc = scenario_of(m, manifest_path)
     if sc.sha256 != m["scenario_sha256"]:
         raise RunError(
-            f"{sc.path}: the scenario changed since the run (sha256 {sc.sha256[:12]}…, "
-            f"the run used {m['scenario_sha256'][:12]}…); results cannot be compared"
+            Msg(
+                "run.check_scenario_changed",
+                file=str(sc.path),
+                now=sc.sha256[:12],
+                then=str(m["scenario_sha256"])[:12],
+            )
         )
     from dataclasses import replace
 
@@ -140,9 +144,15 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False, 
             print(ok.text(lang))
         return 0
     differ = _differing(ds, manifest_path.parent / "results.nc")
+    differing = Msg("run.check_differing", names=", ".join(differ)) if differ else ""
     raise RunError(
-        f"{manifest_path}: results differ from the recorded run (digest {digest[:16]}… vs "
-        f"{m['results_digest'][:16]}…)" + (f"; differing variables: {', '.join(differ)}" if differ else "")
+        Msg(
+            "run.check_differ",
+            file=str(manifest_path),
+            now=digest[:16],
+            then=str(m["results_digest"])[:16],
+            differing=differing,
+        )
     )
 
 

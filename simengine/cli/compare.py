@@ -31,7 +31,7 @@ from simengine.analysis.results import NationalStats
 from simengine.core import engine
 from simengine.core.driver import RunOptions
 from simengine.errors import ConfigError
-from simengine.messages import warn
+from simengine.messages import render, warn
 from simengine.model.plan import compile_plan
 from simengine.scenario import safetext
 from simengine.scenario.schema import Scenario
@@ -107,7 +107,7 @@ def run_pair(
     for sc in (a, b):
         plan = compile_plan(sc)
         for note in getattr(plan, "notes", ()):  # e.g. a repaired correlation matrix
-            warn(f"{safetext.line(sc.path)}: {safetext.line(note)}")
+            warn(f"{safetext.line(sc.path)}: {safetext.line(render(note))}")
         plans.append(plan)
     ra, rb = driver.run_many(plans, opts, executor, progress=progress)
     return ra, rb

@@ -11,7 +11,7 @@ import xarray as xr
 
 from simengine.analysis.results import build_dataset, results_digest
 from simengine.core import engine
-from simengine.messages import Msg, warn
+from simengine.messages import Msg, render, warn
 from simengine.model.plan import compile_plan
 from simengine.outputs.folder import atomic_outputs
 from simengine.outputs.summary_rows import summary_table
@@ -50,7 +50,7 @@ def simulate(
     background = BackgroundCompile.start(sc) if analyses and isinstance(executor, driver.LocalExecutor) else None
     plan = compile_plan(sc)
     for note in plan.notes:  # e.g. a repaired correlation matrix: the user must know
-        warn(f"{safetext.line(sc.path)}: {safetext.line(note)}")
+        warn(f"{safetext.line(sc.path)}: {safetext.line(render(note))}")
     t1 = time.perf_counter()
     raw, prec = driver.run(plan, opts, executor, progress=progress, analyses=analyses)  # simengine.core.driver
     t2 = time.perf_counter()

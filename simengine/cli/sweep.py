@@ -39,8 +39,8 @@ from simengine.core import engine
 from simengine.core.distributed import make_job
 from simengine.core.driver import RunOptions
 from simengine.errors import ConfigError
-from simengine.messages import warn
-from simengine.model.plan import REGIMES, compile_plan
+from simengine.messages import render, warn
+from simengine.model.plan import REGIMES, compile_plan, scenario_notes
 from simengine.scenario import schema as scenario
 from simengine.scenario.variants import (  # noqa: F401 (the --set rules, shared with simengine.api; names kept here)
     MAX_VARIANTS,
@@ -129,10 +129,12 @@ def run_sweep(
     for tag, (ds, row) in driver.drive(runs(), executor, progress):
         v = by_index[tag]  # type: ignore[index]
         done[v.index] = (v, ds, row)
-        for note in str(ds.attrs.get("warnings", "none")).split("; "):
-            if note not in ("", "none") and note not in notes:  # e.g. a repaired correlation matrix
-                notes.add(note)
-                warn(f"{v.label}: {note}")
+        if str(ds.attrs.get("warnings", "none")) not in ("", "none"):  # e.g. a repaired correlation matrix
+            for note in scenario_notes(v.scenario):  # in the terminal's language (the file keeps English)
+                text = render(note)
+                if text not in notes:
+                    notes.add(text)
+                    warn(f"{v.label}: {text}")
     return [done[v.index] for v in variants]
 
 

@@ -43,6 +43,7 @@ import numpy as np
 from simengine import __version__
 from simengine.core import engine
 from simengine.errors import ConfigError, RunError
+from simengine.messages import Msg, label, render
 from simengine.model.plan import Plan, compile_plan
 from simengine.model.rng import STREAM_VERSION
 from simengine.scenario.schema import Scenario
@@ -83,13 +84,13 @@ def parse_scheduler(text: str) -> SchedulerSpec:
     if m:
         n = m.group(1)
         if n is None or not re.fullmatch(r"[0-9_]+", n) or int(n.replace("_", "")) < 1:
-            raise ConfigError(f"--scheduler: local:N needs a whole number of workers N >= 1, got {text!r}")
+            raise ConfigError(Msg("run.scheduler_local", got=repr(text)))
         return SchedulerSpec(text=t, local_workers=int(n.replace("_", "")))
     if re.fullmatch(r"(?:(?:tcp|tls|ws|wss|inproc|ucx)://)?[^\s/:]+(?::\d+)?/?", t) is None:
-        raise ConfigError(f"--scheduler: expected a scheduler address like tcp://host:8786 or local:N, got {text!r}")
+        raise ConfigError(Msg("run.scheduler_address", got=repr(text)))
     port = re.search(r":(\d+)/?$", t)
     if not t.startswith("inproc://") and (port is None or not 0 < int(port.group(1)) < 65536):
-        raise ConfigError(f"--scheduler: the address needs a port (1-65535), like tcp://host:8786, got {text!r}")
+        raise ConfigError(Msg("run.scheduler_port", got=repr(text)))
     return SchedulerSpec(text=t, address=t.rstrip("/"))
 
 
@@ -98,10 +99,7 @@ def require_dask() -> None:
     try:
         import distributed  # noqa: F401
     except ImportError as exc:
-        raise ConfigError(
-            f"--scheduler needs Dask (dask.distributed), which is not installed ({exc}); "
-            f"install it with: {INSTALL_HINT}"
-        ) from None
+        raise ConfigError(Msg("run.needs_dask", detail=str(exc), hint=Msg("run.install_dask"))) from None
 
 
 def default_block_draws(draws: int, workers: int, cells: int = 1) -> int:
@@ -127,7 +125,7 @@ def scenario_cells(sc: Scenario) -> int:
 def blocks(draws: int, block_draws: int) -> list[tuple[int, int]]:
     """[(d0, n)] covering draws [0, draws) in order."""
     if block_draws < 1:
-        raise ConfigError(f"--block-draws: must be >= 1, got {block_draws}")
+        raise ConfigError(Msg("run.option", name="--block-draws:", what=Msg("run.at_least", lo=1, got=block_draws)))
     return [(d0, min(block_draws, draws - d0)) for d0 in range(0, draws, block_draws)]
 
 
@@ -324,8 +322,13 @@ def run_block(job: Job, d0: int, n: int) -> PackedPartial:
     """The task: simulate global draws [d0, d0 + n) of ``job``'s scenario; returns the packed partial."""
     if (job.version, job.stream_version) != (__version__, STREAM_VERSION):
         raise RunError(
-            f"this worker runs simengine {__version__} ({STREAM_VERSION}), the client "
-            f"{job.version} ({job.stream_version}): install the same version everywhere"
+            Msg(
+                "run.worker_version",
+                version=__version__,
+                stream=str(STREAM_VERSION),
+                client=str(job.version),
+                client_stream=str(job.stream_version),
+            )
         )
     addr, threads = task_threads(job)
     with _KERNEL_LOCK:  # one kernel per process: workers x numba threads <= cores
@@ -467,25 +470,18 @@ def _result(fut, t: Task):
 
     from simengine.errors import SimengineError
 
-    where = f"draws [{t.d0:,}, {t.d0 + t.n:,})"
+    where = Msg("run.block_of", lo=t.d0, hi=t.d0 + t.n)
     try:
         return fut.result()
     except SimengineError:
         raise
     except KilledWorker as exc:
-        raise RunError(
-            f"the block of {where} was running on workers that died, too often in a row for Dask "
-            f"to try again ({exc}); a worker may be running out of memory: use a smaller "
-            "--block-draws or give workers more memory"
-        ) from None
+        raise RunError(Msg("run.workers_died", where=where, detail=str(exc))) from None
     except Exception as exc:  # noqa: BLE001  # pragma: no cover - anything else the cluster raises
         why = " ".join(str(exc).split())  # one line
         if "scheduler-connection-lost" in why:
-            raise RunError(
-                f"lost the connection to the Dask scheduler while the block of {where} was running; "
-                "is the scheduler still running? Nothing was written"
-            ) from None
-        raise RunError(f"the block of {where} failed on the cluster: {type(exc).__name__}: {why}") from None
+            raise RunError(Msg("run.lost_scheduler", where=where)) from None
+        raise RunError(Msg("run.block_failed", where=where, kind=type(exc).__name__, why=why)) from None
 
 
 @contextlib.contextmanager
@@ -524,14 +520,13 @@ def connect(
             if len(reason) > 160:
                 reason = reason[:157] + "..."
             raise RunError(
-                f"--scheduler {spec.text}: cannot reach the Dask scheduler within {timeout:g} s "
-                f"({reason or type(exc).__name__}); is it running, and is the address right?"
+                Msg("run.unreachable", spec=spec.text, timeout=timeout, reason=reason or type(exc).__name__)
             ) from None
         try:
             ex = DaskExecutor(client, description, threads=threads, local_cluster=cluster)
             if not ex._nthreads():
                 print(
-                    f"note: {description} has no workers yet; waiting for workers to join (Ctrl-C to stop)",
+                    f"{label('note')}: {render(Msg('run.no_workers_yet', description=description))}",
                     file=sys.stderr,
                 )
             yield ex

@@ -150,12 +150,7 @@ class RawResults:
             if ov:
                 from simengine.analysis.finite import overflow_error
 
-                raise overflow_error(
-                    plan.scenario,
-                    f"{ov} simulated national values exceeded 2^28 times their "
-                    "business-case size; check the scenario's cost overrun and estimate_factor "
-                    "priors for absurd tails",
-                )
+                raise overflow_error(plan.scenario, Msg("run.overflow_national", n=int(ov)))
             self._national = hist, sums
         return self._national
 
@@ -436,12 +431,7 @@ def _run_range(
     if merged.overflow:
         from simengine.analysis.finite import overflow_error
 
-        raise overflow_error(
-            plan.scenario,
-            f"{merged.overflow} simulated values exceeded 2^22 times their "
-            "business-case size; check the scenario's estimate_factor and adoption priors for "
-            "absurd tails",
-        )
+        raise overflow_error(plan.scenario, Msg("run.overflow_values", n=int(merged.overflow)))
     return Partial(d0=d0, n=n, acc=merged, kept=kept, inputs=inputs)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simengine.messages import Msg
 from simengine.model.distributions import TABLE, TABLE_LEN, Dist, quantile_table, realisation_table
 from simengine.model.rng import stream_key
 from simengine.model.structure import (  # noqa: F401 - the declared structure, re-exported
@@ -111,7 +112,7 @@ class Plan:
     lhs_mask: np.uint64
     corr_idx: np.ndarray  # (C,) inputs in the Gaussian copula
     corr_factor: np.ndarray  # (C, C) A with A A^T = the copula's normal correlation matrix
-    notes: list[str]  # warnings for the user (e.g. a repaired correlation matrix)
+    notes: list[Msg]  # warnings for the user (e.g. a repaired correlation matrix); str() is English
     mun_inv_unit: np.ndarray  # (M)
     mun_short_inv_unit: np.ndarray  # (M) for the shortfall against the target share
     init_inv_unit: np.ndarray  # (I)
@@ -235,7 +236,7 @@ def nearest_correlation(a: np.ndarray, iterations: int = 200) -> np.ndarray:
     return y
 
 
-def copula(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def copula(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarray, np.ndarray, list[Msg]]:
     """The Gaussian copula of the scenario's [[correlations]]: (input indices, factor A, notes).
 
     Rank correlations rho_s become normal correlations 2 sin(pi rho_s / 6), which gives the
@@ -255,7 +256,7 @@ def copula(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarra
         spear[i, j] = spear[j, i] = rho
     normal = 2.0 * np.sin(np.pi * spear / 6.0)
     np.fill_diagonal(normal, 1.0)
-    notes = []
+    notes: list[Msg] = []
     if np.linalg.eigvalsh(normal).min() < -1e-10:
         fixed = nearest_correlation(normal)
         # report the change in rank-correlation terms
@@ -264,14 +265,28 @@ def copula(sc: Scenario, names: list[str], dists: list[Dist]) -> tuple[np.ndarra
         diff = np.abs(spear_fixed - spear)
         i, j = (int(x) for x in np.unravel_index(np.argmax(diff), diff.shape))
         notes.append(
-            f"the [[correlations]] matrix is not positive semi-definite; it was repaired to the nearest valid one: "
-            f"largest change {names[involved[i]]} ~ {names[involved[j]]} from {spear[i, j]:.3f} to {spear_fixed[i, j]:.3f}"
+            Msg(
+                "run.corr_repaired",
+                a=names[involved[i]],
+                b=names[involved[j]],
+                old=float(spear[i, j]),
+                new=float(spear_fixed[i, j]),
+            )
         )
         normal = fixed
     w, v = np.linalg.eigh(normal)
     factor = v * np.sqrt(np.maximum(w, 0.0))
     factor /= np.sqrt((factor**2).sum(axis=1))[:, None]  # exact unit variances
     return np.array(involved, dtype=np.int64), np.ascontiguousarray(factor), notes
+
+
+def scenario_notes(sc: Scenario) -> list[Msg]:
+    """The notes :func:`compile_plan` gives ``sc`` (a repaired correlation matrix), without compiling it."""
+    if not sc.correlations:
+        return []
+    names = [f"national.{v}" for v in NATIONAL_VARS]
+    names += [f"{ini.id}.{v}" for ini in sc.initiatives for v in INITIATIVE_VARS]
+    return copula(sc, names, [])[2]
 
 
 def dependency_order(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

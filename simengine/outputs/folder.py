@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from simengine.errors import RunError
+from simengine.messages import Msg
 
 LOCK_NAME = ".simengine.lock"
 FILES_NAME = ".simengine-files.json"
@@ -100,17 +101,16 @@ def locked(directory: Path) -> Iterator[None]:
                 0o666 & ~_umask(),
             )
         except OSError as exc:
-            raise RunError(f"{directory}: cannot create the lock file {LOCK_NAME}: {exc.strerror or exc}") from None
+            raise RunError(
+                Msg("run.lock_create", dir=str(directory), name=LOCK_NAME, detail=str(exc.strerror or exc))
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise RunError(
-                    f"{directory}: another simengine process is writing to this folder; wait for it to "
-                    "finish or choose another --out"
-                ) from None
-            raise RunError(f"{directory}: cannot lock the output folder: {exc.strerror or exc}") from None
+                raise RunError(Msg("run.folder_busy", dir=str(directory))) from None
+            raise RunError(Msg("run.lock_failed", dir=str(directory), detail=str(exc.strerror or exc))) from None
         try:  # the holder before us may have removed the file after we opened it: lock the file that is there
             same = os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False))
         except OSError:
@@ -168,10 +168,7 @@ def settle(directory: Path) -> None:
     if not (directory / JOURNAL_NAME).exists():
         return
     if not os.access(directory, os.W_OK | os.X_OK):
-        raise RunError(
-            f"{directory}: a run into this folder was killed while it moved its files into place, and "
-            "the folder is read-only here; run simengine once with write access to finish it"
-        )
+        raise RunError(Msg("run.journal_read_only", dir=str(directory)))
     with locked(directory):
         pass
 
@@ -275,7 +272,9 @@ class AtomicOutputs:
             try:
                 self._stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=self.directory))
             except OSError as exc:
-                raise RunError(f"{self.directory}: cannot write: {exc.strerror or exc}") from None
+                raise RunError(
+                    Msg("run.cannot_write", path=str(self.directory), detail=str(exc.strerror or exc))
+                ) from None
         return self._stage
 
     def write(self, name: str, writer: Callable[[Path], None]) -> None:
@@ -290,7 +289,7 @@ class AtomicOutputs:
                 os.fsync(fh.fileno())
             os.chmod(tmp_path, 0o666 & ~_umask())
         except OSError as exc:
-            raise RunError(f"{final}: cannot write: {exc.strerror or exc}") from None
+            raise RunError(Msg("run.cannot_write", path=str(final), detail=str(exc.strerror or exc))) from None
 
     def write_text(self, name: str, text: str) -> None:
         def put(p: Path) -> None:
@@ -329,7 +328,7 @@ class AtomicOutputs:
                 _fsync_dir(self.directory)
                 _apply(self.directory, journal)
         except OSError as exc:
-            raise RunError(f"{self.directory}: cannot move the new files into place: {exc.strerror or exc}") from None
+            raise RunError(Msg("run.cannot_move", dir=str(self.directory), detail=str(exc.strerror or exc))) from None
         done = [final for _, final in self.pending]
         self.pending.clear()
         self._stage = None
@@ -346,11 +345,11 @@ def prepare_dir(directory: Path) -> Path:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RunError(f"{directory}: cannot create output folder: {exc.strerror or exc}") from None
+        raise RunError(Msg("run.cannot_create_out", dir=str(directory), detail=str(exc.strerror or exc))) from None
     if not directory.is_dir():
-        raise RunError(f"{directory}: output path exists and is not a folder")
+        raise RunError(Msg("run.out_not_folder", dir=str(directory)))
     if not os.access(directory, os.W_OK | os.X_OK):
-        raise RunError(f"{directory}: output folder is not writable")
+        raise RunError(Msg("run.out_not_writable", dir=str(directory)))
     return directory
 
 

@@ -627,7 +627,7 @@ def from_dict(
     c.table(data, "", TOP_KEYS + INHERIT_KEYS, ("scenario", "areas", "initiatives"))
     for k in INHERIT_KEYS:
         if k in data:
-            c.bad(k, "is resolved when a scenario file is loaded (scenario.load or scenario.resolve), not by from_dict")
+            c.bad(k, Msg("sc.inherit_from_dict"))
 
     s = (
         c.table(data.get("scenario", {}), "scenario", SCENARIO_KEYS, SCENARIO_REQUIRED if "scenario" in data else ())
@@ -846,7 +846,7 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
     if obj is None:
         return []
     if not isinstance(obj, list):
-        c.bad("correlations", f"must be a list of [[correlations]] tables with a, b and rho, got {_show(obj)}")
+        c.bad("correlations", Msg("sc.corr_list", got=_show(obj)))
         return []
     inputs = _input_dists(initiatives, weak, econ)
     names = list(inputs)
@@ -868,25 +868,19 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
                 did = c.did_you_mean(pat, names)
                 c.bad(
                     f"{p}.{key}",
-                    f"no input named {_show(pat)}{did} inputs are national.weak_share, "
-                    f"national.economic_pressure and <initiative id>.<one of "
-                    f"{', '.join(INITIATIVE_INPUTS)}>, or a wildcard such as '*.delay'",
+                    Msg("sc.corr_no_input", name=_show(pat), hint=did, inputs=", ".join(INITIATIVE_INPUTS)),
                 )
             elif not uncertain:
-                c.bad(f"{p}.{key}", f"{_show(pat)} has a fixed value: there is nothing to correlate")
+                c.bad(f"{p}.{key}", Msg("sc.corr_fixed", name=_show(pat)))
             side[key] = uncertain
         if len(side) < 2 or not side["a"] or not side["b"]:
             continue
-        if len(set(side["a"]) | set(side["b"]) | {v for pair in out for v in pair}) > MAX_CORRELATED_INPUTS:
-            c.bad(
-                p,
-                f"at most {MAX_CORRELATED_INPUTS:,} inputs may be correlated (the rank correlation matrix "
-                f"grows with their square); {_show(a)} and {_show(b)} make "
-                f"{len(set(side['a']) | set(side['b']) | {v for pair in out for v in pair}):,}",
-            )
+        n_corr = len(set(side["a"]) | set(side["b"]) | {v for pair in out for v in pair})
+        if n_corr > MAX_CORRELATED_INPUTS:
+            c.bad(p, Msg("sc.corr_too_many", max=MAX_CORRELATED_INPUTS, a=_show(a), b=_show(b), n=n_corr))
             return []
         if side["a"] == side["b"] and len(side["a"]) == 1:
-            c.bad(p, f"correlates {side['a'][0]} with itself (rho {_show(rho)}); a and b must name different inputs")
+            c.bad(p, Msg("sc.corr_self", name=side["a"][0], rho=_show(rho)))
             continue
         for x in side["a"]:
             for y in side["b"]:
@@ -908,7 +902,7 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
         if v is None:
             continue
         if v not in allowed:
-            c.bad(f"model.{key}", f"must be one of {', '.join(repr(a) for a in allowed)}, got {_show(v)}")
+            c.bad(f"model.{key}", Msg("sc.one_of", names=", ".join(repr(a) for a in allowed), got=_show(v)))
         else:
             out[key] = v
     if "calibration_band" in t:
@@ -919,11 +913,8 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
             or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x) for x in b)
             or not 0 <= b[0] <= b[1]
         ):
-            c.bad(
-                "model.calibration_band",
-                f"must be [low, high] with 0 <= low <= high (realised / promised "
-                f"ratios), got {_show(b)}" + (f" {b}" if isinstance(b, list) else ""),
-            )
+            raw = f" {b}" if isinstance(b, list) else ""
+            c.bad("model.calibration_band", Msg("sc.calibration_band", got=_show(b), raw=raw))
         else:
             out["calibration_band"] = (float(b[0]), float(b[1]))
     lo, hi = (start, horizon) if start is not None and horizon is not None else (1900, 2200)
@@ -931,9 +922,9 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
     if y is not None:
         out["calibration_year"] = int(y)
         if "calibration_band" not in t:
-            c.bad("model.calibration_year", "needs model.calibration_band (the ratio band that year should hit)")
+            c.bad("model.calibration_year", Msg("sc.calibration_year"))
     if "calibration_basis" in t and "calibration_band" not in t:
-        c.bad("model.calibration_basis", "needs model.calibration_band (the ratio band it says how to read)")
+        c.bad("model.calibration_basis", Msg("sc.calibration_basis"))
     return out
 
 
@@ -941,9 +932,7 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
     if obj is None:
         return []
     if not isinstance(obj, list):
-        c.bad(
-            "shocks", f"must be a list of [[shocks]] tables with id, input, loading (and initiatives), got {_show(obj)}"
-        )
+        c.bad("shocks", Msg("sc.shocks_list", got=_show(obj)))
         return []
     ids = [i.id for i in initiatives]
     by_id = {i.id: i for i in initiatives}
@@ -960,18 +949,15 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
         sid = c.string(t, "id", p)
         if sid is not None:
             if not ID_RE.match(sid):
-                c.bad(f"{p}.id", f"ids may use letters, digits, - and _, got {sid!r}")
+                c.bad(f"{p}.id", Msg("sc.shock_id", got=repr(sid)))
             elif sid in seen:
-                c.bad(f"{p}.id", f"duplicate shock id {sid!r}")
+                c.bad(f"{p}.id", Msg("sc.duplicate_shock", id=repr(sid)))
             seen.add(sid)
         inp = c.string(t, "input", p)
         if inp is not None and inp not in INITIATIVE_INPUTS:
             hint = difflib.get_close_matches(inp, INITIATIVE_INPUTS, n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
-            c.bad(
-                f"{p}.input",
-                f"must be an initiative input{did} one of {', '.join(INITIATIVE_INPUTS)}, got {_show(inp)}",
-            )
+            did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
+            c.bad(f"{p}.input", Msg("sc.shock_input", hint=did, names=", ".join(INITIATIVE_INPUTS), got=_show(inp)))
         loading = c.number(t, "loading", p, lo=0.0, hi=1.0)
         note = c.string(t, "note", p, "") or ""
         members = t.get("initiatives", "all")
@@ -982,23 +968,23 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
             for x in members:
                 if x not in by_id:
                     hint = difflib.get_close_matches(x, ids, n=1, cutoff=0.6)
-                    did = f"; did you mean {hint[0]!r}?" if hint else ""
-                    c.bad(f"{p}.initiatives", f"no initiative {x!r}{did}")
+                    did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
+                    c.bad(f"{p}.initiatives", Msg("sc.no_initiative", id=repr(x), hint=did))
                 elif x not in chosen:
                     chosen.append(x)
         else:
-            c.bad(f"{p}.initiatives", f'must be "all" or a non-empty list of initiative ids, got {_show(members)}')
+            c.bad(f"{p}.initiatives", Msg("sc.shock_members", got=_show(members)))
         if len(c.problems) > n0 or None in (sid, inp, loading):
             continue
         k = INITIATIVE_INPUTS.index(inp)
         # an input with a fixed value has nothing to share: left out ("all" takes the uncertain ones)
         uncertain = [x for x in chosen if not initiative_dists(by_id[x])[k].is_fixed]
         if not uncertain:
-            c.bad(f"{p}.input", f"{inp!r} has a fixed value in every initiative the shock names: nothing to shock")
+            c.bad(f"{p}.input", Msg("sc.shock_all_fixed", input=repr(inp)))
             continue
         if members != "all" and len(uncertain) < len(chosen):
             fixed = [x for x in chosen if x not in uncertain]
-            c.bad(f"{p}.initiatives", f"{inp!r} has a fixed value in {', '.join(fixed)}: nothing to shock there")
+            c.bad(f"{p}.initiatives", Msg("sc.shock_some_fixed", input=repr(inp), ids=", ".join(fixed)))
             continue
         out.append(Shock(sid, inp, tuple(uncertain), float(loading), note))
     return out
@@ -1010,8 +996,8 @@ def _dependencies(c: _Checker, initiatives) -> None:
     for n, ini in enumerate(initiatives):
         if ini.depends_on and ini.depends_on not in by_id:
             hint = difflib.get_close_matches(ini.depends_on, list(by_id), n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
-            c.bad(f"initiatives[{n}] ({ini.id}).depends_on", f"no initiative {ini.depends_on!r}{did}")
+            did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
+            c.bad(f"initiatives[{n}] ({ini.id}).depends_on", Msg("sc.no_initiative", id=repr(ini.depends_on), hint=did))
     for n, ini in enumerate(initiatives):
         path = [ini.id]
         cur = ini
@@ -1021,7 +1007,7 @@ def _dependencies(c: _Checker, initiatives) -> None:
                 if nxt == ini.id:  # report each cycle at each of its members
                     c.bad(
                         f"initiatives[{n}] ({ini.id}).depends_on",
-                        f"makes a cycle of dependencies: {' -> '.join(path + [nxt])}",
+                        Msg("sc.dependency_cycle", chain=" -> ".join(path + [nxt])),
                     )
                 break
             path.append(nxt)
@@ -1112,11 +1098,7 @@ def _initiatives(
         elif key not in (None, "population", "equal") and municipalities is not None:
             col = municipalities.extra[key]
             if not (np.isfinite(col).all() and (col >= 0).all() and col.sum() > 0):
-                c.bad(
-                    f"{src('key')}.key",
-                    f"column {key!r} of {municipalities.source} must hold non-negative numbers "
-                    "with a positive sum to be used as an allocation key",
-                )
+                c.bad(f"{src('key')}.key", Msg("sc.key_column", key=repr(key), source=str(municipalities.source)))
         note = c.string(merged, "note", src("note"), "") or ""
         rb = c.number(merged, "ramp_baseline", src("ramp_baseline"), 0.0, lo=0.0, hi=1.0, hi_strict=True)
         dep = c.string(t, "depends_on", p, "")
@@ -1221,32 +1203,25 @@ def resolve(path: str | Path) -> Resolved:
         ext = data.get("extends")
         if ext is None:
             if "remove_initiatives" in data:
-                raise ConfigError(
-                    f'{cur}: remove_initiatives: only allowed in a file that extends another (extends = "base.toml")'
-                )
+                raise ConfigError(Msg("sc.remove_without_extends", file=str(cur)))
             break
         if not isinstance(ext, str) or not ext.strip():
-            raise ConfigError(
-                f"{cur}: extends: must be the path of a scenario file, relative to this file, got {_show(ext)}"
-            )
+            raise ConfigError(Msg("sc.extends_path", file=str(cur), got=_show(ext)))
         nxt = cur.parent / ext
         if _real(nxt) in seen:
             loop = " -> ".join(str(p) for p, _, _ in chain) + f" -> {nxt}"
-            raise ConfigError(f"{cur}: extends: {ext!r} makes a cycle: {loop}")
+            raise ConfigError(Msg("sc.extends_cycle", file=str(cur), ext=repr(ext), loop=loop))
         if len(chain) >= MAX_EXTENDS:
-            raise ConfigError(f"{cur}: extends: a chain of extends may hold at most {MAX_EXTENDS} files")
+            raise ConfigError(Msg("sc.extends_max", file=str(cur), max=str(MAX_EXTENDS)))
         try:
             missing = not nxt.exists() and not nxt.is_symlink()
             other = nxt.exists() and not nxt.is_file()
         except (OSError, ValueError):
             missing = other = False  # read_toml says what is wrong with the path
         if missing:
-            raise ConfigError(
-                f"{cur}: extends: no such file {ext!r} (resolved to {nxt}); "
-                "the path is relative to the folder of the file that extends it"
-            )
+            raise ConfigError(Msg("sc.extends_missing", file=str(cur), ext=repr(ext), path=str(nxt)))
         if other:
-            raise ConfigError(f"{cur}: extends: {ext!r} is not a scenario file (resolved to {nxt})")
+            raise ConfigError(Msg("sc.extends_not_file", file=str(cur), ext=repr(ext), path=str(nxt)))
         cur = nxt
     files = tuple(p for p, _, _ in chain)
     if len(chain) == 1:
@@ -1278,7 +1253,7 @@ def _merge_chain(chain: list[tuple[Path, dict, bytes]]) -> tuple[dict, dict[tupl
     doc: dict = {}
     origin: dict[tuple, str] = {}
     inits: Any = None  # a list of (entry, key -> file, file that added it), or a value that is not a list
-    problems: list[str] = []
+    problems: list[str | Msg] = []
     for p, data, _ in reversed(chain):
         f = str(p)
         removed = _removals(data, f, inits if isinstance(inits, list) else [], problems)
@@ -1333,12 +1308,12 @@ def _mark(origin: dict[tuple, str], key: tuple, value: Any, f: str, depth: int =
             _mark(origin, key + (str(sub),), sv, f, depth - 1)
 
 
-def _removals(data: dict, f: str, inits: list, problems: list[str]) -> set[str]:
+def _removals(data: dict, f: str, inits: list, problems: list[str | Msg]) -> set[str]:
     rm = data.get("remove_initiatives")
     if rm is None:
         return set()
     if not isinstance(rm, list) or not all(isinstance(x, str) for x in rm):
-        problems.append(f"{f}: remove_initiatives: must be a list of initiative ids, got {_show(rm)}")
+        problems.append(Msg("sc.remove_list", file=f, got=_show(rm)))
         return set()
     have = [e[0].get("id") for e in inits if isinstance(e[0], dict) and isinstance(e[0].get("id"), str)]
     known = set(have)
@@ -1347,13 +1322,13 @@ def _removals(data: dict, f: str, inits: list, problems: list[str]) -> set[str]:
     for ident in rm:
         if ident not in known:
             did = hints(ident, have)
-            problems.append(f"{f}: remove_initiatives: no initiative {ident!r} in the scenario it extends{did}")
+            problems.append(Msg("sc.remove_unknown", file=f, id=repr(ident), hint=did))
         else:
             out.add(ident)
     return out
 
 
-def _merge_initiatives(base: list | None, value: Any, f: str, removed: set[str], problems: list[str]) -> list:
+def _merge_initiatives(base: list | None, value: Any, f: str, removed: set[str], problems: list[str | Msg]) -> list:
     """The parent's initiatives with the child's ``[[initiatives]]`` merged in by id."""
 
     def fresh(entry: Any) -> tuple:
@@ -1362,7 +1337,7 @@ def _merge_initiatives(base: list | None, value: Any, f: str, removed: set[str],
     if not isinstance(base, list):  # the root of the chain, or no usable parent list: taken as they are
         return [fresh(e) for e in value] if isinstance(value, list) else value
     if not isinstance(value, list):
-        problems.append(f"{f}: initiatives: must be a list of [[initiatives]] tables, got {_show(value)}")
+        problems.append(Msg("sc.extends_initiatives", file=f, got=_show(value)))
         return base
     out = list(base)
     index = {e[0]["id"]: n for n, e in enumerate(out) if isinstance(e[0], dict) and isinstance(e[0].get("id"), str)}
@@ -1371,13 +1346,13 @@ def _merge_initiatives(base: list | None, value: Any, f: str, removed: set[str],
         p = f"initiatives[{n}]"
         ident = entry.get("id") if isinstance(entry, dict) else None
         if not isinstance(entry, dict):
-            problems.append(f"{f}: {p}: must be a table, got {_show(entry)}")
-        elif not isinstance(ident, str):
             problems.append(
-                f"{f}: {p}.id: required in a file that extends another: initiatives are merged with the parent's by id"
+                Msg("sc.problem", where=Msg("sc.at", file=f, path=p), what=Msg("sc.must_table", got=_show(entry)))
             )
+        elif not isinstance(ident, str):
+            problems.append(Msg("sc.extends_id_required", file=f, path=p))
         elif ident in mine:
-            problems.append(f"{f}: {p}.id: duplicate id {ident!r} in this file")
+            problems.append(Msg("sc.extends_duplicate_id", file=f, path=p, id=repr(ident)))
         elif ident in removed or ident not in index:  # new, or replacing a removed one whole: in its place
             mine.add(ident)
             if ident in index:

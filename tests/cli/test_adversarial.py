@@ -230,9 +230,15 @@ def test_a_second_run_into_a_locked_folder_is_refused_with_one_line(tmp_path, ca
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet"]) == 1
+        assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet", "--lang", "en"]) == 1
         line = _one_error_line(capsys.readouterr().err)
         assert "another simengine process is writing to this folder" in line and str(out) in line
+        assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet"]) == 1
+        line = _one_error_line(capsys.readouterr().err)
+        assert (
+            line
+            == f"fejl: {out}: en anden simengine-proces skriver i denne mappe; vent, til den er færdig, eller vælg en anden --out"
+        )
         assert sorted(p.name for p in out.iterdir()) == [".simengine.lock", "keep.txt"]  # nothing written
     finally:
         holder.kill()
@@ -575,7 +581,19 @@ def test_priors_that_overflow_are_named_and_nothing_is_written(tmp_path, old, ne
     text = SMALL.read_text(encoding="utf-8")
     assert old in text
     sc.write_text(text.replace(old, new, 1), encoding="utf-8")
-    r = _cli("run", str(sc), "--draws", "300", "--out", str(tmp_path / "o"), "--quiet", "--no-report", timeout=300)
+    r = _cli(
+        "run",
+        str(sc),
+        "--draws",
+        "300",
+        "--out",
+        str(tmp_path / "o"),
+        "--quiet",
+        "--no-report",
+        "--lang",
+        "en",
+        timeout=300,
+    )
     assert r.returncode == 2, r.stderr
     line = _one_error_line(r.stderr)  # also: no numpy RuntimeWarning
     assert ("the results overflow" in line or "business-case size" in line) and named in line, line
@@ -618,8 +636,9 @@ def test_report_of_an_all_nan_results_file_is_bad_input(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args,fragment",
     [
-        (["--scheduler", "bogus"], "the address needs a port"),
-        (["--scheduler", "tcp://host:99999"], "the address needs a port"),
+        (["--scheduler", "bogus", "--lang", "en"], "the address needs a port"),
+        (["--scheduler", "tcp://host:99999", "--lang", "en"], "the address needs a port"),
+        (["--scheduler", "tcp://host:99999"], "adressen skal have et portnummer (1-65535)"),
         (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1e308"], "højst 3.600 sekunder"),
     ],
 )

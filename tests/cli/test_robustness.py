@@ -174,8 +174,10 @@ def test_check_detects_different_results(previous, capsys, tmp_path):
     m["results_digest"] = "0" * 64
     bad = tmp_path / "run.json"
     bad.write_text(json.dumps(m))
-    assert main(["check", str(bad)]) == 1
+    assert main(["check", str(bad), "--lang", "en"]) == 1
     assert "results differ" in capsys.readouterr().err
+    assert main(["check", str(bad)]) == 1
+    assert "resultaterne afviger fra den gemte kørsel (digest " in capsys.readouterr().err
 
 
 def test_check_refuses_a_changed_scenario(tmp_path, capsys):
@@ -184,7 +186,7 @@ def test_check_refuses_a_changed_scenario(tmp_path, capsys):
     out = tmp_path / "o"
     assert main(["run", str(sc), "--draws", "100", "--out", str(out), "--quiet", "--no-report"]) == 0
     sc.write_text(SMALL.read_text().replace("draws = 2000", "draws = 2001"))
-    assert main(["check", str(out / "run.json")]) == 1
+    assert main(["check", str(out / "run.json"), "--lang", "en"]) == 1
     assert "scenario changed" in capsys.readouterr().err
     assert main(["check", str(tmp_path / "missing.json")]) == 2
 
@@ -195,6 +197,8 @@ def test_output_folder_that_cannot_be_created(capsys):
     out = Path("/proc/simengine-test/out")
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc")
-    assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet"]) == 1
+    assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet", "--lang", "en"]) == 1
     err = capsys.readouterr().err
     assert "cannot create output folder" in err and str(out) in err and "Traceback" not in err
+    assert main(["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet"]) == 1
+    assert capsys.readouterr().err.startswith(f"fejl: {out}: kan ikke oprette resultatmappen: ")

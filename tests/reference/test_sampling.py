@@ -73,7 +73,9 @@ def test_invalid_matrix_is_repaired_with_a_note(small_dict, write_scenario):
         {"a": "osb-1.delay", "b": "fmk.delay", "rho": -0.9},
     ]
     plan, raw = _run(write_scenario(_with(small_dict, correlations=corr)), 5_000)
-    assert len(plan.notes) == 1 and "repaired" in plan.notes[0] and "positive semi-definite" in plan.notes[0]
+    note = plan.notes[0]
+    assert len(plan.notes) == 1 and "repaired" in str(note) and "positive semi-definite" in str(note)
+    assert note.text("da").startswith("[[correlations]]-matricen er ikke positivt semidefinit; den er rettet til")
     a = plan.corr_factor
     assert np.all(np.linalg.eigvalsh(a @ a.T) > -1e-9)
     np.testing.assert_allclose(np.diag(a @ a.T), 1.0)

@@ -145,3 +145,176 @@ def test_every_bad_scenario_is_reported_in_danish(case, capsys):
 def test_the_english_words_are_the_catalogues_own():
     english = " ".join(t["en"] for t in CATALOGUE.values()).lower()
     assert all(w in english for w in ENGLISH), [w for w in ENGLISH if w not in english]
+
+
+# -- correlations, shocks, --scheduler and the run's warnings in both languages ---------------------
+SMALL = Path(__file__).resolve().parents[1] / "data" / "small.toml"
+
+
+def _small_with(tmp_path: Path, extra: str) -> Path:
+    sc = tmp_path / "s.toml"
+    sc.write_text(SMALL.read_text(encoding="utf-8").replace("[observed]", extra + "\n[observed]"), encoding="utf-8")
+    return sc
+
+
+def _one_line(capsys, argv: list[str], code: int = 2) -> str:
+    assert main(argv) == code
+    cap = capsys.readouterr()
+    lines = cap.err.splitlines()
+    assert len(lines) == 1 and cap.out == "", cap.err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "extra, da, en",
+    [
+        (
+            '[[correlations]]\na = "osb-1.delay"\nb = "fmk.dealy"\nrho = 0.5\n',
+            "correlations[0].b: intet input hedder 'fmk.dealy'; mente du 'fmk.delay'? inputtene er "
+            "national.weak_share, national.economic_pressure og <initiativ-id>.<et af estimate_factor, ",
+            "correlations[0].b: no input named 'fmk.dealy'; did you mean 'fmk.delay'? inputs are "
+            "national.weak_share, national.economic_pressure and <initiative id>.<one of estimate_factor, ",
+        ),
+        (
+            '[[correlations]]\na = "osb-1.delay"\nb = "osb-1.delay"\nrho = 0.5\n',
+            "correlations[0]: korrelerer osb-1.delay med sig selv (rho 0.5); a og b skal angive forskellige input",
+            "correlations[0]: correlates osb-1.delay with itself (rho 0.5); a and b must name different inputs",
+        ),
+        (
+            '[[shocks]]\nid = "it"\ninput = "realisation"\ninitiatives = ["osb-1", "fmx"]\nloading = 0.4\n',
+            "shocks[0].initiatives: initiativet 'fmx' findes ikke; mente du 'fmk'?",
+            "shocks[0].initiatives: no initiative 'fmx'; did you mean 'fmk'?",
+        ),
+        (
+            '[[shocks]]\nid = "it"\ninput = "realisation"\nloading = 0.4\n\n'
+            '[[shocks]]\nid = "it"\ninput = "delay"\nloading = 0.2\n',
+            "shocks[1].id: stødets id 'it' står to gange",
+            "shocks[1].id: duplicate shock id 'it'",
+        ),
+        (
+            '[model]\ntiming = "additiv"\n',
+            "model.timing: skal være en af 'additive', 'component', men er 'additiv'",
+            "model.timing: must be one of 'additive', 'component', got 'additiv'",
+        ),
+    ],
+    ids=["correlation-unknown-input", "correlation-itself", "shock-unknown-initiative", "shock-duplicate", "model"],
+)
+def test_correlation_shock_and_model_errors_in_both_languages(tmp_path, capsys, extra, da, en):
+    sc = _small_with(tmp_path, extra)
+    assert _one_line(capsys, ["validate", str(sc)]).startswith(f"fejl: {sc}: {da}")
+    assert _one_line(capsys, ["validate", str(sc), "--lang", "en"]).startswith(f"error: {sc}: {en}")
+
+
+def test_a_missing_parent_file_in_both_languages(tmp_path, capsys):
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "base.toml"\n', encoding="utf-8")
+    line = _one_line(capsys, ["validate", str(child)])
+    assert line == (
+        f"fejl: {child}: extends: filen 'base.toml' findes ikke (fundet som {tmp_path / 'base.toml'}); "
+        "stien er i forhold til mappen med den fil, der bygger på den"
+    )
+    line = _one_line(capsys, ["validate", str(child), "--lang", "en"])
+    assert line == (
+        f"error: {child}: extends: no such file 'base.toml' (resolved to {tmp_path / 'base.toml'}); "
+        "the path is relative to the folder of the file that extends it"
+    )
+
+
+@pytest.mark.parametrize(
+    "address, da, en",
+    [
+        (
+            "bogus",
+            "fejl: --scheduler: adressen skal have et portnummer (1-65535), fx tcp://host:8786, men er 'bogus'",
+            "error: --scheduler: the address needs a port (1-65535), like tcp://host:8786, got 'bogus'",
+        ),
+        (
+            "local:0",
+            "fejl: --scheduler: local:N kræver et helt antal workers N >= 1, men er 'local:0'",
+            "error: --scheduler: local:N needs a whole number of workers N >= 1, got 'local:0'",
+        ),
+        (
+            "tcp://a b:1",
+            "fejl: --scheduler: skal være en scheduler-adresse som tcp://host:8786 eller local:N, men er 'tcp://a b:1'",
+            "error: --scheduler: expected a scheduler address like tcp://host:8786 or local:N, got 'tcp://a b:1'",
+        ),
+    ],
+)
+def test_a_bad_scheduler_address_in_both_languages(tmp_path, capsys, address, da, en):
+    argv = ["run", str(SMALL), "--draws", "100", "--out", str(tmp_path / "o"), "--quiet", "--scheduler", address]
+    assert _one_line(capsys, argv) == da
+    assert _one_line(capsys, [*argv, "--lang", "en"]) == en
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_repaired_correlation_matrix_is_a_warning_in_both_languages(tmp_path, capsys):
+    sc = _small_with(
+        tmp_path,
+        '[[correlations]]\na = "osb-1.delay"\nb = "osb-2.delay"\nrho = 0.9\n\n'
+        '[[correlations]]\na = "osb-2.delay"\nb = "fmk.delay"\nrho = 0.9\n\n'
+        '[[correlations]]\na = "osb-1.delay"\nb = "fmk.delay"\nrho = -0.9\n',
+    )
+    argv = ["run", str(sc), "--draws", "200", "--quiet", "--no-report"]
+    da = _one_line(capsys, [*argv, "--out", str(tmp_path / "da")], code=0)
+    assert re.fullmatch(
+        rf"advarsel: {re.escape(str(sc))}: \[\[correlations\]\]-matricen er ikke positivt semidefinit; den er "
+        r"rettet til den nærmeste gyldige: største ændring osb-1\.delay ~ fmk\.delay fra -0,900 til -0,\d{3}",
+        da,
+    ), da
+    en = _one_line(capsys, [*argv, "--out", str(tmp_path / "en"), "--lang", "en"], code=0)
+    assert re.fullmatch(
+        rf"warning: {re.escape(str(sc))}: the \[\[correlations\]\] matrix is not positive semi-definite; it was "
+        r"repaired to the nearest valid one: largest change osb-1\.delay ~ fmk\.delay from -0\.900 to -0\.\d{3}",
+        en,
+    ), en
+    import xarray as xr
+
+    with xr.open_dataset(tmp_path / "da" / "results.nc", engine="h5netcdf") as ds:  # the file keeps English
+        assert ds.attrs["warnings"] == en.split(f"{sc}: ", 1)[1]
+
+
+def test_run_errors_render_in_both_languages_and_survive_pickling():
+    import pickle
+
+    err = RunError(Msg("run.block_failed", where=Msg("run.block_of", lo=0, hi=16384), kind="OSError", why="x"))
+    back = pickle.loads(pickle.dumps(err))  # a RunError raised on a Dask worker travels pickled
+    assert back.lines("da") == ["blokken med træk [0; 16.384) fejlede på klyngen: OSError: x"]
+    assert back.lines("en") == ["the block of draws [0, 16,384) failed on the cluster: OSError: x"] == [str(back)]
+
+
+def test_a_sweep_warns_in_the_terminals_language(tmp_path, capsys):
+    sc = _small_with(
+        tmp_path,
+        '[[correlations]]\na = "osb-1.delay"\nb = "osb-2.delay"\nrho = 0.9\n\n'
+        '[[correlations]]\na = "osb-2.delay"\nb = "fmk.delay"\nrho = 0.9\n\n'
+        '[[correlations]]\na = "osb-1.delay"\nb = "fmk.delay"\nrho = -0.9\n',
+    )
+    argv = ["sweep", str(sc), "--set", "regimes.retention_share=0.25,0.5", "--draws", "200", "--quiet", "--no-report"]
+    da = _one_line(capsys, [*argv, "--out", str(tmp_path / "da")], code=0)  # one note for both variants
+    assert da.startswith("advarsel: regimes.retention_share=0.25: [[correlations]]-matricen er ikke positivt"), da
+    en = _one_line(capsys, [*argv, "--out", str(tmp_path / "en"), "--lang", "en"], code=0)
+    assert en.startswith("warning: regimes.retention_share=0.25: the [[correlations]] matrix is not positive"), en
+
+
+def test_an_overflow_is_refused_in_both_languages(tmp_path, capsys):
+    old = 'adoption = { dist = "triangular", min = 0.7, mode = 0.85, max = 1.0 }'
+    text = SMALL.read_text(encoding="utf-8")
+    assert old in text
+    sc = tmp_path / "s.toml"
+    sc.write_text(text.replace(old, 'adoption = { dist = "uniform", min = 0, max = 1e308 }', 1), encoding="utf-8")
+    argv = ["run", str(sc), "--draws", "300", "--out", str(tmp_path / "o"), "--quiet", "--no-report"]
+    da = _one_line(capsys, argv)
+    assert re.fullmatch(
+        rf"fejl: {re.escape(str(sc))}: \d{{1,3}}(\.\d{{3}})* simulerede værdier oversteg 2\^22 gange deres business "
+        r"case-størrelse; undersøg, om scenariets fordelinger for estimate_factor og adoption har absurde haler: "
+        r"initiatives\[1\] \(osb-2\)\.adoption = uniform\(min=0, max=1e\+308\) \(når op på 1e\+308\)",
+        da,
+    ), da
+    en = _one_line(capsys, [*argv, "--lang", "en"])
+    assert re.fullmatch(
+        rf"error: {re.escape(str(sc))}: \d+ simulated values exceeded 2\^22 times their business-case size; check "
+        r"the scenario's estimate_factor and adoption priors for absurd tails: "
+        r"initiatives\[1\] \(osb-2\)\.adoption = uniform\(min=0, max=1e\+308\) \(reaches 1e\+308\)",
+        en,
+    ), en
+    assert not (tmp_path / "o" / "results.nc").exists()

@@ -4,7 +4,6 @@ files, and queued on the command's atomic writer."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,6 @@ def build_safe(
     each failing part is recorded (the page then says what went wrong, the workbook is left out)
     and named in one warning on stderr. MemoryError is raised."""
     from simengine.outputs.report.html import failure_page
-    from simengine.scenario import safetext
 
     errors: list[str] = []
 
@@ -67,5 +65,7 @@ def build_safe(
             error="; ".join(errors) or None,
         )
     if files.error:
-        print(f"warning: {safetext.line(files.error)}", file=sys.stderr)  # names the part that failed
+        from simengine.messages import warn
+
+        warn(files.error)  # names the part that failed; "advarsel:" or "warning:" in the terminal's language
     return files
