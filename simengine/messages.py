@@ -365,6 +365,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "needs depends_on (the initiative whose go-live this one waits for)",
     },
     # -- the municipalities CSV (simengine.scenario.municipalities) --
+    "mun.unusable_path": {
+        "da": "{where}: stien til kommunefilen kan ikke bruges, men er {got}: {detail}",
+        "en": "{where}: unusable municipalities path, got {got}: {detail}",
+    },
+    "mun.not_utf8": {
+        "da": "{file}: ikke UTF-8-tekst (byte {at}: {byte}); gem CSV-filen som UTF-8",
+        "en": "{file}: not UTF-8 text (byte {at}: {byte}); save the CSV as UTF-8",
+    },
     "mun.not_found": {
         "da": '{where}: kommunefilen findes ikke, angivet {got} (fundet som {path}); brug "builtin" eller en '
         "CSV-sti i forhold til scenariefilen",
@@ -997,6 +1005,59 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fordelinger for estimate_factor og adoption har absurde haler",
         "en": "{n} simulated values exceeded 2^22 times their business-case size; check the scenario's "
         "estimate_factor and adoption priors for absurd tails",
+    },
+    # -- --set and --vary values of sweep and compare (simengine.scenario.variants) --
+    "set.no_value": {
+        "da": "{via} {option}: forventede KEY.PATH=V1,V2,... med mindst én værdi",
+        "en": "{via} {option}: expected KEY.PATH=V1,V2,... with at least one value",
+    },
+    "set.bad_value": {
+        "da": "{via} {option}: kan ikke læse {got} som en TOML-værdi (tal som 0.5 eller 2e6, true/false, "
+        '"tekst", [lister] eller {{ inline = "tabeller" }}, adskilt af kommaer)',
+        "en": "{via} {option}: cannot read {got} as a TOML value (numbers like 0.5 or 2e6, true/false, "
+        '"text", [arrays] or {{ inline = "tables" }}, separated by commas)',
+    },
+    "set.bad_key": {
+        "da": "{via} {option}: nøglestien {path} skal være nøgler af bogstaver, cifre, - og _ adskilt af punktummer "
+        "(fx regimes.retention_share eller initiatives.osb-1.delay)",
+        "en": "{via} {option}: the key path {path} must be dotted keys of letters, digits, - and _ "
+        "(e.g. regimes.retention_share or initiatives.osb-1.delay)",
+    },
+    "set.form": {
+        "da": "{via} {option}: forventede KEY.PATH=V1,V2,... som fx regimes.retention_share=0.25,0.5",
+        "en": "{via} {option}: expected KEY.PATH=V1,V2,... such as regimes.retention_share=0.25,0.5",
+    },
+    "set.twice": {
+        "da": "{via} {option}: værdien {value} er angivet to gange",
+        "en": "{via} {option}: value {value} is given twice",
+    },
+    "set.overlap": {
+        "da": "{via} {option}: overlapper {via} {other}; sæt hver nøgle én gang",
+        "en": "{via} {option}: overlaps {via} {other}; set each key once",
+    },
+    "set.too_many": {
+        "da": "{via}: {n:,} varianter ({sizes}); et sweep må højst have {max:,}",
+        "en": "{via}: {n:,} variants ({sizes}); a sweep may have at most {max:,}",
+    },
+    "set.initiative_key": {
+        "da": "{via} {option}: angiv et initiativ ved dets id og en nøgle, fx initiatives.{eg}.delay",
+        "en": "{via} {option}: name an initiative by its id and a key, e.g. initiatives.{eg}.delay",
+    },
+    "set.did_you_mean": {"da": "; mente du {name}?", "en": "; did you mean {name}?"},
+    "set.none": {"da": "(ingen)", "en": "(none)"},
+    "set.no_initiative": {
+        "da": "{via} {option}: intet initiativ med id {id}{hint} id'er: {ids}",
+        "en": "{via} {option}: no initiative with id {id}{hint} ids: {ids}",
+    },
+    "set.not_table": {
+        "da": "{via} {option}: {where} er {got}, ikke en tabel; "
+        'sæt selve {where} (fx {where}={{ dist = "pert", min = 0, mode = 0.5, max = 2 }})',
+        "en": "{via} {option}: {where} is {got}, not a table; "
+        'set {where} itself (e.g. {where}={{ dist = "pert", min = 0, mode = 0.5, max = 2 }})',
+    },
+    "set.no_document": {
+        "da": "{file}: scenariet er ikke læst fra en fil (simengine.load), så det har intet dokument at ændre",
+        "en": "{file}: this scenario was not read from a file (simengine.load), so it has no document to change",
     },
     # -- the run's notes and warnings --
     "run.corr_repaired": {

@@ -74,12 +74,12 @@ def build_variants(
     check_settings(settings)
     base = path if isinstance(path, scenario.Scenario) else scenario.load(Path(path))  # must be valid itself
     variants: list[Variant] = []
-    problems: list[str] = []
+    problems: list = []  # str or Msg: rendered in the terminal's language
     for k, choice in enumerate(itertools.product(*[range(len(s.values)) for s in settings])):
         try:
             sc = derive(base, settings, choice)
         except ConfigError as exc:
-            problems += exc.problems
+            problems += exc.messages
             continue
         variants.append(
             Variant(
@@ -89,8 +89,8 @@ def build_variants(
                 scenario=sc.with_run_options(draws=draws, seed=seed),
             )
         )
-    if problems:
-        raise ConfigError(list(dict.fromkeys(problems)))
+    if problems:  # each problem once (by its English text)
+        raise ConfigError(list({str(m): m for m in problems}.values()))
     return variants
 
 

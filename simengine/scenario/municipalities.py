@@ -53,7 +53,9 @@ def load(spec: str, scenario_path: Path, problems: list[Any], key_path: str) -> 
         exists, is_file = path.exists(), path.is_file()
     except (OSError, ValueError, RuntimeError) as exc:  # name too long, embedded NUL, symlink loop
         problems.append(
-            f"{where}: unusable municipalities path, got {spec[:60]!r}: {getattr(exc, 'strerror', None) or exc}"
+            Msg(
+                "mun.unusable_path", where=where, got=repr(spec[:60]), detail=str(getattr(exc, "strerror", None) or exc)
+            )
         )
         return None
     if not exists and not path.is_symlink():
@@ -74,7 +76,7 @@ def load(spec: str, scenario_path: Path, problems: list[Any], key_path: str) -> 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.append(
-            f"{path}: not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r}); save the CSV as UTF-8"
+            Msg("mun.not_utf8", file=str(path), at=str(exc.start), byte=repr(raw[exc.start : exc.start + 1]))
         )
         return None
     return parse(text, str(path), problems)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from simengine.errors import ConfigError
+from simengine.messages import Msg
 from simengine.scenario import schema as scenario
 
 #: a grid larger than this is almost certainly a typo (and would take days)
@@ -72,7 +73,7 @@ def _toml(text: str) -> Any:
 def parse_values(rhs: str, option: str, via: str = "--set") -> list[Any]:
     """``0.25,0.5`` -> [0.25, 0.5]: TOML values separated by commas (strings may be bare words)."""
     if not rhs.strip() or "\n" in rhs or "\r" in rhs:
-        raise ConfigError(f"{via} {option}: expected KEY.PATH=V1,V2,... with at least one value")
+        raise ConfigError(Msg("set.no_value", via=via, option=option))
     try:
         values = _toml(f"[{rhs}]")
         if isinstance(values, list) and values:
@@ -90,10 +91,7 @@ def parse_values(rhs: str, option: str, via: str = "--set") -> list[Any]:
         if BARE_WORD.fullmatch(t):
             out.append(t)  # equal, population, lhs: a string does not need its quotes here
             continue
-        raise ConfigError(
-            f"{via} {option}: cannot read {t!r} as a TOML value (numbers like 0.5 or 2e6, true/false, "
-            f'"text", [arrays] or {{ inline = "tables" }}, separated by commas)'
-        )
+        raise ConfigError(Msg("set.bad_value", via=via, option=option, got=repr(t)))
     return out
 
 
@@ -101,10 +99,7 @@ def check_key(key: str, option: str, via: str = "--set") -> str:
     """The key path, stripped; ConfigError unless it is dotted keys of letters, digits, - and _."""
     key = key.strip()
     if not all(KEY_SEGMENT.fullmatch(p) for p in key.split(".")):
-        raise ConfigError(
-            f"{via} {option}: the key path {key!r} must be dotted keys of letters, digits, - and _ "
-            "(e.g. regimes.retention_share or initiatives.osb-1.delay)"
-        )
+        raise ConfigError(Msg("set.bad_key", via=via, option=option, path=repr(key)))
     return key
 
 
@@ -113,13 +108,13 @@ def parse_set(option: str, via: str = "--set") -> Setting:
     key, eq, rhs = option.partition("=")
     key = key.strip()
     if not eq or not key:
-        raise ConfigError(f"{via} {option}: expected KEY.PATH=V1,V2,... such as regimes.retention_share=0.25,0.5")
+        raise ConfigError(Msg("set.form", via=via, option=option))
     key = check_key(key, option, via)
     values = parse_values(rhs, option, via)
     shown = [toml_value(v) for v in values]
     dup = sorted({s for s in shown if shown.count(s) > 1})
     if dup:
-        raise ConfigError(f"{via} {option}: value {dup[0]} is given twice")
+        raise ConfigError(Msg("set.twice", via=via, option=option, value=dup[0]))
     return Setting(key=key, values=tuple(values), option=option, via=via)
 
 
@@ -129,14 +124,13 @@ def check_settings(settings: Sequence[Setting]) -> None:
     for s in settings:
         for other, opt in seen.items():
             if s.key == other or s.key.startswith(other + ".") or other.startswith(s.key + "."):
-                raise ConfigError(f"{s.via} {s.option}: overlaps {s.via} {opt}; set each key once")
+                raise ConfigError(Msg("set.overlap", via=s.via, option=s.option, other=opt))
         seen[s.key] = s.option
     n = math.prod(len(s.values) for s in settings)
     if n > MAX_VARIANTS:
         via = settings[0].via if settings else "--set"
         raise ConfigError(
-            f"{via}: {n:,} variants ({' x '.join(str(len(s.values)) for s in settings)}); "
-            f"a sweep may have at most {MAX_VARIANTS:,}"
+            Msg("set.too_many", via=via, n=n, sizes=" x ".join(str(len(s.values)) for s in settings), max=MAX_VARIANTS)
         )
 
 
@@ -150,16 +144,20 @@ def apply(doc: dict, s: Setting, value: Any) -> None:
         ids = [i.get("id") for i in items if isinstance(i, dict)] if isinstance(items, list) else []
         if len(parts) < 3:
             eg = ids[0] if ids else "ID"
-            raise ConfigError(
-                f"{s.via} {s.option}: name an initiative by its id and a key, e.g. initiatives.{eg}.delay"
-            )
+            raise ConfigError(Msg("set.initiative_key", via=s.via, option=s.option, eg=eg))
         match = [i for i in items or [] if isinstance(i, dict) and i.get("id") == parts[1]]
         if not match:
             hint = difflib.get_close_matches(parts[1], [str(i) for i in ids], n=1, cutoff=0.6)
-            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            did = Msg("set.did_you_mean", name=repr(hint[0])) if hint else ""
             raise ConfigError(
-                f"{s.via} {s.option}: no initiative with id {parts[1]!r}{did} "
-                f"ids: {', '.join(str(i) for i in ids) or '(none)'}"
+                Msg(
+                    "set.no_initiative",
+                    via=s.via,
+                    option=s.option,
+                    id=repr(parts[1]),
+                    hint=did,
+                    ids=", ".join(str(i) for i in ids) or Msg("set.none"),
+                )
             )
         node = match[0]
         where = f"initiatives.{parts[1]}"
@@ -170,10 +168,7 @@ def apply(doc: dict, s: Setting, value: Any) -> None:
         if nxt is None:
             nxt = node[p] = {}
         elif not isinstance(nxt, dict):
-            raise ConfigError(
-                f"{s.via} {s.option}: {where} is {toml_value(nxt)}, not a table; "
-                f'set {where} itself (e.g. {where}={{ dist = "pert", min = 0, mode = 0.5, max = 2 }})'
-            )
+            raise ConfigError(Msg("set.not_table", via=s.via, option=s.option, where=where, got=toml_value(nxt)))
         node = nxt
     node[parts[-1]] = copy.deepcopy(value)
 
@@ -197,9 +192,7 @@ def derive(base: scenario.Scenario, settings: Sequence[Setting], choice: Sequenc
     The variant keeps ``base``'s draws and seed unless a setting changes ``simulation``."""
     r = base.resolved
     if r is None:
-        raise ConfigError(
-            f"{base.path}: this scenario was not read from a file (simengine.load), so it has no document to change"
-        )
+        raise ConfigError(Msg("set.no_document", file=str(base.path)))
     doc = copy.deepcopy(r.data)
     for s, c in zip(settings, choice):
         apply(doc, s, s.values[c])
@@ -210,8 +203,6 @@ def derive(base: scenario.Scenario, settings: Sequence[Setting], choice: Sequenc
         sc = scenario.from_dict(doc, base.path, sha, sources=r.files)
     except ConfigError as exc:
         files = [str(base.path)] + [str(f) for f in r.files]
-        from simengine.messages import Msg
-
         problems: list[str | Msg] = []
         for p, m in zip(exc.problems, exc.messages):
             key = _problem_key(p, files)

@@ -318,3 +318,52 @@ def test_an_overflow_is_refused_in_both_languages(tmp_path, capsys):
         en,
     ), en
     assert not (tmp_path / "o" / "results.nc").exists()
+
+
+@pytest.mark.parametrize(
+    "opt, da, en",
+    [
+        ("x=1,1", "--set x=1,1: værdien 1 er angivet to gange", "--set x=1,1: value 1 is given twice"),
+        (
+            "a b=1",
+            "--set a b=1: nøglestien 'a b' skal være nøgler af bogstaver, cifre, - og _ adskilt af punktummer",
+            "--set a b=1: the key path 'a b' must be dotted keys of letters, digits, - and _",
+        ),
+        (
+            "initiatives.nosuch.delay=1",
+            "--set initiatives.nosuch.delay=1: intet initiativ med id 'nosuch' id'er: osb-1,",
+            "--set initiatives.nosuch.delay=1: no initiative with id 'nosuch' ids: osb-1,",
+        ),
+        ("regimes.retention_share", "forventede KEY.PATH=V1,V2,... som fx", "expected KEY.PATH=V1,V2,... such as"),
+    ],
+)
+def test_sweep_set_errors_in_both_languages(opt, da, en, capsys):
+    """A bad --set of sweep: one line, in Danish by default and in English with --lang en."""
+    from pathlib import Path
+
+    small = str(Path(__file__).resolve().parents[1] / "data" / "small.toml")
+    assert main(["sweep", small, "--set", opt, "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fejl: ") and err.count("\n") == 1 and da in err, err
+    assert main(["sweep", small, "--set", opt, "--no-report", "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and en in err, err
+
+
+def test_a_municipalities_csv_not_in_utf8_in_both_languages(tmp_path, capsys):
+    from pathlib import Path
+
+    small = Path(__file__).resolve().parents[1] / "data" / "small.toml"
+    (tmp_path / "k.csv").write_bytes("code,name,region,population\n101,K\xf8benhavn,H,5\n".encode("latin-1"))
+    text = small.read_text(encoding="utf-8").replace(
+        "cost_per_fte = 450_000", 'cost_per_fte = 450_000\nmunicipalities = "k.csv"'
+    )
+    p = tmp_path / "s.toml"
+    p.write_text(text, encoding="utf-8")
+    csv = (tmp_path / "k.csv").resolve()
+    assert main(["validate", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert f"fejl: {csv}: ikke UTF-8-tekst (byte 33: b'\\xf8'); gem CSV-filen som UTF-8" in err, err
+    assert main(["validate", str(p), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {csv}: not UTF-8 text (byte 33: b'\\xf8'); save the CSV as UTF-8" in err, err
