@@ -81,6 +81,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "scenariefilen {file} er ændret siden kørslen: antagelsestabellen er fra den nuværende fil",
         "en": "scenario file {file} has changed since the run: the assumptions table is from the current file",
     },
+    "report.no_scenario_file": {"da": "results-filen nævner ingen scenariefil", "en": "no scenario_file in results"},
     "report.scenario_missing": {
         "da": "scenariefilen {file}: {why}: antagelsestabellen er udeladt (brug --scenario FIL)",
         "en": "scenario file {file}: {why}: the assumptions table is left out (use --scenario FILE)",

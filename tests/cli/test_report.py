@@ -518,6 +518,7 @@ def test_scenario_file_gone_falls_back_to_the_dataset(tmp_path, capsys):
     ds, _ = run_scenario(sc, out, threads=1, quiet=True)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "kunne ikke læses" in page and 'id="municipalities"' in page
+    assert "findes ikke" in page and "no such file" not in page  # why, in the report's language
     assert "kr. pr. indbygger" in page  # population from the Dataset's coordinate
     assert "Antagelser" not in openpyxl.load_workbook(out / "summary.xlsx").sheetnames
     from simengine.outputs.report.context import scenario_info

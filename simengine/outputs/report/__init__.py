@@ -95,7 +95,7 @@ def build_notes(ctx) -> list[str]:
     if ctx.sc.status == "changed":
         notes.append(Msg("report.scenario_changed", file=str(ctx.sc.path)).text(ctx.lang))
     elif ctx.sc.status == "missing":
-        notes.append(Msg("report.scenario_missing", file=str(ctx.sc.path or "?"), why=str(ctx.sc.why)).text(ctx.lang))
+        notes.append(Msg("report.scenario_missing", file=str(ctx.sc.path or "?"), why=ctx.sc.why).text(ctx.lang))
     return notes
 
 

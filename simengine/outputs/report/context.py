@@ -23,13 +23,14 @@ class ScenarioInfo:
     text: str | None  # the raw TOML text (for the comments)
     path: str
     status: str  # "ok" | "changed" | "missing"
-    why: str = ""
+    why: object = ""  # str or simengine.messages.Msg: rendered in the report's language
     sha_now: str = ""
 
 
 def scenario_info(ds: xr.Dataset, scenario=None, path: str | Path | None = None) -> ScenarioInfo:
     """The run's scenario: the object itself (inside a run) or reloaded from its file."""
-    from simengine.errors import ConfigError
+    from simengine.errors import ConfigError, SimengineError
+    from simengine.messages import Msg
     from simengine.scenario import safeio
     from simengine.scenario import schema as scmod
 
@@ -39,7 +40,7 @@ def scenario_info(ds: xr.Dataset, scenario=None, path: str | Path | None = None)
         try:
             raw = safeio.read_bytes(p, scmod.MAX_FILE_BYTES, "scenario")  # a regular file, size checked first
         except ConfigError as exc:
-            return ScenarioInfo(scenario, None, str(p), "missing", exc.problems[0])
+            return ScenarioInfo(scenario, None, str(p), "missing", exc.messages[0])
         try:  # the sha256 covers the whole extends chain: recompute it the same way
             sha = scmod.resolve(p).sha256
         except Exception:  # noqa: BLE001 - unreadable now: compare the file itself
@@ -48,11 +49,13 @@ def scenario_info(ds: xr.Dataset, scenario=None, path: str | Path | None = None)
         return ScenarioInfo(scenario, _scenario_text(p, raw), str(p), status, sha_now=sha)
     where = str(path if path is not None else ds.attrs.get("scenario_file", ""))
     if not where:
-        return ScenarioInfo(None, None, "", "missing", "no scenario_file in results")
+        return ScenarioInfo(None, None, "", "missing", Msg("report.no_scenario_file"))
     try:
         sc = scmod.load(where)
         text = _scenario_text(Path(where), safeio.read_bytes(where, scmod.MAX_FILE_BYTES, "scenario"))
-    except Exception as exc:  # noqa: BLE001 - moved, unreadable or now invalid: fall back to the Dataset
+    except SimengineError as exc:  # moved, unreadable or now invalid: fall back to the Dataset
+        return ScenarioInfo(None, None, where, "missing", exc.messages[0] if exc.messages else str(exc))
+    except Exception as exc:  # noqa: BLE001 - the same, for any other reason
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return ScenarioInfo(None, None, where, "missing", why)
     status = "ok" if not sha_then or sc.sha256 == sha_then else "changed"

@@ -13,6 +13,7 @@ import struct
 
 import numpy as np
 
+from simengine.messages import render as render_msg
 from simengine.outputs.labels import TEXT, by_unit, unit_name, var_label
 from simengine.outputs.report import charts as ch
 from simengine.outputs.report.assumptions import assumption_sections
@@ -715,7 +716,8 @@ class Page:
         info = ctx.sc
         out = ""
         if info.text is None:
-            out += f'<p class="warn">{esc(L("ass_missing", file=info.path or "?", why=info.why))}</p>'
+            why = render_msg(info.why, ctx.lang)  # type: ignore[arg-type]
+            out += f'<p class="warn">{esc(L("ass_missing", file=info.path or "?", why=why))}</p>'
             return out + self._dataset_assumptions()
         if info.status == "changed":
             out += f'<p class="warn">{esc(L("ass_changed", now=info.sha_now[:12], then=str(ctx.ds.attrs.get("scenario_sha256", ""))[:12]))}</p>'
