@@ -53,7 +53,9 @@ def _start_long_run(out: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "NUMBA_NUM_THREADS": "2"},
+        # one BLAS thread: numpy's OpenBLAS may start its own threads at import, which would look like
+        # numba's workers (_wait_until_simulating counts threads)
+        env={**os.environ, "NUMBA_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
     )
 
 
