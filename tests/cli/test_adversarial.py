@@ -121,7 +121,8 @@ def test_a_nul_character_in_a_csv_name_is_bad_input(tmp_path, capsys):
 
 # -- 2. a commit is all or nothing; one run per folder; 7./13. only simengine's own files -------------
 SLOW_COMMIT = """
-import os, sys, time
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even if the suite's launcher ignores it
 from pathlib import Path
 marker = Path(sys.argv[1])
 real = os.replace

@@ -33,13 +33,21 @@ def _threads(pid: int) -> int:
     return 0
 
 
+#: python -m simengine with Python's own SIGINT handler, as in a terminal, even when whatever started the
+#: test suite ignores SIGINT (a background job of a non-interactive shell does, and its children inherit it)
+RUN_AS_IN_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('simengine', run_name='__main__', alter_sys=True)"
+)
+
+
 def _start_long_run(out: Path) -> subprocess.Popen:
     """A run of 2015.toml long enough to be interrupted while it simulates."""
     return subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "simengine",
+            "-c",
+            RUN_AS_IN_A_TERMINAL,
             "run",
             str(ROOT / "scenarios" / "2015.toml"),
             "--draws",

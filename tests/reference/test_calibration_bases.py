@@ -101,7 +101,19 @@ def test_bad_calibration_basis_is_one_line_exit_2(small_dict, write_scenario, tm
     d["model"] = model
     p = write_scenario(d, "bad.toml")
     r = subprocess.run(
-        [sys.executable, "-m", "simengine", "run", str(p), "--draws", "100", "--out", str(tmp_path / "out")],
+        [
+            sys.executable,
+            "-m",
+            "simengine",
+            "run",
+            str(p),
+            "--draws",
+            "100",
+            "--out",
+            str(tmp_path / "out"),
+            "--lang",
+            "en",
+        ],
         capture_output=True,
         text=True,
     )
