@@ -140,6 +140,11 @@ class Context:
                 )
 
     # -- national and area quantiles ----------------------------------------------------------
+    @property
+    def observes_potential(self) -> bool:
+        """Whether the [observed] values are of the potential gain ([observed] quantity)."""
+        return any(o["potential"] for o in self.observed)
+
     def observed_draws(self, o: dict, k: int) -> np.ndarray:
         """The per-draw values an observation is held against in year index k: the gross gain, or
         the potential when the observation is of the potential."""
@@ -150,32 +155,25 @@ class Context:
     def observed_p50(self, o: dict, k: int) -> float:
         """The median of what an observation is held against in year index k."""
         if o["potential"]:
-            pq = self.ds["potential_quantile"]
-            hit = np.isclose(pq["quantile"].values, 0.5, rtol=0, atol=1e-9)
-            if hit.any():
-                return float(pq.isel(quantile=int(np.argmax(hit))).values[k])
-            return float(np.quantile(self.observed_draws(o, k), 0.5))
+            return float(self._at_level("potential_quantile", 0.5, lambda: self.observed_draws(o, k))[k])
         return float(self.nat(0.5)[k])
+
+    def _at_level(self, var: str, level: float, draws) -> np.ndarray:
+        """The quantile ``level`` of a quantile variable ``var`` (quantile first) when it has the level,
+        else numpy's quantile over ``draws()`` (the per-draw values, draw first)."""
+        if var in self.ds:
+            hit = np.isclose(self.ds[var]["quantile"].values, level, rtol=0, atol=1e-9)
+            if hit.any():
+                return np.asarray(self.ds[var].isel(quantile=int(np.argmax(hit))).values, dtype=float)
+        return np.quantile(draws(), level, axis=0)
 
     def nat(self, level: float) -> np.ndarray:
         """Quantile of the national gain per year: from ``benefit_quantile`` when it has the level."""
-        if "benefit_quantile" in self.ds:
-            q = self.ds["benefit_quantile"]["quantile"].values
-            hit = np.isclose(q, level, rtol=0, atol=1e-9)
-            if hit.any():
-                return np.asarray(self.ds["benefit_quantile"].isel(quantile=int(np.argmax(hit))).values, dtype=float)
-        return np.quantile(self.benefit, level, axis=0)
+        return self._at_level("benefit_quantile", level, lambda: self.benefit)
 
     def area(self, level: float) -> np.ndarray:
         """(area, year) quantile of the gain per area."""
-        if "area_benefit_quantile" in self.ds:
-            q = self.ds["area_benefit_quantile"]["quantile"].values
-            hit = np.isclose(q, level, rtol=0, atol=1e-9)
-            if hit.any():
-                return np.asarray(
-                    self.ds["area_benefit_quantile"].isel(quantile=int(np.argmax(hit))).values, dtype=float
-                )
-        return np.quantile(np.asarray(self.ds["area_benefit"].values), level, axis=0)
+        return self._at_level("area_benefit_quantile", level, lambda: np.asarray(self.ds["area_benefit"].values))
 
     def has_potential(self) -> bool:
         """Whether the Dataset holds the potential gain (results written before it had none)."""

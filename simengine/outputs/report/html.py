@@ -382,7 +382,7 @@ class Page:
     def distribution(self) -> str:
         ctx, L = self.ctx, self.L
         elsewhere = [str(o["year"]) for o in ctx.observed if o["year"] != ctx.ty]
-        key = "obs_elsewhere_potential" if any(o["potential"] for o in ctx.observed) else "obs_elsewhere"
+        key = "obs_elsewhere_potential" if ctx.observes_potential else "obs_elsewhere"
         note = " " + L(key, years=", ".join(elsewhere)) if elsewhere and "backtest" in self.charts else ""
         return figure(
             self.charts,
@@ -691,7 +691,7 @@ class Page:
         if not ctx.observed:
             return ""
         out = figure(self.charts, "backtest", L("sec_backtest"))
-        potential = any(o["potential"] for o in ctx.observed)
+        potential = ctx.observes_potential
         note = " " + L("backtest_potential_note") if potential else ""
         out += f'<p class="caption">{esc(L("backtest_caption") + note + self.sample_note())}</p>'
         rows = []
