@@ -1060,6 +1060,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "{file}: scenariet er ikke læst fra en fil (simengine.load), så det har intet dokument at ændre",
         "en": "{file}: this scenario was not read from a file (simengine.load), so it has no document to change",
     },
+    # -- the declared outputs: names the backtest's own variables take (simengine.analysis.varspecs) --
+    "obs.ref_reserved": {
+        "da": "'{name}' kan ikke bruges som navn på en reference: backtest.nc's variabel crps_{name} er "
+        "allerede noget andet; vælg et andet navn",
+        "en": "'{name}' cannot name a reference: backtest.nc's variable crps_{name} is already something "
+        "else; choose another name",
+    },
     # -- the run's notes and warnings --
     "run.corr_repaired": {
         "da": "[[correlations]]-matricen er ikke positivt semidefinit; den er rettet til den nærmeste gyldige: "

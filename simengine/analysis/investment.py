@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import put
+from simengine.analysis.varspecs import label_coords, put
 
 LEVELS = (0.1, 0.5, 0.9)
 FTE_REGIMES = ("realised", "retention")
@@ -60,8 +60,7 @@ def add_investment(ds: xr.Dataset, raw) -> xr.Dataset:
     how = f"over the first {n:,} draws (those whose inputs are kept)" if n < raw.draws else "exact over all draws"
     per = fte / (inv[:, None, None] / 1e6)
     ds = ds.assign_coords(fte_regime=list(FTE_REGIMES), invest_quantile=q)
-    ds["fte_regime"].attrs = {"long_name": "budget regime of the freed staff (docs/model.md, Budget regimes)"}
-    ds["invest_quantile"].attrs = {"units": "1", "long_name": "quantile level of the investment outputs"}
+    label_coords(ds, names=["fte_regime", "invest_quantile"])
 
     run = {"method": how, "draws": n, "cost_per_fte": float(raw.plan.scenario.cost_per_fte)}
     put(ds, "fte_freed_quantile", np.quantile(fte, q, axis=0).transpose(1, 0, 2), dtype=float, **run)

@@ -33,7 +33,7 @@ import math
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import DELIVERY, put, put_interval
+from simengine.analysis.varspecs import DELIVERY, label_coords, put, put_interval
 from simengine.model.plan import HIST_SUB_BITS, NAT_SUB_BITS, REGIMES
 
 #: a probability below this is "negligible": the headline's "out of reach" and its largest amount
@@ -49,10 +49,6 @@ CONTROL = {
     "municipal": ("realisation", "local_capacity", "ramp", "adoption"),
     "outside": ("delay", "legislation", "technology", "economic_pressure", "weak_citizens", "estimates"),
 }
-
-
-def _attrs(units: str, long_name: str, **extra) -> dict:
-    return {"units": units, "long_name": long_name, **extra}
 
 
 def add_negotiation(ds: xr.Dataset, raw) -> xr.Dataset:
@@ -79,9 +75,7 @@ def add_committable(ds: xr.Dataset, raw) -> None:
     both = np.concatenate([lv, qlo, qhi])
     stats = NationalStats(raw)
     ds.coords["certainty"] = c
-    ds["certainty"].attrs = _attrs(
-        "1", "probability with which the gain reaches the amount (the amount is the gain's 1 - certainty quantile)"
-    )
+    label_coords(ds, names=["certainty"])
     nat_method = (
         "exact over all draws; interval: " + QUANTILE_METHOD
         if stats.exact
@@ -291,7 +285,7 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
     D = deduction_grid(shares, plan.target)  # (S, Y)
     S, Y = D.shape
     ds.coords["deduction"] = shares
-    ds["deduction"].attrs = _attrs("1", "up-front deduction as a share of the target path")
+    label_coords(ds, names=["deduction"])
     mean_g = stats.mean("benefit")
     K = len(raw.benefit)
     cut_sd = np.zeros((S, Y))  # sd of the kept draws' cut, for the interval of its mean
@@ -413,6 +407,7 @@ def add_delivery(ds: xr.Dataset, raw) -> None:
     put_interval(ds, "delivery_p_cut_above", lo, hi, WILSON_METHOD, n)
     pairs = [f"{DELIVERY}-{r}" for r in REGIMES]
     ds.coords["delivery_pair"] = pairs
+    label_coords(ds, names=["delivery_pair"])
     for var, per in (("central_gain", cen), ("service_cut", cut)):
         other = getattr(raw, var)[:n]  # (n, R, Y)
         diff = per[:, None, :] - other  # (n, R, Y)

@@ -13,6 +13,8 @@ of the business cases, next to the band the scenario says the level x timing com
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import xarray as xr
 
@@ -52,7 +54,7 @@ def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
 
 def _add_ratios(ds, sc, stats, promised) -> None:
     ratio = stats.mean("benefit") / promised
-    extra = {}
+    extra: dict[str, Any] = {}
     if sc.calibration_band is not None:
         extra["calibration_band"] = list(sc.calibration_band)
         if sc.calibration_year is not None:

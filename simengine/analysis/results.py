@@ -10,7 +10,7 @@ import numpy as np
 import xarray as xr
 
 from simengine import __version__
-from simengine.analysis.varspecs import DKK, put
+from simengine.analysis.varspecs import DKK, label_coords, put
 from simengine.core.engine import RawResults
 from simengine.model.plan import (
     GOLIVE_PER_YEAR,
@@ -246,10 +246,6 @@ def results_digest(ds: xr.Dataset) -> str:
     return h.hexdigest()
 
 
-def _attrs(units: str, long_name: str, **extra) -> dict:
-    return {"units": units, "long_name": long_name, **extra}
-
-
 def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     plan = raw.plan
     sc = plan.scenario
@@ -279,20 +275,13 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "population": ("municipality", m.population),
     }
     ds = xr.Dataset(coords=coords)
-    ds["year"].attrs = _attrs("year", "calendar year (adoption evaluated at mid-year)")
-    ds["quantile"].attrs = _attrs("1", "probability level of the quantile")
-    ds["municipality"].attrs = _attrs("1", "kommunekode")
-    ds["population"].attrs = _attrs("persons", "population used for the municipality's share of the target")
-    ds["draw"].attrs = _attrs(
-        "1",
-        "draw index"
-        + (
-            ""
-            if raw.all_kept
-            else f": per-draw values are kept for the first {len(raw.benefit):,} of {N:,} draws"
-            " (a fixed-size sample); all statistics use every draw"
-        ),
+    kept = (
+        ""
+        if raw.all_kept
+        else f": per-draw values are kept for the first {len(raw.benefit):,} of {N:,} draws"
+        " (a fixed-size sample); all statistics use every draw"
     )
+    label_coords(ds, kept=kept)  # as simengine.analysis.varspecs declares them
     stats = NationalStats(raw)
 
     put(ds, "benefit", benefit)
@@ -361,6 +350,7 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         series = "potential" if sc.observed_quantity == "potential" else "benefit"
         ranks = np.array([stats.rank(int(y - sc.start_year), v, series) for y, v in sc.observed])
         ds = ds.assign_coords(observed_year=oy)
+        label_coords(ds, names=["observed_year"])
         put(ds, "observed", ov, quantity=sc.observed_quantity, what=OBSERVED_WHAT[sc.observed_quantity])
         put(ds, "observed_rank", ranks)
         put(ds, "observed_tail_probability", np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)))
@@ -439,6 +429,7 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
     ds.coords["regime_pair"] = [f"{b}-{a}" for b, a in REGIME_PAIRS]
     ds.coords["regime_pair_minuend"] = ("regime_pair", [b for b, _ in REGIME_PAIRS])
     ds.coords["regime_pair_subtrahend"] = ("regime_pair", [a for _, a in REGIME_PAIRS])
+    label_coords(ds, names=["regime_pair", "regime_pair_minuend", "regime_pair_subtrahend"])
     for var in ("central_gain", "service_cut"):
         per_draw = getattr(raw, var)  # (K, R, Y)
         mean = stats.mean(var)  # (R, Y), over all draws

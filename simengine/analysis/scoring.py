@@ -33,6 +33,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import ndtr, ndtri  # type: ignore[import-untyped]
 
+from simengine.analysis import varspecs
 from simengine.model.rng import stream_key, uniforms_numpy
 from simengine.scenario.observations import Observation, Observations, Reference, business_case
 
@@ -242,81 +243,32 @@ def backtest_dataset(
         }
     )
 
-    def put(name, dims, data, units, long_name, **extra):
-        ds[name] = (dims, np.asarray(data, dtype=float))
-        ds[name].attrs = {"units": units, "long_name": long_name, **extra}
+    def put(name, data, **values):  # as simengine.analysis.varspecs declares backtest.nc's variables
+        varspecs.put(ds, name, data, float, dataset="backtest", **values)
 
     unit = ["DKK/year" if o.is_gain else ("year" if o.quantity == "golive" else "1") for o in selected]
-    ds["unit"] = ("observation", unit)
-    put("value", ("observation",), [o.value for o in selected], "see unit", "observed value")
-    put(
-        "pit",
-        ("observation",),
-        [r["pit"] for r in res],
-        "1",
-        "probability integral transform: P(predictive observation <= observed value), randomised at atoms and "
-        "over intervals, integrated over the error model",
-    )
-    put(
-        "crps",
-        ("observation",),
-        [r["crps"] for r in res],
-        "see unit",
-        "continuous ranked probability score of the forecast convolved with the error model (lower is better)",
-    )
-    put(
-        "log_score",
-        ("observation",),
-        [r["log_score"] for r in res],
-        "1",
-        "-log predictive density (normal, lognormal errors) or -log probability (interval, bounds) of the "
-        "observation; NaN where no density applies",
-    )
+    varspecs.put(ds, "unit", unit, dataset="backtest")
+    put("value", [o.value for o in selected])
+    for name in ("pit", "crps", "log_score"):
+        put(name, [r[name] for r in res])
     ww = _norm_w(x.shape[1], w)
     qs = np.array([0.1, 0.5, 0.9])
     fq = np.array([_wquant(x[k] * o.error.bias, ww, qs) for k, o in enumerate(selected)]).reshape(n, 3)
     for j, lab in enumerate(("p10", "p50", "p90")):
-        put(
-            f"forecast_{lab}",
-            ("observation",),
-            fq[:, j],
-            "see unit",
-            f"{lab.upper()} of the forecast of the observed quantity (times the error model's bias)",
-        )
+        put(f"forecast_{lab}", fq[:, j])
     units = sorted(set(unit), key=UNITS.index)
     ds.coords["unit_group"] = units
-    ds["unit_group"].attrs = {"long_name": "the unit of a group of observations (totals and skill per unit)"}
     in_group = np.array([[u == g for u in unit] for g in units], dtype=bool).reshape(len(units), n)
     crps = ds["crps"].values
-    put(
-        "crps_total",
-        ("unit_group",),
-        [crps[m].sum() for m in in_group],
-        "see unit_group",
-        "total CRPS of the observations in each unit",
-    )
+    put("crps_total", [crps[m].sum() for m in in_group])
     for ref in obs.references:
         c = np.array([reference_crps(o, ref, sc, seed) for o in selected])
-        put(
-            f"crps_{ref.name}",
-            ("observation",),
-            c,
-            "see unit",
-            f"CRPS of the reference forecast {ref.name!r}: {ref.describe()}",
-            ratio_low=ref.low,
-            ratio_high=ref.high,
-        )
+        put("crps_{reference}", c, reference=ref.name, describe=ref.describe(), ratio_low=ref.low, ratio_high=ref.high)
         sk = [1.0 - crps[m].sum() / c[m].sum() if c[m].sum() > 0 else math.nan for m in in_group]
-        put(
-            f"skill_{ref.name}",
-            ("unit_group",),
-            sk,
-            "1",
-            f"CRPS skill against {ref.name!r}: 1 - total CRPS / total CRPS of the reference, over the observations "
-            "in each unit (NaN where the reference's total CRPS is 0)",
-        )
+        put("skill_{reference}", sk, reference=ref.name)
     hist = np.histogram(ds["pit"].values, bins=PIT_BINS, range=(0.0, 1.0))[0] if n else np.zeros(PIT_BINS)
-    put("pit_histogram", ("pit_bin",), hist, "1", f"observations per PIT decile ({PIT_BINS} equal bins of [0, 1])")
+    put("pit_histogram", hist, bins=PIT_BINS)
+    varspecs.label_coords(ds, "backtest", bins=PIT_BINS)
     ds.attrs = {
         "title": "simengine backtest",
         "observations_file": str(obs.path),

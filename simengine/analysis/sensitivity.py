@@ -23,7 +23,7 @@ import numba as nb
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import put
+from simengine.analysis.varspecs import label_coords, put
 from simengine.core.engine import DEFAULT_STORE_INPUTS, RawResults, available_threads
 from simengine.core.kernel import (  # the kernel's own code: same bits
     _sum8,
@@ -211,11 +211,7 @@ def add_sensitivity(ds: xr.Dataset, raw: RawResults, threads: int | None = None)
         input_kind=("input", pick(res["kinds"])),
         input_label=("input", pick(res["labels"])),
     )
-    ds["input"].attrs = {
-        "long_name": "sampled input (<initiative id>.<variable> or national.<variable>); "
-        "legislation = B·L and technology = T·Q: a risk event is one input",
-        "units": "1",
-    }
+    label_coords(ds, names=["input", "input_initiative", "input_kind", "input_label"])
     n, N = res["draws"], raw.draws
     sub = f"the first {n:,} of {N:,} draws" if n < N else f"all {N:,} draws"
     common = {"draws": n, "draws_total": N, "subsample": sub, "year": ty}
@@ -932,11 +928,7 @@ def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS)
         cause_name=("cause", [c[1] for c in WATERFALL_ITEMS]),
         cause_switched_off=("cause", [c[2] for c in WATERFALL_ITEMS]),
     )
-    ds["cause"].attrs = {
-        "long_name": "cause of the shortfall: plan, the ten causes switched off in the Shapley "
-        "decomposition, and the subsample's Monte Carlo difference",
-        "units": "1",
-    }
+    label_coords(ds, names=["cause", "cause_name", "cause_switched_off"])
     n, N, ty = w["draws"], w["draws_total"], w["year"]
     sub = f"the first {n:,} of {N:,} draws" if n < N else f"all {N:,} draws"
     method = (

@@ -32,7 +32,7 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import put
+from simengine.analysis.varspecs import label_coords, put
 
 #: draws of the comparison (the first ones of the run)
 SHOCK_EFFECT_DRAWS = 20_000
@@ -93,8 +93,7 @@ def add_shock_effect(ds: xr.Dataset, raw, threads: int | None = None) -> xr.Data
         ),
     }
     ds = ds.assign_coords(shocks=list(SHOCKS), shock_quantile=q)
-    ds["shocks"].attrs = {"long_name": "the scenario with its [[shocks]] and with them removed, on the same draws"}
-    ds["shock_quantile"].attrs = {"units": "1", "long_name": "quantile level of the shock comparison"}
+    label_coords(ds, names=["shocks", "shock_quantile"])
     put(ds, "shock_effect_quantile", quant, **common)
     put(ds, "shock_effect_mean", mean, **common)
     put(ds, "shock_effect_p_target", hit, **common)

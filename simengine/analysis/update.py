@@ -182,7 +182,11 @@ def wquantiles(X: np.ndarray, w: np.ndarray, q: np.ndarray, threads: int = 1) ->
 
 
 def wmean(X: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return np.einsum("k,k...->...", w, X)  # not BLAS: a fixed order, whatever the threads
+    """Weighted mean over the first axis of X (K, ...), in a fixed order (not BLAS, whatever the
+    threads); of a per-draw scalar (K,): :func:`_dot`."""
+    if X.ndim == 1:
+        return np.asarray(_dot(w, X))
+    return np.einsum("k,k...->...", w, X)
 
 
 def weighted_shortfall(gain: np.ndarray, target: np.ndarray, w: np.ndarray, tail: float | None) -> np.ndarray:
@@ -411,17 +415,14 @@ def reweight(
         out[name].attrs = dict(ds[name].attrs, method="weighted over the kept draws (importance weights)")
         done.append(name)
 
-    for name in ("benefit", "net_benefit", "area_benefit", "fte"):
-        X = np.asarray(ds[name].values)
-        put(f"{name}_quantile", wquantiles(X, w, q, threads))
-        put(f"{name}_mean", wmean(X, w))
-    npv = np.asarray(ds["npv"].values)
-    put("npv_quantile", weighted_quantile(npv, w, q))
-    put("npv_mean", float(_dot(w, npv)))
-    for name in ("central_gain", "service_cut", "regime_benefit"):
-        X = np.asarray(ds[name].values)
-        put(f"{name}_quantile", wquantiles(X, w, q, threads))
-        put(f"{name}_mean", wmean(X, w))
+    # the quantiles and means of a per-draw variable, as their specs declare them (VarSpec.weighted)
+    for source, statistics in varspecs.weighted_stats():
+        if source not in ds:
+            continue
+        X = np.asarray(ds[source].values)
+        for name, stat in statistics:
+            if name in ds:
+                put(name, wquantiles(X, w, q, threads) if stat == "quantile" else wmean(X, w))
     put("p_target", wmean((G >= target[None, :]).astype(float), w))
     A = np.asarray(ds["area_benefit"].values)
     put("area_p_target", wmean((A >= plan.area_target[None, :, :]).astype(float), w))
@@ -485,12 +486,6 @@ def reweight(
     else:
         for name in ("initiative_benefit", "initiative_benefit_mean", "initiative_golive"):
             not_done[name] = "the per-draw inputs of every kept draw were not kept"
-    for name in ("potential", "area_potential"):  # gross potential gain, where the results have it
-        if name in ds:
-            X = np.asarray(ds[name].values)
-            for stat, val in (("quantile", wquantiles(X, w, q, threads)), ("mean", wmean(X, w))):
-                if f"{name}_{stat}" in ds:
-                    put(f"{name}_{stat}", val)
     negotiation = negotiation_vars(out)  # by their specs (simengine.analysis.varspecs)
     if negotiation:  # simengine.analysis.negotiate: its amounts and deals are of the prior draws
         not_done["committable amounts, deductions, deals (" + ", ".join(negotiation[:3]) + ", …)"] = (
@@ -609,6 +604,7 @@ def add_update_vars(out: xr.Dataset, prior: xr.Dataset, w: np.ndarray, ess: floa
     varspecs.put(out, "prior_p_target", prior["p_target"].values)
     sel = np.flatnonzero(mv["moved"])
     out = out.assign_coords(updated_input=[mv["names"][k] for k in sel])
+    varspecs.label_coords(out, names=["updated_input"])
     for j, c in enumerate(UPDATED_INPUT_COLUMNS):  # the columns of mv["values"] (input_movement)
         varspecs.put(out, f"updated_input_{c}", mv["values"][sel, j] if len(sel) else np.zeros(0))
     out.attrs.update(ess=ess, **info, moved_tolerance=mv["tolerance"])

@@ -1,13 +1,18 @@
-"""The results Dataset's variables, declared once.
+"""The output Datasets' variables and coordinates, declared once.
 
 Each output variable of results.nc is one :class:`VarSpec`: its name, dimensions, units, long name
 and method (``str.format`` templates over the run's values, e.g. ``{tail:.0%}``), which further
-attributes it carries, whether and how it appears in summary.parquet, and whether it has a 95 %
-Monte Carlo interval (``<name>_ci_low`` / ``<name>_ci_high``, simengine.analysis.mcerror). The
+attributes it carries, whether and how it appears in summary.parquet, whether it has a 95 %
+Monte Carlo interval (``<name>_ci_low`` / ``<name>_ci_high``, simengine.analysis.mcerror) and
+whether an update recomputes it under the importance weights (``weighted``). The
 analyses compute plain arrays and hand them to :func:`put`, which writes the variable with the
 spec's dimensions and attributes; :func:`put_interval` writes the interval variables of a spec;
-``simengine.outputs.summary_rows`` builds summary.parquet's rows from :data:`SPECS`, and
-``tests/cli/test_cli_outputs.py`` checks that every variable written has a spec that agrees with it.
+``simengine.outputs.summary_rows`` builds summary.parquet's rows from :data:`SPECS`. backtest.nc's
+and comparison.nc's variables are VarSpecs too (``dataset``; a family such as ``crps_{reference}``
+is one declaration of the variables named at run time), sweep.nc's are the results' with
+``variant`` first, and every coordinate of the four Datasets is one :class:`CoordSpec`, written by
+:func:`label_coords`. :func:`check` finds a variable or coordinate that disagrees with its
+declaration or has none; the output-contract tests run it on every Dataset.
 
 A new output variable is one entry here plus the statistic in the analysis that computes it.
 """
@@ -15,6 +20,8 @@ A new output variable is one entry here plus the statistic in the analysis that 
 from __future__ import annotations
 
 import dataclasses
+import re
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -26,6 +33,13 @@ DKK = "DKK/year"
 INTERVALS = ("quantile", "probability", "mean")
 #: how a variable's rows are laid out in summary.parquet (simengine.outputs.summary_rows)
 SUMMARY_LAYOUTS = ("table", "negotiation", "analysis")
+#: the Datasets whose variables and coordinates are declared here: results.nc (a run's and an
+#: update's), backtest.nc (simengine.analysis.scoring), comparison.nc (simengine.cli.compare) and
+#: sweep.nc (simengine.cli.sweep: the results' variables without a per-draw or per-municipality
+#: dimension, with ``variant`` first)
+DATASETS = ("results", "backtest", "compare", "sweep")
+#: the statistics an update recomputes from a per-draw variable under the weights (VarSpec.weighted)
+WEIGHTED = ("quantile", "mean")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +48,8 @@ class VarSpec:
 
     name: str
     dims: tuple[str, ...]
-    units: str
+    #: None: no units attribute (text, e.g. backtest.nc's ``unit``)
+    units: str | None
     #: ``str.format`` template over the values the analysis passes to :func:`put`
     long_name: str
     #: template of the ``method`` attribute; None: no method, or one given at run time (``attrs``)
@@ -68,8 +83,23 @@ class VarSpec:
     fixed: tuple[tuple[str, object], ...] = ()
     #: stored compressed (zlib) whatever its size
     compress: bool = False
+    #: the Dataset it belongs to (DATASETS); a sweep's variables are the results' (with ``variant`` first)
+    dataset: str = "results"
+    #: (per-draw variable, "quantile" or "mean"): the statistic is the quantiles or the mean over the
+    #: draws of that per-draw variable of the same Dataset, so an update recomputes it under the
+    #: importance weights (simengine.analysis.update.reweight)
+    weighted: tuple[str, str] | None = None
+    #: a family of variables named at run time: ``name`` is a template with one field (e.g.
+    #: ``crps_{reference}``) whose value matches this regular expression
+    family: str | None = None
 
     def __post_init__(self) -> None:
+        if self.dataset not in DATASETS or self.dataset == "sweep":
+            raise ValueError(f"{self.name}: dataset {self.dataset!r} is not one of {DATASETS[:-1]}")
+        if self.weighted is not None and self.weighted[1] not in WEIGHTED:
+            raise ValueError(f"{self.name}: weighted statistic {self.weighted[1]!r} is not one of {WEIGHTED}")
+        if (self.family is None) != (_field(self.name) is None):
+            raise ValueError(f"{self.name}: a family's name has one template field, and only a family's")
         if self.interval is not None and self.interval not in INTERVALS:
             raise ValueError(f"{self.name}: interval {self.interval!r} is not one of {INTERVALS}")
         if self.summary_interval and (self.interval is None or self.summary is None):
@@ -87,6 +117,26 @@ class VarSpec:
 
     def interval_names(self) -> tuple[str, str]:
         return f"{self.name}_ci_low", f"{self.name}_ci_high"
+
+    def matches(self, name: str) -> bool:
+        """Whether ``name`` is this variable (or, for a family, one of its members)."""
+        return _matches(self.name, self.family, name)
+
+
+def _field(template: str) -> str | None:
+    """The one template field of a family's name (``crps_{reference}`` -> ``reference``), or None."""
+    fields = re.findall(r"\{(\w+)\}", template)
+    if len(fields) > 1:
+        raise ValueError(f"{template}: a family's name has one template field")
+    return fields[0] if fields else None
+
+
+def _matches(template: str, family: str | None, name: str) -> bool:
+    """Whether ``name`` is the declared ``template`` (a family's: one of its members)."""
+    if family is None:
+        return name == template
+    head, _, tail = template.partition("{" + str(_field(template)) + "}")
+    return re.fullmatch(re.escape(head) + f"(?:{family})" + re.escape(tail), name) is not None
 
 
 _Q = ("quantile",)
@@ -128,6 +178,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("benefit", "quantile"),
         interval="quantile",
         series="benefit",
+        weighted=("benefit", "quantile"),
         summary_interval=True,
     ),
     VarSpec(
@@ -138,6 +189,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("benefit", "mean"),
         interval="mean",
         series="benefit",
+        weighted=("benefit", "mean"),
         summary_interval=True,
     ),
     VarSpec(
@@ -148,6 +200,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("net_benefit", "quantile"),
         interval="quantile",
         series="net_benefit",
+        weighted=("net_benefit", "quantile"),
         summary_interval=True,
     ),
     VarSpec(
@@ -158,6 +211,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("net_benefit", "mean"),
         interval="mean",
         series="net_benefit",
+        weighted=("net_benefit", "mean"),
     ),
     VarSpec(
         "area_benefit_mean",
@@ -167,8 +221,18 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("area_benefit", "mean"),
         interval="mean",
         series="area_benefit",
+        weighted=("area_benefit", "mean"),
     ),
-    VarSpec("npv_mean", (), "DKK", "mean NPV", summary=("npv", "mean"), interval="mean", series="npv"),
+    VarSpec(
+        "npv_mean",
+        (),
+        "DKK",
+        "mean NPV",
+        summary=("npv", "mean"),
+        interval="mean",
+        series="npv",
+        weighted=("npv", "mean"),
+    ),
     VarSpec(
         "shortfall_mean", ("year",), DKK, "mean of max(0, target - gain) over all draws", summary=("shortfall", "mean")
     ),
@@ -180,6 +244,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("area_benefit", "quantile"),
         interval="quantile",
         series="area_benefit",
+        weighted=("area_benefit", "quantile"),
         summary_interval=True,
     ),
     VarSpec(
@@ -220,6 +285,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("npv", "quantile"),
         interval="quantile",
         series="npv",
+        weighted=("npv", "quantile"),
         summary_interval=True,
     ),
     VarSpec(
@@ -288,6 +354,7 @@ _SPECS: tuple[VarSpec, ...] = (
         "quantiles of the staff freed (gross gain / {cpf:,.0f} DKK per FTE)",
         summary=("fte", "quantile"),
         interval="quantile",
+        weighted=("fte", "quantile"),
     ),
     VarSpec(
         "fte_mean",
@@ -296,6 +363,7 @@ _SPECS: tuple[VarSpec, ...] = (
         "mean staff freed (gross gain / cost_per_fte)",
         summary=("fte", "mean"),
         interval="mean",
+        weighted=("fte", "mean"),
     ),
     VarSpec(
         "target_fte",
@@ -318,6 +386,7 @@ _SPECS: tuple[VarSpec, ...] = (
                 split="regime",
                 interval="quantile",
                 series=name,
+                weighted=(name, "quantile"),
             ),
             VarSpec(
                 f"{name}_mean",
@@ -326,6 +395,7 @@ _SPECS: tuple[VarSpec, ...] = (
                 f"mean {what} under each budget regime",
                 summary=(name, "mean"),
                 split="regime",
+                weighted=(name, "mean"),
             ),
         )
     ),
@@ -402,16 +472,30 @@ _SPECS: tuple[VarSpec, ...] = (
     # -- the potential gain and the realised/promised ratio (simengine.analysis.potential) ---------
     VarSpec("potential", ("draw", "year"), DKK, f"national potential: {_POTENTIAL}"),
     VarSpec("area_potential", ("draw", "area", "year"), DKK, f"potential per area: {_POTENTIAL}"),
-    VarSpec("potential_quantile", _Q + ("year",), DKK, "quantiles of the national potential gain"),
-    VarSpec("potential_mean", ("year",), DKK, "mean national potential gain"),
+    VarSpec(
+        "potential_quantile",
+        _Q + ("year",),
+        DKK,
+        "quantiles of the national potential gain",
+        weighted=("potential", "quantile"),
+    ),
+    VarSpec("potential_mean", ("year",), DKK, "mean national potential gain", weighted=("potential", "mean")),
     VarSpec(
         "area_potential_quantile",
         _Q + ("area", "year"),
         DKK,
         "quantiles of the potential gain per area",
         attrs=("method",),
+        weighted=("area_potential", "quantile"),
     ),
-    VarSpec("area_potential_mean", ("area", "year"), DKK, "mean potential gain per area", attrs=("method",)),
+    VarSpec(
+        "area_potential_mean",
+        ("area", "year"),
+        DKK,
+        "mean potential gain per area",
+        attrs=("method",),
+        weighted=("area_potential", "mean"),
+    ),
     VarSpec("initiative_potential_mean", ("initiative", "year"), DKK, "mean national potential gain of the initiative"),
     VarSpec(
         "realised_promised_ratio",
@@ -886,19 +970,418 @@ _SPECS: tuple[VarSpec, ...] = (
     ),
 )
 
-#: every declared variable, by name, in declaration order
-SPECS: dict[str, VarSpec] = {s.name: s for s in _SPECS}
-if len(SPECS) != len(_SPECS):  # pragma: no cover - a declaration error
-    raise ValueError("a variable is declared twice in simengine.analysis.varspecs")
+# -- backtest.nc (simengine.analysis.scoring.backtest_dataset) ---------------------------------------
+_OBS = ("observation",)
+#: the units of a backtest's scores and values: those of each observation's quantity (variable ``unit``)
+SEE_UNIT = "see unit"
+_BACKTEST: tuple[VarSpec, ...] = (
+    VarSpec(
+        "unit",
+        _OBS,
+        None,
+        "units of the observed quantity (DKK/year, year or 1): the units of the observation's value and scores",
+        dataset="backtest",
+    ),
+    VarSpec("value", _OBS, SEE_UNIT, "observed value", dataset="backtest"),
+    VarSpec(
+        "pit",
+        _OBS,
+        "1",
+        "probability integral transform: P(predictive observation <= observed value), randomised at atoms and "
+        "over intervals, integrated over the error model",
+        dataset="backtest",
+    ),
+    VarSpec(
+        "crps",
+        _OBS,
+        SEE_UNIT,
+        "continuous ranked probability score of the forecast convolved with the error model (lower is better)",
+        dataset="backtest",
+    ),
+    VarSpec(
+        "log_score",
+        _OBS,
+        "1",
+        "-log predictive density (normal, lognormal errors) or -log probability (interval, bounds) of the "
+        "observation; NaN where no density applies",
+        dataset="backtest",
+    ),
+    *(
+        VarSpec(
+            f"forecast_{lab}",
+            _OBS,
+            SEE_UNIT,
+            f"{lab.upper()} of the forecast of the observed quantity (times the error model's bias)",
+            dataset="backtest",
+        )
+        for lab in ("p10", "p50", "p90")
+    ),
+    VarSpec(
+        "crps_total",
+        ("unit_group",),
+        "see unit_group",
+        "total CRPS of the observations in each unit",
+        dataset="backtest",
+    ),
+    # one pair per [[reference]] of the observations file, named by it
+    VarSpec(
+        "crps_{reference}",
+        _OBS,
+        SEE_UNIT,
+        "CRPS of the reference forecast {reference!r}: {describe}",
+        attrs=("ratio_low", "ratio_high"),
+        dataset="backtest",
+        family=r"[A-Za-z][A-Za-z0-9_]*",
+    ),
+    VarSpec(
+        "skill_{reference}",
+        ("unit_group",),
+        "1",
+        "CRPS skill against {reference!r}: 1 - total CRPS / total CRPS of the reference, over the observations "
+        "in each unit (NaN where the reference's total CRPS is 0)",
+        dataset="backtest",
+        family=r"[A-Za-z][A-Za-z0-9_]*",
+    ),
+    VarSpec(
+        "pit_histogram",
+        ("pit_bin",),
+        "1",
+        "observations per PIT decile ({bins} equal bins of [0, 1])",
+        dataset="backtest",
+    ),
+)
+
+# -- comparison.nc (simengine.cli.compare.compare) ---------------------------------------------------
 
 
-def spec(name: str) -> VarSpec:
-    return SPECS[name]
+def _compare(name: str, dims: tuple[str, ...], units: str, long_name: str, **kw: Any) -> VarSpec:
+    """A variable of comparison.nc."""
+    return VarSpec(name, dims, units, long_name, dataset="compare", **kw)
+
+
+_COMPARE: tuple[VarSpec, ...] = (
+    *(
+        spec
+        for s in ("a", "b")
+        for spec in (
+            _compare(f"target_{s}", ("year",), DKK, f"{s.upper()}'s target path"),
+            _compare(f"benefit_mean_{s}", ("year",), DKK, f"{s.upper()}'s mean national gross gain (all draws)"),
+        )
+    ),
+    *(
+        _compare(f"p_target_{s}", ("year",), "1", f"P({s.upper()}'s gain reaches {s.upper()}'s target), all draws")
+        for s in ("a", "b")
+    ),
+    _compare("difference", ("draw", "year"), DKK, "B - A: national gross gain of B minus that of A in the same draw"),
+    _compare("difference_quantile", _Q + ("year",), DKK, "quantiles of B - A over the paired draws"),
+    _compare("difference_mean", ("year",), DKK, "mean of B - A (all draws: the difference of the means)"),
+    _compare("p_b_greater", ("year",), "1", "P(B > A): share of paired draws where B's gain is larger"),
+    _compare("p_b_less", ("year",), "1", "P(B < A): share of paired draws where B's gain is smaller"),
+    _compare(
+        "p_only_b_reaches_target",
+        ("year",),
+        "1",
+        "P(B reaches its target and A does not), paired draws",
+        attrs=("target",),
+    ),
+    _compare(
+        "p_only_a_reaches_target",
+        ("year",),
+        "1",
+        "P(A reaches its target and B does not), paired draws",
+        attrs=("target",),
+    ),
+    _compare(
+        "net_difference_quantile",
+        _Q + ("year",),
+        DKK,
+        "quantiles of B - A of the national net gain (gross gain minus costs), paired draws",
+    ),
+    _compare("net_difference_mean", ("year",), DKK, "mean of B - A of the national net gain, paired draws"),
+    _compare(
+        "fte_difference_quantile",
+        _Q + ("year",),
+        "FTE",
+        "quantiles of B - A in FTE (each gain / its scenario's cost_per_fte: A {cpf_a:,.0f}, B {cpf_b:,.0f} DKK)",
+    ),
+    _compare("fte_difference_mean", ("year",), "FTE", "mean of B - A in FTE (all draws)"),
+    _compare("npv_difference_quantile", _Q, "DKK", "quantiles of B - A of the NPV of the net gain, paired draws"),
+    _compare("npv_difference_mean", (), "DKK", "mean of B - A of the NPV, paired draws"),
+    *(
+        _compare(
+            f"initiative_benefit_mean_{s}",
+            ("initiative", "year"),
+            DKK,
+            f"{s.upper()}'s mean gross gain of the initiative",
+        )
+        for s in ("a", "b")
+    ),
+    _compare(
+        "initiative_benefit_mean_difference",
+        ("initiative", "year"),
+        DKK,
+        "B - A of the initiative's mean gross gain (initiatives in both scenarios)",
+    ),
+    # A and B themselves, for the reader's page (simengine.outputs.report.compare)
+    *(
+        spec
+        for s in ("a", "b")
+        for spec in (
+            _compare(
+                f"benefit_quantile_{s}",
+                ("band", "year"),
+                DKK,
+                f"quantiles of {s.upper()}'s national gross gain (all draws)",
+            ),
+            _compare(
+                f"benefit_target_year_{s}",
+                ("draw",),
+                DKK,
+                f"{s.upper()}'s national gross gain in {{year}} (the comparison's target year), per paired draw",
+            ),
+        )
+    ),
+    *(
+        _compare(
+            f"committable_{s}",
+            ("certainty", "year"),
+            DKK,
+            f"amount {s.upper()}'s national gross gain reaches with probability 'certainty' (all draws)",
+        )
+        for s in ("a", "b")
+    ),
+)
+
+
+def _table(specs: tuple[VarSpec, ...]) -> dict[str, VarSpec]:
+    table = {s.name: s for s in specs}
+    if len(table) != len(specs):  # pragma: no cover - a declaration error
+        raise ValueError("a variable is declared twice in simengine.analysis.varspecs")
+    for s in specs:
+        if s.weighted is not None:  # the statistic's dims are the per-draw variable's without draw
+            src = table.get(s.weighted[0])
+            lead = _Q if s.weighted[1] == "quantile" else ()
+            if src is None or src.dims[:1] != ("draw",) or s.dims != lead + src.dims[1:]:
+                raise ValueError(f"{s.name}: weighted {s.weighted} is not a statistic of a per-draw variable")
+    return table
+
+
+#: every declared variable of results.nc, by name, in declaration order
+SPECS: dict[str, VarSpec] = _table(_SPECS)
+#: every declared variable of each Dataset (DATASETS; a sweep's are the results')
+TABLES: dict[str, dict[str, VarSpec]] = {
+    "results": SPECS,
+    "backtest": _table(_BACKTEST),
+    "compare": _table(_COMPARE),
+    "sweep": SPECS,
+}
+
+
+# -- the coordinates ------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class CoordSpec:
+    """One coordinate of the Datasets ``datasets``: the dims it lies on, its units (None: none, e.g.
+    for labels) and long name (a ``str.format`` template over the values passed to
+    :func:`label_coords`), and further attributes (the values passed)."""
+
+    name: str
+    dims: tuple[str, ...]
+    units: str | None
+    long_name: str
+    datasets: tuple[str, ...] = ("results", "sweep")
+    attrs: tuple[str, ...] = ()
+    #: a family named at run time (as VarSpec.family): ``name`` is a template with one field, filled
+    #: with the coordinate's name
+    family: str | None = None
+
+    def __post_init__(self) -> None:
+        if not set(self.datasets) <= set(DATASETS):
+            raise ValueError(f"{self.name}: datasets {self.datasets} are not among {DATASETS}")
+        if (self.family is None) != (_field(self.name) is None):
+            raise ValueError(f"{self.name}: a family's name has one template field, and only a family's")
+
+    def matches(self, name: str) -> bool:
+        return _matches(self.name, self.family, name)
+
+
+_M = ("municipality",)
+_RS = ("results", "sweep")
+_RSC = ("results", "sweep", "compare")
+_BT = ("backtest",)
+_PROB = "probability with which the gain reaches the amount (the amount is the gain's 1 - certainty quantile)"
+_COORDS: tuple[CoordSpec, ...] = (
+    # -- results.nc (simengine.analysis.results.build_dataset and the analyses) ------------------------
+    CoordSpec("year", ("year",), "year", "calendar year (adoption evaluated at mid-year)"),
+    CoordSpec("area", ("area",), None, "area key ([areas.<key>] of the scenario)"),
+    CoordSpec("area_name", ("area",), None, "the area's name"),
+    CoordSpec("municipality", _M, "1", "kommunekode"),
+    CoordSpec("municipality_name", _M, None, "the municipality's name"),
+    CoordSpec("region", _M, None, "the municipality's region"),
+    CoordSpec("population", _M, "persons", "population used for the municipality's share of the target"),
+    CoordSpec("initiative", ("initiative",), None, "initiative id ([[initiatives]] id)", _RSC),
+    CoordSpec("initiative_name", ("initiative",), None, "the initiative's name", _RSC),
+    CoordSpec("initiative_area", ("initiative",), None, "the initiative's area (its key)"),
+    CoordSpec("quantile", ("quantile",), "1", "probability level of the quantile", _RSC),
+    CoordSpec("regime", ("regime",), None, "budget regime (docs/model.md, Budget regimes)"),
+    CoordSpec("draw", ("draw",), "1", "draw index{kept}", ("results",)),
+    CoordSpec("regime_pair", ("regime_pair",), None, "pair of budget regimes 'b-a': regime b minus regime a"),
+    CoordSpec("regime_pair_minuend", ("regime_pair",), None, "the regime b of the pair 'b-a'"),
+    CoordSpec("regime_pair_subtrahend", ("regime_pair",), None, "the regime a of the pair 'b-a'"),
+    CoordSpec("observed_year", ("observed_year",), "year", "year of an [observed] value"),
+    CoordSpec("certainty", ("certainty",), "1", _PROB, ("results", "compare")),
+    CoordSpec("deduction", ("deduction",), "1", "up-front deduction as a share of the target path", ("results",)),
+    CoordSpec(
+        "delivery_pair",
+        ("delivery_pair",),
+        None,
+        "deduction on delivery paired with a budget regime ('delivery-<regime>': delivery minus the regime)",
+        ("results",),
+    ),
+    CoordSpec(
+        "input",
+        ("input",),
+        "1",
+        "sampled input (<initiative id>.<variable> or national.<variable>); legislation = B·L and technology = "
+        "T·Q: a risk event is one input",
+        ("results",),
+    ),
+    CoordSpec(
+        "input_initiative", ("input",), None, "the input's initiative id (empty: a national input)", ("results",)
+    ),
+    CoordSpec("input_kind", ("input",), None, "the input's variable", ("results",)),
+    CoordSpec("input_label", ("input",), None, "the input's label", ("results",)),
+    CoordSpec(
+        "cause",
+        ("cause",),
+        "1",
+        "cause of the shortfall: plan, the ten causes switched off in the Shapley decomposition, and the "
+        "subsample's Monte Carlo difference",
+        ("results",),
+    ),
+    CoordSpec("cause_name", ("cause",), None, "the cause's label", ("results",)),
+    CoordSpec(
+        "cause_switched_off",
+        ("cause",),
+        None,
+        "what the cause switched off means (empty: plan, sampling)",
+        ("results",),
+    ),
+    CoordSpec(
+        "shocks",
+        ("shocks",),
+        None,
+        "the scenario with its [[shocks]] and with them removed, on the same draws",
+        ("results",),
+    ),
+    CoordSpec("shock_quantile", ("shock_quantile",), "1", "quantile level of the shock comparison", ("results",)),
+    CoordSpec(
+        "fte_regime",
+        ("fte_regime",),
+        None,
+        "budget regime of the freed staff (docs/model.md, Budget regimes)",
+        ("results",),
+    ),
+    CoordSpec("invest_quantile", ("invest_quantile",), "1", "quantile level of the investment outputs", ("results",)),
+    CoordSpec(
+        "updated_input",
+        ("updated_input",),
+        None,
+        "sampled input that moved in the update (<initiative id>.<variable> or national.<variable>)",
+        ("results",),
+    ),
+    # -- sweep.nc (simengine.cli.sweep.combine) -------------------------------------------------------------
+    CoordSpec(
+        "variant",
+        ("variant",),
+        "1",
+        "variant number (the grid of --set values, last --set varying fastest)",
+        ("sweep",),
+    ),
+    CoordSpec("variant_label", ("variant",), "1", "the variant's --set values", ("sweep",)),
+    CoordSpec(
+        "{key}",
+        ("variant",),
+        None,
+        "swept scenario key {key}",
+        ("sweep",),
+        attrs=("set_option",),
+        family=r"[^.]+(?:\.[^.]+)+",  # a dotted scenario key (simengine.scenario.variants)
+    ),
+    # -- comparison.nc (simengine.cli.compare.compare) --------------------------------------------------------
+    CoordSpec("year", ("year",), "year", "calendar year (the years both scenarios cover)", ("compare",)),
+    CoordSpec("draw", ("draw",), "1", "draw index (the same draw in A and B)", ("compare",)),
+    CoordSpec("band", ("band",), "1", "probability level of the quantiles of A's and B's gain", ("compare",)),
+    # -- backtest.nc (simengine.analysis.scoring.backtest_dataset) -----------------------------------------
+    CoordSpec("observation", _OBS, None, "observation id ([[observation]] id)", _BT),
+    CoordSpec("quantity", _OBS, None, "observed quantity (realised, potential, golive or adoption)", _BT),
+    CoordSpec("scope", _OBS, None, "what the observation covers (national, area:<key> or initiative:<id>)", _BT),
+    CoordSpec("year", _OBS, "year", "year of the observed value (NaN: an observation without a year)", _BT),
+    CoordSpec("known_by", _OBS, None, "date by which the observation was known (YYYY-MM-DD)", _BT),
+    CoordSpec("source", _OBS, None, "where the observed value comes from", _BT),
+    CoordSpec("error_model", _OBS, None, "the observation's error model", _BT),
+    CoordSpec("pit_bin", ("pit_bin",), "1", "PIT bin k: [k/{bins}, (k+1)/{bins})", _BT),
+    CoordSpec(
+        "unit_group",
+        ("unit_group",),
+        None,
+        "the unit of a group of observations (totals and skill per unit)",
+        _BT,
+    ),
+)
+#: every declared coordinate of each Dataset (DATASETS), by name; families apart
+COORDS: dict[str, dict[str, CoordSpec]] = {
+    d: {c.name: c for c in _COORDS if d in c.datasets and c.family is None} for d in DATASETS
+}
+_COORD_FAMILIES: dict[str, list[CoordSpec]] = {
+    d: [c for c in _COORDS if d in c.datasets and c.family is not None] for d in DATASETS
+}
+if sum(len(t) + len(_COORD_FAMILIES[d]) for d, t in COORDS.items()) != sum(len(c.datasets) for c in _COORDS):
+    raise ValueError("a coordinate is declared twice for a Dataset in simengine.analysis.varspecs")  # pragma: no cover
+
+
+def coord_spec(name: str, dataset: str = "results") -> CoordSpec | None:
+    """The declaration of coordinate ``name`` of a ``dataset`` Dataset (a family's member included)."""
+    c = COORDS[dataset].get(name)
+    return c if c is not None else next((f for f in _COORD_FAMILIES[dataset] if f.matches(name)), None)
+
+
+def coord_attrs(c: CoordSpec, name: str, values: dict) -> dict:
+    """The attributes of coordinate ``name``: units (if any), long name, then ``c.attrs``."""
+    if c.family is not None:
+        values = {str(_field(c.name)): name, **values}
+    out: dict[str, object] = {} if c.units is None else {"units": c.units}
+    out["long_name"] = c.long_name.format(**values)
+    out.update({k: values[k] for k in c.attrs if k in values})
+    return out
+
+
+def label_coords(ds: xr.Dataset, dataset: str = "results", names=None, **values) -> None:
+    """Give the coordinates ``names`` of ``ds`` (default: every coordinate with a declaration) their
+    declared attributes; ``values`` fill the long names' templates and give further attributes."""
+    for name in ds.coords if names is None else names:
+        c = coord_spec(str(name), dataset)
+        if c is None:
+            if names is None:
+                continue
+            raise KeyError(f"{name}: no coordinate of {dataset} in simengine.analysis.varspecs")
+        ds[name].attrs = coord_attrs(c, str(name), values)
+
+
+def spec(name: str, dataset: str = "results") -> VarSpec:
+    """The declaration of variable ``name`` of a ``dataset`` Dataset (a family's member included)."""
+    table = TABLES[dataset]
+    s = table.get(name)
+    if s is None:
+        s = next((f for f in table.values() if f.family is not None and f.matches(name)), None)
+    if s is None:
+        raise KeyError(name)
+    return s
 
 
 def attrs(s: VarSpec, values: dict) -> dict:
     """The attributes of a variable: units, long name (formatted with ``values``), then ``s.attrs``."""
-    out: dict[str, object] = {"units": s.units, "long_name": s.long_name.format(**values)}
+    out: dict[str, object] = {} if s.units is None else {"units": s.units}
+    out["long_name"] = s.long_name.format(**values)
     fixed = dict(s.fixed)
     for key in s.attrs:
         if key == "method" and s.method is not None:
@@ -910,10 +1393,16 @@ def attrs(s: VarSpec, values: dict) -> dict:
     return out
 
 
-def put(ds: xr.Dataset, name: str, data, dtype=None, **values) -> None:
-    """Write variable ``name`` from a plain array with its spec's dimensions and attributes.
-    ``values`` fill the spec's templates and give its run-time attributes."""
-    s = SPECS[name]
+def put(ds: xr.Dataset, name: str, data, dtype=None, *, dataset: str = "results", **values) -> None:
+    """Write variable ``name`` of a ``dataset`` Dataset (DATASETS) from a plain array with its spec's
+    dimensions and attributes. ``values`` fill the spec's templates and give its run-time
+    attributes; a family's member is named by its template (``put(ds, "crps_{reference}", ...,
+    reference="business_case")``)."""
+    s = TABLES[dataset][name]
+    if s.family is not None:
+        name = s.name.format(**values)
+        if not s.matches(name) or name in TABLES[dataset]:
+            raise ValueError(f"{name}: not a member of the family {s.name} (or the name of another variable)")
     arr = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
     if arr.ndim != len(s.dims):
         raise ValueError(f"{name}: array of shape {arr.shape} for dims {s.dims}")
@@ -957,6 +1446,17 @@ def negotiation_vars(ds: xr.Dataset) -> list[str]:
     return names
 
 
+def weighted_stats() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The statistics an update recomputes under the importance weights (VarSpec.weighted): per
+    per-draw variable, in declaration order, its statistics as (name, "quantile" or "mean"), the
+    quantiles first."""
+    by: dict[str, list[tuple[str, str]]] = {}
+    for s in SPECS.values():
+        if s.weighted is not None:
+            by.setdefault(s.weighted[0], []).append((s.name, s.weighted[1]))
+    return [(name, sorted(by[name], key=lambda t: WEIGHTED.index(t[1]))) for name in SPECS if name in by]
+
+
 def interval_specs() -> list[VarSpec]:
     """The variables that have a Monte Carlo interval."""
     return [s for s in SPECS.values() if s.interval is not None]
@@ -989,21 +1489,41 @@ def summary_specs(layout: str = "table") -> list[tuple[str, str, str, str | None
     return rows
 
 
-def check(ds: xr.Dataset) -> list[str]:
-    """What disagrees between ``ds``'s variables and their specs: a variable without a spec, or one whose dims or units differ from its spec's. Interval variables
-    (``_ci_low``/``_ci_high``) are checked against their base's spec, which must declare an interval."""
+def check(ds: xr.Dataset, dataset: str = "results") -> list[str]:
+    """What disagrees between ``ds`` (a ``dataset`` Dataset, DATASETS) and the declarations: a variable
+    without a spec, or one whose dims or units differ from its spec's (a sweep's have ``variant``
+    first); interval variables (``_ci_low``/``_ci_high``) are checked against their base's spec, which
+    must declare an interval. A coordinate without a declaration, on other dims, or without its
+    declared units, long name and further attributes."""
     problems = []
+    lead = ("variant",) if dataset == "sweep" else ()
     for name in ds.data_vars:
         name = str(name)
         base = name.removesuffix("_ci_low").removesuffix("_ci_high")
-        s = SPECS.get(base)
-        if s is None:
+        try:
+            s = spec(base, dataset)
+        except KeyError:
             problems.append(f"{name}: no spec in simengine.analysis.varspecs")
             continue
         if base != name and s.interval is None:
             problems.append(f"{name}: its spec {base} declares no Monte Carlo interval")
-        if tuple(ds[name].dims) != s.dims:
-            problems.append(f"{name}: dims {tuple(ds[name].dims)}, spec {s.dims}")
+        if tuple(ds[name].dims) != lead + s.dims:
+            problems.append(f"{name}: dims {tuple(ds[name].dims)}, spec {lead + s.dims}")
         if ds[name].attrs.get("units") != s.units:
             problems.append(f"{name}: units {ds[name].attrs.get('units')!r}, spec {s.units!r}")
+    for name in ds.coords:
+        name = str(name)
+        c = coord_spec(name, dataset)
+        if c is None:
+            problems.append(f"coordinate {name}: no declaration in simengine.analysis.varspecs")
+            continue
+        a = ds[name].attrs
+        if tuple(ds[name].dims) != c.dims:
+            problems.append(f"coordinate {name}: dims {tuple(ds[name].dims)}, declared {c.dims}")
+        if a.get("units") != c.units:
+            problems.append(f"coordinate {name}: units {a.get('units')!r}, declared {c.units!r}")
+        fixed = c.long_name if c.family is None else c.long_name.replace("{" + str(_field(c.name)) + "}", name)
+        if not a.get("long_name") or ("{" not in fixed and a["long_name"] != fixed):
+            problems.append(f"coordinate {name}: long_name {a.get('long_name')!r}, declared {c.long_name!r}")
+        problems += [f"coordinate {name}: no attribute {k}" for k in c.attrs if k not in a]
     return problems

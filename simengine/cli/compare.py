@@ -27,6 +27,7 @@ import numpy as np
 import xarray as xr
 
 from simengine import __version__
+from simengine.analysis import varspecs
 from simengine.analysis.results import NationalStats
 from simengine.core import engine
 from simengine.core.driver import RunOptions
@@ -36,7 +37,6 @@ from simengine.model.plan import compile_plan
 from simengine.scenario import safetext
 from simengine.scenario.schema import Scenario
 
-DKK = "DKK/year"
 COMPARE_FILES = ("comparison.nc", "comparison.txt", "run.json")  # and the page: simengine.outputs.report.compare
 #: probability levels of A's and B's own gain kept for the fan charts (variable band)
 BANDS = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
@@ -113,10 +113,6 @@ def run_pair(
     return ra, rb
 
 
-def _attrs(units: str, long_name: str, **extra) -> dict:
-    return {"units": units, "long_name": long_name, **extra}
-
-
 def compare(
     ra: engine.RawResults, rb: engine.RawResults, notes: list[str] | None = None, command: str = ""
 ) -> xr.Dataset:
@@ -185,125 +181,50 @@ def compare(
             "initiative_name": ("initiative", [names[i] for i in common]),
         }
     )
-    ds["year"].attrs = _attrs("year", "calendar year (the years both scenarios cover)")
-    ds["quantile"].attrs = _attrs("1", "probability level of the quantile")
-    ds["draw"].attrs = _attrs("1", "draw index (the same draw in A and B)")
 
-    def put(name, dims, data, units, long_name, **extra):
-        ds[name] = (dims, np.asarray(data))
-        ds[name].attrs = _attrs(units, long_name, **extra)
+    def put(name, data, **values):  # as simengine.analysis.varspecs declares comparison.nc's variables
+        varspecs.put(ds, name, data, dataset="compare", **values)
 
-    put("target_a", ("year",), ta, DKK, "A's target path")
-    put("target_b", ("year",), tb, DKK, "B's target path")
-    put("benefit_mean_a", ("year",), mean_a, DKK, "A's mean national gross gain (all draws)")
-    put("benefit_mean_b", ("year",), mean_b, DKK, "B's mean national gross gain (all draws)")
-    put("p_target_a", ("year",), ra.acc.hit[ia] / N, "1", "P(A's gain reaches A's target), all draws")
-    put("p_target_b", ("year",), rb.acc.hit[ib] / N, "1", "P(B's gain reaches B's target), all draws")
-    put("difference", ("draw", "year"), d, DKK, "B - A: national gross gain of B minus that of A in the same draw")
-    put(
-        "difference_quantile",
-        ("quantile", "year"),
-        np.quantile(d, q, axis=0),
-        DKK,
-        "quantiles of B - A over the paired draws",
-    )
-    put("difference_mean", ("year",), mean_b - mean_a, DKK, "mean of B - A (all draws: the difference of the means)")
-    put("p_b_greater", ("year",), (d > 0).mean(axis=0), "1", "P(B > A): share of paired draws where B's gain is larger")
-    put("p_b_less", ("year",), (d < 0).mean(axis=0), "1", "P(B < A): share of paired draws where B's gain is smaller")
-    put(
-        "p_only_b_reaches_target",
-        ("year",),
-        (hit_b & ~hit_a).mean(axis=0),
-        "1",
-        "P(B reaches its target and A does not), paired draws",
-        target=target_note,
-    )
-    put(
-        "p_only_a_reaches_target",
-        ("year",),
-        (hit_a & ~hit_b).mean(axis=0),
-        "1",
-        "P(A reaches its target and B does not), paired draws",
-        target=target_note,
-    )
-    put(
-        "net_difference_quantile",
-        ("quantile", "year"),
-        np.quantile(net_b - net_a, q, axis=0),
-        DKK,
-        "quantiles of B - A of the national net gain (gross gain minus costs), paired draws",
-    )
-    put(
-        "net_difference_mean",
-        ("year",),
-        (net_b - net_a).mean(axis=0),
-        DKK,
-        "mean of B - A of the national net gain, paired draws",
-    )
-    put(
-        "fte_difference_quantile",
-        ("quantile", "year"),
-        np.quantile(fte_d, q, axis=0),
-        "FTE",
-        f"quantiles of B - A in FTE (each gain / its scenario's cost_per_fte: A {cpf_a:,.0f}, B {cpf_b:,.0f} DKK)",
-    )
-    put("fte_difference_mean", ("year",), mean_b / cpf_b - mean_a / cpf_a, "FTE", "mean of B - A in FTE (all draws)")
+    put("target_a", ta)
+    put("target_b", tb)
+    put("benefit_mean_a", mean_a)
+    put("benefit_mean_b", mean_b)
+    put("p_target_a", ra.acc.hit[ia] / N)
+    put("p_target_b", rb.acc.hit[ib] / N)
+    put("difference", d)
+    put("difference_quantile", np.quantile(d, q, axis=0))
+    put("difference_mean", mean_b - mean_a)
+    put("p_b_greater", (d > 0).mean(axis=0))
+    put("p_b_less", (d < 0).mean(axis=0))
+    put("p_only_b_reaches_target", (hit_b & ~hit_a).mean(axis=0), target=target_note)
+    put("p_only_a_reaches_target", (hit_a & ~hit_b).mean(axis=0), target=target_note)
+    put("net_difference_quantile", np.quantile(net_b - net_a, q, axis=0))
+    put("net_difference_mean", (net_b - net_a).mean(axis=0))
+    put("fte_difference_quantile", np.quantile(fte_d, q, axis=0), cpf_a=cpf_a, cpf_b=cpf_b)
+    put("fte_difference_mean", mean_b / cpf_b - mean_a / cpf_a)
     if np.array_equal(ya, yb) and sa.discount_rate == sb.discount_rate:
         npv_d = rb.npv[:K] - ra.npv[:K]
-        put(
-            "npv_difference_quantile",
-            ("quantile",),
-            np.quantile(npv_d, q),
-            "DKK",
-            "quantiles of B - A of the NPV of the net gain, paired draws",
-        )
-        put("npv_difference_mean", (), npv_d.mean(), "DKK", "mean of B - A of the NPV, paired draws")
+        put("npv_difference_quantile", np.quantile(npv_d, q))
+        put("npv_difference_mean", npv_d.mean())
     else:
         notes.append("no NPV difference: the scenarios cover different years or discount differently")
-    put("initiative_benefit_mean_a", ("initiative", "year"), ini_ma, DKK, "A's mean gross gain of the initiative")
-    put("initiative_benefit_mean_b", ("initiative", "year"), ini_mb, DKK, "B's mean gross gain of the initiative")
-    put(
-        "initiative_benefit_mean_difference",
-        ("initiative", "year"),
-        ini_mb - ini_ma,
-        DKK,
-        "B - A of the initiative's mean gross gain (initiatives in both scenarios)",
-    )
+    put("initiative_benefit_mean_a", ini_ma)
+    put("initiative_benefit_mean_b", ini_mb)
+    put("initiative_benefit_mean_difference", ini_mb - ini_ma)
 
     # -- A and B themselves, for the reader's page (simengine.outputs.report.compare) --
     ty = next((int(t) for t in (sa.target_year, sb.target_year) if int(t) in set(years.tolist())), int(years[-1]))
     ti = int(np.searchsorted(years, ty))
     ds.coords["band"] = np.array(BANDS)
-    ds["band"].attrs = _attrs("1", "probability level of the quantiles of A's and B's gain")
     for s, st, idx, raw in (("a", sta, ia, ra), ("b", stb, ib, rb)):
-        put(
-            f"benefit_quantile_{s}",
-            ("band", "year"),
-            st.quantile("benefit", np.array(BANDS))[:, idx],
-            DKK,
-            f"quantiles of {s.upper()}'s national gross gain (all draws)",
-        )
-        put(
-            f"benefit_target_year_{s}",
-            ("draw",),
-            raw.benefit[:K, idx[ti]],
-            DKK,
-            f"{s.upper()}'s national gross gain in {ty} (the comparison's target year), per paired draw",
-        )
+        put(f"benefit_quantile_{s}", st.quantile("benefit", np.array(BANDS))[:, idx])
+        put(f"benefit_target_year_{s}", raw.benefit[:K, idx[ti]], year=ty)
     cert = np.asarray(sa.certainty, dtype=float)
     ds.coords["certainty"] = cert
-    ds["certainty"].attrs = _attrs(
-        "1", "probability with which the gain reaches the amount (the amount is the gain's 1 - certainty quantile)"
-    )
     for s, st, idx in (("a", sta, ia), ("b", stb, ib)):
-        put(
-            f"committable_{s}",
-            ("certainty", "year"),
-            st.quantile("benefit", 1.0 - cert)[:, idx],
-            DKK,
-            f"amount {s.upper()}'s national gross gain reaches with probability 'certainty' (all draws)",
-        )
+        put(f"committable_{s}", st.quantile("benefit", 1.0 - cert)[:, idx])
     # -- end A and B --
+    varspecs.label_coords(ds, "compare")
 
     only_a = [i for i in ids_a if i not in set(ids_b)]
     only_b = [i for i in ids_b if i not in set(ids_a)]

@@ -35,6 +35,7 @@ import xarray as xr
 
 from simengine import __version__
 from simengine.analysis.results import NationalStats, build_dataset
+from simengine.analysis.varspecs import label_coords
 from simengine.core import engine
 from simengine.core.distributed import make_job
 from simengine.core.driver import RunOptions
@@ -199,13 +200,9 @@ def combine(
     for s, col in zip(settings, range(len(settings))):
         coords[s.key] = ("variant", _coord_values([s.values[v.choice[col]] for v in variants]))
     ds = ds.assign_coords(coords)
-    ds["variant"].attrs = {
-        "units": "1",
-        "long_name": "variant number (the grid of --set values, last --set varying fastest)",
-    }
-    ds["variant_label"].attrs = {"units": "1", "long_name": "the variant's --set values"}
+    label_coords(ds, "sweep", ["variant", "variant_label"])  # as simengine.analysis.varspecs declares them
     for s in settings:
-        ds[s.key].attrs = {"long_name": f"swept scenario key {s.key}", "set_option": f"--set {s.option}"}
+        label_coords(ds, "sweep", [s.key], set_option=f"--set {s.option}")
     first = results[0][1].attrs
     ds.attrs = {
         "title": "simengine sweep",

@@ -56,6 +56,10 @@ REF_KEYS = ("name", "ratio", "note")
 DEFAULT_REFERENCE_NAME = "business_case"
 _ID = re.compile(r"[A-Za-z0-9_.:-]+")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: reference names that would name another variable of backtest.nc (crps_total: the total CRPS per
+#: unit); simengine.analysis.varspecs declares backtest.nc's variables, tests/unit/test_varspecs.py
+#: derives this list from it
+RESERVED_REFERENCE_NAMES = ("total",)
 #: quantities that need the per-draw inputs of every kept draw (not only the national series)
 NEEDS_INPUTS = ("golive", "adoption")
 
@@ -349,6 +353,9 @@ def _references(p: _Problems, raw: Any) -> tuple[Reference, ...]:
         name = t.get("name")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             p.bad(f"{where}.name", Msg("obs.ref_name", got=_show(name)))
+            continue
+        if name in RESERVED_REFERENCE_NAMES:
+            p.bad(f"{where}.name", Msg("obs.ref_reserved", name=name))
             continue
         where = f"reference {name!r}"
         if any(r.name == name for r in out):

@@ -91,7 +91,9 @@ def test_results_contract(run_out):
     # every variable has a spec whose dims and units are the written ones (simengine.analysis.varspecs)
     from simengine.analysis.varspecs import SPECS, check
 
-    assert check(ds) == []
+    assert check(ds) == []  # the coordinates too: each declared, with its units and long name
+    assert all(ds[c].attrs.get("long_name") for c in ds.coords)
+    assert ds["regime"].attrs["long_name"] == "budget regime (docs/model.md, Budget regimes)"
     for name, spec in SPECS.items():  # each declared interval was written beside its variable
         if name in ds and spec.interval is not None:
             assert all(v in ds for v in spec.interval_names()), name

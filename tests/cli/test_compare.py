@@ -63,6 +63,11 @@ def test_a_compared_with_itself_is_zero_in_every_draw(tmp_path, capsys):
         assert ds.attrs["notes"] == "none" and "the targets are the same" in ds.attrs["target"]
         for name in ds.data_vars:
             assert ds[name].attrs.get("units") and ds[name].attrs.get("long_name"), name
+        # the output contract: every variable and coordinate as simengine.analysis.varspecs declares it
+        from simengine.analysis.varspecs import check
+
+        assert check(ds, "compare") == []
+        assert ds["year"].attrs["long_name"] == "calendar year (the years both scenarios cover)"
     assert (out / "comparison.txt").read_text(encoding="utf-8").strip() in table
     assert sum(1 for line in table.splitlines() if line.strip()[:4].isdigit()) == 6  # 2011-2016
     m = json.loads((out / "run.json").read_text())

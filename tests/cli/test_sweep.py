@@ -243,6 +243,15 @@ def test_cli_sweep_writes_dataset_table_and_manifest(tmp_path, capsys):
         assert ds.sizes["variant"] == 4
         assert ds["initiatives.osb-1.delay"].values.tolist() == [0.0, 0.5, 0.0, 0.5]
         assert ds["p_target"].attrs["units"] == "1"
+        # the output contract: the results' variables with variant first, every coordinate declared
+        from simengine.analysis.varspecs import check
+
+        assert check(ds, "sweep") == []
+        assert ds["initiatives.osb-1.delay"].attrs == {
+            "long_name": "swept scenario key initiatives.osb-1.delay",
+            "set_option": "--set initiatives.osb-1.delay=0,0.5",
+        }
+        assert ds["year"].attrs["units"] == "year" and ds["regime"].attrs["long_name"]
     t = pl.read_parquet(out / "sweep_summary.parquet")
     assert t.height == 4 and t["initiatives.osb-1.delay"].to_list() == [0.0, 0.5, 0.0, 0.5]
     m = json.loads((out / "sweep.json").read_text())

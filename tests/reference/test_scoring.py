@@ -343,6 +343,12 @@ def test_backtest_command(tmp_path):
         assert bt[v].dims == ("observation",)
     assert np.all((bt["pit"] >= 0) & (bt["pit"] <= 1))
     assert int(bt["pit_histogram"].sum()) == len(ids)
+    # the output contract: every variable (crps_<reference> included) and coordinate as declared
+    from simengine.analysis.varspecs import check
+
+    assert check(bt, "backtest") == []
+    assert bt["crps_business_case"].attrs["long_name"].startswith("CRPS of the reference forecast 'business_case'")
+    assert bt["observation"].attrs["long_name"] and bt["year"].attrs["units"] == "year"
     # the scores are those of the per-draw values, independently recomputed
     sc = scenario.load(DATA / "small.toml").with_run_options(draws=1000)
     o = obsmod.load(OBS)

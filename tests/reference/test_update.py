@@ -123,6 +123,25 @@ def test_weights_and_weighted_outputs(prior_run):
     assert full.sizes["updated_input"] == len(moved) and "updated_input_posterior_p90" in full
 
 
+def test_a_statistic_declared_weighted_is_reweighted(prior_run, monkeypatch):
+    """reweight takes the statistics it recomputes from their specs (VarSpec.weighted): a new
+    output declared as the mean of a per-draw variable is reweighted with nothing else changed."""
+    from simengine.analysis import varspecs
+
+    _sc, _o, ds, raw = prior_run
+    spec = varspecs.VarSpec("cost_mean", ("year",), "DKK/year", "mean costs", weighted=("cost", "mean"))
+    monkeypatch.setitem(varspecs.SPECS, "cost_mean", spec)
+    ds = ds.copy()
+    varspecs.put(ds, "cost_mean", ds["cost"].values.mean(axis=0))
+    K = ds.sizes["draw"]
+    w = np.linspace(1.0, 3.0, K)
+    w /= w.sum()
+    post = reweight(ds, raw, w)
+    np.testing.assert_allclose(post["cost_mean"].values, w @ ds["cost"].values, rtol=1e-12)
+    assert "cost_mean" in post.attrs["reweighted"].split(", ")
+    assert post["cost_mean"].attrs["method"] == "weighted over the kept draws (importance weights)"
+
+
 def test_uniform_weights_reproduce_the_prior_statistics(prior_run):
     """Every kept draw weighted equally (all draws kept): the recomputed statistics are the run's."""
     _sc, _o, ds, raw = prior_run
@@ -208,6 +227,11 @@ def test_update_command_writes_weights(tmp_path):
     assert ds["weight"].dims == ("draw",) and w.sum() == pytest.approx(1.0)
     assert ds.attrs["ess"] == pytest.approx(1.0 / np.sum(w**2))
     assert ds.attrs["conditioned_on"] == "nat-2013, osb1-golive"
+    # the output contract: every variable and coordinate of the update's results.nc as declared
+    from simengine.analysis.varspecs import check
+    from simengine.outputs.store import open_results
+
+    assert check(open_results(tmp_path / "results.nc")) == []
     assert "What the observations known by 2015-01-01 taught" in u.stdout
     assert (tmp_path / "charts" / "update_inputs.png").stat().st_size > 1000
     assert (tmp_path / "report.html").exists()

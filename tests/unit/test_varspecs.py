@@ -3,6 +3,8 @@ variable without a spec or with other dims or units, and summary.parquet's row s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -181,3 +183,107 @@ def test_negotiation_vars_are_found_by_their_specs():
         "dist_municipality_lo",
         "delivery_service_cut_mean",
     ]
+
+
+def test_backtest_family_is_one_declaration():
+    """backtest.nc's per-reference variables are named at run time (crps_<reference>): one spec
+    gives every member its dims, units and long name; a name of another variable is refused."""
+    ds = xr.Dataset(coords={"observation": ["a", "b"], "unit_group": ["DKK/year"]})
+    put(ds, "crps_{reference}", [1.0, 2.0], dataset="backtest", reference="bc", describe="d", ratio_low=1, ratio_high=1)
+    put(ds, "skill_{reference}", [0.5], dataset="backtest", reference="bc")
+    assert ds["crps_bc"].attrs == {
+        "units": "see unit",
+        "long_name": "CRPS of the reference forecast 'bc': d",
+        "ratio_low": 1,
+        "ratio_high": 1,
+    }
+    assert [p for p in check(ds, "backtest") if not p.startswith("coordinate")] == []
+    with pytest.raises(ValueError, match="crps_total"):
+        put(ds, "crps_{reference}", [1.0, 2.0], dataset="backtest", reference="total", describe="d")
+    with pytest.raises(KeyError):
+        put(ds, "crps_bc", [1.0, 2.0], dataset="backtest")  # a member is written through its family
+    ds["crps_bc"].attrs["units"] = "1"
+    ds["pit"] = (("observation",), np.zeros(2), {"units": "1"})  # a results.nc check would not know it
+    assert "crps_bc: units '1', spec 'see unit'" in check(ds, "backtest")
+    assert "pit: no spec in simengine.analysis.varspecs" in check(ds)
+
+
+def test_coordinates_are_checked_against_their_declarations():
+    ds = xr.Dataset(coords={"year": [2015, 2016], "regime": ["a", "b"], "mystery": [1, 2]})
+    varspecs.label_coords(ds)
+    assert ds["year"].attrs == {"units": "year", "long_name": "calendar year (adoption evaluated at mid-year)"}
+    assert "units" not in ds["regime"].attrs and ds["regime"].attrs["long_name"]
+    assert check(ds) == ["coordinate mystery: no declaration in simengine.analysis.varspecs"]
+    ds["year"].attrs = {"long_name": "year"}
+    problems = check(ds)
+    assert "coordinate year: units None, declared 'year'" in problems
+    assert any(p.startswith("coordinate year: long_name") for p in problems)
+    # the same name may be declared apart for another Dataset (comparison.nc's years)
+    varspecs.label_coords(ds, "compare", ["year"])
+    assert ds["year"].attrs["long_name"] == "calendar year (the years both scenarios cover)"
+    with pytest.raises(KeyError, match="mystery"):
+        varspecs.label_coords(ds, "results", ["mystery"])
+
+
+def test_sweep_keys_and_variables():
+    """sweep.nc: the results' variables with variant first, and one coordinate per swept key (a
+    family named at run time)."""
+    ds = xr.Dataset(coords={"variant": [0, 1], "regimes.retention_share": ("variant", [0.25, 0.5])})
+    varspecs.label_coords(ds, "sweep", ["variant"])
+    varspecs.label_coords(ds, "sweep", ["regimes.retention_share"], set_option="--set x")
+    assert ds["regimes.retention_share"].attrs == {
+        "long_name": "swept scenario key regimes.retention_share",
+        "set_option": "--set x",
+    }
+    ds["p_target"] = (("variant", "year"), np.zeros((2, 3)), {"units": "1"})
+    assert check(ds, "sweep") == []
+    ds["p_target"] = (("year",), np.zeros(3), {"units": "1"})
+    assert check(ds, "sweep") == ["p_target: dims ('year',), spec ('variant', 'year')"]
+
+
+def test_weighted_statistics_derive_from_the_specs():
+    """update.reweight recomputes every statistic declared weighted= (no list of its own): the
+    quantiles and means of each per-draw variable, and a declaration that is not such a statistic is
+    refused."""
+    stats = dict(varspecs.weighted_stats())
+    assert stats["benefit"] == [("benefit_quantile", "quantile"), ("benefit_mean", "mean")]
+    assert stats["npv"] == [("npv_quantile", "quantile"), ("npv_mean", "mean")]
+    assert set(stats) == {
+        "benefit",
+        "net_benefit",
+        "area_benefit",
+        "fte",
+        "npv",
+        "central_gain",
+        "service_cut",
+        "regime_benefit",
+        "potential",
+        "area_potential",
+    }
+    with pytest.raises(ValueError, match="weighted"):
+        varspecs.VarSpec("x", ("year",), "1", "x", weighted=("benefit", "median"))
+    bad = varspecs.VarSpec("x_mean", ("area", "year"), "1", "x", weighted=("benefit", "mean"))
+    with pytest.raises(ValueError, match="x_mean: weighted"):
+        varspecs._table((SPECS["benefit"], bad))
+
+
+def test_reference_names_cannot_take_another_backtest_variable(tmp_path):
+    """A reference named so that crps_<reference> or skill_<reference> is another variable of
+    backtest.nc is refused in one line when the observations are read (the reserved names follow
+    from the declarations)."""
+    from simengine.errors import ConfigError
+    from simengine.scenario import observations as obsmod
+
+    table = varspecs.TABLES["backtest"]
+    taken = set()
+    for fam in (s for s in table.values() if s.family is not None):
+        head, _, tail = fam.name.partition("{reference}")
+        taken |= {n[len(head) : len(n) - len(tail)] for n in table if n != fam.name and fam.matches(n)}
+    assert taken == set(obsmod.RESERVED_REFERENCE_NAMES) == {"total"}
+    src = (Path(__file__).resolve().parents[1] / "data" / "observations_small.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "obs.toml"
+    bad.write_text(src.replace('name = "business_case"', 'name = "total"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        obsmod.load(bad)
+    text = "\n".join(str(m) for m in exc.value.messages)
+    assert "'total' cannot name a reference" in text and text.count("\n") == 0
