@@ -315,9 +315,9 @@ def _local_sums(
     realisation (bit 0: r' = 1), economic pressure (bit 1: E' = 0) and local capacity (bit 2:
     C' = 1 - E', eps' = 1) switched off: the kernel's own realisation sums (realised_clamp,
     realised_mean), combination l with realisation as simulated and l + 1 with it off in one call
-    (the kernel's two regimes, r2 = 1). With the mean-preserving realisation (real_mean):
-    sum_m w_im min(a(r' s'_m (1 - E')) V'_m, 1), V = C eps, and with local capacity off (no spread,
-    no size effect) the clamp of r' (1 - E')."""
+    (the kernel's two regimes, r2 = 1; one regime when only the first combination is asked). With
+    the mean-preserving realisation (real_mean): sum_m w_im min(a(r' s'_m (1 - E')) V'_m, 1),
+    V = C eps, and with local capacity off (no spread, no size effect) the clamp of r' (1 - E')."""
     D = inputs.shape[0]
     I, M = weights.shape
     nl = out.shape[2]
@@ -334,7 +334,7 @@ def _local_sums(
         tails = np.empty(M, np.int64)
         kb = np.empty(M, np.uint64)
         kb2 = np.empty(M, np.uint64)
-        fr2 = np.empty(M)
+        fr = np.empty(M)
         x1 = np.empty(M)
         x2 = np.empty(M)
         local_execution(cap_key, d0 + d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
@@ -346,12 +346,19 @@ def _local_sums(
         for i in range(I):
             r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
             local_execution(loc_key[i], d0 + d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+            if nl == 1:  # every cause as simulated only
+                if real_mean:
+                    s1, _ = realised_mean(r, r, fac[0], csamp, eps, weights[i], real_tab, kb, kb2, fr, x1, None)
+                else:
+                    s1, _ = realised_clamp(r, r, fac[0], eps, weights[i], x1, None)
+                out[d, i, 0] = s1
+                continue
             for l in range(0, nl, 2):
                 e = (l >> 1) & 1
                 if (l >> 2) & 1:
                     s1, s2 = realised_clamp(r, 1.0, off[e], ones, weights[i], x1, x2)
                 elif real_mean:
-                    s1, s2 = realised_mean(r, 1.0, fac[e], csamp, eps, weights[i], real_tab, kb, kb2, fr2, x1, x2)
+                    s1, s2 = realised_mean(r, 1.0, fac[e], csamp, eps, weights[i], real_tab, kb, kb2, fr, x1, x2)
                 else:
                     s1, s2 = realised_clamp(r, 1.0, fac[e], eps, weights[i], x1, x2)
                 out[d, i, l] = s1

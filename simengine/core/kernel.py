@@ -489,46 +489,56 @@ def ramp_share(dt, R, rb):  # pragma: no cover - compiled
 def realised_clamp(r, r2, cap, eps, wrow, X1, X2):  # pragma: no cover - compiled
     """The realisation sums of one initiative under the clamp: X1[m] = w_m min(max(r cap_m eps_m, 0), 1)
     and X2 the same with r2 (the retention regime's realisation), element-wise (vectorised); returns
-    their sums in a fixed order (_sum8). The evaluate stage and the waterfall's realisation sums
-    (analysis.sensitivity._local_sums) call this one function."""
+    their sums in a fixed order (_sum8). X2 None: the first only (compiled away; the second sum is 0).
+    The evaluate stage and the waterfall's realisation sums (analysis.sensitivity._local_sums) call
+    this one function."""
     for m in range(X1.shape[0]):
         base = cap[m] * eps[m]
         wt = wrow[m]
         X1[m] = wt * min(max(r * base, 0.0), 1.0)
-        X2[m] = wt * min(max(r2 * base, 0.0), 1.0)
+        if X2 is not None:
+            X2[m] = wt * min(max(r2 * base, 0.0), 1.0)
+    if X2 is None:
+        return _sum8(X1), 0.0
     return _sum8(X1), _sum8(X2)
 
 
 @nb.njit(inline="always", cache=True)
-def realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr2, X1, X2):  # pragma: no cover - compiled
+def realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2):  # pragma: no cover - compiled
     """The realisation sums of one initiative under the mean-preserving realisation: X1[m] =
     w_m min(a(r sme_m) spread_m eps_m, 1), a the scale of real_tab by linear interpolation, the
     mean r sme_m (sme_m = s_m (1 - E)), and X2 the same with r2 (the retention regime's
     realisation); returns their sums (_sum8). The table cells of both regimes first (vectorises;
-    kb, kb2, fr2 and X2 hold them), then the reads of both in one loop (two independent chains),
-    then the clamp (vectorises); r2 == r gives the same cell and the same value. The evaluate stage
-    and the waterfall's realisation sums (analysis.sensitivity._local_sums) call this one function."""
+    kb, fr and kb2, X2 hold them), then the reads of both in one loop (two independent chains),
+    then the clamp (vectorises); r2 == r gives the same cell and the same value. X2 None: the first
+    only (compiled away; the second sum is 0). The evaluate stage and the waterfall's realisation
+    sums (analysis.sensitivity._local_sums) call this one function."""
     n_real = real_tab.shape[0] - 1
     M = X1.shape[0]
     for m in range(M):
         pos = r * sme[m] * n_real
         kr = min(int(pos), n_real - 1)
         kb[m] = np.uint64(kr)
-        X2[m] = pos - kr
-        pos = r2 * sme[m] * n_real
-        kr = min(int(pos), n_real - 1)
-        kb2[m] = np.uint64(kr)
-        fr2[m] = pos - kr
+        fr[m] = pos - kr
+        if X2 is not None:
+            pos = r2 * sme[m] * n_real
+            kr = min(int(pos), n_real - 1)
+            kb2[m] = np.uint64(kr)
+            X2[m] = pos - kr
     for m in range(M):
         t0 = real_tab[kb[m]]
-        X1[m] = t0 + X2[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
-        t1 = real_tab[kb2[m]]
-        X2[m] = t1 + fr2[m] * (real_tab[kb2[m] + np.uint64(1)] - t1)
+        X1[m] = t0 + fr[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
+        if X2 is not None:
+            t1 = real_tab[kb2[m]]
+            X2[m] = t1 + X2[m] * (real_tab[kb2[m] + np.uint64(1)] - t1)
     for m in range(M):
         v = spread[m] * eps[m]
         wt = wrow[m]
         X1[m] = wt * min(X1[m] * v, 1.0)
-        X2[m] = wt * min(X2[m] * v, 1.0)
+        if X2 is not None:
+            X2[m] = wt * min(X2[m] * v, 1.0)
+    if X2 is None:
+        return _sum8(X1), 0.0
     return _sum8(X1), _sum8(X2)
 
 

@@ -32,6 +32,17 @@ def _mean(r, r2, sme, spread, eps, w, tab):  # pragma: no cover - compiled
 
 
 @nb.njit(cache=False)
+def _one(r, sme, spread, eps, w, tab):  # pragma: no cover - compiled
+    """Both functions with one regime only (X2 None)."""
+    M = sme.shape[0]
+    X1, Y1, fr = np.empty(M), np.empty(M), np.empty(M)
+    kb, kb2 = np.empty(M, np.uint64), np.empty(M, np.uint64)
+    a = kernel.realised_mean(r, 0.0, sme, spread, eps, w, tab, kb, kb2, fr, X1, None)
+    b = kernel.realised_clamp(r, 0.0, sme, eps, w, Y1, None)
+    return a, b, X1, Y1
+
+
+@nb.njit(cache=False)
 def _scale(tab, mu):  # pragma: no cover - compiled
     out = np.empty(mu.shape[0])
     for k in range(mu.shape[0]):
@@ -67,3 +78,16 @@ def test_mean_preserving_reads_the_realisation_table_in_both_regimes():
             np.testing.assert_array_equal(X, w * np.minimum(a * (spread * eps), 1.0))
         assert (s1, s2) == (_mean(r, r, sme, spread, eps, w, tab)[0], _mean(r2, r2, sme, spread, eps, w, tab)[0])
         assert s1 == kernel._sum8(X1) and s2 == kernel._sum8(X2)
+
+
+def test_one_regime_gives_the_first_regime_of_two():
+    tab = realisation_table(0.4)
+    sme, spread, w = _factors(seed=13)
+    sme = sme / 1.5
+    eps = np.random.default_rng(4).uniform(0.5, 1.5, len(sme))
+    (m1, m2), (c1, c2), X1, Y1 = _one(0.75, sme, spread, eps, w, tab)
+    s1, _, Xm, _ = _mean(0.75, 0.9, sme, spread, eps, w, tab)
+    t1, _, Xc, _ = _clamp(0.75, 0.9, sme, eps, w)
+    assert (m1, c1, m2, c2) == (s1, t1, 0.0, 0.0)
+    np.testing.assert_array_equal(X1, Xm)
+    np.testing.assert_array_equal(Y1, Xc)
