@@ -26,13 +26,14 @@ import xarray as xr
 from simengine.analysis.varspecs import label_coords, put
 from simengine.core.engine import DEFAULT_STORE_INPUTS, RawResults, available_threads
 from simengine.core.kernel import (  # the kernel's own code: same bits
-    _sum8,
     amplitude,
     golive_time,
     local_execution,
     ramp_share,
+    reach,
+    realised_clamp,
+    realised_mean,
 )
-from simengine.model.distributions import realisation_scale
 from simengine.model.formula import AMPLITUDE_INPUTS
 from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, Plan
 from simengine.model.structure import (
@@ -308,9 +309,11 @@ def _local_sums(
     streams the local draws come from) for the first out.shape[2] (8, or 1: every
     cause as simulated) of the 8 combinations l of
     realisation (bit 0: r' = 1), economic pressure (bit 1: E' = 0) and local capacity (bit 2:
-    C' = 1 - E', eps' = 1) switched off; computed exactly as the kernel does. With the
-    mean-preserving realisation (real_mean): sum_m w_im min(a(r' s'_m (1 - E')) V'_m, 1), V = C eps,
-    and with local capacity off (no spread, no size effect) r' (1 - E')."""
+    C' = 1 - E', eps' = 1) switched off: the kernel's own realisation sums (realised_clamp,
+    realised_mean), combination l with realisation as simulated and l + 1 with it off in one call
+    (the kernel's two regimes, r2 = 1; one regime when only the first combination is asked). With
+    the mean-preserving realisation (real_mean): sum_m w_im min(a(r' s'_m (1 - E')) V'_m, 1),
+    V = C eps, and with local capacity off (no spread, no size effect) the clamp of r' (1 - E')."""
     D = inputs.shape[0]
     I, M = weights.shape
     nl = out.shape[2]
@@ -319,58 +322,54 @@ def _local_sums(
     for d in nb.prange(D):
         E = inputs[d, W_ECONOMIC_PRESSURE]
         csamp = np.empty(M)
-        caps = np.empty((4, M))  # index: bit 0 = E off, bit 1 = local off
+        fac = np.empty((2, M))  # index: 1 = E off; the kernel's sme (real_mean) or capacity (clamp)
+        off = np.empty((2, M))  # local capacity off: 1 - E'
+        ones = np.ones(M)
         eps = np.empty(M)
         ub = np.empty(M)
         tails = np.empty(M, np.int64)
-        xb = np.empty(M)
+        kb = np.empty(M, np.uint64)
+        kb2 = np.empty(M, np.uint64)
+        fr = np.empty(M)
+        x1 = np.empty(M)
+        x2 = np.empty(M)
         local_execution(cap_key, d0 + d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
-        if real_mean:
-            for i in range(I):
-                r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
-                local_execution(loc_key[i], d0 + d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
-                for l in range(nl):
-                    rr = 1.0 if l & 1 else r
-                    ee = 0.0 if l & 2 else E
-                    if (l >> 2) & 1:
-                        for m in range(M):
-                            xb[m] = weights[i, m] * min(max(rr * (1.0 - ee), 0.0), 1.0)
-                    else:
-                        for m in range(M):
-                            v = csamp[m] * eps[m]
-                            xb[m] = weights[i, m] * min(
-                                realisation_scale(real_tab, rr * (size_eff[m] * (1.0 - ee))) * v, 1.0
-                            )
-                    out[d, i, l] = _sum8(xb)
-            continue
-        for m in range(M):
-            csamp[m] = size_eff[m] * csamp[m]
-            caps[0, m] = csamp[m] * (1.0 - E)
-            caps[1, m] = csamp[m] * (1.0 - 0.0)
-            caps[2, m] = 1.0 * 1.0 * (1.0 - E)
-            caps[3, m] = 1.0 * 1.0 * (1.0 - 0.0)
+        for e in range(2):
+            ee = 0.0 if e else E
+            for m in range(M):
+                fac[e, m] = size_eff[m] * (1.0 - ee) if real_mean else size_eff[m] * csamp[m] * (1.0 - ee)
+                off[e, m] = 1.0 - ee
         for i in range(I):
             r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
             local_execution(loc_key[i], d0 + d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
-            for l in range(nl):
-                rr = 1.0 if l & 1 else r
-                ci = ((l >> 1) & 1) | (((l >> 2) & 1) << 1)
-                if (l >> 2) & 1:
-                    for m in range(M):
-                        xb[m] = weights[i, m] * min(max(rr * (caps[ci, m] * 1.0), 0.0), 1.0)
+            if nl == 1:  # every cause as simulated only
+                if real_mean:
+                    s1, _ = realised_mean(r, r, fac[0], csamp, eps, weights[i], real_tab, kb, kb2, fr, x1, None)
                 else:
-                    for m in range(M):
-                        xb[m] = weights[i, m] * min(max(rr * (caps[ci, m] * eps[m]), 0.0), 1.0)
-                out[d, i, l] = _sum8(xb)
+                    s1, _ = realised_clamp(r, r, fac[0], eps, weights[i], x1, None)
+                out[d, i, 0] = s1
+                continue
+            for l in range(0, nl, 2):
+                e = (l >> 1) & 1
+                if (l >> 2) & 1:
+                    s1, s2 = realised_clamp(r, 1.0, off[e], ones, weights[i], x1, x2)
+                elif real_mean:
+                    s1, s2 = realised_mean(r, 1.0, fac[e], csamp, eps, weights[i], real_tab, kb, kb2, fr, x1, x2)
+                else:
+                    s1, s2 = realised_clamp(r, 1.0, fac[e], eps, weights[i], x1, x2)
+                out[d, i, l] = s1
+                if l + 1 < nl:
+                    out[d, i, l + 1] = s2
 
 
 # The compiled evaluator factors the target-year gain of initiative i in every coalition as
-# P[p] * (A[a] * s1[l]): P = max(kappa' U' ramp', 0) over the coalitions p of the five causes of
-# reach and timing (weak citizens, adoption | delay, legislation, ramp), A = the kernel's gain
+# P[p] * (A[a] * s1[l]): P = max(kappa' U' ramp', 0) (the kernel's reach) over the coalitions p of the
+# five causes of reach and timing (weak citizens, adoption | delay, legislation, ramp), A = the kernel's gain
 # formula (simengine.model.formula.amplitude) with the amplitude causes' inputs switched off (every
 # declared cause that switches off only inputs the formula reads: estimates and technology, and any
 # new one of that kind), s1 = the realisation sums with realisation, economic pressure and local
-# capacity switched off (_local_sums). p = ib | it << 2; q = a | l << n_amp.
+# capacity switched off (_local_sums: the kernel's realised_clamp and realised_mean). p = ib | it << 2;
+# q = a | l << n_amp.
 _P_CAUSES = ("weak_citizens", "adoption", "delay", "legislation", "ramp")
 _L_CAUSES = ("realisation", "economic_pressure", "local_capacity")
 _NP = 32  # coalitions of the P side
@@ -491,7 +490,7 @@ def _coalitions(
     national (out[j, q, 0, d]) and per-area (out[j, q, 1 + a, d]) target-year gain, and the
     per-initiative sums over the draws of each of _NBLOCKS blocks (init_acc[block, i, j, q]).
     The gain of initiative i is max(kappa' U' ramp', 0) * (A' * s1'), from the kernel's own
-    golive_time, ramp_share and amplitude (the national gain is the sum of the areas')."""
+    golive_time, ramp_share, reach and amplitude (the national gain is the sum of the areas')."""
     D = inputs.shape[0]
     I = gain.shape[0]
     NP = p_list.shape[0]
@@ -505,7 +504,6 @@ def _coalitions(
         lo = (D * b) // _NBLOCKS
         hi = (D * (b + 1)) // _NBLOCKS
         Av = np.empty(na)
-        KUv = np.empty(4)
         Rv = np.empty(8)
         P = np.empty((I, NP))
         Qm = np.empty((I, NQ))
@@ -526,8 +524,6 @@ def _coalitions(
                 R = inputs[d, o + V_RAMP]
                 kap = kappa_ch if channel[i] > 0.0 else 1.0
                 _amplitudes(gain[i], xrow, inputs, d, o, amp_bit, amp_var, amp_val, Av)
-                for a in range(4):  # bit 0 weak citizens off, bit 1 adoption off
-                    KUv[a] = (1.0 if a & 1 else kap) * (1.0 if a & 2 else U)
                 rb = ramp_base[i]
                 for t in range(8):  # bit 0 delay off, bit 1 legislation off, bit 2 ramp off (R -> 0)
                     g = gt[i, t]
@@ -535,9 +531,9 @@ def _coalitions(
                         Rv[t] = 1.0 if ymid - g > 0.0 else 0.0
                     else:
                         Rv[t] = ramp_share(ymid - g, R, rb)
-                for j in range(NP):
+                for j in range(NP):  # bit 0 weak citizens off, bit 1 adoption off, bits 2-4 the timing t
                     p = p_list[j]
-                    ad = KUv[p & 3] * Rv[p >> 2]
+                    ad = reach(1.0 if p & 1 else kap, 1.0 if p & 2 else U, Rv[p >> 2])
                     P[i, j] = max(0.0, ad)
                 for q in range(NQ):
                     Qm[i, q] = Av[q & (na - 1)] * s1[d, i, q >> sh]

@@ -58,6 +58,9 @@ _ABS_MASK = np.int64(0x7FFFFFFFFFFFFFFF)
 #: the gain formula (simengine.model.formula.amplitude), compiled: the evaluate stage and the
 #: waterfall's evaluator call this one function
 amplitude = nb.njit(inline="always", cache=True)(formula.amplitude)
+#: the reach and timing factor kappa U ramp (simengine.model.formula.reach), compiled: the evaluate
+#: stage and the waterfall's evaluator call this one function
+reach = nb.njit(inline="always", cache=True)(formula.reach)
 
 
 @nb.njit(inline="always", cache=True)
@@ -483,6 +486,63 @@ def ramp_share(dt, R, rb):  # pragma: no cover - compiled
 
 
 @nb.njit(inline="always", cache=True)
+def realised_clamp(r, r2, cap, eps, wrow, X1, X2):  # pragma: no cover - compiled
+    """The realisation sums of one initiative under the clamp: X1[m] = w_m min(max(r cap_m eps_m, 0), 1)
+    and X2 the same with r2 (the retention regime's realisation), element-wise (vectorised); returns
+    their sums in a fixed order (_sum8). X2 None: the first only (compiled away; the second sum is 0).
+    The evaluate stage and the waterfall's realisation sums (analysis.sensitivity._local_sums) call
+    this one function."""
+    for m in range(X1.shape[0]):
+        base = cap[m] * eps[m]
+        wt = wrow[m]
+        X1[m] = wt * min(max(r * base, 0.0), 1.0)
+        if X2 is not None:
+            X2[m] = wt * min(max(r2 * base, 0.0), 1.0)
+    if X2 is None:
+        return _sum8(X1), 0.0
+    return _sum8(X1), _sum8(X2)
+
+
+@nb.njit(inline="always", cache=True)
+def realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2):  # pragma: no cover - compiled
+    """The realisation sums of one initiative under the mean-preserving realisation: X1[m] =
+    w_m min(a(r sme_m) spread_m eps_m, 1), a the scale of real_tab by linear interpolation, the
+    mean r sme_m (sme_m = s_m (1 - E)), and X2 the same with r2 (the retention regime's
+    realisation); returns their sums (_sum8). The table cells of both regimes first (vectorises;
+    kb, fr and kb2, X2 hold them), then the reads of both in one loop (two independent chains),
+    then the clamp (vectorises); r2 == r gives the same cell and the same value. X2 None: the first
+    only (compiled away; the second sum is 0). The evaluate stage and the waterfall's realisation
+    sums (analysis.sensitivity._local_sums) call this one function."""
+    n_real = real_tab.shape[0] - 1
+    M = X1.shape[0]
+    for m in range(M):
+        pos = r * sme[m] * n_real
+        kr = min(int(pos), n_real - 1)
+        kb[m] = np.uint64(kr)
+        fr[m] = pos - kr
+        if X2 is not None:
+            pos = r2 * sme[m] * n_real
+            kr = min(int(pos), n_real - 1)
+            kb2[m] = np.uint64(kr)
+            X2[m] = pos - kr
+    for m in range(M):
+        t0 = real_tab[kb[m]]
+        X1[m] = t0 + fr[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
+        if X2 is not None:
+            t1 = real_tab[kb2[m]]
+            X2[m] = t1 + X2[m] * (real_tab[kb2[m] + np.uint64(1)] - t1)
+    for m in range(M):
+        v = spread[m] * eps[m]
+        wt = wrow[m]
+        X1[m] = wt * min(X1[m] * v, 1.0)
+        if X2 is not None:
+            X2[m] = wt * min(X2[m] * v, 1.0)
+    if X2 is None:
+        return _sum8(X1), 0.0
+    return _sum8(X1), _sum8(X2)
+
+
+@nb.njit(inline="always", cache=True)
 def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
     """gl[i]: the go-live time of each initiative, a dependency's first (mdl.order)."""
     start, dep_of, dep_lag, order = mdl.start, mdl.dep_of, mdl.dep_lag, mdl.order
@@ -494,8 +554,9 @@ def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
         gl[i] = g
 
 
-# over 80 lines: one loop over the initiatives, tuple fields bound once before it and no array passed to a
-# function inside it (each read of a tuple field or array argument is a reference count update: 15 % of the time)
+# one loop over the initiatives, tuple fields bound once before it (each read of a tuple field is a reference
+# count update: 15 % of the time when the stage was split further); the realisation sums and reach are the
+# inlined functions the waterfall's evaluator calls too (realised_clamp, realised_mean, reach)
 @nb.njit(inline="always", cache=True)
 def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compiled
     """Stage 2: the model arithmetic of draw d from its inputs ``vals``: into w its go-live
@@ -516,8 +577,6 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
     gl = w.gl
     I = gain.shape[0]
     Y = years.shape[0]
-    M = cap.shape[0]
-    n_real = real_tab.shape[0] - 1
     nv = (inp.in_code.shape[0] - N_NATIONAL) // I if I > 0 else 0
     kappa_ch = min(max((1.0 - vals[W_WEAK_SHARE]) / (1.0 - mdl.w0), 0.0), 1.0)
     _capacity(d, vals[W_ECONOMIC_PRESSURE], inp, mdl, smp, w)
@@ -539,41 +598,13 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
         Ai = amplitude(gain[i], vals, o)
         r2 = min(r * (1.0 + uplift), 1.0)
         local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
-        Xi = X[i]
         if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
-            # table cells of both regimes (vectorises), the reads of both in one loop (two
-            # independent chains), then rho (vectorises); r2 == r (no incentive uplift) gives the
-            # same cell and the same value
-            for m in range(M):
-                pos = r * sme[m] * n_real
-                kr = min(int(pos), n_real - 1)
-                kb[m] = np.uint64(kr)
-                x2[m] = pos - kr
-                pos = r2 * sme[m] * n_real
-                kr = min(int(pos), n_real - 1)
-                kb2[m] = np.uint64(kr)
-                fr2[m] = pos - kr
-            for m in range(M):
-                t0 = real_tab[kb[m]]
-                Xi[m] = t0 + x2[m] * (real_tab[kb[m] + np.uint64(1)] - t0)
-                t1 = real_tab[kb2[m]]
-                x2[m] = t1 + fr2[m] * (real_tab[kb2[m] + np.uint64(1)] - t1)
-            for m in range(M):
-                v = cap[m] * eps[m]
-                wt = weights[i, m]
-                Xi[m] = wt * min(Xi[m] * v, 1.0)
-                x2[m] = wt * min(x2[m] * v, 1.0)
+            s1, s2 = realised_mean(r, r2, sme, cap, eps, weights[i], real_tab, kb, kb2, fr2, X[i], x2)
         else:
-            for m in range(M):  # element-wise (vectorised); the sums follow in a fixed order
-                base = cap[m] * eps[m]
-                wt = weights[i, m]
-                Xi[m] = wt * min(max(r * base, 0.0), 1.0)
-                x2[m] = wt * min(max(r2 * base, 0.0), 1.0)
-        s1 = _sum8(Xi)
-        s2 = _sum8(x2)
+            s1, s2 = realised_clamp(r, r2, cap, eps, weights[i], X[i], x2)
         go_year = math.floor(g)
         for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
-            ad = kap * U * ramp_share(year_mid[y] - g, R, rb)
+            ad = reach(kap, U, ramp_share(year_mid[y] - g, R, rb))
             coef = Ai * ad if ad > 0.0 else 0.0
             coefs[i, y] = coef
             gi = coef * s1

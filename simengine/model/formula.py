@@ -7,6 +7,9 @@ draw's input vector ``x`` (1-D: ``x[o + v]`` is a number); the waterfall's compi
 calls the same compiled function; the numpy code (observables, observations, update,
 calibration) calls it with ``x`` an array whose first axis is the input (``inputs.T``: then
 ``x[o + v]`` is the column of every draw). One expression, so the same bits everywhere.
+``reach`` (kappa · U · ramp, the share of the amplitude reached in a year) is shared the same way: the
+kernel's evaluate stage and the waterfall's evaluator call it compiled (``simengine.core.kernel.reach``),
+:func:`adoption` on numpy columns.
 
 A new risk cause that removes a share of the gain is one more factor in :func:`amplitude` and its
 inputs in :data:`AMPLITUDE_INPUTS` (besides its declaration in :mod:`simengine.model.structure`
@@ -45,6 +48,16 @@ def amplitude(gain, x, o):  # type: ignore[no-untyped-def]  # numbers (compiled)
     return gain * x[o + V_ESTIMATE_FACTOR] * (1.0 - x[o + V_TECHNOLOGY] * x[o + V_TECHNOLOGY_LOSS])
 
 
+def reach(kap, U, ramp):  # type: ignore[no-untyped-def]  # numbers (compiled) or numpy arrays
+    """kappa · U · ramp: the share of an initiative's amplitude reached in a year (reach and timing),
+    kappa the weak citizens' reach of a channel initiative (1 otherwise), U the adoption, ``ramp``
+    the ramp-up share (the kernel's ``ramp_share``; 1 after go-live with ramp-up switched off).
+    The year's coefficient is amplitude · reach where reach is positive, 0 otherwise. The kernel's
+    evaluate stage and the waterfall's evaluator call it compiled
+    (``simengine.core.kernel.reach``), :func:`adoption` on numpy columns."""
+    return kap * U * ramp
+
+
 # ---- go-live and adoption of every draw at once (numpy), as the kernel's stages make them -------------
 # The kernel evaluates one draw at a time (core/kernel.py: golive_time, _golive, ramp_share); the code
 # that reads per-draw quantities afterwards (observables, observations, update) uses these two, so every
@@ -80,5 +93,5 @@ def adoption(plan, inputs: np.ndarray, g: np.ndarray, i: int, year_mid: float) -
     rb = float(plan.ramp_base[i])
     if rb != 0.0:
         ramp = np.where(x > 0.0, rb + (1.0 - rb) * ramp, 0.0)
-    ad = kap * U * ramp
+    ad = reach(kap, U, ramp)
     return np.where(ad > 0.0, ad, 0.0)

@@ -41,3 +41,12 @@ def test_numpy_rows_give_the_per_draw_bits():
 
 def test_every_amplitude_input_is_declared():
     assert set(formula.AMPLITUDE_INPUTS) <= set(structure.INITIATIVE_VARS)
+
+
+def test_reach_numpy_rows_give_the_per_draw_bits():
+    rng = np.random.default_rng(11)
+    kap, U, ramp = rng.uniform(-0.2, 1.0, size=(3, 40))
+    rows = formula.reach(kap, U, ramp)
+    np.testing.assert_array_equal(rows, [formula.reach(float(a), float(b), float(c)) for a, b, c in zip(kap, U, ramp)])
+    # the order of the product the kernel has always used: (kappa U) ramp
+    np.testing.assert_array_equal(rows, (kap * U) * ramp)
