@@ -53,11 +53,12 @@ QMC_BITS = 30
 QMC_MAX_DIMS = 21201
 #: draws per replicate under ``sampling = "qmc"`` (a power of two, at most 2^QMC_BITS): draw d is
 #: point d mod QMC_REPLICATE of the sequence under replicate d // QMC_REPLICATE's digital shift.
-#: 2^13 = 8,192: at equal draws a Sobol' replicate's error falls faster than 1/sqrt(n), so fewer,
-#: larger replicates give smaller errors; 8,192 still gives the 8 replicates the replicate
-#: intervals need in one block of the adaptive run (2^16 draws) and 12 in 100,000 draws
-#: (benchmarks/README.md, "Replicated QMC").
-QMC_REPLICATE = 2**13
+#: 2^12 = 4,096, by measurement on the 2015 scenario (benchmarks/README.md, "Replicated QMC"): per
+#: draw, a replicate's target-year mean gained less over random sampling the larger the replicate
+#: (variance ratio 12.8 at 2^10, 5.8 at 2^12, 2.9 at 2^13, 1.5 at 2^14) while its P10 gained about
+#: the same (2.2-2.9); 2^12 gives 8 replicates, the replicate intervals' minimum, from 32,768 draws,
+#: 16 per block of the adaptive run and 24 in 100,000 draws.
+QMC_REPLICATE = 2**12
 QMC_REPLICATE_BITS = QMC_REPLICATE.bit_length() - 1
 
 
