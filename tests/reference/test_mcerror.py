@@ -248,14 +248,31 @@ def test_adaptive_run_equals_plain_run(small_plan):
     np.testing.assert_array_equal(raw.inputs, plain.inputs)
 
 
-def test_precision_needs_random_sampling(small_plan):
+def test_precision_refuses_latin_hypercube_sampling(small_plan):
     from dataclasses import replace
 
     from simengine.errors import ConfigError
 
     lhs = replace(small_plan, scenario=replace(small_plan.scenario, sampling="lhs"))
-    with pytest.raises(ConfigError, match="sampling"):
+    with pytest.raises(ConfigError, match='sampling = "random" or "qmc"'):
         mcerror.run_adaptive(lhs, precision=0.01)
+
+
+def test_cli_precision_with_qmc(tmp_path, small_dict, write_scenario, capsys):
+    """run --precision on a QMC scenario: the first block is 16 replicates of 4,096 draws, enough
+    for the replicate intervals, which the stopping rule and the Dataset use."""
+    from simengine.model.qmc import QMC_REPLICATE
+
+    d = small_dict
+    d["simulation"]["sampling"] = "qmc"
+    out = tmp_path / "o"
+    args = ["run", str(write_scenario(d)), "--precision", "0.05", "--out", str(out), "--no-report"]
+    assert main(args) == 0
+    assert "precision 0.05 reached after 65,536 draws" in capsys.readouterr().out
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert ds.attrs["qmc_replicates"] == 65_536 // QMC_REPLICATE == 16
+        assert ds["benefit_quantile_ci_low"].attrs["method"].startswith("95 % replicate interval")
+        assert ds["p_target_ci_low"].attrs["method"].startswith("95 % replicate interval")
 
 
 def test_cli_precision(tmp_path, capsys):
