@@ -436,3 +436,17 @@ def compile_plan_like(plan, draws):
     from dataclasses import replace
 
     return replace(compile_plan(plan.scenario.with_run_options(draws=draws)), qmc_rep_bits=plan.qmc_rep_bits)
+
+
+def test_cli_warns_when_a_qmc_run_has_too_few_replicates(tmp_path, small_dict, write_scenario, capsys):
+    """A QMC run of 10,000 draws (2 complete replicates of 4,096): one warning line naming the
+    replicates and the draws that would give replicate intervals; none at 32,768 draws."""
+    d = small_dict
+    d["simulation"]["sampling"] = "qmc"
+    path = str(write_scenario(d))
+    base = ["run", path, "--out", str(tmp_path / "o"), "--no-report", "--quiet", "--lang", "en"]
+    assert main(base + ["--draws", "10000"]) == 0
+    err = [x for x in capsys.readouterr().err.splitlines() if "replicates" in x]
+    assert len(err) == 1 and "2 complete replicates of 4,096 draws (8 needed)" in err[0] and "32,768 draws" in err[0]
+    assert main(base + ["--draws", "32768", "--out", str(tmp_path / "p")]) == 0
+    assert "replicates" not in capsys.readouterr().err
