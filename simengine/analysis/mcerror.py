@@ -26,8 +26,10 @@ complete replicates among all draws. For a mean this is the textbook t interval 
 means (centred on the mean of all draws); for a quantile or a proportion the run's estimate is,
 to first order, the average of the replicates' estimates, so it has their variance / R. Where every
 replicate gives the same proportion (a probability near 0 or 1), the spread says nothing and
-Wilson's interval is kept. The intervals that are not replicate-based (municipality, initiative
-and go-live quantiles from histograms, regime differences, P(service cut), the observed rank),
+Wilson's interval is kept. The regime differences' quantiles and means and P(service cut > X) take
+replicate intervals too when every draw is kept. The intervals that are not replicate-based
+(municipality, initiative and go-live quantiles from histograms, the observed rank, and the
+regime ones from histograms),
 and all of them when fewer than MIN_REPLICATES replicates are kept, are the independent-draw
 intervals above, and their ``method`` says so: scrambled Sobol' points are not independent, so
 these are approximations, conservative where the points do better than independent ones (on the
@@ -267,7 +269,7 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
                 f"{spec.name}: its spec declares a {spec.interval} interval that "
                 "simengine.analysis.mcerror does not compute"
             )
-    _regime_intervals(ds, raw, stats, q, put)
+    _regime_intervals(ds, raw, stats, q, put, rep if use_rep else None)
     ds.attrs["mc_error_level"] = LEVEL
     if use_rep:
         assert rep is not None
@@ -358,21 +360,29 @@ def _interval_rules(
     }
 
 
-def _regime_intervals(ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put) -> None:
+def _regime_intervals(
+    ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put, rep: Replicates | None = None
+) -> None:
     """Intervals of the budget regimes' pairwise differences and of P(service cut > X), by the same
-    case distinction as simengine.analysis.results.add_regime_comparison."""
+    case distinction as simengine.analysis.results.add_regime_comparison; from the QMC replicates
+    (``rep``) when every draw is kept."""
     from simengine.analysis.results import REGIME_PAIRS, _constant_regime_series
     from simengine.model.plan import REGIMES
 
     if "p_service_cut_above" in ds:
         p = ds["p_service_cut_above"].values
-        lo, hi = wilson(p * raw.draws, raw.draws)
+        if rep is not None and stats.exact:
+            lo, hi = replicate_prob_ci(rep, raw.service_cut > float(raw.plan.scenario.cut_threshold), p, raw.draws)
+            how = rep.method("proportions") + "; Wilson's interval where every replicate gives the same one"
+        else:
+            lo, hi = wilson(p * raw.draws, raw.draws)
+            how = WILSON_METHOD
         const = np.array([("service_cut", r) in _constant_regime_series(raw.plan) for r in REGIMES])[:, None]
         put(
             "p_service_cut_above",
             np.where(const, p, lo),
             np.where(const, p, hi),
-            WILSON_METHOD + " (0 or 1 by definition under a regime without service cuts)",
+            how + " (0 or 1 by definition under a regime without service cuts)",
         )
     idx = {r: k for k, r in enumerate(REGIMES)}
     const = _constant_regime_series(raw.plan)
@@ -381,6 +391,28 @@ def _regime_intervals(ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put
         if f"{var}_difference_quantile" not in ds:
             continue
         per_draw = getattr(raw, var)
+        if rep is not None and stats.exact:  # every draw kept: the per-draw differences' replicates
+            qv, mv = ds[f"{var}_difference_quantile"].values, ds[f"{var}_difference_mean"].values
+            ci = [
+                (
+                    replicate_quantile_ci(rep, per_draw[:, idx[b]] - per_draw[:, idx[a]], qv[:, k], q),
+                    replicate_mean_ci(rep, per_draw[:, idx[b]] - per_draw[:, idx[a]], mv[k]),
+                )
+                for k, (b, a) in enumerate(REGIME_PAIRS)
+            ]
+            put(
+                f"{var}_difference_quantile",
+                np.stack([c[0][0] for c in ci], axis=1),
+                np.stack([c[0][1] for c in ci], axis=1),
+                rep.method("quantiles of the per-draw differences"),
+            )
+            put(
+                f"{var}_difference_mean",
+                np.stack([c[1][0] for c in ci]),
+                np.stack([c[1][1] for c in ci]),
+                rep.method("means of the per-draw differences"),
+            )
+            continue
         los, his, mlo, mhi = [], [], [], []
         for b, a in REGIME_PAIRS:
             if not stats.exact and (var, a) in const:

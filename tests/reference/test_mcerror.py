@@ -354,6 +354,18 @@ def test_qmc_replicate_intervals_from_the_draws(small_dict, write_scenario):
     half = t * np.std(per, axis=0, ddof=1) / 4.0
     np.testing.assert_allclose(ds["p_target_ci_low"].values[varying], np.clip(p - half, 0, 1)[varying], atol=1e-12)
     np.testing.assert_allclose(ds["p_target_ci_high"].values[varying], np.clip(p + half, 0, 1)[varying], atol=1e-12)
+    # the regimes' paired differences (pair 0) and P(service cut > X), from the per-draw values
+    from simengine.analysis.results import REGIME_PAIRS
+    from simengine.model.plan import REGIMES
+
+    pb, pa = (REGIMES.index(r) for r in REGIME_PAIRS[0])
+    diff = raw.central_gain[:, pb] - raw.central_gain[:, pa]
+    dm = diff[: 16 * 256].reshape(16, 256, -1).mean(axis=1)
+    half = t * np.std(dm, axis=0, ddof=1) / 4.0
+    lo = ds["central_gain_difference_mean_ci_low"].values[0]
+    np.testing.assert_allclose(lo, diff.mean(axis=0) - half, rtol=0, atol=1e-9 * np.abs(diff).max())
+    assert ds["central_gain_difference_quantile_ci_low"].attrs["method"].startswith("95 % replicate interval")
+    assert ds["p_service_cut_above_ci_low"].attrs["method"].startswith("95 % replicate interval")
     assert ds.attrs["qmc_replicates"] == 16 and ds.attrs["qmc_replicate_size"] == 256
     assert "assumes independent draws" in ds["municipality_benefit_ci_low"].attrs["method"]
     assert "replicate interval" in ds.attrs["mc_error_method"]
