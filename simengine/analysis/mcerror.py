@@ -275,7 +275,7 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
         assert rep is not None
         ds.attrs["mc_error_method"] = (
             f"national quantiles, means and P(target): {rep.method('estimates')}; "
-            f"the others (municipality, initiative, regime differences): {nat_method}, {WILSON_METHOD}, "
+            f"the others (histogram quantiles, the observed rank): {nat_method}, {WILSON_METHOD}, "
             f"{MEAN_METHOD}{note}"
         )
     else:
