@@ -1329,6 +1329,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "sprog i svarlinjen: da (standard) eller en",
         "en": "language of the answer line: da (default) or en",
     },
+    # -- replicated randomised QMC: the Monte Carlo intervals of a qmc run (simengine.analysis.mcerror) --
+    "run.qmc_few_replicates": {
+        "da": 'sampling = "qmc" med {kept} hele replikater à {size:,} træk (mindst {need} kræves): '
+        "Monte Carlo-intervallerne antager uafhængige træk; brug (og behold) mindst {draws:,} træk",
+        "en": 'sampling = "qmc" with {kept} complete replicates of {size:,} draws ({need} needed): '
+        "the Monte Carlo intervals assume independent draws; use (and keep) at least {draws:,} draws",
+    },
 }
 
 

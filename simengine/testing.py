@@ -20,7 +20,7 @@ from scipy import special
 
 from simengine.model.distributions import mean_preserving_scale
 from simengine.model.plan import Plan
-from simengine.model.qmc import sobol_uniforms
+from simengine.model.qmc import replicated_uniforms
 from simengine.model.rng import uniforms_numpy
 from simengine.model.structure import INITIATIVE_VARS, N_NATIONAL, NATIONAL_VARS
 
@@ -40,8 +40,8 @@ def simulate_reference(plan: Plan, draws: np.ndarray) -> dict[str, np.ndarray]:
     # per-draw inputs, exact inverse transform
     U = uniforms_numpy(plan.in_key, d)  # (n_in, n)
     Q = None
-    if len(plan.qmc_shift):  # sampling = "qmc": Sobol' points for the inputs and shocks (simengine.model.qmc)
-        Q = sobol_uniforms(sc.seed, len(plan.qmc_shift), int(d.min()), int(d.max() - d.min()) + 1)[:, d - d.min()]
+    if len(plan.qmc_shift):  # sampling = "qmc": replicated Sobol' points (simengine.model.qmc)
+        Q = replicated_uniforms(sc.seed, len(plan.qmc_shift), d, plan.qmc_rep_bits)
         on = plan.qmc_in >= 0
         U[on] = Q[plan.qmc_in[on]]
     if len(plan.corr_idx):  # [[correlations]]: Gaussian copula, z' = A z

@@ -377,7 +377,8 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         if sc.sampling == "lhs"
         else (
             "randomised quasi-Monte Carlo: scrambled Sobol' points for the per-draw "
-            "inputs and shocks, keyed random streams for the municipal factors"
+            f"inputs and shocks, in replicates of {1 << int(plan.qmc_rep_bits):,} draws each under "
+            "its own digital shift; keyed random streams for the municipal factors"
         )
         if sc.sampling == "qmc"
         else "plain random (keyed counter-based streams)",

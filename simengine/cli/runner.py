@@ -81,6 +81,12 @@ def simulate(
             from simengine.analysis.shockeffect import add_shock_effect  # with vs without [[shocks]], same draws
 
             ds = add_shock_effect(ds, raw, threads=threads)
+        from simengine.analysis import mcerror
+
+        rep = mcerror.replicates(raw)
+        if rep is not None and not rep.ok:  # intervals not from replicates: the user must know
+            need = mcerror.MIN_REPLICATES
+            warn(Msg("run.qmc_few_replicates", kept=rep.kept, size=rep.size, need=need, draws=need * rep.size))
     if prec is not None:
         from simengine.analysis import mcerror
 

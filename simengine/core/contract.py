@@ -101,6 +101,8 @@ class Sampling(NamedTuple):
     qmc_sh: np.ndarray  # ... and of each shock
     qmc_sv: np.ndarray  # scrambled direction numbers
     qmc_shift: np.ndarray
+    qmc_key: np.ndarray  # key of each dimension's replicate shifts
+    qmc_rep_bits: int  # draws per replicate: 2^qmc_rep_bits
 
 
 class KeptDraws(NamedTuple):

@@ -582,7 +582,8 @@ def _adaptive(
 ) -> tuple[RawResults, Precision]:
     """``--precision``: steps of mcerror.BLOCK draws (each split into the executor's blocks) added
     to one merger until mcerror.half_widths are all within the precision or max_draws is reached.
-    Streams are keyed by the global draw index, so stopping after N draws gives a plain run of N."""
+    Streams are keyed by the global draw index, so stopping after N draws gives a plain run of N.
+    Under QMC a step is a whole number of replicates (the block rounded up to them)."""
     from simengine.analysis import mcerror
 
     sc = plan.scenario
@@ -590,15 +591,14 @@ def _adaptive(
     step = mcerror.BLOCK if step is None else step
     if step < 1:
         raise ConfigError(f"block: must be >= 1, got {step}")
-    if sc.sampling != "random":
+    if sc.sampling == "lhs":
         raise ConfigError(
-            f'{sc.path}: --precision needs [simulation] sampling = "random": with '
-            + (
-                '"lhs" the draws depend on the final number of draws, so blocks cannot be added'
-                if sc.sampling == "lhs"
-                else f'"{sc.sampling}" the draws are not independent, which the intervals assume'
-            )
+            f'{sc.path}: --precision needs [simulation] sampling = "random" or "qmc": with '
+            '"lhs" the draws depend on the final number of draws, so blocks cannot be added'
         )
+    if sc.sampling == "qmc":  # whole replicates per step (simengine.model.qmc): the block rounded up to them
+        m = 1 << int(plan.qmc_rep_bits)
+        step = -(-step // m) * m
     info = mcerror.Precision(precision=precision, max_draws=max_draws, block=step)
     merger = Merger(plan, 0, job.keep_draws, job.store_inputs)
     t0 = time.perf_counter()

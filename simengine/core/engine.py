@@ -267,6 +267,8 @@ def _kernel_args(plan: Plan) -> tuple[InputArrays, ModelArrays, HistLayout, Samp
         qmc_sh=plan.qmc_sh,
         qmc_sv=plan.qmc_sv,
         qmc_shift=plan.qmc_shift,
+        qmc_key=plan.qmc_key,
+        qmc_rep_bits=int(plan.qmc_rep_bits),
     )
     return inputs, model, layout, sampling
 

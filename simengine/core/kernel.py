@@ -375,7 +375,7 @@ def _shocks(d, nb_, smp, valsT, zs):  # pragma: no cover - compiled
     """Common shocks: z' = sqrt(l) z_shock + sqrt(1 - l) z, in [[shocks]] order."""
     lhs_n, lhs_half, lhs_mask = smp.lhs_n, smp.lhs_half, smp.lhs_mask
     shock_key, sh_in, sh_of, sh_a, sh_b = smp.shock_key, smp.sh_in, smp.sh_of, smp.sh_a, smp.sh_b
-    qmc_sh, qmc_sv, qmc_shift = smp.qmc_sh, smp.qmc_sv, smp.qmc_shift
+    qmc_sh, qmc_sv, qmc_shift, qmc_key, qmc_bits = smp.qmc_sh, smp.qmc_sv, smp.qmc_shift, smp.qmc_key, smp.qmc_rep_bits
     nq = qmc_shift.shape[0]
     for kk in range(nb_):
         for s in range(shock_key.shape[0]):
@@ -383,7 +383,7 @@ def _shocks(d, nb_, smp, valsT, zs):  # pragma: no cover - compiled
                 zs[s] = ndtri(lhs_uniform(shock_key[s], d + kk, lhs_n, lhs_half, lhs_mask))
             elif nq > 0:
                 q = qmc_sh[s]
-                zs[s] = ndtri(sobol_uniform(qmc_sv[q], qmc_shift[q], d + kk))
+                zs[s] = ndtri(sobol_uniform(qmc_sv[q], qmc_shift[q], qmc_key[q], qmc_bits, d + kk))
             else:
                 zs[s] = ndtri(uniform(shock_key[s], d + kk))
         for h in range(sh_in.shape[0]):
@@ -422,7 +422,7 @@ def sample_inputs(d, nb_, inp, smp, w):  # pragma: no cover - compiled
     sampled input by input (rows of w.valsT: contiguous, the uniforms vectorise), then transposed."""
     in_code, in_key = inp.in_code, inp.in_key
     lhs_n, lhs_half, lhs_mask = smp.lhs_n, smp.lhs_half, smp.lhs_mask
-    qmc_in, qmc_sv, qmc_shift = smp.qmc_in, smp.qmc_sv, smp.qmc_shift
+    qmc_in, qmc_sv, qmc_shift, qmc_key, qmc_bits = smp.qmc_in, smp.qmc_sv, smp.qmc_shift, smp.qmc_key, smp.qmc_rep_bits
     valsT, valsB, xs, tails = w.valsT, w.valsB, w.xs, w.tails
     n_in = in_code.shape[0]
     nq = qmc_shift.shape[0]
@@ -434,7 +434,7 @@ def sample_inputs(d, nb_, inp, smp, w):  # pragma: no cover - compiled
                 lhs_uniforms(in_key[k : k + 1], 0, d, 1, nb_, lhs_n, lhs_half, lhs_mask, row, xs, tails)
             elif nq > 0:
                 q = qmc_in[k]
-                sobol_row(qmc_sv[q], qmc_shift[q], d, nb_, row)
+                sobol_row(qmc_sv[q], qmc_shift[q], qmc_key[q], qmc_bits, d, nb_, row)
             else:
                 for kk in range(nb_):
                     row[kk] = uniform(key, d + kk)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -131,11 +132,14 @@ class Plan:
     sh_b: np.ndarray  # (H) sqrt(1 - loading)
     # randomised quasi-Monte Carlo ([simulation] sampling = "qmc", simengine.model.qmc): Sobol' dimension
     # of each input (-1: fixed, or not qmc) and of each shock; the scrambled direction numbers and
-    # shift of those dimensions (none when not qmc)
+    # shift of those dimensions (none when not qmc); the keys of their replicate shifts, and the
+    # replicate size 2^qmc_rep_bits (simengine.model.qmc.QMC_REPLICATE)
     qmc_in: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     qmc_sh: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     qmc_sv: np.ndarray = field(default_factory=lambda: np.zeros((0, 30), np.uint64))
     qmc_shift: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    qmc_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    qmc_rep_bits: int = 30
 
     @property
     def n_inputs(self) -> int:
@@ -461,13 +465,13 @@ def compile_plan(sc: Scenario) -> Plan:
     )
 
 
-def _qmc_fields(sc: Scenario, in_code: np.ndarray, n_shocks: int) -> dict[str, np.ndarray]:
+def _qmc_fields(sc: Scenario, in_code: np.ndarray, n_shocks: int) -> dict[str, Any]:
     """The Plan's qmc_* arrays: empty unless [simulation] sampling = "qmc" (simengine.model.qmc)."""
     if sc.sampling != "qmc":
         return {}
     from simengine.errors import ConfigError
     from simengine.model.distributions import FIXED
-    from simengine.model.qmc import QMC_MAX_DIMS, dimensions, directions
+    from simengine.model.qmc import QMC_MAX_DIMS, QMC_REPLICATE_BITS, dimensions, directions, replicate_keys
 
     dim_in, dim_sh, dims = dimensions(in_code, n_shocks, FIXED)
     if dims > QMC_MAX_DIMS:
@@ -477,4 +481,11 @@ def _qmc_fields(sc: Scenario, in_code: np.ndarray, n_shocks: int) -> dict[str, n
             'or "lhs"'
         )
     sv, shift = directions(sc.seed, dims)
-    return {"qmc_in": dim_in, "qmc_sh": dim_sh, "qmc_sv": sv, "qmc_shift": shift}
+    return {
+        "qmc_in": dim_in,
+        "qmc_sh": dim_sh,
+        "qmc_sv": sv,
+        "qmc_shift": shift,
+        "qmc_key": replicate_keys(sc.seed, dims),
+        "qmc_rep_bits": QMC_REPLICATE_BITS,
+    }

@@ -256,6 +256,20 @@ def test_precision_on_a_cluster_is_bit_identical(address):
     assert there.attrs["blocks"] == 4 * (a["draws"] // 65_536)  # each step of 65,536 draws in blocks of 20,000
 
 
+def test_qmc_precision_on_a_cluster_is_bit_identical(address):
+    """Replicated QMC on the cluster: blocks of 20,000 draws cut replicates of 4,096 anywhere, and
+    a draw's point depends only on its index, so the results and the stopping rule's replicate
+    half-widths are the same bits as here."""
+    from dataclasses import replace
+
+    sc = replace(simengine.load(SMALL), sampling="qmc")
+    here = simengine.run(sc, precision=0.08, max_draws=200_000, analyses=False)
+    there = simengine.run(sc, precision=0.08, max_draws=200_000, analyses=False, scheduler=address, block_draws=20_000)
+    assert results_digest(here) == results_digest(there)
+    a, b = json.loads(here.attrs["precision_info"]), json.loads(there.attrs["precision_info"])
+    assert a == b and a["draws"] % 65_536 == 0 and here.attrs["sampling"] == "qmc"
+
+
 def test_cli_precision_with_scheduler(address, tmp_path, capsys):
     base = ["run", str(SMALL), "--precision", "0.1", "--quiet", "--no-report"]
     assert main(base + ["--out", str(tmp_path / "here")]) == 0

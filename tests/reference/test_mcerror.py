@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -247,14 +248,31 @@ def test_adaptive_run_equals_plain_run(small_plan):
     np.testing.assert_array_equal(raw.inputs, plain.inputs)
 
 
-def test_precision_needs_random_sampling(small_plan):
+def test_precision_refuses_latin_hypercube_sampling(small_plan):
     from dataclasses import replace
 
     from simengine.errors import ConfigError
 
     lhs = replace(small_plan, scenario=replace(small_plan.scenario, sampling="lhs"))
-    with pytest.raises(ConfigError, match="sampling"):
+    with pytest.raises(ConfigError, match='sampling = "random" or "qmc"'):
         mcerror.run_adaptive(lhs, precision=0.01)
+
+
+def test_cli_precision_with_qmc(tmp_path, small_dict, write_scenario, capsys):
+    """run --precision on a QMC scenario: the first block is 16 replicates of 4,096 draws, enough
+    for the replicate intervals, which the stopping rule and the Dataset use."""
+    from simengine.model.qmc import QMC_REPLICATE
+
+    d = small_dict
+    d["simulation"]["sampling"] = "qmc"
+    out = tmp_path / "o"
+    args = ["run", str(write_scenario(d)), "--precision", "0.05", "--out", str(out), "--no-report"]
+    assert main(args) == 0
+    assert "precision 0.05 reached after 65,536 draws" in capsys.readouterr().out
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
+        assert ds.attrs["qmc_replicates"] == 65_536 // QMC_REPLICATE == 16
+        assert ds["benefit_quantile_ci_low"].attrs["method"].startswith("95 % replicate interval")
+        assert ds["p_target_ci_low"].attrs["method"].startswith("95 % replicate interval")
 
 
 def test_cli_precision(tmp_path, capsys):
@@ -287,3 +305,160 @@ def test_cli_precision(tmp_path, capsys):
     assert (
         "--draws: bruges ikke sammen med --precision" in err and "--max-draws: bruges kun sammen med --precision" in err
     )
+
+
+# -- randomised QMC: replicate intervals ------------------------------------------------------------
+def _qmc_plan(small_dict, write_scenario, draws, rep_bits=8, seed=None):
+    """The small scenario under sampling = "qmc" with replicates of 2^rep_bits draws (small, so that
+    a run of a few thousand draws has enough of them)."""
+    from dataclasses import replace
+
+    d = small_dict
+    d["simulation"]["sampling"] = "qmc"
+    d["scenario"]["target"] = 120e6  # so that P(target) is neither 0 nor 1 in 2014-2016
+    sc = scenario.load(write_scenario(d)).with_run_options(draws=draws, seed=seed)
+    return replace(compile_plan(sc), qmc_rep_bits=rep_bits)
+
+
+def test_qmc_replicate_intervals_from_the_draws(small_dict, write_scenario):
+    """16 complete replicates of 256 draws and 100 draws of a 17th: every national mean, quantile
+    and P(target) interval is the estimate over all draws ± t(15) · sd / 4, sd of the 16 complete
+    replicates' own means, quantiles and proportions recomputed here from the kept draws (to 1e-9
+    of the value); the intervals not computed from replicates say that they assume independent
+    draws."""
+    plan = _qmc_plan(small_dict, write_scenario, 16 * 256 + 100)
+    raw = engine.run(plan, threads=2)
+    ds = mcerror.add_mc_error(build_dataset(raw), raw)
+    t = sps.t.ppf(0.975, 15)
+    b = raw.benefit
+    reps = b[: 16 * 256].reshape(16, 256, -1)
+    qs = ds["quantile"].values
+
+    def check(var, est, per_rep):
+        half = t * np.std(per_rep, axis=0, ddof=1) / 4.0
+        lo, hi = ds[f"{var}_ci_low"].values, ds[f"{var}_ci_high"].values
+        tol = 1e-9 * np.abs(est).max()
+        np.testing.assert_allclose(lo, est - half, rtol=0, atol=tol, err_msg=var)
+        np.testing.assert_allclose(hi, est + half, rtol=0, atol=tol, err_msg=var)
+        assert ds[f"{var}_ci_low"].attrs["method"].startswith("95 % replicate interval"), var
+        assert "R = 16" in ds[f"{var}_ci_low"].attrs["method"]
+
+    check("benefit_mean", b.mean(axis=0), reps.mean(axis=1))
+    check("benefit_quantile", np.quantile(b, qs, axis=0), np.quantile(reps, qs, axis=1).swapaxes(0, 1))
+    npv = raw.npv[: 16 * 256].reshape(16, 256)
+    check("npv_quantile", np.quantile(raw.npv, qs), np.quantile(npv, qs, axis=1).T)
+    p = (b >= plan.target).mean(axis=0)
+    per = (reps >= plan.target).mean(axis=1)
+    varying = np.any(per != per[:1], axis=0)
+    assert varying[[3, 4, 5]].all()
+    half = t * np.std(per, axis=0, ddof=1) / 4.0
+    np.testing.assert_allclose(ds["p_target_ci_low"].values[varying], np.clip(p - half, 0, 1)[varying], atol=1e-12)
+    np.testing.assert_allclose(ds["p_target_ci_high"].values[varying], np.clip(p + half, 0, 1)[varying], atol=1e-12)
+    # the regimes' paired differences (pair 0) and P(service cut > X), from the per-draw values
+    from simengine.analysis.results import REGIME_PAIRS
+    from simengine.model.plan import REGIMES
+
+    pb, pa = (REGIMES.index(r) for r in REGIME_PAIRS[0])
+    diff = raw.central_gain[:, pb] - raw.central_gain[:, pa]
+    dm = diff[: 16 * 256].reshape(16, 256, -1).mean(axis=1)
+    half = t * np.std(dm, axis=0, ddof=1) / 4.0
+    lo = ds["central_gain_difference_mean_ci_low"].values[0]
+    np.testing.assert_allclose(lo, diff.mean(axis=0) - half, rtol=0, atol=1e-9 * np.abs(diff).max())
+    assert ds["central_gain_difference_quantile_ci_low"].attrs["method"].startswith("95 % replicate interval")
+    assert ds["p_service_cut_above_ci_low"].attrs["method"].startswith("95 % replicate interval")
+    assert ds.attrs["qmc_replicates"] == 16 and ds.attrs["qmc_replicate_size"] == 256
+    assert "assumes independent draws" in ds["municipality_benefit_ci_low"].attrs["method"]
+    assert "replicate interval" in ds.attrs["mc_error_method"]
+    # the stopping rule looks at the same intervals
+    hw = mcerror.half_widths(raw)
+    ty = mcerror._target_index(plan)
+    est = ds["benefit_quantile"].sel(quantile=0.1).values[ty]
+    hw10 = (ds["benefit_quantile_ci_high"] - ds["benefit_quantile_ci_low"]).sel(quantile=0.1).values[ty] / 2
+    assert hw["p10"] == pytest.approx(hw10 / abs(est), rel=1e-9)
+
+
+def test_qmc_with_few_replicates_falls_back_to_independent_intervals(small_dict, write_scenario):
+    """4 replicates (fewer than MIN_REPLICATES): the independent-draw intervals, and their method
+    says why."""
+    plan = _qmc_plan(small_dict, write_scenario, 4 * 256)
+    raw = engine.run(plan, threads=2)
+    ds = mcerror.add_mc_error(build_dataset(raw), raw)
+    b = raw.benefit
+    lo, hi = mcerror.mean_ci(b, b.mean(axis=0), len(b))
+    np.testing.assert_allclose(ds["benefit_mean_ci_low"].values, lo, rtol=1e-12)
+    np.testing.assert_allclose(ds["benefit_mean_ci_high"].values, hi, rtol=1e-12)
+    m = ds["benefit_mean_ci_low"].attrs["method"]
+    assert m.startswith(mcerror.MEAN_METHOD) and "only 4 complete replicate(s)" in m and "8 needed" in m
+    assert "assumes independent draws" in ds.attrs["mc_error_method"]
+
+
+def test_qmc_replicate_intervals_cover(small_dict, write_scenario):
+    """Coverage of the replicate intervals: 40 runs of 16 replicates of 256 draws (disjoint ranges
+    of one run's draws: its replicates are i.i.d. given the scrambled matrices, like new shifts);
+    the truth is a 2^17-draw QMC run of another seed (16 replicates of 2^13; its error is about a
+    fifth of the intervals' half-width). The 2014-2016 mean, P10, P50, P90 and P(target).
+    Tolerance: overall coverage in [0.90, 0.99] (t intervals over 16 replicates are exact only for
+    normal replicate estimates), each quantity >= 0.8."""
+    years = [3, 4, 5]
+    qs = np.array([0.1, 0.5, 0.9])
+    truth_plan = _qmc_plan(copy.deepcopy(small_dict), write_scenario, 2**17, rep_bits=13, seed=10**6)
+    tb = engine.run(truth_plan, threads=2, keep_draws=2**17, store_inputs=0).benefit[:, years]
+    target = truth_plan.target[years]
+    true = {"mean": tb.mean(axis=0), "q": np.quantile(tb, qs, axis=0), "p": (tb >= target).mean(axis=0)}
+    assert np.all((true["p"] > 0.02) & (true["p"] < 0.98))
+    n, runs = 16 * 256, 40
+    plan = _qmc_plan(small_dict, write_scenario, n, seed=2011)
+    big = engine.run_range(plan, 0, n * runs, 2, keep_draws=10**9, store_inputs=0).kept
+    covered: dict[str, list[np.ndarray]] = {"mean": [], "q": [], "p": []}
+    for r in range(runs):
+        raw = _raw_from(plan, {k: big[k][r * n : (r + 1) * n] for k in PER_DRAW}, n)
+        rep = mcerror.replicates(raw)
+        assert rep is not None and rep.ok and rep.total == 16
+        b = raw.benefit[:, years]
+        lo, hi = mcerror.replicate_mean_ci(rep, b, b.mean(axis=0))
+        covered["mean"].append((lo <= true["mean"]) & (true["mean"] <= hi))
+        lo, hi = mcerror.replicate_quantile_ci(rep, b, np.quantile(b, qs, axis=0), qs)
+        covered["q"].append((lo <= true["q"]) & (true["q"] <= hi))
+        lo, hi = mcerror.replicate_prob_ci(rep, b >= target, (b >= target).mean(axis=0), n)
+        covered["p"].append((lo <= true["p"]) & (true["p"] <= hi))
+    rates = {k: np.mean(v, axis=0) for k, v in covered.items()}
+    overall = np.mean(np.concatenate([np.ravel(v) for v in covered.values()]))
+    assert 0.90 <= overall <= 0.99, (overall, rates)
+    for k, v in rates.items():
+        assert np.all(v >= 0.8), (k, v)
+
+
+def test_adaptive_qmc_run_adds_whole_replicates(small_dict, write_scenario):
+    """--precision under QMC: blocks rounded up to whole replicates (1,000 -> 1,024 with replicates
+    of 256), the run equals a plain run of as many draws, and the stopping rule's half-widths are
+    the replicate intervals' once 8 replicates are done."""
+    plan = _qmc_plan(small_dict, write_scenario, 100)
+    raw, info = mcerror.run_adaptive(plan, precision=0.02, max_draws=40_000, block=1000, threads=2)
+    assert info.block == 1024 and raw.draws % 1024 == 0 and len(info.steps) == raw.draws // 1024
+    assert info.reached and max(info.half_widths.values()) <= 0.02
+    plain = engine.run(
+        compile_plan_like(plan, raw.draws),
+        threads=1,
+    )
+    np.testing.assert_array_equal(plain.benefit, raw.benefit)
+    assert mcerror.replicates(raw).ok and mcerror.half_widths(raw) == info.half_widths
+
+
+def compile_plan_like(plan, draws):
+    from dataclasses import replace
+
+    return replace(compile_plan(plan.scenario.with_run_options(draws=draws)), qmc_rep_bits=plan.qmc_rep_bits)
+
+
+def test_cli_warns_when_a_qmc_run_has_too_few_replicates(tmp_path, small_dict, write_scenario, capsys):
+    """A QMC run of 10,000 draws (2 complete replicates of 4,096): one warning line naming the
+    replicates and the draws that would give replicate intervals; none at 32,768 draws."""
+    d = small_dict
+    d["simulation"]["sampling"] = "qmc"
+    path = str(write_scenario(d))
+    base = ["run", path, "--out", str(tmp_path / "o"), "--no-report", "--quiet", "--lang", "en"]
+    assert main(base + ["--draws", "10000"]) == 0
+    err = [x for x in capsys.readouterr().err.splitlines() if "replicates" in x]
+    assert len(err) == 1 and "2 complete replicates of 4,096 draws (8 needed)" in err[0] and "32,768 draws" in err[0]
+    assert main(base + ["--draws", "32768", "--out", str(tmp_path / "p")]) == 0
+    assert "replicates" not in capsys.readouterr().err

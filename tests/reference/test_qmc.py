@@ -12,7 +12,17 @@ from scipy import stats
 
 from simengine.core import engine
 from simengine.model.plan import compile_plan
-from simengine.model.qmc import directions, sobol_row, sobol_uniform, sobol_uniforms
+from simengine.model.qmc import (
+    QMC_BITS,
+    QMC_REPLICATE,
+    QMC_REPLICATE_BITS,
+    directions,
+    replicate_keys,
+    replicated_uniforms,
+    sobol_row,
+    sobol_uniform,
+    sobol_uniforms,
+)
 from simengine.scenario import schema as scenario
 from simengine.testing import simulate_reference_chunked
 
@@ -40,18 +50,54 @@ def _all(part):
 
 
 def test_kernel_points_are_scipys_scrambled_sobol_points():
-    """The kernel's points by index (sobol_uniform, sobol_row) are scipy's Sobol.random, moved to
-    the middle of their 2^-30 cell, exactly; from any starting draw."""
+    """The kernel's points by index (sobol_uniform, sobol_row) in replicate 0 (the first
+    QMC_REPLICATE draws) are scipy's Sobol.random, moved to the middle of their 2^-30 cell, exactly;
+    from any starting draw."""
     sv, shift = directions(2011, 12)
+    keys = replicate_keys(2011, 12)
     ref = sobol_uniforms(2011, 12, 0, 3000)
+    assert QMC_REPLICATE >= 3000
     for j in range(12):
-        assert all(sobol_uniform(sv[j], shift[j], d) == ref[j, d] for d in (0, 1, 2, 3, 255, 256, 2047, 2999))
+        for bits in (QMC_REPLICATE_BITS, QMC_BITS):
+            assert all(
+                sobol_uniform(sv[j], shift[j], keys[j], bits, d) == ref[j, d]
+                for d in (0, 1, 2, 3, 255, 256, 2047, 2999)
+            )
         for d0, n in ((0, 3000), (1, 256), (1000, 999), (2047, 2)):
             out = np.empty(n)
-            sobol_row(sv[j], shift[j], d0, n, out)
+            sobol_row(sv[j], shift[j], keys[j], QMC_REPLICATE_BITS, d0, n, out)
             assert np.array_equal(out, ref[j, d0 : d0 + n]), (j, d0, n)
     assert np.array_equal(sobol_uniforms(2011, 12, 1700, 300), ref[:, 1700:2000])
     assert 0.0 < ref.min() and ref.max() < 1.0
+
+
+def test_replicates_are_shifted_copies_of_the_sequence():
+    """Replicates of 2^7 draws: the kernel's points by index and by row (across replicate
+    boundaries) equal the reference's (scipy's points, bits XORed with the replicate's keyed shift);
+    replicate 0 is scipy's sequence; every replicate is a digitally shifted copy of it, so each is
+    stratified like it (one point in each of the 128 intervals of every coordinate) and the
+    replicates differ from one another."""
+    bits, m, dims = 7, 128, 6
+    sv, shift = directions(7, dims)
+    keys = replicate_keys(7, dims)
+    d = np.arange(0, 10 * m)
+    ref = replicated_uniforms(7, dims, d, bits)
+    assert np.array_equal(ref[:, :m], sobol_uniforms(7, dims, 0, m))
+    for j in range(dims):
+        assert all(sobol_uniform(sv[j], shift[j], keys[j], bits, int(x)) == ref[j, x] for x in (0, 127, 128, 129, 1000))
+        for d0, n in ((0, 10 * m), (100, 300), (127, 2), (256, 128), (5, 1)):
+            out = np.empty(n)
+            sobol_row(sv[j], shift[j], keys[j], bits, d0, n, out)
+            assert np.array_equal(out, ref[j, d0 : d0 + n]), (j, d0, n)
+    first = np.floor(ref[:, :m] * 2.0**QMC_BITS).astype(np.uint64)
+    for r in range(10):
+        x = ref[:, r * m : (r + 1) * m]
+        assert all(np.array_equal(np.sort(np.floor(x[j] * m)), np.arange(m)) for j in range(dims)), r
+        # a digital shift: the XOR of a replicate's point i with replicate 0's is the same for every i
+        xor = np.floor(x * 2.0**QMC_BITS).astype(np.uint64) ^ first
+        assert np.all(xor == xor[:, :1]), r
+        assert r == 0 or np.all(xor[:, 0] != 0), r
+    assert len({tuple(ref[:, r * m]) for r in range(10)}) == 10
 
 
 def test_qmc_is_identical_for_any_threads_and_chunking(small_dict, write_scenario):
@@ -102,6 +148,27 @@ def test_qmc_kernel_matches_numpy_reference(small_dict, write_scenario):
     for name in ("benefit", "cost", "npv"):
         a, b = getattr(raw, name), ref[name]
         assert np.max(np.abs(a - b)) < 1e-4 * max(1.0, float(np.abs(b).max())), name
+
+
+def test_qmc_replicates_kernel_matches_numpy_reference(small_dict, write_scenario):
+    """Replicates of 2^9 draws (the plan's replicate size made small): 1,500 draws cross two
+    replicate boundaries, and kernel and reference agree as for replicate 0 alone; the same run
+    in other threads and chunks is bit for bit the same."""
+    from dataclasses import replace
+
+    path = write_scenario(_qmc(small_dict))
+    plan = replace(_plan(path, 1500), qmc_rep_bits=9)
+    raw = engine.run(plan, threads=2, keep_draws=1500, store_inputs=1500)
+    ref = simulate_reference_chunked(plan, 1500, chunk=300)
+    for name in ("benefit", "cost", "npv"):
+        a, b = getattr(raw, name), ref[name]
+        assert np.max(np.abs(a - b)) < 1e-4 * max(1.0, float(np.abs(b).max())), name
+    other = engine.run(plan, threads=1, keep_draws=1500, store_inputs=1500, chunk=97)
+    assert np.array_equal(other.benefit, raw.benefit) and np.array_equal(other.inputs, raw.inputs)
+    # replicate 0 is the plain sequence: the first 512 draws as without replicates
+    whole = engine.run(replace(plan, qmc_rep_bits=30), threads=2, keep_draws=1500, store_inputs=1500)
+    assert np.array_equal(whole.benefit[:512], raw.benefit[:512])
+    assert not np.array_equal(whole.benefit[512:], raw.benefit[512:])
 
 
 def test_qmc_reduces_the_error_of_the_mean(small_dict, write_scenario):
