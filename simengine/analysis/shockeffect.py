@@ -45,12 +45,13 @@ def without_shocks(sc):
     return replace(sc, shocks=())
 
 
-def _gains(sc, threads: int | None) -> np.ndarray:
-    """Per-draw national gross gain (draws, years) of a kernel run of ``sc``, every draw kept."""
+def _gains(sc, threads: int | None, like=None) -> np.ndarray:
+    """Per-draw national gross gain (draws, years) of a kernel run of ``sc``, every draw kept.
+    ``like``: a plan whose quantile tables serve ``sc``'s (simengine.model.plan.compile_plan)."""
     from simengine.core import engine
     from simengine.model.plan import compile_plan
 
-    raw = engine.run(compile_plan(sc), threads=threads, keep_draws=sc.draws, store_inputs=0)
+    raw = engine.run(compile_plan(sc, like=like), threads=threads, keep_draws=sc.draws, store_inputs=0)
     return np.asarray(raw.benefit, dtype=float)
 
 
@@ -61,13 +62,14 @@ def shock_effect(sc, raw=None, threads: int | None = None, draws: int | None = N
     n = min(sc.draws, SHOCK_EFFECT_DRAWS if draws is None else draws)
     sub = sc.with_run_options(draws=n)
     t0 = time.perf_counter()
+    like = None if raw is None else raw.plan  # same distributions: its quantile tables serve both runs
     if raw is not None and sc.sampling == "random" and raw.benefit.shape[0] >= n:
         with_ = np.asarray(raw.benefit[:n], dtype=float)
         how_with = f"the run's first {n:,} draws"
     else:
-        with_ = _gains(sub, threads)
+        with_ = _gains(sub, threads, like)
         how_with = f"a run of the scenario at {n:,} draws"
-    without = _gains(without_shocks(sub), threads)
+    without = _gains(without_shocks(sub), threads, like)
     return {"with": with_, "without": without, "draws": n, "how_with": how_with, "seconds": time.perf_counter() - t0}
 
 

@@ -209,9 +209,19 @@ def hist_edges(lo: float, sub_bits: int = HIST_SUB_BITS) -> np.ndarray:
 
 
 class _Tables:
-    def __init__(self) -> None:
+    def __init__(self, known: dict[Dist, np.ndarray] | None = None) -> None:
         self.index: dict[Dist, int] = {}
         self.rows: list[np.ndarray] = [np.zeros(TABLE_LEN)]  # row 0: unused placeholder
+        self.known = {} if known is None else known  # tables of another plan, by distribution
+
+    @classmethod
+    def of(cls, plan: Plan) -> _Tables:
+        """Ready to reuse the quantile tables of ``plan`` (a table depends only on its distribution)."""
+        known: dict[Dist, np.ndarray] = {}
+        for d, t in zip([*plan.input_dists, plan.cap_dist, plan.loc_dist], [*plan.in_tab, plan.cap_tab, plan.loc_tab]):
+            if t > 0:
+                known[d] = plan.tables[t]
+        return cls(known)
 
     def encode(self, d: Dist) -> tuple[int, tuple[float, float, float], int]:
         code, par = d.kernel_code()
@@ -219,7 +229,8 @@ class _Tables:
         if code == TABLE:
             if d not in self.index:
                 self.index[d] = len(self.rows)
-                self.rows.append(quantile_table(d))
+                known = self.known.get(d)
+                self.rows.append(quantile_table(d) if known is None else known)
             tab = self.index[d]
         return code, par, tab
 
@@ -336,11 +347,14 @@ def shock_members(
     return (keys, np.array(sh_in, dtype=np.int64), np.array(sh_of, dtype=np.int64), np.sqrt(load), np.sqrt(1.0 - load))
 
 
-def compile_plan(sc: Scenario) -> Plan:
+def compile_plan(sc: Scenario, like: Plan | None = None) -> Plan:
+    """The Plan of ``sc``. ``like``: a plan whose quantile tables are reused for the same
+    distributions instead of computed again (scipy's ``ppf`` on each grid: most of this function's
+    time); the result is the same, bit for bit."""
     years = np.arange(sc.start_year, sc.horizon + 1, dtype=np.int64)
     mun = sc.municipalities
     I, M = len(sc.initiatives), len(mun)
-    tabs = _Tables()
+    tabs = _Tables() if like is None else _Tables.of(like)
 
     names, inits, kinds, dists = [], [], [], []
     for v, d in zip(NATIONAL_VARS, (sc.weak_share, sc.economic_pressure)):
