@@ -24,14 +24,27 @@ from simengine.errors import ConfigError
 from simengine.model.plan import compile_plan
 from simengine.scenario import schema as scenario
 from simengine.scenario.limits import MAX_DRAWS
+from tests import digests
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "data" / "small.toml"
 
 #: recorded with the five separate run loops, before the block driver: the driver must not change them
-SWEEP_DIGEST = "1467418e36ed048ff037f773ce9ac687249cc763fced6046bbef46c1316e106b"
-SWEEP_TABLE_DIGEST = "31009a8ff0a476c42f1e752d0029a41f973f8b286e5d6bd05097141460f37429"
-RUN_DIGEST = "0052b9f344894e6e7cb273078278a19c3a39c7648f514c87667de09d6d9133aa"  # small.toml, 300 draws, seed 5
+#: (one per kind of processor, tests/digests.py; the second from 0229e6d, which recorded the first, on it)
+_FIRST = "recorded 2026-12-01 by 0229e6d (kind of processor not recorded)"
+_ZNVER3 = "numpy SIMD X86_V3; LLVM cpu znver3 (0229e6d on it, 2026-12-02)"
+SWEEP_DIGEST = {
+    _FIRST: "1467418e36ed048ff037f773ce9ac687249cc763fced6046bbef46c1316e106b",
+    _ZNVER3: "16d9fd234d7324b1a45b99814093737ba890a5276308ead8a86628fe9afdf046",
+}
+SWEEP_TABLE_DIGEST = {
+    _FIRST: "31009a8ff0a476c42f1e752d0029a41f973f8b286e5d6bd05097141460f37429",
+    _ZNVER3: "8906cf03d87ca8ef0339d98f054d699a6471eb943b025c0f773b70d09cfdec76",
+}
+RUN_DIGEST = {  # small.toml, 300 draws, seed 5
+    _FIRST: "0052b9f344894e6e7cb273078278a19c3a39c7648f514c87667de09d6d9133aa",
+    _ZNVER3: "87a0583b427d77f2021170455b649e81c845fa7a6040f4ff8362eff0d206f503",
+}
 RUN_JSON_KEYS = [
     "scenario_file",
     "scenario_sha256",
@@ -165,7 +178,7 @@ def test_plain_run_manifest_and_numbers_unchanged(tmp_path):
     assert main(["run", str(SMALL), "--draws", "300", "--seed", "5", "--out", str(out), "--quiet", "--no-report"]) == 0
     m = json.loads((out / "run.json").read_text())
     assert list(m) == RUN_JSON_KEYS
-    assert m["results_digest"] == RUN_DIGEST
+    digests.check(m["results_digest"], RUN_DIGEST, "run")
     assert m["scheduler"] is None and m["precision"] is None and isinstance(m["threads"], int)
 
 
@@ -173,8 +186,8 @@ def test_sweep_unchanged():
     ds, table = api.sweep_and_summary(
         SMALL, {"regimes.retention_share": [0.25, 0.75], "initiatives.fmk.delay": [0, 1.5]}, draws=1500, seed=3
     )
-    assert results_digest(ds) == SWEEP_DIGEST
-    assert hashlib.sha256(table.write_csv().encode()).hexdigest() == SWEEP_TABLE_DIGEST
+    digests.check(results_digest(ds), SWEEP_DIGEST, "sweep")
+    digests.check(hashlib.sha256(table.write_csv().encode()).hexdigest(), SWEEP_TABLE_DIGEST, "sweep table")
 
 
 def test_one_merge_grows_and_adopts():
