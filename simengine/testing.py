@@ -22,7 +22,7 @@ from simengine.model.distributions import mean_preserving_scale
 from simengine.model.plan import Plan
 from simengine.model.qmc import replicated_uniforms
 from simengine.model.rng import uniforms_numpy
-from simengine.model.structure import INITIATIVE_VARS, N_NATIONAL, NATIONAL_VARS
+from simengine.model.structure import INITIATIVE_VARS, N_NATIONAL, NATIONAL_VARS, REGIME_RULES, REGIME_VARS, REGIMES
 
 _U_MIN = 2.0**-53
 
@@ -128,17 +128,19 @@ def simulate_reference(plan: Plan, draws: np.ndarray) -> dict[str, np.ndarray]:
     overlap = np.clip(np.minimum(yrs + 1, g[:, :, None] + sc.retention_years) - np.maximum(yrs, g[:, :, None]), 0, None)
     central_ret = (init_ret * (1 - sc.retention_share * overlap)).sum(axis=1)
     cut_pre = np.maximum(0.0, plan.mun_target[None, :, :] - mun).sum(axis=2)
-    central = np.stack([np.broadcast_to(plan.target, (n, Y)), benefit, central_ret], axis=1)
-    cut = np.stack([cut_pre, np.zeros((n, Y)), np.zeros((n, Y))], axis=1)
-    regime_benefit = np.stack([benefit, benefit, init_ret.sum(axis=1)], axis=1)
+    # each regime's slice as declared: the formula of its own (as the kernel's), or the target, gain or 0
+    own = {"central_gain": central_ret, "service_cut": cut_pre, "regime_benefit": init_ret.sum(axis=1)}
+    rule = {"target": np.broadcast_to(plan.target, (n, Y)), "benefit": benefit, "zero": np.zeros((n, Y))}
+    per_regime = {
+        v: np.stack([rule[REGIME_RULES[v, r]] if (v, r) in REGIME_RULES else own[v] for r in REGIMES], axis=1)
+        for v in REGIME_VARS
+    }
     npv = ((benefit - cost) * plan.discount[None, :]).sum(axis=1)
     return {
         "benefit": benefit,
         "cost": cost,
         "area_benefit": area,
-        "central_gain": central,
-        "service_cut": cut,
-        "regime_benefit": regime_benefit,
+        **per_regime,
         "npv": npv,
         "municipality": mun,
         "initiative": init,

@@ -60,6 +60,7 @@ from simengine.core import engine
 from simengine.core.driver import DEFAULT_MAX_DRAWS  # noqa: F401 (the default upper limit of the adaptive run)
 from simengine.core.engine import RawResults
 from simengine.model.plan import Plan
+from simengine.model.structure import REGIME_DIFFERENCES
 
 Z = float(sps.norm.ppf(0.5 + LEVEL / 2))
 #: draws per block of the adaptive run
@@ -293,10 +294,7 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
 #: simengine.analysis.results.add_regime_comparison)
 _REGIME_INTERVALS = (
     "p_service_cut_above",
-    "central_gain_difference_quantile",
-    "central_gain_difference_mean",
-    "service_cut_difference_quantile",
-    "service_cut_difference_mean",
+    *(f"{v}_difference_{s}" for v in REGIME_DIFFERENCES for s in ("quantile", "mean")),
 )
 
 
@@ -387,7 +385,7 @@ def _regime_intervals(
     idx = {r: k for k, r in enumerate(REGIMES)}
     const = _constant_regime_series(raw.plan)
     K, N = len(raw.benefit), raw.draws
-    for var in ("central_gain", "service_cut"):
+    for var in REGIME_DIFFERENCES:
         if f"{var}_difference_quantile" not in ds:
             continue
         per_draw = getattr(raw, var)

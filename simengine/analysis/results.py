@@ -23,6 +23,7 @@ from simengine.model.plan import (
     national_series,
 )
 from simengine.model.rng import STREAM_VERSION
+from simengine.model.structure import REGIME_DIFFERENCES, REGIME_RULES, REGIME_VARS
 
 
 def _bin_pattern(sub_bits: int) -> tuple[np.ndarray, np.ndarray]:
@@ -127,17 +128,27 @@ class NationalStats:
         return self.raw.national()[0][self.pos[name]]
 
     def _regimes(self, name: str, stat) -> np.ndarray | None:
-        """Per-regime series from the distinct ones the kernel streams (see national_series)."""
-        if name not in ("central_gain", "service_cut", "regime_benefit"):
+        """Per-regime series from the distinct ones the kernel streams (see national_series): each
+        regime's slice as its declaration says (simengine.model.structure.REGIME_DECLS)."""
+        if name not in REGIME_VARS:
             return None
-        ben = stat("benefit")
-        if name == "central_gain":
-            parts = [np.broadcast_to(self.raw.plan.target, ben.shape), ben, stat("central_gain_retention")]
-        elif name == "service_cut":
-            pre = stat("service_cut_prebudgeted")
-            parts = [pre, np.zeros_like(pre), np.zeros_like(pre)]
-        else:
-            parts = [ben, ben, stat("regime_benefit_retention")]
+        ben: list[np.ndarray] = []
+
+        def benefit() -> np.ndarray:
+            if not ben:
+                ben.append(stat("benefit"))
+            return ben[0]
+
+        parts = [stat(f"{name}_{r}") if (name, r) not in REGIME_RULES else None for r in REGIMES]
+        like = next((p for p in parts if p is not None), None)
+        for k, r in enumerate(REGIMES):
+            rule = REGIME_RULES.get((name, r))
+            if rule == "benefit":
+                parts[k] = benefit()
+            elif rule == "target":
+                parts[k] = np.broadcast_to(self.raw.plan.target, benefit().shape)
+            elif rule == "zero":
+                parts[k] = np.zeros_like(like if like is not None else benefit())
         return np.stack(parts, axis=-2)
 
     def _sorted(self, name: str) -> np.ndarray:
@@ -306,7 +317,7 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     put(ds, "area_benefit_mean", stats.mean("area_benefit"))
     put(ds, "npv_quantile", stats.quantile("npv", q))
     put(ds, "npv_mean", stats.mean("npv"))
-    for name in ("central_gain", "service_cut", "regime_benefit"):
+    for name in REGIME_VARS:
         put(ds, f"{name}_quantile", stats.quantile(name, q))
         put(ds, f"{name}_mean", stats.mean(name))
     national_method = (
@@ -397,13 +408,10 @@ REGIME_PAIRS = tuple((b, a) for i, a in enumerate(REGIMES) for b in REGIMES[i + 
 
 
 def _constant_regime_series(plan) -> dict[tuple[str, str], np.ndarray]:
-    """(variable, regime) series that are the same in every draw (see docs/model.md, Budget regimes)."""
-    zero = np.zeros(len(plan.years))
-    return {
-        ("central_gain", "prebudgeted"): np.asarray(plan.target, dtype=float),
-        ("service_cut", "realised"): zero,
-        ("service_cut", "retention"): zero,
-    }
+    """(variable, regime) series that are the same in every draw (see docs/model.md, Budget regimes):
+    those the regimes declare the target or 0 (simengine.model.structure.REGIME_RULES)."""
+    values = {"target": np.asarray(plan.target, dtype=float), "zero": np.zeros(len(plan.years))}
+    return {k: values[rule] for k, rule in REGIME_RULES.items() if rule in values}
 
 
 def p_above_from_counts(counts: np.ndarray, lower: np.ndarray, upper: np.ndarray, x: float) -> np.ndarray:
@@ -431,7 +439,7 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
     ds.coords["regime_pair_minuend"] = ("regime_pair", [b for b, _ in REGIME_PAIRS])
     ds.coords["regime_pair_subtrahend"] = ("regime_pair", [a for _, a in REGIME_PAIRS])
     label_coords(ds, names=["regime_pair", "regime_pair_minuend", "regime_pair_subtrahend"])
-    for var in ("central_gain", "service_cut"):
+    for var in REGIME_DIFFERENCES:
         per_draw = getattr(raw, var)  # (K, R, Y)
         mean = stats.mean(var)  # (R, Y), over all draws
         quants, methods = [], []
@@ -464,8 +472,9 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
         for r, k in idx.items():
             if ("service_cut", r) in const:
                 p[k] = (const[("service_cut", r)] > x).astype(float)
-            else:  # prebudgeted: the kernel streams a histogram of its service cut
-                counts = stats.hist("service_cut_prebudgeted")  # (Y, B)
+            else:  # the kernel streams a histogram of the regime's service cut (or it is the gross gain)
+                series = "benefit" if REGIME_RULES.get(("service_cut", r)) == "benefit" else f"service_cut_{r}"
+                counts = stats.hist(series)  # (Y, B)
                 p[k] = p_above_from_counts(counts, stats.lower, stats.upper, x)
         method = (
             f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from simengine.model.structure import REGIME_DIFFERENCES, REGIME_VARS
+
 DKK = "DKK/year"
 
 #: the interval kinds (simengine.analysis.mcerror): order statistics of quantiles, Wilson score
@@ -145,6 +147,7 @@ _REGIME_WHAT = {
     "service_cut": "service cut",
     "regime_benefit": "gross gain realised",
 }
+assert tuple(_REGIME_WHAT) == REGIME_VARS  # one description per regime variable
 _DIFF = "(regime_pair 'b-a' is b minus a)"
 _SHOCK_ATTRS = ("draws", "shocks_removed", "method")
 _INVEST_ATTRS = ("method", "draws", "cost_per_fte")
@@ -411,7 +414,8 @@ _SPECS: tuple[VarSpec, ...] = (
     ),
     *(
         spec
-        for name, what in list(_REGIME_WHAT.items())[:2]
+        for name, what in _REGIME_WHAT.items()
+        if name in REGIME_DIFFERENCES
         for spec in (
             VarSpec(
                 f"{name}_difference_quantile",

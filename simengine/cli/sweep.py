@@ -42,6 +42,7 @@ from simengine.core.driver import RunOptions
 from simengine.errors import ConfigError
 from simengine.messages import render, warn
 from simengine.model.plan import REGIMES, compile_plan, scenario_notes
+from simengine.model.structure import CUT_REGIMES, SHARING_REGIMES
 from simengine.scenario import schema as scenario
 from simengine.scenario.variants import (  # noqa: F401 (the --set rules, shared with simengine.api; names kept here)
     MAX_VARIANTS,
@@ -157,7 +158,7 @@ def _extract(raw: engine.RawResults) -> tuple[xr.Dataset, dict]:
         "benefit_p90": float(q[2]),
         "benefit_mean": float(ds["benefit_mean"].values[y]),
         "expected_shortfall": float(ds["expected_shortfall"].values[y]),
-        "service_cut_mean": float(ds["service_cut_mean"].sel(regime="prebudgeted").values[y]),
+        "service_cut_mean": float(ds["service_cut_mean"].sel(regime=CUT_REGIMES[0]).values[y]),
     }
     for r in REGIMES:
         row[f"central_gain_mean_{r}"] = float(ds["central_gain_mean"].sel(regime=r).values[y])
@@ -327,7 +328,13 @@ def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset, l
         vals.append(L.pct(r["p_target"]))
         vals += [
             _n(L, r[c] / 1e6)
-            for c in ("benefit_p10", "benefit_p50", "benefit_mean", "service_cut_mean", "central_gain_mean_retention")
+            for c in (
+                "benefit_p10",
+                "benefit_p50",
+                "benefit_mean",
+                "service_cut_mean",
+                f"central_gain_mean_{SHARING_REGIMES[0]}",
+            )
         ]
         rows.append(vals)
     head = (

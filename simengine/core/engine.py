@@ -31,6 +31,7 @@ from simengine.core.kernel import bin_national, merge_blocks, simulate
 from simengine.errors import ConfigError
 from simengine.messages import Msg
 from simengine.model.plan import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan, national_series
+from simengine.model.structure import REGIME_STREAMS
 from simengine.scenario.limits import MAX_DRAWS
 
 #: per-draw values are kept for at most this many draws (the first ones: a fixed-size sample);
@@ -162,15 +163,12 @@ NATIONAL_BLOCK = 8192
 def national_values(plan: Plan, kept: dict[str, np.ndarray], a: int, b: int) -> np.ndarray:
     """The national series of kept draws [a, b) as rows, at their places in model.national_series."""
     ben, cost = kept["benefit"][a:b], kept["cost"][a:b]
-    r = {name: i for i, name in enumerate(REGIMES)}
     series = {
         "benefit": ben,
         "net_benefit": ben - cost,
         "cost": cost,
         "area_benefit": kept["area_benefit"][a:b],
-        "central_gain_retention": kept["central_gain"][a:b, r["retention"]],
-        "service_cut_prebudgeted": kept["service_cut"][a:b, r["prebudgeted"]],
-        "regime_benefit_retention": kept["regime_benefit"][a:b, r["retention"]],
+        **{f"{v}_{r}": kept[v][a:b, REGIMES.index(r)] for v, r in REGIME_STREAMS},  # the regimes' own slices
         "npv": kept["npv"][a:b],
         "potential": kept["potential"][a:b],
     }

@@ -35,6 +35,10 @@ from simengine.model.qmc import sobol_row, sobol_uniform
 from simengine.model.rng import lhs_uniform, lhs_uniforms, ndtr, ndtri, uniform
 from simengine.model.structure import (
     N_NATIONAL,
+    N_REGIMES,
+    REGIME_CODES,
+    REGIME_STREAMS,
+    REGIME_VARS,
     V_ADOPTION,
     V_DELAY,
     V_LEGISLATION,
@@ -44,6 +48,7 @@ from simengine.model.structure import (
     V_REALISATION,
     W_ECONOMIC_PRESSURE,
     W_WEAK_SHARE,
+    series_at,
 )
 
 _U_MIN = 2.0**-53
@@ -638,6 +643,26 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
 # ---- stage 3: record a draw ----------------------------------------------------------------------
 
 
+# the regimes' slices (structure.REGIME_DECLS): the kernel's own series of central_gain, service_cut and
+# regime_benefit are cen, cut and Gret (their formulas in evaluate and record); _CODES in REGIME_VARS' order
+_CODES = REGIME_CODES
+_STREAM_VAR = tuple(REGIME_VARS.index(v) for v, _ in REGIME_STREAMS)
+_STREAM_AT = tuple(series_at(f"{v}_{r}") for v, r in REGIME_STREAMS)
+_POT_AT = series_at("potential")
+
+
+@nb.njit(inline="always", cache=True)
+def _regime_value(code, target, g, own):  # pragma: no cover - compiled
+    """A regime variable under a regime by its code: 0, the target, the gross gain g or the kernel's own."""
+    if code == 3:
+        return own
+    if code == 2:
+        return g
+    if code == 1:
+        return target
+    return 0.0
+
+
 @nb.njit(inline="always", cache=True)
 def _keep(j, npv, mdl, w, kept):  # pragma: no cover - compiled
     """The per-draw outputs of a kept draw at row j."""
@@ -648,15 +673,10 @@ def _keep(j, npv, mdl, w, kept):  # pragma: no cover - compiled
         kept.cost[j, y] = cost[y]
         for a in range(area.shape[0]):
             kept.area_benefit[j, a, y] = area[a, y]
-        kept.central_gain[j, 0, y] = target[y]
-        kept.central_gain[j, 1, y] = G[y]
-        kept.central_gain[j, 2, y] = cen[y]
-        kept.service_cut[j, 0, y] = cut[y]
-        kept.service_cut[j, 1, y] = 0.0
-        kept.service_cut[j, 2, y] = 0.0
-        kept.regime_benefit[j, 0, y] = G[y]
-        kept.regime_benefit[j, 1, y] = G[y]
-        kept.regime_benefit[j, 2, y] = Gret[y]
+        for r in range(N_REGIMES):  # each regime's slice as declared (structure.REGIME_CODES)
+            kept.central_gain[j, r, y] = _regime_value(_CODES[0][r], target[y], G[y], cen[y])
+            kept.service_cut[j, r, y] = _regime_value(_CODES[1][r], target[y], G[y], cut[y])
+            kept.regime_benefit[j, r, y] = _regime_value(_CODES[2][r], target[y], G[y], Gret[y])
         kept.potential[j, y] = pot[y]
         for a in range(area.shape[0]):
             kept.area_potential[j, a, y] = apot[a, y]
@@ -671,17 +691,20 @@ def _stream(k, npv, w):  # pragma: no cover - compiled
     row = w.bufN[k]
     Y = G.shape[0]
     A = area.shape[0]
-    so = 3 * Y + A * Y
+    op = _POT_AT[0] * Y + _POT_AT[1] * A * Y + _POT_AT[2]
     for y in range(Y):
         row[y] = G[y]
         row[Y + y] = G[y] - cost[y]
         row[2 * Y + y] = cost[y]
         for a in range(A):
             row[3 * Y + a * Y + y] = area[a, y]
-        row[so + y] = cen[y]
-        row[so + Y + y] = cut[y]
-        row[so + 2 * Y + y] = Gret[y]
-        row[so + 3 * Y + y] = pot[y]
+        row[op + y] = pot[y]
+    for s in range(len(_STREAM_VAR)):  # the regimes' own slices, at their places (structure.REGIME_STREAMS)
+        v = _STREAM_VAR[s]
+        src = cen if v == 0 else (cut if v == 1 else Gret)
+        o = _STREAM_AT[s][0] * Y + _STREAM_AT[s][1] * A * Y + _STREAM_AT[s][2]
+        for y in range(Y):
+            row[o + y] = src[y]
     row[row.shape[0] - 1] = npv
 
 

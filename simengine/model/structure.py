@@ -314,14 +314,29 @@ SAMPLING_ITEM = (
 )
 
 
+#: the per-draw variables that have one value per budget regime, (draw, regime, year) in results.nc
+REGIME_VARS = ("central_gain", "service_cut", "regime_benefit")
+#: the regime variables compared between each pair of regimes, draw by draw (``<var>_difference_*``)
+REGIME_DIFFERENCES = ("central_gain", "service_cut")
+#: what a regime variable is under a regime: the kernel computes it (``OWN``: a national series of its
+#: own, ``<var>_<regime>``), or it equals in every draw the target path, the gross gain or 0
+OWN = "own"
+REGIME_RULE_KINDS = (OWN, "target", "benefit", "zero")
+
+
 @dataclass(frozen=True)
 class Regime:
     """A budget regime: who gets the gain (docs/model.md, *Budget regimes*). label and desc:
-    (da, en) for a reader; desc may name the scenario's {share}, {years} and {uplift}."""
+    (da, en) for a reader; desc may name the scenario's {share}, {years} and {uplift}; desc_generic:
+    (da, en) the description when those are not known. series: for each of :data:`REGIME_VARS`
+    one of :data:`REGIME_RULE_KINDS` (what the variable is under this regime); the kernel's
+    formula of an ``OWN`` series is in ``core/kernel.evaluate``."""
 
     key: str
     label: tuple[str, str]
     desc: tuple[str, str]
+    series: dict[str, str]
+    desc_generic: tuple[str, str] | None = None
 
 
 REGIME_DECLS: tuple[Regime, ...] = (
@@ -332,6 +347,7 @@ REGIME_DECLS: tuple[Regime, ...] = (
             "Budgetterne skæres med målet på forhånd; hvor gevinsten ikke kommer, betaler servicen.",
             "Budgets are cut by the target up front; where the gain does not come, services pay.",
         ),
+        {"central_gain": "target", "service_cut": OWN, "regime_benefit": "benefit"},
     ),
     Regime(
         "realised",
@@ -340,6 +356,7 @@ REGIME_DECLS: tuple[Regime, ...] = (
             "Budgetterne skæres først, når gevinsten er dokumenteret; ingen servicereduktion.",
             "Budgets are cut only when the gain is documented; no service cut.",
         ),
+        {"central_gain": "benefit", "service_cut": "zero", "regime_benefit": "benefit"},
     ),
     Regime(
         "retention",
@@ -349,25 +366,69 @@ REGIME_DECLS: tuple[Regime, ...] = (
             "realiseringen med {uplift}.",
             "The unit keeps {share} of the gain for {years} years after go-live; this lifts realisation by {uplift}.",
         ),
+        {"central_gain": OWN, "service_cut": "zero", "regime_benefit": OWN},
+        (
+            "Enheden beholder en del af gevinsten i en periode efter idriftsættelse.",
+            "The unit keeps a share of the gain for a period after go-live.",
+        ),
     ),
 )
 REGIMES = tuple(r.key for r in REGIME_DECLS)
+N_REGIMES = len(REGIMES)
+for _r in REGIME_DECLS:
+    if set(_r.series) != set(REGIME_VARS) or not set(_r.series.values()) <= set(REGIME_RULE_KINDS):
+        raise ValueError(f"regime {_r.key}: series must give each of {REGIME_VARS} one of {REGIME_RULE_KINDS}")
+#: (variable, regime) -> what the slice equals in every draw ("target", "benefit", "zero"), for the
+#: slices the kernel does not compute
+REGIME_RULES: dict[tuple[str, str], str] = {
+    (v, r.key): r.series[v] for r in REGIME_DECLS for v in REGIME_VARS if r.series[v] != OWN
+}
+#: the (variable, regime) slices the kernel computes, in the order of their national series
+REGIME_STREAMS: tuple[tuple[str, str], ...] = tuple(
+    (v, r.key) for v in REGIME_VARS for r in REGIME_DECLS if r.series[v] == OWN
+)
+#: the kernel's code of each (variable, regime): REGIME_CODES[v][r] is 0 (zero), 1 (the target), 2 (the
+#: gross gain) or 3 (the kernel's own series of the variable), v in REGIME_VARS' order, r in REGIMES'
+REGIME_CODES: tuple[tuple[int, ...], ...] = tuple(
+    tuple(("zero", "target", "benefit", OWN).index(r.series[v]) for r in REGIME_DECLS) for v in REGIME_VARS
+)
+
+
+def regimes_where(var: str, kind: str = OWN) -> tuple[str, ...]:
+    """The regimes under which ``var`` is ``kind`` (by default: the kernel computes it), in order."""
+    return tuple(r.key for r in REGIME_DECLS if r.series[var] == kind)
+
+
+#: the regimes under which services are cut (the headline's P(service cut > threshold) is the first's)
+CUT_REGIMES = regimes_where("service_cut")
+#: the regimes whose gain to the central budget has a formula of its own (the unit keeps a share; a
+#: sweep's table shows the first's)
+SHARING_REGIMES = regimes_where("central_gain")
 
 #: the national per-draw series the kernel streams, in its order: (name, size) with size "Y"
-#: (one per year), "AY" (per area and year) or "1". Only the distinct series: under
-#: "prebudgeted" the central gain is the target, under "realised" it is the gain; service cuts
-#: are 0 except under "prebudgeted"; the gross gain differs from ``benefit`` only under "retention"
+#: (one per year), "AY" (per area and year) or "1". Only the distinct series: the per-regime slices
+#: are those the regimes declare ``OWN`` (:data:`REGIME_STREAMS`, named ``<variable>_<regime>``);
+#: the others equal the target, the gross gain or 0 (:data:`REGIME_RULES`)
 NATIONAL_SERIES: tuple[tuple[str, str], ...] = (
     ("benefit", "Y"),
     ("net_benefit", "Y"),
     ("cost", "Y"),
     ("area_benefit", "AY"),
-    ("central_gain_retention", "Y"),
-    ("service_cut_prebudgeted", "Y"),
-    ("regime_benefit_retention", "Y"),
+    *((f"{v}_{r}", "Y") for v, r in REGIME_STREAMS),
     ("potential", "Y"),
     ("npv", "1"),
 )
+
+
+def series_at(name: str) -> tuple[int, int, int]:
+    """Position of a national series in the kernel's national vector as (a, b, c): it starts at
+    a·Y + b·A·Y + c for Y years and A areas (constants the compiled kernel reads)."""
+    at = [0, 0, 0]
+    for n, size in NATIONAL_SERIES:
+        if n == name:
+            return (at[0], at[1], at[2])
+        at["Y AY 1".split().index(size)] += 1
+    raise KeyError(name)
 
 
 def national_series(n_years: int, n_areas: int) -> dict[str, slice]:

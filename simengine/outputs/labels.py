@@ -542,11 +542,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "ass_default_mark": ("standard", "default"),
     "ass_no_event": ("ingen", "none"),
     "prob_then": ("sandsynlighed {p}, derefter {then}", "probability {p}, then {then}"),
-    # -- regimes ----------------------------------------------------------------------------
-    "regime_retention_desc_generic": (
-        "Enheden beholder en del af gevinsten i en periode efter idriftsættelse.",
-        "The unit keeps a share of the gain for a period after go-live.",
-    ),
     # -- method -----------------------------------------------------------------------------
     "method_text": (
         "Hvert initiativ i hver kommune simuleres år for år med usikkerhed om business casen, "
@@ -1004,6 +999,8 @@ REGIME_ORDER = REGIMES
 for _r in REGIME_DECLS:  # the regimes' names and descriptions (simengine.model.structure)
     TEXT[f"regime_{_r.key}"] = _r.label
     TEXT[f"regime_{_r.key}_desc"] = _r.desc
+    if _r.desc_generic is not None:  # without the scenario's parameters
+        TEXT[f"regime_{_r.key}_desc_generic"] = _r.desc_generic
 
 
 class Labels:

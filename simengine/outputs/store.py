@@ -40,6 +40,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+# (variable, regime) -> what the slice equals in every draw by the model's definition (the
+# regimes' declaration), and the per-regime variables
+from simengine.model.structure import REGIME_RULES, REGIME_VARS
+
 FORMAT = "simengine-store-1"
 COMPRESSION = {"zlib": True, "complevel": 4, "shuffle": True}
 MIN_COMPRESS_BYTES = 4096
@@ -48,16 +52,6 @@ PRECISION_NOTE = (
     "2**-24 = 6.0e-08); the run's statistics were computed from the float64 values"
 )
 
-#: (variable, regime) -> what the slice equals in every draw by the model's definition
-REGIME_RULES: dict[tuple[str, str], str] = {
-    ("central_gain", "prebudgeted"): "target",
-    ("central_gain", "realised"): "benefit",
-    ("service_cut", "realised"): "zero",
-    ("service_cut", "retention"): "zero",
-    ("regime_benefit", "prebudgeted"): "benefit",
-    ("regime_benefit", "realised"): "benefit",
-}
-REGIME_VARS = ("central_gain", "service_cut", "regime_benefit")
 _RULE_TEXT = {
     "target": "the target path (variable target) in every draw",
     "benefit": "the national gross gain (variable benefit), draw by draw",

@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from simengine.analysis.negotiate import NEGLIGIBLE, control_split, out_of_reach, target_index
+from simengine.model.structure import CUT_REGIMES
 from simengine.outputs.labels import Labels, cause_label, input_labels, movement_labels
 
 WIDTH = 80
@@ -922,7 +923,7 @@ def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
         )
     if "p_service_cut_above" in ds:
         x = float(ds["p_service_cut_above"].attrs.get("threshold", 0.0))
-        r = list(ds["regime"].values).index("prebudgeted")
+        r = list(ds["regime"].values).index(CUT_REGIMES[0])  # the regime that cuts budgets up front
         lines += _wrap(
             _t(L, "commit_cut", year=ty, x=_n(L, x / mio), p=L.num(float(ds["p_service_cut_above"].values[r, ti]), 3))
         )

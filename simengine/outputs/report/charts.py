@@ -24,6 +24,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
+from simengine.model.structure import REGIMES
 from simengine.outputs.report.context import Context
 
 DPI = 150
@@ -36,7 +37,7 @@ RED = "#c0392b"
 GREY = "#6b6b6b"
 GREEN = "#2e7d32"
 ORANGE = "#d35400"
-REGIME_COLORS = {"prebudgeted": RED, "realised": BLUE_DARK, "retention": GREEN}
+REGIME_COLORS = dict(zip(REGIMES, (RED, BLUE_DARK, GREEN, ORANGE, "#8e44ad")))  # by the regimes' order
 REGION_COLORS = ["#1f4e79", "#d35400", "#2e7d32", "#8e44ad", "#b7950b", "#17a589", "#7f8c8d"]
 
 RC = {

@@ -395,22 +395,16 @@ class Page:
         ctx, L = self.ctx, self.L
         if not ctx.has_regimes():
             return ""
-        rp = ctx.retention_params()
+        rp = ctx.retention_params()  # the scenario's [regimes] settings a description may name
+        params = (
+            dict(share=L.share(rp["share"]), years=L.general(rp["years"]), uplift=L.share(rp["uplift"])) if rp else {}
+        )
         desc = []
         for r in ctx.regimes:
-            if r == "retention":
-                d = (
-                    L(
-                        "regime_retention_desc",
-                        share=L.share(rp["share"]),
-                        years=L.general(rp["years"]),
-                        uplift=L.share(rp["uplift"]),
-                    )
-                    if rp
-                    else L("regime_retention_desc_generic")
-                )
+            if not rp and f"regime_{r}_desc_generic" in TEXT:
+                d = L(f"regime_{r}_desc_generic")
             else:
-                d = L(f"regime_{r}_desc") if f"regime_{r}_desc" in TEXT else ""
+                d = L(f"regime_{r}_desc", **params) if f"regime_{r}_desc" in TEXT else ""
             desc.append(f"<dt>{esc(L.regime(r))}</dt><dd>{esc(d)}</dd>")
         out = f'<dl class="regimes">{"".join(desc)}</dl>'
         out += figure(self.charts, "regimes", L("sec_regimes"), L("regime_caption"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 
+from simengine.model.structure import CUT_REGIMES
 from simengine.outputs.labels import CAUSE_LABELS, LANGS
 from simengine.outputs.report import charts as ch
 from simengine.outputs.report.context import Context
@@ -197,12 +198,13 @@ def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
             esc(L("hl_share", year=ty, p10=L.pct(shares[0], 0), p50=L.pct(shares[1], 0), p90=L.pct(shares[2], 0)))
         )
     p_cut = None
-    if "p_service_cut_above" in ds and "prebudgeted" in [str(r) for r in ds["regime"].values]:
-        r = [str(v) for v in ds["regime"].values].index("prebudgeted")
+    cutting = CUT_REGIMES[0] if CUT_REGIMES else ""  # the regime whose budgets are cut up front
+    if "p_service_cut_above" in ds and cutting in [str(r) for r in ds["regime"].values]:
+        r = [str(v) for v in ds["regime"].values].index(cutting)
         p_cut = float(ds["p_service_cut_above"].values[r, ti])
         sentences.append(
             esc(L("hl_cut", x=L.mio(x), p="\x00P")).replace(
-                "\x00P", num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime="prebudgeted")
+                "\x00P", num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime=cutting)
             )
         )
     if "deduction_max_safe" in ds:
@@ -244,10 +246,8 @@ def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
         (
             "bad" if p_cut is not None and p_cut > 0.5 else "",
             L("card_cut", x=L.mio(x), year=ty),
-            num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime="prebudgeted")
-            if p_cut is not None
-            else "–",
-            esc(L("regime_prebudgeted")),
+            num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime=cutting) if p_cut is not None else "–",
+            esc(L.regime(cutting)) if cutting else "",
         ),
     ]
     # an amount in mio. kr. that ends a sentence: one full stop

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 import xarray as xr
 
+from simengine.model.structure import CUT_REGIMES, SHARING_REGIMES
 from simengine.outputs.labels import Labels
 from simengine.outputs.report import charts as ch
 from simengine.outputs.report.html import CSS, esc, figure, num, table
@@ -172,7 +173,7 @@ COLS = (
     ("benefit_mean", "mean"),
     ("expected_shortfall", "es_short"),
     ("service_cut_mean", "service_cut"),
-    ("central_gain_mean_retention", "central_gain"),
+    (f"central_gain_mean_{SHARING_REGIMES[0]}", "central_gain"),
     ("npv_mean", "sw_npv"),
 )
 
@@ -200,7 +201,7 @@ def _table(s: Sw) -> str:
             cells.append(num(text, k, x, variant=v))
         rows.append(cells)
     first = 1 + len(s.keys) + (0 if s.one_year else 1)
-    pre, ret = L.regime("prebudgeted"), L.regime("retention")
+    pre, ret = L.regime(CUT_REGIMES[0]), L.regime(SHARING_REGIMES[0])
     cap = f'<p class="caption">{esc(L("sw_table_caption", unit=L("mio_year"), pre=pre, ret=ret))}</p>'
     heads = [esc(h).replace(".", ".<wbr>") if h in s.keys else esc(h) for h in head]  # a key breaks at its dots
     return cap + table(heads, rows, set(range(first, len(head)))).replace("<table>", '<table class="variants">', 1)
