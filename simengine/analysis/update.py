@@ -406,7 +406,6 @@ def reweight(
     out = ds.copy()
     # Monte Carlo intervals of the prior's statistics do not apply to the weighted ones
     out = out.drop_vars([v for v in out.data_vars if str(v).endswith(("_ci_low", "_ci_high"))])
-    target = np.asarray(plan.target, dtype=float)
     G = np.asarray(ds["benefit"].values)
     done = []
 
@@ -415,32 +414,15 @@ def reweight(
         out[name].attrs = dict(ds[name].attrs, method="weighted over the kept draws (importance weights)")
         done.append(name)
 
-    # the quantiles and means of a per-draw variable, as their specs declare them (VarSpec.weighted)
+    # the statistics of a per-draw variable, as their specs declare them (VarSpec.weighted)
     for source, statistics in varspecs.weighted_stats():
         if source not in ds:
             continue
         X = np.asarray(ds[source].values)
-        for name, stat in statistics:
-            if name in ds:
-                put(name, wquantiles(X, w, q, threads) if stat == "quantile" else wmean(X, w))
-    put("p_target", wmean((G >= target[None, :]).astype(float), w))
-    A = np.asarray(ds["area_benefit"].values)
-    put("area_p_target", wmean((A >= plan.area_target[None, :, :]).astype(float), w))
-    put("expected_shortfall", weighted_shortfall(G, target, w, sc.tail))
-    put("shortfall_mean", weighted_shortfall(G, target, w, None))
-    from simengine.analysis.results import REGIME_PAIRS
-
-    idx = {str(r): k for k, r in enumerate(ds["regime"].values)}
-    for var in ("central_gain", "service_cut"):
-        if f"{var}_difference_quantile" not in ds:
-            continue
-        X = np.asarray(ds[var].values)
-        D = np.stack([X[:, idx[b]] - X[:, idx[a]] for b, a in REGIME_PAIRS], axis=1)  # (K, pair, Y)
-        put(f"{var}_difference_quantile", wquantiles(D, w, q, threads))
-        put(f"{var}_difference_mean", wmean(D, w))
-    if "p_service_cut_above" in ds:
-        x = float(ds["p_service_cut_above"].attrs.get("threshold", sc.cut_threshold))
-        put("p_service_cut_above", wmean((np.asarray(ds["service_cut"].values) > x).astype(float), w))
+        pairs: dict[str, np.ndarray] = {}
+        for name, kind, *ref in statistics:
+            if name in ds and all(r in ds for r in ref):
+                put(name, _weighted(kind, name, source, X, ref, ds, w, q, sc, threads, pairs))
     if "observed" in ds:
         ranks = []
         # against the quantity the [observed] values measure (the gross gain, or the potential)
@@ -499,6 +481,39 @@ def reweight(
     out.attrs["reweighted"] = ", ".join(done)
     out.attrs["not_reweighted"] = "; ".join(f"{k}: {v}" for k, v in not_done.items())
     return out
+
+
+def _weighted(kind: str, name: str, source: str, X, ref: list[str], ds, w, q, sc, threads: int, pairs: dict):
+    """Statistic ``name`` (of VarSpec.weighted's kind, simengine.analysis.varspecs.WEIGHTED) of the
+    per-draw values X of ``source`` under the weights w; ``pairs`` caches X's pairwise differences."""
+    if kind == "quantile":
+        return wquantiles(X, w, q, threads)
+    if kind == "mean":
+        return wmean(X, w)
+    if kind.startswith("difference_"):  # X_b - X_a draw by draw over the pairs of <dim>_pair
+        pair = next(d for d in ds[name].dims if str(d).endswith("_pair"))
+        if pair not in pairs:
+            dim = str(pair)[: -len("_pair")]
+            ax = ds[source].dims.index(dim)
+            idx = {str(r): k for k, r in enumerate(ds[dim].values)}
+            minuend, subtrahend = ds[f"{pair}_minuend"].values, ds[f"{pair}_subtrahend"].values
+            pairs[pair] = np.stack(
+                [
+                    np.take(X, idx[str(b)], axis=ax) - np.take(X, idx[str(a)], axis=ax)
+                    for b, a in zip(minuend, subtrahend)
+                ],
+                axis=ax,
+            )
+        D = pairs[pair]
+        return wquantiles(D, w, q, threads) if kind == "difference_quantile" else wmean(D, w)
+    if kind == "p_above":
+        x = float(ds[name].attrs.get("threshold", sc.cut_threshold))
+        return wmean((X > x).astype(float), w)
+    R = np.asarray(ds[ref[0]].values, dtype=float)
+    if kind == "p_at_least":
+        return wmean((X >= R[None]).astype(float), w)
+    tail = sc.tail if "tail" in varspecs.SPECS[name].attrs else None  # "shortfall": over all draws without it
+    return weighted_shortfall(X, R, w, tail)
 
 
 def input_weights(w: np.ndarray, n_inputs: int) -> tuple[int, np.ndarray]:

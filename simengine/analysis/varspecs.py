@@ -40,8 +40,14 @@ SUMMARY_LAYOUTS = ("table", "negotiation", "analysis")
 #: sweep.nc (simengine.cli.sweep: the results' variables without a per-draw or per-municipality
 #: dimension, with ``variant`` first)
 DATASETS = ("results", "backtest", "compare", "sweep")
-#: the statistics an update recomputes from a per-draw variable under the weights (VarSpec.weighted)
-WEIGHTED = ("quantile", "mean")
+#: the statistics an update recomputes from a per-draw variable X under the weights (VarSpec.weighted):
+#: its quantiles and mean; those of its differences between the pairs of a dimension (``<dim>_pair``,
+#: whose coordinates ``<dim>_pair_minuend`` and ``_subtrahend`` name the pair); P(X >= ref), ref the
+#: variable the spec names; P(X > the statistic's ``threshold`` attribute); the mean of max(0, ref - X)
+#: over the worst ``tail`` share of draws (the scenario's, when the spec has a ``tail`` attribute) or all
+WEIGHTED = ("quantile", "mean", "difference_quantile", "difference_mean", "p_at_least", "p_above", "shortfall")
+#: the statistics of WEIGHTED that compare with a reference variable of the Dataset (its name follows)
+WEIGHTED_REF = ("p_at_least", "shortfall")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,10 +93,10 @@ class VarSpec:
     compress: bool = False
     #: the Dataset it belongs to (DATASETS); a sweep's variables are the results' (with ``variant`` first)
     dataset: str = "results"
-    #: (per-draw variable, "quantile" or "mean"): the statistic is the quantiles or the mean over the
-    #: draws of that per-draw variable of the same Dataset, so an update recomputes it under the
-    #: importance weights (simengine.analysis.update.reweight)
-    weighted: tuple[str, str] | None = None
+    #: (per-draw variable, statistic of WEIGHTED[, reference variable]): the statistic is that over the
+    #: draws of that per-draw variable of the same Dataset (its quantiles, mean, ...), so an update
+    #: recomputes it under the importance weights (simengine.analysis.update.reweight)
+    weighted: tuple[str, ...] | None = None
     #: a family of variables named at run time: ``name`` is a template with one field (e.g.
     #: ``crps_{reference}``) whose value matches this regular expression
     family: str | None = None
@@ -237,7 +243,12 @@ _SPECS: tuple[VarSpec, ...] = (
         weighted=("npv", "mean"),
     ),
     VarSpec(
-        "shortfall_mean", ("year",), DKK, "mean of max(0, target - gain) over all draws", summary=("shortfall", "mean")
+        "shortfall_mean",
+        ("year",),
+        DKK,
+        "mean of max(0, target - gain) over all draws",
+        summary=("shortfall", "mean"),
+        weighted=("benefit", "shortfall", "target"),
     ),
     VarSpec(
         "area_benefit_quantile",
@@ -258,6 +269,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("p_target", "probability"),
         interval="probability",
         summary_interval=True,
+        weighted=("benefit", "p_at_least", "target"),
     ),
     VarSpec(
         "area_p_target",
@@ -267,6 +279,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("area_p_target", "probability"),
         interval="probability",
         summary_interval=True,
+        weighted=("area_benefit", "p_at_least", "area_target"),
     ),
     VarSpec(
         "expected_shortfall",
@@ -275,6 +288,7 @@ _SPECS: tuple[VarSpec, ...] = (
         "expected shortfall: mean of max(0, target - gain) over the worst {tail:.0%} of draws (CVaR)",
         attrs=("tail",),
         summary=("expected_shortfall", "mean"),
+        weighted=("benefit", "shortfall", "target"),
     ),
     VarSpec("target", ("year",), DKK, "promised national gain (target path)", summary=("target", "value")),
     VarSpec(
@@ -411,6 +425,7 @@ _SPECS: tuple[VarSpec, ...] = (
         summary=("p_service_cut_above", "probability"),
         split="regime",
         interval="probability",
+        weighted=("service_cut", "p_above"),
     ),
     *(
         spec
@@ -426,6 +441,7 @@ _SPECS: tuple[VarSpec, ...] = (
                 summary=(f"{name}_difference", "quantile"),
                 split="regime_pair",
                 interval="quantile",
+                weighted=(name, "difference_quantile"),
             ),
             VarSpec(
                 f"{name}_difference_mean",
@@ -436,6 +452,7 @@ _SPECS: tuple[VarSpec, ...] = (
                 summary=(f"{name}_difference", "mean"),
                 split="regime_pair",
                 interval="mean",
+                weighted=(name, "difference_mean"),
             ),
         )
     ),
@@ -1164,8 +1181,21 @@ def _table(specs: tuple[VarSpec, ...]) -> dict[str, VarSpec]:
     for s in specs:
         if s.weighted is not None:  # the statistic's dims are the per-draw variable's without draw
             src = table.get(s.weighted[0])
-            lead = _Q if s.weighted[1] == "quantile" else ()
-            if src is None or src.dims[:1] != ("draw",) or s.dims != lead + src.dims[1:]:
+            kind = s.weighted[1]
+            lead = _Q if kind.endswith("quantile") else ()
+            dims = src.dims[1:] if src is not None else ()
+            if kind.startswith("difference_"):  # over the pairs of its split dimension, <dim>_pair
+                dims = tuple(f"{d}_pair" if f"{d}_pair" == s.split else d for d in dims)
+            ref = table.get(s.weighted[2]) if kind in WEIGHTED_REF and len(s.weighted) == 3 else None
+            if (
+                src is None
+                or src.dims[:1] != ("draw",)
+                or s.dims != lead + dims
+                or (kind in WEIGHTED_REF) != (ref is not None)
+                or (ref is not None and ref.dims != s.dims)
+                or (kind == "p_above" and "threshold" not in s.attrs)
+                or (kind.startswith("difference_") and s.split not in {f"{d}_pair" for d in src.dims})
+            ):
                 raise ValueError(f"{s.name}: weighted {s.weighted} is not a statistic of a per-draw variable")
     return table
 
@@ -1450,14 +1480,14 @@ def negotiation_vars(ds: xr.Dataset) -> list[str]:
     return names
 
 
-def weighted_stats() -> list[tuple[str, list[tuple[str, str]]]]:
+def weighted_stats() -> list[tuple[str, list[tuple[str, ...]]]]:
     """The statistics an update recomputes under the importance weights (VarSpec.weighted): per
-    per-draw variable, in declaration order, its statistics as (name, "quantile" or "mean"), the
-    quantiles first."""
-    by: dict[str, list[tuple[str, str]]] = {}
+    per-draw variable, in declaration order, its statistics as (name, statistic of WEIGHTED[,
+    reference variable]), in WEIGHTED's order (the quantiles first)."""
+    by: dict[str, list[tuple[str, ...]]] = {}
     for s in SPECS.values():
         if s.weighted is not None:
-            by.setdefault(s.weighted[0], []).append((s.name, s.weighted[1]))
+            by.setdefault(s.weighted[0], []).append((s.name, *s.weighted[1:]))
     return [(name, sorted(by[name], key=lambda t: WEIGHTED.index(t[1]))) for name in SPECS if name in by]
 
 

@@ -246,7 +246,19 @@ def test_weighted_statistics_derive_from_the_specs():
     quantiles and means of each per-draw variable, and a declaration that is not such a statistic is
     refused."""
     stats = dict(varspecs.weighted_stats())
-    assert stats["benefit"] == [("benefit_quantile", "quantile"), ("benefit_mean", "mean")]
+    assert stats["benefit"] == [
+        ("benefit_quantile", "quantile"),
+        ("benefit_mean", "mean"),
+        ("p_target", "p_at_least", "target"),
+        ("shortfall_mean", "shortfall", "target"),
+        ("expected_shortfall", "shortfall", "target"),
+    ]
+    assert stats["area_benefit"][-1] == ("area_p_target", "p_at_least", "area_target")
+    assert stats["service_cut"][2:] == [
+        ("service_cut_difference_quantile", "difference_quantile"),
+        ("service_cut_difference_mean", "difference_mean"),
+        ("p_service_cut_above", "p_above"),
+    ]
     assert stats["npv"] == [("npv_quantile", "quantile"), ("npv_mean", "mean")]
     assert set(stats) == {
         "benefit",
@@ -265,6 +277,14 @@ def test_weighted_statistics_derive_from_the_specs():
     bad = varspecs.VarSpec("x_mean", ("area", "year"), "1", "x", weighted=("benefit", "mean"))
     with pytest.raises(ValueError, match="x_mean: weighted"):
         varspecs._table((SPECS["benefit"], bad))
+    for bad in (  # a reference of other dims, none, or a threshold the statistic does not carry
+        varspecs.VarSpec("x_p", ("year",), "1", "x", weighted=("benefit", "p_at_least", "area_target")),
+        varspecs.VarSpec("x_p", ("year",), "1", "x", weighted=("benefit", "p_at_least")),
+        varspecs.VarSpec("x_p", ("year",), "1", "x", weighted=("benefit", "p_above")),
+        varspecs.VarSpec("x_p", ("regime", "year"), "1", "x", weighted=("central_gain", "difference_mean")),
+    ):
+        with pytest.raises(ValueError, match="x_p: weighted"):
+            varspecs._table((SPECS["benefit"], SPECS["central_gain"], SPECS["area_target"], bad))
 
 
 def test_reference_names_cannot_take_another_backtest_variable(tmp_path):
