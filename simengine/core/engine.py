@@ -212,33 +212,15 @@ def _kernel_args(plan: Plan) -> tuple[InputArrays, ModelArrays, HistLayout, Samp
         loc_tab=plan.loc_tab,
         loc_key=plan.loc_key,
     )
-    model = ModelArrays(
+    # the scenario's constants; every other field is the Plan's of the same name (its [model] choices included)
+    own = dict(
         w0=sc.assumed_weak_share,
-        gain=plan.gain,
-        start=plan.start,
-        channel=plan.channel,
-        investment=plan.investment,
-        running=plan.running,
-        area_of=plan.area_of,
-        weights=plan.weights,
-        years=plan.years,
-        year_mid=plan.year_mid,
-        discount=plan.discount,
-        target=plan.target,
-        mun_target=plan.mun_target,
-        area_target=plan.area_target,
         ret_share=sc.retention_share,
         ret_years=sc.retention_years,
         uplift=sc.incentive_uplift,
         n_areas=len(sc.areas),
-        timing_component=plan.timing_component,
-        real_mean=plan.real_mean,
-        real_tab=plan.real_tab,
-        ramp_base=plan.ramp_base,
-        dep_of=plan.dep_of,
-        dep_lag=plan.dep_lag,
-        order=plan.order,
     )
+    model = ModelArrays(**own, **{f: getattr(plan, f) for f in ModelArrays._fields if f not in own})
     layout = HistLayout(
         mun_lo_bits=plan.mun_hist_lo.view(np.int64),
         init_lo_bits=plan.init_hist_lo.view(np.int64),

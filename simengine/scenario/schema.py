@@ -101,6 +101,13 @@ MODEL_KEYS = ("timing", "realisation", "calibration_band", "calibration_year", "
 CALIBRATION_BASES = ("promised", "delivered", "steady-state")
 TIMINGS = ("additive", "component")
 REALISATIONS = ("clamped", "mean-preserving")
+#: the [model] keys whose value is one of a list of names, and the list (its first the default): the
+#: validation follows from it; their Scenario fields have the same names
+MODEL_CHOICES: dict[str, tuple[str, ...]] = {
+    "timing": TIMINGS,
+    "realisation": REALISATIONS,
+    "calibration_basis": CALIBRATION_BASES,
+}
 #: [[shocks]]: common shocks (one-factor Gaussian copula on an input of several initiatives)
 SHOCK_KEYS = ("id", "input", "initiatives", "loading", "note")
 SHOCK_REQUIRED = ("id", "input", "loading")
@@ -897,7 +904,7 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
     t = c.table(obj, "model", MODEL_KEYS)
     if t is None:
         return out
-    for key, allowed in (("timing", TIMINGS), ("realisation", REALISATIONS), ("calibration_basis", CALIBRATION_BASES)):
+    for key, allowed in MODEL_CHOICES.items():
         v = c.string(t, key, "model")
         if v is None:
             continue
