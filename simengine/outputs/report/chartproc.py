@@ -115,6 +115,9 @@ def start(ctx) -> Pending | None:
         try:
             os.close(r)
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child too; the run's process cleans up
+            # fresh streams: a lock of the inherited ones may be held by a thread of the parent (the
+            # progress bar's) at the fork; the child has nothing to say (failures go back in the result)
+            sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - ended by os._exit
             data = pickle.dumps(draw_all(ctx), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(w, "wb") as f:
                 f.write(data)
