@@ -422,7 +422,9 @@ def _regime_intervals(
             else:  # paired per draw: order statistics of the kept draws' differences
                 diff = per_draw[:, idx[b]] - per_draw[:, idx[a]]
                 qlo, qhi = rank_levels(K, q)
-                lo, hi = np.quantile(diff, qlo, axis=0), np.quantile(diff, qhi, axis=0)
+                # one partition of the temporary for both ends: the same numbers as two np.quantile calls
+                both = np.quantile(diff, np.concatenate([qlo, qhi]), axis=0, overwrite_input=True)
+                lo, hi = both[: len(qlo)], both[len(qlo) :]
             los.append(lo)
             his.append(hi)
             if K > 1:

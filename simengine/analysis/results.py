@@ -10,6 +10,7 @@ import numpy as np
 import xarray as xr
 
 from simengine import __version__
+from simengine.analysis import sortedq
 from simengine.analysis.varspecs import DKK, label_coords, put
 from simengine.core.engine import RawResults
 from simengine.model.plan import (
@@ -161,7 +162,7 @@ class NationalStats:
 
     def quantile(self, name: str, q: np.ndarray) -> np.ndarray:
         if self.exact:
-            return np.quantile(self._sorted(name), q, axis=0)
+            return sortedq.quantile(self._sorted(name), q)  # np.quantile's numbers, no partition
         regimes = self._regimes(name, lambda n: self.quantile(n, q))
         if regimes is not None:
             return regimes

@@ -198,12 +198,17 @@ def write_results(
 
     progress.phase("Writing results")
     with output.locked(out), atomic_outputs(out, owns=_run_owns) as w:  # replaces every file of the previous run
-        w.write("results.nc", lambda p: store.write(ds, p))  # compressed, no copies (simengine.outputs.store)
-        table = summary_table(ds)
-        w.write("summary.parquet", lambda p: table.write_parquet(p))
-        w.write_json("run.json", manifest(ds, sc))
-        if report:
-            _write_report(w, ds, sc, lang, unit)
+
+        def data_files() -> None:
+            w.write("results.nc", lambda p: store.write(ds, p))  # compressed, no copies (simengine.outputs.store)
+            table = summary_table(ds)
+            w.write("summary.parquet", lambda p: table.write_parquet(p))
+            w.write_json("run.json", manifest(ds, sc))
+
+        if report:  # the data files are written while the report's charts are drawn in a child process
+            _write_report(w, ds, sc, lang, unit, meanwhile=data_files)
+        else:
+            data_files()
         written = [final for _, final in w.pending]
     return written
 
@@ -216,12 +221,13 @@ def _run_owns(rel: str) -> bool:
 
 
 # -- report (simengine.outputs.report) -------------------------------------------------------------------
-def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str, unit: str = "dkk"):
+def _write_report(w, ds: xr.Dataset, sc: Scenario, lang: str, unit: str = "dkk", meanwhile=None):
     """Queue report.html, summary.xlsx and charts/ on the run's atomic writer. A reporting bug never
-    costs the run its results: the page then says what went wrong (and a warning goes to stderr)."""
+    costs the run its results: the page then says what went wrong (and a warning goes to stderr).
+    ``meanwhile``: the run's other files, written while the charts are drawn (report.build_safe)."""
     from simengine.outputs import report
 
-    files = report.build_safe(ds, lang, scenario=sc, unit=unit)
+    files = report.build_safe(ds, lang, scenario=sc, unit=unit, meanwhile=meanwhile)
     if files.error:
         warn(Msg("cli.report_incomplete", detail=safetext.line(files.error)))
     report.write(w, files)

@@ -14,6 +14,7 @@ scenario file is reloaded, when it can be, for the assumptions table and the pop
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,16 +101,27 @@ def build_notes(ctx) -> list[str]:
 
 
 def build_safe(
-    ds: xr.Dataset, lang: str = DEFAULT_LANG, scenario=None, unit: str = "dkk", scores: xr.Dataset | None = None
+    ds: xr.Dataset,
+    lang: str = DEFAULT_LANG,
+    scenario=None,
+    unit: str = "dkk",
+    scores: xr.Dataset | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ReportFiles:
     """Like :func:`build`, but a failure gives a report page that says so instead of an exception
     (a run's results are never lost to a reporting problem). Each chart, the page, the workbook and
     the negotiation sheet are made separately: one that fails costs only itself (and the warning
-    names it), never the others. ``SIMENGINE_DEBUG=1`` re-raises."""
+    names it), never the others. ``SIMENGINE_DEBUG=1`` re-raises.
+
+    ``meanwhile``: other work of the caller (the run writes results.nc, summary.parquet and run.json)
+    done while the charts are drawn in a forked process (simengine.outputs.report.chartproc), with the
+    workbook and the negotiation sheet; its exceptions propagate (the child is ended first)."""
     if os.environ.get("SIMENGINE_DEBUG"):
+        if meanwhile is not None:
+            meanwhile()
         return build(ds, lang, scenario=scenario, unit=unit, scores=scores)
     from simengine.outputs import progress
-    from simengine.outputs.report import charts, html, workbook
+    from simengine.outputs.report import chartproc, charts, html, workbook
     from simengine.outputs.report.context import Context
     from simengine.outputs.report.negotiation import sheet_html
 
@@ -126,21 +138,29 @@ def build_safe(
 
     ctx = part("report", lambda: Context(_in_unit(ds, unit), lang, scenario=scenario))
     if ctx is None:
+        if meanwhile is not None:
+            meanwhile()
         return ReportFiles(html=html.failure_page(lang, errors[0]), error=errors[0])
     ctx.scores = scores  # a backtest's scores (simengine.outputs.report.backtest), if any
-    figs: dict[str, bytes] = {}
-    progress.phase("Report: charts", len(charts.CHARTS))
-    for name in charts.CHARTS:
-        res = part(f"chart {name}", lambda name=name: getattr(charts, name)(ctx))
-        progress.step()
-        if isinstance(res, tuple):
-            res = res[0]
-        if res:
-            figs[name] = res
+    pending = chartproc.start(ctx)  # the charts drawn in a child process beside the work below, or None
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        if pending is not None:
+            progress.phase("Report: charts, page and workbook")
+        xlsx = part(WORKBOOK, lambda: workbook.build(ctx))
+        sheet = part(SHEET, lambda: sheet_html(ctx))
+        drawn = pending.result() if pending is not None else None
+    finally:
+        if pending is not None:
+            pending.cancel()  # a no-op once its result was read
+    if drawn is None:  # drawn here: no child process, or it failed to deliver
+        progress.phase("Report: charts", len(charts.CHARTS))
+        drawn = chartproc.draw_all(ctx, step=progress.step)
+    figs, chart_errors = drawn
+    errors[:0] = chart_errors  # in report order: the charts, then the page, workbook and sheet
     progress.phase("Report: page and workbook")
     page = part(REPORT_HTML, lambda: html.render(ctx, figs))
-    xlsx = part(WORKBOOK, lambda: workbook.build(ctx))
-    sheet = part(SHEET, lambda: sheet_html(ctx))
     notes = part("report", lambda: build_notes(ctx), [])
     if page is None:
         page = html.failure_page(lang, "; ".join(errors))
