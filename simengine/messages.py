@@ -1331,9 +1331,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # -- replicated randomised QMC: the Monte Carlo intervals of a qmc run (simengine.analysis.mcerror) --
     "run.qmc_few_replicates": {
-        "da": 'sampling = "qmc" med {kept} hele replikater à {size:,} træk (mindst {need} kræves): '
+        "da": 'sampling = "qmc", antal hele replikater à {size:,} træk: {kept} (mindst {need} kræves): '
         "Monte Carlo-intervallerne antager uafhængige træk; brug (og behold) mindst {draws:,} træk",
-        "en": 'sampling = "qmc" with {kept} complete replicates of {size:,} draws ({need} needed): '
+        "en": 'sampling = "qmc", complete replicates of {size:,} draws: {kept} ({need} needed): '
         "the Monte Carlo intervals assume independent draws; use (and keep) at least {draws:,} draws",
     },
 }

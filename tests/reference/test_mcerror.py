@@ -459,6 +459,6 @@ def test_cli_warns_when_a_qmc_run_has_too_few_replicates(tmp_path, small_dict, w
     base = ["run", path, "--out", str(tmp_path / "o"), "--no-report", "--quiet", "--lang", "en"]
     assert main(base + ["--draws", "10000"]) == 0
     err = [x for x in capsys.readouterr().err.splitlines() if "replicates" in x]
-    assert len(err) == 1 and "2 complete replicates of 4,096 draws (8 needed)" in err[0] and "32,768 draws" in err[0]
+    assert len(err) == 1 and "complete replicates of 4,096 draws: 2 (8 needed)" in err[0] and "32,768 draws" in err[0]
     assert main(base + ["--draws", "32768", "--out", str(tmp_path / "p")]) == 0
     assert "replicates" not in capsys.readouterr().err
