@@ -801,4 +801,6 @@ def simulate(d0, n, nblocks, inputs, model, layout, sampling, kept, acc, scratch
     for b in nb.prange(nblocks):
         lo = d0 + (n * b) // nblocks
         hi = d0 + (n * (b + 1)) // nblocks
-        _block(b, lo, hi, inputs, model, layout, sampling, kept, acc, scratch)
+        # np.int64: the parallel loop's index is typed int64, then uint64 when the loop is
+        # re-typed as a parfor; one type compiles _block (and all it inlines) once, not twice
+        _block(np.int64(b), lo, hi, inputs, model, layout, sampling, kept, acc, scratch)
