@@ -61,3 +61,15 @@ def test_cancel_ends_the_child(fake_charts, monkeypatch):
 def test_switched_off(fake_charts, monkeypatch, env):
     monkeypatch.setenv(env, "1" if env == "SIMENGINE_DEBUG" else "0")
     assert chartproc.start("ctx") is None
+
+
+def test_hung_child_ends_itself(fake_charts, monkeypatch):
+    """A child that never finishes (a lock inherited at the fork, say) ends at its alarm, and the
+    run draws the charts itself (result None) instead of waiting for ever."""
+    monkeypatch.setattr(chartproc, "CHILD_SECONDS", 1)
+    monkeypatch.setattr(charts, "one", lambda ctx: time.sleep(120), raising=False)
+    pending = chartproc.start("ctx")
+    assert pending is not None
+    t = time.perf_counter()
+    assert pending.result() is None
+    assert time.perf_counter() - t < 60  # the alarm (1 s), not the 120 s sleep

@@ -23,6 +23,9 @@ import signal
 import sys
 from collections.abc import Callable
 
+#: the chart process ends itself after this many seconds (it takes seconds); the run then draws the charts
+CHILD_SECONDS = 900
+
 #: what the child sends back: {chart name: PNG bytes}, ["chart <name>: <Error>: <message>", ...]
 Drawn = tuple[dict[str, bytes], list[str]]
 
@@ -115,6 +118,10 @@ def start(ctx) -> Pending | None:
         try:
             os.close(r)
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child too; the run's process cleans up
+            # a child that hangs (a lock held by another thread of the parent at the fork) must not
+            # hang the run: the alarm ends it, and the run's process draws the charts itself
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.alarm(CHILD_SECONDS)
             # fresh streams: a lock of the inherited ones may be held by a thread of the parent (the
             # progress bar's) at the fork; the child has nothing to say (failures go back in the result)
             sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - ended by os._exit
