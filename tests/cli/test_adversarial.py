@@ -179,10 +179,22 @@ def _start_slow_commit(tmp_path: Path, out: Path, seed: int) -> tuple[subprocess
     return proc, marker
 
 
-@pytest.fixture
-def earlier_run(tmp_path):
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def _earlier_run_once(tmp_path_factory):
+    out = tmp_path_factory.mktemp("earlier") / "out"
     assert main(["run", str(SMALL), "--draws", "300", "--seed", "1", "--out", str(out), "--quiet"]) == 0
+    assert len(_created(out)) == 1
+    return out
+
+
+@pytest.fixture
+def earlier_run(_earlier_run_once, tmp_path):
+    """A folder holding a complete earlier run: a copy, times of modification kept (the file list that
+    simengine writes records them), of one run made once for the module."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(_earlier_run_once, out, copy_function=shutil.copy2)
     assert len(_created(out)) == 1
     return out
 

@@ -121,7 +121,25 @@ ENGLISH = (
 
 
 def _help(*args: str) -> str:
-    """What ``python -m simengine ARGS`` prints, as a user sees it in an 80-column terminal."""
+    """What ``python -m simengine ARGS`` prints, as a user sees it in an 80-column terminal: main() in this
+    process, with the environment a user's terminal gives it (test_the_real_command_prints_the_same runs the
+    command itself and compares)."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("SIMENGINE_DEBUG", "LINES"):
+            mp.delenv(name, raising=False)
+        mp.setenv("COLUMNS", "80")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = main(list(args))
+    assert rc == 0 and err.getvalue() == "", err.getvalue()
+    return out.getvalue()
+
+
+def _help_process(*args: str) -> str:
+    """What the command ``python -m simengine ARGS`` prints in an 80-column terminal, from a process of its own."""
     env = {k: v for k, v in os.environ.items() if k not in ("SIMENGINE_DEBUG", "LINES")}
     env["COLUMNS"] = "80"
     r = subprocess.run(
@@ -135,6 +153,12 @@ def _help(*args: str) -> str:
     )
     assert r.returncode == 0 and r.stderr == "", r.stderr
     return r.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--lang", "en", "run", "--help"]], ids=["top-da", "run-en"])
+def test_the_real_command_prints_the_same(args):
+    """The command in a process of its own prints what main() prints here (the tests above read main())."""
+    assert _help_process(*args) == _help(*args)
 
 
 def _words(text: str) -> str:

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +19,7 @@ import xarray as xr
 
 from simengine.cli.main import main
 from simengine.outputs import labels
-from tests.cli.test_units_lang import _english_labels, _visible
+from tests.cli.test_units_lang import _command, _english_labels, _visible
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "data" / "small.toml"
@@ -223,39 +220,21 @@ def test_compare_no_report_skips_and_removes_the_page(tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])
-def test_compare_terminal_fits_80_columns_and_follows_lang(tmp_path, lang):
+def test_compare_terminal_fits_80_columns_and_follows_lang(tmp_path, capfd, lang):
     a, b = _pair(tmp_path)
-    env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "simengine",
-            "compare",
-            str(a),
-            str(b),
-            "--draws",
-            "600",
-            "--out",
-            str(tmp_path / "o"),
-            "--lang",
-            lang,
-            "--no-report",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
+    code, stdout, stderr = _command(
+        ["compare", str(a), str(b), "--draws", "600", "--out", str(tmp_path / "o"), "--lang", lang, "--no-report"],
+        capfd,
+        process=lang == "da",  # in Danish as a process of its own, in English main() in this process
     )
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
+    assert code == 0, stderr
+    lines = stdout.splitlines()
     assert not [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]
     years = [x for x in lines if re.match(r"^\d{4} ", x)]
     assert [int(x[:4]) for x in years] == list(range(2011, 2017))
     assert all(len(re.split(r"\s+(?!%)", x.strip())) == 10 for x in years)  # "12,5 %" is one column
     assert re.split(r"\s+(?!%)", years[0].strip())[-4:] == ["–"] * 4  # 2011 has no target: nothing to reach
-    out = proc.stdout
+    out = stdout
     txt = (tmp_path / "o" / "comparison.txt").read_text(encoding="utf-8")
     assert txt.strip() in out
     if lang == "da":

@@ -19,6 +19,31 @@ from simengine.scenario import schema as scenario
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _command(argv: list[str], capfd, *, process: bool) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of ``python -m simengine ARGV`` with COLUMNS=80: the command in a process
+    of its own, or main() in this process with what it writes to the file descriptors 1 and 2."""
+    import os
+    import subprocess
+    import sys
+
+    if process:
+        proc = subprocess.run(
+            [sys.executable, "-m", "simengine", *argv],
+            check=False,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "80"},
+            cwd=ROOT,
+        )
+        return proc.returncode, proc.stdout, proc.stderr
+    capfd.readouterr()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COLUMNS", "80")
+        code = main(argv)
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run")
@@ -125,46 +150,25 @@ def test_scenario_loads(run_dir):  # the fixture's scenario is the one the label
 
 @pytest.mark.parametrize("lang", ["da", "en"])
 @pytest.mark.parametrize("scenario_file, draws", [("tests/data/small.toml", "600"), ("scenarios/2015.toml", "2000")])
-def test_terminal_fits_80_columns_and_follows_lang(tmp_path, lang, scenario_file, draws):
+def test_terminal_fits_80_columns_and_follows_lang(tmp_path, capfd, lang, scenario_file, draws):
     """Every line ``run --explain`` prints fits 80 columns in both languages: the main and Monte Carlo
     tables, the headline (committable amounts, in blocks of years), the calibration ratio, the
     deduction grid, who controls what and the explanation; on the small scenario (6 years) and on
     the 2015 strategy (10 years, a calibration band)."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "simengine",
-            "run",
-            str(ROOT / scenario_file),
-            "--draws",
-            draws,
-            "--out",
-            str(tmp_path),
-            "--no-report",
-            "--explain",
-            "--lang",
-            lang,
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
+    code, stdout, stderr = _command(
+        ["run", str(ROOT / scenario_file), "--draws", draws, "--out", str(tmp_path), "--no-report", "--explain"]
+        + ["--lang", lang],
+        capfd,
+        process=(scenario_file, lang) == ("tests/data/small.toml", "da"),  # this case as a process of its own
     )
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
+    assert code == 0, stderr
+    lines = stdout.splitlines()
     too_long = [
         x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))
     ]  # the folder itself
     assert not too_long, too_long
     L = labels.Labels(lang)
-    out = proc.stdout
+    out = stdout
     for r in ("prebudgeted", "realised", "retention"):  # regimes named as in the report
         assert L.regime(r) in out
     flat = " ".join(out.split())  # the legends are wrapped at 80 columns
@@ -319,43 +323,22 @@ OBS = ROOT / "tests" / "data" / "observations_small.toml"
 
 @pytest.mark.parametrize("lang", ["da", "en"])
 @pytest.mark.parametrize("command", ["backtest", "update"])
-def test_backtest_and_update_terminal_fit_80_columns_and_follow_lang(tmp_path, command, lang):
+def test_backtest_and_update_terminal_fit_80_columns_and_follow_lang(tmp_path, capfd, command, lang):
     """What ``backtest`` and ``update`` print (the scores, what the update taught, the ESS warning and
     the files written) fits 80 columns and holds none of the other language's words: in Danish
     none of the engine's English labels, of the terminal's English texts or of the report's."""
     import os
-    import subprocess
-    import sys
 
     from simengine.outputs import terminal
 
-    env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "simengine",
-            command,
-            str(ROOT / "tests" / "data" / "small.toml"),
-            str(OBS),
-            "--known-by",
-            "2015-01-01",
-            "--draws",
-            "1500",
-            "--out",
-            str(tmp_path / "o"),
-            "--lang",
-            lang,
-            "--no-report",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
+    code, stdout, stderr = _command(
+        [command, str(ROOT / "tests" / "data" / "small.toml"), str(OBS), "--known-by", "2015-01-01"]
+        + ["--draws", "1500", "--out", str(tmp_path / "o"), "--lang", lang, "--no-report"],
+        capfd,
+        process=lang == "da",  # in Danish as a process of its own: no English line of any library on its stderr
     )
-    assert proc.returncode == 0, proc.stderr
-    text = proc.stdout + proc.stderr
+    assert code == 0, stderr
+    text = stdout + stderr
     lines = text.splitlines()
     too_long = [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]
     assert not too_long, too_long
@@ -389,44 +372,21 @@ def test_backtest_and_update_terminal_fit_80_columns_and_follow_lang(tmp_path, c
 
 
 @pytest.mark.parametrize("lang", ["da", "en"])
-def test_terminal_in_fte_has_no_amount_in_money(tmp_path, lang):
+def test_terminal_in_fte_has_no_amount_in_money(tmp_path, capfd, lang):
     """``run --unit fte --explain``: the headline, the table, the deductions, who controls what and
     the explanation all count staff freed; the only money is the price of an FTE the table states."""
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "COLUMNS": "80"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "simengine",
-            "run",
-            str(ROOT / "tests" / "data" / "small.toml"),
-            "--draws",
-            "600",
-            "--out",
-            str(tmp_path),
-            "--no-report",
-            "--explain",
-            "--unit",
-            "fte",
-            "--lang",
-            lang,
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
+    code, stdout, stderr = _command(
+        ["run", str(ROOT / "tests" / "data" / "small.toml"), "--draws", "600", "--out", str(tmp_path)]
+        + ["--no-report", "--explain", "--unit", "fte", "--lang", lang],
+        capfd,
+        process=False,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert code == 0, stderr
     money = [
-        x for x in proc.stdout.splitlines() if re.search(r"mio\.|DKK|kr\.", x) and "450" not in x and "DKK per" not in x
+        x for x in stdout.splitlines() if re.search(r"mio\.|DKK|kr\.", x) and "450" not in x and "DKK per" not in x
     ]  # "(gross gain / 450,000 DKK per FTE)", maybe wrapped
     assert not money, money
     fte = "årsværk" if lang == "da" else "FTE"
-    lines = proc.stdout.splitlines()
+    lines = stdout.splitlines()
     assert sum(fte in x for x in lines) >= 8
     assert not [x for x in lines if len(x) > 80 and not x.startswith((f"wrote {tmp_path}", f"skrev {tmp_path}"))]
