@@ -85,7 +85,7 @@ def nat_bin(bits, lo_bits):  # pragma: no cover - compiled
     return NAT_HALF - 1 + k
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(cache=True)
 def _bin_into(lh, lo, hi, y, bits, lob, nbins, kb):  # pragma: no cover - compiled
     """Count one draw's values bits[x] of histograms (y, x) in the block-local 16-bit counts
     ``lh``, widening [lo, hi][y, x] (lowest and highest bin touched since the last spill)."""
@@ -258,19 +258,34 @@ def _sum8(a):  # pragma: no cover - compiled
 @nb.njit(nogil=True, cache=True)
 def _municipality_totals(coefs, X, B):  # pragma: no cover - compiled
     """B[y, :] = sum_i coefs[i, y] * X[i, :], a small matrix product in a fixed order (kept out of
-    BLAS so that results do not depend on the BLAS build). A function of its own so that LLVM
-    vectorises the inner loop."""
+    BLAS so that results do not depend on the BLAS build): the initiatives in order, the terms of
+    a zero (or NaN) coefficient skipped. Two initiatives per pass over B (one load and store of B
+    for two terms, added in the same order as one at a time: the same bits). A function of its
+    own so that LLVM vectorises the inner loops."""
     I, Y = coefs.shape
     M = X.shape[1]
     for y in range(Y):
         for m in range(M):
             B[y, m] = 0.0
-    for i in range(I):
+    for i in range(0, I - 1, 2):
         for y in range(Y):
             c = coefs[i, y]
-            if c > 0.0:
+            c2 = coefs[i + 1, y]
+            if c > 0.0 and c2 > 0.0:
+                for m in range(M):
+                    B[y, m] = (B[y, m] + c * X[i, m]) + c2 * X[i + 1, m]
+            elif c > 0.0:
                 for m in range(M):
                     B[y, m] += c * X[i, m]
+            elif c2 > 0.0:
+                for m in range(M):
+                    B[y, m] += c2 * X[i + 1, m]
+    if I % 2 == 1:
+        for y in range(Y):
+            c = coefs[I - 1, y]
+            if c > 0.0:
+                for m in range(M):
+                    B[y, m] += c * X[I - 1, m]
 
 
 class _Work(NamedTuple):
@@ -456,7 +471,7 @@ def _capacity(d, E, inp, mdl, smp, w):  # pragma: no cover - compiled
     """w.cap: the municipal capacity of draw d (mean-preserving: its spread C alone, and w.sme
     the mean's municipal factor s (1 - E))."""
     cap, sme, size_eff = w.cap, w.sme, inp.size_eff
-    local_execution(
+    _local_execution_call(
         inp.cap_key, d, smp.lhs_n, smp.lhs_half, smp.lhs_mask, inp.cap_code, inp.cap_par, w.ctab, w.ub, w.tails, cap
     )
     if mdl.real_mean:
@@ -542,13 +557,44 @@ def realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2):
     return _sum8(X1), _sum8(X2)
 
 
+# The draw loop calls the shared helpers above through copies compiled as ordinary functions (LLVM
+# may still inline them), not inlined at numba's IR level: an array handed to a function inlined at
+# the IR level is a new reference, i.e. an atomic reference-count update on the way in and out, and
+# in the loop over initiatives these were most of the loop's reference-count updates. The same
+# Python functions inlined into each, so the same arithmetic and the same bits; the waterfall's
+# evaluator inlines them as before. error_model="numpy", as the block function that inlined them.
+@nb.njit(cache=True, error_model="numpy")
+def _amplitude_call(gain_i, vals, o):  # pragma: no cover - compiled
+    return amplitude(gain_i, vals, o)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _golive_time_call(start_i, vals, o, timing_component):  # pragma: no cover - compiled
+    return golive_time(start_i, vals, o, timing_component)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _local_execution_call(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps):  # pragma: no cover
+    local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _realised_clamp_call(r, r2, cap, eps, wrow, X1, X2):  # pragma: no cover - compiled
+    return realised_clamp(r, r2, cap, eps, wrow, X1, X2)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _realised_mean_call(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2):  # pragma: no cover - compiled
+    return realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2)
+
+
 @nb.njit(inline="always", cache=True)
 def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
     """gl[i]: the go-live time of each initiative, a dependency's first (mdl.order)."""
     start, dep_of, dep_lag, order = mdl.start, mdl.dep_of, mdl.dep_lag, mdl.order
     for ii in range(order.shape[0]):
         i = order[ii]
-        g = golive_time(start[i], vals, N_NATIONAL + i * nv, mdl.timing_component)
+        g = _golive_time_call(start[i], vals, N_NATIONAL + i * nv, mdl.timing_component)
         if dep_of[i] >= 0:
             g = max(g, gl[dep_of[i]] + dep_lag[i])
         gl[i] = g
@@ -595,13 +641,13 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
         rb = ramp_base[i]
         ai = area_of[i]
         kap = kappa_ch if channel[i] > 0.0 else 1.0
-        Ai = amplitude(gain[i], vals, o)
+        Ai = _amplitude_call(gain[i], vals, o)
         r2 = min(r * (1.0 + uplift), 1.0)
-        local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+        _local_execution_call(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
         if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
-            s1, s2 = realised_mean(r, r2, sme, cap, eps, weights[i], real_tab, kb, kb2, fr2, X[i], x2)
+            s1, s2 = _realised_mean_call(r, r2, sme, cap, eps, weights[i], real_tab, kb, kb2, fr2, X[i], x2)
         else:
-            s1, s2 = realised_clamp(r, r2, cap, eps, weights[i], X[i], x2)
+            s1, s2 = _realised_clamp_call(r, r2, cap, eps, weights[i], X[i], x2)
         go_year = math.floor(g)
         for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
             ad = reach(kap, U, ramp_share(year_mid[y] - g, R, rb))
