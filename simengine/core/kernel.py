@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 import numba as nb
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from simengine.model import formula
 from simengine.model.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
@@ -781,14 +783,44 @@ def record(b, d, nnat, vals, B, mdl, lay, w, kept, acc):  # pragma: no cover - c
 # ---- the kernel ----------------------------------------------------------------------------------
 
 
+def _unowned(context, builder, ty, value):  # pragma: no cover - compiled
+    """An array value with the same data, shape and strides and no owner (no meminfo, no parent)."""
+    ary = context.make_array(ty)(context, builder, value=value)
+    ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
+    ary.parent = cgutils.get_null_value(ary.parent.type)
+    return ary._getvalue()
+
+
+@intrinsic
+def _borrowed(typingctx, tup):  # pragma: no cover - compiled
+    """The tuple ``tup`` with each array replaced by a view of it that owns nothing (no meminfo).
+    numba counts references to an array whenever a variable takes it (a tuple field read, an
+    argument of a function inlined at its IR level, a view): an atomic update on the way in and on
+    the way out, several hundred per draw in the stages, for arrays that live for the whole block
+    anyway. Of an array without owner the count is a null test only. The caller keeps the owners
+    alive (the arguments of :func:`_draws` are held by its caller) and hands these views to nothing
+    that outlives the call."""
+
+    def codegen(context, builder, sig, args):
+        val = args[0]
+        for k, mty in enumerate(sig.args[0].types):
+            if isinstance(mty, types.Array):
+                member = _unowned(context, builder, mty, builder.extract_value(val, k))
+                val = builder.insert_value(val, member, k)
+        return val
+
+    return tup(tup), codegen
+
+
 # error_model="numpy", as numba compiles the body of a prange loop: divisions need no zero checks
 # (which would keep the loops over years from vectorising) and give what the loop's body gave
 @nb.njit(nogil=True, cache=True, error_model="numpy")
-def _block(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr):  # pragma: no cover - compiled
-    """Draws lo <= d < hi into block b's accumulators: a function of its own, called from the
-    parallel loop, so that the stages may write through the tuples (numba issue 5872 loses
-    such writes only in the body of a prange loop)."""
-    w = _new_work(inp, mdl, smp, acc.nat_sum.shape[1])
+def _draws(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr, w_own):  # pragma: no cover - compiled
+    """Draws lo <= d < hi into block b's accumulators, w_own the block's scratch. Every tuple is
+    read through views that own nothing (:func:`_borrowed`): the owners are this function's
+    arguments, alive until it returns."""
+    inp, mdl, lay, smp = _borrowed(inp), _borrowed(mdl), _borrowed(lay), _borrowed(smp)
+    kept, acc, scr, w = _borrowed(kept), _borrowed(acc), _borrowed(scr), _borrowed(w_own)
     # per-municipality and per-initiative counts: 16-bit, added into the block's histograms
     # before they can overflow (a quarter of the memory keeps the hot bins in cache). They come
     # zeroed, with empty spans, and are left so: one allocation serves every call.
@@ -813,6 +845,16 @@ def _block(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr):  # pragma: no cover -
                 _spill(b, lmun, mun_span, acc.mun_hist)
                 _spill(b, linit, init_span, acc.init_hist)
                 unspilled = 0
+
+
+@nb.njit(nogil=True, cache=True, error_model="numpy")
+def _block(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr):  # pragma: no cover - compiled
+    """Draws lo <= d < hi into block b's accumulators: a function of its own, called from the
+    parallel loop, so that the stages may write through the tuples (numba issue 5872 loses
+    such writes only in the body of a prange loop). It owns the block's scratch while
+    :func:`_draws` runs."""
+    w = _new_work(inp, mdl, smp, acc.nat_sum.shape[1])
+    _draws(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr, w)
 
 
 @nb.njit(parallel=True, nogil=True, cache=True)
