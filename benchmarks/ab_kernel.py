@@ -9,7 +9,7 @@ values of 2,000 kept draws). The rest of the package (distributions, model) is t
 still fit it. Draws are not kept (the timing is the kernel's own, not fresh memory's). A kernel from before the named
 argument tuples (simengine.core.contract) is called with the tuples' fields bound to its parameters by name.
 
-    python benchmarks/ab_kernel.py HEAD [--draws 30000] [--threads 1] [--reps 7] [--sampling lhs]
+    python benchmarks/ab_kernel.py HEAD [REV ...] [--draws 30000] [--threads 1] [--reps 7] [--sampling lhs]
 """
 
 from __future__ import annotations
@@ -49,13 +49,18 @@ def _kernel_source(rev: str) -> str:
             break
     else:
         raise SystemExit(f"ab_kernel: no kernel at {rev}")
+    src = r.stdout
+    # before QMC replicates (simengine.model.qmc) the Sobol' calls took no replicate key and size: one
+    # replicate (2^62 draws) has no extra shift, so these give the uniforms those kernels gave
+    src = src.replace("qmc_shift[q], d, nb_, row)", "qmc_shift[q], np.uint64(0), 62, d, nb_, row)")
+    src = src.replace("qmc_shift[q], d + kk)", "qmc_shift[q], np.uint64(0), 62, d + kk)")
     if path == "simengine/kernel.py":
         return re.sub(
             r"\bfrom simengine\.(\w+) import",
             lambda m: f"from simengine.{_FLAT.get(m.group(1), m.group(1))} import",
-            r.stdout,
+            src,
         )
-    return r.stdout
+    return src
 
 
 def load_kernel_at(rev: str, folder: Path):
@@ -102,7 +107,7 @@ def call(simulate, d0: int, n: int, nblocks: int, groups: tuple) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("rev")
+    ap.add_argument("rev", nargs="+", help="one or more revisions, timed in turn with the working tree")
     ap.add_argument("--draws", type=int, default=30_000)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=7)
@@ -133,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         call(mod.simulate, 0, n, a.threads, (*args, *out, scratch))
         return acc
 
-    def same(n=4000, keep=2000):
+    def same(old, n=4000, keep=2000):
         out = []
         for mod in (kernel, old):
             k, i = engine._per_draw(plan, keep), np.zeros((keep, plan.n_inputs))
@@ -142,23 +147,28 @@ def main(argv: list[str] | None = None) -> None:
         return all(np.array_equal(x, y) for x, y in zip(*out))
 
     with tempfile.TemporaryDirectory() as tmp:
-        old = load_kernel_at(a.rev, Path(tmp))
-        for mod in (kernel, old):
+        mods = {"working tree": kernel}
+        for k, rev in enumerate(a.rev):
+            (Path(tmp) / str(k)).mkdir()
+            mods[rev] = load_kernel_at(rev, Path(tmp) / str(k))
+        for mod in mods.values():
             go(mod, 300)  # compile or load from cache: not timed
-        identical = same()
-        times: dict[str, list[float]] = {"working tree": [], a.rev: []}
+        identical = {rev: same(mods[rev]) for rev in a.rev}
+        times: dict[str, list[float]] = {name: [] for name in mods}
         for _ in range(a.reps):
-            for name, mod in (("working tree", kernel), (a.rev, old)):
+            for name, mod in mods.items():
                 t = time.perf_counter()
                 go(mod, a.draws)
                 times[name].append(time.perf_counter() - t)
     for name, t in times.items():
         print(f"{name}: best {a.draws / min(t):,.0f} draws/s, median {a.draws / np.median(t):,.0f} draws/s")
-    print(f"results bit for bit identical: {identical}")
-    new, old_t = times["working tree"], times[a.rev]
-    print(
-        f"working tree / {a.rev}: {min(old_t) / min(new):.3f} (best), {np.median(old_t) / np.median(new):.3f} (median)"
-    )
+    new = times["working tree"]
+    for rev in a.rev:
+        print(f"results bit for bit identical with {rev}: {identical[rev]}")
+        old_t = times[rev]
+        print(
+            f"working tree / {rev}: {min(old_t) / min(new):.3f} (best), {np.median(old_t) / np.median(new):.3f} (median)"
+        )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from typing import NamedTuple
 
 import numba as nb
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from simengine.model import formula
 from simengine.model.distributions import BERNOULLI, FIXED, TABLE, sample, table_values
@@ -90,7 +92,7 @@ def nat_bin(bits, lo_bits):  # pragma: no cover - compiled
     return NAT_HALF - 1 + k
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(cache=True)
 def _bin_into(lh, lo, hi, y, bits, lob, nbins, kb):  # pragma: no cover - compiled
     """Count one draw's values bits[x] of histograms (y, x) in the block-local 16-bit counts
     ``lh``, widening [lo, hi][y, x] (lowest and highest bin touched since the last spill)."""
@@ -263,19 +265,34 @@ def _sum8(a):  # pragma: no cover - compiled
 @nb.njit(nogil=True, cache=True)
 def _municipality_totals(coefs, X, B):  # pragma: no cover - compiled
     """B[y, :] = sum_i coefs[i, y] * X[i, :], a small matrix product in a fixed order (kept out of
-    BLAS so that results do not depend on the BLAS build). A function of its own so that LLVM
-    vectorises the inner loop."""
+    BLAS so that results do not depend on the BLAS build): the initiatives in order, the terms of
+    a zero (or NaN) coefficient skipped. Two initiatives per pass over B (one load and store of B
+    for two terms, added in the same order as one at a time: the same bits). A function of its
+    own so that LLVM vectorises the inner loops."""
     I, Y = coefs.shape
     M = X.shape[1]
     for y in range(Y):
         for m in range(M):
             B[y, m] = 0.0
-    for i in range(I):
+    for i in range(0, I - 1, 2):
         for y in range(Y):
             c = coefs[i, y]
-            if c > 0.0:
+            c2 = coefs[i + 1, y]
+            if c > 0.0 and c2 > 0.0:
+                for m in range(M):
+                    B[y, m] = (B[y, m] + c * X[i, m]) + c2 * X[i + 1, m]
+            elif c > 0.0:
                 for m in range(M):
                     B[y, m] += c * X[i, m]
+            elif c2 > 0.0:
+                for m in range(M):
+                    B[y, m] += c2 * X[i + 1, m]
+    if I % 2 == 1:
+        for y in range(Y):
+            c = coefs[I - 1, y]
+            if c > 0.0:
+                for m in range(M):
+                    B[y, m] += c * X[I - 1, m]
 
 
 class _Work(NamedTuple):
@@ -461,7 +478,7 @@ def _capacity(d, E, inp, mdl, smp, w):  # pragma: no cover - compiled
     """w.cap: the municipal capacity of draw d (mean-preserving: its spread C alone, and w.sme
     the mean's municipal factor s (1 - E))."""
     cap, sme, size_eff = w.cap, w.sme, inp.size_eff
-    local_execution(
+    _local_execution_call(
         inp.cap_key, d, smp.lhs_n, smp.lhs_half, smp.lhs_mask, inp.cap_code, inp.cap_par, w.ctab, w.ub, w.tails, cap
     )
     if mdl.real_mean:
@@ -547,13 +564,44 @@ def realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2):
     return _sum8(X1), _sum8(X2)
 
 
+# The draw loop calls the shared helpers above through copies compiled as ordinary functions (LLVM
+# may still inline them), not inlined at numba's IR level: an array handed to a function inlined at
+# the IR level is a new reference, i.e. an atomic reference-count update on the way in and out, and
+# in the loop over initiatives these were most of the loop's reference-count updates. The same
+# Python functions inlined into each, so the same arithmetic and the same bits; the waterfall's
+# evaluator inlines them as before. error_model="numpy", as the block function that inlined them.
+@nb.njit(cache=True, error_model="numpy")
+def _amplitude_call(gain_i, vals, o):  # pragma: no cover - compiled
+    return amplitude(gain_i, vals, o)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _golive_time_call(start_i, vals, o, timing_component):  # pragma: no cover - compiled
+    return golive_time(start_i, vals, o, timing_component)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _local_execution_call(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps):  # pragma: no cover
+    local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _realised_clamp_call(r, r2, cap, eps, wrow, X1, X2):  # pragma: no cover - compiled
+    return realised_clamp(r, r2, cap, eps, wrow, X1, X2)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _realised_mean_call(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2):  # pragma: no cover - compiled
+    return realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2)
+
+
 @nb.njit(inline="always", cache=True)
 def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
     """gl[i]: the go-live time of each initiative, a dependency's first (mdl.order)."""
     start, dep_of, dep_lag, order = mdl.start, mdl.dep_of, mdl.dep_lag, mdl.order
     for ii in range(order.shape[0]):
         i = order[ii]
-        g = golive_time(start[i], vals, N_NATIONAL + i * nv, mdl.timing_component)
+        g = _golive_time_call(start[i], vals, N_NATIONAL + i * nv, mdl.timing_component)
         if dep_of[i] >= 0:
             g = max(g, gl[dep_of[i]] + dep_lag[i])
         gl[i] = g
@@ -600,13 +648,13 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
         rb = ramp_base[i]
         ai = area_of[i]
         kap = kappa_ch if channel[i] > 0.0 else 1.0
-        Ai = amplitude(gain[i], vals, o)
+        Ai = _amplitude_call(gain[i], vals, o)
         r2 = min(r * (1.0 + uplift), 1.0)
-        local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+        _local_execution_call(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
         if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
-            s1, s2 = realised_mean(r, r2, sme, cap, eps, weights[i], real_tab, kb, kb2, fr2, X[i], x2)
+            s1, s2 = _realised_mean_call(r, r2, sme, cap, eps, weights[i], real_tab, kb, kb2, fr2, X[i], x2)
         else:
-            s1, s2 = realised_clamp(r, r2, cap, eps, weights[i], X[i], x2)
+            s1, s2 = _realised_clamp_call(r, r2, cap, eps, weights[i], X[i], x2)
         go_year = math.floor(g)
         for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
             ad = reach(kap, U, ramp_share(year_mid[y] - g, R, rb))
@@ -758,14 +806,44 @@ def record(b, d, nnat, vals, B, mdl, lay, w, kept, acc):  # pragma: no cover - c
 # ---- the kernel ----------------------------------------------------------------------------------
 
 
+def _unowned(context, builder, ty, value):  # pragma: no cover - compiled
+    """An array value with the same data, shape and strides and no owner (no meminfo, no parent)."""
+    ary = context.make_array(ty)(context, builder, value=value)
+    ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
+    ary.parent = cgutils.get_null_value(ary.parent.type)
+    return ary._getvalue()
+
+
+@intrinsic
+def _borrowed(typingctx, tup):  # pragma: no cover - compiled
+    """The tuple ``tup`` with each array replaced by a view of it that owns nothing (no meminfo).
+    numba counts references to an array whenever a variable takes it (a tuple field read, an
+    argument of a function inlined at its IR level, a view): an atomic update on the way in and on
+    the way out, several hundred per draw in the stages, for arrays that live for the whole block
+    anyway. Of an array without owner the count is a null test only. The caller keeps the owners
+    alive (the arguments of :func:`_draws` are held by its caller) and hands these views to nothing
+    that outlives the call."""
+
+    def codegen(context, builder, sig, args):
+        val = args[0]
+        for k, mty in enumerate(sig.args[0].types):
+            if isinstance(mty, types.Array):
+                member = _unowned(context, builder, mty, builder.extract_value(val, k))
+                val = builder.insert_value(val, member, k)
+        return val
+
+    return tup(tup), codegen
+
+
 # error_model="numpy", as numba compiles the body of a prange loop: divisions need no zero checks
 # (which would keep the loops over years from vectorising) and give what the loop's body gave
 @nb.njit(nogil=True, cache=True, error_model="numpy")
-def _block(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr):  # pragma: no cover - compiled
-    """Draws lo <= d < hi into block b's accumulators: a function of its own, called from the
-    parallel loop, so that the stages may write through the tuples (numba issue 5872 loses
-    such writes only in the body of a prange loop)."""
-    w = _new_work(inp, mdl, smp, acc.nat_sum.shape[1])
+def _draws(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr, w_own):  # pragma: no cover - compiled
+    """Draws lo <= d < hi into block b's accumulators, w_own the block's scratch. Every tuple is
+    read through views that own nothing (:func:`_borrowed`): the owners are this function's
+    arguments, alive until it returns."""
+    inp, mdl, lay, smp = _borrowed(inp), _borrowed(mdl), _borrowed(lay), _borrowed(smp)
+    kept, acc, scr, w = _borrowed(kept), _borrowed(acc), _borrowed(scr), _borrowed(w_own)
     # per-municipality and per-initiative counts: 16-bit, added into the block's histograms
     # before they can overflow (a quarter of the memory keeps the hot bins in cache). They come
     # zeroed, with empty spans, and are left so: one allocation serves every call.
@@ -790,6 +868,16 @@ def _block(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr):  # pragma: no cover -
                 _spill(b, lmun, mun_span, acc.mun_hist)
                 _spill(b, linit, init_span, acc.init_hist)
                 unspilled = 0
+
+
+@nb.njit(nogil=True, cache=True, error_model="numpy")
+def _block(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr):  # pragma: no cover - compiled
+    """Draws lo <= d < hi into block b's accumulators: a function of its own, called from the
+    parallel loop, so that the stages may write through the tuples (numba issue 5872 loses
+    such writes only in the body of a prange loop). It owns the block's scratch while
+    :func:`_draws` runs."""
+    w = _new_work(inp, mdl, smp, acc.nat_sum.shape[1])
+    _draws(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr, w)
 
 
 @nb.njit(parallel=True, nogil=True, cache=True)
