@@ -700,6 +700,12 @@ _POT_AT = series_at("potential")
 
 
 @nb.njit(inline="always", cache=True)
+def _series_start(at, Y, A):  # pragma: no cover - compiled
+    """Where a national series starts in a draw's row, from its structure.series_at (a, b, c)."""
+    return at[0] * Y + at[1] * A * Y + at[2]
+
+
+@nb.njit(inline="always", cache=True)
 def _regime_value(code, target, g, own):  # pragma: no cover - compiled
     """A regime variable under a regime by its code: 0, the target, the gross gain g or the kernel's own."""
     if code == 3:
@@ -739,7 +745,7 @@ def _stream(k, npv, w):  # pragma: no cover - compiled
     row = w.bufN[k]
     Y = G.shape[0]
     A = area.shape[0]
-    op = _POT_AT[0] * Y + _POT_AT[1] * A * Y + _POT_AT[2]
+    op = _series_start(_POT_AT, Y, A)
     for y in range(Y):
         row[y] = G[y]
         row[Y + y] = G[y] - cost[y]
@@ -750,7 +756,7 @@ def _stream(k, npv, w):  # pragma: no cover - compiled
     for s in range(len(_STREAM_VAR)):  # the regimes' own slices, at their places (structure.REGIME_STREAMS)
         v = _STREAM_VAR[s]
         src = cen if v == 0 else (cut if v == 1 else Gret)
-        o = _STREAM_AT[s][0] * Y + _STREAM_AT[s][1] * A * Y + _STREAM_AT[s][2]
+        o = _series_start(_STREAM_AT[s], Y, A)
         for y in range(Y):
             row[o + y] = src[y]
     row[row.shape[0] - 1] = npv

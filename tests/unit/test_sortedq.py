@@ -25,3 +25,14 @@ def test_same_numbers_and_input_untouched(shape):
 def test_nan_sorted_last_as_numpy_says():
     a = np.sort(np.array([[3.0, 1.0], [np.nan, 2.0], [1.0, 0.0]]), axis=0)
     assert np.array_equal(sortedq.quantile(a, [0.5, 0.9]), np.quantile(a, [0.5, 0.9], axis=0), equal_nan=True)
+
+
+def test_numpy_partitions_through_the_method(monkeypatch):
+    """The no-copy quantile rests on numpy calling the array's own ``partition`` (a no-op on the
+    sorted view); were numpy to partition another way, the cached sorted draws could be reordered
+    in place: this fails first."""
+    calls = []
+    monkeypatch.setattr(sortedq._Sorted, "partition", lambda self, *a, **k: calls.append(1))
+    a = np.sort(np.random.default_rng(1).normal(size=1000))
+    sortedq.quantile(a, [0.3, 0.7])
+    assert calls
