@@ -92,7 +92,7 @@ def nat_bin(bits, lo_bits):  # pragma: no cover - compiled
     return NAT_HALF - 1 + k
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _bin_into(lh, lo, hi, y, bits, lob, nbins, kb):  # pragma: no cover - compiled
     """Count one draw's values bits[x] of histograms (y, x) in the block-local 16-bit counts
     ``lh``, widening [lo, hi][y, x] (lowest and highest bin touched since the last spill)."""
@@ -478,7 +478,7 @@ def _capacity(d, E, inp, mdl, smp, w):  # pragma: no cover - compiled
     """w.cap: the municipal capacity of draw d (mean-preserving: its spread C alone, and w.sme
     the mean's municipal factor s (1 - E))."""
     cap, sme, size_eff = w.cap, w.sme, inp.size_eff
-    _local_execution_call(
+    local_execution(
         inp.cap_key, d, smp.lhs_n, smp.lhs_half, smp.lhs_mask, inp.cap_code, inp.cap_par, w.ctab, w.ub, w.tails, cap
     )
     if mdl.real_mean:
@@ -564,44 +564,13 @@ def realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2):
     return _sum8(X1), _sum8(X2)
 
 
-# The draw loop calls the shared helpers above through copies compiled as ordinary functions (LLVM
-# may still inline them), not inlined at numba's IR level: an array handed to a function inlined at
-# the IR level is a new reference, i.e. an atomic reference-count update on the way in and out, and
-# in the loop over initiatives these were most of the loop's reference-count updates. The same
-# Python functions inlined into each, so the same arithmetic and the same bits; the waterfall's
-# evaluator inlines them as before. error_model="numpy", as the block function that inlined them.
-@nb.njit(cache=True, error_model="numpy")
-def _amplitude_call(gain_i, vals, o):  # pragma: no cover - compiled
-    return amplitude(gain_i, vals, o)
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _golive_time_call(start_i, vals, o, timing_component):  # pragma: no cover - compiled
-    return golive_time(start_i, vals, o, timing_component)
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _local_execution_call(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps):  # pragma: no cover
-    local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps)
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _realised_clamp_call(r, r2, cap, eps, wrow, X1, X2):  # pragma: no cover - compiled
-    return realised_clamp(r, r2, cap, eps, wrow, X1, X2)
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _realised_mean_call(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2):  # pragma: no cover - compiled
-    return realised_mean(r, r2, sme, spread, eps, wrow, real_tab, kb, kb2, fr, X1, X2)
-
-
 @nb.njit(inline="always", cache=True)
 def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
     """gl[i]: the go-live time of each initiative, a dependency's first (mdl.order)."""
     start, dep_of, dep_lag, order = mdl.start, mdl.dep_of, mdl.dep_lag, mdl.order
     for ii in range(order.shape[0]):
         i = order[ii]
-        g = _golive_time_call(start[i], vals, N_NATIONAL + i * nv, mdl.timing_component)
+        g = golive_time(start[i], vals, N_NATIONAL + i * nv, mdl.timing_component)
         if dep_of[i] >= 0:
             g = max(g, gl[dep_of[i]] + dep_lag[i])
         gl[i] = g
@@ -648,13 +617,13 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
         rb = ramp_base[i]
         ai = area_of[i]
         kap = kappa_ch if channel[i] > 0.0 else 1.0
-        Ai = _amplitude_call(gain[i], vals, o)
+        Ai = amplitude(gain[i], vals, o)
         r2 = min(r * (1.0 + uplift), 1.0)
-        _local_execution_call(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+        local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
         if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
-            s1, s2 = _realised_mean_call(r, r2, sme, cap, eps, weights[i], real_tab, kb, kb2, fr2, X[i], x2)
+            s1, s2 = realised_mean(r, r2, sme, cap, eps, weights[i], real_tab, kb, kb2, fr2, X[i], x2)
         else:
-            s1, s2 = _realised_clamp_call(r, r2, cap, eps, weights[i], X[i], x2)
+            s1, s2 = realised_clamp(r, r2, cap, eps, weights[i], X[i], x2)
         go_year = math.floor(g)
         for y in range(Y):  # branch free, so that it vectorises; a zero coefficient adds +0.0
             ad = reach(kap, U, ramp_share(year_mid[y] - g, R, rb))
