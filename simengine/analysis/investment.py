@@ -8,13 +8,16 @@ Per draw d whose inputs are kept (the first ``min(kept draws, stored inputs)``):
 * FTE freed in year y under a regime: regime_benefit_dy / cost_per_fte, the gross gain of the
   regime in årsværk (``realised``: G; ``retention``: G' with the incentive's lifted realisation;
   docs/model.md, "Budget regimes"). Freed hands count whether the unit keeps them (retention) or
-  they are taken out of its budget;
+  they are taken out of its budget. The regimes counted are those that cut no services
+  (``structure.FTE_REGIMES``, from the regimes' declarations: realised and retention);
 * FTE freed per mio. DKK invested: FTE_dy / (I_d / 10^6).
 
-Outputs (results.nc) over ``fte_regime`` = ["realised", "retention"] and ``invest_quantile`` =
+Outputs (results.nc) over ``fte_regime`` = ``FTE_REGIMES`` and ``invest_quantile`` =
 [0.1, 0.5, 0.9]: ``fte_freed_quantile``, ``fte_freed_mean``, ``fte_per_invested_quantile``,
 ``fte_per_invested_mean`` (the ratio of the means, FTE per mio. DKK), ``fte_retention_gain_quantile``
-and ``_mean`` (retention minus realised, draw by draw, FTE), ``investment_total_quantile`` and
+and ``_mean`` (retention minus realised, draw by draw, FTE: ``structure.FTE_GAIN_PAIR``, the first
+counted regime whose gross gain is a series of its own minus the first whose gross gain is the
+simulated gain), ``investment_total_quantile`` and
 ``_mean`` (DKK). Only for a scenario with a cost per FTE and some investment.
 """
 
@@ -24,13 +27,13 @@ import numpy as np
 import xarray as xr
 
 from simengine.analysis.varspecs import label_coords, put
+from simengine.model.structure import FTE_GAIN_PAIR, FTE_REGIMES
 
 LEVELS = (0.1, 0.5, 0.9)
-FTE_REGIMES = ("realised", "retention")
 
 
 def per_draw(raw) -> dict | None:
-    """Investment (n,) and FTE freed (n, 2, Y) per kept draw; None when the scenario has no investment,
+    """Investment (n,) and FTE freed (n, len(FTE_REGIMES), Y) per kept draw; None when the scenario has no investment,
     no cost per FTE or no kept inputs."""
     from simengine.model.plan import INITIATIVE_VARS, N_NATIONAL, REGIMES
 
@@ -67,9 +70,11 @@ def add_investment(ds: xr.Dataset, raw) -> xr.Dataset:
     put(ds, "fte_freed_mean", fte.mean(axis=0), dtype=float, **run)
     put(ds, "fte_per_invested_quantile", np.quantile(per, q, axis=0).transpose(1, 0, 2), dtype=float, **run)
     put(ds, "fte_per_invested_mean", fte.mean(axis=0) / (inv.mean() / 1e6), dtype=float, **run)
-    diff = fte[:, 1, :] - fte[:, 0, :]
-    put(ds, "fte_retention_gain_quantile", np.quantile(diff, q, axis=0), dtype=float, **run)
-    put(ds, "fte_retention_gain_mean", diff.mean(axis=0), dtype=float, **run)
+    if FTE_GAIN_PAIR is not None:
+        a, b = (FTE_REGIMES.index(r) for r in FTE_GAIN_PAIR)
+        diff = fte[:, a, :] - fte[:, b, :]
+        put(ds, "fte_retention_gain_quantile", np.quantile(diff, q, axis=0), dtype=float, **run)
+        put(ds, "fte_retention_gain_mean", diff.mean(axis=0), dtype=float, **run)
     put(ds, "investment_total_quantile", np.quantile(inv, q), dtype=float, **run)
     put(ds, "investment_total_mean", inv.mean(), dtype=float, **run)
     return ds

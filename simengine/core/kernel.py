@@ -68,6 +68,9 @@ amplitude = nb.njit(inline="always", cache=True)(formula.amplitude)
 #: the reach and timing factor kappa U ramp (simengine.model.formula.reach), compiled: the evaluate
 #: stage and the waterfall's evaluator call this one function
 reach = nb.njit(inline="always", cache=True)(formula.reach)
+#: the ramp-up share (simengine.model.formula.ramp_share), compiled: the evaluate stage and the
+#: waterfall's evaluator call this one function
+ramp_share = nb.njit(inline="always", cache=True)(formula.ramp_share)
 
 
 @nb.njit(inline="always", cache=True)
@@ -496,15 +499,6 @@ def golive_time(start_i, vals, o, timing_component):  # pragma: no cover - compi
     S = vals[o + V_DELAY]
     BL = vals[o + V_LEGISLATION] * vals[o + V_LEGISLATION_DELAY]
     return start_i + max(S, BL) if timing_component else start_i + S + BL
-
-
-@nb.njit(inline="always", cache=True)
-def ramp_share(dt, R, rb):  # pragma: no cover - compiled
-    """The ramp-up share ``dt`` years after go-live (R: the ramp-up time, rb: the share reached at
-    go-live): min(dt / R, 1), or rb + (1 - rb) min(dt / R, 1) after go-live and 0 before it."""
-    x = dt / R
-    ramp = min(x, 1.0)
-    return ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
 
 
 @nb.njit(inline="always", cache=True)

@@ -7,8 +7,9 @@ draw's input vector ``x`` (1-D: ``x[o + v]`` is a number); the waterfall's compi
 calls the same compiled function; the numpy code (observables, observations, update,
 calibration) calls it with ``x`` an array whose first axis is the input (``inputs.T``: then
 ``x[o + v]`` is the column of every draw). One expression, so the same bits everywhere.
-``reach`` (kappa · U · ramp, the share of the amplitude reached in a year) is shared the same way: the
-kernel's evaluate stage and the waterfall's evaluator call it compiled (``simengine.core.kernel.reach``),
+``reach`` (kappa · U · ramp, the share of the amplitude reached in a year) and ``ramp_share`` (the
+ramp-up share a number of years after go-live) are shared the same way: the kernel's evaluate stage
+and the waterfall's evaluator call them compiled (``simengine.core.kernel.reach``, ``ramp_share``),
 :func:`adoption` on numpy columns.
 
 A new risk cause that removes a share of the gain is one more factor in :func:`amplitude` and its
@@ -51,15 +52,28 @@ def amplitude(gain, x, o):  # type: ignore[no-untyped-def]  # numbers (compiled)
 def reach(kap, U, ramp):  # type: ignore[no-untyped-def]  # numbers (compiled) or numpy arrays
     """kappa · U · ramp: the share of an initiative's amplitude reached in a year (reach and timing),
     kappa the weak citizens' reach of a channel initiative (1 otherwise), U the adoption, ``ramp``
-    the ramp-up share (the kernel's ``ramp_share``; 1 after go-live with ramp-up switched off).
+    the ramp-up share (:func:`ramp_share`; 1 after go-live with ramp-up switched off).
     The year's coefficient is amplitude · reach where reach is positive, 0 otherwise. The kernel's
     evaluate stage and the waterfall's evaluator call it compiled
     (``simengine.core.kernel.reach``), :func:`adoption` on numpy columns."""
     return kap * U * ramp
 
 
+def ramp_share(dt, R, rb):  # type: ignore[no-untyped-def]  # numbers (compiled) or numpy arrays
+    """The ramp-up share ``dt`` years after go-live (R: the ramp-up time, rb: the share reached at
+    go-live, a number): min(dt / R, 1), or rb + (1 − rb) min(dt / R, 1) after go-live and 0 at and
+    before it. Arithmetic only (``np.minimum``, ``np.maximum`` and a comparison as a factor of 0 or
+    1, no branch on ``dt``), so that the kernel's evaluate stage and the waterfall's evaluator call it
+    compiled (``simengine.core.kernel.ramp_share``) and :func:`adoption` on numpy columns. Without a
+    baseline it is negative before go-live (the caller keeps only a positive reach); with one, the
+    factor (dt / R > 0) multiplies a finite number, so it is exactly 0 there."""
+    x = dt / R
+    ramp = np.minimum(x, 1.0)
+    return ramp if rb == 0.0 else (x > 0.0) * (rb + (1.0 - rb) * np.maximum(ramp, 0.0))
+
+
 # ---- go-live and adoption of every draw at once (numpy), as the kernel's stages make them -------------
-# The kernel evaluates one draw at a time (core/kernel.py: golive_time, _golive, ramp_share); the code
+# The kernel evaluates one draw at a time (core/kernel.py: golive_time, _golive); the code
 # that reads per-draw quantities afterwards (observables, observations, update) uses these two, so every
 # [model] choice (timing, dependencies, ramp baselines) reaches them in one place.
 
@@ -81,17 +95,12 @@ def golive(plan, inputs: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-d
 def adoption(plan, inputs: np.ndarray, g: np.ndarray, i: int, year_mid: float) -> np.ndarray:  # type: ignore[no-untyped-def]
     """(D,) initiative i's adoption share in the year of mid-point ``year_mid``, its go-live ``g`` (D,):
     kappa U ramp, ramp = min((year_mid - g)/R, 1), or rb + (1 - rb) ramp after go-live and 0 before it
-    with a ramp baseline rb; 0 where not positive (the kernel's ``ramp_share`` and its product)."""
+    with a ramp baseline rb; 0 where not positive (:func:`ramp_share` and :func:`reach`, as the kernel)."""
     o = N_NATIONAL + i * N_VARS
     U, R = inputs[:, o + V_ADOPTION], inputs[:, o + V_RAMP]
     if plan.channel[i] > 0.0:
         kap = np.clip((1.0 - inputs[:, W_WEAK_SHARE]) / (1.0 - plan.scenario.assumed_weak_share), 0.0, 1.0)
     else:
         kap = 1.0
-    x = (year_mid - g) / R
-    ramp = np.minimum(x, 1.0)
-    rb = float(plan.ramp_base[i])
-    if rb != 0.0:
-        ramp = np.where(x > 0.0, rb + (1.0 - rb) * ramp, 0.0)
-    ad = reach(kap, U, ramp)
+    ad = reach(kap, U, ramp_share(year_mid - g, R, float(plan.ramp_base[i])))
     return np.where(ad > 0.0, ad, 0.0)

@@ -404,6 +404,17 @@ CUT_REGIMES = regimes_where("service_cut")
 #: the regimes whose gain to the central budget has a formula of its own (the unit keeps a share; a
 #: sweep's table shows the first's)
 SHARING_REGIMES = regimes_where("central_gain")
+#: the regimes whose freed staff the staff-per-krone analysis counts (``fte_regime`` in results.nc), in
+#: order: those that cut no services, so that what the unit gives up is its gross gain
+#: (``regime_benefit``) and no service (under a regime that cuts budgets by the target up front, the
+#: staff it frees are services as well as gain)
+FTE_REGIMES = regimes_where("service_cut", "zero")
+#: the pair the staff-per-krone analysis subtracts draw by draw (``fte_retention_gain``): the first of
+#: :data:`FTE_REGIMES` whose gross gain is a series of its own (the unit keeps a share, which lifts
+#: realisation) minus the first whose gross gain is the simulated gain; None without such a pair
+_FTE_OWN = [r for r in FTE_REGIMES if r in regimes_where("regime_benefit")]
+_FTE_GROSS = [r for r in FTE_REGIMES if r in regimes_where("regime_benefit", "benefit")]
+FTE_GAIN_PAIR: tuple[str, str] | None = (_FTE_OWN[0], _FTE_GROSS[0]) if _FTE_OWN and _FTE_GROSS else None
 
 #: the national per-draw series the kernel streams, in its order: (name, size) with size "Y"
 #: (one per year), "AY" (per area and year) or "1". Only the distinct series: the per-regime slices

@@ -102,7 +102,7 @@ CALIBRATION_BASES = ("promised", "delivered", "steady-state")
 TIMINGS = ("additive", "component")
 REALISATIONS = ("clamped", "mean-preserving")
 #: the [model] keys whose value is one of a list of names, and the list (its first the default): the
-#: validation follows from it; their Scenario fields have the same names
+#: validation follows from it; their Scenario fields have the same names, their defaults the lists' first
 MODEL_CHOICES: dict[str, tuple[str, ...]] = {
     "timing": TIMINGS,
     "realisation": REALISATIONS,
@@ -228,16 +228,16 @@ class Scenario:
 
     #: [model] timing: "additive" (go-live = start + delay + legislation) or "component"
     #: (go-live = start + max(delay, legislation): the blocker is one cause within the all-causes delay)
-    timing: str = "additive"
+    timing: str = TIMINGS[0]
     #: [model] realisation: "clamped" (rho = clamp(r C (1-E) eps, 0, 1)) or "mean-preserving"
     #: (rho = min(a C eps, 1) with a chosen so that the mean of rho is r (1-E) s exactly)
-    realisation: str = "clamped"
+    realisation: str = REALISATIONS[0]
     #: [model] calibration_band: the realised/promised ratio the level x timing composite should hit
     calibration_band: tuple[float, float] | None = None
     calibration_year: int | None = None
     #: [model] calibration_basis: the ratio the band is read on: "promised" (mean gain / all business
     #: cases), "delivered" (/ those live in the year) or "steady-state" (the levels at full effect)
-    calibration_basis: str = "promised"
+    calibration_basis: str = CALIBRATION_BASES[0]
     #: [[shocks]], in file order
     shocks: tuple[Shock, ...] = ()
 

@@ -50,3 +50,26 @@ def test_reach_numpy_rows_give_the_per_draw_bits():
     np.testing.assert_array_equal(rows, [formula.reach(float(a), float(b), float(c)) for a, b, c in zip(kap, U, ramp)])
     # the order of the product the kernel has always used: (kappa U) ramp
     np.testing.assert_array_equal(rows, (kap * U) * ramp)
+
+
+def _ramp_share_by_cases(dt: float, R: float, rb: float) -> float:
+    """The ramp-up share as the kernel wrote it before it was shared: min(dt / R, 1), or rb + (1 - rb)
+    min(dt / R, 1) after go-live and 0 at and before it."""
+    x = dt / R
+    ramp = min(x, 1.0)
+    return ramp if rb == 0.0 else (rb + (1.0 - rb) * ramp if x > 0.0 else 0.0)
+
+
+def test_ramp_share_compiled_and_on_columns_gives_the_bits_of_the_cases():
+    from simengine.core.kernel import ramp_share as compiled
+
+    rng = np.random.default_rng(13)
+    dt = np.concatenate([rng.normal(0.0, 3.0, 400), [0.0, -0.0, 1e-300, -1e-300, 5.0, -5.0]])
+    R = np.concatenate([rng.lognormal(0.0, 1.0, 400), [1e-9, 1e-9, 1e-9, 1e-9, 1e-320, 1e-320]])  # x = +-inf too
+    for rb in (0.0, 0.1, 0.5, 1.0):
+        want = np.array([_ramp_share_by_cases(float(a), float(b), rb) for a, b in zip(dt, R)])
+        with np.errstate(over="ignore", invalid="ignore"):
+            cols = formula.ramp_share(dt, R, rb)
+        got = np.array([compiled(float(a), float(b), rb) for a, b in zip(dt, R)])
+        assert cols.view(np.int64).tolist() == want.view(np.int64).tolist(), rb  # the same bits, signed zeros too
+        assert got.view(np.int64).tolist() == want.view(np.int64).tolist(), rb

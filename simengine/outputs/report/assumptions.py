@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from simengine.model import structure
 from simengine.outputs.labels import Labels
+from simengine.scenario.schema import MODEL_KEYS
 
 MONEY_KEYS = {"scenario.target", "gain", "areas.target", "investment", "running"}
 KR_KEYS = {"scenario.cost_per_fte"}
@@ -43,7 +44,7 @@ GENERAL_ORDER = (
     ("municipal", ("capacity_spread", "local_spread", "optimal_population", "size_penalty")),
     ("regimes", ("retention_share", "retention_years", "incentive_uplift")),
     ("outputs", ("tail",)),
-    ("model", ("timing", "realisation", "calibration_band", "calibration_year", "calibration_basis")),
+    ("model", MODEL_KEYS),  # every [model] key, as declared (a new choice is a row without an edit here)
 )
 #: an initiative's keys in the table's order: the sampled inputs' as declared (simengine.model.structure)
 PRIOR_KEYS = ("channel_shift", "key", *structure.PRIOR_KEYS, "cost", "ramp_baseline", "depends_on", "dependency_lag")
