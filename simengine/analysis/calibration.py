@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import put
+from simengine.analysis.varspecs import batch, put
 
 CALIBRATION_DRAWS = 10_000
 
@@ -75,6 +75,7 @@ def add_calibration_bases(ds: xr.Dataset, raw) -> xr.Dataset:
         for k in ("calibration_band", "calibration_year", "calibration_basis")
         if k in ds["realised_promised_ratio"].attrs
     }
-    put(ds, "realised_delivered_ratio", ratio, method=how, **band)
-    put(ds, "steady_state_ratio", float(b["steady"].mean() / promised), method=how, **band)
+    with batch(ds) as new:
+        put(new, "realised_delivered_ratio", ratio, method=how, **band)
+        put(new, "steady_state_ratio", float(b["steady"].mean() / promised), method=how, **band)
     return ds

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import label_coords, put
+from simengine.analysis.varspecs import batch, label_coords, put
 from simengine.model.structure import FTE_GAIN_PAIR, FTE_REGIMES
 
 LEVELS = (0.1, 0.5, 0.9)
@@ -66,15 +66,16 @@ def add_investment(ds: xr.Dataset, raw) -> xr.Dataset:
     label_coords(ds, names=["fte_regime", "invest_quantile"])
 
     run = {"method": how, "draws": n, "cost_per_fte": float(raw.plan.scenario.cost_per_fte)}
-    put(ds, "fte_freed_quantile", np.quantile(fte, q, axis=0).transpose(1, 0, 2), dtype=float, **run)
-    put(ds, "fte_freed_mean", fte.mean(axis=0), dtype=float, **run)
-    put(ds, "fte_per_invested_quantile", np.quantile(per, q, axis=0).transpose(1, 0, 2), dtype=float, **run)
-    put(ds, "fte_per_invested_mean", fte.mean(axis=0) / (inv.mean() / 1e6), dtype=float, **run)
-    if FTE_GAIN_PAIR is not None:
-        a, b = (FTE_REGIMES.index(r) for r in FTE_GAIN_PAIR)
-        diff = fte[:, a, :] - fte[:, b, :]
-        put(ds, "fte_retention_gain_quantile", np.quantile(diff, q, axis=0), dtype=float, **run)
-        put(ds, "fte_retention_gain_mean", diff.mean(axis=0), dtype=float, **run)
-    put(ds, "investment_total_quantile", np.quantile(inv, q), dtype=float, **run)
-    put(ds, "investment_total_mean", inv.mean(), dtype=float, **run)
+    with batch(ds) as new:
+        put(new, "fte_freed_quantile", np.quantile(fte, q, axis=0).transpose(1, 0, 2), dtype=float, **run)
+        put(new, "fte_freed_mean", fte.mean(axis=0), dtype=float, **run)
+        put(new, "fte_per_invested_quantile", np.quantile(per, q, axis=0).transpose(1, 0, 2), dtype=float, **run)
+        put(new, "fte_per_invested_mean", fte.mean(axis=0) / (inv.mean() / 1e6), dtype=float, **run)
+        if FTE_GAIN_PAIR is not None:
+            a, b = (FTE_REGIMES.index(r) for r in FTE_GAIN_PAIR)
+            diff = fte[:, a, :] - fte[:, b, :]
+            put(new, "fte_retention_gain_quantile", np.quantile(diff, q, axis=0), dtype=float, **run)
+            put(new, "fte_retention_gain_mean", diff.mean(axis=0), dtype=float, **run)
+        put(new, "investment_total_quantile", np.quantile(inv, q), dtype=float, **run)
+        put(new, "investment_total_mean", inv.mean(), dtype=float, **run)
     return ds

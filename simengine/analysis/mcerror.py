@@ -55,7 +55,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats as sps
 
-from simengine.analysis.varspecs import LEVEL, interval_specs, put_interval
+from simengine.analysis.varspecs import LEVEL, Batch, batch, interval_specs, put_interval
 from simengine.core import engine
 from simengine.core.driver import DEFAULT_MAX_DRAWS  # noqa: F401 (the default upper limit of the adaptive run)
 from simengine.core.engine import RawResults
@@ -227,50 +227,56 @@ def add_mc_error(ds: xr.Dataset, raw: RawResults) -> xr.Dataset:
     rep_q = rep.method("quantiles") if use_rep else ""
     rep_m = rep.method("means") if use_rep else ""
 
-    def put(base: str, lo, hi, method: str) -> None:
-        replicate_based = use_rep and method.startswith("95 % replicate interval")
-        put_interval(ds, base, lo, hi, method if replicate_based else method + note, N)
+    with batch(ds) as new:
 
-    both = np.concatenate([qlo, qhi])  # one pass for both ends
-    nq = len(q)
-    K = len(raw.benefit)
-    per_draw = {
-        "benefit": raw.benefit,
-        "net_benefit": raw.benefit - raw.cost,
-        "area_benefit": raw.area_benefit,
-        "npv": raw.npv,
-    }
-    rules = _interval_rules(ds, raw, both, nat_method, rep if use_rep else None)
-    for spec in interval_specs():
-        if spec.name not in ds or spec.name in _REGIME_INTERVALS or spec.own_interval:
-            continue
-        if spec.name in rules:
-            interval = rules[spec.name]()
-            if interval is not None:
-                put(spec.name, *interval)
-        elif spec.interval == "quantile" and spec.series is not None:
-            if use_rep:
-                assert rep is not None
-                put(spec.name, *replicate_quantile_ci(rep, stats._values(spec.series), ds[spec.name].values, q), rep_q)
+        def put(base: str, lo, hi, method: str) -> None:
+            replicate_based = use_rep and method.startswith("95 % replicate interval")
+            put_interval(new, base, lo, hi, method if replicate_based else method + note, N)
+
+        both = np.concatenate([qlo, qhi])  # one pass for both ends
+        nq = len(q)
+        K = len(raw.benefit)
+        per_draw = {
+            "benefit": raw.benefit,
+            "net_benefit": raw.benefit - raw.cost,
+            "area_benefit": raw.area_benefit,
+            "npv": raw.npv,
+        }
+        rules = _interval_rules(new, raw, both, nat_method, rep if use_rep else None)
+        for spec in interval_specs():
+            if spec.name not in ds or spec.name in _REGIME_INTERVALS or spec.own_interval:
+                continue
+            if spec.name in rules:
+                interval = rules[spec.name]()
+                if interval is not None:
+                    put(spec.name, *interval)
+            elif spec.interval == "quantile" and spec.series is not None:
+                if use_rep:
+                    assert rep is not None
+                    put(
+                        spec.name,
+                        *replicate_quantile_ci(rep, stats._values(spec.series), ds[spec.name].values, q),
+                        rep_q,
+                    )
+                else:
+                    v = stats.quantile(spec.series, both)
+                    put(spec.name, v[:nq], v[nq:], nat_method)
+            elif spec.interval == "mean" and spec.series in per_draw:
+                if use_rep:
+                    assert rep is not None
+                    put(spec.name, *replicate_mean_ci(rep, per_draw[spec.series], ds[spec.name].values), rep_m)
+                elif K > 1:
+                    put(
+                        spec.name,
+                        *mean_ci(per_draw[spec.series], ds[spec.name].values, N),
+                        MEAN_METHOD + ("" if K == N else f" (sd from the first {K:,} draws)"),
+                    )
             else:
-                v = stats.quantile(spec.series, both)
-                put(spec.name, v[:nq], v[nq:], nat_method)
-        elif spec.interval == "mean" and spec.series in per_draw:
-            if use_rep:
-                assert rep is not None
-                put(spec.name, *replicate_mean_ci(rep, per_draw[spec.series], ds[spec.name].values), rep_m)
-            elif K > 1:
-                put(
-                    spec.name,
-                    *mean_ci(per_draw[spec.series], ds[spec.name].values, N),
-                    MEAN_METHOD + ("" if K == N else f" (sd from the first {K:,} draws)"),
+                raise ValueError(
+                    f"{spec.name}: its spec declares a {spec.interval} interval that "
+                    "simengine.analysis.mcerror does not compute"
                 )
-        else:
-            raise ValueError(
-                f"{spec.name}: its spec declares a {spec.interval} interval that "
-                "simengine.analysis.mcerror does not compute"
-            )
-    _regime_intervals(ds, raw, stats, q, put, rep if use_rep else None)
+        _regime_intervals(new, raw, stats, q, put, rep if use_rep else None)
     ds.attrs["mc_error_level"] = LEVEL
     if use_rep:
         assert rep is not None
@@ -299,7 +305,7 @@ _REGIME_INTERVALS = (
 
 
 def _interval_rules(
-    ds: xr.Dataset, raw: RawResults, both: np.ndarray, nat_method: str, rep: Replicates | None = None
+    ds: xr.Dataset | Batch, raw: RawResults, both: np.ndarray, nat_method: str, rep: Replicates | None = None
 ) -> dict:
     """How the intervals of the variables that are neither a national series' quantile nor a mean
     of per-draw values are computed: name -> a function giving (low, high, method), or None (no
@@ -359,7 +365,7 @@ def _interval_rules(
 
 
 def _regime_intervals(
-    ds: xr.Dataset, raw: RawResults, stats, q: np.ndarray, put, rep: Replicates | None = None
+    ds: xr.Dataset | Batch, raw: RawResults, stats, q: np.ndarray, put, rep: Replicates | None = None
 ) -> None:
     """Intervals of the budget regimes' pairwise differences and of P(service cut > X), by the same
     case distinction as simengine.analysis.results.add_regime_comparison; from the QMC replicates

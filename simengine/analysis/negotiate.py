@@ -33,7 +33,7 @@ import math
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import DELIVERY, label_coords, put, put_interval
+from simengine.analysis.varspecs import DELIVERY, batch, label_coords, put, put_interval
 from simengine.model.plan import HIST_SUB_BITS, NAT_SUB_BITS, REGIMES
 
 #: a probability below this is "negligible": the headline's "out of reach" and its largest amount
@@ -83,37 +83,39 @@ def add_committable(ds: xr.Dataset, raw) -> None:
         "interval: " + HIST_METHOD
     )
 
-    def put_amounts(name, v, method):  # the estimates and their interval
-        put(ds, name, v[:n], method=method)
-        put_interval(ds, name, v[n : 2 * n], v[2 * n :], method, N)
+    with batch(ds) as new:
 
-    put_amounts("committable", stats.quantile("benefit", both), nat_method)
-    put_amounts("committable_net", stats.quantile("net_benefit", both), nat_method)
-    put_amounts("area_committable", stats.quantile("area_benefit", both), nat_method)
-    mq = hist_quantiles(raw.acc.mun_hist, plan.mun_hist_lo[None, :], both).transpose(0, 2, 1)  # (3n, M, Y)
-    put_amounts(
-        "municipality_committable",
-        mq,
-        f"from histograms with {2**HIST_SUB_BITS} bins per octave over all {N:,} draws; interval: {HIST_METHOD}",
-    )
-    for pot, name, dims in (
-        ("potential", "committable_potential", ("year",)),
-        ("area_potential", "area_committable_potential", ("area", "year")),
-    ):
-        if pot in ds and "draw" in ds[pot].dims:  # per-draw values of the kept draws
-            vals = np.asarray(ds[pot].transpose("draw", *dims).values, dtype=float)
-            K = vals.shape[0]
-            klo, khi = rank_levels(K, lv)
-            v = np.quantile(vals, np.concatenate([lv, klo, khi]), axis=0)
-            method = (
-                ("exact over all draws" if K >= N else f"from the first {K:,} of {N:,} draws (those kept per draw)")
-                + "; interval: "
-                + QUANTILE_METHOD
-            )
-            put_amounts(name, v, method)
-    # the largest amount with a non-negligible probability: reached with probability NEGLIGIBLE
-    v = stats.quantile("benefit", np.array([1.0 - NEGLIGIBLE]))[0]
-    put(ds, "reach_amount", v, probability=NEGLIGIBLE, method=nat_method)
+        def put_amounts(name, v, method):  # the estimates and their interval
+            put(new, name, v[:n], method=method)
+            put_interval(new, name, v[n : 2 * n], v[2 * n :], method, N)
+
+        put_amounts("committable", stats.quantile("benefit", both), nat_method)
+        put_amounts("committable_net", stats.quantile("net_benefit", both), nat_method)
+        put_amounts("area_committable", stats.quantile("area_benefit", both), nat_method)
+        mq = hist_quantiles(raw.acc.mun_hist, plan.mun_hist_lo[None, :], both).transpose(0, 2, 1)  # (3n, M, Y)
+        put_amounts(
+            "municipality_committable",
+            mq,
+            f"from histograms with {2**HIST_SUB_BITS} bins per octave over all {N:,} draws; interval: {HIST_METHOD}",
+        )
+        for pot, name, dims in (
+            ("potential", "committable_potential", ("year",)),
+            ("area_potential", "area_committable_potential", ("area", "year")),
+        ):
+            if pot in ds and "draw" in ds[pot].dims:  # per-draw values of the kept draws
+                vals = np.asarray(ds[pot].transpose("draw", *dims).values, dtype=float)
+                K = vals.shape[0]
+                klo, khi = rank_levels(K, lv)
+                v = np.quantile(vals, np.concatenate([lv, klo, khi]), axis=0)
+                method = (
+                    ("exact over all draws" if K >= N else f"from the first {K:,} of {N:,} draws (those kept per draw)")
+                    + "; interval: "
+                    + QUANTILE_METHOD
+                )
+                put_amounts(name, v, method)
+        # the largest amount with a non-negligible probability: reached with probability NEGLIGIBLE
+        v = stats.quantile("benefit", np.array([1.0 - NEGLIGIBLE]))[0]
+        put(new, "reach_amount", v, probability=NEGLIGIBLE, method=nat_method)
 
 
 # -- stored distributions (for simengine ask) ---------------------------------------------------
@@ -208,31 +210,32 @@ def add_distributions(ds: xr.Dataset, raw) -> None:
             "unsigned",
         ),
     ]
-    for name, dims, counts, zb, nbins, layout in items:
-        if counts.ndim == 3:  # (Y, X, B) -> rows in (X, Y) order
-            Y_, X_ = counts.shape[:2]
-            off, trimmed, zero = _trim(counts.reshape(Y_ * X_, -1), zb)
-            off, zero = off.reshape(Y_, X_).T.reshape(-1), zero.reshape(Y_, X_).T.reshape(-1)
-            trimmed = trimmed.reshape(Y_, X_, -1).transpose(1, 0, 2).reshape(X_ * Y_, -1)
-        else:
-            off, trimmed, zero = _trim(counts, zb)
-        shape = tuple(ds.sizes[d] for d in dims)
-        v = f"dist_{name}"
-        put(
-            ds,
-            v,
-            trimmed.reshape(shape + (-1,)),
-            layout=layout,
-            nbins=nbins,
-            zero_bin=zb,
-            sub_bits=NAT_SUB_BITS if layout == "national" else HIST_SUB_BITS,
-            lo=float(plan.nat_hist_lo) if layout == "national" else -1.0,
-            draws=raw.draws,
-        )
-        put(ds, f"{v}_offset", off.reshape(shape))
-        put(ds, f"{v}_zero", zero.reshape(shape))
-    put(ds, "dist_municipality_lo", plan.mun_hist_lo)
-    put(ds, "dist_initiative_lo", plan.init_hist_lo)
+    with batch(ds) as new:
+        for name, dims, counts, zb, nbins, layout in items:
+            if counts.ndim == 3:  # (Y, X, B) -> rows in (X, Y) order
+                Y_, X_ = counts.shape[:2]
+                off, trimmed, zero = _trim(counts.reshape(Y_ * X_, -1), zb)
+                off, zero = off.reshape(Y_, X_).T.reshape(-1), zero.reshape(Y_, X_).T.reshape(-1)
+                trimmed = trimmed.reshape(Y_, X_, -1).transpose(1, 0, 2).reshape(X_ * Y_, -1)
+            else:
+                off, trimmed, zero = _trim(counts, zb)
+            shape = tuple(ds.sizes[d] for d in dims)
+            v = f"dist_{name}"
+            put(
+                new,
+                v,
+                trimmed.reshape(shape + (-1,)),
+                layout=layout,
+                nbins=nbins,
+                zero_bin=zb,
+                sub_bits=NAT_SUB_BITS if layout == "national" else HIST_SUB_BITS,
+                lo=float(plan.nat_hist_lo) if layout == "national" else -1.0,
+                draws=raw.draws,
+            )
+            put(new, f"{v}_offset", off.reshape(shape))
+            put(new, f"{v}_zero", zero.reshape(shape))
+        put(new, "dist_municipality_lo", plan.mun_hist_lo)
+        put(new, "dist_initiative_lo", plan.init_hist_lo)
 
 
 def bin_edges(layout: str, lo) -> tuple[np.ndarray, np.ndarray]:
@@ -314,42 +317,47 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
             "D - X counts in proportion to its width)"
         )
 
-    def put_ci(name, lo, hi, method):
-        put_interval(ds, name, lo, hi, method, None)
+    with batch(ds) as new:
 
-    put(ds, "deduction_amount", D, float)
-    put(ds, "deduction_p_cut_above", p, float, threshold=x, method=p_method)
-    lo, hi = wilson(p * N, N)
-    never = D - x <= 0  # the cut cannot exceed X
-    put_ci("deduction_p_cut_above", np.where(never, 0.0, lo), np.where(never, 0.0, hi), WILSON_METHOD)
-    put(
-        ds,
-        "deduction_service_cut_mean",
-        cut_mean,
-        float,
-        method="exact over all draws" if stats.exact else "from the streaming histogram over all draws",
-    )
-    if K > 1:
-        half = Z * cut_sd / math.sqrt(N)
-        lo, hi = cut_mean - half, cut_mean + half
-        put_ci(
-            "deduction_service_cut_mean", lo, hi, MEAN_METHOD + ("" if K >= N else f" (sd from the first {K:,} draws)")
+        def put_ci(name, lo, hi, method):
+            put_interval(new, name, lo, hi, method, None)
+
+        put(new, "deduction_amount", D, float)
+        put(new, "deduction_p_cut_above", p, float, threshold=x, method=p_method)
+        lo, hi = wilson(p * N, N)
+        never = D - x <= 0  # the cut cannot exceed X
+        put_ci("deduction_p_cut_above", np.where(never, 0.0, lo), np.where(never, 0.0, hi), WILSON_METHOD)
+        put(
+            new,
+            "deduction_service_cut_mean",
+            cut_mean,
+            float,
+            method="exact over all draws" if stats.exact else "from the streaming histogram over all draws",
         )
-    put(ds, "deduction_central_gain_mean", D, float)
-    put(ds, "deduction_local_gain_mean", np.maximum(0.0, mean_g[None, :] - D + cut_mean), float)
-    # the largest deduction with P(cut > X) <= alpha: G's alpha quantile + X (continuous G)
-    qest, qlo, qhi = quantile_ci(stats, "benefit", np.array([alpha]), N)
-    safe = np.maximum(0.0, qest[0] + x)
-    put(ds, "deduction_max_safe", safe, float, threshold=x, alpha=alpha)
-    put_ci(
-        "deduction_max_safe",
-        np.maximum(0.0, qlo[0] + x),
-        np.maximum(0.0, qhi[0] + x),
-        "the order-statistics interval of the quantile, plus the threshold",
-    )
-    ok = p <= alpha
-    best = np.array([shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(Y)])
-    put(ds, "deduction_max_safe_share", best, float, threshold=x, alpha=alpha)
+        if K > 1:
+            half = Z * cut_sd / math.sqrt(N)
+            lo, hi = cut_mean - half, cut_mean + half
+            put_ci(
+                "deduction_service_cut_mean",
+                lo,
+                hi,
+                MEAN_METHOD + ("" if K >= N else f" (sd from the first {K:,} draws)"),
+            )
+        put(new, "deduction_central_gain_mean", D, float)
+        put(new, "deduction_local_gain_mean", np.maximum(0.0, mean_g[None, :] - D + cut_mean), float)
+        # the largest deduction with P(cut > X) <= alpha: G's alpha quantile + X (continuous G)
+        qest, qlo, qhi = quantile_ci(stats, "benefit", np.array([alpha]), N)
+        safe = np.maximum(0.0, qest[0] + x)
+        put(new, "deduction_max_safe", safe, float, threshold=x, alpha=alpha)
+        put_ci(
+            "deduction_max_safe",
+            np.maximum(0.0, qlo[0] + x),
+            np.maximum(0.0, qhi[0] + x),
+            "the order-statistics interval of the quantile, plus the threshold",
+        )
+        ok = p <= alpha
+        best = np.array([shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(Y)])
+        put(new, "deduction_max_safe_share", best, float, threshold=x, alpha=alpha)
     ds.attrs["cut_alpha"] = alpha
 
 
@@ -397,22 +405,24 @@ def add_delivery(ds: xr.Dataset, raw) -> None:
         else "exact over all draws"
     )
 
-    put(ds, "delivery_central_gain_quantile", np.quantile(cen, q, axis=0), float, method=method)
-    put(ds, "delivery_central_gain_mean", cen.mean(axis=0), float, method=method)
-    put(ds, "delivery_service_cut_quantile", np.quantile(cut, q, axis=0), float, method=method)
-    put(ds, "delivery_service_cut_mean", cut.mean(axis=0), float, method=method)
-    p = (cut > x).mean(axis=0)
-    put(ds, "delivery_p_cut_above", p, float, method=method, threshold=x)
-    lo, hi = wilson(p * n, n)
-    put_interval(ds, "delivery_p_cut_above", lo, hi, WILSON_METHOD, n)
+    with batch(ds) as new:
+        put(new, "delivery_central_gain_quantile", np.quantile(cen, q, axis=0), float, method=method)
+        put(new, "delivery_central_gain_mean", cen.mean(axis=0), float, method=method)
+        put(new, "delivery_service_cut_quantile", np.quantile(cut, q, axis=0), float, method=method)
+        put(new, "delivery_service_cut_mean", cut.mean(axis=0), float, method=method)
+        p = (cut > x).mean(axis=0)
+        put(new, "delivery_p_cut_above", p, float, method=method, threshold=x)
+        lo, hi = wilson(p * n, n)
+        put_interval(new, "delivery_p_cut_above", lo, hi, WILSON_METHOD, n)
     pairs = [f"{DELIVERY}-{r}" for r in REGIMES]
     ds.coords["delivery_pair"] = pairs
     label_coords(ds, names=["delivery_pair"])
-    for var, per in (("central_gain", cen), ("service_cut", cut)):
-        other = getattr(raw, var)[:n]  # (n, R, Y)
-        diff = per[:, None, :] - other  # (n, R, Y)
-        put(ds, f"delivery_{var}_difference_mean", diff.mean(axis=0), float, method=method)
-        put(ds, f"delivery_{var}_difference_quantile", np.quantile(diff, q, axis=0), float, method=method)
+    with batch(ds) as new:
+        for var, per in (("central_gain", cen), ("service_cut", cut)):
+            other = getattr(raw, var)[:n]  # (n, R, Y)
+            diff = per[:, None, :] - other  # (n, R, Y)
+            put(new, f"delivery_{var}_difference_mean", diff.mean(axis=0), float, method=method)
+            put(new, f"delivery_{var}_difference_quantile", np.quantile(diff, q, axis=0), float, method=method)
     ds.attrs["delivery_draws"] = n
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import put
+from simengine.analysis.varspecs import Batch, batch, put
 
 
 def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
@@ -27,32 +27,35 @@ def add_potential(ds: xr.Dataset, raw, stats, q: np.ndarray) -> None:
     plan = raw.plan
     sc = plan.scenario
     N = raw.draws
-    put(ds, "potential", raw.potential, dtype=float)
-    put(ds, "area_potential", raw.area_potential, dtype=float)
-    put(ds, "potential_quantile", stats.quantile("potential", q), dtype=float)
-    put(ds, "potential_mean", stats.mean("potential"), dtype=float)
-    ini_mean = (raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / N).T  # (I, Y) over all draws
-    # per area: exact over all draws when every draw is kept; otherwise the quantiles come from the
-    # kept draws (a fixed-size sample; the kernel streams no per-area potential histograms, to stay
-    # as fast) and the mean from the initiatives' fixed-point sums over all draws
-    if stats.exact:
-        aq, am = np.quantile(raw.area_potential, q, axis=0), raw.area_potential.mean(axis=0)
-        how = "exact over all draws"
-    else:
-        aq = np.quantile(raw.area_potential, q, axis=0)
-        am = np.zeros((len(sc.areas), len(plan.years)))
-        np.add.at(am, plan.area_of, ini_mean)
-        how = f"quantiles from the first {len(raw.area_potential):,} draws (kept per draw), mean over all {N:,} draws"
-    put(ds, "area_potential_quantile", aq, dtype=float, method=how)
-    put(ds, "area_potential_mean", am, dtype=float, method=how)
-    put(ds, "initiative_potential_mean", ini_mean, dtype=float)
-    promised = float(plan.gain.sum())
-    if promised > 0:  # no ratio to the business cases when they promise nothing
-        _add_ratios(ds, sc, stats, promised)
+    with batch(ds) as new:
+        put(new, "potential", raw.potential, dtype=float)
+        put(new, "area_potential", raw.area_potential, dtype=float)
+        put(new, "potential_quantile", stats.quantile("potential", q), dtype=float)
+        put(new, "potential_mean", stats.mean("potential"), dtype=float)
+        ini_mean = (raw.acc.init_pot_sum / plan.init_inv_unit[None, :] / N).T  # (I, Y) over all draws
+        # per area: exact over all draws when every draw is kept; otherwise the quantiles come from the
+        # kept draws (a fixed-size sample; the kernel streams no per-area potential histograms, to stay
+        # as fast) and the mean from the initiatives' fixed-point sums over all draws
+        if stats.exact:
+            aq, am = np.quantile(raw.area_potential, q, axis=0), raw.area_potential.mean(axis=0)
+            how = "exact over all draws"
+        else:
+            aq = np.quantile(raw.area_potential, q, axis=0)
+            am = np.zeros((len(sc.areas), len(plan.years)))
+            np.add.at(am, plan.area_of, ini_mean)
+            how = (
+                f"quantiles from the first {len(raw.area_potential):,} draws (kept per draw), mean over all {N:,} draws"
+            )
+        put(new, "area_potential_quantile", aq, dtype=float, method=how)
+        put(new, "area_potential_mean", am, dtype=float, method=how)
+        put(new, "initiative_potential_mean", ini_mean, dtype=float)
+        promised = float(plan.gain.sum())
+        if promised > 0:  # no ratio to the business cases when they promise nothing
+            _add_ratios(new, sc, stats, promised)
     ds.attrs["model_choices"] = model_choices(sc)
 
 
-def _add_ratios(ds, sc, stats, promised) -> None:
+def _add_ratios(new: Batch, sc, stats, promised) -> None:
     ratio = stats.mean("benefit") / promised
     extra: dict[str, Any] = {}
     if sc.calibration_band is not None:
@@ -61,8 +64,8 @@ def _add_ratios(ds, sc, stats, promised) -> None:
             extra["calibration_year"] = sc.calibration_year
         if sc.calibration_basis != "promised":  # [model] calibration_basis (simengine.analysis.calibration)
             extra["calibration_basis"] = sc.calibration_basis
-    put(ds, "realised_promised_ratio", ratio, dtype=float, **extra)
-    put(ds, "potential_promised_ratio", stats.mean("potential") / promised, dtype=float)
+    put(new, "realised_promised_ratio", ratio, dtype=float, **extra)
+    put(new, "potential_promised_ratio", stats.mean("potential") / promised, dtype=float)
 
 
 def model_choices(sc) -> str:

@@ -11,7 +11,7 @@ import xarray as xr
 
 from simengine import __version__
 from simengine.analysis import sortedq
-from simengine.analysis.varspecs import DKK, label_coords, put
+from simengine.analysis.varspecs import DKK, batch, label_coords, put
 from simengine.core.engine import RawResults
 from simengine.model.plan import (
     GOLIVE_PER_YEAR,
@@ -296,54 +296,55 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
     label_coords(ds, kept=kept)  # as simengine.analysis.varspecs declares them
     stats = NationalStats(raw)
 
-    put(ds, "benefit", benefit)
-    put(ds, "net_benefit", net)
-    put(ds, "cost", raw.cost)
-    put(ds, "area_benefit", raw.area_benefit)
-    put(ds, "fte", benefit / sc.cost_per_fte)
-    put(ds, "npv", raw.npv, start_year=sc.start_year, horizon=sc.horizon, discount_rate=sc.discount_rate)
-    put(ds, "target", plan.target)
-    put(ds, "area_target", plan.area_target)
-    put(ds, "municipality_target", plan.mun_target.T)
+    with batch(ds) as new:
+        put(new, "benefit", benefit)
+        put(new, "net_benefit", net)
+        put(new, "cost", raw.cost)
+        put(new, "area_benefit", raw.area_benefit)
+        put(new, "fte", benefit / sc.cost_per_fte)
+        put(new, "npv", raw.npv, start_year=sc.start_year, horizon=sc.horizon, discount_rate=sc.discount_rate)
+        put(new, "target", plan.target)
+        put(new, "area_target", plan.area_target)
+        put(new, "municipality_target", plan.mun_target.T)
 
-    put(ds, "p_target", acc.hit / N)
-    put(ds, "area_p_target", acc.area_hit / N)
-    put(ds, "expected_shortfall", stats.shortfall(plan.target, sc.tail), tail=sc.tail)
-    put(ds, "shortfall_mean", stats.shortfall(plan.target, None))
-    put(ds, "benefit_quantile", stats.quantile("benefit", q))
-    put(ds, "benefit_mean", stats.mean("benefit"))
-    put(ds, "net_benefit_quantile", stats.quantile("net_benefit", q))
-    put(ds, "net_benefit_mean", stats.mean("net_benefit"))
-    put(ds, "area_benefit_quantile", stats.quantile("area_benefit", q))
-    put(ds, "area_benefit_mean", stats.mean("area_benefit"))
-    put(ds, "npv_quantile", stats.quantile("npv", q))
-    put(ds, "npv_mean", stats.mean("npv"))
-    for name in REGIME_VARS:
-        put(ds, f"{name}_quantile", stats.quantile(name, q))
-        put(ds, f"{name}_mean", stats.mean(name))
-    national_method = (
-        "exact over all draws (numpy's linear interpolation)"
-        if stats.exact
-        else f"from streaming histograms over all {N:,} draws with {2**NAT_SUB_BITS} bins per octave "
-        f"(relative error at most {bin_ratio(NAT_SUB_BITS) - 1:.2%}); P(target) counted exactly"
-    )
-    hist_note = (
-        f"from histograms with {2**HIST_SUB_BITS} bins per octave over {HIST_OCTAVES} octaves starting "
-        f"2^{HIST_OCTAVES_BELOW} below the business-case size; relative error at most "
-        f"{bin_ratio() - 1:.2%} of the order statistic at the quantile's rank"
-    )
-    mun_bq = hist_quantiles(acc.mun_hist, plan.mun_hist_lo[None, :], q)  # (q, Y, M)
-    put(ds, "municipality_benefit", mun_bq.transpose(0, 2, 1), method=hist_note)
-    put(ds, "municipality_benefit_mean", (acc.mun_sum / plan.mun_inv_unit[None, :] / N).T)
-    put(ds, "municipality_shortfall_mean", (acc.mun_short_sum / plan.mun_short_inv_unit[None, :] / N).T)
-    ini_q = hist_quantiles(acc.init_hist, plan.init_hist_lo[None, :], q)  # (q, Y, I)
-    put(ds, "initiative_benefit", ini_q.transpose(0, 2, 1), method=hist_note)
-    put(ds, "initiative_benefit_mean", (acc.init_sum / plan.init_inv_unit[None, :] / N).T)
-    put(ds, "initiative_golive", golive_quantiles(acc.golive_hist, float(sc.start_year), q))
+        put(new, "p_target", acc.hit / N)
+        put(new, "area_p_target", acc.area_hit / N)
+        put(new, "expected_shortfall", stats.shortfall(plan.target, sc.tail), tail=sc.tail)
+        put(new, "shortfall_mean", stats.shortfall(plan.target, None))
+        put(new, "benefit_quantile", stats.quantile("benefit", q))
+        put(new, "benefit_mean", stats.mean("benefit"))
+        put(new, "net_benefit_quantile", stats.quantile("net_benefit", q))
+        put(new, "net_benefit_mean", stats.mean("net_benefit"))
+        put(new, "area_benefit_quantile", stats.quantile("area_benefit", q))
+        put(new, "area_benefit_mean", stats.mean("area_benefit"))
+        put(new, "npv_quantile", stats.quantile("npv", q))
+        put(new, "npv_mean", stats.mean("npv"))
+        for name in REGIME_VARS:
+            put(new, f"{name}_quantile", stats.quantile(name, q))
+            put(new, f"{name}_mean", stats.mean(name))
+        national_method = (
+            "exact over all draws (numpy's linear interpolation)"
+            if stats.exact
+            else f"from streaming histograms over all {N:,} draws with {2**NAT_SUB_BITS} bins per octave "
+            f"(relative error at most {bin_ratio(NAT_SUB_BITS) - 1:.2%}); P(target) counted exactly"
+        )
+        hist_note = (
+            f"from histograms with {2**HIST_SUB_BITS} bins per octave over {HIST_OCTAVES} octaves starting "
+            f"2^{HIST_OCTAVES_BELOW} below the business-case size; relative error at most "
+            f"{bin_ratio() - 1:.2%} of the order statistic at the quantile's rank"
+        )
+        mun_bq = hist_quantiles(acc.mun_hist, plan.mun_hist_lo[None, :], q)  # (q, Y, M)
+        put(new, "municipality_benefit", mun_bq.transpose(0, 2, 1), method=hist_note)
+        put(new, "municipality_benefit_mean", (acc.mun_sum / plan.mun_inv_unit[None, :] / N).T)
+        put(new, "municipality_shortfall_mean", (acc.mun_short_sum / plan.mun_short_inv_unit[None, :] / N).T)
+        ini_q = hist_quantiles(acc.init_hist, plan.init_hist_lo[None, :], q)  # (q, Y, I)
+        put(new, "initiative_benefit", ini_q.transpose(0, 2, 1), method=hist_note)
+        put(new, "initiative_benefit_mean", (acc.init_sum / plan.init_inv_unit[None, :] / N).T)
+        put(new, "initiative_golive", golive_quantiles(acc.golive_hist, float(sc.start_year), q))
 
-    put(ds, "central_gain", raw.central_gain)
-    put(ds, "service_cut", raw.service_cut)
-    put(ds, "regime_benefit", raw.regime_benefit)
+        put(new, "central_gain", raw.central_gain)
+        put(new, "service_cut", raw.service_cut)
+        put(new, "regime_benefit", raw.regime_benefit)
     add_regime_comparison(ds, raw, stats, q)  # regimes compared pairwise; P(service cut > threshold)
     add_fte_views(ds, sc)  # the national gain and target in FTE
     from simengine.analysis.potential import add_potential
@@ -363,9 +364,10 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         ranks = np.array([stats.rank(int(y - sc.start_year), v, series) for y, v in sc.observed])
         ds = ds.assign_coords(observed_year=oy)
         label_coords(ds, names=["observed_year"])
-        put(ds, "observed", ov, quantity=sc.observed_quantity, what=OBSERVED_WHAT[sc.observed_quantity])
-        put(ds, "observed_rank", ranks)
-        put(ds, "observed_tail_probability", np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)))
+        with batch(ds) as new:
+            put(new, "observed", ov, quantity=sc.observed_quantity, what=OBSERVED_WHAT[sc.observed_quantity])
+            put(new, "observed_rank", ranks)
+            put(new, "observed_tail_probability", np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)))
 
     ds.attrs = {
         "title": "simengine results",
@@ -440,56 +442,58 @@ def add_regime_comparison(ds: xr.Dataset, raw: RawResults, stats: NationalStats,
     ds.coords["regime_pair_minuend"] = ("regime_pair", [b for b, _ in REGIME_PAIRS])
     ds.coords["regime_pair_subtrahend"] = ("regime_pair", [a for _, a in REGIME_PAIRS])
     label_coords(ds, names=["regime_pair", "regime_pair_minuend", "regime_pair_subtrahend"])
-    for var in REGIME_DIFFERENCES:
-        per_draw = getattr(raw, var)  # (K, R, Y)
-        mean = stats.mean(var)  # (R, Y), over all draws
-        quants, methods = [], []
-        for b, a in REGIME_PAIRS:
-            if stats.exact:
-                quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
-                methods.append("exact over all draws")
-            elif (var, a) in const:  # X_b - c: the quantiles of X_b shifted
-                quants.append(stats.quantile(var, q)[:, idx[b]] - const[(var, a)])
-                methods.append("all draws, from the streaming histogram of the minuend")
-            elif (var, b) in const:  # c - X_a: quantile q of c - X is c - quantile 1 - q of X
-                quants.append(const[(var, b)] - stats.quantile(var, 1.0 - q)[:, idx[a]])
-                methods.append("all draws, from the streaming histogram of the subtrahend")
-            else:  # a genuinely paired difference: only the draws kept per draw have it
-                quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
-                methods.append(f"from the first {K:,} of {N:,} draws (those kept per draw)")
-        method = "; ".join(f"{b}-{a}: {m}" for (b, a), m in zip(REGIME_PAIRS, methods))
-        put(ds, f"{var}_difference_quantile", np.stack(quants, axis=1), method=method)
-        put(
-            ds,
-            f"{var}_difference_mean",
-            np.stack([mean[idx[b]] - mean[idx[a]] for b, a in REGIME_PAIRS]),
-            method="exact over all draws" if stats.exact else "from the fixed-point sums over all draws",
-        )
-    if stats.exact:
-        p = (raw.service_cut > x).mean(axis=0)
-        method = "counted exactly over all draws"
-    else:
-        p = np.empty((len(REGIMES), len(plan.years)))
-        for r, k in idx.items():
-            if ("service_cut", r) in const:
-                p[k] = (const[("service_cut", r)] > x).astype(float)
-            else:  # the kernel streams a histogram of the regime's service cut (or it is the gross gain)
-                series = "benefit" if REGIME_RULES.get(("service_cut", r)) == "benefit" else f"service_cut_{r}"
-                counts = stats.hist(series)  # (Y, B)
-                p[k] = p_above_from_counts(counts, stats.lower, stats.upper, x)
-        method = (
-            f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "
-            "in proportion to its width above it)"
-        )
-    put(ds, "p_service_cut_above", p, threshold=x, threshold_units=DKK, method=method)
+    with batch(ds) as new:
+        for var in REGIME_DIFFERENCES:
+            per_draw = getattr(raw, var)  # (K, R, Y)
+            mean = stats.mean(var)  # (R, Y), over all draws
+            quants, methods = [], []
+            for b, a in REGIME_PAIRS:
+                if stats.exact:
+                    quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
+                    methods.append("exact over all draws")
+                elif (var, a) in const:  # X_b - c: the quantiles of X_b shifted
+                    quants.append(stats.quantile(var, q)[:, idx[b]] - const[(var, a)])
+                    methods.append("all draws, from the streaming histogram of the minuend")
+                elif (var, b) in const:  # c - X_a: quantile q of c - X is c - quantile 1 - q of X
+                    quants.append(const[(var, b)] - stats.quantile(var, 1.0 - q)[:, idx[a]])
+                    methods.append("all draws, from the streaming histogram of the subtrahend")
+                else:  # a genuinely paired difference: only the draws kept per draw have it
+                    quants.append(np.quantile(per_draw[:, idx[b]] - per_draw[:, idx[a]], q, axis=0))
+                    methods.append(f"from the first {K:,} of {N:,} draws (those kept per draw)")
+            method = "; ".join(f"{b}-{a}: {m}" for (b, a), m in zip(REGIME_PAIRS, methods))
+            put(new, f"{var}_difference_quantile", np.stack(quants, axis=1), method=method)
+            put(
+                new,
+                f"{var}_difference_mean",
+                np.stack([mean[idx[b]] - mean[idx[a]] for b, a in REGIME_PAIRS]),
+                method="exact over all draws" if stats.exact else "from the fixed-point sums over all draws",
+            )
+        if stats.exact:
+            p = (raw.service_cut > x).mean(axis=0)
+            method = "counted exactly over all draws"
+        else:
+            p = np.empty((len(REGIMES), len(plan.years)))
+            for r, k in idx.items():
+                if ("service_cut", r) in const:
+                    p[k] = (const[("service_cut", r)] > x).astype(float)
+                else:  # the kernel streams a histogram of the regime's service cut (or it is the gross gain)
+                    series = "benefit" if REGIME_RULES.get(("service_cut", r)) == "benefit" else f"service_cut_{r}"
+                    counts = stats.hist(series)  # (Y, B)
+                    p[k] = p_above_from_counts(counts, stats.lower, stats.upper, x)
+            method = (
+                f"all {N:,} draws, from the streaming histogram (the bin that holds the threshold counts "
+                "in proportion to its width above it)"
+            )
+        put(new, "p_service_cut_above", p, threshold=x, threshold_units=DKK, method=method)
 
 
 def add_fte_views(ds: xr.Dataset, sc) -> None:
     """The national gain and the target in FTE (= DKK / cost_per_fte; quantiles scale exactly)."""
     cpf = float(sc.cost_per_fte)
-    put(ds, "fte_quantile", ds["benefit_quantile"].values / cpf, cpf=cpf)
-    put(ds, "fte_mean", ds["benefit_mean"].values / cpf)
-    put(ds, "target_fte", ds["target"].values / cpf)
+    with batch(ds) as new:
+        put(new, "fte_quantile", ds["benefit_quantile"].values / cpf, cpf=cpf)
+        put(new, "fte_mean", ds["benefit_mean"].values / cpf)
+        put(new, "target_fte", ds["target"].values / cpf)
 
 
 def _table_unit(ds: xr.Dataset, unit: str) -> tuple[float, str]:

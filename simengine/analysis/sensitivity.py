@@ -23,7 +23,7 @@ import numba as nb
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import label_coords, put
+from simengine.analysis.varspecs import batch, label_coords, put
 from simengine.core.engine import DEFAULT_STORE_INPUTS, RawResults, available_threads
 from simengine.core.kernel import (  # the kernel's own code: same bits
     amplitude,
@@ -217,19 +217,21 @@ def add_sensitivity(ds: xr.Dataset, raw: RawResults, threads: int | None = None)
     sub = f"the first {n:,} of {N:,} draws" if n < N else f"all {N:,} draws"
     common = {"draws": n, "draws_total": N, "subsample": sub, "year": ty}
 
-    def put_input(name, data, method, **extra):  # over the inputs, in the order above
-        put(ds, name, pick(data), method=method, **common, **extra)
+    with batch(ds) as new:
 
-    se = 1.06 / math.sqrt(max(n - 3, 1))
-    put_input("sensitivity", b["rho"], SENSITIVITY_METHOD + f" ({sub})", standard_error=se)
-    put_input("tornado_low", b["low"], TORNADO_METHOD, base=b["base"])
-    put_input("tornado_high", b["high"], TORNADO_METHOD, base=b["base"])
-    put_input("sensitivity_npv", v["rho"], SENSITIVITY_METHOD + f" ({sub})", standard_error=se)
-    put_input("tornado_npv_low", v["low"], TORNADO_METHOD, base=v["base"])
-    put_input("tornado_npv_high", v["high"], TORNADO_METHOD, base=v["base"])
-    put_input("tornado_draws_low", b["n_low"], TORNADO_METHOD)
-    put_input("tornado_draws_high", b["n_high"], TORNADO_METHOD)
-    put(ds, "tornado_base", b["base"], **common)
+        def put_input(name, data, method, **extra):  # over the inputs, in the order above
+            put(new, name, pick(data), method=method, **common, **extra)
+
+        se = 1.06 / math.sqrt(max(n - 3, 1))
+        put_input("sensitivity", b["rho"], SENSITIVITY_METHOD + f" ({sub})", standard_error=se)
+        put_input("tornado_low", b["low"], TORNADO_METHOD, base=b["base"])
+        put_input("tornado_high", b["high"], TORNADO_METHOD, base=b["base"])
+        put_input("sensitivity_npv", v["rho"], SENSITIVITY_METHOD + f" ({sub})", standard_error=se)
+        put_input("tornado_npv_low", v["low"], TORNADO_METHOD, base=v["base"])
+        put_input("tornado_npv_high", v["high"], TORNADO_METHOD, base=v["base"])
+        put_input("tornado_draws_low", b["n_low"], TORNADO_METHOD)
+        put_input("tornado_draws_high", b["n_high"], TORNADO_METHOD)
+        put(new, "tornado_base", b["base"], **common)
     return ds
 
 
@@ -935,17 +937,19 @@ def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS)
     )
     common = {"method": method, "year": ty, "draws": n, "draws_total": N, "subsample": sub}
 
-    def put_float(name, data, **extra):
-        put(ds, name, data, float, **common, **extra)
+    with batch(ds) as new:
 
-    put_float("waterfall", w["mean"], start=w["start"], end=w["simulated_mean"])
-    put_float("waterfall_mc_se", w["mean_se"])
-    put_float("waterfall_p50", w["p50"], start=w["start"], end=w["simulated_p50"])
-    put_float("area_waterfall_start", w["area_start"])
-    put_float("area_waterfall", w["area_mean"])
-    put_float("area_waterfall_p50", w["area_p50"])
-    put_float("initiative_waterfall_start", w["initiative_start"])
-    put_float("initiative_waterfall", w["initiative_mean"])
+        def put_float(name, data, **extra):
+            put(new, name, data, float, **common, **extra)
+
+        put_float("waterfall", w["mean"], start=w["start"], end=w["simulated_mean"])
+        put_float("waterfall_mc_se", w["mean_se"])
+        put_float("waterfall_p50", w["p50"], start=w["start"], end=w["simulated_p50"])
+        put_float("area_waterfall_start", w["area_start"])
+        put_float("area_waterfall", w["area_mean"])
+        put_float("area_waterfall_p50", w["area_p50"])
+        put_float("initiative_waterfall_start", w["initiative_start"])
+        put_float("initiative_waterfall", w["initiative_mean"])
     return ds
 
 

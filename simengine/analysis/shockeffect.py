@@ -32,7 +32,7 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.varspecs import label_coords, put
+from simengine.analysis.varspecs import batch, label_coords, put
 
 #: draws of the comparison (the first ones of the run)
 SHOCK_EFFECT_DRAWS = 20_000
@@ -96,13 +96,14 @@ def add_shock_effect(ds: xr.Dataset, raw, threads: int | None = None) -> xr.Data
     }
     ds = ds.assign_coords(shocks=list(SHOCKS), shock_quantile=q)
     label_coords(ds, names=["shocks", "shock_quantile"])
-    put(ds, "shock_effect_quantile", quant, **common)
-    put(ds, "shock_effect_mean", mean, **common)
-    put(ds, "shock_effect_p_target", hit, **common)
-    width = quant[:, 2, :] - quant[:, 0, :]
-    put(ds, "shock_effect_width", width, **common)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        widen = np.where(width[1] > 0, width[0] / width[1] - 1.0, np.nan)
-    put(ds, "shock_effect_widening", widen, **common)
+    with batch(ds) as new:
+        put(new, "shock_effect_quantile", quant, **common)
+        put(new, "shock_effect_mean", mean, **common)
+        put(new, "shock_effect_p_target", hit, **common)
+        width = quant[:, 2, :] - quant[:, 0, :]
+        put(new, "shock_effect_width", width, **common)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            widen = np.where(width[1] > 0, width[0] / width[1] - 1.0, np.nan)
+        put(new, "shock_effect_widening", widen, **common)
     ds.attrs["seconds_shock_effect"] = round(eff["seconds"], 4)
     return ds

@@ -6,7 +6,8 @@ attributes it carries, whether and how it appears in summary.parquet, whether it
 Monte Carlo interval (``<name>_ci_low`` / ``<name>_ci_high``, simengine.analysis.mcerror) and
 whether an update recomputes it under the importance weights (``weighted``). The
 analyses compute plain arrays and hand them to :func:`put`, which writes the variable with the
-spec's dimensions and attributes; :func:`put_interval` writes the interval variables of a spec;
+spec's dimensions and attributes; :func:`put_interval` writes the interval variables of a spec; an
+analysis writes its variables in a :func:`batch`, which adds them to the Dataset in one step;
 ``simengine.outputs.summary_rows`` builds summary.parquet's rows from :data:`SPECS`. backtest.nc's
 and comparison.nc's variables are VarSpecs too (``dataset``; a family such as ``crps_{reference}``
 is one declaration of the variables named at run time), sweep.nc's are the results' with
@@ -19,8 +20,10 @@ A new output variable is one entry here plus the statistic in the analysis that 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -1427,11 +1430,47 @@ def attrs(s: VarSpec, values: dict) -> dict:
     return out
 
 
-def put(ds: xr.Dataset, name: str, data, dtype=None, *, dataset: str = "results", **values) -> None:
+class Batch:
+    """Variables being written to a Dataset (:func:`batch`): :func:`put` and :func:`put_interval`
+    collect them here, with their attributes and encoding; reading a name gives the variable written
+    here, else the Dataset's."""
+
+    def __init__(self, ds: xr.Dataset) -> None:
+        self.ds = ds
+        self.new: dict[str, xr.Variable] = {}
+
+    def __getitem__(self, name: str) -> xr.Variable | xr.DataArray:
+        return self.new[name] if name in self.new else self.ds[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.new or name in self.ds
+
+
+@contextlib.contextmanager
+def batch(ds: xr.Dataset) -> Iterator[Batch]:
+    """Write variables to ``ds`` together: ``with batch(ds) as new: put(new, ...)`` adds them at the
+    block's end in one step, in the order written, as writing them one by one would (each
+    ``ds[name] = ...`` merges the new variable with every one already there: milliseconds each at
+    the size of results.nc). A coordinate is assigned to ``ds`` before the block (or after it), so
+    the order of the Dataset's variables, and of results.nc's, is the order they were written in."""
+    new = Batch(ds)
+    yield new
+    if new.new:
+        ds.update(new.new)
+
+
+def _write(ds: xr.Dataset | Batch, name: str, var: xr.Variable) -> None:
+    if isinstance(ds, Batch):
+        ds.new[name] = var
+    else:
+        ds[name] = var
+
+
+def put(ds: xr.Dataset | Batch, name: str, data, dtype=None, *, dataset: str = "results", **values) -> None:
     """Write variable ``name`` of a ``dataset`` Dataset (DATASETS) from a plain array with its spec's
-    dimensions and attributes. ``values`` fill the spec's templates and give its run-time
-    attributes; a family's member is named by its template (``put(ds, "crps_{reference}", ...,
-    reference="business_case")``)."""
+    dimensions and attributes (``ds``: the Dataset, or a :func:`batch` of it). ``values`` fill the
+    spec's templates and give its run-time attributes; a family's member is named by its template
+    (``put(ds, "crps_{reference}", ..., reference="business_case")``)."""
     s = TABLES[dataset][name]
     if s.family is not None:
         name = s.name.format(**values)
@@ -1440,10 +1479,8 @@ def put(ds: xr.Dataset, name: str, data, dtype=None, *, dataset: str = "results"
     arr = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
     if arr.ndim != len(s.dims):
         raise ValueError(f"{name}: array of shape {arr.shape} for dims {s.dims}")
-    ds[name] = (s.dims, arr)
-    ds[name].attrs = attrs(s, values)
-    if s.compress:
-        ds[name].encoding = {"zlib": True, "complevel": 4}
+    encoding = {"zlib": True, "complevel": 4} if s.compress else None
+    _write(ds, name, xr.Variable(s.dims, arr, attrs(s, values), encoding))
 
 
 #: the ``observed`` variable's long name by what the values measure ([observed] quantity)
@@ -1453,13 +1490,14 @@ OBSERVED_WHAT = {"realised": "gain", "potential": "potential gain (before local 
 LEVEL = 0.95
 
 
-def put_interval(ds: xr.Dataset, base: str, lo, hi, method: str, draws: int | None) -> None:
-    """Write ``<base>_ci_low`` / ``<base>_ci_high`` of a variable already in ``ds`` (the interval
-    variables take its dims, units and long name; ``draws`` None: no ``draws`` attribute)."""
+def put_interval(ds: xr.Dataset | Batch, base: str, lo, hi, method: str, draws: int | None) -> None:
+    """Write ``<base>_ci_low`` / ``<base>_ci_high`` of a variable already in ``ds`` (the Dataset or a
+    :func:`batch` of it; the interval variables take its dims, units and long name; ``draws`` None:
+    no ``draws`` attribute)."""
     da = ds[base]
     for suffix, val in (("ci_low", lo), ("ci_high", hi)):
-        ds[f"{base}_{suffix}"] = (da.dims, np.asarray(val, dtype=float).reshape(da.shape))
-        ds[f"{base}_{suffix}"].attrs = {
+        ends = np.asarray(val, dtype=float).reshape(da.shape)
+        interval_attrs = {
             "units": da.attrs.get("units", ""),
             "long_name": f"{'lower' if suffix == 'ci_low' else 'upper'} end of the 95 % Monte Carlo interval "
             f"of: {da.attrs.get('long_name', base)}",
@@ -1467,6 +1505,7 @@ def put_interval(ds: xr.Dataset, base: str, lo, hi, method: str, draws: int | No
             "level": LEVEL,
             **({} if draws is None else {"draws": draws}),
         }
+        _write(ds, f"{base}_{suffix}", xr.Variable(da.dims, ends, interval_attrs))
 
 
 def negotiation_vars(ds: xr.Dataset) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 from simengine.analysis import varspecs
-from simengine.analysis.varspecs import SPECS, check, put, put_interval, summary_specs
+from simengine.analysis.varspecs import SPECS, batch, check, put, put_interval, summary_specs
 
 
 def test_put_writes_the_spec():
@@ -57,6 +57,34 @@ def test_interval_long_name_and_units_follow_the_variable():
     a = ds["benefit_mean_ci_high"].attrs
     assert a["units"] == "DKK/year" and a["draws"] == 10 and a["level"] == 0.95
     assert a["long_name"] == "upper end of the 95 % Monte Carlo interval of: mean national gross gain"
+
+
+def _write_some(ds, new) -> None:
+    """A few variables, one read back and one interval of it, as an analysis writes them."""
+    put(new, "benefit_mean", np.array([1.0, 2.0]))
+    put_interval(new, "benefit_mean", [0.5, 1.5], [1.5, 2.5], "normal", 10)
+    put(new, "expected_shortfall", np.arange(2.0), tail=0.1)
+    put(new, "p_target", new["benefit_mean"].values / 4)
+    dist = {"layout": "unsigned", "nbins": 4, "zero_bin": 0, "sub_bits": 2, "lo": -1.0, "draws": 10}
+    put(new, "dist_benefit", np.ones((2, 4), dtype=np.int64), **dist)  # stored compressed (encoding)
+
+
+def test_a_batch_writes_what_putting_one_by_one_writes():
+    """The same variables, in the same order, with the same attributes (in order), encoding and
+    values as written one at a time; nothing is added before the batch's end."""
+    coords = {"year": [2020, 2021], "municipality": [101, 147, 151]}
+    one = xr.Dataset(coords=coords)
+    _write_some(one, one)
+    together = xr.Dataset(coords=coords)
+    with batch(together) as new:
+        _write_some(together, new)
+        assert list(together.data_vars) == [] and "benefit_mean" in new
+    assert list(together.variables) == list(one.variables)
+    xr.testing.assert_identical(together, one)
+    for name, var in one.variables.items():
+        assert list(together[name].attrs.items()) == list(var.attrs.items()), name
+        assert together[name].encoding == var.encoding, name
+    assert together["dist_benefit"].encoding == {"zlib": True, "complevel": 4}
 
 
 def test_summary_rows_follow_the_specs():
