@@ -1,6 +1,6 @@
 """First run against a warm run of the same command, in one benchmark run.
 
-    python benchmarks/first_run.py [--draws 10000] [--scenario scenarios/2015.toml] [--warm 2]
+    python benchmarks/first_run.py [--draws 10000] [--scenario scenarios/2015.toml] [--warm 2] [--ab [--ab-first]]
 
 Runs ``python -m simengine run <scenario> --draws N --out <tmp>`` in a fresh process, first with
 an empty numba cache (``NUMBA_CACHE_DIR`` = a new empty folder), then ``--warm`` times with the
@@ -160,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also a cold run without the analyses' kernels compiled in a "
         "second process (SIMENGINE_BACKGROUND_COMPILE=0), after the first, in a cache folder of its own",
     )
+    p.add_argument(
+        "--ab-first",
+        action="store_true",
+        help="with --ab: the cold run without the second process first (the load of a shared machine drifts)",
+    )
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="simengine-first-run-") as tmp:
         tmp_p = Path(tmp)
@@ -169,22 +174,28 @@ def main(argv: list[str] | None = None) -> int:
         if a.threads:
             base += ["--threads", str(a.threads)]
         cold_out = tmp_p / "cold"
+
+        def one_process() -> dict:
+            cache2 = tmp_p / "numba-cache-2"
+            cache2.mkdir()
+            out2 = tmp_p / "cold2"
+            return _summary(
+                "cold, one process compiling (SIMENGINE_BACKGROUND_COMPILE=0)",
+                _run(base + ["--out", str(out2)], cache2, tmp_p / "cold2.json", background=False),
+                tmp_p / "cold2.json",
+                out2,
+            )
+
+        if a.ab and a.ab_first:
+            cold2 = one_process()
         cold = _summary(
             "cold (empty numba cache)",
             _run(base + ["--out", str(cold_out)], cache, tmp_p / "cold.json"),
             tmp_p / "cold.json",
             cold_out,
         )
-        if a.ab:
-            cache2 = tmp_p / "numba-cache-2"
-            cache2.mkdir()
-            out2 = tmp_p / "cold2"
-            cold2 = _summary(
-                "cold, one process compiling (SIMENGINE_BACKGROUND_COMPILE=0)",
-                _run(base + ["--out", str(out2)], cache2, tmp_p / "cold2.json", background=False),
-                tmp_p / "cold2.json",
-                out2,
-            )
+        if a.ab and not a.ab_first:
+            cold2 = one_process()
         warms = []
         for i in range(a.warm):
             out = tmp_p / f"warm{i}"

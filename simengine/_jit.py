@@ -67,13 +67,54 @@ def _cache_has(name: str) -> bool:
     return bool(glob.glob(os.path.join(glob.escape(folder), "**", f"analysis.{name}-*.nbi"), recursive=True))
 
 
+def _cache_writable() -> bool:
+    """Whether numba can write into the cache folder (``NUMBA_CACHE_DIR``), checked as numba checks it:
+    the folder created if missing and a temporary file written there. A read-only folder gives the
+    second process nothing to hand over (and its kernels would never be found there): none is started."""
+    import os
+    import tempfile
+
+    folder = os.environ.get("NUMBA_CACHE_DIR", "")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError:
+        return False
+    return True
+
+
+def _exit_with_parent(parent: int, poll: float = 1.0) -> None:
+    """End this process when the process ``parent`` that started it ends (this process's parent id is
+    no longer ``parent``: it was adopted): a run killed while it compiles leaves no compiling process
+    behind. A daemon thread checks every ``poll`` seconds (numba's compiler is Python code and lets
+    the thread run)."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(poll)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class BackgroundCompile:
     """A child process compiling the analyses' kernels for a scenario's argument types into numba's cache.
 
-    :meth:`start` returns None when the cache already holds them (a warm run starts nothing) or the
-    scenario cannot be handed over; :meth:`wait` is called before the analyses, which then load the
-    kernels from the cache instead of compiling them after the simulation. Whatever goes wrong in the
-    child, the parent compiles as before: the child only ever adds cache entries.
+    :meth:`start` returns None when the cache already holds them (a warm run starts nothing), the
+    cache folder is not writable, numba's JIT is disabled (``NUMBA_DISABLE_JIT``), it is switched off
+    (``SIMENGINE_BACKGROUND_COMPILE=0``) or the scenario cannot be handed over; :meth:`wait` is
+    called before the analyses, which then load the kernels from the cache instead of compiling them
+    after the simulation. Whatever goes wrong in the child, the parent compiles as before: the child
+    only ever adds cache entries, each written whole (numba writes a temporary file and renames it).
+    The parent never waits longer than compiling the kernels itself would take on a machine that
+    gives both processes the same speed: the child started on them before the parent's simulation
+    kernel, so what it has left is less than the whole. :meth:`cancel` ends it, registered with
+    :mod:`atexit` for a run that ends early (an error, Ctrl-C); a child whose parent is gone (killed)
+    ends itself.
     """
 
     def __init__(self, proc: Any) -> None:
@@ -89,16 +130,20 @@ class BackgroundCompile:
         if os.environ.get("SIMENGINE_BACKGROUND_COMPILE", "1") == "0" or all(_cache_has(n) for n in ANALYSIS_KERNELS):
             return None
         try:
+            import numba
+
+            if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
+                return None
+        except ImportError:
+            return None
+        if not _cache_writable():
+            return None
+        try:
             data = pickle.dumps(sc.with_run_options(draws=2))
         except Exception:  # noqa: BLE001 - a scenario that does not pickle: compile in-process as before
             return None
         env = dict(os.environ)
-        try:
-            import numba
-
-            env["NUMBA_CACHE_DIR"] = str(numba.config.CACHE_DIR) or env.get("NUMBA_CACHE_DIR", "")  # type: ignore[attr-defined]
-        except ImportError:
-            pass
+        env["NUMBA_CACHE_DIR"] = str(numba.config.CACHE_DIR) or env.get("NUMBA_CACHE_DIR", "")  # type: ignore[attr-defined]
         env["NUMBA_NUM_THREADS"] = "1"
         from pathlib import Path
 
@@ -106,18 +151,26 @@ class BackgroundCompile:
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "simengine._jit"],
+                [sys.executable, "-m", "simengine._jit", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 env=env,
             )
+        except OSError:
+            return None
+        try:
             assert proc.stdin is not None
             proc.stdin.write(data)
             proc.stdin.close()
-        except OSError:
+        except OSError:  # the child is gone already: the run compiles in-process
+            cls(proc).cancel()
             return None
-        return cls(proc)
+        import atexit
+
+        bg = cls(proc)
+        atexit.register(bg.cancel)  # a run that ends early (an error, Ctrl-C) leaves no compiling child
+        return bg
 
     def wait(self, timeout: float = 900.0) -> None:
         import subprocess
@@ -125,8 +178,16 @@ class BackgroundCompile:
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            self.cancel()
+
+    def cancel(self) -> None:
+        """End the child if it still runs, and reap it."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.kill()
+            except OSError:
+                pass
+        self.proc.wait()
 
 
 def compile_for(dispatcher: Any) -> Callable[..., None]:
@@ -160,4 +221,5 @@ if __name__ == "__main__":
 
     import simengine  # noqa: F401 - sets the cache folder as a run does
 
+    _exit_with_parent(int(sys.argv[1]))
     _compile_analysis_kernels(pickle.load(sys.stdin.buffer))
