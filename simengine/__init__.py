@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import os
+    from pathlib import Path
+
 __version__ = "0.1.0"
 
 # the Python API (simengine.api); compare_scenarios, sweep_grid, update_forecast and ask_results are the
@@ -24,6 +30,62 @@ __all__ = [
     "variant",
     "write",
 ]
+
+
+def numba_subfolder(cache_dir: str | os.PathLike[str], source_dir: str | os.PathLike[str]) -> Path:
+    """numba's folder in ``cache_dir`` for the kernels of the modules in ``source_dir``:
+    ``<folder name>_<sha1 of its absolute path>`` (numba.core.caching, ``get_suitable_cache_subpath``)."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    d = os.path.abspath(source_dir)
+    return Path(cache_dir) / f"{os.path.basename(d)}_{hashlib.sha1(d.encode()).hexdigest()}"
+
+
+#: the package's folders that define cached kernels (numba keeps one cache folder for each)
+KERNEL_FOLDERS = ("model", "core", "analysis")
+
+
+def _adopt_compiled(folder: Path, package_dir: Path) -> None:
+    """Let this copy of the package use kernels compiled for another copy of the same sources.
+
+    ``folder`` is keyed by a hash of the sources (below), so every copy in it is of the same
+    sources; numba files each copy's kernels under the copy's own path, though. The install-time
+    compile (scripts/build_backend.py) runs in the source tree, and pip then installs a copy of the
+    package elsewhere, which would find nothing and compile again. So where this copy's folder is
+    missing, the sibling folder holding the most kernels is copied to it (into a temporary folder,
+    then renamed: a run never sees half a copy, and of two runs adopting at once one wins). numba
+    0.68 checks each kernel against the SHA-256 of its source file's content, which the copy shares;
+    a numba that checks modification times instead finds the copies stale and compiles, as without
+    them."""
+    import os
+    import re
+    import shutil
+    import tempfile
+
+    for name in KERNEL_FOLDERS:
+        mine = numba_subfolder(folder, package_dir / name)
+        if mine.exists():
+            continue
+        pattern = re.compile(rf"{name}_[0-9a-f]{{40}}")
+        try:
+            siblings = [p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_dir()]
+        except OSError:
+            return
+        if not siblings:
+            continue
+        best = max(siblings, key=lambda p: (sum(1 for _ in p.glob("*.nbi")), p.name))
+        tmp = None
+        try:
+            tmp = tempfile.mkdtemp(prefix=f".{mine.name}.", dir=folder)
+            for f in best.iterdir():
+                if f.suffix in (".nbi", ".nbc"):
+                    shutil.copy2(f, tmp)
+            os.rename(tmp, mine)
+        except OSError:  # no room, read-only, or another run adopted it first: numba compiles as before
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _numba_cache_dir() -> None:
@@ -57,6 +119,7 @@ def _numba_cache_dir() -> None:
         target.mkdir(parents=True, exist_ok=True)
     except OSError:
         return  # numba falls back to its own locations
+    _adopt_compiled(target, here)
     if "numba" in sys.modules:
         import numba
 

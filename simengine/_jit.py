@@ -57,14 +57,22 @@ ANALYSIS_KERNELS = ("_local_sums", "_coalitions")
 
 
 def _cache_has(name: str) -> bool:
-    """Whether numba's cache folder already holds an index for simengine.analysis.sensitivity.``name``."""
+    """Whether numba's cache folder already holds an index for simengine.analysis.sensitivity.``name``.
+
+    numba keeps a module's kernels in ``<cache>/<folder>_<sha1 of the folder's absolute path>/`` as
+    ``<module>.<function>-<line>.py<version>.nbi`` (numba.core.caching): the folder of this copy of
+    simengine.analysis, and the file of sensitivity.py's function ``name``."""
     import glob
     import os
+    from pathlib import Path
 
     folder = os.environ.get("NUMBA_CACHE_DIR", "")
     if not folder:
         return True  # numba's own location (next to the sources): not looked into, nothing started
-    return bool(glob.glob(os.path.join(glob.escape(folder), "**", f"analysis.{name}-*.nbi"), recursive=True))
+    from simengine import numba_subfolder
+
+    sub = numba_subfolder(folder, Path(__file__).resolve().parent / "analysis")
+    return bool(glob.glob(os.path.join(glob.escape(str(sub)), f"sensitivity.{name}-*.nbi")))
 
 
 def _cache_writable() -> bool:
@@ -213,6 +221,26 @@ def _compile_analysis_kernels(sc: Any) -> None:
         setattr(analysis, name, compile_for(getattr(analysis, name)))
     ty = int(sc.target_year - sc.start_year)
     analysis.coalition_values(plan, np.zeros((1, plan.n_inputs)), np.arange(1), None, ty)
+
+
+def precompile(path: str, draws: int = 2_000) -> None:
+    """Compile every kernel a default ``simengine run`` of the scenario file ``path`` calls into numba's
+    cache (the install-time compile, scripts/build_backend.py): the simulation through the driver as
+    the command line runs it, the analyses' kernels for the plan's argument types and, for a scenario
+    with ``[[shocks]]``, the run without them. Imports only numpy, numba, scipy and xarray's part of
+    simengine: not the report's or the files' libraries."""
+    from simengine.analysis.shockeffect import _gains, without_shocks
+    from simengine.core import driver
+    from simengine.model.plan import compile_plan
+    from simengine.scenario.schema import load
+
+    sc = load(path).with_run_options(draws=draws)
+    plan = compile_plan(sc)
+    opts = driver.RunOptions(via="cli")
+    driver.run(plan, opts, driver.LocalExecutor(opts.threads), analyses=True)
+    if sc.shocks:
+        _gains(without_shocks(sc).with_run_options(draws=2), None, like=plan)
+    _compile_analysis_kernels(sc)
 
 
 if __name__ == "__main__":

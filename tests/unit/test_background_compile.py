@@ -38,10 +38,13 @@ def test_stand_in_compiles_for_the_call_types_without_running():
 def test_nothing_started_when_the_cache_holds_the_kernels_or_it_is_switched_off(tmp_path, monkeypatch):
     sc = scenario.load(SMALL)
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    sub = tmp_path / "simengine_analysis"
+    from simengine import numba_subfolder
+
+    # numba's own layout: <cache>/analysis_<sha1 of the folder>/sensitivity.<name>-<line>.py311.nbi
+    sub = numba_subfolder(tmp_path, Path(_jit.__file__).resolve().parent / "analysis")
     sub.mkdir()
     for name in _jit.ANALYSIS_KERNELS:
-        (sub / f"analysis.{name}-300.py311.nbi").write_bytes(b"")
+        (sub / f"sensitivity.{name}-300.py311.nbi").write_bytes(b"")
     assert _jit.BackgroundCompile.start(sc) is None  # warm
     for f in sub.iterdir():
         f.unlink()
