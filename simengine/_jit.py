@@ -227,7 +227,8 @@ def precompile(path: str, draws: int = 2_000) -> None:
     """Compile every kernel a default ``simengine run`` of the scenario file ``path`` calls into numba's
     cache (the install-time compile, scripts/build_backend.py): the simulation through the driver as
     the command line runs it, the analyses' kernels for the plan's argument types and, for a scenario
-    with ``[[shocks]]``, the run without them. Imports only numpy, numba, scipy and xarray's part of
+    with ``[[shocks]]``, the run without them; the analyses' kernels in a second process
+    (:class:`BackgroundCompile`) while this one compiles the simulation. Imports only numpy, numba, scipy and xarray's part of
     simengine: not the report's or the files' libraries."""
     from simengine.analysis.shockeffect import _gains, without_shocks
     from simengine.core import driver
@@ -235,12 +236,15 @@ def precompile(path: str, draws: int = 2_000) -> None:
     from simengine.scenario.schema import load
 
     sc = load(path).with_run_options(draws=draws)
+    background = BackgroundCompile.start(sc)  # the analyses' kernels on the other core, as a run does
     plan = compile_plan(sc)
     opts = driver.RunOptions(via="cli")
     driver.run(plan, opts, driver.LocalExecutor(opts.threads), analyses=True)
     if sc.shocks:
         _gains(without_shocks(sc).with_run_options(draws=2), None, like=plan)
-    _compile_analysis_kernels(sc)
+    if background is not None:
+        background.wait()
+    _compile_analysis_kernels(sc)  # loads them when the second process compiled them, else compiles
 
 
 if __name__ == "__main__":
