@@ -228,8 +228,8 @@ def precompile(path: str, draws: int = 2_000) -> None:
     cache (the install-time compile, scripts/build_backend.py): the simulation through the driver as
     the command line runs it, the analyses' kernels for the plan's argument types and, for a scenario
     with ``[[shocks]]``, the run without them; the analyses' kernels in a second process
-    (:class:`BackgroundCompile`) while this one compiles the simulation. Imports only numpy, numba, scipy and xarray's part of
-    simengine: not the report's or the files' libraries."""
+    (:class:`BackgroundCompile`) while this one compiles the simulation. Imports only numpy, numba,
+    scipy and xarray's part of simengine: not the report's or the files' libraries."""
     from simengine.analysis.shockeffect import _gains, without_shocks
     from simengine.core import driver
     from simengine.model.plan import compile_plan
