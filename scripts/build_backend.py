@@ -36,7 +36,7 @@ DRAWS = 2_000
 #: the distributions the compile imports (simengine._jit.precompile)
 NEEDS = ("numpy", "numba", "scipy", "xarray")
 #: longest the compile may take before the build goes on without it (seconds)
-TIMEOUT = 1_800
+TIMEOUT = 600  # ten times the compile on a quiet 2-core machine
 
 
 def _enabled() -> bool:

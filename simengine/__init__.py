@@ -57,13 +57,15 @@ def _adopt_compiled(folder: Path, package_dir: Path) -> None:
     missing, the sibling folder holding the most kernels is copied to it (into a temporary folder,
     then renamed: a run never sees half a copy, and of two runs adopting at once one wins). numba
     0.68 checks each kernel against the SHA-256 of its source file's content, which the copy shares;
-    a numba that checks modification times instead finds the copies stale and compiles, as without
-    them."""
+    pyproject.toml asks for that numba (a numba that checked modification times would find the copies
+    stale and compile, as without them)."""
     import os
     import re
+    import secrets
     import shutil
-    import tempfile
+    import sys
 
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}{sys.abiflags}.nbi"  # numba's index names end so
     for name in KERNEL_FOLDERS:
         mine = numba_subfolder(folder, package_dir / name)
         if mine.exists():
@@ -75,10 +77,11 @@ def _adopt_compiled(folder: Path, package_dir: Path) -> None:
             return
         if not siblings:
             continue
-        best = max(siblings, key=lambda p: (sum(1 for _ in p.glob("*.nbi")), p.name))
+        best = max(siblings, key=lambda p: (sum(1 for _ in p.glob(f"*.{tag}")), p.name))
         tmp = None
         try:
-            tmp = tempfile.mkdtemp(prefix=f".{mine.name}.", dir=folder)
+            tmp = folder / f".{mine.name}.{os.getpid()}.{secrets.token_hex(4)}"
+            os.mkdir(tmp)  # with the umask's permissions, as numba makes its folders
             for f in best.iterdir():
                 if f.suffix in (".nbi", ".nbc"):
                     shutil.copy2(f, tmp)
@@ -105,6 +108,13 @@ def _numba_cache_dir() -> None:
         return  # set by the user
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(__version__.encode())
+    # and of the numba and Python that compile them: another environment's kernels in another folder
+    try:
+        from importlib.metadata import version
+
+        h.update(f"numba {version('numba')} {sys.implementation.cache_tag} {sys.abiflags}".encode())
+    except Exception:  # noqa: BLE001 - no numba metadata: the sources alone key the folder
+        pass
     # every module of the model and core stages (the kernel and what it inlines) and the waterfall's
     # compiled evaluator
     sources = sorted((here / "model").glob("*.py")) + sorted((here / "core").glob("*.py"))

@@ -64,6 +64,7 @@ def _cache_has(name: str) -> bool:
     simengine.analysis, and the file of sensitivity.py's function ``name``."""
     import glob
     import os
+    import sys
     from pathlib import Path
 
     folder = os.environ.get("NUMBA_CACHE_DIR", "")
@@ -72,7 +73,8 @@ def _cache_has(name: str) -> bool:
     from simengine import numba_subfolder
 
     sub = numba_subfolder(folder, Path(__file__).resolve().parent / "analysis")
-    return bool(glob.glob(os.path.join(glob.escape(str(sub)), f"sensitivity.{name}-*.nbi")))
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}{sys.abiflags}"  # this Python's, not another's
+    return bool(glob.glob(os.path.join(glob.escape(str(sub)), f"sensitivity.{name}-*.{tag}.nbi")))
 
 
 def _cache_writable() -> bool:

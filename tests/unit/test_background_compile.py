@@ -44,7 +44,9 @@ def test_nothing_started_when_the_cache_holds_the_kernels_or_it_is_switched_off(
     sub = numba_subfolder(tmp_path, Path(_jit.__file__).resolve().parent / "analysis")
     sub.mkdir()
     for name in _jit.ANALYSIS_KERNELS:
-        (sub / f"sensitivity.{name}-300.py311.nbi").write_bytes(b"")
+        (sub / f"sensitivity.{name}-300.py{sys.version_info[0]}{sys.version_info[1]}{sys.abiflags}.nbi").write_bytes(
+            b""
+        )
     assert _jit.BackgroundCompile.start(sc) is None  # warm
     for f in sub.iterdir():
         f.unlink()

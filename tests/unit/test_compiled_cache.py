@@ -93,23 +93,46 @@ def test_a_copy_with_its_own_folder_keeps_it(tmp_path):
     simengine._adopt_compiled(tmp_path / "no-such-cache", installed)  # nothing there: nothing done, no error
 
 
+TAG = f"py{sys.version_info[0]}{sys.version_info[1]}{sys.abiflags}"  # numba's index names end in it
+
+
 def test_cache_has_reads_numbas_layout(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     assert not _jit._cache_has("_local_sums")
     sub = simengine.numba_subfolder(tmp_path, Path(_jit.__file__).resolve().parent / "analysis")
     sub.mkdir()
-    (sub / "sensitivity._coalitions-466.py311.nbi").write_bytes(b"")
+    (sub / f"sensitivity._coalitions-466.{TAG}.nbi").write_bytes(b"")
     assert _jit._cache_has("_coalitions") and not _jit._cache_has("_local_sums")
+    (sub / "sensitivity._local_sums-287.py27.nbi").write_bytes(b"")
+    assert not _jit._cache_has("_local_sums")  # another Python's kernels are not this one's
     other = tmp_path / ("analysis_" + "0" * 40)
     other.mkdir()
-    (other / "sensitivity._local_sums-287.py311.nbi").write_bytes(b"")
+    (other / f"sensitivity._local_sums-287.{TAG}.nbi").write_bytes(b"")
     assert not _jit._cache_has("_local_sums")  # another copy's kernels are not this copy's
+
+
+def test_the_cache_folder_is_keyed_by_the_numba_that_compiles(tmp_path):
+    """Kernels of another numba or Python are in another folder: none is adopted across them."""
+    code = "import os, simengine; print(os.environ['NUMBA_CACHE_DIR'])"
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "SIMENGINE_NUMBA_CACHE_DIR")}
+    env.update(XDG_CACHE_HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    run = lambda: subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    folder = run().stdout.strip()
+    assert Path(folder).parent == tmp_path / "simengine" / "numba" and run().stdout.strip() == folder
+    fake = tmp_path / "fake"  # a numba of another version, seen first by importlib.metadata
+    (fake / "numba-0.0.1.dist-info").mkdir(parents=True)
+    (fake / "numba-0.0.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: numba\nVersion: 0.0.1\n")
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(fake)])
+    assert run().stdout.strip() != folder
 
 
 def test_the_backend_asks_for_what_the_compile_imports(monkeypatch):
     bb = _backend()
     monkeypatch.delenv("SIMENGINE_PRECOMPILE", raising=False)
+    for hook in ("get_requires_for_build_wheel", "get_requires_for_build_editable"):  # setuptools' own list
+        monkeypatch.setattr(bb._setuptools, hook, lambda config_settings=None: ["wheel-of-setuptools"])
     needs = bb.get_requires_for_build_wheel()
+    assert needs[0] == "wheel-of-setuptools" and bb.get_requires_for_build_editable() == needs
     import tomllib
 
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
@@ -136,14 +159,18 @@ def test_a_failing_compile_says_one_line_and_the_build_goes_on(monkeypatch, caps
     assert not bb.precompile() and capsys.readouterr().err == ""
 
 
-def test_the_sdist_carries_the_backend_and_its_scenario(tmp_path):
+def test_the_sdist_carries_the_backend_and_its_scenario(tmp_path, monkeypatch):
+    """Built from a copy of the tree (setuptools writes its egg-info where it builds)."""
     bb = _backend()
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        name = bb.build_sdist(str(tmp_path))
-    finally:
-        os.chdir(cwd)
+    tree = tmp_path / "tree"
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "outputs", ".venv*")
+    for name in ("simengine", "scripts", "scenarios"):
+        shutil.copytree(ROOT / name, tree / name, ignore=skip)
+    for name in ("pyproject.toml", "MANIFEST.in", "README.md"):
+        shutil.copy2(ROOT / name, tree / name)
+    monkeypatch.chdir(tree)
+    monkeypatch.setattr(sys, "argv", list(sys.argv))  # setuptools sets sys.argv
+    name = bb.build_sdist(str(tmp_path))
     with tarfile.open(tmp_path / name) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
     assert {"scripts/build_backend.py", "scenarios/2015.toml", "pyproject.toml"} <= names
@@ -153,7 +180,7 @@ BLOCK = """
 import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"polars", "matplotlib", "h5netcdf", "openpyxl", "pyarrow"}:
+        if name.split(".")[0] in {"polars", "matplotlib", "h5netcdf", "h5py", "openpyxl", "pyarrow", "rich"}:
             raise ImportError("blocked: " + name)
 sys.meta_path.insert(0, Block())
 from simengine._jit import precompile
