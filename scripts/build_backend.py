@@ -44,7 +44,7 @@ def _enabled() -> bool:
 
 
 def _needs() -> list[str]:
-    """NEEDS as pyproject.toml's ``[project] dependencies`` pin them (``numba>=0.60,<1``)."""
+    """NEEDS as pyproject.toml's ``[project] dependencies`` pin them (``numba>=0.68,<1``)."""
     import tomllib
 
     try:
@@ -84,13 +84,11 @@ def precompile() -> bool:
 
 
 def get_requires_for_build_wheel(config_settings=None):
-    extra = _needs() if _enabled() else []
-    return _setuptools.get_requires_for_build_wheel(config_settings) + extra
+    return _setuptools.get_requires_for_build_wheel(config_settings) + (_needs() if _enabled() else [])
 
 
 def get_requires_for_build_editable(config_settings=None):
-    extra = _needs() if _enabled() else []
-    return _setuptools.get_requires_for_build_editable(config_settings) + extra
+    return _setuptools.get_requires_for_build_editable(config_settings) + (_needs() if _enabled() else [])
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):

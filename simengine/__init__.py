@@ -43,6 +43,13 @@ def numba_subfolder(cache_dir: str | os.PathLike[str], source_dir: str | os.Path
     return Path(cache_dir) / f"{os.path.basename(d)}_{hashlib.sha1(d.encode()).hexdigest()}"
 
 
+def numba_index_tag() -> str:
+    """How the names of numba's index files for this Python end: ``py311`` + abiflags (numba.core.caching)."""
+    import sys
+
+    return f"py{sys.version_info[0]}{sys.version_info[1]}{sys.abiflags}"
+
+
 #: the package's folders that define cached kernels (numba keeps one cache folder for each)
 KERNEL_FOLDERS = ("model", "core", "analysis")
 
@@ -63,9 +70,8 @@ def _adopt_compiled(folder: Path, package_dir: Path) -> None:
     import re
     import secrets
     import shutil
-    import sys
 
-    tag = f"py{sys.version_info[0]}{sys.version_info[1]}{sys.abiflags}.nbi"  # numba's index names end so
+    tag = f"{numba_index_tag()}.nbi"  # this Python's index files
     for name in KERNEL_FOLDERS:
         mine = numba_subfolder(folder, package_dir / name)
         if mine.exists():

@@ -62,19 +62,16 @@ def _cache_has(name: str) -> bool:
     numba keeps a module's kernels in ``<cache>/<folder>_<sha1 of the folder's absolute path>/`` as
     ``<module>.<function>-<line>.py<version>.nbi`` (numba.core.caching): the folder of this copy of
     simengine.analysis, and the file of sensitivity.py's function ``name``."""
-    import glob
     import os
-    import sys
     from pathlib import Path
 
     folder = os.environ.get("NUMBA_CACHE_DIR", "")
     if not folder:
         return True  # numba's own location (next to the sources): not looked into, nothing started
-    from simengine import numba_subfolder
+    from simengine import numba_index_tag, numba_subfolder
 
     sub = numba_subfolder(folder, Path(__file__).resolve().parent / "analysis")
-    tag = f"py{sys.version_info[0]}{sys.version_info[1]}{sys.abiflags}"  # this Python's, not another's
-    return bool(glob.glob(os.path.join(glob.escape(str(sub)), f"sensitivity.{name}-*.{tag}.nbi")))
+    return any(sub.glob(f"sensitivity.{name}-*.{numba_index_tag()}.nbi"))  # this Python's, not another's
 
 
 def _cache_writable() -> bool:
