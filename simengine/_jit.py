@@ -179,6 +179,9 @@ class BackgroundCompile:
         atexit.register(bg.cancel)  # a run that ends early (an error, Ctrl-C) leaves no compiling child
         return bg
 
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
     def wait(self, timeout: float = 900.0) -> None:
         import subprocess
 

@@ -191,8 +191,11 @@ def sensitivity(raw: RawResults, draws: int = SENSITIVITY_DRAWS, threads: int | 
     return out
 
 
-def add_sensitivity(ds: xr.Dataset, raw: RawResults, threads: int | None = None) -> xr.Dataset:
-    res = sensitivity(raw, threads=threads)
+def add_sensitivity(
+    ds: xr.Dataset, raw: RawResults, threads: int | None = None, early: Early | None = None
+) -> xr.Dataset:
+    """The sensitivity ranking and tornado added to ``ds``; ``early``: computed beside the Dataset (:func:`start`)."""
+    res = early.sensitivity() if early is not None else sensitivity(raw, threads=threads)
     if "benefit" not in res:
         ds.attrs["sensitivity_note"] = "no sensitivity: fewer than 3 draws with kept inputs, or no uncertain input"
         return ds
@@ -284,7 +287,7 @@ _NV = len(INITIATIVE_VARS)
 _NBLOCKS = 16  # fixed number of accumulation blocks: per-initiative sums do not depend on threads
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, nogil=True, cache=True)
 def _local_sums(
     inputs,
     nv,
@@ -463,7 +466,7 @@ def _amplitudes(gain_i, xrow, inputs, d, o, amp_bit, amp_var, amp_val, Av):  # p
 
 # over 80 lines and 12 parameters: one parallel loop whose body binds nothing from a tuple (numba
 # issue 5872), so the plan's arrays come one by one; its parts are the kernel's stage functions
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, nogil=True, cache=True)
 def _coalitions(
     inputs,
     nv,
@@ -815,8 +818,14 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
 
     The declared causes' coalitions come from the compiled evaluator when they are the ten it
     implements (FAST_CAUSES: its own eight and any amplitude causes), otherwise from the kernel itself, one run per coalition."""
-    from simengine.analysis.results import NationalStats
+    return waterfall_from(raw, waterfall_coalitions(raw, draws))
 
+
+def waterfall_coalitions(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
+    """The waterfall's heavy part: the values of every coalition of causes switched off over the
+    first ``draws`` draws (:func:`enumerate_coalitions`, with ``"draws"``: how many). It reads only
+    the kept inputs and per-draw gains, so it may run in another thread while the run's Dataset is
+    built (:func:`start`); :func:`waterfall_from` makes the waterfall of it."""
     plan = raw.plan
     sc = plan.scenario
     ty = int(sc.target_year - sc.start_year)
@@ -825,7 +834,6 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
         raise WaterfallError("no draws with kept inputs")
     check_cause_count(N_CAUSES)
     inputs = raw.inputs[:n]
-    K = 1 << N_CAUSES
     I, A = len(plan.gain), len(sc.areas)
     if tuple(c[0] for c in CAUSES) == FAST_CAUSES:
         batches = _fast_batches(plan, inputs, ty)
@@ -836,7 +844,19 @@ def waterfall(raw: RawResults, draws: int = WATERFALL_DRAWS) -> dict:
         if masks[0] == 0:  # mask 0 = the model as simulated: the kernel's own per-draw gains
             _self_check(raw, vals[0], n, ty)
 
-    e = enumerate_coalitions(batches, N_CAUSES, n, 1 + A, I, check)
+    return {**enumerate_coalitions(batches, N_CAUSES, n, 1 + A, I, check), "draws": n}
+
+
+def waterfall_from(raw: RawResults, e: dict) -> dict:
+    """The waterfall (see :func:`waterfall`) from the coalitions' values of :func:`waterfall_coalitions`."""
+    from simengine.analysis.results import NationalStats
+
+    plan = raw.plan
+    sc = plan.scenario
+    ty = int(sc.target_year - sc.start_year)
+    n = e["draws"]
+    K = 1 << N_CAUSES
+    I, A = len(plan.gain), len(sc.areas)
     nat_mean, area_mean = e["mean"][:, 0], e["mean"][:, 1:]
     nat_med, area_med = e["p50"][:, 0], e["p50"][:, 1:]
     init_mean, phi_draw = e["init_mean"], e["phi_draw"]
@@ -911,10 +931,12 @@ def _self_check(raw: RawResults, vals0: np.ndarray, n: int, ty: int) -> None:
         )
 
 
-def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS) -> xr.Dataset:
-
+def add_waterfall(
+    ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS, early: Early | None = None
+) -> xr.Dataset:
+    """The shortfall waterfall added to ``ds``; ``early``: its coalitions computed beside the Dataset (:func:`start`)."""
     try:
-        w = waterfall(raw, draws)
+        w = waterfall_from(raw, early.coalitions()) if early is not None else waterfall(raw, draws)
     except WaterfallError as exc:
         from simengine.messages import Msg, warn
 
@@ -954,9 +976,12 @@ def add_waterfall(ds: xr.Dataset, raw: RawResults, draws: int = WATERFALL_DRAWS)
 
 
 # -- everything -----------------------------------------------------------------------------------
-def add_analyses(ds: xr.Dataset, raw: RawResults, threads: int | None = None) -> xr.Dataset:
+def add_analyses(
+    ds: xr.Dataset, raw: RawResults, threads: int | None = None, early: Early | None = None
+) -> xr.Dataset:
     """Monte Carlo intervals, sensitivity and waterfall, added to the results Dataset; the sensitivity's
-    thread pool has ``threads`` threads (the machine's cores if None)."""
+    thread pool has ``threads`` threads (the machine's cores if None). ``early``: the sensitivity and
+    the waterfall's coalitions, started beside the Dataset by :func:`start` (the same numbers)."""
     import time
 
     from simengine.analysis.mcerror import add_mc_error
@@ -967,13 +992,68 @@ def add_analyses(ds: xr.Dataset, raw: RawResults, threads: int | None = None) ->
     ds = add_mc_error(ds, raw)
     progress.step()
     t1 = time.perf_counter()
-    ds = add_sensitivity(ds, raw, threads)
+    ds = add_sensitivity(ds, raw, threads, early)
     progress.step()
     t2 = time.perf_counter()
-    ds = add_waterfall(ds, raw)
+    ds = add_waterfall(ds, raw, early=early)
     progress.step()
     t3 = time.perf_counter()
     ds.attrs["seconds_mc_error"] = round(t1 - t0, 4)
-    ds.attrs["seconds_sensitivity"] = round(t2 - t1, 4)
-    ds.attrs["seconds_waterfall"] = round(t3 - t2, 4)
+    # computed beside the Dataset: their own time in the other thread, not the wait for it
+    ds.attrs["seconds_sensitivity"] = round(early.seconds["sensitivity"] if early is not None else t2 - t1, 4)
+    ds.attrs["seconds_waterfall"] = round(early.seconds["waterfall"] if early is not None else t3 - t2, 4)
     return ds
+
+
+class Early:
+    """The sensitivity (:func:`sensitivity`) and the waterfall's coalitions (:func:`waterfall_coalitions`)
+    computed in a thread of their own while the run's Dataset is built: both read only the kept
+    inputs and per-draw values, which nothing changes after the kernel, and neither touches what the
+    Dataset caches on the raw results. The numbers are the same as computed in turn; an error
+    raised there is raised again by the method that returns the result. Made by :func:`start`."""
+
+    def __init__(self, raw: RawResults, threads: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.seconds = {"sensitivity": 0.0, "waterfall": 0.0}
+        self._threads = threads
+        pool = ThreadPoolExecutor(1, thread_name_prefix="simengine-analyses")
+        self._sens = pool.submit(self._timed, "sensitivity", lambda: sensitivity(raw, threads=threads))
+        self._coal = pool.submit(self._timed, "waterfall", lambda: waterfall_coalitions(raw))
+        pool.shutdown(wait=False)  # the thread ends after the second job
+
+    def _timed(self, what: str, fn):
+        import time
+
+        from simengine.core.driver import numba_threads
+
+        t = time.perf_counter()
+        try:
+            with numba_threads(self._threads):  # numba's thread count is the calling thread's own
+                return fn()
+        finally:
+            self.seconds[what] = time.perf_counter() - t
+
+    def sensitivity(self) -> dict:
+        return self._sens.result()
+
+    def coalitions(self) -> dict:
+        return self._coal.result()
+
+
+def start(raw: RawResults, threads: int) -> Early | None:
+    """Start the sensitivity and the waterfall's coalitions in a thread beside the caller (:class:`Early`),
+    or None where that is not safe or not wanted: numba's threading layer must allow parallel loops
+    from two threads at once (``omp`` or ``tbb``; ``workqueue`` does not), and the environment
+    variables SIMENGINE_DEBUG or SIMENGINE_ANALYSES_THREAD=0 turn it off."""
+    import os
+
+    if os.environ.get("SIMENGINE_DEBUG") or os.environ.get("SIMENGINE_ANALYSES_THREAD", "1") == "0":
+        return None
+    try:
+        layer = nb.threading_layer()
+    except ValueError:  # no parallel loop has run in this process yet (e.g. the kernel ran on a cluster)
+        return None
+    if layer not in ("omp", "tbb"):
+        return None
+    return Early(raw, threads)

@@ -351,17 +351,21 @@ def simulate_for(
     raw.observed_ids = {o.id: k for k, o in enumerate(streamed)}  # type: ignore[attr-defined]
     t2 = time.perf_counter()
     local = opts.local_threads()  # the analyses and weighted statistics run here, on the run's threads
+    early = None
+    if analyses:  # the sensitivity and the waterfall's coalitions beside the Dataset's building, as run does
+        from simengine.analysis import sensitivity as analysis
+
+        early = analysis.start(raw, local)
     ds = build_dataset(raw, command=command)
     from simengine.analysis.negotiate import add_negotiation  # as run does: committable amounts, deductions, deals
 
     ds = add_negotiation(ds, raw)
     t3 = time.perf_counter()
     if analyses:  # on the run's threads (--threads, or the machine's cores), passed explicitly
-        from simengine.analysis import sensitivity as analysis
         from simengine.core.driver import numba_threads
 
         with numba_threads(local):
-            ds = analysis.add_analyses(ds, raw, local)
+            ds = analysis.add_analyses(ds, raw, local, early)
             from simengine.analysis.calibration import (
                 add_calibration_bases,  # the calibration ratio on the evidence's bases
             )

@@ -55,6 +55,12 @@ def simulate(
     raw, prec = driver.run(plan, opts, executor, progress=progress, analyses=analyses)  # simengine.core.driver
     t2 = time.perf_counter()
     threads = opts.local_threads()  # the analyses run here, on the run's threads, passed explicitly
+    early = None
+    if analyses:
+        from simengine.analysis import sensitivity as analysis
+
+        if background is None or not background.running():  # their kernels compiled and cached
+            early = analysis.start(raw, threads)  # the sensitivity and waterfall beside the Dataset's building
     with driver.numba_threads(threads):
         ds = build_dataset(raw, command=command)
         from simengine.analysis.negotiate import (
@@ -65,11 +71,9 @@ def simulate(
         t3 = time.perf_counter()
         # -- analyses (simengine.analysis.sensitivity, simengine.analysis.mcerror) --
         if analyses:
-            from simengine.analysis import sensitivity as analysis
-
-            if background is not None:
+            if background is not None:  # still compiling the analyses' kernels (an empty cache)
                 background.wait()
-            ds = analysis.add_analyses(ds, raw, threads)
+            ds = analysis.add_analyses(ds, raw, threads, early)
             from simengine.analysis.calibration import (
                 add_calibration_bases,  # the calibration ratio on the evidence's bases
             )

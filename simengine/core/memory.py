@@ -6,9 +6,10 @@ A run's resident memory goes through phases, and its peak is the largest of them
   initiative per year, their 16-bit scratch counts, the national histograms), the merged
   64-bit histograms, the per-draw values of the kept draws and the kept per-draw inputs;
 * ``results``: what the run keeps (merged histograms, kept draws, kept inputs) plus the results
-  Dataset and the largest transient of building it: the sensitivity analysis (the kept inputs
-  transposed and the inputs it ranks), the waterfall (its coalitions of the first 10,000 draws)
-  or trimming the municipality/initiative histograms for the Dataset;
+  Dataset and the transients of building it: trimming the municipality/initiative histograms for
+  the Dataset and, at the same time in another thread, the larger of the sensitivity analysis (the
+  kept inputs transposed and the inputs it ranks) and the waterfall (its coalitions of the first
+  10,000 draws);
 * ``shock_effect`` (a scenario with ``[[shocks]]``): what the run keeps and its Dataset, beside a
   second kernel run of up to 20,000 draws without the shocks (simengine.analysis.shockeffect): its own
   per-thread buffers and per-draw gains;
@@ -145,15 +146,13 @@ def estimate(
         "inputs": inputs,
         "dataset": DATASET,
     }
-    if analyses:  # after the histograms are trimmed: the larger of the two transients counts
+    if analyses:  # one after the other, in a thread beside the Dataset's building (the trimming counted above)
         n_s = min(inp_n, SENSITIVITY_DRAWS)
         ranked = sum(k not in EVENT_SIZES for k in plan.input_kind)
         sens = n_s * (n_in + ranked) * 8
         n_w = min(inp_n, kept_n, WATERFALL_DRAWS)
         wf = n_w * (I * 8 * 8 + 2 * 4 * MASKS.shape[1] * (1 + A) * 8)
-        if max(sens, wf) > cells * TRIM_PER_CELL:
-            results["histograms"] = merged
-            results["analyses"] = max(sens, wf)
+        results["analyses"] = max(sens, wf)
     est.phases["results"] = results
     if analyses and plan.scenario.shocks:  # simengine.analysis.shockeffect: after the analyses, a second kernel run
         from simengine.analysis.shockeffect import SHOCK_EFFECT_DRAWS  # without the shocks, beside the run's results
