@@ -1006,21 +1006,32 @@ def add_analyses(
 
 
 class Early:
-    """The sensitivity (:func:`sensitivity`) and the waterfall's coalitions (:func:`waterfall_coalitions`)
-    computed in a thread of their own while the run's Dataset is built: both read only the kept
-    inputs and per-draw values, which nothing changes after the kernel, and neither touches what the
-    Dataset caches on the raw results. The numbers are the same as computed in turn; an error
-    raised there is raised again by the method that returns the result. Made by :func:`start`."""
+    """The sensitivity (:func:`sensitivity`), the waterfall's coalitions (:func:`waterfall_coalitions`)
+    and, for a scenario with ``[[shocks]]``, the run without them (simengine.analysis.shockeffect)
+    computed one after the other in a thread of their own while the run's Dataset is built: they read
+    only the plan and the kept inputs and per-draw values, which nothing changes after the kernel, and
+    none touches what the Dataset caches on the raw results. The numbers are the same as computed in
+    turn; an error raised there is raised again by the method that returns the result. Made by
+    :func:`start`."""
 
     def __init__(self, raw: RawResults, threads: int) -> None:
+        import contextvars
         from concurrent.futures import ThreadPoolExecutor
+
+        from simengine.analysis.shockeffect import shock_effect
 
         self.seconds = {"sensitivity": 0.0, "waterfall": 0.0}
         self._threads = threads
         pool = ThreadPoolExecutor(1, thread_name_prefix="simengine-analyses")
-        self._sens = pool.submit(self._timed, "sensitivity", lambda: sensitivity(raw, threads=threads))
-        self._coal = pool.submit(self._timed, "waterfall", lambda: waterfall_coalitions(raw))
-        pool.shutdown(wait=False)  # the thread ends after the second job
+
+        def submit(what, fn):  # in a copy of the caller's context (e.g. the memory guard's REPORT)
+            return pool.submit(contextvars.copy_context().run, self._timed, what, fn)
+
+        sc = raw.plan.scenario
+        self._sens = submit("sensitivity", lambda: sensitivity(raw, threads=threads))
+        self._coal = submit("waterfall", lambda: waterfall_coalitions(raw))
+        self._shock = submit("shock_effect", lambda: shock_effect(sc, raw, threads=threads)) if sc.shocks else None
+        pool.shutdown(wait=False)  # the thread ends after the last job
 
     def _timed(self, what: str, fn):
         import time
@@ -1039,6 +1050,10 @@ class Early:
 
     def coalitions(self) -> dict:
         return self._coal.result()
+
+    def shock_effect(self) -> dict | None:
+        """simengine.analysis.shockeffect.shock_effect of the run (None: no ``[[shocks]]``)."""
+        return self._shock.result() if self._shock is not None else None
 
 
 def start(raw: RawResults, threads: int) -> Early | None:

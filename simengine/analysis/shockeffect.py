@@ -73,12 +73,13 @@ def shock_effect(sc, raw=None, threads: int | None = None, draws: int | None = N
     return {"with": with_, "without": without, "draws": n, "how_with": how_with, "seconds": time.perf_counter() - t0}
 
 
-def add_shock_effect(ds: xr.Dataset, raw, threads: int | None = None) -> xr.Dataset:
-    """Add the shock comparison to ``ds`` when the run's scenario has ``[[shocks]]``."""
+def add_shock_effect(ds: xr.Dataset, raw, threads: int | None = None, early=None) -> xr.Dataset:
+    """Add the shock comparison to ``ds`` when the run's scenario has ``[[shocks]]``. ``early``: the
+    runs compared, made beside the Dataset's building (simengine.analysis.sensitivity.Early)."""
     sc = raw.plan.scenario
     if not sc.shocks:
         return ds
-    eff = shock_effect(sc, raw, threads=threads)
+    eff = early.shock_effect() if early is not None else shock_effect(sc, raw, threads=threads)
     n = eff["draws"]
     target = np.asarray(ds["target"].values, dtype=float)
     q = np.array(LEVELS)

@@ -376,7 +376,7 @@ def simulate_for(
             ds = add_investment(ds, raw)
             from simengine.analysis.shockeffect import add_shock_effect  # as run does: with vs without [[shocks]]
 
-            ds = add_shock_effect(ds, raw, threads=local)
+            ds = add_shock_effect(ds, raw, threads=local, early=early)
     ds.attrs["seconds_analyse"] = round(time.perf_counter() - t3, 4)
     ds.attrs["seconds_prepare"] = round(t1 - t0, 4)
     ds.attrs["seconds_simulate"] = round(t2 - t1, 4)

@@ -84,7 +84,7 @@ def simulate(
             ds = add_investment(ds, raw)
             from simengine.analysis.shockeffect import add_shock_effect  # with vs without [[shocks]], same draws
 
-            ds = add_shock_effect(ds, raw, threads=threads)
+            ds = add_shock_effect(ds, raw, threads=threads, early=early)
         from simengine.analysis import mcerror
 
         rep = mcerror.replicates(raw)

@@ -10,8 +10,8 @@ A run's resident memory goes through phases, and its peak is the largest of them
   the Dataset and, at the same time in another thread, the larger of the sensitivity analysis (the
   kept inputs transposed and the inputs it ranks) and the waterfall (its coalitions of the first
   10,000 draws);
-* ``shock_effect`` (a scenario with ``[[shocks]]``): what the run keeps and its Dataset, beside a
-  second kernel run of up to 20,000 draws without the shocks (simengine.analysis.shockeffect): its own
+* ``shock_effect`` (a scenario with ``[[shocks]]``): what the run keeps and its Dataset (perhaps
+  still trimming its histograms), beside a second kernel run of up to 20,000 draws without the shocks (simengine.analysis.shockeffect): its own
   per-thread buffers and per-draw gains;
 * ``report``: the Dataset and the report's charts and tables (without ``--no-report``: none).
 
@@ -158,9 +158,9 @@ def estimate(
         from simengine.analysis.shockeffect import SHOCK_EFFECT_DRAWS  # without the shocks, beside the run's results
 
         n_se = min(draws, SHOCK_EFFECT_DRAWS)
-        est.phases["shock_effect"] = {
+        est.phases["shock_effect"] = {  # in the analyses' thread: the Dataset may still be trimming
             "kernels": KERNELS,
-            "histograms": merged,
+            "histograms": merged + cells * TRIM_PER_CELL,
             "kept": 2 * kept,
             "inputs": inputs,
             "dataset": DATASET,

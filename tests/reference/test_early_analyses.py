@@ -75,3 +75,29 @@ def test_an_error_in_the_thread_is_the_waterfalls_note(small_path, capsys):
     assert "waterfall" not in ds and "differs from the kernel" in ds.attrs["waterfall_note"]
     assert "sensitivity" in ds  # the other analysis is unaffected
     assert "no waterfall" in capsys.readouterr().err
+
+
+def test_the_shock_comparison_from_the_thread_is_the_same(tmp_path):
+    """A scenario with [[shocks]]: the run without them made in the thread gives the comparison
+    computed in turn, bit for bit."""
+    import tomllib
+
+    from simengine.analysis.shockeffect import add_shock_effect
+    from tests.conftest import dump_toml
+    from tests.reference.test_shockeffect import _shocked
+
+    if not _layer_takes_two_callers():
+        pytest.skip(f"numba's threading layer {numba.threading_layer()} runs one parallel loop at a time")
+    with open(DATA / "small.toml", "rb") as fh:
+        path = tmp_path / "shocked.toml"
+        path.write_text(dump_toml(_shocked(tomllib.load(fh))), encoding="utf-8")
+    raw = engine.run(compile_plan(scenario.load(path).with_run_options(draws=2000)), threads=2)
+    early = analysis.Early(raw, 2)
+    early.sensitivity()
+    a = add_shock_effect(build_dataset(raw), raw, 2, early)
+    b = add_shock_effect(build_dataset(raw), raw, 2)
+    names = [n for n in b.data_vars if n.startswith("shock_effect")]
+    assert len(names) == 5
+    for n in names:
+        np.testing.assert_array_equal(a[n].values, b[n].values, err_msg=n)
+    assert early.seconds["shock_effect"] > 0
