@@ -97,15 +97,6 @@ def _adopt_compiled(folder: Path, package_dir: Path) -> None:
                 shutil.rmtree(tmp, ignore_errors=True)
 
 
-def cache_root():
-    """simengine's folder in the user's cache (``$XDG_CACHE_HOME/simengine``, else ``~/.cache/simengine``):
-    compiled kernels (``numba/``) and quantile tables (``tables/``, simengine.model.distributions)."""
-    import os
-    from pathlib import Path
-
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "simengine"
-
-
 def _numba_cache_dir() -> None:
     """Keep compiled kernels in a cache folder keyed by a hash of the package's numba sources.
 
@@ -138,6 +129,8 @@ def _numba_cache_dir() -> None:
             h.update(path.name.encode() + path.read_bytes())
         except OSError:
             return
+    from simengine._jit import cache_root
+
     target = cache_root() / "numba" / h.hexdigest()[:16]
     try:
         target.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 
+def cache_root():
+    """simengine's folder in the user's cache (``$XDG_CACHE_HOME/simengine``, else ``~/.cache/simengine``):
+    the compiled kernels (``numba/``, set in simengine/__init__.py) and the quantile tables
+    (``tables/``, simengine.model.distributions.quantile_table)."""
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "simengine"
+
+
 def lazy(
     namespace: dict[str, Any],
 ) -> tuple[Callable[..., Callable[[Callable], Any]], Callable[[str], Any], Callable[[], None]]:

@@ -976,9 +976,7 @@ def add_waterfall(
 
 
 # -- everything -----------------------------------------------------------------------------------
-def add_analyses(
-    ds: xr.Dataset, raw: RawResults, threads: int | None = None, early: Early | None = None
-) -> xr.Dataset:
+def add_analyses(ds: xr.Dataset, raw: RawResults, threads: int | None = None, early: Early | None = None) -> xr.Dataset:
     """Monte Carlo intervals, sensitivity and waterfall, added to the results Dataset; the sensitivity's
     thread pool has ``threads`` threads (the machine's cores if None). ``early``: the sensitivity and
     the waterfall's coalitions, started beside the Dataset by :func:`start` (the same numbers)."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -191,7 +192,7 @@ def quantile_table(dist: Dist) -> np.ndarray:
 
     scipy's quantile functions take about 10 ms a table (a beta's, 2^13 + 2 x N_TAIL values), a
     third of a second for 2015.toml's 35 tables, so a table once computed is kept in the user's
-    cache (``<cache>/tables/``, simengine.cache_root) and read back bit for bit: its file is named
+    cache (``<cache>/tables/``, simengine._jit.cache_root) and read back bit for bit: its file is named
     by a hash of the distribution, this module's source (the table's layout and arithmetic) and the
     scipy and numpy versions, and holds the values and their SHA-256, checked on reading (a file that
     fails the check is computed again). ``SIMENGINE_TABLE_CACHE=0`` turns the cache off; a cache
@@ -217,19 +218,21 @@ def _table_path(dist: Dist):
 
     if os.environ.get("SIMENGINE_TABLE_CACHE", "1") == "0":
         return None
-    from simengine import cache_root
+    from simengine._jit import cache_root
 
     global _TABLE_KEY
-    if _TABLE_KEY is None:
+    key = _TABLE_KEY
+    if key is None:
         import scipy
 
         try:
             source = open(__file__, "rb").read()  # noqa: SIM115 - read once per process
         except OSError:
             return None
-        _TABLE_KEY = hashlib.sha256(source)
-        _TABLE_KEY.update(f"scipy {scipy.__version__} numpy {np.__version__}".encode())
-    h = _TABLE_KEY.copy()
+        key = hashlib.sha256(source)
+        key.update(f"scipy {scipy.__version__} numpy {np.__version__}".encode())
+        _TABLE_KEY = key
+    h = key.copy()
     h.update(repr((dist.family, dist.params)).encode())  # repr of a float is exact
     return cache_root() / "tables" / f"{h.hexdigest()[:40]}.table"
 
@@ -256,7 +259,7 @@ def _store_table(path, table: np.ndarray) -> None:
 
 
 #: the hash of this module's source and the scipy and numpy versions, made on first use
-_TABLE_KEY = None
+_TABLE_KEY: Any = None
 
 
 def _compute_table(dist: Dist) -> np.ndarray:
