@@ -1010,26 +1010,48 @@ class Early:
     only the plan and the kept inputs and per-draw values, which nothing changes after the kernel, and
     none touches what the Dataset caches on the raw results. The numbers are the same as computed in
     turn; an error raised there is raised again by the method that returns the result. Made by
-    :func:`start`."""
+    :func:`start`.
+
+    The run without the shocks waits for :meth:`dataset_built` (or for :meth:`shock_effect`): its
+    kernel's buffers then never meet the Dataset's largest transient, trimming the histograms, so the
+    peak memory is the one simengine.core.memory estimates, whatever the timing. The thread is a
+    daemon: a run that fails in the meantime does not wait for it."""
 
     def __init__(self, raw: RawResults, threads: int) -> None:
         import contextvars
-        from concurrent.futures import ThreadPoolExecutor
+        import threading
+        from concurrent.futures import Future
 
         from simengine.analysis.shockeffect import shock_effect
 
         self.seconds = {"sensitivity": 0.0, "waterfall": 0.0}
         self._threads = threads
-        pool = ThreadPoolExecutor(1, thread_name_prefix="simengine-analyses")
-
-        def submit(what, fn):  # in a copy of the caller's context (e.g. the memory guard's REPORT)
-            return pool.submit(contextvars.copy_context().run, self._timed, what, fn)
-
+        self._built = threading.Event()
         sc = raw.plan.scenario
-        self._sens = submit("sensitivity", lambda: sensitivity(raw, threads=threads))
-        self._coal = submit("waterfall", lambda: waterfall_coalitions(raw))
-        self._shock = submit("shock_effect", lambda: shock_effect(sc, raw, threads=threads)) if sc.shocks else None
-        pool.shutdown(wait=False)  # the thread ends after the last job
+        jobs = [
+            ("sensitivity", lambda: sensitivity(raw, threads=threads)),
+            ("waterfall", lambda: waterfall_coalitions(raw)),
+        ]
+        if sc.shocks:
+
+            def without_shocks() -> dict:
+                self._built.wait()
+                return shock_effect(sc, raw, threads=threads)
+
+            jobs.append(("shock_effect", without_shocks))
+        futures: list[Future] = [Future() for _ in jobs]
+        self._sens, self._coal = futures[0], futures[1]
+        self._shock = futures[2] if sc.shocks else None
+
+        def work() -> None:
+            for (what, fn), fut in zip(jobs, futures):
+                try:
+                    fut.set_result(self._timed(what, fn))
+                except BaseException as exc:  # noqa: BLE001 - raised again by the method that returns it
+                    fut.set_exception(exc)
+
+        ctx = contextvars.copy_context()  # the caller's context (e.g. the memory guard's REPORT)
+        threading.Thread(target=ctx.run, args=(work,), name="simengine-analyses", daemon=True).start()
 
     def _timed(self, what: str, fn):
         import time
@@ -1043,6 +1065,10 @@ class Early:
         finally:
             self.seconds[what] = time.perf_counter() - t
 
+    def dataset_built(self) -> None:
+        """The caller's Dataset is built (its histograms trimmed): the run without the shocks may start."""
+        self._built.set()
+
     def sensitivity(self) -> dict:
         return self._sens.result()
 
@@ -1051,6 +1077,7 @@ class Early:
 
     def shock_effect(self) -> dict | None:
         """simengine.analysis.shockeffect.shock_effect of the run (None: no ``[[shocks]]``)."""
+        self._built.set()
         return self._shock.result() if self._shock is not None else None
 
 

@@ -357,6 +357,8 @@ def simulate_for(
 
         early = analysis.start(raw, local)
     ds = build_dataset(raw, command=command)
+    if early is not None:  # its histograms trimmed: the run without the shocks may start
+        early.dataset_built()
     from simengine.analysis.negotiate import add_negotiation  # as run does: committable amounts, deductions, deals
 
     ds = add_negotiation(ds, raw)

@@ -63,6 +63,8 @@ def simulate(
             early = analysis.start(raw, threads)  # the sensitivity and waterfall beside the Dataset's building
     with driver.numba_threads(threads):
         ds = build_dataset(raw, command=command)
+        if early is not None:  # its histograms trimmed: the run without the shocks may start
+            early.dataset_built()
         from simengine.analysis.negotiate import (
             add_negotiation,  # committable amounts, deductions, deals (simengine.analysis.negotiate)
         )

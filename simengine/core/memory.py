@@ -10,8 +10,8 @@ A run's resident memory goes through phases, and its peak is the largest of them
   the Dataset and, at the same time in another thread, the larger of the sensitivity analysis (the
   kept inputs transposed and the inputs it ranks) and the waterfall (its coalitions of the first
   10,000 draws);
-* ``shock_effect`` (a scenario with ``[[shocks]]``): what the run keeps and its Dataset (perhaps
-  still trimming its histograms), beside a second kernel run of up to 20,000 draws without the shocks (simengine.analysis.shockeffect): its own
+* ``shock_effect`` (a scenario with ``[[shocks]]``): what the run keeps and its Dataset, beside a
+  second kernel run of up to 20,000 draws without the shocks (simengine.analysis.shockeffect): its own
   per-thread buffers and per-draw gains;
 * ``report``: the Dataset and the report's charts and tables (without ``--no-report``: none).
 
@@ -39,6 +39,10 @@ KERNELS = 16 * MiB
 #: the results Dataset's quantile tables, negotiation tables and analyses' outputs, beyond the
 #: arrays counted per term (measured: 55-92 MiB on 2015.toml at 10^3-10^5 draws)
 DATASET = 80 * MiB
+#: the analyses' thread (simengine.analysis.sensitivity.Early): a second thread calling numba's
+#: parallel loops gets its own OpenMP team and malloc arena (measured: 18-34 MiB more peak RSS on
+#: 2015.toml at 10^3-10^5 draws than the same run with the analyses in turn)
+ANALYSES_THREAD = 18 * MiB
 #: the report's libraries (matplotlib, openpyxl), charts and tables, beyond the terms counted
 #: (measured: 245 MiB on 2015.toml at 10^3-10^5 draws)
 REPORT = 245 * MiB
@@ -152,19 +156,21 @@ def estimate(
         sens = n_s * (n_in + ranked) * 8
         n_w = min(inp_n, kept_n, WATERFALL_DRAWS)
         wf = n_w * (I * 8 * 8 + 2 * 4 * MASKS.shape[1] * (1 + A) * 8)
-        results["analyses"] = max(sens, wf)
+        results["analyses"] = max(sens, wf) + ANALYSES_THREAD
     est.phases["results"] = results
     if analyses and plan.scenario.shocks:  # simengine.analysis.shockeffect: after the analyses, a second kernel run
         from simengine.analysis.shockeffect import SHOCK_EFFECT_DRAWS  # without the shocks, beside the run's results
 
         n_se = min(draws, SHOCK_EFFECT_DRAWS)
-        est.phases["shock_effect"] = {  # in the analyses' thread: the Dataset may still be trimming
+        # in the analyses' thread, once the Dataset is built (its trimming's transient gone:
+        # simengine.analysis.sensitivity.Early), beside the sensitivity's or waterfall's leftovers at most
+        est.phases["shock_effect"] = {
             "kernels": KERNELS,
-            "histograms": merged + cells * TRIM_PER_CELL,
+            "histograms": merged,
             "kept": 2 * kept,
             "inputs": inputs,
             "dataset": DATASET,
-            "threads": per_thread + n_se * (Y * (3 + 2 * A + 3 * R) + 1) * 8,
+            "threads": per_thread + n_se * (Y * (3 + 2 * A + 3 * R) + 1) * 8 + ANALYSES_THREAD,
         }
     if report:
         est.phases["report"] = {"report": REPORT, "histograms": cells * REPORT_PER_CELL, "kept": kept + kept // 8}

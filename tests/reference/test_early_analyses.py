@@ -77,23 +77,29 @@ def test_an_error_in_the_thread_is_the_waterfalls_note(small_path, capsys):
     assert "no waterfall" in capsys.readouterr().err
 
 
-def test_the_shock_comparison_from_the_thread_is_the_same(tmp_path):
-    """A scenario with [[shocks]]: the run without them made in the thread gives the comparison
-    computed in turn, bit for bit."""
+@pytest.fixture(scope="module")
+def shocked(tmp_path_factory):
+    """The small scenario with three [[shocks]], 2,000 draws."""
     import tomllib
 
-    from simengine.analysis.shockeffect import add_shock_effect
     from tests.conftest import dump_toml
     from tests.reference.test_shockeffect import _shocked
 
+    with open(DATA / "small.toml", "rb") as fh:
+        path = tmp_path_factory.mktemp("early") / "shocked.toml"
+        path.write_text(dump_toml(_shocked(tomllib.load(fh))), encoding="utf-8")
+    return engine.run(compile_plan(scenario.load(path).with_run_options(draws=2000)), threads=2)
+
+
+def test_the_shock_comparison_from_the_thread_is_the_same(shocked):
+    """A scenario with [[shocks]]: the run without them made in the thread gives the comparison
+    computed in turn, bit for bit."""
+    from simengine.analysis.shockeffect import add_shock_effect
+
     if not _layer_takes_two_callers():
         pytest.skip(f"numba's threading layer {numba.threading_layer()} runs one parallel loop at a time")
-    with open(DATA / "small.toml", "rb") as fh:
-        path = tmp_path / "shocked.toml"
-        path.write_text(dump_toml(_shocked(tomllib.load(fh))), encoding="utf-8")
-    raw = engine.run(compile_plan(scenario.load(path).with_run_options(draws=2000)), threads=2)
+    raw = shocked
     early = analysis.Early(raw, 2)
-    early.sensitivity()
     a = add_shock_effect(build_dataset(raw), raw, 2, early)
     b = add_shock_effect(build_dataset(raw), raw, 2)
     names = [n for n in b.data_vars if n.startswith("shock_effect")]
@@ -101,3 +107,18 @@ def test_the_shock_comparison_from_the_thread_is_the_same(tmp_path):
     for n in names:
         np.testing.assert_array_equal(a[n].values, b[n].values, err_msg=n)
     assert early.seconds["shock_effect"] > 0
+
+
+def test_the_run_without_the_shocks_waits_for_the_dataset(shocked):
+    """Its kernel's buffers must not meet the Dataset's trimming (simengine.core.memory): it starts
+    only once the caller says the Dataset is built."""
+    import time
+
+    if not _layer_takes_two_callers():
+        pytest.skip(f"numba's threading layer {numba.threading_layer()} runs one parallel loop at a time")
+    early = analysis.Early(shocked, 2)
+    early.sensitivity(), early.coalitions()
+    time.sleep(0.3)
+    assert not early._shock.done() and "shock_effect" not in early.seconds
+    early.dataset_built()
+    assert early._shock.result(timeout=60)["draws"] == 2000
