@@ -7,7 +7,9 @@ output, the report included, 2 threads: the machine's cores) run in process by t
 ``main()`` in a fresh Python process, with the numba cache warm (one small run of each tree first,
 not counted). The phases are timed by wrapping the pipeline's own functions (simengine.cli.runner
 and what it calls) in the child process, so the same table is measured on a checkout that predates
-this script: nothing of the run is copied here. A phase entered inside another is shown under it
+this script: nothing of the run is copied here. Phases timed in another thread (the analyses'
+thread of simengine.analysis.sensitivity.Early) are shown under "analyses' thread", beside the run's
+own phases, which then only wait for them. A phase entered inside another is shown under it
 (e.g. the shock comparison's second kernel run). After the run the child times the kernel alone
 (``engine.run`` of the same plan, threads 2, loaded): ``total / kernel`` is goal 1's ratio.
 
@@ -49,6 +51,10 @@ PHASES = (
     ("calibration", "simengine.analysis.calibration", "add_calibration_bases"),
     ("investment", "simengine.analysis.investment", "add_investment"),
     ("shock comparison", "simengine.analysis.shockeffect", "add_shock_effect"),
+    # the work itself, also where it runs in the analyses' thread (simengine.analysis.sensitivity.Early)
+    ("sensitivity computed", "simengine.analysis.sensitivity", "sensitivity"),
+    ("waterfall coalitions", "simengine.analysis.sensitivity", "waterfall_coalitions"),
+    ("shock comparison runs", "simengine.analysis.shockeffect", "shock_effect"),
     ("finite check", "simengine.analysis.finite", "check"),
     ("write files", "simengine.cli.runner", "write_results"),
     ("results.nc", "simengine.outputs.store", "write"),
@@ -65,12 +71,18 @@ PHASES = (
 # -- the child: one run in this process --------------------------------------------------------------
 def _child(draws: int, out: Path) -> dict:
     import importlib
+    import threading
 
     times: dict[str, float] = {}
-    stack: list[str] = []
+    local = threading.local()  # each thread its own nesting; another thread's phases under "analyses' thread"
 
     def timed(name: str, f):
         def wrapper(*args, **kwargs):
+            if not hasattr(local, "stack"):
+                local.stack = [] if threading.current_thread() is threading.main_thread() else ["analyses' thread"]
+                if local.stack:
+                    times.setdefault("analyses' thread", 0.0)
+            stack = local.stack
             key = " > ".join([*stack, name])
             times.setdefault(key, 0.0)
             stack.append(name)
@@ -78,8 +90,11 @@ def _child(draws: int, out: Path) -> dict:
             try:
                 return f(*args, **kwargs)
             finally:
-                times[key] += time.perf_counter() - t
+                dt = time.perf_counter() - t
+                times[key] += dt
                 stack.pop()
+                if stack == ["analyses' thread"]:
+                    times["analyses' thread"] = times.get("analyses' thread", 0.0) + dt
 
         wrapper.__wrapped__ = f  # type: ignore[attr-defined]
         return wrapper
@@ -204,7 +219,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"load {_loadavg()}",
                 flush=True,
             )
-    keys = list(dict.fromkeys(k for rs in runs.values() for r in rs for k in r))
+    keys: list[str] = []
+    for k in dict.fromkeys(k for rs in runs.values() for r in rs for k in r):  # a key after its parent's rows
+        parent = k.rsplit(" > ", 1)[0] if " > " in k else None
+        at = [i for i, x in enumerate(keys) if parent is not None and (x == parent or x.startswith(parent + " > "))]
+        keys.insert(at[-1] + 1 if at else len(keys), k)
+    thread = [k for k in keys if k.startswith("analyses' thread")]  # the other thread's rows after the run's
+    keys = [k for k in keys if k not in thread] + thread
     order = (
         ["process wall", "total", "imports"]
         + [k for k in keys if k not in ("process wall", "total", "imports", "kernel alone", "results.nc MB")]
