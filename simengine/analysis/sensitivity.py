@@ -1082,8 +1082,8 @@ class Early:
 
 
 def start(raw: RawResults, threads: int) -> Early | None:
-    """Start the sensitivity and the waterfall's coalitions in a thread beside the caller (:class:`Early`),
-    or None where that is not safe or not wanted: numba's threading layer must allow parallel loops
+    """Start the sensitivity, the waterfall's coalitions and the run without the shocks in a thread
+    beside the caller (:class:`Early`), or None where that is not safe or not wanted: numba's threading layer must allow parallel loops
     from two threads at once (``omp`` or ``tbb``; ``workqueue`` does not), and the environment
     variables SIMENGINE_DEBUG or SIMENGINE_ANALYSES_THREAD=0 turn it off."""
     import os
