@@ -352,7 +352,7 @@ def simulate_for(
     t2 = time.perf_counter()
     local = opts.local_threads()  # the analyses and weighted statistics run here, on the run's threads
     early = None
-    if analyses:  # the sensitivity and the waterfall's coalitions beside the Dataset's building, as run does
+    if analyses:  # sensitivity, waterfall coalitions, run without shocks: beside the Dataset, as run does
         from simengine.analysis import sensitivity as analysis
 
         early = analysis.start(raw, local)

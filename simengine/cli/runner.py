@@ -60,7 +60,7 @@ def simulate(
         from simengine.analysis import sensitivity as analysis
 
         if background is None or not background.running():  # their kernels compiled and cached
-            early = analysis.start(raw, threads)  # the sensitivity and waterfall beside the Dataset's building
+            early = analysis.start(raw, threads)  # sensitivity, waterfall, run without shocks: beside the Dataset
     with driver.numba_threads(threads):
         ds = build_dataset(raw, command=command)
         if early is not None:  # its histograms trimmed: the run without the shocks may start
