@@ -16,6 +16,12 @@ own phases, which then only wait for them. A phase entered inside another is sho
 ``--baseline TREE``: another checkout (``git worktree add /tmp/base main``); current and baseline
 children then alternate in ABBA order (PYTHONPATH=TREE, cwd TREE) and the medians' ratio is
 printed per phase. Only ratios within one invocation mean anything on a shared machine.
+
+``--small N``: each repetition also runs each tree at N draws (say 2,000). The run at N draws is
+the run's fixed part (imports, loading the kernels, the report's charts and workbook, the file
+writing's overhead: what does not grow with the draws); the difference to the full run, per draw,
+is the run's cost per draw, printed beside the kernel's own. The fixed part divided by the kernel
+alone at the full draws is a floor under goal 1's ratio that no per-draw work can lower.
 """
 
 from __future__ import annotations
@@ -188,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", type=Path, default=None, help="another checkout to compare with, ABBA")
     ap.add_argument("--keep-results", type=Path, default=None, help="keep the current tree's last results.nc here")
     ap.add_argument("--no-warmup", action="store_true", help="skip the small uncounted run of each tree")
+    ap.add_argument(
+        "--small",
+        type=int,
+        default=None,
+        help="also run each tree at this many draws: the run's fixed part and its cost per draw against the kernel's",
+    )
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -209,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         for tree in trees.values():
             _spawn(tree, 1000)
     runs: dict[str, list[dict]] = {k: [] for k in trees}
+    small: dict[str, list[dict]] = {k: [] for k in trees}
     names = list(trees)
     for i in range(a.reps):
         for k in names if i % 2 == 0 else names[::-1]:  # ABBA
@@ -219,6 +232,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"load {_loadavg()}",
                 flush=True,
             )
+            if a.small is not None:
+                small[k].append(_spawn(trees[k], a.small))
+                r = small[k][-1]
+                print(
+                    f"  {k} run {i + 1} at {a.small:,} draws: total {r['total']:.1f} s, "
+                    f"kernel alone {r['kernel alone']:.2f} s, load {_loadavg()}",
+                    flush=True,
+                )
     keys: list[str] = []
     for k in dict.fromkeys(k for rs in runs.values() for r in rs for k in r):  # a key after its parent's rows
         parent = k.rsplit(" > ", 1)[0] if " > " in k else None
@@ -258,8 +279,35 @@ def main(argv: list[str] | None = None) -> int:
             f"{t}: total / kernel alone = {', '.join(f'{x:.1f}' for x in ratios)} "
             f"(median {_median(ratios):.1f}; goal ≤ 3)"
         )
+    if a.small is not None:
+        _fixed_and_per_draw(runs, small, a.draws, a.small)
     print(f"load average at the end {_loadavg()}")
     return 0
+
+
+def _fixed_and_per_draw(runs: dict[str, list[dict]], small: dict[str, list[dict]], draws: int, few: int) -> None:
+    """The run as a fixed part (its total at ``few`` draws) and a cost per draw (the difference to
+    ``draws``), each against the kernel alone: how far the fixed part alone is from goal 1."""
+    print()
+    print(f"| medians | {' | '.join(runs)} |")
+    print("|---|" + "---:|" * len(runs))
+    rows: dict[str, list[str]] = {}
+    for t in runs:
+        tot, ker = _median([r["total"] for r in runs[t]]), _median([r["kernel alone"] for r in runs[t]])
+        tot0, ker0 = _median([r["total"] for r in small[t]]), _median([r["kernel alone"] for r in small[t]])
+        per_run, per_kernel = (tot - tot0) / (draws - few), (ker - ker0) / (draws - few)
+        for label, v in (
+            (f"run at {few:,} draws, s (the fixed part)", f"{tot0:.2f}"),
+            (f"run at {draws:,} draws, s", f"{tot:.2f}"),
+            (f"kernel alone at {draws:,} draws, s", f"{ker:.2f}"),
+            (f"fixed part / kernel alone at {draws:,} draws", f"{tot0 / ker:.1f}"),
+            ("run's cost per further draw, µs", f"{per_run * 1e6:.1f}"),
+            ("kernel's cost per further draw, µs", f"{per_kernel * 1e6:.1f}"),
+            ("run per draw / kernel per draw", f"{per_run / per_kernel:.1f}" if per_kernel > 0 else "–"),
+        ):
+            rows.setdefault(label, []).append(v)
+    for label, cells in rows.items():
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ centre, 1.0e-4 at the grid's ends, 3.7e-4 in the tails.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -111,7 +112,12 @@ class Dist:
         return m * k, (1.0 - m) * k, lo, hi - lo
 
     def scipy(self):
-        """The frozen scipy.stats distribution (not defined for fixed and bernoulli)."""
+        """The frozen scipy.stats distribution (not defined for fixed and bernoulli), made once per
+        distribution and shared: freezing one costs about 0.3 ms, and a scenario names the same
+        distribution many times (2015.toml: 33 distinct of 229)."""
+        return _frozen(self)
+
+    def _scipy(self):
         f = self.family
         if f == "uniform":
             return stats.uniform(self.p("min"), self.p("max") - self.p("min"))
@@ -210,6 +216,12 @@ def quantile_table(dist: Dist) -> np.ndarray:
     if path is not None:
         _store_table(path, out)
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _frozen(dist: Dist):
+    """:meth:`Dist.scipy`'s object for ``dist`` (equal distributions share one)."""
+    return dist._scipy()
 
 
 def _table_path(dist: Dist):

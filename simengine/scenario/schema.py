@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import math
 import os
@@ -517,8 +518,10 @@ def _share_list(c, out: dict, key: str, default: tuple[float, ...], open_: bool)
     return tuple(sorted({float(x) for x in v}))
 
 
+@functools.lru_cache(maxsize=4096)
 def _finite_quantiles(d: Dist) -> bool:
-    """Whether the kernel's quantile table of ``d`` (built from scipy at run time) can be finite."""
+    """Whether the kernel's quantile table of ``d`` (built from scipy at run time) can be finite
+    (once per distribution: a scenario names the same one many times)."""
     u = 2.0**T_MIN
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):

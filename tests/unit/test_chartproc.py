@@ -73,3 +73,70 @@ def test_hung_child_ends_itself(fake_charts, monkeypatch):
     t = time.perf_counter()
     assert pending.result() is None
     assert time.perf_counter() - t < 60  # the alarm (1 s), not the 120 s sleep
+
+
+def test_run_process_draws_what_the_child_has_not_begun(fake_charts, monkeypatch):
+    """With the Context, the run's process draws from the last chart backwards those the child has
+    not begun (here: the child is still on the first), and the result is what one process draws."""
+    here = chartproc.draw_all("ctx")
+    parent = os.getpid()
+    drawn_here: list[str] = []
+    one = charts.one
+
+    def slow_in_child(ctx):
+        if os.getpid() != parent:
+            time.sleep(2)  # the child is busy with the first chart while the run's process takes the rest
+        else:
+            drawn_here.append("one")
+        return one(ctx)
+
+    def counted(name, fn):
+        def f(ctx):
+            if os.getpid() == parent:
+                drawn_here.append(name)
+            return fn(ctx)
+
+        return f
+
+    monkeypatch.setattr(charts, "one", slow_in_child, raising=False)
+    monkeypatch.setattr(charts, "bad", counted("bad", charts.bad), raising=False)
+    monkeypatch.setattr(charts, "none", counted("none", charts.none), raising=False)
+    pending = chartproc.start("ctx")
+    assert pending is not None
+    time.sleep(0.5)  # the child has claimed the first chart
+    assert pending.result("ctx") == here
+    assert drawn_here == ["none", "bad"]  # the last two, backwards; the first came from the child
+
+
+def test_child_draws_all_when_the_run_process_is_late(fake_charts, monkeypatch):
+    """A run's process that reaches the charts after the child has drawn them all draws none."""
+    parent = os.getpid()
+    drawn_here: list[str] = []
+    none = charts.none
+
+    def counted(ctx):
+        if os.getpid() == parent:
+            drawn_here.append("none")
+        return none(ctx)
+
+    monkeypatch.setattr(charts, "none", counted, raising=False)
+    here = chartproc.draw_all("ctx")
+    drawn_here.clear()
+    pending = chartproc.start("ctx")
+    assert pending is not None
+    time.sleep(1.5)  # the three fake charts take milliseconds
+    assert pending.result("ctx") == here
+    assert drawn_here == []
+
+
+def test_dead_child_with_context_gives_every_chart(fake_charts, monkeypatch):
+    """The child dies on its first chart: with the Context, the run's process draws what is missing
+    and the result is complete (the same as drawn in one process)."""
+    parent = os.getpid()
+    one = charts.one
+    expected = chartproc.draw_all("ctx")
+    monkeypatch.setattr(charts, "one", lambda ctx: os._exit(3) if os.getpid() != parent else one(ctx), raising=False)
+    pending = chartproc.start("ctx")
+    assert pending is not None
+    time.sleep(0.5)
+    assert pending.result("ctx") == expected

@@ -150,7 +150,7 @@ def build_safe(
             progress.phase("Report: charts, page and workbook")
         xlsx = part(WORKBOOK, lambda: workbook.build(ctx))
         sheet = part(SHEET, lambda: sheet_html(ctx))
-        drawn = pending.result() if pending is not None else None
+        drawn = pending.result(ctx) if pending is not None else None  # draws here what the child has not begun
     finally:
         if pending is not None:
             pending.cancel()  # a no-op once its result was read
