@@ -254,7 +254,7 @@ def results_digest(ds: xr.Dataset) -> str:
         if arr.dtype.kind in "OUS":
             h.update(repr(arr.tolist()).encode())
         else:
-            h.update(np.ascontiguousarray(arr).tobytes())
+            h.update(np.ascontiguousarray(arr).reshape(-1).view(np.uint8))  # the bytes, not a copy of them
     return h.hexdigest()
 
 
