@@ -150,6 +150,16 @@ def test_plain_xarray_reads_back_exactly_what_was_stored(runs):
         assert compressed >= 10 and {"benefit", "area_benefit"} <= {n for n in enc if enc[n].get("zlib")}
 
 
+def test_write_gives_the_file_to_netcdf_writes(runs, tmp_path):
+    """store.write opens xarray's h5netcdf store itself (a lock of this process, not dask's): the file
+    is the one ``to_netcdf`` writes with the same encoding, byte for byte."""
+    ds, path = runs[1_000]
+    stored, enc = store.to_stored(ds)
+    ref = tmp_path / "ref.nc"
+    stored.to_netcdf(ref, engine="h5netcdf", encoding=enc)
+    assert path.read_bytes() == ref.read_bytes()
+
+
 def test_ask_in_memory_and_on_the_file_agree_and_old_files_read_as_they_are(runs, tmp_path):
     from simengine.cli.ask import ask
 
