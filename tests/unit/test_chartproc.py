@@ -3,6 +3,7 @@ and failures as drawn in the run's process, and None (draw them here) when the c
 
 from __future__ import annotations
 
+import mmap
 import os
 import sys
 import time
@@ -75,17 +76,27 @@ def test_hung_child_ends_itself(fake_charts, monkeypatch):
     assert time.perf_counter() - t < 60  # the alarm (1 s), not the 120 s sleep
 
 
+def _wait_for(cond, seconds: float = 60.0) -> None:
+    """Poll until ``cond()`` (a state the child reaches), failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not cond():
+        assert time.monotonic() < deadline, "the chart process did not get there"
+        time.sleep(0.01)
+
+
 def test_run_process_draws_what_the_child_has_not_begun(fake_charts, monkeypatch):
     """With the Context, the run's process draws from the last chart backwards those the child has
-    not begun (here: the child is still on the first), and the result is what one process draws."""
+    not begun (here: the child is held in the first until the run's process has drawn the second),
+    and the result is what one process draws."""
     here = chartproc.draw_all("ctx")
     parent = os.getpid()
     drawn_here: list[str] = []
+    second_drawn = mmap.mmap(-1, 1)  # shared: set by the run's process, read by the child
     one = charts.one
 
-    def slow_in_child(ctx):
+    def held_in_child(ctx):
         if os.getpid() != parent:
-            time.sleep(2)  # the child is busy with the first chart while the run's process takes the rest
+            _wait_for(lambda: second_drawn[0])
         else:
             drawn_here.append("one")
         return one(ctx)
@@ -94,22 +105,24 @@ def test_run_process_draws_what_the_child_has_not_begun(fake_charts, monkeypatch
         def f(ctx):
             if os.getpid() == parent:
                 drawn_here.append(name)
+                if name == "bad":
+                    second_drawn[0] = 1
             return fn(ctx)
 
         return f
 
-    monkeypatch.setattr(charts, "one", slow_in_child, raising=False)
+    monkeypatch.setattr(charts, "one", held_in_child, raising=False)
     monkeypatch.setattr(charts, "bad", counted("bad", charts.bad), raising=False)
     monkeypatch.setattr(charts, "none", counted("none", charts.none), raising=False)
     pending = chartproc.start("ctx")
-    assert pending is not None
-    time.sleep(0.5)  # the child has claimed the first chart
+    assert pending is not None and pending.claims is not None
+    _wait_for(lambda: pending.claims[0])  # the child has begun the first chart
     assert pending.result("ctx") == here
     assert drawn_here == ["none", "bad"]  # the last two, backwards; the first came from the child
 
 
 def test_child_draws_all_when_the_run_process_is_late(fake_charts, monkeypatch):
-    """A run's process that reaches the charts after the child has drawn them all draws none."""
+    """A run's process that reaches the charts after the child has begun them all draws none."""
     parent = os.getpid()
     drawn_here: list[str] = []
     none = charts.none
@@ -123,20 +136,20 @@ def test_child_draws_all_when_the_run_process_is_late(fake_charts, monkeypatch):
     here = chartproc.draw_all("ctx")
     drawn_here.clear()
     pending = chartproc.start("ctx")
-    assert pending is not None
-    time.sleep(1.5)  # the three fake charts take milliseconds
+    assert pending is not None and pending.claims is not None
+    _wait_for(lambda: pending.claims[-1])  # the child has begun the last chart
     assert pending.result("ctx") == here
     assert drawn_here == []
 
 
 def test_dead_child_with_context_gives_every_chart(fake_charts, monkeypatch):
     """The child dies on its first chart: with the Context, the run's process draws what is missing
-    and the result is complete (the same as drawn in one process)."""
+    (the chart the child took, and those it had not begun) and the result is complete."""
     parent = os.getpid()
     one = charts.one
     expected = chartproc.draw_all("ctx")
     monkeypatch.setattr(charts, "one", lambda ctx: os._exit(3) if os.getpid() != parent else one(ctx), raising=False)
     pending = chartproc.start("ctx")
-    assert pending is not None
-    time.sleep(0.5)
+    assert pending is not None and pending.claims is not None
+    _wait_for(lambda: pending.claims[0])  # the child took the first chart (and dies in it)
     assert pending.result("ctx") == expected
