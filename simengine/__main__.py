@@ -1,6 +1,6 @@
 import sys
 
-from simengine.cli.main import main
+from simengine.cli.main import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

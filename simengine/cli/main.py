@@ -265,6 +265,22 @@ def main(argv: list[str] | None = None) -> int:
         messages.set_lang(before)
 
 
+def entry() -> int:
+    """The process's entry point (``python -m simengine``, the ``simengine`` command): :func:`main`, then
+    :func:`gc.freeze` before the interpreter shuts down. Python's shutdown otherwise runs full garbage
+    collections over every object the run's libraries left (numba, scipy, xarray, matplotlib): 0.6 s
+    after the last line is printed, 0.1 s with the objects frozen. Nothing of the run is lost: its
+    files are written, closed and renamed into place before :func:`main` returns, the standard
+    streams are flushed and the exit handlers run as before; objects left in reference cycles are
+    then reclaimed with the process's memory instead of one by one. :func:`main` itself (called from
+    Python, e.g. by the tests) leaves the collector alone."""
+    rc = main()
+    import gc
+
+    gc.freeze()
+    return rc
+
+
 def _argv_lang(argv: list[str]) -> str:
     """The --lang of a command line, read before parsing it (its own errors are in that language)."""
     lang = "da"

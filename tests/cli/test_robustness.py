@@ -145,11 +145,13 @@ def test_output_path_that_is_a_file(tmp_path, capsys):
 def test_disk_full_while_writing_results_nc(previous, monkeypatch, capsys):
     out, before = previous
 
-    def full(self, path, *a, **k):
+    def full(cls, path, *a, **k):  # results.nc begun, then the disk is full
         Path(path).write_bytes(b"partial")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", full)
+    from xarray.backends import H5NetCDFStore  # the store simengine.outputs.store.write opens
+
+    monkeypatch.setattr(H5NetCDFStore, "open", classmethod(full))
     assert main(["run", str(SMALL), "--draws", "300", "--out", str(out), "--quiet", "--no-report"]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "results.nc" in err
