@@ -17,6 +17,10 @@ own phases, which then only wait for them. A phase entered inside another is sho
 children then alternate in ABBA order (PYTHONPATH=TREE, cwd TREE) and the medians' ratio is
 printed per phase. Only ratios within one invocation mean anything on a shared machine.
 
+Each repetition also times the command itself, ``python -m simengine run scenarios/2015.toml --draws N
+--quiet`` in a process of its own ("command wall"): the interpreter's start and shutdown included,
+which the phases (timed inside the run) leave out.
+
 ``--small N``: each repetition also runs each tree at N draws (say 2,000). The run at N draws is
 the run's fixed part (imports, loading the kernels, the report's charts and workbook, the file
 writing's overhead: what does not grow with the draws); the difference to the full run, per draw,
@@ -174,6 +178,26 @@ def _spawn(tree: Path, draws: int, keep: Path | None = None) -> dict:
     return times
 
 
+def _command(tree: Path, draws: int) -> float:
+    """Seconds of ``python -m simengine run scenarios/2015.toml --draws N --quiet`` in ``tree``, from the
+    command's start to the end of its process: what the user waits for at the terminal, the
+    interpreter's start and shutdown included."""
+    out = Path(tempfile.mkdtemp(prefix="default-run-cmd-"))
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    argv = ["run", "scenarios/2015.toml", "--draws", str(draws), "--threads", "2", "--out", str(out / "o"), "--quiet"]
+    try:
+        t = time.perf_counter()
+        r = subprocess.run(
+            [sys.executable, "-m", "simengine", *argv], cwd=tree, env=env, capture_output=True, check=False
+        )
+        wall = time.perf_counter() - t
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    if r.returncode != 0:
+        raise SystemExit(f"default_run: the command in {tree} failed:\n{r.stderr.decode()[-3000:]}")
+    return wall
+
+
 def _median(xs: list[float]) -> float:
     s = sorted(xs)
     n = len(s)
@@ -227,9 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         for k in names if i % 2 == 0 else names[::-1]:  # ABBA
             runs[k].append(_spawn(trees[k], a.draws, a.keep_results if k == "current" else None))
             r = runs[k][-1]
+            r["command wall"] = _command(trees[k], a.draws)
             print(
-                f"  {k} run {i + 1}: total {r['total']:.1f} s, kernel alone {r['kernel alone']:.2f} s, "
-                f"load {_loadavg()}",
+                f"  {k} run {i + 1}: total {r['total']:.1f} s, command {r['command wall']:.1f} s, "
+                f"kernel alone {r['kernel alone']:.2f} s, load {_loadavg()}",
                 flush=True,
             )
             if a.small is not None:
@@ -248,8 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     thread = [k for k in keys if k.startswith("analyses' thread")]  # the other thread's rows after the run's
     keys = [k for k in keys if k not in thread] + thread
     order = (
-        ["process wall", "total", "imports"]
-        + [k for k in keys if k not in ("process wall", "total", "imports", "kernel alone", "results.nc MB")]
+        ["command wall", "process wall", "total", "imports"]
+        + [
+            k
+            for k in keys
+            if k not in ("command wall", "process wall", "total", "imports", "kernel alone", "results.nc MB")
+        ]
         + ["kernel alone", "results.nc MB"]
     )
     med = {
@@ -278,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{t}: total / kernel alone = {', '.join(f'{x:.1f}' for x in ratios)} "
             f"(median {_median(ratios):.1f}; goal ≤ 3)"
+        )
+        ratios = [r["command wall"] / r["kernel alone"] for r in runs[t]]
+        print(
+            f"{t}: command wall / kernel alone = {', '.join(f'{x:.1f}' for x in ratios)} (median {_median(ratios):.1f})"
         )
     if a.small is not None:
         _fixed_and_per_draw(runs, small, a.draws, a.small)
