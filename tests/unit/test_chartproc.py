@@ -153,3 +153,40 @@ def test_dead_child_with_context_gives_every_chart(fake_charts, monkeypatch):
     assert pending is not None and pending.claims is not None
     _wait_for(lambda: pending.claims[0])  # the child took the first chart (and dies in it)
     assert pending.result("ctx") == expected
+
+
+def test_first_jobs_are_the_childs_and_come_back_with_the_charts(fake_charts):
+    """A part given as ``first`` (the run gives the workbook) is made by the child before the charts
+    and comes back in ``Pending.first``; one that fails is named like build_safe's failures."""
+    parent = os.getpid()
+
+    def book(ctx):
+        return f"book of {ctx} made in the {'parent' if os.getpid() == parent else 'child'}".encode()
+
+    def broken(ctx):
+        raise KeyError("sheet")
+
+    pending = chartproc.start("ctx", first={"summary.xlsx": book, "other.bin": broken})
+    assert pending is not None and pending.claims is not None
+    _wait_for(lambda: pending.claims[-1])  # the child has begun the last chart: it made both parts first
+    assert pending.result("ctx") == chartproc.draw_all("ctx")
+    assert pending.first == {
+        "summary.xlsx": (b"book of ctx made in the child", None),
+        "other.bin": (None, "other.bin: KeyError: 'sheet'"),
+    }
+
+
+def test_first_jobs_made_here_when_the_child_dies(fake_charts, monkeypatch):
+    """The child dies in the workbook: the run's process makes it and draws every chart."""
+    parent = os.getpid()
+
+    def book(ctx):
+        if os.getpid() != parent:
+            os._exit(3)
+        return b"book made here"
+
+    pending = chartproc.start("ctx", first={"summary.xlsx": book})
+    assert pending is not None and pending.claims is not None
+    _wait_for(lambda: pending.claims[0])
+    assert pending.result("ctx") == chartproc.draw_all("ctx")
+    assert pending.first == {"summary.xlsx": (b"book made here", None)}
