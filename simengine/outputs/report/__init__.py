@@ -142,21 +142,15 @@ def build_safe(
             meanwhile()
         return ReportFiles(html=html.failure_page(lang, errors[0]), error=errors[0])
     ctx.scores = scores  # a backtest's scores (simengine.outputs.report.backtest), if any
-    # the workbook, then the charts, made in a child process beside the work below (or None); this
-    # process takes, from the last chart backwards, what the child has not begun once its files are written
-    pending = chartproc.start(ctx, first={WORKBOOK: workbook.build})
+    pending = chartproc.start(ctx)  # the charts drawn in a child process beside the work below, or None
     try:
         if meanwhile is not None:
             meanwhile()
         if pending is not None:
             progress.phase("Report: charts, page and workbook")
-            drawn = pending.result(ctx)
-            xlsx, failed = pending.first[WORKBOOK]
-            if failed is not None:
-                errors.append(failed)
-        else:
-            xlsx, drawn = part(WORKBOOK, lambda: workbook.build(ctx)), None
+        xlsx = part(WORKBOOK, lambda: workbook.build(ctx))
         sheet = part(SHEET, lambda: sheet_html(ctx))
+        drawn = pending.result(ctx) if pending is not None else None  # draws here what the child has not begun
     finally:
         if pending is not None:
             pending.cancel()  # a no-op once its result was read

@@ -9,22 +9,18 @@ nothing is pickled on the way in), draws the charts of :data:`charts.CHARTS` as
 through a pipe. The charts are the same bytes as drawn in the run's process (they depend only on
 the Context). The child never returns into the caller's code: it ends with ``os._exit``.
 
-The two processes share the work. The child makes the parts given as ``first`` (the run gives the
-workbook, the largest part after the charts) and then the charts in report order; the run's process,
-once its own files are written, takes from the last chart backwards those the child has not begun
-(:meth:`Pending.result` with the Context). Each job is claimed in a byte of memory both processes
-share before it is begun; the child stops at the first job the run's process has claimed, so each
-side does a contiguous run of jobs and none is missed. A job both happen to claim at once is done
-twice, which costs time, not bytes: each depends only on the Context. So neither process waits for
-the other while there is a job left: a short run's process no longer waits for the child to draw
-every chart, and a long run's process, busy with results.nc, no longer builds the workbook too
-while the child waits for it.
+The two processes share the charts: the child draws them in report order, and the run's process,
+once its own files are written, draws from the last chart backwards those the child has not begun
+(:meth:`Pending.result` with the Context). Each chart is claimed in a byte of memory both processes
+share before it is drawn; the child stops at the first chart the run's process has claimed, so each
+side draws a contiguous run of charts and none is missed. A chart both happen to claim at once is
+drawn twice, which costs time, not bytes: a chart depends only on the Context. A short run, whose own
+files are written before the charts are drawn, no longer waits for the child to draw them all.
 
 Only where ``os.fork`` is safe for this use (Linux); elsewhere, with ``SIMENGINE_DEBUG`` set (a
 failing chart then raises in the run's process) or with ``SIMENGINE_CHART_PROCESS=0``, the charts
-and the workbook are made in the run's process. If the child fails to deliver (killed, out of
-memory), the jobs it took are done again in the run's process: the report never loses a chart or
-the workbook to this.
+are drawn in the run's process. If the child fails to deliver (killed, out of memory), the charts
+it took are drawn again in the run's process: the report never loses a chart to this.
 """
 
 from __future__ import annotations
@@ -35,7 +31,6 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any
 
 #: the chart process ends itself after this many seconds (it takes seconds); the run then draws the charts
 CHILD_SECONDS = 900
@@ -57,24 +52,6 @@ def _draw(ctx, name: str) -> tuple[bytes | None, str | None]:
     if isinstance(res, tuple):
         res = res[0]
     return res or None, None
-
-
-#: a job of the chart process: (name, None) draws the chart of that name; (name, f) makes f(ctx)'s bytes
-Job = tuple[str, Callable[[Any], bytes | None] | None]
-Done = tuple[bytes | None, str | None]
-
-
-def _run(ctx, job: Job) -> Done:
-    """One job: a chart, or another part of the report (its bytes, or its failure named like build_safe's)."""
-    name, fn = job
-    if fn is None:
-        return _draw(ctx, name)
-    try:
-        return fn(ctx) or None, None
-    except MemoryError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a reporting bug must not cost the run
-        return None, f"{name}: {type(exc).__name__}: {exc}"
 
 
 def _collected(names: tuple[str, ...], done: dict[int, tuple[bytes | None, str | None]]) -> Drawn:
@@ -113,28 +90,24 @@ def enabled() -> bool:
 
 
 class Pending:
-    """Charts (and the parts of the report given as ``first``) being made in a child process:
-    :meth:`result` waits for them; :meth:`cancel` ends the child."""
+    """Charts being drawn in a child process: :meth:`result` waits for them; :meth:`cancel` ends the child."""
 
-    def __init__(self, pid: int, fd: int, jobs: tuple[Job, ...] = (), claims: mmap.mmap | None = None) -> None:
+    def __init__(self, pid: int, fd: int, names: tuple[str, ...] = (), claims: mmap.mmap | None = None) -> None:
         self.pid, self.fd = pid, fd
-        self.jobs, self.claims = jobs, claims
-        self.names = tuple(name for name, fn in jobs if fn is None)  # the charts, in report order
-        #: the parts given as ``first`` (see :func:`start`): name -> (bytes or None, failure or None)
-        self.first: dict[str, Done] = {}
+        self.names, self.claims = names, claims
 
     def result(self, ctx=None) -> Drawn | None:
-        """The charts. With ``ctx`` (the Context the child works for), this process first takes, from
-        the last job backwards, those the child has not begun, and makes here any the child failed to
-        deliver: the charts and :attr:`first` are then always complete. Without it: the child's
-        charts, or None if the child did not deliver them (then draw them here)."""
-        mine: dict[int, Done] = {}
+        """The charts. With ``ctx`` (the Context the child draws for), this process first draws, from
+        the last chart backwards, those the child has not begun, and draws here any chart the child
+        failed to deliver: the result is then always complete. Without it: the child's charts, or
+        None if the child did not deliver them (then draw them here)."""
+        mine: dict[int, tuple[bytes | None, str | None]] = {}
         if ctx is not None and self.claims is not None:
-            for i in reversed(range(len(self.jobs))):
-                if self.claims[i]:  # the child has begun this one: it does every job before it
+            for i in reversed(range(len(self.names))):
+                if self.claims[i]:  # the child has begun this one: it draws every chart before it
                     break
                 self.claims[i] = 2
-                mine[i] = _run(ctx, self.jobs[i])
+                mine[i] = _draw(ctx, self.names[i])
         chunks = []
         try:
             with os.fdopen(self.fd, "rb") as f:
@@ -150,17 +123,12 @@ class Pending:
             except Exception:  # noqa: BLE001 - a truncated message: draw the charts here
                 theirs = None
         if ctx is None or self.claims is None:
-            if theirs is None:
-                return None
-            done = theirs
-        else:
-            done = {**(theirs or {}), **mine}
-            for i, job in enumerate(self.jobs):  # those the child did not deliver
-                if i not in done:
-                    done[i] = _run(ctx, job)
-        self.first = {name: done[i] for i, (name, fn) in enumerate(self.jobs) if fn is not None and i in done}
-        n_first = len(self.jobs) - len(self.names)
-        return _collected(self.names, {i - n_first: done[i] for i in range(n_first, len(self.jobs))})
+            return None if theirs is None else _collected(self.names, theirs)
+        done = {**(theirs or {}), **mine}
+        for i, name in enumerate(self.names):  # those the child did not deliver
+            if i not in done:
+                done[i] = _draw(ctx, name)
+        return _collected(self.names, done)
 
     def cancel(self) -> None:
         if self.fd >= 0:
@@ -173,18 +141,16 @@ class Pending:
             os.waitpid(self.pid, 0)
 
 
-def start(ctx, first: dict[str, Callable[[Any], bytes | None]] | None = None) -> Pending | None:
-    """Fork a child that makes, for ``ctx``, first the parts of the report in ``first`` (name ->
-    a function of the Context giving bytes: the workbook, say) and then the charts in report order,
-    until it reaches a job the run's process has claimed; None when not :func:`enabled` or the fork
-    fails."""
+def start(ctx) -> Pending | None:
+    """Fork a child that draws the charts for ``ctx``, in report order, until it reaches one the run's
+    process has claimed; None when not :func:`enabled` or the fork fails."""
     if not enabled():
         return None
     from simengine.outputs.report import charts
 
-    jobs: tuple[Job, ...] = (*(first or {}).items(), *((name, None) for name in charts.CHARTS))
+    names = tuple(charts.CHARTS)
     try:
-        claims = mmap.mmap(-1, max(len(jobs), 1))  # anonymous and shared: both processes see each claim
+        claims = mmap.mmap(-1, max(len(names), 1))  # anonymous and shared: both processes see each claim
         r, w = os.pipe()
     except OSError:
         return None
@@ -209,11 +175,11 @@ def start(ctx, first: dict[str, Callable[[Any], bytes | None]] | None = None) ->
             # progress bar's) at the fork; the child has nothing to say (failures go back in the result)
             sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - ended by os._exit
             done = {}
-            for i, job in enumerate(jobs):
-                if claims[i]:  # the run's process has taken this job and every one after it
+            for i, name in enumerate(names):
+                if claims[i]:  # the run's process has taken this chart and every one after it
                     break
                 claims[i] = 1
-                done[i] = _run(ctx, job)
+                done[i] = _draw(ctx, name)
             data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(w, "wb") as f:
                 f.write(data)
@@ -223,4 +189,4 @@ def start(ctx, first: dict[str, Callable[[Any], bytes | None]] | None = None) ->
         finally:
             os._exit(code)
     os.close(w)
-    return Pending(pid, r, jobs, claims)
+    return Pending(pid, r, names, claims)
