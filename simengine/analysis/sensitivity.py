@@ -1024,7 +1024,7 @@ class Early:
 
         from simengine.analysis.shockeffect import shock_effect
 
-        self.seconds = {"sensitivity": 0.0, "waterfall": 0.0}
+        self.seconds: dict[str, float] = {}  # each job's, set when it ends (before its result is)
         self._threads = threads
         self._built = threading.Event()
         sc = raw.plan.scenario
@@ -1083,9 +1083,10 @@ class Early:
 
 def start(raw: RawResults, threads: int) -> Early | None:
     """Start the sensitivity, the waterfall's coalitions and the run without the shocks in a thread
-    beside the caller (:class:`Early`), or None where that is not safe or not wanted: numba's threading layer must allow parallel loops
-    from two threads at once (``omp`` or ``tbb``; ``workqueue`` does not), and the environment
-    variables SIMENGINE_DEBUG or SIMENGINE_ANALYSES_THREAD=0 turn it off."""
+    beside the caller (:class:`Early`), or None where that is not safe or not wanted: numba's
+    threading layer must allow parallel loops from two threads at once (``omp`` or ``tbb``;
+    ``workqueue`` does not), and the environment variables SIMENGINE_DEBUG or
+    SIMENGINE_ANALYSES_THREAD=0 turn it off."""
     import os
 
     if os.environ.get("SIMENGINE_DEBUG") or os.environ.get("SIMENGINE_ANALYSES_THREAD", "1") == "0":

@@ -232,18 +232,9 @@ def _table_path(dist: Dist):
         return None
     from simengine._jit import cache_root
 
-    global _TABLE_KEY
-    key = _TABLE_KEY
+    key = _table_key()
     if key is None:
-        import scipy
-
-        try:
-            source = open(__file__, "rb").read()  # noqa: SIM115 - read once per process
-        except OSError:
-            return None
-        key = hashlib.sha256(source)
-        key.update(f"scipy {scipy.__version__} numpy {np.__version__}".encode())
-        _TABLE_KEY = key
+        return None
     h = key.copy()
     h.update(repr((dist.family, dist.params)).encode())  # repr of a float is exact
     return cache_root() / "tables" / f"{h.hexdigest()[:40]}.table"
@@ -270,8 +261,19 @@ def _store_table(path, table: np.ndarray) -> None:
                 pass
 
 
-#: the hash of this module's source and the scipy and numpy versions, made on first use
-_TABLE_KEY: Any = None
+@functools.cache
+def _table_key() -> Any:
+    """The hash of this module's source and the scipy and numpy versions, made once per process
+    (None: the source cannot be read, and the tables are not cached)."""
+    import scipy
+
+    try:
+        source = open(__file__, "rb").read()  # noqa: SIM115 - read once per process
+    except OSError:
+        return None
+    key = hashlib.sha256(source)
+    key.update(f"scipy {scipy.__version__} numpy {np.__version__}".encode())
+    return key
 
 
 def _compute_table(dist: Dist) -> np.ndarray:
