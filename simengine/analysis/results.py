@@ -385,8 +385,8 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
         "histogram_bins": nbins,
         "draws_kept": len(raw.benefit),
         "sampling_note": (
-            "Latin hypercube: every sampled quantity (per-draw inputs, municipal capacity, local "
-            "execution per initiative and municipality) stratified over all draws"
+            "Latin hypercube: the per-draw inputs and shocks stratified over all draws; keyed random "
+            "streams for the municipal factors"
         )
         if sc.sampling == "lhs"
         else (

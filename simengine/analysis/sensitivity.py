@@ -302,9 +302,6 @@ def _local_sums(
     loc_key,
     tables,
     weights,
-    lhs_n,
-    lhs_half,
-    lhs_mask,
     real_mean,
     real_tab,
     d0,
@@ -338,7 +335,7 @@ def _local_sums(
         fr = np.empty(M)
         x1 = np.empty(M)
         x2 = np.empty(M)
-        local_execution(cap_key, d0 + d, lhs_n, lhs_half, lhs_mask, cap_code, cap_par, ctab, ub, tails, csamp)
+        local_execution(cap_key, d0 + d, cap_code, cap_par, ctab, ub, tails, csamp)
         for e in range(2):
             ee = 0.0 if e else E
             for m in range(M):
@@ -346,7 +343,7 @@ def _local_sums(
                 off[e, m] = 1.0 - ee
         for i in range(I):
             r = inputs[d, N_NATIONAL + i * nv + V_REALISATION]
-            local_execution(loc_key[i], d0 + d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+            local_execution(loc_key[i], d0 + d, loc_code, loc_par, ltab, ub, tails, eps)
             if nl == 1:  # every cause as simulated only
                 if real_mean:
                     s1, _ = realised_mean(r, r, fac[0], csamp, eps, weights[i], real_tab, kb, kb2, fr, x1, None)
@@ -578,17 +575,12 @@ class WaterfallError(RuntimeError):
     """The evaluator does not reproduce the kernel (the model changed): no waterfall."""
 
 
-def _lhs(plan: Plan) -> tuple[int, int, np.uint64]:
-    return int(getattr(plan, "lhs_n", 0)), int(getattr(plan, "lhs_half", 1)), np.uint64(getattr(plan, "lhs_mask", 1))
-
-
 def local_sums(plan: Plan, inputs: np.ndarray, combinations: int = 8, d0: int = 0) -> np.ndarray:
     """(D, I, combinations) realisation sums of draws d0 .. d0 + D - 1 (the rows of ``inputs``), see
     :func:`_local_sums` (``combinations=1``: only every cause as simulated, the per-initiative gains' own)."""
     D, I = len(inputs), len(plan.gain)
     out = np.empty((D, I, combinations))
     if D and I:
-        lhs_n, lhs_half, lhs_mask = _lhs(plan)
         _local_sums(
             np.ascontiguousarray(inputs),
             _NV,
@@ -603,9 +595,6 @@ def local_sums(plan: Plan, inputs: np.ndarray, combinations: int = 8, d0: int = 
             plan.loc_key,
             plan.tables,
             plan.weights,
-            lhs_n,
-            lhs_half,
-            lhs_mask,
             int(plan.real_mean),
             plan.real_tab,
             int(d0),

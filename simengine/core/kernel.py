@@ -226,15 +226,14 @@ def _flush(
 
 
 @nb.njit(inline="always", cache=True)
-def local_execution(keys, d, lhs_n, lhs_half, lhs_mask, code, par, tab, ub, tails, eps):  # pragma: no cover - compiled
+def local_execution(keys, d, code, par, tab, ub, tails, eps):  # pragma: no cover - compiled
     """eps[m]: the local execution factor of draw d in every municipality (keys[m] its stream).
-    Uniforms first (a vectorisable loop), then their quantiles (``tails``: scratch)."""
+    Uniforms first (a vectorisable loop), then their quantiles (``tails``: scratch). The municipal
+    factors are on their keyed random streams under every sampling (docs/model.md, "Latin
+    hypercube sampling")."""
     M = keys.shape[0]
-    if lhs_n > 0:  # every stream at draw d (the permutations' scratch: ub itself and tails)
-        lhs_uniforms(keys, 1, d, 0, M, lhs_n, lhs_half, lhs_mask, ub, ub.view(np.uint64), tails)
-    else:
-        for m in range(M):
-            ub[m] = uniform(keys[m], d)
+    for m in range(M):
+        ub[m] = uniform(keys[m], d)
     if code == TABLE:
         table_values(tab, ub, eps, M, tails)
     else:
@@ -456,7 +455,7 @@ def sample_inputs(d, nb_, inp, smp, w):  # pragma: no cover - compiled
             key = in_key[k]
             row = valsT[k]
             if lhs_n > 0:  # one stream over the next nb_ draws
-                lhs_uniforms(in_key[k : k + 1], 0, d, 1, nb_, lhs_n, lhs_half, lhs_mask, row, xs, tails)
+                lhs_uniforms(key, d, nb_, lhs_n, lhs_half, lhs_mask, row, xs, tails)
             elif nq > 0:
                 q = qmc_in[k]
                 sobol_row(qmc_sv[q], qmc_shift[q], qmc_key[q], qmc_bits, d, nb_, row)
@@ -477,13 +476,11 @@ def sample_inputs(d, nb_, inp, smp, w):  # pragma: no cover - compiled
 
 
 @nb.njit(inline="always", cache=True)
-def _capacity(d, E, inp, mdl, smp, w):  # pragma: no cover - compiled
+def _capacity(d, E, inp, mdl, w):  # pragma: no cover - compiled
     """w.cap: the municipal capacity of draw d (mean-preserving: its spread C alone, and w.sme
     the mean's municipal factor s (1 - E))."""
     cap, sme, size_eff = w.cap, w.sme, inp.size_eff
-    local_execution(
-        inp.cap_key, d, smp.lhs_n, smp.lhs_half, smp.lhs_mask, inp.cap_code, inp.cap_par, w.ctab, w.ub, w.tails, cap
-    )
+    local_execution(inp.cap_key, d, inp.cap_code, inp.cap_par, w.ctab, w.ub, w.tails, cap)
     if mdl.real_mean:
         for m in range(cap.shape[0]):
             sme[m] = size_eff[m] * (1.0 - E)
@@ -574,7 +571,7 @@ def _golive(vals, nv, mdl, gl):  # pragma: no cover - compiled
 # count update: 15 % of the time when the stage was split further); the realisation sums and reach are the
 # inlined functions the waterfall's evaluator calls too (realised_clamp, realised_mean, reach)
 @nb.njit(inline="always", cache=True)
-def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compiled
+def evaluate(d, vals, inp, mdl, w, ginit, B):  # pragma: no cover - compiled
     """Stage 2: the model arithmetic of draw d from its inputs ``vals``: into w its go-live
     times, coefficients, realised shares, national, retention, central, area and potential
     gains and costs by year; the initiatives' gains into ginit (Y, I), the municipalities' into
@@ -588,14 +585,13 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
     investment, running, real_mean, real_tab, uplift = mdl.investment, mdl.running, mdl.real_mean, mdl.real_tab, \
         mdl.uplift
     loc_key, loc_code, loc_par = inp.loc_key, inp.loc_code, inp.loc_par
-    lhs_n, lhs_half, lhs_mask = smp.lhs_n, smp.lhs_half, smp.lhs_mask
     # fmt: on
     gl = w.gl
     I = gain.shape[0]
     Y = years.shape[0]
     nv = (inp.in_code.shape[0] - N_NATIONAL) // I if I > 0 else 0
     kappa_ch = min(max((1.0 - vals[W_WEAK_SHARE]) / (1.0 - mdl.w0), 0.0), 1.0)
-    _capacity(d, vals[W_ECONOMIC_PRESSURE], inp, mdl, smp, w)
+    _capacity(d, vals[W_ECONOMIC_PRESSURE], inp, mdl, w)
     G[:] = 0.0
     Gret[:] = 0.0
     cen[:] = 0.0
@@ -613,7 +609,7 @@ def evaluate(d, vals, inp, mdl, smp, w, ginit, B):  # pragma: no cover - compile
         kap = kappa_ch if channel[i] > 0.0 else 1.0
         Ai = amplitude(gain[i], vals, o)
         r2 = min(r * (1.0 + uplift), 1.0)
-        local_execution(loc_key[i], d, lhs_n, lhs_half, lhs_mask, loc_code, loc_par, ltab, ub, tails, eps)
+        local_execution(loc_key[i], d, loc_code, loc_par, ltab, ub, tails, eps)
         if real_mean:  # rho = min(a(mu) C eps, 1), mean mu = r s (1 - E) exactly
             s1, s2 = realised_mean(r, r2, sme, cap, eps, weights[i], real_tab, kb, kb2, fr2, X[i], x2)
         else:
@@ -825,7 +821,7 @@ def _draws(b, lo, hi, inp, mdl, lay, smp, kept, acc, scr, w_own):  # pragma: no 
             sample_inputs(d, min(NBUF, hi - d), inp, smp, w)
         vals = w.valsB[nbuf]
         B = w.bufB[nbuf]
-        evaluate(d, vals, inp, mdl, smp, w, w.bufG[nbuf], B)
+        evaluate(d, vals, inp, mdl, w, w.bufG[nbuf], B)
         nnat += record(b, d, nnat, vals, B, mdl, lay, w, kept, acc)
         nbuf += 1
         if nbuf == NBUF or d == hi - 1:

@@ -125,77 +125,43 @@ def lhs_uniform(key, draw, n, half, mask):  # pragma: no cover - compiled
     return (np.float64(j) + v) / n
 
 
-#: passes of the Feistel network over a whole batch of many streams (vectorised) before the few values
-#: still outside 0..n-1 walk on one by one: after four, at most (3/4)^4 = 32 % remain (15 % at n = 100,000)
-_LHS_PASSES = 3
-
-
 @_njit(inline="always", cache=True)
-def lhs_uniforms(keys, kstep, d, dstep, cnt, n, half, mask, out, xs, idx):  # pragma: no cover - compiled
-    """out[i] = lhs_uniform(keys[i * kstep], d + i * dstep, n, half, mask) for i < cnt, bit for bit
-    (kstep 0: one stream over consecutive draws; dstep 0: many streams at one draw).
+def lhs_uniforms(key, d, cnt, n, half, mask, out, xs, idx):  # pragma: no cover - compiled
+    """out[i] = lhs_uniform(key, d + i, n, half, mask) for i < cnt, bit for bit: one stream over
+    consecutive draws.
 
-    The same cycle walk as :func:`permute`, reorganised so that it vectorises. Many streams
-    (kstep != 0): the first Feistel steps of every value in loops without branches (a value already
-    inside 0..n-1 keeps it), the rest of the walk only for the values still outside, listed in
-    ``idx``. One stream (kstep 0, one key): after the first step of every value, only the values
-    still outside are stepped, packed in a contiguous array that is packed again after each step,
-    so no step is computed that the walk does not need (2^bits/n steps per value on average) and
-    every step is a loop that vectorises. ``xs`` (uint64) and ``idx`` (int64) are scratch of
-    length >= cnt; ``xs`` may share ``out``'s memory."""
+    The same cycle walk as :func:`permute`, reorganised so that it vectorises: after the first
+    Feistel step of every value, only the values still outside 0..n-1 are stepped, packed in a
+    contiguous array that is packed again after each step, so no step is computed that the walk
+    does not need (2^bits/n steps per value on average) and every step is a loop that vectorises.
+    ``xs`` (uint64) and ``idx`` (int64) are scratch of length >= cnt."""
     h = np.uint64(half)
     nn = np.uint64(n)
     for i in range(cnt):
-        xs[i] = _feistel(np.uint64(d + i * dstep), keys[i * kstep], h, mask)
-    if kstep == 0:
-        key = keys[0]
-        nt = 0
-        for i in range(cnt):
-            idx[nt] = i
-            nt += xs[i] >= nn
-        if nt > 0:
-            ys = np.empty(nt, np.uint64)
-            for t in range(nt):
-                ys[t] = xs[idx[t]]
-            while nt > 0:
-                for t in range(nt):
-                    ys[t] = _feistel(ys[t], key, h, mask)
-                m = 0
-                for t in range(nt):
-                    i = idx[t]
-                    y = ys[t]
-                    xs[i] = y
-                    idx[m] = i
-                    ys[m] = y
-                    m += y >= nn
-                nt = m
-    else:
-        for _ in range(_LHS_PASSES):
-            for i in range(cnt):
-                x = xs[i]
-                y = _feistel(x, keys[i * kstep], h, mask)
-                xs[i] = y if x >= nn else x
-        nt = 0
-        for i in range(cnt):
-            idx[nt] = i
-            nt += xs[i] >= nn
-        for t in range(nt):
-            i = idx[t]
-            x = xs[i]
-            while x >= nn:
-                x = _feistel(x, keys[i * kstep], h, mask)
-            xs[i] = x
+        xs[i] = _feistel(np.uint64(d + i), key, h, mask)
+    nt = 0
     for i in range(cnt):
-        v = uniform(keys[i * kstep] ^ _LHS_SALT, d + i * dstep)
-        out[i] = (np.float64(xs[i]) + v) / n
-
-
-@_njit(inline="always", cache=True)
-def draw_uniform(key, draw, lhs_n, half, mask):  # pragma: no cover - compiled
-    """The uniform of one sampled quantity: Latin hypercube when lhs_n > 0, plain otherwise."""
-    if lhs_n > 0:
-        return lhs_uniform(key, draw, lhs_n, half, mask)
-    return uniform(key, draw)
+        idx[nt] = i
+        nt += xs[i] >= nn
+    if nt > 0:
+        ys = np.empty(nt, np.uint64)
+        for t in range(nt):
+            ys[t] = xs[idx[t]]
+        while nt > 0:
+            for t in range(nt):
+                ys[t] = _feistel(ys[t], key, h, mask)
+            m = 0
+            for t in range(nt):
+                i = idx[t]
+                y = ys[t]
+                xs[i] = y
+                idx[m] = i
+                ys[m] = y
+                m += y >= nn
+            nt = m
+    salted = key ^ _LHS_SALT
+    for i in range(cnt):
+        out[i] = (np.float64(xs[i]) + uniform(salted, d + i)) / n
 
 
 # -- the standard normal, for the Gaussian copula --------------------------------------------------

@@ -21,27 +21,14 @@ def _one_by_one(keys, n, half, mask):  # pragma: no cover - compiled
 
 @nb.njit(cache=True)
 def _by_stream(keys, n, half, mask, batch):  # pragma: no cover - compiled
-    """Each stream over consecutive draws, ``batch`` at a time (kstep 0, dstep 1)."""
+    """Each stream over consecutive draws, ``batch`` at a time."""
     out = np.empty((keys.shape[0], n))
     xs = np.empty(batch, np.uint64)
     idx = np.empty(batch, np.int64)
     for k in range(keys.shape[0]):
         for d in range(0, n, batch):
             c = min(batch, n - d)
-            lhs_uniforms(keys[k : k + 1], 0, d, 1, c, n, half, mask, out[k, d : d + c], xs, idx)
-    return out
-
-
-@nb.njit(cache=True)
-def _by_draw(keys, n, half, mask):  # pragma: no cover - compiled
-    """Every stream at one draw (kstep 1, dstep 0), the uniforms written over their own scratch."""
-    K = keys.shape[0]
-    out = np.empty((K, n))
-    ub = np.empty(K)
-    idx = np.empty(K, np.int64)
-    for d in range(n):
-        lhs_uniforms(keys, 1, d, 0, K, n, half, mask, ub, ub.view(np.uint64), idx)
-        out[:, d] = ub
+            lhs_uniforms(keys[k], d, c, n, half, mask, out[k, d : d + c], xs, idx)
     return out
 
 
@@ -52,6 +39,5 @@ def test_batched_permutations_are_the_same_uniforms(n):
     half, mask = lhs_bits(n)
     ref = _one_by_one(keys, n, half, mask)
     assert np.array_equal(_by_stream(keys, n, half, mask, 256), ref)
-    assert np.array_equal(_by_draw(keys, n, half, mask), ref)
     # still one value in each of the n strata, in every stream
     assert all(np.array_equal(np.sort(np.floor(r * n).astype(np.int64)), np.arange(n)) for r in ref)
