@@ -692,6 +692,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "outcome.",
     ),
     "deal": ("Aftale", "Deal"),
+    "wb_ded_max_safe": (
+        "Største forlods reduktion med P(servicereduktion > {x}) højst {alpha}",
+        "Largest up-front deduction with P(service cut > {x}) at most {alpha}",
+    ),
+    "wb_reach_amount": (
+        "Beløb, som landsgevinsten når med sandsynlighed {p}",
+        "Amount the national gain reaches with probability {p}",
+    ),
     "delivery_minus": ("Levering minus {regime}", "Delivery minus {regime}"),
     "control_title": ("Hvem styrer hvad?", "Who controls what?"),
     "control_municipal": (

@@ -84,6 +84,48 @@ def test_workbook_has_the_negotiation_sheet(outs):
     assert "Negotiation" in ws2.sheetnames
 
 
+def test_workbook_carries_the_negotiation_pages_figures(outs):
+    """Every figure the negotiation page states is in the Forhandling sheet, by year: the largest safe
+    up-front deduction, the amount reached with a small probability, each deal's central gain, service
+    cut and P(service cut > X) (deduction on delivery included) and who controls what."""
+    from simengine.analysis.negotiate import control_split
+
+    ds, d = outs["da"]
+    rows = list(openpyxl.load_workbook(d / "summary.xlsx")["Forhandling"].iter_rows(values_only=True))[1:]
+
+    def has(year, value, scale=1e6, where=lambda r: True):
+        return any(r[2] == year and r[4] == pytest.approx(value / scale, rel=1e-9, abs=1e-9) and where(r) for r in rows)
+
+    years = [int(y) for y in ds["year"].values]
+    for y in years:
+        assert has(y, float(ds["deduction_max_safe"].sel(year=y)), where=lambda r: "Største forlods" in r[0])
+        assert has(y, float(ds["reach_amount"].sel(year=y)), where=lambda r: "sandsynlighed" in r[0])
+    deal = lambda r: r[0].startswith("Aftale")  # noqa: E731
+    for r in (str(v) for v in ds["regime"].values):
+        cg = float(ds["central_gain_mean"].sel(regime=r, year=2015))
+        cut = float(ds["service_cut_mean"].sel(regime=r, year=2015))
+        p = float(ds["p_service_cut_above"].sel(regime=r, year=2015))
+        assert has(2015, cg, where=deal) and has(2015, cut, where=deal) and has(2015, p, scale=1, where=deal)
+    assert has(
+        2015, float(ds["delivery_central_gain_mean"].sel(year=2015)), where=lambda r: r[1] == "Reduktion ved levering"
+    )
+    assert has(2015, float(ds["delivery_p_cut_above"].sel(year=2015)), scale=1, where=deal)
+    for k in range(ds.sizes["delivery_pair"]):
+        v = float(ds["delivery_central_gain_difference_mean"].values[k, years.index(2015)])
+        assert has(2015, v, where=lambda r: r[1].startswith("Levering minus"))
+    c = control_split(ds)
+    for group in ("municipal", "outside", "plan"):
+        assert any(r[0].startswith("Hvem styrer hvad?") and r[4] == pytest.approx(c[group][0] / 1e6) for r in rows)
+    # the probabilities are shown as percentages, the amounts in mio. kr.
+    ws = openpyxl.load_workbook(d / "summary.xlsx")["Forhandling"]
+    fmts = {
+        ws.cell(row=i, column=5).number_format
+        for i in range(2, ws.max_row + 1)
+        if ws.cell(row=i, column=8).value == "sandsynlighed"
+    }
+    assert fmts == {"0.0%"}
+
+
 def test_every_negotiation_label_in_both_languages():
     from simengine.analysis.negotiate import CONTROL
     from simengine.outputs.labels import CAUSE_LABELS

@@ -5,6 +5,9 @@ negotiation sheet ``negotiation.html`` (A4, printable)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import matplotlib
 import numpy as np
 
@@ -508,7 +511,75 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
                     fmts={4: "0.0%"},
                 )
                 s.rows[-1][4] = p
+    _more_rows(s, ctx, money, prob, mio)
     s.finish(freeze_cols=3)
+
+
+def _more_rows(s: Any, ctx: Context, money: str, prob: str, mio: Callable[[float], float]) -> None:
+    """The rest of the negotiation page's figures, by year: the largest safe up-front deduction, the
+    amount reached with a small probability, the deals compared (central gain, service cut, P(service
+    cut > X), deduction on delivery and its differences) and who controls what."""
+    from simengine.analysis.negotiate import NEGLIGIBLE
+
+    L, ds = ctx.L, ctx.ds
+    x = _x(ctx)
+    nat = L("wb_national")
+
+    def by_year(label: str, scope: str, values, unit: str = money) -> None:
+        for k, y in enumerate(ctx.years):
+            v = float(values[k])
+            row = [label, scope, y, None, mio(v) if unit == money else v, None, None, unit]
+            s.add(row, highlight=(y == ctx.ty), fmts={4: "0.0%"} if unit == prob else None)
+
+    if "deduction_max_safe" in ds:
+        alpha = L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0)
+        by_year(L("wb_ded_max_safe", x=L.mio(x), alpha=alpha), nat, ds["deduction_max_safe"].values)
+    if "reach_amount" in ds:
+        by_year(L("wb_reach_amount", p=L.pct(NEGLIGIBLE)), nat, ds["reach_amount"].values)
+    deal_vars = []
+    if ctx.has_regimes() and "p_service_cut_above" in ds:
+        cg, cut = ctx.regime_stat("central_gain", "mean"), ctx.regime_stat("service_cut", "mean")
+        pc = ds["p_service_cut_above"].values
+        deal_vars += [(L.regime(r), cg[i], cut[i], pc[i]) for i, r in enumerate(ctx.regimes)]
+    if "delivery_central_gain_mean" in ds:
+        deal_vars.append(
+            (
+                L("regime_delivery"),
+                ds["delivery_central_gain_mean"].values,
+                ds["delivery_service_cut_mean"].values,
+                ds["delivery_p_cut_above"].values,
+            )
+        )
+    for name, cg_v, cut_v, p_v in deal_vars:
+        by_year(f"{L('deal')}: {L('central_gain')} ({L('mean').lower()})", name, cg_v)
+        by_year(f"{L('deal')}: {L('service_cut')} ({L('mean').lower()})", name, cut_v)
+        by_year(f"{L('deal')}: {L('ded_p', x=L.mio(x))}", name, p_v, prob)
+    if "delivery_pair" in ds.coords:
+        for k, pair in enumerate(str(v) for v in ds["delivery_pair"].values):
+            scope = L("delivery_minus", regime=L.regime(pair.split("-", 1)[1]).lower())
+            by_year(
+                f"{L('deal')}: {L('central_gain')} ({L('mean').lower()})",
+                scope,
+                ds["delivery_central_gain_difference_mean"].values[k],
+            )
+            by_year(
+                f"{L('deal')}: {L('service_cut')} ({L('mean').lower()})",
+                scope,
+                ds["delivery_service_cut_difference_mean"].values[k],
+            )
+    c = control(ctx)
+    if c is not None:
+        try:
+            y = int(c["year"])
+        except (TypeError, ValueError):
+            y = c["year"]
+        for key, group in (
+            ("control_municipal", "municipal"),
+            ("control_outside", "outside"),
+            ("control_plan", "plan"),
+        ):
+            for stat, v in ((L("mean").lower(), c[group][0]), ("P50", c[group][1])):
+                s.add([f"{L('control_title')} {L(key + '_short')} ({stat})", nat, y, None, mio(v), None, None, money])
 
 
 # -- the one-page negotiation sheet -------------------------------------------------------------
