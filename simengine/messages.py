@@ -658,6 +658,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "unknown column {name}{hint} allowed columns: {names}",
     },
     "xl.column_twice": {"da": "kolonnen {name} står to gange", "en": "column {name} appears twice"},
+    "xl.column_no_header": {
+        "da": "kolonne {col} har værdier (den første i {first}), men ingen overskrift: skriv kolonnens nøgle "
+        "her (en af {names}) eller ryd kolonnen",
+        "en": "column {col} has values (the first in {first}) but no header: write the column's key here "
+        "(one of {names}) or clear the column",
+    },
+    "xl.formula_no_value": {
+        "da": "cellen indeholder formlen {formula} uden en beregnet værdi: åbn projektmappen i Excel og gem den "
+        "(så resultatet gemmes), eller skriv værdien i cellen",
+        "en": "the cell holds the formula {formula} without a computed value: open the workbook in Excel and save "
+        "it (so that the result is stored), or type the value into the cell",
+    },
     "xl.not_workbook": {
         "da": "{file}: ikke en Excel-projektmappe (.xlsx), der kan læses: {detail}",
         "en": "{file}: not an Excel workbook (.xlsx) that can be read: {detail}",

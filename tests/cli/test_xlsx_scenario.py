@@ -222,6 +222,35 @@ def test_bad_headers_sheets_and_files(tmp_path):
     assert main(["validate", str(tmp_path / "none.xlsx")]) == 2
 
 
+def test_a_column_without_a_header_is_one_problem_at_its_header_cell(tmp_path, capsys):
+    book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
+    col = _col("start")
+    _edit(book, "Initiativer", f"{col}1", None)  # the values stay: not left out without a word
+    assert main(["validate", str(book), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # not one "start: required key is missing" per initiative
+    assert f"error: {book}: Initiativer!{col}1: column {col} has values (the first in {col}2) but no header" in err
+    assert "(one of id, name, area, gain, start," in err
+    assert main(["validate", str(book)]) == 2
+    assert f"ark Initiativer, celle {col}1: kolonne {col} har værdier" in capsys.readouterr().err
+    _edit(book, "Initiativer", f"{col}1", "start")  # a blank header over an empty column is no problem
+    _edit(book, "Initiativer", "AZ1", " ")
+    assert scenario.load(book).initiatives
+
+
+def test_a_formula_without_a_computed_value_is_named_as_such(tmp_path, capsys):
+    book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
+    cell = f"{_col('gain')}3"
+    _edit(book, "Initiativer", cell, "=1/0")  # openpyxl saves no computed value, as Excel would
+    assert main(["validate", str(book), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"error: {book}: Initiativer!{cell}: the cell holds the formula '=1/0' without a computed value: "
+        "open the workbook in Excel and save it (so that the result is stored), or type the value into the cell\n"
+    ), err
+    assert "required key is missing" not in err
+
+
 def test_unknown_setting_and_missing_required_key_point_at_cells(tmp_path):
     book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
     wb = openpyxl.load_workbook(book)
