@@ -290,6 +290,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "skal være en ikke-tom liste med højst 99 tal mellem 0 og 10 (andele af målstien), men er {got}",
         "en": "must be a non-empty list of at most 99 numbers between 0 and 10 (shares of the target path), got {got}",
     },
+    "sc.list_item": {
+        "da": "hvert element i listen skal være et tal {need}{note}, men er {got}",
+        "en": "each item of the list must be a number {need}{note}, got {got}",
+    },
+    "sc.share_of_target": {"da": " (en andel af målstien)", "en": " (a share of the target path)"},
     "sc.horizon_before": {
         "da": "skal være mindst start_year ({start}), men er {got}",
         "en": "must be >= start_year ({start}), got {got}",

@@ -505,17 +505,25 @@ def _share_list(c, out: dict, key: str, default: tuple[float, ...], open_: bool)
     if key not in out:
         return default
     v = out[key]
-    ok = (
-        isinstance(v, list)
-        and 0 < len(v) <= 99
-        and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
-    )
-    if ok:
-        ok = all(0 < x < 1 for x in v) if open_ else all(0 <= x <= 10 for x in v)
-    if not ok:
+    if not (isinstance(v, list) and 0 < len(v) <= 99):
         c.bad(f"outputs.{key}", Msg("sc.share_list_open" if open_ else "sc.share_list", got=_show(v)))
         return default
+    hi, note = (1.0, "") if open_ else (10.0, Msg("sc.share_of_target"))
+    if _bad_item(c, v, f"outputs.{key}", 0.0, hi, strict=open_, note=note):
+        return default
     return tuple(sorted({float(x) for x in v}))
+
+
+def _bad_item(c, items: list, path: str, lo: float, hi: float, *, strict: bool, note: str | Msg = "") -> bool:
+    """Whether a list has an item that is not a number in [lo, hi] ((lo, hi) if ``strict``); the
+    first such is reported by its index and value (``outputs.quantiles[0]: ..., got 1.5``)."""
+    for n, x in enumerate(items):
+        number = isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x)
+        if not number or not (lo < x < hi if strict else lo <= x <= hi):
+            need = _interval(lo, hi, strict, strict)
+            c.bad(f"{path}[{n}]", Msg("sc.list_item", need=need, note=note, got=_show(x)))
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)
@@ -731,13 +739,10 @@ def from_dict(
     quantiles: tuple[float, ...] | None = DEFAULT_QUANTILES
     if "quantiles" in out:
         q = out["quantiles"]
-        if (
-            not isinstance(q, list)
-            or not q
-            or len(q) > 99
-            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < 1 for x in q)
-        ):
+        if not isinstance(q, list) or not q or len(q) > 99:
             c.bad("outputs.quantiles", Msg("sc.quantiles", got=_show(q)))
+            quantiles = None
+        elif _bad_item(c, q, "outputs.quantiles", 0.0, 1.0, strict=True):
             quantiles = None
         else:
             quantiles = tuple(sorted({float(x) for x in q}))
@@ -1437,7 +1442,7 @@ def _origin_of(origin: dict[tuple, Any] | None, path: str) -> Any:
     if m:
         parts = [m.group(1), m.group(2)] + [x for x in path[m.end() :].split(".") if x]
     else:
-        parts = [x for x in path.split(".") if x]
+        parts = [re.sub(r"\[\d+\]\Z", "", x) for x in path.split(".") if x]  # outputs.quantiles[0]: the list's
     for n in range(len(parts), 0, -1):
         f = origin.get(tuple(parts[:n]))
         if f is not None:

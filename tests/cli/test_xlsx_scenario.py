@@ -251,6 +251,21 @@ def test_a_formula_without_a_computed_value_is_named_as_such(tmp_path, capsys):
     assert "required key is missing" not in err
 
 
+def test_a_bad_list_item_names_the_setting_cell_index_and_value(tmp_path, capsys):
+    book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Indstillinger"]
+    row = ws.max_row + 1
+    ws.cell(row, 1, "outputs.quantiles")
+    ws.cell(row, 2, "[0.5, 1.5]")
+    wb.save(book)
+    assert main(["validate", str(book), "--lang", "en"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {book}: Indstillinger!B{row}: outputs.quantiles[1]: each item of the list must be a number "
+        "in (0, 1), got 1.5\n"
+    )
+
+
 def test_unknown_setting_and_missing_required_key_point_at_cells(tmp_path):
     book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
     wb = openpyxl.load_workbook(book)
