@@ -604,6 +604,7 @@ def read_toml(path: Path, what: str = "scenario") -> tuple[dict, bytes]:
     except UnicodeDecodeError as exc:
         shown = repr(raw[exc.start : exc.start + 1])
         raise ConfigError(Msg("sc.not_utf8", file=where, at=str(exc.start), byte=shown)) from None
+    text = text.removeprefix("\ufeff")  # a byte order mark, as Windows editors save "UTF-8" (not TOML, but harmless)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -202,7 +202,7 @@ def _comments(files: tuple[Path, ...]) -> dict[tuple, str]:
     out: dict[tuple, str] = {}
     for f in reversed(files):  # the root first: a child's comment replaces its parent's
         try:
-            text = f.read_text(encoding="utf-8")
+            text = f.read_text(encoding="utf-8-sig")
             data = tomllib.loads(text)
         except (OSError, ValueError):
             continue
@@ -392,7 +392,7 @@ def export(src: str | Path, dest: str | Path) -> Path:
 
 def _raw_defaults(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return {}
 

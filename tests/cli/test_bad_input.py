@@ -230,3 +230,19 @@ def test_subprocess_no_traceback(case, tmp_path):
     lines = proc.stderr.splitlines()
     assert lines and all(line.startswith("fejl: ") for line in lines), proc.stderr  # --lang da, the default
     assert str(path) in lines[0] or str(CSV_DIR) in lines[0]
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path, capsys):
+    """A scenario saved as "UTF-8 with BOM" (Notepad, Excel's CSV export) reads as the same scenario
+    (the municipalities CSV loader already accepted one); so does its export as a workbook."""
+    from simengine.scenario import schema
+
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + SMALL.read_bytes())
+    assert main(["validate", str(p), "--lang", "en"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().err == ""
+    with_bom, plain = schema.load(p), schema.load(SMALL)
+    assert with_bom.initiatives == plain.initiatives and with_bom.areas == plain.areas and with_bom.name == plain.name
+    book = tmp_path / "bom.xlsx"
+    assert main(["scenario", "export", str(p), str(book), "--quiet"]) == 0
+    assert schema.load(book).initiatives == plain.initiatives
