@@ -10,6 +10,7 @@ data file, resolved relative to the scenario's own folder. Keys are documented i
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import functools
 import hashlib
@@ -564,8 +565,27 @@ def _show(v: Any) -> Any:
     if isinstance(v, float):
         g = f"{v:g}"
         return g if not math.isfinite(v) or float(g) == v else repr(v)  # 1.0000001 is not "1"
-    s = repr(v)
+    s = _date_text(v) if isinstance(v, (dt.date, dt.time, dt.timedelta)) else repr(v)
     return s if len(s) <= 60 else f"{s[:20]}... ({len(s)} characters)"
+
+
+def _list_text(v: list) -> str:
+    """A short list as the file wrote it: [0.9, 0.5], [2011-01-01, 'a'] (a longer one cut short)."""
+    items = [str(_show(x)) for x in v[:10]]
+    return "[" + ", ".join(items) + (", ...]" if len(v) > 10 else "]")
+
+
+def _date_text(v: dt.date | dt.time | dt.timedelta) -> str:
+    """A date or time as a file or a cell shows it, not as Python writes it: 2011-01-01 (a TOML date,
+    or a date cell, which a workbook holds as a date at midnight), 2011-01-01T07:30:00, 07:30:00,
+    1979-05-27T07:32:00Z; a duration cell as 1 day, 2:00:00."""
+    if isinstance(v, dt.datetime):
+        if v.time() == dt.time(0) and v.tzinfo is None:
+            return v.date().isoformat()
+        return v.isoformat().replace("+00:00", "Z")
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat().replace("+00:00", "Z")
+    return str(v)
 
 
 def _interval(lo: float, hi: float, lo_strict: bool, hi_strict: bool) -> Msg:
@@ -725,7 +745,11 @@ def from_dict(
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and _finite(b) for b in band)
             or not 0 < band[0] <= band[1]
         ):
-            shown = Msg("sc.shown_list", shown=_show(band), items=str(band)) if isinstance(band, list) else _show(band)
+            shown = (
+                Msg("sc.shown_list", shown=_show(band), items=_list_text(band))
+                if isinstance(band, list)
+                else _show(band)
+            )
             c.bad("municipal.optimal_population", Msg("sc.low_high", got=shown))
             opt_pop = None
         else:
@@ -940,7 +964,7 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
             or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x) for x in b)
             or not 0 <= b[0] <= b[1]
         ):
-            raw = f" {b}" if isinstance(b, list) else ""
+            raw = f" {_list_text(b)}" if isinstance(b, list) else ""
             c.bad("model.calibration_band", Msg("sc.calibration_band", got=_show(b), raw=raw))
         else:
             out["calibration_band"] = (float(b[0]), float(b[1]))

@@ -4,6 +4,7 @@ bad cells named by sheet and cell, text never written as a formula."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import shutil
 import subprocess
 import sys
@@ -168,6 +169,7 @@ def _col(name: str) -> str:
         ("Initiativer", "{area}2", "borgerservise", "did you mean 'borgerservice'"),
         ("Initiativer", "{realisation}2", "beta(mean=0.7, sd=0.6)", "beta sd too large"),
         ("Initiativer", "{legprob}2", 1.5, "must be in [0, 1]"),
+        ("Initiativer", "{start}3", datetime.datetime(2013, 1, 1), "must be an integer, got 2013-01-01"),
         ("Indstillinger", "B3", "2011x", "must be an integer"),
         ("Områder", "C2", "many", "must be a number"),
     ],
@@ -180,6 +182,7 @@ def test_bad_cell_names_sheet_cell_value_and_what_is_allowed(tmp_path, capsys, s
         area=_col("area"),
         realisation=_col("realisation"),
         legprob=_col("legislation.probability"),
+        start=_col("start"),
     )
     _edit(book, sheet, cell, value)
     argv = ["validate", str(book), "--lang", "en"]
