@@ -210,8 +210,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sc.did_you_mean": {"da": "; mente du {name}?", "en": "; did you mean {name}?"},
     "sc.must_table": {"da": "skal være en tabel, men er {got}", "en": "must be a table, got {got}"},
     "sc.unknown_key": {
-        "da": "ukendt nøgle{hint} tilladte nøgler: {keys}",
-        "en": "unknown key{hint} allowed keys: {keys}",
+        "da": "ukendt nøgle{hint} (tilladte nøgler: {keys})",
+        "en": "unknown key{hint} (allowed keys: {keys})",
     },
     "sc.required": {"da": "nøglen skal angives, men er ikke med", "en": "required key is missing"},
     "sc.must_integer": {"da": "skal være et heltal, men er {got}", "en": "must be an integer, got {got}"},
@@ -256,8 +256,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "required: the distribution name, one of {names}; got {got}",
     },
     "sc.unknown_dist": {
-        "da": "ukendt fordeling {name}{hint} tilladte: {names}",
-        "en": "unknown distribution {name}{hint} allowed: {names}",
+        "da": "ukendt fordeling {name}{hint} (tilladte: {names})",
+        "en": "unknown distribution {name}{hint} (allowed: {names})",
     },
     "sc.dist_needs": {"da": "{fam} kræver {cond}, men har {got}", "en": "{fam} needs {cond}, got {got}"},
     "sc.dist_needs_mode": {
@@ -290,6 +290,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "skal være en ikke-tom liste med højst 99 tal mellem 0 og 10 (andele af målstien), men er {got}",
         "en": "must be a non-empty list of at most 99 numbers between 0 and 10 (shares of the target path), got {got}",
     },
+    "sc.list_item": {
+        "da": "hvert element i listen skal være et tal {need}{note}, men er {got}",
+        "en": "each item of the list must be a number {need}{note}, got {got}",
+    },
+    "sc.share_of_target": {"da": " (en andel af målstien)", "en": " (a share of the target path)"},
     "sc.horizon_before": {
         "da": "skal være mindst start_year ({start}), men er {got}",
         "en": "must be >= start_year ({start}), got {got}",
@@ -350,8 +355,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sc.names_more": {"da": "{names}{more}", "en": "{names}{more}"},
     "sc.none": {"da": "(ingen)", "en": "(none)"},
     "sc.undefined_area": {
-        "da": "området {area} findes ikke{hint} definerede områder: {names}",
-        "en": "area {area} is not defined{hint} defined areas: {names}",
+        "da": "området {area} findes ikke{hint} (definerede områder: {names})",
+        "en": "area {area} is not defined{hint} (defined areas: {names})",
     },
     "sc.alloc_key": {
         "da": "skal være en af {names} (eller en talkolonne i kommune-CSV-filen), men er {got}",
@@ -654,10 +659,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "cannot read {got}: {name} is given twice",
     },
     "xl.unknown_column": {
-        "da": "ukendt kolonne {name}{hint} tilladte kolonner: {names}",
-        "en": "unknown column {name}{hint} allowed columns: {names}",
+        "da": "ukendt kolonne {name}{hint} (tilladte kolonner: {names})",
+        "en": "unknown column {name}{hint} (allowed columns: {names})",
     },
     "xl.column_twice": {"da": "kolonnen {name} står to gange", "en": "column {name} appears twice"},
+    "xl.column_no_header": {
+        "da": "kolonne {col} har værdier (den første i {first}), men ingen overskrift: skriv kolonnens nøgle "
+        "her (en af {names}) eller ryd kolonnen",
+        "en": "column {col} has values (the first in {first}) but no header: write the column's key here "
+        "(one of {names}) or clear the column",
+    },
+    "xl.formula_no_value": {
+        "da": "cellen indeholder formlen {formula} uden en beregnet værdi: åbn projektmappen i Excel og gem den "
+        "(så resultatet gemmes), eller skriv værdien i cellen",
+        "en": "the cell holds the formula {formula} without a computed value: open the workbook in Excel and save "
+        "it (so that the result is stored), or type the value into the cell",
+    },
     "xl.not_workbook": {
         "da": "{file}: ikke en Excel-projektmappe (.xlsx), der kan læses: {detail}",
         "en": "{file}: not an Excel workbook (.xlsx) that can be read: {detail}",
@@ -734,10 +751,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "must be a list of [[correlations]] tables with a, b and rho, got {got}",
     },
     "sc.corr_no_input": {
-        "da": "intet input hedder {name}{hint} inputtene er national.weak_share, national.economic_pressure og "
-        "<initiativ-id>.<et af {inputs}> eller et mønster som '*.delay'",
-        "en": "no input named {name}{hint} inputs are national.weak_share, national.economic_pressure and "
-        "<initiative id>.<one of {inputs}>, or a wildcard such as '*.delay'",
+        "da": "intet input hedder {name}{hint} (inputtene er national.weak_share, national.economic_pressure og "
+        "<initiativ-id>.<et af {inputs}> eller et mønster som '*.delay')",
+        "en": "no input named {name}{hint} (inputs are national.weak_share, national.economic_pressure and "
+        "<initiative id>.<one of {inputs}>, or a wildcard such as '*.delay')",
     },
     "sc.corr_fixed": {
         "da": "{name} har en fast værdi: der er intet at korrelere",
@@ -775,8 +792,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "sc.duplicate_shock": {"da": "stødets id {id} står to gange", "en": "duplicate shock id {id}"},
     "sc.shock_input": {
-        "da": "skal være et af initiativets input{hint} et af {names}, men er {got}",
-        "en": "must be an initiative input{hint} one of {names}, got {got}",
+        "da": "skal være et af initiativets input{hint} (et af {names}), men er {got}",
+        "en": "must be an initiative input{hint} (one of {names}), got {got}",
     },
     "sc.no_initiative": {"da": "initiativet {id} findes ikke{hint}", "en": "no initiative {id}{hint}"},
     "sc.shock_members": {
@@ -1047,8 +1064,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "set.did_you_mean": {"da": "; mente du {name}?", "en": "; did you mean {name}?"},
     "set.none": {"da": "(ingen)", "en": "(none)"},
     "set.no_initiative": {
-        "da": "{via} {option}: intet initiativ med id {id}{hint} id'er: {ids}",
-        "en": "{via} {option}: no initiative with id {id}{hint} ids: {ids}",
+        "da": "{via} {option}: intet initiativ med id {id}{hint} (id'er: {ids})",
+        "en": "{via} {option}: no initiative with id {id}{hint} (ids: {ids})",
     },
     "set.not_table": {
         "da": "{via} {option}: {where} er {got}, ikke en tabel; "

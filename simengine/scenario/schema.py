@@ -10,6 +10,7 @@ data file, resolved relative to the scenario's own folder. Keys are documented i
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import functools
 import hashlib
@@ -505,17 +506,25 @@ def _share_list(c, out: dict, key: str, default: tuple[float, ...], open_: bool)
     if key not in out:
         return default
     v = out[key]
-    ok = (
-        isinstance(v, list)
-        and 0 < len(v) <= 99
-        and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)
-    )
-    if ok:
-        ok = all(0 < x < 1 for x in v) if open_ else all(0 <= x <= 10 for x in v)
-    if not ok:
+    if not (isinstance(v, list) and 0 < len(v) <= 99):
         c.bad(f"outputs.{key}", Msg("sc.share_list_open" if open_ else "sc.share_list", got=_show(v)))
         return default
+    hi, note = (1.0, "") if open_ else (10.0, Msg("sc.share_of_target"))
+    if _bad_item(c, v, f"outputs.{key}", 0.0, hi, strict=open_, note=note):
+        return default
     return tuple(sorted({float(x) for x in v}))
+
+
+def _bad_item(c, items: list, path: str, lo: float, hi: float, *, strict: bool, note: str | Msg = "") -> bool:
+    """Whether a list has an item that is not a number in [lo, hi] ((lo, hi) if ``strict``); the
+    first such is reported by its index and value (``outputs.quantiles[0]: ..., got 1.5``)."""
+    for n, x in enumerate(items):
+        number = isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x)
+        if not number or not (lo < x < hi if strict else lo <= x <= hi):
+            need = _interval(lo, hi, strict, strict)
+            c.bad(f"{path}[{n}]", Msg("sc.list_item", need=need, note=note, got=_show(x)))
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=4096)
@@ -556,8 +565,27 @@ def _show(v: Any) -> Any:
     if isinstance(v, float):
         g = f"{v:g}"
         return g if not math.isfinite(v) or float(g) == v else repr(v)  # 1.0000001 is not "1"
-    s = repr(v)
+    s = _date_text(v) if isinstance(v, (dt.date, dt.time, dt.timedelta)) else repr(v)
     return s if len(s) <= 60 else f"{s[:20]}... ({len(s)} characters)"
+
+
+def _list_text(v: list) -> str:
+    """A short list as the file wrote it: [0.9, 0.5], [2011-01-01, 'a'] (a longer one cut short)."""
+    items = [str(_show(x)) for x in v[:10]]
+    return "[" + ", ".join(items) + (", ...]" if len(v) > 10 else "]")
+
+
+def _date_text(v: dt.date | dt.time | dt.timedelta) -> str:
+    """A date or time as a file or a cell shows it, not as Python writes it: 2011-01-01 (a TOML date,
+    or a date cell, which a workbook holds as a date at midnight), 2011-01-01T07:30:00, 07:30:00,
+    1979-05-27T07:32:00Z; a duration cell as 1 day, 2:00:00."""
+    if isinstance(v, dt.datetime):
+        if v.time() == dt.time(0) and v.tzinfo is None:
+            return v.date().isoformat()
+        return v.isoformat().replace("+00:00", "Z")
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat().replace("+00:00", "Z")
+    return str(v)
 
 
 def _interval(lo: float, hi: float, lo_strict: bool, hi_strict: bool) -> Msg:
@@ -596,6 +624,7 @@ def read_toml(path: Path, what: str = "scenario") -> tuple[dict, bytes]:
     except UnicodeDecodeError as exc:
         shown = repr(raw[exc.start : exc.start + 1])
         raise ConfigError(Msg("sc.not_utf8", file=where, at=str(exc.start), byte=shown)) from None
+    text = text.removeprefix("\ufeff")  # a byte order mark, as Windows editors save "UTF-8" (not TOML, but harmless)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -716,7 +745,11 @@ def from_dict(
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) and _finite(b) for b in band)
             or not 0 < band[0] <= band[1]
         ):
-            shown = Msg("sc.shown_list", shown=_show(band), items=str(band)) if isinstance(band, list) else _show(band)
+            shown = (
+                Msg("sc.shown_list", shown=_show(band), items=_list_text(band))
+                if isinstance(band, list)
+                else _show(band)
+            )
             c.bad("municipal.optimal_population", Msg("sc.low_high", got=shown))
             opt_pop = None
         else:
@@ -731,13 +764,10 @@ def from_dict(
     quantiles: tuple[float, ...] | None = DEFAULT_QUANTILES
     if "quantiles" in out:
         q = out["quantiles"]
-        if (
-            not isinstance(q, list)
-            or not q
-            or len(q) > 99
-            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and 0 < x < 1 for x in q)
-        ):
+        if not isinstance(q, list) or not q or len(q) > 99:
             c.bad("outputs.quantiles", Msg("sc.quantiles", got=_show(q)))
+            quantiles = None
+        elif _bad_item(c, q, "outputs.quantiles", 0.0, 1.0, strict=True):
             quantiles = None
         else:
             quantiles = tuple(sorted({float(x) for x in q}))
@@ -747,12 +777,16 @@ def from_dict(
     deductions = _share_list(c, out, "deductions", DEFAULT_DEDUCTIONS, open_=False)
     cut_alpha = c.number(out, "cut_alpha", "outputs", 0.10, lo=0.0, hi=1.0, lo_strict=True, hi_strict=True)
 
-    areas = _areas(c, data.get("areas"))
-    area_keys = {a.key for a in areas}
+    areas, area_keys = _areas(c, data.get("areas"))
     municipalities = None
     if mspec is not None:
         municipalities = mun.load(mspec, path, c.problems, "scenario.municipalities")
-    initiatives = _initiatives(c, data.get("initiatives"), data.get("defaults", {}), area_keys, start, municipalities)
+    # the ids of initiatives left out for a problem already reported ("" for one without a usable id):
+    # the checks that look initiatives up by id say nothing more about them
+    dropped: set[str] = set()
+    initiatives = _initiatives(
+        c, data.get("initiatives"), data.get("defaults", {}), area_keys, start, municipalities, dropped
+    )
 
     observed: list[tuple[int, float]] = []
     observed_quantity = "realised"
@@ -780,10 +814,10 @@ def from_dict(
                 if val is not None:
                     observed.append((year, float(val)))
 
-    correlations = _correlations(c, data.get("correlations"), initiatives, weak, econ)
+    correlations = _correlations(c, data.get("correlations"), initiatives, weak, econ, dropped)
     model = _model(c, data.get("model"), start, horizon)
-    shocks = _shocks(c, data.get("shocks"), initiatives)
-    _dependencies(c, initiatives)
+    shocks = _shocks(c, data.get("shocks"), initiatives, dropped)
+    _dependencies(c, initiatives, dropped, data.get("initiatives"))
 
     if c.problems:  # a bad [defaults] entry is found once per initiative: report it once
         raise ConfigError(list(dict.fromkeys(c.problems)))
@@ -832,14 +866,18 @@ def from_dict(
     )
 
 
-def _input_dists(initiatives, weak: Dist | None, econ: Dist | None) -> dict[str, Dist | None]:
-    """Every per-draw input name with its distribution (None where it could not be read)."""
+def _input_dists(initiatives, weak: Dist | None, econ: Dist | None, dropped: set[str]) -> dict[str, Dist | None]:
+    """Every per-draw input name with its distribution (None where it could not be read, as for
+    the inputs of an initiative left out for a problem already reported)."""
     from simengine.model.plan import initiative_dists
 
     out: dict[str, Dist | None] = {"national.weak_share": weak, "national.economic_pressure": econ}
     for ini in initiatives:
         for v, d in zip(INITIATIVE_INPUTS, initiative_dists(ini)):
             out[f"{ini.id}.{v}"] = d
+    for iid in sorted(dropped - {""}):
+        for v in INITIATIVE_INPUTS:
+            out.setdefault(f"{iid}.{v}", None)
     return out
 
 
@@ -852,13 +890,13 @@ def _match(pattern: str, names: list[str]) -> list[str]:
     return [n for n in names if n == pattern]
 
 
-def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[str, str, float]]:
+def _correlations(c: _Checker, obj: Any, initiatives, weak, econ, dropped: set[str]) -> list[tuple[str, str, float]]:
     if obj is None:
         return []
     if not isinstance(obj, list):
         c.bad("correlations", Msg("sc.corr_list", got=_show(obj)))
         return []
-    inputs = _input_dists(initiatives, weak, econ)
+    inputs = _input_dists(initiatives, weak, econ, dropped)
     names = list(inputs)
     out: dict[tuple[str, str], float] = {}
     for n, raw in enumerate(obj):
@@ -874,7 +912,10 @@ def _correlations(c: _Checker, obj: Any, initiatives, weak, econ) -> list[tuple[
         for key, pat in (("a", a), ("b", b)):
             found = _match(pat, names)
             uncertain = [x for x in found if inputs[x] is not None and not inputs[x].is_fixed]
-            if not found:
+            unread = any(inputs[x] is None for x in found) or (not found and "" in dropped)
+            if not uncertain and unread:  # an input whose problem is already reported: nothing more to say
+                pass
+            elif not found:
                 did = c.did_you_mean(pat, names)
                 c.bad(
                     f"{p}.{key}",
@@ -923,7 +964,7 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
             or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and _finite(x) for x in b)
             or not 0 <= b[0] <= b[1]
         ):
-            raw = f" {b}" if isinstance(b, list) else ""
+            raw = f" {_list_text(b)}" if isinstance(b, list) else ""
             c.bad("model.calibration_band", Msg("sc.calibration_band", got=_show(b), raw=raw))
         else:
             out["calibration_band"] = (float(b[0]), float(b[1]))
@@ -938,7 +979,7 @@ def _model(c: _Checker, obj: Any, start: int | None, horizon: int | None) -> dic
     return out
 
 
-def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
+def _shocks(c: _Checker, obj: Any, initiatives, dropped: set[str]) -> list[Shock]:
     if obj is None:
         return []
     if not isinstance(obj, list):
@@ -972,11 +1013,15 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
         note = c.string(t, "note", p, "") or ""
         members = t.get("initiatives", "all")
         chosen: list[str] = []
+        unread = False  # some initiative the shock names could not be read (its problem already reported)
         if members == "all":
             chosen = list(ids)
+            unread = bool(dropped)
         elif isinstance(members, list) and members and all(isinstance(x, str) for x in members):
             for x in members:
-                if x not in by_id:
+                if x not in by_id and (x in dropped or "" in dropped):
+                    unread = True  # left out for a problem already reported
+                elif x not in by_id:
                     hint = difflib.get_close_matches(x, ids, n=1, cutoff=0.6)
                     did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
                     c.bad(f"{p}.initiatives", Msg("sc.no_initiative", id=repr(x), hint=did))
@@ -990,7 +1035,8 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
         # an input with a fixed value has nothing to share: left out ("all" takes the uncertain ones)
         uncertain = [x for x in chosen if not initiative_dists(by_id[x])[k].is_fixed]
         if not uncertain:
-            c.bad(f"{p}.input", Msg("sc.shock_all_fixed", input=repr(inp)))
+            if not unread:
+                c.bad(f"{p}.input", Msg("sc.shock_all_fixed", input=repr(inp)))
             continue
         if members != "all" and len(uncertain) < len(chosen):
             fixed = [x for x in chosen if x not in uncertain]
@@ -1000,15 +1046,22 @@ def _shocks(c: _Checker, obj: Any, initiatives) -> list[Shock]:
     return out
 
 
-def _dependencies(c: _Checker, initiatives) -> None:
+def _dependencies(c: _Checker, initiatives, dropped: set[str], raw: Any) -> None:
     """depends_on: an existing other initiative, and no cycles."""
     by_id = {i.id: i for i in initiatives}
-    for n, ini in enumerate(initiatives):
-        if ini.depends_on and ini.depends_on not in by_id:
+    # each initiative's place in the file's list (``initiatives`` lacks those left out)
+    place = {}
+    for n, r in enumerate(raw if isinstance(raw, list) else ()):
+        if isinstance(r, dict) and isinstance(r.get("id"), str):
+            place.setdefault(r["id"], n)
+    for ini in initiatives:
+        n = place.get(ini.id, 0)
+        if ini.depends_on and ini.depends_on not in by_id and not (ini.depends_on in dropped or "" in dropped):
             hint = difflib.get_close_matches(ini.depends_on, list(by_id), n=1, cutoff=0.6)
             did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
             c.bad(f"initiatives[{n}] ({ini.id}).depends_on", Msg("sc.no_initiative", id=repr(ini.depends_on), hint=did))
-    for n, ini in enumerate(initiatives):
+    for ini in initiatives:
+        n = place.get(ini.id, 0)
         path = [ini.id]
         cur = ini
         while cur.depends_on and cur.depends_on in by_id:
@@ -1024,15 +1077,19 @@ def _dependencies(c: _Checker, initiatives) -> None:
             cur = by_id[nxt]
 
 
-def _areas(c: _Checker, obj: Any) -> list[Area]:
+def _areas(c: _Checker, obj: Any) -> tuple[list[Area], set[str] | None]:
+    """The areas, and the keys an initiative may name: every key of [areas], also one whose values
+    are bad (its problem is reported once, not again at each of its initiatives); None when [areas]
+    is missing or unusable or has a key that is not a valid key (ditto: no initiative's area can be
+    checked)."""
     if obj is None:
-        return []
+        return [], None
     if not isinstance(obj, dict) or not obj:
         c.bad("areas", Msg("sc.areas_table", got=_show(obj)))
-        return []
+        return [], None
     if len(obj) > MAX_AREAS:
         c.bad("areas", Msg("sc.at_most_areas", max=MAX_AREAS, got=len(obj)))
-        return []
+        return [], None
     out = []
     for key, a in obj.items():
         p = _join("areas", key)
@@ -1046,27 +1103,36 @@ def _areas(c: _Checker, obj: Any) -> list[Area]:
         target = c.number(t, "target", p, lo=0.0, hi=MAX_DKK)
         if nm is not None and target is not None:
             out.append(Area(key, nm, float(target)))
-    return out
+    if not all(ID_RE.match(key) for key in obj):  # a misspelt key: which area an initiative means is unclear
+        return out, None
+    return out, set(obj)
 
 
 def _initiatives(
     c: _Checker,
     obj: Any,
     defaults: Any,
-    area_keys: set[str],
+    area_keys: set[str] | None,
     start_year: int | None,
     municipalities: mun.Municipalities | None,
+    dropped: set[str],
 ) -> list[Initiative]:
+    """The initiatives that could be read; the ids of those left out go into ``dropped`` ("" for
+    one without a usable id)."""
     dflt = c.table(defaults, "defaults", INITIATIVE_SHARED) if defaults is not None else {}
-    if dflt is None:
+    if dflt is None:  # reported: the initiatives are read without it, but are not what the file means
         dflt = {}
+        dropped.add("")
     if obj is None:
+        dropped.add("")
         return []
     if not isinstance(obj, list) or not obj:
         c.bad("initiatives", Msg("sc.initiatives_list", got=_show(obj)))
+        dropped.add("")
         return []
     if len(obj) > MAX_INITIATIVES:
         c.bad("initiatives", Msg("sc.at_most_initiatives", max=MAX_INITIATIVES, got=len(obj)))
+        dropped.add("")
         return []
     keys_allowed = {"population", "equal"} | (set(municipalities.extra) if municipalities else set())
     out: list[Initiative] = []
@@ -1076,6 +1142,7 @@ def _initiatives(
         p = f"initiatives[{n}]" + (f" ({_key(ident)})" if isinstance(ident, str) else "")
         t = c.table(raw, p, INITIATIVE_KEYS, INITIATIVE_OWN)
         if t is None:
+            dropped.add("")
             continue
         n0 = len(c.problems)
         merged = {**{k: v for k, v in dflt.items()}, **t}
@@ -1089,7 +1156,7 @@ def _initiatives(
                 seen[iid] = n
         nm = c.string(t, "name", p)
         area = c.string(t, "area", p)
-        if area is not None and area not in area_keys:
+        if area is not None and area_keys is not None and area not in area_keys:
             did = c.did_you_mean(area, sorted(area_keys))
             known = sorted(area_keys)
             more = Msg("sc.in_all", n=len(known)) if len(known) > 20 else ""
@@ -1160,6 +1227,7 @@ def _initiatives(
                 if None not in (inv, run, ov):
                     kw.update(investment=float(inv), running=float(run), overrun=ov)
         if len(c.problems) > n0 or None in (iid, nm, area, gain, st, rb, dep, lag):
+            dropped.add(iid if iid is not None else "")
             continue
         out.append(
             Initiative(
@@ -1399,7 +1467,7 @@ def _origin_of(origin: dict[tuple, Any] | None, path: str) -> Any:
     if m:
         parts = [m.group(1), m.group(2)] + [x for x in path[m.end() :].split(".") if x]
     else:
-        parts = [x for x in path.split(".") if x]
+        parts = [re.sub(r"\[\d+\]\Z", "", x) for x in path.split(".") if x]  # outputs.quantiles[0]: the list's
     for n in range(len(parts), 0, -1):
         f = origin.get(tuple(parts[:n]))
         if f is not None:

@@ -202,7 +202,7 @@ def _comments(files: tuple[Path, ...]) -> dict[tuple, str]:
     out: dict[tuple, str] = {}
     for f in reversed(files):  # the root first: a child's comment replaces its parent's
         try:
-            text = f.read_text(encoding="utf-8")
+            text = f.read_text(encoding="utf-8-sig")
             data = tomllib.loads(text)
         except (OSError, ValueError):
             continue
@@ -392,7 +392,7 @@ def export(src: str | Path, dest: str | Path) -> Path:
 
 def _raw_defaults(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return {}
 
@@ -436,6 +436,8 @@ class _Reader:
         self.file = str(path)
         self.problems: list[str | Msg] = []
         self.cells: dict[tuple, str | Msg] = {}  # key path -> its cell (xl.cell), for the validator's messages
+        #: (sheet, "D3") -> the formula of a cell that has no computed (cached) value: such a cell reads as empty
+        self.formulas: dict[tuple[str, str], str] = {}
 
     def bad(self, where: Msg, msg: str | Msg) -> None:
         self.problems.append(Msg("sc.problem", where=Msg("sc.at", file=self.file, path=where), what=msg))
@@ -443,6 +445,11 @@ class _Reader:
     def value(self, raw: Any, where: Msg, key: str) -> Any:
         """A cell's value as the TOML parser would give it; ``_MISSING`` for an empty cell."""
         if raw is None:
+            formula = (
+                self.formulas.get((where.params.get("sheet"), where.params.get("cell"))) if self.formulas else None
+            )
+            if formula is not None:  # not empty: a formula no spreadsheet program has computed and saved
+                self.bad(where, Msg("xl.formula_no_value", formula=_show(formula)))
             return _MISSING
         if isinstance(raw, str):
             s = raw.strip()
@@ -525,7 +532,7 @@ def _toml_key(k: str) -> str:
 def _rows(ws):
     """(row number, tuple of cell values) of the rows after the header, skipping empty rows."""
     for n, row in enumerate(ws.iter_rows(min_row=2, values_only=True), 2):
-        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in row):
+        if not all(_empty(v) for v in row):
             yield n, row
 
 
@@ -533,8 +540,10 @@ def _headers(ws, rd: _Reader, allowed: tuple[str, ...], sheet: str, ignore: tupl
     first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
     cols: dict[int, str] = {}
     seen: set[str] = set()
+    blank: list[int] = []
     for j, h in enumerate(first):
         if h is None or (isinstance(h, str) and not h.strip()):
+            blank.append(j)
             continue
         h = str(h).strip()
         ref = _cell(sheet, j + 1, 1)
@@ -552,7 +561,32 @@ def _headers(ws, rd: _Reader, allowed: tuple[str, ...], sheet: str, ignore: tupl
             continue
         seen.add(h)
         cols[j] = h
+    if blank:
+        _unnamed_columns(ws, rd, sheet, blank, allowed)
     return cols
+
+
+def _unnamed_columns(ws, rd: _Reader, sheet: str, blank: list[int], allowed: tuple[str, ...]) -> None:
+    """A column with values under an empty header cell: one problem at the header cell (its
+    values would otherwise be left out without a word, and the keys they give reported missing)."""
+    first: dict[int, int] = {}  # column -> the row of its first value
+    for n, row in _rows(ws):
+        for j in blank:
+            if j not in first and j < len(row) and not _empty(row[j]):
+                first[j] = n
+        if len(first) == len(blank):
+            break
+    for j in blank:
+        if j in first:
+            col = _col_letter(j + 1)
+            rd.bad(
+                _cell(sheet, j + 1, 1),
+                Msg("xl.column_no_header", col=col, first=f"{col}{first[j]}", names=", ".join(allowed)),
+            )
+
+
+def _empty(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def read(path: str | Path) -> tuple[dict, dict[tuple, str | Msg], dict[tuple, str]]:
@@ -568,6 +602,7 @@ def read(path: str | Path) -> tuple[dict, dict[tuple, str | Msg], dict[tuple, st
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise ConfigError(Msg("xl.not_workbook", file=str(path), detail=str(exc))) from None
     rd = _Reader(path)
+    rd.formulas = _uncomputed_formulas(path)
     try:
         missing = [s for s in (S_SETTINGS, S_AREAS, S_INITIATIVES) if s not in wb.sheetnames]
         if missing:
@@ -592,6 +627,44 @@ def read(path: str | Path) -> tuple[dict, dict[tuple, str | Msg], dict[tuple, st
     if rd.problems:
         raise ConfigError(rd.problems)
     return data, rd.cells, comments
+
+
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _uncomputed_formulas(path: Path) -> dict[tuple[str, str], str]:
+    """The formula cells of the sheets read ((sheet, "D3") -> formula), for those without a computed
+    value (:meth:`_Reader.value`): openpyxl reads such a cell as empty (a workbook written by a program that does not
+    compute formulas, such as openpyxl itself). The workbook is read a second time, with formulas,
+    only if a sheet holds a formula at all."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            if not any(
+                _FORMULA_TAG.search(z.read(n))
+                for n in z.namelist()
+                if n.startswith("xl/worksheets/") and n.endswith(".xml")
+            ):
+                return {}
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        return {}
+    import openpyxl
+
+    out: dict[tuple[str, str], str] = {}
+    try:
+        wf = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+        return {}
+    try:
+        for s in READ_SHEETS:
+            if s not in wf.sheetnames:
+                continue
+            for row in wf[s].iter_rows():
+                for c in row:
+                    if getattr(c, "data_type", None) == "f":  # read as empty only where no value was saved
+                        out[(s, c.coordinate)] = str(c.value)
+    finally:
+        wf.close()
+    return out
 
 
 def _read_bytes(path: Path) -> bytes:

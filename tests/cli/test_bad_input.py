@@ -2,7 +2,8 @@
 nothing written.
 
 The corpus lives in ``tests/bad_scenarios/``: ``NN_short_name.toml`` files, each starting with
-one or more ``# expect: <fragment>`` lines (every fragment must appear in stderr), plus the
+one or more ``# expect: <fragment>`` lines (every fragment must appear in stderr), optionally a
+``# lines: N`` line (stderr has exactly N lines: no false follow-on errors), plus the
 CSVs they reference in ``tests/bad_scenarios/csv/``. Cases that cannot be a static file in the
 repository (a directory, a > 5 MB file, non-UTF-8 bytes, a missing file, a CSV in Latin-1, an
 over-long path) are generated below in ``tmp_path``.
@@ -40,11 +41,28 @@ def expectations(path: Path) -> list[str]:
     return frags
 
 
+def line_count(path: Path) -> int | None:
+    """The ``# lines: N`` of a corpus file: how many lines stderr must have (None: not checked)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        if line.startswith("# lines: "):
+            return int(line[len("# lines: ") :])
+    return None
+
+
 def snapshot(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*")}
 
 
-def check_failure(capsys, argv: list[str], fragments: list[str], named: list[str], out_dir: Path | None = None):
+def check_failure(
+    capsys,
+    argv: list[str],
+    fragments: list[str],
+    named: list[str],
+    out_dir: Path | None = None,
+    n_lines: int | None = None,
+):
     """Run the CLI in-process and check the failure is clean; returns stderr."""
     rc = main([*argv, "--lang", "en"])  # the English texts of the corpus' "# expect:" lines
     cap = capsys.readouterr()
@@ -58,19 +76,24 @@ def check_failure(capsys, argv: list[str], fragments: list[str], named: list[str
         assert any(line.startswith(f"error: {f}") for f in named), f"line names none of {named}: {line!r}"
     for frag in fragments:
         assert frag in cap.err, f"expected {frag!r} in:\n{cap.err}"
+    if n_lines is not None:
+        assert len(lines) == n_lines, f"expected {n_lines} line(s), got {len(lines)}:\n{cap.err}"
     if out_dir is not None:
         assert not out_dir.exists() or not any(out_dir.iterdir()), f"something was written: {list(out_dir.iterdir())}"
     return cap.err
 
 
-def check_both_commands(capsys, tmp_path: Path, scenario: Path, fragments: list[str], named: list[str]):
+def check_both_commands(
+    capsys, tmp_path: Path, scenario: Path, fragments: list[str], named: list[str], n_lines: int | None = None
+):
     """``validate`` and ``run`` both fail cleanly and write nothing, anywhere under tmp_path."""
     before = snapshot(tmp_path)
     before_bad = snapshot(BAD)
     out_dir = tmp_path / "out"
-    check_failure(capsys, ["validate", str(scenario)], fragments, named)
-    check_failure(capsys, ["run", str(scenario), "--out", str(out_dir), "--quiet"], fragments, named, out_dir)
-    check_failure(capsys, ["run", str(scenario), "--out", str(out_dir)], fragments, named, out_dir)
+    check_failure(capsys, ["validate", str(scenario)], fragments, named, n_lines=n_lines)
+    run = ["run", str(scenario), "--out", str(out_dir)]
+    check_failure(capsys, [*run, "--quiet"], fragments, named, out_dir, n_lines)
+    check_failure(capsys, run, fragments, named, out_dir, n_lines)
     assert snapshot(tmp_path) == before, "files were written"
     assert snapshot(BAD) == before_bad, "files were written next to the scenario"
 
@@ -88,7 +111,7 @@ def test_corpus_size_and_headers():
 @pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
 def test_bad_scenario(case: Path, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a stray default output folder would land here and be noticed
-    check_both_commands(capsys, tmp_path, case, expectations(case), [f"{case}: ", f"{CSV_DIR}/"])
+    check_both_commands(capsys, tmp_path, case, expectations(case), [f"{case}: ", f"{CSV_DIR}/"], line_count(case))
 
 
 # ------------------------------------------------------------------------------------------
@@ -207,3 +230,19 @@ def test_subprocess_no_traceback(case, tmp_path):
     lines = proc.stderr.splitlines()
     assert lines and all(line.startswith("fejl: ") for line in lines), proc.stderr  # --lang da, the default
     assert str(path) in lines[0] or str(CSV_DIR) in lines[0]
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path, capsys):
+    """A scenario saved as "UTF-8 with BOM" (Notepad, Excel's CSV export) reads as the same scenario
+    (the municipalities CSV loader already accepted one); so does its export as a workbook."""
+    from simengine.scenario import schema
+
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + SMALL.read_bytes())
+    assert main(["validate", str(p), "--lang", "en"]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().err == ""
+    with_bom, plain = schema.load(p), schema.load(SMALL)
+    assert with_bom.initiatives == plain.initiatives and with_bom.areas == plain.areas and with_bom.name == plain.name
+    book = tmp_path / "bom.xlsx"
+    assert main(["scenario", "export", str(p), str(book), "--quiet"]) == 0
+    assert schema.load(book).initiatives == plain.initiatives

@@ -4,6 +4,7 @@ bad cells named by sheet and cell, text never written as a formula."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import shutil
 import subprocess
 import sys
@@ -168,6 +169,7 @@ def _col(name: str) -> str:
         ("Initiativer", "{area}2", "borgerservise", "did you mean 'borgerservice'"),
         ("Initiativer", "{realisation}2", "beta(mean=0.7, sd=0.6)", "beta sd too large"),
         ("Initiativer", "{legprob}2", 1.5, "must be in [0, 1]"),
+        ("Initiativer", "{start}3", datetime.datetime(2013, 1, 1), "must be an integer, got 2013-01-01"),
         ("Indstillinger", "B3", "2011x", "must be an integer"),
         ("Områder", "C2", "many", "must be a number"),
     ],
@@ -180,6 +182,7 @@ def test_bad_cell_names_sheet_cell_value_and_what_is_allowed(tmp_path, capsys, s
         area=_col("area"),
         realisation=_col("realisation"),
         legprob=_col("legislation.probability"),
+        start=_col("start"),
     )
     _edit(book, sheet, cell, value)
     argv = ["validate", str(book), "--lang", "en"]
@@ -191,9 +194,9 @@ def test_bad_cell_names_sheet_cell_value_and_what_is_allowed(tmp_path, capsys, s
     else:  # the others: main() in this process, its stderr as the command prints it
         code, err = main(argv), capsys.readouterr().err
     assert code == 2, err
-    lines = err.strip().splitlines()  # one line per problem (a bad area target also leaves its
-    line = lines[0]  # initiatives without an area: the same lines as in TOML)
-    assert len(lines) == 1 or sheet == "Områder", lines
+    lines = err.strip().splitlines()  # one line per problem (a bad area target leaves its area
+    line = lines[0]  # defined: its initiatives are not told it is not)
+    assert len(lines) == 1, lines
     assert str(book) in line and f"{sheet}!{cell}" in line and expect in line, line
     assert "Traceback" not in err
 
@@ -220,6 +223,50 @@ def test_bad_headers_sheets_and_files(tmp_path):
     with pytest.raises(ConfigError, match="not an Excel workbook"):
         scenario.load(junk)
     assert main(["validate", str(tmp_path / "none.xlsx")]) == 2
+
+
+def test_a_column_without_a_header_is_one_problem_at_its_header_cell(tmp_path, capsys):
+    book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
+    col = _col("start")
+    _edit(book, "Initiativer", f"{col}1", None)  # the values stay: not left out without a word
+    assert main(["validate", str(book), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # not one "start: required key is missing" per initiative
+    assert f"error: {book}: Initiativer!{col}1: column {col} has values (the first in {col}2) but no header" in err
+    assert "(one of id, name, area, gain, start," in err
+    assert main(["validate", str(book)]) == 2
+    assert f"ark Initiativer, celle {col}1: kolonne {col} har værdier" in capsys.readouterr().err
+    _edit(book, "Initiativer", f"{col}1", "start")  # a blank header over an empty column is no problem
+    _edit(book, "Initiativer", "AZ1", " ")
+    assert scenario.load(book).initiatives
+
+
+def test_a_formula_without_a_computed_value_is_named_as_such(tmp_path, capsys):
+    book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
+    cell = f"{_col('gain')}3"
+    _edit(book, "Initiativer", cell, "=1/0")  # openpyxl saves no computed value, as Excel would
+    assert main(["validate", str(book), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"error: {book}: Initiativer!{cell}: the cell holds the formula '=1/0' without a computed value: "
+        "open the workbook in Excel and save it (so that the result is stored), or type the value into the cell\n"
+    ), err
+    assert "required key is missing" not in err
+
+
+def test_a_bad_list_item_names_the_setting_cell_index_and_value(tmp_path, capsys):
+    book = _export(ROOT / "tests" / "data" / "small.toml", tmp_path)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Indstillinger"]
+    row = ws.max_row + 1
+    ws.cell(row, 1, "outputs.quantiles")
+    ws.cell(row, 2, "[0.5, 1.5]")
+    wb.save(book)
+    assert main(["validate", str(book), "--lang", "en"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {book}: Indstillinger!B{row}: outputs.quantiles[1]: each item of the list must be a number "
+        "in (0, 1), got 1.5\n"
+    )
 
 
 def test_unknown_setting_and_missing_required_key_point_at_cells(tmp_path):

@@ -170,9 +170,9 @@ def _one_line(capsys, argv: list[str], code: int = 2) -> str:
     [
         (
             '[[correlations]]\na = "osb-1.delay"\nb = "fmk.dealy"\nrho = 0.5\n',
-            "correlations[0].b: intet input hedder 'fmk.dealy'; mente du 'fmk.delay'? inputtene er "
+            "correlations[0].b: intet input hedder 'fmk.dealy'; mente du 'fmk.delay'? (inputtene er "
             "national.weak_share, national.economic_pressure og <initiativ-id>.<et af estimate_factor, ",
-            "correlations[0].b: no input named 'fmk.dealy'; did you mean 'fmk.delay'? inputs are "
+            "correlations[0].b: no input named 'fmk.dealy'; did you mean 'fmk.delay'? (inputs are "
             "national.weak_share, national.economic_pressure and <initiative id>.<one of estimate_factor, ",
         ),
         (
@@ -331,8 +331,8 @@ def test_an_overflow_is_refused_in_both_languages(tmp_path, capsys):
         ),
         (
             "initiatives.nosuch.delay=1",
-            "--set initiatives.nosuch.delay=1: intet initiativ med id 'nosuch' id'er: osb-1,",
-            "--set initiatives.nosuch.delay=1: no initiative with id 'nosuch' ids: osb-1,",
+            "--set initiatives.nosuch.delay=1: intet initiativ med id 'nosuch' (id'er: osb-1,",
+            "--set initiatives.nosuch.delay=1: no initiative with id 'nosuch' (ids: osb-1,",
         ),
         ("regimes.retention_share", "forventede KEY.PATH=V1,V2,... som fx", "expected KEY.PATH=V1,V2,... such as"),
     ],
@@ -367,3 +367,41 @@ def test_a_municipalities_csv_not_in_utf8_in_both_languages(tmp_path, capsys):
     assert main(["validate", str(p), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert f"error: {csv}: not UTF-8 text (byte 33: b'\\xf8'); save the CSV as UTF-8" in err, err
+
+
+@pytest.mark.parametrize(
+    "key, params, da, en",
+    [
+        (
+            "sc.unknown_key",
+            {"keys": "a, b"},
+            "ukendt nøgle{hint} (tilladte nøgler: a, b)",
+            "unknown key{hint} (allowed keys: a, b)",
+        ),
+        (
+            "sc.unknown_dist",
+            {"name": "'gama'", "names": "beta, pert"},
+            "ukendt fordeling 'gama'{hint} (tilladte: beta, pert)",
+            "unknown distribution 'gama'{hint} (allowed: beta, pert)",
+        ),
+        (
+            "sc.undefined_area",
+            {"area": "'socal'", "names": "skole, social"},
+            "området 'socal' findes ikke{hint} (definerede områder: skole, social)",
+            "area 'socal' is not defined{hint} (defined areas: skole, social)",
+        ),
+        (
+            "xl.unknown_column",
+            {"name": "'gian'", "names": "id, gain"},
+            "ukendt kolonne 'gian'{hint} (tilladte kolonner: id, gain)",
+            "unknown column 'gian'{hint} (allowed columns: id, gain)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("hinted", [False, True], ids=["no_hint", "hint"])
+def test_a_list_of_names_is_set_off_from_the_message_with_or_without_a_hint(key, params, da, en, hinted):
+    """'area 'x' is not defined defined areas: ...' ran the list into the message when there was no hint."""
+    hint = Msg("sc.did_you_mean", name="'social'") if hinted else ""
+    m = Msg(key, hint=hint, **params)
+    assert m.text("da") == da.format(hint="; mente du 'social'?" if hinted else "")
+    assert m.text("en") == en.format(hint="; did you mean 'social'?" if hinted else "")
