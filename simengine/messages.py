@@ -952,6 +952,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{file}: results differ from the recorded run (digest {now}… vs {then}…){differing}",
     },
     "run.check_differing": {"da": "; afvigende variabler: {names}", "en": "; differing variables: {names}"},
+    # -- bad results files, manifests and output paths (simengine.cli.check, cli.ask, outputs) --
+    "run.check_results_unreadable": {
+        "da": "; {file} kan ikke læses, så de afvigende variabler kan ikke nævnes: {detail}",
+        "en": "; {file} cannot be read to name the differing variables: {detail}",
+    },
+    "check.other_manifest": {
+        "da": "{file}: skrevet af {kind}, ikke af run; check genafspiller en kørsels manifest (run.json fra run eller "
+        "update)",
+        "en": "{file}: written by {kind}, not by run; check replays a run's manifest (run.json of run or update)",
+    },
+    "check.update": {
+        "da": "skal være tabellen, som update skriver (observations_file, observations_sha256, known_by)",
+        "en": "must be the table that update writes (observations_file, observations_sha256, known_by)",
+    },
+    "check.obs_path": {"da": "skal være observationsfilens sti", "en": "must be the path of the observations file"},
+    "check.date": {"da": "skal være en dato ÅÅÅÅ-MM-DD", "en": "must be a date YYYY-MM-DD"},
+    "check.key_missing": {"da": "{file}: {name} mangler (den {why})", "en": "{file}: {name} is missing (it {why})"},
+    "check.change": {"da": "skal være en tekst NØGLE.STI=VÆRDI", "en": "must be a KEY.PATH=VALUE text"},
+    "check.change_refused": {"da": "{file}: scenario_changes: {detail}", "en": "{file}: scenario_changes: {detail}"},
+    "check.changes": {
+        "da": "skal være en liste af tekster NØGLE.STI=VÆRDI",
+        "en": "must be a list of KEY.PATH=VALUE texts",
+    },
     "run.obs_impossible": {
         "da": "{file}: observationen {id}: værdien {value:g} ({error}) er umulig i hvert eneste af de {draws:,} "
         "beholdte træk; gør dens fejlmodel bredere, eller behold flere træk",

@@ -1,0 +1,125 @@
+"""Bad input to the commands that read earlier results: a damaged results.nc or run.json, an output
+path in the way, an empty observations file, an explicit --scenario that does not fit. Each gives
+one line naming the file, the key and the value (exit 2 for bad input) and leaves results as they were."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from simengine.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "tests" / "data" / "small.toml"
+
+
+def _one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err and "internal error" not in err and "intern fejl" not in err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def _run_once(tmp_path_factory):
+    out = tmp_path_factory.mktemp("base") / "o"
+    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
+    return out
+
+
+@pytest.fixture
+def run_dir(_run_once, tmp_path):
+    """A copy of one 200-draw run of small.toml made once for the module."""
+    out = tmp_path / "run"
+    shutil.copytree(_run_once, out, copy_function=shutil.copy2)
+    return out
+
+
+def _manifest(run_dir: Path, **changes) -> Path:
+    m = json.loads((run_dir / "run.json").read_text())
+    m.update(changes)
+    p = run_dir / "run.json"
+    p.write_text(json.dumps(m))
+    return p
+
+
+# -- check: results.nc beside a manifest whose digest differs ------------------------------------------
+def test_check_names_no_variable_when_only_the_digest_differs(run_dir, capsys):
+    """NaN in the same places (realised_delivered_ratio has some) is not a difference."""
+    p = _manifest(run_dir, results_digest="0" * 64)
+    assert main(["check", str(p), "--lang", "en"]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "results differ" in line and "differing variables" not in line, line
+
+
+@pytest.mark.parametrize("content", [b"", b"hello\n", None])
+def test_check_with_a_damaged_results_file_beside_the_manifest(run_dir, capsys, content):
+    p = _manifest(run_dir, results_digest="0" * 64)
+    nc = run_dir / "results.nc"
+    nc.write_bytes(nc.read_bytes()[:5000] if content is None else content)
+    before = nc.read_bytes()
+    assert main(["check", str(p), "--lang", "en"]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "results differ" in line and f"{nc} cannot be read to name the differing variables" in line, line
+    assert nc.read_bytes() == before
+
+
+# -- check: update and scenario_changes in run.json ------------------------------------------------------
+@pytest.mark.parametrize(
+    "key,value,fragments",
+    [
+        (
+            "update",
+            "garbage",
+            [
+                "update: must be the table that update writes (observations_file, observations_sha256, known_by), got 'garbage'"
+            ],
+        ),
+        ("update", [1], ["update: must be the table that update writes"]),
+        (
+            "update",
+            {"known_by": "notadate"},
+            [
+                "update.observations_file is missing",
+                "update.observations_sha256 is missing",
+                "update.known_by: must be a date YYYY-MM-DD, got 'notadate'",
+            ],
+        ),
+        ("scenario_changes", "bogus=1", ["scenario_changes: must be a list of KEY.PATH=VALUE texts, got 'bogus=1'"]),
+        ("scenario_changes", ["a.b=1", 7], ["scenario_changes[1]: must be a KEY.PATH=VALUE text, got 7"]),
+        ("scenario_changes", ["bogus"], ["scenario_changes[0]: must be a KEY.PATH=VALUE text, got 'bogus'"]),
+    ],
+)
+def test_check_refuses_a_malformed_update_or_scenario_changes(run_dir, capsys, key, value, fragments):
+    p = _manifest(run_dir, **{key: value})
+    assert main(["check", str(p), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == len(fragments) and "Traceback" not in err and "internal error" not in err, err
+    for line, fragment in zip(lines, fragments):
+        assert line.startswith(f"error: {p}: ") and fragment in line, line
+
+
+def test_check_names_the_manifest_when_a_recorded_change_is_refused(run_dir, capsys):
+    p = _manifest(run_dir, scenario_changes=["simulation.draws=-1"])
+    assert main(["check", str(p), "--lang", "en"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: {p}: scenario_changes: ") and "simulation.draws" in line, line
+
+
+@pytest.mark.parametrize(
+    "m,kind",
+    [
+        ({"command": "compare", "scenario_sha256_a": "0" * 64, "scenario_sha256_b": "0" * 64, "seed": 1}, "compare"),
+        ({"scenario_sha256": "0" * 64, "seed": 1, "draws": 10, "sets": [], "variants": []}, "sweep"),
+    ],
+)
+def test_check_says_which_command_wrote_a_manifest_it_cannot_replay(tmp_path, capsys, m, kind):
+    p = tmp_path / "run.json"
+    p.write_text(json.dumps(m))
+    assert main(["check", str(p), "--lang", "en"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert f"written by {kind}, not by run; check replays a run's manifest" in line, line
