@@ -970,7 +970,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "check.date": {"da": "skal være en dato ÅÅÅÅ-MM-DD", "en": "must be a date YYYY-MM-DD"},
     "check.key_missing": {"da": "{file}: {name} mangler (den {why})", "en": "{file}: {name} is missing (it {why})"},
     "check.change": {"da": "skal være en tekst NØGLE.STI=VÆRDI", "en": "must be a KEY.PATH=VALUE text"},
-    "check.change_refused": {"da": "{file}: scenario_changes: {detail}", "en": "{file}: scenario_changes: {detail}"},
+    "check.change_refused": {
+        "da": "{file}: scenario_changes: en gemt ændring afvises: {detail}",
+        "en": "{file}: scenario_changes: a recorded change is refused: {detail}",
+    },
     "check.changes": {
         "da": "skal være en liste af tekster NØGLE.STI=VÆRDI",
         "en": "must be a list of KEY.PATH=VALUE texts",
