@@ -957,6 +957,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "; {file} kan ikke læses, så de afvigende variabler kan ikke nævnes: {detail}",
         "en": "; {file} cannot be read to name the differing variables: {detail}",
     },
+    "results.folder": {
+        "da": "{file}: er en mappe; angiv en resultatfil (results.nc)",
+        "en": "{file}: is a folder; give a results file (results.nc)",
+    },
+    "results.folder_has": {
+        "da": "{file}: er en mappe; angiv resultatfilen i den: {inner}",
+        "en": "{file}: is a folder; give the results file in it: {inner}",
+    },
+    "results.bad_draws": {
+        "da": "{file}: resultatfilen kan ikke bruges: attributten draws skal være et helt tal på mindst 1, men er {got}",
+        "en": "{file}: not a usable results file: its attribute draws must be a whole number >= 1, got {got}",
+    },
+    "results.no_years": {
+        "da": "{file}: resultatfilen kan ikke bruges: den har ingen år (dimensionen year er tom)",
+        "en": "{file}: not a usable results file: it has no years (the year dimension is empty)",
+    },
+    "results.not_finite": {
+        "da": "{file}: resultatfilen kan ikke bruges: inf eller NaN i {names}",
+        "en": "{file}: not a usable results file: inf or NaN in {names}",
+    },
+    "ask.certainty_draws": {
+        "da": "--certainty: med {n:,} trækninger skal den ligge mellem 1/N = {lo:.6g} og 1 − 1/N = {hi:.6g}, men er "
+        "{got}; flere trækninger tillader mere yderlige sandsynligheder",
+        "en": "--certainty: with {n:,} draws it must lie between 1/N = {lo:.6g} and 1 − 1/N = {hi:.6g}, got {got}; "
+        "more draws allow more extreme certainties",
+    },
     "check.other_manifest": {
         "da": "{file}: skrevet af {kind}, ikke af run; check genafspiller en kørsels manifest (run.json fra run eller "
         "update)",

@@ -123,3 +123,82 @@ def test_check_says_which_command_wrote_a_manifest_it_cannot_replay(tmp_path, ca
     assert main(["check", str(p), "--lang", "en"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert f"written by {kind}, not by run; check replays a run's manifest" in line, line
+
+
+# -- report and ask: a results file that is damaged or made by hand ----------------------------------------
+def _edited(run_dir: Path, name: str, edit) -> Path:
+    """results.nc of the run with ``edit(ds)`` applied, written to ``name`` beside it."""
+    import xarray as xr
+
+    with xr.open_dataset(run_dir / "results.nc", engine="h5netcdf") as f:
+        ds = f.load()
+    p = run_dir / name
+    edit(ds).to_netcdf(p, engine="h5netcdf")
+    return p
+
+
+def _draws_text(ds):
+    ds.attrs["draws"] = "abc"
+    return ds
+
+
+def _no_years(ds):
+    # only what report and ask look for first: h5netcdf takes an empty dimension for an unlimited one, whose
+    # size it finds by reading every variable (seconds for the full file)
+    keep = ["benefit", "benefit_quantile", "target", "p_target", "expected_shortfall", "area_target"]
+    keep += ["area_p_target", "municipality_benefit", "municipality_target", "initiative_benefit_mean"]
+    out = ds[[*keep, "initiative_golive"]].isel(year=slice(0, 0))
+    out.attrs = {k: v for k, v in ds.attrs.items() if not k.startswith(("storage", "derived_on_read"))}
+    return out
+
+
+def _nan_benefit(ds):
+    ds["benefit"] = ds["benefit"] * float("nan")
+    return ds
+
+
+ASK = ["--year", "2015", "--certainty", "0.8"]
+
+
+@pytest.mark.parametrize(
+    "edit,fragment",
+    [
+        (_draws_text, "not a usable results file: its attribute draws must be a whole number >= 1, got 'abc'"),
+        (_no_years, "not a usable results file: it has no years (the year dimension is empty)"),
+        (_nan_benefit, "not a usable results file: inf or NaN in benefit"),
+    ],
+)
+@pytest.mark.parametrize("command", ["report", "ask"])
+def test_report_and_ask_refuse_an_unusable_results_file(run_dir, capsys, edit, fragment, command):
+    p = _edited(run_dir, "bad.nc", edit)
+    before = sorted(q.name for q in run_dir.iterdir())
+    argv = [command, str(p), *(ASK if command == "ask" else ["--quiet"]), "--lang", "en"]
+    assert main(argv) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: {p}: ") and fragment in line, line
+    assert sorted(q.name for q in run_dir.iterdir()) == before  # nothing written
+
+
+def test_ask_refuses_a_certainty_beyond_the_extreme_draws(run_dir, capsys):
+    nc = str(run_dir / "results.nc")
+    for c in ("0.9999999", "0.001"):
+        assert main(["ask", nc, "--year", "2015", "--certainty", c, "--lang", "en"]) == 2
+        line = _one_error_line(capsys.readouterr().err)
+        assert "--certainty: with 200 draws it must lie between 1/N = 0.005 and 1 − 1/N = 0.995" in line, line
+        assert f"got {c}" in line
+    assert main(["ask", nc, "--year", "2015", "--certainty", "0.995", "--json"]) == 0  # 1 − 1/N itself
+    ans = json.loads(capsys.readouterr().out)
+    assert ans["ci_low"] <= ans["amount"] <= ans["ci_high"]
+
+
+@pytest.mark.parametrize("command", ["report", "ask"])
+def test_report_and_ask_of_a_folder_say_it_is_a_folder(run_dir, tmp_path, capsys, command):
+    extra = ASK if command == "ask" else ["--quiet"]
+    assert main([command, str(run_dir), *extra, "--lang", "en"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == f"error: {run_dir}: is a folder; give the results file in it: {run_dir / 'results.nc'}"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([command, str(empty), *extra]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == f"fejl: {empty}: er en mappe; angiv en resultatfil (results.nc)"
