@@ -957,6 +957,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "; {file} kan ikke læses, så de afvigende variabler kan ikke nævnes: {detail}",
         "en": "; {file} cannot be read to name the differing variables: {detail}",
     },
+    "run.commit_blocked": {
+        "da": "{dir}: kan ikke flytte de nye filer på plads: {path}: {detail}; intet er slettet: de nye filer ligger i "
+        "{stage}, og den næste simengine-kommando i mappen flytter dem på plads, når {path} er flyttet væk",
+        "en": "{dir}: cannot move the new files into place: {path}: {detail}; nothing was deleted: the new files are "
+        "in {stage}, and the next simengine command in this folder moves them into place once {path} is out of the way",
+    },
+    "run.out_is_file": {
+        "da": "{dir}: er en fil; her skal angives en mappe (den oprettes, hvis den ikke findes)",
+        "en": "{dir}: is a file; a folder is expected here (created if it does not exist)",
+    },
+    "run.out_under_file": {
+        "da": "{dir}: {file} er en fil; her skal angives en mappe (den oprettes, hvis den ikke findes)",
+        "en": "{dir}: {file} is a file; a folder is expected here (created if it does not exist)",
+    },
+    "export.cannot_write_in": {
+        "da": "{file}: kan ikke skrive projektmappen i mappen {dir}: {detail}",
+        "en": "{file}: cannot write the workbook in the folder {dir}: {detail}",
+    },
+    "export.cannot_write": {
+        "da": "{file}: kan ikke skrive projektmappen: {detail}",
+        "en": "{file}: cannot write the workbook: {detail}",
+    },
     "results.folder": {
         "da": "{file}: er en mappe; angiv en resultatfil (results.nc)",
         "en": "{file}: is a folder; give a results file (results.nc)",

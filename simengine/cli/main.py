@@ -637,10 +637,28 @@ def _scenario_command(sub) -> None:
     e.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("export.lang"))
 
 
+#: the errors of the workbook's folder (simengine.outputs.folder) that scenario export names the workbook in
+_EXPORT_FOLDER_KEYS = frozenset(
+    ("run.out_is_file", "run.out_under_file", "run.cannot_create_out", "run.out_not_writable", "run.lock_create")
+)
+
+
 def cmd_scenario(args) -> int:
     from simengine.scenario import xlsx as xlsx_scenario
 
-    out = xlsx_scenario.export(args.scenario, args.workbook)
+    try:
+        out = xlsx_scenario.export(args.scenario, args.workbook)
+    except SimengineError as exc:  # the workbook's folder: named with the workbook the user gave
+        m = exc.messages[0] if len(exc.messages) == 1 else None
+        if isinstance(m, Msg) and m.key in _EXPORT_FOLDER_KEYS:
+            if m.key == "run.lock_create":  # the folder refuses new files (its lock file is the first)
+                m = Msg(
+                    "export.cannot_write_in", file=str(args.workbook), dir=m.params["dir"], detail=m.params["detail"]
+                )
+            else:
+                m = Msg("export.cannot_write", file=str(args.workbook), detail=m)
+            raise type(exc)(m) from None
+        raise
     if not args.quiet:
         from simengine.outputs.terminal import wrote_text
 

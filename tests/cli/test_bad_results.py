@@ -202,3 +202,70 @@ def test_report_and_ask_of_a_folder_say_it_is_a_folder(run_dir, tmp_path, capsys
     assert main([command, str(empty), *extra]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert line == f"fejl: {empty}: er en mappe; angiv en resultatfil (results.nc)"
+
+
+# -- output paths: a file in the way, a commit that cannot finish -----------------------------------------
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", str(SMALL), "--draws", "100", "--quiet", "--out", "{f}"],
+        ["compare", str(SMALL), str(SMALL), "--draws", "100", "--quiet", "--out", "{f}"],
+        ["report", "{nc}", "--quiet", "--out", "{f}"],
+        ["run", str(SMALL), "--draws", "100", "--quiet", "--out", "{f}/sub"],
+    ],
+)
+def test_an_output_path_that_is_a_file_is_bad_input(run_dir, tmp_path, capsys, argv):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    argv = [a.format(f=f, nc=run_dir / "results.nc") for a in argv]
+    assert main([*argv, "--lang", "en"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    out = argv[-1]
+    if out == str(f):
+        assert line == f"error: {f}: is a file; a folder is expected here (created if it does not exist)"
+    else:
+        assert line == f"error: {out}: {f} is a file; a folder is expected here (created if it does not exist)"
+    assert f.read_text() == "x"
+
+
+def test_scenario_export_names_the_workbook_when_its_folder_is_unusable(tmp_path, capsys):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    wb = f / "x.xlsx"
+    assert main(["scenario", "export", str(SMALL), str(wb), "--lang", "en"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert (
+        line
+        == f"error: {wb}: cannot write the workbook: {f}: is a file; a folder is expected here (created if it does not exist)"
+    )
+    if Path("/proc").is_dir():  # /proc refuses new files even for root
+        assert main(["scenario", "export", str(SMALL), "/proc/x.xlsx", "--lang", "en"]) == 1
+        line = _one_error_line(capsys.readouterr().err)
+        assert line.startswith("error: /proc/x.xlsx: cannot write the workbook in the folder /proc: "), line
+        assert ".simengine.lock" not in line
+
+
+def test_a_commit_blocked_by_a_folder_is_reported_and_finished_once_the_way_is_clear(tmp_path, capsys):
+    from simengine.outputs import folder as output
+
+    out = tmp_path / "x"
+    (out / "results.nc").mkdir(parents=True)  # in the way of the new results.nc
+    (out / "results.nc" / "mine.txt").write_text("mine")
+    argv = ["run", str(SMALL), "--draws", "100", "--out", str(out), "--quiet", "--no-report", "--lang", "en"]
+    for _ in range(2):  # the second run finds the first one's commit unfinished and says the same
+        assert main(argv) == 1
+        line = _one_error_line(capsys.readouterr().err)
+        assert f"error: {out}: cannot move the new files into place: {out / 'results.nc'}: Is a directory" in line
+        assert "nothing was deleted" in line
+        assert (out / "results.nc" / "mine.txt").read_text() == "mine"
+        assert (out / output.JOURNAL_NAME).exists()
+    assert main(["report", str(out / "results.nc"), "--quiet", "--lang", "en"]) == 1  # a reader says so too
+    assert "cannot move the new files into place" in _one_error_line(capsys.readouterr().err)
+    stages = [p for p in out.iterdir() if p.name.startswith(output.STAGE_PREFIX)]
+    assert len(stages) == 1 and (stages[0] / "results.nc").is_file()  # the new results, kept
+    (out / "results.nc").rename(tmp_path / "moved")  # the user clears the way
+    assert main(["report", str(out / "results.nc"), "--quiet"]) == 0  # the first commit is finished first
+    assert not (out / output.JOURNAL_NAME).exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(output.STAGE_PREFIX)]
+    assert json.loads((out / "run.json").read_text())["draws"] == 100
+    assert (tmp_path / "moved" / "mine.txt").read_text() == "mine"
