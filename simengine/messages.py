@@ -979,6 +979,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "{file}: kan ikke skrive projektmappen: {detail}",
         "en": "{file}: cannot write the workbook: {detail}",
     },
+    "obs.not_utf8": {
+        "da": "{file}: ikke UTF-8-tekst (byte {at}: {byte}); gem observationsfilen som UTF-8",
+        "en": "{file}: not UTF-8 text (byte {at}: {byte}); save the observations file as UTF-8",
+    },
+    "obs.none": {
+        "da": "{file}: ingen observationer; filen skal have mindst én [[observation]]-tabel",
+        "en": "{file}: no observations; the file needs at least one [[observation]] table",
+    },
     "results.folder": {
         "da": "{file}: er en mappe; angiv en resultatfil (results.nc)",
         "en": "{file}: is a folder; give a results file (results.nc)",

@@ -269,3 +269,25 @@ def test_a_commit_blocked_by_a_folder_is_reported_and_finished_once_the_way_is_c
     assert not [p for p in out.iterdir() if p.name.startswith(output.STAGE_PREFIX)]
     assert json.loads((out / "run.json").read_text())["draws"] == 100
     assert (tmp_path / "moved" / "mine.txt").read_text() == "mine"
+
+
+# -- observations files: empty, or not text --------------------------------------------------------------
+@pytest.mark.parametrize("command", ["backtest", "update"])
+@pytest.mark.parametrize(
+    "content,fragment",
+    [
+        (b"", "no observations; the file needs at least one [[observation]] table"),
+        (b"# none yet\n", "no observations; the file needs at least one [[observation]] table"),
+        (b"\x89HDF\r\n", "not UTF-8 text (byte 0: b'\\x89'); save the observations file as UTF-8"),
+    ],
+)
+def test_an_observations_file_without_observations_or_text_is_bad_input(tmp_path, capsys, command, content, fragment):
+    obs = tmp_path / "obs.toml"
+    obs.write_bytes(content)
+    out = tmp_path / "o"
+    extra = ["--known-by", "2014-01-01"] if command == "update" else []
+    argv = [command, str(SMALL), str(obs), *extra, "--draws", "100", "--out", str(out), "--quiet", "--lang", "en"]
+    assert main(argv) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == f"error: {obs}: {fragment}", line
+    assert not out.exists() or not any(out.iterdir())
