@@ -987,6 +987,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "{file}: ingen observationer; filen skal have mindst én [[observation]]-tabel",
         "en": "{file}: no observations; the file needs at least one [[observation]] table",
     },
+    "report.scenario_not_the_runs": {
+        "da": "--scenario: {file} er ikke scenariet bag {results}: den afviger i {keys} ({first} {mine}, men kørslens "
+        "{theirs}); angiv den scenariefil, kørslen brugte, eller udelad --scenario",
+        "en": "--scenario: {file} is not the scenario of {results}: it differs in {keys} ({first} {mine}, the run's "
+        "{theirs}); give the scenario file the run used, or leave --scenario out",
+    },
     "results.folder": {
         "da": "{file}: er en mappe; angiv en resultatfil (results.nc)",
         "en": "{file}: is a folder; give a results file (results.nc)",

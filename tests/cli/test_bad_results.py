@@ -291,3 +291,25 @@ def test_an_observations_file_without_observations_or_text_is_bad_input(tmp_path
     line = _one_error_line(capsys.readouterr().err)
     assert line == f"error: {obs}: {fragment}", line
     assert not out.exists() or not any(out.iterdir())
+
+
+# -- report --scenario FILE: the file given must be a valid scenario, and the run's --------------------------
+def test_report_with_an_invalid_scenario_given_is_bad_input(run_dir, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SMALL.read_text(encoding="utf-8").replace("draws = 2000", "draws = -1"), encoding="utf-8")
+    before = sorted(p.name for p in run_dir.iterdir())
+    assert main(["report", str(run_dir / "results.nc"), "--scenario", str(bad), "--quiet", "--lang", "en"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: {bad}: ") and "draws" in line and "-1" in line, line
+    assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+def test_report_refuses_a_scenario_given_that_is_not_the_runs(run_dir, capsys):
+    other = ROOT / "scenarios" / "2015.toml"
+    nc = run_dir / "results.nc"
+    before = sorted(p.name for p in run_dir.iterdir())
+    assert main(["report", str(nc), "--scenario", str(other), "--quiet", "--lang", "en"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: --scenario: {other} is not the scenario of {nc}: it differs in scenario.name"), line
+    assert "the run's 'Small test scenario'" in line and "give the scenario file the run used" in line
+    assert sorted(p.name for p in run_dir.iterdir()) == before
