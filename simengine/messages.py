@@ -1024,6 +1024,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "update)",
         "en": "{file}: written by {kind}, not by run; check replays a run's manifest (run.json of run or update)",
     },
+    "check.problem_at": {"da": "{file}: {name}: {detail}", "en": "{file}: {name}: {detail}"},
     "check.update": {
         "da": "skal være tabellen, som update skriver (observations_file, observations_sha256, known_by)",
         "en": "must be the table that update writes (observations_file, observations_sha256, known_by)",

@@ -212,7 +212,14 @@ def check(manifest_path: Path, threads: int | None = None, quiet: bool = False, 
     if m.get("update"):  # the results of an update (simengine.analysis.update)
         from simengine.analysis.update import recompute
 
-        ds = recompute(sc, m["update"], threads=threads)
+        try:
+            ds = recompute(sc, m["update"], threads=threads)
+        except ConfigError as exc:
+            if exc.key != "run.obs_gone":
+                raise
+            raise ConfigError(
+                Msg("check.problem_at", file=str(manifest_path), name="update", detail=exc.messages[0])
+            ) from None
     else:
         ds = simulate(sc, threads=threads)
     digest = results_digest(ds)

@@ -110,6 +110,15 @@ def test_check_names_the_manifest_when_a_recorded_change_is_refused(run_dir, cap
     assert line.startswith(f"error: {p}: scenario_changes: ") and "simulation.draws" in line, line
 
 
+def test_check_names_the_manifest_when_the_observations_of_an_update_are_gone(run_dir, tmp_path, capsys):
+    gone = tmp_path / "nowhere" / "obs.toml"
+    info = {"observations_file": str(gone), "observations_sha256": "0" * 64, "known_by": "2014-01-01"}
+    p = _manifest(run_dir, update=info)
+    assert main(["check", str(p), "--lang", "en"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == f"error: {p}: update: the observations file of this update is gone ({gone})", line
+
+
 @pytest.mark.parametrize(
     "m,kind",
     [
