@@ -969,6 +969,95 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{file}: results differ from the recorded run (digest {now}… vs {then}…){differing}",
     },
     "run.check_differing": {"da": "; afvigende variabler: {names}", "en": "; differing variables: {names}"},
+    # -- bad results files, manifests and output paths (simengine.cli.check, cli.ask, outputs) --
+    "run.check_results_unreadable": {
+        "da": "; {file} kan ikke læses, så de afvigende variabler kan ikke nævnes: {detail}",
+        "en": "; {file} cannot be read to name the differing variables: {detail}",
+    },
+    "run.commit_blocked": {
+        "da": "{dir}: kan ikke flytte de nye filer på plads: {path}: {detail}; intet er slettet: de nye filer ligger i "
+        "{stage}, og den næste simengine-kommando i mappen flytter dem på plads, når {path} er flyttet væk",
+        "en": "{dir}: cannot move the new files into place: {path}: {detail}; nothing was deleted: the new files are "
+        "in {stage}, and the next simengine command in this folder moves them into place once {path} is out of the way",
+    },
+    "run.out_is_file": {
+        "da": "{dir}: er en fil; her skal angives en mappe (den oprettes, hvis den ikke findes)",
+        "en": "{dir}: is a file; a folder is expected here (created if it does not exist)",
+    },
+    "run.out_under_file": {
+        "da": "{dir}: {file} er en fil; her skal angives en mappe (den oprettes, hvis den ikke findes)",
+        "en": "{dir}: {file} is a file; a folder is expected here (created if it does not exist)",
+    },
+    "export.cannot_write_in": {
+        "da": "{file}: kan ikke skrive projektmappen i mappen {dir}: {detail}",
+        "en": "{file}: cannot write the workbook in the folder {dir}: {detail}",
+    },
+    "export.cannot_write": {
+        "da": "{file}: kan ikke skrive projektmappen: {detail}",
+        "en": "{file}: cannot write the workbook: {detail}",
+    },
+    "obs.not_utf8": {
+        "da": "{file}: ikke UTF-8-tekst (byte {at}: {byte}); gem observationsfilen som UTF-8",
+        "en": "{file}: not UTF-8 text (byte {at}: {byte}); save the observations file as UTF-8",
+    },
+    "obs.none": {
+        "da": "{file}: ingen observationer; filen skal have mindst én [[observation]]-tabel",
+        "en": "{file}: no observations; the file needs at least one [[observation]] table",
+    },
+    "report.scenario_not_the_runs": {
+        "da": "--scenario: {file} er ikke scenariet bag {results}: den afviger i {keys} ({first} {mine}, men kørslens "
+        "{theirs}); angiv den scenariefil, kørslen brugte, eller udelad --scenario",
+        "en": "--scenario: {file} is not the scenario of {results}: it differs in {keys} ({first} {mine}, the run's "
+        "{theirs}); give the scenario file the run used, or leave --scenario out",
+    },
+    "results.folder": {
+        "da": "{file}: er en mappe; angiv en resultatfil (results.nc)",
+        "en": "{file}: is a folder; give a results file (results.nc)",
+    },
+    "results.folder_has": {
+        "da": "{file}: er en mappe; angiv resultatfilen i den: {inner}",
+        "en": "{file}: is a folder; give the results file in it: {inner}",
+    },
+    "results.bad_draws": {
+        "da": "{file}: resultatfilen kan ikke bruges: attributten draws skal være et helt tal på mindst 1, men er {got}",
+        "en": "{file}: not a usable results file: its attribute draws must be a whole number >= 1, got {got}",
+    },
+    "results.no_years": {
+        "da": "{file}: resultatfilen kan ikke bruges: den har ingen år (dimensionen year er tom)",
+        "en": "{file}: not a usable results file: it has no years (the year dimension is empty)",
+    },
+    "results.not_finite": {
+        "da": "{file}: resultatfilen kan ikke bruges: inf eller NaN i {names}",
+        "en": "{file}: not a usable results file: inf or NaN in {names}",
+    },
+    "ask.certainty_draws": {
+        "da": "--certainty: med {n:,} trækninger skal den ligge mellem 1/N = {lo:.6g} og 1 − 1/N = {hi:.6g}, men er "
+        "{got}; flere trækninger tillader mere yderlige sandsynligheder",
+        "en": "--certainty: with {n:,} draws it must lie between 1/N = {lo:.6g} and 1 − 1/N = {hi:.6g}, got {got}; "
+        "more draws allow more extreme certainties",
+    },
+    "check.other_manifest": {
+        "da": "{file}: skrevet af {kind}, ikke af run; check genafspiller en kørsels manifest (run.json fra run eller "
+        "update)",
+        "en": "{file}: written by {kind}, not by run; check replays a run's manifest (run.json of run or update)",
+    },
+    "check.problem_at": {"da": "{file}: {name}: {detail}", "en": "{file}: {name}: {detail}"},
+    "check.update": {
+        "da": "skal være tabellen, som update skriver (observations_file, observations_sha256, known_by)",
+        "en": "must be the table that update writes (observations_file, observations_sha256, known_by)",
+    },
+    "check.obs_path": {"da": "skal være observationsfilens sti", "en": "must be the path of the observations file"},
+    "check.date": {"da": "skal være en dato ÅÅÅÅ-MM-DD", "en": "must be a date YYYY-MM-DD"},
+    "check.key_missing": {"da": "{file}: {name} mangler (den {why})", "en": "{file}: {name} is missing (it {why})"},
+    "check.change": {"da": "skal være en tekst NØGLE.STI=VÆRDI", "en": "must be a KEY.PATH=VALUE text"},
+    "check.change_refused": {
+        "da": "{file}: scenario_changes: en gemt ændring afvises: {detail}",
+        "en": "{file}: scenario_changes: a recorded change is refused: {detail}",
+    },
+    "check.changes": {
+        "da": "skal være en liste af tekster NØGLE.STI=VÆRDI",
+        "en": "must be a list of KEY.PATH=VALUE texts",
+    },
     "run.obs_impossible": {
         "da": "{file}: observationen {id}: værdien {value:g} ({error}) er umulig i hvert eneste af de {draws:,} "
         "beholdte træk; gør dens fejlmodel bredere, eller behold flere træk",

@@ -26,13 +26,15 @@ import numpy as np
 import xarray as xr
 
 from simengine.errors import ConfigError
+from simengine.messages import Msg
+from simengine.outputs import readcheck
 
 QUANTITIES = ("realised", "potential", "net")
 
 
 def _open(path: Path) -> xr.Dataset:
     if not path.is_file():
-        raise ConfigError(f"{path}: no such results file")
+        raise readcheck.not_a_file(path)
     try:
         from simengine.outputs.store import open_results
 
@@ -45,7 +47,7 @@ def _open(path: Path) -> xr.Dataset:
 def _check(ds: xr.Dataset, path: Path) -> xr.Dataset:
     if "benefit" not in ds or "year" not in ds.coords or "draws" not in ds.attrs:
         raise ConfigError(f"{path}: not a simengine results file (no national gain 'benefit')")
-    return ds
+    return readcheck.check(ds, path)  # as report checks it: draws, years, finite results
 
 
 def _parse_scope(path: Path, ds: xr.Dataset, scope: str) -> tuple[str, str | int | None]:
@@ -128,7 +130,7 @@ def _histogram(ds: xr.Dataset, name: str, sel: dict, y: int, lo_var: str | None)
 
 
 def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) -> Source:
-    N = int(ds.attrs["draws"])
+    N = readcheck.draws(ds) or int(ds.sizes.get("draw", 0))
     K = int(ds.sizes.get("draw", 0))
     exact = K >= N
     per_draw = {
@@ -156,6 +158,8 @@ def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) 
     if pv is not None and pv in ds and "draw" in ds[pv].dims and (exact or key not in hist):
         da = ds[pv].sel(sel) if sel else ds[pv]
         vals = np.asarray(da.isel(year=y).values, dtype=float)
+        if not np.isfinite(vals).all():  # the same refusal as report's (simengine.outputs.readcheck)
+            raise ConfigError(Msg("results.not_finite", file=str(path), names=pv))
         method = (
             f"exact from all {N:,} draws (kept per draw)"
             if exact
@@ -266,9 +270,14 @@ def ask(
         ds = _open(path)
     years = [int(v) for v in ds["year"].values]
     if year not in years:
-        raise ConfigError(f"--year: {path} covers {years[0]}..{years[-1]}, got {year}")
+        covers = f"{years[0]}..{years[-1]}" if years else "no year"
+        raise ConfigError(f"--year: {path} covers {covers}, got {year}")
     kind, ident = _parse_scope(path, ds, scope)
     src = source(path, ds, kind, ident, quantity, years.index(year))
+    n = max(src.draws, 1)
+    if certainty is not None and not 1.0 / n <= certainty <= 1.0 - 1.0 / n:
+        # beyond the extreme draws: the amount would lie outside its own interval
+        raise ConfigError(Msg("ask.certainty_draws", n=n, lo=1.0 / n, hi=1.0 - 1.0 / n, got=repr(certainty)))
     if at_least is not None:
         out = probability_at_least(src, at_least)
     else:

@@ -453,8 +453,10 @@ def cmd_report(args) -> int:
     if kind is not None:  # comparison.nc or sweep.nc: the reader's page and workbook of compare or sweep
         return _cmd_reader_page(args, kind)
     ds = report.open_results(args.results)
-    if args.scenario is not None and not args.scenario.is_file():
-        raise ConfigError(Msg("cli.no_scenario_file", file=str(args.scenario)))
+    if args.scenario is not None:
+        if not args.scenario.is_file():
+            raise ConfigError(Msg("cli.no_scenario_file", file=str(args.scenario)))
+        _scenario_fits(args.scenario, ds, args.results)
     files = report.build(ds, args.lang, scenario_path=args.scenario, unit=args.unit)
     out = args.out if args.out is not None else args.results.parent
     with atomic_outputs(out, owns=report.owns) as w:  # an earlier report's charts that no longer apply go
@@ -468,6 +470,48 @@ def cmd_report(args) -> int:
 
         print(block(wrote_text(out, written, args.lang)))
     return 0
+
+
+def _scenario_fits(path: Path, ds, results: Path) -> None:
+    """``report --scenario FILE``: the file must be a valid scenario (its own error lines, exit 2) and
+    the run's: the same sha256, or, when it has been edited since, the same name, years, areas and
+    initiatives (the report then notes the change). Anything else is refused rather than shown
+    beside results it did not produce."""
+    from simengine.scenario import schema as scenario
+
+    sc = scenario.load(path)
+    a = ds.attrs
+    if sc.sha256 == str(a.get("scenario_sha256", "")):
+        return
+    years = [int(y) for y in ds["year"].values]
+    facts = [
+        ("scenario.name", sc.name, str(a.get("scenario", sc.name))),
+        ("years", f"{sc.start_year}-{sc.horizon}", f"{years[0]}-{years[-1]}"),
+        ("areas", ", ".join(sorted(x.key for x in sc.areas)), ", ".join(sorted(str(x) for x in ds["area"].values))),
+        (
+            "initiatives",
+            ", ".join(sorted(i.id for i in sc.initiatives)),
+            ", ".join(sorted(str(x) for x in ds["initiative"].values)),
+        ),
+    ]
+    differ = [(k, mine, theirs) for k, mine, theirs in facts if mine != theirs]
+    if differ:
+        k, mine, theirs = differ[0]
+        raise ConfigError(
+            Msg(
+                "report.scenario_not_the_runs",
+                file=str(path),
+                results=str(results),
+                keys=", ".join(d[0] for d in differ),
+                first=k,
+                mine=_short(mine),
+                theirs=_short(theirs),
+            )
+        )
+
+
+def _short(text: str, n: int = 60) -> str:
+    return repr(text if len(text) <= n else text[: n - 1] + "…")
 
 
 COMPARISON_TITLE = "simengine paired comparison (B - A)"
@@ -637,10 +681,28 @@ def _scenario_command(sub) -> None:
     e.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("export.lang"))
 
 
+#: the errors of the workbook's folder (simengine.outputs.folder) that scenario export names the workbook in
+_EXPORT_FOLDER_KEYS = frozenset(
+    ("run.out_is_file", "run.out_under_file", "run.cannot_create_out", "run.out_not_writable", "run.lock_create")
+)
+
+
 def cmd_scenario(args) -> int:
     from simengine.scenario import xlsx as xlsx_scenario
 
-    out = xlsx_scenario.export(args.scenario, args.workbook)
+    try:
+        out = xlsx_scenario.export(args.scenario, args.workbook)
+    except SimengineError as exc:  # the workbook's folder: named with the workbook the user gave
+        m = exc.messages[0] if len(exc.messages) == 1 else None
+        if isinstance(m, Msg) and m.key in _EXPORT_FOLDER_KEYS:
+            if m.key == "run.lock_create":  # the folder refuses new files (its lock file is the first)
+                m = Msg(
+                    "export.cannot_write_in", file=str(args.workbook), dir=m.params["dir"], detail=m.params["detail"]
+                )
+            else:
+                m = Msg("export.cannot_write", file=str(args.workbook), detail=m)
+            raise type(exc)(m) from None
+        raise
     if not args.quiet:
         from simengine.outputs.terminal import wrote_text
 

@@ -140,7 +140,10 @@ def recover(directory: Path) -> None:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             j = None  # the journal is renamed into place whole, so this is someone else's file: leave it
         if isinstance(j, dict) and j.get("format") == "simengine-commit-1":
-            _apply(directory, j)
+            try:
+                _apply(directory, j)
+            except OSError as exc:  # as commit() reports it; the journal stays, to finish the commit later
+                raise RunError(Msg("run.cannot_move", dir=str(directory), detail=str(exc.strerror or exc))) from None
     for d in (directory, directory / "charts"):
         try:
             entries = list(os.scandir(d))
@@ -198,8 +201,19 @@ def _apply(directory: Path, j: dict) -> None:
             continue
         src, dst = stage / rel, directory / rel
         if src.exists():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
+            try:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+            except OSError as exc:  # something in the way (a folder named results.nc): keep the journal and the stage
+                raise RunError(
+                    Msg(
+                        "run.commit_blocked",
+                        dir=str(directory),
+                        path=str(dst if dst.parent.is_dir() else dst.parent),
+                        detail=str(exc.strerror or exc),
+                        stage=str(stage),
+                    )
+                ) from None
             dirs.add(dst.parent)
         with contextlib.suppress(OSError):
             st = dst.stat()
@@ -342,6 +356,15 @@ class AtomicOutputs:
 
 
 def prepare_dir(directory: Path) -> Path:
+    from simengine.errors import ConfigError
+
+    for p in (directory, *directory.parents):  # a file where a folder is expected: bad input, said as such
+        if p.is_dir():
+            break
+        if p.exists() or p.is_symlink():
+            if p == directory:
+                raise ConfigError(Msg("run.out_is_file", dir=str(directory)))
+            raise ConfigError(Msg("run.out_under_file", dir=str(directory), file=str(p)))
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -390,8 +390,17 @@ def load(path: str | Path) -> Observations:
     from simengine.scenario.schema import read_toml
 
     path = Path(path)
-    data, raw = read_toml(path, what="observations")
-    return from_dict(data, path, hashlib.sha256(raw).hexdigest())
+    try:
+        data, raw = read_toml(path, what="observations")
+    except ConfigError as exc:
+        m = exc.messages[0] if len(exc.messages) == 1 else None
+        if isinstance(m, Msg) and m.key == "sc.not_utf8":  # name the observations file, not a scenario
+            raise ConfigError(Msg("obs.not_utf8", **m.params)) from None
+        raise
+    obs = from_dict(data, path, hashlib.sha256(raw).hexdigest())
+    if not obs.observations:  # an empty file, or only [reference]: nothing to score or condition on
+        raise ConfigError(Msg("obs.none", file=str(path)))
+    return obs
 
 
 def check_against(obs: Observations, sc) -> None:

@@ -136,7 +136,7 @@ def test_sigkill_never_leaves_a_truncated_results_file(tmp_path):
 def test_output_path_that_is_a_file(tmp_path, capsys):
     f = tmp_path / "afile"
     f.write_text("x")
-    assert main(["run", str(SMALL), "--draws", "100", "--out", str(f), "--quiet"]) == 1
+    assert main(["run", str(SMALL), "--draws", "100", "--out", str(f), "--quiet"]) == 2  # bad input
     err = capsys.readouterr().err
     assert str(f) in err and "Traceback" not in err
     assert f.read_text() == "x"

@@ -187,12 +187,13 @@ def owns(rel: str) -> bool:
 def open_results(path: str | Path) -> xr.Dataset:
     """Load a results file fully into memory (and close it), checking it is simengine's."""
     from simengine.errors import ConfigError
+    from simengine.outputs import readcheck
     from simengine.outputs.folder import settle
 
     p = Path(path)
     settle(p.parent)  # a run killed while moving its files into place: finish that first
     if not p.is_file():
-        raise ConfigError(f"{p}: no such results file")
+        raise readcheck.not_a_file(p)
     try:
         from simengine.outputs.store import open_results as _open_stored
 
@@ -214,15 +215,4 @@ def open_results(path: str | Path) -> xr.Dataset:
     missing = [v for v in need if v not in ds]
     if missing:
         raise ConfigError(f"{p}: not a simengine results file: missing {', '.join(missing)}")
-    import numpy as np
-
-    from simengine.analysis.finite import CORE
-
-    bad = [
-        v
-        for v in CORE + need
-        if v in ds and ds[v].dtype.kind == "f" and v != "initiative_golive" and not np.isfinite(ds[v].values).all()
-    ]
-    if bad:  # simengine never writes such a file (simengine.analysis.finite): damaged or made by hand
-        raise ConfigError(f"{p}: not a usable results file: inf or NaN in {', '.join(dict.fromkeys(bad))}")
-    return ds
+    return readcheck.check(ds, p, need=[v for v in need if v != "initiative_golive"])
