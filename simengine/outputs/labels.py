@@ -1364,19 +1364,36 @@ def cause_label(L: Labels, key: str, fallback: str = "") -> str:
     return _pair(CAUSES, str(key), L.lang) or fallback or str(key)
 
 
-def input_labels(L: Labels, da) -> list[str]:
-    """The labels of a DataArray's ``input`` dimension in L's language (from its coordinates)."""
+#: an input kind's English words in the ``input_label`` coordinate (simengine.analysis.sensitivity.KIND_LABELS)
+_KIND_WORDS = {v.key: v.label[1] for v in _INPUTS if v.label is not None}
+
+
+def initiative_names(ds) -> dict[str, str]:
+    """Initiative id -> name, from a results Dataset's ``initiative`` and ``initiative_name`` coordinates
+    (empty when it has none)."""
+    if "initiative" not in ds.coords or "initiative_name" not in ds.coords:
+        return {}
+    return {str(i): str(n) for i, n in zip(ds["initiative"].values, ds["initiative_name"].values)}
+
+
+def input_labels(L: Labels, da, names: dict[str, str] | None = None) -> list[str]:
+    """The labels of a DataArray's ``input`` dimension in L's language (from its coordinates).
+
+    ``names``: initiative id -> name (:func:`initiative_names` of the Dataset the DataArray comes
+    from). An initiative it does not name takes its name from the ``input_label`` coordinate, with
+    the kind's words removed from the end (a name may itself hold ": "), else its id."""
     if "input_kind" in da.coords:
-        names: dict[str, str] = {}
+        known: dict[str, str] = dict(names or {})
         kinds = [str(v) for v in da["input_kind"].values]
         inits = (
             [str(v) for v in da["input_initiative"].values] if "input_initiative" in da.coords else [""] * len(kinds)
         )
         fallback = [str(v) for v in da["input_label"].values] if "input_label" in da.coords else kinds
-        for ini, lab in zip(inits, fallback):
-            if ini and ": " in lab:
-                names.setdefault(ini, lab.split(": ", 1)[0])
-        return [input_label(L, k, names.get(i, i) if i else "") for k, i in zip(kinds, inits)]
+        for ini, kind, lab in zip(inits, kinds, fallback):
+            suffix = f": {_KIND_WORDS.get(kind, kind)}"
+            if ini and ini not in known and lab.endswith(suffix) and len(lab) > len(suffix):
+                known[ini] = lab[: -len(suffix)]
+        return [input_label(L, k, known.get(i, i) if i else "") for k, i in zip(kinds, inits)]
     for c in ("input_name", "input_label"):
         if c in da.coords:
             return [str(v) for v in da[c].values]

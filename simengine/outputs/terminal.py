@@ -17,7 +17,7 @@ import xarray as xr
 
 from simengine.analysis.negotiate import NEGLIGIBLE, control_split, out_of_reach, target_index
 from simengine.model.structure import CUT_REGIMES
-from simengine.outputs.labels import Labels, cause_label, input_labels, movement_labels
+from simengine.outputs.labels import Labels, cause_label, initiative_names, input_labels, movement_labels
 
 WIDTH = 80
 
@@ -459,7 +459,7 @@ def explain_text(ds: xr.Dataset, lang: str = "da", top: int = 12) -> str:
         ty = s.attrs.get("year")
         base = float(ds["tornado_base"].values)
         n = ds.sizes["input"]
-        labels = input_labels(L, s)
+        labels = input_labels(L, s, initiative_names(ds))
         lines += [""] + _wrap(
             _t(
                 L,

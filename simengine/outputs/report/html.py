@@ -573,7 +573,7 @@ class Page:
         out = figure(self.charts, "sensitivity", L("sec_sensitivity"), L("sens_caption"))
         da = ctx.at_target_year(ds["sensitivity"])
         if da.ndim == 1 and "input" in da.dims:
-            labels = ch._input_labels(da, L)
+            labels = ch._input_labels(da, L, ds)
             v = np.asarray(da.values, dtype=float)
             money = str(ds["sensitivity"].attrs.get("units", "")).startswith("DKK")
             order = np.argsort(-np.abs(v), kind="stable")

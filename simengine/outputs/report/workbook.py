@@ -24,7 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from simengine.outputs.labels import cause_label, input_labels, unit_name, var_label
+from simengine.outputs.labels import cause_label, initiative_names, input_labels, unit_name, var_label
 from simengine.outputs.report.assumptions import assumption_sections
 from simengine.outputs.report.context import Context
 
@@ -454,11 +454,12 @@ def build(ctx: Context) -> bytes:
                 else [""]
             )
             if labels_dim == "input":  # in the workbook's language
-                lab_vals = input_labels(L, da)
+                lab_vals = input_labels(L, da, initiative_names(ds))
             elif labels_dim == "cause":
                 lab_vals = [cause_label(L, str(k), n) for k, n in zip(da["cause"].values, lab_vals)]
             vals = np.asarray(flat.values, dtype=float).reshape(len(lab_vals), -1)
-            yrs = [int(y) for y in da["year"].values] if "year" in da.dims else [None]
+            # without a year dimension: the year the statistic is of (the target year)
+            yrs = [int(y) for y in da["year"].values] if "year" in da.dims else [int(da.attrs.get("year", ty))]
             for a, lab in enumerate(lab_vals):
                 for b, y in enumerate(yrs):
                     x = vals[a, b]

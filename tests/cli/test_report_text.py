@@ -1,0 +1,140 @@
+"""What the report, the workbook and the terminal say, in Danish and English, on one run of a
+variant of the small test scenario (initiative names holding ": ", an area without a target,
+[model] choices, a calibration band, a common shock), 3,000 draws, the report written again in
+English; about 15 s.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tomllib
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xarray as xr
+
+from simengine.cli.main import main
+from simengine.outputs import labels, terminal
+from simengine.outputs.labels import Labels
+from tests.conftest import DATA, dump_toml
+
+#: every name the variant gives an initiative: two share the part before ": "
+NAMES = {"osb-1": "Selvbetjening: bølge 1", "osb-2": "Selvbetjening: bølge 2", "fmk": "Fælles medicinkort: FMK"}
+#: the variant's named values: setting -> value
+CHOSEN = {
+    "scenario.municipalities": "builtin",
+    "model.timing": "component",
+    "model.realisation": "mean-preserving",
+    "model.calibration_basis": "delivered",
+}
+
+
+def _variant() -> dict:
+    with open(DATA / "small.toml", "rb") as fh:
+        d = tomllib.load(fh)
+    for ini in d["initiatives"]:
+        ini["name"] = NAMES[ini["id"]]
+    d["initiatives"][1]["key"] = "equal"
+    d["scenario"]["municipalities"] = CHOSEN["scenario.municipalities"]
+    d["areas"]["social"]["target"] = 0.0  # an area without a target in any year
+    d["model"] = {
+        "timing": CHOSEN["model.timing"],
+        "realisation": CHOSEN["model.realisation"],
+        "calibration_band": [0.5, 0.8],
+        "calibration_year": 2016,
+        "calibration_basis": CHOSEN["model.calibration_basis"],
+    }
+    d["shocks"] = [{"id": "optimism", "input": "estimate_factor", "loading": 0.3}]
+    return d
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("text")
+    src = out / "variant.toml"
+    src.write_text(dump_toml(_variant()), encoding="utf-8")
+    assert main(["run", str(src), "--draws", "3000", "--out", str(out / "da"), "--quiet"]) == 0
+    assert main(["report", str(out / "da" / "results.nc"), "--lang", "en", "--out", str(out / "en"), "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def ds(run) -> xr.Dataset:
+    with xr.open_dataset(run / "da" / "results.nc", engine="h5netcdf") as d:
+        return d.load()
+
+
+def _page(run: Path, lang: str) -> str:
+    return (run / lang / "report.html").read_text(encoding="utf-8")
+
+
+def _section(page: str, sid: str) -> str:
+    i = page.find(f'<section id="{sid}">')
+    assert i >= 0, sid
+    return page[i : page.find("</section>", i)]
+
+
+def _visible(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def _rows(fragment: str) -> list[list[str]]:
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)]
+        for r in re.findall(r"<tr[^>]*>(.*?)</tr>", fragment, re.S)
+    ]
+
+
+def _book(run: Path, lang: str) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(run / lang / "summary.xlsx")
+
+
+def _sheet(wb: openpyxl.Workbook, L: Labels, key: str) -> tuple[list, list[tuple]]:
+    rows = list(wb[L(key)].iter_rows(values_only=True))
+    return list(rows[0]), rows[1:]
+
+
+# -- the sensitivity's inputs ----------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_sensitivity_names_each_input_by_its_initiative_in_full(run, ds, lang):
+    """An initiative's name may hold ": ": every input of the sensitivity sheet, table and the labels
+    the charts and the terminal take carries its initiative's whole name, and no two inputs share a
+    label."""
+    L = Labels(lang)
+    s = ds["sensitivity"]
+    inits = [str(i) for i in s["input_initiative"].values]
+    assert {i for i in inits if i} == set(NAMES)
+    _head, rows = _sheet(_book(run, lang), L, "sheet_sensitivity")
+    for var in ("sensitivity", "tornado_low", "tornado_high"):
+        got = [r[1] for r in rows if r[5] == var]
+        assert len(got) == len(inits) and len(set(got)) == len(got), "two inputs with one label"
+        for lab, ini in zip(got, inits):
+            if ini:
+                assert lab.startswith(NAMES[ini] + ": "), (lab, ini)
+    want = [r[1] for r in rows if r[5] == "sensitivity"]
+    table = _rows(_section(_page(run, lang), "sensitivity"))[1:]
+    shown = [r[0] for r in table]
+    assert shown and len(set(shown)) == len(shown) and set(shown) <= set(want)
+
+    # the labels the charts and the terminal take: the same, with the Dataset's names or without
+    names = labels.initiative_names(ds)
+    assert {names[i] for i in inits if i} == set(NAMES.values())
+    assert labels.input_labels(L, s, names) == labels.input_labels(L, s) == want
+
+    from simengine.outputs.report import charts
+
+    assert charts._input_labels(s, L, ds) == want
+    text = terminal.explain_text(ds, lang, top=len(want))  # each label's first line, then its numbers
+    for lab in want:
+        assert f"  {terminal._cell_lines(lab, 38)[0]:<38} " in text, lab
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_sensitivity_sheet_gives_the_year_of_every_row(run, ds, lang):
+    L = Labels(lang)
+    _head, rows = _sheet(_book(run, lang), L, "sheet_sensitivity")
+    assert rows
+    for r in rows:
+        assert r[2] == int(ds[r[5]].attrs["year"]), r
