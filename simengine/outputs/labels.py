@@ -580,8 +580,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_target": ("Mål i målåret", "Target in the target year"),
     "wb_first_year": ("Første år med P(mål) ≥ 50 %", "First year with P(target) ≥ 50%"),
     "wb_units_note": (
-        "Beløb i mio. kr. pr. år i faste priser; sandsynligheder som andele (vist i %).",
-        "Amounts in DKK m per year at fixed prices; probabilities as shares (shown as %).",
+        "Beløb i mio. kr. pr. år i faste priser; sandsynligheder som andele (vist i %). P(mål nået) står "
+        "tom i år og områder uden mål.",
+        "Amounts in DKK m per year at fixed prices; probabilities as shares (shown as %). P(target met) is "
+        "empty in years and areas without a target.",
     ),
     "wb_observed": ("Faktisk udfald {year}", "Observed {year}"),
     "wb_observed_rank": ("Faktisk udfald {year}: percentil", "Observed {year}: percentile"),

@@ -138,3 +138,37 @@ def test_sensitivity_sheet_gives_the_year_of_every_row(run, ds, lang):
     assert rows
     for r in rows:
         assert r[2] == int(ds[r[5]].attrs["year"]), r
+
+
+# -- P(target met) where there is no target --------------------------------------------------------
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_workbook_has_no_probability_of_reaching_a_target_that_is_not_there(run, ds, lang):
+    """Years and areas without a target have an empty P(target met) cell (and no interval); the
+    others hold results.nc's probability; the overview's note says so."""
+    L = Labels(lang)
+    wb = _book(run, lang)
+    target = ds["target"].values
+    assert (target == 0).any() and (target > 0).any()
+    head, rows = _sheet(wb, L, "sheet_years")
+    cols = [k for k, h in enumerate(head) if str(h).startswith(L("p_target_short"))]
+    assert len(cols) == 3  # the probability and its 95 % interval
+    ci = {L("p_target_short"): "p_target"}
+    ci.update({f"{L('p_target_short')}, {L(side)}": f"p_target_{side}" for side in ("ci_low", "ci_high")})
+    for k, r in enumerate(rows):
+        for c in cols:
+            if target[k] > 0:
+                assert r[c] == pytest.approx(float(ds[ci[head[c]]].values[k]), rel=1e-12, abs=0), (r[0], head[c])
+            else:
+                assert r[c] is None, (r[0], head[c], r[c])
+
+    head, rows = _sheet(wb, L, "sheet_areas")
+    k = head.index(L("p_target_short"))
+    at, ap = ds["area_target"].values, ds["area_p_target"].values
+    assert (at == 0).all(axis=1).any()  # an area without any target
+    years = [int(y) for y in ds["year"].values]
+    for n, r in enumerate(rows):
+        a, y = n // len(years), n % len(years)
+        assert (r[0], r[2]) == (str(ds["area"].values[a]), years[y])
+        assert r[k] == (pytest.approx(float(ap[a, y]), rel=1e-12, abs=0) if at[a, y] > 0 else None), (r[0], r[2])
+    note = [c for row in wb[L("sheet_overview")].iter_rows(values_only=True) for c in row if c == L("wb_units_note")]
+    assert note

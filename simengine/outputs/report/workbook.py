@@ -270,8 +270,9 @@ def build(ctx: Context) -> bytes:
     )
     cost_mean = ds["cost"].mean("draw").values if has_cost else None
     for k, y in enumerate(years):
+        has_target = ctx.target[k] > 0  # no target: no probability of reaching it (an empty cell)
         row = [y, ctx.target[k] / 1e6, ctx.mean[k] / 1e6] + [nat[q][k] / 1e6 for q in qlev]
-        row += [float(ctx.p_target[k]), ctx.es[k] / 1e6]
+        row += [float(ctx.p_target[k]) if has_target else None, ctx.es[k] / 1e6]
         if has_sm:
             row.append(float(ds["shortfall_mean"].values[k]) / 1e6)
         if has_net:
@@ -280,7 +281,7 @@ def build(ctx: Context) -> bytes:
             row.append(float(cost_mean[k]) / 1e6)
         if obs:
             row.append(obs[y] / 1e6 if y in obs else None)
-        row += [float(v[k]) / scale for _h, v, _f, scale in ci]
+        row += [None if fmt == PCT and not has_target else float(v[k]) / scale for _h, v, fmt, scale in ci]
         s.add(row, highlight=(y == ty))
     s.finish(freeze_cols=1)
 
@@ -313,7 +314,7 @@ def build(ctx: Context) -> bytes:
             row = [a, names.get(a, a), y, at[a_i, k] / 1e6]
             if has_ab:
                 row.append(am[a_i, k] / 1e6)
-            row += [aq[q][a_i, k] / 1e6 for q in qlev] + [float(ap[a_i, k])]
+            row += [aq[q][a_i, k] / 1e6 for q in qlev] + [float(ap[a_i, k]) if at[a_i, k] > 0 else None]
             s.add(row, highlight=(y == ty))
     s.finish(freeze_cols=2)
 
