@@ -997,6 +997,29 @@ PARAM: dict[str, tuple[str, str]] = {
     "dependency_lag": ("Forsinkelse efter det, år", "Lag after it, years"),
 }
 
+#: a scenario setting whose value is one of a list of names (simengine.scenario.schema: the [model]
+#: choices, the allocation key, the built-in municipalities): setting -> value -> (Danish, English).
+#: The English is the value as written in the scenario file; a value not listed (a CSV file, a
+#: column of it used as the key) is shown as written.
+CHOICES: dict[str, dict[str, tuple[str, str]]] = {
+    "scenario.municipalities": {
+        "builtin": ("de indbyggede kommuner og befolkningstal pr. 1. januar 2011", "builtin"),
+    },
+    "model.timing": {
+        "additive": ("additiv (lægges oven i forsinkelsen)", "additive"),
+        "component": ("en del af forsinkelsen", "component"),
+    },
+    "model.realisation": {
+        "clamped": ("klippet", "clamped"),
+        "mean-preserving": ("middelværdibevarende", "mean-preserving"),
+    },
+    "model.calibration_basis": {b: (TEXT[f"cal2_basis_{b}"][0], b) for b in ("promised", "delivered", "steady-state")},
+    "key": {
+        "population": ("efter indbyggertal", "population"),
+        "equal": ("ligeligt mellem kommunerne", "equal"),
+    },
+}
+
 REGIME_ORDER = REGIMES
 for _r in REGIME_DECLS:  # the regimes' names and descriptions (simengine.model.structure)
     TEXT[f"regime_{_r.key}"] = _r.label
@@ -1021,6 +1044,12 @@ class Labels:
     def param(self, key: str) -> str:
         pair = PARAM.get(key)
         return pair[self._i] if pair else key
+
+    def choice(self, key: str, value: str) -> str:
+        """A named value of a scenario setting (:data:`CHOICES`, ``key`` as ``model.timing`` or, for an
+        initiative's setting, ``key``) in words; one not listed as written."""
+        pair = CHOICES.get(key, {}).get(str(value))
+        return pair[self._i] if pair else str(value)
 
     def regime(self, key: str) -> str:
         k = f"regime_{key}"

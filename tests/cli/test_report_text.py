@@ -18,6 +18,7 @@ import xarray as xr
 from simengine.cli.main import main
 from simengine.outputs import labels, terminal
 from simengine.outputs.labels import Labels
+from simengine.outputs.report import assumptions
 from tests.conftest import DATA, dump_toml
 
 #: every name the variant gives an initiative: two share the part before ": "
@@ -172,3 +173,62 @@ def test_workbook_has_no_probability_of_reaching_a_target_that_is_not_there(run,
         assert r[k] == (pytest.approx(float(ap[a, y]), rel=1e-12, abs=0) if at[a, y] > 0 else None), (r[0], r[2])
     note = [c for row in wb[L("sheet_overview")].iter_rows(values_only=True) for c in row if c == L("wb_units_note")]
     assert note
+
+
+# -- the assumptions: the scenario's named values, its numbers -------------------------------------
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_assumptions_show_named_values_in_the_reports_language(run, lang):
+    """A [model] choice, the built-in municipalities and an allocation key are shown in Danish in
+    the Danish annex and sheet (as written in the scenario file in English)."""
+    L = Labels(lang)
+    chosen = dict(CHOSEN, key="equal")
+    _head, rows = _sheet(_book(run, lang), L, "sheet_assumptions")
+    cells = {r[2]: r[3] for r in rows}
+    page = [r[1] for r in _rows(_section(_page(run, lang), "assumptions")) if len(r) > 1]
+    if lang == "da":  # none of the scenario file's English words
+        assert not {cells[k] for k in CHOSEN} & set(chosen.values()), cells
+        assert not set(chosen.values()) & set(page), set(chosen.values()) & set(page)
+    want = {k: labels.CHOICES[k][v][0 if lang == "da" else 1] for k, v in chosen.items()}
+    if lang == "en":
+        assert want == chosen
+    for k, v in want.items():
+        if k != "key":
+            assert cells[k] == v, (k, cells[k])
+    assert [r[3] for r in rows if r[2] == "key"] == [want["key"]]  # the initiative that sets it
+
+    for k, v in want.items():
+        assert v in page, (k, v)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_assumption_numbers_are_numbers(run, lang):
+    """A number of the scenario file is a number in the assumptions sheet, in a format that shows it
+    as the annex does; distributions, ranges and names stay text."""
+    L = Labels(lang)
+    data = tomllib.loads((run / "variant.toml").read_text(encoding="utf-8"))
+    ws = _book(run, lang)[L("sheet_assumptions")]
+    seen = 0
+    for row in ws.iter_rows(min_row=2):
+        key, cell = row[2].value, row[3]
+        parts = str(key).split(".")
+        v = data
+        for p in parts:
+            v = v.get(p) if isinstance(v, dict) else None
+        if v is None:
+            continue
+        kind = "money" if parts[0] == "areas" else assumptions._kind(str(key))  # an area's target: money
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            seen += 1
+            assert isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool), (key, cell.value)
+            assert cell.value == pytest.approx(v / 1e6 if kind == "money" else v, rel=1e-12), (key, cell.value)
+            assert cell.number_format != "General", key
+            assert assumptions.cell(v, L, kind) == (cell.value, cell.number_format), key
+        else:
+            assert isinstance(cell.value, str), (key, cell.value)
+    assert seen >= 10
+    # the same scenario's text in the annex
+    rows = assumptions.assumption_sections((run / "variant.toml").read_text(encoding="utf-8"), L)
+    years = [r for s in rows for r in s.rows if r.key == "scenario.target_year"]
+    assert [(r.value, r.number) for r in years] == [
+        (str(data["scenario"]["target_year"]), data["scenario"]["target_year"])
+    ]

@@ -499,8 +499,13 @@ def build(ctx: Context) -> bytes:
             s.col(L("value"))
             s.col(L("source"))
             for sec in sections:
-                for r in sec.rows:
-                    s.add([sec.title, r.label, r.key, r.value, r.source], highlight=r.group)
+                for r in sec.rows:  # a number as a number, in the format that shows it as the report does
+                    value = r.value if r.number is None else r.number
+                    s.add(
+                        [sec.title, r.label, r.key, value, r.source],
+                        highlight=r.group,
+                        fmts={3: r.number_format} if r.number_format else None,
+                    )
             s.finish(freeze_cols=2)
             for col, w in (("A", 28), ("B", 46), ("C", 24), ("D", 44), ("E", 90)):
                 s.ws.column_dimensions[col].width = w
