@@ -815,15 +815,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "sec_shocks": ("Fælles stød: hvor meget de spreder udfaldet", "Common shocks: how much they widen the outcome"),
     "shk_title": ("Gevinst med og uden fælles stød, samme udfald", "Gain with and without common shocks, same draws"),
     "shk_intro": (
-        "Scenariets fælles stød ({shocks}) lader initiativernes skøn, forsinkelser og realisering variere "
-        "sammen. Her er den landsdækkende bruttogevinst regnet to gange på de samme {draws} udfald: med "
-        "stødene og med dem fjernet. Alt andet er det samme, så forskellen er stødenes alene.",
-        "The scenario's common shocks ({shocks}) make the initiatives' estimates, delays and realisation "
-        "move together. Here the national gross gain is computed twice on the same {draws} draws: with "
-        "the shocks and with them removed. Everything else is the same, so the difference is the "
-        "shocks' alone.",
+        "Scenariets fælles stød (ved deres id i scenariefilen: {shocks}) lader initiativernes skøn, "
+        "forsinkelser og realisering variere sammen. Her er den landsdækkende bruttogevinst regnet to "
+        "gange på de samme {draws} udfald: med stødene og med dem fjernet. Alt andet er det samme, så "
+        "forskellen er stødenes alene.",
+        "The scenario's common shocks (by their ids in the scenario file: {shocks}) make the initiatives' "
+        "estimates, delays and realisation move together. Here the national gross gain is computed twice "
+        "on the same {draws} draws: with the shocks and with them removed. Everything else is the same, "
+        "so the difference is the shocks' alone.",
     ),
-    "shk_item": ("{id}: {input}, ladning {loading}", "{id}: {input}, loading {loading}"),
+    #: a shock's id is the scenario's own identifier, shown as written, in quotes
+    "shk_item": ('"{id}": {input}, ladning {loading}', '"{id}": {input}, loading {loading}'),
     "shk_caption": (
         "Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
         "The bands hold P10–P90 of the outcomes; the lines are the medians (P50).",
@@ -918,8 +920,9 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "sheet_shocks": ("Fælles stød", "Common shocks"),
     "shk_wb_note": (
-        "Samme {draws} udfald med og uden scenariets fælles stød ({shocks}).",
-        "The same {draws} draws with and without the scenario's common shocks ({shocks}).",
+        "Samme {draws} udfald med og uden scenariets fælles stød (ved deres id i scenariefilen: {shocks}).",
+        "The same {draws} draws with and without the scenario's common shocks (by their ids in the scenario "
+        "file: {shocks}).",
     ),
 }
 

@@ -232,3 +232,19 @@ def test_assumption_numbers_are_numbers(run, lang):
     assert [(r.value, r.number) for r in years] == [
         (str(data["scenario"]["target_year"]), data["scenario"]["target_year"])
     ]
+
+
+# -- the shocks' ids -------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_shock_ids_are_shown_as_the_scenarios_identifiers(run, ds, lang):
+    """The running text names a shock by its id from the scenario file, quoted and said to be one,
+    beside its input in the report's language."""
+    L = Labels(lang)
+    seg = _visible(_section(_page(run, lang), "shocks"))
+    item = L("shk_item", id="optimism", input=L.param("estimate_factor"), loading=L.general(0.3))
+    assert '"optimism"' in item and item in seg
+    intro = L("shk_intro", shocks="\x00", draws="\x01")
+    assert intro[: intro.index("\x00")] in seg  # the words that say what the quoted names are
+    wb = _book(run, lang)
+    notes = [c for row in wb[L("sheet_shocks")].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(item in c for c in notes)
