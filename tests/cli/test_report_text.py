@@ -15,7 +15,9 @@ import openpyxl
 import pytest
 import xarray as xr
 
+from simengine.analysis.negotiate import target_index
 from simengine.cli.main import main
+from simengine.model.structure import CUT_REGIMES
 from simengine.outputs import labels, terminal
 from simengine.outputs.labels import Labels
 from simengine.outputs.report import assumptions
@@ -248,3 +250,46 @@ def test_shock_ids_are_shown_as_the_scenarios_identifiers(run, ds, lang):
     wb = _book(run, lang)
     notes = [c for row in wb[L("sheet_shocks")].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any(item in c for c in notes)
+
+
+# -- probabilities near 0 and 1 in the terminal ----------------------------------------------------
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_terminal_never_rounds_a_probability_to_0_or_1(ds, lang):
+    """The terminal's probabilities are percentages as the report writes them (Labels.pct): one of
+    0.045 % is "< 0,1 %", one of 99.985 % is "> 99,9 %", never 0 or 1."""
+    L = Labels(lang)
+    d = ds.copy(deep=True)
+    ti = target_index(d)
+    ty = int(d["year"].values[ti])
+    small, big = 0.00045, 0.99985
+    d["p_target"].values[ti] = small
+    d["deduction_p_cut_above"].values[1, ti] = 5e-5
+    d["deduction_p_cut_above"].values[-1, ti] = big
+    d["delivery_p_cut_above"].values[ti] = big
+    r = list(d["regime"].values).index(CUT_REGIMES[0])
+    d["p_service_cut_above"].values[r, ti] = big
+
+    table = terminal.format_table(d, "dkk", lang)
+    row = next(line for line in table.splitlines() if line.strip().startswith(str(ty)))
+    assert L.pct(small) in row and L.pct(small).startswith("<")
+    for k, y in enumerate(int(y) for y in d["year"].values):  # every year's P(target) as Labels.pct
+        line = next(ln for ln in table.splitlines() if ln.strip().startswith(f"{y} "))
+        want = L.pct(float(d["p_target"].values[k])) if d["target"].values[k] > 0 else "–"
+        assert f" {want} " in line + " ", (line, want)
+    regimes = [ln for ln in table.splitlines() if L.regime(CUT_REGIMES[0]) in ln]
+    assert regimes and regimes[0].rstrip().endswith(L.pct(big))
+
+    head = terminal.headline_text(d, lang)
+    flat = " ".join(head.split())
+    assert L.pct(float(d["p_service_cut_above"].values[r, ti])) in flat
+    assert re.search(r"(≤|<=) " + re.escape(L.share(float(d.attrs.get("cut_alpha", 0.1)))), flat), flat
+
+    grid = terminal.deduction_text(d, lang)
+    lines = grid.splitlines()
+    rows = [ln for ln in lines if re.match(r"\s+\d+\s?%", ln)]
+    assert len(rows) == d.sizes["deduction"]
+    for k, ln in enumerate(rows):
+        p = float(d["deduction_p_cut_above"].values[k, ti])
+        assert f" {L.pct(p)} " in ln, (ln, L.pct(p))
+    assert L.pct(5e-5) in rows[1] and L.pct(big) in rows[-1]
+    assert L.pct(big) in " ".join(grid.split())  # on delivery
