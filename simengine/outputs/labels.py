@@ -546,14 +546,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "method_text": (
         "Hvert initiativ i hver kommune simuleres år for år med usikkerhed om business casen, "
         "forsinkelser, lovgivning, teknologi, digitalt svage borgere, økonomisk pres, realisering og "
-        "indfasning. Landstal og områdetal er eksakte fraktiler over alle træk; kommune- og "
-        "initiativtal er fraktiler fra histogrammer (fejl højst 0,4 %). P10 betyder at 10 % af "
-        "udfaldene er lavere.",
+        "indfasning. P10 betyder at 10 % af udfaldene er lavere.",
         "Every initiative in every municipality is simulated year by year with "
         "uncertainty about the business case, delays, legislation, technology, digitally weak citizens, "
-        "economic pressure, budget take-out and ramp-up. National and area figures are exact quantiles "
-        "over all draws; municipality and initiative figures are quantiles from histograms (error at most "
-        "0.4%). P10 means that 10% of outcomes are lower.",
+        "economic pressure, budget take-out and ramp-up. P10 means that 10% of outcomes are lower.",
+    ),
+    #: how the quantiles are computed, when results.nc does not say (it does since the attributes
+    #: quantile_method_national and quantile_method_municipality_initiative exist: method_national, method_histogram)
+    "method_quantiles": (
+        "Landstal og områdetal er eksakte fraktiler over alle træk; kommune- og initiativtal er "
+        "fraktiler fra histogrammer (fejl højst 0,4 %).",
+        "National and area figures are exact quantiles over all draws; municipality and initiative "
+        "figures are quantiles from histograms (error at most 0.4%).",
     ),
     "report_failed": (
         "Rapporten kunne ikke laves: {error}. Resultaterne i results.nc og summary.parquet er skrevet som normalt.",

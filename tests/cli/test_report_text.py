@@ -293,3 +293,48 @@ def test_terminal_never_rounds_a_probability_to_0_or_1(ds, lang):
         assert f" {L.pct(p)} " in ln, (ln, L.pct(p))
     assert L.pct(5e-5) in rows[1] and L.pct(big) in rows[-1]
     assert L.pct(big) in " ".join(grid.split())  # on delivery
+
+
+# -- the committable amounts' interval, sentences, the method note ---------------------------------
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_committable_interval_in_brackets_as_the_caption_says(run, ds, lang):
+    """The caption says the target year's 95 % Monte Carlo interval is in brackets: it is, under
+    each committable amount of the target year's row."""
+    L = Labels(lang)
+    seg = _section(_page(run, lang), "negotiation")
+    assert L("commit_caption", unit=L("mio_year")) in _visible(seg)
+    head = _rows(seg)[0]
+    years = [int(y) for y in ds["year"].values]
+    tr = re.findall(r'<tr class="hl">(.*?)</tr>', seg, re.S)
+    assert tr
+    cells = [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr[0], re.S)]
+    ti = years.index(int(cells[0]))
+    assert ti == target_index(ds)
+    for j in range(ds.sizes["certainty"]):
+        v = float(ds["committable"].values[j, ti])
+        lo, hi = (float(ds[f"committable_ci_{s}"].values[j, ti]) for s in ("low", "high"))
+        assert cells[2 + j] == f"{L.mio_value(v)}({L.mio_value(lo)}–{L.mio_value(hi)})", (head[2 + j], cells[2 + j])
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_potential_section_sentences_start_with_a_capital(run, lang):
+    L = Labels(lang)
+    seg = _visible(_section(_page(run, lang), "potential"))
+    basis = L("cal2_basis", basis=L("cal2_basis_" + CHOSEN["model.calibration_basis"]))
+    assert basis[:1].islower()  # as the terminal lists it
+    assert f". {basis[:1].upper()}{basis[1:]}." in seg and basis not in seg
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_method_note_says_each_thing_once(run, ds, lang):
+    """How the quantiles are computed is said once, with the histogram's error as results.nc gives it."""
+    L = Labels(lang)
+    seg = _visible(_section(_page(run, lang), "method"))
+    assert L("method_national") in seg
+    err = re.search(r"at most ([\d.]+)%", str(ds.attrs["quantile_method_municipality_initiative"]))
+    assert err and L.pct(float(err.group(1)) / 100, 2) in seg
+    said = L("method_national").split("(")[0].strip()
+    assert seg.count(said) == 1, seg
+    assert seg.count(L("bts_err_at_most")) == 1, seg  # one error bound ("højst" / "at most")
+    sentences = [s.strip() for s in re.split(r"(?<=[.;])\s", seg) if len(s.strip()) > 20]
+    assert len(sentences) == len(set(sentences))

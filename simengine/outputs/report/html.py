@@ -764,9 +764,11 @@ class Page:
     def method(self) -> str:
         L, ds = self.L, self.ctx.ds
         items = [L("method_text")]
+        hist = str(ds.attrs.get("quantile_method_municipality_initiative", ""))
+        if "quantile_method_national" not in ds.attrs and not hist:  # results.nc does not say: the general rule
+            items.append(L("method_quantiles"))
         if "quantile_method_national" in ds.attrs:  # in the reader's words, not the attribute's
             items.append(L("method_national"))
-        hist = str(ds.attrs.get("quantile_method_municipality_initiative", ""))
         if hist:
             import re
 
