@@ -546,14 +546,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "method_text": (
         "Hvert initiativ i hver kommune simuleres år for år med usikkerhed om business casen, "
         "forsinkelser, lovgivning, teknologi, digitalt svage borgere, økonomisk pres, realisering og "
-        "indfasning. Landstal og områdetal er eksakte fraktiler over alle træk; kommune- og "
-        "initiativtal er fraktiler fra histogrammer (fejl højst 0,4 %). P10 betyder at 10 % af "
-        "udfaldene er lavere.",
+        "indfasning. P10 betyder at 10 % af udfaldene er lavere.",
         "Every initiative in every municipality is simulated year by year with "
         "uncertainty about the business case, delays, legislation, technology, digitally weak citizens, "
-        "economic pressure, budget take-out and ramp-up. National and area figures are exact quantiles "
-        "over all draws; municipality and initiative figures are quantiles from histograms (error at most "
-        "0.4%). P10 means that 10% of outcomes are lower.",
+        "economic pressure, budget take-out and ramp-up. P10 means that 10% of outcomes are lower.",
+    ),
+    #: how the quantiles are computed, when results.nc does not say (it does since the attributes
+    #: quantile_method_national and quantile_method_municipality_initiative exist: method_national, method_histogram)
+    "method_quantiles": (
+        "Landstal og områdetal er eksakte fraktiler over alle træk; kommune- og initiativtal er "
+        "fraktiler fra histogrammer (fejl højst 0,4 %).",
+        "National and area figures are exact quantiles over all draws; municipality and initiative "
+        "figures are quantiles from histograms (error at most 0.4%).",
     ),
     "report_failed": (
         "Rapporten kunne ikke laves: {error}. Resultaterne i results.nc og summary.parquet er skrevet som normalt.",
@@ -580,8 +584,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "wb_target": ("Mål i målåret", "Target in the target year"),
     "wb_first_year": ("Første år med P(mål) ≥ 50 %", "First year with P(target) ≥ 50%"),
     "wb_units_note": (
-        "Beløb i mio. kr. pr. år i faste priser; sandsynligheder som andele (vist i %).",
-        "Amounts in DKK m per year at fixed prices; probabilities as shares (shown as %).",
+        "Beløb i mio. kr. pr. år i faste priser; sandsynligheder som andele (vist i %). P(mål nået) står "
+        "tom i år og områder uden mål.",
+        "Amounts in DKK m per year at fixed prices; probabilities as shares (shown as %). P(target met) is "
+        "empty in years and areas without a target.",
     ),
     "wb_observed": ("Faktisk udfald {year}", "Observed {year}"),
     "wb_observed_rank": ("Faktisk udfald {year}: percentil", "Observed {year}: percentile"),
@@ -821,15 +827,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "sec_shocks": ("Fælles stød: hvor meget de spreder udfaldet", "Common shocks: how much they widen the outcome"),
     "shk_title": ("Gevinst med og uden fælles stød, samme udfald", "Gain with and without common shocks, same draws"),
     "shk_intro": (
-        "Scenariets fælles stød ({shocks}) lader initiativernes skøn, forsinkelser og realisering variere "
-        "sammen. Her er den landsdækkende bruttogevinst regnet to gange på de samme {draws} udfald: med "
-        "stødene og med dem fjernet. Alt andet er det samme, så forskellen er stødenes alene.",
-        "The scenario's common shocks ({shocks}) make the initiatives' estimates, delays and realisation "
-        "move together. Here the national gross gain is computed twice on the same {draws} draws: with "
-        "the shocks and with them removed. Everything else is the same, so the difference is the "
-        "shocks' alone.",
+        "Scenariets fælles stød (ved deres id i scenariefilen: {shocks}) lader initiativernes skøn, "
+        "forsinkelser og realisering variere sammen. Her er den landsdækkende bruttogevinst regnet to "
+        "gange på de samme {draws} udfald: med stødene og med dem fjernet. Alt andet er det samme, så "
+        "forskellen er stødenes alene.",
+        "The scenario's common shocks (by their ids in the scenario file: {shocks}) make the initiatives' "
+        "estimates, delays and realisation move together. Here the national gross gain is computed twice "
+        "on the same {draws} draws: with the shocks and with them removed. Everything else is the same, "
+        "so the difference is the shocks' alone.",
     ),
-    "shk_item": ("{id}: {input}, ladning {loading}", "{id}: {input}, loading {loading}"),
+    #: a shock's id is the scenario's own identifier, shown as written, in quotes
+    "shk_item": ('"{id}": {input}, ladning {loading}', '"{id}": {input}, loading {loading}'),
     "shk_caption": (
         "Båndene rummer P10–P90 af udfaldene; linjerne er medianerne (P50).",
         "The bands hold P10–P90 of the outcomes; the lines are the medians (P50).",
@@ -924,8 +932,9 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "sheet_shocks": ("Fælles stød", "Common shocks"),
     "shk_wb_note": (
-        "Samme {draws} udfald med og uden scenariets fælles stød ({shocks}).",
-        "The same {draws} draws with and without the scenario's common shocks ({shocks}).",
+        "Samme {draws} udfald med og uden scenariets fælles stød (ved deres id i scenariefilen: {shocks}).",
+        "The same {draws} draws with and without the scenario's common shocks (by their ids in the scenario "
+        "file: {shocks}).",
     ),
 }
 
@@ -1003,6 +1012,29 @@ PARAM: dict[str, tuple[str, str]] = {
     "dependency_lag": ("Forsinkelse efter det, år", "Lag after it, years"),
 }
 
+#: a scenario setting whose value is one of a list of names (simengine.scenario.schema: the [model]
+#: choices, the allocation key, the built-in municipalities): setting -> value -> (Danish, English).
+#: The English is the value as written in the scenario file; a value not listed (a CSV file, a
+#: column of it used as the key) is shown as written.
+CHOICES: dict[str, dict[str, tuple[str, str]]] = {
+    "scenario.municipalities": {
+        "builtin": ("de indbyggede kommuner og befolkningstal pr. 1. januar 2011", "builtin"),
+    },
+    "model.timing": {
+        "additive": ("additiv (lægges oven i forsinkelsen)", "additive"),
+        "component": ("en del af forsinkelsen", "component"),
+    },
+    "model.realisation": {
+        "clamped": ("klippet", "clamped"),
+        "mean-preserving": ("middelværdibevarende", "mean-preserving"),
+    },
+    "model.calibration_basis": {b: (TEXT[f"cal2_basis_{b}"][0], b) for b in ("promised", "delivered", "steady-state")},
+    "key": {
+        "population": ("efter indbyggertal", "population"),
+        "equal": ("ligeligt mellem kommunerne", "equal"),
+    },
+}
+
 REGIME_ORDER = REGIMES
 for _r in REGIME_DECLS:  # the regimes' names and descriptions (simengine.model.structure)
     TEXT[f"regime_{_r.key}"] = _r.label
@@ -1027,6 +1059,12 @@ class Labels:
     def param(self, key: str) -> str:
         pair = PARAM.get(key)
         return pair[self._i] if pair else key
+
+    def choice(self, key: str, value: str) -> str:
+        """A named value of a scenario setting (:data:`CHOICES`, ``key`` as ``model.timing`` or, for an
+        initiative's setting, ``key``) in words; one not listed as written."""
+        pair = CHOICES.get(key, {}).get(str(value))
+        return pair[self._i] if pair else str(value)
 
     def regime(self, key: str) -> str:
         k = f"regime_{key}"
@@ -1372,19 +1410,36 @@ def cause_label(L: Labels, key: str, fallback: str = "") -> str:
     return _pair(CAUSES, str(key), L.lang) or fallback or str(key)
 
 
-def input_labels(L: Labels, da) -> list[str]:
-    """The labels of a DataArray's ``input`` dimension in L's language (from its coordinates)."""
+#: an input kind's English words in the ``input_label`` coordinate (simengine.analysis.sensitivity.KIND_LABELS)
+_KIND_WORDS = {v.key: v.label[1] for v in _INPUTS if v.label is not None}
+
+
+def initiative_names(ds) -> dict[str, str]:
+    """Initiative id -> name, from a results Dataset's ``initiative`` and ``initiative_name`` coordinates
+    (empty when it has none)."""
+    if "initiative" not in ds.coords or "initiative_name" not in ds.coords:
+        return {}
+    return {str(i): str(n) for i, n in zip(ds["initiative"].values, ds["initiative_name"].values)}
+
+
+def input_labels(L: Labels, da, names: dict[str, str] | None = None) -> list[str]:
+    """The labels of a DataArray's ``input`` dimension in L's language (from its coordinates).
+
+    ``names``: initiative id -> name (:func:`initiative_names` of the Dataset the DataArray comes
+    from). An initiative it does not name takes its name from the ``input_label`` coordinate, with
+    the kind's words removed from the end (a name may itself hold ": "), else its id."""
     if "input_kind" in da.coords:
-        names: dict[str, str] = {}
+        known: dict[str, str] = dict(names or {})
         kinds = [str(v) for v in da["input_kind"].values]
         inits = (
             [str(v) for v in da["input_initiative"].values] if "input_initiative" in da.coords else [""] * len(kinds)
         )
         fallback = [str(v) for v in da["input_label"].values] if "input_label" in da.coords else kinds
-        for ini, lab in zip(inits, fallback):
-            if ini and ": " in lab:
-                names.setdefault(ini, lab.split(": ", 1)[0])
-        return [input_label(L, k, names.get(i, i) if i else "") for k, i in zip(kinds, inits)]
+        for ini, kind, lab in zip(inits, kinds, fallback):
+            suffix = f": {_KIND_WORDS.get(kind, kind)}"
+            if ini and ini not in known and lab.endswith(suffix) and len(lab) > len(suffix):
+                known[ini] = lab[: -len(suffix)]
+        return [input_label(L, k, known.get(i, i) if i else "") for k, i in zip(kinds, inits)]
     for c in ("input_name", "input_label"):
         if c in da.coords:
             return [str(v) for v in da[c].values]

@@ -17,7 +17,7 @@ import xarray as xr
 
 from simengine.analysis.negotiate import NEGLIGIBLE, control_split, out_of_reach, target_index
 from simengine.model.structure import CUT_REGIMES
-from simengine.outputs.labels import Labels, cause_label, input_labels, movement_labels
+from simengine.outputs.labels import Labels, cause_label, initiative_names, input_labels, movement_labels
 
 WIDTH = 80
 
@@ -133,8 +133,8 @@ T = {  # key: (Danish, English)
         "{es} mio. DKK (mean over the worst {tail} of draws)",
     ),
     "commit_cut": (
-        "Forlods reduktion af målet i {year}: P(servicereduktion > {x} mio. kr.) = {p}",
-        "Up-front deduction of the target in {year}: P(service cut > {x} mio.) = {p}",
+        "Forlods reduktion af målet i {year}: P(servicereduktion > {x} mio. kr.) {p}",
+        "Up-front deduction of the target in {year}: P(service cut > {x} mio.) {p}",
     ),
     "commit_safe": (
         "Største forlods reduktion i {year} med P(servicereduktion > {x} mio. kr.) ≤ {a}: {v} mio. kr.",
@@ -209,7 +209,15 @@ def _n(L: Labels, x: float, decimals: int = 0, sign: bool = False) -> str:
     return ("+" + s) if sign and round(float(x), decimals) > 0 else s
 
 
-_KEEP = re.compile(r"(?<=\d) (?=%)|(?<=mio\.) (?=kr\.|DKK)")  # "12 %", "mio. kr.", "mio. DKK": never split
+#: "12 %", "mio. kr.", "mio. DKK", "< 0,1 %": never split
+_KEEP = re.compile(r"(?<=\d) (?=%)|(?<=mio\.) (?=kr\.|DKK)|(?<=[<>]) (?=\d)")
+
+
+def _is(L: Labels, p: float) -> str:
+    """``= 47 %`` as the value of a probability; ``< 0,1 %`` / ``> 99,9 %`` near 0 and 1 (Labels.pct: a
+    probability is never rounded to 0 or 1)."""
+    s = L.pct(p)
+    return s if s.startswith(("<", ">")) else f"= {s}"
 
 
 def _wrap(text: str, indent: str = "", more: str | None = None) -> list[str]:
@@ -297,7 +305,7 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
             _n(L, p50[k] / div),
             _n(L, p90[k] / div),
             _n(L, mean[k] / div),
-            L.pct(float(pt[k]), 1) if ds["target"].values[k] > 0 else "–",  # no target: nothing to reach
+            L.pct(float(pt[k])) if ds["target"].values[k] > 0 else "–",  # no target: nothing to reach
             _n(L, es[k] / div),
         ]
         lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
@@ -376,7 +384,7 @@ def _regimes(ds: xr.Dataset, div: float, u: str, L: Labels) -> list[str]:
         name = _cell_lines(L.regime(str(r)), 36)
         cg = float(ds["central_gain_mean"].values[k, ti]) / div
         cut = float(ds["service_cut_mean"].values[k, ti]) / div
-        p = L.pct(float(ds["p_service_cut_above"].values[k, ti]), 1)
+        p = L.pct(float(ds["p_service_cut_above"].values[k, ti]))
         lines.append(f"  {name[0]:<36} {_n(L, cg):>12} {_n(L, cut):>12} {p:>13}")
         lines += [f"  {more}" for more in name[1:]]
     qv = ds["quantile"].values
@@ -459,7 +467,7 @@ def explain_text(ds: xr.Dataset, lang: str = "da", top: int = 12) -> str:
         ty = s.attrs.get("year")
         base = float(ds["tornado_base"].values)
         n = ds.sizes["input"]
-        labels = input_labels(L, s)
+        labels = input_labels(L, s, initiative_names(ds))
         lines += [""] + _wrap(
             _t(
                 L,
@@ -738,7 +746,7 @@ def update_text(
     lines = _wrap(_s(L, "up_head", known=known, ess=_n(L, ess), n=L.num(post.sizes["draw"]))) + [""]
     lines += _wrap(_s(L, "up_gain"))
     lines.append(
-        f"  {_t(L, 'year'):>6}" + "".join(f" {h:>17}" for h in ("P10", "P50", "P90")) + f" {_t(L, 'p_target'):>15}"
+        f"  {_t(L, 'year'):>6}" + "".join(f" {h:>17}" for h in ("P10", "P50", "P90")) + f" {_t(L, 'p_target'):>17}"
     )
     for k, y in enumerate(years):
         if y < from_year:
@@ -748,8 +756,11 @@ def update_text(
             f"{_n(L, col(post, 'benefit_quantile', lv)[k] / 1e6):<7}"
             for lv in (0.1, 0.5, 0.9)
         ]
-        p = f"{L.num(prior['p_target'].values[k], 3):>6} → {L.num(post['p_target'].values[k], 3):<6}"
-        lines.append((f"  {int(y):>6}" + "".join(f" {c:>17}" for c in cells) + f" {p:>15}").rstrip())
+        if "target" in post and float(post["target"].values[k]) <= 0:
+            p = "–"  # no target: nothing to reach
+        else:
+            p = f"{L.pct(float(prior['p_target'].values[k])):>7} → {L.pct(float(post['p_target'].values[k])):<7}"
+        lines.append((f"  {int(y):>6}" + "".join(f" {c:>17}" for c in cells) + f" {p:>17}").rstrip())
     sel = np.flatnonzero(mv["moved"])
     lines += [""] + _wrap(_s(L, "up_inputs", n=len(sel), N=len(mv["names"]), tol=L.num(mv["tolerance"], 3)))
     names = movement_labels(mv, lang)
@@ -925,13 +936,13 @@ def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
         x = float(ds["p_service_cut_above"].attrs.get("threshold", 0.0))
         r = list(ds["regime"].values).index(CUT_REGIMES[0])  # the regime that cuts budgets up front
         lines += _wrap(
-            _t(L, "commit_cut", year=ty, x=_n(L, x / mio), p=L.num(float(ds["p_service_cut_above"].values[r, ti]), 3))
+            _t(L, "commit_cut", year=ty, x=_n(L, x / mio), p=_is(L, float(ds["p_service_cut_above"].values[r, ti])))
         )
     if "deduction_max_safe" in ds:
         a = float(ds.attrs.get("cut_alpha", 0.1))
         x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
         v = float(ds["deduction_max_safe"].values[ti])
-        text = _t(L, "commit_safe", year=ty, x=_n(L, x / mio), a=L.general(a), v=_n(L, v / mio))
+        text = _t(L, "commit_safe", year=ty, x=_n(L, x / mio), a=L.share(a), v=_n(L, v / mio))
         lines += _wrap(text + (" " + _t(L, "of_target", s=L.pct(v / t, 0)) if t > 0 else ""))
     if out_of_reach(ds):
         ra = float(ds["reach_amount"].values[ti])
@@ -960,7 +971,7 @@ def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
         vals = [
             L.share(s),
             _n(L, ds["deduction_amount"].values[k, ti] / mio),
-            L.num(float(ds["deduction_p_cut_above"].values[k, ti]), 3),
+            L.pct(float(ds["deduction_p_cut_above"].values[k, ti])),
             _n(L, ds["deduction_service_cut_mean"].values[k, ti] / mio),
             _n(L, ds["deduction_central_gain_mean"].values[k, ti] / mio),
             _n(L, ds["deduction_local_gain_mean"].values[k, ti] / mio),
@@ -974,7 +985,7 @@ def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
                 c=_n(L, ds["delivery_central_gain_mean"].values[ti] / mio),
                 m=_n(L, ds["delivery_service_cut_mean"].values[ti] / mio),
                 x=xs,
-                p=L.num(float(ds["delivery_p_cut_above"].values[ti]), 3),
+                p=L.pct(float(ds["delivery_p_cut_above"].values[ti])),
                 n=L.num(int(ds.attrs.get("delivery_draws", 0))),
             ),
             "  ",

@@ -323,7 +323,11 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     np.testing.assert_allclose(
         [r[i_p50] * 1e6 for r in rows], ds["benefit_quantile"].sel(quantile=0.5).values, rtol=1e-12, atol=1e-6
     )
-    np.testing.assert_allclose([r[i_p] for r in rows], ds["p_target"].values, rtol=0, atol=0)
+    has_target = ds["target"].values > 0  # no target: no probability of reaching it, an empty cell
+    assert [r[i_p] for r, t in zip(rows, has_target) if not t] == [None] * int((~has_target).sum())
+    np.testing.assert_allclose(
+        [r[i_p] for r in rows if r[i_p] is not None], ds["p_target"].values[has_target], rtol=0, atol=0
+    )
     np.testing.assert_allclose([r[i_t] * 1e6 for r in rows], ds["target"].values, rtol=1e-12)
 
     # Municipalities: one row per municipality, target year 2014

@@ -6,6 +6,7 @@ shocks. The small test scenario, 3,000 draws; about 20 s."""
 from __future__ import annotations
 
 import copy
+import html
 import io
 
 import numpy as np
@@ -147,8 +148,12 @@ def test_report_section_sheet_and_chart(runs):
         L("sec_shocks") in seg
         and "delivery (delay, loading 0.5)" in ds["shock_effect_quantile"].attrs["shocks_removed"]
     )
-    # in Danish: the input by its name in the assumptions table, the loading with a decimal comma
-    assert f"delivery: {L.param('delay')}, ladning 0,5; optimism: {L.param('estimate_factor')}, ladning 0,4" in seg
+    # in Danish: the id as the scenario writes it (quoted), the input by its name in the assumptions
+    # table, the loading with a decimal comma
+    shown = html.unescape(seg)
+    assert (
+        f'"delivery": {L.param("delay")}, ladning 0,5; "optimism": {L.param("estimate_factor")}, ladning 0,4' in shown
+    )
     assert "loading" not in seg
     p = TaggedNumbers()
     p.feed(seg)
@@ -185,7 +190,7 @@ def test_report_section_sheet_and_chart(runs):
 
     en = rsh.section(Context(ds, "en"), {})
     assert "With shocks P10" in en and "Wider with shocks" in en and "the same 3,000 draws" in en
-    assert f"realisation-climate: {Labels('en').param('realisation')}, loading 0.3" in en
+    assert f'"realisation-climate": {Labels("en").param("realisation")}, loading 0.3' in html.unescape(en)
 
     # no shocks: nothing
     out0, ds0 = runs["plain"]

@@ -204,8 +204,10 @@ PARAM_NAMES = {
 }
 
 
-def describe(value, L: Labels, kind: str = "") -> str:
-    """A scenario value in words: numbers, distributions and the event/cost tables."""
+def describe(value, L: Labels, kind: str = "", key: str = "") -> str:
+    """A scenario value in words: numbers, distributions and the event/cost tables; ``key``: the
+    setting's key (``model.timing``; an initiative's as ``key``), whose named values are shown in
+    the report's language (:meth:`Labels.choice`)."""
     lang = L.lang
     if isinstance(value, bool):
         return ("ja" if value else "nej") if lang == "da" else ("yes" if value else "no")
@@ -221,7 +223,7 @@ def describe(value, L: Labels, kind: str = "") -> str:
             return str(int(value))
         return L.general(value)
     if isinstance(value, str):
-        return value
+        return L.choice(key, value) if key else value
     if isinstance(value, list):
         return "–".join(describe(v, L, kind) for v in value)
     if isinstance(value, dict):
@@ -266,6 +268,36 @@ def describe(value, L: Labels, kind: str = "") -> str:
     return str(value)
 
 
+def _decimals(x: float) -> int:
+    """The decimals :meth:`Labels.general` shows of ``x``."""
+    s = Labels("en").general(x)
+    return len(s.split(".", 1)[1]) if "." in s else 0
+
+
+def cell(value, L: Labels, kind: str = "") -> tuple[float | int | None, str | None]:
+    """(number, Excel number format) of a scenario value that is a number, shown as :func:`describe`
+    writes it (the unit in the format, the number plain); (None, None) for anything else (a
+    distribution, a range, a name, yes/no), which stays text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None, None
+    da = L.lang == "da"
+
+    def fixed(d: int) -> str:
+        return "#,##0" + ("." + "0" * d if d else "")
+
+    if kind == "money":
+        m = value / 1e6
+        return m, (f'{fixed(_decimals(m))}" mio. kr."' if da else f'"DKK "{fixed(_decimals(m))}"m"')
+    if kind == "kr":
+        return value, ('#,##0" kr."' if da else '"DKK "#,##0')
+    if kind == "share":
+        v = 100 * float(value)
+        return value, ("0%" if abs(v - round(v)) < 1e-9 else "0.0%")
+    if kind == "year":
+        return int(value), "0"
+    return value, fixed(_decimals(value))
+
+
 def _kind(path: str) -> str:
     if path in MONEY_KEYS or path.split(".")[-1] in ("gain", "investment", "running"):
         return "money"
@@ -286,6 +318,14 @@ class Row:
     value: str
     source: str
     group: bool = False  # a heading row (one per initiative)
+    number: float | int | None = None  # the value when it is a number (summary.xlsx), with its format
+    number_format: str | None = None
+
+
+def _row(label: str, key: str, value, L: Labels, kind: str, setting: str, source: str) -> Row:
+    """A row of a scenario value: in words and, when it is a number, as one (:func:`cell`)."""
+    number, fmt = cell(value, L, kind)
+    return Row(label, key, describe(value, L, kind, setting), source, number=number, number_format=fmt)
 
 
 @dataclass
@@ -308,7 +348,7 @@ def assumption_sections(text: str, L: Labels) -> list[Section]:
             if k not in t:
                 continue
             path = f"{table}.{k}"
-            rows.append(Row(L.param(path), path, describe(t[k], L, _kind(path)), source_of(com, (table, k))))
+            rows.append(_row(L.param(path), path, t[k], L, _kind(path), path, source_of(com, (table, k))))
     sections.append(Section(L("ass_general"), rows))
 
     rows = []
@@ -316,10 +356,13 @@ def assumption_sections(text: str, L: Labels) -> list[Section]:
         if not isinstance(av, dict):
             continue
         rows.append(
-            Row(
+            _row(
                 str(av.get("name", ak)),
                 f"areas.{ak}.target",
-                describe(av.get("target", 0.0), L, "money"),
+                av.get("target", 0.0),
+                L,
+                "money",
+                "",
                 source_of(com, ("areas", ak, "target")),
             )
         )
@@ -329,9 +372,7 @@ def assumption_sections(text: str, L: Labels) -> list[Section]:
     defaults = data.get("defaults") or {}
     for k in PRIOR_KEYS + ("note",):
         if k in defaults:
-            rows.append(
-                Row(L.param(k), f"defaults.{k}", describe(defaults[k], L, _kind(k)), source_of(com, ("defaults", k)))
-            )
+            rows.append(_row(L.param(k), f"defaults.{k}", defaults[k], L, _kind(k), k, source_of(com, ("defaults", k))))
     sections.append(Section(L("ass_defaults"), rows))
 
     rows = []
@@ -345,7 +386,7 @@ def assumption_sections(text: str, L: Labels) -> list[Section]:
         for k in ("gain", "start") + PRIOR_KEYS:
             if k not in ini:
                 continue
-            rows.append(Row(L.param(k), k, describe(ini[k], L, _kind(k)), source_of(com, ("initiatives", n, k))))
+            rows.append(_row(L.param(k), k, ini[k], L, _kind(k), k, source_of(com, ("initiatives", n, k))))
     sections.append(Section(L("ass_initiatives"), rows, note=L("ass_initiatives_note")))
 
     rows = []  # [[shocks]]: common shocks

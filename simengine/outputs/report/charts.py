@@ -486,11 +486,13 @@ def initiatives(ctx: Context) -> bytes | None:
         return _png(fig)
 
 
-def _input_labels(da, L=None) -> list[str]:
-    if L is not None:  # in the report's language, from the input's kind and initiative
-        from simengine.outputs.labels import input_labels
+def _input_labels(da, L=None, ds=None) -> list[str]:
+    """The inputs' labels; with ``L``, in the report's language from the input's kind and its
+    initiative's name (from ``ds``, the Dataset ``da`` comes from)."""
+    if L is not None:
+        from simengine.outputs.labels import initiative_names, input_labels
 
-        return [_printable(v) for v in input_labels(L, da)]
+        return [_printable(v) for v in input_labels(L, da, initiative_names(ds) if ds is not None else None)]
     for c in ("input_name", "input_label"):
         if c in da.coords:
             return [_printable(str(v)) for v in da[c].values]
@@ -513,7 +515,7 @@ def tornado(ctx: Context) -> bytes | None:
         base = float(ds["tornado_low"].attrs["base"]) / 1e6
     else:
         base = float(ctx.mean[ctx.ti]) / 1e6
-    labels = _input_labels(lo_da, L)
+    labels = _input_labels(lo_da, L, ds)
     order = np.argsort(-np.abs(hi - lo), kind="stable")[:15][::-1]
     ticks = [_short(labels[k], 62) for k in order]
     with matplotlib.rc_context(RC):
@@ -633,7 +635,7 @@ def sensitivity(ctx: Context) -> bytes | None:
         return None
     L = ctx.L
     v = np.asarray(da.values, dtype=float)
-    labels = _input_labels(da, L)
+    labels = _input_labels(da, L, ds)
     order = np.argsort(-np.abs(v), kind="stable")[:15][::-1]
     unit = str(ds["sensitivity"].attrs.get("units", ""))
     money = unit.startswith("DKK")

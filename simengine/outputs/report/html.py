@@ -573,7 +573,7 @@ class Page:
         out = figure(self.charts, "sensitivity", L("sec_sensitivity"), L("sens_caption"))
         da = ctx.at_target_year(ds["sensitivity"])
         if da.ndim == 1 and "input" in da.dims:
-            labels = ch._input_labels(da, L)
+            labels = ch._input_labels(da, L, ds)
             v = np.asarray(da.values, dtype=float)
             money = str(ds["sensitivity"].attrs.get("units", "")).startswith("DKK")
             order = np.argsort(-np.abs(v), kind="stable")
@@ -764,9 +764,11 @@ class Page:
     def method(self) -> str:
         L, ds = self.L, self.ctx.ds
         items = [L("method_text")]
+        hist = str(ds.attrs.get("quantile_method_municipality_initiative", ""))
+        if "quantile_method_national" not in ds.attrs and not hist:  # results.nc does not say: the general rule
+            items.append(L("method_quantiles"))
         if "quantile_method_national" in ds.attrs:  # in the reader's words, not the attribute's
             items.append(L("method_national"))
-        hist = str(ds.attrs.get("quantile_method_municipality_initiative", ""))
         if hist:
             import re
 

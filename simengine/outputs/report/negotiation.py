@@ -273,10 +273,10 @@ def commit_table(ctx: Context, years=None) -> str:
         for j, c in enumerate(cv):
             v = float(ds["committable"].values[j, k])
             cell = num(L.mio_value(v), "committable", v, year=y, certainty=c)
-            if y == ctx.ty and "committable_ci_low" in ds:
+            if y == ctx.ty and "committable_ci_low" in ds:  # the 95 % Monte Carlo interval, in brackets
                 cell += (
-                    f'<br><span class="gsub">{esc(L.mio_value(ds["committable_ci_low"].values[j, k]))}–'
-                    f"{esc(L.mio_value(ds['committable_ci_high'].values[j, k]))}</span>"
+                    f'<br><span class="gsub">({esc(L.mio_value(ds["committable_ci_low"].values[j, k]))}–'
+                    f"{esc(L.mio_value(ds['committable_ci_high'].values[j, k]))})</span>"
                 )
             row.append(cell)
         rows.append(row)

@@ -163,9 +163,15 @@ def _bases(ctx: Context, lo: float, hi: float, cy: int | None) -> str:
         + ", "
         + esc(L("pot_" + verdict(lo, hi, ss)))
         + ". "
-        + esc(L("cal2_basis", basis=L("cal2_basis_" + basis)))
+        + esc(_sentence(L("cal2_basis", basis=L("cal2_basis_" + basis))))
         + ".</p>"
     )
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence of its own: its first letter capitalised (the terminal shows it as a
+    line of a list, in lower case)."""
+    return text[:1].upper() + text[1:]
 
 
 # -- summary.xlsx --------------------------------------------------------------------------------

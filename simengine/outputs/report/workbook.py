@@ -24,7 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from simengine.outputs.labels import cause_label, input_labels, unit_name, var_label
+from simengine.outputs.labels import cause_label, initiative_names, input_labels, unit_name, var_label
 from simengine.outputs.report.assumptions import assumption_sections
 from simengine.outputs.report.context import Context
 
@@ -270,8 +270,9 @@ def build(ctx: Context) -> bytes:
     )
     cost_mean = ds["cost"].mean("draw").values if has_cost else None
     for k, y in enumerate(years):
+        has_target = ctx.target[k] > 0  # no target: no probability of reaching it (an empty cell)
         row = [y, ctx.target[k] / 1e6, ctx.mean[k] / 1e6] + [nat[q][k] / 1e6 for q in qlev]
-        row += [float(ctx.p_target[k]), ctx.es[k] / 1e6]
+        row += [float(ctx.p_target[k]) if has_target else None, ctx.es[k] / 1e6]
         if has_sm:
             row.append(float(ds["shortfall_mean"].values[k]) / 1e6)
         if has_net:
@@ -280,7 +281,7 @@ def build(ctx: Context) -> bytes:
             row.append(float(cost_mean[k]) / 1e6)
         if obs:
             row.append(obs[y] / 1e6 if y in obs else None)
-        row += [float(v[k]) / scale for _h, v, _f, scale in ci]
+        row += [None if fmt == PCT and not has_target else float(v[k]) / scale for _h, v, fmt, scale in ci]
         s.add(row, highlight=(y == ty))
     s.finish(freeze_cols=1)
 
@@ -313,7 +314,7 @@ def build(ctx: Context) -> bytes:
             row = [a, names.get(a, a), y, at[a_i, k] / 1e6]
             if has_ab:
                 row.append(am[a_i, k] / 1e6)
-            row += [aq[q][a_i, k] / 1e6 for q in qlev] + [float(ap[a_i, k])]
+            row += [aq[q][a_i, k] / 1e6 for q in qlev] + [float(ap[a_i, k]) if at[a_i, k] > 0 else None]
             s.add(row, highlight=(y == ty))
     s.finish(freeze_cols=2)
 
@@ -454,11 +455,12 @@ def build(ctx: Context) -> bytes:
                 else [""]
             )
             if labels_dim == "input":  # in the workbook's language
-                lab_vals = input_labels(L, da)
+                lab_vals = input_labels(L, da, initiative_names(ds))
             elif labels_dim == "cause":
                 lab_vals = [cause_label(L, str(k), n) for k, n in zip(da["cause"].values, lab_vals)]
             vals = np.asarray(flat.values, dtype=float).reshape(len(lab_vals), -1)
-            yrs = [int(y) for y in da["year"].values] if "year" in da.dims else [None]
+            # without a year dimension: the year the statistic is of (the target year)
+            yrs = [int(y) for y in da["year"].values] if "year" in da.dims else [int(da.attrs.get("year", ty))]
             for a, lab in enumerate(lab_vals):
                 for b, y in enumerate(yrs):
                     x = vals[a, b]
@@ -497,8 +499,13 @@ def build(ctx: Context) -> bytes:
             s.col(L("value"))
             s.col(L("source"))
             for sec in sections:
-                for r in sec.rows:
-                    s.add([sec.title, r.label, r.key, r.value, r.source], highlight=r.group)
+                for r in sec.rows:  # a number as a number, in the format that shows it as the report does
+                    value = r.value if r.number is None else r.number
+                    s.add(
+                        [sec.title, r.label, r.key, value, r.source],
+                        highlight=r.group,
+                        fmts={3: r.number_format} if r.number_format else None,
+                    )
             s.finish(freeze_cols=2)
             for col, w in (("A", 28), ("B", 46), ("C", 24), ("D", 44), ("E", 90)):
                 s.ws.column_dimensions[col].width = w
