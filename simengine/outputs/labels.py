@@ -823,6 +823,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "pot_above": ("over båndet", "above the band"),
     "sheet_potential": ("Potentiale", "Potential"),
     "wb_calibration_year": ("Kalibreringsår", "Calibration year"),
+    "pot_col_rd": ("Realiseret / lovet af det leverede", "Realised / promised of what is delivered"),
+    "wb_band_low": ("Nedre", "Low"),
+    "wb_band_high": ("Øvre", "High"),
+    "wb_band_basis": ("Båndet læses på", "The band is read on"),
+    "wb_steady_state": ("Realiseret / lovet ved fuld effekt", "Realised / promised at full effect"),
     # -- with and without the common shocks, same draws (simengine.outputs.report.shocks) -------------
     "sec_shocks": ("Fælles stød: hvor meget de spreder udfaldet", "Common shocks: how much they widen the outcome"),
     "shk_title": ("Gevinst med og uden fælles stød, samme udfald", "Gain with and without common shocks, same draws"),

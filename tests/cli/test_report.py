@@ -424,12 +424,15 @@ def test_potential_section_and_sheet_equal_the_dataset(runs, ds_a):
         )
     k = head.index("Potentiale, middel (mio. kr.)")
     np.testing.assert_allclose([r[k] * 1e6 for r in body], ds_a["potential_mean"].values, rtol=1e-12, atol=1e-6)
+    assert "realised_delivered_ratio" in ds_a
     for col, var in (
         ("Realiseret / lovet", "realised_promised_ratio"),
+        ("Realiseret / lovet af det leverede", "realised_delivered_ratio"),
         ("Potentiale / lovet", "potential_promised_ratio"),
     ):
-        k = head.index(col)
-        np.testing.assert_allclose([r[k] for r in body], ds_a[var].values, rtol=1e-14, atol=0)
+        k = head.index(col)  # an empty cell where the ratio is undefined (nothing delivered yet: NaN)
+        got = [np.nan if r[k] is None else r[k] for r in body]
+        np.testing.assert_allclose(got, ds_a[var].values, rtol=1e-14, atol=0)
 
     # a calibration band with a year: the ratio of that year beside it, with the verdict
     ds = ds_a.copy()
@@ -445,8 +448,14 @@ def test_potential_section_and_sheet_equal_the_dataset(runs, ds_a):
     del ds["realised_promised_ratio"].attrs["calibration_year"]
     assert "met in" in rpot.section(Context(ds, "en"), {})
     band_wb = openpyxl.load_workbook(io.BytesIO(rwb.build(Context(ds, "da"))))
-    cells = [r for r in band_wb["Potentiale"].iter_rows(values_only=True) if r[0] == Labels("da")("pot_band_label")]
-    assert cells and cells[0][1] == pytest.approx(r14 + 0.01) and cells[0][2] == pytest.approx(r14 + 0.2)
+    prow = list(band_wb["Potentiale"].iter_rows(values_only=True))
+    at = [i for i, r in enumerate(prow) if r[0] == Labels("da")("pot_band_label")]
+    assert at and prow[at[0]][1] == pytest.approx(r14 + 0.01) and prow[at[0]][2] == pytest.approx(r14 + 0.2)
+    assert prow[at[0] - 1][1:3] == ("Nedre", "Øvre")  # the band's bounds, labelled
+    below = {r[0]: r[1] for r in prow[at[0] + 1 :]}
+    basis = ds["realised_delivered_ratio"].attrs.get("calibration_basis", "promised")
+    assert below["Båndet læses på"] == Labels("da")("cal2_basis_" + basis)
+    assert below["Realiseret / lovet ved fuld effekt"] == pytest.approx(float(ds["steady_state_ratio"]))
 
     # older results: no potential, no section, chart or sheet, and no error
     added = (

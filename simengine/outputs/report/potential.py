@@ -191,9 +191,14 @@ def sheet(ctx: Context, wb) -> None:
     for q in LEVELS:
         s.col(f"{L('pot_group')} {_plabel(q)} ({mio})", MIO)
     s.col(f"{L('pot_col_mean')} ({mio})", MIO)
-    ratios = [v for v in ("realised_promised_ratio", "potential_promised_ratio") if v in ds]
+    ratios = [v for v in ("realised_promised_ratio", "realised_delivered_ratio", "potential_promised_ratio") if v in ds]
+    heads = {
+        "realised_promised_ratio": "pot_col_rr",
+        "realised_delivered_ratio": "pot_col_rd",
+        "potential_promised_ratio": "pot_col_pr",
+    }
     for v in ratios:
-        s.col(L("pot_col_rr" if v == "realised_promised_ratio" else "pot_col_pr"), PCT)
+        s.col(L(heads[v]), PCT)
     pot = [ctx.pot(q) for q in LEVELS]
     nat = [ctx.nat(q) for q in LEVELS]
     pmean = np.asarray(ds["potential_mean"].values, dtype=float)
@@ -207,9 +212,27 @@ def sheet(ctx: Context, wb) -> None:
     if b is not None:
         lo, hi, cy = b
         r = len(s.rows) + 3
+        s.ws.cell(row=r, column=2, value=L("wb_band_low"))
+        s.ws.cell(row=r, column=3, value=L("wb_band_high"))
+        r += 1
         s.ws.cell(row=r, column=1, value=L("pot_band_label"))
         s.ws.cell(row=r, column=2, value=lo).number_format = PCT
         s.ws.cell(row=r, column=3, value=hi).number_format = PCT
         if cy is not None:
-            s.ws.cell(row=r + 1, column=1, value=L("wb_calibration_year"))
-            s.ws.cell(row=r + 1, column=2, value=cy).number_format = YEAR
+            r += 1
+            s.ws.cell(row=r, column=1, value=L("wb_calibration_year"))
+            s.ws.cell(row=r, column=2, value=cy).number_format = YEAR
+        # the ratio on the evidence's bases, as the report's verdict reads them (_bases)
+        basis = (
+            str(ds["realised_delivered_ratio"].attrs.get("calibration_basis", "promised"))
+            if "realised_delivered_ratio" in ds
+            else None
+        )
+        if basis is not None:
+            r += 1
+            s.ws.cell(row=r, column=1, value=L("wb_band_basis"))
+            s.ws.cell(row=r, column=2, value=L("cal2_basis_" + basis))
+        if "steady_state_ratio" in ds:
+            r += 1
+            s.ws.cell(row=r, column=1, value=L("wb_steady_state"))
+            s.ws.cell(row=r, column=2, value=float(ds["steady_state_ratio"])).number_format = PCT
