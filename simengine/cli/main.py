@@ -447,8 +447,10 @@ def cmd_run(args, argv: list[str]) -> int:
 def cmd_report(args) -> int:
     """``report RESULTS.nc``: the report files, written atomically next to the results (or to --out)."""
     from simengine.outputs import report
-    from simengine.outputs.folder import atomic_outputs
+    from simengine.outputs.folder import atomic_outputs, check_out_path
 
+    if args.out is not None:  # before the report is built (seconds), not after
+        check_out_path(args.out)
     kind = _reader_kind(args.results)
     if kind is not None:  # comparison.nc or sweep.nc: the reader's page and workbook of compare or sweep
         return _cmd_reader_page(args, kind)

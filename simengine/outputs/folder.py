@@ -355,16 +355,22 @@ class AtomicOutputs:
         self.pending.clear()
 
 
-def prepare_dir(directory: Path) -> Path:
+def check_out_path(directory: Path) -> None:
+    """A file where the output folder (or one of its parents) should be: bad input, said as such. Creates
+    nothing, so a command can check its --out before its work (prepare_dir checks again)."""
     from simengine.errors import ConfigError
 
-    for p in (directory, *directory.parents):  # a file where a folder is expected: bad input, said as such
+    for p in (directory, *directory.parents):
         if p.is_dir():
             break
         if p.exists() or p.is_symlink():
             if p == directory:
                 raise ConfigError(Msg("run.out_is_file", dir=str(directory)))
             raise ConfigError(Msg("run.out_under_file", dir=str(directory), file=str(p)))
+
+
+def prepare_dir(directory: Path) -> Path:
+    check_out_path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -635,6 +635,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "gain covers it. 95% Monte Carlo interval for the target year in brackets.",
     ),
     "certainty_col": ("{p} sikkert", "{p} sure"),
+    "commit_sheet_note": (
+        "Beløbet, gevinsten på landsplan når med den angivne sikkerhed ({unit}); 95 %-Monte "
+        "Carlo-interval for målåret i parentes.",
+        "The amount the national gain reaches with the given certainty ({unit}); 95% Monte Carlo "
+        "interval for the target year in brackets.",
+    ),
     "commit_area_caption": (
         "Områderne i {year}: beløbet, gevinsten når med den angivne sikkerhed ({unit}). "
         "Kommunernes beløb står i summary.xlsx og results.nc.",

@@ -54,6 +54,8 @@ def test_negotiation_sheet_prints_on_one_a4_page(outs, which, tmp_path):
     assert 'data-var="committable"' in text and repr(v) in text
     for key in ("commit_title", "deals_title", "control_title"):
         assert any(t in text for t in TEXT[key])
+    # the bracketed interval under the committable amounts is explained on the page
+    assert ("i parentes" in text or "in brackets" in text) and re.search(r"\(\d[\d.,]*–\d[\d.,]*\)", text)
 
 
 def test_report_leads_with_the_negotiation_headline(outs):

@@ -142,6 +142,23 @@ def test_output_path_that_is_a_file(tmp_path, capsys):
     assert f.read_text() == "x"
 
 
+def test_report_out_that_is_a_file_is_refused_before_the_report_is_built(previous, tmp_path, monkeypatch, capsys):
+    from simengine.outputs import report
+
+    out, before = previous
+    f = tmp_path / "afile"
+    f.write_text("x")
+
+    def never(*a, **k):
+        raise AssertionError("the report was built before --out was checked")
+
+    monkeypatch.setattr(report, "build", never)
+    assert main(["report", str(out / "results.nc"), "--out", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert str(f) in err and len(err.strip().splitlines()) == 1
+    assert f.read_text() == "x" and _snapshot(out) == before
+
+
 def test_disk_full_while_writing_results_nc(previous, monkeypatch, capsys):
     out, before = previous
 

@@ -671,7 +671,8 @@ def sheet_html(ctx: Context) -> str | None:
         f"<h1>{esc(L('neg_sheet_title'))}: {esc(name)}</h1>"
         f'<p class="meta">{esc(note)}</p>'
         f'<div class="lead">{lead}</div>'
-        f"<h2>{esc(L('commit_title'))}</h2>{commit}"
+        f"<h2>{esc(L('commit_title'))}</h2>"
+        f'<p class="meta">{esc(L("commit_sheet_note", unit=L("mio_year")))}</p>{commit}'
         f'<div class="cols"><div><h2>{esc(L("deals_title"))} ({ty})</h2>{deals_tbl}</div>'
         f"<div><h2>{esc(L('ded_title'))} ({ty})</h2>{ded}</div></div>"
         f'<div class="cols"><div><h2>{esc(L("neg_sheet_risks", year=ty))}</h2>{risk_tbl}</div>'
