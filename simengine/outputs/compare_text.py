@@ -136,7 +136,7 @@ def format_comparison(ds: Any, unit: str = "dkk", lang: str = "da", top: int = 5
         return dq[np.argmax(hit)] if hit.any() else np.full(ds.sizes["year"], np.nan)
 
     def pct(p: float) -> str:
-        return L.pct(float(p), 1)
+        return L.pct(float(p))  # "< 0,1 %" for a small probability that is not 0, as the page shows it
 
     p10, p50, p90 = col(0.10), col(0.50), col(0.90)
     lines = []
@@ -165,8 +165,7 @@ def format_comparison(ds: Any, unit: str = "dkk", lang: str = "da", top: int = 5
         "P(A)",
         "P(B)",
     ]
-    widths = [4, 8, 8, 8, 8, 7, 7, 7, 7, 7]  # 80 columns with the separating spaces
-    lines += ["", " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    rows = []
     for k, y in enumerate(ds["year"].values):
         both = ds["target_a"].values[k] > 0 and ds["target_b"].values[k] > 0  # else "reaches" says nothing
         vals = [
@@ -180,11 +179,18 @@ def format_comparison(ds: Any, unit: str = "dkk", lang: str = "da", top: int = 5
             pct(ds["p_only_a_reaches_target"].values[k]) if both else "–",
         ]
         vals += ["–" if ds["target_" + s].values[k] <= 0 else pct(ds["p_target_" + s].values[k]) for s in "ab"]
-        lines.append(" ".join(f"{v:>{w}}" for v, w in zip(vals, widths)))
+        rows.append(vals)
+    # each column 7 wide (the year 4), wider where a cell needs it; 80 columns at most: an amount
+    # takes at most 7 characters and at most three probabilities at once read "> 99,9 %" (8)
+    widths = [max([4 if j == 0 else 7, len(h), *(len(r[j]) for r in rows)]) for j, h in enumerate(heads)]
+    lines += ["", " ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    lines += [" ".join(f"{v:>{w}}" for v, w in zip(r, widths)) for r in rows]
     lines += _wrap(_t(lang, "legend"))
     diff = ds["initiative_benefit_mean_difference"].values
     if diff.size:
-        last = -1
+        years = [int(y) for y in ds["year"].values]
+        ty = int(ds.attrs.get("target_year", years[-1]))
+        last = years.index(ty) if ty in years else len(years) - 1  # the target year, as the page ranks them
         order = np.argsort(-np.abs(diff[:, last]), kind="stable")
         moved = [k for k in order[:top] if diff[k, last] != 0]
         y = int(ds["year"].values[last])

@@ -192,6 +192,35 @@ def test_fewer_kept_draws_than_draws_is_said(tmp_path, small_dict):
     assert "in FTE" in compare.format_comparison(ds, unit="fte", lang="en")
 
 
+def test_terminal_table_small_probabilities_and_target_year_ranking(tmp_path, small_dict):
+    """The terminal table (and comparison.txt) shows a small probability that is not 0 as "< 0,1 %",
+    as the page does, within 80 columns, and ranks the changed initiatives in the target year."""
+    a_path = tmp_path / "a.toml"
+    a_path.write_text(dump_toml(small_dict), encoding="utf-8")
+    b_path = tmp_path / "b.toml"
+    b_path.write_text('extends = "a.toml"\n[[initiatives]]\nid = "fmk"\ndelay = 3.0\n', encoding="utf-8")
+    a, b, notes = compare.pair_options(scenario.load(a_path), scenario.load(b_path), draws=200)
+    ds = compare.compare(*compare.run_pair(a, b, threads=2), notes)
+    years = [int(y) for y in ds["year"].values]
+    k = years.index(2014)
+    for v, p in (("p_only_a_reaches_target", 0.0004), ("p_target_b", 0.0002), ("p_b_greater", 0.9996)):
+        ds[v].values[k] = p
+    ds["target_a"].values[k] = ds["target_b"].values[k] = 1e6
+    # in the target year (2014) osb-1 changed most, in the last year fmk did
+    d = ds["initiative_benefit_mean_difference"]
+    i_osb, i_fmk = list(ds["initiative"].values).index("osb-1"), list(ds["initiative"].values).index("fmk")
+    d.values[:, :] = 0.0
+    d.values[i_osb, k], d.values[i_fmk, k] = -2e6, -1e6
+    d.values[i_osb, -1], d.values[i_fmk, -1] = -1e6, -5e6
+    for lang, small, big in (("da", "< 0,1 %", "> 99,9 %"), ("en", "< 0.1%", "> 99.9%")):
+        text = compare.format_comparison(ds, lang=lang)
+        row = next(line for line in text.splitlines() if line.startswith("2014 "))
+        assert row.count(small) == 2 and big in row and "0,0 %" not in row and "0.0%" not in row, row
+        assert max(len(line) for line in text.splitlines()) <= 80
+        flat = " ".join(text.split())
+        assert ("i 2014 (mio. kr.): osb-1 −2,0, fmk −1,0" if lang == "da" else "in 2014 (mio. DKK): osb-1 −2.0") in flat
+
+
 # -- budget regimes compared within one run ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def small_ds():
