@@ -319,8 +319,8 @@ def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset, l
     rows = []
     for r in table.iter_rows(named=True):
         vals = [str(r["variant"])] + [
-            (f"{r[k]:g}".replace(".", ",") if lang == "da" else f"{r[k]:g}")
-            if isinstance(r[k], float)
+            L.exact(r[k])  # in the reader's number format, never 1e+08
+            if isinstance(r[k], (int, float)) and not isinstance(r[k], bool)
             else safetext.line(toml_value(r[k]))
             for k in keys
         ]

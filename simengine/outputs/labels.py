@@ -1152,6 +1152,15 @@ class Labels:
                 s = s.rstrip("0").rstrip(dec)
         return s
 
+    def exact(self, x: float) -> str:
+        """A value as written in the scenario, with thousands separators and as many decimals as it
+        has (up to 12): 1e8 -> ``100.000.000``, 0.25 -> ``0,25``; never in exponent notation."""
+        x = float(x)
+        if not math.isfinite(x):
+            return self.num(x) if math.isnan(x) else ("−∞" if x < 0 else "∞")
+        frac = f"{abs(x):.12f}".rstrip("0").split(".")[1]
+        return self.num(x, len(frac))
+
     def month_year(self, t: float) -> str:
         """Decimal year -> month and year, e.g. 2014.42 -> "jun. 2014" / "Jun 2014"."""
         if t is None or math.isnan(t):
@@ -1358,6 +1367,16 @@ TEXT.update(
             "Tallene er dem i backtest.nc.",
             "Money in DKK m per year; go-live as decimal years; adoption as a share of the business "
             "case's. The numbers are those of backtest.nc.",
+        ),
+    }
+)
+
+# -- formatting fixes of the secondary commands (sweep, backtest) ---------------------------------
+TEXT.update(
+    {
+        "sw_table_caption_npv": (
+            "NPV, middel er nutidsværdien af nettogevinsten over alle årene, i alt i {mio}.",
+            "NPV, mean is the present value of the net gain over all the years, in total in {mio}.",
         ),
     }
 )

@@ -292,3 +292,37 @@ def test_sweep_table_in_english_at_80_columns(tmp_path, capsys):
     assert max(len(ln) for ln in body) <= 80
     rows = [ln.split() for ln in body if ln.strip()[:2] in ("0 ", "1 ", "2 ", "3 ")]
     assert [r[2] for r in rows] == ["0", "0.5", "0", "0.5"]  # the swept delay, as in sweep_summary.parquet
+
+
+def test_swept_amounts_in_the_readers_number_format(tmp_path, capsys):
+    """A swept amount reads 100.000.000 (never 1e+08) in the terminal, the page's table and the
+    charts' labels; the page says NPV is a total; the workbook's P(target) is empty in a year
+    without a target (2011), as in the run's workbook."""
+    from openpyxl import load_workbook
+
+    from simengine.outputs.report import sweep as page
+
+    out = tmp_path / "s"
+    code = main(
+        ["sweep", str(SMALL), "--set", "initiatives.osb-1.gain=1e8,2.5e8", "--draws", "200", "--threads", "1"]
+        + ["--out", str(out)]
+    )
+    text = capsys.readouterr().out
+    assert code == 0
+    rows = [ln.split() for ln in text.splitlines() if ln.strip()[:2] in ("0 ", "1 ")]
+    assert [r[1] for r in rows] == ["100.000.000", "250.000.000"] and "e+08" not in text
+    html = (out / "sweep.html").read_text(encoding="utf-8")
+    assert "100.000.000" in html and "e+08" not in html
+    assert "NPV, middel er nutidsværdien af nettogevinsten over alle årene, i alt i mio. kr." in html
+    with xr.open_dataset(out / "sweep.nc", engine="h5netcdf") as ds:
+        table = pl.read_parquet(out / "sweep_summary.parquet")
+        assert page.Sw(ds, table, "da").short(table.row(0, named=True)) == "gain=100.000.000"
+        assert page.Sw(ds, table, "en").short(table.row(1, named=True)) == "gain=250,000,000"
+        years = [int(y) for y in ds["year"].values]
+        targets = ds["target"].isel(variant=0).values
+    assert targets[years.index(2011)] <= 0 < targets[years.index(2014)]
+    ws = load_workbook(out / "sweep.xlsx")["År"]
+    head = [c.value for c in ws[1]]
+    col_p, col_y = head.index("P(mål nået)"), head.index("År")
+    by_year = {r[col_y]: r[col_p] for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == 0}
+    assert by_year[2011] is None and 0 <= by_year[2014] <= 1

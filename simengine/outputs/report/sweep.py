@@ -50,11 +50,11 @@ def write(w, files: Files) -> None:
 
 
 def _value(v, lang: str = "en") -> str:
-    if isinstance(v, float):
-        t = f"{v:g}"
-        return t.replace(".", ",").replace("-", "−") if lang == "da" else t
+    """A swept value in the reader's number format (100.000.000, 0,25), never as 1e+08."""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return Labels(lang).exact(v)
     return str(v)
 
 
@@ -197,12 +197,16 @@ def _table(s: Sw) -> str:
         cells = [str(v)] + [esc(_value(r[k], s.lang)) for k in s.keys] + ([] if s.one_year else [str(r["year"])])
         for k, _ in COLS:
             x = float(r[k])
+            if k == "p_target" and float(r["target"]) <= 0:  # no target that year: nothing to reach
+                cells.append("–")
+                continue
             text = L.pct(x) if k == "p_target" else L.mio_value(x)
             cells.append(num(text, k, x, variant=v))
         rows.append(cells)
     first = 1 + len(s.keys) + (0 if s.one_year else 1)
     pre, ret = L.regime(CUT_REGIMES[0]), L.regime(SHARING_REGIMES[0])
-    cap = f'<p class="caption">{esc(L("sw_table_caption", unit=L("mio_year"), pre=pre, ret=ret))}</p>'
+    cap = L("sw_table_caption", unit=L("mio_year"), pre=pre, ret=ret) + " " + L("sw_table_caption_npv", mio=L("mio"))
+    cap = f'<p class="caption">{esc(cap)}</p>'
     heads = [esc(h).replace(".", ".<wbr>") if h in s.keys else esc(h) for h in head]  # a key breaks at its dots
     return cap + table(heads, rows, set(range(first, len(head)))).replace("<table>", '<table class="variants">', 1)
 
@@ -319,7 +323,10 @@ def workbook(s: Sw) -> bytes:
             [int(r["variant"])]
             + vals
             + [int(r["year"])]
-            + [float(r[k]) if k == "p_target" else float(r[k]) / 1e6 for k, _ in COLS]
+            + [
+                (None if float(r["target"]) <= 0 else float(r[k])) if k == "p_target" else float(r[k]) / 1e6
+                for k, _ in COLS
+            ]
         )
     v.finish(freeze_cols=1 + len(s.keys))
 
@@ -344,7 +351,11 @@ def workbook(s: Sw) -> bytes:
                     / 1e6
                     for lv in levels
                 ]
-                row += [float(sub["benefit_mean"].values[j]) / 1e6, float(sub["p_target"].values[j])]
+                no_target = float(sub["target"].values[j]) <= 0  # empty, as in the run's workbook
+                row += [
+                    float(sub["benefit_mean"].values[j]) / 1e6,
+                    None if no_target else float(sub["p_target"].values[j]),
+                ]
                 y.add(row)
         y.finish(freeze_cols=2)
     neutralise(wb)
