@@ -251,8 +251,9 @@ def year_table(years, head: str, rows: list[tuple[str, list[str]]], col_w: int =
     return out
 
 
-def _cell_lines(label: str, width: int) -> list[str]:
-    return textwrap.wrap(label, width, break_long_words=True, break_on_hyphens=False) or [""]
+def _cell_lines(label: str, width: int, hyphens: bool = False) -> list[str]:
+    """``label`` in lines of at most ``width``; ``hyphens``: an id breaks after a "-" before mid-word."""
+    return textwrap.wrap(label, width, break_long_words=True, break_on_hyphens=hyphens) or [""]
 
 
 def _target_index(ds: xr.Dataset) -> int:
@@ -635,8 +636,8 @@ SCORES = {  # key: (Danish, English)
         "shift: the mean's shift in prior standard deviations. P(target): the probability of reaching the target.",
     ),
     "up_later": (
-        "Score på de {n} observationer, der blev kendt efter {known} (samlet CRPS pr. enhed): før {a}; efter {b}",
-        "Scores on the {n} observations known after {known} (total CRPS per unit): prior {a}; posterior {b}",
+        "Score på de {n} observationer, der blev kendt efter {known} (samlet CRPS pr. enhed, før → efter): {pairs}",
+        "Scores on the {n} observations known after {known} (total CRPS per unit, prior → posterior): {pairs}",
     ),
 }
 
@@ -672,7 +673,7 @@ def backtest_text(
     value, the forecast's P10/P50/P90, PIT and CRPS (what was observed on a line under it), the
     reference forecasts' CRPS in a table of their own, the totals and skill per unit, the PIT
     histogram and what every abbreviation means."""
-    from simengine.outputs.report.backtest import references, unit_text, value_text, what_text
+    from simengine.outputs.report.backtest import pit_text, references, unit_text, value_text, what_text
 
     L = Labels(lang)
     refs = references(bt)
@@ -684,23 +685,26 @@ def backtest_text(
             ess = bt.attrs.get("ess")
             title += _s(L, "bt_known", date=known, k=conditioned, ess=_n(L, float(ess)) if ess is not None else "–")
         lines += _wrap(title) + [""]
-    w_id, w = 18, 8
+    w, w_pit = 8, 7  # a value; the PIT ("> 0,999")
+    ids = [str(o) for o in bt["observation"].values]
+    # the id column as wide as the longest id, within the 80 columns; a longer id wraps after a "-"
+    w_id = max(len(_s(L, "obs")), min(max(map(len, ids), default=0), WIDTH - 2 - 5 * (w + 1) - (w_pit + 1)))
     lines.append(
         f"  {_s(L, 'obs'):<{w_id}}"
         + "".join(f" {h:>{w}}" for h in (_s(L, "observed"), "P10", "P50", "P90"))
-        + f" {'PIT':>6} {'CRPS':>{w}}"
+        + f" {'PIT':>{w_pit}} {'CRPS':>{w}}"
     )
-    ids = [str(o) for o in bt["observation"].values]
     for k, oid in enumerate(ids):
         u = str(bt["unit"].values[k])
         cells = [
             value_text(L, float(bt[v].values[k]), u) for v in ("value", "forecast_p10", "forecast_p50", "forecast_p90")
         ]
-        idl = _cell_lines(oid, w_id)
+        idl = _cell_lines(oid, w_id, hyphens=True)
         lines.append(
             f"  {idl[0]:<{w_id}}"
             + "".join(f" {c:>{w}}" for c in cells)
-            + f" {L.num(float(bt['pit'].values[k]), 3):>6} {value_text(L, float(bt['crps'].values[k]), u):>{w}}"
+            + f" {pit_text(L, float(bt['pit'].values[k])):>{w_pit}}"
+            + f" {value_text(L, float(bt['crps'].values[k]), u):>{w}}"
         )
         lines += [f"  {x}" for x in idl[1:]]
         lines += _wrap(f"{what_text(L, bt, k)}; {unit_text(L, u)}", "    ")
@@ -716,7 +720,9 @@ def backtest_text(
             for k, oid in enumerate(ids):
                 u = str(bt["unit"].values[k])
                 vals = [float(bt["crps"].values[k])] + [float(bt[f"crps_{r}"].values[k]) for r in refs]
-                lines.append(f"  {oid[:w_id]:<{w_id}}" + "".join(f" {value_text(L, vals[j], u):>{w + 1}}" for j in idx))
+                idl = _cell_lines(oid, w_id, hyphens=True)  # the whole id, as in the table above
+                lines.append(f"  {idl[0]:<{w_id}}" + "".join(f" {value_text(L, vals[j], u):>{w + 1}}" for j in idx))
+                lines += [f"  {x}" for x in idl[1:]]
     lines.append("")
     for j, g in enumerate(bt["unit_group"].values):
         parts = [_s(L, "total", unit=unit_text(L, str(g)), v=value_text(L, float(bt["crps_total"].values[j]), str(g)))]
@@ -852,17 +858,25 @@ def later_scores_text(n: int, known: str, prior: str, posterior: str, lang: str 
 
     L = Labels(lang)
 
-    def fmt(text: str) -> str:
-        out = []
+    def parse(text: str) -> dict[str, str]:
+        """unit -> the value in the reader's style (a part that is not "<value> <unit>" as it is)"""
+        out = {}
         for part in str(text).split(", "):
             v, _, u = part.partition(" ")
             try:
-                out.append(f"{value_text(L, float(v), u)} ({unit_text(L, u)})")
+                out[u] = value_text(L, float(v), u)
             except ValueError:
-                out.append(part)
-        return ", ".join(out)
+                out[part] = ""
+        return out
 
-    return "\n".join(_wrap(_s(L, "up_later", n=n, known=known, a=fmt(prior), b=fmt(posterior))))
+    a, b = parse(prior), parse(posterior)
+    pairs = []  # one unit at a time, "unit: before → after": no unit in brackets inside brackets
+    for u in [*a, *(u for u in b if u not in a)]:
+        if a.get(u) == "" or b.get(u) == "":
+            pairs.append(u)
+        else:
+            pairs.append(f"{unit_text(L, u)}: {a.get(u, '–')} → {b.get(u, '–')}")
+    return "\n".join(_wrap(_s(L, "up_later", n=n, known=known, pairs="; ".join(pairs))))
 
 
 #: the money words of the terminal's texts and what they become in FTE (``run --unit fte``), longest first

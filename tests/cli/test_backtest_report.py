@@ -48,7 +48,7 @@ def _check_section(seg: str, bt: xr.Dataset, L: Labels) -> None:
             math.isnan(v) and n["data-value"] == "nan"
         ), n
         if var == "pit":
-            assert n["text"] == L.num(v, 3)
+            assert n["text"] == rbt.pit_text(L, v)
         elif var.startswith("skill_"):
             assert n["text"] == ("–" if math.isnan(v) else ("+" if v > 0 else "") + L.num(v, 2))
         elif var == "pit_histogram":
@@ -105,6 +105,11 @@ def _check_sheet(xlsx: bytes, bt: xr.Dataset, L: Labels) -> None:
             assert (got is None) if math.isnan(v) else got == pytest.approx(v, rel=1e-12)
     h0 = next(i for i, r in enumerate(rows) if r[0] == L("bts_pit"))
     assert [rows[h0 + 1 + b][1] for b in range(bt.sizes["pit_bin"])] == [int(c) for c in bt["pit_histogram"].values]
+    # the bins' labels in the reader's decimals; a go-live year as 2013,07 (not 2.013,066)
+    assert rows[h0 + 1][0] == f"{L.num(0, 1)}–{L.num(0.1, 1)}"
+    for i, u in enumerate(bt["unit"].values, start=2):
+        fmt = ws.cell(row=i, column=head.index("P50") + 1).number_format
+        assert fmt == ("0.00" if str(u) == "year" else "#,##0.000"), (u, fmt)
 
 
 def test_backtest_command_writes_the_scores_into_the_report_da(tmp_path):
@@ -190,3 +195,74 @@ def test_error_models_in_the_readers_words(lang):
     for em, unit, want in cases:
         assert rbt.error_text(L, em.describe(), unit) == want, em
     assert rbt.error_text(L, "something else", "1") == "something else"
+
+
+def test_pits_near_0_or_1_and_long_ids_in_the_terminal_page_and_sheet(tmp_path):
+    """A PIT that rounds to 1 or 0 without being it reads "> 0,999" / "< 0,001" in the terminal, on
+    the page and in the workbook (the cell keeps the number); ids are never cut in the terminal's
+    tables (the column as wide as the longest id, a longer one wrapped after a "-")."""
+    from simengine.analysis.update import simulate_for
+    from simengine.outputs.terminal import backtest_text
+
+    out = tmp_path / "bt"
+    assert main(["backtest", str(SMALL), str(OBS), "--draws", "400", "--out", str(out), "--quiet", "--no-report"]) == 0
+    with xr.open_dataset(out / "backtest.nc", engine="h5netcdf") as f:
+        bt = f.load()
+    ids = [str(o) for o in bt["observation"].values]
+    ids[0], ids[1] = "osb-1-adoption-in-the-municipalities-2011", "osb-1-adoption-in-the-municipalities-2012"
+    ids[2] = "mono-infrastruktur-golive"  # 25 characters: on one line
+    bt = bt.assign_coords(observation=ids)
+    bt["pit"].values[0], bt["pit"].values[1] = 0.99999985, 1.5e-7
+    for lang in ("da", "en"):
+        L = Labels(lang)
+        hi, lo = "> " + L.num(0.999, 3), "< " + L.num(0.001, 3)
+        text = backtest_text(bt, lang, name="x", draws=400, seed=7, file="o.toml")
+        lines = text.splitlines()
+        assert max(len(ln) for ln in lines) <= 80
+        # wrapped after a "-", in both tables: the two ids stay whole and apart
+        assert lines.count("  municipalities-2011") == lines.count("  municipalities-2012") == 2
+        assert sum(ln.startswith("  osb-1-adoption-in-the- ") for ln in lines) == 4
+        assert sum(ln.startswith("  mono-infrastruktur-golive ") for ln in lines) == 2
+        assert hi in lines[lines.index("  municipalities-2011") - 1]
+        assert lo in lines[lines.index("  municipalities-2012") - 1]
+        for oid in ids[3:]:
+            assert sum(ln.startswith(f"  {oid} ") for ln in lines) == 2, oid
+    sc = scenario.load(SMALL).with_run_options(draws=400)
+    ds, _raw = simulate_for(sc, (), analyses=False)
+    files = report.build(ds, "da", scenario=sc, scores=bt)
+    seg = _section(files.html)
+    assert "&gt; 0,999" in seg and "&lt; 0,001" in seg
+    assert files.xlsx is not None
+    ws = openpyxl.load_workbook(io.BytesIO(files.xlsx))[Labels("da")("sheet_scores")]
+    k = [c.value for c in ws[1]].index("PIT") + 1
+    assert ws.cell(row=2, column=k).value == pytest.approx(0.99999985, abs=0)  # the number, shown as the text
+    assert ws.cell(row=2, column=k).number_format == '"> 0,999"'
+    assert ws.cell(row=3, column=k).number_format == '"< 0,001"' and ws.cell(row=4, column=k).number_format == "0.000"
+
+
+def test_pit_chart_ticks_in_the_readers_decimals(monkeypatch):
+    from simengine.outputs.report import scorecharts
+
+    figs: list = []
+    monkeypatch.setattr(scorecharts, "_png", lambda fig: figs.append(fig) or b"")
+    bt = xr.Dataset({"pit_histogram": ("pit_bin", np.arange(10)), "pit": ("observation", np.linspace(0.05, 0.95, 45))})
+    for lang, want in (("da", "0,2"), ("en", "0.2")):
+        scorecharts.pit_chart(bt, lang)
+        figs[-1].canvas.draw()
+        assert want in [t.get_text() for t in figs[-1].axes[0].get_xticklabels()], lang
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_later_scores_one_unit_at_a_time_without_nested_brackets(lang):
+    from simengine.outputs.terminal import later_scores_text
+
+    text = " ".join(
+        later_scores_text(
+            14, "2013-12-31", "172e6 DKK/year, 3.25 year, 1.244 1", "152e6 DKK/year, 4.81 year, 1.037 1", lang
+        ).split()
+    )
+    assert "((" not in text and "))" not in text
+    if lang == "da":
+        assert "(samlet CRPS pr. enhed, før → efter): mio. kr. pr. år: 172 → 152; år (go-live): 3,25 → 4,81;" in text
+    else:
+        assert "prior → posterior): DKK m per year: 172 → 152; year (go-live): 3.25 → 4.81; share" in text

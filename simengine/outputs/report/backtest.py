@@ -47,6 +47,26 @@ def value_text(L, v: float, unit: str) -> str:
     return L.num(v, 3)
 
 
+def pit_text(L, p: float) -> str:
+    """A PIT with 3 decimals; one that rounds to 0 or 1 without being it reads ``< 0,001`` or ``> 0,999``
+    (a PIT of exactly 0 or 1 says the observation lies outside every draw; 0,99999985 does not)."""
+    p = float(p)
+    if not math.isfinite(p):
+        return "–"
+    if 0 < p and round(p, 3) == 0:
+        return "< " + L.num(0.001, 3)
+    if p < 1 and round(p, 3) == 1:
+        return "> " + L.num(0.999, 3)
+    return L.num(p, 3)
+
+
+def pit_format(L, p: float) -> str | None:
+    """The workbook's number format of a PIT that :func:`pit_text` does not show as a rounded number:
+    the cell keeps the number, the format shows the text (``None``: the column's ``0.000``)."""
+    t = pit_text(L, p)
+    return f'"{t}"' if t.startswith(("<", ">")) else None
+
+
 def unit_text(L, unit: str) -> str:
     return {MONEY: L("mio_year"), YEARS: L("bts_unit_year"), SHARE: L("bts_unit_share")}.get(unit, unit)
 
@@ -157,7 +177,7 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
             cell("forecast_p10"),
             cell("forecast_p50"),
             cell("forecast_p90"),
-            cell("pit", lambda x: L.num(x, 3)),
+            cell("pit", lambda x: pit_text(L, x)),
             cell("crps"),
         ]
         row += [cell(f"crps_{r}") for r in refs]
@@ -261,7 +281,11 @@ def sheet(ctx: Context, wb) -> None:
         row += [_cell(float(bt["pit"].values[k])), _cell(float(bt["crps"].values[k]) / scale)]
         row += [_cell(float(bt[f"crps_{r}"].values[k]) / scale) for r in refs]
         row += [_cell(float(bt["log_score"].values[k])), str(bt["source"].values[k])]
-        s.add(row)
+        fmts = {j: "0.00" for j in range(5, 9)} if u == YEARS else {}  # a decimal year: 2013,07, not 2.013,066
+        pit_fmt = pit_format(L, float(bt["pit"].values[k]))
+        if pit_fmt:
+            fmts[9] = pit_fmt
+        s.add(row, fmts=fmts)
     s.finish(freeze_cols=1)
     # totals and skill per unit, then the PIT histogram, below the table
     ws = s.ws
@@ -286,7 +310,7 @@ def sheet(ctx: Context, wb) -> None:
     hist = [int(c) for c in bt["pit_histogram"].values]
     edges = np.linspace(0.0, 1.0, len(hist) + 1)
     for b, c in enumerate(hist):
-        ws.cell(row=r1 + 1 + b, column=1, value=f"{edges[b]:.1f}–{edges[b + 1]:.1f}")
+        ws.cell(row=r1 + 1 + b, column=1, value=f"{L.num(edges[b], 1)}–{L.num(edges[b + 1], 1)}")
         ws.cell(row=r1 + 1 + b, column=2, value=c)
     note = r1 + 2 + len(hist)
     ws.cell(row=note, column=1, value=L("bts_sheet_note"))

@@ -36,6 +36,7 @@ def pit_chart(bt: xr.Dataset, lang: str = "da") -> bytes | None:
         )
         ax.axhline(n / PIT_BINS, color=GREY, ls="--", label=L("pit_expected"))
         ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: L.num(x, 1)))  # 0,2 in Danish
         ax.set_xlabel(L("pit_axis"))
         ax.set_ylabel(L("pit_count"))
         ax.set_title(L("pit_title", n=n))
