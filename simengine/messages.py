@@ -1031,10 +1031,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{file}: not a usable results file: inf or NaN in {names}",
     },
     "ask.certainty_draws": {
-        "da": "--certainty: med {n:,} trækninger skal den ligge mellem 1/N = {lo:.6g} og 1 − 1/N = {hi:.6g}, men er "
+        "da": "--certainty: med {n:,} træk skal den ligge mellem 1/N = {lo:.6g} og 1 − 1/N = {hi:.6g}, men er "
         "{got}; flere trækninger tillader mere yderlige sandsynligheder",
         "en": "--certainty: with {n:,} draws it must lie between 1/N = {lo:.6g} and 1 − 1/N = {hi:.6g}, got {got}; "
         "more draws allow more extreme certainties",
+    },
+    # -- ask: its input errors in the terminal's language (simengine.cli.ask) --
+    "ask.certainty_range": {
+        "da": "--certainty: skal ligge strengt mellem 0 og 1 (f.eks. 0,9), men er {got}",
+        "en": "--certainty: must be strictly between 0 and 1 (e.g. 0.9), got {got}",
+    },
+    "ask.year_outside": {
+        "da": "--year: {file} dækker {first}..{last}, men er {got}",
+        "en": "--year: {file} covers {first}..{last}, got {got}",
+    },
+    "ask.no_area": {
+        "da": "--scope: {file} har intet område {ident}; kendte: {known}",
+        "en": "--scope: {file} has no area {ident}; known: {known}",
+    },
+    "ask.no_initiative": {
+        "da": "--scope: {file} har intet initiativ {ident}; kendte: {known}",
+        "en": "--scope: {file} has no initiative {ident}; known: {known}",
     },
     "check.other_manifest": {
         "da": "{file}: skrevet af {kind}, ikke af run; check genafspiller en kørsels manifest (run.json fra run eller "

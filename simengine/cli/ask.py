@@ -76,7 +76,7 @@ def _parse_scope(path: Path, ds: xr.Dataset, scope: str) -> tuple[str, str | int
         return kind, code
     known = [str(x) for x in ds[kind].values]
     if ident not in known:
-        raise ConfigError(f"--scope: {path} has no {kind} {ident!r}; known: {', '.join(known)}")
+        raise ConfigError(Msg(f"ask.no_{kind}", file=str(path), ident=repr(ident), known=", ".join(known)))
     return kind, ident
 
 
@@ -257,7 +257,7 @@ def ask(
     if (at_least is None) == (certainty is None):
         raise ConfigError("ask: give exactly one of --at-least X or --certainty C")
     if certainty is not None and not (0.0 < certainty < 1.0 and math.isfinite(certainty)):
-        raise ConfigError(f"--certainty: must be strictly between 0 and 1 (e.g. 0.9), got {certainty}")
+        raise ConfigError(Msg("ask.certainty_range", got=float(certainty)))
     if at_least is not None and not math.isfinite(at_least):
         raise ConfigError(f"--at-least: must be a finite amount in DKK, got {at_least}")
     if quantity not in QUANTITIES:
@@ -270,8 +270,8 @@ def ask(
         ds = _open(path)
     years = [int(v) for v in ds["year"].values]
     if year not in years:
-        covers = f"{years[0]}..{years[-1]}" if years else "no year"
-        raise ConfigError(f"--year: {path} covers {covers}, got {year}")
+        first, last = (str(years[0]), str(years[-1])) if years else ("–", "–")  # (readcheck refuses no years)
+        raise ConfigError(Msg("ask.year_outside", file=str(path), first=first, last=last, got=str(year)))
     kind, ident = _parse_scope(path, ds, scope)
     src = source(path, ds, kind, ident, quantity, years.index(year))
     n = max(src.draws, 1)
@@ -297,23 +297,23 @@ def _method_da(f: dict, L) -> str:
     """The method text of an answer in Danish, from its facts (the JSON keeps the English text)."""
     src = f.get("source")
     if src == "exact":
-        text = f"præcist fra alle {L.num(f['draws'])} trækninger (gemt pr. trækning)"
+        text = f"præcist fra alle {L.num(f['draws'])} træk (gemt pr. træk)"
     elif src == "kept":
         text = (
-            f"fra de første {L.num(f['kept'])} af {L.num(f['draws'])} trækninger (gemt pr. trækning; der er "
+            f"fra de første {L.num(f['kept'])} af {L.num(f['draws'])} træk (gemt pr. træk; der er "
             "intet histogram af denne størrelse)"
         )
     else:
         text = (
-            f"fra det løbende histogram over alle {L.num(f['draws'])} trækninger ({L.num(f['bins'])} intervaller "
+            f"fra det løbende histogram over alle {L.num(f['draws'])} træk ({L.num(f['bins'])} intervaller "
             f"pr. oktav, relativ intervalbredde højst {L.num(100 * f['rel'], 2)} %)"
         )
     interval = {
         "wilson": "interval: Wilson (95 %)",
         "wilson_bins": (
-            "interval: Wilson (95 %) fra de trækninger, der med sikkerhed er mindst X, til dem, der "
+            "interval: Wilson (95 %) fra de træk, der med sikkerhed er mindst X, til dem, der "
             f"muligvis er (intervallet med X rummer {L.num(100 * f.get('bin_share', 0.0), 4)} % af "
-            "trækningerne)"
+            "trækkene)"
         ),
         "ranks": "interval: ordensstørrelser med rangene Binomial(N, 1 − C) 2,5 % og 97,5 % (fordelingsfrit)",
         "ranks_bins": "interval: de samme rang anvendt på histogrammet, udvidet med ét intervals relative bredde",
@@ -321,11 +321,20 @@ def _method_da(f: dict, L) -> str:
     return f"{text}; {interval}"
 
 
+def _threshold(L, x: float) -> str:
+    """The --at-least amount as the reader gives it: in mio. kr. with one decimal, or in kr. when that
+    would round it to 0 (1 kr. is not "0,0 mio. kr.")."""
+    x = float(x)
+    if x != 0 and abs(x) < 0.05e6:
+        return f"{L.general(x)} kr." if L.lang == "da" else f"{L.general(x)} DKK"
+    return f"{L.num(x / 1e6, 1)} mio. kr." if L.lang == "da" else f"{L.num(x / 1e6, 1)} mio. DKK"
+
+
 def describe(ans: dict, lang: str = "en") -> str:
     """The answer as one line in ``lang`` (da or en)."""
-    if lang == "da" and "facts" in ans:
-        from simengine.outputs.labels import Labels
+    from simengine.outputs.labels import Labels
 
+    if lang == "da" and "facts" in ans:
         L = Labels("da")
         kind, _, ident = ans["scope"].partition(":")
         where = {
@@ -340,7 +349,7 @@ def describe(ans: dict, lang: str = "en") -> str:
         method = _method_da(ans["facts"], L)
         if "probability" in ans:
             return (
-                f"P({what} ≥ {L.num(ans['x'] / 1e6, 1)} mio. kr. i {ans['year']}, {where}) = "
+                f"P({what} ≥ {_threshold(L, ans['x'])} i {ans['year']}, {where}) = "
                 f"{L.num(ans['probability'], 4)} (95 % MC-interval {L.num(ans['ci_low'], 4)}–"
                 f"{L.num(ans['ci_high'], 4)}); {method}"
             )
@@ -348,19 +357,19 @@ def describe(ans: dict, lang: str = "en") -> str:
         return (
             f"beløb, som {the[ans['quantity']]} {where} når i {ans['year']} med {L.num(100 * ans['certainty'])} % "
             "sandsynlighed: "
-            f"{L.num(ans['amount'] / 1e6, 1)} mio. kr./år (95 % MC-interval {L.num(ans['ci_low'] / 1e6, 1)}–"
+            f"{L.num(ans['amount'] / 1e6, 1)} mio. kr./år (95 % MC-interval {L.num(ans['ci_low'] / 1e6, 1)} til "
             f"{L.num(ans['ci_high'] / 1e6, 1)}); {method}"
         )
     where = "nationally" if ans["scope"] == "national" else f"in {ans['scope']}"
     what = {"realised": "gain", "potential": "potential gain", "net": "net gain"}[ans["quantity"]]
     if "probability" in ans:
         return (
-            f"P({what} >= {ans['x'] / 1e6:,.1f} mio. DKK in {ans['year']}, {where}) = {ans['probability']:.4f} "
+            f"P({what} >= {_threshold(Labels('en'), ans['x'])} in {ans['year']}, {where}) = {ans['probability']:.4f} "
             f"(95 % MC interval {ans['ci_low']:.4f}–{ans['ci_high']:.4f}); {ans['method']}"
         )
     return (
         f"amount the {what} reaches in {ans['year']} {where} with probability {ans['certainty']:.0%}: {ans['amount'] / 1e6:,.1f} "
-        f"mio. DKK/year (95 % MC interval {ans['ci_low'] / 1e6:,.1f}–{ans['ci_high'] / 1e6:,.1f}); {ans['method']}"
+        f"mio. DKK/year (95 % MC interval {ans['ci_low'] / 1e6:,.1f} to {ans['ci_high'] / 1e6:,.1f}); {ans['method']}"
     )
 
 

@@ -238,7 +238,8 @@ def test_ask_text_line_and_subprocess(runs):
     )
     assert p.returncode == 0, p.stderr
     assert len(p.stdout.strip().splitlines()) == 1 and "95 % MC-interval" in p.stdout  # Danish by default
-    assert "sandsynlighed" in p.stdout and "trækninger" in p.stdout and "draws" not in p.stdout
+    assert "sandsynlighed" in p.stdout and " træk " in p.stdout and "trækning" not in p.stdout
+    assert "draws" not in p.stdout
     p = subprocess.run(
         [sys.executable, "-m", "simengine", "ask", str(path), "--year", "2015", "--certainty", "0.9", "--lang", "en"],
         capture_output=True,
@@ -265,9 +266,9 @@ def test_ask_text_line_and_subprocess(runs):
         (["--year", "2030", "--certainty", "0.9"], "--year"),
         (["--year", "2015", "--certainty", "1.0"], "--certainty"),
         (["--year", "2015", "--certainty", "0"], "--certainty"),
-        (["--year", "2015", "--at-least", "1e8", "--scope", "area:nowhere"], "area 'nowhere'"),
+        (["--year", "2015", "--at-least", "1e8", "--scope", "area:nowhere"], "område 'nowhere'"),
         (["--year", "2015", "--at-least", "1e8", "--scope", "municipality:9999"], "9999"),
-        (["--year", "2015", "--at-least", "1e8", "--scope", "initiative:nope"], "initiative 'nope'"),
+        (["--year", "2015", "--at-least", "1e8", "--scope", "initiative:nope"], "initiativ 'nope'"),
         (["--year", "2015", "--at-least", "1e8", "--scope", "county:1"], "--scope"),
         (["--year", "2015", "--at-least", "1e8", "--quantity", "net", "--scope", "municipality:101"], "net"),
     ],
@@ -277,6 +278,39 @@ def test_ask_bad_input_exits_2_with_one_line(runs, capsys, args, needle):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+@pytest.mark.parametrize(
+    "args, da, en",
+    [
+        (["--year", "2030", "--certainty", "0.9"], "dækker 2011..2016, men er 2030", "covers 2011..2016, got 2030"),
+        (["--year", "2015", "--certainty", "1.5"], "strengt mellem 0 og 1 (f.eks. 0,9), men er 1,5", "got 1.5"),
+        (["--year", "2015", "--at-least", "1", "--scope", "area:nope"], "har intet område 'nope'; kendte:", "no area"),
+    ],
+)
+def test_ask_input_errors_in_the_terminals_language(runs, capsys, args, da, en):
+    path = str(runs["dir"] / "a" / "results.nc")
+    assert main(["ask", path, *args]) == 2
+    assert da in capsys.readouterr().err
+    assert main(["ask", path, *args, "--lang", "en"]) == 2
+    assert en in capsys.readouterr().err
+
+
+def test_ask_line_threshold_never_0_and_negative_intervals_unambiguous():
+    from simengine.cli.ask import describe
+
+    facts = {"source": "exact", "draws": 3000, "interval": "wilson"}
+    p = {"probability": 0.5, "ci_low": 0.48, "ci_high": 0.52, "x": 1.0, "year": 2011, "scope": "national"}
+    p.update(quantity="realised", facts=facts, method="exact")
+    assert "P(realiseret gevinst ≥ 1 kr. i 2011, på landsplan)" in describe(p, "da")
+    assert "P(gain >= 1 DKK in 2011" in describe(p, "en")
+    assert "≥ 1,2 mio. kr. i" in describe({**p, "x": 1.2e6}, "da") and "≥ 0,1 mio. kr." in describe(
+        {**p, "x": 5e4}, "da"
+    )
+    a = {"amount": -150e6, "ci_low": -155.4e6, "ci_high": -139.3e6, "certainty": 0.9, "year": 2011}
+    a.update(scope="national", quantity="net", facts={**facts, "interval": "ranks"}, method="exact")
+    assert "(95 % MC-interval −155,4 til −139,3)" in describe(a, "da") and "træk (gemt pr. træk)" in describe(a, "da")
+    assert "(95 % MC interval -155.4 to -139.3)" in describe(a, "en")
 
 
 def test_ask_wrong_and_older_files(runs, tmp_path, capsys):
