@@ -417,7 +417,7 @@ def reweight(
 
     def put(name, data):
         out[name] = (ds[name].dims, np.asarray(data, dtype=float).reshape(ds[name].shape))
-        out[name].attrs = dict(ds[name].attrs, method="weighted over the kept draws (importance weights)")
+        out[name].attrs = dict(ds[name].attrs, method=WEIGHTED_METHOD)
         done.append(name)
 
     # the statistics of a per-draw variable, as their specs declare them (VarSpec.weighted)
@@ -474,19 +474,118 @@ def reweight(
     else:
         for name in ("initiative_benefit", "initiative_benefit_mean", "initiative_golive"):
             not_done[name] = "the per-draw inputs of every kept draw were not kept"
-    negotiation = negotiation_vars(out)  # by their specs (simengine.analysis.varspecs)
-    if negotiation:  # simengine.analysis.negotiate: its amounts and deals are of the prior draws
-        not_done["committable amounts, deductions, deals (" + ", ".join(negotiation[:3]) + ", …)"] = (
-            "computed from the prior draws; not yet reweighted"
-        )
-        for name in negotiation:
-            out[name].attrs = dict(out[name].attrs, weights="prior: not reweighted")
+    # the negotiation table (simengine.analysis.negotiate) from the kept per-draw values
+    done += reweight_negotiation(ds, out, raw, w, threads)
+    dists = []
+    for name in negotiation_vars(out):  # by their specs (simengine.analysis.varspecs): what is left
+        if name.startswith("dist_"):
+            dists.append(name)
+        elif name not in done and name not in NEGOTIATION_EXACT:
+            not_done.setdefault(name, NEGOTIATION_NOT_REWEIGHTED.get(name, "computed from the prior draws"))
+    if dists:  # ask answers from them only what has no per-draw values (simengine.cli.ask says so)
+        not_done["stored histograms (" + ", ".join(dists[:2]) + ", …)"] = "streaming histograms over all prior draws"
+        for name in dists:
+            out[name].attrs = dict(out[name].attrs, weights="prior: not reweighted (histograms over all prior draws)")
     for name, why in not_done.items():
         if name in out:
             out[name].attrs = dict(out[name].attrs, weights=f"prior: not reweighted ({why})")
     out.attrs["reweighted"] = ", ".join(done)
     out.attrs["not_reweighted"] = "; ".join(f"{k}: {v}" for k, v in not_done.items())
     return out
+
+
+#: negotiation variables that do not depend on the draws (the same before and after an update)
+NEGOTIATION_EXACT = ("deduction_amount", "deduction_central_gain_mean")
+#: why a negotiation variable cannot be reweighted
+NEGOTIATION_NOT_REWEIGHTED = {
+    "municipality_committable": "per-municipality values are not kept per draw (histograms over all draws)",
+}
+#: the ``method`` attribute of a reweighted statistic
+WEIGHTED_METHOD = "weighted over the kept draws (importance weights)"
+
+
+def wprob(B: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted probability of the per-draw events ``B`` (K, ...) (True/False or 1/0): their weighted
+    mean, a value within 1e-12 of 0 or 1 (the rounding of the normalised weights) put at 0 or 1."""
+    p = np.asarray(wmean(np.asarray(B, dtype=float), w), dtype=float)
+    return np.where(p < 1e-12, 0.0, np.where(p > 1.0 - 1e-12, 1.0, p))
+
+
+def reweight_negotiation(ds: xr.Dataset, out: xr.Dataset, raw, w: np.ndarray, threads: int = 1) -> list[str]:
+    """The negotiation table (simengine.analysis.negotiate) under the weights ``w``, from the kept
+    per-draw values: the committable amounts (the weighted 1 - certainty quantiles of the national
+    and area realised, net and potential gains), the reach amount, the deduction analysis and the
+    delivery deal (from the go-live of the draws whose inputs are kept). Writes into ``out``; their
+    Monte Carlo intervals are dropped. Returns the names reweighted."""
+    from simengine.analysis.negotiate import NEGLIGIBLE, delivery_per_draw
+
+    done: list[str] = []
+
+    def put(name: str, data, method: str = WEIGHTED_METHOD) -> None:
+        if name not in ds:
+            return
+        out[name] = (ds[name].dims, np.asarray(data, dtype=float).reshape(ds[name].shape))
+        out[name].attrs = dict(ds[name].attrs, method=method)
+        out[name].attrs.pop("weights", None)
+        done.append(name)
+
+    if "certainty" not in ds.coords or "benefit" not in ds:
+        return done
+    lv = 1.0 - np.asarray(ds["certainty"].values, dtype=float)
+    for name, source in (
+        ("committable", "benefit"),
+        ("committable_net", "net_benefit"),
+        ("committable_potential", "potential"),
+        ("area_committable", "area_benefit"),
+        ("area_committable_potential", "area_potential"),
+    ):
+        if name in ds and source in ds and "draw" in ds[source].dims:
+            dims = [d for d in ds[name].dims if d != "certainty"]
+            X = np.asarray(ds[source].transpose("draw", *dims).values, dtype=float)
+            put(name, wquantiles(X, w, lv, threads))
+    G = np.asarray(ds["benefit"].values, dtype=float)  # (K, Y)
+    put("reach_amount", wquantiles(G, w, np.array([1.0 - NEGLIGIBLE]), threads)[0])
+    if "deduction_amount" in ds:
+        sc = raw.plan.scenario
+        x = float(ds["deduction_p_cut_above"].attrs.get("threshold", sc.cut_threshold))
+        alpha = float(ds.attrs.get("cut_alpha", sc.cut_alpha))
+        D = np.asarray(ds["deduction_amount"].values, dtype=float)  # (S, Y)
+        shares = np.asarray(ds["deduction"].values, dtype=float)
+        p, cut_mean = np.empty(D.shape), np.empty(D.shape)
+        for s in range(D.shape[0]):  # one share at a time: (K, Y) arrays only
+            cut = np.maximum(0.0, D[s][None, :] - G)
+            p[s] = wprob(cut > x, w)
+            cut_mean[s] = wmean(cut, w)
+        put("deduction_p_cut_above", p)
+        put("deduction_service_cut_mean", cut_mean)
+        put("deduction_local_gain_mean", np.maximum(0.0, wmean(G, w)[None, :] - D + cut_mean))
+        put("deduction_max_safe", np.maximum(0.0, wquantiles(G, w, np.array([alpha]), threads)[0] + x))
+        ok = p <= alpha
+        best = [shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(D.shape[1])]
+        put("deduction_max_safe_share", np.array(best))
+    if "delivery_central_gain_mean" in ds and len(raw.inputs):
+        K, wk = input_weights(w, min(len(raw.inputs), len(G)))
+        if K >= 2:
+            cen, cut = delivery_per_draw(raw)
+            cen, cut = cen[:K], cut[:K]
+            method = (
+                WEIGHTED_METHOD
+                if K == len(w)
+                else f"weighted over the first {K:,} of the {len(w):,} kept draws (those whose inputs, hence "
+                "go-live times, are kept), their importance weights renormalised"
+            )
+            q = np.asarray(ds["quantile"].values, dtype=float)
+            x = float(ds["delivery_p_cut_above"].attrs.get("threshold", raw.plan.scenario.cut_threshold))
+            put("delivery_central_gain_quantile", wquantiles(cen, wk, q, threads), method)
+            put("delivery_central_gain_mean", wmean(cen, wk), method)
+            put("delivery_service_cut_quantile", wquantiles(cut, wk, q, threads), method)
+            put("delivery_service_cut_mean", wmean(cut, wk), method)
+            put("delivery_p_cut_above", wprob(cut > x, wk), method)
+            for var, per in (("central_gain", cen), ("service_cut", cut)):
+                diff = per[:, None, :] - np.asarray(getattr(raw, var)[:K], dtype=float)  # (K, R, Y)
+                put(f"delivery_{var}_difference_mean", wmean(diff, wk), method)
+                put(f"delivery_{var}_difference_quantile", wquantiles(diff, wk, q, threads), method)
+    return done
 
 
 def _weighted(kind: str, name: str, source: str, X, ref: list[str], ds, w, q, sc, threads: int, pairs: dict):
@@ -514,10 +613,10 @@ def _weighted(kind: str, name: str, source: str, X, ref: list[str], ds, w, q, sc
         return wquantiles(D, w, q, threads) if kind == "difference_quantile" else wmean(D, w)
     if kind == "p_above":
         x = float(ds[name].attrs.get("threshold", sc.cut_threshold))
-        return wmean((X > x).astype(float), w)
+        return wprob(X > x, w)
     R = np.asarray(ds[ref[0]].values, dtype=float)
     if kind == "p_at_least":
-        return wmean((X >= R[None]).astype(float), w)
+        return wprob(X >= R[None], w)
     tail = sc.tail if "tail" in varspecs.SPECS[name].attrs else None  # "shortfall": over all draws without it
     return weighted_shortfall(X, R, w, tail)
 

@@ -13,7 +13,12 @@ Monte Carlo interval:
   proportion to its width, the interval runs from Wilson's lower end without that bin to Wilson's
   upper end with all of it; the amount interpolates inside the bin that holds the rank, the
   interval applies the same order-statistic ranks to the histogram and is widened by one bin's
-  relative width (the histogram's resolution).
+  relative width (the histogram's resolution);
+* **weighted** on an update's results (their per-draw ``weight``, simengine.analysis.update): the
+  national and area answers from the kept draws under the weights (the update's weighted share and
+  weighted quantile), the intervals Wilson's and the order statistics' with N = the effective sample
+  size (approximate); municipalities and initiatives, which have only the prior's histograms, are
+  answered before the update, and the method line says so.
 """
 
 from __future__ import annotations
@@ -93,8 +98,15 @@ class Source:
         method: str = "",
         draws: int = 0,
         facts: dict | None = None,
+        weights: np.ndarray | None = None,
     ) -> None:
         self.values, self.counts, self.lower, self.upper = values, counts, lower, upper
+        self.weights = weights  # an update's importance weights of the per-draw values (they sum to 1)
+        self.ess = (
+            float(1.0 / np.sum(weights * weights))
+            if weights is not None
+            else float(len(values) if values is not None else 0)
+        )
         self.rel, self.method, self.draws = rel, method, draws
         self.facts = facts or {}  # what the method text says, for the reader's language (describe)
 
@@ -133,6 +145,8 @@ def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) 
     N = readcheck.draws(ds) or int(ds.sizes.get("draw", 0))
     K = int(ds.sizes.get("draw", 0))
     exact = K >= N
+    # an update's results (simengine.analysis.update): the kept draws under their importance weights
+    w = np.asarray(ds["weight"].values, dtype=float) if "weight" in ds and "draw" in ds["weight"].dims else None
     per_draw = {
         ("national", "realised"): "benefit",
         ("national", "net"): "net_benefit",
@@ -155,11 +169,21 @@ def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) 
         )
     sel = {} if kind == "national" else {kind: ident}
     pv = per_draw.get(key)
-    if pv is not None and pv in ds and "draw" in ds[pv].dims and (exact or key not in hist):
+    if pv is not None and pv in ds and "draw" in ds[pv].dims and (exact or key not in hist or w is not None):
         da = ds[pv].sel(sel) if sel else ds[pv]
         vals = np.asarray(da.isel(year=y).values, dtype=float)
         if not np.isfinite(vals).all():  # the same refusal as report's (simengine.outputs.readcheck)
             raise ConfigError(Msg("results.not_finite", file=str(path), names=pv))
+        if w is not None:
+            ess = float(1.0 / np.sum(w * w))
+            return Source(
+                values=vals,
+                weights=w,
+                method=f"weighted by the update's importance weights over the {K:,} kept draws (effective "
+                f"sample size {ess:,.0f} of {K:,})",
+                draws=len(vals),
+                facts={"source": "weighted", "draws": N, "kept": K, "ess": ess},
+            )
         method = (
             f"exact from all {N:,} draws (kept per draw)"
             if exact
@@ -174,7 +198,11 @@ def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) 
     hv = hist.get(key)
     if hv is not None and f"dist_{hv}" in ds:
         lo_var = {"municipality": "dist_municipality_lo", "initiative": "dist_initiative_lo"}.get(kind)
-        return _histogram(ds, hv, sel, y, lo_var)
+        src = _histogram(ds, hv, sel, y, lo_var)
+        if w is not None:  # the histograms are of the prior draws: the forecast before the update
+            src.method = "before the update (not reweighted: no per-draw values are kept), " + src.method
+            src.facts["prior"] = True
+        return src
     name = pv or hv
     where = "nationally" if kind == "national" else f"per {kind}"
     raise ConfigError(
@@ -188,6 +216,18 @@ def probability_at_least(src: Source, x: float) -> dict:
     from simengine.analysis.mcerror import wilson
     from simengine.analysis.negotiate import p_at_least_counts
 
+    if src.values is not None and src.weights is not None:
+        from simengine.analysis.update import wprob
+
+        p = float(wprob(src.values >= x, src.weights))
+        lo, hi = wilson(np.array([p * src.ess]), src.ess)  # type: ignore[arg-type]  # Wilson with N = the ESS
+        return {
+            "probability": p,
+            "ci_low": float(lo[0]),
+            "ci_high": float(hi[0]),
+            "method": src.method + "; interval: Wilson (95 %) with N = the effective sample size (approximate)",
+            "facts": {**src.facts, "interval": "wilson_ess"},
+        }
     if src.values is not None:
         n = len(src.values)
         k = int((src.values >= x).sum())
@@ -222,6 +262,19 @@ def amount_at_certainty(src: Source, c: float) -> dict:
     n = src.draws
     qlo, qhi = rank_levels(n, np.array([q]))
     levels = np.array([q, qlo[0], qhi[0]])
+    if src.values is not None and src.weights is not None:
+        from simengine.analysis.update import weighted_quantile
+
+        qlo, qhi = rank_levels(max(2, int(round(src.ess))), np.array([q]))
+        v = weighted_quantile(src.values, src.weights, np.array([q, qlo[0], qhi[0]]))
+        return {
+            "amount": float(v[0]),
+            "ci_low": float(v[1]),
+            "ci_high": float(v[2]),
+            "method": src.method + "; interval: the weighted quantiles at the order-statistic ranks of "
+            "Binomial(N, 1 - C) 2.5 % and 97.5 % with N = the effective sample size (approximate)",
+            "facts": {**src.facts, "interval": "ranks_ess"},
+        }
     if src.values is not None:
         v = np.quantile(src.values, levels)
         extra = "; interval: order statistics of ranks Binomial(N, 1 - C) 2.5 % and 97.5 % (distribution-free)"
@@ -296,7 +349,12 @@ def ask(
 def _method_da(f: dict, L) -> str:
     """The method text of an answer in Danish, from its facts (the JSON keeps the English text)."""
     src = f.get("source")
-    if src == "exact":
+    if src == "weighted":
+        text = (
+            f"vægtet med opdateringens vægte over de {L.num(f['kept'])} gemte træk (effektiv "
+            f"stikprøvestørrelse {L.num(f['ess'])} af {L.num(f['kept'])})"
+        )
+    elif src == "exact":
         text = f"præcist fra alle {L.num(f['draws'])} træk (gemt pr. træk)"
     elif src == "kept":
         text = (
@@ -317,7 +375,14 @@ def _method_da(f: dict, L) -> str:
         ),
         "ranks": "interval: ordensstørrelser med rangene Binomial(N, 1 − C) 2,5 % og 97,5 % (fordelingsfrit)",
         "ranks_bins": "interval: de samme rang anvendt på histogrammet, udvidet med ét intervals relative bredde",
+        "wilson_ess": "interval: Wilson (95 %) med N = den effektive stikprøvestørrelse (tilnærmet)",
+        "ranks_ess": (
+            "interval: de vægtede kvantiler ved ordensstørrelsernes rang Binomial(N, 1 − C) 2,5 % og 97,5 % "
+            "med N = den effektive stikprøvestørrelse (tilnærmet)"
+        ),
     }[f["interval"]]
+    if f.get("prior"):
+        text = "før opdateringen (ikke genvægtet: værdierne pr. træk er ikke gemt), " + text
     return f"{text}; {interval}"
 
 

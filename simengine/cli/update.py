@@ -54,7 +54,7 @@ def cmd_update(args, argv: list[str], opts=None) -> int:
             wr.write_json("run.json", m)
             if not args.no_report:
                 _write_report(wr, post, sc, args.lang)
-            if chart is not None:  # beside the report's charts, moved into place with them
+            if chart is not None and args.no_report:  # else the report draws it (and shows it), from results.nc
 
                 def png(p: Path, data: bytes = chart) -> None:
                     p.write_bytes(data)

@@ -947,6 +947,41 @@ TEXT: dict[str, tuple[str, str]] = {
         "The same {draws} draws with and without the scenario's common shocks (by their ids in the scenario "
         "file: {shocks}).",
     ),
+    # -- an updated forecast (simengine.outputs.report.update) --------------------------------------
+    "sec_update": ("Opdateret prognose", "Updated forecast"),
+    "upd_notice": (
+        "Dette er en opdateret prognose: kørslens udfald er vægtet efter de {k} observationer i {file}, der "
+        "var kendt {date}. Den effektive stikprøve er {ess} af {kept} udfald.",
+        "This is an updated forecast: the run's draws are weighted by the {k} observations in {file} known by "
+        "{date}. The effective sample size is {ess} of {kept} draws.",
+    ),
+    "upd_notice_short": (
+        "Opdateret prognose: vægtet efter observationerne kendt {date} ({file}); effektiv stikprøve {ess} af {kept}.",
+        "Updated forecast: weighted by the observations known by {date} ({file}); effective sample size {ess} of "
+        "{kept}.",
+    ),
+    "upd_prior_parts": (
+        "Før opdateringen (ikke genvægtet): {what}.",
+        "Before the update (not reweighted): {what}.",
+    ),
+    "upd_prior_what": (
+        "kommunernes tal, følsomheden og vandfaldet (og dermed hvem styrer hvad)",
+        "the municipalities' figures, the sensitivity and the waterfall (hence who controls what)",
+    ),
+    "upd_prior_section": (
+        "Før opdateringen: dette afsnit viser prognosen før opdateringen (det kan ikke genvægtes).",
+        "Before the update: this section shows the forecast before the update (it cannot be reweighted).",
+    ),
+    "upd_prior_mark": ("før opdateringen", "before the update"),
+    "upd_chart_caption": (
+        "De input, opdateringen flyttede mest: P10–P90 og median før (grå) og efter (blå), i standardafvigelser "
+        "før opdateringen.",
+        "The inputs the update moved most: P10–P90 and median before (grey) and after (blue), in standard "
+        "deviations before the update.",
+    ),
+    "upd_no_moved": ("Ingen input flyttede sig mærkbart.", "No input moved noticeably."),
+    "upd_wb_update": ("Opdateret prognose", "Updated forecast"),
+    "upd_wb_prior": ("Før opdateringen (ikke genvægtet)", "Before the update (not reweighted)"),
 }
 
 #: the waterfall's causes (simengine.model.structure.CAUSES) for a reader, capitalised, in Danish and English

@@ -727,7 +727,15 @@ def shocks(ctx: Context) -> bytes | None:
     return chart(ctx)
 
 
+def update_inputs(ctx: Context) -> bytes | None:
+    """The inputs an update moved (an update's results only: simengine.outputs.report.update)."""
+    from simengine.outputs.report.update import chart
+
+    return chart(ctx)
+
+
 CHARTS = (
+    "update_inputs",
     "fan_national",
     "potential",
     "shocks",

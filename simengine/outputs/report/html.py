@@ -148,6 +148,10 @@ class Page:
 
     def add(self, sid: str, title: str, body: str) -> None:
         if body:
+            from simengine.outputs.report import update  # an update's forecast before it, marked
+
+            if sid in update.PRIOR_SECTIONS:
+                body = update.prior_note(self.ctx) + body
             self.sections.append((sid, title, body))
 
     # -- header and headline ----------------------------------------------------------------
@@ -786,6 +790,9 @@ class Page:
     # -- assembly ---------------------------------------------------------------------------
     def render(self) -> str:
         ctx, L = self.ctx, self.L
+        from simengine.outputs.report import update  # an updated forecast says so first
+
+        self.add("update", L("sec_update"), update.section(ctx, self.charts))
         self.add("headline", L("sec_headline"), self.headline())
         from simengine.outputs.report import negotiation  # committable amounts, deductions, deals
 

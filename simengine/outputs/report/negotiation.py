@@ -221,9 +221,8 @@ def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
         )
     s = control(ctx)
     if s is not None and s["municipal"][0] + s["outside"][0] < 0:
-        sentences.append(
-            esc(L("hl_control", year=s["year"], mun=L.mio(-s["municipal"][0]), out=L.mio(-s["outside"][0])))
-        )
+        text = L("hl_control", year=s["year"], mun=L.mio(-s["municipal"][0]), out=L.mio(-s["outside"][0]))
+        sentences.append(esc(_prior_mark(ctx, "waterfall", text)))
     p = ctx.p_target[ti]
     ptxt = L.pct(p) if tgt > 0 else "–"
     es = ctx.es[ti]
@@ -398,6 +397,17 @@ def deals_html(ctx: Context) -> str:
     return out + table([esc(h) for h in head], rows, {1, 2, 3})
 
 
+def _prior_mark(ctx: Context, name: str, text: str, title: bool = False) -> str:
+    """``text`` marked as the forecast before the update when ``name`` was not reweighted (an update's
+    results, simengine.outputs.report.update); as it is otherwise."""
+    from simengine.outputs.report.update import not_reweighted
+
+    if not not_reweighted(ctx.ds, name):
+        return text
+    mark = ctx.L("upd_prior_mark")
+    return f"{text} ({mark})" if title else f"{mark[0].upper()}{mark[1:]}: {text}"
+
+
 def control_html(ctx: Context, short: bool = False) -> str:
     from simengine.outputs.report.html import esc, table
 
@@ -411,7 +421,7 @@ def control_html(ctx: Context, short: bool = False) -> str:
         for k, g in (("control_municipal", "municipal"), ("control_outside", "outside"), ("control_plan", "plan"))
     ]
     caption = "" if short else f'<p class="caption">{esc(L("control_caption", year=s["year"], unit=L("mio_year")))}</p>'
-    return f"<h3>{esc(L('control_title'))}</h3>{caption}" + table(
+    return f"<h3>{esc(_prior_mark(ctx, 'waterfall', L('control_title'), title=True))}</h3>{caption}" + table(
         [esc(L("cause")), esc(L("mean")), "P50"], rows, {1, 2}
     )
 
@@ -443,7 +453,11 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
         ("committable_net", L("net_row"), None),
         ("committable_potential", L("wb_potential"), None),
         ("area_committable", L("wb_realised"), "area"),
-        ("municipality_committable", L("wb_realised"), "municipality"),
+        (
+            "municipality_committable",
+            _prior_mark(ctx, "municipality_committable", L("wb_realised"), True),
+            "municipality",
+        ),
     ]
     mun_names = dict(zip((int(c) for c in ds["municipality"].values), ctx.mun_names))
     for var, lab, dim in items:
@@ -579,7 +593,8 @@ def _more_rows(s: Any, ctx: Context, money: str, prob: str, mio: Callable[[float
             ("control_plan", "plan"),
         ):
             for stat, v in ((L("mean").lower(), c[group][0]), ("P50", c[group][1])):
-                s.add([f"{L('control_title')} {L(key + '_short')} ({stat})", nat, y, None, mio(v), None, None, money])
+                lab = _prior_mark(ctx, "waterfall", f"{L('control_title')} {L(key + '_short')} ({stat})", True)
+                s.add([lab, nat, y, None, mio(v), None, None, money])
 
 
 # -- the one-page negotiation sheet -------------------------------------------------------------
@@ -664,6 +679,11 @@ def sheet_html(ctx: Context) -> str | None:
     ctrl = control_html(ctx, short=True).replace("<h3>", "<h2>").replace("</h3>", "</h2>")
     name = str(ds.attrs.get("scenario", ""))
     note = L("neg_sheet_note", draws=L.num(ctx.draws), seed=ctx.seed)
+    from simengine.outputs.report.update import notice
+
+    upd = notice(ds, L, short=True)  # an updated forecast says so, and what is before the update
+    if upd:
+        note = f"{note} {upd}"
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{ctx.lang}"><head><meta charset="utf-8"><title>{esc(L("neg_sheet_title"))}: {esc(name)}</title>'
@@ -675,7 +695,8 @@ def sheet_html(ctx: Context) -> str | None:
         f'<p class="meta">{esc(L("commit_sheet_note", unit=L("mio_year")))}</p>{commit}'
         f'<div class="cols"><div><h2>{esc(L("deals_title"))} ({ty})</h2>{deals_tbl}</div>'
         f"<div><h2>{esc(L('ded_title'))} ({ty})</h2>{ded}</div></div>"
-        f'<div class="cols"><div><h2>{esc(L("neg_sheet_risks", year=ty))}</h2>{risk_tbl}</div>'
+        f'<div class="cols"><div><h2>{esc(_prior_mark(ctx, "waterfall", L("neg_sheet_risks", year=ty), True))}</h2>'
+        f"{risk_tbl}</div>"
         f"<div>{ctrl}</div></div>"
         f'<p class="foot">{esc(str(ds.attrs.get("command", "")))}</p>'
         "</body></html>\n"

@@ -156,6 +156,12 @@ def neutralise(wb: Workbook) -> None:
                         c.quotePrefix = True
 
 
+def _update_facts(ds, L) -> dict:
+    from simengine.outputs.report.update import facts
+
+    return facts(ds, L)
+
+
 def build(ctx: Context) -> bytes:
     L, ds = ctx.L, ctx.ds
     wb = Workbook()
@@ -172,6 +178,11 @@ def build(ctx: Context) -> bytes:
     s.add([L("wb_scenario"), str(ds.attrs.get("scenario", "")), ""])
     if sc is not None and sc.description:
         s.add([L("wb_description"), sc.description_in(L.lang) if hasattr(sc, "description_in") else sc.description, ""])
+    from simengine.outputs.report.update import notice
+
+    if notice(ds, L):  # an updated forecast: when, on what, its effective sample size; what is before it
+        s.add([L("upd_wb_update"), L("upd_notice_short", **_update_facts(ds, L)), ""])
+        s.add([L("upd_wb_prior"), L("upd_prior_what"), ""])
     p = float(ctx.p_target[ti])
     rows = [
         (L("wb_target_year"), ty, YEAR, L("year")),
