@@ -629,17 +629,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "commit_caption": (
         "Det beløb, gevinsten på landsplan når med den angivne sikkerhed (sandsynlighed), år for år "
         "({unit}). Beløbet med 90 % sikkerhed er det, der kan budgetteres med, når man vil være 90 % "
-        "sikker på, at gevinsten dækker det. 95 %-Monte Carlo-interval for målåret i parentes.",
+        "sikker på, at gevinsten dækker det.",
         "The amount the national gain reaches with the given certainty (probability), year by year "
         "({unit}). The amount at 90% certainty is what can be budgeted if one wants to be 90% sure the "
-        "gain covers it. 95% Monte Carlo interval for the target year in brackets.",
+        "gain covers it.",
+    ),
+    "commit_ci_note": (
+        "95 %-Monte Carlo-interval for målåret i parentes.",
+        "95% Monte Carlo interval for the target year in brackets.",
     ),
     "certainty_col": ("{p} sikkert", "{p} sure"),
     "commit_sheet_note": (
-        "Beløbet, gevinsten på landsplan når med den angivne sikkerhed ({unit}); 95 %-Monte "
-        "Carlo-interval for målåret i parentes.",
-        "The amount the national gain reaches with the given certainty ({unit}); 95% Monte Carlo "
-        "interval for the target year in brackets.",
+        "Beløbet, gevinsten på landsplan når med den angivne sikkerhed ({unit}).",
+        "The amount the national gain reaches with the given certainty ({unit}).",
     ),
     "commit_area_caption": (
         "Områderne i {year}: beløbet, gevinsten når med den angivne sikkerhed ({unit}). "

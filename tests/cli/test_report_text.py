@@ -302,7 +302,7 @@ def test_committable_interval_in_brackets_as_the_caption_says(run, ds, lang):
     each committable amount of the target year's row."""
     L = Labels(lang)
     seg = _section(_page(run, lang), "negotiation")
-    assert L("commit_caption", unit=L("mio_year")) in _visible(seg)
+    assert f"{L('commit_caption', unit=L('mio_year'))} {L('commit_ci_note')}" in _visible(seg)
     head = _rows(seg)[0]
     years = [int(y) for y in ds["year"].values]
     tr = re.findall(r'<tr class="hl">(.*?)</tr>', seg, re.S)

@@ -92,7 +92,10 @@ def test_report_says_it_is_an_update(upd):
     assert 'data-chart="update_inputs"' in page and (out / "charts" / "update_inputs.png").is_file()
     assert page.index('id="update"') < page.index('id="headline"')
     assert "Før opdateringen: dette afsnit" in page.split('id="municipalities"')[1][:400]
+    # an update's amounts have no Monte Carlo interval: no caption promises one in brackets
+    assert "committable_ci_low" not in ds and "i parentes" not in page
     sheet = (out / "negotiation.html").read_text(encoding="utf-8")
+    assert "i parentes" not in sheet
     assert "Opdateret prognose: vægtet efter observationerne kendt 2015-01-01" in sheet
     # the workbook: Overblik's P10 of the target year is the Forhandling sheet's 90 % amount
     from openpyxl import load_workbook

@@ -257,6 +257,14 @@ def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
 
 
 # -- the report section -------------------------------------------------------------------------
+def _commit_caption(ctx: Context, key: str) -> str:
+    """The committable table's caption, and the note on its bracketed interval when the table has one
+    (an update's weighted amounts have no Monte Carlo interval)."""
+    L = ctx.L
+    text = L(key, unit=L("mio_year"))
+    return f"{text} {L('commit_ci_note')}" if "committable_ci_low" in ctx.ds else text
+
+
 def commit_table(ctx: Context, years=None) -> str:
     from simengine.outputs.report.html import esc, num, table
 
@@ -291,7 +299,7 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     L, ds, ti, ty = ctx.L, ctx.ds, ctx.ti, ctx.ty
     cv = [float(c) for c in ds["certainty"].values]
     out = f"<h3>{esc(L('commit_title'))}</h3>"
-    out += f'<p class="caption">{esc(L("commit_caption", unit=L("mio_year")))}</p>' + commit_table(ctx)
+    out += f'<p class="caption">{esc(_commit_caption(ctx, "commit_caption"))}</p>' + commit_table(ctx)
     # the target year: realised, net and potential; per area
     rows = []
     for var, lab in (
@@ -692,7 +700,7 @@ def sheet_html(ctx: Context) -> str | None:
         f'<p class="meta">{esc(note)}</p>'
         f'<div class="lead">{lead}</div>'
         f"<h2>{esc(L('commit_title'))}</h2>"
-        f'<p class="meta">{esc(L("commit_sheet_note", unit=L("mio_year")))}</p>{commit}'
+        f'<p class="meta">{esc(_commit_caption(ctx, "commit_sheet_note"))}</p>{commit}'
         f'<div class="cols"><div><h2>{esc(L("deals_title"))} ({ty})</h2>{deals_tbl}</div>'
         f"<div><h2>{esc(L('ded_title'))} ({ty})</h2>{ded}</div></div>"
         f'<div class="cols"><div><h2>{esc(_prior_mark(ctx, "waterfall", L("neg_sheet_risks", year=ty), True))}</h2>'
