@@ -1032,7 +1032,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "ask.certainty_draws": {
         "da": "--certainty: med {n:,} træk skal den ligge mellem 1/N = {lo:.6g} og 1 − 1/N = {hi:.6g}, men er "
-        "{got}; flere trækninger tillader mere yderlige sandsynligheder",
+        "{got}; flere træk tillader mere yderlige sandsynligheder",
         "en": "--certainty: with {n:,} draws it must lie between 1/N = {lo:.6g} and 1 − 1/N = {hi:.6g}, got {got}; "
         "more draws allow more extreme certainties",
     },
@@ -1048,6 +1048,50 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "ask.no_area": {
         "da": "--scope: {file} har intet område {ident}; kendte: {known}",
         "en": "--scope: {file} has no area {ident}; known: {known}",
+    },
+    "ask.not_readable": {
+        "da": "{file}: ikke en læsbar resultatfil (NetCDF4): {detail}",
+        "en": "{file}: not a readable results file (NetCDF4): {detail}",
+    },
+    "ask.not_results": {
+        "da": "{file}: ikke en resultatfil fra simengine (ingen landsgevinst 'benefit')",
+        "en": "{file}: not a simengine results file (no national gain 'benefit')",
+    },
+    "ask.scope_form": {
+        "da": "--scope: skal være national, area:<id>, municipality:<kode> eller initiative:<id>, men er {got}",
+        "en": "--scope: must be national, area:<id>, municipality:<code> or initiative:<id>, got {got}",
+    },
+    "ask.no_municipality_name": {
+        "da": "--scope: {file} har ingen kommune {ident} (angiv en kommunekode som 101)",
+        "en": "--scope: {file} has no municipality {ident} (give a kommunekode such as 101)",
+    },
+    "ask.no_municipality_code": {
+        "da": "--scope: {file} har ingen kommune med kode {code} (koder {lo}..{hi})",
+        "en": "--scope: {file} has no municipality with code {code} (codes {lo}..{hi})",
+    },
+    "ask.one_question": {
+        "da": "ask: angiv præcis én af --at-least X og --certainty C",
+        "en": "ask: give exactly one of --at-least X or --certainty C",
+    },
+    "ask.at_least": {
+        "da": "--at-least: skal være et endeligt beløb i kr., men er {got}",
+        "en": "--at-least: must be a finite amount in DKK, got {got}",
+    },
+    "ask.quantity": {
+        "da": "--quantity: skal være en af {allowed}, men er {got}",
+        "en": "--quantity: must be one of {allowed}, got {got}",
+    },
+    "ask.quantity_scope": {
+        "da": "--quantity: {quantity} findes ikke pr. {kind} (realised: alle niveauer; net: landsplan; "
+        "potential: landsplan og område)",
+        "en": "--quantity: {quantity} is not available per {kind} (realised: every scope; net: national; "
+        "potential: national and area)",
+    },
+    "ask.no_distribution": {
+        "da": "{file}: har ingen fordeling af gevinsten ({quantity}, niveau {scope}: variablen {name} mangler; "
+        "skrevet af en ældre simengine eller en model uden den); kør scenariet igen for at få svar",
+        "en": "{file}: has no distribution of the {quantity} gain (scope {scope}: variable {name} missing; "
+        "written by an older simengine or a model without it); re-run the scenario to answer this",
     },
     "ask.no_initiative": {
         "da": "--scope: {file} har intet initiativ {ident}; kendte: {known}",

@@ -45,13 +45,14 @@ def _open(path: Path) -> xr.Dataset:
 
         ds = open_results(path)  # the variables results.nc derives on read put back (simengine.outputs.store)
     except Exception as exc:  # noqa: BLE001 - not NetCDF4 / HDF5
-        raise ConfigError(f"{path}: not a readable results file (NetCDF4): {str(exc).splitlines()[0]}") from None
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(Msg("ask.not_readable", file=str(path), detail=detail)) from None
     return _check(ds, path)
 
 
 def _check(ds: xr.Dataset, path: Path) -> xr.Dataset:
     if "benefit" not in ds or "year" not in ds.coords or "draws" not in ds.attrs:
-        raise ConfigError(f"{path}: not a simengine results file (no national gain 'benefit')")
+        raise ConfigError(Msg("ask.not_results", file=str(path)))
     return readcheck.check(ds, path)  # as report checks it: draws, years, finite results
 
 
@@ -60,9 +61,7 @@ def _parse_scope(path: Path, ds: xr.Dataset, scope: str) -> tuple[str, str | int
         return "national", None
     kind, sep, ident = scope.partition(":")
     if not sep or kind not in ("area", "municipality", "initiative") or not ident:
-        raise ConfigError(
-            f"--scope: must be national, area:<id>, municipality:<code> or initiative:<id>, got {scope!r}"
-        )
+        raise ConfigError(Msg("ask.scope_form", got=repr(scope)))
     if kind == "municipality":
         codes = [int(c) for c in ds["municipality"].values]
         names = [str(n).lower() for n in ds["municipality_name"].values] if "municipality_name" in ds else []
@@ -71,13 +70,9 @@ def _parse_scope(path: Path, ds: xr.Dataset, scope: str) -> tuple[str, str | int
         except ValueError:
             if ident.lower() in names:
                 return kind, codes[names.index(ident.lower())]
-            raise ConfigError(
-                f"--scope: {path} has no municipality {ident!r} (give a kommunekode such as 101)"
-            ) from None
+            raise ConfigError(Msg("ask.no_municipality_name", file=str(path), ident=repr(ident))) from None
         if code not in codes:
-            raise ConfigError(
-                f"--scope: {path} has no municipality with code {code} (codes {min(codes)}..{max(codes)})"
-            )
+            raise ConfigError(Msg("ask.no_municipality_code", file=str(path), code=code, lo=min(codes), hi=max(codes)))
         return kind, code
     known = [str(x) for x in ds[kind].values]
     if ident not in known:
@@ -163,10 +158,7 @@ def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) 
     }
     key = (kind, quantity)
     if key not in per_draw and key not in hist:
-        raise ConfigError(
-            f"--quantity: {quantity} is not available per {kind} (realised: every scope; net: national; "
-            "potential: national and area)"
-        )
+        raise ConfigError(Msg("ask.quantity_scope", quantity=quantity, kind=kind))
     sel = {} if kind == "national" else {kind: ident}
     pv = per_draw.get(key)
     if pv is not None and pv in ds and "draw" in ds[pv].dims and (exact or key not in hist or w is not None):
@@ -204,11 +196,8 @@ def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) 
             src.facts["prior"] = True
         return src
     name = pv or hv
-    where = "nationally" if kind == "national" else f"per {kind}"
     raise ConfigError(
-        f"{path}: has no distribution of the {quantity} gain {where} (variable "
-        f"{'dist_' + str(hv) if hv else name} missing: written by an older simengine or a model without "
-        "it); re-run the scenario to answer this"
+        Msg("ask.no_distribution", file=str(path), quantity=quantity, scope=kind, name=f"dist_{hv}" if hv else name)
     )
 
 
@@ -308,13 +297,13 @@ def ask(
     """The answer as a dict ({"probability"|"amount", "ci_low", "ci_high", "method"}); ConfigError on bad input.
     ``path``: a results.nc file, or the results Dataset itself (simengine.api.ask)."""
     if (at_least is None) == (certainty is None):
-        raise ConfigError("ask: give exactly one of --at-least X or --certainty C")
+        raise ConfigError(Msg("ask.one_question"))
     if certainty is not None and not (0.0 < certainty < 1.0 and math.isfinite(certainty)):
         raise ConfigError(Msg("ask.certainty_range", got=float(certainty)))
     if at_least is not None and not math.isfinite(at_least):
-        raise ConfigError(f"--at-least: must be a finite amount in DKK, got {at_least}")
+        raise ConfigError(Msg("ask.at_least", got=str(at_least)))
     if quantity not in QUANTITIES:
-        raise ConfigError(f"--quantity: must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
+        raise ConfigError(Msg("ask.quantity", allowed=", ".join(QUANTITIES), got=repr(quantity)))
     if isinstance(path, xr.Dataset):
         from simengine.outputs.store import round_trip
 

@@ -286,6 +286,21 @@ def test_ask_bad_input_exits_2_with_one_line(runs, capsys, args, needle):
         (["--year", "2030", "--certainty", "0.9"], "dækker 2011..2016, men er 2030", "covers 2011..2016, got 2030"),
         (["--year", "2015", "--certainty", "1.5"], "strengt mellem 0 og 1 (f.eks. 0,9), men er 1,5", "got 1.5"),
         (["--year", "2015", "--at-least", "1", "--scope", "area:nope"], "har intet område 'nope'; kendte:", "no area"),
+        (
+            ["--year", "2015", "--at-least", "1e8", "--scope", "municipality:9999"],
+            "har ingen kommune med kode 9999",
+            "has no municipality with code 9999",
+        ),
+        (
+            ["--year", "2015", "--at-least", "1e8", "--scope", "county:1"],
+            "skal være national, area:<id>",
+            "must be national, area:<id>",
+        ),
+        (
+            ["--year", "2015", "--at-least", "1e8", "--quantity", "net", "--scope", "municipality:101"],
+            "net findes ikke pr. municipality",
+            "net is not available per municipality",
+        ),
     ],
 )
 def test_ask_input_errors_in_the_terminals_language(runs, capsys, args, da, en):
@@ -333,7 +348,7 @@ def test_ask_wrong_and_older_files(runs, tmp_path, capsys):
     assert code == 0 and ans["probability"] == (runs["a"]["benefit"].sel(year=2015).values >= 1e8).mean()
     code = main(["ask", str(old), "--year", "2015", "--at-least", "1e6", "--scope", "municipality:101"])
     err = capsys.readouterr().err
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "older simengine" in err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "ældre simengine" in err
     # results without the potential gain (written before it existed): one line naming it
     code = main(["ask", str(old), "--year", "2015", "--at-least", "1e8", "--quantity", "potential"])
     err = capsys.readouterr().err
