@@ -112,6 +112,12 @@ def test_report_says_it_is_an_update(upd):
     assert rows[0][4] == pytest.approx(p10, rel=1e-9)
     mun = [r for r in neg.iter_rows(values_only=True) if r[1] and str(r[1])[:3].isdigit()]
     assert mun and all("(før opdateringen)" in str(r[0]) for r in mun)
+    # the sheets of the forecast before the update say so in their header row
+    for title in ("Kommuner", "Følsomhed"):
+        head = [c for c in next(wb[title].iter_rows(max_row=1, values_only=True)) if c is not None]
+        assert head[-1] == "Før opdateringen (ikke genvægtet)", (title, head)
+    head = [c for c in next(wb["År"].iter_rows(max_row=1, values_only=True)) if c is not None]
+    assert "Før opdateringen (ikke genvægtet)" not in head  # the reweighted sheets are not marked
 
 
 def test_a_plain_run_report_has_no_update_notice(tmp_path):
@@ -120,6 +126,12 @@ def test_a_plain_run_report_has_no_update_notice(tmp_path):
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Opdateret prognose" not in page and "opdateringen" not in page
     assert "opdateringen" not in (tmp_path / "negotiation.html").read_text(encoding="utf-8")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "summary.xlsx")
+    assert not any(
+        "opdateringen" in str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    )
 
 
 def test_ask_uses_the_update_weights(upd):

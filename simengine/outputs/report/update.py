@@ -28,6 +28,17 @@ def not_reweighted(ds: xr.Dataset, name: str) -> bool:
     return is_update(ds) and name in ds and str(ds[name].attrs.get("weights", "")).startswith("prior")
 
 
+def mark_sheet(ws, ncols: int, ds: xr.Dataset, L) -> None:  # type: ignore[no-untyped-def]
+    """A workbook sheet of the forecast before the update: its header row says so, beside the last
+    column (the sheet's numbers are not reweighted; nothing for a plain run)."""
+    if not is_update(ds):
+        return
+    from openpyxl.styles import Font
+
+    c = ws.cell(row=1, column=ncols + 2, value=L("upd_wb_prior"))
+    c.font = Font(italic=True, bold=True, color="9C2A00")
+
+
 def facts(ds: xr.Dataset, L) -> dict:
     """The notice's fields in L's language."""
     a = ds.attrs

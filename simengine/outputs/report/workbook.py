@@ -178,6 +178,7 @@ def build(ctx: Context) -> bytes:
     s.add([L("wb_scenario"), str(ds.attrs.get("scenario", "")), ""])
     if sc is not None and sc.description:
         s.add([L("wb_description"), sc.description_in(L.lang) if hasattr(sc, "description_in") else sc.description, ""])
+    from simengine.outputs.report import update
     from simengine.outputs.report.update import notice
 
     if notice(ds, L):  # an updated forecast: when, on what, its effective sample size; what is before it
@@ -367,6 +368,7 @@ def build(ctx: Context) -> bytes:
         row += [mm[i, k] / 1e6 for k in range(len(years))]
         s.add(row)
     s.finish(freeze_cols=2)
+    update.mark_sheet(s.ws, len(s.cols), ds, L)  # an update's municipal figures: the forecast before it
 
     # -- Initiatives --------------------------------------------------------------------------
     s = Sheet(wb, L("sheet_initiatives"))
@@ -488,6 +490,7 @@ def build(ctx: Context) -> bytes:
                         ]
                     )
         s.finish(freeze_cols=2)
+        update.mark_sheet(s.ws, len(s.cols), ds, L)  # an update's sensitivity and waterfall: before it
 
     from simengine.outputs.report import backtest  # a backtest's scores: PIT, CRPS, skill
 
