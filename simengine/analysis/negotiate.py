@@ -274,6 +274,25 @@ def deduction_grid(sc_deductions, target: np.ndarray) -> np.ndarray:
 
 
 # -- deduction analysis -------------------------------------------------------------------------
+def local_gain(mean_g: np.ndarray, D: np.ndarray, cut_mean: np.ndarray) -> np.ndarray:
+    """(S, Y) what stays with the municipalities under each up-front deduction D (S, Y): the mean gain
+    minus the deduction plus the mean service cut, at least 0."""
+    return np.maximum(0.0, mean_g[None, :] - D + cut_mean)
+
+
+def max_safe(q_alpha: np.ndarray, x: float) -> np.ndarray:
+    """The largest deduction with P(service cut > x) <= alpha: the gain's alpha quantile + x (continuous
+    gain), at least 0."""
+    return np.maximum(0.0, q_alpha + x)
+
+
+def max_safe_share(shares: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
+    """(Y,) the largest deduction share of the grid whose P(service cut > X) ``p`` (S, Y) is at most
+    alpha, NaN where none is."""
+    ok = p <= alpha
+    return np.array([shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(p.shape[1])])
+
+
 def add_deductions(ds: xr.Dataset, raw) -> None:
     from simengine.analysis.mcerror import MEAN_METHOD, WILSON_METHOD, Z, quantile_ci, wilson
     from simengine.analysis.results import NationalStats
@@ -344,20 +363,18 @@ def add_deductions(ds: xr.Dataset, raw) -> None:
                 MEAN_METHOD + ("" if K >= N else f" (sd from the first {K:,} draws)"),
             )
         put(new, "deduction_central_gain_mean", D, float)
-        put(new, "deduction_local_gain_mean", np.maximum(0.0, mean_g[None, :] - D + cut_mean), float)
+        put(new, "deduction_local_gain_mean", local_gain(mean_g, D, cut_mean), float)
         # the largest deduction with P(cut > X) <= alpha: G's alpha quantile + X (continuous G)
         qest, qlo, qhi = quantile_ci(stats, "benefit", np.array([alpha]), N)
-        safe = np.maximum(0.0, qest[0] + x)
+        safe = max_safe(qest[0], x)
         put(new, "deduction_max_safe", safe, float, threshold=x, alpha=alpha)
         put_ci(
             "deduction_max_safe",
-            np.maximum(0.0, qlo[0] + x),
-            np.maximum(0.0, qhi[0] + x),
+            max_safe(qlo[0], x),
+            max_safe(qhi[0], x),
             "the order-statistics interval of the quantile, plus the threshold",
         )
-        ok = p <= alpha
-        best = np.array([shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(Y)])
-        put(new, "deduction_max_safe_share", best, float, threshold=x, alpha=alpha)
+        put(new, "deduction_max_safe_share", max_safe_share(shares, p, alpha), float, threshold=x, alpha=alpha)
     ds.attrs["cut_alpha"] = alpha
 
 

@@ -517,7 +517,7 @@ def reweight_negotiation(ds: xr.Dataset, out: xr.Dataset, raw, w: np.ndarray, th
     and area realised, net and potential gains), the reach amount, the deduction analysis and the
     delivery deal (from the go-live of the draws whose inputs are kept). Writes into ``out``; their
     Monte Carlo intervals are dropped. Returns the names reweighted."""
-    from simengine.analysis.negotiate import NEGLIGIBLE, delivery_per_draw
+    from simengine.analysis.negotiate import NEGLIGIBLE, delivery_per_draw, local_gain, max_safe, max_safe_share
 
     done: list[str] = []
 
@@ -558,11 +558,9 @@ def reweight_negotiation(ds: xr.Dataset, out: xr.Dataset, raw, w: np.ndarray, th
             cut_mean[s] = wmean(cut, w)
         put("deduction_p_cut_above", p)
         put("deduction_service_cut_mean", cut_mean)
-        put("deduction_local_gain_mean", np.maximum(0.0, wmean(G, w)[None, :] - D + cut_mean))
-        put("deduction_max_safe", np.maximum(0.0, wquantiles(G, w, np.array([alpha]), threads)[0] + x))
-        ok = p <= alpha
-        best = [shares[np.nonzero(ok[:, y])[0]].max() if ok[:, y].any() else np.nan for y in range(D.shape[1])]
-        put("deduction_max_safe_share", np.array(best))
+        put("deduction_local_gain_mean", local_gain(wmean(G, w), D, cut_mean))
+        put("deduction_max_safe", max_safe(wquantiles(G, w, np.array([alpha]), threads)[0], x))
+        put("deduction_max_safe_share", max_safe_share(shares, p, alpha))
     if "delivery_central_gain_mean" in ds and len(raw.inputs):
         K, wk = input_weights(w, min(len(raw.inputs), len(G)))
         if K >= 2:
