@@ -46,6 +46,12 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.add.reduce(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
 
 
+def effective_sample_size(w: np.ndarray) -> float:
+    """Kish's effective sample size 1 / sum(w^2) of normalised weights ``w`` (they sum to 1); 0 for
+    no weights."""
+    return float(1.0 / _dot(w, w)) if len(w) else 0.0
+
+
 def log_likelihood(o: Observation, x: np.ndarray) -> np.ndarray:
     """log L(y | x_d) per draw, up to a constant that is the same for every draw."""
     e = o.error
@@ -96,7 +102,7 @@ def weights_for(
         raise RunError(Msg("run.obs_inconsistent", file=str(file), ids=", ".join(o.id for o in observations), draws=K))
     w = np.exp(ll - ll.max())
     w /= w.sum()
-    return w, float(1.0 / _dot(w, w))
+    return w, effective_sample_size(w)
 
 
 def ess_by_observation(observations: tuple[Observation, ...], x: np.ndarray) -> list[tuple[str, float]]:
@@ -110,7 +116,7 @@ def ess_by_observation(observations: tuple[Observation, ...], x: np.ndarray) -> 
             continue
         w = np.exp(ll - ll.max())
         w /= w.sum()
-        out.append((o.id, float(1.0 / _dot(w, w))))
+        out.append((o.id, effective_sample_size(w)))
     return sorted(out, key=lambda t: t[1])
 
 
@@ -671,7 +677,7 @@ def input_movement(raw, w: np.ndarray, ess: float) -> dict:
     plan = raw.plan
     K, wk = input_weights(w, len(raw.inputs))
     if K < len(w):
-        w, ess = wk, (float(1.0 / _dot(wk, wk)) if K else 0.0)
+        w, ess = wk, effective_sample_size(wk)
     names, rows, idx, kinds, who = [], [], [], [], []
     ini_names = {i.id: i.name for i in plan.scenario.initiatives}
     block = 32  # inputs transposed a block at a time: contiguous rows without a copy of all of them

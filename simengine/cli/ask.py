@@ -97,11 +97,12 @@ class Source:
     ) -> None:
         self.values, self.counts, self.lower, self.upper = values, counts, lower, upper
         self.weights = weights  # an update's importance weights of the per-draw values (they sum to 1)
-        self.ess = (
-            float(1.0 / np.sum(weights * weights))
-            if weights is not None
-            else float(len(values) if values is not None else 0)
-        )
+        if weights is not None:
+            from simengine.analysis.update import effective_sample_size
+
+            self.ess = effective_sample_size(weights)
+        else:
+            self.ess = float(len(values) if values is not None else 0)
         self.rel, self.method, self.draws = rel, method, draws
         self.facts = facts or {}  # what the method text says, for the reader's language (describe)
 
@@ -167,7 +168,9 @@ def source(path: Path, ds: xr.Dataset, kind: str, ident, quantity: str, y: int) 
         if not np.isfinite(vals).all():  # the same refusal as report's (simengine.outputs.readcheck)
             raise ConfigError(Msg("results.not_finite", file=str(path), names=pv))
         if w is not None:
-            ess = float(1.0 / np.sum(w * w))
+            from simengine.analysis.update import effective_sample_size
+
+            ess = effective_sample_size(w)
             return Source(
                 values=vals,
                 weights=w,

@@ -17,6 +17,7 @@ from scipy import stats
 from simengine.analysis.results import results_digest
 from simengine.analysis.update import (
     ESS_MIN,
+    effective_sample_size,
     input_movement,
     reweight,
     simulate_for,
@@ -79,6 +80,16 @@ def prior_run():
     o = obsmod.load(OBS)
     ds, raw = simulate_for(sc, o.observations, analyses=False, all_inputs=True)
     return sc, o, ds, raw
+
+
+def test_effective_sample_size():
+    """Kish's ESS against its closed forms: K for equal weights, 1 for one draw carrying all the
+    weight, (sum v)^2 / sum v^2 for unnormalised v (to 1e-12 relative)."""
+    assert effective_sample_size(np.full(400, 1 / 400)) == pytest.approx(400, rel=1e-12)
+    assert effective_sample_size(np.eye(1, 50, 7)[0]) == 1.0
+    v = np.random.default_rng(3).exponential(size=1000)
+    assert effective_sample_size(v / v.sum()) == pytest.approx(v.sum() ** 2 / (v * v).sum(), rel=1e-12)
+    assert effective_sample_size(np.empty(0)) == 0.0
 
 
 def test_weights_and_weighted_outputs(prior_run):
