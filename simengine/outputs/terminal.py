@@ -713,15 +713,17 @@ def backtest_text(
             _s(L, "refs", refs=", ".join(f"{_s(L, 'ref', i=i + 1)} = {r}" for i, r in enumerate(refs)))
         )
         heads = [_s(L, "model")] + [_s(L, "ref", i=i + 1) for i in range(len(refs))]
-        per = max(1, (WIDTH - 2 - w_id) // (w + 2))
+        # fewer columns than the table above: the ids as wide as the room left allows
+        w_ref = max(w_id, min(max(map(len, ids), default=0), WIDTH - 2 - len(heads) * (w + 2)))
+        per = max(1, (WIDTH - 2 - w_ref) // (w + 2))
         for b in range(0, len(heads), per):
             idx = range(b, min(len(heads), b + per))
-            lines.append(f"  {'':<{w_id}}" + "".join(f" {heads[j]:>{w + 1}}" for j in idx))
+            lines.append(f"  {'':<{w_ref}}" + "".join(f" {heads[j]:>{w + 1}}" for j in idx))
             for k, oid in enumerate(ids):
                 u = str(bt["unit"].values[k])
                 vals = [float(bt["crps"].values[k])] + [float(bt[f"crps_{r}"].values[k]) for r in refs]
-                idl = _cell_lines(oid, w_id, hyphens=True)  # the whole id, as in the table above
-                lines.append(f"  {idl[0]:<{w_id}}" + "".join(f" {value_text(L, vals[j], u):>{w + 1}}" for j in idx))
+                idl = _cell_lines(oid, w_ref, hyphens=True)  # the whole id, as in the table above
+                lines.append(f"  {idl[0]:<{w_ref}}" + "".join(f" {value_text(L, vals[j], u):>{w + 1}}" for j in idx))
                 lines += [f"  {x}" for x in idl[1:]]
     lines.append("")
     for j, g in enumerate(bt["unit_group"].values):
