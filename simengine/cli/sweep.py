@@ -288,6 +288,7 @@ def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset, l
     """The stdout table in ``lang``: per variant its values and the target-year figures (mio.
     DKK/year), at most 80 columns (the swept keys numbered, their names listed above the table)."""
     from simengine.outputs.labels import Labels
+    from simengine.outputs.report.sweep import swept_head, swept_number
     from simengine.outputs.terminal import WIDTH, _n, _wrap
     from simengine.scenario import safetext
 
@@ -313,13 +314,15 @@ def format_sweep(table: pl.DataFrame, settings: list[Setting], ds: xr.Dataset, l
     lines += _wrap(t("year_one", y=years[0]) if one_year else t("year_var"))
     lines += _wrap(t("legend"))
     lines += [
-        line for k, key in enumerate(keys) for line in _wrap(t("swept", k=k + 1, name=safetext.line(key)), "", "      ")
+        line
+        for k, key in enumerate(keys)
+        for line in _wrap(t("swept", k=k + 1, name=safetext.line(swept_head(key, L))), "", "      ")
     ]
     lines.append("")
     rows = []
     for r in table.iter_rows(named=True):
         vals = [str(r["variant"])] + [
-            L.exact(r[k])  # in the reader's number format, never 1e+08
+            L.exact(swept_number(k, r[k]))  # in the reader's number format, never 1e+08; amounts in mio. kr.
             if isinstance(r[k], (int, float)) and not isinstance(r[k], bool)
             else safetext.line(toml_value(r[k]))
             for k in keys

@@ -295,9 +295,11 @@ def test_sweep_table_in_english_at_80_columns(tmp_path, capsys):
 
 
 def test_swept_amounts_in_the_readers_number_format(tmp_path, capsys):
-    """A swept amount reads 100.000.000 (never 1e+08) in the terminal, the page's table and the
-    charts' labels; the page says NPV is a total; the workbook's P(target) is empty in a year
-    without a target (2011), as in the run's workbook."""
+    """A swept amount in DKK (a gain, a target, an investment) reads in mio. kr. (100, 250) in the
+    terminal, the page's table, the charts' labels and the workbook, its heading saying so; any other
+    swept number as written, in the reader's format (100.000.000, never 1e+08); the page says NPV is
+    a total; the workbook's P(target) is empty in a year without a target (2011), as in the run's
+    workbook."""
     from openpyxl import load_workbook
 
     from simengine.outputs.report import sweep as page
@@ -310,17 +312,30 @@ def test_swept_amounts_in_the_readers_number_format(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0
     rows = [ln.split() for ln in text.splitlines() if ln.strip()[:2] in ("0 ", "1 ")]
-    assert [r[1] for r in rows] == ["100.000.000", "250.000.000"] and "e+08" not in text
+    assert [r[1] for r in rows] == ["100", "250"] and "e+08" not in text
+    assert "[1] = initiatives.osb-1.gain (mio. kr.)" in text
     html = (out / "sweep.html").read_text(encoding="utf-8")
-    assert "100.000.000" in html and "e+08" not in html
+    assert "gain (mio. kr.)</th>" in html and "<td>100</td>" in html and "e+08" not in html
     assert "NPV, middel er nutidsværdien af nettogevinsten over alle årene, i alt i mio. kr." in html
     with xr.open_dataset(out / "sweep.nc", engine="h5netcdf") as ds:
         table = pl.read_parquet(out / "sweep_summary.parquet")
-        assert page.Sw(ds, table, "da").short(table.row(0, named=True)) == "gain=100.000.000"
-        assert page.Sw(ds, table, "en").short(table.row(1, named=True)) == "gain=250,000,000"
+        assert page.Sw(ds, table, "da").short(table.row(0, named=True)) == "gain=100"
+        assert page.Sw(ds, table, "en").short(table.row(1, named=True)) == "gain=250"
         years = [int(y) for y in ds["year"].values]
         targets = ds["target"].isel(variant=0).values
     assert targets[years.index(2011)] <= 0 < targets[years.index(2014)]
+    wv = load_workbook(out / "sweep.xlsx")["Varianter"]
+    assert wv.cell(row=1, column=2).value == "initiatives.osb-1.gain (mio. kr.)"
+    assert [wv.cell(row=r, column=2).value for r in (2, 3)] == [100, 250]
+    for key, v, want in (
+        ("scenario.cost_per_fte", 1e8, "100.000.000"),  # kroner per FTE, not an amount per year
+        ("regimes.retention_share", 0.25, "0,25"),
+        ("scenario.target", 1.5e9, "1.500"),
+        ("areas.social.target", 2.5e8, "250"),
+        ("initiatives.fmk.investment", 1.25e7, "12,5"),
+        ("outputs.cut_threshold", 1e8, "100"),
+    ):
+        assert page._value(v, "da", key) == want, key
     ws = load_workbook(out / "sweep.xlsx")["År"]
     head = [c.value for c in ws[1]]
     col_p, col_y = head.index("P(mål nået)"), head.index("År")

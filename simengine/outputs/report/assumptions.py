@@ -298,6 +298,19 @@ def cell(value, L: Labels, kind: str = "") -> tuple[float | int | None, str | No
     return value, fixed(_decimals(value))
 
 
+def money_key(path: str) -> bool:
+    """Whether a concrete key path (``scenario.target``, ``areas.social.target``,
+    ``initiatives.osb-1.gain``, ``outputs.cut_threshold``) holds an amount in DKK per year, shown
+    in mio. kr. (a sweep's swept values)."""
+    parts = path.split(".")
+    last = parts[-1]
+    return (
+        last in ("gain", "investment", "running")
+        or path in ("scenario.target", "outputs.cut_threshold")
+        or (parts[0] == "areas" and last == "target")
+    )
+
+
 def _kind(path: str) -> str:
     if path in MONEY_KEYS or path.split(".")[-1] in ("gain", "investment", "running"):
         return "money"

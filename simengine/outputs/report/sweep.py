@@ -49,13 +49,29 @@ def write(w, files: Files) -> None:
     queue(w, files, HTML, XLSX)
 
 
-def _value(v, lang: str = "en") -> str:
-    """A swept value in the reader's number format (100.000.000, 0,25), never as 1e+08."""
+def _value(v, lang: str = "en", key: str = "") -> str:
+    """A swept value in the reader's number format (100.000.000, 0,25), never as 1e+08; an amount
+    (``key`` a money key: :func:`swept_number`) in mio. kr."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
-        return Labels(lang).exact(v)
+        return Labels(lang).exact(swept_number(key, v))
     return str(v)
+
+
+def swept_number(key: str, v: float) -> float:
+    """A swept number as shown: an amount in DKK (simengine.outputs.report.assumptions.money_key) in
+    mio. kr., anything else as written."""
+    from simengine.outputs.report.assumptions import money_key
+
+    return v / 1e6 if money_key(key) else v
+
+
+def swept_head(key: str, L: Labels) -> str:
+    """A swept key's column heading: the key, and its unit where its values are amounts."""
+    from simengine.outputs.report.assumptions import money_key
+
+    return f"{key} ({L('mio')})" if money_key(key) else key
 
 
 class Sw:
@@ -69,7 +85,7 @@ class Sw:
 
     def short(self, r: dict) -> str:
         """A variant's name in a chart: its values, each key by its last part."""
-        return ", ".join(f"{k.rsplit('.', 1)[-1]}={_value(r[k], self.lang)}" for k in self.keys) or str(r["label"])
+        return ", ".join(f"{k.rsplit('.', 1)[-1]}={_value(r[k], self.lang, k)}" for k in self.keys) or str(r["label"])
 
 
 # -- charts ---------------------------------------------------------------------------------------
@@ -194,7 +210,7 @@ def _table(s: Sw) -> str:
     rows = []
     for r in s.rows:
         v = r["variant"]
-        cells = [str(v)] + [esc(_value(r[k], s.lang)) for k in s.keys] + ([] if s.one_year else [str(r["year"])])
+        cells = [str(v)] + [esc(_value(r[k], s.lang, k)) for k in s.keys] + ([] if s.one_year else [str(r["year"])])
         for k, _ in COLS:
             x = float(r[k])
             if k == "p_target" and float(r["target"]) <= 0:  # no target that year: nothing to reach
@@ -207,7 +223,11 @@ def _table(s: Sw) -> str:
     pre, ret = L.regime(CUT_REGIMES[0]), L.regime(SHARING_REGIMES[0])
     cap = L("sw_table_caption", unit=L("mio_year"), pre=pre, ret=ret) + " " + L("sw_table_caption_npv", mio=L("mio"))
     cap = f'<p class="caption">{esc(cap)}</p>'
-    heads = [esc(h).replace(".", ".<wbr>") if h in s.keys else esc(h) for h in head]  # a key breaks at its dots
+    keyed = set(range(1, 1 + len(s.keys)))  # the swept keys' columns: a key breaks at its dots
+    heads = [
+        esc(h).replace(".", ".<wbr>") + esc(swept_head(h, L)[len(h) :]) if j in keyed else esc(h)
+        for j, h in enumerate(head)
+    ]
     return cap + table(heads, rows, set(range(first, len(head)))).replace("<table>", '<table class="variants">', 1)
 
 
@@ -284,6 +304,7 @@ def render(s: Sw, figs: dict[str, bytes]) -> str:
 def workbook(s: Sw) -> bytes:
     from openpyxl import Workbook
 
+    from simengine.outputs.report.assumptions import money_key
     from simengine.outputs.report.workbook import INT, MIO, PCT, YEAR, Sheet, neutralise
 
     L, ds = s.L, s.ds
@@ -308,7 +329,7 @@ def workbook(s: Sw) -> bytes:
     v = Sheet(wb, L("sheet_variants"))
     v.col(L("sw_variant"), INT)
     for k in s.keys:
-        v.col(k)
+        v.col(swept_head(k, L), MIO if money_key(k) else None)
     v.col(L("year"), YEAR)
     mio = L("mio_year")
     for k, lab in COLS:
@@ -317,8 +338,10 @@ def workbook(s: Sw) -> bytes:
             PCT if k == "p_target" else MIO,
         )
     for r in s.rows:
-        vals = [r[k] for k in s.keys]
-        vals = [x if isinstance(x, (int, float)) and not isinstance(x, bool) else _value(x) for x in vals]
+        vals = [
+            swept_number(k, r[k]) if isinstance(r[k], (int, float)) and not isinstance(r[k], bool) else _value(r[k])
+            for k in s.keys
+        ]
         v.add(
             [int(r["variant"])]
             + vals
