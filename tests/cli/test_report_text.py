@@ -338,3 +338,55 @@ def test_method_note_says_each_thing_once(run, ds, lang):
     assert seg.count(L("bts_err_at_most")) == 1, seg  # one error bound ("højst" / "at most")
     sentences = [s.strip() for s in re.split(r"(?<=[.;])\s", seg) if len(s.strip()) > 20]
     assert len(sentences) == len(set(sentences))
+
+
+# -- the negotiation's threshold and risk accepted, named as numbers -------------------------------
+def _figure_of(monkeypatch, chart, ctx):
+    """The matplotlib figure a chart function draws (its PNG not made)."""
+    from simengine.outputs.report import charts as ch
+
+    figs = []
+    monkeypatch.setattr(ch, "_png", lambda fig, *a, **k: figs.append(fig) or b"")
+    chart(ctx)
+    assert len(figs) == 1
+    return figs[0]
+
+
+def _legend_texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes if ax.get_legend() is not None for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_deductions_chart_says_the_risk_accepted_in_words(monkeypatch, ds, lang):
+    """The dotted line of the deductions chart is the risk accepted, said so and with its value; not
+    "α = 10 %", a symbol the negotiator is never told the meaning of."""
+    from simengine.outputs.report.context import Context
+    from simengine.outputs.report.negotiation import deductions_chart
+
+    L = Labels(lang)
+    texts = _legend_texts(_figure_of(monkeypatch, deductions_chart, Context(ds, lang)))
+    alpha = L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0)
+    assert L("ded_alpha_line", alpha=alpha) in texts, texts
+    assert not any("α" in t for t in texts), texts
+
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_monte_carlo_table_names_the_threshold_and_risk_accepted(run, ds, lang):
+    """The Monte Carlo error table's rows for the largest safe deduction and the deduction on
+    delivery give the threshold and the risk accepted as numbers, as the negotiation section does,
+    not "the threshold" and "α"."""
+    from simengine.outputs.report.context import Context
+    from simengine.outputs.report.negotiation import _x
+
+    L = Labels(lang)
+    assert "deduction_max_safe_ci_low" in ds and "delivery_p_cut_above_ci_low" in ds
+    labels_ = [r[0] for r in _rows(_section(_page(run, lang), "mc"))]
+    ty = int(ds["year"].values[target_index(ds)])
+    x = L.mio(_x(Context(ds, lang)))
+    alpha = L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0)
+    safe = f"{L('wb_ded_max_safe', x=x, alpha=alpha)}, {ty}"
+    assert any(lab.startswith(safe) for lab in labels_), labels_
+    assert f"{L('regime_delivery')}: {L('ded_p', x=x)}, {ty}" in labels_, labels_
+    for lab in labels_:
+        assert "α" not in lab and "tærsklen" not in lab and "the threshold" not in lab, lab

@@ -93,7 +93,7 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax.plot(
             s, ds["deduction_p_cut_above"].values[:, ti], "o-", color=ch.RED, lw=2, ms=4, label=L("ded_p", x=L.mio(x))
         )
-        ax.axhline(alpha, color=ch.GREY, ls=":", lw=1.2, label=f"α = {L.pct(alpha, 0)}")
+        ax.axhline(alpha, color=ch.GREY, ls=":", lw=1.2, label=L("ded_alpha_line", alpha=L.pct(alpha, 0)))
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(L("ded_axis"))
         ax.set_ylabel(L("ded_p_axis"))
