@@ -370,6 +370,20 @@ def test_deductions_chart_says_the_risk_accepted_in_words(monkeypatch, ds, lang)
     assert not any("α" in t for t in texts), texts
 
 
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_exceedance_chart_calls_its_vertical_line_the_target_with_its_amount(monkeypatch, ds, lang):
+    """The exceedance curve is one year's: its dashed vertical line is that year's target, labelled
+    with the amount as in the distribution chart, not "the target path"."""
+    from simengine.outputs.report.context import Context
+    from simengine.outputs.report.negotiation import exceedance_chart
+
+    L = Labels(lang)
+    ctx = Context(ds, lang)
+    assert ctx.target[ctx.ti] > 0
+    texts = _legend_texts(_figure_of(monkeypatch, exceedance_chart, ctx))
+    assert f"{L('target')}: {L.mio(ctx.target[ctx.ti])}" in texts, texts
+    assert L("target_path") not in texts
+
 
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_monte_carlo_table_names_the_threshold_and_risk_accepted(run, ds, lang):

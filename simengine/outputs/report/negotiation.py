@@ -67,7 +67,7 @@ def exceedance_chart(ctx: Context) -> bytes | None:
         )
         t = ctx.target[ti] / MIO
         if t > 0:
-            ax.axvline(t, color="black", ls="--", lw=1.2, label=L("target_path"))
+            ax.axvline(t, color="black", ls="--", lw=1.2, label=f"{L('target')}: {L.mio(ctx.target[ti])}")
         ax.set_ylim(0, 1.02)
         ax.set_xlim(left=min(0.0, float(v.min())))
         ax.set_xlabel(L("mio_year"))
