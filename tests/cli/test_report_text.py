@@ -404,3 +404,14 @@ def test_monte_carlo_table_names_the_threshold_and_risk_accepted(run, ds, lang):
     assert f"{L('regime_delivery')}: {L('ded_p', x=x)}, {ty}" in labels_, labels_
     for lab in labels_:
         assert "α" not in lab and "tærsklen" not in lab and "the threshold" not in lab, lab
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_regimes_sheet_headers_write_mean_as_the_other_sheets_do(run, lang):
+    """The budget regimes sheet's headers read "Gevinst til kassen, middel (mio. kr.)", with the
+    statistic in lower case after the comma as on every other sheet, not "…, Middel"."""
+    L = Labels(lang)
+    head, _rows_ = _sheet(_book(run, lang), L, "sheet_regimes")
+    for var in ("central_gain", "service_cut"):
+        assert f"{L(var)}, {L('mean').lower()} ({L('mio')})" in head, head
+        assert f"{L(var)}, {L('mean')} ({L('mio')})" not in head, head
