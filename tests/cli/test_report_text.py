@@ -415,3 +415,15 @@ def test_regimes_sheet_headers_write_mean_as_the_other_sheets_do(run, lang):
     for var in ("central_gain", "service_cut"):
         assert f"{L(var)}, {L('mean').lower()} ({L('mio')})" in head, head
         assert f"{L(var)}, {L('mean')} ({L('mio')})" not in head, head
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_terminal_regime_legend_gives_the_threshold_with_its_unit(ds, lang):
+    """The terminal's legend under the budget regimes gives the threshold as an amount, "over 100
+    mio. kr.", as the deductions' legend does, not "over 100 (mio. kr.)"."""
+    table = " ".join(terminal.format_table(ds, "dkk", lang).split())
+    x = float(ds["p_service_cut_above"].attrs["threshold"])
+    L = Labels(lang)
+    amount = L.num(x / 1e6)
+    assert re.search(re.escape(amount) + r" \(", table) is None, table
+    assert f"{amount} {terminal.T['mio'][0 if lang == 'da' else 1]}." in table, table
