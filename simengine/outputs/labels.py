@@ -689,6 +689,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "ded_axis": ("Forlods reduktion, andel af målet", "Up-front deduction, share of the target"),
     "ded_p_axis": ("Sandsynlighed", "Probability"),
+    "ded_alpha_line": ("Accepteret risiko: højst {alpha}", "Risk accepted: at most {alpha}"),
     "regime_delivery": ("Reduktion ved levering", "Deduction on delivery"),
     "regime_delivery_desc": (
         "Hvert initiativs business case trækkes ud fra det tidspunkt, systemet eller loven er "

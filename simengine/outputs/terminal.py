@@ -75,9 +75,9 @@ T = {  # key: (Danish, English)
     "p_cut": ("P(reduktion)", "P(cut)"),
     "regime_legend": (
         "til kassen: gevinst til kommunekassen; service: servicereduktion; P(reduktion): sandsynligheden "
-        "for en servicereduktion over {x} ({u}). Forskelle: middel [P10, P90], træk for træk.",
+        "for en servicereduktion over {x} {u}. Forskelle: middel [P10, P90], træk for træk.",
         "central: gain to the central budget; service: service cut; P(cut): the probability of a "
-        "service cut above {x} ({u}). Differences: mean [P10, P90], draw by draw.",
+        "service cut above {x} {u}. Differences: mean [P10, P90], draw by draw.",
     ),
     "mio": ("mio. kr.", "mio. DKK"),
     "fte": ("årsværk", "FTE"),

@@ -364,7 +364,7 @@ def test_workbook_values_equal_the_dataset(runs, ds_a):
     got = np.array([r[k] for r in rows]).reshape(ds.sizes["area"], len(years)) * 1e6
     np.testing.assert_allclose(got, ds["area_benefit_quantile"].sel(quantile=0.1).values, rtol=1e-12, atol=1e-6)
     head, rows = table(wb["Budgetmodeller"])
-    k = head.index("Servicereduktion, Middel (mio. kr.)")
+    k = head.index("Servicereduktion, middel (mio. kr.)")
     yearly = [r for r in rows if isinstance(r[2], int)]
     got = np.array([r[k] for r in yearly]).reshape(3, len(years)) * 1e6
     np.testing.assert_allclose(got, ds["service_cut_mean"].values, rtol=1e-12, atol=1e-6)

@@ -338,3 +338,92 @@ def test_method_note_says_each_thing_once(run, ds, lang):
     assert seg.count(L("bts_err_at_most")) == 1, seg  # one error bound ("højst" / "at most")
     sentences = [s.strip() for s in re.split(r"(?<=[.;])\s", seg) if len(s.strip()) > 20]
     assert len(sentences) == len(set(sentences))
+
+
+# -- the negotiation's threshold and risk accepted, named as numbers -------------------------------
+def _figure_of(monkeypatch, chart, ctx):
+    """The matplotlib figure a chart function draws (its PNG not made)."""
+    from simengine.outputs.report import charts as ch
+
+    figs = []
+    monkeypatch.setattr(ch, "_png", lambda fig, *a, **k: figs.append(fig) or b"")
+    chart(ctx)
+    assert len(figs) == 1
+    return figs[0]
+
+
+def _legend_texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes if ax.get_legend() is not None for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_deductions_chart_says_the_risk_accepted_in_words(monkeypatch, ds, lang):
+    """The dotted line of the deductions chart is the risk accepted, said so and with its value; not
+    "α = 10 %", a symbol the negotiator is never told the meaning of."""
+    from simengine.outputs.report.context import Context
+    from simengine.outputs.report.negotiation import deductions_chart
+
+    L = Labels(lang)
+    texts = _legend_texts(_figure_of(monkeypatch, deductions_chart, Context(ds, lang)))
+    alpha = L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0)
+    assert L("ded_alpha_line", alpha=alpha) in texts, texts
+    assert not any("α" in t for t in texts), texts
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_exceedance_chart_calls_its_vertical_line_the_target_with_its_amount(monkeypatch, ds, lang):
+    """The exceedance curve is one year's: its dashed vertical line is that year's target, labelled
+    with the amount as in the distribution chart, not "the target path"."""
+    from simengine.outputs.report.context import Context
+    from simengine.outputs.report.negotiation import exceedance_chart
+
+    L = Labels(lang)
+    ctx = Context(ds, lang)
+    assert ctx.target[ctx.ti] > 0
+    texts = _legend_texts(_figure_of(monkeypatch, exceedance_chart, ctx))
+    assert f"{L('target')}: {L.mio(ctx.target[ctx.ti])}" in texts, texts
+    assert L("target_path") not in texts
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_monte_carlo_table_names_the_threshold_and_risk_accepted(run, ds, lang):
+    """The Monte Carlo error table's rows for the largest safe deduction and the deduction on
+    delivery give the threshold and the risk accepted as numbers, as the negotiation section does,
+    not "the threshold" and "α"."""
+    from simengine.outputs.report.context import Context
+    from simengine.outputs.report.negotiation import _x
+
+    L = Labels(lang)
+    assert "deduction_max_safe_ci_low" in ds and "delivery_p_cut_above_ci_low" in ds
+    labels_ = [r[0] for r in _rows(_section(_page(run, lang), "mc"))]
+    ty = int(ds["year"].values[target_index(ds)])
+    x = L.mio(_x(Context(ds, lang)))
+    alpha = L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0)
+    safe = f"{L('wb_ded_max_safe', x=x, alpha=alpha)}, {ty}"
+    assert any(lab.startswith(safe) for lab in labels_), labels_
+    assert f"{L('regime_delivery')}: {L('ded_p', x=x)}, {ty}" in labels_, labels_
+    for lab in labels_:
+        assert "α" not in lab and "tærsklen" not in lab and "the threshold" not in lab, lab
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_regimes_sheet_headers_write_mean_as_the_other_sheets_do(run, lang):
+    """The budget regimes sheet's headers read "Gevinst til kassen, middel (mio. kr.)", with the
+    statistic in lower case after the comma as on every other sheet, not "…, Middel"."""
+    L = Labels(lang)
+    head, _rows_ = _sheet(_book(run, lang), L, "sheet_regimes")
+    for var in ("central_gain", "service_cut"):
+        assert f"{L(var)}, {L('mean').lower()} ({L('mio')})" in head, head
+        assert f"{L(var)}, {L('mean')} ({L('mio')})" not in head, head
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_terminal_regime_legend_gives_the_threshold_with_its_unit(ds, lang):
+    """The terminal's legend under the budget regimes gives the threshold as an amount, "over 100
+    mio. kr.", as the deductions' legend does, not "over 100 (mio. kr.)"."""
+    table = " ".join(terminal.format_table(ds, "dkk", lang).split())
+    x = float(ds["p_service_cut_above"].attrs["threshold"])
+    L = Labels(lang)
+    amount = L.num(x / 1e6)
+    assert re.search(re.escape(amount) + r" \(", table) is None, table
+    assert f"{amount} {terminal.T['mio'][0 if lang == 'da' else 1]}." in table, table

@@ -606,6 +606,26 @@ class Page:
                 ("npv_mean", None, f"NPV, {L('mean').lower()} ({L('mio')})"),
                 ("npv_quantile", 0.5, f"NPV, P50 ({L('mio')})"),
             ]
+            # the negotiation's figures with their threshold and risk accepted as numbers, as the
+            # negotiation section states them (not "the threshold" and "α")
+            from simengine.outputs.report.negotiation import _x
+
+            alpha = L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0)
+            if "deduction_max_safe" in pairs:
+                u = str(ds["deduction_max_safe"].attrs.get("units", ""))
+                named.append(
+                    (
+                        "deduction_max_safe",
+                        None,
+                        f"{L('wb_ded_max_safe', x=L.mio(_x(ctx)), alpha=alpha)}, {ctx.ty}"
+                        + ("" if u in ("", "1") else f" ({unit_name(L, u)})"),
+                    )
+                )
+            if "delivery_p_cut_above" in pairs:
+                x = float(ds["delivery_p_cut_above"].attrs.get("threshold", _x(ctx)))
+                named.append(
+                    ("delivery_p_cut_above", None, f"{L('regime_delivery')}: {L('ded_p', x=L.mio(x))}, {ctx.ty}")
+                )
             done = set()
             for base, q, label in named + [(b, None, None) for b in pairs]:
                 if base not in pairs or (base, q) in done or (label is None and base in {n[0] for n in named}):

@@ -67,7 +67,7 @@ def exceedance_chart(ctx: Context) -> bytes | None:
         )
         t = ctx.target[ti] / MIO
         if t > 0:
-            ax.axvline(t, color="black", ls="--", lw=1.2, label=L("target_path"))
+            ax.axvline(t, color="black", ls="--", lw=1.2, label=f"{L('target')}: {L.mio(ctx.target[ti])}")
         ax.set_ylim(0, 1.02)
         ax.set_xlim(left=min(0.0, float(v.min())))
         ax.set_xlabel(L("mio_year"))
@@ -93,7 +93,7 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax.plot(
             s, ds["deduction_p_cut_above"].values[:, ti], "o-", color=ch.RED, lw=2, ms=4, label=L("ded_p", x=L.mio(x))
         )
-        ax.axhline(alpha, color=ch.GREY, ls=":", lw=1.2, label=f"α = {L.pct(alpha, 0)}")
+        ax.axhline(alpha, color=ch.GREY, ls=":", lw=1.2, label=L("ded_alpha_line", alpha=L.pct(alpha, 0)))
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(L("ded_axis"))
         ax.set_ylabel(L("ded_p_axis"))

@@ -410,7 +410,7 @@ def build(ctx: Context) -> bytes:
         s.col(L("initiative_id"))
         s.col(L("regime"))
         s.col(L("year"), YEAR)
-        stats = [("mean", L("mean")), (0.1, "P10"), (0.5, "P50"), (0.9, "P90")]
+        stats = [("mean", L("mean").lower()), (0.1, "P10"), (0.5, "P50"), (0.9, "P90")]
         for var in ("central_gain", "service_cut"):
             for _k, lab in stats:
                 s.col(f"{L(var)}, {lab} ({mio})", MIO)
