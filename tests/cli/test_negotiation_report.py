@@ -159,3 +159,27 @@ def test_every_negotiation_label_in_both_languages():
     for causes in CONTROL.values():
         for c in causes:
             assert c in CAUSE_LABELS
+
+
+def test_sheet_shows_the_deductions_either_side_of_the_risk_limit(outs):
+    """The one-page sheet's deduction table (at most six rows of the grid) always has the two shares
+    between which P(service cut > X) crosses the accepted risk, then 50 % and 100 %; rule checked
+    on grids of its own and on the run's page (its rows read back from the HTML)."""
+    from simengine.outputs.report.negotiation import sheet_deduction_rows
+
+    sh = np.arange(11) / 10
+    p = np.array([0, 0, 0.06, 0.47, 0.86, 0.98, 0.999, 1, 1, 1, 1])
+    assert [float(sh[k]) for k in sheet_deduction_rows(sh, p, 0.1)] == [0.2, 0.3, 0.4, 0.5, 0.6, 1.0]
+    assert [float(sh[k]) for k in sheet_deduction_rows(sh, p, 0.5)] == [0.2, 0.3, 0.4, 0.5, 0.6, 1.0]
+    assert [float(sh[k]) for k in sheet_deduction_rows(sh, p, 0.9)] == [0.2, 0.4, 0.5, 0.6, 0.8, 1.0]
+    assert sheet_deduction_rows(sh, np.ones(11), 0.1)[0] == 0  # over the limit everywhere: from 0 %
+    assert sheet_deduction_rows(sh, np.zeros(11), 0.1)[-1] == 10  # nowhere: up to 100 %
+    assert sheet_deduction_rows(np.array([0.0, 0.5, 1.0]), np.array([0.0, 1.0, 1.0]), 0.1) == [0, 1, 2]
+    ds, d = outs["da"]
+    text = (d / "negotiation.html").read_text(encoding="utf-8")
+    ti = int(np.argmax(ds["target"].values >= ds["target"].values.max()))
+    pc = ds["deduction_p_cut_above"].values[:, ti]
+    k = int(np.nonzero(pc <= float(ds.attrs.get("cut_alpha", 0.1)))[0].max())
+    shown = re.findall(r"<tr><td[^>]*>(\d+) %</td>", text.split("<h2>")[-3] if text.count("<h2>") >= 3 else text)
+    want = {f"{round(100 * float(ds['deduction'].values[j]))}" for j in (k, k + 1) if j < len(pc)}
+    assert want <= set(shown), (want, shown)

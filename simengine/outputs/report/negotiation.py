@@ -630,6 +630,28 @@ tr.hl td{background:#fff6e0;font-weight:600}
 """
 
 
+def sheet_deduction_rows(shares: np.ndarray, p: np.ndarray, alpha: float, n: int = 6) -> list[int]:
+    """The rows of the deduction grid (``shares``, ``p`` their P(service cut > X) in the target year)
+    that the one-page sheet shows, at most ``n`` in the grid's order: the two either side of the risk
+    limit (the largest share with p <= alpha and the next one, where the risk crosses it), then the
+    round shares (50 %, 100 %, 25 %, 75 %, 20 %, 40 %, 60 %, 80 %, in that order), then the others
+    from the top."""
+    S = len(shares)
+    ok = np.nonzero(p <= alpha)[0]
+    first: list[int] = []
+    if len(ok):
+        k = int(ok.max())
+        first = [k] + ([k + 1] if k + 1 < S else [])
+    elif S:
+        first = [0]  # every share is over the limit: the smallest one
+    rnd = [k for t in (0.5, 1.0, 0.25, 0.75, 0.2, 0.4, 0.6, 0.8) for k, v in enumerate(shares) if abs(v - t) < 1e-9]
+    pick: list[int] = []
+    for k in [*first, *rnd, *range(S - 1, -1, -1)]:
+        if k not in pick and len(pick) < n:
+            pick.append(k)
+    return sorted(pick)
+
+
 def sheet_html(ctx: Context) -> str | None:
     """``negotiation.html``: the headline, the committable amounts by year, the deals compared and the
     largest risks on one A4 page."""
@@ -659,11 +681,11 @@ def sheet_html(ctx: Context) -> str | None:
     ded = ""
     if "deduction_p_cut_above" in ds:
         shares = np.asarray(ds["deduction"].values, dtype=float)
-        pick = [
-            k
-            for k, s in enumerate(shares)
-            if any(abs(s - t) < 1e-9 for t in (0.25, 0.5, 0.75, 1.0, 0.2, 0.4, 0.6, 0.8))
-        ][:6] or list(range(min(6, len(shares))))
+        pick = sheet_deduction_rows(
+            shares,
+            np.asarray(ds["deduction_p_cut_above"].values[:, ti], dtype=float),
+            float(ds.attrs.get("cut_alpha", 0.1)),
+        )
         rows = [
             [
                 esc(L.pct(float(shares[k]), 0)),
