@@ -18,6 +18,7 @@ import xarray as xr
 from simengine.analysis.negotiate import NEGLIGIBLE, control_split, out_of_reach, target_index
 from simengine.model.structure import CUT_REGIMES
 from simengine.outputs.labels import Labels, cause_label, initiative_names, input_labels, movement_labels
+from simengine.outputs.report.fte import AMOUNT_WORDS_DA
 
 WIDTH = 80
 
@@ -200,6 +201,17 @@ T = {  # key: (Danish, English)
 def _t(L: Labels, key: str, **kw) -> str:
     text = T[key][0 if L.lang == "da" else 1]
     return text.format(**kw) if kw else text
+
+
+def _tu(L: Labels, ds: xr.Dataset, key: str, **kw) -> str:
+    """``_t``, in a Dataset of staff freed (``--unit fte``: simengine.outputs.report.fte.fte_view) with
+    the Danish words of an amount of money made words of a number of staff, before the text is wrapped
+    (in_fte's ``words`` then puts the units, which only shortens a line)."""
+    text = _t(L, key, **kw)
+    if L.lang == "da" and ds.attrs.get("report_unit") == "fte":
+        for a, b in AMOUNT_WORDS_DA:
+            text = text.replace(a, b)
+    return text
 
 
 def _n(L: Labels, x: float, decimals: int = 0, sign: bool = False) -> str:
@@ -926,7 +938,7 @@ def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
     cm, lo, hi = (ds[v].values for v in ("committable", "committable_ci_low", "committable_ci_high"))
     rows = [(_t(L, "target"), [_n(L, v / mio) for v in target])]
     rows += [(L("certainty_col", p=L.share(cc)), [_n(L, v / mio) for v in cm[j]]) for j, cc in enumerate(c)]
-    lines = _wrap(_t(L, "commit_head")) + year_table(years, _t(L, "certainty"), rows)
+    lines = _wrap(_tu(L, ds, "commit_head")) + year_table(years, _t(L, "certainty"), rows)
     items = "; ".join(
         f"{L('certainty_col', p=L.share(cc))} {_n(L, lo[j, ti] / mio)}–{_n(L, hi[j, ti] / mio)}"
         for j, cc in enumerate(c)
@@ -962,7 +974,7 @@ def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
         lines += _wrap(text + (" " + _t(L, "of_target", s=L.pct(v / t, 0)) if t > 0 else ""))
     if out_of_reach(ds):
         ra = float(ds["reach_amount"].values[ti])
-        lines += _wrap(_t(L, "out_of_reach", neg=L.pct(NEGLIGIBLE, 1), year=ty, v=_n(L, ra / mio)))
+        lines += _wrap(_tu(L, ds, "out_of_reach", neg=L.pct(NEGLIGIBLE, 1), year=ty, v=_n(L, ra / mio)))
     return "\n".join(lines) + "\n"
 
 

@@ -294,6 +294,10 @@ def test_report_and_workbook_in_fte(run_dir, lang):
         if isinstance(c, str)
     ]
     assert not any(money in c for c in not_inputs), [c for c in not_inputs if money in c][:5]
+    if lang == "da":  # a number of staff is not an amount of money ("beløb") in words either
+        neg = _visible(out / "negotiation.html")
+        for where, t in (("report", before_assumptions), ("negotiation", neg), ("workbook", " ".join(not_inputs))):
+            assert not re.search(r"[Bb]eløb", t), (where, re.findall(r".{40}[Bb]eløb.{40}", t)[:3])
 
 
 def test_scenario_description_in_each_language(tmp_path):
@@ -386,6 +390,7 @@ def test_terminal_in_fte_has_no_amount_in_money(tmp_path, capfd, lang):
         x for x in stdout.splitlines() if re.search(r"mio\.|DKK|kr\.", x) and "450" not in x and "DKK per" not in x
     ]  # "(gross gain / 450,000 DKK per FTE)", maybe wrapped
     assert not money, money
+    assert lang != "da" or not re.search(r"[Bb]eløb", stdout), re.findall(r".{30}[Bb]eløb.{30}", stdout)
     fte = "årsværk" if lang == "da" else "FTE"
     lines = stdout.splitlines()
     assert sum(fte in x for x in lines) >= 8

@@ -19,8 +19,26 @@ from simengine.outputs.labels import Labels
 #: DKK-valued attributes of results variables (waterfall start/end, tornado base, cut threshold)
 MONEY_ATTRS = ("start", "end", "base", "threshold")
 
+#: Danish words for an amount of money that read wrong of a number of staff ("beløb"), before the units
+AMOUNT_WORDS_DA = (
+    ("Beløb der kan disponeres", "Årsværk der kan disponeres"),
+    ("det beløb, gevinsten", "det antal årsværk, gevinsten"),
+    ("Beløbet, gevinsten", "Antallet af årsværk, gevinsten"),
+    ("beløbet, gevinsten", "antallet af årsværk, gevinsten"),
+    ("Beløbet med 90 % sikkerhed", "Antallet af årsværk med 90 % sikkerhed"),
+    ("Det beløb, gevinsten", "Det antal årsværk, gevinsten"),
+    ("det største beløb", "det største antal årsværk"),
+    ("Det største beløb", "Det største antal årsværk"),
+    ("Beløb, som landsgevinsten når", "Årsværk, som landsgevinsten når"),
+    ("Kommunernes beløb", "Kommunernes tal"),
+    ("for ethvert beløb x", "for ethvert antal årsværk x"),
+    ("Prikkerne er beløbene", "Prikkerne er antallene af årsværk"),
+    ("Andre beløb:", "Andre tal:"),
+)
+
 REPLACE = {
     "da": (
+        *AMOUNT_WORDS_DA,
         ("mio. kr. pr. år", "årsværk"),
         ("mio. kr. pr. kommune", "årsværk pr. kommune"),
         ("kr. pr. indbygger", "årsværk pr. mio. indbyggere"),
