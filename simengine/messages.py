@@ -208,6 +208,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sc.nothing": {"da": "intet", "en": "nothing"},
     "sc.none_of_them": {"da": "ingen af dem", "en": "none of them"},
     "sc.did_you_mean": {"da": "; mente du {name}?", "en": "; did you mean {name}?"},
+    "sc.did_you_mean_required": {
+        "da": "; mente du {name}, som skal angives og mangler?",
+        "en": "; did you mean {name}, a required key that is missing?",
+    },
     "sc.must_table": {"da": "skal være en tabel, men er {got}", "en": "must be a table, got {got}"},
     "sc.unknown_key": {
         "da": "ukendt nøgle{hint} (tilladte nøgler: {keys})",
