@@ -90,6 +90,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cli.scenario_note": {"da": "{file}: {note}", "en": "{file}: {note}"},
     # -- option values (argparse types in simengine.cli.main) --
     "opt.whole": {"da": "skal være et helt tal, men er {got}", "en": "must be a whole number, got {got}"},
+    "opt.see_help": {"da": "se {prog} --help", "en": "see {prog} --help"},
+    "opt.number": {
+        "da": "skal være et tal med decimalpunktum (fx 0.9 eller 500e6), men er {got}",
+        "en": "must be a number (e.g. 0.9 or 500e6), got {got}",
+    },
     "opt.at_least_one": {"da": "skal være mindst 1, men er {got}", "en": "must be >= 1, got {got}"},
     "opt.empty_out": {
         "da": "skal angive en mappe, men stien er tom (brug --out . for den aktuelle mappe)",
@@ -1014,6 +1019,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "--scenario: {file} is not the scenario of {results}: it differs in {keys} ({first} {mine}, the run's "
         "{theirs}); give the scenario file the run used, or leave --scenario out",
     },
+    "results.no_file": {
+        "da": "{file}: resultatfilen findes ikke",
+        "en": "{file}: no such results file",
+    },
+    "results.not_readable": {
+        "da": "{file}: ikke en læsbar resultatfil (NetCDF4; angiv en kørsels results.nc, compares comparison.nc "
+        "eller sweeps sweep.nc): {detail}",
+        "en": "{file}: not a readable results file (NetCDF4; give a run's results.nc, compare's comparison.nc or "
+        "sweep's sweep.nc): {detail}",
+    },
+    "results.missing_vars": {
+        "da": "{file}: ikke en resultatfil fra simengine: mangler {names}",
+        "en": "{file}: not a simengine results file: missing {names}",
+    },
     "results.folder": {
         "da": "{file}: er en mappe; angiv en resultatfil (results.nc)",
         "en": "{file}: is a folder; give a results file (results.nc)",
@@ -1042,7 +1061,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # -- ask: its input errors in the terminal's language (simengine.cli.ask) --
     "ask.certainty_range": {
-        "da": "--certainty: skal ligge strengt mellem 0 og 1 (f.eks. 0,9), men er {got}",
+        "da": "--certainty: skal ligge strengt mellem 0 og 1 (fx 0.9 for 90 %), men er {got}",
         "en": "--certainty: must be strictly between 0 and 1 (e.g. 0.9), got {got}",
     },
     "ask.year_outside": {

@@ -428,15 +428,15 @@ def describe(ans: dict, lang: str = "en") -> str:
 
 
 def add_parser(sub) -> None:
-    from simengine.cli.main import help_text  # in the terminal's language (simengine.messages, help.*)
+    from simengine.cli.main import _number, _whole, help_text  # in the terminal's language (simengine.messages)
 
     a = sub.add_parser("ask", help=help_text("cmd.ask"))
     a.add_argument("results", type=Path, help=help_text("ask.results"))
-    a.add_argument("--year", type=int, required=True, help=help_text("ask.year"))
+    a.add_argument("--year", type=_whole, required=True, help=help_text("ask.year"))
     a.add_argument("--scope", default="national", metavar="SCOPE", help=help_text("ask.scope"))
     g = a.add_mutually_exclusive_group(required=True)
-    g.add_argument("--at-least", type=float, metavar="X", help=help_text("ask.at_least"))
-    g.add_argument("--certainty", type=float, metavar="C", help=help_text("ask.certainty"))
+    g.add_argument("--at-least", type=_number, metavar="X", help=help_text("ask.at_least"))
+    g.add_argument("--certainty", type=_number, metavar="C", help=help_text("ask.certainty"))
     a.add_argument("--quantity", default="realised", choices=QUANTITIES, help=help_text("ask.quantity"))
     a.add_argument("--json", action="store_true", help=help_text("ask.json"))
     a.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("ask.lang"))

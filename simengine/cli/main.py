@@ -48,6 +48,14 @@ def _whole(text: str) -> int:
         raise _bad("opt.whole", got=repr(text)) from None
 
 
+def _number(text: str) -> float:
+    """A number as Python reads it (0.9, 500e6, -5e6); "0,9" is refused with what to write instead."""
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        raise _bad("opt.number", got=repr(text)) from None
+
+
 def _out_dir(text: str) -> Path:
     if not text.strip():
         raise _bad("opt.empty_out")
@@ -88,18 +96,28 @@ class _Parser(argparse.ArgumentParser):
         add_help = kwargs.get("add_help", True)
         kwargs["add_help"] = False  # its -h is added below, with its help text in the terminal's language
         super().__init__(*args, **kwargs)
+        import re
+
+        # a negative number is a value, not an option, in exponent form too: ask --at-least -5e6
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
         self._positionals.title = help_text("positionals")
         self._optionals.title = help_text("optionals")
         if add_help:
             self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=help_text("help"))
 
     def error(self, message: str):  # type: ignore[override]
+        """One line, as for every other bad input: a bad option value as ``fejl: --draws: ...``; a
+        missing, unknown or misplaced argument naming the command and where its --help is."""
+        import re
+
         from simengine.messages import current_lang
 
-        if current_lang() == "da":
-            message = _argparse_da(message)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: {label('error')}: {message}\n")
+        option = re.match(r"argument ([^:]+): ", message) is not None and not message.startswith("argument COMMAND")
+        message = _argparse_da(message) if current_lang() == "da" else re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        if option:
+            self.exit(2, f"{label('error')}: {message}\n")
+        hint = render(Msg("opt.see_help", prog=self.prog))
+        self.exit(2, f"{label('error')}: {self.prog}: {message} ({hint})\n")
 
 
 #: argparse's own phrases (Python 3.11) in Danish
@@ -110,6 +128,13 @@ _ARGPARSE_DA = (
     (r"^unrecognized arguments: ", "ukendte argumenter: "),
     (r"expected one argument$", "kræver en værdi"),
     (r"invalid (\S+) value: ", r"ugyldig \1-værdi: "),
+    (r"not allowed with argument (.*)$", r"kan ikke bruges sammen med \1"),
+    (r"^one of the arguments (.*) is required$", r"et af argumenterne \1 skal angives"),
+    (r"expected at most one argument$", "tager højst én værdi"),
+    (r"expected at least one argument$", "kræver mindst én værdi"),
+    (r"^ambiguous option: (\S+) could match (.*)$", r"tvetydigt tilvalg: \1 kan være \2"),
+    (r"ignored explicit argument (.*)$", r"tager ingen værdi, men fik \1"),
+    (r"^unexpected option string: ", "uventet tilvalg: "),
 )
 
 

@@ -284,7 +284,7 @@ def test_ask_bad_input_exits_2_with_one_line(runs, capsys, args, needle):
     "args, da, en",
     [
         (["--year", "2030", "--certainty", "0.9"], "dækker 2011..2016, men er 2030", "covers 2011..2016, got 2030"),
-        (["--year", "2015", "--certainty", "1.5"], "strengt mellem 0 og 1 (f.eks. 0,9), men er 1,5", "got 1.5"),
+        (["--year", "2015", "--certainty", "1.5"], "strengt mellem 0 og 1 (fx 0.9 for 90 %), men er 1,5", "got 1.5"),
         (["--year", "2015", "--at-least", "1", "--scope", "area:nope"], "har intet område 'nope'; kendte:", "no area"),
         (
             ["--year", "2015", "--at-least", "1e8", "--scope", "municipality:9999"],

@@ -1,0 +1,108 @@
+"""Bad command lines and bad results files in the terminal: one line on stderr, exit 2, in the
+terminal's language (argparse's own phrases and the report's reader included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simengine.cli.main import main
+
+SMALL = Path(__file__).resolve().parents[1] / "data" / "small.toml"
+
+
+def _err(capsys, argv: list[str]) -> str:
+    assert main(argv) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and "Traceback" not in cap.err
+    assert cap.err.count("\n") == 1, cap.err  # one line, no usage block
+    return cap.err
+
+
+@pytest.mark.parametrize(
+    "argv, da, en",
+    [
+        (["run", "x.toml", "--draws", "abc"], "fejl: --draws: skal være et helt tal, men er 'abc'\n", None),
+        (["run", "x.toml", "--lang", "fr"], "fejl: --lang: ugyldigt valg: 'fr' (vælg mellem 'da', 'en')\n", None),
+        (
+            ["run"],
+            "fejl: python -m simengine run: disse argumenter skal angives: scenario (se python -m simengine run --help)\n",
+            "error: python -m simengine run: the following arguments are required: scenario "
+            "(see python -m simengine run --help)\n",
+        ),
+        (["run", "x.toml", "--quiet=3"], "fejl: --quiet: tager ingen værdi, men fik '3'\n", None),
+        (["run", "x.toml", "--draws"], "fejl: --draws: kræver en værdi\n", "error: --draws: expected one argument\n"),
+        (
+            ["ask", "r.nc", "--year", "2015", "--at-least", "1", "--certainty", "0.9"],
+            "fejl: --certainty: kan ikke bruges sammen med --at-least\n",
+            "error: --certainty: not allowed with argument --at-least\n",
+        ),
+        (
+            ["ask", "r.nc", "--year", "2015"],
+            "fejl: python -m simengine ask: et af argumenterne --at-least --certainty skal angives "
+            "(se python -m simengine ask --help)\n",
+            None,
+        ),
+        (
+            ["ask", "r.nc", "--year", "abc", "--certainty", "0.9"],
+            "fejl: --year: skal være et helt tal, men er 'abc'\n",
+            None,
+        ),
+        (
+            ["ask", "r.nc", "--year", "2015", "--certainty", "0,9"],
+            "fejl: --certainty: skal være et tal med decimalpunktum (fx 0.9 eller 500e6), men er '0,9'\n",
+            "error: --certainty: must be a number (e.g. 0.9 or 500e6), got '0,9'\n",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line_in_the_terminals_language(capsys, argv, da, en):
+    assert _err(capsys, argv) == da
+    err = _err(capsys, [*argv, "--lang", "en"])
+    assert err.startswith("error: ") and "fejl" not in err, err
+    if en is not None:
+        assert err == en
+
+
+def test_ask_takes_a_negative_amount_in_exponent_form(tmp_path, capsys):
+    """--at-least -5e6 is a value (a net gain can be negative), not an unknown option."""
+    out = tmp_path / "r"
+    assert main(["run", str(SMALL), "--draws", "500", "--out", str(out), "--quiet", "--no-report"]) == 0
+    capsys.readouterr()
+    argv = ["ask", str(out / "results.nc"), "--year", "2014", "--quantity", "net", "--at-least", "-5e6"]
+    assert main([*argv, "--lang", "en"]) == 0
+    assert "P(net gain >= −5.0 mio. DKK" in capsys.readouterr().out
+
+
+def test_ask_certainty_out_of_range_shows_what_to_type(capsys):
+    err = _err(capsys, ["ask", "r.nc", "--year", "2015", "--certainty", "90"])
+    assert "(fx 0.9 for 90 %)" in err and "0,9)" not in err, err
+
+
+@pytest.mark.parametrize(
+    "make, da, en",
+    [
+        (lambda d: d / "nope.nc", "resultatfilen findes ikke", "no such results file"),
+        (
+            lambda d: (d / "x.nc").write_text("not netcdf") and d / "x.nc",
+            "ikke en læsbar resultatfil (NetCDF4; angiv en kørsels results.nc",
+            "not a readable results file (NetCDF4; give a run's results.nc",
+        ),
+    ],
+    ids=["missing", "not_netcdf"],
+)
+def test_report_refuses_a_non_results_file_in_the_terminals_language(tmp_path, capsys, make, da, en):
+    path = make(tmp_path)
+    err = _err(capsys, ["report", str(path)])
+    assert err.startswith(f"fejl: {path}: {da}"), err
+    err = _err(capsys, ["report", str(path), "--lang", "en"])
+    assert err.startswith(f"error: {path}: {en}"), err
+
+
+def test_report_names_the_variables_a_foreign_netcdf_lacks_in_danish(tmp_path, capsys):
+    import xarray as xr
+
+    path = tmp_path / "foreign.nc"
+    xr.Dataset({"benefit_quantile": ("x", [1.0])}).to_netcdf(path, engine="h5netcdf")
+    err = _err(capsys, ["report", str(path)])
+    assert err.startswith(f"fejl: {path}: ikke en resultatfil fra simengine: mangler target, "), err
