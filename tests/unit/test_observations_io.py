@@ -63,6 +63,28 @@ def _refused(argv: list[str], capsys) -> str:
             "observation 'nat-2013'.quantity: must be one of potential, realised, golive, adoption "
             "(what the model has), got 'staff'",
         ),
+        (  # a misspelt required key: one line, not "unknown key" and "required key is missing"
+            "value = 60e6",
+            "valeu = 60e6",
+            "observation 'nat-2013'.valeu: ukendt nøgle; mente du 'value', som skal angives og mangler? "
+            "(tilladte nøgler: id, quantity, scope, year, value, error, known_by, source, note)",
+            "observation 'nat-2013'.valeu: unknown key; did you mean 'value', a required key that is missing? "
+            "(allowed keys: id, quantity, scope, year, value, error, known_by, source, note)",
+        ),
+        (  # a misspelt id: not "must be a string ..., got None"
+            'id = "nat-2013"',
+            'idd = "nat-2013"',
+            "observation[1].idd: ukendt nøgle; mente du 'id', som skal angives og mangler? "
+            "(tilladte nøgler: id, quantity, scope, year, value, error, known_by, source, note)",
+            "observation[1].idd: unknown key; did you mean 'id', a required key that is missing? "
+            "(allowed keys: id, quantity, scope, year, value, error, known_by, source, note)",
+        ),
+        (  # a reference without a name: the key is missing, not the value None
+            "# Observations for tests",
+            "[[reference]]\nratio = 0.5\n# Observations for tests",
+            "reference[1].name: nøglen skal angives, men er ikke med",
+            "reference[1].name: required key is missing",
+        ),
         (  # checked against the scenario
             "year = 2013",
             "year = 2030",
