@@ -40,7 +40,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "previous results left as they were",
     },
     "cli.out_of_memory": {
-        "da": "hukommelsen slap op; kør med færre trækninger (--draws)",
+        "da": "hukommelsen slap op; kør med færre træk (--draws)",
         "en": "out of memory; run fewer draws",
     },
     "cli.internal_error": {
@@ -132,7 +132,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {got}",
     },
     "run.draws_with_precision": {
-        "da": "{subject} bruges ikke sammen med {po} (der lægges blokke af trækninger til, til præcisionen er nået); "
+        "da": "{subject} bruges ikke sammen med {po} (der lægges blokke af træk til, til præcisionen er nået); "
         "sæt den øvre grænse med {m}",
         "en": "{subject} not used with {po} (blocks of draws are added until the precision is reached); "
         "set the upper limit with {m}",
@@ -185,7 +185,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "check.path": {"da": "skal være scenariefilens sti", "en": "must be the path of the scenario file"},
     "check.versions": {"da": "skal være en tabel med versioner", "en": "must be a table of versions"},
     "check.identical": {
-        "da": "identisk: {draws:,} trækninger med seed {seed} genskaber {file} bit for bit (digest {digest}…)",
+        "da": "identisk: {draws:,} træk med seed {seed} genskaber {file} bit for bit (digest {digest}…)",
         "en": "identical: {draws:,} draws, seed {seed} reproduce {file} bit for bit (digest {digest}…)",
     },
     "check.version": {
