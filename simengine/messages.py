@@ -1019,6 +1019,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "--scenario: {file} is not the scenario of {results}: it differs in {keys} ({first} {mine}, the run's "
         "{theirs}); give the scenario file the run used, or leave --scenario out",
     },
+    "compare.no_common_year": {
+        "da": "{a}, {b}: ingen fælles år (A {a0}-{a1}, B {b0}-{b1}); intet at sammenligne",
+        "en": "{a}, {b}: no year in common (A {a0}-{a1}, B {b0}-{b1}); nothing to compare",
+    },
+    "check.scenario_gone": {
+        "da": "{file}: kørslens scenariefil findes ikke længere ({paths})",
+        "en": "{file}: the scenario file of this run is gone ({paths})",
+    },
+    "check.no_path_recorded": {"da": "ingen sti gemt", "en": "no path recorded"},
     "results.no_file": {
         "da": "{file}: resultatfilen findes ikke",
         "en": "{file}: no such results file",

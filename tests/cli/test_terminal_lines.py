@@ -106,3 +106,30 @@ def test_report_names_the_variables_a_foreign_netcdf_lacks_in_danish(tmp_path, c
     xr.Dataset({"benefit_quantile": ("x", [1.0])}).to_netcdf(path, engine="h5netcdf")
     err = _err(capsys, ["report", str(path)])
     assert err.startswith(f"fejl: {path}: ikke en resultatfil fra simengine: mangler target, "), err
+
+
+def test_compare_without_a_common_year_in_danish(tmp_path, capsys):
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
+    a, b = scenarios / "2015.toml", scenarios / "2030.toml"
+    argv = ["compare", str(a), str(b), "--draws", "100", "--out", str(tmp_path / "c"), "--quiet", "--no-report"]
+    err = _err(capsys, argv)
+    assert err == f"fejl: {a}, {b}: ingen fælles år (A 2011-2020, B 2023-2035); intet at sammenligne\n", err
+    assert "no year in common" in _err(capsys, [*argv, "--lang", "en"])
+    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
+
+
+def test_check_says_in_danish_that_the_runs_scenario_file_is_gone(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "r"
+    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
+    m = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    m["scenario_file"] = m["scenario_path_absolute"] = str(tmp_path / "gone.toml")
+    bad = tmp_path / "run.json"
+    bad.write_text(json.dumps(m), encoding="utf-8")
+    err = _err(capsys, ["check", str(bad)])
+    assert (
+        err
+        == f"fejl: {bad}: kørslens scenariefil findes ikke længere ({tmp_path / 'gone.toml'}, {tmp_path / 'gone.toml'})\n"
+    )
+    assert "the scenario file of this run is gone" in _err(capsys, ["check", str(bad), "--lang", "en"])
