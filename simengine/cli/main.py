@@ -112,7 +112,8 @@ class _Parser(argparse.ArgumentParser):
 
         from simengine.messages import current_lang
 
-        option = re.match(r"argument ([^:]+): ", message) is not None and not message.startswith("argument COMMAND")
+        named = re.match(r"argument ([^:]+): ", message)
+        option = named is not None and named.group(1).startswith("-")  # --draws, not COMMAND or ACTION
         message = _argparse_da(message) if current_lang() == "da" else re.sub(r"^argument ([^:]+): ", r"\1: ", message)
         if option:
             self.exit(2, f"{label('error')}: {message}\n")

@@ -31,6 +31,12 @@ def _err(capsys, argv: list[str]) -> str:
             "error: python -m simengine run: the following arguments are required: scenario "
             "(see python -m simengine run --help)\n",
         ),
+        (
+            ["scenario", "exprt", "a.toml", "b.xlsx"],
+            "fejl: python -m simengine scenario: ACTION: ugyldigt valg: 'exprt' (vælg mellem 'export') "
+            "(se python -m simengine scenario --help)\n",
+            None,
+        ),
         (["run", "x.toml", "--quiet=3"], "fejl: --quiet: tager ingen værdi, men fik '3'\n", None),
         (["run", "x.toml", "--draws"], "fejl: --draws: kræver en værdi\n", "error: --draws: expected one argument\n"),
         (
