@@ -647,11 +647,15 @@ def _s(L: Labels, key: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
-def _g(L: Labels, x: float, sig: int = 4) -> str:
-    """A number with ``sig`` significant digits in L's style (decimal comma in Danish)."""
+def _g(L: Labels, x: float, sig: int = 4, zeros: bool = True) -> str:
+    """A number with ``sig`` significant digits in L's style (decimal comma in Danish), trailing zeros
+    kept so that a column's numbers have the same precision (1,200 beside 0,8788, not 1,2); with
+    ``zeros=False`` a single figure in a sentence, without them (3, 0,25)."""
     if x is None or not np.isfinite(x):
         return "–"
-    s = f"{float(x):.{sig}g}"
+    s = f"{float(x):{'#' if zeros else ''}.{sig}g}"
+    if "e" not in s:
+        s = s.rstrip(".")
     if "e" not in s and abs(float(x)) >= 1000:
         s = L.num(float(x), 0)
     elif L.lang == "da":
@@ -768,7 +772,9 @@ def update_text(
             p = f"{L.pct(float(prior['p_target'].values[k])):>7} → {L.pct(float(post['p_target'].values[k])):<7}"
         lines.append((f"  {int(y):>6}" + "".join(f" {c:>17}" for c in cells) + f" {p:>17}").rstrip())
     sel = np.flatnonzero(mv["moved"])
-    lines += [""] + _wrap(_s(L, "up_inputs", n=len(sel), N=len(mv["names"]), tol=L.num(mv["tolerance"], 3)))
+    lines += [""] + _wrap(
+        _s(L, "up_inputs", n=len(sel), N=len(mv["names"]), tol=_g(L, mv["tolerance"], 3, zeros=False))
+    )
     names = movement_labels(mv, lang)
     order = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")]
     if len(order):
