@@ -482,7 +482,7 @@ def cmd_report(args) -> int:
         return _cmd_reader_page(args, kind)
     ds = report.open_results(args.results)
     if args.scenario is not None:
-        if not args.scenario.is_file():
+        if not args.scenario.is_file() and not args.scenario.is_dir():  # a folder: load says so
             raise ConfigError(Msg("cli.no_scenario_file", file=str(args.scenario)))
         _scenario_fits(args.scenario, ds, args.results)
     files = report.build(ds, args.lang, scenario_path=args.scenario, unit=args.unit)

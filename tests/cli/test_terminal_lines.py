@@ -12,6 +12,14 @@ from simengine.cli.main import main
 SMALL = Path(__file__).resolve().parents[1] / "data" / "small.toml"
 
 
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory) -> Path:
+    """A run of tests/data/small.toml (200 draws, no report): its folder."""
+    out = tmp_path_factory.mktemp("small") / "r"
+    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
+    return out
+
+
 def _err(capsys, argv: list[str]) -> str:
     assert main(argv) == 2
     cap = capsys.readouterr()
@@ -70,12 +78,10 @@ def test_usage_errors_are_one_line_in_the_terminals_language(capsys, argv, da, e
         assert err == en
 
 
-def test_ask_takes_a_negative_amount_in_exponent_form(tmp_path, capsys):
+def test_ask_takes_a_negative_amount_in_exponent_form(small_run, capsys):
     """--at-least -5e6 is a value (a net gain can be negative), not an unknown option."""
-    out = tmp_path / "r"
-    assert main(["run", str(SMALL), "--draws", "500", "--out", str(out), "--quiet", "--no-report"]) == 0
     capsys.readouterr()
-    argv = ["ask", str(out / "results.nc"), "--year", "2014", "--quantity", "net", "--at-least", "-5e6"]
+    argv = ["ask", str(small_run / "results.nc"), "--year", "2014", "--quantity", "net", "--at-least", "-5e6"]
     assert main([*argv, "--lang", "en"]) == 0
     assert "P(net gain >= −5.0 mio. DKK" in capsys.readouterr().out
 
@@ -124,12 +130,10 @@ def test_compare_without_a_common_year_in_danish(tmp_path, capsys):
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
 
 
-def test_check_says_in_danish_that_the_runs_scenario_file_is_gone(tmp_path, capsys):
+def test_check_says_in_danish_that_the_runs_scenario_file_is_gone(small_run, tmp_path, capsys):
     import json
 
-    out = tmp_path / "r"
-    assert main(["run", str(SMALL), "--draws", "200", "--out", str(out), "--quiet", "--no-report"]) == 0
-    m = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    m = json.loads((small_run / "run.json").read_text(encoding="utf-8"))
     m["scenario_file"] = m["scenario_path_absolute"] = str(tmp_path / "gone.toml")
     bad = tmp_path / "run.json"
     bad.write_text(json.dumps(m), encoding="utf-8")
@@ -139,3 +143,9 @@ def test_check_says_in_danish_that_the_runs_scenario_file_is_gone(tmp_path, caps
         == f"fejl: {bad}: kørslens scenariefil findes ikke længere ({tmp_path / 'gone.toml'}, {tmp_path / 'gone.toml'})\n"
     )
     assert "the scenario file of this run is gone" in _err(capsys, ["check", str(bad), "--lang", "en"])
+
+
+def test_report_scenario_that_is_a_folder_is_named_as_a_folder(small_run, tmp_path, capsys):
+    capsys.readouterr()
+    err = _err(capsys, ["report", str(small_run / "results.nc"), "--scenario", str(tmp_path), "--out", str(tmp_path)])
+    assert err == f"fejl: {tmp_path}: er en mappe, men skal være en scenariefil (.toml)\n", err
