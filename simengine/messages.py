@@ -1505,7 +1505,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "calendar year within the results' horizon",
     },
     "help.ask.scope": {
-        "da": "national (standard), area:<id>, municipality:<code> eller initiative:<id>",
+        "da": "national (standard), area:<id>, municipality:<kode> eller initiative:<id>",
         "en": "national (default), area:<id>, municipality:<code> or initiative:<id>",
     },
     "help.ask.at_least": {

@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--no-report", action="store_true", help=help_text("sweep.no_report"))
     # -- end sweep --
     v = sub.add_parser("validate", help=help_text("cmd.validate"))
-    v.add_argument("scenario", type=Path)
+    v.add_argument("scenario", type=Path, help=help_text("scenario"))
     _terminal_lang(v)
     ck = sub.add_parser("check", help=help_text("cmd.check"))
     ck.add_argument("manifest", type=Path, help=help_text("check.manifest"))

@@ -285,3 +285,25 @@ def test_usage_errors_are_one_line_in_the_terminals_language(capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: python -m simengine: COMMAND: invalid choice: 'frobnicate'"), err
     assert err.endswith(" (see python -m simengine --help)\n") and err.count("\n") == 1, err
+
+
+def test_every_argument_has_a_help_text_and_the_danish_ones_say_kode():
+    """validate's scenario argument had none (an empty line under "argumenter:"); ask --scope said
+    municipality:<code> in Danish, where its error line says municipality:<kode>."""
+    seen = []
+
+    def walk(p: argparse.ArgumentParser, name: str) -> None:
+        for a in p._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for sub, sp in a.choices.items():
+                    walk(sp, f"{name} {sub}".strip())
+            elif a.help is None:
+                seen.append((name, a.dest))
+
+    before = messages.set_lang("da")
+    try:
+        walk(build_parser(), "")
+    finally:
+        messages.set_lang(before)
+    assert not seen, seen
+    assert "municipality:<kode>" in _help("ask", "--help") and "<code>" not in _help("ask", "--help")
