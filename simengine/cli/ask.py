@@ -409,7 +409,7 @@ def describe(ans: dict, lang: str = "en") -> str:
             )
         the = {"realised": "den realiserede gevinst", "potential": "den potentielle gevinst", "net": "nettogevinsten"}
         return (
-            f"beløb, som {the[ans['quantity']]} {where} når i {ans['year']} med {L.num(100 * ans['certainty'])} % "
+            f"beløb, som {the[ans['quantity']]} {where} når i {ans['year']} med {L.general(100 * ans['certainty'])} % "
             "sandsynlighed: "
             f"{L.num(ans['amount'] / 1e6, 1)} mio. kr./år (95 % MC-interval {L.num(ans['ci_low'] / 1e6, 1)} til "
             f"{L.num(ans['ci_high'] / 1e6, 1)}); {method}"
@@ -421,9 +421,11 @@ def describe(ans: dict, lang: str = "en") -> str:
             f"P({what} >= {_threshold(Labels('en'), ans['x'])} in {ans['year']}, {where}) = {ans['probability']:.4f} "
             f"(95 % MC interval {ans['ci_low']:.4f}–{ans['ci_high']:.4f}); {ans['method']}"
         )
+    E = Labels("en")  # 97.5 %, not 98%; −144.5 with the minus sign of the other lines
     return (
-        f"amount the {what} reaches in {ans['year']} {where} with probability {ans['certainty']:.0%}: {ans['amount'] / 1e6:,.1f} "
-        f"mio. DKK/year (95 % MC interval {ans['ci_low'] / 1e6:,.1f} to {ans['ci_high'] / 1e6:,.1f}); {ans['method']}"
+        f"amount the {what} reaches in {ans['year']} {where} with probability {E.general(100 * ans['certainty'])} %: "
+        f"{E.num(ans['amount'] / 1e6, 1)} mio. DKK/year (95 % MC interval {E.num(ans['ci_low'] / 1e6, 1)} to "
+        f"{E.num(ans['ci_high'] / 1e6, 1)}); {ans['method']}"
     )
 
 

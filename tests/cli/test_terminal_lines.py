@@ -149,3 +149,23 @@ def test_report_scenario_that_is_a_folder_is_named_as_a_folder(small_run, tmp_pa
     capsys.readouterr()
     err = _err(capsys, ["report", str(small_run / "results.nc"), "--scenario", str(tmp_path), "--out", str(tmp_path)])
     assert err == f"fejl: {tmp_path}: er en mappe, men skal være en scenariefil (.toml)\n", err
+
+
+def test_ask_certainty_is_shown_as_given_not_rounded_to_a_whole_percent(small_run, capsys):
+    """--certainty 0.995 said "med 100 % sandsynlighed" (and 0.975 "98 %"): a negotiator reads 100 %
+    as certain. The English line's amounts have the minus sign of the other lines."""
+    capsys.readouterr()
+    argv = ["ask", str(small_run / "results.nc"), "--year", "2014", "--certainty"]
+    assert main([*argv, "0.995"]) == 0
+    assert "med 99,5 % sandsynlighed:" in capsys.readouterr().out
+    assert main([*argv, "0.975", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "with probability 97.5 %: " in out, out
+    from simengine.cli.ask import describe
+
+    ans = {"quantity": "net", "scope": "national", "year": 2014, "certainty": 0.9, "amount": -144.5e6}
+    ans.update(ci_low=-154e6, ci_high=-134.3e6, method="m")
+    assert describe(ans, "en") == (
+        "amount the net gain reaches in 2014 nationally with probability 90 %: −144.5 mio. DKK/year "
+        "(95 % MC interval −154.0 to −134.3); m"
+    )
