@@ -325,7 +325,7 @@ def test_ask_line_threshold_never_0_and_negative_intervals_unambiguous():
     a = {"amount": -150e6, "ci_low": -155.4e6, "ci_high": -139.3e6, "certainty": 0.9, "year": 2011}
     a.update(scope="national", quantity="net", facts={**facts, "interval": "ranks"}, method="exact")
     assert "(95 % MC-interval −155,4 til −139,3)" in describe(a, "da") and "træk (gemt pr. træk)" in describe(a, "da")
-    assert "(95 % MC interval -155.4 to -139.3)" in describe(a, "en")
+    assert "(95 % MC interval −155.4 to −139.3)" in describe(a, "en")
 
 
 def test_ask_wrong_and_older_files(runs, tmp_path, capsys):
