@@ -365,7 +365,7 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
                 )
             lines += _wrap(text)
     if "precision_summary" in ds.attrs:  # run --precision
-        lines += _wrap(str(ds.attrs["precision_summary"]))
+        lines += _wrap(_precision_line(ds, L))
     lines += _regimes(ds, div, u, L)
     return "\n".join(lines)
 
@@ -645,6 +645,26 @@ SCORES = {  # key: (Danish, English)
 def _s(L: Labels, key: str, **kw) -> str:
     text = SCORES[key][0 if L.lang == "da" else 1]
     return text.format(**kw) if kw else text
+
+
+def _precision_line(ds: xr.Dataset, L: Labels) -> str:
+    """What run --precision did, in L's language (results.nc keeps the English ``precision_summary``)."""
+    import json
+
+    a = ds.attrs
+    if L.lang != "da" or "precision_half_widths" not in a:
+        return str(a["precision_summary"])
+    hw = json.loads(str(a["precision_half_widths"]))
+
+    def pm(key: str, pct: bool) -> str:
+        v = float(hw.get(key, math.nan))
+        return f"±{L.num(100 * v, 2)} %" if pct else f"±{L.num(v, 4)}"
+
+    parts = f"P10 {pm('p10', True)}, P50 {pm('p50', True)} (relativt), P(mål) {pm('p_target', False)} (absolut)"
+    p, n = L.general(float(a["precision"])), L.num(int(a["precision_draws"]))
+    if int(a.get("precision_reached", 0)):
+        return f"præcision {p} nået efter {n} træk: {parts}"
+    return f"præcision {p} IKKE nået: stoppet ved --max-draws {n} træk med {parts}"
 
 
 def _g(L: Labels, x: float, sig: int = 4, zeros: bool = True) -> str:
