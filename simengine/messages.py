@@ -1028,6 +1028,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{file}: the scenario file of this run is gone ({paths})",
     },
     "check.no_path_recorded": {"da": "ingen sti gemt", "en": "no path recorded"},
+    "update.none_known": {
+        "da": "ingen observation i {file} var kendt {date} ({n} i alt; den første blev kendt {first}); "
+        "opdateringen ændrer ikke prognosen",
+        "en": "no observation in {file} was known by {date} ({n} in all; the first became known {first}); "
+        "the update leaves the forecast as it was",
+    },
     "results.no_file": {
         "da": "{file}: resultatfilen findes ikke",
         "en": "{file}: no such results file",

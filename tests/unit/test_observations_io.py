@@ -133,3 +133,17 @@ def test_the_file_kind_and_the_date_are_refused_in_danish_and_english(tmp_path, 
     assert (
         _refused([*argv, "--lang", "en"], capsys) == "error: --known-by: must be a date YYYY-MM-DD, got '2015-13-01'\n"
     )
+
+
+def test_update_before_every_observation_says_so(tmp_path, capsys):
+    """--known-by before the first observation (a mistyped year): the update conditions on nothing;
+    a warning says so, instead of a silent 'update' that changed nothing."""
+    argv = ["update", str(SMALL), str(OBS), "--known-by", "2001-01-01", "--draws", "200"]
+    argv += ["--out", str(tmp_path / "u"), "--quiet", "--no-report"]
+    capsys.readouterr()
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"advarsel: ingen observation i {OBS} var kendt 2001-01-01 (") and err.count("\n") == 1, err
+    assert "opdateringen ændrer ikke prognosen" in err
+    assert main([*argv, "--lang", "en"]) == 0
+    assert f"warning: no observation in {OBS} was known by 2001-01-01" in capsys.readouterr().err
