@@ -644,6 +644,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # -- the scenario workbook (simengine.scenario.xlsx) and file kinds (simengine.scenario.safeio) --
     "xl.cell": {"da": "ark {sheet}, celle {cell}", "en": "{sheet}!{cell}"},
+    "xl.export_dir": {
+        "da": "{file}: er en mappe, men skal være filnavnet på den projektmappe, der skal skrives (.xlsx)",
+        "en": "{file}: is a directory, expected the file name of the workbook to write (.xlsx)",
+    },
     "xl.export_name": {
         "da": "{file}: projektmappens navn skal ende på .xlsx",
         "en": "{file}: the workbook must be named .xlsx",
