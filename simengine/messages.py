@@ -1095,6 +1095,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "da": "{file}: ikke en læsbar resultatfil (NetCDF4): {detail}",
         "en": "{file}: not a readable results file (NetCDF4): {detail}",
     },
+    "ask.other_kind": {
+        "da": "{file}: er skrevet af {kind}, ikke en kørsels results.nc; ask læser results.nc fra run eller update",
+        "en": "{file}: written by {kind}, not a run's results.nc; ask reads the results.nc of run or update",
+    },
     "ask.not_results": {
         "da": "{file}: ikke en resultatfil fra simengine (ingen landsgevinst 'benefit')",
         "en": "{file}: not a simengine results file (no national gain 'benefit')",

@@ -169,3 +169,26 @@ def test_ask_certainty_is_shown_as_given_not_rounded_to_a_whole_percent(small_ru
         "amount the net gain reaches in 2014 nationally with probability 90 %: −144.5 mio. DKK/year "
         "(95 % MC interval −154.0 to −134.3); m"
     )
+
+
+@pytest.mark.parametrize(
+    "title, kind",
+    [
+        ("simengine paired comparison (B - A)", "compare"),
+        ("simengine sweep", "sweep"),
+        ("simengine backtest", "backtest"),
+    ],
+)
+def test_ask_names_the_command_that_wrote_another_simengine_file(tmp_path, capsys, title, kind):
+    """ask on compare's, sweep's or backtest's file said it was 'not a simengine results file'."""
+    import xarray as xr
+
+    path = tmp_path / f"{kind}.nc"
+    xr.Dataset({"x": ("year", [1.0])}, coords={"year": [2015]}, attrs={"title": title}).to_netcdf(
+        path, engine="h5netcdf"
+    )
+    err = _err(capsys, ["ask", str(path), "--year", "2015", "--certainty", "0.9"])
+    assert (
+        err
+        == f"fejl: {path}: er skrevet af {kind}, ikke en kørsels results.nc; ask læser results.nc fra run eller update\n"
+    )
