@@ -1048,6 +1048,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{file}: not a readable results file (NetCDF4; give a run's results.nc, compare's comparison.nc or "
         "sweep's sweep.nc): {detail}",
     },
+    "results.backtest": {
+        "da": "{file}: er skrevet af backtest, som selv skriver sin rapport (kør backtest uden --no-report); "
+        "report læser en kørsels results.nc, compares comparison.nc eller sweeps sweep.nc",
+        "en": "{file}: written by backtest, which writes its own report (run backtest without --no-report); "
+        "report reads a run's results.nc, compare's comparison.nc or sweep's sweep.nc",
+    },
     "results.missing_vars": {
         "da": "{file}: ikke en resultatfil fra simengine: mangler {names}",
         "en": "{file}: not a simengine results file: missing {names}",

@@ -192,3 +192,14 @@ def test_ask_names_the_command_that_wrote_another_simengine_file(tmp_path, capsy
         err
         == f"fejl: {path}: er skrevet af {kind}, ikke en kørsels results.nc; ask læser results.nc fra run eller update\n"
     )
+
+
+def test_report_on_a_backtest_file_says_backtest_writes_its_own(tmp_path, capsys):
+    import xarray as xr
+
+    path = tmp_path / "backtest.nc"
+    xr.Dataset({"crps": ("observation", [1.0])}, attrs={"title": "simengine backtest"}).to_netcdf(
+        path, engine="h5netcdf"
+    )
+    err = _err(capsys, ["report", str(path)])
+    assert err.startswith(f"fejl: {path}: er skrevet af backtest, som selv skriver sin rapport"), err
