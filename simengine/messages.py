@@ -40,7 +40,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "previous results left as they were",
     },
     "cli.out_of_memory": {
-        "da": "hukommelsen slap op; kør med færre trækninger (--draws)",
+        "da": "hukommelsen slap op; kør med færre træk (--draws)",
         "en": "out of memory; run fewer draws",
     },
     "cli.internal_error": {
@@ -90,6 +90,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cli.scenario_note": {"da": "{file}: {note}", "en": "{file}: {note}"},
     # -- option values (argparse types in simengine.cli.main) --
     "opt.whole": {"da": "skal være et helt tal, men er {got}", "en": "must be a whole number, got {got}"},
+    "opt.see_help": {"da": "se {prog} --help", "en": "see {prog} --help"},
+    "opt.number": {
+        "da": "skal være et tal med decimalpunktum (fx 0.9 eller 500e6), men er {got}",
+        "en": "must be a number (e.g. 0.9 or 500e6), got {got}",
+    },
     "opt.at_least_one": {"da": "skal være mindst 1, men er {got}", "en": "must be >= 1, got {got}"},
     "opt.empty_out": {
         "da": "skal angive en mappe, men stien er tom (brug --out . for den aktuelle mappe)",
@@ -127,7 +132,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {got}",
     },
     "run.draws_with_precision": {
-        "da": "{subject} bruges ikke sammen med {po} (der lægges blokke af trækninger til, til præcisionen er nået); "
+        "da": "{subject} bruges ikke sammen med {po} (der lægges blokke af træk til, til præcisionen er nået); "
         "sæt den øvre grænse med {m}",
         "en": "{subject} not used with {po} (blocks of draws are added until the precision is reached); "
         "set the upper limit with {m}",
@@ -180,7 +185,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "check.path": {"da": "skal være scenariefilens sti", "en": "must be the path of the scenario file"},
     "check.versions": {"da": "skal være en tabel med versioner", "en": "must be a table of versions"},
     "check.identical": {
-        "da": "identisk: {draws:,} trækninger med seed {seed} genskaber {file} bit for bit (digest {digest}…)",
+        "da": "identisk: {draws:,} træk med seed {seed} genskaber {file} bit for bit (digest {digest}…)",
         "en": "identical: {draws:,} draws, seed {seed} reproduce {file} bit for bit (digest {digest}…)",
     },
     "check.version": {
@@ -208,6 +213,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sc.nothing": {"da": "intet", "en": "nothing"},
     "sc.none_of_them": {"da": "ingen af dem", "en": "none of them"},
     "sc.did_you_mean": {"da": "; mente du {name}?", "en": "; did you mean {name}?"},
+    "sc.did_you_mean_required": {
+        "da": "; mente du {name}, som skal angives og mangler?",
+        "en": "; did you mean {name}, a required key that is missing?",
+    },
     "sc.must_table": {"da": "skal være en tabel, men er {got}", "en": "must be a table, got {got}"},
     "sc.unknown_key": {
         "da": "ukendt nøgle{hint} (tilladte nøgler: {keys})",
@@ -635,6 +644,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # -- the scenario workbook (simengine.scenario.xlsx) and file kinds (simengine.scenario.safeio) --
     "xl.cell": {"da": "ark {sheet}, celle {cell}", "en": "{sheet}!{cell}"},
+    "xl.export_dir": {
+        "da": "{file}: er en mappe, men skal være filnavnet på den projektmappe, der skal skrives (.xlsx)",
+        "en": "{file}: is a directory, expected the file name of the workbook to write (.xlsx)",
+    },
     "xl.export_name": {
         "da": "{file}: projektmappens navn skal ende på .xlsx",
         "en": "{file}: the workbook must be named .xlsx",
@@ -1010,6 +1023,41 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "--scenario: {file} is not the scenario of {results}: it differs in {keys} ({first} {mine}, the run's "
         "{theirs}); give the scenario file the run used, or leave --scenario out",
     },
+    "compare.no_common_year": {
+        "da": "{a}, {b}: ingen fælles år (A {a0}-{a1}, B {b0}-{b1}); intet at sammenligne",
+        "en": "{a}, {b}: no year in common (A {a0}-{a1}, B {b0}-{b1}); nothing to compare",
+    },
+    "check.scenario_gone": {
+        "da": "{file}: kørslens scenariefil findes ikke længere ({paths})",
+        "en": "{file}: the scenario file of this run is gone ({paths})",
+    },
+    "check.no_path_recorded": {"da": "ingen sti gemt", "en": "no path recorded"},
+    "update.none_known": {
+        "da": "ingen observation i {file} var kendt {date} ({n} i alt; den første blev kendt {first}); "
+        "opdateringen ændrer ikke prognosen",
+        "en": "no observation in {file} was known by {date} ({n} in all; the first became known {first}); "
+        "the update leaves the forecast as it was",
+    },
+    "results.no_file": {
+        "da": "{file}: resultatfilen findes ikke",
+        "en": "{file}: no such results file",
+    },
+    "results.not_readable": {
+        "da": "{file}: ikke en læsbar resultatfil (NetCDF4; angiv en kørsels results.nc, compares comparison.nc "
+        "eller sweeps sweep.nc): {detail}",
+        "en": "{file}: not a readable results file (NetCDF4; give a run's results.nc, compare's comparison.nc or "
+        "sweep's sweep.nc): {detail}",
+    },
+    "results.backtest": {
+        "da": "{file}: er skrevet af backtest, som selv skriver sin rapport (kør backtest uden --no-report); "
+        "report læser en kørsels results.nc, compares comparison.nc eller sweeps sweep.nc",
+        "en": "{file}: written by backtest, which writes its own report (run backtest without --no-report); "
+        "report reads a run's results.nc, compare's comparison.nc or sweep's sweep.nc",
+    },
+    "results.missing_vars": {
+        "da": "{file}: ikke en resultatfil fra simengine: mangler {names}",
+        "en": "{file}: not a simengine results file: missing {names}",
+    },
     "results.folder": {
         "da": "{file}: er en mappe; angiv en resultatfil (results.nc)",
         "en": "{file}: is a folder; give a results file (results.nc)",
@@ -1038,7 +1086,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # -- ask: its input errors in the terminal's language (simengine.cli.ask) --
     "ask.certainty_range": {
-        "da": "--certainty: skal ligge strengt mellem 0 og 1 (f.eks. 0,9), men er {got}",
+        "da": "--certainty: skal ligge strengt mellem 0 og 1 (fx 0.9 for 90 %), men er {got}",
         "en": "--certainty: must be strictly between 0 and 1 (e.g. 0.9), got {got}",
     },
     "ask.year_outside": {
@@ -1052,6 +1100,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "ask.not_readable": {
         "da": "{file}: ikke en læsbar resultatfil (NetCDF4): {detail}",
         "en": "{file}: not a readable results file (NetCDF4): {detail}",
+    },
+    "ask.other_kind": {
+        "da": "{file}: er skrevet af {kind}, ikke en kørsels results.nc; ask læser results.nc fra run eller update",
+        "en": "{file}: written by {kind}, not a run's results.nc; ask reads the results.nc of run or update",
     },
     "ask.not_results": {
         "da": "{file}: ikke en resultatfil fra simengine (ingen landsgevinst 'benefit')",
@@ -1473,7 +1525,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "calendar year within the results' horizon",
     },
     "help.ask.scope": {
-        "da": "national (standard), area:<id>, municipality:<code> eller initiative:<id>",
+        "da": "national (standard), area:<id>, municipality:<kode> eller initiative:<id>",
         "en": "national (default), area:<id>, municipality:<code> or initiative:<id>",
     },
     "help.ask.at_least": {

@@ -52,6 +52,13 @@ def _open(path: Path) -> xr.Dataset:
 
 def _check(ds: xr.Dataset, path: Path) -> xr.Dataset:
     if "benefit" not in ds or "year" not in ds.coords or "draws" not in ds.attrs:
+        kind = {
+            "simengine paired comparison (B - A)": "compare",
+            "simengine sweep": "sweep",
+            "simengine backtest": "backtest",
+        }.get(str(ds.attrs.get("title", "")))
+        if kind is not None:  # simengine's own file, of another command: say which
+            raise ConfigError(Msg("ask.other_kind", file=str(path), kind=kind))
         raise ConfigError(Msg("ask.not_results", file=str(path)))
     return readcheck.check(ds, path)  # as report checks it: draws, years, finite results
 
@@ -412,7 +419,7 @@ def describe(ans: dict, lang: str = "en") -> str:
             )
         the = {"realised": "den realiserede gevinst", "potential": "den potentielle gevinst", "net": "nettogevinsten"}
         return (
-            f"beløb, som {the[ans['quantity']]} {where} når i {ans['year']} med {L.num(100 * ans['certainty'])} % "
+            f"beløb, som {the[ans['quantity']]} {where} når i {ans['year']} med {L.general(100 * ans['certainty'])} % "
             "sandsynlighed: "
             f"{L.num(ans['amount'] / 1e6, 1)} mio. kr./år (95 % MC-interval {L.num(ans['ci_low'] / 1e6, 1)} til "
             f"{L.num(ans['ci_high'] / 1e6, 1)}); {method}"
@@ -424,22 +431,24 @@ def describe(ans: dict, lang: str = "en") -> str:
             f"P({what} >= {_threshold(Labels('en'), ans['x'])} in {ans['year']}, {where}) = {ans['probability']:.4f} "
             f"(95 % MC interval {ans['ci_low']:.4f}–{ans['ci_high']:.4f}); {ans['method']}"
         )
+    E = Labels("en")  # 97.5 %, not 98%; −144.5 with the minus sign of the other lines
     return (
-        f"amount the {what} reaches in {ans['year']} {where} with probability {ans['certainty']:.0%}: {ans['amount'] / 1e6:,.1f} "
-        f"mio. DKK/year (95 % MC interval {ans['ci_low'] / 1e6:,.1f} to {ans['ci_high'] / 1e6:,.1f}); {ans['method']}"
+        f"amount the {what} reaches in {ans['year']} {where} with probability {E.general(100 * ans['certainty'])} %: "
+        f"{E.num(ans['amount'] / 1e6, 1)} mio. DKK/year (95 % MC interval {E.num(ans['ci_low'] / 1e6, 1)} to "
+        f"{E.num(ans['ci_high'] / 1e6, 1)}); {ans['method']}"
     )
 
 
 def add_parser(sub) -> None:
-    from simengine.cli.main import help_text  # in the terminal's language (simengine.messages, help.*)
+    from simengine.cli.main import _number, _whole, help_text  # in the terminal's language (simengine.messages)
 
     a = sub.add_parser("ask", help=help_text("cmd.ask"))
     a.add_argument("results", type=Path, help=help_text("ask.results"))
-    a.add_argument("--year", type=int, required=True, help=help_text("ask.year"))
+    a.add_argument("--year", type=_whole, required=True, help=help_text("ask.year"))
     a.add_argument("--scope", default="national", metavar="SCOPE", help=help_text("ask.scope"))
     g = a.add_mutually_exclusive_group(required=True)
-    g.add_argument("--at-least", type=float, metavar="X", help=help_text("ask.at_least"))
-    g.add_argument("--certainty", type=float, metavar="C", help=help_text("ask.certainty"))
+    g.add_argument("--at-least", type=_number, metavar="X", help=help_text("ask.at_least"))
+    g.add_argument("--certainty", type=_number, metavar="C", help=help_text("ask.certainty"))
     a.add_argument("--quantity", default="realised", choices=QUANTITIES, help=help_text("ask.quantity"))
     a.add_argument("--json", action="store_true", help=help_text("ask.json"))
     a.add_argument("--lang", choices=("da", "en"), default="da", help=help_text("ask.lang"))

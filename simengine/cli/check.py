@@ -174,10 +174,8 @@ def scenario_of(m: dict, manifest_path: Path):
                         [Msg("check.change_refused", file=str(manifest_path), detail=p) for p in exc.messages]
                     ) from None
             return scenario.load(c)
-    raise ConfigError(
-        f"{manifest_path}: the scenario file of this run is gone "
-        f"({', '.join(str(c) for c in candidates) or 'no path recorded'})"
-    )
+    paths = ", ".join(str(c) for c in candidates) if candidates else Msg("check.no_path_recorded")
+    raise ConfigError(Msg("check.scenario_gone", file=str(manifest_path), paths=paths))
 
 
 def check(manifest_path: Path, threads: int | None = None, quiet: bool = False, lang: str = "en") -> int:

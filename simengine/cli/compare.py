@@ -32,7 +32,7 @@ from simengine.analysis.results import NationalStats
 from simengine.core import engine
 from simengine.core.driver import RunOptions
 from simengine.errors import ConfigError
-from simengine.messages import render, warn
+from simengine.messages import Msg, render, warn
 from simengine.model.plan import compile_plan
 from simengine.scenario import safetext
 from simengine.scenario.schema import Scenario
@@ -129,7 +129,15 @@ def compare(
     years = np.intersect1d(ya, yb)
     if years.size == 0:
         raise ConfigError(
-            f"{sa.path}, {sb.path}: no year in common (A {ya[0]}-{ya[-1]}, B {yb[0]}-{yb[-1]}); nothing to compare"
+            Msg(
+                "compare.no_common_year",
+                a=str(sa.path),
+                b=str(sb.path),
+                a0=int(ya[0]),
+                a1=int(ya[-1]),
+                b0=int(yb[0]),
+                b1=int(yb[-1]),
+            )
         )
     if len(years) < len(ya) or len(years) < len(yb):
         notes.append(f"compared on the common years {years[0]}-{years[-1]} (A {ya[0]}-{ya[-1]}, B {yb[0]}-{yb[-1]})")

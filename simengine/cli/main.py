@@ -48,6 +48,14 @@ def _whole(text: str) -> int:
         raise _bad("opt.whole", got=repr(text)) from None
 
 
+def _number(text: str) -> float:
+    """A number as Python reads it (0.9, 500e6, -5e6); "0,9" is refused with what to write instead."""
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        raise _bad("opt.number", got=repr(text)) from None
+
+
 def _out_dir(text: str) -> Path:
     if not text.strip():
         raise _bad("opt.empty_out")
@@ -88,18 +96,29 @@ class _Parser(argparse.ArgumentParser):
         add_help = kwargs.get("add_help", True)
         kwargs["add_help"] = False  # its -h is added below, with its help text in the terminal's language
         super().__init__(*args, **kwargs)
+        import re
+
+        # a negative number is a value, not an option, in exponent form too: ask --at-least -5e6
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
         self._positionals.title = help_text("positionals")
         self._optionals.title = help_text("optionals")
         if add_help:
             self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=help_text("help"))
 
     def error(self, message: str):  # type: ignore[override]
+        """One line, as for every other bad input: a bad option value as ``fejl: --draws: ...``; a
+        missing, unknown or misplaced argument naming the command and where its --help is."""
+        import re
+
         from simengine.messages import current_lang
 
-        if current_lang() == "da":
-            message = _argparse_da(message)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: {label('error')}: {message}\n")
+        named = re.match(r"argument ([^:]+): ", message)
+        option = named is not None and named.group(1).startswith("-")  # --draws, not COMMAND or ACTION
+        message = _argparse_da(message) if current_lang() == "da" else re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        if option:
+            self.exit(2, f"{label('error')}: {message}\n")
+        hint = render(Msg("opt.see_help", prog=self.prog))
+        self.exit(2, f"{label('error')}: {self.prog}: {message} ({hint})\n")
 
 
 #: argparse's own phrases (Python 3.11) in Danish
@@ -110,6 +129,13 @@ _ARGPARSE_DA = (
     (r"^unrecognized arguments: ", "ukendte argumenter: "),
     (r"expected one argument$", "kræver en værdi"),
     (r"invalid (\S+) value: ", r"ugyldig \1-værdi: "),
+    (r"not allowed with argument (.*)$", r"kan ikke bruges sammen med \1"),
+    (r"^one of the arguments (.*) is required$", r"et af argumenterne \1 skal angives"),
+    (r"expected at most one argument$", "tager højst én værdi"),
+    (r"expected at least one argument$", "kræver mindst én værdi"),
+    (r"^ambiguous option: (\S+) could match (.*)$", r"tvetydigt tilvalg: \1 kan være \2"),
+    (r"ignored explicit argument (.*)$", r"tager ingen værdi, men fik \1"),
+    (r"^unexpected option string: ", "uventet tilvalg: "),
 )
 
 
@@ -163,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--no-report", action="store_true", help=help_text("sweep.no_report"))
     # -- end sweep --
     v = sub.add_parser("validate", help=help_text("cmd.validate"))
-    v.add_argument("scenario", type=Path)
+    v.add_argument("scenario", type=Path, help=help_text("scenario"))
     _terminal_lang(v)
     ck = sub.add_parser("check", help=help_text("cmd.check"))
     ck.add_argument("manifest", type=Path, help=help_text("check.manifest"))
@@ -456,7 +482,7 @@ def cmd_report(args) -> int:
         return _cmd_reader_page(args, kind)
     ds = report.open_results(args.results)
     if args.scenario is not None:
-        if not args.scenario.is_file():
+        if not args.scenario.is_file() and not args.scenario.is_dir():  # a folder: load says so
             raise ConfigError(Msg("cli.no_scenario_file", file=str(args.scenario)))
         _scenario_fits(args.scenario, ds, args.results)
     files = report.build(ds, args.lang, scenario_path=args.scenario, unit=args.unit)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from simengine.analysis.update import update_run
 from simengine.cli.runner import _run_owns, _write_report, manifest
+from simengine.messages import Msg, warn
 from simengine.outputs import progress, store
 from simengine.outputs.folder import atomic_outputs, locked, prepare_dir
 from simengine.outputs.summary_rows import summary_table
@@ -32,6 +33,11 @@ def cmd_update(args, argv: list[str], opts=None) -> int:
     obsmod.check_against(obs, sc)
     known = obsmod.parse_date(args.known_by)
     later = obs.later_than(known)
+    none_known = not obs.known_by(known)
+    if none_known:  # a date before every observation (a mistyped year?): said before the run
+        first = min(o.known_by for o in obs.observations).isoformat()
+        n, file = len(obs.observations), str(args.observations)
+        warn(Msg("update.none_known", n=n, file=file, date=known.isoformat(), first=first), args.lang)
     out = args.out if args.out is not None else Path("outputs") / f"{args.scenario.stem}-update"
     command = "python -m simengine " + " ".join(shlex.quote(a) for a in argv)
     with (
@@ -62,7 +68,10 @@ def cmd_update(args, argv: list[str], opts=None) -> int:
                 wr.write("charts/update_inputs.png", png)
             written = [final for _, final in wr.pending]
     drivers = [(str(k), float(v)) for k, v in (kv.split(": ") for kv in info["ess_by_observation"].split("; ") if kv)]
-    advice = ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names), lang=args.lang)
+    # nothing conditioned on: every draw keeps its weight, and there is no sample size to advise on
+    advice = (
+        None if none_known else ess_advice(ess, sc.draws, len(w), drivers, len(_raw.plan.input_names), lang=args.lang)
+    )
     if advice:
         print(
             textwrap.fill(

@@ -81,6 +81,7 @@ DANISH = {
     "Writing results": "Skriver resultater",
     "Analyses: Monte Carlo error, sensitivity, waterfall": "Analyser: Monte Carlo-fejl, følsomhed, vandfald",
     "Report: charts": "Rapport: diagrammer",
+    "Report: charts, page and workbook": "Rapport: diagrammer, side og regneark",
     "Report: page and workbook": "Rapport: side og regneark",
     "Weighting and writing": "Vægter og skriver",
     "draws": "træk",

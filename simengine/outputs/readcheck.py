@@ -23,7 +23,7 @@ def not_a_file(p: Path) -> ConfigError:
         if inner.is_file():
             return ConfigError(Msg("results.folder_has", file=str(p), inner=str(inner)))
         return ConfigError(Msg("results.folder", file=str(p)))
-    return ConfigError(f"{p}: no such results file")
+    return ConfigError(Msg("results.no_file", file=str(p)))
 
 
 def draws(ds: xr.Dataset) -> int | None:

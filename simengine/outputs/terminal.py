@@ -377,7 +377,7 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
                 )
             lines += _wrap(text)
     if "precision_summary" in ds.attrs:  # run --precision
-        lines += _wrap(str(ds.attrs["precision_summary"]))
+        lines += _wrap(_precision_line(ds, L))
     lines += _regimes(ds, div, u, L)
     return "\n".join(lines)
 
@@ -659,11 +659,35 @@ def _s(L: Labels, key: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
-def _g(L: Labels, x: float, sig: int = 4) -> str:
-    """A number with ``sig`` significant digits in L's style (decimal comma in Danish)."""
+def _precision_line(ds: xr.Dataset, L: Labels) -> str:
+    """What run --precision did, in L's language (results.nc keeps the English ``precision_summary``)."""
+    import json
+
+    a = ds.attrs
+    if L.lang != "da" or "precision_half_widths" not in a:
+        return str(a["precision_summary"])
+    hw = json.loads(str(a["precision_half_widths"]))
+
+    def pm(key: str, pct: bool) -> str:
+        v = float(hw.get(key, math.nan))
+        return f"±{L.num(100 * v, 2)} %" if pct else f"±{L.num(v, 4)}"
+
+    parts = f"P10 {pm('p10', True)}, P50 {pm('p50', True)} (relativt), P(mål) {pm('p_target', False)} (absolut)"
+    p, n = L.general(float(a["precision"])), L.num(int(a["precision_draws"]))
+    if int(a.get("precision_reached", 0)):
+        return f"præcision {p} nået efter {n} træk: {parts}"
+    return f"præcision {p} IKKE nået: stoppet ved --max-draws {n} træk med {parts}"
+
+
+def _g(L: Labels, x: float, sig: int = 4, zeros: bool = True) -> str:
+    """A number with ``sig`` significant digits in L's style (decimal comma in Danish), trailing zeros
+    kept so that a column's numbers have the same precision (1,200 beside 0,8788, not 1,2); with
+    ``zeros=False`` a single figure in a sentence, without them (3, 0,25)."""
     if x is None or not np.isfinite(x):
         return "–"
-    s = f"{float(x):.{sig}g}"
+    s = f"{float(x):{'#' if zeros else ''}.{sig}g}"
+    if "e" not in s:
+        s = s.rstrip(".")
     if "e" not in s and abs(float(x)) >= 1000:
         s = L.num(float(x), 0)
     elif L.lang == "da":
@@ -782,7 +806,9 @@ def update_text(
             p = f"{L.pct(float(prior['p_target'].values[k])):>7} → {L.pct(float(post['p_target'].values[k])):<7}"
         lines.append((f"  {int(y):>6}" + "".join(f" {c:>17}" for c in cells) + f" {p:>17}").rstrip())
     sel = np.flatnonzero(mv["moved"])
-    lines += [""] + _wrap(_s(L, "up_inputs", n=len(sel), N=len(mv["names"]), tol=L.num(mv["tolerance"], 3)))
+    lines += [""] + _wrap(
+        _s(L, "up_inputs", n=len(sel), N=len(mv["names"]), tol=_g(L, mv["tolerance"], 3, zeros=False))
+    )
     names = movement_labels(mv, lang)
     order = sel[np.argsort(-np.abs(mv["shift"][sel]), kind="stable")]
     if len(order):

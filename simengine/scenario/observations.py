@@ -175,14 +175,25 @@ def _number(p: _Problems, where: str, v: Any) -> float | None:
     return f
 
 
-def _keys(p: _Problems, where: str | Msg, obj: dict, allowed: tuple[str, ...]) -> None:
+def _keys(p: _Problems, where: str | Msg, obj: dict, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
+    """Unknown keys (with a suggestion), then missing required ones: a misspelt required key is one
+    line, its unknown key's, which says the suggested key is required and missing."""
     import difflib
 
+    missing = [r for r in required if r not in obj]
+    named = set()
     for k in obj:
         if k not in allowed:
             hint = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.6)
-            did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
+            if hint and hint[0] in missing:
+                named.add(hint[0])
+                did: str | Msg = Msg("sc.did_you_mean_required", name=repr(hint[0]))
+            else:
+                did = Msg("sc.did_you_mean", name=repr(hint[0])) if hint else ""
             p.bad(_join(where, k), Msg("sc.unknown_key", hint=did, keys=", ".join(allowed)))
+    for r in missing:
+        if r not in named:
+            p.bad(_join(where, r), Msg("sc.required"))
 
 
 def _error(p: _Problems, where: str, e: Any, value: float | None, gain_or_share: bool) -> ErrorModel | None:
@@ -277,6 +288,9 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Observations:
             p.bad(where, Msg("sc.must_table", got=_show(t)))
             continue
         oid = t.get("id")
+        if "id" not in t:
+            _keys(p, where, t, OBS_KEYS, required=("id",))
+            continue
         if not isinstance(oid, str) or not _ID.fullmatch(oid):
             p.bad(f"{where}.id", Msg("obs.id", got=_show(oid)))
             continue
@@ -286,10 +300,7 @@ def from_dict(data: dict, path: Path, sha256: str = "") -> Observations:
             continue
         seen.add(oid)
         n0 = len(p.lines)
-        _keys(p, where, t, OBS_KEYS)
-        for req in ("quantity", "scope", "value", "error", "known_by", "source"):
-            if req not in t:
-                p.bad(f"{where}.{req}", Msg("sc.required"))
+        _keys(p, where, t, OBS_KEYS, required=("quantity", "scope", "value", "error", "known_by", "source"))
         q = t.get("quantity")
         if "quantity" in t and q not in QUANTITIES:
             p.bad(f"{where}.quantity", Msg("obs.quantity", names=", ".join(QUANTITIES), got=_show(q)))
@@ -351,6 +362,9 @@ def _references(p: _Problems, raw: Any) -> tuple[Reference, ...]:
             p.bad(where, Msg("sc.must_table", got=_show(t)))
             continue
         name = t.get("name")
+        if "name" not in t:
+            _keys(p, where, t, REF_KEYS, required=("name",))
+            continue
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             p.bad(f"{where}.name", Msg("obs.ref_name", got=_show(name)))
             continue

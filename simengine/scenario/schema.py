@@ -289,12 +289,19 @@ class _Checker:
         if not isinstance(obj, dict):
             self.bad(path, Msg("sc.must_table", got=_show(obj)))
             return None
+        missing = [k for k in required if k not in obj]
+        named = set()  # missing required keys that an unknown key's suggestion already names
         for k in obj:
             if k not in allowed:
                 did = self.did_you_mean(str(k), allowed) if isinstance(k, str) else ""
+                if isinstance(did, Msg) and did.params["name"] in (repr(m) for m in missing):
+                    named.add(did.params["name"])
+                    hint = Msg("sc.did_you_mean_required", name=did.params["name"])
+                    self.bad(_join(path, k), Msg("sc.unknown_key", hint=hint, keys=", ".join(allowed)))
+                    continue
                 self.bad(_join(path, k), Msg("sc.unknown_key", hint=did, keys=", ".join(allowed)))
-        for k in required:
-            if k not in obj:
+        for k in missing:
+            if repr(k) not in named:  # one line for a misspelt required key, not two
                 self.bad(_join(path, k), Msg("sc.required"))
         return obj
 

@@ -206,8 +206,11 @@ def derive(base: scenario.Scenario, settings: Sequence[Setting], choice: Sequenc
         problems: list[str | Msg] = []
         for p, m in zip(exc.problems, exc.messages):
             key = _problem_key(p, files)
+            what = m.params.get("what") if isinstance(m, Msg) and m.key == "sc.problem" else None
+            # an unknown key is wrong whatever its value: named once for all of the setting's values
+            unknown = isinstance(what, Msg) and what.key == "sc.unknown_key"
             culprits = [
-                s.via + " " + t
+                s.via + " " + (s.key if unknown else t)
                 for s, t in zip(settings, texts)
                 if key == s.key or key.startswith(s.key + ".") or s.key.startswith(key + ".")
             ]

@@ -230,6 +230,8 @@ def export(src: str | Path, dest: str | Path) -> Path:
     src, dest = Path(src), Path(dest)
     if dest.suffix.lower() != ".xlsx":
         raise ConfigError(Msg("xl.export_name", file=str(dest)))
+    if dest.is_dir():  # else the finished workbook could not be moved into place (exit 1, files left staged)
+        raise ConfigError(Msg("xl.export_dir", file=str(dest)))
     scmod.load(src)  # only a valid scenario is exported
     if src.suffix.lower() in SUFFIXES:
         data, _, comments_read = read(src)

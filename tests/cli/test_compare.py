@@ -164,7 +164,7 @@ def test_years_are_aligned_or_refused(tmp_path, small_dict, capsys):
     capsys.readouterr()
     assert main(["compare", str(SMALL), str(q), "--draws", "100", "--out", str(tmp_path / "x"), "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "no year in common" in err[0]
+    assert len(err) == 1 and "ingen fælles år" in err[0]
     assert not (tmp_path / "x" / "comparison.nc").exists()
 
 

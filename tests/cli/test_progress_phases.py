@@ -76,3 +76,19 @@ def test_rate_column_thousands_separator_follows_the_language():
 def test_no_bar_when_not_shown():
     with progress.draws_bar(10, False) as adv:
         assert adv is None and progress._ACTIVE is None
+
+
+def test_every_phase_the_code_names_has_its_danish_words():
+    """Each phase and 'after' text passed to the bar in simengine/ is in progress.DANISH: none shows in
+    English in a Danish run (as "Report: charts, page and workbook" did)."""
+    import re
+    from pathlib import Path
+
+    root = Path(progress.__file__).resolve().parents[1]
+    texts = set()
+    for f in root.rglob("*.py"):
+        src = f.read_text(encoding="utf-8")
+        texts |= set(re.findall(r'progress\.phase\(\s*"([^"]+)"', src))
+        texts |= set(re.findall(r'after="([^"]+)"', src))
+    assert len(texts) >= 7, texts
+    assert not sorted(texts - set(progress.DANISH)), sorted(texts - set(progress.DANISH))

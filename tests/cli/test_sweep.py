@@ -105,6 +105,17 @@ def test_invalid_variant_names_its_set_option():
         sweep.build_variants(SMALL, settings, draws=100)
 
 
+def test_a_misspelt_key_is_one_problem_for_all_its_values():
+    """An unknown key is wrong whatever its value: one line naming the --set key, not one per value."""
+    settings = [sweep.parse_set("regimes.retention_shar=0.25,0.5,0.75")]
+    with pytest.raises(ConfigError) as exc:
+        sweep.build_variants(SMALL, settings, draws=100)
+    problems = exc.value.problems
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("--set regimes.retention_shar: "), problems
+    assert "unknown key; did you mean 'retention_share'?" in problems[0], problems
+
+
 def test_cli_invalid_set_exits_2_with_one_line(tmp_path, capsys):
     code = main(
         [

@@ -279,7 +279,8 @@ def test_unknown_setting_and_missing_required_key_point_at_cells(tmp_path):
     with pytest.raises(ConfigError) as e:
         scenario.load(book)
     text = str(e.value)
-    assert "Indstillinger!B2: scenario.nmae: unknown key; did you mean 'name'?" in text
+    assert "Indstillinger!B2: scenario.nmae: unknown key; did you mean 'name', a required key that is missing?" in text
+    assert "scenario.name: required key is missing" not in text  # one line for the misspelt key
     assert f"Initiativer!{_col('start')}3: initiatives[1] (osb-2).start: required key is missing" in text
 
 
@@ -319,6 +320,19 @@ def test_export_refuses_a_bad_scenario_and_a_bad_name(tmp_path, small_dict):
     good = tmp_path / "good.toml"
     shutil.copy(ROOT / "tests" / "data" / "small.toml", good)
     assert main(["scenario", "export", str(good), str(tmp_path / "x.csv")]) == 2
+
+
+def test_export_to_a_folder_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    """A folder named like a workbook: one line, exit 2, nothing staged (it was exit 1 with the new
+    workbook left in a .simengine-stage-* folder beside it)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.xlsx").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    capsys.readouterr()
+    assert main(["scenario", "export", str(ROOT / "tests" / "data" / "small.toml"), "d.xlsx"]) == 2
+    err = capsys.readouterr().err
+    assert err == "fejl: d.xlsx: er en mappe, men skal være filnavnet på den projektmappe, der skal skrives (.xlsx)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 @pytest.mark.parametrize(

@@ -268,7 +268,7 @@ def test_cli_precision_with_qmc(tmp_path, small_dict, write_scenario, capsys):
     out = tmp_path / "o"
     args = ["run", str(write_scenario(d)), "--precision", "0.05", "--out", str(out), "--no-report"]
     assert main(args) == 0
-    assert "precision 0.05 reached after 65,536 draws" in capsys.readouterr().out
+    assert "præcision 0,05 nået efter 65.536 træk: P10 ±" in capsys.readouterr().out  # Danish by default
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         assert ds.attrs["qmc_replicates"] == 65_536 // QMC_REPLICATE == 16
         assert ds["benefit_quantile_ci_low"].attrs["method"].startswith("95 % replicate interval")
@@ -292,7 +292,7 @@ def test_cli_precision(tmp_path, capsys):
     )
     assert code == 0
     text = capsys.readouterr().out
-    assert "precision 0.05 reached after 65,536 draws" in text
+    assert "præcision 0,05 nået efter 65.536 træk: P10 ±" in text and "reached" not in text
     man = json.loads((out / "run.json").read_text())
     assert man["draws"] == man["precision"]["draws"] == 65_536 and man["precision"]["reached"]
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:

@@ -284,7 +284,7 @@ def test_ask_bad_input_exits_2_with_one_line(runs, capsys, args, needle):
     "args, da, en",
     [
         (["--year", "2030", "--certainty", "0.9"], "dækker 2011..2016, men er 2030", "covers 2011..2016, got 2030"),
-        (["--year", "2015", "--certainty", "1.5"], "strengt mellem 0 og 1 (f.eks. 0,9), men er 1,5", "got 1.5"),
+        (["--year", "2015", "--certainty", "1.5"], "strengt mellem 0 og 1 (fx 0.9 for 90 %), men er 1,5", "got 1.5"),
         (["--year", "2015", "--at-least", "1", "--scope", "area:nope"], "har intet område 'nope'; kendte:", "no area"),
         (
             ["--year", "2015", "--at-least", "1e8", "--scope", "municipality:9999"],
@@ -325,7 +325,7 @@ def test_ask_line_threshold_never_0_and_negative_intervals_unambiguous():
     a = {"amount": -150e6, "ci_low": -155.4e6, "ci_high": -139.3e6, "certainty": 0.9, "year": 2011}
     a.update(scope="national", quantity="net", facts={**facts, "interval": "ranks"}, method="exact")
     assert "(95 % MC-interval −155,4 til −139,3)" in describe(a, "da") and "træk (gemt pr. træk)" in describe(a, "da")
-    assert "(95 % MC interval -155.4 to -139.3)" in describe(a, "en")
+    assert "(95 % MC interval −155.4 to −139.3)" in describe(a, "en")
 
 
 def test_ask_wrong_and_older_files(runs, tmp_path, capsys):

@@ -405,3 +405,10 @@ def test_a_list_of_names_is_set_off_from_the_message_with_or_without_a_hint(key,
     m = Msg(key, hint=hint, **params)
     assert m.text("da") == da.format(hint="; mente du 'social'?" if hinted else "")
     assert m.text("en") == en.format(hint="; did you mean 'social'?" if hinted else "")
+
+
+def test_danish_messages_say_traek_for_draws():
+    """The tables and reports say "træk" (4.000 træk); no message says "trækninger" instead."""
+    from simengine.messages import CATALOGUE
+
+    assert not [k for k, t in CATALOGUE.items() if "trækning" in t["da"]]

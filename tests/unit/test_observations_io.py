@@ -63,6 +63,28 @@ def _refused(argv: list[str], capsys) -> str:
             "observation 'nat-2013'.quantity: must be one of potential, realised, golive, adoption "
             "(what the model has), got 'staff'",
         ),
+        (  # a misspelt required key: one line, not "unknown key" and "required key is missing"
+            "value = 60e6",
+            "valeu = 60e6",
+            "observation 'nat-2013'.valeu: ukendt nøgle; mente du 'value', som skal angives og mangler? "
+            "(tilladte nøgler: id, quantity, scope, year, value, error, known_by, source, note)",
+            "observation 'nat-2013'.valeu: unknown key; did you mean 'value', a required key that is missing? "
+            "(allowed keys: id, quantity, scope, year, value, error, known_by, source, note)",
+        ),
+        (  # a misspelt id: not "must be a string ..., got None"
+            'id = "nat-2013"',
+            'idd = "nat-2013"',
+            "observation[1].idd: ukendt nøgle; mente du 'id', som skal angives og mangler? "
+            "(tilladte nøgler: id, quantity, scope, year, value, error, known_by, source, note)",
+            "observation[1].idd: unknown key; did you mean 'id', a required key that is missing? "
+            "(allowed keys: id, quantity, scope, year, value, error, known_by, source, note)",
+        ),
+        (  # a reference without a name: the key is missing, not the value None
+            "# Observations for tests",
+            "[[reference]]\nratio = 0.5\n# Observations for tests",
+            "reference[1].name: nøglen skal angives, men er ikke med",
+            "reference[1].name: required key is missing",
+        ),
         (  # checked against the scenario
             "year = 2013",
             "year = 2030",
@@ -111,3 +133,17 @@ def test_the_file_kind_and_the_date_are_refused_in_danish_and_english(tmp_path, 
     assert (
         _refused([*argv, "--lang", "en"], capsys) == "error: --known-by: must be a date YYYY-MM-DD, got '2015-13-01'\n"
     )
+
+
+def test_update_before_every_observation_says_so(tmp_path, capsys):
+    """--known-by before the first observation (a mistyped year): the update conditions on nothing;
+    a warning says so, instead of a silent 'update' that changed nothing."""
+    argv = ["update", str(SMALL), str(OBS), "--known-by", "2001-01-01", "--draws", "200"]
+    argv += ["--out", str(tmp_path / "u"), "--quiet", "--no-report"]
+    capsys.readouterr()
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"advarsel: ingen observation i {OBS} var kendt 2001-01-01 (") and err.count("\n") == 1, err
+    assert "opdateringen ændrer ikke prognosen" in err
+    assert main([*argv, "--lang", "en"]) == 0
+    assert f"warning: no observation in {OBS} was known by 2001-01-01" in capsys.readouterr().err

@@ -187,6 +187,7 @@ def owns(rel: str) -> bool:
 def open_results(path: str | Path) -> xr.Dataset:
     """Load a results file fully into memory (and close it), checking it is simengine's."""
     from simengine.errors import ConfigError
+    from simengine.messages import Msg
     from simengine.outputs import readcheck
     from simengine.outputs.folder import settle
 
@@ -199,7 +200,7 @@ def open_results(path: str | Path) -> xr.Dataset:
 
         ds = _open_stored(p)  # the variables results.nc derives on read put back (simengine.outputs.store)
     except Exception as exc:  # noqa: BLE001 - not NetCDF4 / HDF5
-        raise ConfigError(f"{p}: not a readable results file (NetCDF4): {exc}") from None
+        raise ConfigError(Msg("results.not_readable", file=str(p), detail=str(exc))) from None
     need = (
         "benefit_quantile",
         "target",
@@ -214,5 +215,7 @@ def open_results(path: str | Path) -> xr.Dataset:
     )
     missing = [v for v in need if v not in ds]
     if missing:
-        raise ConfigError(f"{p}: not a simengine results file: missing {', '.join(missing)}")
+        if str(ds.attrs.get("title", "")) == "simengine backtest":  # simengine's own file, of another command
+            raise ConfigError(Msg("results.backtest", file=str(p)))
+        raise ConfigError(Msg("results.missing_vars", file=str(p), names=", ".join(missing)))
     return readcheck.check(ds, p, need=[v for v in need if v != "initiative_golive"])
