@@ -509,6 +509,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "Every assumption in the scenario file {file}. Uncertain quantities are "
         "distributions; the source is the comment in the scenario file.",
     ),
+    "ass_default": (
+        "simengines standardværdi, et skøn uden kilde; scenariet kan sætte den i [outputs]. Den største "
+        "sikre forlods reduktion er gevinstens fraktil ved den accepterede risiko plus tærsklen.",
+        "simengine's default, a judgement without a source; the scenario can set it in [outputs]. The largest "
+        "safe up-front deduction is the gain's quantile at the risk accepted plus the threshold.",
+    ),
+    "ass_run_option": (
+        "sat for denne kørsel på kommandolinjen (run.json har kommandoen), ikke i scenariefilen",
+        "set for this run on the command line (run.json has the command), not in the scenario file",
+    ),
     "ass_general": ("Løftet og de generelle antagelser", "The promise and general assumptions"),
     "ass_areas": ("Områdernes mål", "Area targets"),
     "ass_defaults": ("Standardantagelser for initiativerne", "Default assumptions for the initiatives"),
@@ -1032,6 +1042,11 @@ PARAM: dict[str, tuple[str, str]] = {
     "regimes.retention_years": ("Gevinstdeling: antal år", "Retention: years"),
     "regimes.incentive_uplift": ("Gevinstdeling: løft i realisering", "Retention: uplift of realisation"),
     "outputs.tail": ("Hale for forventet manglende gevinst", "Tail of the expected shortfall"),
+    "outputs.cut_threshold": (
+        "Tærskel for en servicereduktion, der tæller (X)",
+        "Threshold of a service cut that counts (X)",
+    ),
+    "outputs.cut_alpha": ("Accepteret risiko for en servicereduktion over X", "Risk accepted of a service cut over X"),
     "model.timing": (
         "Tidsmodel: lovgivning additiv eller en del af forsinkelsen",
         "Timing: legislation additive or a component of the delay",

@@ -427,3 +427,33 @@ def test_terminal_regime_legend_gives_the_threshold_with_its_unit(ds, lang):
     amount = L.num(x / 1e6)
     assert re.search(re.escape(amount) + r" \(", table) is None, table
     assert f"{amount} {terminal.T['mio'][0 if lang == 'da' else 1]}." in table, table
+
+
+# -- the negotiation settings in the assumptions -----------------------------------------------------
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_assumptions_show_the_threshold_and_risk_the_negotiation_figures_rest_on(run, ds, lang):
+    """The largest safe deduction is the gain's alpha quantile + X: the assumptions (page and workbook)
+    show X and alpha with simengine's default said to be a judgement when the file leaves them out, the
+    file's value with its comment when it sets them, and a run option's value said to be one."""
+    from simengine.outputs.report import assumptions as A
+
+    L = Labels(lang)
+    text = (run / "variant.toml").read_text(encoding="utf-8")
+    assert "cut_threshold" not in text and "cut_alpha" not in text
+    rows = {r.key: r for s in A.assumption_sections(text, L) for r in s.rows}
+    x, a = rows["outputs.cut_threshold"], rows["outputs.cut_alpha"]
+    assert (x.number, a.number) == (100.0, 0.10) and x.source == a.source == L("ass_default")  # mio. kr., share
+    assert A.run_settings(ds) == {"outputs.cut_threshold": 1e8, "outputs.cut_alpha": 0.10}  # what the run used
+    seg = _visible(_page(run, lang))
+    assert L.param("outputs.cut_threshold") in seg and L.param("outputs.cut_alpha") in seg
+    cells = [c for row in _book(run, lang)[L("sheet_assumptions")].iter_rows(values_only=True) for c in row]
+    assert L.param("outputs.cut_alpha") in cells and L("ass_default") in cells
+    own = text.replace("[outputs]", "[outputs]\ncut_alpha = 0.05  # our own risk appetite", 1)
+    if own == text:
+        own = text + "\n[outputs]\ncut_alpha = 0.05  # our own risk appetite\n"
+    rows = {r.key: r for s in A.assumption_sections(own, L) for r in s.rows}
+    assert rows["outputs.cut_alpha"].number == 0.05 and "our own risk appetite" in rows["outputs.cut_alpha"].source
+    used = {"outputs.cut_threshold": 2.5e8, "outputs.cut_alpha": 0.05}
+    rows = {r.key: r for s in A.assumption_sections(own, L, used) for r in s.rows}
+    assert rows["outputs.cut_threshold"].number == 250.0 and rows["outputs.cut_threshold"].source == L("ass_run_option")
+    assert "our own risk appetite" in rows["outputs.cut_alpha"].source  # the same value as the file's

@@ -8,15 +8,16 @@ key's full path, e.g. ``("initiatives", 3, "delay")`` or ``("national", "weak_sh
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tomllib
 from dataclasses import dataclass
 
 from simengine.model import structure
 from simengine.outputs.labels import Labels
-from simengine.scenario.schema import MODEL_KEYS
+from simengine.scenario.schema import MODEL_KEYS, Scenario
 
-MONEY_KEYS = {"scenario.target", "gain", "areas.target", "investment", "running"}
+MONEY_KEYS = {"scenario.target", "gain", "areas.target", "investment", "running", "outputs.cut_threshold"}
 KR_KEYS = {"scenario.cost_per_fte"}
 SHARE_KEYS = {
     "scenario.discount_rate",
@@ -25,6 +26,7 @@ SHARE_KEYS = {
     "outputs.tail",
     "national.assumed_weak_share",
     "municipal.size_penalty",
+    "outputs.cut_alpha",
 }
 GENERAL_ORDER = (
     (
@@ -43,9 +45,12 @@ GENERAL_ORDER = (
     ("national", ("assumed_weak_share", "weak_share", "economic_pressure")),
     ("municipal", ("capacity_spread", "local_spread", "optimal_population", "size_penalty")),
     ("regimes", ("retention_share", "retention_years", "incentive_uplift")),
-    ("outputs", ("tail",)),
+    ("outputs", ("tail", "cut_threshold", "cut_alpha")),
     ("model", MODEL_KEYS),  # every [model] key, as declared (a new choice is a row without an edit here)
 )
+#: settings the negotiation figures rest on, shown with simengine's default when the file leaves them out
+#: (the largest safe deduction is the gain's alpha quantile + the threshold: docs/model.md)
+SHOWN_DEFAULTS = ("outputs.cut_threshold", "outputs.cut_alpha")
 #: an initiative's keys in the table's order: the sampled inputs' as declared (simengine.model.structure)
 PRIOR_KEYS = ("channel_shift", "key", *structure.PRIOR_KEYS, "cost", "ramp_baseline", "depends_on", "dependency_lag")
 
@@ -348,8 +353,21 @@ class Section:
     note: str = ""
 
 
-def assumption_sections(text: str, L: Labels) -> list[Section]:
-    """The scenario's priors, section by section, with their source comments."""
+def run_settings(ds) -> dict:
+    """The values of :data:`SHOWN_DEFAULTS` a run used (results.nc attributes; ``run --cut-threshold``
+    included)."""
+    out = {}
+    for path in SHOWN_DEFAULTS:
+        v = ds.attrs.get(path.split(".", 1)[1])
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[path] = float(v)
+    return out
+
+
+def assumption_sections(text: str, L: Labels, used: dict | None = None) -> list[Section]:
+    """The scenario's priors, section by section, with their source comments; ``used``: the values of
+    :data:`SHOWN_DEFAULTS` the run used (:func:`run_settings`), shown where they differ from the file's."""
+    used = used or {}
     data = tomllib.loads(text)
     com = toml_comments(text)
     sections: list[Section] = []
@@ -358,10 +376,16 @@ def assumption_sections(text: str, L: Labels) -> list[Section]:
     for table, keys in GENERAL_ORDER:
         t = data.get(table, {})
         for k in keys:
-            if k not in t:
-                continue
             path = f"{table}.{k}"
-            rows.append(_row(L.param(path), path, t[k], L, _kind(path), path, source_of(com, (table, k))))
+            if k in t:
+                v, src = t[k], source_of(com, (table, k))
+            elif path in SHOWN_DEFAULTS:
+                v, src = next(f.default for f in dataclasses.fields(Scenario) if f.name == k), L("ass_default")
+            else:
+                continue
+            if path in used and not math.isclose(float(used[path]), float(v), rel_tol=1e-12):
+                v, src = used[path], L("ass_run_option")  # a run option (run --cut-threshold) set it
+            rows.append(_row(L.param(path), path, v, L, _kind(path), path, src))
     sections.append(Section(L("ass_general"), rows))
 
     rows = []

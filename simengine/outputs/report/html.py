@@ -16,7 +16,7 @@ import numpy as np
 from simengine.messages import render as render_msg
 from simengine.outputs.labels import TEXT, by_unit, unit_name, var_label
 from simengine.outputs.report import charts as ch
-from simengine.outputs.report.assumptions import assumption_sections
+from simengine.outputs.report.assumptions import assumption_sections, run_settings
 from simengine.outputs.report.context import Context
 
 CSS = """
@@ -740,7 +740,7 @@ class Page:
         if info.status == "changed":
             out += f'<p class="warn">{esc(L("ass_changed", now=info.sha_now[:12], then=str(ctx.ds.attrs.get("scenario_sha256", ""))[:12]))}</p>'
         try:
-            sections = assumption_sections(info.text, L)
+            sections = assumption_sections(info.text, L, run_settings(ctx.ds))
         except Exception as exc:  # noqa: BLE001 - the file was readable but not TOML any more
             return (
                 out

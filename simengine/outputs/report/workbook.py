@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from simengine.outputs.labels import cause_label, initiative_names, input_labels, unit_name, var_label
-from simengine.outputs.report.assumptions import assumption_sections
+from simengine.outputs.report.assumptions import assumption_sections, run_settings
 from simengine.outputs.report.context import Context
 
 MIO = "#,##0.0"
@@ -502,7 +502,7 @@ def build(ctx: Context) -> bytes:
     # -- Assumptions ---------------------------------------------------------------------------
     if ctx.sc.text is not None:
         try:
-            sections = assumption_sections(ctx.sc.text, L)
+            sections = assumption_sections(ctx.sc.text, L, run_settings(ctx.ds))
         except Exception:  # noqa: BLE001
             sections = []
         if sections:
