@@ -49,6 +49,11 @@ CONTROL = {
     "municipal": ("realisation", "local_capacity", "ramp", "adoption"),
     "outside": ("delay", "legislation", "technology", "economic_pressure", "weak_citizens", "estimates"),
 }
+#: of the causes outside a municipality's control, those the municipalities' common organisations had
+#: a hand in: the business cases' estimates (written by KL with the state) and project delay (KOMBIT
+#: delivered the monopolbrud systems); at the national table the other side counts them to the
+#: municipalities (docs/model.md, "Who controls what")
+CONTROL_SHARED = ("estimates", "delay")
 
 
 def add_negotiation(ds: xr.Dataset, raw) -> xr.Dataset:
@@ -446,14 +451,15 @@ def add_delivery(ds: xr.Dataset, raw) -> None:
 # -- who controls what --------------------------------------------------------------------------
 def control_split(ds: xr.Dataset) -> dict | None:
     """The waterfall's mean and P50 changes summed by who controls the cause: {"municipal": (mean,
-    p50), "outside": (...), "plan": (...), "sampling": (...), "start", "end", "year"}."""
+    p50), "outside": (...), "shared": (...) (of "outside", :data:`CONTROL_SHARED`), "plan": (...),
+    "sampling": (...), "start", "end", "year"}."""
     if "waterfall" not in ds:
         return None
     keys = [str(k) for k in ds["cause"].values]
     wf = np.asarray(ds["waterfall"].values, dtype=float)
     wp = np.asarray(ds["waterfall_p50"].values, dtype=float) if "waterfall_p50" in ds else np.full_like(wf, np.nan)
     out: dict = {}
-    for group, causes in CONTROL.items():
+    for group, causes in (*CONTROL.items(), ("shared", CONTROL_SHARED)):
         idx = [keys.index(c) for c in causes if c in keys]
         out[group] = (float(wf[idx].sum()), float(wp[idx].sum()))
     for k in ("plan", "sampling"):

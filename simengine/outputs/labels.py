@@ -644,9 +644,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "({unit}). The amount at 90% certainty is what can be budgeted if one wants to be 90% sure the "
         "gain covers it.",
     ),
+    "ded_sheet_note": (
+        "Servicereduktion regnet mod den realiserede gevinst: frigjort tid brugt på bedre service tæller med.",
+        "Service cut counted against the realised gain: freed time spent on better service counts as cut.",
+    ),
     "commit_ci_note": (
-        "95 %-Monte Carlo-interval for målåret i parentes.",
-        "95% Monte Carlo interval for the target year in brackets.",
+        "95 %-Monte Carlo-interval for målåret i parentes: simuleringens egen usikkerhed, ikke antagelsernes.",
+        "95% Monte Carlo interval for the target year in brackets: the simulation's own noise, not the "
+        "uncertainty of the assumptions.",
     ),
     "certainty_col": ("{p} sikkert", "{p} sure"),
     "commit_sheet_note": (
@@ -680,10 +685,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "ded_caption": (
         "For hver forlods reduktion (andel af målstien) i {year}: sandsynligheden for, at servicen skal "
         "skæres med mere end {x}, den forventede servicereduktion, gevinsten til kassen og hvad der bliver "
-        "i kommunerne ({unit}). Gevinster og reduktioner er opgjort på landsplan.",
+        "i kommunerne ({unit}). Gevinster og reduktioner er opgjort på landsplan. Servicereduktionen regnes "
+        "mod den realiserede gevinst: frigjort tid, der er brugt på bedre service, tæller med, så en reduktion "
+        "op til den potentielle gevinst tager først den forbedring tilbage, før servicen kommer under det "
+        "gamle niveau.",
         "For each up-front deduction (share of the target path) in {year}: the probability that services "
         "must be cut by more than {x}, the expected service cut, the gain to the central budget and what "
-        "stays with the municipalities ({unit}). Gains and cuts are netted nationally.",
+        "stays with the municipalities ({unit}). Gains and cuts are netted nationally. The service cut is "
+        "counted against the realised gain: freed time spent on better service counts as cut, so a deduction "
+        "up to the potential gain first takes that improvement back before services fall below their old "
+        "level.",
     ),
     "ded_share": ("Andel af målet", "Share of target"),
     "ded_amount": ("Reduktion", "Deduction"),
@@ -737,6 +748,13 @@ TEXT: dict[str, tuple[str, str]] = {
         "Outside municipal control (delay, legislation, technology, the "
         "economy, digitally weak citizens, business-case estimates)",
     ),
+    "control_shared": (
+        "heraf business case-skøn og projektforsinkelse, som kommunernes fælles organisationer (KL, "
+        "KOMBIT) havde del i",
+        "of which business-case estimates and project delay, in which the municipalities' common "
+        "organisations (KL, KOMBIT) had a hand",
+    ),
+    "control_shared_short": ("heraf skøn og forsinkelse (KL, KOMBIT)", "of which estimates and delay (KL, KOMBIT)"),
     "control_municipal_short": ("Kommunerne selv", "The municipalities"),
     "control_outside_short": ("Uden for kommunernes kontrol", "Outside municipal control"),
     "control_plan_short": ("Planen", "The plan"),

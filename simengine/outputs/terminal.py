@@ -1061,12 +1061,14 @@ def control_text(ds: xr.Dataset, lang: str = "en") -> str:
     for key, group, extra in (
         ("control_municipal", "municipal", gap != 0),
         ("control_outside", "outside", False),
+        ("control_shared", "shared", False),
         ("control_plan", "plan", False),
     ):
         text = f"{L(key)}: {_n(L, s[group][0] / mio, sign=True)}"
         if extra:
             text += " " + _t(L, "control_share", s=L.pct(share, 0))
-        lines += _wrap(text, "  ", "    ")
+        indent = "    " if group == "shared" else "  "  # a part of the line above
+        lines += _wrap(text, indent, indent + "  ")
     return "\n".join(lines)
 
 

@@ -116,7 +116,7 @@ def test_workbook_carries_the_negotiation_pages_figures(outs):
         v = float(ds["delivery_central_gain_difference_mean"].values[k, years.index(2015)])
         assert has(2015, v, where=lambda r: r[1].startswith("Levering minus"))
     c = control_split(ds)
-    for group in ("municipal", "outside", "plan"):
+    for group in ("municipal", "outside", "shared", "plan"):
         assert any(r[0].startswith("Hvem styrer hvad?") and r[4] == pytest.approx(c[group][0] / 1e6) for r in rows)
     # the probabilities are shown as percentages, the amounts in mio. kr.
     ws = openpyxl.load_workbook(d / "summary.xlsx")["Forhandling"]

@@ -548,11 +548,16 @@ def test_terminal_headline(runs):
     s = control_split(ds)
     total = s["municipal"][0] + s["outside"][0] + s["plan"][0] + s["sampling"][0]
     assert total == pytest.approx(s["end"] - s["start"], rel=1e-9, abs=1.0)
+    # the part of "outside" that the municipalities' common organisations had a hand in: estimates + delay
+    keys = [str(k) for k in ds["cause"].values]
+    wf = ds["waterfall"].values
+    assert s["shared"][0] == pytest.approx(wf[keys.index("estimates")] + wf[keys.index("delay")], rel=1e-12)
     from simengine.outputs.labels import Labels
 
     for lang in ("da", "en"):  # the groups named as in the report, in either language, within 80 columns
         text = control_text(ds, lang=lang)
         assert Labels(lang)("control_municipal").split(" (")[0] in text
+        assert " ".join(text.split()).count(Labels(lang)("control_shared").split(" (")[0]) == 1
         assert max(len(line) for line in text.splitlines()) <= 80
         head = headline_text(ds, lang=lang)
         assert max(len(line) for line in head.splitlines()) <= 80

@@ -416,6 +416,15 @@ def _prior_mark(ctx: Context, name: str, text: str, title: bool = False) -> str:
     return f"{text} ({mark})" if title else f"{mark[0].upper()}{mark[1:]}: {text}"
 
 
+#: the rows of "who controls what", in order: (label key, control_split group)
+CONTROL_ROWS = (
+    ("control_municipal", "municipal"),
+    ("control_outside", "outside"),
+    ("control_shared", "shared"),
+    ("control_plan", "plan"),
+)
+
+
 def control_html(ctx: Context, short: bool = False) -> str:
     from simengine.outputs.report.html import esc, table
 
@@ -424,10 +433,7 @@ def control_html(ctx: Context, short: bool = False) -> str:
         return ""
     L = ctx.L
     suffix = "_short" if short else ""
-    rows = [
-        [esc(L(k + suffix)), L.mio_value(s[g][0]), L.mio_value(s[g][1])]
-        for k, g in (("control_municipal", "municipal"), ("control_outside", "outside"), ("control_plan", "plan"))
-    ]
+    rows = [[esc(L(k + suffix)), L.mio_value(s[g][0]), L.mio_value(s[g][1])] for k, g in CONTROL_ROWS if g in s]
     caption = "" if short else f'<p class="caption">{esc(L("control_caption", year=s["year"], unit=L("mio_year")))}</p>'
     return f"<h3>{esc(_prior_mark(ctx, 'waterfall', L('control_title'), title=True))}</h3>{caption}" + table(
         [esc(L("cause")), esc(L("mean")), "P50"], rows, {1, 2}
@@ -595,11 +601,7 @@ def _more_rows(s: Any, ctx: Context, money: str, prob: str, mio: Callable[[float
             y = int(c["year"])
         except (TypeError, ValueError):
             y = c["year"]
-        for key, group in (
-            ("control_municipal", "municipal"),
-            ("control_outside", "outside"),
-            ("control_plan", "plan"),
-        ):
+        for key, group in CONTROL_ROWS:
             for stat, v in ((L("mean").lower(), c[group][0]), ("P50", c[group][1])):
                 lab = _prior_mark(ctx, "waterfall", f"{L('control_title')} {L(key + '_short')} ({stat})", True)
                 s.add([lab, nat, y, None, mio(v), None, None, money])
@@ -695,11 +697,15 @@ def sheet_html(ctx: Context) -> str | None:
             ]
             for k in pick
         ]
-        ded = table(
-            [esc(h) for h in (L("ded_share"), L("ded_amount"), L("ded_p_short", x=L.mio(x)), L("ded_cut_mean"))],
-            rows,
-            {1, 2, 3},
+        ded = (
+            table(
+                [esc(h) for h in (L("ded_share"), L("ded_amount"), L("ded_p_short", x=L.mio(x)), L("ded_cut_mean"))],
+                rows,
+                {1, 2, 3},
+            )
+            + f'<p class="meta">{esc(L("ded_sheet_note"))}</p>'
         )
+
     risks = top_risks(ctx)
     risk_tbl = (
         table([esc(L("cause")), esc(f"{L('mean')}, {L('mio')}")], [[esc(n), L.mio_value(v)] for n, v in risks], {1})
