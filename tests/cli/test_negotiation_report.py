@@ -54,6 +54,10 @@ def test_negotiation_sheet_prints_on_one_a4_page(outs, which, tmp_path):
     assert 'data-var="committable"' in text and repr(v) in text
     for key in ("commit_title", "deals_title", "control_title"):
         assert any(t in text for t in TEXT[key])
+    # the scenario's description (what it is: a reconstruction with hindsight, ex ante, a judgement) heads it
+    if which == "2030":
+        sc = scenario.load(ROOT / "scenarios" / "2030.toml")
+        assert sc.description_in("en") and sc.description_in("en").split(";")[0].replace("'", "&#x27;") in text
     # the bracketed interval under the committable amounts is explained on the page
     assert ("i parentes" in text or "in brackets" in text) and re.search(r"\(\d[\d.,]*–\d[\d.,]*\)", text)
 

@@ -720,6 +720,11 @@ def sheet_html(ctx: Context) -> str | None:
     upd = notice(ds, L, short=True)  # an updated forecast says so, and what is before the update
     if upd:
         note = f"{note} {upd}"
+    sc = ctx.sc.scenario  # its description says what the scenario is (a reconstruction with hindsight, ex ante)
+    if sc is not None and getattr(sc, "description", ""):
+        from simengine.outputs.report.html import _description
+
+        note = f"{_description(sc, ctx.lang)} {note}"
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{ctx.lang}"><head><meta charset="utf-8"><title>{esc(L("neg_sheet_title"))}: {esc(name)}</title>'
