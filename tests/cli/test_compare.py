@@ -317,7 +317,7 @@ def test_run_cut_threshold_unit_and_summary(tmp_path, capsys):
         == 0
     )
     text = capsys.readouterr().out
-    assert "staff freed in FTE" in text and "service cut above 111 (FTE)" in text
+    assert "staff freed in FTE" in text and "service cut above 111 FTE" in text
     assert sum(1 for line in text.splitlines() if line.strip()[:4].isdigit()) == 12  # the table and its ± table
     from simengine.outputs.store import open_results
 
