@@ -369,10 +369,11 @@ def write(
     >>> [p.name for p in files]  # doctest: +SKIP
     ['results.nc', 'summary.parquet', 'run.json']
     """
+    from simengine.analysis.varspecs import TITLES
     from simengine.cli import runner
     from simengine.outputs.folder import prepare_dir
 
-    if ds.attrs.get("title") != "simengine results" or "scenario_sha256" not in ds.attrs:
+    if ds.attrs.get("title") != TITLES["run"] or "scenario_sha256" not in ds.attrs:
         raise ConfigError(
             "write: expected the results of simengine.run (a Dataset titled 'simengine results'), "
             f"got one titled {ds.attrs.get('title', '(none)')!r}"

@@ -54,6 +54,14 @@ CONTROL = {
 #: delivered the monopolbrud systems); at the national table the other side counts them to the
 #: municipalities (docs/model.md, "Who controls what")
 CONTROL_SHARED = ("estimates", "delay")
+#: the rows of "who controls what" as the terminal, the report and the workbook show them, in order:
+#: (label key, control_split group)
+CONTROL_ROWS = (
+    ("control_municipal", "municipal"),
+    ("control_outside", "outside"),
+    ("control_shared", "shared"),
+    ("control_plan", "plan"),
+)
 
 
 def add_negotiation(ds: xr.Dataset, raw) -> xr.Dataset:

@@ -11,7 +11,7 @@ import xarray as xr
 
 from simengine import __version__
 from simengine.analysis import sortedq
-from simengine.analysis.varspecs import DKK, batch, label_coords, put
+from simengine.analysis.varspecs import DKK, TITLES, batch, label_coords, put
 from simengine.core.engine import RawResults
 from simengine.model.plan import (
     GOLIVE_PER_YEAR,
@@ -370,7 +370,7 @@ def build_dataset(raw: RawResults, command: str = "") -> xr.Dataset:
             put(new, "observed_tail_probability", np.minimum(1.0, 2 * np.minimum(ranks, 1 - ranks)))
 
     ds.attrs = {
-        "title": "simengine results",
+        "title": TITLES["run"],
         "scenario": sc.name,
         "scenario_file": str(sc.path),
         "scenario_sha256": sc.sha256,

@@ -270,7 +270,7 @@ def backtest_dataset(
     put("pit_histogram", hist, bins=PIT_BINS)
     varspecs.label_coords(ds, "backtest", bins=PIT_BINS)
     ds.attrs = {
-        "title": "simengine backtest",
+        "title": varspecs.TITLES["backtest"],
         "observations_file": str(obs.path),
         "observations_sha256": obs.sha256,
         "noise_seed": seed,

@@ -31,6 +31,21 @@ import xarray as xr
 
 from simengine.model.structure import REGIME_DIFFERENCES, REGIME_VARS
 
+#: the ``title`` attribute of the Dataset each command writes (how a reader tells the four files apart)
+TITLES = {
+    "run": "simengine results",
+    "compare": "simengine paired comparison (B - A)",
+    "sweep": "simengine sweep",
+    "backtest": "simengine backtest",
+}
+
+
+def written_by(ds) -> str | None:
+    """The command whose Dataset ``ds`` is, by its title (:data:`TITLES`); None for anything else."""
+    title = str(ds.attrs.get("title", ""))
+    return next((cmd for cmd, t in TITLES.items() if t == title), None)
+
+
 DKK = "DKK/year"
 
 #: the interval kinds (simengine.analysis.mcerror): order statistics of quantiles, Wilson score

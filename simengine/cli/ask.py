@@ -52,12 +52,10 @@ def _open(path: Path) -> xr.Dataset:
 
 def _check(ds: xr.Dataset, path: Path) -> xr.Dataset:
     if "benefit" not in ds or "year" not in ds.coords or "draws" not in ds.attrs:
-        kind = {
-            "simengine paired comparison (B - A)": "compare",
-            "simengine sweep": "sweep",
-            "simengine backtest": "backtest",
-        }.get(str(ds.attrs.get("title", "")))
-        if kind is not None:  # simengine's own file, of another command: say which
+        from simengine.analysis.varspecs import written_by
+
+        kind = written_by(ds)
+        if kind is not None and kind != "run":  # simengine's own file, of another command: say which
             raise ConfigError(Msg("ask.other_kind", file=str(path), kind=kind))
         raise ConfigError(Msg("ask.not_results", file=str(path)))
     return readcheck.check(ds, path)  # as report checks it: draws, years, finite results

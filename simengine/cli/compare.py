@@ -237,7 +237,7 @@ def compare(
     only_a = [i for i in ids_a if i not in set(ids_b)]
     only_b = [i for i in ids_b if i not in set(ids_a)]
     ds.attrs = {
-        "title": "simengine paired comparison (B - A)",
+        "title": varspecs.TITLES["compare"],
         "scenario_a": sa.name,
         "scenario_b": sb.name,
         "scenario_file_a": str(sa.path),

@@ -542,10 +542,6 @@ def _short(text: str, n: int = 60) -> str:
     return repr(text if len(text) <= n else text[: n - 1] + "…")
 
 
-COMPARISON_TITLE = "simengine paired comparison (B - A)"
-SWEEP_TITLE = "simengine sweep"
-
-
 def _reader_kind(path: Path) -> str | None:
     """``"compare"`` for a comparison.nc, ``"sweep"`` for a sweep.nc, None for anything else (a run's
     results.nc, or a file open_results names as unreadable)."""
@@ -557,11 +553,13 @@ def _reader_kind(path: Path) -> str | None:
     try:
         import xarray as xr
 
+        from simengine.analysis.varspecs import written_by
+
         with xr.open_dataset(path, engine="h5netcdf") as f:
-            title = str(f.attrs.get("title", ""))
+            kind = written_by(f)
     except Exception:  # noqa: BLE001 - not NetCDF4: open_results says so
         return None
-    return {COMPARISON_TITLE: "compare", SWEEP_TITLE: "sweep"}.get(title)
+    return kind if kind in ("compare", "sweep") else None
 
 
 def _cmd_reader_page(args, kind: str) -> int:

@@ -35,7 +35,7 @@ import xarray as xr
 
 from simengine import __version__
 from simengine.analysis.results import NationalStats, build_dataset
-from simengine.analysis.varspecs import label_coords
+from simengine.analysis.varspecs import TITLES, label_coords
 from simengine.core import engine
 from simengine.core.distributed import make_job
 from simengine.core.driver import RunOptions
@@ -206,7 +206,7 @@ def combine(
         label_coords(ds, "sweep", [s.key], set_option=f"--set {s.option}")
     first = results[0][1].attrs
     ds.attrs = {
-        "title": "simengine sweep",
+        "title": TITLES["sweep"],
         "scenario": base.name,
         "scenario_file": str(base.path),
         "scenario_sha256": base.sha256,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from simengine.analysis.negotiate import NEGLIGIBLE, control_split, out_of_reach, target_index
+from simengine.analysis.negotiate import CONTROL_ROWS, NEGLIGIBLE, control_split, out_of_reach, target_index
 from simengine.model.structure import CUT_REGIMES
 from simengine.outputs.labels import Labels, cause_label, initiative_names, input_labels, movement_labels
 from simengine.outputs.report.fte import AMOUNT_WORDS_DA
@@ -268,11 +268,6 @@ def _cell_lines(label: str, width: int, hyphens: bool = False) -> list[str]:
     return textwrap.wrap(label, width, break_long_words=True, break_on_hyphens=hyphens) or [""]
 
 
-def _target_index(ds: xr.Dataset) -> int:
-    target = np.asarray(ds["target"].values, dtype=float)
-    return int(np.argmax(target >= target.max())) if target.size and target.max() > 0 else len(target) - 1
-
-
 def _unit(ds: xr.Dataset, unit: str, L: Labels) -> tuple[float, str, str]:
     """(divisor, description, short unit) of the money columns."""
     if unit == "fte":
@@ -385,7 +380,7 @@ def format_table(ds: xr.Dataset, unit: str = "dkk", lang: str = "da") -> str:
 def _regimes(ds: xr.Dataset, div: float, u: str, L: Labels) -> list[str]:
     if "central_gain_mean" not in ds or "p_service_cut_above" not in ds:
         return []
-    ti = _target_index(ds)
+    ti = target_index(ds)
     year = int(ds["year"].values[ti])
     x = float(ds["p_service_cut_above"].attrs.get("threshold", ds.attrs.get("cut_threshold", 0.0)))
     lines = [
@@ -1058,14 +1053,9 @@ def control_text(ds: xr.Dataset, lang: str = "en") -> str:
     gap = s["municipal"][0] + s["outside"][0]
     share = s["municipal"][0] / gap if gap else math.nan
     lines = _wrap(_t(L, "control_head", year=s["year"]))
-    for key, group, extra in (
-        ("control_municipal", "municipal", gap != 0),
-        ("control_outside", "outside", False),
-        ("control_shared", "shared", False),
-        ("control_plan", "plan", False),
-    ):
+    for key, group in CONTROL_ROWS:
         text = f"{L(key)}: {_n(L, s[group][0] / mio, sign=True)}"
-        if extra:
+        if group == "municipal" and gap != 0:
             text += " " + _t(L, "control_share", s=L.pct(share, 0))
         indent = "    " if group == "shared" else "  "  # a part of the line above
         lines += _wrap(text, indent, indent + "  ")

@@ -215,7 +215,9 @@ def open_results(path: str | Path) -> xr.Dataset:
     )
     missing = [v for v in need if v not in ds]
     if missing:
-        if str(ds.attrs.get("title", "")) == "simengine backtest":  # simengine's own file, of another command
+        from simengine.analysis.varspecs import written_by
+
+        if written_by(ds) == "backtest":  # simengine's own file, of another command
             raise ConfigError(Msg("results.backtest", file=str(p)))
         raise ConfigError(Msg("results.missing_vars", file=str(p), names=", ".join(missing)))
     return readcheck.check(ds, p, need=[v for v in need if v != "initiative_golive"])

@@ -17,7 +17,6 @@ from simengine.model import structure
 from simengine.outputs.labels import Labels
 from simengine.scenario.schema import MODEL_KEYS, Scenario
 
-MONEY_KEYS = {"scenario.target", "gain", "areas.target", "investment", "running", "outputs.cut_threshold"}
 KR_KEYS = {"scenario.cost_per_fte"}
 SHARE_KEYS = {
     "scenario.discount_rate",
@@ -304,9 +303,9 @@ def cell(value, L: Labels, kind: str = "") -> tuple[float | int | None, str | No
 
 
 def money_key(path: str) -> bool:
-    """Whether a concrete key path (``scenario.target``, ``areas.social.target``,
-    ``initiatives.osb-1.gain``, ``outputs.cut_threshold``) holds an amount in DKK per year, shown
-    in mio. kr. (a sweep's swept values)."""
+    """Whether a key path (``scenario.target``, ``areas.social.target`` or ``areas.target``,
+    ``initiatives.osb-1.gain`` or ``gain``, ``outputs.cut_threshold``) holds an amount in DKK, shown
+    in mio. kr. (the assumptions' values, a sweep's swept values)."""
     parts = path.split(".")
     last = parts[-1]
     return (
@@ -317,7 +316,7 @@ def money_key(path: str) -> bool:
 
 
 def _kind(path: str) -> str:
-    if path in MONEY_KEYS or path.split(".")[-1] in ("gain", "investment", "running"):
+    if money_key(path):
         return "money"
     if path in KR_KEYS:
         return "kr"

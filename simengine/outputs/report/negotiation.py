@@ -11,6 +11,7 @@ from typing import Any
 import matplotlib
 import numpy as np
 
+from simengine.analysis.negotiate import CONTROL_ROWS
 from simengine.model.structure import CUT_REGIMES
 from simengine.outputs.labels import CAUSE_LABELS, LANGS
 from simengine.outputs.report import charts as ch
@@ -414,15 +415,6 @@ def _prior_mark(ctx: Context, name: str, text: str, title: bool = False) -> str:
         return text
     mark = ctx.L("upd_prior_mark")
     return f"{text} ({mark})" if title else f"{mark[0].upper()}{mark[1:]}: {text}"
-
-
-#: the rows of "who controls what", in order: (label key, control_split group)
-CONTROL_ROWS = (
-    ("control_municipal", "municipal"),
-    ("control_outside", "outside"),
-    ("control_shared", "shared"),
-    ("control_plan", "plan"),
-)
 
 
 def control_html(ctx: Context, short: bool = False) -> str:

@@ -22,6 +22,7 @@ import xarray as xr
 from simengine.model.structure import CUT_REGIMES, SHARING_REGIMES
 from simengine.outputs.labels import Labels
 from simengine.outputs.report import charts as ch
+from simengine.outputs.report.assumptions import money_key
 from simengine.outputs.report.html import CSS, esc, figure, num, table
 from simengine.outputs.report.pagefiles import PageFiles, queue
 
@@ -62,15 +63,11 @@ def _value(v, lang: str = "en", key: str = "") -> str:
 def swept_number(key: str, v: float) -> float:
     """A swept number as shown: an amount in DKK (simengine.outputs.report.assumptions.money_key) in
     mio. kr., anything else as written."""
-    from simengine.outputs.report.assumptions import money_key
-
     return v / 1e6 if money_key(key) else v
 
 
 def swept_head(key: str, L: Labels) -> str:
     """A swept key's column heading: the key, and its unit where its values are amounts."""
-    from simengine.outputs.report.assumptions import money_key
-
     return f"{key} ({L('mio')})" if money_key(key) else key
 
 
@@ -304,7 +301,6 @@ def render(s: Sw, figs: dict[str, bytes]) -> str:
 def workbook(s: Sw) -> bytes:
     from openpyxl import Workbook
 
-    from simengine.outputs.report.assumptions import money_key
     from simengine.outputs.report.workbook import INT, MIO, PCT, YEAR, Sheet, neutralise
 
     L, ds = s.L, s.ds
