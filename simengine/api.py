@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from simengine.core.driver import RunOptions
+from simengine.core.memory import ordinary_pages
 from simengine.errors import ConfigError
 from simengine.scenario.schema import Scenario
 
@@ -205,6 +206,7 @@ def _where_options(
 
 
 # -- running --------------------------------------------------------------------------------------
+@ordinary_pages()  # numpy's arrays in ordinary pages (simengine.core.memory)
 def run(
     scenario: ScenarioLike,
     *,
@@ -317,6 +319,7 @@ def run(
     return ds
 
 
+@ordinary_pages()
 def write(
     ds: xr.Dataset,
     folder: str | os.PathLike[str],

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from simengine.core.memory import ordinary_pages
 from simengine.errors import ConfigError, SimengineError
 from simengine.messages import Msg, label, render
 
@@ -286,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
 
     before = messages.set_lang(_argv_lang(argv))  # the terminal speaks --lang, even about a bad option
     try:
-        return _main(argv)
+        with ordinary_pages():  # the command's arrays in ordinary pages (simengine.core.memory)
+            return _main(argv)
     finally:
         messages.set_lang(before)
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from simengine.core.memory import ordinary_pages
 from simengine.errors import ConfigError, RunError
 from simengine.messages import Msg
 from simengine.scenario.limits import MAX_CONNECT_TIMEOUT, MAX_DRAWS, MAX_SEED
@@ -526,6 +527,7 @@ def plan_blocks(
     return [(d0 + a, n) for a, n in distributed.blocks(draws, block)]
 
 
+@ordinary_pages()  # numpy's arrays in ordinary pages while the kernel runs (core.memory)
 def run(
     plan: Plan,
     opts: RunOptions,

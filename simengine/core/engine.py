@@ -28,6 +28,7 @@ from simengine.core.contract import (
 )
 from simengine.core.driver import DEFAULT_CHUNK, DEFAULT_STORE_INPUTS  # one source: the run options' defaults
 from simengine.core.kernel import bin_national, merge_blocks, simulate
+from simengine.core.memory import ordinary_pages
 from simengine.errors import ConfigError
 from simengine.messages import Msg
 from simengine.model.plan import GOLIVE_PER_YEAR, GOLIVE_YEARS, NAT_BINS, REGIMES, Plan, national_series
@@ -350,6 +351,7 @@ def _per_draw(plan: Plan, n: int) -> dict[str, np.ndarray]:
     }
 
 
+@ordinary_pages()  # a block's arrays in ordinary pages, also on a Dask worker (core.memory)
 def run_range(
     plan: Plan,
     d0: int,

@@ -25,11 +25,55 @@ run that compiles the kernels needs about 250 MiB more for a minute, before any 
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from simengine.messages import Msg
 
 MiB = 2**20
+
+
+def _numpy_hugepage_switch():
+    """numpy's switch of its ``madvise(MADV_HUGEPAGE)`` on large arrays (``_set_madvise_hugepage``,
+    numpy >= 1.20: ``numpy._core.multiarray`` from 2.0, ``numpy.core.multiarray`` before), or None."""
+    import importlib
+
+    for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            switch = getattr(importlib.import_module(name), "_set_madvise_hugepage", None)
+        except ImportError:
+            continue
+        if switch is not None:
+            return switch
+    return None
+
+
+@contextlib.contextmanager
+def ordinary_pages() -> Iterator[None]:
+    """Within the block, numpy's new arrays are not advised into transparent huge pages; the
+    previous setting is restored after it. Only the memory's page size changes, never a number.
+
+    On Linux with transparent huge pages in ``madvise`` mode (a common default), numpy advises
+    every array of 4 MiB or more into 2 MiB pages (https://numpy.org/devdocs/reference/global_state.html,
+    "madvise hugepage on Linux", read 2026-12-03). A run allocates and frees such arrays by the
+    hundred (the kernel's histograms, of which it touches a few bins; the kept draws, sorted,
+    copied and compressed), and the operating system zeroes each 2 MiB page whole on its first
+    touch: a quarter of the default run's processor time on the machine of benchmarks/README.md
+    ("Transparent huge pages": the command 8.4 s against 10.6 s, the kernel alone 1.26 s against
+    a median of 2.43 s, the peak memory lower). A user who sets ``NUMPY_MADVISE_HUGEPAGE`` has
+    chosen: numpy's setting is then left as numpy read it. Also usable as a decorator."""
+    switch = None if "NUMPY_MADVISE_HUGEPAGE" in os.environ else _numpy_hugepage_switch()
+    if switch is None:
+        yield
+        return
+    before = switch(False)
+    try:
+        yield
+    finally:
+        switch(before)
+
 
 #: interpreter, numpy, numba, xarray, polars, the package and a compiled plan: resident memory of
 #: ``python -m simengine run`` just before the first draw (measured: 262 MiB, VmRSS)

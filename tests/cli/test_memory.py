@@ -29,10 +29,14 @@ def _limit_between(low: int, high: int) -> float:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak RSS is read from /proc (Linux)")
-def test_estimate_within_10_percent_of_the_measured_peak_rss():
+def test_estimate_an_upper_bound_near_the_measured_peak_rss():
     """2015.toml at 1,000 draws, --no-report, in a fresh process: its own VmHWM at exit against the
     estimate its guard made before the first draw. The baseline (interpreter, libraries, kernels) is
-    most of it, observed in that process; the rest is the estimate's terms."""
+    most of it, observed in that process; the rest is the estimate's terms. The histograms are
+    counted at their full size, of which a run in ordinary pages (simengine.core.memory.ordinary_pages)
+    has only the pages of the bins it touched resident: at this size the estimate is above the peak
+    (+25 % and +36 % in two runs, benchmarks/README.md, "Transparent huge pages"), by at most half;
+    never more than 10 % below it, which is what the guard needs."""
     sys.path.insert(0, str(ROOT))
     from benchmarks.memory import measure_both
 
@@ -43,7 +47,7 @@ def test_estimate_within_10_percent_of_the_measured_peak_rss():
             ["run", str(path), "--draws", "1000", "--out", str(Path(tmp) / "o"), "--no-report"], threads
         )
     assert est > memory.BASELINE
-    assert abs(est / measured - 1) <= 0.10, (est / 2**20, measured / 2**20)
+    assert -0.10 <= est / measured - 1 <= 0.50, (est / 2**20, measured / 2**20)
 
 
 def test_the_terms_add_up_and_the_peak_is_the_largest_phase(plan):
