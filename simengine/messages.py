@@ -448,9 +448,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sc.nested_too_deeply": {"da": "for dybt indlejret", "en": "nested too deeply"},
     # -- the memory guard (simengine.core.memory.advice, core.engine.check_memory) --------------------
     "memory.refused": {
-        "da": "{where}denne kørsel ville bruge omkring {need:.1f} GiB hukommelse, mere end 80 % af maskinens "
+        "da": "{where}denne kørsel kan bruge op til omkring {need:.1f} GiB hukommelse, mere end 80 % af maskinens "
         "{have:.1f} GiB; {advice}",
-        "en": "{where}this run would need about {need:.1f} GiB of memory, more than 80 % of this machine's "
+        "en": "{where}this run may need up to about {need:.1f} GiB of memory, more than 80 % of this machine's "
         "{have:.1f} GiB; {advice}",
     },
     "memory.largest": {

@@ -138,9 +138,9 @@ def test_the_guard_refuses_in_one_line_with_the_advice(tmp_path, monkeypatch, ca
     argv = ["run", str(SMALL), "--draws", "1000", "--threads", "1", "--out", str(tmp_path / "o"), "--quiet"]
     assert main([*argv, "--lang", "en"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: --no-report: this run would need about"), lines
+    assert len(lines) == 1 and lines[0].startswith("error: --no-report: this run may need up to about"), lines
     assert not (tmp_path / "o" / "results.nc").exists()
     assert main(argv) == 2  # Danish by default: the same line, with Danish numbers
     (da,) = capsys.readouterr().err.strip().splitlines()
-    assert da.startswith("fejl: --no-report: denne kørsel ville bruge omkring ") and " GiB hukommelse" in da
+    assert da.startswith("fejl: --no-report: denne kørsel kan bruge op til omkring ") and " GiB hukommelse" in da
     assert "kør med --no-report" in da and "this run" not in da and "the largest" not in da
