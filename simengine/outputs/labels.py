@@ -1176,6 +1176,17 @@ class Labels:
         v = self.mio_value(dkk)
         return f"{v} mio. kr." if self.lang == "da" else f"DKK {v}m"
 
+    def given_value(self, dkk: float) -> str:
+        """An amount the user gave (the service-cut threshold) as millions without unit, with the
+        decimals it needs, at most two: 12,345,678 kr. reads "12,35", not the "12" of a computed amount."""
+        m = float(dkk) / 1e6
+        d = next((d for d in (0, 1) if abs(m - round(m, d)) <= 1e-9 * max(1.0, abs(m))), 2)
+        return self.num(m, d)
+
+    def given(self, dkk: float) -> str:
+        """:meth:`given_value` with :meth:`mio`'s unit."""
+        return self.mio_unit(self.given_value(dkk))
+
     def mio_unit(self, text: str) -> str:
         """Put the million-DKK unit around an already formatted number or range."""
         return f"{text} mio. kr." if self.lang == "da" else f"DKK {text}m"
@@ -1446,8 +1457,8 @@ TEXT.update(
 TEXT.update(
     {
         "sw_table_caption_npv": (
-            "NPV, middel er nutidsværdien af nettogevinsten over alle årene, i alt i {mio}.",
-            "NPV, mean is the present value of the net gain over all the years, in total in {mio}.",
+            "NPV, middel er nutidsværdien af nettogevinsten over alle årene i alt ({mio}).",
+            "NPV, mean is the present value of the net gain over all the years in total ({mio}).",
         ),
     }
 )

@@ -76,9 +76,9 @@ T = {  # key: (Danish, English)
     "p_cut": ("P(reduktion)", "P(cut)"),
     "regime_legend": (
         "til kassen: gevinst til kommunekassen; service: servicereduktion; P(reduktion): sandsynligheden "
-        "for en servicereduktion over {x} {u}. Forskelle: middel [P10, P90], træk for træk.",
+        "for en servicereduktion over {x} {u}; forskelle: middel [P10, P90], træk for træk.",
         "central: gain to the central budget; service: service cut; P(cut): the probability of a "
-        "service cut above {x} {u}. Differences: mean [P10, P90], draw by draw.",
+        "service cut above {x} {u}; differences: mean [P10, P90], draw by draw.",
     ),
     "mio": ("mio. kr.", "mio. DKK"),
     "fte": ("årsværk", "FTE"),
@@ -410,7 +410,7 @@ def _regimes(ds: xr.Dataset, div: float, u: str, L: Labels) -> list[str]:
                 txt += f" [{_n(L, lo, sign=True)}, {_n(L, hi, sign=True)}]"
             parts.append(txt)
         lines += _wrap(f"{L.regime(b)} − {L.regime(a)}: " + "; ".join(parts), "  ")
-    lines += _wrap(_t(L, "regime_legend", x=L.num(x / div), u=u))
+    lines += _wrap(_t(L, "regime_legend", x=L.given_value(x) if div == 1e6 else L.num(x / div), u=u))
     return lines
 
 
@@ -985,13 +985,13 @@ def headline_text(ds: xr.Dataset, lang: str = "en") -> str:
         x = float(ds["p_service_cut_above"].attrs.get("threshold", 0.0))
         r = list(ds["regime"].values).index(CUT_REGIMES[0])  # the regime that cuts budgets up front
         lines += _wrap(
-            _t(L, "commit_cut", year=ty, x=_n(L, x / mio), p=_is(L, float(ds["p_service_cut_above"].values[r, ti])))
+            _t(L, "commit_cut", year=ty, x=L.given_value(x), p=_is(L, float(ds["p_service_cut_above"].values[r, ti])))
         )
     if "deduction_max_safe" in ds:
         a = float(ds.attrs.get("cut_alpha", 0.1))
         x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
         v = float(ds["deduction_max_safe"].values[ti])
-        text = _t(L, "commit_safe", year=ty, x=_n(L, x / mio), a=L.share(a), v=_n(L, v / mio))
+        text = _t(L, "commit_safe", year=ty, x=L.given_value(x), a=L.share(a), v=_n(L, v / mio))
         lines += _wrap(text + (" " + _t(L, "of_target", s=L.pct(v / t, 0)) if t > 0 else ""))
     if out_of_reach(ds):
         ra = float(ds["reach_amount"].values[ti])
@@ -1009,7 +1009,7 @@ def deduction_text(ds: xr.Dataset, lang: str = "en") -> str:
     ti = target_index(ds)
     ty = int(ds["year"].values[ti])
     x = float(ds["deduction_p_cut_above"].attrs.get("threshold", 0.0))
-    xs = _n(L, x / mio)
+    xs = L.given_value(x)
     heads = [
         _t(L, k, x=xs) if k == "ded_p" else _t(L, k)
         for k in ("ded_share", "ded_amount", "ded_p", "ded_cut", "central", "ded_local")

@@ -426,7 +426,33 @@ def test_terminal_regime_legend_gives_the_threshold_with_its_unit(ds, lang):
     L = Labels(lang)
     amount = L.num(x / 1e6)
     assert re.search(re.escape(amount) + r" \(", table) is None, table
-    assert f"{amount} {terminal.T['mio'][0 if lang == 'da' else 1]}." in table, table
+    assert f"{amount} {terminal.T['mio'][0 if lang == 'da' else 1]};" in table, table
+    assert "kr.." not in table and "DKK.." not in table  # a sentence does not end on the unit's own period
+
+
+def test_a_threshold_the_user_gave_keeps_its_decimals(ds):
+    """--cut-threshold 12345678 reads "12,35 mio. kr." wherever the threshold is shown, not the "12"
+    of a computed amount (Labels.given_value: the decimals it needs, at most two); a whole number of
+    millions stays whole, and in FTE the threshold keeps the FTE figures' rounding."""
+    from simengine.outputs.report.fte import FteLabels
+
+    da, en = Labels("da"), Labels("en")
+    assert [da.given_value(v) for v in (12_345_678, 100e6, 2.5e6, 1_000e6, 0.0)] == [
+        "12,35",
+        "100",
+        "2,5",
+        "1.000",
+        "0",
+    ]
+    assert en.given(12_345_678) == "DKK 12.35m" and da.given(50e6) == "50 mio. kr."
+    assert FteLabels("da").given_value(111.1111e6) == FteLabels("da").mio_value(111.1111e6) == "111"
+    odd = ds.copy()
+    for v in ("p_service_cut_above", "deduction_p_cut_above"):
+        if v in odd:
+            odd[v] = odd[v].copy()
+            odd[v].attrs["threshold"] = 12_345_678.0
+    table = " ".join(terminal.format_table(odd, "dkk", "da").split())
+    assert "over 12,35 mio. kr.;" in table and "over 12 mio." not in table, table
 
 
 # -- the negotiation settings in the assumptions -----------------------------------------------------

@@ -327,7 +327,8 @@ def test_swept_amounts_in_the_readers_number_format(tmp_path, capsys):
     assert "[1] = initiatives.osb-1.gain (mio. kr.)" in text
     html = (out / "sweep.html").read_text(encoding="utf-8")
     assert "gain (mio. kr.)</th>" in html and "<td>100</td>" in html and "e+08" not in html
-    assert "NPV, middel er nutidsværdien af nettogevinsten over alle årene, i alt i mio. kr." in html
+    assert "NPV, middel er nutidsværdien af nettogevinsten over alle årene i alt (mio. kr.)." in html
+    assert "kr.." not in html
     with xr.open_dataset(out / "sweep.nc", engine="h5netcdf") as ds:
         table = pl.read_parquet(out / "sweep_summary.parquet")
         assert page.Sw(ds, table, "da").short(table.row(0, named=True)) == "gain=100"

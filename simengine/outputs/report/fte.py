@@ -117,6 +117,9 @@ class FteLabels(Labels):
     def mio(self, dkk: float) -> str:
         return f"{self.mio_value(dkk)} {'årsværk' if self.lang == 'da' else 'FTE'}"
 
+    def given_value(self, dkk: float) -> str:  # a threshold converted to FTE: not a number the user typed
+        return self.mio_value(dkk)
+
     def kr(self, value: float) -> str:  # a value per inhabitant: FTE per million inhabitants
         return f"{self.num(value, 1)} {'årsværk' if self.lang == 'da' else 'FTE'}"
 

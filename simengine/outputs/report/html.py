@@ -617,14 +617,14 @@ class Page:
                     (
                         "deduction_max_safe",
                         None,
-                        f"{L('wb_ded_max_safe', x=L.mio(_x(ctx)), alpha=alpha)}, {ctx.ty}"
+                        f"{L('wb_ded_max_safe', x=L.given(_x(ctx)), alpha=alpha)}, {ctx.ty}"
                         + ("" if u in ("", "1") else f" ({unit_name(L, u)})"),
                     )
                 )
             if "delivery_p_cut_above" in pairs:
                 x = float(ds["delivery_p_cut_above"].attrs.get("threshold", _x(ctx)))
                 named.append(
-                    ("delivery_p_cut_above", None, f"{L('regime_delivery')}: {L('ded_p', x=L.mio(x))}, {ctx.ty}")
+                    ("delivery_p_cut_above", None, f"{L('regime_delivery')}: {L('ded_p', x=L.given(x))}, {ctx.ty}")
                 )
             done = set()
             for base, q, label in named + [(b, None, None) for b in pairs]:

@@ -92,7 +92,7 @@ def deductions_chart(ctx: Context) -> bytes | None:
         fig = ch._figure(11, 4.2)
         ax = fig.add_subplot(1, 2, 1)
         ax.plot(
-            s, ds["deduction_p_cut_above"].values[:, ti], "o-", color=ch.RED, lw=2, ms=4, label=L("ded_p", x=L.mio(x))
+            s, ds["deduction_p_cut_above"].values[:, ti], "o-", color=ch.RED, lw=2, ms=4, label=L("ded_p", x=L.given(x))
         )
         ax.axhline(alpha, color=ch.GREY, ls=":", lw=1.2, label=L("ded_alpha_line", alpha=L.pct(alpha, 0)))
         ax.set_ylim(0, 1.02)
@@ -100,7 +100,7 @@ def deductions_chart(ctx: Context) -> bytes | None:
         ax.set_ylabel(L("ded_p_axis"))
         ax.xaxis.set_major_formatter(ch.FuncFormatter(lambda v, _p: L.pct(v, 0)))
         ax.yaxis.set_major_formatter(ch.FuncFormatter(lambda v, _p: L.pct(v, 0)))
-        ax.set_title(L("ded_p", x=L.mio(x)) + f" ({ctx.ty})", loc="left")
+        ax.set_title(L("ded_p", x=L.given(x)) + f" ({ctx.ty})", loc="left")
         ax.legend(loc="best", frameon=True, framealpha=0.95)  # the curve rises into the upper left
         ax2 = fig.add_subplot(1, 2, 2)
         for var, col, lab in (
@@ -167,7 +167,7 @@ def _ded_safe(ctx: Context) -> str:
     text = L(
         "ded_safe",
         year=ty,
-        x=L.mio(_x(ctx)),
+        x=L.given(_x(ctx)),
         alpha=L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0),
         amount="\x00S",
         share=L.pct(safe / tgt, 0) if tgt > 0 else "–",
@@ -207,7 +207,7 @@ def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
         r = [str(v) for v in ds["regime"].values].index(cutting)
         p_cut = float(ds["p_service_cut_above"].values[r, ti])
         sentences.append(
-            esc(L("hl_cut", x=L.mio(x), p="\x00P")).replace(
+            esc(L("hl_cut", x=L.given(x), p="\x00P")).replace(
                 "\x00P", num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime=cutting)
             )
         )
@@ -248,7 +248,7 @@ def headline(ctx: Context) -> tuple[list[tuple[str, str, str, str]], list[str]]:
         ),
         (
             "bad" if p_cut is not None and p_cut > 0.5 else "",
-            L("card_cut", x=L.mio(x), year=ty),
+            L("card_cut", x=L.given(x), year=ty),
             num(L.pct(p_cut), "p_service_cut_above", p_cut, year=ty, regime=cutting) if p_cut is not None else "–",
             esc(L.regime(cutting)) if cutting else "",
         ),
@@ -344,7 +344,7 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
     if "deduction_p_cut_above" in ds:
         x = _x(ctx)
         out += f"<h3>{esc(L('ded_title'))}</h3>"
-        out += f'<p class="caption">{esc(L("ded_caption", year=ty, x=L.mio(x), unit=L("mio_year")))}</p>'
+        out += f'<p class="caption">{esc(L("ded_caption", year=ty, x=L.given(x), unit=L("mio_year")))}</p>'
         out += '<div class="screen-only">' + figure(charts, "deductions", L("ded_title"), "") + "</div>"
         rows = []
         for k, s in enumerate(ds["deduction"].values):
@@ -362,7 +362,7 @@ def section(ctx: Context, charts: dict[str, bytes]) -> str:
         head = [
             L("ded_share"),
             L("ded_amount"),
-            L("ded_p", x=L.mio(x)),
+            L("ded_p", x=L.given(x)),
             L("ded_cut_mean"),
             L("central_gain"),
             L("ded_local"),
@@ -387,7 +387,7 @@ def deals_html(ctx: Context) -> str:
     if "delivery_central_gain_mean" in ds:
         out += f'<dl class="regimes"><dt>{esc(L("regime_delivery"))}</dt><dd>{esc(L("regime_delivery_desc"))}</dd></dl>'
     out += (
-        f'<p class="caption">{esc(L("deals_caption", year=ty, unit=L("mio_year"), x=L.mio(x), n=L.num(int(ds.attrs.get("delivery_draws", 0)))))}'
+        f'<p class="caption">{esc(L("deals_caption", year=ty, unit=L("mio_year"), x=L.given(x), n=L.num(int(ds.attrs.get("delivery_draws", 0)))))}'
         "</p>"
     )
     rows = [[esc(L.regime(r)), L.mio_value(cg), L.mio_value(cut), esc(L.pct(p))] for r, cg, cut, p in rows_d]
@@ -402,7 +402,7 @@ def deals_html(ctx: Context) -> str:
                     "",
                 ]
             )
-    head = [L("deal"), L("central_gain"), L("service_cut"), L("ded_p", x=L.mio(x))]
+    head = [L("deal"), L("central_gain"), L("service_cut"), L("ded_p", x=L.given(x))]
     return out + table([esc(h) for h in head], rows, {1, 2, 3})
 
 
@@ -519,7 +519,7 @@ def workbook_sheet(wb, ctx: Context, Sheet, year_fmt: str, mio_fmt: str) -> None
                 p = float(ds["deduction_p_cut_above"].values[k, yi])
                 s.add(
                     [
-                        L("ded_p", x=L.mio(x)),
+                        L("ded_p", x=L.given(x)),
                         f"{L('ded_share')} {L.pct(float(sh), 0)}",
                         y,
                         None,
@@ -553,7 +553,7 @@ def _more_rows(s: Any, ctx: Context, money: str, prob: str, mio: Callable[[float
 
     if "deduction_max_safe" in ds:
         alpha = L.pct(float(ds.attrs.get("cut_alpha", 0.1)), 0)
-        by_year(L("wb_ded_max_safe", x=L.mio(x), alpha=alpha), nat, ds["deduction_max_safe"].values)
+        by_year(L("wb_ded_max_safe", x=L.given(x), alpha=alpha), nat, ds["deduction_max_safe"].values)
     if "reach_amount" in ds:
         by_year(L("wb_reach_amount", p=L.pct(NEGLIGIBLE)), nat, ds["reach_amount"].values)
     deal_vars = []
@@ -573,7 +573,7 @@ def _more_rows(s: Any, ctx: Context, money: str, prob: str, mio: Callable[[float
     for name, cg_v, cut_v, p_v in deal_vars:
         by_year(f"{L('deal')}: {L('central_gain')} ({L('mean').lower()})", name, cg_v)
         by_year(f"{L('deal')}: {L('service_cut')} ({L('mean').lower()})", name, cut_v)
-        by_year(f"{L('deal')}: {L('ded_p', x=L.mio(x))}", name, p_v, prob)
+        by_year(f"{L('deal')}: {L('ded_p', x=L.given(x))}", name, p_v, prob)
     if "delivery_pair" in ds.coords:
         for k, pair in enumerate(str(v) for v in ds["delivery_pair"].values):
             scope = L("delivery_minus", regime=L.regime(pair.split("-", 1)[1]).lower())
@@ -665,7 +665,7 @@ def sheet_html(ctx: Context) -> str | None:
     x = _x(ctx)
     deals_tbl = (
         table(
-            [esc(h) for h in (L("deal"), L("central_gain"), L("service_cut"), L("ded_p_short", x=L.mio(x)))],
+            [esc(h) for h in (L("deal"), L("central_gain"), L("service_cut"), L("ded_p_short", x=L.given(x)))],
             deal_rows,
             {1, 2, 3},
         )
@@ -691,7 +691,7 @@ def sheet_html(ctx: Context) -> str | None:
         ]
         ded = (
             table(
-                [esc(h) for h in (L("ded_share"), L("ded_amount"), L("ded_p_short", x=L.mio(x)), L("ded_cut_mean"))],
+                [esc(h) for h in (L("ded_share"), L("ded_amount"), L("ded_p_short", x=L.given(x)), L("ded_cut_mean"))],
                 rows,
                 {1, 2, 3},
             )
