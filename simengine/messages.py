@@ -129,7 +129,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "run.at_least": {"da": "skal være mindst {lo:,}, men er {got:,}", "en": "must be >= {lo:,}, got {got:,}"},
     "run.precision": {
         "da": "skal ligge mellem 0 og 1 (fx 0.005 for 0,5 %), men er {got}",
-        "en": "must be between 0 and 1 (e.g. 0.005 for 0.5 %), got {got}",
+        "en": "must be between 0 and 1 (e.g. 0.005 for 0.5%), got {got}",
     },
     "run.draws_with_precision": {
         "da": "{subject} bruges ikke sammen med {po} (der lægges blokke af træk til, til præcisionen er nået); "
@@ -450,7 +450,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "memory.refused": {
         "da": "{where}denne kørsel kan bruge op til omkring {need:.1f} GiB hukommelse, mere end 80 % af maskinens "
         "{have:.1f} GiB; {advice}",
-        "en": "{where}this run may need up to about {need:.1f} GiB of memory, more than 80 % of this machine's "
+        "en": "{where}this run may need up to about {need:.1f} GiB of memory, more than 80% of this machine's "
         "{have:.1f} GiB; {advice}",
     },
     "memory.largest": {
@@ -1390,7 +1390,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help.run.precision": {
         "da": "tilføj blokke af 65.536 træk, indtil 95%%-intervallerne for målårets P10 og P50 ligger inden for P "
         "af estimatet (relativt) og intervallet for P(mål) inden for P (absolut), fx 0.005; erstatter --draws",
-        "en": "add blocks of 65,536 draws until the 95 %% intervals of the target-year P10 and P50 are "
+        "en": "add blocks of 65,536 draws until the 95%% intervals of the target-year P10 and P50 are "
         "within P of the estimate (relative) and that of P(target) within P (absolute), e.g. 0.005; "
         "replaces --draws",
     },

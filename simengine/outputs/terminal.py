@@ -37,18 +37,18 @@ T = {  # key: (Danish, English)
         "P10/P50/P90: gevinsten er med 90/50/10 % sandsynlighed mindst så stor. P(mål): sandsynligheden "
         "for at nå målet (– i år uden mål). ES{short}: forventet manglende gevinst (mål − gevinst) i de "
         "{tail} dårligste udfald.",
-        "P10/P50/P90: the gain is at least this with probability 90/50/10 %. P(target): the probability "
+        "P10/P50/P90: the gain is at least this with probability 90/50/10%. P(target): the probability "
         "of reaching the target (– in years without a target). ES{short}: expected shortfall (target − "
         "gain) over the worst {tail} of outcomes.",
     ),
     "ci_head": (
         "Monte Carlo-usikkerhed (±, halv bredde af 95 %-intervallet):",
-        "Monte Carlo error (±, half-width of the 95 % interval):",
+        "Monte Carlo error (±, half-width of the 95% interval):",
     ),
     "ci_legend": (
         "± er den største side af 95 %-intervallet: fraktiler ved ordensstatistikker, P(mål) ved Wilson, "
         "middel ved normaltilnærmelse; grænserne står i results.nc (*_ci_low/*_ci_high).",
-        "± is the larger side of the 95 % Monte Carlo interval: percentiles by order statistics, "
+        "± is the larger side of the 95% Monte Carlo interval: percentiles by order statistics, "
         "P(target) by Wilson, mean by normal approximation; the bounds are in results.nc "
         "(*_ci_low/*_ci_high).",
     ),
@@ -64,7 +64,7 @@ T = {  # key: (Danish, English)
     ),
     "observed_ci": (
         "(rang {r}, 95 %-interval {lo}–{hi}; tosidet haleandel {tail})",
-        "(rank {r}, 95 % interval {lo}–{hi}; two-sided tail probability {tail})",
+        "(rank {r}, 95% interval {lo}–{hi}; two-sided tail probability {tail})",
     ),
     "regimes": (
         "Budgetmodellerne i {year} (målåret), {u} pr. år, middel over alle træk:",
@@ -126,7 +126,7 @@ T = {  # key: (Danish, English)
         "Committable: the amount the national gain reaches with the given probability (certainty), mio. DKK/year",
     ),
     "certainty": ("sikkerhed", "certainty"),
-    "commit_ci": ("95 %-Monte Carlo-interval i {year}: {items}", "95 % Monte Carlo intervals in {year}: {items}"),
+    "commit_ci": ("95 %-Monte Carlo-interval i {year}: {items}", "95% Monte Carlo intervals in {year}: {items}"),
     "commit_share": (
         "Realiseret andel af løftet i {year}: P10 {p10}, P50 {p50}, P90 {p90}; forventet manglende "
         "gevinst {es} mio. kr. (middel over de {tail} dårligste træk)",

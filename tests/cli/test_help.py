@@ -204,7 +204,7 @@ def test_the_english_run_help_is_as_it_was():
         "  --draws DRAWS         number of draws (overrides [simulation] draws)",
         "  --chunk CHUNK         draws per kernel call (does not change results)",
         "  --quiet               print nothing but errors",
-        "  --precision P         add blocks of 65,536 draws until the 95 % intervals of",
+        "  --precision P         add blocks of 65,536 draws until the 95% intervals of",
         "cluster (needs Dask: pip install 'simengine[dask]'):",
     ):
         assert line in en, line

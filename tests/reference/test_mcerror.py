@@ -156,7 +156,7 @@ def test_table_shows_intervals(small_run):
 
     ds, _ = small_run
     out = format_table(ds, lang="en")
-    assert "±" in out and "95 % Monte Carlo interval" in out and "two-sided tail probability" in out
+    assert "±" in out and "95% Monte Carlo interval" in out and "two-sided tail probability" in out
 
 
 # -- backtest ----------------------------------------------------------------------------------------------
