@@ -21,6 +21,13 @@ guard runs (:func:`observe_baseline`), since it differs between installations. T
 baseline and the constant parts of the Dataset and the report are measured, on Linux x86-64 with
 Python 3.11 (``benchmarks/memory.py`` prints the estimate beside the measured peak RSS). A first
 run that compiles the kernels needs about 250 MiB more for a minute, before any array exists.
+
+The histograms are counted at their full size. A run keeps numpy's arrays in ordinary pages
+(:func:`ordinary_pages`), so only the pages of the bins it touches are resident: the estimate is an
+upper bound, close where the kept draws and the analyses dominate (+10-12 % on 2015.toml at 10^4
+and 10^5 draws) and well above the peak where the histograms do (2.6x on 5,000 municipalities;
+benchmarks/README.md, "Transparent huge pages"). How many pages a run touches depends on how far
+its values spread, which is not known before the first draw.
 """
 
 from __future__ import annotations
