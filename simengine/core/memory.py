@@ -33,6 +33,7 @@ its values spread, which is not known before the first draw.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,9 +43,11 @@ from simengine.messages import Msg
 MiB = 2**20
 
 
+@functools.cache
 def _numpy_hugepage_switch():
     """numpy's switch of its ``madvise(MADV_HUGEPAGE)`` on large arrays (``_set_madvise_hugepage``,
-    numpy >= 1.20: ``numpy._core.multiarray`` from 2.0, ``numpy.core.multiarray`` before), or None."""
+    numpy >= 1.20: ``numpy._core.multiarray`` from 2.0, ``numpy.core.multiarray`` before), or None;
+    looked up once (every block of draws enters :func:`ordinary_pages`)."""
     import importlib
 
     for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
